@@ -1,0 +1,9 @@
+"""Tests: SQLite in memory unless DATABASE_URL names PostgreSQL; Huey runs tasks at once."""
+
+from .base import *  # noqa: F403
+from .base import HUEY, VAR_DIR
+
+HUEY = {**HUEY, "immediate": True}
+PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+MEDIA_ROOT = VAR_DIR / "test-media"
+LANGUAGE_CODE = "zh-hans"

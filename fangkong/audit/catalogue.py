@@ -1,0 +1,24 @@
+"""Every kind of audit event, in one place. Event types are stable strings stored in the log."""
+
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+
+class EventType(models.TextChoices):
+    LOGIN = "auth.login", _("登录")
+    LOGIN_FAILED = "auth.login_failed", _("登录失败")
+    LOGIN_LOCKED = "auth.login_locked", _("账号锁定")
+    LOGOUT = "auth.logout", _("退出")
+    SECOND_FACTOR_ENROLLED = "auth.2fa_enrolled", _("绑定动态口令")
+    GRANT_ADDED = "accounts.grant_added", _("授予管辖范围")
+    GRANT_REMOVED = "accounts.grant_removed", _("撤销管辖范围")
+    PLACE_CREATED = "geo.place_created", _("新建区域")
+    PERSON_CREATED = "geo.person_created", _("新建人员")
+    PERSON_UPDATED = "geo.person_updated", _("修改人员")
+    ID_REVEALED = "geo.id_revealed", _("查看完整证件号")
+    IMPORT_BATCH = "geo.import_batch", _("批量导入")
+    CITY_GENERATED = "geo.city_generated", _("生成演示城市")
+    EXPORT = "data.export", _("导出数据")
+    POLICY_ACTIVATED = "policy.activated", _("启用政策版本")
+    POLICY_COPIED = "policy.copied", _("复制政策版本")
+    POLICY_PARAMETER_CHANGED = "policy.parameter_changed", _("修改政策参数")

@@ -1,0 +1,36 @@
+"""Template context every page needs: the navigation allowed to this user."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.http import HttpRequest
+from django.urls import reverse
+from django.utils.translation import gettext_lazy as _
+
+from fangkong.accounts.roles import capabilities_of
+
+NAV: list[tuple[str, Any, str, str | None]] = [
+    # (url name, label, icon, capability needed or None)
+    ("reports:home", _("总览"), "speedometer2", None),
+    ("geo:browse", _("区域与人口"), "diagram-3", None),
+    ("geo:person_search", _("人员查询"), "search", None),
+    ("geo:import_list", _("批量导入"), "upload", "geo.import"),
+    ("audit:event_list", _("审计日志"), "journal-text", "audit.view"),
+    ("policy:profile_list", _("防控政策"), "book", None),
+]
+
+
+def navigation(request: HttpRequest) -> dict[str, Any]:
+    user = getattr(request, "user", None)
+    if not user or not user.is_authenticated:
+        return {"nav_items": []}
+    caps = capabilities_of(user)
+    items = []
+    for name, label, icon, cap in NAV:
+        if cap is None or cap in caps:
+            url = reverse(name)
+            items.append(
+                {"url": url, "label": label, "icon": icon, "active": request.path.startswith(url) if url != "/" else request.path == "/"}
+            )
+    return {"nav_items": items, "user_caps": caps}

@@ -1,0 +1,262 @@
+"""Places and people: district → street → community → compound → building → unit → household → person.
+
+Grids (网格) group buildings inside a community; each grid has grid workers. Every row below the
+district stores the ids of all its ancestors (indexed), so "everything in this community" is one
+filter, not a tree walk. `scope_paths` tells fangkong.core.scoping which of those fields a grant at
+each level matches.
+"""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from fangkong.core.models import TimeStampedModel
+
+from .choices import CommunityKind, DistrictKind, IdType, Sex, StreetKind, VulnerableTag
+from .querysets import PersonQuerySet, PlaceQuerySet
+
+PLACE_SCOPE = {"district": "district_id", "street": "street_id", "community": "community_id"}
+
+
+class District(TimeStampedModel):
+    """区/旗/县, with its GB/T 2260 code (e.g. 150102 新城区)."""
+
+    code = models.CharField(_("行政区划代码"), max_length=6, unique=True)
+    name = models.CharField(_("名称"), max_length=32, unique=True)
+    kind = models.CharField(_("类型"), max_length=16, choices=DistrictKind.choices, default=DistrictKind.DISTRICT)
+
+    objects = PlaceQuerySet.as_manager()
+    scope_paths = {"district": "id"}
+    scope_reach_level = "district"
+    level = "district"
+
+    class Meta:
+        ordering = ["code"]
+        verbose_name = _("区县")
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Street(TimeStampedModel):
+    """街道 / 镇 / 乡 (its 办事处)."""
+
+    district = models.ForeignKey(District, on_delete=models.PROTECT, related_name="streets")
+    name = models.CharField(_("名称"), max_length=48)
+    kind = models.CharField(_("类型"), max_length=16, choices=StreetKind.choices, default=StreetKind.STREET)
+
+    objects = PlaceQuerySet.as_manager()
+    scope_paths = {"district": "district_id", "street": "id"}
+    scope_reach_level = "street"
+    level = "street"
+
+    class Meta:
+        ordering = ["district_id", "name"]
+        constraints = [models.UniqueConstraint(fields=["district", "name"], name="street_unique_name")]
+        verbose_name = _("街道（乡镇）")
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Community(TimeStampedModel):
+    """社区 / 村 / 嘎查."""
+
+    district = models.ForeignKey(District, on_delete=models.PROTECT, related_name="+")
+    street = models.ForeignKey(Street, on_delete=models.PROTECT, related_name="communities")
+    name = models.CharField(_("名称"), max_length=48)
+    kind = models.CharField(_("类型"), max_length=16, choices=CommunityKind.choices, default=CommunityKind.COMMUNITY)
+
+    objects = PlaceQuerySet.as_manager()
+    scope_paths = {**PLACE_SCOPE, "community": "id"}
+    scope_reach_level = "community"
+    level = "community"
+
+    class Meta:
+        ordering = ["street_id", "name"]
+        constraints = [models.UniqueConstraint(fields=["street", "name"], name="community_unique_name")]
+        verbose_name = _("社区（村）")
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Grid(TimeStampedModel):
+    """网格: a group of buildings inside one community, looked after by its grid workers."""
+
+    district = models.ForeignKey(District, on_delete=models.PROTECT, related_name="+")
+    street = models.ForeignKey(Street, on_delete=models.PROTECT, related_name="+")
+    community = models.ForeignKey(Community, on_delete=models.PROTECT, related_name="grids")
+    name = models.CharField(_("名称"), max_length=48)
+
+    objects = PlaceQuerySet.as_manager()
+    scope_paths = {**PLACE_SCOPE, "grid": "id"}
+    level = "grid"
+
+    class Meta:
+        ordering = ["community_id", "name"]
+        constraints = [models.UniqueConstraint(fields=["community", "name"], name="grid_unique_name")]
+        verbose_name = _("网格")
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class GridWorker(TimeStampedModel):
+    """网格员: the person responsible for a grid (with an account when they use the platform)."""
+
+    grid = models.ForeignKey(Grid, on_delete=models.CASCADE, related_name="workers")
+    name = models.CharField(_("姓名"), max_length=64)
+    phone = models.CharField(_("电话"), max_length=20, blank=True)
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+
+    class Meta:
+        ordering = ["grid_id", "name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Compound(TimeStampedModel):
+    """小区 (or a village's natural settlement)."""
+
+    district = models.ForeignKey(District, on_delete=models.PROTECT, related_name="+")
+    street = models.ForeignKey(Street, on_delete=models.PROTECT, related_name="+")
+    community = models.ForeignKey(Community, on_delete=models.PROTECT, related_name="compounds")
+    name = models.CharField(_("名称"), max_length=64)
+
+    objects = PlaceQuerySet.as_manager()
+    scope_paths = PLACE_SCOPE
+    scope_reach_level = "compound"
+    level = "compound"
+
+    class Meta:
+        ordering = ["community_id", "name"]
+        constraints = [models.UniqueConstraint(fields=["community", "name"], name="compound_unique_name")]
+        verbose_name = _("小区")
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Building(TimeStampedModel):
+    """楼栋. Belongs to one grid."""
+
+    district = models.ForeignKey(District, on_delete=models.PROTECT, related_name="+")
+    street = models.ForeignKey(Street, on_delete=models.PROTECT, related_name="+")
+    community = models.ForeignKey(Community, on_delete=models.PROTECT, related_name="+")
+    compound = models.ForeignKey(Compound, on_delete=models.PROTECT, related_name="buildings")
+    grid = models.ForeignKey(Grid, null=True, blank=True, on_delete=models.SET_NULL, related_name="buildings")
+    name = models.CharField(_("楼栋"), max_length=32)
+
+    objects = PlaceQuerySet.as_manager()
+    scope_paths = {**PLACE_SCOPE, "grid": "grid_id"}
+    level = "building"
+
+    class Meta:
+        ordering = ["compound_id", "id"]
+        constraints = [models.UniqueConstraint(fields=["compound", "name"], name="building_unique_name")]
+        verbose_name = _("楼栋")
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Unit(TimeStampedModel):
+    """单元 / 门洞 (stairwell)."""
+
+    district = models.ForeignKey(District, on_delete=models.PROTECT, related_name="+")
+    street = models.ForeignKey(Street, on_delete=models.PROTECT, related_name="+")
+    community = models.ForeignKey(Community, on_delete=models.PROTECT, related_name="+")
+    compound = models.ForeignKey(Compound, on_delete=models.PROTECT, related_name="+")
+    building = models.ForeignKey(Building, on_delete=models.PROTECT, related_name="units")
+    grid = models.ForeignKey(Grid, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    name = models.CharField(_("单元"), max_length=32)
+
+    objects = PlaceQuerySet.as_manager()
+    scope_paths = {**PLACE_SCOPE, "grid": "grid_id"}
+    level = "unit"
+
+    class Meta:
+        ordering = ["building_id", "id"]
+        constraints = [models.UniqueConstraint(fields=["building", "name"], name="unit_unique_name")]
+        verbose_name = _("单元")
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Household(TimeStampedModel):
+    """户: a dwelling (room number) in a unit."""
+
+    district = models.ForeignKey(District, on_delete=models.PROTECT, related_name="+")
+    street = models.ForeignKey(Street, on_delete=models.PROTECT, related_name="+")
+    community = models.ForeignKey(Community, on_delete=models.PROTECT, related_name="+")
+    compound = models.ForeignKey(Compound, on_delete=models.PROTECT, related_name="+")
+    building = models.ForeignKey(Building, on_delete=models.PROTECT, related_name="+")
+    unit = models.ForeignKey(Unit, on_delete=models.PROTECT, related_name="households")
+    grid = models.ForeignKey(Grid, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    number = models.CharField(_("户号"), max_length=32)
+
+    objects = PlaceQuerySet.as_manager()
+    scope_paths = {**PLACE_SCOPE, "grid": "grid_id"}
+    level = "household"
+
+    class Meta:
+        ordering = ["unit_id", "id"]
+        constraints = [models.UniqueConstraint(fields=["unit", "number"], name="household_unique_number")]
+        verbose_name = _("户")
+
+    def __str__(self) -> str:
+        return self.number
+
+    @property
+    def address(self) -> str:
+        return f"{self.compound.name}{self.building.name}{self.unit.name}{self.number}"
+
+
+class Person(TimeStampedModel):
+    """A resident. The ID number and phone are stored encrypted, with a keyed hash for look-up
+    and a masked form for display; the full values are revealed only through an audited service."""
+
+    household = models.ForeignKey(Household, null=True, blank=True, on_delete=models.PROTECT, related_name="members")
+    district = models.ForeignKey(District, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    street = models.ForeignKey(Street, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    community = models.ForeignKey(Community, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    grid = models.ForeignKey(Grid, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    name = models.CharField(_("姓名"), max_length=64, db_index=True)
+    id_type = models.CharField(_("证件类型"), max_length=16, choices=IdType.choices, default=IdType.RESIDENT_ID)
+    id_cipher = models.TextField(_("证件号码（密文）"))
+    id_hash = models.CharField(max_length=32, unique=True)
+    id_masked = models.CharField(_("证件号码"), max_length=24)
+    id_tail = models.CharField(max_length=4, db_index=True)
+    sex = models.CharField(_("性别"), max_length=1, choices=Sex.choices, default=Sex.UNKNOWN)
+    birth_date = models.DateField(_("出生日期"), null=True, blank=True)
+    phone_cipher = models.TextField(blank=True)
+    phone_hash = models.CharField(max_length=32, blank=True, db_index=True)
+    phone_masked = models.CharField(_("手机号"), max_length=20, blank=True)
+
+    objects = PersonQuerySet.as_manager()
+    scope_paths = {**PLACE_SCOPE, "grid": "grid_id"}
+
+    class Meta:
+        ordering = ["household_id", "id"]
+        verbose_name = _("人员")
+
+    def __str__(self) -> str:
+        return f"{self.name} {self.id_masked}"
+
+
+class PersonTag(models.Model):
+    """A vulnerable-category tag on a person (SPEC.md §6)."""
+
+    person = models.ForeignKey(Person, on_delete=models.CASCADE, related_name="tags")
+    tag = models.CharField(_("标签"), max_length=24, choices=VulnerableTag.choices, db_index=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["person", "tag"], name="person_tag_unique")]
+
+    def __str__(self) -> str:
+        return self.get_tag_display()

@@ -1,0 +1,176 @@
+"""Reads with rules: scoped to the user, counts per place level."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from typing import Any
+
+from django.db.models import Count, Q, QuerySet
+from django.shortcuts import get_object_or_404
+
+from .models import Building, Community, Compound, District, Grid, Household, Person, PersonTag, Street, Unit
+
+# Levels of the browse hierarchy: model, the field children use to point at it, and the child level.
+LEVELS: dict[str, dict[str, Any]] = {
+    "city": {"model": None, "child": "district"},
+    "district": {"model": District, "field": "district", "child": "street"},
+    "street": {"model": Street, "field": "street", "child": "community"},
+    "community": {"model": Community, "field": "community", "child": "compound"},
+    "compound": {"model": Compound, "field": "compound", "child": "building"},
+    "building": {"model": Building, "field": "building", "child": "unit"},
+    "unit": {"model": Unit, "field": "unit", "child": "household"},
+    "household": {"model": Household, "field": "household", "child": None},
+}
+ANCESTOR_LEVELS = ("district", "street", "community", "compound", "building", "unit")
+ELDERLY_AGE = 60
+# Where a person row keeps each level's id (compound, building and unit through the household).
+PERSON_PATH = {
+    "district": "district_id",
+    "street": "street_id",
+    "community": "community_id",
+    "compound": "household__compound_id",
+    "building": "household__building_id",
+    "unit": "household__unit_id",
+    "household": "household_id",
+}
+
+
+@dataclass(frozen=True)
+class PlaceCounts:
+    buildings: int
+    households: int
+    residents: int
+    vulnerable: int
+
+
+def place_get(*, user: Any, level: str, pk: int):
+    """A place the user may see (covered or an ancestor of a grant); 404 otherwise."""
+    model = LEVELS[level]["model"]
+    return get_object_or_404(model.objects.visible_to(user), pk=pk)
+
+
+def place_children(*, user: Any, level: str, place: Any | None) -> QuerySet:
+    child_level = LEVELS[level]["child"]
+    model = LEVELS[child_level]["model"]
+    qs = model.objects.visible_to(user)
+    if place is not None:
+        qs = qs.filter(**{f"{LEVELS[level]['field']}_id": place.pk})
+    return qs
+
+
+def _place_filter(level: str, place: Any | None, *, person: bool = False) -> Q:
+    if place is None or level == "city":
+        return Q()
+    field = PERSON_PATH[level] if person else f"{LEVELS[level]['field']}_id"
+    return Q(**{field: place.pk})
+
+
+def place_counts(*, user: Any, level: str, place: Any | None) -> PlaceCounts:
+    """Counts inside the place, limited to what the user covers."""
+    people = Person.objects.covered_by(user).filter(_place_filter(level, place, person=True))
+    where = _place_filter(level, place)
+    buildings = (
+        Building.objects.covered_by(user).filter(where).count()
+        if level not in ("building", "unit", "household")
+        else 1
+        if level == "building"
+        else 0
+    )
+    households = Household.objects.covered_by(user).filter(where).count() if level != "household" else 1
+    return PlaceCounts(
+        buildings=buildings,
+        households=households,
+        residents=people.count(),
+        vulnerable=PersonTag.objects.filter(person__in=people).values("person_id").distinct().count(),
+    )
+
+
+def child_counts(*, user: Any, level: str, children: list[Any]) -> dict[int, PlaceCounts]:
+    """Counts for each child place in one grouped query per measure."""
+    if not children:
+        return {}
+    child_level = LEVELS[level]["child"]
+    field = f"{LEVELS[child_level]['field']}_id"
+    person_field = PERSON_PATH[child_level]
+    ids = [c.pk for c in children]
+    people = Person.objects.covered_by(user).filter(**{f"{person_field}__in": ids})
+    residents = dict(people.values_list(person_field).annotate(n=Count("id")).order_by())
+    vulnerable = dict(
+        PersonTag.objects.filter(person__in=people)
+        .values_list(f"person__{person_field}")
+        .annotate(n=Count("person_id", distinct=True))
+        .order_by()
+    )
+    households: dict[int, int] = {}
+    buildings: dict[int, int] = {}
+    if child_level != "household":
+        households = dict(
+            Household.objects.covered_by(user).filter(**{f"{field}__in": ids}).values_list(field).annotate(n=Count("id")).order_by()
+        )
+    if child_level in ("district", "street", "community", "compound"):
+        buildings = dict(
+            Building.objects.covered_by(user).filter(**{f"{field}__in": ids}).values_list(field).annotate(n=Count("id")).order_by()
+        )
+    return {
+        pk: PlaceCounts(
+            buildings.get(pk, 0), households.get(pk, 1 if child_level == "household" else 0), residents.get(pk, 0), vulnerable.get(pk, 0)
+        )
+        for pk in ids
+    }
+
+
+def breadcrumbs(place: Any | None, level: str) -> list[tuple[str, Any]]:
+    """[(level, place)…] from the district down to `place`."""
+    if place is None or level == "city":
+        return []
+    crumbs = []
+    for ancestor in ANCESTOR_LEVELS:
+        if ancestor == level:
+            break
+        if hasattr(place, f"{ancestor}_id"):
+            crumbs.append((ancestor, getattr(place, ancestor)))
+    crumbs.append((level, place))
+    return crumbs
+
+
+def person_list(*, user: Any, filters: dict[str, Any] | None = None) -> QuerySet[Person]:
+    filters = filters or {}
+    qs = Person.objects.visible_to(user).select_related("household", "community")
+    if filters.get("q"):
+        qs = qs.search(filters["q"])
+    for level in ("district", "street", "community", "grid", "household"):
+        if filters.get(level):
+            qs = qs.filter(**{f"{level}_id": filters[level]})
+    if filters.get("tag"):
+        qs = qs.filter(tags__tag=filters["tag"])
+    return qs.order_by("id")
+
+
+def person_get(*, user: Any, pk: int) -> Person:
+    qs = Person.objects.visible_to(user).select_related(
+        "household", "household__unit", "household__building", "household__compound", "community", "street", "district", "grid"
+    )
+    return get_object_or_404(qs, pk=pk)
+
+
+def household_get(*, user: Any, pk: int) -> Household:
+    qs = Household.objects.visible_to(user).select_related("unit", "building", "compound", "community", "street", "district", "grid")
+    return get_object_or_404(qs, pk=pk)
+
+
+def household_members(*, user: Any, household: Household) -> QuerySet[Person]:
+    return Person.objects.visible_to(user).filter(household=household).prefetch_related("tags").order_by("birth_date")
+
+
+def age_on(birth_date: dt.date | None, today: dt.date) -> int | None:
+    if birth_date is None:
+        return None
+    return today.year - birth_date.year - ((today.month, today.day) < (birth_date.month, birth_date.day))
+
+
+def grid_list(*, user: Any, community: Community | None = None) -> QuerySet[Grid]:
+    qs = Grid.objects.visible_to(user).prefetch_related("workers")
+    if community is not None:
+        qs = qs.filter(community=community)
+    return qs

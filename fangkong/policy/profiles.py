@@ -1,0 +1,156 @@
+"""The shipped policy profiles (SPEC.md §10), as data.
+
+Each parameter: key → (value, unit, description, source). Values come from the national documents
+as reposted in the seed pages; where the sources are silent the value is marked as a local default
+so a city administrator knows to confirm it.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+SEED_000 = "内蒙古日报 2022-11-15《首府层层压实责任 坚决落实“二十条措施”》(seed 000)"
+SEED_002 = "内蒙古日报 2022-02-28 (seed 002)"
+NINTH = "《新型冠状病毒肺炎防控方案（第九版）》2022-06-28"
+TWENTY = "《关于进一步优化新冠肺炎疫情防控措施 科学精准做好防控工作的通知》（二十条）2022-11-11"
+EARLY = "《新型冠状病毒肺炎防控方案》2020 年早期版本"
+LOCAL = "本地默认值：来源文件未规定，请由城市管理员确认"
+
+Param = tuple[Any, str, str, str]
+
+COMMON: dict[str, Param] = {
+    "testing.positive_ct_threshold": (35, "Ct", "Ct 值低于此值判为阳性", f"{NINTH}; {TWENTY}"),
+    "testing.result_deadline_hours": (24, "h", "核酸检测自采样至出结果时限", SEED_000),
+    "transfer.deadline": ("same_day", "", "阳性感染者转运时限（当日转运至定点医院或方舱医院）", SEED_000),
+    "contact.isolation_deadline": ("same_day", "", "密接人员集中隔离时限（日清日结）", SEED_000),
+    "regimen.day_one": ("isolation_start_date", "", "隔离第 1 天的定义：开始隔离的自然日（北京时间）", LOCAL),
+    "travel.leaving_negative_hours": (48, "h", "离开低风险区所在城市须持核酸阴性证明的时限", f"{NINTH}; {TWENTY}"),
+    "triage.fangcang_classes": (["asymptomatic", "mild"], "", "收治方舱医院的分型", NINTH),
+    "triage.hospital_classes": (["moderate", "severe", "critical"], "", "收治定点医院的分型", NINTH),
+    "triage.high_risk_age": (65, "岁", "高风险人群年龄下限（合并基础疾病等同样收治定点医院）", NINTH),
+    "discharge.tests_required": (2, "次", "出院须连续检测次数", NINTH),
+    "discharge.min_hours_between_tests": (24, "h", "两次检测间隔", NINTH),
+    "discharge.ct_threshold": (35, "Ct", "出院检测 Ct 值不低于此值或阴性", NINTH),
+    "discharge.home_monitoring_days": (7, "天", "出院后居家健康监测天数", NINTH),
+}
+
+PROFILES: list[dict[str, Any]] = [
+    {
+        "code": "early-2020",
+        "name": "早期防控方案（2020）",
+        "version": "2020",
+        "effective_from": "2020-01-28",
+        "source": EARLY,
+        "parameters": {
+            **COMMON,
+            "close_contact.central_days": (14, "天", "密接集中医学观察天数", EARLY),
+            "close_contact.home_days": (0, "天", "解除集中隔离后居家天数", EARLY),
+            "close_contact.home_mode": ("none", "", "居家阶段管理方式", EARLY),
+            "close_contact.central_test_days": ([1, 14], "第 N 天", "集中隔离期间检测日", LOCAL),
+            "close_contact.home_test_days": ([], "第 N 天", "居家阶段检测日", EARLY),
+            "secondary_contact.traced": (True, "", "是否追踪次密接", EARLY),
+            "secondary_contact.home_days": (14, "天", "次密接居家观察天数", LOCAL),
+            "secondary_contact.test_days": ([1, 14], "第 N 天", "次密接检测日", LOCAL),
+            "risk.levels": ([], "", "风险等级", EARLY),
+            "risk.high_area_unit": ("compound", "", "高风险区划定单位", LOCAL),
+            "risk.high_lift_clean_days": (14, "天", "高风险区解除须连续无新增天数", LOCAL),
+            "risk.high_lift_to": ("low", "", "高风险区解除后降为", LOCAL),
+            "risk.medium_lift_clean_days": (0, "天", "中风险区降为低风险须连续无新增天数", LOCAL),
+            "inbound.central_days": (14, "天", "入境人员集中隔离天数", EARLY),
+            "inbound.home_days": (0, "天", "入境人员居家天数", EARLY),
+            "inbound.second_quarantine_at_destination": (True, "", "目的地是否再次隔离", LOCAL),
+            "pooling.sealed": ("single", "", "封控区采样方式", LOCAL),
+            "pooling.controlled": (10, "人/管", "管控区混采", LOCAL),
+            "pooling.precaution": (10, "人/管", "防范区混采", LOCAL),
+            "over_enforcement.forbidden": ([], "", "明令禁止的层层加码做法", EARLY),
+        },
+    },
+    {
+        "code": "ninth-edition",
+        "name": "防控方案（第九版）",
+        "version": "9",
+        "effective_from": "2022-06-28",
+        "source": NINTH,
+        "parameters": {
+            **COMMON,
+            "close_contact.central_days": (7, "天", "密接集中隔离天数", NINTH),
+            "close_contact.home_days": (3, "天", "解除集中隔离后居家健康监测天数", NINTH),
+            "close_contact.home_mode": ("home_health_monitoring", "", "居家阶段管理方式", NINTH),
+            "close_contact.central_test_days": ([1, 2, 3, 5, 7], "第 N 天", "集中隔离期间检测日", NINTH),
+            "close_contact.home_test_days": ([3], "第 N 天", "居家阶段检测日", NINTH),
+            "secondary_contact.traced": (True, "", "是否追踪次密接", NINTH),
+            "secondary_contact.home_days": (7, "天", "次密接居家隔离天数", NINTH),
+            "secondary_contact.test_days": ([1, 4, 7], "第 N 天", "次密接检测日", NINTH),
+            "risk.levels": (["high", "medium", "low"], "", "风险等级", NINTH),
+            "risk.high_area_unit": ("compound", "", "高风险区划定单位", NINTH),
+            "risk.high_lift_clean_days": (7, "天", "高风险区连续无新增天数且第 7 天筛查阴性后降为中风险", NINTH),
+            "risk.high_lift_to": ("medium", "", "高风险区解除后降为", NINTH),
+            "risk.medium_lift_clean_days": (3, "天", "中风险区再连续无新增天数后降为低风险", NINTH),
+            "inbound.central_days": (7, "天", "入境人员集中隔离天数", NINTH),
+            "inbound.home_days": (3, "天", "入境人员居家健康监测天数", NINTH),
+            "inbound.second_quarantine_at_destination": (False, "", "目的地是否再次隔离", LOCAL),
+            "pooling.sealed": ("single_or_household", "", "封控区：单采单检或 1 户 1 管", NINTH),
+            "pooling.controlled": (10, "人/管", "管控区 10 合 1 混采", NINTH),
+            "pooling.precaution": (20, "人/管", "防范区 20 合 1 混采", NINTH),
+            "over_enforcement.forbidden": ([], "", "明令禁止的层层加码做法", NINTH),
+        },
+    },
+    {
+        "code": "twenty-measures",
+        "name": "优化防控二十条措施",
+        "version": "20条",
+        "effective_from": "2022-11-11",
+        "source": f"{TWENTY}; {SEED_000}",
+        "parameters": {
+            **COMMON,
+            "close_contact.central_days": (5, "天", "密接集中隔离天数（5 天集中隔离）", f"{TWENTY}; {SEED_000}"),
+            "close_contact.home_days": (3, "天", "解除集中隔离后居家隔离天数（+3 天居家隔离）", f"{TWENTY}; {SEED_000}"),
+            "close_contact.home_mode": ("home_isolation", "", "居家阶段管理方式", TWENTY),
+            "close_contact.central_test_days": ([1, 2, 3, 5], "第 N 天", "集中隔离第 1、2、3、5 天各检测 1 次", SEED_000),
+            "close_contact.home_test_days": ([1, 3], "第 N 天", "居家隔离第 1、3 天检测", TWENTY),
+            "secondary_contact.traced": (False, "", "不再判定次密接", TWENTY),
+            "secondary_contact.home_days": (0, "天", "次密接居家隔离天数", TWENTY),
+            "secondary_contact.test_days": ([], "第 N 天", "次密接检测日", TWENTY),
+            "risk.levels": (["high", "low"], "", "风险等级（取消中风险区）", TWENTY),
+            "risk.high_area_unit": ("building", "", "高风险区原则上以单元、楼栋为单位划定，不得随意扩大", f"{TWENTY}; {SEED_000}"),
+            "risk.high_lift_clean_days": (5, "天", "连续 5 天无新增且第 5 天全员核酸阴性后降为低风险", TWENTY),
+            "risk.high_lift_to": ("low", "", "高风险区解除后降为", TWENTY),
+            "risk.medium_lift_clean_days": (0, "天", "中风险区（已取消）", TWENTY),
+            "inbound.central_days": (5, "天", "入境人员集中隔离天数", f"{TWENTY}; {SEED_000}"),
+            "inbound.home_days": (3, "天", "入境人员居家隔离天数", f"{TWENTY}; {SEED_000}"),
+            "inbound.second_quarantine_at_destination": (False, "", "入境人员在第一入境点解除隔离后，目的地不再重复隔离", TWENTY),
+            "pooling.sealed": ("single_or_household", "", "高风险区：单采单检或 1 户 1 管", NINTH),
+            "pooling.controlled": (10, "人/管", "10 合 1 混采", NINTH),
+            "pooling.precaution": (20, "人/管", "20 合 1 混采", NINTH),
+            "over_enforcement.forbidden": (
+                ["arbitrary_lockdown", "silence", "prolonged_sealing", "testing_twice_a_day"],
+                "",
+                "严禁随意封校停课、停工停产、未经批准阻断交通、随意采取静默、随意封控、长时间不解封、随意停诊等层层加码做法",
+                f"{TWENTY}; {SEED_000}",
+            ),
+        },
+    },
+]
+
+DEFAULT_ACTIVE = "twenty-measures"
+
+
+def load_builtin_profiles(profile_model: Any, parameter_model: Any) -> None:
+    """Create or refresh the shipped profiles (used by the data migration and by tests)."""
+    for spec in PROFILES:
+        profile, _ = profile_model.objects.update_or_create(
+            code=spec["code"],
+            defaults={
+                "name": spec["name"],
+                "version": spec["version"],
+                "effective_from": spec["effective_from"],
+                "source": spec["source"],
+                "is_builtin": True,
+            },
+        )
+        for key, (value, unit, description, source) in spec["parameters"].items():
+            parameter_model.objects.update_or_create(
+                profile=profile, key=key, defaults={"value": value, "unit": unit, "description": description, "source": source}
+            )
+    if not profile_model.objects.filter(is_active=True).exists():
+        profile_model.objects.filter(code=DEFAULT_ACTIVE).update(is_active=True)

@@ -1,0 +1,52 @@
+"""The one way code reads a rule: rule("close_contact.central_days") → value with provenance."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from fangkong.core.errors import DomainError
+
+from .models import PolicyParameter, PolicyProfile
+
+
+@dataclass(frozen=True)
+class Rule:
+    key: str
+    value: Any
+    unit: str
+    source: str
+    profile_code: str
+    profile_name: str
+    profile_version: str
+
+    @property
+    def citation(self) -> str:
+        """What to show beside a decision: the rule, its profile and its source."""
+        return f"{self.key} = {self.value}{self.unit} — {self.profile_name}（{self.profile_version}）：{self.source}"
+
+
+class PolicyNotConfigured(DomainError):
+    pass
+
+
+def active_profile() -> PolicyProfile:
+    profile = PolicyProfile.objects.filter(is_active=True).first()
+    if profile is None:
+        raise PolicyNotConfigured("没有启用的防控政策版本 / no active policy profile", rule="policy.active_profile")
+    return profile
+
+
+def rule(key: str, *, profile: PolicyProfile | None = None) -> Rule:
+    profile = profile or active_profile()
+    try:
+        p = PolicyParameter.objects.get(profile=profile, key=key)
+    except PolicyParameter.DoesNotExist as exc:
+        raise PolicyNotConfigured(
+            f"政策版本“{profile.name}”未设置参数 {key} / profile {profile.code} has no parameter {key}", rule=key
+        ) from exc
+    return Rule(key, p.value, p.unit, p.source, profile.code, profile.name, profile.version)
+
+
+def rule_value(key: str, *, profile: PolicyProfile | None = None) -> Any:
+    return rule(key, profile=profile).value

@@ -1,0 +1,119 @@
+"""Writes to policy profiles: activate, copy into a local profile, change a local parameter."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.db import transaction
+from django.utils.text import slugify
+
+from fangkong.accounts.roles import Cap, user_can
+from fangkong.audit.catalogue import EventType
+from fangkong.audit.services import audit_record
+from fangkong.core.errors import DomainError, PermissionRefused
+
+from .models import PolicyParameter, PolicyProfile
+
+
+def _require_manager(actor: Any) -> None:
+    if not user_can(actor, Cap.POLICY_MANAGE):
+        raise PermissionRefused("只有系统管理员可以修改防控政策 / only administrators manage policy", rule=Cap.POLICY_MANAGE)
+
+
+@transaction.atomic
+def profile_activate(*, actor: Any, profile: PolicyProfile) -> PolicyProfile:
+    _require_manager(actor)
+    previous = PolicyProfile.objects.select_for_update().filter(is_active=True).first()
+    if previous and previous.pk == profile.pk:
+        return profile
+    PolicyProfile.objects.filter(is_active=True).update(is_active=False)
+    profile.is_active = True
+    profile.save(update_fields=["is_active"])
+    audit_record(
+        actor=actor,
+        event_type=EventType.POLICY_ACTIVATED,
+        obj=profile,
+        before={"active": previous.code if previous else None},
+        after={"active": profile.code},
+    )
+    return profile
+
+
+@transaction.atomic
+def profile_copy(*, actor: Any, source: PolicyProfile, name: str, version: str = "local") -> PolicyProfile:
+    _require_manager(actor)
+    name = name.strip()
+    if not name:
+        raise DomainError("请填写新版本名称 / a name is required", field="name")
+    base = slugify(f"local-{source.code}-{version}")[:40] or "local"
+    code, n = base, 1
+    while PolicyProfile.objects.filter(code=code).exists():
+        n += 1
+        code = f"{base}-{n}"
+    copy = PolicyProfile.objects.create(
+        code=code,
+        name=name,
+        version=version,
+        effective_from=source.effective_from,
+        source=f"本地版本，复制自 {source.name}（{source.version}）",
+        is_builtin=False,
+        based_on=source,
+        created_by=actor,
+    )
+    PolicyParameter.objects.bulk_create(
+        PolicyParameter(profile=copy, key=p.key, value=p.value, unit=p.unit, source=p.source, description=p.description)
+        for p in source.parameters.all()
+    )
+    audit_record(actor=actor, event_type=EventType.POLICY_COPIED, obj=copy, before={"source": source.code}, after={"code": code})
+    return copy
+
+
+def _coerce(current: Any, raw: str) -> Any:
+    """Parse a typed value to the type the parameter already has."""
+    raw = raw.strip()
+    if isinstance(current, bool):
+        if raw.lower() in {"true", "1", "yes", "是"}:
+            return True
+        if raw.lower() in {"false", "0", "no", "否"}:
+            return False
+        raise DomainError("请填写 true 或 false / expected true or false", field="value")
+    if isinstance(current, int):
+        try:
+            return int(raw)
+        except ValueError as exc:
+            raise DomainError("请填写整数 / expected a whole number", field="value") from exc
+    if isinstance(current, list):
+        parts = [p.strip() for p in raw.replace("，", ",").split(",") if p.strip()]
+        if all(isinstance(x, int) for x in current):
+            try:
+                return [int(p) for p in parts]
+            except ValueError as exc:
+                raise DomainError("请填写以逗号分隔的整数 / expected comma-separated numbers", field="value") from exc
+        return parts
+    return raw
+
+
+@transaction.atomic
+def parameter_change(*, actor: Any, parameter: PolicyParameter, raw_value: str, source: str) -> PolicyParameter:
+    _require_manager(actor)
+    if parameter.profile.is_builtin:
+        raise DomainError(
+            "内置政策版本不可修改，请先复制为本地版本 / shipped profiles are read-only: copy one first",
+            rule="policy.builtin_read_only",
+        )
+    source = source.strip()
+    if not source:
+        raise DomainError("请填写修改依据 / a source for the new value is required", field="source")
+    before = {"value": parameter.value, "source": parameter.source}
+    parameter.value = _coerce(parameter.value, raw_value)
+    parameter.source = source
+    parameter.save(update_fields=["value", "source"])
+    audit_record(
+        actor=actor,
+        event_type=EventType.POLICY_PARAMETER_CHANGED,
+        obj=parameter,
+        object_repr=f"{parameter.profile.code}:{parameter.key}",
+        before=before,
+        after={"value": parameter.value, "source": parameter.source},
+    )
+    return parameter

@@ -1,0 +1,9 @@
+"""Pages (placeholder)."""
+
+from django.contrib.auth.decorators import login_required
+from django.http import HttpResponse
+
+
+@login_required
+def profile_list(request):
+    return HttpResponse("policy")

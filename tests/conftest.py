@@ -1,0 +1,101 @@
+"""Shared fixtures: two communities in two districts, users of several roles, and a browser."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import tempfile
+from dataclasses import dataclass
+
+import pytest
+from django.db import connection
+
+from fangkong.accounts.roles import Role
+
+from .factories import Tree, make_person, make_tree, make_user
+
+
+def pytest_collection_modifyitems(config, items):
+    on_postgres = connection.vendor == "postgresql"
+    skip_pg = pytest.mark.skip(reason="needs PostgreSQL (set DATABASE_URL=postgres://…)")
+    for item in items:
+        if "postgres" in item.keywords and not on_postgres:
+            item.add_marker(skip_pg)
+
+
+@dataclass
+class City:
+    home: Tree  # 新城区 › 中山东路街道 › 迎宾南路社区 (the community worker's)
+    neighbour: Tree  # same community, another grid
+    elsewhere: Tree  # 回民区 › 环河街街道 › 某社区 (outside the community worker's grants)
+
+
+@pytest.fixture
+def city(db) -> City:
+    home = make_tree()
+    neighbour = make_tree(grid="第二网格", building="2号楼", household="202")
+    elsewhere = make_tree(district_code="150103", street="环河街街道", community="通顺社区", grid="第一网格", compound="通顺小区")
+    make_person(home.household, "王秀英", phone="13800001111", tags=["elderly_alone"])
+    make_person(home.household, "李建国")
+    make_person(neighbour.household, "赵敏")
+    make_person(elsewhere.household, "马丽", phone="13900002222")
+    return City(home, neighbour, elsewhere)
+
+
+@pytest.fixture
+def users(city):
+    return {
+        "command": make_user("command", Role.COMMAND_CENTRE, [("city", None)]),
+        "district": make_user("district", Role.DISTRICT_OFFICE, [("district", city.home.district)]),
+        "street": make_user("street", Role.STREET_OFFICE, [("street", city.home.street)]),
+        "community": make_user("community", Role.COMMUNITY_WORKER, [("community", city.home.community)]),
+        "grid": make_user("grid", Role.GRID_WORKER, [("grid", city.home.grid)]),
+        "nogrant": make_user("nogrant", Role.COMMUNITY_WORKER, []),
+        "auditor": make_user("auditor", Role.AUDITOR, [("city", None)]),
+        "admin": make_user("admin", Role.SYSTEM_ADMIN, [("city", None)]),
+    }
+
+
+# ---- browser (Playwright driving Debian's chromium) ----
+
+CHROMIUM_FLAGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+    "--disable-quic",
+]
+
+
+def chromium_path() -> str | None:
+    return shutil.which("chromium") or shutil.which("chromium-browser")
+
+
+@pytest.fixture(scope="session")
+def browser():
+    path = chromium_path()
+    if not path:
+        if os.environ.get("FANGKONG_REQUIRE_E2E"):
+            pytest.fail("chromium is not installed but FANGKONG_REQUIRE_E2E is set")
+        pytest.skip("Debian's chromium is not installed (apt-get install chromium); browser tests skipped")
+    os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+    from playwright.sync_api import sync_playwright
+
+    user_data = tempfile.mkdtemp(prefix="fk-chromium-")
+    with sync_playwright() as p:
+        context = p.chromium.launch_persistent_context(
+            user_data, executable_path=path, headless=True, args=CHROMIUM_FLAGS, locale="zh-CN", viewport={"width": 1280, "height": 900}
+        )
+        yield context
+        context.close()
+    shutil.rmtree(user_data, ignore_errors=True)
+
+
+@pytest.fixture
+def page(browser):
+    page = browser.new_page()
+    yield page
+    page.close()
+    browser.clear_cookies()
