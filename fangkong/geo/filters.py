@@ -1,0 +1,69 @@
+"""FilterSets shared by the pages and the API (one definition serves both)."""
+
+from __future__ import annotations
+
+import django_filters
+from django.utils.translation import gettext_lazy as _
+
+from .choices import VulnerableTag
+from .models import Community, Grid, Household, Person, Street
+
+
+class PersonFilter(django_filters.FilterSet):
+    q = django_filters.CharFilter(label=_("姓名 / 手机号 / 证件号（全号或后四位）"), method="filter_q")
+    district = django_filters.NumberFilter(field_name="district_id", label=_("区县"))
+    street = django_filters.NumberFilter(field_name="street_id", label=_("街道"))
+    community = django_filters.NumberFilter(field_name="community_id", label=_("社区"))
+    grid = django_filters.NumberFilter(field_name="grid_id", label=_("网格"))
+    household = django_filters.NumberFilter(field_name="household_id", label=_("户"))
+    tag = django_filters.ChoiceFilter(field_name="tags__tag", choices=VulnerableTag.choices, label=_("标签"), distinct=True)
+
+    class Meta:
+        model = Person
+        fields = ["q", "district", "street", "community", "grid", "household", "tag"]
+
+    def filter_q(self, queryset, name, value):
+        return queryset.search(value)
+
+
+class PlaceFilter(django_filters.FilterSet):
+    q = django_filters.CharFilter(field_name="name", lookup_expr="icontains", label=_("名称"))
+
+
+class StreetFilter(PlaceFilter):
+    district = django_filters.NumberFilter(field_name="district_id")
+
+    class Meta:
+        model = Street
+        fields = ["q", "district"]
+
+
+class CommunityFilter(PlaceFilter):
+    district = django_filters.NumberFilter(field_name="district_id")
+    street = django_filters.NumberFilter(field_name="street_id")
+
+    class Meta:
+        model = Community
+        fields = ["q", "district", "street"]
+
+
+class GridFilter(PlaceFilter):
+    community = django_filters.NumberFilter(field_name="community_id")
+
+    class Meta:
+        model = Grid
+        fields = ["q", "community"]
+
+
+class HouseholdFilter(django_filters.FilterSet):
+    district = django_filters.NumberFilter(field_name="district_id")
+    street = django_filters.NumberFilter(field_name="street_id")
+    community = django_filters.NumberFilter(field_name="community_id")
+    grid = django_filters.NumberFilter(field_name="grid_id")
+    compound = django_filters.NumberFilter(field_name="compound_id")
+    building = django_filters.NumberFilter(field_name="building_id")
+    unit = django_filters.NumberFilter(field_name="unit_id")
+
+    class Meta:
+        model = Household
+        fields = ["district", "street", "community", "grid", "compound", "building", "unit"]
