@@ -7,6 +7,7 @@ urlpatterns = [
     path("", include("fangkong.reports.urls")),
     path("accounts/", include("fangkong.accounts.urls")),
     path("places/", include("fangkong.geo.urls")),
+    path("imports/", include("fangkong.imports.urls")),
     path("audit/", include("fangkong.audit.urls")),
     path("policy/", include("fangkong.policy.urls")),
     path("i18n/", include("django.conf.urls.i18n")),

@@ -45,6 +45,7 @@ INSTALLED_APPS = [
     "fangkong.audit",
     "fangkong.policy",
     "fangkong.geo",
+    "fangkong.imports",
     "fangkong.reports",
 ]
 
@@ -156,6 +157,12 @@ SPECTACULAR_SETTINGS = {
 }
 
 REDIS_URL = os.environ.get("REDIS_URL", "")
+# The cache carries job progress between the Huey consumer and the web process, so it must be
+# shared between processes: Redis in production, files under var/ in the embedded default.
+if REDIS_URL:
+    CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}}
+else:
+    CACHES = {"default": {"BACKEND": "django.core.cache.backends.filebased.FileBasedCache", "LOCATION": str(VAR_DIR / "cache")}}
 if REDIS_URL:
     HUEY = {
         "huey_class": "huey.RedisHuey",

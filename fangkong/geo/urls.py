@@ -6,5 +6,4 @@ app_name = "geo"
 urlpatterns = [
     path("", views.browse, name="browse"),
     path("people/", views.person_search, name="person_search"),
-    path("imports/", views.import_list, name="import_list"),
 ]

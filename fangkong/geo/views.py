@@ -12,8 +12,3 @@ def browse(request):
 @login_required
 def person_search(request):
     return HttpResponse("search")
-
-
-@login_required
-def import_list(request):
-    return HttpResponse("imports")
