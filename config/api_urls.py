@@ -2,9 +2,11 @@
 
 from rest_framework.routers import DefaultRouter
 
+from fangkong.accounts.views import ApiTokenViewSet
 from fangkong.geo.api import register as register_geo
 
 router = DefaultRouter()
+router.register("token", ApiTokenViewSet, basename="api-token")
 register_geo(router)
 
 urlpatterns = router.urls

@@ -46,6 +46,7 @@ INSTALLED_APPS = [
     "fangkong.policy",
     "fangkong.geo",
     "fangkong.imports",
+    "fangkong.testing",
     "fangkong.reports",
 ]
 
@@ -187,3 +188,4 @@ LOGGING = {
     "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "INFO")},
     "loggers": {"django.db.backends": {"level": "WARNING"}, "huey": {"level": "WARNING"}},
 }
+OTP_TOTP_ISSUER = "fangkong"

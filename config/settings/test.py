@@ -8,3 +8,11 @@ PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 MEDIA_ROOT = VAR_DIR / "test-media"
 LANGUAGE_CODE = "zh-hans"
 CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+
+# Each run gets its own PostgreSQL test database, so parallel runs on one server never collide.
+from .base import DATABASES  # noqa: E402
+
+if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
+    import os as _os
+
+    DATABASES["default"]["TEST"] = {"NAME": f"test_fangkong_{_os.getpid()}"}

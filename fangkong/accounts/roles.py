@@ -35,19 +35,23 @@ class Cap:
     AUDIT_VIEW = "audit.view"
     POLICY_MANAGE = "policy.manage"
     ACCOUNTS_MANAGE = "accounts.manage"
+    TESTING_PLAN = "testing.plan"  # plan rounds, sampling points, laboratories
+    TESTING_SAMPLE = "testing.sample"  # open tubes, bind people, close tubes
+    TESTING_LAB = "testing.lab"  # receive tubes, report results
+    TESTING_CHECK = "testing.check"  # door-knocking checks, home re-sampling
 
 
 ALL_CAPS = frozenset(v for k, v in vars(Cap).items() if k.isupper())
 
 ROLE_CAPS: dict[str, frozenset[str]] = {
-    Role.COMMAND_CENTRE: frozenset({Cap.REVEAL_ID, Cap.IMPORT, Cap.EXPORT}),
-    Role.DISTRICT_OFFICE: frozenset({Cap.REVEAL_ID, Cap.IMPORT, Cap.EXPORT}),
-    Role.STREET_OFFICE: frozenset({Cap.REVEAL_ID, Cap.IMPORT, Cap.EXPORT}),
-    Role.COMMUNITY_WORKER: frozenset({Cap.REVEAL_ID, Cap.IMPORT, Cap.EXPORT}),
-    Role.GRID_WORKER: frozenset(),
+    Role.COMMAND_CENTRE: frozenset({Cap.REVEAL_ID, Cap.IMPORT, Cap.EXPORT, Cap.TESTING_PLAN, Cap.TESTING_SAMPLE, Cap.TESTING_CHECK}),
+    Role.DISTRICT_OFFICE: frozenset({Cap.REVEAL_ID, Cap.IMPORT, Cap.EXPORT, Cap.TESTING_PLAN, Cap.TESTING_SAMPLE, Cap.TESTING_CHECK}),
+    Role.STREET_OFFICE: frozenset({Cap.REVEAL_ID, Cap.IMPORT, Cap.EXPORT, Cap.TESTING_SAMPLE, Cap.TESTING_CHECK}),
+    Role.COMMUNITY_WORKER: frozenset({Cap.REVEAL_ID, Cap.IMPORT, Cap.EXPORT, Cap.TESTING_SAMPLE, Cap.TESTING_CHECK}),
+    Role.GRID_WORKER: frozenset({Cap.TESTING_SAMPLE, Cap.TESTING_CHECK}),
     Role.ISOLATION_SITE_STAFF: frozenset({Cap.REVEAL_ID}),
     Role.HOSPITAL_STAFF: frozenset({Cap.REVEAL_ID}),
-    Role.LABORATORY: frozenset(),
+    Role.LABORATORY: frozenset({Cap.TESTING_LAB}),
     Role.VOLUNTEER_COORDINATOR: frozenset(),
     Role.SUPERVISOR: frozenset(),
     Role.AUDITOR: frozenset({Cap.AUDIT_VIEW}),

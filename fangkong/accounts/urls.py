@@ -1,8 +1,14 @@
-from django.contrib.auth import views as auth_views
 from django.urls import path
+
+from . import views
 
 app_name = "accounts"
 urlpatterns = [
-    path("login/", auth_views.LoginView.as_view(), name="login"),
-    path("logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("", views.profile, name="profile"),
+    path("login/", views.login_view, name="login"),
+    path("login/token/", views.login_otp, name="login_otp"),
+    path("logout/", views.logout_view, name="logout"),
+    path("second-factor/", views.second_factor, name="second_factor"),
+    path("second-factor/setup/", views.totp_setup, name="totp_setup"),
+    path("api-token/", views.api_token, name="api_token"),
 ]

@@ -6,7 +6,7 @@ import django_filters
 from django.utils.translation import gettext_lazy as _
 
 from .choices import VulnerableTag
-from .models import Community, Grid, Household, Person, Street
+from .models import Community, District, Grid, Household, Person, Street
 
 
 class PersonFilter(django_filters.FilterSet):
@@ -28,6 +28,12 @@ class PersonFilter(django_filters.FilterSet):
 
 class PlaceFilter(django_filters.FilterSet):
     q = django_filters.CharFilter(field_name="name", lookup_expr="icontains", label=_("名称"))
+
+
+class DistrictFilter(PlaceFilter):
+    class Meta:
+        model = District
+        fields = ["q"]
 
 
 class StreetFilter(PlaceFilter):

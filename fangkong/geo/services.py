@@ -6,6 +6,7 @@ import datetime as dt
 from typing import Any
 
 from django.db import IntegrityError, transaction
+from django.utils.translation import gettext as _
 
 from fangkong.accounts.roles import Cap, user_can
 from fangkong.audit.catalogue import EventType
@@ -39,7 +40,7 @@ def person_create(
     except FieldError as exc:
         raise DomainError(exc.message, field=exc.field) from exc
     if Person.objects.filter(id_hash=record.id_hash).exists():
-        raise DomainError("该证件号码已登记 / this document number is already registered", field="id_number", rule="person.unique_id")
+        raise DomainError(_("该证件号码已登记"), field="id_number", rule="person.unique_id")
     ancestry: dict[str, Any] = {}
     if household is not None:
         ancestry = {f: getattr(household, f"{f}_id") for f in ("district", "street", "community", "grid")}
@@ -47,7 +48,7 @@ def person_create(
     try:
         person = Person.objects.create(household=household, **{f"{k}_id": v for k, v in ancestry.items()}, **fields)
     except IntegrityError as exc:  # a concurrent insert of the same number
-        raise DomainError("该证件号码已登记 / this document number is already registered", field="id_number") from exc
+        raise DomainError(_("该证件号码已登记"), field="id_number", rule="person.unique_id") from exc
     PersonTag.objects.bulk_create(PersonTag(person=person, tag=t) for t in record.tags)
     audit_record(
         actor=actor,
@@ -73,11 +74,11 @@ def person_reveal_id(*, actor: Any, person: Person, reason: str) -> str:
 
     The caller must already have fetched `person` through a scoped selector."""
     if not user_can(actor, Cap.REVEAL_ID):
-        raise PermissionRefused("您的角色无权查看完整证件号 / your role may not reveal ID numbers", rule=Cap.REVEAL_ID)
+        raise PermissionRefused(_("您的角色无权查看完整证件号"), rule=Cap.REVEAL_ID)
     reason = (reason or "").strip()
     if len(reason) < MIN_REASON_LENGTH:
         raise DomainError(
-            f"请填写查看事由（至少 {MIN_REASON_LENGTH} 个字）/ give a reason of at least {MIN_REASON_LENGTH} characters",
+            _("请填写查看事由（至少 %(n)d 个字）") % {"n": MIN_REASON_LENGTH},
             field="reason",
             rule="privacy.reveal_reason",
         )

@@ -1,0 +1,91 @@
+"""Serializers for places, households and people. People carry masked ID and phone only:
+never the cipher text or the look-up hashes."""
+
+from __future__ import annotations
+
+from drf_spectacular.utils import extend_schema_field
+from rest_framework import serializers
+
+from ..choices import VulnerableTag
+from ..models import Community, District, Grid, Household, Person, Street
+
+
+class DistrictSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = District
+        fields = ["id", "code", "name", "kind"]
+
+
+class StreetSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Street
+        fields = ["id", "district", "name", "kind"]
+
+
+class CommunitySerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Community
+        fields = ["id", "district", "street", "name", "kind"]
+
+
+class GridWorkerSerializer(serializers.Serializer):
+    name = serializers.CharField()
+    phone = serializers.CharField()
+
+
+class GridSerializer(serializers.ModelSerializer):
+    workers = GridWorkerSerializer(many=True, read_only=True)
+
+    class Meta:
+        model = Grid
+        fields = ["id", "district", "street", "community", "name", "workers"]
+
+
+class HouseholdSerializer(serializers.ModelSerializer):
+    address = serializers.CharField(read_only=True, help_text="小区 + 楼栋 + 单元 + 户号")
+
+    class Meta:
+        model = Household
+        fields = ["id", "district", "street", "community", "grid", "compound", "building", "unit", "number", "address"]
+
+
+class PersonSerializer(serializers.ModelSerializer):
+    id_masked = serializers.CharField(read_only=True, help_text="Masked document number, e.g. 150102********123X")
+    phone_masked = serializers.CharField(read_only=True)
+    household_address = serializers.SerializerMethodField()
+    tags = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Person
+        fields = [
+            "id",
+            "name",
+            "id_type",
+            "id_masked",
+            "sex",
+            "birth_date",
+            "phone_masked",
+            "household",
+            "household_address",
+            "district",
+            "street",
+            "community",
+            "grid",
+            "tags",
+        ]
+
+    @extend_schema_field(serializers.CharField(allow_null=True))
+    def get_household_address(self, person: Person) -> str | None:
+        return person.household.address if person.household_id else None
+
+    @extend_schema_field(serializers.ListField(child=serializers.ChoiceField(choices=VulnerableTag.choices)))
+    def get_tags(self, person: Person) -> list[str]:
+        return sorted(t.tag for t in person.tags.all())
+
+
+class RevealRequestSerializer(serializers.Serializer):
+    reason = serializers.CharField(help_text="Why the full number is needed (recorded in the audit log)")
+
+
+class RevealResponseSerializer(serializers.Serializer):
+    id_number = serializers.CharField()

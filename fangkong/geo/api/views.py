@@ -1,0 +1,115 @@
+"""Read-only API viewsets. Every queryset goes through .visible_to(request.user): a caller with no
+grant sees empty lists, and an object outside their jurisdiction answers 404."""
+
+from __future__ import annotations
+
+from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_view
+from rest_framework import status, viewsets
+from rest_framework.decorators import action
+from rest_framework.exceptions import PermissionDenied, ValidationError
+from rest_framework.request import Request
+from rest_framework.response import Response
+
+from fangkong.core.errors import DomainError, PermissionRefused
+
+from .. import services
+from ..filters import CommunityFilter, DistrictFilter, GridFilter, HouseholdFilter, PersonFilter, StreetFilter
+from ..models import Community, District, Grid, Household, Person, Street
+from . import serializers as s
+
+
+class ScopedReadOnlyViewSet(viewsets.ReadOnlyModelViewSet):
+    model: type = District
+    select: tuple[str, ...] = ()
+    prefetch: tuple[str, ...] = ()
+
+    def get_queryset(self):
+        qs = self.model.objects.visible_to(self.request.user)
+        if self.select:
+            qs = qs.select_related(*self.select)
+        if self.prefetch:
+            qs = qs.prefetch_related(*self.prefetch)
+        return qs.order_by("id")
+
+
+@extend_schema_view(list=extend_schema(tags=["places"]), retrieve=extend_schema(tags=["places"]))
+class DistrictViewSet(ScopedReadOnlyViewSet):
+    """区县 the caller may see (granted ones, and ancestors of granted places)."""
+
+    model = District
+    serializer_class = s.DistrictSerializer
+    filterset_class = DistrictFilter
+
+
+@extend_schema_view(list=extend_schema(tags=["places"]), retrieve=extend_schema(tags=["places"]))
+class StreetViewSet(ScopedReadOnlyViewSet):
+    """街道（乡镇）the caller may see."""
+
+    model = Street
+    serializer_class = s.StreetSerializer
+    filterset_class = StreetFilter
+
+
+@extend_schema_view(list=extend_schema(tags=["places"]), retrieve=extend_schema(tags=["places"]))
+class CommunityViewSet(ScopedReadOnlyViewSet):
+    """社区（村）the caller may see."""
+
+    model = Community
+    serializer_class = s.CommunitySerializer
+    filterset_class = CommunityFilter
+
+
+@extend_schema_view(list=extend_schema(tags=["places"]), retrieve=extend_schema(tags=["places"]))
+class GridViewSet(ScopedReadOnlyViewSet):
+    """网格 inside the caller's jurisdiction, with their grid workers."""
+
+    model = Grid
+    serializer_class = s.GridSerializer
+    filterset_class = GridFilter
+    prefetch = ("workers",)
+
+
+@extend_schema_view(list=extend_schema(tags=["households"]), retrieve=extend_schema(tags=["households"]))
+class HouseholdViewSet(ScopedReadOnlyViewSet):
+    """户 inside the caller's jurisdiction, with the address."""
+
+    model = Household
+    serializer_class = s.HouseholdSerializer
+    filterset_class = HouseholdFilter
+    select = ("compound", "building", "unit")
+
+
+@extend_schema_view(list=extend_schema(tags=["people"]), retrieve=extend_schema(tags=["people"]))
+class PersonViewSet(ScopedReadOnlyViewSet):
+    """Residents inside the caller's jurisdiction. ID numbers and phones are masked; the full ID
+    number is only returned by the audited `reveal` action."""
+
+    model = Person
+    serializer_class = s.PersonSerializer
+    filterset_class = PersonFilter
+    select = ("household", "household__compound", "household__building", "household__unit")
+    prefetch = ("tags",)
+
+    @extend_schema(
+        tags=["people"],
+        request=s.RevealRequestSerializer,
+        responses={
+            200: s.RevealResponseSerializer,
+            400: OpenApiResponse(description="No reason, or a reason that is too short"),
+            403: OpenApiResponse(description="The caller's role may not reveal ID numbers"),
+            404: OpenApiResponse(description="No such person in the caller's jurisdiction"),
+        },
+        description="Return the full document number. Needs the geo.reveal_id capability and a reason; audited (geo.id_revealed).",
+    )
+    @action(detail=True, methods=["post"], filter_backends=[], pagination_class=None)
+    def reveal(self, request: Request, pk: str | None = None) -> Response:
+        person = self.get_object()
+        data = s.RevealRequestSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        try:
+            number = services.person_reveal_id(actor=request.user, person=person, reason=data.validated_data["reason"])
+        except PermissionRefused as exc:
+            raise PermissionDenied(exc.message) from exc
+        except DomainError as exc:
+            raise ValidationError({exc.field or "detail": [exc.message]}) from exc
+        return Response({"id_number": number}, status=status.HTTP_200_OK)

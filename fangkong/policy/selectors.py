@@ -1,0 +1,74 @@
+"""Reads of policy profiles: everyone signed in may read them (they are public rules)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from django.db.models import Count, QuerySet
+from django.shortcuts import get_object_or_404
+
+from .models import PolicyParameter, PolicyProfile
+
+
+def profile_list() -> QuerySet[PolicyProfile]:
+    return (
+        PolicyProfile.objects.select_related("based_on")
+        .annotate(parameter_count=Count("parameters"))
+        .order_by("-is_builtin", "effective_from", "code")
+    )
+
+
+def profile_get(*, pk: int) -> PolicyProfile:
+    return get_object_or_404(PolicyProfile.objects.select_related("based_on", "created_by"), pk=pk)
+
+
+def profile_parameters(*, profile: PolicyProfile) -> QuerySet[PolicyParameter]:
+    return profile.parameters.order_by("key")
+
+
+def parameter_get(*, profile: PolicyProfile, pk: int) -> PolicyParameter:
+    return get_object_or_404(PolicyParameter.objects.select_related("profile"), profile=profile, pk=pk)
+
+
+def display_value(value: Any) -> str:
+    """A parameter value as a person types it: lists comma-separated, booleans true/false."""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, list):
+        return ", ".join(str(v) for v in value)
+    return "" if value is None else str(value)
+
+
+@dataclass(frozen=True)
+class CompareRow:
+    key: str
+    description: str
+    unit: str
+    values: list[str]
+    differs: bool
+
+
+def compare_table(*, profiles: list[PolicyProfile] | None = None) -> tuple[list[PolicyProfile], list[CompareRow]]:
+    """Parameters side by side (default: the shipped profiles, oldest first)."""
+    if profiles is None:
+        profiles = list(PolicyProfile.objects.filter(is_builtin=True).order_by("effective_from", "code"))
+    by_profile: dict[int, dict[str, PolicyParameter]] = {p.pk: {} for p in profiles}
+    for param in PolicyParameter.objects.filter(profile__in=profiles):
+        by_profile[param.profile_id][param.key] = param
+    keys = sorted({k for params in by_profile.values() for k in params})
+    rows = []
+    for key in keys:
+        cells = [by_profile[p.pk].get(key) for p in profiles]
+        latest = next((c for c in reversed(cells) if c is not None), None)
+        values = ["—" if c is None else display_value(c.value) for c in cells]
+        rows.append(
+            CompareRow(
+                key=key,
+                description=latest.description if latest else "",
+                unit=latest.unit if latest else "",
+                values=values,
+                differs=len(set(values)) > 1,
+            )
+        )
+    return profiles, rows

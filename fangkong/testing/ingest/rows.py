@@ -1,0 +1,109 @@
+"""A lab result as every format (CSV, xlsx, FHIR) delivers it to the service, and its field parsers."""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+from dataclasses import dataclass
+
+from django.utils import timezone
+
+from ..choices import Result
+
+CT_MIN, CT_MAX = 0.0, 50.0
+
+RESULT_WORDS = {
+    "阴性": Result.NEGATIVE,
+    "negative": Result.NEGATIVE,
+    "neg": Result.NEGATIVE,
+    "-": Result.NEGATIVE,
+    "未检出": Result.NEGATIVE,
+    "阳性": Result.POSITIVE,
+    "positive": Result.POSITIVE,
+    "pos": Result.POSITIVE,
+    "+": Result.POSITIVE,
+    "检出": Result.POSITIVE,
+    "无效": Result.INVALID,
+    "invalid": Result.INVALID,
+}
+
+
+class FieldProblem(ValueError):
+    def __init__(self, field: str, message: str) -> None:
+        super().__init__(message)
+        self.field = field
+        self.message = message
+
+
+@dataclass
+class ResultRow:
+    """One tube's result as reported: `result` is what the lab says; Ct values decide by policy."""
+
+    row: int
+    barcode: str
+    result: str
+    ct_orf1ab: float | None
+    ct_n: float | None
+    reported_at: dt.datetime
+
+    def same_as(self, result: str, ct_orf1ab: float | None, ct_n: float | None, reported_at: dt.datetime | None) -> bool:
+        return (
+            self.result == result
+            and _same_ct(self.ct_orf1ab, ct_orf1ab)
+            and _same_ct(self.ct_n, ct_n)
+            and reported_at is not None
+            and abs((self.reported_at - reported_at).total_seconds()) < 1
+        )
+
+
+def _same_ct(a: float | None, b: float | None) -> bool:
+    if a is None or b is None:
+        return a is None and b is None
+    return abs(a - b) < 1e-6
+
+
+def parse_result(value: object) -> str:
+    text = str(value if value is not None else "").strip()
+    if not text:
+        return ""
+    key = text.lower()
+    if key not in RESULT_WORDS:
+        raise FieldProblem("result", f"结果“{text}”应为 阴性/阳性/无效（negative/positive/invalid）")
+    return RESULT_WORDS[key]
+
+
+def parse_ct(value: object, field: str) -> float | None:
+    if value is None:
+        return None
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        number = float(value)
+    else:
+        text = str(value).strip()
+        if text in ("", "-", "/", "NA", "N/A", "无", "未检出", "undetermined", "Undetermined"):
+            return None
+        try:
+            number = float(text)
+        except ValueError as exc:
+            raise FieldProblem(field, f"Ct 值“{text}”不是数字") from exc
+    if math.isnan(number) or not (CT_MIN <= number <= CT_MAX):
+        raise FieldProblem(field, f"Ct 值 {value} 超出 {CT_MIN:g}–{CT_MAX:g} 的范围")
+    return number
+
+
+def parse_datetime(value: object, field: str = "reported_at") -> dt.datetime:
+    """ISO 8601 or "YYYY-MM-DD HH:MM[:SS]" or an Excel datetime; naive times are Beijing time."""
+    if isinstance(value, dt.datetime):
+        moment = value
+    else:
+        text = str(value if value is not None else "").strip().replace("/", "-")
+        if not text:
+            raise FieldProblem(field, "报告时间为空")
+        if text.endswith("Z"):
+            text = text[:-1] + "+00:00"
+        try:
+            moment = dt.datetime.fromisoformat(text.replace("T", " ", 1) if "T" in text else text)
+        except ValueError as exc:
+            raise FieldProblem(field, f"时间“{text}”格式应为 YYYY-MM-DD HH:MM[:SS]") from exc
+    if timezone.is_naive(moment):
+        moment = timezone.make_aware(moment, timezone.get_default_timezone())
+    return moment

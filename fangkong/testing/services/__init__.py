@@ -1,0 +1,30 @@
+"""Every write of the 快检 app. Views, the API, commands and the benchmark call these and only these."""
+
+from .checks import MemberCheck, household_check_record
+from .common import RowError, RowsRefused
+from .results import IngestReport, results_ingest
+from .rounds import AreaSpec, laboratory_create, pooling_for, round_plan, round_set_status, sampling_point_create
+from .sampling import Binding, BindReport, bulk_bind, resampling_collect, tube_add_members, tube_close, tube_open, tube_receive
+
+__all__ = [
+    "AreaSpec",
+    "BindReport",
+    "Binding",
+    "IngestReport",
+    "MemberCheck",
+    "RowError",
+    "RowsRefused",
+    "bulk_bind",
+    "household_check_record",
+    "laboratory_create",
+    "pooling_for",
+    "resampling_collect",
+    "results_ingest",
+    "round_plan",
+    "round_set_status",
+    "sampling_point_create",
+    "tube_add_members",
+    "tube_close",
+    "tube_open",
+    "tube_receive",
+]

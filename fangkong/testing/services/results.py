@@ -1,0 +1,542 @@
+"""Lab results: validated rows → current result per tube → what follows from each result.
+
+Rules (docs/decisions/0002-testing-data-model.md):
+- A file is checked whole before anything is written: a duplicate barcode, a Ct out of 0–50, a
+  result reported before the tube was sampled, a lab result that contradicts its own Ct values
+  under the policy threshold — each refuses the whole upload, naming the row and field.
+- Results for barcodes the round does not know, or for tubes nobody was sampled into, are kept as
+  UnmatchedResult rows and returned in the report; the rest of the file is applied.
+- The same result again (result, Ct values, report time) changes nothing; a different result for a
+  tube adds a row that supersedes the current one (kept, audited) and re-runs the consequences.
+- Positive = min(Ct ORF1ab, Ct N) < testing.positive_ct_threshold, read from the active policy; the
+  rule is written on every result (`decided_by`) and on every confirmed positive.
+- Consequences: a positive pooled tube → each member under in-place control and a 上门单采 task; an
+  invalid tube → a 上门单采 task for each member; a positive single tube → a confirmed positive
+  awaiting case handling; a negative single tube → the person's in-place control is lifted and
+  their re-sampling task done.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import Counter as CountOf
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.db import transaction
+from django.utils.translation import gettext as _
+
+from fangkong.audit.services import audit_record
+from fangkong.core.bulk import BulkWriter, reserve_ids
+from fangkong.core.errors import PermissionRefused
+from fangkong.policy.rules import rule
+
+from .. import events
+from ..choices import (
+    RESAMPLING_OPEN,
+    AreaClass,
+    ControlStatus,
+    FoundIn,
+    PositiveStatus,
+    ResamplingReason,
+    ResamplingStatus,
+    Result,
+    TubeStatus,
+    UnmatchedReason,
+)
+from ..ingest.rows import ResultRow
+from ..models import (
+    ConfirmedPositive,
+    Laboratory,
+    PersonControl,
+    ResamplingTask,
+    TestingRound,
+    Tube,
+    TubeMember,
+    TubeResult,
+    UnmatchedResult,
+)
+from ..permissions import TestingCap, require
+from .common import RowError, RowsRefused, bulk_update, db_value, fetch_in, now, read_datetime, table
+from .sampling import AreaIndex
+
+RESULT_COLUMNS = [
+    "id",
+    "round_id",
+    "tube_id",
+    "laboratory_id",
+    "result",
+    "ct_orf1ab",
+    "ct_n",
+    "reported_at",
+    "decided_by",
+    "source",
+    "source_row",
+    "is_current",
+    "superseded_by_id",
+    "created_at",
+]
+
+
+@dataclass
+class Unmatched:
+    row: int
+    barcode: str
+    reason: str
+
+    def __str__(self) -> str:
+        return f"第 {self.row} 行 {self.barcode}: {UnmatchedReason(self.reason).label}"
+
+
+@dataclass
+class IngestReport:
+    rows: int = 0
+    created: int = 0
+    superseded: int = 0
+    unchanged: int = 0
+    unmatched: list[Unmatched] = field(default_factory=list)
+    positives_confirmed: int = 0
+    pool_positive_tubes: int = 0
+    controls_started: int = 0
+    resampling_tasks: int = 0
+    controls_lifted: int = 0
+    decided_by: str = ""
+
+    @property
+    def applied(self) -> int:
+        return self.created + self.superseded
+
+
+@dataclass
+class _Change:
+    tube_id: int
+    barcode: str
+    member_count: int
+    is_resample: bool
+    sampled_at: dt.datetime | None
+    old_result: str
+    new_result: str
+    result_id: int
+    ct_orf1ab: float | None
+    ct_n: float | None
+    reported_at: dt.datetime
+
+
+class Threshold:
+    """testing.positive_ct_threshold from the active policy, with its citation."""
+
+    def __init__(self) -> None:
+        r = rule("testing.positive_ct_threshold")
+        self.value = float(r.value)
+        self.citation = r.citation
+        self.short = f"{r.key}<{r.value}@{r.profile_code}"[:120]
+
+    def decide(self, row: ResultRow) -> tuple[str, RowError | None]:
+        cts = [v for v in (row.ct_orf1ab, row.ct_n) if v is not None]
+        if row.result == Result.INVALID:
+            return Result.INVALID, None
+        if cts:
+            decided = Result.POSITIVE if min(cts) < self.value else Result.NEGATIVE
+            if row.result and row.result != decided:
+                return decided, RowError(
+                    row.row,
+                    "result",
+                    _("报告结果为“%(said)s”，但 Ct 最小值 %(ct)s 按阈值 %(thr)s 判定为“%(dec)s”（%(rule)s）")
+                    % {
+                        "said": Result(row.result).label,
+                        "ct": f"{min(cts):g}",
+                        "thr": f"{self.value:g}",
+                        "dec": Result(decided).label,
+                        "rule": self.citation,
+                    },
+                )
+            return decided, None
+        if row.result == Result.POSITIVE:
+            return row.result, RowError(row.row, "ct_orf1ab", _("阳性结果须报告 Ct 值（ORF1ab 或 N）"))
+        if row.result == Result.NEGATIVE:
+            return row.result, None
+        return "", RowError(row.row, "result", _("结果为空且没有 Ct 值"))
+
+
+@transaction.atomic
+def results_ingest(
+    *,
+    actor: Any,
+    testing_round: TestingRound,
+    laboratory: Laboratory,
+    rows: list[ResultRow],
+    source: str = "",
+    at: dt.datetime | None = None,
+) -> IngestReport:
+    """Apply one upload (a file or a FHIR Bundle) of tube results. See the module docstring."""
+    require(actor, TestingCap.LAB)
+    if not Laboratory.objects.visible_to(actor).filter(pk=laboratory.pk).exists():
+        raise PermissionRefused(_("您不属于该检测机构"), rule="testing.laboratory_scope")
+    at = at or now()
+    source = (source or "")[:200]
+    report = IngestReport(rows=len(rows))
+    threshold = Threshold()
+    report.decided_by = threshold.citation
+    errors: list[RowError] = []
+    first_row: dict[str, int] = {}
+    decided: dict[int, str] = {}
+    for r in rows:
+        r.barcode = (r.barcode or "").strip()
+        if not r.barcode:
+            errors.append(RowError(r.row, "barcode", _("条码为空")))
+            continue
+        if r.barcode in first_row:
+            errors.append(RowError(r.row, "barcode", _("条码 %(b)s 与第 %(r)s 行重复") % {"b": r.barcode, "r": first_row[r.barcode]}))
+            continue
+        first_row[r.barcode] = r.row
+        value, problem = threshold.decide(r)
+        if problem:
+            errors.append(problem)
+        decided[r.row] = value
+        if r.reported_at > at + dt.timedelta(minutes=10):
+            errors.append(RowError(r.row, "reported_at", _("报告时间晚于当前时间")))
+    tube, result_table = table(Tube), table(TubeResult)
+    found = {
+        r[1]: r
+        for r in fetch_in(
+            f"SELECT t.id, t.barcode, t.status, t.sampled_at, t.member_count, t.is_resample, t.laboratory_id, t.received_at, "
+            f"r.id, r.result, r.ct_orf1ab, r.ct_n, r.reported_at FROM {tube} t "
+            f"LEFT JOIN {result_table} r ON r.tube_id = t.id AND r.is_current = %s WHERE t.round_id = %s AND t.barcode {{IN}}",
+            sorted(first_row),
+            params_before=[True, testing_round.pk],
+        )
+    }
+    plan: list[tuple[ResultRow, tuple]] = []
+    for r in rows:
+        if r.row not in decided or first_row.get(r.barcode) != r.row:
+            continue
+        t = found.get(r.barcode)
+        if t is None:
+            report.unmatched.append(Unmatched(r.row, r.barcode, UnmatchedReason.UNKNOWN_BARCODE))
+            continue
+        sampled_at = read_datetime(t[3])
+        if not t[4] or sampled_at is None:
+            report.unmatched.append(Unmatched(r.row, r.barcode, UnmatchedReason.NOT_SAMPLED))
+            continue
+        if t[6] is not None and t[6] != laboratory.pk:
+            errors.append(RowError(r.row, "barcode", _("试管 %(b)s 由其他检测机构接收，不能由本机构报告") % {"b": r.barcode}))
+            continue
+        if r.reported_at < sampled_at:
+            errors.append(
+                RowError(
+                    r.row,
+                    "reported_at",
+                    _("报告时间 %(r)s 早于采样时间 %(s)s") % {"r": r.reported_at.isoformat(), "s": sampled_at.isoformat()},
+                )
+            )
+            continue
+        plan.append((r, t))
+    if errors:
+        raise RowsRefused(errors, rule="testing.results")
+
+    # Partition into unchanged / new / corrections, reserving ids for the rows to write.
+    to_write: list[tuple[ResultRow, tuple, str]] = []
+    for r, t in plan:
+        value = decided[r.row]
+        if t[8] is not None and r.__class__(r.row, r.barcode, value, r.ct_orf1ab, r.ct_n, r.reported_at).same_as(
+            t[9], t[10], t[11], read_datetime(t[12])
+        ):
+            report.unchanged += 1
+            continue
+        to_write.append((r, t, value))
+    ids = reserve_ids(TubeResult, len(to_write))
+    supersede = []
+    changes: list[_Change] = []
+    tube_updates = []
+    created_at = db_value(at)
+    result_rows = []
+    for (r, t, value), new_id in zip(to_write, ids, strict=True):
+        if t[8] is not None:
+            supersede.append((t[8], False, new_id))
+            report.superseded += 1
+        else:
+            report.created += 1
+        result_rows.append(
+            (
+                new_id,
+                testing_round.pk,
+                t[0],
+                laboratory.pk,
+                value,
+                r.ct_orf1ab,
+                r.ct_n,
+                db_value(r.reported_at),
+                threshold.short,
+                source,
+                r.row,
+                True,
+                None,
+                created_at,
+            )
+        )
+        received_at = read_datetime(t[7]) or r.reported_at
+        tube_updates.append((t[0], TubeStatus.RESULTED, value, r.reported_at, laboratory.pk, received_at))
+        changes.append(
+            _Change(t[0], t[1], t[4], bool(t[5]), read_datetime(t[3]), t[9] or "", value, new_id, r.ct_orf1ab, r.ct_n, r.reported_at)
+        )
+    bulk_update(TubeResult, [("is_current", "boolean"), ("superseded_by_id", "bigint")], supersede)
+    BulkWriter(TubeResult, RESULT_COLUMNS).write(result_rows)
+    bulk_update(
+        Tube,
+        [
+            ("status", "varchar"),
+            ("result", "varchar"),
+            ("resulted_at", "timestamptz"),
+            ("laboratory_id", "bigint"),
+            ("received_at", "timestamptz"),
+        ],
+        tube_updates,
+    )
+    _keep_unmatched(testing_round, laboratory, report.unmatched, rows, source)
+    for c in changes:
+        if c.old_result:
+            audit_record(
+                actor=actor,
+                event_type=events.RESULT_SUPERSEDED,
+                object_type="testing.tube",
+                object_id=c.tube_id,
+                object_repr=c.barcode,
+                before={"result": c.old_result},
+                after={"result": c.new_result, "ct_orf1ab": c.ct_orf1ab, "ct_n": c.ct_n, "source": source},
+            )
+    _apply_consequences(actor=actor, testing_round=testing_round, changes=changes, threshold=threshold, report=report, at=at)
+    counts = CountOf(c.new_result for c in changes)
+    audit_record(
+        actor=actor,
+        event_type=events.RESULTS_INGESTED,
+        obj=laboratory,
+        count=report.applied,
+        after={
+            "round": testing_round.number,
+            "source": source,
+            "rows": report.rows,
+            "created": report.created,
+            "superseded": report.superseded,
+            "unchanged": report.unchanged,
+            "unmatched": len(report.unmatched),
+            "by_result": dict(counts),
+            "rule": threshold.citation,
+        },
+    )
+    return report
+
+
+def _keep_unmatched(
+    testing_round: TestingRound, laboratory: Laboratory, unmatched: list[Unmatched], rows: list[ResultRow], source: str
+) -> None:
+    if not unmatched:
+        return
+    by_row = {r.row: r for r in rows}
+    known = set(
+        UnmatchedResult.objects.filter(
+            round=testing_round, laboratory=laboratory, resolved=False, barcode__in=[u.barcode for u in unmatched]
+        ).values_list("barcode", "reason")
+    )
+    new = []
+    for u in unmatched:
+        if (u.barcode, u.reason) in known:
+            continue
+        r = by_row[u.row]
+        new.append(
+            UnmatchedResult(
+                round=testing_round,
+                laboratory=laboratory,
+                barcode=u.barcode,
+                reason=u.reason,
+                source=source,
+                source_row=u.row,
+                payload={"result": r.result, "ct_orf1ab": r.ct_orf1ab, "ct_n": r.ct_n, "reported_at": r.reported_at.isoformat()},
+            )
+        )
+    UnmatchedResult.objects.bulk_create(new)
+
+
+def _members(tube_ids: list[int]) -> list[dict]:
+    if not tube_ids:
+        return []
+    return list(
+        TubeMember.objects.filter(tube_id__in=tube_ids).values(
+            "tube_id", "person_id", "district_id", "street_id", "community_id", "grid_id", "household_id", "is_resample"
+        )
+    )
+
+
+PLACES = ("district_id", "street_id", "community_id", "grid_id", "household_id")
+
+
+def _apply_consequences(
+    *, actor: Any, testing_round: TestingRound, changes: list[_Change], threshold: Threshold, report: IngestReport, at: dt.datetime
+) -> None:
+    if not changes:
+        return
+    # A correction first undoes what the old result set going.
+    corrected = [c.tube_id for c in changes if c.old_result in (Result.POSITIVE, Result.INVALID) and c.old_result != c.new_result]
+    if corrected:
+        ResamplingTask.objects.filter(origin_tube_id__in=corrected, status__in=RESAMPLING_OPEN).update(
+            status=ResamplingStatus.CANCELLED, closing_note=_("原结果已更正"), done_at=at
+        )
+        report.controls_lifted += PersonControl.objects.filter(origin_tube_id__in=corrected, status=ControlStatus.ACTIVE).update(
+            status=ControlStatus.LIFTED, ended_at=at, ended_reason=_("原混管阳性结果已更正")
+        )
+        ConfirmedPositive.objects.filter(tube_id__in=corrected).exclude(status=PositiveStatus.WITHDRAWN).update(
+            status=PositiveStatus.WITHDRAWN
+        )
+
+    pooled_positive = [c for c in changes if c.new_result == Result.POSITIVE and c.member_count > 1]
+    invalid = [c for c in changes if c.new_result == Result.INVALID]
+    single_positive = [c for c in changes if c.new_result == Result.POSITIVE and c.member_count == 1]
+    single_negative = [c for c in changes if c.new_result == Result.NEGATIVE and c.member_count == 1]
+    by_tube = {c.tube_id: c for c in changes}
+
+    # The re-sampling tasks whose tube has now a result are finished, whatever the result.
+    resampled = [c.tube_id for c in changes if c.is_resample]
+    if resampled:
+        ResamplingTask.objects.filter(resample_tube_id__in=resampled, status=ResamplingStatus.SAMPLED).update(
+            status=ResamplingStatus.DONE, done_at=at, closing_note=_("单采结果已出")
+        )
+
+    # Positive pooled tubes: in-place control and a door-to-door single re-test for every member.
+    members = _members([c.tube_id for c in pooled_positive + invalid])
+    if members:
+        controlled_already = set(
+            PersonControl.objects.filter(origin_tube_id__in=[c.tube_id for c in pooled_positive], status=ControlStatus.ACTIVE).values_list(
+                "origin_tube_id", "person_id"
+            )
+        )
+        tasked_already = set(
+            ResamplingTask.objects.filter(origin_tube_id__in=list(by_tube), status__in=RESAMPLING_OPEN).values_list(
+                "origin_tube_id", "person_id"
+            )
+        )
+        controls, tasks = [], []
+        for m in members:
+            c = by_tube[m["tube_id"]]
+            key = (m["tube_id"], m["person_id"])
+            places = {k: m[k] for k in PLACES}
+            if c.new_result == Result.POSITIVE and key not in controlled_already:
+                controls.append(
+                    PersonControl(
+                        round=testing_round,
+                        person_id=m["person_id"],
+                        origin_tube_id=c.tube_id,
+                        reason=_("混管 %(b)s 阳性，就地管控待单采复检") % {"b": c.barcode},
+                        started_at=at,
+                        **places,
+                    )
+                )
+            if key not in tasked_already:
+                reason = ResamplingReason.POOL_POSITIVE if c.new_result == Result.POSITIVE else ResamplingReason.INVALID
+                tasks.append(
+                    ResamplingTask(round=testing_round, person_id=m["person_id"], origin_tube_id=c.tube_id, reason=reason, **places)
+                )
+        PersonControl.objects.bulk_create(controls)
+        ResamplingTask.objects.bulk_create(tasks)
+        report.controls_started += len(controls)
+        report.resampling_tasks += len(tasks)
+        report.pool_positive_tubes += len(pooled_positive)
+        audit_record(
+            actor=actor,
+            event_type=events.POOL_POSITIVE_ACTIONS,
+            obj=testing_round,
+            count=len(tasks),
+            after={
+                "pool_positive_tubes": [c.barcode for c in pooled_positive][:200],
+                "invalid_tubes": [c.barcode for c in invalid][:200],
+                "controls_started": len(controls),
+                "resampling_tasks": len(tasks),
+            },
+        )
+
+    # Positive single tubes: a confirmed positive awaiting case handling.
+    if single_positive:
+        singles = _members([c.tube_id for c in single_positive])
+        already = set(
+            ConfirmedPositive.objects.filter(round=testing_round, person_id__in=[m["person_id"] for m in singles])
+            .exclude(status=PositiveStatus.WITHDRAWN)
+            .values_list("person_id", flat=True)
+        )
+        controlled = set(
+            PersonControl.objects.filter(person_id__in=[m["person_id"] for m in singles], status=ControlStatus.ACTIVE).values_list(
+                "person_id", flat=True
+            )
+        )
+        areas = AreaIndex(testing_round)
+        positives = []
+        for m in singles:
+            if m["person_id"] in already:
+                continue
+            c = by_tube[m["tube_id"]]
+            area = areas.area_for(
+                district_id=m["district_id"], street_id=m["street_id"], community_id=m["community_id"], grid_id=m["grid_id"]
+            )
+            in_control_area = area is not None and area.area_class in (AreaClass.SEALED, AreaClass.CONTROLLED)
+            positives.append(
+                ConfirmedPositive(
+                    round=testing_round,
+                    person_id=m["person_id"],
+                    tube_id=c.tube_id,
+                    result_id=c.result_id,
+                    ct_orf1ab=c.ct_orf1ab,
+                    ct_n=c.ct_n,
+                    detected_at=c.reported_at,
+                    found_in=FoundIn.CONTROLLED if (m["person_id"] in controlled or in_control_area) else FoundIn.COMMUNITY,
+                    decided_by=threshold.citation,
+                    **{k: m[k] for k in PLACES},
+                )
+            )
+        ConfirmedPositive.objects.bulk_create(positives)
+        report.positives_confirmed += len(positives)
+        for p in positives:
+            audit_record(
+                actor=actor,
+                event_type=events.POSITIVE_CONFIRMED,
+                object_type="testing.confirmedpositive",
+                object_id=p.pk or "",
+                object_repr=f"person {p.person_id}",
+                after={
+                    "person": p.person_id,
+                    "tube": by_tube[p.tube_id].barcode,
+                    "ct_orf1ab": p.ct_orf1ab,
+                    "ct_n": p.ct_n,
+                    "found_in": p.found_in,
+                    "rule": p.decided_by,
+                },
+            )
+
+    # Negative single tubes: lift the in-place control of that person (if it started before sampling).
+    if single_negative:
+        active = dict(PersonControl.objects.filter(status=ControlStatus.ACTIVE).values_list("id", "person_id"))
+        if active:
+            persons = set(active.values())
+            rows = fetch_in(
+                f"SELECT tube_id, person_id FROM {table(TubeMember)} WHERE tube_id {{IN}}",
+                [c.tube_id for c in single_negative],
+            )
+            cleared: dict[int, dt.datetime] = {}
+            for tube_id, person_id in rows:
+                if person_id in persons:
+                    sampled = by_tube[tube_id].sampled_at
+                    cleared[person_id] = sampled
+            lifted = 0
+            for person_id, sampled in cleared.items():
+                lifted += PersonControl.objects.filter(
+                    person_id=person_id, status=ControlStatus.ACTIVE, started_at__lte=sampled or at
+                ).update(status=ControlStatus.LIFTED, ended_at=at, ended_reason=_("单采复检阴性"))
+            if cleared:
+                ResamplingTask.objects.filter(
+                    round=testing_round, person_id__in=list(cleared), reason=ResamplingReason.POOL_POSITIVE, status__in=RESAMPLING_OPEN
+                ).update(status=ResamplingStatus.DONE, done_at=at, closing_note=_("单采复检阴性"))
+            report.controls_lifted += lifted
+            if lifted:
+                audit_record(
+                    actor=actor,
+                    event_type=events.CONTROL_LIFTED,
+                    obj=testing_round,
+                    count=lifted,
+                    after={"persons": sorted(cleared)[:200], "reason": "single re-test negative"},
+                )

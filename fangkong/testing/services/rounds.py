@@ -1,0 +1,204 @@
+"""Planning: rounds with their scope and pooling, sampling points, laboratories."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from typing import Any
+
+from django.db import transaction
+from django.utils.translation import gettext as _
+
+from fangkong.audit.services import audit_record
+from fangkong.core.errors import DomainError, PermissionRefused
+from fangkong.core.scoping import jurisdiction_of
+from fangkong.geo.models import Community, District, Grid, Street
+from fangkong.policy.rules import rule
+
+from .. import events
+from ..choices import CAPACITY, ROUND_TRANSITIONS, AreaClass, PoolingMode, RoundStatus, ScopeLevel
+from ..models import Laboratory, RoundArea, SamplingPoint, TestingRound
+from ..permissions import TestingCap, require
+
+SCOPE_MODELS = {ScopeLevel.DISTRICT: District, ScopeLevel.STREET: Street, ScopeLevel.COMMUNITY: Community, ScopeLevel.GRID: Grid}
+# Order of pooling modes from strictest (smallest pool) to loosest.
+MODE_RANK = {PoolingMode.SINGLE: 0, PoolingMode.HOUSEHOLD: 1, PoolingMode.POOLED_10: 2, PoolingMode.POOLED_20: 3}
+
+
+@dataclass(frozen=True)
+class AreaSpec:
+    """One place of a round's scope: level, place id (None for the city) and its area class."""
+
+    level: str
+    place_id: int | None = None
+    area_class: str = AreaClass.PRECAUTION
+
+
+def pooling_for(area_class: str) -> tuple[str, str]:
+    """The pooling mode the active policy sets for an area class, and the rule's citation."""
+    r = rule(f"pooling.{area_class}")
+    value = r.value
+    if value == "single":
+        mode = PoolingMode.SINGLE
+    elif value == "single_or_household":
+        mode = PoolingMode.HOUSEHOLD
+    elif int(value) <= 1:
+        mode = PoolingMode.SINGLE
+    elif int(value) <= 10:
+        mode = PoolingMode.POOLED_10
+    else:
+        mode = PoolingMode.POOLED_20
+    return mode, r.citation
+
+
+def allowed_modes(area_mode: str) -> list[str]:
+    """An area allows its own pooling and anything stricter (single tubes are always allowed)."""
+    return [m for m, rank in MODE_RANK.items() if rank <= MODE_RANK[area_mode]]
+
+
+@transaction.atomic
+def round_plan(
+    *,
+    actor: Any,
+    number: int,
+    areas: list[AreaSpec],
+    name: str = "",
+    starts_at: dt.datetime,
+    deadline_at: dt.datetime | None = None,
+) -> TestingRound:
+    """Plan round `number` over `areas`. The deadline defaults to start + testing.result_deadline_hours."""
+    require(actor, TestingCap.PLAN)
+    if not areas:
+        raise DomainError(_("请至少选择一个检测范围"), field="areas")
+    if TestingRound.objects.filter(number=number).exists():
+        raise DomainError(_("第 %(n)s 轮已存在") % {"n": number}, field="number", rule="testing.round_unique_number")
+    hours_rule = rule("testing.result_deadline_hours")
+    hours = int(hours_rule.value)
+    deadline_rule = hours_rule.citation
+    if deadline_at is None:
+        deadline_at = starts_at + dt.timedelta(hours=hours)
+    elif deadline_at <= starts_at:
+        raise DomainError(_("完成时限须晚于开始时间"), field="deadline_at")
+    else:
+        deadline_rule = _("手工设定")
+    j = jurisdiction_of(actor)
+    rows = []
+    for spec in areas:
+        if spec.area_class not in AreaClass.values:
+            raise DomainError(_("未知区域类别 %(c)s") % {"c": spec.area_class}, field="areas")
+        if spec.level == ScopeLevel.CITY:
+            if not j.city:
+                raise PermissionRefused(_("只有全市权限可安排全市范围的轮次"), rule="testing.round_scope")
+            place_name = _("全市")
+            place_id = None
+        else:
+            model = SCOPE_MODELS.get(spec.level)
+            if model is None:
+                raise DomainError(_("未知层级 %(l)s") % {"l": spec.level}, field="areas")
+            place = model.objects.covered_by(actor).filter(pk=spec.place_id).first()
+            if place is None:
+                raise PermissionRefused(_("检测范围不在您的管辖范围内"), rule="testing.round_scope", field="areas")
+            place_name, place_id = place.name, place.pk
+        mode, citation = pooling_for(spec.area_class)
+        rows.append(
+            RoundArea(
+                level=spec.level,
+                place_id=place_id,
+                place_name=place_name,
+                area_class=spec.area_class,
+                pooling_mode=mode,
+                pooling_rule=citation,
+            )
+        )
+    testing_round = TestingRound.objects.create(
+        number=number,
+        name=name or f"第{number}轮全员核酸检测",
+        starts_at=starts_at,
+        deadline_at=deadline_at,
+        deadline_rule=deadline_rule,
+        result_deadline_hours=hours,
+        created_by=actor if getattr(actor, "is_authenticated", False) else None,
+    )
+    for r in rows:
+        r.round = testing_round
+    RoundArea.objects.bulk_create(rows)
+    audit_record(
+        actor=actor,
+        event_type=events.ROUND_PLANNED,
+        obj=testing_round,
+        after={
+            "number": number,
+            "starts_at": starts_at.isoformat(),
+            "deadline_at": deadline_at.isoformat(),
+            "deadline_rule": deadline_rule,
+            "areas": [{"level": r.level, "place": r.place_name, "class": r.area_class, "pooling": r.pooling_mode} for r in rows],
+        },
+    )
+    return testing_round
+
+
+@transaction.atomic
+def round_set_status(*, actor: Any, testing_round: TestingRound, status: str) -> TestingRound:
+    require(actor, TestingCap.PLAN)
+    testing_round = TestingRound.objects.select_for_update().get(pk=testing_round.pk)
+    if status not in ROUND_TRANSITIONS[testing_round.status]:
+        raise DomainError(
+            _("轮次状态不能从“%(a)s”改为“%(b)s”") % {"a": testing_round.get_status_display(), "b": RoundStatus(status).label},
+            rule="testing.round_transitions",
+        )
+    before = testing_round.status
+    testing_round.status = status
+    testing_round.save(update_fields=["status", "updated_at"])
+    audit_record(
+        actor=actor, event_type=events.ROUND_STATUS_CHANGED, obj=testing_round, before={"status": before}, after={"status": status}
+    )
+    return testing_round
+
+
+@transaction.atomic
+def laboratory_create(*, actor: Any, name: str, code: str, contact: str = "") -> Laboratory:
+    require(actor, TestingCap.PLAN)
+    if not jurisdiction_of(actor).city:
+        raise PermissionRefused(_("只有全市权限可登记检测机构"), rule="testing.laboratory_create")
+    lab = Laboratory.objects.create(name=name.strip(), code=code.strip(), contact=contact)
+    audit_record(actor=actor, event_type=events.LABORATORY_CREATED, obj=lab, after={"name": lab.name, "code": lab.code})
+    return lab
+
+
+@transaction.atomic
+def sampling_point_create(
+    *,
+    actor: Any,
+    community: Community,
+    name: str,
+    grid: Grid | None = None,
+    address: str = "",
+    opening_hours: str = "",
+    staff_names: str = "",
+) -> SamplingPoint:
+    require(actor, TestingCap.SAMPLE)
+    if not Community.objects.covered_by(actor).filter(pk=community.pk).exists():
+        raise PermissionRefused(_("该社区不在您的管辖范围内"), rule="testing.sampling_point_scope")
+    if grid is not None and grid.community_id != community.pk:
+        raise DomainError(_("网格不属于该社区"), field="grid")
+    point = SamplingPoint.objects.create(
+        district_id=community.district_id,
+        street_id=community.street_id,
+        community=community,
+        grid=grid,
+        name=name.strip(),
+        address=address,
+        opening_hours=opening_hours,
+        staff_names=staff_names,
+    )
+    audit_record(
+        actor=actor,
+        event_type=events.SAMPLING_POINT_CREATED,
+        obj=point,
+        after={"community": community.name, "name": point.name, "opening_hours": opening_hours, "staff": staff_names},
+    )
+    return point
+
+
+def capacity_of(mode: str) -> int:
+    return CAPACITY[mode]

@@ -1,0 +1,134 @@
+"""Lab uploads in every format: CSV (UTF-8, GBK), xlsx, FHIR R4 Bundle validated with fhir.resources."""
+
+from __future__ import annotations
+
+import copy
+import io
+import json
+
+import pytest
+from openpyxl import Workbook
+
+from fangkong.testing.ingest import parse_bundle, parse_csv, parse_upload, parse_xlsx
+from fangkong.testing.models import TubeResult
+from fangkong.testing.services import Binding, RowsRefused, bulk_bind, results_ingest
+
+from .factories import at, csv_bytes
+
+ROWS = [("P1", "阴性", None, None, "2022-02-25 15:00"), ("P2", "阳性", 28.1, 29.4, "2022-02-25 15:05")]
+
+
+def observation(barcode, snomed, ct=None, issued="2022-02-25T15:00:00+08:00", code="94500-6"):
+    resource = {
+        "resourceType": "Observation",
+        "status": "final",
+        "code": {"coding": [{"system": "http://loinc.org", "code": code, "display": "SARS-CoV-2 RNA"}]},
+        "specimen": {"identifier": {"system": "urn:fangkong:tube-barcode", "value": barcode}},
+        "issued": issued,
+        "valueCodeableConcept": {"coding": [{"system": "http://snomed.info/sct", "code": snomed}]},
+    }
+    if ct:
+        resource["component"] = [
+            {"code": {"coding": [{"system": "urn:fangkong:ct-target", "code": target}]}, "valueQuantity": {"value": value}}
+            for target, value in ct.items()
+        ]
+    return {"fullUrl": f"urn:uuid:{barcode}", "resource": resource}
+
+
+BUNDLE = {
+    "resourceType": "Bundle",
+    "type": "collection",
+    "entry": [observation("P1", "260415000"), observation("P2", "260373001", {"ORF1ab": 28.1, "N": 29.4})],
+}
+
+
+def test_csv_utf8_and_gbk_give_the_same_rows():
+    utf8 = parse_csv(csv_bytes(ROWS))
+    gbk = parse_csv(csv_bytes(ROWS, "gbk"))
+    assert [(r.row, r.barcode, r.result, r.ct_orf1ab) for r in utf8] == [(2, "P1", "negative", None), (3, "P2", "positive", 28.1)]
+    assert [(r.barcode, r.result, r.ct_n, r.reported_at) for r in gbk] == [(r.barcode, r.result, r.ct_n, r.reported_at) for r in utf8]
+    assert utf8[0].reported_at.isoformat() == "2022-02-25T15:00:00+08:00"
+
+
+def test_csv_with_english_headers_and_bom():
+    data = "\ufeffbarcode,result,ct_orf1ab,ct_n,reported_at\nP1,negative,,,2022-02-25T07:00:00Z\n".encode()
+    [row] = parse_csv(data)
+    assert row.barcode == "P1" and row.reported_at.hour == 7
+
+
+def test_xlsx():
+    book = Workbook()
+    sheet = book.active
+    sheet.append(["试管条码", "检测结果", "ORF1ab基因Ct值", "N基因Ct值", "报告时间"])
+    sheet.append(["P1", "阴性", None, None, "2022-02-25 15:00"])
+    sheet.append(["P2", "阳性", 28.1, 29.4, "2022-02-25 15:05"])
+    buf = io.BytesIO()
+    book.save(buf)
+    rows = parse_upload("结果.xlsx", buf.getvalue())
+    assert [(r.barcode, r.result, r.ct_n) for r in rows] == [("P1", "negative", None), ("P2", "positive", 29.4)]
+
+
+def test_broken_files_are_refused_with_row_and_field():
+    with pytest.raises(RowsRefused) as exc:
+        parse_csv("条码,结果\nP1,阴性\n".encode())
+    assert exc.value.errors[0].field == "reported_at" and exc.value.errors[0].row == 1
+    with pytest.raises(RowsRefused) as exc:
+        parse_csv(
+            csv_bytes(
+                [
+                    ("P1", "阳性", 55, None, "2022-02-25 15:00"),
+                    ("P2", "大概", None, None, "2022-02-25 15:00"),
+                    ("P3", "阴性", "", "", "昨天"),
+                ]
+            )
+        )
+    assert [(e.row, e.field) for e in exc.value.errors] == [(2, "ct_orf1ab"), (3, "result"), (4, "reported_at")]
+    with pytest.raises(RowsRefused, match="xlsx"):
+        parse_xlsx(b"not a zip")
+    with pytest.raises(RowsRefused, match="编码"):
+        parse_csv(b"\xff\xfe\x00\x00\x81")
+    with pytest.raises(RowsRefused):
+        parse_upload("results.pdf", b"%PDF")
+
+
+def test_fhir_bundle():
+    rows = parse_bundle(json.dumps(BUNDLE))
+    assert [(r.row, r.barcode, r.result, r.ct_orf1ab, r.ct_n) for r in rows] == [
+        (1, "P1", "negative", None, None),
+        (2, "P2", "positive", 28.1, 29.4),
+    ]
+
+
+def test_invalid_fhir_is_rejected_by_the_validator():
+    bad = copy.deepcopy(BUNDLE)
+    bad["entry"][1]["resource"]["issued"] = "yesterday"
+    del bad["entry"][0]["resource"]["code"]
+    with pytest.raises(RowsRefused) as exc:
+        parse_bundle(bad)
+    assert {(e.row, e.field) for e in exc.value.errors} == {(1, "entry.0.resource.code"), (2, "entry.1.resource.issued")}
+    assert "FHIR" in exc.value.message
+
+
+def test_fhir_observation_must_be_sars_cov_2_rna_with_a_barcode():
+    bad = copy.deepcopy(BUNDLE)
+    bad["entry"][0] = observation("P1", "260415000", code="1234-5")
+    del bad["entry"][1]["resource"]["specimen"]
+    with pytest.raises(RowsRefused) as exc:
+        parse_bundle(bad)
+    assert [(e.row, e.field) for e in exc.value.errors] == [(1, "code"), (2, "specimen.identifier.value")]
+    with pytest.raises(RowsRefused):
+        parse_bundle(b"{not json")
+    with pytest.raises(RowsRefused):
+        parse_bundle({"resourceType": "Patient"})
+
+
+def test_fhir_upload_applies_like_a_file(setup, users):
+    bulk_bind(
+        actor=users["community"], testing_round=setup.round, sampling_point=setup.point, pooling_mode="single",
+        bindings=[Binding("P1", person_id=setup.ten[0].pk), Binding("P2", person_id=setup.ten[1].pk)], at=at(1),
+    )  # fmt: skip
+    report = results_ingest(
+        actor=setup.lab_user, testing_round=setup.round, laboratory=setup.lab, rows=parse_bundle(BUNDLE), source="bundle-1", at=at(9)
+    )
+    assert (report.created, report.positives_confirmed) == (2, 1)
+    assert TubeResult.objects.get(tube__barcode="P2").source == "bundle-1"
