@@ -29,8 +29,9 @@ def navigation(request: HttpRequest) -> dict[str, Any]:
     items = []
     for name, label, icon, cap in NAV:
         if cap is None or cap in caps:
-            url = reverse(name)
-            items.append(
-                {"url": url, "label": label, "icon": icon, "active": request.path.startswith(url) if url != "/" else request.path == "/"}
-            )
+            items.append({"url": reverse(name), "label": label, "icon": icon, "active": False})
+    # Only the item with the longest URL that prefixes the current path is highlighted.
+    matches = [i for i in items if (request.path == "/" if i["url"] == "/" else request.path.startswith(i["url"]))]
+    if matches:
+        max(matches, key=lambda i: len(i["url"]))["active"] = True
     return {"nav_items": items, "user_caps": caps}

@@ -54,6 +54,8 @@ def place_children(*, user: Any, level: str, place: Any | None) -> QuerySet:
     child_level = LEVELS[level]["child"]
     model = LEVELS[child_level]["model"]
     qs = model.objects.visible_to(user)
+    if child_level in ("building", "unit", "household"):
+        qs = qs.select_related("grid")
     if place is not None:
         qs = qs.filter(**{f"{LEVELS[level]['field']}_id": place.pk})
     return qs
@@ -136,7 +138,11 @@ def breadcrumbs(place: Any | None, level: str) -> list[tuple[str, Any]]:
 
 def person_list(*, user: Any, filters: dict[str, Any] | None = None) -> QuerySet[Person]:
     filters = filters or {}
-    qs = Person.objects.visible_to(user).select_related("household", "community")
+    qs = (
+        Person.objects.visible_to(user)
+        .select_related("household", "household__compound", "household__building", "household__unit", "community")
+        .prefetch_related("tags")
+    )
     if filters.get("q"):
         qs = qs.search(filters["q"])
     for level in ("district", "street", "community", "grid", "household"):

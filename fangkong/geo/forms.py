@@ -1,0 +1,35 @@
+"""Forms for the registry pages: they parse input; the rules stay in services and selectors."""
+
+from __future__ import annotations
+
+import django_filters
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from .filters import PlaceFilter
+from .models import Household
+
+
+class RevealIdForm(forms.Form):
+    """The reason for revealing a full ID number. Its minimum length is the service's rule."""
+
+    reason = forms.CharField(
+        label=_("查看事由"),
+        max_length=500,
+        widget=forms.TextInput(attrs={"placeholder": _("例如：核酸检测登记核对身份"), "autocomplete": "off"}),
+        error_messages={"required": _("请填写查看事由")},
+    )
+
+
+class HouseholdNumberFilter(django_filters.FilterSet):
+    """The name filter of a unit page: households are found by their number."""
+
+    q = django_filters.CharFilter(field_name="number", lookup_expr="icontains", label=_("户号"))
+
+    class Meta:
+        model = Household
+        fields = ["q"]
+
+
+def child_filter_class(child_level: str) -> type[django_filters.FilterSet]:
+    return HouseholdNumberFilter if child_level == "household" else PlaceFilter
