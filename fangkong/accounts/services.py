@@ -17,6 +17,7 @@ from django.conf import settings
 from django.contrib.auth import authenticate
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 from django_otp.plugins.otp_totp.models import TOTPDevice
 from rest_framework.authtoken.models import Token
 
@@ -36,7 +37,7 @@ class LoginLocked(DomainError):
     def __init__(self, until: dt.datetime) -> None:
         local = timezone.localtime(until)
         super().__init__(
-            f"登录失败次数过多，账号已临时锁定，请于 {local:%H:%M} 后再试 / too many failed attempts: try again after {local:%H:%M}",
+            _("登录失败次数过多，账号已临时锁定，请于 %(time)s 后再试") % {"time": f"{local:%H:%M}"},
             rule="accounts.login_lockout",
         )
         self.until = until
@@ -128,7 +129,7 @@ def login_check_password(*, request: Any, username: str, password: str) -> Login
     user = authenticate(request, username=username, password=password)
     if user is None:
         _fail(username, ip=ip, why="用户名或密码错误")
-        raise LoginFailed("用户名或密码错误 / wrong username or password", rule="accounts.login")
+        raise LoginFailed(_("用户名或密码错误"), rule="accounts.login")
     if user_has_second_factor(user):
         return LoginResult(user=user, needs_second_factor=True)
     _succeed(user, ip=ip, second_factor=False)
@@ -142,7 +143,7 @@ def login_check_token(*, request: Any, user: User, token: str) -> TOTPDevice:
     device = totp_verify(user=user, token=token)
     if device is None:
         _fail(user.get_username(), ip=ip, why="动态口令错误")
-        raise LoginFailed("动态口令错误或已使用 / wrong or already used token", rule="accounts.second_factor", field="token")
+        raise LoginFailed(_("动态口令错误或已使用"), rule="accounts.second_factor", field="token")
     _succeed(user, ip=ip, second_factor=True)
     return device
 
@@ -189,10 +190,10 @@ def totp_device_start(*, actor: User) -> TOTPDevice:
 def totp_device_confirm(*, actor: User, device: TOTPDevice, token: str) -> TOTPDevice:
     """Confirm enrolment with the first token from the app; audited (auth.2fa_enrolled)."""
     if device.user_id != actor.pk or device.confirmed:
-        raise DomainError("该设备无需确认 / nothing to confirm", rule="accounts.second_factor")
+        raise DomainError(_("该设备无需确认"), rule="accounts.second_factor")
     token = (token or "").strip().replace(" ", "")
     if not token.isdigit() or not device.verify_token(token):
-        raise DomainError("动态口令不正确，请核对手机时间后重试 / the token is not valid", field="token", rule="accounts.second_factor")
+        raise DomainError(_("动态口令不正确，请核对手机时间后重试"), field="token", rule="accounts.second_factor")
     replaced = list(TOTPDevice.objects.filter(user=actor, confirmed=True).values_list("pk", flat=True))
     TOTPDevice.objects.filter(pk__in=replaced).delete()
     device.confirmed = True
@@ -235,7 +236,7 @@ def api_token_obtain(*, request: Any, username: str, password: str, otp_token: s
     if result.needs_second_factor:
         login_check_token(request=request, user=user, token=otp_token)
     elif second_factor_required(user):
-        raise LoginFailed("您的角色须先绑定动态口令 / your role must enrol a second factor first", rule="accounts.second_factor")
+        raise LoginFailed(_("您的角色须先绑定动态口令"), rule="accounts.second_factor")
     token, created = Token.objects.get_or_create(user=user)
     if created:
         audit_record(actor=user, event_type=API_TOKEN_ROTATED, obj=user, before={"token": None}, after={"token": f"{token.key[:4]}…"})

@@ -5,6 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from django.utils.translation import gettext as _
+
 from fangkong.core.errors import DomainError
 
 from .models import PolicyParameter, PolicyProfile
@@ -33,7 +35,7 @@ class PolicyNotConfigured(DomainError):
 def active_profile() -> PolicyProfile:
     profile = PolicyProfile.objects.filter(is_active=True).first()
     if profile is None:
-        raise PolicyNotConfigured("没有启用的防控政策版本 / no active policy profile", rule="policy.active_profile")
+        raise PolicyNotConfigured(_("没有启用的防控政策版本"), rule="policy.active_profile")
     return profile
 
 
@@ -43,7 +45,7 @@ def rule(key: str, *, profile: PolicyProfile | None = None) -> Rule:
         p = PolicyParameter.objects.get(profile=profile, key=key)
     except PolicyParameter.DoesNotExist as exc:
         raise PolicyNotConfigured(
-            f"政策版本“{profile.name}”未设置参数 {key} / profile {profile.code} has no parameter {key}", rule=key
+            _("政策版本“%(profile)s”未设置参数 %(key)s") % {"profile": profile.name, "key": key}, rule=key
         ) from exc
     return Rule(key, p.value, p.unit, p.source, profile.code, profile.name, profile.version)
 

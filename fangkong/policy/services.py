@@ -6,6 +6,7 @@ from typing import Any
 
 from django.db import transaction
 from django.utils.text import slugify
+from django.utils.translation import gettext as _
 
 from fangkong.accounts.roles import Cap, user_can
 from fangkong.audit.catalogue import EventType
@@ -17,7 +18,7 @@ from .models import PolicyParameter, PolicyProfile
 
 def _require_manager(actor: Any) -> None:
     if not user_can(actor, Cap.POLICY_MANAGE):
-        raise PermissionRefused("只有系统管理员可以修改防控政策 / only administrators manage policy", rule=Cap.POLICY_MANAGE)
+        raise PermissionRefused(_("只有系统管理员可以修改防控政策"), rule=Cap.POLICY_MANAGE)
 
 
 @transaction.atomic
@@ -44,7 +45,7 @@ def profile_copy(*, actor: Any, source: PolicyProfile, name: str, version: str =
     _require_manager(actor)
     name = name.strip()
     if not name:
-        raise DomainError("请填写新版本名称 / a name is required", field="name")
+        raise DomainError(_("请填写新版本名称"), field="name")
     base = slugify(f"local-{source.code}-{version}")[:40] or "local"
     code, n = base, 1
     while PolicyProfile.objects.filter(code=code).exists():
@@ -76,19 +77,19 @@ def _coerce(current: Any, raw: str) -> Any:
             return True
         if raw.lower() in {"false", "0", "no", "否"}:
             return False
-        raise DomainError("请填写 true 或 false / expected true or false", field="value")
+        raise DomainError(_("请填写 true 或 false"), field="value")
     if isinstance(current, int):
         try:
             return int(raw)
         except ValueError as exc:
-            raise DomainError("请填写整数 / expected a whole number", field="value") from exc
+            raise DomainError(_("请填写整数"), field="value") from exc
     if isinstance(current, list):
         parts = [p.strip() for p in raw.replace("，", ",").split(",") if p.strip()]
         if all(isinstance(x, int) for x in current):
             try:
                 return [int(p) for p in parts]
             except ValueError as exc:
-                raise DomainError("请填写以逗号分隔的整数 / expected comma-separated numbers", field="value") from exc
+                raise DomainError(_("请填写以逗号分隔的整数"), field="value") from exc
         return parts
     return raw
 
@@ -98,12 +99,12 @@ def parameter_change(*, actor: Any, parameter: PolicyParameter, raw_value: str, 
     _require_manager(actor)
     if parameter.profile.is_builtin:
         raise DomainError(
-            "内置政策版本不可修改，请先复制为本地版本 / shipped profiles are read-only: copy one first",
+            _("内置政策版本不可修改，请先复制为本地版本"),
             rule="policy.builtin_read_only",
         )
     source = source.strip()
     if not source:
-        raise DomainError("请填写修改依据 / a source for the new value is required", field="source")
+        raise DomainError(_("请填写修改依据"), field="source")
     before = {"value": parameter.value, "source": parameter.source}
     parameter.value = _coerce(parameter.value, raw_value)
     parameter.source = source

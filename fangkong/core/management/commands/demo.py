@@ -1,0 +1,67 @@
+"""manage.py demo: migrate, build the demo city if the registry is empty, create the demo accounts,
+then run the Huey consumer and serve http://127.0.0.1:8000 (`python3 dev.py demo` calls this)."""
+
+from __future__ import annotations
+
+import signal
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+from django.conf import settings
+from django.core.management import call_command
+from django.core.management.base import BaseCommand, CommandError, CommandParser
+
+from fangkong.accounts.management.commands.demo_accounts import DEMO_PASSWORD, demo_accounts_ensure, format_logins
+from fangkong.core.errors import DomainError
+from fangkong.geo.models import Person
+from fangkong.geo.synthetic import city_generate
+
+
+class Command(BaseCommand):
+    help = "一键演示：迁移、生成演示城市、演示账号、后台任务与网站 / set up and serve the demo"
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        parser.add_argument("--people", type=int, default=50_000, help="people in the demo city (default 50,000)")
+        parser.add_argument("--seed", type=int, default=2022, help="seed of the demo city (default 2022)")
+        parser.add_argument("--port", type=int, default=8000, help="port to serve on (default 8000)")
+        parser.add_argument("--no-serve", action="store_true", help="stop after setting up (no Huey consumer, no web server)")
+
+    def handle(self, *args: Any, **options: Any) -> None:
+        verbose = options["verbosity"] > 0
+        self._say("· 数据库迁移 / migrating", verbose)
+        call_command("migrate", interactive=False, verbosity=0)
+        if Person.objects.exists():
+            self._say("· 登记库已有人员，跳过生成演示城市 / the registry has people: keeping them", verbose)
+        else:
+            self._say(f"· 生成演示城市 / building the demo city: {options['people']:,} 人, seed {options['seed']}", verbose)
+            try:
+                # No people: anything left below district is an empty shell, rebuilt with the city.
+                stats = city_generate(actor=None, people=options["people"], seed=options["seed"], replace=True, progress=verbose)
+            except DomainError as exc:
+                raise CommandError(exc.message) from exc
+            self._say(f"  {stats.people:,} 人, {stats.households:,} 户, {stats.grids:,} 网格 — {stats.seconds:.1f} s", verbose)
+        logins = demo_accounts_ensure(actor=None)
+        url = f"http://127.0.0.1:{options['port']}/"
+        if verbose:
+            self.stdout.write(f"\n演示账号（仅供演示，密码均为 {DEMO_PASSWORD}）/ demo logins (demo only):\n")
+            self.stdout.write(format_logins(logins) + "\n")
+        if options["no_serve"]:
+            self._say("· 已完成设置（--no-serve）/ set up; not serving", verbose)
+            return
+        self.stdout.write(self.style.SUCCESS(f"\n打开 / open {url}  (Ctrl-C 退出 / to stop)\n"))
+        signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))  # a plain `kill` still stops the consumer below
+        huey = subprocess.Popen([sys.executable, str(Path(settings.BASE_DIR) / "manage.py"), "run_huey"])  # noqa: S603
+        try:
+            call_command("runserver", f"127.0.0.1:{options['port']}", use_reloader=False)
+        finally:
+            huey.terminate()
+            try:
+                huey.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                huey.kill()
+
+    def _say(self, text: str, verbose: bool) -> None:
+        if verbose:
+            self.stdout.write(text)
