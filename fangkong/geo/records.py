@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from fangkong.core.crypto import Sealer, mask_id_number, mask_phone
 
 from .choices import IdType, Sex, VulnerableTag
-from .idnumbers import InvalidDocument, normalise_phone, parse_resident_id, validate_document
+from .idnumbers import InvalidDocument, check_document, normalise_phone
 
 TAG_BY_LABEL: dict[str, str] = {}
 for _value, _label in VulnerableTag.choices:
@@ -102,11 +102,10 @@ def build_person_record(
         raise FieldError("name", "姓名超过 64 字 / name is longer than 64 characters")
     id_type = id_type or IdType.RESIDENT_ID
     try:
-        number = validate_document(id_type, id_number)
+        number, facts = check_document(id_type, id_number)
     except InvalidDocument as exc:
         raise FieldError("id_number", str(exc)) from exc
-    if id_type == IdType.RESIDENT_ID:
-        facts = parse_resident_id(number)
+    if facts is not None:
         if sex and sex != facts.sex:
             raise FieldError("sex", "性别与身份证号不符 / sex does not match the ID number")
         if birth_date and birth_date != facts.birth_date:

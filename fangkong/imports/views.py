@@ -1,9 +1,118 @@
-"""Pages (placeholder until the import work lands)."""
+"""Pages: the job list, the upload form, a job with its progress and errors, downloads."""
 
+from __future__ import annotations
+
+from collections.abc import Callable
+from functools import wraps
+
+from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import HttpResponse
+from django.core.exceptions import PermissionDenied
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from fangkong.accounts.roles import Cap, user_can
+from fangkong.core.errors import DomainError
+from fangkong.core.htmx import render_page
+from fangkong.core.pagination import paginate
+
+from . import selectors, services
+from .columns_help import COLUMN_HELP
+from .forms import UploadForm
+from .readers import COLUMNS, template_csv, template_xlsx
 
 
-@login_required
-def job_list(request):
-    return HttpResponse("imports")
+def import_required(view: Callable) -> Callable:
+    """Signed in (else the login page) and a role with the import capability (else 403)."""
+
+    @login_required
+    @wraps(view)
+    def wrapped(request: HttpRequest, *args, **kwargs) -> HttpResponse:
+        if not user_can(request.user, Cap.IMPORT):
+            raise PermissionDenied(_("您的角色无权批量导入"))
+        return view(request, *args, **kwargs)
+
+    return wrapped
+
+
+@import_required
+@require_GET
+def job_list(request: HttpRequest) -> HttpResponse:
+    page = paginate(request, selectors.import_job_list(user=request.user))
+    return render(request, "imports/job_list.html", {"page_obj": page, "jobs": page.object_list})
+
+
+@import_required
+@require_http_methods(["GET", "POST"])
+def job_upload(request: HttpRequest) -> HttpResponse:
+    form = UploadForm(request.POST or None, request.FILES or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            job = services.import_job_create(actor=request.user, upload=form.cleaned_data["file"], mode=form.cleaned_data["mode"])
+        except DomainError as exc:
+            form.add_error(exc.field if exc.field in form.fields else None, exc.message)
+        else:
+            messages.info(request, _("文件已上传，正在后台处理。"))
+            return redirect("imports:job_detail", pk=job.pk)
+    columns = [(c, COLUMN_HELP[c.key]) for c in COLUMNS]
+    return render(request, "imports/job_upload.html", {"form": form, "columns": columns})
+
+
+@import_required
+@require_GET
+def job_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    job = selectors.import_job_get(user=request.user, pk=pk)
+    progress = selectors.import_job_progress(job)
+    if request.htmx and request.GET.get("poll") and job.is_finished:
+        # The run just ended: reload the whole page so the counts and the error table appear.
+        response = HttpResponse(status=204)
+        response["HX-Refresh"] = "true"
+        return response
+    context = {"job": job, "progress": progress, "errors": selectors.import_job_errors(job) if job.is_finished else []}
+    context["errors_shown"] = selectors.ERRORS_SHOWN
+    return render_page(request, "imports/job_detail.html", context, partial="progress")
+
+
+@import_required
+@require_POST
+def job_import_valid_rows(request: HttpRequest, pk: int) -> HttpResponse:
+    job = selectors.import_job_get(user=request.user, pk=pk)
+    try:
+        new = services.import_job_rerun(actor=request.user, job=job)
+    except DomainError as exc:
+        messages.error(request, exc.message)
+        return redirect("imports:job_detail", pk=job.pk)
+    messages.info(request, _("正在导入有效行，错误行将被跳过。"))
+    return redirect("imports:job_detail", pk=new.pk)
+
+
+@import_required
+@require_GET
+def job_error_report(request: HttpRequest, pk: int) -> HttpResponse:
+    job = selectors.import_job_get(user=request.user, pk=pk)
+    if not job.error_report:
+        raise Http404
+    try:
+        fh = job.error_report.open("rb")
+    except FileNotFoundError as exc:
+        raise Http404 from exc
+    return FileResponse(fh, as_attachment=True, filename=f"导入错误报告-{job.pk}.csv", content_type="text/csv; charset=utf-8")
+
+
+@import_required
+@require_GET
+def template_download(request: HttpRequest, fmt: str) -> HttpResponse:
+    if fmt == "csv":
+        response = HttpResponse(template_csv(), content_type="text/csv; charset=utf-8")
+        filename = "人员导入模板.csv"
+    elif fmt == "xlsx":
+        response = HttpResponse(template_xlsx(), content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+        filename = "人员导入模板.xlsx"
+    else:
+        raise Http404
+    from django.utils.http import content_disposition_header
+
+    response["Content-Disposition"] = content_disposition_header(True, filename)
+    return response

@@ -1,0 +1,213 @@
+"""Every write to import jobs: create a job, re-run it, run it. The data itself is written by the
+importer inside one transaction; the job row is updated outside it so progress and the final
+status survive a rollback."""
+
+from __future__ import annotations
+
+import logging
+import secrets
+from pathlib import Path
+from typing import Any
+
+from django.conf import settings
+from django.core.cache import cache
+from django.core.files.uploadedfile import UploadedFile
+from django.db import transaction
+from django.utils import timezone
+
+from fangkong.accounts.roles import Cap, user_can
+from fangkong.core.errors import DomainError, PermissionRefused
+from fangkong.core.scoping import Jurisdiction, jurisdiction_of
+
+from .importer import ErrorReport, Importer, ImportResult, Progress
+from .models import ImportJob, ImportMode, JobStatus
+from .readers import ImportFileError, open_table
+
+log = logging.getLogger(__name__)
+
+ALLOWED_SUFFIXES = (".csv", ".xlsx", ".txt")
+PROGRESS_TTL = 7 * 24 * 3600
+
+
+def progress_key(job_id: int) -> str:
+    return f"imports:job:{job_id}:progress"
+
+
+def progress_write(job_id: int, *, rows_done: int, rows_total: int, errors: int, status: str = JobStatus.RUNNING) -> None:
+    """Progress lives in the cache (shared across processes) while the import's transaction is open."""
+    cache.set(
+        progress_key(job_id),
+        {"rows_done": rows_done, "rows_total": rows_total, "errors": errors, "status": str(status), "at": timezone.now().isoformat()},
+        PROGRESS_TTL,
+    )
+
+
+def _check_may_import(actor: Any) -> None:
+    if not user_can(actor, Cap.IMPORT):
+        raise PermissionRefused("您的角色无权批量导入 / your role may not import", rule=Cap.IMPORT)
+    if jurisdiction_of(actor).is_empty:
+        raise PermissionRefused("您没有管辖范围，无法导入 / you have no jurisdiction to import into", rule="scope.empty")
+
+
+def import_job_create(*, actor: Any, upload: UploadedFile, mode: str) -> ImportJob:
+    """Store the upload and queue the job (it starts once this transaction commits)."""
+    _check_may_import(actor)
+    name = Path(upload.name or "").name
+    if not name.lower().endswith(ALLOWED_SUFFIXES):
+        raise DomainError("只支持 .xlsx 或 .csv 文件 / only .xlsx or .csv files", field="file")
+    if mode not in ImportMode.values:
+        raise DomainError("未知导入方式 / unknown mode", field="mode")
+    with transaction.atomic():
+        job = ImportJob(created_by=actor, original_name=name[:255], mode=mode)
+        job.file.save(f"{secrets.token_hex(8)}{Path(name).suffix.lower()}", upload, save=False)
+        job.save()
+        _enqueue_on_commit(job)
+    return job
+
+
+def import_job_rerun(*, actor: Any, job: ImportJob, mode: str = ImportMode.VALID_ROWS) -> ImportJob:
+    """Run the same stored file again (e.g. "import the valid rows" after a dry run found errors)."""
+    _check_may_import(actor)
+    if not job.can_import_valid_rows:
+        raise DomainError("该任务不能再次导入（没有错误，或没有有效行）/ this job cannot be re-run", rule="imports.rerun")
+    with transaction.atomic():
+        new = ImportJob.objects.create(
+            created_by=actor,
+            file=job.file.name,
+            source_path=job.source_path,
+            original_name=job.original_name,
+            mode=mode,
+            rerun_of=job,
+        )
+        _enqueue_on_commit(new)
+    return new
+
+
+def _enqueue_on_commit(job: ImportJob) -> None:
+    from .tasks import run_import_job
+
+    transaction.on_commit(lambda: run_import_job(job.pk))
+
+
+def _error_report_name(job: ImportJob) -> str:
+    return f"imports/errors/{timezone.now():%Y/%m}/job-{job.pk}-{secrets.token_hex(4)}.csv"
+
+
+def import_job_run(*, job_id: int, system: bool = False, progress: Progress | None = None) -> ImportJob:
+    """Run a queued job to the end and record the outcome on the job row.
+
+    `system=True` is for the operator's command line without a --user: the whole city."""
+    job = ImportJob.objects.select_related("created_by").get(pk=job_id)
+    if job.status != JobStatus.QUEUED:
+        return job
+    actor = job.created_by
+    jurisdiction: Jurisdiction = Jurisdiction(city=True) if system and actor is None else jurisdiction_of(actor)
+    job.status = JobStatus.RUNNING
+    job.started_at = timezone.now()
+    job.save(update_fields=["status", "started_at", "updated_at"])  # committed before the big transaction opens
+    progress_write(job.pk, rows_done=0, rows_total=0, errors=0)
+
+    def report(done: int, total: int, errors: int) -> None:
+        progress_write(job.pk, rows_done=done, rows_total=total, errors=errors)
+        if progress:
+            progress(done, total, errors)
+
+    report_name = _error_report_name(job)
+    result: ImportResult | None = None
+    status = JobStatus.FAILED
+    message = ""
+    try:
+        if actor is None and not system:
+            raise PermissionRefused("导入任务缺少导入人 / the job has no importing user")
+        if actor is not None:
+            _check_may_import(actor)
+        reader = open_table(job.source, job.original_name)
+        try:
+            importer = Importer(
+                reader,
+                mode=job.mode,
+                jurisdiction=jurisdiction,
+                errors=ErrorReport(Path(settings.MEDIA_ROOT) / report_name),
+                actor=actor or "command line",
+                audit_object=job,
+                progress=report,
+            )
+            result = importer.run()
+        finally:
+            reader.close()
+        status, message = _outcome(job.mode, result)
+    except (ImportFileError, DomainError) as exc:
+        message = str(exc)
+    except Exception as exc:  # the transaction rolled back; record why and keep the worker alive
+        log.exception("import job %s failed", job.pk)
+        message = f"导入失败，数据已全部回滚：{exc.__class__.__name__}: {exc}"
+    _finish(job, status=status, message=message, result=result, report_name=report_name)
+    if result is not None and not result.committed:
+        _audit_unwritten(job, result)
+    return job
+
+
+def _outcome(mode: str, result: ImportResult) -> tuple[str, str]:
+    if result.rolled_back:
+        return JobStatus.ROLLED_BACK, (
+            f"发现 {result.error_count} 处错误（{result.rows_with_errors} 行），严格模式下整个文件未导入。"
+            "请修正后重新上传，或选择“导入有效行”。"
+        )
+    if mode == ImportMode.VALIDATE:
+        if result.error_count:
+            return JobStatus.SUCCEEDED, f"校验完成：{result.rows_valid} 行有效，{result.rows_with_errors} 行有错误。未写入任何数据。"
+        return JobStatus.SUCCEEDED, f"校验完成：全部 {result.rows_valid} 行有效。未写入任何数据。"
+    skipped = f"，跳过 {result.rows_with_errors} 行错误" if result.rows_with_errors else ""
+    return JobStatus.SUCCEEDED, f"导入完成：新增人员 {result.people_created} 人、户 {result.households_created} 户{skipped}。"
+
+
+def _finish(job: ImportJob, *, status: str, message: str, result: ImportResult | None, report_name: str) -> None:
+    job.status = status
+    job.message = message
+    job.finished_at = timezone.now()
+    fields = ["status", "message", "finished_at", "updated_at"]
+    if result is not None:
+        job.rows_total = job.rows_done = result.rows_total
+        job.rows_valid = result.rows_valid
+        job.error_count = result.error_count
+        job.people_created = result.people_created if result.committed else 0
+        job.households_created = result.households_created if result.committed else 0
+        job.places_created = result.places_total if result.committed else 0
+        fields += ["rows_total", "rows_done", "rows_valid", "error_count", "people_created", "households_created", "places_created"]
+        if result.error_count:
+            job.error_report.name = report_name
+            fields.append("error_report")
+    if not job.error_report:
+        (Path(settings.MEDIA_ROOT) / report_name).unlink(missing_ok=True)
+    job.save(update_fields=fields)
+    progress_write(job.pk, rows_done=job.rows_done, rows_total=job.rows_total, errors=job.error_count, status=status)
+
+
+def _audit_unwritten(job: ImportJob, result: ImportResult) -> None:
+    """A dry run or a rolled-back run wrote no data, but who checked which file is still worth a record."""
+    from fangkong.audit.catalogue import EventType
+    from fangkong.audit.services import audit_record
+
+    counts = result.counts()
+    counts["written"] = False
+    with transaction.atomic():
+        audit_record(
+            actor=job.created_by or "command line",
+            event_type=EventType.IMPORT_BATCH,
+            obj=job,
+            after=counts,
+            count=0,
+            reason="dry run" if job.mode == ImportMode.VALIDATE else "rolled back",
+        )
+
+
+def import_job_create_local(*, actor: Any, path: str, mode: str) -> ImportJob:
+    """A job for a file already on the server (the import_people command): nothing is copied."""
+    if actor is not None:
+        _check_may_import(actor)
+    if mode not in ImportMode.values:
+        raise DomainError("未知导入方式 / unknown mode", field="mode")
+    source = Path(path).resolve()
+    if not source.is_file():
+        raise DomainError(f"找不到文件 {path} / no such file", field="file")
+    return ImportJob.objects.create(created_by=actor, source_path=str(source), original_name=source.name[:255], mode=mode)

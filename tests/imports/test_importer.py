@@ -1,0 +1,228 @@
+"""Importing places and people: formats, row errors, the three modes, duplicates, jurisdiction, audit."""
+
+from __future__ import annotations
+
+import pytest
+
+from fangkong.audit.catalogue import EventType
+from fangkong.audit.models import AuditEvent
+from fangkong.core.crypto import decrypt
+from fangkong.geo.models import Building, Community, Compound, Grid, Household, Person, PersonTag, Street, Unit
+
+from .conftest import new_id, row, write_csv, write_xlsx
+from .helpers import error_rows, run_import
+
+PLACE_MODELS = (Street, Community, Grid, Compound, Building, Unit, Household)
+
+
+def snapshot() -> dict[str, int]:
+    return {m.__name__: m.objects.count() for m in (*PLACE_MODELS, Person, PersonTag)}
+
+
+@pytest.mark.parametrize("encoding", ["utf-8", "utf-8-sig", "gbk"])
+def test_csv_in_each_encoding_imports_people_and_their_places(city, users, tmp_path, encoding):
+    number = new_id()
+    path = write_csv(
+        tmp_path / "people.csv",
+        [
+            row("刘桂兰", number, phone="138-0000-2222", tags="独居老人、低保", sex="男"),
+            row("刘强", household="302", grid=""),
+        ],
+        encoding=encoding,
+    )
+    before = Person.objects.count()
+    job = run_import(path, user=users["community"])
+    assert job.status == "succeeded", job.message
+    assert (job.rows_total, job.people_created, job.households_created, job.error_count) == (2, 2, 2, 0)
+    assert Person.objects.count() == before + 2
+    person = Person.objects.get(name="刘桂兰")
+    assert decrypt(person.id_cipher) == number
+    assert person.id_masked == number[:6] + "********" + number[-4:]
+    assert person.phone_masked == "138****2222"
+    assert sorted(person.tags.values_list("tag", flat=True)) == ["dibao", "elderly_alone"]
+    household = person.household
+    # A new building under the existing compound; every place carries its ancestors' ids.
+    assert household.compound_id == city.home.compound.pk
+    assert (household.district_id, household.street_id, household.community_id) == (
+        city.home.district.pk,
+        city.home.street.pk,
+        city.home.community.pk,
+    )
+    assert household.unit.building.name == "3号楼" and household.building_id == household.unit.building_id
+    assert household.grid_id == city.home.grid.pk and person.grid_id == city.home.grid.pk
+    assert (person.district_id, person.street_id, person.community_id) == (
+        household.district_id,
+        household.street_id,
+        household.community_id,
+    )
+    assert Person.objects.get(name="刘强").household.number == "302"
+
+
+def test_xlsx_with_numeric_and_date_cells(city, users, tmp_path):
+    import datetime as dt
+
+    number = new_id()
+    birth = dt.date(int(number[6:10]), int(number[10:12]), int(number[12:14]))
+    cells = row("高玉兰", number, birth_date="", phone="")
+    cells[12] = dt.datetime.combine(birth, dt.time())  # 出生日期 as an Excel date
+    cells[13] = 13912345678  # 手机号 as a number
+    path = write_xlsx(tmp_path / "people.xlsx", [cells, row("高明", household="303")])
+    job = run_import(path, user=users["community"])
+    assert job.status == "succeeded", job.message
+    assert job.people_created == 2
+    person = Person.objects.get(name="高玉兰")
+    assert person.birth_date == birth and person.phone_masked == "139****5678"
+
+
+def test_english_headers_and_district_code_are_accepted(city, users, tmp_path):
+    header = ["District", "Street", "Community", "Grid", "Compound", "Building", "Unit", "Room", "Name", "ID type", "ID number"]
+    header += ["Sex", "Birth date", "Phone", "Tags"]
+    cells = row("Ayi", id_type="passport", id_number="E12345678", district="150102")
+    job = run_import(write_csv(tmp_path / "en.csv", [cells], header=header), user=users["command"])
+    assert job.status == "succeeded", job.message
+    assert Person.objects.get(name="Ayi").id_type == "passport"
+
+
+def test_missing_required_column_fails_the_job_with_the_column_named(city, users, tmp_path):
+    path = tmp_path / "bad.csv"
+    path.write_text("区县,姓名\n新城区,张三\n", encoding="utf-8")
+    job = run_import(path, user=users["community"])
+    assert job.status == "failed"
+    assert "缺少必填列" in job.message and "证件号码" in job.message and "户号" in job.message
+
+
+def test_bad_rows_are_reported_with_row_number_column_and_reason(city, users, tmp_path):
+    good = new_id()
+    bad_check = good[:17] + ("0" if good[17] != "0" else "1")
+    male = new_id(sex="M")
+    rows = [
+        row("好人", good),  # row 2
+        row("错号", bad_check),  # row 3
+        row("无区", district="不存在区"),  # row 4
+        row("性别错", male, sex="女"),  # row 5
+        row("", new_id()),  # row 6: no name
+        row("手机错", phone="12345"),  # row 7
+        row("标签错", tags="外星人"),  # row 8
+        row("证件类型错", id_type="驾照"),  # row 9
+        row("缺户号", household=""),  # row 10
+    ]
+    job = run_import(write_csv(tmp_path / "bad.csv", rows), user=users["community"], mode="validate")
+    errors = {(r[0], r[1]): r[3] for r in error_rows(job)}
+    assert "校验位" in errors[("3", "证件号码")]
+    assert "未知区县" in errors[("4", "区县")]
+    assert "性别" in errors[("5", "性别")]
+    assert "姓名为空" in errors[("6", "姓名")]
+    assert ("7", "手机号") in errors
+    assert "未知标签" in errors[("8", "标签")]
+    assert "未知证件类型" in errors[("9", "证件类型")]
+    assert errors[("10", "户号")] == "不能为空"
+    assert ("2", "证件号码") not in errors
+    assert job.error_count == len(error_rows(job)) and job.rows_valid == 1
+    # The report masks ID numbers.
+    assert all("********" in r[2] for r in error_rows(job) if r[1] == "证件号码")
+
+
+def test_strict_mode_with_an_error_changes_nothing(city, users, tmp_path):
+    rows = [row("甲", household="501"), row("乙", household="502", building="新楼"), row("丙", "150102199001011234")]
+    before = snapshot()
+    job = run_import(write_csv(tmp_path / "strict.csv", rows), user=users["community"], mode="strict")
+    assert job.status == "rolled_back"
+    assert job.people_created == 0 and job.error_count == 1 and job.rows_valid == 2
+    assert snapshot() == before
+    assert "严格" in job.message
+
+
+def test_validate_mode_writes_nothing(city, users, tmp_path):
+    before = snapshot()
+    job = run_import(
+        write_csv(tmp_path / "v.csv", [row("甲"), row("乙", street="新街道", community="新社区")]), user=users["command"], mode="validate"
+    )
+    assert job.status == "succeeded" and job.error_count == 0 and job.rows_valid == 2
+    assert snapshot() == before
+
+
+def test_valid_rows_mode_imports_only_the_good_rows(city, users, tmp_path):
+    rows = [row("甲", household="601"), row("乙", "150102199001011234", household="602"), row("丙", household="603")]
+    before = Person.objects.count()
+    job = run_import(write_csv(tmp_path / "vr.csv", rows), user=users["community"], mode="valid_rows")
+    assert job.status == "succeeded"
+    assert job.people_created == 2 and job.error_count == 1
+    assert Person.objects.count() == before + 2
+    assert not Person.objects.filter(name="乙").exists()
+    assert not Household.objects.filter(number="602").exists()  # a bad row creates no places either
+
+
+def test_duplicates_within_the_file_are_errors_not_merged(city, users, tmp_path, monkeypatch):
+    monkeypatch.setattr("fangkong.imports.importer.CHUNK_ROWS", 2)  # the repeat sits in a later chunk
+    number = new_id()
+    rows = [row("甲", number), row("乙"), row("丙"), row("甲二", " " + number.lower() + " ")]
+    job = run_import(write_csv(tmp_path / "dup.csv", rows), user=users["community"], mode="valid_rows")
+    assert [(r[0], r[1]) for r in error_rows(job)] == [("5", "证件号码")]
+    assert "第 2 行" in error_rows(job)[0][3]
+    assert Person.objects.filter(name__startswith="甲").count() == 1
+
+
+def test_duplicates_against_the_registry_are_errors(city, users, tmp_path):
+    from tests.factories import make_person
+
+    number = new_id()
+    make_person(city.home.household, "老住户", id_number=number)
+    job = run_import(write_csv(tmp_path / "reg.csv", [row("新来的", number), row("别人")]), user=users["community"], mode="valid_rows")
+    errors = error_rows(job)
+    assert [(r[0], r[1]) for r in errors] == [("2", "证件号码")]
+    assert "已在系统中登记" in errors[0][3]
+    assert not Person.objects.filter(name="新来的").exists()
+    assert Person.objects.get(id_hash=Person.objects.get(name="老住户").id_hash).name == "老住户"
+
+
+def test_rows_outside_the_users_jurisdiction_are_refused(city, users, tmp_path):
+    rows = [
+        row("本社区"),  # row 2: the community worker's own community
+        row("外区", district="回民区", street="环河街街道", community="通顺社区"),  # row 3
+        row("新街道", street="新开街道", community="新社区"),  # row 4: a new street in the district
+    ]
+    job = run_import(write_csv(tmp_path / "scope.csv", rows), user=users["community"], mode="valid_rows")
+    errors = {r[0]: r for r in error_rows(job)}
+    assert set(errors) == {"3", "4"}
+    assert errors["3"][1] == "社区/村" and "管辖范围" in errors["3"][3]
+    assert Person.objects.filter(name="本社区").exists()
+    assert not Street.objects.filter(name="新开街道").exists()
+
+
+def test_district_office_may_create_streets_in_its_district_only(city, users, tmp_path):
+    rows = [row("新街道居民", street="新开街道", community="新社区"), row("外区", district="回民区", street="环河街街道")]
+    job = run_import(write_csv(tmp_path / "d.csv", rows), user=users["district"], mode="valid_rows")
+    assert job.people_created == 1 and job.error_count == 1
+    street = Street.objects.get(name="新开街道")
+    community = Community.objects.get(name="新社区")
+    assert street.district_id == city.home.district.pk and community.street_id == street.pk
+    assert Household.objects.get(community=community).street_id == street.pk
+
+
+def test_one_audit_event_per_batch_with_counts(city, users, tmp_path):
+    rows = [row("甲", household="701"), row("乙", household="701"), row("丙", "150102199001011234")]
+    job = run_import(write_csv(tmp_path / "a.csv", rows), user=users["community"], mode="valid_rows")
+    events = AuditEvent.objects.filter(event_type=EventType.IMPORT_BATCH, object_id=str(job.pk))
+    assert events.count() == 1
+    event = events.get()
+    assert event.actor == users["community"] and event.count == 2
+    assert event.after["rows"] == 3 and event.after["people_created"] == 2 and event.after["households_created"] == 1
+    assert event.after["errors"] == 1 and event.after["places_created"] == 2  # the new 3号楼 and its 1单元
+
+
+def test_place_only_rows_create_households_and_blank_lines_are_skipped(city, users, tmp_path):
+    rows = [row("", "", household="801"), ["", "", "", "", "", "", "", "", "", "", "", "", "", "", ""], row("住户", household="802")]
+    job = run_import(write_csv(tmp_path / "p.csv", rows), user=users["community"])
+    assert job.status == "succeeded", job.message
+    assert job.rows_total == 2 and job.people_created == 1 and job.households_created == 2
+    assert Household.objects.filter(number="801", members__isnull=True).exists()
+
+
+def test_existing_places_are_reused_not_duplicated(city, users, tmp_path):
+    home = city.home
+    cells = row("旧户新人", building=home.building.name, unit=home.unit.name, household=home.household.number, compound=home.compound.name)
+    before = {m.__name__: m.objects.count() for m in PLACE_MODELS}
+    job = run_import(write_csv(tmp_path / "e.csv", [cells]), user=users["community"])
+    assert job.status == "succeeded" and job.places_created == 0 and job.households_created == 0
+    assert {m.__name__: m.objects.count() for m in PLACE_MODELS} == before
+    assert Person.objects.get(name="旧户新人").household_id == home.household.pk
