@@ -6,6 +6,7 @@ from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 from django.utils.translation import gettext_lazy as _
 
+from fangkong.audit.admin_mixins import AuditedAdminMixin
 from fangkong.audit.catalogue import EventType
 from fangkong.audit.services import audit_record
 
@@ -19,7 +20,7 @@ class GrantInline(admin.TabularInline):
 
 
 @admin.register(User)
-class UserAdmin(BaseUserAdmin):
+class UserAdmin(AuditedAdminMixin, BaseUserAdmin):
     list_display = ["username", "full_name", "role", "is_active", "last_login"]
     list_filter = ["role", "is_active", "is_superuser"]
     search_fields = ["username", "full_name", "phone"]

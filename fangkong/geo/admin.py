@@ -1,18 +1,20 @@
-"""Admin: places are editable by administrators; people are read-only here (writes go through
+"""Admin: places are editable by administrators (audited); people are read-only here (writes go through
 audited services and imports), and never show the encrypted or hashed columns."""
 
 from django.contrib import admin
+
+from fangkong.audit.admin_mixins import AuditedAdminMixin
 
 from .models import Building, Community, Compound, District, Grid, GridWorker, Household, Person, Street, Unit
 
 
 @admin.register(District)
-class DistrictAdmin(admin.ModelAdmin):
+class DistrictAdmin(AuditedAdminMixin, admin.ModelAdmin):
     list_display = ["code", "name", "kind"]
 
 
 @admin.register(Street, Community, Grid, Compound)
-class PlaceAdmin(admin.ModelAdmin):
+class PlaceAdmin(AuditedAdminMixin, admin.ModelAdmin):
     list_display = ["name", "district"]
     search_fields = ["name"]
     list_filter = ["district"]
@@ -20,14 +22,14 @@ class PlaceAdmin(admin.ModelAdmin):
 
 
 @admin.register(Building, Unit, Household)
-class DwellingAdmin(admin.ModelAdmin):
+class DwellingAdmin(AuditedAdminMixin, admin.ModelAdmin):
     list_display = ["__str__", "district", "community"]
     raw_id_fields = ["district", "street", "community", "compound", "grid"]
     show_full_result_count = False
 
 
 @admin.register(GridWorker)
-class GridWorkerAdmin(admin.ModelAdmin):
+class GridWorkerAdmin(AuditedAdminMixin, admin.ModelAdmin):
     list_display = ["name", "grid", "phone", "user"]
     raw_id_fields = ["grid", "user"]
 
