@@ -2,16 +2,22 @@
 
     .venv/bin/python bench/registry_import.py [--people N] [--database-url postgres://…] [--allow-sqlite]
 
-1. Generates bench/data/registry-<N>.csv once (the import template's columns; valid ID numbers
+1. Generates var/bench/registry-<N>.csv once (the import template's columns; valid ID numbers
    from fangkong.geo.idnumbers.make_resident_id; ~2.8 people per household, 10 households per
    unit, 2–4 units per building…).
 2. Creates a separate database (fangkong_bench, dropped and re-created) and migrates it, so dev
    data is never touched.
 3. Imports the file in a child process through the same path as `manage.py import_people`
-   (strict mode), measuring wall time, rows/s and the child's peak RSS.
-4. Dumps the sealed person rows, truncates the table and COPYs the same rows back in, timing the
-   plain COPY, and prints the ratio importer / plain COPY.
-Prints a table and writes bench/results/registry_import.json.
+   (strict mode), measuring wall time, rows/s and the child's peak RSS, and whether the importer
+   took the initial-load fast path (fangkong.core.bulk.deferred_indexes) with its drop/rebuild times.
+4. Dumps the sealed person rows and, in the same run and database, times two plain COPYs of
+   exactly those rows into geo_person, each in one transaction including COMMIT:
+   (a) "same strategy": the table emptied as the importer found it and, if the importer used the
+       fast path, the same drop / COPY / rebuild of indexes and constraints (deferred_indexes);
+   (b) "indexed": a plain COPY into the empty table with all its indexes and foreign keys live.
+   Prints the ratio importer / each baseline.
+Also records the load average at start and end, PostgreSQL's shared_buffers and
+maintenance_work_mem, and writes bench/results/registry_import.json.
 """
 
 from __future__ import annotations
@@ -136,6 +142,7 @@ def child_import(path: str) -> None:
     import django
 
     django.setup()
+    from fangkong.core import bulk
     from fangkong.imports.services import import_job_create_local, import_job_run
 
     started = time.perf_counter()
@@ -143,6 +150,7 @@ def child_import(path: str) -> None:
     job = import_job_run(job_id=job.pk, system=True)
     wall = time.perf_counter() - started
     usage = resource.getrusage(resource.RUSAGE_SELF)
+    fast = bulk.last_deferred
     print(
         json.dumps(
             {
@@ -157,33 +165,92 @@ def child_import(path: str) -> None:
                 "cpu_user_s": usage.ru_utime,
                 "cpu_sys_s": usage.ru_stime,
                 "peak_rss_mib": usage.ru_maxrss / 1024,
+                "fast_path": bool(fast and fast.rebuilt),
+                "fast_path_tables": fast.tables if fast else [],
+                "fast_path_drop_s": fast.drop_s if fast else None,
+                "fast_path_rebuild_s": fast.rebuild_s if fast else None,
             }
         )
     )
 
 
-def plain_copy(url: str) -> dict[str, float]:
-    """The same sealed person rows through a bare COPY into the same (truncated) table."""
+def child_copy(dump: str, strategy: str) -> None:
+    """In the child: empty geo_person, then time one plain COPY of `dump` (+ rebuild) + COMMIT."""
+    import django
+
+    django.setup()
+    from django.db import connection, transaction
+
+    from fangkong.core.bulk import deferred_indexes
+    from fangkong.geo.models import Person, PersonTag
+
+    with connection.cursor() as cur:
+        cur.execute("TRUNCATE geo_person CASCADE")  # committed (autocommit), outside the timing
+    cols = ", ".join(PERSON_COPY_COLUMNS)
+    rebuild = None
+    started = time.perf_counter()
+    with transaction.atomic():
+        with deferred_indexes(*((Person, PersonTag) if strategy == "deferred" else ())) as state:
+            connection.ensure_connection()
+            with open(dump, "rb") as fh, connection.connection.cursor() as cur, cur.copy(f"COPY geo_person ({cols}) FROM STDIN") as copy:
+                while block := fh.read(1 << 20):
+                    copy.write(block)
+        if state is not None:
+            rebuild = state.rebuild_s
+    wall = time.perf_counter() - started  # includes the rebuild and COMMIT (deferred FK checks)
+    with connection.cursor() as cur:
+        cur.execute("SELECT count(*) FROM geo_person")
+        rows = cur.fetchone()[0]
+    print(json.dumps({"wall_s": wall, "rows": rows, "rebuild_s": rebuild}))
+
+
+def plain_copies(url: str, fast_path: bool) -> dict[str, object]:
+    """The importer's sealed person rows, COPYed back by themselves: (a) same strategy, (b) indexed."""
     import psycopg
 
     cols = ", ".join(PERSON_COPY_COLUMNS)
-    with tempfile.NamedTemporaryFile(dir=DATA, suffix=".copy") as dump, psycopg.connect(url) as conn:
-        with conn.cursor() as cur, cur.copy(f"COPY (SELECT {cols} FROM geo_person ORDER BY id) TO STDOUT") as copy:
+    out: dict[str, object] = {}
+    with tempfile.NamedTemporaryFile(dir=DATA, suffix=".copy") as dump:
+        with (
+            psycopg.connect(url) as conn,
+            conn.cursor() as cur,
+            cur.copy(f"COPY (SELECT {cols} FROM geo_person ORDER BY id) TO STDOUT") as copy,
+        ):
             for block in copy:
                 dump.write(block)
         dump.flush()
-        size = dump.tell()
-        conn.execute("TRUNCATE geo_person CASCADE")
-        conn.commit()
-        dump.seek(0)
-        started = time.perf_counter()
-        with conn.cursor() as cur, cur.copy(f"COPY geo_person ({cols}) FROM STDIN") as copy:
-            while block := dump.read(1 << 20):
-                copy.write(block)
-        conn.commit()
-        wall = time.perf_counter() - started
-        rows = conn.execute("SELECT count(*) FROM geo_person").fetchone()[0]
-    return {"copy_wall_s": wall, "copy_rows": rows, "copy_bytes": size}
+        out["copy_bytes"] = dump.tell()
+        for key, strategy in (("copy_same", "deferred" if fast_path else "indexed"), ("copy_indexed", "indexed")):
+            if key == "copy_indexed" and strategy == out.get("copy_same_strategy") and "copy_same_wall_s" in out:
+                out.update(copy_indexed_wall_s=out["copy_same_wall_s"], copy_indexed_rows=out["copy_same_rows"])
+                continue
+            print(f"  plain COPY ({strategy}) …", flush=True)
+            proc = subprocess.run(
+                [sys.executable, __file__, "--child-copy", dump.name, "--strategy", strategy],
+                cwd=ROOT, env=child_env(url), capture_output=True, text=True,
+            )  # fmt: skip
+            if proc.returncode != 0:
+                raise RuntimeError(proc.stderr)
+            r = json.loads(proc.stdout.strip().splitlines()[-1])
+            out.update(
+                {f"{key}_strategy": strategy, f"{key}_wall_s": r["wall_s"], f"{key}_rows": r["rows"], f"{key}_rebuild_s": r["rebuild_s"]}
+            )
+    return out
+
+
+def pg_settings(url: str) -> dict[str, str]:
+    import psycopg
+
+    names = (
+        "shared_buffers",
+        "maintenance_work_mem",
+        "max_parallel_maintenance_workers",
+        "work_mem",
+        "synchronous_commit",
+        "server_version",
+    )
+    with psycopg.connect(url) as conn:
+        return {n: conn.execute(f"SHOW {n}").fetchone()[0] for n in names}
 
 
 def machine() -> dict[str, object]:
@@ -205,10 +272,16 @@ def main() -> int:
     parser.add_argument("--allow-sqlite", action="store_true", help="run on SQLite (numbers are not comparable)")
     parser.add_argument("--keep-database", action="store_true")
     parser.add_argument("--child-import", help=argparse.SUPPRESS)
+    parser.add_argument("--child-copy", help=argparse.SUPPRESS)
+    parser.add_argument("--strategy", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.child_import:
         child_import(args.child_import)
         return 0
+    if args.child_copy:
+        child_copy(args.child_copy, args.strategy)
+        return 0
+    load_start = os.getloadavg()
     url = args.database_url
     if not url.startswith("postgres"):
         if not args.allow_sqlite:
@@ -247,8 +320,12 @@ def main() -> int:
     result["rows_per_s"] = result["rows"] / result["wall_s"] if result["wall_s"] else 0.0
     if url.startswith("postgres"):
         print("plain COPY of the same sealed rows …", flush=True)
-        result.update(plain_copy(url))
-        result["ratio_import_over_copy"] = result["wall_s"] / result["copy_wall_s"]
+        result.update(plain_copies(url, result.get("fast_path", False)))
+        result["ratio_import_over_copy_same"] = result["wall_s"] / result["copy_same_wall_s"]
+        result["ratio_import_over_copy_indexed"] = result["wall_s"] / result["copy_indexed_wall_s"]
+        result["postgres"] = pg_settings(url)
+    result["load_average_start"] = [round(x, 2) for x in load_start]
+    result["load_average_end"] = [round(x, 2) for x in os.getloadavg()]
     result.update(people=args.people, database=url.split("://")[0], machine=machine(), at=dt.datetime.now(dt.UTC).isoformat())
     result["targets"] = {"wall_s": 300, "peak_rss_mib": 1536}
     result["meets_targets"] = result["wall_s"] < 300 and result["peak_rss_mib"] < 1536 if args.people >= 3_500_000 else None
@@ -263,11 +340,23 @@ def main() -> int:
         ("CPU user + sys (importer process)", f"{result['cpu_user_s']:.1f} + {result['cpu_sys_s']:.1f} s"),
         ("peak RSS (importer process)", f"{result['peak_rss_mib']:.0f} MiB"),
     ]
-    if "copy_wall_s" in result:
+    if result.get("fast_path"):
+        timing = f"drop {result['fast_path_drop_s']:.1f} s, rebuild {result['fast_path_rebuild_s']:.1f} s"
+        rows.append(("initial-load fast path", f"yes: {', '.join(result['fast_path_tables'])}; {timing}"))
+    else:
+        rows.append(("initial-load fast path", "no"))
+    if "copy_same_wall_s" in result:
+        same = f"{result['copy_same_wall_s']:.1f} s ({result['copy_same_rows']:,} rows, {result['copy_same_strategy']}"
+        if result.get("copy_same_rebuild_s") is not None:
+            same += f"; rebuild {result['copy_same_rebuild_s']:.1f} s"
         rows += [
-            ("plain COPY of the sealed person rows", f"{result['copy_wall_s']:.1f} s ({result['copy_rows']:,} rows)"),
-            ("importer / plain COPY", f"{result['ratio_import_over_copy']:.2f}×"),
+            ("(a) plain COPY, same strategy", same + ")"),
+            ("(b) plain COPY, fully indexed", f"{result['copy_indexed_wall_s']:.1f} s ({result['copy_indexed_rows']:,} rows)"),
+            ("importer / (a)", f"{result['ratio_import_over_copy_same']:.2f}×"),
+            ("importer / (b)", f"{result['ratio_import_over_copy_indexed']:.2f}×"),
+            ("PostgreSQL", ", ".join(f"{k} {v}" for k, v in result["postgres"].items())),
         ]
+    rows.append(("load average start / end", f"{result['load_average_start']} / {result['load_average_end']}"))
     m = result["machine"]
     rows.append(("machine", f"{m.get('cpus')} CPU {m.get('cpu', '')}, {m.get('mem_gib', '?')} GiB"))
     width = max(len(k) for k, _ in rows)

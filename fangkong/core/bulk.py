@@ -8,11 +8,16 @@ batch. Call inside a transaction: a failure or a kill leaves nothing behind.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable, Sequence
+import time
+from collections.abc import Iterable, Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass, field
 
-from django.db import connection, models
+from django.db import IntegrityError, connection, models
 
 BATCH = 10_000
+# Below this many rows the index upkeep during COPY is cheaper than rebuilding the indexes.
+DEFERRED_INDEXES_MIN_ROWS = 50_000
 
 
 def reserve_ids(model: type[models.Model], count: int) -> list[int]:
@@ -116,3 +121,127 @@ def _with_iso_dates(row: Sequence[object], indexes: list[int]) -> list[object]:
         elif isinstance(v, dt.date):
             values[i] = v.isoformat()
     return values
+
+
+# ---- initial loads: drop secondary indexes and FKs, COPY, rebuild ----------------------------
+
+
+class RebuildFailed(IntegrityError):
+    """A unique index or foreign key rebuilt after a deferred-index load found bad rows; the
+    whole transaction must roll back (and does: the exception leaves the atomic block)."""
+
+
+@dataclass
+class DeferredIndexes:
+    """What `deferred_indexes` dropped and how long the drop and rebuild took (for benchmarks)."""
+
+    tables: list[str]
+    indexes: list[tuple[str, str, str]] = field(default_factory=list)  # (table, name, CREATE INDEX …)
+    constraints: list[tuple[str, str, str, str]] = field(default_factory=list)  # (table, name, contype, definition)
+    drop_s: float = 0.0
+    rebuild_s: float = 0.0
+    rebuilt: bool = False
+
+
+# The last use in this process, so a benchmark can report it; nothing else reads it.
+last_deferred: DeferredIndexes | None = None
+
+
+@contextmanager
+def deferred_indexes(*models_: type[models.Model], maintenance_work_mem: str = "256MB") -> Iterator[DeferredIndexes | None]:
+    """PostgreSQL initial-load fast path: drop the secondary indexes and the foreign-key and
+    unique constraints of `models_`' tables, let the caller COPY, then rebuild them all before the
+    transaction commits. On SQLite (or with no models) it does nothing.
+
+    Building a b-tree once from sorted data is far cheaper than keeping it up to date through
+    millions of random-order inserts (id_hash, phone_hash …), and re-adding a foreign key checks
+    every row with one join instead of one deferred trigger per row at COMMIT.
+
+    The definitions are read from the catalogue (pg_index / pg_constraint with pg_get_indexdef and
+    pg_get_constraintdef), so what is rebuilt is exactly what the migrations created. Primary keys
+    stay (other tables' foreign keys point at them). A rebuilt unique constraint or foreign key
+    that finds bad rows raises RebuildFailed, naming the constraint and PostgreSQL's detail; the
+    whole transaction then rolls back. If the body raises, nothing is rebuilt: the rollback restores
+    the dropped indexes with everything else, because DDL is transactional in PostgreSQL — a kill
+    midway leaves the database exactly as it was.
+
+    LOCKING: the tables are locked ACCESS EXCLUSIVE from the start until the transaction ends, so
+    nobody else can even read them during the load. That is why callers use this only for the first
+    large load into an empty registry (the importer: geo_person empty and ≥ DEFERRED_INDEXES_MIN_ROWS
+    rows; make_city: always starts from an empty registry). Must run inside transaction.atomic().
+
+    `maintenance_work_mem` is raised with SET LOCAL for the rebuild so the index sorts stay in
+    memory (PostgreSQL's memory, not this process's), and put back afterwards. synchronous_commit
+    is left alone: turning it off would save one WAL flush at COMMIT and could lose a load the job
+    already reported as committed if the server crashed just after.
+    """
+    global last_deferred
+    if connection.vendor != "postgresql" or not models_:
+        yield None
+        return
+    if not connection.in_atomic_block:
+        raise RuntimeError("deferred_indexes() must run inside transaction.atomic()")
+    tables = [m._meta.db_table for m in models_]
+    state = DeferredIndexes(tables=tables)
+    started = time.perf_counter()
+    quoted = ", ".join(connection.ops.quote_name(t) for t in tables)
+    with connection.cursor() as cur:
+        cur.execute(f"LOCK TABLE {quoted} IN ACCESS EXCLUSIVE MODE")
+        # Foreign keys, unique and exclusion constraints of these tables (not primary keys).
+        cur.execute(
+            "SELECT c.conrelid::regclass::text, c.conname, c.contype, pg_get_constraintdef(c.oid)"
+            " FROM pg_constraint c WHERE c.conrelid = ANY(%s::text[]::regclass[]) AND c.contype IN ('f', 'u', 'x')"
+            " ORDER BY c.conrelid::regclass::text, c.conname",
+            [tables],
+        )
+        state.constraints = [tuple(r) for r in cur.fetchall()]
+        # Plain indexes: neither the primary key nor the index behind a constraint.
+        cur.execute(
+            "SELECT i.indrelid::regclass::text, i.indexrelid::regclass::text, pg_get_indexdef(i.indexrelid)"
+            " FROM pg_index i WHERE i.indrelid = ANY(%s::text[]::regclass[]) AND NOT i.indisprimary"
+            " AND NOT EXISTS (SELECT 1 FROM pg_constraint c WHERE c.conindid = i.indexrelid AND c.conrelid = i.indrelid)"
+            " ORDER BY 1, 2",
+            [tables],
+        )
+        state.indexes = [tuple(r) for r in cur.fetchall()]
+        # Rows written earlier in this transaction may still owe their deferred foreign-key checks,
+        # and PostgreSQL refuses to alter a table with pending trigger events: run those checks now.
+        # (Dropping a foreign key touches the referenced table's triggers too, so this is every
+        # constraint.) Then the initially-deferred ones go back to deferred, as they were.
+        cur.execute("SET CONSTRAINTS ALL IMMEDIATE")
+        cur.execute("SELECT EXISTS (SELECT 1 FROM pg_constraint WHERE condeferrable AND NOT condeferred)")
+        if cur.fetchone()[0]:
+            cur.execute("SELECT DISTINCT conname FROM pg_constraint WHERE condeferrable AND condeferred")
+            names = [connection.ops.quote_name(r[0]) for r in cur.fetchall()]
+            if names:
+                cur.execute(f"SET CONSTRAINTS {', '.join(names)} DEFERRED")
+        else:
+            cur.execute("SET CONSTRAINTS ALL DEFERRED")
+        # Foreign keys first: a unique constraint cannot go while a foreign key still uses it.
+        for table, name, _kind, _definition in sorted(state.constraints, key=lambda c: c[2] != "f"):
+            cur.execute(f"ALTER TABLE {table} DROP CONSTRAINT {connection.ops.quote_name(name)}")
+        for _table, name, _definition in state.indexes:
+            cur.execute(f"DROP INDEX {name}")
+    state.drop_s = time.perf_counter() - started
+    last_deferred = state
+    yield state  # an exception here skips the rebuild; the caller's rollback restores everything
+    started = time.perf_counter()
+    with connection.cursor() as cur:
+        cur.execute("SELECT current_setting('maintenance_work_mem')")
+        previous = cur.fetchone()[0]
+        cur.execute("SELECT set_config('maintenance_work_mem', %s, true)", [maintenance_work_mem])
+        for _table, _name, definition in state.indexes:
+            cur.execute(definition)
+        # Unique and exclusion constraints before the foreign keys that might reference them.
+        for table, name, _kind, definition in sorted(state.constraints, key=lambda c: c[2] == "f"):
+            try:
+                cur.execute(f"ALTER TABLE {table} ADD CONSTRAINT {connection.ops.quote_name(name)} {definition}")
+            except IntegrityError as exc:
+                detail = getattr(getattr(exc.__cause__, "diag", None), "message_detail", None) or str(exc)
+                raise RebuildFailed(
+                    f"批量写入后重建约束 {name}（表 {table}）失败，整批数据已回滚：{detail}"
+                    f" / rebuilding constraint {name} on {table} after the bulk load failed; the whole load was rolled back: {detail}"
+                ) from exc
+        cur.execute("SELECT set_config('maintenance_work_mem', %s, true)", [previous])
+    state.rebuild_s = time.perf_counter() - started
+    state.rebuilt = True

@@ -226,3 +226,84 @@ def test_existing_places_are_reused_not_duplicated(city, users, tmp_path):
     assert job.status == "succeeded" and job.places_created == 0 and job.households_created == 0
     assert {m.__name__: m.objects.count() for m in PLACE_MODELS} == before
     assert Person.objects.get(name="旧户新人").household_id == home.household.pk
+
+
+# ---- the initial-load fast path (PostgreSQL) ------------------------------------------------------
+
+
+def _catalogue() -> set[tuple[str, ...]]:
+    from django.db import connection
+
+    tables = ["geo_household", "geo_person", "geo_persontag"]
+    with connection.cursor() as cur:
+        cur.execute("SELECT tablename, indexname, indexdef FROM pg_indexes WHERE tablename = ANY(%s)", [tables])
+        found = {("index", *r) for r in cur.fetchall()}
+        cur.execute(
+            "SELECT conrelid::regclass::text, conname, pg_get_constraintdef(oid), condeferrable, condeferred, convalidated"
+            " FROM pg_constraint WHERE conrelid = ANY(%s::text[]::regclass[])",
+            [tables],
+        )
+        found |= {("constraint", *map(str, r)) for r in cur.fetchall()}
+    return found
+
+
+@pytest.fixture
+def small_fast_path(monkeypatch):
+    """The fast path's 50,000-row threshold lowered, so a small file into an empty registry takes it."""
+    from fangkong.core import bulk
+    from fangkong.imports import importer
+
+    monkeypatch.setattr(importer, "DEFERRED_INDEXES_MIN_ROWS", 10)
+    monkeypatch.setattr(bulk, "last_deferred", None)
+    return bulk
+
+
+@pytest.mark.postgres
+def test_first_large_load_takes_the_fast_path_and_rebuilds_every_index(db, tmp_path, small_fast_path):
+    from .conftest import big_csv
+
+    assert not Person.objects.exists()
+    before = _catalogue()
+    job = run_import(big_csv(tmp_path / "big.csv", 300))
+    assert job.status == "succeeded", job.message
+    state = small_fast_path.last_deferred
+    assert state is not None and state.rebuilt
+    assert state.tables == ["geo_household", "geo_person", "geo_persontag"]
+    assert any(name == "person_unique_id_hash" for _t, name, _k, _d in state.constraints)
+    assert _catalogue() == before
+    assert Person.objects.count() == 300 and Household.objects.count() == 100
+
+
+@pytest.mark.postgres
+def test_no_fast_path_once_the_registry_has_people(city, users, tmp_path, small_fast_path):
+    from .conftest import big_csv
+
+    job = run_import(big_csv(tmp_path / "big.csv", 30))
+    assert job.status == "succeeded", job.message
+    assert small_fast_path.last_deferred is None
+
+
+@pytest.mark.postgres
+def test_a_duplicate_only_the_rebuilt_unique_index_sees_rolls_the_whole_load_back(db, tmp_path, small_fast_path, monkeypatch):
+    """If a duplicate ever got past the importer's own check, the rebuilt unique index stops it."""
+    from fangkong.imports import importer
+
+    class Forgetful(dict):
+        def get(self, key, default=None):
+            return default
+
+    real_init = importer.Importer.__init__
+
+    def init(self, *args, **kwargs):
+        real_init(self, *args, **kwargs)
+        self.seen = Forgetful()
+
+    monkeypatch.setattr(importer.Importer, "__init__", init)
+    number = new_id()
+    rows = [row(f"人{i}", new_id()) for i in range(20)] + [row("甲", number), row("乙", number, household="302")]
+    before = _catalogue()
+    job = run_import(write_csv(tmp_path / "dup.csv", rows))
+    assert job.status == "failed"
+    assert "person_unique_id_hash" in job.message and "回滚" in job.message
+    assert Person.objects.count() == 0 and Household.objects.count() == 0
+    assert _catalogue() == before

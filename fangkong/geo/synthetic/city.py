@@ -21,7 +21,7 @@ from tqdm import tqdm
 
 from fangkong.audit.catalogue import EventType
 from fangkong.audit.services import audit_record
-from fangkong.core.bulk import BulkWriter, reserve_ids
+from fangkong.core.bulk import DEFERRED_INDEXES_MIN_ROWS, BulkWriter, deferred_indexes, reserve_ids
 from fangkong.core.crypto import Sealer
 from fangkong.core.errors import DomainError
 
@@ -361,7 +361,12 @@ def city_generate(
                     rule="geo.city_generate.empty_registry",
                 )
             registry_clear()
-        stats = _generate(people=people, seed=seed, as_of=as_of, progress=progress)
+        # The registry is empty here: a large city is a first load, so the place and person tables
+        # lose their secondary indexes and foreign keys for the COPY and get them rebuilt before
+        # COMMIT (fangkong.core.bulk.deferred_indexes; the tables are locked exclusively meanwhile).
+        models = RowSink.ORDER if people >= DEFERRED_INDEXES_MIN_ROWS else ()
+        with deferred_indexes(*models):
+            stats = _generate(people=people, seed=seed, as_of=as_of, progress=progress)
         stats.seconds = round(time.monotonic() - started, 1)
         audit_record(
             actor=actor,
