@@ -44,9 +44,7 @@ def rule(key: str, *, profile: PolicyProfile | None = None) -> Rule:
     try:
         p = PolicyParameter.objects.get(profile=profile, key=key)
     except PolicyParameter.DoesNotExist as exc:
-        raise PolicyNotConfigured(
-            _("政策版本“%(profile)s”未设置参数 %(key)s") % {"profile": profile.name, "key": key}, rule=key
-        ) from exc
+        raise PolicyNotConfigured(_("政策版本“%(profile)s”未设置参数 %(key)s") % {"profile": profile.name, "key": key}, rule=key) from exc
     return Rule(key, p.value, p.unit, p.source, profile.code, profile.name, profile.version)
 
 
