@@ -35,26 +35,31 @@ from pathlib import Path
 from typing import Any
 
 from django.db import connection, transaction
-from django.utils import timezone, translation
+from django.utils import timezone
 
 from fangkong.audit.catalogue import EventType
 from fangkong.audit.services import audit_record
 from fangkong.core.bulk import BATCH, DEFERRED_INDEXES_MIN_ROWS, BulkWriter, _copy_text, deferred_indexes, reserve_ids
 from fangkong.core.crypto import Sealer, mask_id_number
 from fangkong.core.scoping import Jurisdiction
-from fangkong.geo.choices import CommunityKind, IdType, StreetKind
+from fangkong.geo.choices import CommunityKind, StreetKind
 from fangkong.geo.models import Building, Community, Compound, District, Grid, Household, Person, PersonTag, Street, Unit
-from fangkong.geo.records import FieldError, build_person_record, parse_date, parse_sex, parse_tags
 
 from .models import ImportMode
 from .readers import HEADER_OF, TableReader, map_header
+from .sealing import FIELD_COLUMN, PERSON_KEYS, UNKNOWN_ID_TYPE, RowSealer, Sealed, _id_types, can_fork, sealed_chunks
+
+__all__ = ["FIELD_COLUMN", "UNKNOWN_ID_TYPE", "ErrorReport", "Importer", "ImportResult", "Progress", "_id_types"]
 
 CHUNK_ROWS = 10_000
+# Files of at least this many rows (the reader's estimate) are sealed in a worker process
+# (fangkong.imports.sealing), in parallel with the parent's place look-ups and writes.
+PARALLEL_MIN_ROWS = 20_000
+SEAL_WORKERS = 1
 ERROR_HEADER = ["行号", "列", "内容", "错误原因"]
 PLACE_KEYS = ("district", "street", "community", "grid", "compound", "building", "unit", "household")
 # Longest name each place level stores (geo.models).
 MAX_LENGTH = {"street": 48, "community": 48, "grid": 48, "compound": 64, "building": 32, "unit": 32, "household": 32}
-FIELD_COLUMN = {"name": "name", "id_number": "id_number", "sex": "sex", "birth_date": "birth_date", "phone": "phone", "tags": "tags"}
 
 STAMP_COLUMNS = ["id", "created_at", "updated_at"]
 PLACE_COLUMNS: dict[type, list[str]] = {
@@ -87,17 +92,6 @@ PERSON_COLUMNS = [
     "phone_masked",
 ]
 TAG_COLUMNS = ["person_id", "tag"]
-UNKNOWN_ID_TYPE = "未知证件类型（可填 居民身份证、护照、港澳居民来往内地通行证、台湾居民来往大陆通行证）"
-
-
-def _id_types() -> dict[str, str]:
-    with translation.override(None):  # the Chinese msgids, whatever language is active
-        mapping = {str(label): value for value, label in IdType.choices}
-    for value, _label in IdType.choices:
-        mapping[value] = value
-    mapping.update({"身份证": IdType.RESIDENT_ID, "二代身份证": IdType.RESIDENT_ID, "港澳通行证": IdType.HK_MACAU_PASS})
-    mapping.update({"台胞证": IdType.TAIWAN_PASS, "台湾通行证": IdType.TAIWAN_PASS})
-    return mapping
 
 
 def street_kind(name: str) -> str:
@@ -223,10 +217,10 @@ class Importer:
         self.progress = progress
         self.chunk_rows = chunk_rows or CHUNK_ROWS
         self.result = ImportResult(mode=mode)
-        self.sealer = Sealer()
+        self.sealer = Sealer()  # kept for callers; rows are sealed by self.row_sealer
         self.writing = mode != ImportMode.VALIDATE
         self.positions = map_header(reader.header)
-        self.id_types = _id_types()
+        self.row_sealer = RowSealer(k for k in PERSON_KEYS if k in self.positions)
         self.seen: dict[int, int] = {}  # document hash (as an int) → first row number in this file
         self._virtual = 0
         self._pools: dict[type, list[int]] = {}
@@ -361,17 +355,32 @@ class Importer:
 
     # ---- rows -----------------------------------------------------------------------------
 
-    def _chunks(self) -> Iterator[list[tuple[int, list[str]]]]:
+    def _chunks(self) -> Iterator[tuple[list[tuple[int, list[str]]], list[tuple[str, ...]]]]:
+        """Each chunk of rows (padded to the header's width + 1) with its person columns."""
         rows = self.reader.rows()
+        width = len(self.reader.header) + 1  # missing optional columns read from one blank cell after the header
+        person_of = itemgetter(*(self.positions.get(k, width - 1) for k in PERSON_KEYS))
         while chunk := list(islice(rows, self.chunk_rows)):
-            yield chunk
+            for _, row in chunk:
+                if len(row) < width:
+                    row += [""] * (width - len(row))
+            yield chunk, [person_of(row) for _, row in chunk]
+
+    def _seal_workers(self) -> int:
+        if self.reader.rows_estimate < PARALLEL_MIN_ROWS or not can_fork():
+            return 0
+        return SEAL_WORKERS
 
     def run(self) -> ImportResult:
         """Validate (and, unless dry-running, write) the whole file in one transaction."""
         try:
-            with transaction.atomic(), self._initial_load():
-                for chunk in self._chunks():
-                    self._process_chunk(chunk)
+            with (
+                transaction.atomic(),
+                self._initial_load(),
+                contextlib.closing(sealed_chunks(self._chunks(), self.row_sealer, workers=self._seal_workers())) as chunks,
+            ):
+                for chunk, sealed in chunks:
+                    self._process_chunk(chunk, sealed)
                     if self.progress:
                         self.progress(self.result.rows_total, max(self.reader.rows_estimate, self.result.rows_total), self.errors.count)
                 self.result.error_count = self.errors.count
@@ -416,33 +425,19 @@ class Importer:
             count=self.result.people_created,
         )
 
-    def _process_chunk(self, chunk: list[tuple[int, list[str]]]) -> None:
-        pos = self.positions
-        header_width = len(self.reader.header)
-        pad = header_width  # missing optional columns read from one blank cell after the header
-        width = header_width + 1
-
-        def at(key: str) -> int:
-            return pos.get(key, pad)
-
-        place_of = itemgetter(*(at(k) for k in PLACE_KEYS))
-        i_name, i_id, i_type, i_sex, i_birth, i_phone, i_tags = (
-            at(k) for k in ("name", "id_number", "id_type", "sex", "birth_date", "phone", "tags")
-        )
-        sealer = self.sealer
+    def _process_chunk(self, chunk: list[tuple[int, list[str]]], sealed: list[Sealed]) -> None:
+        pad = len(self.reader.header)  # missing optional columns read from one blank cell after the header
+        place_of = itemgetter(*(self.positions.get(k, pad) for k in PLACE_KEYS))
+        i_id = self.positions.get("id_number", pad)
         seen = self.seen
-        id_types = self.id_types
         add_error = self.errors.add
-        resident = IdType.RESIDENT_ID
         result = self.result
 
         ok: list[tuple[int, Any, tuple]] = []  # (row, record or None for a place-only row, place)
         last_raw: tuple | None = None
         last_place: tuple[list, tuple | None] = ([], None)
         rows_with_errors = 0
-        for row_no, row in chunk:
-            if len(row) < width:
-                row += [""] * (width - len(row))
+        for (row_no, row), item in zip(chunk, sealed, strict=True):
             result.rows_total += 1
             errs: list[tuple[str, str, str]] | None = None
             raw = place_of(row)
@@ -452,45 +447,18 @@ class Importer:
             place_errs, place = last_place
             if place_errs:
                 errs = list(place_errs)
-            name = row[i_name]
-            number = row[i_id]
             record = None
-            if name.strip() or number.strip():
-                type_text = row[i_type].strip()
-                id_type = id_types.get(type_text) if type_text else resident
-                if id_type is None:
+            if type(item) is tuple:
+                record = item
+                key = int(item[3], 16)  # the document hash
+                first = seen.get(key)
+                if first is None:
+                    seen[key] = row_no
+                else:
                     errs = errs or []
-                    errs.append(("id_type", type_text, UNKNOWN_ID_TYPE))
-                try:
-                    sex_text = row[i_sex]
-                    sex = parse_sex(sex_text) if sex_text else None
-                    birth_text = row[i_birth]
-                    birth = parse_date(birth_text) if birth_text else None
-                    tags_text = row[i_tags]
-                    tags = parse_tags(tags_text) if tags_text else ()
-                    if id_type is not None:
-                        record = build_person_record(
-                            sealer,
-                            name=name,
-                            id_type=id_type,
-                            id_number=number,
-                            sex=sex,
-                            birth_date=birth,
-                            phone=row[i_phone],
-                            tags=tags,
-                        )
-                except FieldError as exc:
-                    errs = errs or []
-                    col = FIELD_COLUMN.get(exc.field, exc.field)
-                    errs.append((col, row[at(col)] if col in pos else "", exc.message))
-                if record is not None:
-                    key = int(record.id_hash, 16)
-                    first = seen.get(key)
-                    if first is None:
-                        seen[key] = row_no
-                    else:
-                        errs = errs or []
-                        errs.append(("id_number", number, f"与本文件第 {first} 行的证件号码重复（不会合并，请核对后只保留一行）"))
+                    errs.append(("id_number", row[i_id], f"与本文件第 {first} 行的证件号码重复（不会合并，请核对后只保留一行）"))
+            elif item:  # the person columns' errors
+                errs = errs + item if errs else item
             if errs:
                 if not "".join(row).strip():
                     result.rows_total -= 1  # a blank line is not a row
@@ -502,16 +470,16 @@ class Importer:
             ok.append((row_no, record, place))
 
         # The registry: one query per chunk for the document hashes that passed.
-        hashes = [] if self.registry_empty else [r.id_hash for _, r, _ in ok if r is not None]
+        hashes = [] if self.registry_empty else [r[3] for _, r, _ in ok if r is not None]
         if hashes:
             existing = set(Person.objects.filter(id_hash__in=hashes).values_list("id_hash", flat=True))
             if existing:
                 kept = []
                 for item in ok:
                     record = item[1]
-                    if record is not None and record.id_hash in existing:
+                    if record is not None and record[3] in existing:
                         rows_with_errors += 1
-                        add_error(item[0], "id_number", record.id_masked, "该证件号码已在系统中登记（不会覆盖或合并）")
+                        add_error(item[0], "id_number", record[4], "该证件号码已在系统中登记（不会覆盖或合并）")
                     else:
                         kept.append(item)
                 ok = kept
@@ -522,6 +490,7 @@ class Importer:
         self._build_and_write(ok)
 
     def _build_and_write(self, ok: list[tuple[int, Any, tuple]]) -> None:
+        """`ok` holds (row number, sealed record tuple or None for a place-only row, place)."""
         people = [r for _, r, _ in ok if r is not None]
         person_ids = reserve_ids(Person, len(people)) if self.writing and people else []
         person_rows: list[tuple] = []
@@ -530,6 +499,7 @@ class Importer:
         household_of = self._household
         last_place: tuple | None = None
         where: tuple = ()
+        fromordinal = dt.date.fromordinal
         i = 0
         for _, record, place in ok:
             if place is not last_place:
@@ -539,26 +509,10 @@ class Importer:
                 continue
             pid = person_ids[i] if person_ids else 0
             i += 1
-            person_rows.append(
-                (
-                    pid,
-                    stamp,
-                    stamp,
-                    *where,
-                    record.name,
-                    record.id_type,
-                    record.id_cipher,
-                    record.id_hash,
-                    record.id_masked,
-                    record.id_tail,
-                    record.sex,
-                    record.birth_date,
-                    record.phone_cipher,
-                    record.phone_hash,
-                    record.phone_masked,
-                )
-            )
-            for tag in record.tags:
+            birth = record[7]
+            # name … phone_masked; the birth date travels as its ordinal (sealing.RowSealer)
+            person_rows.append((pid, stamp, stamp, *where, *record[:7], birth and fromordinal(birth), *record[8:11]))
+            for tag in record[11]:
                 tag_rows.append((pid, tag))
         self.result.people_created += len(person_rows)
         if not self.writing:
