@@ -42,7 +42,10 @@ def ensure_venv(requirements: str) -> None:
 def demo(args: list[str]) -> int:
     ensure_venv("requirements.txt")
     env = {**os.environ, "DJANGO_SETTINGS_MODULE": "config.settings.dev"}
-    return subprocess.call([str(PYTHON), "manage.py", "demo", *args], cwd=ROOT, env=env)
+    os.chdir(ROOT)
+    # Become the demo process, so Ctrl-C or a `kill` of this command reaches the server and its worker.
+    os.execve(str(PYTHON), [str(PYTHON), "manage.py", "demo", *args], env)
+    return 0  # not reached
 
 
 def test(args: list[str]) -> int:
