@@ -43,6 +43,7 @@ from fangkong.core.bulk import BATCH, DEFERRED_INDEXES_MIN_ROWS, BulkWriter, _co
 from fangkong.core.crypto import Sealer, mask_id_number
 from fangkong.core.scoping import Jurisdiction
 from fangkong.geo.choices import CommunityKind, StreetKind
+from fangkong.geo.columns import BULK_COLUMNS
 from fangkong.geo.models import Building, Community, Compound, District, Grid, Household, Person, PersonTag, Street, Unit
 
 from .models import ImportMode
@@ -61,37 +62,10 @@ PLACE_KEYS = ("district", "street", "community", "grid", "compound", "building",
 # Longest name each place level stores (geo.models).
 MAX_LENGTH = {"street": 48, "community": 48, "grid": 48, "compound": 64, "building": 32, "unit": 32, "household": 32}
 
-STAMP_COLUMNS = ["id", "created_at", "updated_at"]
-PLACE_COLUMNS: dict[type, list[str]] = {
-    Street: [*STAMP_COLUMNS, "district_id", "name", "kind"],
-    Community: [*STAMP_COLUMNS, "district_id", "street_id", "name", "kind"],
-    Grid: [*STAMP_COLUMNS, "district_id", "street_id", "community_id", "name"],
-    Compound: [*STAMP_COLUMNS, "district_id", "street_id", "community_id", "name"],
-    Building: [*STAMP_COLUMNS, "district_id", "street_id", "community_id", "compound_id", "grid_id", "name"],
-    Unit: [*STAMP_COLUMNS, "district_id", "street_id", "community_id", "compound_id", "building_id", "grid_id", "name"],
-    Household: [*STAMP_COLUMNS, "district_id", "street_id", "community_id", "compound_id", "building_id", "unit_id", "grid_id", "number"],
-}
 PLACE_MODELS = (Street, Community, Grid, Compound, Building, Unit, Household)
-PERSON_COLUMNS = [
-    *STAMP_COLUMNS,
-    "household_id",
-    "district_id",
-    "street_id",
-    "community_id",
-    "grid_id",
-    "name",
-    "id_type",
-    "id_cipher",
-    "id_hash",
-    "id_masked",
-    "id_tail",
-    "sex",
-    "birth_date",
-    "phone_cipher",
-    "phone_hash",
-    "phone_masked",
-]
-TAG_COLUMNS = ["person_id", "tag"]
+PLACE_COLUMNS: dict[type, list[str]] = {m: BULK_COLUMNS[m] for m in PLACE_MODELS}
+PERSON_COLUMNS = BULK_COLUMNS[Person]
+TAG_COLUMNS = BULK_COLUMNS[PersonTag]
 
 
 def street_kind(name: str) -> str:

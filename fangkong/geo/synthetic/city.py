@@ -26,6 +26,7 @@ from fangkong.core.crypto import Sealer
 from fangkong.core.errors import DomainError
 
 from ..choices import CommunityKind, IdType, StreetKind
+from ..columns import BULK_COLUMNS
 from ..hohhot import DISTRICTS, KNOWN_COMMUNITIES
 from ..models import Building, Community, Compound, District, Grid, GridWorker, Household, Person, PersonTag, Street, Unit
 from ..records import build_person_record
@@ -33,38 +34,7 @@ from .names import NameMaker, cn_number
 from .people import HOUSEHOLD_SIZES, HOUSEHOLD_WEIGHTS, IdAllocator, ResidentMaker
 
 CHUNK = 20_000  # people per flush
-STAMP = ("created_at", "updated_at")
-COLUMNS: dict[type, list[str]] = {
-    Street: ["id", *STAMP, "district_id", "name", "kind"],
-    Community: ["id", *STAMP, "district_id", "street_id", "name", "kind"],
-    Grid: ["id", *STAMP, "district_id", "street_id", "community_id", "name"],
-    GridWorker: [*STAMP, "grid_id", "name", "phone"],
-    Compound: ["id", *STAMP, "district_id", "street_id", "community_id", "name"],
-    Building: ["id", *STAMP, "district_id", "street_id", "community_id", "compound_id", "grid_id", "name"],
-    Unit: ["id", *STAMP, "district_id", "street_id", "community_id", "compound_id", "building_id", "grid_id", "name"],
-    Household: ["id", *STAMP, "district_id", "street_id", "community_id", "compound_id", "building_id", "unit_id", "grid_id", "number"],
-    Person: [
-        "id",
-        *STAMP,
-        "household_id",
-        "district_id",
-        "street_id",
-        "community_id",
-        "grid_id",
-        "name",
-        "id_type",
-        "id_cipher",
-        "id_hash",
-        "id_masked",
-        "id_tail",
-        "sex",
-        "birth_date",
-        "phone_cipher",
-        "phone_hash",
-        "phone_masked",
-    ],  # fmt: skip
-    PersonTag: ["person_id", "tag"],
-}
+COLUMNS = BULK_COLUMNS
 # Children first: the order --replace deletes in (and the reverse is the order rows are written in).
 DELETE_ORDER = [PersonTag, Person, Household, Unit, Building, GridWorker, Grid, Compound, Community, Street]
 
