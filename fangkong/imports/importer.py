@@ -25,13 +25,10 @@ header is row 1), the column (its Chinese header) and the reason.
 from __future__ import annotations
 
 import contextlib
-import csv
 import datetime as dt
 from collections.abc import Callable, Iterator, Sequence
-from dataclasses import dataclass, field
 from itertools import islice
 from operator import itemgetter
-from pathlib import Path
 from typing import Any
 
 from django.db import connection, transaction
@@ -40,14 +37,15 @@ from django.utils import timezone
 from fangkong.audit.catalogue import EventType
 from fangkong.audit.services import audit_record
 from fangkong.core.bulk import BATCH, DEFERRED_INDEXES_MIN_ROWS, BulkWriter, _copy_text, deferred_indexes, reserve_ids
-from fangkong.core.crypto import Sealer, mask_id_number
+from fangkong.core.crypto import Sealer
 from fangkong.core.scoping import Jurisdiction
 from fangkong.geo.choices import CommunityKind, StreetKind
 from fangkong.geo.columns import BULK_COLUMNS
 from fangkong.geo.models import Building, Community, Compound, District, Grid, Household, Person, PersonTag, Street, Unit
 
 from .models import ImportMode
-from .readers import HEADER_OF, TableReader, map_header
+from .outcome import ErrorReport, ImportResult
+from .readers import TableReader, map_header
 from .sealing import FIELD_COLUMN, PERSON_KEYS, UNKNOWN_ID_TYPE, RowSealer, Sealed, _id_types, can_fork, sealed_chunks
 
 __all__ = ["FIELD_COLUMN", "UNKNOWN_ID_TYPE", "ErrorReport", "Importer", "ImportResult", "Progress", "_id_types"]
@@ -57,7 +55,6 @@ CHUNK_ROWS = 10_000
 # (fangkong.imports.sealing), in parallel with the parent's place look-ups and writes.
 PARALLEL_MIN_ROWS = 20_000
 SEAL_WORKERS = 1
-ERROR_HEADER = ["行号", "列", "内容", "错误原因"]
 PLACE_KEYS = ("district", "street", "community", "grid", "compound", "building", "unit", "household")
 # Longest name each place level stores (geo.models).
 MAX_LENGTH = {"street": 48, "community": 48, "grid": 48, "compound": 64, "building": 32, "unit": 32, "household": 32}
@@ -103,61 +100,6 @@ class RowWriter(BulkWriter):
                 else:
                     text = "\n".join("\t".join(_copy_text(v) for v in row) for row in block)
                 copy.write(text + "\n")
-
-
-class ErrorReport:
-    """Row errors streamed to a CSV file (UTF-8 with BOM so Excel opens it), never held in memory."""
-
-    def __init__(self, path: str | Path) -> None:
-        self.path = Path(path)
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        self._fh = open(self.path, "w", encoding="utf-8-sig", newline="")  # noqa: SIM115 - closed by close()
-        self._writer = csv.writer(self._fh)
-        self._writer.writerow(ERROR_HEADER)
-        self.count = 0
-
-    def add(self, row: int, column_key: str, value: str, reason: str) -> None:
-        if column_key == "id_number" and value:
-            value = mask_id_number(value.strip())
-        elif column_key == "phone" and value:
-            value = value.strip()[:3] + "****"
-        self._writer.writerow([row, HEADER_OF.get(column_key, column_key), value, reason])
-        self.count += 1
-
-    def close(self) -> None:
-        if not self._fh.closed:
-            self._fh.close()
-
-
-@dataclass
-class ImportResult:
-    mode: str
-    rows_total: int = 0
-    rows_valid: int = 0
-    rows_with_errors: int = 0
-    error_count: int = 0
-    people_created: int = 0
-    households_created: int = 0
-    places_created: dict[str, int] = field(default_factory=dict)
-    committed: bool = False
-    rolled_back: bool = False
-
-    @property
-    def places_total(self) -> int:
-        return sum(self.places_created.values())
-
-    def counts(self) -> dict[str, Any]:
-        return {
-            "mode": self.mode,
-            "rows": self.rows_total,
-            "rows_valid": self.rows_valid,
-            "errors": self.error_count,
-            "rows_with_errors": self.rows_with_errors,
-            "people_created": self.people_created,
-            "households_created": self.households_created,
-            "places_created": self.places_total,
-            "places_by_level": dict(self.places_created),
-        }
 
 
 class _StrictRollback(Exception):

@@ -19,8 +19,9 @@ from fangkong.accounts.roles import Cap, user_can
 from fangkong.core.errors import DomainError, PermissionRefused
 from fangkong.core.scoping import Jurisdiction, jurisdiction_of
 
-from .importer import ErrorReport, Importer, ImportResult, Progress
+from .importer import Importer, Progress
 from .models import ImportJob, ImportMode, JobStatus
+from .outcome import ErrorReport, ImportResult
 from .readers import ImportFileError, open_table
 
 log = logging.getLogger(__name__)

@@ -1,0 +1,69 @@
+"""What an import produces: the row-error report (streamed to a CSV file) and the counts."""
+
+from __future__ import annotations
+
+import csv
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from fangkong.core.crypto import mask_id_number
+
+from .readers import HEADER_OF
+
+ERROR_HEADER = ["行号", "列", "内容", "错误原因"]
+
+
+class ErrorReport:
+    """Row errors streamed to a CSV file (UTF-8 with BOM so Excel opens it), never held in memory."""
+
+    def __init__(self, path: str | Path) -> None:
+        self.path = Path(path)
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        self._fh = open(self.path, "w", encoding="utf-8-sig", newline="")  # noqa: SIM115 - closed by close()
+        self._writer = csv.writer(self._fh)
+        self._writer.writerow(ERROR_HEADER)
+        self.count = 0
+
+    def add(self, row: int, column_key: str, value: str, reason: str) -> None:
+        if column_key == "id_number" and value:
+            value = mask_id_number(value.strip())
+        elif column_key == "phone" and value:
+            value = value.strip()[:3] + "****"
+        self._writer.writerow([row, HEADER_OF.get(column_key, column_key), value, reason])
+        self.count += 1
+
+    def close(self) -> None:
+        if not self._fh.closed:
+            self._fh.close()
+
+
+@dataclass
+class ImportResult:
+    mode: str
+    rows_total: int = 0
+    rows_valid: int = 0
+    rows_with_errors: int = 0
+    error_count: int = 0
+    people_created: int = 0
+    households_created: int = 0
+    places_created: dict[str, int] = field(default_factory=dict)
+    committed: bool = False
+    rolled_back: bool = False
+
+    @property
+    def places_total(self) -> int:
+        return sum(self.places_created.values())
+
+    def counts(self) -> dict[str, Any]:
+        return {
+            "mode": self.mode,
+            "rows": self.rows_total,
+            "rows_valid": self.rows_valid,
+            "errors": self.error_count,
+            "rows_with_errors": self.rows_with_errors,
+            "people_created": self.people_created,
+            "households_created": self.households_created,
+            "places_created": self.places_total,
+            "places_by_level": dict(self.places_created),
+        }
