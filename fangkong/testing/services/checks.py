@@ -17,8 +17,8 @@ from .. import events
 from ..choices import RESAMPLING_OPEN, CheckOutcome, ResamplingReason, StickerStatus
 from ..models import HouseholdCheck, PersonCheck, ResamplingTask, TestingRound
 from ..permissions import TestingCap, require
+from .binding import Binding, bulk_bind
 from .common import now
-from .sampling import Binding, bulk_bind
 
 PLACES = ("district_id", "street_id", "community_id", "grid_id")
 

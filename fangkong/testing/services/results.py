@@ -57,8 +57,8 @@ from ..models import (
     UnmatchedResult,
 )
 from ..permissions import TestingCap, require
+from .binding import AreaIndex
 from .common import RowError, RowsRefused, bulk_update, db_value, fetch_in, now, read_datetime, table
-from .sampling import AreaIndex
 
 RESULT_COLUMNS = [
     "id",
