@@ -8,6 +8,7 @@ urlpatterns = [
     path("accounts/", include("fangkong.accounts.urls")),
     path("places/", include("fangkong.geo.urls")),
     path("imports/", include("fangkong.imports.urls")),
+    path("testing/", include("fangkong.testing.urls")),
     path("audit/", include("fangkong.audit.urls")),
     path("policy/", include("fangkong.policy.urls")),
     path("i18n/", include("django.conf.urls.i18n")),

@@ -15,6 +15,7 @@ NAV: list[tuple[str, Any, str, str | None]] = [
     ("reports:home", _("总览"), "speedometer2", None),
     ("geo:browse", _("区域与人口"), "diagram-3", None),
     ("geo:person_search", _("人员查询"), "search", None),
+    ("testing:round_list", _("核酸检测"), "eyedropper", None),
     ("imports:job_list", _("批量导入"), "upload", "geo.import"),
     ("audit:event_list", _("审计日志"), "journal-text", "audit.view"),
     ("policy:profile_list", _("防控政策"), "book", None),
