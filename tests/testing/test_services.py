@@ -308,3 +308,18 @@ def test_sampled_on_the_spot_binds_the_person(setup, users, city):
         at=at(5),
     )
     assert TubeMember.objects.get(tube__barcode="SPOT").person_id == setup.ten[0].pk
+
+
+@pytest.mark.parametrize("temp_table_rows", [0, 10_000])
+def test_bulk_updates_give_the_same_rows_through_a_temporary_table(setup, users, monkeypatch, temp_table_rows):
+    """Large PostgreSQL updates go through a COPYed temporary table; the outcome must not depend on the path."""
+    from fangkong.testing.services import common
+
+    monkeypatch.setattr(common, "PG_TEMP_TABLE_ROWS", temp_table_rows)
+    tube = fill_pool(setup, users["community"])
+    upload(setup.lab_user, setup.round, setup.lab, [("P0001", "阳性", 28.5, 30.1, "2022-02-25 15:00")], at(8))
+    upload(setup.lab_user, setup.round, setup.lab, [("P0001", "阴性", None, None, "2022-02-25 16:00")], at(9), source="fix.csv")
+    tube.refresh_from_db()
+    assert (tube.status, tube.result, tube.laboratory_id) == (TubeStatus.RESULTED, Result.NEGATIVE, setup.lab.pk)
+    old, new = TubeResult.objects.filter(tube=tube).order_by("id")
+    assert (old.is_current, old.superseded_by_id, new.is_current) == (False, new.pk, True)

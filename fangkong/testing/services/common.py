@@ -88,28 +88,44 @@ def fetch_in(sql: str, values: Sequence[Any], params_before: Sequence[Any] = ())
     return out
 
 
+# Above this many rows, PostgreSQL updates go through a COPYed temporary table and one joined UPDATE.
+PG_TEMP_TABLE_ROWS = 500
+
+
 def bulk_update(model: type[models.Model], columns: Sequence[tuple[str, str]], rows: Iterable[Sequence[Any]]) -> int:
     """UPDATE many rows by id. `columns` = [(column, postgres type)], rows = (id, value per column).
 
-    PostgreSQL: one UPDATE … FROM (VALUES …) per 2,000 rows; SQLite: executemany."""
+    PostgreSQL: small batches as one UPDATE … FROM (VALUES …); large ones COPY into a temporary
+    table and run one UPDATE … FROM it (a VALUES list per 2,000 rows made the planner scan the
+    whole table once per chunk: 11× a plain COPY on 330,000 tubes). SQLite: executemany."""
     rows = [tuple(db_value(v) for v in r) for r in rows]
     if not rows:
         return 0
     tbl = table(model)
     q = connection.ops.quote_name
     with connection.cursor() as cur:
-        if connection.vendor == "postgresql":
-            names = ", ".join(["id", *(c for c, _ in columns)])
-            sets = ", ".join(f"{q(c)} = v.{q(c)}" for c, _ in columns)
-            one = "(" + ", ".join(["%s::bigint", *(f"%s::{t}" for _, t in columns)]) + ")"
-            for i in range(0, len(rows), 2000):
-                chunk = rows[i : i + 2000]
-                values = ", ".join([one] * len(chunk))
-                sql = f"UPDATE {tbl} AS t SET {sets} FROM (VALUES {values}) AS v({names}) WHERE t.id = v.id"
-                cur.execute(sql, [x for r in chunk for x in r])
-        else:
+        if connection.vendor != "postgresql":
             sets = ", ".join(f"{q(c)} = %s" for c, _ in columns)
             cur.executemany(f"UPDATE {tbl} SET {sets} WHERE id = %s", [(*r[1:], r[0]) for r in rows])
+            return len(rows)
+        names = ", ".join(["id", *(q(c) for c, _ in columns)])
+        sets = ", ".join(f"{q(c)} = v.{q(c)}" for c, _ in columns)
+        if len(rows) <= PG_TEMP_TABLE_ROWS:
+            one = "(" + ", ".join(["%s::bigint", *(f"%s::{t}" for _, t in columns)]) + ")"
+            values = ", ".join([one] * len(rows))
+            sql = f"UPDATE {tbl} AS t SET {sets} FROM (VALUES {values}) AS v({names}) WHERE t.id = v.id"
+            cur.execute(sql, [x for r in rows for x in r])
+            return len(rows)
+        temp = q(f"_bulk_update_{model._meta.db_table}")
+        typed = ", ".join(["id bigint", *(f"{q(c)} {t}" for c, t in columns)])
+        cur.execute(f"DROP TABLE IF EXISTS {temp}")
+        cur.execute(f"CREATE TEMPORARY TABLE {temp} ({typed}) ON COMMIT DROP")
+        with cur.cursor.copy(f"COPY {temp} ({names}) FROM STDIN") as copy:
+            for r in rows:
+                copy.write_row(r)
+        cur.execute(f"ANALYZE {temp}")
+        cur.execute(f"UPDATE {tbl} AS t SET {sets} FROM {temp} AS v WHERE t.id = v.id")
+        cur.execute(f"DROP TABLE {temp}")
     return len(rows)
 
 
