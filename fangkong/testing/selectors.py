@@ -20,7 +20,17 @@ from django.utils import timezone
 
 from fangkong.geo.models import Building, Community, District, Grid, Household, Person, Street, Unit
 
-from .choices import RESAMPLING_OPEN, RESULTS_BACK, FoundIn, PositiveStatus, ResamplingReason, Result, ScopeLevel, TubeStatus
+from .choices import (
+    RESAMPLING_OPEN,
+    RESULTS_BACK,
+    FoundIn,
+    PositiveStatus,
+    ResamplingReason,
+    ResamplingStatus,
+    Result,
+    ScopeLevel,
+    TubeStatus,
+)
 from .models import (
     ConfirmedPositive,
     HouseholdCheck,
@@ -233,13 +243,21 @@ def round_coverage(
         .exclude(reason=ResamplingReason.HOME_SAMPLING)
     )
     tasks = tasks.filter(within_other)
+    # Bedridden residents sampled at home (上门采样) count as sampled; their result is back when the task is done.
+    home = (
+        ResamplingTask.objects.covered_by(user)
+        .filter(round=testing_round, reason=ResamplingReason.HOME_SAMPLING, status__in=HOME_SAMPLED)
+        .filter(within_other)
+    )
     checks = PersonCheck.objects.covered_by(user).filter(round=testing_round).exclude(outcome="sampled_on_spot").filter(within_other)
     # A resident who was sampled does not also count as explained.
     checks = checks.exclude(Exists(TubeMember.objects.filter(round=testing_round, person_id=OuterRef("person_id"), is_resample=False)))
+    checks = checks.exclude(Exists(_home_sampled(testing_round, OuterRef("person_id"))))
 
     total = Coverage(place_id, residents=people.count())
     sampled = members.aggregate(n=Count("id"), back=Count("id", filter=Q(tube__result__in=RESULTS_BACK)))
-    total.sampled, total.results_back = sampled["n"], sampled["back"]
+    home_counts = home.aggregate(n=Count("id"), back=Count("id", filter=Q(status=ResamplingStatus.DONE)))
+    total.sampled, total.results_back = sampled["n"] + home_counts["n"], sampled["back"] + home_counts["back"]
     total.positive = positives.count()
     total.awaiting_retest = tasks.values("person_id").distinct().count()
     total.explained = checks.count()
@@ -263,6 +281,11 @@ def round_coverage(
     ):
         r = row(pk)
         r.sampled, r.results_back = n, back
+    for pk, n, back in (
+        home.values_list(other_key).annotate(n=Count("id"), back=Count("id", filter=Q(status=ResamplingStatus.DONE))).order_by()
+    ):
+        r = row(pk)
+        r.sampled, r.results_back = r.sampled + n, r.results_back + back
     for pk, n in positives.values_list(other_key).annotate(n=Count("id")).order_by():
         row(pk).positive = n
     for pk, n in tasks.values_list(other_key).annotate(n=Count("person_id", distinct=True)).order_by():
@@ -273,6 +296,16 @@ def round_coverage(
     for pk, r in rows.items():
         r.name = names.get(pk, "—") if pk is not None else "（未划分）"
     return total, sorted(rows.values(), key=lambda r: (r.place_id is None, r.place_id or 0))
+
+
+HOME_SAMPLED = (ResamplingStatus.SAMPLED, ResamplingStatus.DONE)
+
+
+def _home_sampled(testing_round: TestingRound, person: Any) -> QuerySet[ResamplingTask]:
+    """The home-sampling (bedridden) task of a person that has been sampled: the person counts as sampled."""
+    return ResamplingTask.objects.filter(
+        round=testing_round, person_id=person, reason=ResamplingReason.HOME_SAMPLING, status__in=HOME_SAMPLED
+    )
 
 
 def _name_field(level: str) -> str:
@@ -305,11 +338,12 @@ def door_knocking_list(*, user: Any, testing_round: TestingRound, grid_id: int) 
     """Every household of the grid with someone not yet sampled in the round, printable in order."""
     grid = get_object_or_404(Grid.objects.visible_to(user), pk=grid_id)
     sampled = TubeMember.objects.filter(round=testing_round, person_id=OuterRef("pk"), is_resample=False)
+    home_sampled = _home_sampled(testing_round, OuterRef("pk"))
     people = (
         Person.objects.covered_by(user)
         .filter(grid_id=grid.pk, household__isnull=False)
         .filter(round_person_scope(testing_round))
-        .annotate(done=Exists(sampled))
+        .annotate(done=Exists(sampled) | Exists(home_sampled))
         .values_list("pk", "household_id", "name", "id_masked", "done")
         .order_by("household_id", "pk")
     )
@@ -370,7 +404,7 @@ def overdue_by(*, user: Any, testing_round: TestingRound, by: str, now: dt.datet
         overdue_tubes(user=user, testing_round=testing_round, now=now)
         .values_list(key, name)
         .annotate(n=Count("id"), samples=Sum("member_count"))
-        .order_by("-n")
+        .order_by("-n", name)
     )
     return [OverdueGroup(k, nm or "（未送检）", n, s or 0) for k, nm, n, s in rows]
 

@@ -142,3 +142,29 @@ def test_press_conference_text(sampled, users, city):
     assert report.zh == "第8轮核酸检测共采集样本9人份，全部已出结果，共检出阳性1例（新城区1例），其中隔离管控区域0例、社会面1例。"
     assert "Round 8" in report.en and "1 positive" in report.en
     assert Tube.objects.filter(result="negative").count() == 1
+
+
+def test_a_bedridden_resident_sampled_at_home_counts_as_sampled(sampled, users, city):
+    from fangkong.testing.models import ResamplingTask
+    from fangkong.testing.services import resampling_collect
+
+    bedridden, away = sampled.ten[0], sampled.ten[1]
+    household_check_record(
+        actor=users["grid"], testing_round=sampled.round, household=city.home.household,
+        members=[MemberCheck(bedridden.pk, "bedridden"), MemberCheck(away.pk, "away", whereabouts="包头")], at=at(5),
+    )  # fmt: skip
+    before, _ = round_coverage(user=users["grid"], testing_round=sampled.round)
+    assert (before.sampled, before.explained, before.missing) == (8, 2, 2)
+
+    task = ResamplingTask.objects.get(person=bedridden)
+    resampling_collect(actor=users["grid"], task=task, barcode="H1", at=at(6))
+    after, _ = round_coverage(user=users["grid"], testing_round=sampled.round)
+    assert (after.sampled, after.results_back, after.explained, after.missing) == (9, 0, 1, 1)
+    items = door_knocking_list(user=users["grid"], testing_round=sampled.round, grid_id=city.home.grid.pk)
+    assert [m.name for m in items[0].missing] == [away.name]
+
+    tube_receive(actor=sampled.lab_user, testing_round=sampled.round, laboratory=sampled.lab, barcodes=["H1"], at=at(7))
+    upload(sampled.lab_user, sampled.round, sampled.lab, [("H1", "阴性", None, None, "2022-02-25 18:00")], at(10))
+    done, grids = round_coverage(user=users["grid"], testing_round=sampled.round, level="community", place_id=city.home.community.pk)
+    assert (done.sampled, done.results_back) == (9, 1)
+    assert {g.name: g.sampled for g in grids} == {"第一网格": 9}

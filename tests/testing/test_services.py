@@ -323,3 +323,16 @@ def test_bulk_updates_give_the_same_rows_through_a_temporary_table(setup, users,
     assert (tube.status, tube.result, tube.laboratory_id) == (TubeStatus.RESULTED, Result.NEGATIVE, setup.lab.pk)
     old, new = TubeResult.objects.filter(tube=tube).order_by("id")
     assert (old.is_current, old.superseded_by_id, new.is_current) == (False, new.pk, True)
+
+
+def test_a_pooled_tube_with_one_member_is_still_a_pool_re_tested_at_home(setup, users):
+    """A 10-in-1 tube closed with one person in it: positive means a single re-test, not a confirmed case."""
+    bulk_bind(
+        actor=users["community"], testing_round=setup.round, sampling_point=setup.point, pooling_mode=PoolingMode.POOLED_10,
+        bindings=[Binding(barcode="P0009", person_id=setup.ten[0].pk)], at=at(1),
+    )  # fmt: skip
+    upload(setup.lab_user, setup.round, setup.lab, [("P0009", "阳性", 30.0, 31.0, "2022-02-25 15:00")], at(8))
+    assert not ConfirmedPositive.objects.exists()
+    task = ResamplingTask.objects.get()
+    assert (task.person_id, task.reason) == (setup.ten[0].pk, "pool_positive")
+    assert PersonControl.objects.get().status == ControlStatus.ACTIVE

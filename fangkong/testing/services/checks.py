@@ -15,7 +15,7 @@ from fangkong.geo.models import Household, Person
 
 from .. import events
 from ..choices import RESAMPLING_OPEN, CheckOutcome, ResamplingReason, StickerStatus
-from ..models import HouseholdCheck, PersonCheck, ResamplingTask, TestingRound
+from ..models import HouseholdCheck, PersonCheck, ResamplingTask, SamplingPoint, TestingRound
 from ..permissions import TestingCap, require
 from .binding import Binding, bulk_bind
 from .common import now
@@ -40,9 +40,11 @@ def household_check_record(
     household: Household,
     members: list[MemberCheck],
     sticker: str = StickerStatus.POSTED,
+    sampling_point: SamplingPoint | None = None,
     at: dt.datetime | None = None,
 ) -> HouseholdCheck:
-    """Record one visit. Bedridden → a home-sampling task; sampled on the spot → bound to the tube."""
+    """Record one visit. Bedridden → a home-sampling task; sampled on the spot → bound to the tube
+    (a new barcode opens a tube at `sampling_point`, as in bulk_bind)."""
     require(actor, TestingCap.CHECK)
     if not Household.objects.covered_by(actor).filter(pk=household.pk).exists():
         raise PermissionRefused(_("该户不在您的管辖范围内"), rule="testing.check_scope")
@@ -62,7 +64,7 @@ def household_check_record(
         Binding(barcode=m.barcode, person_id=m.person_id, sampled_at=at) for m in members if m.outcome == CheckOutcome.SAMPLED_ON_SPOT
     ]
     if on_spot:
-        bulk_bind(actor=actor, testing_round=testing_round, bindings=on_spot, at=at)
+        bulk_bind(actor=actor, testing_round=testing_round, bindings=on_spot, sampling_point=sampling_point, at=at)
     for m in members:
         PersonCheck.objects.update_or_create(
             round=testing_round,

@@ -37,6 +37,7 @@ from ..choices import (
     AreaClass,
     ControlStatus,
     FoundIn,
+    PoolingMode,
     PositiveStatus,
     ResamplingReason,
     ResamplingStatus,
@@ -120,6 +121,12 @@ class _Change:
     ct_orf1ab: float | None
     ct_n: float | None
     reported_at: dt.datetime
+    pooling_mode: str
+
+    @property
+    def is_single(self) -> bool:
+        """A single tube's result is the person's; any pooled tube (even with one member) needs a re-test."""
+        return self.pooling_mode == PoolingMode.SINGLE
 
 
 class Threshold:
@@ -200,7 +207,7 @@ def results_ingest(
         r[1]: r
         for r in fetch_in(
             f"SELECT t.id, t.barcode, t.status, t.sampled_at, t.member_count, t.is_resample, t.laboratory_id, t.received_at, "
-            f"r.id, r.result, r.ct_orf1ab, r.ct_n, r.reported_at FROM {tube} t "
+            f"r.id, r.result, r.ct_orf1ab, r.ct_n, r.reported_at, t.pooling_mode FROM {tube} t "
             f"LEFT JOIN {result_table} r ON r.tube_id = t.id AND r.is_current = %s WHERE t.round_id = %s AND t.barcode {{IN}}",
             sorted(first_row),
             params_before=[True, testing_round.pk],
@@ -277,7 +284,7 @@ def results_ingest(
         received_at = read_datetime(t[7]) or r.reported_at
         tube_updates.append((t[0], TubeStatus.RESULTED, value, r.reported_at, laboratory.pk, received_at))
         changes.append(
-            _Change(t[0], t[1], t[4], bool(t[5]), read_datetime(t[3]), t[9] or "", value, new_id, r.ct_orf1ab, r.ct_n, r.reported_at)
+            _Change(t[0], t[1], t[4], bool(t[5]), read_datetime(t[3]), t[9] or "", value, new_id, r.ct_orf1ab, r.ct_n, r.reported_at, t[13])
         )
     bulk_update(TubeResult, [("is_current", "boolean"), ("superseded_by_id", "bigint")], supersede)
     BulkWriter(TubeResult, RESULT_COLUMNS).write(result_rows)
@@ -387,10 +394,10 @@ def _apply_consequences(
             status=PositiveStatus.WITHDRAWN
         )
 
-    pooled_positive = [c for c in changes if c.new_result == Result.POSITIVE and c.member_count > 1]
+    pooled_positive = [c for c in changes if c.new_result == Result.POSITIVE and not c.is_single]
     invalid = [c for c in changes if c.new_result == Result.INVALID]
-    single_positive = [c for c in changes if c.new_result == Result.POSITIVE and c.member_count == 1]
-    single_negative = [c for c in changes if c.new_result == Result.NEGATIVE and c.member_count == 1]
+    single_positive = [c for c in changes if c.new_result == Result.POSITIVE and c.is_single]
+    single_negative = [c for c in changes if c.new_result == Result.NEGATIVE and c.is_single]
     by_tube = {c.tube_id: c for c in changes}
 
     # The re-sampling tasks whose tube has now a result are finished, whatever the result.

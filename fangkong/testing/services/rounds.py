@@ -83,6 +83,7 @@ def round_plan(
         deadline_rule = _("手工设定")
     j = jurisdiction_of(actor)
     rows = []
+    seen: set[tuple[str, int | None]] = set()
     for spec in areas:
         if spec.area_class not in AreaClass.values:
             raise DomainError(_("未知区域类别 %(c)s") % {"c": spec.area_class}, field="areas")
@@ -99,6 +100,9 @@ def round_plan(
             if place is None:
                 raise PermissionRefused(_("检测范围不在您的管辖范围内"), rule="testing.round_scope", field="areas")
             place_name, place_id = place.name, place.pk
+        if (spec.level, place_id) in seen:
+            raise DomainError(_("检测范围重复：%(p)s") % {"p": place_name}, field="areas")
+        seen.add((spec.level, place_id))
         mode, citation = pooling_for(spec.area_class)
         rows.append(
             RoundArea(
@@ -176,7 +180,7 @@ def sampling_point_create(
     opening_hours: str = "",
     staff_names: str = "",
 ) -> SamplingPoint:
-    require(actor, TestingCap.SAMPLE)
+    require(actor, TestingCap.PLAN)  # Cap.TESTING_PLAN: "plan rounds, sampling points, laboratories"
     if not Community.objects.covered_by(actor).filter(pk=community.pk).exists():
         raise PermissionRefused(_("该社区不在您的管辖范围内"), rule="testing.sampling_point_scope")
     if grid is not None and grid.community_id != community.pk:

@@ -97,7 +97,7 @@ def tube_close(*, actor: Any, tube: Tube, at: dt.datetime | None = None) -> Tube
     require(actor, TestingCap.SAMPLE)
     tube = Tube.objects.select_for_update().get(pk=tube.pk)
     if tube.status != TubeStatus.OPEN:
-        raise DomainError(_("试管 %(b)s 已%(s)s") % {"b": tube.barcode, "s": tube.get_status_display()}, rule="testing.tube_transitions")
+        raise DomainError(_("试管 %(b)s %(s)s") % {"b": tube.barcode, "s": tube.get_status_display()}, rule="testing.tube_transitions")
     if tube.member_count == 0:
         raise DomainError(_("空试管不能封管"), field="barcode")
     tube.status = TubeStatus.CLOSED
@@ -178,11 +178,11 @@ def resampling_collect(
 ) -> Tube:
     """上门单采: sample the task's person alone in a new single tube; the task awaits its result."""
     require(actor, TestingCap.CHECK)
-    task = ResamplingTask.objects.select_for_update().get(pk=task.pk)
-    if task.status != ResamplingStatus.OPEN:
-        raise DomainError(_("该单采任务已%(s)s") % {"s": task.get_status_display()}, rule="testing.resampling_transitions")
     if not ResamplingTask.objects.visible_to(actor).filter(pk=task.pk).exists():
         raise PermissionRefused(_("该任务不在您的管辖范围内"), rule="testing.resampling_scope")
+    task = ResamplingTask.objects.select_for_update().get(pk=task.pk)
+    if task.status != ResamplingStatus.OPEN:
+        raise DomainError(_("该单采任务%(s)s") % {"s": task.get_status_display()}, rule="testing.resampling_transitions")
     at = at or now()
     barcode = (barcode or "").strip()
     if not barcode or len(barcode) > MAX_BARCODE:

@@ -1,0 +1,367 @@
+"""Serializers of the 快检 API. They only shape data: the rules live in services and selectors.
+
+People appear by name and masked document number only (150102********123X), never the cipher
+text or the look-up hash. Request bodies that can carry thousands of rows (bindings) are parsed
+by `api.bindings`, not by these serializers; the row serializers here describe them in the schema.
+"""
+
+from __future__ import annotations
+
+from rest_framework import serializers
+
+from ..choices import (
+    CheckOutcome,
+    FoundIn,
+    PoolingMode,
+    PositiveStatus,
+    ResamplingReason,
+    ResamplingStatus,
+    StickerStatus,
+    UnmatchedReason,
+)
+from ..models import ConfirmedPositive, ResamplingTask, RoundArea, SamplingPoint, TestingRound, Tube, TubeMember, TubeResult
+from ..selectors import COVERAGE_LEVELS
+from .bindings import MAX_BINDINGS
+
+# ---- errors ----
+
+
+class RowErrorSerializer(serializers.Serializer):
+    row = serializers.IntegerField(help_text="Row at fault, counted from 1 (0 = the request as a whole)")
+    index = serializers.IntegerField(
+        required=False, allow_null=True, help_text="For posted JSON arrays: the 0-based position of the row (row − 1)"
+    )
+    field = serializers.CharField()
+    message = serializers.CharField()
+
+
+class ErrorSerializer(serializers.Serializer):
+    message = serializers.CharField(help_text="What was refused and why, in the user's words")
+    field = serializers.CharField(allow_blank=True, help_text="The field at fault (the first one for a batch)")
+    rule = serializers.CharField(allow_blank=True, help_text="The rule or policy key that refused")
+    errors = RowErrorSerializer(many=True, required=False, help_text="Batch refusals: every row at fault; nothing was written")
+
+
+# ---- rounds, coverage, press report ----
+
+
+class RoundAreaSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = RoundArea
+        fields = ["level", "place_id", "place_name", "area_class", "pooling_mode", "pooling_rule"]
+
+
+class RoundSerializer(serializers.ModelSerializer):
+    areas = RoundAreaSerializer(many=True, read_only=True)
+
+    class Meta:
+        model = TestingRound
+        fields = [
+            "id",
+            "number",
+            "name",
+            "status",
+            "starts_at",
+            "deadline_at",
+            "deadline_rule",
+            "result_deadline_hours",
+            "areas",
+        ]
+
+
+class CoverageQuerySerializer(serializers.Serializer):
+    level = serializers.ChoiceField(choices=list(COVERAGE_LEVELS), default="city", help_text="The level of `place` (city needs no place)")
+    place = serializers.IntegerField(required=False, help_text="Id of the place at `level`")
+    group_by = serializers.ChoiceField(
+        choices=[k for k in COVERAGE_LEVELS if k != "city"],
+        required=False,
+        help_text="Break down by this level instead of the one below `level` (e.g. every grid at once)",
+    )
+
+
+class CoverageSerializer(serializers.Serializer):
+    place_id = serializers.IntegerField(allow_null=True)
+    name = serializers.CharField()
+    residents = serializers.IntegerField(help_text="Residents in the round's scope")
+    sampled = serializers.IntegerField()
+    results_back = serializers.IntegerField()
+    positive = serializers.IntegerField()
+    awaiting_retest = serializers.IntegerField()
+    explained = serializers.IntegerField(help_text="Not sampled, with a reason recorded by door-knocking")
+    missing = serializers.IntegerField(help_text="residents − sampled")
+    sampled_rate = serializers.FloatField()
+
+
+class CoverageReportSerializer(serializers.Serializer):
+    level = serializers.CharField()
+    place = serializers.IntegerField(allow_null=True)
+    child_level = serializers.CharField(allow_null=True)
+    totals = CoverageSerializer()
+    children = CoverageSerializer(many=True)
+
+
+class DistrictCountSerializer(serializers.Serializer):
+    name = serializers.CharField()
+    positives = serializers.IntegerField()
+
+
+class PressReportSerializer(serializers.Serializer):
+    number = serializers.IntegerField()
+    sampled = serializers.IntegerField()
+    resulted = serializers.IntegerField()
+    positives = serializers.IntegerField()
+    by_district = DistrictCountSerializer(many=True)
+    in_control = serializers.IntegerField(help_text="Found in isolation or controlled areas")
+    in_community = serializers.IntegerField(help_text="Found in the community (社会面)")
+    zh = serializers.CharField(help_text="The press-conference sentence in Chinese")
+    en = serializers.CharField(help_text="The same in English")
+
+
+# ---- sampling points, tubes ----
+
+
+class SamplingPointSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = SamplingPoint
+        fields = [
+            "id",
+            "name",
+            "district",
+            "street",
+            "community",
+            "grid",
+            "address",
+            "opening_hours",
+            "staff_names",
+            "is_active",
+        ]
+
+
+class TubeMemberSerializer(serializers.ModelSerializer):
+    name = serializers.CharField(source="person.name", read_only=True)
+    id_masked = serializers.CharField(source="person.id_masked", read_only=True, help_text="Masked document number")
+
+    class Meta:
+        model = TubeMember
+        fields = ["person", "name", "id_masked", "household", "grid", "is_resample", "sampled_at"]
+
+
+class TubeResultSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = TubeResult
+        fields = [
+            "id",
+            "result",
+            "ct_orf1ab",
+            "ct_n",
+            "reported_at",
+            "laboratory",
+            "decided_by",
+            "source",
+            "source_row",
+            "is_current",
+            "created_at",
+        ]
+
+
+class TubeSerializer(serializers.ModelSerializer):
+    sampling_point_name = serializers.CharField(source="sampling_point.name", read_only=True)
+    laboratory_name = serializers.CharField(source="laboratory.name", read_only=True, allow_null=True)
+    members = TubeMemberSerializer(
+        many=True, read_only=True, source="member_rows", help_text="Name and masked ID number; empty for laboratories"
+    )
+    results = TubeResultSerializer(many=True, read_only=True, source="result_rows", help_text="The current result first, then corrections")
+
+    class Meta:
+        model = Tube
+        fields = [
+            "id",
+            "round",
+            "barcode",
+            "sampling_point",
+            "sampling_point_name",
+            "district",
+            "street",
+            "community",
+            "pooling_mode",
+            "capacity",
+            "member_count",
+            "is_resample",
+            "status",
+            "opened_at",
+            "sampled_at",
+            "closed_at",
+            "deadline_at",
+            "laboratory",
+            "laboratory_name",
+            "received_at",
+            "resulted_at",
+            "result",
+            "members",
+            "results",
+        ]
+
+
+class TubeOpenSerializer(serializers.Serializer):
+    barcode = serializers.CharField(max_length=40)
+    sampling_point = serializers.IntegerField()
+    pooling_mode = serializers.ChoiceField(
+        choices=PoolingMode.choices, required=False, allow_blank=True, help_text="Defaults to the area's pooling (active policy)"
+    )
+
+
+# ---- bindings (schema only: parsed by api.bindings) ----
+
+
+class BindingRowSerializer(serializers.Serializer):
+    barcode = serializers.CharField(max_length=40, help_text="Tube barcode; a new barcode opens a tube")
+    id_number = serializers.CharField(required=False, help_text="Document number as scanned (or give person_id)")
+    person_id = serializers.IntegerField(required=False, help_text="Registry id of the person (instead of id_number)")
+    sampling_point = serializers.IntegerField(required=False, help_text="Needed for a new tube unless given for the request")
+    sampled_at = serializers.DateTimeField(required=False, help_text="ISO 8601; without an offset it is Beijing time; default now")
+    pooling_mode = serializers.ChoiceField(choices=PoolingMode.choices, required=False, help_text="For a new tube; default the area's")
+
+
+class BindingRequestSerializer(serializers.Serializer):
+    sampling_point = serializers.IntegerField(required=False, help_text="Default sampling point for rows that name none")
+    pooling_mode = serializers.ChoiceField(choices=PoolingMode.choices, required=False, help_text="Default pooling for new tubes")
+    partial = serializers.BooleanField(
+        default=False,
+        help_text="false (default): all or nothing. true: write the rows that pass and return the others in `refused`",
+    )
+    bindings = BindingRowSerializer(many=True, help_text=f"At most {MAX_BINDINGS:,} rows")
+
+
+class BindReportSerializer(serializers.Serializer):
+    members_added = serializers.IntegerField()
+    tubes_opened = serializers.IntegerField()
+    tubes_closed = serializers.IntegerField()
+    closed_barcodes = serializers.ListField(child=serializers.CharField(), help_text="The first 100 tubes closed because full")
+    refused = RowErrorSerializer(many=True, help_text="Only with partial=true: the rows not written")
+
+
+# ---- laboratory ----
+
+
+class ReceiptRequestSerializer(serializers.Serializer):
+    laboratory = serializers.IntegerField(required=False, help_text="Default: the caller's only laboratory")
+    barcodes = serializers.ListField(child=serializers.CharField(max_length=40), allow_empty=False, max_length=MAX_BINDINGS)
+
+
+class ReceiveReportSerializer(serializers.Serializer):
+    received = serializers.IntegerField()
+    already = serializers.IntegerField(help_text="Already received by this laboratory (unchanged)")
+
+
+class ResultFileSerializer(serializers.Serializer):
+    file = serializers.FileField(help_text="CSV (UTF-8 or GBK), .xlsx, or a FHIR Bundle as .json")
+    laboratory = serializers.IntegerField(required=False, help_text="Default: the caller's only laboratory")
+
+
+class UnmatchedSerializer(serializers.Serializer):
+    row = serializers.IntegerField()
+    barcode = serializers.CharField()
+    reason = serializers.ChoiceField(choices=UnmatchedReason.choices)
+
+
+class IngestReportSerializer(serializers.Serializer):
+    rows = serializers.IntegerField()
+    created = serializers.IntegerField()
+    superseded = serializers.IntegerField(help_text="Corrections: a different result replaced the current one")
+    unchanged = serializers.IntegerField(help_text="The same result was already recorded")
+    applied = serializers.IntegerField(help_text="created + superseded")
+    unmatched = UnmatchedSerializer(many=True, help_text="Kept and reported, not applied")
+    positives_confirmed = serializers.IntegerField()
+    pool_positive_tubes = serializers.IntegerField()
+    controls_started = serializers.IntegerField()
+    resampling_tasks = serializers.IntegerField()
+    controls_lifted = serializers.IntegerField()
+    decided_by = serializers.CharField(help_text="The policy rule that decided positive/negative")
+
+
+# ---- grid work ----
+
+
+class ResamplingTaskSerializer(serializers.ModelSerializer):
+    name = serializers.CharField(source="person.name", read_only=True)
+    id_masked = serializers.CharField(source="person.id_masked", read_only=True)
+    household_address = serializers.CharField(source="household.address", read_only=True, allow_null=True)
+    origin_barcode = serializers.CharField(source="origin_tube.barcode", read_only=True, allow_null=True)
+    resample_barcode = serializers.CharField(source="resample_tube.barcode", read_only=True, allow_null=True)
+    reason = serializers.ChoiceField(choices=ResamplingReason.choices, read_only=True)
+    status = serializers.ChoiceField(choices=ResamplingStatus.choices, read_only=True)
+
+    class Meta:
+        model = ResamplingTask
+        fields = [
+            "id",
+            "round",
+            "person",
+            "name",
+            "id_masked",
+            "district",
+            "street",
+            "community",
+            "grid",
+            "household",
+            "household_address",
+            "reason",
+            "status",
+            "origin_barcode",
+            "resample_barcode",
+            "sampled_at",
+            "done_at",
+            "closing_note",
+        ]
+
+
+class CollectSerializer(serializers.Serializer):
+    barcode = serializers.CharField(max_length=40, help_text="The new single tube's barcode")
+    sampling_point = serializers.IntegerField(required=False, help_text="Default: the original tube's point")
+
+
+class MissingMemberSerializer(serializers.Serializer):
+    person_id = serializers.IntegerField()
+    name = serializers.CharField()
+    id_masked = serializers.CharField()
+    outcome = serializers.ChoiceField(choices=[("", "—"), *CheckOutcome.choices], help_text="Recorded at the door, if any")
+    whereabouts = serializers.CharField(allow_blank=True)
+
+
+class HouseholdToKnockSerializer(serializers.Serializer):
+    household_id = serializers.IntegerField()
+    address = serializers.CharField()
+    residents = serializers.IntegerField()
+    sampled = serializers.IntegerField()
+    sticker = serializers.ChoiceField(choices=StickerStatus.choices)
+    missing = MissingMemberSerializer(many=True)
+
+
+class ConfirmedPositiveSerializer(serializers.ModelSerializer):
+    name = serializers.CharField(source="person.name", read_only=True)
+    id_masked = serializers.CharField(source="person.id_masked", read_only=True)
+    barcode = serializers.CharField(source="tube.barcode", read_only=True)
+    found_in = serializers.ChoiceField(choices=FoundIn.choices, read_only=True)
+    status = serializers.ChoiceField(choices=PositiveStatus.choices, read_only=True)
+
+    class Meta:
+        model = ConfirmedPositive
+        fields = [
+            "id",
+            "round",
+            "person",
+            "name",
+            "id_masked",
+            "district",
+            "street",
+            "community",
+            "grid",
+            "household",
+            "barcode",
+            "ct_orf1ab",
+            "ct_n",
+            "detected_at",
+            "found_in",
+            "status",
+            "decided_by",
+        ]
