@@ -130,3 +130,16 @@ class StickerStatus(models.TextChoices):
 class UnmatchedReason(models.TextChoices):
     UNKNOWN_BARCODE = "unknown_barcode", _("条码不存在")
     NOT_SAMPLED = "not_sampled", _("试管未采样")
+
+
+class UploadStatus(models.TextChoices):
+    """A lab result file's run: queued → running → applied, refused (nothing written) or failed."""
+
+    QUEUED = "queued", _("排队中")
+    RUNNING = "running", _("处理中")
+    SUCCEEDED = "succeeded", _("已完成")
+    REFUSED = "refused", _("已退回（未写入）")
+    FAILED = "failed", _("失败（未写入）")
+
+
+UPLOAD_FINISHED = (UploadStatus.SUCCEEDED, UploadStatus.REFUSED, UploadStatus.FAILED)

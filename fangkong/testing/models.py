@@ -22,6 +22,7 @@ from django.utils.translation import gettext_lazy as _
 from fangkong.core.models import TimeStampedModel
 
 from .choices import (
+    UPLOAD_FINISHED,
     AreaClass,
     CheckOutcome,
     ControlStatus,
@@ -36,6 +37,7 @@ from .choices import (
     StickerStatus,
     TubeStatus,
     UnmatchedReason,
+    UploadStatus,
 )
 from .querysets import LaboratoryQuerySet, RoundQuerySet, SamplingPointQuerySet, TestingQuerySet
 
@@ -399,3 +401,60 @@ class PersonCheck(PersonPlaces):
 
     def __str__(self) -> str:
         return f"{self.person_id} {self.get_outcome_display()}"
+
+
+class ResultUpload(TimeStampedModel):
+    """One lab result file (CSV, .xlsx or a FHIR R4 Bundle) uploaded for a round, and what became of it.
+
+    The file is kept as uploaded, with its SHA-256. Small files are applied in the request, large
+    ones by a background job (fangkong.testing.tasks); either way `services.results_ingest` does the
+    writing and the counts here are its IngestReport. A refused file keeps every error (row, field,
+    message) for the lab to download, and nothing of it is written. Uploading the same file again
+    changes no result: the second upload counts its rows as unchanged."""
+
+    round = models.ForeignKey(TestingRound, on_delete=models.PROTECT, related_name="result_uploads")
+    laboratory = models.ForeignKey(Laboratory, verbose_name=_("检测机构"), on_delete=models.PROTECT, related_name="+")
+    uploaded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("上传人"), null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    file = models.FileField(_("文件"), upload_to="testing/results/%Y/%m/", blank=True)
+    original_name = models.CharField(_("原文件名"), max_length=255)
+    sha256 = models.CharField(_("SHA-256"), max_length=64)
+    file_format = models.CharField(_("格式"), max_length=8)
+    status = models.CharField(_("状态"), max_length=16, choices=UploadStatus.choices, default=UploadStatus.QUEUED)
+    in_background = models.BooleanField(_("后台处理"), default=False)
+    rows_total = models.PositiveIntegerField(_("结果行数"), default=0)
+    created_count = models.PositiveIntegerField(_("新增结果"), default=0)
+    superseded_count = models.PositiveIntegerField(_("更正结果"), default=0)
+    unchanged_count = models.PositiveIntegerField(_("未变化"), default=0)
+    unmatched_count = models.PositiveIntegerField(_("未匹配"), default=0)
+    error_count = models.PositiveIntegerField(_("错误数"), default=0)
+    errors = models.JSONField(_("错误明细"), default=list, blank=True)  # [{"row", "field", "message"}]
+    unmatched = models.JSONField(_("未匹配条码"), default=list, blank=True)  # [{"row", "barcode", "reason"}]
+    consequences = models.JSONField(_("后续处置"), default=dict, blank=True)  # positives confirmed, controls, tasks …
+    decided_by = models.CharField(_("判定依据"), max_length=200, blank=True)
+    message = models.TextField(_("说明"), blank=True)
+    started_at = models.DateTimeField(_("开始时间"), null=True, blank=True)
+    finished_at = models.DateTimeField(_("结束时间"), null=True, blank=True)
+
+    objects = LaboratoryQuerySet.as_manager()
+    scope_paths = {LAB_GRANT: "laboratory_id"}
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        indexes = [
+            models.Index(fields=["round", "laboratory", "-created_at"], name="testing_upload_lab"),
+            models.Index(fields=["sha256"], name="testing_upload_sha256"),
+        ]
+        verbose_name = _("结果上传")
+
+    def __str__(self) -> str:
+        return f"#{self.pk} {self.original_name}"
+
+    @property
+    def is_finished(self) -> bool:
+        return self.status in UPLOAD_FINISHED
+
+    @property
+    def wrote_nothing(self) -> bool:
+        return self.status in (UploadStatus.REFUSED, UploadStatus.FAILED)

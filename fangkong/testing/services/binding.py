@@ -195,6 +195,15 @@ def bulk_bind(
             errors.append(RowError(b.row, "pooling_mode", _("未知采样方式 %(m)s") % {"m": b.pooling_mode}))
     if errors:
         raise RowsRefused(errors, rule="testing.binding_format")
+    if connection.vendor == "postgresql":
+        # Lock the request's existing tubes before reading anything: two samplers adding to one tube
+        # (or a double-tapped submit) otherwise both read the same member count and "not yet sampled".
+        # SQLite needs nothing: its write transactions start IMMEDIATE, one at a time.
+        fetch_in(
+            f"SELECT id FROM {table(Tube)} WHERE round_id = %s AND barcode {{IN}} ORDER BY id FOR UPDATE",
+            sorted({b.barcode for b in rows}),
+            params_before=[testing_round.pk],
+        )
 
     # People: by keyed hash of the ID number, or by registry id.
     sealer = sealer or Sealer()
@@ -321,7 +330,7 @@ def bulk_bind(
             errors.append(RowError(b.row, "barcode", _("试管 %(b)s 是上门单采试管，请在单采任务中登记") % {"b": b.barcode}))
         elif state.status != TubeStatus.OPEN:
             errors.append(
-                RowError(b.row, "barcode", _("试管 %(b)s 已%(s)s，不能再加人") % {"b": b.barcode, "s": TubeStatus(state.status).label})
+                RowError(b.row, "barcode", _("试管 %(b)s %(s)s，不能再加人") % {"b": b.barcode, "s": TubeStatus(state.status).label})
             )
     if errors:
         raise RowsRefused(errors, rule="testing.binding")

@@ -1,11 +1,280 @@
-"""Placeholder: being built."""
+"""快检 pages for sampling staff (采样), on a phone or a PC: pick the sampling point, scan a tube,
+add people by ID number (and the rest of their household at once), close the tube, scan the next.
 
-from django.http import Http404, HttpRequest, HttpResponse
+Views only parse, call sampling_desk (reads) and services (writes), and render. A tube at a point
+the user does not see answers 404. Every form works without JavaScript (POST, then redirect); with
+htmx the tube's workspace is swapped in place and refusals appear next to the field.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from functools import wraps
+from typing import Any
+from urllib.parse import urlencode
+
+from django import forms
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from django.views.decorators.http import require_GET, require_POST
+from django_htmx.http import HttpResponseClientRedirect
+
+from fangkong.accounts.roles import Cap, user_can
+from fangkong.core.errors import DomainError
+from fangkong.core.htmx import render_page
+
+from .. import sampling_desk, selectors, services
+from ..choices import PoolingMode, RoundStatus, TubeStatus
+from ..models import SamplingPoint, TestingRound, Tube
+
+HOME_TEMPLATE = "testing/sampling/home.html"
+TUBE_TEMPLATE = "testing/sampling/tube_detail.html"
 
 
-def _todo(request: HttpRequest, **kwargs: object) -> HttpResponse:
-    raise Http404
+def _session_key(testing_round: TestingRound) -> str:
+    return f"testing.sampling_point.{testing_round.pk}"
 
 
-sampling_home = tube_detail = tube_open = tube_add_member = tube_close = _todo
+def sampling_required(view: Callable) -> Callable:
+    """Signed in (else the login page) and a role that may sample (else 403)."""
+
+    @login_required
+    @wraps(view)
+    def wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        if not user_can(request.user, Cap.TESTING_SAMPLE):
+            raise PermissionDenied(_("您的角色无权采样登记"))
+        return view(request, *args, **kwargs)
+
+    return wrapped
+
+
+class TubeOpenForm(forms.Form):
+    """The scan box (the template renders the inputs: large, autofocus, Enter submits)."""
+
+    point = forms.IntegerField(widget=forms.HiddenInput)
+    barcode = forms.CharField(
+        label=gettext_lazy("试管条码"), max_length=40, error_messages={"required": gettext_lazy("请扫描或输入试管条码")}
+    )
+    pooling_mode = forms.ChoiceField(label=gettext_lazy("采样方式"), required=False, choices=[("", "")] + list(PoolingMode.choices))
+
+
+class IdListField(forms.Field):
+    """Many ids posted under one name (checkboxes)."""
+
+    widget = forms.MultipleHiddenInput
+
+    def to_python(self, value: Any) -> list[int]:
+        if not value:
+            return []
+        try:
+            return [int(v) for v in value]
+        except (TypeError, ValueError) as exc:
+            raise forms.ValidationError(_("人员编号无效")) from exc
+
+
+class AddMemberForm(forms.Form):
+    """One person by full ID number, or the household members ticked on the page."""
+
+    id_number = forms.CharField(label=gettext_lazy("证件号码"), max_length=32, required=False)
+    # The household members ticked on the page; sampling_desk.people_to_add checks them against the
+    # user's jurisdiction.
+    person = IdListField(required=False)
+    household_of = forms.IntegerField(required=False, widget=forms.HiddenInput)
+
+
+def _home_url(testing_round: TestingRound, point: SamplingPoint | int | None, **extra: str) -> str:
+    params = {"point": getattr(point, "pk", point)} if point else {}
+    params.update(extra)
+    url = reverse("testing:sampling", args=[testing_round.pk])
+    return f"{url}?{urlencode(params)}" if params else url
+
+
+def _home_context(request: HttpRequest, testing_round: TestingRound, point: SamplingPoint | None, form: TubeOpenForm) -> dict[str, Any]:
+    user = request.user
+    context: dict[str, Any] = {
+        "round": testing_round,
+        "round_closed": testing_round.status == RoundStatus.CLOSED,
+        "points": sampling_desk.round_points(user=user, testing_round=testing_round).select_related("grid"),
+        "point": point,
+        "form": form,
+        "just_closed": request.GET.get("closed", ""),
+    }
+    if point is not None:
+        context |= {
+            "pooling": sampling_desk.point_pooling(testing_round=testing_round, point=point),
+            "my_tubes": sampling_desk.my_open_tubes(user=user, testing_round=testing_round, point=point),
+            "open_count": sampling_desk.open_tube_count(user=user, testing_round=testing_round, point=point),
+        }
+    return context
+
+
+@sampling_required
+@require_GET
+def sampling_home(request: HttpRequest, pk: int) -> HttpResponse:
+    """Choose the sampling point, then scan a tube barcode (Enter opens the tube)."""
+    testing_round = selectors.round_get(user=request.user, pk=pk)
+    point = None
+    if request.GET.get("point"):
+        point = sampling_desk.point_get(user=request.user, testing_round=testing_round, pk=request.GET["point"])
+    else:
+        remembered = request.session.get(_session_key(testing_round))
+        points = sampling_desk.round_points(user=request.user, testing_round=testing_round)
+        point = points.filter(pk=remembered).first() if remembered else None
+        if point is None and points.count() == 1:
+            point = points.first()
+    if point is not None:
+        request.session[_session_key(testing_round)] = point.pk
+    form = TubeOpenForm(initial={"point": point.pk if point else None})
+    return render_page(request, HOME_TEMPLATE, _home_context(request, testing_round, point, form))
+
+
+@sampling_required
+@require_POST
+def tube_open(request: HttpRequest, pk: int) -> HttpResponse:
+    """Open the scanned tube at the point (or carry on with it if it is already open there)."""
+    testing_round = selectors.round_get(user=request.user, pk=pk)
+    form = TubeOpenForm(request.POST)
+    point = None
+    if form.is_valid():
+        point = sampling_desk.point_get(user=request.user, testing_round=testing_round, pk=form.cleaned_data["point"])
+        barcode = form.cleaned_data["barcode"].strip()
+        tube = sampling_desk.open_tube_at(user=request.user, testing_round=testing_round, point=point, barcode=barcode)
+        if tube is not None:
+            messages.info(request, _("试管 %(b)s 尚未封管，继续采样") % {"b": tube.barcode})
+            return redirect("testing:tube_detail", pk=testing_round.pk, barcode=tube.barcode)
+        try:
+            tube = services.tube_open(
+                actor=request.user,
+                testing_round=testing_round,
+                sampling_point=point,
+                barcode=barcode,
+                pooling_mode=form.cleaned_data["pooling_mode"],
+            )
+        except DomainError as exc:
+            form.add_error(exc.field if exc.field in ("barcode", "pooling_mode") else None, exc.message)
+        else:
+            request.session[_session_key(testing_round)] = point.pk
+            return redirect("testing:tube_detail", pk=testing_round.pk, barcode=tube.barcode)
+    elif form.cleaned_data.get("point"):
+        point = sampling_desk.point_get(user=request.user, testing_round=testing_round, pk=form.cleaned_data["point"])
+    return render_page(request, HOME_TEMPLATE, _home_context(request, testing_round, point, form))
+
+
+def _tube_context(
+    request: HttpRequest,
+    testing_round: TestingRound,
+    tube: Tube,
+    *,
+    form: AddMemberForm | None = None,
+    anchor: int | str | None = None,
+    selected: list[int] | None = None,
+    added: str = "",
+) -> dict[str, Any]:
+    members = sampling_desk.tube_member_rows(tube=tube)
+    return {
+        "round": testing_round,
+        "tube": tube,
+        "members": members,
+        "percent": int(tube.member_count * 100 / tube.capacity) if tube.capacity else 0,
+        "free": max(tube.capacity - tube.member_count, 0),
+        "is_open": tube.status == TubeStatus.OPEN,
+        "form": form or AddMemberForm(),
+        "offer": sampling_desk.household_offer(user=request.user, tube=tube, anchor_id=anchor, selected=selected),
+        "added": added,
+        "home_url": _home_url(testing_round, tube.sampling_point_id),
+    }
+
+
+@sampling_required
+@require_GET
+def tube_detail(request: HttpRequest, pk: int, barcode: str) -> HttpResponse:
+    testing_round = selectors.round_get(user=request.user, pk=pk)
+    tube = sampling_desk.sampler_tube_get(user=request.user, testing_round=testing_round, barcode=barcode)
+    context = _tube_context(request, testing_round, tube, anchor=request.GET.get("household_of"))
+    return render_page(request, TUBE_TEMPLATE, context, partial="workspace")
+
+
+@sampling_required
+@require_POST
+def tube_add_member(request: HttpRequest, pk: int, barcode: str) -> HttpResponse:
+    """Add one person by full ID number, or the household members ticked on the page."""
+    testing_round = selectors.round_get(user=request.user, pk=pk)
+    tube = sampling_desk.sampler_tube_get(user=request.user, testing_round=testing_round, barcode=barcode)
+    form = AddMemberForm(request.POST)
+    anchor: int | None = None
+    picked: list[int] | None = None
+    added = ""
+    if form.is_valid():
+        number = form.cleaned_data["id_number"].strip()
+        picked = form.cleaned_data["person"]
+        anchor = form.cleaned_data["household_of"]
+        if picked:
+            people, refused = sampling_desk.people_to_add(user=request.user, person_ids=picked)
+            if refused:
+                form.add_error("person", _("所选人员不存在或不在您的管辖范围内"))
+            elif _add(form, "person", lambda: services.tube_add_members(actor=request.user, tube=tube, persons=people)):
+                added = "、".join(p.name for p in people)
+        elif number:
+            if _add(form, "id_number", lambda: services.tube_add_members(actor=request.user, tube=tube, id_numbers=[number])):
+                anchor = sampling_desk.member_by_id_number(tube=tube, id_number=number)
+                added = next((m.name for m in sampling_desk.tube_member_rows(tube=tube) if m.person_id == anchor), "")
+        else:
+            form.add_error("id_number", _("请扫描或输入证件号码"))
+    tube.refresh_from_db()
+    if form.is_valid() and added:
+        if tube.status != TubeStatus.OPEN:
+            messages.success(
+                request,
+                _("已加入 %(names)s。试管 %(b)s 已满 %(n)s 人，已自动封管。请扫描下一支试管。")
+                % {"names": added, "b": tube.barcode, "n": tube.member_count},
+            )
+            url = _home_url(testing_round, tube.sampling_point_id, closed=tube.barcode)
+            return HttpResponseClientRedirect(url) if request.htmx else redirect(url)
+        if not request.htmx:
+            messages.success(request, _("已加入 %(names)s") % {"names": added})
+            url = reverse("testing:tube_detail", args=[testing_round.pk, tube.barcode])
+            return redirect(f"{url}?{urlencode({'household_of': anchor})}" if anchor else url)
+        context = _tube_context(request, testing_round, tube, anchor=anchor, added=added)
+    else:
+        context = _tube_context(request, testing_round, tube, form=form, anchor=anchor, selected=picked or None)
+    return render_page(request, TUBE_TEMPLATE, context, partial="workspace")
+
+
+def _add(form: AddMemberForm, field: str, call: Callable[[], object]) -> bool:
+    """Run the service; put each refusal next to `field` (the service names who, which tube, where)."""
+    try:
+        call()
+    except services.RowsRefused as exc:
+        for e in exc.errors:
+            form.add_error(field, e.message)
+        return False
+    except DomainError as exc:
+        form.add_error(field, exc.message)
+        return False
+    return True
+
+
+@sampling_required
+@require_POST
+def tube_close(request: HttpRequest, pk: int, barcode: str) -> HttpResponse:
+    """Close a partly filled tube by hand; back to scanning the next barcode."""
+    testing_round = selectors.round_get(user=request.user, pk=pk)
+    tube = sampling_desk.sampler_tube_get(user=request.user, testing_round=testing_round, barcode=barcode)
+    try:
+        tube = services.tube_close(actor=request.user, tube=tube)
+    except DomainError as exc:
+        messages.error(request, exc.message)
+        url = reverse("testing:tube_detail", args=[testing_round.pk, tube.barcode])
+    else:
+        messages.success(request, _("试管 %(b)s 已封管（%(n)s 人）。请扫描下一支试管。") % {"b": tube.barcode, "n": tube.member_count})
+        url = _home_url(testing_round, tube.sampling_point_id, closed=tube.barcode)
+    return HttpResponseClientRedirect(url) if request.htmx else redirect(url)
+
+
 extra_urlpatterns: list = []

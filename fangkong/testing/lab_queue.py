@@ -1,0 +1,104 @@
+"""Reads for the laboratory pages: the lab's tubes in a round, its result uploads and their progress.
+
+A lab user holds a facility grant to their laboratory; every read goes through `.visible_to(user)`,
+so another lab's tubes and uploads are invisible (404), and a user with no lab sees nothing.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from typing import Any
+
+from django.core.cache import cache
+from django.db.models import Count, Q, QuerySet
+from django.http import Http404
+from django.shortcuts import get_object_or_404
+from django.utils import timezone
+
+from .choices import Result, TubeStatus, UploadStatus
+from .models import Laboratory, ResultUpload, TestingRound, Tube
+from .querysets import overdue_q
+from .result_uploads import progress_key
+
+
+def laboratory_for(*, user: Any, lab_id: int | str | None = None) -> tuple[Laboratory, list[Laboratory]]:
+    """The laboratory the user works for (the one asked for, if they hold several) and all of them.
+
+    404 when the user holds no laboratory, or asks for one they do not hold."""
+    labs = list(Laboratory.objects.visible_to(user).order_by("name"))
+    if not labs:
+        raise Http404
+    if lab_id not in (None, ""):
+        chosen = next((lab for lab in labs if str(lab.pk) == str(lab_id)), None)
+        if chosen is None:
+            raise Http404
+        return chosen, labs
+    return labs[0], labs
+
+
+@dataclass(frozen=True)
+class LabCounts:
+    received: int  # every tube this lab signed for (with or without a result)
+    awaiting: int  # received, no result yet
+    resulted: int
+    positive: int
+    invalid: int
+    overdue: int  # past the round's result deadline without a result
+
+
+def lab_counts(*, user: Any, testing_round: TestingRound, laboratory: Laboratory, now: dt.datetime | None = None) -> LabCounts:
+    now = now or timezone.now()
+    tubes = Tube.objects.visible_to(user).filter(round=testing_round, laboratory=laboratory)
+    c = tubes.aggregate(
+        received=Count("id"),
+        awaiting=Count("id", filter=Q(status=TubeStatus.RECEIVED)),
+        resulted=Count("id", filter=Q(status=TubeStatus.RESULTED)),
+        positive=Count("id", filter=Q(status=TubeStatus.RESULTED, result=Result.POSITIVE)),
+        invalid=Count("id", filter=Q(status=TubeStatus.RESULTED, result=Result.INVALID)),
+        overdue=Count("id", filter=overdue_q(now)),
+    )
+    return LabCounts(**c)
+
+
+def overdue_lab_tubes(*, user: Any, testing_round: TestingRound, laboratory: Laboratory, now: dt.datetime | None = None) -> QuerySet[Tube]:
+    now = now or timezone.now()
+    tubes = Tube.objects.visible_to(user).filter(round=testing_round, laboratory=laboratory).filter(overdue_q(now))
+    return tubes.select_related("sampling_point").order_by("deadline_at", "id")
+
+
+def upload_list(*, user: Any, testing_round: TestingRound, laboratory: Laboratory | None = None) -> QuerySet[ResultUpload]:
+    qs = ResultUpload.objects.visible_to(user).filter(round=testing_round).select_related("uploaded_by", "laboratory")
+    return qs.filter(laboratory=laboratory) if laboratory is not None else qs
+
+
+def upload_get(*, user: Any, testing_round: TestingRound, pk: int) -> ResultUpload:
+    return get_object_or_404(upload_list(user=user, testing_round=testing_round), pk=pk)
+
+
+def same_file_before(upload: ResultUpload) -> ResultUpload | None:
+    """An earlier upload of the very same file (by SHA-256) by the same lab in the same round."""
+    return (
+        ResultUpload.objects.filter(round_id=upload.round_id, laboratory_id=upload.laboratory_id, sha256=upload.sha256, pk__lt=upload.pk)
+        .exclude(status__in=(UploadStatus.REFUSED, UploadStatus.FAILED))
+        .order_by("-pk")
+        .first()
+    )
+
+
+@dataclass(frozen=True)
+class UploadProgress:
+    phase: str  # queued / parsing / writing / done
+    rows: int
+    at: dt.datetime | None
+
+
+def upload_progress(upload: ResultUpload) -> UploadProgress:
+    """While the job runs, its phase from the cache (the row is only updated at the end)."""
+    if upload.status == UploadStatus.QUEUED:
+        return UploadProgress("queued", 0, None)
+    if upload.status == UploadStatus.RUNNING:
+        data = cache.get(progress_key(upload.pk)) or {}
+        at = dt.datetime.fromisoformat(data["at"]) if data.get("at") else None
+        return UploadProgress(data.get("phase", "parsing"), data.get("rows", 0), at)
+    return UploadProgress("done", upload.rows_total, upload.finished_at)

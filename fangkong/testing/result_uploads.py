@@ -1,0 +1,217 @@
+"""Lab result uploads: keep the file, parse it, hand the rows to `services.results_ingest`, and
+remember what happened (a ResultUpload row) so the lab can see the report and download the errors.
+
+Small files are applied in the request; a file of more than `inline_max_rows()` results runs as a
+Huey job (fangkong.testing.tasks.run_result_upload) whose progress the status page polls. Both
+paths run `result_upload_run`, so they give the same report. The job row is updated outside the
+ingest transaction, so its status survives a refusal or a crash; while it runs, its phase lives in
+the cache (shared across processes), like the registry import's progress.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import json
+import logging
+import secrets
+from pathlib import Path
+from typing import Any
+
+from django.conf import settings
+from django.core.cache import cache
+from django.core.files.base import ContentFile
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from fangkong.core.errors import DomainError, PermissionRefused
+
+from .choices import UploadStatus
+from .ingest import parse_upload
+from .models import Laboratory, ResultUpload, TestingRound
+from .permissions import TestingCap, require
+from .services import IngestReport, RowsRefused, results_ingest
+
+log = logging.getLogger(__name__)
+
+# Above this many result rows a file runs as a background job (override with the setting
+# TESTING_UPLOAD_INLINE_MAX_ROWS).
+INLINE_MAX_ROWS = 2_000
+# Errors and unmatched barcodes kept on the upload row (the counts are always complete).
+MAX_STORED = 20_000
+MAX_FILE_BYTES = 50 * 1024 * 1024
+PROGRESS_TTL = 7 * 24 * 3600
+REPORT_FIELDS = [
+    "rows_total",
+    "created_count",
+    "superseded_count",
+    "unchanged_count",
+    "unmatched_count",
+    "unmatched",
+    "consequences",
+    "decided_by",
+]
+
+FORMATS = {".csv": "csv", ".txt": "csv", ".xlsx": "xlsx", ".json": "fhir"}
+
+
+def inline_max_rows() -> int:
+    return int(getattr(settings, "TESTING_UPLOAD_INLINE_MAX_ROWS", INLINE_MAX_ROWS))
+
+
+def progress_key(upload_id: int) -> str:
+    return f"testing:upload:{upload_id}:progress"
+
+
+def progress_write(upload_id: int, *, phase: str, rows: int = 0) -> None:
+    cache.set(progress_key(upload_id), {"phase": phase, "rows": rows, "at": timezone.now().isoformat()}, PROGRESS_TTL)
+
+
+def format_of(filename: str) -> str:
+    """csv / xlsx / fhir from the file name, or a refusal naming the field."""
+    fmt = FORMATS.get(Path(filename or "").suffix.lower())
+    if fmt is None:
+        raise DomainError(_("只接受 .csv、.xlsx 或 FHIR Bundle（.json）文件；旧版 .xls 请另存为 .xlsx"), field="file")
+    return fmt
+
+
+def estimate_rows(fmt: str, data: bytes) -> int:
+    """How many results the file holds, cheaply, to decide between the request and a job.
+
+    A file that cannot be read counts as 0: it is parsed in the request and refused there."""
+    try:
+        if fmt == "csv":
+            return max(sum(1 for line in data.splitlines() if line.strip()) - 1, 0)
+        if fmt == "xlsx":
+            from openpyxl import load_workbook
+
+            book = load_workbook(io.BytesIO(data), read_only=True)
+            try:
+                sheet = book.worksheets[0]
+                total = sheet.max_row
+                if total is None:  # no dimension record: count
+                    total = sum(1 for _row in sheet.iter_rows(values_only=True))
+                return max(total - 1, 0)
+            finally:
+                book.close()
+        payload = json.loads(data)
+        entries = payload.get("entry") or [] if isinstance(payload, dict) else []
+        return sum(1 for e in entries if isinstance(e, dict) and (e.get("resource") or {}).get("resourceType") == "Observation")
+    except Exception:  # a broken file: the parser says what is wrong with it
+        return 0
+
+
+def _check_laboratory(actor: Any, laboratory: Laboratory) -> None:
+    require(actor, TestingCap.LAB)
+    if not Laboratory.objects.visible_to(actor).filter(pk=laboratory.pk).exists():
+        raise PermissionRefused(_("您不属于该检测机构"), rule="testing.laboratory_scope")
+
+
+def result_upload_create(*, actor: Any, testing_round: TestingRound, laboratory: Laboratory, filename: str, data: bytes) -> ResultUpload:
+    """Keep the file and apply it: now if it is small, else in a background job (queued on commit)."""
+    _check_laboratory(actor, laboratory)
+    name = Path(filename or "").name[:255]
+    fmt = format_of(name)
+    if not data:
+        raise DomainError(_("文件为空"), field="file")
+    if len(data) > MAX_FILE_BYTES:
+        raise DomainError(_("文件超过 %(n)s MB，请分成几个文件上传") % {"n": MAX_FILE_BYTES // (1024 * 1024)}, field="file")
+    estimate = estimate_rows(fmt, data)
+    background = estimate > inline_max_rows()
+    with transaction.atomic():
+        upload = ResultUpload(
+            round=testing_round,
+            laboratory=laboratory,
+            uploaded_by=actor,
+            original_name=name,
+            sha256=hashlib.sha256(data).hexdigest(),
+            file_format=fmt,
+            in_background=background,
+            rows_total=estimate,  # until the file is parsed
+        )
+        upload.file.save(f"{secrets.token_hex(8)}{Path(name).suffix.lower()}", ContentFile(data), save=False)
+        upload.save()
+        if background:
+            from .tasks import run_result_upload
+
+            transaction.on_commit(lambda: run_result_upload(upload.pk))
+    if not background:
+        upload = result_upload_run(upload_id=upload.pk, data=data)
+    return upload
+
+
+def result_upload_run(*, upload_id: int, data: bytes | None = None) -> ResultUpload:
+    """Run a queued upload to the end and record the outcome on its row. Runs each upload once."""
+    upload = ResultUpload.objects.select_related("round", "laboratory", "uploaded_by").get(pk=upload_id)
+    if upload.status != UploadStatus.QUEUED:
+        return upload
+    upload.status = UploadStatus.RUNNING
+    upload.started_at = timezone.now()
+    upload.save(update_fields=["status", "started_at", "updated_at"])
+    progress_write(upload.pk, phase="parsing")
+    try:
+        if upload.uploaded_by is None:
+            raise PermissionRefused(_("上传人账号已不存在"), rule="testing.lab_upload")
+        if data is None:
+            with upload.file.open("rb") as fh:
+                data = fh.read()
+        rows = parse_upload(upload.original_name, data)
+        upload.rows_total = len(rows)
+        progress_write(upload.pk, phase="writing", rows=len(rows))
+        report = results_ingest(
+            actor=upload.uploaded_by,
+            testing_round=upload.round,
+            laboratory=upload.laboratory,
+            rows=rows,
+            source=f"#{upload.pk} {upload.original_name}",
+        )
+    except RowsRefused as exc:
+        errors = [{"row": e.row, "field": e.field, "message": e.message} for e in exc.errors]
+        _finish(upload, UploadStatus.REFUSED, _("文件有 %(n)s 处错误，未写入任何结果。请修正后重新上传。") % {"n": len(errors)}, errors)
+    except DomainError as exc:  # PermissionRefused included
+        _finish(upload, UploadStatus.REFUSED, exc.message, [{"row": 0, "field": exc.field or "file", "message": exc.message}])
+    except Exception as exc:  # the ingest transaction rolled back; record why and keep the worker alive
+        log.exception("result upload %s failed", upload.pk)
+        _finish(upload, UploadStatus.FAILED, _("处理失败，未写入任何结果：%(e)s") % {"e": f"{exc.__class__.__name__}: {exc}"}, [])
+    else:
+        _apply_report(upload, report)
+        _finish(upload, UploadStatus.SUCCEEDED, _summary(report), [])
+    return upload
+
+
+def _apply_report(upload: ResultUpload, report: IngestReport) -> None:
+    upload.rows_total = report.rows
+    upload.created_count = report.created
+    upload.superseded_count = report.superseded
+    upload.unchanged_count = report.unchanged
+    upload.unmatched_count = len(report.unmatched)
+    upload.unmatched = [{"row": u.row, "barcode": u.barcode, "reason": u.reason} for u in report.unmatched[:MAX_STORED]]
+    upload.consequences = {
+        "positives_confirmed": report.positives_confirmed,
+        "pool_positive_tubes": report.pool_positive_tubes,
+        "controls_started": report.controls_started,
+        "resampling_tasks": report.resampling_tasks,
+        "controls_lifted": report.controls_lifted,
+    }
+    upload.decided_by = (report.decided_by or "")[:200]
+
+
+def _summary(report: IngestReport) -> str:
+    return _("共 %(rows)s 行：新增 %(created)s、更正 %(superseded)s、未变化 %(unchanged)s、未匹配 %(unmatched)s。") % {
+        "rows": report.rows,
+        "created": report.created,
+        "superseded": report.superseded,
+        "unchanged": report.unchanged,
+        "unmatched": len(report.unmatched),
+    }
+
+
+def _finish(upload: ResultUpload, status: str, message: str, errors: list[dict]) -> None:
+    upload.status = status
+    upload.message = message
+    upload.error_count = len(errors)
+    upload.errors = errors[:MAX_STORED]
+    upload.finished_at = timezone.now()
+    upload.save(update_fields=[*REPORT_FIELDS, "status", "message", "error_count", "errors", "finished_at", "updated_at"])
+    progress_write(upload.pk, phase="done", rows=upload.rows_total)
