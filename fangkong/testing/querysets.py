@@ -20,7 +20,8 @@ class LaboratoryQuerySet(ScopedQuerySet):
 
 
 class SamplingPointQuerySet(ScopedQuerySet):
-    """A grid worker also sees (and samples at) the points of the community that holds their grid."""
+    """A grid worker also sees (and samples at) the points of the community that holds their grid,
+    and the tubes opened there (TubeQuerySet)."""
 
     def visible_to(self, user: Any) -> SamplingPointQuerySet:
         j = jurisdiction_of(user)
@@ -31,6 +32,11 @@ class SamplingPointQuerySet(ScopedQuerySet):
         if j.covered.get("grid") and reach:
             q |= Q(community_id__in=sorted(reach))
         return self.filter(q)
+
+
+class TubeQuerySet(SamplingPointQuerySet, TestingQuerySet):
+    """Tubes: by the sampling point's district, street, community (a grid worker: their grid's
+    community, where they sample) or by the receiving laboratory."""
 
 
 class RoundQuerySet(ScopedQuerySet):

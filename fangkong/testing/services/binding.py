@@ -12,11 +12,12 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
 
-from django.db import connection, transaction
+from django.db import IntegrityError, connection, transaction
 from django.utils.translation import gettext as _
 
 from fangkong.audit.services import audit_record
@@ -376,53 +377,55 @@ def bulk_bind(
     new_states = [s for s in tubes.values() if s.is_new]
     for s, pk in zip(new_states, reserve_ids(Tube, len(new_states)), strict=True):
         s.id = pk
-    BulkWriter(Tube, TUBE_COLUMNS).write(
-        [
-            (
-                s.id,
-                testing_round.pk,
-                s.barcode,
-                s.sampling_point_id,
-                s.district_id,
-                s.street_id,
-                s.community_id,
-                s.pooling_mode,
-                s.capacity,
-                s.member_count,
-                False,
-                s.status,
-                db_value(at),
-                db_value(s.sampled_at),
-                db_value(at) if s.status == TubeStatus.CLOSED else None,
-                db_value(s.sampled_at + hours),
-                None,
-                None,
-                None,
-                "",
-            )  # fmt: skip
-            for s in new_states
-        ]
-    )
-    BulkWriter(TubeMember, MEMBER_COLUMNS).write(
-        [
-            (
-                testing_round.pk,
-                tubes[b.barcode].id,
-                p.id,
-                p.district_id,
-                p.street_id,
-                p.community_id,
-                p.grid_id,
-                p.household_id,
-                p.building_id,
-                p.unit_id,
-                False,
-                db_value(b.sampled_at),
-            )  # fmt: skip
-            for b in rows
-            for p in (people[b.row],)
-        ]
-    )
+    with _refused_if_raced(_("试管条码刚被另一采样登记使用，请换管或刷新后重试")):
+        BulkWriter(Tube, TUBE_COLUMNS).write(
+            [
+                (
+                    s.id,
+                    testing_round.pk,
+                    s.barcode,
+                    s.sampling_point_id,
+                    s.district_id,
+                    s.street_id,
+                    s.community_id,
+                    s.pooling_mode,
+                    s.capacity,
+                    s.member_count,
+                    False,
+                    s.status,
+                    db_value(at),
+                    db_value(s.sampled_at),
+                    db_value(at) if s.status == TubeStatus.CLOSED else None,
+                    db_value(s.sampled_at + hours),
+                    None,
+                    None,
+                    None,
+                    "",
+                )  # fmt: skip
+                for s in new_states
+            ]
+        )
+    with _refused_if_raced(_("其中有人员刚被另一采样登记写入本轮（同一人不能重复采样），请刷新后重试")):
+        BulkWriter(TubeMember, MEMBER_COLUMNS).write(
+            [
+                (
+                    testing_round.pk,
+                    tubes[b.barcode].id,
+                    p.id,
+                    p.district_id,
+                    p.street_id,
+                    p.community_id,
+                    p.grid_id,
+                    p.household_id,
+                    p.building_id,
+                    p.unit_id,
+                    False,
+                    db_value(b.sampled_at),
+                )  # fmt: skip
+                for b in rows
+                for p in (people[b.row],)
+            ]
+        )
     changed = [s for s in tubes.values() if not s.is_new]
     if changed:
         from .common import bulk_update
@@ -459,6 +462,17 @@ def bulk_bind(
         },
     )
     return report
+
+
+@contextmanager
+def _refused_if_raced(message: str) -> Iterator[None]:
+    """Two requests racing past the checks above (the same person or barcode at the same instant):
+    the unique index stops the second; it gets a refusal instead of a server error."""
+    try:
+        with transaction.atomic():
+            yield
+    except (IntegrityError, connection.Database.IntegrityError) as exc:  # COPY raises the driver's own error
+        raise DomainError(message, rule="testing.binding_race") from exc
 
 
 def field_of(b: Binding) -> str:
