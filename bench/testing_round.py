@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
+import itertools
 import json
 import os
 import platform
@@ -190,10 +191,10 @@ def main() -> None:
     from fangkong.accounts.roles import Role
     from fangkong.core.crypto import Sealer
     from fangkong.geo.models import Community, Grid, Person
-    from fangkong.testing.ingest.rows import ResultRow
     from fangkong.testing.models import Laboratory, SamplingPoint, Tube
     from fangkong.testing.selectors import door_knocking_list, person_result_rows, round_coverage
     from fangkong.testing.services import AreaSpec, Binding, bulk_bind, results_ingest, round_plan
+    from fangkong.testing.synthetic import lab_result, pack_tubes
 
     call_command("migrate", verbosity=0)
     people = int(args.samples * PEOPLE_PER_SAMPLE)
@@ -227,22 +228,16 @@ def main() -> None:
 
     # The samples: 10 % of residents are not sampled (the door-knocking list has work to do).
     def bindings():
-        tube_no, in_tube, current_comm = 0, 0, None
-        taken = 0
         rows = Person.objects.order_by("id").values_list("id", "community_id").iterator(chunk_size=50_000)
-        for pid, comm in rows:
-            if taken >= args.samples:
-                return
-            if pid % 10 == 3:
-                continue
-            cap = 1 if comm in sealed else 10
-            if comm != current_comm or in_tube >= cap:
-                tube_no, in_tube, current_comm = tube_no + 1, 0, comm
-            in_tube += 1
-            taken += 1
+        sampled = ((pid, comm) for pid, comm in rows if pid % 10 != 3)
+        packed = pack_tubes(itertools.islice(sampled, args.samples), lambda comm: 1 if comm in sealed else 10)
+        for tube_no, comm, pid in packed:
             number = f"15{pid - first_person:016d}"
             yield Binding(
-                barcode=f"T{tube_no:08d}", id_number=number, sampling_point_id=point_of[comm], pooling_mode="single" if cap == 1 else ""
+                barcode=f"T{tube_no:08d}",
+                id_number=number,
+                sampling_point_id=point_of[comm],
+                pooling_mode="single" if comm in sealed else "",
             )
 
     first_person = Person.objects.order_by("id").values_list("id", flat=True).first()
@@ -275,17 +270,7 @@ def main() -> None:
     applied = 0
     uploads = 0
     for i in range(0, len(tubes), args.result_batch):
-        rows = [
-            ResultRow(
-                n + 1,
-                b,
-                "positive" if b in positive else "negative",
-                27.5 if b in positive else None,
-                28.0 if b in positive else None,
-                reported,
-            )
-            for n, (b, _m) in enumerate(tubes[i : i + args.result_batch])
-        ]
+        rows = [lab_result(n + 1, b, reported, positive=b in positive) for n, (b, _m) in enumerate(tubes[i : i + args.result_batch])]
         report = results_ingest(actor=lab_user, testing_round=testing_round, laboratory=lab, rows=rows, source=f"bench-{i}", at=reported)
         applied += report.applied
         uploads += 1

@@ -302,6 +302,24 @@ def registry_clear() -> None:
             cur.execute(f'DELETE FROM "{model._meta.db_table}"')
 
 
+def registry_references() -> list[str]:
+    """Tables of other apps with rows that point at people or places (e.g. a testing round's tubes).
+
+    Deleting the registry under them would fail at commit after a long wait (a database constraint)
+    or leave them pointing at nobody (an id copied without one); it is refused instead."""
+    tables = set()
+    for model in DELETE_ORDER:
+        for rel in model._meta.get_fields(include_hidden=True):
+            if not (rel.auto_created and not rel.concrete and (rel.one_to_many or rel.one_to_one)):
+                continue
+            other, fk = rel.related_model, rel.field
+            if other in DELETE_ORDER or not fk.concrete:
+                continue
+            if other._default_manager.filter(**{f"{fk.name}__isnull": False}).exists():
+                tables.add(other._meta.db_table)
+    return sorted(tables)
+
+
 def registry_has_content() -> bool:
     return Person.objects.exists() or Street.objects.exists()
 
@@ -329,6 +347,13 @@ def city_generate(
                     "登记库中已有人员或街道以下的区域；如要重建演示城市请加 --replace"
                     " / the registry is not empty: use --replace to rebuild",
                     rule="geo.city_generate.empty_registry",
+                )
+            referenced = registry_references()
+            if referenced:
+                raise RegistryNotEmpty(
+                    f"其他业务数据引用了登记库中的人员或区域（{', '.join(referenced)}），不能替换；请使用新的数据库"
+                    f" / rows of other apps point at the registry ({', '.join(referenced)}): use a fresh database instead",
+                    rule="geo.city_generate.referenced",
                 )
             registry_clear()
         # The registry is empty here: a large city is a first load, so the place and person tables

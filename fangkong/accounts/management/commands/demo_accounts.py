@@ -1,7 +1,8 @@
 """manage.py demo_accounts: one account per role in the demo city, with a shared demo password.
 
 DEMO ONLY: every account gets the password `fangkong-demo`. Never run this against a registry
-that holds real people. Re-running resets the passwords and the grants.
+that holds real people. Re-running resets the passwords and the grants. The `lab` account gets a
+facility grant to the first demo laboratory once one exists (`manage.py make_round` creates them).
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ from fangkong.accounts.roles import Role
 from fangkong.audit.catalogue import EventType
 from fangkong.audit.services import audit_record
 from fangkong.geo.models import Community, District, Grid, GridWorker, Street
+from fangkong.testing.models import LAB_GRANT, Laboratory
 
 DEMO_PASSWORD = "fangkong-demo"  # demo only
 NO_FACILITY = "（暂无：机构建成后按机构授权）"
@@ -27,7 +29,7 @@ class DemoAccount:
     username: str
     role: str
     full_name: str
-    scope: str  # city | district | street | community | grid | none
+    scope: str  # city | district | street | community | grid | laboratory | none
     is_staff: bool = False
 
 
@@ -39,7 +41,7 @@ DEMO_ACCOUNTS: list[DemoAccount] = [
     DemoAccount("grid", Role.GRID_WORKER, "迎宾南路社区网格员", "grid"),
     DemoAccount("isolation", Role.ISOLATION_SITE_STAFF, "隔离点工作人员", "none"),
     DemoAccount("hospital", Role.HOSPITAL_STAFF, "定点医院工作人员", "none"),
-    DemoAccount("lab", Role.LABORATORY, "检测机构", "none"),
+    DemoAccount("lab", Role.LABORATORY, "检测机构", "laboratory"),
     DemoAccount("volunteer", Role.VOLUNTEER_COORDINATOR, "新城区志愿者协调员", "district"),
     DemoAccount("supervisor", Role.SUPERVISOR, "新城区督导组", "district"),
     DemoAccount("auditor", Role.AUDITOR, "审计员", "city"),
@@ -49,6 +51,7 @@ DEMO_ACCOUNTS: list[DemoAccount] = [
 DEMO_DISTRICT = "150102"  # 新城区
 DEMO_STREET = "中山东路街道"
 DEMO_COMMUNITY = "迎宾南路社区"
+DEMO_LABORATORY = "金域检验"  # the first of fangkong.testing.synthetic.DEMO_LABS
 
 
 @dataclass(frozen=True)
@@ -59,8 +62,8 @@ class DemoLogin:
     jurisdiction: str
 
 
-def _demo_places() -> dict[str, tuple[str, int | None, str]]:
-    """scope → (grant level, place id, label). Raises CommandError when the demo city is missing."""
+def _demo_places() -> dict[str, tuple[str, int | None, str, str]]:
+    """scope → (grant level, place id, facility kind, label). Raises CommandError when the demo city is missing."""
     try:
         district = District.objects.get(code=DEMO_DISTRICT)
         street = Street.objects.get(district=district, name=DEMO_STREET)
@@ -71,13 +74,16 @@ def _demo_places() -> dict[str, tuple[str, int | None, str]]:
     if grid is None:
         raise CommandError(f"{DEMO_COMMUNITY} 没有网格 / {DEMO_COMMUNITY} has no grid")
     path = f"{district.name} › {street.name}"
+    lab = Laboratory.objects.filter(name=DEMO_LABORATORY).first() or Laboratory.objects.order_by("id").first()
+    lab_kind = LAB_GRANT.removeprefix("facility:")
     return {
-        "city": (GrantLevel.CITY, None, "全市（呼和浩特市）"),
-        "district": (GrantLevel.DISTRICT, district.pk, district.name),
-        "street": (GrantLevel.STREET, street.pk, path),
-        "community": (GrantLevel.COMMUNITY, community.pk, f"{path} › {community.name}"),
-        "grid": (GrantLevel.GRID, grid.pk, f"{path} › {community.name} › {grid.name}"),
-        "none": ("", None, NO_FACILITY),
+        "city": (GrantLevel.CITY, None, "", "全市（呼和浩特市）"),
+        "district": (GrantLevel.DISTRICT, district.pk, "", district.name),
+        "street": (GrantLevel.STREET, street.pk, "", path),
+        "community": (GrantLevel.COMMUNITY, community.pk, "", f"{path} › {community.name}"),
+        "grid": (GrantLevel.GRID, grid.pk, "", f"{path} › {community.name} › {grid.name}"),
+        "laboratory": (GrantLevel.FACILITY, lab.pk, lab_kind, f"{lab.name}（检测机构）") if lab else ("", None, "", NO_FACILITY),
+        "none": ("", None, "", NO_FACILITY),
     }
 
 
@@ -87,7 +93,7 @@ def demo_accounts_ensure(*, actor: Any = None) -> list[DemoLogin]:
     places = _demo_places()
     logins: list[DemoLogin] = []
     for spec in DEMO_ACCOUNTS:
-        level, place_id, label = places[spec.scope]
+        level, place_id, kind, label = places[spec.scope]
         user = User.objects.filter(username=spec.username).first()
         created = user is None
         if created:
@@ -99,31 +105,36 @@ def demo_accounts_ensure(*, actor: Any = None) -> list[DemoLogin]:
         user.is_active = True
         user.set_password(DEMO_PASSWORD)
         user.save()
-        wanted = {(level, place_id)} if level else set()
-        existing = {(g.level, g.place_id): g for g in user.grants.all()}
+        wanted = {(level, place_id, kind)} if level else set()
+        existing = {(g.level, g.place_id, g.facility_kind): g for g in user.grants.all()}
         for key, grant in existing.items():
-            if key not in wanted or grant.facility_kind:
+            if key not in wanted:
                 grant.delete()
                 audit_record(
                     actor=actor,
                     event_type=EventType.GRANT_REMOVED,
                     obj=user,
-                    before={"level": key[0], "place_id": key[1]},
+                    before=_grant_fields(key),
                     reason="演示账号重置 / demo accounts reset",
                 )
         for key in wanted - set(existing):
-            Grant.objects.create(user=user, level=key[0], place_id=key[1])
+            Grant.objects.create(user=user, level=key[0], place_id=key[1], facility_kind=key[2])
             audit_record(
                 actor=actor,
                 event_type=EventType.GRANT_ADDED,
                 obj=user,
-                after={"level": key[0], "place_id": key[1], "role": spec.role},
+                after={**_grant_fields(key), "role": spec.role},
                 reason="演示账号 / demo account",
             )
         if spec.scope == "grid":
             _link_grid_worker(user, place_id)
         logins.append(DemoLogin(spec.username, DEMO_PASSWORD, str(Role(spec.role).label), label))
     return logins
+
+
+def _grant_fields(key: tuple[str, int | None, str]) -> dict[str, Any]:
+    level, place_id, kind = key
+    return {"level": level, "place_id": place_id, **({"facility_kind": kind} if kind else {})}
 
 
 def _link_grid_worker(user: User, grid_id: int | None) -> None:

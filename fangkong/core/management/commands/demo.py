@@ -1,5 +1,6 @@
-"""manage.py demo: migrate, build the demo city if the registry is empty, create the demo accounts,
-then run the Huey consumer and serve http://127.0.0.1:8000 (`python3 dev.py demo` calls this)."""
+"""manage.py demo: migrate, build the demo city if the registry is empty, add a completed testing
+round if there is none, create the demo accounts, then run the Huey consumer and serve
+http://127.0.0.1:8000 (`python3 dev.py demo` calls this)."""
 
 from __future__ import annotations
 
@@ -17,6 +18,9 @@ from fangkong.accounts.management.commands.demo_accounts import DEMO_PASSWORD, d
 from fangkong.core.errors import DomainError
 from fangkong.geo.models import Person
 from fangkong.geo.synthetic import city_generate
+from fangkong.testing.management.commands.make_round import format_stats
+from fangkong.testing.models import TestingRound
+from fangkong.testing.synthetic import round_generate
 
 
 class Command(BaseCommand):
@@ -42,6 +46,16 @@ class Command(BaseCommand):
             except DomainError as exc:
                 raise CommandError(exc.message) from exc
             self._say(f"  {stats.people:,} 人, {stats.households:,} 户, {stats.grids:,} 网格 — {stats.seconds:.1f} s", verbose)
+        if TestingRound.objects.exists():
+            self._say("· 已有核酸检测轮次，跳过生成 / a testing round exists: keeping it", verbose)
+        else:
+            # Before the demo accounts: the `lab` account is granted the first demo laboratory.
+            self._say("· 生成已完成的第8轮核酸检测 / generating a completed testing round (8)", verbose)
+            try:
+                round_stats = round_generate(actor=None, seed=options["seed"], number=8, progress=verbose)
+            except DomainError as exc:
+                raise CommandError(exc.message) from exc
+            self._say("  " + format_stats(round_stats).replace("\n", "\n  "), verbose)
         logins = demo_accounts_ensure(actor=None)
         url = f"http://127.0.0.1:{options['port']}/"
         if verbose:
