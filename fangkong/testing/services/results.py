@@ -24,6 +24,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from django.db import transaction
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from fangkong.audit.services import audit_record
@@ -233,7 +234,8 @@ def results_ingest(
                 RowError(
                     r.row,
                     "reported_at",
-                    _("报告时间 %(r)s 早于采样时间 %(s)s") % {"r": r.reported_at.isoformat(), "s": sampled_at.isoformat()},
+                    _("报告时间 %(r)s 早于采样时间 %(s)s（北京时间）")
+                    % {"r": _local_seconds(r.reported_at), "s": _local_seconds(sampled_at)},
                 )
             )
             continue
@@ -331,6 +333,10 @@ def results_ingest(
         },
     )
     return report
+
+
+def _local_seconds(value: dt.datetime) -> str:
+    return timezone.localtime(value).strftime("%Y-%m-%d %H:%M:%S")
 
 
 def _keep_unmatched(
