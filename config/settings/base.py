@@ -47,6 +47,8 @@ INSTALLED_APPS = [
     "fangkong.geo",
     "fangkong.imports",
     "fangkong.testing",
+    "fangkong.cases",
+    "fangkong.isolation",
     "fangkong.reports",
 ]
 

@@ -39,18 +39,34 @@ class Cap:
     TESTING_SAMPLE = "testing.sample"  # open tubes, bind people, close tubes
     TESTING_LAB = "testing.lab"  # receive tubes, report results
     TESTING_CHECK = "testing.check"  # door-knocking checks, home re-sampling
+    CASES_OPEN = "cases.open"  # open cases by hand, classify, withdraw
+    CASES_DISPATCH = "cases.dispatch"  # dispatch transfers, record pick-up and refusals
+    CASES_TREAT = "cases.treat"  # admit, record tests, classify, discharge (hospital staff)
+    CASES_MONITOR = "cases.monitor"  # home health monitoring after discharge
+    CASES_FACILITY = "cases.facility"  # treatment facilities and their beds
+    ISOLATION_MANAGE = "isolation.manage"  # isolation sites, rooms, check-in, tests, release, inbound arrivals
+    ISOLATION_HANDOVER = "isolation.handover"  # the receiving community confirms handover; home checks and tests
 
 
 ALL_CAPS = frozenset(v for k, v in vars(Cap).items() if k.isupper())
 
 ROLE_CAPS: dict[str, frozenset[str]] = {
-    Role.COMMAND_CENTRE: frozenset({Cap.REVEAL_ID, Cap.IMPORT, Cap.EXPORT, Cap.TESTING_PLAN, Cap.TESTING_SAMPLE, Cap.TESTING_CHECK}),
-    Role.DISTRICT_OFFICE: frozenset({Cap.REVEAL_ID, Cap.IMPORT, Cap.EXPORT, Cap.TESTING_PLAN, Cap.TESTING_SAMPLE, Cap.TESTING_CHECK}),
-    Role.STREET_OFFICE: frozenset({Cap.REVEAL_ID, Cap.IMPORT, Cap.EXPORT, Cap.TESTING_SAMPLE, Cap.TESTING_CHECK}),
-    Role.COMMUNITY_WORKER: frozenset({Cap.REVEAL_ID, Cap.IMPORT, Cap.EXPORT, Cap.TESTING_SAMPLE, Cap.TESTING_CHECK}),
-    Role.GRID_WORKER: frozenset({Cap.TESTING_SAMPLE, Cap.TESTING_CHECK}),
-    Role.ISOLATION_SITE_STAFF: frozenset({Cap.REVEAL_ID}),
-    Role.HOSPITAL_STAFF: frozenset({Cap.REVEAL_ID}),
+    Role.COMMAND_CENTRE: frozenset(
+        {Cap.REVEAL_ID, Cap.IMPORT, Cap.EXPORT, Cap.TESTING_PLAN, Cap.TESTING_SAMPLE, Cap.TESTING_CHECK}
+        | {Cap.CASES_OPEN, Cap.CASES_DISPATCH, Cap.CASES_TREAT, Cap.CASES_MONITOR, Cap.CASES_FACILITY}
+        | {Cap.ISOLATION_MANAGE, Cap.ISOLATION_HANDOVER}
+    ),
+    Role.DISTRICT_OFFICE: frozenset(
+        {Cap.REVEAL_ID, Cap.IMPORT, Cap.EXPORT, Cap.TESTING_PLAN, Cap.TESTING_SAMPLE, Cap.TESTING_CHECK, Cap.CASES_OPEN, Cap.CASES_DISPATCH}
+        | {Cap.ISOLATION_MANAGE, Cap.ISOLATION_HANDOVER}
+    ),
+    Role.STREET_OFFICE: frozenset({Cap.REVEAL_ID, Cap.IMPORT, Cap.EXPORT, Cap.TESTING_SAMPLE, Cap.TESTING_CHECK, Cap.ISOLATION_HANDOVER}),
+    Role.COMMUNITY_WORKER: frozenset(
+        {Cap.REVEAL_ID, Cap.IMPORT, Cap.EXPORT, Cap.TESTING_SAMPLE, Cap.TESTING_CHECK, Cap.CASES_MONITOR, Cap.ISOLATION_HANDOVER}
+    ),
+    Role.GRID_WORKER: frozenset({Cap.TESTING_SAMPLE, Cap.TESTING_CHECK, Cap.ISOLATION_HANDOVER}),
+    Role.ISOLATION_SITE_STAFF: frozenset({Cap.REVEAL_ID, Cap.ISOLATION_MANAGE}),
+    Role.HOSPITAL_STAFF: frozenset({Cap.REVEAL_ID, Cap.CASES_TREAT, Cap.CASES_FACILITY}),
     Role.LABORATORY: frozenset({Cap.TESTING_LAB}),
     Role.VOLUNTEER_COORDINATOR: frozenset(),
     Role.SUPERVISOR: frozenset(),

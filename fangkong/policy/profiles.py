@@ -15,6 +15,7 @@ NINTH = "《新型冠状病毒肺炎防控方案（第九版）》2022-06-28"
 TWENTY = "《关于进一步优化新冠肺炎疫情防控措施 科学精准做好防控工作的通知》（二十条）2022-11-11"
 EARLY = "《新型冠状病毒肺炎防控方案》2020 年早期版本"
 LOCAL = "本地默认值：来源文件未规定，请由城市管理员确认"
+TREATMENT_NINTH = "《新型冠状病毒肺炎诊疗方案（试行第九版）》2022-03-14"
 
 Param = tuple[Any, str, str, str]
 
@@ -28,10 +29,29 @@ COMMON: dict[str, Param] = {
     "triage.fangcang_classes": (["asymptomatic", "mild"], "", "收治方舱医院的分型", NINTH),
     "triage.hospital_classes": (["moderate", "severe", "critical"], "", "收治定点医院的分型", NINTH),
     "triage.high_risk_age": (65, "岁", "高风险人群年龄下限（合并基础疾病等同样收治定点医院）", NINTH),
+    "triage.high_risk_conditions": (
+        ["underlying_condition", "immunodeficiency", "obesity", "pregnancy", "heavy_smoker"],
+        "",
+        "重型高危人群：合并基础疾病、免疫功能缺陷、肥胖（BMI≥30）、晚期妊娠和围产期、重度吸烟，收治定点医院",
+        TREATMENT_NINTH,
+    ),
+    "triage.icu_classes": (["severe", "critical"], "", "收入重症监护床位（ICU）的分型", TREATMENT_NINTH),
     "discharge.tests_required": (2, "次", "出院须连续检测次数", NINTH),
     "discharge.min_hours_between_tests": (24, "h", "两次检测间隔", NINTH),
     "discharge.ct_threshold": (35, "Ct", "出院检测 Ct 值不低于此值或阴性", NINTH),
     "discharge.home_monitoring_days": (7, "天", "出院后居家健康监测天数", NINTH),
+    "discharge.clinical_classes": (
+        ["moderate", "severe", "critical"],
+        "",
+        "出院还须满足临床条件的分型（按病程中最重分型）",
+        TREATMENT_NINTH,
+    ),
+    "discharge.clinical_criteria": (
+        ["afebrile_3_days", "respiratory_improved", "imaging_improved"],
+        "",
+        "体温恢复正常 3 天以上；呼吸道症状明显好转；肺部影像学显示急性渗出性病变明显改善",
+        TREATMENT_NINTH,
+    ),
 }
 
 PROFILES: list[dict[str, Any]] = [
@@ -59,6 +79,10 @@ PROFILES: list[dict[str, Any]] = [
             "inbound.central_days": (14, "天", "入境人员集中隔离天数", EARLY),
             "inbound.home_days": (0, "天", "入境人员居家天数", EARLY),
             "inbound.second_quarantine_at_destination": (True, "", "目的地是否再次隔离", LOCAL),
+            "inbound.home_mode": ("none", "", "入境人员居家阶段管理方式", EARLY),
+            "inbound.central_test_days": ([1, 14], "第 N 天", "入境人员集中隔离期间检测日", LOCAL),
+            "inbound.home_test_days": ([], "第 N 天", "入境人员居家阶段检测日", EARLY),
+            "inbound.isolation_deadline": ("same_day", "", "入境人员抵达当日闭环转运至第一入境点集中隔离场所", LOCAL),
             "pooling.sealed": ("single", "", "封控区采样方式", LOCAL),
             "pooling.controlled": (10, "人/管", "管控区混采", LOCAL),
             "pooling.precaution": (10, "人/管", "防范区混采", LOCAL),
@@ -89,6 +113,10 @@ PROFILES: list[dict[str, Any]] = [
             "inbound.central_days": (7, "天", "入境人员集中隔离天数", NINTH),
             "inbound.home_days": (3, "天", "入境人员居家健康监测天数", NINTH),
             "inbound.second_quarantine_at_destination": (False, "", "目的地是否再次隔离", LOCAL),
+            "inbound.home_mode": ("home_health_monitoring", "", "入境人员居家阶段管理方式", NINTH),
+            "inbound.central_test_days": ([1, 2, 3, 5, 7], "第 N 天", "入境人员集中隔离期间检测日", NINTH),
+            "inbound.home_test_days": ([3], "第 N 天", "入境人员居家健康监测期间检测日", NINTH),
+            "inbound.isolation_deadline": ("same_day", "", "入境人员抵达当日闭环转运至第一入境点集中隔离场所", LOCAL),
             "pooling.sealed": ("single_or_household", "", "封控区：单采单检或 1 户 1 管", NINTH),
             "pooling.controlled": (10, "人/管", "管控区 10 合 1 混采", NINTH),
             "pooling.precaution": (20, "人/管", "防范区 20 合 1 混采", NINTH),
@@ -119,6 +147,10 @@ PROFILES: list[dict[str, Any]] = [
             "inbound.central_days": (5, "天", "入境人员集中隔离天数", f"{TWENTY}; {SEED_000}"),
             "inbound.home_days": (3, "天", "入境人员居家隔离天数", f"{TWENTY}; {SEED_000}"),
             "inbound.second_quarantine_at_destination": (False, "", "入境人员在第一入境点解除隔离后，目的地不再重复隔离", TWENTY),
+            "inbound.home_mode": ("home_isolation", "", "入境人员居家阶段管理方式（居家隔离）", f"{TWENTY}; {SEED_000}"),
+            "inbound.central_test_days": ([1, 2, 3, 5], "第 N 天", "入境人员集中隔离第 1、2、3、5 天各检测 1 次", TWENTY),
+            "inbound.home_test_days": ([1, 3], "第 N 天", "入境人员居家隔离第 1、3 天检测", TWENTY),
+            "inbound.isolation_deadline": ("same_day", "", "入境人员抵达当日闭环转运至第一入境点集中隔离场所", LOCAL),
             "pooling.sealed": ("single_or_household", "", "高风险区：单采单检或 1 户 1 管", NINTH),
             "pooling.controlled": (10, "人/管", "10 合 1 混采", NINTH),
             "pooling.precaution": (20, "人/管", "20 合 1 混采", NINTH),

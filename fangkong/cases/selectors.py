@@ -1,0 +1,550 @@
+"""Reads with rules for 快转: the transfer board, bed occupancy, the day's figures, a person's timeline.
+
+Every read is limited to the user's jurisdiction (visible_to for lists, covered_by for counts).
+Triage suggestions on the board are computed live from the facilities' beds, so they never go
+stale, and spread: two cases waiting for a Fangcang bed are not both offered the last one.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+import math
+from collections import Counter, defaultdict
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.db.models import Count, Exists, OuterRef, Q, QuerySet, Subquery
+from django.http import Http404
+from django.shortcuts import get_object_or_404
+from django.utils import timezone
+
+from fangkong.geo.models import District, Person
+from fangkong.policy.regimen import local_midnight
+from fangkong.testing.models import ConfirmedPositive
+
+from .choices import (
+    CONFIRMED_CLASSES,
+    FOUND_UNDER_CONTROL,
+    BedType,
+    CaseStatus,
+    Classification,
+    FacilityKind,
+    FoundIn,
+    MonitoringStatus,
+    TransferStatus,
+)
+from .models import Case, CaseClassification, CaseTest, Discharge, FacilityBeds, HealthMonitoring, Transfer, TreatmentFacility
+from .services.common import age_at
+from .services.facilities import en_route_counts, facility_options
+from .services.policy import triage_policy
+from .services.triage import TriageSuggestion, triage_suggest
+
+# ---- cases ----
+
+
+def case_list(*, user: Any, filters: dict[str, Any] | None = None) -> QuerySet[Case]:
+    filters = filters or {}
+    qs = Case.objects.visible_to(user).select_related("person", "facility", "district")
+    for key in ("status", "classification", "found_in", "source", "district_id", "community_id", "facility_id"):
+        if filters.get(key):
+            qs = qs.filter(**{key: filters[key]})
+    return qs.order_by("-confirmed_at", "-id")
+
+
+def case_get(*, user: Any, pk: int) -> Case:
+    return get_object_or_404(Case.objects.visible_to(user).select_related("person", "facility", "origin_positive"), pk=pk)
+
+
+def cases_with_withdrawn_origin(*, user: Any) -> QuerySet[Case]:
+    """Active cases whose screening positive the lab has since corrected: to review (and withdraw)."""
+    return Case.objects.visible_to(user).active().filter(origin_positive__status="withdrawn").select_related("person")
+
+
+def monitoring_list(*, user: Any, active_only: bool = True) -> QuerySet[HealthMonitoring]:
+    """居家健康监测 handed to the user's communities, by the day they end."""
+    qs = HealthMonitoring.objects.visible_to(user).select_related("person", "case")
+    return qs.filter(status=MonitoringStatus.ACTIVE).order_by("ends_at", "id") if active_only else qs.order_by("-starts_at", "-id")
+
+
+# ---- the transfer board ----
+
+
+@dataclass
+class BoardItem:
+    transfer: Transfer
+    case: Case
+    deadline_at: dt.datetime
+    overdue: bool
+    remaining: dt.timedelta  # negative when overdue
+    refusals: int
+    suggestion: TriageSuggestion | None  # for transfers still awaiting a vehicle
+
+    @property
+    def person(self) -> Person:
+        return self.case.person
+
+
+def transfer_board(*, user: Any, now: dt.datetime | None = None, filters: dict[str, Any] | None = None) -> list[BoardItem]:
+    """Positives awaiting transfer or on their way: overdue first (the deadline is data, stored on
+    each transfer from policy transfer.deadline), then by deadline. Each awaiting one carries the
+    suggested facility (rule + free beds net of patients en route + district). Same deadline (all of
+    a day's positives are due at midnight): the longest waiting first."""
+    now = now or timezone.now()
+    filters = filters or {}
+    qs = (
+        Transfer.objects.visible_to(user)
+        .in_flight()
+        .select_related("case", "case__person", "assigned_facility", "from_facility", "suggested_facility")
+        .order_by("deadline_at", "queued_at", "id")
+    )
+    for key in ("status", "district_id", "community_id", "triage_kind"):
+        if filters.get(key):
+            qs = qs.filter(**{key: filters[key]})
+    if filters.get("overdue"):
+        qs = qs.filter(deadline_at__lt=now)
+    transfers = list(qs)
+    if not transfers:
+        return []
+    refusals = Counter(
+        dict(
+            Transfer.objects.filter(case_id__in={t.case_id for t in transfers}, status=TransferStatus.REFUSED)
+            .values_list("case_id")
+            .annotate(n=Count("id"))
+            .order_by()
+        )
+    )
+    policy = triage_policy()
+    options = facility_options()
+    free = {(o.facility_id, o.bed_type): o.free for o in options}
+    items = []
+    for t in transfers:
+        suggestion = None
+        if t.status == TransferStatus.AWAITING:
+            suggestion = triage_suggest(
+                classification=t.case.classification,
+                age=age_at(t.case.person.birth_date, now),
+                risk_factors=t.case.risk_factors or (),
+                district_id=t.case.district_id,
+                policy=policy,
+                facilities=[dataclasses.replace(o, free=free[(o.facility_id, o.bed_type)]) for o in options],
+            )
+            if suggestion.facility is not None:
+                free[(suggestion.facility.facility_id, suggestion.facility.bed_type)] -= 1
+        items.append(
+            BoardItem(
+                transfer=t,
+                case=t.case,
+                deadline_at=t.deadline_at,
+                overdue=t.deadline_at < now,
+                remaining=t.deadline_at - now,
+                refusals=refusals.get(t.case_id, 0),
+                suggestion=suggestion,
+            )
+        )
+    return items
+
+
+# ---- beds ----
+
+
+@dataclass
+class BedFigures:
+    bed_type: str
+    capacity: int
+    occupied: int
+    en_route: int
+
+    @property
+    def free(self) -> int:
+        return self.capacity - self.occupied
+
+    @property
+    def free_after_arrivals(self) -> int:
+        return self.capacity - self.occupied - self.en_route
+
+    @property
+    def label(self) -> str:
+        return str(BedType(self.bed_type).label)
+
+
+@dataclass
+class FacilityOccupancy:
+    facility: TreatmentFacility
+    beds: list[BedFigures]
+
+    @property
+    def capacity(self) -> int:
+        return sum(b.capacity for b in self.beds)
+
+    @property
+    def occupied(self) -> int:
+        return sum(b.occupied for b in self.beds)
+
+    @property
+    def en_route(self) -> int:
+        return sum(b.en_route for b in self.beds)
+
+    @property
+    def free(self) -> int:
+        return sum(b.free for b in self.beds)
+
+
+@dataclass
+class Occupancy:
+    facilities: list[FacilityOccupancy]
+    by_kind: dict[str, BedFigures]  # kind → totals (bed_type "" = all types)
+
+
+def facility_occupancy(*, user: Any) -> Occupancy:
+    """Every facility's beds by type: capacity, occupied, patients en route, free; totals by kind."""
+    facilities = {f.pk: f for f in TreatmentFacility.objects.visible_to(user).select_related("district")}
+    en_route = en_route_counts()
+    rows: dict[int, list[BedFigures]] = defaultdict(list)
+    for b in FacilityBeds.objects.filter(facility_id__in=list(facilities)).order_by("facility_id", "bed_type"):
+        rows[b.facility_id].append(BedFigures(b.bed_type, b.capacity, b.occupied, en_route.get((b.facility_id, b.bed_type), 0)))
+    out = [FacilityOccupancy(f, rows.get(pk, [])) for pk, f in facilities.items()]
+    out.sort(key=lambda o: (o.facility.kind, o.facility.name))
+    by_kind = {k: BedFigures("", 0, 0, 0) for k in FacilityKind.values}
+    for o in out:
+        total = by_kind[o.facility.kind]
+        if o.facility.is_active:
+            total.capacity += o.capacity
+            total.occupied += o.occupied
+            total.en_route += o.en_route
+    return Occupancy(facilities=out, by_kind=by_kind)
+
+
+# ---- the day's figures ----
+
+
+@dataclass
+class AdmissionTimes:
+    """Positive result → first admission, for the positives of one day."""
+
+    cohort: int = 0
+    admitted: int = 0
+    same_day: int = 0
+    median_hours: float | None = None
+    p90_hours: float | None = None
+
+    @property
+    def same_day_share(self) -> float | None:
+        return self.same_day / self.cohort if self.cohort else None
+
+
+@dataclass
+class DistrictFigures:
+    district_id: int | None
+    name: str
+    new_confirmed: int = 0
+    new_asymptomatic: int = 0
+    found_controlled: int = 0
+    found_community: int = 0
+    discharged: int = 0
+    under_treatment: int = 0
+    admission: AdmissionTimes = field(default_factory=AdmissionTimes)
+
+
+@dataclass
+class DayFigures:
+    date: dt.date
+    new_confirmed: int
+    new_asymptomatic: int
+    converted: int  # asymptomatic infections reclassified as confirmed that day
+    new_imported: int
+    found_isolation_site: int
+    found_controlled: int
+    found_community: int
+    discharged: int
+    cumulative_confirmed: int
+    cumulative_asymptomatic: int
+    cumulative_discharged: int
+    under_treatment_confirmed: int
+    under_treatment_asymptomatic: int
+    admission: AdmissionTimes
+    by_district: list[DistrictFigures]
+
+    @property
+    def under_treatment(self) -> int:
+        return self.under_treatment_confirmed + self.under_treatment_asymptomatic
+
+    @property
+    def found_under_control(self) -> int:
+        return self.found_isolation_site + self.found_controlled
+
+    @property
+    def zh(self) -> str:
+        d = self.date
+        text = f"{d.month}月{d.day}日0—24时，新增本土确诊病例{self.new_confirmed}例、无症状感染者{self.new_asymptomatic}例"
+        parts = [f"{x.name}{x.new_confirmed + x.new_asymptomatic}例" for x in self.by_district if x.new_confirmed + x.new_asymptomatic]
+        if parts:
+            text += f"（{'、'.join(parts)}）"
+        if self.new_confirmed + self.new_asymptomatic:
+            text += f"，其中隔离管控区域{self.found_under_control}例、社会面{self.found_community}例"
+        if self.converted:
+            text += f"；无症状感染者转为确诊病例{self.converted}例"
+        text += f"。新增治愈出院{self.discharged}例。"
+        text += f"现有本土确诊病例{self.under_treatment_confirmed}例、无症状感染者{self.under_treatment_asymptomatic}例；"
+        text += f"累计报告本土确诊病例{self.cumulative_confirmed}例、无症状感染者{self.cumulative_asymptomatic}例，"
+        text += f"累计治愈出院{self.cumulative_discharged}例。"
+        a = self.admission
+        if a.cohort:
+            text += f"当日阳性{a.cohort}例，当日转运收治{a.same_day}例（{a.same_day / a.cohort:.0%}）"
+            if a.median_hours is not None:
+                text += f"，自阳性结果至入院中位{a.median_hours:.1f}小时、90%在{a.p90_hours:.1f}小时内"
+            text += "。"
+        return text
+
+
+def _percentile(values: list[float], q: float) -> float | None:
+    """Linear interpolation between closest ranks (numpy's default); None for no values."""
+    if not values:
+        return None
+    ordered = sorted(values)
+    pos = (len(ordered) - 1) * q
+    lo, hi = math.floor(pos), math.ceil(pos)
+    return ordered[lo] + (ordered[hi] - ordered[lo]) * (pos - lo)
+
+
+def _admission_times(rows: list[tuple[dt.datetime, dt.datetime | None]], end: dt.datetime) -> AdmissionTimes:
+    hours = [(admitted - positive).total_seconds() / 3600 for positive, admitted in rows if admitted is not None]
+    return AdmissionTimes(
+        cohort=len(rows),
+        admitted=len(hours),
+        same_day=sum(1 for _positive, admitted in rows if admitted is not None and admitted < end),
+        median_hours=_percentile(hours, 0.5),
+        p90_hours=_percentile(hours, 0.9),
+    )
+
+
+def day_figures(*, date: dt.date, user: Any) -> DayFigures:
+    """The press conference's figures for one local day (0—24 时, Asia/Shanghai), for the cases the
+    user covers: new local confirmed and asymptomatic (by their first classification) and where
+    they were found; discharged; cumulative and currently under treatment as of the day's end (by
+    the classification then); time from positive result to admission; each by district."""
+    start = local_midnight(date)
+    end = local_midnight(date + dt.timedelta(days=1))
+    cases = Case.objects.covered_by(user).exclude(status=CaseStatus.WITHDRAWN)
+    local_cases = cases.filter(is_imported=False)
+    in_day = Q(confirmed_at__gte=start, confirmed_at__lt=end)
+    confirmed_first = Q(initial_classification__in=CONFIRMED_CLASSES)
+    new = local_cases.filter(in_day)
+    totals = new.aggregate(
+        confirmed=Count("id", filter=confirmed_first),
+        asymptomatic=Count("id", filter=~confirmed_first),
+        isolation=Count("id", filter=Q(found_in=FoundIn.ISOLATION_SITE)),
+        controlled=Count("id", filter=Q(found_in=FoundIn.CONTROLLED)),
+        community=Count("id", filter=Q(found_in=FoundIn.COMMUNITY)),
+    )
+    converted = (
+        CaseClassification.objects.filter(
+            case__in=local_cases, classified_at__gte=start, classified_at__lt=end, previous=Classification.ASYMPTOMATIC
+        )
+        .filter(classification__in=CONFIRMED_CLASSES)
+        .values("case_id")
+        .distinct()
+        .count()
+    )
+    class_at_end = Subquery(
+        CaseClassification.objects.filter(case=OuterRef("pk"), classified_at__lt=end)
+        .order_by("-classified_at", "-id")
+        .values("classification")[:1]
+    )
+    out_of_care = Exists(
+        HealthMonitoring.objects.filter(case=OuterRef("pk"), starts_at__lt=end).filter(
+            Q(reopened_at__isnull=True) | Q(reopened_at__gte=end)
+        )
+    )
+    until_end = local_cases.filter(confirmed_at__lt=end).annotate(class_at_end=class_at_end, out_of_care=out_of_care)
+    confirmed_at_end = Q(class_at_end__in=CONFIRMED_CLASSES)
+    in_care = Q(out_of_care=False)
+    cumulative = until_end.aggregate(
+        confirmed=Count("id", filter=confirmed_at_end),
+        asymptomatic=Count("id", filter=~confirmed_at_end),
+        care_confirmed=Count("id", filter=confirmed_at_end & in_care),
+        care_asymptomatic=Count("id", filter=~confirmed_at_end & in_care),
+    )
+    discharges = Discharge.objects.filter(case__in=local_cases)
+    discharged_today = discharges.filter(discharged_at__gte=start, discharged_at__lt=end)
+    cumulative_discharged = discharges.filter(discharged_at__lt=end).values("case_id").distinct().count()
+
+    # By district.
+    by: dict[int | None, DistrictFigures] = {}
+
+    def district(pk: int | None) -> DistrictFigures:
+        if pk not in by:
+            by[pk] = DistrictFigures(pk, "")
+        return by[pk]
+
+    for pk, first, found in new.values_list("district_id", "initial_classification", "found_in"):
+        d = district(pk)
+        if first in CONFIRMED_CLASSES:
+            d.new_confirmed += 1
+        else:
+            d.new_asymptomatic += 1
+        if found in FOUND_UNDER_CONTROL:
+            d.found_controlled += 1
+        else:
+            d.found_community += 1
+    for pk, n in discharged_today.values_list("case__district_id").annotate(n=Count("id")).order_by():
+        district(pk).discharged = n
+    for pk, n in until_end.filter(in_care).values_list("district_id").annotate(n=Count("id")).order_by():
+        district(pk).under_treatment = n
+    cohort_rows: dict[int | None, list] = defaultdict(list)
+    for pk, positive, admitted in local_cases.filter(positive_at__gte=start, positive_at__lt=end).values_list(
+        "district_id", "positive_at", "first_admitted_at"
+    ):
+        cohort_rows[pk].append((positive, admitted))
+    for pk, rows in cohort_rows.items():
+        district(pk).admission = _admission_times(rows, end)
+    names = dict(District.objects.filter(pk__in=[k for k in by if k is not None]).values_list("pk", "name"))
+    codes = dict(District.objects.filter(pk__in=[k for k in by if k is not None]).values_list("pk", "code"))
+    for pk, d in by.items():
+        d.name = names.get(pk, "（未知）")
+    by_district = sorted(by.values(), key=lambda d: codes.get(d.district_id, "999999"))
+
+    return DayFigures(
+        date=date,
+        new_confirmed=totals["confirmed"],
+        new_asymptomatic=totals["asymptomatic"],
+        converted=converted,
+        new_imported=cases.filter(in_day, is_imported=True).count(),
+        found_isolation_site=totals["isolation"],
+        found_controlled=totals["controlled"],
+        found_community=totals["community"],
+        discharged=discharged_today.count(),
+        cumulative_confirmed=cumulative["confirmed"],
+        cumulative_asymptomatic=cumulative["asymptomatic"],
+        cumulative_discharged=cumulative_discharged,
+        under_treatment_confirmed=cumulative["care_confirmed"],
+        under_treatment_asymptomatic=cumulative["care_asymptomatic"],
+        admission=_admission_times([r for rows in cohort_rows.values() for r in rows], end),
+        by_district=by_district,
+    )
+
+
+# ---- a person's timeline ----
+
+
+@dataclass(frozen=True)
+class TimelineStep:
+    at: dt.datetime
+    kind: str  # result, case_opened, classified, triage, dispatched, picked_up, admitted, refused, cancelled, test, discharged,
+    #            monitoring_started, monitoring_completed, reopened, withdrawn, closed
+    label: str
+    actor: str
+    detail: str
+    case_id: int | None = None
+    order: int = 0  # ties at the same minute keep the loop's order
+
+
+def _name(user: Any) -> str:
+    return (getattr(user, "full_name", "") or getattr(user, "username", "")) if user else "系统"
+
+
+def case_timeline(*, user: Any, person: Person) -> list[TimelineStep]:
+    """Every step of a person's cases with time and actor: the positive result, the case opened,
+    each classification and triage, dispatch, pick-up, admission or refusal, tests, discharge,
+    home monitoring and its end or reopening. 404 if the user sees none of the person's cases."""
+    cases = list(
+        Case.objects.visible_to(user).filter(person=person).select_related("opened_by", "origin_positive", "origin_positive__tube")
+    )
+    if not cases:
+        raise Http404
+    ids = [c.pk for c in cases]
+    steps: list[TimelineStep] = []
+
+    def add(
+        at: dt.datetime | None, kind: str, label: str, actor: Any, detail: str = "", case_id: int | None = None, order: int = 0
+    ) -> None:
+        if at is not None:
+            steps.append(TimelineStep(at, kind, label, actor if isinstance(actor, str) else _name(actor), detail, case_id, order))
+
+    positives = {c.origin_positive_id for c in cases if c.origin_positive_id}
+    positives |= set(CaseTest.objects.filter(case_id__in=ids, positive__isnull=False).values_list("positive_id", flat=True))
+    for p in ConfirmedPositive.objects.filter(pk__in=positives).select_related("tube", "round"):
+        cts = "，".join(f"{n} {v:g}" for n, v in (("ORF1ab", p.ct_orf1ab), ("N", p.ct_n)) if v is not None)
+        add(p.tube.sampled_at, "sampled", "核酸采样", "", f"第 {p.round.number} 轮，试管 {p.tube.barcode}", order=0)
+        add(p.detected_at, "result", "核酸阳性", "检测机构", f"Ct {cts}；{p.decided_by}", order=1)
+    for c in cases:
+        add(
+            c.opened_at,
+            "case_opened",
+            "登记病例",
+            c.opened_by,
+            f"{c.get_source_display()}：{c.source_note}；发现场所：{c.get_found_in_display()}（{c.found_in_basis}）",
+            c.pk,
+            2,
+        )
+        if c.onset_at:
+            add(c.onset_at, "onset", "发病", "", "", c.pk, 0)
+        if c.status == CaseStatus.WITHDRAWN:
+            add(c.closed_at, "withdrawn", "撤销病例", "", c.withdrawn_reason, c.pk, 9)
+    for k in CaseClassification.objects.filter(case_id__in=ids).select_related("classified_by"):
+        was = f"{Classification(k.previous).label} → " if k.previous else ""
+        add(
+            k.classified_at,
+            "classified",
+            "临床分型",
+            k.classified_by,
+            f"{was}{k.get_classification_display()} {k.note}".strip(),
+            k.case_id,
+            3,
+        )
+    users = ("created_by", "dispatched_by", "picked_up_by", "admitted_by", "refused_by")
+    for t in Transfer.objects.filter(case_id__in=ids).select_related("assigned_facility", *users):
+        to = f"{t.get_triage_kind_display()}{t.get_triage_bed_type_display()}"
+        due = f"{timezone.localtime(t.deadline_at):%Y-%m-%d %H:%M}"
+        add(
+            t.queued_at,
+            "triage",
+            "分诊待转运",
+            t.created_by,
+            f"{t.get_reason_display()}；去向：{to}；时限 {due}；{t.triage_rule}",
+            t.case_id,
+            4,
+        )
+        place = t.assigned_facility.name if t.assigned_facility else ""
+        add(t.dispatched_at, "dispatched", "派车转运", t.dispatched_by, f"{place}；车辆 {t.vehicle}；随车 {t.crew}", t.case_id, 5)
+        add(t.picked_up_at, "picked_up", "接到患者", t.picked_up_by, place, t.case_id, 6)
+        add(t.admitted_at, "admitted", "入院收治", t.admitted_by, f"{place} {t.get_assigned_bed_type_display()}", t.case_id, 7)
+        add(t.refused_at, "refused", "拒收", t.refused_by, f"{place}：{t.refused_reason}", t.case_id, 7)
+        if t.status == TransferStatus.CANCELLED:
+            add(t.cancelled_at, "cancelled", "取消转运", "", t.cancelled_reason, t.case_id, 8)
+    for test in CaseTest.objects.filter(case_id__in=ids).select_related("recorded_by"):
+        cts = "，".join(f"{n} {v:g}" for n, v in (("ORF1ab", test.ct_orf1ab), ("N", test.ct_n)) if v is not None)
+        add(
+            test.sampled_at,
+            "test",
+            f"核酸检测（{test.get_phase_display()}）",
+            test.recorded_by or "检测机构",
+            f"{test.get_result_display()}" + (f"（Ct {cts}）" if cts else ""),
+            test.case_id,
+            2,
+        )
+    for d in Discharge.objects.filter(case_id__in=ids).select_related("facility", "discharged_by"):
+        add(
+            d.discharged_at,
+            "discharged",
+            "出院",
+            d.discharged_by,
+            f"{d.facility.name}；" + "；".join(c["label"] for c in d.criteria),
+            d.case_id,
+            8,
+        )
+    for m in HealthMonitoring.objects.filter(case_id__in=ids).select_related("completed_by", "reopened_by", "community"):
+        where = m.community.name if m.community else ""
+        add(
+            m.starts_at,
+            "monitoring_started",
+            "居家健康监测",
+            "",
+            f"{where}，{m.days} 天，至 {timezone.localtime(m.ends_at):%Y-%m-%d %H:%M}",
+            m.case_id,
+            9,
+        )
+        add(m.completed_at, "monitoring_completed", "解除健康监测，结案", m.completed_by, where, m.case_id, 10)
+        add(m.reopened_at, "reopened", "复阳再收治", m.reopened_by, m.reopened_reason, m.case_id, 10)
+    steps.sort(key=lambda s: (s.at, s.order))
+    return steps

@@ -1,0 +1,693 @@
+"""Opening cases (from the testing queue or by hand), classifying them, withdrawing them.
+
+Where a case was found is derived, never typed: from the queue, the confirmed positive's own
+`found_in` (decided by the testing app at the result); by hand, from the person's state at
+confirmation — an active 就地管控 (PersonControl), else the area class of the person's place in the
+latest testing round (封控区 / 管控区 count as a high-risk area), else 社会面.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.db import IntegrityError, connection, transaction
+from django.db.models import Q
+from django.utils.translation import gettext as _
+
+from fangkong.audit.services import audit_record
+from fangkong.core.errors import DomainError, PermissionRefused
+from fangkong.geo.models import Person
+from fangkong.testing.choices import AreaClass, ControlStatus, PositiveStatus, Result
+from fangkong.testing.choices import FoundIn as TestingFoundIn
+from fangkong.testing.models import ConfirmedPositive, PersonControl, TestingRound
+from fangkong.testing.services.binding import AreaIndex
+
+from .. import events
+from ..choices import (
+    CASE_ACTIVE,
+    CASE_IN_CARE,
+    CASE_TRANSITIONS,
+    HAND_SOURCES,
+    TRANSFER_IN_FLIGHT,
+    CarePhase,
+    CaseSource,
+    CaseStatus,
+    Classification,
+    FoundIn,
+    MonitoringStatus,
+    RiskFactor,
+    TransferReason,
+    TransferStatus,
+    more_severe,
+)
+from ..models import Case, CaseClassification, CaseTest, HealthMonitoring, Transfer, TreatmentFacility
+from ..permissions import CasesCap, require, require_any
+from .common import (
+    beds_release,
+    check_not_future,
+    check_order,
+    check_transition,
+    ensure_case_visible,
+    local,
+    now,
+)
+from .facilities import option_for
+from .monitoring import reopen_care
+from .policy import triage_policy
+from .transfers import PLACES, case_age, case_triage, transfer_build, transfer_open, transfers_cancel
+from .triage import admission_refusal
+
+QUEUE_NOTE = "筛查阳性，待医疗救治组临床研判（暂按无症状感染者）"
+
+
+@dataclass(frozen=True)
+class FoundInDecision:
+    value: str
+    basis: str
+
+
+def found_in_for(person: Person, at: dt.datetime) -> FoundInDecision:
+    """Where a person was found at `at`, from their state then (for cases opened by hand)."""
+    control = (
+        PersonControl.objects.filter(person=person, started_at__lte=at)
+        .filter(Q(status=ControlStatus.ACTIVE, ended_at__isnull=True) | Q(ended_at__gt=at))
+        .order_by("-started_at")
+        .first()
+    )
+    if control is not None:
+        return FoundInDecision(
+            FoundIn.CONTROLLED, _("就地管控中（%(r)s，自 %(t)s）") % {"r": control.reason, "t": local(control.started_at)}
+        )
+    latest = TestingRound.objects.filter(starts_at__lte=at).order_by("-starts_at", "-number").first()
+    if latest is not None:
+        area = AreaIndex(latest).area_for(
+            district_id=person.district_id, street_id=person.street_id, community_id=person.community_id, grid_id=person.grid_id
+        )
+        if area is not None and area.area_class in (AreaClass.SEALED, AreaClass.CONTROLLED):
+            return FoundInDecision(
+                FoundIn.CONTROLLED,
+                _("第 %(n)s 轮检测中 %(p)s 为%(c)s") % {"n": latest.number, "p": area.place_name, "c": AreaClass(area.area_class).label},
+            )
+    return FoundInDecision(FoundIn.COMMUNITY, _("无就地管控记录，所在区域不属封控区、管控区：社会面"))
+
+
+def _found_in_from_positive(positive: ConfirmedPositive) -> FoundInDecision:
+    value = FoundIn.CONTROLLED if positive.found_in == TestingFoundIn.CONTROLLED else FoundIn.COMMUNITY
+    return FoundInDecision(
+        value,
+        _("筛查阳性 #%(id)s（第 %(n)s 轮）判定为“%(f)s”")
+        % {"id": positive.pk, "n": positive.round.number, "f": TestingFoundIn(positive.found_in).label},
+    )
+
+
+def _clean_risk_factors(risk_factors: Iterable[str]) -> list[str]:
+    factors = list(dict.fromkeys(risk_factors or ()))
+    unknown = [f for f in factors if f not in RiskFactor.values]
+    if unknown:
+        raise DomainError(_("未知的重型高危因素：%(f)s") % {"f": "、".join(unknown)}, field="risk_factors")
+    return factors
+
+
+def _check_classification(classification: str) -> None:
+    if classification not in Classification.values:
+        raise DomainError(_("未知的临床分型“%(c)s”") % {"c": classification}, field="classification")
+
+
+def _refuse_second_case(person: Person, existing: Case) -> DomainError:
+    return DomainError(
+        _("%(p)s 已有在管病例 #%(n)s（%(s)s），一人同时只能有一个在管病例")
+        % {"p": person.name, "n": existing.pk, "s": existing.get_status_display()},
+        rule="cases.one_active_case",
+        field="person",
+    )
+
+
+def _new_case(
+    *,
+    person: Person,
+    places: dict[str, int | None],
+    classification: str,
+    risk_factors: list[str],
+    onset_at: dt.datetime | None,
+    positive_at: dt.datetime,
+    confirmed_at: dt.datetime,
+    found: FoundInDecision,
+    source: str,
+    source_note: str,
+    origin: ConfirmedPositive | None,
+    is_imported: bool,
+    actor: Any,
+    at: dt.datetime,
+    reporting_facility: TreatmentFacility | None = None,
+) -> Case:
+    return Case(
+        person=person,
+        classification=classification,
+        initial_classification=classification,
+        peak_classification=classification,
+        risk_factors=risk_factors,
+        is_imported=is_imported,
+        onset_at=onset_at,
+        positive_at=positive_at,
+        confirmed_at=confirmed_at,
+        found_in=found.value,
+        found_in_basis=found.basis[:300],
+        source=source,
+        source_note=source_note[:300],
+        origin_positive=origin,
+        reporting_facility=reporting_facility,
+        opened_at=at,
+        opened_by=actor if getattr(actor, "is_authenticated", False) else None,
+        **places,
+    )
+
+
+def _person_places(person: Person) -> dict[str, int | None]:
+    return {
+        "district_id": person.district_id,
+        "street_id": person.street_id,
+        "community_id": person.community_id,
+        "grid_id": person.grid_id,
+        "household_id": person.household_id,
+    }
+
+
+# ---- from the testing queue ----
+
+
+@dataclass
+class QueueReport:
+    opened: int = 0
+    attached: int = 0  # a later positive of a person already under care: recorded as a test
+    reopened: int = 0  # …of a person under home monitoring: care reopened
+    case_ids: list[int] = field(default_factory=list)
+
+
+def _attach_positive(*, case: Case, positive: ConfirmedPositive, actor: Any, at: dt.datetime, report: QueueReport) -> None:
+    """A positive of someone who already has an active case: a test of that case; in monitoring, care reopens."""
+    monitoring = None
+    if case.status == CaseStatus.DISCHARGED:
+        monitoring = HealthMonitoring.objects.filter(case=case, status=MonitoringStatus.ACTIVE).order_by("-starts_at").first()
+    CaseTest.objects.create(
+        case=case,
+        phase=CarePhase.MONITORING if monitoring else CarePhase.TREATMENT,
+        monitoring=monitoring,
+        result=Result.POSITIVE,
+        ct_orf1ab=positive.ct_orf1ab,
+        ct_n=positive.ct_n,
+        sampled_at=positive.tube.sampled_at or positive.detected_at,
+        reported_at=positive.detected_at,
+        decided_by=positive.decided_by[:300],
+        positive=positive,
+        recorded_by=actor if getattr(actor, "is_authenticated", False) else None,
+    )
+    report.attached += 1
+    if monitoring is not None:
+        reopen_care(
+            actor=actor,
+            case=case,
+            monitoring=monitoring,
+            reason=_("居家健康监测期间筛查阳性（阳性 #%(id)s）") % {"id": positive.pk},
+            at=positive.detected_at,
+        )
+        report.reopened += 1
+
+
+def _consume(
+    positives: Sequence[ConfirmedPositive],
+    *,
+    actor: Any,
+    at: dt.datetime,
+    classification: str = Classification.ASYMPTOMATIC,
+    onset_at: dt.datetime | None = None,
+    risk_factors: list[str] | None = None,
+    note: str = QUEUE_NOTE,
+) -> QueueReport:
+    report = QueueReport()
+    if not positives:
+        return report
+    persons = {p.person_id for p in positives}
+    active = {c.person_id: c for c in Case.objects.select_for_update().filter(person_id__in=persons, status__in=CASE_ACTIVE)}
+    new_cases: list[Case] = []
+    later: list[ConfirmedPositive] = []
+    opening: set[int] = set()
+    for p in positives:
+        if p.person_id in active or p.person_id in opening:
+            later.append(p)  # someone already under care, or a second positive of this batch's person
+            continue
+        opening.add(p.person_id)
+        places = {k: getattr(p, k) for k in PLACES}
+        new_cases.append(
+            _new_case(
+                person=p.person,
+                places=places,
+                classification=classification,
+                risk_factors=risk_factors or [],
+                onset_at=onset_at,
+                positive_at=p.detected_at,
+                confirmed_at=p.detected_at,
+                found=_found_in_from_positive(p),
+                source=CaseSource.QUEUE,
+                source_note=note,
+                origin=p,
+                is_imported=False,
+                actor=actor,
+                at=at,
+            )
+        )
+    Case.objects.bulk_create(new_cases)
+    user = actor if getattr(actor, "is_authenticated", False) else None
+    CaseClassification.objects.bulk_create(
+        CaseClassification(
+            case=c,
+            classification=c.classification,
+            risk_factors=c.risk_factors,
+            classified_at=c.confirmed_at,
+            classified_by=user,
+            note=note[:300],
+        )
+        for c in new_cases
+    )
+    policy = triage_policy()
+    Transfer.objects.bulk_create(
+        transfer_build(case=c, actor=actor, at=c.confirmed_at, decision=case_triage(c, at=c.confirmed_at, policy=policy)) for c in new_cases
+    )
+    report.opened = len(new_cases)
+    report.case_ids = [c.pk for c in new_cases]
+    by_person = {**active, **{c.person_id: c for c in new_cases}}
+    for p in later:
+        _attach_positive(case=by_person[p.person_id], positive=p, actor=actor, at=at, report=report)
+    ConfirmedPositive.objects.filter(pk__in=[p.pk for p in positives]).update(status=PositiveStatus.HANDED_OVER, updated_at=now())
+    return report
+
+
+@transaction.atomic
+def cases_open_from_queue(*, actor: Any = None, at: dt.datetime | None = None, limit: int | None = None) -> QueueReport:
+    """Every confirmed positive awaiting case handling becomes a case (or, for someone already under
+    care, a test of their case; in home monitoring, care reopens). The positives are marked handed
+    over. Run every minute by the Huey task and by `manage.py open_cases`; `actor` None is the
+    system. One audit event for the batch, with its counts."""
+    if actor is not None:
+        require(actor, CasesCap.OPEN)
+    at = at or now()
+    qs = ConfirmedPositive.objects.filter(status=PositiveStatus.AWAITING_CASE)
+    if actor is not None:
+        qs = qs.visible_to(actor)
+    qs = qs.order_by("detected_at", "id")
+    if connection.features.has_select_for_update_skip_locked:
+        # Two runners (the periodic task and the command) never take the same positive.
+        qs = qs.select_for_update(skip_locked=True, of=("self",))
+    if limit:
+        qs = qs[:limit]
+    positives = list(qs.select_related("person", "round", "tube"))
+    report = _consume(positives, actor=actor, at=at)
+    if positives:
+        audit_record(
+            actor=actor,
+            event_type=events.OPENED_FROM_QUEUE,
+            object_type="cases.case",
+            count=report.opened,
+            after={
+                "positives": len(positives),
+                "opened": report.opened,
+                "attached": report.attached,
+                "reopened": report.reopened,
+                "cases": report.case_ids[:200],
+                "positive_ids": [p.pk for p in positives][:200],
+            },
+        )
+    return report
+
+
+@transaction.atomic
+def case_open_from_positive(
+    *,
+    actor: Any,
+    positive: ConfirmedPositive,
+    classification: str = Classification.ASYMPTOMATIC,
+    onset_at: dt.datetime | None = None,
+    risk_factors: Iterable[str] = (),
+    note: str = "",
+    at: dt.datetime | None = None,
+) -> Case:
+    """One positive from the queue, with the medical team's first assessment. Returns the case
+    opened — or, for someone already under care, their case with the positive recorded as a test."""
+    require(actor, CasesCap.OPEN)
+    at = at or now()
+    _check_classification(classification)
+    factors = _clean_risk_factors(risk_factors)
+    positive = ConfirmedPositive.objects.select_for_update(of=("self",)).select_related("person", "round", "tube").get(pk=positive.pk)
+    if not ConfirmedPositive.objects.visible_to(actor).filter(pk=positive.pk).exists():
+        raise PermissionRefused(_("该阳性人员不在您的管辖范围内"), rule="cases.case_scope")
+    if positive.status != PositiveStatus.AWAITING_CASE:
+        raise DomainError(
+            _("该阳性记录状态为“%(s)s”，不在待处置队列中") % {"s": positive.get_status_display()}, rule="cases.positive_not_awaiting"
+        )
+    check_not_future(onset_at, field="onset_at", label=_("发病时间"))
+    check_order(onset_at, positive.detected_at, field="onset_at", earlier_label=_("发病时间"), later_label=_("阳性结果时间"))
+    report = _consume(
+        [positive],
+        actor=actor,
+        at=at,
+        classification=classification,
+        onset_at=onset_at,
+        risk_factors=factors,
+        note=note.strip() or _("医疗救治组研判"),
+    )
+    case = Case.objects.get(pk=report.case_ids[0]) if report.case_ids else Case.objects.get(person=positive.person, status__in=CASE_ACTIVE)
+    audit_record(
+        actor=actor,
+        event_type=events.OPENED,
+        obj=case,
+        after={
+            "source": CaseSource.QUEUE,
+            "positive": positive.pk,
+            "opened": bool(report.opened),
+            "classification": case.classification,
+            "found_in": case.found_in,
+            "found_in_basis": case.found_in_basis,
+        },
+    )
+    return case
+
+
+# ---- by hand ----
+
+
+@transaction.atomic
+def case_open_by_hand(
+    *,
+    actor: Any,
+    person: Person,
+    classification: str,
+    confirmed_at: dt.datetime,
+    source: str,
+    source_note: str,
+    onset_at: dt.datetime | None = None,
+    positive_at: dt.datetime | None = None,
+    risk_factors: Iterable[str] = (),
+    is_imported: bool = False,
+    reporting_facility: TreatmentFacility | None = None,
+    at: dt.datetime | None = None,
+) -> Case:
+    """A case reported by a hospital or notified by another city. Refused if the person already has
+    an active case; where it was found is derived from the person's state at `confirmed_at`. A
+    reporting facility (a designated hospital's own report) sees the case and may admit it on the spot."""
+    require(actor, CasesCap.OPEN)
+    at = at or now()
+    if not Person.objects.visible_to(actor).filter(pk=person.pk).exists():
+        raise PermissionRefused(_("该人员不在您的管辖范围内"), rule="cases.case_scope")
+    if source not in HAND_SOURCES:
+        raise DomainError(_("请选择病例来源（医疗机构报告、外地协查通报或其他）"), field="source")
+    source_note = (source_note or "").strip()
+    if not source_note:
+        raise DomainError(_("请注明报告机构或通报来源"), field="source_note")
+    _check_classification(classification)
+    factors = _clean_risk_factors(risk_factors)
+    positive_at = positive_at or confirmed_at
+    check_not_future(confirmed_at, field="confirmed_at", label=_("确诊时间"))
+    check_not_future(positive_at, field="positive_at", label=_("阳性结果时间"))
+    check_not_future(onset_at, field="onset_at", label=_("发病时间"))
+    check_order(positive_at, confirmed_at, field="confirmed_at", earlier_label=_("阳性结果时间"), later_label=_("确诊时间"))
+    check_order(onset_at, confirmed_at, field="onset_at", earlier_label=_("发病时间"), later_label=_("确诊时间"))
+    existing = Case.objects.select_for_update().filter(person=person, status__in=CASE_ACTIVE).first()
+    if existing is not None:
+        raise _refuse_second_case(person, existing)
+    case = _new_case(
+        person=person,
+        places=_person_places(person),
+        classification=classification,
+        risk_factors=factors,
+        onset_at=onset_at,
+        positive_at=positive_at,
+        confirmed_at=confirmed_at,
+        found=found_in_for(person, confirmed_at),
+        source=source,
+        source_note=source_note,
+        origin=None,
+        is_imported=is_imported,
+        actor=actor,
+        at=at,
+        reporting_facility=reporting_facility,
+    )
+    try:
+        with transaction.atomic():
+            case.save()
+    except IntegrityError as exc:  # another desk opened one for the same person a moment ago
+        raise _refuse_second_case(person, Case.objects.filter(person=person, status__in=CASE_ACTIVE).first() or case) from exc
+    CaseClassification.objects.create(
+        case=case,
+        classification=classification,
+        risk_factors=factors,
+        classified_at=confirmed_at,
+        classified_by=actor,
+        note=source_note[:300],
+    )
+    transfer = transfer_open(case=case, actor=actor, at=confirmed_at)
+    audit_record(
+        actor=actor,
+        event_type=events.OPENED,
+        obj=case,
+        after={
+            "source": source,
+            "source_note": source_note,
+            "classification": classification,
+            "confirmed_at": confirmed_at.isoformat(),
+            "found_in": case.found_in,
+            "found_in_basis": case.found_in_basis,
+            "transfer": transfer.pk,
+            "triage": transfer.triage_rule,
+        },
+    )
+    return case
+
+
+# ---- from 快隔: a positive during isolation ----
+
+
+@transaction.atomic
+def case_open_from_isolation(
+    *,
+    person: Person,
+    positive_at: dt.datetime,
+    central: bool,
+    place: str,
+    reference: str,
+    ct_orf1ab: float | None = None,
+    ct_n: float | None = None,
+    sampled_at: dt.datetime | None = None,
+    actor: Any = None,
+) -> Case:
+    """A person under isolation tested positive (the isolation app calls this in the transaction
+    that ends the episode; `actor` None is the system). Found in: the isolation site during the
+    central phase, a controlled place during home isolation — the isolation app's own state, as the
+    testing queue's `found_in` is the testing app's. Someone already under care: the positive is a
+    test of their case (in home monitoring, care reopens). Returns the case."""
+    if actor is not None:
+        require(actor, CasesCap.OPEN)
+    check_not_future(positive_at, field="positive_at", label=_("阳性结果时间"))
+    check_order(sampled_at, positive_at, field="positive_at", earlier_label=_("采样时间"), later_label=_("阳性结果时间"))
+    note = (reference or "").strip()[:300] or _("隔离期间核酸阳性")
+    existing = Case.objects.select_for_update().filter(person=person, status__in=CASE_ACTIVE).first()
+    if existing is not None:
+        monitoring = None
+        if existing.status == CaseStatus.DISCHARGED:
+            monitoring = HealthMonitoring.objects.filter(case=existing, status=MonitoringStatus.ACTIVE).first()
+        CaseTest.objects.create(
+            case=existing,
+            phase=CarePhase.MONITORING if monitoring else CarePhase.TREATMENT,
+            monitoring=monitoring,
+            result=Result.POSITIVE,
+            ct_orf1ab=ct_orf1ab,
+            ct_n=ct_n,
+            sampled_at=sampled_at or positive_at,
+            reported_at=positive_at,
+            decided_by=note,
+            recorded_by=actor if getattr(actor, "is_authenticated", False) else None,
+        )
+        if monitoring is not None:
+            reopen_care(actor=actor, case=existing, monitoring=monitoring, reason=note, at=positive_at)
+        return existing
+    if central:
+        found = FoundInDecision(FoundIn.ISOLATION_SITE, _("集中隔离期间检出：%(p)s") % {"p": place})
+    else:
+        found = FoundInDecision(FoundIn.CONTROLLED, _("居家隔离期间检出：%(p)s") % {"p": place})
+    case = _new_case(
+        person=person,
+        places=_person_places(person),
+        classification=Classification.ASYMPTOMATIC,
+        risk_factors=[],
+        onset_at=None,
+        positive_at=positive_at,
+        confirmed_at=positive_at,
+        found=found,
+        source=CaseSource.ISOLATION,
+        source_note=note,
+        origin=None,
+        is_imported=False,
+        actor=actor,
+        at=now(),
+    )
+    case.save()
+    CaseClassification.objects.create(
+        case=case,
+        classification=case.classification,
+        classified_at=positive_at,
+        note=_("隔离期间检出，待医疗救治组临床研判（暂按无症状感染者）"),
+    )
+    transfer = transfer_open(case=case, actor=actor, at=positive_at)
+    audit_record(
+        actor=actor,
+        event_type=events.OPENED,
+        obj=case,
+        after={
+            "source": CaseSource.ISOLATION,
+            "reference": note,
+            "found_in": case.found_in,
+            "found_in_basis": case.found_in_basis,
+            "transfer": transfer.pk,
+            "deadline": local(transfer.deadline_at),
+        },
+    )
+    return case
+
+
+# ---- classification and withdrawal ----
+
+
+@dataclass
+class ClassifyOutcome:
+    case: Case
+    changed: bool
+    transfer: Transfer | None = None  # a new transfer to another facility or bed type, when needed
+    warning: str = ""  # e.g. the patient is on the way to a facility that no longer fits
+
+
+@transaction.atomic
+def case_classify(
+    *,
+    actor: Any,
+    case: Case,
+    classification: str,
+    risk_factors: Iterable[str] | None = None,
+    at: dt.datetime | None = None,
+    note: str = "",
+) -> ClassifyOutcome:
+    """临床分型: record a (re)classification and re-triage. Waiting on the board: the transfer takes the
+    new triage. Admitted where the new class may not stay (a severe case in a Fangcang, or one that
+    needs an ICU bed): a transfer to the right facility goes on the board, due the same day."""
+    require_any(actor, (CasesCap.OPEN, CasesCap.TREAT))
+    at = at or now()
+    case = Case.objects.select_for_update(of=("self",)).select_related("person", "facility").get(pk=case.pk)
+    ensure_case_visible(actor, case)
+    _check_classification(classification)
+    if case.status not in CASE_IN_CARE:
+        raise DomainError(
+            _("病例 #%(n)s 状态为“%(s)s”，不能分型") % {"n": case.pk, "s": case.get_status_display()}, rule="cases.case_transitions"
+        )
+    factors = _clean_risk_factors(case.risk_factors if risk_factors is None else risk_factors)
+    check_not_future(at, field="at", label=_("分型时间"))
+    check_order(case.confirmed_at, at, field="at", earlier_label=_("确诊时间"), later_label=_("分型时间"))
+    last = case.classifications.order_by("-classified_at", "-id").first()
+    check_order(last.classified_at if last else None, at, field="at", earlier_label=_("上次分型时间"), later_label=_("分型时间"))
+    if classification == case.classification and factors == list(case.risk_factors or []):
+        return ClassifyOutcome(case=case, changed=False)
+    previous = case.classification
+    CaseClassification.objects.create(
+        case=case,
+        classification=classification,
+        previous=previous,
+        risk_factors=factors,
+        classified_at=at,
+        classified_by=actor,
+        note=(note or "").strip()[:300],
+    )
+    case.classification = classification
+    case.peak_classification = more_severe(case.peak_classification, classification)
+    case.risk_factors = factors
+    case.save(update_fields=["classification", "peak_classification", "risk_factors", "updated_at"])
+    outcome = ClassifyOutcome(case=case, changed=True)
+    policy = triage_policy()
+    decision = case_triage(case, at=at, policy=policy)
+    in_flight = Transfer.objects.select_for_update().filter(case=case, status__in=TRANSFER_IN_FLIGHT).first()
+    if in_flight is not None and in_flight.status == TransferStatus.AWAITING:
+        in_flight.triage_kind, in_flight.triage_bed_type, in_flight.triage_rule = decision.kind, decision.bed_type, decision.rule_text
+        in_flight.save(update_fields=["triage_kind", "triage_bed_type", "triage_rule", "updated_at"])
+    elif in_flight is not None and in_flight.assigned_facility_id:
+        refusal = admission_refusal(
+            option_for(in_flight.assigned_facility, in_flight.assigned_bed_type),
+            classification=classification,
+            age=case_age(case, at),
+            high_risk=decision.high_risk,
+            policy=policy,
+        )
+        if refusal is not None or decision.bed_type != in_flight.assigned_bed_type:
+            outcome.warning = _("转运途中分型变化：%(m)s；请登记拒收后重新派车") % {"m": refusal.message if refusal else decision.rule_text}
+    elif case.status == CaseStatus.ADMITTED and case.facility is not None:
+        refusal = admission_refusal(
+            option_for(case.facility, case.bed_type),
+            classification=classification,
+            age=case_age(case, at),
+            high_risk=decision.high_risk,
+            policy=policy,
+        )
+        needs_icu = decision.bed_type != case.bed_type and decision.bed_type == "icu"
+        if refusal is not None or needs_icu:
+            outcome.transfer = transfer_open(
+                case=case,
+                actor=actor,
+                at=at,
+                reason=TransferReason.RECLASSIFIED,
+                decision=decision,
+                from_facility_id=case.facility_id,
+                from_bed_type=case.bed_type,
+            )
+    audit_record(
+        actor=actor,
+        event_type=events.CLASSIFIED,
+        obj=case,
+        before={"classification": previous},
+        after={
+            "classification": classification,
+            "risk_factors": factors,
+            "triage": decision.rule_text,
+            "transfer": outcome.transfer.pk if outcome.transfer else None,
+            "warning": outcome.warning,
+        },
+    )
+    return outcome
+
+
+@transaction.atomic
+def case_withdraw(*, actor: Any, case: Case, reason: str, at: dt.datetime | None = None) -> Case:
+    """撤销: a case opened in error (e.g. the lab corrected the result). What is on the board is
+    cancelled and the bed, if any, freed."""
+    require(actor, CasesCap.OPEN)
+    at = at or now()
+    case = Case.objects.select_for_update().get(pk=case.pk)
+    ensure_case_visible(actor, case)
+    check_transition(CASE_TRANSITIONS, case.status, CaseStatus.WITHDRAWN, labels=CaseStatus, what=_("病例"), action=_("撤销"))
+    reason = (reason or "").strip()
+    if not reason:
+        raise DomainError(_("请填写撤销原因"), field="reason")
+    check_not_future(at, field="at", label=_("撤销时间"))
+    before = {"status": case.status}
+    cancelled = transfers_cancel(case, at=at, reason=_("病例撤销：%(r)s") % {"r": reason})
+    if case.status == CaseStatus.ADMITTED:
+        beds_release(case.facility_id, case.bed_type)
+    case.status = CaseStatus.WITHDRAWN
+    case.withdrawn_reason = reason[:300]
+    case.closed_at = at
+    case.save(update_fields=["status", "withdrawn_reason", "closed_at", "updated_at"])
+    audit_record(
+        actor=actor,
+        event_type=events.WITHDRAWN,
+        obj=case,
+        before=before,
+        after={"status": case.status, "transfers_cancelled": cancelled},
+        reason=reason,
+    )
+    return case

@@ -1,0 +1,437 @@
+"""快隔: isolation sites and their rooms, each person's isolation episode, the regimen, release and handover.
+
+An isolation site (集中隔离点, usually a hotel) has rooms with a type and a capacity, staff, a daily
+internal-management checklist (cleaning, disinfection, meals to every occupied room, staff health)
+and an incident log.
+
+An isolation episode is one person's way through the loop: identified (a close contact, an inbound
+traveller …) with a deadline to be isolated the same day → in transit → checked in to a room → the
+regimen of the active policy (central days and test days, then the home phase) → released with every
+central test negative → handed over "手递手、点对点" to the receiving community, which confirms it —
+until then the person is the site's responsibility → home isolation with its tests and a daily
+check → completed. A positive test ends the episode (turned_positive) and hands the person to 快转.
+
+Every deadline is stored on the row when it becomes due (isolate_by, central_until, home_until, each
+test's due date), with the policy rule that set it, so the boards are queries. Day N of the regimen
+is defined once, in fangkong.policy.regimen.
+
+A room holds one party at a time — a household, or a group that travelled together — never
+unrelated people together, and never more than its capacity; `services.room_assign` holds the rule
+under a row lock on the room. A person has at most one open episode and at most one open room stay
+(partial unique indexes).
+
+Episodes carry the ids of the person's places (PersonPlaces) for scoped, grouped counts, and the
+site's id for site staff. A contact model (流调) will point at the episode later; `kind` and
+`source` say where it comes from until then.
+"""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+
+from fangkong.core.models import TimeStampedModel
+from fangkong.testing.models import PersonPlaces
+
+from .choices import (
+    EPISODE_OPEN,
+    ArrivalMode,
+    EpisodeKind,
+    EpisodeStatus,
+    HandoverStatus,
+    HomeMode,
+    IncidentKind,
+    RoomType,
+    Severity,
+    SiteKind,
+    StaffDuty,
+    StayEnd,
+    TestPhase,
+    TestResult,
+    TransportMode,
+)
+from .querysets import (
+    ARRIVAL_SCOPE,
+    EPISODE_SCOPE,
+    HANDOVER_SCOPE,
+    SITE_GRANT,
+    SITE_SCOPE,
+    THROUGH_EPISODE,
+    THROUGH_SITE,
+    ArrivalQuerySet,
+    EpisodeChildQuerySet,
+    EpisodeQuerySet,
+    HandoverQuerySet,
+    SiteChildQuerySet,
+    SiteQuerySet,
+)
+
+
+def _user(label: str) -> models.ForeignKey:
+    return models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=label, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+
+
+def _place(model: str, label: str, *, null: bool = False) -> models.ForeignKey:
+    return models.ForeignKey(model, verbose_name=label, null=null, blank=null, on_delete=models.PROTECT, related_name="+")
+
+
+class IsolationSite(TimeStampedModel):
+    """集中隔离点. Site staff hold a facility grant `facility:isolation_site` to it."""
+
+    name = models.CharField(_("名称"), max_length=100, unique=True)
+    kind = models.CharField(_("类型"), max_length=16, choices=SiteKind.choices, default=SiteKind.HOTEL)
+    district = _place("geo.District", _("区县"))
+    street = _place("geo.Street", _("街道"))
+    community = _place("geo.Community", _("社区"))
+    address = models.CharField(_("地址"), max_length=200, blank=True)
+    capacity = models.PositiveIntegerField(_("核定容量（人）"), default=0)
+    manager_name = models.CharField(_("负责人"), max_length=64, blank=True)
+    phone = models.CharField(_("联系电话"), max_length=32, blank=True)
+    receives_inbound = models.BooleanField(_("接收入境人员"), default=False)
+    is_active = models.BooleanField(_("启用"), default=True)
+
+    objects = SiteQuerySet.as_manager()
+    scope_paths = SITE_SCOPE
+
+    class Meta:
+        ordering = ["district_id", "name"]
+        verbose_name = _("隔离点")
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Room(models.Model):
+    """A room of a site. Holds one party (household or travelling group) at a time, up to its capacity."""
+
+    site = models.ForeignKey(IsolationSite, on_delete=models.PROTECT, related_name="rooms")
+    number = models.CharField(_("房间号"), max_length=16)
+    floor = models.SmallIntegerField(_("楼层"), null=True, blank=True)
+    room_type = models.CharField(_("房型"), max_length=16, choices=RoomType.choices, default=RoomType.SINGLE)
+    capacity = models.PositiveSmallIntegerField(_("可住人数"))
+    is_active = models.BooleanField(_("可用"), default=True)
+    note = models.CharField(_("备注"), max_length=200, blank=True)
+
+    objects = SiteChildQuerySet.as_manager()
+    scope_paths = THROUGH_SITE
+
+    class Meta:
+        ordering = ["site_id", "floor", "number"]
+        constraints = [
+            models.UniqueConstraint(fields=["site", "number"], name="isolation_room_unique_number"),
+            models.CheckConstraint(condition=Q(capacity__gte=1), name="isolation_room_capacity_positive"),
+        ]
+        verbose_name = _("隔离房间")
+
+    def __str__(self) -> str:
+        return f"{self.site_id}-{self.number}"
+
+
+class SiteStaff(TimeStampedModel):
+    """A person on a site's duty roster (岗位职责), optionally with a platform account."""
+
+    site = models.ForeignKey(IsolationSite, on_delete=models.CASCADE, related_name="staff")
+    name = models.CharField(_("姓名"), max_length=64)
+    phone = models.CharField(_("电话"), max_length=32, blank=True)
+    duty = models.CharField(_("岗位"), max_length=16, choices=StaffDuty.choices)
+    user = _user(_("平台账号"))
+    is_active = models.BooleanField(_("在岗"), default=True)
+
+    objects = SiteChildQuerySet.as_manager()
+    scope_paths = THROUGH_SITE
+
+    class Meta:
+        ordering = ["site_id", "duty", "name"]
+        verbose_name = _("隔离点工作人员")
+
+    def __str__(self) -> str:
+        return f"{self.name}（{self.get_duty_display()}）"
+
+
+class IsolationEpisode(PersonPlaces, TimeStampedModel):
+    """One person's isolation, from identification to completion (or a positive, or cancellation).
+
+    The places (PersonPlaces) are where the person is handed over and isolated at home: the
+    registry's places for a resident, the destination's for an inbound traveller."""
+
+    person = models.ForeignKey("geo.Person", on_delete=models.PROTECT, related_name="isolation_episodes")
+    kind = models.CharField(_("类别"), max_length=20, choices=EpisodeKind.choices)
+    source = models.CharField(_("来源"), max_length=200, blank=True, help_text=_("如关联病例、航班号；流调模块接入后由密接记录指向本条"))
+    status = models.CharField(_("状态"), max_length=32, choices=EpisodeStatus.choices, default=EpisodeStatus.AWAITING_TRANSFER)
+    party = models.CharField(_("同住单元"), max_length=48, help_text=_("同户或同行人员可同住一间；不同单元不得混住"))
+    identified_at = models.DateTimeField(_("判定时间"))
+    isolate_by = models.DateTimeField(_("应隔离时限"), null=True, blank=True)
+    isolate_by_rule = models.TextField(_("时限依据"), blank=True)
+    site = models.ForeignKey(
+        IsolationSite, verbose_name=_("隔离点"), null=True, blank=True, on_delete=models.PROTECT, related_name="episodes"
+    )
+    transit_started_at = models.DateTimeField(_("转运出发时间"), null=True, blank=True)
+    checked_in_at = models.DateTimeField(_("入住时间"), null=True, blank=True)
+    # The regimen, fixed when it starts (check-in; at opening for a home-only regimen).
+    regimen_started_at = models.DateTimeField(_("隔离起始时间"), null=True, blank=True)
+    policy_profile = models.CharField(_("政策版本"), max_length=48, blank=True)
+    central_days = models.PositiveSmallIntegerField(_("集中隔离天数"), null=True, blank=True)
+    home_days = models.PositiveSmallIntegerField(_("居家天数"), null=True, blank=True)
+    home_mode = models.CharField(_("居家阶段方式"), max_length=24, choices=HomeMode.choices, blank=True)
+    central_until = models.DateTimeField(_("集中隔离期满"), null=True, blank=True)
+    home_until = models.DateTimeField(_("居家期满"), null=True, blank=True)
+    regimen_rules = models.TextField(_("隔离方案依据"), blank=True)
+    released_at = models.DateTimeField(_("解除集中隔离时间"), null=True, blank=True)
+    handed_over_at = models.DateTimeField(_("交接时间"), null=True, blank=True)
+    home_started_at = models.DateTimeField(_("开始居家时间"), null=True, blank=True)
+    ended_at = models.DateTimeField(_("结束时间"), null=True, blank=True)
+    end_reason = models.CharField(_("结束原因"), max_length=200, blank=True)
+    opened_by = _user(_("登记人"))
+
+    objects = EpisodeQuerySet.as_manager()
+    scope_paths = EPISODE_SCOPE
+
+    class Meta:
+        ordering = ["-identified_at", "id"]
+        constraints = [
+            models.UniqueConstraint(fields=["person"], condition=Q(status__in=EPISODE_OPEN), name="isolation_one_open_episode"),
+        ]
+        indexes = [
+            models.Index(fields=["status", "isolate_by"], name="isolation_ep_status_due"),
+            models.Index(fields=["site", "status"], name="isolation_ep_site"),
+            models.Index(fields=["community", "status"], name="isolation_ep_community"),
+            models.Index(fields=["district", "status"], name="isolation_ep_district"),
+            models.Index(fields=["person", "status"], name="isolation_ep_person"),
+        ]
+        verbose_name = _("隔离记录")
+
+    def __str__(self) -> str:
+        return f"#{self.pk} {self.person_id} {self.get_status_display()}"
+
+
+class RoomStay(models.Model):
+    """A person in a room from `started_at` until `ended_at` (open while null)."""
+
+    episode = models.ForeignKey(IsolationEpisode, on_delete=models.PROTECT, related_name="stays")
+    room = models.ForeignKey(Room, on_delete=models.PROTECT, related_name="stays")
+    person = models.ForeignKey("geo.Person", on_delete=models.PROTECT, related_name="+", db_index=False)
+    party = models.CharField(_("同住单元"), max_length=48)
+    started_at = models.DateTimeField(_("入住时间"))
+    ended_at = models.DateTimeField(_("退房时间"), null=True, blank=True)
+    end_reason = models.CharField(_("退房原因"), max_length=16, choices=StayEnd.choices, blank=True)
+    assigned_by = _user(_("分配人"))
+
+    objects = EpisodeChildQuerySet.as_manager()
+    scope_paths = {**THROUGH_EPISODE, SITE_GRANT: "room__site_id"}
+
+    class Meta:
+        ordering = ["room_id", "started_at"]
+        constraints = [
+            models.UniqueConstraint(fields=["episode"], condition=Q(ended_at__isnull=True), name="isolation_one_open_stay_per_episode"),
+            models.UniqueConstraint(fields=["person"], condition=Q(ended_at__isnull=True), name="isolation_one_open_stay_per_person"),
+        ]
+        indexes = [models.Index(fields=["room", "ended_at"], name="isolation_stay_room")]
+        verbose_name = _("入住记录")
+
+    def __str__(self) -> str:
+        return f"{self.room} {self.person_id}"
+
+
+class ScheduledTest(models.Model):
+    """A nucleic-acid test the regimen requires on day `day_number` of a phase, due on `due_date` (local)."""
+
+    episode = models.ForeignKey(IsolationEpisode, on_delete=models.CASCADE, related_name="tests")
+    phase = models.CharField(_("阶段"), max_length=8, choices=TestPhase.choices)
+    day_number = models.PositiveSmallIntegerField(_("第 N 天"))
+    due_date = models.DateField(_("应检日期"))
+    rule = models.TextField(_("依据"), blank=True)
+    result = models.CharField(_("结果"), max_length=16, choices=TestResult.choices, blank=True)
+    ct_value = models.FloatField(_("Ct 值"), null=True, blank=True)
+    sampled_at = models.DateTimeField(_("采样时间"), null=True, blank=True)
+    resulted_at = models.DateTimeField(_("出结果时间"), null=True, blank=True)
+    recorded_by = _user(_("登记人"))
+
+    objects = EpisodeChildQuerySet.as_manager()
+    scope_paths = THROUGH_EPISODE
+
+    class Meta:
+        ordering = ["episode_id", "phase", "day_number"]
+        constraints = [models.UniqueConstraint(fields=["episode", "phase", "day_number"], name="isolation_test_unique_day")]
+        indexes = [models.Index(fields=["due_date", "phase"], name="isolation_test_due")]
+        verbose_name = _("隔离期核酸检测")
+
+    def __str__(self) -> str:
+        return f"{self.episode_id} {self.get_phase_display()}第{self.day_number}天 {self.result or '-'}"
+
+
+class ReleaseOrder(models.Model):
+    """解除集中隔离: issued once the central period is over and every central test is negative."""
+
+    episode = models.OneToOneField(IsolationEpisode, on_delete=models.PROTECT, related_name="release_order")
+    site = models.ForeignKey(IsolationSite, on_delete=models.PROTECT, related_name="+")
+    ordered_at = models.DateTimeField(_("解除时间"))
+    ordered_by = _user(_("签发人"))
+    tests = models.JSONField(_("集中隔离期检测"), default=list)  # [{"day", "due", "result", "sampled_at"}]
+    rule = models.TextField(_("依据"))
+
+    objects = EpisodeChildQuerySet.as_manager()
+    scope_paths = THROUGH_EPISODE
+
+    class Meta:
+        ordering = ["-ordered_at", "id"]
+        verbose_name = _("解除集中隔离通知")
+
+    def __str__(self) -> str:
+        return f"{self.episode_id} {self.ordered_at:%Y-%m-%d}"
+
+
+class Handover(models.Model):
+    """手递手、点对点: the site hands the person to the receiving community (or another city), which confirms."""
+
+    episode = models.ForeignKey(IsolationEpisode, on_delete=models.PROTECT, related_name="handovers")
+    release_order = models.ForeignKey(ReleaseOrder, null=True, blank=True, on_delete=models.PROTECT, related_name="handovers")
+    from_site = models.ForeignKey(IsolationSite, verbose_name=_("移交隔离点"), on_delete=models.PROTECT, related_name="handovers")
+    to_district = _place("geo.District", _("接收区县"), null=True)
+    to_street = _place("geo.Street", _("接收街道"), null=True)
+    to_community = _place("geo.Community", _("接收社区"), null=True)
+    to_locality = models.CharField(_("外地接收方"), max_length=200, blank=True, help_text=_("目的地不在本市时填写"))
+    transport_mode = models.CharField(_("转运方式"), max_length=24, choices=TransportMode.choices, default=TransportMode.SITE_VEHICLE)
+    vehicle = models.CharField(_("车次、航班或车牌"), max_length=64, blank=True)
+    status = models.CharField(_("状态"), max_length=16, choices=HandoverStatus.choices, default=HandoverStatus.PENDING)
+    created_at = models.DateTimeField(_("发起时间"))
+    confirmed_at = models.DateTimeField(_("确认时间"), null=True, blank=True)
+    confirmed_by = _user(_("确认人"))
+    receiver_name = models.CharField(_("接收人"), max_length=64, blank=True)
+    receiver_phone = models.CharField(_("接收人电话"), max_length=32, blank=True)
+    note = models.CharField(_("备注"), max_length=200, blank=True)
+
+    objects = HandoverQuerySet.as_manager()
+    scope_paths = HANDOVER_SCOPE
+
+    class Meta:
+        ordering = ["created_at", "id"]
+        constraints = [
+            models.UniqueConstraint(fields=["episode"], condition=Q(status="pending"), name="isolation_one_pending_handover"),
+            models.CheckConstraint(condition=Q(to_community__isnull=False) | ~Q(to_locality=""), name="isolation_handover_has_receiver"),
+        ]
+        indexes = [
+            models.Index(fields=["to_community", "status"], name="isolation_handover_comm"),
+            models.Index(fields=["from_site", "status"], name="isolation_handover_site"),
+        ]
+        verbose_name = _("交接记录")
+
+    def __str__(self) -> str:
+        return f"{self.episode_id} → {self.to_community_id or self.to_locality}"
+
+
+class HomeCheck(models.Model):
+    """The daily check of a person in home isolation (one per local day)."""
+
+    episode = models.ForeignKey(IsolationEpisode, on_delete=models.CASCADE, related_name="home_checks")
+    date = models.DateField(_("日期"))
+    checked_at = models.DateTimeField(_("核查时间"))
+    checked_by = _user(_("核查人"))
+    at_home = models.BooleanField(_("在家"), default=True)
+    temperature = models.DecimalField(_("体温"), max_digits=3, decimal_places=1, null=True, blank=True)
+    symptoms = models.BooleanField(_("有发热、咳嗽等症状"), default=False)
+    note = models.CharField(_("备注"), max_length=200, blank=True)
+
+    objects = EpisodeChildQuerySet.as_manager()
+    scope_paths = THROUGH_EPISODE
+
+    class Meta:
+        ordering = ["episode_id", "date"]
+        constraints = [models.UniqueConstraint(fields=["episode", "date"], name="isolation_home_check_daily")]
+        verbose_name = _("居家隔离每日核查")
+
+    def __str__(self) -> str:
+        return f"{self.episode_id} {self.date}"
+
+
+class SiteDailyChecklist(models.Model):
+    """隔离场所内部管理: one checklist per site and local day; `gaps` lists what fell short."""
+
+    site = models.ForeignKey(IsolationSite, on_delete=models.CASCADE, related_name="checklists")
+    date = models.DateField(_("日期"))
+    cleaning_done = models.BooleanField(_("房间及公共区域已清洁"), default=False)
+    disinfection_done = models.BooleanField(_("已按要求消毒消杀"), default=False)
+    occupied_rooms = models.PositiveIntegerField(_("在住房间数"), default=0)
+    meals_breakfast_rooms = models.PositiveIntegerField(_("早餐送达房间数"), default=0)
+    meals_lunch_rooms = models.PositiveIntegerField(_("午餐送达房间数"), default=0)
+    meals_dinner_rooms = models.PositiveIntegerField(_("晚餐送达房间数"), default=0)
+    staff_on_duty = models.PositiveIntegerField(_("在岗工作人员"), default=0)
+    staff_health_checked = models.PositiveIntegerField(_("已健康监测人数"), default=0)
+    staff_unwell = models.PositiveIntegerField(_("健康异常人数"), default=0)
+    note = models.CharField(_("备注"), max_length=300, blank=True)
+    gaps = models.JSONField(_("问题"), default=list, blank=True)
+    recorded_at = models.DateTimeField(_("填报时间"))
+    recorded_by = _user(_("填报人"))
+
+    objects = SiteChildQuerySet.as_manager()
+    scope_paths = THROUGH_SITE
+
+    class Meta:
+        ordering = ["-date", "site_id"]
+        constraints = [models.UniqueConstraint(fields=["site", "date"], name="isolation_checklist_daily")]
+        verbose_name = _("隔离点每日检查")
+
+    def __str__(self) -> str:
+        return f"{self.site_id} {self.date}"
+
+
+class SiteIncident(models.Model):
+    """An incident at a site (someone left their room, a fall, a fire alarm …) and how it was handled."""
+
+    site = models.ForeignKey(IsolationSite, on_delete=models.CASCADE, related_name="incidents")
+    kind = models.CharField(_("类型"), max_length=24, choices=IncidentKind.choices)
+    severity = models.CharField(_("等级"), max_length=16, choices=Severity.choices, default=Severity.LOW)
+    occurred_at = models.DateTimeField(_("发生时间"))
+    room = models.ForeignKey(Room, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    episode = models.ForeignKey(IsolationEpisode, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    description = models.TextField(_("情况"))
+    reported_at = models.DateTimeField(_("报告时间"))
+    reported_by = _user(_("报告人"))
+    resolved_at = models.DateTimeField(_("处置完毕时间"), null=True, blank=True)
+    resolution = models.TextField(_("处置情况"), blank=True)
+
+    objects = SiteChildQuerySet.as_manager()
+    scope_paths = THROUGH_SITE
+
+    class Meta:
+        ordering = ["-occurred_at", "id"]
+        indexes = [models.Index(fields=["site", "resolved_at"], name="isolation_incident_open")]
+        verbose_name = _("隔离点突发事件")
+
+    def __str__(self) -> str:
+        return f"{self.site_id} {self.get_kind_display()}"
+
+
+class InboundArrival(TimeStampedModel):
+    """入境人员: arrival at the first entry point, where the central part of the regimen is served,
+    and the intended destination, to which the person is transferred in a closed loop afterwards."""
+
+    episode = models.OneToOneField(IsolationEpisode, on_delete=models.PROTECT, related_name="arrival")
+    person = models.ForeignKey("geo.Person", on_delete=models.PROTECT, related_name="+")
+    mode = models.CharField(_("交通方式"), max_length=16, choices=ArrivalMode.choices)
+    number = models.CharField(_("航班号或车次"), max_length=32)
+    origin = models.CharField(_("出发地"), max_length=100)
+    port_of_entry = models.CharField(_("第一入境点"), max_length=100)
+    arrived_at = models.DateTimeField(_("抵达时间"))
+    entry_site = models.ForeignKey(IsolationSite, verbose_name=_("入境点隔离场所"), on_delete=models.PROTECT, related_name="arrivals")
+    destination = models.CharField(_("目的地"), max_length=200)
+    destination_district = _place("geo.District", _("目的地区县"), null=True)
+    destination_street = _place("geo.Street", _("目的地街道"), null=True)
+    destination_community = _place("geo.Community", _("目的地社区"), null=True)
+    second_quarantine_at_destination = models.BooleanField(_("目的地再次集中隔离"))
+    second_quarantine_rule = models.TextField(_("依据"))
+    registered_by = _user(_("登记人"))
+
+    objects = ArrivalQuerySet.as_manager()
+    scope_paths = ARRIVAL_SCOPE
+
+    class Meta:
+        ordering = ["-arrived_at", "id"]
+        indexes = [models.Index(fields=["person", "arrived_at"], name="isolation_arrival_person")]
+        verbose_name = _("入境人员")
+
+    def __str__(self) -> str:
+        return f"{self.number} {self.person_id}"

@@ -1,0 +1,109 @@
+"""Shared pieces of the 快隔 services: time, scope checks, the transition check, row locks."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from fangkong.core.errors import DomainError, PermissionRefused
+from fangkong.core.scoping import Jurisdiction, jurisdiction_of
+
+from ..choices import EPISODE_TRANSITIONS, EpisodeStatus
+from ..models import IsolationEpisode, IsolationSite, RoomStay
+
+TRANSITIONS_RULE = "isolation.episode_transitions"
+
+
+def now() -> dt.datetime:
+    return timezone.now()
+
+
+def aware(when: dt.datetime | None) -> dt.datetime:
+    """`when`, or now; refuses a naive datetime (a date without a time zone is ambiguous)."""
+    if when is None:
+        return now()
+    if timezone.is_naive(when):
+        raise DomainError(_("时间须带时区"), field="at")
+    return when
+
+
+def not_in_future(when: dt.datetime, field: str) -> None:
+    if when > now() + dt.timedelta(minutes=5):
+        raise DomainError(_("时间不能晚于当前时间"), field=field)
+
+
+def covers_place(j: Jurisdiction, *, district_id: int | None, street_id: int | None, community_id: int | None) -> bool:
+    """True when a grant covers the whole community (its own, its street's, its district's or the city's)."""
+    if j.city:
+        return True
+    return (
+        (community_id is not None and community_id in j.covered.get("community", ()))
+        or (street_id is not None and street_id in j.covered.get("street", ()))
+        or (district_id is not None and district_id in j.covered.get("district", ()))
+    )
+
+
+def require_site(actor: Any, site: IsolationSite) -> None:
+    if not IsolationSite.objects.visible_to(actor).filter(pk=site.pk).exists():
+        raise PermissionRefused(_("隔离点“%(s)s”不在您的管辖范围内") % {"s": site.name}, rule="isolation.site_scope")
+
+
+def require_episode(actor: Any, episode: IsolationEpisode) -> None:
+    if not IsolationEpisode.objects.visible_to(actor).filter(pk=episode.pk).exists():
+        raise PermissionRefused(_("该隔离人员不在您的管辖范围内"), rule="isolation.episode_scope")
+
+
+def require_community(actor: Any, *, district_id: int | None, street_id: int | None, community_id: int | None, what: str) -> None:
+    if community_id is None or not covers_place(
+        jurisdiction_of(actor), district_id=district_id, street_id=street_id, community_id=community_id
+    ):
+        raise PermissionRefused(
+            _("只有接收社区（或其所属街道、区县）的工作人员可以%(what)s") % {"what": what}, rule="isolation.receiving_community"
+        )
+
+
+def lock_episode(episode: IsolationEpisode) -> IsolationEpisode:
+    """The episode re-read under a row lock: every state change holds it, so two changes never interleave."""
+    return IsolationEpisode.objects.select_for_update().get(pk=episode.pk)
+
+
+def check_transition(episode: IsolationEpisode, to: str, action: str) -> None:
+    if to not in EPISODE_TRANSITIONS[episode.status]:
+        raise DomainError(
+            _("该人员当前为“%(status)s”，不能%(action)s") % {"status": episode.get_status_display(), "action": action},
+            rule=TRANSITIONS_RULE,
+        )
+
+
+def set_status(episode: IsolationEpisode, to: str, action: str) -> str:
+    """Move the (locked) episode to `to` after checking the transition; returns the old status."""
+    check_transition(episode, to, action)
+    before = episode.status
+    episode.status = to
+    return before
+
+
+def open_stay(*, person_id: int) -> RoomStay | None:
+    return RoomStay.objects.select_related("room__site").filter(person_id=person_id, ended_at__isnull=True).first()
+
+
+def end_stay(episode: IsolationEpisode, *, at: dt.datetime, reason: str) -> RoomStay | None:
+    stay = RoomStay.objects.select_for_update().filter(episode=episode, ended_at__isnull=True).first()
+    if stay is not None:
+        stay.ended_at = at
+        stay.end_reason = reason
+        stay.save(update_fields=["ended_at", "end_reason"])
+    return stay
+
+
+def end_episode(episode: IsolationEpisode, *, to: str, at: dt.datetime, reason: str, action: str) -> str:
+    before = set_status(episode, to, action)
+    episode.ended_at = at
+    episode.end_reason = reason[:200]
+    return before
+
+
+ENDED_STATUSES = (EpisodeStatus.COMPLETED, EpisodeStatus.TURNED_POSITIVE, EpisodeStatus.CANCELLED)
