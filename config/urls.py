@@ -9,6 +9,8 @@ urlpatterns = [
     path("places/", include("fangkong.geo.urls")),
     path("imports/", include("fangkong.imports.urls")),
     path("testing/", include("fangkong.testing.urls")),
+    path("cases/", include("fangkong.cases.urls")),
+    path("isolation/", include("fangkong.isolation.urls")),
     path("audit/", include("fangkong.audit.urls")),
     path("policy/", include("fangkong.policy.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
