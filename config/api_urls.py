@@ -3,8 +3,8 @@
 from rest_framework.routers import DefaultRouter
 
 from fangkong.accounts.views import ApiTokenViewSet
-from fangkong.geo.api import register as register_geo
 from fangkong.cases.api import register as register_cases
+from fangkong.geo.api import register as register_geo
 from fangkong.isolation.api import register as register_isolation
 from fangkong.testing.api import register as register_testing
 
