@@ -177,6 +177,8 @@ def main() -> None:
     parser.add_argument("--result-batch", type=int, default=20_000)
     parser.add_argument("--probes", type=int, default=50)
     args = parser.parse_args()
+    load_at_start = os.getloadavg()
+    print(f"load average at start: {load_at_start[0]:.2f} {load_at_start[1]:.2f} {load_at_start[2]:.2f}", flush=True)
 
     make_database(args.database_url)
     os.environ["DATABASE_URL"] = args.database_url
@@ -323,6 +325,8 @@ def main() -> None:
             "platform": platform.platform(),
             "python": platform.python_version(),
             "database": connection.vendor,
+            "load_average_at_start": load_at_start,
+            "load_average_at_end": os.getloadavg(),
         },
         "samples": args.samples,
         "city": {**city, "seconds": city_seconds},
@@ -348,7 +352,7 @@ def main() -> None:
     print(f"ratio service/COPY: bindings {out['ratio_bindings_to_copy']:.2f}×, results {out['ratio_results_to_copy']:.2f}×")
     print(f"door-knocking list p50 {out['door_knocking_ms']['p50']:.0f} ms p95 {out['door_knocking_ms']['p95']:.0f} ms")
     print(f"community coverage p50 {out['community_coverage_ms']['p50']:.0f} ms p95 {out['community_coverage_ms']['p95']:.0f} ms")
-    print(f"peak RSS {out['peak_rss_mib']:.0f} MiB")
+    print(f"peak RSS {out['peak_rss_mib']:.0f} MiB; load average at end {os.getloadavg()[0]:.2f}")
     RESULTS.mkdir(parents=True, exist_ok=True)
     (RESULTS / "testing_round.json").write_text(json.dumps(out, indent=2, ensure_ascii=False, default=str))
 

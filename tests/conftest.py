@@ -99,3 +99,15 @@ def page(browser):
     yield page
     page.close()
     browser.clear_cookies()
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _stray_connections_closed(django_db_setup, django_db_blocker):
+    """Browser tests' live-server threads and the concurrency tests' threads may leave a connection
+    open; on PostgreSQL that blocks dropping the test database at the end (and leaves it behind)."""
+    yield
+    if connection.vendor == "postgresql":
+        with django_db_blocker.unblock(), connection.cursor() as cur:
+            cur.execute(
+                "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid()"
+            )
