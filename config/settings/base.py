@@ -158,6 +158,18 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
+    # Choice sets shared by several fields (or whose field names other apps use too) get one name each.
+    "ENUM_NAME_OVERRIDES": {
+        "ClassificationEnum": "fangkong.cases.choices.Classification",
+        "CaseStatusEnum": "fangkong.cases.choices.CaseStatus",
+        "CaseFoundInEnum": "fangkong.cases.choices.FoundIn",
+        "CaseSourceEnum": "fangkong.cases.choices.CaseSource",
+        "HandCaseSourceEnum": "fangkong.cases.api.serializers.HAND_SOURCE_CHOICES",
+        "FacilityKindEnum": "fangkong.cases.choices.FacilityKind",
+        "BedTypeEnum": "fangkong.cases.choices.BedType",
+        "TransferStatusEnum": "fangkong.cases.choices.TransferStatus",
+        "MonitoringStatusEnum": "fangkong.cases.choices.MonitoringStatus",
+    },
 }
 
 REDIS_URL = os.environ.get("REDIS_URL", "")

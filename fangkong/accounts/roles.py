@@ -46,6 +46,7 @@ class Cap:
     CASES_FACILITY = "cases.facility"  # treatment facilities and their beds
     ISOLATION_MANAGE = "isolation.manage"  # isolation sites, rooms, check-in, tests, release, inbound arrivals
     ISOLATION_HANDOVER = "isolation.handover"  # the receiving community confirms handover; home checks and tests
+    TRACING = "isolation.trace"  # 流调: record contacts of cases and their exposures; contacts are isolated the same day
 
 
 ALL_CAPS = frozenset(v for k, v in vars(Cap).items() if k.isupper())
@@ -54,11 +55,11 @@ ROLE_CAPS: dict[str, frozenset[str]] = {
     Role.COMMAND_CENTRE: frozenset(
         {Cap.REVEAL_ID, Cap.IMPORT, Cap.EXPORT, Cap.TESTING_PLAN, Cap.TESTING_SAMPLE, Cap.TESTING_CHECK}
         | {Cap.CASES_OPEN, Cap.CASES_DISPATCH, Cap.CASES_TREAT, Cap.CASES_MONITOR, Cap.CASES_FACILITY}
-        | {Cap.ISOLATION_MANAGE, Cap.ISOLATION_HANDOVER}
+        | {Cap.ISOLATION_MANAGE, Cap.ISOLATION_HANDOVER, Cap.TRACING}
     ),
     Role.DISTRICT_OFFICE: frozenset(
         {Cap.REVEAL_ID, Cap.IMPORT, Cap.EXPORT, Cap.TESTING_PLAN, Cap.TESTING_SAMPLE, Cap.TESTING_CHECK, Cap.CASES_OPEN, Cap.CASES_DISPATCH}
-        | {Cap.ISOLATION_MANAGE, Cap.ISOLATION_HANDOVER}
+        | {Cap.ISOLATION_MANAGE, Cap.ISOLATION_HANDOVER, Cap.TRACING}
     ),
     Role.STREET_OFFICE: frozenset({Cap.REVEAL_ID, Cap.IMPORT, Cap.EXPORT, Cap.TESTING_SAMPLE, Cap.TESTING_CHECK, Cap.ISOLATION_HANDOVER}),
     Role.COMMUNITY_WORKER: frozenset(

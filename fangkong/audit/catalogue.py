@@ -78,3 +78,7 @@ class EventType(models.TextChoices):
     ISOLATION_CHECKLIST_RECORDED = "isolation.checklist_recorded", _("隔离点每日内部管理检查")
     ISOLATION_INCIDENT_RECORDED = "isolation.incident_recorded", _("隔离点突发事件")
     ISOLATION_INCIDENT_RESOLVED = "isolation.incident_resolved", _("隔离点突发事件处置完毕")
+    ISOLATION_CONTACT_ADDED = "isolation.contact_added", _("流调登记密接（次密接）")
+    ISOLATION_CONTACT_LINKED = "isolation.contact_linked", _("密接关联其他病例")
+    ISOLATION_CONTACT_UPGRADED = "isolation.contact_upgraded", _("次密接改判为密接")
+    ISOLATION_CONTACT_TURNED_CASE = "isolation.contact_turned_case", _("密接转为病例")

@@ -14,7 +14,7 @@ from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from typing import Any
 
-from django.db.models import Count, Exists, OuterRef, Q, QuerySet, Subquery
+from django.db.models import BooleanField, Count, DurationField, ExpressionWrapper, F, Q, QuerySet
 from django.http import Http404
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
@@ -38,7 +38,7 @@ from .models import Case, CaseClassification, CaseTest, Discharge, FacilityBeds,
 from .services.common import age_at
 from .services.facilities import en_route_counts, facility_options
 from .services.policy import triage_policy
-from .services.triage import TriageSuggestion, triage_suggest
+from .services.triage import FacilityOption, TriageSuggestion, triage_decide, triage_suggest
 
 # ---- cases ----
 
@@ -85,25 +85,44 @@ class BoardItem:
         return self.case.person
 
 
-def transfer_board(*, user: Any, now: dt.datetime | None = None, filters: dict[str, Any] | None = None) -> list[BoardItem]:
-    """Positives awaiting transfer or on their way: overdue first (the deadline is data, stored on
-    each transfer from policy transfer.deadline), then by deadline. Each awaiting one carries the
-    suggested facility (rule + free beds net of patients en route + district). Same deadline (all of
-    a day's positives are due at midnight): the longest waiting first."""
-    now = now or timezone.now()
-    filters = filters or {}
-    qs = (
-        Transfer.objects.visible_to(user)
-        .in_flight()
-        .select_related("case", "case__person", "assigned_facility", "from_facility", "suggested_facility")
-        .order_by("deadline_at", "queued_at", "id")
-    )
+def _board_queryset(*, user: Any, now: dt.datetime, filters: dict[str, Any]) -> QuerySet[Transfer]:
+    qs = Transfer.objects.visible_to(user).in_flight().order_by("deadline_at", "queued_at", "id")
     for key in ("status", "district_id", "community_id", "triage_kind"):
         if filters.get(key):
             qs = qs.filter(**{key: filters[key]})
     if filters.get("overdue"):
         qs = qs.filter(deadline_at__lt=now)
-    transfers = list(qs)
+    return qs
+
+
+def transfer_board_count(*, user: Any, now: dt.datetime | None = None, filters: dict[str, Any] | None = None) -> int:
+    """How many transfers `transfer_board` lists with these filters (for paging)."""
+    return _board_queryset(user=user, now=now or timezone.now(), filters=filters or {}).count()
+
+
+def transfer_board(
+    *,
+    user: Any,
+    now: dt.datetime | None = None,
+    filters: dict[str, Any] | None = None,
+    offset: int = 0,
+    limit: int | None = None,
+) -> list[BoardItem]:
+    """Positives awaiting transfer or on their way: overdue first (the deadline is data, stored on
+    each transfer from policy transfer.deadline), then by deadline. Each awaiting one carries the
+    suggested facility (rule + free beds net of patients en route + district). Same deadline (all of
+    a day's positives are due at midnight): the longest waiting first.
+
+    `offset` / `limit` give one page of the board: the suggestions on it are the ones the whole
+    board would show (the beds suggested to the awaiting transfers before the page are spent first)."""
+    now = now or timezone.now()
+    qs = _board_queryset(user=user, now=now, filters=filters or {})
+    page = qs[offset : offset + limit] if limit is not None else qs[offset:]
+    # The page's ids first (a narrow sort), then its rows with what they show (a wide sort is slow).
+    ids = list(page.values_list("id", flat=True))
+    related = ("case", "case__person", "assigned_facility", "from_facility", "suggested_facility")
+    by_id = Transfer.objects.filter(pk__in=ids).select_related(*related).in_bulk()
+    transfers = [by_id[pk] for pk in ids]
     if not transfers:
         return []
     refusals = Counter(
@@ -115,22 +134,40 @@ def transfer_board(*, user: Any, now: dt.datetime | None = None, filters: dict[s
         )
     )
     policy = triage_policy()
-    options = facility_options()
-    free = {(o.facility_id, o.bed_type): o.free for o in options}
+    # The facilities' beds by the kind and bed type triage asks for; a suggestion spends one bed.
+    groups: dict[tuple[str, str], list[FacilityOption]] = defaultdict(list)
+    for o in facility_options():
+        groups[(o.kind, o.bed_type)].append(o)
+
+    def suggest(classification: str, birth: dt.date | None, risk_factors: list[str], district_id: int | None) -> TriageSuggestion:
+        age = age_at(birth, now)
+        decision = triage_decide(classification=classification, age=age, risk_factors=risk_factors or (), policy=policy)
+        group = groups[(decision.kind, decision.bed_type)]
+        suggestion = triage_suggest(
+            classification=classification,
+            age=age,
+            risk_factors=risk_factors or (),
+            district_id=district_id,
+            policy=policy,
+            facilities=group,
+        )
+        if suggestion.facility is not None:
+            i = group.index(suggestion.facility)
+            group[i] = dataclasses.replace(group[i], free=group[i].free - 1)
+        return suggestion
+
+    if offset:
+        earlier = qs[:offset].values_list(
+            "status", "case__classification", "case__person__birth_date", "case__risk_factors", "case__district_id"
+        )
+        for status, *case in earlier:
+            if status == TransferStatus.AWAITING:
+                suggest(*case)
     items = []
     for t in transfers:
         suggestion = None
         if t.status == TransferStatus.AWAITING:
-            suggestion = triage_suggest(
-                classification=t.case.classification,
-                age=age_at(t.case.person.birth_date, now),
-                risk_factors=t.case.risk_factors or (),
-                district_id=t.case.district_id,
-                policy=policy,
-                facilities=[dataclasses.replace(o, free=free[(o.facility_id, o.bed_type)]) for o in options],
-            )
-            if suggestion.facility is not None:
-                free[(suggestion.facility.facility_id, suggestion.facility.bed_type)] -= 1
+            suggestion = suggest(t.case.classification, t.case.person.birth_date, t.case.risk_factors, t.case.district_id)
         items.append(
             BoardItem(
                 transfer=t,
@@ -307,12 +344,13 @@ def _percentile(values: list[float], q: float) -> float | None:
     return ordered[lo] + (ordered[hi] - ordered[lo]) * (pos - lo)
 
 
-def _admission_times(rows: list[tuple[dt.datetime, dt.datetime | None]], end: dt.datetime) -> AdmissionTimes:
-    hours = [(admitted - positive).total_seconds() / 3600 for positive, admitted in rows if admitted is not None]
+def _admission_times(rows: list[tuple[dt.timedelta | None, bool | None]]) -> AdmissionTimes:
+    """From (positive result → first admission, admitted before the day's end) per positive of the day."""
+    hours = [waited.total_seconds() / 3600 for waited, _same_day in rows if waited is not None]
     return AdmissionTimes(
         cohort=len(rows),
         admitted=len(hours),
-        same_day=sum(1 for _positive, admitted in rows if admitted is not None and admitted < end),
+        same_day=sum(1 for _waited, same_day in rows if same_day),
         median_hours=_percentile(hours, 0.5),
         p90_hours=_percentile(hours, 0.9),
     )
@@ -346,28 +384,63 @@ def day_figures(*, date: dt.date, user: Any) -> DayFigures:
         .distinct()
         .count()
     )
-    class_at_end = Subquery(
-        CaseClassification.objects.filter(case=OuterRef("pk"), classified_at__lt=end)
-        .order_by("-classified_at", "-id")
-        .values("classification")[:1]
+    # Cumulative and under treatment at the day's end, by district, in one pass: the classification
+    # at the day's end is the case's own unless it changed after the day (those few cases are looked
+    # up below); who was out of care (in home monitoring) is a semi-join, not a subquery per case.
+    changed_later = CaseClassification.objects.filter(classified_at__gte=end).values("case_id")
+    out_of_care_ids = (
+        HealthMonitoring.objects.filter(starts_at__lt=end).filter(Q(reopened_at__isnull=True) | Q(reopened_at__gte=end)).values("case_id")
     )
-    out_of_care = Exists(
-        HealthMonitoring.objects.filter(case=OuterRef("pk"), starts_at__lt=end).filter(
-            Q(reopened_at__isnull=True) | Q(reopened_at__gte=end)
+    until_end = local_cases.filter(confirmed_at__lt=end).order_by()
+    in_care = ~Q(pk__in=out_of_care_ids)
+    changed = Q(pk__in=changed_later)
+    # Grouped by the two flags (each computed once per case), not counted with a filter per flag.
+    discharged_ids = Discharge.objects.filter(discharged_at__lt=end).values("case_id")
+    grouped = (
+        until_end.annotate(
+            changed=ExpressionWrapper(changed, BooleanField()),
+            gone=ExpressionWrapper(~in_care, BooleanField()),
+            discharged=ExpressionWrapper(Q(pk__in=discharged_ids), BooleanField()),
         )
+        .values_list("district_id", "classification", "changed", "gone", "discharged")
+        .annotate(n=Count("id"))
     )
-    until_end = local_cases.filter(confirmed_at__lt=end).annotate(class_at_end=class_at_end, out_of_care=out_of_care)
-    confirmed_at_end = Q(class_at_end__in=CONFIRMED_CLASSES)
-    in_care = Q(out_of_care=False)
-    cumulative = until_end.aggregate(
-        confirmed=Count("id", filter=confirmed_at_end),
-        asymptomatic=Count("id", filter=~confirmed_at_end),
-        care_confirmed=Count("id", filter=confirmed_at_end & in_care),
-        care_asymptomatic=Count("id", filter=~confirmed_at_end & in_care),
-    )
+    cumulative: Counter = Counter()
+    under_treatment: Counter = Counter()
+    for pk, cls, was_changed, gone, discharged, n in grouped:
+        if discharged:
+            cumulative["discharged"] += n
+        if not gone:
+            under_treatment[pk] += n
+        if was_changed:
+            cumulative["changed"] += n
+            continue
+        kind = "confirmed" if cls in CONFIRMED_CLASSES else "asymptomatic"
+        cumulative[kind] += n
+        if not gone:
+            cumulative[f"care_{kind}"] += n
+    if cumulative["changed"]:
+        reclassified = until_end.filter(changed).values("pk")
+        at_end: dict[int, tuple[str, bool]] = {}
+        for case_id, cls, gone in (
+            CaseClassification.objects.filter(case__in=reclassified, classified_at__lt=end)
+            .annotate(gone=ExpressionWrapper(Q(case_id__in=out_of_care_ids), BooleanField()))
+            .order_by("case_id", "classified_at", "id")
+            .values_list("case_id", "classification", "gone")
+        ):
+            at_end[case_id] = (cls, gone)  # the last one before the end wins
+        for cls, gone in at_end.values():
+            kind = "confirmed" if cls in CONFIRMED_CLASSES else "asymptomatic"
+            cumulative[kind] += 1
+            if not gone:
+                cumulative[f"care_{kind}"] += 1
     discharges = Discharge.objects.filter(case__in=local_cases)
-    discharged_today = discharges.filter(discharged_at__gte=start, discharged_at__lt=end)
-    cumulative_discharged = discharges.filter(discharged_at__lt=end).values("case_id").distinct().count()
+    discharged_by_district = dict(
+        discharges.filter(discharged_at__gte=start, discharged_at__lt=end)
+        .values_list("case__district_id")
+        .annotate(n=Count("id"))
+        .order_by()
+    )
 
     # By district.
     by: dict[int | None, DistrictFigures] = {}
@@ -387,22 +460,26 @@ def day_figures(*, date: dt.date, user: Any) -> DayFigures:
             d.found_controlled += 1
         else:
             d.found_community += 1
-    for pk, n in discharged_today.values_list("case__district_id").annotate(n=Count("id")).order_by():
+    for pk, n in discharged_by_district.items():
         district(pk).discharged = n
-    for pk, n in until_end.filter(in_care).values_list("district_id").annotate(n=Count("id")).order_by():
-        district(pk).under_treatment = n
+    for pk, n in under_treatment.items():
+        if n:
+            district(pk).under_treatment = n
     cohort_rows: dict[int | None, list] = defaultdict(list)
-    for pk, positive, admitted in local_cases.filter(positive_at__gte=start, positive_at__lt=end).values_list(
-        "district_id", "positive_at", "first_admitted_at"
-    ):
-        cohort_rows[pk].append((positive, admitted))
+    waited = ExpressionWrapper(F("first_admitted_at") - F("positive_at"), DurationField())
+    same_day = ExpressionWrapper(Q(first_admitted_at__lt=end), BooleanField())
+    cohort = local_cases.filter(positive_at__gte=start, positive_at__lt=end).order_by()
+    for pk, hours, in_day_admitted in cohort.annotate(waited=waited, same_day=same_day).values_list("district_id", "waited", "same_day"):
+        cohort_rows[pk].append((hours, in_day_admitted))
     for pk, rows in cohort_rows.items():
-        district(pk).admission = _admission_times(rows, end)
-    names = dict(District.objects.filter(pk__in=[k for k in by if k is not None]).values_list("pk", "name"))
-    codes = dict(District.objects.filter(pk__in=[k for k in by if k is not None]).values_list("pk", "code"))
+        district(pk).admission = _admission_times(rows)
+    places = {
+        pk: (name, code)
+        for pk, name, code in District.objects.filter(pk__in=[k for k in by if k is not None]).values_list("pk", "name", "code")
+    }
     for pk, d in by.items():
-        d.name = names.get(pk, "（未知）")
-    by_district = sorted(by.values(), key=lambda d: codes.get(d.district_id, "999999"))
+        d.name = places.get(pk, ("（未知）", ""))[0]
+    by_district = sorted(by.values(), key=lambda d: places.get(d.district_id, ("", "999999"))[1])
 
     return DayFigures(
         date=date,
@@ -413,13 +490,13 @@ def day_figures(*, date: dt.date, user: Any) -> DayFigures:
         found_isolation_site=totals["isolation"],
         found_controlled=totals["controlled"],
         found_community=totals["community"],
-        discharged=discharged_today.count(),
+        discharged=sum(discharged_by_district.values()),
         cumulative_confirmed=cumulative["confirmed"],
         cumulative_asymptomatic=cumulative["asymptomatic"],
-        cumulative_discharged=cumulative_discharged,
+        cumulative_discharged=cumulative["discharged"],
         under_treatment_confirmed=cumulative["care_confirmed"],
         under_treatment_asymptomatic=cumulative["care_asymptomatic"],
-        admission=_admission_times([r for rows in cohort_rows.values() for r in rows], end),
+        admission=_admission_times([r for rows in cohort_rows.values() for r in rows]),
         by_district=by_district,
     )
 

@@ -6,6 +6,8 @@ from django.contrib import admin
 from fangkong.audit.admin_mixins import AuditedAdminMixin
 
 from .models import (
+    Contact,
+    ContactLink,
     Handover,
     HomeCheck,
     InboundArrival,
@@ -75,4 +77,22 @@ class IsolationEpisodeAdmin(ReadOnlyAdmin):
 @admin.register(RoomStay, ScheduledTest, ReleaseOrder, Handover, HomeCheck, SiteDailyChecklist, SiteIncident, InboundArrival)
 class IsolationRecordAdmin(ReadOnlyAdmin):
     list_display = ["__str__"]
+    show_full_result_count = False
+
+
+@admin.register(Contact)
+class ContactAdmin(ReadOnlyAdmin):
+    """流调 contacts: recorded through services.contact_add only (audited, with their isolation)."""
+
+    list_display = ["pk", "person", "kind", "identified_at", "episode", "case", "community"]
+    list_filter = ["kind"]
+    raw_id_fields = ["person", "episode", "case", "district", "street", "community", "grid", "household", "identified_by"]
+    show_full_result_count = False
+
+
+@admin.register(ContactLink)
+class ContactLinkAdmin(ReadOnlyAdmin):
+    list_display = ["pk", "contact", "case", "via", "exposure", "place", "last_exposure_at"]
+    list_filter = ["exposure"]
+    raw_id_fields = ["contact", "case", "via", "created_by"]
     show_full_result_count = False

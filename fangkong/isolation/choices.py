@@ -75,7 +75,9 @@ EPISODE_TRANSITIONS: dict[str, frozenset[str]] = {
     # Handed over: home isolation begins when the person is home; with no home phase (or handed to
     # another city, or to a second quarantine at the destination) the episode ends here.
     EpisodeStatus.HANDED_OVER: frozenset({EpisodeStatus.HOME_ISOLATION, EpisodeStatus.COMPLETED, EpisodeStatus.TURNED_POSITIVE}),
-    EpisodeStatus.HOME_ISOLATION: frozenset({EpisodeStatus.COMPLETED, EpisodeStatus.TURNED_POSITIVE}),
+    # Cancelled at home: the determination withdrawn, or a secondary contact found to be a close
+    # contact (流调), who goes to central isolation instead.
+    EpisodeStatus.HOME_ISOLATION: frozenset({EpisodeStatus.COMPLETED, EpisodeStatus.TURNED_POSITIVE, EpisodeStatus.CANCELLED}),
     EpisodeStatus.COMPLETED: frozenset(),
     EpisodeStatus.TURNED_POSITIVE: frozenset(),
     EpisodeStatus.CANCELLED: frozenset(),
@@ -184,3 +186,51 @@ class ChecklistGap(models.TextChoices):
     DISINFECTION = "disinfection", _("未按要求消毒消杀")
     MEALS = "meals", _("送餐未覆盖全部在住房间")
     STAFF_HEALTH = "staff_health", _("工作人员健康监测未完成或有异常")
+
+
+# ---- 流调: contacts and their exposures ----
+
+
+class ContactKind(models.TextChoices):
+    """What 流调 determined: a close contact of a case, or a contact of a close contact (where traced).
+    The values are the episode kinds the contact is isolated under."""
+
+    CLOSE_CONTACT = "close_contact", _("密切接触者")
+    SECONDARY_CONTACT = "secondary_contact", _("次密切接触者")
+
+
+class ExposureType(models.TextChoices):
+    """How the contact was exposed (接触方式)."""
+
+    HOUSEHOLD = "household", _("共同居住")
+    WORKPLACE = "workplace", _("同一工作场所")
+    SAME_VEHICLE = "same_vehicle", _("同乘交通工具")
+    SAME_SPACE = "same_space", _("同一密闭空间（同时段）")
+    DINING = "dining", _("共同用餐")
+    SOCIAL = "social", _("聚会、娱乐等近距离接触")
+    CARE = "care", _("诊疗、护理、探视")
+    OTHER = "other", _("其他")
+
+
+class ContactState(models.TextChoices):
+    """Where a contact stands now, from their isolation episode and case (for lists and the graph)."""
+
+    AWAITING = "awaiting", _("待隔离")
+    ISOLATED = "isolated", _("隔离中")
+    RELEASED = "released", _("已解除隔离")
+    TURNED_POSITIVE = "turned_positive", _("转为病例")
+    CANCELLED = "cancelled", _("已撤销")
+
+
+def contact_state(episode_status: str | None, *, turned_case: bool = False) -> str:
+    """A contact's state from their episode: isolated while any isolation measure runs (central or
+    at home), released when it is complete; a positive (or a case opened for them) wins."""
+    if turned_case or episode_status == EpisodeStatus.TURNED_POSITIVE:
+        return ContactState.TURNED_POSITIVE
+    if episode_status is None or episode_status in EPISODE_AWAITING:
+        return ContactState.AWAITING
+    if episode_status == EpisodeStatus.COMPLETED:
+        return ContactState.RELEASED
+    if episode_status == EpisodeStatus.CANCELLED:
+        return ContactState.CANCELLED
+    return ContactState.ISOLATED

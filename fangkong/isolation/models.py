@@ -21,8 +21,14 @@ under a row lock on the room. A person has at most one open episode and at most 
 (partial unique indexes).
 
 Episodes carry the ids of the person's places (PersonPlaces) for scoped, grouped counts, and the
-site's id for site staff. A contact model (流调) will point at the episode later; `kind` and
-`source` say where it comes from until then.
+site's id for site staff.
+
+流调 (contact tracing): a Contact is a person 流调 found exposed — a close contact (密接) of a case,
+or a secondary contact (次密接) of a close contact where the policy traces them — with one
+ContactLink per exposure (the case, or the close contact, how, where and when last). A contact
+linked to several cases has several links. Each contact gets an isolation episode the same day;
+a contact who turns positive points at the case opened for them, so the chain case → contact →
+case stays visible (selectors in tracing_selectors).
 """
 
 from __future__ import annotations
@@ -38,8 +44,10 @@ from fangkong.testing.models import PersonPlaces
 from .choices import (
     EPISODE_OPEN,
     ArrivalMode,
+    ContactKind,
     EpisodeKind,
     EpisodeStatus,
+    ExposureType,
     HandoverStatus,
     HomeMode,
     IncidentKind,
@@ -51,16 +59,21 @@ from .choices import (
     TestPhase,
     TestResult,
     TransportMode,
+    contact_state,
 )
 from .querysets import (
     ARRIVAL_SCOPE,
+    CONTACT_SCOPE,
     EPISODE_SCOPE,
     HANDOVER_SCOPE,
+    LINK_CONTACT_SCOPE,
     SITE_GRANT,
     SITE_SCOPE,
     THROUGH_EPISODE,
     THROUGH_SITE,
     ArrivalQuerySet,
+    ContactLinkQuerySet,
+    ContactQuerySet,
     EpisodeChildQuerySet,
     EpisodeQuerySet,
     HandoverQuerySet,
@@ -185,6 +198,8 @@ class IsolationEpisode(PersonPlaces, TimeStampedModel):
     home_started_at = models.DateTimeField(_("开始居家时间"), null=True, blank=True)
     ended_at = models.DateTimeField(_("结束时间"), null=True, blank=True)
     end_reason = models.CharField(_("结束原因"), max_length=200, blank=True)
+    # A positive during isolation: the case 快转 opened for it (services.handoff.on_positive).
+    case = models.ForeignKey("cases.Case", verbose_name=_("转为病例"), null=True, blank=True, on_delete=models.PROTECT, related_name="+")
     opened_by = _user(_("登记人"))
 
     objects = EpisodeQuerySet.as_manager()
@@ -435,3 +450,80 @@ class InboundArrival(TimeStampedModel):
 
     def __str__(self) -> str:
         return f"{self.number} {self.person_id}"
+
+
+# ---- 流调: contacts and their exposures ----
+
+
+class Contact(PersonPlaces, TimeStampedModel):
+    """密接 or 次密接: a person 流调 found exposed, isolated the same day through `episode`.
+
+    One row per determination: a person who is a contact again while still isolated gets another
+    exposure on the same row; after the isolation has ended, a new determination is a new row.
+    The places (PersonPlaces) are where the contact lives — the registry's, or the community named
+    when a new person was registered — and scope the row together with the cases traced."""
+
+    person = models.ForeignKey("geo.Person", verbose_name=_("人员"), on_delete=models.PROTECT, related_name="contact_records")
+    kind = models.CharField(_("判定类别"), max_length=20, choices=ContactKind.choices)
+    identified_at = models.DateTimeField(_("判定时间"))
+    identified_by = _user(_("判定人"))
+    episode = models.OneToOneField(
+        IsolationEpisode, verbose_name=_("隔离记录"), null=True, blank=True, on_delete=models.PROTECT, related_name="contact"
+    )
+    # Turned positive: the case opened for the contact (the chain case → contact → case).
+    case = models.ForeignKey("cases.Case", verbose_name=_("转为病例"), null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    note = models.CharField(_("备注"), max_length=200, blank=True)
+
+    objects = ContactQuerySet.as_manager()
+    scope_paths = CONTACT_SCOPE
+
+    class Meta:
+        ordering = ["-identified_at", "id"]
+        indexes = [
+            models.Index(fields=["person", "identified_at"], name="isolation_contact_person"),
+            models.Index(fields=["district", "identified_at"], name="isolation_contact_district"),
+            models.Index(fields=["community", "identified_at"], name="isolation_contact_community"),
+        ]
+        verbose_name = _("密接（次密接）")
+
+    def __str__(self) -> str:
+        return f"#{self.pk} {self.person_id} {self.get_kind_display()}"
+
+    @property
+    def state(self) -> str:
+        """ContactState, from the episode (load it with select_related) and the case."""
+        return contact_state(self.episode.status if self.episode_id else None, turned_case=self.case_id is not None)
+
+
+class ContactLink(models.Model):
+    """One exposure (接触史): the contact met the case (a close contact) or, for a secondary contact,
+    the close contact `via` — how, where, and when last. `case` is the case traced: for a secondary
+    contact, the case whose close contact `via` is."""
+
+    contact = models.ForeignKey(Contact, on_delete=models.CASCADE, related_name="links")
+    case = models.ForeignKey("cases.Case", verbose_name=_("关联病例"), on_delete=models.PROTECT, related_name="contact_links")
+    via = models.ForeignKey(
+        Contact, verbose_name=_("经由密接"), null=True, blank=True, on_delete=models.PROTECT, related_name="secondary_links"
+    )
+    exposure = models.CharField(_("接触方式"), max_length=16, choices=ExposureType.choices)
+    place = models.CharField(_("接触地点"), max_length=200)
+    last_exposure_at = models.DateTimeField(_("末次接触时间"))
+    note = models.CharField(_("备注"), max_length=200, blank=True)
+    created_at = models.DateTimeField(_("登记时间"))
+    created_by = _user(_("登记人"))
+
+    objects = ContactLinkQuerySet.as_manager()
+    scope_paths = LINK_CONTACT_SCOPE
+
+    class Meta:
+        ordering = ["case_id", "last_exposure_at", "id"]
+        constraints = [
+            models.UniqueConstraint(fields=["contact", "case"], condition=Q(via__isnull=True), name="isolation_link_once_per_case"),
+            models.UniqueConstraint(fields=["contact", "via"], condition=Q(via__isnull=False), name="isolation_link_once_per_via"),
+            models.CheckConstraint(condition=~Q(via=models.F("contact")), name="isolation_link_not_self"),
+        ]
+        verbose_name = _("接触史")
+
+    def __str__(self) -> str:
+        source = f"contact {self.via_id}" if self.via_id else f"case {self.case_id}"
+        return f"{self.contact_id} ← {source}"

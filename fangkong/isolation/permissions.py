@@ -14,11 +14,13 @@ from fangkong.core.errors import PermissionRefused
 class IsolationCap:
     MANAGE = Cap.ISOLATION_MANAGE
     HANDOVER = Cap.ISOLATION_HANDOVER
+    TRACE = Cap.TRACING
 
 
 _MESSAGES = {
     IsolationCap.MANAGE: _("您的角色无权管理隔离点、入住、检测或解除隔离"),
     IsolationCap.HANDOVER: _("您的角色无权确认交接或登记居家隔离核查"),
+    IsolationCap.TRACE: _("您的角色无权登记流调密接"),
 }
 
 

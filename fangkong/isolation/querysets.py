@@ -11,10 +11,12 @@ Two kinds of user reach isolation rows:
 from __future__ import annotations
 
 import datetime as dt
+from typing import Any
 
-from django.db.models import Q
+from django.apps import apps
+from django.db.models import Q, QuerySet
 
-from fangkong.core.scoping import ScopedQuerySet
+from fangkong.core.scoping import ScopedQuerySet, jurisdiction_of, scope_q
 
 from .choices import EPISODE_AT_SITE, EPISODE_AWAITING, EPISODE_OPEN, HandoverStatus
 
@@ -98,3 +100,39 @@ class ArrivalQuerySet(ScopedQuerySet):
 
 def open_stay_q() -> Q:
     return Q(ended_at__isnull=True)
+
+
+# ---- 流调 ----
+
+# A contact (and each exposure) is seen by the contact's own places — their community isolates
+# them — and by whoever sees a case it was traced from (ContactQuerySet / ContactLinkQuerySet).
+CONTACT_SCOPE = {"district": "district_id", "street": "street_id", "community": "community_id", "grid": "grid_id"}
+LINK_CONTACT_SCOPE = {
+    "district": "contact__district_id",
+    "street": "contact__street_id",
+    "community": "contact__community_id",
+    "grid": "contact__grid_id",
+}
+
+
+def _visible_cases(user: Any) -> QuerySet:
+    return apps.get_model("cases", "Case").objects.visible_to(user)
+
+
+class ContactQuerySet(ScopedQuerySet):
+    def visible_to(self, user: Any) -> ContactQuerySet:
+        """The contacts living in the user's places, and the contacts of the cases the user sees."""
+        q = scope_q(self.model, jurisdiction_of(user))
+        if q is None:
+            return self
+        links = apps.get_model("isolation", "ContactLink").objects.filter(case__in=_visible_cases(user))
+        return self.filter(q | Q(pk__in=links.values("contact_id")))
+
+
+class ContactLinkQuerySet(ScopedQuerySet):
+    def visible_to(self, user: Any) -> ContactLinkQuerySet:
+        """An exposure is seen with its case (the tracers) and with its contact (the contact's places)."""
+        q = scope_q(self.model, jurisdiction_of(user))
+        if q is None:
+            return self
+        return self.filter(q | Q(case__in=_visible_cases(user)))

@@ -33,6 +33,7 @@ from .models import (
     SiteDailyChecklist,
     SiteIncident,
 )
+from .tracing_selectors import contact_figures
 
 
 def _day_bounds(day: dt.date) -> tuple[dt.datetime, dt.datetime]:
@@ -172,13 +173,17 @@ def site_day_sheet(*, user: Any, site: IsolationSite, day: dt.date) -> list[Shee
 # ---- boards ----
 
 
-def awaiting_isolation_board(*, user: Any, now: dt.datetime | None = None) -> QuerySet[IsolationEpisode]:
-    """日清日结: everyone identified and not yet in a room, overdue first, then by deadline."""
+def awaiting_isolation_board(*, user: Any, now: dt.datetime | None = None, contacts_only: bool = False) -> QuerySet[IsolationEpisode]:
+    """日清日结: everyone identified and not yet in a room, overdue first, then by deadline. A contact
+    (流调) comes with the contact record and the cases traced (`episode.contact.links.all`);
+    `contacts_only`: the contacts alone (the 流调 board)."""
     now = now or timezone.now()
+    qs = IsolationEpisode.objects.visible_to(user).awaiting()
+    if contacts_only:
+        qs = qs.filter(contact__isnull=False)
     return (
-        IsolationEpisode.objects.visible_to(user)
-        .awaiting()
-        .select_related("person", "site", "district", "community")
+        qs.select_related("person", "site", "district", "community", "contact")
+        .prefetch_related("contact__links__case__person", "contact__links__via__person")
         .annotate(is_overdue=Case(When(isolate_by__lt=now, then=Value(True)), default=Value(False), output_field=BooleanField()))
         .order_by("-is_overdue", "isolate_by", "identified_at", "id")
     )
@@ -292,10 +297,27 @@ class Figures:
     completed: int = 0
     turned_positive: int = 0
     delay_by_district: list[DistrictDelay] = field(default_factory=list)
+    # 流调: contacts identified on the day (by kind), isolated within their deadline or not, and the
+    # hours from identification to isolation of the contacts isolated that day, by district.
+    contacts_identified: dict[str, int] = field(default_factory=dict)
+    contacts_isolated_in_time: int = 0
+    contacts_isolated_late: int = 0
+    contacts_still_awaiting: int = 0
+    contact_delay_by_district: list[DistrictDelay] = field(default_factory=list)
 
     @property
     def identified_total(self) -> int:
         return sum(self.identified.values())
+
+    @property
+    def contacts_identified_total(self) -> int:
+        return sum(self.contacts_identified.values())
+
+    @property
+    def contacts_in_time_share(self) -> float | None:
+        """Of the day's contacts, the share isolated by their deadline (日清日结)."""
+        counted = self.contacts_isolated_in_time + self.contacts_isolated_late + self.contacts_still_awaiting
+        return self.contacts_isolated_in_time / counted if counted else None
 
     @property
     def in_time_share(self) -> float | None:
@@ -307,7 +329,7 @@ class Figures:
 
 
 def figures(*, user: Any, day: dt.date, now: dt.datetime | None = None) -> Figures:
-    """The day's 快隔 figures (contacts come with the tracing app; episodes carry their kind)."""
+    """The day's 快隔 figures, with the contacts 流调 identified (tracing_selectors.contact_figures)."""
     now = now or timezone.now()
     start, end = _day_bounds(day)
     cutoff = min(end, now)
@@ -342,6 +364,7 @@ def figures(*, user: Any, day: dt.date, now: dt.datetime | None = None) -> Figur
     ended = episodes.filter(ended_at__gte=start, ended_at__lt=end)
     f.completed = ended.filter(status=EpisodeStatus.COMPLETED).count()
     f.turned_positive = ended.filter(status=EpisodeStatus.TURNED_POSITIVE).count()
+    contact_figures(f, user=user, start=start, end=end, now=now)
     f.delay_by_district = _delay_by_district(episodes.filter(checked_in_at__gte=start, checked_in_at__lt=end))
     return f
 
@@ -355,3 +378,55 @@ def _delay_by_district(qs: QuerySet[IsolationEpisode]) -> list[DistrictDelay]:
     rows = [DistrictDelay(k, names.get(k, "—"), len(v), round(sum(v) / len(v), 1), round(max(v), 1)) for k, v in hours.items() if v]
     rows.sort(key=lambda r: (-r.average_hours, r.name))
     return rows
+
+
+# ---- single objects and choices for the pages (each through the user's scope: outside → 404) ----
+
+
+def handover_get(*, user: Any, pk: int) -> Handover:
+    qs = Handover.objects.visible_to(user).select_related("episode__person", "from_site", "to_community", "release_order")
+    return get_object_or_404(qs, pk=pk)
+
+
+def test_get(*, user: Any, pk: int) -> ScheduledTest:
+    return get_object_or_404(ScheduledTest.objects.visible_to(user).select_related("episode__person", "episode__site"), pk=pk)
+
+
+def incident_get(*, user: Any, pk: int) -> SiteIncident:
+    return get_object_or_404(SiteIncident.objects.visible_to(user).select_related("site", "room"), pk=pk)
+
+
+def site_checklists(*, user: Any, site: IsolationSite, days: int = 14) -> list[SiteDailyChecklist]:
+    """The site's latest checklists (newest first)."""
+    site = site_get(user=user, pk=site.pk)
+    return list(SiteDailyChecklist.objects.filter(site=site).select_related("recorded_by").order_by("-date")[:days])
+
+
+@dataclass
+class RoomChoice:
+    """A room someone may be put in: empty, or holding only their own party with a bed free."""
+
+    room: Room
+    occupants: int
+    same_party: bool
+
+    @property
+    def free_beds(self) -> int:
+        return self.room.capacity - self.occupants
+
+
+def assignable_rooms(*, user: Any, site: IsolationSite, party: str, exclude_room_id: int | None = None) -> list[RoomChoice]:
+    """The rooms of a site that can take one more person of `party` (isolation.room_one_party and
+    isolation.room_capacity, as services.room_assign holds them): rooms of the same party first."""
+    site = site_get(user=user, pk=site.pk)
+    parties: dict[int, list[str]] = defaultdict(list)
+    for room_id, p in RoomStay.objects.filter(room__site=site, ended_at__isnull=True).values_list("room_id", "party"):
+        parties[room_id].append(p)
+    choices = []
+    for room in Room.objects.filter(site=site, is_active=True).order_by("floor", "number"):
+        inside = parties.get(room.pk, [])
+        if room.pk == exclude_room_id or len(inside) >= room.capacity or any(p != party for p in inside):
+            continue
+        choices.append(RoomChoice(room, len(inside), bool(inside)))
+    choices.sort(key=lambda c: (not c.same_party, c.room.floor or 0, c.room.number))
+    return choices

@@ -49,9 +49,15 @@ class Registry:
 
 
 def ensure_districts() -> None:
-    """The Hohhot districts come from a data migration; a transactional test before this one flushes them."""
+    """The Hohhot districts and the shipped policy profiles come from data migrations; a transactional
+    test before this one flushes them."""
+    from fangkong.policy.models import PolicyParameter, PolicyProfile
+    from fangkong.policy.profiles import load_builtin_profiles
+
     for code, name, kind, _share, _streets in DISTRICTS:
         District.objects.get_or_create(code=code, defaults={"name": name, "kind": kind})
+    if not PolicyProfile.objects.filter(is_active=True).exists():
+        load_builtin_profiles(PolicyProfile, PolicyParameter)
 
 
 def build_registry(*, rich: bool) -> Registry:

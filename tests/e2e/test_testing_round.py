@@ -90,4 +90,3 @@ def test_sampler_fills_a_pool_lab_reports_it_positive_grid_worker_sees_ten_tasks
     expect(page.locator("main")).to_contain_text("E2E-0001")
     shot(page, "testing-resampling-tasks.png")
     assert not any(p.name in page.locator("main").inner_text() for p in s.other_grid)
-

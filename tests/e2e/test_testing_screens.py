@@ -13,7 +13,7 @@ from playwright.sync_api import expect
 from fangkong.accounts.management.commands.demo_accounts import DEMO_PASSWORD, demo_accounts_ensure
 from fangkong.geo.models import Grid
 from fangkong.geo.synthetic import city_generate
-from fangkong.testing.models import TestingRound
+from fangkong.testing.models import TestingRound as Round
 from fangkong.testing.synthetic import round_generate
 
 from .test_registry import ensure_districts, shot
@@ -38,7 +38,7 @@ def test_screenshots_of_the_testing_pages(transactional_db, live_server, page):
     city_generate(actor=None, people=6000, seed=2022, replace=True)
     round_generate(seed=2022)
     demo_accounts_ensure(actor=None)
-    r = TestingRound.objects.get(number=8)
+    r = Round.objects.get(number=8)
     base = f"{live_server.url}/testing/rounds/{r.pk}"
 
     log_in(page, live_server.url, "command")

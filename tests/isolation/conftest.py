@@ -7,6 +7,7 @@ import pytest
 from tests.factories import make_person, make_tree
 
 from .factories import make_site, make_site_user, use_profile
+from .tracing_factories import trace  # noqa: F401  (the 流调 fixture)
 
 
 @dataclass

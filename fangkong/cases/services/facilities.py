@@ -167,24 +167,35 @@ def facility_options(*, exclude_transfer: Transfer | None = None) -> list[Facili
     en_route = en_route_counts()
     if exclude_transfer is not None and exclude_transfer.status in TRANSFER_EN_ROUTE and exclude_transfer.assigned_facility_id:
         en_route[(exclude_transfer.assigned_facility_id, exclude_transfer.assigned_bed_type)] -= 1
-    out = []
-    for b in FacilityBeds.objects.select_related("facility").order_by("facility__name", "bed_type"):
-        f = b.facility
-        out.append(
-            FacilityOption(
-                facility_id=f.pk,
-                name=f.name,
-                kind=f.kind,
-                district_id=f.district_id,
-                bed_type=b.bed_type,
-                free=b.capacity - b.occupied - en_route.get((f.pk, b.bed_type), 0),
-                admission_classes=tuple(f.admission_classes or ()),
-                admits_high_risk=f.admits_high_risk,
-                max_age=f.max_age,
-                is_active=f.is_active,
-            )
+    # Plain values, not model instances: a city has hundreds of bed rows and the board reads them all.
+    rows = FacilityBeds.objects.order_by("facility__name", "bed_type").values_list(
+        "facility_id",
+        "facility__name",
+        "facility__kind",
+        "facility__district_id",
+        "bed_type",
+        "capacity",
+        "occupied",
+        "facility__admission_classes",
+        "facility__admits_high_risk",
+        "facility__max_age",
+        "facility__is_active",
+    )
+    return [
+        FacilityOption(
+            facility_id=fid,
+            name=name,
+            kind=kind,
+            district_id=district_id,
+            bed_type=bed_type,
+            free=capacity - occupied - en_route.get((fid, bed_type), 0),
+            admission_classes=tuple(classes or ()),
+            admits_high_risk=high_risk,
+            max_age=max_age,
+            is_active=is_active,
         )
-    return out
+        for fid, name, kind, district_id, bed_type, capacity, occupied, classes, high_risk, max_age, is_active in rows
+    ]
 
 
 def option_for(facility: TreatmentFacility, bed_type: str, free: int = 1) -> FacilityOption:

@@ -196,6 +196,6 @@ def triage_suggest(
     best = ranked[0] if ranked and ranked[0].free > 0 else None
     note = ""
     if best is None:
-        place = _label(FacilityKind, decision.kind) + _label(BedType, decision.bed_type)
-        note = _("没有空余的%(p)s") % {"p": place} if fitting else _("没有可收治该病例的%(p)s") % {"p": place}
+        place = {"kind": _label(FacilityKind, decision.kind), "bed": _label(BedType, decision.bed_type)}
+        note = _("没有空余的%(kind)s%(bed)s") % place if fitting else _("没有可收治该病例的%(kind)s%(bed)s") % place
     return TriageSuggestion(decision=decision, facility=best, candidates=tuple(ranked), note=note)

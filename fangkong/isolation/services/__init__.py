@@ -16,11 +16,17 @@ from .sites import (
     site_create,
     staff_add,
 )
+from .tracing import case_isolated_since, contact_add, contact_add_new_person, contact_isolated_since, current_contact
 
 __all__ = [
     "RegimenPlan",
     "RoomSpec",
+    "case_isolated_since",
     "checklist_record",
+    "contact_add",
+    "contact_add_new_person",
+    "contact_isolated_since",
+    "current_contact",
     "default_party",
     "episode_cancel",
     "episode_check_in",

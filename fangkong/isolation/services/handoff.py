@@ -1,32 +1,56 @@
 """Where 快隔 hands over to 快转: a positive test during isolation.
 
-`on_positive` runs inside the transaction that records the positive and ends the episode
-(status turned_positive, room stay ended). For now it only records the hand-off in the audit log,
-with everything the cases app will need; the cases integration comes later.
+`on_positive` runs inside the transaction that records the positive and ends the episode (status
+turned_positive, room stay ended). It opens the case through the 快转 service for positives found
+in isolation (`fangkong.cases.services.case_open_from_isolation`, as the system): found at the
+isolation site during the central phase, in a controlled place during home isolation, with its
+same-day transfer on the board. Someone already under care gets the positive as a test of their
+case. The episode keeps the case, and so does the contact record (流调) isolated under it, so the
+chain case → contact → case stays visible. Nothing is half-written: a refusal from 快转 rolls back
+the positive with it.
 """
 
 from __future__ import annotations
 
+from django.utils.translation import gettext as _
+
 from fangkong.audit.services import audit_record
 
 from .. import events
+from ..choices import TestPhase
 from ..models import IsolationEpisode, ScheduledTest
 
 
-def on_positive(episode: IsolationEpisode, test: ScheduledTest) -> None:
-    """A person in isolation tested positive: becomes a case and is transferred the same day.
+def _place(episode: IsolationEpisode, central: bool) -> str:
+    if central and episode.site_id:
+        return episode.site.name
+    community = episode.community.name if episode.community_id else ""
+    return _("居家隔离（%(c)s）") % {"c": community} if community else _("居家隔离")
 
-    TODO(cases): open the case and its same-day transfer here, in this transaction, through the 快转
-    service for cases not coming from the screening queue — today
-    `fangkong.cases.services.case_open_by_hand(actor=..., person=episode.person, confirmed_at=
-    test.resulted_at, positive_at=test.resulted_at, source=<an "isolation" CaseSource, or
-    CaseSource.OTHER>, source_note=f"隔离记录 #{episode.pk} {test}")` (it needs the cases.open
-    capability: call it as the system, or add a dedicated `case_open_from_isolation`). Where the
-    case was found must come out as `FoundIn.ISOLATION_SITE` for a central-phase positive:
-    `fangkong.cases.services.found_in_for` should look at IsolationEpisode (status turned_positive,
-    site set, ended_at = the positive) before its other checks. Then keep the link (a case FK on
-    the episode, or on the contact) so the transmission chain stays visible.
-    """
+
+def on_positive(episode: IsolationEpisode, test: ScheduledTest) -> None:
+    """A person in isolation tested positive: becomes a case and is transferred the same day."""
+    from fangkong.cases.models import Transfer
+    from fangkong.cases.services import case_open_from_isolation
+
+    from .tracing import contact_turned_case
+
+    central = test.phase == TestPhase.CENTRAL
+    positive_at = test.resulted_at or test.sampled_at
+    case = case_open_from_isolation(
+        person=episode.person,
+        positive_at=positive_at,
+        central=central,
+        place=_place(episode, central),
+        reference=_("隔离记录 #%(id)s：%(reason)s") % {"id": episode.pk, "reason": episode.end_reason},
+        ct_orf1ab=test.ct_value,
+        sampled_at=test.sampled_at,
+        actor=None,
+    )
+    episode.case = case
+    episode.save(update_fields=["case", "updated_at"])
+    contact = contact_turned_case(episode=episode, case=case)
+    transfer = Transfer.objects.filter(case=case).order_by("-queued_at", "-id").first()
     audit_record(
         actor="system",
         event_type=events.POSITIVE_HANDOFF,
@@ -40,7 +64,11 @@ def on_positive(episode: IsolationEpisode, test: ScheduledTest) -> None:
             "sampled_at": test.sampled_at,
             "resulted_at": test.resulted_at,
             "ct": test.ct_value,
-            "cases_integration": "pending",
+            "case": case.pk,
+            "found_in": case.found_in,
+            "transfer": transfer.pk if transfer else None,
+            "transfer_deadline": transfer.deadline_at if transfer else None,
+            "contact": contact.pk if contact else None,
         },
-        reason="隔离期间核酸阳性，待快转（病例登记与当日转运）接入",
+        reason=_("隔离期间核酸阳性，已登记病例并列入当日转运"),
     )

@@ -2,7 +2,9 @@
 
 DEMO ONLY: every account gets the password `fangkong-demo`. Never run this against a registry
 that holds real people. Re-running resets the passwords and the grants. The `lab` account gets a
-facility grant to the first demo laboratory once one exists (`manage.py make_round` creates them).
+facility grant to the first demo laboratory once one exists (`manage.py make_round` creates them),
+the `isolation` account one to the first demo isolation site (`manage.py make_isolation`), the
+`hospital` account one to the first demo treatment facility (`manage.py make_cases`).
 """
 
 from __future__ import annotations
@@ -17,7 +19,12 @@ from fangkong.accounts.models import Grant, GrantLevel, User
 from fangkong.accounts.roles import Role
 from fangkong.audit.catalogue import EventType
 from fangkong.audit.services import audit_record
+from fangkong.cases.models import TreatmentFacility
+from fangkong.cases.querysets import TREATMENT_GRANT
 from fangkong.geo.models import Community, District, Grid, GridWorker, Street
+from fangkong.isolation.models import IsolationSite
+from fangkong.isolation.querysets import SITE_GRANT
+from fangkong.isolation.synthetic import SITES as DEMO_SITES
 from fangkong.testing.models import LAB_GRANT, Laboratory
 
 DEMO_PASSWORD = "fangkong-demo"  # demo only
@@ -29,7 +36,7 @@ class DemoAccount:
     username: str
     role: str
     full_name: str
-    scope: str  # city | district | street | community | grid | laboratory | none
+    scope: str  # city | district | street | community | grid | laboratory | isolation_site | treatment | none
     is_staff: bool = False
 
 
@@ -39,8 +46,8 @@ DEMO_ACCOUNTS: list[DemoAccount] = [
     DemoAccount("street", Role.STREET_OFFICE, "中山东路街道办", "street"),
     DemoAccount("community", Role.COMMUNITY_WORKER, "迎宾南路社区工作者", "community"),
     DemoAccount("grid", Role.GRID_WORKER, "迎宾南路社区网格员", "grid"),
-    DemoAccount("isolation", Role.ISOLATION_SITE_STAFF, "隔离点工作人员", "none"),
-    DemoAccount("hospital", Role.HOSPITAL_STAFF, "定点医院工作人员", "none"),
+    DemoAccount("isolation", Role.ISOLATION_SITE_STAFF, "隔离点工作人员", "isolation_site"),
+    DemoAccount("hospital", Role.HOSPITAL_STAFF, "定点医院工作人员", "treatment"),
     DemoAccount("lab", Role.LABORATORY, "检测机构", "laboratory"),
     DemoAccount("volunteer", Role.VOLUNTEER_COORDINATOR, "新城区志愿者协调员", "district"),
     DemoAccount("supervisor", Role.SUPERVISOR, "新城区督导组", "district"),
@@ -52,6 +59,7 @@ DEMO_DISTRICT = "150102"  # 新城区
 DEMO_STREET = "中山东路街道"
 DEMO_COMMUNITY = "迎宾南路社区"
 DEMO_LABORATORY = "金域检验"  # the first of fangkong.testing.synthetic.DEMO_LABS
+DEMO_TREATMENT_FACILITY = "内蒙古自治区第四医院"  # the first of fangkong.cases.synthetic.DEMO_FACILITIES
 
 
 @dataclass(frozen=True)
@@ -76,6 +84,10 @@ def _demo_places() -> dict[str, tuple[str, int | None, str, str]]:
     path = f"{district.name} › {street.name}"
     lab = Laboratory.objects.filter(name=DEMO_LABORATORY).first() or Laboratory.objects.order_by("id").first()
     lab_kind = LAB_GRANT.removeprefix("facility:")
+    site = IsolationSite.objects.filter(name=DEMO_SITES[0].name).first() or IsolationSite.objects.order_by("id").first()
+    site_kind = SITE_GRANT.removeprefix("facility:")
+    hospital = TreatmentFacility.objects.filter(name=DEMO_TREATMENT_FACILITY).first() or TreatmentFacility.objects.order_by("id").first()
+    treatment_kind = TREATMENT_GRANT.removeprefix("facility:")
     return {
         "city": (GrantLevel.CITY, None, "", "全市（呼和浩特市）"),
         "district": (GrantLevel.DISTRICT, district.pk, "", district.name),
@@ -83,6 +95,12 @@ def _demo_places() -> dict[str, tuple[str, int | None, str, str]]:
         "community": (GrantLevel.COMMUNITY, community.pk, "", f"{path} › {community.name}"),
         "grid": (GrantLevel.GRID, grid.pk, "", f"{path} › {community.name} › {grid.name}"),
         "laboratory": (GrantLevel.FACILITY, lab.pk, lab_kind, f"{lab.name}（检测机构）") if lab else ("", None, "", NO_FACILITY),
+        "isolation_site": (GrantLevel.FACILITY, site.pk, site_kind, site.name) if site else ("", None, "", NO_FACILITY),
+        "treatment": (
+            (GrantLevel.FACILITY, hospital.pk, treatment_kind, f"{hospital.name}（{hospital.get_kind_display()}）")
+            if hospital
+            else ("", None, "", NO_FACILITY)
+        ),
         "none": ("", None, "", NO_FACILITY),
     }
 

@@ -1,6 +1,8 @@
 """manage.py demo: migrate, build the demo city if the registry is empty, add a completed testing
-round if there is none, create the demo accounts, then run the Huey consumer and serve
-http://127.0.0.1:8000 (`python3 dev.py demo` calls this)."""
+round if there is none, treatment facilities and cases at every stage (快转) if there is no case,
+isolation sites with people at every stage if there is no site, create
+the demo accounts, then run the Huey consumer and serve http://127.0.0.1:8000 (`python3 dev.py demo`
+calls this)."""
 
 from __future__ import annotations
 
@@ -15,9 +17,15 @@ from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from fangkong.accounts.management.commands.demo_accounts import DEMO_PASSWORD, demo_accounts_ensure, format_logins
+from fangkong.cases.management.commands.make_cases import format_stats as cases_format_stats
+from fangkong.cases.models import Case
+from fangkong.cases.synthetic import cases_generate
 from fangkong.core.errors import DomainError
 from fangkong.geo.models import Person
 from fangkong.geo.synthetic import city_generate
+from fangkong.isolation.models import IsolationSite
+from fangkong.isolation.synthetic import format_stats as isolation_format_stats
+from fangkong.isolation.synthetic import isolation_generate
 from fangkong.testing.management.commands.make_round import format_stats
 from fangkong.testing.models import TestingRound
 from fangkong.testing.synthetic import round_generate
@@ -56,6 +64,28 @@ class Command(BaseCommand):
             except DomainError as exc:
                 raise CommandError(exc.message) from exc
             self._say("  " + format_stats(round_stats).replace("\n", "\n  "), verbose)
+        # Cases before the isolation sites: a positive during isolation opens a case, and the demo
+        # cases are generated only while there is none. Before the demo accounts too: the
+        # `hospital` account is granted the first demo treatment facility.
+        if Case.objects.exists():
+            self._say("· 已有病例，跳过生成 / cases exist: keeping them", verbose)
+        else:
+            self._say("· 生成定点医院、方舱医院和各阶段病例 / generating treatment facilities and cases at every stage", verbose)
+            try:
+                cases_stats = cases_generate(seed=options["seed"], progress=verbose)
+            except DomainError as exc:
+                raise CommandError(exc.message) from exc
+            self._say("  " + cases_format_stats(cases_stats).replace("\n", "\n  "), verbose)
+        if IsolationSite.objects.exists():
+            self._say("· 已有集中隔离点，跳过生成 / isolation sites exist: keeping them", verbose)
+        else:
+            # Before the demo accounts too: the `isolation` account is granted the first demo site.
+            self._say("· 生成集中隔离点与各阶段隔离人员 / generating isolation sites and episodes", verbose)
+            try:
+                isolation_stats = isolation_generate(seed=options["seed"])
+            except DomainError as exc:
+                raise CommandError(exc.message) from exc
+            self._say("  " + isolation_format_stats(isolation_stats).replace("\n", "\n  "), verbose)
         logins = demo_accounts_ensure(actor=None)
         url = f"http://127.0.0.1:{options['port']}/"
         if verbose:

@@ -1,0 +1,375 @@
+"""流调: the contacts of a case, their exposures, and their isolation the same day.
+
+`contact_add` records one exposure: a person (found in the registry by full ID number, or registered
+new through fangkong.geo.services.person_create by `contact_add_new_person`) was exposed to a case —
+a close contact (密接) — or to a close contact — a secondary contact (次密接), only where the active
+policy traces them (`secondary_contact.traced`). A contact linked to several cases gets one exposure
+row per case on one contact record. Every new contact gets an isolation episode at once, with the
+deadline the policy sets (`contact.isolation_deadline`: same day → the next Beijing midnight); a
+secondary contact is isolated at home from identification.
+
+Refusals, each naming its rule: an exposure after the case (or the close contact) was isolated or
+admitted, a person as their own contact, the same exposure twice, a contact who is already an active
+case, a secondary contact where the policy does not trace them, a contact of a secondary contact.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from typing import Any
+
+from django.db import IntegrityError, transaction
+from django.db.models import Min
+from django.utils.translation import gettext as _
+
+from fangkong.audit.services import audit_record
+from fangkong.cases.choices import CASE_ACTIVE, CaseStatus
+from fangkong.cases.models import Case, Transfer
+from fangkong.core.errors import DomainError, PermissionRefused
+from fangkong.geo.models import Community, Person
+from fangkong.geo.services import person_create
+from fangkong.policy.regimen import LOCAL_TZ
+from fangkong.policy.rules import rule
+
+from .. import events
+from ..choices import EPISODE_OPEN, ContactKind, EpisodeKind, EpisodeStatus, ExposureType
+from ..models import Contact, ContactLink, IsolationEpisode
+from ..permissions import IsolationCap, require
+from .common import aware, end_episode, lock_episode, not_in_future
+from .episodes import open_episode
+
+NOT_SELF = "tracing.not_self"
+DUPLICATE_LINK = "tracing.duplicate_link"
+EXPOSURE_BEFORE_ISOLATION = "tracing.exposure_before_isolation"
+EXPOSURE_BEFORE_IDENTIFICATION = "tracing.exposure_before_identification"
+CONTACT_IS_CASE = "tracing.contact_is_case"
+CASE_WITHDRAWN = "tracing.case_withdrawn"
+SECONDARY_VIA_CLOSE = "tracing.secondary_via_close_contact"
+CASE_SCOPE = "tracing.case_scope"
+CONTACT_SCOPE = "tracing.contact_scope"
+SECONDARY_TRACED = "secondary_contact.traced"
+
+
+def _fmt(when: dt.datetime) -> str:
+    return when.astimezone(LOCAL_TZ).strftime("%Y-%m-%d %H:%M")
+
+
+@dataclass(frozen=True)
+class IsolatedSince:
+    """When someone stopped meeting people: taken into central isolation, picked up or admitted."""
+
+    at: dt.datetime
+    what: str
+
+
+def case_isolated_since(case: Case) -> IsolatedSince | None:
+    """The earliest of: check-in at the isolation site where the case was found (a central-phase
+    positive), pick-up by a transfer, first admission."""
+    found: list[IsolatedSince] = []
+    episode = (
+        IsolationEpisode.objects.filter(case=case, checked_in_at__isnull=False, released_at__isnull=True).order_by("checked_in_at").first()
+    )
+    if episode is not None:
+        found.append(IsolatedSince(episode.checked_in_at, _("入住集中隔离点")))
+    picked_up = Transfer.objects.filter(case=case, picked_up_at__isnull=False).aggregate(t=Min("picked_up_at"))["t"]
+    if picked_up is not None:
+        found.append(IsolatedSince(picked_up, _("转运接到")))
+    if case.first_admitted_at is not None:
+        found.append(IsolatedSince(case.first_admitted_at, _("入院收治")))
+    return min(found, key=lambda f: f.at) if found else None
+
+
+def contact_isolated_since(contact: Contact) -> IsolatedSince | None:
+    """A contact stops meeting people at check-in (central isolation)."""
+    episode = contact.episode
+    if episode is not None and episode.checked_in_at is not None:
+        return IsolatedSince(episode.checked_in_at, _("入住集中隔离点"))
+    return None
+
+
+def _refuse_after_isolation(last_exposure_at: dt.datetime, since: IsolatedSince | None, *, whom: str) -> None:
+    if since is not None and last_exposure_at > since.at:
+        raise DomainError(
+            _("末次接触时间 %(t)s 晚于%(whom)s%(what)s的时间 %(s)s，此后不可能接触")
+            % {"t": _fmt(last_exposure_at), "whom": whom, "what": since.what, "s": _fmt(since.at)},
+            field="last_exposure_at",
+            rule=EXPOSURE_BEFORE_ISOLATION,
+        )
+
+
+def current_contact(person: Person) -> Contact | None:
+    """The person's contact record still in force: its isolation episode has not ended."""
+    return (
+        Contact.objects.select_related("episode")
+        .filter(person=person, episode__status__in=EPISODE_OPEN)
+        .order_by("-identified_at", "-id")
+        .first()
+    )
+
+
+def _places(person: Person, community: Community | None) -> dict[str, int | None]:
+    if person.community_id or community is None:
+        return {f"{k}_id": getattr(person, f"{k}_id") for k in ("district", "street", "community", "grid", "household")}
+    return {
+        "district_id": community.district_id,
+        "street_id": community.street_id,
+        "community_id": community.pk,
+        "grid_id": None,
+        "household_id": None,
+    }
+
+
+def _source_text(case: Case, via: Contact | None) -> str:
+    if via is not None:
+        return _("流调：病例 #%(c)s 的密接 %(n)s 的次密接") % {"c": case.pk, "n": via.person.name}
+    return _("流调：病例 #%(c)s 的密接") % {"c": case.pk}
+
+
+def _cancel_home_episode(*, actor: Any, episode: IsolationEpisode, at: dt.datetime) -> None:
+    """End a secondary contact's home isolation: they are a close contact now, isolated centrally."""
+    episode = lock_episode(episode)
+    was = end_episode(episode, to=EpisodeStatus.CANCELLED, at=at, reason=_("次密接改判为密接，转集中隔离"), action=_("改判"))
+    episode.save(update_fields=["status", "ended_at", "end_reason", "updated_at"])
+    audit_record(
+        actor=actor,
+        event_type=events.EPISODE_CANCELLED,
+        obj=episode,
+        before={"status": was},
+        after={"status": episode.status},
+        reason=episode.end_reason,
+    )
+
+
+def _isolate(*, actor: Any, contact: Contact, at: dt.datetime, community: Community | None, source: str) -> IsolationEpisode:
+    """The episode the contact is isolated under: their open one (isolated already for another
+    reason), or a new one from policy. A close contact is not left in a secondary contact's home
+    isolation: that ends, and central isolation is due the same day."""
+    person = contact.person
+    existing = IsolationEpisode.objects.select_for_update().filter(person=person, status__in=EPISODE_OPEN).first()
+    if existing is not None and not (contact.kind == ContactKind.CLOSE_CONTACT and existing.kind == EpisodeKind.SECONDARY_CONTACT):
+        return existing
+    if existing is not None:
+        _cancel_home_episode(actor=actor, episode=existing, at=at)
+    destination = community if not person.community_id else None
+    return open_episode(actor=actor, person=person, kind=contact.kind, at=at, source=source, destination=destination)
+
+
+def _upgrade(*, actor: Any, contact: Contact, at: dt.datetime, source: str, community: Community | None) -> None:
+    """A secondary contact found to be a close contact of a case."""
+    before = {"kind": contact.kind, "episode": contact.episode_id}
+    contact.kind = ContactKind.CLOSE_CONTACT
+    old = contact.episode
+    contact.episode = None
+    contact.save(update_fields=["kind", "episode", "updated_at"])  # frees the one-to-one for a new episode
+    if old is not None and old.status in EPISODE_OPEN and old.kind != EpisodeKind.SECONDARY_CONTACT:
+        contact.episode = old  # isolated centrally already (for another reason): stays
+    else:
+        contact.episode = _isolate(actor=actor, contact=contact, at=at, community=community, source=source)
+    contact.save(update_fields=["episode", "updated_at"])
+    audit_record(
+        actor=actor,
+        event_type=events.CONTACT_UPGRADED,
+        obj=contact,
+        before=before,
+        after={"kind": contact.kind, "episode": contact.episode_id, "isolate_by": contact.episode.isolate_by},
+    )
+
+
+@transaction.atomic
+def contact_add(
+    *,
+    actor: Any,
+    person: Person,
+    exposure: str,
+    place: str,
+    last_exposure_at: dt.datetime,
+    case: Case | None = None,
+    via: Contact | None = None,
+    identified_at: dt.datetime | None = None,
+    community: Community | None = None,
+    note: str = "",
+) -> ContactLink:
+    """Record that `person` was exposed to `case` (a close contact) or to the close contact `via`
+    (a secondary contact), and isolate them: a new contact gets an isolation episode at once, due the
+    same day (contact.isolation_deadline). A person already a contact in isolation gets one more
+    exposure; a secondary contact exposed to a case becomes a close contact and goes to central
+    isolation. `community`: where a person with no registry address lives. Returns the exposure."""
+    require(actor, IsolationCap.TRACE)
+    if (case is None) == (via is None):
+        raise DomainError(_("请指定关联病例或经由的密接（二者选一）"), field="case")
+    at = aware(identified_at)
+    not_in_future(at, "identified_at")
+    last_exposure_at = aware(last_exposure_at)
+    not_in_future(last_exposure_at, "last_exposure_at")
+    if last_exposure_at > at:
+        raise DomainError(
+            _("末次接触时间 %(t)s 晚于判定时间 %(s)s") % {"t": _fmt(last_exposure_at), "s": _fmt(at)},
+            field="last_exposure_at",
+            rule=EXPOSURE_BEFORE_IDENTIFICATION,
+        )
+    if exposure not in ExposureType.values:
+        raise DomainError(_("请选择接触方式"), field="exposure")
+    place = (place or "").strip()
+    if not place:
+        raise DomainError(_("请填写接触地点"), field="place")
+
+    if via is not None:
+        traced = rule(SECONDARY_TRACED)
+        if not traced.value:
+            raise DomainError(_("现行政策不判定次密接，不能登记次密接"), rule=traced.key, source=traced.citation)
+        if not Contact.objects.visible_to(actor).filter(pk=via.pk).exists():
+            raise PermissionRefused(_("该密接不在您的管辖范围内"), rule=CONTACT_SCOPE)
+        via = Contact.objects.select_related("person", "episode").get(pk=via.pk)
+        if via.kind != ContactKind.CLOSE_CONTACT:
+            raise DomainError(_("只追踪密接的接触者（次密接），不追踪次密接的接触者"), rule=SECONDARY_VIA_CLOSE)
+        first = via.links.filter(via__isnull=True).select_related("case").order_by("created_at", "id").first()
+        if first is None:  # not reachable through the services: a close contact has a case
+            raise DomainError(_("该密接没有关联病例"), rule=SECONDARY_VIA_CLOSE)
+        case = first.case
+        kind = ContactKind.SECONDARY_CONTACT
+        if person.pk in (via.person_id, case.person_id):
+            raise DomainError(_("不能把密接或病例本人登记为其次密接"), field="person", rule=NOT_SELF)
+        _refuse_after_isolation(last_exposure_at, contact_isolated_since(via), whom=_("该密接"))
+    else:
+        if not Case.objects.visible_to(actor).filter(pk=case.pk).exists():
+            raise PermissionRefused(_("该病例不在您的管辖范围内"), rule=CASE_SCOPE)
+        case = Case.objects.select_related("person").get(pk=case.pk)
+        kind = ContactKind.CLOSE_CONTACT
+        if case.status == CaseStatus.WITHDRAWN:
+            raise DomainError(_("病例 #%(n)s 已撤销，不能登记密接") % {"n": case.pk}, rule=CASE_WITHDRAWN)
+        if person.pk == case.person_id:
+            raise DomainError(_("不能把病例本人登记为自己的密接"), field="person", rule=NOT_SELF)
+        _refuse_after_isolation(last_exposure_at, case_isolated_since(case), whom=_("病例"))
+
+    # One tracer at a time per person: the row lock orders two desks adding the same person.
+    person = Person.objects.select_for_update().get(pk=person.pk)
+    active = Case.objects.filter(person=person, status__in=CASE_ACTIVE).first()
+    if active is not None:
+        raise DomainError(
+            _("%(p)s 已是在管病例 #%(n)s，不再登记为密接") % {"p": person.name, "n": active.pk}, field="person", rule=CONTACT_IS_CASE
+        )
+    if not person.community_id and community is None:
+        raise DomainError(_("该人员在人口库中没有住址，请选择现住社区"), field="community")
+    source = _source_text(case, via)
+
+    contact = current_contact(person)
+    created = contact is None
+    if contact is None:
+        contact = Contact.objects.create(
+            person=person,
+            kind=kind,
+            identified_at=at,
+            identified_by=actor if getattr(actor, "is_authenticated", False) else None,
+            note=(note or "").strip()[:200],
+            **_places(person, community),
+        )
+        contact.episode = _isolate(actor=actor, contact=contact, at=at, community=community, source=source)
+        contact.save(update_fields=["episode", "updated_at"])
+    else:
+        duplicate = ContactLink.objects.filter(contact=contact)
+        duplicate = duplicate.filter(via=via) if via is not None else duplicate.filter(case=case, via__isnull=True)
+        if duplicate.exists():
+            raise DomainError(
+                _("%(p)s 与该%(whom)s的接触已登记") % {"p": person.name, "whom": _("密接") if via else _("病例")}, rule=DUPLICATE_LINK
+            )
+        if via is not None and contact.pk == via.pk:
+            raise DomainError(_("不能把密接本人登记为其次密接"), field="person", rule=NOT_SELF)
+        _refuse_after_isolation(last_exposure_at, contact_isolated_since(contact), whom=_("该人员"))
+        if kind == ContactKind.CLOSE_CONTACT and contact.kind == ContactKind.SECONDARY_CONTACT:
+            _upgrade(actor=actor, contact=contact, at=at, source=source, community=community)
+
+    try:
+        with transaction.atomic():
+            link = ContactLink.objects.create(
+                contact=contact,
+                case=case,
+                via=via,
+                exposure=exposure,
+                place=place[:200],
+                last_exposure_at=last_exposure_at,
+                note=(note or "").strip()[:200],
+                created_at=at,
+                created_by=actor if getattr(actor, "is_authenticated", False) else None,
+            )
+    except IntegrityError as exc:  # the same exposure recorded a moment ago at another desk
+        raise DomainError(_("该接触已登记"), rule=DUPLICATE_LINK) from exc
+    episode = contact.episode
+    audit_record(
+        actor=actor,
+        event_type=events.CONTACT_ADDED if created else events.CONTACT_LINKED,
+        obj=contact,
+        after={
+            "person": person.pk,
+            "id": person.id_masked,
+            "kind": contact.kind,
+            "case": case.pk,
+            "via": via.pk if via else None,
+            "exposure": exposure,
+            "place": place,
+            "last_exposure_at": last_exposure_at,
+            "episode": episode.pk if episode else None,
+            "episode_status": episode.status if episode else None,
+            "isolate_by": episode.isolate_by if episode else None,
+            "rule": episode.isolate_by_rule if episode else "",
+            "link": link.pk,
+        },
+    )
+    return link
+
+
+@transaction.atomic
+def contact_add_new_person(
+    *,
+    actor: Any,
+    name: str,
+    id_type: str,
+    id_number: str,
+    community: Community,
+    exposure: str,
+    place: str,
+    last_exposure_at: dt.datetime,
+    case: Case | None = None,
+    via: Contact | None = None,
+    sex: str | None = None,
+    birth_date: dt.date | None = None,
+    phone: str = "",
+    identified_at: dt.datetime | None = None,
+    note: str = "",
+) -> ContactLink:
+    """A contact not yet in the registry: registered (geo person_create, audited) without a
+    household, living in `community`, then recorded and isolated as `contact_add` does."""
+    require(actor, IsolationCap.TRACE)
+    if community is None:
+        raise DomainError(_("请选择现住社区"), field="community")
+    person = person_create(
+        actor=actor, household=None, name=name, id_type=id_type, id_number=id_number, sex=sex, birth_date=birth_date, phone=phone
+    )
+    return contact_add(
+        actor=actor,
+        person=person,
+        exposure=exposure,
+        place=place,
+        last_exposure_at=last_exposure_at,
+        case=case,
+        via=via,
+        identified_at=identified_at,
+        community=community,
+        note=note,
+    )
+
+
+def contact_turned_case(*, episode: IsolationEpisode, case: Case) -> Contact | None:
+    """Called by the positive hand-off: the contact isolated under `episode` became `case`."""
+    contact = Contact.objects.select_for_update().filter(episode=episode).first()
+    if contact is None or contact.case_id == case.pk:
+        return contact
+    contact.case = case
+    contact.save(update_fields=["case", "updated_at"])
+    audit_record(
+        actor="system",
+        event_type=events.CONTACT_TURNED_CASE,
+        obj=contact,
+        after={"case": case.pk, "episode": episode.pk, "kind": contact.kind, "found_in": case.found_in},
+    )
+    return contact

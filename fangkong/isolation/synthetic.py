@@ -1,0 +1,547 @@
+"""A synthetic 快隔 picture on the demo city — for the demo, the tests and the pages.
+
+`isolation_generate` drives everything through the 快隔 services, as the pages would, with times in
+the past: four sites (hotels) with rooms by floor and a duty roster (`site_create`,
+`room_create_many`, `staff_add`), then people at every stage of the loop under the active policy
+(20 measures: 5 days central + 3 at home; tests on central days 1, 2, 3, 5 and home days 1, 3):
+
+- waiting for isolation: two identified today (one already in transit), one identified yesterday
+  evening and now past its same-day deadline (the 日清日结 board has something overdue);
+- checked in with the regimen partly tested: from today back to four days ago, the tests of past
+  days recorded negative, today's on the day sheet; one missed yesterday's sample (a make-up, 补采);
+- released today and waiting for the demo community (迎宾南路社区) to confirm the handover — a
+  family sharing a double room, so the `community` demo account has a pending handover;
+- handed over today, not yet home; at home (one with today's check to do, one with a home test due
+  today); completed (the whole loop, checks every home day, tests negative);
+- inbound travellers at the entry-point site: one registered today bound for the demo community,
+  one in its central days, one released today to another city (handed over by the site), one
+  completed at home in the city;
+- one positive on central day 3 (yesterday): the episode ends and 快转 opens the case
+  (services.handoff.on_positive);
+- every site's daily checklist for the past week (two with gaps; today filed by one site only), and
+  two incidents (one resolved, one open).
+
+The `isolation` demo account gets a facility grant to the first site (see demo_accounts). All
+times are in the past; "today" is the Beijing day (before 02:00 the story is set a day earlier, so
+that everything "today" still fits before now). The actor is the account
+`synthetic-isolation` (指挥部 with a city grant, no usable password).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import random
+import time
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.db import transaction
+from django.db.models import Count
+from django.utils import timezone
+
+from fangkong.accounts.models import Grant, GrantLevel, User
+from fangkong.accounts.roles import Role
+from fangkong.audit.catalogue import EventType
+from fangkong.audit.services import audit_record
+from fangkong.core.errors import DomainError
+from fangkong.geo.models import Community, Person
+from fangkong.geo.synthetic.names import NameMaker
+from fangkong.policy.regimen import DAY_ONE_OFFSET, LOCAL_TZ, local_date, local_midnight
+from fangkong.policy.rules import rules_read_once
+
+from .choices import (
+    ArrivalMode,
+    EpisodeKind,
+    IncidentKind,
+    RoomType,
+    Severity,
+    SiteKind,
+    StaffDuty,
+    TestPhase,
+    TestResult,
+    TransportMode,
+)
+from .models import IsolationEpisode, IsolationSite, Room, RoomStay, ScheduledTest, SiteDailyChecklist, SiteIncident
+from .services import (
+    RoomSpec,
+    checklist_record,
+    episode_check_in,
+    episode_complete,
+    episode_open,
+    episode_transit,
+    handover_confirm,
+    home_check_record,
+    home_isolation_start,
+    home_test_record,
+    inbound_register,
+    incident_record,
+    incident_resolve,
+    occupied_rooms_on,
+    regimen_plan,
+    release_order,
+    room_create_many,
+    rooms_by_floor,
+    site_create,
+    staff_add,
+    test_record,
+)
+
+ACTOR_USERNAME = "synthetic-isolation"
+DEMO_DISTRICT, DEMO_STREET, DEMO_COMMUNITY = "150102", "中山东路街道", "迎宾南路社区"
+PORT = "呼和浩特白塔国际机场"
+
+
+@dataclass(frozen=True)
+class SiteSpec:
+    name: str
+    district: str  # district code; the site is in its first community not the demo community
+    address: str
+    manager: str
+    phone: str
+    rooms: tuple[tuple[str, int, int, int], ...]  # (room type, first floor, last floor, rooms per floor)
+    receives_inbound: bool = False
+
+
+SITES: list[SiteSpec] = [
+    SiteSpec(
+        "如家酒店（新华大街店）隔离点", "150102", "新城区新华大街 68 号", "张宏伟", "0471-6901001",
+        ((RoomType.SINGLE, 2, 4, 10), (RoomType.DOUBLE, 5, 5, 8), (RoomType.FAMILY, 6, 6, 4)),
+    ),
+    SiteSpec(
+        "锦江之星（中山西路店）隔离点", "150103", "回民区中山西路 112 号", "马俊", "0471-6902002",
+        ((RoomType.SINGLE, 3, 4, 10), (RoomType.DOUBLE, 5, 5, 6)),
+    ),
+    SiteSpec(
+        "格林豪泰（大学东街店）隔离点", "150105", "赛罕区大学东街 27 号", "李娜", "0471-6903003",
+        ((RoomType.SINGLE, 2, 3, 8), (RoomType.DOUBLE, 4, 4, 4), (RoomType.FAMILY, 5, 5, 2)),
+    ),
+    SiteSpec(
+        "白塔机场入境人员集中隔离点", "150105", "赛罕区机场路 8 号", "王建军", "0471-6904004",
+        ((RoomType.SINGLE, 2, 4, 10),),
+        receives_inbound=True,
+    ),
+]  # fmt: skip
+STAFF: list[tuple[str, str]] = [
+    (StaffDuty.MANAGER, "M"), (StaffDuty.MEDICAL, "F"), (StaffDuty.SAMPLING, "F"), (StaffDuty.SECURITY, "M"),
+    (StaffDuty.CLEANING, "F"), (StaffDuty.CATERING, "M"), (StaffDuty.LIAISON, "M"),
+]  # fmt: skip
+CHECKLIST_DAYS = 7
+SOURCES = ["病例密接（同单位）", "病例密接（同车）", "病例密接（同楼栋）", "病例密接（同一聚餐）"]
+
+
+@dataclass
+class IsolationStats:
+    sites: int = 0
+    rooms: int = 0
+    beds: int = 0
+    staff: int = 0
+    episodes: dict[str, int] = field(default_factory=dict)
+    overdue: int = 0
+    arrivals: int = 0
+    pending_handovers: int = 0
+    checklists: int = 0
+    checklists_with_gaps: int = 0
+    incidents: int = 0
+    incidents_open: int = 0
+    seconds: float = 0.0
+
+
+def _service_account() -> User:
+    """The account the generator acts through: active (its grant counts), no usable password."""
+    user = User.objects.filter(username=ACTOR_USERNAME).first()
+    if user is None:
+        user = User(username=ACTOR_USERNAME, role=Role.COMMAND_CENTRE, full_name="合成数据·快隔（演示）", is_active=True)
+        user.set_unusable_password()
+        user.save()
+    if not Grant.objects.filter(user=user, level=GrantLevel.CITY).exists():
+        Grant.objects.create(user=user, level=GrantLevel.CITY)
+        audit_record(
+            actor=None,
+            event_type=EventType.GRANT_ADDED,
+            obj=user,
+            after={"level": GrantLevel.CITY, "role": Role.COMMAND_CENTRE},
+            reason="合成快隔数据 / synthetic isolation data",
+        )
+    return User.objects.get(pk=user.pk)
+
+
+def isolation_generate(*, seed: int = 2022, now: dt.datetime | None = None) -> IsolationStats:
+    """Generate the sites and the episodes described in the module docstring. All or nothing."""
+    started = time.monotonic()
+    with transaction.atomic(), rules_read_once():
+        if not Person.objects.filter(community__isnull=False).exists():
+            raise DomainError(
+                "登记库中没有人员，请先运行 make_city / the registry is empty: run make_city first", rule="isolation.synthetic"
+            )
+        taken = IsolationSite.objects.filter(name__in=[s.name for s in SITES]).values_list("name", flat=True).first()
+        if taken:
+            raise DomainError(f"隔离点“{taken}”已存在 / the demo sites exist", rule="isolation.synthetic")
+        gen = _Generator(seed=seed, now=now or timezone.now())
+        gen.run()
+        stats = isolation_stats(sites=gen.sites)
+    stats.seconds = round(time.monotonic() - started, 1)
+    return stats
+
+
+def isolation_stats(*, sites: list[IsolationSite]) -> IsolationStats:
+    episodes = IsolationEpisode.objects.all()
+    rooms = Room.objects.filter(site__in=sites)
+    checklists = SiteDailyChecklist.objects.filter(site__in=sites)
+    incidents = SiteIncident.objects.filter(site__in=sites)
+    return IsolationStats(
+        sites=len(sites),
+        rooms=rooms.count(),
+        beds=sum(rooms.values_list("capacity", flat=True)),
+        staff=sum(s.staff.count() for s in sites),
+        episodes=dict(episodes.values_list("status").annotate(n=Count("id")).order_by()),
+        overdue=episodes.overdue(timezone.now()).count(),
+        arrivals=sum(s.arrivals.count() for s in sites),
+        pending_handovers=sum(s.handovers.filter(status="pending").count() for s in sites),
+        checklists=checklists.count(),
+        checklists_with_gaps=sum(1 for gaps in checklists.values_list("gaps", flat=True) if gaps),
+        incidents=incidents.count(),
+        incidents_open=incidents.filter(resolved_at__isnull=True).count(),
+    )
+
+
+class _Generator:
+    def __init__(self, *, seed: int, now: dt.datetime) -> None:
+        self.rng = random.Random(seed)
+        self.names = NameMaker(self.rng)
+        self.now = now
+        # Before 02:00 the story is set a day earlier: "today's" release (after midnight) must fit before now.
+        local_now = now.astimezone(LOCAL_TZ)
+        self.today = local_now.date() - dt.timedelta(days=1 if local_now.hour < 2 else 0)
+        self.actor = _service_account()
+        self.used: set[int] = set()
+        # Everyone in the registry, in an order fixed by the seed: people anywhere in the city are drawn from it.
+        self.pool = list(Person.objects.filter(community__isnull=False).order_by("id").values_list("id", flat=True))
+        self.rng.shuffle(self.pool)
+        self.room_party: dict[int, str] = {}  # room id → party in it (one party per room)
+        self.room_free: dict[int, int] = {}  # room id → free beds
+
+    # -------- time
+
+    def at(self, days: int, hour: int, minute: int = 0, *, margin: int = 10) -> dt.datetime:
+        """Local time on day today+days, and never later than `margin` minutes before now."""
+        when = local_midnight(self.today + dt.timedelta(days=days)) + dt.timedelta(hours=hour, minutes=minute)
+        return min(when, self.now - dt.timedelta(minutes=margin))
+
+    def day_at(self, day: dt.date, hour: int, minute: int = 0, *, margin: int = 10) -> dt.datetime:
+        return self.at((day - self.today).days, hour, minute, margin=margin)
+
+    # -------- the run
+
+    def run(self) -> None:
+        plan = regimen_plan(EpisodeKind.CLOSE_CONTACT)
+        self.central, self.home = plan.central_days, plan.home_days
+        self.offset = DAY_ONE_OFFSET[plan.convention]
+        self.demo = Community.objects.filter(name=DEMO_COMMUNITY, street__name=DEMO_STREET, district__code=DEMO_DISTRICT).first()
+        self.sites = [self.site(spec) for spec in SITES]
+        self.rooms = {s.pk: list(Room.objects.filter(site=s).order_by("floor", "number")) for s in self.sites}
+        for rooms in self.rooms.values():
+            for r in rooms:
+                self.room_free[r.pk] = r.capacity
+        self.episodes()
+        self.inbound()
+        self.checklists()
+        self.incidents()
+
+    def site(self, spec: SiteSpec) -> IsolationSite:
+        community = (
+            Community.objects.filter(district__code=spec.district).exclude(pk=getattr(self.demo, "pk", None)).order_by("id").first()
+            or Community.objects.order_by("id").first()
+        )
+        site = site_create(
+            actor=self.actor,
+            name=spec.name,
+            community=community,
+            kind=SiteKind.HOTEL,
+            address=spec.address,
+            capacity=0,
+            manager_name=spec.manager,
+            phone=spec.phone,
+            receives_inbound=spec.receives_inbound,
+        )
+        specs: list[RoomSpec] = []
+        for room_type, first, last, per_floor in spec.rooms:
+            specs += rooms_by_floor(range(first, last + 1), per_floor, room_type=room_type)
+        rooms = room_create_many(actor=self.actor, site=site, rooms=specs)
+        IsolationSite.objects.filter(pk=site.pk).update(capacity=sum(r.capacity for r in rooms))
+        for duty, sex in STAFF:
+            name = spec.manager if duty == StaffDuty.MANAGER else self.names.han(self.names.surname(), sex, 1985)
+            staff_add(actor=self.actor, site=site, name=name, duty=duty, phone=f"139{self.rng.randint(10_000_000, 99_999_999)}")
+        return site
+
+    # -------- people
+
+    def people(self, community: Community | None, n: int = 1, *, household: bool = False) -> list[Person]:
+        """n unused people of a community (or of the city); household=True: n members of one household."""
+        qs = Person.objects.filter(community__isnull=False).exclude(pk__in=self.used)
+        if community is not None:
+            qs = qs.filter(community=community)
+        if household:
+            sizes = qs.values("household_id").annotate(k=Count("id")).filter(k__gte=n).order_by("household_id")
+            ids = [r["household_id"] for r in sizes]
+            household_id = self.rng.choice(ids)
+            chosen = list(qs.filter(household_id=household_id).order_by("id")[:n])
+        elif community is None:
+            picked: list[int] = []
+            while len(picked) < n:
+                pk = self.pool.pop()
+                if pk not in self.used:
+                    picked.append(pk)
+            chosen = list(Person.objects.filter(pk__in=picked).order_by("id"))
+        else:
+            ids = list(qs.order_by("id").values_list("id", flat=True)[:2000])
+            chosen = list(Person.objects.filter(pk__in=self.rng.sample(ids, n)).order_by("id"))
+        self.used.update(p.pk for p in chosen)
+        return chosen
+
+    def room_for(self, site: IsolationSite, party: str, size: int) -> Room:
+        """A room for a party: its own room if it has one here, else an empty room of the right type."""
+        for r in self.rooms[site.pk]:
+            if self.room_party.get(r.pk) == party and self.room_free[r.pk] > 0:
+                return r
+        wanted = RoomType.SINGLE if size == 1 else RoomType.DOUBLE if size == 2 else RoomType.FAMILY
+        empty = [r for r in self.rooms[site.pk] if r.pk not in self.room_party]
+        room = next((r for r in empty if r.room_type == wanted), None) or next(r for r in empty if r.capacity >= size)
+        self.room_party[room.pk] = party
+        return room
+
+    def checked_in(
+        self, people: list[Person], site: IsolationSite, check_in_day: int, *, skip: tuple[int, ...] = ()
+    ) -> list[IsolationEpisode]:
+        """Opened that morning, checked in at noon; central tests of past days recorded negative."""
+        episodes = []
+        for p in people:
+            source = "病例密接（同户）" if len(people) > 1 else self.rng.choice(SOURCES)
+            e = episode_open(
+                actor=self.actor, person=p, kind=EpisodeKind.CLOSE_CONTACT, identified_at=self.at(check_in_day, 8, 30, margin=180),
+                source=source,
+            )  # fmt: skip
+            episodes.append(self.check_in(e, site, check_in_day, len(people)))
+        for e in episodes:
+            self.record_central(e, skip=skip)
+        return episodes
+
+    def check_in(self, e: IsolationEpisode, site: IsolationSite, check_in_day: int, size: int = 1) -> IsolationEpisode:
+        e = episode_transit(actor=self.actor, episode=e, site=site, at=self.at(check_in_day, 10, 30, margin=150))
+        room = self.room_for(site, e.party, size)
+        self.room_free[room.pk] -= 1
+        return episode_check_in(actor=self.actor, episode=e, room=room, at=self.at(check_in_day, 12, 0, margin=120))
+
+    def record_central(self, e: IsolationEpisode, *, skip: tuple[int, ...] = ()) -> None:
+        for t in ScheduledTest.objects.filter(episode=e, phase=TestPhase.CENTRAL, due_date__lt=self.today).order_by("day_number"):
+            if t.day_number in skip:
+                continue
+            test_record(
+                actor=self.actor,
+                test=t,
+                result=TestResult.NEGATIVE,
+                sampled_at=self.day_at(t.due_date, 7, self.rng.randint(0, 50)),
+                resulted_at=self.day_at(t.due_date, 15, self.rng.randint(0, 59)),
+            )
+
+    def release(self, e: IsolationEpisode, day: dt.date, **handover: Any) -> Any:
+        return release_order(actor=self.actor, episode=e, at=self.day_at(day, 9, 0, margin=60), **handover)
+
+    def confirm(self, e: IsolationEpisode, day: dt.date, receiver: str = "") -> None:
+        h = e.handovers.get(status="pending")
+        handover_confirm(
+            actor=self.actor,
+            handover=h,
+            at=self.day_at(day, 10, 30, margin=30),
+            receiver_name=receiver or self.names.han(self.names.surname(), "F", 1980) + "（社区）",
+            receiver_phone=f"138{self.rng.randint(10_000_000, 99_999_999)}",
+        )
+
+    def home_phase(self, e: IsolationEpisode, start: dt.date, *, complete: bool) -> None:
+        """Home from `start`: a check every past day (and today's when complete), past home tests negative."""
+        e = home_isolation_start(actor=self.actor, episode=e, at=self.day_at(start, 11, 30, margin=20))
+        last = local_date(e.home_until) - dt.timedelta(days=1)
+        day = start
+        while day <= min(last, self.today - dt.timedelta(days=1)):
+            home_check_record(
+                actor=self.actor, episode=e, at=self.day_at(day, 16, self.rng.randint(0, 59)),
+                temperature=f"36.{self.rng.randint(2, 8)}", note="",
+            )  # fmt: skip
+            day += dt.timedelta(days=1)
+        for t in ScheduledTest.objects.filter(episode=e, phase=TestPhase.HOME, due_date__lt=self.today).order_by("day_number"):
+            home_test_record(
+                actor=self.actor, test=t, result=TestResult.NEGATIVE,
+                sampled_at=self.day_at(t.due_date, 8, 30), resulted_at=self.day_at(t.due_date, 17, 0),
+            )  # fmt: skip
+        if complete:
+            episode_complete(actor=self.actor, episode=e, at=self.day_at(local_date(e.home_until), 9, 30))
+
+    def released_checkin_day(self, release_day: int) -> int:
+        """The check-in day (relative to today) whose central period is over at the start of `release_day`."""
+        return release_day - self.central - self.offset
+
+    def episodes(self) -> None:
+        a, b, c, _d = self.sites
+        demo = self.demo
+        # 日清日结: two today (one in transit to site A), one overdue since last midnight.
+        for p in self.people(None, 1):
+            episode_open(actor=self.actor, person=p, kind=EpisodeKind.CLOSE_CONTACT, identified_at=self.at(0, 9, 40, margin=100),
+                         source="病例密接（同单位）")  # fmt: skip
+        for p in self.people(None, 1):
+            e = episode_open(actor=self.actor, person=p, kind=EpisodeKind.CLOSE_CONTACT, identified_at=self.at(0, 8, 10, margin=150),
+                             source="病例密接（同车）")  # fmt: skip
+            episode_transit(actor=self.actor, episode=e, site=a, at=self.at(0, 10, 0, margin=40))
+        for p in self.people(None, 1):
+            episode_open(actor=self.actor, person=p, kind=EpisodeKind.CLOSE_CONTACT, identified_at=self.at(-1, 19, 20),
+                         source="病例密接（同一聚餐）")  # fmt: skip
+        # In central isolation, the regimen partly tested.
+        self.checked_in(self.people(demo, 2, household=True), a, -2)
+        self.checked_in(self.people(None, 1), a, -1)
+        self.checked_in(self.people(None, 1), a, 0)
+        self.checked_in(self.people(None, 1), a, -3, skip=(2,))  # yesterday's sample missed: a make-up today
+        self.checked_in(self.people(None, 1), a, -4)
+        self.checked_in(self.people(None, 2, household=True), b, -1)
+        self.checked_in(self.people(None, 1), b, -2)
+        self.checked_in(self.people(None, 1), c, -3)
+        self.checked_in(self.people(None, 1), c, 0)
+        # Positive on central day 3 (yesterday): the episode ends and 快转 opens the case, to transfer the same day.
+        positive = self.checked_in(self.people(None, 1), c, -3, skip=(3,))[0]
+        test = ScheduledTest.objects.get(episode=positive, phase=TestPhase.CENTRAL, day_number=3)
+        if test.due_date < self.today:
+            test_record(
+                actor=self.actor, test=test, result=TestResult.POSITIVE, ct_value=28.6,
+                sampled_at=self.day_at(test.due_date, 7, 20), resulted_at=self.day_at(test.due_date, 16, 40),
+            )  # fmt: skip
+        if self.home:
+            self.episodes_after_release(a, b, c)
+
+    def episodes_after_release(self, a: IsolationSite, b: IsolationSite, c: IsolationSite) -> None:
+        demo, today = self.demo, self.today
+        # Released today, waiting for the demo community to confirm (a family in one double room).
+        for e in self.checked_in(self.people(demo, 2, household=True), a, self.released_checkin_day(0)):
+            self.release(e, today)
+        for e in self.checked_in(self.people(None, 1), b, self.released_checkin_day(0)):
+            self.release(e, today)
+        # Handed over today to the demo community, not home yet.
+        for e in self.checked_in(self.people(demo, 1), a, self.released_checkin_day(0)):
+            self.release(e, today, vehicle="蒙A·D0471")
+            self.confirm(e, today)
+        # At home: since yesterday (today's check to do), and since the day before (a home test due today).
+        for days_ago in (1, 2):
+            for e in self.checked_in(self.people(demo, 1), a, self.released_checkin_day(-days_ago)):
+                start = today - dt.timedelta(days=days_ago)
+                self.release(e, start)
+                self.confirm(e, start)
+                self.home_phase(e, start, complete=False)
+        # At home elsewhere in the city.
+        for e in self.checked_in(self.people(None, 1), c, self.released_checkin_day(-1)):
+            self.release(e, today - dt.timedelta(days=1))
+            self.confirm(e, today - dt.timedelta(days=1))
+            self.home_phase(e, today - dt.timedelta(days=1), complete=False)
+        # Completed: the whole loop, home period over two days ago.
+        release_day = -self.home - 2
+        for site, community in ((a, self.demo), (b, None)):
+            for e in self.checked_in(self.people(community, 1), site, self.released_checkin_day(release_day)):
+                day = today + dt.timedelta(days=release_day)
+                self.release(e, day)
+                self.confirm(e, day)
+                self.home_phase(e, day, complete=True)
+
+    # -------- inbound travellers
+
+    def inbound(self) -> None:
+        site = self.sites[3]
+        plan = regimen_plan(EpisodeKind.INBOUND)
+        release_day = -plan.central_days - DAY_ONE_OFFSET[plan.convention]
+        flights = [("CA8201", "首尔"), ("MU5042", "东京"), ("KN5878", "乌兰巴托"), ("CZ6088", "莫斯科")]
+        sai_han = Community.objects.filter(district__code="150105").order_by("id").last()
+        # Registered this morning at the airport, bound for the demo community; not yet taken to the site.
+        self.arrival(self.people(self.demo, 1)[0], flights[0], site, self.at(0, 6, 40, margin=200), self.demo)
+        # In the central days at the entry point, bound for 赛罕区.
+        e = self.arrival(self.people(sai_han, 1)[0], flights[1], site, self.at(-2, 7, 15), sai_han).episode
+        self.check_in(e, site, -2)
+        self.record_central(e)
+        # Released today to another city: the site hands over to the receiving locality (pending).
+        # (a resident of the city who works there: the registry keeps its people, nobody is added)
+        visitor = self.people(None, 1)[0]
+        e = self.arrival(visitor, flights[2], site, self.at(release_day, 6, 20), None, destination="北京市朝阳区").episode
+        self.check_in(e, site, release_day)
+        self.record_central(e)
+        release_order(
+            actor=self.actor, episode=e, at=self.at(0, 9, 30, margin=50), to_locality="北京市朝阳区望京街道",
+            transport_mode=TransportMode.RAIL, vehicle="K90 次 7 车厢",
+        )  # fmt: skip
+        # Completed at home in 新城区 (handed over to its community after the central days at the airport).
+        home_release = -self.home - 2
+        e = self.arrival(self.people(self.demo, 1)[0], flights[3], site, self.at(home_release - plan.central_days, 6, 0), self.demo).episode
+        self.check_in(e, site, home_release - plan.central_days - DAY_ONE_OFFSET[plan.convention])
+        self.record_central(e)
+        if plan.home_days:
+            day = self.today + dt.timedelta(days=home_release)
+            self.release(e, day, transport_mode=TransportMode.COACH, vehicle="蒙A·K2201")
+            self.confirm(e, day)
+            self.home_phase(e, day, complete=True)
+
+    def arrival(self, person: Person, flight: tuple[str, str], site: IsolationSite, at: dt.datetime, community: Community | None,
+                destination: str = "") -> Any:  # fmt: skip
+        return inbound_register(
+            actor=self.actor, person=person, mode=ArrivalMode.FLIGHT, number=flight[0], origin=flight[1], port_of_entry=PORT,
+            arrived_at=at, entry_site=site, destination=destination, destination_community=community,
+        )  # fmt: skip
+
+    # -------- internal management
+
+    def checklists(self) -> None:
+        """A week of checklists; site B short of a dinner and a staff health check yesterday, site C
+        without disinfection the day before; today only site A has filed."""
+        for i, site in enumerate(self.sites):
+            staff = site.staff.count()
+            for back in range(CHECKLIST_DAYS, -1, -1):
+                day = self.today - dt.timedelta(days=back)
+                if back == 0 and i > 0:
+                    continue
+                rooms = occupied_rooms_on(site, day)
+                dinner, checked, disinfected = rooms, staff, True
+                if i == 1 and back == 1:
+                    dinner, checked = max(rooms - 1, 0), staff - 1
+                if i == 2 and back == 2:
+                    disinfected = False
+                checklist_record(
+                    actor=self.actor, site=site, day=day, cleaning_done=True, disinfection_done=disinfected,
+                    meals_breakfast_rooms=rooms, meals_lunch_rooms=rooms, meals_dinner_rooms=dinner,
+                    staff_on_duty=staff, staff_health_checked=checked, staff_unwell=0,
+                    note="" if (dinner == rooms and disinfected) else "已要求当班人员整改",
+                )  # fmt: skip
+
+    def incidents(self) -> None:
+        a, b = self.sites[0], self.sites[1]
+        stay = RoomStay.objects.filter(room__site=a, ended_at__isnull=True).select_related("room", "episode").order_by("started_at").first()
+        if stay is not None:
+            incident = incident_record(
+                actor=self.actor, site=a, kind=IncidentKind.LEFT_ROOM, severity=Severity.LOW, occurred_at=self.at(-1, 16, 20),
+                room=stay.room, episode=stay.episode, description="隔离人员开门到走廊取外卖，被巡查人员发现。",
+            )  # fmt: skip
+            incident_resolve(actor=self.actor, incident=incident, resolution="已劝返房间，对走廊消毒并加强巡查", at=self.at(-1, 16, 50))
+        room = RoomStay.objects.filter(room__site=b, ended_at__isnull=True).select_related("room").order_by("started_at").first()
+        incident_record(
+            actor=self.actor, site=b, kind=IncidentKind.SUPPLY, severity=Severity.LOW, occurred_at=self.at(0, 12, 40, margin=30),
+            room=room.room if room else None, description="房间反映午餐未送达，已联系餐饮配送组核实。",
+        )  # fmt: skip
+
+
+def format_stats(stats: IsolationStats) -> str:
+    """The summary `make_isolation` (and `manage.py demo`) prints."""
+    labels = dict(IsolationEpisode._meta.get_field("status").flatchoices)
+    episodes = "、".join(f"{labels.get(k, k)} {n}" for k, n in sorted(stats.episodes.items(), key=lambda kv: -kv[1]))
+    return "\n".join(
+        [
+            f"隔离点 sites: {stats.sites}（{stats.rooms} 间 rooms, {stats.beds} 床 beds, {stats.staff} 工作人员 staff）",
+            f"隔离人员 episodes: {episodes}; 超时待隔离 overdue: {stats.overdue}; 入境人员 arrivals: {stats.arrivals}; "
+            f"待交接 pending handovers: {stats.pending_handovers}",
+            f"每日检查 checklists: {stats.checklists}（{stats.checklists_with_gaps} 有问题 with gaps）; "
+            f"突发事件 incidents: {stats.incidents}（{stats.incidents_open} 未处置 open）",
+            f"— {stats.seconds:.1f} s",
+        ]
+    )
+
+
+__all__ = ["ACTOR_USERNAME", "SITES", "IsolationStats", "format_stats", "isolation_generate", "isolation_stats"]
