@@ -356,44 +356,91 @@ def _admission_times(rows: list[tuple[dt.timedelta | None, bool | None]]) -> Adm
     )
 
 
+def _kind(classification: str) -> str:
+    return "confirmed" if classification in CONFIRMED_CLASSES else "asymptomatic"
+
+
 def day_figures(*, date: dt.date, user: Any) -> DayFigures:
     """The press conference's figures for one local day (0—24 时, Asia/Shanghai), for the cases the
-    user covers: new local confirmed and asymptomatic (by their first classification) and where
-    they were found; discharged; cumulative and currently under treatment as of the day's end (by
-    the classification then); time from positive result to admission; each by district."""
+    user covers; withdrawn cases never count.
+
+    - 新增本土确诊病例 / 新增无症状感染者: a local case counts on the local day of its confirmation
+      (`confirmed_at`) by its classification at the END of that day — the last `CaseClassification`
+      before the next midnight. A case opened from the testing queue (asymptomatic until the medical
+      team assesses it) and classified mild the same day is a new confirmed case, not a conversion.
+    - 无症状感染者转为确诊: a case confirmed on an earlier day, asymptomatic at the end of the day
+      before and confirmed (mild…critical) at the end of this day. A case confirmed at 23:30 and
+      classified mild at 00:30 is one new asymptomatic infection, then one conversion the next day.
+    - where they were found; discharged; cumulative and currently under treatment as of the day's
+      end (by the classification then); time from positive result to admission; each by district.
+
+    Grouped passes: the classification at a day's end is the case's own unless it changed later (a
+    semi-join flags those few, looked up row by row); conversions are looked up among the cases
+    classified confirmed that day only."""
     start = local_midnight(date)
     end = local_midnight(date + dt.timedelta(days=1))
     cases = Case.objects.covered_by(user).exclude(status=CaseStatus.WITHDRAWN)
     local_cases = cases.filter(is_imported=False)
     in_day = Q(confirmed_at__gte=start, confirmed_at__lt=end)
-    confirmed_first = Q(initial_classification__in=CONFIRMED_CLASSES)
-    new = local_cases.filter(in_day)
-    totals = new.aggregate(
-        confirmed=Count("id", filter=confirmed_first),
-        asymptomatic=Count("id", filter=~confirmed_first),
-        isolation=Count("id", filter=Q(found_in=FoundIn.ISOLATION_SITE)),
-        controlled=Count("id", filter=Q(found_in=FoundIn.CONTROLLED)),
-        community=Count("id", filter=Q(found_in=FoundIn.COMMUNITY)),
-    )
-    converted = (
-        CaseClassification.objects.filter(
-            case__in=local_cases, classified_at__gte=start, classified_at__lt=end, previous=Classification.ASYMPTOMATIC
-        )
-        .filter(classification__in=CONFIRMED_CLASSES)
-        .values("case_id")
-        .distinct()
-        .count()
-    )
+    new = local_cases.filter(in_day).order_by()
+    changed_later = CaseClassification.objects.filter(classified_at__gte=end).values("case_id")
+    changed = Q(pk__in=changed_later)
+
+    # New cases by district, classification at the day's end and where found, in one grouped pass.
+    totals: Counter = Counter()
+    new_by_district: dict[int | None, Counter] = defaultdict(Counter)
+    for pk, cls, found, was_changed, n in (
+        new.annotate(changed=ExpressionWrapper(changed, BooleanField()))
+        .values_list("district_id", "classification", "found_in", "changed")
+        .annotate(n=Count("id"))
+    ):
+        place = "controlled" if found in FOUND_UNDER_CONTROL else "community"
+        new_by_district[pk][place] += n
+        totals[found] += n
+        if not was_changed:
+            new_by_district[pk][_kind(cls)] += n
+    if any(totals.values()):
+        later = new.filter(changed)
+        at_end = {pk: (district_id, first) for pk, district_id, first in later.values_list("pk", "district_id", "initial_classification")}
+        if at_end:
+            for case_id, cls in (
+                CaseClassification.objects.filter(case__in=later.values("pk"), classified_at__lt=end)
+                .order_by("case_id", "classified_at", "id")
+                .values_list("case_id", "classification")
+            ):
+                at_end[case_id] = (at_end[case_id][0], cls)  # the last one before the end wins
+            for district_id, cls in at_end.values():
+                new_by_district[district_id][_kind(cls)] += 1
+
+    # Conversions: among the cases confirmed before the day and classified confirmed during it, those
+    # asymptomatic at the previous day's end and confirmed at this day's end.
+    converted_today = CaseClassification.objects.filter(
+        case__in=local_cases.filter(confirmed_at__lt=start).order_by().values("pk"),
+        classified_at__gte=start,
+        classified_at__lt=end,
+        classification__in=CONFIRMED_CLASSES,
+    ).values("case_id")
+    before_day: dict[int, str] = {}
+    end_of_day: dict[int, str] = {}
+    for case_id, first, classified_at, cls in (
+        CaseClassification.objects.filter(case_id__in=converted_today, classified_at__lt=end)
+        .order_by("case_id", "classified_at", "id")
+        .values_list("case_id", "case__initial_classification", "classified_at", "classification")
+    ):
+        before_day.setdefault(case_id, first)
+        if classified_at < start:
+            before_day[case_id] = cls
+        end_of_day[case_id] = cls
+    converted = sum(1 for case_id, cls in end_of_day.items() if cls in CONFIRMED_CLASSES and before_day[case_id] not in CONFIRMED_CLASSES)
+
     # Cumulative and under treatment at the day's end, by district, in one pass: the classification
     # at the day's end is the case's own unless it changed after the day (those few cases are looked
     # up below); who was out of care (in home monitoring) is a semi-join, not a subquery per case.
-    changed_later = CaseClassification.objects.filter(classified_at__gte=end).values("case_id")
     out_of_care_ids = (
         HealthMonitoring.objects.filter(starts_at__lt=end).filter(Q(reopened_at__isnull=True) | Q(reopened_at__gte=end)).values("case_id")
     )
     until_end = local_cases.filter(confirmed_at__lt=end).order_by()
     in_care = ~Q(pk__in=out_of_care_ids)
-    changed = Q(pk__in=changed_later)
     # Grouped by the two flags (each computed once per case), not counted with a filter per flag.
     discharged_ids = Discharge.objects.filter(discharged_at__lt=end).values("case_id")
     grouped = (
@@ -450,16 +497,10 @@ def day_figures(*, date: dt.date, user: Any) -> DayFigures:
             by[pk] = DistrictFigures(pk, "")
         return by[pk]
 
-    for pk, first, found in new.values_list("district_id", "initial_classification", "found_in"):
+    for pk, counts in new_by_district.items():
         d = district(pk)
-        if first in CONFIRMED_CLASSES:
-            d.new_confirmed += 1
-        else:
-            d.new_asymptomatic += 1
-        if found in FOUND_UNDER_CONTROL:
-            d.found_controlled += 1
-        else:
-            d.found_community += 1
+        d.new_confirmed, d.new_asymptomatic = counts["confirmed"], counts["asymptomatic"]
+        d.found_controlled, d.found_community = counts["controlled"], counts["community"]
     for pk, n in discharged_by_district.items():
         district(pk).discharged = n
     for pk, n in under_treatment.items():
@@ -483,13 +524,13 @@ def day_figures(*, date: dt.date, user: Any) -> DayFigures:
 
     return DayFigures(
         date=date,
-        new_confirmed=totals["confirmed"],
-        new_asymptomatic=totals["asymptomatic"],
+        new_confirmed=sum(c["confirmed"] for c in new_by_district.values()),
+        new_asymptomatic=sum(c["asymptomatic"] for c in new_by_district.values()),
         converted=converted,
         new_imported=cases.filter(in_day, is_imported=True).count(),
-        found_isolation_site=totals["isolation"],
-        found_controlled=totals["controlled"],
-        found_community=totals["community"],
+        found_isolation_site=totals[FoundIn.ISOLATION_SITE],
+        found_controlled=totals[FoundIn.CONTROLLED],
+        found_community=totals[FoundIn.COMMUNITY],
         discharged=sum(discharged_by_district.values()),
         cumulative_confirmed=cumulative["confirmed"],
         cumulative_asymptomatic=cumulative["asymptomatic"],

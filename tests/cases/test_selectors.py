@@ -91,7 +91,8 @@ def day(wards, users):
     # today: mild in the open community, admitted 2 h after its result
     one = open_case(command, p[0], Classification.MILD, confirmed_at=at(1))
     admit(one, wards, users, hours=2)
-    # today: asymptomatic found under in-place control, admitted 9 h after; reclassified mild at 14:00
+    # today: asymptomatic found under in-place control, admitted 9 h after; reclassified mild at 14:00,
+    # so a new confirmed case at the day's end (not a conversion)
     PersonControl.objects.create(person=p[1], reason="混管阳性", started_at=at(-3), district_id=p[1].district_id)
     two = open_case(command, p[1], Classification.ASYMPTOMATIC, confirmed_at=at(2))
     admit(two, wards, users, hours=10)
@@ -107,7 +108,7 @@ def day(wards, users):
 
 def test_day_figures_as_the_press_conference_gives_them(day, users):
     f = day_figures(date=dt.date(2022, 11, 14), user=users["command"])
-    assert (f.new_confirmed, f.new_asymptomatic, f.converted, f.new_imported) == (2, 1, 1, 1)
+    assert (f.new_confirmed, f.new_asymptomatic, f.converted, f.new_imported) == (3, 0, 0, 1)
     assert (f.found_under_control, f.found_community) == (1, 2)
     assert (f.discharged, f.cumulative_discharged) == (1, 1)
     assert (f.cumulative_confirmed, f.cumulative_asymptomatic) == (3, 1)
@@ -118,13 +119,14 @@ def test_day_figures_as_the_press_conference_gives_them(day, users):
     by = {d.name: d for d in f.by_district}
     assert [d.name for d in f.by_district] == ["新城区", "回民区"]
     home = by["新城区"]
-    assert (home.new_confirmed, home.new_asymptomatic, home.discharged, home.under_treatment) == (1, 1, 1, 2)
+    assert (home.new_confirmed, home.new_asymptomatic, home.discharged, home.under_treatment) == (2, 0, 1, 2)
     assert (by["新城区"].found_controlled, by["新城区"].found_community) == (1, 1)
     assert by["新城区"].admission.median_hours == pytest.approx(5.5) and by["新城区"].admission.same_day == 2
     assert (by["回民区"].new_confirmed, by["回民区"].under_treatment, by["回民区"].admission.cohort) == (1, 1, 1)
     assert by["回民区"].admission.same_day_share == 0 and by["回民区"].admission.median_hours is None
     text = f.zh
-    assert text.startswith("11月14日0—24时，新增本土确诊病例2例、无症状感染者1例（新城区2例、回民区1例），其中隔离管控区域1例、社会面2例")
+    assert text.startswith("11月14日0—24时，新增本土确诊病例3例、无症状感染者0例（新城区2例、回民区1例），其中隔离管控区域1例、社会面2例")
+    assert "转为确诊" not in text
     assert "新增治愈出院1例" in text and "现有本土确诊病例3例、无症状感染者0例" in text and "当日转运收治2例（67%）" in text
 
 
@@ -137,9 +139,76 @@ def test_day_figures_as_of_the_day_before(day, users):
 
 def test_day_figures_are_limited_to_the_users_jurisdiction(day, users):
     f = day_figures(date=dt.date(2022, 11, 14), user=users["district"])
-    assert (f.new_confirmed, f.new_asymptomatic) == (1, 1) and [d.name for d in f.by_district] == ["新城区"]
+    assert (f.new_confirmed, f.new_asymptomatic) == (2, 0) and [d.name for d in f.by_district] == ["新城区"]
     nothing = day_figures(date=dt.date(2022, 11, 14), user=users["nogrant"])
     assert (nothing.new_confirmed, nothing.cumulative_asymptomatic, nothing.admission.cohort) == (0, 0, 0)
+
+
+def _new(date: dt.date, user) -> tuple[int, int, int]:
+    f = day_figures(date=date, user=user)
+    return f.new_confirmed, f.new_asymptomatic, f.converted
+
+
+FEB25, FEB26, FEB27 = dt.date(2022, 2, 25), dt.date(2022, 2, 26), dt.date(2022, 2, 27)
+
+
+def _queue_cases(wards) -> tuple:
+    """The two positives of 2022-02-25 (15:00, 16:00) opened from the queue at 17:03, asymptomatic."""
+    from fangkong.cases.models import Case
+
+    cases_open_from_queue(actor=None, at=tf.at(9.05))
+    return Case.objects.get(person=wards.people[0]), Case.objects.get(person=wards.elsewhere)
+
+
+def test_a_queue_case_classified_mild_the_same_day_is_new_confirmed_not_a_conversion(positives, wards, users):  # noqa: F811
+    mild, other = _queue_cases(wards)
+    case_classify(actor=users["command"], case=mild, classification=Classification.MILD, at=tf.at(10))  # 18:00
+    case_withdraw(actor=users["command"], case=other, reason="结果更正", at=tf.at(10))  # never counts
+    assert _new(FEB25, users["command"]) == (1, 0, 0)
+    assert _new(FEB26, users["command"]) == (0, 0, 0)
+    f = day_figures(date=FEB25, user=users["command"])
+    assert (f.cumulative_confirmed, f.cumulative_asymptomatic, f.found_community) == (1, 0, 1)
+    assert [(d.name, d.new_confirmed, d.new_asymptomatic) for d in f.by_district] == [("新城区", 1, 0)]
+
+
+def test_a_queue_case_classified_the_next_day_is_asymptomatic_then_a_conversion(positives, wards, users):  # noqa: F811
+    later, stays = _queue_cases(wards)
+    case_classify(actor=users["command"], case=later, classification=Classification.MILD, at=tf.at(26))  # 02-26 10:00
+    # seen from the first day, even after the later reclassification: two asymptomatic infections
+    assert _new(FEB25, users["command"]) == (0, 2, 0)
+    f = day_figures(date=FEB25, user=users["command"])
+    assert (f.cumulative_confirmed, f.cumulative_asymptomatic) == (0, 2)
+    assert _new(FEB26, users["command"]) == (0, 0, 1)
+    f = day_figures(date=FEB26, user=users["command"])
+    assert (f.cumulative_confirmed, f.cumulative_asymptomatic) == (1, 1) and "无症状感染者转为确诊病例1例" in f.zh
+    # the case that stays asymptomatic is never converted; the converted one is not counted again
+    case_classify(actor=users["command"], case=later, classification=Classification.MODERATE, at=tf.at(50))  # 02-27 10:00
+    assert _new(FEB27, users["command"]) == (0, 0, 0)
+    assert stays.classifications.count() == 1
+
+
+def test_conversions_follow_beijing_midnight(wards, users):
+    command = users["command"]
+    # confirmed 23:30 Beijing (15:30 UTC), classified mild 00:30 the next day: asymptomatic, then a conversion
+    late = open_case(command, wards.people[0], Classification.ASYMPTOMATIC, confirmed_at=at(15.5))
+    case_classify(actor=command, case=late, classification=Classification.MILD, at=at(16.5))
+    # confirmed 00:30 Beijing (the day before in UTC), classified mild 01:00: new confirmed that day
+    early = open_case(command, wards.people[1], Classification.ASYMPTOMATIC, confirmed_at=at(-7.5))
+    case_classify(actor=command, case=early, classification=Classification.MILD, at=at(-7))
+    assert _new(dt.date(2022, 11, 13), command) == (0, 0, 0)
+    assert _new(dt.date(2022, 11, 14), command) == (1, 1, 0)
+    assert _new(dt.date(2022, 11, 15), command) == (0, 0, 1)
+
+
+def test_a_same_day_round_trip_is_judged_at_the_days_end(wards, users):
+    command = users["command"]
+    case = open_case(command, wards.people[0], Classification.ASYMPTOMATIC, confirmed_at=at(-20))  # 11-13 12:00
+    case_classify(actor=command, case=case, classification=Classification.MILD, at=at(1))
+    case_classify(actor=command, case=case, classification=Classification.ASYMPTOMATIC, at=at(2), note="复核")
+    assert _new(dt.date(2022, 11, 13), command) == (0, 1, 0)
+    assert _new(dt.date(2022, 11, 14), command) == (0, 0, 0)  # asymptomatic again by the day's end
+    case_classify(actor=command, case=case, classification=Classification.MILD, at=at(20))  # 11-15 04:00
+    assert _new(dt.date(2022, 11, 15), command) == (0, 0, 1)
 
 
 # ---- the timeline ----
