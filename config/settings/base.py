@@ -169,6 +169,18 @@ SPECTACULAR_SETTINGS = {
         "BedTypeEnum": "fangkong.cases.choices.BedType",
         "TransferStatusEnum": "fangkong.cases.choices.TransferStatus",
         "MonitoringStatusEnum": "fangkong.cases.choices.MonitoringStatus",
+        "ResultEnum": "fangkong.testing.choices.Result",  # keeps its name beside the isolation tests' results
+        "IsolationSiteKindEnum": "fangkong.isolation.choices.SiteKind",
+        "IsolationRoomTypeEnum": "fangkong.isolation.choices.RoomType",
+        "IsolationEpisodeKindEnum": "fangkong.isolation.choices.EpisodeKind",
+        "IsolationEpisodeStatusEnum": "fangkong.isolation.choices.EpisodeStatus",
+        "IsolationTestPhaseEnum": "fangkong.isolation.choices.TestPhase",
+        "IsolationTestResultEnum": "fangkong.isolation.choices.TestResult",
+        "IsolationHandoverStatusEnum": "fangkong.isolation.choices.HandoverStatus",
+        "IsolationTransportModeEnum": "fangkong.isolation.choices.TransportMode",
+        "ContactKindEnum": "fangkong.isolation.choices.ContactKind",
+        "ContactStateEnum": "fangkong.isolation.choices.ContactState",
+        "ExposureTypeEnum": "fangkong.isolation.choices.ExposureType",
     },
 }
 

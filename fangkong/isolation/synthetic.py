@@ -18,6 +18,11 @@ the past: four sites (hotels) with rooms by floor and a duty roster (`site_creat
   completed at home in the city;
 - one positive on central day 3 (yesterday): the episode ends and 快转 opens the case
   (services.handoff.on_positive);
+- 流调, when 快转's demo cases are there (fangkong.cases.synthetic runs first in the demo): a case
+  confirmed three to six days ago has eight close contacts recorded through `contact_add` — two of
+  its household sharing a room, six colleagues and friends — all checked in; the positive above is
+  one of its colleagues, and the case opened for them has their household and a colleague traced
+  in turn (case → contact → case → contacts on the trace pages and the cluster graph);
 - every site's daily checklist for the past week (two with gaps; today filed by one site only), and
   two incidents (one resolved, one open).
 
@@ -43,6 +48,8 @@ from fangkong.accounts.models import Grant, GrantLevel, User
 from fangkong.accounts.roles import Role
 from fangkong.audit.catalogue import EventType
 from fangkong.audit.services import audit_record
+from fangkong.cases.choices import CaseStatus
+from fangkong.cases.models import Case
 from fangkong.core.errors import DomainError
 from fangkong.geo.models import Community, Person
 from fangkong.geo.synthetic.names import NameMaker
@@ -52,6 +59,7 @@ from fangkong.policy.rules import rules_read_once
 from .choices import (
     ArrivalMode,
     EpisodeKind,
+    ExposureType,
     IncidentKind,
     RoomType,
     Severity,
@@ -64,7 +72,9 @@ from .choices import (
 from .models import IsolationEpisode, IsolationSite, Room, RoomStay, ScheduledTest, SiteDailyChecklist, SiteIncident
 from .services import (
     RoomSpec,
+    case_isolated_since,
     checklist_record,
+    contact_add,
     episode_check_in,
     episode_complete,
     episode_open,
@@ -213,7 +223,8 @@ class _Generator:
         local_now = now.astimezone(LOCAL_TZ)
         self.today = local_now.date() - dt.timedelta(days=1 if local_now.hour < 2 else 0)
         self.actor = _service_account()
-        self.used: set[int] = set()
+        # People with a case (快转's demo) are not picked: a contact may not be an active case.
+        self.used: set[int] = set(Case.objects.values_list("person_id", flat=True))
         # Everyone in the registry, in an order fixed by the seed: people anywhere in the city are drawn from it.
         self.pool = list(Person.objects.filter(community__isnull=False).order_by("id").values_list("id", flat=True))
         self.rng.shuffle(self.pool)
@@ -310,16 +321,26 @@ class _Generator:
         return room
 
     def checked_in(
-        self, people: list[Person], site: IsolationSite, check_in_day: int, *, skip: tuple[int, ...] = ()
+        self,
+        people: list[Person],
+        site: IsolationSite,
+        check_in_day: int,
+        *,
+        skip: tuple[int, ...] = (),
+        traced: tuple[Case, str, str] | None = None,
     ) -> list[IsolationEpisode]:
-        """Opened that morning, checked in at noon; central tests of past days recorded negative."""
+        """Opened that morning, checked in at noon; central tests of past days recorded negative.
+        `traced` (case, exposure, place): 流调 recorded them as the case's close contacts (contact_add)."""
         episodes = []
         for p in people:
-            source = "病例密接（同户）" if len(people) > 1 else self.rng.choice(SOURCES)
-            e = episode_open(
-                actor=self.actor, person=p, kind=EpisodeKind.CLOSE_CONTACT, identified_at=self.at(check_in_day, 8, 30, margin=180),
-                source=source,
-            )  # fmt: skip
+            identified_at = self.at(check_in_day, 8, 30, margin=180)
+            if traced is not None:
+                e = self.contact(traced[0], p, traced[1], traced[2], identified_at)
+            else:
+                source = "病例密接（同户）" if len(people) > 1 else self.rng.choice(SOURCES)
+                e = episode_open(
+                    actor=self.actor, person=p, kind=EpisodeKind.CLOSE_CONTACT, identified_at=identified_at, source=source,
+                )  # fmt: skip
             episodes.append(self.check_in(e, site, check_in_day, len(people)))
         for e in episodes:
             self.record_central(e, skip=skip)
@@ -403,16 +424,97 @@ class _Generator:
         self.checked_in(self.people(None, 1), b, -2)
         self.checked_in(self.people(None, 1), c, -3)
         self.checked_in(self.people(None, 1), c, 0)
+        # 流调: a demo case's close contacts (its household and colleagues), in isolation.
+        index = self.index_case()
+        if index is not None:
+            self.traced_contacts(index, b)
         # Positive on central day 3 (yesterday): the episode ends and 快转 opens the case, to transfer the same day.
-        positive = self.checked_in(self.people(None, 1), c, -3, skip=(3,))[0]
+        # With a demo case, the positive is one of its colleagues: the chain case → contact → case goes on.
+        traced = (index, ExposureType.WORKPLACE, "某公司三楼办公室") if index is not None else None
+        positive = self.checked_in(self.people(None, 1), c, -3, skip=(3,), traced=traced)[0]
         test = ScheduledTest.objects.get(episode=positive, phase=TestPhase.CENTRAL, day_number=3)
         if test.due_date < self.today:
             test_record(
                 actor=self.actor, test=test, result=TestResult.POSITIVE, ct_value=28.6,
                 sampled_at=self.day_at(test.due_date, 7, 20), resulted_at=self.day_at(test.due_date, 16, 40),
             )  # fmt: skip
+            positive.refresh_from_db()
+            if index is not None and positive.case_id is not None:
+                self.second_generation(Case.objects.get(pk=positive.case_id), positive, c)
         if self.home:
             self.episodes_after_release(a, b, c)
+
+    # -------- 流调: contacts traced from the demo cases (fangkong.cases.synthetic)
+
+    def contact(self, case: Case, person: Person, exposure: str, place: str, identified_at: dt.datetime) -> IsolationEpisode:
+        """Record `person` as a close contact of `case` (which opens the episode, due the same day)."""
+        since = case_isolated_since(case)
+        last = min(case.confirmed_at, since.at if since else case.confirmed_at, identified_at) - dt.timedelta(hours=14)
+        link = contact_add(
+            actor=self.actor, case=case, person=person, exposure=exposure, place=place, last_exposure_at=last, identified_at=identified_at
+        )
+        return IsolationEpisode.objects.get(pk=link.contact.episode_id)
+
+    def index_case(self) -> Case | None:
+        """A demo case confirmed three to six days ago whose household has two members to trace."""
+        latest = self.at(-3, 6, 0, margin=240)
+        candidates = (
+            Case.objects.exclude(status=CaseStatus.WITHDRAWN)
+            .filter(confirmed_at__lte=latest, confirmed_at__gte=latest - dt.timedelta(days=3), person__household__isnull=False)
+            .select_related("person")
+            .order_by("confirmed_at", "id")
+        )
+        for case in candidates:
+            members = Person.objects.filter(household_id=case.person.household_id).exclude(pk__in=self.used).exclude(pk=case.person_id)
+            if members.count() >= 2:
+                return case
+        return None
+
+    def traced_contacts(self, case: Case, site: IsolationSite) -> None:
+        """Eight close contacts of the index case: two of its household (one family room), six colleagues
+        and friends checked in over the days after it was confirmed. The positive colleague comes next."""
+        household = list(
+            Person.objects.filter(household_id=case.person.household_id)
+            .exclude(pk__in=self.used)
+            .exclude(pk=case.person_id)
+            .order_by("id")[:2]
+        )
+        self.used.update(p.pk for p in household)
+        day = (local_date(case.confirmed_at) - self.today).days + 1  # traced the morning after the confirmation
+        self.checked_in(household, site, day, traced=(case, ExposureType.HOUSEHOLD, "家中（同住）"))
+        others = [
+            (ExposureType.WORKPLACE, "某公司三楼办公室"),
+            (ExposureType.WORKPLACE, "某公司三楼办公室"),
+            (ExposureType.DINING, "某餐厅（同桌用餐）"),
+            (ExposureType.SAME_VEHICLE, "公交 12 路"),
+            (ExposureType.SOCIAL, "朋友家中聚会"),
+            (ExposureType.SAME_SPACE, "某健身房"),
+        ]
+        for i, (exposure, place) in enumerate(others):
+            self.checked_in(self.people(None, 1), site, min(day + i % 2, 0), traced=(case, exposure, place))
+
+    def second_generation(self, case: Case, episode: IsolationEpisode, site: IsolationSite) -> None:
+        """The contact who became a case has contacts of their own (exposed before their check-in): their
+        household and a colleague, identified when the positive came in and checked in today."""
+        identified_at = min(case.confirmed_at + dt.timedelta(hours=1), self.now - dt.timedelta(minutes=150))
+        last = episode.checked_in_at - dt.timedelta(hours=16)
+        people = list(
+            Person.objects.filter(household_id=episode.person.household_id).exclude(pk__in=self.used).order_by("id")[:2]
+        ) or self.people(None, 2, household=True)
+        self.used.update(p.pk for p in people)
+        for p in people:
+            link = contact_add(
+                actor=self.actor, case=case, person=p, exposure=ExposureType.HOUSEHOLD, place="家中（同住）",
+                last_exposure_at=last, identified_at=identified_at,
+            )  # fmt: skip
+            e = IsolationEpisode.objects.get(pk=link.contact.episode_id)
+            self.check_in(e, site, 0, len(people))
+        colleague = self.people(None, 1)[0]
+        link = contact_add(
+            actor=self.actor, case=case, person=colleague, exposure=ExposureType.WORKPLACE, place="某公司三楼办公室",
+            last_exposure_at=last, identified_at=identified_at,
+        )  # fmt: skip
+        self.check_in(IsolationEpisode.objects.get(pk=link.contact.episode_id), site, 0)
 
     def episodes_after_release(self, a: IsolationSite, b: IsolationSite, c: IsolationSite) -> None:
         demo, today = self.demo, self.today

@@ -8,17 +8,21 @@ import datetime as dt
 
 import pytest
 from django.core.management import CommandError, call_command
+from django.db.models import Count
 from django.urls import reverse
 from django.utils import timezone
 
 from fangkong.accounts.models import Grant, GrantLevel, User
 from fangkong.audit.models import AuditEvent
+from fangkong.cases.models import Case
+from fangkong.cases.synthetic import cases_generate
 from fangkong.core.errors import DomainError
 from fangkong.geo.models import Community
 from fangkong.geo.synthetic import city_generate
 from fangkong.isolation import selectors
-from fangkong.isolation.choices import EpisodeStatus
+from fangkong.isolation.choices import EpisodeStatus, ExposureType
 from fangkong.isolation.models import (
+    Contact,
     Handover,
     HomeCheck,
     InboundArrival,
@@ -28,6 +32,7 @@ from fangkong.isolation.models import (
     SiteIncident,
 )
 from fangkong.isolation.synthetic import SITES, isolation_generate
+from fangkong.isolation.tracing_selectors import cluster_graph, trace_sheet
 from fangkong.policy.regimen import local_date
 
 pytestmark = pytest.mark.django_db
@@ -128,3 +133,27 @@ def test_the_demo_command_adds_the_sites_once_and_grants_the_isolation_account()
 def test_needs_the_demo_city():
     with pytest.raises(DomainError, match="make_city"):
         isolation_generate()
+
+
+def test_demo_contacts_are_traced_from_the_demo_cases(demo_city):
+    """With 快转's demo cases, some episodes are real contacts: a case with nine (a household among
+    them), one of whom turned positive, and the case opened for them has contacts of its own."""
+    cases_generate(seed=2022)
+    stats = isolation_generate(seed=2022)
+    assert set(stats.episodes) == STAGES and stats.overdue == 1 and stats.pending_handovers == 4
+    assert Contact.objects.count() >= 11 and not Contact.objects.filter(episode__isnull=True).exists()  # each with its episode
+    command = User.objects.get(username="synthetic-isolation")
+    index = Case.objects.annotate(n=Count("contact_links")).order_by("-n").first()
+    sheet = trace_sheet(user=command, case=index)
+    assert len(sheet.close) == 9
+    assert sum(1 for link in sheet.close if link.exposure == ExposureType.HOUSEHOLD) == 2
+    household = [link.contact.episode for link in sheet.close if link.exposure == ExposureType.HOUSEHOLD]
+    assert len({e.stays.get().room_id for e in household}) == 1  # one family room
+    turned = [link.contact for link in sheet.close if link.contact.case_id]
+    assert len(turned) == 1 and turned[0].episode.status == EpisodeStatus.TURNED_POSITIVE
+    second = trace_sheet(user=command, case=turned[0].case)
+    assert {link.exposure for link in second.close} == {ExposureType.HOUSEHOLD, ExposureType.WORKPLACE}  # their household and a colleague
+    assert all(link.contact.episode.status == EpisodeStatus.CHECKED_IN for link in second.close)
+    graph = cluster_graph(user=command, case=index)
+    assert len(graph.nodes) == 1 + 9 + len(second.close)  # the contact who turned positive is one node, with their case
+    assert graph.index_case_id == index.pk

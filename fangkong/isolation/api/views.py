@@ -1,0 +1,281 @@
+"""快隔 API viewsets: parse, call a selector or a service, render. No rule lives here.
+
+Every read goes through a selector scoped to the caller (visible_to): a site, episode, case or
+handover outside the caller's jurisdiction answers 404, the same as a missing one; a list is empty.
+A refused service call answers 400 (403 for a role or scope refusal) as {message, field, rule}.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import django_filters
+from django.db.models import QuerySet
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_view
+from rest_framework import mixins, status, viewsets
+from rest_framework.decorators import action
+from rest_framework.request import Request
+from rest_framework.response import Response
+
+from fangkong.cases.api.views import parse
+from fangkong.core.api import DomainErrorsMixin
+from fangkong.core.errors import DomainError
+from fangkong.geo.models import Community
+from fangkong.policy.regimen import local_date
+from fangkong.testing.api.serializers import ErrorSerializer
+
+from .. import selectors, services
+from .. import tracing_selectors as tracing
+from ..choices import EpisodeKind, EpisodeStatus
+from ..models import Handover, IsolationEpisode, IsolationSite
+from ..permissions import IsolationCap, require
+from . import serializers as s
+
+TAG_SITES = "isolation: sites"
+TAG_EPISODES = "isolation: episodes"
+TAG_HANDOVERS = "isolation: handovers"
+TAG_TRACING = "isolation: contact tracing"
+
+BAD_REQUEST = OpenApiResponse(ErrorSerializer, description="Refused: {message, field, rule}")
+FORBIDDEN = OpenApiResponse(ErrorSerializer, description="The caller's role may not do this, or the object is not theirs")
+NOT_FOUND = OpenApiResponse(description="No such object in the caller's jurisdiction")
+REFUSALS = {400: BAD_REQUEST, 403: FORBIDDEN, 404: NOT_FOUND}
+
+
+def _day(request: Request) -> Any:
+    query = parse(s.DateQuerySerializer, request.query_params)
+    return query.get("date") or local_date(timezone.now())
+
+
+# ---- sites ----
+
+
+@extend_schema_view(
+    list=extend_schema(tags=[TAG_SITES], summary="Isolation sites (集中隔离点) the caller sees, with their occupancy"),
+    retrieve=extend_schema(tags=[TAG_SITES], summary="One site with its occupancy", responses={200: s.SiteSerializer, 404: NOT_FOUND}),
+)
+class SiteViewSet(DomainErrorsMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
+    """集中隔离点. Offices see the sites in their places; site staff their own site."""
+
+    serializer_class = s.SiteSerializer
+    lookup_value_regex = "[0-9]+"
+    filter_backends: list[Any] = []
+
+    def get_queryset(self) -> QuerySet[IsolationSite]:
+        return selectors.site_list(user=self.request.user).order_by("name")
+
+    def with_occupancy(self, sites: list[IsolationSite]) -> list[IsolationSite]:
+        occupancy = {o.site.pk: o for o in selectors.site_occupancy(user=self.request.user)}
+        for site in sites:
+            site.occ = occupancy.get(site.pk) or selectors.SiteOccupancy(site=site)
+        return sites
+
+    def list(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        page = self.paginate_queryset(self.get_queryset())
+        return self.get_paginated_response(s.SiteSerializer(self.with_occupancy(list(page)), many=True).data)
+
+    def retrieve(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        site = self.with_occupancy([self.get_object()])[0]
+        return Response(s.SiteSerializer(site).data)
+
+    @extend_schema(
+        tags=[TAG_SITES],
+        summary="The site's rooms with who is in each now (the room plan)",
+        responses={200: s.RoomRowSerializer(many=True), 404: NOT_FOUND},
+    )
+    @action(detail=True, methods=["get"], pagination_class=None)
+    def rooms(self, request: Request, pk: str | None = None) -> Response:
+        site = self.get_object()
+        rows = selectors.room_board(user=request.user, site=site)
+        for row in rows:
+            for stay in row.stays:
+                stay.person = stay.episode.person
+        return Response(s.RoomRowSerializer(rows, many=True).data)
+
+    @extend_schema(
+        tags=[TAG_SITES],
+        summary="每日采样单: whom to sample at the site on a day, by room, with the make-ups (补采)",
+        parameters=[s.DateQuerySerializer],
+        responses={200: s.SheetRowSerializer(many=True), 400: BAD_REQUEST, 404: NOT_FOUND},
+    )
+    @action(detail=True, methods=["get"], url_path="day-sheet", pagination_class=None)
+    def day_sheet(self, request: Request, pk: str | None = None) -> Response:
+        site = self.get_object()
+        rows = selectors.site_day_sheet(user=request.user, site=site, day=_day(request))
+        return Response(s.SheetRowSerializer(rows, many=True).data)
+
+
+# ---- episodes ----
+
+
+class EpisodeFilter(django_filters.FilterSet):
+    kind = django_filters.ChoiceFilter(choices=EpisodeKind.choices, label=gettext_lazy("类别"))
+    status = django_filters.MultipleChoiceFilter(choices=EpisodeStatus.choices, label=gettext_lazy("状态（可多选）"))
+    site = django_filters.NumberFilter(field_name="site_id", label=gettext_lazy("隔离点"))
+    community = django_filters.NumberFilter(field_name="community_id", label=gettext_lazy("社区"))
+    district = django_filters.NumberFilter(field_name="district_id", label=gettext_lazy("区县"))
+
+    class Meta:
+        model = IsolationEpisode
+        fields = ["kind", "status", "site", "community", "district"]
+
+
+@extend_schema_view(
+    list=extend_schema(tags=[TAG_EPISODES], summary="Isolation episodes (隔离记录) the caller sees, newest first (masked ID numbers)"),
+    retrieve=extend_schema(
+        tags=[TAG_EPISODES],
+        summary="One episode with its regimen and scheduled tests",
+        responses={200: s.EpisodeDetailSerializer, 404: NOT_FOUND},
+    ),
+)
+class EpisodeViewSet(DomainErrorsMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
+    """隔离记录. Offices and community workers see episodes by the person's places; site staff their own site's."""
+
+    filterset_class = EpisodeFilter
+    lookup_value_regex = "[0-9]+"
+
+    def get_queryset(self) -> QuerySet[IsolationEpisode]:
+        qs = selectors.episode_list(user=self.request.user)
+        return qs.prefetch_related("tests") if self.action == "retrieve" else qs
+
+    def get_serializer_class(self) -> type:
+        return s.EpisodeDetailSerializer if self.action == "retrieve" else s.EpisodeSerializer
+
+    @extend_schema(
+        tags=[TAG_EPISODES],
+        summary="日清日结: everyone identified and not yet in a room, overdue first, then by deadline",
+        responses={200: s.AwaitingSerializer(many=True)},
+    )
+    @action(detail=False, methods=["get"], filter_backends=[])
+    def awaiting(self, request: Request) -> Response:
+        page = self.paginate_queryset(selectors.awaiting_isolation_board(user=request.user))
+        return self.get_paginated_response(s.AwaitingSerializer(page, many=True).data)
+
+    @extend_schema(
+        tags=[TAG_EPISODES],
+        summary="The day's figures: identified, deadlines met and missed, in isolation, released, handed over …",
+        parameters=[s.DateQuerySerializer],
+        responses={200: s.FiguresSerializer, 400: BAD_REQUEST},
+    )
+    @action(detail=False, methods=["get"], filter_backends=[], pagination_class=None)
+    def figures(self, request: Request) -> Response:
+        return Response(s.FiguresSerializer(selectors.figures(user=request.user, day=_day(request))).data)
+
+
+# ---- handovers ----
+
+
+@extend_schema_view(
+    list=extend_schema(
+        tags=[TAG_HANDOVERS],
+        summary="待交接: released people waiting for the receiver, the longest waiting first",
+        description="The receiving community sees the handovers coming to it; the site sees its own.",
+    ),
+)
+class HandoverViewSet(DomainErrorsMixin, mixins.ListModelMixin, viewsets.GenericViewSet):
+    serializer_class = s.HandoverSerializer
+    lookup_value_regex = "[0-9]+"
+    filter_backends: list[Any] = []
+
+    def get_queryset(self) -> QuerySet[Handover]:
+        if self.action == "list":
+            return selectors.pending_handovers(user=self.request.user)
+        return Handover.objects.visible_to(self.request.user).select_related("episode__person", "from_site", "to_community")
+
+    @extend_schema(
+        tags=[TAG_HANDOVERS],
+        summary="手递手: the receiver confirms (isolation.handover; to a community, only a user covering it)",
+        description="To another city the site confirms and must name the receiver (isolation.handover_receiver). The room is vacated.",
+        request=s.HandoverConfirmSerializer,
+        responses={200: s.HandoverSerializer, **REFUSALS},
+    )
+    @action(detail=True, methods=["post"], pagination_class=None)
+    def confirm(self, request: Request, pk: str | None = None) -> Response:
+        handover = self.get_object()
+        data = parse(s.HandoverConfirmSerializer, request.data)
+        handover = services.handover_confirm(
+            actor=request.user,
+            handover=handover,
+            at=data.get("at"),
+            receiver_name=data.get("receiver_name", ""),
+            receiver_phone=data.get("receiver_phone", ""),
+            note=data.get("note", ""),
+        )
+        return Response(s.HandoverSerializer(self.get_queryset().get(pk=handover.pk)).data)
+
+
+# ---- 流调: a case's contacts and its cluster ----
+
+
+class TracingCaseViewSet(DomainErrorsMixin, viewsets.GenericViewSet):
+    """流调 of a case the caller sees (a case outside the jurisdiction is 404)."""
+
+    lookup_value_regex = "[0-9]+"
+    filter_backends: list[Any] = []
+    pagination_class = None
+    serializer_class = s.ContactLinkSerializer
+
+    def case(self) -> Any:
+        return tracing.case_for_tracing(user=self.request.user, pk=int(self.kwargs["pk"]))
+
+    @extend_schema(
+        methods=["GET"],
+        tags=[TAG_TRACING],
+        summary="The case's contacts: close contacts, then secondary contacts, with their isolation state and deadline",
+        responses={200: s.ContactLinkSerializer(many=True), 404: NOT_FOUND},
+    )
+    @extend_schema(
+        methods=["POST"],
+        tags=[TAG_TRACING],
+        summary="Record a close contact of the case (isolation.trace): opens their isolation, due the same day",
+        description=(
+            "The person is found by the full document number (keyed hash). Someone already isolated keeps their episode "
+            "and gets one more exposure. Refusals name their rule (tracing.*, secondary_contact.traced)."
+        ),
+        request=s.ContactAddSerializer,
+        responses={201: s.ContactLinkSerializer, **REFUSALS},
+    )
+    @action(detail=True, methods=["get", "post"])
+    def contacts(self, request: Request, pk: str | None = None) -> Response:
+        case = self.case()
+        if request.method == "GET":
+            sheet = tracing.trace_sheet(user=request.user, case=case)
+            links = [link for close, secondary in sheet.rows for link in (close, *secondary)]
+            return Response(s.ContactLinkSerializer(links, many=True).data)
+        require(request.user, IsolationCap.TRACE)
+        data = parse(s.ContactAddSerializer, request.data)
+        person = tracing.person_by_id_number(id_number=data["id_number"])
+        if person is None:
+            raise DomainError(_("人口库中没有该证件号码"), field="id_number", rule="tracing.person_in_registry")
+        community = None
+        if data.get("community"):
+            community = Community.objects.filter(pk=data["community"]).first()
+            if community is None:
+                raise DomainError(_("社区不存在"), field="community", rule="api.request")
+        link = services.contact_add(
+            actor=request.user,
+            case=case,
+            person=person,
+            community=community,
+            exposure=data["exposure"],
+            place=data["place"],
+            last_exposure_at=data["last_exposure_at"],
+            identified_at=data.get("identified_at") or timezone.now(),
+            note=data.get("note", ""),
+        )
+        link = tracing._link_qs().get(pk=link.pk)
+        return Response(s.ContactLinkSerializer(link).data, status=status.HTTP_201_CREATED)
+
+    @extend_schema(
+        tags=[TAG_TRACING],
+        summary="传播链: every case and contact reachable from the case, as nodes and edges",
+        description="People outside the caller's jurisdiction are nodes without name, ID or link (visible=false).",
+        responses={200: s.ClusterGraphSerializer, 404: NOT_FOUND},
+    )
+    @action(detail=True, methods=["get"])
+    def graph(self, request: Request, pk: str | None = None) -> Response:
+        graph = tracing.cluster_graph(user=request.user, case=self.case())
+        return Response(s.ClusterGraphSerializer(graph).data)
