@@ -12,7 +12,7 @@ from django.db import connection
 
 from fangkong.accounts.roles import Role
 
-from .factories import Tree, make_person, make_tree, make_user
+from .factories import Tree, ensure_reference_data, make_person, make_tree, make_user
 
 
 def pytest_collection_modifyitems(config, items):
@@ -32,6 +32,7 @@ class City:
 
 @pytest.fixture
 def city(db) -> City:
+    ensure_reference_data()
     home = make_tree()
     neighbour = make_tree(grid="第二网格", building="2号楼", household="202")
     elsewhere = make_tree(district_code="150103", street="环河街街道", community="通顺社区", grid="第一网格", compound="通顺小区")

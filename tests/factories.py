@@ -27,6 +27,20 @@ class Tree:
     household: Household
 
 
+def ensure_reference_data() -> None:
+    """The Hohhot districts and the shipped policy profiles come from data migrations; a transactional
+    test (browser, concurrency) flushes them for the tests after it."""
+    from fangkong.geo.hohhot import DISTRICTS
+    from fangkong.policy.models import PolicyParameter, PolicyProfile
+    from fangkong.policy.profiles import load_builtin_profiles
+
+    if District.objects.count() < len(DISTRICTS):
+        for code, name, kind, _share, _streets in DISTRICTS:
+            District.objects.get_or_create(code=code, defaults={"name": name, "kind": kind})
+    if not PolicyProfile.objects.filter(is_active=True).exists():
+        load_builtin_profiles(PolicyProfile, PolicyParameter)
+
+
 def make_tree(
     district_code: str = "150102",
     street: str = "中山东路街道",

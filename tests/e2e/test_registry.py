@@ -18,11 +18,10 @@ from playwright.sync_api import expect
 from fangkong.accounts.roles import Role
 from fangkong.audit.catalogue import EventType
 from fangkong.audit.models import AuditEvent
-from fangkong.geo.hohhot import DISTRICTS
 from fangkong.geo.idnumbers import make_resident_id
-from fangkong.geo.models import District, GridWorker, Person
+from fangkong.geo.models import GridWorker, Person
 
-from ..factories import make_person, make_tree, make_user
+from ..factories import ensure_reference_data, make_person, make_tree, make_user
 
 pytestmark = pytest.mark.e2e
 
@@ -49,15 +48,7 @@ class Registry:
 
 
 def ensure_districts() -> None:
-    """The Hohhot districts and the shipped policy profiles come from data migrations; a transactional
-    test before this one flushes them."""
-    from fangkong.policy.models import PolicyParameter, PolicyProfile
-    from fangkong.policy.profiles import load_builtin_profiles
-
-    for code, name, kind, _share, _streets in DISTRICTS:
-        District.objects.get_or_create(code=code, defaults={"name": name, "kind": kind})
-    if not PolicyProfile.objects.filter(is_active=True).exists():
-        load_builtin_profiles(PolicyProfile, PolicyParameter)
+    ensure_reference_data()
 
 
 def build_registry(*, rich: bool) -> Registry:
