@@ -17,8 +17,9 @@ from .. import events
 from ..choices import CASE_TRANSITIONS, MONITORING_TRANSITIONS, CarePhase, CaseStatus, MonitoringStatus, TransferReason
 from ..models import Case, CaseTest, HealthMonitoring, Transfer
 from ..permissions import CasesCap, require, require_any
-from .common import check_not_future, check_order, check_transition, decide_result, ensure_case_visible, local, now
+from .common import check_not_future, check_order, check_transition, ensure_case_visible, local, now
 from .transfers import transfer_open
+from .treatment import case_test_write
 
 
 def reopen_care(*, actor: Any, case: Case, monitoring: HealthMonitoring, reason: str, at: dt.datetime) -> Transfer:
@@ -90,31 +91,12 @@ def monitoring_record_test(
         raise DomainError(
             _("健康监测当前状态为“%(s)s”，不能再登记检测") % {"s": monitoring.get_status_display()}, rule="cases.monitoring_transitions"
         )
-    value, decided_by = decide_result(result, ct_orf1ab, ct_n)
-    check_not_future(sampled_at, field="sampled_at", label=_("采样时间"))
-    check_not_future(reported_at, field="reported_at", label=_("报告时间"))
-    check_order(monitoring.starts_at, sampled_at, field="sampled_at", earlier_label=_("健康监测开始时间"), later_label=_("采样时间"))
-    check_order(sampled_at, reported_at, field="reported_at", earlier_label=_("采样时间"), later_label=_("报告时间"))
-    test = CaseTest.objects.create(
-        case=case,
-        phase=CarePhase.MONITORING,
-        monitoring=monitoring,
-        result=value,
-        ct_orf1ab=ct_orf1ab,
-        ct_n=ct_n,
-        sampled_at=sampled_at,
-        reported_at=reported_at,
-        decided_by=decided_by,
-        recorded_by=actor,
-    )
-    audit_record(
-        actor=actor,
-        event_type=events.TEST_RECORDED,
-        obj=case,
-        after={"phase": CarePhase.MONITORING, "result": value, "ct_orf1ab": ct_orf1ab, "ct_n": ct_n, "sampled_at": sampled_at.isoformat()},
-    )
+    test = case_test_write(
+        actor=actor, case=case, phase=CarePhase.MONITORING, monitoring=monitoring, result=result, ct_orf1ab=ct_orf1ab,
+        ct_n=ct_n, sampled_at=sampled_at, reported_at=reported_at, since=monitoring.starts_at, since_label=_("健康监测开始时间"),
+    )  # fmt: skip
     outcome = MonitoringTestOutcome(test=test)
-    if value == Result.POSITIVE:
+    if test.result == Result.POSITIVE:
         when = reported_at or sampled_at  # care reopens from the positive result
         outcome.reopened = reopen_care(
             actor=actor,

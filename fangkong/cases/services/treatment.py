@@ -63,14 +63,37 @@ def case_test_record(
             _("病例 #%(n)s 状态为“%(s)s”，治疗期检测只能在收治前后登记") % {"n": case.pk, "s": case.get_status_display()},
             rule="cases.case_transitions",
         )
+    return case_test_write(
+        actor=actor, case=case, phase=CarePhase.TREATMENT, result=result, ct_orf1ab=ct_orf1ab, ct_n=ct_n,
+        sampled_at=sampled_at, reported_at=reported_at, since=case.positive_at, since_label=_("阳性结果时间"),
+    )  # fmt: skip
+
+
+def case_test_write(
+    *,
+    actor: Any,
+    case: Case,
+    phase: str,
+    result: str,
+    ct_orf1ab: float | None,
+    ct_n: float | None,
+    sampled_at: dt.datetime,
+    reported_at: dt.datetime,
+    since: dt.datetime,
+    since_label: str,
+    monitoring: HealthMonitoring | None = None,
+) -> CaseTest:
+    """One test of a case (treatment or home monitoring): the result decided by the policy's Ct rule,
+    times checked (not in the future, sampled after `since`, reported after sampled), audited."""
     value, decided_by = decide_result(result, ct_orf1ab, ct_n)
     check_not_future(sampled_at, field="sampled_at", label=_("采样时间"))
     check_not_future(reported_at, field="reported_at", label=_("报告时间"))
-    check_order(case.positive_at, sampled_at, field="sampled_at", earlier_label=_("阳性结果时间"), later_label=_("采样时间"))
+    check_order(since, sampled_at, field="sampled_at", earlier_label=since_label, later_label=_("采样时间"))
     check_order(sampled_at, reported_at, field="reported_at", earlier_label=_("采样时间"), later_label=_("报告时间"))
     test = CaseTest.objects.create(
         case=case,
-        phase=CarePhase.TREATMENT,
+        phase=phase,
+        monitoring=monitoring,
         result=value,
         ct_orf1ab=ct_orf1ab,
         ct_n=ct_n,
@@ -83,7 +106,7 @@ def case_test_record(
         actor=actor,
         event_type=events.TEST_RECORDED,
         obj=case,
-        after={"phase": CarePhase.TREATMENT, "result": value, "ct_orf1ab": ct_orf1ab, "ct_n": ct_n, "sampled_at": sampled_at.isoformat()},
+        after={"phase": phase, "result": value, "ct_orf1ab": ct_orf1ab, "ct_n": ct_n, "sampled_at": sampled_at.isoformat()},
     )
     return test
 
