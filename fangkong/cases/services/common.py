@@ -12,6 +12,7 @@ from django.utils.translation import gettext as _
 
 from fangkong.core.errors import DomainError, PermissionRefused
 from fangkong.core.scoping import jurisdiction_of
+from fangkong.core.timefmt import local_minutes
 from fangkong.testing.choices import Result
 
 from ..choices import BedType
@@ -30,7 +31,7 @@ def now() -> dt.datetime:
 
 def local(value: dt.datetime | None) -> str:
     """A time as people read it here: local (Asia/Shanghai), to the minute."""
-    return timezone.localtime(value).strftime("%Y-%m-%d %H:%M") if value else "—"
+    return local_minutes(value)
 
 
 def check_not_future(value: dt.datetime | None, *, field: str, label: str) -> None:

@@ -24,6 +24,7 @@ from django.views.decorators.http import require_POST
 from fangkong.core.errors import DomainError, PermissionRefused
 from fangkong.core.htmx import render_page
 from fangkong.core.pagination import paginate
+from fangkong.core.timefmt import local_minutes
 from fangkong.geo.models import Person
 
 from .. import selectors, services
@@ -193,7 +194,7 @@ def case_classify(request: HttpRequest, pk: int) -> HttpResponse:
                     % {
                         "kind": outcome.transfer.get_triage_kind_display(),
                         "bed": outcome.transfer.get_triage_bed_type_display(),
-                        "due": timezone.localtime(outcome.transfer.deadline_at).strftime("%Y-%m-%d %H:%M"),
+                        "due": local_minutes(outcome.transfer.deadline_at),
                     },
                 )
             )
@@ -251,8 +252,7 @@ def case_discharge(request: HttpRequest, pk: int) -> HttpResponse:
         return [
             (
                 messages.SUCCESS,
-                _("已出院，转入居家健康监测 %(d)s 天（至 %(end)s），由所在社区负责")
-                % {"d": m.days, "end": timezone.localtime(m.ends_at).strftime("%Y-%m-%d %H:%M")},
+                _("已出院，转入居家健康监测 %(d)s 天（至 %(end)s），由所在社区负责") % {"d": m.days, "end": local_minutes(m.ends_at)},
             )
         ]
 
@@ -291,7 +291,7 @@ def case_reopen(request: HttpRequest, pk: int) -> HttpResponse:
         return services.care_reopen(actor=request.user, case=case, reason=d["reason"])
 
     def success(transfer: Any) -> list[tuple[int, str]]:
-        due = timezone.localtime(transfer.deadline_at).strftime("%Y-%m-%d %H:%M")
+        due = local_minutes(transfer.deadline_at)
         return [(messages.WARNING, _("已转为再收治：病例回到转运看板，时限 %(due)s") % {"due": due})]
 
     return _post(

@@ -24,6 +24,7 @@ from django.views.decorators.http import require_POST
 from fangkong.core.errors import DomainError, PermissionRefused
 from fangkong.core.htmx import render_page
 from fangkong.core.pagination import paginate
+from fangkong.core.timefmt import local_minutes
 from fangkong.policy.regimen import regimen_day_number
 
 from .. import selectors, services
@@ -120,7 +121,7 @@ def monitoring_test(request: HttpRequest, pk: int) -> HttpResponse:
         form.add_refusal(exc)
         return _answer(request, m, ok=False, text=refusal_text(exc), form=form)
     if outcome.reopened is not None:
-        due = timezone.localtime(outcome.reopened.deadline_at).strftime("%Y-%m-%d %H:%M")
+        due = local_minutes(outcome.reopened.deadline_at)
         text = _("%(p)s 核酸阳性：已转为再收治，回到转运看板，时限 %(due)s") % {"p": m.person.name, "due": due}
     else:
         text = _("已登记 %(p)s 的核酸检测：%(r)s") % {"p": m.person.name, "r": outcome.test.get_result_display()}

@@ -23,6 +23,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from fangkong.core.errors import DomainError, PermissionRefused
 from fangkong.core.pagination import paginate
+from fangkong.core.timefmt import local_minutes
 from fangkong.geo import selectors as geo_selectors
 from fangkong.geo.models import Person
 from fangkong.testing import selectors as testing_selectors
@@ -177,7 +178,7 @@ def case_open(request: HttpRequest) -> HttpResponse:
                         "n": case.pk,
                         "p": person.name,
                         "kind": transfer.get_triage_kind_display() if transfer else "—",
-                        "due": timezone.localtime(transfer.deadline_at).strftime("%Y-%m-%d %H:%M") if transfer else "—",
+                        "due": local_minutes(transfer.deadline_at) if transfer else "—",
                     },
                 )
                 return redirect("cases:case_detail", pk=case.pk)

@@ -24,6 +24,7 @@ from fangkong.audit.services import audit_record
 from fangkong.core.bulk import BulkWriter, reserve_ids
 from fangkong.core.crypto import Sealer
 from fangkong.core.errors import DomainError
+from fangkong.core.timefmt import local_minutes
 from fangkong.geo.idnumbers import normalise_id_number
 from fangkong.geo.models import Household, Person
 
@@ -251,7 +252,7 @@ def bulk_bind(
                 p_row,
                 field_of(next(b for b in rows if b.row == p_row)),
                 _("%(name)s（%(id)s）本轮已于 %(when)s 在“%(point)s”采样，试管 %(barcode)s，不能重复采样")
-                % {"name": p.name, "id": p.id_masked, "when": _local(when), "point": point_name, "barcode": barcode},
+                % {"name": p.name, "id": p.id_masked, "when": local_minutes(when, blank=""), "point": point_name, "barcode": barcode},
             )
         )
 
@@ -477,12 +478,6 @@ def _refused_if_raced(message: str) -> Iterator[None]:
 
 def field_of(b: Binding) -> str:
     return "person_id" if b.person_id is not None else "id_number"
-
-
-def _local(value: dt.datetime | None) -> str:
-    from django.utils import timezone
-
-    return timezone.localtime(value).strftime("%Y-%m-%d %H:%M") if value else ""
 
 
 def connection_vendor() -> str:
