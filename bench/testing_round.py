@@ -28,6 +28,7 @@ import argparse
 import datetime as dt
 import itertools
 import json
+import multiprocessing
 import os
 import platform
 import random
@@ -69,6 +70,67 @@ def make_database(url: str) -> None:
     with psycopg.connect(f"{base}/postgres", autocommit=True) as conn:
         conn.execute(f'DROP DATABASE IF EXISTS "{name}"')
         conn.execute(f'CREATE DATABASE "{name}"')
+
+
+def pg_settings(connection) -> dict:
+    names = [
+        "server_version",
+        "shared_buffers",
+        "max_wal_size",
+        "effective_cache_size",
+        "work_mem",
+        "maintenance_work_mem",
+        "synchronous_commit",
+    ]
+    with connection.cursor() as cur:
+        cur.execute("SELECT name, setting, unit FROM pg_settings WHERE name = ANY(%s)", [names])
+        return {name: f"{setting}{' × ' + unit if unit else ''}" for name, setting, unit in cur.fetchall()}
+
+
+def prewarm(cur, relations: list[str]) -> dict:
+    """Load relations into shared_buffers with pg_prewarm (PostgreSQL contrib); blocks read per relation."""
+    try:
+        cur.execute("CREATE EXTENSION IF NOT EXISTS pg_prewarm")
+    except Exception as exc:  # noqa: BLE001 - contrib missing: run cold and say so
+        return {"error": str(exc)}
+    out = {}
+    for name in relations:
+        cur.execute("SELECT pg_prewarm(%s)", [name])
+        out[name] = cur.fetchone()[0]
+    return out
+
+
+def city_size(url: str) -> int:
+    """People in the bench database's city, or 0 when there is no such database (or no city)."""
+    import psycopg
+
+    try:
+        with psycopg.connect(url) as conn:
+            return conn.execute("SELECT COUNT(*) FROM geo_person").fetchone()[0]
+    except psycopg.Error:
+        return 0
+
+
+def clear_rounds() -> dict:
+    """Empty every table of the testing app and the bench's users and audit rows; the city stays."""
+    from django.apps import apps
+    from django.db import connection
+
+    from fangkong.accounts.models import User
+    from fangkong.audit.models import AuditEvent
+    from fangkong.geo.models import Community, Grid, Person, Street
+
+    tables = ", ".join(f'"{m._meta.db_table}"' for m in apps.get_app_config("testing").get_models())
+    with connection.cursor() as cur:
+        cur.execute(f"TRUNCATE {tables} RESTART IDENTITY CASCADE")
+    AuditEvent.objects.all().delete()
+    User.objects.filter(username__startswith="bench-").delete()
+    return {
+        "streets": Street.objects.count(),
+        "communities": Community.objects.count(),
+        "grids": Grid.objects.count(),
+        "people": Person.objects.count(),
+    }
 
 
 def build_city(people: int, seed: int = 8) -> dict:
@@ -169,6 +231,49 @@ def build_city(people: int, seed: int = 8) -> dict:
     return {"streets": len(streets), "communities": len(communities), "grids": len(grids), "people": index}
 
 
+_WORKER: dict = {}
+
+
+def worker_init(round_id: int, command_id: int, lab_user_id: int, lab_id: int) -> None:
+    """In a forked worker: the round, the users and the lab, read once over the worker's own connection."""
+    from fangkong.accounts.models import User
+    from fangkong.core.crypto import Sealer
+    from fangkong.testing.models import Laboratory, TestingRound
+
+    _WORKER.update(
+        round=TestingRound.objects.get(pk=round_id),
+        command=User.objects.get(pk=command_id),
+        lab_user=User.objects.get(pk=lab_user_id),
+        lab=Laboratory.objects.get(pk=lab_id),
+        sealer=Sealer(),
+    )
+
+
+def worker_bind(job) -> tuple[int, float]:
+    """One sampling app's request: its bindings through services.bulk_bind, as the API posts them."""
+    from fangkong.testing.services import Binding, bulk_bind
+
+    rows, at = job
+    bindings = [Binding(barcode=b, id_number=i, sampling_point_id=p, pooling_mode=m) for b, i, p, m in rows]
+    t = time.perf_counter()
+    report = bulk_bind(actor=_WORKER["command"], testing_round=_WORKER["round"], bindings=bindings, at=at, sealer=_WORKER["sealer"])
+    return report.members_added, time.perf_counter() - t
+
+
+def worker_results(job) -> tuple[int, float]:
+    """One lab file: its rows through services.results_ingest, as the upload page applies them."""
+    from fangkong.testing.services import results_ingest
+    from fangkong.testing.synthetic import lab_result
+
+    tubes, reported, source = job
+    rows = [lab_result(n + 1, b, reported, positive=p) for n, (b, p) in enumerate(tubes)]
+    t = time.perf_counter()
+    report = results_ingest(
+        actor=_WORKER["lab_user"], testing_round=_WORKER["round"], laboratory=_WORKER["lab"], rows=rows, source=source, at=reported
+    )
+    return report.applied, time.perf_counter() - t
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--samples", type=int, default=3_000_000)
@@ -176,36 +281,44 @@ def main() -> None:
     parser.add_argument("--bind-batch", type=int, default=50_000)
     parser.add_argument("--result-batch", type=int, default=20_000)
     parser.add_argument("--probes", type=int, default=50)
+    parser.add_argument(
+        "--reuse-city", action="store_true", help="keep the database's city if it has the right size; only the rounds are cleared"
+    )
+    parser.add_argument("--workers", type=int, default=os.cpu_count() or 2, help="requests side by side (default: one per core)")
     args = parser.parse_args()
     load_at_start = os.getloadavg()
     print(f"load average at start: {load_at_start[0]:.2f} {load_at_start[1]:.2f} {load_at_start[2]:.2f}", flush=True)
 
-    make_database(args.database_url)
+    people = int(args.samples * PEOPLE_PER_SAMPLE)
+    reuse = args.reuse_city and city_size(args.database_url) == people
+    if not reuse:
+        make_database(args.database_url)
     os.environ["DATABASE_URL"] = args.database_url
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings.base")
     import django
 
     django.setup()
     from django.core.management import call_command
-    from django.db import connection, transaction
+    from django.db import connection, connections, transaction
 
     from fangkong.accounts.models import Grant, User
     from fangkong.accounts.roles import Role
-    from fangkong.core.crypto import Sealer
     from fangkong.geo.models import Community, Grid, Person
     from fangkong.testing.models import Laboratory, SamplingPoint, Tube
     from fangkong.testing.selectors import door_knocking_list, person_result_rows, round_coverage
-    from fangkong.testing.services import AreaSpec, Binding, bulk_bind, results_ingest, round_plan
-    from fangkong.testing.synthetic import lab_result, pack_tubes
+    from fangkong.testing.services import AreaSpec, round_plan
+    from fangkong.testing.synthetic import pack_tubes
 
     call_command("migrate", verbosity=0)
-    people = int(args.samples * PEOPLE_PER_SAMPLE)
     t = time.perf_counter()
-    city = build_city(people)
+    city = clear_rounds() if reuse else build_city(people)
     city_seconds = time.perf_counter() - t
     with connection.cursor() as cur:
         cur.execute("ANALYZE")
-    print(f"city: {city} in {city_seconds:.1f}s, RSS {rss_mib():.0f} MiB", flush=True)
+        # The registry as a server in use has it: its tables and look-up indexes in shared_buffers
+        # (as far as they fit). Not timed; reported.
+        prewarmed = prewarm(cur, ["geo_person", "person_unique_id_hash", "geo_household", "geo_household_pkey"])
+    print(f"city: {city} in {city_seconds:.1f}s{' (reused: rounds cleared)' if reuse else ''}, RSS {rss_mib():.0f} MiB", flush=True)
 
     command = User.objects.create_user("bench-command", password="x", role=Role.COMMAND_CENTRE)
     Grant.objects.create(user=command, level="city")
@@ -229,56 +342,79 @@ def main() -> None:
     point_of = dict(SamplingPoint.objects.values_list("community_id", "id"))
 
     # The samples: 10 % of residents are not sampled (the door-knocking list has work to do).
-    def bindings():
+    # A request holds whole tubes (as a sampling app posts its closed tubes), so requests running
+    # side by side never share a tube.
+    first_person = Person.objects.order_by("id").values_list("id", flat=True).first()
+
+    def requests_of_bindings():
         rows = Person.objects.order_by("id").values_list("id", "community_id").iterator(chunk_size=50_000)
         sampled = ((pid, comm) for pid, comm in rows if pid % 10 != 3)
         packed = pack_tubes(itertools.islice(sampled, args.samples), lambda comm: 1 if comm in sealed else 10)
+        batch, last_tube = [], None
         for tube_no, comm, pid in packed:
-            number = f"15{pid - first_person:016d}"
-            yield Binding(
-                barcode=f"T{tube_no:08d}",
-                id_number=number,
-                sampling_point_id=point_of[comm],
-                pooling_mode="single" if comm in sealed else "",
-            )
+            if tube_no != last_tube and len(batch) >= args.bind_batch:
+                yield batch
+                batch = []
+            last_tube = tube_no
+            batch.append((f"T{tube_no:08d}", f"15{pid - first_person:016d}", point_of[comm], "single" if comm in sealed else ""))
+        if batch:
+            yield batch
 
-    first_person = Person.objects.order_by("id").values_list("id", flat=True).first()
     stages: dict[str, dict] = {}
-    sealer = Sealer()
     at = start + dt.timedelta(hours=2)
+    # The workers are forked with no open database connection; each opens its own.
+    connections.close_all()
+    pool = multiprocessing.get_context("fork").Pool(
+        args.workers, initializer=worker_init, initargs=(testing_round.pk, command.pk, lab_user.pk, lab.pk)
+    )
 
     t = time.perf_counter()
-    batch, added, requests = [], 0, 0
-    for b in bindings():
-        batch.append(b)
-        if len(batch) >= args.bind_batch:
-            added += bulk_bind(actor=command, testing_round=testing_round, bindings=batch, at=at, sealer=sealer).members_added
-            requests += 1
-            batch = []
-    if batch:
-        added += bulk_bind(actor=command, testing_round=testing_round, bindings=batch, at=at, sealer=sealer).members_added
-        requests += 1
+    added, per_request = 0, []
+    for n, seconds in pool.imap_unordered(worker_bind, ((batch, at) for batch in requests_of_bindings())):
+        added += n
+        per_request.append(seconds)
+        if len(per_request) % 10 == 1:
+            print(f"  request {len(per_request)}: {seconds:.2f}s", flush=True)
     secs = time.perf_counter() - t
-    stages["bindings"] = {"rows": added, "seconds": secs, "requests": requests, "rss_mib": rss_mib()}
-    print(f"bindings: {added:,} in {secs:.1f}s ({requests} requests), RSS {rss_mib():.0f} MiB", flush=True)
+    stages["bindings"] = {
+        "rows": added,
+        "seconds": secs,
+        "requests": len(per_request),
+        "workers": args.workers,
+        "request_seconds": {"min": min(per_request), "median": statistics.median(per_request), "max": max(per_request)},
+        "sum_of_request_seconds": sum(per_request),
+        "rss_mib": rss_mib(),
+    }
+    print(f"bindings: {added:,} in {secs:.1f}s ({len(per_request)} requests, {args.workers} workers), RSS {rss_mib():.0f} MiB", flush=True)
 
-    # Results: every tube; 12 pools and 4 singles positive.
+    # Results: every tube; 12 pools and 4 singles positive; uploads of whole files, side by side.
     tubes = list(Tube.objects.filter(round=testing_round).order_by("id").values_list("barcode", "member_count"))
     pools = [b for b, n in tubes if n > 1]
     singles = [b for b, n in tubes if n == 1]
     positive = set(rng.sample(pools, min(12, len(pools)))) | set(rng.sample(singles, min(4, len(singles))))
     reported = start + dt.timedelta(hours=6)
+    uploads = [
+        ([(b, b in positive) for b, _m in tubes[i : i + args.result_batch]], reported, f"bench-{i}")
+        for i in range(0, len(tubes), args.result_batch)
+    ]
+    connections.close_all()
     t = time.perf_counter()
-    applied = 0
-    uploads = 0
-    for i in range(0, len(tubes), args.result_batch):
-        rows = [lab_result(n + 1, b, reported, positive=b in positive) for n, (b, _m) in enumerate(tubes[i : i + args.result_batch])]
-        report = results_ingest(actor=lab_user, testing_round=testing_round, laboratory=lab, rows=rows, source=f"bench-{i}", at=reported)
-        applied += report.applied
-        uploads += 1
+    applied, per_upload = 0, []
+    for n, seconds in pool.imap_unordered(worker_results, uploads):
+        applied += n
+        per_upload.append(seconds)
     secs = time.perf_counter() - t
-    stages["results"] = {"rows": applied, "seconds": secs, "requests": uploads, "rss_mib": rss_mib()}
-    print(f"results: {applied:,} tubes in {secs:.1f}s, RSS {rss_mib():.0f} MiB", flush=True)
+    pool.close()
+    pool.join()
+    stages["results"] = {
+        "rows": applied,
+        "seconds": secs,
+        "requests": len(per_upload),
+        "workers": args.workers,
+        "sum_of_request_seconds": sum(per_upload),
+        "rss_mib": rss_mib(),
+    }
+    print(f"results: {applied:,} tubes in {secs:.1f}s ({len(per_upload)} uploads), RSS {rss_mib():.0f} MiB", flush=True)
 
     t = time.perf_counter()
     counted = 0
@@ -326,6 +462,8 @@ def main() -> None:
             "python": platform.python_version(),
             "database": connection.vendor,
             "load_average_at_start": load_at_start,
+            "postgresql_settings": pg_settings(connection),
+            "prewarmed_blocks": prewarmed,
             "load_average_at_end": os.getloadavg(),
         },
         "samples": args.samples,

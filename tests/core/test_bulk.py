@@ -99,3 +99,26 @@ def test_outside_postgresql_it_does_nothing(db):
         pytest.skip("SQLite behaviour")
     with transaction.atomic(), deferred_indexes(Person) as state:
         assert state is None
+
+
+@pytest.mark.django_db
+def test_binary_copy_writes_each_column_as_its_own_type():
+    """binary=True (PostgreSQL's binary COPY; SQLite ignores the flag): ints, text, aware datetimes,
+    dates and NULLs arrive exactly as given."""
+    household = make_tree().household
+    rows = [(*row, dt.date(1990, 3, 7) if i else None) for i, row in enumerate(person_rows(household.pk, 3))]
+    BulkWriter(Person, [*COLUMNS, "birth_date"], binary=True).write(rows)
+    for row in rows:
+        person = Person.objects.get(pk=row[0])
+        assert (person.created_at, person.household_id, person.name, person.id_hash, person.birth_date) == (
+            row[1], household.pk, row[4], row[7], row[14]
+        )  # fmt: skip
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db
+def test_binary_copy_refuses_a_column_type_it_does_not_know():
+    from fangkong.audit.models import AuditEvent
+
+    with pytest.raises(ValueError, match="jsonb"):
+        BulkWriter(AuditEvent, ["id", "after"], binary=True).write([(1, {})])

@@ -95,6 +95,49 @@ def test_a_person_sampled_twice_in_a_round_is_refused_with_who_and_where(setup, 
     assert not Tube.objects.filter(barcode="P0002").exists()
 
 
+def test_people_sampled_earlier_are_named_alongside_the_other_errors_of_a_request(setup, users):
+    """The once-per-round check runs as the unique index at write time; when a request is refused
+    for anything else, the people already sampled are named in the same refusal."""
+    fill_pool(setup, users["community"])
+    tube_open(
+        actor=users["community"], testing_round=setup.round, sampling_point=setup.point, barcode="S1", pooling_mode="single", at=at(2)
+    )
+    rows = [
+        Binding("S1", person_id=setup.other_grid[0].pk),
+        Binding("S1", person_id=setup.elsewhere[0].pk),  # over the single tube's capacity
+        Binding("P0009", person_id=setup.ten[4].pk),  # sampled in P0001 already
+    ]
+    with pytest.raises(RowsRefused) as exc:
+        bulk_bind(actor=users["community"], testing_round=setup.round, sampling_point=setup.point, bindings=rows, at=at(2))
+    assert {(e.row, e.field) for e in exc.value.errors} == {(2, "barcode"), (3, "person_id")}
+    earlier = next(e for e in exc.value.errors if e.row == 3)
+    assert setup.ten[4].name in earlier.message and "P0001" in earlier.message
+    assert TubeMember.objects.filter(tube__barcode__in=["S1", "P0009"]).count() == 0
+
+
+def test_a_request_of_only_earlier_sampled_people_writes_nothing_and_names_each(setup, users):
+    fill_pool(setup, users["community"])
+    rows = [Binding("P0002", person_id=p.pk) for p in setup.ten[2:5]]
+    with pytest.raises(RowsRefused) as exc:
+        bulk_bind(actor=users["community"], testing_round=setup.round, sampling_point=setup.point, bindings=rows, at=at(2))
+    assert [e.row for e in exc.value.errors] == [1, 2, 3]
+    assert exc.value.rule == "testing.binding"
+    assert not Tube.objects.filter(barcode="P0002").exists()
+    assert TubeMember.objects.filter(round=setup.round).count() == 10
+
+
+def test_fetch_in_matches_barcodes_with_quotes_commas_braces_and_backslashes(setup, users):
+    from fangkong.testing.services.common import fetch_in, table
+
+    odd = ['A"1', "B,2", "{C3}", "D\\4", "E 5", "条码6", "NULL"]
+    for barcode in odd:
+        tube_open(actor=users["community"], testing_round=setup.round, sampling_point=setup.point, barcode=barcode, pooling_mode="single")
+    found = fetch_in(f"SELECT barcode FROM {table(Tube)} WHERE round_id = %s AND barcode {{IN}}", odd + ["missing"], [setup.round.pk])
+    assert sorted(r[0] for r in found) == sorted(odd)
+    ids = [t.pk for t in Tube.objects.filter(round=setup.round)]
+    assert len(fetch_in(f"SELECT id FROM {table(Tube)} WHERE id {{IN}}", ids)) == len(odd)
+
+
 def test_bulk_binding_is_all_or_nothing_and_names_row_and_field(setup, users, city):
     import datetime as dt
 

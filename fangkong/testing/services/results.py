@@ -274,7 +274,7 @@ def results_ingest(
                 value,
                 r.ct_orf1ab,
                 r.ct_n,
-                db_value(r.reported_at),
+                r.reported_at,
                 threshold.short,
                 source,
                 r.row,
@@ -289,7 +289,7 @@ def results_ingest(
             _Change(t[0], t[1], t[4], bool(t[5]), read_datetime(t[3]), t[9] or "", value, new_id, r.ct_orf1ab, r.ct_n, r.reported_at, t[13])
         )
     bulk_update(TubeResult, [("is_current", "boolean"), ("superseded_by_id", "bigint")], supersede)
-    BulkWriter(TubeResult, RESULT_COLUMNS).write(result_rows)
+    BulkWriter(TubeResult, RESULT_COLUMNS, binary=True).write(result_rows)
     bulk_update(
         Tube,
         [
@@ -422,9 +422,9 @@ def _apply_consequences(
             )
         )
         tasked_already = set(
-            ResamplingTask.objects.filter(origin_tube_id__in=list(by_tube), status__in=RESAMPLING_OPEN).values_list(
-                "origin_tube_id", "person_id"
-            )
+            ResamplingTask.objects.filter(
+                origin_tube_id__in=[c.tube_id for c in pooled_positive + invalid], status__in=RESAMPLING_OPEN
+            ).values_list("origin_tube_id", "person_id")
         )
         controls, tasks = [], []
         for m in members:
