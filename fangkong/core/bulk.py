@@ -38,6 +38,29 @@ def reserve_ids(model: type[models.Model], count: int) -> list[int]:
         return list(range(start, start + count))
 
 
+def analyze_if_grown(*models_: type[models.Model], min_rows: int = 100_000) -> list[str]:
+    """ANALYZE each table whose rows changed since its last ANALYZE by at least its size then (and
+    `min_rows`). PostgreSQL only; returns the tables analysed.
+
+    Bulk writers call this after writing: a round's member table grows from nothing to millions in
+    minutes, faster than autovacuum re-samples it, and plans made from the old statistics went badly
+    wrong (a nested loop over 2,970,000 members for the city's coverage; 14 s for one look-up). With
+    the doubling rule a round of 3 million members is analysed about six times, ~0.2 s each."""
+    if connection.vendor != "postgresql":
+        return []
+    tables = [m._meta.db_table for m in models_]
+    with connection.cursor() as cur:
+        cur.execute(
+            "SELECT s.relname, s.n_mod_since_analyze, GREATEST(c.reltuples, 0) FROM pg_stat_user_tables s "
+            "JOIN pg_class c ON c.oid = s.relid WHERE s.relname = ANY(%s)",
+            [tables],
+        )
+        due = [name for name, changed, size in cur.fetchall() if changed >= max(min_rows, size)]
+        for name in due:
+            cur.execute(f'ANALYZE "{name}"')
+    return due
+
+
 # SQLite hands out ids from max(id)+1; remember what was handed out but not yet written in this process.
 _sqlite_reserved: dict[str, int] = {}
 

@@ -122,3 +122,20 @@ def test_binary_copy_refuses_a_column_type_it_does_not_know():
 
     with pytest.raises(ValueError, match="jsonb"):
         BulkWriter(AuditEvent, ["id", "after"], binary=True).write([(1, {})])
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_a_table_is_analysed_when_it_has_doubled_since_its_last_analyze_and_then_rests():
+    from fangkong.core.bulk import analyze_if_grown
+    from fangkong.testing.models import Laboratory
+
+    Laboratory.objects.bulk_create([Laboratory(name=f"实验室{i}", code=f"L{i}") for i in range(30)])
+    with connection.cursor() as cur:
+        cur.execute("SELECT pg_stat_force_next_flush()")  # the inserts' counts reach the statistics now
+    assert analyze_if_grown(Laboratory, min_rows=10) == ["testing_laboratory"]
+    assert analyze_if_grown(Laboratory, min_rows=10) == []  # nothing changed since
+    Laboratory.objects.bulk_create([Laboratory(name=f"新实验室{i}", code=f"N{i}") for i in range(12)])
+    with connection.cursor() as cur:
+        cur.execute("SELECT pg_stat_force_next_flush()")
+    assert analyze_if_grown(Laboratory, min_rows=10) == []  # 12 more on 30: not yet doubled

@@ -65,6 +65,11 @@ def test_coverage_at_every_level(sampled, users, city):
     assert (household.residents, household.sampled) == (2, 0)
     _, every_grid = round_coverage(user=command, testing_round=r, group_by="grid")
     assert len(every_grid) == 3
+    # A place's own figures (the sums of its parts) agree with the level above's row for it.
+    district, _ = round_coverage(user=command, testing_round=r, level="district", place_id=city.home.district.pk)
+    assert (district.residents, district.sampled, district.results_back, district.positive) == (11, 9, 1, 1)
+    building, _ = round_coverage(user=command, testing_round=r, level="building", place_id=city.home.building.pk)
+    assert (building.residents, building.sampled, building.missing) == (10, 8, 2)
 
 
 def test_coverage_is_limited_to_the_users_jurisdiction(sampled, users):

@@ -21,7 +21,7 @@ from django.db import IntegrityError, connection, transaction
 from django.utils.translation import gettext as _
 
 from fangkong.audit.services import audit_record
-from fangkong.core.bulk import BulkWriter, reserve_ids
+from fangkong.core.bulk import BulkWriter, analyze_if_grown, reserve_ids
 from fangkong.core.crypto import Sealer
 from fangkong.core.errors import DomainError
 from fangkong.core.timefmt import local_minutes
@@ -434,6 +434,7 @@ def bulk_bind(
         TestingRound.objects.filter(pk=testing_round.pk, status=RoundStatus.PLANNED).update(status=RoundStatus.ACTIVE)
         testing_round.status = RoundStatus.ACTIVE
     report = BindReport(len(rows), len(new_states), len(closed), closed[:100])
+    transaction.on_commit(lambda: analyze_if_grown(Tube, TubeMember))
     audit_record(
         actor=actor,
         event_type=events.BINDINGS_ADDED,

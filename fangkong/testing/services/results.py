@@ -28,7 +28,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from fangkong.audit.services import audit_record
-from fangkong.core.bulk import BulkWriter, reserve_ids
+from fangkong.core.bulk import BulkWriter, analyze_if_grown, reserve_ids
 from fangkong.core.errors import PermissionRefused
 from fangkong.policy.rules import rule
 
@@ -332,6 +332,7 @@ def results_ingest(
             "rule": threshold.citation,
         },
     )
+    transaction.on_commit(lambda: analyze_if_grown(Tube, TubeResult))
     return report
 
 
