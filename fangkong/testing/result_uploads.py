@@ -10,6 +10,7 @@ the cache (shared across processes), like the registry import's progress.
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 import io
 import json
@@ -26,6 +27,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from fangkong.core.errors import DomainError, PermissionRefused
+from fangkong.core.timefmt import local_minutes
 
 from .choices import UploadStatus
 from .ingest import parse_upload
@@ -42,6 +44,10 @@ INLINE_MAX_ROWS = 2_000
 MAX_STORED = 20_000
 MAX_FILE_BYTES = 50 * 1024 * 1024
 PROGRESS_TTL = 7 * 24 * 3600
+# A running upload with no progress for this long is taken for interrupted (a 300,000-row file
+# runs in well under a minute); a queued one not picked up for this long is queued again.
+INTERRUPTED_AFTER = dt.timedelta(minutes=30)
+REQUEUE_AFTER = dt.timedelta(minutes=10)
 REPORT_FIELDS = [
     "rows_total",
     "created_count",
@@ -143,12 +149,14 @@ def result_upload_create(*, actor: Any, testing_round: TestingRound, laboratory:
 
 def result_upload_run(*, upload_id: int, data: bytes | None = None) -> ResultUpload:
     """Run a queued upload to the end and record the outcome on its row. Runs each upload once."""
+    started = timezone.now()
+    # Claimed by one conditional UPDATE: a job queued twice (re-queued after a lost queue) runs once.
+    claimed = ResultUpload.objects.filter(pk=upload_id, status=UploadStatus.QUEUED).update(
+        status=UploadStatus.RUNNING, started_at=started, updated_at=started
+    )
     upload = ResultUpload.objects.select_related("round", "laboratory", "uploaded_by").get(pk=upload_id)
-    if upload.status != UploadStatus.QUEUED:
+    if not claimed:
         return upload
-    upload.status = UploadStatus.RUNNING
-    upload.started_at = timezone.now()
-    upload.save(update_fields=["status", "started_at", "updated_at"])
     progress_write(upload.pk, phase="parsing")
     try:
         if upload.uploaded_by is None:
@@ -178,6 +186,36 @@ def result_upload_run(*, upload_id: int, data: bytes | None = None) -> ResultUpl
         _apply_report(upload, report)
         _finish(upload, UploadStatus.SUCCEEDED, _summary(report), [])
     return upload
+
+
+def result_uploads_recover(*, now: dt.datetime | None = None) -> dict[str, int]:
+    """Uploads a dead worker left behind (the periodic job runs this every five minutes).
+
+    Running for longer than INTERRUPTED_AFTER with no progress since: the worker was killed or the
+    machine restarted mid-file. Its ingest transaction rolled back, so nothing of it was written;
+    it is marked failed, saying so, and the lab uploads the file again. Queued for longer than
+    REQUEUE_AFTER: the queue lost the job (e.g. Redis restarted); it is queued again (running it
+    twice is harmless: the claim in `result_upload_run` lets one run, and results are idempotent)."""
+    now = now or timezone.now()
+    failed = 0
+    for upload in ResultUpload.objects.filter(status=UploadStatus.RUNNING, started_at__lt=now - INTERRUPTED_AFTER):
+        progress = cache.get(progress_key(upload.pk)) or {}
+        if progress.get("at") and dt.datetime.fromisoformat(progress["at"]) > now - INTERRUPTED_AFTER:
+            continue  # still reporting progress
+        message = _("处理中断：处理进程在 %(t)s 开始处理后没有完成（进程退出或服务器重启），未写入任何结果。请重新上传该文件。") % {
+            "t": local_minutes(upload.started_at)
+        }
+        failed += ResultUpload.objects.filter(pk=upload.pk, status=UploadStatus.RUNNING).update(
+            status=UploadStatus.FAILED, message=message, finished_at=now, updated_at=now
+        )
+        progress_write(upload.pk, phase="done", rows=upload.rows_total)
+    stale = list(ResultUpload.objects.filter(status=UploadStatus.QUEUED, created_at__lt=now - REQUEUE_AFTER).values_list("pk", flat=True))
+    if stale:
+        from .tasks import run_result_upload
+
+        for pk in stale:
+            run_result_upload(pk)
+    return {"failed": failed, "requeued": len(stale)}
 
 
 def _apply_report(upload: ResultUpload, report: IngestReport) -> None:

@@ -1,8 +1,9 @@
-"""Background jobs of 快检 (Huey): large lab result files."""
+"""Background jobs of 快检 (Huey): large lab result files, and recovering those a dead worker left."""
 
 from __future__ import annotations
 
-from huey.contrib.djhuey import db_task
+from huey import crontab
+from huey.contrib.djhuey import db_periodic_task, db_task, lock_task
 
 
 @db_task()
@@ -10,3 +11,12 @@ def run_result_upload(upload_id: int) -> None:
     from .result_uploads import result_upload_run
 
     result_upload_run(upload_id=upload_id)
+
+
+@db_periodic_task(crontab(minute="*/5"))
+@lock_task("testing-recover-uploads")
+def recover_result_uploads() -> dict[str, int]:
+    """Uploads left running by a dead worker → failed (nothing was written); lost queued jobs → queued again."""
+    from .result_uploads import result_uploads_recover
+
+    return result_uploads_recover()

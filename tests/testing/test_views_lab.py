@@ -274,6 +274,44 @@ def test_the_status_page_polls_while_the_job_runs(setup, users, client, settings
     assert done.status_code == 204 and done["HX-Refresh"] == "true"
 
 
+def queued_upload(setup, client, settings, name="queued.csv"):
+    settings.TESTING_UPLOAD_INLINE_MAX_ROWS = 1
+    client.force_login(setup.lab_user)
+    rows = [("T1", "阴性", None, None, beijing(ago(1))), ("T2", "阴性", None, None, beijing(ago(1)))]
+    post_file(client, setup, name, csv_bytes(rows))  # on-commit callbacks not run: the job stays queued
+    return ResultUpload.objects.get(original_name=name)
+
+
+def test_an_upload_a_dead_worker_left_running_is_marked_failed_saying_nothing_was_written(setup, client, settings, tubes):
+    from fangkong.testing.result_uploads import result_uploads_recover
+
+    dead, busy, recent = (queued_upload(setup, client, settings, f"{n}.csv") for n in ("dead", "busy", "recent"))
+    ResultUpload.objects.filter(pk__in=[dead.pk, busy.pk]).update(status="running", started_at=ago(1))
+    ResultUpload.objects.filter(pk=recent.pk).update(status="running", started_at=ago(0.1))
+    progress_write(busy.pk, phase="writing", rows=2)  # still reporting progress
+    cache.delete(f"testing:upload:{dead.pk}:progress")
+    assert result_uploads_recover() == {"failed": 1, "requeued": 0}
+    dead.refresh_from_db()
+    assert dead.status == "failed" and "未写入任何结果" in dead.message and "重新上传" in dead.message and dead.finished_at
+    assert set(ResultUpload.objects.filter(status="running").values_list("pk", flat=True)) == {busy.pk, recent.pk}
+    assert not TubeResult.objects.exists()
+    page = client.get(lab_url(setup, "result_upload_status", dead.pk)).content.decode()
+    assert "处理中断" in page
+
+
+def test_a_queued_upload_the_queue_lost_is_queued_again_and_runs_once(setup, client, settings, tubes):
+    from fangkong.testing.result_uploads import result_upload_run, result_uploads_recover
+
+    job = queued_upload(setup, client, settings)
+    assert result_uploads_recover() == {"failed": 0, "requeued": 0}  # just queued: left alone
+    ResultUpload.objects.filter(pk=job.pk).update(created_at=ago(1))
+    assert result_uploads_recover() == {"failed": 0, "requeued": 1}  # Huey runs jobs at once in tests
+    job.refresh_from_db()
+    assert job.status == "succeeded" and job.created_count == 2
+    again = result_upload_run(upload_id=job.pk)  # a second copy of the job finds it claimed
+    assert again.status == "succeeded" and TubeResult.objects.filter(tube__round=setup.round).count() == 2
+
+
 def test_another_labs_user_sees_nothing_of_this_lab(setup, users, client, tubes):
     client.force_login(setup.lab_user)
     when = beijing(ago(1))
