@@ -138,12 +138,6 @@ def main() -> None:
     parser.add_argument("--probes", type=int, default=50)
     parser.add_argument("--database-url", default=DEFAULT_URL)
     parser.add_argument("--keep-database", action="store_true")
-    parser.add_argument(
-        "--experiment-without-fk",
-        action="store_true",
-        help="an experiment, not the schema: drop the foreign-key constraints of the five isolation tables the bulk path writes "
-        "before it runs (what decision 0002's amendment did for the testing tables); writes isolation-without-fk.json",
-    )
     args = parser.parse_args()
     load_at_start = os.getloadavg()
     log(f"load average at start: {load_at_start[0]:.2f} {load_at_start[1]:.2f} {load_at_start[2]:.2f}")
@@ -274,25 +268,6 @@ def main() -> None:
             )
 
         # ---- bulk path, every contact ----
-        dropped_fks: list[str] = []
-        if args.experiment_without_fk:
-            bulk_tables = [
-                "isolation_isolationepisode",
-                "isolation_contact",
-                "isolation_contactlink",
-                "isolation_roomstay",
-                "isolation_scheduledtest",
-            ]
-            with connection.cursor() as cur:
-                cur.execute(
-                    "SELECT conrelid::regclass::text, conname FROM pg_constraint WHERE contype = 'f' AND conrelid = ANY(%s::text[]::regclass[])",
-                    [bulk_tables],
-                )
-                for table, name in cur.fetchall():
-                    cur.execute(f'ALTER TABLE {table} DROP CONSTRAINT "{name}"')
-                    dropped_fks.append(f"{table}.{name}")
-            log(f"experiment: dropped {len(dropped_fks)} foreign-key constraints of {', '.join(bulk_tables)}")
-
         def split_call(fn, split: dict):
             """fn() as a caller runs it, in one transaction, timed in three parts: the service, the
             deferred foreign-key checks (forced with SET CONSTRAINTS ALL IMMEDIATE), COMMIT."""
@@ -471,7 +446,6 @@ def main() -> None:
             "single_path_extrapolated_seconds": single["extrapolated_seconds"],
             "latency_ms": {k: {"p50": pct(v, 50), "p95": pct(v, 95), "max": max(v)} for k, v in latencies.items()},
             "peak_rss_mib": peak_mib(),
-            "experiment_without_fk": {"dropped": dropped_fks} if dropped_fks else None,
             "targets": {"regimens_seconds": 60, "day_sheet_p95_ms": 300, "awaiting_board_p95_ms": 300, "cluster_graph_p95_ms": 1000},
         }  # fmt: skip
         print()
@@ -508,8 +482,7 @@ def main() -> None:
         )
         print(f"peak RSS {out['peak_rss_mib']:.0f} MiB; load average start {load_at_start[0]:.2f}, end {os.getloadavg()[0]:.2f}")
         RESULTS.mkdir(parents=True, exist_ok=True)
-        name = "isolation-without-fk.json" if args.experiment_without_fk else "isolation.json"
-        (RESULTS / name).write_text(json.dumps(out, indent=2, ensure_ascii=False, default=str))
+        (RESULTS / "isolation.json").write_text(json.dumps(out, indent=2, ensure_ascii=False, default=str))
     finally:
         connections.close_all()
         if not args.keep_database:

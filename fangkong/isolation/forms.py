@@ -308,6 +308,23 @@ class CheckInForm(RefusalForm):
         self.fields["room"].set_rooms(rooms)
 
 
+class BatchCheckInForm(RefusalForm):
+    """日清日结 board: check the selected people in to rooms of one site (room numbers typed per row)."""
+
+    site = forms.ModelChoiceField(
+        label=gettext_lazy("入住隔离点"),
+        queryset=IsolationSite.objects.none(),
+        empty_label=gettext_lazy("— 请选择隔离点 —"),
+        widget=forms.Select(attrs={"class": "form-select form-select-sm"}),
+        error_messages={"required": gettext_lazy("请选择隔离点"), "invalid_choice": gettext_lazy("该隔离点不在您的管辖范围内")},
+    )
+    at = _when(gettext_lazy("入住时间"), help_text=gettext_lazy("留空为当前时间"))
+
+    def __init__(self, *args: Any, sites: QuerySet, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["site"].queryset = sites
+
+
 class MoveForm(RefusalForm):
     room = RoomField(
         label=gettext_lazy("调换到"),

@@ -42,6 +42,7 @@ from fangkong.core.models import TimeStampedModel
 from fangkong.testing.models import PersonPlaces
 
 from .choices import (
+    EPISODE_AWAITING,
     EPISODE_OPEN,
     ArrivalMode,
     ContactKind,
@@ -86,6 +87,28 @@ def _user(label: str) -> models.ForeignKey:
     return models.ForeignKey(
         settings.AUTH_USER_MODEL, verbose_name=label, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
+
+
+def _bulk_user(label: str) -> models.ForeignKey:
+    """Who wrote a row of a table written in bulk: no database constraint and no index (no page
+    looks rows up by their author; see BULK_TABLES)."""
+    return models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=label,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        db_constraint=False,
+        db_index=False,
+    )
+
+
+# BULK_TABLES: IsolationEpisode, Contact, ContactLink, RoomStay and ScheduledTest are written by the
+# hundred thousand (services.bulk: 流调 lists and check-in, COPY). Their foreign keys keep no database
+# constraint (decision 0003, as decision 0002's amendment for the testing tables): every writer reads
+# each referenced row in the same transaction first, and Django still applies on_delete in the ORM.
+# A foreign key whose index another index already starts with keeps no index of its own.
 
 
 def _place(model: str, label: str, *, null: bool = False) -> models.ForeignKey:
@@ -171,7 +194,9 @@ class IsolationEpisode(PersonPlaces, TimeStampedModel):
     The places (PersonPlaces) are where the person is handed over and isolated at home: the
     registry's places for a resident, the destination's for an inbound traveller."""
 
-    person = models.ForeignKey("geo.Person", on_delete=models.PROTECT, related_name="isolation_episodes")
+    person = models.ForeignKey(
+        "geo.Person", on_delete=models.PROTECT, related_name="isolation_episodes", db_constraint=False, db_index=False
+    )  # indexed by isolation_ep_person
     kind = models.CharField(_("类别"), max_length=20, choices=EpisodeKind.choices)
     source = models.CharField(_("来源"), max_length=200, blank=True, help_text=_("如关联病例、航班号；流调模块接入后由密接记录指向本条"))
     status = models.CharField(_("状态"), max_length=32, choices=EpisodeStatus.choices, default=EpisodeStatus.AWAITING_TRANSFER)
@@ -180,8 +205,15 @@ class IsolationEpisode(PersonPlaces, TimeStampedModel):
     isolate_by = models.DateTimeField(_("应隔离时限"), null=True, blank=True)
     isolate_by_rule = models.TextField(_("时限依据"), blank=True)
     site = models.ForeignKey(
-        IsolationSite, verbose_name=_("隔离点"), null=True, blank=True, on_delete=models.PROTECT, related_name="episodes"
-    )
+        IsolationSite,
+        verbose_name=_("隔离点"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="episodes",
+        db_constraint=False,
+        db_index=False,
+    )  # indexed by isolation_ep_site
     transit_started_at = models.DateTimeField(_("转运出发时间"), null=True, blank=True)
     checked_in_at = models.DateTimeField(_("入住时间"), null=True, blank=True)
     # The regimen, fixed when it starts (check-in; at opening for a home-only regimen).
@@ -199,8 +231,17 @@ class IsolationEpisode(PersonPlaces, TimeStampedModel):
     ended_at = models.DateTimeField(_("结束时间"), null=True, blank=True)
     end_reason = models.CharField(_("结束原因"), max_length=200, blank=True)
     # A positive during isolation: the case 快转 opened for it (services.handoff.on_positive).
-    case = models.ForeignKey("cases.Case", verbose_name=_("转为病例"), null=True, blank=True, on_delete=models.PROTECT, related_name="+")
-    opened_by = _user(_("登记人"))
+    case = models.ForeignKey(
+        "cases.Case",
+        verbose_name=_("转为病例"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        db_constraint=False,
+        db_index=False,
+    )  # isolation_ep_case: only the few that turned positive
+    opened_by = _bulk_user(_("登记人"))
 
     objects = EpisodeQuerySet.as_manager()
     scope_paths = EPISODE_SCOPE
@@ -216,6 +257,12 @@ class IsolationEpisode(PersonPlaces, TimeStampedModel):
             models.Index(fields=["community", "status"], name="isolation_ep_community"),
             models.Index(fields=["district", "status"], name="isolation_ep_district"),
             models.Index(fields=["person", "status"], name="isolation_ep_person"),
+            # The 日清日结 board (selectors.awaiting_isolation_board, ordered by isolate_by NULLS LAST — an
+            # ascending b-tree's own order on PostgreSQL): an index walk that stops after a page.
+            models.Index(
+                fields=["isolate_by", "identified_at", "id"], name="isolation_ep_awaiting", condition=Q(status__in=EPISODE_AWAITING)
+            ),
+            models.Index(fields=["case"], name="isolation_ep_case", condition=Q(case__isnull=False)),
         ]
         verbose_name = _("隔离记录")
 
@@ -226,14 +273,16 @@ class IsolationEpisode(PersonPlaces, TimeStampedModel):
 class RoomStay(models.Model):
     """A person in a room from `started_at` until `ended_at` (open while null)."""
 
-    episode = models.ForeignKey(IsolationEpisode, on_delete=models.PROTECT, related_name="stays")
-    room = models.ForeignKey(Room, on_delete=models.PROTECT, related_name="stays")
-    person = models.ForeignKey("geo.Person", on_delete=models.PROTECT, related_name="+", db_index=False)
+    episode = models.ForeignKey(IsolationEpisode, on_delete=models.PROTECT, related_name="stays", db_constraint=False)
+    room = models.ForeignKey(
+        Room, on_delete=models.PROTECT, related_name="stays", db_constraint=False, db_index=False
+    )  # indexed by isolation_stay_room
+    person = models.ForeignKey("geo.Person", on_delete=models.PROTECT, related_name="+", db_index=False, db_constraint=False)
     party = models.CharField(_("同住单元"), max_length=48)
     started_at = models.DateTimeField(_("入住时间"))
     ended_at = models.DateTimeField(_("退房时间"), null=True, blank=True)
     end_reason = models.CharField(_("退房原因"), max_length=16, choices=StayEnd.choices, blank=True)
-    assigned_by = _user(_("分配人"))
+    assigned_by = _bulk_user(_("分配人"))
 
     objects = EpisodeChildQuerySet.as_manager()
     scope_paths = {**THROUGH_EPISODE, SITE_GRANT: "room__site_id"}
@@ -254,7 +303,9 @@ class RoomStay(models.Model):
 class ScheduledTest(models.Model):
     """A nucleic-acid test the regimen requires on day `day_number` of a phase, due on `due_date` (local)."""
 
-    episode = models.ForeignKey(IsolationEpisode, on_delete=models.CASCADE, related_name="tests")
+    episode = models.ForeignKey(
+        IsolationEpisode, on_delete=models.CASCADE, related_name="tests", db_constraint=False, db_index=False
+    )  # indexed by isolation_test_unique_day
     phase = models.CharField(_("阶段"), max_length=8, choices=TestPhase.choices)
     day_number = models.PositiveSmallIntegerField(_("第 N 天"))
     due_date = models.DateField(_("应检日期"))
@@ -263,15 +314,16 @@ class ScheduledTest(models.Model):
     ct_value = models.FloatField(_("Ct 值"), null=True, blank=True)
     sampled_at = models.DateTimeField(_("采样时间"), null=True, blank=True)
     resulted_at = models.DateTimeField(_("出结果时间"), null=True, blank=True)
-    recorded_by = _user(_("登记人"))
+    recorded_by = _bulk_user(_("登记人"))
 
     objects = EpisodeChildQuerySet.as_manager()
     scope_paths = THROUGH_EPISODE
 
     class Meta:
         ordering = ["episode_id", "phase", "day_number"]
+        # Read by episode only (the day sheet joins a site's episodes to isolation_test_unique_day): no
+        # index on due_date — 2.4 million entries at 400,000 people that no query used (decision 0003).
         constraints = [models.UniqueConstraint(fields=["episode", "phase", "day_number"], name="isolation_test_unique_day")]
-        indexes = [models.Index(fields=["due_date", "phase"], name="isolation_test_due")]
         verbose_name = _("隔离期核酸检测")
 
     def __str__(self) -> str:
@@ -463,15 +515,37 @@ class Contact(PersonPlaces, TimeStampedModel):
     The places (PersonPlaces) are where the contact lives — the registry's, or the community named
     when a new person was registered — and scope the row together with the cases traced."""
 
-    person = models.ForeignKey("geo.Person", verbose_name=_("人员"), on_delete=models.PROTECT, related_name="contact_records")
+    person = models.ForeignKey(
+        "geo.Person",
+        verbose_name=_("人员"),
+        on_delete=models.PROTECT,
+        related_name="contact_records",
+        db_constraint=False,
+        db_index=False,
+    )  # indexed by isolation_contact_person
     kind = models.CharField(_("判定类别"), max_length=20, choices=ContactKind.choices)
     identified_at = models.DateTimeField(_("判定时间"))
-    identified_by = _user(_("判定人"))
+    identified_by = _bulk_user(_("判定人"))
     episode = models.OneToOneField(
-        IsolationEpisode, verbose_name=_("隔离记录"), null=True, blank=True, on_delete=models.PROTECT, related_name="contact"
+        IsolationEpisode,
+        verbose_name=_("隔离记录"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="contact",
+        db_constraint=False,
     )
     # Turned positive: the case opened for the contact (the chain case → contact → case).
-    case = models.ForeignKey("cases.Case", verbose_name=_("转为病例"), null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    case = models.ForeignKey(
+        "cases.Case",
+        verbose_name=_("转为病例"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        db_constraint=False,
+        db_index=False,
+    )  # isolation_contact_case: only the few that turned positive
     note = models.CharField(_("备注"), max_length=200, blank=True)
 
     objects = ContactQuerySet.as_manager()
@@ -483,6 +557,7 @@ class Contact(PersonPlaces, TimeStampedModel):
             models.Index(fields=["person", "identified_at"], name="isolation_contact_person"),
             models.Index(fields=["district", "identified_at"], name="isolation_contact_district"),
             models.Index(fields=["community", "identified_at"], name="isolation_contact_community"),
+            models.Index(fields=["case"], name="isolation_contact_case", condition=Q(case__isnull=False)),
         ]
         verbose_name = _("密接（次密接）")
 
@@ -500,17 +575,26 @@ class ContactLink(models.Model):
     the close contact `via` — how, where, and when last. `case` is the case traced: for a secondary
     contact, the case whose close contact `via` is."""
 
-    contact = models.ForeignKey(Contact, on_delete=models.CASCADE, related_name="links")
-    case = models.ForeignKey("cases.Case", verbose_name=_("关联病例"), on_delete=models.PROTECT, related_name="contact_links")
-    via = models.ForeignKey(
-        Contact, verbose_name=_("经由密接"), null=True, blank=True, on_delete=models.PROTECT, related_name="secondary_links"
+    contact = models.ForeignKey(Contact, on_delete=models.CASCADE, related_name="links", db_constraint=False)
+    case = models.ForeignKey(
+        "cases.Case", verbose_name=_("关联病例"), on_delete=models.PROTECT, related_name="contact_links", db_constraint=False
     )
+    via = models.ForeignKey(
+        Contact,
+        verbose_name=_("经由密接"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="secondary_links",
+        db_constraint=False,
+        db_index=False,
+    )  # isolation_link_via: secondary contacts only
     exposure = models.CharField(_("接触方式"), max_length=16, choices=ExposureType.choices)
     place = models.CharField(_("接触地点"), max_length=200)
     last_exposure_at = models.DateTimeField(_("末次接触时间"))
     note = models.CharField(_("备注"), max_length=200, blank=True)
     created_at = models.DateTimeField(_("登记时间"))
-    created_by = _user(_("登记人"))
+    created_by = _bulk_user(_("登记人"))
 
     objects = ContactLinkQuerySet.as_manager()
     scope_paths = LINK_CONTACT_SCOPE
@@ -522,6 +606,7 @@ class ContactLink(models.Model):
             models.UniqueConstraint(fields=["contact", "via"], condition=Q(via__isnull=False), name="isolation_link_once_per_via"),
             models.CheckConstraint(condition=~Q(via=models.F("contact")), name="isolation_link_not_self"),
         ]
+        indexes = [models.Index(fields=["via"], name="isolation_link_via", condition=Q(via__isnull=False))]
         verbose_name = _("接触史")
 
     def __str__(self) -> str:

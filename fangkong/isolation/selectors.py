@@ -12,7 +12,7 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from typing import Any
 
-from django.db.models import BooleanField, Case, Count, Exists, OuterRef, Q, QuerySet, Sum, Value, When
+from django.db.models import BooleanField, Case, Count, Exists, F, OuterRef, Q, QuerySet, Sum, Value, When
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
 
@@ -185,7 +185,9 @@ def awaiting_isolation_board(*, user: Any, now: dt.datetime | None = None, conta
         qs.select_related("person", "site", "district", "community", "contact")
         .prefetch_related("contact__links__case__person", "contact__links__via__person")
         .annotate(is_overdue=Case(When(isolate_by__lt=now, then=Value(True)), default=Value(False), output_field=BooleanField()))
-        .order_by("-is_overdue", "isolate_by", "identified_at", "id")
+        # Overdue first, then by deadline, is the deadline's own order (NULLS LAST): the partial index
+        # isolation_ep_awaiting walks it and stops after a page.
+        .order_by(F("isolate_by").asc(nulls_last=True), "identified_at", "id")
     )
 
 

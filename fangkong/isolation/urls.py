@@ -20,6 +20,7 @@ urlpatterns = [
     path("incidents/<int:pk>/resolve/", sites.incident_resolve, name="incident_resolve"),
     # the loop to release: 日清日结 board, episodes, check-in, the day's sampling sheet, results
     path("awaiting/", episodes.awaiting_board, name="awaiting_board"),
+    path("awaiting/check-in/", episodes.awaiting_check_in, name="awaiting_check_in"),
     path("episodes/", episodes.episode_list, name="episode_list"),
     path("episodes/new/", episodes.episode_create, name="episode_create"),
     path("episodes/<int:pk>/", episodes.episode_detail, name="episode_detail"),

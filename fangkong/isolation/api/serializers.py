@@ -331,3 +331,71 @@ class FiguresSerializer(serializers.Serializer):
     contacts_isolated_late = serializers.IntegerField()
     contacts_still_awaiting = serializers.IntegerField()
     contact_delay_by_district = DistrictDelaySerializer(many=True)
+
+
+# ---- bulk requests (schema only: parsed by api.bulk) ----
+
+
+class BulkContactRowSerializer(serializers.Serializer):
+    id_number = serializers.CharField(required=False, help_text="Full document number (keyed-hash look-up); or give person_id")
+    person_id = serializers.IntegerField(required=False, help_text="Registry id of the person (instead of id_number)")
+    exposure = serializers.ChoiceField(choices=ExposureType.choices)
+    place = serializers.CharField(max_length=200)
+    last_exposure_at = serializers.DateTimeField(help_text="ISO 8601; without an offset it is Beijing time")
+    community = serializers.IntegerField(required=False, help_text="Where a person without a registry address lives")
+    note = serializers.CharField(required=False, allow_blank=True, max_length=200)
+
+
+class BulkContactsRequestSerializer(serializers.Serializer):
+    identified_at = serializers.DateTimeField(required=False, help_text="判定时间 for every row; default now")
+    contacts = BulkContactRowSerializer(many=True, help_text="At most 20,000 rows")
+
+
+class BulkContactRowResultSerializer(serializers.Serializer):
+    row = serializers.IntegerField(help_text="The row, from 1")
+    person = serializers.IntegerField()
+    contact = serializers.IntegerField()
+    episode = serializers.IntegerField(allow_null=True, help_text="The isolation episode (new, or the one the person already had)")
+
+
+class BulkContactsReportSerializer(serializers.Serializer):
+    contacts_added = serializers.IntegerField()
+    exposures_added = serializers.IntegerField()
+    episodes_opened = serializers.IntegerField()
+    isolated_already = serializers.IntegerField(help_text="New contacts kept under the open episode they already had")
+    linked_existing = serializers.IntegerField(help_text="Exposures added to contacts already in isolation")
+    rows = BulkContactRowResultSerializer(many=True)
+
+
+class BulkCheckInRowSerializer(serializers.Serializer):
+    episode = serializers.IntegerField(help_text="Isolation episode id")
+    room = serializers.IntegerField(required=False, help_text="Room id; or give room_number")
+    room_number = serializers.CharField(required=False, help_text="The site's room number (房间号)")
+    party = serializers.CharField(required=False, allow_blank=True, help_text="同住单元 for a travelling group; default the episode's")
+
+
+class BulkCheckInsRequestSerializer(serializers.Serializer):
+    at = serializers.DateTimeField(required=False, help_text="入住时间 for every row; default now")
+    check_ins = BulkCheckInRowSerializer(many=True, help_text="At most 20,000 rows")
+
+
+class BulkCheckInReportSerializer(serializers.Serializer):
+    checked_in = serializers.IntegerField()
+    tests_scheduled = serializers.IntegerField()
+    within_deadline = serializers.IntegerField()
+    by_site = serializers.DictField(child=serializers.IntegerField())
+
+
+class BulkRowErrorSerializer(serializers.Serializer):
+    row = serializers.IntegerField(help_text="From 1; 0 = the request")
+    index = serializers.IntegerField(allow_null=True, help_text="0-based position in the posted array")
+    field = serializers.CharField()
+    message = serializers.CharField()
+    rule = serializers.CharField(help_text="The rule that refused the row, when there is one")
+
+
+class BulkRefusalSerializer(serializers.Serializer):
+    message = serializers.CharField()
+    field = serializers.CharField(allow_blank=True)
+    rule = serializers.CharField(allow_blank=True)
+    errors = BulkRowErrorSerializer(many=True)

@@ -17,15 +17,17 @@ from django.utils.translation import gettext_lazy
 from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_view
 from rest_framework import mixins, status, viewsets
 from rest_framework.decorators import action
+from rest_framework.parsers import JSONParser
 from rest_framework.request import Request
 from rest_framework.response import Response
 
 from fangkong.cases.api.views import parse
-from fangkong.core.api import DomainErrorsMixin
+from fangkong.core.api import DomainErrorsMixin, domain_error_body
 from fangkong.core.errors import DomainError
 from fangkong.geo.models import Community
 from fangkong.policy.regimen import local_date
 from fangkong.testing.api.serializers import ErrorSerializer
+from fangkong.testing.services.common import RowsRefused
 
 from .. import selectors, services
 from .. import tracing_selectors as tracing
@@ -33,6 +35,7 @@ from ..choices import EpisodeKind, EpisodeStatus
 from ..models import Handover, IsolationEpisode, IsolationSite
 from ..permissions import IsolationCap, require
 from . import serializers as s
+from .bulk import parse_check_ins_request, parse_contacts_request
 
 TAG_SITES = "isolation: sites"
 TAG_EPISODES = "isolation: episodes"
@@ -43,6 +46,22 @@ BAD_REQUEST = OpenApiResponse(ErrorSerializer, description="Refused: {message, f
 FORBIDDEN = OpenApiResponse(ErrorSerializer, description="The caller's role may not do this, or the object is not theirs")
 NOT_FOUND = OpenApiResponse(description="No such object in the caller's jurisdiction")
 REFUSALS = {400: BAD_REQUEST, 403: FORBIDDEN, 404: NOT_FOUND}
+BULK_REFUSED = OpenApiResponse(
+    s.BulkRefusalSerializer, description="Refused, nothing written: every row at fault (`row` from 1, `index` from 0), its field and rule"
+)
+BULK_DESCRIPTION = (
+    "A JSON array of rows, or an object with the request-wide time and the rows; at most 20,000 rows. All or nothing: "
+    "any problem refuses the whole request with 400 and `errors` names every row (`row` from 1, `index` from 0), "
+    "field and rule; nothing is written. "
+)
+
+
+def bulk_refused(exc: RowsRefused) -> Response:
+    """400 with every row at fault, each with the rule that refused it (the isolation services name one per row)."""
+    body = domain_error_body(exc, with_index=True)
+    for item, error in zip(body["errors"], exc.errors, strict=True):
+        item["rule"] = getattr(error, "rule", "")
+    return Response(body, status=status.HTTP_400_BAD_REQUEST)
 
 
 def _day(request: Request) -> Any:
@@ -106,6 +125,30 @@ class SiteViewSet(DomainErrorsMixin, mixins.ListModelMixin, mixins.RetrieveModel
         site = self.get_object()
         rows = selectors.site_day_sheet(user=request.user, site=site, day=_day(request))
         return Response(s.SheetRowSerializer(rows, many=True).data)
+
+    @extend_schema(
+        tags=[TAG_SITES],
+        summary="Check in many people at the site at once, each starting the regimen of the active policy",
+        description=BULK_DESCRIPTION
+        + (
+            "Each row: `episode`, `room` (id) or `room_number`, optional `party` (a travelling group sharing a room). "
+            "The rules of a single check-in (isolation.one_open_stay, isolation.room_one_party, isolation.room_capacity, "
+            "isolation.site_assignment, isolation.time_order, isolation.episode_scope …) apply to every row, the earlier "
+            "rows of the request counting. Needs the isolation.manage capability and the site."
+        ),
+        request=s.BulkCheckInsRequestSerializer,
+        responses={201: s.BulkCheckInReportSerializer, 400: BULK_REFUSED, 403: FORBIDDEN, 404: NOT_FOUND},
+    )
+    @action(detail=True, methods=["post"], url_path="check-ins", filter_backends=[], pagination_class=None, parser_classes=[JSONParser])
+    def check_ins(self, request: Request, pk: str | None = None) -> Response:
+        site = self.get_object()
+        require(request.user, IsolationCap.MANAGE)
+        try:
+            parsed = parse_check_ins_request(request.data, site_id=site.pk)
+            report = services.episodes_check_in_bulk(actor=request.user, assignments=parsed.rows, at=parsed.at)
+        except RowsRefused as exc:
+            return bulk_refused(exc)
+        return Response(s.BulkCheckInReportSerializer(report).data, status=status.HTTP_201_CREATED)
 
 
 # ---- episodes ----
@@ -268,6 +311,37 @@ class TracingCaseViewSet(DomainErrorsMixin, viewsets.GenericViewSet):
         )
         link = tracing._link_qs().get(pk=link.pk)
         return Response(s.ContactLinkSerializer(link).data, status=status.HTTP_201_CREATED)
+
+    @extend_schema(
+        tags=[TAG_TRACING],
+        summary="流调 list upload: many close contacts of the case at once, each isolated the same day",
+        description=BULK_DESCRIPTION
+        + (
+            "Each row: `id_number` (full document number) or `person_id`, `exposure`, `place`, `last_exposure_at`, "
+            "optional `community` (for a person without a registry address) and `note`. Someone already isolated as a "
+            "contact keeps their episode and gets one more exposure. Secondary contacts go one at a time "
+            "(tracing.bulk_single_path). Needs the tracing capability. The answer maps every row to its contact and episode."
+        ),
+        request=s.BulkContactsRequestSerializer,
+        responses={201: s.BulkContactsReportSerializer, 400: BULK_REFUSED, 403: FORBIDDEN, 404: NOT_FOUND},
+    )
+    @action(detail=True, methods=["post"], url_path="contacts/bulk", parser_classes=[JSONParser])
+    def contacts_bulk(self, request: Request, pk: str | None = None) -> Response:
+        case = self.case()
+        require(request.user, IsolationCap.TRACE)
+        try:
+            parsed = parse_contacts_request(request.data, case_id=case.pk)
+            report = services.contacts_add_bulk(actor=request.user, rows=parsed.rows, identified_at=parsed.identified_at)
+        except RowsRefused as exc:
+            return bulk_refused(exc)
+        body = {
+            **{k: v for k, v in vars(report).items() if k not in ("contact_of", "episode_of")},
+            "rows": [
+                {"row": r.row, "person": r.person_id, "contact": report.contact_of[r.person_id], "episode": report.episode_of[r.person_id]}
+                for r in parsed.rows
+            ],
+        }
+        return Response(s.BulkContactsReportSerializer(body).data, status=status.HTTP_201_CREATED)
 
     @extend_schema(
         tags=[TAG_TRACING],

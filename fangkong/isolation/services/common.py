@@ -10,9 +10,11 @@ from django.utils.translation import gettext as _
 
 from fangkong.core.errors import DomainError, PermissionRefused
 from fangkong.core.scoping import Jurisdiction, jurisdiction_of
+from fangkong.core.timefmt import local_minutes
 
 from ..choices import EPISODE_TRANSITIONS, EpisodeStatus
 from ..models import IsolationEpisode, IsolationSite, RoomStay
+from ..querysets import SITE_GRANT
 
 TRANSITIONS_RULE = "isolation.episode_transitions"
 
@@ -30,9 +32,29 @@ def aware(when: dt.datetime | None) -> dt.datetime:
     return when
 
 
+NOT_IN_FUTURE = "isolation.time_not_in_future"
+TIME_ORDER = "isolation.time_order"
+FUTURE_TOLERANCE = dt.timedelta(minutes=5)  # clocks of phones and tablets drift a little
+
+
 def not_in_future(when: dt.datetime, field: str) -> None:
-    if when > now() + dt.timedelta(minutes=5):
-        raise DomainError(_("时间不能晚于当前时间"), field=field)
+    if when > now() + FUTURE_TOLERANCE:
+        raise DomainError(_("时间不能晚于当前时间"), field=field, rule=NOT_IN_FUTURE)
+
+
+def not_before(when: dt.datetime, earlier: dt.datetime | None, *, what: str, earlier_what: str, field: str) -> None:
+    """Refuse a step dated before the step it follows (check-in before identification or transit …)."""
+    if earlier is not None and when < earlier:
+        raise DomainError(time_order_message(when, earlier, what=what, earlier_what=earlier_what), field=field, rule=TIME_ORDER)
+
+
+def time_order_message(when: dt.datetime, earlier: dt.datetime, *, what: str, earlier_what: str) -> str:
+    return _("%(what)s %(t)s 早于%(earlier_what)s %(s)s，时间顺序不对") % {
+        "what": what,
+        "t": local_minutes(when),
+        "earlier_what": earlier_what,
+        "s": local_minutes(earlier),
+    }
 
 
 def covers_place(j: Jurisdiction, *, district_id: int | None, street_id: int | None, community_id: int | None) -> bool:
@@ -54,6 +76,19 @@ def require_site(actor: Any, site: IsolationSite) -> None:
 def require_episode(actor: Any, episode: IsolationEpisode) -> None:
     if not IsolationEpisode.objects.visible_to(actor).filter(pk=episode.pk).exists():
         raise PermissionRefused(_("该隔离人员不在您的管辖范围内"), rule="isolation.episode_scope")
+
+
+def receives_at(actor: Any, site_id: int) -> bool:
+    """The actor is the site's staff: they receive whoever is brought to the site (the check-in's own
+    rules then refuse a person sent to another site, naming it)."""
+    return jurisdiction_of(actor).covers(SITE_GRANT, site_id)
+
+
+def require_check_in(actor: Any, episode: IsolationEpisode, site: IsolationSite) -> None:
+    """The person is the actor's to check in at `site`: the site's staff receive whoever is brought to
+    it; anyone else (an office acting for a site it holds) must see the person (their places)."""
+    if not receives_at(actor, site.pk):
+        require_episode(actor, episode)
 
 
 def require_community(actor: Any, *, district_id: int | None, street_id: int | None, community_id: int | None, what: str) -> None:

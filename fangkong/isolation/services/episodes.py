@@ -24,7 +24,20 @@ from .. import events
 from ..choices import EPISODE_INITIAL, EPISODE_OPEN, EpisodeKind, EpisodeStatus, StayEnd
 from ..models import InboundArrival, IsolationEpisode, IsolationSite, Room, RoomStay
 from ..permissions import IsolationCap, require
-from .common import aware, end_episode, end_stay, lock_episode, now, open_stay, require_episode, require_site, set_status
+from .common import (
+    aware,
+    end_episode,
+    end_stay,
+    lock_episode,
+    not_before,
+    not_in_future,
+    now,
+    open_stay,
+    require_check_in,
+    require_episode,
+    require_site,
+    set_status,
+)
 from .regimen import regimen_plan, schedule
 
 ONE_OPEN_EPISODE = "isolation.one_open_episode"
@@ -183,9 +196,11 @@ def episode_transit(*, actor: Any, episode: IsolationEpisode, site: IsolationSit
     require(actor, IsolationCap.MANAGE)
     require_episode(actor, episode)
     at = aware(at)
+    not_in_future(at, "at")
     episode = lock_episode(episode)
     if not site.is_active:
         raise DomainError(_("隔离点“%(s)s”已停用") % {"s": site.name}, field="site")
+    not_before(at, episode.identified_at, what=_("转运出发时间"), earlier_what=_("判定时间"), field="at")
     before = set_status(episode, EpisodeStatus.IN_TRANSIT, _("转运"))
     episode.site = site
     episode.transit_started_at = at
@@ -235,6 +250,12 @@ def _refuse_if_in_a_room(episode: IsolationEpisode) -> None:
         )
 
 
+def check_in_in_order(at: dt.datetime, episode: IsolationEpisode) -> None:
+    """A check-in comes after the identification and after the transfer set off."""
+    not_before(at, episode.identified_at, what=_("入住时间"), earlier_what=_("判定时间"), field="at")
+    not_before(at, episode.transit_started_at, what=_("入住时间"), earlier_what=_("转运出发时间"), field="at")
+
+
 @transaction.atomic
 def episode_check_in(
     *,
@@ -245,11 +266,16 @@ def episode_check_in(
     at: dt.datetime | None = None,
 ) -> IsolationEpisode:
     """Check the person in to `room` and start the regimen of the active policy (day 1 = the policy's
-    regimen.day_one), scheduling every central and home test with the rule that set it."""
+    regimen.day_one), scheduling every central and home test with the rule that set it.
+
+    The user must hold the site; unless they are its staff, they must also see the person (by the
+    person's places); the time may not be in the future, nor before the identification or the transfer's start."""
     require(actor, IsolationCap.MANAGE)
     site = room.site
     require_site(actor, site)
+    require_check_in(actor, episode, site)
     at = aware(at)
+    not_in_future(at, "at")
     episode = lock_episode(episode)
     _refuse_if_in_a_room(episode)
     before = set_status(episode, EpisodeStatus.CHECKED_IN, _("入住"))
@@ -259,6 +285,7 @@ def episode_check_in(
         )
     if not site.is_active:
         raise DomainError(_("隔离点“%(s)s”已停用") % {"s": site.name}, field="room")
+    check_in_in_order(at, episode)
     if party:
         episode.party = party[:48]
     stay = _assign(actor=actor, episode=episode, room=room, party=episode.party, at=at)

@@ -28,13 +28,16 @@ from fangkong.core.htmx import render_page
 from fangkong.core.pagination import paginate
 from fangkong.geo.models import Person
 from fangkong.policy.regimen import local_date
+from fangkong.testing.services.common import RowsRefused
 
 from .. import selectors, services
+from ..api.bulk import parse_check_ins_request
 from ..choices import EPISODE_AWAITING, EpisodeKind, EpisodeStatus, HandoverStatus, TestPhase, TestResult
 from ..forms import (
     EPISODE_STATUS_FILTERS,
     TEST_FIELDS,
     ActionForm,
+    BatchCheckInForm,
     CancelForm,
     CheckInForm,
     EpisodeOpenForm,
@@ -57,19 +60,73 @@ FINAL = (TestResult.NEGATIVE, TestResult.POSITIVE)
 # ---- the 日清日结 board and the list ----
 
 
-@login_required
-def awaiting_board(request: HttpRequest) -> HttpResponse:
-    """日清日结: identified and not yet in a room, the overdue first, then by deadline."""
+def _board_context(request: HttpRequest, *, form: BatchCheckInForm | None = None) -> dict[str, Any]:
     now = timezone.now()
     board = selectors.awaiting_isolation_board(user=request.user, now=now)
     page = paginate(request, board, per_page=50)
-    context = {
+    can_manage = isolation_can(request.user, IsolationCap.MANAGE)
+    sites = selectors.site_list(user=request.user).filter(is_active=True).order_by("name")
+    return {
         "page_obj": page,
         "now": now,
         "overdue": board.filter(is_overdue=True).count(),
-        "can_manage": isolation_can(request.user, IsolationCap.MANAGE),
+        "can_manage": can_manage,
+        "batch_form": form or (BatchCheckInForm(sites=sites) if can_manage else None),
     }
-    return render_page(request, "isolation/episodes/awaiting_board.html", context, partial="board")
+
+
+@login_required
+def awaiting_board(request: HttpRequest) -> HttpResponse:
+    """日清日结: identified and not yet in a room, the overdue first, then by deadline."""
+    return render_page(request, "isolation/episodes/awaiting_board.html", _board_context(request), partial="board")
+
+
+@login_required
+@require_POST
+def awaiting_check_in(request: HttpRequest) -> HttpResponse:
+    """入住所选: the people ticked on the board, each to the room number typed on their row, at one site
+    (services.episodes_check_in_bulk: all or nothing, every row at fault named on its row)."""
+    require_cap(request, IsolationCap.MANAGE)
+    sites = selectors.site_list(user=request.user).filter(is_active=True).order_by("name")
+    form = BatchCheckInForm(request.POST, sites=sites)
+    chosen = [int(v) for v in request.POST.getlist("episode") if v.isdigit()]
+    rooms = {pk: request.POST.get(f"room_{pk}", "").strip() for pk in chosen}
+    row_errors: dict[int, str] = {}
+    if form.is_valid() and not chosen:
+        form.add_error(None, _("请勾选要入住的人员"))
+    elif form.is_valid():
+        missing = [pk for pk in chosen if not rooms[pk]]
+        for pk in missing:
+            row_errors[pk] = _("请填写房间号")
+        if not missing:
+            rows = [{"episode": pk, "room_number": rooms[pk]} for pk in chosen]
+            try:
+                parsed = parse_check_ins_request(rows, site_id=form.cleaned_data["site"].pk)
+                report = services.episodes_check_in_bulk(
+                    actor=request.user, assignments=parsed.rows, at=form.cleaned_data.get("at") or None
+                )
+            except RowsRefused as exc:
+                for e in exc.errors:
+                    pk = chosen[e.row - 1] if 0 < e.row <= len(chosen) else None
+                    if pk is None:
+                        form.add_error(None, e.message)
+                    else:
+                        row_errors[pk] = e.message + (f"（{e.rule}）" if getattr(e, "rule", "") else "")
+            except DomainError as exc:
+                refuse(form, exc)
+            else:
+                messages.success(
+                    request,
+                    _("已入住 %(n)s 人，排定检测 %(t)s 次") % {"n": report.checked_in, "t": report.tests_scheduled},
+                )
+                return redirect(reverse("isolation:awaiting_board"))
+    context = _board_context(request, form=form)
+    context["page_obj"].object_list = list(context["page_obj"].object_list)
+    for e in context["page_obj"].object_list:
+        e.chosen = e.pk in chosen
+        e.room_typed = rooms.get(e.pk, "")
+        e.row_error = row_errors.get(e.pk, "")
+    return render(request, "isolation/episodes/awaiting_board.html", context)
 
 
 @login_required
