@@ -88,9 +88,9 @@ def export_filename(testing_round: TestingRound) -> str:
 def press_report_export(*, actor: Any, testing_round: TestingRound) -> bytes:
     """The press report as an Excel workbook: the paragraph (中文 and English) and the counts by
     district. Audited (data.export) with the counts; aggregate counts only, no personal data."""
-    report: PressReport = selectors.press_report(user=actor, testing_round=testing_round)
     rows = press_by_district(user=actor, testing_round=testing_round)
     total = totals(rows)
+    report: PressReport = selectors.press_report(user=actor, testing_round=testing_round, counted=(total.sampled, total.resulted))
     generated = timezone.localtime()
     scope = _("全市") if jurisdiction_of(actor).city else _("本人管辖范围")
 

@@ -492,9 +492,15 @@ class PressReport:
         return text + f"{self.positives} positive ({parts}): {split}."
 
 
-def press_report(*, user: Any, testing_round: TestingRound) -> PressReport:
-    members = TubeMember.objects.covered_by(user).filter(round=testing_round, is_resample=False)
-    counts = members.aggregate(n=Count("id"), back=Count("id", filter=Q(tube__result__in=RESULTS_BACK)))
+def press_report(*, user: Any, testing_round: TestingRound, counted: tuple[int, int] | None = None) -> PressReport:
+    """The press-conference paragraph. `counted` = (sampled, resulted) when the caller has already
+    counted the round's samples (press.press_by_district's totals): one pass over millions of
+    members instead of two."""
+    if counted is None:
+        members = TubeMember.objects.covered_by(user).filter(round=testing_round, is_resample=False)
+        counts = members.aggregate(n=Count("id"), back=Count("id", filter=Q(tube__result__in=RESULTS_BACK)))
+    else:
+        counts = {"n": counted[0], "back": counted[1]}
     positives = ConfirmedPositive.objects.covered_by(user).filter(round=testing_round).exclude(status=PositiveStatus.WITHDRAWN)
     by_district = list(positives.values_list("district__code", "district__name").annotate(n=Count("id")).order_by("district__code"))
     split = dict(positives.values_list("found_in").annotate(n=Count("id")).order_by())

@@ -297,3 +297,48 @@ def test_tasks_can_be_filtered_by_status_and_printed(client, pool_positive, user
     assert "data-fk-print" in html and "css/testing.css" in html
     assert len(re.findall(r'data-task="\d+"', html)) == 7
     assert c.get(tasks_url(s), {"status": "nonsense"}).context["status"] == ""
+
+
+def _tags(html: str) -> list[tuple]:
+    from html.parser import HTMLParser
+
+    class Tags(HTMLParser):
+        def __init__(self) -> None:
+            super().__init__()
+            self.found: list[tuple] = []
+
+        def handle_starttag(self, tag, attrs):
+            self.found.append((tag, tuple(sorted((k, v or "") for k, v in attrs))))
+
+        def handle_data(self, data):
+            if data.strip():
+                self.found.append(("text", data.strip()))
+
+    parser = Tags()
+    parser.feed(str(html))
+    return parser.found
+
+
+def test_the_fast_widgets_render_what_django_renders(setup):
+    """The door-knocking page renders its ~250 widgets without Django's widget templates; the markup
+    must be the same (attribute order aside), unbound and bound with errors, choices read once or not."""
+    from django import forms
+
+    from fangkong.testing.field_forms import HouseholdCheckForm
+    from fangkong.testing.models import SamplingPoint
+    from fangkong.testing.selectors import HouseholdToKnock, MissingMember
+    from fangkong.testing.templatetags.testing_fields import fast_widget
+
+    points = SamplingPoint.objects.filter(pk=setup.point.pk)
+    missing = [MissingMember(7, "张", "1***", "away", "北京"), MissingMember(8, "李", "2***")]
+    household = HouseholdToKnock(5, "1号楼101", 3, 1, "none", missing)
+    choices = list(forms.ModelChoiceField(queryset=points, required=False).choices)
+    data = {"h5-sticker": "posted", "h5-outcome_7": "away", "h5-whereabouts_7": "", "h5-sampling_point": str(setup.point.pk)}
+    bound = HouseholdCheckForm(data, household=household, points=points)
+    assert not bound.is_valid()  # away without whereabouts
+    reference = HouseholdCheckForm(household=household, points=points)
+    for form in (HouseholdCheckForm(household=household, points=points, point_choices=choices), bound):
+        for name in form.fields:
+            expected = (reference if form is not bound else bound)[name].as_widget()
+            assert _tags(fast_widget(form[name])) == _tags(expected), name
+    assert ("option", (("selected", ""), ("value", str(setup.point.pk)))) in _tags(fast_widget(bound["sampling_point"]))

@@ -69,11 +69,12 @@ def overdue_tubes(request: HttpRequest, pk: int) -> HttpResponse:
 def press_report(request: HttpRequest, pk: int) -> HttpResponse:
     testing_round = selectors.round_get(user=request.user, pk=pk)
     rows = press.press_by_district(user=request.user, testing_round=testing_round)
+    total = press.totals(rows)
     context = {
         "round": testing_round,
-        "report": selectors.press_report(user=request.user, testing_round=testing_round),
+        "report": selectors.press_report(user=request.user, testing_round=testing_round, counted=(total.sampled, total.resulted)),
         "rows": rows,
-        "total": press.totals(rows),
+        "total": total,
     }
     return render(request, "testing/board/press_report.html", context)
 

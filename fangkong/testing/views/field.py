@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
@@ -72,11 +73,12 @@ def _knock_context(request: HttpRequest, testing_round: TestingRound, grid: Grid
     items = selectors.door_knocking_list(user=request.user, testing_round=testing_round, grid_id=grid.pk)
     households = fieldwork.knock_households(user=request.user, testing_round=testing_round, items=items)
     points = _points(request, grid)
+    choices = list(forms.ModelChoiceField(queryset=points, required=False).choices)
     for h in households:
         if bound is not None and bound.household.household_id == h.household_id:
             h.form = bound
         else:
-            h.form = HouseholdCheckForm(household=h.item, points=points)
+            h.form = HouseholdCheckForm(household=h.item, points=points, point_choices=choices)
     return {
         "round": testing_round,
         "grid": grid,
