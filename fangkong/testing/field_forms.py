@@ -43,15 +43,11 @@ class HouseholdCheckForm(forms.Form):
         label=gettext_lazy("采样点（当场采样使用新试管时）"), queryset=SamplingPoint.objects.none(), required=False
     )
 
-    def __init__(
-        self, *args: Any, household: HouseholdToKnock, points: QuerySet[SamplingPoint], point_choices: list | None = None, **kwargs: Any
-    ) -> None:
+    def __init__(self, *args: Any, household: HouseholdToKnock, points: QuerySet[SamplingPoint], **kwargs: Any) -> None:
         kwargs.setdefault("prefix", f"h{household.household_id}")
         super().__init__(*args, **kwargs)
         self.household = household
         self.fields["sampling_point"].queryset = points
-        if point_choices is not None:  # read once for a page of forms; validation still uses the queryset
-            self.fields["sampling_point"].choices = point_choices
         for m in household.missing:
             pid = m.person_id
             self.fields[f"outcome_{pid}"] = forms.ChoiceField(

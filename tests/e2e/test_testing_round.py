@@ -90,3 +90,28 @@ def test_sampler_fills_a_pool_lab_reports_it_positive_grid_worker_sees_ten_tasks
     expect(page.locator("main")).to_contain_text("E2E-0001")
     shot(page, "testing-resampling-tasks.png")
     assert not any(p.name in page.locator("main").inner_text() for p in s.other_grid)
+
+
+def test_grid_worker_opens_a_household_and_records_the_visit(round_setup, users, live_server, page):
+    """敲门行动 in the browser: the household's form arrives when it is opened (htmx), the visit is
+    saved in place, and the household shows as checked with its sticker."""
+    from fangkong.testing.models import PersonCheck
+
+    s, base = round_setup, live_server.url
+    away = s.ten[0]
+    household = away.household
+    log_in(page, base, "grid")
+    page.goto(f"{base}/testing/rounds/{s.round.pk}/grids/{household.grid_id}/knock/")
+    card = page.locator(f"#household-{household.pk}")
+    expect(card.locator(f"[name='h{household.pk}-sticker']")).to_have_count(0)  # not rendered up front
+    card.locator("summary").click()
+    outcome = card.locator(f"[name='h{household.pk}-outcome_{away.pk}']")
+    expect(outcome).to_be_visible()
+    outcome.select_option("away")
+    card.locator(f"[name='h{household.pk}-whereabouts_{away.pk}']").fill("北京")
+    card.get_by_role("button", name=re.compile("保存核查")).click()
+    card = page.locator(f"#household-{household.pk}")
+    expect(card).to_contain_text("核查已保存")
+    expect(card.locator("[data-sticker=posted]")).to_be_visible()
+    check = PersonCheck.objects.get(round=s.round, person=away)
+    assert (check.outcome, check.whereabouts) == ("away", "北京")

@@ -320,10 +320,8 @@ def _tags(html: str) -> list[tuple]:
 
 
 def test_the_fast_widgets_render_what_django_renders(setup):
-    """The door-knocking page renders its ~250 widgets without Django's widget templates; the markup
-    must be the same (attribute order aside), unbound and bound with errors, choices read once or not."""
-    from django import forms
-
+    """The door-knocking forms render their widgets without Django's widget templates; the markup
+    must be the same (attribute order aside), unbound and bound with errors."""
     from fangkong.testing.field_forms import HouseholdCheckForm
     from fangkong.testing.models import SamplingPoint
     from fangkong.testing.selectors import HouseholdToKnock, MissingMember
@@ -332,13 +330,26 @@ def test_the_fast_widgets_render_what_django_renders(setup):
     points = SamplingPoint.objects.filter(pk=setup.point.pk)
     missing = [MissingMember(7, "张", "1***", "away", "北京"), MissingMember(8, "李", "2***")]
     household = HouseholdToKnock(5, "1号楼101", 3, 1, "none", missing)
-    choices = list(forms.ModelChoiceField(queryset=points, required=False).choices)
     data = {"h5-sticker": "posted", "h5-outcome_7": "away", "h5-whereabouts_7": "", "h5-sampling_point": str(setup.point.pk)}
     bound = HouseholdCheckForm(data, household=household, points=points)
     assert not bound.is_valid()  # away without whereabouts
-    reference = HouseholdCheckForm(household=household, points=points)
-    for form in (HouseholdCheckForm(household=household, points=points, point_choices=choices), bound):
+    for form in (HouseholdCheckForm(household=household, points=points), bound):
         for name in form.fields:
-            expected = (reference if form is not bound else bound)[name].as_widget()
-            assert _tags(fast_widget(form[name])) == _tags(expected), name
+            assert _tags(fast_widget(form[name])) == _tags(form[name].as_widget()), name
     assert ("option", (("selected", ""), ("value", str(setup.point.pk)))) in _tags(fast_widget(bound["sampling_point"]))
+
+
+def test_a_households_form_is_fetched_when_it_is_opened(client, sampled, users, city):
+    client.force_login(users["grid"])
+    household = city.home.household
+    page = client.get(reverse("testing:door_knocking", args=[sampled.round.pk, city.home.grid.pk])).content.decode()
+    check_url = reverse("testing:household_check", args=[sampled.round.pk, household.pk])
+    assert f'hx-get="{check_url}"' in page and f'name="h{household.pk}-sticker"' not in page  # not rendered up front
+    fragment = client.get(check_url, headers={"HX-Request": "true"}).content.decode()
+    assert "<html" not in fragment and f'name="h{household.pk}-sticker"' in fragment and f'hx-post="{check_url}"' in fragment
+    for person in household.members.all():
+        assert f'name="h{household.pk}-outcome_{person.pk}"' in fragment
+    # Without JavaScript: the link opens the page with that household's form in it.
+    response = client.get(check_url)
+    assert response.status_code == 302 and f"?household={household.pk}" in response["Location"]
+    assert f'name="h{household.pk}-sticker"' in client.get(response["Location"]).content.decode()

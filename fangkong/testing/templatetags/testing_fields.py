@@ -9,12 +9,23 @@ Django's rendering.
 
 from __future__ import annotations
 
+from html import escape
+
 from django import forms, template
-from django.forms.utils import flatatt
-from django.utils.html import format_html, format_html_join
 from django.utils.safestring import SafeString, mark_safe
 
 register = template.Library()
+
+
+def _attrs(attrs: dict) -> str:
+    """As django.forms.utils.flatatt: True → the bare name, False/None → left out, else name="value"."""
+    out = []
+    for name, value in attrs.items():
+        if value is True:
+            out.append(f" {name}")
+        elif value is not False and value is not None:
+            out.append(f' {name}="{escape(str(value))}"')
+    return "".join(out)
 
 
 @register.simple_tag
@@ -28,14 +39,13 @@ def fast_widget(bf: forms.BoundField) -> SafeString:
     value = bf.value()
     if isinstance(widget, forms.Select):
         chosen = "" if value is None else str(value)
-        options = format_html_join(
-            "",
-            '<option value="{}"{}>{}</option>',
-            ((v, mark_safe(" selected") if str(v) == chosen else "", label) for v, label in bf.field.choices),
+        options = "".join(
+            f'<option value="{escape(str(v))}"{" selected" if str(v) == chosen else ""}>{escape(str(label), quote=False)}</option>'
+            for v, label in bf.field.choices
         )
-        return format_html("<select{}>{}</select>", flatatt(attrs), options)
+        return mark_safe(f"<select{_attrs(attrs)}>{options}</select>")  # noqa: S308 - every value escaped above
     attrs["type"] = widget.input_type
     shown = widget.format_value(value)
     if shown is not None:
         attrs["value"] = shown
-    return format_html("<input{}>", flatatt(attrs))
+    return mark_safe(f"<input{_attrs(attrs)}>")  # noqa: S308 - every value escaped in _attrs

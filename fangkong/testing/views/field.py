@@ -9,7 +9,6 @@ from __future__ import annotations
 
 from typing import Any
 
-from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
@@ -17,7 +16,7 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import path, reverse
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_http_methods, require_POST
 
 from fangkong.core.errors import DomainError, PermissionRefused
 from fangkong.core.htmx import render_page
@@ -62,23 +61,30 @@ def door_knocking(request: HttpRequest, pk: int, grid: int) -> HttpResponse:
     _require_check(request.user)
     testing_round = selectors.round_get(user=request.user, pk=pk)
     grid_obj = fieldwork.grid_get(user=request.user, pk=grid)
-    return render(request, KNOCK_PAGE, _knock_context(request, testing_round, grid_obj))
+    # ?household=N opens that household's form in the page (without JavaScript; htmx fetches it).
+    return render(request, KNOCK_PAGE, _knock_context(request, testing_round, grid_obj, open_household=_int(request.GET.get("household"))))
 
 
 def _points(request: HttpRequest, grid: Grid):
     return selectors.sampling_point_list(user=request.user, community=grid.community).filter(is_active=True)
 
 
-def _knock_context(request: HttpRequest, testing_round: TestingRound, grid: Grid, bound: HouseholdCheckForm | None = None) -> dict:
+def _knock_context(
+    request: HttpRequest,
+    testing_round: TestingRound,
+    grid: Grid,
+    bound: HouseholdCheckForm | None = None,
+    open_household: int | None = None,
+) -> dict:
+    """The grid's households to knock on. Forms only for a refused one (`bound`) and one asked for;
+    the others fetch theirs when opened (household_check GET)."""
     items = selectors.door_knocking_list(user=request.user, testing_round=testing_round, grid_id=grid.pk)
     households = fieldwork.knock_households(user=request.user, testing_round=testing_round, items=items)
-    points = _points(request, grid)
-    choices = list(forms.ModelChoiceField(queryset=points, required=False).choices)
     for h in households:
         if bound is not None and bound.household.household_id == h.household_id:
             h.form = bound
-        else:
-            h.form = HouseholdCheckForm(household=h.item, points=points, point_choices=choices)
+        elif h.household_id == open_household:
+            h.form = HouseholdCheckForm(household=h.item, points=_points(request, grid))
     return {
         "round": testing_round,
         "grid": grid,
@@ -88,15 +94,25 @@ def _knock_context(request: HttpRequest, testing_round: TestingRound, grid: Grid
 
 
 @login_required
-@require_POST
+@require_http_methods(["GET", "POST"])
 def household_check(request: HttpRequest, pk: int, household: int) -> HttpResponse:
-    """Record a visit to one household; htmx gets the household back (and the counts), re-read."""
+    """GET: the household's check form (fetched when the household is opened on the list).
+    POST: record a visit; htmx gets the household back (and the counts), re-read."""
     _require_check(request.user)
     testing_round = selectors.round_get(user=request.user, pk=pk)
     hh = fieldwork.household_get(user=request.user, pk=household)
     if hh.grid_id is None:
         raise Http404
     grid = fieldwork.grid_get(user=request.user, pk=hh.grid_id)
+    if request.method == "GET":
+        if not request.htmx:
+            url = reverse("testing:door_knocking", args=[testing_round.pk, grid.pk])
+            return redirect(f"{url}?household={hh.pk}#household-{hh.pk}")
+        context = _knock_context(request, testing_round, grid, open_household=hh.pk)
+        current = next((h for h in context["households"] if h.household_id == hh.pk), None)
+        if current is None:  # everyone in the household has been sampled meanwhile
+            return HttpResponse(_("该户居民均已采样，无需核查。请刷新页面。"))
+        return render(request, "testing/field/_check_form.html", {**context, "h": current, "form": current.form})
     context = _knock_context(request, testing_round, grid)
     current = next((h for h in context["households"] if h.household_id == hh.pk), None)
     if current is None:  # everyone in the household has been sampled meanwhile
