@@ -167,7 +167,7 @@ def main() -> None:
     from fangkong.geo.models import Person
     from fangkong.isolation import selectors, tracing_selectors
     from fangkong.isolation.choices import ExposureType, TestPhase, TestResult
-    from fangkong.isolation.models import Contact, ContactLink, IsolationEpisode, IsolationSite, Room, RoomStay, ScheduledTest
+    from fangkong.isolation.models import Contact, ContactLink, IsolationEpisode, IsolationSite, Room, RoomStay, RuleCitation, ScheduledTest
     from fangkong.isolation.services import (
         BulkCheckIn,
         BulkContact,
@@ -322,6 +322,18 @@ def main() -> None:
         }  # fmt: skip
         log(f"episodes_check_in_bulk: {checked:,} in {secs:.1f}s ({calls} calls, {tests:,} tests; {split}), RSS {rss_mib():.0f} MiB")
         bulk_seconds = stages["contacts_add_bulk"]["seconds"] + stages["episodes_check_in_bulk"]["seconds"]
+        # What the bulk path left on disk (heap with TOAST, and indexes), per table: the volume written.
+        with connection.cursor() as cur:
+            cur.execute(
+                "SELECT c.relname, pg_table_size(c.oid), pg_indexes_size(c.oid), c.reltuples::bigint FROM pg_class c "
+                "WHERE c.relname = ANY(%s) ORDER BY c.relname",
+                [[m._meta.db_table for m in (IsolationEpisode, Contact, ContactLink, RoomStay, ScheduledTest, RuleCitation)]],
+            )
+            table_mib = {name: {"table_mib": t / 2**20, "indexes_mib": i / 2**20, "rows_estimate": n} for name, t, i, n in cur.fetchall()}
+        log(
+            "on disk after the bulk path: "
+            + ", ".join(f"{k.removeprefix('isolation_')} {v['table_mib']:.0f}+{v['indexes_mib']:.0f} MiB" for k, v in table_mib.items())
+        )
 
         # ---- probe data ----
         t = time.perf_counter()
@@ -438,6 +450,7 @@ def main() -> None:
                 "awaiting_board_city": {"rows": board_count, "overdue": overdue, "first_page": first_page},
                 "awaiting_board_district": {"rows": district_count, "overdue": district_overdue, "district_id": district_id},
                 "day_sheet_rows": {f"day{k + 1}": {"min": min(v), "max": max(v), "mean": sum(v) / len(v)} for k, v in sheet_rows.items()},
+                "on_disk_after_bulk": table_mib,
                 "cluster": {"nodes": graph_sizes[-1][0], "edges": graph_sizes[-1][1], "truncated": graph_sizes[-1][2], "root_case": root.pk},
                 **{k: round(v, 1) for k, v in setup.items()},
             },

@@ -33,6 +33,9 @@ case stays visible (selectors in tracing_selectors).
 
 from __future__ import annotations
 
+import hashlib
+from collections.abc import Iterable
+
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
@@ -113,6 +116,74 @@ def _bulk_user(label: str) -> models.ForeignKey:
 
 def _place(model: str, label: str, *, null: bool = False) -> models.ForeignKey:
     return models.ForeignKey(model, verbose_name=label, null=null, blank=null, on_delete=models.PROTECT, related_name="+")
+
+
+class RuleCitation(models.Model):
+    """One policy citation text (a regimen's rules, a deadline's rule, a test day's rule), stored once.
+
+    Every episode of a policy version cites the same text, and so does every scheduled test of a
+    kind: the bulk tables point here instead of copying ~1.4 kB onto each of 400,000 episodes and
+    114 characters onto each of 2.4 million tests (decision 0003, section 5). Rows are never changed
+    or deleted; a new text is a new row, found again by its SHA-256."""
+
+    digest = models.CharField(_("摘要"), max_length=64, unique=True)
+    text = models.TextField(_("依据"))
+
+    class Meta:
+        verbose_name = _("政策依据原文")
+
+    def __str__(self) -> str:
+        return self.text[:60]
+
+    @staticmethod
+    def digest_of(text: str) -> str:
+        return hashlib.sha256(text.encode()).hexdigest()
+
+    @classmethod
+    def ids_for(cls, texts: Iterable[str]) -> dict[str, int]:
+        """text → id for every non-empty text, adding the ones not stored yet: one SELECT when all
+        are there, an INSERT … ON CONFLICT DO NOTHING and a second SELECT when some are new (two
+        writers adding the same text at once both end up with the one row)."""
+        by_digest = {cls.digest_of(t): t for t in set(texts) if t}
+        if not by_digest:
+            return {}
+        found = dict(cls.objects.filter(digest__in=list(by_digest)).values_list("digest", "pk"))
+        missing = [cls(digest=d, text=t) for d, t in by_digest.items() if d not in found]
+        if missing:
+            cls.objects.bulk_create(missing, ignore_conflicts=True)
+            found = dict(cls.objects.filter(digest__in=list(by_digest)).values_list("digest", "pk"))
+        return {t: found[d] for d, t in by_digest.items()}
+
+    @classmethod
+    def stored(cls, texts: Iterable[str]) -> dict[str, RuleCitation]:
+        """text → its stored citation, as ids_for, as instances to assign to a citation column."""
+        return {t: cls(pk=pk, digest=cls.digest_of(t), text=t) for t, pk in cls.ids_for(texts).items()}
+
+    @classmethod
+    def for_text(cls, text: str) -> RuleCitation | None:
+        """The stored citation of `text` (None for an empty text)."""
+        return cls.stored([text]).get(text)
+
+
+def _citation(label: str) -> models.ForeignKey:
+    """A citation column of a bulk table: the id of a RuleCitation, no constraint and no index (no
+    query looks rows up by their citation, and citations are never deleted)."""
+    return models.ForeignKey(
+        RuleCitation,
+        verbose_name=label,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        db_constraint=False,
+        db_index=False,
+    )
+
+
+def _citation_text(obj: models.Model, name: str) -> str:
+    """The text behind a citation column ('' without one). Load it with select_related(name) on
+    lists: otherwise each row reads its citation."""
+    return getattr(obj, name).text if getattr(obj, f"{name}_id") is not None else ""
 
 
 class IsolationSite(TimeStampedModel):
@@ -203,7 +274,7 @@ class IsolationEpisode(PersonPlaces, TimeStampedModel):
     party = models.CharField(_("同住单元"), max_length=48, help_text=_("同户或同行人员可同住一间；不同单元不得混住"))
     identified_at = models.DateTimeField(_("判定时间"))
     isolate_by = models.DateTimeField(_("应隔离时限"), null=True, blank=True)
-    isolate_by_rule = models.TextField(_("时限依据"), blank=True)
+    isolate_by_citation = _citation(_("时限依据"))  # the text: isolate_by_rule
     site = models.ForeignKey(
         IsolationSite,
         verbose_name=_("隔离点"),
@@ -224,7 +295,7 @@ class IsolationEpisode(PersonPlaces, TimeStampedModel):
     home_mode = models.CharField(_("居家阶段方式"), max_length=24, choices=HomeMode.choices, blank=True)
     central_until = models.DateTimeField(_("集中隔离期满"), null=True, blank=True)
     home_until = models.DateTimeField(_("居家期满"), null=True, blank=True)
-    regimen_rules = models.TextField(_("隔离方案依据"), blank=True)
+    regimen_citation = _citation(_("隔离方案依据"))  # the text: regimen_rules
     released_at = models.DateTimeField(_("解除集中隔离时间"), null=True, blank=True)
     handed_over_at = models.DateTimeField(_("交接时间"), null=True, blank=True)
     home_started_at = models.DateTimeField(_("开始居家时间"), null=True, blank=True)
@@ -269,6 +340,24 @@ class IsolationEpisode(PersonPlaces, TimeStampedModel):
     def __str__(self) -> str:
         return f"#{self.pk} {self.person_id} {self.get_status_display()}"
 
+    @property
+    def isolate_by_rule(self) -> str:
+        """The rule that set `isolate_by`, cited in full."""
+        return _citation_text(self, "isolate_by_citation")
+
+    @isolate_by_rule.setter
+    def isolate_by_rule(self, text: str) -> None:
+        self.isolate_by_citation = RuleCitation.for_text(text)
+
+    @property
+    def regimen_rules(self) -> str:
+        """Every rule of the regimen fixed at its start, cited in full (one per line)."""
+        return _citation_text(self, "regimen_citation")
+
+    @regimen_rules.setter
+    def regimen_rules(self, text: str) -> None:
+        self.regimen_citation = RuleCitation.for_text(text)
+
 
 class RoomStay(models.Model):
     """A person in a room from `started_at` until `ended_at` (open while null)."""
@@ -309,7 +398,7 @@ class ScheduledTest(models.Model):
     phase = models.CharField(_("阶段"), max_length=8, choices=TestPhase.choices)
     day_number = models.PositiveSmallIntegerField(_("第 N 天"))
     due_date = models.DateField(_("应检日期"))
-    rule = models.TextField(_("依据"), blank=True)
+    citation = _citation(_("依据"))  # the text: rule
     result = models.CharField(_("结果"), max_length=16, choices=TestResult.choices, blank=True)
     ct_value = models.FloatField(_("Ct 值"), null=True, blank=True)
     sampled_at = models.DateTimeField(_("采样时间"), null=True, blank=True)
@@ -328,6 +417,15 @@ class ScheduledTest(models.Model):
 
     def __str__(self) -> str:
         return f"{self.episode_id} {self.get_phase_display()}第{self.day_number}天 {self.result or '-'}"
+
+    @property
+    def rule(self) -> str:
+        """The policy rule that set this test day, cited in full."""
+        return _citation_text(self, "citation")
+
+    @rule.setter
+    def rule(self, text: str) -> None:
+        self.citation = RuleCitation.for_text(text)
 
 
 class ReleaseOrder(models.Model):

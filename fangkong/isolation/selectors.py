@@ -227,7 +227,8 @@ def episode_list(*, user: Any, filters: dict[str, Any] | None = None) -> QuerySe
 
 
 def episode_get(*, user: Any, pk: int) -> IsolationEpisode:
-    return get_object_or_404(IsolationEpisode.objects.visible_to(user).select_related("person", "site"), pk=pk)
+    qs = IsolationEpisode.objects.visible_to(user).select_related("person", "site", "isolate_by_citation", "regimen_citation")
+    return get_object_or_404(qs, pk=pk)
 
 
 def arrival_list(*, user: Any) -> QuerySet[InboundArrival]:

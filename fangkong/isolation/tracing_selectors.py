@@ -117,7 +117,9 @@ def contact_list(*, user: Any, filters: dict[str, Any] | None = None) -> QuerySe
 
 
 def contact_get(*, user: Any, pk: int) -> Contact:
-    qs = Contact.objects.visible_to(user).select_related("person", "episode__site", "community", "district", "case", "identified_by")
+    qs = Contact.objects.visible_to(user).select_related(
+        "person", "episode__site", "episode__isolate_by_citation", "community", "district", "case", "identified_by"
+    )
     return get_object_or_404(qs, pk=pk)
 
 

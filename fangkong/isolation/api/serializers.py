@@ -156,6 +156,7 @@ class EpisodeSerializer(PersonFieldsMixin, serializers.ModelSerializer):
 class ScheduledTestSerializer(serializers.ModelSerializer):
     phase = serializers.ChoiceField(choices=TestPhase.choices)
     result = serializers.ChoiceField(choices=TestResult.choices, allow_blank=True)
+    rule = serializers.CharField(read_only=True)  # stored once per text (RuleCitation): load with select_related("citation")
 
     class Meta:
         model = ScheduledTest
@@ -164,6 +165,9 @@ class ScheduledTestSerializer(serializers.ModelSerializer):
 
 class EpisodeDetailSerializer(EpisodeSerializer):
     tests = ScheduledTestSerializer(many=True, read_only=True)
+    # Stored once per text (RuleCitation): load with select_related("isolate_by_citation", "regimen_citation").
+    isolate_by_rule = serializers.CharField(read_only=True)
+    regimen_rules = serializers.CharField(read_only=True)
 
     class Meta(EpisodeSerializer.Meta):
         fields = [

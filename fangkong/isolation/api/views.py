@@ -10,7 +10,7 @@ from __future__ import annotations
 from typing import Any
 
 import django_filters
-from django.db.models import QuerySet
+from django.db.models import Prefetch, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -32,7 +32,7 @@ from fangkong.testing.services.common import RowsRefused
 from .. import selectors, services
 from .. import tracing_selectors as tracing
 from ..choices import EpisodeKind, EpisodeStatus
-from ..models import Handover, IsolationEpisode, IsolationSite
+from ..models import Handover, IsolationEpisode, IsolationSite, ScheduledTest
 from ..permissions import IsolationCap, require
 from . import serializers as s
 from .bulk import parse_check_ins_request, parse_contacts_request
@@ -182,7 +182,10 @@ class EpisodeViewSet(DomainErrorsMixin, mixins.ListModelMixin, mixins.RetrieveMo
 
     def get_queryset(self) -> QuerySet[IsolationEpisode]:
         qs = selectors.episode_list(user=self.request.user)
-        return qs.prefetch_related("tests") if self.action == "retrieve" else qs
+        if self.action != "retrieve":
+            return qs
+        tests = ScheduledTest.objects.select_related("citation")
+        return qs.select_related("isolate_by_citation", "regimen_citation").prefetch_related(Prefetch("tests", queryset=tests))
 
     def get_serializer_class(self) -> type:
         return s.EpisodeDetailSerializer if self.action == "retrieve" else s.EpisodeSerializer

@@ -23,7 +23,7 @@ from fangkong.policy.rules import PolicyNotConfigured, active_profile, rule
 
 from .. import events
 from ..choices import KIND_POLICY_PREFIX, EpisodeKind, EpisodeStatus, HomeMode, StayEnd, TestPhase, TestResult
-from ..models import IsolationEpisode, ScheduledTest
+from ..models import IsolationEpisode, RuleCitation, ScheduledTest
 from ..permissions import IsolationCap, require
 from .common import aware, end_episode, end_stay, lock_episode, not_in_future, require_episode
 
@@ -121,14 +121,16 @@ def schedule(episode: IsolationEpisode, plan: RegimenPlan, start_at: dt.datetime
     episode.home_mode = plan.home_mode
     episode.central_until = regimen_day_starts_at(start_at, plan.central_days + 1, convention=conv) if plan.central_days else None
     episode.home_until = regimen_day_starts_at(start_at, total + 1, convention=conv) if plan.home_days else None
-    episode.regimen_rules = plan.text
+    central_rule, home_rule = plan.citation(central_test_key(episode)), plan.citation(home_test_key(episode))
+    cited = RuleCitation.stored([plan.text, central_rule, home_rule])  # one query for the three texts
+    episode.regimen_citation = cited.get(plan.text)
     tests = [
         ScheduledTest(
             episode=episode,
             phase=TestPhase.CENTRAL,
             day_number=n,
             due_date=regimen_day(start_at, n, convention=conv),
-            rule=plan.citation(central_test_key(episode)),
+            citation=cited.get(central_rule),
         )
         for n in plan.central_test_days
     ] + [
@@ -137,7 +139,7 @@ def schedule(episode: IsolationEpisode, plan: RegimenPlan, start_at: dt.datetime
             phase=TestPhase.HOME,
             day_number=n,
             due_date=regimen_day(start_at, plan.central_days + n, convention=conv),
-            rule=plan.citation(home_test_key(episode)),
+            citation=cited.get(home_rule),
         )
         for n in plan.home_test_days
     ]

@@ -43,7 +43,7 @@ HOME_DAILY_CHECK = "isolation.home_daily_check"
 
 
 def _tests_in_order(episode: IsolationEpisode, phase: str) -> list[ScheduledTest]:
-    return list(ScheduledTest.objects.filter(episode=episode, phase=phase).order_by("day_number"))
+    return list(ScheduledTest.objects.filter(episode=episode, phase=phase).select_related("citation").order_by("day_number"))
 
 
 def _require_all_negative(tests: list[ScheduledTest], *, key: str, rule_text: str, what: str) -> None:
