@@ -112,3 +112,24 @@ def _stray_connections_closed(django_db_setup, django_db_blocker):
             cur.execute(
                 "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid()"
             )
+
+
+@pytest.fixture
+def beijing_afternoon():
+    """For tests of demo data that places events "earlier today" (Beijing): just after midnight
+    there is no earlier today, and those events land yesterday, past their same-day deadlines.
+    Before 14:00 Beijing the clock is moved forward to 14:00 today (never back: rows written
+    before the test stay in the past) and keeps ticking; later in the day it is left alone."""
+    import datetime as dt
+
+    import time_machine
+    from django.utils import timezone
+
+    now = timezone.localtime()
+    afternoon = now.replace(hour=14, minute=0, second=0, microsecond=0)
+    if now >= afternoon:
+        yield now
+        return
+    with time_machine.travel(afternoon, tick=True):
+        assert timezone.localtime().hour == 14 and timezone.now() > now - dt.timedelta(seconds=1)
+        yield afternoon

@@ -35,7 +35,7 @@ from fangkong.testing.choices import PositiveStatus
 from fangkong.testing.models import ConfirmedPositive
 from fangkong.testing.synthetic import round_generate
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("beijing_afternoon")]  # demo data "earlier today"
 
 PEOPLE = 3_000
 

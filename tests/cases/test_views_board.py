@@ -35,7 +35,7 @@ def row_ids(response) -> list[int]:
 # ---- the board ----
 
 
-def test_a_district_sees_its_peoples_transfers_overdue_first_with_the_countdown(client, scene, users, wards):
+def test_a_district_sees_its_peoples_transfers_overdue_first_with_the_countdown(beijing_afternoon, client, scene, users, wards):
     fresh = open_case(users["district"], wards.people[5], Classification.MILD, confirmed_at=timezone.now() - dt.timedelta(hours=1))
     response = as_user(client, users["district"]).get(BOARD)
     assert response.status_code == 200
