@@ -28,7 +28,7 @@ from ..testing.conftest import setup  # noqa: F401  (the 快检 fixture, shared)
 from ..testing.factories import upload
 from .test_registry import PASSWORD, SCREENSHOTS, ensure_districts, shot
 
-pytestmark = pytest.mark.e2e
+pytestmark = [pytest.mark.e2e, pytest.mark.usefixtures("beijing_afternoon")]  # same-day deadlines, "earlier today"
 
 LAPTOP = {"width": 1280, "height": 900}
 PHONE = {"width": 390, "height": 844}

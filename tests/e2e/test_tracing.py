@@ -22,7 +22,7 @@ from ..isolation.tracing_factories import add, trace  # noqa: F401
 from .test_cases import log_in
 from .test_registry import ensure_districts, shot
 
-pytestmark = pytest.mark.e2e
+pytestmark = [pytest.mark.e2e, pytest.mark.usefixtures("beijing_afternoon")]  # same-day deadlines, "earlier today"
 
 
 @pytest.fixture
