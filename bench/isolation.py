@@ -19,7 +19,8 @@ with the regimen, then the pages' selectors with that data loaded.
    its own transaction as a page makes it; model instances loaded beforehand. Extrapolated to all
    contacts and labelled as such. The sample's rows are then deleted (not timed) so that:
 3. Stage "regimens", bulk path: every contact through services.contacts_add_bulk (`--batch` rows a
-   call), then services.episodes_check_in_bulk (`--batch` a call) — the same rules, set-based, COPY.
+   call), then services.episodes_check_in_bulk (`--batch` a call) — the same rules, set-based, COPY;
+   `--workers` calls side by side (forked processes, one connection and transaction each).
 4. Probe data (not timed): three of the root case's contacts test positive on day 1
    (services.test_record → 快转 opens their cases), each with 220 new contacts of their own
    (contacts_add_bulk): a cluster of 1,000 people. `--awaiting` more contacts identified over the
