@@ -14,6 +14,11 @@ from fangkong.core.errors import DomainError
 
 SQLITE_CHUNK = 900  # below SQLite's bound-parameter limit
 PG_CHUNK = 50_000
+# Keys per look-up query in fetch_in. At 50,000 keys PostgreSQL (default random_page_cost 4) planned
+# a look-up of people by keyed hash as a parallel scan of the whole 3.3-million-person table and a
+# hash join with every household (0.55–2.7 s); at 10,000 each query is index probes (5 queries,
+# 0.34 s in all, rows fetched included). Measured in bench/testing_round, 2026-11-22.
+PG_LOOKUP_CHUNK = 10_000
 MAX_ERRORS_SHOWN = 50
 
 
@@ -69,15 +74,15 @@ def table(model: type[models.Model]) -> str:
 def fetch_in(sql: str, values: Sequence[Any], params_before: Sequence[Any] = ()) -> list[tuple]:
     """Run `sql` whose WHERE contains the marker {IN} for "column IN values", in chunks.
 
-    PostgreSQL: `= ANY(%s)` with an array (one round trip per 50,000); SQLite: IN (?, …) per 900."""
+    PostgreSQL: `= ANY(%s)` with an array (one round trip per 10,000 keys); SQLite: IN (?, …) per 900."""
     if not values:
         return []
     out: list[tuple] = []
     values = list(values)
     with connection.cursor() as cur:
         if connection.vendor == "postgresql":
-            for i in range(0, len(values), PG_CHUNK):
-                literal, cast = pg_array(values[i : i + PG_CHUNK])
+            for i in range(0, len(values), PG_LOOKUP_CHUNK):
+                literal, cast = pg_array(values[i : i + PG_LOOKUP_CHUNK])
                 cur.execute(sql.replace("{IN}", f"= ANY(%s::{cast})"), [*params_before, literal])
                 out.extend(cur.fetchall())
         else:
