@@ -86,6 +86,7 @@ def pg_settings(connection) -> dict:
         "work_mem",
         "maintenance_work_mem",
         "synchronous_commit",
+        "random_page_cost",
     ]
     with connection.cursor() as cur:
         cur.execute("SELECT name, setting, unit FROM pg_settings WHERE name = ANY(%s)", [names])

@@ -139,3 +139,38 @@ def test_a_table_is_analysed_when_it_has_doubled_since_its_last_analyze_and_then
     with connection.cursor() as cur:
         cur.execute("SELECT pg_stat_force_next_flush()")
     assert analyze_if_grown(Laboratory, min_rows=10) == []  # 12 more on 30: not yet doubled
+
+
+def test_the_garbage_collector_pauses_for_a_bulk_request_and_resumes_after_it_even_on_error():
+    import gc
+
+    from fangkong.core.bulk import gc_paused
+
+    @gc_paused()
+    def request(fail: bool) -> bool:
+        if fail:
+            raise ValueError("refused")
+        return gc.isenabled()
+
+    assert gc.isenabled()
+    assert request(False) is False
+    assert gc.isenabled()
+    with pytest.raises(ValueError):
+        request(True)
+    assert gc.isenabled()
+    gc.disable()  # paused by someone else: left paused
+    try:
+        with gc_paused():
+            pass
+        assert not gc.isenabled()
+    finally:
+        gc.enable()
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db
+def test_sessions_plan_with_the_random_page_cost_of_memory_and_ssd():
+    """Decision 0004: without it, look-ups of 10,000 keys were planned as scans of whole tables."""
+    with connection.cursor() as cur:
+        cur.execute("SHOW random_page_cost")
+        assert float(cur.fetchone()[0]) == 1.1

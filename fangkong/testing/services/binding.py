@@ -21,7 +21,7 @@ from django.db import IntegrityError, connection, transaction
 from django.utils.translation import gettext as _
 
 from fangkong.audit.services import audit_record
-from fangkong.core.bulk import BulkWriter, analyze_if_grown, reserve_ids
+from fangkong.core.bulk import BulkWriter, analyze_if_grown, gc_paused, reserve_ids
 from fangkong.core.crypto import Sealer
 from fangkong.core.errors import DomainError
 from fangkong.core.timefmt import local_minutes
@@ -170,6 +170,7 @@ def _check_round_open(testing_round: TestingRound) -> None:
         raise DomainError(_("第 %(n)s 轮已结束，不能再采样登记") % {"n": testing_round.number}, rule="testing.round_closed")
 
 
+@gc_paused()
 @transaction.atomic
 def bulk_bind(
     *,
