@@ -127,6 +127,17 @@ def test_positive_queue_and_person_status(sampled, users):
     assert len(list(person_result_rows(testing_round=sampled.round))) == 9
 
 
+def test_person_results_split_into_parts_are_disjoint_and_cover_the_round(sampled):
+    whole = sorted(person_result_rows(testing_round=sampled.round))
+    parts = [list(person_result_rows(testing_round=sampled.round, part=(k, 3))) for k in range(3)]
+    assert sorted(row for part in parts for row in part) == whole
+    tubes = [{tube_id for _p, tube_id, *_rest in part} for part in parts]
+    assert sum(len(t) for t in tubes) == len(set().union(*tubes)) > 1  # each tube's members in one part
+    assert sum(1 for t in tubes if t) > 1  # and the round is really split
+    with pytest.raises(ValueError):
+        list(person_result_rows(testing_round=sampled.round, part=(3, 3)))
+
+
 def test_overdue_tubes_by_lab_and_sampling_point(sampled, users):
     late = at(40)
     by_lab = overdue_by(user=users["command"], testing_round=sampled.round, by="laboratory", now=late)
