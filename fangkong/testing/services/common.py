@@ -7,6 +7,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+import psycopg
 from django.db import connection, models
 from django.utils import timezone
 
@@ -79,18 +80,23 @@ def fetch_in(sql: str, values: Sequence[Any], params_before: Sequence[Any] = ())
         return []
     out: list[tuple] = []
     values = list(values)
-    with connection.cursor() as cur:
-        if connection.vendor == "postgresql":
+    if connection.vendor == "postgresql":
+        # Rows in binary, decoded by psycopg's C loaders (Django's own timestamptz loader is Python:
+        # 0.13 s per 20,000 tubes of a lab upload); datetimes arrive aware, in UTC.
+        # A server-binding cursor: Django's client-side cursors cannot return binary rows.
+        connection.ensure_connection()
+        with psycopg.Cursor(connection.connection) as cur:
             for i in range(0, len(values), PG_LOOKUP_CHUNK):
                 literal, cast = pg_array(values[i : i + PG_LOOKUP_CHUNK])
-                cur.execute(sql.replace("{IN}", f"= ANY(%s::{cast})"), [*params_before, literal])
+                cur.execute(sql.replace("{IN}", f"= ANY(%s::{cast})"), [*params_before, literal], binary=True)
                 out.extend(cur.fetchall())
-        else:
-            for i in range(0, len(values), SQLITE_CHUNK):
-                chunk = values[i : i + SQLITE_CHUNK]
-                marks = "(" + ", ".join(["%s"] * len(chunk)) + ")"
-                cur.execute(sql.replace("{IN}", f"IN {marks}"), [*params_before, *chunk])
-                out.extend(cur.fetchall())
+        return out
+    with connection.cursor() as cur:
+        for i in range(0, len(values), SQLITE_CHUNK):
+            chunk = values[i : i + SQLITE_CHUNK]
+            marks = "(" + ", ".join(["%s"] * len(chunk)) + ")"
+            cur.execute(sql.replace("{IN}", f"IN {marks}"), [*params_before, *chunk])
+            out.extend(cur.fetchall())
     return out
 
 
