@@ -4,6 +4,7 @@ status survive a rollback."""
 
 from __future__ import annotations
 
+import datetime as dt
 import logging
 import secrets
 from pathlib import Path
@@ -98,14 +99,17 @@ def import_job_run(*, job_id: int, system: bool = False, progress: Progress | No
     """Run a queued job to the end and record the outcome on the job row.
 
     `system=True` is for the operator's command line without a --user: the whole city."""
+    started = timezone.now()
+    # Claimed by one conditional UPDATE, committed before the big transaction opens: a job queued
+    # twice (re-queued by import_jobs_recover after the queue lost it) runs once.
+    claimed = ImportJob.objects.filter(pk=job_id, status=JobStatus.QUEUED).update(
+        status=JobStatus.RUNNING, started_at=started, updated_at=started
+    )
     job = ImportJob.objects.select_related("created_by").get(pk=job_id)
-    if job.status != JobStatus.QUEUED:
+    if not claimed:
         return job
     actor = job.created_by
     jurisdiction: Jurisdiction = Jurisdiction(city=True) if system and actor is None else jurisdiction_of(actor)
-    job.status = JobStatus.RUNNING
-    job.started_at = timezone.now()
-    job.save(update_fields=["status", "started_at", "updated_at"])  # committed before the big transaction opens
     progress_write(job.pk, rows_done=0, rows_total=0, errors=0)
 
     def report(done: int, total: int, errors: int) -> None:
@@ -212,3 +216,46 @@ def import_job_create_local(*, actor: Any, path: str, mode: str) -> ImportJob:
     if not source.is_file():
         raise DomainError(f"找不到文件 {path} / no such file", field="file")
     return ImportJob.objects.create(created_by=actor, source_path=str(source), original_name=source.name[:255], mode=mode)
+
+
+# A running job reports progress at least every chunk; this long without any, its worker is gone.
+INTERRUPTED_AFTER = dt.timedelta(minutes=30)
+# A queued job normally starts within seconds; this long still queued, the queue lost it.
+REQUEUE_AFTER = dt.timedelta(minutes=10)
+
+
+def import_jobs_recover(*, now: dt.datetime | None = None) -> dict[str, int]:
+    """Jobs a dead worker or a lost queue left behind (the periodic job runs this every five minutes).
+
+    Running for longer than INTERRUPTED_AFTER with no progress since: the worker was killed or the
+    machine restarted mid-file. The import's one transaction rolled back, so nothing of it was
+    written; the job is marked failed, saying so. Queued for longer than REQUEUE_AFTER: the queue
+    lost it (e.g. Redis restarted); an uploaded file's job is queued again (the claim in
+    `import_job_run` lets one copy run). A command-line job (a file on the server) is not re-queued:
+    the operator's command runs it, not the worker."""
+    now = now or timezone.now()
+    failed = 0
+    for job in ImportJob.objects.filter(status=JobStatus.RUNNING, started_at__lt=now - INTERRUPTED_AFTER):
+        progress = cache.get(progress_key(job.pk)) or {}
+        if progress.get("at") and dt.datetime.fromisoformat(progress["at"]) > now - INTERRUPTED_AFTER:
+            continue  # still reporting progress
+        started = timezone.localtime(job.started_at).strftime("%Y-%m-%d %H:%M")
+        message = (
+            f"导入中断：处理进程在 {started} 开始导入后没有完成（进程退出或服务器重启），数据已全部回滚，未写入任何人员。请重新导入该文件。"
+        )
+        if ImportJob.objects.filter(pk=job.pk, status=JobStatus.RUNNING).update(
+            status=JobStatus.FAILED, message=message, finished_at=now, updated_at=now
+        ):
+            failed += 1
+            progress_write(job.pk, rows_done=job.rows_done, rows_total=job.rows_total, errors=job.error_count, status=JobStatus.FAILED)
+    lost = list(
+        ImportJob.objects.filter(status=JobStatus.QUEUED, created_at__lt=now - REQUEUE_AFTER, source_path="")
+        .exclude(file="")
+        .values_list("pk", flat=True)
+    )
+    if lost:
+        from .tasks import run_import_job
+
+        for pk in lost:
+            run_import_job(pk)
+    return {"failed": failed, "requeued": len(lost)}

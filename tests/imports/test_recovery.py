@@ -1,0 +1,57 @@
+"""Jobs a dead worker or a lost queue left behind: failed saying nothing was written, or queued again."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from django.core.cache import cache
+from django.core.files.base import ContentFile
+from django.urls import reverse
+from django.utils import timezone
+
+from fangkong.geo.models import Person
+from fangkong.imports.models import ImportJob
+from fangkong.imports.services import import_job_run, import_jobs_recover, progress_key, progress_write
+
+from .conftest import row, write_csv
+
+
+def ago(minutes: float) -> dt.datetime:
+    return timezone.now() - dt.timedelta(minutes=minutes)
+
+
+def test_a_job_a_dead_worker_left_running_is_marked_failed_saying_everything_was_rolled_back(city, users, client):
+    user = users["community"]
+    dead, busy, recent = (
+        ImportJob.objects.create(created_by=user, original_name=f"{n}.csv", mode="strict", status="running") for n in ("dead", "busy", "recent")
+    )
+    ImportJob.objects.filter(pk__in=[dead.pk, busy.pk]).update(started_at=ago(60))
+    ImportJob.objects.filter(pk=recent.pk).update(started_at=ago(5))
+    cache.delete(progress_key(dead.pk))
+    progress_write(busy.pk, rows_done=200_000, rows_total=3_500_000, errors=0)  # still reporting progress
+    assert import_jobs_recover() == {"failed": 1, "requeued": 0}
+    dead.refresh_from_db()
+    assert dead.status == "failed" and dead.finished_at and "数据已全部回滚" in dead.message and "重新导入" in dead.message
+    assert set(ImportJob.objects.filter(status="running").values_list("pk", flat=True)) == {busy.pk, recent.pk}
+    assert import_jobs_recover() == {"failed": 0, "requeued": 0}  # once
+    client.force_login(user)
+    page = client.get(reverse("imports:job_detail", args=[dead.pk])).content.decode()
+    assert "导入中断" in page and 'hx-trigger="every 1s"' not in page  # finished: the page stops polling
+
+
+def test_an_uploaded_job_the_queue_lost_is_queued_again_and_runs_once(city, users, tmp_path):
+    user = users["community"]
+    path = write_csv(tmp_path / "名单.csv", [row("甲"), row("乙")])
+    job = ImportJob(created_by=user, original_name="名单.csv", mode="strict")
+    job.file.save("lost.csv", ContentFile(path.read_bytes()), save=False)
+    job.save()  # no on-commit callback ran: the job sits queued, as when Redis lost it
+    command_line = ImportJob.objects.create(created_by=user, source_path=str(path), original_name="名单.csv", mode="strict")
+    assert import_jobs_recover() == {"failed": 0, "requeued": 0}  # just queued: left alone
+    ImportJob.objects.filter(pk__in=[job.pk, command_line.pk]).update(created_at=ago(15))
+    before = Person.objects.count()
+    assert import_jobs_recover() == {"failed": 0, "requeued": 1}  # Huey runs jobs at once in tests
+    job.refresh_from_db()
+    assert job.status == "succeeded" and job.people_created == 2 and Person.objects.count() == before + 2
+    again = import_job_run(job_id=job.pk)  # a second copy of the job finds it claimed
+    assert again.status == "succeeded" and Person.objects.count() == before + 2
+    assert ImportJob.objects.get(pk=command_line.pk).status == "queued"  # the operator's command runs that one
