@@ -23,7 +23,8 @@ def ago(minutes: float) -> dt.datetime:
 def test_a_job_a_dead_worker_left_running_is_marked_failed_saying_everything_was_rolled_back(city, users, client):
     user = users["community"]
     dead, busy, recent = (
-        ImportJob.objects.create(created_by=user, original_name=f"{n}.csv", mode="strict", status="running") for n in ("dead", "busy", "recent")
+        ImportJob.objects.create(created_by=user, original_name=f"{n}.csv", mode="strict", status="running")
+        for n in ("dead", "busy", "recent")
     )
     ImportJob.objects.filter(pk__in=[dead.pk, busy.pk]).update(started_at=ago(60))
     ImportJob.objects.filter(pk=recent.pk).update(started_at=ago(5))
