@@ -15,6 +15,19 @@ from fangkong.accounts.roles import Role
 from .factories import Tree, ensure_reference_data, make_person, make_tree, make_user
 
 
+@pytest.fixture(autouse=True)
+def _default_language():
+    """Every test starts in the default language (Chinese). A request in English leaves English
+    active on the thread (LocaleMiddleware does not switch back), and a later test that builds text
+    outside a request then read English: test order decided whether it passed."""
+    from django.conf import settings
+    from django.utils import translation
+
+    translation.activate(settings.LANGUAGE_CODE)
+    yield
+    translation.activate(settings.LANGUAGE_CODE)
+
+
 def pytest_collection_modifyitems(config, items):
     on_postgres = connection.vendor == "postgresql"
     skip_pg = pytest.mark.skip(reason="needs PostgreSQL (set DATABASE_URL=postgres://…)")

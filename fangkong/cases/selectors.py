@@ -233,6 +233,15 @@ class Occupancy:
     by_kind: dict[str, BedFigures]  # kind → totals (bed_type "" = all types)
 
 
+def bed_figures(*, facility_id: int, bed_type: str) -> BedFigures | None:
+    """One facility's beds of one type now, with the patients dispatched there and not yet admitted."""
+    counts = FacilityBeds.objects.filter(facility_id=facility_id, bed_type=bed_type).values_list("capacity", "occupied").first()
+    if counts is None:
+        return None
+    en_route = en_route_counts(facility_id=facility_id).get((facility_id, bed_type), 0)
+    return BedFigures(bed_type, counts[0], counts[1], en_route)
+
+
 def facility_occupancy(*, user: Any) -> Occupancy:
     """Every facility's beds by type: capacity, occupied, patients en route, free; totals by kind."""
     facilities = {f.pk: f for f in TreatmentFacility.objects.visible_to(user).select_related("district")}

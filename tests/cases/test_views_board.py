@@ -146,6 +146,24 @@ def test_a_dispatch_without_a_vehicle_or_to_a_facility_that_does_not_admit_is_re
     assert "不收治“普通型”病例" in response.content.decode()
 
 
+def test_a_dispatch_that_leaves_more_patients_on_the_way_than_free_beds_says_so(client, scene, users, wards):
+    from django.db.models import F
+
+    from fangkong.cases.models import FacilityBeds
+
+    FacilityBeds.objects.filter(facility=wards.fangcang, bed_type="general").update(capacity=F("occupied") + 1)  # one bed free
+    occupied = FacilityBeds.objects.get(facility=wards.fangcang, bed_type="general").occupied
+    data = {"facility": wards.fangcang.pk, "bed_type": "general", "vehicle": "蒙A·1", "next": BOARD}
+    c = as_user(client, users["command"])
+    first = c.post(url("transfer_dispatch", board_transfer(scene.awaiting)), data, **HTMX).content.decode()
+    assert "已派车" in first and "注意" not in first  # one patient for one bed
+    second_case = open_case(users["command"], wards.people[5], Classification.MILD)
+    second = c.post(url("transfer_dispatch", board_transfer(second_case)), {**data, "vehicle": "蒙A·2"}, **HTMX).content.decode()
+    assert "已派车" in second  # allowed: the bed is free now, admission decides
+    assert f"在院 {occupied}/{occupied + 1}，连同本车在途 2 人，全部到达时缺 1 张床" in second
+    assert Transfer.objects.filter(status=TransferStatus.DISPATCHED, assigned_facility=wards.fangcang).count() == 2
+
+
 # ---- pick up, admit, refuse ----
 
 

@@ -150,14 +150,12 @@ def facility_beds_set(
     return beds
 
 
-def en_route_counts() -> Counter:
-    """(facility id, bed type) → patients dispatched there and not yet admitted."""
-    rows = (
-        Transfer.objects.filter(status__in=TRANSFER_EN_ROUTE, assigned_facility__isnull=False)
-        .values_list("assigned_facility_id", "assigned_bed_type")
-        .annotate(n=Count("id"))
-        .order_by()
-    )
+def en_route_counts(*, facility_id: int | None = None) -> Counter:
+    """(facility id, bed type) → patients dispatched there and not yet admitted (one facility's, if given)."""
+    transfers = Transfer.objects.filter(status__in=TRANSFER_EN_ROUTE, assigned_facility__isnull=False)
+    if facility_id is not None:
+        transfers = transfers.filter(assigned_facility_id=facility_id)
+    rows = transfers.values_list("assigned_facility_id", "assigned_bed_type").annotate(n=Count("id")).order_by()
     return Counter({(f, b): n for f, b, n in rows})
 
 
