@@ -177,6 +177,7 @@ SPECTACULAR_SETTINGS = {
         "FacilityKindEnum": "fangkong.cases.choices.FacilityKind",
         "BedTypeEnum": "fangkong.cases.choices.BedType",
         "TransferStatusEnum": "fangkong.cases.choices.TransferStatus",
+        "TransferReasonEnum": "fangkong.cases.choices.TransferReason",
         "MonitoringStatusEnum": "fangkong.cases.choices.MonitoringStatus",
         "ResultEnum": "fangkong.testing.choices.Result",  # keeps its name beside the isolation tests' results
         "IsolationSiteKindEnum": "fangkong.isolation.choices.SiteKind",

@@ -18,6 +18,7 @@ from django.db.models import BooleanField, Count, DurationField, ExpressionWrapp
 from django.http import Http404
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from fangkong.geo.models import District, Person
 from fangkong.policy.regimen import local_midnight
@@ -240,6 +241,25 @@ def bed_figures(*, facility_id: int, bed_type: str) -> BedFigures | None:
         return None
     en_route = en_route_counts(facility_id=facility_id).get((facility_id, bed_type), 0)
     return BedFigures(bed_type, counts[0], counts[1], en_route)
+
+
+def arrivals_warning(transfer: Transfer) -> str:
+    """For a transfer just dispatched: a warning when the patients on the way to its facility and bed
+    type (this one included) outnumber the free beds, else "". The dispatch is allowed while a bed is
+    free now; admission is first come, first served."""
+    if transfer.assigned_facility_id is None:
+        return ""
+    beds = bed_figures(facility_id=transfer.assigned_facility_id, bed_type=transfer.assigned_bed_type)
+    if beds is None or beds.free_after_arrivals >= 0:
+        return ""
+    return _("注意：%(f)s%(bed)s在院 %(o)s/%(c)s，连同本车在途 %(r)s 人，全部到达时缺 %(k)s 张床；收治先到先得，未能收治的回到待转运。") % {
+        "f": transfer.assigned_facility.name,
+        "bed": transfer.get_assigned_bed_type_display(),
+        "o": beds.occupied,
+        "c": beds.capacity,
+        "r": beds.en_route,
+        "k": -beds.free_after_arrivals,
+    }
 
 
 def facility_occupancy(*, user: Any) -> Occupancy:

@@ -189,6 +189,7 @@ def test_a_whole_transfer_from_the_board_to_a_bed(city, users, wards):
     dispatched = response.json()
     assert dispatched["status"] == TransferStatus.DISPATCHED and dispatched["assigned_facility"] == wards.fangcang.pk
     assert dispatched["vehicle"] == "蒙A·12345" and dispatched["assigned_bed_type"] == "general"
+    assert dispatched["arrivals_warning"] == ""  # 1 patient on the way, 3 beds free
     # The Fangcang now sees its incoming patient; the hospital does not.
     fangcang, hospital = client_for(wards.fangcang_user), client_for(wards.hospital_user)
     assert [r["transfer"]["id"] for r in rows_of(fangcang.get(f"{API}/transfers/"))] == [tid]
@@ -420,3 +421,21 @@ def test_a_person_on_the_spot_at_the_reporting_hospital_is_admitted_there(city, 
     response = hospital.post(f"{API}/transfers/{tid}/admit/", {"at": iso(1)}, format="json")
     assert response.status_code == 200, response.content
     assert response.json()["assigned_facility"] == wards.hospital.pk and beds(wards.hospital) == (1, 2)
+
+
+def test_a_dispatch_to_a_bed_more_patients_are_already_heading_for_carries_a_warning(city, users, wards):
+    from fangkong.cases.models import FacilityBeds
+
+    command = users["command"]
+    FacilityBeds.objects.filter(facility=wards.fangcang, bed_type="general").update(capacity=1)
+    first, second = (open_case(command, wards.people[i], Classification.MILD) for i in (0, 1))
+    bodies = []
+    for case in (first, second):
+        tid = case.transfers.get().pk
+        response = client_for(command).post(
+            f"{API}/transfers/{tid}/dispatch/", {"vehicle": "蒙A·1", "facility": wards.fangcang.pk, "bed_type": "general"}, format="json"
+        )
+        assert response.status_code == 200, response.content
+        bodies.append(response.json())
+    assert bodies[0]["arrivals_warning"] == ""
+    assert "在院 0/1，连同本车在途 2 人，全部到达时缺 1 张床" in bodies[1]["arrivals_warning"]

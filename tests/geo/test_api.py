@@ -211,6 +211,15 @@ def test_schema_is_valid_openapi(db):
     assert {"q", "community", "grid", "household", "tag", "page", "page_size"} <= params
 
 
+def test_schema_generates_without_warnings(db, tmp_path):
+    """A warning (e.g. two enums colliding on one name) means the published names can change under
+    API clients; --fail-on-warn turns it into a failure here."""
+    from django.core.management import call_command
+
+    call_command("spectacular", "--fail-on-warn", "--file", str(tmp_path / "schema.yaml"))
+    assert "TransferReasonEnum" in (tmp_path / "schema.yaml").read_text()
+
+
 def test_swagger_ui_is_served_from_the_sidecar(db):
     response = APIClient().get("/api/docs/")
     assert response.status_code == 200

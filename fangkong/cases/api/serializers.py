@@ -399,6 +399,15 @@ class MonitoringTestOutcomeSerializer(serializers.Serializer):
     reopened = TransferSerializer(allow_null=True, help_text="A positive reopens care: the new transfer on the board")
 
 
+class DispatchedSerializer(TransferSerializer):
+    arrivals_warning = serializers.CharField(
+        read_only=True, help_text="Set when the patients on the way to that bed type outnumber its free beds; else empty"
+    )
+
+    class Meta(TransferSerializer.Meta):
+        fields = [*TransferSerializer.Meta.fields, "arrivals_warning"]
+
+
 class DispatchSerializer(serializers.Serializer):
     vehicle = serializers.CharField(max_length=64, help_text="Plate or number of the vehicle")
     crew = serializers.CharField(max_length=200, required=False, allow_blank=True)

@@ -327,9 +327,13 @@ class TransferViewSet(DomainErrorsMixin, mixins.RetrieveModelMixin, viewsets.Gen
     @extend_schema(
         tags=[TAG_BOARD],
         summary="派车: assign a facility and bed (the live suggestion unless given), vehicle and crew (cases.dispatch)",
-        description="Refused if the facility is closed, its rules do not admit the case, or it has no free bed of that type now.",
+        description=(
+            "Refused if the facility is closed, its rules do not admit the case, or it has no free bed of that type now. "
+            "Allowed while a bed is free now: `arrivals_warning` says when the patients on the way there (this one "
+            "included) outnumber the free beds (admission is first come, first served); empty otherwise."
+        ),
         request=s.DispatchSerializer,
-        responses={200: s.TransferSerializer, **REFUSALS},
+        responses={200: s.DispatchedSerializer, **REFUSALS},
     )
     @action(detail=True, methods=["post"], url_path="dispatch", url_name="dispatch", filter_backends=[], pagination_class=None)
     def dispatch_vehicle(self, request: Request, pk: str | None = None) -> Response:
@@ -344,7 +348,7 @@ class TransferViewSet(DomainErrorsMixin, mixins.RetrieveModelMixin, viewsets.Gen
             bed_type=data.get("bed_type", ""),
             at=data.get("at"),
         )
-        return Response(self.transfer_body(transfer))
+        return Response({**self.transfer_body(transfer), "arrivals_warning": selectors.arrivals_warning(transfer)})
 
     @extend_schema(
         tags=[TAG_BOARD],

@@ -369,27 +369,10 @@ def transfer_dispatch(request: HttpRequest, pk: int) -> HttpResponse:
             "bed": t.get_assigned_bed_type_display(),
             "v": t.vehicle,
         }
-        return message + _arrivals_warning(t)
+        warning = selectors.arrivals_warning(t)
+        return f"{message} {warning}" if warning else message
 
     return _act(request, pk, caps=(CasesCap.DISPATCH,), form=form, key="dispatch", run=run, success=success)
-
-
-def _arrivals_warning(t: Transfer) -> str:
-    """The dispatch is allowed while a bed is free now; say so when the patients on the way there
-    (this one included) outnumber the free beds — admission is first come, first served."""
-    beds = selectors.bed_figures(facility_id=t.assigned_facility_id, bed_type=t.assigned_bed_type)
-    if beds is None or beds.free_after_arrivals >= 0:
-        return ""
-    return " " + _(
-        "注意：%(f)s%(bed)s在院 %(o)s/%(c)s，连同本车在途 %(r)s 人，全部到达时缺 %(k)s 张床；收治先到先得，未能收治的回到待转运。"
-    ) % {
-        "f": t.assigned_facility.name,
-        "bed": t.get_assigned_bed_type_display(),
-        "o": beds.occupied,
-        "c": beds.capacity,
-        "r": beds.en_route,
-        "k": -beds.free_after_arrivals,
-    }
 
 
 @login_required
