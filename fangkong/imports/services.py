@@ -18,6 +18,7 @@ from django.utils import timezone
 
 from fangkong.accounts.roles import Cap, user_can
 from fangkong.core.errors import DomainError, PermissionRefused
+from fangkong.core.jobs import stalled
 from fangkong.core.scoping import Jurisdiction, jurisdiction_of
 
 from .importer import Importer, Progress
@@ -235,10 +236,8 @@ def import_jobs_recover(*, now: dt.datetime | None = None) -> dict[str, int]:
     the operator's command runs it, not the worker."""
     now = now or timezone.now()
     failed = 0
-    for job in ImportJob.objects.filter(status=JobStatus.RUNNING, started_at__lt=now - INTERRUPTED_AFTER):
-        progress = cache.get(progress_key(job.pk)) or {}
-        if progress.get("at") and dt.datetime.fromisoformat(progress["at"]) > now - INTERRUPTED_AFTER:
-            continue  # still reporting progress
+    running = ImportJob.objects.filter(status=JobStatus.RUNNING)
+    for job in stalled(running, progress_key=progress_key, now=now, after=INTERRUPTED_AFTER):
         started = timezone.localtime(job.started_at).strftime("%Y-%m-%d %H:%M")
         message = (
             f"导入中断：处理进程在 {started} 开始导入后没有完成（进程退出或服务器重启），数据已全部回滚，未写入任何人员。请重新导入该文件。"

@@ -27,6 +27,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from fangkong.core.errors import DomainError, PermissionRefused
+from fangkong.core.jobs import stalled
 from fangkong.core.timefmt import local_minutes
 
 from .choices import UploadStatus
@@ -198,10 +199,8 @@ def result_uploads_recover(*, now: dt.datetime | None = None) -> dict[str, int]:
     twice is harmless: the claim in `result_upload_run` lets one run, and results are idempotent)."""
     now = now or timezone.now()
     failed = 0
-    for upload in ResultUpload.objects.filter(status=UploadStatus.RUNNING, started_at__lt=now - INTERRUPTED_AFTER):
-        progress = cache.get(progress_key(upload.pk)) or {}
-        if progress.get("at") and dt.datetime.fromisoformat(progress["at"]) > now - INTERRUPTED_AFTER:
-            continue  # still reporting progress
+    running = ResultUpload.objects.filter(status=UploadStatus.RUNNING)
+    for upload in stalled(running, progress_key=progress_key, now=now, after=INTERRUPTED_AFTER):
         message = _("处理中断：处理进程在 %(t)s 开始处理后没有完成（进程退出或服务器重启），未写入任何结果。请重新上传该文件。") % {
             "t": local_minutes(upload.started_at)
         }
