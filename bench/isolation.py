@@ -204,11 +204,11 @@ def main() -> None:
     from django.db import connection, connections
     from django.utils import timezone
 
-    from fangkong.accounts.roles import Role
     from fangkong.cases.models import Case
+    from fangkong.core.roles import Role
     from fangkong.geo.models import Person
     from fangkong.isolation import selectors, tracing_selectors
-    from fangkong.isolation.choices import ExposureType, TestPhase, TestResult
+    from fangkong.isolation.choices import ExposureType, TestPhase
     from fangkong.isolation.models import Contact, ContactLink, IsolationEpisode, IsolationSite, Room, RoomStay, RuleCitation, ScheduledTest
     from fangkong.isolation.services import (
         BulkCheckIn,
@@ -220,6 +220,7 @@ def main() -> None:
     )
     from fangkong.policy.regimen import local_date
     from fangkong.policy.rules import active_profile
+    from fangkong.results.choices import Result
 
     try:
         call_command("migrate", verbosity=0)
@@ -383,7 +384,7 @@ def main() -> None:
             test_record(
                 actor=command,
                 test=test,
-                result=TestResult.POSITIVE,
+                result=Result.POSITIVE,
                 sampled_at=sampled,
                 resulted_at=sampled + dt.timedelta(minutes=20),
                 ct_value=24.0,

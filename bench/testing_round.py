@@ -323,7 +323,7 @@ def main() -> None:
     from django.db import connection, connections
 
     from fangkong.accounts.models import Grant, User
-    from fangkong.accounts.roles import Role
+    from fangkong.core.roles import Role
     from fangkong.geo.models import Community, Grid, Person
     from fangkong.testing.models import Laboratory, SamplingPoint, Tube
     from fangkong.testing.selectors import door_knocking_list, round_coverage

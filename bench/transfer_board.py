@@ -466,8 +466,8 @@ def main() -> None:
     from django.utils import timezone
 
     from fangkong.accounts.models import Grant, User
-    from fangkong.accounts.roles import Role
     from fangkong.cases.selectors import day_figures, transfer_board, transfer_board_count
+    from fangkong.core.roles import Role
     from fangkong.geo.models import District
 
     try:

@@ -1,18 +1,11 @@
-"""The REST API: each app registers its viewsets on one router."""
+"""The REST API: one router; each module registers its viewsets (fangkong.core.modules)."""
 
 from rest_framework.routers import DefaultRouter
 
-from fangkong.accounts.views import ApiTokenViewSet
-from fangkong.cases.api import register as register_cases
-from fangkong.geo.api import register as register_geo
-from fangkong.isolation.api import register as register_isolation
-from fangkong.testing.api import register as register_testing
+from fangkong.core.modules import registry
 
 router = DefaultRouter()
-router.register("token", ApiTokenViewSet, basename="api-token")
-register_geo(router)
-register_testing(router)
-register_cases(router)
-register_isolation(router)
+for register in registry.api_registrars():
+    register(router)
 
 urlpatterns = router.urls

@@ -1,18 +1,15 @@
+"""Pages and API: each module mounts its own (fangkong.core.modules, from the app's registry.py);
+only the framework's own routes are listed here."""
+
 from django.conf import settings
 from django.contrib import admin
 from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerView
 
+from fangkong.core.modules import registry
+
 urlpatterns = [
-    path("", include("fangkong.reports.urls")),
-    path("accounts/", include("fangkong.accounts.urls")),
-    path("places/", include("fangkong.geo.urls")),
-    path("imports/", include("fangkong.imports.urls")),
-    path("testing/", include("fangkong.testing.urls")),
-    path("cases/", include("fangkong.cases.urls")),
-    path("isolation/", include("fangkong.isolation.urls")),
-    path("audit/", include("fangkong.audit.urls")),
-    path("policy/", include("fangkong.policy.urls")),
+    *(path(prefix, include(urlconf)) for prefix, urlconf in registry.page_mounts()),
     path("i18n/", include("django.conf.urls.i18n")),
     path("api/", include("config.api_urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 import pytest
 from django.db import connection
 
-from fangkong.accounts.roles import Role
+from fangkong.core.roles import Role
 
 from .factories import Tree, ensure_reference_data, make_person, make_tree, make_user
 

@@ -45,11 +45,14 @@ INSTALLED_APPS = [
     "fangkong.audit",
     "fangkong.policy",
     "fangkong.geo",
+    "fangkong.results",
+    "fangkong.zoning",
     "fangkong.imports",
     "fangkong.testing",
     "fangkong.cases",
     "fangkong.isolation",
     "fangkong.reports",
+    "fangkong.demo",
 ]
 
 MIDDLEWARE = [
@@ -158,6 +161,7 @@ REST_FRAMEWORK = {
     "PAGE_SIZE": 50,
     "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "EXCEPTION_HANDLER": "fangkong.core.api.domain_exception_handler",
 }
 SPECTACULAR_SETTINGS = {
     "TITLE": "fangkong API",

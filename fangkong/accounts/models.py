@@ -7,9 +7,8 @@ from django.db import models
 from django.utils.functional import cached_property
 from django.utils.translation import gettext_lazy as _
 
+from fangkong.core.roles import Role
 from fangkong.core.scoping import Jurisdiction
-
-from .roles import Role
 
 
 class User(AbstractUser):

@@ -9,8 +9,9 @@ from django.apps import apps
 from django_otp.plugins.otp_totp.models import TOTPDevice
 from rest_framework.authtoken.models import Token
 
+from fangkong.core.permissions import capabilities_of
+
 from .models import Grant, GrantLevel
-from .roles import capabilities_of
 
 _PLACE_MODELS = {
     GrantLevel.DISTRICT: "District",

@@ -6,13 +6,16 @@ import django_filters
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from .catalogue import EventType
+from fangkong.core.modules import registry
+
 from .models import AuditEvent
 
 
 class AuditEventFilter(django_filters.FilterSet):
     actor = django_filters.CharFilter(field_name="actor_name", lookup_expr="iexact", label=_("操作人（用户名）"))
-    event_type = django_filters.ChoiceFilter(choices=EventType.choices, label=_("事件类型"), empty_label=_("全部"))
+    event_type = django_filters.ChoiceFilter(
+        choices=lambda: sorted(registry.event_types.items()), label=_("事件类型"), empty_label=_("全部")
+    )
     object_type = django_filters.CharFilter(field_name="object_type", lookup_expr="iexact", label=_("对象类型"))
     object_id = django_filters.CharFilter(field_name="object_id", label=_("对象编号"))
     since = django_filters.DateTimeFilter(

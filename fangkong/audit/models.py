@@ -6,7 +6,7 @@ from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
-from .catalogue import EventType
+from fangkong.core.modules import registry
 
 
 class AuditEvent(models.Model):
@@ -17,7 +17,7 @@ class AuditEvent(models.Model):
         settings.AUTH_USER_MODEL, verbose_name=_("操作人"), null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
     actor_name = models.CharField(_("操作人"), max_length=150, blank=True)
-    event_type = models.CharField(_("事件类型"), max_length=48, choices=EventType.choices, db_index=True)
+    event_type = models.CharField(_("事件类型"), max_length=48, db_index=True)  # labels: each app's registered event types
     object_type = models.CharField(_("对象类型"), max_length=48, blank=True, db_index=True)
     object_id = models.CharField(_("对象编号"), max_length=64, blank=True, db_index=True)
     object_repr = models.CharField(_("对象"), max_length=200, blank=True)
@@ -34,3 +34,8 @@ class AuditEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.at:%Y-%m-%d %H:%M} {self.actor_name} {self.event_type} {self.object_repr}"
+
+    @property
+    def event_label(self) -> str:
+        """The event type in the user's words, from the app that registered it."""
+        return registry.event_label(self.event_type)

@@ -1,4 +1,4 @@
-"""Reads of the audit log. Fails closed: only users with Cap.AUDIT_VIEW *and* a city-wide grant
+"""Reads of the audit log. Fails closed: only users with AUDIT_VIEW *and* a city-wide grant
 see events (events are not tied to places, so a partial jurisdiction cannot be applied)."""
 
 from __future__ import annotations
@@ -9,14 +9,15 @@ from typing import Any
 from django.db.models import QuerySet
 from django.shortcuts import get_object_or_404
 
-from fangkong.accounts.roles import Cap, user_can
+from fangkong.audit.registry import AUDIT_VIEW
+from fangkong.core.permissions import user_can
 from fangkong.core.scoping import jurisdiction_of
 
 from .models import AuditEvent
 
 
 def audit_visible(*, user: Any) -> bool:
-    return user_can(user, Cap.AUDIT_VIEW) and jurisdiction_of(user).city
+    return user_can(user, AUDIT_VIEW) and jurisdiction_of(user).city
 
 
 def event_queryset(*, user: Any) -> QuerySet[AuditEvent]:

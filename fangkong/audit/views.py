@@ -1,4 +1,4 @@
-"""The audit log pages: a filtered list and one event. Only for Cap.AUDIT_VIEW (403 otherwise)."""
+"""The audit log pages: a filtered list and one event. Only for AUDIT_VIEW (403 otherwise)."""
 
 from __future__ import annotations
 
@@ -9,9 +9,10 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse
 
-from fangkong.accounts.roles import Cap, user_can
+from fangkong.audit.registry import AUDIT_VIEW
 from fangkong.core.htmx import render_page
 from fangkong.core.pagination import paginate
+from fangkong.core.permissions import user_can
 
 from . import selectors
 from .filters import AuditEventFilter
@@ -21,7 +22,7 @@ def audit_viewer_required(view: Any) -> Any:
     @login_required
     @wraps(view)
     def wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
-        if not user_can(request.user, Cap.AUDIT_VIEW):
+        if not user_can(request.user, AUDIT_VIEW):
             raise PermissionDenied
         return view(request, *args, **kwargs)
 

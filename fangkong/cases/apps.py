@@ -5,3 +5,12 @@ class CasesConfig(AppConfig):
     name = "fangkong.cases"
     label = "cases"
     verbose_name = "Cases and transfer (快转)"
+
+    def ready(self) -> None:
+        from fangkong.core.modules import registry
+
+        from . import people
+        from .registry import MODULE
+
+        registry.add(MODULE)
+        people.register()

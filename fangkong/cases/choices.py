@@ -53,18 +53,6 @@ class ClinicalCriterion(models.TextChoices):
     IMAGING_IMPROVED = "imaging_improved", _("肺部影像学显示急性渗出性病变明显改善")
 
 
-class FoundIn(models.TextChoices):
-    """Where a case was found, derived from the person's state at confirmation (never typed).
-    The values shared with fangkong.testing.choices.FoundIn are spelled the same."""
-
-    ISOLATION_SITE = "isolation_site", _("集中隔离点")
-    CONTROLLED = "controlled", _("高风险区（封控区、管控区）及就地管控")
-    COMMUNITY = "community", _("社会面")
-
-
-FOUND_UNDER_CONTROL = (FoundIn.ISOLATION_SITE, FoundIn.CONTROLLED)
-
-
 class CaseSource(models.TextChoices):
     QUEUE = "queue", _("核酸筛查阳性")
     HOSPITAL_REPORT = "hospital_report", _("医疗机构报告")

@@ -9,9 +9,10 @@ from typing import Any
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from fangkong.core.errors import DomainError
-from fangkong.testing.choices import Result
-from fangkong.testing.forms import DATETIME_LOCAL, DateTimeLocalInput, MarksInvalid
+from fangkong.core.forms import RefusalForm, datetime_field
+from fangkong.results.choices import Result
+from fangkong.results.forms import ct_field
+from fangkong.zoning.choices import FoundIn
 
 from .choices import (
     HAND_SOURCES,
@@ -21,7 +22,6 @@ from .choices import (
     Classification,
     ClinicalCriterion,
     FacilityKind,
-    FoundIn,
     RiskFactor,
     TransferStatus,
 )
@@ -31,43 +31,6 @@ SELECT = {"class": "form-select"}
 SELECT_SM = {"class": "form-select form-select-sm"}
 TEXT = {"class": "form-control"}
 TEXT_SM = {"class": "form-control form-control-sm"}
-
-
-def datetime_field(label: str, *, required: bool = True, help_text: str = "", small: bool = False) -> forms.DateTimeField:
-    return forms.DateTimeField(
-        label=label,
-        required=required,
-        help_text=help_text,
-        input_formats=[DATETIME_LOCAL, "%Y-%m-%d %H:%M", "%Y-%m-%d %H:%M:%S"],
-        widget=DateTimeLocalInput(attrs={"class": "form-control form-control-sm"} if small else None),
-        error_messages={"invalid": _("请输入有效的日期和时间，例如 2022-11-14 08:00"), "required": _("请填写%(label)s") % {"label": label}},
-    )
-
-
-def ct_field(label: str) -> forms.FloatField:
-    return forms.FloatField(
-        label=label,
-        required=False,
-        min_value=0,
-        max_value=50,
-        widget=forms.NumberInput(attrs={**TEXT_SM, "step": "0.1", "inputmode": "decimal"}),
-        error_messages={"invalid": _("Ct 值须为数字"), "min_value": _("Ct 值须在 0–50 之间"), "max_value": _("Ct 值须在 0–50 之间")},
-    )
-
-
-class RefusalMixin(MarksInvalid):
-    """Put a service's refusal on the field it names (else on the form), with the policy rule it cites."""
-
-    def add_refusal(self, exc: DomainError) -> None:
-        message = refusal_text(exc)
-        self.add_error(exc.field if exc.field in self.fields else None, message)
-
-
-def refusal_text(exc: DomainError) -> str:
-    """The refusal as people read it; a policy rule's citation is added (the cases.* rules say it all)."""
-    if exc.source and exc.rule and not exc.rule.startswith("cases."):
-        return f"{exc.message}（{_('依据')}：{exc.source}）"
-    return exc.message
 
 
 # ---- the board ----
@@ -102,7 +65,7 @@ class BoardFilterForm(forms.Form):
         }
 
 
-class DispatchForm(RefusalMixin, forms.Form):
+class DispatchForm(RefusalForm, forms.Form):
     """派车: the facility (the suggestion unless another is chosen), bed type, vehicle and crew."""
 
     facility = forms.ModelChoiceField(
@@ -128,7 +91,7 @@ class DispatchForm(RefusalMixin, forms.Form):
         self.fields["facility"].queryset = facilities if facilities is not None else TreatmentFacility.objects.filter(is_active=True)
 
 
-class AdmitForm(RefusalMixin, forms.Form):
+class AdmitForm(RefusalForm, forms.Form):
     """入院收治: the bed type (the assigned one unless changed); the facility only when admitting on
     the spot (就地收治) for someone else's facility (the command centre)."""
 
@@ -142,7 +105,7 @@ class AdmitForm(RefusalMixin, forms.Form):
         self.fields["facility"].queryset = facilities if facilities is not None else TreatmentFacility.objects.filter(is_active=True)
 
 
-class ReasonForm(RefusalMixin, forms.Form):
+class ReasonForm(RefusalForm, forms.Form):
     """A reason, required: a refusal (拒收), a withdrawal (撤销), care reopened (再收治)."""
 
     reason = forms.CharField(
@@ -220,14 +183,14 @@ def _classification_field(**kwargs: Any) -> forms.ChoiceField:
     )
 
 
-class ClassifyForm(RefusalMixin, forms.Form):
+class ClassifyForm(RefusalForm, forms.Form):
     classification = _classification_field()
     risk_factors = _risk_factors_field()
     at = datetime_field(_("分型时间"), required=False, help_text=_("留空为现在"))
     note = forms.CharField(label=_("说明"), max_length=300, required=False, widget=forms.TextInput(attrs=TEXT))
 
 
-class TestResultForm(RefusalMixin, forms.Form):
+class TestResultForm(RefusalForm, forms.Form):
     """A nucleic-acid test: the result, or the Ct values from which the policy threshold decides it."""
 
     sampled_at = datetime_field(_("采样时间"), small=True)
@@ -248,7 +211,7 @@ class TestResultForm(RefusalMixin, forms.Form):
         return data
 
 
-class DischargeForm(RefusalMixin, forms.Form):
+class DischargeForm(RefusalForm, forms.Form):
     clinical = forms.MultipleChoiceField(
         label=_("临床出院条件（医生确认）"),
         choices=ClinicalCriterion.choices,
@@ -276,7 +239,7 @@ class PersonLookupForm(forms.Form):
         return value
 
 
-class OpenCaseForm(RefusalMixin, forms.Form):
+class OpenCaseForm(RefusalForm, forms.Form):
     """登记病例 by hand: a hospital's report or another city's notice."""
 
     person = forms.IntegerField(widget=forms.HiddenInput)
@@ -312,7 +275,7 @@ class OpenCaseForm(RefusalMixin, forms.Form):
         self.fields["reporting_facility"].queryset = facilities if facilities is not None else TreatmentFacility.objects.all()
 
 
-class QueueOpenForm(RefusalMixin, forms.Form):
+class QueueOpenForm(RefusalForm, forms.Form):
     """One positive of the queue opened with the medical team's first assessment."""
 
     classification = _classification_field(initial=Classification.ASYMPTOMATIC, widget=forms.Select(attrs=SELECT_SM))
@@ -329,7 +292,7 @@ class HighRiskSelect(forms.NullBooleanSelect):
         self.choices = [("unknown", _("按类型（定点医院收治，方舱不收治）")), ("true", _("收治")), ("false", _("不收治"))]
 
 
-class FacilityForm(RefusalMixin, forms.Form):
+class FacilityForm(RefusalForm, forms.Form):
     kind = forms.ChoiceField(label=_("类型"), choices=FacilityKind.choices, widget=forms.Select(attrs=SELECT))
     name = forms.CharField(
         label=_("名称"), max_length=100, widget=forms.TextInput(attrs=TEXT), error_messages={"required": _("请填写名称")}
@@ -385,7 +348,7 @@ class FacilityForm(RefusalMixin, forms.Form):
         return {k: v for k, v in ((BedType.GENERAL, d.get("beds_general")), (BedType.ICU, d.get("beds_icu"))) if v is not None}
 
 
-class BedsForm(RefusalMixin, forms.Form):
+class BedsForm(RefusalForm, forms.Form):
     """Beds of one type: capacity, and the occupied count reconciled with the ward (with a reason)."""
 
     bed_type = forms.ChoiceField(label=_("床位类型"), choices=BedType.choices, widget=forms.Select(attrs=SELECT_SM))

@@ -29,8 +29,9 @@ from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
 
 from fangkong.core.models import TimeStampedModel
-from fangkong.testing.choices import Result
-from fangkong.testing.models import PERSON_SCOPE, PersonPlaces
+from fangkong.geo.models import PERSON_SCOPE, PersonPlaces
+from fangkong.results.choices import Result
+from fangkong.zoning.choices import FoundIn
 
 from .choices import (
     CASE_ACTIVE,
@@ -41,7 +42,6 @@ from .choices import (
     CaseStatus,
     Classification,
     FacilityKind,
-    FoundIn,
     MonitoringStatus,
     TransferReason,
     TransferStatus,

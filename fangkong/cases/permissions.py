@@ -1,45 +1,36 @@
-"""What each role may do in 快转: the capabilities live in fangkong.accounts.roles; this module
-names them for the cases app and raises a clear refusal."""
+"""What each role may do in 快转 (registered with the platform in registry.py)."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable
-from typing import Any
-
 from django.utils.translation import gettext_lazy as _
 
-from fangkong.accounts.roles import Cap, user_can
-from fangkong.core.errors import PermissionRefused
+from fangkong.core.modules import Capability
+from fangkong.core.roles import OFFICES, Role, roles
 
 
 class CasesCap:
-    OPEN = Cap.CASES_OPEN
-    DISPATCH = Cap.CASES_DISPATCH
-    TREAT = Cap.CASES_TREAT
-    MONITOR = Cap.CASES_MONITOR
-    FACILITY = Cap.CASES_FACILITY
+    VIEW = "cases.view"  # the personal details of cases (need-to-know); figures need no capability
+    OPEN = "cases.open"  # open cases by hand, classify, withdraw
+    DISPATCH = "cases.dispatch"  # dispatch transfers, record pick-up and refusals
+    TREAT = "cases.treat"  # admit, record tests, classify, discharge (hospital staff)
+    MONITOR = "cases.monitor"  # home health monitoring after discharge
+    FACILITY = "cases.facility"  # treatment facilities and their beds
 
 
-_MESSAGES = {
-    CasesCap.OPEN: _("您的角色无权登记或修改病例"),
-    CasesCap.DISPATCH: _("您的角色无权调度转运"),
-    CasesCap.TREAT: _("您的角色无权办理收治、检测或出院"),
-    CasesCap.MONITOR: _("您的角色无权办理居家健康监测"),
-    CasesCap.FACILITY: _("您的角色无权管理定点医院、方舱医院及床位"),
-}
-
-
-def cases_can(user: Any, cap: str) -> bool:
-    return user_can(user, cap)
-
-
-def require(user: Any, cap: str) -> None:
-    if not user_can(user, cap):
-        raise PermissionRefused(str(_MESSAGES[cap]), rule=cap)
-
-
-def require_any(user: Any, caps: Iterable[str]) -> None:
-    """Any one of `caps` will do (e.g. a refusal is recorded by the dispatcher or by the facility)."""
-    caps = list(caps)
-    if not any(user_can(user, c) for c in caps):
-        raise PermissionRefused(str(_MESSAGES[caps[0]]), rule=" | ".join(caps))
+CAPABILITIES = [
+    Capability(
+        CasesCap.VIEW, _("查看病例的个人信息"), _("您的角色无权查看病例的个人信息"), OFFICES | roles(Role.HOSPITAL_STAFF), personal=True
+    ),
+    Capability(CasesCap.OPEN, _("登记、分型、撤销病例"), _("您的角色无权登记或修改病例"), roles(Role.COMMAND_CENTRE, Role.DISTRICT_OFFICE)),
+    Capability(CasesCap.DISPATCH, _("调度转运"), _("您的角色无权调度转运"), roles(Role.COMMAND_CENTRE, Role.DISTRICT_OFFICE)),
+    Capability(
+        CasesCap.TREAT, _("收治、检测、出院"), _("您的角色无权办理收治、检测或出院"), roles(Role.COMMAND_CENTRE, Role.HOSPITAL_STAFF)
+    ),
+    Capability(CasesCap.MONITOR, _("居家健康监测"), _("您的角色无权办理居家健康监测"), roles(Role.COMMAND_CENTRE, Role.COMMUNITY_WORKER)),
+    Capability(
+        CasesCap.FACILITY,
+        _("管理定点医院、方舱医院及床位"),
+        _("您的角色无权管理定点医院、方舱医院及床位"),
+        roles(Role.COMMAND_CENTRE, Role.HOSPITAL_STAFF),
+    ),
+]

@@ -23,18 +23,9 @@ from django.utils.translation import gettext as _
 from fangkong.geo.models import District, Person
 from fangkong.policy.regimen import local_midnight
 from fangkong.testing.models import ConfirmedPositive
+from fangkong.zoning.choices import FOUND_UNDER_CONTROL, FoundIn
 
-from .choices import (
-    CONFIRMED_CLASSES,
-    FOUND_UNDER_CONTROL,
-    BedType,
-    CaseStatus,
-    Classification,
-    FacilityKind,
-    FoundIn,
-    MonitoringStatus,
-    TransferStatus,
-)
+from .choices import CONFIRMED_CLASSES, BedType, CaseStatus, Classification, FacilityKind, MonitoringStatus, TransferStatus
 from .models import Case, CaseClassification, CaseTest, Discharge, FacilityBeds, HealthMonitoring, Transfer, TreatmentFacility
 from .services.common import age_at
 from .services.facilities import en_route_counts, facility_options

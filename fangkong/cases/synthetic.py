@@ -37,10 +37,10 @@ from django.utils import timezone
 from tqdm import tqdm
 
 from fangkong.accounts.models import Grant, GrantLevel, User
-from fangkong.accounts.roles import Role
 from fangkong.audit.catalogue import EventType
 from fangkong.audit.services import audit_record
 from fangkong.core.errors import DomainError
+from fangkong.core.roles import Role
 from fangkong.geo.models import Community, District, Person
 from fangkong.geo.synthetic.names import NameMaker
 from fangkong.policy.regimen import local_midnight

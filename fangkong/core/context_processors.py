@@ -1,4 +1,5 @@
-"""Template context every page needs: the navigation allowed to this user."""
+"""Template context every page needs: the navigation allowed to this user (each module's entries,
+fangkong.core.modules), the entries of the role's daily work first."""
 
 from __future__ import annotations
 
@@ -6,23 +7,9 @@ from typing import Any
 
 from django.http import HttpRequest
 from django.urls import reverse
-from django.utils.translation import gettext_lazy as _
 
-from fangkong.accounts.roles import capabilities_of
-
-NAV: list[tuple[str, Any, str, str | None]] = [
-    # (url name, label, icon, capability needed or None)
-    ("reports:home", _("总览"), "speedometer2", None),
-    ("geo:browse", _("区域与人口"), "diagram-3", None),
-    ("geo:person_search", _("人员查询"), "search", None),
-    ("testing:round_list", _("核酸检测"), "eyedropper", None),
-    ("cases:board", _("阳性转运"), "truck", None),
-    ("isolation:site_list", _("集中隔离"), "building", None),
-    ("isolation:tracing_home", _("流调"), "diagram-2", None),
-    ("imports:job_list", _("批量导入"), "upload", "geo.import"),
-    ("audit:event_list", _("审计日志"), "journal-text", "audit.view"),
-    ("policy:profile_list", _("防控政策"), "book", None),
-]
+from .modules import registry
+from .permissions import capabilities_of
 
 
 def navigation(request: HttpRequest) -> dict[str, Any]:
@@ -30,10 +17,10 @@ def navigation(request: HttpRequest) -> dict[str, Any]:
     if not user or not user.is_authenticated:
         return {"nav_items": []}
     caps = capabilities_of(user)
-    items = []
-    for name, label, icon, cap in NAV:
-        if cap is None or cap in caps:
-            items.append({"url": reverse(name), "label": label, "icon": icon, "active": False})
+    role = getattr(user, "role", "")
+    entries = [e for e in registry.nav() if e.capability is None or e.capability in caps]
+    entries.sort(key=lambda e: (role not in e.first_for, e.order))
+    items = [{"url": reverse(e.url_name), "label": e.label, "icon": e.icon, "active": False} for e in entries]
     # Only the item with the longest URL that prefixes the current path is highlighted.
     matches = [i for i in items if (request.path == "/" if i["url"] == "/" else request.path.startswith(i["url"]))]
     if matches:

@@ -274,3 +274,37 @@ class PersonTag(models.Model):
 
     def __str__(self) -> str:
         return self.get_tag_display()
+
+
+# ---- for the rows other apps keep about a person ----
+
+PERSON_SCOPE = {"district": "district_id", "street": "street_id", "community": "community_id", "grid": "grid_id"}
+
+
+def cached_fk(model: str, label: str, *, null: bool = True) -> models.ForeignKey:
+    """An ancestor id copied from the registry: no database constraint, no index of its own."""
+    return models.ForeignKey(
+        model,
+        verbose_name=label,
+        null=null,
+        blank=null,
+        on_delete=models.DO_NOTHING,
+        db_constraint=False,
+        db_index=False,
+        related_name="+",
+    )
+
+
+class PersonPlaces(models.Model):
+    """The person's places at the time of the event, for scoped, grouped counts."""
+
+    district = cached_fk("geo.District", _("区县"))
+    street = cached_fk("geo.Street", _("街道"))
+    community = cached_fk("geo.Community", _("社区"))
+    grid = cached_fk("geo.Grid", _("网格"))
+    household = cached_fk("geo.Household", _("户"))
+
+    scope_paths = PERSON_SCOPE
+
+    class Meta:
+        abstract = True

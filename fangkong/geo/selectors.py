@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
 from django.db.models import Count, Q, QuerySet
 from django.shortcuts import get_object_or_404
+
+from fangkong.core.sql import fetch_in, table
 
 from .models import Building, Community, Compound, District, Grid, Household, Person, PersonTag, Street, Unit
 
@@ -180,3 +183,37 @@ def grid_list(*, user: Any, community: Community | None = None) -> QuerySet[Grid
     if community is not None:
         qs = qs.filter(community=community)
     return qs
+
+
+# ---- a person's places, for the rules that match places (risk areas, found-in) ----
+
+
+@dataclass(frozen=True)
+class PlaceIds:
+    """Every level of a person's (or a household's) address, by id."""
+
+    district_id: int | None = None
+    street_id: int | None = None
+    community_id: int | None = None
+    grid_id: int | None = None
+    compound_id: int | None = None
+    building_id: int | None = None
+    unit_id: int | None = None
+    household_id: int | None = None
+
+
+def people_places(person_ids: Sequence[int]) -> dict[int, PlaceIds]:
+    """Each person's places, down to the unit (their household's), read set-based."""
+    person, household = table(Person), table(Household)
+    found = fetch_in(f"SELECT id, district_id, street_id, community_id, grid_id, household_id FROM {person} WHERE id {{IN}}", person_ids)
+    homes = {
+        r[0]: r[1:]
+        for r in fetch_in(
+            f"SELECT id, compound_id, building_id, unit_id FROM {household} WHERE id {{IN}}", sorted({r[5] for r in found if r[5]})
+        )
+    }
+    out: dict[int, PlaceIds] = {}
+    for pid, district, street, community, grid, hh in found:
+        compound, building, unit = homes.get(hh, (None, None, None))
+        out[pid] = PlaceIds(district, street, community, grid, compound, building, unit, hh)
+    return out

@@ -8,11 +8,12 @@ from typing import Any
 from django.db import IntegrityError, transaction
 from django.utils.translation import gettext as _
 
-from fangkong.accounts.roles import Cap, user_can
 from fangkong.audit.catalogue import EventType
 from fangkong.audit.services import audit_record
 from fangkong.core.crypto import Sealer, decrypt
 from fangkong.core.errors import DomainError, PermissionRefused
+from fangkong.core.permissions import user_can
+from fangkong.geo.registry import GeoCap
 
 from .models import Household, Person, PersonTag
 from .records import FieldError, build_person_record
@@ -73,8 +74,8 @@ def person_reveal_id(*, actor: Any, person: Person, reason: str) -> str:
     """Return the full document number. Needs the reveal capability and a typed reason; audited.
 
     The caller must already have fetched `person` through a scoped selector."""
-    if not user_can(actor, Cap.REVEAL_ID):
-        raise PermissionRefused(_("您的角色无权查看完整证件号"), rule=Cap.REVEAL_ID)
+    if not user_can(actor, GeoCap.REVEAL_ID):
+        raise PermissionRefused(_("您的角色无权查看完整证件号"), rule=GeoCap.REVEAL_ID)
     reason = (reason or "").strip()
     if len(reason) < MIN_REASON_LENGTH:
         raise DomainError(

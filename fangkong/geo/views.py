@@ -15,11 +15,12 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods
 
-from fangkong.accounts.roles import Cap, user_can
 from fangkong.core.errors import DomainError, PermissionRefused
 from fangkong.core.htmx import render_page
 from fangkong.core.pagination import paginate
+from fangkong.core.permissions import user_can
 from fangkong.core.scoping import jurisdiction_of
+from fangkong.geo.registry import GeoCap
 
 from . import selectors, services
 from .filters import PersonFilter
@@ -63,7 +64,7 @@ def browse(request: HttpRequest, level: str = "city", pk: int | None = None) -> 
         "rows": rows,
         "has_children": children.exists(),
         "grids": selectors.grid_list(user=request.user, community=place) if level == "community" else None,
-        "can_import": user_can(request.user, Cap.IMPORT),
+        "can_import": user_can(request.user, GeoCap.IMPORT),
         "no_jurisdiction": jurisdiction_of(request.user).is_empty,
     }
     return render_page(request, "geo/place.html", context, partial="children")
@@ -102,7 +103,7 @@ def person_search(request: HttpRequest) -> HttpResponse:
         if district
         else None,
         "communities": selectors.place_children(user=request.user, level="street", place=None).filter(street_id=street) if street else None,
-        "can_import": user_can(request.user, Cap.IMPORT),
+        "can_import": user_can(request.user, GeoCap.IMPORT),
     }
     return render_page(request, "geo/person_search.html", context, partial="results")
 
@@ -122,7 +123,7 @@ def _person_context(request: HttpRequest, person) -> dict[str, Any]:
         "tags": list(person.tags.all()),
         "crumbs": selectors.breadcrumbs(household, "household") if household else [],
         "others": others,
-        "can_reveal": user_can(request.user, Cap.REVEAL_ID),
+        "can_reveal": user_can(request.user, GeoCap.REVEAL_ID),
     }
 
 

@@ -16,10 +16,11 @@ from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
 from django.utils import timezone
 
-from fangkong.accounts.roles import Cap, user_can
 from fangkong.core.errors import DomainError, PermissionRefused
 from fangkong.core.jobs import stalled
+from fangkong.core.permissions import user_can
 from fangkong.core.scoping import Jurisdiction, jurisdiction_of
+from fangkong.geo.registry import GeoCap
 
 from .importer import Importer, Progress
 from .models import ImportJob, ImportMode, JobStatus
@@ -46,8 +47,8 @@ def progress_write(job_id: int, *, rows_done: int, rows_total: int, errors: int,
 
 
 def _check_may_import(actor: Any) -> None:
-    if not user_can(actor, Cap.IMPORT):
-        raise PermissionRefused("您的角色无权批量导入 / your role may not import", rule=Cap.IMPORT)
+    if not user_can(actor, GeoCap.IMPORT):
+        raise PermissionRefused("您的角色无权批量导入 / your role may not import", rule=GeoCap.IMPORT)
     if jurisdiction_of(actor).is_empty:
         raise PermissionRefused("您没有管辖范围，无法导入 / you have no jurisdiction to import into", rule="scope.empty")
 

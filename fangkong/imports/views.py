@@ -13,10 +13,11 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from fangkong.accounts.roles import Cap, user_can
 from fangkong.core.errors import DomainError
 from fangkong.core.htmx import render_page
 from fangkong.core.pagination import paginate
+from fangkong.core.permissions import user_can
+from fangkong.geo.registry import GeoCap
 
 from . import selectors, services
 from .columns_help import COLUMN_HELP
@@ -30,7 +31,7 @@ def import_required(view: Callable) -> Callable:
     @login_required
     @wraps(view)
     def wrapped(request: HttpRequest, *args, **kwargs) -> HttpResponse:
-        if not user_can(request.user, Cap.IMPORT):
+        if not user_can(request.user, GeoCap.IMPORT):
             raise PermissionDenied(_("您的角色无权批量导入"))
         return view(request, *args, **kwargs)
 

@@ -122,14 +122,6 @@ class TestPhase(models.TextChoices):
     HOME = "home", _("居家阶段")
 
 
-class TestResult(models.TextChoices):
-    __test__ = False
-
-    NEGATIVE = "negative", _("阴性")
-    POSITIVE = "positive", _("阳性")
-    INVALID = "invalid", _("无效，须重采")
-
-
 class StayEnd(models.TextChoices):
     """Why a person left a room."""
 

@@ -14,40 +14,17 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from fangkong.core.errors import DomainError
+from fangkong.core.forms import RefusalForm as CoreRefusalForm
+from fangkong.core.forms import datetime_field
 from fangkong.geo.choices import IdType, Sex
-from fangkong.testing.forms import DATETIME_LOCAL, DateTimeLocalInput, MarksInvalid
+from fangkong.results.choices import Result
+from fangkong.results.forms import ct_field
 
-from .choices import (
-    ArrivalMode,
-    EpisodeKind,
-    EpisodeStatus,
-    IncidentKind,
-    RoomType,
-    Severity,
-    SiteKind,
-    StaffDuty,
-    TestResult,
-    TransportMode,
-)
+from .choices import ArrivalMode, EpisodeKind, EpisodeStatus, IncidentKind, RoomType, Severity, SiteKind, StaffDuty, TransportMode
 from .models import IsolationSite, Room
 from .selectors import RoomChoice
 
 DATE_INPUT = forms.DateInput(attrs={"class": "form-control", "type": "date"}, format="%Y-%m-%d")
-
-
-def _when(label: str, *, required: bool = False, help_text: str = "") -> forms.DateTimeField:
-    return forms.DateTimeField(
-        label=label,
-        required=required,
-        help_text=help_text,
-        input_formats=[DATETIME_LOCAL, "%Y-%m-%d %H:%M", "%Y-%m-%d %H:%M:%S"],
-        widget=DateTimeLocalInput(),
-        error_messages={
-            "invalid": gettext_lazy("请输入有效的日期和时间，例如 2022-11-30 08:00"),
-            "required": gettext_lazy("请填写时间"),
-        },
-    )
 
 
 def _text(label: str, *, max_length: int, required: bool = False, placeholder: str = "", **kwargs: Any) -> forms.CharField:
@@ -76,16 +53,8 @@ def _check(label: str, **kwargs: Any) -> forms.BooleanField:
     return forms.BooleanField(label=label, required=False, widget=forms.CheckboxInput(attrs={"class": "form-check-input"}), **kwargs)
 
 
-class RefusalForm(MarksInvalid, forms.Form):
+class RefusalForm(CoreRefusalForm, forms.Form):
     """A form that can carry a service's refusal: on the field it names, or above the form."""
-
-    refusal: DomainError | None = None
-
-    def refuse(self, exc: DomainError, *, fields: dict[str, str] | None = None) -> None:
-        """Put the refusal next to its field (`fields` maps a service's field name to this form's)."""
-        self.refusal = exc
-        name = (fields or {}).get(exc.field, exc.field)
-        self.add_error(name if name in self.fields else None, exc.message)
 
 
 class ActionForm(RefusalForm):
@@ -200,7 +169,7 @@ class ChecklistForm(RefusalForm):
 class IncidentForm(RefusalForm):
     kind = _select(gettext_lazy("类型"), IncidentKind.choices)
     severity = _select(gettext_lazy("等级"), Severity.choices, initial=Severity.LOW)
-    occurred_at = _when(gettext_lazy("发生时间"), required=True)
+    occurred_at = datetime_field(gettext_lazy("发生时间"), required=True)
     room = forms.ModelChoiceField(
         label=gettext_lazy("房间"),
         queryset=Room.objects.none(),
@@ -242,7 +211,9 @@ class EpisodeOpenForm(RefusalForm):
         help_text=gettext_lazy("在您管辖范围内的登记人员中查找"),
     )
     kind = _select(gettext_lazy("类别"), [(k, v) for k, v in EpisodeKind.choices], initial=EpisodeKind.CLOSE_CONTACT)
-    identified_at = _when(gettext_lazy("判定时间"), help_text=gettext_lazy("留空为当前时间；隔离时限按政策自判定时起算"))
+    identified_at = datetime_field(
+        gettext_lazy("判定时间"), help_text=gettext_lazy("留空为当前时间；隔离时限按政策自判定时起算"), required=False
+    )
     source = _text(gettext_lazy("来源"), max_length=200, placeholder=gettext_lazy("如：病例王某的密接（同单位）"))
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
@@ -301,7 +272,7 @@ class CheckInForm(RefusalForm):
         label=gettext_lazy("房间"),
         error_messages={"required": gettext_lazy("请选择房间"), "invalid_choice": gettext_lazy("该房间不能入住，请重新选择")},
     )
-    at = _when(gettext_lazy("入住时间"), help_text=gettext_lazy("留空为当前时间；隔离第 1 天按政策从入住时计"))
+    at = datetime_field(gettext_lazy("入住时间"), help_text=gettext_lazy("留空为当前时间；隔离第 1 天按政策从入住时计"), required=False)
 
     def __init__(self, *args: Any, rooms: list[tuple[str, list[RoomChoice]]], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -318,7 +289,7 @@ class BatchCheckInForm(RefusalForm):
         widget=forms.Select(attrs={"class": "form-select form-select-sm"}),
         error_messages={"required": gettext_lazy("请选择隔离点"), "invalid_choice": gettext_lazy("该隔离点不在您的管辖范围内")},
     )
-    at = _when(gettext_lazy("入住时间"), help_text=gettext_lazy("留空为当前时间"))
+    at = datetime_field(gettext_lazy("入住时间"), help_text=gettext_lazy("留空为当前时间"), required=False)
 
     def __init__(self, *args: Any, sites: QuerySet, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -351,26 +322,19 @@ class TestResultForm(RefusalForm):
 
     result = forms.ChoiceField(
         label=gettext_lazy("结果"),
-        choices=TestResult.choices,
+        choices=Result.choices,
         widget=forms.RadioSelect(attrs={"class": "form-check-input"}),
         error_messages={"required": gettext_lazy("请选择检测结果")},
     )
-    sampled_at = _when(gettext_lazy("采样时间"), required=True)
-    resulted_at = _when(gettext_lazy("出结果时间"), help_text=gettext_lazy("留空为当前时间"))
-    ct_value = forms.FloatField(
-        label=gettext_lazy("Ct 值"),
-        required=False,
-        min_value=0,
-        max_value=50,
-        widget=forms.NumberInput(attrs={"class": "form-control", "step": "0.1", "inputmode": "decimal"}),
-    )
+    sampled_at = datetime_field(gettext_lazy("采样时间"), required=True)
+    resulted_at = datetime_field(gettext_lazy("出结果时间"), help_text=gettext_lazy("留空为当前时间"), required=False)
+    ct_value = ct_field(gettext_lazy("Ct 值"))
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         kwargs.setdefault("initial", {"sampled_at": timezone.localtime().replace(second=0, microsecond=0)})
         super().__init__(*args, **kwargs)
         self.fields["sampled_at"].widget.attrs["class"] = "form-control form-control-sm"
         self.fields["resulted_at"].widget.attrs["class"] = "form-control form-control-sm"
-        self.fields["ct_value"].widget.attrs["class"] = "form-control form-control-sm"
 
 
 TEST_FIELDS = {"sampled_at": "sampled_at", "resulted_at": "resulted_at", "result": "result", "test": "result"}
@@ -423,7 +387,7 @@ class ArrivalForm(RefusalForm):
     number = _text(gettext_lazy("航班号或车次"), max_length=32, required=True, placeholder="CA1234")
     origin = _text(gettext_lazy("出发地"), max_length=100, required=True, placeholder=gettext_lazy("如：首尔"))
     port_of_entry = _text(gettext_lazy("第一入境点"), max_length=100, required=True, placeholder=gettext_lazy("如：呼和浩特白塔国际机场"))
-    arrived_at = _when(gettext_lazy("抵达时间"), required=True)
+    arrived_at = datetime_field(gettext_lazy("抵达时间"), required=True)
     entry_site = forms.ModelChoiceField(
         label=gettext_lazy("入境点隔离场所"),
         queryset=IsolationSite.objects.none(),

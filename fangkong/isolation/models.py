@@ -42,7 +42,8 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from fangkong.core.models import TimeStampedModel
-from fangkong.testing.models import PersonPlaces
+from fangkong.geo.models import PersonPlaces
+from fangkong.results.choices import Result
 
 from .choices import (
     EPISODE_AWAITING,
@@ -61,7 +62,6 @@ from .choices import (
     StaffDuty,
     StayEnd,
     TestPhase,
-    TestResult,
     TransportMode,
     contact_state,
 )
@@ -399,7 +399,7 @@ class ScheduledTest(models.Model):
     day_number = models.PositiveSmallIntegerField(_("第 N 天"))
     due_date = models.DateField(_("应检日期"))
     citation = _citation(_("依据"))  # the text: rule
-    result = models.CharField(_("结果"), max_length=16, choices=TestResult.choices, blank=True)
+    result = models.CharField(_("结果"), max_length=16, choices=Result.choices, blank=True)
     ct_value = models.FloatField(_("Ct 值"), null=True, blank=True)
     sampled_at = models.DateTimeField(_("采样时间"), null=True, blank=True)
     resulted_at = models.DateTimeField(_("出结果时间"), null=True, blank=True)

@@ -18,8 +18,9 @@ from django.utils import timezone
 
 from fangkong.geo.models import District
 from fangkong.policy.regimen import local_date, local_midnight
+from fangkong.results.choices import Result
 
-from .choices import ChecklistGap, EpisodeKind, EpisodeStatus, HandoverStatus, TestPhase, TestResult
+from .choices import ChecklistGap, EpisodeKind, EpisodeStatus, HandoverStatus, TestPhase
 from .models import (
     Handover,
     HomeCheck,
@@ -157,7 +158,7 @@ def site_day_sheet(*, user: Any, site: IsolationSite, day: dt.date) -> list[Shee
             episode__site=site,
             episode__status=EpisodeStatus.CHECKED_IN,
         )
-        .filter(Q(due_date=day) | Q(due_date__lt=day) & (Q(result="") | Q(result=TestResult.INVALID)))
+        .filter(Q(due_date=day) | Q(due_date__lt=day) & (Q(result="") | Q(result=Result.INVALID)))
         .select_related("episode__person")
     )
     rooms = dict(
@@ -206,7 +207,7 @@ def home_isolation_list(*, user: Any, day: dt.date | None = None) -> QuerySet[Is
     day = day or local_date(timezone.now())
     checked = HomeCheck.objects.filter(episode=OuterRef("pk"), date=day)
     test_due = ScheduledTest.objects.filter(episode=OuterRef("pk"), phase=TestPhase.HOME, due_date__lte=day).filter(
-        Q(result="") | Q(result=TestResult.INVALID)
+        Q(result="") | Q(result=Result.INVALID)
     )
     return (
         IsolationEpisode.objects.visible_to(user)

@@ -45,30 +45,19 @@ from django.db.models import Count
 from django.utils import timezone
 
 from fangkong.accounts.models import Grant, GrantLevel, User
-from fangkong.accounts.roles import Role
 from fangkong.audit.catalogue import EventType
 from fangkong.audit.services import audit_record
 from fangkong.cases.choices import CaseStatus
 from fangkong.cases.models import Case
 from fangkong.core.errors import DomainError
+from fangkong.core.roles import Role
 from fangkong.geo.models import Community, Person
 from fangkong.geo.synthetic.names import NameMaker
 from fangkong.policy.regimen import DAY_ONE_OFFSET, LOCAL_TZ, local_date, local_midnight
 from fangkong.policy.rules import rules_read_once
+from fangkong.results.choices import Result
 
-from .choices import (
-    ArrivalMode,
-    EpisodeKind,
-    ExposureType,
-    IncidentKind,
-    RoomType,
-    Severity,
-    SiteKind,
-    StaffDuty,
-    TestPhase,
-    TestResult,
-    TransportMode,
-)
+from .choices import ArrivalMode, EpisodeKind, ExposureType, IncidentKind, RoomType, Severity, SiteKind, StaffDuty, TestPhase, TransportMode
 from .models import IsolationEpisode, IsolationSite, Room, RoomStay, ScheduledTest, SiteDailyChecklist, SiteIncident
 from .services import (
     RoomSpec,
@@ -359,7 +348,7 @@ class _Generator:
             test_record(
                 actor=self.actor,
                 test=t,
-                result=TestResult.NEGATIVE,
+                result=Result.NEGATIVE,
                 sampled_at=self.day_at(t.due_date, 7, self.rng.randint(0, 50)),
                 resulted_at=self.day_at(t.due_date, 15, self.rng.randint(0, 59)),
             )
@@ -390,7 +379,7 @@ class _Generator:
             day += dt.timedelta(days=1)
         for t in ScheduledTest.objects.filter(episode=e, phase=TestPhase.HOME, due_date__lt=self.today).order_by("day_number"):
             home_test_record(
-                actor=self.actor, test=t, result=TestResult.NEGATIVE,
+                actor=self.actor, test=t, result=Result.NEGATIVE,
                 sampled_at=self.day_at(t.due_date, 8, 30), resulted_at=self.day_at(t.due_date, 17, 0),
             )  # fmt: skip
         if complete:
@@ -435,7 +424,7 @@ class _Generator:
         test = ScheduledTest.objects.get(episode=positive, phase=TestPhase.CENTRAL, day_number=3)
         if test.due_date < self.today:
             test_record(
-                actor=self.actor, test=test, result=TestResult.POSITIVE, ct_value=28.6,
+                actor=self.actor, test=test, result=Result.POSITIVE, ct_value=28.6,
                 sampled_at=self.day_at(test.due_date, 7, 20), resulted_at=self.day_at(test.due_date, 16, 40),
             )  # fmt: skip
             positive.refresh_from_db()

@@ -8,17 +8,18 @@ from django.db import transaction
 from django.utils.text import slugify
 from django.utils.translation import gettext as _
 
-from fangkong.accounts.roles import Cap, user_can
 from fangkong.audit.catalogue import EventType
 from fangkong.audit.services import audit_record
 from fangkong.core.errors import DomainError, PermissionRefused
+from fangkong.core.permissions import user_can
+from fangkong.policy.registry import POLICY_MANAGE
 
 from .models import PolicyParameter, PolicyProfile
 
 
 def _require_manager(actor: Any) -> None:
-    if not user_can(actor, Cap.POLICY_MANAGE):
-        raise PermissionRefused(_("只有系统管理员可以修改防控政策"), rule=Cap.POLICY_MANAGE)
+    if not user_can(actor, POLICY_MANAGE):
+        raise PermissionRefused(_("只有系统管理员可以修改防控政策"), rule=POLICY_MANAGE)
 
 
 @transaction.atomic

@@ -1,4 +1,4 @@
-"""Policy pages: everyone signed in reads the profiles; administrators (Cap.POLICY_MANAGE)
+"""Policy pages: everyone signed in reads the profiles; administrators (POLICY_MANAGE)
 activate, copy and edit local profiles — all through fangkong.policy.services (audited)."""
 
 from __future__ import annotations
@@ -11,15 +11,16 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from fangkong.accounts.roles import Cap, user_can
 from fangkong.core.errors import DomainError, PermissionRefused
+from fangkong.core.permissions import user_can
+from fangkong.policy.registry import POLICY_MANAGE
 
 from . import selectors, services
 from .forms import ParameterChangeForm, ProfileCopyForm
 
 
 def _can_manage(request: HttpRequest) -> bool:
-    return user_can(request.user, Cap.POLICY_MANAGE)
+    return user_can(request.user, POLICY_MANAGE)
 
 
 def _require_manager(request: HttpRequest) -> None:

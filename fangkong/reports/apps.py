@@ -5,3 +5,10 @@ class ReportsConfig(AppConfig):
     name = "fangkong.reports"
     label = "reports"
     verbose_name = "Reports"
+
+    def ready(self) -> None:
+        from fangkong.core.modules import registry
+
+        from .registry import MODULE
+
+        registry.add(MODULE)

@@ -5,3 +5,12 @@ class TestingConfig(AppConfig):
     name = "fangkong.testing"
     label = "testing"
     verbose_name = "Mass testing (快检)"
+
+    def ready(self) -> None:
+        from fangkong.core.modules import registry
+
+        from . import people
+        from .registry import MODULE
+
+        registry.add(MODULE)
+        people.register()

@@ -27,14 +27,6 @@ class ScopeLevel(models.TextChoices):
     GRID = "grid", _("网格")
 
 
-class AreaClass(models.TextChoices):
-    """The kind of area a round covers; the active policy sets each one's pooling (pooling.<class>)."""
-
-    SEALED = "sealed", _("封控区（高风险区）")
-    CONTROLLED = "controlled", _("管控区")
-    PRECAUTION = "precaution", _("防范区（低风险区）")
-
-
 class PoolingMode(models.TextChoices):
     SINGLE = "single", _("单采单检")
     HOUSEHOLD = "household", _("1户1管")
@@ -66,16 +58,6 @@ TUBE_TRANSITIONS: dict[str, frozenset[str]] = {
 }
 
 
-class Result(models.TextChoices):
-    NEGATIVE = "negative", _("阴性")
-    POSITIVE = "positive", _("阳性")
-    INVALID = "invalid", _("无效")
-
-
-# Results that count as "back" for coverage (an invalid tube must be sampled again).
-RESULTS_BACK = (Result.NEGATIVE, Result.POSITIVE)
-
-
 class ResamplingReason(models.TextChoices):
     POOL_POSITIVE = "pool_positive", _("混管阳性")
     INVALID = "invalid", _("结果无效")
@@ -101,13 +83,6 @@ class PositiveStatus(models.TextChoices):
     AWAITING_CASE = "awaiting_case", _("待流调转运")
     HANDED_OVER = "handed_over", _("已移交")
     WITHDRAWN = "withdrawn", _("已撤销（结果更正）")
-
-
-class FoundIn(models.TextChoices):
-    """Where a positive was found, for the press-conference split."""
-
-    CONTROLLED = "controlled", _("隔离管控区域")
-    COMMUNITY = "community", _("社会面")
 
 
 class CheckOutcome(models.TextChoices):

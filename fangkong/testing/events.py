@@ -1,19 +1,41 @@
-"""Audit event types of the 快检 app (aliases of the central catalogue, fangkong.audit.catalogue)."""
+"""Audit event types of the 快检 app, registered with the platform from its registry (no migration per new type)."""
 
-from fangkong.audit.catalogue import EventType
+from django.db import models
+from django.utils.translation import gettext_lazy as _
 
-ROUND_PLANNED = EventType.TESTING_ROUND_PLANNED
-ROUND_STATUS_CHANGED = EventType.TESTING_ROUND_STATUS_CHANGED
-LABORATORY_CREATED = EventType.TESTING_LABORATORY_CREATED
-SAMPLING_POINT_CREATED = EventType.TESTING_SAMPLING_POINT_CREATED
-TUBE_OPENED = EventType.TESTING_TUBE_OPENED
-BINDINGS_ADDED = EventType.TESTING_BINDINGS_ADDED
-TUBE_CLOSED = EventType.TESTING_TUBE_CLOSED
-TUBES_RECEIVED = EventType.TESTING_TUBES_RECEIVED
-RESULTS_INGESTED = EventType.TESTING_RESULTS_INGESTED
-RESULT_SUPERSEDED = EventType.TESTING_RESULT_SUPERSEDED
-POOL_POSITIVE_ACTIONS = EventType.TESTING_POOL_POSITIVE_ACTIONS
-POSITIVE_CONFIRMED = EventType.TESTING_POSITIVE_CONFIRMED
-CONTROL_LIFTED = EventType.TESTING_CONTROL_LIFTED
-RESAMPLE_COLLECTED = EventType.TESTING_RESAMPLE_COLLECTED
-HOUSEHOLD_CHECKED = EventType.TESTING_HOUSEHOLD_CHECKED
+
+class TestingEvent(models.TextChoices):
+    __test__ = False  # not a pytest test class
+
+    ROUND_PLANNED = "testing.round_planned", _("安排核酸检测轮次")
+    ROUND_STATUS_CHANGED = "testing.round_status_changed", _("轮次状态变更")
+    LABORATORY_CREATED = "testing.laboratory_created", _("新建检测机构")
+    SAMPLING_POINT_CREATED = "testing.sampling_point_created", _("新建采样点")
+    TUBE_OPENED = "testing.tube_opened", _("开管")
+    BINDINGS_ADDED = "testing.bindings_added", _("采样登记")
+    TUBE_CLOSED = "testing.tube_closed", _("封管")
+    TUBES_RECEIVED = "testing.tubes_received", _("实验室接收")
+    RESULTS_INGESTED = "testing.results_ingested", _("上传检测结果")
+    RESULT_SUPERSEDED = "testing.result_superseded", _("更正检测结果")
+    POOL_POSITIVE_ACTIONS = "testing.pool_positive_actions", _("混管阳性处置")
+    POSITIVE_CONFIRMED = "testing.positive_confirmed", _("单管阳性待处置")
+    CONTROL_LIFTED = "testing.control_lifted", _("解除就地管控")
+    RESAMPLE_COLLECTED = "testing.resample_collected", _("上门单采")
+    HOUSEHOLD_CHECKED = "testing.household_checked", _("入户核查")
+
+
+ROUND_PLANNED = TestingEvent.ROUND_PLANNED
+ROUND_STATUS_CHANGED = TestingEvent.ROUND_STATUS_CHANGED
+LABORATORY_CREATED = TestingEvent.LABORATORY_CREATED
+SAMPLING_POINT_CREATED = TestingEvent.SAMPLING_POINT_CREATED
+TUBE_OPENED = TestingEvent.TUBE_OPENED
+BINDINGS_ADDED = TestingEvent.BINDINGS_ADDED
+TUBE_CLOSED = TestingEvent.TUBE_CLOSED
+TUBES_RECEIVED = TestingEvent.TUBES_RECEIVED
+RESULTS_INGESTED = TestingEvent.RESULTS_INGESTED
+RESULT_SUPERSEDED = TestingEvent.RESULT_SUPERSEDED
+POOL_POSITIVE_ACTIONS = TestingEvent.POOL_POSITIVE_ACTIONS
+POSITIVE_CONFIRMED = TestingEvent.POSITIVE_CONFIRMED
+CONTROL_LIFTED = TestingEvent.CONTROL_LIFTED
+RESAMPLE_COLLECTED = TestingEvent.RESAMPLE_COLLECTED
+HOUSEHOLD_CHECKED = TestingEvent.HOUSEHOLD_CHECKED

@@ -7,40 +7,11 @@ import django_filters
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from .choices import AreaClass, RoundStatus, ScopeLevel
+from fangkong.core.forms import MarksInvalid, datetime_field
+from fangkong.zoning.choices import AreaClass
+
+from .choices import RoundStatus, ScopeLevel
 from .models import SamplingPoint
-
-DATETIME_LOCAL = "%Y-%m-%dT%H:%M"
-
-
-class DateTimeLocalInput(forms.DateTimeInput):
-    input_type = "datetime-local"
-
-    def __init__(self, attrs: dict | None = None) -> None:
-        super().__init__(attrs={"class": "form-control", **(attrs or {})}, format=DATETIME_LOCAL)
-
-
-def _datetime_field(label: str, *, required: bool = True, help_text: str = "") -> forms.DateTimeField:
-    return forms.DateTimeField(
-        label=label,
-        required=required,
-        help_text=help_text,
-        input_formats=[DATETIME_LOCAL, "%Y-%m-%d %H:%M", "%Y-%m-%d %H:%M:%S"],
-        widget=DateTimeLocalInput(),
-        error_messages={"invalid": _("请输入有效的日期和时间，例如 2022-02-25 08:00")},
-    )
-
-
-class MarksInvalid:
-    """Bootstrap's is-invalid on the widget of every field with an error (a service's refusal too)."""
-
-    def add_error(self, field: str | None, error) -> None:
-        super().add_error(field, error)
-        for name in self.errors:
-            if name in self.fields:
-                widget = self.fields[name].widget
-                if "is-invalid" not in widget.attrs.get("class", ""):
-                    widget.attrs["class"] = f"{widget.attrs.get('class', '')} is-invalid".strip()
 
 
 class RoundPlanForm(MarksInvalid, forms.Form):
@@ -59,8 +30,8 @@ class RoundPlanForm(MarksInvalid, forms.Form):
         widget=forms.TextInput(attrs={"class": "form-control"}),
         help_text=_("留空则为“第 N 轮全员核酸检测”"),
     )
-    starts_at = _datetime_field(_("开始时间"))
-    deadline_at = _datetime_field(_("完成时限"), required=False)
+    starts_at = datetime_field(_("开始时间"))
+    deadline_at = datetime_field(_("完成时限"), required=False)
 
     def __init__(self, *args, deadline_help: str = "", **kwargs) -> None:
         super().__init__(*args, **kwargs)

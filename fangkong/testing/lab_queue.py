@@ -16,7 +16,9 @@ from django.http import Http404
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
 
-from .choices import Result, TubeStatus, UploadStatus
+from fangkong.results.choices import Result
+
+from .choices import TubeStatus, UploadStatus
 from .models import Laboratory, ResultUpload, TestingRound, Tube
 from .querysets import overdue_q
 from .result_uploads import progress_key

@@ -26,18 +26,18 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from fangkong.core.models import TimeStampedModel
+from fangkong.geo.models import PersonPlaces, cached_fk
+from fangkong.results.choices import Result
+from fangkong.zoning.choices import AreaClass, FoundIn
 
 from .choices import (
     UPLOAD_FINISHED,
-    AreaClass,
     CheckOutcome,
     ControlStatus,
-    FoundIn,
     PoolingMode,
     PositiveStatus,
     ResamplingReason,
     ResamplingStatus,
-    Result,
     RoundStatus,
     ScopeLevel,
     StickerStatus,
@@ -47,37 +47,7 @@ from .choices import (
 )
 from .querysets import LaboratoryQuerySet, RoundQuerySet, SamplingPointQuerySet, TestingQuerySet, TubeQuerySet
 
-PERSON_SCOPE = {"district": "district_id", "street": "street_id", "community": "community_id", "grid": "grid_id"}
 LAB_GRANT = "facility:laboratory"
-
-
-def _cached_fk(model: str, label: str, *, null: bool = True) -> models.ForeignKey:
-    """An ancestor id copied from the registry: no database constraint, no index of its own."""
-    return models.ForeignKey(
-        model,
-        verbose_name=label,
-        null=null,
-        blank=null,
-        on_delete=models.DO_NOTHING,
-        db_constraint=False,
-        db_index=False,
-        related_name="+",
-    )
-
-
-class PersonPlaces(models.Model):
-    """The person's places at the time of the event, for scoped, grouped counts."""
-
-    district = _cached_fk("geo.District", _("区县"))
-    street = _cached_fk("geo.Street", _("街道"))
-    community = _cached_fk("geo.Community", _("社区"))
-    grid = _cached_fk("geo.Grid", _("网格"))
-    household = _cached_fk("geo.Household", _("户"))
-
-    scope_paths = PERSON_SCOPE
-
-    class Meta:
-        abstract = True
 
 
 class Laboratory(TimeStampedModel):
@@ -171,9 +141,9 @@ class Tube(models.Model):
     round = models.ForeignKey(TestingRound, on_delete=models.PROTECT, related_name="tubes", db_constraint=False, db_index=False)
     barcode = models.CharField(_("条码"), max_length=40)
     sampling_point = models.ForeignKey(SamplingPoint, on_delete=models.PROTECT, related_name="tubes", db_constraint=False)
-    district = _cached_fk("geo.District", _("区县"))
-    street = _cached_fk("geo.Street", _("街道"))
-    community = _cached_fk("geo.Community", _("社区"))
+    district = cached_fk("geo.District", _("区县"))
+    street = cached_fk("geo.Street", _("街道"))
+    community = cached_fk("geo.Community", _("社区"))
     pooling_mode = models.CharField(_("采样方式"), max_length=16, choices=PoolingMode.choices)
     capacity = models.PositiveSmallIntegerField(_("容量"))
     member_count = models.PositiveSmallIntegerField(_("已采人数"), default=0)
@@ -216,8 +186,8 @@ class TubeMember(PersonPlaces):
     round = models.ForeignKey(TestingRound, on_delete=models.PROTECT, related_name="+", db_index=False, db_constraint=False)
     tube = models.ForeignKey(Tube, on_delete=models.CASCADE, related_name="members", db_constraint=False)
     person = models.ForeignKey("geo.Person", on_delete=models.PROTECT, related_name="+", db_index=False, db_constraint=False)
-    building = _cached_fk("geo.Building", _("楼栋"))
-    unit = _cached_fk("geo.Unit", _("单元"))
+    building = cached_fk("geo.Building", _("楼栋"))
+    unit = cached_fk("geo.Unit", _("单元"))
     is_resample = models.BooleanField(_("上门单采"), default=False)
     sampled_at = models.DateTimeField(_("采样时间"))
 
@@ -363,6 +333,7 @@ class ConfirmedPositive(PersonPlaces, TimeStampedModel):
     ct_n = models.FloatField(_("N Ct"), null=True, blank=True)
     detected_at = models.DateTimeField(_("检出时间"))
     found_in = models.CharField(_("发现场所"), max_length=16, choices=FoundIn.choices)
+    found_in_basis = models.CharField(_("发现场所依据"), max_length=300, blank=True)
     status = models.CharField(_("状态"), max_length=16, choices=PositiveStatus.choices, default=PositiveStatus.AWAITING_CASE)
     decided_by = models.TextField(_("判定依据"))
 

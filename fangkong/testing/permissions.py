@@ -1,35 +1,30 @@
-"""What each role may do in 快检: the capabilities live in fangkong.accounts.roles; this module
-names them for the testing app and raises a clear refusal."""
+"""What each role may do in 快检 (registered with the platform in registry.py)."""
 
 from __future__ import annotations
 
-from typing import Any
-
 from django.utils.translation import gettext_lazy as _
 
-from fangkong.accounts.roles import Cap, user_can
-from fangkong.core.errors import PermissionRefused
+from fangkong.core.modules import Capability
+from fangkong.core.roles import Role, roles
 
 
 class TestingCap:
-    PLAN = Cap.TESTING_PLAN
-    SAMPLE = Cap.TESTING_SAMPLE
-    LAB = Cap.TESTING_LAB
-    CHECK = Cap.TESTING_CHECK
+    PLAN = "testing.plan"  # plan rounds, sampling points, laboratories
+    SAMPLE = "testing.sample"  # open tubes, bind people, close tubes
+    LAB = "testing.lab"  # receive tubes, report results
+    CHECK = "testing.check"  # door-knocking checks, home re-sampling
 
 
-_MESSAGES = {
-    TestingCap.PLAN: _("您的角色无权安排核酸检测轮次"),
-    TestingCap.SAMPLE: _("您的角色无权采样登记"),
-    TestingCap.LAB: _("您的角色无权接收试管或报告结果"),
-    TestingCap.CHECK: _("您的角色无权登记入户核查"),
-}
+_FIELD = roles(Role.COMMAND_CENTRE, Role.DISTRICT_OFFICE, Role.STREET_OFFICE, Role.COMMUNITY_WORKER, Role.GRID_WORKER)
 
-
-def testing_can(user: Any, cap: str) -> bool:
-    return user_can(user, cap)
-
-
-def require(user: Any, cap: str) -> None:
-    if not user_can(user, cap):
-        raise PermissionRefused(str(_MESSAGES[cap]), rule=cap)
+CAPABILITIES = [
+    Capability(
+        TestingCap.PLAN,
+        _("安排核酸检测轮次、采样点与检测机构"),
+        _("您的角色无权安排核酸检测轮次"),
+        roles(Role.COMMAND_CENTRE, Role.DISTRICT_OFFICE),
+    ),
+    Capability(TestingCap.SAMPLE, _("采样登记（开管、绑定、封管）"), _("您的角色无权采样登记"), _FIELD, personal=True),
+    Capability(TestingCap.LAB, _("接收试管、报告检测结果"), _("您的角色无权接收试管或报告结果"), roles(Role.LABORATORY)),
+    Capability(TestingCap.CHECK, _("入户核查与上门单采"), _("您的角色无权登记入户核查"), _FIELD, personal=True),
+]

@@ -19,8 +19,10 @@ from django.utils.translation import gettext_lazy
 from fangkong.core.scoping import jurisdiction_of
 from fangkong.geo.models import Community, Grid, Household, Person
 from fangkong.policy.rules import Rule, rule
+from fangkong.results.choices import RESULTS_BACK
+from fangkong.zoning.choices import AreaClass
 
-from .choices import RESULTS_BACK, ROUND_TRANSITIONS, AreaClass, CheckOutcome, PoolingMode, RoundStatus, ScopeLevel
+from .choices import ROUND_TRANSITIONS, CheckOutcome, PoolingMode, RoundStatus, ScopeLevel
 from .models import PersonCheck, SamplingPoint, TestingRound, Tube, TubeMember
 from .selectors import COVERAGE_LEVELS, person_status, round_person_scope
 from .services import pooling_for

@@ -18,9 +18,11 @@ from fangkong.audit.catalogue import EventType
 from fangkong.audit.services import audit_record
 from fangkong.core.scoping import jurisdiction_of
 from fangkong.geo.models import District
+from fangkong.results.choices import RESULTS_BACK
+from fangkong.zoning.choices import FoundIn
 
 from . import selectors
-from .choices import RESULTS_BACK, FoundIn, PositiveStatus
+from .choices import PositiveStatus
 from .models import ConfirmedPositive, TestingRound, TubeMember
 from .selectors import PressReport
 

@@ -28,12 +28,13 @@ from django.utils.translation import gettext as _
 
 from fangkong.core.errors import DomainError, PermissionRefused
 from fangkong.core.jobs import stalled
+from fangkong.core.permissions import require
 from fangkong.core.timefmt import local_minutes
 
 from .choices import UploadStatus
 from .ingest import parse_upload
 from .models import Laboratory, ResultUpload, TestingRound
-from .permissions import TestingCap, require
+from .permissions import TestingCap
 from .services import IngestReport, RowsRefused, results_ingest
 
 log = logging.getLogger(__name__)

@@ -19,18 +19,10 @@ from django.shortcuts import get_object_or_404
 from django.utils import timezone
 
 from fangkong.geo.models import Building, Community, District, Grid, Household, Person, Street, Unit
+from fangkong.results.choices import RESULTS_BACK, Result
+from fangkong.zoning.choices import FoundIn
 
-from .choices import (
-    RESAMPLING_OPEN,
-    RESULTS_BACK,
-    FoundIn,
-    PositiveStatus,
-    ResamplingReason,
-    ResamplingStatus,
-    Result,
-    ScopeLevel,
-    TubeStatus,
-)
+from .choices import RESAMPLING_OPEN, PositiveStatus, ResamplingReason, ResamplingStatus, ScopeLevel, TubeStatus
 from .models import (
     ConfirmedPositive,
     HouseholdCheck,

@@ -46,25 +46,18 @@ from django.utils import timezone
 from tqdm import tqdm
 
 from fangkong.accounts.models import Grant, GrantLevel, User
-from fangkong.accounts.roles import Role
 from fangkong.audit.catalogue import EventType
 from fangkong.audit.services import audit_record
 from fangkong.core.crypto import Sealer
 from fangkong.core.errors import DomainError
+from fangkong.core.roles import Role
 from fangkong.geo.models import Community, District, Grid, Household, Person
 from fangkong.geo.synthetic.names import NameMaker
+from fangkong.results.choices import Result
+from fangkong.zoning.choices import AreaClass, FoundIn
+from fangkong.zoning.services import area_declare
 
-from .choices import (
-    AreaClass,
-    CheckOutcome,
-    ControlStatus,
-    FoundIn,
-    PoolingMode,
-    PositiveStatus,
-    ResamplingStatus,
-    Result,
-    StickerStatus,
-)
+from .choices import CheckOutcome, ControlStatus, PoolingMode, PositiveStatus, ResamplingStatus, StickerStatus
 from .ingest.rows import ResultRow
 from .models import (
     ConfirmedPositive,
@@ -315,6 +308,7 @@ class _Generator:
         self.points = self.sampling_points(communities)
         self.pick_places(communities)
         self.assign_labs()
+        self.declare_risk_areas()
         self.round = round_plan(
             actor=self.planner,
             number=self.number,
@@ -322,8 +316,9 @@ class _Generator:
             starts_at=self.start,
             areas=[
                 AreaSpec("city", None, AreaClass.PRECAUTION),
-                AreaSpec("community", self.focus.pk, AreaClass.CONTROLLED),
-                *(AreaSpec("community", c.pk, AreaClass.SEALED) for c in self.sealed),
+                # 管控区 and 封控区: their class is the risk area's in force (zoning), read by round_plan.
+                AreaSpec("community", self.focus.pk),
+                *(AreaSpec("community", c.pk) for c in self.sealed),
             ],
         )
         residents = self.residents()
@@ -335,6 +330,27 @@ class _Generator:
         self.resample()
         self.knock_on_doors(residents)
         return self.round
+
+    def declare_risk_areas(self) -> None:
+        """The sealed communities and the focus community were declared two days before the round."""
+        since = self.start - dt.timedelta(days=2)
+        for community in self.sealed:
+            area_declare(
+                actor=self.planner,
+                name=f"{community.name}封控区",
+                area_class=AreaClass.SEALED,
+                places=[("community", community.pk)],
+                reason="合成数据：社区内出现多例阳性，整社区封控",
+                in_force_at=since,
+            )
+        area_declare(
+            actor=self.planner,
+            name=f"{self.focus.name}管控区",
+            area_class=AreaClass.CONTROLLED,
+            places=[("community", self.focus.pk)],
+            reason="合成数据：与封控区相邻，划为管控区",
+            in_force_at=since,
+        )
 
     def laboratories(self) -> list[Laboratory]:
         labs = []

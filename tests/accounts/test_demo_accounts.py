@@ -5,9 +5,9 @@ from __future__ import annotations
 import pytest
 from django.core.management import CommandError, call_command
 
-from fangkong.accounts.management.commands.demo_accounts import DEMO_ACCOUNTS, DEMO_PASSWORD
 from fangkong.accounts.models import Grant, GrantLevel, User
-from fangkong.accounts.roles import Role
+from fangkong.core.roles import Role
+from fangkong.demo.management.commands.demo_accounts import DEMO_ACCOUNTS, DEMO_PASSWORD
 from fangkong.geo.models import Community, District, Grid, GridWorker, Person, Street
 from fangkong.geo.synthetic import city_generate
 

@@ -6,10 +6,10 @@ import datetime as dt
 from zoneinfo import ZoneInfo
 
 from fangkong.accounts.models import Grant
-from fangkong.accounts.roles import Role
 from fangkong.cases.choices import BedType, CaseSource, Classification, FacilityKind
 from fangkong.cases.models import FacilityBeds, Transfer, TreatmentFacility
 from fangkong.cases.services import case_open_by_hand
+from fangkong.core.roles import Role
 from fangkong.policy.models import PolicyProfile
 
 from ..factories import make_user

@@ -6,13 +6,14 @@ from __future__ import annotations
 import pytest
 from rest_framework.test import APIClient
 
-from fangkong.accounts.roles import Role
 from fangkong.audit.models import AuditEvent
 from fangkong.cases import events
-from fangkong.cases.choices import CaseStatus, Classification, FacilityKind, FoundIn, TransferStatus
+from fangkong.cases.choices import CaseStatus, Classification, FacilityKind, TransferStatus
 from fangkong.cases.models import Case, HealthMonitoring, Transfer
 from fangkong.cases.selectors import transfer_board
 from fangkong.cases.services import case_discharge, case_test_record, transfer_dispatch
+from fangkong.core.roles import Role
+from fangkong.zoning.choices import FoundIn
 
 from ..factories import make_person, make_user
 from .factories import at, beds, board_transfer, make_facility, make_facility_user, open_case
@@ -127,7 +128,7 @@ def test_open_a_case_by_hand(city, users, wards, other):
     )
     refused(client_for(users["district"]).post(f"{API}/", {**body, "source": "queue"}, format="json"), 400, "api.request", "source")
     future = {**body, "confirmed_at": "2999-01-01T08:00:00+08:00"}
-    refused(client_for(users["district"]).post(f"{API}/", future, format="json"), 400, "cases.time_not_future", "confirmed_at")
+    refused(client_for(users["district"]).post(f"{API}/", future, format="json"), 400, "time.not_in_future", "confirmed_at")
     assert not Case.objects.exists()
 
     response = client_for(users["district"]).post(f"{API}/", body, format="json")
@@ -202,7 +203,7 @@ def test_a_whole_transfer_from_the_board_to_a_bed(city, users, wards):
 
     refused(client_for(users["district"]).post(f"{API}/transfers/{tid}/admit/", {"at": iso(2)}, format="json"), 403, "cases.treat")
     assert hospital.post(f"{API}/transfers/{tid}/admit/", {"at": iso(2)}, format="json").status_code == 404
-    refused(fangcang.post(f"{API}/transfers/{tid}/admit/", {"at": iso(1)}, format="json"), 400, "cases.time_order", "at")
+    refused(fangcang.post(f"{API}/transfers/{tid}/admit/", {"at": iso(1)}, format="json"), 400, "time.order", "at")
     response = fangcang.post(f"{API}/transfers/{tid}/admit/", {"at": iso(2)}, format="json")
     assert response.status_code == 200, response.content
     assert response.json()["status"] == TransferStatus.ADMITTED

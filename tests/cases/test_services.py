@@ -17,7 +17,6 @@ from fangkong.cases.choices import (
     Classification,
     ClinicalCriterion,
     FacilityKind,
-    FoundIn,
     MonitoringStatus,
     RiskFactor,
     TransferReason,
@@ -42,9 +41,10 @@ from fangkong.cases.services import (
     transfer_refuse,
 )
 from fangkong.core.errors import DomainError, PermissionRefused
-from fangkong.testing.choices import AreaClass, ControlStatus, PositiveStatus
+from fangkong.testing.choices import ControlStatus, PositiveStatus
 from fangkong.testing.models import ConfirmedPositive, PersonControl
-from fangkong.testing.services import AreaSpec, Binding, bulk_bind
+from fangkong.testing.services import Binding, bulk_bind
+from fangkong.zoning.choices import AreaClass, FoundIn
 
 from ..factories import make_person, next_id_number
 from ..testing import factories as tf
@@ -101,13 +101,26 @@ def test_a_lifted_control_before_confirmation_does_not_count(wards, users):
     assert open_case(users["command"], person, confirmed_at=at(0)).found_in == FoundIn.COMMUNITY
 
 
-def test_found_in_is_derived_from_the_area_class_of_the_latest_round(wards, users, city):
-    tf.make_round(users["command"], number=30, areas=[AreaSpec("community", city.home.community.pk, AreaClass.SEALED)])
+def test_found_in_is_derived_from_the_risk_area_in_force(wards, users, city):
+    """One rule (fangkong.zoning.found_in): a person living in an area under control when the positive
+    was taken was found there; the other district, outside any area, is the open community."""
+    from fangkong.zoning.services import area_declare
+
+    area_declare(
+        actor=users["command"],
+        name="迎宾南路社区封控区",
+        area_class=AreaClass.SEALED,
+        places=[("community", city.home.community.pk)],
+        reason="测试",
+        in_force_at=tf.T0,
+    )
     case = open_case(users["command"], wards.people[2], confirmed_at=tf.T0 + dt.timedelta(days=1))
-    assert case.found_in == FoundIn.CONTROLLED and "第 30 轮" in case.found_in_basis and "封控区" in case.found_in_basis
-    # the other district was outside that round: the open community
+    assert case.found_in == FoundIn.CONTROLLED and "封控区" in case.found_in_basis
     other = open_case(users["command"], wards.elsewhere, confirmed_at=tf.T0 + dt.timedelta(days=1))
     assert other.found_in == FoundIn.COMMUNITY
+    # before the area came into force the same community was the open community
+    earlier = open_case(users["command"], wards.people[3], confirmed_at=tf.T0 - dt.timedelta(hours=1))
+    assert earlier.found_in == FoundIn.COMMUNITY
 
 
 def test_a_second_active_case_for_one_person_is_refused(wards, users):
@@ -124,14 +137,14 @@ def test_times_in_the_future_or_out_of_order_are_refused(wards, users):
     future = timezone.now() + dt.timedelta(hours=2)
     with pytest.raises(DomainError) as exc:
         open_case(users["command"], wards.people[0], confirmed_at=future)
-    assert exc.value.rule == "cases.time_not_future" and exc.value.field == "confirmed_at"
+    assert exc.value.rule == "time.not_in_future" and exc.value.field == "confirmed_at"
     with pytest.raises(DomainError) as exc:
         open_case(users["command"], wards.people[0], confirmed_at=at(0), onset_at=at(3))
-    assert exc.value.rule == "cases.time_order" and exc.value.field == "onset_at"
+    assert exc.value.rule == "time.order" and exc.value.field == "onset_at"
     case = open_case(users["command"], wards.people[0], confirmed_at=at(5))
     with pytest.raises(DomainError) as exc:
         transfer_dispatch(actor=users["command"], transfer=board_transfer(case), vehicle="车1", at=at(4))
-    assert exc.value.rule == "cases.time_order"
+    assert exc.value.rule == "time.order"
     assert board_transfer(case).status == TransferStatus.AWAITING
 
 
@@ -182,7 +195,7 @@ def test_the_queue_becomes_cases_and_the_positives_are_handed_over(positives, us
     case = Case.objects.get(origin_positive=positives[0])
     assert case.source == CaseSource.QUEUE and case.classification == Classification.ASYMPTOMATIC
     assert case.confirmed_at == positives[0].detected_at and case.positive_at == positives[0].detected_at
-    assert case.found_in == FoundIn.COMMUNITY and "筛查阳性" in case.found_in_basis
+    assert case.found_in == FoundIn.COMMUNITY and "社会面" in case.found_in_basis
     assert case.district_id == positives[0].district_id
     assert board_transfer(case).deadline_at == dt.datetime(2022, 2, 26, 0, 0, tzinfo=tf.BEIJING)
     assert set(ConfirmedPositive.objects.values_list("status", flat=True)) == {PositiveStatus.HANDED_OVER}
@@ -399,7 +412,7 @@ def test_reclassification_while_waiting_retriages_the_board(wards, users):
     assert t.triage_kind == FacilityKind.HOSPITAL and "triage.high_risk_conditions" in t.triage_rule
     with pytest.raises(DomainError) as exc:
         case_classify(actor=users["command"], case=case, classification=Classification.MILD, at=at(0.5))
-    assert exc.value.rule == "cases.time_order"
+    assert exc.value.rule == "time.order"
     with pytest.raises(DomainError):
         case_classify(actor=users["command"], case=case, classification="very_bad", at=at(2))
 
@@ -447,7 +460,7 @@ def test_a_test_result_must_agree_with_its_ct_values(wards, users):
     assert test.result == "positive" and "testing.positive_ct_threshold" in test.decided_by
     with pytest.raises(DomainError) as exc:
         case_test_record(actor=users["command"], case=case, result="negative", sampled_at=at(-3))
-    assert exc.value.rule == "cases.time_order"
+    assert exc.value.rule == "time.order"
 
 
 def _discharged(wards, users, person=None):
@@ -542,18 +555,21 @@ def test_facilities_are_set_by_the_command_and_beds_by_their_own_staff(wards, us
 # ---- from 快隔 ----
 
 
-def test_a_positive_in_central_isolation_is_a_case_found_at_the_isolation_site(wards, users):
+def test_a_positive_in_central_isolation_is_a_case_found_at_the_isolation_site(wards, users, city):
+    """Where it was found follows the person's state when the sample was taken (the isolation app
+    reports it): in a room of the site → the site; not yet checked in → the open community."""
     from fangkong.cases.services import case_open_from_isolation
+    from tests.isolation.factories import make_site, open_and_check_in, room
 
-    case = case_open_from_isolation(
-        person=wards.people[0], positive_at=at(3), sampled_at=at(-4), central=True, place="如家隔离点", reference="隔离记录 #7 第 2 天"
-    )
+    site = make_site(users["command"], city.home.community, name="如家隔离点")
+    open_and_check_in(users["command"], wards.people[0], room(site, "301"), identified_at=at(-30), checked_in_at=at(-20))
+    case = case_open_from_isolation(person=wards.people[0], positive_at=at(3), sampled_at=at(-4), reference="隔离记录 #7 第 2 天")
     assert case.source == CaseSource.ISOLATION and case.found_in == FoundIn.ISOLATION_SITE and "如家隔离点" in case.found_in_basis
     assert board_transfer(case).deadline_at == dt.datetime(2022, 11, 15, 0, 0, tzinfo=tf.BEIJING)
     assert AuditEvent.objects.get(event_type=events.OPENED, object_id=str(case.pk)).actor_name == "system"
-    home = case_open_from_isolation(person=wards.people[1], positive_at=at(3), central=False, place="居家隔离", reference="#8")
-    assert home.found_in == FoundIn.CONTROLLED
+    early = case_open_from_isolation(person=wards.people[1], positive_at=at(3), sampled_at=at(-4), reference="#8")
+    assert early.found_in == FoundIn.COMMUNITY
     # someone already under care: a test of their case, no second case
-    again = case_open_from_isolation(person=wards.people[0], positive_at=at(5), central=True, place="如家隔离点", reference="#7")
+    again = case_open_from_isolation(person=wards.people[0], positive_at=at(5), reference="#7")
     assert again.pk == case.pk and CaseTest.objects.get(case=case).result == "positive"
     assert Case.objects.count() == 2

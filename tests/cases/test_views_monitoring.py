@@ -9,9 +9,9 @@ import datetime as dt
 from django.urls import reverse
 from django.utils import timezone
 
-from fangkong.accounts.roles import Role
 from fangkong.cases.choices import CaseStatus, MonitoringStatus, TransferReason
 from fangkong.cases.models import Case, HealthMonitoring
+from fangkong.core.roles import Role
 
 from ..factories import make_user
 from .factories import board_transfer

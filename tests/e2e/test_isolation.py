@@ -23,9 +23,10 @@ import pytest
 from playwright.sync_api import expect
 
 from fangkong.core.crypto import decrypt
-from fangkong.isolation.choices import EpisodeStatus, HandoverStatus, TestPhase, TestResult
+from fangkong.isolation.choices import EpisodeStatus, HandoverStatus, TestPhase
 from fangkong.isolation.models import Contact, Handover, IsolationEpisode, ScheduledTest
 from fangkong.isolation.services import episode_transit
+from fangkong.results.choices import Result
 
 from ..isolation.conftest import profile, setup  # noqa: F401  (the 快隔 fixtures, shared)
 from ..isolation.factories import local
@@ -102,9 +103,7 @@ def test_a_cases_contact_is_traced_isolated_tested_released_and_handed_over(trac
         form.locator(f'input[name="t{test.pk}-sampled_at"]').fill(f"{day}T16:00")
         form.locator("button").click()
         expect(page.locator(f'#sheet li[data-test="{test.pk}"]')).to_have_attribute("data-result", "negative")
-    assert set(ScheduledTest.objects.filter(episode=episode, phase=TestPhase.CENTRAL).values_list("result", flat=True)) == {
-        TestResult.NEGATIVE
-    }
+    assert set(ScheduledTest.objects.filter(episode=episode, phase=TestPhase.CENTRAL).values_list("result", flat=True)) == {Result.NEGATIVE}
 
     # 5. the release order, from the person's page
     page.goto(f"{base}/isolation/episodes/{episode.pk}/")

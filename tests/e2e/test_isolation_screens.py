@@ -8,8 +8,8 @@ import os
 import pytest
 from playwright.sync_api import expect
 
-from fangkong.accounts.management.commands.demo_accounts import demo_accounts_ensure
 from fangkong.cases.synthetic import cases_generate
+from fangkong.demo.management.commands.demo_accounts import demo_accounts_ensure
 from fangkong.geo.synthetic import city_generate
 from fangkong.isolation.models import IsolationSite as Site
 from fangkong.testing.synthetic import round_generate

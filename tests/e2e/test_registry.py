@@ -15,9 +15,9 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import expect
 
-from fangkong.accounts.roles import Role
 from fangkong.audit.catalogue import EventType
 from fangkong.audit.models import AuditEvent
+from fangkong.core.roles import Role
 from fangkong.geo.idnumbers import make_resident_id
 from fangkong.geo.models import GridWorker, Person
 

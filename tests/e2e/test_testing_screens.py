@@ -10,7 +10,7 @@ import re
 import pytest
 from playwright.sync_api import expect
 
-from fangkong.accounts.management.commands.demo_accounts import DEMO_PASSWORD, demo_accounts_ensure
+from fangkong.demo.management.commands.demo_accounts import DEMO_PASSWORD, demo_accounts_ensure
 from fangkong.geo.models import Grid
 from fangkong.geo.synthetic import city_generate
 from fangkong.testing.models import TestingRound as Round

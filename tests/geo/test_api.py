@@ -166,7 +166,7 @@ def test_reveal_needs_a_reason(payload, city, users):
     person = Person.objects.get(name="王秀英")
     response = client_for(users["community"]).post(f"/api/people/{person.pk}/reveal/", payload, format="json")
     assert response.status_code == 400
-    assert "reason" in response.json()
+    assert response.json()["field"] == "reason"
     assert not AuditEvent.objects.filter(event_type=EventType.ID_REVEALED).exists()
 
 

@@ -6,10 +6,10 @@ from __future__ import annotations
 import pytest
 from django.urls import reverse
 
-from fangkong.accounts.roles import Role
 from fangkong.audit.catalogue import EventType
 from fangkong.audit.models import AuditEvent
 from fangkong.core.crypto import decrypt
+from fangkong.core.roles import Role
 from fangkong.geo.models import District, GridWorker, Person
 
 from ..factories import make_person, make_tree, make_user

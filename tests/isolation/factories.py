@@ -6,8 +6,8 @@ import datetime as dt
 from zoneinfo import ZoneInfo
 
 from fangkong.accounts.models import Grant
-from fangkong.accounts.roles import Role
-from fangkong.isolation.choices import EpisodeKind, RoomType, TestPhase, TestResult
+from fangkong.core.roles import Role
+from fangkong.isolation.choices import EpisodeKind, RoomType, TestPhase
 from fangkong.isolation.models import IsolationEpisode, IsolationSite, Room, ScheduledTest
 from fangkong.isolation.services import (
     RoomSpec,
@@ -18,6 +18,7 @@ from fangkong.isolation.services import (
     test_record,
 )
 from fangkong.policy.models import PolicyProfile
+from fangkong.results.choices import Result
 
 from ..factories import make_user
 
@@ -76,12 +77,13 @@ def sample_time(test: ScheduledTest, hour: int = 8) -> dt.datetime:
     return dt.datetime.combine(test.due_date, dt.time(hour), tzinfo=BEIJING)
 
 
-def record_central(actor, episode: IsolationEpisode, result: str = TestResult.NEGATIVE, days=None) -> list[ScheduledTest]:
+def record_central(actor, episode: IsolationEpisode, result: str = Result.NEGATIVE, days=None) -> list[ScheduledTest]:
     """Record every (or the given days') central test, sampled at 08:00 on its due day, result at 20:00."""
     tests = ScheduledTest.objects.filter(episode=episode, phase=TestPhase.CENTRAL).order_by("day_number")
     done = []
     for t in tests:
         if days is not None and t.day_number not in days:
             continue
-        done.append(test_record(actor=actor, test=t, result=result, sampled_at=sample_time(t), resulted_at=sample_time(t, 20)))
+        ct = 28.0 if result == Result.POSITIVE else None  # a positive carries its Ct (fangkong.results.rules)
+        done.append(test_record(actor=actor, test=t, result=result, ct_value=ct, sampled_at=sample_time(t), resulted_at=sample_time(t, 20)))
     return done

@@ -3,9 +3,10 @@ through the services (with times in Nov 2022, so every page action 'now' comes a
 
 from __future__ import annotations
 
-from fangkong.isolation.choices import EpisodeKind, TestPhase, TestResult
+from fangkong.isolation.choices import EpisodeKind, TestPhase
 from fangkong.isolation.models import Handover, IsolationEpisode, ScheduledTest
 from fangkong.isolation.services import episode_open, episode_transit, handover_confirm, home_isolation_start, release_order
+from fangkong.results.choices import Result
 
 from .factories import local, open_and_check_in, record_central, room, sample_time
 
@@ -59,7 +60,7 @@ def home_test(episode: IsolationEpisode, day: int) -> ScheduledTest:
     return ScheduledTest.objects.get(episode=episode, phase=TestPhase.HOME, day_number=day)
 
 
-def result_data(test: ScheduledTest, result: str = TestResult.NEGATIVE, **extra) -> dict:
+def result_data(test: ScheduledTest, result: str = Result.NEGATIVE, **extra) -> dict:
     """The POST of one test's result form (prefix t<pk>), sampled on its due day at 08:00."""
     data = {
         f"t{test.pk}-result": result,

@@ -7,10 +7,10 @@ import datetime as dt
 
 import pytest
 
-from fangkong.audit.catalogue import EventType
 from fangkong.audit.models import AuditEvent
 from fangkong.core.crypto import decrypt
 from fangkong.isolation.choices import EpisodeKind, EpisodeStatus, ExposureType
+from fangkong.isolation.events import IsolationEvent
 from fangkong.isolation.models import Contact, ContactLink, IsolationEpisode, RoomStay, ScheduledTest
 from fangkong.isolation.services import episode_open, episode_transit
 
@@ -58,7 +58,7 @@ def test_a_case_s_contact_list_by_api(trace, users):
     assert family.identified_at == TRACED and family.episode.status == EpisodeStatus.AWAITING_TRANSFER
     link = ContactLink.objects.get(contact__person=trace.lone[0])
     assert (link.case, link.exposure, link.note) == (trace.case_a, ExposureType.DINING, "同桌")
-    assert AuditEvent.objects.filter(event_type=EventType.ISOLATION_CONTACT_ADDED, count=2).exists()
+    assert AuditEvent.objects.filter(event_type=IsolationEvent.CONTACT_ADDED, count=2).exists()
     # A bare array works as well; the same exposure again is refused naming the row and the rule.
     assert errors_of(client.post(url, [contact_row(trace.lone[1]), contact_row(trace.family)], format="json")) == [
         (1, "case", "tracing.duplicate_link")
@@ -154,7 +154,7 @@ def test_every_bad_check_in_row_is_named_and_nothing_is_written(setup, users):
         (3, "room", "isolation.site_assignment"),
     ]
     early = (TRACED - dt.timedelta(hours=1)).isoformat()
-    assert errors_of(client.post(url, {"at": early, "check_ins": rows[:1]}, format="json")) == [(0, "at", "isolation.time_order")]
+    assert errors_of(client.post(url, {"at": early, "check_ins": rows[:1]}, format="json")) == [(0, "at", "time.order")]
     assert RoomStay.objects.count() == 0 and not ScheduledTest.objects.exists()
     assert client.post(url, {"at": at, "check_ins": [rows[0], rows[2]]}, format="json").status_code == 201
 

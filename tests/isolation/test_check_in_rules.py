@@ -9,10 +9,10 @@ import pytest
 from django.utils import timezone
 
 from fangkong.core.errors import DomainError, PermissionRefused
+from fangkong.core.rows import RowsRefused
 from fangkong.isolation.choices import EpisodeKind, EpisodeStatus
 from fangkong.isolation.models import IsolationEpisode, RoomStay, ScheduledTest
 from fangkong.isolation.services import BulkCheckIn, episode_check_in, episode_open, episode_transit, episodes_check_in_bulk
-from fangkong.testing.services.common import RowsRefused
 
 from .factories import local, room
 
@@ -37,7 +37,7 @@ def test_check_in_before_the_identification_is_refused(setup, users):
     episode = opened(users["command"], setup.family[0])
     with pytest.raises(DomainError) as exc:
         episode_check_in(actor=setup.site_user, episode=episode, room=room(setup.site, "401"), at=T - dt.timedelta(hours=1))
-    assert (exc.value.rule, exc.value.field) == ("isolation.time_order", "at")
+    assert (exc.value.rule, exc.value.field) == ("time.order", "at")
     assert "判定时间" in exc.value.message and "2022-11-14 10:00" in exc.value.message
     assert untouched(episode) and not ScheduledTest.objects.filter(episode=episode).exists()
 
@@ -47,7 +47,7 @@ def test_check_in_before_the_transfer_set_off_is_refused(setup, users):
     episode_transit(actor=users["command"], episode=episode, site=setup.site, at=T + dt.timedelta(hours=2))
     with pytest.raises(DomainError) as exc:
         episode_check_in(actor=setup.site_user, episode=episode, room=room(setup.site, "401"), at=T + dt.timedelta(hours=1))
-    assert exc.value.rule == "isolation.time_order" and "转运出发时间" in exc.value.message
+    assert exc.value.rule == "time.order" and "转运出发时间" in exc.value.message
     checked = episode_check_in(actor=setup.site_user, episode=episode, room=room(setup.site, "401"), at=T + dt.timedelta(hours=3))
     assert checked.status == EpisodeStatus.CHECKED_IN
 
@@ -57,7 +57,7 @@ def test_check_in_in_the_future_is_refused(setup, users):
     later = timezone.now() + dt.timedelta(hours=1)
     with pytest.raises(DomainError) as exc:
         episode_check_in(actor=setup.site_user, episode=episode, room=room(setup.site, "401"), at=later)
-    assert (exc.value.rule, exc.value.field) == ("isolation.time_not_in_future", "at")
+    assert (exc.value.rule, exc.value.field) == ("time.not_in_future", "at")
     assert untouched(episode)
     # A clock a minute or two ahead is tolerated.
     soon = timezone.now() + dt.timedelta(minutes=2)
@@ -68,10 +68,10 @@ def test_transit_before_the_identification_or_in_the_future_is_refused(setup, us
     episode = opened(users["command"], setup.family[0])
     with pytest.raises(DomainError) as exc:
         episode_transit(actor=users["command"], episode=episode, site=setup.site, at=T - dt.timedelta(minutes=30))
-    assert exc.value.rule == "isolation.time_order" and "判定时间" in exc.value.message
+    assert exc.value.rule == "time.order" and "判定时间" in exc.value.message
     with pytest.raises(DomainError) as exc:
         episode_transit(actor=users["command"], episode=episode, site=setup.site, at=timezone.now() + dt.timedelta(hours=2))
-    assert exc.value.rule == "isolation.time_not_in_future"
+    assert exc.value.rule == "time.not_in_future"
     assert untouched(episode) and IsolationEpisode.objects.get(pk=episode.pk).site_id is None
 
 
@@ -83,11 +83,11 @@ def test_bulk_check_in_refuses_the_same_times(setup, users):
     rows = [BulkCheckIn(e.pk, room(setup.site, n).pk) for e, n in ((fine, "301"), (early, "401"), (sent, "302"))]
     with pytest.raises(RowsRefused) as exc:
         episodes_check_in_bulk(actor=setup.site_user, assignments=rows, at=T + dt.timedelta(hours=1))
-    assert [(e.row, e.field, e.rule) for e in exc.value.errors] == [(2, "at", "isolation.time_order"), (3, "at", "isolation.time_order")]
+    assert [(e.row, e.field, e.rule) for e in exc.value.errors] == [(2, "at", "time.order"), (3, "at", "time.order")]
     assert "判定时间" in exc.value.errors[0].message and "转运出发时间" in exc.value.errors[1].message
     with pytest.raises(DomainError) as exc:
         episodes_check_in_bulk(actor=setup.site_user, assignments=rows[:1], at=timezone.now() + dt.timedelta(hours=1))
-    assert exc.value.rule == "isolation.time_not_in_future"
+    assert exc.value.rule == "time.not_in_future"
     assert untouched(early) and untouched(fine) and not RoomStay.objects.exists()
     report = episodes_check_in_bulk(actor=setup.site_user, assignments=rows, at=T + dt.timedelta(hours=4))
     assert report.checked_in == 3

@@ -8,7 +8,7 @@ import datetime as dt
 import pytest
 from django.http import Http404
 
-from fangkong.accounts.roles import Role
+from fangkong.core.roles import Role
 from fangkong.isolation.choices import ChecklistGap, EpisodeKind, TestPhase
 from fangkong.isolation.models import Handover, IsolationEpisode, RoomStay, ScheduledTest
 from fangkong.isolation.selectors import (

@@ -7,9 +7,9 @@ import datetime as dt
 
 import pytest
 
-from fangkong.accounts.roles import Role
 from fangkong.audit.models import AuditEvent
 from fangkong.core.errors import DomainError, PermissionRefused
+from fangkong.core.roles import Role
 from fangkong.isolation import events
 from fangkong.isolation.choices import (
     ArrivalMode,

@@ -10,18 +10,21 @@ import datetime as dt
 import pytest
 from django.http import Http404
 
-from fangkong.accounts.roles import Role
 from fangkong.audit.catalogue import EventType
 from fangkong.audit.models import AuditEvent
-from fangkong.cases.choices import CaseSource, CaseStatus, Classification, FoundIn, TransferStatus
+from fangkong.cases.choices import CaseSource, CaseStatus, Classification, TransferStatus
 from fangkong.cases.models import Case, Transfer
 from fangkong.core.errors import DomainError, PermissionRefused
+from fangkong.core.roles import Role
 from fangkong.geo.models import Person
 from fangkong.isolation import selectors, tracing_selectors
-from fangkong.isolation.choices import ContactKind, ContactState, EpisodeKind, EpisodeStatus, ExposureType, TestPhase, TestResult
+from fangkong.isolation.choices import ContactKind, ContactState, EpisodeKind, EpisodeStatus, ExposureType, TestPhase
+from fangkong.isolation.events import IsolationEvent
 from fangkong.isolation.models import Contact, ContactLink, IsolationEpisode
 from fangkong.isolation.services import contact_add_new_person, episode_check_in, test_record
 from fangkong.isolation.tracing_selectors import cluster_graph, person_by_id_number, trace_sheet
+from fangkong.results.choices import Result
+from fangkong.zoning.choices import FoundIn
 
 from ..factories import make_user, next_id_number
 from .factories import local, room, use_profile
@@ -51,9 +54,9 @@ def test_a_close_contact_from_the_registry_is_isolated_the_same_day(trace, users
     assert episode.identified_at == TRACED and episode.isolate_by == MIDNIGHT
     assert "contact.isolation_deadline" in episode.isolate_by_rule and f"病例 #{trace.case_a.pk}" in episode.source
     assert contact.state == ContactState.AWAITING
-    event = AuditEvent.objects.get(event_type=EventType.ISOLATION_CONTACT_ADDED, object_id=str(contact.pk))
+    event = AuditEvent.objects.get(event_type=IsolationEvent.CONTACT_ADDED, object_id=str(contact.pk))
     assert event.after["case"] == trace.case_a.pk and event.after["episode"] == episode.pk and "*" in event.after["id"]
-    assert AuditEvent.objects.filter(event_type=EventType.ISOLATION_EPISODE_OPENED, object_id=str(episode.pk)).exists()
+    assert AuditEvent.objects.filter(event_type=IsolationEvent.EPISODE_OPENED, object_id=str(episode.pk)).exists()
 
 
 def test_a_new_person_is_registered_and_isolated_where_they_live(trace, users, city):
@@ -102,7 +105,7 @@ def test_one_contact_linked_to_two_cases_has_one_record_and_one_episode(trace, u
     contact = first.contact
     assert set(contact.links.values_list("case_id", flat=True)) == {trace.case_a.pk, trace.case_b.pk}
     assert IsolationEpisode.objects.filter(person=trace.far).count() == 1
-    assert AuditEvent.objects.filter(event_type=EventType.ISOLATION_CONTACT_LINKED, object_id=str(contact.pk)).count() == 1
+    assert AuditEvent.objects.filter(event_type=IsolationEvent.CONTACT_LINKED, object_id=str(contact.pk)).count() == 1
     # The same exposure twice is refused, and nothing is written.
     with pytest.raises(DomainError) as exc:
         add(users["command"], trace.case_a, trace.far, place="又一次")
@@ -186,7 +189,7 @@ def test_a_secondary_contact_exposed_to_a_case_goes_to_central_isolation(trace, 
     central = secondary.episode
     assert central.kind == EpisodeKind.CLOSE_CONTACT and central.status == EpisodeStatus.AWAITING_TRANSFER
     assert central.isolate_by == MIDNIGHT
-    assert AuditEvent.objects.filter(event_type=EventType.ISOLATION_CONTACT_UPGRADED, object_id=str(secondary.pk)).exists()
+    assert AuditEvent.objects.filter(event_type=IsolationEvent.CONTACT_UPGRADED, object_id=str(secondary.pk)).exists()
 
 
 # ---- a contact turns positive in isolation: the chain goes on ----
@@ -199,7 +202,7 @@ def turned(setup, trace, users):
     episode = episode_check_in(actor=setup.site_user, episode=contact.episode, room=room(setup.site, "301"), at=local(2022, 11, 14, 15))
     day1 = episode.tests.get(phase=TestPhase.CENTRAL, day_number=1)
     test_record(
-        actor=setup.site_user, test=day1, result=TestResult.POSITIVE, sampled_at=local(2022, 11, 14, 16),
+        actor=setup.site_user, test=day1, result=Result.POSITIVE, sampled_at=local(2022, 11, 14, 16),
         resulted_at=local(2022, 11, 14, 20), ct_value=28.5,
     )  # fmt: skip
     contact.refresh_from_db()
@@ -221,9 +224,9 @@ def test_a_positive_in_isolation_opens_a_case_found_at_the_site_with_a_same_day_
     transfer = Transfer.objects.get(case=case)
     assert transfer.status == TransferStatus.AWAITING and transfer.deadline_at == MIDNIGHT
     assert turned.state == ContactState.TURNED_POSITIVE
-    handoff = AuditEvent.objects.get(event_type=EventType.ISOLATION_POSITIVE_HANDOFF, object_id=str(episode.pk))
+    handoff = AuditEvent.objects.get(event_type=IsolationEvent.POSITIVE_HANDOFF, object_id=str(episode.pk))
     assert handoff.after["case"] == case.pk and handoff.after["contact"] == turned.pk and handoff.after["transfer"] == transfer.pk
-    assert AuditEvent.objects.filter(event_type=EventType.ISOLATION_CONTACT_TURNED_CASE, object_id=str(turned.pk)).exists()
+    assert AuditEvent.objects.filter(event_type=IsolationEvent.CONTACT_TURNED_CASE, object_id=str(turned.pk)).exists()
     # The chain keeps its first link.
     assert list(turned.links.values_list("case_id", flat=True)) == [trace.case_a.pk]
 
@@ -238,7 +241,7 @@ def test_a_positive_in_isolation_is_atomic(setup, trace, users, monkeypatch):
 
     monkeypatch.setattr("fangkong.cases.services.case_open_from_isolation", refuse)
     with pytest.raises(DomainError):
-        test_record(actor=setup.site_user, test=day1, result=TestResult.POSITIVE, sampled_at=local(2022, 11, 14, 16))
+        test_record(actor=setup.site_user, test=day1, result=Result.POSITIVE, sampled_at=local(2022, 11, 14, 16))
     episode.refresh_from_db()
     day1.refresh_from_db()
     assert episode.status == EpisodeStatus.CHECKED_IN and day1.result == ""

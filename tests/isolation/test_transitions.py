@@ -7,11 +7,11 @@ import datetime as dt
 
 import pytest
 
-from fangkong.accounts.roles import Role
 from fangkong.audit.models import AuditEvent
 from fangkong.core.errors import DomainError, PermissionRefused
+from fangkong.core.roles import Role
 from fangkong.isolation import events
-from fangkong.isolation.choices import EPISODE_TRANSITIONS, EpisodeStatus, HandoverStatus, StayEnd, TestPhase, TestResult
+from fangkong.isolation.choices import EPISODE_TRANSITIONS, EpisodeStatus, HandoverStatus, StayEnd, TestPhase
 from fangkong.isolation.models import Handover, ReleaseOrder, RoomStay
 from fangkong.isolation.services import (
     episode_cancel,
@@ -24,6 +24,7 @@ from fangkong.isolation.services import (
     release_order,
     test_record,
 )
+from fangkong.results.choices import Result
 
 from ..factories import make_user
 from .factories import BEIJING, local, open_and_check_in, record_central, room, sample_time, use_profile
@@ -74,7 +75,7 @@ def test_the_whole_loop_under_the_twenty_measures(setup, users, checked_in):
     for day in (19, 20, 21):
         home_check_record(actor=users["grid"], episode=checked_in, at=local(2022, 11, day, 10), temperature="36.5")
     for t in home_tests(checked_in):
-        home_test_record(actor=community, test=t, result=TestResult.NEGATIVE, sampled_at=sample_time(t), resulted_at=sample_time(t, 18))
+        home_test_record(actor=community, test=t, result=Result.NEGATIVE, sampled_at=sample_time(t), resulted_at=sample_time(t, 18))
     episode_complete(actor=community, episode=checked_in, at=local(2022, 11, 22, 8))
     checked_in.refresh_from_db()
     assert checked_in.status == EpisodeStatus.COMPLETED and checked_in.ended_at == local(2022, 11, 22, 8)
@@ -115,20 +116,18 @@ def test_release_is_refused_with_a_missing_test(setup, checked_in):
 def test_an_invalid_result_must_be_sampled_again_before_release(setup, checked_in):
     record_central(setup.site_user, checked_in, days=[1, 2, 3])
     day5 = checked_in.tests.get(phase=TestPhase.CENTRAL, day_number=5)
-    test_record(
-        actor=setup.site_user, test=day5, result=TestResult.INVALID, sampled_at=sample_time(day5), resulted_at=sample_time(day5, 20)
-    )
+    test_record(actor=setup.site_user, test=day5, result=Result.INVALID, sampled_at=sample_time(day5), resulted_at=sample_time(day5, 20))
     with pytest.raises(DomainError):
         release_order(actor=setup.site_user, episode=checked_in, at=RELEASE)
     test_record(
-        actor=setup.site_user, test=day5, result=TestResult.NEGATIVE, sampled_at=local(2022, 11, 19, 7), resulted_at=local(2022, 11, 19, 8)
+        actor=setup.site_user, test=day5, result=Result.NEGATIVE, sampled_at=local(2022, 11, 19, 7), resulted_at=local(2022, 11, 19, 8)
     )
     release_order(actor=setup.site_user, episode=checked_in, at=RELEASE)
 
 
 def test_a_positive_ends_the_episode_frees_the_room_and_hands_over_to_cases(setup, checked_in):
     record_central(setup.site_user, checked_in, days=[1])
-    record_central(setup.site_user, checked_in, result=TestResult.POSITIVE, days=[2])
+    record_central(setup.site_user, checked_in, result=Result.POSITIVE, days=[2])
     checked_in.refresh_from_db()
     assert checked_in.status == EpisodeStatus.TURNED_POSITIVE and "第 2 天" in checked_in.end_reason
     stay = RoomStay.objects.get(episode=checked_in)
@@ -142,14 +141,14 @@ def test_a_positive_ends_the_episode_frees_the_room_and_hands_over_to_cases(setu
     # A recorded result is final.
     day2 = checked_in.tests.get(phase=TestPhase.CENTRAL, day_number=2)
     with pytest.raises(DomainError) as exc:
-        test_record(actor=setup.site_user, test=day2, result=TestResult.NEGATIVE, sampled_at=sample_time(day2))
+        test_record(actor=setup.site_user, test=day2, result=Result.NEGATIVE, sampled_at=sample_time(day2))
     assert exc.value.rule in ("isolation.test_result_final", "isolation.episode_transitions")
 
 
 def test_a_test_cannot_be_sampled_before_its_day(setup, checked_in):
     day3 = checked_in.tests.get(phase=TestPhase.CENTRAL, day_number=3)
     with pytest.raises(DomainError) as exc:
-        test_record(actor=setup.site_user, test=day3, result=TestResult.NEGATIVE, sampled_at=local(2022, 11, 15, 23, 59))
+        test_record(actor=setup.site_user, test=day3, result=Result.NEGATIVE, sampled_at=local(2022, 11, 15, 23, 59))
     assert exc.value.rule == "close_contact.central_test_days"
 
 
@@ -203,7 +202,7 @@ def test_home_isolation_completes_only_when_over_with_every_test_and_check(setup
         episode_complete(actor=community, episode=checked_in, at=local(2022, 11, 22, 8))
     assert exc.value.rule == "close_contact.home_test_days"
     for t in home_tests(checked_in):
-        home_test_record(actor=community, test=t, result=TestResult.NEGATIVE, sampled_at=sample_time(t))
+        home_test_record(actor=community, test=t, result=Result.NEGATIVE, sampled_at=sample_time(t))
     with pytest.raises(DomainError) as exc:
         episode_complete(actor=community, episode=checked_in, at=local(2022, 11, 22, 8))
     assert exc.value.rule == "isolation.home_daily_check" and "2022-11-20" in exc.value.message
@@ -219,7 +218,7 @@ def test_a_positive_at_home_ends_the_episode(setup, users, checked_in):
     handover_confirm(actor=users["community"], handover=handover, at=HANDOVER)
     home_isolation_start(actor=users["community"], episode=checked_in, at=local(2022, 11, 19, 11))
     first = home_tests(checked_in)[0]
-    home_test_record(actor=users["community"], test=first, result=TestResult.POSITIVE, sampled_at=sample_time(first))
+    home_test_record(actor=users["community"], test=first, result=Result.POSITIVE, ct_value=28.0, sampled_at=sample_time(first))
     checked_in.refresh_from_db()
     assert checked_in.status == EpisodeStatus.TURNED_POSITIVE
     assert AuditEvent.objects.filter(event_type=events.POSITIVE_HANDOFF, object_id=str(checked_in.pk)).exists()
@@ -228,10 +227,10 @@ def test_a_positive_at_home_ends_the_episode(setup, users, checked_in):
 def test_home_tests_are_the_communitys_and_central_tests_the_sites(setup, users, checked_in):
     central = checked_in.tests.get(phase=TestPhase.CENTRAL, day_number=1)
     with pytest.raises(PermissionRefused):
-        test_record(actor=users["community"], test=central, result=TestResult.NEGATIVE, sampled_at=sample_time(central))
+        test_record(actor=users["community"], test=central, result=Result.NEGATIVE, sampled_at=sample_time(central))
     home = home_tests(checked_in)[0]
     with pytest.raises(PermissionRefused):
-        home_test_record(actor=setup.site_user, test=home, result=TestResult.NEGATIVE, sampled_at=sample_time(home))
+        home_test_record(actor=setup.site_user, test=home, result=Result.NEGATIVE, sampled_at=sample_time(home))
 
 
 def test_a_late_release_moves_the_home_phase(setup, checked_in):
@@ -267,6 +266,6 @@ def test_a_positive_home_test_before_arriving_home_ends_the_episode(setup, users
     handover = released(setup, checked_in)
     handover_confirm(actor=users["community"], handover=handover, at=HANDOVER)
     first = home_tests(checked_in)[0]
-    home_test_record(actor=users["community"], test=first, result=TestResult.POSITIVE, sampled_at=sample_time(first))
+    home_test_record(actor=users["community"], test=first, result=Result.POSITIVE, ct_value=28.0, sampled_at=sample_time(first))
     checked_in.refresh_from_db()
     assert checked_in.status == EpisodeStatus.TURNED_POSITIVE

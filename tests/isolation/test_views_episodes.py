@@ -10,8 +10,9 @@ import datetime as dt
 import pytest
 from django.urls import reverse
 
-from fangkong.isolation.choices import EpisodeStatus, TestResult
+from fangkong.isolation.choices import EpisodeStatus
 from fangkong.isolation.models import Handover, IsolationEpisode, RoomStay, ScheduledTest
+from fangkong.results.choices import Result
 
 from .factories import local, record_central, room
 from .pages import HTMX, as_user, central_test, checked_in, in_transit, result_data, waiting
@@ -213,7 +214,7 @@ def test_a_result_is_entered_on_the_sheet_in_place(client, setup, users):
     response = c.post(url, data, **HTMX)
     assert response.status_code == 200 and 'data-result="negative"' in response.content.decode()
     test.refresh_from_db()
-    assert test.result == TestResult.NEGATIVE
+    assert test.result == Result.NEGATIVE
     # final: recording again is refused
     response = c.post(url, data | {f"t{test.pk}-result": "positive"})
     assert response.status_code == 422 and "不能重复登记" in response.content.decode()
@@ -226,7 +227,7 @@ def test_a_positive_ends_the_episode_and_hands_over_to_the_cases(client, setup, 
     c = as_user(client, setup.site_user)
     response = c.post(
         reverse("isolation:test_result", args=[test.pk]),
-        result_data(test, TestResult.POSITIVE, return_to="sheet", day="2022-11-16") | {f"t{test.pk}-ct_value": "27.5"},
+        result_data(test, Result.POSITIVE, return_to="sheet", day="2022-11-16") | {f"t{test.pk}-ct_value": "27.5"},
         **HTMX,
     )
     assert response.status_code == 200 and "已转快转" in response.content.decode()

@@ -8,8 +8,8 @@ from __future__ import annotations
 import pytest
 from django.urls import reverse
 
-from fangkong.accounts.roles import Role
-from fangkong.isolation.choices import EpisodeStatus, HandoverStatus, TestResult
+from fangkong.core.roles import Role
+from fangkong.isolation.choices import EpisodeStatus, HandoverStatus
 from fangkong.isolation.models import Handover, HomeCheck, IsolationEpisode, RoomStay
 from fangkong.isolation.services import (
     RoomSpec,
@@ -18,6 +18,7 @@ from fangkong.isolation.services import (
     inbound_register,
     release_order,
 )
+from fangkong.results.choices import Result
 
 from ..factories import make_user
 from .factories import local, make_site, make_site_user, record_central, room, sample_time
@@ -147,7 +148,7 @@ def test_home_tests_and_completion(client, setup, users):
     for day in (1, 3):
         t = home_test(e, day)
         data = {
-            f"t{t.pk}-result": TestResult.NEGATIVE,
+            f"t{t.pk}-result": Result.NEGATIVE,
             f"t{t.pk}-sampled_at": sample_time(t).strftime("%Y-%m-%dT%H:%M"),
             "return_to": "home",
         }

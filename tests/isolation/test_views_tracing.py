@@ -9,8 +9,8 @@ import json
 import pytest
 from django.urls import reverse
 
-from fangkong.accounts.roles import Role
 from fangkong.core.crypto import decrypt
+from fangkong.core.roles import Role
 from fangkong.geo.models import Person
 from fangkong.isolation.choices import ContactKind, EpisodeKind, EpisodeStatus
 from fangkong.isolation.models import Contact, ContactLink

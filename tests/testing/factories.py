@@ -6,7 +6,7 @@ import datetime as dt
 from zoneinfo import ZoneInfo
 
 from fangkong.accounts.models import Grant
-from fangkong.accounts.roles import Role
+from fangkong.core.roles import Role
 from fangkong.testing.ingest import parse_csv
 from fangkong.testing.models import Laboratory, SamplingPoint
 from fangkong.testing.services import AreaSpec, results_ingest, round_plan

@@ -11,9 +11,9 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from rest_framework.test import APIClient
 
-from fangkong.accounts.roles import Role
 from fangkong.audit.models import AuditEvent
 from fangkong.core.crypto import Sealer, decrypt
+from fangkong.core.roles import Role
 from fangkong.geo.idnumbers import make_resident_id
 from fangkong.geo.models import Person
 from fangkong.geo.records import build_person_record

@@ -6,8 +6,9 @@ import pytest
 
 from fangkong.audit.models import AuditEvent
 from fangkong.core.errors import DomainError, PermissionRefused
+from fangkong.results.choices import Result
 from fangkong.testing import events
-from fangkong.testing.choices import ControlStatus, FoundIn, PoolingMode, PositiveStatus, ResamplingStatus, Result, TubeStatus
+from fangkong.testing.choices import ControlStatus, PoolingMode, PositiveStatus, ResamplingStatus, TubeStatus
 from fangkong.testing.models import ConfirmedPositive, PersonControl, ResamplingTask, Tube, TubeMember, TubeResult, UnmatchedResult
 from fangkong.testing.services import (
     AreaSpec,
@@ -20,6 +21,7 @@ from fangkong.testing.services import (
     tube_open,
     tube_receive,
 )
+from fangkong.zoning.choices import FoundIn
 
 from .factories import T0, at, make_round, upload
 
@@ -127,7 +129,7 @@ def test_a_request_of_only_earlier_sampled_people_writes_nothing_and_names_each(
 
 
 def test_fetch_in_matches_barcodes_with_quotes_commas_braces_and_backslashes(setup, users):
-    from fangkong.testing.services.common import fetch_in, table
+    from fangkong.core.sql import fetch_in, table
 
     odd = ['A"1', "B,2", "{C3}", "D\\4", "E 5", "条码6", "NULL"]
     for barcode in odd:
@@ -306,7 +308,7 @@ def test_a_positive_whose_ct_says_negative_is_refused_citing_the_rule(setup, use
     fill_pool(setup, users["community"])
     with pytest.raises(RowsRefused) as exc:
         upload(setup.lab_user, setup.round, setup.lab, [("P0001", "阳性", 36, 37, "2022-02-25 15:00")], at(8))
-    assert "testing.positive_ct_threshold" in exc.value.message
+    assert "按阈值 35" in exc.value.message and [e.rule for e in exc.value.errors] == ["testing.positive_ct_threshold"]
 
 
 def test_only_the_receiving_lab_may_report_a_tube(setup, users):
@@ -356,7 +358,7 @@ def test_sampled_on_the_spot_binds_the_person(setup, users, city):
 @pytest.mark.parametrize("temp_table_rows", [0, 10_000])
 def test_bulk_updates_give_the_same_rows_through_a_temporary_table(setup, users, monkeypatch, temp_table_rows):
     """Large PostgreSQL updates go through a COPYed temporary table; the outcome must not depend on the path."""
-    from fangkong.testing.services import common
+    from fangkong.core import sql as common
 
     monkeypatch.setattr(common, "PG_TEMP_TABLE_ROWS", temp_table_rows)
     tube = fill_pool(setup, users["community"])

@@ -11,24 +11,15 @@ from django.db import transaction
 from django.utils import timezone
 
 from fangkong.accounts.models import Grant, GrantLevel, User
-from fangkong.accounts.roles import Role
-from fangkong.audit.catalogue import EventType
 from fangkong.audit.models import AuditEvent
 from fangkong.core.bulk import forget_reservations
 from fangkong.core.errors import DomainError
+from fangkong.core.roles import Role
 from fangkong.geo.models import Community, Grid
 from fangkong.geo.synthetic import RegistryNotEmpty, city_generate
-from fangkong.testing.choices import (
-    CheckOutcome,
-    ControlStatus,
-    FoundIn,
-    PoolingMode,
-    ResamplingReason,
-    ResamplingStatus,
-    Result,
-    StickerStatus,
-    TubeStatus,
-)
+from fangkong.results.choices import Result
+from fangkong.testing.choices import CheckOutcome, ControlStatus, PoolingMode, ResamplingReason, ResamplingStatus, StickerStatus, TubeStatus
+from fangkong.testing.events import TestingEvent
 from fangkong.testing.models import (
     ConfirmedPositive,
     HouseholdCheck,
@@ -45,6 +36,7 @@ from fangkong.testing.models import (
 )
 from fangkong.testing.selectors import door_knocking_list, overdue_by, positive_queue, press_report, resampling_task_list
 from fangkong.testing.synthetic import DEMO_LABS, PLANNER_USERNAME, default_start, pack_tubes, round_generate
+from fangkong.zoning.choices import FoundIn
 
 from ..factories import make_user
 from .factories import BEIJING
@@ -142,7 +134,7 @@ def test_each_lab_reports_its_own_tubes_through_its_own_account(city):
         assert not account.has_usable_password()
         visible = Tube.objects.visible_to(account)
         assert visible.count() == Tube.objects.filter(laboratory=lab).count() > 0
-    ingested = AuditEvent.objects.filter(event_type=EventType.TESTING_RESULTS_INGESTED)
+    ingested = AuditEvent.objects.filter(event_type=TestingEvent.RESULTS_INGESTED)
     assert {e.actor_name for e in ingested} == {f"synthetic-lab-{code.lower()}" for _n, code in DEMO_LABS}
     assert not planner().has_usable_password()
 

@@ -9,9 +9,9 @@ import re
 import pytest
 from django.urls import reverse
 
-from fangkong.audit.catalogue import EventType
 from fangkong.audit.models import AuditEvent
 from fangkong.testing.choices import PoolingMode, ResamplingReason, ResamplingStatus
+from fangkong.testing.events import TestingEvent
 from fangkong.testing.models import HouseholdCheck, PersonCheck, ResamplingTask, Tube, TubeMember
 from fangkong.testing.services import Binding, bulk_bind, tube_receive
 
@@ -134,7 +134,7 @@ def test_recording_a_visit_updates_the_household_at_once(client, sampled, users,
         li.pk: ("refused", ""),
     }
     assert HouseholdCheck.objects.get(household=household).sticker == "posted"
-    assert AuditEvent.objects.filter(event_type=EventType.TESTING_HOUSEHOLD_CHECKED, object_id=str(household.pk)).count() == 1
+    assert AuditEvent.objects.filter(event_type=TestingEvent.HOUSEHOLD_CHECKED, object_id=str(household.pk)).count() == 1
 
     counts = client.get(knock_url(sampled, city.home.grid)).context["counts"]
     assert (counts.missing, counts.explained, counts.unexplained, counts.stickers) == (2, 2, 0, 1)
@@ -263,7 +263,7 @@ def test_collect_a_home_re_sample(client, pool_positive, users):
     assert task.status == ResamplingStatus.SAMPLED and task.resample_tube.barcode == "R1"
     tube = Tube.objects.get(barcode="R1")
     assert (tube.is_resample, tube.member_count, tube.pooling_mode) == (True, 1, PoolingMode.SINGLE)
-    assert AuditEvent.objects.filter(event_type=EventType.TESTING_RESAMPLE_COLLECTED, object_id=str(task.pk)).exists()
+    assert AuditEvent.objects.filter(event_type=TestingEvent.RESAMPLE_COLLECTED, object_id=str(task.pk)).exists()
 
     # refusals are shown on the task: a barcode already used, a task already sampled, an empty barcode
     other_url = reverse("testing:resampling_collect", args=[s.round.pk, other.pk])

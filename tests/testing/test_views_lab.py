@@ -14,7 +14,8 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 from django.utils import timezone
 
-from fangkong.testing.choices import Result, TubeStatus
+from fangkong.results.choices import Result
+from fangkong.testing.choices import TubeStatus
 from fangkong.testing.models import ResultUpload, Tube, TubeResult, UnmatchedResult
 from fangkong.testing.result_uploads import progress_write
 from fangkong.testing.services import Binding, bulk_bind, tube_receive

@@ -9,9 +9,9 @@ import datetime as dt
 import pytest
 from django.urls import reverse
 
-from fangkong.accounts.roles import Role
 from fangkong.audit.models import AuditEvent
 from fangkong.core.crypto import decrypt
+from fangkong.core.roles import Role
 from fangkong.testing import events
 from fangkong.testing.choices import PoolingMode, RoundStatus
 from fangkong.testing.models import SamplingPoint

@@ -5,7 +5,9 @@ from __future__ import annotations
 import django_filters
 from django.utils.translation import gettext_lazy as _
 
-from ..choices import CaseSource, CaseStatus, Classification, FacilityKind, FoundIn, MonitoringStatus
+from fangkong.zoning.choices import FoundIn
+
+from ..choices import CaseSource, CaseStatus, Classification, FacilityKind, MonitoringStatus
 from ..models import Case, HealthMonitoring, TreatmentFacility
 
 

@@ -13,7 +13,8 @@ from django.utils import timezone
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from fangkong.testing.choices import Result
+from fangkong.results.choices import Result
+from fangkong.zoning.choices import FoundIn
 
 from ..choices import (
     BedType,
@@ -22,7 +23,6 @@ from ..choices import (
     Classification,
     ClinicalCriterion,
     FacilityKind,
-    FoundIn,
     MonitoringStatus,
     RiskFactor,
     TransferReason,

@@ -19,14 +19,14 @@ from rest_framework.decorators import action
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from fangkong.core.api import DomainErrorsMixin
+from fangkong.core.api import ErrorSerializer, parse
 from fangkong.core.errors import DomainError
+from fangkong.core.permissions import require
 from fangkong.geo.models import Person
-from fangkong.testing.api.serializers import ErrorSerializer
 
 from .. import selectors, services
 from ..models import Case, CaseTest, Discharge, FacilityBeds, Transfer, TreatmentFacility
-from ..permissions import CasesCap, require
+from ..permissions import CasesCap
 from ..services.facilities import en_route_counts
 from . import serializers as s
 from .filters import CaseFilter, FacilityFilter, MonitoringFilter
@@ -41,19 +41,6 @@ BAD_REQUEST = OpenApiResponse(ErrorSerializer, description="Refused: {message, f
 FORBIDDEN = OpenApiResponse(ErrorSerializer, description="The caller's role may not do this, or the facility is not theirs")
 NOT_FOUND = OpenApiResponse(description="No such object in the caller's jurisdiction")
 REFUSALS = {400: BAD_REQUEST, 403: FORBIDDEN, 404: NOT_FOUND}
-
-
-def parse(serializer_class: type, data: Any) -> dict[str, Any]:
-    """Validate a small request body or query; the first problem is refused like a service refuses."""
-    serializer = serializer_class(data=data)
-    if serializer.is_valid():
-        return serializer.validated_data
-    name, problem = next(iter(serializer.errors.items()))
-    while isinstance(problem, dict):  # a list field: {position: [messages]}
-        problem = next(iter(problem.values()))
-    message = problem[0] if isinstance(problem, list) else problem
-    field = "request" if name == "non_field_errors" else name
-    raise DomainError(f"{field}: {message}", field=field, rule="api.request")
 
 
 def facility_for(user: Any, pk: int | None) -> TreatmentFacility | None:
@@ -93,7 +80,7 @@ def with_figures(facilities: list[TreatmentFacility]) -> list[TreatmentFacility]
         responses={200: s.CaseDetailSerializer, 404: NOT_FOUND},
     ),
 )
-class CaseViewSet(DomainErrorsMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
+class CaseViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
     """病例. A district or community office sees the cases of its people; hospital staff the patients
     of their facility (admitted or reported there, or on their way to it)."""
 
@@ -288,7 +275,7 @@ class BoardPage:
         tags=[TAG_BOARD], summary="One transfer (also past ones)", responses={200: s.TransferSerializer, 404: NOT_FOUND}
     ),
 )
-class TransferViewSet(DomainErrorsMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
+class TransferViewSet(mixins.RetrieveModelMixin, viewsets.GenericViewSet):
     """转运. The board lists the transfers in flight; the actions move one along its states."""
 
     serializer_class = s.TransferSerializer
@@ -412,7 +399,7 @@ class TransferViewSet(DomainErrorsMixin, mixins.RetrieveModelMixin, viewsets.Gen
         tags=[TAG_FACILITIES], summary="One facility with its beds", responses={200: s.FacilitySerializer, 404: NOT_FOUND}
     ),
 )
-class FacilityViewSet(DomainErrorsMixin, viewsets.ReadOnlyModelViewSet):
+class FacilityViewSet(viewsets.ReadOnlyModelViewSet):
     """Treatment facilities are city resources: anyone with a jurisdiction sees them and their beds."""
 
     serializer_class = s.FacilitySerializer
@@ -465,7 +452,7 @@ class FacilityViewSet(DomainErrorsMixin, viewsets.ReadOnlyModelViewSet):
     ),
     retrieve=extend_schema(tags=[TAG_MONITORING], summary="One home monitoring", responses={200: s.MonitoringSerializer, 404: NOT_FOUND}),
 )
-class MonitoringViewSet(DomainErrorsMixin, viewsets.ReadOnlyModelViewSet):
+class MonitoringViewSet(viewsets.ReadOnlyModelViewSet):
     """居家健康监测 after discharge: the community records tests and ends it when its days are over."""
 
     serializer_class = s.MonitoringSerializer

@@ -4,7 +4,6 @@ from .facilities import facility_beds_set, facility_create, facility_update
 from .monitoring import MonitoringTestOutcome, care_reopen, monitoring_complete, monitoring_record_test
 from .opening import (
     ClassifyOutcome,
-    FoundInDecision,
     QueueReport,
     case_classify,
     case_open_by_hand,
@@ -12,7 +11,6 @@ from .opening import (
     case_open_from_positive,
     case_withdraw,
     cases_open_from_queue,
-    found_in_for,
 )
 from .transfers import transfer_admit, transfer_dispatch, transfer_pick_up, transfer_refuse
 from .treatment import Criterion, DischargeCheck, case_discharge, case_test_record, discharge_check
@@ -24,7 +22,6 @@ __all__ = [
     "Criterion",
     "DischargeCheck",
     "FacilityOption",
-    "FoundInDecision",
     "MonitoringTestOutcome",
     "QueueReport",
     "TriageDecision",
@@ -43,7 +40,6 @@ __all__ = [
     "facility_beds_set",
     "facility_create",
     "facility_update",
-    "found_in_for",
     "monitoring_complete",
     "monitoring_record_test",
     "transfer_admit",

@@ -12,13 +12,14 @@ from django.utils.translation import gettext as _
 
 from fangkong.audit.services import audit_record
 from fangkong.core.errors import DomainError, PermissionRefused
+from fangkong.core.permissions import require
 from fangkong.core.scoping import jurisdiction_of
 from fangkong.geo.models import District
 
 from .. import events
 from ..choices import TRANSFER_EN_ROUTE, BedType, Classification, FacilityKind
 from ..models import FacilityBeds, Transfer, TreatmentFacility
-from ..permissions import CasesCap, require
+from ..permissions import CasesCap
 from .triage import FacilityOption
 
 EDITABLE = ("name", "address", "contact", "is_active", "admission_classes", "admits_high_risk", "max_age", "admission_note")

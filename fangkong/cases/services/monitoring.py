@@ -10,14 +10,17 @@ from django.db import transaction
 from django.utils.translation import gettext as _
 
 from fangkong.audit.services import audit_record
+from fangkong.core.clock import not_before, not_in_future, now
 from fangkong.core.errors import DomainError, PermissionRefused
-from fangkong.testing.choices import Result
+from fangkong.core.permissions import require, require_any
+from fangkong.core.transitions import check_transition
+from fangkong.results.choices import Result
 
 from .. import events
 from ..choices import CASE_TRANSITIONS, MONITORING_TRANSITIONS, CarePhase, CaseStatus, MonitoringStatus, TransferReason
 from ..models import Case, CaseTest, HealthMonitoring, Transfer
-from ..permissions import CasesCap, require, require_any
-from .common import check_not_future, check_order, check_transition, ensure_case_visible, local, now
+from ..permissions import CasesCap
+from .common import ensure_case_visible, local
 from .transfers import transfer_open
 from .treatment import case_test_write
 
@@ -25,7 +28,15 @@ from .treatment import case_test_write
 def reopen_care(*, actor: Any, case: Case, monitoring: HealthMonitoring, reason: str, at: dt.datetime) -> Transfer:
     """The case goes back on the board (same-day deadline from now); its monitoring ends as reopened.
     Callers hold the case lock and have checked permissions."""
-    check_transition(CASE_TRANSITIONS, case.status, CaseStatus.OPEN, labels=CaseStatus, what=_("病例"), action=_("复阳再收治"))
+    check_transition(
+        CASE_TRANSITIONS,
+        case.status,
+        CaseStatus.OPEN,
+        labels=CaseStatus,
+        what=_("病例"),
+        action=_("复阳再收治"),
+        rule="cases.case_transitions",
+    )
     check_transition(
         MONITORING_TRANSITIONS,
         monitoring.status,
@@ -33,6 +44,7 @@ def reopen_care(*, actor: Any, case: Case, monitoring: HealthMonitoring, reason:
         labels=MonitoringStatus,
         what=_("健康监测"),
         action=_("转为治疗"),
+        rule="cases.monitoring_transitions",
     )
     user = actor if getattr(actor, "is_authenticated", False) else None
     monitoring.status = MonitoringStatus.REOPENED
@@ -116,10 +128,18 @@ def monitoring_complete(*, actor: Any, monitoring: HealthMonitoring, at: dt.date
     case, monitoring = _lock_monitoring(monitoring)
     _ensure_monitoring_visible(actor, monitoring)
     check_transition(
-        MONITORING_TRANSITIONS, monitoring.status, MonitoringStatus.COMPLETED, labels=MonitoringStatus, what=_("健康监测"), action=_("解除")
+        MONITORING_TRANSITIONS,
+        monitoring.status,
+        MonitoringStatus.COMPLETED,
+        labels=MonitoringStatus,
+        what=_("健康监测"),
+        action=_("解除"),
+        rule="cases.monitoring_transitions",
     )
-    check_transition(CASE_TRANSITIONS, case.status, CaseStatus.CLOSED, labels=CaseStatus, what=_("病例"), action=_("结案"))
-    check_not_future(at, field="at", label=_("解除时间"))
+    check_transition(
+        CASE_TRANSITIONS, case.status, CaseStatus.CLOSED, labels=CaseStatus, what=_("病例"), action=_("结案"), rule="cases.case_transitions"
+    )
+    not_in_future(at, field="at", label=_("解除时间"))
     if at < monitoring.ends_at:
         raise DomainError(
             _("居家健康监测 %(d)s 天，%(end)s 期满，未到期不能解除") % {"d": monitoring.days, "end": local(monitoring.ends_at)},
@@ -159,6 +179,6 @@ def care_reopen(*, actor: Any, case: Case, reason: str, at: dt.datetime | None =
             _("病例 #%(n)s 状态为“%(s)s”，不在居家健康监测中") % {"n": case.pk, "s": case.get_status_display()},
             rule="cases.case_transitions",
         )
-    check_not_future(at, field="at", label=_("再收治时间"))
-    check_order(monitoring.starts_at, at, field="at", earlier_label=_("健康监测开始时间"), later_label=_("再收治时间"))
+    not_in_future(at, field="at", label=_("再收治时间"))
+    not_before(at, monitoring.starts_at, field="at", label=_("再收治时间"), earlier_label=_("健康监测开始时间"))
     return reopen_care(actor=actor, case=case, monitoring=monitoring, reason=reason, at=at)

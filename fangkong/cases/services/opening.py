@@ -1,9 +1,9 @@
 """Opening cases (from the testing queue or by hand), classifying them, withdrawing them.
 
-Where a case was found is derived, never typed: from the queue, the confirmed positive's own
-`found_in` (decided by the testing app at the result); by hand, from the person's state at
-confirmation — an active 就地管控 (PersonControl), else the area class of the person's place in the
-latest testing round (封控区 / 管控区 count as a high-risk area), else 社会面.
+Where a case was found is derived, never typed, by one rule (fangkong.zoning.found_in): the person's
+state and places when the positive sample was taken — in central isolation, isolated at home or
+under in-place control, living in an area under control (封控区 / 管控区), else 社会面. From the queue
+the confirmed positive carries what the testing app decided at the result.
 """
 
 from __future__ import annotations
@@ -14,16 +14,18 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from django.db import IntegrityError, connection, transaction
-from django.db.models import Q
 from django.utils.translation import gettext as _
 
 from fangkong.audit.services import audit_record
+from fangkong.core.clock import not_before, not_in_future, now
 from fangkong.core.errors import DomainError, PermissionRefused
+from fangkong.core.permissions import require, require_any
+from fangkong.core.transitions import check_transition
 from fangkong.geo.models import Person
-from fangkong.testing.choices import AreaClass, ControlStatus, PositiveStatus, Result
-from fangkong.testing.choices import FoundIn as TestingFoundIn
-from fangkong.testing.models import ConfirmedPositive, PersonControl, TestingRound
-from fangkong.testing.services.binding import AreaIndex
+from fangkong.results.choices import Result
+from fangkong.testing.choices import PositiveStatus
+from fangkong.testing.models import ConfirmedPositive
+from fangkong.zoning.found_in import FoundInDecision, found_in_for
 
 from .. import events
 from ..choices import (
@@ -36,7 +38,6 @@ from ..choices import (
     CaseSource,
     CaseStatus,
     Classification,
-    FoundIn,
     MonitoringStatus,
     RiskFactor,
     TransferReason,
@@ -44,16 +45,8 @@ from ..choices import (
     more_severe,
 )
 from ..models import Case, CaseClassification, CaseTest, HealthMonitoring, Transfer, TreatmentFacility
-from ..permissions import CasesCap, require, require_any
-from .common import (
-    beds_release,
-    check_not_future,
-    check_order,
-    check_transition,
-    ensure_case_visible,
-    local,
-    now,
-)
+from ..permissions import CasesCap
+from .common import beds_release, ensure_case_visible, local
 from .facilities import option_for
 from .monitoring import reopen_care
 from .policy import triage_policy
@@ -63,44 +56,10 @@ from .triage import admission_refusal
 QUEUE_NOTE = "筛查阳性，待医疗救治组临床研判（暂按无症状感染者）"
 
 
-@dataclass(frozen=True)
-class FoundInDecision:
-    value: str
-    basis: str
-
-
-def found_in_for(person: Person, at: dt.datetime) -> FoundInDecision:
-    """Where a person was found at `at`, from their state then (for cases opened by hand)."""
-    control = (
-        PersonControl.objects.filter(person=person, started_at__lte=at)
-        .filter(Q(status=ControlStatus.ACTIVE, ended_at__isnull=True) | Q(ended_at__gt=at))
-        .order_by("-started_at")
-        .first()
-    )
-    if control is not None:
-        return FoundInDecision(
-            FoundIn.CONTROLLED, _("就地管控中（%(r)s，自 %(t)s）") % {"r": control.reason, "t": local(control.started_at)}
-        )
-    latest = TestingRound.objects.filter(starts_at__lte=at).order_by("-starts_at", "-number").first()
-    if latest is not None:
-        area = AreaIndex(latest).area_for(
-            district_id=person.district_id, street_id=person.street_id, community_id=person.community_id, grid_id=person.grid_id
-        )
-        if area is not None and area.area_class in (AreaClass.SEALED, AreaClass.CONTROLLED):
-            return FoundInDecision(
-                FoundIn.CONTROLLED,
-                _("第 %(n)s 轮检测中 %(p)s 为%(c)s") % {"n": latest.number, "p": area.place_name, "c": AreaClass(area.area_class).label},
-            )
-    return FoundInDecision(FoundIn.COMMUNITY, _("无就地管控记录，所在区域不属封控区、管控区：社会面"))
-
-
 def _found_in_from_positive(positive: ConfirmedPositive) -> FoundInDecision:
-    value = FoundIn.CONTROLLED if positive.found_in == TestingFoundIn.CONTROLLED else FoundIn.COMMUNITY
-    return FoundInDecision(
-        value,
-        _("筛查阳性 #%(id)s（第 %(n)s 轮）判定为“%(f)s”")
-        % {"id": positive.pk, "n": positive.round.number, "f": TestingFoundIn(positive.found_in).label},
-    )
+    """The testing app decided it at the result, by the one rule (fangkong.zoning.found_in)."""
+    basis = positive.found_in_basis or _("筛查阳性 #%(id)s（第 %(n)s 轮）") % {"id": positive.pk, "n": positive.round.number}
+    return FoundInDecision(positive.found_in, basis)
 
 
 def _clean_risk_factors(risk_factors: Iterable[str]) -> list[str]:
@@ -346,8 +305,8 @@ def case_open_from_positive(
         raise DomainError(
             _("该阳性记录状态为“%(s)s”，不在待处置队列中") % {"s": positive.get_status_display()}, rule="cases.positive_not_awaiting"
         )
-    check_not_future(onset_at, field="onset_at", label=_("发病时间"))
-    check_order(onset_at, positive.detected_at, field="onset_at", earlier_label=_("发病时间"), later_label=_("阳性结果时间"))
+    not_in_future(onset_at, field="onset_at", label=_("发病时间"))
+    not_before(positive.detected_at, onset_at, field="onset_at", label=_("阳性结果时间"), earlier_label=_("发病时间"))
     report = _consume(
         [positive],
         actor=actor,
@@ -408,11 +367,11 @@ def case_open_by_hand(
     _check_classification(classification)
     factors = _clean_risk_factors(risk_factors)
     positive_at = positive_at or confirmed_at
-    check_not_future(confirmed_at, field="confirmed_at", label=_("确诊时间"))
-    check_not_future(positive_at, field="positive_at", label=_("阳性结果时间"))
-    check_not_future(onset_at, field="onset_at", label=_("发病时间"))
-    check_order(positive_at, confirmed_at, field="confirmed_at", earlier_label=_("阳性结果时间"), later_label=_("确诊时间"))
-    check_order(onset_at, confirmed_at, field="onset_at", earlier_label=_("发病时间"), later_label=_("确诊时间"))
+    not_in_future(confirmed_at, field="confirmed_at", label=_("确诊时间"))
+    not_in_future(positive_at, field="positive_at", label=_("阳性结果时间"))
+    not_in_future(onset_at, field="onset_at", label=_("发病时间"))
+    not_before(confirmed_at, positive_at, field="confirmed_at", label=_("确诊时间"), earlier_label=_("阳性结果时间"))
+    not_before(confirmed_at, onset_at, field="onset_at", label=_("确诊时间"), earlier_label=_("发病时间"))
     existing = Case.objects.select_for_update().filter(person=person, status__in=CASE_ACTIVE).first()
     if existing is not None:
         raise _refuse_second_case(person, existing)
@@ -424,7 +383,7 @@ def case_open_by_hand(
         onset_at=onset_at,
         positive_at=positive_at,
         confirmed_at=confirmed_at,
-        found=found_in_for(person, confirmed_at),
+        found=found_in_for(person, positive_at),
         source=source,
         source_note=source_note,
         origin=None,
@@ -473,8 +432,6 @@ def case_open_from_isolation(
     *,
     person: Person,
     positive_at: dt.datetime,
-    central: bool,
-    place: str,
     reference: str,
     ct_orf1ab: float | None = None,
     ct_n: float | None = None,
@@ -482,14 +439,14 @@ def case_open_from_isolation(
     actor: Any = None,
 ) -> Case:
     """A person under isolation tested positive (the isolation app calls this in the transaction
-    that ends the episode; `actor` None is the system). Found in: the isolation site during the
-    central phase, a controlled place during home isolation — the isolation app's own state, as the
-    testing queue's `found_in` is the testing app's. Someone already under care: the positive is a
-    test of their case (in home monitoring, care reopens). Returns the case."""
+    that ends the episode; `actor` None is the system). Found in: by the one rule, at the sampling
+    time — the isolation site during the central phase, a controlled place during home isolation.
+    Someone already under care: the positive is a test of their case (in home monitoring, care
+    reopens). Returns the case."""
     if actor is not None:
         require(actor, CasesCap.OPEN)
-    check_not_future(positive_at, field="positive_at", label=_("阳性结果时间"))
-    check_order(sampled_at, positive_at, field="positive_at", earlier_label=_("采样时间"), later_label=_("阳性结果时间"))
+    not_in_future(positive_at, field="positive_at", label=_("阳性结果时间"))
+    not_before(positive_at, sampled_at, field="positive_at", label=_("阳性结果时间"), earlier_label=_("采样时间"))
     note = (reference or "").strip()[:300] or _("隔离期间核酸阳性")
     existing = Case.objects.select_for_update().filter(person=person, status__in=CASE_ACTIVE).first()
     if existing is not None:
@@ -511,10 +468,7 @@ def case_open_from_isolation(
         if monitoring is not None:
             reopen_care(actor=actor, case=existing, monitoring=monitoring, reason=note, at=positive_at)
         return existing
-    if central:
-        found = FoundInDecision(FoundIn.ISOLATION_SITE, _("集中隔离期间检出：%(p)s") % {"p": place})
-    else:
-        found = FoundInDecision(FoundIn.CONTROLLED, _("居家隔离期间检出：%(p)s") % {"p": place})
+    found = found_in_for(person, sampled_at or positive_at)
     case = _new_case(
         person=person,
         places=_person_places(person),
@@ -589,10 +543,10 @@ def case_classify(
             _("病例 #%(n)s 状态为“%(s)s”，不能分型") % {"n": case.pk, "s": case.get_status_display()}, rule="cases.case_transitions"
         )
     factors = _clean_risk_factors(case.risk_factors if risk_factors is None else risk_factors)
-    check_not_future(at, field="at", label=_("分型时间"))
-    check_order(case.confirmed_at, at, field="at", earlier_label=_("确诊时间"), later_label=_("分型时间"))
+    not_in_future(at, field="at", label=_("分型时间"))
+    not_before(at, case.confirmed_at, field="at", label=_("分型时间"), earlier_label=_("确诊时间"))
     last = case.classifications.order_by("-classified_at", "-id").first()
-    check_order(last.classified_at if last else None, at, field="at", earlier_label=_("上次分型时间"), later_label=_("分型时间"))
+    not_before(at, last.classified_at if last else None, field="at", label=_("分型时间"), earlier_label=_("上次分型时间"))
     if classification == case.classification and factors == list(case.risk_factors or []):
         return ClassifyOutcome(case=case, changed=False)
     previous = case.classification
@@ -669,11 +623,19 @@ def case_withdraw(*, actor: Any, case: Case, reason: str, at: dt.datetime | None
     at = at or now()
     case = Case.objects.select_for_update().get(pk=case.pk)
     ensure_case_visible(actor, case)
-    check_transition(CASE_TRANSITIONS, case.status, CaseStatus.WITHDRAWN, labels=CaseStatus, what=_("病例"), action=_("撤销"))
+    check_transition(
+        CASE_TRANSITIONS,
+        case.status,
+        CaseStatus.WITHDRAWN,
+        labels=CaseStatus,
+        what=_("病例"),
+        action=_("撤销"),
+        rule="cases.case_transitions",
+    )
     reason = (reason or "").strip()
     if not reason:
         raise DomainError(_("请填写撤销原因"), field="reason")
-    check_not_future(at, field="at", label=_("撤销时间"))
+    not_in_future(at, field="at", label=_("撤销时间"))
     before = {"status": case.status}
     cancelled = transfers_cancel(case, at=at, reason=_("病例撤销：%(r)s") % {"r": reason})
     if case.status == CaseStatus.ADMITTED:

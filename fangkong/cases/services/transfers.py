@@ -14,27 +14,18 @@ from django.db import transaction
 from django.utils.translation import gettext as _
 
 from fangkong.audit.services import audit_record
+from fangkong.core.clock import not_before, not_in_future, now
 from fangkong.core.errors import DomainError, PermissionRefused
+from fangkong.core.permissions import require, require_any, user_can
 from fangkong.core.scoping import jurisdiction_of
+from fangkong.core.transitions import check_transition
 
 from .. import events
 from ..choices import CASE_IN_CARE, TRANSFER_IN_FLIGHT, TRANSFER_TRANSITIONS, BedType, CaseStatus, TransferReason, TransferStatus
 from ..models import Case, FacilityBeds, Transfer, TreatmentFacility
-from ..permissions import CasesCap, cases_can, require, require_any
+from ..permissions import CasesCap
 from ..querysets import TREATMENT_GRANT
-from .common import (
-    age_at,
-    beds_release,
-    beds_take,
-    check_not_future,
-    check_order,
-    check_transition,
-    covers_facility,
-    ensure_case_visible,
-    ensure_facility_covered,
-    local,
-    now,
-)
+from .common import age_at, beds_release, beds_take, covers_facility, ensure_case_visible, ensure_facility_covered, local
 from .facilities import facility_options, option_for
 from .policy import transfer_deadline, triage_policy
 from .triage import TriageDecision, TriagePolicy, TriageSuggestion, admission_refusal, triage_decide, triage_suggest
@@ -132,7 +123,15 @@ def _check_case_in_care(case: Case, action: str) -> None:
 
 
 def _check_transfer(transfer: Transfer, target: str, action: str) -> None:
-    check_transition(TRANSFER_TRANSITIONS, transfer.status, target, labels=TransferStatus, what=_("转运"), action=action)
+    check_transition(
+        TRANSFER_TRANSITIONS,
+        transfer.status,
+        target,
+        labels=TransferStatus,
+        what=_("转运"),
+        action=action,
+        rule="cases.transfer_transitions",
+    )
 
 
 def _check_admits(case: Case, facility: TreatmentFacility, bed_type: str, at: dt.datetime) -> None:
@@ -168,8 +167,8 @@ def transfer_dispatch(
     ensure_case_visible(actor, case)
     _check_case_in_care(case, _("派车转运"))
     _check_transfer(transfer, TransferStatus.DISPATCHED, _("派车"))
-    check_not_future(at, field="at", label=_("派车时间"))
-    check_order(transfer.queued_at, at, field="at", earlier_label=_("待转运时间"), later_label=_("派车时间"))
+    not_in_future(at, field="at", label=_("派车时间"))
+    not_before(at, transfer.queued_at, field="at", label=_("派车时间"), earlier_label=_("待转运时间"))
     vehicle = (vehicle or "").strip()
     if not vehicle:
         raise DomainError(_("请填写转运车辆"), field="vehicle")
@@ -244,8 +243,8 @@ def transfer_pick_up(*, actor: Any, transfer: Transfer, at: dt.datetime | None =
     ensure_case_visible(actor, case)
     _check_case_in_care(case, _("登记接运"))
     _check_transfer(transfer, TransferStatus.PICKED_UP, _("登记接到患者"))
-    check_not_future(at, field="at", label=_("接到时间"))
-    check_order(transfer.dispatched_at, at, field="at", earlier_label=_("派车时间"), later_label=_("接到时间"))
+    not_in_future(at, field="at", label=_("接到时间"))
+    not_before(at, transfer.dispatched_at, field="at", label=_("接到时间"), earlier_label=_("派车时间"))
     transfer.status = TransferStatus.PICKED_UP
     transfer.picked_up_at = at
     transfer.picked_up_by = actor
@@ -302,9 +301,9 @@ def transfer_admit(
     bed_type = bed_type or transfer.assigned_bed_type or transfer.triage_bed_type
     if bed_type not in BedType.values:
         raise DomainError(_("未知的床位类型"), field="bed_type")
-    check_not_future(at, field="at", label=_("收治时间"))
-    check_order(earliest, at, field="at", earlier_label=earliest_label, later_label=_("收治时间"))
-    check_order(case.confirmed_at, at, field="at", earlier_label=_("确诊时间"), later_label=_("收治时间"))
+    not_in_future(at, field="at", label=_("收治时间"))
+    not_before(at, earliest, field="at", label=_("收治时间"), earlier_label=earliest_label)
+    not_before(at, case.confirmed_at, field="at", label=_("收治时间"), earlier_label=_("确诊时间"))
     facility = TreatmentFacility.objects.get(pk=facility.pk)
     _check_admits(case, facility, bed_type, at)
     # The first write: one conditional UPDATE takes the bed, or refuses with nothing written.
@@ -352,17 +351,15 @@ def transfer_refuse(*, actor: Any, transfer: Transfer, reason: str, at: dt.datet
     at = at or now()
     case, transfer = _lock(transfer)
     ensure_case_visible(actor, case)
-    if not cases_can(actor, CasesCap.DISPATCH) and not covers_facility(actor, transfer.assigned_facility_id):
+    if not user_can(actor, CasesCap.DISPATCH) and not covers_facility(actor, transfer.assigned_facility_id):
         raise PermissionRefused(_("只有调度人员或收治机构可以登记拒收"), rule="cases.facility_scope")
     _check_case_in_care(case, _("登记拒收"))
     _check_transfer(transfer, TransferStatus.REFUSED, _("登记拒收"))
     reason = (reason or "").strip()
     if not reason:
         raise DomainError(_("请填写拒收原因"), field="reason")
-    check_not_future(at, field="at", label=_("拒收时间"))
-    check_order(
-        transfer.picked_up_at or transfer.dispatched_at, at, field="at", earlier_label=_("派车或接到时间"), later_label=_("拒收时间")
-    )
+    not_in_future(at, field="at", label=_("拒收时间"))
+    not_before(at, transfer.picked_up_at or transfer.dispatched_at, field="at", label=_("拒收时间"), earlier_label=_("派车或接到时间"))
     before = {"status": transfer.status}
     transfer.status = TransferStatus.REFUSED
     transfer.refused_at = at

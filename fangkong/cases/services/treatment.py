@@ -21,24 +21,18 @@ from django.db import transaction
 from django.utils.translation import gettext as _
 
 from fangkong.audit.services import audit_record
+from fangkong.core.clock import not_before, not_in_future, now
 from fangkong.core.errors import DomainError
-from fangkong.testing.choices import Result
+from fangkong.core.permissions import require
+from fangkong.core.transitions import check_transition
+from fangkong.results.choices import Result
+from fangkong.results.rules import decide_or_refuse
 
 from .. import events
 from ..choices import CASE_IN_CARE, CASE_TRANSITIONS, CarePhase, CaseStatus, Classification, ClinicalCriterion
 from ..models import Case, CaseTest, Discharge, HealthMonitoring
-from ..permissions import CasesCap, require
-from .common import (
-    beds_release,
-    check_not_future,
-    check_order,
-    check_transition,
-    decide_result,
-    ensure_case_visible,
-    ensure_facility_covered,
-    local,
-    now,
-)
+from ..permissions import CasesCap
+from .common import beds_release, ensure_case_visible, ensure_facility_covered, local
 from .policy import DischargePolicy, discharge_policy, monitoring_end
 from .transfers import transfers_cancel
 
@@ -85,11 +79,12 @@ def case_test_write(
 ) -> CaseTest:
     """One test of a case (treatment or home monitoring): the result decided by the policy's Ct rule,
     times checked (not in the future, sampled after `since`, reported after sampled), audited."""
-    value, decided_by = decide_result(result, ct_orf1ab, ct_n)
-    check_not_future(sampled_at, field="sampled_at", label=_("采样时间"))
-    check_not_future(reported_at, field="reported_at", label=_("报告时间"))
-    check_order(since, sampled_at, field="sampled_at", earlier_label=since_label, later_label=_("采样时间"))
-    check_order(sampled_at, reported_at, field="reported_at", earlier_label=_("采样时间"), later_label=_("报告时间"))
+    value, threshold = decide_or_refuse(result, ct_orf1ab, ct_n)
+    decided_by = threshold.citation[:300] if (ct_orf1ab, ct_n) != (None, None) else ""
+    not_in_future(sampled_at, field="sampled_at", label=_("采样时间"))
+    not_in_future(reported_at, field="reported_at", label=_("报告时间"))
+    not_before(sampled_at, since, field="sampled_at", label=_("采样时间"), earlier_label=since_label)
+    not_before(reported_at, sampled_at, field="reported_at", label=_("报告时间"), earlier_label=_("采样时间"))
     test = CaseTest.objects.create(
         case=case,
         phase=phase,
@@ -257,10 +252,18 @@ def case_discharge(*, actor: Any, case: Case, clinical: Iterable[str] = (), at: 
     at = at or now()
     case = Case.objects.select_for_update(of=("self",)).select_related("person", "facility").get(pk=case.pk)
     ensure_case_visible(actor, case)
-    check_transition(CASE_TRANSITIONS, case.status, CaseStatus.DISCHARGED, labels=CaseStatus, what=_("病例"), action=_("出院"))
+    check_transition(
+        CASE_TRANSITIONS,
+        case.status,
+        CaseStatus.DISCHARGED,
+        labels=CaseStatus,
+        what=_("病例"),
+        action=_("出院"),
+        rule="cases.case_transitions",
+    )
     ensure_facility_covered(actor, case.facility)
-    check_not_future(at, field="at", label=_("出院时间"))
-    check_order(case.admitted_at, at, field="at", earlier_label=_("入院时间"), later_label=_("出院时间"))
+    not_in_future(at, field="at", label=_("出院时间"))
+    not_before(at, case.admitted_at, field="at", label=_("出院时间"), earlier_label=_("入院时间"))
     policy = discharge_policy()
     clinical = [c for c in clinical if c]
     check = discharge_check(case=case, clinical=clinical, at=at, policy=policy)

@@ -32,16 +32,17 @@ from django.views.decorators.http import require_POST
 from fangkong.core.errors import DomainError, PermissionRefused
 from fangkong.core.htmx import render_page
 from fangkong.core.pagination import paginate
+from fangkong.core.permissions import require_page, user_can
 from fangkong.geo.models import Community, District
 
 from .. import selectors, services
 from ..choices import TRANSFER_IN_FLIGHT, BedType, TransferStatus
-from ..forms import AdmitForm, BoardFilterForm, DispatchForm, ReasonForm, refusal_text
+from ..forms import AdmitForm, BoardFilterForm, DispatchForm, ReasonForm
 from ..models import Case, Transfer, TreatmentFacility
-from ..permissions import CasesCap, cases_can
+from ..permissions import CasesCap
 from ..services.common import age_at, covers_facility
 from ..services.transfers import case_suggestion
-from .common import districts_for, next_url, require_cap, transfer_get
+from .common import districts_for, next_url, transfer_get
 
 BOARD_PAGE = "cases/board/board.html"
 ROW = "cases/board/_row.html"
@@ -135,7 +136,7 @@ def build_row(
 ) -> Row:
     user, t = request.user, item.transfer
     bound = bound or {}
-    dispatch, treat = cases_can(user, CasesCap.DISPATCH), cases_can(user, CasesCap.TREAT)
+    dispatch, treat = user_can(user, CasesCap.DISPATCH), user_can(user, CasesCap.TREAT)
     at_own = covers_facility(user, t.assigned_facility_id) if t.assigned_facility_id else False
     row = Row(
         item=item,
@@ -266,7 +267,7 @@ def board(request: HttpRequest) -> HttpResponse:
         items = list(page.object_list)
         occupancy = selectors.facility_occupancy(user=request.user)
     except DomainError as exc:  # no active policy: nothing to triage by
-        page, items, occupancy, problem = paginate(request, []), [], None, refusal_text(exc)
+        page, items, occupancy, problem = paginate(request, []), [], None, exc.message
     facilities = active_facilities(request.user)
     places = place_names(items)
     context = {
@@ -296,13 +297,19 @@ def _row_response(
     error: str = "",
     notice: str = "",
     acted_on: Transfer | None = None,
+    refusal: DomainError | None = None,
 ) -> HttpResponse:
     """htmx: the transfer's row again (re-read); once it has left the board — or the user's sight (a
     facility that turned the patient away) — a confirmation in place of the transfer acted on."""
     now = timezone.now()
     related = ("case", "case__person", "assigned_facility", "suggested_facility")
     transfer = Transfer.objects.select_related(*related).get(pk=transfer.pk)
-    context: dict[str, Any] = {"next": next_url(request, reverse("cases:board")), "labels": countdown_labels(), "now": now}
+    context: dict[str, Any] = {
+        "next": next_url(request, reverse("cases:board")),
+        "labels": countdown_labels(),
+        "now": now,
+        "refusal": refusal,
+    }
     visible = Case.objects.visible_to(request.user).filter(pk=transfer.case_id).exists()
     context["can_view_case"] = visible
     if not visible and acted_on is not None:
@@ -320,10 +327,10 @@ def _row_response(
 
 def _act(request: HttpRequest, pk: int, *, caps: tuple[str, ...], form: Any, key: str, run: Any, success: Any) -> HttpResponse:
     """Parse, call the service, answer: the row (htmx) or a redirect with a message."""
-    require_cap(request.user, *caps)
+    require_page(request.user, *caps)
     transfer = transfer_get(user=request.user, pk=pk)
     default = f"{reverse('cases:board')}#transfer-{transfer.pk}"
-    error = ""
+    error, refusal = "", None
     if form is None or form.is_valid():
         try:
             result = run(transfer, form.cleaned_data if form is not None else {})
@@ -331,8 +338,8 @@ def _act(request: HttpRequest, pk: int, *, caps: tuple[str, ...], form: Any, key
             raise PermissionDenied(exc.message) from exc
         except DomainError as exc:
             if form is not None:
-                form.add_refusal(exc)
-            error = refusal_text(exc)
+                form.refuse(exc)
+            error, refusal = exc.message, exc
         else:
             notice = success(result)
             if not request.htmx:
@@ -344,7 +351,7 @@ def _act(request: HttpRequest, pk: int, *, caps: tuple[str, ...], form: Any, key
         return redirect(next_url(request, default))
     if form is not None:  # the form shows its errors on their fields; the row, those of no field
         error = "；".join(form.non_field_errors())
-    return _row_response(request, transfer, status=422, bound={key: form} if form is not None else None, error=error)
+    return _row_response(request, transfer, status=422, bound={key: form} if form is not None else None, error=error, refusal=refusal)
 
 
 def _person(transfer: Transfer) -> str:

@@ -24,6 +24,7 @@ from django.views.decorators.http import require_POST
 from fangkong.core.errors import DomainError, PermissionRefused
 from fangkong.core.htmx import render_page
 from fangkong.core.pagination import paginate
+from fangkong.core.permissions import require_page, user_can
 from fangkong.core.timefmt import local_minutes
 from fangkong.geo.models import Person
 
@@ -31,11 +32,11 @@ from .. import selectors, services
 from ..choices import CASE_IN_CARE, TRANSFER_IN_FLIGHT, CaseStatus, Classification, MonitoringStatus, RiskFactor
 from ..forms import CaseFilterForm, ClassifyForm, DischargeForm, ReasonForm, TestResultForm
 from ..models import Case, TreatmentFacility
-from ..permissions import CasesCap, cases_can
+from ..permissions import CasesCap
 from ..services.common import age_at, covers_facility
 from ..services.policy import discharge_policy
 from .board import active_facilities, board_item, build_row, countdown_labels, place_names
-from .common import districts_for, require_cap
+from .common import districts_for
 
 DETAIL_PAGE = "cases/cases/case_detail.html"
 
@@ -55,7 +56,7 @@ def case_list(request: HttpRequest) -> HttpResponse:
         "page_obj": page,
         "rows": [(c, age_at(c.person.birth_date, today)) for c in page.object_list],
         "searched": form.is_bound and any(v not in (None, "", False) for v in (form.cleaned_data if form.is_valid() else {}).values()),
-        "can_open": cases_can(request.user, CasesCap.OPEN),
+        "can_open": user_can(request.user, CasesCap.OPEN),
     }
     return render_page(request, "cases/cases/case_list.html", context, partial="cases")
 
@@ -65,11 +66,11 @@ def _detail_context(request: HttpRequest, case: Case, **bound: Any) -> dict[str,
     now = timezone.now()
     detail_url = reverse("cases:case_detail", args=[case.pk])
     in_care = case.status in CASE_IN_CARE
-    can_classify = in_care and (cases_can(user, CasesCap.OPEN) or cases_can(user, CasesCap.TREAT))
-    can_test = in_care and cases_can(user, CasesCap.TREAT)
-    can_discharge = case.status == CaseStatus.ADMITTED and cases_can(user, CasesCap.TREAT) and covers_facility(user, case.facility_id)
-    can_withdraw = case.status in CASE_IN_CARE and cases_can(user, CasesCap.OPEN)
-    can_reopen = case.status == CaseStatus.DISCHARGED and (cases_can(user, CasesCap.MONITOR) or cases_can(user, CasesCap.OPEN))
+    can_classify = in_care and (user_can(user, CasesCap.OPEN) or user_can(user, CasesCap.TREAT))
+    can_test = in_care and user_can(user, CasesCap.TREAT)
+    can_discharge = case.status == CaseStatus.ADMITTED and user_can(user, CasesCap.TREAT) and covers_facility(user, case.facility_id)
+    can_withdraw = case.status in CASE_IN_CARE and user_can(user, CasesCap.OPEN)
+    can_reopen = case.status == CaseStatus.DISCHARGED and (user_can(user, CasesCap.MONITOR) or user_can(user, CasesCap.OPEN))
     in_flight = case.transfers.filter(status__in=TRANSFER_IN_FLIGHT).select_related("case", "case__person", "assigned_facility").first()
     row = None
     if in_flight is not None:
@@ -142,7 +143,7 @@ def case_detail(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 def discharge_check(request: HttpRequest, pk: int) -> HttpResponse:
     """htmx: the criteria again as the clinician ticks the clinical conditions (writes nothing)."""
-    require_cap(request.user, CasesCap.TREAT)
+    require_page(request.user, CasesCap.TREAT)
     case = selectors.case_get(user=request.user, pk=pk)
     form = DischargeForm(request.GET, prefix="discharge")
     context = {"case": case, **_discharge_context(case, form)}
@@ -151,7 +152,7 @@ def discharge_check(request: HttpRequest, pk: int) -> HttpResponse:
 
 def _post(request: HttpRequest, pk: int, *, caps: tuple[str, ...], key: str, form_factory: Any, run: Any, success: Any) -> HttpResponse:
     """A case action: parse, call the service; redirect with a message, or the page again (422)."""
-    require_cap(request.user, *caps)
+    require_page(request.user, *caps)
     case = selectors.case_get(user=request.user, pk=pk)
     form = form_factory(request.POST)
     if form.is_valid():
@@ -160,7 +161,7 @@ def _post(request: HttpRequest, pk: int, *, caps: tuple[str, ...], key: str, for
         except PermissionRefused as exc:
             raise PermissionDenied(exc.message) from exc
         except DomainError as exc:
-            form.add_refusal(exc)
+            form.refuse(exc)
         else:
             for level, text in success(result):
                 messages.add_message(request, level, text)

@@ -11,14 +11,14 @@ from django.shortcuts import get_object_or_404
 from django.utils.http import url_has_allowed_host_and_scheme
 
 from fangkong.core.errors import PermissionRefused
+from fangkong.core.permissions import require_any
 from fangkong.geo import selectors as geo_selectors
 from fangkong.geo.models import District
 
 from ..models import Case, HealthMonitoring, Transfer, TreatmentFacility
-from ..permissions import require_any
 
 
-def require_cap(user: Any, *caps: str) -> None:
+def require_page(user: Any, *caps: str) -> None:
     """Any one of `caps` will do; otherwise 403 with the role's refusal."""
     try:
         require_any(user, caps)

@@ -21,6 +21,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from fangkong.core.errors import DomainError, PermissionRefused
 from fangkong.core.pagination import paginate
+from fangkong.core.permissions import require_page, user_can
 from fangkong.core.scoping import jurisdiction_of
 from fangkong.geo import selectors as geo_selectors
 
@@ -28,15 +29,15 @@ from .. import selectors, services
 from ..choices import TRANSFER_EN_ROUTE, BedType, CaseStatus, Classification
 from ..forms import BedsForm, FacilityForm
 from ..models import Case, Transfer, TreatmentFacility
-from ..permissions import CasesCap, cases_can
-from .common import facility_get, require_cap
+from ..permissions import CasesCap
+from .common import facility_get
 
 PATIENTS_PER_PAGE = 50
 
 
 def _can_set_up(user: Any) -> bool:
     """Facilities are set up by the command centre (the service says so when refused)."""
-    return cases_can(user, CasesCap.FACILITY) and jurisdiction_of(user).city
+    return user_can(user, CasesCap.FACILITY) and jurisdiction_of(user).city
 
 
 @login_required
@@ -62,7 +63,7 @@ def _detail_context(request: HttpRequest, facility: TreatmentFacility, beds_form
         .select_related("case", "case__person")
         .order_by("dispatched_at", "id")
     )
-    can_set_beds = cases_can(user, CasesCap.FACILITY) and TreatmentFacility.objects.managed_by(user).filter(pk=facility.pk).exists()
+    can_set_beds = user_can(user, CasesCap.FACILITY) and TreatmentFacility.objects.managed_by(user).filter(pk=facility.pk).exists()
     return {
         "facility": facility,
         "occupancy": occupancy,
@@ -97,7 +98,7 @@ def facility_detail(request: HttpRequest, pk: int) -> HttpResponse:
 @require_POST
 def facility_beds(request: HttpRequest, pk: int) -> HttpResponse:
     """Set one bed type's capacity (and, with a reason, the occupied count)."""
-    require_cap(request.user, CasesCap.FACILITY)
+    require_page(request.user, CasesCap.FACILITY)
     facility = facility_get(user=request.user, pk=pk)
     form = BedsForm(request.POST)
     if form.is_valid():
@@ -114,7 +115,7 @@ def facility_beds(request: HttpRequest, pk: int) -> HttpResponse:
         except PermissionRefused as exc:
             raise PermissionDenied(exc.message) from exc
         except DomainError as exc:
-            form.add_refusal(exc)
+            form.refuse(exc)
         else:
             messages.success(
                 request,
@@ -128,7 +129,7 @@ def facility_beds(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 @require_http_methods(["GET", "POST"])
 def facility_create(request: HttpRequest) -> HttpResponse:
-    require_cap(request.user, CasesCap.FACILITY)
+    require_page(request.user, CasesCap.FACILITY)
     if not _can_set_up(request.user):
         raise PermissionDenied(_("定点医院、方舱医院由市指挥部设置"))
     districts = geo_selectors.place_children(user=request.user, level="city", place=None).order_by("code")
@@ -145,7 +146,7 @@ def facility_create(request: HttpRequest) -> HttpResponse:
         except PermissionRefused as exc:
             raise PermissionDenied(exc.message) from exc
         except DomainError as exc:
-            form.add_refusal(exc)
+            form.refuse(exc)
         else:
             messages.success(request, _("已新增：%(f)s") % {"f": facility.name})
             return redirect("cases:facility_detail", pk=facility.pk)
@@ -156,7 +157,7 @@ def facility_create(request: HttpRequest) -> HttpResponse:
 @login_required
 @require_http_methods(["GET", "POST"])
 def facility_edit(request: HttpRequest, pk: int) -> HttpResponse:
-    require_cap(request.user, CasesCap.FACILITY)
+    require_page(request.user, CasesCap.FACILITY)
     facility = facility_get(user=request.user, pk=pk)
     if not _can_set_up(request.user):
         raise PermissionDenied(_("定点医院、方舱医院由市指挥部设置"))
@@ -168,7 +169,7 @@ def facility_edit(request: HttpRequest, pk: int) -> HttpResponse:
         except PermissionRefused as exc:
             raise PermissionDenied(exc.message) from exc
         except DomainError as exc:
-            form.add_refusal(exc)
+            form.refuse(exc)
         else:
             messages.success(request, _("已保存：%(f)s") % {"f": facility.name})
             return redirect("cases:facility_detail", pk=facility.pk)

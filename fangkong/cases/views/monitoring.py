@@ -24,15 +24,16 @@ from django.views.decorators.http import require_POST
 from fangkong.core.errors import DomainError, PermissionRefused
 from fangkong.core.htmx import render_page
 from fangkong.core.pagination import paginate
+from fangkong.core.permissions import require_page, user_can
 from fangkong.core.timefmt import local_minutes
 from fangkong.policy.regimen import regimen_day_number
 
 from .. import selectors, services
 from ..choices import MonitoringStatus
-from ..forms import TestResultForm, refusal_text
+from ..forms import TestResultForm
 from ..models import HealthMonitoring
-from ..permissions import CasesCap, cases_can
-from .common import monitoring_get, require_cap
+from ..permissions import CasesCap
+from .common import monitoring_get
 
 LIST_PAGE = "cases/monitoring/monitoring_list.html"
 ITEM = "cases/monitoring/_item.html"
@@ -48,6 +49,7 @@ class Item:
     form: TestResultForm | None = None
     error: str = ""
     notice: str = ""
+    refusal: DomainError | None = None
 
 
 def _item(request: HttpRequest, m: HealthMonitoring, *, form: TestResultForm | None = None, error: str = "", notice: str = "") -> Item:
@@ -58,7 +60,7 @@ def _item(request: HttpRequest, m: HealthMonitoring, *, form: TestResultForm | N
             day = regimen_day_number(m.starts_at, now)
         except DomainError:  # no active policy: the day is not shown
             day = None
-    act = cases_can(request.user, CasesCap.MONITOR) and m.status == MonitoringStatus.ACTIVE
+    act = user_can(request.user, CasesCap.MONITOR) and m.status == MonitoringStatus.ACTIVE
     return Item(
         m=m,
         day=day,
@@ -79,13 +81,21 @@ def monitoring_list(request: HttpRequest) -> HttpResponse:
         "page_obj": page,
         "items": [_item(request, m) for m in page.object_list],
         "show_all": show_all,
-        "can_monitor": cases_can(request.user, CasesCap.MONITOR),
+        "can_monitor": user_can(request.user, CasesCap.MONITOR),
         "next": request.get_full_path(),
     }
     return render_page(request, LIST_PAGE, context, partial="items")
 
 
-def _answer(request: HttpRequest, m: HealthMonitoring, *, ok: bool, text: str, form: TestResultForm | None = None) -> HttpResponse:
+def _answer(
+    request: HttpRequest,
+    m: HealthMonitoring,
+    *,
+    ok: bool,
+    text: str,
+    form: TestResultForm | None = None,
+    refusal: DomainError | None = None,
+) -> HttpResponse:
     if not request.htmx:
         (messages.success if ok else messages.error)(request, text)
         return redirect(f"{reverse('cases:monitoring_list')}#monitoring-{m.pk}")
@@ -93,13 +103,14 @@ def _answer(request: HttpRequest, m: HealthMonitoring, *, ok: bool, text: str, f
     # a form shows its errors on their fields; the card, the refusals that name no field
     error = "" if ok else (text if form is None else "；".join(form.non_field_errors()))
     item = _item(request, m, form=None if ok else form, error=error, notice=text if ok else "")
+    item.refusal = refusal
     return render(request, ITEM, {"item": item, "can_monitor": True}, status=200 if ok else 422)
 
 
 @login_required
 @require_POST
 def monitoring_test(request: HttpRequest, pk: int) -> HttpResponse:
-    require_cap(request.user, CasesCap.MONITOR)
+    require_page(request.user, CasesCap.MONITOR)
     m = monitoring_get(user=request.user, pk=pk)
     form = TestResultForm(request.POST, prefix=f"m{m.pk}")
     if not form.is_valid():
@@ -118,8 +129,8 @@ def monitoring_test(request: HttpRequest, pk: int) -> HttpResponse:
     except PermissionRefused as exc:
         raise PermissionDenied(exc.message) from exc
     except DomainError as exc:
-        form.add_refusal(exc)
-        return _answer(request, m, ok=False, text=refusal_text(exc), form=form)
+        form.refuse(exc)
+        return _answer(request, m, ok=False, text=exc.message, form=form, refusal=exc)
     if outcome.reopened is not None:
         due = local_minutes(outcome.reopened.deadline_at)
         text = _("%(p)s 核酸阳性：已转为再收治，回到转运看板，时限 %(due)s") % {"p": m.person.name, "due": due}
@@ -131,12 +142,12 @@ def monitoring_test(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 @require_POST
 def monitoring_complete(request: HttpRequest, pk: int) -> HttpResponse:
-    require_cap(request.user, CasesCap.MONITOR)
+    require_page(request.user, CasesCap.MONITOR)
     m = monitoring_get(user=request.user, pk=pk)
     try:
         services.monitoring_complete(actor=request.user, monitoring=m)
     except PermissionRefused as exc:
         raise PermissionDenied(exc.message) from exc
     except DomainError as exc:
-        return _answer(request, m, ok=False, text=refusal_text(exc))
+        return _answer(request, m, ok=False, text=exc.message, refusal=exc)
     return _answer(request, m, ok=True, text=_("%(p)s 已解除居家健康监测，病例结案") % {"p": m.person.name})

@@ -23,19 +23,19 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from fangkong.core.errors import DomainError, PermissionRefused
 from fangkong.core.pagination import paginate
+from fangkong.core.permissions import require_page
 from fangkong.core.timefmt import local_minutes
 from fangkong.geo import selectors as geo_selectors
 from fangkong.geo.models import Person
 from fangkong.testing import selectors as testing_selectors
+from fangkong.zoning.choices import FoundIn
+from fangkong.zoning.found_in import found_in_for
 
 from .. import services
-from ..choices import FoundIn
 from ..forms import OpenCaseForm, PersonLookupForm, QueueOpenForm
 from ..models import Case, TreatmentFacility
 from ..permissions import CasesCap
 from ..services.common import age_at
-from ..services.opening import found_in_for
-from .common import require_cap
 
 QUEUE_PAGE = "cases/cases/queue.html"
 OPEN_PAGE = "cases/cases/case_open.html"
@@ -72,14 +72,14 @@ def _queue_form(pk: int, data: Any = None) -> QueueOpenForm:
 @login_required
 def queue(request: HttpRequest) -> HttpResponse:
     """待处置阳性: the confirmed positives the user covers that have not become cases yet."""
-    require_cap(request.user, CasesCap.OPEN)
+    require_page(request.user, CasesCap.OPEN)
     return render(request, QUEUE_PAGE, _queue_context(request))
 
 
 @login_required
 @require_POST
 def queue_open_all(request: HttpRequest) -> HttpResponse:
-    require_cap(request.user, CasesCap.OPEN)
+    require_page(request.user, CasesCap.OPEN)
     try:
         report = services.cases_open_from_queue(actor=request.user)
     except PermissionRefused as exc:
@@ -102,7 +102,7 @@ def queue_open_all(request: HttpRequest) -> HttpResponse:
 @require_POST
 def queue_open_one(request: HttpRequest, pk: int) -> HttpResponse:
     """One positive with the medical team's first classification and risk factors."""
-    require_cap(request.user, CasesCap.OPEN)
+    require_page(request.user, CasesCap.OPEN)
     positive = get_object_or_404(testing_selectors.positive_queue(user=request.user), pk=pk)
     form = _queue_form(pk, request.POST)
     if form.is_valid():
@@ -114,7 +114,7 @@ def queue_open_one(request: HttpRequest, pk: int) -> HttpResponse:
         except PermissionRefused as exc:
             raise PermissionDenied(exc.message) from exc
         except DomainError as exc:
-            form.add_refusal(exc)
+            form.refuse(exc)
         else:
             messages.success(request, _("%(p)s 已转为病例 #%(n)s") % {"p": case.person.name, "n": case.pk})
             return redirect("cases:case_detail", pk=case.pk)
@@ -128,7 +128,7 @@ def queue_open_one(request: HttpRequest, pk: int) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def case_open(request: HttpRequest) -> HttpResponse:
     """Look the person up by their full ID number, then the report: classification, times, source."""
-    require_cap(request.user, CasesCap.OPEN)
+    require_page(request.user, CasesCap.OPEN)
     facilities = TreatmentFacility.objects.visible_to(request.user).order_by("kind", "name")
     person = None
     status = 200
@@ -168,7 +168,7 @@ def case_open(request: HttpRequest) -> HttpResponse:
             except PermissionRefused as exc:
                 raise PermissionDenied(exc.message) from exc
             except DomainError as exc:
-                form.add_refusal(exc)
+                form.refuse(exc)
             else:
                 transfer = case.transfers.order_by("-id").first()
                 messages.success(

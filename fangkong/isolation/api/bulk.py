@@ -15,11 +15,11 @@ from typing import Any
 
 from django.utils.translation import gettext as _
 
+from fangkong.core.api import parse_moment
 from fangkong.core.crypto import Sealer
+from fangkong.core.rows import RowsRefused
 from fangkong.geo.idnumbers import normalise_id_number
 from fangkong.geo.models import Person
-from fangkong.testing.api.bindings import parse_moment
-from fangkong.testing.services.common import RowsRefused
 
 from ..choices import ExposureType
 from ..models import Room

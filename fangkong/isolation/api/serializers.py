@@ -11,6 +11,8 @@ from typing import Any
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
+from fangkong.results.choices import Result
+
 from ..choices import (
     ContactKind,
     ContactState,
@@ -21,7 +23,6 @@ from ..choices import (
     RoomType,
     SiteKind,
     TestPhase,
-    TestResult,
     TransportMode,
 )
 from ..models import Handover, IsolationEpisode, IsolationSite, ScheduledTest
@@ -107,7 +108,7 @@ class SheetRowSerializer(serializers.Serializer):
     phase = serializers.ChoiceField(source="test.phase", choices=TestPhase.choices)
     day_number = serializers.IntegerField(source="test.day_number")
     due_date = serializers.DateField(source="test.due_date")
-    result = serializers.ChoiceField(source="test.result", choices=TestResult.choices, allow_blank=True)
+    result = serializers.ChoiceField(source="test.result", choices=Result.choices, allow_blank=True)
     is_make_up = serializers.BooleanField(help_text="补采: due on an earlier day and still without a valid result")
 
 
@@ -155,7 +156,7 @@ class EpisodeSerializer(PersonFieldsMixin, serializers.ModelSerializer):
 
 class ScheduledTestSerializer(serializers.ModelSerializer):
     phase = serializers.ChoiceField(choices=TestPhase.choices)
-    result = serializers.ChoiceField(choices=TestResult.choices, allow_blank=True)
+    result = serializers.ChoiceField(choices=Result.choices, allow_blank=True)
     rule = serializers.CharField(read_only=True)  # stored once per text (RuleCitation): load with select_related("citation")
 
     class Meta:
@@ -388,18 +389,3 @@ class BulkCheckInReportSerializer(serializers.Serializer):
     tests_scheduled = serializers.IntegerField()
     within_deadline = serializers.IntegerField()
     by_site = serializers.DictField(child=serializers.IntegerField())
-
-
-class BulkRowErrorSerializer(serializers.Serializer):
-    row = serializers.IntegerField(help_text="From 1; 0 = the request")
-    index = serializers.IntegerField(allow_null=True, help_text="0-based position in the posted array")
-    field = serializers.CharField()
-    message = serializers.CharField()
-    rule = serializers.CharField(help_text="The rule that refused the row, when there is one")
-
-
-class BulkRefusalSerializer(serializers.Serializer):
-    message = serializers.CharField()
-    field = serializers.CharField(allow_blank=True)
-    rule = serializers.CharField(allow_blank=True)
-    errors = BulkRowErrorSerializer(many=True)

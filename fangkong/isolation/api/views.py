@@ -21,19 +21,18 @@ from rest_framework.parsers import JSONParser
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from fangkong.cases.api.views import parse
-from fangkong.core.api import DomainErrorsMixin, domain_error_body
+from fangkong.core.api import ErrorSerializer, domain_error_body, parse
 from fangkong.core.errors import DomainError
+from fangkong.core.permissions import require
+from fangkong.core.rows import RowsRefused
 from fangkong.geo.models import Community
 from fangkong.policy.regimen import local_date
-from fangkong.testing.api.serializers import ErrorSerializer
-from fangkong.testing.services.common import RowsRefused
 
 from .. import selectors, services
 from .. import tracing_selectors as tracing
 from ..choices import EpisodeKind, EpisodeStatus
 from ..models import Handover, IsolationEpisode, IsolationSite, ScheduledTest
-from ..permissions import IsolationCap, require
+from ..permissions import IsolationCap
 from . import serializers as s
 from .bulk import parse_check_ins_request, parse_contacts_request
 
@@ -47,7 +46,7 @@ FORBIDDEN = OpenApiResponse(ErrorSerializer, description="The caller's role may 
 NOT_FOUND = OpenApiResponse(description="No such object in the caller's jurisdiction")
 REFUSALS = {400: BAD_REQUEST, 403: FORBIDDEN, 404: NOT_FOUND}
 BULK_REFUSED = OpenApiResponse(
-    s.BulkRefusalSerializer, description="Refused, nothing written: every row at fault (`row` from 1, `index` from 0), its field and rule"
+    ErrorSerializer, description="Refused, nothing written: every row at fault (`row` from 1, `index` from 0), its field and rule"
 )
 BULK_DESCRIPTION = (
     "A JSON array of rows, or an object with the request-wide time and the rows; at most 20,000 rows. All or nothing: "
@@ -57,11 +56,8 @@ BULK_DESCRIPTION = (
 
 
 def bulk_refused(exc: RowsRefused) -> Response:
-    """400 with every row at fault, each with the rule that refused it (the isolation services name one per row)."""
-    body = domain_error_body(exc, with_index=True)
-    for item, error in zip(body["errors"], exc.errors, strict=True):
-        item["rule"] = getattr(error, "rule", "")
-    return Response(body, status=status.HTTP_400_BAD_REQUEST)
+    """400 with every row at fault, each with the rule that refused it."""
+    return Response(domain_error_body(exc, with_index=True), status=status.HTTP_400_BAD_REQUEST)
 
 
 def _day(request: Request) -> Any:
@@ -76,7 +72,7 @@ def _day(request: Request) -> Any:
     list=extend_schema(tags=[TAG_SITES], summary="Isolation sites (集中隔离点) the caller sees, with their occupancy"),
     retrieve=extend_schema(tags=[TAG_SITES], summary="One site with its occupancy", responses={200: s.SiteSerializer, 404: NOT_FOUND}),
 )
-class SiteViewSet(DomainErrorsMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
+class SiteViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
     """集中隔离点. Offices see the sites in their places; site staff their own site."""
 
     serializer_class = s.SiteSerializer
@@ -133,7 +129,7 @@ class SiteViewSet(DomainErrorsMixin, mixins.ListModelMixin, mixins.RetrieveModel
         + (
             "Each row: `episode`, `room` (id) or `room_number`, optional `party` (a travelling group sharing a room). "
             "The rules of a single check-in (isolation.one_open_stay, isolation.room_one_party, isolation.room_capacity, "
-            "isolation.site_assignment, isolation.time_order, isolation.episode_scope …) apply to every row, the earlier "
+            "isolation.site_assignment, time.order, isolation.episode_scope …) apply to every row, the earlier "
             "rows of the request counting. Needs the isolation.manage capability and the site."
         ),
         request=s.BulkCheckInsRequestSerializer,
@@ -174,7 +170,7 @@ class EpisodeFilter(django_filters.FilterSet):
         responses={200: s.EpisodeDetailSerializer, 404: NOT_FOUND},
     ),
 )
-class EpisodeViewSet(DomainErrorsMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
+class EpisodeViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
     """隔离记录. Offices and community workers see episodes by the person's places; site staff their own site's."""
 
     filterset_class = EpisodeFilter
@@ -221,7 +217,7 @@ class EpisodeViewSet(DomainErrorsMixin, mixins.ListModelMixin, mixins.RetrieveMo
         description="The receiving community sees the handovers coming to it; the site sees its own.",
     ),
 )
-class HandoverViewSet(DomainErrorsMixin, mixins.ListModelMixin, viewsets.GenericViewSet):
+class HandoverViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
     serializer_class = s.HandoverSerializer
     lookup_value_regex = "[0-9]+"
     filter_backends: list[Any] = []
@@ -256,7 +252,7 @@ class HandoverViewSet(DomainErrorsMixin, mixins.ListModelMixin, viewsets.Generic
 # ---- 流调: a case's contacts and its cluster ----
 
 
-class TracingCaseViewSet(DomainErrorsMixin, viewsets.GenericViewSet):
+class TracingCaseViewSet(viewsets.GenericViewSet):
     """流调 of a case the caller sees (a case outside the jurisdiction is 404)."""
 
     lookup_value_regex = "[0-9]+"

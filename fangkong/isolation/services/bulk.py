@@ -42,18 +42,20 @@ from fangkong.audit.services import audit_record
 from fangkong.cases.choices import CASE_ACTIVE, CaseStatus
 from fangkong.cases.models import Case, Transfer
 from fangkong.core.bulk import BulkWriter, analyze_if_grown, reserve_ids
+from fangkong.core.clock import NOT_IN_FUTURE, TIME_ORDER, aware, future_message, is_future, not_in_future, now, order_message
 from fangkong.core.errors import DomainError, PermissionRefused
+from fangkong.core.permissions import require
+from fangkong.core.rows import RowError, RowsRefused
+from fangkong.core.sql import PG_CHUNK, SQLITE_CHUNK, db_value
 from fangkong.geo.models import Community, Person
 from fangkong.policy.regimen import deadline_after, regimen_day, regimen_day_starts_at
 from fangkong.policy.rules import rule
-from fangkong.testing.services.common import PG_CHUNK, SQLITE_CHUNK, RowsRefused, db_value
-from fangkong.testing.services.common import RowError as _RowError
 
 from .. import events
 from ..choices import EPISODE_OPEN, EPISODE_TRANSITIONS, ContactKind, EpisodeKind, EpisodeStatus, ExposureType, TestPhase
 from ..models import Contact, ContactLink, IsolationEpisode, IsolationSite, Room, RoomStay, RuleCitation, ScheduledTest
-from ..permissions import IsolationCap, require
-from .common import NOT_IN_FUTURE, TIME_ORDER, TRANSITIONS_RULE, aware, now, receives_at, time_order_message
+from ..permissions import IsolationCap
+from .common import TRANSITIONS_RULE, receives_at
 from .episodes import DEADLINE_KEY, ONE_OPEN_EPISODE, ONE_OPEN_STAY, ROOM_CAPACITY, ROOM_ONE_PARTY, SITE_ASSIGNMENT
 from .regimen import RegimenPlan, central_test_key, home_test_key, regimen_plan
 from .tracing import (
@@ -68,18 +70,7 @@ from .tracing import (
 )
 
 SINGLE_PATH = "tracing.bulk_single_path"
-FUTURE_TOLERANCE = dt.timedelta(minutes=5)  # as common.not_in_future
 EPISODE_SCOPE = "isolation.episode_scope"
-
-
-@dataclass(frozen=True)
-class RowError(_RowError):
-    """A refused row (1-based), the field at fault and the rule that refused it."""
-
-    rule: str = ""
-
-    def __str__(self) -> str:
-        return super().__str__() + (f" [{self.rule}]" if self.rule else "")
 
 
 def _refuse(errors: list[RowError], fallback: str) -> None:
@@ -251,20 +242,18 @@ def contacts_add_bulk(*, actor: Any, rows: Sequence[BulkContact | dict], identif
     and no community given; secondary contacts go through `contact_add`."""
     require(actor, IsolationCap.TRACE)
     at = aware(identified_at)
-    if at > now() + FUTURE_TOLERANCE:
-        raise DomainError(_("时间不能晚于当前时间"), field="identified_at")
+    not_in_future(at, field="identified_at", label=_("判定时间"))
     rows = [r if isinstance(r, BulkContact) else BulkContact(**r) for r in rows]
     if not rows:
         raise DomainError(_("请至少提交一条密接"), field="rows")
     errors: list[RowError] = []
-    latest = now() + FUTURE_TOLERANCE
     kinds_of_exposure = set(ExposureType.values)
     for i, r in enumerate(rows, start=1):
         r.row = r.row or i
         if r.last_exposure_at is None or r.last_exposure_at.tzinfo is None:
             errors.append(RowError(r.row, "last_exposure_at", _("时间须带时区")))
-        elif r.last_exposure_at > latest:
-            errors.append(RowError(r.row, "last_exposure_at", _("时间不能晚于当前时间")))
+        elif is_future(r.last_exposure_at):
+            errors.append(RowError(r.row, "last_exposure_at", future_message(r.last_exposure_at, label=_("末次接触时间")), NOT_IN_FUTURE))
         elif r.last_exposure_at > at:
             message = _("末次接触时间 %(t)s 晚于判定时间 %(s)s") % {"t": _fmt(r.last_exposure_at), "s": _fmt(at)}
             errors.append(RowError(r.row, "last_exposure_at", message, EXPOSURE_BEFORE_IDENTIFICATION))
@@ -667,8 +656,7 @@ def episodes_check_in_bulk(*, actor: Any, assignments: Sequence[BulkCheckIn | di
     more than its capacity, and must be in service, at a site in service."""
     require(actor, IsolationCap.MANAGE)
     at = aware(at)
-    if at > now() + FUTURE_TOLERANCE:
-        raise DomainError(_("时间不能晚于当前时间"), field="at", rule=NOT_IN_FUTURE)
+    not_in_future(at, field="at", label=_("入住时间"))
     rows = [a if isinstance(a, BulkCheckIn) else BulkCheckIn(**a) for a in assignments]
     if not rows:
         raise DomainError(_("请至少提交一人"), field="assignments")
@@ -768,7 +756,7 @@ def episodes_check_in_bulk(*, actor: Any, assignments: Sequence[BulkCheckIn | di
             continue
         late = [(t, what) for t, what in ((identified_at, identified), (transit_at, transit)) if t is not None and at < t]
         if late:
-            message = time_order_message(at, late[0][0], what=check_in, earlier_what=late[0][1])
+            message = order_message(at, late[0][0], label=check_in, earlier_label=late[0][1])
             errors.append(RowError(r.row, "at", message, TIME_ORDER))
             continue
         party = r.party[:48] if r.party else party

@@ -1,60 +1,21 @@
-"""Shared pieces of the 快隔 services: time, scope checks, the transition check, row locks."""
+"""Shared pieces of the 快隔 services: scope checks, the transition check, row locks."""
 
 from __future__ import annotations
 
 import datetime as dt
 from typing import Any
 
-from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from fangkong.core.errors import DomainError, PermissionRefused
+from fangkong.core import transitions
+from fangkong.core.errors import PermissionRefused
 from fangkong.core.scoping import Jurisdiction, jurisdiction_of
-from fangkong.core.timefmt import local_minutes
 
 from ..choices import EPISODE_TRANSITIONS, EpisodeStatus
 from ..models import IsolationEpisode, IsolationSite, RoomStay
 from ..querysets import SITE_GRANT
 
 TRANSITIONS_RULE = "isolation.episode_transitions"
-
-
-def now() -> dt.datetime:
-    return timezone.now()
-
-
-def aware(when: dt.datetime | None) -> dt.datetime:
-    """`when`, or now; refuses a naive datetime (a date without a time zone is ambiguous)."""
-    if when is None:
-        return now()
-    if timezone.is_naive(when):
-        raise DomainError(_("时间须带时区"), field="at")
-    return when
-
-
-NOT_IN_FUTURE = "isolation.time_not_in_future"
-TIME_ORDER = "isolation.time_order"
-FUTURE_TOLERANCE = dt.timedelta(minutes=5)  # clocks of phones and tablets drift a little
-
-
-def not_in_future(when: dt.datetime, field: str) -> None:
-    if when > now() + FUTURE_TOLERANCE:
-        raise DomainError(_("时间不能晚于当前时间"), field=field, rule=NOT_IN_FUTURE)
-
-
-def not_before(when: dt.datetime, earlier: dt.datetime | None, *, what: str, earlier_what: str, field: str) -> None:
-    """Refuse a step dated before the step it follows (check-in before identification or transit …)."""
-    if earlier is not None and when < earlier:
-        raise DomainError(time_order_message(when, earlier, what=what, earlier_what=earlier_what), field=field, rule=TIME_ORDER)
-
-
-def time_order_message(when: dt.datetime, earlier: dt.datetime, *, what: str, earlier_what: str) -> str:
-    return _("%(what)s %(t)s 早于%(earlier_what)s %(s)s，时间顺序不对") % {
-        "what": what,
-        "t": local_minutes(when),
-        "earlier_what": earlier_what,
-        "s": local_minutes(earlier),
-    }
 
 
 def covers_place(j: Jurisdiction, *, district_id: int | None, street_id: int | None, community_id: int | None) -> bool:
@@ -106,11 +67,9 @@ def lock_episode(episode: IsolationEpisode) -> IsolationEpisode:
 
 
 def check_transition(episode: IsolationEpisode, to: str, action: str) -> None:
-    if to not in EPISODE_TRANSITIONS[episode.status]:
-        raise DomainError(
-            _("该人员当前为“%(status)s”，不能%(action)s") % {"status": episode.get_status_display(), "action": action},
-            rule=TRANSITIONS_RULE,
-        )
+    transitions.check_transition(
+        EPISODE_TRANSITIONS, episode.status, to, labels=EpisodeStatus, what=_("该人员"), action=action, rule=TRANSITIONS_RULE
+    )
 
 
 def set_status(episode: IsolationEpisode, to: str, action: str) -> str:

@@ -15,7 +15,9 @@ from django.db import IntegrityError, transaction
 from django.utils.translation import gettext as _
 
 from fangkong.audit.services import audit_record
+from fangkong.core.clock import aware, not_before, not_in_future, now
 from fangkong.core.errors import DomainError, PermissionRefused
+from fangkong.core.permissions import require
 from fangkong.geo.models import Community, Person
 from fangkong.policy.regimen import deadline_after, regimen_day
 from fangkong.policy.rules import rule
@@ -23,21 +25,8 @@ from fangkong.policy.rules import rule
 from .. import events
 from ..choices import EPISODE_INITIAL, EPISODE_OPEN, EpisodeKind, EpisodeStatus, StayEnd
 from ..models import InboundArrival, IsolationEpisode, IsolationSite, Room, RoomStay
-from ..permissions import IsolationCap, require
-from .common import (
-    aware,
-    end_episode,
-    end_stay,
-    lock_episode,
-    not_before,
-    not_in_future,
-    now,
-    open_stay,
-    require_check_in,
-    require_episode,
-    require_site,
-    set_status,
-)
+from ..permissions import IsolationCap
+from .common import end_episode, end_stay, lock_episode, open_stay, require_check_in, require_episode, require_site, set_status
 from .regimen import regimen_plan, schedule
 
 ONE_OPEN_EPISODE = "isolation.one_open_episode"
@@ -196,11 +185,11 @@ def episode_transit(*, actor: Any, episode: IsolationEpisode, site: IsolationSit
     require(actor, IsolationCap.MANAGE)
     require_episode(actor, episode)
     at = aware(at)
-    not_in_future(at, "at")
+    not_in_future(at, field="at", label=_("转运出发时间"))
     episode = lock_episode(episode)
     if not site.is_active:
         raise DomainError(_("隔离点“%(s)s”已停用") % {"s": site.name}, field="site")
-    not_before(at, episode.identified_at, what=_("转运出发时间"), earlier_what=_("判定时间"), field="at")
+    not_before(at, episode.identified_at, field="at", label=_("转运出发时间"), earlier_label=_("判定时间"))
     before = set_status(episode, EpisodeStatus.IN_TRANSIT, _("转运"))
     episode.site = site
     episode.transit_started_at = at
@@ -252,8 +241,8 @@ def _refuse_if_in_a_room(episode: IsolationEpisode) -> None:
 
 def check_in_in_order(at: dt.datetime, episode: IsolationEpisode) -> None:
     """A check-in comes after the identification and after the transfer set off."""
-    not_before(at, episode.identified_at, what=_("入住时间"), earlier_what=_("判定时间"), field="at")
-    not_before(at, episode.transit_started_at, what=_("入住时间"), earlier_what=_("转运出发时间"), field="at")
+    not_before(at, episode.identified_at, field="at", label=_("入住时间"), earlier_label=_("判定时间"))
+    not_before(at, episode.transit_started_at, field="at", label=_("入住时间"), earlier_label=_("转运出发时间"))
 
 
 @transaction.atomic
@@ -275,7 +264,7 @@ def episode_check_in(
     require_site(actor, site)
     require_check_in(actor, episode, site)
     at = aware(at)
-    not_in_future(at, "at")
+    not_in_future(at, field="at", label=_("入住时间"))
     episode = lock_episode(episode)
     _refuse_if_in_a_room(episode)
     before = set_status(episode, EpisodeStatus.CHECKED_IN, _("入住"))

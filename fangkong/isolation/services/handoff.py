@@ -2,9 +2,10 @@
 
 `on_positive` runs inside the transaction that records the positive and ends the episode (status
 turned_positive, room stay ended). It opens the case through the 快转 service for positives found
-in isolation (`fangkong.cases.services.case_open_from_isolation`, as the system): found at the
-isolation site during the central phase, in a controlled place during home isolation, with its
-same-day transfer on the board. Someone already under care gets the positive as a test of their
+in isolation (`fangkong.cases.services.case_open_from_isolation`, as the system): where it was
+found follows the one rule (fangkong.zoning.found_in) from the person's state when the sample was
+taken — the isolation site during the central phase, a controlled place during home isolation —
+with its same-day transfer on the board. Someone already under care gets the positive as a test of their
 case. The episode keeps the case, and so does the contact record (流调) isolated under it, so the
 chain case → contact → case stays visible. Nothing is half-written: a refusal from 快转 rolls back
 the positive with it.
@@ -17,15 +18,7 @@ from django.utils.translation import gettext as _
 from fangkong.audit.services import audit_record
 
 from .. import events
-from ..choices import TestPhase
 from ..models import IsolationEpisode, ScheduledTest
-
-
-def _place(episode: IsolationEpisode, central: bool) -> str:
-    if central and episode.site_id:
-        return episode.site.name
-    community = episode.community.name if episode.community_id else ""
-    return _("居家隔离（%(c)s）") % {"c": community} if community else _("居家隔离")
 
 
 def on_positive(episode: IsolationEpisode, test: ScheduledTest) -> None:
@@ -35,13 +28,10 @@ def on_positive(episode: IsolationEpisode, test: ScheduledTest) -> None:
 
     from .tracing import contact_turned_case
 
-    central = test.phase == TestPhase.CENTRAL
     positive_at = test.resulted_at or test.sampled_at
     case = case_open_from_isolation(
         person=episode.person,
         positive_at=positive_at,
-        central=central,
-        place=_place(episode, central),
         reference=_("隔离记录 #%(id)s：%(reason)s") % {"id": episode.pk, "reason": episode.end_reason},
         ct_orf1ab=test.ct_value,
         sampled_at=test.sampled_at,

@@ -12,15 +12,17 @@ from django.db import transaction
 from django.utils.translation import gettext as _
 
 from fangkong.audit.services import audit_record
+from fangkong.core.clock import aware, not_in_future
 from fangkong.core.errors import DomainError
+from fangkong.core.permissions import require
 from fangkong.geo.models import Community, Person
 from fangkong.policy.rules import rule
 
 from .. import events
 from ..choices import ArrivalMode, EpisodeKind
 from ..models import InboundArrival, IsolationSite
-from ..permissions import IsolationCap, require
-from .common import aware, not_in_future, require_site
+from ..permissions import IsolationCap
+from .common import require_site
 from .episodes import open_episode, refuse_second_quarantine
 
 
@@ -47,7 +49,7 @@ def inbound_register(
     require(actor, IsolationCap.MANAGE)
     require_site(actor, entry_site)
     arrived_at = aware(arrived_at)
-    not_in_future(arrived_at, "arrived_at")
+    not_in_future(arrived_at, field="arrived_at", label=_("抵达时间"))
     if mode not in ArrivalMode.values:
         raise DomainError(_("交通方式无效"), field="mode")
     number, origin, port_of_entry, destination = (v.strip() for v in (number or "", origin or "", port_of_entry or "", destination or ""))

@@ -16,16 +16,20 @@ from django.db import transaction
 from django.utils.translation import gettext as _
 
 from fangkong.audit.services import audit_record
+from fangkong.core.clock import aware, not_in_future
 from fangkong.core.errors import DomainError
+from fangkong.core.permissions import require
 from fangkong.policy.models import PolicyProfile
 from fangkong.policy.regimen import DAY_ONE_KEY, day_one_convention, local_date, local_midnight, regimen_day, regimen_day_starts_at
 from fangkong.policy.rules import PolicyNotConfigured, active_profile, rule
+from fangkong.results.choices import Result
+from fangkong.results.rules import decide_or_refuse
 
 from .. import events
-from ..choices import KIND_POLICY_PREFIX, EpisodeKind, EpisodeStatus, HomeMode, StayEnd, TestPhase, TestResult
+from ..choices import KIND_POLICY_PREFIX, EpisodeKind, EpisodeStatus, HomeMode, StayEnd, TestPhase
 from ..models import IsolationEpisode, RuleCitation, ScheduledTest
-from ..permissions import IsolationCap, require
-from .common import aware, end_episode, end_stay, lock_episode, not_in_future, require_episode
+from ..permissions import IsolationCap
+from .common import end_episode, end_stay, lock_episode, require_episode
 
 
 @dataclass(frozen=True)
@@ -182,12 +186,10 @@ def _record(
     resulted_at: dt.datetime | None,
     ct_value: float | None,
 ) -> ScheduledTest:
-    if result not in TestResult.values:
-        raise DomainError(_("检测结果无效"), field="result")
     sampled_at = aware(sampled_at)
     resulted_at = aware(resulted_at)
-    not_in_future(sampled_at, "sampled_at")
-    not_in_future(resulted_at, "resulted_at")
+    not_in_future(sampled_at, field="sampled_at", label=_("采样时间"))
+    not_in_future(resulted_at, field="resulted_at", label=_("出结果时间"))
     episode = lock_episode(test.episode)
     test = ScheduledTest.objects.select_for_update().get(pk=test.pk)
     if test.phase != phase:
@@ -198,11 +200,12 @@ def _record(
             rule="isolation.episode_transitions",
         )
     key = central_test_key(episode) if phase == TestPhase.CENTRAL else home_test_key(episode)
-    if test.result in (TestResult.NEGATIVE, TestResult.POSITIVE):
+    if test.result in (Result.NEGATIVE, Result.POSITIVE):
         raise DomainError(
             _("第 %(n)s 天检测已登记为“%(r)s”，不能重复登记") % {"n": test.day_number, "r": test.get_result_display()},
             rule="isolation.test_result_final",
         )
+    result, _threshold = decide_or_refuse(result, ct_value, fields={"ct_orf1ab": "ct_value", "ct_n": "ct_value"})
     if sampled_at < local_midnight(test.due_date):
         raise DomainError(
             _("第 %(n)s 天的检测应在 %(d)s 当天或之后采样") % {"n": test.day_number, "d": test.due_date.isoformat()},
@@ -225,7 +228,7 @@ def _record(
         before=before,
         after={"result": result, "phase": phase, "day": test.day_number, "sampled_at": sampled_at, "ct": ct_value},
     )
-    if result == TestResult.POSITIVE:
+    if result == Result.POSITIVE:
         _turn_positive(actor=actor, episode=episode, test=test, at=resulted_at)
     test.episode = episode
     return test

@@ -16,26 +16,19 @@ from django.db import transaction
 from django.utils.translation import gettext as _
 
 from fangkong.audit.services import audit_record
+from fangkong.core.clock import aware, not_in_future
 from fangkong.core.errors import DomainError, PermissionRefused
+from fangkong.core.permissions import require
 from fangkong.core.scoping import jurisdiction_of
 from fangkong.geo.models import Community
 from fangkong.policy.regimen import local_date
+from fangkong.results.choices import Result
 
 from .. import events
-from ..choices import (
-    KIND_POLICY_PREFIX,
-    EpisodeKind,
-    EpisodeStatus,
-    HandoverStatus,
-    HomeMode,
-    StayEnd,
-    TestPhase,
-    TestResult,
-    TransportMode,
-)
+from ..choices import KIND_POLICY_PREFIX, EpisodeKind, EpisodeStatus, HandoverStatus, HomeMode, StayEnd, TestPhase, TransportMode
 from ..models import Handover, HomeCheck, IsolationEpisode, ReleaseOrder, ScheduledTest
-from ..permissions import IsolationCap, require
-from .common import aware, end_episode, end_stay, lock_episode, not_in_future, require_community, require_episode, require_site, set_status
+from ..permissions import IsolationCap
+from .common import end_episode, end_stay, lock_episode, require_community, require_episode, require_site, set_status
 from .regimen import home_day_one, home_test_key, reanchor_home
 
 POSITIVE_NOT_RELEASED = "isolation.positive_not_released"
@@ -47,10 +40,10 @@ def _tests_in_order(episode: IsolationEpisode, phase: str) -> list[ScheduledTest
 
 
 def _require_all_negative(tests: list[ScheduledTest], *, key: str, rule_text: str, what: str) -> None:
-    positive = [t for t in tests if t.result == TestResult.POSITIVE]
+    positive = [t for t in tests if t.result == Result.POSITIVE]
     if positive:
         raise DomainError(_("第 %(n)s 天检测阳性，不能%(what)s") % {"n": positive[0].day_number, "what": what}, rule=POSITIVE_NOT_RELEASED)
-    missing = [t for t in tests if t.result != TestResult.NEGATIVE]
+    missing = [t for t in tests if t.result != Result.NEGATIVE]
     if missing:
         days = "、".join(str(t.day_number) for t in missing)
         raise DomainError(_("第 %(days)s 天的检测尚无阴性结果，不能%(what)s") % {"days": days, "what": what}, rule=key, source=rule_text)
@@ -70,12 +63,12 @@ def release_order(
     require(actor, IsolationCap.MANAGE)
     require_episode(actor, episode)
     at = aware(at)
-    not_in_future(at, "at")
+    not_in_future(at, field="at", label=_("解除时间"))
     episode = lock_episode(episode)
     if episode.site_id is not None:
         require_site(actor, episode.site)
     tests = _tests_in_order(episode, TestPhase.CENTRAL)
-    if any(t.result == TestResult.POSITIVE for t in tests):
+    if any(t.result == Result.POSITIVE for t in tests):
         _require_all_negative(tests, key="", rule_text="", what=_("解除集中隔离"))
     before = set_status(episode, EpisodeStatus.RELEASED_PENDING_HANDOVER, _("解除集中隔离"))
     prefix = KIND_POLICY_PREFIX[episode.kind]
@@ -162,7 +155,7 @@ def handover_confirm(
     records arrival home), or — with no home phase, a destination outside the city, or a second
     quarantine the policy requires at the destination — the episode ends here."""
     at = aware(at)
-    not_in_future(at, "at")
+    not_in_future(at, field="at", label=_("交接时间"))
     if handover.to_community_id:
         require(actor, IsolationCap.HANDOVER)
         require_community(
@@ -257,7 +250,7 @@ def home_isolation_start(*, actor: Any, episode: IsolationEpisode, at: dt.dateti
     """点对点: the community has taken the person home; home isolation (or monitoring) begins."""
     _require_home_side(actor, episode, _("登记居家隔离"))
     at = aware(at)
-    not_in_future(at, "at")
+    not_in_future(at, field="at", label=_("居家隔离开始时间"))
     episode = lock_episode(episode)
     before = set_status(episode, EpisodeStatus.HOME_ISOLATION, _("开始居家隔离"))
     episode.home_started_at = at
@@ -286,7 +279,7 @@ def home_check_record(
     """The daily check of a person in home isolation (one per local day)."""
     _require_home_side(actor, episode, _("登记居家核查"))
     at = aware(at)
-    not_in_future(at, "at")
+    not_in_future(at, field="at", label=_("核查时间"))
     episode = lock_episode(episode)
     if episode.status != EpisodeStatus.HOME_ISOLATION:
         raise DomainError(
@@ -339,7 +332,7 @@ def episode_complete(*, actor: Any, episode: IsolationEpisode, at: dt.datetime |
     """期满解除: the home phase is over, every home test negative and every day checked."""
     _require_home_side(actor, episode, _("解除居家隔离"))
     at = aware(at)
-    not_in_future(at, "at")
+    not_in_future(at, field="at", label=_("解除时间"))
     episode = lock_episode(episode)
     if episode.status != EpisodeStatus.HOME_ISOLATION:
         raise DomainError(

@@ -12,7 +12,9 @@ from django.db.models import Q
 from django.utils.translation import gettext as _
 
 from fangkong.audit.services import audit_record
+from fangkong.core.clock import aware, not_in_future, now
 from fangkong.core.errors import DomainError, PermissionRefused
+from fangkong.core.permissions import require
 from fangkong.core.scoping import jurisdiction_of
 from fangkong.geo.models import Community
 from fangkong.policy.regimen import local_date, local_midnight
@@ -20,8 +22,8 @@ from fangkong.policy.regimen import local_date, local_midnight
 from .. import events
 from ..choices import ROOM_TYPE_CAPACITY, ChecklistGap, IncidentKind, RoomType, Severity, SiteKind, StaffDuty
 from ..models import IsolationEpisode, IsolationSite, Room, RoomStay, SiteDailyChecklist, SiteIncident, SiteStaff
-from ..permissions import IsolationCap, require
-from .common import aware, covers_place, not_in_future, now, require_site
+from ..permissions import IsolationCap
+from .common import covers_place, require_site
 
 MAX_ERRORS_SHOWN = 20
 
@@ -267,7 +269,7 @@ def incident_record(
     require(actor, IsolationCap.MANAGE)
     require_site(actor, site)
     occurred_at = aware(occurred_at)
-    not_in_future(occurred_at, "occurred_at")
+    not_in_future(occurred_at, field="occurred_at", label=_("发生时间"))
     if kind not in IncidentKind.values:
         raise DomainError(_("事件类型无效"), field="kind")
     if severity not in Severity.values:

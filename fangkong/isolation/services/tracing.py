@@ -26,7 +26,9 @@ from django.utils.translation import gettext as _
 from fangkong.audit.services import audit_record
 from fangkong.cases.choices import CASE_ACTIVE, CaseStatus
 from fangkong.cases.models import Case, Transfer
+from fangkong.core.clock import aware, not_in_future
 from fangkong.core.errors import DomainError, PermissionRefused
+from fangkong.core.permissions import require
 from fangkong.geo.models import Community, Person
 from fangkong.geo.services import person_create
 from fangkong.policy.regimen import LOCAL_TZ
@@ -35,8 +37,8 @@ from fangkong.policy.rules import rule
 from .. import events
 from ..choices import EPISODE_OPEN, ContactKind, EpisodeKind, EpisodeStatus, ExposureType
 from ..models import Contact, ContactLink, IsolationEpisode
-from ..permissions import IsolationCap, require
-from .common import aware, end_episode, lock_episode, not_in_future
+from ..permissions import IsolationCap
+from .common import end_episode, lock_episode
 from .episodes import open_episode
 
 NOT_SELF = "tracing.not_self"
@@ -199,9 +201,9 @@ def contact_add(
     if (case is None) == (via is None):
         raise DomainError(_("请指定关联病例或经由的密接（二者选一）"), field="case")
     at = aware(identified_at)
-    not_in_future(at, "identified_at")
+    not_in_future(at, field="identified_at", label=_("判定时间"))
     last_exposure_at = aware(last_exposure_at)
-    not_in_future(last_exposure_at, "last_exposure_at")
+    not_in_future(last_exposure_at, field="last_exposure_at", label=_("末次接触时间"))
     if last_exposure_at > at:
         raise DomainError(
             _("末次接触时间 %(t)s 晚于判定时间 %(s)s") % {"t": _fmt(last_exposure_at), "s": _fmt(at)},

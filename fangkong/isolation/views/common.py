@@ -13,16 +13,6 @@ from django.utils import timezone
 from fangkong.core.errors import DomainError, PermissionRefused
 from fangkong.policy.regimen import local_date
 
-from .. import permissions
-
-
-def require_cap(request: HttpRequest, cap: str) -> None:
-    """The role must allow the action (Cap.ISOLATION_MANAGE, Cap.ISOLATION_HANDOVER): else 403."""
-    try:
-        permissions.require(request.user, cap)
-    except PermissionRefused as exc:
-        raise PermissionDenied(exc.message) from exc
-
 
 def refuse(form: Any, exc: DomainError, *, fields: dict[str, str] | None = None) -> None:
     """A refusal for lack of permission or scope is a 403; any other goes next to its field."""

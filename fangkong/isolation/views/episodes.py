@@ -26,13 +26,15 @@ from django.views.decorators.http import require_http_methods, require_POST
 from fangkong.core.errors import DomainError
 from fangkong.core.htmx import render_page
 from fangkong.core.pagination import paginate
+from fangkong.core.permissions import require_page, user_can
+from fangkong.core.rows import RowsRefused
 from fangkong.geo.models import Person
 from fangkong.policy.regimen import local_date
-from fangkong.testing.services.common import RowsRefused
+from fangkong.results.choices import Result
 
 from .. import selectors, services
 from ..api.bulk import parse_check_ins_request
-from ..choices import EPISODE_AWAITING, EpisodeKind, EpisodeStatus, HandoverStatus, TestPhase, TestResult
+from ..choices import EPISODE_AWAITING, EpisodeKind, EpisodeStatus, HandoverStatus, TestPhase
 from ..forms import (
     EPISODE_STATUS_FILTERS,
     TEST_FIELDS,
@@ -50,11 +52,11 @@ from ..forms import (
     parse_day,
 )
 from ..models import IsolationEpisode, RoomStay, ScheduledTest
-from ..permissions import IsolationCap, isolation_can
-from .common import htmx, int_param, refuse, require_cap, today
+from ..permissions import IsolationCap
+from .common import htmx, int_param, refuse, today
 
 DETAIL = "isolation/episodes/episode_detail.html"
-FINAL = (TestResult.NEGATIVE, TestResult.POSITIVE)
+FINAL = (Result.NEGATIVE, Result.POSITIVE)
 
 
 # ---- the 日清日结 board and the list ----
@@ -64,7 +66,7 @@ def _board_context(request: HttpRequest, *, form: BatchCheckInForm | None = None
     now = timezone.now()
     board = selectors.awaiting_isolation_board(user=request.user, now=now)
     page = paginate(request, board, per_page=50)
-    can_manage = isolation_can(request.user, IsolationCap.MANAGE)
+    can_manage = user_can(request.user, IsolationCap.MANAGE)
     sites = selectors.site_list(user=request.user).filter(is_active=True).order_by("name")
     return {
         "page_obj": page,
@@ -86,7 +88,7 @@ def awaiting_board(request: HttpRequest) -> HttpResponse:
 def awaiting_check_in(request: HttpRequest) -> HttpResponse:
     """入住所选: the people ticked on the board, each to the room number typed on their row, at one site
     (services.episodes_check_in_bulk: all or nothing, every row at fault named on its row)."""
-    require_cap(request, IsolationCap.MANAGE)
+    require_page(request.user, IsolationCap.MANAGE)
     sites = selectors.site_list(user=request.user).filter(is_active=True).order_by("name")
     form = BatchCheckInForm(request.POST, sites=sites)
     chosen = [int(v) for v in request.POST.getlist("episode") if v.isdigit()]
@@ -146,7 +148,7 @@ def episode_list(request: HttpRequest) -> HttpResponse:
         "status_choices": EPISODE_STATUS_FILTERS,
         "kind_choices": EpisodeKind.choices,
         "sites": selectors.site_list(user=request.user, active_only=False),
-        "can_manage": isolation_can(request.user, IsolationCap.MANAGE),
+        "can_manage": user_can(request.user, IsolationCap.MANAGE),
     }
     return render_page(request, "isolation/episodes/episode_list.html", context, partial="episodes")
 
@@ -155,7 +157,7 @@ def episode_list(request: HttpRequest) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def episode_create(request: HttpRequest) -> HttpResponse:
     """Register a person to be isolated by hand (a close contact reported by phone, a walk-in …)."""
-    require_cap(request, IsolationCap.MANAGE)
+    require_page(request.user, IsolationCap.MANAGE)
     status = 200
     if request.method == "POST":
         form = EpisodeOpenForm(request.POST)
@@ -227,8 +229,8 @@ def episode_context(
     user = request.user
     bound = bound or {}
     episode = selectors.episode_get(user=user, pk=episode.pk)
-    can_manage = isolation_can(user, IsolationCap.MANAGE)
-    can_handover = isolation_can(user, IsolationCap.HANDOVER)
+    can_manage = user_can(user, IsolationCap.MANAGE)
+    can_handover = user_can(user, IsolationCap.HANDOVER)
     tests = list(ScheduledTest.objects.filter(episode=episode).select_related("recorded_by").order_by("phase", "day_number"))
     for t in tests:
         t.form = bound.get(f"test-{t.pk}") or _test_form(t, episode, can_manage=can_manage, can_handover=can_handover)
@@ -319,7 +321,7 @@ def _act(request: HttpRequest, episode: IsolationEpisode, key: str, form: Any, a
 @login_required
 @require_POST
 def episode_transit(request: HttpRequest, pk: int) -> HttpResponse:
-    require_cap(request, IsolationCap.MANAGE)
+    require_page(request.user, IsolationCap.MANAGE)
     episode = selectors.episode_get(user=request.user, pk=pk)
     form = TransitForm(request.POST, sites=selectors.site_list(user=request.user))
     return _act(
@@ -335,7 +337,7 @@ def episode_transit(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 @require_POST
 def episode_check_in(request: HttpRequest, pk: int) -> HttpResponse:
-    require_cap(request, IsolationCap.MANAGE)
+    require_page(request.user, IsolationCap.MANAGE)
     episode = selectors.episode_get(user=request.user, pk=pk)
     form = CheckInForm(request.POST, rooms=_room_groups(request, episode))
     return _act(
@@ -354,7 +356,7 @@ def episode_check_in(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 @require_POST
 def episode_move(request: HttpRequest, pk: int) -> HttpResponse:
-    require_cap(request, IsolationCap.MANAGE)
+    require_page(request.user, IsolationCap.MANAGE)
     episode = selectors.episode_get(user=request.user, pk=pk)
     current = RoomStay.objects.filter(episode=episode, ended_at__isnull=True).first()
     form = MoveForm(request.POST, rooms=_room_groups(request, episode, exclude_room_id=current.room_id if current else None))
@@ -371,7 +373,7 @@ def episode_move(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 @require_POST
 def episode_cancel(request: HttpRequest, pk: int) -> HttpResponse:
-    require_cap(request, IsolationCap.MANAGE)
+    require_page(request.user, IsolationCap.MANAGE)
     episode = selectors.episode_get(user=request.user, pk=pk)
     return _act(
         request,
@@ -387,7 +389,7 @@ def episode_cancel(request: HttpRequest, pk: int) -> HttpResponse:
 @require_POST
 def episode_release(request: HttpRequest, pk: int) -> HttpResponse:
     """解除集中隔离: the service checks the period and every central test; a pending handover follows."""
-    require_cap(request, IsolationCap.MANAGE)
+    require_page(request.user, IsolationCap.MANAGE)
     episode = selectors.episode_get(user=request.user, pk=pk)
     return _act(
         request,
@@ -410,7 +412,7 @@ def test_result(request: HttpRequest, pk: int) -> HttpResponse:
     `return_to` (sheet | home | episode) says which page the form was on."""
     test = selectors.test_get(user=request.user, pk=pk)
     central = test.phase == TestPhase.CENTRAL
-    require_cap(request, IsolationCap.MANAGE if central else IsolationCap.HANDOVER)
+    require_page(request.user, IsolationCap.MANAGE if central else IsolationCap.HANDOVER)
     form = TestResultForm(request.POST, prefix=f"t{test.pk}")
     saved = None
     if form.is_valid():
@@ -442,7 +444,7 @@ def test_result(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 def _sheet_rows(request: HttpRequest, site: Any, day: dt.date, *, bound: TestResultForm | None = None, bound_pk: int | None = None):
-    can_manage = isolation_can(request.user, IsolationCap.MANAGE)
+    can_manage = user_can(request.user, IsolationCap.MANAGE)
     rows = selectors.site_day_sheet(user=request.user, site=site, day=day)
     for r in rows:
         r.form = None

@@ -23,14 +23,16 @@ from django.views.decorators.http import require_POST
 
 from fangkong.core.errors import DomainError
 from fangkong.core.pagination import paginate
+from fangkong.core.permissions import require_page, user_can
 from fangkong.policy.regimen import local_date
+from fangkong.results.choices import Result
 
 from .. import selectors, services
-from ..choices import EpisodeStatus, TestPhase, TestResult
+from ..choices import EpisodeStatus, TestPhase
 from ..forms import ActionForm, HandoverConfirmForm, HomeCheckForm, TestResultForm
 from ..models import Handover, IsolationEpisode, ScheduledTest
-from ..permissions import IsolationCap, isolation_can
-from .common import htmx, refuse, require_cap, today
+from ..permissions import IsolationCap
+from .common import htmx, refuse, today
 from .episodes import episode_answer
 
 HANDOVERS = "isolation/handover/handover_list.html"
@@ -44,7 +46,7 @@ def _confirm_form(request: HttpRequest, handover: Handover) -> HandoverConfirmFo
     """The confirm form, for whoever may confirm this handover: the receiving side (to a community),
     or the site (to another city)."""
     cap = IsolationCap.HANDOVER if handover.to_community_id else IsolationCap.MANAGE
-    if not isolation_can(request.user, cap):
+    if not user_can(request.user, cap):
         return None
     return HandoverConfirmForm(prefix=f"h{handover.pk}", initial={"receiver_name": getattr(request.user, "full_name", "")})
 
@@ -67,7 +69,7 @@ def handover_list(request: HttpRequest) -> HttpResponse:
 @require_POST
 def handover_confirm(request: HttpRequest, pk: int) -> HttpResponse:
     handover = selectors.handover_get(user=request.user, pk=pk)
-    require_cap(request, IsolationCap.HANDOVER if handover.to_community_id else IsolationCap.MANAGE)
+    require_page(request.user, IsolationCap.HANDOVER if handover.to_community_id else IsolationCap.MANAGE)
     form = HandoverConfirmForm(request.POST, prefix=f"h{handover.pk}")
     ok = ""
     if form.is_valid():
@@ -99,7 +101,7 @@ def _home_rows(request: HttpRequest, episodes: list[IsolationEpisode], *, bound:
     """Each person at home with the forms for what is due: arrival home, today's check, home tests
     due and not yet resulted, completion once the home period is over."""
     bound = bound or {}
-    can_handover = isolation_can(request.user, IsolationCap.HANDOVER)
+    can_handover = user_can(request.user, IsolationCap.HANDOVER)
     day = today()
     now = timezone.now()
     tests: dict[int, list[ScheduledTest]] = {}
@@ -112,7 +114,7 @@ def _home_rows(request: HttpRequest, episodes: list[IsolationEpisode], *, bound:
         forms: dict[str, Any] = {}
         for t in e.home_tests:
             t.form = None
-            if can_handover and t.result not in (TestResult.NEGATIVE, TestResult.POSITIVE) and t.due_date <= day:
+            if can_handover and t.result not in (Result.NEGATIVE, Result.POSITIVE) and t.due_date <= day:
                 t.form = bound.get(f"test-{t.pk}") or TestResultForm(prefix=f"t{t.pk}")
         if can_handover and e.status == EpisodeStatus.HANDED_OVER:
             forms["home_start"] = bound.get("home_start") or ActionForm()
@@ -183,7 +185,7 @@ def _answer(request: HttpRequest, episode: IsolationEpisode, ok: str, bound: dic
 @require_POST
 def home_start(request: HttpRequest, pk: int) -> HttpResponse:
     """点对点到家: the community has taken the person home; home isolation begins."""
-    require_cap(request, IsolationCap.HANDOVER)
+    require_page(request.user, IsolationCap.HANDOVER)
     episode = selectors.episode_get(user=request.user, pk=pk)
     form = ActionForm(request.POST)
     try:
@@ -198,7 +200,7 @@ def home_start(request: HttpRequest, pk: int) -> HttpResponse:
 @require_POST
 def home_check(request: HttpRequest, pk: int) -> HttpResponse:
     """The daily check (one per day): at home, temperature, symptoms."""
-    require_cap(request, IsolationCap.HANDOVER)
+    require_page(request.user, IsolationCap.HANDOVER)
     episode = selectors.episode_get(user=request.user, pk=pk)
     prefix = None if request.POST.get("return_to") == "episode" else f"c{episode.pk}"
     form = HomeCheckForm(request.POST, prefix=prefix)
@@ -219,7 +221,7 @@ def home_check(request: HttpRequest, pk: int) -> HttpResponse:
 @require_POST
 def episode_complete(request: HttpRequest, pk: int) -> HttpResponse:
     """期满解除: the service checks the home period, every home test and every daily check."""
-    require_cap(request, IsolationCap.HANDOVER)
+    require_page(request.user, IsolationCap.HANDOVER)
     episode = selectors.episode_get(user=request.user, pk=pk)
     form = ActionForm(request.POST)
     try:

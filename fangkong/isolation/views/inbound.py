@@ -22,6 +22,7 @@ from django.views.decorators.http import require_http_methods
 from fangkong.core.crypto import lookup_hash
 from fangkong.core.errors import DomainError
 from fangkong.core.pagination import paginate
+from fangkong.core.permissions import require_page, user_can
 from fangkong.geo.idnumbers import normalise_id_number
 from fangkong.geo.models import Community, Person
 from fangkong.geo.services import person_create
@@ -29,9 +30,9 @@ from fangkong.geo.services import person_create
 from .. import selectors, services
 from ..choices import EpisodeKind
 from ..forms import PERSON_FIELDS, ArrivalForm
-from ..permissions import IsolationCap, isolation_can
+from ..permissions import IsolationCap
 from ..services import RegimenPlan
-from .common import refuse, require_cap
+from .common import refuse
 
 ARRIVAL_FIELDS = {**PERSON_FIELDS, "entry_site": "entry_site", "arrived_at": "arrived_at", "destination": "destination"}
 
@@ -39,7 +40,7 @@ ARRIVAL_FIELDS = {**PERSON_FIELDS, "entry_site": "entry_site", "arrived_at": "ar
 @login_required
 def arrival_list(request: HttpRequest) -> HttpResponse:
     arrivals = selectors.arrival_list(user=request.user).select_related("destination_community", "episode__site")
-    context = {"page_obj": paginate(request, arrivals), "can_manage": isolation_can(request.user, IsolationCap.MANAGE)}
+    context = {"page_obj": paginate(request, arrivals), "can_manage": user_can(request.user, IsolationCap.MANAGE)}
     return render(request, "isolation/inbound/arrival_list.html", context)
 
 
@@ -62,7 +63,7 @@ def traveller(id_number: str) -> Person | None:
 @require_http_methods(["GET", "POST"])
 def arrival_create(request: HttpRequest) -> HttpResponse:
     """入境人员登记: a new inbound episode bound for the entry-point site, with its same-day deadline."""
-    require_cap(request, IsolationCap.MANAGE)
+    require_page(request.user, IsolationCap.MANAGE)
     status = 200
     if request.method == "POST":
         form = _form(request, request.POST)

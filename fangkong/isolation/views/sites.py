@@ -24,6 +24,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from fangkong.core.errors import DomainError
 from fangkong.core.pagination import paginate
+from fangkong.core.permissions import require_page, user_can
 from fangkong.core.scoping import jurisdiction_of
 from fangkong.geo.models import Community
 from fangkong.policy.regimen import local_date
@@ -32,8 +33,8 @@ from .. import selectors, services
 from ..choices import EpisodeStatus, RoomType
 from ..forms import ChecklistForm, IncidentForm, IncidentResolveForm, RoomsForm, SiteForm, StaffForm, parse_day
 from ..models import SiteStaff
-from ..permissions import IsolationCap, isolation_can
-from .common import htmx, int_param, refuse, require_cap, today
+from ..permissions import IsolationCap
+from .common import htmx, int_param, refuse, today
 
 
 def hub_counts(request: HttpRequest) -> dict[str, int]:
@@ -78,7 +79,7 @@ def site_list(request: HttpRequest) -> HttpResponse:
             "beds": sum(o.beds for o in occupancy),
             "arriving": sum(o.arriving for o in occupancy),
         },
-        "can_manage": isolation_can(user, IsolationCap.MANAGE),
+        "can_manage": user_can(user, IsolationCap.MANAGE),
         "no_jurisdiction": jurisdiction_of(user).is_empty,
     }
     return render(request, "isolation/sites/site_list.html", context)
@@ -91,7 +92,7 @@ def _communities(request: HttpRequest):
 @login_required
 @require_http_methods(["GET", "POST"])
 def site_create(request: HttpRequest) -> HttpResponse:
-    require_cap(request, IsolationCap.MANAGE)
+    require_page(request.user, IsolationCap.MANAGE)
     status = 200
     if request.method == "POST":
         form = SiteForm(request.POST, communities=_communities(request))
@@ -157,7 +158,7 @@ def _site_context(request: HttpRequest, site: Any, *, staff_form: StaffForm | No
     for _floor, cells in floors:
         for c in cells:
             states[c["state"]] += 1
-    can_manage = isolation_can(user, IsolationCap.MANAGE)
+    can_manage = user_can(user, IsolationCap.MANAGE)
     return {
         "site": site,
         "occupancy": occupancy[0] if occupancy else None,
@@ -190,7 +191,7 @@ def room_grid(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 @require_http_methods(["GET", "POST"])
 def room_add(request: HttpRequest, pk: int) -> HttpResponse:
-    require_cap(request, IsolationCap.MANAGE)
+    require_page(request.user, IsolationCap.MANAGE)
     site = selectors.site_get(user=request.user, pk=pk)
     status = 200
     if request.method == "POST":
@@ -219,7 +220,7 @@ def room_add(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 @require_POST
 def staff_add(request: HttpRequest, pk: int) -> HttpResponse:
-    require_cap(request, IsolationCap.MANAGE)
+    require_page(request.user, IsolationCap.MANAGE)
     site = selectors.site_get(user=request.user, pk=pk)
     form = StaffForm(request.POST)
     if form.is_valid():
@@ -255,11 +256,11 @@ def _checklist_initial(site: Any, day: Any, existing: Any) -> dict[str, Any]:
 def checklist(request: HttpRequest, pk: int) -> HttpResponse:
     """One site's checklist for a day (default today) and the last two weeks with their gaps."""
     site = selectors.site_get(user=request.user, pk=pk)
-    can_manage = isolation_can(request.user, IsolationCap.MANAGE)
+    can_manage = user_can(request.user, IsolationCap.MANAGE)
     day = parse_day(request.GET.get("day"), today())
     status = 200
     if request.method == "POST":
-        require_cap(request, IsolationCap.MANAGE)
+        require_page(request.user, IsolationCap.MANAGE)
         form = ChecklistForm(request.POST)
         status = 422
         if form.is_valid():
@@ -315,7 +316,7 @@ def _incident_context(request: HttpRequest, *, bound: IncidentResolveForm | None
     if site is not None:
         incidents = incidents.filter(site=site)
     page = paginate(request, incidents)
-    can_manage = isolation_can(request.user, IsolationCap.MANAGE)
+    can_manage = user_can(request.user, IsolationCap.MANAGE)
     for incident in page.object_list:
         incident.form = None
         if can_manage and incident.resolved_at is None:
@@ -339,7 +340,7 @@ def incident_list(request: HttpRequest) -> HttpResponse:
 @login_required
 @require_http_methods(["GET", "POST"])
 def incident_create(request: HttpRequest, pk: int) -> HttpResponse:
-    require_cap(request, IsolationCap.MANAGE)
+    require_page(request.user, IsolationCap.MANAGE)
     site = selectors.site_get(user=request.user, pk=pk)
     status = 200
     if request.method == "POST":
@@ -361,7 +362,7 @@ def incident_create(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 @require_POST
 def incident_resolve(request: HttpRequest, pk: int) -> HttpResponse:
-    require_cap(request, IsolationCap.MANAGE)
+    require_page(request.user, IsolationCap.MANAGE)
     incident = selectors.incident_get(user=request.user, pk=pk)
     form = IncidentResolveForm(request.POST, prefix=f"i{incident.pk}")
     if form.is_valid():

@@ -27,14 +27,15 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_POST
 
-from fangkong.accounts.roles import Cap, user_can
 from fangkong.cases.choices import CASE_ACTIVE, CaseStatus
 from fangkong.cases.models import Case
 from fangkong.core.errors import DomainError
 from fangkong.core.htmx import render_page
 from fangkong.core.pagination import paginate
+from fangkong.core.permissions import user_can
 from fangkong.geo.choices import IdType, Sex
 from fangkong.geo.models import Community
+from fangkong.isolation.permissions import IsolationCap
 from fangkong.policy.rules import rule
 
 from .. import selectors, services
@@ -68,7 +69,7 @@ def trace_required(view: Callable) -> Callable:
     @login_required
     @wraps(view)
     def wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
-        if not user_can(request.user, Cap.TRACING):
+        if not user_can(request.user, IsolationCap.TRACE):
             raise PermissionDenied(_("您的角色无权登记流调密接"))
         return view(request, *args, **kwargs)
 
@@ -178,7 +179,7 @@ def tracing_home(request: HttpRequest) -> HttpResponse:
         "page_obj": paginate(request, cases),
         "filters": filters,
         "status_choices": CaseStatus.choices,
-        "can_trace": user_can(request.user, Cap.TRACING),
+        "can_trace": user_can(request.user, IsolationCap.TRACE),
     }
     return render_page(request, "isolation/tracing/home.html", context, partial="cases")
 
@@ -188,7 +189,7 @@ def tracing_home(request: HttpRequest) -> HttpResponse:
 
 def _trace_context(request: HttpRequest, case: Case, form: ContactForm | None = None, added: Any = None) -> dict[str, Any]:
     sheet = tracing.trace_sheet(user=request.user, case=case)
-    can_trace = user_can(request.user, Cap.TRACING)
+    can_trace = user_can(request.user, IsolationCap.TRACE)
     return {
         "case": sheet.case,
         "sheet": sheet,
@@ -257,7 +258,7 @@ def _contact_context(request: HttpRequest, pk: int, form: ContactForm | None = N
         "episode": contact.episode,
         "secondary_rule": secondary_rule,
         "can_add_secondary": (
-            user_can(request.user, Cap.TRACING)
+            user_can(request.user, IsolationCap.TRACE)
             and bool(secondary_rule.value)
             and contact.kind == ContactKind.CLOSE_CONTACT
             and contact.state != ContactState.CANCELLED

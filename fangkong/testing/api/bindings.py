@@ -9,13 +9,12 @@ RowsRefused that services.bulk_bind raises for the rules it checks.
 
 from __future__ import annotations
 
-import datetime as dt
 from dataclasses import dataclass, field
 from typing import Any
 
-from django.utils import timezone
-from django.utils.dateparse import parse_datetime
 from django.utils.translation import gettext as _
+
+from fangkong.core.api import parse_moment
 
 from ..services import Binding, RowError, RowsRefused
 
@@ -45,13 +44,6 @@ def _text(value: Any) -> str | None:
     if _is_int(value):
         return str(value)
     return None
-
-
-def parse_moment(value: str) -> dt.datetime | None:
-    moment = parse_datetime(value.strip())
-    if moment is not None and timezone.is_naive(moment):
-        moment = timezone.make_aware(moment, timezone.get_default_timezone())
-    return moment
 
 
 def parse_binding_request(data: Any) -> BindingRequest:

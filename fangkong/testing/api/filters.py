@@ -5,7 +5,9 @@ from __future__ import annotations
 import django_filters
 from django.utils.translation import gettext_lazy as _
 
-from ..choices import PoolingMode, ResamplingStatus, Result, RoundStatus, TubeStatus
+from fangkong.results.choices import Result
+
+from ..choices import PoolingMode, ResamplingStatus, RoundStatus, TubeStatus
 from ..models import ConfirmedPositive, ResamplingTask, SamplingPoint, TestingRound, Tube
 
 

@@ -9,38 +9,13 @@ from __future__ import annotations
 
 from rest_framework import serializers
 
-from ..choices import (
-    CheckOutcome,
-    FoundIn,
-    PoolingMode,
-    PositiveStatus,
-    ResamplingReason,
-    ResamplingStatus,
-    StickerStatus,
-    UnmatchedReason,
-)
+from fangkong.core.api import RowErrorSerializer
+from fangkong.zoning.choices import FoundIn
+
+from ..choices import CheckOutcome, PoolingMode, PositiveStatus, ResamplingReason, ResamplingStatus, StickerStatus, UnmatchedReason
 from ..models import ConfirmedPositive, ResamplingTask, RoundArea, SamplingPoint, TestingRound, Tube, TubeMember, TubeResult
 from ..selectors import COVERAGE_LEVELS
 from .bindings import MAX_BINDINGS
-
-# ---- errors ----
-
-
-class RowErrorSerializer(serializers.Serializer):
-    row = serializers.IntegerField(help_text="Row at fault, counted from 1 (0 = the request as a whole)")
-    index = serializers.IntegerField(
-        required=False, allow_null=True, help_text="For posted JSON arrays: the 0-based position of the row (row − 1)"
-    )
-    field = serializers.CharField()
-    message = serializers.CharField()
-
-
-class ErrorSerializer(serializers.Serializer):
-    message = serializers.CharField(help_text="What was refused and why, in the user's words")
-    field = serializers.CharField(allow_blank=True, help_text="The field at fault (the first one for a batch)")
-    rule = serializers.CharField(allow_blank=True, help_text="The rule or policy key that refused")
-    errors = RowErrorSerializer(many=True, required=False, help_text="Batch refusals: every row at fault; nothing was written")
-
 
 # ---- rounds, coverage, press report ----
 

@@ -24,13 +24,14 @@ from rest_framework.parsers import JSONParser, MultiPartParser
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from fangkong.core.api import DomainErrorsMixin, domain_error_body
+from fangkong.core.api import ErrorSerializer, domain_error_body, parse
 from fangkong.core.errors import DomainError, PermissionRefused
+from fangkong.core.permissions import require
 
 from .. import selectors, services
 from ..ingest import parse_bundle, parse_upload
 from ..models import Laboratory, SamplingPoint, TestingRound, Tube, TubeMember, TubeResult
-from ..permissions import TestingCap, require
+from ..permissions import TestingCap
 from ..services import BindReport, RowError, RowsRefused
 from . import serializers as s
 from .bindings import BindingRequest, parse_binding_request
@@ -41,8 +42,8 @@ TAG_SAMPLING = "testing: sampling"
 TAG_LAB = "testing: laboratory"
 TAG_FIELD = "testing: grid work"
 
-BAD_REQUEST = OpenApiResponse(s.ErrorSerializer, description="Refused: {message, field, rule}; a batch lists every row in `errors`")
-FORBIDDEN = OpenApiResponse(s.ErrorSerializer, description="The caller's role may not do this, or the object is not theirs")
+BAD_REQUEST = OpenApiResponse(ErrorSerializer, description="Refused: {message, field, rule}; a batch lists every row in `errors`")
+FORBIDDEN = OpenApiResponse(ErrorSerializer, description="The caller's role may not do this, or the object is not theirs")
 NOT_FOUND = OpenApiResponse(description="No such object in the caller's jurisdiction")
 ROUND_PATH = OpenApiParameter("round_pk", OpenApiTypes.INT, OpenApiParameter.PATH, description="Id of the testing round")
 LAB_QUERY = OpenApiParameter(
@@ -54,23 +55,6 @@ class FhirJSONParser(JSONParser):
     """HL7 FHIR resources posted as `application/fhir+json`."""
 
     media_type = "application/fhir+json"
-
-
-def parse(serializer_class: type, data: Any) -> dict[str, Any]:
-    """Validate a small request body; problems are refused like the services refuse (row 0 = the request)."""
-    serializer = serializer_class(data=data)
-    if serializer.is_valid():
-        return serializer.validated_data
-    errors: list[RowError] = []
-    for name, value in serializer.errors.items():
-        field = "request" if name == "non_field_errors" else name
-        if isinstance(value, dict):  # a list field: {position: [messages]}
-            for position, messages in value.items():
-                row = position + 1 if isinstance(position, int) else 0
-                errors.extend(RowError(row, field, str(m)) for m in (messages if isinstance(messages, list) else [messages]))
-        else:
-            errors.extend(RowError(0, field, str(m)) for m in value)
-    raise RowsRefused(errors, rule="api.request")
 
 
 def laboratory_for(user: Any, pk: Any) -> Laboratory:
@@ -126,7 +110,7 @@ BINDINGS_REQUEST = PolymorphicProxySerializer(
     list=extend_schema(tags=[TAG_ROUNDS], summary="Testing rounds (第 N 轮) with their areas and pooling"),
     retrieve=extend_schema(tags=[TAG_ROUNDS], summary="One testing round", responses={200: s.RoundSerializer, 404: NOT_FOUND}),
 )
-class RoundViewSet(DomainErrorsMixin, viewsets.ReadOnlyModelViewSet):
+class RoundViewSet(viewsets.ReadOnlyModelViewSet):
     """核酸检测轮次. A round is a city-wide plan: anyone with a jurisdiction sees every round; what is
     counted inside it (coverage, tubes, positives) is limited to the caller's jurisdiction."""
 
@@ -319,7 +303,7 @@ def _bind(
     list=extend_schema(tags=[TAG_SAMPLING], summary="Sampling points (采样点) in the caller's jurisdiction"),
     retrieve=extend_schema(tags=[TAG_SAMPLING], summary="One sampling point", responses={200: s.SamplingPointSerializer, 404: NOT_FOUND}),
 )
-class SamplingPointViewSet(DomainErrorsMixin, viewsets.ReadOnlyModelViewSet):
+class SamplingPointViewSet(viewsets.ReadOnlyModelViewSet):
     """采样点. A grid worker also sees the points of the community that holds their grid."""
 
     serializer_class = s.SamplingPointSerializer
@@ -338,7 +322,7 @@ class SamplingPointViewSet(DomainErrorsMixin, viewsets.ReadOnlyModelViewSet):
         responses={200: s.TubeSerializer, 404: NOT_FOUND},
     ),
 )
-class TubeViewSet(DomainErrorsMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
+class TubeViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
     """试管 of one round, by barcode. Members are shown to the people who cover their places (not to
     laboratories), by name and masked ID number only."""
 
@@ -405,7 +389,7 @@ class TubeViewSet(DomainErrorsMixin, mixins.ListModelMixin, mixins.RetrieveModel
     list=extend_schema(tags=[TAG_FIELD], summary="上门单采 tasks (a grid worker: their grid's), by household"),
     retrieve=extend_schema(tags=[TAG_FIELD], summary="One re-sampling task", responses={200: s.ResamplingTaskSerializer, 404: NOT_FOUND}),
 )
-class ResamplingTaskViewSet(DomainErrorsMixin, viewsets.ReadOnlyModelViewSet):
+class ResamplingTaskViewSet(viewsets.ReadOnlyModelViewSet):
     """上门单采 tasks the caller covers. Filter `status=open&status=sampled` for the work list."""
 
     serializer_class = s.ResamplingTaskSerializer
@@ -442,7 +426,7 @@ class ResamplingTaskViewSet(DomainErrorsMixin, viewsets.ReadOnlyModelViewSet):
         tags=[TAG_FIELD], summary="One confirmed positive", responses={200: s.ConfirmedPositiveSerializer, 404: NOT_FOUND}
     ),
 )
-class PositiveViewSet(DomainErrorsMixin, viewsets.ReadOnlyModelViewSet):
+class PositiveViewSet(viewsets.ReadOnlyModelViewSet):
     """阳性待处置: the queue the cases app consumes, limited to the caller's jurisdiction."""
 
     serializer_class = s.ConfirmedPositiveSerializer

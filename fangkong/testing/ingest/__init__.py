@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from ..services.common import RowError, RowsRefused
+from fangkong.core.rows import RowError, RowsRefused
+
 from .fhir import parse_bundle
 from .rows import ResultRow
 from .tabular import parse_csv, parse_xlsx

@@ -18,7 +18,8 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from ..services.common import RowError, RowsRefused
+from fangkong.core.rows import RowError, RowsRefused
+
 from .rows import RESULT_WORDS, FieldProblem, ResultRow, parse_ct, parse_datetime
 
 LOINC = "http://loinc.org"

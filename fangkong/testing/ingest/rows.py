@@ -7,10 +7,10 @@ import math
 from dataclasses import dataclass
 
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
-from ..choices import Result
-
-CT_MIN, CT_MAX = 0.0, 50.0
+from fangkong.results.choices import Result
+from fangkong.results.rules import ct_problem
 
 RESULT_WORDS = {
     "阴性": Result.NEGATIVE,
@@ -85,8 +85,9 @@ def parse_ct(value: object, field: str) -> float | None:
             number = float(text)
         except ValueError as exc:
             raise FieldProblem(field, f"Ct 值“{text}”不是数字") from exc
-    if math.isnan(number) or not (CT_MIN <= number <= CT_MAX):
-        raise FieldProblem(field, f"Ct 值 {value} 超出 {CT_MIN:g}–{CT_MAX:g} 的范围")
+    problem = ct_problem(number, field) if not math.isnan(number) else None
+    if math.isnan(number) or problem is not None:
+        raise FieldProblem(field, _("Ct 值 %(v)s 超出 0–50 的范围") % {"v": value})
     return number
 
 

@@ -9,7 +9,8 @@ import csv
 import io
 from collections.abc import Iterable, Sequence
 
-from ..services.common import RowError, RowsRefused
+from fangkong.core.rows import RowError, RowsRefused
+
 from .rows import FieldProblem, ResultRow, parse_ct, parse_datetime, parse_result
 
 # Accepted headers (compared lower-case, without spaces) for each field.

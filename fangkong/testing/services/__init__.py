@@ -1,8 +1,9 @@
 """Every write of the 快检 app. Views, the API, commands and the benchmark call these and only these."""
 
+from fangkong.core.rows import RowError, RowsRefused
+
 from .binding import Binding, BindReport, bulk_bind
 from .checks import MemberCheck, household_check_record
-from .common import RowError, RowsRefused
 from .results import IngestReport, results_ingest
 from .rounds import AreaSpec, laboratory_create, pooling_for, round_plan, round_set_status, sampling_point_create
 from .sampling import resampling_collect, tube_add_members, tube_close, tube_open, tube_receive

@@ -22,8 +22,12 @@ from django.utils.translation import gettext as _
 
 from fangkong.audit.services import audit_record
 from fangkong.core.bulk import BulkWriter, analyze_if_grown, gc_paused, reserve_ids
+from fangkong.core.clock import now
 from fangkong.core.crypto import Sealer
 from fangkong.core.errors import DomainError
+from fangkong.core.permissions import require
+from fangkong.core.rows import RowError, RowsRefused
+from fangkong.core.sql import fetch_in, read_datetime, table
 from fangkong.core.timefmt import local_minutes
 from fangkong.geo.idnumbers import normalise_id_number
 from fangkong.geo.models import Household, Person
@@ -31,8 +35,7 @@ from fangkong.geo.models import Household, Person
 from .. import events
 from ..choices import CAPACITY, PoolingMode, RoundStatus, TubeStatus
 from ..models import RoundArea, SamplingPoint, TestingRound, Tube, TubeMember
-from ..permissions import TestingCap, require
-from .common import RowError, RowsRefused, fetch_in, now, read_datetime, table
+from ..permissions import TestingCap
 from .rounds import allowed_modes
 
 MAX_BARCODE = 40
@@ -426,7 +429,7 @@ def bulk_bind(
         )
     changed = [s for s in tubes.values() if not s.is_new]
     if changed:
-        from .common import bulk_update
+        from fangkong.core.sql import bulk_update
 
         bulk_update(
             Tube,

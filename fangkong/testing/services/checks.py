@@ -10,15 +10,16 @@ from django.db import transaction
 from django.utils.translation import gettext as _
 
 from fangkong.audit.services import audit_record
+from fangkong.core.clock import now
 from fangkong.core.errors import DomainError, PermissionRefused
+from fangkong.core.permissions import require
 from fangkong.geo.models import Household, Person
 
 from .. import events
 from ..choices import RESAMPLING_OPEN, CheckOutcome, ResamplingReason, StickerStatus
 from ..models import HouseholdCheck, PersonCheck, ResamplingTask, SamplingPoint, TestingRound
-from ..permissions import TestingCap, require
+from ..permissions import TestingCap
 from .binding import Binding, bulk_bind
-from .common import now
 
 PLACES = ("district_id", "street_id", "community_id", "grid_id")
 

@@ -29,20 +29,23 @@ from django.utils.translation import gettext as _
 
 from fangkong.audit.services import audit_record
 from fangkong.core.bulk import BulkWriter, analyze_if_grown, gc_paused, reserve_ids
+from fangkong.core.clock import NOT_IN_FUTURE, future_message, is_future, now
 from fangkong.core.errors import PermissionRefused
-from fangkong.policy.rules import rule
+from fangkong.core.permissions import require
+from fangkong.core.rows import RowError, RowsRefused
+from fangkong.core.sql import bulk_update, db_value, fetch_in, read_datetime, table
+from fangkong.results.choices import Result
+from fangkong.results.rules import Threshold, decide
+from fangkong.zoning.found_in import FoundInDecision, found_in_many
 
 from .. import events
 from ..choices import (
     RESAMPLING_OPEN,
-    AreaClass,
     ControlStatus,
-    FoundIn,
     PoolingMode,
     PositiveStatus,
     ResamplingReason,
     ResamplingStatus,
-    Result,
     TubeStatus,
     UnmatchedReason,
 )
@@ -58,9 +61,7 @@ from ..models import (
     TubeResult,
     UnmatchedResult,
 )
-from ..permissions import TestingCap, require
-from .binding import AreaIndex
-from .common import RowError, RowsRefused, bulk_update, db_value, fetch_in, now, read_datetime, table
+from ..permissions import TestingCap
 
 RESULT_COLUMNS = [
     "id",
@@ -130,42 +131,6 @@ class _Change:
         return self.pooling_mode == PoolingMode.SINGLE
 
 
-class Threshold:
-    """testing.positive_ct_threshold from the active policy, with its citation."""
-
-    def __init__(self) -> None:
-        r = rule("testing.positive_ct_threshold")
-        self.value = float(r.value)
-        self.citation = r.citation
-        self.short = f"{r.key}<{r.value}@{r.profile_code}"[:120]
-
-    def decide(self, row: ResultRow) -> tuple[str, RowError | None]:
-        cts = [v for v in (row.ct_orf1ab, row.ct_n) if v is not None]
-        if row.result == Result.INVALID:
-            return Result.INVALID, None
-        if cts:
-            decided = Result.POSITIVE if min(cts) < self.value else Result.NEGATIVE
-            if row.result and row.result != decided:
-                return decided, RowError(
-                    row.row,
-                    "result",
-                    _("报告结果为“%(said)s”，但 Ct 最小值 %(ct)s 按阈值 %(thr)s 判定为“%(dec)s”（%(rule)s）")
-                    % {
-                        "said": Result(row.result).label,
-                        "ct": f"{min(cts):g}",
-                        "thr": f"{self.value:g}",
-                        "dec": Result(decided).label,
-                        "rule": self.citation,
-                    },
-                )
-            return decided, None
-        if row.result == Result.POSITIVE:
-            return row.result, RowError(row.row, "ct_orf1ab", _("阳性结果须报告 Ct 值（ORF1ab 或 N）"))
-        if row.result == Result.NEGATIVE:
-            return row.result, None
-        return "", RowError(row.row, "result", _("结果为空且没有 Ct 值"))
-
-
 @gc_paused()
 @transaction.atomic
 def results_ingest(
@@ -184,7 +149,7 @@ def results_ingest(
     at = at or now()
     source = (source or "")[:200]
     report = IngestReport(rows=len(rows))
-    threshold = Threshold()
+    threshold = Threshold.active()
     report.decided_by = threshold.citation
     errors: list[RowError] = []
     first_row: dict[str, int] = {}
@@ -198,12 +163,12 @@ def results_ingest(
             errors.append(RowError(r.row, "barcode", _("条码 %(b)s 与第 %(r)s 行重复") % {"b": r.barcode, "r": first_row[r.barcode]}))
             continue
         first_row[r.barcode] = r.row
-        value, problem = threshold.decide(r)
+        value, problem = decide(r.result, r.ct_orf1ab, r.ct_n, threshold=threshold)
         if problem:
-            errors.append(problem)
+            errors.append(RowError(r.row, problem.field, problem.message, problem.rule))
         decided[r.row] = value
-        if r.reported_at > at + dt.timedelta(minutes=10):
-            errors.append(RowError(r.row, "reported_at", _("报告时间晚于当前时间")))
+        if is_future(r.reported_at, at=at):
+            errors.append(RowError(r.row, "reported_at", future_message(r.reported_at, label=_("报告时间")), NOT_IN_FUTURE))
     found = _tubes_with_current_result(testing_round, sorted(first_row))
     plan: list[tuple[ResultRow, tuple]] = []
     for r in rows:
@@ -489,21 +454,16 @@ def _apply_consequences(
             .exclude(status=PositiveStatus.WITHDRAWN)
             .values_list("person_id", flat=True)
         )
-        controlled = set(
-            PersonControl.objects.filter(person_id__in=[m["person_id"] for m in singles], status=ControlStatus.ACTIVE).values_list(
-                "person_id", flat=True
-            )
-        )
-        areas = AreaIndex(testing_round)
+        # Where each was found: their state and places when the positive sample was taken (one rule: zoning).
+        found: dict[int, FoundInDecision] = {}
+        for c in single_positive:
+            people = [m["person_id"] for m in singles if m["tube_id"] == c.tube_id]
+            found.update(found_in_many(people, c.sampled_at or c.reported_at))
         positives = []
         for m in singles:
             if m["person_id"] in already:
                 continue
             c = by_tube[m["tube_id"]]
-            area = areas.area_for(
-                district_id=m["district_id"], street_id=m["street_id"], community_id=m["community_id"], grid_id=m["grid_id"]
-            )
-            in_control_area = area is not None and area.area_class in (AreaClass.SEALED, AreaClass.CONTROLLED)
             positives.append(
                 ConfirmedPositive(
                     round=testing_round,
@@ -513,7 +473,8 @@ def _apply_consequences(
                     ct_orf1ab=c.ct_orf1ab,
                     ct_n=c.ct_n,
                     detected_at=c.reported_at,
-                    found_in=FoundIn.CONTROLLED if (m["person_id"] in controlled or in_control_area) else FoundIn.COMMUNITY,
+                    found_in=found[m["person_id"]].value,
+                    found_in_basis=found[m["person_id"]].basis[:300],
                     decided_by=threshold.citation,
                     **{k: m[k] for k in PLACES},
                 )

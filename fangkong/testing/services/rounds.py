@@ -11,14 +11,17 @@ from django.utils.translation import gettext as _
 
 from fangkong.audit.services import audit_record
 from fangkong.core.errors import DomainError, PermissionRefused
+from fangkong.core.permissions import require
 from fangkong.core.scoping import jurisdiction_of
 from fangkong.geo.models import Community, District, Grid, Street
 from fangkong.policy.rules import rule
+from fangkong.zoning.choices import AreaClass
+from fangkong.zoning.selectors import zoned_classes
 
 from .. import events
-from ..choices import CAPACITY, ROUND_TRANSITIONS, AreaClass, PoolingMode, RoundStatus, ScopeLevel
+from ..choices import CAPACITY, ROUND_TRANSITIONS, PoolingMode, RoundStatus, ScopeLevel
 from ..models import Laboratory, RoundArea, SamplingPoint, TestingRound
-from ..permissions import TestingCap, require
+from ..permissions import TestingCap
 
 SCOPE_MODELS = {ScopeLevel.DISTRICT: District, ScopeLevel.STREET: Street, ScopeLevel.COMMUNITY: Community, ScopeLevel.GRID: Grid}
 # Order of pooling modes from strictest (smallest pool) to loosest.
@@ -27,11 +30,12 @@ MODE_RANK = {PoolingMode.SINGLE: 0, PoolingMode.HOUSEHOLD: 1, PoolingMode.POOLED
 
 @dataclass(frozen=True)
 class AreaSpec:
-    """One place of a round's scope: level, place id (None for the city) and its area class."""
+    """One place of a round's scope: level, place id (None for the city) and its area class (None:
+    the class of the risk area in force over that place when the round starts, else precaution)."""
 
     level: str
     place_id: int | None = None
-    area_class: str = AreaClass.PRECAUTION
+    area_class: str | None = None
 
 
 def pooling_for(area_class: str) -> tuple[str, str]:
@@ -84,7 +88,10 @@ def round_plan(
     j = jurisdiction_of(actor)
     rows = []
     seen: set[tuple[str, int | None]] = set()
+    zoned = zoned_classes(at=starts_at)
     for spec in areas:
+        if spec.area_class is None:
+            spec = AreaSpec(spec.level, spec.place_id, zoned.get((spec.level, spec.place_id), AreaClass.PRECAUTION))
         if spec.area_class not in AreaClass.values:
             raise DomainError(_("未知区域类别 %(c)s") % {"c": spec.area_class}, field="areas")
         if spec.level == ScopeLevel.CITY:

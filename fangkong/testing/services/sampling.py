@@ -12,15 +12,18 @@ from django.db import transaction
 from django.utils.translation import gettext as _
 
 from fangkong.audit.services import audit_record
+from fangkong.core.clock import now
 from fangkong.core.errors import DomainError, PermissionRefused
+from fangkong.core.permissions import require
+from fangkong.core.rows import RowError, RowsRefused
+from fangkong.core.sql import fetch_in, table
 from fangkong.geo.models import Household, Person
 
 from .. import events
 from ..choices import CAPACITY, PoolingMode, ResamplingStatus, TubeStatus
 from ..models import Laboratory, ResamplingTask, SamplingPoint, TestingRound, Tube, TubeMember
-from ..permissions import TestingCap, require
+from ..permissions import TestingCap
 from .binding import MAX_BARCODE, AreaIndex, Binding, BindReport, _check_round_open, bulk_bind
-from .common import RowError, RowsRefused, fetch_in, now, table
 from .rounds import allowed_modes
 
 

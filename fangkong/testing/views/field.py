@@ -21,13 +21,14 @@ from django.views.decorators.http import require_http_methods, require_POST
 from fangkong.core.errors import DomainError, PermissionRefused
 from fangkong.core.htmx import render_page
 from fangkong.core.pagination import paginate
+from fangkong.core.permissions import user_can
 from fangkong.geo.models import Grid, Household
 
 from .. import fieldwork, selectors, services
 from ..choices import ResamplingStatus
 from ..field_forms import HouseholdCheckForm, ResampleCollectForm
 from ..models import TestingRound
-from ..permissions import TestingCap, testing_can
+from ..permissions import TestingCap
 
 KNOCK_PAGE = "testing/field/door_knocking.html"
 TASKS_PAGE = "testing/field/resampling_tasks.html"
@@ -35,7 +36,7 @@ TASKS_PER_PAGE = 50
 
 
 def _require_check(user: Any) -> None:
-    if not testing_can(user, TestingCap.CHECK):
+    if not user_can(user, TestingCap.CHECK):
         raise PermissionDenied(_("您的角色无权登记入户核查"))
 
 

@@ -28,13 +28,15 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from fangkong.accounts.roles import Cap, user_can
 from fangkong.core.errors import DomainError
 from fangkong.core.htmx import render_page
 from fangkong.core.pagination import paginate
+from fangkong.core.permissions import user_can
+from fangkong.results.choices import Result
+from fangkong.testing.permissions import TestingCap
 
 from .. import lab_queue, result_uploads, selectors, services
-from ..choices import Result, UnmatchedReason
+from ..choices import UnmatchedReason
 from ..models import Laboratory, ResultUpload, TestingRound
 
 HOME_TEMPLATE = "testing/lab/home.html"
@@ -75,7 +77,7 @@ def lab_required(view: Callable) -> Callable:
     @login_required
     @wraps(view)
     def wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
-        if not user_can(request.user, Cap.TESTING_LAB):
+        if not user_can(request.user, TestingCap.LAB):
             raise PermissionDenied(_("您的角色无权接收试管或报告结果"))
         return view(request, *args, **kwargs)
 
@@ -287,7 +289,7 @@ def result_upload_errors(request: HttpRequest, pk: int, job: int) -> HttpRespons
 @require_GET
 def unmatched_list(request: HttpRequest, pk: int) -> HttpResponse:
     """Results that matched no sampled tube: barcodes the round does not know, tubes nobody was sampled into."""
-    if not (user_can(request.user, Cap.TESTING_LAB) or user_can(request.user, Cap.TESTING_PLAN)):
+    if not (user_can(request.user, TestingCap.LAB) or user_can(request.user, TestingCap.PLAN)):
         raise PermissionDenied(_("您的角色无权查看未匹配结果"))
     testing_round = selectors.round_get(user=request.user, pk=pk)
     rows = selectors.unmatched_list(user=request.user, testing_round=testing_round).select_related("laboratory")
@@ -296,7 +298,7 @@ def unmatched_list(request: HttpRequest, pk: int) -> HttpResponse:
         "round": testing_round,
         "page_obj": page,
         "rows": [(u, *_reported(u.payload)) for u in page.object_list],
-        "is_lab": user_can(request.user, Cap.TESTING_LAB),
+        "is_lab": user_can(request.user, TestingCap.LAB),
     }
     return render_page(request, "testing/lab/unmatched_list.html", context, partial="rows")
 

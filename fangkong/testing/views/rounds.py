@@ -24,11 +24,12 @@ from django.views.decorators.http import require_http_methods, require_POST
 from fangkong.core.errors import DomainError, PermissionRefused
 from fangkong.core.htmx import render_page
 from fangkong.core.pagination import paginate
+from fangkong.core.permissions import user_can
 from fangkong.core.scoping import jurisdiction_of
 
 from .. import planning, selectors, services
 from ..forms import AreaFormSet, RoundPlanForm, RoundStatusForm, SamplingPointFilter, SamplingPointForm
-from ..permissions import TestingCap, testing_can
+from ..permissions import TestingCap
 
 COVERAGE_PER_PAGE = 50
 COVERAGE_SORTS = {
@@ -41,7 +42,7 @@ AREA_ROW = re.compile(rf"^{AREA_PREFIX}-\d+$")
 
 
 def _require(request: HttpRequest, cap: str) -> None:
-    if not testing_can(request.user, cap):
+    if not user_can(request.user, cap):
         raise PermissionDenied
 
 
@@ -65,7 +66,7 @@ def round_list(request: HttpRequest) -> HttpResponse:
     context = {
         "page_obj": page,
         "rows": [(r, planning.scope_summary(r), counts.get(r.pk, planning.RoundCounts())) for r in rounds],
-        "can_plan": testing_can(request.user, TestingCap.PLAN),
+        "can_plan": user_can(request.user, TestingCap.PLAN),
         "no_jurisdiction": jurisdiction_of(request.user).is_empty,
     }
     return render_page(request, "testing/rounds/round_list.html", context, partial="rounds")
@@ -184,7 +185,7 @@ def _round_links(request: HttpRequest, testing_round: Any) -> list[dict[str, Any
     return [
         {"url": reverse(name, args=[pk]), "icon": icon, "label": label, "hint": hint}
         for cap, name, icon, label, hint in links
-        if cap is None or testing_can(user, cap)
+        if cap is None or user_can(user, cap)
     ]
 
 
@@ -192,8 +193,8 @@ def _round_links(request: HttpRequest, testing_round: Any) -> list[dict[str, Any
 def round_detail(request: HttpRequest, pk: int) -> HttpResponse:
     testing_round = selectors.round_get(user=request.user, pk=pk)
     total, _districts = selectors.round_coverage(user=request.user, testing_round=testing_round)
-    can_plan = testing_can(request.user, TestingCap.PLAN)
-    can_check = testing_can(request.user, TestingCap.CHECK)
+    can_plan = user_can(request.user, TestingCap.PLAN)
+    can_check = user_can(request.user, TestingCap.CHECK)
     grids, grid_total = planning.door_knocking_grids(user=request.user) if can_check else ([], 0)
     context = {
         "round": testing_round,
@@ -247,7 +248,7 @@ def coverage(request: HttpRequest, pk: int) -> HttpResponse:
     child_level = selectors.COVERAGE_LEVELS[level]["child"]
     page = paginate(request, children, per_page=COVERAGE_PER_PAGE)
     base = reverse("testing:coverage", args=[testing_round.pk])
-    can_check = testing_can(request.user, TestingCap.CHECK)
+    can_check = user_can(request.user, TestingCap.CHECK)
     chart = {
         "names": [c.name for c in children],
         "rates": [round(100 * c.sampled_rate, 1) for c in children],
@@ -296,7 +297,7 @@ def sampling_point_list(request: HttpRequest) -> HttpResponse:
         "selected_community": data.get("community"),
         "searched": any(v not in (None, "") for v in data.values()),
         "has_points": points.exists(),
-        "can_plan": testing_can(request.user, TestingCap.PLAN),
+        "can_plan": user_can(request.user, TestingCap.PLAN),
     }
     return render_page(request, "testing/rounds/point_list.html", context, partial="points")
 

@@ -25,9 +25,10 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_POST
 from django_htmx.http import HttpResponseClientRedirect
 
-from fangkong.accounts.roles import Cap, user_can
 from fangkong.core.errors import DomainError
 from fangkong.core.htmx import render_page
+from fangkong.core.permissions import user_can
+from fangkong.testing.permissions import TestingCap
 
 from .. import sampling_desk, selectors, services
 from ..choices import PoolingMode, RoundStatus, TubeStatus
@@ -47,7 +48,7 @@ def sampling_required(view: Callable) -> Callable:
     @login_required
     @wraps(view)
     def wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
-        if not user_can(request.user, Cap.TESTING_SAMPLE):
+        if not user_can(request.user, TestingCap.SAMPLE):
             raise PermissionDenied(_("您的角色无权采样登记"))
         return view(request, *args, **kwargs)
 

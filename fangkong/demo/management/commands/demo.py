@@ -16,11 +16,11 @@ from django.conf import settings
 from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from fangkong.accounts.management.commands.demo_accounts import DEMO_PASSWORD, demo_accounts_ensure, format_logins
 from fangkong.cases.management.commands.make_cases import format_stats as cases_format_stats
 from fangkong.cases.models import Case
 from fangkong.cases.synthetic import cases_generate
 from fangkong.core.errors import DomainError
+from fangkong.demo.management.commands.demo_accounts import DEMO_PASSWORD, demo_accounts_ensure, format_logins
 from fangkong.geo.models import Person
 from fangkong.geo.synthetic import city_generate
 from fangkong.isolation.models import IsolationSite

@@ -16,11 +16,11 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.db import transaction
 
 from fangkong.accounts.models import Grant, GrantLevel, User
-from fangkong.accounts.roles import Role
 from fangkong.audit.catalogue import EventType
 from fangkong.audit.services import audit_record
 from fangkong.cases.models import TreatmentFacility
 from fangkong.cases.querysets import TREATMENT_GRANT
+from fangkong.core.roles import Role
 from fangkong.geo.models import Community, District, Grid, GridWorker, Street
 from fangkong.isolation.models import IsolationSite
 from fangkong.isolation.querysets import SITE_GRANT

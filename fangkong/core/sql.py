@@ -1,17 +1,15 @@
-"""Shared pieces of the 快检 services: row errors, set-based SQL helpers that work on both databases."""
+"""Set-based SQL that works on both databases: look-ups of many keys, updates of many rows, values
+in raw SQL. Bulk writes (COPY) live in fangkong.core.bulk."""
 
 from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
 from typing import Any
 
 import psycopg
 from django.db import connection, models
 from django.utils import timezone
-
-from fangkong.core.errors import DomainError
 
 SQLITE_CHUNK = 900  # below SQLite's bound-parameter limit
 PG_CHUNK = 50_000
@@ -20,34 +18,6 @@ PG_CHUNK = 50_000
 # hash join with every household (0.55–2.7 s); at 10,000 each query is index probes (5 queries,
 # 0.34 s in all, rows fetched included). Measured in bench/testing_round, 2026-11-22.
 PG_LOOKUP_CHUNK = 10_000
-MAX_ERRORS_SHOWN = 50
-
-
-@dataclass(frozen=True)
-class RowError:
-    """One refusal, naming the row (1-based, as the user counts them; 0 = the whole request) and field."""
-
-    row: int
-    field: str
-    message: str
-
-    def __str__(self) -> str:
-        where = f"第 {self.row} 行" if self.row else "请求"
-        return f"{where} [{self.field}]: {self.message}"
-
-
-class RowsRefused(DomainError):
-    """A batch refused as a whole: nothing was written. `errors` lists every row at fault."""
-
-    def __init__(self, errors: Sequence[RowError], *, rule: str = "") -> None:
-        self.errors = list(errors)
-        shown = "；".join(str(e) for e in self.errors[:MAX_ERRORS_SHOWN])
-        more = f"……共 {len(self.errors)} 处错误" if len(self.errors) > MAX_ERRORS_SHOWN else ""
-        super().__init__(f"未写入任何数据，请修正后重新提交：{shown}{more}", rule=rule, field=self.errors[0].field if self.errors else "")
-
-
-def now() -> dt.datetime:
-    return timezone.now()
 
 
 def db_value(value: Any) -> Any:
@@ -150,11 +120,3 @@ def bulk_update(model: type[models.Model], columns: Sequence[tuple[str, str]], r
         cur.execute(f"UPDATE {tbl} AS t SET {sets} FROM {temp} AS v WHERE t.id = v.id")
         cur.execute(f"DROP TABLE {temp}")
     return len(rows)
-
-
-@dataclass
-class Counter:
-    values: dict[str, int] = field(default_factory=dict)
-
-    def add(self, key: str, n: int = 1) -> None:
-        self.values[key] = self.values.get(key, 0) + n

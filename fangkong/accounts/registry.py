@@ -1,0 +1,25 @@
+"""What the accounts app plugs into the platform."""
+
+from django.utils.translation import gettext_lazy as _
+
+from fangkong.core.modules import Capability, Module
+from fangkong.core.roles import Role, roles
+
+ACCOUNTS_MANAGE = "accounts.manage"
+
+
+def _api(router) -> None:
+    from .views import ApiTokenViewSet
+
+    router.register("token", ApiTokenViewSet, basename="api-token")
+
+
+MODULE = Module(
+    app="accounts",
+    capabilities=[
+        Capability(ACCOUNTS_MANAGE, _("管理账号、角色与管辖范围"), _("您的角色无权管理账号"), roles(Role.SYSTEM_ADMIN)),
+    ],
+    url_prefix="accounts/",
+    urlconf="fangkong.accounts.urls",
+    api=_api,
+)

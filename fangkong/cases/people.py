@@ -1,0 +1,70 @@
+"""What 快转 tells the rest of the platform about a person: the tests of their case (a source of
+fangkong.results.history) and whether they were a case under care or in home health monitoring at
+a time (states of fangkong.geo.person_states). Registered from ready()."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterator, Sequence
+
+from django.db.models import Q
+from django.utils.translation import gettext as _
+
+from fangkong.geo.person_states import PersonState, StateKind
+from fangkong.results.history import TestEntry
+
+from .choices import CaseStatus
+from .models import Case, CaseTest, HealthMonitoring
+
+
+def case_tests(person_ids: Sequence[int], before: dt.datetime | None) -> Iterator[TestEntry]:
+    qs = CaseTest.objects.filter(case__person_id__in=list(person_ids)).select_related("case")
+    if before is not None:
+        qs = qs.filter(sampled_at__lte=before)
+    for t in qs:
+        yield TestEntry(
+            person_id=t.case.person_id,
+            sampled_at=t.sampled_at,
+            resulted_at=t.reported_at,
+            result=t.result,
+            source="case",
+            label=_("病例 #%(n)s %(phase)s检测") % {"n": t.case_id, "phase": t.get_phase_display()},
+            ref=f"cases.casetest:{t.pk}",
+            ct=t.ct_min,
+        )
+
+
+def case_states(person_ids: Sequence[int], at: dt.datetime) -> Iterator[PersonState]:
+    """A case from its confirmation until discharge (or its withdrawal/closing); home health
+    monitoring from its start until completed or reopened."""
+    cases = (
+        Case.objects.filter(person_id__in=list(person_ids), confirmed_at__lte=at)
+        .exclude(Q(discharged_at__isnull=False, discharged_at__lte=at) | Q(closed_at__isnull=False, closed_at__lte=at))
+        .exclude(status=CaseStatus.WITHDRAWN)
+        .select_related("facility")
+    )
+    for c in cases:
+        where = c.facility.name if c.facility_id else _("待转运")
+        yield PersonState(
+            c.person_id, StateKind.CASE, _("病例 #%(n)s · %(w)s") % {"n": c.pk, "w": where}, since=c.confirmed_at, ref=f"cases.case:{c.pk}"
+        )
+    monitoring = HealthMonitoring.objects.filter(person_id__in=list(person_ids), starts_at__lte=at).exclude(
+        Q(completed_at__isnull=False, completed_at__lte=at) | Q(reopened_at__isnull=False, reopened_at__lte=at)
+    )
+    for m in monitoring:
+        yield PersonState(
+            m.person_id,
+            StateKind.HEALTH_MONITORING,
+            _("居家健康监测"),
+            since=m.starts_at,
+            until=m.ends_at,
+            ref=f"cases.healthmonitoring:{m.pk}",
+        )
+
+
+def register() -> None:
+    from fangkong.geo.person_states import states
+    from fangkong.results.history import sources
+
+    sources.register("case", case_tests)
+    states.register("cases", case_states)

@@ -1,0 +1,109 @@
+"""The module registry: what each app plugs into the platform — its capabilities (with the roles
+that hold them by default), audit event types, navigation entries, page URLs and API routes.
+
+Each app declares one `Module` in its own `registry.py` and adds it from its AppConfig.ready();
+nothing central is edited to add a module (no migration for a new audit event type either: the
+event type column stores the value, the label comes from here).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.db import models
+
+
+@dataclass(frozen=True)
+class Capability:
+    """What a role may do. `roles` hold it by default; `personal` marks a capability that opens
+    personal details (need-to-know: a grant says where, a capability says what)."""
+
+    name: str
+    label: Any
+    refusal: Any
+    roles: frozenset[str] = frozenset()
+    personal: bool = False
+
+
+@dataclass(frozen=True)
+class NavEntry:
+    """A top-level menu entry. Shown when the user holds `capability` (None: everyone signed in).
+    `first_for` lists the roles whose menu starts with it (their daily work)."""
+
+    url_name: str
+    label: Any
+    icon: str
+    capability: str | None = None
+    order: int = 100
+    first_for: frozenset[str] = frozenset()
+
+
+@dataclass(frozen=True)
+class Module:
+    app: str
+    capabilities: Sequence[Capability] = ()
+    events: type[models.TextChoices] | None = None
+    nav: Sequence[NavEntry] = ()
+    url_prefix: str | None = None  # pages: include("fangkong.<app>.urls") at this prefix ("" for the root)
+    urlconf: str | None = None
+    api: Callable[[Any], None] | None = None  # registers the app's viewsets on the shared router
+
+
+@dataclass
+class Registry:
+    modules: dict[str, Module] = field(default_factory=dict)
+
+    def add(self, module: Module) -> None:
+        self.modules[module.app] = module
+        self._clear()
+
+    def _clear(self) -> None:
+        self.__dict__.pop("_caps", None)
+        self.__dict__.pop("_events", None)
+
+    # ---- capabilities ----
+
+    @property
+    def capabilities(self) -> dict[str, Capability]:
+        caps = self.__dict__.get("_caps")
+        if caps is None:
+            caps = {c.name: c for m in self.modules.values() for c in m.capabilities}
+            self.__dict__["_caps"] = caps
+        return caps
+
+    def capability(self, name: str) -> Capability:
+        return self.capabilities[name]
+
+    def role_capabilities(self, role: str) -> frozenset[str]:
+        return frozenset(name for name, c in self.capabilities.items() if role in c.roles)
+
+    # ---- audit event types ----
+
+    @property
+    def event_types(self) -> dict[str, Any]:
+        events = self.__dict__.get("_events")
+        if events is None:
+            events = {value: label for m in self.modules.values() if m.events for value, label in m.events.choices}
+            self.__dict__["_events"] = events
+        return events
+
+    def event_label(self, value: str) -> str:
+        return str(self.event_types.get(value, value))
+
+    # ---- navigation and URLs ----
+
+    def nav(self) -> list[NavEntry]:
+        return sorted((e for m in self.modules.values() for e in m.nav), key=lambda e: e.order)
+
+    def page_mounts(self) -> Iterable[tuple[str, str]]:
+        for m in self.modules.values():
+            if m.urlconf is not None and m.url_prefix is not None:
+                yield m.url_prefix, m.urlconf
+
+    def api_registrars(self) -> list[Callable[[Any], None]]:
+        return [m.api for m in self.modules.values() if m.api is not None]
+
+
+registry = Registry()

@@ -1,0 +1,41 @@
+"""What the registry of places and people plugs into the platform."""
+
+from django.utils.translation import gettext_lazy as _
+
+from fangkong.core.modules import Capability, Module, NavEntry
+from fangkong.core.roles import OFFICES, Role, roles
+
+
+class GeoCap:
+    REVEAL_ID = "geo.reveal_id"
+    EXPORT = "geo.export"
+    IMPORT = "geo.import"  # the bulk import app (fangkong.imports) acts under it
+
+
+def _api(router) -> None:
+    from .api import register
+
+    register(router)
+
+
+MODULE = Module(
+    app="geo",
+    capabilities=[
+        Capability(
+            GeoCap.REVEAL_ID,
+            _("查看完整证件号（须填写事由，留痕）"),
+            _("您的角色无权查看完整证件号"),
+            OFFICES | roles(Role.ISOLATION_SITE_STAFF, Role.HOSPITAL_STAFF),
+            personal=True,
+        ),
+        Capability(GeoCap.EXPORT, _("导出数据"), _("您的角色无权导出数据"), OFFICES),
+        Capability(GeoCap.IMPORT, _("批量导入人口与区域"), _("您的角色无权批量导入"), OFFICES | roles(Role.SYSTEM_ADMIN), personal=True),
+    ],
+    nav=[
+        NavEntry("geo:browse", _("区域与人口"), "diagram-3", order=20),
+        NavEntry("geo:person_search", _("人员查询"), "search", order=21),
+    ],
+    url_prefix="places/",
+    urlconf="fangkong.geo.urls",
+    api=_api,
+)

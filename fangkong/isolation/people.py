@@ -1,0 +1,82 @@
+"""What 快隔 tells the rest of the platform about a person: the tests of their isolation regimen (a
+source of fangkong.results.history) and whether they were awaiting isolation, in central isolation
+or isolated at home at a time (states of fangkong.geo.person_states). Registered from ready()."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterator, Sequence
+
+from django.db.models import Q
+from django.utils.translation import gettext as _
+
+from fangkong.geo.person_states import PersonState, StateKind
+from fangkong.results.history import TestEntry
+
+from .choices import EpisodeStatus
+from .models import IsolationEpisode, RoomStay, ScheduledTest
+
+
+def regimen_tests(person_ids: Sequence[int], before: dt.datetime | None) -> Iterator[TestEntry]:
+    qs = ScheduledTest.objects.filter(episode__person_id__in=list(person_ids), sampled_at__isnull=False).select_related("episode")
+    if before is not None:
+        qs = qs.filter(sampled_at__lte=before)
+    for t in qs:
+        yield TestEntry(
+            person_id=t.episode.person_id,
+            sampled_at=t.sampled_at,
+            resulted_at=t.resulted_at,
+            result=t.result,
+            source="isolation",
+            label=_("%(phase)s第 %(n)s 天") % {"phase": t.get_phase_display(), "n": t.day_number},
+            ref=f"isolation.scheduledtest:{t.pk}",
+            ct=t.ct_value,
+        )
+
+
+def _ended_by(at: dt.datetime) -> Q:
+    return Q(ended_at__isnull=False, ended_at__lte=at)
+
+
+def isolation_states(person_ids: Sequence[int], at: dt.datetime) -> Iterator[PersonState]:
+    """Awaiting isolation (identified, not yet checked in), in central isolation (checked in, not
+    yet released), isolated at home (handed over or home phase begun), at `at`."""
+    episodes = (
+        IsolationEpisode.objects.filter(person_id__in=list(person_ids), identified_at__lte=at)
+        .exclude(_ended_by(at))
+        .exclude(status=EpisodeStatus.CANCELLED, ended_at__isnull=True)
+        .select_related("site")
+    )
+    rooms = {
+        s.episode_id: s.room
+        for s in RoomStay.objects.filter(episode__in=episodes, started_at__lte=at).exclude(ended_at__lte=at).select_related("room")
+    }
+    for e in episodes:
+        ref = f"isolation.isolationepisode:{e.pk}"
+        home_from = e.home_started_at or e.handed_over_at
+        if home_from is not None and home_from <= at:
+            yield PersonState(e.person_id, StateKind.HOME_ISOLATION, _("居家隔离"), since=home_from, until=e.home_until, ref=ref)
+        elif e.checked_in_at is not None and e.checked_in_at <= at and (e.released_at is None or e.released_at > at):
+            room = rooms.get(e.pk)
+            where = f"{e.site.name} {room.number}" if e.site_id and room is not None else (e.site.name if e.site_id else "")
+            yield PersonState(
+                e.person_id,
+                StateKind.CENTRAL_ISOLATION,
+                _("集中隔离 · %(w)s") % {"w": where} if where else _("集中隔离"),
+                since=e.checked_in_at,
+                until=e.central_until,
+                ref=ref,
+                place=e.site.name if e.site_id else "",
+            )
+        elif e.checked_in_at is None or e.checked_in_at > at:
+            yield PersonState(
+                e.person_id, StateKind.AWAITING_ISOLATION, _("待转运隔离"), since=e.identified_at, until=e.isolate_by, ref=ref
+            )
+
+
+def register() -> None:
+    from fangkong.geo.person_states import states
+    from fangkong.results.history import sources
+
+    sources.register("isolation", regimen_tests)
+    states.register("isolation", isolation_states)

@@ -1,0 +1,29 @@
+"""What 快隔 and 流调 plug into the platform."""
+
+from django.utils.translation import gettext_lazy as _
+
+from fangkong.core.modules import Module, NavEntry
+from fangkong.core.roles import Role, roles
+
+from .events import IsolationEvent
+from .permissions import CAPABILITIES
+
+
+def _api(router) -> None:
+    from .api import register
+
+    register(router)
+
+
+MODULE = Module(
+    app="isolation",
+    capabilities=CAPABILITIES,
+    events=IsolationEvent,
+    nav=[
+        NavEntry("isolation:site_list", _("集中隔离"), "building", order=50, first_for=roles(Role.ISOLATION_SITE_STAFF)),
+        NavEntry("isolation:tracing_home", _("流调"), "diagram-2", order=55),
+    ],
+    url_prefix="isolation/",
+    urlconf="fangkong.isolation.urls",
+    api=_api,
+)

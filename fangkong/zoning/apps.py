@@ -1,0 +1,14 @@
+from django.apps import AppConfig
+
+
+class ZoningConfig(AppConfig):
+    name = "fangkong.zoning"
+    label = "zoning"
+    verbose_name = "Risk areas (严管)"
+
+    def ready(self) -> None:
+        from fangkong.core.modules import registry
+
+        from .registry import MODULE
+
+        registry.add(MODULE)

@@ -1,0 +1,58 @@
+"""Risk-area classes and states, and where a positive was found."""
+
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+
+class AreaClass(models.TextChoices):
+    """The class of an area under control. The active policy names them (封控/管控/防范 in earlier
+    profiles; high/medium/low risk since the 9th edition) and sets each one's pooling (pooling.<class>)."""
+
+    SEALED = "sealed", _("封控区（高风险区）")
+    CONTROLLED = "controlled", _("管控区")
+    PRECAUTION = "precaution", _("防范区（低风险区）")
+
+
+# Strictest first: where areas overlap, the stricter class wins.
+STRICTNESS = {AreaClass.SEALED: 0, AreaClass.CONTROLLED: 1, AreaClass.PRECAUTION: 2}
+# Classes whose residents count as "under control" (a positive there is not 社会面).
+UNDER_CONTROL = (AreaClass.SEALED, AreaClass.CONTROLLED)
+
+
+class AreaStatus(models.TextChoices):
+    PROPOSED = "proposed", _("待批准")
+    IN_FORCE = "in_force", _("生效中")
+    LIFTED = "lifted", _("已解除")
+    REJECTED = "rejected", _("未批准")
+
+
+AREA_TRANSITIONS: dict[str, frozenset[str]] = {
+    AreaStatus.PROPOSED: frozenset({AreaStatus.IN_FORCE, AreaStatus.REJECTED}),
+    AreaStatus.IN_FORCE: frozenset({AreaStatus.LIFTED}),
+    AreaStatus.LIFTED: frozenset(),
+    AreaStatus.REJECTED: frozenset(),
+}
+
+
+class PlaceLevel(models.TextChoices):
+    """The registry places an area is made of ("主要以楼栋为单位": mostly buildings and units)."""
+
+    DISTRICT = "district", _("区县")
+    STREET = "street", _("街道（乡镇）")
+    COMMUNITY = "community", _("社区（村）")
+    GRID = "grid", _("网格")
+    COMPOUND = "compound", _("小区")
+    BUILDING = "building", _("楼栋")
+    UNIT = "unit", _("单元")
+
+
+class FoundIn(models.TextChoices):
+    """Where a positive was found, for the press-conference split (社会面 is the number to keep at zero)."""
+
+    ISOLATION_SITE = "isolation_site", _("集中隔离点")
+    CONTROLLED = "controlled", _("高风险区（封控区、管控区）及就地管控")
+    COMMUNITY = "community", _("社会面")
+
+
+# A positive found in isolation or under control is not 社会面.
+FOUND_UNDER_CONTROL = (FoundIn.ISOLATION_SITE, FoundIn.CONTROLLED)
