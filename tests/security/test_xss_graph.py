@@ -31,7 +31,7 @@ pytestmark = [pytest.mark.e2e, pytest.mark.usefixtures("beijing_afternoon")]
 
 IMG = '"><img src=x onerror=alert(1)>'
 SCRIPT = "<script>window.__fkXss = 1; alert(2)</script>"
-HANDLER = "<svg onload=\"window.__fkXss = 1\">"  # the exposure place, shown nowhere in the graph but a note
+HANDLER = '<svg onload="window.__fkXss = 1">'  # the exposure place, shown nowhere in the graph but a note
 
 # Record what an attack would do before any page script runs: a dialog, or a flag set by script.
 WATCH = "window.__fkXss = 0;"
