@@ -3,6 +3,8 @@ from django.contrib import admin
 from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerSplitView
 
+from fangkong.core.csp import with_sources
+
 urlpatterns = [
     path("", include("fangkong.reports.urls")),
     path("accounts/", include("fangkong.accounts.urls")),
@@ -19,7 +21,8 @@ urlpatterns = [
     # The split view serves Swagger UI's start-up script as a file (?script), not inline: the
     # Content-Security-Policy (fangkong.core.csp) runs no inline script.
     path("api/docs/", SpectacularSwaggerSplitView.as_view(url_name="api-schema"), name="api-docs"),
-    path("api/redoc/", SpectacularRedocView.as_view(url_name="api-schema"), name="api-redoc"),
+    # ReDoc builds its search index in a worker it starts from a blob: URL.
+    path("api/redoc/", with_sources(worker_src=["'self'", "blob:"])(SpectacularRedocView.as_view(url_name="api-schema")), name="api-redoc"),
     path("admin/", admin.site.urls),
 ]
 

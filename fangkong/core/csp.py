@@ -7,14 +7,15 @@ allows is in docs/security.md ("XSS and the Content-Security-Policy"); the page-
 in the templates' and static/js/ files' headers, and tests/security/test_csp.py keeps inline
 script from coming back.
 
-A view that needs another policy (none does today) sets the header itself with `policy(...)`:
-the middleware leaves a policy the view set.
+A view that needs more (only ReDoc's page, for its search worker) is wrapped in `with_sources(...)`,
+which sets the header with the extra sources; the middleware leaves a policy the view set.
 """
 
 from __future__ import annotations
 
 import re
 from collections.abc import Callable, Iterable
+from functools import wraps
 
 from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
@@ -66,6 +67,22 @@ def policy(**extra: Iterable[str]) -> str:
     for key, sources in extra.items():
         directives.setdefault(key.replace("_", "-"), []).extend(sources)
     return "; ".join(f"{name} {' '.join(dict.fromkeys(sources))}" for name, sources in directives.items())
+
+
+def with_sources(**extra: Iterable[str]) -> Callable:
+    """A view decorator: the view's answers carry the policy with `extra` sources added
+    (worker_src=["'self'", "blob:"] adds a worker-src directive)."""
+
+    def decorate(view: Callable) -> Callable:
+        @wraps(view)
+        def wrapped(request: HttpRequest, *args, **kwargs) -> HttpResponse:
+            response = view(request, *args, **kwargs)
+            response[HEADER] = policy(**extra)
+            return response
+
+        return wrapped
+
+    return decorate
 
 
 class ContentSecurityPolicyMiddleware:

@@ -85,12 +85,20 @@ def test_error_pages_the_api_static_files_and_the_admin_carry_the_policy(users, 
         ("/admin/login/", 200),
         ("/api/docs/", 200),
         ("/api/docs/?script", 200),
+        ("/api/redoc/", 200),
     ]:
         response = client.get(path)
         assert response.status_code == status, (path, response.status_code)
         _assert_policy(response, f"GET {path}")
     response = client.post("/places/people/", {})  # a method the page does not take
     _assert_policy(response, "POST /places/people/")
+
+
+def test_only_redoc_may_start_a_worker_from_a_blob(users, client):
+    client.force_login(users["command"])
+    assert directives(client.get("/api/redoc/").headers[csp.HEADER])["worker-src"] == ["'self'", "blob:"]
+    assert "worker-src" not in directives(client.get("/api/docs/").headers[csp.HEADER])
+    assert "worker-src" not in directives(client.get("/").headers[csp.HEADER])
 
 
 def test_the_policy_allows_script_from_our_files_only():
