@@ -31,7 +31,7 @@ pytestmark = [pytest.mark.e2e, pytest.mark.usefixtures("beijing_afternoon")]
 
 IMG = '"><img src=x onerror=alert(1)>'
 SCRIPT = "<script>window.__fkXss = 1; alert(2)</script>"
-HANDLER = '<svg onload="window.__fkXss = 1">'  # the exposure place, shown nowhere in the graph but a note
+HANDLER = '<svg onload="window.__fkXss = 1">'  # the exposure's place, shown on the case's trace page
 
 # Record what an attack would do before any page script runs: a dialog, or a flag set by script.
 WATCH = "window.__fkXss = 0;"
@@ -119,3 +119,11 @@ def test_a_name_that_is_markup_shows_as_text_in_the_graph_tooltip(hostile, users
 
     assert dialogs == [], dialogs
     assert page.evaluate("window.__fkXss") == 0
+
+    # The case's trace page (an htmx page) lists the contact with their name and the exposure's place as text.
+    page.goto(f"{live_server.url}/isolation/tracing/cases/{case.pk}/")
+    table = page.locator("#contact-table")
+    expect(table).to_contain_text(SCRIPT)
+    expect(table).to_contain_text(HANDLER)
+    assert table.locator("svg, script, img").count() == 0
+    assert dialogs == [] and page.evaluate("window.__fkXss") == 0
