@@ -27,16 +27,16 @@ HEADER = "Content-Security-Policy"
 BASE_POLICY: dict[str, tuple[str, ...]] = {
     "default-src": ("'self'",),
     # Our files under /static/ (project code and vendored htmx, Bootstrap, ECharts, Leaflet) and the
-    # Swagger UI's own files and init script, all same-origin. No 'unsafe-inline', no 'unsafe-eval':
-    # htmx runs with allowEval off (base.html), so hx-on and trigger filters are not used.
+    # Swagger UI's files and start-up script (/api/docs/?script), all same-origin. No 'unsafe-inline',
+    # no 'unsafe-eval': htmx runs with allowEval off (base.html), so hx-on and trigger filters are not used.
     "script-src": ("'self'",),
     # 'unsafe-inline' for style only: ECharts builds its tooltips as HTML with style attributes,
     # Leaflet and Bootstrap set positions in style attributes, htmx adds its indicator <style>, the
     # templates size bars and swatches with style="" and the Swagger UI styles itself inline. CSS
     # cannot run script; the markup it would style is escaped like any other.
     "style-src": ("'self'", "'unsafe-inline'"),
-    # data: for the SVG images inside Bootstrap's and Swagger UI's CSS and ECharts' exports;
-    # FANGKONG_CSP_IMG_EXTRA adds an operator's map-tile server.
+    # data: for the SVG images inside Bootstrap's and Swagger UI's CSS (the select arrow, the
+    # navbar toggler); FANGKONG_CSP_IMG_EXTRA adds an operator's map-tile server.
     "img-src": ("'self'", "data:"),
     "font-src": ("'self'",),
     "connect-src": ("'self'",),
