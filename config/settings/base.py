@@ -57,6 +57,7 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "fangkong.core.csp.ContentSecurityPolicyMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "fangkong.core.middleware.ChineseFirstMiddleware",
@@ -134,6 +135,10 @@ FANGKONG_LOGIN_MAX_FAILURES = int(os.environ.get("FANGKONG_LOGIN_MAX_FAILURES", 
 FANGKONG_LOGIN_LOCK_MINUTES = int(os.environ.get("FANGKONG_LOGIN_LOCK_MINUTES", "15"))
 # Roles that must pass a TOTP second factor; empty in the demo, set in production.
 FANGKONG_SECOND_FACTOR_ROLES: tuple[str, ...] = ()
+
+# Content-Security-Policy (fangkong.core.csp, docs/security.md): script only from this origin's files.
+# Origins added to img-src, e.g. a map-tile server: FANGKONG_CSP_IMG_EXTRA="https://tiles.example.org".
+FANGKONG_CSP_IMG_EXTRA = tuple(os.environ.get("FANGKONG_CSP_IMG_EXTRA", "").replace(",", " ").split())
 
 LANGUAGE_CODE = "zh-hans"
 LANGUAGES = [("zh-hans", _("简体中文")), ("en", _("English"))]

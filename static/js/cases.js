@@ -3,13 +3,18 @@
 (function () {
   "use strict";
 
-  window.fkBoardIdle = function () {
+  function boardIdle() {
     var board = document.getElementById("board");
     if (!board) { return false; }
     if (board.querySelector("details[open]")) { return false; }
     var active = document.activeElement;
     return !(active && board.contains(active) && active.matches("input, select, textarea"));
-  };
+  }
+
+  // The board's poll (hx-trigger="every 30s") is skipped while someone is busy on it.
+  document.addEventListener("htmx:confirm", function (e) {
+    if (e.target.id === "board" && !boardIdle()) { e.preventDefault(); }
+  });
 
   var labelsEl = document.getElementById("countdown-labels");
   var labels = labelsEl ? JSON.parse(labelsEl.textContent) : null;
