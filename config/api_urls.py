@@ -2,7 +2,7 @@
 
 from rest_framework.routers import DefaultRouter
 
-from fangkong.accounts.views import ApiTokenViewSet
+from fangkong.accounts.api import ApiTokenViewSet
 from fangkong.cases.api import register as register_cases
 from fangkong.geo.api import register as register_geo
 from fangkong.isolation.api import register as register_isolation

@@ -1,7 +1,19 @@
 from django.apps import AppConfig
+from django.contrib.admin import apps as admin_apps
 
 
 class AccountsConfig(AppConfig):
     name = "fangkong.accounts"
     label = "accounts"
     verbose_name = "Accounts"
+
+    def ready(self) -> None:
+        from . import authentication  # noqa: F401 - registers the token scheme with drf-spectacular
+
+
+class FangkongAdminConfig(admin_apps.AdminConfig):
+    """django.contrib.admin with fangkong.accounts.admin_site.FangkongAdminSite as the site
+    (INSTALLED_APPS names this class in place of "django.contrib.admin")."""
+
+    default = False  # not the config of fangkong.accounts
+    default_site = "fangkong.accounts.admin_site.FangkongAdminSite"
