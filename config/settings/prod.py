@@ -31,6 +31,8 @@ FANGKONG_API_DOCS_PUBLIC = False
 # HTTPS only. TLS ends at the proxy (nginx, the city's gateway), which must set (overwrite, never
 # pass on) X-Forwarded-Proto — see docs/operator-guide.md.
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+# The proxy on this machine (gunicorn listens on 127.0.0.1): its X-Forwarded-For names the client.
+FANGKONG_TRUSTED_PROXIES = tuple(a.strip() for a in os.environ.get("FANGKONG_TRUSTED_PROXIES", "127.0.0.1,::1").split(",") if a.strip())
 SECURE_SSL_REDIRECT = os.environ.get("FANGKONG_SSL_REDIRECT", "1") == "1"
 SECURE_HSTS_SECONDS = int(os.environ.get("FANGKONG_HSTS_SECONDS", str(365 * 24 * 3600)))
 SECURE_HSTS_INCLUDE_SUBDOMAINS = os.environ.get("FANGKONG_HSTS_INCLUDE_SUBDOMAINS", "1") == "1"
