@@ -157,8 +157,11 @@ def second_factor(request: HttpRequest) -> HttpResponse:
         return redirect(_next_url(request))
     form = TokenForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
-        device = services.totp_verify(user=request.user, token=form.cleaned_data["token"])
-        if device is None:
+        try:  # checked like the second step of signing in: counted, delayed, audited
+            device = services.login_check_token(request=request, user=request.user, token=form.cleaned_data["token"])
+        except services.LoginLocked as exc:
+            form.add_error(None, exc.message)
+        except DomainError:
             form.add_error("token", _("动态口令错误或已使用，请等待下一个口令。"))
         else:
             otp_login(request, device)

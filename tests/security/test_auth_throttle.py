@@ -278,3 +278,21 @@ def test_the_second_factor_cannot_be_guessed_by_re_entering_the_known_password()
     response = login(attacker, "worker", PASSWORD)
     assert "后再试" in response.content.decode()
     assert LoginAttempt.objects.filter(username="worker", succeeded=False).count() == 3
+
+
+@pytest.mark.django_db
+@override_settings(FANGKONG_LOGIN_MAX_FAILURES=3, OTP_TOTP_THROTTLE_FACTOR=0, FANGKONG_SECOND_FACTOR_ROLES=("command_centre",))
+def test_a_signed_in_but_unverified_session_cannot_guess_the_second_factor():
+    """The page the middleware sends unverified sessions to checks codes like the login's second step."""
+    command = make_user("command", Role.COMMAND_CENTRE, [("city", None)])
+    device = TOTPDevice.objects.create(user=command, name="phone", confirmed=True)
+    right = f"{totp(device.bin_key, device.step, device.t0, device.digits, device.drift):06d}"
+    wrong = f"{(int(right) + 1) % 1_000_000:06d}"
+    thief = Client(REMOTE_ADDR=ATTACKER)
+    thief.force_login(command)  # e.g. a session left open on a shared computer
+    for _ in range(3):
+        assert "动态口令错误" in thief.post(reverse("accounts:second_factor"), {"token": wrong}).content.decode()
+    response = thief.post(reverse("accounts:second_factor"), {"token": right})
+    assert response.status_code == 200 and "后再试" in response.content.decode()
+    assert thief.get("/policy/").status_code == 302  # still not verified
+    assert AuditEvent.objects.filter(event_type=EventType.LOGIN_FAILED, object_repr="command").count() == 3
