@@ -24,7 +24,9 @@ GOOD_ENV = {
 
 
 def import_prod(code: str = "import config.settings.prod", **env: str) -> subprocess.CompletedProcess:
-    base = {k: v for k, v in os.environ.items() if k not in {"SECRET_KEY", "FANGKONG_DATA_KEY", "DATABASE_URL", "REDIS_URL"}}
+    # The browser tests set DJANGO_ALLOW_ASYNC_UNSAFE in this process; a deployment never has it.
+    dropped = {"SECRET_KEY", "FANGKONG_DATA_KEY", "DATABASE_URL", "REDIS_URL", "DJANGO_ALLOW_ASYNC_UNSAFE"}
+    base = {k: v for k, v in os.environ.items() if k not in dropped}
     return subprocess.run(
         [sys.executable, "-c", code],
         cwd=ROOT,
