@@ -23,7 +23,7 @@ DEBUG = os.environ.get("DEBUG", "0") == "1"
 ALLOWED_HOSTS = [h for h in os.environ.get("ALLOWED_HOSTS", "127.0.0.1,localhost").split(",") if h]
 
 INSTALLED_APPS = [
-    "django.contrib.admin",
+    "fangkong.accounts.apps.FangkongAdminConfig",  # django.contrib.admin, its login sent to ours
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",
@@ -31,7 +31,6 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "django.contrib.humanize",
     "rest_framework",
-    "rest_framework.authtoken",
     "drf_spectacular",
     "drf_spectacular_sidecar",
     "django_filters",
@@ -59,6 +58,7 @@ MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "fangkong.core.csp.ContentSecurityPolicyMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    "fangkong.core.middleware.SecurityHeadersMiddleware",  # below WhiteNoise: static files are not its business
     "django.contrib.sessions.middleware.SessionMiddleware",
     "fangkong.core.middleware.ChineseFirstMiddleware",
     "django.middleware.locale.LocaleMiddleware",
@@ -122,17 +122,34 @@ AUTH_USER_MODEL = "accounts.User"
 LOGIN_URL = "accounts:login"
 LOGIN_REDIRECT_URL = "reports:home"
 LOGOUT_REDIRECT_URL = "accounts:login"
+# Every password check goes through the sign-in throttle and audit (fangkong.accounts.services.signin).
+AUTHENTICATION_BACKENDS = ["fangkong.accounts.backends.GuardedModelBackend"]
 AUTH_PASSWORD_VALIDATORS = [
-    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator", "OPTIONS": {"min_length": 8}},
+    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator", "OPTIONS": {"min_length": 10}},
+    {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+    {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
+    {"NAME": "fangkong.accounts.passwords.ContextWordsValidator"},
 ]
 SESSION_COOKIE_AGE = 12 * 3600
 SESSION_COOKIE_HTTPONLY = True
 CSRF_COOKIE_HTTPONLY = False
 
-# Login lockout: this many failures for one username within the window lock it for the window.
+# Sign-in throttle (fangkong.accounts.throttle): free failures per account (and per known browser)
+# and per client address, then a wait of DELAY_SECONDS doubling per failure up to MAX_DELAY_MINUTES;
+# counts are forgotten after FORGET_HOURS without a failure.
 FANGKONG_LOGIN_MAX_FAILURES = int(os.environ.get("FANGKONG_LOGIN_MAX_FAILURES", "5"))
-FANGKONG_LOGIN_LOCK_MINUTES = int(os.environ.get("FANGKONG_LOGIN_LOCK_MINUTES", "15"))
+FANGKONG_LOGIN_MAX_FAILURES_PER_ADDRESS = int(os.environ.get("FANGKONG_LOGIN_MAX_FAILURES_PER_ADDRESS", "20"))
+FANGKONG_LOGIN_DELAY_SECONDS = int(os.environ.get("FANGKONG_LOGIN_DELAY_SECONDS", "60"))
+FANGKONG_LOGIN_MAX_DELAY_MINUTES = int(os.environ.get("FANGKONG_LOGIN_MAX_DELAY_MINUTES", "60"))
+FANGKONG_LOGIN_FORGET_HOURS = int(os.environ.get("FANGKONG_LOGIN_FORGET_HOURS", "24"))
+FANGKONG_LOGIN_DEVICE_DAYS = int(os.environ.get("FANGKONG_LOGIN_DEVICE_DAYS", "90"))  # a known browser's cookie
+# Reverse proxies whose X-Forwarded-For is believed (fangkong.core.netaddr), e.g. "127.0.0.1".
+FANGKONG_TRUSTED_PROXIES = tuple(a.strip() for a in os.environ.get("FANGKONG_TRUSTED_PROXIES", "").split(",") if a.strip())
+# API tokens (fangkong.accounts.services.tokens): sign-in tokens from POST /api/token/ last hours,
+# personal tokens from 我的账号 at most this many days.
+FANGKONG_API_TOKEN_SIGN_IN_HOURS = int(os.environ.get("FANGKONG_API_TOKEN_SIGN_IN_HOURS", "12"))
+FANGKONG_API_TOKEN_MAX_DAYS = int(os.environ.get("FANGKONG_API_TOKEN_MAX_DAYS", "90"))
 # Roles that must pass a TOTP second factor; empty in the demo, set in production.
 FANGKONG_SECOND_FACTOR_ROLES: tuple[str, ...] = ()
 
@@ -158,7 +175,7 @@ WHITENOISE_USE_FINDERS = True
 
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
-        "rest_framework.authentication.TokenAuthentication",
+        "fangkong.accounts.authentication.ApiTokenAuthentication",
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
@@ -168,6 +185,19 @@ REST_FRAMEWORK = {
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "EXCEPTION_HANDLER": "fangkong.core.api.domain_exception_handler",
 }
+# The API schema and its docs pages (/api/schema/, /api/docs/, /api/redoc/): open to anyone in the
+# demo, behind login in production (config.settings.prod).
+FANGKONG_API_DOCS_PUBLIC = os.environ.get("FANGKONG_API_DOCS_PUBLIC", "1") == "1"
+
+# Response headers (fangkong.core.middleware.SecurityHeadersMiddleware). The Content-Security-Policy
+# hook: a non-empty FANGKONG_CONTENT_SECURITY_POLICY is sent on every page (set it once no template
+# needs inline script); empty sends none.
+FANGKONG_PERMISSIONS_POLICY = (
+    "accelerometer=(), autoplay=(), browsing-topics=(), camera=(), display-capture=(), geolocation=(), gyroscope=(), "
+    "magnetometer=(), microphone=(), midi=(), payment=(), usb=(), xr-spatial-tracking=()"
+)
+FANGKONG_CONTENT_SECURITY_POLICY = ""
+
 SPECTACULAR_SETTINGS = {
     "TITLE": "fangkong API",
     "DESCRIPTION": "Epidemic-response command platform: places, households and people, scoped to the caller's jurisdiction.",
@@ -180,7 +210,7 @@ SPECTACULAR_SETTINGS = {
     "ENUM_NAME_OVERRIDES": {
         "ClassificationEnum": "fangkong.cases.choices.Classification",
         "CaseStatusEnum": "fangkong.cases.choices.CaseStatus",
-        "CaseFoundInEnum": "fangkong.cases.choices.FoundIn",
+        "FoundInEnum": "fangkong.zoning.choices.FoundIn",
         "CaseSourceEnum": "fangkong.cases.choices.CaseSource",
         "HandCaseSourceEnum": "fangkong.cases.api.serializers.HAND_SOURCE_CHOICES",
         "FacilityKindEnum": "fangkong.cases.choices.FacilityKind",
@@ -188,13 +218,12 @@ SPECTACULAR_SETTINGS = {
         "TransferStatusEnum": "fangkong.cases.choices.TransferStatus",
         "TransferReasonEnum": "fangkong.cases.choices.TransferReason",
         "MonitoringStatusEnum": "fangkong.cases.choices.MonitoringStatus",
-        "ResultEnum": "fangkong.testing.choices.Result",  # keeps its name beside the isolation tests' results
+        "ResultEnum": "fangkong.results.choices.Result",  # one vocabulary for every test result
         "IsolationSiteKindEnum": "fangkong.isolation.choices.SiteKind",
         "IsolationRoomTypeEnum": "fangkong.isolation.choices.RoomType",
         "IsolationEpisodeKindEnum": "fangkong.isolation.choices.EpisodeKind",
         "IsolationEpisodeStatusEnum": "fangkong.isolation.choices.EpisodeStatus",
         "IsolationTestPhaseEnum": "fangkong.isolation.choices.TestPhase",
-        "IsolationTestResultEnum": "fangkong.isolation.choices.TestResult",
         "IsolationHandoverStatusEnum": "fangkong.isolation.choices.HandoverStatus",
         "IsolationTransportModeEnum": "fangkong.isolation.choices.TransportMode",
         "ContactKindEnum": "fangkong.isolation.choices.ContactKind",

@@ -1,25 +1,49 @@
-"""Production: PostgreSQL, Redis and gunicorn. Refuses to start with the demo secrets."""
+"""Production: PostgreSQL, Redis and gunicorn behind a TLS-terminating proxy.
+
+Refuses to start with weak or demo secrets (config.keychecks), without PostgreSQL or Redis.
+Sends HSTS, redirects plain HTTP to HTTPS, keeps the API schema and docs behind login and requires
+a TOTP second factor for the command centre and system administrators."""
+
+import os
 
 from django.core.exceptions import ImproperlyConfigured
+
+from config.keychecks import data_key_problems, secret_key_problems
 
 from .base import *  # noqa: F403
 from .base import DATABASES, DEMO_DATA_KEY, DEMO_SECRET_KEY, FANGKONG_DATA_KEY, REDIS_URL, SECRET_KEY
 
 DEBUG = False
-if SECRET_KEY == DEMO_SECRET_KEY:
-    raise ImproperlyConfigured("SECRET_KEY is the demo key: set a secret SECRET_KEY in the environment.")
-if FANGKONG_DATA_KEY == DEMO_DATA_KEY:
-    raise ImproperlyConfigured("FANGKONG_DATA_KEY is the demo key: set a secret 32-byte base64 key (see docs/operator-guide.md).")
+_DEMO_KEYS = (DEMO_SECRET_KEY, DEMO_DATA_KEY)
+for _problems in (secret_key_problems(SECRET_KEY, demo_values=_DEMO_KEYS), data_key_problems(FANGKONG_DATA_KEY, demo_values=_DEMO_KEYS)):
+    if _problems:
+        raise ImproperlyConfigured(" ".join(_problems))
+if SECRET_KEY.strip() == FANGKONG_DATA_KEY.strip():
+    raise ImproperlyConfigured("SECRET_KEY and FANGKONG_DATA_KEY are the same value: use two different random keys.")
 if DATABASES["default"]["ENGINE"] != "django.db.backends.postgresql":
     raise ImproperlyConfigured("Production runs on PostgreSQL: set DATABASE_URL=postgres://…")
 if not REDIS_URL:
     raise ImproperlyConfigured("Production runs background jobs on Redis: set REDIS_URL=redis://…")
 
 FANGKONG_SECOND_FACTOR_ROLES = ("command_centre", "system_admin")
+FANGKONG_API_DOCS_PUBLIC = False
+
+# HTTPS only. TLS ends at the proxy (nginx, the city's gateway), which must set (overwrite, never
+# pass on) X-Forwarded-Proto — see docs/operator-guide.md.
+SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+# The proxy on this machine (gunicorn listens on 127.0.0.1): its X-Forwarded-For names the client.
+FANGKONG_TRUSTED_PROXIES = tuple(a.strip() for a in os.environ.get("FANGKONG_TRUSTED_PROXIES", "127.0.0.1,::1").split(",") if a.strip())
+SECURE_SSL_REDIRECT = os.environ.get("FANGKONG_SSL_REDIRECT", "1") == "1"
+SECURE_HSTS_SECONDS = int(os.environ.get("FANGKONG_HSTS_SECONDS", str(365 * 24 * 3600)))
+SECURE_HSTS_INCLUDE_SUBDOMAINS = os.environ.get("FANGKONG_HSTS_INCLUDE_SUBDOMAINS", "1") == "1"
+SECURE_HSTS_PRELOAD = os.environ.get("FANGKONG_HSTS_PRELOAD", "0") == "1"
 SESSION_COOKIE_SECURE = True
 CSRF_COOKIE_SECURE = True
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
+# Permissions-Policy: FANGKONG_PERMISSIONS_POLICY from base (no camera, microphone, geolocation …).
+# Content-Security-Policy: FANGKONG_CONTENT_SECURITY_POLICY (base), the hook for the policy that
+# forbids inline script once the templates have none.
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"},

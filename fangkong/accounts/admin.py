@@ -1,4 +1,5 @@
-"""Users and their grants in the Django admin (system administrators). Grant changes are audited."""
+"""Users and their grants in the Django admin (system administrators). Grant changes are audited.
+The admin's own login page is replaced (fangkong.accounts.admin_site)."""
 
 from __future__ import annotations
 
@@ -10,7 +11,7 @@ from fangkong.audit.admin_mixins import AuditedAdminMixin
 from fangkong.audit.catalogue import EventType
 from fangkong.audit.services import audit_record
 
-from .models import Grant, LoginAttempt, User
+from .models import Grant, LoginAttempt, LoginThrottle, User
 
 
 class GrantInline(admin.TabularInline):
@@ -62,6 +63,21 @@ class LoginAttemptAdmin(admin.ModelAdmin):
     list_filter = ["succeeded"]
     search_fields = ["username"]
     date_hierarchy = "at"
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(LoginThrottle)
+class LoginThrottleAdmin(AuditedAdminMixin, admin.ModelAdmin):
+    """Sign-in counters. Deleting a row lets that account, address or browser try again at once."""
+
+    list_display = ["key", "failures", "last_failure_at", "blocked_until"]
+    search_fields = ["key"]
+    ordering = ["-last_failure_at"]
 
     def has_add_permission(self, request):
         return False

@@ -1,4 +1,5 @@
 from django.apps import AppConfig
+from django.contrib.admin import apps as admin_apps
 
 
 class AccountsConfig(AppConfig):
@@ -9,6 +10,15 @@ class AccountsConfig(AppConfig):
     def ready(self) -> None:
         from fangkong.core.modules import registry
 
+        from . import authentication  # noqa: F401 - registers the token scheme with drf-spectacular
         from .registry import MODULE
 
         registry.add(MODULE)
+
+
+class FangkongAdminConfig(admin_apps.AdminConfig):
+    """django.contrib.admin with fangkong.accounts.admin_site.FangkongAdminSite as the site
+    (INSTALLED_APPS names this class in place of "django.contrib.admin")."""
+
+    default = False  # not the config of fangkong.accounts
+    default_site = "fangkong.accounts.admin_site.FangkongAdminSite"

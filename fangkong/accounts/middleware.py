@@ -2,8 +2,9 @@
 
 Such a user without a verified device is sent to accounts:second_factor (enrol if they have no
 device yet, else enter a token) from every page except the views marked `second_factor_exempt`
-(login, logout, the second-factor pages themselves) and static files. Token-authenticated API
-calls never reach here as a signed-in user: the token endpoint itself asks for the TOTP token.
+(login, logout, the second-factor pages themselves) and static files. API tokens are checked
+elsewhere (fangkong.accounts.services.tokens): such a user's token works only when it was issued
+after a second factor, and while a device is enrolled.
 """
 
 from __future__ import annotations

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from django.contrib.auth.models import AbstractUser
 from django.db import models
+from django.utils import timezone
 from django.utils.functional import cached_property
 from django.utils.translation import gettext_lazy as _
 
@@ -65,3 +66,62 @@ class LoginAttempt(models.Model):
 
     def __str__(self) -> str:
         return f"{self.username} {'ok' if self.succeeded else 'failed'} {self.at:%Y-%m-%d %H:%M}"
+
+
+class LoginThrottle(models.Model):
+    """Failed sign-in attempts counted against one key: an account (attempts from browsers it has
+    not signed in on before), a client address, or one browser the account signed in on before.
+    See fangkong.accounts.throttle for the rules; rows are written under a row lock."""
+
+    key = models.CharField(max_length=200, unique=True)
+    failures = models.PositiveIntegerField(default=0)
+    last_failure_at = models.DateTimeField(null=True, blank=True)
+    blocked_until = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("登录限速")
+        verbose_name_plural = _("登录限速")
+
+    def __str__(self) -> str:
+        return f"{self.key} ×{self.failures}"
+
+
+class ApiTokenKind(models.TextChoices):
+    SIGN_IN = "sign_in", _("API 登录令牌")
+    PERSONAL = "personal", _("个人令牌")
+
+
+class ApiToken(models.Model):
+    """An API token. Only a SHA-256 hash of the key is stored; the key itself is shown once.
+
+    Sign-in tokens come from POST /api/token/ (hours; ended by signing out); personal tokens are
+    created on 我的账号 for scripts (days, at most FANGKONG_API_TOKEN_MAX_DAYS)."""
+
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="api_tokens")
+    kind = models.CharField(_("类型"), max_length=16, choices=ApiTokenKind.choices)
+    name = models.CharField(_("名称"), max_length=64, blank=True)
+    prefix = models.CharField(_("开头"), max_length=12)
+    key_hash = models.CharField(max_length=64, unique=True)
+    second_factor = models.BooleanField(_("经动态口令验证"), default=False)
+    created_at = models.DateTimeField(_("生成时间"), auto_now_add=True)
+    expires_at = models.DateTimeField(_("到期时间"), db_index=True)
+    last_used_at = models.DateTimeField(_("最近使用"), null=True, blank=True)
+    revoked_at = models.DateTimeField(_("作废时间"), null=True, blank=True)
+    revoked_by = models.ForeignKey(User, on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
+
+    class Meta:
+        verbose_name = _("API 令牌")
+        verbose_name_plural = _("API 令牌")
+        indexes = [models.Index(fields=["user", "revoked_at"], name="apitoken_user_revoked")]
+
+    def __str__(self) -> str:
+        return f"{self.prefix}… ({self.user})"
+
+    @property
+    def state(self) -> str:
+        """ "revoked", "expired" or "live"."""
+        if self.revoked_at is not None:
+            return "revoked"
+        if self.expires_at <= timezone.now():
+            return "expired"
+        return "live"

@@ -9,7 +9,7 @@ ACCOUNTS_MANAGE = "accounts.manage"
 
 
 def _api(router) -> None:
-    from .views import ApiTokenViewSet
+    from .api import ApiTokenViewSet
 
     router.register("token", ApiTokenViewSet, basename="api-token")
 

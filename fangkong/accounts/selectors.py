@@ -1,17 +1,20 @@
-"""Reads about accounts: a user's grants with place names, their second factor and API token."""
+"""Reads about accounts: a user's grants with place names, their second factor and API tokens."""
 
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import dataclass
 from typing import Any
 
 from django.apps import apps
+from django.db.models import QuerySet
+from django.utils import timezone
 from django_otp.plugins.otp_totp.models import TOTPDevice
-from rest_framework.authtoken.models import Token
 
-from fangkong.core.permissions import capabilities_of
+from fangkong.core.permissions import capabilities_of, user_can
 
-from .models import Grant, GrantLevel
+from .models import ApiToken, Grant, GrantLevel
+from .registry import ACCOUNTS_MANAGE
 
 _PLACE_MODELS = {
     GrantLevel.DISTRICT: "District",
@@ -53,8 +56,33 @@ def confirmed_device(*, user: Any) -> TOTPDevice | None:
     return TOTPDevice.objects.filter(user=user, confirmed=True).order_by("-id").first()
 
 
-def api_token_get(*, user: Any) -> Token | None:
-    return Token.objects.filter(user=user).first()
+RECENTLY_ENDED = dt.timedelta(days=30)
+
+
+def api_tokens_of(*, user: Any) -> QuerySet[ApiToken]:
+    """The user's own tokens: live ones, and those that ended in the last 30 days, newest first."""
+    since = timezone.now() - RECENTLY_ENDED
+    return ApiToken.objects.filter(user=user).exclude(revoked_at__lt=since).exclude(expires_at__lt=since).order_by("-created_at", "-id")
+
+
+def api_token_list(*, user: Any, username: str = "", include_ended: bool = False) -> QuerySet[ApiToken]:
+    """Every user's tokens, for an account manager (ACCOUNTS_MANAGE); nothing for anyone else."""
+    if not user_can(user, ACCOUNTS_MANAGE):
+        return ApiToken.objects.none()
+    tokens = ApiToken.objects.select_related("user", "revoked_by").order_by("-created_at", "-id")
+    if username:
+        tokens = tokens.filter(user__username__icontains=username)
+    if not include_ended:
+        tokens = tokens.filter(revoked_at__isnull=True, expires_at__gt=timezone.now())
+    return tokens
+
+
+def api_token_for_revoke(*, user: Any, pk: int) -> ApiToken | None:
+    """A token the user may revoke: their own, or anyone's for an account manager."""
+    tokens = ApiToken.objects.select_related("user")
+    if not user_can(user, ACCOUNTS_MANAGE):
+        tokens = tokens.filter(user=user)
+    return tokens.filter(pk=pk).first()
 
 
 def capability_list(*, user: Any) -> list[str]:

@@ -8,7 +8,11 @@ urlpatterns = [
     path("login/", views.login_view, name="login"),
     path("login/token/", views.login_otp, name="login_otp"),
     path("logout/", views.logout_view, name="logout"),
+    path("password/", views.password_change, name="password_change"),
     path("second-factor/", views.second_factor, name="second_factor"),
     path("second-factor/setup/", views.totp_setup, name="totp_setup"),
     path("api-token/", views.api_token, name="api_token"),
+    path("api-tokens/new/", views.api_token_create, name="api_token_create"),
+    path("api-tokens/<int:pk>/revoke/", views.api_token_revoke, name="api_token_revoke"),
+    path("tokens/", views.token_admin, name="token_admin"),
 ]

@@ -1,6 +1,8 @@
-"""Signing in and out, the TOTP second factor, the user's own account page and API token.
+"""Signing in and out, the TOTP second factor, the user's own account page (我的账号: password,
+second factor, API tokens) and the account managers' token list.
 
-Views parse, call fangkong.accounts.services and render; the rules (lockout, tokens) live there.
+Views parse, call fangkong.accounts.services and render; the rules (throttle, tokens) live there.
+The API token endpoint is in fangkong.accounts.api.
 """
 
 from __future__ import annotations
@@ -12,13 +14,14 @@ import qrcode
 import qrcode.image.svg
 from django.conf import settings
 from django.contrib import messages
-from django.contrib.auth import get_user_model
+from django.contrib.auth import get_user_model, update_session_auth_hash
 from django.contrib.auth import login as auth_login
 from django.contrib.auth import logout as auth_logout
 from django.contrib.auth.decorators import login_required
-from django.http import HttpRequest, HttpResponse
+from django.core.exceptions import PermissionDenied
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render, resolve_url
-from django.utils import timezone
+from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
@@ -26,17 +29,15 @@ from django.views.decorators.csrf import csrf_protect
 from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_POST
 from django_otp import login as otp_login
-from drf_spectacular.utils import OpenApiResponse, extend_schema, inline_serializer
-from rest_framework import serializers, status, viewsets
-from rest_framework.permissions import AllowAny
-from rest_framework.request import Request
-from rest_framework.response import Response
 
 from fangkong.core.errors import DomainError
+from fangkong.core.pagination import paginate
+from fangkong.core.permissions import user_can
 
-from . import selectors, services
-from .forms import LoginForm, TokenForm
+from . import selectors, services, throttle
+from .forms import ApiTokenCreateForm, LoginForm, PasswordChangeForm, TokenForm
 from .middleware import second_factor_exempt
+from .registry import ACCOUNTS_MANAGE
 
 PENDING_USER = "_fk_pending_user"
 PENDING_BACKEND = "_fk_pending_backend"
@@ -82,7 +83,9 @@ def login_view(request: HttpRequest) -> HttpResponse:
                 nxt = _next_value(request)
                 return redirect(f"{target}?next={nxt}" if nxt else target)
             auth_login(request, result.user)
-            return redirect(_next_url(request))
+            response = redirect(_next_url(request))
+            throttle.remember_browser(request, response, result.user.get_username())
+            return response
     return render(request, "registration/login.html", {"form": form, "next": _next_value(request)})
 
 
@@ -127,7 +130,9 @@ def login_otp(request: HttpRequest) -> HttpResponse:
             _clear_pending(request)
             user.otp_device = device  # django_otp marks the new session verified on login
             auth_login(request, user, backend=user.backend)
-            return redirect(_next_url(request))
+            response = redirect(_next_url(request))
+            throttle.remember_browser(request, response, user.get_username())
+            return response
     return render(request, "registration/login_otp.html", {"form": form, "next": _next_value(request), "pending_user": user})
 
 
@@ -153,8 +158,11 @@ def second_factor(request: HttpRequest) -> HttpResponse:
         return redirect(_next_url(request))
     form = TokenForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
-        device = services.totp_verify(user=request.user, token=form.cleaned_data["token"])
-        if device is None:
+        try:  # checked like the second step of signing in: counted, delayed, audited
+            device = services.login_check_token(request=request, user=request.user, token=form.cleaned_data["token"])
+        except services.LoginLocked as exc:
+            form.add_error(None, exc.message)
+        except DomainError:
             form.add_error("token", _("动态口令错误或已使用，请等待下一个口令。"))
         else:
             otp_login(request, device)
@@ -201,85 +209,104 @@ def totp_setup(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
+@never_cache
 def profile(request: HttpRequest) -> HttpResponse:
-    """The user's own account: role, capabilities, grants, second factor and API token."""
+    """我的账号: role, capabilities and grants; password; second factor; the user's API tokens."""
+    days = services.personal_token_days()
     context = {
         "grants": selectors.grant_rows(user=request.user),
         "capabilities": selectors.capability_list(user=request.user),
         "device": selectors.confirmed_device(user=request.user),
-        "token": selectors.api_token_get(user=request.user),
         "second_factor_required": services.second_factor_required(request.user),
+        "tokens": selectors.api_tokens_of(user=request.user),
+        "new_key": request.session.pop(NEW_TOKEN, None),
+        "token_form": ApiTokenCreateForm(days=days),
+        "sign_in_hours": settings.FANGKONG_API_TOKEN_SIGN_IN_HOURS,
+        "can_manage_accounts": user_can(request.user, ACCOUNTS_MANAGE),
     }
     return render(request, "accounts/profile.html", context)
 
 
+def _profile_tokens() -> str:
+    return f"{reverse('accounts:profile')}#api-tokens"
+
+
+@sensitive_post_parameters("old_password", "new_password1", "new_password2")
 @login_required
 @never_cache
-def api_token(request: HttpRequest) -> HttpResponse:
-    """Create, rotate or revoke the user's own API token. A new key is shown once."""
-    if request.method == "POST":
-        if request.POST.get("action") == "revoke":
-            services.api_token_revoke(actor=request.user)
-            messages.info(request, _("API 令牌已作废。"))
-        else:
-            token = services.api_token_rotate(actor=request.user)
-            request.session[NEW_TOKEN] = token.key  # server-side session, shown once on the next page
-            messages.success(request, _("已生成新的 API 令牌，旧令牌立即失效。"))
-        return redirect("accounts:api_token")
-    context = {"token": selectors.api_token_get(user=request.user), "new_key": request.session.pop(NEW_TOKEN, None)}
-    return render(request, "accounts/api_token.html", context)
-
-
-# ---- API: POST /api/token/ ----
-
-
-class TokenRequestSerializer(serializers.Serializer):
-    username = serializers.CharField(max_length=150)
-    password = serializers.CharField(style={"input_type": "password"}, trim_whitespace=False)
-    otp_token = serializers.CharField(required=False, allow_blank=True, default="", help_text="TOTP token, for users with a second factor")
-
-
-class TokenResponseSerializer(serializers.Serializer):
-    token = serializers.CharField()
-
-
-class ApiTokenViewSet(viewsets.ViewSet):
-    """Exchange a username and password (and a TOTP token where needed) for the user's API token.
-
-    The login lockout applies: a locked username answers 429 with `locked_until`."""
-
-    authentication_classes: list = []
-    permission_classes = [AllowAny]
-    serializer_class = TokenRequestSerializer
-
-    @extend_schema(
-        operation_id="token_obtain",
-        request=TokenRequestSerializer,
-        responses={
-            200: TokenResponseSerializer,
-            400: OpenApiResponse(description="Wrong username, password or TOTP token"),
-            429: OpenApiResponse(
-                response=inline_serializer(
-                    "LockedResponse", {"detail": serializers.CharField(), "locked_until": serializers.DateTimeField()}
-                ),
-                description="Too many failed attempts: locked until `locked_until`",
-            ),
-        },
-        auth=[],
-        tags=["auth"],
-    )
-    def create(self, request: Request) -> Response:
-        data = TokenRequestSerializer(data=request.data)
-        data.is_valid(raise_exception=True)
+def password_change(request: HttpRequest) -> HttpResponse:
+    form = PasswordChangeForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
         try:
-            token = services.api_token_obtain(request=request._request, **data.validated_data)
-        except services.LoginLocked as exc:
-            seconds = max(1, int((exc.until - timezone.now()).total_seconds()))
-            return Response(
-                {"detail": exc.message, "locked_until": exc.until.isoformat()},
-                status=status.HTTP_429_TOO_MANY_REQUESTS,
-                headers={"Retry-After": str(seconds)},
+            revoked = services.password_change(
+                request=request,
+                actor=request.user,
+                old_password=form.cleaned_data["old_password"],
+                new_password=form.cleaned_data["new_password1"],
             )
+        except services.LoginLocked as exc:
+            form.add_error(None, exc.message)
         except DomainError as exc:
-            return Response({"detail": exc.message}, status=status.HTTP_400_BAD_REQUEST)
-        return Response({"token": token.key})
+            form.add_error(exc.field or None, exc.message)
+        else:
+            update_session_auth_hash(request, request.user)  # this session stays; the others end
+            messages.success(request, _("密码已修改。其他设备上的登录已退出。"))
+            if revoked:
+                messages.info(request, _("您的 %(count)s 个 API 令牌已作废，请按需重新生成。") % {"count": revoked})
+            return redirect("accounts:profile")
+    return render(request, "accounts/password_change.html", {"form": form})
+
+
+@login_required
+def api_token(request: HttpRequest) -> HttpResponse:
+    """The old token page: the tokens are on 我的账号 now."""
+    return redirect(_profile_tokens())
+
+
+@login_required
+@require_POST
+def api_token_create(request: HttpRequest) -> HttpResponse:
+    """A personal token; its key goes through the server-side session to the next page, once."""
+    form = ApiTokenCreateForm(request.POST, days=services.personal_token_days())
+    if not form.is_valid():
+        messages.error(request, " ".join(str(e) for errors in form.errors.values() for e in errors))
+        return redirect(_profile_tokens())
+    is_verified = getattr(request.user, "is_verified", None)
+    try:
+        issued = services.api_token_create(
+            actor=request.user,
+            name=form.cleaned_data["name"],
+            days=form.cleaned_data["days"],
+            second_factor=bool(is_verified and is_verified()),
+        )
+    except DomainError as exc:
+        messages.error(request, exc.message)
+    else:
+        request.session[NEW_TOKEN] = issued.key
+        messages.success(request, _("已生成新的 API 令牌。"))
+    return redirect(_profile_tokens())
+
+
+@login_required
+@require_POST
+def api_token_revoke(request: HttpRequest, pk: int) -> HttpResponse:
+    """Revoke a token: one's own (from 我的账号), or anyone's for an account manager."""
+    token = selectors.api_token_for_revoke(user=request.user, pk=pk)
+    if token is None:
+        raise Http404
+    if services.api_token_revoke(actor=request.user, token=token):
+        messages.info(request, _("令牌 %(prefix)s… 已作废。") % {"prefix": token.prefix})
+    return redirect(_next_url(request, _profile_tokens()))
+
+
+@login_required
+@never_cache
+def token_admin(request: HttpRequest) -> HttpResponse:
+    """Every user's API tokens, for account managers (ACCOUNTS_MANAGE), with revoke buttons."""
+    if not user_can(request.user, ACCOUNTS_MANAGE):
+        raise PermissionDenied
+    username = (request.GET.get("username") or "").strip()[:150]
+    include_ended = request.GET.get("ended") == "1"
+    tokens = selectors.api_token_list(user=request.user, username=username, include_ended=include_ended)
+    context = {"page_obj": paginate(request, tokens, per_page=50), "username": username, "include_ended": include_ended}
+    return render(request, "accounts/token_admin.html", context)

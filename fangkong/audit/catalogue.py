@@ -10,7 +10,10 @@ class EventType(models.TextChoices):
     LOGIN_LOCKED = "auth.login_locked", _("账号锁定")
     LOGOUT = "auth.logout", _("退出")
     SECOND_FACTOR_ENROLLED = "auth.2fa_enrolled", _("绑定动态口令")
-    API_TOKEN_ROTATED = "auth.api_token_rotated", _("更换 API 令牌")
+    API_TOKEN_ROTATED = "auth.api_token_rotated", _("更换 API 令牌")  # before hashed tokens; kept for old events
+    API_TOKEN_CREATED = "auth.api_token_created", _("生成 API 令牌")
+    API_TOKEN_REVOKED = "auth.api_token_revoked", _("作废 API 令牌")
+    PASSWORD_CHANGED = "auth.password_changed", _("修改密码")
     GRANT_ADDED = "accounts.grant_added", _("授予管辖范围")
     GRANT_REMOVED = "accounts.grant_removed", _("撤销管辖范围")
     PLACE_CREATED = "geo.place_created", _("新建区域")

@@ -7,6 +7,8 @@ from collections.abc import Callable
 
 from django.http import HttpRequest, HttpResponse
 
+from fangkong.core.netaddr import client_address
+
 from .context import RequestContext, current
 
 
@@ -15,7 +17,7 @@ class AuditContextMiddleware:
         self.get_response = get_response
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
-        token = current.set(RequestContext(ip=request.META.get("REMOTE_ADDR"), request_id=uuid.uuid4().hex[:16], path=request.path[:200]))
+        token = current.set(RequestContext(ip=client_address(request), request_id=uuid.uuid4().hex[:16], path=request.path[:200]))
         try:
             return self.get_response(request)
         finally:

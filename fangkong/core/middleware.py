@@ -1,11 +1,15 @@
-"""Chinese first: the interface language is the user's explicit choice (the language cookie set by
+"""Middleware every page passes through: Chinese first, and the security headers Django does not send.
+
+Chinese first: the interface language is the user's explicit choice (the language cookie set by
 the switch in the top bar) or zh-hans — never guessed from the browser's Accept-Language."""
 
 from __future__ import annotations
 
 from collections.abc import Callable
 
+from django.conf import settings
 from django.http import HttpRequest, HttpResponse
+from django.utils.cache import add_never_cache_headers
 
 
 class ChineseFirstMiddleware:
@@ -15,3 +19,31 @@ class ChineseFirstMiddleware:
     def __call__(self, request: HttpRequest) -> HttpResponse:
         request.META.pop("HTTP_ACCEPT_LANGUAGE", None)
         return self.get_response(request)
+
+
+class SecurityHeadersMiddleware:
+    """Headers Django's SecurityMiddleware does not send:
+
+    - `Cache-Control: no-store` (with private, no-cache, max-age=0) on every response the
+      application makes that does not set its own: pages, fragments and API answers carry personal
+      data (a revealed ID number, a person's page, lists of people), and neither the browser's
+      history nor a proxy may keep them. Static files are served before this (WhiteNoise).
+    - `Permissions-Policy` from settings.FANGKONG_PERMISSIONS_POLICY.
+    - `Content-Security-Policy` from settings.FANGKONG_CONTENT_SECURITY_POLICY when it is set (the
+      hook for the policy that forbids inline script).
+    """
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        response = self.get_response(request)
+        if not response.has_header("Cache-Control"):
+            add_never_cache_headers(response)
+        policy = getattr(settings, "FANGKONG_PERMISSIONS_POLICY", "")
+        if policy and not response.has_header("Permissions-Policy"):
+            response["Permissions-Policy"] = policy
+        csp = getattr(settings, "FANGKONG_CONTENT_SECURITY_POLICY", "")
+        if csp and not response.has_header("Content-Security-Policy"):
+            response["Content-Security-Policy"] = csp
+        return response

@@ -1,4 +1,6 @@
-"""config.settings.prod refuses to start with the demo secrets."""
+"""config.settings.prod refuses to start with the demo secrets, and starts with real ones. (Weak
+keys, the demo keys in other encodings and the production headers are attacked in
+tests/security/test_auth_prod_settings.py.)"""
 
 from __future__ import annotations
 
@@ -10,12 +12,23 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
+# Random values generated once for these tests (secrets.token_urlsafe(64), base64 of os.urandom(32)).
+GOOD_SECRET_KEY = "M3s8WV1fiYLVtNtBG-tylu_Fal4yk_LjF0e4o1xsBweCVz3NpluuCVJCuGoDUNC25sNtK_fbllFJJQYO_VSQqQ"
+GOOD_DATA_KEY = "lR5fTZZUis6J1ow0Fa1LbQH6b+qSbPwXOqFk0BG9rnc="
+GOOD_ENV = {
+    "SECRET_KEY": GOOD_SECRET_KEY,
+    "FANGKONG_DATA_KEY": GOOD_DATA_KEY,
+    "DATABASE_URL": "postgres://fangkong@127.0.0.1:5432/fangkong",
+    "REDIS_URL": "redis://127.0.0.1:6379/0",
+}
 
 
-def import_prod(**env: str) -> subprocess.CompletedProcess:
-    base = {k: v for k, v in os.environ.items() if k not in {"SECRET_KEY", "FANGKONG_DATA_KEY", "DATABASE_URL", "REDIS_URL"}}
+def import_prod(code: str = "import config.settings.prod", **env: str) -> subprocess.CompletedProcess:
+    # The browser tests set DJANGO_ALLOW_ASYNC_UNSAFE in this process; a deployment never has it.
+    dropped = {"SECRET_KEY", "FANGKONG_DATA_KEY", "DATABASE_URL", "REDIS_URL", "DJANGO_ALLOW_ASYNC_UNSAFE"}
+    base = {k: v for k, v in os.environ.items() if k not in dropped}
     return subprocess.run(
-        [sys.executable, "-c", "import config.settings.prod"],
+        [sys.executable, "-c", code],
         cwd=ROOT,
         env={**base, "DJANGO_SETTINGS_MODULE": "config.settings.prod", "FANGKONG_VAR_DIR": "/tmp/fangkong-prod-check", **env},
         capture_output=True,
@@ -28,11 +41,9 @@ def import_prod(**env: str) -> subprocess.CompletedProcess:
     ("env", "message"),
     [
         ({}, "SECRET_KEY is the demo key"),
-        ({"SECRET_KEY": "a-real-secret-for-this-test-0123456789"}, "FANGKONG_DATA_KEY is the demo key"),
-        (
-            {"SECRET_KEY": "a-real-secret-for-this-test-0123456789", "FANGKONG_DATA_KEY": "c2VjcmV0LWRhdGEta2V5LWZvci10aGUtdGVzdC0zMmI="},
-            "Production runs on PostgreSQL",
-        ),
+        ({"SECRET_KEY": GOOD_SECRET_KEY}, "FANGKONG_DATA_KEY is the demo key"),
+        ({"SECRET_KEY": GOOD_SECRET_KEY, "FANGKONG_DATA_KEY": GOOD_DATA_KEY}, "Production runs on PostgreSQL"),
+        ({"SECRET_KEY": GOOD_SECRET_KEY, "FANGKONG_DATA_KEY": GOOD_DATA_KEY, "DATABASE_URL": GOOD_ENV["DATABASE_URL"]}, "Redis"),
     ],
 )
 def test_prod_refuses_demo_configuration(env, message):
@@ -43,10 +54,5 @@ def test_prod_refuses_demo_configuration(env, message):
 
 
 def test_prod_starts_with_real_secrets():
-    result = import_prod(
-        SECRET_KEY="a-real-secret-for-this-test-0123456789",
-        FANGKONG_DATA_KEY="c2VjcmV0LWRhdGEta2V5LWZvci10aGUtdGVzdC0zMmI=",
-        DATABASE_URL="postgres://fangkong@127.0.0.1:5432/fangkong",
-        REDIS_URL="redis://127.0.0.1:6379/0",
-    )
+    result = import_prod(**GOOD_ENV)
     assert result.returncode == 0, result.stderr

@@ -178,8 +178,9 @@ def test_logout_and_login_pages_stay_reachable(client, commander):
 @override_settings(FANGKONG_SECOND_FACTOR_ROLES=("command_centre",))
 def test_api_token_page_is_not_a_way_around_the_second_factor(client, commander):
     client.force_login(commander)
-    response = client.post(reverse("accounts:api_token"), {"action": "rotate"})
+    response = client.post(reverse("accounts:api_token_create"), {"name": "script", "days": 30})
     assert response.status_code == 302 and response.url.startswith(reverse("accounts:second_factor"))
+    assert not commander.api_tokens.exists()
 
 
 def test_replacing_a_device_needs_the_current_one(client, worker):

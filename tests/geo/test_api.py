@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import pytest
 from django.contrib.staticfiles import finders
-from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
+from fangkong.accounts.services import api_token_create
 from fangkong.audit.catalogue import EventType
 from fangkong.audit.models import AuditEvent
 from fangkong.core.crypto import decrypt
@@ -85,9 +85,9 @@ def test_anonymous_is_refused(endpoint, city):
 @pytest.mark.parametrize("endpoint", ENDPOINTS)
 def test_token_auth_works_and_keeps_the_scope(endpoint, city, users):
     model, home, elsewhere = ENDPOINTS[endpoint]
-    token = Token.objects.create(user=users["community"])
+    issued = api_token_create(actor=users["community"], name="test", days=30, second_factor=False)
     client = APIClient()
-    client.credentials(HTTP_AUTHORIZATION=f"Token {token.key}")
+    client.credentials(HTTP_AUTHORIZATION=f"Token {issued.key}")
     seen = ids(client.get(f"/api/{endpoint}/?page_size=1000"))
     assert home(city).pk in seen and elsewhere(city).pk not in seen
     assert client.get(f"/api/{endpoint}/{elsewhere(city).pk}/").status_code == 404

@@ -14,9 +14,9 @@ import re
 import pytest
 from playwright.sync_api import expect
 
-from fangkong.accounts.management.commands.demo_accounts import demo_accounts_ensure
 from fangkong.cases.models import Case
 from fangkong.cases.synthetic import cases_generate
+from fangkong.demo.management.commands.demo_accounts import demo_accounts_ensure
 from fangkong.geo.models import Grid, Person
 from fangkong.geo.synthetic import city_generate
 from fangkong.isolation.models import Contact, IsolationSite

@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('audit', '0005_tracing_events'),
+        ('audit', '0006_auth_token_and_password_events'),
     ]
 
     operations = [

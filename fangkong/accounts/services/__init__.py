@@ -1,0 +1,53 @@
+"""Writes about accounts: signing in (throttled, audited), the TOTP second factor, API tokens and
+passwords. One module per subject; the names callers use are re-exported here."""
+
+from .passwords import password_change, password_rules_check
+from .second_factor import second_factor_required, totp_device_confirm, totp_device_start, totp_verify, user_has_second_factor
+from .signin import (
+    BACKEND,
+    LoginFailed,
+    LoginLocked,
+    LoginResult,
+    api_token_obtain,
+    check_own_password,
+    login_check_password,
+    login_check_token,
+    logout_record,
+)
+from .tokens import (
+    IssuedToken,
+    TokenRefused,
+    api_token_authenticate,
+    api_token_create,
+    api_token_revoke,
+    api_token_sign_in,
+    api_tokens_revoke_for,
+    personal_token_days,
+)
+
+__all__ = [
+    "BACKEND",
+    "IssuedToken",
+    "LoginFailed",
+    "LoginLocked",
+    "LoginResult",
+    "TokenRefused",
+    "api_token_authenticate",
+    "api_token_create",
+    "api_token_obtain",
+    "api_token_revoke",
+    "api_token_sign_in",
+    "api_tokens_revoke_for",
+    "check_own_password",
+    "login_check_password",
+    "login_check_token",
+    "logout_record",
+    "password_change",
+    "password_rules_check",
+    "personal_token_days",
+    "second_factor_required",
+    "totp_device_confirm",
+    "totp_device_start",
+    "totp_verify",
+    "user_has_second_factor",
+]

@@ -1,0 +1,166 @@
+"""Signing in: the one password check of the platform, the second factor, signing out.
+
+Every path that checks a password goes through `login_check_password` (or, for the old password on
+the change-password page, `_check_password`): the login page, the API token endpoint, the admin
+site (its login page sends people to ours) and Django's `authenticate()` itself (our only
+authentication backend calls it). Each check is first reserved in fangkong.accounts.throttle —
+counted atomically, per account and per address, with a delay that grows — and every outcome is
+recorded: a LoginAttempt row for each checked attempt and an audit event (auth.login,
+auth.login_failed, auth.login_locked) for each attempt, refused ones included.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from typing import Any
+
+from django.contrib.auth.backends import ModelBackend
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django_otp.plugins.otp_totp.models import TOTPDevice
+
+from fangkong.audit.catalogue import EventType
+from fangkong.audit.services import audit_record
+from fangkong.core.errors import DomainError
+from fangkong.core.netaddr import client_address
+
+from .. import throttle
+from ..models import ApiTokenKind, LoginAttempt, User
+from .second_factor import second_factor_required, totp_verify, user_has_second_factor
+from .tokens import IssuedToken, api_token_sign_in, api_tokens_revoke_for
+
+BACKEND = "fangkong.accounts.backends.GuardedModelBackend"
+
+
+class LoginLocked(DomainError):
+    """Too many failed attempts: refused, unchecked, until `until`."""
+
+    def __init__(self, until: dt.datetime) -> None:
+        local = timezone.localtime(until)
+        super().__init__(
+            _("登录失败次数过多，已暂时锁定，请于 %(time)s 后再试") % {"time": f"{local:%H:%M:%S}"},
+            rule="accounts.login_lockout",
+        )
+        self.until = until
+
+
+class LoginFailed(DomainError):
+    """Wrong username, password or token (deliberately not saying which)."""
+
+
+@dataclass(frozen=True)
+class LoginResult:
+    user: User
+    needs_second_factor: bool
+
+
+def _reserve(request: Any, username: str) -> throttle.Reservation:
+    try:
+        return throttle.reserve(throttle.buckets_for(request, username))
+    except throttle.Throttled as exc:
+        audit_record(
+            actor=None,
+            event_type=EventType.LOGIN_LOCKED,
+            object_type="accounts.user",
+            object_repr=username,
+            after={"locked_until": timezone.localtime(exc.until).isoformat(timespec="seconds"), "scope": exc.scopes},
+            reason="等待期间的登录尝试，未核对密码即拒绝",
+        )
+        raise LoginLocked(exc.until) from None
+
+
+@transaction.atomic
+def _failed(request: Any, username: str, reservation: throttle.Reservation, *, why: str) -> None:
+    LoginAttempt.objects.create(username=username[:150], succeeded=False, ip=client_address(request))
+    audit_record(actor=None, event_type=EventType.LOGIN_FAILED, object_type="accounts.user", object_repr=username, reason=why)
+    for scope, until in sorted(reservation.delayed.items()):
+        audit_record(
+            actor=None,
+            event_type=EventType.LOGIN_LOCKED,
+            object_type="accounts.user",
+            object_repr=username,
+            after={"locked_until": timezone.localtime(until).isoformat(timespec="seconds"), "scope": [scope]},
+            reason="连续失败，须等待后再试",
+        )
+
+
+@transaction.atomic
+def _succeed(request: Any, user: User, *, second_factor: bool) -> None:
+    LoginAttempt.objects.create(username=user.get_username(), succeeded=True, ip=client_address(request))
+    audit_record(actor=user, event_type=EventType.LOGIN, obj=user, after={"second_factor": second_factor})
+
+
+def _credentials(request: Any, username: str, password: str) -> User | None:
+    """Django's own check (constant work for unknown users, inactive users refused)."""
+    user = ModelBackend().authenticate(request, username=username, password=password)
+    if user is not None:
+        user.backend = BACKEND
+    return user
+
+
+def login_check_password(*, request: Any, username: str, password: str, enrolled_only: bool = False) -> LoginResult:
+    """First step of signing in. Raises LoginLocked or LoginFailed; starts no session.
+
+    A user with a confirmed TOTP device must still pass `login_check_token`; everyone else is
+    recorded as signed in here. `enrolled_only` (paths with no enrolment page: the API, Django's
+    authenticate()) also refuses a user whose role needs a second factor not yet enrolled."""
+    username = (username or "").strip()
+    reservation = _reserve(request, username)
+    user = _credentials(request, username, password)
+    if user is None:
+        _failed(request, username, reservation, why="用户名或密码错误")
+        raise LoginFailed(_("用户名或密码错误"), rule="accounts.login")
+    if user_has_second_factor(user):
+        throttle.settle_success(reservation, complete=False)
+        return LoginResult(user=user, needs_second_factor=True)
+    if enrolled_only and second_factor_required(user):
+        throttle.settle_success(reservation, complete=False)
+        audit_record(actor=None, event_type=EventType.LOGIN_FAILED, obj=user, reason="角色须先绑定动态口令")
+        raise LoginFailed(_("您的角色须先在网页上绑定动态口令"), rule="accounts.second_factor")
+    throttle.settle_success(reservation, complete=True)
+    _succeed(request, user, second_factor=False)
+    return LoginResult(user=user, needs_second_factor=False)
+
+
+def login_check_token(*, request: Any, user: User, token: str) -> TOTPDevice:
+    """Second step: a token from the user's confirmed device. Wrong tokens count as failures."""
+    username = user.get_username()
+    reservation = _reserve(request, username)
+    device = totp_verify(user=user, token=token)
+    if device is None:
+        _failed(request, username, reservation, why="动态口令错误")
+        raise LoginFailed(_("动态口令错误或已使用"), rule="accounts.second_factor", field="token")
+    throttle.settle_success(reservation, complete=True)
+    _succeed(request, user, second_factor=True)
+    return device
+
+
+def check_own_password(*, request: Any, actor: User, password: str) -> None:
+    """The signed-in user's password, checked like a sign-in (counted, delayed, audited) so a
+    borrowed session cannot be used to guess it. Raises LoginLocked or LoginFailed."""
+    username = actor.get_username()
+    reservation = _reserve(request, username)
+    user = _credentials(request, username, password)
+    if user is None or user.pk != actor.pk:
+        _failed(request, username, reservation, why="修改密码时原密码错误")
+        raise LoginFailed(_("原密码不正确"), rule="accounts.password", field="old_password")
+    throttle.settle_success(reservation, complete=False)
+
+
+@transaction.atomic
+def logout_record(*, actor: Any) -> None:
+    """Signing out on the web ends the user's API sign-in tokens too (personal tokens stay)."""
+    if actor is not None and getattr(actor, "is_authenticated", False):
+        audit_record(actor=actor, event_type=EventType.LOGOUT, obj=actor)
+        api_tokens_revoke_for(actor=actor, user=actor, kinds=[ApiTokenKind.SIGN_IN], reason="退出登录")
+
+
+def api_token_obtain(*, request: Any, username: str, password: str, otp_token: str = "") -> IssuedToken:
+    """POST /api/token/: the login page's checks (throttle, audit), the TOTP token for users with
+    a device, and no token at all for a role that needs a second factor not yet enrolled."""
+    result = login_check_password(request=request, username=username, password=password, enrolled_only=True)
+    if result.needs_second_factor:
+        login_check_token(request=request, user=result.user, token=otp_token)
+    return api_token_sign_in(user=result.user, second_factor=result.needs_second_factor)
