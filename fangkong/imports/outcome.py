@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-import csv
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from fangkong.core.crypto import mask_id_number
+from fangkong.core.spreadsheets import SafeCsvWriter
 
 from .readers import HEADER_OF
 
@@ -21,7 +21,7 @@ class ErrorReport:
         self.path = Path(path)
         self.path.parent.mkdir(parents=True, exist_ok=True)
         self._fh = open(self.path, "w", encoding="utf-8-sig", newline="")  # noqa: SIM115 - closed by close()
-        self._writer = csv.writer(self._fh)
+        self._writer = SafeCsvWriter(self._fh)
         self._writer.writerow(ERROR_HEADER)
         self.count = 0
 

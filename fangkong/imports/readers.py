@@ -14,6 +14,8 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
+from fangkong.core.spreadsheets import SafeCsvWriter, append_row
+
 CHUNK_BYTES = 4 * 1024 * 1024
 
 
@@ -211,7 +213,7 @@ def open_table(path: str | Path, original_name: str = "") -> TableReader:
 def template_csv() -> bytes:
     """The empty CSV template (UTF-8 with BOM so Excel shows the Chinese headers)."""
     buf = io.StringIO()
-    csv.writer(buf).writerow([c.header for c in COLUMNS])
+    SafeCsvWriter(buf).writerow([c.header for c in COLUMNS])
     return buf.getvalue().encode("utf-8-sig")
 
 
@@ -225,7 +227,7 @@ def template_xlsx() -> bytes:
     wb = Workbook()
     ws = wb.active
     ws.title = "人员"
-    ws.append([c.header for c in COLUMNS])
+    append_row(ws, [c.header for c in COLUMNS])
     for i, c in enumerate(COLUMNS, start=1):
         cell = ws.cell(row=1, column=i)
         cell.font = Font(bold=True, color="FFFFFF" if c.required else "000000")
@@ -236,9 +238,9 @@ def template_xlsx() -> bytes:
             ws.cell(row=row, column=i).number_format = "@"
     ws.freeze_panes = "A2"
     help_ws = wb.create_sheet("填写说明")
-    help_ws.append(["列", "是否必填", "说明"])
+    append_row(help_ws, ["列", "是否必填", "说明"])
     for c in COLUMNS:
-        help_ws.append([c.header, "必填" if c.required else "选填", str(COLUMN_HELP[c.key])])
+        append_row(help_ws, [c.header, "必填" if c.required else "选填", str(COLUMN_HELP[c.key])])
     help_ws.column_dimensions["C"].width = 90
     buf = io.BytesIO()
     wb.save(buf)

@@ -7,7 +7,6 @@ user sees only their own laboratory's tubes and uploads; anything else answers 4
 
 from __future__ import annotations
 
-import csv
 import datetime as dt
 import io
 import re
@@ -32,6 +31,7 @@ from fangkong.accounts.roles import Cap, user_can
 from fangkong.core.errors import DomainError
 from fangkong.core.htmx import render_page
 from fangkong.core.pagination import paginate
+from fangkong.core.spreadsheets import SafeCsvWriter, append_row
 
 from .. import lab_queue, result_uploads, selectors, services
 from ..choices import Result, UnmatchedReason
@@ -272,7 +272,7 @@ def result_upload_errors(request: HttpRequest, pk: int, job: int) -> HttpRespons
     if not upload.errors and not upload.unmatched:
         raise Http404
     buf = io.StringIO()
-    writer = csv.writer(buf)
+    writer = SafeCsvWriter(buf)
     writer.writerow([_("类型"), _("行号"), _("字段"), _("条码"), _("说明")])
     for e in _errors_for_display(upload, limit=None):
         writer.writerow([_("错误"), e.get("row") or "", f"{e['label']}", "", e.get("message", "")])
@@ -315,7 +315,7 @@ def _reported(payload: dict[str, Any]) -> tuple[str, dt.datetime | None]:
 def template_csv() -> bytes:
     """The empty result file (UTF-8 with BOM so Excel shows the Chinese header)."""
     buf = io.StringIO()
-    csv.writer(buf).writerow([c[0] for c in TEMPLATE_COLUMNS])
+    SafeCsvWriter(buf).writerow([c[0] for c in TEMPLATE_COLUMNS])
     return buf.getvalue().encode("utf-8-sig")
 
 
@@ -327,7 +327,7 @@ def template_xlsx() -> bytes:
     wb = Workbook()
     ws = wb.active
     ws.title = _("检测结果")
-    ws.append([c[0] for c in TEMPLATE_COLUMNS])
+    append_row(ws, [c[0] for c in TEMPLATE_COLUMNS])
     for i, (header, _required, _help) in enumerate(TEMPLATE_COLUMNS, start=1):
         cell = ws.cell(row=1, column=i)
         cell.font = Font(bold=True, color="FFFFFF")
@@ -337,9 +337,9 @@ def template_xlsx() -> bytes:
         ws.cell(row=row, column=1).number_format = "@"
     ws.freeze_panes = "A2"
     help_ws = wb.create_sheet(_("填写说明"))
-    help_ws.append([_("列"), _("是否必填"), _("说明")])
+    append_row(help_ws, [_("列"), _("是否必填"), _("说明")])
     for header, required, text in TEMPLATE_COLUMNS:
-        help_ws.append([header, str(required), str(text)])
+        append_row(help_ws, [header, str(required), str(text)])
     help_ws.column_dimensions["C"].width = 60
     out = io.BytesIO()
     wb.save(out)
