@@ -8,6 +8,7 @@ from dataclasses import dataclass
 
 from django.utils import timezone
 
+from ..barcodes import InvalidBarcode, clean_barcode
 from ..choices import Result
 
 CT_MIN, CT_MAX = 0.0, 50.0
@@ -60,6 +61,16 @@ def _same_ct(a: float | None, b: float | None) -> bool:
     if a is None or b is None:
         return a is None and b is None
     return abs(a - b) < 1e-6
+
+
+def read_barcode(value: object, field: str) -> str:
+    """The tube barcode of a row (fangkong.testing.barcodes, the one rule), or a FieldProblem naming `field`."""
+    if isinstance(value, float) and value.is_integer():
+        value = int(value)  # an Excel cell holding digits
+    try:
+        return clean_barcode(value)
+    except InvalidBarcode as exc:
+        raise FieldProblem(field, exc.message) from exc
 
 
 def parse_result(value: object) -> str:
