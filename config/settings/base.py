@@ -142,8 +142,12 @@ USE_TZ = True
 STATIC_URL = "/static/"
 STATICFILES_DIRS = [BASE_DIR / "static"]
 STATIC_ROOT = VAR_DIR / "staticfiles"
+# Uploaded import and lab files and error reports hold full ID numbers and phones: they are kept
+# encrypted under this private directory (fangkong.core.filestore; 0700, files 0600), which no URL
+# serves — there is no MEDIA_URL. Downloads go through scoped, audited views. MEDIA_ROOT is only
+# where earlier versions left plaintext uploads (a migration encrypts them into the store).
+FANGKONG_PRIVATE_FILES_ROOT = Path(os.environ.get("FANGKONG_PRIVATE_FILES_ROOT", VAR_DIR / "private"))
 MEDIA_ROOT = VAR_DIR / "media"
-MEDIA_URL = "/media/"
 FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 DATA_UPLOAD_MAX_MEMORY_SIZE = 50 * 1024 * 1024
 WHITENOISE_USE_FINDERS = True

@@ -29,6 +29,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from fangkong.accounts.roles import Cap, user_can
 from fangkong.core.errors import DomainError
+from fangkong.core.filestore import download_response
 from fangkong.core.htmx import render_page
 from fangkong.core.pagination import paginate
 from fangkong.core.spreadsheets import SafeCsvWriter, append_row
@@ -258,6 +259,7 @@ def result_upload_status(request: HttpRequest, pk: int, job: int) -> HttpRespons
         "errors_shown": ERRORS_SHOWN,
         "earlier": lab_queue.same_file_before(upload),
         "lab_url": reverse("testing:lab", args=[testing_round.pk]) + f"?{urlencode({'lab': upload.laboratory_id})}",
+        "file_readable": lab_queue.upload_file_readable(user=request.user, upload=upload),
     }
     return render_page(request, "testing/lab/upload_status.html", context, partial="progress")
 
@@ -278,9 +280,25 @@ def result_upload_errors(request: HttpRequest, pk: int, job: int) -> HttpRespons
         writer.writerow([_("错误"), e.get("row") or "", f"{e['label']}", "", e.get("message", "")])
     for u in _unmatched_for_display(upload, limit=None):
         writer.writerow([_("未匹配"), u.get("row") or "", FIELD_LABELS["barcode"], u.get("barcode", ""), u["label"]])
+    result_uploads.result_upload_report_downloaded(actor=request.user, upload=upload, rows=len(upload.errors) + len(upload.unmatched))
     response = HttpResponse(buf.getvalue().encode("utf-8-sig"), content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = content_disposition_header(True, f"结果上传错误报告-{upload.pk}.csv")
+    response["Cache-Control"] = "no-store"
     return response
+
+
+@login_required
+@require_GET
+def result_upload_file(request: HttpRequest, pk: int, job: int) -> HttpResponse:
+    """The uploaded result file as it was uploaded: its uploader and the auditor only (404 for anyone
+    else), audited, never cached."""
+    testing_round = selectors.round_get(user=request.user, pk=pk)
+    upload = lab_queue.upload_for_file(user=request.user, testing_round=testing_round, pk=job)
+    try:
+        stream = result_uploads.result_upload_file_open(actor=request.user, upload=upload)
+    except FileNotFoundError as exc:
+        raise Http404 from exc
+    return download_response(stream, filename=upload.original_name, content_type="application/octet-stream")
 
 
 @login_required
@@ -361,4 +379,5 @@ def result_template(request: HttpRequest, fmt: str) -> HttpResponse:
 
 extra_urlpatterns: list = [
     path("rounds/<int:pk>/lab/results/<int:job>/errors.csv", result_upload_errors, name="lab_upload_errors"),
+    path("rounds/<int:pk>/lab/results/<int:job>/file/", result_upload_file, name="lab_upload_file"),
 ]
