@@ -222,11 +222,25 @@ else:
         "consumer": {"workers": 1, "worker_type": "thread"},
     }
 
+# Every handler and the loggers that write request lines run the personal-data filter (runs of 11+
+# digits — ID numbers, phones — blanked): the second line of defence behind "no personal data in any
+# URL" (fangkong.core.logmask). `django` and `django.server` get their own handlers here, so Django's
+# defaults (which would print unfiltered) are replaced; gunicorn's logs: gunicorn.conf.py.
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
-    "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "INFO")},
-    "loggers": {"django.db.backends": {"level": "WARNING"}, "huey": {"level": "WARNING"}},
+    "filters": {"personal_data": {"()": "fangkong.core.logmask.PersonalDataFilter"}},
+    "formatters": {"django.server": {"()": "django.utils.log.ServerFormatter", "format": "[{server_time}] {message}", "style": "{"}},
+    "handlers": {
+        "console": {"class": "logging.StreamHandler", "filters": ["personal_data"]},
+        "django.server": {"class": "logging.StreamHandler", "formatter": "django.server", "filters": ["personal_data"]},
+    },
+    "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "INFO"), "filters": ["personal_data"]},
+    "loggers": {
+        "django": {"handlers": ["console"], "level": "INFO", "propagate": False, "filters": ["personal_data"]},
+        "django.server": {"handlers": ["django.server"], "level": "INFO", "propagate": False, "filters": ["personal_data"]},
+        "django.db.backends": {"level": "WARNING"},
+        "huey": {"level": "WARNING"},
+    },
 }
 OTP_TOTP_ISSUER = "fangkong"
