@@ -129,6 +129,9 @@ CSRF_COOKIE_HTTPONLY = False
 # Login lockout: this many failures for one username within the window lock it for the window.
 FANGKONG_LOGIN_MAX_FAILURES = int(os.environ.get("FANGKONG_LOGIN_MAX_FAILURES", "5"))
 FANGKONG_LOGIN_LOCK_MINUTES = int(os.environ.get("FANGKONG_LOGIN_LOCK_MINUTES", "15"))
+# Searches by a full phone or ID number (or trailing ID digits beyond the four shown) per user:
+# (at most N, per S seconds). Past either, the search is refused and audited (fangkong.geo.services).
+FANGKONG_NUMBER_SEARCH_LIMITS: tuple[tuple[int, int], ...] = ((30, 10 * 60), (200, 24 * 3600))
 # Roles that must pass a TOTP second factor; empty in the demo, set in production.
 FANGKONG_SECOND_FACTOR_ROLES: tuple[str, ...] = ()
 

@@ -9,7 +9,7 @@ from rest_framework.pagination import PageNumberPagination
 from rest_framework.response import Response
 from rest_framework.views import exception_handler, set_rollback
 
-from .errors import DomainError, PermissionRefused
+from .errors import DomainError, PermissionRefused, RateLimited
 
 
 class Pagination(PageNumberPagination):
@@ -33,7 +33,10 @@ def domain_error_body(exc: DomainError, *, with_index: bool = False) -> dict[str
 
 
 def domain_exception_handler(exc: Exception, context: dict[str, Any]) -> Response | None:
-    """PermissionRefused → 403, any other DomainError → 400, both as `domain_error_body`; the rest as DRF does."""
+    """PermissionRefused → 403, RateLimited → 429 (with Retry-After), any other DomainError → 400, all
+    as `domain_error_body`; the rest as DRF does."""
+    if isinstance(exc, RateLimited):
+        return Response(domain_error_body(exc), status=status.HTTP_429_TOO_MANY_REQUESTS, headers={"Retry-After": str(exc.retry_after)})
     if isinstance(exc, DomainError):
         set_rollback()
     if isinstance(exc, PermissionRefused):

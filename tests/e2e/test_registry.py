@@ -204,5 +204,8 @@ def test_screenshots_of_the_city_overview_and_search(transactional_db, live_serv
     page.wait_for_selector("#residents-chart canvas")
     page.wait_for_timeout(800)  # the bar animation
     shot(page, "overview.png")
-    page.goto(f"{live_server.url}/places/people/?q=王")
+    page.goto(f"{live_server.url}/places/people/")  # the search posts: no name in the URL
+    page.fill("#id_q", "王")
+    page.click("#person-search-form button[type=submit]")
+    page.wait_for_url("**/places/people/?s=*")
     shot(page, "person-search.png")
