@@ -75,6 +75,12 @@ def criteria(request: HttpRequest, *, personal: Iterable[str] = ("q",)) -> Crite
     return Criteria(data, expired=bool(token), personal_dropped=dropped, dropped=tuple(personal))
 
 
+def refused_status(request: HttpRequest) -> int:
+    """The status of a page that refuses a search (a rate limit): 429, except for htmx, which does not
+    swap a 4xx answer in — its fragment carries the refusal with 200."""
+    return 200 if getattr(request, "htmx", False) else 429
+
+
 def results_url(request: HttpRequest, token: str) -> str:
     return f"{request.path}?{TOKEN_PARAM}={token}"
 

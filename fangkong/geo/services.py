@@ -49,7 +49,7 @@ def number_search_check(*, actor: Any, term: str, where: str) -> SearchTerm:
     if refused is not None:
         minutes = max(1, -(-refused.retry_after // 60))
         raise SearchLimited(
-            _("按完整证件号或手机号查询过于频繁：每 %(window)s 最多 %(n)s 次。请 %(m)s 分钟后再试；如需核对大量号码，请联系管理员。")
+            _("按完整证件号或手机号查询过于频繁：%(window)s内最多 %(n)s 次。请 %(m)s 分钟后再试；如需核对大量号码，请联系管理员。")
             % {"window": _window(refused.seconds), "n": refused.limit, "m": minutes},
             rule="geo.number_search_limit",
             retry_after=refused.retry_after,
@@ -59,7 +59,7 @@ def number_search_check(*, actor: Any, term: str, where: str) -> SearchTerm:
 
 def _window(seconds: int) -> str:
     if seconds % 86400 == 0:
-        return _("%(n)s 天") % {"n": seconds // 86400} if seconds != 86400 else _("天")
+        return _("%(n)s 天") % {"n": seconds // 86400}
     if seconds % 3600 == 0:
         return _("%(n)s 小时") % {"n": seconds // 3600}
     return _("%(n)s 分钟") % {"n": seconds // 60}

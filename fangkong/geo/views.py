@@ -97,7 +97,7 @@ def person_search(request: HttpRequest) -> HttpResponse:
         try:
             services.number_search_check(actor=request.user, term=data.get("q", ""), where="geo.person_search")
         except SearchLimited as exc:
-            return _person_search_page(request, searches.Criteria(data), refused=exc.message, status=429)
+            return _person_search_page(request, searches.Criteria(data), refused=exc.message, status=searches.refused_status(request))
         return searches.after_post(request, data, lambda found: _person_search_page(request, found))
     return _person_search_page(request, searches.criteria(request))
 

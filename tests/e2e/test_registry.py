@@ -197,6 +197,24 @@ def test_community_worker_browses_to_a_household_and_reveals_an_id(transactional
     assert "马丽" not in page.content()
 
 
+def test_a_search_by_full_id_number_keeps_the_number_out_of_the_address(transactional_db, live_server, page):
+    """The navbar box and the search form post: the address bar shows ?s=…, never the number."""
+    from fangkong.core.crypto import decrypt
+
+    data = build_registry(rich=False)
+    number = decrypt(data.home_person.id_cipher)
+    log_in(page, live_server.url, "yingbin")
+    page.locator("nav input[name=q]").fill(number)
+    page.locator("nav input[name=q]").press("Enter")
+    page.wait_for_url(re.compile(r".*/places/people/\?s=[\w-]+$"))
+    assert number not in page.url
+    expect(page.locator("#people-table")).to_contain_text(data.home_person.name)
+    assert page.input_value("#id_q") == number  # kept in the form, not the address
+    page.reload()
+    expect(page.locator("#people-table")).to_contain_text(data.home_person.name)
+    assert AuditEvent.objects.filter(event_type=EventType.NUMBER_SEARCHED, actor=data.community_worker).count() == 1
+
+
 @pytest.mark.skipif(not SCREENSHOTS, reason="set FANGKONG_SCREENSHOTS=1 to refresh docs/img")
 def test_screenshots_of_the_city_overview_and_search(transactional_db, live_server, page):
     build_registry(rich=True)

@@ -52,7 +52,7 @@ def case_list(request: HttpRequest) -> HttpResponse:
         try:
             number_search_check(actor=request.user, term=data.get("q", ""), where="cases.case_list")
         except SearchLimited as exc:
-            return _case_list_page(request, searches.Criteria(data), refused=exc.message, status=429)
+            return _case_list_page(request, searches.Criteria(data), refused=exc.message, status=searches.refused_status(request))
         return searches.after_post(request, data, lambda found: _case_list_page(request, found))
     return _case_list_page(request, searches.criteria(request))
 

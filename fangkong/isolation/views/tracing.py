@@ -181,7 +181,7 @@ def tracing_home(request: HttpRequest) -> HttpResponse:
         try:
             number_search_check(actor=request.user, term=data.get("q", ""), where="isolation.tracing_home")
         except SearchLimited as exc:
-            return _tracing_home_page(request, searches.Criteria(data), refused=exc.message, status=429)
+            return _tracing_home_page(request, searches.Criteria(data), refused=exc.message, status=searches.refused_status(request))
         return searches.after_post(request, data, lambda found: _tracing_home_page(request, found))
     return _tracing_home_page(request, searches.criteria(request))
 
