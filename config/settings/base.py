@@ -152,6 +152,12 @@ STATIC_ROOT = VAR_DIR / "staticfiles"
 FANGKONG_PRIVATE_FILES_ROOT = Path(os.environ.get("FANGKONG_PRIVATE_FILES_ROOT", VAR_DIR / "private"))
 MEDIA_ROOT = VAR_DIR / "media"
 FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
+# An upload larger than that is spooled to a temporary file while the request runs (then encrypted
+# into the store and the temporary deleted): in a private directory, not the shared /tmp.
+FILE_UPLOAD_TEMP_DIR = str(VAR_DIR / "upload-tmp")
+Path(FILE_UPLOAD_TEMP_DIR).mkdir(mode=0o700, parents=True, exist_ok=True)
+FILE_UPLOAD_PERMISSIONS = 0o600
+FILE_UPLOAD_DIRECTORY_PERMISSIONS = 0o700
 DATA_UPLOAD_MAX_MEMORY_SIZE = 50 * 1024 * 1024
 WHITENOISE_USE_FINDERS = True
 

@@ -93,3 +93,25 @@ def test_a_large_upload_streams_through_in_chunks(monkeypatch):
     name = private_storage().save("t/big.bin", Upload(b""))
     assert private_storage().size(name) == 16 * 1024 * 1024
     assert max(seen) <= 256 * 1024 + CHUNK
+
+
+@pytest.mark.django_db
+def test_the_migration_encrypts_plaintext_left_in_media_root(settings, tmp_path):
+    """Uploads an earlier version left in var/media (plaintext, 644) move into the store and are gone."""
+    from fangkong.imports.models import ImportJob
+
+    settings.MEDIA_ROOT = tmp_path / "media"
+    old = settings.MEDIA_ROOT / "imports" / "uploads" / "2022" / "02" / "abc.csv"
+    old.parent.mkdir(parents=True)
+    old.write_bytes("姓名,证件号码\n王五,15010219850307123X\n".encode())
+    job = ImportJob.objects.create(original_name="a.csv", file="imports/uploads/2022/02/abc.csv", mode="strict")
+    missing = ImportJob.objects.create(original_name="b.csv", file="imports/uploads/2022/02/gone.csv", mode="strict")
+    assert filestore.adopt_media_files(ImportJob, ["file", "error_report"]) == 1
+    assert not old.exists()
+    job.refresh_from_db()
+    stored = Path(private_storage().path(job.file.name))
+    assert b"15010219850307123X" not in stored.read_bytes() and stat.S_IMODE(stored.stat().st_mode) == 0o600
+    with private_storage().stream(job.file.name) as fh:
+        assert "王五" in fh.read().decode()
+    missing.refresh_from_db()
+    assert missing.file.name == "imports/uploads/2022/02/gone.csv"  # nothing to move: the download answers 404
