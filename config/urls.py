@@ -54,7 +54,5 @@ urlpatterns = [
     path("admin/", admin.site.urls),
 ]
 
-if settings.DEBUG:
-    from django.conf.urls.static import static
-
-    urlpatterns += static(settings.MEDIA_URL, document_root=settings.MEDIA_ROOT)
+# No media URL, in DEBUG or not: uploaded files and reports hold personal data and are served only
+# by their scoped, audited views (fangkong.core.filestore).

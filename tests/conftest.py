@@ -28,6 +28,22 @@ def _default_language():
     translation.activate(settings.LANGUAGE_CODE)
 
 
+@pytest.fixture(autouse=True)
+def _cache_cleared():
+    """Counters kept in the cache (search limits, login failures) start at zero in every test: the
+    in-memory cache outlives a test, and a later test's user may get the same primary key."""
+    from django.core.cache import cache
+
+    cache.clear()
+
+
+@pytest.fixture(autouse=True)
+def _private_files(settings, tmp_path):
+    """Each test stores its uploads and reports (encrypted: fangkong.core.filestore) in its own directory."""
+    settings.FANGKONG_PRIVATE_FILES_ROOT = tmp_path / "private"
+    return settings.FANGKONG_PRIVATE_FILES_ROOT
+
+
 def pytest_collection_modifyitems(config, items):
     on_postgres = connection.vendor == "postgresql"
     skip_pg = pytest.mark.skip(reason="needs PostgreSQL (set DATABASE_URL=postgres://…)")

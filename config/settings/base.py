@@ -150,6 +150,9 @@ FANGKONG_TRUSTED_PROXIES = tuple(a.strip() for a in os.environ.get("FANGKONG_TRU
 # personal tokens from 我的账号 at most this many days.
 FANGKONG_API_TOKEN_SIGN_IN_HOURS = int(os.environ.get("FANGKONG_API_TOKEN_SIGN_IN_HOURS", "12"))
 FANGKONG_API_TOKEN_MAX_DAYS = int(os.environ.get("FANGKONG_API_TOKEN_MAX_DAYS", "90"))
+# Searches by a full phone or ID number (or trailing ID digits beyond the four shown) per user:
+# (at most N, per S seconds). Past either, the search is refused and audited (fangkong.geo.services).
+FANGKONG_NUMBER_SEARCH_LIMITS: tuple[tuple[int, int], ...] = ((30, 10 * 60), (200, 24 * 3600))
 # Roles that must pass a TOTP second factor; empty in the demo, set in production.
 FANGKONG_SECOND_FACTOR_ROLES: tuple[str, ...] = ()
 
@@ -167,9 +170,19 @@ USE_TZ = True
 STATIC_URL = "/static/"
 STATICFILES_DIRS = [BASE_DIR / "static"]
 STATIC_ROOT = VAR_DIR / "staticfiles"
+# Uploaded import and lab files and error reports hold full ID numbers and phones: they are kept
+# encrypted under this private directory (fangkong.core.filestore; 0700, files 0600), which no URL
+# serves — there is no MEDIA_URL. Downloads go through scoped, audited views. MEDIA_ROOT is only
+# where earlier versions left plaintext uploads (a migration encrypts them into the store).
+FANGKONG_PRIVATE_FILES_ROOT = Path(os.environ.get("FANGKONG_PRIVATE_FILES_ROOT", VAR_DIR / "private"))
 MEDIA_ROOT = VAR_DIR / "media"
-MEDIA_URL = "/media/"
 FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
+# An upload larger than that is spooled to a temporary file while the request runs (then encrypted
+# into the store and the temporary deleted): in a private directory, not the shared /tmp.
+FILE_UPLOAD_TEMP_DIR = str(VAR_DIR / "upload-tmp")
+Path(FILE_UPLOAD_TEMP_DIR).mkdir(mode=0o700, parents=True, exist_ok=True)
+FILE_UPLOAD_PERMISSIONS = 0o600
+FILE_UPLOAD_DIRECTORY_PERMISSIONS = 0o700
 DATA_UPLOAD_MAX_MEMORY_SIZE = 50 * 1024 * 1024
 WHITENOISE_USE_FINDERS = True
 
@@ -256,11 +269,25 @@ else:
         "consumer": {"workers": 1, "worker_type": "thread"},
     }
 
+# Every handler and the loggers that write request lines run the personal-data filter (runs of 11+
+# digits — ID numbers, phones — blanked): the second line of defence behind "no personal data in any
+# URL" (fangkong.core.logmask). `django` and `django.server` get their own handlers here, so Django's
+# defaults (which would print unfiltered) are replaced; gunicorn's logs: gunicorn.conf.py.
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
-    "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "INFO")},
-    "loggers": {"django.db.backends": {"level": "WARNING"}, "huey": {"level": "WARNING"}},
+    "filters": {"personal_data": {"()": "fangkong.core.logmask.PersonalDataFilter"}},
+    "formatters": {"django.server": {"()": "django.utils.log.ServerFormatter", "format": "[{server_time}] {message}", "style": "{"}},
+    "handlers": {
+        "console": {"class": "logging.StreamHandler", "filters": ["personal_data"]},
+        "django.server": {"class": "logging.StreamHandler", "formatter": "django.server", "filters": ["personal_data"]},
+    },
+    "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "INFO"), "filters": ["personal_data"]},
+    "loggers": {
+        "django": {"handlers": ["console"], "level": "INFO", "propagate": False, "filters": ["personal_data"]},
+        "django.server": {"handlers": ["django.server"], "level": "INFO", "propagate": False, "filters": ["personal_data"]},
+        "django.db.backends": {"level": "WARNING"},
+        "huey": {"level": "WARNING"},
+    },
 }
 OTP_TOTP_ISSUER = "fangkong"

@@ -6,6 +6,7 @@ from .base import HUEY, VAR_DIR
 HUEY = {**HUEY, "immediate": True}
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 MEDIA_ROOT = VAR_DIR / "test-media"
+FANGKONG_PRIVATE_FILES_ROOT = VAR_DIR / "test-private"  # each test gets its own (tests/conftest.py)
 LANGUAGE_CODE = "zh-hans"
 CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 

@@ -20,6 +20,16 @@ def audit_visible(*, user: Any) -> bool:
     return user_can(user, AUDIT_VIEW) and jurisdiction_of(user).city
 
 
+def may_read_private_file(*, user: Any, owner_id: int | None, capability: str) -> bool:
+    """Uploaded files and their error reports (full ID numbers, phones): their owner, while they hold
+    `capability` (the one that let them upload), and the auditor. Nobody else, whatever their grants."""
+    if not getattr(user, "is_authenticated", False):
+        return False
+    if owner_id is not None and user.pk == owner_id and user_can(user, capability):
+        return True
+    return audit_visible(user=user)
+
+
 def event_queryset(*, user: Any) -> QuerySet[AuditEvent]:
     if not audit_visible(user=user):
         return AuditEvent.objects.none()

@@ -17,7 +17,7 @@ from rest_framework.pagination import PageNumberPagination
 from rest_framework.response import Response
 from rest_framework.views import exception_handler, set_rollback
 
-from .errors import DomainError, PermissionRefused
+from .errors import DomainError, PermissionRefused, RateLimited
 from .rows import RowError, RowsRefused
 
 
@@ -67,8 +67,11 @@ def domain_error_body(exc: DomainError, *, with_index: bool = False) -> dict[str
 
 
 def domain_exception_handler(exc: Exception, context: dict[str, Any]) -> Response | None:
-    """PermissionRefused → 403, any other DomainError → 400, both as `domain_error_body`; DRF's own
-    errors (a malformed body, a page that does not exist, an unauthenticated call) in the same shape."""
+    """PermissionRefused → 403, RateLimited → 429 (with Retry-After), any other DomainError → 400, all
+    as `domain_error_body`; DRF's own errors (a malformed body, a page that does not exist, an
+    unauthenticated call) in the same shape."""
+    if isinstance(exc, RateLimited):
+        return Response(domain_error_body(exc), status=status.HTTP_429_TOO_MANY_REQUESTS, headers={"Retry-After": str(exc.retry_after)})
     if isinstance(exc, DomainError):
         set_rollback()
         code = status.HTTP_403_FORBIDDEN if isinstance(exc, PermissionRefused) else status.HTTP_400_BAD_REQUEST

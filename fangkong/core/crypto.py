@@ -1,7 +1,8 @@
 """Personal data at rest: AES-GCM encryption, a keyed hash for exact look-up, and masking.
 
-One 32-byte secret (FANGKONG_DATA_KEY, base64) is stretched with HKDF into an encryption key and
-a hashing key, so the look-up hash cannot be recomputed without the secret. Ciphertexts carry a
+One 32-byte secret (FANGKONG_DATA_KEY, base64) is stretched with HKDF into an encryption key, a
+hashing key and a file key (each stored file then gets its own key from it and a random salt:
+fangkong.core.filestore), so the look-up hash cannot be recomputed without the secret. Ciphertexts carry a
 key-version prefix ("1$") so a later key rotation can read old rows.
 """
 
@@ -24,19 +25,34 @@ class DataKeyError(ValueError):
     pass
 
 
-@lru_cache(maxsize=4)
-def _keys(secret_b64: str) -> tuple[AESGCM, bytes]:
+def _secret(secret_b64: str) -> bytes:
     try:
         secret = base64.b64decode(secret_b64, validate=True)
     except ValueError as exc:
         raise DataKeyError("FANGKONG_DATA_KEY must be base64") from exc
     if len(secret) != 32:
         raise DataKeyError("FANGKONG_DATA_KEY must decode to 32 bytes")
+    return secret
 
-    def derive(info: bytes) -> bytes:
-        return HKDF(algorithm=hashes.SHA256(), length=32, salt=None, info=info).derive(secret)
 
-    return AESGCM(derive(b"fangkong/encrypt/v1")), derive(b"fangkong/lookup-hash/v1")
+def _derive(secret: bytes, info: bytes, salt: bytes | None = None) -> bytes:
+    return HKDF(algorithm=hashes.SHA256(), length=32, salt=salt, info=info).derive(secret)
+
+
+@lru_cache(maxsize=4)
+def _keys(secret_b64: str) -> tuple[AESGCM, bytes]:
+    secret = _secret(secret_b64)
+    return AESGCM(_derive(secret, b"fangkong/encrypt/v1")), _derive(secret, b"fangkong/lookup-hash/v1")
+
+
+@lru_cache(maxsize=4)
+def _file_master(secret_b64: str) -> bytes:
+    return _derive(_secret(secret_b64), b"fangkong/files/v1")
+
+
+def file_cipher(salt: bytes) -> AESGCM:
+    """The AES-GCM key of one stored file: HKDF of the data key's file key with the file's random salt."""
+    return AESGCM(_derive(_file_master(settings.FANGKONG_DATA_KEY), b"fangkong/file/v1", salt=salt))
 
 
 def _current() -> tuple[AESGCM, bytes]:
@@ -88,7 +104,11 @@ def mask_id_number(value: str) -> str:
 
 
 def mask_phone(value: str) -> str:
-    """13812345678 → 138****5678."""
+    """13812345678 → 138******78: the carrier prefix and the last two digits (docs/security.md, item 10).
+
+    The common 138****5678 hides four digits: 10,000 guesses with a yes/no full-number search, and
+    the middle four are the subscriber's home-region block, so far fewer. Six hidden digits are
+    10⁶ guesses, against a limit of 30 full-number searches per 10 minutes and 200 a day."""
     if len(value) >= 7:
-        return value[:3] + "*" * (len(value) - 7) + value[-4:]
+        return value[:3] + "*" * (len(value) - 5) + value[-2:]
     return "*" * len(value)

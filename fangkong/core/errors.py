@@ -24,3 +24,11 @@ class DomainError(Exception):
 
 class PermissionRefused(DomainError):
     """The user's role does not allow this action."""
+
+
+class RateLimited(DomainError):
+    """Too many attempts in a window (pages answer 429 with the message; the API 429 with Retry-After)."""
+
+    def __init__(self, message: str, *, retry_after: int, rule: str = "", source: str = "", field: str = "") -> None:
+        super().__init__(message, rule=rule, source=source, field=field)
+        self.retry_after = retry_after

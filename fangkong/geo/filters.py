@@ -26,6 +26,16 @@ class PersonFilter(django_filters.FilterSet):
         return queryset.search(value)
 
 
+class PersonListFilter(PersonFilter):
+    """The same filters for a GET list: without `q`, because a name or a number in a URL lands in
+    access logs (the search goes by POST: the page's form, the API's people/search/)."""
+
+    class Meta(PersonFilter.Meta):
+        fields = ["district", "street", "community", "grid", "household", "tag"]
+
+    q = None
+
+
 class PlaceFilter(django_filters.FilterSet):
     q = django_filters.CharFilter(field_name="name", lookup_expr="icontains", label=_("名称"))
 

@@ -11,26 +11,26 @@ class PlaceQuerySet(ScopedQuerySet):
 
 class PersonQuerySet(ScopedQuerySet):
     def search(self, term: str) -> PersonQuerySet:
-        """Name (prefix), phone (full, via the keyed hash), ID number (full via hash, or last digits)."""
+        """Name (prefix), phone (full, via the keyed hash), ID number (full via hash, or last digits).
+        What the term is: fangkong.geo.search.classify."""
         from fangkong.core.crypto import lookup_hash
 
-        from .idnumbers import normalise_id_number
+        from .search import TermKind, classify
 
-        term = term.strip()
-        if not term:
+        found = classify(term)
+        if found.kind == TermKind.EMPTY:
             return self
-        compact = term.replace(" ", "").upper()
-        if compact.isdigit() and len(compact) == 11 and compact.startswith("1"):
-            return self.filter(phone_hash=lookup_hash("phone", compact))
-        if len(compact) >= 8 and compact[:-1].isalnum() and any(c.isdigit() for c in compact):
-            return self.filter(id_hash=lookup_hash("id", normalise_id_number(compact)))
-        if len(compact) <= 7 and compact[:-1].isdigit() and (compact[-1].isdigit() or compact[-1] == "X"):
-            if len(compact) == 4:
-                return self.filter(id_tail=compact)
-            if len(compact) < 4:
-                return self.filter(id_tail__endswith=compact)
-            return self._id_ends_with(compact)
-        return self.filter(name__startswith=term)
+        if found.kind == TermKind.PHONE:
+            return self.filter(phone_hash=lookup_hash("phone", found.value))
+        if found.kind == TermKind.ID_FULL:
+            return self.filter(id_hash=lookup_hash("id", found.value))
+        if found.kind == TermKind.ID_TAIL:
+            if len(found.value) == 4:
+                return self.filter(id_tail=found.value)
+            return self.filter(id_tail__endswith=found.value)
+        if found.kind == TermKind.ID_PARTIAL:
+            return self._id_ends_with(found.value)
+        return self.filter(name__startswith=found.value)
 
     def _id_ends_with(self, digits: str, limit: int = 5000) -> PersonQuerySet:
         """More than the four stored tail digits: decrypt the few candidates that share the tail."""

@@ -5,20 +5,65 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
+from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.utils.translation import gettext as _
 
 from fangkong.audit.catalogue import EventType
 from fangkong.audit.services import audit_record
 from fangkong.core.crypto import Sealer, decrypt
-from fangkong.core.errors import DomainError, PermissionRefused
+from fangkong.core.errors import DomainError, PermissionRefused, RateLimited
 from fangkong.core.permissions import user_can
+from fangkong.core.ratelimit import limit_hit
 from fangkong.geo.registry import GeoCap
 
 from .models import Household, Person, PersonTag
 from .records import FieldError, build_person_record
+from .search import SearchTerm, classify
 
 MIN_REASON_LENGTH = 4
+
+
+class SearchLimited(RateLimited):
+    """Too many searches by full number: the message says how long to wait."""
+
+
+def number_search_check(*, actor: Any, term: str, where: str) -> SearchTerm:
+    """Every person search passes its term here first (page, navbar, API, case list, tracing, the
+    look-ups that open a case or an isolation episode). A term that probes hidden digits — a full
+    phone or ID number, 5–7 trailing ID digits (fangkong.geo.search) — counts against the user's
+    limit (settings.FANGKONG_NUMBER_SEARCH_LIMITS, 30 per 10 minutes and 200 a day) and is audited
+    (geo.number_searched) with its kind, masked form and keyed hash, never the number; past the
+    limit it is refused (SearchLimited) and the refusal is audited too. Other terms pass untouched."""
+    found = classify(term)
+    if not found.probing:
+        return found
+    windows = getattr(settings, "FANGKONG_NUMBER_SEARCH_LIMITS", ((30, 600),))
+    refused = limit_hit(f"geo:number-search:{getattr(actor, 'pk', actor)}", windows)
+    audit_record(
+        actor=actor,
+        event_type=EventType.NUMBER_SEARCHED,
+        object_type="geo.person",
+        object_repr=found.masked,
+        after={"kind": str(found.kind), "masked": found.masked, "hash": found.keyed_hash, "where": where, "refused": refused is not None},
+    )
+    if refused is not None:
+        minutes = max(1, -(-refused.retry_after // 60))
+        raise SearchLimited(
+            _("按完整证件号或手机号查询过于频繁：%(window)s内最多 %(n)s 次。请 %(m)s 分钟后再试；如需核对大量号码，请联系管理员。")
+            % {"window": _window(refused.seconds), "n": refused.limit, "m": minutes},
+            rule="geo.number_search_limit",
+            retry_after=refused.retry_after,
+        )
+    return found
+
+
+def _window(seconds: int) -> str:
+    if seconds % 86400 == 0:
+        return _("%(n)s 天") % {"n": seconds // 86400}
+    if seconds % 3600 == 0:
+        return _("%(n)s 小时") % {"n": seconds // 3600}
+    return _("%(n)s 分钟") % {"n": seconds // 60}
 
 
 @transaction.atomic

@@ -15,6 +15,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods
 
+from fangkong.core import searches
 from fangkong.core.errors import DomainError, PermissionRefused
 from fangkong.core.htmx import render_page
 from fangkong.core.pagination import paginate
@@ -25,6 +26,7 @@ from fangkong.geo.registry import GeoCap
 from . import selectors, services
 from .filters import PersonFilter
 from .forms import RevealIdForm, child_filter_class
+from .services import SearchLimited
 
 PERSON_TEMPLATE = "geo/person_detail.html"
 LEVEL_LABELS = {
@@ -84,13 +86,30 @@ def household_detail(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @login_required
+@require_http_methods(["GET", "POST"])
 def person_search(request: HttpRequest) -> HttpResponse:
-    """One search box (name, phone, full ID or its last digits) and the shared PersonFilter."""
-    filterset = PersonFilter(request.GET or None, queryset=selectors.person_list(user=request.user))
-    people = filterset.qs if filterset.is_bound and filterset.is_valid() else selectors.person_list(user=request.user)
-    page = paginate(request, people)
+    """One search box (name, phone, full ID or its last digits) and the shared PersonFilter.
+
+    The form posts; the criteria are kept in the session and the results shown at ?s=<token>
+    (fangkong.core.searches), so no name or number is ever in a URL or an access log. A search by
+    full number (or hidden ID digits) is counted and audited first (services.number_search_check)."""
+    if request.method == "POST":
+        data = request.POST.copy()
+        try:
+            services.number_search_check(actor=request.user, term=data.get("q", ""), where="geo.person_search")
+        except SearchLimited as exc:
+            return _person_search_page(request, searches.Criteria(data), refused=exc.message, status=searches.refused_status(request))
+        return searches.after_post(request, data, lambda found: _person_search_page(request, found))
+    return _person_search_page(request, searches.criteria(request))
+
+
+def _person_search_page(request: HttpRequest, found: searches.Criteria, *, refused: str = "", status: int = 200) -> HttpResponse:
+    everyone = selectors.person_list(user=request.user)
+    filterset = PersonFilter(found.data if found.bound else None, queryset=everyone)
+    valid = filterset.is_bound and filterset.is_valid() and not refused
+    page = paginate(request, filterset.qs if valid else everyone.none() if refused else everyone)
     today = timezone.localdate()
-    data = filterset.form.cleaned_data if filterset.is_bound and filterset.is_valid() else {}
+    data = filterset.form.cleaned_data if valid else {}
     district = data.get("district")
     street = data.get("street")
     context = {
@@ -98,6 +117,8 @@ def person_search(request: HttpRequest) -> HttpResponse:
         "page_obj": page,
         "rows": [(p, selectors.age_on(p.birth_date, today)) for p in page.object_list],
         "searched": any(v not in (None, "") for k, v in data.items()),
+        "search": found,
+        "refused": refused,
         "districts": selectors.place_children(user=request.user, level="city", place=None),
         "streets": selectors.place_children(user=request.user, level="district", place=None).filter(district_id=district)
         if district
@@ -105,7 +126,9 @@ def person_search(request: HttpRequest) -> HttpResponse:
         "communities": selectors.place_children(user=request.user, level="street", place=None).filter(street_id=street) if street else None,
         "can_import": user_can(request.user, GeoCap.IMPORT),
     }
-    return render_page(request, "geo/person_search.html", context, partial="results")
+    response = render_page(request, "geo/person_search.html", context, partial="results")
+    response.status_code = status
+    return response
 
 
 def _person_context(request: HttpRequest, person) -> dict[str, Any]:

@@ -6,7 +6,10 @@ from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from fangkong.core.filestore import private_storage
 from fangkong.core.models import TimeStampedModel
+
+from .readers import Source
 
 
 class ImportMode(models.TextChoices):
@@ -33,7 +36,8 @@ class ImportJob(TimeStampedModel):
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, verbose_name=_("导入人"), null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
-    file = models.FileField(_("文件"), upload_to="imports/uploads/%Y/%m/", blank=True)
+    # Stored encrypted, never served (fangkong.core.filestore); deleted after the retention period.
+    file = models.FileField(_("文件"), upload_to="imports/uploads/%Y/%m/", storage=private_storage, blank=True)
     source_path = models.CharField(_("服务器文件路径"), max_length=500, blank=True, help_text=_("命令行导入时的文件位置"))
     original_name = models.CharField(_("原文件名"), max_length=255)
     mode = models.CharField(_("导入方式"), max_length=16, choices=ImportMode.choices, default=ImportMode.STRICT)
@@ -46,7 +50,8 @@ class ImportJob(TimeStampedModel):
     households_created = models.PositiveIntegerField(_("新增户"), default=0)
     places_created = models.PositiveIntegerField(_("新增区域（街道至单元、网格）"), default=0)
     error_count = models.PositiveIntegerField(_("错误数"), default=0)
-    error_report = models.FileField(_("错误报告"), upload_to="imports/errors/%Y/%m/", blank=True)
+    error_report = models.FileField(_("错误报告"), upload_to="imports/errors/%Y/%m/", storage=private_storage, blank=True)
+    files_deleted_at = models.DateTimeField(_("文件删除时间"), null=True, blank=True, help_text=_("上传文件和错误报告按保留期限删除的时间"))
     started_at = models.DateTimeField(_("开始时间"), null=True, blank=True)
     finished_at = models.DateTimeField(_("结束时间"), null=True, blank=True)
     message = models.TextField(_("说明"), blank=True)
@@ -79,5 +84,9 @@ class ImportJob(TimeStampedModel):
         )
 
     @property
-    def source(self) -> str:
-        return self.file.path if self.file else self.source_path
+    def source(self) -> Source:
+        """What the importer reads: the stored upload (decrypted as it is read), or the operator's file."""
+        if self.file:
+            name = self.file.name
+            return lambda: private_storage().stream(name)
+        return self.source_path

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-import csv
+import io
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any
 
 from fangkong.core.crypto import mask_id_number
+from fangkong.core.filestore import CHUNK, private_storage
+from fangkong.core.spreadsheets import SafeCsvWriter
 
 from .readers import HEADER_OF
 
@@ -15,13 +16,16 @@ ERROR_HEADER = ["行号", "列", "内容", "错误原因"]
 
 
 class ErrorReport:
-    """Row errors streamed to a CSV file (UTF-8 with BOM so Excel opens it), never held in memory."""
+    """Row errors streamed to a CSV file (UTF-8 with BOM so Excel opens it), never held in memory.
 
-    def __init__(self, path: str | Path) -> None:
-        self.path = Path(path)
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        self._fh = open(self.path, "w", encoding="utf-8-sig", newline="")  # noqa: SIM115 - closed by close()
-        self._writer = csv.writer(self._fh)
+    The file is a private one (fangkong.core.filestore: encrypted, mode 0600, never served) at
+    `name`; every cell goes through the spreadsheet neutraliser."""
+
+    def __init__(self, name: str) -> None:
+        self.name = name
+        raw = private_storage().create(name)
+        self._fh = io.TextIOWrapper(io.BufferedWriter(raw, buffer_size=CHUNK), encoding="utf-8-sig", newline="")
+        self._writer = SafeCsvWriter(self._fh)
         self._writer.writerow(ERROR_HEADER)
         self.count = 0
 

@@ -10,15 +10,27 @@ import codecs
 import csv
 import datetime as dt
 import io
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import IO
+
+from fangkong.core.spreadsheets import SafeCsvWriter, append_row
 
 CHUNK_BYTES = 4 * 1024 * 1024
 
 
 class ImportFileError(ValueError):
     """The file as a whole cannot be read (not a row error)."""
+
+
+# Where a table is read from: a path on the server (the operator's command line), or a function that
+# opens the stored upload (decrypted as it is read: fangkong.core.filestore) — called once per pass.
+Source = str | Path | Callable[[], IO[bytes]]
+
+
+def open_binary(source: Source) -> IO[bytes]:
+    return source() if callable(source) else open(source, "rb")  # noqa: SIM115 - the caller closes it
 
 
 @dataclass(frozen=True)
@@ -94,7 +106,7 @@ class TableReader:
         pass
 
 
-def detect_encoding(path: str | Path) -> tuple[str, int]:
+def detect_encoding(path: Source) -> tuple[str, int]:
     """('utf-8-sig' or 'gb18030', number of line breaks). Strict UTF-8 over the whole file, else GB18030.
 
     One pass in 4 MiB pieces: the whole file is checked, so a stray GBK character near the end
@@ -103,7 +115,7 @@ def detect_encoding(path: str | Path) -> tuple[str, int]:
     encoding = "utf-8-sig"
     lines = 0
     last = b""
-    with open(path, "rb") as fh:
+    with open_binary(path) as fh:
         while piece := fh.read(CHUNK_BYTES):
             lines += piece.count(b"\n")
             last = piece
@@ -123,9 +135,9 @@ def detect_encoding(path: str | Path) -> tuple[str, int]:
 
 
 class CsvReader(TableReader):
-    def __init__(self, path: str | Path) -> None:
+    def __init__(self, path: Source) -> None:
         self.encoding, lines = detect_encoding(path)
-        self._fh = open(path, encoding=self.encoding, newline="")  # noqa: SIM115 - closed by close()
+        self._fh = io.TextIOWrapper(open_binary(path), encoding=self.encoding, newline="")
         self._reader = csv.reader(self._fh)
         try:
             self.header = next(self._reader)
@@ -168,18 +180,20 @@ class XlsxReader(TableReader):
 
     encoding = "xlsx"
 
-    def __init__(self, path: str | Path) -> None:
+    def __init__(self, path: Source) -> None:
         from openpyxl import load_workbook
 
+        self._raw = open_binary(path)
         try:
-            self._wb = load_workbook(path, read_only=True, data_only=True)
+            self._wb = load_workbook(self._raw, read_only=True, data_only=True)
         except Exception as exc:  # openpyxl raises several kinds for a broken or foreign file
+            self._raw.close()
             raise ImportFileError(f"无法打开 Excel 文件（请另存为 .xlsx 格式）：{exc}") from exc
         self._ws = self._wb.worksheets[0]
         self._iter = self._ws.iter_rows(values_only=True)
         first = next(self._iter, None)
         if first is None:
-            self._wb.close()
+            self.close()
             raise ImportFileError("工作表是空的：第 1 行应为表头")
         self.header = [_cell_text(v) for v in first]
         self.rows_estimate = max((self._ws.max_row or 1) - 1, 0)
@@ -191,17 +205,18 @@ class XlsxReader(TableReader):
 
     def close(self) -> None:
         self._wb.close()
+        self._raw.close()
 
 
-def open_table(path: str | Path, original_name: str = "") -> TableReader:
-    name = (original_name or str(path)).lower()
+def open_table(path: Source, original_name: str = "") -> TableReader:
+    name = (original_name or ("" if callable(path) else str(path))).lower()
     if name.endswith(".xlsx") or name.endswith(".xlsm"):
         return XlsxReader(path)
     if name.endswith(".xls"):
         raise ImportFileError("不支持旧版 .xls 文件，请在 Excel 中另存为 .xlsx 或 CSV")
     if name.endswith(".csv") or name.endswith(".txt"):
         return CsvReader(path)
-    with open(path, "rb") as fh:
+    with open_binary(path) as fh:
         magic = fh.read(4)
     if magic == b"PK\x03\x04":
         return XlsxReader(path)
@@ -211,7 +226,7 @@ def open_table(path: str | Path, original_name: str = "") -> TableReader:
 def template_csv() -> bytes:
     """The empty CSV template (UTF-8 with BOM so Excel shows the Chinese headers)."""
     buf = io.StringIO()
-    csv.writer(buf).writerow([c.header for c in COLUMNS])
+    SafeCsvWriter(buf).writerow([c.header for c in COLUMNS])
     return buf.getvalue().encode("utf-8-sig")
 
 
@@ -225,7 +240,7 @@ def template_xlsx() -> bytes:
     wb = Workbook()
     ws = wb.active
     ws.title = "人员"
-    ws.append([c.header for c in COLUMNS])
+    append_row(ws, [c.header for c in COLUMNS])
     for i, c in enumerate(COLUMNS, start=1):
         cell = ws.cell(row=1, column=i)
         cell.font = Font(bold=True, color="FFFFFF" if c.required else "000000")
@@ -236,9 +251,9 @@ def template_xlsx() -> bytes:
             ws.cell(row=row, column=i).number_format = "@"
     ws.freeze_panes = "A2"
     help_ws = wb.create_sheet("填写说明")
-    help_ws.append(["列", "是否必填", "说明"])
+    append_row(help_ws, ["列", "是否必填", "说明"])
     for c in COLUMNS:
-        help_ws.append([c.header, "必填" if c.required else "选填", str(COLUMN_HELP[c.key])])
+        append_row(help_ws, [c.header, "必填" if c.required else "选填", str(COLUMN_HELP[c.key])])
     help_ws.column_dimensions["C"].width = 90
     buf = io.BytesIO()
     wb.save(buf)

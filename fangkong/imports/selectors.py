@@ -10,9 +10,13 @@ from typing import Any
 
 from django.core.cache import cache
 from django.db.models import Q, QuerySet
+from django.http import Http404
 from django.shortcuts import get_object_or_404
 
+from fangkong.audit.selectors import may_read_private_file
+from fangkong.core.filestore import CorruptFile, private_storage
 from fangkong.core.scoping import jurisdiction_of
+from fangkong.geo.registry import GeoCap
 
 from .models import ImportJob, JobStatus
 from .services import progress_key
@@ -32,6 +36,20 @@ def import_job_list(*, user: Any) -> QuerySet[ImportJob]:
 
 def import_job_get(*, user: Any, pk: int) -> ImportJob:
     return get_object_or_404(import_job_list(user=user), pk=pk)
+
+
+def import_job_files_readable(*, user: Any, job: ImportJob) -> bool:
+    """The uploaded file and its error report: the importing user and the auditor only (a city-level
+    user sees every job and its counts, not the file of someone else's)."""
+    return may_read_private_file(user=user, owner_id=job.created_by_id, capability=GeoCap.IMPORT)
+
+
+def import_job_for_files(*, user: Any, pk: int) -> ImportJob:
+    """A job whose files the user may read; 404 (as for a missing one) for anyone else."""
+    job = ImportJob.objects.filter(pk=pk).select_related("created_by").first()
+    if job is None or not import_job_files_readable(user=user, job=job):
+        raise Http404
+    return job
 
 
 @dataclass(frozen=True)
@@ -61,14 +79,15 @@ def import_job_progress(job: ImportJob) -> Progress:
 
 
 def import_job_errors(job: ImportJob, limit: int = ERRORS_SHOWN) -> list[list[str]]:
-    """The first `limit` rows of the error report (row, column, value, reason)."""
+    """The first `limit` rows of the error report (row, column, value, reason). The caller checks
+    `import_job_files_readable` first."""
     if not job.error_report:
         return []
     try:
-        with job.error_report.open("rb") as fh:
+        with private_storage().stream(job.error_report.name) as fh:
             text = (line.decode("utf-8-sig") for line in fh)
             reader = csv.reader(text)
             next(reader, None)
             return list(islice(reader, limit))
-    except FileNotFoundError:
+    except (FileNotFoundError, CorruptFile):
         return []

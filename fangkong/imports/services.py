@@ -8,22 +8,22 @@ import datetime as dt
 import logging
 import secrets
 from pathlib import Path
-from typing import Any
+from typing import IO, Any
 
-from django.conf import settings
 from django.core.cache import cache
 from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
 from django.utils import timezone
 
 from fangkong.core.errors import DomainError, PermissionRefused
+from fangkong.core.filestore import delete_expired, private_storage
 from fangkong.core.jobs import stalled
 from fangkong.core.permissions import user_can
 from fangkong.core.scoping import Jurisdiction, jurisdiction_of
 from fangkong.geo.registry import GeoCap
 
 from .importer import Importer, Progress
-from .models import ImportJob, ImportMode, JobStatus
+from .models import FINISHED, ImportJob, ImportMode, JobStatus
 from .outcome import ErrorReport, ImportResult
 from .readers import ImportFileError, open_table
 
@@ -134,7 +134,7 @@ def import_job_run(*, job_id: int, system: bool = False, progress: Progress | No
                 reader,
                 mode=job.mode,
                 jurisdiction=jurisdiction,
-                errors=ErrorReport(Path(settings.MEDIA_ROOT) / report_name),
+                errors=ErrorReport(report_name),
                 actor=actor or "command line",
                 audit_object=job,
                 progress=report,
@@ -185,7 +185,7 @@ def _finish(job: ImportJob, *, status: str, message: str, result: ImportResult |
             job.error_report.name = report_name
             fields.append("error_report")
     if not job.error_report:
-        (Path(settings.MEDIA_ROOT) / report_name).unlink(missing_ok=True)
+        private_storage().delete(report_name)
     job.save(update_fields=fields)
     progress_write(job.pk, rows_done=job.rows_done, rows_total=job.rows_total, errors=job.error_count, status=status)
 
@@ -206,6 +206,66 @@ def _audit_unwritten(job: ImportJob, result: ImportResult) -> None:
             count=0,
             reason="dry run" if job.mode == ImportMode.VALIDATE else "rolled back",
         )
+
+
+FILE_KINDS = {"upload": "file", "errors": "error_report"}
+
+
+def import_job_file_open(*, actor: Any, job: ImportJob, which: str) -> IO[bytes]:
+    """The job's uploaded file ("upload") or its error report ("errors"), decrypted as it is read,
+    for the importing user or the auditor; the download is audited (data.file_downloaded).
+    FileNotFoundError when the job has no such file (never had one, or deleted after the retention period)."""
+    from fangkong.audit.catalogue import EventType
+    from fangkong.audit.selectors import may_read_private_file
+    from fangkong.audit.services import audit_record
+
+    if not may_read_private_file(user=actor, owner_id=job.created_by_id, capability=GeoCap.IMPORT):
+        raise PermissionRefused("只有导入人和审计员可以下载导入文件", rule="imports.file_access")
+    field = getattr(job, FILE_KINDS[which])
+    if not field:
+        raise FileNotFoundError(which)
+    stream = private_storage().stream(field.name)
+    audit_record(
+        actor=actor,
+        event_type=EventType.FILE_DOWNLOADED,
+        obj=job,
+        after={"file": which, "original_name": job.original_name, "bytes": stream.raw.size, "owner": job.created_by_id},
+    )
+    return stream
+
+
+def import_files_expire(*, now: dt.datetime | None = None) -> dict[str, int]:
+    """Delete the uploaded files and error reports of finished jobs older than the retention period
+    (policy data.upload_retention_days; the periodic job runs this daily). The job rows and their
+    counts stay; the page says the files were deleted. One audit event (data.files_expired) per run."""
+    from fangkong.audit.catalogue import EventType
+    from fangkong.audit.services import audit_record
+    from fangkong.policy.retention import upload_retention_cutoff
+
+    now = now or timezone.now()
+    cutoff, retention = upload_retention_cutoff(now)
+    expired = ImportJob.objects.filter(created_at__lt=cutoff, status__in=FINISHED, files_deleted_at__isnull=True).exclude(
+        file="", error_report=""
+    )
+    rows = list(expired.values_list("pk", "file", "error_report"))
+    names = {n for _pk, *files in rows for n in files if n}
+    ids = [pk for pk, *_files in rows]
+    # A re-run ("import the valid rows") points at the same stored file: kept while a newer job uses it.
+    keep = set(ImportJob.objects.exclude(pk__in=ids).filter(file__in=names).values_list("file", flat=True))
+    with transaction.atomic():
+        ImportJob.objects.filter(pk__in=ids).update(file="", error_report="", files_deleted_at=now, updated_at=now)
+        referenced = {n for pair in ImportJob.objects.values_list("file", "error_report") for n in pair if n}
+        deleted, orphans = delete_expired(expired=names, keep=keep, prefix="imports", referenced=referenced, before=cutoff)
+        if ids or orphans:
+            audit_record(
+                actor="system",
+                event_type=EventType.FILES_EXPIRED,
+                object_type="imports.importjob",
+                object_repr="导入文件按保留期限删除",
+                count=deleted + orphans,
+                after={"jobs": len(ids), "files": deleted, "orphans": orphans, "before": cutoff.isoformat(), "rule": retention.citation},
+            )
+    return {"jobs": len(ids), "files": deleted, "orphans": orphans}
 
 
 def import_job_create_local(*, actor: Any, path: str, mode: str) -> ImportJob:

@@ -20,3 +20,12 @@ def recover_import_jobs() -> dict[str, int]:
     from .services import import_jobs_recover
 
     return import_jobs_recover()
+
+
+@db_periodic_task(crontab(hour="19", minute="10"))  # 03:10 Beijing time (Huey's crontab is UTC)
+@lock_task("imports-expire-files")
+def expire_import_files() -> dict[str, int]:
+    """Uploaded files and error reports past the retention period (policy data.upload_retention_days) → deleted."""
+    from .services import import_files_expire
+
+    return import_files_expire()

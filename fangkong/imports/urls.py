@@ -10,4 +10,5 @@ urlpatterns = [
     path("<int:pk>/", views.job_detail, name="job_detail"),
     path("<int:pk>/import-valid-rows/", views.job_import_valid_rows, name="job_import_valid_rows"),
     path("<int:pk>/errors.csv", views.job_error_report, name="job_error_report"),
+    path("<int:pk>/file/", views.job_file, name="job_file"),
 ]

@@ -8,12 +8,13 @@ from functools import wraps
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from fangkong.core.errors import DomainError
+from fangkong.core.filestore import download_response
 from fangkong.core.htmx import render_page
 from fangkong.core.pagination import paginate
 from fangkong.core.permissions import user_can
@@ -71,8 +72,14 @@ def job_detail(request: HttpRequest, pk: int) -> HttpResponse:
         response = HttpResponse(status=204)
         response["HX-Refresh"] = "true"
         return response
-    context = {"job": job, "progress": progress, "errors": selectors.import_job_errors(job) if job.is_finished else []}
-    context["errors_shown"] = selectors.ERRORS_SHOWN
+    files_readable = selectors.import_job_files_readable(user=request.user, job=job)
+    context = {
+        "job": job,
+        "progress": progress,
+        "errors": selectors.import_job_errors(job) if job.is_finished and files_readable else [],
+        "errors_shown": selectors.ERRORS_SHOWN,
+        "files_readable": files_readable,
+    }
     return render_page(request, "imports/job_detail.html", context, partial="progress")
 
 
@@ -89,17 +96,28 @@ def job_import_valid_rows(request: HttpRequest, pk: int) -> HttpResponse:
     return redirect("imports:job_detail", pk=new.pk)
 
 
-@import_required
-@require_GET
-def job_error_report(request: HttpRequest, pk: int) -> HttpResponse:
-    job = selectors.import_job_get(user=request.user, pk=pk)
-    if not job.error_report:
-        raise Http404
+def _download(request: HttpRequest, pk: int, which: str, filename: str, content_type: str) -> HttpResponse:
+    """The importing user's or the auditor's download of a job's file: 404 for anyone else (as for a
+    missing job), audited, never cached."""
+    job = selectors.import_job_for_files(user=request.user, pk=pk)
     try:
-        fh = job.error_report.open("rb")
+        stream = services.import_job_file_open(actor=request.user, job=job, which=which)
     except FileNotFoundError as exc:
         raise Http404 from exc
-    return FileResponse(fh, as_attachment=True, filename=f"导入错误报告-{job.pk}.csv", content_type="text/csv; charset=utf-8")
+    return download_response(stream, filename=filename.format(job=job), content_type=content_type)
+
+
+@login_required
+@require_GET
+def job_error_report(request: HttpRequest, pk: int) -> HttpResponse:
+    return _download(request, pk, "errors", "导入错误报告-{job.pk}.csv", "text/csv; charset=utf-8")
+
+
+@login_required
+@require_GET
+def job_file(request: HttpRequest, pk: int) -> HttpResponse:
+    """The uploaded file itself, as it was uploaded."""
+    return _download(request, pk, "upload", "{job.original_name}", "application/octet-stream")
 
 
 @import_required

@@ -36,6 +36,12 @@ COMMON: dict[str, Param] = {
         TREATMENT_NINTH,
     ),
     "triage.icu_classes": (["severe", "critical"], "", "收入重症监护床位（ICU）的分型", TREATMENT_NINTH),
+    "data.upload_retention_days": (
+        30,
+        "天",
+        "上传的导入文件、检测结果文件及其错误报告的保存天数；期满由定时任务删除（任务记录和计数保留）",
+        LOCAL,
+    ),
     "discharge.tests_required": (2, "次", "出院须连续检测次数", NINTH),
     "discharge.min_hours_between_tests": (24, "h", "两次检测间隔", NINTH),
     "discharge.ct_threshold": (35, "Ct", "出院检测 Ct 值不低于此值或阴性", NINTH),

@@ -16,11 +16,12 @@ from django.utils.translation import gettext_lazy
 
 from fangkong.core.errors import DomainError
 
+from .barcodes import MAX_LENGTH as MAX_BARCODE
+from .barcodes import validate_barcode
 from .choices import CheckOutcome, StickerStatus
 from .models import SamplingPoint
 from .selectors import HouseholdToKnock, MissingMember
 from .services import MemberCheck, RowsRefused
-from .services.binding import MAX_BARCODE
 
 MEMBER_FIELDS = ("outcome", "whereabouts", "barcode", "note")
 
@@ -60,7 +61,7 @@ class HouseholdCheckForm(forms.Form):
                 label=gettext_lazy("去向（外出时填写）"), max_length=200, required=False, initial=m.whereabouts
             )
             self.fields[f"barcode_{pid}"] = forms.CharField(
-                label=gettext_lazy("试管条码（当场采样时填写）"), max_length=MAX_BARCODE, required=False
+                label=gettext_lazy("试管条码（当场采样时填写）"), max_length=MAX_BARCODE, required=False, validators=[validate_barcode]
             )
             self.fields[f"note_{pid}"] = forms.CharField(label=gettext_lazy("备注"), max_length=200, required=False)
         for f in self.fields.values():
@@ -116,7 +117,7 @@ class HouseholdCheckForm(forms.Form):
 
 
 class ResampleCollectForm(forms.Form):
-    barcode = forms.CharField(label=gettext_lazy("单采试管条码"), max_length=MAX_BARCODE)
+    barcode = forms.CharField(label=gettext_lazy("单采试管条码"), max_length=MAX_BARCODE, validators=[validate_barcode])
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)

@@ -16,10 +16,12 @@ from django.http import Http404
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
 
+from fangkong.audit.selectors import may_read_private_file
 from fangkong.results.choices import Result
 
 from .choices import TubeStatus, UploadStatus
 from .models import Laboratory, ResultUpload, TestingRound, Tube
+from .permissions import TestingCap
 from .querysets import overdue_q
 from .result_uploads import progress_key
 
@@ -76,6 +78,19 @@ def upload_list(*, user: Any, testing_round: TestingRound, laboratory: Laborator
 
 def upload_get(*, user: Any, testing_round: TestingRound, pk: int) -> ResultUpload:
     return get_object_or_404(upload_list(user=user, testing_round=testing_round), pk=pk)
+
+
+def upload_file_readable(*, user: Any, upload: ResultUpload) -> bool:
+    """The uploaded file itself: the lab user who uploaded it and the auditor only."""
+    return may_read_private_file(user=user, owner_id=upload.uploaded_by_id, capability=TestingCap.LAB)
+
+
+def upload_for_file(*, user: Any, testing_round: TestingRound, pk: int) -> ResultUpload:
+    """An upload whose file the user may read; 404 (as for a missing one) for anyone else."""
+    upload = ResultUpload.objects.filter(round=testing_round, pk=pk).select_related("laboratory").first()
+    if upload is None or not upload_file_readable(user=user, upload=upload):
+        raise Http404
+    return upload
 
 
 def same_file_before(upload: ResultUpload) -> ResultUpload | None:

@@ -25,6 +25,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
+from fangkong.core.filestore import private_storage
 from fangkong.core.models import TimeStampedModel
 from fangkong.geo.models import PersonPlaces, cached_fk
 from fangkong.results.choices import Result
@@ -391,7 +392,8 @@ class PersonCheck(PersonPlaces):
 class ResultUpload(TimeStampedModel):
     """One lab result file (CSV, .xlsx or a FHIR R4 Bundle) uploaded for a round, and what became of it.
 
-    The file is kept as uploaded, with its SHA-256. Small files are applied in the request, large
+    The file is kept as uploaded (encrypted: fangkong.core.filestore), with its SHA-256, until the
+    retention period ends (policy data.upload_retention_days; the row and its counts stay). Small files are applied in the request, large
     ones by a background job (fangkong.testing.tasks); either way `services.results_ingest` does the
     writing and the counts here are its IngestReport. A refused file keeps every error (row, field,
     message) for the lab to download, and nothing of it is written. Uploading the same file again
@@ -402,7 +404,9 @@ class ResultUpload(TimeStampedModel):
     uploaded_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, verbose_name=_("上传人"), null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
-    file = models.FileField(_("文件"), upload_to="testing/results/%Y/%m/", blank=True)
+    # Stored encrypted, never served (fangkong.core.filestore); deleted after the retention period.
+    file = models.FileField(_("文件"), upload_to="testing/results/%Y/%m/", storage=private_storage, blank=True)
+    files_deleted_at = models.DateTimeField(_("文件删除时间"), null=True, blank=True, help_text=_("上传文件按保留期限删除的时间"))
     original_name = models.CharField(_("原文件名"), max_length=255)
     sha256 = models.CharField(_("SHA-256"), max_length=64)
     file_format = models.CharField(_("格式"), max_length=8)

@@ -17,6 +17,7 @@ from openpyxl.utils import get_column_letter
 from fangkong.audit.catalogue import EventType
 from fangkong.audit.services import audit_record
 from fangkong.core.scoping import jurisdiction_of
+from fangkong.core.spreadsheets import append_row
 from fangkong.geo.models import District
 from fangkong.results.choices import RESULTS_BACK
 from fangkong.zoning.choices import FoundIn
@@ -101,7 +102,7 @@ def press_report_export(*, actor: Any, testing_round: TestingRound) -> bytes:
     text.title = _("通报")
     bold = Font(bold=True)
     wrap = Alignment(wrap_text=True, vertical="top")
-    text.append([str(testing_round)])
+    append_row(text, [str(testing_round)])
     text["A1"].font = Font(bold=True, size=14)
     for label, value in (
         (_("中文"), report.zh),
@@ -109,7 +110,7 @@ def press_report_export(*, actor: Any, testing_round: TestingRound) -> bytes:
         (_("统计范围"), scope),
         (_("生成时间"), generated.strftime("%Y-%m-%d %H:%M")),
     ):
-        text.append([label, value])
+        append_row(text, [label, value])
     for r in range(2, text.max_row + 1):
         text.cell(r, 1).font = bold
         text.cell(r, 2).alignment = wrap
@@ -118,9 +119,9 @@ def press_report_export(*, actor: Any, testing_round: TestingRound) -> bytes:
 
     sheet = wb.create_sheet(_("分区县统计"))
     headers = [_("区县代码"), _("区县"), _("采样人份"), _("已出结果人份"), _("阳性"), _("其中隔离管控区域"), _("其中社会面")]
-    sheet.append(headers)
+    append_row(sheet, headers)
     for r in [*rows, total]:
-        sheet.append([r.code, r.name, r.sampled, r.resulted, r.positives, r.in_control, r.in_community])
+        append_row(sheet, [r.code, r.name, r.sampled, r.resulted, r.positives, r.in_control, r.in_community])
     for cell in sheet[1]:
         cell.font = bold
     for cell in sheet[sheet.max_row]:

@@ -17,7 +17,7 @@ import json
 import logging
 import secrets
 from pathlib import Path
-from typing import Any
+from typing import IO, Any
 
 from django.conf import settings
 from django.core.cache import cache
@@ -26,12 +26,15 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from fangkong.audit.catalogue import EventType
+from fangkong.audit.services import audit_record
 from fangkong.core.errors import DomainError, PermissionRefused
+from fangkong.core.filestore import delete_expired, private_storage
 from fangkong.core.jobs import stalled
 from fangkong.core.permissions import require
 from fangkong.core.timefmt import local_minutes
 
-from .choices import UploadStatus
+from .choices import UPLOAD_FINISHED, UploadStatus
 from .ingest import parse_upload
 from .models import Laboratory, ResultUpload, TestingRound
 from .permissions import TestingCap
@@ -149,6 +152,34 @@ def result_upload_create(*, actor: Any, testing_round: TestingRound, laboratory:
     return upload
 
 
+def result_upload_file_open(*, actor: Any, upload: ResultUpload) -> IO[bytes]:
+    """The uploaded file as uploaded (decrypted as it is read), for the lab user who uploaded it or the
+    auditor; audited (data.file_downloaded). FileNotFoundError when it was deleted after the retention period."""
+    from .lab_queue import upload_file_readable
+
+    if not upload_file_readable(user=actor, upload=upload):
+        raise PermissionRefused(_("只有上传人和审计员可以下载结果文件"), rule="testing.file_access")
+    if not upload.file:
+        raise FileNotFoundError(upload.pk)
+    stream = private_storage().stream(upload.file.name)
+    _audit_download(actor, upload, "upload", bytes=stream.raw.size)
+    return stream
+
+
+def result_upload_report_downloaded(*, actor: Any, upload: ResultUpload, rows: int) -> None:
+    """The lab's error report (built from the upload row) was downloaded: audited like the file."""
+    _audit_download(actor, upload, "errors", rows=rows)
+
+
+def _audit_download(actor: Any, upload: ResultUpload, which: str, **counts: int) -> None:
+    audit_record(
+        actor=actor,
+        event_type=EventType.FILE_DOWNLOADED,
+        obj=upload,
+        after={"file": which, "original_name": upload.original_name, "laboratory": upload.laboratory_id, **counts},
+    )
+
+
 def result_upload_run(*, upload_id: int, data: bytes | None = None) -> ResultUpload:
     """Run a queued upload to the end and record the outcome on its row. Runs each upload once."""
     started = timezone.now()
@@ -164,7 +195,7 @@ def result_upload_run(*, upload_id: int, data: bytes | None = None) -> ResultUpl
         if upload.uploaded_by is None:
             raise PermissionRefused(_("上传人账号已不存在"), rule="testing.lab_upload")
         if data is None:
-            with upload.file.open("rb") as fh:
+            with private_storage().stream(upload.file.name) as fh:
                 data = fh.read()
         rows = parse_upload(upload.original_name, data)
         upload.rows_total = len(rows)
@@ -216,6 +247,35 @@ def result_uploads_recover(*, now: dt.datetime | None = None) -> dict[str, int]:
         for pk in stale:
             run_result_upload(pk)
     return {"failed": failed, "requeued": len(stale)}
+
+
+def result_upload_files_expire(*, now: dt.datetime | None = None) -> dict[str, int]:
+    """Delete the files of finished uploads older than the retention period (policy
+    data.upload_retention_days; the periodic job runs this daily). The upload rows, their counts,
+    errors and unmatched barcodes stay. One audit event (data.files_expired) per run."""
+    from fangkong.policy.retention import upload_retention_cutoff
+
+    now = now or timezone.now()
+    cutoff, retention = upload_retention_cutoff(now)
+    expired = ResultUpload.objects.filter(created_at__lt=cutoff, status__in=UPLOAD_FINISHED, files_deleted_at__isnull=True).exclude(file="")
+    rows = list(expired.values_list("pk", "file"))
+    ids = [pk for pk, _name in rows]
+    with transaction.atomic():
+        ResultUpload.objects.filter(pk__in=ids).update(file="", files_deleted_at=now, updated_at=now)
+        referenced = set(ResultUpload.objects.exclude(file="").values_list("file", flat=True))
+        deleted, orphans = delete_expired(
+            expired={name for _pk, name in rows}, keep=referenced, prefix="testing", referenced=referenced, before=cutoff
+        )
+        if ids or orphans:
+            audit_record(
+                actor="system",
+                event_type=EventType.FILES_EXPIRED,
+                object_type="testing.resultupload",
+                object_repr=_("检测结果文件按保留期限删除"),
+                count=deleted + orphans,
+                after={"uploads": len(ids), "files": deleted, "orphans": orphans, "before": cutoff.isoformat(), "rule": retention.citation},
+            )
+    return {"uploads": len(ids), "files": deleted, "orphans": orphans}
 
 
 def _apply_report(upload: ResultUpload, report: IngestReport) -> None:

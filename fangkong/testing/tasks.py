@@ -20,3 +20,12 @@ def recover_result_uploads() -> dict[str, int]:
     from .result_uploads import result_uploads_recover
 
     return result_uploads_recover()
+
+
+@db_periodic_task(crontab(hour="19", minute="20"))  # 03:20 Beijing time (Huey's crontab is UTC)
+@lock_task("testing-expire-upload-files")
+def expire_result_upload_files() -> dict[str, int]:
+    """Lab result files past the retention period (policy data.upload_retention_days) → deleted."""
+    from .result_uploads import result_upload_files_expire
+
+    return result_upload_files_expire()

@@ -49,15 +49,23 @@ def test_the_list_filters_and_searches_by_name_or_id_number(client, scene, users
     assert listed(c.get(LIST, {"classification": "moderate"})) == {scene.in_hospital.pk, scene.coming.pk}
     assert listed(c.get(LIST, {"facility": wards.fangcang.pk})) == {scene.in_fangcang.pk, scene.discharged.pk}
     person = scene.coming.person
-    assert listed(c.get(LIST, {"q": person.name})) == {scene.coming.pk}
-    assert scene.coming.pk in listed(c.get(LIST, {"q": person.id_tail}))
+    # the search posts (no name or number in a URL) and shows its results at ?s=<token>
+    assert listed(c.post(LIST, {"q": person.name}, follow=True)) == {scene.coming.pk}
+    assert scene.coming.pk in listed(c.post(LIST, {"q": person.id_tail}, follow=True))
     full = decrypt(person.id_cipher)
-    response = c.get(LIST, {"q": full})
-    assert listed(response) == {scene.coming.pk}
+    response = c.post(LIST, {"q": full}, follow=True)
+    assert listed(response) == {scene.coming.pk} and response.redirect_chain[0][1] == 303
+    assert full not in response.redirect_chain[0][0] and response.request["QUERY_STRING"].startswith("s=")
     table = response.content.decode().split('id="case-table"')[1]
     assert person.id_masked in table and full not in table  # rows show the masked number only
     fragment = c.get(LIST, {"status": "admitted"}, **HTMX)
     assert fragment.status_code == 200 and "<html" not in fragment.content.decode()
+    posted = c.post(LIST, {"q": person.name, "status": "open"}, **HTMX)  # htmx: the fragment, the token URL pushed
+    assert posted["HX-Push-Url"].startswith(f"{LIST}?s=") and person.name not in posted["HX-Push-Url"]
+    assert posted.content.decode().count("data-case=") == 1 and f'data-case="{scene.coming.pk}"' in posted.content.decode()
+    # a name in the URL (an old bookmark) is not searched by
+    old = c.get(LIST, {"q": person.name})
+    assert scene.coming.pk in listed(old) and len(listed(old)) > 1 and 'id="search-not-in-url"' in old.content.decode()
 
 
 # ---- a case ----

@@ -34,4 +34,4 @@ def test_bad_key_is_refused():
 def test_masks():
     assert crypto.mask_id_number("15010219900307123X") == "150102********123X"
     assert crypto.mask_id_number("E12345678") == "E1*****78"
-    assert crypto.mask_phone("13812345678") == "138****5678"
+    assert crypto.mask_phone("13812345678") == "138******78"

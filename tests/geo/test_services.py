@@ -22,7 +22,7 @@ def test_person_create_seals_and_audits(city, users):
     assert p.id_masked == "150102********1237"
     assert decrypt(p.id_cipher) == "150102199003071237"
     assert p.sex == "M" and str(p.birth_date) == "1990-03-07"
-    assert p.phone_masked == "139****5678" and "13912345678" not in p.phone_cipher
+    assert p.phone_masked == "139******78" and "13912345678" not in p.phone_cipher
     assert (p.community_id, p.grid_id) == (city.home.community.pk, city.home.grid.pk)
     assert list(p.tags.values_list("tag", flat=True)) == ["dibao"]
     event = AuditEvent.objects.get(event_type=EventType.PERSON_CREATED)

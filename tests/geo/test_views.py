@@ -203,7 +203,7 @@ def test_household_page_shows_address_grid_and_masked_members(client, city, user
         assert reverse("geo:person", args=[p.pk]) in html
         assert p.id_masked in html and full_id(p) not in html
     assert "********" in person("王秀英").id_masked
-    assert "138****1111" in html and "独居老人" in html
+    assert "138******11" in html and "独居老人" in html
 
 
 def test_household_scoping(client, city, users):
@@ -217,8 +217,17 @@ def test_household_scoping(client, city, users):
 # ---- person search ----
 
 
+def post_search(client, user, **params):
+    """The search form posts; the results page is at ?s=<token> (no name or number in the URL)."""
+    client.force_login(user)
+    response = client.post(reverse("geo:person_search"), data=params, follow=True)
+    assert response.redirect_chain and response.redirect_chain[0][1] == 303
+    assert response.request["QUERY_STRING"].startswith("s=")
+    return response
+
+
 def search(client, user, **params):
-    response = get(client, user, reverse("geo:person_search"), data=params)
+    response = post_search(client, user, **params)
     assert response.status_code == 200
     return sorted(p.name for p, _age in response.context["rows"])
 
@@ -253,19 +262,25 @@ def test_search_filters_by_place_and_tag(client, city, users):
 
 
 def test_search_results_show_masked_ids_only(client, city, users):
-    response = get(client, users["community"], reverse("geo:person_search"), data={"q": "王"})
+    response = post_search(client, users["community"], q="王")
     html = response.content.decode()
     assert person("王秀英").id_masked in html and full_id(person("王秀英")) not in html
 
 
 def test_search_empty_state_and_pagination(client, city, users):
-    response = get(client, users["community"], reverse("geo:person_search"), data={"q": "欧阳"})
+    response = post_search(client, users["community"], q="欧阳")
     assert "没有找到符合条件的人员" in response.content.decode()
     for n in range(30):
         make_person(city.home.household, f"测试{n}")
-    page = get(client, users["community"], reverse("geo:person_search"), data={"q": "测试"})
+    page = post_search(client, users["community"], q="测试")
     assert page.context["page_obj"].paginator.count == 30
-    assert 'class="pagination' in page.content.decode()
+    html = page.content.decode()
+    assert 'class="pagination' in html
+    # the next page keeps the search by its token, and holds the other five
+    token = page.request["QUERY_STRING"]
+    assert f'href="?{token}&amp;page=2"' in html and "测试" not in html.split('class="pagination')[1].split("</nav>")[0]
+    second = client.get(reverse("geo:person_search") + f"?{token}&page=2")
+    assert len(second.context["rows"]) == 5 and second.context["page_obj"].number == 2
 
 
 def test_search_form_offers_only_visible_places(client, city, users):
@@ -283,7 +298,7 @@ def test_person_page_shows_masked_id_household_and_tags(client, city, users):
     html = response.content.decode()
     assert f'<span class="masked" id="masked-id">{wang.id_masked}</span>' in html
     assert "********" in wang.id_masked and full_id(wang) not in html
-    assert "居民身份证" in html and "独居老人" in html and "138****1111" in html
+    assert "居民身份证" in html and "独居老人" in html and "138******11" in html
     assert reverse("geo:household", args=[city.home.household.pk]) in html
     assert reverse("geo:person", args=[person("李建国").pk]) in html  # the other member
     assert "查看完整证件号" in html

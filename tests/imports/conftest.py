@@ -7,8 +7,6 @@ import datetime as dt
 import itertools
 from pathlib import Path
 
-import pytest
-
 from fangkong.geo.idnumbers import make_resident_id
 from fangkong.imports.readers import COLUMNS
 
@@ -96,9 +94,3 @@ def big_csv(path: Path, people: int, *, district: str = "新城区", street: str
                 + [f"人{i}", "", number, "", "", "", ""]
             )
     return path
-
-
-@pytest.fixture(autouse=True)
-def media_root(settings, tmp_path):
-    settings.MEDIA_ROOT = tmp_path / "media"
-    return settings.MEDIA_ROOT

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import io
 from pathlib import Path
 
 from fangkong.imports.models import ImportJob
@@ -19,7 +20,7 @@ def run_import(path: Path, *, user=None, mode: str = "strict") -> ImportJob:
 def error_rows(job: ImportJob) -> list[list[str]]:
     if not job.error_report:
         return []
-    with open(job.error_report.path, encoding="utf-8-sig", newline="") as fh:
-        rows = list(csv.reader(fh))
+    with job.error_report.open("rb") as fh:  # decrypted as it is read (fangkong.core.filestore)
+        rows = list(csv.reader(io.StringIO(fh.read().decode("utf-8-sig"), newline="")))
     assert rows[0] == ["行号", "列", "内容", "错误原因"]
     return rows[1:]

@@ -34,13 +34,14 @@ def test_command_imports_and_prints_the_summary(city, users, tmp_path, capsys):
 
 def test_command_exits_non_zero_when_errors_stop_the_import(city, users, tmp_path, capsys):
     path = write_csv(tmp_path / "bad.csv", [row("甲"), row("乙", "150102199001011234")])
+    report = tmp_path / "errors.csv"
     with pytest.raises(SystemExit) as exc:
-        call_command("import_people", str(path), "--mode", "strict", verbosity=0)
+        call_command("import_people", str(path), "--mode", "strict", "--errors-to", str(report), verbosity=0)
     assert exc.value.code == 1
     out = capsys.readouterr().out
-    assert "rolled_back" in out and "error report:" in out
-    report = Path(out.split("error report:")[1].strip().splitlines()[0])
+    assert "rolled_back" in out and "error report:" in out and f"written to {report}" in out
     assert report.exists() and "证件号码" in report.read_text(encoding="utf-8-sig")
+    assert report.stat().st_mode & 0o777 == 0o600
     assert not Person.objects.filter(name="甲").exists()
 
 

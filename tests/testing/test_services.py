@@ -132,8 +132,22 @@ def test_fetch_in_matches_barcodes_with_quotes_commas_braces_and_backslashes(set
     from fangkong.core.sql import fetch_in, table
 
     odd = ['A"1', "B,2", "{C3}", "D\\4", "E 5", "条码6", "NULL"]
-    for barcode in odd:
-        tube_open(actor=users["community"], testing_round=setup.round, sampling_point=setup.point, barcode=barcode, pooling_mode="single")
+    point = setup.point
+    first = tube_open(actor=users["community"], testing_round=setup.round, sampling_point=point, barcode="NULL", pooling_mode="single")
+    # The barcode rule (fangkong.testing.barcodes) refuses the others at every entry; fetch_in must
+    # still quote whatever a table holds, so they are written directly.
+    for barcode in odd[:-1]:
+        Tube.objects.create(
+            round=setup.round,
+            barcode=barcode,
+            sampling_point=setup.point,
+            district_id=first.district_id,
+            street_id=first.street_id,
+            community_id=first.community_id,
+            pooling_mode=first.pooling_mode,
+            capacity=first.capacity,
+            opened_at=first.opened_at,
+        )
     found = fetch_in(f"SELECT barcode FROM {table(Tube)} WHERE round_id = %s AND barcode {{IN}}", odd + ["missing"], [setup.round.pk])
     assert sorted(r[0] for r in found) == sorted(odd)
     ids = [t.pk for t in Tube.objects.filter(round=setup.round)]

@@ -25,12 +25,6 @@ from .factories import csv_bytes, make_lab, make_lab_user, upload
 HX = {"HX-Request": "true"}
 
 
-@pytest.fixture(autouse=True)
-def media_root(settings, tmp_path):
-    settings.MEDIA_ROOT = tmp_path / "media"
-    return settings.MEDIA_ROOT
-
-
 def ago(hours: float) -> dt.datetime:
     return timezone.now() - dt.timedelta(hours=hours)
 

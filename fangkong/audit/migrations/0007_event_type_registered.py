@@ -7,6 +7,7 @@ class Migration(migrations.Migration):
 
     dependencies = [
         ('audit', '0006_auth_token_and_password_events'),
+        ('audit', '0006_event_types_file_downloads_number_searches'),
     ]
 
     operations = [

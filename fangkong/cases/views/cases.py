@@ -19,14 +19,16 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_http_methods, require_POST
 
+from fangkong.core import searches
 from fangkong.core.errors import DomainError, PermissionRefused
 from fangkong.core.htmx import render_page
 from fangkong.core.pagination import paginate
 from fangkong.core.permissions import require_page, user_can
 from fangkong.core.timefmt import local_minutes
 from fangkong.geo.models import Person
+from fangkong.geo.services import SearchLimited, number_search_check
 
 from .. import selectors, services
 from ..choices import CASE_IN_CARE, TRANSFER_IN_FLIGHT, CaseStatus, Classification, MonitoringStatus, RiskFactor
@@ -42,12 +44,28 @@ DETAIL_PAGE = "cases/cases/case_detail.html"
 
 
 @login_required
+@require_http_methods(["GET", "POST"])
 def case_list(request: HttpRequest) -> HttpResponse:
+    """The filter form posts (a name or an ID number never goes in a URL: fangkong.core.searches);
+    the results are shown at ?s=<token>. A search by full ID number is counted and audited first."""
+    if request.method == "POST":
+        data = request.POST.copy()
+        try:
+            number_search_check(actor=request.user, term=data.get("q", ""), where="cases.case_list")
+        except SearchLimited as exc:
+            return _case_list_page(request, searches.Criteria(data), refused=exc.message, status=searches.refused_status(request))
+        return searches.after_post(request, data, lambda found: _case_list_page(request, found))
+    return _case_list_page(request, searches.criteria(request))
+
+
+def _case_list_page(request: HttpRequest, found: searches.Criteria, *, refused: str = "", status: int = 200) -> HttpResponse:
     facilities = TreatmentFacility.objects.visible_to(request.user).order_by("kind", "name")
-    form = CaseFilterForm(request.GET or None, districts=districts_for(request.user), facilities=facilities)
+    form = CaseFilterForm(found.data if found.bound else None, districts=districts_for(request.user), facilities=facilities)
     cases = selectors.case_list(user=request.user, filters=form.filters())
     q = form.cleaned_data.get("q", "") if form.is_bound and form.is_valid() else ""
-    if q:  # name (prefix), the last digits of the ID number, or the full number through its keyed hash
+    if refused:
+        cases = cases.none()
+    elif q:  # name (prefix), the last digits of the ID number, or the full number through its keyed hash
         cases = cases.filter(person__in=Person.objects.search(q).values("pk"))
     page = paginate(request, cases)
     today = timezone.now()
@@ -57,8 +75,12 @@ def case_list(request: HttpRequest) -> HttpResponse:
         "rows": [(c, age_at(c.person.birth_date, today)) for c in page.object_list],
         "searched": form.is_bound and any(v not in (None, "", False) for v in (form.cleaned_data if form.is_valid() else {}).values()),
         "can_open": user_can(request.user, CasesCap.OPEN),
+        "search": found,
+        "refused": refused,
     }
-    return render_page(request, "cases/cases/case_list.html", context, partial="cases")
+    response = render_page(request, "cases/cases/case_list.html", context, partial="cases")
+    response.status_code = status
+    return response
 
 
 def _detail_context(request: HttpRequest, case: Case, **bound: Any) -> dict[str, Any]:

@@ -27,6 +27,7 @@ from fangkong.core.permissions import require_page
 from fangkong.core.timefmt import local_minutes
 from fangkong.geo import selectors as geo_selectors
 from fangkong.geo.models import Person
+from fangkong.geo.services import SearchLimited, number_search_check
 from fangkong.testing import selectors as testing_selectors
 from fangkong.zoning.choices import FoundIn
 from fangkong.zoning.found_in import found_in_for
@@ -136,9 +137,14 @@ def case_open(request: HttpRequest) -> HttpResponse:
         # The look-up is a POST, so that the full number stays out of URLs, history and logs.
         lookup, form = PersonLookupForm(request.POST), None
         if lookup.is_valid():
-            person = geo_selectors.person_list(user=request.user, filters={"q": lookup.cleaned_data["id_number"]}).first()
-            if person is None:
-                lookup.add_error("id_number", _("没有找到该证件号码的人员，或该人员不在您的管辖范围内"))
+            try:  # a look-up by full number is counted and audited like any search (geo.services)
+                number_search_check(actor=request.user, term=lookup.cleaned_data["id_number"], where="cases.case_open")
+            except SearchLimited as exc:
+                lookup.add_error("id_number", exc.message)
+            else:
+                person = geo_selectors.person_list(user=request.user, filters={"q": lookup.cleaned_data["id_number"]}).first()
+                if person is None:
+                    lookup.add_error("id_number", _("没有找到该证件号码的人员，或该人员不在您的管辖范围内"))
         if person is not None:
             now = timezone.localtime().replace(second=0, microsecond=0)
             form = OpenCaseForm(initial={"person": person.pk, "confirmed_at": now}, facilities=facilities)

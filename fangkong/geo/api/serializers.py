@@ -83,6 +83,20 @@ class PersonSerializer(serializers.ModelSerializer):
         return sorted(t.tag for t in person.tags.all())
 
 
+class PersonSearchSerializer(serializers.Serializer):
+    """The body of POST /api/people/search/: the filters of GET /api/people/, plus the search term."""
+
+    q = serializers.CharField(
+        required=False, allow_blank=True, help_text="Name (prefix), 11-digit mobile, full ID number, or its last 1–7 digits"
+    )
+    district = serializers.IntegerField(required=False)
+    street = serializers.IntegerField(required=False)
+    community = serializers.IntegerField(required=False)
+    grid = serializers.IntegerField(required=False)
+    household = serializers.IntegerField(required=False)
+    tag = serializers.CharField(required=False, allow_blank=True)
+
+
 class RevealRequestSerializer(serializers.Serializer):
     reason = serializers.CharField(help_text="Why the full number is needed (recorded in the audit log)")
 

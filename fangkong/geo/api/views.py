@@ -3,17 +3,20 @@ grant sees empty lists, and an object outside their jurisdiction answers 404."""
 
 from __future__ import annotations
 
+from typing import Any
+
+from django.utils.translation import gettext as _
 from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_view
 from rest_framework import status, viewsets
 from rest_framework.decorators import action
-from rest_framework.exceptions import PermissionDenied, ValidationError
+from rest_framework.exceptions import PermissionDenied, Throttled, ValidationError
 from rest_framework.request import Request
 from rest_framework.response import Response
 
 from fangkong.core.errors import DomainError, PermissionRefused
 
 from .. import services
-from ..filters import CommunityFilter, DistrictFilter, GridFilter, HouseholdFilter, PersonFilter, StreetFilter
+from ..filters import CommunityFilter, DistrictFilter, GridFilter, HouseholdFilter, PersonFilter, PersonListFilter, StreetFilter
 from ..models import Community, District, Grid, Household, Person, Street
 from . import serializers as s
 
@@ -86,9 +89,43 @@ class PersonViewSet(ScopedReadOnlyViewSet):
 
     model = Person
     serializer_class = s.PersonSerializer
-    filterset_class = PersonFilter
+    filterset_class = PersonListFilter
     select = ("household", "household__compound", "household__building", "household__unit")
     prefetch = ("tags",)
+
+    def list(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        if "q" in request.query_params:
+            raise ValidationError({"q": [_("姓名、手机号和证件号不能放在网址中（会被记入访问日志）：请用 POST /api/people/search/ 查询")]})
+        return super().list(request, *args, **kwargs)
+
+    @extend_schema(
+        tags=["people"],
+        request=s.PersonSearchSerializer,
+        responses={
+            200: s.PersonSerializer(many=True),
+            400: OpenApiResponse(description="A filter that is not valid"),
+            429: OpenApiResponse(description="Too many searches by full phone or ID number (see Retry-After)"),
+        },
+        description=(
+            "Search people in the caller's jurisdiction by name, phone or ID number, with the filters of the list. "
+            "The criteria go in the body so that no personal data is in a URL; `?page=` pages the results. "
+            "A search by full phone or ID number (or 5–7 trailing ID digits) is audited (geo.number_searched) "
+            "and limited per user (30 per 10 minutes, 200 a day by default)."
+        ),
+    )
+    @action(detail=False, methods=["post"], filter_backends=[])
+    def search(self, request: Request) -> Response:
+        criteria = s.PersonSearchSerializer(data=request.data)
+        criteria.is_valid(raise_exception=True)
+        try:
+            services.number_search_check(actor=request.user, term=criteria.validated_data.get("q", ""), where="api.people.search")
+        except services.SearchLimited as exc:
+            raise Throttled(wait=exc.retry_after, detail=exc.message) from exc
+        filterset = PersonFilter(criteria.validated_data, queryset=self.get_queryset())
+        if not filterset.is_valid():
+            raise ValidationError(filterset.errors)
+        page = self.paginate_queryset(filterset.qs)
+        return self.get_paginated_response(self.get_serializer(page, many=True).data)
 
     @extend_schema(
         tags=["people"],

@@ -25,16 +25,18 @@ from django.urls import path
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
-from django.views.decorators.http import require_GET, require_POST
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from fangkong.cases.choices import CASE_ACTIVE, CaseStatus
 from fangkong.cases.models import Case
+from fangkong.core import searches
 from fangkong.core.errors import DomainError
 from fangkong.core.htmx import render_page
 from fangkong.core.pagination import paginate
 from fangkong.core.permissions import user_can
 from fangkong.geo.choices import IdType, Sex
 from fangkong.geo.models import Community
+from fangkong.geo.services import SearchLimited, number_search_check
 from fangkong.isolation.permissions import IsolationCap
 from fangkong.policy.rules import rule
 
@@ -170,18 +172,35 @@ def _secondary_rule() -> Any:
 
 
 @login_required
-@require_GET
+@require_http_methods(["GET", "POST"])
 def tracing_home(request: HttpRequest) -> HttpResponse:
-    """Cases the user sees, newest first, with how many contacts each has."""
-    filters = {"q": request.GET.get("q", "").strip(), "status": request.GET.get("status", "")}
+    """Cases the user sees, newest first, with how many contacts each has. The filter form posts (a
+    name or an ID number never goes in a URL: fangkong.core.searches); the results are at ?s=<token>.
+    A search by full ID number is counted and audited first."""
+    if request.method == "POST":
+        data = request.POST.copy()
+        try:
+            number_search_check(actor=request.user, term=data.get("q", ""), where="isolation.tracing_home")
+        except SearchLimited as exc:
+            return _tracing_home_page(request, searches.Criteria(data), refused=exc.message, status=searches.refused_status(request))
+        return searches.after_post(request, data, lambda found: _tracing_home_page(request, found))
+    return _tracing_home_page(request, searches.criteria(request))
+
+
+def _tracing_home_page(request: HttpRequest, found: searches.Criteria, *, refused: str = "", status: int = 200) -> HttpResponse:
+    filters = {"q": found.data.get("q", "").strip(), "status": found.data.get("status", "")}
     cases = tracing.tracing_case_list(user=request.user, filters=filters)
     context = {
-        "page_obj": paginate(request, cases),
+        "page_obj": paginate(request, cases.none() if refused else cases),
         "filters": filters,
         "status_choices": CaseStatus.choices,
         "can_trace": user_can(request.user, IsolationCap.TRACE),
+        "search": found,
+        "refused": refused,
     }
-    return render_page(request, "isolation/tracing/home.html", context, partial="cases")
+    response = render_page(request, "isolation/tracing/home.html", context, partial="cases")
+    response.status_code = status
+    return response
 
 
 # ---- a case's trace ----

@@ -7,15 +7,25 @@ by `api.bindings`, not by these serializers; the row serializers here describe t
 
 from __future__ import annotations
 
+from typing import Any
+
 from rest_framework import serializers
 
 from fangkong.core.api import RowErrorSerializer
 from fangkong.zoning.choices import FoundIn
 
+from ..barcodes import MAX_LENGTH as MAX_BARCODE
+from ..barcodes import validate_barcode
 from ..choices import CheckOutcome, PoolingMode, PositiveStatus, ResamplingReason, ResamplingStatus, StickerStatus, UnmatchedReason
 from ..models import ConfirmedPositive, ResamplingTask, RoundArea, SamplingPoint, TestingRound, Tube, TubeMember, TubeResult
 from ..selectors import COVERAGE_LEVELS
 from .bindings import MAX_BINDINGS
+
+
+def barcode_field(**kwargs: Any) -> serializers.CharField:
+    """A tube barcode: the one rule (fangkong.testing.barcodes)."""
+    return serializers.CharField(max_length=MAX_BARCODE, validators=[validate_barcode], **kwargs)
+
 
 # ---- rounds, coverage, press report ----
 
@@ -178,7 +188,7 @@ class TubeSerializer(serializers.ModelSerializer):
 
 
 class TubeOpenSerializer(serializers.Serializer):
-    barcode = serializers.CharField(max_length=40)
+    barcode = barcode_field()
     sampling_point = serializers.IntegerField()
     pooling_mode = serializers.ChoiceField(
         choices=PoolingMode.choices, required=False, allow_blank=True, help_text="Defaults to the area's pooling (active policy)"
@@ -189,7 +199,7 @@ class TubeOpenSerializer(serializers.Serializer):
 
 
 class BindingRowSerializer(serializers.Serializer):
-    barcode = serializers.CharField(max_length=40, help_text="Tube barcode; a new barcode opens a tube")
+    barcode = barcode_field(help_text="Tube barcode; a new barcode opens a tube")
     id_number = serializers.CharField(required=False, help_text="Document number as scanned (or give person_id)")
     person_id = serializers.IntegerField(required=False, help_text="Registry id of the person (instead of id_number)")
     sampling_point = serializers.IntegerField(required=False, help_text="Needed for a new tube unless given for the request")
@@ -220,7 +230,7 @@ class BindReportSerializer(serializers.Serializer):
 
 class ReceiptRequestSerializer(serializers.Serializer):
     laboratory = serializers.IntegerField(required=False, help_text="Default: the caller's only laboratory")
-    barcodes = serializers.ListField(child=serializers.CharField(max_length=40), allow_empty=False, max_length=MAX_BINDINGS)
+    barcodes = serializers.ListField(child=barcode_field(), allow_empty=False, max_length=MAX_BINDINGS)
 
 
 class ReceiveReportSerializer(serializers.Serializer):
@@ -291,7 +301,7 @@ class ResamplingTaskSerializer(serializers.ModelSerializer):
 
 
 class CollectSerializer(serializers.Serializer):
-    barcode = serializers.CharField(max_length=40, help_text="The new single tube's barcode")
+    barcode = barcode_field(help_text="The new single tube's barcode")
     sampling_point = serializers.IntegerField(required=False, help_text="Default: the original tube's point")
 
 

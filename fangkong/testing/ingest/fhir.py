@@ -20,7 +20,7 @@ from typing import Any
 
 from fangkong.core.rows import RowError, RowsRefused
 
-from .rows import RESULT_WORDS, FieldProblem, ResultRow, parse_ct, parse_datetime
+from .rows import RESULT_WORDS, FieldProblem, ResultRow, parse_ct, parse_datetime, read_barcode
 
 LOINC = "http://loinc.org"
 SARS_COV_2_RNA = "94500-6"
@@ -89,6 +89,7 @@ def _observation_row(n: int, obs: Any) -> ResultRow:
         barcode = (obs.specimen.identifier.value or "").strip()
     if not barcode:
         raise FieldProblem("specimen.identifier.value", "缺少试管条码（specimen.identifier.value）")
+    barcode = read_barcode(barcode, "specimen.identifier.value")
     result = ""
     if obs.valueCodeableConcept is not None:
         for system, code in _codes(obs.valueCodeableConcept):

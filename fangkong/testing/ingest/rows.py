@@ -12,6 +12,8 @@ from django.utils.translation import gettext as _
 from fangkong.results.choices import Result
 from fangkong.results.rules import ct_problem
 
+from ..barcodes import InvalidBarcode, clean_barcode
+
 RESULT_WORDS = {
     "阴性": Result.NEGATIVE,
     "negative": Result.NEGATIVE,
@@ -60,6 +62,16 @@ def _same_ct(a: float | None, b: float | None) -> bool:
     if a is None or b is None:
         return a is None and b is None
     return abs(a - b) < 1e-6
+
+
+def read_barcode(value: object, field: str) -> str:
+    """The tube barcode of a row (fangkong.testing.barcodes, the one rule), or a FieldProblem naming `field`."""
+    if isinstance(value, float) and value.is_integer():
+        value = int(value)  # an Excel cell holding digits
+    try:
+        return clean_barcode(value)
+    except InvalidBarcode as exc:
+        raise FieldProblem(field, exc.message) from exc
 
 
 def parse_result(value: object) -> str:

@@ -11,7 +11,7 @@ from collections.abc import Iterable, Sequence
 
 from fangkong.core.rows import RowError, RowsRefused
 
-from .rows import FieldProblem, ResultRow, parse_ct, parse_datetime, parse_result
+from .rows import FieldProblem, ResultRow, parse_ct, parse_datetime, parse_result, read_barcode
 
 # Accepted headers (compared lower-case, without spaces) for each field.
 HEADERS: dict[str, tuple[str, ...]] = {
@@ -68,9 +68,7 @@ def rows_from_table(records: Iterable[Sequence[object]]) -> list[ResultRow]:
         if not any(str(v).strip() for v in values if v is not None):
             continue
         try:
-            barcode = str(cell(values, "barcode") or "").strip()
-            if not barcode:
-                raise FieldProblem("barcode", "条码为空")
+            barcode = read_barcode(cell(values, "barcode"), "barcode")
             row = ResultRow(
                 row=n,
                 barcode=barcode,

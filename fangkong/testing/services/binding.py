@@ -33,12 +33,12 @@ from fangkong.geo.idnumbers import normalise_id_number
 from fangkong.geo.models import Household, Person
 
 from .. import events
+from ..barcodes import InvalidBarcode, clean_barcode
 from ..choices import CAPACITY, PoolingMode, RoundStatus, TubeStatus
 from ..models import RoundArea, SamplingPoint, TestingRound, Tube, TubeMember
 from ..permissions import TestingCap
 from .rounds import allowed_modes
 
-MAX_BARCODE = 40
 FUTURE_TOLERANCE = dt.timedelta(minutes=10)
 
 MEMBER_COLUMNS = [
@@ -197,11 +197,10 @@ def bulk_bind(
     errors: list[RowError] = []
     for i, b in enumerate(rows, start=1):
         b.row = b.row or i
-        b.barcode = (b.barcode or "").strip()
-        if not b.barcode:
-            errors.append(RowError(b.row, "barcode", _("试管条码为空")))
-        elif len(b.barcode) > MAX_BARCODE:
-            errors.append(RowError(b.row, "barcode", _("试管条码超过 %(n)s 位") % {"n": MAX_BARCODE}))
+        try:
+            b.barcode = clean_barcode(b.barcode)
+        except InvalidBarcode as exc:
+            errors.append(RowError(b.row, "barcode", exc.message))
         if b.person_id is None and not (b.id_number or "").strip():
             errors.append(RowError(b.row, "id_number", _("缺少证件号码")))
         b.sampled_at = b.sampled_at or at

@@ -39,6 +39,7 @@ from fangkong.results.rules import Threshold, decide
 from fangkong.zoning.found_in import FoundInDecision, found_in_many
 
 from .. import events
+from ..barcodes import InvalidBarcode, clean_barcode
 from ..choices import (
     RESAMPLING_OPEN,
     ControlStatus,
@@ -155,9 +156,10 @@ def results_ingest(
     first_row: dict[str, int] = {}
     decided: dict[int, str] = {}
     for r in rows:
-        r.barcode = (r.barcode or "").strip()
-        if not r.barcode:
-            errors.append(RowError(r.row, "barcode", _("条码为空")))
+        try:
+            r.barcode = clean_barcode(r.barcode)
+        except InvalidBarcode as exc:
+            errors.append(RowError(r.row, "barcode", exc.message))
             continue
         if r.barcode in first_row:
             errors.append(RowError(r.row, "barcode", _("条码 %(b)s 与第 %(r)s 行重复") % {"b": r.barcode, "r": first_row[r.barcode]}))

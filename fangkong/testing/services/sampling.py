@@ -20,11 +20,19 @@ from fangkong.core.sql import fetch_in, table
 from fangkong.geo.models import Household, Person
 
 from .. import events
+from ..barcodes import InvalidBarcode, clean_barcode
 from ..choices import CAPACITY, PoolingMode, ResamplingStatus, TubeStatus
 from ..models import Laboratory, ResamplingTask, SamplingPoint, TestingRound, Tube, TubeMember
 from ..permissions import TestingCap
-from .binding import MAX_BARCODE, AreaIndex, Binding, BindReport, _check_round_open, bulk_bind
+from .binding import AreaIndex, Binding, BindReport, _check_round_open, bulk_bind
 from .rounds import allowed_modes
+
+
+def _barcode(value: str) -> str:
+    try:
+        return clean_barcode(value)
+    except InvalidBarcode as exc:
+        raise DomainError(exc.message, field="barcode", rule="testing.barcode") from exc
 
 
 @transaction.atomic
@@ -41,9 +49,7 @@ def tube_open(
     require(actor, TestingCap.SAMPLE)
     _check_round_open(testing_round)
     at = at or now()
-    barcode = (barcode or "").strip()
-    if not barcode or len(barcode) > MAX_BARCODE:
-        raise DomainError(_("试管条码为空或过长"), field="barcode")
+    barcode = _barcode(barcode)
     if not SamplingPoint.objects.visible_to(actor).filter(pk=sampling_point.pk).exists():
         raise PermissionRefused(_("采样点不在您的管辖范围内"), rule="testing.sampling_point_scope")
     if Tube.objects.filter(round=testing_round, barcode=barcode).exists():
@@ -135,6 +141,11 @@ def tube_receive(
     errors: list[RowError] = []
     seen: dict[str, int] = {}
     for i, b in enumerate(wanted, start=1):
+        try:
+            clean_barcode(b)
+        except InvalidBarcode as exc:
+            errors.append(RowError(i, "barcode", exc.message))
+            continue
         if b in seen:
             errors.append(RowError(i, "barcode", _("条码 %(b)s 与第 %(r)s 行重复") % {"b": b, "r": seen[b]}))
         seen[b] = i
@@ -187,9 +198,7 @@ def resampling_collect(
     if task.status != ResamplingStatus.OPEN:
         raise DomainError(_("该单采任务%(s)s") % {"s": task.get_status_display()}, rule="testing.resampling_transitions")
     at = at or now()
-    barcode = (barcode or "").strip()
-    if not barcode or len(barcode) > MAX_BARCODE:
-        raise DomainError(_("试管条码为空或过长"), field="barcode")
+    barcode = _barcode(barcode)
     testing_round = task.round
     if Tube.objects.filter(round=testing_round, barcode=barcode).exists():
         raise DomainError(_("试管条码 %(b)s 本轮已使用") % {"b": barcode}, field="barcode", rule="testing.barcode_unique")

@@ -7,7 +7,6 @@ user sees only their own laboratory's tubes and uploads; anything else answers 4
 
 from __future__ import annotations
 
-import csv
 import datetime as dt
 import io
 import re
@@ -29,9 +28,11 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from fangkong.core.errors import DomainError
+from fangkong.core.filestore import download_response
 from fangkong.core.htmx import render_page
 from fangkong.core.pagination import paginate
 from fangkong.core.permissions import user_can
+from fangkong.core.spreadsheets import SafeCsvWriter, append_row
 from fangkong.results.choices import Result
 from fangkong.testing.permissions import TestingCap
 
@@ -260,6 +261,7 @@ def result_upload_status(request: HttpRequest, pk: int, job: int) -> HttpRespons
         "errors_shown": ERRORS_SHOWN,
         "earlier": lab_queue.same_file_before(upload),
         "lab_url": reverse("testing:lab", args=[testing_round.pk]) + f"?{urlencode({'lab': upload.laboratory_id})}",
+        "file_readable": lab_queue.upload_file_readable(user=request.user, upload=upload),
     }
     return render_page(request, "testing/lab/upload_status.html", context, partial="progress")
 
@@ -274,15 +276,31 @@ def result_upload_errors(request: HttpRequest, pk: int, job: int) -> HttpRespons
     if not upload.errors and not upload.unmatched:
         raise Http404
     buf = io.StringIO()
-    writer = csv.writer(buf)
+    writer = SafeCsvWriter(buf)
     writer.writerow([_("类型"), _("行号"), _("字段"), _("条码"), _("说明")])
     for e in _errors_for_display(upload, limit=None):
         writer.writerow([_("错误"), e.get("row") or "", f"{e['label']}", "", e.get("message", "")])
     for u in _unmatched_for_display(upload, limit=None):
         writer.writerow([_("未匹配"), u.get("row") or "", FIELD_LABELS["barcode"], u.get("barcode", ""), u["label"]])
+    result_uploads.result_upload_report_downloaded(actor=request.user, upload=upload, rows=len(upload.errors) + len(upload.unmatched))
     response = HttpResponse(buf.getvalue().encode("utf-8-sig"), content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = content_disposition_header(True, f"结果上传错误报告-{upload.pk}.csv")
+    response["Cache-Control"] = "no-store"
     return response
+
+
+@login_required
+@require_GET
+def result_upload_file(request: HttpRequest, pk: int, job: int) -> HttpResponse:
+    """The uploaded result file as it was uploaded: its uploader and the auditor only (404 for anyone
+    else), audited, never cached."""
+    testing_round = selectors.round_get(user=request.user, pk=pk)
+    upload = lab_queue.upload_for_file(user=request.user, testing_round=testing_round, pk=job)
+    try:
+        stream = result_uploads.result_upload_file_open(actor=request.user, upload=upload)
+    except FileNotFoundError as exc:
+        raise Http404 from exc
+    return download_response(stream, filename=upload.original_name, content_type="application/octet-stream")
 
 
 @login_required
@@ -317,7 +335,7 @@ def _reported(payload: dict[str, Any]) -> tuple[str, dt.datetime | None]:
 def template_csv() -> bytes:
     """The empty result file (UTF-8 with BOM so Excel shows the Chinese header)."""
     buf = io.StringIO()
-    csv.writer(buf).writerow([c[0] for c in TEMPLATE_COLUMNS])
+    SafeCsvWriter(buf).writerow([c[0] for c in TEMPLATE_COLUMNS])
     return buf.getvalue().encode("utf-8-sig")
 
 
@@ -329,7 +347,7 @@ def template_xlsx() -> bytes:
     wb = Workbook()
     ws = wb.active
     ws.title = _("检测结果")
-    ws.append([c[0] for c in TEMPLATE_COLUMNS])
+    append_row(ws, [c[0] for c in TEMPLATE_COLUMNS])
     for i, (header, _required, _help) in enumerate(TEMPLATE_COLUMNS, start=1):
         cell = ws.cell(row=1, column=i)
         cell.font = Font(bold=True, color="FFFFFF")
@@ -339,9 +357,9 @@ def template_xlsx() -> bytes:
         ws.cell(row=row, column=1).number_format = "@"
     ws.freeze_panes = "A2"
     help_ws = wb.create_sheet(_("填写说明"))
-    help_ws.append([_("列"), _("是否必填"), _("说明")])
+    append_row(help_ws, [_("列"), _("是否必填"), _("说明")])
     for header, required, text in TEMPLATE_COLUMNS:
-        help_ws.append([header, str(required), str(text)])
+        append_row(help_ws, [header, str(required), str(text)])
     help_ws.column_dimensions["C"].width = 60
     out = io.BytesIO()
     wb.save(out)
@@ -363,4 +381,5 @@ def result_template(request: HttpRequest, fmt: str) -> HttpResponse:
 
 extra_urlpatterns: list = [
     path("rounds/<int:pk>/lab/results/<int:job>/errors.csv", result_upload_errors, name="lab_upload_errors"),
+    path("rounds/<int:pk>/lab/results/<int:job>/file/", result_upload_file, name="lab_upload_file"),
 ]

@@ -31,6 +31,8 @@ from fangkong.core.permissions import user_can
 from fangkong.testing.permissions import TestingCap
 
 from .. import sampling_desk, selectors, services
+from ..barcodes import MAX_LENGTH as MAX_BARCODE
+from ..barcodes import validate_barcode
 from ..choices import PoolingMode, RoundStatus, TubeStatus
 from ..models import SamplingPoint, TestingRound, Tube
 
@@ -60,7 +62,10 @@ class TubeOpenForm(forms.Form):
 
     point = forms.IntegerField(widget=forms.HiddenInput)
     barcode = forms.CharField(
-        label=gettext_lazy("试管条码"), max_length=40, error_messages={"required": gettext_lazy("请扫描或输入试管条码")}
+        label=gettext_lazy("试管条码"),
+        max_length=MAX_BARCODE,
+        validators=[validate_barcode],
+        error_messages={"required": gettext_lazy("请扫描或输入试管条码")},
     )
     pooling_mode = forms.ChoiceField(label=gettext_lazy("采样方式"), required=False, choices=[("", "")] + list(PoolingMode.choices))
 

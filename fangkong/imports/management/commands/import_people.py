@@ -1,18 +1,21 @@
-"""manage.py import_people FILE [--mode validate|strict|valid-rows] [--user USERNAME]
+"""manage.py import_people FILE [--mode validate|strict|valid-rows] [--user USERNAME] [--errors-to FILE]
 
 Runs an import synchronously in this process, with a progress bar. Exit status 1 when nothing
-was imported because of errors (or the file could not be read)."""
+was imported because of errors (or the file could not be read). The error report is kept encrypted
+(fangkong.core.filestore); --errors-to also writes it, decrypted, to a file of your own (mode 0600)."""
 
 from __future__ import annotations
 
+import os
+import shutil
 from pathlib import Path
 
-from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand, CommandError
 from tqdm import tqdm
 
 from fangkong.core.errors import DomainError
+from fangkong.core.filestore import private_storage
 from fangkong.imports.models import ImportMode, JobStatus
 from fangkong.imports.services import import_job_create_local, import_job_run
 
@@ -26,8 +29,9 @@ class Command(BaseCommand):
         parser.add_argument("file")
         parser.add_argument("--mode", choices=sorted(MODES), default="strict")
         parser.add_argument("--user", help="import as this user (their role and jurisdiction apply); default: the whole city")
+        parser.add_argument("--errors-to", metavar="FILE", help="also write the error report (CSV, decrypted) to this new file (mode 0600)")
 
-    def handle(self, *args, file: str, mode: str, user: str | None, **options) -> None:
+    def handle(self, *args, file: str, mode: str, user: str | None, errors_to: str | None = None, **options) -> None:
         actor = None
         if user:
             try:
@@ -56,7 +60,14 @@ class Command(BaseCommand):
             f"created people {job.people_created}, households {job.households_created}, places {job.places_created}"
         )
         if job.error_report:
-            out.write(f"error report: {Path(settings.MEDIA_ROOT) / job.error_report.name}")
+            out.write(f"error report: /imports/{job.pk}/errors.csv (encrypted; the importing user or an auditor downloads it)")
+            if errors_to:
+                with (
+                    private_storage().stream(job.error_report.name) as src,
+                    os.fdopen(os.open(errors_to, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600), "wb") as dst,
+                ):
+                    shutil.copyfileobj(src, dst)
+                out.write(f"error report written to {errors_to}")
         failed = job.status in (JobStatus.FAILED, JobStatus.ROLLED_BACK)
         nothing = job.mode == ImportMode.VALID_ROWS and job.error_count and not job.people_created and not job.households_created
         dry_errors = job.mode == ImportMode.VALIDATE and job.error_count

@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('testing', '0004_tube_indexes'),
+        ('testing', '0005_private_encrypted_result_files'),
     ]
 
     operations = [
