@@ -11,7 +11,12 @@ class PlaceQuerySet(ScopedQuerySet):
 
 class PersonQuerySet(ScopedQuerySet):
     def search(self, term: str) -> PersonQuerySet:
-        """Name (prefix), phone (full, via the keyed hash), ID number (full via hash, or last digits)."""
+        """Name (prefix), phone (full, via the keyed hash), ID number (full via hash, or its last 1–4
+        characters — the ones the masked number shows).
+
+        Never more of the end than the mask shows: the 5th to 8th characters from the end are the birth
+        date's, and a search that matched on them would let anyone who sees the list rebuild the number
+        digit by digit, unaudited (decision 0005)."""
         from fangkong.core.crypto import lookup_hash
 
         from .idnumbers import normalise_id_number
@@ -29,12 +34,5 @@ class PersonQuerySet(ScopedQuerySet):
                 return self.filter(id_tail=compact)
             if len(compact) < 4:
                 return self.filter(id_tail__endswith=compact)
-            return self._id_ends_with(compact)
+            return self.none()  # 5–7 characters: more than the mask shows
         return self.filter(name__startswith=term)
-
-    def _id_ends_with(self, digits: str, limit: int = 5000) -> PersonQuerySet:
-        """More than the four stored tail digits: decrypt the few candidates that share the tail."""
-        from fangkong.core.crypto import decrypt
-
-        candidates = self.filter(id_tail=digits[-4:]).values_list("pk", "id_cipher")[:limit]
-        return self.filter(pk__in=[pk for pk, cipher in candidates if decrypt(cipher).endswith(digits)])

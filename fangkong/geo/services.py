@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import dataclass
 from typing import Any
 
 from django.db import IntegrityError, transaction
@@ -14,6 +15,7 @@ from fangkong.audit.services import audit_record
 from fangkong.core.crypto import Sealer, decrypt
 from fangkong.core.errors import DomainError, PermissionRefused
 
+from .birth import birth_date_from
 from .models import Household, Person, PersonTag
 from .records import FieldError, build_person_record
 
@@ -68,9 +70,16 @@ def person_set_tags(*, actor: Any, person: Person, tags: tuple[str, ...]) -> Per
     return person
 
 
+@dataclass(frozen=True)
+class Revealed:
+    id_number: str
+    birth_date: dt.date | None  # the exact date: shown only here (decision 0005)
+
+
 @transaction.atomic
-def person_reveal_id(*, actor: Any, person: Person, reason: str) -> str:
-    """Return the full document number. Needs the reveal capability and a typed reason; audited.
+def person_reveal(*, actor: Any, person: Person, reason: str) -> Revealed:
+    """Return the full document number and the exact birth date. Needs the reveal capability and a
+    typed reason; audited (one geo.id_revealed event).
 
     The caller must already have fetched `person` through a scoped selector."""
     if not user_can(actor, Cap.REVEAL_ID):
@@ -83,4 +92,9 @@ def person_reveal_id(*, actor: Any, person: Person, reason: str) -> str:
             rule="privacy.reveal_reason",
         )
     audit_record(actor=actor, event_type=EventType.ID_REVEALED, obj=person, reason=reason)
-    return decrypt(person.id_cipher)
+    return Revealed(decrypt(person.id_cipher), birth_date_from(person.id_type, person.id_cipher, person.birth_cipher))
+
+
+def person_reveal_id(*, actor: Any, person: Person, reason: str) -> str:
+    """The full document number only (person_reveal, audited the same way)."""
+    return person_reveal(actor=actor, person=person, reason=reason).id_number

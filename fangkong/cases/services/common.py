@@ -86,13 +86,6 @@ def ensure_facility_covered(actor: Any, facility: TreatmentFacility) -> None:
         raise PermissionRefused(_("您不属于“%(f)s”，不能代其办理") % {"f": facility.name}, rule="cases.facility_scope")
 
 
-def age_at(birth: dt.date | None, when: dt.datetime) -> int | None:
-    if birth is None:
-        return None
-    day = timezone.localtime(when).date()
-    return day.year - birth.year - ((day.month, day.day) < (birth.month, birth.day))
-
-
 # ---- beds: the only two writes to FacilityBeds.occupied outside the facility admin ----
 
 

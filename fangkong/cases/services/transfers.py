@@ -16,6 +16,7 @@ from django.utils.translation import gettext as _
 from fangkong.audit.services import audit_record
 from fangkong.core.errors import DomainError, PermissionRefused
 from fangkong.core.scoping import jurisdiction_of
+from fangkong.geo.birth import person_age_at
 
 from .. import events
 from ..choices import CASE_IN_CARE, TRANSFER_IN_FLIGHT, TRANSFER_TRANSITIONS, BedType, CaseStatus, TransferReason, TransferStatus
@@ -23,7 +24,6 @@ from ..models import Case, FacilityBeds, Transfer, TreatmentFacility
 from ..permissions import CasesCap, cases_can, require, require_any
 from ..querysets import TREATMENT_GRANT
 from .common import (
-    age_at,
     beds_release,
     beds_take,
     check_not_future,
@@ -43,7 +43,8 @@ PLACES = ("district_id", "street_id", "community_id", "grid_id", "household_id")
 
 
 def case_age(case: Case, at: dt.datetime) -> int | None:
-    return age_at(case.person.birth_date, at)
+    """The patient's exact age at `at`, for triage only (decrypted by geo; never shown)."""
+    return person_age_at(case.person, at)
 
 
 def case_triage(case: Case, *, at: dt.datetime, policy: TriagePolicy | None = None) -> TriageDecision:

@@ -39,7 +39,7 @@ from ..choices import TRANSFER_IN_FLIGHT, BedType, TransferStatus
 from ..forms import AdmitForm, BoardFilterForm, DispatchForm, ReasonForm, refusal_text
 from ..models import Case, Transfer, TreatmentFacility
 from ..permissions import CasesCap, cases_can
-from ..services.common import age_at, covers_facility
+from ..services.common import covers_facility
 from ..services.transfers import case_suggestion
 from .common import districts_for, next_url, require_cap, transfer_get
 
@@ -83,7 +83,6 @@ class Row:
 
     item: selectors.BoardItem
     countdown: str
-    age: int | None = None
     place: str = ""
     can_dispatch: bool = False
     can_pick_up: bool = False
@@ -140,7 +139,6 @@ def build_row(
     row = Row(
         item=item,
         countdown=countdown(item.remaining),
-        age=age_at(item.case.person.birth_date, timezone.now()),
         place=(places or {}).get(item.case.pk, ""),
         error=error,
         notice=notice,

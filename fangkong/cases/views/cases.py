@@ -32,7 +32,7 @@ from ..choices import CASE_IN_CARE, TRANSFER_IN_FLIGHT, CaseStatus, Classificati
 from ..forms import CaseFilterForm, ClassifyForm, DischargeForm, ReasonForm, TestResultForm
 from ..models import Case, TreatmentFacility
 from ..permissions import CasesCap, cases_can
-from ..services.common import age_at, covers_facility
+from ..services.common import covers_facility
 from ..services.policy import discharge_policy
 from .board import active_facilities, board_item, build_row, countdown_labels, place_names
 from .common import districts_for, require_cap
@@ -49,11 +49,10 @@ def case_list(request: HttpRequest) -> HttpResponse:
     if q:  # name (prefix), the last digits of the ID number, or the full number through its keyed hash
         cases = cases.filter(person__in=Person.objects.search(q).values("pk"))
     page = paginate(request, cases)
-    today = timezone.now()
     context = {
         "filter_form": form,
         "page_obj": page,
-        "rows": [(c, age_at(c.person.birth_date, today)) for c in page.object_list],
+        "rows": page.object_list,
         "searched": form.is_bound and any(v not in (None, "", False) for v in (form.cleaned_data if form.is_valid() else {}).values()),
         "can_open": cases_can(request.user, CasesCap.OPEN),
     }
@@ -78,7 +77,6 @@ def _detail_context(request: HttpRequest, case: Case, **bound: Any) -> dict[str,
     context: dict[str, Any] = {
         "case": case,
         "person": case.person,
-        "age": age_at(case.person.birth_date, now),
         "risk_labels": [RiskFactor(f).label for f in case.risk_factors or () if f in RiskFactor.values],
         "row": row,
         "next": detail_url,
