@@ -13,7 +13,7 @@ birth date IS the number. So no page, API answer, export or plaintext column hol
   for other documents (passports, the HK/Macao and Taiwan passes), which carry no date in the number;
 - `person_birth_date` / `person_age_at` decrypt it for the rules that need an exact age (case
   triage). What they return is used in a rule, never shown: the exact date reaches a user only
-  through the audited reveal (services.person_reveal_id).
+  through the audited reveal (services.person_reveal).
 
 With region + a birth year + the last 4 characters (check character included) about 365/11 ≈ 33
 dates remain per person; the quarter rule keeps at least 7 for the babies (tests/security).

@@ -104,6 +104,8 @@ def build_person_record(
 
     `recorded_on` is the (local) date the row is written, or the date the data is as of: the birth
     years kept in clear depend on it (geo.birth.public_birth_years). Default today; bulk paths pass it once."""
+    if recorded_on is None:
+        recorded_on = timezone.localdate()
     name = (name or "").strip()
     if not name:
         raise FieldError("name", "姓名为空 / name is empty")
@@ -120,7 +122,7 @@ def build_person_record(
         if birth_date and birth_date != facts.birth_date:
             raise FieldError("birth_date", "出生日期与身份证号不符 / birth date does not match the ID number")
         sex, birth_date = facts.sex, facts.birth_date
-    elif birth_date and not EARLIEST_BIRTH <= birth_date <= (recorded_on or timezone.localdate()):
+    elif birth_date and not EARLIEST_BIRTH <= birth_date <= recorded_on:
         raise FieldError("birth_date", "出生日期不合理（早于 1890 年或晚于今天）/ birth date is out of range")
     phone_digits = ""
     if phone and str(phone).strip():
@@ -128,7 +130,7 @@ def build_person_record(
             phone_digits = normalise_phone(str(phone))
         except InvalidDocument as exc:
             raise FieldError("phone", str(exc)) from exc
-    birth_year, birth_year_to = public_birth_years(birth_date, recorded_on or timezone.localdate())
+    birth_year, birth_year_to = public_birth_years(birth_date, recorded_on)
     return PersonRecord(
         name=name,
         id_type=id_type,
