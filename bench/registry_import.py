@@ -46,7 +46,8 @@ GIVEN = "伟芳娜秀英敏静丽强磊军洋勇艳杰娟涛明超秀兰霞平�
 TAGS = ["独居老人", "空巢老人", "残疾人", "低保", "慢性病/基础疾病", "孕产妇", "留守老人"]
 PERSON_COPY_COLUMNS = [
     "id", "created_at", "updated_at", "household_id", "district_id", "street_id", "community_id", "grid_id", "name", "id_type",
-    "id_cipher", "id_hash", "id_masked", "id_tail", "sex", "birth_date", "phone_cipher", "phone_hash", "phone_masked",
+    "id_cipher", "id_hash", "id_masked", "id_tail", "sex", "birth_year", "birth_year_to", "birth_cipher", "phone_cipher", "phone_hash",
+    "phone_masked",
 ]  # fmt: skip
 
 

@@ -207,7 +207,8 @@ def build_city(people: int, seed: int = 8) -> dict:
         pw = BulkWriter(
             Person,
             ["id", "household_id", "district_id", "street_id", "community_id", "grid_id", "name", "id_type", "id_cipher", "id_hash",
-             "id_masked", "id_tail", "sex", "birth_date", "phone_cipher", "phone_hash", "phone_masked", "created_at", "updated_at"],
+             "id_masked", "id_tail", "sex", "birth_year", "birth_year_to", "phone_cipher", "phone_hash", "phone_masked", "created_at",
+             "updated_at"],
         )  # fmt: skip
         person_ids = iter(reserve_ids(Person, people))
         for g, cp, c, s, d in grids:
@@ -229,8 +230,8 @@ def build_city(people: int, seed: int = 8) -> dict:
                             number = f"15{index:016d}"
                             persons.append(
                                 (next(person_ids), h, d, s, c, g, f"居民{index}", "passport", "bench", sealer.lookup_hash("id", number),
-                                 number[:6] + "********" + number[-4:], number[-4:], rng.choice("MF"), dt.date(1950 + index % 60, 1, 1),
-                                 "", "", "", now, now)
+                                 number[:6] + "********" + number[-4:], number[-4:], rng.choice("MF"), 1950 + index % 60,
+                                 1950 + index % 60, "", "", "", now, now)
                             )  # fmt: skip
                             index += 1
             uw.write(units)

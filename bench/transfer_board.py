@@ -132,7 +132,7 @@ def build_cases(*, cases: int, awaiting: int, facilities: int, now: dt.datetime,
     districts = list(District.objects.order_by("code").values_list("id", flat=True))
     people = list(
         Person.objects.order_by("id").values_list(
-            "id", "district_id", "street_id", "community_id", "grid_id", "household_id", "birth_date"
+            "id", "district_id", "street_id", "community_id", "grid_id", "household_id", "birth_year"
         )[:cases]
     )
     if len(people) < cases:
@@ -182,9 +182,9 @@ def build_cases(*, cases: int, awaiting: int, facilities: int, now: dt.datetime,
         monitoring_ids = reserve_ids(HealthMonitoring, sum(1 for s in statuses if s in (CaseStatus.DISCHARGED, CaseStatus.CLOSED)))
         mon = iter(monitoring_ids)
         for n, (cid, tid, status, cls, person) in enumerate(zip(case_ids, transfer_ids, statuses, classes, people, strict=True)):
-            pid, d, s, c, g, h, birth = person
+            pid, d, s, c, g, h, birth_year = person
             places = {"district_id": d, "street_id": s, "community_id": c, "grid_id": g, "household_id": h}
-            age = today.year - birth.year if birth else 40
+            age = today.year - birth_year if birth_year else 40  # a fixture's choice: the birth year is close enough
             hospital = cls in (Classification.MODERATE, Classification.SEVERE, Classification.CRITICAL) or age >= 65
             bed = BedType.ICU if cls in (Classification.SEVERE, Classification.CRITICAL) else BedType.GENERAL
             kind = FacilityKind.HOSPITAL if hospital else FacilityKind.FANGCANG

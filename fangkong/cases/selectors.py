@@ -20,6 +20,7 @@ from django.shortcuts import get_object_or_404
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from fangkong.geo.birth import SEALED_BIRTH_FIELDS, age_on, birth_date_from, local_day, person_age_at
 from fangkong.geo.models import District, Person
 from fangkong.policy.regimen import local_midnight
 from fangkong.testing.models import ConfirmedPositive
@@ -27,7 +28,6 @@ from fangkong.zoning.choices import FOUND_UNDER_CONTROL, FoundIn
 
 from .choices import CONFIRMED_CLASSES, BedType, CaseStatus, Classification, FacilityKind, MonitoringStatus, TransferStatus
 from .models import Case, CaseClassification, CaseTest, Discharge, FacilityBeds, HealthMonitoring, Transfer, TreatmentFacility
-from .services.common import age_at
 from .services.facilities import en_route_counts, facility_options
 from .services.policy import triage_policy
 from .services.triage import FacilityOption, TriageSuggestion, triage_decide, triage_suggest
@@ -131,8 +131,7 @@ def transfer_board(
     for o in facility_options():
         groups[(o.kind, o.bed_type)].append(o)
 
-    def suggest(classification: str, birth: dt.date | None, risk_factors: list[str], district_id: int | None) -> TriageSuggestion:
-        age = age_at(birth, now)
+    def suggest(classification: str, age: int | None, risk_factors: list[str], district_id: int | None) -> TriageSuggestion:
         decision = triage_decide(classification=classification, age=age, risk_factors=risk_factors or (), policy=policy)
         group = groups[(decision.kind, decision.bed_type)]
         suggestion = triage_suggest(
@@ -149,17 +148,22 @@ def transfer_board(
         return suggestion
 
     if offset:
+        today = local_day(now)
         earlier = qs[:offset].values_list(
-            "status", "case__classification", "case__person__birth_date", "case__risk_factors", "case__district_id"
+            "status",
+            "case__classification",
+            *(f"case__person__{f}" for f in SEALED_BIRTH_FIELDS),
+            "case__risk_factors",
+            "case__district_id",
         )
-        for status, *case in earlier:
+        for status, classification, *sealed, risk_factors, district_id in earlier:
             if status == TransferStatus.AWAITING:
-                suggest(*case)
+                suggest(classification, age_on(birth_date_from(*sealed), today), risk_factors, district_id)
     items = []
     for t in transfers:
         suggestion = None
         if t.status == TransferStatus.AWAITING:
-            suggestion = suggest(t.case.classification, t.case.person.birth_date, t.case.risk_factors, t.case.district_id)
+            suggestion = suggest(t.case.classification, person_age_at(t.case.person, now), t.case.risk_factors, t.case.district_id)
         items.append(
             BoardItem(
                 transfer=t,

@@ -41,6 +41,7 @@ from fangkong.audit.catalogue import EventType
 from fangkong.audit.services import audit_record
 from fangkong.core.errors import DomainError
 from fangkong.core.roles import Role
+from fangkong.geo.birth import SEALED_BIRTH_FIELDS, age_on, birth_date_from
 from fangkong.geo.models import Community, District, Person
 from fangkong.geo.synthetic.names import NameMaker
 from fangkong.policy.regimen import local_midnight
@@ -348,16 +349,16 @@ class _Generator:
             .values_list("pk", flat=True)
             .first()
         )
-        residents = Person.objects.filter(community__isnull=False, birth_date__isnull=False)
+        residents = Person.objects.filter(community__isnull=False, birth_year__isnull=False)
         ids = list(residents.order_by("id").values_list("id", flat=True))
         sample = set(self.rng.sample(ids, min(len(ids), 1500)))
         if demo_id is not None:
             home_ids = list(residents.filter(community_id=demo_id).order_by("id").values_list("id", flat=True))
             sample |= set(self.rng.sample(home_ids, min(len(home_ids), 200)))
         pools: dict[str, list[_Person]] = {"young": [], "old": [], "home": []}
-        rows = residents.filter(pk__in=sorted(sample - queued)).order_by("id").values_list("id", "birth_date", "community_id")
-        for pk, birth, community_id in rows:
-            age = today.year - birth.year - ((today.month, today.day) < (birth.month, birth.day))
+        rows = residents.filter(pk__in=sorted(sample - queued)).order_by("id").values_list("id", *SEALED_BIRTH_FIELDS, "community_id")
+        for pk, *sealed, community_id in rows:
+            age = age_on(birth_date_from(*sealed), today)  # exact (decrypted), as triage will see it
             if age >= 65:
                 pools["old"].append(_Person(pk, age, community_id))
             elif age >= 18:

@@ -36,8 +36,8 @@ class GridWorkerAdmin(AuditedAdminMixin, admin.ModelAdmin):
 
 @admin.register(Person)
 class PersonAdmin(admin.ModelAdmin):
-    list_display = ["name", "id_masked", "sex", "birth_date", "community"]
-    fields = ["name", "id_type", "id_masked", "sex", "birth_date", "phone_masked", "household", "community", "grid"]
+    list_display = ["name", "id_masked", "sex", "birth_year", "community"]
+    fields = ["name", "id_type", "id_masked", "sex", "birth_year", "birth_year_to", "phone_masked", "household", "community", "grid"]
     readonly_fields = fields
     search_fields = ["name"]
     show_full_result_count = False

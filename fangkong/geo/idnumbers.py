@@ -99,9 +99,11 @@ def parse_resident_id(value: str, *, today: dt.date | None = None) -> ResidentId
     try:
         birth = dt.date(int(value[6:10]), int(value[10:12]), int(value[12:14]))
     except ValueError as exc:
-        raise InvalidDocument(f"身份证号中的出生日期 {value[6:14]} 无效 / birth date {value[6:14]} is not a date") from exc
+        # The messages name no digits of the date: an import error report shows them next to the
+        # masked number, which hides exactly those digits (decision 0005).
+        raise InvalidDocument("身份证号中的出生日期无效 / the birth date in the ID number is not a date") from exc
     if birth < EARLIEST_BIRTH or birth > (today or dt.date.today()):
-        raise InvalidDocument(f"身份证号中的出生日期 {birth} 不合理 / birth date {birth} is out of range")
+        raise InvalidDocument("身份证号中的出生日期不合理（早于 1890 年或晚于今天）/ the birth date in the ID number is out of range")
     expected = check_char(value[:17])
     if value[17] != expected:
         raise InvalidDocument(f"身份证号校验位应为 {expected} / check character should be {expected}")

@@ -14,6 +14,7 @@ from django.utils.translation import gettext_lazy as _
 
 from fangkong.core.models import TimeStampedModel
 
+from .birth import birth_years_label, birth_years_text
 from .choices import CommunityKind, DistrictKind, IdType, Sex, StreetKind, VulnerableTag
 from .querysets import PersonQuerySet, PlaceQuerySet
 
@@ -236,7 +237,11 @@ class Person(TimeStampedModel):
     id_masked = models.CharField(_("证件号码"), max_length=24)
     id_tail = models.CharField(max_length=4)
     sex = models.CharField(_("性别"), max_length=1, choices=Sex.choices, default=Sex.UNKNOWN)
-    birth_date = models.DateField(_("出生日期"), null=True, blank=True)
+    # Birth: in clear only a range of years (the year itself for nearly everyone); the exact date is
+    # sealed — inside id_cipher for a resident ID, in birth_cipher for other documents. See geo.birth.
+    birth_year = models.PositiveSmallIntegerField(_("出生年份"), null=True, blank=True)
+    birth_year_to = models.PositiveSmallIntegerField(_("出生年份（至）"), null=True, blank=True)
+    birth_cipher = models.TextField(_("出生日期（密文）"), blank=True, default="", db_default="")  # a bulk writer may leave it out
     phone_cipher = models.TextField(blank=True)
     phone_hash = models.CharField(max_length=32, blank=True)
     phone_masked = models.CharField(_("手机号"), max_length=20, blank=True)
@@ -259,6 +264,16 @@ class Person(TimeStampedModel):
 
     def __str__(self) -> str:
         return f"{self.name} {self.id_masked}"
+
+    @property
+    def birth_years_text(self) -> str:
+        """ "1981" (or "2024–2025"): what lists show in a birth-year column."""
+        return birth_years_text(self.birth_year, self.birth_year_to)
+
+    @property
+    def birth_years_label(self) -> str:
+        """ "1981 年生": what a page says about a person's age (never a date, never an age in days)."""
+        return birth_years_label(self.birth_year, self.birth_year_to)
 
 
 class PersonTag(models.Model):

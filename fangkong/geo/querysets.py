@@ -11,8 +11,12 @@ class PlaceQuerySet(ScopedQuerySet):
 
 class PersonQuerySet(ScopedQuerySet):
     def search(self, term: str) -> PersonQuerySet:
-        """Name (prefix), phone (full, via the keyed hash), ID number (full via hash, or last digits).
-        What the term is: fangkong.geo.search.classify."""
+        """Name (prefix), phone (full, via the keyed hash), ID number (full via hash, or its last 1–4
+        characters — the ones the masked number shows). What the term is: fangkong.geo.search.classify.
+
+        Never more of the end than the mask shows: the 5th to 8th characters from the end are the birth
+        date's, and a search that matched on them would let anyone who sees the list rebuild the number
+        digit by digit (decision 0005)."""
         from fangkong.core.crypto import lookup_hash
 
         from .search import TermKind, classify
@@ -29,12 +33,5 @@ class PersonQuerySet(ScopedQuerySet):
                 return self.filter(id_tail=found.value)
             return self.filter(id_tail__endswith=found.value)
         if found.kind == TermKind.ID_PARTIAL:
-            return self._id_ends_with(found.value)
+            return self.none()  # 5–7 characters: more than the mask shows
         return self.filter(name__startswith=found.value)
-
-    def _id_ends_with(self, digits: str, limit: int = 5000) -> PersonQuerySet:
-        """More than the four stored tail digits: decrypt the few candidates that share the tail."""
-        from fangkong.core.crypto import decrypt
-
-        candidates = self.filter(id_tail=digits[-4:]).values_list("pk", "id_cipher")[:limit]
-        return self.filter(pk__in=[pk for pk, cipher in candidates if decrypt(cipher).endswith(digits)])

@@ -9,10 +9,13 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
+from django.utils import timezone
+
 from fangkong.core.crypto import Sealer, mask_id_number, mask_phone
 
+from .birth import public_birth_years, seal_birth_date
 from .choices import IdType, Sex, VulnerableTag
-from .idnumbers import InvalidDocument, check_document, normalise_phone
+from .idnumbers import EARLIEST_BIRTH, InvalidDocument, check_document, normalise_phone
 
 TAG_BY_LABEL: dict[str, str] = {}
 for _value, _label in VulnerableTag.choices:
@@ -35,7 +38,9 @@ class PersonRecord:
     id_masked: str
     id_tail: str
     sex: str
-    birth_date: dt.date | None
+    birth_year: int | None  # in clear: the year range of geo.birth.public_birth_years
+    birth_year_to: int | None
+    birth_cipher: str  # the exact date, sealed, for documents that do not carry it (empty for a resident ID)
     phone_cipher: str
     phone_hash: str
     phone_masked: str
@@ -55,7 +60,7 @@ def parse_date(value: str | dt.date | dt.datetime | None) -> dt.date | None:
     try:
         return dt.date.fromisoformat(text)
     except ValueError as exc:
-        raise FieldError("birth_date", f"出生日期 {value} 格式应为 YYYY-MM-DD / birth date must be YYYY-MM-DD") from exc
+        raise FieldError("birth_date", "出生日期格式应为 YYYY-MM-DD / birth date must be YYYY-MM-DD") from exc
 
 
 def parse_sex(value: str | None) -> str | None:
@@ -93,8 +98,14 @@ def build_person_record(
     birth_date: dt.date | None = None,
     phone: str = "",
     tags: tuple[str, ...] = (),
+    recorded_on: dt.date | None = None,
 ) -> PersonRecord:
-    """Validate and seal; raise FieldError naming the field at fault."""
+    """Validate and seal; raise FieldError naming the field at fault.
+
+    `recorded_on` is the (local) date the row is written, or the date the data is as of: the birth
+    years kept in clear depend on it (geo.birth.public_birth_years). Default today; bulk paths pass it once."""
+    if recorded_on is None:
+        recorded_on = timezone.localdate()
     name = (name or "").strip()
     if not name:
         raise FieldError("name", "姓名为空 / name is empty")
@@ -109,14 +120,17 @@ def build_person_record(
         if sex and sex != facts.sex:
             raise FieldError("sex", "性别与身份证号不符 / sex does not match the ID number")
         if birth_date and birth_date != facts.birth_date:
-            raise FieldError("birth_date", f"出生日期与身份证号不符（应为 {facts.birth_date}）/ birth date does not match the ID number")
+            raise FieldError("birth_date", "出生日期与身份证号不符 / birth date does not match the ID number")
         sex, birth_date = facts.sex, facts.birth_date
+    elif birth_date and not EARLIEST_BIRTH <= birth_date <= recorded_on:
+        raise FieldError("birth_date", "出生日期不合理（早于 1890 年或晚于今天）/ birth date is out of range")
     phone_digits = ""
     if phone and str(phone).strip():
         try:
             phone_digits = normalise_phone(str(phone))
         except InvalidDocument as exc:
             raise FieldError("phone", str(exc)) from exc
+    birth_year, birth_year_to = public_birth_years(birth_date, recorded_on)
     return PersonRecord(
         name=name,
         id_type=id_type,
@@ -125,7 +139,9 @@ def build_person_record(
         id_masked=mask_id_number(number),
         id_tail=number[-4:],
         sex=sex or Sex.UNKNOWN,
-        birth_date=birth_date,
+        birth_year=birth_year,
+        birth_year_to=birth_year_to,
+        birth_cipher=seal_birth_date(sealer, id_type, birth_date),
         phone_cipher=sealer.encrypt(phone_digits) if phone_digits else "",
         phone_hash=sealer.lookup_hash("phone", phone_digits) if phone_digits else "",
         phone_masked=mask_phone(phone_digits) if phone_digits else "",

@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-import datetime as dt
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from django.db.models import Count, Q, QuerySet
+from django.db.models import Count, F, Q, QuerySet
 from django.shortcuts import get_object_or_404
 
 from fangkong.core.sql import fetch_in, table
@@ -169,13 +168,14 @@ def household_get(*, user: Any, pk: int) -> Household:
 
 
 def household_members(*, user: Any, household: Household) -> QuerySet[Person]:
-    return Person.objects.visible_to(user).filter(household=household).prefetch_related("tags").order_by("birth_date")
-
-
-def age_on(birth_date: dt.date | None, today: dt.date) -> int | None:
-    if birth_date is None:
-        return None
-    return today.year - birth_date.year - ((today.month, today.day) < (birth_date.month, birth_date.day))
+    # Eldest first by the year kept in clear (an order by the exact date would tell who of two people
+    # born in the same year was born first).
+    return (
+        Person.objects.visible_to(user)
+        .filter(household=household)
+        .prefetch_related("tags")
+        .order_by(F("birth_year").asc(nulls_last=True), "pk")
+    )
 
 
 def grid_list(*, user: Any, community: Community | None = None) -> QuerySet[Grid]:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import dataclass
 from typing import Any
 
 from django.conf import settings
@@ -17,6 +18,7 @@ from fangkong.core.permissions import user_can
 from fangkong.core.ratelimit import limit_hit
 from fangkong.geo.registry import GeoCap
 
+from .birth import birth_date_from
 from .models import Household, Person, PersonTag
 from .records import FieldError, build_person_record
 from .search import SearchTerm, classify
@@ -114,9 +116,16 @@ def person_set_tags(*, actor: Any, person: Person, tags: tuple[str, ...]) -> Per
     return person
 
 
+@dataclass(frozen=True)
+class Revealed:
+    id_number: str
+    birth_date: dt.date | None  # the exact date: shown only here (decision 0005)
+
+
 @transaction.atomic
-def person_reveal_id(*, actor: Any, person: Person, reason: str) -> str:
-    """Return the full document number. Needs the reveal capability and a typed reason; audited.
+def person_reveal(*, actor: Any, person: Person, reason: str) -> Revealed:
+    """Return the full document number and the exact birth date. Needs the reveal capability and a
+    typed reason; audited (one geo.id_revealed event).
 
     The caller must already have fetched `person` through a scoped selector."""
     if not user_can(actor, GeoCap.REVEAL_ID):
@@ -129,4 +138,9 @@ def person_reveal_id(*, actor: Any, person: Person, reason: str) -> str:
             rule="privacy.reveal_reason",
         )
     audit_record(actor=actor, event_type=EventType.ID_REVEALED, obj=person, reason=reason)
-    return decrypt(person.id_cipher)
+    return Revealed(decrypt(person.id_cipher), birth_date_from(person.id_type, person.id_cipher, person.birth_cipher))
+
+
+def person_reveal_id(*, actor: Any, person: Person, reason: str) -> str:
+    """The full document number only (person_reveal, audited the same way)."""
+    return person_reveal(actor=actor, person=person, reason=reason).id_number

@@ -10,7 +10,6 @@ from typing import Any
 
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
-from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods
@@ -75,12 +74,10 @@ def browse(request: HttpRequest, level: str = "city", pk: int | None = None) -> 
 @login_required
 def household_detail(request: HttpRequest, pk: int) -> HttpResponse:
     household = selectors.household_get(user=request.user, pk=pk)
-    today = timezone.localdate()
-    members = [(p, selectors.age_on(p.birth_date, today)) for p in selectors.household_members(user=request.user, household=household)]
     context = {
         "household": household,
         "crumbs": selectors.breadcrumbs(household, "household"),
-        "members": members,
+        "members": list(selectors.household_members(user=request.user, household=household)),
     }
     return render_page(request, "geo/household.html", context)
 
@@ -108,14 +105,13 @@ def _person_search_page(request: HttpRequest, found: searches.Criteria, *, refus
     filterset = PersonFilter(found.data if found.bound else None, queryset=everyone)
     valid = filterset.is_bound and filterset.is_valid() and not refused
     page = paginate(request, filterset.qs if valid else everyone.none() if refused else everyone)
-    today = timezone.localdate()
     data = filterset.form.cleaned_data if valid else {}
     district = data.get("district")
     street = data.get("street")
     context = {
         "filter": filterset,
         "page_obj": page,
-        "rows": [(p, selectors.age_on(p.birth_date, today)) for p in page.object_list],
+        "rows": page.object_list,
         "searched": any(v not in (None, "") for k, v in data.items()),
         "search": found,
         "refused": refused,
@@ -133,16 +129,11 @@ def _person_search_page(request: HttpRequest, found: searches.Criteria, *, refus
 
 def _person_context(request: HttpRequest, person) -> dict[str, Any]:
     household = person.household
-    today = timezone.localdate()
     others = []
     if household is not None:
-        others = [
-            (p, selectors.age_on(p.birth_date, today))
-            for p in selectors.household_members(user=request.user, household=household).exclude(pk=person.pk)
-        ]
+        others = list(selectors.household_members(user=request.user, household=household).exclude(pk=person.pk))
     return {
         "person": person,
-        "age": selectors.age_on(person.birth_date, today),
         "tags": list(person.tags.all()),
         "crumbs": selectors.breadcrumbs(household, "household") if household else [],
         "others": others,
@@ -171,7 +162,9 @@ def person_reveal_id(request: HttpRequest, pk: int) -> HttpResponse:
     if request.method == "POST":
         if form.is_valid():
             try:
-                context["revealed_id"] = services.person_reveal_id(actor=request.user, person=person, reason=form.cleaned_data["reason"])
+                revealed = services.person_reveal(actor=request.user, person=person, reason=form.cleaned_data["reason"])
+                context["revealed_id"] = revealed.id_number
+                context["revealed_birth_date"] = revealed.birth_date
                 context["reveal_reason"] = form.cleaned_data["reason"]
                 context["reveal_state"] = "revealed"
             except PermissionRefused as exc:

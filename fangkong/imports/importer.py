@@ -136,7 +136,6 @@ class Importer:
         self.sealer = Sealer()  # kept for callers; rows are sealed by self.row_sealer
         self.writing = mode != ImportMode.VALIDATE
         self.positions = map_header(reader.header)
-        self.row_sealer = RowSealer(k for k in PERSON_KEYS if k in self.positions)
         self.seen: dict[int, int] = {}  # document hash (as an int) → first row number in this file
         self._virtual = 0
         self._pools: dict[type, list[int]] = {}
@@ -144,6 +143,8 @@ class Importer:
         self._new_communities: set[int] = set()
         self._loaded_communities: set[int] = set()
         stamp = timezone.now()
+        # The rows' created_at: the birth years kept in clear are decided against its local date.
+        self.row_sealer = RowSealer((k for k in PERSON_KEYS if k in self.positions), timezone.localdate(stamp))
         # On PostgreSQL the rows go out as COPY text: render the timestamp once, not twice per row.
         self.stamp: dt.datetime | str = str(stamp) if connection.vendor == "postgresql" else stamp.replace(tzinfo=None)
         self.registry_empty = False  # set by run() when the initial-load fast path holds the tables
@@ -415,7 +416,6 @@ class Importer:
         household_of = self._household
         last_place: tuple | None = None
         where: tuple = ()
-        fromordinal = dt.date.fromordinal
         i = 0
         for _, record, place in ok:
             if place is not last_place:
@@ -425,10 +425,8 @@ class Importer:
                 continue
             pid = person_ids[i] if person_ids else 0
             i += 1
-            birth = record[7]
-            # name … phone_masked; the birth date travels as its ordinal (sealing.RowSealer)
-            person_rows.append((pid, stamp, stamp, *where, *record[:7], birth and fromordinal(birth), *record[8:11]))
-            for tag in record[11]:
+            person_rows.append((pid, stamp, stamp, *where, *record[:13]))  # name … phone_masked (sealing.RowSealer)
+            for tag in record[13]:
                 tag_rows.append((pid, tag))
         self.result.people_created += len(person_rows)
         if not self.writing:

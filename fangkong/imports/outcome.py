@@ -30,10 +30,14 @@ class ErrorReport:
         self.count = 0
 
     def add(self, row: int, column_key: str, value: str, reason: str) -> None:
+        # The report is kept and downloaded later: it shows personal values as the pages do. A birth
+        # date keeps only its year — with the masked number it would be the whole ID (decision 0005).
         if column_key == "id_number" and value:
             value = mask_id_number(value.strip())
         elif column_key == "phone" and value:
             value = value.strip()[:3] + "****"
+        elif column_key == "birth_date" and value:
+            value = value.strip()[:4] + "-**-**"
         self._writer.writerow([row, HEADER_OF.get(column_key, column_key), value, reason])
         self.count += 1
 

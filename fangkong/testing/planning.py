@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from django.db.models import Count, Max, Q, QuerySet, Sum
+from django.db.models import Count, F, Max, Q, QuerySet, Sum
 from django.http import Http404
 from django.shortcuts import get_object_or_404
 from django.utils.translation import gettext as _
@@ -258,7 +258,10 @@ class ResidentStanding:
 def household_residents(*, user: Any, testing_round: TestingRound, household: Household) -> list[ResidentStanding]:
     """The household's residents in the round's scope, each with their standing (IDs masked)."""
     people = list(
-        Person.objects.covered_by(user).filter(household=household).filter(round_person_scope(testing_round)).order_by("birth_date", "pk")
+        Person.objects.covered_by(user)
+        .filter(household=household)
+        .filter(round_person_scope(testing_round))
+        .order_by(F("birth_year").asc(nulls_last=True), "pk")  # eldest first by year; never by the date (decision 0005)
     )
     checks = {
         pid: (outcome, where)

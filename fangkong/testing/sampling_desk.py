@@ -14,7 +14,7 @@ import datetime as dt
 from dataclasses import dataclass, field
 from typing import Any
 
-from django.db.models import Exists, OuterRef, QuerySet
+from django.db.models import Exists, F, OuterRef, QuerySet
 from django.shortcuts import get_object_or_404
 
 from fangkong.audit.models import AuditEvent
@@ -152,7 +152,7 @@ def household_offer(*, user: Any, tube: Tube, anchor_id: int | str | None, selec
         .filter(household_id=anchor["household_id"])
         .exclude(pk=anchor["person_id"])
         .exclude(Exists(sampled))
-        .order_by("birth_date", "pk")
+        .order_by(F("birth_year").asc(nulls_last=True), "pk")  # eldest first by year; never by the date (decision 0005)
         .values_list("pk", "name", "id_masked")
     )
     free = max(tube.capacity - tube.member_count, 0)

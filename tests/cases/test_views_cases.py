@@ -25,7 +25,7 @@ def action(name: str, case) -> str:
 
 
 def listed(response) -> set[int]:
-    return {c.pk for c, _age in response.context["rows"]}
+    return {c.pk for c in response.context["rows"]}
 
 
 def when(hours: float) -> str:

@@ -103,16 +103,26 @@ def test_outside_postgresql_it_does_nothing(db):
 
 @pytest.mark.django_db
 def test_binary_copy_writes_each_column_as_its_own_type():
-    """binary=True (PostgreSQL's binary COPY; SQLite ignores the flag): ints, text, aware datetimes,
-    dates and NULLs arrive exactly as given."""
+    """binary=True (PostgreSQL's binary COPY; SQLite ignores the flag): ints (bigint and smallint),
+    text, aware datetimes, dates and NULLs arrive exactly as given."""
+    from fangkong.policy.models import PolicyProfile
+
     household = make_tree().household
-    rows = [(*row, dt.date(1990, 3, 7) if i else None) for i, row in enumerate(person_rows(household.pk, 3))]
-    BulkWriter(Person, [*COLUMNS, "birth_date"], binary=True).write(rows)
+    rows = [(*row, 1990 if i else None) for i, row in enumerate(person_rows(household.pk, 3))]
+    BulkWriter(Person, [*COLUMNS, "birth_year"], binary=True).write(rows)
     for row in rows:
         person = Person.objects.get(pk=row[0])
-        assert (person.created_at, person.household_id, person.name, person.id_hash, person.birth_date) == (
+        assert (person.created_at, person.household_id, person.name, person.id_hash, person.birth_year) == (
             row[1], household.pk, row[4], row[7], row[14]
         )  # fmt: skip
+    now = dt.datetime.now(dt.UTC)
+    profiles = [(f"bulk-{i}", "p", "1", dt.date(2022, 3, 7) if i else None, "", False, False, now) for i in range(2)]
+    columns = ["code", "name", "version", "effective_from", "source", "is_builtin", "is_active", "created_at"]
+    BulkWriter(PolicyProfile, columns, binary=True).write(profiles)
+    assert dict(PolicyProfile.objects.filter(code__startswith="bulk-").values_list("code", "effective_from")) == {
+        "bulk-0": None,
+        "bulk-1": dt.date(2022, 3, 7),
+    }
 
 
 @pytest.mark.postgres

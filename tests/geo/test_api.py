@@ -161,7 +161,8 @@ def test_reveal_returns_the_number_and_is_audited(city, users):
     person = Person.objects.get(name="王秀英")
     response = client_for(users["community"]).post(f"/api/people/{person.pk}/reveal/", {"reason": "核对转运名单"}, format="json")
     assert response.status_code == 200
-    assert response.json() == {"id_number": decrypt(person.id_cipher)}
+    number = decrypt(person.id_cipher)
+    assert response.json() == {"id_number": number, "birth_date": f"{number[6:10]}-{number[10:12]}-{number[12:14]}"}
     event = AuditEvent.objects.get(event_type=EventType.ID_REVEALED)
     assert event.actor == users["community"] and event.reason == "核对转运名单" and event.object_id == str(person.pk)
 

@@ -1,11 +1,14 @@
+import datetime as dt
+
 import pytest
 
 from fangkong.audit.catalogue import EventType
 from fangkong.audit.models import AuditEvent
 from fangkong.core.crypto import decrypt
 from fangkong.core.errors import DomainError, PermissionRefused
+from fangkong.geo.birth import person_birth_date
 from fangkong.geo.models import Person
-from fangkong.geo.services import person_create, person_reveal_id, person_set_tags
+from fangkong.geo.services import person_create, person_reveal, person_reveal_id, person_set_tags
 
 
 def test_person_create_seals_and_audits(city, users):
@@ -21,7 +24,8 @@ def test_person_create_seals_and_audits(city, users):
     p.refresh_from_db()
     assert p.id_masked == "150102********1237"
     assert decrypt(p.id_cipher) == "150102199003071237"
-    assert p.sex == "M" and str(p.birth_date) == "1990-03-07"
+    assert p.sex == "M" and (p.birth_year, p.birth_year_to, p.birth_cipher) == (1990, 1990, "")  # the date stays in the number
+    assert person_birth_date(p) == dt.date(1990, 3, 7)
     assert p.phone_masked == "139******78" and "13912345678" not in p.phone_cipher
     assert (p.community_id, p.grid_id) == (city.home.community.pk, city.home.grid.pk)
     assert list(p.tags.values_list("tag", flat=True)) == ["dibao"]
@@ -51,7 +55,10 @@ def test_reveal_needs_capability_and_reason(city, users):
     assert not AuditEvent.objects.filter(event_type=EventType.ID_REVEALED).exists()
     full = person_reveal_id(actor=users["community"], person=person, reason="上门核查身份")
     assert full[:6] == "150102" and len(full) == 18
-    event = AuditEvent.objects.get(event_type=EventType.ID_REVEALED)
+    revealed = person_reveal(actor=users["community"], person=person, reason="上门核查身份")
+    assert revealed.id_number == full and f"{revealed.birth_date:%Y%m%d}" == full[6:14]
+    event = AuditEvent.objects.filter(event_type=EventType.ID_REVEALED).order_by("id").first()
+    assert AuditEvent.objects.filter(event_type=EventType.ID_REVEALED).count() == 2  # one per reveal
     assert event.reason == "上门核查身份" and event.object_id == str(person.pk)
 
 
@@ -78,4 +85,5 @@ def test_search_by_full_and_tail_id(city, users):
     visible = Person.objects.visible_to(users["command"])
     assert list(visible.search(full).values_list("name", flat=True)) == ["赵敏"]
     assert "赵敏" in visible.search(full[-4:]).values_list("name", flat=True)
-    assert "赵敏" in visible.search(full[-6:]).values_list("name", flat=True)
+    # Never more of the end than the mask shows: the 5th–8th from the end are the birth date's.
+    assert not visible.search(full[-6:]).exists()

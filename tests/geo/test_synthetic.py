@@ -12,6 +12,7 @@ from django.utils import timezone
 from fangkong.audit.catalogue import EventType
 from fangkong.audit.models import AuditEvent
 from fangkong.core.crypto import decrypt, mask_id_number
+from fangkong.geo.birth import person_birth_date
 from fangkong.geo.idnumbers import parse_resident_id
 from fangkong.geo.models import Building, Community, Grid, GridWorker, Household, Person, PersonTag, Street, Unit
 from fangkong.geo.synthetic import TAG_RULES, RegistryNotEmpty, age_on, city_generate
@@ -40,7 +41,8 @@ def test_id_numbers_are_valid_unique_and_agree_with_sex_and_birth_date(city):
         number = decrypt(person.id_cipher)
         facts = parse_resident_id(number)
         assert facts.sex == person.sex
-        assert facts.birth_date == person.birth_date
+        assert person_birth_date(person) == facts.birth_date
+        assert person.birth_year <= facts.birth_date.year <= person.birth_year_to and not person.birth_cipher
         assert person.id_masked == mask_id_number(number)
         assert person.id_tail == number[-4:]
         numbers.add(number)
@@ -95,7 +97,8 @@ def test_sizes_are_realistic(city):
         assert 1 <= len(workers) <= 2
         assert all(w.name and re.fullmatch(r"1[3-9]\d{9}", w.phone) for w in workers)
     assert re.fullmatch(r"\d{3,4}|\d+号", Household.objects.first().number)
-    ages = [age_on(b, timezone.localdate()) for b in Person.objects.values_list("birth_date", flat=True)]
+    this_year = timezone.localdate().year
+    ages = [this_year - y for y in Person.objects.values_list("birth_year_to", flat=True)]  # age by birth year
     assert min(ages) >= 0 and max(ages) <= 95
     assert 0.08 < sum(a < 15 for a in ages) / PEOPLE < 0.3
     assert 0.1 < sum(a >= 60 for a in ages) / PEOPLE < 0.4
@@ -103,7 +106,7 @@ def test_sizes_are_realistic(city):
 
 def test_phones_are_valid_mobiles_for_most_adults(city):
     today = timezone.localdate()
-    adults = [p for p in Person.objects.all() if age_on(p.birth_date, today) >= 18]
+    adults = [p for p in Person.objects.all() if age_on(person_birth_date(p), today) >= 18]
     with_phone = [p for p in adults if p.phone_cipher]
     assert len(with_phone) / len(adults) > 0.8
     for p in with_phone[:200]:
@@ -111,13 +114,15 @@ def test_phones_are_valid_mobiles_for_most_adults(city):
 
 
 def test_tags_agree_with_age_sex_and_household(city):
-    today = timezone.localdate()
+    """Ages by birth year (the year kept in clear): a tag that followed the exact age would tell on
+    which side of the as-of day a birthday falls (decision 0005)."""
+    this_year = timezone.localdate().year
     sizes = Counter(Person.objects.values_list("household_id", flat=True))
     tagged = PersonTag.objects.select_related("person")
     assert tagged.exists()
     for pt in tagged:
         rule = TAG_RULES[pt.tag]
-        age = age_on(pt.person.birth_date, today)
+        age = this_year - person_birth_date(pt.person).year
         assert rule.min_age <= age <= rule.max_age, (pt.tag, age)
         if rule.sex:
             assert pt.person.sex == rule.sex
@@ -137,7 +142,7 @@ def test_the_real_community_is_there(city):
 
 def test_same_seed_same_city():
     def snapshot():
-        return list(Person.objects.order_by("id").values_list("name", "id_masked", "sex", "birth_date"))
+        return list(Person.objects.order_by("id").values_list("name", "id_masked", "sex", "birth_year", "birth_year_to"))
 
     city_generate(actor=None, people=800, seed=5)
     first = snapshot()

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import datetime as dt
+
 import pytest
 
 from fangkong.audit.catalogue import EventType
 from fangkong.audit.models import AuditEvent
-from fangkong.core.crypto import decrypt
+from fangkong.core.crypto import decrypt, mask_id_number
+from fangkong.geo.birth import person_birth_date
 from fangkong.geo.models import Building, Community, Compound, Grid, Household, Person, PersonTag, Street, Unit
 
 from .conftest import new_id, row, write_csv, write_xlsx
@@ -59,8 +62,6 @@ def test_csv_in_each_encoding_imports_people_and_their_places(city, users, tmp_p
 
 
 def test_xlsx_with_numeric_and_date_cells(city, users, tmp_path):
-    import datetime as dt
-
     number = new_id()
     birth = dt.date(int(number[6:10]), int(number[10:12]), int(number[12:14]))
     cells = row("高玉兰", number, birth_date="", phone="")
@@ -71,7 +72,7 @@ def test_xlsx_with_numeric_and_date_cells(city, users, tmp_path):
     assert job.status == "succeeded", job.message
     assert job.people_created == 2
     person = Person.objects.get(name="高玉兰")
-    assert person.birth_date == birth and person.phone_masked == "139******78"
+    assert person_birth_date(person) == birth and person.birth_year == birth.year and person.phone_masked == "139******78"
 
 
 def test_english_headers_and_district_code_are_accepted(city, users, tmp_path):
@@ -307,3 +308,41 @@ def test_a_duplicate_only_the_rebuilt_unique_index_sees_rolls_the_whole_load_bac
     assert "person_unique_id_hash" in job.message and "回滚" in job.message
     assert Person.objects.count() == 0 and Household.objects.count() == 0
     assert _catalogue() == before
+
+
+def test_a_passport_with_a_birth_date_keeps_it_sealed_and_shows_the_year(city, users, tmp_path):
+    rows = [
+        row("Anna", "E12345678", id_type="护照", sex="女", birth_date="1980-02-03"),
+        row("Ben", "E87654321", id_type="护照"),
+        row("高玉兰", new_id(), birth_date=""),
+    ]
+    job = run_import(write_csv(tmp_path / "passports.csv", rows), user=users["community"])
+    assert job.status == "succeeded", job.message
+    anna = Person.objects.get(name="Anna")
+    assert (anna.birth_year, anna.birth_year_to) == (1980, 1980)
+    assert decrypt(anna.birth_cipher) == "1980-02-03" and person_birth_date(anna) == dt.date(1980, 2, 3)
+    ben = Person.objects.get(name="Ben")
+    assert (ben.birth_year, ben.birth_cipher) == (None, "")
+    resident = Person.objects.get(name="高玉兰")
+    assert resident.birth_year and resident.birth_cipher == ""  # the date is inside the encrypted number
+
+
+def test_the_error_report_never_pairs_a_masked_number_with_a_birth_date(city, users, tmp_path):
+    """The 8 masked digits are the birth date: the report keeps the year of a typed date and names no
+    date in its reasons (an ID number whose date is invalid, a date that does not match the number)."""
+    good = new_id()
+    bad_date = good[:10] + "1332" + good[14:17]
+    bad_date += "0"  # any check character: the date is checked first
+    rows = [
+        row("日期不符", good, birth_date="1991-12-31"),  # row 2
+        row("号内日期无效", bad_date),  # row 3
+        row("日期格式错", new_id(), birth_date="1990-13-45"),  # row 4
+    ]
+    job = run_import(write_csv(tmp_path / "dates.csv", rows), user=users["community"], mode="validate")
+    report = error_rows(job)
+    assert {(r[0], r[1]) for r in report} == {("2", "出生日期"), ("3", "证件号码"), ("4", "出生日期")}
+    text = "\n".join(",".join(r) for r in report)
+    assert good[6:14] not in text and f"{good[6:10]}-{good[10:12]}-{good[12:14]}" not in text
+    assert "1332" not in text and "1991-12-31" not in text and "13-45" not in text
+    by_row = {r[0]: r for r in report}
+    assert by_row["2"][2] == "1991-**-**" and by_row["3"][2] == mask_id_number(bad_date)

@@ -63,7 +63,7 @@ def test_a_full_number_search_never_puts_the_number_in_a_url_or_a_log(client, ci
     posted = client.post(SEARCH, {"q": number})
     assert posted.status_code == 303
     results = client.get(posted["Location"])
-    assert results.status_code == 200 and [p.name for p, _age in results.context["rows"]] == ["王秀英"]
+    assert results.status_code == 200 and [p.name for p in results.context["rows"]] == ["王秀英"]
     assert results.request["PATH_INFO"] == SEARCH and re.fullmatch(r"s=[\w-]+", results.request["QUERY_STRING"])
     for response in (posted, results):
         for url in urls_in(response):
@@ -87,7 +87,7 @@ def test_a_number_in_an_old_url_is_not_searched_and_not_repeated_in_links(client
     response = client.get(SEARCH, {"q": number, "district": city.home.district.pk})
     html = response.content.decode()
     assert 'id="search-not-in-url"' in html
-    assert {p.name for p, _age in response.context["rows"]} == {"王秀英", "李建国", "赵敏"}  # the district only
+    assert {p.name for p in response.context["rows"]} == {"王秀英", "李建国", "赵敏"}  # the district only
     assert all(number not in u for u in urls_in(response))
     assert not AuditEvent.objects.filter(event_type=EventType.NUMBER_SEARCHED).exists()
 

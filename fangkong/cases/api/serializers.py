@@ -1,7 +1,8 @@
 """Serializers of the 快转 API. They only shape data: the rules live in services and selectors.
 
-People appear by name, sex, age and masked document number only (150102********123X), never the
-cipher text or the look-up hash. Request serializers only check types; the services check the rules.
+People appear by name, sex, birth year and masked document number only (150102********123X), never
+the cipher text, the look-up hash, a birth date or an exact age (decision 0005: the masked number
+hides exactly the birth date). Request serializers only check types; the services check the rules.
 """
 
 from __future__ import annotations
@@ -10,7 +11,6 @@ import datetime as dt
 from typing import Any
 
 from django.utils import timezone
-from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from fangkong.results.choices import Result
@@ -29,27 +29,26 @@ from ..choices import (
     TransferStatus,
 )
 from ..models import Case, CaseClassification, CaseTest, Discharge, HealthMonitoring, Transfer, TreatmentFacility
-from ..services.common import age_at
 
 HAND_SOURCE_CHOICES = [(c.value, c.label) for c in (CaseSource.HOSPITAL_REPORT, CaseSource.EXTERNAL_NOTICE, CaseSource.OTHER)]
 AT_HELP = "ISO 8601; without an offset it is Beijing time; default now. May not be in the future"
 
 
-def person_age(person: Any) -> int | None:
-    return age_at(getattr(person, "birth_date", None), timezone.now())
-
-
 class PersonFieldsMixin(serializers.Serializer):
-    """The person of a row, as the pages show them: name, sex, age, masked document number."""
+    """The person of a row, as the pages show them: name, sex, birth year, masked document number."""
 
     name = serializers.CharField(source="person.name", read_only=True)
     id_masked = serializers.CharField(source="person.id_masked", read_only=True, help_text="Masked document number")
     sex = serializers.CharField(source="person.sex", read_only=True)
-    age = serializers.SerializerMethodField(help_text="Age in full years today (from the registry's birth date)")
-
-    @extend_schema_field(serializers.IntegerField(allow_null=True))
-    def get_age(self, obj: Any) -> int | None:
-        return person_age(obj.person)
+    birth_year = serializers.IntegerField(
+        source="person.birth_year", read_only=True, allow_null=True, help_text="Year of birth (never the date nor an exact age)"
+    )
+    birth_year_to = serializers.IntegerField(
+        source="person.birth_year_to",
+        read_only=True,
+        allow_null=True,
+        help_text="Equal to birth_year except for a baby recorded early in the year after its birth: born in birth_year … birth_year_to",
+    )
 
 
 # ---- facilities ----
@@ -128,7 +127,8 @@ class CaseSerializer(PersonFieldsMixin, serializers.ModelSerializer):
             "name",
             "id_masked",
             "sex",
-            "age",
+            "birth_year",
+            "birth_year_to",
             "district",
             "district_name",
             "street",
@@ -221,7 +221,8 @@ class MonitoringSerializer(PersonFieldsMixin, serializers.ModelSerializer):
             "name",
             "id_masked",
             "sex",
-            "age",
+            "birth_year",
+            "birth_year_to",
             "district",
             "street",
             "community",

@@ -6,7 +6,6 @@ import datetime as dt
 from typing import Any
 
 from django.db.models import F
-from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from fangkong.core.clock import now
@@ -42,13 +41,6 @@ def covers_facility(actor: Any, facility_id: int | None) -> bool:
 def ensure_facility_covered(actor: Any, facility: TreatmentFacility) -> None:
     if not covers_facility(actor, facility.pk):
         raise PermissionRefused(_("您不属于“%(f)s”，不能代其办理") % {"f": facility.name}, rule="cases.facility_scope")
-
-
-def age_at(birth: dt.date | None, when: dt.datetime) -> int | None:
-    if birth is None:
-        return None
-    day = timezone.localtime(when).date()
-    return day.year - birth.year - ((day.month, day.day) < (birth.month, birth.day))
 
 
 # ---- beds: the only two writes to FacilityBeds.occupied outside the facility admin ----

@@ -19,13 +19,14 @@ from fangkong.core.errors import DomainError, PermissionRefused
 from fangkong.core.permissions import require, require_any, user_can
 from fangkong.core.scoping import jurisdiction_of
 from fangkong.core.transitions import check_transition
+from fangkong.geo.birth import person_age_at
 
 from .. import events
 from ..choices import CASE_IN_CARE, TRANSFER_IN_FLIGHT, TRANSFER_TRANSITIONS, BedType, CaseStatus, TransferReason, TransferStatus
 from ..models import Case, FacilityBeds, Transfer, TreatmentFacility
 from ..permissions import CasesCap
 from ..querysets import TREATMENT_GRANT
-from .common import age_at, beds_release, beds_take, covers_facility, ensure_case_visible, ensure_facility_covered, local
+from .common import beds_release, beds_take, covers_facility, ensure_case_visible, ensure_facility_covered, local
 from .facilities import facility_options, option_for
 from .policy import transfer_deadline, triage_policy
 from .triage import TriageDecision, TriagePolicy, TriageSuggestion, admission_refusal, triage_decide, triage_suggest
@@ -34,7 +35,8 @@ PLACES = ("district_id", "street_id", "community_id", "grid_id", "household_id")
 
 
 def case_age(case: Case, at: dt.datetime) -> int | None:
-    return age_at(case.person.birth_date, at)
+    """The patient's exact age at `at`, for triage only (decrypted by geo; never shown)."""
+    return person_age_at(case.person, at)
 
 
 def case_triage(case: Case, *, at: dt.datetime, policy: TriagePolicy | None = None) -> TriageDecision:

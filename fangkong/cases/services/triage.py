@@ -102,9 +102,10 @@ def triage_decide(*, classification: str, age: int | None, risk_factors: Iterabl
     cls = _label(Classification, classification)
     if policy.high_risk_age is not None and age is not None and age >= policy.high_risk_age:
         high_risk.append("age")
+        # The reasons are stored (Transfer.triage_rule) and shown: they name the limit, never the
+        # patient's exact age, which with the birth year would tell the birthday (decision 0005).
         reasons.append(
-            _("年龄 %(age)s 岁 ≥ %(limit)s 岁，属高风险人群：%(c)s")
-            % {"age": age, "limit": policy.high_risk_age, "c": policy.cite("triage.high_risk_age")}
+            _("年满 %(limit)s 岁，属高风险人群：%(c)s") % {"limit": policy.high_risk_age, "c": policy.cite("triage.high_risk_age")}
         )
     factors = [f for f in risk_factors if f in policy.high_risk_conditions]
     if factors:
@@ -167,7 +168,7 @@ def admission_refusal(
         return AdmissionRefusal(_("“%(f)s”不收治高风险人群，应收治定点医院") % {"f": option.name}, rule, source)
     if option.max_age is not None and age is not None and age > option.max_age:
         return AdmissionRefusal(
-            _("“%(f)s”收治年龄上限为 %(max)s 岁，患者 %(age)s 岁") % {"f": option.name, "max": option.max_age, "age": age},
+            _("“%(f)s”收治年龄上限为 %(max)s 岁，患者超过此年龄") % {"f": option.name, "max": option.max_age},
             "cases.facility_admission",
             _("“%(f)s”收治规则") % {"f": option.name},
         )

@@ -40,7 +40,7 @@ from ..choices import TRANSFER_IN_FLIGHT, BedType, TransferStatus
 from ..forms import AdmitForm, BoardFilterForm, DispatchForm, ReasonForm
 from ..models import Case, Transfer, TreatmentFacility
 from ..permissions import CasesCap
-from ..services.common import age_at, covers_facility
+from ..services.common import covers_facility
 from ..services.transfers import case_suggestion
 from .common import districts_for, next_url, transfer_get
 
@@ -84,7 +84,6 @@ class Row:
 
     item: selectors.BoardItem
     countdown: str
-    age: int | None = None
     place: str = ""
     can_dispatch: bool = False
     can_pick_up: bool = False
@@ -141,7 +140,6 @@ def build_row(
     row = Row(
         item=item,
         countdown=countdown(item.remaining),
-        age=age_at(item.case.person.birth_date, timezone.now()),
         place=(places or {}).get(item.case.pk, ""),
         error=error,
         notice=notice,

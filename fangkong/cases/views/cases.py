@@ -35,7 +35,7 @@ from ..choices import CASE_IN_CARE, TRANSFER_IN_FLIGHT, CaseStatus, Classificati
 from ..forms import CaseFilterForm, ClassifyForm, DischargeForm, ReasonForm, TestResultForm
 from ..models import Case, TreatmentFacility
 from ..permissions import CasesCap
-from ..services.common import age_at, covers_facility
+from ..services.common import covers_facility
 from ..services.policy import discharge_policy
 from .board import active_facilities, board_item, build_row, countdown_labels, place_names
 from .common import districts_for
@@ -68,11 +68,10 @@ def _case_list_page(request: HttpRequest, found: searches.Criteria, *, refused: 
     elif q:  # name (prefix), the last digits of the ID number, or the full number through its keyed hash
         cases = cases.filter(person__in=Person.objects.search(q).values("pk"))
     page = paginate(request, cases)
-    today = timezone.now()
     context = {
         "filter_form": form,
         "page_obj": page,
-        "rows": [(c, age_at(c.person.birth_date, today)) for c in page.object_list],
+        "rows": page.object_list,
         "searched": form.is_bound and any(v not in (None, "", False) for v in (form.cleaned_data if form.is_valid() else {}).values()),
         "can_open": user_can(request.user, CasesCap.OPEN),
         "search": found,
@@ -101,7 +100,6 @@ def _detail_context(request: HttpRequest, case: Case, **bound: Any) -> dict[str,
     context: dict[str, Any] = {
         "case": case,
         "person": case.person,
-        "age": age_at(case.person.birth_date, now),
         "risk_labels": [RiskFactor(f).label for f in case.risk_factors or () if f in RiskFactor.values],
         "row": row,
         "next": detail_url,

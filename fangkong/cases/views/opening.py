@@ -36,7 +36,6 @@ from .. import services
 from ..forms import OpenCaseForm, PersonLookupForm, QueueOpenForm
 from ..models import Case, TreatmentFacility
 from ..permissions import CasesCap
-from ..services.common import age_at
 
 QUEUE_PAGE = "cases/cases/queue.html"
 OPEN_PAGE = "cases/cases/case_open.html"
@@ -53,11 +52,9 @@ def _queue_context(request: HttpRequest, bound: dict[int, Any] | None = None) ->
     page = paginate(request, positives, per_page=QUEUE_PER_PAGE)
     items = list(page.object_list)
     active = _active_cases(request.user, [p.person_id for p in items])
-    now = timezone.now()
     rows = [
         {
             "positive": p,
-            "age": age_at(p.person.birth_date, now),
             "active_case": active.get(p.person_id),
             "form": bound.get(p.pk) or _queue_form(p.pk),
         }
@@ -194,7 +191,6 @@ def case_open(request: HttpRequest) -> HttpResponse:
     context: dict[str, Any] = {"lookup": lookup, "form": form, "person": person}
     if person is not None:
         now = timezone.now()
-        context["age"] = age_at(person.birth_date, now)
         context["active_case"] = Case.objects.active().filter(person=person).first()
         found = found_in_for(person, now)
         context["found_in"] = found

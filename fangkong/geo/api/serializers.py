@@ -1,5 +1,5 @@
-"""Serializers for places, households and people. People carry masked ID and phone only:
-never the cipher text or the look-up hashes."""
+"""Serializers for places, households and people. People carry masked ID and phone only, never the
+cipher text or the look-up hashes, and a birth year, never the date (decision 0005)."""
 
 from __future__ import annotations
 
@@ -52,6 +52,17 @@ class HouseholdSerializer(serializers.ModelSerializer):
 class PersonSerializer(serializers.ModelSerializer):
     id_masked = serializers.CharField(read_only=True, help_text="Masked document number, e.g. 150102********123X")
     phone_masked = serializers.CharField(read_only=True)
+    birth_year = serializers.IntegerField(
+        read_only=True,
+        allow_null=True,
+        help_text="Year of birth (null when unknown). Never the date: with the masked number it would be the whole ID number",
+    )
+    birth_year_to = serializers.IntegerField(
+        read_only=True,
+        allow_null=True,
+        help_text="Equal to birth_year, except for a baby recorded in the first quarter of its birth year or of the next: "
+        "born in birth_year … birth_year_to",
+    )
     household_address = serializers.SerializerMethodField()
     tags = serializers.SerializerMethodField()
 
@@ -63,7 +74,8 @@ class PersonSerializer(serializers.ModelSerializer):
             "id_type",
             "id_masked",
             "sex",
-            "birth_date",
+            "birth_year",
+            "birth_year_to",
             "phone_masked",
             "household",
             "household_address",
@@ -103,3 +115,4 @@ class RevealRequestSerializer(serializers.Serializer):
 
 class RevealResponseSerializer(serializers.Serializer):
     id_number = serializers.CharField()
+    birth_date = serializers.DateField(allow_null=True, help_text="The exact birth date (null when unknown); shown only here")

@@ -136,7 +136,10 @@ class PersonViewSet(ScopedReadOnlyViewSet):
             403: OpenApiResponse(description="The caller's role may not reveal ID numbers"),
             404: OpenApiResponse(description="No such person in the caller's jurisdiction"),
         },
-        description="Return the full document number. Needs the geo.reveal_id capability and a reason; audited (geo.id_revealed).",
+        description=(
+            "Return the full document number and the exact birth date (the only place either is shown). "
+            "Needs the geo.reveal_id capability and a reason; audited (geo.id_revealed)."
+        ),
     )
     @action(detail=True, methods=["post"], filter_backends=[], pagination_class=None)
     def reveal(self, request: Request, pk: str | None = None) -> Response:
@@ -144,9 +147,9 @@ class PersonViewSet(ScopedReadOnlyViewSet):
         data = s.RevealRequestSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         try:
-            number = services.person_reveal_id(actor=request.user, person=person, reason=data.validated_data["reason"])
+            revealed = services.person_reveal(actor=request.user, person=person, reason=data.validated_data["reason"])
         except PermissionRefused as exc:
             raise PermissionDenied(exc.message) from exc
         except DomainError as exc:
             raise ValidationError({exc.field or "detail": [exc.message]}) from exc
-        return Response({"id_number": number}, status=status.HTTP_200_OK)
+        return Response({"id_number": revealed.id_number, "birth_date": revealed.birth_date}, status=status.HTTP_200_OK)

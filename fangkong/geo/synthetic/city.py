@@ -447,14 +447,15 @@ def _generate(*, people: int, seed: int, as_of: dt.date, progress: bool) -> City
                                 birth_date=r.birth_date,
                                 phone=r.phone,
                                 tags=r.tags,
+                                recorded_on=as_of,  # the data is as of that day: it bounds the births
                             )
                             person = pools[Person].next()
                             sink.add(
                                 Person,
                                 (
                                     person, now, now, household, district, street, community, grid, rec.name, rec.id_type,
-                                    rec.id_cipher, rec.id_hash, rec.id_masked, rec.id_tail, rec.sex, rec.birth_date,
-                                    rec.phone_cipher, rec.phone_hash, rec.phone_masked,
+                                    rec.id_cipher, rec.id_hash, rec.id_masked, rec.id_tail, rec.sex, rec.birth_year,
+                                    rec.birth_year_to, rec.birth_cipher, rec.phone_cipher, rec.phone_hash, rec.phone_masked,
                                 ),
                             )  # fmt: skip
                             sink.extend(PersonTag, ((person, t) for t in rec.tags))

@@ -1,5 +1,10 @@
 """Synthetic residents: households of plausible families, ages from a census-like pyramid,
 valid and unique ID numbers, phones, and vulnerable-category tags consistent with age and sex.
+
+An "age" here is the age by birth year (as-of year − birth year), and every choice that depends on
+age (tags, phone, birthplace) reads that. The birth year is what a person row keeps in clear; a
+choice made on the exact age would tell, through a tag or a phone, on which side of the as-of
+day a birthday falls, and with it narrow down the birth date the masked ID number hides (decision 0005).
 """
 
 from __future__ import annotations
@@ -88,7 +93,7 @@ class Resident:
 
 @dataclass(frozen=True)
 class TagRule:
-    """Who may carry a tag: an age range at the city's as-of date, a sex, a household size."""
+    """Who may carry a tag: an age range (by birth year, at the city's as-of date), a sex, a household size."""
 
     min_age: int = 0
     max_age: int = MAX_AGE + 1
@@ -155,10 +160,6 @@ def _band(band: int) -> tuple[int, int]:
     return band * 5, (band * 5 + 4 if band < len(PYRAMID) - 1 else MAX_AGE)
 
 
-def age_on(birth: dt.date, as_of: dt.date) -> int:
-    return as_of.year - birth.year - ((as_of.month, as_of.day) < (birth.month, birth.day))
-
-
 class IdAllocator:
     """Unique ID numbers: per (region, birth date, sex) a counter; the 3-digit sequence is odd for
     men and even for women, starting at a per-key offset so numbers look unremarkable."""
@@ -214,13 +215,10 @@ class ResidentMaker:
         return self.rng.randint(max(b_lo, lo), min(b_hi, hi))
 
     def birth(self, age: int) -> dt.date:
-        """A birth date giving `age` on the as-of date."""
-        last = (
-            self.as_of.replace(year=self.as_of.year - age)
-            if not (self.as_of.month == 2 and self.as_of.day == 29)
-            else dt.date(self.as_of.year - age, 2, 28)
-        )
-        return last - dt.timedelta(days=self.rng.randint(0, 364))
+        """A birth date in the year `age` years before the as-of year, not after the as-of date."""
+        first = dt.date(self.as_of.year - age, 1, 1)
+        last = min(dt.date(self.as_of.year - age, 12, 31), self.as_of)
+        return first + dt.timedelta(days=self.rng.randint(0, (last - first).days))
 
     # ---- a household ----
     def household(self, size: int, *, district_code: str, rural: bool) -> list[Resident]:
