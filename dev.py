@@ -2,7 +2,7 @@
 """The two commands of the quick start, needing nothing but Python 3.11+:
 
     python3 dev.py demo   set up, build the demo city, and serve http://127.0.0.1:8000
-    python3 dev.py test   set up and run the whole test suite (ruff, then pytest)
+    python3 dev.py test   set up and run the whole test suite (ruff, import-linter, then pytest)
 
 Both create .venv and install the pinned requirements on first use (and again when they change).
 Extra arguments after `test` go to pytest; DATABASE_URL=postgres://… runs the suite on PostgreSQL.
@@ -55,6 +55,12 @@ def test(args: list[str]) -> int:
     if lint:
         print("ruff found problems (above); fix them before the tests run.", file=sys.stderr)
         return lint
+    # The layers (core ← platform ← results, zoning ← domain apps ← reports) and no cycles inside an app.
+    layers = subprocess.call([str(BIN / "lint-imports"), "--no-cache"], cwd=ROOT, env=env, stdout=subprocess.DEVNULL)
+    if layers:
+        subprocess.call([str(BIN / "lint-imports"), "--no-cache"], cwd=ROOT, env=env)
+        print("import-linter found a broken layer contract (above).", file=sys.stderr)
+        return layers
     code = subprocess.call([str(PYTHON), "-m", "pytest", *args], cwd=ROOT, env=env)
     if code == 5:
         print("pytest collected no tests: that is a failure, not a pass.", file=sys.stderr)

@@ -9,7 +9,7 @@ from django.apps import apps
 
 from fangkong.core.scoping import EMPTY, Jurisdiction
 
-from .models import GrantLevel
+from .choices import GrantLevel
 
 if TYPE_CHECKING:
     from .models import User

@@ -11,6 +11,8 @@ from django.utils.translation import gettext_lazy as _
 from fangkong.core.roles import Role
 from fangkong.core.scoping import Jurisdiction
 
+from .choices import GrantLevel
+
 
 class User(AbstractUser):
     """A person who works on the platform. `role` says what they may do; grants say where."""
@@ -27,15 +29,6 @@ class User(AbstractUser):
         from .jurisdiction import build_jurisdiction
 
         return build_jurisdiction(self)
-
-
-class GrantLevel(models.TextChoices):
-    CITY = "city", _("全市")
-    DISTRICT = "district", _("区县")
-    STREET = "street", _("街道（乡镇）")
-    COMMUNITY = "community", _("社区（村）")
-    GRID = "grid", _("网格")
-    FACILITY = "facility", _("机构")
 
 
 class Grant(models.Model):

@@ -5,7 +5,7 @@ from django.utils.translation import gettext_lazy as _
 from fangkong.core.modules import Capability, Module
 from fangkong.core.roles import Role, roles
 
-ACCOUNTS_MANAGE = "accounts.manage"
+from .permissions import ACCOUNTS_MANAGE
 
 
 def _api(router) -> None:

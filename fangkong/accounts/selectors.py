@@ -14,7 +14,7 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 from fangkong.core.permissions import capabilities_of, user_can
 
 from .models import ApiToken, Grant, GrantLevel
-from .registry import ACCOUNTS_MANAGE
+from .permissions import ACCOUNTS_MANAGE
 
 _PLACE_MODELS = {
     GrantLevel.DISTRICT: "District",

@@ -37,7 +37,7 @@ from fangkong.core.permissions import user_can
 from . import selectors, services, throttle
 from .forms import ApiTokenCreateForm, LoginForm, PasswordChangeForm, TokenForm
 from .middleware import second_factor_exempt
-from .registry import ACCOUNTS_MANAGE
+from .permissions import ACCOUNTS_MANAGE
 
 PENDING_USER = "_fk_pending_user"
 PENDING_BACKEND = "_fk_pending_backend"

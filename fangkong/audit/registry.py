@@ -7,8 +7,7 @@ from fangkong.core.modules import Capability, Module, NavEntry
 from fangkong.core.roles import Role, roles
 
 from .catalogue import EventType
-
-AUDIT_VIEW = "audit.view"
+from .permissions import AUDIT_VIEW
 
 MODULE = Module(
     app="audit",

@@ -9,7 +9,7 @@ from typing import Any
 from django.db.models import QuerySet
 from django.shortcuts import get_object_or_404
 
-from fangkong.audit.registry import AUDIT_VIEW
+from fangkong.audit.permissions import AUDIT_VIEW
 from fangkong.core.permissions import user_can
 from fangkong.core.scoping import jurisdiction_of
 

@@ -1,12 +1,14 @@
-"""Background jobs (a lab's result file, a registry import) that a dead worker may leave behind."""
+"""Background jobs: queued by name, and found again when a dead worker left them behind."""
 
 from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Callable, Iterator
+from importlib import import_module
 from typing import Any
 
 from django.core.cache import cache
+from django.db import transaction
 from django.db.models import QuerySet
 
 
@@ -19,3 +21,15 @@ def stalled(running: QuerySet, *, progress_key: Callable[[int], str], now: dt.da
         if progress.get("at") and dt.datetime.fromisoformat(progress["at"]) > now - after:
             continue
         yield job
+
+
+def enqueue(task: str, *args: Any) -> Any:
+    """Queue the background task "<app>.<name>" (a Huey task in fangkong.<app>.tasks), looked up by
+    name: a service queues its job without importing the tasks module that calls the service back."""
+    app, name = task.split(".", 1)
+    return getattr(import_module(f"fangkong.{app}.tasks"), name)(*args)
+
+
+def enqueue_on_commit(task: str, *args: Any) -> None:
+    """Queue the task once the current transaction commits (its rows are then visible to the worker)."""
+    transaction.on_commit(lambda: enqueue(task, *args))

@@ -5,11 +5,7 @@ from django.utils.translation import gettext_lazy as _
 from fangkong.core.modules import Capability, Module, NavEntry
 from fangkong.core.roles import OFFICES, Role, roles
 
-
-class GeoCap:
-    REVEAL_ID = "geo.reveal_id"
-    EXPORT = "geo.export"
-    IMPORT = "geo.import"  # the bulk import app (fangkong.imports) acts under it
+from .permissions import GeoCap
 
 
 def _api(router) -> None:

@@ -16,7 +16,7 @@ from fangkong.core.crypto import Sealer, decrypt
 from fangkong.core.errors import DomainError, PermissionRefused, RateLimited
 from fangkong.core.permissions import user_can
 from fangkong.core.ratelimit import limit_hit
-from fangkong.geo.registry import GeoCap
+from fangkong.geo.permissions import GeoCap
 
 from .birth import birth_date_from
 from .models import Household, Person, PersonTag

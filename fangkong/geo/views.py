@@ -20,7 +20,7 @@ from fangkong.core.htmx import render_page
 from fangkong.core.pagination import paginate
 from fangkong.core.permissions import user_can
 from fangkong.core.scoping import jurisdiction_of
-from fangkong.geo.registry import GeoCap
+from fangkong.geo.permissions import GeoCap
 
 from . import selectors, services
 from .filters import PersonFilter

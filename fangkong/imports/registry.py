@@ -3,7 +3,7 @@
 from django.utils.translation import gettext_lazy as _
 
 from fangkong.core.modules import Module, NavEntry
-from fangkong.geo.registry import GeoCap
+from fangkong.geo.permissions import GeoCap
 
 MODULE = Module(
     app="imports",

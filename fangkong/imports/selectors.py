@@ -16,7 +16,7 @@ from django.shortcuts import get_object_or_404
 from fangkong.audit.selectors import may_read_private_file
 from fangkong.core.filestore import CorruptFile, private_storage
 from fangkong.core.scoping import jurisdiction_of
-from fangkong.geo.registry import GeoCap
+from fangkong.geo.permissions import GeoCap
 
 from .models import ImportJob, JobStatus
 from .services import progress_key

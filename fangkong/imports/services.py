@@ -17,10 +17,10 @@ from django.utils import timezone
 
 from fangkong.core.errors import DomainError, PermissionRefused
 from fangkong.core.filestore import delete_expired, private_storage
-from fangkong.core.jobs import stalled
+from fangkong.core.jobs import enqueue, enqueue_on_commit, stalled
 from fangkong.core.permissions import user_can
 from fangkong.core.scoping import Jurisdiction, jurisdiction_of
-from fangkong.geo.registry import GeoCap
+from fangkong.geo.permissions import GeoCap
 
 from .importer import Importer, Progress
 from .models import FINISHED, ImportJob, ImportMode, JobStatus
@@ -88,9 +88,7 @@ def import_job_rerun(*, actor: Any, job: ImportJob, mode: str = ImportMode.VALID
 
 
 def _enqueue_on_commit(job: ImportJob) -> None:
-    from .tasks import run_import_job
-
-    transaction.on_commit(lambda: run_import_job(job.pk))
+    enqueue_on_commit("imports.run_import_job", job.pk)
 
 
 def _error_report_name(job: ImportJob) -> str:
@@ -313,9 +311,6 @@ def import_jobs_recover(*, now: dt.datetime | None = None) -> dict[str, int]:
         .exclude(file="")
         .values_list("pk", flat=True)
     )
-    if lost:
-        from .tasks import run_import_job
-
-        for pk in lost:
-            run_import_job(pk)
+    for pk in lost:
+        enqueue("imports.run_import_job", pk)
     return {"failed": failed, "requeued": len(lost)}

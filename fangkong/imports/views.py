@@ -18,7 +18,7 @@ from fangkong.core.filestore import download_response
 from fangkong.core.htmx import render_page
 from fangkong.core.pagination import paginate
 from fangkong.core.permissions import user_can
-from fangkong.geo.registry import GeoCap
+from fangkong.geo.permissions import GeoCap
 
 from . import selectors, services
 from .columns_help import COLUMN_HELP

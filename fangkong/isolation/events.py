@@ -29,6 +29,7 @@ class IsolationEvent(models.TextChoices):
     CONTACT_LINKED = "isolation.contact_linked", _("密接关联其他病例")
     CONTACT_UPGRADED = "isolation.contact_upgraded", _("次密接改判为密接")
     CONTACT_TURNED_CASE = "isolation.contact_turned_case", _("密接转为病例")
+    CONTACT_ISOLATION_RESTORED = "isolation.contact_isolation_restored", _("病例撤销，密接恢复隔离")
 
 
 SITE_CREATED = IsolationEvent.SITE_CREATED
@@ -55,3 +56,4 @@ CONTACT_ADDED = IsolationEvent.CONTACT_ADDED
 CONTACT_LINKED = IsolationEvent.CONTACT_LINKED
 CONTACT_UPGRADED = IsolationEvent.CONTACT_UPGRADED
 CONTACT_TURNED_CASE = IsolationEvent.CONTACT_TURNED_CASE
+CONTACT_ISOLATION_RESTORED = IsolationEvent.CONTACT_ISOLATION_RESTORED

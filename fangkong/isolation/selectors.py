@@ -16,11 +16,11 @@ from django.db.models import BooleanField, Case, Count, Exists, F, OuterRef, Q, 
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
 
-from fangkong.geo.models import District
 from fangkong.policy.regimen import local_date, local_midnight
 from fangkong.results.choices import Result
 
 from .choices import ChecklistGap, EpisodeKind, EpisodeStatus, HandoverStatus, TestPhase
+from .delays import DistrictDelay, delay_by_district
 from .models import (
     Handover,
     HomeCheck,
@@ -273,15 +273,6 @@ def incident_list(*, user: Any, open_only: bool = False) -> QuerySet[SiteInciden
 
 
 @dataclass
-class DistrictDelay:
-    district_id: int | None
-    name: str
-    isolated: int
-    average_hours: float
-    max_hours: float
-
-
-@dataclass
 class Figures:
     """快隔 figures for one local day, inside the user's jurisdiction."""
 
@@ -374,14 +365,8 @@ def figures(*, user: Any, day: dt.date, now: dt.datetime | None = None) -> Figur
 
 
 def _delay_by_district(qs: QuerySet[IsolationEpisode]) -> list[DistrictDelay]:
-    """Hours from identification to check-in, by the person's district (computed in Python: portable)."""
-    hours: dict[int | None, list[float]] = defaultdict(list)
-    for district_id, identified_at, checked_in_at in qs.values_list("district_id", "identified_at", "checked_in_at"):
-        hours[district_id].append(max((checked_in_at - identified_at).total_seconds(), 0) / 3600)
-    names = dict(District.objects.filter(pk__in=[k for k in hours if k is not None]).values_list("pk", "name"))
-    rows = [DistrictDelay(k, names.get(k, "—"), len(v), round(sum(v) / len(v), 1), round(max(v), 1)) for k, v in hours.items() if v]
-    rows.sort(key=lambda r: (-r.average_hours, r.name))
-    return rows
+    """Hours from identification to check-in, by the person's district."""
+    return delay_by_district(qs.values_list("district_id", "identified_at", "checked_in_at"))
 
 
 # ---- single objects and choices for the pages (each through the user's scope: outside → 404) ----

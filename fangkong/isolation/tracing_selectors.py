@@ -22,10 +22,11 @@ from django.utils.translation import gettext as _
 from fangkong.cases.models import Case
 from fangkong.core.crypto import lookup_hash
 from fangkong.geo.idnumbers import normalise_id_number
-from fangkong.geo.models import District, Person
+from fangkong.geo.models import Person
 from fangkong.policy.regimen import LOCAL_TZ
 
 from .choices import EPISODE_AWAITING, ContactKind, ContactState, EpisodeKind, ExposureType, contact_state
+from .delays import delay_by_district
 from .models import Contact, ContactLink
 from .services.tracing import IsolatedSince, case_isolated_since
 
@@ -441,8 +442,6 @@ def contact_figures(f: Any, *, user: Any, start: dt.datetime, end: dt.datetime, 
     """Fill the 流调 part of the day's figures `f` (selectors.Figures) for [start, end): contacts
     identified (by kind); of them, isolated within the deadline, late, or still awaiting; and the
     hours from identification to isolation of the contacts isolated that day, by district."""
-    from .selectors import DistrictDelay
-
     contacts = Contact.objects.covered_by(user)
     day = contacts.filter(identified_at__gte=start, identified_at__lt=end)
     for kind, n in day.values_list("kind").annotate(n=Count("id")).order_by():
@@ -458,11 +457,5 @@ def contact_figures(f: Any, *, user: Any, start: dt.datetime, end: dt.datetime, 
             f.contacts_isolated_late += 1
         elif status in EPISODE_AWAITING:
             f.contacts_still_awaiting += 1
-    hours: dict[int | None, list[float]] = defaultdict(list)
     isolated_today = contacts.filter(episode__checked_in_at__gte=start, episode__checked_in_at__lt=end)
-    for district_id, identified_at, checked_in_at in isolated_today.values_list("district_id", "identified_at", "episode__checked_in_at"):
-        hours[district_id].append(max((checked_in_at - identified_at).total_seconds(), 0) / 3600)
-    names = dict(District.objects.filter(pk__in=[k for k in hours if k is not None]).values_list("pk", "name"))
-    rows = [DistrictDelay(k, names.get(k, "—"), len(v), round(sum(v) / len(v), 1), round(max(v), 1)) for k, v in hours.items() if v]
-    rows.sort(key=lambda r: (-r.average_hours, r.name))
-    f.contact_delay_by_district = rows
+    f.contact_delay_by_district = delay_by_district(isolated_today.values_list("district_id", "identified_at", "episode__checked_in_at"))

@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from .views import episodes, figures, handover, inbound, sites, tracing
+from .views import episodes, figures, handover, inbound, results, sites, tracing
 
 app_name = "isolation"
 urlpatterns = [
@@ -29,8 +29,8 @@ urlpatterns = [
     path("episodes/<int:pk>/move/", episodes.episode_move, name="episode_move"),
     path("episodes/<int:pk>/cancel/", episodes.episode_cancel, name="episode_cancel"),
     path("episodes/<int:pk>/release/", episodes.episode_release, name="episode_release"),
-    path("tests/<int:pk>/result/", episodes.test_result, name="test_result"),
-    path("sites/<int:pk>/day-sheet/", episodes.day_sheet, name="day_sheet"),  # ?day=2022-11-30
+    path("tests/<int:pk>/result/", results.test_result, name="test_result"),
+    path("sites/<int:pk>/day-sheet/", results.day_sheet, name="day_sheet"),  # ?day=2022-11-30
     # handover (手递手) and the home phase
     path("handovers/", handover.handover_list, name="handover_list"),
     path("handovers/<int:pk>/confirm/", handover.handover_confirm, name="handover_confirm"),

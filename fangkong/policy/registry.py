@@ -5,7 +5,7 @@ from django.utils.translation import gettext_lazy as _
 from fangkong.core.modules import Capability, Module, NavEntry
 from fangkong.core.roles import Role, roles
 
-POLICY_MANAGE = "policy.manage"
+from .permissions import POLICY_MANAGE
 
 MODULE = Module(
     app="policy",

@@ -12,7 +12,7 @@ from fangkong.audit.catalogue import EventType
 from fangkong.audit.services import audit_record
 from fangkong.core.errors import DomainError, PermissionRefused
 from fangkong.core.permissions import user_can
-from fangkong.policy.registry import POLICY_MANAGE
+from fangkong.policy.permissions import POLICY_MANAGE
 
 from .models import PolicyParameter, PolicyProfile
 

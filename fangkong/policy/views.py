@@ -13,7 +13,7 @@ from django.views.decorators.http import require_POST
 
 from fangkong.core.errors import DomainError, PermissionRefused
 from fangkong.core.permissions import user_can
-from fangkong.policy.registry import POLICY_MANAGE
+from fangkong.policy.permissions import POLICY_MANAGE
 
 from . import selectors, services
 from .forms import ParameterChangeForm, ProfileCopyForm

@@ -23,7 +23,6 @@ from .choices import TubeStatus, UploadStatus
 from .models import Laboratory, ResultUpload, TestingRound, Tube
 from .permissions import TestingCap
 from .querysets import overdue_q
-from .result_uploads import progress_key
 
 
 def laboratory_for(*, user: Any, lab_id: int | str | None = None) -> tuple[Laboratory, list[Laboratory]]:
@@ -78,6 +77,11 @@ def upload_list(*, user: Any, testing_round: TestingRound, laboratory: Laborator
 
 def upload_get(*, user: Any, testing_round: TestingRound, pk: int) -> ResultUpload:
     return get_object_or_404(upload_list(user=user, testing_round=testing_round), pk=pk)
+
+
+def progress_key(upload_id: int) -> str:
+    """Where a result upload's job reports its progress (the cache is shared across processes)."""
+    return f"testing:upload:{upload_id}:progress"
 
 
 def upload_file_readable(*, user: Any, upload: ResultUpload) -> bool:

@@ -30,12 +30,13 @@ from fangkong.audit.catalogue import EventType
 from fangkong.audit.services import audit_record
 from fangkong.core.errors import DomainError, PermissionRefused
 from fangkong.core.filestore import delete_expired, private_storage
-from fangkong.core.jobs import stalled
+from fangkong.core.jobs import enqueue, enqueue_on_commit, stalled
 from fangkong.core.permissions import require
 from fangkong.core.timefmt import local_minutes
 
 from .choices import UPLOAD_FINISHED, UploadStatus
 from .ingest import parse_upload
+from .lab_queue import progress_key, upload_file_readable
 from .models import Laboratory, ResultUpload, TestingRound
 from .permissions import TestingCap
 from .services import IngestReport, RowsRefused, results_ingest
@@ -69,10 +70,6 @@ FORMATS = {".csv": "csv", ".txt": "csv", ".xlsx": "xlsx", ".json": "fhir"}
 
 def inline_max_rows() -> int:
     return int(getattr(settings, "TESTING_UPLOAD_INLINE_MAX_ROWS", INLINE_MAX_ROWS))
-
-
-def progress_key(upload_id: int) -> str:
-    return f"testing:upload:{upload_id}:progress"
 
 
 def progress_write(upload_id: int, *, phase: str, rows: int = 0) -> None:
@@ -144,9 +141,7 @@ def result_upload_create(*, actor: Any, testing_round: TestingRound, laboratory:
         upload.file.save(f"{secrets.token_hex(8)}{Path(name).suffix.lower()}", ContentFile(data), save=False)
         upload.save()
         if background:
-            from .tasks import run_result_upload
-
-            transaction.on_commit(lambda: run_result_upload(upload.pk))
+            enqueue_on_commit("testing.run_result_upload", upload.pk)
     if not background:
         upload = result_upload_run(upload_id=upload.pk, data=data)
     return upload
@@ -155,8 +150,6 @@ def result_upload_create(*, actor: Any, testing_round: TestingRound, laboratory:
 def result_upload_file_open(*, actor: Any, upload: ResultUpload) -> IO[bytes]:
     """The uploaded file as uploaded (decrypted as it is read), for the lab user who uploaded it or the
     auditor; audited (data.file_downloaded). FileNotFoundError when it was deleted after the retention period."""
-    from .lab_queue import upload_file_readable
-
     if not upload_file_readable(user=actor, upload=upload):
         raise PermissionRefused(_("只有上传人和审计员可以下载结果文件"), rule="testing.file_access")
     if not upload.file:
@@ -241,11 +234,8 @@ def result_uploads_recover(*, now: dt.datetime | None = None) -> dict[str, int]:
         )
         progress_write(upload.pk, phase="done", rows=upload.rows_total)
     stale = list(ResultUpload.objects.filter(status=UploadStatus.QUEUED, created_at__lt=now - REQUEUE_AFTER).values_list("pk", flat=True))
-    if stale:
-        from .tasks import run_result_upload
-
-        for pk in stale:
-            run_result_upload(pk)
+    for pk in stale:
+        enqueue("testing.run_result_upload", pk)
     return {"failed": failed, "requeued": len(stale)}
 
 

@@ -27,7 +27,7 @@ from fangkong.core.errors import DomainError, PermissionRefused
 from fangkong.core.permissions import user_can
 
 from ..models import ApiToken, ApiTokenKind, User
-from ..registry import ACCOUNTS_MANAGE
+from ..permissions import ACCOUNTS_MANAGE
 from .second_factor import second_factor_required, user_has_second_factor
 
 KEY_PREFIX = "fk_"

@@ -44,6 +44,7 @@ from ..choices import (
     TransferStatus,
     more_severe,
 )
+from ..hooks import CASE_WITHDRAWN
 from ..models import Case, CaseClassification, CaseTest, HealthMonitoring, Transfer, TreatmentFacility
 from ..permissions import CasesCap
 from .common import beds_release, ensure_case_visible, local
@@ -644,6 +645,7 @@ def case_withdraw(*, actor: Any, case: Case, reason: str, at: dt.datetime | None
     case.withdrawn_reason = reason[:300]
     case.closed_at = at
     case.save(update_fields=["status", "withdrawn_reason", "closed_at", "updated_at"])
+    CASE_WITHDRAWN.send(case=case, actor=actor, at=at, reason=reason)
     audit_record(
         actor=actor,
         event_type=events.WITHDRAWN,

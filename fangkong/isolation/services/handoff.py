@@ -18,6 +18,7 @@ from django.utils.translation import gettext as _
 from fangkong.audit.services import audit_record
 
 from .. import events
+from ..hooks import EPISODE_TURNED_POSITIVE
 from ..models import IsolationEpisode, ScheduledTest
 
 
@@ -25,8 +26,6 @@ def on_positive(episode: IsolationEpisode, test: ScheduledTest) -> None:
     """A person in isolation tested positive: becomes a case and is transferred the same day."""
     from fangkong.cases.models import Transfer
     from fangkong.cases.services import case_open_from_isolation
-
-    from .tracing import contact_turned_case
 
     positive_at = test.resulted_at or test.sampled_at
     case = case_open_from_isolation(
@@ -39,7 +38,8 @@ def on_positive(episode: IsolationEpisode, test: ScheduledTest) -> None:
     )
     episode.case = case
     episode.save(update_fields=["case", "updated_at"])
-    contact = contact_turned_case(episode=episode, case=case)
+    turned = [c for c in EPISODE_TURNED_POSITIVE.send(episode=episode, case=case) if c is not None]
+    contact = turned[0] if turned else None
     transfer = Transfer.objects.filter(case=case).order_by("-queued_at", "-id").first()
     audit_record(
         actor="system",

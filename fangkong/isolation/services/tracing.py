@@ -362,7 +362,7 @@ def contact_add_new_person(
 
 
 def contact_turned_case(*, episode: IsolationEpisode, case: Case) -> Contact | None:
-    """Called by the positive hand-off: the contact isolated under `episode` became `case`."""
+    """Receives hooks.EPISODE_TURNED_POSITIVE: the contact isolated under `episode` became `case`."""
     contact = Contact.objects.select_for_update().filter(episode=episode).first()
     if contact is None or contact.case_id == case.pk:
         return contact
@@ -375,3 +375,35 @@ def contact_turned_case(*, episode: IsolationEpisode, case: Case) -> Contact | N
         after={"case": case.pk, "episode": episode.pk, "kind": contact.kind, "found_in": case.found_in},
     )
     return contact
+
+
+def contact_case_withdrawn(*, case: Case, actor: Any, at: dt.datetime, reason: str) -> list[Contact]:
+    """Receives cases.hooks.CASE_WITHDRAWN: a contact whose isolation ended because they turned
+    positive, and whose case was withdrawn (the result was wrong), is a contact again — isolated
+    anew the same day (a new episode awaiting transfer, due by the policy's deadline), never left
+    with no isolation at all."""
+    back = []
+    for contact in Contact.objects.select_for_update().filter(case=case).select_related("episode", "person"):
+        old = contact.episode
+        if old is None or old.status != EpisodeStatus.TURNED_POSITIVE:
+            continue
+        episode = open_episode(
+            actor=actor,
+            person=contact.person,
+            kind=old.kind,
+            at=at,
+            source=_("病例 #%(n)s 撤销（%(r)s），恢复隔离；原隔离记录 #%(e)s") % {"n": case.pk, "r": reason, "e": old.pk},
+            party=old.party,
+        )
+        contact.episode, contact.case = episode, None
+        contact.save(update_fields=["episode", "case", "updated_at"])
+        audit_record(
+            actor=actor,
+            event_type=events.CONTACT_ISOLATION_RESTORED,
+            obj=contact,
+            before={"case": case.pk, "episode": old.pk},
+            after={"episode": episode.pk, "status": episode.status, "isolate_by": episode.isolate_by},
+            reason=reason,
+        )
+        back.append(contact)
+    return back

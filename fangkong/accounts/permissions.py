@@ -1,0 +1,3 @@
+"""What the accounts app lets a role do (registered with the platform in registry.py)."""
+
+ACCOUNTS_MANAGE = "accounts.manage"

@@ -1,0 +1,3 @@
+"""What the audit app lets a role do (registered with the platform in registry.py)."""
+
+AUDIT_VIEW = "audit.view"

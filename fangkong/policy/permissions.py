@@ -1,0 +1,3 @@
+"""What the policy app lets a role do (registered with the platform in registry.py)."""
+
+POLICY_MANAGE = "policy.manage"
