@@ -26,8 +26,8 @@ def session_clock_target():
     """The Beijing wall-clock time FANGKONG_TEST_CLOCK asks for, or None when it is unset.
 
     `HH:MM` is that time today (Beijing's today); a full ISO date and time (`2022-11-14T00:05`, read
-    as Beijing time unless it names an offset) is that moment. CI runs the suite at 00:05, 07:55
-    and 23:55 Beijing so a test that only passes in office hours cannot come back."""
+    as Beijing time unless it names an offset) is that moment. CI runs the suite at 00:05, 07:55,
+    08:05 and 23:55 Beijing, so a test that passes only at some hours cannot come back."""
     import datetime as dt
     from zoneinfo import ZoneInfo
 
