@@ -14,6 +14,78 @@ from fangkong.core.roles import Role
 
 from .factories import Tree, ensure_reference_data, make_person, make_tree, make_user
 
+# ---- the whole session's wall clock (FANGKONG_TEST_CLOCK) ----
+
+CLOCK_VARIABLE = "FANGKONG_TEST_CLOCK"
+_session_clock = None  # the time_machine.travel started for the session
+_session_clock_target = None  # where it started (aware, Beijing)
+_session_clock_started = None  # time.monotonic() when it started (monotonic is never moved)
+
+
+def session_clock_target():
+    """The Beijing wall-clock time FANGKONG_TEST_CLOCK asks for, or None when it is unset.
+
+    `HH:MM` is that time today (Beijing's today); a full ISO date and time (`2022-11-14T00:05`, read
+    as Beijing time unless it names an offset) is that moment. CI runs the suite at 00:05, 07:55,
+    08:05 and 23:55 Beijing, so a test that passes only at some hours cannot come back."""
+    import datetime as dt
+    from zoneinfo import ZoneInfo
+
+    value = os.environ.get(CLOCK_VARIABLE, "").strip()
+    if not value:
+        return None
+    beijing = ZoneInfo("Asia/Shanghai")
+    try:
+        if "T" in value or " " in value:
+            moment = dt.datetime.fromisoformat(value)
+            return moment if moment.tzinfo else moment.replace(tzinfo=beijing)
+        wall = dt.time.fromisoformat(value)
+    except ValueError:
+        raise pytest.UsageError(f"{CLOCK_VARIABLE}={value!r}: give HH:MM (Beijing, today) or an ISO date and time") from None
+    return dt.datetime.combine(dt.datetime.now(beijing).date(), wall, tzinfo=beijing)
+
+
+def pytest_configure(config):
+    """Moves the clock of the whole session (collection, database set-up, every test, the browser
+    tests' live server, which runs in this process) to FANGKONG_TEST_CLOCK, ticking from there.
+    Tests that travel themselves (time_machine.travel, the time_machine fixture) nest inside it and
+    return to it when they stop. The clock is given as a timestamp, so the process time zone
+    (Django's Asia/Shanghai) is left as it is."""
+    global _session_clock, _session_clock_target, _session_clock_started
+    target = session_clock_target()
+    if target is None or _session_clock is not None:
+        return
+    import time
+
+    import time_machine
+
+    _session_clock = time_machine.travel(target.timestamp(), tick=True)
+    _session_clock.start()
+    _session_clock_target, _session_clock_started = target, time.monotonic()
+
+
+def pytest_unconfigure(config):
+    global _session_clock, _session_clock_target, _session_clock_started
+    if _session_clock is not None:
+        _session_clock.stop()
+        _session_clock = _session_clock_target = _session_clock_started = None
+
+
+def session_clock_expected():
+    """Where the session clock should be now (it ticks from its target), or None when it was not moved."""
+    import datetime as dt
+    import time
+
+    if _session_clock is None:
+        return None
+    return _session_clock_target + dt.timedelta(seconds=time.monotonic() - _session_clock_started)
+
+
+def pytest_report_header(config):
+    if _session_clock is not None:
+        return f"clock: {CLOCK_VARIABLE} moved the session to {_session_clock_target.isoformat()} (Beijing), ticking"
+    return None
+
 
 @pytest.fixture(autouse=True)
 def _default_language():
@@ -123,8 +195,24 @@ def browser():
     shutil.rmtree(user_data, ignore_errors=True)
 
 
+_browser_clock_moved = False
+
+
 @pytest.fixture
 def page(browser):
+    """A new tab. When this test's clock is moved (FANGKONG_TEST_CLOCK, beijing_afternoon, the test's
+    own time_machine.travel started before it asks for `page`), the browser's clock is set to the
+    same time first and ticks on from there (Playwright's clock), so the pages' scripts — the 快转
+    board's countdowns — agree with the live server, which runs in this process on the moved clock.
+    Once moved it is set again for every later page (to the real time, when that test does not travel)."""
+    global _browser_clock_moved
+    import time
+
+    import time_machine
+
+    if time_machine.escape_hatch.is_travelling() or _browser_clock_moved:
+        browser.clock.set_system_time(time.time())
+        _browser_clock_moved = True
     page = browser.new_page()
     yield page
     page.close()

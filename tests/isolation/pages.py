@@ -3,6 +3,8 @@ through the services (with times in Nov 2022, so every page action 'now' comes a
 
 from __future__ import annotations
 
+import datetime as dt
+
 from fangkong.isolation.choices import EpisodeKind, TestPhase
 from fangkong.isolation.models import Handover, IsolationEpisode, ScheduledTest
 from fangkong.isolation.services import episode_open, episode_transit, handover_confirm, home_isolation_start, release_order
@@ -20,7 +22,9 @@ def as_user(client, user):
 
 
 def checked_in(actor, person, site, number: str, *, at=CHECK_IN) -> IsolationEpisode:
-    return open_and_check_in(actor, person, room(site, number), identified_at=at.replace(hour=10), checked_in_at=at)
+    """Identified five hours before check-in (10:00 for the default 15:00). Not `at.replace(hour=10)`:
+    for a check-in "now" before 10:00 that put identification after check-in, and the service refused."""
+    return open_and_check_in(actor, person, room(site, number), identified_at=at - dt.timedelta(hours=5), checked_in_at=at)
 
 
 def waiting(actor, person, *, at=None) -> IsolationEpisode:
