@@ -36,6 +36,11 @@ class Jurisdiction:
     def covers(self, level: str, pk: int | None) -> bool:
         return self.city or (pk is not None and pk in self.covered.get(level, ()))
 
+    def covers_place(self, **ids: int | None) -> bool:
+        """A row with these place ids (district_id=…, street_id=…, community_id=…, grid_id=…) lies
+        inside a grant: in memory, for rows already read (a batch's people), as scope_q in SQL."""
+        return self.city or any(pk is not None and pk in self.covered.get(key.removesuffix("_id"), ()) for key, pk in ids.items())
+
 
 EMPTY = Jurisdiction()
 

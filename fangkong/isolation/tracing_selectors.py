@@ -20,8 +20,6 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 
 from fangkong.cases.models import Case
-from fangkong.core.crypto import lookup_hash
-from fangkong.geo.idnumbers import normalise_id_number
 from fangkong.geo.models import Person
 from fangkong.policy.regimen import LOCAL_TZ
 
@@ -33,15 +31,10 @@ from .services.tracing import IsolatedSince, case_isolated_since
 # ---- the person look-up ----
 
 
-def person_by_id_number(*, id_number: str) -> Person | None:
-    """The registry's person with this full document number (keyed-hash look-up, no decryption).
-
-    City-wide on purpose: a tracer who holds the full number may find a contact living in another
-    district (the page shows the masked number only); partial numbers find nobody."""
-    number = normalise_id_number(id_number or "")
-    if len(number) < 6:
-        return None
-    return Person.objects.select_related("community", "district", "household").filter(id_hash=lookup_hash("id", number)).first()
+def traced_people(*, user: Any) -> QuerySet[Person]:
+    """The people the user traces: the contacts of the cases they see (a tracer looks them up by
+    number even when they live in another district)."""
+    return Person.objects.filter(pk__in=Contact.objects.filter(links__case__in=Case.objects.visible_to(user)).values("person_id"))
 
 
 # ---- cases and their contacts ----

@@ -18,8 +18,7 @@ from django.db.models import Exists, F, OuterRef, QuerySet
 from django.shortcuts import get_object_or_404
 
 from fangkong.audit.models import AuditEvent
-from fangkong.core.crypto import Sealer
-from fangkong.geo.idnumbers import normalise_id_number
+from fangkong.geo.lookup import id_key
 from fangkong.geo.models import Person
 
 from . import events, selectors
@@ -113,11 +112,9 @@ def tube_member_rows(*, tube: Tube) -> list[MemberRow]:
 
 def member_by_id_number(*, tube: Tube, id_number: str) -> int | None:
     """The person id of the tube's member with this ID number (the one just added), if any."""
-    number = normalise_id_number(id_number or "")
-    if not number:
+    if not (id_number or "").strip():
         return None
-    key = Sealer().lookup_hash("id", number)
-    return TubeMember.objects.filter(tube=tube, person__id_hash=key).values_list("person_id", flat=True).first()
+    return TubeMember.objects.filter(tube=tube, person__id_hash=id_key(id_number)).values_list("person_id", flat=True).first()
 
 
 @dataclass(frozen=True)

@@ -16,13 +16,14 @@ from fangkong.cases.choices import CaseSource, CaseStatus, Classification, Trans
 from fangkong.cases.models import Case, Transfer
 from fangkong.core.errors import DomainError, PermissionRefused
 from fangkong.core.roles import Role
+from fangkong.geo.lookup import registered_person
 from fangkong.geo.models import Person
 from fangkong.isolation import selectors, tracing_selectors
 from fangkong.isolation.choices import ContactKind, ContactState, EpisodeKind, EpisodeStatus, ExposureType, TestPhase
 from fangkong.isolation.events import IsolationEvent
 from fangkong.isolation.models import Contact, ContactLink, IsolationEpisode
 from fangkong.isolation.services import contact_add_new_person, episode_check_in, test_record
-from fangkong.isolation.tracing_selectors import cluster_graph, person_by_id_number, trace_sheet
+from fangkong.isolation.tracing_selectors import cluster_graph, trace_sheet
 from fangkong.results.choices import Result
 from fangkong.zoning.choices import FoundIn
 
@@ -44,8 +45,8 @@ def test_a_close_contact_from_the_registry_is_isolated_the_same_day(trace, users
     from fangkong.core.crypto import decrypt
 
     number = decrypt(trace.family.id_cipher)
-    assert person_by_id_number(id_number=number.lower()) == trace.family
-    assert person_by_id_number(id_number=number[-6:]) is None  # a partial number finds nobody
+    assert registered_person(number.lower()) == trace.family
+    assert registered_person(number[-6:]) is None  # a partial number finds nobody
     link = add(users["district"], trace.case_a, trace.family)
     contact = link.contact
     assert (contact.kind, contact.person, link.case, link.via) == (ContactKind.CLOSE_CONTACT, trace.family, trace.case_a, None)
@@ -74,7 +75,7 @@ def test_a_new_person_is_registered_and_isolated_where_they_live(trace, users, c
         identified_at=TRACED,
     )
     person = Person.objects.get(name="陈新")
-    assert person_by_id_number(id_number=number) == person and person.household_id is None
+    assert registered_person(number) == person and person.household_id is None
     assert AuditEvent.objects.filter(event_type=EventType.PERSON_CREATED, object_id=str(person.pk)).exists()
     contact, episode = link.contact, link.contact.episode
     assert (contact.community_id, episode.community_id, episode.district_id) == (

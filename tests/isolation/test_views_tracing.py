@@ -121,19 +121,25 @@ def test_who_may_add_contacts(client, trace, users):
     assert client.get(reverse("isolation:trace_case", args=[trace.case_a.pk])).status_code == 200
     response = client.post(reverse("isolation:contact_add", args=[trace.case_a.pk]), form_data(trace.family))
     assert response.status_code == 403 and not Contact.objects.exists()
-    assert client.get(reverse("isolation:person_lookup"), {"id_number": full_id(trace.family)}).status_code == 403
+    assert client.post(reverse("isolation:person_lookup"), {"id_number": full_id(trace.family)}).status_code == 403
     assert 'id="contact-form"' not in client.get(reverse("isolation:trace_case", args=[trace.case_a.pk])).content.decode()
 
 
 def test_the_person_look_up_shows_the_masked_number_or_asks_for_a_new_person(client, trace, users):
     client.force_login(users["district"])
     url = reverse("isolation:person_lookup")
-    html = client.get(url, {"id_number": full_id(trace.far)}).content.decode()  # lives in 回民区: found by full number
-    assert "马丽" in html and trace.far.id_masked in html and full_id(trace.far) not in html
-    add(users["command"], trace.case_b, trace.far)
-    assert "data-current" in client.get(url, {"id_number": full_id(trace.far)}).content.decode()
-    assert 'data-refuse="case"' in client.get(url, {"id_number": full_id(trace.case_b.person)}).content.decode()
-    assert 'data-found=""' in client.get(url, {"id_number": next_id_number()}).content.decode()
+    html = client.post(url, {"id_number": full_id(trace.family)}).content.decode()  # the district's own resident
+    assert "李建国" in html and trace.family.id_masked in html and full_id(trace.family) not in html
+    # 马丽 lives in 回民区: not the district's to see — answered as not in the registry, nothing about her
+    html = client.post(url, {"id_number": full_id(trace.far)}).content.decode()
+    assert 'data-found=""' in html and "马丽" not in html and trace.far.id_masked not in html
+    # …until she is a contact of a case the district traces
+    add(users["command"], trace.case_a, trace.far)
+    html = client.post(url, {"id_number": full_id(trace.far)}).content.decode()
+    assert "马丽" in html and "data-current" in html
+    client.force_login(users["command"])
+    assert 'data-refuse="case"' in client.post(url, {"id_number": full_id(trace.case_b.person)}).content.decode()
+    assert 'data-found=""' in client.post(url, {"id_number": next_id_number()}).content.decode()
 
 
 def test_the_contact_page_is_seen_by_the_tracers_and_where_the_contact_lives(client, trace, users, huimin):

@@ -326,7 +326,9 @@ def test_bindings_need_the_sampling_capability(setup, users):
 def test_bindings_outside_the_jurisdiction_are_refused(setup, users, other):
     rows = [{"barcode": "S1", "person_id": setup.ten[0].pk, "sampling_point": setup.point.pk, "pooling_mode": "single"}]
     refused = client_for(other).post(f"{base(setup)}/bindings/", rows, format="json")
-    assert error_fields(refused) == [(1, 0, "sampling_point")]
+    # the person by registry id is outside too: not found, exactly like a missing one
+    assert error_fields(refused) == [(1, 0, "person_id"), (1, 0, "sampling_point")]
+    assert setup.ten[0].name not in refused.content.decode()
     body = {"sampling_point": setup.point.pk, "bindings": [{"barcode": "S1", "person_id": setup.ten[0].pk}]}
     refused = client_for(other).post(f"{base(setup)}/bindings/", body, format="json")
     assert refused.status_code == 400 and refused.json()["field"] == "sampling_point"

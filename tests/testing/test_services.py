@@ -104,14 +104,18 @@ def test_people_sampled_earlier_are_named_alongside_the_other_errors_of_a_reques
     tube_open(
         actor=users["community"], testing_round=setup.round, sampling_point=setup.point, barcode="S1", pooling_mode="single", at=at(2)
     )
+    from fangkong.core.crypto import decrypt
+
     rows = [
         Binding("S1", person_id=setup.other_grid[0].pk),
-        Binding("S1", person_id=setup.elsewhere[0].pk),  # over the single tube's capacity
+        # a resident of another district, sampled here with their ID card: over the single tube's capacity
+        Binding("S1", id_number=decrypt(setup.elsewhere[0].id_cipher)),
         Binding("P0009", person_id=setup.ten[4].pk),  # sampled in P0001 already
     ]
     with pytest.raises(RowsRefused) as exc:
         bulk_bind(actor=users["community"], testing_round=setup.round, sampling_point=setup.point, bindings=rows, at=at(2))
     assert {(e.row, e.field) for e in exc.value.errors} == {(2, "barcode"), (3, "person_id")}
+    assert setup.elsewhere[0].name not in exc.value.message  # outside the worker's places: not described
     earlier = next(e for e in exc.value.errors if e.row == 3)
     assert setup.ten[4].name in earlier.message and "P0001" in earlier.message
     assert TubeMember.objects.filter(tube__barcode__in=["S1", "P0009"]).count() == 0

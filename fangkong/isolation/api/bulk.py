@@ -16,9 +16,8 @@ from typing import Any
 from django.utils.translation import gettext as _
 
 from fangkong.core.api import parse_moment
-from fangkong.core.crypto import Sealer
 from fangkong.core.rows import RowsRefused
-from fangkong.geo.idnumbers import normalise_id_number
+from fangkong.geo.lookup import person_ids_by_id_number
 from fangkong.geo.models import Person
 
 from ..choices import ExposureType
@@ -85,7 +84,7 @@ class ContactsRequest:
     identified_at: dt.datetime | None
 
 
-def parse_contacts_request(data: Any, *, case_id: int) -> ContactsRequest:
+def parse_contacts_request(data: Any, *, case_id: int, user: Any) -> ContactsRequest:
     """A 流调 list for one case: rows {id_number | person_id, exposure, place, last_exposure_at,
     community?, note?}; the people are found by the full document number (keyed hash) or registry id."""
     items, identified_at = _request(data, key="contacts", allowed=CONTACT_REQUEST_FIELDS, time_key="identified_at")
@@ -124,16 +123,16 @@ def parse_contacts_request(data: Any, *, case_id: int) -> ContactsRequest:
     if errors:
         raise RowsRefused(errors, rule=FORMAT_RULE)
 
-    # The people: one query by keyed hash, one by id.
-    sealer = Sealer()
-    hashes = {row: sealer.lookup_hash("id", normalise_id_number(item["id_number"])) for row, item in parsed if "id_number" in item}
-    by_hash = dict(Person.objects.filter(id_hash__in=sorted(set(hashes.values()))).values_list("id_hash", "pk")) if hashes else {}
+    # The people: by full document number, whoever they are (the tracer holds the number: a contact
+    # may live in another district); by registry id only the people the caller may see (ids can be
+    # counted through: someone outside answers as missing).
+    by_number = person_ids_by_id_number({row: item["id_number"] for row, item in parsed if "id_number" in item})
     ids = sorted({item["person_id"] for _row, item in parsed if item.get("person_id") is not None})
-    known = set(Person.objects.filter(pk__in=ids).values_list("pk", flat=True)) if ids else set()
+    known = set(Person.objects.visible_to(user).filter(pk__in=ids).values_list("pk", flat=True)) if ids else set()
     rows: list[BulkContact] = []
     for row, item in parsed:
-        if row in hashes:
-            person_id, field = by_hash.get(hashes[row]), "id_number"
+        if "id_number" in item:
+            person_id, field = by_number.get(row), "id_number"
         else:
             person_id, field = item["person_id"] if item["person_id"] in known else None, "person_id"
         if person_id is None:

@@ -25,6 +25,7 @@ from fangkong.core.api import ErrorSerializer, domain_error_body, parse
 from fangkong.core.errors import DomainError
 from fangkong.core.permissions import require
 from fangkong.core.rows import RowsRefused
+from fangkong.geo.lookup import registered_person
 from fangkong.geo.models import Community
 from fangkong.policy.regimen import local_date
 
@@ -289,7 +290,7 @@ class TracingCaseViewSet(viewsets.GenericViewSet):
             return Response(s.ContactLinkSerializer(links, many=True).data)
         require(request.user, IsolationCap.TRACE)
         data = parse(s.ContactAddSerializer, request.data)
-        person = tracing.person_by_id_number(id_number=data["id_number"])
+        person = registered_person(data["id_number"])
         if person is None:
             raise DomainError(_("人口库中没有该证件号码"), field="id_number", rule="tracing.person_in_registry")
         community = None
@@ -329,7 +330,7 @@ class TracingCaseViewSet(viewsets.GenericViewSet):
         case = self.case()
         require(request.user, IsolationCap.TRACE)
         try:
-            parsed = parse_contacts_request(request.data, case_id=case.pk)
+            parsed = parse_contacts_request(request.data, case_id=case.pk, user=request.user)
             report = services.contacts_add_bulk(actor=request.user, rows=parsed.rows, identified_at=parsed.identified_at)
         except RowsRefused as exc:
             return bulk_refused(exc)

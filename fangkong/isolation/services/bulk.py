@@ -55,7 +55,7 @@ from .. import events
 from ..choices import EPISODE_OPEN, EPISODE_TRANSITIONS, ContactKind, EpisodeKind, EpisodeStatus, ExposureType, TestPhase
 from ..models import Contact, ContactLink, IsolationEpisode, IsolationSite, Room, RoomStay, RuleCitation, ScheduledTest
 from ..permissions import IsolationCap
-from .common import TRANSITIONS_RULE, receives_at
+from .common import TRANSITIONS_RULE, receives_at, who
 from .episodes import DEADLINE_KEY, ONE_OPEN_EPISODE, ONE_OPEN_STAY, ROOM_CAPACITY, ROOM_ONE_PARTY, SITE_ASSIGNMENT
 from .regimen import RegimenPlan, central_test_key, home_test_key, regimen_plan
 from .tracing import (
@@ -326,8 +326,10 @@ def contacts_add_bulk(*, actor: Any, rows: Sequence[BulkContact | dict], identif
         for c in Community.objects.filter(_in("pk", chunk)).order_by().values_list("pk", "district_id", "street_id")
     }
 
-    # Row by row, in order, as the single path would take them one after another.
+    # Row by row, in order, as the single path would take them one after another. A person the tracer
+    # may not see (they hold the number: a contact from another district) is not described.
     the_case, this_person = _("病例"), _("该人员")
+
     accepted: list[tuple[BulkContact, _Person, _Current]] = []
     new_key = -1  # new contacts get negative keys until their ids are reserved
     for r in rows:
@@ -348,7 +350,11 @@ def contacts_add_bulk(*, actor: Any, rows: Sequence[BulkContact | dict], identif
             errors.append(RowError(r.row, "last_exposure_at", message, EXPOSURE_BEFORE_ISOLATION))
             continue
         if p.id in active_case:
-            message = _("%(p)s 已是在管病例 #%(n)s，不再登记为密接") % {"p": p.name, "n": active_case[p.id]}
+            message = (
+                _("%(p)s 已是在管病例 #%(n)s，不再登记为密接") % {"p": p.name, "n": active_case[p.id]}
+                if who(actor, p) == p.name
+                else _("该人员已是在管病例，不再登记为密接")
+            )
             errors.append(RowError(r.row, "person", message, CONTACT_IS_CASE))
             continue
         if not p.community_id and r.community_id is None:
@@ -369,7 +375,7 @@ def contacts_add_bulk(*, actor: Any, rows: Sequence[BulkContact | dict], identif
             current[p.id] = c
         else:
             if (c.id, r.case_id) in linked:
-                message = _("%(p)s 与该%(whom)s的接触已登记") % {"p": p.name, "whom": the_case}
+                message = _("%(p)s 与该%(whom)s的接触已登记") % {"p": who(actor, p), "whom": the_case}
                 errors.append(RowError(r.row, "case", message, DUPLICATE_LINK))
                 continue
             if not c.new:

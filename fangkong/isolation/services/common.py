@@ -29,6 +29,15 @@ def covers_place(j: Jurisdiction, *, district_id: int | None, street_id: int | N
     )
 
 
+def who(actor: Any, person: Any) -> str:
+    """A person as a refusal names them: by name when the actor may see them (their places), else
+    only as "该人员" — a tracer may act on someone from another district by their full number, but a
+    refusal tells nothing about people outside the caller's places."""
+    j = jurisdiction_of(actor)
+    ids = {f: getattr(person, f, None) for f in ("district_id", "street_id", "community_id", "grid_id")}
+    return person.name if actor is None or j.covers_place(**ids) else _("该人员")
+
+
 def require_site(actor: Any, site: IsolationSite) -> None:
     if not IsolationSite.objects.visible_to(actor).filter(pk=site.pk).exists():
         raise PermissionRefused(_("隔离点“%(s)s”不在您的管辖范围内") % {"s": site.name}, rule="isolation.site_scope")

@@ -38,7 +38,7 @@ from .. import events
 from ..choices import EPISODE_OPEN, ContactKind, EpisodeKind, EpisodeStatus, ExposureType
 from ..models import Contact, ContactLink, IsolationEpisode
 from ..permissions import IsolationCap
-from .common import end_episode, lock_episode
+from .common import end_episode, lock_episode, who
 from .episodes import open_episode
 
 NOT_SELF = "tracing.not_self"
@@ -248,9 +248,13 @@ def contact_add(
     person = Person.objects.select_for_update().get(pk=person.pk)
     active = Case.objects.filter(person=person, status__in=CASE_ACTIVE).first()
     if active is not None:
-        raise DomainError(
-            _("%(p)s 已是在管病例 #%(n)s，不再登记为密接") % {"p": person.name, "n": active.pk}, field="person", rule=CONTACT_IS_CASE
+        named = who(actor, person)
+        message = (
+            _("%(p)s 已是在管病例 #%(n)s，不再登记为密接") % {"p": named, "n": active.pk}
+            if named == person.name
+            else _("该人员已是在管病例，不再登记为密接")
         )
+        raise DomainError(message, field="person", rule=CONTACT_IS_CASE)
     if not person.community_id and community is None:
         raise DomainError(_("该人员在人口库中没有住址，请选择现住社区"), field="community")
     source = _source_text(case, via)
@@ -273,7 +277,8 @@ def contact_add(
         duplicate = duplicate.filter(via=via) if via is not None else duplicate.filter(case=case, via__isnull=True)
         if duplicate.exists():
             raise DomainError(
-                _("%(p)s 与该%(whom)s的接触已登记") % {"p": person.name, "whom": _("密接") if via else _("病例")}, rule=DUPLICATE_LINK
+                _("%(p)s 与该%(whom)s的接触已登记") % {"p": who(actor, person), "whom": _("密接") if via else _("病例")},
+                rule=DUPLICATE_LINK,
             )
         if via is not None and contact.pk == via.pk:
             raise DomainError(_("不能把密接本人登记为其次密接"), field="person", rule=NOT_SELF)

@@ -28,8 +28,8 @@ from fangkong.core.htmx import render_page
 from fangkong.core.pagination import paginate
 from fangkong.core.permissions import require_page, user_can
 from fangkong.core.rows import RowsRefused
-from fangkong.geo.models import Person
-from fangkong.geo.services import SearchLimited, number_search_check
+from fangkong.geo.lookup import person_by_id_number
+from fangkong.geo.services import SearchLimited
 from fangkong.policy.regimen import local_date
 from fangkong.results.choices import Result
 
@@ -163,12 +163,11 @@ def episode_create(request: HttpRequest) -> HttpResponse:
         status = 422
         if form.is_valid():
             data = form.cleaned_data
-            try:  # a look-up by full number is counted and audited like any search (geo.services)
-                number_search_check(actor=request.user, term=data["id_number"], where="isolation.episode_create")
+            try:  # a look-up by full number is counted and audited like any search (geo.lookup)
+                person = person_by_id_number(data["id_number"], user=request.user, where="isolation.episode_create")
             except SearchLimited as exc:
                 form.add_error("id_number", exc.message)
                 return render(request, "isolation/episodes/episode_form.html", {"form": form}, status=429)
-            person = Person.objects.visible_to(request.user).search(data["id_number"]).first()
             if person is None:
                 form.add_error("id_number", _("未找到该证件号码的登记人员，或该人员不在您的管辖范围内"))
             else:

@@ -19,12 +19,11 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
-from fangkong.core.crypto import lookup_hash
 from fangkong.core.errors import DomainError
 from fangkong.core.pagination import paginate
 from fangkong.core.permissions import require_page, user_can
-from fangkong.geo.idnumbers import normalise_id_number
-from fangkong.geo.models import Community, Person
+from fangkong.geo.lookup import registered_person
+from fangkong.geo.models import Community
 from fangkong.geo.services import person_create
 
 from .. import selectors, services
@@ -54,11 +53,6 @@ def _form(request: HttpRequest, data: Any = None) -> ArrivalForm:
     return form
 
 
-def traveller(id_number: str) -> Person | None:
-    """The registry's person with this document number (the traveller's own document, in hand)."""
-    return Person.objects.filter(id_hash=lookup_hash("id", normalise_id_number(id_number))).first()
-
-
 @login_required
 @require_http_methods(["GET", "POST"])
 def arrival_create(request: HttpRequest) -> HttpResponse:
@@ -72,7 +66,7 @@ def arrival_create(request: HttpRequest) -> HttpResponse:
             d = form.cleaned_data
             try:
                 with transaction.atomic():
-                    person = traveller(d["id_number"])
+                    person = registered_person(d["id_number"])  # the traveller's own document, in hand
                     if person is None:
                         if not d["name"].strip():
                             raise DomainError(_("登记库中没有该证件号码，请填写姓名以登记该人员"), field="name")

@@ -35,6 +35,7 @@ from fangkong.core.htmx import render_page
 from fangkong.core.pagination import paginate
 from fangkong.core.permissions import user_can
 from fangkong.geo.choices import IdType, Sex
+from fangkong.geo.lookup import person_by_id_number, registered_person
 from fangkong.geo.models import Community
 from fangkong.geo.services import SearchLimited, number_search_check
 from fangkong.isolation.permissions import IsolationCap
@@ -136,7 +137,7 @@ def _add(request: HttpRequest, form: ContactForm, *, case: Case | None = None, v
         "identified_at": data.get("identified_at") or timezone.now(),
         "note": data.get("note", ""),
     }
-    person = tracing.person_by_id_number(id_number=data["id_number"])
+    person = registered_person(data["id_number"])  # the tracer holds the full number: a contact may live anywhere
     try:
         if person is not None:
             return services.contact_add(person=person, community=community, **common)
@@ -153,9 +154,9 @@ def _add(request: HttpRequest, form: ContactForm, *, case: Case | None = None, v
             **common,
         )
     except DomainError as exc:
-        message = f"{exc.message}（{exc.rule}）" if exc.rule else exc.message
         field = FIELD_ALIASES.get(exc.field, exc.field)
-        form.add_error(field if field in FORM_FIELDS else None, message)
+        form.refusal = exc  # its 依据, folded (templates/components/_basis.html)
+        form.add_error(field if field in FORM_FIELDS else None, exc.message)
         return None
 
 
@@ -253,15 +254,23 @@ def _deadline(link: Any) -> str:
 
 
 @trace_required
-@require_GET
+@require_POST
 def person_lookup(request: HttpRequest) -> HttpResponse:
-    """htmx: who a full ID number is in the registry (masked), or that a new person must be registered."""
-    number = request.GET.get("id_number", "").strip()
-    person = tracing.person_by_id_number(id_number=number) if number else None
+    """htmx: who a full ID number is (masked) — among the people the tracer may see: their places, or
+    the contacts of the cases they trace; anyone else answers as not in the registry. By POST (no
+    number in a URL or log), counted and audited as a search by full number (geo.lookup)."""
+    number = request.POST.get("id_number", "").strip()
+    person, refused = None, ""
+    if number:
+        try:
+            traced = tracing.traced_people(user=request.user)
+            person = person_by_id_number(number, user=request.user, where="isolation.tracing_lookup", also=traced)
+        except SearchLimited as exc:
+            refused = exc.message
     current = services.current_contact(person) if person else None
     active_case = Case.objects.filter(person=person, status__in=CASE_ACTIVE).first() if person else None
-    context = {"number": number, "person": person, "current": current, "active_case": active_case}
-    return render(request, "isolation/tracing/_person_lookup.html", context)
+    context = {"number": number, "person": person, "current": current, "active_case": active_case, "refused": refused}
+    return render(request, "isolation/tracing/_person_lookup.html", context, status=429 if refused else 200)
 
 
 # ---- a contact ----

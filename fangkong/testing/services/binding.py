@@ -22,11 +22,12 @@ from django.utils.translation import gettext as _
 
 from fangkong.audit.services import audit_record
 from fangkong.core.bulk import BulkWriter, analyze_if_grown, gc_paused, reserve_ids
-from fangkong.core.clock import now
+from fangkong.core.clock import NOT_IN_FUTURE, future_message, is_future, now
 from fangkong.core.crypto import Sealer
 from fangkong.core.errors import DomainError
 from fangkong.core.permissions import require
 from fangkong.core.rows import RowError, RowsRefused
+from fangkong.core.scoping import Jurisdiction, jurisdiction_of
 from fangkong.core.sql import fetch_in, read_datetime, table
 from fangkong.core.timefmt import local_minutes
 from fangkong.geo.idnumbers import normalise_id_number
@@ -38,8 +39,6 @@ from ..choices import CAPACITY, PoolingMode, RoundStatus, TubeStatus
 from ..models import RoundArea, SamplingPoint, TestingRound, Tube, TubeMember
 from ..permissions import TestingCap
 from .rounds import allowed_modes
-
-FUTURE_TOLERANCE = dt.timedelta(minutes=10)
 
 MEMBER_COLUMNS = [
     "round_id",
@@ -113,6 +112,17 @@ class _PersonPlaces(NamedTuple):
     grid_id: int | None
     building_id: int | None
     unit_id: int | None
+
+
+def _visible(j: Jurisdiction, p: _PersonPlaces) -> bool:
+    return j.covers_place(district_id=p.district_id, street_id=p.street_id, community_id=p.community_id, grid_id=p.grid_id)
+
+
+def _who(j: Jurisdiction, p: _PersonPlaces) -> str:
+    """A person as a refusal names them: by name and masked number for the people the sampler may
+    see; anyone else only as "the person of this row" (a refusal tells nothing about people outside
+    the caller's places — fangkong.geo.lookup)."""
+    return f"{p.name}（{p.id_masked}）" if _visible(j, p) else _("该证件号码对应人员")
 
 
 @dataclass
@@ -204,8 +214,8 @@ def bulk_bind(
         if b.person_id is None and not (b.id_number or "").strip():
             errors.append(RowError(b.row, "id_number", _("缺少证件号码")))
         b.sampled_at = b.sampled_at or at
-        if b.sampled_at > at + FUTURE_TOLERANCE:
-            errors.append(RowError(b.row, "sampled_at", _("采样时间 %(t)s 晚于当前时间") % {"t": b.sampled_at.isoformat()}))
+        if is_future(b.sampled_at, at=at):
+            errors.append(RowError(b.row, "sampled_at", future_message(b.sampled_at, label=_("采样时间")), NOT_IN_FUTURE))
         if b.pooling_mode and b.pooling_mode not in PoolingMode.values:
             errors.append(RowError(b.row, "pooling_mode", _("未知采样方式 %(m)s") % {"m": b.pooling_mode}))
     if errors:
@@ -227,7 +237,10 @@ def bulk_bind(
         if b.person_id is None:
             hashes[b.row] = sealer.lookup_hash("id", normalise_id_number(b.id_number))
     by_hash = _people_by("id_hash", sorted(set(hashes.values())))
-    by_id = _people_by("id", sorted({b.person_id for b in rows if b.person_id is not None}))
+    # By registry id only the people the sampler may see (ids can be counted through); by full ID
+    # number anyone registered (the person is in front of the sampler with their card).
+    j = jurisdiction_of(actor)
+    by_id = {k: p for k, p in _people_by("id", sorted({b.person_id for b in rows if b.person_id is not None})).items() if _visible(j, p)}
     people: dict[int, _PersonPlaces] = {}
     first_row_of: dict[int, int] = {}
     for b in rows:
@@ -242,8 +255,7 @@ def bulk_bind(
                 RowError(
                     b.row,
                     field_of(b),
-                    _("%(name)s（%(id)s）在本次提交中重复：与第 %(r)s 行为同一人")
-                    % {"name": p.name, "id": p.id_masked, "r": first_row_of[p.id]},
+                    _("%(who)s在本次提交中重复：与第 %(r)s 行为同一人") % {"who": _who(j, p), "r": first_row_of[p.id]},
                 )
             )
         else:
@@ -329,7 +341,7 @@ def bulk_bind(
             )
     if errors:
         # Refused anyway: name the people already sampled in the round too, so one correction suffices.
-        raise RowsRefused(errors + _sampled_earlier(testing_round, rows, people, first_row_of), rule="testing.binding")
+        raise RowsRefused(errors + _sampled_earlier(testing_round, rows, people, first_row_of, j), rule="testing.binding")
 
     # Capacity and household tubes, counted in request order.
     household_tubes = [s for s in tubes.values() if s.pooling_mode == PoolingMode.HOUSEHOLD]
@@ -347,20 +359,20 @@ def bulk_bind(
                 RowError(
                     b.row,
                     "barcode",
-                    _("试管 %(b)s（%(m)s）已满 %(c)s 人，不能再加入 %(name)s")
-                    % {"b": s.barcode, "m": PoolingMode(s.pooling_mode).label, "c": s.capacity, "name": p.name},
+                    _("试管 %(b)s（%(m)s）已满 %(c)s 人，不能再加入%(who)s")
+                    % {"b": s.barcode, "m": PoolingMode(s.pooling_mode).label, "c": s.capacity, "who": _who(j, p)},
                 )
             )
             continue
         if s.households is not None:
             if s.households and p.household_id not in s.households:
-                errors.append(RowError(b.row, "barcode", _("1户1管：%(name)s 不是该户成员") % {"name": p.name}))
+                errors.append(RowError(b.row, "barcode", _("1户1管：%(who)s不是该户成员") % {"who": _who(j, p)}))
                 continue
             s.households.add(p.household_id)
         s.member_count += 1
         s.sampled_at = b.sampled_at if s.sampled_at is None else min(s.sampled_at, b.sampled_at)
     if errors:
-        raise RowsRefused(errors + _sampled_earlier(testing_round, rows, people, first_row_of), rule="testing.tube_capacity")
+        raise RowsRefused(errors + _sampled_earlier(testing_round, rows, people, first_row_of, j), rule="testing.tube_capacity")
 
     # Write: new tubes (ids reserved so members can point at them), members, then the tubes that changed.
     hours = dt.timedelta(hours=testing_round.result_deadline_hours)
@@ -404,7 +416,7 @@ def bulk_bind(
     # every person up first cost a query per request that the planner got badly wrong while the
     # round's member rows were not yet analysed (14 s for 50,000 people on a 300,000-person city);
     # the names, tubes and points of those already sampled are looked up only when it refuses.
-    with _refused_if_sampled(testing_round, rows, people, first_row_of):
+    with _refused_if_sampled(testing_round, rows, people, first_row_of, j):
         round_id = testing_round.pk
         BulkWriter(TubeMember, MEMBER_COLUMNS, binary=True).write(
             [
@@ -466,9 +478,10 @@ def bulk_bind(
 
 
 def _sampled_earlier(
-    testing_round: TestingRound, rows: list[Binding], people: dict[int, _PersonPlaces], first_row_of: dict[int, int]
+    testing_round: TestingRound, rows: list[Binding], people: dict[int, _PersonPlaces], first_row_of: dict[int, int], j: Jurisdiction
 ) -> list[RowError]:
-    """Rows whose person was already sampled in the round: who, in which tube, where and when."""
+    """Rows whose person was already sampled in the round: who, in which tube, where and when — for
+    the people the sampler may see; for anyone else only that they were."""
     member, tube, point = table(TubeMember), table(Tube), table(SamplingPoint)
     earlier = fetch_in(
         f"SELECT m.person_id, t.barcode, sp.name, m.sampled_at FROM {member} m JOIN {tube} t ON t.id = m.tube_id "
@@ -482,26 +495,29 @@ def _sampled_earlier(
         p_row = first_row_of[person_id]
         p = people[p_row]
         when = read_datetime(sampled_at)
-        errors.append(
-            RowError(
-                p_row,
-                field_of(by_row[p_row]),
-                _("%(name)s（%(id)s）本轮已于 %(when)s 在“%(point)s”采样，试管 %(barcode)s，不能重复采样")
-                % {"name": p.name, "id": p.id_masked, "when": local_minutes(when, blank=""), "point": point_name, "barcode": barcode},
-            )
-        )
+        if _visible(j, p):
+            message = _("%(name)s（%(id)s）本轮已于 %(when)s 在“%(point)s”采样，试管 %(barcode)s，不能重复采样") % {
+                "name": p.name,
+                "id": p.id_masked,
+                "when": local_minutes(when, blank=""),
+                "point": point_name,
+                "barcode": barcode,
+            }
+        else:
+            message = _("该证件号码对应人员本轮已采样，不能重复采样")
+        errors.append(RowError(p_row, field_of(by_row[p_row]), message))
     return sorted(errors, key=lambda e: e.row)
 
 
 @contextmanager
 def _refused_if_sampled(
-    testing_round: TestingRound, rows: list[Binding], people: dict[int, _PersonPlaces], first_row_of: dict[int, int]
+    testing_round: TestingRound, rows: list[Binding], people: dict[int, _PersonPlaces], first_row_of: dict[int, int], j: Jurisdiction
 ) -> Iterator[None]:
     try:
         with transaction.atomic():
             yield
     except (IntegrityError, connection.Database.IntegrityError) as exc:
-        errors = _sampled_earlier(testing_round, rows, people, first_row_of)
+        errors = _sampled_earlier(testing_round, rows, people, first_row_of, j)
         if errors:
             raise RowsRefused(errors, rule="testing.binding") from exc
         # Nobody was sampled before this request began: another request wrote them meanwhile.

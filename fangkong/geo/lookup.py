@@ -1,0 +1,69 @@
+"""Finding people by their document number: one way, a look-up by keyed hash (the number itself is
+never stored in clear), scoped to what the caller may see.
+
+A person outside the caller's places answers exactly as a missing one ("not found"): a refusal or
+an answer never tells a caller who a number belongs to unless they may see that person. Look-ups a
+user types one at a time go through `person_by_id_number`, which also counts and audits the search
+(the number-search limit of fangkong.geo.services); batches (a sampling app's bindings, a 流调 list)
+through `person_ids_by_id_number`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any, TypeVar
+
+from django.db.models import QuerySet
+
+from fangkong.core.crypto import Sealer, lookup_hash
+
+from .idnumbers import normalise_id_number
+from .models import Person
+
+K = TypeVar("K")
+
+
+def id_key(number: str, *, sealer: Sealer | None = None) -> str:
+    """The keyed hash a person's document number is found by."""
+    value = normalise_id_number(number or "")
+    return sealer.lookup_hash("id", value) if sealer is not None else lookup_hash("id", value)
+
+
+def person_by_id_number(number: str, *, user: Any, where: str, also: QuerySet[Person] | None = None) -> Person | None:
+    """The registered person with this number whom `user` may see (their places), or who is in
+    `also` (e.g. the contacts of a case the caller traces); None otherwise, whether the number is
+    unknown or the person lies outside. Counted and audited as a search by full number; raises
+    fangkong.geo.services.SearchLimited past the caller's limit."""
+    from .services import number_search_check
+
+    number_search_check(actor=user, term=number, where=where)
+    if not (number or "").strip():
+        return None
+    found = Person.objects.filter(id_hash=id_key(number))
+    visible = found.visible_to(user)
+    if also is not None:
+        visible = visible | found.filter(pk__in=also.values("pk"))
+    return visible.select_related("household", "community", "district").first()
+
+
+def person_ids_by_id_number(numbers: Mapping[K, str], *, user: Any = None, sealer: Sealer | None = None) -> dict[K, int]:
+    """For a batch: each key's person id, for the numbers that belong to a registered person the
+    caller may see (`user` None: anyone — for the system's own jobs)."""
+    sealer = sealer or Sealer()
+    hashes = {key: id_key(number, sealer=sealer) for key, number in numbers.items()}
+    people = Person.objects.filter(id_hash__in=sorted(set(hashes.values())))
+    if user is not None:
+        people = people.visible_to(user)
+    by_hash = dict(people.values_list("id_hash", "pk"))
+    return {key: by_hash[h] for key, h in hashes.items() if h in by_hash}
+
+
+def registered_person(number: str) -> Person | None:
+    """The registered person with this number, whoever they are: for a write by a caller who holds the
+    full number and acts on that person in front of them (a sampler scanning an ID card, a tracer
+    recording a contact from another district, a site registering an arriving traveller). What the
+    answer shows back is the write's own outcome; a refusal about someone the caller may not see
+    must not describe them (fangkong.core.scoping.Jurisdiction.covers_place)."""
+    if not (number or "").strip():
+        return None
+    return Person.objects.filter(id_hash=id_key(number)).select_related("household", "community", "district").first()
