@@ -23,7 +23,7 @@ from django.utils.translation import gettext as _
 from fangkong.geo.birth import SEALED_BIRTH_FIELDS, age_on, birth_date_from, local_day, person_age_at
 from fangkong.geo.models import District, Person
 from fangkong.policy.regimen import local_midnight
-from fangkong.testing.models import ConfirmedPositive
+from fangkong.testing import selectors as testing_selectors
 from fangkong.zoning.choices import FOUND_UNDER_CONTROL, FoundIn
 
 from .choices import CONFIRMED_CLASSES, BedType, CaseStatus, Classification, FacilityKind, MonitoringStatus, TransferStatus
@@ -605,7 +605,7 @@ def case_timeline(*, user: Any, person: Person) -> list[TimelineStep]:
 
     positives = {c.origin_positive_id for c in cases if c.origin_positive_id}
     positives |= set(CaseTest.objects.filter(case_id__in=ids, positive__isnull=False).values_list("positive_id", flat=True))
-    for p in ConfirmedPositive.objects.filter(pk__in=positives).select_related("tube", "round"):
+    for p in testing_selectors.positives_by_id(positives):
         cts = "，".join(f"{n} {v:g}" for n, v in (("ORF1ab", p.ct_orf1ab), ("N", p.ct_n)) if v is not None)
         add(p.tube.sampled_at, "sampled", "核酸采样", "", f"第 {p.round.number} 轮，试管 {p.tube.barcode}", order=0)
         add(p.detected_at, "result", "核酸阳性", "检测机构", f"Ct {cts}；{p.decided_by}", order=1)

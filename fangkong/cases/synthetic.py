@@ -453,10 +453,9 @@ class _Generator:
     def queue(self) -> None:
         """Round 8's positives: each opened minutes after its result, assessed within the hour, most
         transferred the same day; the last two results came late and still wait (overdue)."""
-        from fangkong.testing.choices import PositiveStatus
-        from fangkong.testing.models import ConfirmedPositive
+        from fangkong.testing.selectors import positive_queue
 
-        positives = list(ConfirmedPositive.objects.filter(status=PositiveStatus.AWAITING_CASE).order_by("detected_at", "id"))
+        positives = list(positive_queue(user=self.planner).order_by("detected_at", "id"))
         if not positives:
             return
         cases = []
@@ -653,9 +652,9 @@ class _Generator:
 
 
 def _queue_person_ids() -> list[int]:
-    from fangkong.testing.models import ConfirmedPositive
+    from fangkong.testing.selectors import positive_person_ids
 
-    return list(ConfirmedPositive.objects.values_list("person_id", flat=True))
+    return positive_person_ids()
 
 
 __all__ = ["DEMO_FACILITIES", "FACILITY_USERNAME", "PLANNER_USERNAME", "CasesStats", "cases_generate", "cases_stats"]

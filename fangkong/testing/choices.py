@@ -85,6 +85,14 @@ class PositiveStatus(models.TextChoices):
     WITHDRAWN = "withdrawn", _("已撤销（结果更正）")
 
 
+# Awaiting → handed over to 快转 (services.handover), or withdrawn when the lab corrects the result.
+POSITIVE_TRANSITIONS: dict[str, frozenset[str]] = {
+    PositiveStatus.AWAITING_CASE: frozenset({PositiveStatus.HANDED_OVER, PositiveStatus.WITHDRAWN}),
+    PositiveStatus.HANDED_OVER: frozenset({PositiveStatus.WITHDRAWN}),
+    PositiveStatus.WITHDRAWN: frozenset(),
+}
+
+
 class CheckOutcome(models.TextChoices):
     """What a grid worker found when knocking on the door (敲门行动)."""
 

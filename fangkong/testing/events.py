@@ -19,6 +19,7 @@ class TestingEvent(models.TextChoices):
     RESULT_SUPERSEDED = "testing.result_superseded", _("更正检测结果")
     POOL_POSITIVE_ACTIONS = "testing.pool_positive_actions", _("混管阳性处置")
     POSITIVE_CONFIRMED = "testing.positive_confirmed", _("单管阳性待处置")
+    POSITIVES_HANDED_OVER = "testing.positives_handed_over", _("阳性移交快转")
     CONTROL_LIFTED = "testing.control_lifted", _("解除就地管控")
     RESAMPLE_COLLECTED = "testing.resample_collected", _("上门单采")
     HOUSEHOLD_CHECKED = "testing.household_checked", _("入户核查")
@@ -39,3 +40,4 @@ POSITIVE_CONFIRMED = TestingEvent.POSITIVE_CONFIRMED
 CONTROL_LIFTED = TestingEvent.CONTROL_LIFTED
 RESAMPLE_COLLECTED = TestingEvent.RESAMPLE_COLLECTED
 HOUSEHOLD_CHECKED = TestingEvent.HOUSEHOLD_CHECKED
+POSITIVES_HANDED_OVER = TestingEvent.POSITIVES_HANDED_OVER

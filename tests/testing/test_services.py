@@ -399,3 +399,17 @@ def test_a_pooled_tube_with_one_member_is_still_a_pool_re_tested_at_home(setup, 
     task = ResamplingTask.objects.get()
     assert (task.person_id, task.reason) == (setup.ten[0].pk, "pool_positive")
     assert PersonControl.objects.get().status == ControlStatus.ACTIVE
+
+
+def test_the_first_sample_starts_a_planned_round_through_its_transition_and_audit(setup, users):
+    """Planned → active through ROUND_TRANSITIONS with an audit event naming the sampler (it used to be
+    a silent UPDATE inside bulk_bind)."""
+    from fangkong.testing import events
+    from fangkong.testing.choices import RoundStatus
+
+    assert setup.round.status == RoundStatus.PLANNED
+    fill_pool(setup, users["community"])
+    setup.round.refresh_from_db()
+    assert setup.round.status == RoundStatus.ACTIVE
+    event = AuditEvent.objects.get(event_type=events.ROUND_STATUS_CHANGED, object_id=str(setup.round.pk))
+    assert (event.before, event.after, event.actor) == ({"status": "planned"}, {"status": "active"}, users["community"])

@@ -285,7 +285,7 @@ def test_a_planner_starts_and_closes_a_round(client, users, setup):
     assert AuditEvent.objects.filter(event_type=events.ROUND_STATUS_CHANGED, object_id=str(r.pk)).count() == 1
     client.post(url, {"status": "closed"})
     page = client.post(url, {"status": "active"}, follow=True)
-    assert "轮次状态不能从“已结束”改为“采样中”" in page.content.decode()
+    assert "轮次当前为“已结束”，不能改为“采样中”" in page.content.decode()
     r.refresh_from_db()
     assert r.status == RoundStatus.CLOSED
 

@@ -13,7 +13,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from django.db import IntegrityError, connection, transaction
+from django.db import IntegrityError, transaction
 from django.utils.translation import gettext as _
 
 from fangkong.audit.services import audit_record
@@ -23,8 +23,10 @@ from fangkong.core.permissions import require, require_any
 from fangkong.core.transitions import check_transition
 from fangkong.geo.models import Person
 from fangkong.results.choices import Result
+from fangkong.testing import selectors as testing_selectors
 from fangkong.testing.choices import PositiveStatus
 from fangkong.testing.models import ConfirmedPositive
+from fangkong.testing.services import positives_hand_over
 from fangkong.zoning.found_in import FoundInDecision, found_in_for
 
 from .. import events
@@ -240,7 +242,8 @@ def _consume(
     by_person = {**active, **{c.person_id: c for c in new_cases}}
     for p in later:
         _attach_positive(case=by_person[p.person_id], positive=p, actor=actor, at=at, report=report)
-    ConfirmedPositive.objects.filter(pk__in=[p.pk for p in positives]).update(status=PositiveStatus.HANDED_OVER, updated_at=now())
+    # 快检 marks its positives handed over, naming the case that took each (its own audited service).
+    positives_hand_over(actor=actor, cases={p.pk: by_person[p.person_id].pk for p in positives}, at=at)
     return report
 
 
@@ -253,16 +256,7 @@ def cases_open_from_queue(*, actor: Any = None, at: dt.datetime | None = None, l
     if actor is not None:
         require(actor, CasesCap.OPEN)
     at = at or now()
-    qs = ConfirmedPositive.objects.filter(status=PositiveStatus.AWAITING_CASE)
-    if actor is not None:
-        qs = qs.visible_to(actor)
-    qs = qs.order_by("detected_at", "id")
-    if connection.features.has_select_for_update_skip_locked:
-        # Two runners (the periodic task and the command) never take the same positive.
-        qs = qs.select_for_update(skip_locked=True, of=("self",))
-    if limit:
-        qs = qs[:limit]
-    positives = list(qs.select_related("person", "round", "tube"))
+    positives = testing_selectors.positives_awaiting_case(user=actor, limit=limit)
     report = _consume(positives, actor=actor, at=at)
     if positives:
         audit_record(
@@ -299,8 +293,8 @@ def case_open_from_positive(
     at = at or now()
     _check_classification(classification)
     factors = _clean_risk_factors(risk_factors)
-    positive = ConfirmedPositive.objects.select_for_update(of=("self",)).select_related("person", "round", "tube").get(pk=positive.pk)
-    if not ConfirmedPositive.objects.visible_to(actor).filter(pk=positive.pk).exists():
+    positive = testing_selectors.positive_for_case(user=actor, pk=positive.pk)
+    if positive is None:
         raise PermissionRefused(_("该阳性人员不在您的管辖范围内"), rule="cases.case_scope")
     if positive.status != PositiveStatus.AWAITING_CASE:
         raise DomainError(

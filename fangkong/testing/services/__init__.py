@@ -4,11 +4,13 @@ from fangkong.core.rows import RowError, RowsRefused
 
 from .binding import Binding, BindReport, bulk_bind
 from .checks import MemberCheck, household_check_record
+from .handover import positives_hand_over
 from .results import IngestReport, results_ingest
 from .rounds import AreaSpec, laboratory_create, pooling_for, round_plan, round_set_status, sampling_point_create
 from .sampling import resampling_collect, tube_add_members, tube_close, tube_open, tube_receive
 
 __all__ = [
+    "positives_hand_over",
     "AreaSpec",
     "BindReport",
     "Binding",

@@ -38,7 +38,7 @@ from ..barcodes import InvalidBarcode, clean_barcode
 from ..choices import CAPACITY, PoolingMode, RoundStatus, TubeStatus
 from ..models import RoundArea, SamplingPoint, TestingRound, Tube, TubeMember
 from ..permissions import TestingCap
-from .rounds import allowed_modes
+from .rounds import allowed_modes, round_sampling_started
 
 MEMBER_COLUMNS = [
     "round_id",
@@ -457,8 +457,7 @@ def bulk_bind(
             ],
         )
     if testing_round.status == RoundStatus.PLANNED:
-        TestingRound.objects.filter(pk=testing_round.pk, status=RoundStatus.PLANNED).update(status=RoundStatus.ACTIVE)
-        testing_round.status = RoundStatus.ACTIVE
+        testing_round.status = round_sampling_started(actor=actor, testing_round=testing_round).status
     report = BindReport(len(rows), len(new_states), len(closed), closed[:100])
     transaction.on_commit(lambda: analyze_if_grown(Tube, TubeMember))
     audit_record(

@@ -13,6 +13,7 @@ from fangkong.audit.services import audit_record
 from fangkong.core.errors import DomainError, PermissionRefused
 from fangkong.core.permissions import require
 from fangkong.core.scoping import jurisdiction_of
+from fangkong.core.transitions import check_transition
 from fangkong.geo.models import Community, District, Grid, Street
 from fangkong.policy.rules import rule
 from fangkong.zoning.choices import AreaClass
@@ -150,13 +151,23 @@ def round_plan(
 
 @transaction.atomic
 def round_set_status(*, actor: Any, testing_round: TestingRound, status: str) -> TestingRound:
+    """A planner moves the round along ROUND_TRANSITIONS (audited)."""
     require(actor, TestingCap.PLAN)
+    return _move(actor=actor, testing_round=testing_round, status=status)
+
+
+def round_sampling_started(*, actor: Any, testing_round: TestingRound) -> TestingRound:
+    """The first sample bound to a planned round starts it (planned → active): the same transition
+    table and audit as a planner's move, with the sampler as the actor."""
+    return _move(actor=actor, testing_round=testing_round, status=RoundStatus.ACTIVE)
+
+
+def _move(*, actor: Any, testing_round: TestingRound, status: str) -> TestingRound:
     testing_round = TestingRound.objects.select_for_update().get(pk=testing_round.pk)
-    if status not in ROUND_TRANSITIONS[testing_round.status]:
-        raise DomainError(
-            _("轮次状态不能从“%(a)s”改为“%(b)s”") % {"a": testing_round.get_status_display(), "b": RoundStatus(status).label},
-            rule="testing.round_transitions",
-        )
+    action = _("改为“%(s)s”") % {"s": RoundStatus(status).label}
+    check_transition(
+        ROUND_TRANSITIONS, testing_round.status, status, labels=RoundStatus, what=_("轮次"), action=action, rule="testing.round_transitions"
+    )
     before = testing_round.status
     testing_round.status = status
     testing_round.save(update_fields=["status", "updated_at"])
