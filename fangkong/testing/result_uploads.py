@@ -35,7 +35,7 @@ from fangkong.core.permissions import require
 from fangkong.core.timefmt import local_minutes
 
 from .choices import UPLOAD_FINISHED, UploadStatus
-from .ingest import parse_upload
+from .ingest import file_format, parse_upload
 from .lab_queue import progress_key, upload_file_readable
 from .models import Laboratory, ResultUpload, TestingRound
 from .permissions import TestingCap
@@ -65,8 +65,6 @@ REPORT_FIELDS = [
     "decided_by",
 ]
 
-FORMATS = {".csv": "csv", ".txt": "csv", ".xlsx": "xlsx", ".json": "fhir"}
-
 
 def inline_max_rows() -> int:
     return int(getattr(settings, "TESTING_UPLOAD_INLINE_MAX_ROWS", INLINE_MAX_ROWS))
@@ -74,14 +72,6 @@ def inline_max_rows() -> int:
 
 def progress_write(upload_id: int, *, phase: str, rows: int = 0) -> None:
     cache.set(progress_key(upload_id), {"phase": phase, "rows": rows, "at": timezone.now().isoformat()}, PROGRESS_TTL)
-
-
-def format_of(filename: str) -> str:
-    """csv / xlsx / fhir from the file name, or a refusal naming the field."""
-    fmt = FORMATS.get(Path(filename or "").suffix.lower())
-    if fmt is None:
-        raise DomainError(_("只接受 .csv、.xlsx 或 FHIR Bundle（.json）文件；旧版 .xls 请另存为 .xlsx"), field="file")
-    return fmt
 
 
 def estimate_rows(fmt: str, data: bytes) -> int:
@@ -120,7 +110,10 @@ def result_upload_create(*, actor: Any, testing_round: TestingRound, laboratory:
     """Keep the file and apply it: now if it is small, else in a background job (queued on commit)."""
     _check_laboratory(actor, laboratory)
     name = Path(filename or "").name[:255]
-    fmt = format_of(name)
+    try:
+        fmt = file_format(name)
+    except RowsRefused as exc:
+        raise DomainError(exc.errors[0].message, field="file", rule=exc.rule) from exc
     if not data:
         raise DomainError(_("文件为空"), field="file")
     if len(data) > MAX_FILE_BYTES:
@@ -201,10 +194,12 @@ def result_upload_run(*, upload_id: int, data: bytes | None = None) -> ResultUpl
             source=f"#{upload.pk} {upload.original_name}",
         )
     except RowsRefused as exc:
-        errors = [{"row": e.row, "field": e.field, "message": e.message} for e in exc.errors]
+        errors = [{"row": e.row, "field": e.field, "message": e.message, "rule": e.rule or exc.rule} for e in exc.errors]
         _finish(upload, UploadStatus.REFUSED, _("文件有 %(n)s 处错误，未写入任何结果。请修正后重新上传。") % {"n": len(errors)}, errors)
     except DomainError as exc:  # PermissionRefused included
-        _finish(upload, UploadStatus.REFUSED, exc.message, [{"row": 0, "field": exc.field or "file", "message": exc.message}])
+        _finish(
+            upload, UploadStatus.REFUSED, exc.message, [{"row": 0, "field": exc.field or "file", "message": exc.message, "rule": exc.rule}]
+        )
     except Exception as exc:  # the ingest transaction rolled back; record why and keep the worker alive
         log.exception("result upload %s failed", upload.pk)
         _finish(upload, UploadStatus.FAILED, _("处理失败，未写入任何结果：%(e)s") % {"e": f"{exc.__class__.__name__}: {exc}"}, [])

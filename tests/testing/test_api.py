@@ -382,7 +382,7 @@ def test_fhir_bundle_post_and_the_same_post_again(setup, users):
     report = response.json()
     assert (report["rows"], report["created"], report["unchanged"], report["positives_confirmed"]) == (2, 2, 0, 1)
     assert "testing.positive_ct_threshold" in TubeResult.objects.get(tube__barcode="P2").decided_by
-    assert TubeResult.objects.get(tube__barcode="P1").source.startswith("api:fhir:")
+    assert TubeResult.objects.get(tube__barcode="P1").source.endswith(".json")  # kept as an upload, like the page's
     again = client.post(url, json.dumps(BUNDLE), content_type="application/json").json()
     assert (again["created"], again["superseded"], again["unchanged"]) == (0, 0, 2)
     assert TubeResult.objects.count() == 2
@@ -421,11 +421,18 @@ def test_csv_multipart_post_and_the_same_file_again(setup, users):
     assert (first.json()["created"], first.json()["positives_confirmed"]) == (2, 1)
     second = post().json()
     assert (second["created"], second["superseded"], second["unchanged"]) == (0, 0, 2)
-    assert TubeResult.objects.count() == 2 and TubeResult.objects.get(tube__barcode="P1").source == "api:结果.csv"
+    assert TubeResult.objects.count() == 2 and TubeResult.objects.get(tube__barcode="P1").source.endswith(" 结果.csv")
 
     broken = csv_bytes([("P1", "阳性", 55, None, "2022-02-25 15:00")])
     refused = client.post(url, {"file": SimpleUploadedFile("r.csv", broken)}, format="multipart")
     assert [(e["row"], e["field"]) for e in refused.json()["errors"]] == [(2, "ct_orf1ab")]
+    # As on the lab page: every file is kept with its job and its error report (the seams issue).
+    from fangkong.testing.models import ResultUpload
+
+    kept = ResultUpload.objects.order_by("id")
+    assert [(u.original_name, u.status) for u in kept] == [("结果.csv", "succeeded"), ("结果.csv", "succeeded"), ("r.csv", "refused")]
+    assert kept.last().errors[0]["field"] == "ct_orf1ab" and kept.last().file and kept.first().uploaded_by == setup.lab_user
+    assert first.json()["upload"] == kept.first().pk
     missing = client.post(url, {"laboratory": setup.lab.pk}, format="multipart")
     assert missing.status_code == 400 and missing.json()["field"] == "file"
 

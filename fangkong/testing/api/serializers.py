@@ -17,7 +17,7 @@ from fangkong.zoning.choices import FoundIn
 from ..barcodes import MAX_LENGTH as MAX_BARCODE
 from ..barcodes import validate_barcode
 from ..choices import CheckOutcome, PoolingMode, PositiveStatus, ResamplingReason, ResamplingStatus, StickerStatus, UnmatchedReason
-from ..models import ConfirmedPositive, ResamplingTask, RoundArea, SamplingPoint, TestingRound, Tube, TubeMember, TubeResult
+from ..models import ConfirmedPositive, ResamplingTask, ResultUpload, RoundArea, SamplingPoint, TestingRound, Tube, TubeMember, TubeResult
 from ..selectors import COVERAGE_LEVELS
 from .bindings import MAX_BINDINGS
 
@@ -250,6 +250,7 @@ class UnmatchedSerializer(serializers.Serializer):
 
 
 class IngestReportSerializer(serializers.Serializer):
+    upload = serializers.IntegerField(required=False, help_text="The result upload that keeps the file and this report")
     rows = serializers.IntegerField()
     created = serializers.IntegerField()
     superseded = serializers.IntegerField(help_text="Corrections: a different result replaced the current one")
@@ -262,6 +263,35 @@ class IngestReportSerializer(serializers.Serializer):
     resampling_tasks = serializers.IntegerField()
     controls_lifted = serializers.IntegerField()
     decided_by = serializers.CharField(help_text="The policy rule that decided positive/negative")
+
+
+CONSEQUENCES = ("positives_confirmed", "pool_positive_tubes", "controls_started", "resampling_tasks", "controls_lifted")
+
+
+def upload_report(upload: ResultUpload) -> dict:
+    """An applied upload's counts in the report's shape (the API answered with IngestReport before it
+    went through the upload path)."""
+    c = upload.consequences or {}
+    return {
+        "upload": upload.pk,
+        "rows": upload.rows_total,
+        "created": upload.created_count,
+        "superseded": upload.superseded_count,
+        "unchanged": upload.unchanged_count,
+        "applied": upload.created_count + upload.superseded_count,
+        "unmatched": upload.unmatched,
+        **{
+            k: c.get(k, 0)
+            for k in ("positives_confirmed", "pool_positive_tubes", "controls_started", "resampling_tasks", "controls_lifted")
+        },
+        "decided_by": upload.decided_by,
+    }
+
+
+class ResultUploadQueuedSerializer(serializers.Serializer):
+    upload = serializers.IntegerField(source="pk", help_text="The result upload; its report is on the lab page when the job ends")
+    status = serializers.CharField(help_text="queued or running")
+    rows_total = serializers.IntegerField(help_text="Results the file holds (an estimate until parsed)")
 
 
 # ---- grid work ----

@@ -29,9 +29,9 @@ from fangkong.core.errors import DomainError, PermissionRefused
 from fangkong.core.permissions import require
 
 from .. import selectors, services
-from ..ingest import parse_bundle, parse_upload
 from ..models import Laboratory, SamplingPoint, TestingRound, Tube, TubeMember, TubeResult
 from ..permissions import TestingCap
+from ..result_uploads import result_upload_create
 from ..services import BindReport, RowError, RowsRefused
 from . import serializers as s
 from .bindings import BindingRequest, parse_binding_request
@@ -226,7 +226,7 @@ class RoundViewSet(viewsets.ReadOnlyModelViewSet):
             "application/fhir+json": OpenApiTypes.OBJECT,
             "application/json": OpenApiTypes.OBJECT,
         },
-        responses={200: s.IngestReportSerializer, 400: BAD_REQUEST, 403: FORBIDDEN, 404: NOT_FOUND},
+        responses={200: s.IngestReportSerializer, 202: s.ResultUploadQueuedSerializer, 400: BAD_REQUEST, 403: FORBIDDEN, 404: NOT_FOUND},
     )
     @action(
         detail=True,
@@ -236,6 +236,8 @@ class RoundViewSet(viewsets.ReadOnlyModelViewSet):
         parser_classes=[FhirJSONParser, JSONParser, MultiPartParser],
     )
     def results(self, request: Request, pk: str | None = None) -> Response:
+        """The lab page's path: the file is kept (encrypted), a ResultUpload records the job and its
+        report, and a large file runs in the background (202 with the upload's id to poll)."""
         testing_round = self.get_object()
         require(request.user, TestingCap.LAB)
         if request.content_type.startswith("multipart/"):
@@ -243,15 +245,21 @@ class RoundViewSet(viewsets.ReadOnlyModelViewSet):
             upload = request.FILES.get("file")
             if upload is None:
                 raise RowsRefused([RowError(0, "file", _("缺少结果文件（file）"))], rule="testing.lab_file_format")
-            rows = parse_upload(upload.name, upload.read())
-            source = f"api:{upload.name}"
+            name, data = upload.name, upload.read()
         else:
             laboratory = laboratory_for(request.user, request.query_params.get("laboratory"))
             payload = request.data
-            rows = parse_bundle(payload)
-            source = "api:fhir:" + str(payload.get("id") or hashlib.sha256(json.dumps(payload, sort_keys=True).encode()).hexdigest()[:16])
-        report = services.results_ingest(actor=request.user, testing_round=testing_round, laboratory=laboratory, rows=rows, source=source)
-        return Response(s.IngestReportSerializer(report).data)
+            data = json.dumps(payload, ensure_ascii=False).encode()
+            name = "fhir-" + str(payload.get("id") or hashlib.sha256(data).hexdigest()[:16]) + ".json"
+        job = result_upload_create(actor=request.user, testing_round=testing_round, laboratory=laboratory, filename=name, data=data)
+        if not job.is_finished:
+            return Response(s.ResultUploadQueuedSerializer(job).data, status=status.HTTP_202_ACCEPTED)
+        if job.wrote_nothing:
+            errors = [RowError(e.get("row", 0), e.get("field", ""), e.get("message", ""), e.get("rule", "")) for e in job.errors]
+            raise RowsRefused(
+                errors or [RowError(0, "file", job.message)], rule=next((e.rule for e in errors if e.rule), "testing.results")
+            )
+        return Response(s.IngestReportSerializer(s.upload_report(job)).data)
 
     @extend_schema(
         tags=[TAG_FIELD],

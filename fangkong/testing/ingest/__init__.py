@@ -2,23 +2,34 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
+from django.utils.translation import gettext as _
+
 from fangkong.core.rows import RowError, RowsRefused
 
 from .fhir import parse_bundle
 from .rows import ResultRow
 from .tabular import parse_csv, parse_xlsx
 
+FORMATS = {".csv": "csv", ".txt": "csv", ".xlsx": "xlsx", ".json": "fhir"}
+PARSERS = {"csv": parse_csv, "xlsx": parse_xlsx, "fhir": parse_bundle}
+
+
+def file_format(filename: str) -> str:
+    """csv / xlsx / fhir from the file name (the one detection: page, API and job), or a refusal."""
+    fmt = FORMATS.get(Path(filename or "").suffix.lower())
+    if fmt is None:
+        raise RowsRefused(
+            [RowError(0, "file", _("只接受 .csv、.xlsx 或 FHIR Bundle（.json）文件；旧版 .xls 请另存为 .xlsx"))],
+            rule="testing.lab_file_format",
+        )
+    return fmt
+
 
 def parse_upload(filename: str, data: bytes) -> list[ResultRow]:
     """Pick the parser by file name (.csv / .xlsx / .json)."""
-    name = (filename or "").lower()
-    if name.endswith(".csv") or name.endswith(".txt"):
-        return parse_csv(data)
-    if name.endswith(".xlsx"):
-        return parse_xlsx(data)
-    if name.endswith(".json"):
-        return parse_bundle(data)
-    raise RowsRefused([RowError(0, "file", "只接受 .csv、.xlsx 或 FHIR Bundle（.json）文件")], rule="testing.lab_file_format")
+    return PARSERS[file_format(filename)](data)
 
 
-__all__ = ["ResultRow", "parse_bundle", "parse_csv", "parse_upload", "parse_xlsx"]
+__all__ = ["ResultRow", "file_format", "parse_bundle", "parse_csv", "parse_upload", "parse_xlsx"]
