@@ -57,14 +57,16 @@ BAD_DATA_KEYS = [
 DEMO = (DEMO_SECRET_KEY, DEMO_DATA_KEY)
 
 
-@pytest.mark.parametrize(("secret_key", "message"), WEAK_SECRET_KEYS)
+@pytest.mark.parametrize(("secret_key", "message"), WEAK_SECRET_KEYS, ids=[f"{i}-{m}" for i, (_k, m) in enumerate(WEAK_SECRET_KEYS)])
 def test_weak_or_demo_secret_keys_are_refused(secret_key, message):
     problems = " ".join(secret_key_problems(secret_key, demo_values=DEMO))
     assert message in problems
     assert data_key_problems(GOOD_DATA_KEY, demo_values=DEMO) == []
 
 
-@pytest.mark.parametrize(("data_key", "message"), BAD_DATA_KEYS)
+@pytest.mark.parametrize(
+    ("data_key", "message"), BAD_DATA_KEYS, ids=[f"{i}-{m}" for i, (_k, m) in enumerate(BAD_DATA_KEYS)]
+)  # no random bytes in ids: workers must collect the same tests
 def test_data_keys_that_are_not_32_random_bytes_of_base64_are_refused(data_key, message):
     assert message in " ".join(data_key_problems(data_key, demo_values=DEMO))
 
@@ -87,6 +89,7 @@ def test_random_keys_pass():
         ("FANGKONG_DATA_KEY", base64.b64encode(os.urandom(16)).decode(), "16 bytes"),
         ("FANGKONG_DATA_KEY", base64.b64encode(b"fangkong-prod-data-key-32-bytes!").decode(), "readable text"),
     ],
+    ids=lambda v: v if len(str(v)) < 20 else "value",  # no random bytes in ids: xdist workers must collect the same tests
 )
 def test_start_up_refuses_bad_keys(variable, value, message):
     result = import_prod(**{**GOOD_ENV, variable: value})

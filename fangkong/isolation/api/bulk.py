@@ -16,14 +16,13 @@ from typing import Any
 from django.utils.translation import gettext as _
 
 from fangkong.core.api import parse_moment
-from fangkong.core.rows import RowsRefused
+from fangkong.core.rows import RowError, RowsRefused
 from fangkong.geo.lookup import person_ids_by_id_number
 from fangkong.geo.models import Person
 
 from ..choices import ExposureType
 from ..models import Room
 from ..services import BulkCheckIn, BulkContact
-from ..services.bulk import RowError
 
 MAX_ROWS = 20_000
 FORMAT_RULE = "isolation.bulk_format"

@@ -1,6 +1,7 @@
 """Every write of the 快隔 app. Views, the API, commands and the benchmark call these and only these."""
 
-from .bulk import BulkCheckIn, BulkContact, contacts_add_bulk, episodes_check_in_bulk  # noqa: F401  (set-based 流调 and check-in)
+from .checkin import BulkCheckIn, episodes_check_in_bulk  # noqa: F401  (check-in, one or thousands)
+from .contacts_bulk import BulkContact, contacts_add_bulk  # noqa: F401  (set-based 流调)
 from .episodes import default_party, episode_cancel, episode_check_in, episode_open, episode_transit, room_assign
 from .handoff import on_positive
 from .inbound import inbound_register

@@ -18,22 +18,21 @@ from fangkong.audit.services import audit_record
 from fangkong.core.clock import aware, not_before, not_in_future, now
 from fangkong.core.errors import DomainError, PermissionRefused
 from fangkong.core.permissions import require
+from fangkong.core.rows import RowsRefused
 from fangkong.geo.models import Community, Person
-from fangkong.policy.regimen import deadline_after, regimen_day
+from fangkong.policy.regimen import deadline_after
 from fangkong.policy.rules import rule
 
 from .. import events
 from ..choices import EPISODE_INITIAL, EPISODE_OPEN, EpisodeKind, EpisodeStatus, StayEnd
 from ..models import InboundArrival, IsolationEpisode, IsolationSite, Room, RoomStay
 from ..permissions import IsolationCap
-from .common import end_episode, end_stay, lock_episode, open_stay, require_check_in, require_episode, require_site, set_status
+from .checkin import EPISODE_SCOPE, BulkCheckIn, episodes_check_in_bulk
+from .common import end_episode, end_stay, lock_episode, require_episode, require_site, set_status
 from .regimen import regimen_plan, schedule
+from .rooms import ONE_OPEN_STAY, SITE_ASSIGNMENT, room_problem
 
 ONE_OPEN_EPISODE = "isolation.one_open_episode"
-ONE_OPEN_STAY = "isolation.one_open_stay"
-ROOM_ONE_PARTY = "isolation.room_one_party"
-ROOM_CAPACITY = "isolation.room_capacity"
-SITE_ASSIGNMENT = "isolation.site_assignment"
 
 DEADLINE_KEY = {
     EpisodeKind.CLOSE_CONTACT: "contact.isolation_deadline",
@@ -207,15 +206,10 @@ def episode_transit(*, actor: Any, episode: IsolationEpisode, site: IsolationSit
 def _assign(*, actor: Any, episode: IsolationEpisode, room: Room, party: str, at: dt.datetime) -> RoomStay:
     """Put the (locked) episode's person in `room`: one party per room, never over capacity."""
     room = Room.objects.select_for_update().select_related("site").get(pk=room.pk)
-    if not room.is_active:
-        raise DomainError(_("房间 %(r)s 暂停使用") % {"r": room.number}, field="room")
     occupants = list(RoomStay.objects.filter(room=room, ended_at__isnull=True).values_list("party", flat=True))
-    if occupants and any(p != party for p in occupants):
-        raise DomainError(
-            _("房间 %(r)s 已有其他人员入住，非同户（同行）人员不得混住") % {"r": room.number}, field="room", rule=ROOM_ONE_PARTY
-        )
-    if len(occupants) >= room.capacity:
-        raise DomainError(_("房间 %(r)s 已住满（%(n)s 人）") % {"r": room.number, "n": room.capacity}, field="room", rule=ROOM_CAPACITY)
+    problem = room_problem(number=room.number, capacity=room.capacity, active=room.is_active, occupants=occupants, party=party)
+    if problem is not None:
+        raise problem.error()
     try:
         with transaction.atomic():
             return RoomStay.objects.create(
@@ -230,21 +224,6 @@ def _assign(*, actor: Any, episode: IsolationEpisode, room: Room, party: str, at
         raise DomainError(_("该人员已在其他房间入住"), rule=ONE_OPEN_STAY) from exc
 
 
-def _refuse_if_in_a_room(episode: IsolationEpisode) -> None:
-    stay = open_stay(person_id=episode.person_id)
-    if stay is not None:
-        raise DomainError(
-            _("该人员已在 %(site)s %(room)s 房间隔离，不能重复入住") % {"site": stay.room.site.name, "room": stay.room.number},
-            rule=ONE_OPEN_STAY,
-        )
-
-
-def check_in_in_order(at: dt.datetime, episode: IsolationEpisode) -> None:
-    """A check-in comes after the identification and after the transfer set off."""
-    not_before(at, episode.identified_at, field="at", label=_("入住时间"), earlier_label=_("判定时间"))
-    not_before(at, episode.transit_started_at, field="at", label=_("入住时间"), earlier_label=_("转运出发时间"))
-
-
 @transaction.atomic
 def episode_check_in(
     *,
@@ -257,51 +236,18 @@ def episode_check_in(
     """Check the person in to `room` and start the regimen of the active policy (day 1 = the policy's
     regimen.day_one), scheduling every central and home test with the rule that set it.
 
-    The user must hold the site; unless they are its staff, they must also see the person (by the
-    person's places); the time may not be in the future, nor before the identification or the transfer's start."""
-    require(actor, IsolationCap.MANAGE)
-    site = room.site
-    require_site(actor, site)
-    require_check_in(actor, episode, site)
-    at = aware(at)
-    not_in_future(at, field="at", label=_("入住时间"))
-    episode = lock_episode(episode)
-    _refuse_if_in_a_room(episode)
-    before = set_status(episode, EpisodeStatus.CHECKED_IN, _("入住"))
-    if episode.site_id and episode.site_id != site.pk:
-        raise DomainError(
-            _("该人员已安排至隔离点“%(s)s”，不能在本隔离点入住") % {"s": episode.site.name}, field="room", rule=SITE_ASSIGNMENT
-        )
-    if not site.is_active:
-        raise DomainError(_("隔离点“%(s)s”已停用") % {"s": site.name}, field="room")
-    check_in_in_order(at, episode)
-    if party:
-        episode.party = party[:48]
-    stay = _assign(actor=actor, episode=episode, room=room, party=episode.party, at=at)
-    plan = regimen_plan(episode.kind)
-    tests = schedule(episode, plan, at)
-    episode.site = site
-    episode.checked_in_at = at
-    episode.save()
-    audit_record(
-        actor=actor,
-        event_type=events.CHECKED_IN,
-        obj=episode,
-        before={"status": before},
-        after={
-            "status": episode.status,
-            "site": site.pk,
-            "room": room.number,
-            "day_one": regimen_day(at, 1, convention=plan.convention),
-            "central_until": episode.central_until,
-            "home_until": episode.home_until,
-            "tests": [(t.phase, t.day_number, t.due_date) for t in tests],
-            "profile": plan.profile,
-            "within_deadline": episode.isolate_by is None or at <= episode.isolate_by,
-            "stay": stay.pk,
-        },
-    )
-    return episode
+    One person is a batch of one: this is `episodes_check_in_bulk` (the site's batch page and the
+    API), so both refuse alike by construction — the user must hold the site; unless they are its
+    staff, they must also see the person; the time may not be in the future, nor before the
+    identification or the transfer's start; the room's rules (services.rooms)."""
+    try:
+        episodes_check_in_bulk(actor=actor, assignments=[BulkCheckIn(episode.pk, room.pk, party)], at=at)
+    except RowsRefused as exc:
+        e = exc.errors[0]
+        if e.rule == EPISODE_SCOPE:
+            raise PermissionRefused(e.message, rule=e.rule) from exc
+        raise DomainError(e.message, field=e.field, rule=e.rule) from exc
+    return IsolationEpisode.objects.select_related("site").get(pk=episode.pk)
 
 
 @transaction.atomic

@@ -113,39 +113,61 @@ def home_test_key(episode: IsolationEpisode) -> str:
     return f"{KIND_POLICY_PREFIX[episode.kind]}.home_test_days"
 
 
-def schedule(episode: IsolationEpisode, plan: RegimenPlan, start_at: dt.datetime) -> list[ScheduledTest]:
-    """Fix the episode's regimen from `start_at` (day 1 = policy's regimen.day_one) and create its tests.
-    The caller saves the episode."""
+@dataclass(frozen=True)
+class Regimen:
+    """What the policy fixes on an episode whose regimen starts at `start_at`: when its phases end,
+    and its tests (phase, day, due date, the rule that set it)."""
+
+    plan: RegimenPlan
+    text: str
+    central_until: dt.datetime | None
+    home_until: dt.datetime | None
+    tests: tuple[tuple[str, int, dt.date, str], ...]  # (phase, day, due date, rule)
+
+    def texts(self) -> list[str]:
+        return [self.text, *(t[3] for t in self.tests)]
+
+
+def regimen_for(kind: str, plan: RegimenPlan, start_at: dt.datetime) -> Regimen:
+    """The days and tests of a regimen starting at `start_at`: the one computation, for one episode
+    (`schedule`) or once for every episode of `kind` in a batch check-in (services.checkin)."""
     conv = plan.convention
     total = plan.central_days + plan.home_days
+    probe = IsolationEpisode(kind=kind)  # the test keys depend on the kind only
+    return Regimen(
+        plan=plan,
+        text=plan.text,
+        central_until=regimen_day_starts_at(start_at, plan.central_days + 1, convention=conv) if plan.central_days else None,
+        home_until=regimen_day_starts_at(start_at, total + 1, convention=conv) if plan.home_days else None,
+        tests=tuple(
+            [
+                (TestPhase.CENTRAL, n, regimen_day(start_at, n, convention=conv), plan.citation(central_test_key(probe)))
+                for n in plan.central_test_days
+            ]
+            + [
+                (TestPhase.HOME, n, regimen_day(start_at, plan.central_days + n, convention=conv), plan.citation(home_test_key(probe)))
+                for n in plan.home_test_days
+            ]
+        ),
+    )
+
+
+def schedule(episode: IsolationEpisode, plan: RegimenPlan, start_at: dt.datetime) -> list[ScheduledTest]:
+    """Fix the episode's regimen from `start_at` (day 1 = policy's regimen.day_one) and create its tests
+    (regimen_for's). The caller saves the episode."""
+    reg = regimen_for(episode.kind, plan, start_at)
     episode.regimen_started_at = start_at
     episode.policy_profile = plan.profile
     episode.central_days = plan.central_days
     episode.home_days = plan.home_days
     episode.home_mode = plan.home_mode
-    episode.central_until = regimen_day_starts_at(start_at, plan.central_days + 1, convention=conv) if plan.central_days else None
-    episode.home_until = regimen_day_starts_at(start_at, total + 1, convention=conv) if plan.home_days else None
-    central_rule, home_rule = plan.citation(central_test_key(episode)), plan.citation(home_test_key(episode))
-    cited = RuleCitation.stored([plan.text, central_rule, home_rule])  # one query for the three texts
-    episode.regimen_citation = cited.get(plan.text)
+    episode.central_until = reg.central_until
+    episode.home_until = reg.home_until
+    cited = RuleCitation.stored(reg.texts())  # one query for the texts
+    episode.regimen_citation = cited.get(reg.text)
     tests = [
-        ScheduledTest(
-            episode=episode,
-            phase=TestPhase.CENTRAL,
-            day_number=n,
-            due_date=regimen_day(start_at, n, convention=conv),
-            citation=cited.get(central_rule),
-        )
-        for n in plan.central_test_days
-    ] + [
-        ScheduledTest(
-            episode=episode,
-            phase=TestPhase.HOME,
-            day_number=n,
-            due_date=regimen_day(start_at, plan.central_days + n, convention=conv),
-            citation=cited.get(home_rule),
-        )
-        for n in plan.home_test_days
+        ScheduledTest(episode=episode, phase=phase, day_number=n, due_date=due, citation=cited.get(rule))
+        for phase, n, due, rule in reg.tests
     ]
     return ScheduledTest.objects.bulk_create(tests)
 
