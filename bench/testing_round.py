@@ -40,6 +40,7 @@ writes the same to bench/results/testing_round.json.
 from __future__ import annotations
 
 import argparse
+import atexit
 import datetime as dt
 import io
 import itertools
@@ -531,6 +532,7 @@ def main() -> None:
     if own_var:
         os.environ["FANGKONG_VAR_DIR"] = tempfile.mkdtemp(prefix="fk-bench-var-")
         (Path(os.environ["FANGKONG_VAR_DIR"]) / "staticfiles").mkdir()  # WhiteNoise's root (it warns when missing)
+        atexit.register(shutil.rmtree, os.environ["FANGKONG_VAR_DIR"], ignore_errors=True)  # also when a stage fails
     import django
 
     django.setup()
@@ -779,8 +781,6 @@ def main() -> None:
     report(out)
     args.json.parent.mkdir(parents=True, exist_ok=True)
     args.json.write_text(json.dumps(out, indent=2, ensure_ascii=False, default=str))
-    if own_var:
-        shutil.rmtree(os.environ["FANGKONG_VAR_DIR"], ignore_errors=True)
 
 
 def report(out: dict) -> None:
