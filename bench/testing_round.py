@@ -1,7 +1,7 @@
-"""Benchmark: one mass-testing round on a synthetic city, through the services the pages and API use.
+"""Benchmark: one mass-testing round on a synthetic city, its data arriving as users send it.
 
     .venv/bin/python bench/testing_round.py [--samples 3000000] [--workers 2] [--reuse-city]
-        [--database-url postgres://…/fangkong_bench_testing]
+        [--bind-path view|parse] [--copy-format binary|text] [--database-url postgres://…/fangkong_bench_testing]
 
 1. Creates a separate PostgreSQL database (dropped and re-created; `--reuse-city` keeps one whose
    city has the right size and empties only the testing tables), migrates it and generates a
@@ -9,42 +9,54 @@
    sealed ID numbers are replaced by a placeholder cipher — only the keyed look-up hash matters
    here). Then VACUUM ANALYZE, CHECKPOINT and sync (a city is registered days before a round: its
    pages are on disk and vacuumed) and pg_prewarm of the registry (as on a server in use). Not timed.
-2. Plans round 8 (the whole city as a 管控区 → 10-in-1 from the active policy; 1 % of the
-   communities sealed → single tubes), one sampling point per community, and writes the sampling
-   requests to files (whole tubes, 50,000 bindings each). Not timed.
+2. Plans round 8 on the wall clock (the whole city as a 管控区 → 10-in-1 from the active policy; 1 %
+   of the communities sealed → single tubes), one sampling point per community, and writes the
+   sampling apps' requests to files as JSON bodies (whole tubes, 50,000 rows each, each row with its
+   barcode, ID number, sampling point and swab time). Not timed.
 3. Stages, each timed, with rows/s and RSS; bindings and results run `--workers` requests side by
    side (forked processes, one connection each), as many sampling apps and labs post at once:
-   bindings  — every sample through services.bulk_bind by ID number, 50,000 per request (the API's
-               request size), tubes opened as new barcodes arrive and closed when full;
-   results   — every tube's result through services.results_ingest, 20,000 per upload (a lab file),
-               with a few positive pools and single positives so the consequences run;
+   bindings  — every request's JSON body POSTed to the API view (DRF's test client, token
+               authentication, DRF's JSON parser, api.bindings.parse_binding_request,
+               services.bulk_bind, the response); `--bind-path parse` skips the HTTP layer (DRF's
+               JSONParser on the bytes → parse_binding_request → bulk_bind);
+   results   — every tube's result in lab CSV files of 20,000 rows (bytes), each through
+               result_uploads.result_upload_create as the lab page receives it: the file kept
+               encrypted, a ResultUpload row, the background job (run in the worker on commit, as a
+               Huey worker runs it) reading it back → ingest.parse_upload → services.results_ingest →
+               the upload's report; a few positive pools and single positives so the consequences run;
    derive    — every person's result in the round streamed through selectors.person_result_rows, in
                `--workers` parts side by side (equal ranges of the round's tube ids);
    coverage  — round_coverage for every grid of the city at once (selectors.round_coverage).
-4. Plain COPY of the same tube, member and result rows into the same tables (as another round),
-   for the ratio service / COPY.
+   Each request's elapsed time, its process's CPU and its database backend's CPU (/proc) are kept.
+4. Plain COPY of the same tube, member and result rows into the same tables (as another round), in
+   transactions of the same size as the requests and files, `--workers` side by side, for the ratios
+   service / COPY: by wall time, by stream-seconds, and per stream by CPU-seconds (bench/README.md).
 5. p50/p95 of a grid's door-knocking list and a community's coverage (50 random each).
-Prints a table and writes bench/results/testing_round.json (machine, load, PostgreSQL settings).
+Prints a table naming the machine, the PostgreSQL settings, the sizes and the concurrency, and
+writes the same to bench/results/testing_round.json.
 """
 
 # ruff: noqa: E501
 from __future__ import annotations
 
 import argparse
+import atexit
 import datetime as dt
+import io
 import itertools
 import json
 import multiprocessing
 import os
-import pickle
 import platform
 import random
 import resource
+import shutil
 import statistics
 import sys
 import tempfile
 import time
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
@@ -56,6 +68,7 @@ BUILDING = 3  # units per building
 GRID = 6  # buildings per grid (~430 residents)
 COMMUNITY = 10  # grids per community (~4,300 residents)
 STREET = 10  # communities per street
+POOL_SIZE = 10  # the largest tube the round uses (10-in-1): a request of whole tubes stays within --bind-batch
 
 
 def rss_mib() -> float:
@@ -241,48 +254,168 @@ def build_city(people: int, seed: int = 8) -> dict:
 
 
 _WORKER: dict = {}
+CLOCK_TICKS = os.sysconf("SC_CLK_TCK")
 
 
-def worker_init(round_id: int, command_id: int, lab_user_id: int, lab_id: int) -> None:
-    """In a forked worker: the round, the users and the lab, read once over the worker's own connection."""
+def backend_cpu(pid: int | None) -> float | None:
+    """CPU seconds (user + system) a PostgreSQL backend has used so far, from /proc (the server on
+    this machine), or None when it cannot be read (another host)."""
+    if not pid:
+        return None
+    try:
+        with open(f"/proc/{pid}/stat") as fh:
+            fields = fh.read().rpartition(")")[2].split()
+    except OSError:
+        return None
+    return (int(fields[11]) + int(fields[12])) / CLOCK_TICKS
+
+
+class Meter:
+    """Elapsed time, this process's CPU and its database backend's CPU over a `with` block."""
+
+    def __enter__(self) -> Meter:
+        from django.db import connection
+
+        connection.ensure_connection()
+        if _WORKER.get("raw") is not connection.connection:  # reconnected since: another backend
+            with connection.cursor() as cur:
+                cur.execute("SELECT pg_backend_pid()")
+                _WORKER.update(raw=connection.connection, backend_pid=cur.fetchone()[0])
+        self.pid = _WORKER["backend_pid"]
+        self.backend0 = backend_cpu(self.pid)
+        self.profile = None
+        if _WORKER.get("profile_dir"):
+            import cProfile
+
+            self.profile = cProfile.Profile()
+            self.profile.enable()
+        self.cpu0 = time.process_time()
+        self.t0 = time.perf_counter()
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.elapsed = time.perf_counter() - self.t0
+        if self.profile is not None:
+            self.profile.disable()
+            self.profile.dump_stats(_WORKER["profile_dir"] / f"{os.getpid()}-{time.monotonic_ns()}.prof")
+        self.client_cpu = time.process_time() - self.cpu0
+        end = backend_cpu(self.pid)
+        self.backend_cpu = end - self.backend0 if end is not None and self.backend0 is not None else None
+
+    def row(self, rows: int) -> dict:
+        return {"rows": rows, "seconds": self.elapsed, "client_cpu": self.client_cpu, "backend_cpu": self.backend_cpu}
+
+
+def worker_init(round_id: int, command_id: int, lab_user_id: int, lab_id: int, api_key: str, profile_dir: Path | None = None) -> None:
+    """In a forked worker: the round, the users and the lab, read once over the worker's own
+    connection (whose backend's CPU the stages read from /proc); the API client a sampling app's
+    requests go through; background jobs run in this process when their transaction commits (Huey's
+    immediate mode: the job a 20,000-row lab file queues runs here, as a Huey worker would run it)."""
+    from django.conf import settings
+    from django.db import connection
+    from huey.contrib.djhuey import HUEY
+    from rest_framework.test import APIClient
+
     from fangkong.accounts.models import User
     from fangkong.core.crypto import Sealer
     from fangkong.testing.models import Laboratory, TestingRound
 
+    HUEY.immediate = True
+    settings.ALLOWED_HOSTS = [*settings.ALLOWED_HOSTS, "testserver"]
+    with connection.cursor() as cur:
+        cur.execute("SELECT pg_backend_pid()")
+        backend_pid = cur.fetchone()[0]
     _WORKER.update(
+        raw=connection.connection,
+        profile_dir=profile_dir,
         round=TestingRound.objects.get(pk=round_id),
         command=User.objects.get(pk=command_id),
         lab_user=User.objects.get(pk=lab_user_id),
         lab=Laboratory.objects.get(pk=lab_id),
         sealer=Sealer(),
+        client=APIClient(),
+        api_key=api_key,
+        backend_pid=backend_pid,
     )
+    # As in a running server: the URL resolver, the API's modules and the upload path loaded once
+    # (not timed) — a first request otherwise pays for importing them.
+    import fangkong.testing.result_uploads  # noqa: F401
+
+    response = _WORKER["client"].get(f"/api/testing/rounds/{round_id}/", HTTP_AUTHORIZATION=f"Token {api_key}")
+    assert response.status_code == 200, response.status_code
 
 
-def worker_bind(job) -> tuple[int, float]:
-    """One sampling app's request: its bindings through services.bulk_bind, as the API posts them."""
-    from fangkong.testing.services import Binding, bulk_bind
-
-    path, at = job
-    rows = pickle.loads(path.read_bytes())
+def worker_bind(job) -> dict:
+    """One sampling app's request: the JSON body as posted, through the API view (DRF's test client:
+    token authentication, DRF's JSON parser, `parse_binding_request`, `bulk_bind`, the response) or,
+    with --bind-path parse, through DRF's JSONParser and `parse_binding_request` into `bulk_bind`."""
+    path, bind_path = job
+    body = path.read_bytes()
     path.unlink()
-    bindings = [Binding(barcode=b, id_number=i, sampling_point_id=p, pooling_mode=m) for b, i, p, m in rows]
-    t = time.perf_counter()
-    report = bulk_bind(actor=_WORKER["command"], testing_round=_WORKER["round"], bindings=bindings, at=at, sealer=_WORKER["sealer"])
-    return report.members_added, time.perf_counter() - t
+    testing_round = _WORKER["round"]
+    with Meter() as meter:
+        if bind_path == "view":
+            response = _WORKER["client"].post(
+                f"/api/testing/rounds/{testing_round.pk}/bindings/",
+                body,
+                content_type="application/json",
+                HTTP_AUTHORIZATION=f"Token {_WORKER['api_key']}",
+            )
+            if response.status_code != 201:
+                raise RuntimeError(f"bindings request {path.name}: HTTP {response.status_code} {response.content[:2000]!r}")
+            added = response.json()["members_added"]
+        else:
+            from rest_framework.parsers import JSONParser
+
+            from fangkong.testing.api.bindings import parse_binding_request
+            from fangkong.testing.services import bulk_bind
+
+            parsed = parse_binding_request(JSONParser().parse(io.BytesIO(body)))
+            report = bulk_bind(
+                actor=_WORKER["command"], testing_round=testing_round, bindings=parsed.bindings, pooling_mode=parsed.pooling_mode
+            )
+            added = report.members_added
+    return meter.row(added)
 
 
-def worker_results(job) -> tuple[int, float]:
-    """One lab file: its rows through services.results_ingest, as the upload page applies them."""
-    from fangkong.testing.services import results_ingest
-    from fangkong.testing.synthetic import lab_result
+def worker_results(path: Path) -> dict:
+    """One lab file (CSV bytes) through `result_upload_create`, as the lab page receives it: the file
+    kept encrypted, a ResultUpload row; above the inline limit a background job, run here on commit,
+    reads the file back, parses it and applies it through `results_ingest`, and records the report."""
+    from fangkong.testing.choices import UploadStatus
+    from fangkong.testing.models import ResultUpload
+    from fangkong.testing.result_uploads import result_upload_create
 
-    tubes, reported, source = job
-    rows = [lab_result(n + 1, b, reported, positive=p) for n, (b, p) in enumerate(tubes)]
-    t = time.perf_counter()
-    report = results_ingest(
-        actor=_WORKER["lab_user"], testing_round=_WORKER["round"], laboratory=_WORKER["lab"], rows=rows, source=source, at=reported
-    )
-    return report.applied, time.perf_counter() - t
+    data = path.read_bytes()
+    path.unlink()
+    with Meter() as meter:
+        upload = result_upload_create(
+            actor=_WORKER["lab_user"], testing_round=_WORKER["round"], laboratory=_WORKER["lab"], filename=path.name, data=data
+        )
+        upload = ResultUpload.objects.get(pk=upload.pk)
+    if upload.status != UploadStatus.SUCCEEDED:
+        raise RuntimeError(f"upload {path.name}: {upload.status} {upload.message} {upload.errors[:5]}")
+    return {**meter.row(upload.created_count + upload.superseded_count), "in_background": upload.in_background}
+
+
+def worker_copy(job: tuple[int, list[tuple[str, str, Path, str]]]) -> dict:
+    """One plain COPY transaction: each (table, columns, file, format) COPYed in, then COMMIT."""
+    from django.db import connection, transaction
+
+    rows, parts = job
+    with Meter() as meter, transaction.atomic():
+        raw = connection.connection
+        for table_name, columns, path, fmt in parts:
+            with (
+                raw.cursor() as cur,
+                cur.copy(f"COPY {table_name} ({columns}) FROM STDIN{copy_options(fmt)}") as copy,
+                open(path, "rb") as fh,
+            ):
+                while block := fh.read(1 << 20):
+                    copy.write(block)
+    for _t, _c, path, _f in parts:
+        path.unlink()
+    return meter.row(rows)
 
 
 def worker_derive(part: tuple[int, int]) -> tuple[int, dict[str, int]]:
@@ -296,6 +429,71 @@ def worker_derive(part: tuple[int, int]) -> tuple[int, dict[str, int]]:
     return counted, by_result
 
 
+def machine_facts() -> dict:
+    """What a reader needs to compare a run with another: the CPU, cores, memory, kernel, Python."""
+    model = ""
+    try:
+        with open("/proc/cpuinfo") as fh:
+            model = next((line.split(":", 1)[1].strip() for line in fh if line.startswith("model name")), "")
+    except OSError:
+        pass
+    memory_gib = None
+    try:
+        with open("/proc/meminfo") as fh:
+            kib = next(int(line.split()[1]) for line in fh if line.startswith("MemTotal:"))
+        memory_gib = round(kib / 1024 / 1024, 1)
+    except (OSError, StopIteration):
+        pass
+    return {
+        "cpu_model": model or platform.processor(),
+        "cpus": os.cpu_count(),
+        "memory_gib": memory_gib,
+        "platform": platform.platform(),
+        "python": platform.python_version(),
+    }
+
+
+def total(rows: list[dict], key: str) -> float | None:
+    values = [r[key] for r in rows]
+    return None if any(v is None for v in values) else sum(values)
+
+
+def stage_of(per: list[dict], wall: float, workers: int, **extra) -> dict:
+    """A stage's figures: rows, wall time, and per stream the sums of its requests' elapsed time,
+    client CPU and backend CPU (stream-seconds: what the requests cost, whatever ran beside them)."""
+    seconds = [r["seconds"] for r in per]
+    return {
+        "rows": sum(r["rows"] for r in per),
+        "seconds": wall,
+        "requests": len(per),
+        "workers": workers,
+        "request_seconds": {"min": min(seconds), "median": statistics.median(seconds), "max": max(seconds)},
+        "sum_of_request_seconds": sum(seconds),
+        "client_cpu_seconds": total(per, "client_cpu"),
+        "backend_cpu_seconds": total(per, "backend_cpu"),
+        "rss_mib": rss_mib(),
+        **extra,
+    }
+
+
+def cpu_seconds(stage: dict) -> float | None:
+    if stage["client_cpu_seconds"] is None or stage["backend_cpu_seconds"] is None:
+        return None
+    return stage["client_cpu_seconds"] + stage["backend_cpu_seconds"]
+
+
+def ratios(service: dict, copy: dict) -> dict:
+    """service / plain COPY: by wall time (both with the same number of streams), by stream-seconds
+    (the sums of each request's and each COPY transaction's elapsed time) and by CPU-seconds per
+    stream (client process + its database backend, summed over the requests / COPY transactions)."""
+    service_cpu, copy_cpu = cpu_seconds(service), cpu_seconds(copy)
+    return {
+        "wall": service["seconds"] / copy["seconds"],
+        "stream_seconds": service["sum_of_request_seconds"] / copy["sum_of_request_seconds"],
+        "per_stream_cpu": service_cpu / copy_cpu if service_cpu is not None and copy_cpu else None,
+    }
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--samples", type=int, default=3_000_000)
@@ -307,7 +505,18 @@ def main() -> None:
         "--reuse-city", action="store_true", help="keep the database's city if it has the right size; only the rounds are cleared"
     )
     parser.add_argument("--workers", type=int, default=os.cpu_count() or 2, help="requests side by side (default: one per core)")
+    parser.add_argument(
+        "--bind-path",
+        choices=["view", "parse"],
+        default="view",
+        help="view: each request through the API view (DRF test client, token auth); parse: DRF's JSONParser + parse_binding_request + bulk_bind",
+    )
+    parser.add_argument("--copy-format", choices=["binary", "text"], default="binary", help="format of the plain COPY baseline")
+    parser.add_argument("--profile", type=Path, help="run each request and upload under cProfile and write its stats into this directory")
+    parser.add_argument("--json", type=Path, default=RESULTS / "testing_round.json", help="where to write the results")
     args = parser.parse_args()
+    if args.profile:
+        args.profile.mkdir(parents=True, exist_ok=True)
     load_at_start = os.getloadavg()
     print(f"load average at start: {load_at_start[0]:.2f} {load_at_start[1]:.2f} {load_at_start[2]:.2f}", flush=True)
 
@@ -317,6 +526,13 @@ def main() -> None:
         make_database(args.database_url)
     os.environ["DATABASE_URL"] = args.database_url
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings.base")
+    # The lab files the uploads keep (encrypted), the cache their progress goes through and the
+    # job queue: a directory of this run's own, removed at the end (never the dev server's var/).
+    own_var = "FANGKONG_VAR_DIR" not in os.environ
+    if own_var:
+        os.environ["FANGKONG_VAR_DIR"] = tempfile.mkdtemp(prefix="fk-bench-var-")
+        (Path(os.environ["FANGKONG_VAR_DIR"]) / "staticfiles").mkdir()  # WhiteNoise's root (it warns when missing)
+        atexit.register(shutil.rmtree, os.environ["FANGKONG_VAR_DIR"], ignore_errors=True)  # also when a stage fails
     import django
 
     django.setup()
@@ -324,6 +540,7 @@ def main() -> None:
     from django.db import connection, connections
 
     from fangkong.accounts.models import Grant, User
+    from fangkong.accounts.services.tokens import api_token_sign_in
     from fangkong.core.roles import Role
     from fangkong.geo.models import Community, Grid, Person
     from fangkong.testing.models import Laboratory, SamplingPoint, Tube
@@ -361,10 +578,19 @@ def main() -> None:
     lab_user = User.objects.create_user("bench-lab", password="x", role=Role.LABORATORY)
     Grant.objects.create(user=lab_user, level="facility", facility_kind="laboratory", place_id=lab.pk)
     command, lab_user = User.objects.get(pk=command.pk), User.objects.get(pk=lab_user.pk)
+    # The sampling apps' token (Authorization: Token …), as the API's sign-in issues it.
+    api_key = api_token_sign_in(user=command, second_factor=True).key
     communities = list(Community.objects.order_by("id").values_list("id", "district_id", "street_id"))
     rng = random.Random(2022)
     sealed = set(rng.sample([c[0] for c in communities], max(1, len(communities) // 100)))
-    start = dt.datetime(2022, 2, 25, 0, 0, tzinfo=dt.UTC)
+    # The round runs on the wall clock, as the services check times against it: it started ten hours
+    # ago, the samples were taken between eight and seven hours ago (the apps post each tube's swab
+    # time), the lab reports from six hours ago on. Times in Beijing, as the apps and labs send them.
+    clock = dt.datetime.now(dt.UTC).replace(microsecond=0)
+    start = clock - dt.timedelta(hours=10)
+    beijing = ZoneInfo("Asia/Shanghai")
+    swabbed_from = (clock - dt.timedelta(hours=8)).astimezone(beijing)
+    reported_from = (clock - dt.timedelta(hours=6)).astimezone(beijing)
     testing_round = round_plan(
         actor=command,
         number=8,
@@ -380,85 +606,91 @@ def main() -> None:
     # A request holds whole tubes (as a sampling app posts its closed tubes), so requests running
     # side by side never share a tube.
     first_person = Person.objects.order_by("id").values_list("id", flat=True).first()
+    swab_times = [(swabbed_from + dt.timedelta(seconds=s)).isoformat() for s in range(3600)]
 
     def requests_of_bindings():
+        """Each request's JSON body as a sampling app posts it (a JSON array of rows, see docs/api.md)."""
         rows = Person.objects.order_by("id").values_list("id", "community_id").iterator(chunk_size=50_000)
         sampled = ((pid, comm) for pid, comm in rows if pid % 10 != 3)
         packed = pack_tubes(itertools.islice(sampled, args.samples), lambda comm: 1 if comm in sealed else 10)
         batch, last_tube = [], None
         for tube_no, comm, pid in packed:
-            if tube_no != last_tube and len(batch) >= args.bind_batch:
+            if tube_no != last_tube and len(batch) + POOL_SIZE > args.bind_batch:  # the API takes ≤ 50,000 rows
                 yield batch
                 batch = []
             last_tube = tube_no
-            batch.append((f"T{tube_no:08d}", f"15{pid - first_person:016d}", point_of[comm], "single" if comm in sealed else ""))
+            row = {
+                "barcode": f"T{tube_no:08d}",
+                "id_number": f"15{pid - first_person:016d}",
+                "sampling_point": point_of[comm],
+                "sampled_at": swab_times[tube_no % 3600],
+            }
+            if comm in sealed:
+                row["pooling_mode"] = "single"
+            batch.append(row)
         if batch:
             yield batch
 
     stages: dict[str, dict] = {}
-    at = start + dt.timedelta(hours=2)
     # The requests are written to files before the clock starts: the sampling apps that post them
     # are not on this machine, and generating them here took CPU the server needs.
     t = time.perf_counter()
     spool = Path(tempfile.mkdtemp(prefix="fk-bench-requests-"))
-    request_files = []
+    request_files, request_bytes = [], 0
     for number, batch in enumerate(requests_of_bindings()):
-        path = spool / f"{number:05d}.pickle"
-        path.write_bytes(pickle.dumps(batch, protocol=pickle.HIGHEST_PROTOCOL))
+        path = spool / f"{number:05d}.json"
+        body = json.dumps(batch, ensure_ascii=False, separators=(",", ":")).encode()
+        request_bytes += len(body)
+        path.write_bytes(body)
         request_files.append(path)
-    print(f"requests written: {len(request_files)} in {time.perf_counter() - t:.1f}s (not timed)", flush=True)
+    print(
+        f"requests written: {len(request_files)} JSON bodies, {request_bytes / len(request_files) / 1e6:.1f} MB each, in {time.perf_counter() - t:.1f}s (not timed)",
+        flush=True,
+    )
     # The workers are forked with no open database connection; each opens its own.
     connections.close_all()
     pool = multiprocessing.get_context("fork").Pool(
-        args.workers, initializer=worker_init, initargs=(testing_round.pk, command.pk, lab_user.pk, lab.pk)
+        args.workers, initializer=worker_init, initargs=(testing_round.pk, command.pk, lab_user.pk, lab.pk, api_key, args.profile)
     )
 
     t = time.perf_counter()
-    added, per_request = 0, []
-    for n, seconds in pool.imap_unordered(worker_bind, ((path, at) for path in request_files)):
-        added += n
-        per_request.append(seconds)
+    per_request: list[dict] = []
+    for row in pool.imap_unordered(worker_bind, ((path, args.bind_path) for path in request_files)):
+        per_request.append(row)
         if len(per_request) % 10 == 1:
-            print(f"  request {len(per_request)}: {seconds:.2f}s", flush=True)
+            print(f"  request {len(per_request)}: {row['seconds']:.2f}s", flush=True)
     secs = time.perf_counter() - t
     spool.rmdir()
-    stages["bindings"] = {
-        "rows": added,
-        "seconds": secs,
-        "requests": len(per_request),
-        "workers": args.workers,
-        "request_seconds": {"min": min(per_request), "median": statistics.median(per_request), "max": max(per_request)},
-        "sum_of_request_seconds": sum(per_request),
-        "rss_mib": rss_mib(),
-    }
-    print(f"bindings: {added:,} in {secs:.1f}s ({len(per_request)} requests, {args.workers} workers), RSS {rss_mib():.0f} MiB", flush=True)
+    stages["bindings"] = stage_of(per_request, secs, args.workers, path=args.bind_path, request_mb=request_bytes / len(request_files) / 1e6)
+    b = stages["bindings"]
+    print(
+        f"bindings: {b['rows']:,} in {secs:.1f}s ({b['requests']} requests through the {args.bind_path}, {args.workers} workers)",
+        flush=True,
+    )
 
-    # Results: every tube; 12 pools and 4 singles positive; uploads of whole files, side by side.
+    # Results: every tube, in lab CSV files of --result-batch rows (built before the clock: the labs
+    # export them); 12 pools and 4 singles positive. Uploaded side by side.
     tubes = list(Tube.objects.filter(round=testing_round).order_by("id").values_list("barcode", "member_count"))
     pools = [b for b, n in tubes if n > 1]
     singles = [b for b, n in tubes if n == 1]
     positive = set(rng.sample(pools, min(12, len(pools)))) | set(rng.sample(singles, min(4, len(singles))))
-    reported = start + dt.timedelta(hours=6)
-    uploads = [
-        ([(b, b in positive) for b, _m in tubes[i : i + args.result_batch]], reported, f"bench-{i}")
-        for i in range(0, len(tubes), args.result_batch)
-    ]
+    spool = Path(tempfile.mkdtemp(prefix="fk-bench-labfiles-"))
+    upload_files = []
+    for number, i in enumerate(range(0, len(tubes), args.result_batch)):
+        lines = ["条码,结果,ORF1ab,N,报告时间"]
+        for n, (barcode, _m) in enumerate(tubes[i : i + args.result_batch]):
+            reported = (reported_from + dt.timedelta(seconds=n)).strftime("%Y-%m-%d %H:%M:%S")
+            lines.append(f"{barcode},阳性,27.5,28.0,{reported}" if barcode in positive else f"{barcode},阴性,,,{reported}")
+        path = spool / f"bench-{number:04d}.csv"
+        path.write_bytes(("\n".join(lines) + "\n").encode())
+        upload_files.append(path)
     connections.close_all()
     t = time.perf_counter()
-    applied, per_upload = 0, []
-    for n, seconds in pool.imap_unordered(worker_results, uploads):
-        applied += n
-        per_upload.append(seconds)
+    per_upload = list(pool.imap_unordered(worker_results, upload_files))
     secs = time.perf_counter() - t
-    stages["results"] = {
-        "rows": applied,
-        "seconds": secs,
-        "requests": len(per_upload),
-        "workers": args.workers,
-        "sum_of_request_seconds": sum(per_upload),
-        "rss_mib": rss_mib(),
-    }
-    print(f"results: {applied:,} tubes in {secs:.1f}s ({len(per_upload)} uploads), RSS {rss_mib():.0f} MiB", flush=True)
+    spool.rmdir()
+    stages["results"] = stage_of(per_upload, secs, args.workers, in_background=sum(1 for u in per_upload if u["in_background"]))
+    print(f"results: {stages['results']['rows']:,} tubes in {secs:.1f}s ({len(per_upload)} uploads)", flush=True)
 
     # Every person's result, streamed in `--workers` parts side by side (as a feed to the health-code
     # platform would be sharded), each part counted by result in its worker.
@@ -471,21 +703,25 @@ def main() -> None:
         for result, count in counts.items():
             by_result[result] = by_result.get(result, 0) + count
     secs = time.perf_counter() - t
-    pool.close()
-    pool.join()
     stages["derive"] = {"rows": counted, "seconds": secs, "workers": args.workers, "rss_mib": rss_mib(), "by_result": by_result}
     print(f"derive: {counted:,} person results in {secs:.1f}s ({args.workers} parts side by side) {by_result}", flush=True)
 
     t = time.perf_counter()
-    total, grids = round_coverage(user=command, testing_round=testing_round, group_by="grid")
+    total_cov, grids = round_coverage(user=command, testing_round=testing_round, group_by="grid")
     secs = time.perf_counter() - t
-    stages["coverage"] = {"rows": len(grids), "seconds": secs, "rss_mib": rss_mib(), "residents": total.residents, "sampled": total.sampled}
+    stages["coverage"] = {
+        "rows": len(grids), "seconds": secs, "rss_mib": rss_mib(), "residents": total_cov.residents, "sampled": total_cov.sampled,
+    }  # fmt: skip
     print(
-        f"coverage: {len(grids):,} grids in {secs:.1f}s; residents {total.residents:,} sampled {total.sampled:,} positive {total.positive}"
+        f"coverage: {len(grids):,} grids in {secs:.1f}s; residents {total_cov.residents:,} sampled {total_cov.sampled:,} positive {total_cov.positive}"
     )
 
-    # Plain COPY of the same rows into the same tables (as round 9), for the ratio.
-    plain = plain_copy(connection, testing_round.pk)
+    # Plain COPY of the same rows into the same tables (as round 9999), in transactions of the same
+    # size as the requests and uploads, `--workers` side by side: the ratio compares like with like.
+    plain = plain_copy(connection, connections, pool, testing_round.pk, args)
+    pool.close()
+    pool.join()
+    ratio = {name: ratios(stages[name], plain[name]) for name in ("bindings", "results")}
 
     # Latency of the two pages' selectors.
     grid_ids = list(Grid.objects.values_list("id", flat=True))
@@ -508,48 +744,87 @@ def main() -> None:
         return statistics.quantiles(values, n=100)[p - 1] if len(values) > 1 else values[0]
 
     stage_total = sum(s["seconds"] for s in stages.values())
+    base, _, db_name = args.database_url.rpartition("/")
     out = {
-        "machine": {
-            "cpus": os.cpu_count(),
-            "platform": platform.platform(),
-            "python": platform.python_version(),
-            "database": connection.vendor,
-            "load_average_at_start": load_at_start,
-            "postgresql_settings": pg_settings(connection),
+        "machine": {**machine_facts(), "load_average_at_start": load_at_start, "load_average_at_end": os.getloadavg()},
+        "postgresql": {
+            "database": f"{base.rpartition('@')[2]}/{db_name}",
+            "settings": pg_settings(connection),
             "prewarmed_blocks": prewarmed,
-            "load_average_at_end": os.getloadavg(),
         },
-        "samples": args.samples,
-        "city": {**city, "seconds": city_seconds, "settle_seconds": settle_seconds},
-        "tubes": len(tubes),
+        "sizes": {
+            "samples": args.samples,
+            "residents": city["people"],
+            "grids": city["grids"],
+            "tubes": len(tubes),
+            "bind_requests": stages["bindings"]["requests"],
+            "bind_batch": args.bind_batch,
+            "lab_files": stages["results"]["requests"],
+            "result_batch": args.result_batch,
+        },
+        "concurrency": {"workers": args.workers, "bind_path": args.bind_path, "copy_format": args.copy_format, "copy_streams": args.workers},
+        "city": {**city, "seconds": city_seconds, "settle_seconds": settle_seconds, "reused": reuse},
         "stages": {k: {**v, "rows_per_s": v["rows"] / v["seconds"] if v["seconds"] else None} for k, v in stages.items()},
         "end_to_end_seconds": stage_total,
         "plain_copy": plain,
-        "ratio_bindings_to_copy": stages["bindings"]["seconds"] / plain["bindings_seconds"],
-        "ratio_results_to_copy": stages["results"]["seconds"] / plain["results_seconds"],
+        "ratio_to_copy": ratio,
         "door_knocking_ms": {"p50": pct(knock, 50), "p95": pct(knock, 95)},
         "community_coverage_ms": {"p50": pct(cover, 50), "p95": pct(cover, 95)},
         "door_knocking_page_ms": {"p50": pct(knock_page, 50), "p95": pct(knock_page, 95)},
         "community_coverage_page_ms": {"p50": pct(cover_page, 50), "p95": pct(cover_page, 95)},
         "peak_rss_mib": peak_mib(),
-        "targets": {"end_to_end_seconds": 60, "peak_rss_mib": 2048, "ratio": 3, "page_ms": 200},
-    }
+        "targets": {
+            "end_to_end_seconds": 60, "peak_rss_mib": 2048, "page_ms": 200,
+            "per_stream_ratio": {"bindings": 2, "results": 4},
+        },
+    }  # fmt: skip
+    report(out)
+    args.json.parent.mkdir(parents=True, exist_ok=True)
+    args.json.write_text(json.dumps(out, indent=2, ensure_ascii=False, default=str))
+
+
+def report(out: dict) -> None:
+    """The table: what ran where, then the stages, then service against plain COPY."""
+    m, pg, sizes, conc = out["machine"], out["postgresql"], out["sizes"], out["concurrency"]
+    settings = pg["settings"]
+    print()
+    print(f"machine: {m['cpu_model']}, {m['cpus']} CPUs, {m['memory_gib']} GiB, {m['platform']}, Python {m['python']}")
+    print(f"load average: {m['load_average_at_start'][0]:.2f} at start, {m['load_average_at_end'][0]:.2f} at end")
+    print("PostgreSQL " + ", ".join(f"{k} {v}" for k, v in settings.items()))
+    print(
+        f"sizes: {sizes['samples']:,} samples, {sizes['residents']:,} residents, {sizes['grids']:,} grids, {sizes['tubes']:,} tubes; "
+        f"{sizes['bind_requests']} binding requests of {sizes['bind_batch']:,}, {sizes['lab_files']} lab files of {sizes['result_batch']:,}"
+    )
+    print(
+        f"concurrency: {conc['workers']} streams for the services and for the plain COPY; bindings through the {conc['bind_path']}; "
+        f"COPY format {conc['copy_format']}"
+    )
     print()
     print(f"{'stage':<10} {'rows':>12} {'seconds':>9} {'rows/s':>12} {'RSS MiB':>9}")
     for k, v in out["stages"].items():
         print(f"{k:<10} {v['rows']:>12,} {v['seconds']:>9.1f} {v['rows_per_s']:>12,.0f} {v['rss_mib']:>9.0f}")
-    print(f"{'total':<10} {'':>12} {stage_total:>9.1f}")
-    print(
-        f"plain COPY: bindings {plain['bindings_seconds']:.1f}s ({plain['tube_rows'] + plain['member_rows']:,} rows), results {plain['results_seconds']:.1f}s"
-    )
-    print(f"ratio service/COPY: bindings {out['ratio_bindings_to_copy']:.2f}×, results {out['ratio_results_to_copy']:.2f}×")
+    print(f"{'total':<10} {'':>12} {out['end_to_end_seconds']:>9.1f}")
+    print()
+
+    def cpu(stage: dict) -> str:
+        c = cpu_seconds(stage)
+        return f"{c:.1f} ({stage['client_cpu_seconds']:.1f}+{stage['backend_cpu_seconds']:.1f})" if c is not None else "n/a"
+
+    print(f"{'':<9} {'wall s':>7} {'stream-s':>9} {'CPU-s (client+backend)':>24}")
+    for name in ("bindings", "results"):
+        service, copy, r = out["stages"][name], out["plain_copy"][name], out["ratio_to_copy"][name]
+        print(f"{name:<9} {service['seconds']:>7.1f} {service['sum_of_request_seconds']:>9.1f} {cpu(service):>24}   service")
+        print(
+            f"{'':<9} {copy['seconds']:>7.1f} {copy['sum_of_request_seconds']:>9.1f} {cpu(copy):>24}   plain COPY ({copy['rows']:,} rows)"
+        )
+        per_stream = f"{r['per_stream_cpu']:.2f}×" if r["per_stream_cpu"] is not None else "n/a"
+        print(f"{'':<9} {r['wall']:>6.2f}× {r['stream_seconds']:>8.2f}× {per_stream:>24}   ratio (wall / stream-seconds / per stream, CPU)")
+    print()
     print(f"door-knocking list p50 {out['door_knocking_ms']['p50']:.0f} ms p95 {out['door_knocking_ms']['p95']:.0f} ms")
     print(f"community coverage p50 {out['community_coverage_ms']['p50']:.0f} ms p95 {out['community_coverage_ms']['p95']:.0f} ms")
     for label, key in (("door-knocking page", "door_knocking_page_ms"), ("community coverage page", "community_coverage_page_ms")):
         print(f"{label} (whole request) p50 {out[key]['p50']:.0f} ms p95 {out[key]['p95']:.0f} ms")
-    print(f"peak RSS {out['peak_rss_mib']:.0f} MiB; load average at end {os.getloadavg()[0]:.2f}")
-    RESULTS.mkdir(parents=True, exist_ok=True)
-    (RESULTS / "testing_round.json").write_text(json.dumps(out, indent=2, ensure_ascii=False, default=str))
+    print(f"peak RSS {out['peak_rss_mib']:.0f} MiB")
 
 
 def page_latency(user, testing_round, grid_ids: list[int], comm_ids: list[int], rng, probes: int) -> tuple[list[float], list[float]]:
@@ -578,73 +853,117 @@ def page_latency(user, testing_round, grid_ids: list[int], comm_ids: list[int], 
     return timings
 
 
-def plain_copy(connection, round_id: int) -> dict:
-    """COPY round `round_id`'s tubes, members and results out to files, then time COPYing them back in
-    as a new round (ids shifted) — the same rows into the same tables, with the same indexes."""
-    from django.db import transaction
+def copy_options(fmt: str) -> str:
+    return " (FORMAT binary)" if fmt == "binary" else ""
 
+
+def column_types(cur, table_name: str) -> list[tuple[str, str]]:
+    cur.execute(
+        "SELECT attname, format_type(atttypid, atttypmod) FROM pg_attribute WHERE attrelid = %s::regclass AND attnum > 0 "
+        "AND NOT attisdropped ORDER BY attnum",
+        [table_name],
+    )
+    return list(cur.fetchall())
+
+
+def plain_copy(connection, connections, pool, round_id: int, args) -> dict:
+    """The round's tubes, members and results COPYed out to files, then COPYed back in as a new round
+    (ids shifted): the same rows into the same tables, with the same indexes, in transactions of the
+    same size as the requests (a request's tubes and members: whole tubes, ≤ --bind-batch members)
+    and the lab files (--result-batch results), `--workers` transactions side by side. Returns per
+    baseline the wall time and, per transaction, elapsed, client CPU and backend CPU."""
     from fangkong.testing.models import TestingRound
 
     other = TestingRound.objects.create(
         number=9999, name="plain copy", starts_at=dt.datetime(2022, 2, 26, tzinfo=dt.UTC), deadline_at=dt.datetime(2022, 2, 27, tzinfo=dt.UTC),
         result_deadline_hours=24,
     )  # fmt: skip
-    tmp = Path(tempfile.mkdtemp(prefix="fk-bench-"))
+    fmt = args.copy_format
+    tmp = Path(tempfile.mkdtemp(prefix="fk-bench-copy-"))
     raw = connection.connection
     with connection.cursor() as cur:
         cur.execute("SELECT COALESCE(MAX(id), 0) + 1000 FROM testing_tube")
         tube_shift = cur.fetchone()[0]
         cur.execute("SELECT COALESCE(MAX(id), 0) + 1000 FROM testing_tuberesult")
         result_shift = cur.fetchone()[0]
-    tube_cols = ("id, round_id, barcode, sampling_point_id, district_id, street_id, community_id, pooling_mode, capacity, member_count, "
-                 "is_resample, status, opened_at, sampled_at, closed_at, deadline_at, laboratory_id, received_at, resulted_at, result")  # fmt: skip
-    member_cols = "round_id, tube_id, person_id, district_id, street_id, community_id, grid_id, household_id, building_id, unit_id, is_resample, sampled_at"
-    result_cols = "id, round_id, tube_id, laboratory_id, result, ct_orf1ab, ct_n, reported_at, decided_by, source, source_row, is_current, superseded_by_id, created_at"
-    exports = {
-        "tube": (f"SELECT id + {tube_shift}, {other.pk}, barcode, sampling_point_id, district_id, street_id, community_id, pooling_mode, capacity, "
-                 f"member_count, is_resample, status, opened_at, sampled_at, closed_at, deadline_at, laboratory_id, received_at, resulted_at, result "
-                 f"FROM testing_tube WHERE round_id = {round_id}", tube_cols),
-        "member": (f"SELECT {other.pk}, tube_id + {tube_shift}, person_id, district_id, street_id, community_id, grid_id, household_id, building_id, "
-                   f"unit_id, is_resample, sampled_at FROM testing_tubemember WHERE round_id = {round_id}", member_cols),
-        "result": (f"SELECT id + {result_shift}, {other.pk}, tube_id + {tube_shift}, laboratory_id, result, ct_orf1ab, ct_n, reported_at, decided_by, "
-                   f"source, source_row, is_current, superseded_by_id, created_at FROM testing_tuberesult WHERE round_id = {round_id}", result_cols),
+        cur.execute("SELECT id, member_count FROM testing_tube WHERE round_id = %s ORDER BY id", [round_id])
+        tube_counts = cur.fetchall()
+        types = {name: column_types(cur, name) for name in ("testing_tube", "testing_tubemember", "testing_tuberesult")}
+    shifted = {
+        "testing_tube": {"id": f"id + {tube_shift}", "round_id": str(other.pk)},
+        "testing_tubemember": {"round_id": str(other.pk), "tube_id": f"tube_id + {tube_shift}"},
+        "testing_tuberesult": {
+            "id": f"id + {result_shift}", "round_id": str(other.pk), "tube_id": f"tube_id + {tube_shift}",
+            "superseded_by_id": f"superseded_by_id + {result_shift}",
+        },
     }  # fmt: skip
-    counts = {}
-    for name, (select, _cols) in exports.items():
-        path = tmp / f"{name}.tsv"
-        n = 0
-        with raw.cursor() as cur, open(path, "wb") as fh, cur.copy(f"COPY ({select}) TO STDOUT") as copy:
-            for block in copy:
-                fh.write(block)
-                n += bytes(block).count(b"\n")
-        counts[name] = n
-    timings = {}
-    for name, table in (("tube", "testing_tube"), ("member", "testing_tubemember"), ("result", "testing_tuberesult")):
-        path = tmp / f"{name}.tsv"
+    # The member table's own id is left to its sequence, as the services leave it.
+    skip = {"testing_tubemember": {"id"}}
+
+    def export(table_name: str, where: str, path: Path) -> int:
+        cols = [(c, t) for c, t in types[table_name] if c not in skip.get(table_name, set())]
+        select = ", ".join(f"({shifted[table_name].get(c, c)})::{t}" for c, t in cols)
+        with raw.cursor() as cur, open(path, "wb") as fh:
+            with cur.copy(
+                f"COPY (SELECT {select} FROM {table_name} WHERE round_id = {round_id} AND {where}) TO STDOUT{copy_options(fmt)}"
+            ) as copy:
+                for block in copy:
+                    fh.write(block)
+            n = cur.rowcount
+        return n
+
+    def columns(table_name: str) -> str:
+        return ", ".join(c for c, _t in types[table_name] if c not in skip.get(table_name, set()))
+
+    # Transactions as the requests were cut: whole tubes, at most --bind-batch members.
+    bind_ranges, lo, prev, members = [], None, None, 0
+    for tube_id, count in tube_counts:
+        if lo is not None and members + POOL_SIZE > args.bind_batch:
+            bind_ranges.append((lo, prev))
+            lo, members = None, 0
+        lo = tube_id if lo is None else lo
+        members += count
+        prev = tube_id
+    if lo is not None:
+        bind_ranges.append((lo, prev))
+    result_ranges = [
+        (tube_counts[i][0], tube_counts[min(i + args.result_batch, len(tube_counts)) - 1][0])
+        for i in range(0, len(tube_counts), args.result_batch)
+    ]
+    bind_jobs, result_jobs = [], []
+    for n, (a, b) in enumerate(bind_ranges):
+        tube_file, member_file = tmp / f"tube-{n}", tmp / f"member-{n}"
+        export("testing_tube", f"id BETWEEN {a} AND {b}", tube_file)
+        rows = export("testing_tubemember", f"tube_id BETWEEN {a} AND {b}", member_file)
+        bind_jobs.append(
+            (
+                rows,
+                [
+                    ("testing_tube", columns("testing_tube"), tube_file, fmt),
+                    ("testing_tubemember", columns("testing_tubemember"), member_file, fmt),
+                ],
+            )
+        )
+    for n, (a, b) in enumerate(result_ranges):
+        result_file = tmp / f"result-{n}"
+        rows = export("testing_tuberesult", f"tube_id BETWEEN {a} AND {b}", result_file)
+        result_jobs.append((rows, [("testing_tuberesult", columns("testing_tuberesult"), result_file, fmt)]))
+    connections.close_all()
+    out = {"round_id": other.pk, "format": fmt, "streams": args.workers}
+    for name, jobs in (("bindings", bind_jobs), ("results", result_jobs)):
         t = time.perf_counter()
-        with (
-            transaction.atomic(),
-            raw.cursor() as cur,
-            cur.copy(f"COPY {table} ({exports[name][1]}) FROM STDIN") as copy,
-            open(path, "rb") as fh,
-        ):
-            while block := fh.read(1 << 20):
-                copy.write(block)
-        timings[name] = time.perf_counter() - t
-        path.unlink()
+        per = list(pool.imap_unordered(worker_copy, jobs))
+        out[name] = stage_of(per, time.perf_counter() - t, args.workers)
     with connection.cursor() as cur:  # the explicit ids went past the sequences
-        for table in ("testing_tube", "testing_tuberesult"):
-            cur.execute(f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), (SELECT MAX(id) FROM {table}))")
+        for table_name in ("testing_tube", "testing_tuberesult"):
+            cur.execute(f"SELECT setval(pg_get_serial_sequence('{table_name}', 'id'), (SELECT MAX(id) FROM {table_name}))")
     tmp.rmdir()
-    return {
-        "round_id": other.pk,
-        "tube_rows": counts["tube"],
-        "member_rows": counts["member"],
-        "result_rows": counts["result"],
-        "bindings_seconds": timings["tube"] + timings["member"],
-        "results_seconds": timings["result"],
-        "seconds": timings,
-    }
+    print(
+        f"plain COPY ({fmt}, {args.workers} streams): bindings {out['bindings']['seconds']:.1f}s ({len(bind_jobs)} transactions), "
+        f"results {out['results']['seconds']:.1f}s ({len(result_jobs)} transactions)",
+        flush=True,
+    )
+    return out
 
 
 if __name__ == "__main__":

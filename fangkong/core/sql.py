@@ -113,7 +113,10 @@ def bulk_update(model: type[models.Model], columns: Sequence[tuple[str, str]], r
         typed = ", ".join(["id bigint", *(f"{q(c)} {t}" for c, t in columns)])
         cur.execute(f"DROP TABLE IF EXISTS {temp}")
         cur.execute(f"CREATE TEMPORARY TABLE {temp} ({typed}) ON COMMIT DROP")
-        with cur.cursor.copy(f"COPY {temp} ({names}) FROM STDIN") as copy:
+        # Binary, each column dumped by its declared type with psycopg's C dumpers (as BulkWriter's
+        # binary COPY): 20,000 tube updates of a lab file 0.10 → 0.03 s client CPU (bench/README.md).
+        with cur.cursor.copy(f"COPY {temp} ({names}) FROM STDIN (FORMAT BINARY)") as copy:
+            copy.set_types(["bigint", *(t for _, t in columns)])
             for r in rows:
                 copy.write_row(r)
         cur.execute(f"ANALYZE {temp}")

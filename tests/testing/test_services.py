@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import datetime as dt
+
 import pytest
 
 from fangkong.audit.models import AuditEvent
@@ -386,6 +388,30 @@ def test_bulk_updates_give_the_same_rows_through_a_temporary_table(setup, users,
     assert (tube.status, tube.result, tube.laboratory_id) == (TubeStatus.RESULTED, Result.NEGATIVE, setup.lab.pk)
     old, new = TubeResult.objects.filter(tube=tube).order_by("id")
     assert (old.is_current, old.superseded_by_id, new.is_current) == (False, new.pk, True)
+
+
+@pytest.mark.parametrize("temp_table_rows", [0, 10_000])
+def test_adding_to_an_open_tube_updates_it_the_same_way_through_a_temporary_table(setup, users, monkeypatch, temp_table_rows):
+    """A second request into an open tube updates its count, status and times (smallint, varchar and
+    timestamptz columns, a NULL among them) the same way on both paths of core.sql.bulk_update."""
+    from fangkong.core import sql as common
+
+    monkeypatch.setattr(common, "PG_TEMP_TABLE_ROWS", temp_table_rows)
+    first, rest = setup.ten[:4], setup.ten[4:]
+    for people, hours in ((first, 1), (rest[:3], 2)):
+        bulk_bind(
+            actor=users["community"], testing_round=setup.round, sampling_point=setup.point, pooling_mode=PoolingMode.POOLED_10,
+            bindings=[Binding(barcode="P0002", person_id=p.pk) for p in people], at=at(hours),
+        )  # fmt: skip
+    tube = Tube.objects.get(round=setup.round, barcode="P0002")
+    assert (tube.member_count, tube.status, tube.closed_at, tube.sampled_at) == (7, TubeStatus.OPEN, None, at(1))
+    bulk_bind(
+        actor=users["community"], testing_round=setup.round, sampling_point=setup.point,
+        bindings=[Binding(barcode="P0002", person_id=p.pk) for p in rest[3:]], at=at(3),
+    )  # fmt: skip
+    tube.refresh_from_db()
+    assert (tube.member_count, tube.status, tube.closed_at) == (10, TubeStatus.CLOSED, at(3))
+    assert tube.deadline_at == at(1) + dt.timedelta(hours=setup.round.result_deadline_hours)
 
 
 def test_a_pooled_tube_with_one_member_is_still_a_pool_re_tested_at_home(setup, users):

@@ -155,6 +155,9 @@ def results_ingest(
     errors: list[RowError] = []
     first_row: dict[str, int] = {}
     decided: dict[int, str] = {}
+    # The rule is a pure function of (stated result, Ct ORF1ab, Ct N) under one threshold, and a
+    # file's rows share a handful of those (every plain negative is the same): decided once each.
+    decisions: dict[tuple[str, float | None, float | None], tuple] = {}
     for r in rows:
         try:
             r.barcode = clean_barcode(r.barcode)
@@ -165,7 +168,11 @@ def results_ingest(
             errors.append(RowError(r.row, "barcode", _("条码 %(b)s 与第 %(r)s 行重复") % {"b": r.barcode, "r": first_row[r.barcode]}))
             continue
         first_row[r.barcode] = r.row
-        value, problem = decide(r.result, r.ct_orf1ab, r.ct_n, threshold=threshold)
+        key = (r.result, r.ct_orf1ab, r.ct_n)
+        outcome = decisions.get(key)
+        if outcome is None:
+            outcome = decisions[key] = decide(r.result, r.ct_orf1ab, r.ct_n, threshold=threshold)
+        value, problem = outcome
         if problem:
             errors.append(RowError(r.row, problem.field, problem.message, problem.rule))
         decided[r.row] = value
