@@ -9,7 +9,10 @@
    data-fk-swap-errors="422 403" on an htmx element or an ancestor: answers with these statuses are
                                  swapped in like a 200 (a refusal shown in place, next to its field).
    data-fk-hold-if="selector"    on a polling htmx element: a poll is skipped while the selector
-                                 matches (a row ticked on the board, say). */
+                                 matches (a row ticked on the board, say).
+   data-fk-complete-at="18"      on an input: fires the event "fk-complete" once when what is typed
+                                 reaches that length (a full ID number), so an htmx look-up can run
+                                 then (hx-trigger="fk-complete, change") and not on every keystroke. */
 (function () {
   "use strict";
 
@@ -51,5 +54,16 @@
   document.addEventListener("htmx:confirm", function (e) {
     var selector = e.target.getAttribute && e.target.getAttribute("data-fk-hold-if");
     if (selector && document.querySelector(selector)) { e.preventDefault(); }
+  });
+
+  document.addEventListener("input", function (e) {
+    var el = e.target;
+    var at = el.getAttribute && parseInt(el.getAttribute("data-fk-complete-at"), 10);
+    if (!at) { return; }
+    var value = el.value.trim();
+    if (value.length >= at && el.dataset.fkCompleted !== value) {
+      el.dataset.fkCompleted = value;
+      el.dispatchEvent(new Event("fk-complete"));
+    }
   });
 })();
