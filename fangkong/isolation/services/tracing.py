@@ -388,7 +388,7 @@ def contact_case_withdrawn(*, case: Case, actor: Any, at: dt.datetime, reason: s
     anew the same day (a new episode awaiting transfer, due by the policy's deadline), never left
     with no isolation at all."""
     back = []
-    for contact in Contact.objects.select_for_update().filter(case=case).select_related("episode", "person"):
+    for contact in Contact.objects.select_for_update(of=("self",)).filter(case=case).select_related("episode", "person"):
         old = contact.episode
         if old is None or old.status != EpisodeStatus.TURNED_POSITIVE:
             continue

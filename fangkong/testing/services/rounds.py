@@ -158,8 +158,12 @@ def round_set_status(*, actor: Any, testing_round: TestingRound, status: str) ->
 
 def round_sampling_started(*, actor: Any, testing_round: TestingRound) -> TestingRound:
     """The first sample bound to a planned round starts it (planned → active): the same transition
-    table and audit as a planner's move, with the sampler as the actor."""
-    return _move(actor=actor, testing_round=testing_round, status=RoundStatus.ACTIVE)
+    table and audit as a planner's move, with the sampler as the actor. Samplers binding at the same
+    moment all see the round planned: the first to lock it starts it, the others find it started."""
+    locked = TestingRound.objects.select_for_update().get(pk=testing_round.pk)
+    if locked.status != RoundStatus.PLANNED:
+        return locked
+    return _move(actor=actor, testing_round=locked, status=RoundStatus.ACTIVE)
 
 
 def _move(*, actor: Any, testing_round: TestingRound, status: str) -> TestingRound:
