@@ -36,9 +36,10 @@ from fangkong.geo.models import Household, Person
 from .. import events
 from ..barcodes import InvalidBarcode, clean_barcode
 from ..choices import CAPACITY, PoolingMode, RoundStatus, TubeStatus
-from ..models import RoundArea, SamplingPoint, TestingRound, Tube, TubeMember
+from ..models import SamplingPoint, TestingRound, Tube, TubeMember
 from ..permissions import TestingCap
-from .rounds import allowed_modes, round_sampling_started
+from ..pooling import AreaIndex, allowed_modes
+from .rounds import round_sampling_started
 
 MEMBER_COLUMNS = [
     "round_id",
@@ -142,22 +143,6 @@ class _TubeState:
     community_id: int | None = None
     households: set | None = None
     first_row: int = 0
-
-
-class AreaIndex:
-    """The round's areas, to find the pooling that applies at a sampling point."""
-
-    def __init__(self, testing_round: TestingRound) -> None:
-        self.by_key = {(a.level, a.place_id): a for a in RoundArea.objects.filter(round=testing_round)}
-
-    def area_for(self, *, district_id: int | None, street_id: int | None, community_id: int | None, grid_id: int | None = None):
-        for level, pk in (("grid", grid_id), ("community", community_id), ("street", street_id), ("district", district_id), ("city", None)):
-            if level != "city" and pk is None:
-                continue
-            area = self.by_key.get((level, pk))
-            if area is not None:
-                return area
-        return None
 
 
 def _people_by(column: str, keys: Sequence[Any]) -> dict[Any, _PersonPlaces]:
