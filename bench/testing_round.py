@@ -339,7 +339,7 @@ def worker_init(round_id: int, command_id: int, lab_user_id: int, lab_id: int, a
     )
     # As in a running server: the URL resolver, the API's modules and the upload path loaded once
     # (not timed) — a first request otherwise pays for importing them.
-    import fangkong.testing.result_uploads  # noqa: F401
+    import fangkong.testing.services.result_uploads  # noqa: F401
 
     response = _WORKER["client"].get(f"/api/testing/rounds/{round_id}/", HTTP_AUTHORIZATION=f"Token {api_key}")
     assert response.status_code == 200, response.status_code
@@ -384,7 +384,7 @@ def worker_results(path: Path) -> dict:
     reads the file back, parses it and applies it through `results_ingest`, and records the report."""
     from fangkong.testing.choices import UploadStatus
     from fangkong.testing.models import ResultUpload
-    from fangkong.testing.result_uploads import result_upload_create
+    from fangkong.testing.services.result_uploads import result_upload_create
 
     data = path.read_bytes()
     path.unlink()

@@ -8,7 +8,7 @@ from huey.contrib.djhuey import db_periodic_task, db_task, lock_task
 
 @db_task()
 def run_result_upload(upload_id: int) -> None:
-    from .result_uploads import result_upload_run
+    from .services.result_uploads import result_upload_run
 
     result_upload_run(upload_id=upload_id)
 
@@ -17,7 +17,7 @@ def run_result_upload(upload_id: int) -> None:
 @lock_task("testing-recover-uploads")
 def recover_result_uploads() -> dict[str, int]:
     """Uploads left running by a dead worker → failed (nothing was written); lost queued jobs → queued again."""
-    from .result_uploads import result_uploads_recover
+    from .services.result_uploads import result_uploads_recover
 
     return result_uploads_recover()
 
@@ -26,6 +26,6 @@ def recover_result_uploads() -> dict[str, int]:
 @lock_task("testing-expire-upload-files")
 def expire_result_upload_files() -> dict[str, int]:
     """Lab result files past the retention period (policy data.upload_retention_days) → deleted."""
-    from .result_uploads import result_upload_files_expire
+    from .services.result_uploads import result_upload_files_expire
 
     return result_upload_files_expire()

@@ -17,8 +17,8 @@ from django.utils import timezone
 from fangkong.results.choices import Result
 from fangkong.testing.choices import TubeStatus
 from fangkong.testing.models import ResultUpload, Tube, TubeResult, UnmatchedResult
-from fangkong.testing.result_uploads import progress_write
 from fangkong.testing.services import Binding, bulk_bind, tube_receive
+from fangkong.testing.services.result_uploads import progress_write
 
 from .factories import csv_bytes, make_lab, make_lab_user, upload
 
@@ -278,7 +278,7 @@ def queued_upload(setup, client, settings, name="queued.csv"):
 
 
 def test_an_upload_a_dead_worker_left_running_is_marked_failed_saying_nothing_was_written(setup, client, settings, tubes):
-    from fangkong.testing.result_uploads import result_uploads_recover
+    from fangkong.testing.services.result_uploads import result_uploads_recover
 
     dead, busy, recent = (queued_upload(setup, client, settings, f"{n}.csv") for n in ("dead", "busy", "recent"))
     ResultUpload.objects.filter(pk__in=[dead.pk, busy.pk]).update(status="running", started_at=ago(1))
@@ -295,7 +295,7 @@ def test_an_upload_a_dead_worker_left_running_is_marked_failed_saying_nothing_wa
 
 
 def test_a_queued_upload_the_queue_lost_is_queued_again_and_runs_once(setup, client, settings, tubes):
-    from fangkong.testing.result_uploads import result_upload_run, result_uploads_recover
+    from fangkong.testing.services.result_uploads import result_upload_run, result_uploads_recover
 
     job = queued_upload(setup, client, settings)
     assert result_uploads_recover() == {"failed": 0, "requeued": 0}  # just queued: left alone

@@ -158,9 +158,37 @@ def episodes_check_in_bulk(*, actor: Any, assignments: Sequence[BulkCheckIn | di
         raise DomainError(_("请至少提交一人"), field="assignments")
     for i, r in enumerate(rows, start=1):
         r.row = r.row or i
-    errors: list[RowError] = []
+    rooms, sites = _rooms_and_sites(actor, rows)
+    read = _read_locked(actor, rows, rooms)
+    accepted = _accept_rows(actor, rows, at, rooms, sites, read)
+    written = _write_stays_and_regimens(actor, accepted, at)
+    _audit(actor, accepted, written, at)
+    return BulkCheckInReport(
+        checked_in=len(accepted), tests_scheduled=written.tests, within_deadline=written.within, by_site=dict(written.by_site)
+    )
 
-    # Rooms and their sites; the user must hold every site named.
+
+@dataclass
+class _Read:
+    """The episodes (locked), those the user sees, who is in a room already, each room's parties (locked)."""
+
+    episodes: dict[int, tuple]
+    visible: set[int]
+    in_room: dict[int, tuple[str, str]]
+    occupants: dict[int, list[str]]
+
+
+@dataclass
+class _Written:
+    regimens: dict[str, Any]
+    tests: int
+    within: int
+    by_site: Counter
+    before: Counter
+
+
+def _rooms_and_sites(actor: Any, rows: list[BulkCheckIn]) -> tuple[dict[int, tuple], dict[int, tuple[str, bool]]]:
+    """The rooms named and their sites; the user must hold every site named (or nothing is done)."""
     rooms: dict[int, tuple] = {}
     for chunk in chunks(sorted({r.room_id for r in rows})):
         for room in Room.objects.filter(any_of("pk", chunk)).order_by().values_list("pk", "site_id", "number", "capacity", "is_active"):
@@ -172,6 +200,11 @@ def episodes_check_in_bulk(*, actor: Any, assignments: Sequence[BulkCheckIn | di
     refused = [sites[pk][0] for pk in site_ids if pk not in held]
     if refused:
         raise PermissionRefused(_("隔离点“%(s)s”不在您的管辖范围内") % {"s": "、".join(refused[:10])}, rule="isolation.site_scope")
+    return rooms, sites
+
+
+def _read_locked(actor: Any, rows: list[BulkCheckIn], rooms: dict[int, tuple]) -> _Read:
+    """Episodes locked by id, then rooms locked by id (the order _assign takes them), and what is in them."""
     # The people the user sees (by their places), for those not checked in by the site's staff (common.require_check_in).
     episode_ids = sorted({r.episode_id for r in rows})
     visible: set[int] = set()
@@ -213,7 +246,15 @@ def episodes_check_in_bulk(*, actor: Any, assignments: Sequence[BulkCheckIn | di
             RoomStay.objects.filter(any_of("room_id", chunk), ended_at__isnull=True).order_by().values_list("room_id", "party")
         ):
             occupants[room_id].append(party)
+    return _Read(episodes, visible, in_room, occupants)
 
+
+def _accept_rows(
+    actor: Any, rows: list[BulkCheckIn], at: dt.datetime, rooms: dict[int, tuple], sites: dict[int, tuple[str, bool]], read: _Read
+) -> list[tuple[BulkCheckIn, tuple, tuple, str]]:
+    """Row by row in order, the earlier rows of the call counting in each room; refused rows named."""
+    episodes, visible, in_room, occupants = read.episodes, read.visible, read.in_room, read.occupants
+    errors: list[RowError] = []
     accepted: list[tuple[BulkCheckIn, tuple, tuple, str]] = []
     seen: set[int] = set()
     identified, transit, check_in = _("判定时间"), _("转运出发时间"), _("入住时间")  # once, not per row
@@ -262,7 +303,11 @@ def episodes_check_in_bulk(*, actor: Any, assignments: Sequence[BulkCheckIn | di
         in_room[person_id] = (site_name, number)
         accepted.append((r, e, room, party))
     refuse_rows(errors, "isolation.bulk_check_in")
+    return accepted
 
+
+def _write_stays_and_regimens(actor: Any, accepted: list[tuple[BulkCheckIn, tuple, tuple, str]], at: dt.datetime) -> _Written:
+    """The room stays, then each kind's regimen (computed once per kind): tests scheduled, episodes started."""
     # The regimen, once per kind (the same start for everyone in the call).
     regimens = {kind: regimen_for(kind, regimen_plan(kind), at) for kind in sorted({e[5] for _r, e, _room, _p in accepted})}
     actor_id = user_id_or_none(actor)
@@ -286,7 +331,11 @@ def episodes_check_in_bulk(*, actor: Any, assignments: Sequence[BulkCheckIn | di
     tests = _schedule_tests(regimens, {kind: [pk for pk, _site, _party in items] for kind, items in started.items()}, cited)
     _start_regimens(regimens, started, at, cited)
     transaction.on_commit(lambda: analyze_if_grown(RoomStay, ScheduledTest, IsolationEpisode))
+    return _Written(regimens, tests, within, by_site, before)
 
+
+def _audit(actor: Any, accepted: list[tuple[BulkCheckIn, tuple, tuple, str]], written: _Written, at: dt.datetime) -> None:
+    regimens, tests, within, by_site, before = written.regimens, written.tests, written.within, written.by_site, written.before
     first = next(iter(regimens.values()))
     audit_record(
         actor=actor,
@@ -311,4 +360,3 @@ def episodes_check_in_bulk(*, actor: Any, assignments: Sequence[BulkCheckIn | di
             "episodes": [e[0] for _r, e, _room, _p in accepted],
         },
     )
-    return BulkCheckInReport(checked_in=len(accepted), tests_scheduled=tests, within_deadline=within, by_site=dict(by_site))

@@ -167,6 +167,52 @@ def contacts_add_bulk(*, actor: Any, rows: Sequence[BulkContact | dict], identif
     rows = [r if isinstance(r, BulkContact) else BulkContact(**r) for r in rows]
     if not rows:
         raise DomainError(_("请至少提交一条密接"), field="rows")
+    _check_format(rows, at)
+    cases, since_by_case = _cases_of(actor, rows)
+    known = _known_of(rows)
+    accepted = _accept_rows(actor, rows, cases, since_by_case, known)
+    written = _write(actor, accepted, known.communities, at)
+    new_contacts, to_open = written.new_contacts, written.to_open
+    report = BulkContactsReport(
+        contacts_added=len(new_contacts),
+        exposures_added=written.exposures,
+        episodes_opened=len(to_open),
+        isolated_already=len(new_contacts) - len(to_open),
+        linked_existing=sum(1 for _r, _p, c in accepted if not c.new),
+        contact_of={p.id: c.id for _r, p, c in accepted},
+        episode_of={p.id: c.episode_id for _r, p, c in accepted},
+    )
+    _audit(actor, accepted, written, at)
+    return report
+
+
+@dataclass
+class _Known:
+    """What the rows' people already are: registry row, active case, contact record in force, open
+    episode, exposures already recorded; and the communities the rows name."""
+
+    people: dict[int, _Person]
+    active_case: dict[int, int]
+    current: dict[int, _Current]
+    open_episode: dict[int, tuple[int, str]]
+    linked: set[tuple[int, int]]
+    communities: dict[int, tuple]
+
+
+@dataclass
+class _Written:
+    new_contacts: list[tuple[BulkContact, _Person, _Current]]
+    to_open: list[tuple[BulkContact, _Person, _Current]]
+    episode_ids: list[int]
+    contact_ids: list[int]
+    exposures: int
+    isolate_by: dt.datetime
+    citation: str
+
+
+def _check_format(rows: list[BulkContact], at: dt.datetime) -> None:
+    """Each row on its own: an aware exposure time not in the future nor after the identification,
+    a kind of exposure, a place."""
     errors: list[RowError] = []
     kinds_of_exposure = set(ExposureType.values)
     for i, r in enumerate(rows, start=1):
@@ -185,6 +231,9 @@ def contacts_add_bulk(*, actor: Any, rows: Sequence[BulkContact | dict], identif
             errors.append(RowError(r.row, "place", _("请填写接触地点")))
     refuse_rows(errors, "tracing.bulk_format")
 
+
+def _cases_of(actor: Any, rows: list[BulkContact]) -> tuple[dict[int, tuple], dict[int, tuple[dt.datetime, str]]]:
+    """The rows' cases (all seen by the user, or the whole request is refused) and when each was isolated."""
     # The cases: seen by the user, not withdrawn, and when each was isolated.
     case_ids = sorted({r.case_id for r in rows})
     visible: set[int] = set()
@@ -199,7 +248,10 @@ def contacts_add_bulk(*, actor: Any, rows: Sequence[BulkContact | dict], identif
     if hidden:
         raise PermissionRefused(_("病例 %(ids)s 不在您的管辖范围内") % {"ids": "、".join(f"#{pk}" for pk in hidden[:10])}, rule=CASE_SCOPE)
     since_by_case = _isolated_since_by_case(cases)
+    return cases, since_by_case
 
+
+def _known_of(rows: list[BulkContact]) -> _Known:
     # The people, locked in id order (as contact_add locks one), then what they already are.
     person_ids = sorted({r.person_id for r in rows})
     people: dict[int, _Person] = {}
@@ -246,7 +298,16 @@ def contacts_add_bulk(*, actor: Any, rows: Sequence[BulkContact | dict], identif
         for chunk in chunks(sorted({r.community_id for r in rows if r.community_id}))
         for c in Community.objects.filter(any_of("pk", chunk)).order_by().values_list("pk", "district_id", "street_id")
     }
+    return _Known(people, active_case, current, open_episode, linked, communities)
 
+
+def _accept_rows(
+    actor: Any, rows: list[BulkContact], cases: dict[int, tuple], since_by_case: dict[int, tuple[dt.datetime, str]], known: _Known
+) -> list[tuple[BulkContact, _Person, _Current]]:
+    """The rows in order, as the single path would take them one after another; refused rows named."""
+    people, active_case, current, open_episode, linked = known.people, known.active_case, known.current, known.open_episode, known.linked
+    communities = known.communities
+    errors: list[RowError] = []
     # Row by row, in order, as the single path would take them one after another. A person the tracer
     # may not see (they hold the number: a contact from another district) is not described.
     the_case, this_person = _("病例"), _("该人员")
@@ -312,7 +373,11 @@ def contacts_add_bulk(*, actor: Any, rows: Sequence[BulkContact | dict], identif
         linked.add((c.id, r.case_id))
         accepted.append((r, p, c))
     refuse_rows(errors, "tracing.bulk")
+    return accepted
 
+
+def _write(actor: Any, accepted: list[tuple[BulkContact, _Person, _Current]], communities: dict[int, tuple], at: dt.datetime) -> _Written:
+    """The new episodes, the new contacts (pointing at them), every exposure: binary COPY, ids reserved."""
     # Write: the new episodes, the new contacts (pointing at them), every exposure.
     written_at = now()
     actor_id = user_id_or_none(actor)
@@ -374,16 +439,14 @@ def contacts_add_bulk(*, actor: Any, rows: Sequence[BulkContact | dict], identif
     # The tables grow from nothing to hundreds of thousands of rows in minutes, faster than autovacuum
     # re-samples them: plans made from the old statistics go wrong (fangkong.core.bulk.analyze_if_grown).
     transaction.on_commit(lambda: analyze_if_grown(IsolationEpisode, Contact, ContactLink))
+    return _Written(new_contacts, to_open, episode_ids, contact_ids, len(link_rows), isolate_by, deadline.citation)
 
-    report = BulkContactsReport(
-        contacts_added=len(new_contacts),
-        exposures_added=len(link_rows),
-        episodes_opened=len(to_open),
-        isolated_already=len(new_contacts) - len(to_open),
-        linked_existing=sum(1 for _r, _p, c in accepted if not c.new),
-        contact_of={p.id: c.id for _r, p, c in accepted},
-        episode_of={p.id: c.episode_id for _r, p, c in accepted},
-    )
+
+def _audit(actor: Any, accepted: list[tuple[BulkContact, _Person, _Current]], written: _Written, at: dt.datetime) -> None:
+    """One event per kind of change, with counts and ids (not one per row)."""
+    new_contacts, to_open, episode_ids, contact_ids = written.new_contacts, written.to_open, written.episode_ids, written.contact_ids
+    isolate_by, exposures = written.isolate_by, written.exposures
+    linked_existing = sum(1 for _r, _p, c in accepted if not c.new)
     by_case = Counter(r.case_id for r, _p, _c in accepted)
     if episode_ids:
         audit_record(
@@ -396,7 +459,7 @@ def contacts_add_bulk(*, actor: Any, rows: Sequence[BulkContact | dict], identif
                 "kind": EpisodeKind.CLOSE_CONTACT,
                 "status": EpisodeStatus.AWAITING_TRANSFER,
                 "isolate_by": isolate_by,
-                "rule": deadline.citation,
+                "rule": written.citation,
                 "identified_at": at,
                 "episodes": episode_ids,
             },
@@ -411,22 +474,21 @@ def contacts_add_bulk(*, actor: Any, rows: Sequence[BulkContact | dict], identif
             after={
                 "kind": ContactKind.CLOSE_CONTACT,
                 "cases": dict(sorted(by_case.items())),
-                "exposures": len(link_rows),
+                "exposures": exposures,
                 "episodes_opened": len(to_open),
-                "isolated_already": report.isolated_already,
+                "isolated_already": len(new_contacts) - len(to_open),
                 "isolate_by": isolate_by,
-                "rule": deadline.citation,
+                "rule": written.citation,
                 "contacts": contact_ids,
             },
         )
-    if report.linked_existing:
+    if linked_existing:
         existing = sorted({c.id for _r, _p, c in accepted if not c.new})
         audit_record(
             actor=actor,
             event_type=events.CONTACT_LINKED,
             object_type=Contact._meta.label_lower,
-            object_repr=_("批量关联病例 %(n)s 条") % {"n": report.linked_existing},
-            count=report.linked_existing,
+            object_repr=_("批量关联病例 %(n)s 条") % {"n": linked_existing},
+            count=linked_existing,
             after={"contacts": existing, "cases": sorted({r.case_id for r, _p, c in accepted if not c.new})},
         )
-    return report

@@ -31,8 +31,8 @@ from fangkong.core.permissions import require
 from .. import selectors, services
 from ..models import Laboratory, SamplingPoint, TestingRound, Tube, TubeMember, TubeResult
 from ..permissions import TestingCap
-from ..result_uploads import result_upload_create
 from ..services import BindReport, RowError, RowsRefused
+from ..services.result_uploads import result_upload_create
 from . import serializers as s
 from .bindings import BindingRequest, parse_binding_request
 from .filters import PositiveFilter, ResamplingTaskFilter, RoundFilter, SamplingPointFilter, TubeFilter

@@ -2,14 +2,35 @@
 
 from fangkong.core.rows import RowError, RowsRefused
 
+from ..pooling import pooling_for
 from .binding import Binding, BindReport, bulk_bind
 from .checks import MemberCheck, household_check_record
 from .handover import positives_hand_over
+from .result_uploads import (
+    estimate_rows,
+    inline_max_rows,
+    progress_write,
+    result_upload_create,
+    result_upload_file_open,
+    result_upload_files_expire,
+    result_upload_report_downloaded,
+    result_upload_run,
+    result_uploads_recover,
+)
 from .results import IngestReport, results_ingest
-from .rounds import AreaSpec, laboratory_create, pooling_for, round_plan, round_set_status, sampling_point_create
+from .rounds import AreaSpec, laboratory_create, round_plan, round_set_status, sampling_point_create
 from .sampling import resampling_collect, tube_add_members, tube_close, tube_open, tube_receive
 
 __all__ = [
+    "inline_max_rows",
+    "progress_write",
+    "estimate_rows",
+    "result_upload_create",
+    "result_upload_file_open",
+    "result_upload_report_downloaded",
+    "result_upload_run",
+    "result_uploads_recover",
+    "result_upload_files_expire",
     "positives_hand_over",
     "AreaSpec",
     "BindReport",

@@ -36,9 +36,10 @@ from fangkong.geo.models import Household, Person
 from .. import events
 from ..barcodes import InvalidBarcode, clean_barcode
 from ..choices import CAPACITY, PoolingMode, RoundStatus, TubeStatus
-from ..models import RoundArea, SamplingPoint, TestingRound, Tube, TubeMember
+from ..models import SamplingPoint, TestingRound, Tube, TubeMember
 from ..permissions import TestingCap
-from .rounds import allowed_modes, round_sampling_started
+from ..pooling import AreaIndex, allowed_modes
+from .rounds import round_sampling_started
 
 MEMBER_COLUMNS = [
     "round_id",
@@ -144,22 +145,6 @@ class _TubeState:
     first_row: int = 0
 
 
-class AreaIndex:
-    """The round's areas, to find the pooling that applies at a sampling point."""
-
-    def __init__(self, testing_round: TestingRound) -> None:
-        self.by_key = {(a.level, a.place_id): a for a in RoundArea.objects.filter(round=testing_round)}
-
-    def area_for(self, *, district_id: int | None, street_id: int | None, community_id: int | None, grid_id: int | None = None):
-        for level, pk in (("grid", grid_id), ("community", community_id), ("street", street_id), ("district", district_id), ("city", None)):
-            if level != "city" and pk is None:
-                continue
-            area = self.by_key.get((level, pk))
-            if area is not None:
-                return area
-        return None
-
-
 def _people_by(column: str, keys: Sequence[Any]) -> dict[Any, _PersonPlaces]:
     person, household = table(Person), table(Household)
     found = fetch_in(
@@ -199,11 +184,56 @@ def bulk_bind(
     """Bind people to tubes, opening tubes whose barcode is new in the round. All or nothing.
 
     `sampling_point` and `pooling_mode` are the defaults for rows that name neither (a sampling
-    app posts one point's work; the pooling defaults to the area's, from the active policy)."""
+    app posts one point's work; the pooling defaults to the area's, from the active policy).
+    Phases: the rows' own format, the people, the tubes, the counts in each tube; then the writes."""
     require(actor, TestingCap.SAMPLE)
     _check_round_open(testing_round)
     at = at or now()
     rows = [b if isinstance(b, Binding) else Binding(**b) for b in bindings]
+    _check_format(rows, at)
+    _lock_tubes(testing_round, rows)
+    j = jurisdiction_of(actor)
+    people, first_row_of, errors = _people_of(rows, j, sealer or Sealer())
+    tubes, tube_errors = _tubes_of(actor, testing_round, rows, sampling_point, pooling_mode)
+    errors += tube_errors
+    if errors:
+        # Refused anyway: name the people already sampled in the round too, so one correction suffices.
+        raise RowsRefused(errors + _sampled_earlier(testing_round, rows, people, first_row_of, j), rule="testing.binding")
+    errors = _count_into_tubes(rows, tubes, people, j)
+    if errors:
+        raise RowsRefused(errors + _sampled_earlier(testing_round, rows, people, first_row_of, j), rule="testing.tube_capacity")
+
+    hours = dt.timedelta(hours=testing_round.result_deadline_hours)
+    closed: list[str] = []
+    for s in tubes.values():
+        if close_when_full and s.member_count >= s.capacity:
+            s.status = TubeStatus.CLOSED
+            closed.append(s.barcode)
+    new_states = _write_new_tubes(testing_round, tubes, at, hours)
+    _write_members(testing_round, rows, tubes, people, first_row_of, j)
+    _write_changed_tubes(tubes, at, hours)
+    if testing_round.status == RoundStatus.PLANNED:
+        testing_round.status = round_sampling_started(actor=actor, testing_round=testing_round).status
+    report = BindReport(len(rows), len(new_states), len(closed), closed[:100])
+    transaction.on_commit(lambda: analyze_if_grown(Tube, TubeMember))
+    audit_record(
+        actor=actor,
+        event_type=events.BINDINGS_ADDED,
+        obj=testing_round,
+        count=len(rows),
+        after={
+            "members_added": len(rows),
+            "tubes_opened": len(new_states),
+            "tubes_closed": len(closed),
+            "barcodes": sorted(tubes)[:20],
+            "sampling_point": sampling_point.pk if sampling_point else None,
+        },
+    )
+    return report
+
+
+def _check_format(rows: list[Binding], at: dt.datetime) -> None:
+    """Each row on its own: a valid barcode, a person, a sampling time not in the future, a known mode."""
     errors: list[RowError] = []
     for i, b in enumerate(rows, start=1):
         b.row = b.row or i
@@ -220,6 +250,10 @@ def bulk_bind(
             errors.append(RowError(b.row, "pooling_mode", _("未知采样方式 %(m)s") % {"m": b.pooling_mode}))
     if errors:
         raise RowsRefused(errors, rule="testing.binding_format")
+
+
+def _lock_tubes(testing_round: TestingRound, rows: list[Binding]) -> None:
+    """On PostgreSQL, the rows' existing tubes locked before anything is read."""
     if connection.vendor == "postgresql":
         # Lock the request's existing tubes before reading anything: two samplers adding to one tube
         # (or a double-tapped submit) otherwise both read the same member count and "not yet sampled".
@@ -230,8 +264,11 @@ def bulk_bind(
             params_before=[testing_round.pk],
         )
 
+
+def _people_of(rows: list[Binding], j: Any, sealer: Sealer) -> tuple[dict[int, _PersonPlaces], dict[int, int], list[RowError]]:
+    """Each row's person (by row number), the first row of each person, and the rows refused."""
+    errors: list[RowError] = []
     # People: by keyed hash of the ID number, or by registry id.
-    sealer = sealer or Sealer()
     hashes: dict[int, str] = {}
     for b in rows:
         if b.person_id is None:
@@ -239,7 +276,6 @@ def bulk_bind(
     by_hash = _people_by("id_hash", sorted(set(hashes.values())))
     # By registry id only the people the sampler may see (ids can be counted through); by full ID
     # number anyone registered (the person is in front of the sampler with their card).
-    j = jurisdiction_of(actor)
     by_id = {k: p for k, p in _people_by("id", sorted({b.person_id for b in rows if b.person_id is not None})).items() if _visible(j, p)}
     people: dict[int, _PersonPlaces] = {}
     first_row_of: dict[int, int] = {}
@@ -260,9 +296,17 @@ def bulk_bind(
             )
         else:
             first_row_of[p.id] = b.row
+    return people, first_row_of, errors
+
+
+def _tubes_of(
+    actor: Any, testing_round: TestingRound, rows: list[Binding], sampling_point: SamplingPoint | None, pooling_mode: str
+) -> tuple[dict[str, _TubeState], list[RowError]]:
+    """The round's tubes the rows name, open ones read and new ones planned (point, area, pooling)."""
+    errors: list[RowError] = []
     # Tubes: the ones already open in the round, and the new barcodes to open.
     barcodes = sorted({b.barcode for b in rows})
-    member, tube = table(TubeMember), table(Tube)
+    tube = table(Tube)
     tubes: dict[str, _TubeState] = {}
     for r in fetch_in(
         f"SELECT id, barcode, status, capacity, member_count, pooling_mode, sampling_point_id, is_resample, sampled_at "
@@ -283,47 +327,11 @@ def bulk_bind(
         state = tubes.get(b.barcode)
         point_id = b.sampling_point_id or (sampling_point.pk if sampling_point else None)
         if state is None:
-            if point_id is None:
-                errors.append(RowError(b.row, "sampling_point", _("新试管 %(b)s 须指定采样点") % {"b": b.barcode}))
+            planned = _new_tube(b, point_id, points, areas, testing_round, pooling_mode)
+            if isinstance(planned, RowError):
+                errors.append(planned)
                 continue
-            p = points.get(point_id)
-            if p is None:
-                errors.append(RowError(b.row, "sampling_point", _("采样点不存在或不在您的管辖范围内")))
-                continue
-            if not p["is_active"]:
-                errors.append(RowError(b.row, "sampling_point", _("采样点“%(p)s”已停用") % {"p": p["name"]}))
-                continue
-            area = areas.area_for(
-                district_id=p["district_id"], street_id=p["street_id"], community_id=p["community_id"], grid_id=p["grid_id"]
-            )
-            if area is None:
-                errors.append(
-                    RowError(
-                        b.row, "sampling_point", _("采样点“%(p)s”不在第 %(n)s 轮检测范围内") % {"p": p["name"], "n": testing_round.number}
-                    )
-                )
-                continue
-            mode = b.pooling_mode or pooling_mode or area.pooling_mode
-            if mode not in allowed_modes(area.pooling_mode):
-                errors.append(
-                    RowError(
-                        b.row,
-                        "pooling_mode",
-                        _("%(place)s 按政策应采用“%(area)s”，不能使用“%(mode)s”（%(rule)s）")
-                        % {
-                            "place": area.place_name,
-                            "area": PoolingMode(area.pooling_mode).label,
-                            "mode": PoolingMode(mode).label,
-                            "rule": area.pooling_rule,
-                        },
-                    )
-                )
-                continue
-            state = _TubeState(
-                None, b.barcode, TubeStatus.OPEN, CAPACITY[mode], 0, mode, point_id, False, None, True,
-                p["district_id"], p["street_id"], p["community_id"], first_row=b.row,
-            )  # fmt: skip
-            tubes[b.barcode] = state
+            state = tubes[b.barcode] = planned
         else:
             if point_id and point_id != state.sampling_point_id and b.sampling_point_id:
                 errors.append(RowError(b.row, "sampling_point", _("试管 %(b)s 属于另一个采样点") % {"b": b.barcode}))
@@ -339,17 +347,53 @@ def bulk_bind(
             errors.append(
                 RowError(b.row, "barcode", _("试管 %(b)s %(s)s，不能再加人") % {"b": b.barcode, "s": TubeStatus(state.status).label})
             )
-    if errors:
-        # Refused anyway: name the people already sampled in the round too, so one correction suffices.
-        raise RowsRefused(errors + _sampled_earlier(testing_round, rows, people, first_row_of, j), rule="testing.binding")
+    return tubes, errors
 
+
+def _new_tube(
+    b: Binding, point_id: int | None, points: dict[int, dict], areas: AreaIndex, testing_round: TestingRound, pooling_mode: str
+) -> _TubeState | RowError:
+    """A barcode new in the round: opened at the row's point (active, seen by the sampler, in the
+    round's areas) with the area's pooling or a stricter one; or the row's refusal."""
+    if point_id is None:
+        return RowError(b.row, "sampling_point", _("新试管 %(b)s 须指定采样点") % {"b": b.barcode})
+    p = points.get(point_id)
+    if p is None:
+        return RowError(b.row, "sampling_point", _("采样点不存在或不在您的管辖范围内"))
+    if not p["is_active"]:
+        return RowError(b.row, "sampling_point", _("采样点“%(p)s”已停用") % {"p": p["name"]})
+    area = areas.area_for(district_id=p["district_id"], street_id=p["street_id"], community_id=p["community_id"], grid_id=p["grid_id"])
+    if area is None:
+        return RowError(b.row, "sampling_point", _("采样点“%(p)s”不在第 %(n)s 轮检测范围内") % {"p": p["name"], "n": testing_round.number})
+    mode = b.pooling_mode or pooling_mode or area.pooling_mode
+    if mode not in allowed_modes(area.pooling_mode):
+        return RowError(
+            b.row,
+            "pooling_mode",
+            _("%(place)s 按政策应采用“%(area)s”，不能使用“%(mode)s”（%(rule)s）")
+            % {
+                "place": area.place_name,
+                "area": PoolingMode(area.pooling_mode).label,
+                "mode": PoolingMode(mode).label,
+                "rule": area.pooling_rule,
+            },
+        )
+    return _TubeState(
+        None, b.barcode, TubeStatus.OPEN, CAPACITY[mode], 0, mode, point_id, False, None, True,
+        p["district_id"], p["street_id"], p["community_id"], first_row=b.row,
+    )  # fmt: skip
+
+
+def _count_into_tubes(rows: list[Binding], tubes: dict[str, _TubeState], people: dict[int, _PersonPlaces], j: Any) -> list[RowError]:
+    """Add the rows to their tubes' counts in request order: capacity, and one household per 1户1管 tube."""
+    errors: list[RowError] = []
     # Capacity and household tubes, counted in request order.
     household_tubes = [s for s in tubes.values() if s.pooling_mode == PoolingMode.HOUSEHOLD]
     if household_tubes:
         for s in household_tubes:
             s.households = set()
         existing = [s.id for s in household_tubes if not s.is_new and s.member_count]
-        for tube_id, household_id in fetch_in(f"SELECT tube_id, household_id FROM {member} WHERE tube_id {{IN}}", existing):
+        for tube_id, household_id in fetch_in(f"SELECT tube_id, household_id FROM {table(TubeMember)} WHERE tube_id {{IN}}", existing):
             next(s for s in household_tubes if s.id == tube_id).households.add(household_id)
     for b in rows:
         s = tubes[b.barcode]
@@ -371,16 +415,11 @@ def bulk_bind(
             s.households.add(p.household_id)
         s.member_count += 1
         s.sampled_at = b.sampled_at if s.sampled_at is None else min(s.sampled_at, b.sampled_at)
-    if errors:
-        raise RowsRefused(errors + _sampled_earlier(testing_round, rows, people, first_row_of, j), rule="testing.tube_capacity")
+    return errors
 
-    # Write: new tubes (ids reserved so members can point at them), members, then the tubes that changed.
-    hours = dt.timedelta(hours=testing_round.result_deadline_hours)
-    closed: list[str] = []
-    for s in tubes.values():
-        if close_when_full and s.member_count >= s.capacity:
-            s.status = TubeStatus.CLOSED
-            closed.append(s.barcode)
+
+def _write_new_tubes(testing_round: TestingRound, tubes: dict[str, _TubeState], at: dt.datetime, hours: dt.timedelta) -> list[_TubeState]:
+    """New tubes, their ids reserved first so the members can point at them."""
     new_states = [s for s in tubes.values() if s.is_new]
     for s, pk in zip(new_states, reserve_ids(Tube, len(new_states)), strict=True):
         s.id = pk
@@ -412,6 +451,17 @@ def bulk_bind(
                 for s in new_states
             ]
         )
+    return new_states
+
+
+def _write_members(
+    testing_round: TestingRound,
+    rows: list[Binding],
+    tubes: dict[str, _TubeState],
+    people: dict[int, _PersonPlaces],
+    first_row_of: dict[int, int],
+    j: Any,
+) -> None:
     # Once per round (re-tests aside): the unique index on (person, round) is the check. Looking
     # every person up first cost a query per request that the planner got badly wrong while the
     # round's member rows were not yet analysed (14 s for 50,000 people on a 300,000-person city);
@@ -438,6 +488,10 @@ def bulk_bind(
                 for p in (people[b.row],)
             ]
         )
+
+
+def _write_changed_tubes(tubes: dict[str, _TubeState], at: dt.datetime, hours: dt.timedelta) -> None:
+    """The open tubes the rows were added to: count, status, first sampling time and deadline."""
     changed = [s for s in tubes.values() if not s.is_new]
     if changed:
         from fangkong.core.sql import bulk_update
@@ -456,24 +510,6 @@ def bulk_bind(
                 for s in changed
             ],
         )
-    if testing_round.status == RoundStatus.PLANNED:
-        testing_round.status = round_sampling_started(actor=actor, testing_round=testing_round).status
-    report = BindReport(len(rows), len(new_states), len(closed), closed[:100])
-    transaction.on_commit(lambda: analyze_if_grown(Tube, TubeMember))
-    audit_record(
-        actor=actor,
-        event_type=events.BINDINGS_ADDED,
-        obj=testing_round,
-        count=len(rows),
-        after={
-            "members_added": len(rows),
-            "tubes_opened": len(new_states),
-            "tubes_closed": len(closed),
-            "barcodes": barcodes[:20],
-            "sampling_point": sampling_point.pk if sampling_point else None,
-        },
-    )
-    return report
 
 
 def _sampled_earlier(

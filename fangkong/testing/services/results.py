@@ -143,7 +143,9 @@ def results_ingest(
     source: str = "",
     at: dt.datetime | None = None,
 ) -> IngestReport:
-    """Apply one upload (a file or a FHIR Bundle) of tube results. See the module docstring."""
+    """Apply one upload (a file or a FHIR Bundle) of tube results. See the module docstring.
+    Phases: each row's own checks and decision, the tubes they name, then the writes and what the
+    new results set going (controls, re-sampling, confirmed positives)."""
     require(actor, TestingCap.LAB)
     if not Laboratory.objects.visible_to(actor).filter(pk=laboratory.pk).exists():
         raise PermissionRefused(_("您不属于该检测机构"), rule="testing.laboratory_scope")
@@ -152,6 +154,39 @@ def results_ingest(
     report = IngestReport(rows=len(rows))
     threshold = Threshold.active()
     report.decided_by = threshold.citation
+    first_row, decided, errors = _decide_rows(rows, threshold, at)
+    plan = _match_tubes(testing_round, laboratory, rows, first_row, decided, report, errors)
+    if errors:
+        raise RowsRefused(errors, rule="testing.results")
+    changes = _write_results(testing_round, laboratory, plan, decided, threshold, source, report, at)
+    _keep_unmatched(testing_round, laboratory, report.unmatched, rows, source)
+    _audit_corrections(actor, changes, source)
+    _apply_consequences(actor=actor, testing_round=testing_round, changes=changes, threshold=threshold, report=report, at=at)
+    counts = CountOf(c.new_result for c in changes)
+    audit_record(
+        actor=actor,
+        event_type=events.RESULTS_INGESTED,
+        obj=laboratory,
+        count=report.applied,
+        after={
+            "round": testing_round.number,
+            "source": source,
+            "rows": report.rows,
+            "created": report.created,
+            "superseded": report.superseded,
+            "unchanged": report.unchanged,
+            "unmatched": len(report.unmatched),
+            "by_result": dict(counts),
+            "rule": threshold.citation,
+        },
+    )
+    transaction.on_commit(lambda: analyze_if_grown(Tube, TubeResult))
+    return report
+
+
+def _decide_rows(rows: list[ResultRow], threshold: Threshold, at: dt.datetime) -> tuple[dict[str, int], dict[int, str], list[RowError]]:
+    """Each row on its own: a valid barcode once per file, the result decided by the rule (results.rules),
+    a report time not in the future. Returns each barcode's first row, each row's result, the refusals."""
     errors: list[RowError] = []
     first_row: dict[str, int] = {}
     decided: dict[int, str] = {}
@@ -178,6 +213,20 @@ def results_ingest(
         decided[r.row] = value
         if is_future(r.reported_at, at=at):
             errors.append(RowError(r.row, "reported_at", future_message(r.reported_at, label=_("报告时间")), NOT_IN_FUTURE))
+    return first_row, decided, errors
+
+
+def _match_tubes(
+    testing_round: TestingRound,
+    laboratory: Laboratory,
+    rows: list[ResultRow],
+    first_row: dict[str, int],
+    decided: dict[int, str],
+    report: IngestReport,
+    errors: list[RowError],
+) -> list[tuple[ResultRow, tuple]]:
+    """The tube each row names: unknown or not yet sampled → unmatched (kept for the lab to resolve);
+    another lab's tube or a report before sampling → refused (added to `errors`)."""
     found = _tubes_with_current_result(testing_round, sorted(first_row))
     plan: list[tuple[ResultRow, tuple]] = []
     for r in rows:
@@ -205,9 +254,21 @@ def results_ingest(
             )
             continue
         plan.append((r, t))
-    if errors:
-        raise RowsRefused(errors, rule="testing.results")
+    return plan
 
+
+def _write_results(
+    testing_round: TestingRound,
+    laboratory: Laboratory,
+    plan: list[tuple[ResultRow, tuple]],
+    decided: dict[int, str],
+    threshold: Threshold,
+    source: str,
+    report: IngestReport,
+    at: dt.datetime,
+) -> list[_Change]:
+    """Write the results that differ from the tube's current one (new, or a correction superseding it)
+    and the tubes' status; return what changed."""
     # Partition into unchanged / new / corrections, reserving ids for the rows to write.
     to_write: list[tuple[ResultRow, tuple, str]] = []
     for r, t in plan:
@@ -266,7 +327,11 @@ def results_ingest(
         ],
         tube_updates,
     )
-    _keep_unmatched(testing_round, laboratory, report.unmatched, rows, source)
+    return changes
+
+
+def _audit_corrections(actor: Any, changes: list[_Change], source: str) -> None:
+    """A correction of a result is audited tube by tube (a new result is counted in the upload's event)."""
     for c in changes:
         if c.old_result:
             audit_record(
@@ -278,27 +343,6 @@ def results_ingest(
                 before={"result": c.old_result},
                 after={"result": c.new_result, "ct_orf1ab": c.ct_orf1ab, "ct_n": c.ct_n, "source": source},
             )
-    _apply_consequences(actor=actor, testing_round=testing_round, changes=changes, threshold=threshold, report=report, at=at)
-    counts = CountOf(c.new_result for c in changes)
-    audit_record(
-        actor=actor,
-        event_type=events.RESULTS_INGESTED,
-        obj=laboratory,
-        count=report.applied,
-        after={
-            "round": testing_round.number,
-            "source": source,
-            "rows": report.rows,
-            "created": report.created,
-            "superseded": report.superseded,
-            "unchanged": report.unchanged,
-            "unmatched": len(report.unmatched),
-            "by_result": dict(counts),
-            "rule": threshold.citation,
-        },
-    )
-    transaction.on_commit(lambda: analyze_if_grown(Tube, TubeResult))
-    return report
 
 
 def _tubes_with_current_result(testing_round: TestingRound, barcodes: list[str]) -> dict[str, tuple]:
@@ -375,8 +419,35 @@ PLACES = ("district_id", "street_id", "community_id", "grid_id", "household_id")
 def _apply_consequences(
     *, actor: Any, testing_round: TestingRound, changes: list[_Change], threshold: Threshold, report: IngestReport, at: dt.datetime
 ) -> None:
+    """What the new results set going: a correction undoes what the old one set going; re-sampling
+    tasks with a result are done; a positive or invalid pooled tube puts its members under control
+    with a door-to-door re-test; a positive single tube is a confirmed positive for 快转; a negative
+    single tube lifts its person's control."""
     if not changes:
         return
+    _undo_corrected(changes, report, at)
+    by_tube = {c.tube_id: c for c in changes}
+    # The re-sampling tasks whose tube has now a result are finished, whatever the result.
+    resampled = [c.tube_id for c in changes if c.is_resample]
+    if resampled:
+        ResamplingTask.objects.filter(resample_tube_id__in=resampled, status=ResamplingStatus.SAMPLED).update(
+            status=ResamplingStatus.DONE, done_at=at, closing_note=_("单采结果已出")
+        )
+
+    pooled_positive = [c for c in changes if c.new_result == Result.POSITIVE and not c.is_single]
+    invalid = [c for c in changes if c.new_result == Result.INVALID]
+    _pool_positive_actions(actor, testing_round, pooled_positive, invalid, by_tube, report, at)
+    single_positive = [c for c in changes if c.new_result == Result.POSITIVE and c.is_single]
+    if single_positive:
+        _confirm_positives(actor, testing_round, single_positive, by_tube, threshold, report)
+    single_negative = [c for c in changes if c.new_result == Result.NEGATIVE and c.is_single]
+    if single_negative:
+        _lift_controls(actor, testing_round, single_negative, by_tube, report, at)
+
+
+def _undo_corrected(changes: list[_Change], report: IngestReport, at: dt.datetime) -> None:
+    """A positive or invalid result corrected to another: its re-sampling tasks cancelled, its
+    controls lifted, its confirmed positive withdrawn."""
     # A correction first undoes what the old result set going.
     corrected = [c.tube_id for c in changes if c.old_result in (Result.POSITIVE, Result.INVALID) and c.old_result != c.new_result]
     if corrected:
@@ -390,152 +461,166 @@ def _apply_consequences(
             status=PositiveStatus.WITHDRAWN
         )
 
-    pooled_positive = [c for c in changes if c.new_result == Result.POSITIVE and not c.is_single]
-    invalid = [c for c in changes if c.new_result == Result.INVALID]
-    single_positive = [c for c in changes if c.new_result == Result.POSITIVE and c.is_single]
-    single_negative = [c for c in changes if c.new_result == Result.NEGATIVE and c.is_single]
-    by_tube = {c.tube_id: c for c in changes}
 
-    # The re-sampling tasks whose tube has now a result are finished, whatever the result.
-    resampled = [c.tube_id for c in changes if c.is_resample]
-    if resampled:
-        ResamplingTask.objects.filter(resample_tube_id__in=resampled, status=ResamplingStatus.SAMPLED).update(
-            status=ResamplingStatus.DONE, done_at=at, closing_note=_("单采结果已出")
-        )
-
-    # Positive pooled tubes: in-place control and a door-to-door single re-test for every member.
+def _pool_positive_actions(
+    actor: Any,
+    testing_round: TestingRound,
+    pooled_positive: list[_Change],
+    invalid: list[_Change],
+    by_tube: dict[int, _Change],
+    report: IngestReport,
+    at: dt.datetime,
+) -> None:
+    """Positive pooled tubes: in-place control and a door-to-door single re-test for every member;
+    invalid tubes: the re-test only."""
     members = _members([c.tube_id for c in pooled_positive + invalid])
-    if members:
-        controlled_already = set(
-            PersonControl.objects.filter(origin_tube_id__in=[c.tube_id for c in pooled_positive], status=ControlStatus.ACTIVE).values_list(
-                "origin_tube_id", "person_id"
+    if not members:
+        return
+    controlled_already = set(
+        PersonControl.objects.filter(origin_tube_id__in=[c.tube_id for c in pooled_positive], status=ControlStatus.ACTIVE).values_list(
+            "origin_tube_id", "person_id"
+        )
+    )
+    tasked_already = set(
+        ResamplingTask.objects.filter(
+            origin_tube_id__in=[c.tube_id for c in pooled_positive + invalid], status__in=RESAMPLING_OPEN
+        ).values_list("origin_tube_id", "person_id")
+    )
+    controls, tasks = [], []
+    for m in members:
+        c = by_tube[m["tube_id"]]
+        key = (m["tube_id"], m["person_id"])
+        places = {k: m[k] for k in PLACES}
+        if c.new_result == Result.POSITIVE and key not in controlled_already:
+            controls.append(
+                PersonControl(
+                    round=testing_round,
+                    person_id=m["person_id"],
+                    origin_tube_id=c.tube_id,
+                    reason=_("混管 %(b)s 阳性，就地管控待单采复检") % {"b": c.barcode},
+                    started_at=at,
+                    **places,
+                )
+            )
+        if key not in tasked_already:
+            reason = ResamplingReason.POOL_POSITIVE if c.new_result == Result.POSITIVE else ResamplingReason.INVALID
+            tasks.append(ResamplingTask(round=testing_round, person_id=m["person_id"], origin_tube_id=c.tube_id, reason=reason, **places))
+    PersonControl.objects.bulk_create(controls)
+    ResamplingTask.objects.bulk_create(tasks)
+    report.controls_started += len(controls)
+    report.resampling_tasks += len(tasks)
+    report.pool_positive_tubes += len(pooled_positive)
+    audit_record(
+        actor=actor,
+        event_type=events.POOL_POSITIVE_ACTIONS,
+        obj=testing_round,
+        count=len(tasks),
+        after={
+            "pool_positive_tubes": [c.barcode for c in pooled_positive][:200],
+            "invalid_tubes": [c.barcode for c in invalid][:200],
+            "controls_started": len(controls),
+            "resampling_tasks": len(tasks),
+        },
+    )
+
+
+def _confirm_positives(
+    actor: Any,
+    testing_round: TestingRound,
+    single_positive: list[_Change],
+    by_tube: dict[int, _Change],
+    threshold: Threshold,
+    report: IngestReport,
+) -> None:
+    """Positive single tubes: a confirmed positive awaiting case handling (快转), once per person and round,
+    with where it was found (zoning's one rule)."""
+    singles = _members([c.tube_id for c in single_positive])
+    already = set(
+        ConfirmedPositive.objects.filter(round=testing_round, person_id__in=[m["person_id"] for m in singles])
+        .exclude(status=PositiveStatus.WITHDRAWN)
+        .values_list("person_id", flat=True)
+    )
+    # Where each was found: their state and places when the positive sample was taken (one rule: zoning).
+    found: dict[int, FoundInDecision] = {}
+    for c in single_positive:
+        people = [m["person_id"] for m in singles if m["tube_id"] == c.tube_id]
+        found.update(found_in_many(people, c.sampled_at or c.reported_at))
+    positives = []
+    for m in singles:
+        if m["person_id"] in already:
+            continue
+        c = by_tube[m["tube_id"]]
+        positives.append(
+            ConfirmedPositive(
+                round=testing_round,
+                person_id=m["person_id"],
+                tube_id=c.tube_id,
+                result_id=c.result_id,
+                ct_orf1ab=c.ct_orf1ab,
+                ct_n=c.ct_n,
+                detected_at=c.reported_at,
+                found_in=found[m["person_id"]].value,
+                found_in_basis=found[m["person_id"]].basis[:300],
+                decided_by=threshold.citation,
+                **{k: m[k] for k in PLACES},
             )
         )
-        tasked_already = set(
-            ResamplingTask.objects.filter(
-                origin_tube_id__in=[c.tube_id for c in pooled_positive + invalid], status__in=RESAMPLING_OPEN
-            ).values_list("origin_tube_id", "person_id")
-        )
-        controls, tasks = [], []
-        for m in members:
-            c = by_tube[m["tube_id"]]
-            key = (m["tube_id"], m["person_id"])
-            places = {k: m[k] for k in PLACES}
-            if c.new_result == Result.POSITIVE and key not in controlled_already:
-                controls.append(
-                    PersonControl(
-                        round=testing_round,
-                        person_id=m["person_id"],
-                        origin_tube_id=c.tube_id,
-                        reason=_("混管 %(b)s 阳性，就地管控待单采复检") % {"b": c.barcode},
-                        started_at=at,
-                        **places,
-                    )
-                )
-            if key not in tasked_already:
-                reason = ResamplingReason.POOL_POSITIVE if c.new_result == Result.POSITIVE else ResamplingReason.INVALID
-                tasks.append(
-                    ResamplingTask(round=testing_round, person_id=m["person_id"], origin_tube_id=c.tube_id, reason=reason, **places)
-                )
-        PersonControl.objects.bulk_create(controls)
-        ResamplingTask.objects.bulk_create(tasks)
-        report.controls_started += len(controls)
-        report.resampling_tasks += len(tasks)
-        report.pool_positive_tubes += len(pooled_positive)
+    ConfirmedPositive.objects.bulk_create(positives)
+    report.positives_confirmed += len(positives)
+    for p in positives:
         audit_record(
             actor=actor,
-            event_type=events.POOL_POSITIVE_ACTIONS,
-            obj=testing_round,
-            count=len(tasks),
+            event_type=events.POSITIVE_CONFIRMED,
+            object_type="testing.confirmedpositive",
+            object_id=p.pk or "",
+            object_repr=f"person {p.person_id}",
             after={
-                "pool_positive_tubes": [c.barcode for c in pooled_positive][:200],
-                "invalid_tubes": [c.barcode for c in invalid][:200],
-                "controls_started": len(controls),
-                "resampling_tasks": len(tasks),
+                "person": p.person_id,
+                "tube": by_tube[p.tube_id].barcode,
+                "ct_orf1ab": p.ct_orf1ab,
+                "ct_n": p.ct_n,
+                "found_in": p.found_in,
+                "rule": p.decided_by,
             },
         )
 
-    # Positive single tubes: a confirmed positive awaiting case handling.
-    if single_positive:
-        singles = _members([c.tube_id for c in single_positive])
-        already = set(
-            ConfirmedPositive.objects.filter(round=testing_round, person_id__in=[m["person_id"] for m in singles])
-            .exclude(status=PositiveStatus.WITHDRAWN)
-            .values_list("person_id", flat=True)
+
+def _lift_controls(
+    actor: Any,
+    testing_round: TestingRound,
+    single_negative: list[_Change],
+    by_tube: dict[int, _Change],
+    report: IngestReport,
+    at: dt.datetime,
+) -> None:
+    """Negative single tubes: lift the in-place control of that person (if it started before sampling)."""
+    active = dict(PersonControl.objects.filter(status=ControlStatus.ACTIVE).values_list("id", "person_id"))
+    if active:
+        persons = set(active.values())
+        rows = fetch_in(
+            f"SELECT tube_id, person_id FROM {table(TubeMember)} WHERE tube_id {{IN}}",
+            [c.tube_id for c in single_negative],
         )
-        # Where each was found: their state and places when the positive sample was taken (one rule: zoning).
-        found: dict[int, FoundInDecision] = {}
-        for c in single_positive:
-            people = [m["person_id"] for m in singles if m["tube_id"] == c.tube_id]
-            found.update(found_in_many(people, c.sampled_at or c.reported_at))
-        positives = []
-        for m in singles:
-            if m["person_id"] in already:
-                continue
-            c = by_tube[m["tube_id"]]
-            positives.append(
-                ConfirmedPositive(
-                    round=testing_round,
-                    person_id=m["person_id"],
-                    tube_id=c.tube_id,
-                    result_id=c.result_id,
-                    ct_orf1ab=c.ct_orf1ab,
-                    ct_n=c.ct_n,
-                    detected_at=c.reported_at,
-                    found_in=found[m["person_id"]].value,
-                    found_in_basis=found[m["person_id"]].basis[:300],
-                    decided_by=threshold.citation,
-                    **{k: m[k] for k in PLACES},
-                )
+        cleared: dict[int, dt.datetime] = {}
+        for tube_id, person_id in rows:
+            if person_id in persons:
+                sampled = by_tube[tube_id].sampled_at
+                cleared[person_id] = sampled
+        lifted = 0
+        for person_id, sampled in cleared.items():
+            lifted += PersonControl.objects.filter(person_id=person_id, status=ControlStatus.ACTIVE, started_at__lte=sampled or at).update(
+                status=ControlStatus.LIFTED, ended_at=at, ended_reason=_("单采复检阴性")
             )
-        ConfirmedPositive.objects.bulk_create(positives)
-        report.positives_confirmed += len(positives)
-        for p in positives:
+        if cleared:
+            ResamplingTask.objects.filter(
+                round=testing_round, person_id__in=list(cleared), reason=ResamplingReason.POOL_POSITIVE, status__in=RESAMPLING_OPEN
+            ).update(status=ResamplingStatus.DONE, done_at=at, closing_note=_("单采复检阴性"))
+        report.controls_lifted += lifted
+        if lifted:
             audit_record(
                 actor=actor,
-                event_type=events.POSITIVE_CONFIRMED,
-                object_type="testing.confirmedpositive",
-                object_id=p.pk or "",
-                object_repr=f"person {p.person_id}",
-                after={
-                    "person": p.person_id,
-                    "tube": by_tube[p.tube_id].barcode,
-                    "ct_orf1ab": p.ct_orf1ab,
-                    "ct_n": p.ct_n,
-                    "found_in": p.found_in,
-                    "rule": p.decided_by,
-                },
+                event_type=events.CONTROL_LIFTED,
+                obj=testing_round,
+                count=lifted,
+                after={"persons": sorted(cleared)[:200], "reason": "single re-test negative"},
             )
-
-    # Negative single tubes: lift the in-place control of that person (if it started before sampling).
-    if single_negative:
-        active = dict(PersonControl.objects.filter(status=ControlStatus.ACTIVE).values_list("id", "person_id"))
-        if active:
-            persons = set(active.values())
-            rows = fetch_in(
-                f"SELECT tube_id, person_id FROM {table(TubeMember)} WHERE tube_id {{IN}}",
-                [c.tube_id for c in single_negative],
-            )
-            cleared: dict[int, dt.datetime] = {}
-            for tube_id, person_id in rows:
-                if person_id in persons:
-                    sampled = by_tube[tube_id].sampled_at
-                    cleared[person_id] = sampled
-            lifted = 0
-            for person_id, sampled in cleared.items():
-                lifted += PersonControl.objects.filter(
-                    person_id=person_id, status=ControlStatus.ACTIVE, started_at__lte=sampled or at
-                ).update(status=ControlStatus.LIFTED, ended_at=at, ended_reason=_("单采复检阴性"))
-            if cleared:
-                ResamplingTask.objects.filter(
-                    round=testing_round, person_id__in=list(cleared), reason=ResamplingReason.POOL_POSITIVE, status__in=RESAMPLING_OPEN
-                ).update(status=ResamplingStatus.DONE, done_at=at, closing_note=_("单采复检阴性"))
-            report.controls_lifted += lifted
-            if lifted:
-                audit_record(
-                    actor=actor,
-                    event_type=events.CONTROL_LIFTED,
-                    obj=testing_round,
-                    count=lifted,
-                    after={"persons": sorted(cleared)[:200], "reason": "single re-test negative"},
-                )

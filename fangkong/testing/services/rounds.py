@@ -20,13 +20,13 @@ from fangkong.zoning.choices import AreaClass
 from fangkong.zoning.selectors import zoned_classes
 
 from .. import events
-from ..choices import CAPACITY, ROUND_TRANSITIONS, PoolingMode, RoundStatus, ScopeLevel
+from ..choices import CAPACITY, ROUND_TRANSITIONS, RoundStatus, ScopeLevel
 from ..models import Laboratory, RoundArea, SamplingPoint, TestingRound
 from ..permissions import TestingCap
+from ..pooling import pooling_for
 
 SCOPE_MODELS = {ScopeLevel.DISTRICT: District, ScopeLevel.STREET: Street, ScopeLevel.COMMUNITY: Community, ScopeLevel.GRID: Grid}
 # Order of pooling modes from strictest (smallest pool) to loosest.
-MODE_RANK = {PoolingMode.SINGLE: 0, PoolingMode.HOUSEHOLD: 1, PoolingMode.POOLED_10: 2, PoolingMode.POOLED_20: 3}
 
 
 @dataclass(frozen=True)
@@ -37,28 +37,6 @@ class AreaSpec:
     level: str
     place_id: int | None = None
     area_class: str | None = None
-
-
-def pooling_for(area_class: str) -> tuple[str, str]:
-    """The pooling mode the active policy sets for an area class, and the rule's citation."""
-    r = rule(f"pooling.{area_class}")
-    value = r.value
-    if value == "single":
-        mode = PoolingMode.SINGLE
-    elif value == "single_or_household":
-        mode = PoolingMode.HOUSEHOLD
-    elif int(value) <= 1:
-        mode = PoolingMode.SINGLE
-    elif int(value) <= 10:
-        mode = PoolingMode.POOLED_10
-    else:
-        mode = PoolingMode.POOLED_20
-    return mode, r.citation
-
-
-def allowed_modes(area_mode: str) -> list[str]:
-    """An area allows its own pooling and anything stricter (single tubes are always allowed)."""
-    return [m for m, rank in MODE_RANK.items() if rank <= MODE_RANK[area_mode]]
 
 
 @transaction.atomic

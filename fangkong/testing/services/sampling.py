@@ -24,8 +24,8 @@ from ..barcodes import InvalidBarcode, clean_barcode
 from ..choices import CAPACITY, PoolingMode, ResamplingStatus, TubeStatus
 from ..models import Laboratory, ResamplingTask, SamplingPoint, TestingRound, Tube, TubeMember
 from ..permissions import TestingCap
-from .binding import AreaIndex, Binding, BindReport, _check_round_open, bulk_bind
-from .rounds import allowed_modes
+from ..pooling import AreaIndex, allowed_modes
+from .binding import Binding, BindReport, _check_round_open, bulk_bind
 
 
 def _barcode(value: str) -> str:

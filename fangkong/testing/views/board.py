@@ -19,7 +19,8 @@ from django.utils.translation import gettext as _
 from fangkong.core.htmx import render_page
 from fangkong.core.pagination import paginate
 
-from .. import deadlines, press, selectors
+from .. import selectors
+from ..selectors import deadlines, press
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 

@@ -24,11 +24,12 @@ from fangkong.core.pagination import paginate
 from fangkong.core.permissions import user_can
 from fangkong.geo.models import Grid, Household
 
-from .. import fieldwork, selectors, services
+from .. import selectors, services
 from ..choices import ResamplingStatus
 from ..field_forms import HouseholdCheckForm, ResampleCollectForm
 from ..models import TestingRound
 from ..permissions import TestingCap
+from ..selectors import fieldwork
 
 KNOCK_PAGE = "testing/field/door_knocking.html"
 TASKS_PAGE = "testing/field/resampling_tasks.html"

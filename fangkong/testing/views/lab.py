@@ -1,7 +1,7 @@
 """快检 pages for laboratories (检测机构): the lab's tubes in a round, receiving tubes, uploading
 result files (CSV, .xlsx, FHIR R4 Bundle) and their reports, results that matched no tube.
 
-Views only parse, call lab_queue (reads), result_uploads and services (writes), and render. A lab
+Views only parse, call lab_queue (reads), services (writes, the uploads among them), and render. A lab
 user sees only their own laboratory's tubes and uploads; anything else answers 404.
 """
 
@@ -36,9 +36,10 @@ from fangkong.core.spreadsheets import SafeCsvWriter, append_row
 from fangkong.results.choices import Result
 from fangkong.testing.permissions import TestingCap
 
-from .. import lab_queue, result_uploads, selectors, services
+from .. import selectors, services
 from ..choices import UnmatchedReason
 from ..models import Laboratory, ResultUpload, TestingRound
+from ..selectors import lab_queue
 
 HOME_TEMPLATE = "testing/lab/home.html"
 ERRORS_SHOWN = 200
@@ -207,7 +208,7 @@ def result_upload(request: HttpRequest, pk: int) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         upload = form.cleaned_data["file"]
         try:
-            job = result_uploads.result_upload_create(
+            job = services.result_upload_create(
                 actor=request.user, testing_round=testing_round, laboratory=lab, filename=upload.name, data=upload.read()
             )
         except DomainError as exc:
@@ -222,7 +223,7 @@ def result_upload(request: HttpRequest, pk: int) -> HttpResponse:
         "labs": labs,
         "form": form,
         "columns": TEMPLATE_COLUMNS,
-        "inline_max_rows": result_uploads.inline_max_rows(),
+        "inline_max_rows": services.inline_max_rows(),
         "uploads": list(lab_queue.upload_list(user=request.user, testing_round=testing_round, laboratory=lab)[:RECENT_UPLOADS]),
     }
     return render_page(request, "testing/lab/upload.html", context)
@@ -282,7 +283,7 @@ def result_upload_errors(request: HttpRequest, pk: int, job: int) -> HttpRespons
         writer.writerow([_("错误"), e.get("row") or "", f"{e['label']}", "", e.get("message", "")])
     for u in _unmatched_for_display(upload, limit=None):
         writer.writerow([_("未匹配"), u.get("row") or "", FIELD_LABELS["barcode"], u.get("barcode", ""), u["label"]])
-    result_uploads.result_upload_report_downloaded(actor=request.user, upload=upload, rows=len(upload.errors) + len(upload.unmatched))
+    services.result_upload_report_downloaded(actor=request.user, upload=upload, rows=len(upload.errors) + len(upload.unmatched))
     response = HttpResponse(buf.getvalue().encode("utf-8-sig"), content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = content_disposition_header(True, f"结果上传错误报告-{upload.pk}.csv")
     response["Cache-Control"] = "no-store"
@@ -297,7 +298,7 @@ def result_upload_file(request: HttpRequest, pk: int, job: int) -> HttpResponse:
     testing_round = selectors.round_get(user=request.user, pk=pk)
     upload = lab_queue.upload_for_file(user=request.user, testing_round=testing_round, pk=job)
     try:
-        stream = result_uploads.result_upload_file_open(actor=request.user, upload=upload)
+        stream = services.result_upload_file_open(actor=request.user, upload=upload)
     except FileNotFoundError as exc:
         raise Http404 from exc
     return download_response(stream, filename=upload.original_name, content_type="application/octet-stream")

@@ -27,9 +27,10 @@ from fangkong.core.pagination import paginate
 from fangkong.core.permissions import user_can
 from fangkong.core.scoping import jurisdiction_of
 
-from .. import planning, selectors, services
+from .. import selectors, services
 from ..forms import AreaFormSet, RoundPlanForm, RoundStatusForm, SamplingPointFilter, SamplingPointForm
 from ..permissions import TestingCap
+from ..selectors import planning
 
 COVERAGE_PER_PAGE = 50
 COVERAGE_SORTS = {

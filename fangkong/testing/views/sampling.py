@@ -30,11 +30,12 @@ from fangkong.core.htmx import render_page
 from fangkong.core.permissions import user_can
 from fangkong.testing.permissions import TestingCap
 
-from .. import sampling_desk, selectors, services
+from .. import selectors, services
 from ..barcodes import MAX_LENGTH as MAX_BARCODE
 from ..barcodes import validate_barcode
 from ..choices import PoolingMode, RoundStatus, TubeStatus
 from ..models import SamplingPoint, TestingRound, Tube
+from ..selectors import sampling_desk
 
 HOME_TEMPLATE = "testing/sampling/home.html"
 TUBE_TEMPLATE = "testing/sampling/tube_detail.html"

@@ -21,11 +21,10 @@ from fangkong.audit.models import AuditEvent
 from fangkong.geo.lookup import id_key
 from fangkong.geo.models import Person
 
-from . import events, selectors
-from .choices import PoolingMode, TubeStatus
-from .models import SamplingPoint, TestingRound, Tube, TubeMember
-from .services.binding import AreaIndex
-from .services.rounds import allowed_modes
+from .. import events, selectors
+from ..choices import PoolingMode, TubeStatus
+from ..models import SamplingPoint, TestingRound, Tube, TubeMember
+from ..pooling import AreaIndex, allowed_modes
 
 
 def round_points(*, user: Any, testing_round: TestingRound) -> QuerySet[SamplingPoint]:

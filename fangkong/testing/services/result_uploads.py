@@ -32,14 +32,15 @@ from fangkong.core.errors import DomainError, PermissionRefused
 from fangkong.core.filestore import delete_expired, private_storage
 from fangkong.core.jobs import enqueue, enqueue_on_commit, stalled
 from fangkong.core.permissions import require
+from fangkong.core.rows import RowsRefused
 from fangkong.core.timefmt import local_minutes
 
-from .choices import UPLOAD_FINISHED, UploadStatus
-from .ingest import file_format, parse_upload
-from .lab_queue import progress_key, upload_file_readable
-from .models import Laboratory, ResultUpload, TestingRound
-from .permissions import TestingCap
-from .services import IngestReport, RowsRefused, results_ingest
+from ..choices import UPLOAD_FINISHED, UploadStatus
+from ..ingest import file_format, parse_upload
+from ..models import Laboratory, ResultUpload, TestingRound
+from ..permissions import TestingCap
+from ..selectors.lab_queue import progress_key, upload_file_readable
+from .results import IngestReport, results_ingest
 
 log = logging.getLogger(__name__)
 

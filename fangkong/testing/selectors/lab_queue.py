@@ -19,10 +19,10 @@ from django.utils import timezone
 from fangkong.audit.selectors import may_read_private_file
 from fangkong.results.choices import Result
 
-from .choices import TubeStatus, UploadStatus
-from .models import Laboratory, ResultUpload, TestingRound, Tube
-from .permissions import TestingCap
-from .querysets import overdue_q
+from ..choices import TubeStatus, UploadStatus
+from ..models import Laboratory, ResultUpload, TestingRound, Tube
+from ..permissions import TestingCap
+from ..querysets import overdue_q
 
 
 def laboratory_for(*, user: Any, lab_id: int | str | None = None) -> tuple[Laboratory, list[Laboratory]]:

@@ -12,10 +12,10 @@ from django.shortcuts import get_object_or_404
 
 from fangkong.geo.models import Grid, Household
 
-from . import selectors
-from .choices import RESAMPLING_OPEN, CheckOutcome, ResamplingReason, ResamplingStatus, StickerStatus
-from .models import ResamplingTask, TestingRound
-from .selectors import HouseholdToKnock, MissingMember
+from .. import selectors
+from ..choices import RESAMPLING_OPEN, CheckOutcome, ResamplingReason, ResamplingStatus, StickerStatus
+from ..models import ResamplingTask, TestingRound
+from ..selectors import HouseholdToKnock, MissingMember
 
 # The status filter of the re-sampling page: "" = still to do (the default), "all" = every status.
 TASK_STATUS_FILTERS: dict[str, tuple[str, ...]] = {

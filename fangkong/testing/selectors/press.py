@@ -22,10 +22,10 @@ from fangkong.geo.models import District
 from fangkong.results.choices import RESULTS_BACK
 from fangkong.zoning.choices import FoundIn
 
-from . import selectors
-from .choices import PositiveStatus
-from .models import ConfirmedPositive, TestingRound, TubeMember
-from .selectors import PressReport
+from .. import selectors
+from ..choices import PositiveStatus
+from ..models import ConfirmedPositive, TestingRound, TubeMember
+from ..selectors import PressReport
 
 
 @dataclass

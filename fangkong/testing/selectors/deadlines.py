@@ -13,10 +13,10 @@ from django.utils import timezone
 
 from fangkong.policy.rules import PolicyNotConfigured, rule
 
-from . import selectors
-from .choices import TubeStatus
-from .models import TestingRound, Tube
-from .querysets import overdue_q
+from .. import selectors
+from ..choices import TubeStatus
+from ..models import TestingRound, Tube
+from ..querysets import overdue_q
 
 DEADLINE_RULE = "testing.result_deadline_hours"
 # The stages of a tube, in order, as the board shows them.

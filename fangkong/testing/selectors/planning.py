@@ -22,10 +22,10 @@ from fangkong.policy.rules import Rule, rule
 from fangkong.results.choices import RESULTS_BACK
 from fangkong.zoning.choices import AreaClass
 
-from .choices import ROUND_TRANSITIONS, CheckOutcome, PoolingMode, RoundStatus, ScopeLevel
-from .models import PersonCheck, SamplingPoint, TestingRound, Tube, TubeMember
-from .selectors import COVERAGE_LEVELS, person_status, round_person_scope
-from .services import pooling_for
+from ..choices import ROUND_TRANSITIONS, CheckOutcome, PoolingMode, RoundStatus, ScopeLevel
+from ..models import PersonCheck, SamplingPoint, TestingRound, Tube, TubeMember
+from ..pooling import pooling_for
+from ..selectors import COVERAGE_LEVELS, person_status, round_person_scope
 
 # The place levels a round's scope may name (the city has no place), top down.
 SCOPE_PLACE_LEVELS = (ScopeLevel.DISTRICT, ScopeLevel.STREET, ScopeLevel.COMMUNITY, ScopeLevel.GRID)
