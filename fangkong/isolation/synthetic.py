@@ -44,9 +44,8 @@ from django.db import transaction
 from django.db.models import Count
 from django.utils import timezone
 
-from fangkong.accounts.models import Grant, GrantLevel, User
-from fangkong.audit.catalogue import EventType
-from fangkong.audit.services import audit_record
+from fangkong.accounts.models import GrantLevel, User
+from fangkong.accounts.services.service_accounts import service_account
 from fangkong.cases.choices import CaseStatus
 from fangkong.cases.models import Case
 from fangkong.core.errors import DomainError
@@ -146,22 +145,14 @@ class IsolationStats:
 
 
 def _service_account() -> User:
-    """The account the generator acts through: active (its grant counts), no usable password."""
-    user = User.objects.filter(username=ACTOR_USERNAME).first()
-    if user is None:
-        user = User(username=ACTOR_USERNAME, role=Role.COMMAND_CENTRE, full_name="合成数据·快隔（演示）", is_active=True)
-        user.set_unusable_password()
-        user.save()
-    if not Grant.objects.filter(user=user, level=GrantLevel.CITY).exists():
-        Grant.objects.create(user=user, level=GrantLevel.CITY)
-        audit_record(
-            actor=None,
-            event_type=EventType.GRANT_ADDED,
-            obj=user,
-            after={"level": GrantLevel.CITY, "role": Role.COMMAND_CENTRE},
-            reason="合成快隔数据 / synthetic isolation data",
-        )
-    return User.objects.get(pk=user.pk)
+    """The account the generator acts through (fangkong.accounts.services.service_accounts)."""
+    return service_account(
+        ACTOR_USERNAME,
+        Role.COMMAND_CENTRE,
+        "合成数据·快隔（演示）",
+        level=GrantLevel.CITY,
+        reason="合成快隔数据 / synthetic isolation data",
+    )
 
 
 def isolation_generate(*, seed: int = 2022, now: dt.datetime | None = None) -> IsolationStats:

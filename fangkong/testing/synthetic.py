@@ -37,6 +37,7 @@ import time
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
+from functools import partial
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -45,9 +46,8 @@ from django.db.models import Count, Q
 from django.utils import timezone
 from tqdm import tqdm
 
-from fangkong.accounts.models import Grant, GrantLevel, User
-from fangkong.audit.catalogue import EventType
-from fangkong.audit.services import audit_record
+from fangkong.accounts.models import GrantLevel, User
+from fangkong.accounts.services.service_accounts import service_account
 from fangkong.core.crypto import Sealer
 from fangkong.core.errors import DomainError
 from fangkong.core.roles import Role
@@ -265,23 +265,7 @@ def round_stats(*, testing_round: TestingRound, user: Any) -> RoundStats:
     )
 
 
-def _service_account(username: str, role: str, full_name: str, *, level: str, place_id: int | None = None, kind: str = "") -> User:
-    """An account the generator acts through: active (so its grants count), no usable password."""
-    user = User.objects.filter(username=username).first()
-    if user is None:
-        user = User(username=username, role=role, full_name=full_name, is_active=True)
-        user.set_unusable_password()
-        user.save()
-    if not Grant.objects.filter(user=user, level=level, place_id=place_id, facility_kind=kind).exists():
-        Grant.objects.create(user=user, level=level, place_id=place_id, facility_kind=kind)
-        audit_record(
-            actor=None,
-            event_type=EventType.GRANT_ADDED,
-            obj=user,
-            after={"level": level, "place_id": place_id, "facility_kind": kind, "role": role},
-            reason="合成检测轮次 / synthetic testing round",
-        )
-    return User.objects.get(pk=user.pk)  # a fresh instance: its jurisdiction is read from the grants above
+_service_account = partial(service_account, reason="合成检测轮次 / synthetic testing round")
 
 
 class _Generator:
