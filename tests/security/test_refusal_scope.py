@@ -93,3 +93,48 @@ def test_the_tracing_look_up_is_scoped_by_post_and_audited(client, city, users):
     assert "马丽" not in html and far.id_masked not in html
     audited = AuditEvent.objects.filter(event_type="geo.number_searched", after__where="isolation.tracing_lookup")
     assert audited.count() == 2 and number not in str(list(audited.values_list("after", flat=True)))
+
+
+def test_a_refused_batch_of_candidate_numbers_is_no_unlimited_oracle(city, users, settings):
+    """The attack: a grid worker (testing.sample) posts the candidates the mask leaves for someone's
+    ID number, plus one row that is bound to fail, so nothing is written, and reads which numbers the
+    refusal calls unregistered. Each such row now counts as a search by full number: past the limit the
+    batch is refused as too many searches and names no row."""
+    from django.core.cache import cache
+
+    from ..factories import next_id_number
+
+    cache.clear()
+    settings.FANGKONG_NUMBER_SEARCH_LIMITS = ((30, 600),)
+    testing_round = make_round(users["command"])
+    point = make_point(city.home.community)
+    registered = Person.objects.get(name="王秀英")
+    candidates = [next_id_number() for _ in range(40)] + [decrypt(registered.id_cipher)]
+    rows = [{"barcode": f"C{i:03d}", "id_number": n, "sampling_point": point.pk, "pooling_mode": "single"} for i, n in enumerate(candidates)]
+    rows.append({"barcode": "bad barcode!", "id_number": candidates[-1], "sampling_point": point.pk, "pooling_mode": "single"})
+    url = f"/api/testing/rounds/{testing_round.pk}/bindings/"
+    response = _api(users["grid"]).post(url, rows, format="json")
+    assert response.status_code == 400  # the format check comes first: no number looked up yet
+    rows.pop()
+    rows.append({"barcode": "C999", "id_number": candidates[-1], "sampling_point": point.pk, "pooling_mode": "single"})  # same person twice
+    response = _api(users["grid"]).post(url, rows, format="json")
+    assert response.status_code == 429
+    body = response.content.decode()
+    assert "未在人口库登记" not in body and "C0" not in body  # which numbers are registered: not said
+    assert not TubeMember.objects.exists()
+    # and the searches were counted: the search box is past the limit too
+    assert _api(users["grid"]).post("/api/people/search/", {"q": candidates[0]}, format="json").status_code == 429
+
+
+def test_a_batch_with_a_few_unregistered_numbers_still_names_them(city, users):
+    """A sampler's honest mistake (a mistyped number) is answered row by row, as before."""
+    from django.core.cache import cache
+
+    from ..factories import next_id_number
+
+    cache.clear()
+    testing_round = make_round(users["command"])
+    point = make_point(city.home.community)
+    rows = [{"barcode": "T1", "id_number": next_id_number(), "sampling_point": point.pk, "pooling_mode": "single"}]
+    response = _api(users["grid"]).post(f"/api/testing/rounds/{testing_round.pk}/bindings/", rows, format="json")
+    assert response.status_code == 400 and response.json()["errors"][0]["field"] == "id_number"

@@ -32,6 +32,7 @@ from fangkong.core.sql import fetch_in, read_datetime, table
 from fangkong.core.timefmt import local_minutes
 from fangkong.geo.idnumbers import normalise_id_number
 from fangkong.geo.models import Household, Person
+from fangkong.geo.services import number_search_check
 
 from .. import events
 from ..barcodes import InvalidBarcode, clean_barcode
@@ -197,6 +198,7 @@ def bulk_bind(
     tubes, tube_errors = _tubes_of(actor, testing_round, rows, sampling_point, pooling_mode)
     errors += tube_errors
     if errors:
+        _count_numbers_not_found(actor, rows, people)
         # Refused anyway: name the people already sampled in the round too, so one correction suffices.
         raise RowsRefused(errors + _sampled_earlier(testing_round, rows, people, first_row_of, j), rule="testing.binding")
     errors = _count_into_tubes(rows, tubes, people, j)
@@ -250,6 +252,18 @@ def _check_format(rows: list[Binding], at: dt.datetime) -> None:
             errors.append(RowError(b.row, "pooling_mode", _("未知采样方式 %(m)s") % {"m": b.pooling_mode}))
     if errors:
         raise RowsRefused(errors, rule="testing.binding_format")
+
+
+
+def _count_numbers_not_found(actor: Any, rows: list[Binding], people: dict[int, _PersonPlaces]) -> None:
+    """A refused batch names the rows whose ID number is not registered: an answer about each number,
+    with nothing written. Those rows count as searches by full number (the same limit and audit as
+    the search box, fangkong.geo.services.number_search_check), so a batch of candidate numbers with
+    one bad row is not an unlimited oracle of who is registered; past the limit the batch is refused
+    as too many searches, naming no row. A batch that is written counts nothing: it samples people."""
+    for b in rows:
+        if b.person_id is None and b.row not in people:
+            number_search_check(actor=actor, term=b.id_number, where="testing.bindings")
 
 
 def _lock_tubes(testing_round: TestingRound, rows: list[Binding]) -> None:
