@@ -11,7 +11,9 @@ from django.db.models import QuerySet
 from django.utils import timezone
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
+from fangkong.core.modules import registry
 from fangkong.core.permissions import capabilities_of, user_can
+from fangkong.core.roles import Role
 
 from .models import ApiToken, Grant, GrantLevel
 from .permissions import ACCOUNTS_MANAGE
@@ -87,3 +89,23 @@ def api_token_for_revoke(*, user: Any, pk: int) -> ApiToken | None:
 
 def capability_list(*, user: Any) -> list[str]:
     return sorted(capabilities_of(user))
+
+
+def role_capability_table() -> dict[str, Any]:
+    """The roles (columns) and, per module, its capabilities (rows) with the roles holding each."""
+    roles = list(Role.choices)
+    modules = []
+    for app, module in sorted(registry.modules.items()):
+        if not module.capabilities:
+            continue
+        rows = [
+            {"name": c.name, "label": c.label, "personal": c.personal, "held": [value in c.roles for value, _label in roles]}
+            for c in module.capabilities
+        ]
+        try:
+            label = apps.get_app_config(app.rsplit(".", 1)[-1]).verbose_name
+        except LookupError:
+            label = app
+        modules.append({"app": app, "label": label, "rows": rows})
+    return {"roles": roles, "modules": modules}
+

@@ -15,4 +15,5 @@ urlpatterns = [
     path("api-tokens/new/", views.api_token_create, name="api_token_create"),
     path("api-tokens/<int:pk>/revoke/", views.api_token_revoke, name="api_token_revoke"),
     path("tokens/", views.token_admin, name="token_admin"),
+    path("roles/", views.role_capabilities, name="role_capabilities"),
 ]

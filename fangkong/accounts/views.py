@@ -310,3 +310,13 @@ def token_admin(request: HttpRequest) -> HttpResponse:
     tokens = selectors.api_token_list(user=request.user, username=username, include_ended=include_ended)
     context = {"page_obj": paginate(request, tokens, per_page=50), "username": username, "include_ended": include_ended}
     return render(request, "accounts/token_admin.html", context)
+
+
+@login_required
+def role_capabilities(request: HttpRequest) -> HttpResponse:
+    """角色与权限: what each role may do, as the modules declare it (fangkong.core.modules), for
+    account managers: which capability opens personal details (need-to-know), which roles hold it."""
+    if not user_can(request.user, ACCOUNTS_MANAGE):
+        raise PermissionDenied
+    return render(request, "accounts/role_capabilities.html", selectors.role_capability_table())
+
