@@ -406,10 +406,41 @@ def day_figures(*, date: dt.date, user: Any) -> DayFigures:
     cases = Case.objects.covered_by(user).exclude(status=CaseStatus.WITHDRAWN)
     local_cases = cases.filter(is_imported=False)
     in_day = Q(confirmed_at__gte=start, confirmed_at__lt=end)
-    new = local_cases.filter(in_day).order_by()
-    changed_later = CaseClassification.objects.filter(classified_at__gte=end).values("case_id")
-    changed = Q(pk__in=changed_later)
+    changed = Q(pk__in=CaseClassification.objects.filter(classified_at__gte=end).values("case_id"))
+    totals, new_by_district = _new_cases(local_cases.filter(in_day).order_by(), changed, end)
+    converted = _conversions(local_cases, start, end)
+    cumulative, under_treatment = _standing_at_end(local_cases, changed, end)
+    discharged_by_district = dict(
+        Discharge.objects.filter(case__in=local_cases, discharged_at__gte=start, discharged_at__lt=end)
+        .values_list("case__district_id")
+        .annotate(n=Count("id"))
+        .order_by()
+    )
+    cohort_rows = _admission_cohort(local_cases, start, end)
+    by_district = _by_district(new_by_district, discharged_by_district, under_treatment, cohort_rows)
+    return DayFigures(
+        date=date,
+        new_confirmed=sum(c["confirmed"] for c in new_by_district.values()),
+        new_asymptomatic=sum(c["asymptomatic"] for c in new_by_district.values()),
+        converted=converted,
+        new_imported=cases.filter(in_day, is_imported=True).count(),
+        found_isolation_site=totals[FoundIn.ISOLATION_SITE],
+        found_controlled=totals[FoundIn.CONTROLLED],
+        found_community=totals[FoundIn.COMMUNITY],
+        discharged=sum(discharged_by_district.values()),
+        cumulative_confirmed=cumulative["confirmed"],
+        cumulative_asymptomatic=cumulative["asymptomatic"],
+        cumulative_discharged=cumulative["discharged"],
+        under_treatment_confirmed=cumulative["care_confirmed"],
+        under_treatment_asymptomatic=cumulative["care_asymptomatic"],
+        admission=_admission_times([r for rows in cohort_rows.values() for r in rows]),
+        by_district=by_district,
+    )
 
+
+def _new_cases(new: QuerySet[Case], changed: Q, end: dt.datetime) -> tuple[Counter, dict[int | None, Counter]]:
+    """New local cases of the day by where found, and by district: classification at the day's end
+    (the case's own unless it changed after the day) and found under control or in the community."""
     # New cases by district, classification at the day's end and where found, in one grouped pass.
     totals: Counter = Counter()
     new_by_district: dict[int | None, Counter] = defaultdict(Counter)
@@ -435,7 +466,11 @@ def day_figures(*, date: dt.date, user: Any) -> DayFigures:
                 at_end[case_id] = (at_end[case_id][0], cls)  # the last one before the end wins
             for district_id, cls in at_end.values():
                 new_by_district[district_id][_kind(cls)] += 1
+    return totals, new_by_district
 
+
+def _conversions(local_cases: QuerySet[Case], start: dt.datetime, end: dt.datetime) -> int:
+    """Cases confirmed before the day, asymptomatic at the previous day's end and confirmed at this day's end."""
     # Conversions: among the cases confirmed before the day and classified confirmed during it, those
     # asymptomatic at the previous day's end and confirmed at this day's end.
     converted_today = CaseClassification.objects.filter(
@@ -455,8 +490,12 @@ def day_figures(*, date: dt.date, user: Any) -> DayFigures:
         if classified_at < start:
             before_day[case_id] = cls
         end_of_day[case_id] = cls
-    converted = sum(1 for case_id, cls in end_of_day.items() if cls in CONFIRMED_CLASSES and before_day[case_id] not in CONFIRMED_CLASSES)
+    return sum(1 for case_id, cls in end_of_day.items() if cls in CONFIRMED_CLASSES and before_day[case_id] not in CONFIRMED_CLASSES)
 
+
+def _standing_at_end(local_cases: QuerySet[Case], changed: Q, end: dt.datetime) -> tuple[Counter, Counter]:
+    """Cumulative figures (confirmed, asymptomatic, discharged, in care of each) as of the day's end,
+    and the cases under treatment then by district."""
     # Cumulative and under treatment at the day's end, by district, in one pass: the classification
     # at the day's end is the case's own unless it changed after the day (those few cases are looked
     # up below); who was out of care (in home monitoring) is a semi-join, not a subquery per case.
@@ -505,15 +544,27 @@ def day_figures(*, date: dt.date, user: Any) -> DayFigures:
             cumulative[kind] += 1
             if not gone:
                 cumulative[f"care_{kind}"] += 1
-    discharges = Discharge.objects.filter(case__in=local_cases)
-    discharged_by_district = dict(
-        discharges.filter(discharged_at__gte=start, discharged_at__lt=end)
-        .values_list("case__district_id")
-        .annotate(n=Count("id"))
-        .order_by()
-    )
+    return cumulative, under_treatment
 
-    # By district.
+
+def _admission_cohort(local_cases: QuerySet[Case], start: dt.datetime, end: dt.datetime) -> dict[int | None, list]:
+    """The day's positives by district: (time from positive to admission, admitted the same day)."""
+    cohort_rows: dict[int | None, list] = defaultdict(list)
+    waited = ExpressionWrapper(F("first_admitted_at") - F("positive_at"), DurationField())
+    same_day = ExpressionWrapper(Q(first_admitted_at__lt=end), BooleanField())
+    cohort = local_cases.filter(positive_at__gte=start, positive_at__lt=end).order_by()
+    for pk, hours, in_day_admitted in cohort.annotate(waited=waited, same_day=same_day).values_list("district_id", "waited", "same_day"):
+        cohort_rows[pk].append((hours, in_day_admitted))
+    return cohort_rows
+
+
+def _by_district(
+    new_by_district: dict[int | None, Counter],
+    discharged_by_district: dict[int | None, int],
+    under_treatment: Counter,
+    cohort_rows: dict[int | None, list],
+) -> list[DistrictFigures]:
+    """One row per district with figures, in district-code order."""
     by: dict[int | None, DistrictFigures] = {}
 
     def district(pk: int | None) -> DistrictFigures:
@@ -530,12 +581,6 @@ def day_figures(*, date: dt.date, user: Any) -> DayFigures:
     for pk, n in under_treatment.items():
         if n:
             district(pk).under_treatment = n
-    cohort_rows: dict[int | None, list] = defaultdict(list)
-    waited = ExpressionWrapper(F("first_admitted_at") - F("positive_at"), DurationField())
-    same_day = ExpressionWrapper(Q(first_admitted_at__lt=end), BooleanField())
-    cohort = local_cases.filter(positive_at__gte=start, positive_at__lt=end).order_by()
-    for pk, hours, in_day_admitted in cohort.annotate(waited=waited, same_day=same_day).values_list("district_id", "waited", "same_day"):
-        cohort_rows[pk].append((hours, in_day_admitted))
     for pk, rows in cohort_rows.items():
         district(pk).admission = _admission_times(rows)
     places = {
@@ -545,25 +590,7 @@ def day_figures(*, date: dt.date, user: Any) -> DayFigures:
     for pk, d in by.items():
         d.name = places.get(pk, ("（未知）", ""))[0]
     by_district = sorted(by.values(), key=lambda d: places.get(d.district_id, ("", "999999"))[1])
-
-    return DayFigures(
-        date=date,
-        new_confirmed=sum(c["confirmed"] for c in new_by_district.values()),
-        new_asymptomatic=sum(c["asymptomatic"] for c in new_by_district.values()),
-        converted=converted,
-        new_imported=cases.filter(in_day, is_imported=True).count(),
-        found_isolation_site=totals[FoundIn.ISOLATION_SITE],
-        found_controlled=totals[FoundIn.CONTROLLED],
-        found_community=totals[FoundIn.COMMUNITY],
-        discharged=sum(discharged_by_district.values()),
-        cumulative_confirmed=cumulative["confirmed"],
-        cumulative_asymptomatic=cumulative["asymptomatic"],
-        cumulative_discharged=cumulative["discharged"],
-        under_treatment_confirmed=cumulative["care_confirmed"],
-        under_treatment_asymptomatic=cumulative["care_asymptomatic"],
-        admission=_admission_times([r for rows in cohort_rows.values() for r in rows]),
-        by_district=by_district,
-    )
+    return by_district
 
 
 # ---- a person's timeline ----

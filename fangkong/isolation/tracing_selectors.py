@@ -293,11 +293,35 @@ def cluster_graph(*, user: Any, case: Case) -> ClusterGraph:
     contacts the case itself was. A few grouped queries per generation; the user must see `case`
     (else 404); people outside the user's scope are anonymous nodes."""
     root = case_for_tracing(user=user, pk=case.pk)
+    walk = _walk(root.pk)
+    nodes = _nodes(user, walk)
+    edges = _edges(walk)
+    cases = walk.cases
+    index_case_id = min(cases.items(), key=lambda kv: (kv[1][1], kv[0]))[0]
+    ordered = sorted(nodes.values(), key=lambda n: (n.generation, n.case_id is None, n.person_id))
+    return ClusterGraph(root=root, index_case_id=index_case_id, nodes=ordered, edges=edges, truncated=walk.truncated)
+
+
+@dataclass
+class _Walk:
+    """What a walk of the cluster reached: cases (person, confirmed at), contacts, exposures, the
+    generation each node was reached in, and whether it stopped at MAX_CLUSTER_PEOPLE."""
+
+    cases: dict[int, tuple[int, dt.datetime]]
+    contacts: dict[int, _ContactRow]
+    links: dict[int, tuple]
+    generation: dict[str, int]
+    truncated: bool
+
+
+def _walk(root_pk: int) -> _Walk:
+    """Generation by generation from the root case: exposures touching the generation, contacts who
+    became cases, and upstream the contact records the new cases were."""
     cases: dict[int, tuple[int, dt.datetime]] = {}
     contacts: dict[int, _ContactRow] = {}
     links: dict[int, tuple] = {}
     generation: dict[str, int] = {}
-    frontier_cases, frontier_contacts = {root.pk}, set()
+    frontier_cases, frontier_contacts = {root_pk}, set()
     gen = 0
     truncated = False
     first_exposure: dict[int, dt.datetime] = {}
@@ -352,7 +376,12 @@ def cluster_graph(*, user: Any, case: Case) -> ClusterGraph:
                 next_contacts.add(c.pk)
         frontier_cases, frontier_contacts = next_cases - set(cases), next_contacts - set(contacts)
         gen += 1
+    return _Walk(cases, contacts, links, generation, truncated)
 
+
+def _nodes(user: Any, walk: _Walk) -> dict[int, GraphNode]:
+    """One node per person: a case or a contact (its state), named only if the user sees them."""
+    cases, contacts, generation = walk.cases, walk.contacts, walk.generation
     # the case each contact's person became (for the node), and who is visible
     case_by_person: dict[int, int] = {}
     for pk, (person_id, _confirmed) in sorted(cases.items(), key=lambda kv: kv[1][1]):
@@ -398,6 +427,12 @@ def cluster_graph(*, user: Any, case: Case) -> ClusterGraph:
             contact_id=contact.pk if contact else None,
             generation=min(g for g in gens if g is not None) if any(g is not None for g in gens) else 0,
         )
+    return nodes
+
+
+def _edges(walk: _Walk) -> list[GraphEdge]:
+    """One edge per (source, target) person: case → close contact, contact → secondary contact."""
+    cases, contacts, links = walk.cases, walk.contacts, walk.links
     edges: dict[tuple[str, str], GraphEdge] = {}
     for _pk, contact_id, case_id, via_id, exposure, last in links.values():
         target = contacts.get(contact_id)
@@ -416,9 +451,7 @@ def cluster_graph(*, user: Any, case: Case) -> ClusterGraph:
         if key[0] == key[1] or key in edges:
             continue
         edges[key] = GraphEdge(key[0], key[1], kind, exposure, last)
-    index_case_id = min(cases.items(), key=lambda kv: (kv[1][1], kv[0]))[0]
-    ordered = sorted(nodes.values(), key=lambda n: (n.generation, n.case_id is None, n.person_id))
-    return ClusterGraph(root=root, index_case_id=index_case_id, nodes=ordered, edges=list(edges.values()), truncated=truncated)
+    return list(edges.values())
 
 
 # ---- the day's figures (extends selectors.figures) ----

@@ -203,6 +203,39 @@ def contact_add(
     at = aware(identified_at)
     not_in_future(at, field="identified_at", label=_("判定时间"))
     last_exposure_at = aware(last_exposure_at)
+    place = _check_exposure(at, last_exposure_at, exposure, place)
+    case, via, kind = _exposed_to(actor, person, case, via, last_exposure_at)
+    person = _lock_person(actor, person, community)
+    source = _source_text(case, via)
+    contact, created = _contact_for(actor, person, kind, case, via, at, last_exposure_at, community, source, note)
+    link = _link(actor, contact, case, via, exposure, place, last_exposure_at, at, note)
+    episode = contact.episode
+    audit_record(
+        actor=actor,
+        event_type=events.CONTACT_ADDED if created else events.CONTACT_LINKED,
+        obj=contact,
+        after={
+            "person": person.pk,
+            "id": person.id_masked,
+            "kind": contact.kind,
+            "case": case.pk,
+            "via": via.pk if via else None,
+            "exposure": exposure,
+            "place": place,
+            "last_exposure_at": last_exposure_at,
+            "episode": episode.pk if episode else None,
+            "episode_status": episode.status if episode else None,
+            "isolate_by": episode.isolate_by if episode else None,
+            "rule": episode.isolate_by_rule if episode else "",
+            "link": link.pk,
+        },
+    )
+    return link
+
+
+def _check_exposure(at: dt.datetime, last_exposure_at: dt.datetime, exposure: str, place: str) -> str:
+    """The exposure on its own: not in the future nor after the identification, a kind, a place (returned stripped)."""
+    last_exposure_at = aware(last_exposure_at)
     not_in_future(last_exposure_at, field="last_exposure_at", label=_("末次接触时间"))
     if last_exposure_at > at:
         raise DomainError(
@@ -215,7 +248,15 @@ def contact_add(
     place = (place or "").strip()
     if not place:
         raise DomainError(_("请填写接触地点"), field="place")
+    return place
 
+
+def _exposed_to(
+    actor: Any, person: Person, case: Case | None, via: Contact | None, last_exposure_at: dt.datetime
+) -> tuple[Case, Contact | None, str]:
+    """To whom: a case the user sees (a close contact), or a close contact the user sees (a secondary
+    contact, if the policy traces them; the case is the close contact's first); the exposure before
+    they were isolated; not the person themself."""
     if via is not None:
         traced = rule(SECONDARY_TRACED)
         if not traced.value:
@@ -243,8 +284,11 @@ def contact_add(
         if person.pk == case.person_id:
             raise DomainError(_("不能把病例本人登记为自己的密接"), field="person", rule=NOT_SELF)
         _refuse_after_isolation(last_exposure_at, case_isolated_since(case), whom=_("病例"))
+    return case, via, kind
 
-    # One tracer at a time per person: the row lock orders two desks adding the same person.
+
+def _lock_person(actor: Any, person: Person, community: Community | None) -> Person:
+    """The person locked (one tracer at a time per person): not an active case, and with an address."""
     person = Person.objects.select_for_update().get(pk=person.pk)
     active = Case.objects.filter(person=person, status__in=CASE_ACTIVE).first()
     if active is not None:
@@ -257,8 +301,23 @@ def contact_add(
         raise DomainError(message, field="person", rule=CONTACT_IS_CASE)
     if not person.community_id and community is None:
         raise DomainError(_("该人员在人口库中没有住址，请选择现住社区"), field="community")
-    source = _source_text(case, via)
+    return person
 
+
+def _contact_for(
+    actor: Any,
+    person: Person,
+    kind: str,
+    case: Case,
+    via: Contact | None,
+    at: dt.datetime,
+    last_exposure_at: dt.datetime,
+    community: Community | None,
+    source: str,
+    note: str,
+) -> tuple[Contact, bool]:
+    """The person's contact record in force, or a new one isolated at once; a secondary contact
+    exposed to a case is upgraded. Returns it and whether it is new."""
     contact = current_contact(person)
     created = contact is None
     if contact is None:
@@ -285,7 +344,21 @@ def contact_add(
         _refuse_after_isolation(last_exposure_at, contact_isolated_since(contact), whom=_("该人员"))
         if kind == ContactKind.CLOSE_CONTACT and contact.kind == ContactKind.SECONDARY_CONTACT:
             _upgrade(actor=actor, contact=contact, at=at, source=source, community=community)
+    return contact, created
 
+
+def _link(
+    actor: Any,
+    contact: Contact,
+    case: Case,
+    via: Contact | None,
+    exposure: str,
+    place: str,
+    last_exposure_at: dt.datetime,
+    at: dt.datetime,
+    note: str,
+) -> ContactLink:
+    """The exposure itself (unique per contact and case or via: a second desk's same record is refused)."""
     try:
         with transaction.atomic():
             link = ContactLink.objects.create(
@@ -301,27 +374,6 @@ def contact_add(
             )
     except IntegrityError as exc:  # the same exposure recorded a moment ago at another desk
         raise DomainError(_("该接触已登记"), rule=DUPLICATE_LINK) from exc
-    episode = contact.episode
-    audit_record(
-        actor=actor,
-        event_type=events.CONTACT_ADDED if created else events.CONTACT_LINKED,
-        obj=contact,
-        after={
-            "person": person.pk,
-            "id": person.id_masked,
-            "kind": contact.kind,
-            "case": case.pk,
-            "via": via.pk if via else None,
-            "exposure": exposure,
-            "place": place,
-            "last_exposure_at": last_exposure_at,
-            "episode": episode.pk if episode else None,
-            "episode_status": episode.status if episode else None,
-            "isolate_by": episode.isolate_by if episode else None,
-            "rule": episode.isolate_by_rule if episode else "",
-            "link": link.pk,
-        },
-    )
     return link
 
 
