@@ -1,29 +1,18 @@
 """Shared pieces of the 快转 pages: scoped look-ups (outside the user's jurisdiction an object answers
-404, the same as a missing one), capability checks (403), and where to go back to after a POST."""
+404, the same as a missing one) and where to go back to after a POST."""
 
 from __future__ import annotations
 
 from typing import Any
 
-from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest
 from django.shortcuts import get_object_or_404
 from django.utils.http import url_has_allowed_host_and_scheme
 
-from fangkong.core.errors import PermissionRefused
-from fangkong.core.permissions import require_any
 from fangkong.geo import selectors as geo_selectors
 from fangkong.geo.models import District
 
 from ..models import Case, HealthMonitoring, Transfer, TreatmentFacility
-
-
-def require_page(user: Any, *caps: str) -> None:
-    """Any one of `caps` will do; otherwise 403 with the role's refusal."""
-    try:
-        require_any(user, caps)
-    except PermissionRefused as exc:
-        raise PermissionDenied(exc.message) from exc
 
 
 def transfer_get(*, user: Any, pk: int) -> Transfer:
