@@ -19,6 +19,7 @@ from dataclasses import dataclass
 
 from fangkong.cases.permissions import CasesCap
 from fangkong.isolation.permissions import IsolationCap
+from fangkong.testing.permissions import TestingCap
 
 LIST, DETAIL, FIGURES, ACTION = "list", "detail", "figures", "action"
 CASES = (CasesCap.VIEW,)
@@ -37,6 +38,8 @@ class Endpoint:
     outside: str = "404"  # DETAIL: "hidden" (a city resource: shown without the other district's people)
     query: str = ""
     names: bool = True  # LIST/DETAIL: it names its subject's people (False: a fragment or record without names)
+    method: str = ""  # a read by POST (a search: criteria in the body, never in the URL)
+    data: tuple[tuple[str, str], ...] = ()  # what a write posts (so that only the refusal under test can stop it)
 
     @property
     def api(self) -> bool:
@@ -158,10 +161,122 @@ ENDPOINTS: list[Endpoint] = [
     _e("isolation-case-contacts", DETAIL, "trace", TRACING),
     _e("isolation-case-contacts-bulk", ACTION, "trace", TRACING),
     _e("isolation-case-graph", DETAIL, "graph", TRACING),
+    # ---- the registry: places and people, by grant alone (no view capability: docs/security.md) ----
+    _e("geo:browse", FIGURES),
+    _e("geo:place", DETAIL, "place", names=False),
+    _e("geo:household", DETAIL, "household"),
+    _e("geo:person_search", LIST, "people"),
+    _e("geo:person", DETAIL, "person"),
+    _e("geo:person_reveal_id", ACTION, "person", data=(("reason", "核实身份（测试）"),)),
+    _e("district-list", LIST, "district"),
+    _e("district-detail", DETAIL, "district"),
+    _e("street-list", LIST, "street"),
+    _e("street-detail", DETAIL, "street"),
+    _e("community-list", LIST, "community"),
+    _e("community-detail", DETAIL, "community"),
+    _e("grid-list", LIST, "grid", names=False),
+    _e("grid-detail", DETAIL, "grid", names=False),
+    _e("household-list", LIST, "household", names=False),
+    _e("household-detail", DETAIL, "household", names=False),
+    _e("person-list", LIST, "people"),
+    _e("person-detail", DETAIL, "person"),
+    _e("person-search", LIST, "people", method="post"),
+    _e("person-reveal", ACTION, "person", data=(("reason", "核实身份（测试）"),)),
+    # ---- 快检 pages: a round is the city's; its people by their places, the work pages by role ----
+    _e("testing:round_list", FIGURES),
+    _e("testing:round_plan", ACTION, None, (TestingCap.PLAN,)),
+    _e("testing:round_plan_places", FIGURES, None, (TestingCap.PLAN,), query="?prefix=areas-0&areas-0-level=district"),
+    _e("testing:round_detail", FIGURES, "round"),
+    _e("testing:round_set_status", ACTION, "round", (TestingCap.PLAN,)),
+    _e("testing:coverage", FIGURES, "round"),
+    _e("testing:sampling_point_list", LIST, "point"),
+    _e("testing:sampling_point_create", ACTION, None, (TestingCap.PLAN,)),
+    _e("testing:sampling_point_grids", FIGURES, None, (TestingCap.PLAN,)),
+    _e("testing:sampling", DETAIL, "round", (TestingCap.SAMPLE,), names=False),
+    _e("testing:tube_open", ACTION, "round", (TestingCap.SAMPLE,)),
+    _e("testing:tube_detail", DETAIL, "tube", (TestingCap.SAMPLE,)),
+    _e("testing:tube_add_member", ACTION, "tube", (TestingCap.SAMPLE,)),
+    _e("testing:tube_close", ACTION, "tube", (TestingCap.SAMPLE,)),
+    _e("testing:lab", DETAIL, "round", (TestingCap.LAB,), viewer="lab", names=False),
+    _e("testing:tube_receive", ACTION, "round", (TestingCap.LAB,), viewer="lab"),
+    _e("testing:result_upload", ACTION, "round", (TestingCap.LAB,), viewer="lab"),
+    _e("testing:unmatched_list", LIST, "round", (TestingCap.PLAN,), names=False),
+    _e("testing:door_knocking_grids", FIGURES, "round", (TestingCap.CHECK,), viewer="command"),  # one grid: straight to it
+    _e("testing:door_knocking", DETAIL, "knock", (TestingCap.CHECK,)),
+    _e("testing:household_check", ACTION, "household_check", (TestingCap.CHECK,)),
+    _e("testing:resampling_tasks", LIST, "resampling_round", (TestingCap.CHECK,)),
+    _e("testing:resampling_collect", ACTION, "resampling_task", (TestingCap.CHECK,)),
+    _e("testing:deadline_board", FIGURES, "round"),
+    _e("testing:overdue_tubes", FIGURES, "round"),
+    _e("testing:press_report", FIGURES, "round"),
+    _e("testing:press_report_xlsx", FIGURES, "round"),
+    # ---- 快检 API ----
+    _e("testing-round-list", FIGURES),
+    _e("testing-round-detail", FIGURES, "round"),
+    _e("testing-round-coverage", FIGURES, "round"),
+    _e("testing-round-press-report", FIGURES, "round"),
+    _e("testing-round-bindings", ACTION, "round", (TestingCap.SAMPLE,)),
+    _e("testing-round-receipts", ACTION, "round", (TestingCap.LAB,), viewer="lab"),
+    _e("testing-round-results", ACTION, "round", (TestingCap.LAB,), viewer="lab"),
+    _e("testing-round-door-knocking", DETAIL, "knock"),
+    _e("testing-sampling-point-list", LIST, "point"),
+    _e("testing-sampling-point-detail", DETAIL, "point"),
+    _e("testing-tube-list", LIST, "tubes"),
+    _e("testing-tube-detail", DETAIL, "tube"),
+    _e("testing-tube-close", ACTION, "tube", (TestingCap.SAMPLE,)),
+    _e("testing-resampling-task-list", LIST, "resampling"),
+    _e("testing-resampling-task-detail", DETAIL, "resampling"),
+    _e("testing-resampling-task-collect", ACTION, "resampling", (TestingCap.CHECK,)),
+    _e("testing-positive-list", LIST, "positive"),
+    _e("testing-positive-detail", DETAIL, "positive"),
+    # ---- the overview ----
+    _e("reports:home", FIGURES),
 ]
 
 
 EXEMPT_NAMESPACES: dict[str, str] = {
     "admin": "Django admin: staff accounts only, under Django's model permissions, audited (tests/audit/test_admin_audit.py)",
 }
-EXEMPT: dict[str, str] = {}
+_OWN = "the signed-in user's own account, nobody else's: tests/accounts"
+_JOB = "one upload job, its uploader's (and the city's, the auditor's): tests/imports/test_views.py, tests/security/test_private_files.py"
+_LAB_JOB = "a laboratory's own result upload: tests/testing/test_views_lab.py, tests/security/test_private_files.py"
+_POLICY = "policy profiles: the city's rules, no personal data (tests/policy/test_views.py)"
+EXEMPT: dict[str, str] = {
+    "accounts:profile": _OWN,
+    "accounts:login": "the sign-in page: before any grant (tests/accounts/test_login.py)",
+    "accounts:login_otp": "the sign-in's second step (tests/accounts/test_second_factor.py)",
+    "accounts:logout": _OWN,
+    "accounts:password_change": _OWN,
+    "accounts:second_factor": _OWN,
+    "accounts:totp_setup": _OWN,
+    "accounts:api_token": _OWN,
+    "accounts:api_token_create": _OWN,
+    "accounts:api_token_revoke": _OWN + " (another user's token: 404, tests/security/test_auth_tokens.py)",
+    "accounts:token_admin": "accounts.manage only: every user's tokens, no personal data (tests/security/test_auth_tokens.py)",
+    "api-token-list": "issues the caller's own API token (tests/security/test_auth_tokens.py)",
+    "api-token-logout": "revokes the caller's own API token (tests/security/test_auth_tokens.py)",
+    "api-root": "the API's index of routes: no data",
+    "api-schema": "the OpenAPI schema: no data (signed in unless FANGKONG_API_DOCS_PUBLIC)",
+    "api-docs": "Swagger UI over the schema: no data",
+    "api-redoc": "ReDoc over the schema: no data",
+    "set_language": "switches the interface language",
+    "audit:event_list": "audit.view only (auditor, system administrator), by their grants: tests/audit/test_views.py",
+    "audit:event_detail": "audit.view only, out of scope 404: tests/audit/test_views.py",
+    "imports:job_list": "geo.import only, the user's own jobs: tests/imports/test_views.py",
+    "imports:job_upload": "geo.import only: tests/imports/test_views.py",
+    "imports:template": "a blank import template: no data",
+    "imports:job_detail": _JOB,
+    "imports:job_import_valid_rows": _JOB,
+    "imports:job_error_report": _JOB,
+    "imports:job_file": _JOB,
+    "testing:result_template": "a blank results template: no data",
+    "testing:result_upload_status": _LAB_JOB,
+    "testing:lab_upload_errors": _LAB_JOB,
+    "testing:lab_upload_file": _LAB_JOB,
+    "policy:profile_list": _POLICY,
+    "policy:profile_detail": _POLICY,
+    "policy:compare": _POLICY,
+    "policy:profile_activate": _POLICY,
+    "policy:profile_copy": _POLICY,
+    "policy:parameter_edit": _POLICY,
+}

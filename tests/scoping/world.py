@@ -21,7 +21,7 @@ from fangkong.core.roles import Role
 from fangkong.isolation.choices import ArrivalMode, ExposureType, IncidentKind, TestPhase
 from fangkong.isolation.models import ScheduledTest
 from fangkong.isolation.services import RoomSpec, contact_add, inbound_register, incident_record
-from fangkong.testing.models import ConfirmedPositive
+from fangkong.testing.models import ConfirmedPositive, ResamplingTask
 from fangkong.testing.services import Binding, bulk_bind
 
 from ..cases import factories as cf
@@ -40,10 +40,11 @@ class Subject:
     (their primary keys, for detail URLs) and the names (or places) that must appear only to those
     who may see them."""
 
-    home: int | None = None
-    far: int | None = None
+    home: int | tuple | None = None  # a tuple: the URL's arguments
+    far: int | tuple | None = None
     home_names: tuple[str, ...] = ()
     far_names: tuple[str, ...] = ()
+    personal: bool = True  # False: place names, shown to anyone with a grant (not counted as people)
 
 
 @dataclass
@@ -54,7 +55,7 @@ class World:
 
     @property
     def every_name(self) -> set[str]:
-        return {n for s in self.subjects.values() for n in (*s.home_names, *s.far_names)}
+        return {n for s in self.subjects.values() if s.personal for n in (*s.home_names, *s.far_names)}
 
 
 # Names found nowhere else on the platform's pages (nor in the demo's name lists).
@@ -70,6 +71,7 @@ NAMES = {
         "at_home": "沈溪",  # isolated at home
         "arrival": "纪南星",  # an inbound traveller
         "contact": "柯家明",  # a close contact of the board case
+        "pooled": "夏知秋",  # in a positive pooled tube: a home re-sampling task
     },
     FAR: {
         "board": "隋远方",
@@ -82,6 +84,7 @@ NAMES = {
         "at_home": "江离",
         "arrival": "祁北望",
         "contact": "岳北辰",
+        "pooled": "冬至远",
     },
 }
 EXPOSURE_PLACES = {HOME: "海棠巷七号院", FAR: "榆林道九号楼"}
@@ -123,6 +126,7 @@ def build() -> World:
             far_names=tuple(NAMES[FAR][k] for k in keys) + tuple((extra or {}).get(FAR, ())),
         )
 
+    _places(world, trees, person, subject)
     board_cases = _cases(world, trees, person, subject)
     _positives(world, trees, person, subject)
     _isolation(world, trees, person, subject, board_cases)
@@ -134,6 +138,20 @@ def _tree_args(side: str, i: int) -> dict:
     if side == HOME:
         return {"household": f"8{i:02d}"}
     return {"district_code": "150103", "street": "环河街街道", "community": "通顺社区", "compound": "通顺小区", "household": f"9{i:02d}"}
+
+
+def _places(world: World, trees, person, subject) -> None:
+    """The registry: places by grant alone (their names are not personal), people by grant alone too."""
+    home, far = trees[HOME], trees[FAR]
+    for level in ("district", "street", "community"):
+        h, f = getattr(home, level), getattr(far, level)
+        world.subjects[level] = Subject(h.pk, f.pk, (h.name,), (f.name,), personal=False)
+    world.subjects["place"] = Subject(("community", home.community.pk), ("community", far.community.pk))
+    world.subjects["grid"] = Subject(home.grid.pk, far.grid.pk)
+    board = {side: person(side, "board") for side in (HOME, FAR)}
+    subject("person", board[HOME], board[FAR], names="board")
+    subject("household", board[HOME].household, board[FAR].household, names="board")
+    subject("people", names="board")
 
 
 def _cases(world: World, trees, person, subject) -> dict:
@@ -171,18 +189,35 @@ def _admit(command, staff, case, facility) -> None:
 
 
 def _positives(world: World, trees, person, subject) -> None:
-    """Two single tubes positive in a round (2022-02-25): one in each district."""
+    """A round (2022-02-25) with a sampling point in each district; at each, a single tube positive (a
+    positive awaiting a case) and a pooled tube positive (its member gets a home re-sampling task)."""
     command = world.users["command"]
     lab = tf.make_lab("金域检验（测试）", "SC01")
-    lab_user = tf.make_lab_user("sc-lab", lab)
+    world.users["lab"] = lab_user = tf.make_lab_user("sc-lab", lab)
     testing_round = tf.make_round(command)
-    point = tf.make_point(trees[HOME].community, name="迎宾小区采样点（测试）")
-    bindings = [Binding("SC-H1", person_id=person(HOME, "positive").pk), Binding("SC-F1", person_id=person(FAR, "positive").pk)]
-    bulk_bind(actor=command, testing_round=testing_round, sampling_point=point, pooling_mode="single", bindings=bindings, at=tf.at(1))
-    rows = [("SC-H1", "阳性", 28, 30, "2022-02-25 15:00"), ("SC-F1", "阳性", 31, 32, "2022-02-25 16:00")]
+    points, rows = {}, []
+    for side, code, label in ((HOME, "H", "迎宾小区"), (FAR, "F", "通顺小区")):
+        points[side] = tf.make_point(trees[side].community, name=f"{label}采样点（测试）")
+        for mode, barcode, key in (("single", f"SC-{code}1", "positive"), ("pooled_10", f"SC-{code}P", "pooled")):
+            binding = [Binding(barcode, person_id=person(side, key).pk)]
+            at = tf.at(1)
+            bulk_bind(actor=command, testing_round=testing_round, sampling_point=points[side], pooling_mode=mode, bindings=binding, at=at)
+            rows.append((barcode, "阳性", 28, 30, "2022-02-25 15:00"))
     tf.upload(lab_user, testing_round, lab, rows, tf.at(9))
     positives = {side: ConfirmedPositive.objects.get(person=person(side, "positive")) for side in (HOME, FAR)}
+    tasks = {side: ResamplingTask.objects.get(person=person(side, "pooled")) for side in (HOME, FAR)}
     subject("positive", positives[HOME], positives[FAR], names="positive")
+    subject("round", testing_round, names=())
+    subject("tube", (testing_round.pk, "SC-H1"), (testing_round.pk, "SC-F1"), names="positive")
+    subject("tubes", (testing_round.pk,), (testing_round.pk,), names="positive")
+    subject("resampling", tasks[HOME], tasks[FAR], names="pooled")
+    subject("resampling_round", (testing_round.pk,), names="pooled")
+    subject("resampling_task", (testing_round.pk, tasks[HOME].pk), (testing_round.pk, tasks[FAR].pk), names="pooled")
+    grids = {side: trees[side].grid.pk for side in (HOME, FAR)}
+    subject("knock", (testing_round.pk, grids[HOME]), (testing_round.pk, grids[FAR]), names="board")  # not sampled
+    households = {side: person(side, "pooled").household_id for side in (HOME, FAR)}
+    subject("household_check", (testing_round.pk, households[HOME]), (testing_round.pk, households[FAR]), names="pooled")
+    world.subjects["point"] = Subject(points[HOME].pk, points[FAR].pk, (points[HOME].name,), (points[FAR].name,), personal=False)
 
 
 def _isolation(world: World, trees, person, subject, cases: dict) -> None:
