@@ -4,8 +4,8 @@ the roles that hold them); grants (fangkong.accounts) say where. Both must allow
 Need-to-know: a grant lets a user see the figures of their places; the personal details of the people
 in them (name, masked ID, phone, address, exposure place …) also need the app's view capability.
 Pages that show them are wrapped in `need_to_know(...)`; API views declare theirs for
-`fangkong.core.api.NeedToKnow`; a page that mixes figures and names asks `knows(...)` and shows the
-figures alone to a role without it."""
+`fangkong.core.api.NeedToKnow`; a page that mixes figures and names asks `withheld(...)` and shows
+the figures alone to a role without it."""
 
 from __future__ import annotations
 
@@ -53,11 +53,6 @@ def require_page(user: Any, *capabilities: str) -> None:
         raise PermissionDenied(exc.message) from exc
 
 
-def knows(user: Any, *capabilities: str) -> bool:
-    """Need-to-know: does the user hold every one of `capabilities` (the personal details they open)?"""
-    return all(user_can(user, c) for c in capabilities)
-
-
 def withheld(user: Any, *capabilities: str) -> str:
     """Need-to-know on a page that mixes figures and names: "" when the user may see the names, else
     the refusal of the first capability missing — the page shows its figures and this in place of
@@ -77,8 +72,7 @@ def require_all(user: Any, capabilities: Iterable[str]) -> None:
 def need_to_know(*capabilities: str) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
     """For pages and fragments that show people's personal details: signed in (else the login page)
     and every one of `capabilities` (else 403 with the first missing one's refusal), checked before
-    the object is looked up, so a refused role learns nothing of what exists. The view keeps its
-    capabilities in `need_to_know` (read by the scoping tests)."""
+    the object is looked up, so a refused role learns nothing of what exists."""
 
     def decorator(view: Callable[..., Any]) -> Callable[..., Any]:
         @wraps(view)
@@ -89,8 +83,6 @@ def need_to_know(*capabilities: str) -> Callable[[Callable[..., Any]], Callable[
                 raise PermissionDenied(exc.message) from exc
             return view(request, *args, **kwargs)
 
-        wrapped = login_required(guarded)
-        wrapped.need_to_know = capabilities  # type: ignore[attr-defined]
-        return wrapped
+        return login_required(guarded)
 
     return decorator
