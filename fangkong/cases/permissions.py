@@ -5,6 +5,7 @@ from __future__ import annotations
 from django.utils.translation import gettext_lazy as _
 
 from fangkong.core.modules import Capability
+from fangkong.core.permissions import need_to_know
 from fangkong.core.roles import OFFICES, Role, roles
 
 
@@ -34,3 +35,7 @@ CAPABILITIES = [
         roles(Role.COMMAND_CENTRE, Role.HOSPITAL_STAFF),
     ),
 ]
+
+# Need-to-know: every 快转 page or fragment that shows a case's (or a monitored person's) personal
+# details is wrapped in this; the API's viewsets declare the same capability (api/views.py).
+case_details = need_to_know(CasesCap.VIEW)

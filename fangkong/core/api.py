@@ -14,10 +14,12 @@ from django.utils.translation import gettext as _
 from rest_framework import serializers, status
 from rest_framework.exceptions import NotFound, ParseError, ValidationError
 from rest_framework.pagination import PageNumberPagination
+from rest_framework.permissions import BasePermission, IsAuthenticated
 from rest_framework.response import Response
 from rest_framework.views import exception_handler, set_rollback
 
 from .errors import DomainError, PermissionRefused, RateLimited
+from .permissions import require_all
 from .rows import RowError, RowsRefused
 
 
@@ -25,6 +27,30 @@ class Pagination(PageNumberPagination):
     page_size = 50
     page_size_query_param = "page_size"
     max_page_size = 1000
+
+
+# ---- need-to-know ----
+
+
+class NeedToKnow(BasePermission):
+    """The API side of `fangkong.core.permissions.need_to_know`: a view that shows people's personal
+    details names the capabilities they need in `need_to_know` (every one); the actions in its
+    `figures_actions` answer aggregate figures and are open to everyone in scope. A role without
+    them is refused before any object is looked up: 403 in the Error shape, `rule` naming the
+    capability (PermissionRefused through `domain_exception_handler`)."""
+
+    def has_permission(self, request: Any, view: Any) -> bool:
+        if getattr(view, "action", None) not in getattr(view, "figures_actions", ()):
+            require_all(request.user, getattr(view, "need_to_know", ()))
+        return True
+
+
+class PersonalDetails:
+    """Mixin for viewsets over people's personal details: signed in, then `NeedToKnow`."""
+
+    permission_classes = [IsAuthenticated, NeedToKnow]
+    need_to_know: tuple[str, ...] = ()
+    figures_actions: frozenset[str] = frozenset()
 
 
 # ---- the error shape ----

@@ -18,7 +18,7 @@ def navigation(request: HttpRequest) -> dict[str, Any]:
         return {"nav_items": []}
     caps = capabilities_of(user)
     role = getattr(user, "role", "")
-    entries = [e for e in registry.nav() if e.capability is None or e.capability in caps]
+    entries = [e for e in registry.nav() if e.shown_to(caps)]
     entries.sort(key=lambda e: (role not in e.first_for, e.order))
     items = [{"url": reverse(e.url_name), "label": e.label, "icon": e.icon, "active": False} for e in entries]
     # Only the item with the longest URL that prefixes the current path is highlighted.

@@ -29,8 +29,9 @@ class Capability:
 
 @dataclass(frozen=True)
 class NavEntry:
-    """A top-level menu entry. Shown when the user holds `capability` (None: everyone signed in).
-    `first_for` lists the roles whose menu starts with it (their daily work)."""
+    """A top-level menu entry. Shown when the user holds `capability` (None: everyone signed in) and
+    every one of `need_to_know` (the capabilities of the personal details its page shows: the menu
+    offers no page the role cannot open). `first_for` lists the roles whose menu starts with it."""
 
     url_name: str
     label: Any
@@ -38,6 +39,10 @@ class NavEntry:
     capability: str | None = None
     order: int = 100
     first_for: frozenset[str] = frozenset()
+    need_to_know: tuple[str, ...] = ()
+
+    def shown_to(self, caps: frozenset[str]) -> bool:
+        return (self.capability is None or self.capability in caps) and all(c in caps for c in self.need_to_know)
 
 
 @dataclass(frozen=True)

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 from django.utils.translation import gettext_lazy as _
 
+from fangkong.cases.permissions import CasesCap
 from fangkong.core.modules import Capability
+from fangkong.core.permissions import need_to_know
 from fangkong.core.roles import OFFICES, Role, roles
 
 
@@ -39,3 +41,11 @@ CAPABILITIES = [
         IsolationCap.TRACE, _("流调：登记密接与暴露"), _("您的角色无权登记流调密接"), roles(Role.COMMAND_CENTRE, Role.DISTRICT_OFFICE)
     ),
 ]
+
+# Need-to-know: every 快隔 page or fragment that shows the personal details of people in isolation is
+# wrapped in `people_details`; 流调 shows cases and their contacts together, so its pages need both
+# capabilities (`tracing_details`). The API's viewsets declare the same (api/views.py).
+PEOPLE = (IsolationCap.VIEW,)
+TRACING = (CasesCap.VIEW, IsolationCap.VIEW)
+people_details = need_to_know(*PEOPLE)
+tracing_details = need_to_know(*TRACING)

@@ -6,7 +6,7 @@ from fangkong.core.modules import Module, NavEntry
 from fangkong.core.roles import Role, roles
 
 from .events import IsolationEvent
-from .permissions import CAPABILITIES
+from .permissions import CAPABILITIES, TRACING
 
 
 def _api(router) -> None:
@@ -21,7 +21,7 @@ MODULE = Module(
     events=IsolationEvent,
     nav=[
         NavEntry("isolation:site_list", _("集中隔离"), "building", order=50, first_for=roles(Role.ISOLATION_SITE_STAFF)),
-        NavEntry("isolation:tracing_home", _("流调"), "diagram-2", order=55),
+        NavEntry("isolation:tracing_home", _("流调"), "diagram-2", order=55, need_to_know=TRACING),
     ],
     url_prefix="isolation/",
     urlconf="fangkong.isolation.urls",

@@ -4,6 +4,9 @@ Every read goes through a selector or a queryset scoped to the caller (visible_t
 transfer, facility or home monitoring outside the caller's jurisdiction answers 404, the same as a
 missing one; a list is empty. A transfer is the caller's when its case is. A refused service call
 answers 400 (403 for a role or scope refusal) as {message, field, rule}.
+
+Need-to-know: cases, transfers and home monitoring name people, so they need cases.view as well as a
+grant (403, rule "cases.view", before any look-up); the day's figures and the facilities' beds do not.
 """
 
 from __future__ import annotations
@@ -19,7 +22,7 @@ from rest_framework.decorators import action
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from fangkong.core.api import ErrorSerializer, parse
+from fangkong.core.api import ErrorSerializer, PersonalDetails, parse
 from fangkong.core.errors import DomainError
 from fangkong.core.permissions import require
 from fangkong.geo.models import Person
@@ -67,6 +70,12 @@ def with_figures(facilities: list[TreatmentFacility]) -> list[TreatmentFacility]
     return facilities
 
 
+class CaseDetails(PersonalDetails):
+    """The 快转 viewsets that name people (need-to-know: cases.view)."""
+
+    need_to_know = (CasesCap.VIEW,)
+
+
 # ---- cases ----
 
 
@@ -80,9 +89,12 @@ def with_figures(facilities: list[TreatmentFacility]) -> list[TreatmentFacility]
         responses={200: s.CaseDetailSerializer, 404: NOT_FOUND},
     ),
 )
-class CaseViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
+class CaseViewSet(CaseDetails, mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
     """病例. A district or community office sees the cases of its people; hospital staff the patients
-    of their facility (admitted or reported there, or on their way to it)."""
+    of their facility (admitted or reported there, or on their way to it). The day's figures are
+    open to everyone in scope."""
+
+    figures_actions = frozenset({"day_figures"})
 
     serializer_class = s.CaseSerializer
     filterset_class = CaseFilter
@@ -275,7 +287,7 @@ class BoardPage:
         tags=[TAG_BOARD], summary="One transfer (also past ones)", responses={200: s.TransferSerializer, 404: NOT_FOUND}
     ),
 )
-class TransferViewSet(mixins.RetrieveModelMixin, viewsets.GenericViewSet):
+class TransferViewSet(CaseDetails, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
     """转运. The board lists the transfers in flight; the actions move one along its states."""
 
     serializer_class = s.TransferSerializer
@@ -452,7 +464,7 @@ class FacilityViewSet(viewsets.ReadOnlyModelViewSet):
     ),
     retrieve=extend_schema(tags=[TAG_MONITORING], summary="One home monitoring", responses={200: s.MonitoringSerializer, 404: NOT_FOUND}),
 )
-class MonitoringViewSet(viewsets.ReadOnlyModelViewSet):
+class MonitoringViewSet(CaseDetails, viewsets.ReadOnlyModelViewSet):
     """居家健康监测 after discharge: the community records tests and ends it when its days are over."""
 
     serializer_class = s.MonitoringSerializer

@@ -9,7 +9,8 @@ The board refreshes itself every 30 seconds while nobody is filling in a form. L
 on a laptop and as cards on a phone (one markup, Bootstrap's grid).
 
 Views only parse the request, call selectors and services, and render. A transfer outside the
-user's jurisdiction answers 404; an action the role may not take answers 403.
+user's jurisdiction answers 404; an action the role may not take answers 403. The rows name people:
+a role without cases.view sees the board's figures alone (need-to-know).
 """
 
 from __future__ import annotations
@@ -32,14 +33,14 @@ from django.views.decorators.http import require_POST
 from fangkong.core.errors import DomainError, PermissionRefused
 from fangkong.core.htmx import render_page
 from fangkong.core.pagination import paginate
-from fangkong.core.permissions import require_page, user_can
+from fangkong.core.permissions import require_page, user_can, withheld
 from fangkong.geo.models import Community, District
 
 from .. import selectors, services
 from ..choices import TRANSFER_IN_FLIGHT, BedType, TransferStatus
 from ..forms import AdmitForm, BoardFilterForm, DispatchForm, ReasonForm
 from ..models import Case, Transfer, TreatmentFacility
-from ..permissions import CasesCap
+from ..permissions import CasesCap, case_details
 from ..services.common import covers_facility
 from ..services.transfers import case_suggestion
 from .common import districts_for, next_url, transfer_get
@@ -256,12 +257,15 @@ def board_summary(user: Any, now: dt.datetime) -> Summary:
 
 @login_required
 def board(request: HttpRequest) -> HttpResponse:
-    """The board: filters by district, status, triage and overdue; refreshed by htmx every 30 s."""
+    """The board: filters by district, status, triage and overdue; refreshed by htmx every 30 s.
+    Without cases.view, the figures only (the summary cards and the free beds)."""
     now = timezone.now()
     form = BoardFilterForm(request.GET or None, districts=districts_for(request.user))
     problem = ""
+    hidden = withheld(request.user, CasesCap.VIEW)
     try:
-        page = paginate(request, BoardPages(user=request.user, now=now, filters=form.filters()), per_page=PER_PAGE)
+        transfers = [] if hidden else BoardPages(user=request.user, now=now, filters=form.filters())
+        page = paginate(request, transfers, per_page=PER_PAGE)
         items = list(page.object_list)
         occupancy = selectors.facility_occupancy(user=request.user)
     except DomainError as exc:  # no active policy: nothing to triage by
@@ -277,6 +281,7 @@ def board(request: HttpRequest) -> HttpResponse:
         "summary": board_summary(request.user, now),
         "occupancy": occupancy,
         "problem": problem,
+        "withheld": hidden,
         "labels": countdown_labels(),
         "next": request.get_full_path(),
     }
@@ -356,7 +361,7 @@ def _person(transfer: Transfer) -> str:
     return transfer.case.person.name
 
 
-@login_required
+@case_details
 @require_POST
 def transfer_dispatch(request: HttpRequest, pk: int) -> HttpResponse:
     facilities = TreatmentFacility.objects.visible_to(request.user).filter(is_active=True)
@@ -380,7 +385,7 @@ def transfer_dispatch(request: HttpRequest, pk: int) -> HttpResponse:
     return _act(request, pk, caps=(CasesCap.DISPATCH,), form=form, key="dispatch", run=run, success=success)
 
 
-@login_required
+@case_details
 @require_POST
 def transfer_pick_up(request: HttpRequest, pk: int) -> HttpResponse:
     def run(t: Transfer, _d: dict) -> Transfer:
@@ -392,7 +397,7 @@ def transfer_pick_up(request: HttpRequest, pk: int) -> HttpResponse:
     return _act(request, pk, caps=(CasesCap.DISPATCH,), form=None, key="", run=run, success=success)
 
 
-@login_required
+@case_details
 @require_POST
 def transfer_admit(request: HttpRequest, pk: int) -> HttpResponse:
     facilities = TreatmentFacility.objects.visible_to(request.user)
@@ -407,7 +412,7 @@ def transfer_admit(request: HttpRequest, pk: int) -> HttpResponse:
     return _act(request, pk, caps=(CasesCap.TREAT,), form=form, key="admit", run=run, success=success)
 
 
-@login_required
+@case_details
 @require_POST
 def transfer_refuse(request: HttpRequest, pk: int) -> HttpResponse:
     form = ReasonForm(request.POST, auto_id=f"t{pk}-refuse-%s")

@@ -12,7 +12,6 @@ from __future__ import annotations
 from typing import Any
 
 from django.contrib import messages
-from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
@@ -34,7 +33,7 @@ from .. import selectors, services
 from ..choices import CASE_IN_CARE, TRANSFER_IN_FLIGHT, CaseStatus, Classification, MonitoringStatus, RiskFactor
 from ..forms import CaseFilterForm, ClassifyForm, DischargeForm, ReasonForm, TestResultForm
 from ..models import Case, TreatmentFacility
-from ..permissions import CasesCap
+from ..permissions import CasesCap, case_details
 from ..services.common import covers_facility
 from ..services.policy import discharge_policy
 from .board import active_facilities, board_item, build_row, countdown_labels, place_names
@@ -43,7 +42,7 @@ from .common import districts_for
 DETAIL_PAGE = "cases/cases/case_detail.html"
 
 
-@login_required
+@case_details
 @require_http_methods(["GET", "POST"])
 def case_list(request: HttpRequest) -> HttpResponse:
     """The filter form posts (a name or an ID number never goes in a URL: fangkong.core.searches);
@@ -154,13 +153,13 @@ def _discharge_context(case: Case, form: DischargeForm) -> dict[str, Any]:
     }
 
 
-@login_required
+@case_details
 def case_detail(request: HttpRequest, pk: int) -> HttpResponse:
     case = selectors.case_get(user=request.user, pk=pk)
     return render(request, DETAIL_PAGE, _detail_context(request, case))
 
 
-@login_required
+@case_details
 def discharge_check(request: HttpRequest, pk: int) -> HttpResponse:
     """htmx: the criteria again as the clinician ticks the clinical conditions (writes nothing)."""
     require_page(request.user, CasesCap.TREAT)
@@ -190,7 +189,7 @@ def _post(request: HttpRequest, pk: int, *, caps: tuple[str, ...], key: str, for
     return render(request, DETAIL_PAGE, _detail_context(request, case, **{key: form}), status=422)
 
 
-@login_required
+@case_details
 @require_POST
 def case_classify(request: HttpRequest, pk: int) -> HttpResponse:
     def run(case: Case, d: dict) -> services.ClassifyOutcome:
@@ -234,7 +233,7 @@ def case_classify(request: HttpRequest, pk: int) -> HttpResponse:
     )
 
 
-@login_required
+@case_details
 @require_POST
 def case_test_record(request: HttpRequest, pk: int) -> HttpResponse:
     def run(case: Case, d: dict) -> Any:
@@ -262,7 +261,7 @@ def case_test_record(request: HttpRequest, pk: int) -> HttpResponse:
     )
 
 
-@login_required
+@case_details
 @require_POST
 def case_discharge(request: HttpRequest, pk: int) -> HttpResponse:
     def run(case: Case, d: dict) -> Any:
@@ -288,7 +287,7 @@ def case_discharge(request: HttpRequest, pk: int) -> HttpResponse:
     )
 
 
-@login_required
+@case_details
 @require_POST
 def case_withdraw(request: HttpRequest, pk: int) -> HttpResponse:
     def run(case: Case, d: dict) -> Case:
@@ -305,7 +304,7 @@ def case_withdraw(request: HttpRequest, pk: int) -> HttpResponse:
     )
 
 
-@login_required
+@case_details
 @require_POST
 def case_reopen(request: HttpRequest, pk: int) -> HttpResponse:
     def run(case: Case, d: dict) -> Any:

@@ -1,5 +1,5 @@
 """Shared pieces of the 快转 pages: scoped look-ups (outside the user's jurisdiction an object answers
-404, the same as a missing one), capability checks (403), and where to go back to after a POST."""
+404, the same as a missing one) and where to go back to after a POST."""
 
 from __future__ import annotations
 

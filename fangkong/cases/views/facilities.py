@@ -4,7 +4,8 @@ them — and its beds, which its own staff or the command centre set), and the c
 to set up or change a facility.
 
 Facilities are city resources: anyone with a jurisdiction sees them. Their patients are personal
-data: a hospital's staff see their own, a district its district's people, nobody anything else.
+data: a hospital's staff see their own, a district its district's people, nobody anything else —
+and a role without cases.view none at all (need-to-know: the beds and rules only).
 """
 
 from __future__ import annotations
@@ -21,7 +22,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from fangkong.core.errors import DomainError, PermissionRefused
 from fangkong.core.pagination import paginate
-from fangkong.core.permissions import require_page, user_can
+from fangkong.core.permissions import require_page, user_can, withheld
 from fangkong.core.scoping import jurisdiction_of
 from fangkong.geo import selectors as geo_selectors
 
@@ -55,6 +56,7 @@ def facility_list(request: HttpRequest) -> HttpResponse:
 def _detail_context(request: HttpRequest, facility: TreatmentFacility, beds_form: BedsForm | None = None) -> dict[str, Any]:
     user = request.user
     occupancy = next((o for o in selectors.facility_occupancy(user=user).facilities if o.facility.pk == facility.pk), None)
+    hidden = withheld(user, CasesCap.VIEW)
     patients = selectors.case_list(user=user, filters={"facility_id": facility.pk, "status": CaseStatus.ADMITTED}).order_by(
         "admitted_at", "id"
     )
@@ -63,10 +65,13 @@ def _detail_context(request: HttpRequest, facility: TreatmentFacility, beds_form
         .select_related("case", "case__person")
         .order_by("dispatched_at", "id")
     )
+    if hidden:
+        patients, incoming = patients.none(), incoming.none()
     can_set_beds = user_can(user, CasesCap.FACILITY) and TreatmentFacility.objects.managed_by(user).filter(pk=facility.pk).exists()
     return {
         "facility": facility,
         "occupancy": occupancy,
+        "withheld": hidden,
         "page_obj": paginate(request, patients, per_page=PATIENTS_PER_PAGE),
         "incoming": list(incoming),
         "admission_classes": [c.label for c in _classes(facility)],

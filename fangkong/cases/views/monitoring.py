@@ -12,7 +12,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from django.contrib import messages
-from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
@@ -32,7 +31,7 @@ from .. import selectors, services
 from ..choices import MonitoringStatus
 from ..forms import TestResultForm
 from ..models import HealthMonitoring
-from ..permissions import CasesCap
+from ..permissions import CasesCap, case_details
 from .common import monitoring_get
 
 LIST_PAGE = "cases/monitoring/monitoring_list.html"
@@ -72,7 +71,7 @@ def _item(request: HttpRequest, m: HealthMonitoring, *, form: TestResultForm | N
     )
 
 
-@login_required
+@case_details
 def monitoring_list(request: HttpRequest) -> HttpResponse:
     show_all = request.GET.get("all") == "1"
     qs = selectors.monitoring_list(user=request.user, active_only=not show_all).select_related("community", "discharge__facility")
@@ -107,7 +106,7 @@ def _answer(
     return render(request, ITEM, {"item": item, "can_monitor": True}, status=200 if ok else 422)
 
 
-@login_required
+@case_details
 @require_POST
 def monitoring_test(request: HttpRequest, pk: int) -> HttpResponse:
     require_page(request.user, CasesCap.MONITOR)
@@ -139,7 +138,7 @@ def monitoring_test(request: HttpRequest, pk: int) -> HttpResponse:
     return _answer(request, m, ok=True, text=text)
 
 
-@login_required
+@case_details
 @require_POST
 def monitoring_complete(request: HttpRequest, pk: int) -> HttpResponse:
     require_page(request.user, CasesCap.MONITOR)

@@ -13,7 +13,6 @@ from __future__ import annotations
 from typing import Any
 
 from django.contrib import messages
-from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
@@ -35,7 +34,7 @@ from fangkong.zoning.found_in import found_in_for
 from .. import services
 from ..forms import OpenCaseForm, PersonLookupForm, QueueOpenForm
 from ..models import Case, TreatmentFacility
-from ..permissions import CasesCap
+from ..permissions import CasesCap, case_details
 
 QUEUE_PAGE = "cases/cases/queue.html"
 OPEN_PAGE = "cases/cases/case_open.html"
@@ -67,14 +66,14 @@ def _queue_form(pk: int, data: Any = None) -> QueueOpenForm:
     return QueueOpenForm(data, prefix=f"p{pk}")
 
 
-@login_required
+@case_details
 def queue(request: HttpRequest) -> HttpResponse:
     """待处置阳性: the confirmed positives the user covers that have not become cases yet."""
     require_page(request.user, CasesCap.OPEN)
     return render(request, QUEUE_PAGE, _queue_context(request))
 
 
-@login_required
+@case_details
 @require_POST
 def queue_open_all(request: HttpRequest) -> HttpResponse:
     require_page(request.user, CasesCap.OPEN)
@@ -96,7 +95,7 @@ def queue_open_all(request: HttpRequest) -> HttpResponse:
     return redirect("cases:board")
 
 
-@login_required
+@case_details
 @require_POST
 def queue_open_one(request: HttpRequest, pk: int) -> HttpResponse:
     """One positive with the medical team's first classification and risk factors."""
@@ -122,7 +121,7 @@ def queue_open_one(request: HttpRequest, pk: int) -> HttpResponse:
 # ---- by hand ----
 
 
-@login_required
+@case_details
 @require_http_methods(["GET", "POST"])
 def case_open(request: HttpRequest) -> HttpResponse:
     """Look the person up by their full ID number, then the report: classification, times, source."""

@@ -3,6 +3,9 @@
 Every read goes through a selector scoped to the caller (visible_to): a site, episode, case or
 handover outside the caller's jurisdiction answers 404, the same as a missing one; a list is empty.
 A refused service call answers 400 (403 for a role or scope refusal) as {message, field, rule}.
+
+Need-to-know: what names people needs isolation.view as well as a grant (流调: cases.view too), 403
+with the capability as `rule` before any look-up; the sites' occupancy and the day's figures do not.
 """
 
 from __future__ import annotations
@@ -21,7 +24,7 @@ from rest_framework.parsers import JSONParser
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from fangkong.core.api import ErrorSerializer, domain_error_body, parse
+from fangkong.core.api import ErrorSerializer, PersonalDetails, domain_error_body, parse
 from fangkong.core.errors import DomainError
 from fangkong.core.permissions import require
 from fangkong.core.rows import RowsRefused
@@ -33,7 +36,7 @@ from .. import selectors, services
 from .. import tracing_selectors as tracing
 from ..choices import EpisodeKind, EpisodeStatus
 from ..models import Handover, IsolationEpisode, IsolationSite, ScheduledTest
-from ..permissions import IsolationCap
+from ..permissions import PEOPLE, TRACING, IsolationCap
 from . import serializers as s
 from .bulk import parse_check_ins_request, parse_contacts_request
 
@@ -66,6 +69,12 @@ def _day(request: Request) -> Any:
     return query.get("date") or local_date(timezone.now())
 
 
+class PeopleDetails(PersonalDetails):
+    """The 快隔 viewsets that name people in isolation (need-to-know: isolation.view)."""
+
+    need_to_know = PEOPLE
+
+
 # ---- sites ----
 
 
@@ -73,8 +82,11 @@ def _day(request: Request) -> Any:
     list=extend_schema(tags=[TAG_SITES], summary="Isolation sites (集中隔离点) the caller sees, with their occupancy"),
     retrieve=extend_schema(tags=[TAG_SITES], summary="One site with its occupancy", responses={200: s.SiteSerializer, 404: NOT_FOUND}),
 )
-class SiteViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
-    """集中隔离点. Offices see the sites in their places; site staff their own site."""
+class SiteViewSet(PeopleDetails, mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
+    """集中隔离点. Offices see the sites in their places; site staff their own site. The sites and their
+    occupancy are figures (open to everyone in scope); the rooms, the day sheet and check-ins name people."""
+
+    figures_actions = frozenset({"list", "retrieve"})
 
     serializer_class = s.SiteSerializer
     lookup_value_regex = "[0-9]+"
@@ -171,8 +183,11 @@ class EpisodeFilter(django_filters.FilterSet):
         responses={200: s.EpisodeDetailSerializer, 404: NOT_FOUND},
     ),
 )
-class EpisodeViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
-    """隔离记录. Offices and community workers see episodes by the person's places; site staff their own site's."""
+class EpisodeViewSet(PeopleDetails, mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
+    """隔离记录. Offices and community workers see episodes by the person's places; site staff their own site's.
+    The day's figures are open to everyone in scope."""
+
+    figures_actions = frozenset({"figures"})
 
     filterset_class = EpisodeFilter
     lookup_value_regex = "[0-9]+"
@@ -218,7 +233,7 @@ class EpisodeViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.
         description="The receiving community sees the handovers coming to it; the site sees its own.",
     ),
 )
-class HandoverViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
+class HandoverViewSet(PeopleDetails, mixins.ListModelMixin, viewsets.GenericViewSet):
     serializer_class = s.HandoverSerializer
     lookup_value_regex = "[0-9]+"
     filter_backends: list[Any] = []
@@ -253,8 +268,11 @@ class HandoverViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
 # ---- 流调: a case's contacts and its cluster ----
 
 
-class TracingCaseViewSet(viewsets.GenericViewSet):
-    """流调 of a case the caller sees (a case outside the jurisdiction is 404)."""
+class TracingCaseViewSet(PeopleDetails, viewsets.GenericViewSet):
+    """流调 of a case the caller sees (a case outside the jurisdiction is 404): cases and their contacts,
+    so cases.view and isolation.view."""
+
+    need_to_know = TRACING
 
     lookup_value_regex = "[0-9]+"
     filter_backends: list[Any] = []

@@ -15,7 +15,6 @@ import datetime as dt
 from typing import Any
 
 from django.contrib import messages
-from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -51,7 +50,7 @@ from ..forms import (
     TransitForm,
 )
 from ..models import IsolationEpisode, RoomStay, ScheduledTest
-from ..permissions import IsolationCap
+from ..permissions import IsolationCap, people_details
 from .common import htmx, int_param, refuse, today
 
 DETAIL = "isolation/episodes/episode_detail.html"
@@ -76,13 +75,13 @@ def _board_context(request: HttpRequest, *, form: BatchCheckInForm | None = None
     }
 
 
-@login_required
+@people_details
 def awaiting_board(request: HttpRequest) -> HttpResponse:
     """日清日结: identified and not yet in a room, the overdue first, then by deadline."""
     return render_page(request, "isolation/episodes/awaiting_board.html", _board_context(request), partial="board")
 
 
-@login_required
+@people_details
 @require_POST
 def awaiting_check_in(request: HttpRequest) -> HttpResponse:
     """入住所选: the people ticked on the board, each to the room number typed on their row, at one site
@@ -130,7 +129,7 @@ def awaiting_check_in(request: HttpRequest) -> HttpResponse:
     return render(request, "isolation/episodes/awaiting_board.html", context)
 
 
-@login_required
+@people_details
 def episode_list(request: HttpRequest) -> HttpResponse:
     status = request.GET.get("status", "")
     kind = request.GET.get("kind", "")
@@ -152,7 +151,7 @@ def episode_list(request: HttpRequest) -> HttpResponse:
     return render_page(request, "isolation/episodes/episode_list.html", context, partial="episodes")
 
 
-@login_required
+@people_details
 @require_http_methods(["GET", "POST"])
 def episode_create(request: HttpRequest) -> HttpResponse:
     """Register a person to be isolated by hand (a close contact reported by phone, a walk-in …)."""
@@ -290,7 +289,7 @@ def episode_context(
     }
 
 
-@login_required
+@people_details
 def episode_detail(request: HttpRequest, pk: int) -> HttpResponse:
     episode = selectors.episode_get(user=request.user, pk=pk)
     return render(request, DETAIL, episode_context(request, episode))
@@ -321,7 +320,7 @@ def _act(request: HttpRequest, episode: IsolationEpisode, key: str, form: Any, a
     return episode_answer(request, episode, bound={key: form})
 
 
-@login_required
+@people_details
 @require_POST
 def episode_transit(request: HttpRequest, pk: int) -> HttpResponse:
     require_page(request.user, IsolationCap.MANAGE)
@@ -337,7 +336,7 @@ def episode_transit(request: HttpRequest, pk: int) -> HttpResponse:
     )
 
 
-@login_required
+@people_details
 @require_POST
 def episode_check_in(request: HttpRequest, pk: int) -> HttpResponse:
     require_page(request.user, IsolationCap.MANAGE)
@@ -356,7 +355,7 @@ def episode_check_in(request: HttpRequest, pk: int) -> HttpResponse:
     )
 
 
-@login_required
+@people_details
 @require_POST
 def episode_move(request: HttpRequest, pk: int) -> HttpResponse:
     require_page(request.user, IsolationCap.MANAGE)
@@ -373,7 +372,7 @@ def episode_move(request: HttpRequest, pk: int) -> HttpResponse:
     )
 
 
-@login_required
+@people_details
 @require_POST
 def episode_cancel(request: HttpRequest, pk: int) -> HttpResponse:
     require_page(request.user, IsolationCap.MANAGE)
@@ -388,7 +387,7 @@ def episode_cancel(request: HttpRequest, pk: int) -> HttpResponse:
     )
 
 
-@login_required
+@people_details
 @require_POST
 def episode_release(request: HttpRequest, pk: int) -> HttpResponse:
     """解除集中隔离: the service checks the period and every central test; a pending handover follows."""

@@ -12,7 +12,6 @@ from __future__ import annotations
 from typing import Any
 
 from django.contrib import messages
-from django.contrib.auth.decorators import login_required
 from django.db.models import Q
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
@@ -31,7 +30,7 @@ from .. import selectors, services
 from ..choices import EpisodeStatus, TestPhase
 from ..forms import ActionForm, HandoverConfirmForm, HomeCheckForm, TestResultForm
 from ..models import Handover, IsolationEpisode, ScheduledTest
-from ..permissions import IsolationCap
+from ..permissions import IsolationCap, people_details
 from .common import htmx, refuse, today
 from .episodes import episode_answer
 
@@ -59,13 +58,13 @@ def _handover_context(request: HttpRequest, *, bound: HandoverConfirmForm | None
     return {"page_obj": page, "now": timezone.now()}
 
 
-@login_required
+@people_details
 def handover_list(request: HttpRequest) -> HttpResponse:
     """待交接: released from central isolation, waiting for the receiver to confirm (oldest first)."""
     return render(request, HANDOVERS, _handover_context(request))
 
 
-@login_required
+@people_details
 @require_POST
 def handover_confirm(request: HttpRequest, pk: int) -> HttpResponse:
     handover = selectors.handover_get(user=request.user, pk=pk)
@@ -152,7 +151,7 @@ def _home_context(request: HttpRequest, *, bound: dict[str, Any] | None = None, 
     }
 
 
-@login_required
+@people_details
 def home_list(request: HttpRequest) -> HttpResponse:
     """居家隔离: people handed over or at home, with today's check and the home tests due."""
     return render(request, HOME, _home_context(request))
@@ -181,7 +180,7 @@ def _answer(request: HttpRequest, episode: IsolationEpisode, ok: str, bound: dic
     return home_answer(request, episode, ok=ok, bound=bound)
 
 
-@login_required
+@people_details
 @require_POST
 def home_start(request: HttpRequest, pk: int) -> HttpResponse:
     """点对点到家: the community has taken the person home; home isolation begins."""
@@ -196,7 +195,7 @@ def home_start(request: HttpRequest, pk: int) -> HttpResponse:
     return _answer(request, episode, _("%(name)s 已到家，开始居家隔离") % {"name": episode.person.name}, None)
 
 
-@login_required
+@people_details
 @require_POST
 def home_check(request: HttpRequest, pk: int) -> HttpResponse:
     """The daily check (one per day): at home, temperature, symptoms."""
@@ -217,7 +216,7 @@ def home_check(request: HttpRequest, pk: int) -> HttpResponse:
     return _answer(request, episode, "", {"home_check": form})
 
 
-@login_required
+@people_details
 @require_POST
 def episode_complete(request: HttpRequest, pk: int) -> HttpResponse:
     """期满解除: the service checks the home period, every home test and every daily check."""

@@ -12,7 +12,6 @@ from __future__ import annotations
 from typing import Any
 
 from django.contrib import messages
-from django.contrib.auth.decorators import login_required
 from django.db import transaction
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
@@ -29,14 +28,14 @@ from fangkong.geo.services import person_create
 from .. import selectors, services
 from ..choices import EpisodeKind
 from ..forms import PERSON_FIELDS, ArrivalForm
-from ..permissions import IsolationCap
+from ..permissions import IsolationCap, people_details
 from ..services import RegimenPlan
 from .common import refuse
 
 ARRIVAL_FIELDS = {**PERSON_FIELDS, "entry_site": "entry_site", "arrived_at": "arrived_at", "destination": "destination"}
 
 
-@login_required
+@people_details
 def arrival_list(request: HttpRequest) -> HttpResponse:
     arrivals = selectors.arrival_list(user=request.user).select_related("destination_community", "episode__site")
     context = {"page_obj": paginate(request, arrivals), "can_manage": user_can(request.user, IsolationCap.MANAGE)}
@@ -53,7 +52,7 @@ def _form(request: HttpRequest, data: Any = None) -> ArrivalForm:
     return form
 
 
-@login_required
+@people_details
 @require_http_methods(["GET", "POST"])
 def arrival_create(request: HttpRequest) -> HttpResponse:
     """入境人员登记: a new inbound episode bound for the entry-point site, with its same-day deadline."""

@@ -7,7 +7,6 @@ import datetime as dt
 from typing import Any
 
 from django.contrib import messages
-from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -21,7 +20,7 @@ from .. import selectors, services
 from ..choices import EpisodeStatus, TestPhase
 from ..forms import TEST_FIELDS, TestResultForm, parse_day
 from ..models import RoomStay, ScheduledTest
-from ..permissions import IsolationCap
+from ..permissions import IsolationCap, people_details
 from .common import htmx, refuse, today
 from .episodes import FINAL, episode_answer
 from .handover import home_answer
@@ -29,7 +28,7 @@ from .handover import home_answer
 # ---- test results (central: the site; home: the community) ----
 
 
-@login_required
+@people_details
 @require_POST
 def test_result(request: HttpRequest, pk: int) -> HttpResponse:
     """Record one scheduled test's result. A positive ends the episode and hands the person to 快转.
@@ -77,7 +76,7 @@ def _sheet_rows(request: HttpRequest, site: Any, day: dt.date, *, bound: TestRes
     return rows
 
 
-@login_required
+@people_details
 def day_sheet(request: HttpRequest, pk: int) -> HttpResponse:
     """每日采样单: whom to sample at the site on a day (default today), by room, with the make-up
     samples (补采) of earlier days still without a valid result; printable; results entered in place."""

@@ -3,7 +3,8 @@ rooms and staff, the daily internal-management checklist with its gaps, and inci
 
 Views only parse, call selectors and services, and render. Every site, room and incident comes
 through a scoped selector, so anything outside the user's jurisdiction answers 404; writing needs
-Cap.ISOLATION_MANAGE (403 otherwise). Site staff see their own site only.
+Cap.ISOLATION_MANAGE (403 otherwise). Site staff see their own site only. The sites' figures are
+for everyone in scope; the names of the people in them only for isolation.view (need-to-know).
 """
 
 from __future__ import annotations
@@ -24,7 +25,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from fangkong.core.errors import DomainError
 from fangkong.core.pagination import paginate
-from fangkong.core.permissions import require_page, user_can
+from fangkong.core.permissions import require_page, user_can, withheld
 from fangkong.core.scoping import jurisdiction_of
 from fangkong.geo.models import Community
 from fangkong.policy.regimen import local_date
@@ -33,7 +34,7 @@ from .. import selectors, services
 from ..choices import EpisodeStatus, RoomType
 from ..forms import ChecklistForm, IncidentForm, IncidentResolveForm, RoomsForm, SiteForm, StaffForm, parse_day
 from ..models import SiteStaff
-from ..permissions import IsolationCap
+from ..permissions import PEOPLE, IsolationCap
 from .common import htmx, int_param, refuse, today
 
 
@@ -80,6 +81,7 @@ def site_list(request: HttpRequest) -> HttpResponse:
             "arriving": sum(o.arriving for o in occupancy),
         },
         "can_manage": user_can(user, IsolationCap.MANAGE),
+        "withheld": withheld(user, *PEOPLE),
         "no_jurisdiction": jurisdiction_of(user).is_empty,
     }
     return render(request, "isolation/sites/site_list.html", context)
@@ -134,15 +136,17 @@ def _room_state(row: selectors.RoomRow) -> str:
 
 
 def room_floors(request: HttpRequest, site: Any) -> list[tuple[Any, list[dict[str, Any]]]]:
-    """The room plan: per floor, each room with its state (the colour), its people and whether
-    someone in it is due a test today."""
+    """The room plan: per floor, each room with its state (the colour), how many are in it, who (to
+    a role with isolation.view) and whether someone in it is due a test today."""
     due_today = {r.episode.pk for r in selectors.site_day_sheet(user=request.user, site=site, day=today())}
+    named = not withheld(request.user, *PEOPLE)
     cells = []
     for row in selectors.room_board(user=request.user, site=site):
         cells.append(
             {
                 "room": row.room,
-                "stays": row.stays,
+                "occupants": len(row.stays),
+                "stays": row.stays if named else [],
                 "state": _room_state(row),
                 "test_due": any(s.episode_id in due_today for s in row.stays),
             }
@@ -159,13 +163,16 @@ def _site_context(request: HttpRequest, site: Any, *, staff_form: StaffForm | No
         for c in cells:
             states[c["state"]] += 1
     can_manage = user_can(user, IsolationCap.MANAGE)
+    hidden = withheld(user, *PEOPLE)
+    arriving = {"status": EpisodeStatus.IN_TRANSIT, "site_id": site.pk}
     return {
         "site": site,
         "occupancy": occupancy[0] if occupancy else None,
         "floors": floors,
         "legend": [(key, label, states.get(key, 0)) for key, label in ROOM_STATES.items()],
-        "residents": list(selectors.residents(user=user, site=site).select_related("site")),
-        "arriving": list(selectors.episode_list(user=user, filters={"status": EpisodeStatus.IN_TRANSIT, "site_id": site.pk})),
+        "withheld": hidden,
+        "residents": [] if hidden else list(selectors.residents(user=user, site=site).select_related("site")),
+        "arriving": [] if hidden else list(selectors.episode_list(user=user, filters=arriving)),
         "staff": list(SiteStaff.objects.visible_to(user).filter(site=site, is_active=True)),
         "staff_form": staff_form or (StaffForm() if can_manage else None),
         "open_incidents": selectors.incident_list(user=user, open_only=True).filter(site=site).count(),
@@ -185,7 +192,8 @@ def site_detail(request: HttpRequest, pk: int) -> HttpResponse:
 def room_grid(request: HttpRequest, pk: int) -> HttpResponse:
     """htmx: the room plan alone (refreshed every minute on the site page)."""
     site = selectors.site_get(user=request.user, pk=pk)
-    return render(request, "isolation/sites/_room_grid.html", {"site": site, "floors": room_floors(request, site)})
+    context = {"site": site, "floors": room_floors(request, site), "withheld": withheld(request.user, *PEOPLE)}
+    return render(request, "isolation/sites/_room_grid.html", context)
 
 
 @login_required
@@ -327,6 +335,7 @@ def _incident_context(request: HttpRequest, *, bound: IncidentResolveForm | None
         "site": site,
         "sites": selectors.site_list(user=request.user),
         "can_manage": can_manage,
+        "withheld": withheld(request.user, *PEOPLE),
         "counts": hub_counts(request),
     }
 
@@ -375,9 +384,11 @@ def incident_resolve(request: HttpRequest, pk: int) -> HttpResponse:
                 messages.success(request, _("事件已处置完毕"))
                 return redirect(f"{reverse('isolation:incident_list')}?site={incident.site_id}&show=all#incident-{incident.pk}")
             incident.form = None
-            return render(request, "isolation/sites/_incident.html", {"incident": incident, "can_manage": True})
+            context = {"incident": incident, "can_manage": True, "withheld": withheld(request.user, *PEOPLE)}
+            return render(request, "isolation/sites/_incident.html", context)
     if not htmx(request):
         context = _incident_context(request, bound=form, bound_pk=incident.pk)
         return render(request, "isolation/sites/incident_list.html", context, status=422)
     incident.form = form
-    return render(request, "isolation/sites/_incident.html", {"incident": incident, "can_manage": True}, status=422)
+    context = {"incident": incident, "can_manage": True, "withheld": withheld(request.user, *PEOPLE)}
+    return render(request, "isolation/sites/_incident.html", context, status=422)

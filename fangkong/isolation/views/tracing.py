@@ -7,6 +7,7 @@ Views only parse, call tracing_selectors / selectors (reads, scoped: outside →
 (writes), and render. Every form works without JavaScript (POST, then redirect); with htmx the
 case's contact list and the form are swapped in place and refusals appear next to their field.
 ID numbers are shown masked; the number typed into the form is never echoed back after a success.
+流调 names cases and their contacts: every page needs cases.view and isolation.view (need-to-know).
 """
 
 from __future__ import annotations
@@ -17,8 +18,6 @@ from typing import Any
 
 from django import forms
 from django.contrib import messages
-from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import path
@@ -33,12 +32,12 @@ from fangkong.core import searches
 from fangkong.core.errors import DomainError
 from fangkong.core.htmx import render_page
 from fangkong.core.pagination import paginate
-from fangkong.core.permissions import user_can
+from fangkong.core.permissions import require_page, user_can
 from fangkong.geo.choices import IdType, Sex
 from fangkong.geo.lookup import person_by_id_number, registered_person
 from fangkong.geo.models import Community
 from fangkong.geo.services import SearchLimited, number_search_check
-from fangkong.isolation.permissions import IsolationCap
+from fangkong.isolation.permissions import IsolationCap, tracing_details
 from fangkong.policy.rules import rule
 
 from .. import selectors, services
@@ -67,13 +66,13 @@ FORM_FIELDS = (
 
 
 def trace_required(view: Callable) -> Callable:
-    """Signed in (else the login page) and a role that may trace (else 403)."""
+    """Signed in (else the login page), a role that sees cases and contacts (need-to-know) and may
+    trace (else 403)."""
 
-    @login_required
+    @tracing_details
     @wraps(view)
     def wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
-        if not user_can(request.user, IsolationCap.TRACE):
-            raise PermissionDenied(_("您的角色无权登记流调密接"))
+        require_page(request.user, IsolationCap.TRACE)
         return view(request, *args, **kwargs)
 
     return wrapped
@@ -172,7 +171,7 @@ def _secondary_rule() -> Any:
 # ---- the cases to trace ----
 
 
-@login_required
+@tracing_details
 @require_http_methods(["GET", "POST"])
 def tracing_home(request: HttpRequest) -> HttpResponse:
     """Cases the user sees, newest first, with how many contacts each has. The filter form posts (a
@@ -221,7 +220,7 @@ def _trace_context(request: HttpRequest, case: Case, form: ContactForm | None = 
     }
 
 
-@login_required
+@tracing_details
 @require_GET
 def trace_case(request: HttpRequest, pk: int) -> HttpResponse:
     case = tracing.case_for_tracing(user=request.user, pk=pk)
@@ -300,7 +299,7 @@ def _contact_context(request: HttpRequest, pk: int, form: ContactForm | None = N
     }
 
 
-@login_required
+@tracing_details
 @require_GET
 def contact_detail(request: HttpRequest, pk: int) -> HttpResponse:
     return render(request, CONTACT_TEMPLATE, _contact_context(request, pk))
@@ -321,7 +320,7 @@ def secondary_add(request: HttpRequest, pk: int) -> HttpResponse:
 # ---- the 日清日结 board ----
 
 
-@login_required
+@tracing_details
 @require_GET
 def contacts_awaiting(request: HttpRequest) -> HttpResponse:
     """The contacts identified and not yet isolated, overdue first, each with the case traced from,
@@ -348,7 +347,7 @@ def contacts_awaiting(request: HttpRequest) -> HttpResponse:
 # ---- the cluster graph ----
 
 
-@login_required
+@tracing_details
 @require_GET
 def cluster_graph(request: HttpRequest, pk: int) -> HttpResponse:
     case = tracing.case_for_tracing(user=request.user, pk=pk)

@@ -1,0 +1,282 @@
+"""Every URL of config/urls.py and config/api_urls.py, by name: what the harness proves of it
+(ENDPOINTS), or why it is left out (EXEMPT, one line each). tests/scoping/test_coverage.py fails when
+a URL is in neither, so a new endpoint cannot slip past the harness.
+
+What an endpoint shows decides its kind:
+- LIST    people of the caller's places: the home district's appear, the other district's never;
+- DETAIL  one object: the home district's is shown, the other district's answers 404 (`outside="hidden"`:
+          a city resource, shown, but without the other district's people);
+- FIGURES counts and charts: open to everyone in scope, and no person's name in them;
+- ACTION  a write (POST): refused (403/404) to a role without its capability, out of grant, without a grant.
+`needs` are the need-to-know capabilities (403 without them, before any look-up); `mixed` pages show
+their figures to a role without them and withhold the names. `viewer` is the user who holds a grant on
+the home district and every capability the endpoint asks for (the district office unless named).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from fangkong.cases.permissions import CasesCap
+from fangkong.isolation.permissions import IsolationCap
+from fangkong.testing.permissions import TestingCap
+
+LIST, DETAIL, FIGURES, ACTION = "list", "detail", "figures", "action"
+CASES = (CasesCap.VIEW,)
+PEOPLE = (IsolationCap.VIEW,)
+TRACING = (CasesCap.VIEW, IsolationCap.VIEW)
+
+
+@dataclass(frozen=True)
+class Endpoint:
+    name: str  # the URL name: "cases:case_detail" (a page), "cases-case-detail" (an API route)
+    kind: str
+    subject: str | None = None  # tests/scoping/world.py: which objects (the URL's pk) and names it shows
+    needs: tuple[str, ...] = ()
+    mixed: bool = False
+    viewer: str = "office"
+    outside: str = "404"  # DETAIL: "hidden" (a city resource: shown without the other district's people)
+    query: str = ""
+    names: bool = True  # LIST/DETAIL: it names its subject's people (False: a fragment or record without names)
+    method: str = ""  # a read by POST (a search: criteria in the body, never in the URL)
+    data: tuple[tuple[str, str], ...] = ()  # what a write posts (so that only the refusal under test can stop it)
+
+    @property
+    def api(self) -> bool:
+        return ":" not in self.name
+
+    def __str__(self) -> str:
+        return self.name
+
+
+def _e(name: str, kind: str, subject: str | None = None, needs: tuple[str, ...] = (), **kw) -> Endpoint:
+    return Endpoint(name, kind, subject, needs, **kw)
+
+
+ENDPOINTS: list[Endpoint] = [
+    # ---- 快转 pages ----
+    _e("cases:board", LIST, "board", CASES, mixed=True),
+    _e("cases:transfer_dispatch", ACTION, "transfer", CASES),
+    _e("cases:transfer_pick_up", ACTION, "transfer", CASES),
+    _e("cases:transfer_admit", ACTION, "transfer", CASES, viewer="hospital"),
+    _e("cases:transfer_refuse", ACTION, "transfer", CASES),
+    _e("cases:case_list", LIST, "case", CASES),
+    _e("cases:case_detail", DETAIL, "case", CASES),
+    _e("cases:case_classify", ACTION, "case", CASES),
+    _e("cases:case_test_record", ACTION, "patient", CASES, viewer="hospital"),
+    _e("cases:discharge_check", DETAIL, "patient", CASES, viewer="hospital", names=False),
+    _e("cases:case_discharge", ACTION, "patient", CASES, viewer="hospital"),
+    _e("cases:case_withdraw", ACTION, "case", CASES),
+    _e("cases:case_reopen", ACTION, "case", CASES),
+    _e("cases:queue", LIST, "positive", CASES),
+    _e("cases:queue_open_all", ACTION, None, CASES),
+    _e("cases:queue_open_one", ACTION, "positive", CASES),
+    _e("cases:case_open", LIST, None, CASES),
+    _e("cases:facility_list", FIGURES),
+    _e("cases:facility_detail", DETAIL, "facility", CASES, mixed=True, outside="hidden"),
+    _e("cases:facility_beds", ACTION, "facility", outside="city"),
+    _e("cases:facility_create", ACTION),
+    _e("cases:facility_edit", ACTION, "facility", outside="city"),
+    _e("cases:monitoring_list", LIST, "monitoring", CASES),
+    _e("cases:monitoring_test", ACTION, "monitoring", CASES),
+    _e("cases:monitoring_complete", ACTION, "monitoring", CASES),
+    _e("cases:day_figures", FIGURES, query="?date=2022-11-14"),
+    # ---- 快转 API ----
+    _e("cases-case-list", LIST, "case", CASES),
+    _e("cases-case-detail", DETAIL, "case", CASES),
+    _e("cases-case-timeline", DETAIL, "case", CASES, names=False),
+    _e("cases-case-discharge-check", DETAIL, "case", CASES, names=False),
+    _e("cases-case-classify", ACTION, "case", CASES),
+    _e("cases-case-withdraw", ACTION, "case", CASES),
+    _e("cases-case-tests", ACTION, "patient", CASES, viewer="hospital"),
+    _e("cases-case-discharge", ACTION, "patient", CASES, viewer="hospital"),
+    _e("cases-case-day-figures", FIGURES, query="?date=2022-11-14"),
+    _e("cases-transfer-list", LIST, "board", CASES),
+    _e("cases-transfer-detail", DETAIL, "transfer", CASES, names=False),
+    _e("cases-transfer-dispatch", ACTION, "transfer", CASES),
+    _e("cases-transfer-pick-up", ACTION, "transfer", CASES),
+    _e("cases-transfer-admit", ACTION, "transfer", CASES, viewer="hospital"),
+    _e("cases-transfer-refuse", ACTION, "transfer", CASES),
+    _e("cases-facility-list", FIGURES),
+    _e("cases-facility-detail", FIGURES, "facility", outside="city"),
+    _e("cases-facility-occupancy", FIGURES),
+    _e("cases-monitoring-list", LIST, "monitoring", CASES),
+    _e("cases-monitoring-detail", DETAIL, "monitoring", CASES),
+    _e("cases-monitoring-tests", ACTION, "monitoring", CASES),
+    _e("cases-monitoring-complete", ACTION, "monitoring", CASES),
+    # ---- 快隔 pages ----
+    _e("isolation:site_list", FIGURES),
+    _e("isolation:site_create", ACTION),
+    _e("isolation:site_detail", DETAIL, "site", PEOPLE, mixed=True),
+    _e("isolation:room_grid", DETAIL, "site", PEOPLE, mixed=True),
+    _e("isolation:room_add", ACTION, "site"),
+    _e("isolation:staff_add", ACTION, "site"),
+    _e("isolation:checklist", FIGURES, "site"),
+    _e("isolation:incident_create", ACTION, "site"),
+    _e("isolation:checklist_board", FIGURES),
+    _e("isolation:incident_list", LIST, "incident", PEOPLE, mixed=True, query="?show=all"),
+    _e("isolation:incident_resolve", ACTION, "incident"),
+    _e("isolation:awaiting_board", LIST, "awaiting", PEOPLE),
+    _e("isolation:awaiting_check_in", ACTION, None, PEOPLE),
+    _e("isolation:episode_list", LIST, "episode", PEOPLE),
+    _e("isolation:episode_create", ACTION, None, PEOPLE),
+    _e("isolation:episode_detail", DETAIL, "episode", PEOPLE),
+    _e("isolation:episode_transit", ACTION, "episode", PEOPLE),
+    _e("isolation:episode_check_in", ACTION, "episode", PEOPLE),
+    _e("isolation:episode_move", ACTION, "episode", PEOPLE),
+    _e("isolation:episode_cancel", ACTION, "episode", PEOPLE),
+    _e("isolation:episode_release", ACTION, "episode", PEOPLE),
+    _e("isolation:test_result", ACTION, "scheduled_test", PEOPLE),
+    _e("isolation:day_sheet", DETAIL, "site", PEOPLE, query="?day=2022-11-15"),
+    _e("isolation:handover_list", LIST, "handover", PEOPLE),
+    _e("isolation:handover_confirm", ACTION, "handover", PEOPLE),
+    _e("isolation:home_list", LIST, "at_home", PEOPLE),
+    _e("isolation:home_start", ACTION, "at_home", PEOPLE),
+    _e("isolation:home_check", ACTION, "at_home", PEOPLE),
+    _e("isolation:episode_complete", ACTION, "at_home", PEOPLE),
+    _e("isolation:arrival_list", LIST, "arrival", PEOPLE),
+    _e("isolation:arrival_create", ACTION, None, PEOPLE),
+    _e("isolation:figures", FIGURES, query="?day=2022-11-14"),
+    # ---- 流调 pages ----
+    _e("isolation:tracing_home", LIST, "tracing", TRACING),
+    _e("isolation:contacts_awaiting", LIST, "contacts_awaiting", TRACING),
+    _e("isolation:person_lookup", ACTION, None, TRACING),
+    _e("isolation:trace_case", DETAIL, "trace", TRACING),
+    _e("isolation:contact_add", ACTION, "trace", TRACING),
+    _e("isolation:cluster_graph", DETAIL, "graph", TRACING),
+    _e("isolation:contact_detail", DETAIL, "contact", TRACING),
+    _e("isolation:secondary_add", ACTION, "contact", TRACING),
+    # ---- 快隔 and 流调 API ----
+    _e("isolation-site-list", FIGURES),
+    _e("isolation-site-detail", FIGURES, "site"),
+    _e("isolation-site-rooms", DETAIL, "site", PEOPLE),
+    _e("isolation-site-day-sheet", DETAIL, "site", PEOPLE, query="?date=2022-11-15"),
+    _e("isolation-site-check-ins", ACTION, "site", PEOPLE),
+    _e("isolation-episode-list", LIST, "episode", PEOPLE),
+    _e("isolation-episode-detail", DETAIL, "episode", PEOPLE),
+    _e("isolation-episode-awaiting", LIST, "awaiting", PEOPLE),
+    _e("isolation-episode-figures", FIGURES, query="?date=2022-11-14"),
+    _e("isolation-handover-list", LIST, "handover", PEOPLE),
+    _e("isolation-handover-confirm", ACTION, "handover", PEOPLE),
+    _e("isolation-case-contacts", DETAIL, "trace", TRACING),
+    _e("isolation-case-contacts-bulk", ACTION, "trace", TRACING),
+    _e("isolation-case-graph", DETAIL, "graph", TRACING),
+    # ---- the registry: places and people, by grant alone (no view capability: docs/security.md) ----
+    _e("geo:browse", FIGURES),
+    _e("geo:place", DETAIL, "place", names=False),
+    _e("geo:household", DETAIL, "household"),
+    _e("geo:person_search", LIST, "people"),
+    _e("geo:person", DETAIL, "person"),
+    _e("geo:person_reveal_id", ACTION, "person", data=(("reason", "核实身份（测试）"),)),
+    _e("district-list", LIST, "district"),
+    _e("district-detail", DETAIL, "district"),
+    _e("street-list", LIST, "street"),
+    _e("street-detail", DETAIL, "street"),
+    _e("community-list", LIST, "community"),
+    _e("community-detail", DETAIL, "community"),
+    _e("grid-list", LIST, "grid", names=False),
+    _e("grid-detail", DETAIL, "grid", names=False),
+    _e("household-list", LIST, "household", names=False),
+    _e("household-detail", DETAIL, "household", names=False),
+    _e("person-list", LIST, "people"),
+    _e("person-detail", DETAIL, "person"),
+    _e("person-search", LIST, "people", method="post"),
+    _e("person-reveal", ACTION, "person", data=(("reason", "核实身份（测试）"),)),
+    # ---- 快检 pages: a round is the city's; its people by their places, the work pages by role ----
+    _e("testing:round_list", FIGURES),
+    _e("testing:round_plan", ACTION, None, (TestingCap.PLAN,)),
+    _e("testing:round_plan_places", FIGURES, None, (TestingCap.PLAN,), query="?prefix=areas-0&areas-0-level=district"),
+    _e("testing:round_detail", FIGURES, "round"),
+    _e("testing:round_set_status", ACTION, "round", (TestingCap.PLAN,)),
+    _e("testing:coverage", FIGURES, "round"),
+    _e("testing:sampling_point_list", LIST, "point"),
+    _e("testing:sampling_point_create", ACTION, None, (TestingCap.PLAN,)),
+    _e("testing:sampling_point_grids", FIGURES, None, (TestingCap.PLAN,)),
+    _e("testing:sampling", DETAIL, "round", (TestingCap.SAMPLE,), names=False),
+    _e("testing:tube_open", ACTION, "round", (TestingCap.SAMPLE,)),
+    _e("testing:tube_detail", DETAIL, "tube", (TestingCap.SAMPLE,)),
+    _e("testing:tube_add_member", ACTION, "tube", (TestingCap.SAMPLE,)),
+    _e("testing:tube_close", ACTION, "tube", (TestingCap.SAMPLE,)),
+    _e("testing:lab", DETAIL, "round", (TestingCap.LAB,), viewer="lab", names=False),
+    _e("testing:tube_receive", ACTION, "round", (TestingCap.LAB,), viewer="lab"),
+    _e("testing:result_upload", ACTION, "round", (TestingCap.LAB,), viewer="lab"),
+    _e("testing:unmatched_list", LIST, "round", (TestingCap.PLAN,), names=False),
+    _e("testing:door_knocking_grids", FIGURES, "round", (TestingCap.CHECK,), viewer="command"),  # one grid: straight to it
+    _e("testing:door_knocking", DETAIL, "knock", (TestingCap.CHECK,)),
+    _e("testing:household_check", ACTION, "household_check", (TestingCap.CHECK,)),
+    _e("testing:resampling_tasks", LIST, "resampling_round", (TestingCap.CHECK,)),
+    _e("testing:resampling_collect", ACTION, "resampling_task", (TestingCap.CHECK,)),
+    _e("testing:deadline_board", FIGURES, "round"),
+    _e("testing:overdue_tubes", FIGURES, "round"),
+    _e("testing:press_report", FIGURES, "round"),
+    _e("testing:press_report_xlsx", FIGURES, "round"),
+    # ---- 快检 API ----
+    _e("testing-round-list", FIGURES),
+    _e("testing-round-detail", FIGURES, "round"),
+    _e("testing-round-coverage", FIGURES, "round"),
+    _e("testing-round-press-report", FIGURES, "round"),
+    _e("testing-round-bindings", ACTION, "round", (TestingCap.SAMPLE,)),
+    _e("testing-round-receipts", ACTION, "round", (TestingCap.LAB,), viewer="lab"),
+    _e("testing-round-results", ACTION, "round", (TestingCap.LAB,), viewer="lab"),
+    _e("testing-round-door-knocking", DETAIL, "knock"),
+    _e("testing-sampling-point-list", LIST, "point"),
+    _e("testing-sampling-point-detail", DETAIL, "point"),
+    _e("testing-tube-list", LIST, "tubes"),
+    _e("testing-tube-detail", DETAIL, "tube"),
+    _e("testing-tube-close", ACTION, "tube", (TestingCap.SAMPLE,)),
+    _e("testing-resampling-task-list", LIST, "resampling"),
+    _e("testing-resampling-task-detail", DETAIL, "resampling"),
+    _e("testing-resampling-task-collect", ACTION, "resampling", (TestingCap.CHECK,)),
+    _e("testing-positive-list", LIST, "positive"),
+    _e("testing-positive-detail", DETAIL, "positive"),
+    # ---- the overview ----
+    _e("reports:home", FIGURES),
+]
+
+
+EXEMPT_NAMESPACES: dict[str, str] = {
+    "admin": "Django admin: staff accounts only, under Django's model permissions, audited (tests/audit/test_admin_audit.py)",
+}
+_OWN = "the signed-in user's own account, nobody else's: tests/accounts"
+_JOB = "one upload job, its uploader's (and the city's, the auditor's): tests/imports/test_views.py, tests/security/test_private_files.py"
+_LAB_JOB = "a laboratory's own result upload: tests/testing/test_views_lab.py, tests/security/test_private_files.py"
+_POLICY = "policy profiles: the city's rules, no personal data (tests/policy/test_views.py)"
+EXEMPT: dict[str, str] = {
+    "accounts:profile": _OWN,
+    "accounts:login": "the sign-in page: before any grant (tests/accounts/test_login.py)",
+    "accounts:login_otp": "the sign-in's second step (tests/accounts/test_second_factor.py)",
+    "accounts:logout": _OWN,
+    "accounts:password_change": _OWN,
+    "accounts:second_factor": _OWN,
+    "accounts:totp_setup": _OWN,
+    "accounts:api_token": _OWN,
+    "accounts:api_token_create": _OWN,
+    "accounts:api_token_revoke": _OWN + " (another user's token: 404, tests/security/test_auth_tokens.py)",
+    "accounts:token_admin": "accounts.manage only: every user's tokens, no personal data (tests/security/test_auth_tokens.py)",
+    "api-token-list": "issues the caller's own API token (tests/security/test_auth_tokens.py)",
+    "api-token-logout": "revokes the caller's own API token (tests/security/test_auth_tokens.py)",
+    "api-root": "the API's index of routes: no data",
+    "api-schema": "the OpenAPI schema: no data (signed in unless FANGKONG_API_DOCS_PUBLIC)",
+    "api-docs": "Swagger UI over the schema: no data",
+    "api-redoc": "ReDoc over the schema: no data",
+    "set_language": "switches the interface language",
+    "audit:event_list": "audit.view only (auditor, system administrator), by their grants: tests/audit/test_views.py",
+    "audit:event_detail": "audit.view only, out of scope 404: tests/audit/test_views.py",
+    "imports:job_list": "geo.import only, the user's own jobs: tests/imports/test_views.py",
+    "imports:job_upload": "geo.import only: tests/imports/test_views.py",
+    "imports:template": "a blank import template: no data",
+    "imports:job_detail": _JOB,
+    "imports:job_import_valid_rows": _JOB,
+    "imports:job_error_report": _JOB,
+    "imports:job_file": _JOB,
+    "testing:result_template": "a blank results template: no data",
+    "testing:result_upload_status": _LAB_JOB,
+    "testing:lab_upload_errors": _LAB_JOB,
+    "testing:lab_upload_file": _LAB_JOB,
+    "policy:profile_list": _POLICY,
+    "policy:profile_detail": _POLICY,
+    "policy:compare": _POLICY,
+    "policy:profile_activate": _POLICY,
+    "policy:profile_copy": _POLICY,
+    "policy:parameter_edit": _POLICY,
+}

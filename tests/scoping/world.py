@@ -1,0 +1,278 @@
+"""The city the scoping harness walks: in the home district (新城区) and in another (回民区), one of
+everything an endpoint can show — a case on the transfer board, a patient, a person in home health
+monitoring, a positive awaiting a case, people at every stage of isolation, an inbound traveller, an
+incident, a traced contact — each person with a name found nowhere else, built once per module
+through the same services and factories as the other tests (times in 2022, long past).
+
+The users: the district office of the home district (a grant and every view capability), the
+volunteer coordinator and the supervisor of the same district (a grant, no capability), a district
+office without a grant, the home hospital's staff and the city command centre (who builds it all).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+
+from fangkong.cases.choices import Classification, FacilityKind
+from fangkong.cases.models import HealthMonitoring
+from fangkong.cases.services import case_discharge, case_test_record, transfer_admit, transfer_dispatch, transfer_pick_up
+from fangkong.core.roles import Role
+from fangkong.isolation.choices import ArrivalMode, ExposureType, IncidentKind, TestPhase
+from fangkong.isolation.models import ScheduledTest
+from fangkong.isolation.services import RoomSpec, contact_add, inbound_register, incident_record
+from fangkong.testing.models import ConfirmedPositive, ResamplingTask
+from fangkong.testing.services import Binding, bulk_bind
+
+from ..cases import factories as cf
+from ..factories import ensure_reference_data, make_person, make_tree, make_user
+from ..isolation import factories as isf
+from ..isolation.pages import at_home, checked_in, released, waiting
+from ..testing import factories as tf
+
+HOME, FAR = "home", "far"
+SHEET_DAY = dt.date(2022, 11, 15)  # the day after the residents' check-in: their day-2 test is due
+
+
+@dataclass
+class Subject:
+    """One kind of thing an endpoint shows: the object in the home district and the one outside it
+    (their primary keys, for detail URLs) and the names (or places) that must appear only to those
+    who may see them."""
+
+    home: int | tuple | None = None  # a tuple: the URL's arguments
+    far: int | tuple | None = None
+    home_names: tuple[str, ...] = ()
+    far_names: tuple[str, ...] = ()
+    personal: bool = True  # False: place names, shown to anyone with a grant (not counted as people)
+
+
+@dataclass
+class World:
+    users: dict[str, object]
+    subjects: dict[str, Subject] = field(default_factory=dict)
+    people: dict[str, object] = field(default_factory=dict)
+
+    @property
+    def every_name(self) -> set[str]:
+        return {n for s in self.subjects.values() if s.personal for n in (*s.home_names, *s.far_names)}
+
+
+# Names found nowhere else on the platform's pages (nor in the demo's name lists).
+NAMES = {
+    HOME: {
+        "board": "韩梅梅",  # a case on the transfer board
+        "patient": "邵青禾",  # a case admitted at the home district's hospital
+        "monitored": "钟离秋",  # discharged, in home health monitoring
+        "positive": "卫子衿",  # a positive awaiting a case
+        "resident": "温澜",  # in central isolation (and named in an incident)
+        "waiting": "程晓",  # identified, not yet isolated
+        "released": "苏禾",  # released, awaiting handover
+        "at_home": "沈溪",  # isolated at home
+        "arrival": "纪南星",  # an inbound traveller
+        "contact": "柯家明",  # a close contact of the board case
+        "pooled": "夏知秋",  # in a positive pooled tube: a home re-sampling task
+    },
+    FAR: {
+        "board": "隋远方",
+        "patient": "龚北川",
+        "monitored": "欧阳雪",
+        "positive": "霍去疾",
+        "resident": "白露",
+        "waiting": "简宁",
+        "released": "陆遥",
+        "at_home": "江离",
+        "arrival": "祁北望",
+        "contact": "岳北辰",
+        "pooled": "冬至远",
+    },
+}
+EXPOSURE_PLACES = {HOME: "海棠巷七号院", FAR: "榆林道九号楼"}
+
+
+def build() -> World:
+    ensure_reference_data()
+    isf.use_profile("twenty-measures")
+    trees = {
+        HOME: make_tree(household="701"),
+        FAR: make_tree(district_code="150103", street="环河街街道", community="通顺社区", compound="通顺小区", household="702"),
+    }
+    command = make_user("sc-command", Role.COMMAND_CENTRE, [("city", None)])
+    district = trees[HOME].district
+    users = {
+        "command": command,
+        "office": make_user("sc-office", Role.DISTRICT_OFFICE, [("district", district)]),
+        "volunteer": make_user("sc-volunteer", Role.VOLUNTEER_COORDINATOR, [("district", district)]),
+        "supervisor": make_user("sc-supervisor", Role.SUPERVISOR, [("district", district)]),
+        "nogrant": make_user("sc-nogrant", Role.DISTRICT_OFFICE, []),
+    }
+    world = World(users=users)
+    people = {
+        (side, key): make_person(make_tree(**_tree_args(side, i)).household, name)
+        for side in (HOME, FAR)
+        for i, (key, name) in enumerate(NAMES[side].items())
+    }
+    world.people = {f"{side}:{key}": p for (side, key), p in people.items()}
+
+    def person(side: str, key: str):
+        return people[(side, key)]
+
+    def subject(key: str, home: object = None, far: object = None, *, names: str | tuple[str, ...] = (), extra: dict | None = None):
+        keys = (names,) if isinstance(names, str) else names
+        world.subjects[key] = Subject(
+            home=getattr(home, "pk", home),
+            far=getattr(far, "pk", far),
+            home_names=tuple(NAMES[HOME][k] for k in keys) + tuple((extra or {}).get(HOME, ())),
+            far_names=tuple(NAMES[FAR][k] for k in keys) + tuple((extra or {}).get(FAR, ())),
+        )
+
+    _places(world, trees, person, subject)
+    board_cases = _cases(world, trees, person, subject)
+    _positives(world, trees, person, subject)
+    _isolation(world, trees, person, subject, board_cases)
+    return world
+
+
+def _tree_args(side: str, i: int) -> dict:
+    """Each person in their own household (isolation puts one household in a room)."""
+    if side == HOME:
+        return {"household": f"8{i:02d}"}
+    return {"district_code": "150103", "street": "环河街街道", "community": "通顺社区", "compound": "通顺小区", "household": f"9{i:02d}"}
+
+
+def _places(world: World, trees, person, subject) -> None:
+    """The registry: places by grant alone (their names are not personal), people by grant alone too."""
+    home, far = trees[HOME], trees[FAR]
+    for level in ("district", "street", "community"):
+        h, f = getattr(home, level), getattr(far, level)
+        world.subjects[level] = Subject(h.pk, f.pk, (h.name,), (f.name,), personal=False)
+    world.subjects["place"] = Subject(("community", home.community.pk), ("community", far.community.pk))
+    world.subjects["grid"] = Subject(home.grid.pk, far.grid.pk)
+    board = {side: person(side, "board") for side in (HOME, FAR)}
+    subject("person", board[HOME], board[FAR], names="board")
+    subject("household", board[HOME].household, board[FAR].household, names="board")
+    subject("people", names="board")
+
+
+def _cases(world: World, trees, person, subject) -> dict:
+    command = world.users["command"]
+    hospital = cf.make_facility("第四医院（测试）", FacilityKind.HOSPITAL, trees[HOME].district, general=5, icu=1)
+    fangcang = cf.make_facility("会展中心方舱（测试）", FacilityKind.FANGCANG, trees[FAR].district, general=5)
+    staff = {HOME: cf.make_facility_user("sc-hospital", hospital), FAR: cf.make_facility_user("sc-fangcang", fangcang)}
+    world.users["hospital"] = staff[HOME]
+    facility = {HOME: hospital, FAR: fangcang}
+    board, patients, monitoring = {}, {}, {}
+    for side in (HOME, FAR):
+        board[side] = cf.open_case(command, person(side, "board"), Classification.MILD)
+        patients[side] = cf.open_case(command, person(side, "patient"), Classification.MILD)
+        _admit(command, staff[side], patients[side], facility[side])
+        discharged = cf.open_case(command, person(side, "monitored"), Classification.MILD)
+        _admit(command, staff[side], discharged, facility[side])
+        for h in (24, 48):
+            case_test_record(actor=staff[side], case=discharged, result="negative", sampled_at=cf.at(h))
+        case_discharge(actor=staff[side], case=discharged, at=cf.at(50))
+        monitoring[side] = HealthMonitoring.objects.get(case=discharged)
+    subject("board", names="board")
+    subject("case", board[HOME], board[FAR], names="board")
+    subject("transfer", cf.board_transfer(board[HOME]), cf.board_transfer(board[FAR]), names="board")
+    subject("patient", patients[HOME], board[FAR], names="patient")  # the hospital's patient; a case not theirs
+    subject("facility", hospital, fangcang, names="patient")
+    subject("monitoring", monitoring[HOME], monitoring[FAR], names="monitored")
+    subject("cases_figures", names=("board", "patient", "monitored"))
+    return board
+
+
+def _admit(command, staff, case, facility) -> None:
+    t = transfer_dispatch(actor=command, transfer=cf.board_transfer(case), vehicle="蒙A·00001", crew="", facility=facility, at=cf.at(2))
+    t = transfer_pick_up(actor=command, transfer=t, at=cf.at(2.5))
+    transfer_admit(actor=staff, transfer=t, at=cf.at(3))
+
+
+def _positives(world: World, trees, person, subject) -> None:
+    """A round (2022-02-25) with a sampling point in each district; at each, a single tube positive (a
+    positive awaiting a case) and a pooled tube positive (its member gets a home re-sampling task)."""
+    command = world.users["command"]
+    lab = tf.make_lab("金域检验（测试）", "SC01")
+    world.users["lab"] = lab_user = tf.make_lab_user("sc-lab", lab)
+    testing_round = tf.make_round(command)
+    points, rows = {}, []
+    for side, code, label in ((HOME, "H", "迎宾小区"), (FAR, "F", "通顺小区")):
+        points[side] = tf.make_point(trees[side].community, name=f"{label}采样点（测试）")
+        for mode, barcode, key in (("single", f"SC-{code}1", "positive"), ("pooled_10", f"SC-{code}P", "pooled")):
+            binding = [Binding(barcode, person_id=person(side, key).pk)]
+            at = tf.at(1)
+            bulk_bind(actor=command, testing_round=testing_round, sampling_point=points[side], pooling_mode=mode, bindings=binding, at=at)
+            rows.append((barcode, "阳性", 28, 30, "2022-02-25 15:00"))
+    tf.upload(lab_user, testing_round, lab, rows, tf.at(9))
+    positives = {side: ConfirmedPositive.objects.get(person=person(side, "positive")) for side in (HOME, FAR)}
+    tasks = {side: ResamplingTask.objects.get(person=person(side, "pooled")) for side in (HOME, FAR)}
+    subject("positive", positives[HOME], positives[FAR], names="positive")
+    subject("round", testing_round, names=())
+    subject("tube", (testing_round.pk, "SC-H1"), (testing_round.pk, "SC-F1"), names="positive")
+    subject("tubes", (testing_round.pk,), (testing_round.pk,), names="positive")
+    subject("resampling", tasks[HOME], tasks[FAR], names="pooled")
+    subject("resampling_round", (testing_round.pk,), names="pooled")
+    subject("resampling_task", (testing_round.pk, tasks[HOME].pk), (testing_round.pk, tasks[FAR].pk), names="pooled")
+    grids = {side: trees[side].grid.pk for side in (HOME, FAR)}
+    subject("knock", (testing_round.pk, grids[HOME]), (testing_round.pk, grids[FAR]), names="board")  # not sampled
+    households = {side: person(side, "pooled").household_id for side in (HOME, FAR)}
+    subject("household_check", (testing_round.pk, households[HOME]), (testing_round.pk, households[FAR]), names="pooled")
+    world.subjects["point"] = Subject(points[HOME].pk, points[FAR].pk, (points[HOME].name,), (points[FAR].name,), personal=False)
+
+
+def _isolation(world: World, trees, person, subject, cases: dict) -> None:
+    command = world.users["command"]
+    sites, ports, residents, handovers, homes, contacts, incidents, tests = {}, {}, {}, {}, {}, {}, {}, {}
+    for side, label in ((HOME, "如家"), (FAR, "锦江")):
+        community = trees[side].community
+        sites[side] = isf.make_site(command, community, name=f"{label}隔离点（测试）")
+        ports[side] = isf.make_site(command, community, name=f"{label}入境隔离点（测试）", rooms=[RoomSpec("101")], receives_inbound=True)
+        residents[side] = checked_in(command, person(side, "resident"), sites[side], "301")
+        waiting(command, person(side, "waiting"))
+        handovers[side] = released(command, person(side, "released"), sites[side], "302")
+        homes[side] = at_home(command, command, person(side, "at_home"), sites[side], "303")
+        inbound_register(
+            actor=command,
+            person=person(side, "arrival"),
+            mode=ArrivalMode.FLIGHT,
+            number="CA1234",
+            origin="首尔",
+            port_of_entry="呼和浩特白塔国际机场",
+            arrived_at=isf.local(2022, 11, 14, 7, 30),
+            entry_site=ports[side],
+            destination="",
+            destination_community=community,
+        )
+        incidents[side] = incident_record(
+            actor=command,
+            site=sites[side],
+            kind=IncidentKind.MEDICAL,
+            description="测试事件",
+            occurred_at=isf.local(2022, 11, 14, 18),
+            episode=residents[side],
+        )
+        contacts[side] = contact_add(
+            actor=command,
+            case=cases[side],
+            person=person(side, "contact"),
+            exposure=ExposureType.HOUSEHOLD,
+            place=EXPOSURE_PLACES[side],
+            last_exposure_at=isf.local(2022, 11, 13, 19),
+            identified_at=isf.local(2022, 11, 14, 10),
+        ).contact
+        tests[side] = ScheduledTest.objects.filter(episode=residents[side], phase=TestPhase.CENTRAL).order_by("day_number").first()
+    places = {HOME: (EXPOSURE_PLACES[HOME],), FAR: (EXPOSURE_PLACES[FAR],)}
+    subject("site", sites[HOME], sites[FAR], names="resident")
+    subject("episode", residents[HOME], residents[FAR], names="resident")
+    subject("scheduled_test", tests[HOME], tests[FAR], names="resident")
+    subject("awaiting", names=("waiting", "contact"))
+    subject("handover", handovers[HOME], handovers[FAR], names="released")
+    subject("at_home", homes[HOME], homes[FAR], names="at_home")
+    subject("arrival", names="arrival")
+    subject("incident", incidents[HOME], incidents[FAR], names="resident")
+    subject("tracing", cases[HOME], cases[FAR], names="board")
+    subject("trace", cases[HOME], cases[FAR], names="contact", extra=places)
+    subject("graph", cases[HOME], cases[FAR], names="contact")
+    subject("contact", contacts[HOME], contacts[FAR], names="contact", extra=places)
+    subject("contacts_awaiting", names="contact")
+    subject("isolation_figures", names=("resident", "waiting", "released", "at_home", "arrival", "contact"))
