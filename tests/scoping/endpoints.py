@@ -227,8 +227,8 @@ ENDPOINTS: list[Endpoint] = [
     _e("testing-resampling-task-list", LIST, "resampling"),
     _e("testing-resampling-task-detail", DETAIL, "resampling"),
     _e("testing-resampling-task-collect", ACTION, "resampling", (TestingCap.CHECK,)),
-    _e("testing-positive-list", LIST, "positive"),
-    _e("testing-positive-detail", DETAIL, "positive"),
+    _e("testing-positive-list", LIST, "positive", CASES),
+    _e("testing-positive-detail", DETAIL, "positive", CASES),
     # ---- the overview ----
     _e("reports:home", FIGURES),
 ]
@@ -253,6 +253,7 @@ EXEMPT: dict[str, str] = {
     "accounts:api_token_create": _OWN,
     "accounts:api_token_revoke": _OWN + " (another user's token: 404, tests/security/test_auth_tokens.py)",
     "accounts:token_admin": "accounts.manage only: every user's tokens, no personal data (tests/security/test_auth_tokens.py)",
+    "accounts:role_capabilities": "accounts.manage only: the roles and capabilities the modules declare, no personal data (tests/accounts/test_role_capabilities.py)",
     "api-token-list": "issues the caller's own API token (tests/security/test_auth_tokens.py)",
     "api-token-logout": "revokes the caller's own API token (tests/security/test_auth_tokens.py)",
     "api-root": "the API's index of routes: no data",

@@ -504,9 +504,11 @@ def test_positive_queue_with_masked_ids(sampled, users, other):
     assert row["status"] == "awaiting_case" and row["found_in"] == "community" and row["ct_orf1ab"] == 30
     assert decrypt(person.id_cipher) not in json.dumps(row)
     assert len(rows_of(client_for(users["community"]).get(url))) == 1
-    for user in (users["grid"], other, sampled.lab_user):  # the home grid, 回民区, a laboratory
-        assert rows_of(client_for(user).get(url)) == []
-        assert client_for(user).get(f"{url}{row['id']}/").status_code == 404
+    assert rows_of(client_for(other).get(url)) == []  # 回民区: not theirs
+    assert client_for(other).get(f"{url}{row['id']}/").status_code == 404
+    for user in (users["grid"], sampled.lab_user):  # need-to-know: who tested positive is a case's detail (cases.view)
+        for answer in (client_for(user).get(url), client_for(user).get(f"{url}{row['id']}/")):
+            assert answer.status_code == 403 and answer.json()["rule"] == "cases.view"
 
 
 def test_schema_lists_the_testing_endpoints(db):

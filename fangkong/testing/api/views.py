@@ -24,7 +24,7 @@ from rest_framework.parsers import JSONParser, MultiPartParser
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from fangkong.core.api import ErrorSerializer, domain_error_body, parse
+from fangkong.core.api import ErrorSerializer, PersonalDetails, domain_error_body, parse
 from fangkong.core.errors import DomainError, PermissionRefused
 from fangkong.core.permissions import require
 
@@ -434,8 +434,11 @@ class ResamplingTaskViewSet(viewsets.ReadOnlyModelViewSet):
         tags=[TAG_FIELD], summary="One confirmed positive", responses={200: s.ConfirmedPositiveSerializer, 404: NOT_FOUND}
     ),
 )
-class PositiveViewSet(viewsets.ReadOnlyModelViewSet):
-    """阳性待处置: the queue the cases app consumes, limited to the caller's jurisdiction."""
+class PositiveViewSet(PersonalDetails, viewsets.ReadOnlyModelViewSet):
+    """阳性待处置: the queue the cases app consumes, limited to the caller's jurisdiction. Who tested
+    positive is a case's personal detail: it needs cases.view as well as a grant (need-to-know)."""
+
+    need_to_know = ("cases.view",)
 
     serializer_class = s.ConfirmedPositiveSerializer
     filterset_class = PositiveFilter
