@@ -108,4 +108,3 @@ def role_capability_table() -> dict[str, Any]:
             label = app
         modules.append({"app": app, "label": label, "rows": rows})
     return {"roles": roles, "modules": modules}
-

@@ -319,4 +319,3 @@ def role_capabilities(request: HttpRequest) -> HttpResponse:
     if not user_can(request.user, ACCOUNTS_MANAGE):
         raise PermissionDenied
     return render(request, "accounts/role_capabilities.html", selectors.role_capability_table())
-

@@ -26,7 +26,9 @@ def test_an_account_manager_sees_every_capability_and_who_holds_it(client, users
     roles = [value for value, _label in Role.choices]
     cells = row.split("<td")[1:]
     assert len(cells) == len(roles)
-    assert ("bi-check-lg" in cells[roles.index(Role.DISTRICT_OFFICE)]) and ("bi-check-lg" not in cells[roles.index(Role.VOLUNTEER_COORDINATOR)])
+    assert ("bi-check-lg" in cells[roles.index(Role.DISTRICT_OFFICE)]) and (
+        "bi-check-lg" not in cells[roles.index(Role.VOLUNTEER_COORDINATOR)]
+    )
 
 
 def test_other_roles_may_not_open_it(client, users):

@@ -253,7 +253,7 @@ EXEMPT: dict[str, str] = {
     "accounts:api_token_create": _OWN,
     "accounts:api_token_revoke": _OWN + " (another user's token: 404, tests/security/test_auth_tokens.py)",
     "accounts:token_admin": "accounts.manage only: every user's tokens, no personal data (tests/security/test_auth_tokens.py)",
-    "accounts:role_capabilities": "accounts.manage only: the roles and capabilities the modules declare, no personal data (tests/accounts/test_role_capabilities.py)",
+    "accounts:role_capabilities": "accounts.manage only: the capabilities the modules declare (tests/accounts/test_role_capabilities.py)",
     "api-token-list": "issues the caller's own API token (tests/security/test_auth_tokens.py)",
     "api-token-logout": "revokes the caller's own API token (tests/security/test_auth_tokens.py)",
     "api-root": "the API's index of routes: no data",

@@ -110,7 +110,9 @@ def test_a_refused_batch_of_candidate_numbers_is_no_unlimited_oracle(city, users
     point = make_point(city.home.community)
     registered = Person.objects.get(name="王秀英")
     candidates = [next_id_number() for _ in range(40)] + [decrypt(registered.id_cipher)]
-    rows = [{"barcode": f"C{i:03d}", "id_number": n, "sampling_point": point.pk, "pooling_mode": "single"} for i, n in enumerate(candidates)]
+    rows = [
+        {"barcode": f"C{i:03d}", "id_number": n, "sampling_point": point.pk, "pooling_mode": "single"} for i, n in enumerate(candidates)
+    ]
     rows.append({"barcode": "bad barcode!", "id_number": candidates[-1], "sampling_point": point.pk, "pooling_mode": "single"})
     url = f"/api/testing/rounds/{testing_round.pk}/bindings/"
     response = _api(users["grid"]).post(url, rows, format="json")

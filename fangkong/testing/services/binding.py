@@ -254,7 +254,6 @@ def _check_format(rows: list[Binding], at: dt.datetime) -> None:
         raise RowsRefused(errors, rule="testing.binding_format")
 
 
-
 def _count_numbers_not_found(actor: Any, rows: list[Binding], people: dict[int, _PersonPlaces]) -> None:
     """A refused batch names the rows whose ID number is not registered: an answer about each number,
     with nothing written. Those rows count as searches by full number (the same limit and audit as
