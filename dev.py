@@ -48,6 +48,16 @@ def demo(args: list[str]) -> int:
     return 0  # not reached
 
 
+def _workers(args: list[str]) -> list[str]:
+    """The whole suite runs on two workers (pytest-xdist) where there are two cores or more: it takes
+    about 10 % more CPU and half the time. Named tests, or `-n …` given, run as asked."""
+    named = any(not a.startswith("-") and ("/" in a or "::" in a or a.endswith(".py") or a == "tests") for a in args)
+    named = named or any(a == "-n" or a.startswith(("-n", "--numprocesses")) for a in args)
+    if named or (os.cpu_count() or 1) < 2:
+        return []
+    return ["-n", "2"]
+
+
 def test(args: list[str]) -> int:
     ensure_venv("requirements-dev.txt")
     env = {**os.environ, "DJANGO_SETTINGS_MODULE": "config.settings.test"}
@@ -61,7 +71,7 @@ def test(args: list[str]) -> int:
         subprocess.call([str(BIN / "lint-imports"), "--no-cache"], cwd=ROOT, env=env)
         print("import-linter found a broken layer contract (above).", file=sys.stderr)
         return layers
-    code = subprocess.call([str(PYTHON), "-m", "pytest", *args], cwd=ROOT, env=env)
+    code = subprocess.call([str(PYTHON), "-m", "pytest", *_workers(args), *args], cwd=ROOT, env=env)
     if code == 5:
         print("pytest collected no tests: that is a failure, not a pass.", file=sys.stderr)
         return 1
