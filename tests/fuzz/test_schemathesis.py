@@ -5,7 +5,7 @@ and every answer has a documented status code, content type and body.
 Deterministic: a fixed seed, no example database, the city built on a fixed clock (conftest), the
 operations in the schema's order. Bounded: MAX_EXAMPLES generated requests per operation on top of
 the coverage phase's (boundary and malformed values, unexpected methods), about 10,500 requests in
-all; .ci/run also stops the leg after FUZZ_TIMEOUT. A finding is fixed in the code (or the schema)
+all; .ci/run stops the leg after 7 minutes (timeout 420). A finding is fixed in the code (or the schema)
 with a regular regression test, never by excluding the operation."""
 
 from __future__ import annotations
