@@ -6,10 +6,11 @@ from functools import wraps
 from django.conf import settings
 from django.contrib import admin
 from django.contrib.auth.views import redirect_to_login
-from django.urls import include, path
+from django.urls import include, path, re_path
 from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerSplitView
 from rest_framework.permissions import AllowAny, IsAuthenticated
 
+from fangkong.core.api import api_not_found
 from fangkong.core.csp import with_sources
 from fangkong.core.modules import registry
 
@@ -52,6 +53,9 @@ urlpatterns = [
         name="api-redoc",
     ),
     path("admin/", admin.site.urls),
+    # Any other URL under /api/ (one without its final slash is redirected to it first): 404 in the
+    # API's `Error` shape, not the site's HTML page.
+    re_path(r"^api/.*/$", api_not_found),
 ]
 
 # No media URL, in DEBUG or not: uploaded files and reports hold personal data and are served only

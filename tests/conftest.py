@@ -6,6 +6,7 @@ import os
 import shutil
 import tempfile
 from dataclasses import dataclass
+from pathlib import Path
 
 import pytest
 from django.db import connection
@@ -114,6 +115,14 @@ def _private_files(settings, tmp_path):
     """Each test stores its uploads and reports (encrypted: fangkong.core.filestore) in its own directory."""
     settings.FANGKONG_PRIVATE_FILES_ROOT = tmp_path / "private"
     return settings.FANGKONG_PRIVATE_FILES_ROOT
+
+
+def pytest_ignore_collect(collection_path, config):
+    """tests/fuzz (schemathesis over the API schema) is its own CI leg: collected only when the run
+    selects it (`-m fuzz`), never in the plain run nor the moved-clock legs."""
+    if collection_path.name == "fuzz" and collection_path.parent == Path(__file__).parent:
+        return "fuzz" not in (config.getoption("markexpr") or "")
+    return None
 
 
 def pytest_collection_modifyitems(config, items):

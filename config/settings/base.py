@@ -195,7 +195,7 @@ REST_FRAMEWORK = {
     "DEFAULT_PAGINATION_CLASS": "fangkong.core.api.Pagination",
     "PAGE_SIZE": 50,
     "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
-    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "DEFAULT_SCHEMA_CLASS": "fangkong.core.schema.AutoSchema",  # every operation declares its Error answers
     "EXCEPTION_HANDLER": "fangkong.core.api.domain_exception_handler",
 }
 # The API schema and its docs pages (/api/schema/, /api/docs/, /api/redoc/): open to anyone in the

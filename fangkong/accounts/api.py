@@ -4,14 +4,14 @@ for a sign-in token; POST /api/token/logout/ ends the token it is called with.""
 from __future__ import annotations
 
 from django.utils import timezone
-from drf_spectacular.utils import OpenApiResponse, extend_schema, inline_serializer
+from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.permissions import AllowAny, IsAuthenticated
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from fangkong.core.api import domain_error_body
+from fangkong.core.api import ErrorSerializer, domain_error_body
 from fangkong.core.errors import DomainError
 
 from . import services
@@ -30,6 +30,10 @@ class TokenResponseSerializer(serializers.Serializer):
     expires_at = serializers.DateTimeField()
 
 
+class LockedSerializer(ErrorSerializer):
+    locked_until = serializers.DateTimeField(help_text="The password is not checked before this time")
+
+
 class ApiTokenViewSet(viewsets.ViewSet):
     """Exchange a username and password (and a TOTP token where needed) for a sign-in token.
 
@@ -46,12 +50,7 @@ class ApiTokenViewSet(viewsets.ViewSet):
         responses={
             200: TokenResponseSerializer,
             400: OpenApiResponse(description="Wrong username, password or TOTP token, or a second factor must be enrolled first"),
-            429: OpenApiResponse(
-                response=inline_serializer(
-                    "LockedResponse", {"detail": serializers.CharField(), "locked_until": serializers.DateTimeField()}
-                ),
-                description="Too many failed attempts: try again at `locked_until` (also in Retry-After)",
-            ),
+            429: OpenApiResponse(LockedSerializer, description="Too many failed attempts: wait until `locked_until` (in Retry-After too)"),
         },
         auth=[],
         tags=["auth"],

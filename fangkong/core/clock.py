@@ -16,6 +16,14 @@ from .timefmt import local_minutes
 CLOCK_SKEW = dt.timedelta(minutes=10)
 NOT_IN_FUTURE = "time.not_in_future"
 TIME_ORDER = "time.order"
+# Nothing the platform records happened before this: an earlier time is a slip of the keyboard (year
+# 0269 for 2022), and before 1901 Beijing's offset was local mean time (+08:05:43), which an ISO 8601
+# reader refuses — such a time, once stored, made every answer that showed it invalid.
+EARLIEST = dt.datetime(2000, 1, 1, tzinfo=dt.UTC)
+
+
+def too_early(when: dt.datetime | None) -> bool:
+    return when is not None and when < EARLIEST
 
 
 def now() -> dt.datetime:

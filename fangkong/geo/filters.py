@@ -5,17 +5,19 @@ from __future__ import annotations
 import django_filters
 from django.utils.translation import gettext_lazy as _
 
+from fangkong.core.filters import IdFilter
+
 from .choices import VulnerableTag
 from .models import Community, District, Grid, Household, Person, Street
 
 
 class PersonFilter(django_filters.FilterSet):
     q = django_filters.CharFilter(label=_("姓名 / 手机号 / 证件号（全号或后四位）"), method="filter_q")
-    district = django_filters.NumberFilter(field_name="district_id", label=_("区县"))
-    street = django_filters.NumberFilter(field_name="street_id", label=_("街道"))
-    community = django_filters.NumberFilter(field_name="community_id", label=_("社区"))
-    grid = django_filters.NumberFilter(field_name="grid_id", label=_("网格"))
-    household = django_filters.NumberFilter(field_name="household_id", label=_("户"))
+    district = IdFilter(field_name="district_id", label=_("区县"))
+    street = IdFilter(field_name="street_id", label=_("街道"))
+    community = IdFilter(field_name="community_id", label=_("社区"))
+    grid = IdFilter(field_name="grid_id", label=_("网格"))
+    household = IdFilter(field_name="household_id", label=_("户"))
     tag = django_filters.ChoiceFilter(field_name="tags__tag", choices=VulnerableTag.choices, label=_("标签"), distinct=True)
 
     class Meta:
@@ -47,7 +49,7 @@ class DistrictFilter(PlaceFilter):
 
 
 class StreetFilter(PlaceFilter):
-    district = django_filters.NumberFilter(field_name="district_id")
+    district = IdFilter(field_name="district_id")
 
     class Meta:
         model = Street
@@ -55,8 +57,8 @@ class StreetFilter(PlaceFilter):
 
 
 class CommunityFilter(PlaceFilter):
-    district = django_filters.NumberFilter(field_name="district_id")
-    street = django_filters.NumberFilter(field_name="street_id")
+    district = IdFilter(field_name="district_id")
+    street = IdFilter(field_name="street_id")
 
     class Meta:
         model = Community
@@ -64,7 +66,7 @@ class CommunityFilter(PlaceFilter):
 
 
 class GridFilter(PlaceFilter):
-    community = django_filters.NumberFilter(field_name="community_id")
+    community = IdFilter(field_name="community_id")
 
     class Meta:
         model = Grid
@@ -72,13 +74,13 @@ class GridFilter(PlaceFilter):
 
 
 class HouseholdFilter(django_filters.FilterSet):
-    district = django_filters.NumberFilter(field_name="district_id")
-    street = django_filters.NumberFilter(field_name="street_id")
-    community = django_filters.NumberFilter(field_name="community_id")
-    grid = django_filters.NumberFilter(field_name="grid_id")
-    compound = django_filters.NumberFilter(field_name="compound_id")
-    building = django_filters.NumberFilter(field_name="building_id")
-    unit = django_filters.NumberFilter(field_name="unit_id")
+    district = IdFilter(field_name="district_id")
+    street = IdFilter(field_name="street_id")
+    community = IdFilter(field_name="community_id")
+    grid = IdFilter(field_name="grid_id")
+    compound = IdFilter(field_name="compound_id")
+    building = IdFilter(field_name="building_id")
+    unit = IdFilter(field_name="unit_id")
 
     class Meta:
         model = Household

@@ -7,6 +7,7 @@ import django_filters
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from fangkong.core.filters import IdFilter
 from fangkong.core.forms import MarksInvalid, datetime_field
 from fangkong.zoning.choices import AreaClass
 
@@ -123,7 +124,7 @@ class SamplingPointForm(MarksInvalid, forms.Form):
 class SamplingPointFilter(django_filters.FilterSet):
     """The sampling-point list's filter (page and API): by community, by name."""
 
-    community = django_filters.NumberFilter(field_name="community_id", label=_("社区"))
+    community = IdFilter(field_name="community_id", label=_("社区"))
     q = django_filters.CharFilter(field_name="name", lookup_expr="icontains", label=_("名称"))
 
     class Meta:

@@ -3,6 +3,8 @@ a whole dispatch → pick-up → admission, a full facility refusing, discharge 
 
 from __future__ import annotations
 
+import datetime as dt
+
 import pytest
 from rest_framework.test import APIClient
 
@@ -163,6 +165,43 @@ def test_timeline_classify_and_withdraw(spread, users, wards):
     response = command.post(f"{API}/{waiting}/withdraw/", {"reason": "重复登记", "at": iso(6)}, format="json")
     assert response.status_code == 200 and response.json()["status"] == CaseStatus.WITHDRAWN
     assert not Transfer.objects.filter(case_id=waiting, status__in=("awaiting", "dispatched", "picked_up")).exists()
+
+
+def test_a_withdrawal_is_not_dated_before_the_case(spread, users):
+    """Found by schemathesis: a withdrawal dated in the year 869 was taken, and the case's closing
+    time was then answered with Beijing's local-mean-time offset (+08:05:43), which is not ISO 8601."""
+    command = client_for(users["command"])
+
+    def withdraw(case, at: str):
+        return command.post(f"{API}/{case.pk}/withdraw/", {"reason": "重复登记", "at": at}, format="json")
+
+    waiting = spread["home_waiting"]  # confirmed at(3)
+    refused(withdraw(waiting, iso(2)), 400, "time.order", "at")
+    refused(withdraw(waiting, "0869-12-17T01:44:24+02:27"), 400, "api.request", "at")
+    admitted = Case.objects.get(pk=spread["home_admitted"].pk)
+    refused(withdraw(admitted, (admitted.admitted_at - dt.timedelta(minutes=5)).isoformat()), 400, "time.order", "at")
+    assert not Case.objects.filter(status=CaseStatus.WITHDRAWN).exists()
+
+
+def test_no_time_before_2000_is_taken(spread, users, wards):
+    command = client_for(users["command"])
+    case = spread["home_waiting"].pk
+    for url, body, field in (
+        (f"{API}/{case}/classify/", {"classification": "moderate", "at": "1900-01-01T08:00:00+08:00"}, "at"),
+        (f"{API}/{case}/tests/", {"sampled_at": "0269-04-01T08:01:09Z", "result": "negative"}, "sampled_at"),
+        (
+            f"{API}/",
+            {
+                "person": wards.people[3].pk,
+                "classification": "mild",
+                "confirmed_at": "1999-12-31T23:59:00+08:00",
+                "source": "hospital_report",
+                "source_note": "x",
+            },
+            "confirmed_at",
+        ),
+    ):
+        refused(command.post(url, body, format="json"), 400, "api.request", field)
 
 
 # ---- the board and a whole transfer ----

@@ -4,6 +4,8 @@ handover."""
 
 from __future__ import annotations
 
+import datetime as dt
+
 import pytest
 from rest_framework.test import APIClient
 
@@ -152,6 +154,20 @@ def test_pending_handovers_each_side_and_the_confirmation(setup, users, city):
     assert response.json()["status"] == "confirmed" and response.json()["receiver_name"] == "迎宾南路社区 李书记"
     assert IsolationEpisode.objects.get(pk=home.episode_id).status == EpisodeStatus.HANDED_OVER
     assert rows_of(client_for(users["community"]).get(f"{API}/handovers/")) == []
+
+
+def test_a_handover_is_not_confirmed_before_it_began(setup, users):
+    """Found by schemathesis: a confirmation dated in the year 269 was taken (and its time then
+    answered with Beijing's local-mean-time offset, +08:05:43, which is not ISO 8601)."""
+    home = released(users["command"], setup.family[0], setup.site, "401")
+    url = f"{API}/handovers/{home.pk}/confirm/"
+    community = client_for(users["community"])
+    early = (home.created_at - dt.timedelta(hours=1)).isoformat()
+    body = refused(community.post(url, {"at": early}, format="json"), 400, "time.order")
+    assert body["field"] == "at"
+    body = refused(community.post(url, {"at": "0269-04-01T08:01:09Z"}, format="json"), 400, "api.request")
+    assert body["field"] == "at"
+    assert Handover.objects.get(pk=home.pk).status == HandoverStatus.PENDING
 
 
 # ---- 流调 ----

@@ -98,6 +98,16 @@ def test_every_bad_contact_row_is_named_and_nothing_is_written(trace, users):
     assert written() == before
 
 
+def test_a_contact_list_that_is_not_one_is_refused_not_a_server_error(trace, users):
+    """Found by schemathesis: an exposure that is an object (unhashable) and a body of `null` were 500s."""
+    client = client_for(users["district"])
+    url = f"{API}/cases/{trace.case_a.pk}/contacts/bulk/"
+    assert errors_of(client.post(url, [contact_row(trace.family, exposure={})], format="json")) == [(0, "exposure", "")]
+    assert errors_of(client.post(url, [contact_row(trace.family, exposure=["household"])], format="json")) == [(0, "exposure", "")]
+    assert errors_of(client.post(url, "null", content_type="application/json")) == [(None, "contacts", "")]
+    assert not Contact.objects.exists()
+
+
 def test_contact_list_scope_and_role(trace, users):
     rows = [contact_row(trace.family)]
     # 高峰 (case B) lives in 回民区: not the district office's case.
@@ -157,6 +167,15 @@ def test_every_bad_check_in_row_is_named_and_nothing_is_written(setup, users):
     assert errors_of(client.post(url, {"at": early, "check_ins": rows[:1]}, format="json")) == [(0, "at", "time.order")]
     assert RoomStay.objects.count() == 0 and not ScheduledTest.objects.exists()
     assert client.post(url, {"at": at, "check_ins": [rows[0], rows[2]]}, format="json").status_code == 201
+
+
+def test_check_ins_without_rows_are_refused_not_a_server_error(setup, users):
+    """Found by schemathesis: a body of `null` was a 500."""
+    client = client_for(setup.site_user)
+    url = f"{API}/sites/{setup.site.pk}/check-ins/"
+    assert errors_of(client.post(url, "null", content_type="application/json")) == [(None, "check_ins", "")]
+    assert errors_of(client.post(url, "7", content_type="application/json")) == [(None, "check_ins", "")]
+    assert RoomStay.objects.count() == 0
 
 
 def test_check_ins_scope_and_role(setup, users):

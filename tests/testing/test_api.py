@@ -313,6 +313,9 @@ def test_binding_format_errors_are_all_listed(setup, users):
     ]
     empty = client_for(users["community"]).post(f"{base(setup)}/bindings/", {"bindings": []}, format="json")
     assert error_fields(empty) == [(0, None, "bindings")]
+    # Found by schemathesis: a body of `null` was a 500.
+    nothing = client_for(users["community"]).post(f"{base(setup)}/bindings/", "null", content_type="application/json")
+    assert error_fields(nothing) == [(0, None, "bindings")]
 
 
 def test_bindings_need_the_sampling_capability(setup, users):

@@ -13,6 +13,7 @@ from typing import Any
 from django.utils import timezone
 from rest_framework import serializers
 
+from fangkong.core.api import MomentField
 from fangkong.results.choices import Result
 from fangkong.zoning.choices import FoundIn
 
@@ -352,11 +353,11 @@ class BoardQuerySerializer(serializers.Serializer):
 class CaseOpenSerializer(serializers.Serializer):
     person = serializers.IntegerField(help_text="Registry id of the person (must be in your jurisdiction)")
     classification = serializers.ChoiceField(choices=Classification.choices)
-    confirmed_at = serializers.DateTimeField(help_text=AT_HELP.replace("; default now", ""))
+    confirmed_at = MomentField(help_text=AT_HELP.replace("; default now", ""))
     source = serializers.ChoiceField(choices=HAND_SOURCE_CHOICES)
     source_note = serializers.CharField(max_length=300, help_text="The reporting hospital or the notifying city")
-    onset_at = serializers.DateTimeField(required=False, allow_null=True)
-    positive_at = serializers.DateTimeField(required=False, allow_null=True, help_text="Default: confirmed_at")
+    onset_at = MomentField(required=False, allow_null=True)
+    positive_at = MomentField(required=False, allow_null=True, help_text="Default: confirmed_at")
     risk_factors = serializers.ListField(child=serializers.ChoiceField(choices=RiskFactor.choices), required=False)
     is_imported = serializers.BooleanField(required=False, default=False)
     reporting_facility = serializers.IntegerField(
@@ -370,7 +371,7 @@ class ClassifySerializer(serializers.Serializer):
         child=serializers.ChoiceField(choices=RiskFactor.choices), required=False, allow_null=True, help_text="Default: unchanged"
     )
     note = serializers.CharField(max_length=300, required=False, allow_blank=True)
-    at = serializers.DateTimeField(required=False, help_text=AT_HELP)
+    at = MomentField(required=False, help_text=AT_HELP)
 
 
 class ClassifyOutcomeSerializer(serializers.Serializer):
@@ -382,17 +383,17 @@ class ClassifyOutcomeSerializer(serializers.Serializer):
 
 class ReasonSerializer(serializers.Serializer):
     reason = serializers.CharField(max_length=300)
-    at = serializers.DateTimeField(required=False, help_text=AT_HELP)
+    at = MomentField(required=False, help_text=AT_HELP)
 
 
 class TestRequestSerializer(serializers.Serializer):
-    sampled_at = serializers.DateTimeField()
+    sampled_at = MomentField()
     result = serializers.ChoiceField(
         choices=Result.choices, required=False, allow_blank=True, help_text="Decided from the Ct values when given"
     )
     ct_orf1ab = serializers.FloatField(required=False, allow_null=True)
     ct_n = serializers.FloatField(required=False, allow_null=True)
-    reported_at = serializers.DateTimeField(required=False, allow_null=True)
+    reported_at = MomentField(required=False, allow_null=True)
 
 
 class MonitoringTestOutcomeSerializer(serializers.Serializer):
@@ -414,15 +415,15 @@ class DispatchSerializer(serializers.Serializer):
     crew = serializers.CharField(max_length=200, required=False, allow_blank=True)
     facility = serializers.IntegerField(required=False, allow_null=True, help_text="Default: the live suggestion")
     bed_type = serializers.ChoiceField(choices=BedType.choices, required=False, allow_blank=True, help_text="Default: the triage's")
-    at = serializers.DateTimeField(required=False, help_text=AT_HELP)
+    at = MomentField(required=False, help_text=AT_HELP)
 
 
 class AtSerializer(serializers.Serializer):
-    at = serializers.DateTimeField(required=False, help_text=AT_HELP)
+    at = MomentField(required=False, help_text=AT_HELP)
 
 
 class AdmitSerializer(serializers.Serializer):
-    at = serializers.DateTimeField(required=False, help_text=AT_HELP)
+    at = MomentField(required=False, help_text=AT_HELP)
     facility = serializers.IntegerField(
         required=False, allow_null=True, help_text="For an admission on the spot (就地收治); default: the caller's only facility"
     )
@@ -453,7 +454,7 @@ class DischargeQuerySerializer(serializers.Serializer):
     clinical = serializers.MultipleChoiceField(
         choices=ClinicalCriterion.choices, required=False, help_text="Clinical conditions affirmed (repeat the parameter)"
     )
-    at = serializers.DateTimeField(required=False, help_text="Check as of this time (tests sampled later are ignored)")
+    at = MomentField(required=False, help_text="Check as of this time (tests sampled later are ignored)")
 
 
 class DischargeRequestSerializer(serializers.Serializer):
@@ -463,7 +464,7 @@ class DischargeRequestSerializer(serializers.Serializer):
         help_text="Clinical conditions the clinician affirms",
     )
     note = serializers.CharField(max_length=300, required=False, allow_blank=True)
-    at = serializers.DateTimeField(required=False, help_text=AT_HELP)
+    at = MomentField(required=False, help_text=AT_HELP)
 
 
 # ---- the day's figures ----

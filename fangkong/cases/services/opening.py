@@ -631,6 +631,8 @@ def case_withdraw(*, actor: Any, case: Case, reason: str, at: dt.datetime | None
     if not reason:
         raise DomainError(_("请填写撤销原因"), field="reason")
     not_in_future(at, field="at", label=_("撤销时间"))
+    not_before(at, case.confirmed_at, field="at", label=_("撤销时间"), earlier_label=_("确诊时间"))
+    not_before(at, case.admitted_at, field="at", label=_("撤销时间"), earlier_label=_("入院时间"))
     before = {"status": case.status}
     cancelled = transfers_cancel(case, at=at, reason=_("病例撤销：%(r)s") % {"r": reason})
     if case.status == CaseStatus.ADMITTED:

@@ -9,11 +9,9 @@ from django.utils.translation import gettext as _
 from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_view
 from rest_framework import status, viewsets
 from rest_framework.decorators import action
-from rest_framework.exceptions import PermissionDenied, Throttled, ValidationError
+from rest_framework.exceptions import ValidationError
 from rest_framework.request import Request
 from rest_framework.response import Response
-
-from fangkong.core.errors import DomainError, PermissionRefused
 
 from .. import services
 from ..filters import CommunityFilter, DistrictFilter, GridFilter, HouseholdFilter, PersonFilter, PersonListFilter, StreetFilter
@@ -117,10 +115,8 @@ class PersonViewSet(ScopedReadOnlyViewSet):
     def search(self, request: Request) -> Response:
         criteria = s.PersonSearchSerializer(data=request.data)
         criteria.is_valid(raise_exception=True)
-        try:
-            services.number_search_check(actor=request.user, term=criteria.validated_data.get("q", ""), where="api.people.search")
-        except services.SearchLimited as exc:
-            raise Throttled(wait=exc.retry_after, detail=exc.message) from exc
+        # Past the limit: services.SearchLimited, a RateLimited refusal → 429 with Retry-After (fangkong.core.api).
+        services.number_search_check(actor=request.user, term=criteria.validated_data.get("q", ""), where="api.people.search")
         filterset = PersonFilter(criteria.validated_data, queryset=self.get_queryset())
         if not filterset.is_valid():
             raise ValidationError(filterset.errors)
@@ -146,10 +142,5 @@ class PersonViewSet(ScopedReadOnlyViewSet):
         person = self.get_object()
         data = s.RevealRequestSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        try:
-            revealed = services.person_reveal(actor=request.user, person=person, reason=data.validated_data["reason"])
-        except PermissionRefused as exc:
-            raise PermissionDenied(exc.message) from exc
-        except DomainError as exc:
-            raise ValidationError({exc.field or "detail": [exc.message]}) from exc
+        revealed = services.person_reveal(actor=request.user, person=person, reason=data.validated_data["reason"])
         return Response({"id_number": revealed.id_number, "birth_date": revealed.birth_date}, status=status.HTTP_200_OK)

@@ -62,15 +62,15 @@ def _request(data: Any, *, key: str, allowed: frozenset[str], time_key: str) -> 
             if when is None:
                 errors.append(RowError(0, time_key, _bad_time(raw)))
         rows = data.get(key)
-        if rows is None:
-            errors.append(RowError(0, key, _("缺少 %(k)s") % {"k": key}))
     else:
         rows = data
-    if rows is not None and not isinstance(rows, list):
+    if rows is None:  # a body of `null`, or an object without the rows
+        errors.append(RowError(0, key, _("缺少 %(k)s") % {"k": key}))
+    elif not isinstance(rows, list):
         errors.append(RowError(0, key, _("应为数组")))
-    elif rows is not None and not rows:
+    elif not rows:
         errors.append(RowError(0, key, _("没有任何记录")))
-    elif rows is not None and len(rows) > MAX_ROWS:
+    elif len(rows) > MAX_ROWS:
         errors.append(RowError(0, key, _("一次最多提交 %(max)s 条，本次 %(n)s 条") % {"max": MAX_ROWS, "n": len(rows)}))
     if errors:
         raise RowsRefused(errors, rule=FORMAT_RULE)
@@ -103,7 +103,8 @@ def parse_contacts_request(data: Any, *, case_id: int, user: Any) -> ContactsReq
             errors.append(RowError(row, "person_id", _("应为人员编号（整数）")))
         elif id_number is not None and not isinstance(id_number, str):
             errors.append(RowError(row, "id_number", _("应为字符串")))
-        if item.get("exposure") not in exposures:
+        exposure = item.get("exposure")
+        if not isinstance(exposure, str) or exposure not in exposures:
             errors.append(RowError(row, "exposure", _("接触方式应为 %(v)s 之一") % {"v": "、".join(sorted(exposures))}))
         place = item.get("place")
         if not isinstance(place, str) or not place.strip():

@@ -11,6 +11,7 @@ from typing import Any
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
+from fangkong.core.api import MomentField
 from fangkong.results.choices import Result
 
 from ..choices import (
@@ -230,7 +231,7 @@ class HandoverConfirmSerializer(serializers.Serializer):
     receiver_name = serializers.CharField(max_length=64, required=False, allow_blank=True, default="")
     receiver_phone = serializers.CharField(max_length=32, required=False, allow_blank=True, default="")
     note = serializers.CharField(max_length=200, required=False, allow_blank=True, default="")
-    at = serializers.DateTimeField(required=False, help_text=AT_HELP)
+    at = MomentField(required=False, help_text=AT_HELP)
 
 
 # ---- 流调 ----
@@ -270,8 +271,8 @@ class ContactAddSerializer(serializers.Serializer):
     id_number = serializers.CharField(max_length=32, help_text="The full document number")
     exposure = serializers.ChoiceField(choices=ExposureType.choices)
     place = serializers.CharField(max_length=200)
-    last_exposure_at = serializers.DateTimeField(help_text="ISO 8601; without an offset it is Beijing time")
-    identified_at = serializers.DateTimeField(required=False, help_text=AT_HELP)
+    last_exposure_at = MomentField(help_text="ISO 8601; without an offset it is Beijing time")
+    identified_at = MomentField(required=False, help_text=AT_HELP)
     community = serializers.IntegerField(required=False, allow_null=True, help_text="Where the contact lives, if not in the registry")
     note = serializers.CharField(max_length=200, required=False, allow_blank=True, default="")
 
@@ -346,13 +347,13 @@ class BulkContactRowSerializer(serializers.Serializer):
     person_id = serializers.IntegerField(required=False, help_text="Registry id of the person (instead of id_number)")
     exposure = serializers.ChoiceField(choices=ExposureType.choices)
     place = serializers.CharField(max_length=200)
-    last_exposure_at = serializers.DateTimeField(help_text="ISO 8601; without an offset it is Beijing time")
+    last_exposure_at = MomentField(help_text="ISO 8601; without an offset it is Beijing time")
     community = serializers.IntegerField(required=False, help_text="Where a person without a registry address lives")
     note = serializers.CharField(required=False, allow_blank=True, max_length=200)
 
 
 class BulkContactsRequestSerializer(serializers.Serializer):
-    identified_at = serializers.DateTimeField(required=False, help_text="判定时间 for every row; default now")
+    identified_at = MomentField(required=False, help_text="判定时间 for every row; default now")
     contacts = BulkContactRowSerializer(many=True, help_text="At most 20,000 rows")
 
 
@@ -380,7 +381,7 @@ class BulkCheckInRowSerializer(serializers.Serializer):
 
 
 class BulkCheckInsRequestSerializer(serializers.Serializer):
-    at = serializers.DateTimeField(required=False, help_text="入住时间 for every row; default now")
+    at = MomentField(required=False, help_text="入住时间 for every row; default now")
     check_ins = BulkCheckInRowSerializer(many=True, help_text="At most 20,000 rows")
 
 

@@ -26,6 +26,7 @@ from rest_framework.response import Response
 
 from fangkong.core.api import ErrorSerializer, PersonalDetails, domain_error_body, parse
 from fangkong.core.errors import DomainError
+from fangkong.core.filters import IdFilter
 from fangkong.core.permissions import require
 from fangkong.core.rows import RowsRefused
 from fangkong.geo.lookup import registered_person
@@ -166,9 +167,9 @@ class SiteViewSet(PeopleDetails, mixins.ListModelMixin, mixins.RetrieveModelMixi
 class EpisodeFilter(django_filters.FilterSet):
     kind = django_filters.ChoiceFilter(choices=EpisodeKind.choices, label=gettext_lazy("类别"))
     status = django_filters.MultipleChoiceFilter(choices=EpisodeStatus.choices, label=gettext_lazy("状态（可多选）"))
-    site = django_filters.NumberFilter(field_name="site_id", label=gettext_lazy("隔离点"))
-    community = django_filters.NumberFilter(field_name="community_id", label=gettext_lazy("社区"))
-    district = django_filters.NumberFilter(field_name="district_id", label=gettext_lazy("区县"))
+    site = IdFilter(field_name="site_id", label=gettext_lazy("隔离点"))
+    community = IdFilter(field_name="community_id", label=gettext_lazy("社区"))
+    district = IdFilter(field_name="district_id", label=gettext_lazy("区县"))
 
     class Meta:
         model = IsolationEpisode

@@ -16,7 +16,7 @@ from django.db import transaction
 from django.utils.translation import gettext as _
 
 from fangkong.audit.services import audit_record
-from fangkong.core.clock import aware, not_in_future
+from fangkong.core.clock import aware, not_before, not_in_future
 from fangkong.core.errors import DomainError, PermissionRefused
 from fangkong.core.permissions import require
 from fangkong.core.scoping import jurisdiction_of
@@ -174,6 +174,7 @@ def handover_confirm(
     handover = Handover.objects.select_for_update().get(pk=handover.pk)
     if handover.status != HandoverStatus.PENDING:
         raise DomainError(_("该交接已确认"), rule="isolation.handover_once")
+    not_before(at, handover.created_at, field="at", label=_("交接时间"), earlier_label=_("交接发起时间"))
     before = set_status(episode, EpisodeStatus.HANDED_OVER, _("交接"))
     handover.status = HandoverStatus.CONFIRMED
     handover.confirmed_at = at

@@ -68,15 +68,15 @@ def parse_binding_request(data: Any) -> BindingRequest:
         options = {"sampling_point_id": point if _is_int(point) else None, "pooling_mode": mode if isinstance(mode, str) else ""}
         options["partial"] = partial is True
         rows = data.get("bindings")
-        if rows is None:
-            request_errors.append(RowError(0, "bindings", _("缺少 bindings")))
     else:
         rows = data
-    if rows is not None and not isinstance(rows, list):
+    if rows is None:  # a body of `null`, or an object without the bindings
+        request_errors.append(RowError(0, "bindings", _("缺少 bindings")))
+    elif not isinstance(rows, list):
         request_errors.append(RowError(0, "bindings", _("应为数组")))
-    elif rows is not None and not rows:
+    elif not rows:
         request_errors.append(RowError(0, "bindings", _("没有任何采样记录")))
-    elif rows is not None and len(rows) > MAX_BINDINGS:
+    elif len(rows) > MAX_BINDINGS:
         request_errors.append(RowError(0, "bindings", _("一次最多提交 %(max)s 条，本次 %(n)s 条") % {"max": MAX_BINDINGS, "n": len(rows)}))
     if request_errors:
         raise RowsRefused(request_errors, rule=RULE)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import django_filters
 from django.utils.translation import gettext_lazy as _
 
+from fangkong.core.filters import IdFilter
 from fangkong.results.choices import Result
 
 from ..choices import PoolingMode, ResamplingStatus, RoundStatus, TubeStatus
@@ -20,8 +21,8 @@ class RoundFilter(django_filters.FilterSet):
 
 
 class SamplingPointFilter(django_filters.FilterSet):
-    community = django_filters.NumberFilter(field_name="community_id", label=_("社区"))
-    street = django_filters.NumberFilter(field_name="street_id", label=_("街道"))
+    community = IdFilter(field_name="community_id", label=_("社区"))
+    street = IdFilter(field_name="street_id", label=_("街道"))
     is_active = django_filters.BooleanFilter(label=_("启用"))
 
     class Meta:
@@ -33,9 +34,9 @@ class TubeFilter(django_filters.FilterSet):
     status = django_filters.ChoiceFilter(choices=TubeStatus.choices, label=_("状态"))
     result = django_filters.ChoiceFilter(choices=Result.choices, label=_("结果"))
     barcode = django_filters.CharFilter(field_name="barcode", lookup_expr="startswith", label=_("条码（前缀）"))
-    laboratory = django_filters.NumberFilter(field_name="laboratory_id", label=_("检测机构"))
-    sampling_point = django_filters.NumberFilter(field_name="sampling_point_id", label=_("采样点"))
-    community = django_filters.NumberFilter(field_name="community_id", label=_("社区"))
+    laboratory = IdFilter(field_name="laboratory_id", label=_("检测机构"))
+    sampling_point = IdFilter(field_name="sampling_point_id", label=_("采样点"))
+    community = IdFilter(field_name="community_id", label=_("社区"))
     pooling_mode = django_filters.ChoiceFilter(choices=PoolingMode.choices, label=_("采样方式"))
     is_resample = django_filters.BooleanFilter(label=_("上门单采"))
 
@@ -45,9 +46,9 @@ class TubeFilter(django_filters.FilterSet):
 
 
 class ResamplingTaskFilter(django_filters.FilterSet):
-    round = django_filters.NumberFilter(field_name="round_id", label=_("轮次"))
-    grid = django_filters.NumberFilter(field_name="grid_id", label=_("网格"))
-    community = django_filters.NumberFilter(field_name="community_id", label=_("社区"))
+    round = IdFilter(field_name="round_id", label=_("轮次"))
+    grid = IdFilter(field_name="grid_id", label=_("网格"))
+    community = IdFilter(field_name="community_id", label=_("社区"))
     status = django_filters.MultipleChoiceFilter(choices=ResamplingStatus.choices, label=_("状态（可多选）"))
 
     class Meta:
@@ -56,9 +57,9 @@ class ResamplingTaskFilter(django_filters.FilterSet):
 
 
 class PositiveFilter(django_filters.FilterSet):
-    round = django_filters.NumberFilter(field_name="round_id", label=_("轮次"))
-    district = django_filters.NumberFilter(field_name="district_id", label=_("区县"))
-    community = django_filters.NumberFilter(field_name="community_id", label=_("社区"))
+    round = IdFilter(field_name="round_id", label=_("轮次"))
+    district = IdFilter(field_name="district_id", label=_("区县"))
+    community = IdFilter(field_name="community_id", label=_("社区"))
 
     class Meta:
         model = ConfirmedPositive

@@ -11,7 +11,7 @@ from typing import Any
 
 from rest_framework import serializers
 
-from fangkong.core.api import RowErrorSerializer
+from fangkong.core.api import MomentField, RowErrorSerializer
 from fangkong.zoning.choices import FoundIn
 
 from ..barcodes import MAX_LENGTH as MAX_BARCODE
@@ -203,7 +203,7 @@ class BindingRowSerializer(serializers.Serializer):
     id_number = serializers.CharField(required=False, help_text="Document number as scanned (or give person_id)")
     person_id = serializers.IntegerField(required=False, help_text="Registry id of the person (instead of id_number)")
     sampling_point = serializers.IntegerField(required=False, help_text="Needed for a new tube unless given for the request")
-    sampled_at = serializers.DateTimeField(required=False, help_text="ISO 8601; without an offset it is Beijing time; default now")
+    sampled_at = MomentField(required=False, help_text="ISO 8601; without an offset it is Beijing time; default now")
     pooling_mode = serializers.ChoiceField(choices=PoolingMode.choices, required=False, help_text="For a new tube; default the area's")
 
 

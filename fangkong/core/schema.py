@@ -1,0 +1,51 @@
+"""The OpenAPI schema's plumbing (settings REST_FRAMEWORK["DEFAULT_SCHEMA_CLASS"]): every operation
+declares the refusals it can answer, each in the one `Error` shape of fangkong.core.api — declared
+once here, not on each view. A view still names a refusal where it has something to add (which
+capability, which rule); a refusal it declares without a body gets the `Error` body."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from drf_spectacular import openapi
+from rest_framework.permissions import AllowAny
+
+from .api import ErrorSerializer
+
+MALFORMED = "Refused: a malformed body or query (`field` names it, `errors` lists every problem), or a rule refused (`rule` names it)"
+UNAUTHENTICATED = "No token or session, or a token that is unknown, expired or revoked"
+FORBIDDEN = "The caller's role may not do this (`rule` names the capability), or a session's CSRF check failed"
+NOT_FOUND = "Not found: no such object in the caller's jurisdiction (the same answer as a missing one), or a page past the last"
+UNSUPPORTED = "The body's Content-Type is not one this operation reads"
+UNSAFE = {"POST", "PUT", "PATCH", "DELETE"}
+
+
+class AutoSchema(openapi.AutoSchema):
+    def get_operation(self, path: str, path_regex: str, path_prefix: str, method: str, registry: Any) -> dict[str, Any] | None:
+        operation = super().get_operation(path, path_regex, path_prefix, method, registry)
+        if operation is None:
+            return None
+        responses = operation["responses"]
+        for code, description in self._refusals(operation):
+            responses.setdefault(code, {"description": description})
+        error = {"application/json": {"schema": self.resolve_serializer(ErrorSerializer, "response").ref}}
+        for code, response in responses.items():
+            if code.isdigit() and int(code) >= 400 and "content" not in response:
+                response["content"] = error
+        operation["responses"] = dict(sorted(responses.items()))
+        return operation
+
+    def _refusals(self, operation: dict[str, Any]) -> list[tuple[str, str]]:
+        """The refusals any operation of this kind can answer (fangkong.core.api.domain_exception_handler)."""
+        query = {p["name"] for p in operation.get("parameters", ()) if p["in"] == "query"}
+        body = "requestBody" in operation
+        refusals = []
+        if body or query or self.method in UNSAFE:
+            refusals.append(("400", MALFORMED))
+        if not any(isinstance(p, AllowAny) for p in self.view.get_permissions()):
+            refusals += [("401", UNAUTHENTICATED), ("403", FORBIDDEN)]
+        if "{" in self.path or "page" in query:
+            refusals.append(("404", NOT_FOUND))
+        if body:
+            refusals.append(("415", UNSUPPORTED))
+        return refusals
