@@ -55,7 +55,7 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     # Any other URL under /api/ (one without its final slash is redirected to it first): 404 in the
     # API's `Error` shape, not the site's HTML page.
-    re_path(r"^api/.*/$", api_not_found),
+    re_path(r"^api/.*/$", api_not_found, name="api_not_found"),
 ]
 
 # No media URL, in DEBUG or not: uploaded files and reports hold personal data and are served only

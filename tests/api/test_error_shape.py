@@ -191,7 +191,7 @@ def test_no_token_or_a_bad_one(board, schema):
 def test_a_role_that_may_not(board, schema, city):
     template = ACTIONS["pick-up"][1]
     response = board.grid.post(action_url(board, template), {}, format="json")
-    assert_error(schema, response, 403, rule="cases.dispatch", operation=("post", template))
+    assert_error(schema, response, 403, rule="cases.view", operation=("post", template))  # need-to-know first: no cases.view
     person = city.home.household.members.first()
     response = board.grid.post(f"/api/people/{person.pk}/reveal/", {"reason": "核对转运名单"}, format="json")
     assert_error(schema, response, 403, rule="geo.reveal_id", operation=("post", "/api/people/{id}/reveal/"))

@@ -254,6 +254,7 @@ EXEMPT: dict[str, str] = {
     "accounts:api_token_revoke": _OWN + " (another user's token: 404, tests/security/test_auth_tokens.py)",
     "accounts:token_admin": "accounts.manage only: every user's tokens, no personal data (tests/security/test_auth_tokens.py)",
     "accounts:role_capabilities": "accounts.manage only: the capabilities the modules declare (tests/accounts/test_role_capabilities.py)",
+    "api_not_found": "any other URL under /api/: a 404 in the Error shape, nothing of anyone (tests/api/test_error_shape.py)",
     "api-token-list": "issues the caller's own API token (tests/security/test_auth_tokens.py)",
     "api-token-logout": "revokes the caller's own API token (tests/security/test_auth_tokens.py)",
     "api-root": "the API's index of routes: no data",
