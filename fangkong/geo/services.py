@@ -61,6 +61,9 @@ def number_search_check(*, actor: Any, term: str, where: str) -> SearchTerm:
 
 
 def _window(seconds: int) -> str:
+    single = {86400: _("一天"), 3600: _("一小时"), 60: _("一分钟")}.get(seconds)  # "in a day", not "in 1 days"
+    if single is not None:
+        return single
     if seconds % 86400 == 0:
         return _("%(n)s 天") % {"n": seconds // 86400}
     if seconds % 3600 == 0:

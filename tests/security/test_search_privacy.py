@@ -187,7 +187,7 @@ def test_the_daily_limit_holds_across_windows(client, city, users, settings):
             assert client.post(SEARCH, {"q": f"139{i:08d}"}).status_code == 303
         clock.shift(dt.timedelta(minutes=11))
         refused = client.post(SEARCH, {"q": "13800001111"})
-        assert refused.status_code == 429 and "1 天内最多 40 次" in refused.content.decode()
+        assert refused.status_code == 429 and "一天内最多 40 次" in refused.content.decode()
 
 
 def test_the_phone_mask_hides_six_digits_everywhere_it_is_shown(client, city, users):
