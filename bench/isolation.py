@@ -13,12 +13,12 @@ with the regimen, then the pages' selectors with that data loaded.
    `group:…`). Contacts = 3 × hotel rooms + 8 × dormitory rooms (400,000 with the defaults), every
    room filled by one party. One case has 339 contacts (the root of the cluster below), the others
    ~100 each.
-2. Stage "regimens", single path: `--sample` contacts one at a time through services.contact_add
+2. Stage "regimens", single path: `--sample` contacts one at a time through tracing.services.contact_add
    (流调 records the contact and opens the episode, due the same day) and services.episode_check_in
    (the room and the regimen of the active policy, 20 measures: six scheduled tests), each call
    its own transaction as a page makes it; model instances loaded beforehand. Extrapolated to all
    contacts and labelled as such. The sample's rows are then deleted (not timed) so that:
-3. Stage "regimens", bulk path: every contact through services.contacts_add_bulk (`--batch` rows a
+3. Stage "regimens", bulk path: every contact through tracing.contacts_bulk.contacts_add_bulk (`--batch` rows a
    call), then services.episodes_check_in_bulk (`--batch` a call) — the same rules, set-based, COPY;
    `--workers` calls side by side (forked processes, one connection and transaction each).
 4. Probe data (not timed): three of the root case's contacts test positive on day 1
@@ -28,7 +28,7 @@ with the regimen, then the pages' selectors with that data loaded.
 5. Probes, p50/p95 of `--probes` calls each: selectors.site_day_sheet (a site's staff, a random site
    and a random day of the central phase); the awaiting board's first page as the page runs it
    (selectors.awaiting_isolation_board: count, overdue count, the first 50 rows with their contacts
-   and cases), for the command centre (city) and a district office; tracing_selectors.cluster_graph
+   and cases), for the command centre (city) and a district office; tracing.selectors.cluster_graph
    on the 1,000-person cluster (command centre).
 Prints a table, writes bench/results/isolation.json (machine, load average at start and end) and
 drops the database (unless --keep-database).
@@ -152,8 +152,8 @@ def _timed_call(fn):
 
 
 def worker_contacts(job) -> tuple[dict, dict]:
-    """One 流调 list through services.contacts_add_bulk; returns person → episode and the timings."""
-    from fangkong.isolation.services import contacts_add_bulk
+    """One 流调 list through tracing.contacts_bulk.contacts_add_bulk; returns person → episode and the timings."""
+    from fangkong.isolation.tracing.contacts_bulk import contacts_add_bulk
 
     rows, identified_at = job
     report, part = _timed_call(lambda: contacts_add_bulk(actor=_WORKER["command"], rows=rows, identified_at=identified_at))
@@ -207,17 +207,13 @@ def main() -> None:
     from fangkong.cases.models import Case
     from fangkong.core.roles import Role
     from fangkong.geo.models import Person
-    from fangkong.isolation import selectors, tracing_selectors
+    from fangkong.isolation import selectors
     from fangkong.isolation.choices import ExposureType, TestPhase
     from fangkong.isolation.models import Contact, ContactLink, IsolationEpisode, IsolationSite, Room, RoomStay, RuleCitation, ScheduledTest
-    from fangkong.isolation.services import (
-        BulkCheckIn,
-        BulkContact,
-        contact_add,
-        contacts_add_bulk,
-        episode_check_in,
-        test_record,
-    )
+    from fangkong.isolation.services import BulkCheckIn, episode_check_in, test_record
+    from fangkong.isolation.tracing import selectors as tracing_selectors
+    from fangkong.isolation.tracing.contacts_bulk import BulkContact, contacts_add_bulk
+    from fangkong.isolation.tracing.services import contact_add
     from fangkong.policy.regimen import local_date
     from fangkong.policy.rules import active_profile
     from fangkong.results.choices import Result

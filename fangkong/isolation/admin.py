@@ -82,7 +82,7 @@ class IsolationRecordAdmin(ReadOnlyAdmin):
 
 @admin.register(Contact)
 class ContactAdmin(ReadOnlyAdmin):
-    """流调 contacts: recorded through services.contact_add only (audited, with their isolation)."""
+    """流调 contacts: recorded through tracing.services.contact_add only (audited, with their isolation)."""
 
     list_display = ["pk", "person", "kind", "identified_at", "episode", "case", "community"]
     list_filter = ["kind"]

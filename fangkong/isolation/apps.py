@@ -21,7 +21,7 @@ def _connect_hooks() -> None:
     from fangkong.cases.hooks import CASE_WITHDRAWN
 
     from .hooks import EPISODE_TURNED_POSITIVE
-    from .services.tracing import contact_case_withdrawn, contact_turned_case
+    from .tracing.services import contact_case_withdrawn, contact_turned_case
 
     EPISODE_TURNED_POSITIVE.connect(contact_turned_case)
     CASE_WITHDRAWN.connect(contact_case_withdrawn)

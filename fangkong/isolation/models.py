@@ -28,7 +28,7 @@ or a secondary contact (次密接) of a close contact where the policy traces th
 ContactLink per exposure (the case, or the close contact, how, where and when last). A contact
 linked to several cases has several links. Each contact gets an isolation episode the same day;
 a contact who turns positive points at the case opened for them, so the chain case → contact →
-case stays visible (selectors in tracing_selectors).
+case stays visible (selectors in tracing.selectors).
 """
 
 from __future__ import annotations

@@ -34,7 +34,7 @@ from .models import (
     SiteDailyChecklist,
     SiteIncident,
 )
-from .tracing_selectors import contact_figures
+from .tracing.selectors import contact_figures
 
 
 def _day_bounds(day: dt.date) -> tuple[dt.datetime, dt.datetime]:
@@ -324,7 +324,7 @@ class Figures:
 
 
 def figures(*, user: Any, day: dt.date, now: dt.datetime | None = None) -> Figures:
-    """The day's 快隔 figures, with the contacts 流调 identified (tracing_selectors.contact_figures)."""
+    """The day's 快隔 figures, with the contacts 流调 identified (tracing.selectors.contact_figures)."""
     now = now or timezone.now()
     start, end = _day_bounds(day)
     cutoff = min(end, now)

@@ -60,9 +60,7 @@ from .choices import ArrivalMode, EpisodeKind, ExposureType, IncidentKind, RoomT
 from .models import IsolationEpisode, IsolationSite, Room, RoomStay, ScheduledTest, SiteDailyChecklist, SiteIncident
 from .services import (
     RoomSpec,
-    case_isolated_since,
     checklist_record,
-    contact_add,
     episode_check_in,
     episode_complete,
     episode_open,
@@ -83,6 +81,7 @@ from .services import (
     staff_add,
     test_record,
 )
+from .tracing.services import case_isolated_since, contact_add
 
 ACTOR_USERNAME = "synthetic-isolation"
 DEMO_DISTRICT, DEMO_STREET, DEMO_COMMUNITY = "150102", "中山东路街道", "迎宾南路社区"

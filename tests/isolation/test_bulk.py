@@ -1,4 +1,4 @@
-"""Set-based 流调 and check-in (services.contacts_add_bulk, services.episodes_check_in_bulk): the same
+"""Set-based 流调 and check-in (tracing.contacts_bulk.contacts_add_bulk, services.episodes_check_in_bulk): the same
 rows, rules and regimen as contact_add and episode_check_in, all or nothing, one audit event per batch."""
 
 from __future__ import annotations
@@ -17,8 +17,6 @@ from fangkong.isolation.events import IsolationEvent
 from fangkong.isolation.models import Contact, ContactLink, IsolationEpisode, RoomStay, ScheduledTest
 from fangkong.isolation.services import (
     BulkCheckIn,
-    BulkContact,
-    contacts_add_bulk,
     default_party,
     episode_check_in,
     episode_open,
@@ -26,6 +24,7 @@ from fangkong.isolation.services import (
     room_create_many,
     rooms_by_floor,
 )
+from fangkong.isolation.tracing.contacts_bulk import BulkContact, contacts_add_bulk
 
 from ..factories import make_person, make_tree
 from .factories import local, room

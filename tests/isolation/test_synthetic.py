@@ -32,7 +32,7 @@ from fangkong.isolation.models import (
     SiteIncident,
 )
 from fangkong.isolation.synthetic import SITES, isolation_generate
-from fangkong.isolation.tracing_selectors import cluster_graph, trace_sheet
+from fangkong.isolation.tracing.selectors import cluster_graph, trace_sheet
 from fangkong.policy.regimen import local_date
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("beijing_afternoon")]  # demo data "earlier today"

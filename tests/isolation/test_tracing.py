@@ -18,12 +18,14 @@ from fangkong.core.errors import DomainError, PermissionRefused
 from fangkong.core.roles import Role
 from fangkong.geo.lookup import registered_person
 from fangkong.geo.models import Person
-from fangkong.isolation import selectors, tracing_selectors
+from fangkong.isolation import selectors
 from fangkong.isolation.choices import ContactKind, ContactState, EpisodeKind, EpisodeStatus, ExposureType, TestPhase
 from fangkong.isolation.events import IsolationEvent
 from fangkong.isolation.models import Contact, ContactLink, IsolationEpisode
-from fangkong.isolation.services import contact_add_new_person, episode_check_in, test_record
-from fangkong.isolation.tracing_selectors import cluster_graph, trace_sheet
+from fangkong.isolation.services import episode_check_in, test_record
+from fangkong.isolation.tracing import selectors as tracing_selectors
+from fangkong.isolation.tracing.selectors import cluster_graph, trace_sheet
+from fangkong.isolation.tracing.services import contact_add_new_person
 from fangkong.results.choices import Result
 from fangkong.zoning.choices import FoundIn
 

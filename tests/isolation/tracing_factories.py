@@ -10,7 +10,7 @@ import pytest
 from fangkong.cases.choices import CaseSource, Classification
 from fangkong.cases.services import case_open_by_hand
 from fangkong.isolation.choices import ExposureType
-from fangkong.isolation.services import contact_add
+from fangkong.isolation.tracing.services import contact_add
 
 from ..factories import make_person
 from .factories import local

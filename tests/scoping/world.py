@@ -20,7 +20,8 @@ from fangkong.cases.services import case_discharge, case_test_record, transfer_a
 from fangkong.core.roles import Role
 from fangkong.isolation.choices import ArrivalMode, ExposureType, IncidentKind, TestPhase
 from fangkong.isolation.models import ScheduledTest
-from fangkong.isolation.services import RoomSpec, contact_add, inbound_register, incident_record
+from fangkong.isolation.services import RoomSpec, inbound_register, incident_record
+from fangkong.isolation.tracing.services import contact_add
 from fangkong.testing.models import ConfirmedPositive, ResamplingTask
 from fangkong.testing.services import Binding, bulk_bind
 

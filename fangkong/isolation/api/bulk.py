@@ -22,7 +22,8 @@ from fangkong.geo.models import Person
 
 from ..choices import ExposureType
 from ..models import Room
-from ..services import BulkCheckIn, BulkContact
+from ..services import BulkCheckIn
+from ..tracing.contacts_bulk import BulkContact
 
 MAX_ROWS = 20_000
 FORMAT_RULE = "isolation.bulk_format"

@@ -34,10 +34,12 @@ from fangkong.geo.models import Community
 from fangkong.policy.regimen import local_date
 
 from .. import selectors, services
-from .. import tracing_selectors as tracing
 from ..choices import EpisodeKind, EpisodeStatus
 from ..models import Handover, IsolationEpisode, IsolationSite, ScheduledTest
 from ..permissions import PEOPLE, TRACING, IsolationCap
+from ..tracing import selectors as tracing
+from ..tracing import services as tracing_services
+from ..tracing.contacts_bulk import contacts_add_bulk
 from . import serializers as s
 from .bulk import parse_check_ins_request, parse_contacts_request
 
@@ -317,7 +319,7 @@ class TracingCaseViewSet(PeopleDetails, viewsets.GenericViewSet):
             community = Community.objects.filter(pk=data["community"]).first()
             if community is None:
                 raise DomainError(_("社区不存在"), field="community", rule="api.request")
-        link = services.contact_add(
+        link = tracing_services.contact_add(
             actor=request.user,
             case=case,
             person=person,
@@ -350,7 +352,7 @@ class TracingCaseViewSet(PeopleDetails, viewsets.GenericViewSet):
         require(request.user, IsolationCap.TRACE)
         try:
             parsed = parse_contacts_request(request.data, case_id=case.pk, user=request.user)
-            report = services.contacts_add_bulk(actor=request.user, rows=parsed.rows, identified_at=parsed.identified_at)
+            report = contacts_add_bulk(actor=request.user, rows=parsed.rows, identified_at=parsed.identified_at)
         except RowsRefused as exc:
             return bulk_refused(exc)
         body = {

@@ -1,7 +1,6 @@
 """Every write of the 快隔 app. Views, the API, commands and the benchmark call these and only these."""
 
 from .checkin import BulkCheckIn, episodes_check_in_bulk  # noqa: F401  (check-in, one or thousands)
-from .contacts_bulk import BulkContact, contacts_add_bulk  # noqa: F401  (set-based 流调)
 from .episodes import default_party, episode_cancel, episode_check_in, episode_open, episode_transit, room_assign
 from .handoff import on_positive
 from .inbound import inbound_register
@@ -18,17 +17,11 @@ from .sites import (
     site_create,
     staff_add,
 )
-from .tracing import case_isolated_since, contact_add, contact_add_new_person, contact_isolated_since, current_contact
 
 __all__ = [
     "RegimenPlan",
     "RoomSpec",
-    "case_isolated_since",
     "checklist_record",
-    "contact_add",
-    "contact_add_new_person",
-    "contact_isolated_since",
-    "current_contact",
     "default_party",
     "episode_cancel",
     "episode_check_in",

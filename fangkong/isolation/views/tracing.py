@@ -3,7 +3,7 @@ registry by full ID number or registered new), a contact (its cases, its isolati
 contacts where the policy traces them), the 日清日结 board of people awaiting isolation, and the
 cluster's transmission chains as a graph.
 
-Views only parse, call tracing_selectors / selectors (reads, scoped: outside → 404) and the services
+Views only parse, call tracing.selectors / selectors (reads, scoped: outside → 404) and the services
 (writes), and render. Every form works without JavaScript (POST, then redirect); with htmx the
 case's contact list and the form are swapped in place and refusals appear next to their field.
 ID numbers are shown masked; the number typed into the form is never echoed back after a success.
@@ -40,10 +40,11 @@ from fangkong.geo.services import SearchLimited, number_search_check
 from fangkong.isolation.permissions import IsolationCap, tracing_details
 from fangkong.policy.rules import rule
 
-from .. import selectors, services
-from .. import tracing_selectors as tracing
+from .. import selectors
 from ..choices import ContactKind, ContactState, ExposureType
 from ..models import Contact, IsolationEpisode
+from ..tracing import selectors as tracing
+from ..tracing import services as tracing_services
 
 TRACE_TEMPLATE = "isolation/tracing/trace_case.html"
 CONTACT_TEMPLATE = "isolation/tracing/contact_detail.html"
@@ -139,11 +140,11 @@ def _add(request: HttpRequest, form: ContactForm, *, case: Case | None = None, v
     person = registered_person(data["id_number"])  # the tracer holds the full number: a contact may live anywhere
     try:
         if person is not None:
-            return services.contact_add(person=person, community=community, **common)
+            return tracing_services.contact_add(person=person, community=community, **common)
         if not data.get("name"):
             form.add_error("name", _("人口库中没有该证件号码，请填写姓名等信息登记新人员"))
             return None
-        return services.contact_add_new_person(
+        return tracing_services.contact_add_new_person(
             name=data["name"],
             id_type=data.get("id_type") or IdType.RESIDENT_ID,
             id_number=data["id_number"],
@@ -266,7 +267,7 @@ def person_lookup(request: HttpRequest) -> HttpResponse:
             person = person_by_id_number(number, user=request.user, where="isolation.tracing_lookup", also=traced)
         except SearchLimited as exc:
             refused = exc.message
-    current = services.current_contact(person) if person else None
+    current = tracing_services.current_contact(person) if person else None
     active_case = Case.objects.filter(person=person, status__in=CASE_ACTIVE).first() if person else None
     context = {"number": number, "person": person, "current": current, "active_case": active_case, "refused": refused}
     return render(request, "isolation/tracing/_person_lookup.html", context, status=429 if refused else 200)

@@ -50,10 +50,10 @@ from .. import events
 from ..choices import EPISODE_OPEN, ContactKind, EpisodeKind, EpisodeStatus, ExposureType
 from ..models import Contact, ContactLink, IsolationEpisode, RuleCitation
 from ..permissions import IsolationCap
-from .common import who
-from .episodes import DEADLINE_KEY, ONE_OPEN_EPISODE
-from .sets import any_of, chunks, layout, refuse_rows, refused_if_raced, user_id_or_none
-from .tracing import (
+from ..services.common import who
+from ..services.episodes import DEADLINE_KEY, ONE_OPEN_EPISODE
+from ..services.sets import any_of, chunks, layout, refuse_rows, refused_if_raced, user_id_or_none
+from .services import (
     CASE_SCOPE,
     CASE_WITHDRAWN,
     CONTACT_IS_CASE,

@@ -38,8 +38,8 @@ from .. import events
 from ..choices import EPISODE_OPEN, ContactKind, EpisodeKind, EpisodeStatus, ExposureType
 from ..models import Contact, ContactLink, IsolationEpisode
 from ..permissions import IsolationCap
-from .common import end_episode, lock_episode, who
-from .episodes import open_episode
+from ..services.common import end_episode, lock_episode, who
+from ..services.episodes import open_episode
 
 NOT_SELF = "tracing.not_self"
 DUPLICATE_LINK = "tracing.duplicate_link"

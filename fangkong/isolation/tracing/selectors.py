@@ -23,10 +23,10 @@ from fangkong.cases.models import Case
 from fangkong.geo.models import Person
 from fangkong.policy.regimen import LOCAL_TZ
 
-from .choices import EPISODE_AWAITING, ContactKind, ContactState, EpisodeKind, ExposureType, contact_state
-from .delays import delay_by_district
-from .models import Contact, ContactLink
-from .services.tracing import IsolatedSince, case_isolated_since
+from ..choices import EPISODE_AWAITING, ContactKind, ContactState, EpisodeKind, ExposureType, contact_state
+from ..delays import delay_by_district
+from ..models import Contact, ContactLink
+from .services import IsolatedSince, case_isolated_since
 
 # ---- the person look-up ----
 
@@ -127,7 +127,7 @@ class ContactDetail:
 
 
 def contact_detail(*, user: Any, pk: int) -> ContactDetail:
-    from .services.tracing import contact_isolated_since
+    from .services import contact_isolated_since
 
     contact = contact_get(user=user, pk=pk)
     links = list(_link_qs().filter(contact=contact).order_by("last_exposure_at", "id"))
