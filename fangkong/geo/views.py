@@ -6,6 +6,7 @@ a scoped selector, so a place or person outside the user's jurisdiction answers 
 
 from __future__ import annotations
 
+from functools import partial
 from typing import Any
 
 from django.contrib.auth.decorators import login_required
@@ -25,7 +26,7 @@ from fangkong.geo.permissions import GeoCap
 from . import selectors, services
 from .filters import PersonFilter
 from .forms import RevealIdForm, child_filter_class
-from .services import SearchLimited
+from .search_pages import counted_search
 
 PERSON_TEMPLATE = "geo/person_detail.html"
 LEVEL_LABELS = {
@@ -90,14 +91,7 @@ def person_search(request: HttpRequest) -> HttpResponse:
     The form posts; the criteria are kept in the session and the results shown at ?s=<token>
     (fangkong.core.searches), so no name or number is ever in a URL or an access log. A search by
     full number (or hidden ID digits) is counted and audited first (services.number_search_check)."""
-    if request.method == "POST":
-        data = request.POST.copy()
-        try:
-            services.number_search_check(actor=request.user, term=data.get("q", ""), where="geo.person_search")
-        except SearchLimited as exc:
-            return _person_search_page(request, searches.Criteria(data), refused=exc.message, status=searches.refused_status(request))
-        return searches.after_post(request, data, lambda found: _person_search_page(request, found))
-    return _person_search_page(request, searches.criteria(request))
+    return counted_search(request, where="geo.person_search", render=partial(_person_search_page, request))
 
 
 def _person_search_page(request: HttpRequest, found: searches.Criteria, *, refused: str = "", status: int = 200) -> HttpResponse:

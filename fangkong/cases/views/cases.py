@@ -9,6 +9,7 @@ jurisdiction answers 404; an action the role may not take answers 403.
 
 from __future__ import annotations
 
+from functools import partial
 from typing import Any
 
 from django.contrib import messages
@@ -27,7 +28,7 @@ from fangkong.core.pagination import paginate
 from fangkong.core.permissions import require_page, user_can
 from fangkong.core.timefmt import local_minutes
 from fangkong.geo.models import Person
-from fangkong.geo.services import SearchLimited, number_search_check
+from fangkong.geo.search_pages import counted_search
 
 from .. import selectors, services
 from ..choices import CASE_IN_CARE, TRANSFER_IN_FLIGHT, CaseStatus, Classification, MonitoringStatus, RiskFactor
@@ -47,14 +48,7 @@ DETAIL_PAGE = "cases/cases/case_detail.html"
 def case_list(request: HttpRequest) -> HttpResponse:
     """The filter form posts (a name or an ID number never goes in a URL: fangkong.core.searches);
     the results are shown at ?s=<token>. A search by full ID number is counted and audited first."""
-    if request.method == "POST":
-        data = request.POST.copy()
-        try:
-            number_search_check(actor=request.user, term=data.get("q", ""), where="cases.case_list")
-        except SearchLimited as exc:
-            return _case_list_page(request, searches.Criteria(data), refused=exc.message, status=searches.refused_status(request))
-        return searches.after_post(request, data, lambda found: _case_list_page(request, found))
-    return _case_list_page(request, searches.criteria(request))
+    return counted_search(request, where="cases.case_list", render=partial(_case_list_page, request))
 
 
 def _case_list_page(request: HttpRequest, found: searches.Criteria, *, refused: str = "", status: int = 200) -> HttpResponse:

@@ -13,7 +13,7 @@ ID numbers are shown masked; the number typed into the form is never echoed back
 from __future__ import annotations
 
 from collections.abc import Callable
-from functools import wraps
+from functools import partial, wraps
 from typing import Any
 
 from django import forms
@@ -36,7 +36,8 @@ from fangkong.core.permissions import require_page, user_can
 from fangkong.geo.choices import IdType, Sex
 from fangkong.geo.lookup import person_by_id_number, registered_person
 from fangkong.geo.models import Community
-from fangkong.geo.services import SearchLimited, number_search_check
+from fangkong.geo.search_pages import counted_search
+from fangkong.geo.services import SearchLimited
 from fangkong.isolation.permissions import IsolationCap, tracing_details
 from fangkong.policy.rules import rule
 
@@ -178,14 +179,7 @@ def tracing_home(request: HttpRequest) -> HttpResponse:
     """Cases the user sees, newest first, with how many contacts each has. The filter form posts (a
     name or an ID number never goes in a URL: fangkong.core.searches); the results are at ?s=<token>.
     A search by full ID number is counted and audited first."""
-    if request.method == "POST":
-        data = request.POST.copy()
-        try:
-            number_search_check(actor=request.user, term=data.get("q", ""), where="isolation.tracing_home")
-        except SearchLimited as exc:
-            return _tracing_home_page(request, searches.Criteria(data), refused=exc.message, status=searches.refused_status(request))
-        return searches.after_post(request, data, lambda found: _tracing_home_page(request, found))
-    return _tracing_home_page(request, searches.criteria(request))
+    return counted_search(request, where="isolation.tracing_home", render=partial(_tracing_home_page, request))
 
 
 def _tracing_home_page(request: HttpRequest, found: searches.Criteria, *, refused: str = "", status: int = 200) -> HttpResponse:
