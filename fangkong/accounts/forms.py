@@ -73,3 +73,39 @@ class ApiTokenCreateForm(forms.Form):
         super().__init__(*args, **kwargs)
         self.fields["days"].choices = [(d, _("%(days)s 天") % {"days": d}) for d in days]
         self.fields["days"].initial = 30 if 30 in days else days[0]
+
+
+class AccountForm(forms.Form):
+    """An account as its manager edits it: name, role and grants (the choices: the manager's
+    reach, fangkong.accounts.selectors.grant_choices); the user name only when creating."""
+
+    username = forms.CharField(
+        label=_("用户名"),
+        max_length=150,
+        help_text=_("登录用，建好后不能修改；字母、数字和 @ . + - _"),
+        widget=forms.TextInput(attrs={"class": "form-control", "autocomplete": "off", "autocapitalize": "none", "spellcheck": "false"}),
+    )
+    full_name = forms.CharField(
+        label=_("姓名"), max_length=64, widget=forms.TextInput(attrs={"class": "form-control", "autocomplete": "off"})
+    )
+    phone = forms.CharField(
+        label=_("电话"), max_length=20, required=False, widget=forms.TextInput(attrs={"class": "form-control", "autocomplete": "off"})
+    )
+    role = forms.ChoiceField(label=_("角色"), widget=forms.Select(attrs={"class": "form-select"}))
+    grants = forms.MultipleChoiceField(
+        label=_("管辖范围"),
+        help_text=_("可多选（按住 Ctrl 或 ⌘ 点选）；只列出您管理范围内的区域和机构"),
+        widget=forms.SelectMultiple(attrs={"class": "form-select", "size": 12}),
+    )
+
+    def __init__(self, *args, roles: list[tuple[str, str]], grant_choices: list, creating: bool, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["role"].choices = [("", "—"), *roles]
+        self.fields["grants"].choices = grant_choices
+        if not creating:
+            del self.fields["username"]
+
+    def clean_grants(self) -> list:
+        from .reach import GrantSpec
+
+        return [spec for key in self.cleaned_data["grants"] if (spec := GrantSpec.from_key(key)) is not None]

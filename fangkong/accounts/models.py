@@ -20,6 +20,9 @@ class User(AbstractUser):
     role = models.CharField(_("角色"), max_length=32, choices=Role.choices, blank=True)
     full_name = models.CharField(_("姓名"), max_length=64, blank=True)
     phone = models.CharField(_("电话"), max_length=20, blank=True)
+    must_change_password = models.BooleanField(
+        _("须修改密码"), default=False, help_text=_("管理员重置或新建账号后，用户首次登录须先修改临时密码")
+    )
 
     def __str__(self) -> str:
         return self.full_name or self.username

@@ -2,7 +2,7 @@
 
 from django.utils.translation import gettext_lazy as _
 
-from fangkong.core.modules import Capability, Module
+from fangkong.core.modules import Capability, Module, NavEntry
 from fangkong.core.roles import Role, roles
 
 from .permissions import ACCOUNTS_MANAGE
@@ -19,6 +19,7 @@ MODULE = Module(
     capabilities=[
         Capability(ACCOUNTS_MANAGE, _("管理账号、角色与管辖范围"), _("您的角色无权管理账号"), roles(Role.SYSTEM_ADMIN)),
     ],
+    nav=[NavEntry("accounts:account_list", _("账号管理"), "people", capability=ACCOUNTS_MANAGE, order=92)],
     url_prefix="accounts/",
     urlconf="fangkong.accounts.urls",
     api=_api,

@@ -1,5 +1,6 @@
 from django.urls import path
 
+from . import management_views as manage
 from . import views
 
 app_name = "accounts"
@@ -16,4 +17,11 @@ urlpatterns = [
     path("api-tokens/<int:pk>/revoke/", views.api_token_revoke, name="api_token_revoke"),
     path("tokens/", views.token_admin, name="token_admin"),
     path("roles/", views.role_capabilities, name="role_capabilities"),
+    path("manage/", manage.account_list, name="account_list"),
+    path("manage/new/", manage.account_create, name="account_create"),
+    path("manage/<int:pk>/", manage.account_detail, name="account_detail"),
+    path("manage/<int:pk>/deactivate/", manage.account_deactivate, name="account_deactivate"),
+    path("manage/<int:pk>/reactivate/", manage.account_reactivate, name="account_reactivate"),
+    path("manage/<int:pk>/password-reset/", manage.account_password_reset, name="account_password_reset"),
+    path("manage/<int:pk>/second-factor-reset/", manage.account_second_factor_reset, name="account_second_factor_reset"),
 ]

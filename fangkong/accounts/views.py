@@ -231,6 +231,13 @@ def _profile_tokens() -> str:
     return f"{reverse('accounts:profile')}#api-tokens"
 
 
+def _password_change_exempt(view: Any) -> Any:
+    """Reachable while a temporary password waits to be changed (TemporaryPasswordMiddleware)."""
+    view.password_change_exempt = True
+    return view
+
+
+@_password_change_exempt
 @sensitive_post_parameters("old_password", "new_password1", "new_password2")
 @login_required
 @never_cache
@@ -254,7 +261,7 @@ def password_change(request: HttpRequest) -> HttpResponse:
             if revoked:
                 messages.info(request, _("您的 %(count)s 个 API 令牌已作废，请按需重新生成。") % {"count": revoked})
             return redirect("accounts:profile")
-    return render(request, "accounts/password_change.html", {"form": form})
+    return render(request, "accounts/password_change.html", {"form": form, "temporary": request.user.must_change_password})
 
 
 @login_required

@@ -2,11 +2,12 @@
 
 from django.utils.translation import gettext_lazy as _
 
-from fangkong.core.modules import Module, NavEntry
+from fangkong.core.modules import GrantFacility, Module, NavEntry
 from fangkong.core.roles import Role, roles
 
 from .events import CasesEvent
 from .permissions import CAPABILITIES
+from .querysets import TREATMENT_GRANT
 
 
 def _api(router) -> None:
@@ -23,4 +24,7 @@ MODULE = Module(
     url_prefix="cases/",
     urlconf="fangkong.cases.urls",
     api=_api,
+    grant_facilities=[
+        GrantFacility(TREATMENT_GRANT.removeprefix("facility:"), _("定点医院/方舱医院"), "cases.TreatmentFacility", ("district",))
+    ],
 )

@@ -46,6 +46,19 @@ class NavEntry:
 
 
 @dataclass(frozen=True)
+class GrantFacility:
+    """A kind of facility users may be granted (`Grant(level="facility", facility_kind=kind)`): its
+    model ("app_label.Model") and the place fields it lies in ("district", "street", "community"),
+    so that an account manager of a district may grant the facilities inside it; a kind without
+    place fields (a laboratory serves the whole city) is granted by city-wide managers only."""
+
+    kind: str
+    label: Any
+    model: str
+    place_fields: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
 class Module:
     app: str
     capabilities: Sequence[Capability] = ()
@@ -54,6 +67,7 @@ class Module:
     url_prefix: str | None = None  # pages: include("fangkong.<app>.urls") at this prefix ("" for the root)
     urlconf: str | None = None
     api: Callable[[Any], None] | None = None  # registers the app's viewsets on the shared router
+    grant_facilities: Sequence[GrantFacility] = ()
 
 
 @dataclass
@@ -106,6 +120,11 @@ class Registry:
         for m in self.modules.values():
             if m.urlconf is not None and m.url_prefix is not None:
                 yield m.url_prefix, m.urlconf
+
+    # ---- facilities users are granted ----
+
+    def grant_facilities(self) -> dict[str, GrantFacility]:
+        return {f.kind: f for m in self.modules.values() for f in m.grant_facilities}
 
     def api_registrars(self) -> list[Callable[[Any], None]]:
         return [m.api for m in self.modules.values() if m.api is not None]

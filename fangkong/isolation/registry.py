@@ -2,11 +2,12 @@
 
 from django.utils.translation import gettext_lazy as _
 
-from fangkong.core.modules import Module, NavEntry
+from fangkong.core.modules import GrantFacility, Module, NavEntry
 from fangkong.core.roles import Role, roles
 
 from .events import IsolationEvent
 from .permissions import CAPABILITIES, TRACING
+from .querysets import SITE_GRANT
 
 
 def _api(router) -> None:
@@ -26,4 +27,7 @@ MODULE = Module(
     url_prefix="isolation/",
     urlconf="fangkong.isolation.urls",
     api=_api,
+    grant_facilities=[
+        GrantFacility(SITE_GRANT.removeprefix("facility:"), _("隔离点"), "isolation.IsolationSite", ("district", "street", "community"))
+    ],
 )

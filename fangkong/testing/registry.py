@@ -2,10 +2,11 @@
 
 from django.utils.translation import gettext_lazy as _
 
-from fangkong.core.modules import Module, NavEntry
+from fangkong.core.modules import GrantFacility, Module, NavEntry
 from fangkong.core.roles import Role, roles
 
 from .events import TestingEvent
+from .models import LAB_GRANT
 from .permissions import CAPABILITIES
 
 
@@ -23,4 +24,5 @@ MODULE = Module(
     url_prefix="testing/",
     urlconf="fangkong.testing.urls",
     api=_api,
+    grant_facilities=[GrantFacility(LAB_GRANT.removeprefix("facility:"), _("检测机构"), "testing.Laboratory")],
 )

@@ -6,6 +6,7 @@ import pytest
 from django.core.management import CommandError, call_command
 
 from fangkong.accounts.models import Grant, GrantLevel, User
+from fangkong.accounts.selectors import account_list
 from fangkong.core.roles import Role
 from fangkong.demo.management.commands.demo_accounts import DEMO_ACCOUNTS, DEMO_PASSWORD
 from fangkong.geo.models import Community, District, Grid, GridWorker, Person, Street
@@ -45,6 +46,9 @@ def test_one_account_per_role_with_its_grants(demo_city):
     for name in ("auditor", "admin"):
         assert grants_of(name) == {(GrantLevel.CITY, None)}
     assert users["admin"].is_staff and not users["admin"].is_superuser
+    # the demo's administrator manages every other account on 账号管理
+    managed = {u.username for u in account_list(user=users["admin"])}
+    assert managed == set(users) - {"admin"}
     assert not any(u.is_staff for n, u in users.items() if n != "admin")
     assert all(u.check_password(DEMO_PASSWORD) for u in users.values())
     worker = GridWorker.objects.get(user=users["grid"])
@@ -60,13 +64,14 @@ def test_rerunning_resets_passwords_and_grants(demo_city, capsys):
     user = User.objects.get(username="district")
     user.set_password("something-else")
     user.is_staff = True
+    user.must_change_password = True
     user.save()
     Grant.objects.create(user=user, level=GrantLevel.CITY)
     call_command("demo_accounts")
     out = capsys.readouterr().out
     assert "fangkong-demo" in out and "区县防控办" in out and "迎宾南路社区" in out
     user.refresh_from_db()
-    assert user.check_password(DEMO_PASSWORD) and not user.is_staff
+    assert user.check_password(DEMO_PASSWORD) and not user.is_staff and not user.must_change_password
     assert grants_of("district") == {(GrantLevel.DISTRICT, District.objects.get(code="150102").pk)}
     assert User.objects.count() == len(DEMO_ACCOUNTS) == 12
     assert Grant.objects.count() == 9

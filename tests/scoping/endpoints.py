@@ -235,9 +235,13 @@ ENDPOINTS: list[Endpoint] = [
 
 
 EXEMPT_NAMESPACES: dict[str, str] = {
-    "admin": "Django admin: staff accounts only, under Django's model permissions, audited (tests/audit/test_admin_audit.py)",
+    "admin": "Django admin: superusers only (account managers are sent to 账号管理), audited (tests/audit/test_admin_audit.py)",
 }
 _OWN = "the signed-in user's own account, nobody else's: tests/accounts"
+_MANAGE = (
+    "账号管理, accounts.manage only: accounts (not people of the registry) within the manager's reach, others 404; "
+    "scope attacks in tests/accounts/test_account_management.py"
+)
 _JOB = "one upload job, its uploader's (and the city's, the auditor's): tests/imports/test_views.py, tests/security/test_private_files.py"
 _LAB_JOB = "a laboratory's own result upload: tests/testing/test_views_lab.py, tests/security/test_private_files.py"
 _POLICY = "policy profiles: the city's rules, no personal data (tests/policy/test_views.py)"
@@ -253,6 +257,13 @@ EXEMPT: dict[str, str] = {
     "accounts:api_token_create": _OWN,
     "accounts:api_token_revoke": _OWN + " (another user's token: 404, tests/security/test_auth_tokens.py)",
     "accounts:token_admin": "accounts.manage only: every user's tokens, no personal data (tests/security/test_auth_tokens.py)",
+    "accounts:account_list": _MANAGE,
+    "accounts:account_create": _MANAGE,
+    "accounts:account_detail": _MANAGE,
+    "accounts:account_deactivate": _MANAGE,
+    "accounts:account_reactivate": _MANAGE,
+    "accounts:account_password_reset": _MANAGE,
+    "accounts:account_second_factor_reset": _MANAGE,
     "accounts:role_capabilities": "accounts.manage only: the capabilities the modules declare (tests/accounts/test_role_capabilities.py)",
     "api_not_found": "any other URL under /api/: a 404 in the Error shape, nothing of anyone (tests/api/test_error_shape.py)",
     "api-token-list": "issues the caller's own API token (tests/security/test_auth_tokens.py)",

@@ -100,7 +100,7 @@ def test_twenty_wrong_passwords_through_django_authenticate_are_counted_and_audi
 @pytest.mark.django_db
 def test_staff_sign_in_for_the_admin_goes_through_the_login_page_and_is_audited():
     admin = make_user("admin", Role.SYSTEM_ADMIN, [("city", None)])
-    admin.is_staff = True
+    admin.is_staff = admin.is_superuser = True  # the admin site is for superusers only
     admin.save()
     client = Client()
     response = client.get("/admin/", follow=True)
@@ -119,7 +119,7 @@ def test_staff_sign_in_for_the_admin_goes_through_the_login_page_and_is_audited(
 @pytest.mark.django_db
 def test_admin_logout_and_password_change_are_the_platforms():
     admin = make_user("admin", Role.SYSTEM_ADMIN, [("city", None)])
-    admin.is_staff = True
+    admin.is_staff = admin.is_superuser = True
     admin.save()
     client = Client()
     login(client, "admin", PASSWORD)

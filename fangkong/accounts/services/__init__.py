@@ -1,6 +1,14 @@
 """Writes about accounts: signing in (throttled, audited), the TOTP second factor, API tokens and
 passwords. One module per subject; the names callers use are re-exported here."""
 
+from .managed import (
+    account_create,
+    account_password_reset,
+    account_second_factor_reset,
+    account_set_active,
+    account_update,
+    temporary_password,
+)
 from .passwords import password_change, password_rules_check
 from .second_factor import second_factor_required, totp_device_confirm, totp_device_start, totp_verify, user_has_second_factor
 from .signin import (
@@ -32,6 +40,11 @@ __all__ = [
     "LoginLocked",
     "LoginResult",
     "TokenRefused",
+    "account_create",
+    "account_password_reset",
+    "account_second_factor_reset",
+    "account_set_active",
+    "account_update",
     "api_token_authenticate",
     "api_token_create",
     "api_token_obtain",
@@ -46,6 +59,7 @@ __all__ = [
     "password_rules_check",
     "personal_token_days",
     "second_factor_required",
+    "temporary_password",
     "totp_device_confirm",
     "totp_device_start",
     "totp_verify",

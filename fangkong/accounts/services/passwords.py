@@ -29,13 +29,15 @@ def password_rules_check(password: str, *, user: Any = None) -> None:
 
 def password_change(*, request: Any, actor: User, old_password: str, new_password: str) -> int:
     """Change the actor's own password. Their other sessions end (Django checks the password hash
-    on each request) and every API token of theirs is revoked; returns how many. Audited."""
+    on each request) and every API token of theirs is revoked; returns how many. A temporary password
+    (set by an account manager) is done with. Audited."""
     check_own_password(request=request, actor=actor, password=old_password)
     if new_password == old_password:
         raise DomainError(_("新密码不能与原密码相同"), field="new_password1", rule="accounts.password_rules")
     password_rules_check(new_password, user=actor)
     with transaction.atomic():
         actor.set_password(new_password)
-        actor.save(update_fields=["password"])
+        actor.must_change_password = False
+        actor.save(update_fields=["password", "must_change_password"])
         audit_record(actor=actor, event_type=EventType.PASSWORD_CHANGED, obj=actor)
         return api_tokens_revoke_for(actor=actor, user=actor, reason="修改密码")

@@ -159,8 +159,11 @@ def logout_record(*, actor: Any) -> None:
 
 def api_token_obtain(*, request: Any, username: str, password: str, otp_token: str = "") -> IssuedToken:
     """POST /api/token/: the login page's checks (throttle, audit), the TOTP token for users with
-    a device, and no token at all for a role that needs a second factor not yet enrolled."""
+    a device, and no token at all for a role that needs a second factor not yet enrolled, nor for a
+    temporary password (set by an account manager) not yet changed on the login page."""
     result = login_check_password(request=request, username=username, password=password, enrolled_only=True)
     if result.needs_second_factor:
         login_check_token(request=request, user=result.user, token=otp_token)
+    if result.user.must_change_password:
+        raise DomainError(_("这是临时密码：请先在网页上登录并修改密码"), rule="accounts.must_change_password")
     return api_token_sign_in(user=result.user, second_factor=result.needs_second_factor)

@@ -1,4 +1,5 @@
 """manage.py demo_accounts: one account per role in the demo city, with a shared demo password.
+The `admin` account (系统管理员, city grant) manages all the others on 账号管理 (/accounts/manage/).
 
 DEMO ONLY: every account gets the password `fangkong-demo`. Never run this against a registry
 that holds real people. Re-running resets the passwords and the grants. The `lab` account gets a
@@ -121,6 +122,7 @@ def demo_accounts_ensure(*, actor: Any = None) -> list[DemoLogin]:
         user.is_staff = spec.is_staff
         user.is_superuser = False
         user.is_active = True
+        user.must_change_password = False
         user.set_password(DEMO_PASSWORD)
         user.save()
         wanted = {(level, place_id, kind)} if level else set()
