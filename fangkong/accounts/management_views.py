@@ -146,6 +146,7 @@ def account_detail(request: HttpRequest, pk: int) -> HttpResponse:
     context = {
         "account": account,
         "form": form,
+        "grants": selectors.grant_rows(user=account),
         "device": selectors.confirmed_device(user=account),
         "temporary_password": shown["password"] if shown and shown.get("pk") == account.pk else "",
     }
