@@ -97,4 +97,4 @@ def register() -> None:
     sources.register("isolation", regimen_tests, need=(IsolationCap.VIEW,))
     states.register("isolation", isolation_states, need=(IsolationCap.VIEW,))
     sections.register(Section("isolation", gettext_lazy("隔离"), "building", episode_entries, need=PEOPLE, order=40))
-    sections.register(Section("contacts", gettext_lazy("密接关系"), "diagram-2", contact_entries, need=TRACING, order=50))
+    sections.register(Section("contacts", gettext_lazy("密接关系"), "diagram-2", contact_entries, need=TRACING, order=35))
