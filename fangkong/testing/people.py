@@ -65,16 +65,18 @@ def control_entries(user: Any, person: Any) -> Iterator[Entry]:
         where = _("第 %(n)s 轮") % {"n": c.round.number} if c.round_id else ""
         yield Entry(c.started_at, "control_started", _("就地管控"), "；".join(filter(None, [c.reason, where])), tone="warning")
         if c.ended_at:
-            yield Entry(c.ended_at, "control_lifted", _("解除就地管控"), c.ended_reason, tone="success", order=1)
-    for t in ResamplingTask.objects.filter(person_id=person.pk).select_related("round"):
+            yield Entry(c.ended_at, "control_lifted", _("解除就地管控"), c.ended_reason, tone="success", order=3)
+    for t in ResamplingTask.objects.filter(person_id=person.pk).select_related("round", "origin_tube"):
         detail = _("第 %(n)s 轮；%(reason)s；%(status)s") % {
             "n": t.round.number,
             "reason": t.get_reason_display(),
             "status": t.get_status_display(),
         }
-        yield Entry(t.created_at, "resampling_task", _("上门单采任务"), detail)
+        # Opened by the origin tube's result (the row's own stamp is when it was written).
+        opened = t.origin_tube.resulted_at if t.origin_tube_id and t.origin_tube.resulted_at else t.created_at
+        yield Entry(opened, "resampling_task", _("上门单采任务"), detail, order=1)
         if t.done_at:
-            yield Entry(t.done_at, "resampling_done", _("上门单采任务完成"), t.closing_note, order=1)
+            yield Entry(t.done_at, "resampling_done", _("上门单采任务完成"), t.closing_note, order=2)
 
 
 def register() -> None:
