@@ -1,15 +1,20 @@
 """What 快转 tells the rest of the platform about a person: the tests of their case (a source of
 fangkong.results.history) and whether they were a case under care or in home health monitoring at
-a time (states of fangkong.geo.person_states). Registered from ready()."""
+a time (states of fangkong.geo.person_states), and the cases section of their record
+(fangkong.geo.person_record). Registered from ready()."""
 
 from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterator, Sequence
+from typing import Any
 
 from django.db.models import Q
+from django.urls import reverse
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
+from fangkong.geo.person_record import Entry
 from fangkong.geo.person_states import PersonState, StateKind
 from fangkong.results.history import TestEntry
 
@@ -45,8 +50,14 @@ def case_states(person_ids: Sequence[int], at: dt.datetime) -> Iterator[PersonSt
     )
     for c in cases:
         where = c.facility.name if c.facility_id else _("待转运")
+        in_hospital = c.facility_id and c.status == CaseStatus.ADMITTED
         yield PersonState(
-            c.person_id, StateKind.CASE, _("病例 #%(n)s · %(w)s") % {"n": c.pk, "w": where}, since=c.confirmed_at, ref=f"cases.case:{c.pk}"
+            c.person_id,
+            StateKind.CASE,
+            _("病例 #%(n)s · %(w)s") % {"n": c.pk, "w": where},
+            since=c.confirmed_at,
+            ref=f"cases.case:{c.pk}",
+            headline=_("住院 · %(h)s") % {"h": c.facility.name} if in_hospital else _("待转运"),
         )
     monitoring = HealthMonitoring.objects.filter(person_id__in=list(person_ids), starts_at__lte=at).exclude(
         Q(completed_at__isnull=False, completed_at__lte=at) | Q(reopened_at__isnull=False, reopened_at__lte=at)
@@ -59,12 +70,31 @@ def case_states(person_ids: Sequence[int], at: dt.datetime) -> Iterator[PersonSt
             since=m.starts_at,
             until=m.ends_at,
             ref=f"cases.healthmonitoring:{m.pk}",
+            days=m.days,
         )
 
 
+# Case steps that read as a warning or a good end on a person's record.
+_TONES = {"case_opened": "danger", "refused": "warning", "reopened": "danger", "discharged": "success", "monitoring_completed": "success"}
+
+
+def case_entries(user: Any, person: Any) -> Iterator[Entry]:
+    """The person's cases, classifications, transfers, discharge and home health monitoring (the case
+    timeline's steps without its tests, which the record shows with every other test)."""
+    from .selectors import case_steps
+
+    for step in case_steps(user=user, person=person, tests=False) or ():
+        link = reverse("cases:case_detail", args=[step.case_id]) if step.case_id else ""
+        yield Entry(step.at, step.kind, step.label, step.detail, step.actor, link, _TONES.get(step.kind, ""), step.order)
+
+
 def register() -> None:
+    from fangkong.geo.person_record import Section, sections
     from fangkong.geo.person_states import states
     from fangkong.results.history import sources
 
-    sources.register("case", case_tests)
-    states.register("cases", case_states)
+    from .permissions import CasesCap
+
+    sources.register("case", case_tests, need=(CasesCap.VIEW,))
+    states.register("cases", case_states, need=(CasesCap.VIEW,))
+    sections.register(Section("cases", gettext_lazy("病例与转运"), "truck", case_entries, need=(CasesCap.VIEW,), order=30))

@@ -616,17 +616,27 @@ def case_timeline(*, user: Any, person: Person) -> list[TimelineStep]:
     """Every step of a person's cases with time and actor: the positive result, the case opened,
     each classification and triage, dispatch, pick-up, admission or refusal, tests, discharge,
     home monitoring and its end or reopening. 404 if the user sees none of the person's cases."""
+    steps = case_steps(user=user, person=person)
+    if steps is None:
+        raise Http404
+    return steps
+
+
+def case_steps(*, user: Any, person: Person, tests: bool = True) -> list[TimelineStep] | None:
+    """case_timeline's steps (None if the user sees none of the person's cases); without the tests
+    and the positive samples if not `tests` (a person's record shows every test in its own section)."""
     cases = list(
         Case.objects.visible_to(user).filter(person=person).select_related("opened_by", "origin_positive", "origin_positive__tube")
     )
     if not cases:
-        raise Http404
+        return None
     ids = [c.pk for c in cases]
     steps = _Steps()
-    _positive_steps(steps, cases, ids)
+    if tests:
+        _positive_steps(steps, cases, ids)
     _case_steps(steps, cases, ids)
     _transfer_steps(steps, ids)
-    _care_steps(steps, ids)
+    _care_steps(steps, ids, tests=tests)
     return sorted(steps.items, key=lambda s: (s.at, s.order))
 
 
@@ -699,9 +709,9 @@ def _transfer_steps(steps: _Steps, ids: list[int]) -> None:
             steps.add(t.cancelled_at, "cancelled", _("取消转运"), "", t.cancelled_reason, t.case_id, 8)
 
 
-def _care_steps(steps: _Steps, ids: list[int]) -> None:
+def _care_steps(steps: _Steps, ids: list[int], *, tests: bool = True) -> None:
     """In care and after: tests, discharge, home health monitoring and its end or reopening."""
-    for test in CaseTest.objects.filter(case_id__in=ids).select_related("recorded_by"):
+    for test in CaseTest.objects.filter(case_id__in=ids).select_related("recorded_by") if tests else ():
         cts = _cts(test.ct_orf1ab, test.ct_n)
         label = _("核酸检测（%(phase)s）") % {"phase": test.get_phase_display()}
         result = f"{test.get_result_display()}" + (f"（Ct {cts}）" if cts else "")

@@ -43,6 +43,8 @@ class PersonState:
     until: dt.datetime | None = None  # when it ends as scheduled (None: open)
     ref: str = ""  # the record it comes from ("isolation.isolationepisode:12")
     place: str = ""  # where (a site, a facility), for a found-in basis
+    headline: str = ""  # in a few words, for the top of the person's record ("在集中隔离 · 如家酒店 503"); default: label
+    days: int | None = None  # a period of so many regimen days ending at `until`: the record says which day it is
 
 
 # fetch(person_ids, at) → the states of those people in force at `at`
@@ -52,16 +54,23 @@ Fetch = Callable[[Sequence[int], dt.datetime], Iterable[PersonState]]
 @dataclass
 class States:
     fetchers: dict[str, Fetch] = field(default_factory=dict)
+    # Need-to-know: the capabilities that show a source's states to a user (e.g. cases.view).
+    needs: dict[str, tuple[str, ...]] = field(default_factory=dict)
 
-    def register(self, name: str, fetch: Fetch) -> None:
+    def register(self, name: str, fetch: Fetch, *, need: tuple[str, ...] = ()) -> None:
         self.fetchers[name] = fetch
+        self.needs[name] = tuple(need)
 
-    def at(self, person_ids: Sequence[int], moment: dt.datetime) -> dict[int, list[PersonState]]:
+    def at(self, person_ids: Sequence[int], moment: dt.datetime, *, names: Iterable[str] | None = None) -> dict[int, list[PersonState]]:
+        """The states in force at `moment`, from every source (or only the sources `names`)."""
         ids = sorted(set(person_ids))
         out: dict[int, list[PersonState]] = defaultdict(list)
         if not ids:
             return out
-        for fetch in self.fetchers.values():
+        wanted = self.fetchers if names is None else set(names)
+        for name, fetch in self.fetchers.items():
+            if name not in wanted:
+                continue
             for state in fetch(ids, moment):
                 out[state.person_id].append(state)
         return out

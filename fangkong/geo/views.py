@@ -11,6 +11,7 @@ from typing import Any
 
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
+from django.utils.functional import SimpleLazyObject
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods
@@ -26,6 +27,7 @@ from fangkong.geo.permissions import GeoCap
 from . import selectors, services
 from .filters import PersonFilter
 from .forms import RevealIdForm, child_filter_class
+from .person_record import person_record
 from .search_pages import counted_search
 
 PERSON_TEMPLATE = "geo/person_detail.html"
@@ -132,6 +134,9 @@ def _person_context(request: HttpRequest, person) -> dict[str, Any]:
         "crumbs": selectors.breadcrumbs(household, "household") if household else [],
         "others": others,
         "can_reveal": user_can(request.user, GeoCap.REVEAL_ID),
+        # 一人一档: the current state and every module's entries, within the viewer's need-to-know
+        # (read when the page shows it, not for the reveal fragment).
+        "record": SimpleLazyObject(lambda: person_record(request.user, person, everything=request.GET.get("all") == "1")),
     }
 
 

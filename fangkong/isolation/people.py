@@ -1,6 +1,7 @@
 """What 快隔 tells the rest of the platform about a person: the tests of their isolation regimen (a
 source of fangkong.results.history) and whether they were awaiting isolation, in central isolation
-or isolated at home at a time (states of fangkong.geo.person_states). Registered from ready()."""
+or isolated at home at a time (states of fangkong.geo.person_states); their isolation and contact
+links on their record (sections of fangkong.geo.person_record, read in record.py). Registered from ready()."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ from collections.abc import Iterator, Sequence
 
 from django.db.models import Q
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from fangkong.geo.person_states import PersonState, StateKind
 from fangkong.results.history import TestEntry
@@ -55,7 +57,15 @@ def isolation_states(person_ids: Sequence[int], at: dt.datetime) -> Iterator[Per
         ref = f"isolation.isolationepisode:{e.pk}"
         home_from = e.home_started_at or e.handed_over_at
         if home_from is not None and home_from <= at:
-            yield PersonState(e.person_id, StateKind.HOME_ISOLATION, _("居家隔离"), since=home_from, until=e.home_until, ref=ref)
+            yield PersonState(
+                e.person_id,
+                StateKind.HOME_ISOLATION,
+                _("居家隔离"),
+                since=home_from,
+                until=e.home_until,
+                ref=ref,
+                days=e.home_days if e.home_until else None,
+            )
         elif e.checked_in_at is not None and e.checked_in_at <= at and (e.released_at is None or e.released_at > at):
             room = rooms.get(e.pk)
             where = f"{e.site.name} {room.number}" if e.site_id and room is not None else (e.site.name if e.site_id else "")
@@ -67,6 +77,8 @@ def isolation_states(person_ids: Sequence[int], at: dt.datetime) -> Iterator[Per
                 until=e.central_until,
                 ref=ref,
                 place=e.site.name if e.site_id else "",
+                headline=_("在集中隔离 · %(w)s") % {"w": where} if where else _("在集中隔离"),
+                days=e.central_days if e.central_until else None,
             )
         elif e.checked_in_at is None or e.checked_in_at > at:
             yield PersonState(
@@ -75,8 +87,14 @@ def isolation_states(person_ids: Sequence[int], at: dt.datetime) -> Iterator[Per
 
 
 def register() -> None:
+    from fangkong.geo.person_record import Section, sections
     from fangkong.geo.person_states import states
     from fangkong.results.history import sources
 
-    sources.register("isolation", regimen_tests)
-    states.register("isolation", isolation_states)
+    from .permissions import PEOPLE, TRACING, IsolationCap
+    from .record import contact_entries, episode_entries
+
+    sources.register("isolation", regimen_tests, need=(IsolationCap.VIEW,))
+    states.register("isolation", isolation_states, need=(IsolationCap.VIEW,))
+    sections.register(Section("isolation", gettext_lazy("隔离"), "building", episode_entries, need=PEOPLE, order=40))
+    sections.register(Section("contacts", gettext_lazy("密接关系"), "diagram-2", contact_entries, need=TRACING, order=35))

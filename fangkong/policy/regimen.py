@@ -10,7 +10,8 @@ The regulations count isolation in calendar days on Beijing time: "第 1、2、3
 
 Every other module asks this one: `regimen_day(start_at, n)` is the local date of day n,
 `regimen_day_starts_at(start_at, n)` the aware datetime at which day n begins (local midnight), and
-`regimen_day_number(start_at, when)` which day `when` falls on. Times are stored in UTC and may be
+`regimen_day_number(start_at, when)` which day `when` falls on (`period_day_number(until, days, when)`
+the same for a period whose end is already fixed). Times are stored in UTC and may be
 given in any time zone; the day boundaries are always Asia/Shanghai midnights, whatever the
 server's TIME_ZONE.
 """
@@ -86,6 +87,14 @@ def regimen_day_number(
 ) -> int:
     """Which day of the regimen `when` falls on (0 or less: before day 1)."""
     return (local_date(when) - day_one(start_at, convention=convention, profile=profile)).days + 1
+
+
+def period_day_number(until: dt.datetime, days: int, when: dt.datetime | dt.date) -> int:
+    """Which day of a period of `days` regimen days `when` falls on, read off the period's end as fixed
+    when it started (`until` = regimen_day_starts_at(start, days + 1), whatever the convention then):
+    day 1 is `days` local days before the end's. More than `days` after the end (overdue)."""
+    day = local_date(when) if isinstance(when, dt.datetime) else when
+    return (day - local_date(until)).days + days + 1
 
 
 def deadline_after(value: Any, start_at: dt.datetime) -> dt.datetime:

@@ -9,6 +9,8 @@ class ResultsConfig(AppConfig):
     def ready(self) -> None:
         from fangkong.core.modules import registry
 
+        from . import people
         from .registry import MODULE
 
         registry.add(MODULE)
+        people.register()

@@ -61,15 +61,23 @@ Fetch = Callable[[Sequence[int], dt.datetime | None], Iterable[TestEntry]]
 @dataclass
 class Sources:
     fetchers: dict[str, Fetch] = field(default_factory=dict)
+    # Need-to-know: the capabilities that show a source's tests to a user on a person's record
+    # (a hospital's test of a case needs cases.view); the rules above read every source.
+    needs: dict[str, tuple[str, ...]] = field(default_factory=dict)
 
-    def register(self, name: str, fetch: Fetch) -> None:
+    def register(self, name: str, fetch: Fetch, *, need: tuple[str, ...] = ()) -> None:
         self.fetchers[name] = fetch
+        self.needs[name] = tuple(need)
 
-    def entries(self, person_ids: Sequence[int], before: dt.datetime | None = None) -> list[TestEntry]:
+    def entries(
+        self, person_ids: Sequence[int], before: dt.datetime | None = None, *, names: Iterable[str] | None = None
+    ) -> list[TestEntry]:
+        """Every entry of those people known by `before`, from every source (or only the sources `names`)."""
         ids = sorted(set(person_ids))
         if not ids:
             return []
-        out = [e for fetch in self.fetchers.values() for e in fetch(ids, before) if e.known_by(before)]
+        wanted = self.fetchers if names is None else set(names)
+        out = [e for name, fetch in self.fetchers.items() if name in wanted for e in fetch(ids, before) if e.known_by(before)]
         out.sort(key=lambda e: (e.person_id, e.at or dt.datetime.min.replace(tzinfo=dt.UTC), e.source, e.ref))
         return out
 

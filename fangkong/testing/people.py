@@ -1,20 +1,24 @@
 """What 快检 tells the rest of the platform about a person: the results of their tubes in every
-round (a source of fangkong.results.history) and their in-place control (就地管控, a state of
-fangkong.geo.person_states). Registered from the app's ready()."""
+round (a source of fangkong.results.history), their in-place control (就地管控, a state of
+fangkong.geo.person_states) and, on their record (fangkong.geo.person_record), their controls and
+home re-sampling tasks. Registered from the app's ready()."""
 
 from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterator, Sequence
+from typing import Any
 
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from fangkong.core.sql import fetch_in, read_datetime, table
+from fangkong.geo.person_record import Entry
 from fangkong.geo.person_states import PersonState, StateKind
 from fangkong.results.history import TestEntry
 
 from .choices import ControlStatus, PoolingMode
-from .models import PersonControl, TestingRound, Tube, TubeMember
+from .models import PersonControl, ResamplingTask, TestingRound, Tube, TubeMember
 
 
 def round_tests(person_ids: Sequence[int], before: dt.datetime | None) -> Iterator[TestEntry]:
@@ -51,12 +55,35 @@ def in_place_controls(person_ids: Sequence[int], at: dt.datetime) -> Iterator[Pe
             label=_("就地管控中（%(r)s）") % {"r": c.reason},
             since=c.started_at,
             ref=f"testing.personcontrol:{c.pk}",
+            headline=_("就地管控"),
         )
 
 
+def control_entries(user: Any, person: Any) -> Iterator[Entry]:
+    """The person's in-place controls and home re-sampling tasks (two queries), on their record."""
+    for c in PersonControl.objects.filter(person_id=person.pk).select_related("round"):
+        where = _("第 %(n)s 轮") % {"n": c.round.number} if c.round_id else ""
+        yield Entry(c.started_at, "control_started", _("就地管控"), "；".join(filter(None, [c.reason, where])), tone="warning")
+        if c.ended_at:
+            yield Entry(c.ended_at, "control_lifted", _("解除就地管控"), c.ended_reason, tone="success", order=3)
+    for t in ResamplingTask.objects.filter(person_id=person.pk).select_related("round", "origin_tube"):
+        detail = _("第 %(n)s 轮；%(reason)s；%(status)s") % {
+            "n": t.round.number,
+            "reason": t.get_reason_display(),
+            "status": t.get_status_display(),
+        }
+        # Opened by the origin tube's result (the row's own stamp is when it was written).
+        opened = t.origin_tube.resulted_at if t.origin_tube_id and t.origin_tube.resulted_at else t.created_at
+        yield Entry(opened, "resampling_task", _("上门单采任务"), detail, order=1)
+        if t.done_at:
+            yield Entry(t.done_at, "resampling_done", _("上门单采任务完成"), t.closing_note, order=2)
+
+
 def register() -> None:
+    from fangkong.geo.person_record import Section, sections
     from fangkong.geo.person_states import states
     from fangkong.results.history import sources
 
     sources.register("round", round_tests)
     states.register("in_place_control", in_place_controls)
+    sections.register(Section("controls", gettext_lazy("管控与上门单采"), "shield-exclamation", control_entries, order=20))

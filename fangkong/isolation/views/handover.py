@@ -23,7 +23,7 @@ from django.views.decorators.http import require_POST
 from fangkong.core.errors import DomainError
 from fangkong.core.pagination import paginate
 from fangkong.core.permissions import require_page, user_can
-from fangkong.policy.regimen import local_date
+from fangkong.policy.regimen import period_day_number
 from fangkong.results.choices import Result
 
 from .. import selectors, services
@@ -108,7 +108,7 @@ def _home_rows(request: HttpRequest, episodes: list[IsolationEpisode], *, bound:
         tests.setdefault(t.episode_id, []).append(t)
     for e in episodes:
         e.home_tests = tests.get(e.pk, [])
-        e.home_day = (day - local_date(e.home_until)).days + e.home_days + 1 if e.home_until and e.home_days else None
+        e.home_day = period_day_number(e.home_until, e.home_days, day) if e.home_until and e.home_days else None
         e.period_over = e.home_until is not None and e.home_until <= now
         forms: dict[str, Any] = {}
         for t in e.home_tests:
