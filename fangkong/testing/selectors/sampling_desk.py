@@ -28,9 +28,10 @@ from ..pooling import AreaIndex, allowed_modes
 
 
 def round_points(*, user: Any, testing_round: TestingRound) -> QuerySet[SamplingPoint]:
-    """The active sampling points in the round's scope that the user may sample at."""
+    """The active sampling points the round offers (its places' and their parents', pooling.AreaIndex)
+    that the user may sample at."""
     points = selectors.sampling_point_list(user=user).filter(is_active=True)
-    return points.filter(selectors.round_person_scope(testing_round)).order_by("community__name", "name")
+    return points.filter(AreaIndex(testing_round).point_q()).order_by("community__name", "name")
 
 
 def point_get(*, user: Any, testing_round: TestingRound, pk: int | str) -> SamplingPoint:

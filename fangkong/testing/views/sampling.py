@@ -111,6 +111,7 @@ def _home_context(request: HttpRequest, testing_round: TestingRound, point: Samp
         "point": point,
         "form": form,
         "just_closed": request.GET.get("closed", ""),
+        "can_add_point": user_can(user, TestingCap.POINTS),
     }
     if point is not None:
         context |= {
