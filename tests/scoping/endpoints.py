@@ -197,6 +197,7 @@ ENDPOINTS: list[Endpoint] = [
     _e("testing:tube_detail", DETAIL, "tube", (TestingCap.SAMPLE,)),
     _e("testing:tube_add_member", ACTION, "tube", (TestingCap.SAMPLE,)),
     _e("testing:tube_close", ACTION, "tube", (TestingCap.SAMPLE,)),
+    _e("testing:tube_register_person", ACTION, "tube", (TestingCap.SAMPLE,)),
     _e("testing:lab", DETAIL, "round", (TestingCap.LAB,), viewer="lab", names=False),
     _e("testing:tube_receive", ACTION, "round", (TestingCap.LAB,), viewer="lab"),
     _e("testing:result_upload", ACTION, "round", (TestingCap.LAB,), viewer="lab"),
