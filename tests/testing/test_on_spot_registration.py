@@ -122,3 +122,11 @@ def test_a_round_elsewhere_offers_no_grid_of_the_sampler(users, city, client):
         reverse("testing:tube_register_person", args=[narrow.pk, "Q1"]), spot(grid=city.neighbour.grid.pk)
     )  # the community's other grid is not in the round
     assert "所选网格不在本轮检测范围内" in response.content.decode() and not Person.objects.filter(name="现场甲").exists()
+
+
+def test_the_person_page_shows_the_address_of_someone_registered_on_the_spot(setup, users, client, city, tube):
+    client.force_login(users["grid"])
+    client.post(register_url(setup), spot(grid=city.home.grid.pk))
+    person = Person.objects.get(name="现场甲")
+    page = client.get(reverse("geo:person", args=[person.pk])).content.decode()
+    assert 'id="address-without-household"' in page and "迎宾小区 1 号楼 301" in page and city.home.grid.name in page
