@@ -10,6 +10,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from fangkong.core.forms import RefusalForm, datetime_field
+from fangkong.geo.forms import clean_id_input
 from fangkong.results.choices import Result
 from fangkong.results.forms import ct_field
 from fangkong.zoning.choices import FoundIn
@@ -233,10 +234,7 @@ class PersonLookupForm(forms.Form):
     )
 
     def clean_id_number(self) -> str:
-        value = self.cleaned_data["id_number"].replace(" ", "").upper()
-        if len(value) < 15 or not value[:-1].isalnum():
-            raise forms.ValidationError(_("请输入完整的证件号码（按号码查找，不按姓名）"))
-        return value
+        return clean_id_input(self.cleaned_data["id_number"])
 
 
 class OpenCaseForm(RefusalForm, forms.Form):

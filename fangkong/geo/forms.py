@@ -7,7 +7,18 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from .filters import PlaceFilter
+from .idnumbers import InvalidDocument, check_id_input
 from .models import Household
+
+
+def clean_id_input(value: str) -> str:
+    """A form's ID number typed or scanned to find someone, checked first (idnumbers.check_id_input):
+    the normalised number, or a ValidationError naming the problem — length, region, birth date,
+    check digit — never "not in the registry" for a typo."""
+    try:
+        return check_id_input(value)
+    except InvalidDocument as exc:
+        raise forms.ValidationError(exc.message) from exc
 
 
 class RevealIdForm(forms.Form):

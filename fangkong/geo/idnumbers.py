@@ -11,6 +11,8 @@ import operator
 import re
 from dataclasses import dataclass
 
+from django.utils.translation import gettext as _
+
 from .choices import IdType, Sex
 
 WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
@@ -65,7 +67,12 @@ LANDLINE_RE = re.compile(r"^0\d{2,3}\d{7,8}$")
 
 
 class InvalidDocument(ValueError):
-    """The message is bilingual so it can go straight into an import error report."""
+    """The message names what is wrong, in the active language (it goes straight into a form's error
+    or an import's error report)."""
+
+    @property
+    def message(self) -> str:
+        return str(self)
 
 
 @dataclass(frozen=True)
@@ -91,22 +98,22 @@ def check_char(first17: str) -> str:
 def parse_resident_id(value: str, *, today: dt.date | None = None) -> ResidentIdFacts:
     """Validate an 18-digit ID number and return the facts it encodes; raise InvalidDocument."""
     if len(value) != 18:
-        raise InvalidDocument(f"身份证号应为 18 位，实为 {len(value)} 位 / ID number must have 18 characters")
+        raise InvalidDocument(_("身份证号应为 18 位，实为 %(n)s 位") % {"n": len(value)})
     if not value[:17].isdigit() or not (value[17].isdigit() or value[17] == "X"):
-        raise InvalidDocument("身份证号前 17 位须为数字，末位为数字或 X / ID number: 17 digits then a digit or X")
+        raise InvalidDocument(_("身份证号前 17 位须为数字，末位为数字或 X"))
     if value[:2] not in PROVINCE_CODES or value[2:6] == "0000":
-        raise InvalidDocument(f"身份证号地区码 {value[:6]} 无效 / region code {value[:6]} is not valid")
+        raise InvalidDocument(_("身份证号地区码 %(code)s 无效") % {"code": value[:6]})
     try:
         birth = dt.date(int(value[6:10]), int(value[10:12]), int(value[12:14]))
     except ValueError as exc:
         # The messages name no digits of the date: an import error report shows them next to the
         # masked number, which hides exactly those digits (decision 0005).
-        raise InvalidDocument("身份证号中的出生日期无效 / the birth date in the ID number is not a date") from exc
+        raise InvalidDocument(_("身份证号中的出生日期无效")) from exc
     if birth < EARLIEST_BIRTH or birth > (today or dt.date.today()):
-        raise InvalidDocument("身份证号中的出生日期不合理（早于 1890 年或晚于今天）/ the birth date in the ID number is out of range")
+        raise InvalidDocument(_("身份证号中的出生日期不合理（早于 1890 年或晚于今天）"))
     expected = check_char(value[:17])
     if value[17] != expected:
-        raise InvalidDocument(f"身份证号校验位应为 {expected} / check character should be {expected}")
+        raise InvalidDocument(_("身份证号校验位不对：按前 17 位，末位应为 %(c)s，请核对号码是否输错") % {"c": expected})
     return ResidentIdFacts(value[:6], birth, Sex.MALE if int(value[16]) % 2 else Sex.FEMALE)
 
 
@@ -119,21 +126,43 @@ def check_document(id_type: str, value: str) -> tuple[str, ResidentIdFacts | Non
     """Normalise and validate; return the number and, for a resident ID, the facts it encodes."""
     value = normalise_id_number(value)
     if not value:
-        raise InvalidDocument("证件号码为空 / document number is empty")
+        raise InvalidDocument(_("证件号码为空"))
     if id_type == IdType.RESIDENT_ID:
         return value, parse_resident_id(value)
     if id_type == IdType.PASSPORT:
         if not PASSPORT_RE.match(value):
-            raise InvalidDocument("护照号应为 5–17 位字母数字 / passport number: 5–17 letters and digits")
+            raise InvalidDocument(_("护照号应为 5–17 位字母和数字"))
     elif id_type == IdType.HK_MACAU_PASS:
         if not HK_MACAU_RE.match(value):
-            raise InvalidDocument("港澳通行证号应为 H 或 M 加 8 或 10 位数字 / H or M then 8 or 10 digits")
+            raise InvalidDocument(_("港澳通行证号应为 H 或 M 加 8 或 10 位数字"))
     elif id_type == IdType.TAIWAN_PASS:
         if not TAIWAN_RE.match(value):
-            raise InvalidDocument("台湾居民来往大陆通行证号应为 8 位数字（或旧版 10 位）/ 8 digits (old: 10)")
+            raise InvalidDocument(_("台湾居民来往大陆通行证号应为 8 位数字（或旧版 10 位）"))
     else:
-        raise InvalidDocument(f"未知证件类型 {id_type} / unknown document type")
+        raise InvalidDocument(_("未知证件类型 %(t)s") % {"t": id_type})
     return value, None
+
+
+# 15 or more characters, digits with perhaps a final X: meant as a 居民身份证 number (an old 15-digit
+# one, or an 18-digit one mistyped), checked as one; other documents are checked by their format.
+RESIDENT_LIKE_RE = re.compile(r"^\d{14,}[\dX]$")
+
+
+def check_id_input(value: str) -> str:
+    """An ID number typed or scanned to find someone (sampling, opening a case, a 流调 look-up):
+    normalised, or InvalidDocument naming what is wrong — the length, the region, the birth date or
+    the check digit of a resident ID; the format of any other. Every look-up by number calls this
+    first, so that a typo is never answered as "not in the registry"."""
+    value = normalise_id_number(value or "")
+    if not value:
+        raise InvalidDocument(_("请输入证件号码"))
+    if not (value.isascii() and value.isalnum()):
+        raise InvalidDocument(_("请输入完整的证件号码：只能包含数字和字母（按号码查找，不按姓名）"))
+    if RESIDENT_LIKE_RE.match(value):
+        parse_resident_id(value)
+    elif not (PASSPORT_RE.match(value) or HK_MACAU_RE.match(value) or TAIWAN_RE.match(value)):
+        raise InvalidDocument(_("证件号码格式不对：身份证号为 18 位（末位可为 X），护照和港澳台通行证为 5–17 位字母和数字"))
+    return value
 
 
 def normalise_phone(value: str) -> str:
@@ -145,7 +174,7 @@ def normalise_phone(value: str) -> str:
         digits = digits[4:]
     if MOBILE_RE.match(digits) or LANDLINE_RE.match(digits):
         return digits
-    raise InvalidDocument(f"电话号码 {value} 无效（手机 11 位或带区号的固话）/ phone {value}: 11-digit mobile or landline with area code")
+    raise InvalidDocument(_("电话号码 %(v)s 无效（手机 11 位或带区号的固话）") % {"v": value})
 
 
 def make_resident_id(region_code: str, birth: dt.date, sequence: int) -> str:

@@ -245,6 +245,8 @@ class Person(TimeStampedModel):
     phone_cipher = models.TextField(blank=True)
     phone_hash = models.CharField(max_length=32, blank=True)
     phone_masked = models.CharField(_("手机号"), max_length=20, blank=True)
+    # Where a person registered without a household lives (a sampler's 现场登记: grid + this text).
+    address = models.CharField(_("现住址"), max_length=200, blank=True, default="", db_default="")
 
     objects = PersonQuerySet.as_manager()
     scope_paths = {**PLACE_SCOPE, "grid": "grid_id"}

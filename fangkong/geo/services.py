@@ -19,7 +19,7 @@ from fangkong.core.ratelimit import limit_hit
 from fangkong.geo.permissions import GeoCap
 
 from .birth import birth_date_from
-from .models import Household, Person, PersonTag
+from .models import Grid, Household, Person, PersonTag
 from .records import FieldError, build_person_record
 from .search import SearchTerm, classify
 
@@ -83,7 +83,11 @@ def person_create(
     birth_date: dt.date | None = None,
     phone: str = "",
     tags: tuple[str, ...] = (),
+    place: Grid | None = None,
+    address: str = "",
 ) -> Person:
+    """A new person of the registry, sealed (geo.records) and audited. They live in `household`, or,
+    registered without one, in the grid `place` at the free-text `address`."""
     try:
         record = build_person_record(
             Sealer(), name=name, id_type=id_type, id_number=id_number, sex=sex, birth_date=birth_date, phone=phone, tags=tags
@@ -95,9 +99,13 @@ def person_create(
     ancestry: dict[str, Any] = {}
     if household is not None:
         ancestry = {f: getattr(household, f"{f}_id") for f in ("district", "street", "community", "grid")}
+    elif place is not None:
+        ancestry = {"district": place.district_id, "street": place.street_id, "community": place.community_id, "grid": place.pk}
     fields = {k: v for k, v in vars(record).items() if k != "tags"}
     try:
-        person = Person.objects.create(household=household, **{f"{k}_id": v for k, v in ancestry.items()}, **fields)
+        person = Person.objects.create(
+            household=household, address=address.strip(), **{f"{k}_id": v for k, v in ancestry.items()}, **fields
+        )
     except IntegrityError as exc:  # a concurrent insert of the same number
         raise DomainError(_("该证件号码已登记"), field="id_number", rule="person.unique_id") from exc
     PersonTag.objects.bulk_create(PersonTag(person=person, tag=t) for t in record.tags)
@@ -105,7 +113,13 @@ def person_create(
         actor=actor,
         event_type=EventType.PERSON_CREATED,
         obj=person,
-        after={"name": person.name, "id": person.id_masked, "household": household.pk if household else None, "tags": list(record.tags)},
+        after={
+            "name": person.name,
+            "id": person.id_masked,
+            "household": household.pk if household else None,
+            "grid": place.pk if household is None and place is not None else None,
+            "tags": list(record.tags),
+        },
     )
     return person
 

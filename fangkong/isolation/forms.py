@@ -17,6 +17,7 @@ from django.utils.translation import gettext_lazy
 from fangkong.core.forms import RefusalForm as CoreRefusalForm
 from fangkong.core.forms import datetime_field
 from fangkong.geo.choices import IdType, Sex
+from fangkong.geo.forms import clean_id_input
 from fangkong.results.choices import Result
 from fangkong.results.forms import ct_field
 
@@ -219,6 +220,9 @@ class EpisodeOpenForm(RefusalForm):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.fields["id_number"].error_messages["required"] = _("请填写证件号码")
+
+    def clean_id_number(self) -> str:
+        return clean_id_input(self.cleaned_data["id_number"])
 
 
 class TransitForm(RefusalForm):

@@ -23,6 +23,7 @@ class TestingEvent(models.TextChoices):
     CONTROL_LIFTED = "testing.control_lifted", _("解除就地管控")
     RESAMPLE_COLLECTED = "testing.resample_collected", _("上门单采")
     HOUSEHOLD_CHECKED = "testing.household_checked", _("入户核查")
+    PERSON_REGISTERED_ON_SPOT = "testing.person_registered_on_spot", _("采样点现场登记人员")
 
 
 ROUND_PLANNED = TestingEvent.ROUND_PLANNED
@@ -41,3 +42,4 @@ CONTROL_LIFTED = TestingEvent.CONTROL_LIFTED
 RESAMPLE_COLLECTED = TestingEvent.RESAMPLE_COLLECTED
 HOUSEHOLD_CHECKED = TestingEvent.HOUSEHOLD_CHECKED
 POSITIVES_HANDED_OVER = TestingEvent.POSITIVES_HANDED_OVER
+PERSON_REGISTERED_ON_SPOT = TestingEvent.PERSON_REGISTERED_ON_SPOT

@@ -9,7 +9,8 @@ from fangkong.core.roles import Role, roles
 
 
 class TestingCap:
-    PLAN = "testing.plan"  # plan rounds, sampling points, laboratories
+    PLAN = "testing.plan"  # plan rounds and laboratories
+    POINTS = "testing.points"  # add sampling points (in the communities the user covers)
     SAMPLE = "testing.sample"  # open tubes, bind people, close tubes
     LAB = "testing.lab"  # receive tubes, report results
     CHECK = "testing.check"  # door-knocking checks, home re-sampling
@@ -20,9 +21,16 @@ _FIELD = roles(Role.COMMAND_CENTRE, Role.DISTRICT_OFFICE, Role.STREET_OFFICE, Ro
 CAPABILITIES = [
     Capability(
         TestingCap.PLAN,
-        _("安排核酸检测轮次、采样点与检测机构"),
+        _("安排核酸检测轮次与检测机构"),
         _("您的角色无权安排核酸检测轮次"),
         roles(Role.COMMAND_CENTRE, Role.DISTRICT_OFFICE),
+    ),
+    # The community runs its sampling points: a community worker adds one where a round has none.
+    Capability(
+        TestingCap.POINTS,
+        _("新建采样点"),
+        _("您的角色无权新建采样点"),
+        roles(Role.COMMAND_CENTRE, Role.DISTRICT_OFFICE, Role.STREET_OFFICE, Role.COMMUNITY_WORKER),
     ),
     Capability(TestingCap.SAMPLE, _("采样登记（开管、绑定、封管）"), _("您的角色无权采样登记"), _FIELD, personal=True),
     Capability(TestingCap.LAB, _("接收试管、报告检测结果"), _("您的角色无权接收试管或报告结果"), roles(Role.LABORATORY)),

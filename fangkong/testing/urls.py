@@ -21,6 +21,7 @@ urlpatterns = [
     path("rounds/<int:pk>/tubes/<str:barcode>/", sampling.tube_detail, name="tube_detail"),
     path("rounds/<int:pk>/tubes/<str:barcode>/add/", sampling.tube_add_member, name="tube_add_member"),
     path("rounds/<int:pk>/tubes/<str:barcode>/close/", sampling.tube_close, name="tube_close"),
+    path("rounds/<int:pk>/tubes/<str:barcode>/register/", sampling.tube_register_person, name="tube_register_person"),
     # laboratory (检测机构)
     path("rounds/<int:pk>/lab/", lab.lab_home, name="lab"),
     path("rounds/<int:pk>/lab/receive/", lab.tube_receive, name="tube_receive"),

@@ -461,8 +461,8 @@ def test_sampling_point_refusals_name_the_field(client, users, city):
     assert response.status_code == 422 and response.context["form"].errors["community"] == ["该社区不在您的管辖范围内"]
     unnamed = post(client, users["district"], url, {"community": city.home.community.pk, "name": " "})
     assert unnamed.status_code == 422 and "名称</a>：请填写采样点名称" in unnamed.content.decode()
-    assert get(client, users["community"], url).status_code == 403
-    assert post(client, users["community"], url, {"community": city.home.community.pk, "name": "丙"}).status_code == 403
+    assert get(client, users["grid"], url).status_code == 403  # the community adds points, not a grid worker
+    assert post(client, users["grid"], url, {"community": city.home.community.pk, "name": "丙"}).status_code == 403
     assert not SamplingPoint.objects.exists()
 
 

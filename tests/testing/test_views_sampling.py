@@ -9,6 +9,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from fangkong.core.crypto import decrypt
+from fangkong.geo.idnumbers import make_resident_id
 from fangkong.testing.choices import TubeStatus
 from fangkong.testing.models import Tube, TubeMember
 from fangkong.testing.services import AreaSpec, Binding, bulk_bind, tube_open
@@ -136,8 +137,9 @@ def test_someone_already_sampled_is_refused_naming_tube_point_and_time(setup, us
 def test_an_unknown_id_number_is_refused(setup, users, client):
     open_tube(users["community"], setup)
     client.force_login(users["community"])
-    body = client.post(add_url(setup, "P1"), {"id_number": "150102199001017777"}).content.decode()
-    assert "人员未在人口库登记" in body
+    unregistered = make_resident_id("150102", dt.date(1990, 1, 1), 777)
+    body = client.post(add_url(setup, "P1"), {"id_number": unregistered}).content.decode()
+    assert "人员未在人口库登记" in body and 'id="on-spot-form"' in body
     body = client.post(add_url(setup, "P1"), {"id_number": ""}).content.decode()
     assert "请扫描或输入证件号码" in body
 

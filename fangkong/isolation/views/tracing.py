@@ -34,6 +34,8 @@ from fangkong.core.htmx import render_page
 from fangkong.core.pagination import paginate
 from fangkong.core.permissions import require_page, user_can
 from fangkong.geo.choices import IdType, Sex
+from fangkong.geo.forms import clean_id_input
+from fangkong.geo.idnumbers import InvalidDocument, check_id_input
 from fangkong.geo.lookup import person_by_id_number, registered_person
 from fangkong.geo.models import Community
 from fangkong.geo.search_pages import counted_search
@@ -121,7 +123,7 @@ class ContactForm(forms.Form):
             field.widget.attrs.setdefault("class", "form-select" if isinstance(field.widget, forms.Select) else "form-control")
 
     def clean_id_number(self) -> str:
-        return self.cleaned_data["id_number"].strip().replace(" ", "").upper()
+        return clean_id_input(self.cleaned_data["id_number"])
 
 
 def _add(request: HttpRequest, form: ContactForm, *, case: Case | None = None, via: Contact | None = None) -> Any:
@@ -254,16 +256,19 @@ def person_lookup(request: HttpRequest) -> HttpResponse:
     the contacts of the cases they trace; anyone else answers as not in the registry. By POST (no
     number in a URL or log), counted and audited as a search by full number (geo.lookup)."""
     number = request.POST.get("id_number", "").strip()
-    person, refused = None, ""
+    person, refused, invalid = None, "", ""
     if number:
         try:
+            check_id_input(number)  # a typo is named (check digit, region, ...), not "not in the registry"
             traced = tracing.traced_people(user=request.user)
             person = person_by_id_number(number, user=request.user, where="isolation.tracing_lookup", also=traced)
+        except InvalidDocument as exc:
+            invalid = exc.message
         except SearchLimited as exc:
             refused = exc.message
     current = tracing_services.current_contact(person) if person else None
     active_case = Case.objects.filter(person=person, status__in=CASE_ACTIVE).first() if person else None
-    context = {"number": number, "person": person, "current": current, "active_case": active_case, "refused": refused}
+    context = {"number": number, "person": person, "current": current, "active_case": active_case, "refused": refused, "invalid": invalid}
     return render(request, "isolation/tracing/_person_lookup.html", context, status=429 if refused else 200)
 
 

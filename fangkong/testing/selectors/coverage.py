@@ -68,13 +68,14 @@ class Coverage:
         return self.sampled / self.residents if self.residents else 0.0
 
 
-def round_person_scope(testing_round: TestingRound, prefix: str = "") -> Q:
-    """The residents a round covers, as a filter on Person (or on a row with the same place ids)."""
+def round_person_scope(testing_round: TestingRound, prefix: str = "", own_level: str = "") -> Q:
+    """The residents a round covers, as a filter on Person (or on a row with the same place ids; on a
+    place model, `own_level` names its level, whose id is the row's own: "grid" for the grids in scope)."""
     q = Q(pk__in=[])
     for area in testing_round.areas.all():
         if area.level == ScopeLevel.CITY:
             return Q()
-        q |= Q(**{f"{prefix}{area.level}_id": area.place_id})
+        q |= Q(**{"pk" if area.level == own_level else f"{prefix}{area.level}_id": area.place_id})
     return q
 
 

@@ -19,7 +19,7 @@ from django.shortcuts import get_object_or_404
 
 from fangkong.audit.models import AuditEvent
 from fangkong.geo.lookup import id_key
-from fangkong.geo.models import Person
+from fangkong.geo.models import Grid, Person
 
 from .. import events, selectors
 from ..choices import PoolingMode, TubeStatus
@@ -28,9 +28,10 @@ from ..pooling import AreaIndex, allowed_modes
 
 
 def round_points(*, user: Any, testing_round: TestingRound) -> QuerySet[SamplingPoint]:
-    """The active sampling points in the round's scope that the user may sample at."""
+    """The active sampling points the round offers (its places' and their parents', pooling.AreaIndex)
+    that the user may sample at."""
     points = selectors.sampling_point_list(user=user).filter(is_active=True)
-    return points.filter(selectors.round_person_scope(testing_round)).order_by("community__name", "name")
+    return points.filter(AreaIndex(testing_round).point_q()).order_by("community__name", "name")
 
 
 def point_get(*, user: Any, testing_round: TestingRound, pk: int | str) -> SamplingPoint:
@@ -159,6 +160,13 @@ def household_offer(*, user: Any, tube: Tube, anchor_id: int | str | None, selec
     if not candidates:
         return None
     return HouseholdOffer(anchor["person_id"], anchor["person__name"], free, candidates)
+
+
+def on_spot_grids(*, user: Any, testing_round: TestingRound) -> QuerySet[Grid]:
+    """The grids a sampler may register a new resident in on the spot (现场登记): those of the round's
+    scope that the sampler covers. The service checks the same."""
+    scope = selectors.round_person_scope(testing_round, own_level="grid")
+    return Grid.objects.covered_by(user).filter(scope).select_related("community").order_by("community__name", "name")
 
 
 def people_to_add(*, user: Any, person_ids: list[int]) -> tuple[list[Person], list[int]]:

@@ -3,7 +3,7 @@
 from fangkong.core.rows import RowError, RowsRefused
 
 from ..pooling import pooling_for
-from .binding import Binding, BindReport, bulk_bind
+from .binding import NOT_REGISTERED, Binding, BindReport, bulk_bind
 from .checks import MemberCheck, household_check_record
 from .handover import positives_hand_over
 from .result_uploads import (
@@ -19,7 +19,7 @@ from .result_uploads import (
 )
 from .results import IngestReport, results_ingest
 from .rounds import AreaSpec, laboratory_create, round_plan, round_set_status, sampling_point_create
-from .sampling import resampling_collect, tube_add_members, tube_close, tube_open, tube_receive
+from .sampling import person_register_on_spot, resampling_collect, tube_add_members, tube_close, tube_open, tube_receive
 
 __all__ = [
     "inline_max_rows",
@@ -32,6 +32,7 @@ __all__ = [
     "result_uploads_recover",
     "result_upload_files_expire",
     "positives_hand_over",
+    "NOT_REGISTERED",
     "AreaSpec",
     "BindReport",
     "Binding",
@@ -43,6 +44,7 @@ __all__ = [
     "household_check_record",
     "laboratory_create",
     "pooling_for",
+    "person_register_on_spot",
     "resampling_collect",
     "results_ingest",
     "round_plan",

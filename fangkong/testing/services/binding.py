@@ -30,7 +30,7 @@ from fangkong.core.rows import RowError, RowsRefused
 from fangkong.core.scoping import Jurisdiction, jurisdiction_of
 from fangkong.core.sql import fetch_in, read_datetime, table
 from fangkong.core.timefmt import local_minutes
-from fangkong.geo.idnumbers import normalise_id_number
+from fangkong.geo.idnumbers import InvalidDocument, check_id_input
 from fangkong.geo.models import Household, Person
 from fangkong.geo.services import number_search_check
 
@@ -41,6 +41,11 @@ from ..models import SamplingPoint, TestingRound, Tube, TubeMember
 from ..permissions import TestingCap
 from ..pooling import AreaIndex, allowed_modes
 from .rounds import round_sampling_started
+
+# The rules a row's refusal names: a number that is not a valid ID number, and a valid one that no
+# registered person has (the sampling page then offers to register the person on the spot).
+ID_NUMBER_RULE = "geo.id_number"
+NOT_REGISTERED = "testing.person_not_registered"
 
 MEMBER_COLUMNS = [
     "round_id",
@@ -198,7 +203,7 @@ def bulk_bind(
     tubes, tube_errors = _tubes_of(actor, testing_round, rows, sampling_point, pooling_mode)
     errors += tube_errors
     if errors:
-        _count_numbers_not_found(actor, rows, people)
+        _count_numbers_not_found(actor, rows, people, skip={e.row for e in errors if e.rule == ID_NUMBER_RULE})
         # Refused anyway: name the people already sampled in the round too, so one correction suffices.
         raise RowsRefused(errors + _sampled_earlier(testing_round, rows, people, first_row_of, j), rule="testing.binding")
     errors = _count_into_tubes(rows, tubes, people, j)
@@ -254,14 +259,14 @@ def _check_format(rows: list[Binding], at: dt.datetime) -> None:
         raise RowsRefused(errors, rule="testing.binding_format")
 
 
-def _count_numbers_not_found(actor: Any, rows: list[Binding], people: dict[int, _PersonPlaces]) -> None:
+def _count_numbers_not_found(actor: Any, rows: list[Binding], people: dict[int, _PersonPlaces], skip: set[int]) -> None:
     """A refused batch names the rows whose ID number is not registered: an answer about each number,
     with nothing written. Those rows count as searches by full number (the same limit and audit as
     the search box, fangkong.geo.services.number_search_check), so a batch of candidate numbers with
     one bad row is not an unlimited oracle of who is registered; past the limit the batch is refused
     as too many searches, naming no row. A batch that is written counts nothing: it samples people."""
     for b in rows:
-        if b.person_id is None and b.row not in people:
+        if b.person_id is None and b.row not in people and b.row not in skip:  # skip: not a valid number, not looked up
             number_search_check(actor=actor, term=b.id_number, where="testing.bindings")
 
 
@@ -282,10 +287,17 @@ def _people_of(rows: list[Binding], j: Any, sealer: Sealer) -> tuple[dict[int, _
     """Each row's person (by row number), the first row of each person, and the rows refused."""
     errors: list[RowError] = []
     # People: by keyed hash of the ID number, or by registry id.
+    # A number that is not a valid ID number is named as such (check digit, region, ...) and not
+    # looked up: a typo is never answered as "not registered".
     hashes: dict[int, str] = {}
+    invalid: set[int] = set()
     for b in rows:
         if b.person_id is None:
-            hashes[b.row] = sealer.lookup_hash("id", normalise_id_number(b.id_number))
+            try:
+                hashes[b.row] = sealer.lookup_hash("id", check_id_input(b.id_number))
+            except InvalidDocument as exc:
+                errors.append(RowError(b.row, "id_number", exc.message, ID_NUMBER_RULE))
+                invalid.add(b.row)
     by_hash = _people_by("id_hash", sorted(set(hashes.values())))
     # By registry id only the people the sampler may see (ids can be counted through); by full ID
     # number anyone registered (the person is in front of the sampler with their card).
@@ -293,10 +305,12 @@ def _people_of(rows: list[Binding], j: Any, sealer: Sealer) -> tuple[dict[int, _
     people: dict[int, _PersonPlaces] = {}
     first_row_of: dict[int, int] = {}
     for b in rows:
+        if b.row in invalid:
+            continue
         p = by_id.get(b.person_id) if b.person_id is not None else by_hash.get(hashes[b.row])
         if p is None:
             field = "person_id" if b.person_id is not None else "id_number"
-            errors.append(RowError(b.row, field, _("人员未在人口库登记，请先登记后再采样")))
+            errors.append(RowError(b.row, field, _("人员未在人口库登记，请先登记后再采样"), NOT_REGISTERED))
             continue
         people[b.row] = p
         if p.id in first_row_of:

@@ -180,7 +180,7 @@ def sampling_point_create(
     opening_hours: str = "",
     staff_names: str = "",
 ) -> SamplingPoint:
-    require(actor, TestingCap.PLAN)  # Cap.TESTING_PLAN: "plan rounds, sampling points, laboratories"
+    require(actor, TestingCap.POINTS)
     if not Community.objects.covered_by(actor).filter(pk=community.pk).exists():
         raise PermissionRefused(_("该社区不在您的管辖范围内"), rule="testing.sampling_point_scope")
     if grid is not None and grid.community_id != community.pk:

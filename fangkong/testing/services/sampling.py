@@ -17,7 +17,9 @@ from fangkong.core.errors import DomainError, PermissionRefused
 from fangkong.core.permissions import require
 from fangkong.core.rows import RowError, RowsRefused
 from fangkong.core.sql import fetch_in, table
-from fangkong.geo.models import Household, Person
+from fangkong.geo.choices import IdType
+from fangkong.geo.models import Grid, Household, Person
+from fangkong.geo.services import person_create
 
 from .. import events
 from ..barcodes import InvalidBarcode, clean_barcode
@@ -25,6 +27,7 @@ from ..choices import CAPACITY, PoolingMode, ResamplingStatus, TubeStatus
 from ..models import Laboratory, ResamplingTask, SamplingPoint, TestingRound, Tube, TubeMember
 from ..permissions import TestingCap
 from ..pooling import AreaIndex, allowed_modes
+from ..selectors.sampling_desk import on_spot_grids
 from .binding import Binding, BindReport, _check_round_open, bulk_bind
 
 
@@ -99,6 +102,49 @@ def tube_add_members(
     report = bulk_bind(actor=actor, testing_round=tube.round, bindings=bindings, at=at)
     tube.refresh_from_db()
     return report
+
+
+@transaction.atomic
+def person_register_on_spot(
+    *,
+    actor: Any,
+    tube: Tube,
+    name: str,
+    id_number: str,
+    grid: Grid | None,
+    address: str,
+    phone: str = "",
+    id_type: str = IdType.RESIDENT_ID,
+    at: dt.datetime | None = None,
+) -> Person:
+    """现场登记: someone in front of the sampler whom the registry does not hold is registered there
+    (geo.services.person_create: sealed and masked like everyone, audited), living in a grid of the
+    round's scope that the sampler covers at the address given, and sampled into `tube` at once —
+    nobody goes unsampled for want of a registry entry. Audited as testing.person_registered_on_spot."""
+    require(actor, TestingCap.SAMPLE)
+    testing_round = tube.round
+    _check_round_open(testing_round)
+    if grid is None:
+        raise DomainError(_("请选择现住网格"), field="grid")
+    if not on_spot_grids(user=actor, testing_round=testing_round).filter(pk=grid.pk).exists():
+        raise DomainError(
+            _("现住网格“%(g)s”不在第 %(n)s 轮检测范围内，或不在您的管辖范围内") % {"g": grid.name, "n": testing_round.number},
+            field="grid",
+            rule="testing.on_spot_scope",
+        )
+    if not (address or "").strip():
+        raise DomainError(_("请填写现住址"), field="address")
+    person = person_create(
+        actor=actor, household=None, place=grid, address=address, name=name, id_type=id_type, id_number=id_number, phone=phone
+    )
+    audit_record(
+        actor=actor,
+        event_type=events.PERSON_REGISTERED_ON_SPOT,
+        obj=person,
+        after={"round": testing_round.number, "tube": tube.barcode, "point": tube.sampling_point.name, "grid": grid.name},
+    )
+    tube_add_members(actor=actor, tube=tube, persons=[person], at=at)
+    return person
 
 
 @transaction.atomic

@@ -298,7 +298,7 @@ def sampling_point_list(request: HttpRequest) -> HttpResponse:
         "selected_community": data.get("community"),
         "searched": any(v not in (None, "") for v in data.values()),
         "has_points": points.exists(),
-        "can_plan": user_can(request.user, TestingCap.PLAN),
+        "can_add": user_can(request.user, TestingCap.POINTS),
     }
     return render_page(request, "testing/rounds/point_list.html", context, partial="points")
 
@@ -306,7 +306,7 @@ def sampling_point_list(request: HttpRequest) -> HttpResponse:
 @login_required
 @require_http_methods(["GET", "POST"])
 def sampling_point_create(request: HttpRequest) -> HttpResponse:
-    _require(request, TestingCap.PLAN)
+    _require(request, TestingCap.POINTS)
     communities = planning.point_create_communities(user=request.user)
     form = SamplingPointForm(
         request.POST or None,
@@ -350,7 +350,7 @@ def sampling_point_create(request: HttpRequest) -> HttpResponse:
 @login_required
 def sampling_point_grids(request: HttpRequest) -> HttpResponse:
     """htmx: the grid <option>s of the community chosen in the sampling-point form."""
-    _require(request, TestingCap.PLAN)
+    _require(request, TestingCap.POINTS)
     community_id = _int_or_none(request.GET.get("community"))
     grids = planning.point_create_grids(user=request.user, community_id=community_id) if community_id else []
     return render(request, "testing/rounds/_grid_options.html", {"grid_options": grids, "selected_grid": None})

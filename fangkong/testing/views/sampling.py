@@ -28,6 +28,8 @@ from django_htmx.http import HttpResponseClientRedirect
 from fangkong.core.errors import DomainError
 from fangkong.core.htmx import render_page
 from fangkong.core.permissions import user_can
+from fangkong.geo.choices import IdType
+from fangkong.geo.forms import clean_id_input
 from fangkong.testing.permissions import TestingCap
 
 from .. import selectors, services
@@ -94,6 +96,30 @@ class AddMemberForm(forms.Form):
     person = IdListField(required=False)
     household_of = forms.IntegerField(required=False, widget=forms.HiddenInput)
 
+    def clean_id_number(self) -> str:
+        value = self.cleaned_data["id_number"]
+        return clean_id_input(value) if value.strip() else ""
+
+
+class OnSpotForm(forms.Form):
+    """现场登记: a person the registry does not hold, registered at the sampling point and sampled."""
+
+    name = forms.CharField(label=gettext_lazy("姓名"), max_length=64, error_messages={"required": gettext_lazy("请填写姓名")})
+    id_type = forms.ChoiceField(label=gettext_lazy("证件类型"), choices=IdType.choices, initial=IdType.RESIDENT_ID)
+    id_number = forms.CharField(label=gettext_lazy("证件号码"), max_length=32, error_messages={"required": gettext_lazy("请输入证件号码")})
+    phone = forms.CharField(label=gettext_lazy("手机号"), max_length=20, required=False)
+    grid = forms.TypedChoiceField(label=gettext_lazy("现住网格"), coerce=int, empty_value=None, required=False)
+    address = forms.CharField(label=gettext_lazy("现住址"), max_length=200, required=False)
+
+    def __init__(self, *args: Any, grids: Any = (), **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.grids = {g.pk: g for g in grids}
+        self.fields["grid"].choices = [("", _("请选择")), *((g.pk, f"{g.community.name} › {g.name}") for g in self.grids.values())]
+        self.fields["grid"].error_messages["invalid_choice"] = _("所选网格不在本轮检测范围内，或不在您的管辖范围内")
+
+    def clean_id_number(self) -> str:
+        return clean_id_input(self.cleaned_data["id_number"])
+
 
 def _home_url(testing_round: TestingRound, point: SamplingPoint | int | None, **extra: str) -> str:
     params = {"point": getattr(point, "pk", point)} if point else {}
@@ -111,6 +137,7 @@ def _home_context(request: HttpRequest, testing_round: TestingRound, point: Samp
         "point": point,
         "form": form,
         "just_closed": request.GET.get("closed", ""),
+        "can_add_point": user_can(user, TestingCap.POINTS),
     }
     if point is not None:
         context |= {
@@ -182,6 +209,7 @@ def _tube_context(
     anchor: int | str | None = None,
     selected: list[int] | None = None,
     added: str = "",
+    on_spot: OnSpotForm | None = None,
 ) -> dict[str, Any]:
     members = sampling_desk.tube_member_rows(tube=tube)
     return {
@@ -195,6 +223,7 @@ def _tube_context(
         "offer": sampling_desk.household_offer(user=request.user, tube=tube, anchor_id=anchor, selected=selected),
         "added": added,
         "home_url": _home_url(testing_round, tube.sampling_point_id),
+        "on_spot": on_spot,
     }
 
 
@@ -217,6 +246,7 @@ def tube_add_member(request: HttpRequest, pk: int, barcode: str) -> HttpResponse
     anchor: int | None = None
     picked: list[int] | None = None
     added = ""
+    on_spot = None
     if form.is_valid():
         number = form.cleaned_data["id_number"].strip()
         picked = form.cleaned_data["person"]
@@ -228,9 +258,12 @@ def tube_add_member(request: HttpRequest, pk: int, barcode: str) -> HttpResponse
             elif _add(form, "person", lambda: services.tube_add_members(actor=request.user, tube=tube, persons=people)):
                 added = "、".join(p.name for p in people)
         elif number:
-            if _add(form, "id_number", lambda: services.tube_add_members(actor=request.user, tube=tube, id_numbers=[number])):
+            refused = _add(form, "id_number", lambda: services.tube_add_members(actor=request.user, tube=tube, id_numbers=[number]))
+            if refused is None:
                 anchor = sampling_desk.member_by_id_number(tube=tube, id_number=number)
                 added = next((m.name for m in sampling_desk.tube_member_rows(tube=tube) if m.person_id == anchor), "")
+            elif any(e.rule == services.NOT_REGISTERED for e in refused):
+                on_spot = _on_spot_form(request, testing_round, initial={"id_number": number})
         else:
             form.add_error("id_number", _("请扫描或输入证件号码"))
     tube.refresh_from_db()
@@ -249,22 +282,66 @@ def tube_add_member(request: HttpRequest, pk: int, barcode: str) -> HttpResponse
             return redirect(f"{url}?{urlencode({'household_of': anchor})}" if anchor else url)
         context = _tube_context(request, testing_round, tube, anchor=anchor, added=added)
     else:
-        context = _tube_context(request, testing_round, tube, form=form, anchor=anchor, selected=picked or None)
+        context = _tube_context(request, testing_round, tube, form=form, anchor=anchor, selected=picked or None, on_spot=on_spot)
     return render_page(request, TUBE_TEMPLATE, context, partial="workspace")
 
 
-def _add(form: AddMemberForm, field: str, call: Callable[[], object]) -> bool:
-    """Run the service; put each refusal next to `field` (the service names who, which tube, where)."""
+def _add(form: AddMemberForm, field: str, call: Callable[[], object]) -> list[services.RowError] | None:
+    """Run the service; put each refusal next to `field` (the service names who, which tube, where).
+    None when it went through, else the refusals."""
     try:
         call()
     except services.RowsRefused as exc:
         for e in exc.errors:
             form.add_error(field, e.message)
-        return False
+        return exc.errors
     except DomainError as exc:
         form.add_error(field, exc.message)
-        return False
-    return True
+        return [services.RowError(0, field, exc.message, exc.rule)]
+    return None
+
+
+def _on_spot_form(request: HttpRequest, testing_round: TestingRound, data: Any = None, initial: dict | None = None) -> OnSpotForm:
+    grids = sampling_desk.on_spot_grids(user=request.user, testing_round=testing_round)
+    return OnSpotForm(data, initial=initial, grids=grids, prefix="spot")
+
+
+@sampling_required
+@require_POST
+def tube_register_person(request: HttpRequest, pk: int, barcode: str) -> HttpResponse:
+    """现场登记: register someone the registry does not hold (name, ID, phone, where they live within the
+    round's scope), then sample them into this tube."""
+    testing_round = selectors.round_get(user=request.user, pk=pk)
+    tube = sampling_desk.sampler_tube_get(user=request.user, testing_round=testing_round, barcode=barcode)
+    on_spot = _on_spot_form(request, testing_round, data=request.POST)
+    if on_spot.is_valid():
+        d = on_spot.cleaned_data
+        try:
+            person = services.person_register_on_spot(
+                actor=request.user,
+                tube=tube,
+                name=d["name"],
+                id_type=d["id_type"],
+                id_number=d["id_number"],
+                phone=d["phone"],
+                grid=on_spot.grids.get(d["grid"]) if d["grid"] else None,
+                address=d["address"],
+            )
+        except services.RowsRefused as exc:
+            for e in exc.errors:
+                on_spot.add_error(None, e.message)
+        except DomainError as exc:
+            on_spot.add_error(exc.field if exc.field in on_spot.fields else None, exc.message)
+        else:
+            tube.refresh_from_db()
+            messages.success(request, _("已现场登记并加入 %(name)s") % {"name": person.name})
+            if tube.status != TubeStatus.OPEN:
+                url = _home_url(testing_round, tube.sampling_point_id, closed=tube.barcode)
+            else:
+                url = reverse("testing:tube_detail", args=[testing_round.pk, tube.barcode])
+            return HttpResponseClientRedirect(url) if request.htmx else redirect(url)
+    context = _tube_context(request, testing_round, tube, on_spot=on_spot)
+    return render_page(request, TUBE_TEMPLATE, context, partial="workspace")
 
 
 @sampling_required
