@@ -1,4 +1,5 @@
-"""export_xlsx(): a list page's rows as an Excel file, audited — what every list's export calls.
+"""export_xlsx() and print_list(): a list page's rows as an Excel file or a sheet to print, audited —
+what every list's export and printed view calls.
 
 The writing is fangkong.core.exports (write-only, chunked, on disk, every cell through the formula
 rule); this adds the data.export event: which list, its filters (a personal search term only as
@@ -10,11 +11,12 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
-from django.http import FileResponse, HttpRequest
+from django.http import FileResponse, HttpRequest, HttpResponse
+from django.shortcuts import render
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from fangkong.core.exports import Column, ascii_filename, spooled_xlsx, xlsx_file_response
+from fangkong.core.exports import Column, ascii_filename, print_table, spooled_xlsx, xlsx_file_response
 from fangkong.core.timefmt import local_minutes
 
 from .catalogue import EventType
@@ -52,3 +54,30 @@ def export_xlsx(
         after={"list": list_name, "format": "xlsx", "filters": dict(filters), "rows": count},
     )
     return xlsx_file_response(fh, filename=ascii_filename(filename, at=now))
+
+
+def print_list(
+    request: HttpRequest,
+    *,
+    list_name: str,
+    title: str,
+    columns: Sequence[Column],
+    rows: Iterable[Any],
+    filters: Mapping[str, Any],
+    subtitle: str = "",
+    back: str = "",
+) -> HttpResponse:
+    """The list as a sheet to print (`?print=1`): no navigation, a header with the list's name and
+    the Beijing time printed, every filtered row up to PRINT_CAP. Audited like an export (format
+    "print"): a list on paper leaves the platform too."""
+    table = print_table(columns=columns, rows=rows)
+    audit_record(
+        actor=request.user,
+        event_type=EventType.EXPORT,
+        object_type=list_name,
+        object_repr=title,
+        count=len(table.rows),
+        after={"list": list_name, "format": "print", "filters": dict(filters), "rows": len(table.rows)},
+    )
+    context = {"title": title, "subtitle": subtitle, "table": table, "printed_at": timezone.now(), "back": back or request.path}
+    return render(request, "components/print_list.html", context)

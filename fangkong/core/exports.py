@@ -141,7 +141,7 @@ def write_xlsx(
 
 def spooled_xlsx(**kwargs: Any) -> tuple[IO[bytes], int]:
     """`write_xlsx` into a temporary file (removed when closed), rewound; and the row count."""
-    fh = tempfile.TemporaryFile(suffix=".xlsx")
+    fh = tempfile.TemporaryFile(suffix=".xlsx")  # noqa: SIM115 - handed to the response, which closes it
     try:
         count = write_xlsx(fh, **kwargs)
     except BaseException:
@@ -165,3 +165,37 @@ def xlsx_file_response(fh: IO[bytes], *, filename: str) -> FileResponse:
     response["Cache-Control"] = "no-store"
     return response
 
+
+@dataclass
+class PrintTable:
+    """A list as printed: the headers, the first PRINT_CAP rows as text, and how many there are."""
+
+    headers: list[str]
+    rows: list[list[str]]
+    total: int
+
+    @property
+    def truncated(self) -> bool:
+        return self.total > len(self.rows)
+
+
+def print_text(value: Any) -> str:
+    """A cell as printed: Beijing time to the minute, dates as dates, nothing as blank."""
+    if value is None:
+        return ""
+    if isinstance(value, dt.datetime):
+        return timezone.localtime(value).strftime("%Y-%m-%d %H:%M") if timezone.is_aware(value) else value.strftime("%Y-%m-%d %H:%M")
+    if isinstance(value, dt.date):
+        return value.strftime("%Y-%m-%d")
+    return str(value)
+
+
+def print_table(*, columns: Sequence[Column], rows: Iterable[Any], cap: int = PRINT_CAP) -> PrintTable:
+    """The same columns as the export, for the printed list (at most `cap` rows read)."""
+    if isinstance(rows, QuerySet):
+        total = rows.count()
+        picked: Iterable[Any] = rows[:cap]
+    else:
+        rows = list(rows)
+        total, picked = len(rows), rows[:cap]
+    return PrintTable([str(c.header) for c in columns], [[print_text(c.value(r)) for c in columns] for r in picked], total)
