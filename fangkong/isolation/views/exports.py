@@ -3,6 +3,8 @@ pages show, ID numbers masked, a linked case by its number only."""
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.utils.translation import gettext as _
 
 from fangkong.core.exports import Column
@@ -12,10 +14,19 @@ from ..models import IsolationEpisode
 from ..selectors import Figures
 
 
+def _contact(episode: IsolationEpisode) -> Any:
+    """The 流调 contact record the episode isolates, if any (a reverse one-to-one: absent raises)."""
+    return getattr(episode, "contact", None)
+
+
 def _linked_cases(episode: IsolationEpisode) -> str:
-    if episode.contact_id is None:
-        return ""
-    return "; ".join(f"#{link.case_id}" for link in episode.contact.links.all())
+    contact = _contact(episode)
+    return "" if contact is None else "; ".join(f"#{link.case_id}" for link in contact.links.all())
+
+
+def _kind(episode: IsolationEpisode) -> str:
+    contact = _contact(episode)
+    return contact.get_kind_display() if contact is not None else episode.get_kind_display()
 
 
 def awaiting_columns() -> list[Column]:
@@ -25,7 +36,7 @@ def awaiting_columns() -> list[Column]:
         Column(_("超时"), lambda e: _("是") if e.is_overdue else "", 6),
         Column(_("姓名"), lambda e: e.person.name, 12),
         Column(_("证件号码"), lambda e: e.person.id_masked, 22),
-        Column(_("类别"), lambda e: e.contact.get_kind_display() if e.contact_id else e.get_kind_display(), 10),
+        Column(_("类别"), _kind, 10),
         Column(_("关联病例"), _linked_cases, 14),
         Column(_("判定时间"), lambda e: e.identified_at, 18),
         Column(_("区县"), lambda e: e.district.name if e.district_id else "", 12),
