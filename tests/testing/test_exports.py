@@ -3,21 +3,19 @@ re-sampling tasks — the page's filters and scope, masked ID numbers, a data.ex
 
 from __future__ import annotations
 
-from django.urls import reverse
-
 from fangkong.audit.catalogue import EventType
 from fangkong.audit.models import AuditEvent
 from fangkong.core.crypto import decrypt
 
 from ..xlsx import xlsx_rows
-from .test_views_field import as_user, knock_url, pool_positive, sampled, tasks_url  # noqa: F401  (fixtures)
+from .test_views_field import as_user, knock_url, pool_positive, sampled, tasks_url  # noqa: F401  (the field pages' fixtures)
 
 
 def last_export() -> AuditEvent:
     return AuditEvent.objects.filter(event_type=EventType.EXPORT).latest("id")
 
 
-def test_the_door_knocking_list_exports_its_missing_residents(client, sampled, users, city):
+def test_the_door_knocking_list_exports_its_missing_residents(client, sampled, users, city):  # noqa: F811
     c = as_user(client, users["grid"])
     url = knock_url(sampled, city.home.grid)
     assert "format=xlsx" in c.get(url).content.decode()
@@ -29,14 +27,15 @@ def test_the_door_knocking_list_exports_its_missing_residents(client, sampled, u
     assert decrypt(wang.id_cipher) not in str(rows)
     event = last_export()
     assert event.actor == users["grid"] and event.count == 2
-    assert event.after["list"] == "testing.door_knocking" and event.after["filters"] == {"round": sampled.round.pk, "grid": city.home.grid.pk}
+    assert event.after["list"] == "testing.door_knocking"
+    assert event.after["filters"] == {"round": sampled.round.pk, "grid": city.home.grid.pk}
     # another grid's list is not theirs: 404 as the page, nothing written
     assert c.get(knock_url(sampled, city.neighbour.grid), {"format": "xlsx"}).status_code == 404
     assert as_user(client, sampled.lab_user).get(url, {"format": "xlsx"}).status_code == 403
     assert AuditEvent.objects.filter(event_type=EventType.EXPORT).count() == 1
 
 
-def test_resampling_tasks_export_and_print_with_the_filters(client, pool_positive, users, city):
+def test_resampling_tasks_export_and_print_with_the_filters(client, pool_positive, users, city):  # noqa: F811
     s = pool_positive
     c = as_user(client, users["community"])
     query = {"grid": city.home.grid.pk, "status": "open"}
