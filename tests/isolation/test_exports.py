@@ -79,6 +79,9 @@ def test_the_roster_exports_and_prints_the_filtered_list(client, setup, users):
     assert setup.site.name in text and "北京时间" in text and a.person.id_masked in text and b.person.name not in text
     assert decrypt(a.person.id_cipher) not in text
     assert last_export().after["format"] == "print"
+    # the site's page links its roster, printed and exported
+    site_page = c.get(reverse("isolation:site_detail", args=[setup.site.pk])).content.decode()
+    assert f"?site={setup.site.pk}&amp;status=checked_in&amp;print=1" in site_page
     # a site's own staff: their site only, whatever the query asks
     client.logout()
     rows = xlsx_rows(as_user(client, setup.site_user).get(ROSTER, {"site": setup.other_site.pk, "format": "xlsx"}))
