@@ -22,7 +22,8 @@ from django.http import HttpRequest, HttpResponse, HttpResponseRedirect, QueryDi
 SESSION_KEY = "fk_searches"
 TOKEN_PARAM = "s"
 KEEP = 20
-NOT_CRITERIA = frozenset({"csrfmiddlewaretoken", "page", TOKEN_PARAM})
+# format and print say how to show the results (fangkong.core.exports), not what to search for
+NOT_CRITERIA = frozenset({"csrfmiddlewaretoken", "page", TOKEN_PARAM, "format", "print"})
 
 
 def stash(request: HttpRequest, data: QueryDict) -> str:

@@ -294,7 +294,7 @@ def test_tasks_can_be_filtered_by_status_and_printed(client, pool_positive, user
     open_only = c.get(tasks_url(s), {"status": "open"})
     assert open_only.context["page_obj"].paginator.count == 7
     html = open_only.content.decode()
-    assert "data-fk-print" in html and "css/testing.css" in html
+    assert "print=1" in html and "format=xlsx" in html and "css/testing.css" in html  # the printed list: every task, not a page
     assert len(re.findall(r'data-task="\d+"', html)) == 7
     assert c.get(tasks_url(s), {"status": "nonsense"}).context["status"] == ""
 

@@ -21,8 +21,10 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
+from fangkong.audit.exports import export_xlsx
 from fangkong.core import searches
 from fangkong.core.errors import DomainError, PermissionRefused
+from fangkong.core.exports import Column, describe_filters, wants_xlsx
 from fangkong.core.htmx import render_page
 from fangkong.core.pagination import paginate
 from fangkong.core.permissions import require_page, user_can
@@ -43,6 +45,22 @@ from .common import districts_for
 DETAIL_PAGE = "cases/cases/case_detail.html"
 
 
+def case_columns() -> list[Column]:
+    """The case list's columns as exported: what the page shows, the ID number masked."""
+    return [
+        Column(_("病例编号"), lambda c: c.pk, 10),
+        Column(_("姓名"), lambda c: c.person.name, 12),
+        Column(_("证件号码"), lambda c: c.person.id_masked, 22),
+        Column(_("临床分型"), lambda c: c.get_classification_display(), 12),
+        Column(_("状态"), lambda c: c.get_status_display(), 12),
+        Column(_("发现场所"), lambda c: c.get_found_in_display(), 14),
+        Column(_("区县"), lambda c: c.district.name if c.district_id else "", 12),
+        Column(_("确诊时间"), lambda c: c.confirmed_at, 18),
+        Column(_("收治机构"), lambda c: c.facility.name if c.facility_id else "", 20),
+        Column(_("床位类型"), lambda c: c.get_bed_type_display() if c.facility_id else "", 10),
+    ]
+
+
 @case_details
 @require_http_methods(["GET", "POST"])
 def case_list(request: HttpRequest) -> HttpResponse:
@@ -60,6 +78,16 @@ def _case_list_page(request: HttpRequest, found: searches.Criteria, *, refused: 
         cases = cases.none()
     elif q:  # name (prefix), the last digits of the ID number, or the full number through its keyed hash
         cases = cases.filter(person__in=Person.objects.search(q).values("pk"))
+    if wants_xlsx(request) and not refused:
+        return export_xlsx(
+            request,
+            list_name="cases.case_list",
+            title=_("病例"),
+            columns=case_columns(),
+            rows=cases,
+            filters=describe_filters(found.data),
+            filename="cases",
+        )
     page = paginate(request, cases)
     context = {
         "filter_form": form,

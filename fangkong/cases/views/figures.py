@@ -14,8 +14,33 @@ from django.shortcuts import render
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from fangkong.audit.exports import export_xlsx
+from fangkong.core.exports import Column, wants_xlsx
+
 from .. import selectors
 from ..forms import DayForm
+
+
+def _hours(value: float | None) -> float | None:
+    return None if value is None else round(value, 1)
+
+
+def district_columns(day: dt.date) -> list[Column]:
+    """The figures by district as exported: the page's table, the day in every row."""
+    return [
+        Column(_("日期"), lambda d: day, 12),
+        Column(_("区县"), lambda d: d.name, 14),
+        Column(_("新增确诊"), lambda d: d.new_confirmed, 10),
+        Column(_("新增无症状"), lambda d: d.new_asymptomatic, 10),
+        Column(_("隔离管控区域"), lambda d: d.found_controlled, 12),
+        Column(_("社会面"), lambda d: d.found_community, 10),
+        Column(_("出院"), lambda d: d.discharged, 8),
+        Column(_("现有"), lambda d: d.under_treatment, 8),
+        Column(_("当日阳性"), lambda d: d.admission.cohort, 10),
+        Column(_("当日收治"), lambda d: d.admission.same_day, 10),
+        Column(_("至入院中位（小时）"), lambda d: _hours(d.admission.median_hours), 14),
+        Column(_("P90（小时）"), lambda d: _hours(d.admission.p90_hours), 12),
+    ]
 
 
 @login_required
@@ -25,6 +50,16 @@ def day_figures(request: HttpRequest) -> HttpResponse:
     day = form.day(today)
     figures = selectors.day_figures(date=day, user=request.user)
     rows = figures.by_district
+    if wants_xlsx(request):
+        return export_xlsx(
+            request,
+            list_name="cases.day_figures",
+            title=_("疫情数据（分区县）"),
+            columns=district_columns(day),
+            rows=rows,
+            filters={"date": day.isoformat()},
+            filename=f"case-figures-{day:%Y%m%d}",
+        )
     chart = {
         "districts": [d.name for d in rows],
         "confirmed": [d.new_confirmed for d in rows],

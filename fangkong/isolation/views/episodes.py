@@ -22,7 +22,9 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
+from fangkong.audit.exports import export_xlsx, print_list
 from fangkong.core.errors import DomainError
+from fangkong.core.exports import describe_filters, wants_print, wants_xlsx
 from fangkong.core.htmx import render_page
 from fangkong.core.pagination import paginate
 from fangkong.core.permissions import require_page, user_can
@@ -52,6 +54,7 @@ from ..forms import (
 from ..models import IsolationEpisode, RoomStay, ScheduledTest
 from ..permissions import IsolationCap, people_details
 from .common import htmx, int_param, refuse, today
+from .exports import awaiting_columns, episode_columns
 
 DETAIL = "isolation/episodes/episode_detail.html"
 FINAL = (Result.NEGATIVE, Result.POSITIVE)
@@ -78,6 +81,16 @@ def _board_context(request: HttpRequest, *, form: BatchCheckInForm | None = None
 @people_details
 def awaiting_board(request: HttpRequest) -> HttpResponse:
     """日清日结: identified and not yet in a room, the overdue first, then by deadline."""
+    if wants_xlsx(request):
+        return export_xlsx(
+            request,
+            list_name="isolation.awaiting_board",
+            title=_("待隔离人员"),
+            columns=awaiting_columns(),
+            rows=selectors.awaiting_isolation_board(user=request.user),
+            filters=describe_filters(request.GET),
+            filename="awaiting-isolation",
+        )
     return render_page(request, "isolation/episodes/awaiting_board.html", _board_context(request), partial="board")
 
 
@@ -140,12 +153,35 @@ def episode_list(request: HttpRequest) -> HttpResponse:
         "site_id": site_id,
     }
     episodes = selectors.episode_list(user=request.user, filters=filters)
+    if wants_xlsx(request):
+        return export_xlsx(
+            request,
+            list_name="isolation.episode_list",
+            title=_("隔离人员"),
+            columns=episode_columns(),
+            rows=episodes,
+            filters=describe_filters(filters),
+            filename="isolation-roster",
+        )
+    sites = selectors.site_list(user=request.user, active_only=False)
+    if wants_print(request):
+        site = sites.filter(pk=site_id).first() if site_id else None
+        labels = [site.name if site else "", dict(EpisodeStatus.choices).get(status, ""), dict(EpisodeKind.choices).get(kind, "")]
+        return print_list(
+            request,
+            list_name="isolation.episode_list",
+            title=_("隔离人员名单"),
+            subtitle=" · ".join(str(label) for label in labels if label),
+            columns=episode_columns(),
+            rows=episodes,
+            filters=describe_filters(filters),
+        )
     context = {
         "page_obj": paginate(request, episodes),
         "filters": filters,
         "status_choices": EPISODE_STATUS_FILTERS,
         "kind_choices": EpisodeKind.choices,
-        "sites": selectors.site_list(user=request.user, active_only=False),
+        "sites": sites,
         "can_manage": user_can(request.user, IsolationCap.MANAGE),
     }
     return render_page(request, "isolation/episodes/episode_list.html", context, partial="episodes")

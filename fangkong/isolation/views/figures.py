@@ -14,16 +14,30 @@ from django.shortcuts import render
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from fangkong.audit.exports import export_xlsx
+from fangkong.core.exports import wants_xlsx
+
 from .. import selectors
 from ..choices import EpisodeKind
 from ..forms import parse_day
 from .common import today
+from .exports import figure_columns, figure_rows
 
 
 @login_required
 def figures(request: HttpRequest) -> HttpResponse:
     day = min(parse_day(request.GET.get("day"), today()), today())
     f = selectors.figures(user=request.user, day=day, now=timezone.now())
+    if wants_xlsx(request):
+        return export_xlsx(
+            request,
+            list_name="isolation.figures",
+            title=_("快隔数据"),
+            columns=figure_columns(day),
+            rows=figure_rows(f),
+            filters={"day": day.isoformat()},
+            filename=f"isolation-figures-{day:%Y%m%d}",
+        )
     kinds = [(label, f.identified.get(value, 0)) for value, label in EpisodeKind.choices]
     chart = {
         "sites": {"names": list(f.in_isolation_by_site), "values": list(f.in_isolation_by_site.values()), "label": _("在隔人数")},

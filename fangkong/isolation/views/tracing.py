@@ -26,10 +26,12 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from fangkong.audit.exports import export_xlsx
 from fangkong.cases.choices import CASE_ACTIVE, CaseStatus
 from fangkong.cases.models import Case
 from fangkong.core import searches
 from fangkong.core.errors import DomainError
+from fangkong.core.exports import describe_filters, wants_xlsx
 from fangkong.core.htmx import render_page
 from fangkong.core.pagination import paginate
 from fangkong.core.permissions import require_page, user_can
@@ -48,6 +50,7 @@ from ..choices import ContactKind, ContactState, ExposureType
 from ..models import Contact, IsolationEpisode
 from ..tracing import selectors as tracing
 from ..tracing import services as tracing_services
+from .exports import awaiting_columns
 
 TRACE_TEMPLATE = "isolation/tracing/trace_case.html"
 CONTACT_TEMPLATE = "isolation/tracing/contact_detail.html"
@@ -327,6 +330,16 @@ def contacts_awaiting(request: HttpRequest) -> HttpResponse:
     and today's contact figures. The table refreshes itself (htmx, every minute)."""
     now = timezone.now()
     board = selectors.awaiting_isolation_board(user=request.user, now=now, contacts_only=True)
+    if wants_xlsx(request):
+        return export_xlsx(
+            request,
+            list_name="isolation.contacts_awaiting",
+            title=_("密接待隔离"),
+            columns=awaiting_columns(),
+            rows=board,
+            filters=describe_filters(request.GET),
+            filename="contacts-awaiting",
+        )
     page = paginate(request, board, per_page=100)
     case_ids = {link.case_id for e in page.object_list for link in e.contact.links.all()}
     today = selectors.figures(user=request.user, day=timezone.localdate(now), now=now)

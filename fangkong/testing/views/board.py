@@ -16,13 +16,14 @@ from django.utils import timezone
 from django.utils.http import content_disposition_header
 from django.utils.translation import gettext as _
 
+from fangkong.core.exports import XLSX_CONTENT_TYPE
 from fangkong.core.htmx import render_page
 from fangkong.core.pagination import paginate
 
 from .. import selectors
 from ..selectors import deadlines, press
 
-XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+XLSX = XLSX_CONTENT_TYPE
 
 
 @login_required

@@ -18,7 +18,9 @@ from django.urls import path, reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
+from fangkong.audit.exports import export_xlsx, print_list
 from fangkong.core.errors import DomainError, PermissionRefused
+from fangkong.core.exports import Column, describe_filters, wants_print, wants_xlsx
 from fangkong.core.htmx import render_page
 from fangkong.core.pagination import paginate
 from fangkong.core.permissions import user_can
@@ -58,11 +60,36 @@ def door_knocking_grids(request: HttpRequest, pk: int) -> HttpResponse:
     return render_page(request, "testing/field/grids.html", context, partial="grids")
 
 
+def knock_columns() -> list[Column]:
+    """The door-knocking list as exported: one row per resident not yet sampled, by household."""
+    return [
+        Column(_("楼栋单元户"), lambda r: r[0].item.address, 28),
+        Column(_("已采/应采"), lambda r: f"{r[0].item.sampled}/{r[0].item.residents}", 10),
+        Column(_("未采样人员"), lambda r: r[1].member.name, 12),
+        Column(_("证件号码"), lambda r: r[1].member.id_masked, 22),
+        Column(_("核查结果"), lambda r: r[1].outcome_label, 12),
+        Column(_("去向"), lambda r: r[1].member.whereabouts, 20),
+        Column(_("上门采样任务"), lambda r: r[1].home_task_label, 12),
+        Column(_("检测贴"), lambda r: _("已贴") if r[0].sticker_posted else "", 8),
+    ]
+
+
 @login_required
 def door_knocking(request: HttpRequest, pk: int, grid: int) -> HttpResponse:
     _require_check(request.user)
     testing_round = selectors.round_get(user=request.user, pk=pk)
     grid_obj = fieldwork.grid_get(user=request.user, pk=grid)
+    if wants_xlsx(request):  # printed from the page itself: its print table holds every household
+        households = _knock_context(request, testing_round, grid_obj)["households"]
+        return export_xlsx(
+            request,
+            list_name="testing.door_knocking",
+            title=_("敲门行动"),
+            columns=knock_columns(),
+            rows=[(h, row) for h in households for row in h.rows],
+            filters={"round": testing_round.pk, "grid": grid_obj.pk},
+            filename="door-knocking",
+        )
     # ?household=N opens that household's form in the page (without JavaScript; htmx fetches it).
     return render(request, KNOCK_PAGE, _knock_context(request, testing_round, grid_obj, open_household=_int(request.GET.get("household"))))
 
@@ -169,6 +196,22 @@ def _int(value: str | None) -> int | None:
         return None
 
 
+def task_columns() -> list[Column]:
+    """The re-sampling tasks as exported and printed: by grid and household, as the page lists them."""
+    return [
+        Column(_("网格"), lambda t: t.grid.name if t.grid_id else "", 12),
+        Column(_("地址"), lambda t: t.household.address if t.household_id else "", 28),
+        Column(_("姓名"), lambda t: t.person.name, 12),
+        Column(_("证件号码"), lambda t: t.person.id_masked, 22),
+        Column(_("原因"), lambda t: t.get_reason_display(), 12),
+        Column(_("状态"), lambda t: t.get_status_display(), 10),
+        Column(_("原试管"), lambda t: t.origin_tube.barcode if t.origin_tube_id else "", 16),
+        Column(_("单采试管"), lambda t: t.resample_tube.barcode if t.resample_tube_id else "", 16),
+        Column(_("采样时间"), lambda t: t.sampled_at, 18),
+        Column(_("说明"), lambda t: t.closing_note, 20),
+    ]
+
+
 @login_required
 def resampling_tasks(request: HttpRequest, pk: int) -> HttpResponse:
     _require_check(request.user)
@@ -179,6 +222,18 @@ def resampling_tasks(request: HttpRequest, pk: int) -> HttpResponse:
     if status not in fieldwork.TASK_STATUS_FILTERS:
         status = ""
     tasks = fieldwork.resampling_tasks(user=request.user, testing_round=testing_round, grid=grid, status=status)
+    if wants_xlsx(request) or wants_print(request):
+        common = {
+            "list_name": "testing.resampling_tasks",
+            "rows": tasks.select_related("grid"),
+            "filters": describe_filters({"round": testing_round.pk, "grid": grid_id, "status": status}),
+        }
+        if wants_xlsx(request):
+            return export_xlsx(request, title=_("上门单采任务"), columns=task_columns(), filename="resampling-tasks", **common)
+        where = f"{grid.community.name} {grid.name}" if grid else ""
+        subtitle = " · ".join(str(x) for x in (testing_round, where, dict(ResamplingStatus.choices).get(status, "")) if x)
+        columns = [*task_columns(), Column(_("签字"), lambda t: "", 10)]
+        return print_list(request, title=_("上门单采任务单"), subtitle=subtitle, columns=columns, **common)
     page = paginate(request, tasks, per_page=TASKS_PER_PAGE)
     context = {
         "round": testing_round,
