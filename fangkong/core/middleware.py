@@ -8,7 +8,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from django.conf import settings
-from django.http import HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.utils.cache import add_never_cache_headers
 
 
@@ -47,3 +47,24 @@ class SecurityHeadersMiddleware:
         if csp and not response.has_header("Content-Security-Policy"):
             response["Content-Security-Policy"] = csp
         return response
+
+
+class SiteNotFoundMiddleware:
+    """A page that answers 404 shows the site's 404 page (templates/404.html: "not found, or not in
+    your jurisdiction"), also when DEBUG is on (the demo): Django's technical 404 page would name the
+    model and the query ("No Community matches the given query"), which a user must never see.
+
+    Only for 404s raised by a view (process_exception); the API answers its own JSON 404s."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        return self.get_response(request)
+
+    def process_exception(self, request: HttpRequest, exception: Exception) -> HttpResponse | None:
+        if not isinstance(exception, Http404):
+            return None
+        from django.views.defaults import page_not_found
+
+        return page_not_found(request, exception)
