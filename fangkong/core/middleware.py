@@ -10,6 +10,7 @@ from collections.abc import Callable
 from django.conf import settings
 from django.http import Http404, HttpRequest, HttpResponse
 from django.utils.cache import add_never_cache_headers
+from django.views.defaults import page_not_found
 
 
 class ChineseFirstMiddleware:
@@ -54,17 +55,20 @@ class SiteNotFoundMiddleware:
     your jurisdiction"), also when DEBUG is on (the demo): Django's technical 404 page would name the
     model and the query ("No Community matches the given query"), which a user must never see.
 
-    Only for 404s raised by a view (process_exception); the API answers its own JSON 404s."""
+    A 404 raised by a view comes through process_exception; an address that matches no URL (no
+    resolver_match) is answered with the same page when DEBUG made it the technical one. The API
+    answers its own JSON 404s (DRF handles them inside the view)."""
 
     def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
         self.get_response = get_response
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
-        return self.get_response(request)
+        response = self.get_response(request)
+        if response.status_code == 404 and settings.DEBUG and getattr(request, "resolver_match", None) is None:
+            return page_not_found(request, Http404())
+        return response
 
     def process_exception(self, request: HttpRequest, exception: Exception) -> HttpResponse | None:
         if not isinstance(exception, Http404):
             return None
-        from django.views.defaults import page_not_found
-
         return page_not_found(request, exception)

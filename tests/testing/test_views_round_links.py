@@ -49,22 +49,28 @@ def _links(body: str) -> set[str]:
 
 @pytest.mark.parametrize("role", ["street", "community", "grid", "lab", "hospital", "isolation", "command"])
 def test_every_link_on_the_round_pages_opens(settings, round_over_two_districts, everyone, role):
+    """From the round list, the round page and its coverage, two links deep within the round's
+    pages: every link answers (never a 404, never the debug page)."""
     settings.DEBUG = True
     client = Client()
     client.force_login(everyone[role])
-    start = [
-        reverse("testing:round_detail", args=[round_over_two_districts.pk]),
-        reverse("testing:coverage", args=[round_over_two_districts.pk]),
-    ]
-    seen: set[str] = set()
-    for url in start:
-        response = client.get(url)
-        assert response.status_code == 200, url
-        for link in _links(response.content.decode()) - seen:
-            seen.add(link)
-            answer = client.get(link)
-            assert answer.status_code in (200, 302), (role, link, answer.status_code)
-    assert seen
+    pk = round_over_two_districts.pk
+    inside = f"/testing/rounds/{pk}/"
+    frontier = [reverse("testing:round_list"), reverse("testing:round_detail", args=[pk]), reverse("testing:coverage", args=[pk])]
+    seen: set[str] = set(frontier)
+    for depth in range(3):
+        following = []
+        for url in frontier:
+            response = client.get(url)
+            assert response.status_code in (200, 302), (role, url, response.status_code)
+            html = response.status_code == 200 and not response.streaming and response.get("Content-Type", "").startswith("text/html")
+            body = response.content.decode() if html else ""
+            assert not any(text in body for text in DEBUG_TEXT), (role, url)
+            if depth < 2 and html:
+                following += [link for link in _links(body) - seen if link.startswith(inside)]
+                seen.update(following)
+        frontier = following
+    assert len(seen) > 3
 
 
 def test_scope_places_outside_the_grant_are_names_not_links(round_over_two_districts, users, city):
@@ -89,3 +95,14 @@ def test_a_404_shows_the_site_page_even_in_debug(settings, round_over_two_distri
     assert "不在您的管辖范围内" in body
     assert not any(text in body for text in DEBUG_TEXT)
     assert "Community" not in body
+
+
+def test_an_unknown_address_shows_the_site_page_even_in_debug(settings, users):
+    settings.DEBUG = True
+    client = Client()
+    client.force_login(users["grid"])
+    response = client.get("/testing/rounds/1/no-such-page/")
+    assert response.status_code == 404
+    body = response.content.decode()
+    assert "不在您的管辖范围内" in body and not any(text in body for text in DEBUG_TEXT)
+    assert client.get("/api/no-such-endpoint/").headers["Content-Type"].startswith("application/json")  # the API keeps JSON
