@@ -311,9 +311,12 @@ def _rounds_of_barcodes(actor: Any, testing_round: TestingRound, barcodes: list[
     if not rounds:
         return {}
     out: dict[str, list[int]] = {}
-    for barcode, round_id in fetch_in(f"SELECT barcode, round_id FROM {table(Tube)} WHERE barcode {{IN}}", barcodes):
-        if round_id in rounds:
-            out.setdefault(barcode, []).append(rounds[round_id])
+    # round_id first: the (round, barcode) unique index answers it (there is no index on the barcode alone).
+    ids = sorted(rounds)
+    placeholders = ", ".join(["%s"] * len(ids))
+    sql = f"SELECT barcode, round_id FROM {table(Tube)} WHERE round_id IN ({placeholders}) AND barcode {{IN}}"
+    for barcode, round_id in fetch_in(sql, barcodes, params_before=ids):
+        out.setdefault(barcode, []).append(rounds[round_id])
     return {b: sorted(numbers) for b, numbers in out.items()}
 
 
