@@ -72,6 +72,7 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
+    "fangkong.core.middleware.SiteNotFoundMiddleware",  # the site's 404 page, never the debug one
 ]
 
 ROOT_URLCONF = "config.urls"

@@ -8,8 +8,9 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from django.conf import settings
-from django.http import HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.utils.cache import add_never_cache_headers
+from django.views.defaults import page_not_found
 
 
 class ChineseFirstMiddleware:
@@ -47,3 +48,27 @@ class SecurityHeadersMiddleware:
         if csp and not response.has_header("Content-Security-Policy"):
             response["Content-Security-Policy"] = csp
         return response
+
+
+class SiteNotFoundMiddleware:
+    """A page that answers 404 shows the site's 404 page (templates/404.html: "not found, or not in
+    your jurisdiction"), also when DEBUG is on (the demo): Django's technical 404 page would name the
+    model and the query ("No Community matches the given query"), which a user must never see.
+
+    A 404 raised by a view comes through process_exception; an address that matches no URL (no
+    resolver_match) is answered with the same page when DEBUG made it the technical one. The API
+    answers its own JSON 404s (DRF handles them inside the view)."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        response = self.get_response(request)
+        if response.status_code == 404 and settings.DEBUG and getattr(request, "resolver_match", None) is None:
+            return page_not_found(request, Http404())
+        return response
+
+    def process_exception(self, request: HttpRequest, exception: Exception) -> HttpResponse | None:
+        if not isinstance(exception, Http404):
+            return None
+        return page_not_found(request, exception)

@@ -332,16 +332,14 @@ class _Generator:
         return episode_check_in(actor=self.actor, episode=e, room=room, at=self.at(check_in_day, 12, 0, margin=120))
 
     def record_central(self, e: IsolationEpisode, *, skip: tuple[int, ...] = ()) -> None:
+        checked_in = IsolationEpisode.objects.filter(pk=e.pk).values_list("checked_in_at", flat=True).get() or e.identified_at
         for t in ScheduledTest.objects.filter(episode=e, phase=TestPhase.CENTRAL, due_date__lt=self.today).order_by("day_number"):
             if t.day_number in skip:
                 continue
-            test_record(
-                actor=self.actor,
-                test=t,
-                result=Result.NEGATIVE,
-                sampled_at=self.day_at(t.due_date, 7, self.rng.randint(0, 50)),
-                resulted_at=self.day_at(t.due_date, 15, self.rng.randint(0, 59)),
-            )
+            # Sampled in the morning of its day, but never before the person checked in (day 1 may be that day).
+            sampled = max(self.day_at(t.due_date, 7, self.rng.randint(0, 50)), checked_in + dt.timedelta(minutes=30))
+            resulted = max(self.day_at(t.due_date, 15, self.rng.randint(0, 59)), sampled + dt.timedelta(hours=2))
+            test_record(actor=self.actor, test=t, result=Result.NEGATIVE, sampled_at=sampled, resulted_at=min(resulted, self.now))
 
     def release(self, e: IsolationEpisode, day: dt.date, **handover: Any) -> Any:
         return release_order(actor=self.actor, episode=e, at=self.day_at(day, 9, 0, margin=60), **handover)

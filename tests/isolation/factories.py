@@ -74,7 +74,10 @@ def open_and_check_in(
 
 
 def sample_time(test: ScheduledTest, hour: int = 8) -> dt.datetime:
-    return dt.datetime.combine(test.due_date, dt.time(hour), tzinfo=BEIJING)
+    """`hour` o'clock on the test's day; a central test on the day of check-in, half an hour after it."""
+    at = dt.datetime.combine(test.due_date, dt.time(hour), tzinfo=BEIJING)
+    checked_in = test.episode.checked_in_at if test.phase == TestPhase.CENTRAL else None
+    return max(at, (checked_in + dt.timedelta(minutes=30)).astimezone(BEIJING)) if checked_in is not None else at
 
 
 def record_central(actor, episode: IsolationEpisode, result: str = Result.NEGATIVE, days=None) -> list[ScheduledTest]:

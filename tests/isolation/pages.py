@@ -47,7 +47,7 @@ def released(actor, person, site, number: str) -> Handover:
 
 def handed_over(actor, receiver, person, site, number: str) -> IsolationEpisode:
     h = released(actor, person, site, number)
-    handover_confirm(actor=receiver, handover=h, at=local(2022, 11, 19, 10))
+    handover_confirm(actor=receiver, handover=h, at=local(2022, 11, 19, 10), receiver_name="社区 李书记", receiver_phone="13800000000")
     return IsolationEpisode.objects.get(pk=h.episode_id)
 
 

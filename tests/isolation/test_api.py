@@ -163,11 +163,29 @@ def test_a_handover_is_not_confirmed_before_it_began(setup, users):
     url = f"{API}/handovers/{home.pk}/confirm/"
     community = client_for(users["community"])
     early = (home.created_at - dt.timedelta(hours=1)).isoformat()
-    body = refused(community.post(url, {"at": early}, format="json"), 400, "time.order")
+    receiver = {"receiver_name": "李书记", "receiver_phone": "13800000000"}
+    body = refused(community.post(url, {"at": early, **receiver}, format="json"), 400, "time.order")
     assert body["field"] == "at"
-    body = refused(community.post(url, {"at": "0269-04-01T08:01:09Z"}, format="json"), 400, "api.request")
+    body = refused(community.post(url, {"at": "0269-04-01T08:01:09Z", **receiver}, format="json"), 400, "api.request")
     assert body["field"] == "at"
     assert Handover.objects.get(pk=home.pk).status == HandoverStatus.PENDING
+
+
+def test_a_handover_names_its_receiver_and_their_phone(setup, users):
+    """Issue 13: a handover was confirmed with an empty receiver name and phone; each is refused by field."""
+    home = released(users["command"], setup.family[0], setup.site, "401")
+    url = f"{API}/handovers/{home.pk}/confirm/"
+    community = client_for(users["community"])
+    assert refused(community.post(url, {}, format="json"), 400, "isolation.handover_receiver")["field"] == "receiver_name"
+    body = refused(community.post(url, {"receiver_name": "李书记"}, format="json"), 400, "isolation.handover_receiver")
+    assert body["field"] == "receiver_phone"
+    body = refused(
+        community.post(url, {"receiver_name": "李书记", "receiver_phone": "1380"}, format="json"), 400, "isolation.handover_receiver"
+    )
+    assert body["field"] == "receiver_phone"
+    assert Handover.objects.get(pk=home.pk).status == HandoverStatus.PENDING
+    response = community.post(url, {"receiver_name": "李书记", "receiver_phone": "138 0000 0000"}, format="json")
+    assert response.status_code == 200 and response.json()["receiver_phone"] == "13800000000"
 
 
 # ---- 流调 ----

@@ -104,7 +104,13 @@ def test_pending_handovers_for_the_receiving_community_and_the_site(setup, users
     assert list(pending_handovers(user=setup.other_site_user)) == []
     outsider = make_user("outsider", Role.COMMUNITY_WORKER, [("community", city.elsewhere.community)])
     assert list(pending_handovers(user=outsider)) == []
-    handover_confirm(actor=users["community"], handover=Handover.objects.get(episode=ep), at=local(2022, 11, 19, 10))
+    handover_confirm(
+        actor=users["community"],
+        handover=Handover.objects.get(episode=ep),
+        at=local(2022, 11, 19, 10),
+        receiver_name="社区 李书记",
+        receiver_phone="13800000000",
+    )
     assert list(pending_handovers(user=users["community"])) == []
     (row,) = home_isolation_list(user=users["community"], day=dt.date(2022, 11, 19))
     assert row.pk == ep.pk and row.checked_today is False and row.test_due is True

@@ -20,9 +20,10 @@ from fangkong.isolation.choices import (
     IncidentKind,
     RoomType,
     StayEnd,
+    TestPhase,
     TransportMode,
 )
-from fangkong.isolation.models import Handover, IsolationEpisode, Room, RoomStay, SiteDailyChecklist
+from fangkong.isolation.models import Handover, IsolationEpisode, Room, RoomStay, ScheduledTest, SiteDailyChecklist
 from fangkong.isolation.services import (
     RoomSpec,
     checklist_record,
@@ -38,7 +39,9 @@ from fangkong.isolation.services import (
     room_create_many,
     rooms_by_floor,
     site_create,
+    test_record,
 )
+from fangkong.results.choices import Result
 
 from ..factories import make_person, make_user
 from .factories import BEIJING, local, make_site, open_and_check_in, record_central, room, use_profile
@@ -149,6 +152,19 @@ def test_check_in_of_a_person_already_isolated_elsewhere_is_refused(setup, users
     assert RoomStay.objects.filter(person=setup.family[0]).count() == 1
 
 
+def test_a_central_test_is_not_sampled_before_check_in(setup, users):
+    """Issue 13: the sampling time of a central test may not come before the check-in (day 1 is its day)."""
+    episode = open_and_check_in(
+        users["command"], setup.family[0], room(setup.site, "301"), identified_at=T, checked_in_at=T + dt.timedelta(hours=4)
+    )
+    day1 = ScheduledTest.objects.get(episode=episode, phase=TestPhase.CENTRAL, day_number=1)
+    assert day1.due_date == (T + dt.timedelta(hours=4)).date()  # the check-in day: the morning is "on its day"
+    with pytest.raises(DomainError) as exc:
+        test_record(actor=users["command"], test=day1, result=Result.NEGATIVE, sampled_at=T + dt.timedelta(hours=1))
+    assert exc.value.field == "sampled_at" and exc.value.rule == "time.order" and "入住时间" in exc.value.message
+    test_record(actor=users["command"], test=day1, result=Result.NEGATIVE, sampled_at=T + dt.timedelta(hours=5))
+
+
 def test_check_in_at_another_site_than_the_transfer_is_refused(setup, users):
     episode = episode_open(actor=users["command"], person=setup.family[0], kind=EpisodeKind.CLOSE_CONTACT, identified_at=T)
     episode_transit(actor=users["command"], episode=episode, site=setup.site, at=T + dt.timedelta(hours=1))
@@ -234,9 +250,17 @@ def test_inbound_5_plus_3_at_the_entry_point_then_closed_loop_to_the_destination
     handover = Handover.objects.get(episode=episode)
     assert handover.to_community_id == city.elsewhere.community.pk and handover.transport_mode == TransportMode.COACH
     with pytest.raises(PermissionRefused):  # the home community of the city fixture is not the destination
-        handover_confirm(actor=users["community"], handover=handover, at=local(2022, 11, 19, 12))
+        handover_confirm(
+            actor=users["community"],
+            handover=handover,
+            at=local(2022, 11, 19, 12),
+            receiver_name="社区 李书记",
+            receiver_phone="13800000000",
+        )
     receiver = make_user("huimin", Role.COMMUNITY_WORKER, [("community", city.elsewhere.community)])
-    handover_confirm(actor=receiver, handover=handover, at=local(2022, 11, 19, 12))
+    handover_confirm(
+        actor=receiver, handover=handover, at=local(2022, 11, 19, 12), receiver_name="社区 李书记", receiver_phone="13800000000"
+    )
     episode.refresh_from_db()
     assert episode.status == EpisodeStatus.HANDED_OVER
     # No second quarantine at the destination under the 20 measures: a refusal naming the rule.
@@ -258,7 +282,13 @@ def test_inbound_to_another_city_is_handed_to_the_named_receiver(setup, users, p
     with pytest.raises(DomainError) as exc:
         handover_confirm(actor=users["command"], handover=handover, at=local(2022, 11, 19, 15))
     assert exc.value.rule == "isolation.handover_receiver"
-    handover_confirm(actor=users["command"], handover=handover, at=local(2022, 11, 19, 15), receiver_name="包头市昆区防控办 张三")
+    handover_confirm(
+        actor=users["command"],
+        handover=handover,
+        at=local(2022, 11, 19, 15),
+        receiver_name="包头市昆区防控办 张三",
+        receiver_phone="0472-5123456",
+    )
     episode.refresh_from_db()
     assert episode.status == EpisodeStatus.COMPLETED and handover.status == HandoverStatus.PENDING  # stale object
     assert Handover.objects.get(pk=handover.pk).status == HandoverStatus.CONFIRMED
@@ -273,7 +303,13 @@ def test_where_the_policy_requires_it_the_destination_quarantines_again(setup, u
     episode_check_in(actor=users["command"], episode=episode, room=room(port_site, "101"), at=local(2020, 2, 1, 12))
     record_central(users["command"], episode)
     release_order(actor=users["command"], episode=episode, at=local(2020, 2, 15, 9))
-    handover_confirm(actor=users["community"], handover=Handover.objects.get(episode=episode), at=local(2020, 2, 15, 12))
+    handover_confirm(
+        actor=users["community"],
+        handover=Handover.objects.get(episode=episode),
+        at=local(2020, 2, 15, 12),
+        receiver_name="社区 李书记",
+        receiver_phone="13800000000",
+    )
     episode.refresh_from_db()
     assert episode.status == EpisodeStatus.COMPLETED
     again = IsolationEpisode.objects.get(person=traveller, status=EpisodeStatus.AWAITING_TRANSFER)

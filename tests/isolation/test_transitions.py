@@ -65,7 +65,7 @@ def test_the_whole_loop_under_the_twenty_measures(setup, users, checked_in):
     # Until the community confirms, the person is still in the room: the site's responsibility.
     assert RoomStay.objects.get(episode=checked_in).ended_at is None
 
-    handover_confirm(actor=community, handover=handover, at=HANDOVER)
+    handover_confirm(actor=community, handover=handover, at=HANDOVER, receiver_name="社区 李书记", receiver_phone="13800000000")
     checked_in.refresh_from_db()
     assert checked_in.status == EpisodeStatus.HANDED_OVER
     stay = RoomStay.objects.get(episode=checked_in)
@@ -163,15 +163,17 @@ def test_only_the_receiving_community_confirms_the_handover(setup, users, city, 
     outsider = make_user("outsider", Role.COMMUNITY_WORKER, [("community", city.elsewhere.community)])
     for actor in (outsider, setup.site_user, users["grid"], users["nogrant"]):
         with pytest.raises(PermissionRefused) as exc:
-            handover_confirm(actor=actor, handover=handover, at=HANDOVER)
+            handover_confirm(actor=actor, handover=handover, at=HANDOVER, receiver_name="社区 李书记", receiver_phone="13800000000")
         assert exc.value.rule in ("isolation.receiving_community", "isolation.handover")
     checked_in.refresh_from_db()
     assert checked_in.status == EpisodeStatus.RELEASED_PENDING_HANDOVER
     assert RoomStay.objects.get(episode=checked_in).ended_at is None
     # The street office over the community may confirm; a second confirmation is refused.
-    handover_confirm(actor=users["street"], handover=handover, at=HANDOVER)
+    handover_confirm(actor=users["street"], handover=handover, at=HANDOVER, receiver_name="社区 李书记", receiver_phone="13800000000")
     with pytest.raises(DomainError) as exc:
-        handover_confirm(actor=users["community"], handover=handover, at=HANDOVER)
+        handover_confirm(
+            actor=users["community"], handover=handover, at=HANDOVER, receiver_name="社区 李书记", receiver_phone="13800000000"
+        )
     assert exc.value.rule == "isolation.handover_once"
 
 
@@ -187,7 +189,7 @@ def test_released_people_are_not_cancelled_or_checked_in_again(setup, users, che
 def test_home_isolation_completes_only_when_over_with_every_test_and_check(setup, users, checked_in):
     handover = released(setup, checked_in)
     community = users["community"]
-    handover_confirm(actor=community, handover=handover, at=HANDOVER)
+    handover_confirm(actor=community, handover=handover, at=HANDOVER, receiver_name="社区 李书记", receiver_phone="13800000000")
     with pytest.raises(DomainError):  # not home yet
         home_check_record(actor=community, episode=checked_in, at=local(2022, 11, 19, 10, 30))
     home_isolation_start(actor=community, episode=checked_in, at=local(2022, 11, 19, 11))
@@ -215,7 +217,7 @@ def test_home_isolation_completes_only_when_over_with_every_test_and_check(setup
 
 def test_a_positive_at_home_ends_the_episode(setup, users, checked_in):
     handover = released(setup, checked_in)
-    handover_confirm(actor=users["community"], handover=handover, at=HANDOVER)
+    handover_confirm(actor=users["community"], handover=handover, at=HANDOVER, receiver_name="社区 李书记", receiver_phone="13800000000")
     home_isolation_start(actor=users["community"], episode=checked_in, at=local(2022, 11, 19, 11))
     first = home_tests(checked_in)[0]
     home_test_record(actor=users["community"], test=first, result=Result.POSITIVE, ct_value=28.0, sampled_at=sample_time(first))
@@ -248,7 +250,13 @@ def test_with_no_home_phase_the_handover_ends_the_episode(setup, users):
     )
     record_central(setup.site_user, episode)
     release_order(actor=setup.site_user, episode=episode, at=local(2020, 2, 15, 9))
-    handover_confirm(actor=users["community"], handover=Handover.objects.get(episode=episode), at=local(2020, 2, 15, 10))
+    handover_confirm(
+        actor=users["community"],
+        handover=Handover.objects.get(episode=episode),
+        at=local(2020, 2, 15, 10),
+        receiver_name="社区 李书记",
+        receiver_phone="13800000000",
+    )
     episode.refresh_from_db()
     assert episode.status == EpisodeStatus.COMPLETED and episode.handed_over_at == local(2020, 2, 15, 10)
 
@@ -264,7 +272,7 @@ def test_cancelling_a_checked_in_episode_vacates_the_room(setup, users, checked_
 
 def test_a_positive_home_test_before_arriving_home_ends_the_episode(setup, users, checked_in):
     handover = released(setup, checked_in)
-    handover_confirm(actor=users["community"], handover=handover, at=HANDOVER)
+    handover_confirm(actor=users["community"], handover=handover, at=HANDOVER, receiver_name="社区 李书记", receiver_phone="13800000000")
     first = home_tests(checked_in)[0]
     home_test_record(actor=users["community"], test=first, result=Result.POSITIVE, ct_value=28.0, sampled_at=sample_time(first))
     checked_in.refresh_from_db()

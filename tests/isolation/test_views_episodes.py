@@ -14,7 +14,7 @@ from fangkong.isolation.choices import EpisodeStatus
 from fangkong.isolation.models import Handover, IsolationEpisode, RoomStay, ScheduledTest
 from fangkong.results.choices import Result
 
-from .factories import local, record_central, room
+from .factories import BEIJING, local, record_central, room
 from .pages import HTMX, as_user, central_test, checked_in, in_transit, result_data, waiting
 
 
@@ -263,3 +263,23 @@ def test_tomorrows_tests_cannot_be_entered_yet(client, setup, users):
     response = as_user(client, setup.site_user).get(detail(e))
     forms = {t.day_number: t.form for t in response.context["central_tests"]}
     assert forms[1] is not None and all(forms[d] is None for d in (3, 5))
+
+
+def test_a_sample_taken_before_check_in_is_refused_naming_the_sampling_time(client, setup, users):
+    """Issue 13: day 1 is the day of check-in, and a sampling time that morning, before the person
+    arrived, was accepted. Refused on the day sheet and on the person's page, next to the sampling time."""
+    e = checked_in(users["command"], setup.family[0], setup.site, "401")
+    test = central_test(e, 1)
+    c = as_user(client, setup.site_user)
+    url = reverse("isolation:test_result", args=[test.pk])
+    before = (e.checked_in_at - dt.timedelta(hours=2)).astimezone(BEIJING).strftime("%Y-%m-%dT%H:%M")
+    for return_to in ("sheet", "episode"):
+        data = result_data(test, return_to=return_to, day="2022-11-14") | {f"t{test.pk}-sampled_at": before}
+        response = c.post(url, data, **HTMX)
+        assert response.status_code == 422, return_to
+        html = response.content.decode()
+        assert 'data-refused="sampled_at"' in html and "入住时间" in html
+    test.refresh_from_db()
+    assert test.result != Result.NEGATIVE
+    response = c.post(url, result_data(test, return_to="sheet", day="2022-11-14"), **HTMX)  # after check-in: taken
+    assert response.status_code == 200

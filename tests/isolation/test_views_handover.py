@@ -75,7 +75,7 @@ def test_the_community_confirms_in_place(client, setup, users, handovers):
 
 def test_only_the_receiving_side_may_confirm(client, setup, users, city, handovers):
     home, away = handovers
-    data = {f"h{home.pk}-receiver_name": "x"}
+    data = {f"h{home.pk}-receiver_name": "x", f"h{home.pk}-receiver_phone": "13800000000"}
     url = reverse("isolation:handover_confirm", args=[home.pk])
     assert as_user(client, setup.site_user).post(url, data).status_code == 403  # the site cannot confirm its own handover
     outsider = make_user("outsider", Role.COMMUNITY_WORKER, [("community", city.elsewhere.community)])
@@ -109,6 +109,9 @@ def test_to_another_city_the_site_confirms_naming_the_receiver(client, city, set
     html = response.content.decode()
     assert 'data-refused="receiver_name"' in html and 'data-rule="isolation.handover_receiver"' in html
     response = c.post(url, {f"h{h.pk}-receiver_name": "包头市昆区防控办 张三"}, **HTMX)
+    assert response.status_code == 422  # a receiver without a phone to reach them
+    assert 'data-refused="receiver_phone"' in response.content.decode()
+    response = c.post(url, {f"h{h.pk}-receiver_name": "包头市昆区防控办 张三", f"h{h.pk}-receiver_phone": "0472-5123456"}, **HTMX)
     assert response.status_code == 200
     assert IsolationEpisode.objects.get(pk=e.pk).status == EpisodeStatus.COMPLETED
     # nobody in the city's communities is asked to confirm it
@@ -184,3 +187,16 @@ def test_the_home_list_todo_filter(client, setup, users):
     # a is checked today but its home tests (in Nov 2022) are still due; b is not home yet
     assert {r.pk for r in response.context["rows"]} == {a.pk, b.pk}
     assert response.context["to_check"] == 0 and response.context["arriving"] == 1
+
+
+def test_a_handover_is_refused_without_the_receivers_name_or_phone(client, setup, users, handovers):
+    """Issue 13: confirmed with an empty receiver name and phone. Each is refused, naming its field."""
+    home, _away = handovers
+    url = reverse("isolation:handover_confirm", args=[home.pk])
+    c = as_user(client, users["community"])
+    for name, phone, field in (("", "", "receiver_name"), ("  ", "13800000000", "receiver_name"), ("李书记", "", "receiver_phone"),
+                               ("李书记", "12345", "receiver_phone")):  # fmt: skip
+        response = c.post(url, {f"h{home.pk}-receiver_name": name, f"h{home.pk}-receiver_phone": phone}, **HTMX)
+        assert response.status_code == 422, (name, phone)
+        assert f'data-refused="{field}"' in response.content.decode()
+    assert Handover.objects.get(pk=home.pk).status == HandoverStatus.PENDING

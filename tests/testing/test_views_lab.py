@@ -199,8 +199,9 @@ def test_a_bad_file_is_refused_whole_naming_row_and_field(setup, users, client, 
     data = csv_bytes([("T1", "阴性", None, None, when), ("T2", "阳性", "abc", None, when), ("T3", "也许", None, None, "昨天")])
     response = post_file(client, setup, "bad.csv", data)
     job = ResultUpload.objects.get()
-    assert job.status == "refused" and job.error_count == 2 and job.created_count == 0
-    assert [(e["row"], e["field"]) for e in job.errors] == [(3, "ct_orf1ab"), (4, "result")]
+    assert job.status == "refused" and job.error_count == 3 and job.created_count == 0
+    # every problem of a row, not only its first: row 4 has a bad result and a bad report time
+    assert [(e["row"], e["field"]) for e in job.errors] == [(3, "ct_orf1ab"), (4, "result"), (4, "reported_at")]
     assert not TubeResult.objects.exists() and Tube.objects.get(barcode="T1").result == ""
     page = client.get(response["Location"]).content.decode()
     assert "未写入任何结果" in page and 'id="upload-errors"' in page

@@ -249,7 +249,10 @@ class HandoverViewSet(PeopleDetails, mixins.ListModelMixin, viewsets.GenericView
     @extend_schema(
         tags=[TAG_HANDOVERS],
         summary="手递手: the receiver confirms (isolation.handover; to a community, only a user covering it)",
-        description="To another city the site confirms and must name the receiver (isolation.handover_receiver). The room is vacated.",
+        description=(
+            "To another city the site confirms. The receiver's name and phone are required (isolation.handover_receiver, "
+            "naming the field). The room is vacated."
+        ),
         request=s.HandoverConfirmSerializer,
         responses={200: s.HandoverSerializer, **REFUSALS},
     )

@@ -16,7 +16,7 @@ from django.db import transaction
 from django.utils.translation import gettext as _
 
 from fangkong.audit.services import audit_record
-from fangkong.core.clock import aware, not_in_future
+from fangkong.core.clock import aware, not_before, not_in_future
 from fangkong.core.errors import DomainError
 from fangkong.core.permissions import require
 from fangkong.policy.models import PolicyProfile
@@ -234,6 +234,8 @@ def _record(
             field="sampled_at",
             rule=key,
         )
+    if phase == TestPhase.CENTRAL:
+        not_before(sampled_at, episode.checked_in_at, field="sampled_at", label=_("采样时间"), earlier_label=_("入住时间"))
     if resulted_at < sampled_at:
         raise DomainError(_("出结果时间早于采样时间"), field="resulted_at")
     before = {"result": test.result}

@@ -20,6 +20,7 @@ from fangkong.core.clock import aware, not_before, not_in_future
 from fangkong.core.errors import DomainError, PermissionRefused
 from fangkong.core.permissions import require
 from fangkong.core.scoping import jurisdiction_of
+from fangkong.geo.idnumbers import InvalidDocument, normalise_phone
 from fangkong.geo.models import Community
 from fangkong.policy.regimen import local_date
 from fangkong.results.choices import Result
@@ -33,6 +34,7 @@ from .regimen import home_day_one, home_test_key, reanchor_home
 
 POSITIVE_NOT_RELEASED = "isolation.positive_not_released"
 HOME_DAILY_CHECK = "isolation.home_daily_check"
+HANDOVER_RECEIVER = "isolation.handover_receiver"
 
 
 def _tests_in_order(episode: IsolationEpisode, phase: str) -> list[ScheduledTest]:
@@ -137,6 +139,27 @@ def _receiver(episode: IsolationEpisode, to_locality: str) -> dict[str, Any]:
     return {"to_locality": to_locality[:200]}
 
 
+def handover_receiver(name: str, phone: str) -> tuple[str, str]:
+    """手递手 names who took the person: the receiver's name and a phone that reaches them (a mobile,
+    or a landline with its area code), on every path (page, API, the synthetic city). Returns them
+    cleaned, or refuses naming the field."""
+    name = (name or "").strip()
+    if not name:
+        raise DomainError(_("请填写接收人姓名"), field="receiver_name", rule=HANDOVER_RECEIVER)
+    if len(name) > 64:
+        raise DomainError(_("接收人姓名不能超过 64 个字"), field="receiver_name", rule=HANDOVER_RECEIVER)
+    phone = (phone or "").strip()
+    if not phone:
+        raise DomainError(_("请填写接收人电话"), field="receiver_phone", rule=HANDOVER_RECEIVER)
+    try:
+        phone = normalise_phone(phone)
+    except InvalidDocument as exc:
+        raise DomainError(
+            _("接收人电话“%(p)s”无效：应为 11 位手机号或带区号的固定电话") % {"p": phone}, field="receiver_phone", rule=HANDOVER_RECEIVER
+        ) from exc
+    return name, phone
+
+
 @transaction.atomic
 def handover_confirm(
     *,
@@ -151,9 +174,10 @@ def handover_confirm(
 
     To a community: only a user whose grant covers that community (its worker, its street's or
     district's office, the city) may confirm. To another city: the site (or the transfer team)
-    confirms, naming the receiver. Then, by the regimen: home isolation follows (the community
-    records arrival home), or — with no home phase, a destination outside the city, or a second
-    quarantine the policy requires at the destination — the episode ends here."""
+    confirms. Either way the receiver is named, with a phone (`handover_receiver`). Then, by the
+    regimen: home isolation follows (the community records arrival home), or — with no home phase,
+    a destination outside the city, or a second quarantine the policy requires at the destination —
+    the episode ends here."""
     at = aware(at)
     not_in_future(at, field="at", label=_("交接时间"))
     if handover.to_community_id:
@@ -168,8 +192,7 @@ def handover_confirm(
     else:
         require(actor, IsolationCap.MANAGE)
         require_site(actor, handover.from_site)
-        if not receiver_name.strip():
-            raise DomainError(_("移交外地时请填写接收人"), field="receiver_name", rule="isolation.handover_receiver")
+    receiver_name, receiver_phone = handover_receiver(receiver_name, receiver_phone)
     episode = lock_episode(handover.episode)
     handover = Handover.objects.select_for_update().get(pk=handover.pk)
     if handover.status != HandoverStatus.PENDING:
@@ -179,8 +202,8 @@ def handover_confirm(
     handover.status = HandoverStatus.CONFIRMED
     handover.confirmed_at = at
     handover.confirmed_by = actor
-    handover.receiver_name = (receiver_name or getattr(actor, "full_name", "") or str(actor))[:64]
-    handover.receiver_phone = receiver_phone[:32]
+    handover.receiver_name = receiver_name
+    handover.receiver_phone = receiver_phone
     handover.note = note[:200]
     handover.save(update_fields=["status", "confirmed_at", "confirmed_by", "receiver_name", "receiver_phone", "note"])
     stay = end_stay(episode, at=at, reason=StayEnd.HANDED_OVER)

@@ -249,6 +249,11 @@ class UnmatchedSerializer(serializers.Serializer):
     reason = serializers.ChoiceField(choices=UnmatchedReason.choices)
 
 
+class ReceivedAtUploadSerializer(serializers.Serializer):
+    row = serializers.IntegerField()
+    barcode = serializers.CharField()
+
+
 class IngestReportSerializer(serializers.Serializer):
     upload = serializers.IntegerField(required=False, help_text="The result upload that keeps the file and this report")
     rows = serializers.IntegerField()
@@ -257,6 +262,9 @@ class IngestReportSerializer(serializers.Serializer):
     unchanged = serializers.IntegerField(help_text="The same result was already recorded")
     applied = serializers.IntegerField(help_text="created + superseded")
     unmatched = UnmatchedSerializer(many=True, help_text="Kept and reported, not applied")
+    received_at_upload = ReceivedAtUploadSerializer(
+        many=True, help_text="Tubes the lab had not signed for (接收): recorded as received by this laboratory at the upload's time"
+    )
     positives_confirmed = serializers.IntegerField()
     pool_positive_tubes = serializers.IntegerField()
     controls_started = serializers.IntegerField()
@@ -280,6 +288,7 @@ def upload_report(upload: ResultUpload) -> dict:
         "unchanged": upload.unchanged_count,
         "applied": upload.created_count + upload.superseded_count,
         "unmatched": upload.unmatched,
+        "received_at_upload": c.get("received_at_upload", []),
         **{
             k: c.get(k, 0)
             for k in ("positives_confirmed", "pool_positive_tubes", "controls_started", "resampling_tasks", "controls_lifted")

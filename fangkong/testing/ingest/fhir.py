@@ -20,7 +20,7 @@ from typing import Any
 
 from fangkong.core.rows import RowError, RowsRefused
 
-from .rows import RESULT_WORDS, FieldProblem, ResultRow, parse_ct, parse_datetime, read_barcode
+from .rows import RESULT_WORDS, FieldProblem, ParsedRows, ResultRow, parse_ct, parse_datetime, read_barcode
 
 LOINC = "http://loinc.org"
 SARS_COV_2_RNA = "94500-6"
@@ -32,11 +32,20 @@ CT_FIELDS = {"orf1ab": "ct_orf1ab", "n": "ct_n"}
 ACCEPTED_STATUS = ("final", "amended", "corrected")
 
 
+BUNDLE_RULE = "testing.fhir_bundle"
+
+
 def _refuse(errors: list[RowError]) -> RowsRefused:
-    return RowsRefused(errors, rule="testing.fhir_bundle")
+    return RowsRefused(errors, rule=BUNDLE_RULE)
 
 
 def parse_bundle(data: bytes | str | dict) -> list[ResultRow]:
+    return read_bundle(data).rows_or_refuse(rule=BUNDLE_RULE)
+
+
+def read_bundle(data: bytes | str | dict) -> ParsedRows:
+    """The Observations that parse, and the problem of every one that does not; a Bundle that is not
+    valid FHIR is refused at once."""
     from fhir.resources.R4B.bundle import Bundle
     from pydantic import ValidationError
 
@@ -67,12 +76,10 @@ def parse_bundle(data: bytes | str | dict) -> list[ResultRow]:
         try:
             rows.append(_observation_row(n, resource))
         except FieldProblem as exc:
-            errors.append(RowError(n, exc.field, exc.message))
-    if errors:
-        raise _refuse(errors)
-    if not rows:
+            errors.append(RowError(n, exc.field, exc.message, BUNDLE_RULE))
+    if not rows and not errors:
         raise _refuse([RowError(0, "entry", "Bundle 中没有 Observation")])
-    return rows
+    return ParsedRows(rows, errors)
 
 
 def _codes(concept: Any) -> list[tuple[str, str]]:

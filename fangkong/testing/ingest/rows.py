@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from fangkong.core.rows import RowError, RowsRefused
 from fangkong.results.choices import Result
 from fangkong.results.rules import ct_problem
 
@@ -28,6 +29,21 @@ RESULT_WORDS = {
     "无效": Result.INVALID,
     "invalid": Result.INVALID,
 }
+
+
+@dataclass
+class ParsedRows:
+    """What a parser read from a file: the rows that parsed, and every field of every row that did
+    not (each problem of a row, not only its first). The service checks the rows further and reports
+    both together, so one upload shows every error of the file."""
+
+    rows: list[ResultRow]
+    errors: list[RowError]
+
+    def rows_or_refuse(self, *, rule: str) -> list[ResultRow]:
+        if self.errors:
+            raise RowsRefused(self.errors, rule=rule)
+        return self.rows
 
 
 class FieldProblem(ValueError):

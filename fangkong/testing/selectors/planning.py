@@ -213,6 +213,26 @@ def door_knocking_grids(*, user: Any, limit: int = 30) -> tuple[list[Grid], int]
 # ---- coverage ----
 
 
+@dataclass(frozen=True)
+class ScopeAreaRow:
+    """One place of a round's scope on the round page; `opens` when the user may open its coverage."""
+
+    area: Any
+    opens: bool
+
+
+def round_scope_rows(*, user: Any, testing_round: TestingRound) -> list[ScopeAreaRow]:
+    """A round's scope, each place marked with whether this user may open it (coverage_place would
+    not answer 404): a community worker sees the other communities of the round as names, not links."""
+    areas = list(testing_round.areas.all())
+    openable: dict[str, set[int]] = {}
+    for level in {a.level for a in areas if a.level != ScopeLevel.CITY and a.place_id is not None}:
+        ids = [a.place_id for a in areas if a.level == level and a.place_id is not None]
+        model = COVERAGE_LEVELS[level]["model"]
+        openable[level] = set(model.objects.visible_to(user).filter(pk__in=ids).values_list("pk", flat=True))
+    return [ScopeAreaRow(a, a.level != ScopeLevel.CITY and a.place_id in openable.get(a.level, set())) for a in areas]
+
+
 def coverage_place(*, user: Any, level: str, pk: int | None) -> Any | None:
     """The place a coverage page is about: None for the city; 404 outside the user's reach."""
     if level not in COVERAGE_LEVELS:

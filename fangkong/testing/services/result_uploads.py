@@ -36,7 +36,7 @@ from fangkong.core.rows import RowsRefused
 from fangkong.core.timefmt import local_minutes
 
 from ..choices import UPLOAD_FINISHED, UploadStatus
-from ..ingest import file_format, parse_upload
+from ..ingest import file_format, read_upload
 from ..models import Laboratory, ResultUpload, TestingRound
 from ..permissions import TestingCap
 from ..selectors.lab_queue import progress_key, upload_file_readable
@@ -184,14 +184,15 @@ def result_upload_run(*, upload_id: int, data: bytes | None = None) -> ResultUpl
         if data is None:
             with private_storage().stream(upload.file.name) as fh:
                 data = fh.read()
-        rows = parse_upload(upload.original_name, data)
-        upload.rows_total = len(rows)
-        progress_write(upload.pk, phase="writing", rows=len(rows))
+        parsed = read_upload(upload.original_name, data)
+        upload.rows_total = len(parsed.rows) + len({e.row for e in parsed.errors if e.row})
+        progress_write(upload.pk, phase="writing", rows=len(parsed.rows))
         report = results_ingest(
             actor=upload.uploaded_by,
             testing_round=upload.round,
             laboratory=upload.laboratory,
-            rows=rows,
+            rows=parsed.rows,
+            refused=parsed.errors,
             source=f"#{upload.pk} {upload.original_name}",
         )
     except RowsRefused as exc:
@@ -277,18 +278,24 @@ def _apply_report(upload: ResultUpload, report: IngestReport) -> None:
         "controls_started": report.controls_started,
         "resampling_tasks": report.resampling_tasks,
         "controls_lifted": report.controls_lifted,
+        # Tubes the lab had not signed for, received by this upload (results.py: receipt at upload).
+        "received_at_upload_count": len(report.received_at_upload),
+        "received_at_upload": [{"row": r.row, "barcode": r.barcode} for r in report.received_at_upload[:MAX_STORED]],
     }
     upload.decided_by = (report.decided_by or "")[:200]
 
 
 def _summary(report: IngestReport) -> str:
-    return _("共 %(rows)s 行：新增 %(created)s、更正 %(superseded)s、未变化 %(unchanged)s、未匹配 %(unmatched)s。") % {
+    text = _("共 %(rows)s 行：新增 %(created)s、更正 %(superseded)s、未变化 %(unchanged)s、未匹配 %(unmatched)s。") % {
         "rows": report.rows,
         "created": report.created,
         "superseded": report.superseded,
         "unchanged": report.unchanged,
         "unmatched": len(report.unmatched),
     }
+    if report.received_at_upload:
+        text += _("其中 %(n)s 支试管此前未扫码接收，已按本次上传时间登记为本机构接收。") % {"n": len(report.received_at_upload)}
+    return text
 
 
 def _finish(upload: ResultUpload, status: str, message: str, errors: list[dict]) -> None:

@@ -1,11 +1,16 @@
 """Lab results: validated rows → current result per tube → what follows from each result.
 
 Rules (docs/decisions/0002-testing-data-model.md):
-- A file is checked whole before anything is written: a duplicate barcode, a Ct out of 0–50, a
+- A file is checked whole before anything is written, and every problem of every row is reported
+  at once (the parser's and the service's, in one report): a duplicate barcode, a Ct out of 0–50, a
   result reported before the tube was sampled, a lab result that contradicts its own Ct values
-  under the policy threshold — each refuses the whole upload, naming the row and field.
-- Results for barcodes the round does not know, or for tubes nobody was sampled into, are kept as
+  under the policy threshold, a barcode of another round ("该条码属于第 9 轮") — each refuses the
+  whole upload, naming the row and field.
+- Results for barcodes no round knows, or for tubes nobody was sampled into, are kept as
   UnmatchedResult rows and returned in the report; the rest of the file is applied.
+- Receipt is not enforced before results: a tube the lab never signed for (接收) is recorded as
+  received by this lab at the upload's time, listed in the report (`received_at_upload`) and
+  audited (testing.tubes_received, with the upload as its source).
 - The same result again (result, Ct values, report time) changes nothing; a different result for a
   tube adds a row that supersedes the current one (kept, audited) and re-runs the consequences.
 - Positive = min(Ct ORF1ab, Ct N) < testing.positive_ct_threshold, read from the active policy; the
@@ -20,6 +25,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import Counter as CountOf
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -64,6 +70,7 @@ from ..models import (
 )
 from ..permissions import TestingCap
 
+OTHER_ROUND = "testing.result_round"
 RESULT_COLUMNS = [
     "id",
     "round_id",
@@ -93,12 +100,21 @@ class Unmatched:
 
 
 @dataclass
+class ReceivedAtUpload:
+    """A tube the lab had not signed for, received by the upload that reported its result."""
+
+    row: int
+    barcode: str
+
+
+@dataclass
 class IngestReport:
     rows: int = 0
     created: int = 0
     superseded: int = 0
     unchanged: int = 0
     unmatched: list[Unmatched] = field(default_factory=list)
+    received_at_upload: list[ReceivedAtUpload] = field(default_factory=list)
     positives_confirmed: int = 0
     pool_positive_tubes: int = 0
     controls_started: int = 0
@@ -140,12 +156,15 @@ def results_ingest(
     testing_round: TestingRound,
     laboratory: Laboratory,
     rows: list[ResultRow],
+    refused: Sequence[RowError] = (),
     source: str = "",
     at: dt.datetime | None = None,
 ) -> IngestReport:
     """Apply one upload (a file or a FHIR Bundle) of tube results. See the module docstring.
     Phases: each row's own checks and decision, the tubes they name, then the writes and what the
-    new results set going (controls, re-sampling, confirmed positives)."""
+    new results set going (controls, re-sampling, confirmed positives). `refused`: the rows the
+    parser could not read (ingest.read_upload); the rows that did parse are still checked, and all
+    the errors refuse the file together, in one report."""
     require(actor, TestingCap.LAB)
     if not Laboratory.objects.visible_to(actor).filter(pk=laboratory.pk).exists():
         raise PermissionRefused(_("您不属于该检测机构"), rule="testing.laboratory_scope")
@@ -155,11 +174,13 @@ def results_ingest(
     threshold = Threshold.active()
     report.decided_by = threshold.citation
     first_row, decided, errors = _decide_rows(rows, threshold, at)
-    plan = _match_tubes(testing_round, laboratory, rows, first_row, decided, report, errors)
+    plan = _match_tubes(actor, testing_round, laboratory, rows, first_row, decided, report, errors)
+    errors = [*refused, *errors]
     if errors:
-        raise RowsRefused(errors, rule="testing.results")
+        raise RowsRefused(sorted(errors, key=lambda e: e.row), rule="testing.results")
     changes = _write_results(testing_round, laboratory, plan, decided, threshold, source, report, at)
     _keep_unmatched(testing_round, laboratory, report.unmatched, rows, source)
+    _audit_received(actor, testing_round, laboratory, report, source, at)
     _audit_corrections(actor, changes, source)
     _apply_consequences(actor=actor, testing_round=testing_round, changes=changes, threshold=threshold, report=report, at=at)
     counts = CountOf(c.new_result for c in changes)
@@ -217,6 +238,7 @@ def _decide_rows(rows: list[ResultRow], threshold: Threshold, at: dt.datetime) -
 
 
 def _match_tubes(
+    actor: Any,
     testing_round: TestingRound,
     laboratory: Laboratory,
     rows: list[ResultRow],
@@ -225,14 +247,28 @@ def _match_tubes(
     report: IngestReport,
     errors: list[RowError],
 ) -> list[tuple[ResultRow, tuple]]:
-    """The tube each row names: unknown or not yet sampled → unmatched (kept for the lab to resolve);
-    another lab's tube or a report before sampling → refused (added to `errors`)."""
+    """The tube each row names: unknown to every round or not yet sampled → unmatched (kept for the lab
+    to resolve); a barcode of another round, another lab's tube or a report before sampling →
+    refused (added to `errors`)."""
     found = _tubes_with_current_result(testing_round, sorted(first_row))
+    elsewhere = _rounds_of_barcodes(actor, testing_round, sorted(set(first_row) - set(found)))
     plan: list[tuple[ResultRow, tuple]] = []
     for r in rows:
         if r.row not in decided or first_row.get(r.barcode) != r.row:
             continue
         t = found.get(r.barcode)
+        if t is None and r.barcode in elsewhere:
+            numbers = "、".join(str(n) for n in elsewhere[r.barcode])
+            errors.append(
+                RowError(
+                    r.row,
+                    "barcode",
+                    _("条码 %(b)s 属于第 %(n)s 轮，不是第 %(this)s 轮：请上传到第 %(n)s 轮")
+                    % {"b": r.barcode, "n": numbers, "this": testing_round.number},
+                    OTHER_ROUND,
+                )
+            )
+            continue
         if t is None:
             report.unmatched.append(Unmatched(r.row, r.barcode, UnmatchedReason.UNKNOWN_BARCODE))
             continue
@@ -254,7 +290,34 @@ def _match_tubes(
             )
             continue
         plan.append((r, t))
+    wrong = CountOf(tuple(numbers) for b, numbers in elsewhere.items() if first_row.get(b) in decided)
+    for numbers, count in wrong.items():
+        errors.append(
+            RowError(
+                0,
+                "barcode",
+                _("%(k)s 个条码属于第 %(n)s 轮：文件是否上传到了错误的轮次？") % {"k": count, "n": "、".join(str(n) for n in numbers)},
+                OTHER_ROUND,
+            )
+        )
     return plan
+
+
+def _rounds_of_barcodes(actor: Any, testing_round: TestingRound, barcodes: list[str]) -> dict[str, list[int]]:
+    """barcode → the numbers of the other rounds that have a tube with it (rounds the actor sees)."""
+    if not barcodes:
+        return {}
+    rounds = dict(TestingRound.objects.visible_to(actor).exclude(pk=testing_round.pk).values_list("pk", "number"))
+    if not rounds:
+        return {}
+    out: dict[str, list[int]] = {}
+    # round_id first: the (round, barcode) unique index answers it (there is no index on the barcode alone).
+    ids = sorted(rounds)
+    placeholders = ", ".join(["%s"] * len(ids))
+    sql = f"SELECT barcode, round_id FROM {table(Tube)} WHERE round_id IN ({placeholders}) AND barcode {{IN}}"
+    for barcode, round_id in fetch_in(sql, barcodes, params_before=ids):
+        out.setdefault(barcode, []).append(rounds[round_id])
+    return {b: sorted(numbers) for b, numbers in out.items()}
 
 
 def _write_results(
@@ -309,7 +372,10 @@ def _write_results(
                 created_at,
             )
         )
-        received_at = read_datetime(t[7]) or r.reported_at
+        received_at = read_datetime(t[7])
+        if received_at is None:  # never signed for: received now, by this upload (reported, audited)
+            received_at = at
+            report.received_at_upload.append(ReceivedAtUpload(r.row, r.barcode))
         tube_updates.append((t[0], TubeStatus.RESULTED, value, r.reported_at, laboratory.pk, received_at))
         changes.append(
             _Change(t[0], t[1], t[4], bool(t[5]), read_datetime(t[3]), t[9] or "", value, new_id, r.ct_orf1ab, r.ct_n, r.reported_at, t[13])
@@ -328,6 +394,25 @@ def _write_results(
         tube_updates,
     )
     return changes
+
+
+def _audit_received(
+    actor: Any, testing_round: TestingRound, laboratory: Laboratory, report: IngestReport, source: str, at: dt.datetime
+) -> None:
+    """Tubes received by the upload (the lab had not signed for them): closed if still open, and one
+    testing.tubes_received event for the batch, naming the upload."""
+    if not report.received_at_upload:
+        return
+    barcodes = [r.barcode for r in report.received_at_upload]
+    for chunk in range(0, len(barcodes), 5_000):
+        Tube.objects.filter(round=testing_round, barcode__in=barcodes[chunk : chunk + 5_000], closed_at__isnull=True).update(closed_at=at)
+    audit_record(
+        actor=actor,
+        event_type=events.TUBES_RECEIVED,
+        obj=laboratory,
+        count=len(barcodes),
+        after={"round": testing_round.number, "received": len(barcodes), "at_upload": source, "barcodes": barcodes[:200]},
+    )
 
 
 def _audit_corrections(actor: Any, changes: list[_Change], source: str) -> None:

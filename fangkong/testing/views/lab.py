@@ -241,6 +241,11 @@ def _unmatched_for_display(job: ResultUpload, limit: int | None = ERRORS_SHOWN) 
     ]
 
 
+def _received_at_upload(job: ResultUpload) -> list[dict[str, Any]]:
+    """The tubes this upload recorded as received (the lab had not signed for them)."""
+    return list((job.consequences or {}).get("received_at_upload") or [])
+
+
 @lab_required
 @require_GET
 def result_upload_status(request: HttpRequest, pk: int, job: int) -> HttpResponse:
@@ -259,6 +264,7 @@ def result_upload_status(request: HttpRequest, pk: int, job: int) -> HttpRespons
         "progress": lab_queue.upload_progress(upload),
         "errors": _errors_for_display(upload) if upload.is_finished else [],
         "unmatched": _unmatched_for_display(upload) if upload.is_finished else [],
+        "received": _received_at_upload(upload)[:ERRORS_SHOWN],
         "errors_shown": ERRORS_SHOWN,
         "earlier": lab_queue.same_file_before(upload),
         "lab_url": reverse("testing:lab", args=[testing_round.pk]) + f"?{urlencode({'lab': upload.laboratory_id})}",
@@ -274,7 +280,8 @@ def result_upload_errors(request: HttpRequest, pk: int, job: int) -> HttpRespons
     every barcode that matched no tube."""
     testing_round = selectors.round_get(user=request.user, pk=pk)
     upload = lab_queue.upload_get(user=request.user, testing_round=testing_round, pk=job)
-    if not upload.errors and not upload.unmatched:
+    received = _received_at_upload(upload)
+    if not upload.errors and not upload.unmatched and not received:
         raise Http404
     buf = io.StringIO()
     writer = SafeCsvWriter(buf)
@@ -283,7 +290,12 @@ def result_upload_errors(request: HttpRequest, pk: int, job: int) -> HttpRespons
         writer.writerow([_("错误"), e.get("row") or "", f"{e['label']}", "", e.get("message", "")])
     for u in _unmatched_for_display(upload, limit=None):
         writer.writerow([_("未匹配"), u.get("row") or "", FIELD_LABELS["barcode"], u.get("barcode", ""), u["label"]])
-    services.result_upload_report_downloaded(actor=request.user, upload=upload, rows=len(upload.errors) + len(upload.unmatched))
+    for r in received:
+        writer.writerow(
+            [_("上传时接收"), r.get("row") or "", FIELD_LABELS["barcode"], r.get("barcode", ""), _("此前未扫码接收，已按上传时间登记接收")]
+        )
+    rows = len(upload.errors) + len(upload.unmatched) + len(received)
+    services.result_upload_report_downloaded(actor=request.user, upload=upload, rows=rows)
     response = HttpResponse(buf.getvalue().encode("utf-8-sig"), content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = content_disposition_header(True, f"结果上传错误报告-{upload.pk}.csv")
     response["Cache-Control"] = "no-store"

@@ -199,7 +199,7 @@ def round_detail(request: HttpRequest, pk: int) -> HttpResponse:
     grids, grid_total = planning.door_knocking_grids(user=request.user) if can_check else ([], 0)
     context = {
         "round": testing_round,
-        "areas": list(testing_round.areas.all()),
+        "areas": planning.round_scope_rows(user=request.user, testing_round=testing_round),
         "total": total,
         "can_plan": can_plan,
         "status_actions": planning.round_status_actions(testing_round) if can_plan else [],
