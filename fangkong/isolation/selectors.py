@@ -171,6 +171,17 @@ def site_day_sheet(*, user: Any, site: IsolationSite, day: dt.date) -> list[Shee
     return rows
 
 
+def releases_due(*, user: Any, day: dt.date) -> QuerySet[IsolationEpisode]:
+    """In a room with the central phase ending by the end of `day` (or already past): to release."""
+    _start, end = _day_bounds(day)
+    return (
+        IsolationEpisode.objects.visible_to(user)
+        .filter(status=EpisodeStatus.CHECKED_IN, central_until__lt=end)
+        .select_related("person", "site")
+        .order_by("central_until", "id")
+    )
+
+
 # ---- boards ----
 
 
