@@ -144,7 +144,11 @@ def laboratory(user: Any, now: dt.datetime) -> list[LandingPanel]:
         return [LandingPanel(key="lab-receive", title=_("待接收试管"), icon="box-seam", count=0, rows=[], empty=empty)]
     receive_rows, result_rows = [], []
     to_receive = awaiting = 0
-    for testing_round in lab_queue.lab_rounds(user=user, laboratory=lab)[:PANEL_ROWS]:
+    rounds = list(lab_queue.lab_rounds(user=user, laboratory=lab)[:PANEL_ROWS])
+    # The lab page of the newest round (receive, upload); the round list when there is none.
+    lab_url = reverse("testing:lab", args=[rounds[0].pk]) if rounds else reverse("testing:round_list")
+    upload_url = reverse("testing:result_upload", args=[rounds[0].pk]) if rounds else lab_url
+    for testing_round in rounds:
         url = reverse("testing:lab", args=[testing_round.pk])
         sealed = lab_queue.tubes_to_receive(testing_round=testing_round)
         counts = lab_queue.lab_counts(user=user, testing_round=testing_round, laboratory=lab, now=now)
@@ -180,6 +184,8 @@ def laboratory(user: Any, now: dt.datetime) -> list[LandingPanel]:
             count=to_receive,
             rows=receive_rows[:PANEL_ROWS],
             empty=_("没有等待接收的试管。"),
+            url=lab_url,
+            url_label=_("接收试管"),
         ),
         LandingPanel(
             key="lab-results",
@@ -188,5 +194,7 @@ def laboratory(user: Any, now: dt.datetime) -> list[LandingPanel]:
             count=awaiting,
             rows=result_rows[:PANEL_ROWS],
             empty=_("已接收的试管都已出结果。"),
+            url=upload_url,
+            url_label=_("上传结果"),
         ),
     ]

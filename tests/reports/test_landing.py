@@ -26,6 +26,10 @@ DEV_HINTS = ("dev.py", "python3", "manage.py")
 
 @pytest.fixture
 def work(city, users):
+    return build_work(city, users)
+
+
+def build_work(city, users) -> dict:
     """Round 8 being sampled: the neighbour grid's resident in a single tube, received by the lab; a
     bedridden resident of the home grid for home sampling; a site with a contact checked in six
     days ago (tests missed, the central phase over: on today's sheet and due for release)."""
