@@ -67,7 +67,7 @@ class DischargeReview:
 
 
 # Discharge criteria are checked for the longest-staying patients only (a few queries each).
-DISCHARGE_REVIEWED = 30
+DISCHARGE_REVIEWED = 20
 
 
 def in_care_admitted(*, user: Any) -> QuerySet[Case]:

@@ -74,7 +74,8 @@ def lab_rounds(*, user: Any, laboratory: Laboratory) -> QuerySet[TestingRound]:
 def tubes_to_receive(*, testing_round: TestingRound) -> int:
     """Sealed tubes of the round no laboratory has signed for yet. Any lab may receive them, and the
     lab sees none of them before it does (tubes are scoped by the receiving lab): a figure only."""
-    return Tube.objects.filter(round=testing_round, status=TubeStatus.CLOSED).count()
+    # Without a result: the partial index of tubes still waiting for one answers (not the whole round).
+    return Tube.objects.filter(round=testing_round, resulted_at__isnull=True, status=TubeStatus.CLOSED).count()
 
 
 def overdue_lab_tubes(*, user: Any, testing_round: TestingRound, laboratory: Laboratory, now: dt.datetime | None = None) -> QuerySet[Tube]:
