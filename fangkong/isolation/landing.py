@@ -1,5 +1,6 @@
 """快隔 on the home page (fangkong.core.landing): a site's day — its sampling sheet and the releases
-due — and a community's or grid's — handovers to confirm and home-isolation checks still to do.
+due — and a community's or grid's — handovers to confirm (a grid: its people released and coming
+home; the community confirms) and home-isolation checks still to do.
 Built on the selectors; every read is the user's (visible_to)."""
 
 from __future__ import annotations
@@ -96,6 +97,32 @@ def handovers(user: Any, now: dt.datetime) -> list[LandingPanel]:
             empty=_("没有等待交接的人员。"),
             url=url,
             url_label=_("全部待交接"),
+        )
+    ]
+
+
+def returning(user: Any, now: dt.datetime) -> list[LandingPanel]:
+    """A grid's people released from central isolation: handed over to the community, coming home."""
+    episodes = selectors.returning_home(user=user)
+    rows = [
+        LandingRow(
+            text=e.person.name,
+            url=reverse("isolation:episode_detail", args=[e.pk]),
+            detail=_("%(site)s · 解除 %(at)s") % {"site": e.site.name if e.site_id else "—", "at": local_minutes(e.released_at)},
+            flag=e.get_status_display(),
+        )
+        for e in episodes[:PANEL_ROWS]
+    ]
+    return [
+        LandingPanel(
+            key="handovers",
+            title=_("交接回本网格"),
+            icon="arrow-left-right",
+            count=episodes.count(),
+            rows=rows,
+            empty=_("没有解除集中隔离、等待交接或送返途中的人员。"),
+            url=reverse("isolation:home_list"),
+            url_label=_("居家隔离名单"),
         )
     ]
 

@@ -35,11 +35,12 @@ MODULE = Module(
         LandingEntry("site_day", roles(Role.ISOLATION_SITE_STAFF), "fangkong.isolation.landing.site_day", order=10, need_to_know=PEOPLE),
         LandingEntry(
             "handovers",
-            roles(Role.GRID_WORKER, Role.COMMUNITY_WORKER, Role.ISOLATION_SITE_STAFF),
+            roles(Role.COMMUNITY_WORKER, Role.ISOLATION_SITE_STAFF),
             "fangkong.isolation.landing.handovers",
             order=40,
             need_to_know=PEOPLE,
         ),
+        LandingEntry("returning", roles(Role.GRID_WORKER), "fangkong.isolation.landing.returning", order=40, need_to_know=PEOPLE),
         LandingEntry(
             "home_checks",
             roles(Role.GRID_WORKER, Role.COMMUNITY_WORKER),

@@ -213,6 +213,17 @@ def pending_handovers(*, user: Any) -> QuerySet[Handover]:
     )
 
 
+def returning_home(*, user: Any) -> QuerySet[IsolationEpisode]:
+    """Released from central isolation and not yet at home: waiting for the handover (confirmed by
+    the receiving community) or on the way back — the grid worker meets them and checks on them."""
+    return (
+        IsolationEpisode.objects.visible_to(user)
+        .filter(status__in=(EpisodeStatus.RELEASED_PENDING_HANDOVER, EpisodeStatus.HANDED_OVER))
+        .select_related("person", "site")
+        .order_by("released_at", "id")
+    )
+
+
 def home_isolation_list(*, user: Any, day: dt.date | None = None) -> QuerySet[IsolationEpisode]:
     """People handed over or in home isolation, with whether today's check is done and a test is due."""
     day = day or local_date(timezone.now())

@@ -39,7 +39,7 @@ def test_grid_worker_lab_and_isolation_site_each_land_on_their_work(work, live_s
     errors: list[str] = []
     page.on("pageerror", lambda e: errors.append(str(e)))
 
-    # The grid worker: the households to knock on, re-sampling, handovers and home checks.
+    # The grid worker: the households to knock on, re-sampling, people coming home, home checks.
     log_in(page, base, "grid")
     expect(page.locator("h1")).to_have_text("今日工作")
     expect(page.locator("#home-scope")).to_contain_text("第一网格")
@@ -47,7 +47,7 @@ def test_grid_worker_lab_and_isolation_site_each_land_on_their_work(work, live_s
     expect(knock).to_contain_text("敲门行动")
     expect(knock).to_contain_text("李建国")
     expect(panel(page, "resampling")).to_contain_text("王秀英")
-    expect(panel(page, "handovers")).to_contain_text("没有等待交接的人员")
+    expect(panel(page, "handovers")).to_contain_text("周晓红")  # released, coming home to the grid
     assert menu(page)[:2] == ["首页", "核酸检测"]
     assert "dev.py" not in page.content()
     shot(page, "landing-grid.png")

@@ -12,12 +12,13 @@ from django.utils import timezone
 
 from fangkong.core.roles import Role
 from fangkong.isolation.choices import EpisodeKind
+from fangkong.isolation.services import release_order
 from fangkong.testing.choices import CheckOutcome, PoolingMode
 from fangkong.testing.services import Binding, MemberCheck, bulk_bind, household_check_record, tube_receive
 from tests.cases.conftest import wards  # noqa: F401  (a fixture)
 from tests.cases.pages import scene_fixture  # noqa: F401  (a fixture)
 
-from ..factories import ensure_reference_data, make_person, make_user
+from ..factories import ensure_reference_data, make_person, make_tree, make_user
 from ..isolation import factories as isof
 from ..testing import factories as tf
 
@@ -32,7 +33,8 @@ def work(city, users):
 def build_work(city, users) -> dict:
     """Round 8 being sampled: the neighbour grid's resident in a single tube, received by the lab; a
     bedridden resident of the home grid for home sampling; a site with a contact checked in six
-    days ago (tests missed, the central phase over: on today's sheet and due for release)."""
+    days ago (tests missed, the central phase over: on today's sheet and due for release), and one
+    released a week after check-in, waiting to be handed over to the home grid."""
     command = users["command"]
     lab = tf.make_lab()
     lab_user = tf.make_lab_user("lab", lab)
@@ -60,6 +62,14 @@ def build_work(city, users) -> dict:
         checked_in_at=checked_in,
         kind=EpisodeKind.CLOSE_CONTACT,
     )
+    # Another contact of the home grid, tested negative every central day and released: to hand over.
+    released = make_person(make_tree(household="103").household, "周晓红")
+    week_ago = timezone.localtime().replace(hour=1, minute=0, second=0, microsecond=0) - dt.timedelta(days=7)
+    episode = isof.open_and_check_in(
+        command, released, isof.room(site, "302"), identified_at=week_ago - dt.timedelta(hours=1), checked_in_at=week_ago
+    )
+    isof.record_central(site_user, episode)
+    release_order(actor=site_user, episode=episode)
     return {"round": testing_round, "lab": lab, "lab_user": lab_user, "site": site, "site_user": site_user, "point": point}
 
 
@@ -81,10 +91,11 @@ def menu(client) -> list[str]:
 def test_grid_worker_lands_on_door_knocking_re_sampling_and_handovers_in_their_grid(client, users, city, work):
     html, panels = home_page(client, users["grid"])
     knock = panels[f"knocking-{city.home.grid.pk}"]
-    assert knock.count == 1 and "101" in knock.rows[0].text and "李建国" in knock.rows[0].detail
+    assert knock.count == 2 and "101" in knock.rows[0].text and "李建国" in knock.rows[0].detail and "周晓红" in knock.rows[1].detail
     assert knock.rows[0].url.startswith(reverse("testing:door_knocking", args=[work["round"].pk, city.home.grid.pk]))
     assert panels["resampling"].count == 1 and panels["resampling"].rows[0].text == "王秀英"
-    assert {"handovers", "home-checks"} <= set(panels)
+    assert panels["handovers"].count == 1 and panels["handovers"].rows[0].text == "周晓红"
+    assert "home-checks" in panels
     assert "第一网格" in html and "今日工作" in html and "overview-cards" not in html
     assert menu(client)[:2] == ["首页", "核酸检测"]
 
@@ -93,9 +104,10 @@ def test_community_worker_lands_on_its_grids_to_knock_handovers_and_monitoring_a
     html, panels = home_page(client, users["community"])
     knock = panels["knocking"]
     by_grid = {r.text: r for r in knock.rows}
-    assert knock.count == 1 and "第二网格" not in by_grid  # the second grid's one resident was sampled
-    assert by_grid["第一网格"].detail == "未采样 2 人，已说明 1 人"
-    assert {"resampling", "handovers", "home-checks", "monitoring"} <= set(panels)
+    assert knock.count == 2 and "第二网格" not in by_grid  # the second grid's one resident was sampled
+    assert by_grid["第一网格"].detail == "未采样 3 人，已说明 1 人"
+    assert panels["handovers"].count == 1 and "如家酒店隔离点 → 迎宾南路社区" in panels["handovers"].rows[0].detail
+    assert {"resampling", "home-checks", "monitoring"} <= set(panels)
     assert "overview-cards" in html and "迎宾南路社区" in html
     assert menu(client)[:3] == ["首页", "核酸检测", "集中隔离"]
 
@@ -138,6 +150,7 @@ def test_isolation_site_lands_on_todays_sampling_sheet_and_releases_due(client, 
     assert sheet.count >= 1 and "李建国" in sheet.rows[0].text and sheet.rows[0].flag == "补采"
     due = panels["releases-due"]
     assert due.count == 1 and due.rows[0].text == "李建国" and due.rows[0].url.startswith("/isolation/episodes/")
+    assert panels["handovers"].count == 1
     labels = menu(client)
     assert labels[:2] == ["首页", "集中隔离"] and "核酸检测" not in labels and "阳性转运" not in labels
 
