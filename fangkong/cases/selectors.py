@@ -29,7 +29,8 @@ from fangkong.zoning.choices import FOUND_UNDER_CONTROL, FoundIn
 from .choices import CONFIRMED_CLASSES, BedType, CaseStatus, Classification, FacilityKind, MonitoringStatus, TransferStatus
 from .models import Case, CaseClassification, CaseTest, Discharge, FacilityBeds, HealthMonitoring, Transfer, TreatmentFacility
 from .services.facilities import en_route_counts, facility_options
-from .services.policy import triage_policy
+from .services.policy import discharge_policy, triage_policy
+from .services.treatment import DischargeCheck, discharge_check
 from .services.triage import FacilityOption, TriageSuggestion, triage_decide, triage_suggest
 
 # ---- cases ----
@@ -57,6 +58,31 @@ def monitoring_list(*, user: Any, active_only: bool = True) -> QuerySet[HealthMo
     """居家健康监测 handed to the user's communities, by the day they end."""
     qs = HealthMonitoring.objects.visible_to(user).select_related("person", "case")
     return qs.filter(status=MonitoringStatus.ACTIVE).order_by("ends_at", "id") if active_only else qs.order_by("-starts_at", "-id")
+
+
+@dataclass
+class DischargeReview:
+    case: Case
+    check: DischargeCheck
+
+
+# Discharge criteria are checked for the longest-staying patients only (a few queries each).
+DISCHARGE_REVIEWED = 20
+
+
+def in_care_admitted(*, user: Any) -> QuerySet[Case]:
+    """Patients admitted (住院治疗) that the user sees, the longest stay first."""
+    return (
+        Case.objects.visible_to(user).filter(status=CaseStatus.ADMITTED).select_related("person", "facility").order_by("admitted_at", "id")
+    )
+
+
+def discharge_reviews(*, user: Any, limit: int = DISCHARGE_REVIEWED) -> list[DischargeReview]:
+    """The longest-staying admitted patients with the discharge criteria checked (nothing written),
+    those who meet them first."""
+    policy = discharge_policy()
+    reviews = [DischargeReview(c, discharge_check(case=c, policy=policy)) for c in in_care_admitted(user=user)[:limit]]
+    return sorted(reviews, key=lambda r: not r.check.passed)
 
 
 # ---- the transfer board ----

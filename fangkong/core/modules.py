@@ -1,5 +1,6 @@
 """The module registry: what each app plugs into the platform — its capabilities (with the roles
-that hold them by default), audit event types, navigation entries, page URLs and API routes.
+that hold them by default), audit event types, navigation entries, landing panels (the day's work a
+role finds on the home page), the facilities its users are granted, page URLs and API routes.
 
 Each app declares one `Module` in its own `registry.py` and adds it from its AppConfig.ready();
 nothing central is edited to add a module (no migration for a new audit event type either: the
@@ -8,7 +9,7 @@ event type column stores the value, the label comes from here).
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -31,7 +32,10 @@ class Capability:
 class NavEntry:
     """A top-level menu entry. Shown when the user holds `capability` (None: everyone signed in) and
     every one of `need_to_know` (the capabilities of the personal details its page shows: the menu
-    offers no page the role cannot open). `first_for` lists the roles whose menu starts with it."""
+    offers no page the role cannot open). An entry naming an audience (`any_of` capabilities, or
+    `places`: users granted places, not only facilities) is shown to that audience alone: the
+    laboratory sees no isolation pages, a hospital no registry of places. `first_for` lists the
+    roles whose menu starts with it (by `order` among them)."""
 
     url_name: str
     label: Any
@@ -40,9 +44,61 @@ class NavEntry:
     order: int = 100
     first_for: frozenset[str] = frozenset()
     need_to_know: tuple[str, ...] = ()
+    any_of: tuple[str, ...] = ()
+    places: bool = False
 
-    def shown_to(self, caps: frozenset[str]) -> bool:
-        return (self.capability is None or self.capability in caps) and all(c in caps for c in self.need_to_know)
+    def shown_to(self, caps: frozenset[str], *, has_places: bool = True) -> bool:
+        if self.capability is not None and self.capability not in caps:
+            return False
+        if not all(c in caps for c in self.need_to_know):
+            return False
+        if not self.any_of and not self.places:
+            return True
+        return (self.places and has_places) or any(c in caps for c in self.any_of)
+
+
+@dataclass(frozen=True)
+class LandingRow:
+    """One line of a landing panel: what to do, where (the page that does it), and a short flag."""
+
+    text: str
+    url: str = ""
+    detail: str = ""
+    flag: str = ""  # a warning beside the row ("超时", "补采"), shown as a badge
+
+
+@dataclass(frozen=True)
+class LandingPanel:
+    """A card of the home page: a title, how many there are, the first rows (up to PANEL_ROWS), the
+    page with the whole list, and what to say in plain words when there is nothing to do."""
+
+    key: str
+    title: str
+    icon: str
+    count: int
+    rows: Sequence[LandingRow]
+    empty: str
+    url: str = ""
+    url_label: str = ""
+
+
+PANEL_ROWS = 10
+
+
+@dataclass(frozen=True)
+class LandingEntry:
+    """Panels a module offers on the home page to `roles`, given the user holds every one of
+    `need_to_know` (the capabilities of what the rows show). `build` is the dotted path of a function
+    (user, now) -> list[LandingPanel], imported when the page is drawn (registry.py stays light)."""
+
+    key: str
+    roles: frozenset[str]
+    build: str
+    order: int = 100
+    need_to_know: tuple[str, ...] = ()
+
+    def shown_to(self, role: str, caps: frozenset[str]) -> bool:
+        return role in self.roles and all(c in caps for c in self.need_to_know)
 
 
 @dataclass(frozen=True)
@@ -64,6 +120,9 @@ class Module:
     capabilities: Sequence[Capability] = ()
     events: type[models.TextChoices] | None = None
     nav: Sequence[NavEntry] = ()
+    landing: Sequence[LandingEntry] = ()
+    # Facility grants this module's users hold ("facility:laboratory") → the model naming them ("testing.Laboratory").
+    facilities: Mapping[str, str] = field(default_factory=dict)
     url_prefix: str | None = None  # pages: include("fangkong.<app>.urls") at this prefix ("" for the root)
     urlconf: str | None = None
     api: Callable[[Any], None] | None = None  # registers the app's viewsets on the shared router
@@ -115,6 +174,13 @@ class Registry:
 
     def nav(self) -> list[NavEntry]:
         return sorted((e for m in self.modules.values() for e in m.nav), key=lambda e: e.order)
+
+    def landing(self, role: str, caps: frozenset[str]) -> list[LandingEntry]:
+        entries = (e for m in self.modules.values() for e in m.landing if e.shown_to(role, caps))
+        return sorted(entries, key=lambda e: e.order)
+
+    def facility_models(self) -> dict[str, str]:
+        return {kind: model for m in self.modules.values() for kind, model in m.facilities.items()}
 
     def page_mounts(self) -> Iterable[tuple[str, str]]:
         for m in self.modules.values():

@@ -28,8 +28,8 @@ MODULE = Module(
         Capability(GeoCap.IMPORT, _("批量导入人口与区域"), _("您的角色无权批量导入"), OFFICES | roles(Role.SYSTEM_ADMIN), personal=True),
     ],
     nav=[
-        NavEntry("geo:browse", _("区域与人口"), "diagram-3", order=20),
-        NavEntry("geo:person_search", _("人员查询"), "search", order=21),
+        NavEntry("geo:browse", _("区域与人口"), "diagram-3", order=20, places=True),
+        NavEntry("geo:person_search", _("人员查询"), "search", order=21, places=True),
     ],
     url_prefix="places/",
     urlconf="fangkong.geo.urls",

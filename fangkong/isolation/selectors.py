@@ -171,6 +171,17 @@ def site_day_sheet(*, user: Any, site: IsolationSite, day: dt.date) -> list[Shee
     return rows
 
 
+def releases_due(*, user: Any, day: dt.date) -> QuerySet[IsolationEpisode]:
+    """In a room with the central phase ending by the end of `day` (or already past): to release."""
+    _start, end = _day_bounds(day)
+    return (
+        IsolationEpisode.objects.visible_to(user)
+        .filter(status=EpisodeStatus.CHECKED_IN, central_until__lt=end)
+        .select_related("person", "site")
+        .order_by("central_until", "id")
+    )
+
+
 # ---- boards ----
 
 
@@ -199,6 +210,17 @@ def pending_handovers(*, user: Any) -> QuerySet[Handover]:
         .pending()
         .select_related("episode__person", "from_site", "to_community", "release_order")
         .order_by("created_at", "id")
+    )
+
+
+def returning_home(*, user: Any) -> QuerySet[IsolationEpisode]:
+    """Released from central isolation and not yet at home: waiting for the handover (confirmed by
+    the receiving community) or on the way back — the grid worker meets them and checks on them."""
+    return (
+        IsolationEpisode.objects.visible_to(user)
+        .filter(status__in=(EpisodeStatus.RELEASED_PENDING_HANDOVER, EpisodeStatus.HANDED_OVER))
+        .select_related("person", "site")
+        .order_by("released_at", "id")
     )
 
 

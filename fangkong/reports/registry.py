@@ -1,12 +1,14 @@
-"""What the read-only reports plug into the platform: the overview (the landing page)."""
+"""What the read-only reports plug into the platform: the home page (each role's work, and the
+overview), first in every role's menu."""
 
 from django.utils.translation import gettext_lazy as _
 
 from fangkong.core.modules import Module, NavEntry
+from fangkong.core.roles import Role
 
 MODULE = Module(
     app="reports",
-    nav=[NavEntry("reports:home", _("总览"), "speedometer2", order=10)],
+    nav=[NavEntry("reports:home", _("首页"), "house", order=10, first_for=frozenset(Role.values))],
     url_prefix="",
     urlconf="fangkong.reports.urls",
 )

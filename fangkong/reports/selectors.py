@@ -57,6 +57,12 @@ def overview_root(*, user: Any) -> tuple[str, Any | None]:
     return level, place
 
 
+def covered_grid_names(*, user: Any, limit: int = 5) -> list[str]:
+    """The grids a user is granted by name (a grid worker's scope, below the overview's community)."""
+    grid_ids = jurisdiction_of(user).covered.get("grid", frozenset())
+    return list(Grid.objects.filter(pk__in=sorted(grid_ids)).order_by("name").values_list("name", flat=True)[:limit])
+
+
 def overview_totals(*, user: Any) -> dict[str, int]:
     people = Person.objects.covered_by(user)
     return {

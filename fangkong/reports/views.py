@@ -1,12 +1,23 @@
-"""Read-only pages: the command's overview. Never writes domain rows."""
+"""Read-only pages: the home page — the day's work of the user's role (the panels each module
+contributes, fangkong.core.landing) and, for the offices, the overview of their places. Never
+writes domain rows."""
 
 from __future__ import annotations
+
+from typing import Any
 
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+
+from fangkong.core.landing import facility_names, has_places, landing_panels
+from fangkong.core.permissions import user_can
+from fangkong.core.roles import Role, roles
+from fangkong.geo import selectors as geo
+from fangkong.geo.permissions import GeoCap
 
 from . import selectors
 
@@ -18,9 +29,35 @@ LEVEL_PLURALS = {
 }
 
 
+# Roles whose home page is their work alone (their places' overview is one click away).
+WORK_ONLY = roles(Role.GRID_WORKER)
+
+
 @login_required
 def home(request: HttpRequest) -> HttpResponse:
-    data = selectors.overview(user=request.user)
+    user = request.user
+    panels = landing_panels(user=user, now=timezone.now())
+    places = has_places(user)
+    context = {
+        "panels": panels,
+        "facilities": facility_names(user),
+        "has_places": places,
+        "show_overview": places and getattr(user, "role", "") not in WORK_ONLY,
+        "can_import": user_can(user, GeoCap.IMPORT),
+    }
+    if context["show_overview"]:
+        context |= overview_context(user)
+    elif places:
+        level, place = selectors.overview_root(user=user)
+        context["root_url"] = reverse("geo:place", args=[level, place.pk]) if place else reverse("geo:browse")
+        context["crumbs"] = geo.breadcrumbs(place, level)
+        context["grids"] = selectors.covered_grid_names(user=user)
+    context["no_jurisdiction"] = not places and not context["facilities"]
+    return render(request, "reports/home.html", context)
+
+
+def overview_context(user: Any) -> dict[str, Any]:
+    data = selectors.overview(user=user)
     totals = data.totals
     root_index = selectors.ROOT_LEVELS.index(data.level)
     place_cards = [
@@ -47,12 +84,12 @@ def home(request: HttpRequest) -> HttpResponse:
         "labels": {"residents": str(_("常住人口")), "vulnerable": str(_("重点人群"))},
     }
     tag_total = sum(n for _tag, _label, n in data.by_tag)
-    context = {
+    return {
         "overview": data,
+        "crumbs": data.crumbs,
         "cards": cards,
         "chart": chart,
         "children_title": LEVEL_PLURALS[data.child_level],
         "root_url": reverse("geo:place", args=[data.level, data.place.pk]) if data.place else reverse("geo:browse"),
         "by_tag": [(tag, label, n, round(100 * n / tag_total) if tag_total else 0) for tag, label, n in data.by_tag],
     }
-    return render(request, "reports/home.html", context)

@@ -186,9 +186,10 @@ def test_empty_level_says_what_to_do(client, city, users):
     empty = District.objects.get(code="150122")
     response = get(client, users["command"], place_url("district", empty))
     html = response.content.decode()
-    assert "python3 dev.py demo" in html and reverse("imports:job_list") in html
+    assert "请在“批量导入”中导入区域与人口" in html and reverse("imports:job_list") in html
     auditor = get(client, users["auditor"], place_url("district", empty)).content.decode()
-    assert "python3 dev.py demo" in auditor and reverse("imports:job_list") not in auditor.split("<main")[1]
+    assert "导入后，会在这里显示" in auditor and reverse("imports:job_list") not in auditor.split("<main")[1]
+    assert "dev.py" not in html and "dev.py" not in auditor  # no developer's command on a user's page
 
 
 # ---- household ----

@@ -38,6 +38,7 @@ from .results import (
 )
 from .rounds import (
     control_list,
+    current_rounds,
     laboratory_list,
     resampling_task_list,
     round_get,
@@ -61,6 +62,7 @@ __all__ = [
     "PressReport",
     "ProgressPoint",
     "control_list",
+    "current_rounds",
     "door_knocking_list",
     "laboratory_list",
     "overdue_by",

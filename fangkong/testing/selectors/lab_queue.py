@@ -19,7 +19,7 @@ from django.utils import timezone
 from fangkong.audit.selectors import may_read_private_file
 from fangkong.results.choices import Result
 
-from ..choices import TubeStatus, UploadStatus
+from ..choices import RoundStatus, TubeStatus, UploadStatus
 from ..models import Laboratory, ResultUpload, TestingRound, Tube
 from ..permissions import TestingCap
 from ..querysets import overdue_q
@@ -62,6 +62,20 @@ def lab_counts(*, user: Any, testing_round: TestingRound, laboratory: Laboratory
         overdue=Count("id", filter=overdue_q(now)),
     )
     return LabCounts(**c)
+
+
+def lab_rounds(*, user: Any, laboratory: Laboratory) -> QuerySet[TestingRound]:
+    """The rounds a lab works on now: being sampled, or holding its tubes still without a result."""
+    pending = Tube.objects.visible_to(user).filter(laboratory=laboratory, status=TubeStatus.RECEIVED).values("round_id")
+    rounds = TestingRound.objects.visible_to(user).filter(Q(status=RoundStatus.ACTIVE) | Q(pk__in=pending))
+    return rounds.order_by("-number")
+
+
+def tubes_to_receive(*, testing_round: TestingRound) -> int:
+    """Sealed tubes of the round no laboratory has signed for yet. Any lab may receive them, and the
+    lab sees none of them before it does (tubes are scoped by the receiving lab): a figure only."""
+    # Without a result: the partial index of tubes still waiting for one answers (not the whole round).
+    return Tube.objects.filter(round=testing_round, resulted_at__isnull=True, status=TubeStatus.CLOSED).count()
 
 
 def overdue_lab_tubes(*, user: Any, testing_round: TestingRound, laboratory: Laboratory, now: dt.datetime | None = None) -> QuerySet[Tube]:

@@ -10,7 +10,7 @@ from django.shortcuts import get_object_or_404
 
 from fangkong.geo.models import Community, Grid
 
-from ..choices import RESAMPLING_OPEN
+from ..choices import RESAMPLING_OPEN, RoundStatus
 from ..models import (
     Laboratory,
     PersonControl,
@@ -26,6 +26,11 @@ from ..models import (
 
 def round_list(*, user: Any) -> QuerySet[TestingRound]:
     return TestingRound.objects.visible_to(user).prefetch_related("areas")
+
+
+def current_rounds(*, user: Any) -> QuerySet[TestingRound]:
+    """The rounds being sampled now, the newest first (the day's field work is in them)."""
+    return round_list(user=user).filter(status=RoundStatus.ACTIVE).order_by("-number")
 
 
 def round_get(*, user: Any, pk: int) -> TestingRound:

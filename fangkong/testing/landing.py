@@ -1,0 +1,200 @@
+"""快检 on the home page (fangkong.core.landing): the door-knocking and re-sampling of the rounds being
+sampled (a grid worker: households; a community: its grids), and a laboratory's tubes to receive and
+results due. Built on the selectors; every read is the user's."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from django.http import Http404
+from django.urls import reverse
+from django.utils.translation import gettext as _
+
+from fangkong.core.modules import PANEL_ROWS, LandingPanel, LandingRow
+from fangkong.core.timefmt import local_minutes
+
+from . import selectors
+from .models import TestingRound
+from .selectors import fieldwork, lab_queue
+
+# A grid worker usually has one grid; a few more are listed, each its own panel.
+GRIDS_LISTED = 3
+
+
+def _round_title(title: str, testing_round: TestingRound) -> str:
+    return _("%(title)s · 第 %(n)s 轮") % {"title": title, "n": testing_round.number}
+
+
+def _no_round_panel(key: str, title: str, icon: str) -> LandingPanel:
+    return LandingPanel(
+        key=key,
+        title=title,
+        icon=icon,
+        count=0,
+        rows=[],
+        empty=_("现在没有正在采样的检测轮次。"),
+        url=reverse("testing:round_list"),
+        url_label=_("检测轮次"),
+    )
+
+
+def grid_knocking(user: Any, now: dt.datetime) -> list[LandingPanel]:
+    """The households of the user's grids with someone not yet sampled nor explained (敲门行动)."""
+    rounds = list(selectors.current_rounds(user=user)[:1])
+    if not rounds:
+        return [_no_round_panel("knocking", _("敲门行动"), "door-closed")]
+    testing_round = rounds[0]
+    panels = []
+    for grid in fieldwork.grid_list(user=user)[:GRIDS_LISTED]:
+        items = selectors.door_knocking_list(user=user, testing_round=testing_round, grid_id=grid.pk)
+        todo = [h for h in items if any(not m.outcome for m in h.missing)]
+        url = reverse("testing:door_knocking", args=[testing_round.pk, grid.pk])
+        rows = [
+            LandingRow(
+                text=h.address,
+                url=f"{url}?household={h.household_id}",
+                detail=_("未采样 %(n)s 人：%(names)s") % {"n": len(h.missing), "names": "、".join(m.name for m in h.missing[:3])},
+            )
+            for h in todo[:PANEL_ROWS]
+        ]
+        panels.append(
+            LandingPanel(
+                key=f"knocking-{grid.pk}",
+                title=_round_title(_("敲门行动 · %(grid)s") % {"grid": grid.name}, testing_round),
+                icon="door-closed",
+                count=len(todo),
+                rows=rows,
+                empty=_("本网格的居民都已采样或已说明情况。"),
+                url=url,
+                url_label=_("打开敲门清单"),
+            )
+        )
+    return panels
+
+
+def community_knocking(user: Any, now: dt.datetime) -> list[LandingPanel]:
+    """The community's grids with residents not yet sampled nor explained, the most first."""
+    rounds = list(selectors.current_rounds(user=user)[:1])
+    if not rounds:
+        return [_no_round_panel("knocking", _("敲门行动"), "door-closed")]
+    testing_round = rounds[0]
+    _total, grids = selectors.round_coverage(user=user, testing_round=testing_round, level="city", group_by="grid")
+    todo = sorted((g for g in grids if g.place_id and g.missing - g.explained > 0), key=lambda g: -(g.missing - g.explained))
+    rows = [
+        LandingRow(
+            text=g.name,
+            url=reverse("testing:door_knocking", args=[testing_round.pk, g.place_id]),
+            detail=_("未采样 %(missing)s 人，已说明 %(explained)s 人") % {"missing": g.missing, "explained": g.explained},
+        )
+        for g in todo[:PANEL_ROWS]
+    ]
+    return [
+        LandingPanel(
+            key="knocking",
+            title=_round_title(_("敲门行动"), testing_round),
+            icon="door-closed",
+            count=sum(g.missing - g.explained for g in todo),
+            rows=rows,
+            empty=_("各网格的居民都已采样或已说明情况。"),
+            url=reverse("testing:round_detail", args=[testing_round.pk]),
+            url_label=_("检测进度"),
+        )
+    ]
+
+
+def resampling(user: Any, now: dt.datetime) -> list[LandingPanel]:
+    """Re-sampling at home still to do (混管阳性, invalid results, bedridden residents)."""
+    rounds = list(selectors.current_rounds(user=user)[:1])
+    if not rounds:
+        return []
+    testing_round = rounds[0]
+    tasks = fieldwork.resampling_tasks(user=user, testing_round=testing_round)
+    url = reverse("testing:resampling_tasks", args=[testing_round.pk])
+    rows = [
+        LandingRow(
+            text=t.person.name,
+            url=f"{url}?grid={t.grid_id}" if t.grid_id else url,
+            detail=f"{t.household.address if t.household_id else '—'} · {t.get_reason_display()}",
+            flag=t.get_status_display() if t.status != "open" else "",
+        )
+        for t in tasks[:PANEL_ROWS]
+    ]
+    return [
+        LandingPanel(
+            key="resampling",
+            title=_round_title(_("上门单采"), testing_round),
+            icon="house-add",
+            count=tasks.count(),
+            rows=rows,
+            empty=_("没有待上门采样的任务。"),
+            url=url,
+            url_label=_("全部单采任务"),
+        )
+    ]
+
+
+def laboratory(user: Any, now: dt.datetime) -> list[LandingPanel]:
+    """The lab's rounds: sealed tubes waiting to be received, and its received tubes waiting for a
+    result (the overdue ones listed)."""
+    try:
+        lab, _labs = lab_queue.laboratory_for(user=user)
+    except Http404:
+        empty = _("您的账号还没有关联检测机构，请联系系统管理员。")
+        return [LandingPanel(key="lab-receive", title=_("待接收试管"), icon="box-seam", count=0, rows=[], empty=empty)]
+    receive_rows, result_rows = [], []
+    to_receive = awaiting = 0
+    rounds = list(lab_queue.lab_rounds(user=user, laboratory=lab)[:PANEL_ROWS])
+    # The lab page of the newest round (receive, upload); the round list when there is none.
+    lab_url = reverse("testing:lab", args=[rounds[0].pk]) if rounds else reverse("testing:round_list")
+    upload_url = reverse("testing:result_upload", args=[rounds[0].pk]) if rounds else lab_url
+    for testing_round in rounds:
+        url = reverse("testing:lab", args=[testing_round.pk])
+        sealed = lab_queue.tubes_to_receive(testing_round=testing_round)
+        counts = lab_queue.lab_counts(user=user, testing_round=testing_round, laboratory=lab, now=now)
+        to_receive += sealed
+        awaiting += counts.awaiting
+        if sealed:
+            receive_rows.append(
+                LandingRow(text=_("第 %(n)s 轮") % {"n": testing_round.number}, url=url, detail=_("已封管待接收 %(n)s 支") % {"n": sealed})
+            )
+        if counts.awaiting:
+            result_rows.append(
+                LandingRow(
+                    text=_("第 %(n)s 轮") % {"n": testing_round.number},
+                    url=url,
+                    detail=_("已接收待出结果 %(n)s 支") % {"n": counts.awaiting},
+                    flag=_("超时 %(n)s 支") % {"n": counts.overdue} if counts.overdue else "",
+                )
+            )
+            for tube in lab_queue.overdue_lab_tubes(user=user, testing_round=testing_round, laboratory=lab, now=now)[:PANEL_ROWS]:
+                result_rows.append(
+                    LandingRow(
+                        text=tube.barcode,
+                        url=url,
+                        detail=_("%(point)s · 时限 %(at)s") % {"point": tube.sampling_point.name, "at": local_minutes(tube.deadline_at)},
+                        flag=_("超时"),
+                    )
+                )
+    return [
+        LandingPanel(
+            key="lab-receive",
+            title=_("待接收试管 · %(lab)s") % {"lab": lab.name},
+            icon="box-seam",
+            count=to_receive,
+            rows=receive_rows[:PANEL_ROWS],
+            empty=_("没有等待接收的试管。"),
+            url=lab_url,
+            url_label=_("接收试管"),
+        ),
+        LandingPanel(
+            key="lab-results",
+            title=_("待出结果"),
+            icon="clipboard2-data",
+            count=awaiting,
+            rows=result_rows[:PANEL_ROWS],
+            empty=_("已接收的试管都已出结果。"),
+            url=upload_url,
+            url_label=_("上传结果"),
+        ),
+    ]
