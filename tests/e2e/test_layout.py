@@ -10,8 +10,9 @@ import re
 
 import pytest
 
-from ..factories import make_user
 from fangkong.core.roles import Role
+
+from ..factories import make_user
 
 pytestmark = pytest.mark.e2e
 
