@@ -130,7 +130,7 @@ class ErrorSerializer(serializers.Serializer):
         help_text="The rule, policy key or capability that refused (`api.request`: a malformed body or query; see docs/api.md)"
     )
     source = serializers.CharField(
-        required=False, help_text="The rule's 依据 when it cites one: the policy version and document it comes from (shown folded on the pages)"
+        required=False, help_text="The 依据 of the rule, when it cites one: the policy version and document it comes from"
     )
     errors = RowErrorSerializer(many=True, required=False, help_text="Batch refusals: every row at fault; nothing was written")
 
