@@ -30,6 +30,7 @@ from fangkong.core.rows import RowsRefused
 from fangkong.geo.lookup import person_by_id_number
 from fangkong.geo.services import SearchLimited
 from fangkong.policy.regimen import local_date
+from fangkong.policy.selectors import profile_name
 from fangkong.results.choices import Result
 
 from .. import selectors, services
@@ -266,6 +267,7 @@ def episode_context(
     now = timezone.now()
     return {
         "episode": episode,
+        "policy_name": profile_name(episode.policy_profile) if episode.policy_profile else "",
         "person": episode.person,
         "tests": tests,
         "central_tests": [t for t in tests if t.phase == TestPhase.CENTRAL],
