@@ -357,6 +357,40 @@ class DayFigures:
             text += "。"
         return text
 
+    @property
+    def en(self) -> str:
+        """The same paragraph in English (the press conference's foreign-language release)."""
+        text = f"{MONTHS[self.date.month - 1]} {self.date.day}, 0–24 h: {_count(self.new_confirmed, 'new local confirmed case')} and "
+        text += _count(self.new_asymptomatic, "new asymptomatic infection")
+        parts = [f"{x.name} {x.new_confirmed + x.new_asymptomatic}" for x in self.by_district if x.new_confirmed + x.new_asymptomatic]
+        if parts:
+            text += f" ({', '.join(parts)})"
+        if self.new_confirmed + self.new_asymptomatic:
+            text += f", of which {self.found_under_control} in isolation or controlled areas and {self.found_community} in the community"
+        if self.converted:
+            text += f"; {_count(self.converted, 'asymptomatic infection')} reclassified as confirmed"
+        text += f". {self.discharged} discharged as cured. "
+        text += f"Under treatment: {_count(self.under_treatment_confirmed, 'confirmed case')} and "
+        text += f"{_count(self.under_treatment_asymptomatic, 'asymptomatic infection')}; reported in all: "
+        text += f"{_count(self.cumulative_confirmed, 'local confirmed case')} and "
+        text += f"{_count(self.cumulative_asymptomatic, 'asymptomatic infection')}, "
+        text += f"{self.cumulative_discharged} discharged as cured."
+        a = self.admission
+        if a.cohort:
+            text += f" Of the day's {_count(a.cohort, 'positive')}, {a.same_day} admitted the same day ({a.same_day / a.cohort:.0%})"
+            if a.median_hours is not None:
+                text += f"; median {a.median_hours:.1f} hours from positive result to admission, 90% within {a.p90_hours:.1f} hours"
+            text += "."
+        return text
+
+
+MONTHS = ("January", "February", "March", "April", "May", "June", "July", "August", "September", "October", "November", "December")
+
+
+def _count(n: int, noun: str) -> str:
+    """'1 new local confirmed case', '2 new local confirmed cases' (the English release's nouns)."""
+    return f"{n:,} {noun}" if n == 1 else f"{n:,} {noun}s"
+
 
 def _percentile(values: list[float], q: float) -> float | None:
     """Linear interpolation between closest ranks (numpy's default); None for no values."""

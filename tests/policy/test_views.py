@@ -43,7 +43,7 @@ def test_local_defaults_ask_only_the_policy_editors_to_confirm_them(client, user
     assert "本地默认值：来源文件未规定" in client.get(url).content.decode()
     client.force_login(users["admin"])
     html = client.get(url).content.decode()
-    assert "请由城市管理员确认" in html and "<code class=\"small text-muted\">regimen.day_one</code>" in html
+    assert "请由城市管理员确认" in html and '<code class="small text-muted">regimen.day_one</code>' in html
 
 
 def test_anonymous_is_sent_to_login(client, db):
