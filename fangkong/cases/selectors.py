@@ -640,6 +640,7 @@ class TimelineStep:
     detail: str
     case_id: int | None = None
     order: int = 0  # ties at the same minute keep the loop's order
+    basis: str = ""  # the rule behind the step, shown folded as its 依据 (never inline)
 
 
 def _name(user: Any) -> str:
@@ -671,10 +672,19 @@ class _Steps:
         self.items: list[TimelineStep] = []
 
     def add(
-        self, at: dt.datetime | None, kind: str, label: str, actor: Any, detail: str = "", case_id: int | None = None, order: int = 0
+        self,
+        at: dt.datetime | None,
+        kind: str,
+        label: str,
+        actor: Any,
+        detail: str = "",
+        case_id: int | None = None,
+        order: int = 0,
+        basis: str = "",
     ) -> None:
         if at is not None:
-            self.items.append(TimelineStep(at, kind, label, actor if isinstance(actor, str) else _name(actor), detail, case_id, order))
+            name = actor if isinstance(actor, str) else _name(actor)
+            self.items.append(TimelineStep(at, kind, label, name, detail, case_id, order, basis))
 
 
 def _cts(ct_orf1ab: float | None, ct_n: float | None) -> str:
@@ -715,13 +725,12 @@ def _transfer_steps(steps: _Steps, ids: list[int]) -> None:
     """Each transfer: triage, dispatch, pick-up, admission or refusal, cancellation."""
     users = ("created_by", "dispatched_by", "picked_up_by", "admitted_by", "refused_by")
     for t in Transfer.objects.filter(case_id__in=ids).select_related("assigned_facility", *users):
-        triage = _("%(reason)s；去向：%(to)s；时限 %(due)s；%(rule)s") % {
+        triage = _("%(reason)s；去向：%(to)s；时限 %(due)s") % {
             "reason": t.get_reason_display(),
             "to": f"{t.get_triage_kind_display()}{t.get_triage_bed_type_display()}",
             "due": f"{timezone.localtime(t.deadline_at):%Y-%m-%d %H:%M}",
-            "rule": t.triage_rule,
         }
-        steps.add(t.queued_at, "triage", _("分诊待转运"), t.created_by, triage, t.case_id, 4)
+        steps.add(t.queued_at, "triage", _("分诊待转运"), t.created_by, triage, t.case_id, 4, basis=t.triage_rule)
         place = t.assigned_facility.name if t.assigned_facility else ""
         dispatched = _("%(place)s；车辆 %(vehicle)s；随车 %(crew)s") % {"place": place, "vehicle": t.vehicle, "crew": t.crew}
         steps.add(t.dispatched_at, "dispatched", _("派车转运"), t.dispatched_by, dispatched, t.case_id, 5)

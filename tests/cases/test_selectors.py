@@ -257,5 +257,5 @@ def test_a_persons_timeline_from_result_to_monitoring(positives, wards, users): 
     assert by_kind["dispatched"].actor == "district" and "蒙A·120" in by_kind["dispatched"].detail
     assert by_kind["admitted"].actor == "fangcang" and "会展中心方舱医院" in by_kind["admitted"].detail
     assert by_kind["case_opened"].actor == "系统" and "社会面" in by_kind["case_opened"].detail
-    assert "Ct" in by_kind["result"].detail and by_kind["triage"].detail.count("triage.") >= 1
+    assert "Ct" in by_kind["result"].detail and by_kind["triage"].basis.count("triage.") >= 1  # the rule, folded as 依据
     assert steps == sorted(steps, key=lambda s: (s.at, s.order))
