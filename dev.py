@@ -5,7 +5,8 @@
     python3 dev.py test   set up and run the whole test suite (ruff, import-linter, then pytest)
 
 Both create .venv and install the pinned requirements on first use (and again when they change).
-Extra arguments after `test` go to pytest; DATABASE_URL=postgres://… runs the suite on PostgreSQL.
+Extra arguments after `demo` go to manage.py demo (`--port 8001` serves on another port, `--people`,
+`--seed`, `--no-serve`); extra arguments after `test` go to pytest; DATABASE_URL=postgres://… runs the suite on PostgreSQL.
 """
 
 from __future__ import annotations

@@ -383,6 +383,40 @@ class DayFigures:
             text += "。"
         return text
 
+    @property
+    def en(self) -> str:
+        """The same paragraph in English (the press conference's foreign-language release)."""
+        text = f"{MONTHS[self.date.month - 1]} {self.date.day}, 0–24 h: {_count(self.new_confirmed, 'new local confirmed case')} and "
+        text += _count(self.new_asymptomatic, "new asymptomatic infection")
+        parts = [f"{x.name} {x.new_confirmed + x.new_asymptomatic}" for x in self.by_district if x.new_confirmed + x.new_asymptomatic]
+        if parts:
+            text += f" ({', '.join(parts)})"
+        if self.new_confirmed + self.new_asymptomatic:
+            text += f", of which {self.found_under_control} in isolation or controlled areas and {self.found_community} in the community"
+        if self.converted:
+            text += f"; {_count(self.converted, 'asymptomatic infection')} reclassified as confirmed"
+        text += f". {self.discharged} discharged as cured. "
+        text += f"Under treatment: {_count(self.under_treatment_confirmed, 'confirmed case')} and "
+        text += f"{_count(self.under_treatment_asymptomatic, 'asymptomatic infection')}; reported in all: "
+        text += f"{_count(self.cumulative_confirmed, 'local confirmed case')} and "
+        text += f"{_count(self.cumulative_asymptomatic, 'asymptomatic infection')}, "
+        text += f"{self.cumulative_discharged} discharged as cured."
+        a = self.admission
+        if a.cohort:
+            text += f" Of the day's {_count(a.cohort, 'positive')}, {a.same_day} admitted the same day ({a.same_day / a.cohort:.0%})"
+            if a.median_hours is not None:
+                text += f"; median {a.median_hours:.1f} hours from positive result to admission, 90% within {a.p90_hours:.1f} hours"
+            text += "."
+        return text
+
+
+MONTHS = ("January", "February", "March", "April", "May", "June", "July", "August", "September", "October", "November", "December")
+
+
+def _count(n: int, noun: str) -> str:
+    """'1 new local confirmed case', '2 new local confirmed cases' (the English release's nouns)."""
+    return f"{n:,} {noun}" if n == 1 else f"{n:,} {noun}s"
+
 
 def _percentile(values: list[float], q: float) -> float | None:
     """Linear interpolation between closest ranks (numpy's default); None for no values."""
@@ -632,6 +666,7 @@ class TimelineStep:
     detail: str
     case_id: int | None = None
     order: int = 0  # ties at the same minute keep the loop's order
+    basis: str = ""  # the rule behind the step, shown folded as its 依据 (never inline)
 
 
 def _name(user: Any) -> str:
@@ -673,10 +708,19 @@ class _Steps:
         self.items: list[TimelineStep] = []
 
     def add(
-        self, at: dt.datetime | None, kind: str, label: str, actor: Any, detail: str = "", case_id: int | None = None, order: int = 0
+        self,
+        at: dt.datetime | None,
+        kind: str,
+        label: str,
+        actor: Any,
+        detail: str = "",
+        case_id: int | None = None,
+        order: int = 0,
+        basis: str = "",
     ) -> None:
         if at is not None:
-            self.items.append(TimelineStep(at, kind, label, actor if isinstance(actor, str) else _name(actor), detail, case_id, order))
+            name = actor if isinstance(actor, str) else _name(actor)
+            self.items.append(TimelineStep(at, kind, label, name, detail, case_id, order, basis))
 
 
 def _cts(ct_orf1ab: float | None, ct_n: float | None) -> str:
@@ -717,13 +761,12 @@ def _transfer_steps(steps: _Steps, ids: list[int]) -> None:
     """Each transfer: triage, dispatch, pick-up, admission or refusal, cancellation."""
     users = ("created_by", "dispatched_by", "picked_up_by", "admitted_by", "refused_by")
     for t in Transfer.objects.filter(case_id__in=ids).select_related("assigned_facility", *users):
-        triage = _("%(reason)s；去向：%(to)s；时限 %(due)s；%(rule)s") % {
+        triage = _("%(reason)s；去向：%(to)s；时限 %(due)s") % {
             "reason": t.get_reason_display(),
             "to": f"{t.get_triage_kind_display()}{t.get_triage_bed_type_display()}",
             "due": f"{timezone.localtime(t.deadline_at):%Y-%m-%d %H:%M}",
-            "rule": t.triage_rule,
         }
-        steps.add(t.queued_at, "triage", _("分诊待转运"), t.created_by, triage, t.case_id, 4)
+        steps.add(t.queued_at, "triage", _("分诊待转运"), t.created_by, triage, t.case_id, 4, basis=t.triage_rule)
         place = t.assigned_facility.name if t.assigned_facility else ""
         dispatched = _("%(place)s；车辆 %(vehicle)s；随车 %(crew)s") % {"place": place, "vehicle": t.vehicle, "crew": t.crew}
         steps.add(t.dispatched_at, "dispatched", _("派车转运"), t.dispatched_by, dispatched, t.case_id, 5)

@@ -35,6 +35,7 @@ from typing import Any
 from django.db import transaction
 from django.db.models import Count
 from django.utils import timezone
+from django.utils.translation import gettext_noop
 from tqdm import tqdm
 
 from fangkong.accounts.models import GrantLevel, User
@@ -227,7 +228,7 @@ def cases_stats(*, user: Any, now: dt.datetime | None = None) -> CasesStats:
     )
 
 
-_service_account = partial(service_account, reason="合成病例数据 / synthetic cases")
+_service_account = partial(service_account, reason=gettext_noop("合成病例数据"))
 
 
 @dataclass

@@ -129,14 +129,19 @@ class ErrorSerializer(serializers.Serializer):
     rule = serializers.CharField(
         help_text="The rule, policy key or capability that refused (`api.request`: a malformed body or query; see docs/api.md)"
     )
+    source = serializers.CharField(
+        required=False, help_text="The 依据 of the rule, when it cites one: the policy version and document it comes from"
+    )
     errors = RowErrorSerializer(many=True, required=False, help_text="Batch refusals: every row at fault; nothing was written")
 
 
 def domain_error_body(exc: DomainError, *, with_index: bool = False) -> dict[str, Any]:
-    """{message, field, rule[, errors]} for a refusal; `with_index` adds each row's 0-based position
+    """{message, field, rule[, source][, errors]} for a refusal; `with_index` adds each row's 0-based position
     in the posted JSON array. A refusal always names a rule: a service's check of a value it was
     given (a reason left empty, an unknown bed type) that names none is `api.request`."""
     body: dict[str, Any] = {"message": exc.message, "field": exc.field, "rule": exc.rule or REQUEST_RULE}
+    if exc.source:
+        body["source"] = exc.source
     errors = getattr(exc, "errors", None)
     if errors is not None:
         body["errors"] = [

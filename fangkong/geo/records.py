@@ -10,6 +10,7 @@ import datetime as dt
 from dataclasses import dataclass
 
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from fangkong.core.crypto import Sealer, mask_id_number, mask_phone
 
@@ -60,7 +61,7 @@ def parse_date(value: str | dt.date | dt.datetime | None) -> dt.date | None:
     try:
         return dt.date.fromisoformat(text)
     except ValueError as exc:
-        raise FieldError("birth_date", "出生日期格式应为 YYYY-MM-DD / birth date must be YYYY-MM-DD") from exc
+        raise FieldError("birth_date", _("出生日期格式应为 YYYY-MM-DD")) from exc
 
 
 def parse_sex(value: str | None) -> str | None:
@@ -69,7 +70,7 @@ def parse_sex(value: str | None) -> str | None:
         return None
     mapping = {"男": Sex.MALE, "M": Sex.MALE, "MALE": Sex.MALE, "女": Sex.FEMALE, "F": Sex.FEMALE, "FEMALE": Sex.FEMALE}
     if text not in mapping:
-        raise FieldError("sex", f"性别 {value} 应为 男/女 / sex must be 男 or 女 (M/F)")
+        raise FieldError("sex", _("性别 %(v)s 应为 男/女（M/F）") % {"v": value})
     return mapping[text]
 
 
@@ -83,7 +84,7 @@ def parse_tags(value: str | None) -> tuple[str, ...]:
         if not part:
             continue
         if part not in TAG_BY_LABEL:
-            raise FieldError("tags", f"未知标签 {part} / unknown tag {part}")
+            raise FieldError("tags", _("未知标签 %(t)s") % {"t": part})
         tags.append(TAG_BY_LABEL[part])
     return tuple(dict.fromkeys(tags))
 
@@ -108,9 +109,9 @@ def build_person_record(
         recorded_on = timezone.localdate()
     name = (name or "").strip()
     if not name:
-        raise FieldError("name", "姓名为空 / name is empty")
+        raise FieldError("name", _("姓名为空"))
     if len(name) > 64:
-        raise FieldError("name", "姓名超过 64 字 / name is longer than 64 characters")
+        raise FieldError("name", _("姓名超过 64 字"))
     id_type = id_type or IdType.RESIDENT_ID
     try:
         number, facts = check_document(id_type, id_number)
@@ -118,12 +119,12 @@ def build_person_record(
         raise FieldError("id_number", str(exc)) from exc
     if facts is not None:
         if sex and sex != facts.sex:
-            raise FieldError("sex", "性别与身份证号不符 / sex does not match the ID number")
+            raise FieldError("sex", _("性别与身份证号不符"))
         if birth_date and birth_date != facts.birth_date:
-            raise FieldError("birth_date", "出生日期与身份证号不符 / birth date does not match the ID number")
+            raise FieldError("birth_date", _("出生日期与身份证号不符"))
         sex, birth_date = facts.sex, facts.birth_date
     elif birth_date and not EARLIEST_BIRTH <= birth_date <= recorded_on:
-        raise FieldError("birth_date", "出生日期不合理（早于 1890 年或晚于今天）/ birth date is out of range")
+        raise FieldError("birth_date", _("出生日期不合理（早于 1890 年或晚于今天）"))
     phone_digits = ""
     if phone and str(phone).strip():
         try:

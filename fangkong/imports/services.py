@@ -14,6 +14,8 @@ from django.core.cache import cache
 from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
 from fangkong.core.errors import DomainError, PermissionRefused
 from fangkong.core.filestore import delete_expired, private_storage
@@ -48,9 +50,9 @@ def progress_write(job_id: int, *, rows_done: int, rows_total: int, errors: int,
 
 def _check_may_import(actor: Any) -> None:
     if not user_can(actor, GeoCap.IMPORT):
-        raise PermissionRefused("您的角色无权批量导入 / your role may not import", rule=GeoCap.IMPORT)
+        raise PermissionRefused(_("您的角色无权批量导入"), rule=GeoCap.IMPORT)
     if jurisdiction_of(actor).is_empty:
-        raise PermissionRefused("您没有管辖范围，无法导入 / you have no jurisdiction to import into", rule="scope.empty")
+        raise PermissionRefused(_("您没有管辖范围，无法导入"), rule="scope.empty")
 
 
 def import_job_create(*, actor: Any, upload: UploadedFile, mode: str) -> ImportJob:
@@ -58,9 +60,9 @@ def import_job_create(*, actor: Any, upload: UploadedFile, mode: str) -> ImportJ
     _check_may_import(actor)
     name = Path(upload.name or "").name
     if not name.lower().endswith(ALLOWED_SUFFIXES):
-        raise DomainError("只支持 .xlsx 或 .csv 文件 / only .xlsx or .csv files", field="file")
+        raise DomainError(_("只支持 .xlsx 或 .csv 文件"), field="file")
     if mode not in ImportMode.values:
-        raise DomainError("未知导入方式 / unknown mode", field="mode")
+        raise DomainError(_("未知导入方式"), field="mode")
     with transaction.atomic():
         job = ImportJob(created_by=actor, original_name=name[:255], mode=mode)
         job.file.save(f"{secrets.token_hex(8)}{Path(name).suffix.lower()}", upload, save=False)
@@ -73,7 +75,7 @@ def import_job_rerun(*, actor: Any, job: ImportJob, mode: str = ImportMode.VALID
     """Run the same stored file again (e.g. "import the valid rows" after a dry run found errors)."""
     _check_may_import(actor)
     if not job.can_import_valid_rows:
-        raise DomainError("该任务不能再次导入（没有错误，或没有有效行）/ this job cannot be re-run", rule="imports.rerun")
+        raise DomainError(_("该任务不能再次导入（没有错误，或没有有效行）"), rule="imports.rerun")
     with transaction.atomic():
         new = ImportJob.objects.create(
             created_by=actor,
@@ -123,7 +125,7 @@ def import_job_run(*, job_id: int, system: bool = False, progress: Progress | No
     message = ""
     try:
         if actor is None and not system:
-            raise PermissionRefused("导入任务缺少导入人 / the job has no importing user")
+            raise PermissionRefused(_("导入任务缺少导入人"))
         if actor is not None:
             _check_may_import(actor)
         reader = open_table(job.source, job.original_name)
@@ -141,7 +143,9 @@ def import_job_run(*, job_id: int, system: bool = False, progress: Progress | No
         finally:
             reader.close()
         status, message = _outcome(job.mode, result)
-    except (ImportFileError, DomainError) as exc:
+    except DomainError as exc:
+        message = exc.message  # the rule's code stays out of the text users read
+    except ImportFileError as exc:
         message = str(exc)
     except Exception as exc:  # the transaction rolled back; record why and keep the worker alive
         log.exception("import job %s failed", job.pk)
@@ -202,7 +206,7 @@ def _audit_unwritten(job: ImportJob, result: ImportResult) -> None:
             obj=job,
             after=counts,
             count=0,
-            reason="dry run" if job.mode == ImportMode.VALIDATE else "rolled back",
+            reason=gettext_noop("仅校验，未写入") if job.mode == ImportMode.VALIDATE else gettext_noop("已回滚，未写入"),
         )
 
 
@@ -271,10 +275,10 @@ def import_job_create_local(*, actor: Any, path: str, mode: str) -> ImportJob:
     if actor is not None:
         _check_may_import(actor)
     if mode not in ImportMode.values:
-        raise DomainError("未知导入方式 / unknown mode", field="mode")
+        raise DomainError(_("未知导入方式"), field="mode")
     source = Path(path).resolve()
     if not source.is_file():
-        raise DomainError(f"找不到文件 {path} / no such file", field="file")
+        raise DomainError(_("找不到文件 %(p)s") % {"p": path}, field="file")
     return ImportJob.objects.create(created_by=actor, source_path=str(source), original_name=source.name[:255], mode=mode)
 
 

@@ -43,6 +43,7 @@ from typing import Any
 from django.db import transaction
 from django.db.models import Count
 from django.utils import timezone
+from django.utils.translation import gettext_noop
 
 from fangkong.accounts.models import GrantLevel, User
 from fangkong.accounts.services.service_accounts import service_account
@@ -150,7 +151,7 @@ def _service_account() -> User:
         Role.COMMAND_CENTRE,
         "合成数据·快隔（演示）",
         level=GrantLevel.CITY,
-        reason="合成快隔数据 / synthetic isolation data",
+        reason=gettext_noop("合成快隔数据"),
     )
 
 

@@ -50,3 +50,10 @@ class PolicyParameter(models.Model):
 
     def __str__(self) -> str:
         return f"{self.key}={self.value}{self.unit}"
+
+    @property
+    def is_local_default(self) -> bool:
+        """Set by the city where the source documents are silent: for its policy editors to confirm."""
+        from .profiles import LOCAL
+
+        return LOCAL in self.source

@@ -1,20 +1,22 @@
 """The shipped policy profiles (SPEC.md §10), as data.
 
 Each parameter: key → (value, unit, description, source). Values come from the national documents
-as reposted in the seed pages; where the sources are silent the value is marked as a local default
-so a city administrator knows to confirm it.
+as reposted in the seed pages (the pages' labels stay out of the text users read); where the sources
+are silent the value is marked as a local default, which the policy pages ask its editors to confirm.
 """
 
 from __future__ import annotations
 
 from typing import Any
 
-SEED_000 = "内蒙古日报 2022-11-15《首府层层压实责任 坚决落实“二十条措施”》(seed 000)"
-SEED_002 = "内蒙古日报 2022-02-28 (seed 002)"
+SEED_000 = "内蒙古日报 2022-11-15《首府层层压实责任 坚决落实“二十条措施”》"
+SEED_002 = "内蒙古日报 2022-02-28"
 NINTH = "《新型冠状病毒肺炎防控方案（第九版）》2022-06-28"
 TWENTY = "《关于进一步优化新冠肺炎疫情防控措施 科学精准做好防控工作的通知》（二十条）2022-11-11"
 EARLY = "《新型冠状病毒肺炎防控方案》2020 年早期版本"
-LOCAL = "本地默认值：来源文件未规定，请由城市管理员确认"
+# Where the sources are silent. Those who can act on it (policy editors) see "to be confirmed" beside it
+# on the policy pages; everyone else reads only that it is a local default.
+LOCAL = "本地默认值：来源文件未规定"
 TREATMENT_NINTH = "《新型冠状病毒肺炎诊疗方案（试行第九版）》2022-03-14"
 
 Param = tuple[Any, str, str, str]

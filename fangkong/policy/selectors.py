@@ -23,6 +23,12 @@ def profile_get(*, pk: int) -> PolicyProfile:
     return get_object_or_404(PolicyProfile.objects.select_related("based_on", "created_by"), pk=pk)
 
 
+def profile_name(code: str) -> str:
+    """A profile's name for its code (records keep the code of the profile they followed); the code
+    itself when no profile has it any more."""
+    return PolicyProfile.objects.filter(code=code).values_list("name", flat=True).first() or code
+
+
 def profile_parameters(*, profile: PolicyProfile) -> QuerySet[PolicyParameter]:
     return profile.parameters.order_by("key")
 

@@ -105,4 +105,4 @@ def parameter_edit(request: HttpRequest, pk: int, parameter_pk: int) -> HttpResp
 @login_required
 def profile_compare(request: HttpRequest) -> HttpResponse:
     profiles, rows = selectors.compare_table()
-    return render(request, "policy/compare.html", {"profiles": profiles, "rows": rows})
+    return render(request, "policy/compare.html", {"profiles": profiles, "rows": rows, "can_manage": _can_manage(request)})

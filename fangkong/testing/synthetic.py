@@ -44,6 +44,7 @@ from zoneinfo import ZoneInfo
 from django.db import transaction
 from django.db.models import Count, Q
 from django.utils import timezone
+from django.utils.translation import gettext_noop
 from tqdm import tqdm
 
 from fangkong.accounts.models import GrantLevel, User
@@ -265,7 +266,7 @@ def round_stats(*, testing_round: TestingRound, user: Any) -> RoundStats:
     )
 
 
-_service_account = partial(service_account, reason="合成检测轮次 / synthetic testing round")
+_service_account = partial(service_account, reason=gettext_noop("合成检测轮次"))
 
 
 class _Generator:

@@ -239,3 +239,14 @@ def test_a_url_that_is_not_the_apis(board, schema):
     ):
         assert_error(schema, response, 404, rule="api.not_found")
     assert APIClient().get("/api/nothing-here").status_code == 301  # no final slash: redirected to it first
+
+
+def test_a_refusal_that_cites_a_rule_carries_its_source(schema):
+    """A policy refusal names its rule and, like the pages' folded 依据, the document it comes from."""
+    from fangkong.core.api import domain_error_body
+    from fangkong.core.errors import DomainError
+
+    cited = domain_error_body(DomainError("现行政策不再判定次密接", rule="secondary_contact.traced", source="《二十条》2022-11-11"))
+    error_validator(schema).validate(cited)
+    assert cited["rule"] == "secondary_contact.traced" and cited["source"] == "《二十条》2022-11-11"
+    assert "source" not in domain_error_body(DomainError("请填写事由", field="reason"))

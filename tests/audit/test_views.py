@@ -127,3 +127,20 @@ def test_event_detail_shows_before_after_and_reason(client, users, events):
 def test_system_admin_can_read_the_log(client, users, events):
     client.force_login(users["admin"])
     assert client.get(reverse("audit:event_list")).status_code == 200
+
+
+def test_a_reason_the_system_wrote_reads_in_the_active_language(client, users):
+    """The demo and synthetic data write their reasons as message ids (gettext_noop): the log reads them
+    in the page's language, never '演示账号 / demo account'; a reason a user typed stays as typed."""
+    system = audit_record(actor=None, event_type=EventType.GRANT_ADDED, object_type="accounts.user", object_id=1, reason="演示账号")
+    typed = audit_record(
+        actor=users["community"], event_type=EventType.ID_REVEALED, object_type="geo.person", object_id=7, reason="核对转运名单"
+    )
+    client.force_login(users["auditor"])
+    html = client.get(reverse("audit:event_list")).content.decode()
+    assert "演示账号" in html and "Demo account" not in html
+    client.cookies["django_language"] = "en"
+    html = client.get(reverse("audit:event_list")).content.decode()
+    assert "Demo account" in html and "核对转运名单" in html
+    assert "Demo account" in client.get(reverse("audit:event_detail", args=[system.pk])).content.decode()
+    assert "核对转运名单" in client.get(reverse("audit:event_detail", args=[typed.pk])).content.decode()

@@ -151,6 +151,7 @@ def test_timeline_classify_and_withdraw(spread, users, wards):
     steps = command.get(f"{API}/{waiting}/timeline/")
     assert steps.status_code == 200
     assert sorted(s["kind"] for s in steps.json()) == ["case_opened", "classified", "triage"]
+    assert "triage." in next(s["basis"] for s in steps.json() if s["kind"] == "triage")  # the rule, beside the detail
 
     classify = {"classification": "moderate", "at": iso(5), "note": "发热、咳嗽"}
     refused(community.post(f"{API}/{waiting}/classify/", classify, format="json"), 403, "cases.open | cases.treat")

@@ -128,6 +128,12 @@ def test_day_figures_as_the_press_conference_gives_them(day, users):
     assert text.startswith("11月14日0—24时，新增本土确诊病例3例、无症状感染者0例（新城区2例、回民区1例），其中隔离管控区域1例、社会面2例")
     assert "转为确诊" not in text
     assert "新增治愈出院1例" in text and "现有本土确诊病例3例、无症状感染者0例" in text and "当日转运收治2例（67%）" in text
+    english = f.en  # the same paragraph for the English release
+    assert english.startswith(
+        "November 14, 0–24 h: 3 new local confirmed cases and 0 new asymptomatic infections (新城区 2, 回民区 1), "
+        "of which 1 in isolation or controlled areas and 2 in the community. 1 discharged as cured."
+    )
+    assert "reclassified" not in english and "admitted the same day (67%)" in english
 
 
 def test_day_figures_as_of_the_day_before(day, users):
@@ -181,6 +187,7 @@ def test_a_queue_case_classified_the_next_day_is_asymptomatic_then_a_conversion(
     assert _new(FEB26, users["command"]) == (0, 0, 1)
     f = day_figures(date=FEB26, user=users["command"])
     assert (f.cumulative_confirmed, f.cumulative_asymptomatic) == (1, 1) and "无症状感染者转为确诊病例1例" in f.zh
+    assert "; 1 asymptomatic infection reclassified as confirmed." in f.en
     # the case that stays asymptomatic is never converted; the converted one is not counted again
     case_classify(actor=users["command"], case=later, classification=Classification.MODERATE, at=tf.at(50))  # 02-27 10:00
     assert _new(FEB27, users["command"]) == (0, 0, 0)
@@ -250,5 +257,5 @@ def test_a_persons_timeline_from_result_to_monitoring(positives, wards, users): 
     assert by_kind["dispatched"].actor == "district" and "蒙A·120" in by_kind["dispatched"].detail
     assert by_kind["admitted"].actor == "fangcang" and "会展中心方舱医院" in by_kind["admitted"].detail
     assert by_kind["case_opened"].actor == "系统" and "社会面" in by_kind["case_opened"].detail
-    assert "Ct" in by_kind["result"].detail and by_kind["triage"].detail.count("triage.") >= 1
+    assert "Ct" in by_kind["result"].detail and by_kind["triage"].basis.count("triage.") >= 1  # the rule, folded as 依据
     assert steps == sorted(steps, key=lambda s: (s.at, s.order))

@@ -81,6 +81,8 @@ def test_a_case_page_shows_the_person_masked_and_their_timeline(client, scene, u
     assert {"case_opened", "classified", "triage", "dispatched", "picked_up", "admitted", "test"} <= set(kinds)
     assert kinds.index("triage") < kinds.index("dispatched") < kinds.index("picked_up") < kinds.index("admitted")
     assert 'id="timeline"' in content and "入院收治" in content
+    triage = next(s for s in response.context["timeline"] if s.kind == "triage")
+    assert "triage." not in triage.detail and "triage." in triage.basis  # the rule folded as 依据, not inline
 
 
 def test_a_case_page_shows_the_transfer_in_flight_with_its_actions(client, scene, users):

@@ -48,3 +48,13 @@ def test_the_day_is_today_unless_an_earlier_one_is_chosen(client, scene, users):
 def test_the_navigation_leads_to_the_transfer_board(client, users):
     response = as_user(client, users["district"]).get(FIGURES)
     assert f'href="{reverse("cases:board")}"' in response.content.decode() and "阳性转运" in response.content.decode()
+
+
+def test_the_english_layout_gives_the_release_in_english_first(client, scene, users):
+    c = as_user(client, users["command"])
+    c.cookies["django_language"] = "en"
+    content = c.get(FIGURES, {"date": "2022-11-14"}).content.decode()
+    english = content.index('id="figures-en"')
+    assert "November 14, 0–24 h: 6 new local confirmed cases and 0 new asymptomatic infections (新城区 5, 回民区 1)" in content
+    assert content.index('order-lg-1">', content.index("fk-press") - 2000) < english  # its card comes first
+    assert "> Cases</a>" in content  # the tab of the list of cases, plural

@@ -84,7 +84,8 @@ def test_a_close_contact_must_be_isolated_the_same_day(setup, users):
     )
     assert episode.status == EpisodeStatus.AWAITING_TRANSFER
     assert episode.isolate_by == dt.datetime(2022, 12, 1, tzinfo=BEIJING)
-    assert "contact.isolation_deadline = same_day" in episode.isolate_by_rule and "seed 000" in episode.isolate_by_rule
+    assert "contact.isolation_deadline = same_day" in episode.isolate_by_rule and "内蒙古日报 2022-11-15" in episode.isolate_by_rule
+    assert "seed" not in episode.isolate_by_rule  # the seed pages label stays out of what users read
     assert (episode.district_id, episode.community_id, episode.household_id) == (
         setup.family[0].district_id,
         setup.family[0].community_id,

@@ -53,7 +53,8 @@ def test_a_refusal_is_shown_on_its_row_and_nothing_is_written(client, setup, use
     assert f'data-row-error="{lone.pk}"' in html and "999" in html
     response = post(client, setup.site_user, setup.site, {a: "301", stranger: "301", lone: "302"})
     html = response.content.decode()
-    assert f'data-row-error="{stranger.pk}"' in html and "isolation.room_one_party" in html
+    assert f'data-row-error="{stranger.pk}" data-rule="isolation.room_one_party"' in html
+    assert "（isolation.room_one_party）" not in html  # the rule's code stays out of the text
     assert f'data-row-error="{a.pk}"' not in html
     # What was typed stays, ticked and filled in.
     assert f'name="room_{lone.pk}" value="302"' in html

@@ -119,6 +119,7 @@ def test_transfer_then_check_in_the_household_into_one_room(client, setup, users
     html = response.content.decode()
     assert html.lstrip().startswith('<div id="episode"') and 'id="flash"' in html and "集中隔离中" in html
     assert ScheduledTest.objects.filter(episode=first).count() == 6  # 20 measures: central 1, 2, 3, 5 + home 1, 3
+    assert "政策版本 优化防控二十条措施" in html and "twenty-measures</span>" not in html  # the version's name, not its code
     # the second member is offered the family's room (same household) and shares it
     response = as_user(client, cmd).get(detail(second))
     choices = dict(response.context["forms"]["check_in"].fields["room"].choices[1:])

@@ -47,6 +47,8 @@ def arrival_post(site, **extra) -> dict:
 
 def test_a_new_traveller_is_registered_with_the_arrival(client, port, users):
     site, staff = port
+    form = as_user(client, staff).get(reverse("isolation:arrival_create")).content.decode()
+    assert "现行政策（优化防控二十条措施）：集中隔离 5 天 + 居家 3 天" in form and "twenty-measures" not in form  # its name, not its code
     response = as_user(client, staff).post(reverse("isolation:arrival_create"), arrival_post(site))
     arrival = InboundArrival.objects.get()
     assert response.status_code == 302 and response["Location"] == reverse("isolation:episode_detail", args=[arrival.episode_id])

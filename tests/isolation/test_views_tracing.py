@@ -163,10 +163,14 @@ def test_secondary_contacts_from_the_contact_page_follow_the_policy(client, trac
     close = add(users["command"], trace.case_a, trace.family).contact
     client.force_login(users["district"])
     page = client.get(reverse("isolation:contact_detail", args=[close.pk]))
-    assert not page.context["can_add_secondary"] and "secondary_contact.traced" in page.content.decode()
+    html = page.content.decode()
+    assert not page.context["can_add_secondary"]
+    # The policy named in words; its rule only in the folded 依据, never as a raw code.
+    assert "不再判定次密接" in html and "优化防控二十条措施" in html and 'data-rule="secondary_contact.traced"' in html
+    assert "<code>secondary_contact.traced</code>" not in html
     url = reverse("isolation:secondary_add", args=[close.pk])
     response = client.post(url, form_data(trace.neighbour, exposure="workplace"))
-    assert response.status_code == 422 and "secondary_contact.traced" in response.content.decode()
+    assert response.status_code == 422 and 'data-rule="secondary_contact.traced"' in response.content.decode()
     use_profile("ninth-edition")
     assert client.get(reverse("isolation:contact_detail", args=[close.pk])).context["can_add_secondary"]
     response = client.post(url, form_data(trace.neighbour, exposure="workplace"))
@@ -175,6 +179,24 @@ def test_secondary_contacts_from_the_contact_page_follow_the_policy(client, trac
     assert secondary.kind == ContactKind.SECONDARY_CONTACT and secondary.episode.kind == EpisodeKind.SECONDARY_CONTACT
     html = client.get(reverse("isolation:trace_case", args=[trace.case_a.pk])).content.decode()
     assert f'data-via="{close.pk}"' in html
+
+
+def test_a_secondary_contact_from_a_form_opened_before_a_policy_switch_is_refused_with_its_rule(client, trace, users):
+    """The 9th edition traces secondary contacts: the form is on the page. The command switches to the
+    20 measures; the form, still open, is submitted: refused, and the refusal names the policy and
+    its rule (依据) where the form was — before, the page came back without the form and without a word."""
+    close = add(users["command"], trace.case_a, trace.family).contact
+    use_profile("ninth-edition")
+    client.force_login(users["district"])
+    assert 'id="contact-form"' in client.get(reverse("isolation:contact_detail", args=[close.pk])).content.decode()
+    use_profile("twenty-measures")
+    response = client.post(reverse("isolation:secondary_add", args=[close.pk]), form_data(trace.neighbour, exposure="workplace"))
+    assert response.status_code == 422 and not Contact.objects.filter(person=trace.neighbour).exists()
+    html = response.content.decode()
+    form = html[html.index('id="contact-form"') :]
+    assert 'role="alert"' in form and "现行政策“优化防控二十条措施”不再判定次密接，不能登记次密接" in form
+    assert "<summary>依据</summary>" in form and 'data-rule="secondary_contact.traced"' in form
+    assert "二十条" in form[form.index("<summary>依据</summary>") :]  # the policy document cited
 
 
 def test_the_contacts_awaiting_board_is_overdue_first_scoped_and_refreshes(client, trace, users, huimin):

@@ -31,6 +31,21 @@ def test_everyone_signed_in_reads_profiles_and_parameters(client, users):
     assert "启用此版本" not in html and "复制为本地版本</a>" not in html  # no admin buttons
 
 
+def test_local_defaults_ask_only_the_policy_editors_to_confirm_them(client, users):
+    """A site worker reads that a value is a local default; only who can change it is asked to confirm
+    it. Nobody reads the seed pages' labels or (but the editors) the parameters' keys."""
+    twenty = profile("twenty-measures")
+    url = reverse("policy:profile_detail", args=[twenty.pk])
+    assert twenty.parameters.get(key="regimen.day_one").is_local_default
+    client.force_login(users["grid"])
+    for html in (client.get(url).content.decode(), client.get(reverse("policy:compare")).content.decode()):
+        assert "(seed" not in html and "<code" not in html and "请由城市管理员确认" not in html
+    assert "本地默认值：来源文件未规定" in client.get(url).content.decode()
+    client.force_login(users["admin"])
+    html = client.get(url).content.decode()
+    assert "请由城市管理员确认" in html and '<code class="small text-muted">regimen.day_one</code>' in html
+
+
 def test_anonymous_is_sent_to_login(client, db):
     assert client.get(reverse("policy:profile_list")).status_code == 302
 

@@ -136,7 +136,8 @@ def test_the_plan_form_offers_the_next_number_the_policy_deadline_and_pooling(cl
     assert response.status_code == 200
     assert response.context["form"]["number"].value() == 9
     content = response.content.decode()
-    assert "testing.result_deadline_hours" in content and "24" in content
+    assert "按现行政策（优化防控二十条措施）设为开始后 24 小时" in content  # the policy in words, not its key
+    assert "testing.result_deadline_hours" not in content
     pooling = {p.area_class: p.mode for p in response.context["pooling"]}
     assert pooling == {"sealed": PoolingMode.HOUSEHOLD, "controlled": PoolingMode.POOLED_10, "precaution": PoolingMode.POOLED_20}
     assert "pooling.sealed" in content

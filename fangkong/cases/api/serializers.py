@@ -288,6 +288,7 @@ class TimelineStepSerializer(serializers.Serializer):
     label = serializers.CharField()
     actor = serializers.CharField()
     detail = serializers.CharField()
+    basis = serializers.CharField(help_text="The rule behind the step with its source (the triage's 依据); empty when none")
     case_id = serializers.IntegerField(allow_null=True)
 
 

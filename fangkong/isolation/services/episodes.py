@@ -33,6 +33,7 @@ from .regimen import regimen_plan, schedule
 from .rooms import ONE_OPEN_STAY, SITE_ASSIGNMENT, room_problem
 
 ONE_OPEN_EPISODE = "isolation.one_open_episode"
+SECONDARY_TRACED = "secondary_contact.traced"
 
 DEADLINE_KEY = {
     EpisodeKind.CLOSE_CONTACT: "contact.isolation_deadline",
@@ -94,6 +95,18 @@ def refuse_second_quarantine(person: Person, at: dt.datetime) -> None:
         )
 
 
+def secondary_not_traced() -> DomainError | None:
+    """The refusal of every secondary contact (次密接) while the active policy does not trace them, naming
+    the policy in words and citing the rule (its 依据); None while it does. Checked again when a form
+    opened before a policy switch is submitted."""
+    traced = rule(SECONDARY_TRACED)
+    if traced.value:
+        return None
+    return DomainError(
+        _("现行政策“%(p)s”不再判定次密接，不能登记次密接") % {"p": traced.profile_name}, rule=traced.key, source=traced.citation
+    )
+
+
 def open_episode(
     *,
     actor: Any,
@@ -108,10 +121,8 @@ def open_episode(
     """Open an episode (no permission check: for the services of this app). Call inside a transaction."""
     if kind not in EpisodeKind.values:
         raise DomainError(_("隔离类别无效"), field="kind")
-    if kind == EpisodeKind.SECONDARY_CONTACT:
-        traced = rule("secondary_contact.traced")
-        if not traced.value:
-            raise DomainError(_("现行政策不判定次密接，不能登记次密接隔离"), rule=traced.key, source=traced.citation)
+    if kind == EpisodeKind.SECONDARY_CONTACT and (refusal := secondary_not_traced()) is not None:
+        raise refusal
     _refuse_if_open(person)
     episode = IsolationEpisode(
         person=person,

@@ -44,6 +44,7 @@ class RegimenPlan:
     central_test_days: tuple[int, ...]
     home_test_days: tuple[int, ...]
     citations: dict[str, str] = field(default_factory=dict)
+    profile_name: str = ""  # what the pages show (the code is what episodes record)
 
     def citation(self, key: str) -> str:
         return self.citations.get(key, key)
@@ -78,6 +79,7 @@ def regimen_plan(kind: str, *, profile: PolicyProfile | None = None) -> RegimenP
         home_days = int(get("secondary_contact.home_days"))
         return RegimenPlan(
             profile=profile.code,
+            profile_name=profile.name,
             convention=convention,
             central_days=0,
             home_days=home_days,
@@ -93,6 +95,7 @@ def regimen_plan(kind: str, *, profile: PolicyProfile | None = None) -> RegimenP
         raise PolicyNotConfigured(_("政策参数 %(key)s 的取值无法识别") % {"key": f"{prefix}.home_mode"}, rule=f"{prefix}.home_mode")
     return RegimenPlan(
         profile=profile.code,
+        profile_name=profile.name,
         convention=convention,
         central_days=central_days,
         home_days=home_days,

@@ -32,14 +32,13 @@ from fangkong.core.permissions import require
 from fangkong.geo.models import Community, Person
 from fangkong.geo.services import person_create
 from fangkong.policy.regimen import LOCAL_TZ
-from fangkong.policy.rules import rule
 
 from .. import events
 from ..choices import EPISODE_OPEN, ContactKind, EpisodeKind, EpisodeStatus, ExposureType
 from ..models import Contact, ContactLink, IsolationEpisode
 from ..permissions import IsolationCap
 from ..services.common import end_episode, lock_episode, who
-from ..services.episodes import open_episode
+from ..services.episodes import open_episode, secondary_not_traced
 
 NOT_SELF = "tracing.not_self"
 DUPLICATE_LINK = "tracing.duplicate_link"
@@ -50,7 +49,6 @@ CASE_WITHDRAWN = "tracing.case_withdrawn"
 SECONDARY_VIA_CLOSE = "tracing.secondary_via_close_contact"
 CASE_SCOPE = "tracing.case_scope"
 CONTACT_SCOPE = "tracing.contact_scope"
-SECONDARY_TRACED = "secondary_contact.traced"
 
 
 def _fmt(when: dt.datetime) -> str:
@@ -258,9 +256,8 @@ def _exposed_to(
     contact, if the policy traces them; the case is the close contact's first); the exposure before
     they were isolated; not the person themself."""
     if via is not None:
-        traced = rule(SECONDARY_TRACED)
-        if not traced.value:
-            raise DomainError(_("现行政策不判定次密接，不能登记次密接"), rule=traced.key, source=traced.citation)
+        if (refusal := secondary_not_traced()) is not None:
+            raise refusal
         if not Contact.objects.visible_to(actor).filter(pk=via.pk).exists():
             raise PermissionRefused(_("该密接不在您的管辖范围内"), rule=CONTACT_SCOPE)
         via = Contact.objects.select_related("person", "episode").get(pk=via.pk)

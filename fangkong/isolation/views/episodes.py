@@ -32,6 +32,7 @@ from fangkong.core.rows import RowsRefused
 from fangkong.geo.lookup import person_by_id_number
 from fangkong.geo.services import SearchLimited
 from fangkong.policy.regimen import local_date
+from fangkong.policy.selectors import profile_name
 from fangkong.results.choices import Result
 
 from .. import selectors, services
@@ -104,13 +105,13 @@ def awaiting_check_in(request: HttpRequest) -> HttpResponse:
     form = BatchCheckInForm(request.POST, sites=sites)
     chosen = [int(v) for v in request.POST.getlist("episode") if v.isdigit()]
     rooms = {pk: request.POST.get(f"room_{pk}", "").strip() for pk in chosen}
-    row_errors: dict[int, str] = {}
+    row_errors: dict[int, tuple[str, str]] = {}  # episode → (message, rule: shown as data-rule, never raw)
     if form.is_valid() and not chosen:
         form.add_error(None, _("请勾选要入住的人员"))
     elif form.is_valid():
         missing = [pk for pk in chosen if not rooms[pk]]
         for pk in missing:
-            row_errors[pk] = _("请填写房间号")
+            row_errors[pk] = (_("请填写房间号"), "")
         if not missing:
             rows = [{"episode": pk, "room_number": rooms[pk]} for pk in chosen]
             try:
@@ -124,7 +125,7 @@ def awaiting_check_in(request: HttpRequest) -> HttpResponse:
                     if pk is None:
                         form.add_error(None, e.message)
                     else:
-                        row_errors[pk] = e.message + (f"（{e.rule}）" if getattr(e, "rule", "") else "")
+                        row_errors[pk] = (e.message, e.rule)
             except DomainError as exc:
                 refuse(form, exc)
             else:
@@ -138,7 +139,7 @@ def awaiting_check_in(request: HttpRequest) -> HttpResponse:
     for e in context["page_obj"].object_list:
         e.chosen = e.pk in chosen
         e.room_typed = rooms.get(e.pk, "")
-        e.row_error = row_errors.get(e.pk, "")
+        e.row_error, e.row_rule = row_errors.get(e.pk, ("", ""))
     return render(request, "isolation/episodes/awaiting_board.html", context)
 
 
@@ -302,6 +303,7 @@ def episode_context(
     now = timezone.now()
     return {
         "episode": episode,
+        "policy_name": profile_name(episode.policy_profile) if episode.policy_profile else "",
         "person": episode.person,
         "tests": tests,
         "central_tests": [t for t in tests if t.phase == TestPhase.CENTRAL],

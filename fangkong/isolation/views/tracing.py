@@ -48,6 +48,7 @@ from fangkong.policy.rules import rule
 from .. import selectors
 from ..choices import ContactKind, ContactState, ExposureType
 from ..models import Contact, IsolationEpisode
+from ..services.episodes import secondary_not_traced
 from ..tracing import selectors as tracing
 from ..tracing import services as tracing_services
 from .exports import awaiting_columns
@@ -287,6 +288,8 @@ def _contact_context(request: HttpRequest, pk: int, form: ContactForm | None = N
         "detail": detail,
         "episode": contact.episode,
         "secondary_rule": secondary_rule,
+        # The policy's refusal of every secondary contact, shown with its 依据 (None while it traces them).
+        "secondary_refusal": secondary_not_traced(),
         "can_add_secondary": (
             user_can(request.user, IsolationCap.TRACE)
             and bool(secondary_rule.value)

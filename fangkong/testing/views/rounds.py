@@ -116,7 +116,7 @@ def round_plan(request: HttpRequest) -> HttpResponse:
     except DomainError as exc:  # no active policy: nothing to plan by
         messages.error(request, exc.message)
         return redirect("testing:round_list")
-    deadline_help = _("留空则按政策设为开始后 %(h)s 小时（%(citation)s）") % {"h": hours.value, "citation": hours.citation}
+    deadline_help = _("留空则按现行政策（%(p)s）设为开始后 %(h)s 小时") % {"h": hours.value, "p": hours.profile_name}
     scope_errors: list[str] = []
     status = 200
     if request.method == "POST":

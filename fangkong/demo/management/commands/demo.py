@@ -1,8 +1,9 @@
-"""manage.py demo: migrate, build the demo city if the registry is empty, add a completed testing
-round if there is none, treatment facilities and cases at every stage (快转) if there is no case,
+"""manage.py demo: migrate, build the demo city if the registry is empty, add testing round 8 if there
+is none (sampled on the morning of the last full day and left open, 采样中: re-tests and late tubes
+still to come), treatment facilities and cases at every stage (快转) if there is no case,
 isolation sites with people at every stage if there is no site, create
-the demo accounts, then run the Huey consumer and serve http://127.0.0.1:8000 (`python3 dev.py demo`
-calls this)."""
+the demo accounts, then run the Huey consumer and serve http://127.0.0.1:8000, or the port given with
+--port (`python3 dev.py demo` calls this, passing its arguments on)."""
 
 from __future__ import annotations
 
@@ -58,7 +59,7 @@ class Command(BaseCommand):
             self._say("· 已有核酸检测轮次，跳过生成 / a testing round exists: keeping it", verbose)
         else:
             # Before the demo accounts: the `lab` account is granted the first demo laboratory.
-            self._say("· 生成已完成的第8轮核酸检测 / generating a completed testing round (8)", verbose)
+            self._say("· 生成第8轮核酸检测（已采样，仍在进行）/ generating testing round 8 (sampled, still open)", verbose)
             try:
                 round_stats = round_generate(actor=None, seed=options["seed"], number=8, progress=verbose)
             except DomainError as exc:

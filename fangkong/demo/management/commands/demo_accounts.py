@@ -15,6 +15,7 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.db import transaction
+from django.utils.translation import gettext_noop
 
 from fangkong.accounts.models import Grant, GrantLevel, User
 from fangkong.audit.catalogue import EventType
@@ -135,7 +136,7 @@ def demo_accounts_ensure(*, actor: Any = None) -> list[DemoLogin]:
                     event_type=EventType.GRANT_REMOVED,
                     obj=user,
                     before=_grant_fields(key),
-                    reason="演示账号重置 / demo accounts reset",
+                    reason=gettext_noop("演示账号重置"),
                 )
         for key in wanted - set(existing):
             Grant.objects.create(user=user, level=key[0], place_id=key[1], facility_kind=key[2])
@@ -144,7 +145,7 @@ def demo_accounts_ensure(*, actor: Any = None) -> list[DemoLogin]:
                 event_type=EventType.GRANT_ADDED,
                 obj=user,
                 after={**_grant_fields(key), "role": spec.role},
-                reason="演示账号 / demo account",
+                reason=gettext_noop("演示账号"),
             )
         if spec.scope == "grid":
             _link_grid_worker(user, place_id)
