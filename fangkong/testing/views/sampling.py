@@ -255,7 +255,7 @@ def tube_add_member(request: HttpRequest, pk: int, barcode: str) -> HttpResponse
             people, refused = sampling_desk.people_to_add(user=request.user, person_ids=picked)
             if refused:
                 form.add_error("person", _("所选人员不存在或不在您的管辖范围内"))
-            elif _add(form, "person", lambda: services.tube_add_members(actor=request.user, tube=tube, persons=people)):
+            elif _add(form, "person", lambda: services.tube_add_members(actor=request.user, tube=tube, persons=people)) is None:
                 added = "、".join(p.name for p in people)
         elif number:
             refused = _add(form, "id_number", lambda: services.tube_add_members(actor=request.user, tube=tube, id_numbers=[number]))
