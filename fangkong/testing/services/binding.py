@@ -174,9 +174,48 @@ def _check_round_open(testing_round: TestingRound) -> None:
         raise DomainError(_("第 %(n)s 轮已结束，不能再采样登记") % {"n": testing_round.number}, rule="testing.round_closed")
 
 
+class _NumbersToCount(Exception):
+    """A refused batch leaving its transaction with the numbers it answered "not registered" for."""
+
+    def __init__(self, refused: RowsRefused, numbers: list[str]) -> None:
+        super().__init__(refused.message)
+        self.refused, self.numbers = refused, numbers
+
+
+def bulk_bind(
+    *,
+    actor: Any,
+    testing_round: TestingRound,
+    bindings: Iterable[Binding | dict],
+    sampling_point: SamplingPoint | None = None,
+    pooling_mode: str = "",
+    at: dt.datetime | None = None,
+    close_when_full: bool = True,
+    sealer: Sealer | None = None,
+) -> BindReport:
+    """Bind people to tubes (`_bind`, all or nothing, in one transaction). A batch refused with rows
+    whose number is not registered counts those numbers as searches after its transaction has rolled
+    back (`_numbers_not_found`), so their audit events are kept."""
+    try:
+        return _bind(
+            actor=actor,
+            testing_round=testing_round,
+            bindings=bindings,
+            sampling_point=sampling_point,
+            pooling_mode=pooling_mode,
+            at=at,
+            close_when_full=close_when_full,
+            sealer=sealer,
+        )
+    except _NumbersToCount as exc:
+        for number in exc.numbers:
+            number_search_check(actor=actor, term=number, where="testing.bindings")
+        raise exc.refused from None
+
+
 @gc_paused()
 @transaction.atomic
-def bulk_bind(
+def _bind(
     *,
     actor: Any,
     testing_round: TestingRound,
@@ -203,9 +242,10 @@ def bulk_bind(
     tubes, tube_errors = _tubes_of(actor, testing_round, rows, sampling_point, pooling_mode)
     errors += tube_errors
     if errors:
-        _count_numbers_not_found(actor, rows, people, skip={e.row for e in errors if e.rule == ID_NUMBER_RULE})
         # Refused anyway: name the people already sampled in the round too, so one correction suffices.
-        raise RowsRefused(errors + _sampled_earlier(testing_round, rows, people, first_row_of, j), rule="testing.binding")
+        refused = RowsRefused(errors + _sampled_earlier(testing_round, rows, people, first_row_of, j), rule="testing.binding")
+        numbers = _numbers_not_found(rows, people, skip={e.row for e in errors if e.rule == ID_NUMBER_RULE})
+        raise _NumbersToCount(refused, numbers) if numbers else refused
     errors = _count_into_tubes(rows, tubes, people, j)
     if errors:
         raise RowsRefused(errors + _sampled_earlier(testing_round, rows, people, first_row_of, j), rule="testing.tube_capacity")
@@ -259,15 +299,15 @@ def _check_format(rows: list[Binding], at: dt.datetime) -> None:
         raise RowsRefused(errors, rule="testing.binding_format")
 
 
-def _count_numbers_not_found(actor: Any, rows: list[Binding], people: dict[int, _PersonPlaces], skip: set[int]) -> None:
+def _numbers_not_found(rows: list[Binding], people: dict[int, _PersonPlaces], skip: set[int]) -> list[str]:
     """A refused batch names the rows whose ID number is not registered: an answer about each number,
     with nothing written. Those rows count as searches by full number (the same limit and audit as
     the search box, fangkong.geo.services.number_search_check), so a batch of candidate numbers with
     one bad row is not an unlimited oracle of who is registered; past the limit the batch is refused
-    as too many searches, naming no row. A batch that is written counts nothing: it samples people."""
-    for b in rows:
-        if b.person_id is None and b.row not in people and b.row not in skip:  # skip: not a valid number, not looked up
-            number_search_check(actor=actor, term=b.id_number, where="testing.bindings")
+    as too many searches, naming no row. A batch that is written counts nothing: it samples people.
+    (bulk_bind counts them, once the batch's transaction has rolled back.)"""
+    # skip: not a valid number, not looked up
+    return [b.id_number for b in rows if b.person_id is None and b.row not in people and b.row not in skip]
 
 
 def _lock_tubes(testing_round: TestingRound, rows: list[Binding]) -> None:

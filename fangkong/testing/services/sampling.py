@@ -19,7 +19,7 @@ from fangkong.core.rows import RowError, RowsRefused
 from fangkong.core.sql import fetch_in, table
 from fangkong.geo.choices import IdType
 from fangkong.geo.models import Grid, Household, Person
-from fangkong.geo.services import person_create
+from fangkong.geo.services import number_search_check, person_create
 
 from .. import events
 from ..barcodes import InvalidBarcode, clean_barcode
@@ -104,7 +104,6 @@ def tube_add_members(
     return report
 
 
-@transaction.atomic
 def person_register_on_spot(
     *,
     actor: Any,
@@ -120,7 +119,12 @@ def person_register_on_spot(
     """现场登记: someone in front of the sampler whom the registry does not hold is registered there
     (geo.services.person_create: sealed and masked like everyone, audited), living in a grid of the
     round's scope that the sampler covers at the address given, and sampled into `tube` at once —
-    nobody goes unsampled for want of a registry entry. Audited as testing.person_registered_on_spot."""
+    nobody goes unsampled for want of a registry entry. Audited as testing.person_registered_on_spot.
+
+    The number is typed, and the registry answers whether it is taken ("该证件号码已登记"): it counts
+    as a search by full number (fangkong.geo.services.number_search_check: the limit and the audit),
+    before it is looked up and outside the transaction, so that a refusal keeps its audit event and a
+    sampler cannot probe candidate numbers here without limit."""
     require(actor, TestingCap.SAMPLE)
     testing_round = tube.round
     _check_round_open(testing_round)
@@ -134,6 +138,17 @@ def person_register_on_spot(
         )
     if not (address or "").strip():
         raise DomainError(_("请填写现住址"), field="address")
+    number_search_check(actor=actor, term=id_number, where="testing.on_spot")
+    return _register_and_sample(
+        actor=actor, tube=tube, name=name, id_number=id_number, grid=grid, address=address, phone=phone, id_type=id_type, at=at
+    )
+
+
+@transaction.atomic
+def _register_and_sample(
+    *, actor: Any, tube: Tube, name: str, id_number: str, grid: Grid, address: str, phone: str, id_type: str, at: dt.datetime | None
+) -> Person:
+    testing_round = tube.round
     person = person_create(
         actor=actor, household=None, place=grid, address=address, name=name, id_type=id_type, id_number=id_number, phone=phone
     )
