@@ -16,6 +16,7 @@ from fangkong.geo.models import Person
 from fangkong.geo.selectors import PlaceIds
 
 from .choices import AreaStatus, PlaceLevel
+from .lifting import lifting_statuses
 from .models import RiskArea, RiskAreaPlace
 from .selectors import AreaMatch, ZoneIndex
 from .services.common import PLACE_MODELS
@@ -36,6 +37,15 @@ def area_list(*, user: Any, status: str = "", q: str = "", flagged: bool = False
 def flagged_for_supervision(*, user: Any) -> QuerySet[RiskArea]:
     """Areas declared wider than the policy's unit (possible over-enforcement), not rejected."""
     return RiskArea.objects.visible_to(user).filter(wider_than_policy=True).exclude(status=AreaStatus.REJECTED)
+
+
+def lifting_board(*, user: Any, at: dt.datetime | None = None) -> tuple[list[RiskArea], list[RiskArea]]:
+    """The areas in force the user covers that are due to lift, and those overdue (长时间不解封):
+    for supervision and the command board (one set-based evaluation of every area)."""
+    areas = list(RiskArea.objects.visible_to(user).filter(status=AreaStatus.IN_FORCE))
+    statuses = lifting_statuses(areas, at=at)
+    due = [a for a in areas if (s := statuses.get(a.pk)) and s.due]
+    return due, [a for a in due if statuses[a.pk].overdue]
 
 
 def area_get(*, user: Any, pk: int) -> RiskArea:

@@ -42,7 +42,12 @@ def area_list(request: HttpRequest) -> HttpResponse:
     status = status if status in AreaStatus.values else ""
     flagged = request.GET.get("flagged") == "1"
     q = (request.GET.get("q") or "").strip()[:50]
-    page = paginate(request, pages.area_list(user=request.user, status=status, q=q, flagged=flagged))
+    areas = pages.area_list(user=request.user, status=status, q=q, flagged=flagged)
+    lift = request.GET.get("lift", "")
+    if lift in ("due", "overdue"):
+        due, overdue = pages.lifting_board(user=request.user)
+        areas = areas.filter(pk__in=[a.pk for a in (due if lift == "due" else overdue)])
+    page = paginate(request, areas)
     clocks = lifting_statuses(list(page.object_list))
     named = naming()
     rows = [(a, named.label(a.area_class), clocks.get(a.pk)) for a in page.object_list]
@@ -51,6 +56,7 @@ def area_list(request: HttpRequest) -> HttpResponse:
         "rows": rows,
         "status": status,
         "flagged": flagged,
+        "lift": lift,
         "q": q,
         "statuses": AreaStatus.choices,
         "can_declare": user_can(request.user, ZoningCap.DECLARE),

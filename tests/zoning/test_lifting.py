@@ -4,7 +4,10 @@ lifting refused before the rule allows it (naming the rule and what is missing).
 
 from __future__ import annotations
 
+import io
+
 import pytest
+from django.core.management import call_command
 
 from fangkong.audit.models import AuditEvent
 from fangkong.core.errors import DomainError
@@ -12,6 +15,7 @@ from fangkong.geo.models import Person
 from fangkong.zoning.choices import AreaClass, AreaStatus
 from fangkong.zoning.events import ZoningEvent
 from fangkong.zoning.lifting import lifting_status
+from fangkong.zoning.pages import lifting_board
 from fangkong.zoning.public import public_areas
 from fangkong.zoning.services import area_approve, area_lift, area_propose, lifting_review
 
@@ -95,9 +99,13 @@ def test_due_is_proposed_once_and_overdue_the_next_day(twenty, users, block, lab
     assert area.lift_proposed_at == day(5, 20)
     s = lifting_status(area)
     assert s.due and not s.overdue and s.due_on == day(5).date()
+    assert lifting_board(user=users["command"]) == ([area], [])
     at(day(6, 9))
     s = lifting_status(area)
     assert s.overdue and "risk.lift_overdue_days" in s.overdue_rule
+    assert lifting_board(user=users["command"]) == ([area], [area])
+    assert lifting_board(user=users["street"]) == ([area], [area])  # the street covers it
+    call_command("zoning_review", stdout=io.StringIO())  # already proposed: nothing new
 
 
 def test_ninth_edition_high_to_medium_after_seven_days_then_low_after_three(db, users, block, lab, at):

@@ -87,6 +87,11 @@ def test_area_pages_clock_missing_list_masked_and_decisions(twenty, users, block
     assert 'data-rule="zoning.lift_rule"' in refused.content.decode()
     assert RiskArea.objects.get(pk=area.pk).status == AreaStatus.IN_FORCE
     assert office.post(reverse("zoning:area_lift", args=[area.pk])).status_code == 403
+    assert "迎宾小区3号楼" not in office.get(reverse("zoning:area_list"), {"lift": "due"}).content.decode()
+    lab.result(block.residents[0], day(5, 7), "negative")
+    for p in block.residents[1:]:
+        lab.result(p, day(5, 8), "negative")
+    assert "迎宾小区3号楼" in office.get(reverse("zoning:area_list"), {"lift": "due"}).content.decode()
 
 
 def test_declare_form_proposes_and_the_command_approves(twenty, users, block, at):
