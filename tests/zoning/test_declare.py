@@ -5,13 +5,14 @@ decision — each refusal names its field and nothing is half-applied; each step
 from __future__ import annotations
 
 import pytest
+from django.urls import reverse
 
 from fangkong.audit.models import AuditEvent
 from fangkong.core.errors import DomainError, PermissionRefused
 from fangkong.zoning.choices import AreaClass, AreaStatus
 from fangkong.zoning.events import ZoningEvent
 from fangkong.zoning.models import RiskArea, RiskAreaPlace
-from fangkong.zoning.pages import area_places, flagged_for_supervision
+from fangkong.zoning.pages import area_cases, area_places, flagged_for_supervision
 from fangkong.zoning.services import area_approve, area_propose, area_reject
 
 from ..isolation.factories import use_profile
@@ -100,3 +101,16 @@ def test_overlapping_areas_the_stricter_level_wins(db, users, block, at):
     at(day(0, 12))
     (row,) = area_places(high)
     assert row.effective_class == AreaClass.SEALED and [m.area_id for m in row.others] == [medium.pk]
+
+
+def test_triggering_cases_are_linked_from_kuaizhuan_without_personal_data(twenty, users, block):
+    from fangkong.cases.choices import Classification
+
+    from ..cases.factories import open_case
+
+    case = open_case(users["command"], block.residents[0], Classification.MILD)
+    area = propose(users, [("unit", block.tree.unit.pk)], reason="", case_ids=[case.pk])
+    (ref,) = area_cases(area, user=users["district"])
+    assert ref.case_id == case.pk and f"#{case.pk}" in ref.label and "钱多多" not in ref.label
+    assert ref.url == reverse("cases:case_detail", args=[case.pk])
+    assert area.places.get().name == "迎宾小区3号楼1单元"

@@ -33,6 +33,15 @@ def ancestors(level: str, place: Any) -> dict[str, int | None]:
     return {"district_id": place.district_id, "street_id": place.street_id, "community_id": place.community_id}
 
 
+def place_label(level: str, place: Any) -> str:
+    """A place as people name it: a building or a unit with its compound ("迎宾小区3号楼1单元")."""
+    if level == PlaceLevel.UNIT:
+        return f"{place.compound.name}{place.building.name}{place.name}"[:200]
+    if level == PlaceLevel.BUILDING:
+        return f"{place.compound.name}{place.name}"[:200]
+    return str(place.name)[:200]
+
+
 def transition_record(
     area: RiskArea, from_status: str, to_status: str, *, actor: Any, reason: str = "", basis: str = "", at: dt.datetime | None = None
 ) -> RiskAreaTransition:

@@ -25,7 +25,7 @@ from ..models import RiskArea, RiskAreaCase, RiskAreaPlace
 from ..permissions import ZoningCap
 from ..rules import is_wider, largest_unit, naming
 from ..triggers import case_refs
-from .common import PLACE_MODELS, ancestors, transition_record
+from .common import PLACE_MODELS, ancestors, place_label, transition_record
 
 AREA_SCOPE = "zoning.area_scope"
 GRANULARITY = "zoning.granularity"
@@ -45,7 +45,8 @@ def _places(actor: Any, places: Sequence[tuple[str, int]]) -> list[tuple[str, An
             continue
         seen.add((level, pk))
         model = PLACE_MODELS[level]
-        place = model.objects.filter(pk=pk).first()
+        related = {PlaceLevel.UNIT: ("compound", "building"), PlaceLevel.BUILDING: ("compound",)}.get(level, ())
+        place = model.objects.select_related(*related).filter(pk=pk).first()
         if place is None:
             raise DomainError(_("区域不存在：%(l)s #%(pk)s") % {"l": PlaceLevel(level).label, "pk": pk}, field="places")
         if not model.objects.covered_by(actor).filter(pk=pk).exists():
@@ -99,7 +100,7 @@ def area_propose(
         raise DomainError(_("生效时间有误"), field="effective_at")
     first_level, first = rows[0]
     area = RiskArea.objects.create(
-        name=(name or "").strip()[:200] or first.name,
+        name=(name or "").strip()[:200] or place_label(first_level, first),
         area_class=area_class,
         status=AreaStatus.PROPOSED,
         reason=reason,
@@ -111,8 +112,10 @@ def area_propose(
         **ancestors(first_level, first),
     )
     RiskAreaPlace.objects.bulk_create(
-        RiskAreaPlace(area=area, level=level, place_id=place.pk, name=str(place)[:200], **ancestors(level, place)) for level, place in rows
+        RiskAreaPlace(area=area, level=level, place_id=place.pk, name=place_label(level, place), **ancestors(level, place))
+        for level, place in rows
     )
+
     RiskAreaCase.objects.bulk_create(RiskAreaCase(area=area, case_id=pk) for pk in sorted(refs))
     basis = named.citation + (("\n" + unit.citation) if wider else "")
     transition_record(area, "", AreaStatus.PROPOSED, actor=actor, reason=reason or justification, basis=basis, at=now())
