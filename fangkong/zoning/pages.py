@@ -34,6 +34,13 @@ def area_list(*, user: Any, status: str = "", q: str = "", flagged: bool = False
     return qs.order_by("status", "-in_force_at", "-id")
 
 
+def duration_days(area: RiskArea, *, at: dt.datetime) -> float | None:
+    """How long the area has been (or was) in force, in days (the command's history of areas)."""
+    if area.in_force_at is None or area.in_force_at > at:
+        return None
+    return round(((area.lifted_at or at) - area.in_force_at).total_seconds() / 86400, 1)
+
+
 def flagged_for_supervision(*, user: Any) -> QuerySet[RiskArea]:
     """Areas declared wider than the policy's unit (possible over-enforcement), not rejected."""
     return RiskArea.objects.visible_to(user).filter(wider_than_policy=True).exclude(status=AreaStatus.REJECTED)

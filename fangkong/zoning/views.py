@@ -50,7 +50,8 @@ def area_list(request: HttpRequest) -> HttpResponse:
     page = paginate(request, areas)
     clocks = lifting_statuses(list(page.object_list))
     named = naming()
-    rows = [(a, named.label(a.area_class), clocks.get(a.pk)) for a in page.object_list]
+    at = now()
+    rows = [(a, named.label(a.area_class), clocks.get(a.pk), pages.duration_days(a, at=at)) for a in page.object_list]
     context = {
         "page_obj": page,
         "rows": rows,

@@ -60,6 +60,10 @@ def test_public_list_without_login_places_only_and_lifted_areas_leave_it(twenty,
     at(day(5, 12))
     area_lift(actor=users["command"], area=area)
     assert "3号楼" not in anonymous.get(reverse("zoning:public_list")).content.decode()
+    office = Client()
+    office.force_login(users["district"])
+    history = office.get(reverse("zoning:area_list"), {"status": "lifted"}).content.decode()
+    assert "迎宾小区3号楼" in history and "<td>5.1</td>" in history  # in force 5 days 2 hours
     assert json.loads(anonymous.get(reverse("zoning:public_feed")).content)["count"] == 0
 
 
