@@ -9,8 +9,9 @@ class CasesConfig(AppConfig):
     def ready(self) -> None:
         from fangkong.core.modules import registry
 
-        from . import people
+        from . import people, zoning_refs
         from .registry import MODULE
 
         registry.add(MODULE)
         people.register()
+        zoning_refs.register()

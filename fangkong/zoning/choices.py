@@ -46,6 +46,20 @@ class PlaceLevel(models.TextChoices):
     UNIT = "unit", _("单元")
 
 
+# Narrowest first: a declaration at a level after the policy's largest unit is "wider" (扩大范围).
+PLACE_WIDTH: tuple[str, ...] = (
+    PlaceLevel.UNIT,
+    PlaceLevel.BUILDING,
+    PlaceLevel.COMPOUND,
+    PlaceLevel.GRID,
+    PlaceLevel.COMMUNITY,
+    PlaceLevel.STREET,
+    PlaceLevel.DISTRICT,
+)
+# A district office may declare down to these; a whole district is the command's own decision.
+DECLARABLE_LEVELS: tuple[str, ...] = PLACE_WIDTH[:-1]
+
+
 class FoundIn(models.TextChoices):
     """Where a positive was found, for the press-conference split (社会面 is the number to keep at zero)."""
 

@@ -7,3 +7,9 @@ from django.utils.translation import gettext_lazy as _
 class ZoningEvent(models.TextChoices):
     AREA_DECLARED = "zoning.area_declared", _("划定风险区域")
     AREA_STATUS_CHANGED = "zoning.area_status_changed", _("风险区域状态变更")
+    AREA_PROPOSED = "zoning.area_proposed", _("申请划定风险区域")
+    AREA_APPROVED = "zoning.area_approved", _("批准划定风险区域")
+    AREA_REJECTED = "zoning.area_rejected", _("不批准划定风险区域")
+    AREA_DOWNGRADED = "zoning.area_downgraded", _("风险区域降级")
+    AREA_LIFTED = "zoning.area_lifted", _("解除风险区域")
+    LIFT_PROPOSED = "zoning.lift_proposed", _("系统提示解除风险区域")

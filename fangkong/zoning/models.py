@@ -36,13 +36,26 @@ class RiskArea(TimeStampedModel):
     lifted_at = models.DateTimeField(_("解除时间"), null=True, blank=True)
     lifted_reason = models.CharField(_("解除理由"), max_length=300, blank=True)
     declared_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    # The 严管 flow: what the district asked for, what the command decided, and the policy it was under.
+    effective_at = models.DateTimeField(_("申请生效时间"), null=True, blank=True)
+    justification = models.TextField(_("扩大范围的理由"), blank=True)
+    wider_than_policy = models.BooleanField(_("超出政策划定单位"), default=False)  # flagged for supervision
+    profile_code = models.CharField(_("政策版本"), max_length=48, blank=True)
+    level_since = models.DateTimeField(_("当前等级起始时间"), null=True, blank=True)  # a 9th-edition high → medium restarts here
+    decided_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    decided_at = models.DateTimeField(_("审批时间"), null=True, blank=True)
+    decision_reason = models.CharField(_("审批意见"), max_length=300, blank=True)
+    lift_proposed_at = models.DateTimeField(_("系统提示解除时间"), null=True, blank=True)
 
     objects = ScopedQuerySet.as_manager()
     scope_paths = PLACE_SCOPE
 
     class Meta:
         ordering = ["-in_force_at", "-id"]
-        indexes = [models.Index(fields=["status", "in_force_at"], name="zoning_area_status")]
+        indexes = [
+            models.Index(fields=["status", "in_force_at"], name="zoning_area_status"),
+            models.Index(fields=["wider_than_policy", "status"], name="zoning_area_wider"),
+        ]
         verbose_name = _("风险区域")
 
     def __str__(self) -> str:
@@ -70,3 +83,38 @@ class RiskAreaPlace(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_level_display()} {self.name}"
+
+
+class RiskAreaCase(models.Model):
+    """A case that triggered the declaration (linked from 快转 by id: zoning sits below cases)."""
+
+    area = models.ForeignKey(RiskArea, on_delete=models.CASCADE, related_name="trigger_cases")
+    case_id = models.BigIntegerField(_("病例编号"))
+
+    class Meta:
+        ordering = ["area_id", "case_id"]
+        constraints = [models.UniqueConstraint(fields=["area", "case_id"], name="zoning_area_case_unique")]
+
+    def __str__(self) -> str:
+        return f"#{self.case_id}"
+
+
+class RiskAreaTransition(models.Model):
+    """One step of an area's life (proposed, in force, downgraded, lifted, rejected): who, why, and
+    the rule it rests on (依据). The audit log holds the same event; this is what the area page shows."""
+
+    area = models.ForeignKey(RiskArea, on_delete=models.CASCADE, related_name="transitions")
+    at = models.DateTimeField(_("时间"))
+    from_status = models.CharField(_("原状态"), max_length=16, blank=True)
+    to_status = models.CharField(_("新状态"), max_length=16)
+    area_class = models.CharField(_("区域类别"), max_length=16)
+    actor = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    actor_name = models.CharField(_("操作人"), max_length=150, blank=True)
+    reason = models.TextField(_("理由"), blank=True)
+    basis = models.TextField(_("依据"), blank=True)
+
+    class Meta:
+        ordering = ["area_id", "at", "id"]
+
+    def __str__(self) -> str:
+        return f"{self.from_status or '—'} → {self.to_status}"

@@ -1,8 +1,18 @@
-"""What zoning plugs into the platform: the area classes and risk areas every module reads, and
-their audit event types (the risk-area pages themselves come with the 严管 module)."""
+"""What zoning plugs into the platform: the area classes and risk areas every module reads, their
+audit event types, the 严管 pages (declare, decide, lift by rule) and the public list."""
 
-from fangkong.core.modules import Module
+from django.utils.translation import gettext_lazy as _
+
+from fangkong.core.modules import Module, NavEntry
 
 from .events import ZoningEvent
+from .permissions import CAPABILITIES
 
-MODULE = Module(app="zoning", events=ZoningEvent)
+MODULE = Module(
+    app="zoning",
+    capabilities=CAPABILITIES,
+    events=ZoningEvent,
+    nav=[NavEntry("zoning:area_list", _("风险区域"), "bounding-box", order=60)],
+    url_prefix="zoning/",
+    urlconf="fangkong.zoning.urls",
+)

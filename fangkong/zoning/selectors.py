@@ -54,15 +54,19 @@ class ZoneIndex:
         for level, place_id, name, area_id, area_name, area_class, since in rows:
             self.by_place.setdefault((level, place_id), []).append(AreaMatch(area_id, area_name, area_class, level, name, since))
 
-    def match(self, places: PlaceIds) -> AreaMatch | None:
+    def matches(self, places: PlaceIds) -> list[AreaMatch]:
+        """Every area in force holding these places, the strictest first (where areas overlap, the
+        stricter class wins)."""
         found: list[AreaMatch] = []
         for level in _LEVELS:
             pk = getattr(places, f"{level}_id")
             if pk is not None:
                 found.extend(self.by_place.get((level, pk), ()))
-        if not found:
-            return None
-        return min(found, key=lambda m: (STRICTNESS.get(m.area_class, 9), _LEVELS.index(m.level)))
+        return sorted(found, key=lambda m: (STRICTNESS.get(m.area_class, 9), _LEVELS.index(m.level), m.area_id))
+
+    def match(self, places: PlaceIds) -> AreaMatch | None:
+        found = self.matches(places)
+        return found[0] if found else None
 
 
 def area_at(places: PlaceIds, at: dt.datetime) -> AreaMatch | None:

@@ -20,6 +20,7 @@ from dataclasses import dataclass
 from fangkong.cases.permissions import CasesCap
 from fangkong.isolation.permissions import IsolationCap
 from fangkong.testing.permissions import TestingCap
+from fangkong.zoning.permissions import ZoningCap
 
 LIST, DETAIL, FIGURES, ACTION = "list", "detail", "figures", "action"
 CASES = (CasesCap.VIEW,)
@@ -232,6 +233,13 @@ ENDPOINTS: list[Endpoint] = [
     _e("testing-positive-detail", DETAIL, "positive", CASES),
     # ---- the overview ----
     _e("reports:home", FIGURES),
+    # ---- 严管: risk areas (place names; who is missing from a screening needs zoning.residents) ----
+    _e("zoning:area_list", LIST, "risk_area"),
+    _e("zoning:area_detail", DETAIL, "risk_area", (ZoningCap.RESIDENTS,), mixed=True),
+    _e("zoning:area_declare", ACTION, None, (ZoningCap.DECLARE,)),
+    _e("zoning:area_approve", ACTION, "risk_area", (ZoningCap.DECIDE,)),
+    _e("zoning:area_reject", ACTION, "risk_area", (ZoningCap.DECIDE,)),
+    _e("zoning:area_lift", ACTION, "risk_area", (ZoningCap.DECIDE,)),
 ]
 
 
@@ -245,6 +253,7 @@ _MANAGE = (
 )
 _JOB = "one upload job, its uploader's (and the city's, the auditor's): tests/imports/test_views.py, tests/security/test_private_files.py"
 _LAB_JOB = "a laboratory's own result upload: tests/testing/test_views_lab.py, tests/security/test_private_files.py"
+_PUBLIC_AREAS = "the public list of risk areas, no login: places and levels only, rate-limited (tests/zoning/test_pages.py)"
 _POLICY = "policy profiles: the city's rules, no personal data (tests/policy/test_views.py)"
 EXEMPT: dict[str, str] = {
     "accounts:profile": _OWN,
@@ -293,4 +302,7 @@ EXEMPT: dict[str, str] = {
     "policy:profile_activate": _POLICY,
     "policy:profile_copy": _POLICY,
     "policy:parameter_edit": _POLICY,
+    "zoning:public_list": _PUBLIC_AREAS,
+    "zoning:public_feed": _PUBLIC_AREAS,
+    "zoning:public_notice": _PUBLIC_AREAS,
 }

@@ -24,6 +24,8 @@ from fangkong.isolation.services import RoomSpec, inbound_register, incident_rec
 from fangkong.isolation.tracing.services import contact_add
 from fangkong.testing.models import ConfirmedPositive, ResamplingTask
 from fangkong.testing.services import Binding, bulk_bind
+from fangkong.zoning.choices import AreaClass
+from fangkong.zoning.services import area_declare
 
 from ..cases import factories as cf
 from ..factories import ensure_reference_data, make_person, make_tree, make_user
@@ -131,7 +133,27 @@ def build() -> World:
     board_cases = _cases(world, trees, person, subject)
     _positives(world, trees, person, subject)
     _isolation(world, trees, person, subject, board_cases)
+    _zoning(world, trees)
     return world
+
+
+RISK_AREAS = {HOME: "海棠里三号楼风险区", FAR: "榆林道九号楼风险区"}
+
+
+def _zoning(world: World, trees) -> None:
+    """A risk area in force over each side's compound (place names only: not personal)."""
+    areas = {
+        side: area_declare(
+            actor=world.users["command"],
+            name=RISK_AREAS[side],
+            area_class=AreaClass.SEALED,
+            places=[("compound", trees[side].compound.pk)],
+            reason="scoping",
+            in_force_at=dt.datetime(2022, 11, 14, 8, 0, tzinfo=dt.UTC),
+        )
+        for side in (HOME, FAR)
+    }
+    world.subjects["risk_area"] = Subject(areas[HOME].pk, areas[FAR].pk, (RISK_AREAS[HOME],), (RISK_AREAS[FAR],), personal=False)
 
 
 def _tree_args(side: str, i: int) -> dict:

@@ -1,6 +1,7 @@
-"""Writes of risk areas. `area_declare` records an area over registry places; put in force at once
-it is what a command that approves on the spot does (the full propose → approve flow, with the
-policy's granularity and lifting rules, is the 严管 module's)."""
+"""`area_declare` records an area over registry places as it was decided elsewhere (synthetic data,
+an area declared before the platform): no policy check. The 严管 flow — a district proposes, the
+command decides, with the profile's levels, granularity and lifting rule — is `declaring` and
+`deciding` beside this."""
 
 from __future__ import annotations
 
@@ -14,31 +15,11 @@ from django.utils.translation import gettext as _
 from fangkong.audit.services import audit_record
 from fangkong.core.clock import now
 from fangkong.core.errors import DomainError
-from fangkong.geo import models as geo
 
-from .choices import AreaClass, AreaStatus, PlaceLevel
-from .events import ZoningEvent
-from .models import RiskArea, RiskAreaPlace
-
-_MODELS = {
-    PlaceLevel.DISTRICT: geo.District,
-    PlaceLevel.STREET: geo.Street,
-    PlaceLevel.COMMUNITY: geo.Community,
-    PlaceLevel.GRID: geo.Grid,
-    PlaceLevel.COMPOUND: geo.Compound,
-    PlaceLevel.BUILDING: geo.Building,
-    PlaceLevel.UNIT: geo.Unit,
-}
-
-
-def _ancestors(level: str, place: Any) -> dict[str, int | None]:
-    if level == PlaceLevel.DISTRICT:
-        return {"district_id": place.pk, "street_id": None, "community_id": None}
-    if level == PlaceLevel.STREET:
-        return {"district_id": place.district_id, "street_id": place.pk, "community_id": None}
-    if level == PlaceLevel.COMMUNITY:
-        return {"district_id": place.district_id, "street_id": place.street_id, "community_id": place.pk}
-    return {"district_id": place.district_id, "street_id": place.street_id, "community_id": place.community_id}
+from ..choices import AreaClass, AreaStatus
+from ..events import ZoningEvent
+from ..models import RiskArea, RiskAreaPlace
+from .common import PLACE_MODELS, ancestors, transition_record
 
 
 @transaction.atomic
@@ -61,7 +42,7 @@ def area_declare(
         raise DomainError(_("请填写划定理由（关联病例或其他原因）"), field="reason")
     rows = []
     for level, pk in places:
-        model = _MODELS.get(level)
+        model = PLACE_MODELS.get(level)
         place = model.objects.filter(pk=pk).first() if model else None
         if place is None:
             raise DomainError(_("区域不存在"), field="places")
@@ -74,11 +55,15 @@ def area_declare(
         reason=reason.strip(),
         in_force_at=(in_force_at or now()) if in_force else None,
         declared_by=actor if getattr(actor, "is_authenticated", False) else None,
-        **_ancestors(rows[0][0], first),
+        **ancestors(rows[0][0], first),
     )
     RiskAreaPlace.objects.bulk_create(
-        RiskAreaPlace(area=area, level=level, place_id=place.pk, name=str(place)[:200], **_ancestors(level, place)) for level, place in rows
+        RiskAreaPlace(area=area, level=level, place_id=place.pk, name=str(place)[:200], **ancestors(level, place)) for level, place in rows
     )
+    if in_force:
+        area.level_since = area.in_force_at
+        area.save(update_fields=["level_since"])
+    transition_record(area, "", area.status, actor=actor, reason=reason, at=area.in_force_at)
     audit_record(
         actor=actor,
         event_type=ZoningEvent.AREA_DECLARED,

@@ -1,0 +1,152 @@
+"""The command decides: approve a proposed area (in force from the time asked, or now), reject it,
+and lift an area in force — only when the profile's lifting rule allows (fangkong.zoning.lifting):
+a refusal names the rule and what is missing. Under the 9th edition a high-risk area lifted goes
+to medium (still in force, its clock restarting); under the 20 measures and earlier profiles it is
+lifted. `lifting_review` is the daily pass that records which areas are due (系统提示解除)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from django.db import transaction
+from django.utils.translation import gettext as _
+
+from fangkong.audit.services import audit_record
+from fangkong.core.clock import now
+from fangkong.core.errors import DomainError, PermissionRefused
+from fangkong.core.permissions import require
+from fangkong.core.transitions import check_transition
+
+from ..choices import AREA_TRANSITIONS, AreaStatus
+from ..events import ZoningEvent
+from ..lifting import lifting_status, lifting_statuses
+from ..models import RiskArea
+from ..permissions import ZoningCap
+from ..rules import naming
+from .common import transition_record
+
+LIFT_RULE = "zoning.lift_rule"
+AREA_TRANSITION = "zoning.area_transition"
+
+
+def _locked(actor: Any, area: RiskArea) -> RiskArea:
+    require(actor, ZoningCap.DECIDE)
+    locked = RiskArea.objects.select_for_update().get(pk=area.pk)
+    if not RiskArea.objects.covered_by(actor).filter(pk=area.pk).exists():
+        raise PermissionRefused(_("该风险区域不在您的管辖范围内"), rule="zoning.area_scope")
+    return locked
+
+
+def _move(area: RiskArea, target: str, action: str) -> None:
+    check_transition(AREA_TRANSITIONS, area.status, target, labels=AreaStatus, what=_("该风险区域"), action=action, rule=AREA_TRANSITION)
+
+
+@transaction.atomic
+def area_approve(*, actor: Any, area: RiskArea, reason: str = "") -> RiskArea:
+    area = _locked(actor, area)
+    _move(area, AreaStatus.IN_FORCE, _("批准"))
+    at = now()
+    area.status = AreaStatus.IN_FORCE
+    area.in_force_at = max(area.effective_at or at, at)
+    area.level_since = area.in_force_at
+    area.decided_by, area.decided_at, area.decision_reason = actor, at, reason.strip()[:300]
+    area.save(update_fields=["status", "in_force_at", "level_since", "decided_by", "decided_at", "decision_reason", "updated_at"])
+    transition_record(area, AreaStatus.PROPOSED, AreaStatus.IN_FORCE, actor=actor, reason=reason.strip(), basis=naming().citation, at=at)
+    audit_record(
+        actor=actor,
+        event_type=ZoningEvent.AREA_APPROVED,
+        obj=area,
+        before={"status": AreaStatus.PROPOSED},
+        after={"status": area.status, "in_force_at": area.in_force_at},
+        reason=reason,
+    )
+    return area
+
+
+@transaction.atomic
+def area_reject(*, actor: Any, area: RiskArea, reason: str) -> RiskArea:
+    area = _locked(actor, area)
+    _move(area, AreaStatus.REJECTED, _("驳回"))
+    reason = (reason or "").strip()
+    if not reason:
+        raise DomainError(_("请填写不批准的理由"), field="reason")
+    at = now()
+    area.status = AreaStatus.REJECTED
+    area.decided_by, area.decided_at, area.decision_reason = actor, at, reason[:300]
+    area.save(update_fields=["status", "decided_by", "decided_at", "decision_reason", "updated_at"])
+    transition_record(area, AreaStatus.PROPOSED, AreaStatus.REJECTED, actor=actor, reason=reason, at=at)
+    audit_record(
+        actor=actor,
+        event_type=ZoningEvent.AREA_REJECTED,
+        obj=area,
+        before={"status": AreaStatus.PROPOSED},
+        after={"status": area.status},
+        reason=reason,
+    )
+    return area
+
+
+@transaction.atomic
+def area_lift(*, actor: Any, area: RiskArea, reason: str = "") -> RiskArea:
+    """Lift (or, 9th edition, downgrade) an area in force once its rule allows it."""
+    area = _locked(actor, area)
+    _move(area, AreaStatus.LIFTED, _("解除"))
+    at = now()
+    status = lifting_status(area, at=at)
+    rule = status.rule if status else None
+    reason = (reason or "").strip()
+    if rule is None:
+        if not reason:
+            raise DomainError(_("现行政策对该等级没有解除条件，请填写解除理由"), field="reason")
+    elif not status.due:
+        raise DomainError(
+            _("尚未达到解除条件（%(rule)s）：%(missing)s") % {"rule": rule.keys, "missing": status.summary or _("解除日期未到")},
+            rule=LIFT_RULE,
+            source=rule.citation,
+        )
+    basis = rule.citation if rule else ""
+    before = {"status": area.status, "class": area.area_class}
+    if rule is not None and rule.to is not None:  # 9th edition: high → medium, still in force, a new clock
+        area.area_class = rule.to
+        area.level_since = at
+        area.lift_proposed_at = None
+        area.save(update_fields=["area_class", "level_since", "lift_proposed_at", "updated_at"])
+        transition_record(area, AreaStatus.IN_FORCE, AreaStatus.IN_FORCE, actor=actor, reason=reason, basis=basis, at=at)
+        event = ZoningEvent.AREA_DOWNGRADED
+    else:
+        area.status = AreaStatus.LIFTED
+        area.lifted_at = at
+        area.lifted_reason = (reason or _("达到解除条件"))[:300]
+        area.save(update_fields=["status", "lifted_at", "lifted_reason", "updated_at"])
+        transition_record(area, AreaStatus.IN_FORCE, AreaStatus.LIFTED, actor=actor, reason=reason, basis=basis, at=at)
+        event = ZoningEvent.AREA_LIFTED
+    audit_record(
+        actor=actor,
+        event_type=event,
+        obj=area,
+        before=before,
+        after={"status": area.status, "class": area.area_class},
+        reason=reason or basis,
+    )
+    return area
+
+
+@transaction.atomic
+def lifting_review(*, actor: Any = "system", at: dt.datetime | None = None) -> list[int]:
+    """The daily pass: every area in force whose rule is met is marked as proposed for lifting (once
+    per clock), in one audited batch. Returns the ids newly proposed."""
+    at = at or now()
+    areas = list(RiskArea.objects.filter(status=AreaStatus.IN_FORCE, in_force_at__lte=at))
+    statuses = lifting_statuses(areas, at=at)
+    fresh = [
+        a.pk
+        for a in areas
+        if (s := statuses.get(a.pk)) is not None and s.due and (a.lift_proposed_at is None or a.lift_proposed_at < s.clock_start)
+    ]
+    if fresh:
+        RiskArea.objects.filter(pk__in=fresh).update(lift_proposed_at=at)
+        audit_record(
+            actor=actor, event_type=ZoningEvent.LIFT_PROPOSED, object_type="zoning.riskarea", after={"areas": fresh}, count=len(fresh)
+        )
+    return fresh

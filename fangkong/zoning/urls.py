@@ -1,0 +1,16 @@
+from django.urls import path
+
+from . import views
+
+app_name = "zoning"
+urlpatterns = [
+    path("", views.area_list, name="area_list"),
+    path("declare/", views.area_declare, name="area_declare"),
+    path("<int:pk>/", views.area_detail, name="area_detail"),
+    path("<int:pk>/approve/", views.area_approve, name="area_approve"),
+    path("<int:pk>/reject/", views.area_reject, name="area_reject"),
+    path("<int:pk>/lift/", views.area_lift, name="area_lift"),
+    path("public/", views.public_list, name="public_list"),
+    path("public/feed.json", views.public_feed, name="public_feed"),
+    path("public/notice/", views.public_notice, name="public_notice"),
+]

@@ -1,0 +1,216 @@
+"""Risk-area pages. Signed in: the areas of the user's places (a grant alone: they name no person),
+one area with its clock, places, overlaps and transitions (the people missing from a screening need
+zoning.residents), the declare form (zoning.declare) and the command's decisions (zoning.decide).
+Public, without login and rate-limited: the list of current risk areas, its JSON feed and a
+printable notice — places only."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from fangkong.core.clock import now
+from fangkong.core.errors import DomainError, PermissionRefused
+from fangkong.core.netaddr import address_block, client_address
+from fangkong.core.pagination import paginate
+from fangkong.core.permissions import require_page, user_can, withheld
+from fangkong.core.ratelimit import limit_hit
+from fangkong.geo.models import Compound
+
+from . import pages, services
+from .choices import AreaStatus, PlaceLevel
+from .forms import DecisionForm, DeclareForm
+from .lifting import lifting_status, lifting_statuses
+from .permissions import ZoningCap
+from .public import public_areas
+from .rules import naming
+
+PUBLIC_LIMITS = ((120, 60), (2000, 3600))
+
+
+@login_required
+def area_list(request: HttpRequest) -> HttpResponse:
+    status = request.GET.get("status", "")
+    status = status if status in AreaStatus.values else ""
+    flagged = request.GET.get("flagged") == "1"
+    q = (request.GET.get("q") or "").strip()[:50]
+    areas = pages.area_list(user=request.user, status=status, q=q, flagged=flagged)
+    lift = request.GET.get("lift", "")
+    if lift in ("due", "overdue"):
+        due, overdue = pages.lifting_board(user=request.user)
+        areas = areas.filter(pk__in=[a.pk for a in (due if lift == "due" else overdue)])
+    page = paginate(request, areas)
+    clocks = lifting_statuses(list(page.object_list))
+    named = naming()
+    at = now()
+    rows = [(a, named.label(a.area_class), clocks.get(a.pk), pages.duration_days(a, at=at)) for a in page.object_list]
+    context = {
+        "page_obj": page,
+        "rows": rows,
+        "status": status,
+        "flagged": flagged,
+        "lift": lift,
+        "q": q,
+        "statuses": AreaStatus.choices,
+        "can_declare": user_can(request.user, ZoningCap.DECLARE),
+    }
+    return render(request, "zoning/area_list.html", context)
+
+
+def _detail_context(request: HttpRequest, area: Any) -> dict[str, Any]:
+    named = naming()
+    labels = dict(AreaStatus.choices)
+    clock = lifting_status(area)
+    hidden = withheld(request.user, ZoningCap.RESIDENTS)
+    missing = []
+    if clock is not None and clock.missing and not hidden:
+        missing = pages.missing_people(clock.missing, set(clock.awaited), user=request.user)
+    return {
+        "area": area,
+        "level_label": named.label(area.area_class),
+        "places": [
+            (row, named.label(row.effective_class), [(m, named.label(m.area_class)) for m in row.others]) for row in pages.area_places(area)
+        ],
+        "cases": pages.area_cases(area, user=request.user),
+        "transitions": [(t, labels.get(t.from_status, ""), labels.get(t.to_status, "")) for t in pages.area_transitions(area)],
+        "clock": clock,
+        "missing": missing,
+        "withheld": hidden if clock is not None and clock.missing else "",
+        "can_decide": user_can(request.user, ZoningCap.DECIDE),
+        "form": DecisionForm(),
+    }
+
+
+@login_required
+def area_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    area = pages.area_get(user=request.user, pk=pk)
+    return render(request, "zoning/area_detail.html", _detail_context(request, area))
+
+
+def _place_choices(compound: Compound) -> list[tuple[str, str]]:
+    choices = [(f"{PlaceLevel.COMPOUND}:{compound.pk}", _("整个小区：%(n)s") % {"n": compound.name})]
+    for b in compound.buildings.order_by("id").prefetch_related("units"):
+        choices.append((f"{PlaceLevel.BUILDING}:{b.pk}", _("楼栋：%(n)s") % {"n": b.name}))
+        choices += [(f"{PlaceLevel.UNIT}:{u.pk}", _("单元：%(b)s%(u)s") % {"b": b.name, "u": u.name}) for u in b.units.all()]
+    choices.append((f"{PlaceLevel.COMMUNITY}:{compound.community_id}", _("整个社区：%(n)s（须说明理由）") % {"n": compound.community.name}))
+    choices.append((f"{PlaceLevel.STREET}:{compound.street_id}", _("整个街道：%(n)s（须说明理由）") % {"n": compound.street.name}))
+    return choices
+
+
+@login_required
+def area_declare(request: HttpRequest) -> HttpResponse:
+    require_page(request.user, ZoningCap.DECLARE)
+    covered = Compound.objects.covered_by(request.user).select_related("community", "street")
+    compound_id = request.POST.get("compound") or request.GET.get("compound")
+    compound = get_object_or_404(covered, pk=compound_id) if compound_id and str(compound_id).isdigit() else None
+    q = (request.GET.get("q") or "").strip()[:40]
+    found = list(covered.filter(name__icontains=q).order_by("name")[:20]) if q and compound is None else []
+    form = None
+    if compound is not None:
+        form = DeclareForm(request.POST or None, classes=naming().choices, places=_place_choices(compound))
+        if request.method == "POST" and form.is_valid():
+            data = form.cleaned_data
+            try:
+                area = services.area_propose(
+                    actor=request.user,
+                    name=data["name"],
+                    area_class=data["area_class"],
+                    places=data["places"],
+                    reason=data["reason"],
+                    case_ids=data["cases"],
+                    effective_at=data["effective_at"],
+                    justification=data["justification"],
+                )
+            except DomainError as exc:
+                form.refuse(exc, fields={"cases": "cases"})
+            else:
+                messages.success(request, _("已提交划定申请，等待指挥部批准。"))
+                return redirect("zoning:area_detail", pk=area.pk)
+    context = {"compound": compound, "form": form, "q": q, "found": found}
+    return render(request, "zoning/area_declare.html", context)
+
+
+def _decide(request: HttpRequest, pk: int, action: Any, done: str) -> HttpResponse:
+    require_page(request.user, ZoningCap.DECIDE)
+    area = pages.area_get(user=request.user, pk=pk)
+    form = DecisionForm(request.POST)
+    form.is_valid()
+    try:
+        action(actor=request.user, area=area, reason=form.cleaned_data.get("reason", ""))
+    except PermissionRefused as exc:
+        raise PermissionDenied(exc.message) from exc
+    except DomainError as exc:
+        form.refuse(exc)
+        context = _detail_context(request, area)
+        context["form"] = form
+        return render(request, "zoning/area_detail.html", context, status=422)
+    messages.success(request, done)
+    return redirect("zoning:area_detail", pk=pk)
+
+
+@login_required
+@require_POST
+def area_approve(request: HttpRequest, pk: int) -> HttpResponse:
+    return _decide(request, pk, services.area_approve, _("已批准，风险区域生效。"))
+
+
+@login_required
+@require_POST
+def area_reject(request: HttpRequest, pk: int) -> HttpResponse:
+    return _decide(request, pk, services.area_reject, _("已驳回划定申请。"))
+
+
+@login_required
+@require_POST
+def area_lift(request: HttpRequest, pk: int) -> HttpResponse:
+    return _decide(request, pk, services.area_lift, _("已按规则解除（或降级）。"))
+
+
+# ---- public, without login ----
+
+
+def _limited(request: HttpRequest) -> HttpResponse | None:
+    windows = getattr(settings, "FANGKONG_PUBLIC_LIMITS", PUBLIC_LIMITS)
+    refused = limit_hit(f"zoning:public:{address_block(client_address(request)) or 'unknown'}", windows)
+    if refused is None:
+        return None
+    response = HttpResponse(
+        _("请求过于频繁，请 %(s)s 秒后再试。") % {"s": refused.retry_after}, status=429, content_type="text/plain; charset=utf-8"
+    )
+    response["Retry-After"] = str(refused.retry_after)
+    return response
+
+
+def _public(request: HttpRequest, template: str) -> HttpResponse:
+    limited = _limited(request)
+    if limited is not None:
+        return limited
+    q = (request.GET.get("q") or "").strip()[:50]
+    rows = public_areas(q=q)
+    return render(request, template, {"rows": rows, "q": q, "at": now()})
+
+
+def public_list(request: HttpRequest) -> HttpResponse:
+    return _public(request, "zoning/public_list.html")
+
+
+def public_notice(request: HttpRequest) -> HttpResponse:
+    return _public(request, "zoning/public_notice.html")
+
+
+def public_feed(request: HttpRequest) -> HttpResponse:
+    limited = _limited(request)
+    if limited is not None:
+        return limited
+    q = (request.GET.get("q") or "").strip()[:50]
+    rows = public_areas(q=q)
+    body = {"generated_at": now().isoformat(), "count": len(rows), "areas": [r.as_json() for r in rows]}
+    return JsonResponse(body, json_dumps_params={"ensure_ascii": False})
