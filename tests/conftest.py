@@ -245,7 +245,8 @@ def beijing_afternoon():
     """For tests of demo data that places events "earlier today" (Beijing): just after midnight
     there is no earlier today, and those events land yesterday, past their same-day deadlines.
     Before 14:00 Beijing the clock is moved forward to 14:00 today (never back: rows written
-    before the test stay in the past) and keeps ticking; later in the day it is left alone."""
+    before the test stay in the past) and keeps ticking; after 22:00 to 14:00 tomorrow, so that no
+    test crosses midnight; in between it is left alone."""
     import datetime as dt
 
     import time_machine
@@ -253,7 +254,12 @@ def beijing_afternoon():
 
     now = timezone.localtime()
     afternoon = now.replace(hour=14, minute=0, second=0, microsecond=0)
-    if now >= afternoon:
+    if now >= afternoon.replace(hour=22):
+        # Late evening: a test that builds its data across midnight finds "today's" events yesterday
+        # (the PostgreSQL leg runs at 23:55 and a loaded machine reaches midnight mid-test). 14:00
+        # tomorrow, still forward.
+        afternoon += dt.timedelta(days=1)
+    elif now >= afternoon:
         yield now
         return
     with time_machine.travel(afternoon, tick=True):
