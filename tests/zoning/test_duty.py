@@ -12,13 +12,15 @@ from django.urls import reverse
 
 from fangkong.audit.models import AuditEvent
 from fangkong.core.errors import DomainError, PermissionRefused
+from fangkong.core.roles import Role
 from fangkong.zoning.choices import AreaClass, DutyRole
 from fangkong.zoning.duty import compound_gaps, duty_board, on_duty
 from fangkong.zoning.events import ZoningEvent
 from fangkong.zoning.models import DutyPost, DutyShift
 from fangkong.zoning.services import area_declare
-from fangkong.zoning.services.duty import duty_check_in, duty_post_add, duty_shifts_add
+from fangkong.zoning.services.duty import duty_check_in, duty_post_add, duty_shifts_add, user_by_username
 
+from ..factories import make_user
 from .conftest import day
 
 PHONES = {
@@ -117,6 +119,14 @@ def test_post_refusals_name_their_field(users, city, sealed, at):
         duty_post_add(actor=users["street"], compound=city.elsewhere.compound, role=DutyRole.VOLUNTEER, name="张三", phone="13800001201")
     with pytest.raises(PermissionRefused):  # the grid worker keeps no roster
         duty_post_add(actor=users["grid"], compound=compound, role=DutyRole.VOLUNTEER, name="张三", phone="13800001201")
+    # an account linked for check-in must reach the compound (the grid worker's grid does; another district's office does not)
+    outsider = make_user("elsewhere", Role.COMMUNITY_WORKER, [("community", city.elsewhere.community)])
+    with pytest.raises(DomainError) as unreachable:
+        duty_post_add(actor=users["street"], compound=compound, role=DutyRole.VOLUNTEER, name="张三", phone="13800001201", user=outsider)
+    assert unreachable.value.field == "user"
+    with pytest.raises(DomainError) as unknown:
+        user_by_username("nobody-here")
+    assert unknown.value.field == "user" and unknown.value.message.replace("nobody-here", "elsewhere") == unreachable.value.message
     # a 处级 cadre assigned to the sealed area is recorded the same way
     cadre = duty_post_add(
         actor=users["street"], compound=compound, role=DutyRole.CADRE, name="高处长", phone="13800001202", rank="division", area=sealed

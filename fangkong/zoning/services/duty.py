@@ -22,7 +22,7 @@ from fangkong.core.errors import DomainError, PermissionRefused
 from fangkong.core.permissions import require
 from fangkong.core.timefmt import local_minutes
 from fangkong.geo.idnumbers import InvalidDocument, normalise_phone
-from fangkong.geo.models import Compound
+from fangkong.geo.models import Building, Compound
 
 from ..choices import CadreRank, DutyRole
 from ..duty import check_in_open, compound_areas, span_label
@@ -75,8 +75,8 @@ def duty_post_add(
         raise DomainError(_("职级只适用于包联干部"), field="rank")
     if area is not None and not compound_areas(compound).filter(pk=area.pk).exists():
         raise DomainError(_("“%(a)s”不包含该小区或未生效") % {"a": area.name}, field="area")
-    if user is not None and not getattr(user, "is_active", False):
-        raise DomainError(_("该平台账号已停用"), field="user")
+    if user is not None and not (getattr(user, "is_active", False) and _reaches(user, compound)):
+        raise DomainError(_account_refusal(user.get_username()), field="user")
     post = DutyPost.objects.create(
         compound=compound,
         district_id=compound.district_id,
@@ -100,6 +100,20 @@ def duty_post_add(
     return post
 
 
+def _reaches(user: Any, compound: Compound) -> bool:
+    """The account's grants hold the compound or one of its buildings (a grid worker's grid): only
+    such an account may be linked to a post of the compound, to check in there."""
+    return (
+        Compound.objects.covered_by(user).filter(pk=compound.pk).exists()
+        or Building.objects.covered_by(user).filter(compound_id=compound.pk).exists()
+    )
+
+
+def _account_refusal(username: str) -> str:
+    # One message for an unknown account and one outside the compound: the form is no way to probe accounts.
+    return _("平台账号“%(u)s”不存在，或其管辖范围不含本小区") % {"u": username}
+
+
 def user_by_username(username: str) -> Any:
     """The account a post links to, by its user name (None when left blank); refuses naming the field."""
     username = (username or "").strip()
@@ -107,7 +121,7 @@ def user_by_username(username: str) -> Any:
         return None
     found = get_user_model().objects.filter(username=username, is_active=True).first()
     if found is None:
-        raise DomainError(_("没有这个平台账号：%(u)s") % {"u": username}, field="user")
+        raise DomainError(_account_refusal(username), field="user")
     return found
 
 
