@@ -70,3 +70,26 @@ class FoundIn(models.TextChoices):
 
 # A positive found in isolation or under control is not 社会面.
 FOUND_UNDER_CONTROL = (FoundIn.ISOLATION_SITE, FoundIn.CONTROLLED)
+
+
+# ---- 4+N duty (compound control: 1 volunteer + 1 cadre + 1 security guard + 1 police or militia + N others) ----
+
+
+class DutyRole(models.TextChoices):
+    VOLUNTEER = "volunteer", _("志愿者")
+    CADRE = "cadre", _("包联干部")
+    SECURITY = "security", _("保安")
+    POLICE_OR_MILITIA = "police_or_militia", _("政法干警或民兵")
+    OTHER = "other", _("其他人员")
+
+
+# The "4" of 4+N: each must be on duty at every moment, round the clock (24 小时值班值守).
+REQUIRED_DUTY_ROLES: tuple[str, ...] = (DutyRole.VOLUNTEER, DutyRole.CADRE, DutyRole.SECURITY, DutyRole.POLICE_OR_MILITIA)
+
+
+class CadreRank(models.TextChoices):
+    """A cadre's rank, for the assignments of 处级干部 to sealed areas (处级领导包联封控区)."""
+
+    DIVISION = "division", _("处级")
+    SECTION = "section", _("科级")
+    OTHER = "other", _("其他")

@@ -13,3 +13,7 @@ class ZoningEvent(models.TextChoices):
     AREA_DOWNGRADED = "zoning.area_downgraded", _("风险区域降级")
     AREA_LIFTED = "zoning.area_lifted", _("解除风险区域")
     LIFT_PROPOSED = "zoning.lift_proposed", _("系统提示解除风险区域")
+    # 4+N duty
+    DUTY_POST_ADDED = "zoning.duty_post_added", _("添加值守人员")
+    DUTY_SHIFTS_ADDED = "zoning.duty_shifts_added", _("排定值守班次")
+    DUTY_CHECKED_IN = "zoning.duty_checked_in", _("值守签到")

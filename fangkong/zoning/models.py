@@ -19,7 +19,7 @@ from fangkong.core.models import TimeStampedModel
 from fangkong.core.scoping import ScopedQuerySet
 from fangkong.geo.models import cached_fk
 
-from .choices import AreaClass, AreaStatus, PlaceLevel
+from .choices import AreaClass, AreaStatus, CadreRank, DutyRole, PlaceLevel
 
 PLACE_SCOPE = {"district": "district_id", "street": "street_id", "community": "community_id"}
 
@@ -118,3 +118,68 @@ class RiskAreaTransition(models.Model):
 
     def __str__(self) -> str:
         return f"{self.from_status or '—'} → {self.to_status}"
+
+
+# ---- 4+N duty: who is on duty at a compound under control, shift by shift ----
+
+
+class DutyPost(TimeStampedModel):
+    """A named person on a compound's 4+N roster (1 volunteer, 1 包联干部, 1 security guard, 1 police
+    officer or militia, N others), with their phone — sealed, with a keyed hash and a masked form like a
+    resident's — and, for checking in from a phone, their platform account. A cadre assigned to a sealed
+    area (处级领导包联封控区) is a post of role cadre with a rank and the area."""
+
+    compound = models.ForeignKey("geo.Compound", on_delete=models.PROTECT, related_name="+")
+    district = cached_fk("geo.District", _("区县"))
+    street = cached_fk("geo.Street", _("街道"))
+    community = cached_fk("geo.Community", _("社区"))
+    role = models.CharField(_("岗位"), max_length=24, choices=DutyRole.choices)
+    name = models.CharField(_("姓名"), max_length=64)
+    phone_cipher = models.TextField(blank=True)
+    phone_hash = models.CharField(max_length=32, blank=True)
+    phone_masked = models.CharField(_("电话"), max_length=20, blank=True)
+    rank = models.CharField(_("职级"), max_length=16, choices=CadreRank.choices, blank=True)
+    area = models.ForeignKey(
+        RiskArea, null=True, blank=True, on_delete=models.SET_NULL, related_name="duty_posts", verbose_name=_("包联区域")
+    )
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+", verbose_name=_("平台账号")
+    )
+
+    objects = ScopedQuerySet.as_manager()
+    scope_paths = PLACE_SCOPE
+
+    class Meta:
+        ordering = ["compound_id", "role", "id"]
+        indexes = [
+            models.Index(fields=["compound", "role"], name="zoning_duty_post_compound"),
+            models.Index(fields=["phone_hash"], name="zoning_duty_post_phone"),
+        ]
+        verbose_name = _("值守人员")
+
+    def __str__(self) -> str:
+        return f"{self.name}（{self.get_role_display()}）"
+
+
+class DutyShift(models.Model):
+    """One shift of a post, from `starts_at` to `ends_at` (UTC), and when its person checked in."""
+
+    post = models.ForeignKey(DutyPost, on_delete=models.CASCADE, related_name="shifts")
+    compound = models.ForeignKey("geo.Compound", on_delete=models.PROTECT, related_name="+", db_index=False)  # indexed below
+    role = models.CharField(_("岗位"), max_length=24, choices=DutyRole.choices)  # the post's, for coverage in one query
+    starts_at = models.DateTimeField(_("开始时间"))
+    ends_at = models.DateTimeField(_("结束时间"))
+    checked_in_at = models.DateTimeField(_("签到时间"), null=True, blank=True)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+
+    class Meta:
+        ordering = ["starts_at", "id"]
+        indexes = [
+            models.Index(fields=["compound", "ends_at"], name="zoning_duty_shift_compound"),
+            models.Index(fields=["post", "starts_at"], name="zoning_duty_shift_post"),
+        ]
+        constraints = [models.CheckConstraint(condition=models.Q(ends_at__gt=models.F("starts_at")), name="zoning_duty_shift_order")]
+        verbose_name = _("值守班次")
+
+    def __str__(self) -> str:
+        return f"{self.post_id} {self.starts_at:%Y-%m-%d %H:%M}"

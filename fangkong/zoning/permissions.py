@@ -14,6 +14,8 @@ class ZoningCap:
     RESIDENTS = "zoning.residents"  # who is still missing from a lifting screening (masked; need-to-know)
     DECLARE = "zoning.declare"  # propose an area (the district office)
     DECIDE = "zoning.decide"  # approve, reject, lift (the command)
+    DUTY = "zoning.duty"  # keep a compound's 4+N roster: posts and shifts (street and community offices, in their grants)
+    CHECK_IN = "zoning.duty_check_in"  # check in for one's own shift (the person the post links to, and no one else)
 
 
 CAPABILITIES = [
@@ -22,4 +24,11 @@ CAPABILITIES = [
         ZoningCap.DECLARE, _("申请划定风险区域"), _("您的角色无权申请划定风险区域"), roles(Role.DISTRICT_OFFICE, Role.COMMAND_CENTRE)
     ),
     Capability(ZoningCap.DECIDE, _("审批、解除风险区域"), _("只有指挥部可以批准、驳回或解除风险区域"), roles(Role.COMMAND_CENTRE)),
+    Capability(
+        ZoningCap.DUTY,
+        _("安排小区 4+N 值守"),
+        _("您的角色无权安排小区值守"),
+        roles(Role.DISTRICT_OFFICE, Role.STREET_OFFICE, Role.COMMUNITY_WORKER),
+    ),
+    Capability(ZoningCap.CHECK_IN, _("值守签到"), _("您的角色无权值守签到"), OFFICES | roles(Role.GRID_WORKER, Role.VOLUNTEER_COORDINATOR)),
 ]

@@ -12,7 +12,10 @@ MODULE = Module(
     app="zoning",
     capabilities=CAPABILITIES,
     events=ZoningEvent,
-    nav=[NavEntry("zoning:area_list", _("风险区域"), "bounding-box", order=60)],
+    nav=[
+        NavEntry("zoning:area_list", _("风险区域"), "bounding-box", order=60),
+        NavEntry("zoning:duty_list", _("4+N 值守"), "person-badge", order=61, places=True),
+    ],
     url_prefix="zoning/",
     urlconf="fangkong.zoning.urls",
 )

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import views
+from . import duty_urls, views
 
 app_name = "zoning"
 urlpatterns = [
@@ -14,3 +14,6 @@ urlpatterns = [
     path("public/feed.json", views.public_feed, name="public_feed"),
     path("public/notice/", views.public_notice, name="public_notice"),
 ]
+
+# 4+N duty rosters and check-in
+urlpatterns += duty_urls.urlpatterns

@@ -240,6 +240,17 @@ ENDPOINTS: list[Endpoint] = [
     _e("zoning:area_approve", ACTION, "risk_area", (ZoningCap.DECIDE,)),
     _e("zoning:area_reject", ACTION, "risk_area", (ZoningCap.DECIDE,)),
     _e("zoning:area_lift", ACTION, "risk_area", (ZoningCap.DECIDE,)),
+    # ---- 4+N duty: a compound's roster (staff names, phones masked) by grant; keeping it needs zoning.duty ----
+    _e("zoning:duty_list", LIST, "duty_compound", names=False),
+    _e("zoning:duty_compound", DETAIL, "duty_compound"),
+    _e(
+        "zoning:duty_post_create",
+        ACTION,
+        "duty_compound",
+        (ZoningCap.DUTY,),
+        data=(("role", "volunteer"), ("name", "某某"), ("phone", "13800009999")),
+    ),
+    _e("zoning:duty_shift_create", ACTION, "duty_compound", (ZoningCap.DUTY,)),
 ]
 
 
@@ -305,4 +316,5 @@ EXEMPT: dict[str, str] = {
     "zoning:public_list": _PUBLIC_AREAS,
     "zoning:public_feed": _PUBLIC_AREAS,
     "zoning:public_notice": _PUBLIC_AREAS,
+    "zoning:duty_check_in": "the signed-in person's own shifts, nobody else's (another's shift: 404): tests/zoning/test_duty.py",
 }

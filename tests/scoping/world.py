@@ -24,8 +24,9 @@ from fangkong.isolation.services import RoomSpec, inbound_register, incident_rec
 from fangkong.isolation.tracing.services import contact_add
 from fangkong.testing.models import ConfirmedPositive, ResamplingTask
 from fangkong.testing.services import Binding, bulk_bind
-from fangkong.zoning.choices import AreaClass
+from fangkong.zoning.choices import AreaClass, DutyRole
 from fangkong.zoning.services import area_declare
+from fangkong.zoning.services.duty import duty_post_add, duty_shifts_add
 
 from ..cases import factories as cf
 from ..factories import ensure_reference_data, make_person, make_tree, make_user
@@ -138,6 +139,8 @@ def build() -> World:
 
 
 RISK_AREAS = {HOME: "海棠里三号楼风险区", FAR: "榆林道九号楼风险区"}
+DUTY_NAMES = {HOME: "骆冰河", FAR: "聂青崖"}
+DUTY_PHONES = {HOME: "13800007771", FAR: "13800007772"}
 
 
 def _zoning(world: World, trees) -> None:
@@ -154,6 +157,19 @@ def _zoning(world: World, trees) -> None:
         for side in (HOME, FAR)
     }
     world.subjects["risk_area"] = Subject(areas[HOME].pk, areas[FAR].pk, (RISK_AREAS[HOME],), (RISK_AREAS[FAR],), personal=False)
+    # A 4+N roster on each side's compound: a named security guard with one shift in 2022 (staff, not residents).
+    keeper = make_user("sc-duty", Role.DISTRICT_OFFICE, [("city", None)])
+    for side in (HOME, FAR):
+        post = duty_post_add(
+            actor=keeper, compound=trees[side].compound, role=DutyRole.SECURITY, name=DUTY_NAMES[side], phone=DUTY_PHONES[side]
+        )
+        duty_shifts_add(
+            actor=keeper,
+            post=post,
+            starts_at=dt.datetime(2022, 11, 14, 0, 0, tzinfo=dt.UTC),
+            ends_at=dt.datetime(2022, 11, 15, 0, 0, tzinfo=dt.UTC),
+        )
+    world.subjects["duty_compound"] = Subject(trees[HOME].compound.pk, trees[FAR].compound.pk, (DUTY_NAMES[HOME],), (DUTY_NAMES[FAR],))
 
 
 def _tree_args(side: str, i: int) -> dict:

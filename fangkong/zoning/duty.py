@@ -1,0 +1,217 @@
+"""Reads of the 4+N duty rosters (小区"4+N"管控机制, 24 小时值班值守): the compounds that need one
+(a high-risk area in force over the compound, one of its buildings or units, or a wider place holding
+it), who is on duty now, and the gaps in the next 24 hours — every moment each of the four required
+roles (volunteer, 包联干部, security guard, police officer or militia) must be covered by a shift; a
+moment without one is a gap, named with its role and its Beijing time span ("夜班 … 无政法干警或民兵")."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable
+from dataclasses import dataclass
+from typing import Any
+
+from django.db.models import Prefetch, Q, QuerySet
+from django.shortcuts import get_object_or_404
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from fangkong.core.clock import CLOCK_SKEW, now
+from fangkong.geo.models import Building, Compound, Unit
+
+from .choices import REQUIRED_DUTY_ROLES, AreaClass, CadreRank, DutyRole, PlaceLevel
+from .models import DutyPost, DutyShift, RiskArea, RiskAreaPlace
+from .selectors import in_force_at
+
+COVERAGE_WINDOW = dt.timedelta(hours=24)
+NIGHT_FROM, NIGHT_TO = 22, 6  # 夜班: a gap touching 22:00–06:00 Beijing is named a night gap
+
+
+def span_label(start: dt.datetime, end: dt.datetime) -> str:
+    """A span in Beijing time: "11-22 22:00–次日08:00" (the end's day named when it is a later day)."""
+    a, b = timezone.localtime(start), timezone.localtime(end)
+    days = (b.date() - a.date()).days
+    if days == 0:
+        tail = f"{b:%H:%M}"
+    elif days == 1:
+        tail = _("次日%(t)s") % {"t": f"{b:%H:%M}"}
+    else:
+        tail = f"{b:%m-%d %H:%M}"
+    return f"{a:%m-%d %H:%M}–{tail}"
+
+
+def touches_night(start: dt.datetime, end: dt.datetime) -> bool:
+    a, b = timezone.localtime(start), timezone.localtime(end)
+    day = a.date() - dt.timedelta(days=1)
+    while day <= b.date():
+        night_start = timezone.make_aware(dt.datetime.combine(day, dt.time(NIGHT_FROM)), a.tzinfo)
+        night_end = timezone.make_aware(dt.datetime.combine(day + dt.timedelta(days=1), dt.time(NIGHT_TO)), a.tzinfo)
+        if start < night_end and end > night_start:
+            return True
+        day += dt.timedelta(days=1)
+    return False
+
+
+@dataclass(frozen=True)
+class Gap:
+    """A span with nobody of a required role on duty."""
+
+    role: str
+    starts_at: dt.datetime
+    ends_at: dt.datetime
+
+    @property
+    def night(self) -> bool:
+        return touches_night(self.starts_at, self.ends_at)
+
+    @property
+    def label(self) -> str:
+        text = _("%(span)s 无%(role)s") % {"span": span_label(self.starts_at, self.ends_at), "role": DutyRole(self.role).label}
+        return (_("夜班") + " " + text) if self.night else text
+
+
+def coverage_gaps(shifts: Iterable[tuple[str, dt.datetime, dt.datetime]], *, start: dt.datetime, end: dt.datetime) -> list[Gap]:
+    """The spans of [start, end) where a required role has no shift, from (role, starts_at, ends_at)
+    rows; in role order, then by time."""
+    by_role: dict[str, list[tuple[dt.datetime, dt.datetime]]] = {}
+    for role, a, b in shifts:
+        if b > start and a < end:
+            by_role.setdefault(role, []).append((max(a, start), min(b, end)))
+    gaps: list[Gap] = []
+    for role in REQUIRED_DUTY_ROLES:
+        cursor = start
+        for a, b in sorted(by_role.get(role, ())):
+            if a > cursor:
+                gaps.append(Gap(role, cursor, a))
+            cursor = max(cursor, b)
+        if cursor < end:
+            gaps.append(Gap(role, cursor, end))
+    return gaps
+
+
+def compound_gaps(compound_ids: Iterable[int], *, at: dt.datetime | None = None) -> dict[int, list[Gap]]:
+    """Each compound's gaps over the next 24 hours (one query for all of them)."""
+    start = at or now()
+    end = start + COVERAGE_WINDOW
+    ids = list(compound_ids)
+    rows: dict[int, list[tuple[str, dt.datetime, dt.datetime]]] = {pk: [] for pk in ids}
+    shifts = DutyShift.objects.filter(compound_id__in=ids, ends_at__gt=start, starts_at__lt=end, role__in=REQUIRED_DUTY_ROLES)
+    for compound_id, role, a, b in shifts.values_list("compound_id", "role", "starts_at", "ends_at"):
+        rows[compound_id].append((role, a, b))
+    return {pk: coverage_gaps(found, start=start, end=end) for pk, found in rows.items()}
+
+
+def on_duty(compound: Compound, *, at: dt.datetime | None = None) -> list[DutyShift]:
+    """The shifts under way at the compound now, the four required roles first."""
+    at = at or now()
+    shifts = DutyShift.objects.filter(compound=compound, starts_at__lte=at, ends_at__gt=at).select_related("post")
+    order = {role: i for i, role in enumerate(DutyRole.values)}
+    return sorted(shifts, key=lambda s: (order.get(s.role, 9), s.post.name))
+
+
+def roster(compound: Compound, *, at: dt.datetime | None = None, days: int = 2) -> list[DutyPost]:
+    """The compound's posts, each with its shifts from a day ago to `days` days ahead (`.upcoming`)."""
+    at = at or now()
+    shifts = DutyShift.objects.filter(ends_at__gt=at - dt.timedelta(days=1), starts_at__lt=at + dt.timedelta(days=days)).order_by(
+        "starts_at"
+    )
+    order = {role: i for i, role in enumerate(DutyRole.values)}
+    posts = (
+        DutyPost.objects.filter(compound=compound)
+        .select_related("area", "user")
+        .prefetch_related(Prefetch("shifts", shifts, to_attr="upcoming"))
+    )
+    return sorted(posts, key=lambda p: (order.get(p.role, 9), p.pk))
+
+
+def compound_get(*, user: Any, pk: int) -> Compound:
+    """A compound inside the user's grants (404 otherwise, as if it did not exist)."""
+    return get_object_or_404(Compound.objects.covered_by(user).select_related("community", "street", "district"), pk=pk)
+
+
+def _holding(compound: Compound) -> Q:
+    """Area places that hold the compound: itself, one of its buildings or units, or a wider place."""
+    return (
+        Q(level=PlaceLevel.COMPOUND, place_id=compound.pk)
+        | Q(level=PlaceLevel.BUILDING, place_id__in=Building.objects.filter(compound=compound).values("pk"))
+        | Q(level=PlaceLevel.UNIT, place_id__in=Unit.objects.filter(compound=compound).values("pk"))
+        | Q(level=PlaceLevel.COMMUNITY, place_id=compound.community_id)
+        | Q(level=PlaceLevel.STREET, place_id=compound.street_id)
+        | Q(level=PlaceLevel.DISTRICT, place_id=compound.district_id)
+    )
+
+
+def compound_areas(compound: Compound, *, at: dt.datetime | None = None) -> QuerySet[RiskArea]:
+    """The risk areas in force holding (part of) the compound: what a cadre may be assigned to."""
+    ids = RiskAreaPlace.objects.filter(_holding(compound)).values("area_id")
+    return RiskArea.objects.filter(in_force_at(at or now()), pk__in=ids).order_by("area_class", "-in_force_at")
+
+
+def _sealed(at: dt.datetime) -> Q:
+    """Compounds with a high-risk (sealed) area in force over any part of them at `at`."""
+    places = RiskAreaPlace.objects.filter(area__in=RiskArea.objects.filter(in_force_at(at), area_class=AreaClass.SEALED))
+    ids: dict[str, list[int]] = {}
+    for level, pk in places.values_list("level", "place_id"):
+        ids.setdefault(level, []).append(pk)
+    return (
+        Q(pk__in=ids.get(PlaceLevel.COMPOUND, []))
+        | Q(pk__in=Building.objects.filter(pk__in=ids.get(PlaceLevel.BUILDING, [])).values("compound_id"))
+        | Q(pk__in=Unit.objects.filter(pk__in=ids.get(PlaceLevel.UNIT, [])).values("compound_id"))
+        | Q(community_id__in=ids.get(PlaceLevel.COMMUNITY, []))
+        | Q(street_id__in=ids.get(PlaceLevel.STREET, []))
+        | Q(district_id__in=ids.get(PlaceLevel.DISTRICT, []))
+    )
+
+
+def duty_compounds(*, user: Any, at: dt.datetime | None = None) -> QuerySet[Compound]:
+    """The compounds in the user's grants that need a 4+N roster (a high-risk area in force over any
+    part of them) and those that already have one."""
+    held = _sealed(at or now()) | Q(pk__in=DutyPost.objects.values("compound_id"))
+    return Compound.objects.covered_by(user).filter(held).select_related("community", "street").order_by("district_id", "street_id", "name")
+
+
+@dataclass(frozen=True)
+class DutyRow:
+    compound: Compound
+    sealed: bool
+    on_duty: int
+    gaps: list[Gap]
+    cadres: list[DutyPost]  # 处级干部 assigned here
+
+
+def duty_board(*, user: Any, at: dt.datetime | None = None, limit: int = 500) -> list[DutyRow]:
+    """One line per compound needing a roster: sealed or not, how many are on duty now, the gaps of
+    the next 24 hours and the 处级干部 assigned (a few queries for the whole list)."""
+    at = at or now()
+    compounds = list(duty_compounds(user=user, at=at)[:limit])
+    ids = [c.pk for c in compounds]
+    sealed_ids = set(Compound.objects.filter(_sealed(at), pk__in=ids).values_list("pk", flat=True))
+    gaps = compound_gaps(ids, at=at)
+    counts: dict[int, int] = {}
+    for compound_id in DutyShift.objects.filter(compound_id__in=ids, starts_at__lte=at, ends_at__gt=at).values_list(
+        "compound_id", flat=True
+    ):
+        counts[compound_id] = counts.get(compound_id, 0) + 1
+    cadres: dict[int, list[DutyPost]] = {}
+    for post in DutyPost.objects.filter(compound_id__in=ids, role=DutyRole.CADRE, rank=CadreRank.DIVISION):
+        cadres.setdefault(post.compound_id, []).append(post)
+    return [DutyRow(c, c.pk in sealed_ids, counts.get(c.pk, 0), gaps[c.pk], cadres.get(c.pk, [])) for c in compounds]
+
+
+def shifts_of(user: Any, *, at: dt.datetime | None = None) -> list[DutyShift]:
+    """The signed-in person's own shifts: the one under way and those of the next 24 hours."""
+    at = at or now()
+    if not getattr(user, "is_authenticated", False):
+        return []
+    return list(
+        DutyShift.objects.filter(post__user=user, ends_at__gt=at, starts_at__lt=at + COVERAGE_WINDOW)
+        .select_related("post", "compound")
+        .order_by("starts_at")
+    )
+
+
+def check_in_open(shift: DutyShift, *, at: dt.datetime | None = None) -> bool:
+    """A shift may be checked in from a few minutes before it starts (a phone's clock a little
+    ahead) until it ends."""
+    at = at or now()
+    return shift.starts_at - CLOCK_SKEW <= at < shift.ends_at
