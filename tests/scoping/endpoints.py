@@ -240,6 +240,7 @@ ENDPOINTS: list[Endpoint] = [
     _e("zoning:area_approve", ACTION, "risk_area", (ZoningCap.DECIDE,)),
     _e("zoning:area_reject", ACTION, "risk_area", (ZoningCap.DECIDE,)),
     _e("zoning:area_lift", ACTION, "risk_area", (ZoningCap.DECIDE,)),
+    _e("zoning:figures", FIGURES),
 ]
 
 
