@@ -104,3 +104,19 @@ DISTRICTS: list[tuple[str, str, str, float, list[str]]] = [
 KNOWN_COMMUNITIES: dict[str, list[str]] = {
     "中山东路街道": ["迎宾南路社区"],
 }
+
+# An approximate box around each district's settled area (south, west, north, east; WGS-84 degrees),
+# read off a general map of Hohhot: for placing the synthetic city's compounds and drawing district
+# outlines on the map without a tile server. Not surveyed boundaries — the four urban districts'
+# boxes are their built-up cores; the counties' boxes surround their seats and main towns.
+DISTRICT_BOXES: dict[str, tuple[float, float, float, float]] = {
+    "150102": (40.815, 111.665, 40.880, 111.780),  # 新城区
+    "150103": (40.800, 111.570, 40.870, 111.660),  # 回民区
+    "150104": (40.720, 111.590, 40.800, 111.690),  # 玉泉区
+    "150105": (40.730, 111.695, 40.812, 111.840),  # 赛罕区
+    "150121": (40.620, 111.050, 40.760, 111.350),  # 土默特左旗
+    "150122": (40.200, 111.100, 40.340, 111.300),  # 托克托县
+    "150123": (40.320, 111.740, 40.440, 111.900),  # 和林格尔县
+    "150124": (39.860, 111.600, 39.960, 111.760),  # 清水河县
+    "150125": (41.040, 111.380, 41.140, 111.520),  # 武川县
+}

@@ -127,6 +127,9 @@ class Compound(TimeStampedModel):
     street = models.ForeignKey(Street, on_delete=models.PROTECT, related_name="+")
     community = models.ForeignKey(Community, on_delete=models.PROTECT, related_name="compounds")
     name = models.CharField(_("名称"), max_length=64)
+    # WGS-84 degrees, for the map (the synthetic city places them inside their district: approximate).
+    lat = models.FloatField(_("纬度"), null=True, blank=True)
+    lon = models.FloatField(_("经度"), null=True, blank=True)
 
     objects = PlaceQuerySet.as_manager()
     scope_paths = PLACE_SCOPE
@@ -151,6 +154,8 @@ class Building(TimeStampedModel):
     compound = models.ForeignKey(Compound, on_delete=models.PROTECT, related_name="buildings")
     grid = models.ForeignKey(Grid, null=True, blank=True, on_delete=models.SET_NULL, related_name="buildings")
     name = models.CharField(_("楼栋"), max_length=32)
+    lat = models.FloatField(_("纬度"), null=True, blank=True)  # WGS-84 degrees, for the map
+    lon = models.FloatField(_("经度"), null=True, blank=True)
 
     objects = PlaceQuerySet.as_manager()
     scope_paths = {**PLACE_SCOPE, "grid": "grid_id"}

@@ -10,6 +10,7 @@ urlpatterns = [
     path("<int:pk>/approve/", views.area_approve, name="area_approve"),
     path("<int:pk>/reject/", views.area_reject, name="area_reject"),
     path("<int:pk>/lift/", views.area_lift, name="area_lift"),
+    path("figures/", views.figures, name="figures"),
     path("public/", views.public_list, name="public_list"),
     path("public/feed.json", views.public_feed, name="public_feed"),
     path("public/notice/", views.public_notice, name="public_notice"),

@@ -17,8 +17,10 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from fangkong.audit.exports import export_xlsx
 from fangkong.core.clock import now
 from fangkong.core.errors import DomainError, PermissionRefused
+from fangkong.core.exports import Column, wants_xlsx
 from fangkong.core.netaddr import address_block, client_address
 from fangkong.core.pagination import paginate
 from fangkong.core.permissions import require_page, user_can, withheld
@@ -27,6 +29,7 @@ from fangkong.geo.models import Compound
 
 from . import pages, services
 from .choices import AreaStatus, PlaceLevel
+from .figures import ZoningFigures, zoning_figures
 from .forms import DecisionForm, DeclareForm
 from .lifting import lifting_status, lifting_statuses
 from .permissions import ZoningCap
@@ -172,6 +175,51 @@ def area_reject(request: HttpRequest, pk: int) -> HttpResponse:
 @require_POST
 def area_lift(request: HttpRequest, pk: int) -> HttpResponse:
     return _decide(request, pk, services.area_lift, _("已按规则解除（或降级）。"))
+
+
+def _figure_rows(f: ZoningFigures) -> list[tuple[str, str, object]]:
+    """The figures as (section, item, value) rows: what the page shows, as a table."""
+    today, lifting, level = _("当日"), _("解除"), _("生效中（按等级）")
+    rows: list[tuple[str, str, object]] = [(level, label, n) for label, n in f.by_level.items()]
+    rows += [
+        (_("生效中（按区县）"), f"{name} · {label}", n)
+        for name, counts, _t in f.by_district
+        for label, n in zip(f.levels, counts, strict=True)
+    ]
+    rows += [
+        (today, _("申请划定"), f.proposed_today),
+        (today, _("批准生效"), f.approved_today),
+        (today, _("未批准"), f.rejected_today),
+        (today, _("解除"), f.lifted_today),
+        (today, _("待批准"), f.pending),
+        (today, _("管控人数"), f.residents_under_control),
+        (lifting, _("今日可解除"), f.due_today),
+        (lifting, _("逾期未解除"), f.overdue),
+        (lifting, _("已解除区域"), f.lifted_total),
+        (lifting, _("持续天数中位数"), f.median_days if f.median_days is not None else ""),
+    ]
+    return rows
+
+
+@login_required
+def figures(request: HttpRequest) -> HttpResponse:
+    f = zoning_figures(user=request.user)
+    if wants_xlsx(request):
+        return export_xlsx(
+            request,
+            list_name="zoning.figures",
+            title=_("风险区域数据"),
+            columns=[
+                Column(_("日期"), lambda r: f.day, 12),
+                Column(_("类别"), lambda r: r[0], 22),
+                Column(_("项目"), lambda r: r[1], 28),
+                Column(_("数值"), lambda r: r[2], 10),
+            ],
+            rows=_figure_rows(f),
+            filters={"day": f.day.isoformat()},
+            filename=f"zoning-figures-{f.day:%Y%m%d}",
+        )
+    return render(request, "zoning/figures.html", {"f": f})
 
 
 # ---- public, without login ----

@@ -251,6 +251,7 @@ ENDPOINTS: list[Endpoint] = [
         data=(("role", "volunteer"), ("name", "某某"), ("phone", "13800009999")),
     ),
     _e("zoning:duty_shift_create", ACTION, "duty_compound", (ZoningCap.DUTY,)),
+    _e("zoning:figures", FIGURES),
 ]
 
 

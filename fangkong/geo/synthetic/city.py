@@ -30,6 +30,7 @@ from ..columns import BULK_COLUMNS
 from ..hohhot import DISTRICTS, KNOWN_COMMUNITIES
 from ..models import Building, Community, Compound, District, Grid, GridWorker, Household, Person, PersonTag, Street, Unit
 from ..records import build_person_record
+from .coordinates import place_coordinates
 from .names import NameMaker, cn_number
 from .people import HOUSEHOLD_SIZES, HOUSEHOLD_WEIGHTS, IdAllocator, ResidentMaker
 
@@ -362,6 +363,7 @@ def city_generate(
         models = RowSink.ORDER if people >= DEFERRED_INDEXES_MIN_ROWS else ()
         with deferred_indexes(*models):
             stats = _generate(people=people, seed=seed, as_of=as_of, progress=progress)
+        place_coordinates(seed=seed)  # for the map: approximate, inside each real district
         stats.seconds = round(time.monotonic() - started, 1)
         audit_record(
             actor=actor,

@@ -13,7 +13,7 @@ from django.db import transaction
 from django.utils.translation import gettext as _
 
 from fangkong.audit.services import audit_record
-from fangkong.core.clock import now
+from fangkong.core.clock import aware, not_in_future
 from fangkong.core.errors import DomainError, PermissionRefused
 from fangkong.core.permissions import require
 from fangkong.core.transitions import check_transition
@@ -42,11 +42,18 @@ def _move(area: RiskArea, target: str, action: str) -> None:
     check_transition(AREA_TRANSITIONS, area.status, target, labels=AreaStatus, what=_("该风险区域"), action=action, rule=AREA_TRANSITION)
 
 
+def _decided_at(at: dt.datetime | None) -> dt.datetime:
+    at = aware(at)
+    not_in_future(at, field="at", label=_("决定时间"))
+    return at
+
+
 @transaction.atomic
-def area_approve(*, actor: Any, area: RiskArea, reason: str = "") -> RiskArea:
+def area_approve(*, actor: Any, area: RiskArea, reason: str = "", at: dt.datetime | None = None) -> RiskArea:
+    """`at`: when the command decided (now; a past time records a decision taken earlier)."""
     area = _locked(actor, area)
     _move(area, AreaStatus.IN_FORCE, _("批准"))
-    at = now()
+    at = _decided_at(at)
     area.status = AreaStatus.IN_FORCE
     area.in_force_at = max(area.effective_at or at, at)
     area.level_since = area.in_force_at
@@ -65,13 +72,13 @@ def area_approve(*, actor: Any, area: RiskArea, reason: str = "") -> RiskArea:
 
 
 @transaction.atomic
-def area_reject(*, actor: Any, area: RiskArea, reason: str) -> RiskArea:
+def area_reject(*, actor: Any, area: RiskArea, reason: str, at: dt.datetime | None = None) -> RiskArea:
     area = _locked(actor, area)
     _move(area, AreaStatus.REJECTED, _("驳回"))
     reason = (reason or "").strip()
     if not reason:
         raise DomainError(_("请填写不批准的理由"), field="reason")
-    at = now()
+    at = _decided_at(at)
     area.status = AreaStatus.REJECTED
     area.decided_by, area.decided_at, area.decision_reason = actor, at, reason[:300]
     area.save(update_fields=["status", "decided_by", "decided_at", "decision_reason", "updated_at"])
@@ -88,11 +95,14 @@ def area_reject(*, actor: Any, area: RiskArea, reason: str) -> RiskArea:
 
 
 @transaction.atomic
-def area_lift(*, actor: Any, area: RiskArea, reason: str = "") -> RiskArea:
-    """Lift (or, 9th edition, downgrade) an area in force once its rule allows it."""
+def area_lift(*, actor: Any, area: RiskArea, reason: str = "", at: dt.datetime | None = None) -> RiskArea:
+    """Lift (or, 9th edition, downgrade) an area in force once its rule allows it (at `at`, now by
+    default: the rule is evaluated at that time)."""
     area = _locked(actor, area)
     _move(area, AreaStatus.LIFTED, _("解除"))
-    at = now()
+    at = _decided_at(at)
+    if area.in_force_at is not None and at < area.in_force_at:
+        raise DomainError(_("解除时间早于生效时间"), field="at", rule=AREA_TRANSITION)
     status = lifting_status(area, at=at)
     rule = status.rule if status else None
     reason = (reason or "").strip()
@@ -136,7 +146,7 @@ def area_lift(*, actor: Any, area: RiskArea, reason: str = "") -> RiskArea:
 def lifting_review(*, actor: Any = "system", at: dt.datetime | None = None) -> list[int]:
     """The daily pass: every area in force whose rule is met is marked as proposed for lifting (once
     per clock), in one audited batch. Returns the ids newly proposed."""
-    at = at or now()
+    at = aware(at)
     areas = list(RiskArea.objects.filter(status=AreaStatus.IN_FORCE, in_force_at__lte=at))
     statuses = lifting_statuses(areas, at=at)
     fresh = [

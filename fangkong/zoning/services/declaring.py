@@ -14,7 +14,7 @@ from django.db import transaction
 from django.utils.translation import gettext as _
 
 from fangkong.audit.services import audit_record
-from fangkong.core.clock import aware, now, too_early
+from fangkong.core.clock import aware, not_in_future, too_early
 from fangkong.core.errors import DomainError, PermissionRefused
 from fangkong.core.permissions import require
 from fangkong.policy.rules import active_profile
@@ -66,9 +66,13 @@ def area_propose(
     case_ids: Sequence[int] = (),
     effective_at: dt.datetime | None = None,
     justification: str = "",
+    at: dt.datetime | None = None,
 ) -> RiskArea:
-    """A proposed area, awaiting the command's decision (area_approve / area_reject)."""
+    """A proposed area, awaiting the command's decision (area_approve / area_reject). `at`: when it
+    was proposed (now; a past time records a proposal made earlier)."""
     require(actor, ZoningCap.DECLARE)
+    at = aware(at)
+    not_in_future(at, field="at", label=_("申请时间"))
     named = naming()
     if area_class not in named.classes:
         raise DomainError(
@@ -95,7 +99,7 @@ def area_propose(
             rule=GRANULARITY,
             source=unit.citation,
         )
-    effective_at = aware(effective_at, field="effective_at")
+    effective_at = aware(effective_at or at, field="effective_at")
     if too_early(effective_at):
         raise DomainError(_("生效时间有误"), field="effective_at")
     first_level, first = rows[0]
@@ -118,7 +122,7 @@ def area_propose(
 
     RiskAreaCase.objects.bulk_create(RiskAreaCase(area=area, case_id=pk) for pk in sorted(refs))
     basis = named.citation + (("\n" + unit.citation) if wider else "")
-    transition_record(area, "", AreaStatus.PROPOSED, actor=actor, reason=reason or justification, basis=basis, at=now())
+    transition_record(area, "", AreaStatus.PROPOSED, actor=actor, reason=reason or justification, basis=basis, at=at)
     audit_record(
         actor=actor,
         event_type=ZoningEvent.AREA_PROPOSED,

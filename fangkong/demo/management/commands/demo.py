@@ -1,7 +1,8 @@
 """manage.py demo: migrate, build the demo city if the registry is empty, add testing round 8 if there
 is none (sampled on the morning of the last full day and left open, 采样中: re-tests and late tubes
 still to come), treatment facilities and cases at every stage (快转) if there is no case,
-isolation sites with people at every stage if there is no site, create
+isolation sites with people at every stage if there is no site, risk areas at every stage (严管) if
+none was proposed, create
 the demo accounts, then run the Huey consumer and serve http://127.0.0.1:8000, or the port given with
 --port (`python3 dev.py demo` calls this, passing its arguments on)."""
 
@@ -22,14 +23,18 @@ from fangkong.cases.models import Case
 from fangkong.cases.synthetic import cases_generate
 from fangkong.core.errors import DomainError
 from fangkong.demo.management.commands.demo_accounts import DEMO_PASSWORD, demo_accounts_ensure, format_logins
-from fangkong.geo.models import Person
+from fangkong.geo.models import Compound, Person
 from fangkong.geo.synthetic import city_generate
+from fangkong.geo.synthetic.coordinates import place_coordinates
 from fangkong.isolation.models import IsolationSite
 from fangkong.isolation.synthetic import format_stats as isolation_format_stats
 from fangkong.isolation.synthetic import isolation_generate
 from fangkong.testing.management.commands.make_round import format_stats
 from fangkong.testing.models import TestingRound
 from fangkong.testing.synthetic import round_generate
+from fangkong.zoning.models import RiskArea
+from fangkong.zoning.synthetic import format_stats as zoning_format_stats
+from fangkong.zoning.synthetic import zoning_generate
 
 
 class Command(BaseCommand):
@@ -87,6 +92,18 @@ class Command(BaseCommand):
             except DomainError as exc:
                 raise CommandError(exc.message) from exc
             self._say("  " + isolation_format_stats(isolation_stats).replace("\n", "\n  "), verbose)
+        if Compound.objects.filter(lat__isnull=True).exists():
+            place_coordinates(seed=options["seed"])  # a registry built before the map: approximate positions
+        if RiskArea.objects.filter(declared_by__isnull=False).exists():
+            self._say("· 已有风险区域申请，跳过生成 / risk areas exist: keeping them", verbose)
+        else:
+            # After the round (its screening lifts two of them) and the cases.
+            self._say("· 生成各阶段风险区域 / generating risk areas at every stage", verbose)
+            try:
+                zoning_stats = zoning_generate(seed=options["seed"])
+            except DomainError as exc:
+                raise CommandError(exc.message) from exc
+            self._say("  " + zoning_format_stats(zoning_stats), verbose)
         logins = demo_accounts_ensure(actor=None)
         url = f"http://127.0.0.1:{options['port']}/"
         if verbose:
