@@ -33,8 +33,8 @@ from fangkong.testing.management.commands.make_round import format_stats
 from fangkong.testing.models import TestingRound
 from fangkong.testing.synthetic import round_generate
 from fangkong.zoning.models import RiskArea
+from fangkong.zoning.synthetic import DEMO_MARK, zoning_generate
 from fangkong.zoning.synthetic import format_stats as zoning_format_stats
-from fangkong.zoning.synthetic import zoning_generate
 
 
 class Command(BaseCommand):
@@ -94,7 +94,7 @@ class Command(BaseCommand):
             self._say("  " + isolation_format_stats(isolation_stats).replace("\n", "\n  "), verbose)
         if Compound.objects.filter(lat__isnull=True).exists():
             place_coordinates(seed=options["seed"])  # a registry built before the map: approximate positions
-        if RiskArea.objects.filter(declared_by__isnull=False).exists():
+        if RiskArea.objects.filter(name__endswith=DEMO_MARK).exists():  # the round's own areas are not these
             self._say("· 已有风险区域申请，跳过生成 / risk areas exist: keeping them", verbose)
         else:
             # After the round (its screening lifts two of them) and the cases.
