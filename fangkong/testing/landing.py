@@ -11,6 +11,7 @@ from typing import Any
 from django.http import Http404
 from django.urls import reverse
 from django.utils.translation import gettext as _
+from django.utils.translation import pgettext
 
 from fangkong.core.modules import PANEL_ROWS, LandingPanel, LandingRow
 from fangkong.core.timefmt import local_minutes
@@ -99,7 +100,7 @@ def grid_knocking(user: Any, now: dt.datetime) -> list[LandingPanel]:
                 empty=_("本网格的居民都已采样或已说明情况。"),
                 url=reverse("testing:door_knocking", args=[rounds[0].pk, grid.pk]),
                 url_label=_("打开敲门清单"),
-                unit=_("户"),
+                unit=pgettext("count unit", "户"),
             )
         )
     return panels
