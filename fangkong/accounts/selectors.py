@@ -121,8 +121,12 @@ def _managed_or_own(user: Any) -> Q:
     return Q(user=user) | Q(user__in=ManagerReach(user).accounts(User.objects.all()).values("pk"))
 
 
-def capability_list(*, user: Any) -> list[str]:
-    return sorted(capabilities_of(user))
+def capability_list(*, user: Any) -> list[tuple[str, str]]:
+    """The user's capabilities as (code, name), by name: the name is what the page shows (the code
+    stays in a data attribute, for support)."""
+    known = registry.capabilities
+    held = [(name, str(known[name].label) if name in known else name) for name in capabilities_of(user)]
+    return sorted(held, key=lambda c: c[1])
 
 
 def role_capability_table() -> dict[str, Any]:

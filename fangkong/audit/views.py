@@ -39,7 +39,7 @@ def event_columns() -> list[Column]:
         Column(_("操作人"), lambda e: e.actor_name, 14),
         Column(_("事件"), lambda e: e.event_label, 16),
         Column(_("事件代码"), lambda e: e.event_type, 22),
-        Column(_("对象类型"), lambda e: e.object_type, 18),
+        Column(_("对象类型"), lambda e: selectors.object_type_label(e.object_type), 18),
         Column(_("对象编号"), lambda e: e.object_id, 10),
         Column(_("对象"), lambda e: e.object_repr, 28),
         Column(_("条数"), lambda e: e.count, 8),
@@ -62,7 +62,10 @@ def event_list(request: HttpRequest) -> HttpResponse:
             filename="audit-events",
         )
     page = paginate(request, filterset.qs, per_page=50)
-    rows = [(event, [d for d in selectors.event_diff(event) if d.changed]) for event in page.object_list]
+    rows = [
+        (event, [d for d in selectors.event_diff(event) if d.changed], selectors.object_type_label(event.object_type))
+        for event in page.object_list
+    ]
     context = {
         "filter": filterset,
         "page_obj": page,
@@ -76,4 +79,5 @@ def event_list(request: HttpRequest) -> HttpResponse:
 @audit_viewer_required
 def event_detail(request: HttpRequest, pk: int) -> HttpResponse:
     event = selectors.event_get(user=request.user, pk=pk)
-    return render_page(request, "audit/event_detail.html", {"event": event, "diff": selectors.event_diff(event)})
+    context = {"event": event, "diff": selectors.event_diff(event), "object_type": selectors.object_type_label(event.object_type)}
+    return render_page(request, "audit/event_detail.html", context)

@@ -22,6 +22,7 @@ from django.utils.translation import gettext as _
 
 from fangkong.geo.birth import SEALED_BIRTH_FIELDS, age_on, birth_date_from, local_day, person_age_at
 from fangkong.geo.models import District, Person
+from fangkong.policy.display import citation
 from fangkong.policy.regimen import local_midnight
 from fangkong.testing import selectors as testing_selectors
 from fangkong.zoning.choices import FOUND_UNDER_CONTROL, FoundIn
@@ -727,6 +728,13 @@ def _cts(ct_orf1ab: float | None, ct_n: float | None) -> str:
     return "，".join(f"{n} {v:g}" for n, v in (("ORF1ab", ct_orf1ab), ("N", ct_n)) if v is not None)
 
 
+def _positive_detail(positive: Any) -> str:
+    """The Ct values and, readable, the rule that judged them (its code and source go to 依据)."""
+    cts = f"Ct {_cts(positive.ct_orf1ab, positive.ct_n)}"
+    rule = citation(positive.decided_by).text if positive.decided_by else ""
+    return f"{cts}；{rule}" if rule else cts
+
+
 def _positive_steps(steps: _Steps, cases: list[Case], ids: list[int]) -> None:
     """The positive samples behind the cases: sampled, and the result with its Ct values and rule."""
     positives = {c.origin_positive_id for c in cases if c.origin_positive_id}
@@ -734,7 +742,7 @@ def _positive_steps(steps: _Steps, cases: list[Case], ids: list[int]) -> None:
     for p in testing_selectors.positives_by_id(positives):
         where = _("第 %(n)s 轮，试管 %(b)s") % {"n": p.round.number, "b": p.tube.barcode}
         steps.add(p.tube.sampled_at, "sampled", _("核酸采样"), "", where, order=0)
-        steps.add(p.detected_at, "result", _("核酸阳性"), _("检测机构"), f"Ct {_cts(p.ct_orf1ab, p.ct_n)}；{p.decided_by}", order=1)
+        steps.add(p.detected_at, "result", _("核酸阳性"), _("检测机构"), _positive_detail(p), order=1, basis=p.decided_by)
 
 
 def _case_steps(steps: _Steps, cases: list[Case], ids: list[int]) -> None:

@@ -80,6 +80,7 @@ class LandingPanel:
     empty: str
     url: str = ""
     url_label: str = ""
+    unit: str = ""  # what `count` and the rows count, with its measure word ("个网格", "户"); "条" when blank
 
 
 PANEL_ROWS = 10

@@ -8,7 +8,9 @@ from typing import Any
 from django.db.models import Count, QuerySet
 from django.shortcuts import get_object_or_404
 
+from .display import unit_label, value_label
 from .models import PolicyParameter, PolicyProfile
+from .profiles import LOCAL
 
 
 def profile_list() -> QuerySet[PolicyProfile]:
@@ -47,6 +49,26 @@ def display_value(value: Any) -> str:
 
 
 @dataclass(frozen=True)
+class ParameterRow:
+    """A parameter as the profile page shows it: its name, its value in words and its unit; the
+    source for everyone, but a local default's note ("本地默认值") only to policy editors."""
+
+    parameter: PolicyParameter
+    value: str
+    unit: str
+    source: str
+
+
+def parameter_rows(*, profile: PolicyProfile, can_manage: bool) -> list[ParameterRow]:
+    rows = []
+    for p in profile_parameters(profile=profile):
+        source = p.source if can_manage or not p.is_local_default else p.source.replace(LOCAL, "").strip("；; ")
+        shown = value_label(p.value)
+        rows.append(ParameterRow(p, shown, unit_label(p.unit), source))
+    return rows
+
+
+@dataclass(frozen=True)
 class CompareRow:
     key: str
     description: str
@@ -67,12 +89,12 @@ def compare_table(*, profiles: list[PolicyProfile] | None = None) -> tuple[list[
     for key in keys:
         cells = [by_profile[p.pk].get(key) for p in profiles]
         latest = next((c for c in reversed(cells) if c is not None), None)
-        values = ["—" if c is None else display_value(c.value) for c in cells]
+        values = ["—" if c is None else value_label(c.value) for c in cells]
         rows.append(
             CompareRow(
                 key=key,
                 description=latest.description if latest else "",
-                unit=latest.unit if latest else "",
+                unit=unit_label(latest.unit) if latest else "",
                 values=values,
                 differs=len(set(values)) > 1,
             )

@@ -36,11 +36,11 @@ def profile_list(request: HttpRequest) -> HttpResponse:
 @login_required
 def profile_detail(request: HttpRequest, pk: int) -> HttpResponse:
     profile = selectors.profile_get(pk=pk)
-    parameters = [(p, selectors.display_value(p.value)) for p in selectors.profile_parameters(profile=profile)]
+    can_manage = _can_manage(request)
     context = {
         "profile": profile,
-        "parameters": parameters,
-        "can_manage": _can_manage(request),
+        "parameters": selectors.parameter_rows(profile=profile, can_manage=can_manage),
+        "can_manage": can_manage,
         "copy_form": ProfileCopyForm(initial={"name": _("%(name)s（本地）") % {"name": profile.name}}),
     }
     return render(request, "policy/profile_detail.html", context)

@@ -5,11 +5,13 @@ results due. Built on the selectors; every read is the user's."""
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import replace
 from typing import Any
 
 from django.http import Http404
 from django.urls import reverse
 from django.utils.translation import gettext as _
+from django.utils.translation import pgettext
 
 from fangkong.core.modules import PANEL_ROWS, LandingPanel, LandingRow
 from fangkong.core.timefmt import local_minutes
@@ -22,8 +24,34 @@ from .selectors import fieldwork, lab_queue
 GRIDS_LISTED = 3
 
 
-def _round_title(title: str, testing_round: TestingRound) -> str:
-    return _("%(title)s · 第 %(n)s 轮") % {"title": title, "n": testing_round.number}
+def _round_title(title: str, rounds: list[TestingRound]) -> str:
+    if len(rounds) == 1:
+        return _("%(title)s · 第 %(n)s 轮") % {"title": title, "n": rounds[0].number}
+    return _("%(title)s · %(n)s 个轮次在采样") % {"title": title, "n": len(rounds)}
+
+
+def _rows_by_round(groups: list[tuple[TestingRound, list[LandingRow]]]) -> list[LandingRow]:
+    """The rows of every round being sampled, newest round first, each labelled with its round when
+    there are several; the PANEL_ROWS cap is shared out round by round so that one round's long list
+    does not hide another round's work."""
+    taken = [0] * len(groups)
+    while sum(taken) < PANEL_ROWS:
+        grew = False
+        for i, (_round, rows) in enumerate(groups):
+            if taken[i] < len(rows) and sum(taken) < PANEL_ROWS:
+                taken[i] += 1
+                grew = True
+        if not grew:
+            break
+    labelled = len(groups) > 1
+    out = []
+    for (testing_round, rows), n in zip(groups, taken, strict=True):
+        for row in rows[:n]:
+            if labelled:
+                label = _("第 %(n)s 轮") % {"n": testing_round.number}
+                row = replace(row, detail=f"{label} · {row.detail}" if row.detail else label)
+            out.append(row)
+    return out
 
 
 def _no_round_panel(key: str, title: str, icon: str) -> LandingPanel:
@@ -40,96 +68,111 @@ def _no_round_panel(key: str, title: str, icon: str) -> LandingPanel:
 
 
 def grid_knocking(user: Any, now: dt.datetime) -> list[LandingPanel]:
-    """The households of the user's grids with someone not yet sampled nor explained (敲门行动)."""
-    rounds = list(selectors.current_rounds(user=user)[:1])
+    """The households of the user's grids with someone not yet sampled nor explained (敲门行动), in
+    every round being sampled."""
+    rounds = list(selectors.current_rounds(user=user))
     if not rounds:
         return [_no_round_panel("knocking", _("敲门行动"), "door-closed")]
-    testing_round = rounds[0]
     panels = []
     for grid in fieldwork.grid_list(user=user)[:GRIDS_LISTED]:
-        items = selectors.door_knocking_list(user=user, testing_round=testing_round, grid_id=grid.pk)
-        todo = [h for h in items if any(not m.outcome for m in h.missing)]
-        url = reverse("testing:door_knocking", args=[testing_round.pk, grid.pk])
-        rows = [
-            LandingRow(
-                text=h.address,
-                url=f"{url}?household={h.household_id}",
-                detail=_("未采样 %(n)s 人：%(names)s") % {"n": len(h.missing), "names": "、".join(m.name for m in h.missing[:3])},
-            )
-            for h in todo[:PANEL_ROWS]
-        ]
+        groups, count = [], 0
+        for testing_round in rounds:
+            items = selectors.door_knocking_list(user=user, testing_round=testing_round, grid_id=grid.pk)
+            todo = [h for h in items if any(not m.outcome for m in h.missing)]
+            url = reverse("testing:door_knocking", args=[testing_round.pk, grid.pk])
+            count += len(todo)
+            rows = [
+                LandingRow(
+                    text=h.address,
+                    url=f"{url}?household={h.household_id}",
+                    detail=_("未采样 %(n)s 人：%(names)s") % {"n": len(h.missing), "names": "、".join(m.name for m in h.missing[:3])},
+                )
+                for h in todo[:PANEL_ROWS]
+            ]
+            groups.append((testing_round, rows))
         panels.append(
             LandingPanel(
                 key=f"knocking-{grid.pk}",
-                title=_round_title(_("敲门行动 · %(grid)s") % {"grid": grid.name}, testing_round),
+                title=_round_title(_("敲门行动 · %(grid)s") % {"grid": grid.name}, rounds),
                 icon="door-closed",
-                count=len(todo),
-                rows=rows,
+                count=count,
+                rows=_rows_by_round(groups),
                 empty=_("本网格的居民都已采样或已说明情况。"),
-                url=url,
+                url=reverse("testing:door_knocking", args=[rounds[0].pk, grid.pk]),
                 url_label=_("打开敲门清单"),
+                unit=pgettext("count unit", "户"),
             )
         )
     return panels
 
 
 def community_knocking(user: Any, now: dt.datetime) -> list[LandingPanel]:
-    """The community's grids with residents not yet sampled nor explained, the most first."""
-    rounds = list(selectors.current_rounds(user=user)[:1])
+    """The community's grids with residents not yet sampled nor explained, the most first, in every
+    round being sampled; the count is of grids, like the rows."""
+    rounds = list(selectors.current_rounds(user=user))
     if not rounds:
         return [_no_round_panel("knocking", _("敲门行动"), "door-closed")]
-    testing_round = rounds[0]
-    _total, grids = selectors.round_coverage(user=user, testing_round=testing_round, level="city", group_by="grid")
-    todo = sorted((g for g in grids if g.place_id and g.missing - g.explained > 0), key=lambda g: -(g.missing - g.explained))
-    rows = [
-        LandingRow(
-            text=g.name,
-            url=reverse("testing:door_knocking", args=[testing_round.pk, g.place_id]),
-            detail=_("未采样 %(missing)s 人，已说明 %(explained)s 人") % {"missing": g.missing, "explained": g.explained},
-        )
-        for g in todo[:PANEL_ROWS]
-    ]
+    groups, count = [], 0
+    for testing_round in rounds:
+        _total, grids = selectors.round_coverage(user=user, testing_round=testing_round, level="city", group_by="grid")
+        todo = sorted((g for g in grids if g.place_id and g.missing - g.explained > 0), key=lambda g: -(g.missing - g.explained))
+        count += len(todo)
+        rows = [
+            LandingRow(
+                text=g.name,
+                url=reverse("testing:door_knocking", args=[testing_round.pk, g.place_id]),
+                detail=_("未采样 %(missing)s 人，已说明 %(explained)s 人") % {"missing": g.missing, "explained": g.explained},
+            )
+            for g in todo[:PANEL_ROWS]
+        ]
+        groups.append((testing_round, rows))
     return [
         LandingPanel(
             key="knocking",
-            title=_round_title(_("敲门行动"), testing_round),
+            title=_round_title(_("敲门行动"), rounds),
             icon="door-closed",
-            count=sum(g.missing - g.explained for g in todo),
-            rows=rows,
+            count=count,
+            rows=_rows_by_round(groups),
             empty=_("各网格的居民都已采样或已说明情况。"),
-            url=reverse("testing:round_detail", args=[testing_round.pk]),
+            url=reverse("testing:round_detail", args=[rounds[0].pk]),
             url_label=_("检测进度"),
+            unit=_("个网格"),
         )
     ]
 
 
 def resampling(user: Any, now: dt.datetime) -> list[LandingPanel]:
-    """Re-sampling at home still to do (混管阳性, invalid results, bedridden residents)."""
-    rounds = list(selectors.current_rounds(user=user)[:1])
+    """Re-sampling at home still to do (混管阳性, invalid results, bedridden residents), in every round
+    being sampled."""
+    rounds = list(selectors.current_rounds(user=user))
     if not rounds:
         return []
-    testing_round = rounds[0]
-    tasks = fieldwork.resampling_tasks(user=user, testing_round=testing_round)
-    url = reverse("testing:resampling_tasks", args=[testing_round.pk])
-    rows = [
-        LandingRow(
-            text=t.person.name,
-            url=f"{url}?grid={t.grid_id}" if t.grid_id else url,
-            detail=f"{t.household.address if t.household_id else '—'} · {t.get_reason_display()}",
-            flag=t.get_status_display() if t.status != "open" else "",
-        )
-        for t in tasks[:PANEL_ROWS]
-    ]
+    groups, count = [], 0
+    for testing_round in rounds:
+        tasks = fieldwork.resampling_tasks(user=user, testing_round=testing_round)
+        url = reverse("testing:resampling_tasks", args=[testing_round.pk])
+        count += tasks.count()
+        rows = [
+            LandingRow(
+                text=t.person.name,
+                url=f"{url}?grid={t.grid_id}" if t.grid_id else url,
+                detail=f"{t.household.address if t.household_id else '—'} · {t.get_reason_display()}",
+                flag=t.get_status_display() if t.status != "open" else "",
+            )
+            for t in tasks[:PANEL_ROWS]
+        ]
+        groups.append((testing_round, rows))
     return [
         LandingPanel(
             key="resampling",
-            title=_round_title(_("上门单采"), testing_round),
+            title=_round_title(_("上门单采"), rounds),
             icon="house-add",
-            count=tasks.count(),
-            rows=rows,
+            count=count,
+            rows=_rows_by_round(groups),
             empty=_("没有待上门采样的任务。"),
-            url=url,
+            url=reverse("testing:resampling_tasks", args=[rounds[0].pk]),
             url_label=_("全部单采任务"),
+            unit=_("项任务"),
         )
     ]
 

@@ -109,6 +109,11 @@ class RoundArea(models.Model):
     def __str__(self) -> str:
         return f"{self.place_name} {self.get_pooling_mode_display()}"
 
+    @property
+    def place_label(self) -> str:
+        """The place's name in the active language: the city's is a word (全市), not a stored name."""
+        return str(ScopeLevel.CITY.label) if self.level == ScopeLevel.CITY else self.place_name
+
 
 class SamplingPoint(TimeStampedModel):
     """采样点: belongs to a community, with opening hours and staff."""

@@ -1,4 +1,4 @@
-"""A synthetic, completed testing round on the existing registry — for the demo, tests and benchmarks.
+"""A synthetic testing round, sampled and reported, on the existing registry — for the demo, tests and benchmarks.
 
 `round_generate` drives one whole round through the 快检 services, as the pages and the API would:
 laboratories and one sampling point per community (`laboratory_create`, `sampling_point_create`),
@@ -213,7 +213,8 @@ def round_generate(
     starts_at: dt.datetime | None = None,
     progress: bool = False,
 ) -> RoundStats:
-    """Generate round `number`, completed, on the registry. All or nothing; see the module docstring."""
+    """Generate round `number` on the registry: sampled and reported, but left 采样中 (ACTIVE) with its
+    re-sampling open, for the command to close with 结束本轮. All or nothing; see the module docstring."""
     started = time.monotonic()
     if not 0.5 <= coverage <= 1.0:
         raise DomainError("coverage 应在 0.5 到 1 之间 / coverage must be between 0.5 and 1", field="coverage")

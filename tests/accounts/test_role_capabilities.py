@@ -35,3 +35,15 @@ def test_other_roles_may_not_open_it(client, users):
     for who in ("grid", "district", "command"):
         client.force_login(users[who])
         assert client.get(reverse("accounts:role_capabilities")).status_code == 403
+
+
+def test_my_account_names_the_users_capabilities_rather_than_their_codes(client, users):
+    """我的账号 lists what the user may do by name (the code only in a data attribute)."""
+    client.force_login(users["grid"])
+    html = client.get(reverse("accounts:profile")).content.decode()
+    held = registry.role_capabilities(Role.GRID_WORKER)
+    assert held
+    for name in held:
+        label = str(registry.capability(name).label)
+        assert f'data-capability="{name}">{label}</span>' in html
+        assert f">{name}<" not in html

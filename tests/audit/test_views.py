@@ -42,7 +42,26 @@ def test_auditor_sees_all_events(client, users, events):
     html = response.content.decode()
     assert "核对转运名单" in html and "local:close_contact.central_days" in html and "imports.job" in html
     # the diff shows the changed values compactly
-    assert re.search(r"value:</span>\s*<code[^>]*>5</code>\s*→\s*<code[^>]*>7</code>", html)
+    assert re.search(r"取值:</span>\s*<span[^>]*>5</span>\s*→\s*<span[^>]*>7</span>", html)
+
+
+def test_object_types_fields_booleans_and_filters_read_as_words(client, users):
+    """The model's verbose_name for the object type, field names and 是/否 in the changes, and an
+    export's filters as "名称: 值" pairs, never `accounts.user`, "False" or a Python dict."""
+    login = audit_record(actor=users["admin"], event_type=EventType.LOGIN, obj=users["admin"], after={"second_factor": False})
+    export = audit_record(
+        actor=users["admin"], event_type=EventType.EXPORT, object_type="testing.tube",
+        after={"list": "testing.tubes", "filters": {"round": "1", "status": "sealed"}, "rows": 3},
+    )  # fmt: skip
+    client.force_login(users["auditor"])
+    html = client.get(reverse("audit:event_list")).content.decode()
+    assert 'data-object-type="accounts.user">用户<' in html and 'data-object-type="testing.tube">试管<' in html
+    assert re.search(r"第二重验证:</span>\s*<span[^>]*>—</span>\s*→\s*<span[^>]*>否</span>", html)
+    assert "False" not in html and "{&#x27;round" not in html
+    detail = client.get(reverse("audit:event_detail", args=[export.pk])).content.decode()
+    assert "轮次: 1；状态: sealed" in detail and ">筛选条件<" in detail and ">试管<" in detail
+    detail = client.get(reverse("audit:event_detail", args=[login.pk])).content.decode()
+    assert ">用户<" in detail and ">否<" in detail
 
 
 @pytest.mark.parametrize("role", ["command", "district", "community", "grid", "nogrant"])
@@ -70,7 +89,7 @@ def test_auditor_without_city_grant_sees_nothing(client, city, users, events):
 def list_ids(client, **params) -> set[int]:
     response = client.get(reverse("audit:event_list"), params)
     assert response.status_code == 200
-    return {event.pk for event, _changes in response.context["rows"]}
+    return {event.pk for event, *_shown in response.context["rows"]}
 
 
 def test_filters(client, users, events):

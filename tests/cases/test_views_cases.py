@@ -11,7 +11,7 @@ from fangkong.cases.models import Case, CaseTest, HealthMonitoring, Transfer
 from fangkong.core.crypto import decrypt
 
 from .factories import at, board_transfer
-from .pages import HTMX, as_user, scene_fixture  # noqa: F401  (a fixture)
+from .pages import HTMX, as_user, positives_fixture, scene_fixture  # noqa: F401  (fixtures)
 
 LIST = reverse("cases:case_list")
 
@@ -184,3 +184,18 @@ def test_care_is_reopened_from_home_monitoring(client, scene, users):
     response = c.post(action("case_reopen", scene.discharged), {"reopen-reason": "发热 38.5℃"}, follow=True)
     assert "回到转运看板" in response.content.decode()
     assert board_transfer(scene.discharged).reason == TransferReason.REOPENED
+
+
+def test_the_positive_result_names_its_threshold_rule_readably_with_the_code_folded(client, users, positives):
+    """ "阳性判定 Ct 值：35 Ct" beside the Ct values; "testing.positive_ct_threshold = 35Ct" only in 依据."""
+    from fangkong.cases.services.opening import case_open_from_positive
+
+    case = case_open_from_positive(actor=users["command"], positive=positives[0])
+    response = as_user(client, users["district"]).get(detail(case))
+    steps = [s for s in response.context["timeline"] if s.kind == "result"]
+    assert steps, [s.kind for s in response.context["timeline"]]
+    step = steps[0]
+    assert "阳性判定 Ct 值：35 Ct" in step.detail and "testing." not in step.detail
+    assert "testing.positive_ct_threshold = 35Ct" in step.basis
+    content = response.content.decode()
+    assert "阳性判定 Ct 值：35 Ct" in content

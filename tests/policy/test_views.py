@@ -31,6 +31,23 @@ def test_everyone_signed_in_reads_profiles_and_parameters(client, users):
     assert "启用此版本" not in html and "复制为本地版本</a>" not in html  # no admin buttons
 
 
+def test_values_read_as_words_not_codes(client, users):
+    """Enum-like values by their labels, booleans 是/否, units in words; no raw code on the page."""
+    client.force_login(users["grid"])
+    for code, expected, raw in (
+        (
+            "ninth-edition",
+            ["单采单检或 1 户 1 管", "普通型、重型、危重型", "当日", "居家健康监测", "高风险、中风险、低风险", "否", "小时"],
+            ["single_or_household", "moderate, severe", "same_day", "home_health_monitoring", "high, medium", ">false<", ">h<"],
+        ),
+    ):
+        html = client.get(reverse("policy:profile_detail", args=[profile(code).pk])).content.decode()
+        for text in expected:
+            assert f"{text}<" in html, text
+        for text in raw:
+            assert text not in html, text
+
+
 def test_local_defaults_ask_only_the_policy_editors_to_confirm_them(client, users):
     """A site worker reads that a value is a local default; only who can change it is asked to confirm
     it. Nobody reads the seed pages' labels or (but the editors) the parameters' keys."""
@@ -40,10 +57,14 @@ def test_local_defaults_ask_only_the_policy_editors_to_confirm_them(client, user
     client.force_login(users["grid"])
     for html in (client.get(url).content.decode(), client.get(reverse("policy:compare")).content.decode()):
         assert "(seed" not in html and "<code" not in html and "请由城市管理员确认" not in html
-    assert "本地默认值：来源文件未规定" in client.get(url).content.decode()
+    assert "本地默认值" not in client.get(url).content.decode()  # a note for the policy editors only
     client.force_login(users["admin"])
     html = client.get(url).content.decode()
-    assert "请由城市管理员确认" in html and '<code class="small text-muted">regimen.day_one</code>' in html
+    assert (
+        "请由城市管理员确认" in html
+        and "本地默认值：来源文件未规定" in html
+        and '<code class="small text-muted">regimen.day_one</code>' in html
+    )
 
 
 def test_anonymous_is_sent_to_login(client, db):
@@ -57,6 +78,7 @@ def test_compare_shows_the_three_shipped_profiles(client, users):
     rows = {r.key: r for r in response.context["rows"]}
     assert [p.code for p in response.context["profiles"]] == ["early-2020", "ninth-edition", "twenty-measures"]
     assert rows["close_contact.central_days"].values == ["14", "7", "5"] and rows["close_contact.central_days"].differs
+    assert rows["secondary_contact.traced"].values == ["是", "是", "否"]
     assert not rows["testing.positive_ct_threshold"].differs
 
 

@@ -104,7 +104,7 @@ def test_community_worker_lands_on_its_grids_to_knock_handovers_and_monitoring_a
     html, panels = home_page(client, users["community"])
     knock = panels["knocking"]
     by_grid = {r.text: r for r in knock.rows}
-    assert knock.count == 2 and "第二网格" not in by_grid  # the second grid's one resident was sampled
+    assert knock.count == 1 and "第二网格" not in by_grid  # grids, like the rows; the second grid's one resident was sampled
     assert by_grid["第一网格"].detail == "未采样 3 人，已说明 1 人"
     assert panels["handovers"].count == 1 and "如家酒店隔离点 → 迎宾南路社区" in panels["handovers"].rows[0].detail
     assert {"resampling", "home-checks", "monitoring"} <= set(panels)
@@ -196,3 +196,30 @@ def test_the_lab_sees_no_isolation_tabs_it_cannot_use(client, users, work):
     html = client.get(reverse("isolation:site_list")).content.decode()
     for tab in ("awaiting_board", "episode_list", "handover_list", "checklist_board", "incident_list"):
         assert f'href="{reverse("isolation:" + tab)}"' not in html
+
+
+def test_every_round_being_sampled_keeps_its_work_on_the_home_page(client, users, city, work):
+    """Round 9 starting does not hide round 8's re-sampling and door-knocking: rows of both rounds,
+    each labelled with its round, the counts the sum over the rounds."""
+    from fangkong.testing.services.rounds import round_sampling_started
+
+    round_sampling_started(actor=users["command"], testing_round=tf.make_round(users["command"], number=9))
+    html, panels = home_page(client, users["grid"])
+    resampling = panels["resampling"]
+    assert resampling.count == 1 and resampling.rows[0].text == "王秀英" and resampling.rows[0].detail.startswith("第 8 轮 · ")
+    assert "2 个轮次在采样" in resampling.title
+    knock = panels[f"knocking-{city.home.grid.pk}"]
+    rounds_shown = {r.detail.split(" · ")[0] for r in knock.rows}
+    assert rounds_shown == {"第 9 轮", "第 8 轮"} and knock.count > 2
+
+    html, panels = home_page(client, users["community"])
+    knock = panels["knocking"]
+    assert {r.detail.split(" · ")[0] for r in knock.rows} == {"第 9 轮", "第 8 轮"}
+    assert knock.count == len(knock.rows) == 3  # two grids in round 9, one in round 8: grids, like the rows
+    assert "敲门行动 · 2 个轮次在采样" in html and "第 8 轮 · 未采样 3 人，已说明 1 人" in html
+
+
+def test_community_knocking_counts_grids_like_its_rows(client, users, city, work):
+    html, panels = home_page(client, users["community"])
+    knock = panels["knocking"]
+    assert knock.count == len(knock.rows) == 1 and knock.unit == "个网格"

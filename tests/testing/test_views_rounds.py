@@ -480,3 +480,24 @@ def test_without_an_active_policy_planning_says_so(client, users, city):
     assert response.status_code == 302 and response.url == reverse("testing:round_list")
     assert "没有启用的防控政策版本" in client.get(response.url).content.decode()
     assert not Round.objects.exists()
+
+
+def test_the_round_page_cites_its_rules_by_name_with_the_code_folded_in_basis(client, users, setup):
+    """依据 and 时限依据 read "防范区混采方式：20 人/管" and "结果时限：24 小时"; the rule's code and
+    source are inside the folded 依据, never inline."""
+    r = Round.objects.get(pk=setup.round.pk)
+    html = get(client, users["command"], reverse("testing:round_detail", args=[r.pk])).content.decode()
+    assert "<span data-citation>防范区混采方式：20 人/管</span>" in html
+    assert "<span data-citation>结果时限：24 小时</span>" in html
+    deadline = html.split('id="deadline-rule">')[1].split("</dd>")[0]
+    visible, folded = deadline.split("<details", 1)
+    assert "testing.result_deadline_hours" not in visible and "testing.result_deadline_hours = 24h" in folded
+    assert 'data-rule="testing.result_deadline_hours"' in folded
+
+
+def test_the_round_page_in_english_has_no_chinese_place_or_unit(client, users, setup):
+    client.cookies["django_language"] = "en"
+    html = get(client, users["command"], reverse("testing:round_detail", args=[setup.round.pk])).content.decode()
+    areas = html.split("<tbody>")[1].split("</tbody>")[0]
+    assert "全市" not in areas and "Whole city" in areas
+    assert "20 people/tube" in areas and "人/管" not in areas.split("<details")[0]

@@ -161,7 +161,7 @@ def round_status_actions(testing_round: TestingRound) -> list[tuple[str, str]]:
 def scope_summary(testing_round: TestingRound, shown: int = 3) -> str:
     """全市 / 新城区（管控区）、回民区（防范区）等 5 处 — from the prefetched areas."""
     areas = list(testing_round.areas.all())
-    parts = [f"{a.place_name}（{a.get_area_class_display().split('（')[0]}）" for a in areas[:shown]]
+    parts = [f"{a.place_label}（{a.get_area_class_display().split('（')[0]}）" for a in areas[:shown]]
     text = "、".join(parts)
     if len(areas) > shown:
         text += _("等 %(n)s 处") % {"n": len(areas)}
