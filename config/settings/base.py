@@ -161,6 +161,11 @@ FANGKONG_SECOND_FACTOR_ROLES: tuple[str, ...] = ()
 # Content-Security-Policy (fangkong.core.csp, docs/security.md): script only from this origin's files.
 # Origins added to img-src, e.g. a map-tile server: FANGKONG_CSP_IMG_EXTRA="https://tiles.example.org".
 FANGKONG_CSP_IMG_EXTRA = tuple(os.environ.get("FANGKONG_CSP_IMG_EXTRA", "").replace(",", " ").split())
+# The risk-area map's tile layer (fangkong.zoning.map), a Leaflet URL template such as
+# "https://{s}.tiles.example.org/{z}/{x}/{y}.png"; empty (the default, offline): outlines and places
+# without tiles. Its origin is added to the map page's img-src.
+FANGKONG_MAP_TILE_URL = os.environ.get("FANGKONG_MAP_TILE_URL", "")
+FANGKONG_MAP_TILE_ATTRIBUTION = os.environ.get("FANGKONG_MAP_TILE_ATTRIBUTION", "")
 
 LANGUAGE_CODE = "zh-hans"
 LANGUAGES = [("zh-hans", _("简体中文")), ("en", _("English"))]

@@ -59,6 +59,14 @@ def _checked_origins(name: str, values: Iterable[str]) -> tuple[str, ...]:
     return origins
 
 
+def tile_origin(url: str) -> str:
+    """The origin a map-tile URL template loads from, for img-src: "https://{s}.tiles.example.org/{z}/{x}/{y}.png"
+    → "https://*.tiles.example.org" (Leaflet's {s} subdomains as a wildcard); anything else is refused."""
+    match = re.match(r"^(https?://)([^/?#]+)", url or "")
+    host = match.group(2).replace("{s}.", "*.", 1) if match else ""
+    return _checked_origins("FANGKONG_MAP_TILE_URL", [f"{match.group(1)}{host}" if match else url])[0]
+
+
 def policy(**extra: Iterable[str]) -> str:
     """The header value: BASE_POLICY with the configured image origins, plus `extra` sources per
     directive (img_src=["https://…"] adds to img-src)."""
@@ -92,6 +100,8 @@ class ContentSecurityPolicyMiddleware:
     def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
         self.get_response = get_response
         self.header = policy()  # a bad FANGKONG_CSP_IMG_EXTRA stops the server at start-up
+        if getattr(settings, "FANGKONG_MAP_TILE_URL", ""):
+            tile_origin(settings.FANGKONG_MAP_TILE_URL)  # and so does a tile server that is not an origin
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
         response = self.get_response(request)

@@ -1,6 +1,7 @@
 """Risk-area pages. Signed in: the areas of the user's places (a grant alone: they name no person),
 one area with its clock, places, overlaps and transitions (the people missing from a screening need
-zoning.residents), the declare form (zoning.declare) and the command's decisions (zoning.decide).
+zoning.residents), the declare form (zoning.declare) and the command's decisions (zoning.decide), the
+map of the places in force (the buildings where cases live need cases.view).
 Public, without login and rate-limited: the list of current risk areas, its JSON feed and a
 printable notice — places only."""
 
@@ -19,6 +20,7 @@ from django.views.decorators.http import require_POST
 
 from fangkong.audit.exports import export_xlsx
 from fangkong.core.clock import now
+from fangkong.core.csp import HEADER, policy, tile_origin
 from fangkong.core.errors import DomainError, PermissionRefused
 from fangkong.core.exports import Column, wants_xlsx
 from fangkong.core.netaddr import address_block, client_address
@@ -32,6 +34,7 @@ from .choices import AreaStatus, PlaceLevel
 from .figures import ZoningFigures, zoning_figures
 from .forms import DecisionForm, DeclareForm
 from .lifting import lifting_status, lifting_statuses
+from .map import cases_withheld, map_data, tile_url
 from .permissions import ZoningCap
 from .public import public_areas
 from .rules import naming
@@ -220,6 +223,41 @@ def figures(request: HttpRequest) -> HttpResponse:
             filename=f"zoning-figures-{f.day:%Y%m%d}",
         )
     return render(request, "zoning/figures.html", {"f": f})
+
+
+@login_required
+def area_map(request: HttpRequest) -> HttpResponse:
+    """The map page: Leaflet draws /zoning/map.json (static/js/zoning-map.js), without tiles unless
+    FANGKONG_MAP_TILE_URL is set — then the page's img-src allows that server's origin."""
+    tiles = tile_url()
+    context = {
+        "tile_url": tiles,
+        "tile_attribution": getattr(settings, "FANGKONG_MAP_TILE_ATTRIBUTION", ""),
+        "withheld": cases_withheld(request.user),
+        # The words the script writes (as text, never markup): {n} is a number.
+        "labels": {
+            "level": _("等级"),
+            "areas": _("所属风险区域"),
+            "places": _("划定地点"),
+            "cases": _("病例所在楼栋"),
+            "caseCount": _("现有病例 {n} 例"),
+            "district": _("区县轮廓（近似范围）"),
+            "districtWhole": _("全区划定"),
+            "summary": _("地图上 {n} 处风险区域地点"),
+            "caseSummary": _("病例所在楼栋 {n} 处"),
+            "unplaced": _("{n} 处无坐标"),
+            "failed": _("地图数据加载失败，请刷新页面重试。"),
+        },
+    }
+    response = render(request, "zoning/map.html", context)
+    if tiles:
+        response[HEADER] = policy(img_src=[tile_origin(tiles)])
+    return response
+
+
+@login_required
+def area_map_data(request: HttpRequest) -> HttpResponse:
+    return JsonResponse(map_data(user=request.user), json_dumps_params={"ensure_ascii": False})
 
 
 # ---- public, without login ----

@@ -252,6 +252,9 @@ ENDPOINTS: list[Endpoint] = [
     ),
     _e("zoning:duty_shift_create", ACTION, "duty_compound", (ZoningCap.DUTY,)),
     _e("zoning:figures", FIGURES),
+    # the map: the page loads its data from map.json (places and levels by grant; the case layer, counts only, needs cases.view)
+    _e("zoning:map", FIGURES),
+    _e("zoning:map_data", LIST, "risk_area", CASES, mixed=True),
 ]
 
 
