@@ -3,10 +3,11 @@ audit event types, the 严管 pages (declare, decide, lift by rule) and the publ
 
 from django.utils.translation import gettext_lazy as _
 
-from fangkong.core.modules import Module, NavEntry
+from fangkong.core.modules import LandingEntry, Module, NavEntry
+from fangkong.core.roles import Role, roles
 
 from .events import ZoningEvent
-from .permissions import CAPABILITIES
+from .permissions import CAPABILITIES, ZoningCap
 
 MODULE = Module(
     app="zoning",
@@ -15,6 +16,11 @@ MODULE = Module(
     nav=[
         NavEntry("zoning:area_list", _("风险区域"), "bounding-box", order=60),
         NavEntry("zoning:duty_list", _("4+N 值守"), "person-badge", order=61, places=True),
+    ],
+    landing=[
+        LandingEntry(
+            "zoning_decisions", roles(Role.COMMAND_CENTRE), "fangkong.zoning.landing.decisions", order=20, need_to_know=(ZoningCap.DECIDE,)
+        )
     ],
     url_prefix="zoning/",
     urlconf="fangkong.zoning.urls",

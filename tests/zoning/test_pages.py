@@ -128,3 +128,20 @@ def test_declare_form_proposes_and_the_command_approves(twenty, users, block, at
     assert RiskArea.objects.get().status == AreaStatus.IN_FORCE
     elsewhere = office.get(url, {"compound": 999999})
     assert elsewhere.status_code == 404
+
+
+def test_the_command_finds_proposals_and_areas_due_to_lift_on_its_home_page(client, users, block, at):
+    at(day(0, 9))
+    area_propose(
+        actor=users["district"], name="迎宾小区5号楼", area_class=AreaClass.SEALED, places=[("unit", block.tree.unit.pk)], reason="同楼确诊"
+    )
+    due = in_force(users, block)
+    RiskArea.objects.filter(pk=due.pk).update(lift_proposed_at=day(6))
+    at(day(6, 11))
+    client.force_login(users["command"])
+    panel = {p.key: p for p in client.get(reverse("reports:home")).context["panels"]}["zoning-decisions"]
+    assert panel.count == 2
+    assert [(r.text, r.flag) for r in panel.rows] == [("迎宾小区5号楼", "待批准"), ("迎宾小区3号楼", "可解除")]
+    assert all(r.url.startswith("/zoning/") for r in panel.rows)
+    client.force_login(users["district"])  # proposes, does not decide: no such panel
+    assert "zoning-decisions" not in {p.key for p in client.get(reverse("reports:home")).context["panels"]}
