@@ -2,6 +2,7 @@
 
 
 class GeoCap:
+    VIEW_PEOPLE = "geo.view_people"  # the residents of the caller's places: names, households, the person record
     REVEAL_ID = "geo.reveal_id"
     EXPORT = "geo.export"
     IMPORT = "geo.import"  # the bulk import app (fangkong.imports) acts under it

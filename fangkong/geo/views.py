@@ -20,7 +20,7 @@ from fangkong.core import searches
 from fangkong.core.errors import DomainError, PermissionRefused
 from fangkong.core.htmx import render_page
 from fangkong.core.pagination import paginate
-from fangkong.core.permissions import user_can
+from fangkong.core.permissions import need_to_know, user_can
 from fangkong.core.scoping import jurisdiction_of
 from fangkong.geo.permissions import GeoCap
 
@@ -70,11 +70,12 @@ def browse(request: HttpRequest, level: str = "city", pk: int | None = None) -> 
         "grids": selectors.grid_list(user=request.user, community=place) if level == "community" else None,
         "can_import": user_can(request.user, GeoCap.IMPORT),
         "no_jurisdiction": jurisdiction_of(request.user).is_empty,
+        "can_view_people": user_can(request.user, GeoCap.VIEW_PEOPLE),
     }
     return render_page(request, "geo/place.html", context, partial="children")
 
 
-@login_required
+@need_to_know(GeoCap.VIEW_PEOPLE)
 def household_detail(request: HttpRequest, pk: int) -> HttpResponse:
     household = selectors.household_get(user=request.user, pk=pk)
     context = {
@@ -85,7 +86,7 @@ def household_detail(request: HttpRequest, pk: int) -> HttpResponse:
     return render_page(request, "geo/household.html", context)
 
 
-@login_required
+@need_to_know(GeoCap.VIEW_PEOPLE)
 @require_http_methods(["GET", "POST"])
 def person_search(request: HttpRequest) -> HttpResponse:
     """One search box (name, phone, full ID or its last digits) and the shared PersonFilter.
@@ -140,13 +141,13 @@ def _person_context(request: HttpRequest, person) -> dict[str, Any]:
     }
 
 
-@login_required
+@need_to_know(GeoCap.VIEW_PEOPLE)
 def person_detail(request: HttpRequest, pk: int) -> HttpResponse:
     person = selectors.person_get(user=request.user, pk=pk)
     return render_page(request, PERSON_TEMPLATE, _person_context(request, person))
 
 
-@login_required
+@need_to_know(GeoCap.VIEW_PEOPLE)
 @require_http_methods(["GET", "POST"])
 def person_reveal_id(request: HttpRequest, pk: int) -> HttpResponse:
     """GET shows the reason form (never the number); POST reveals through the audited service."""

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import pytest
 from django.urls import reverse
+from rest_framework.test import APIClient
 
 from fangkong.audit.catalogue import EventType
 from fangkong.audit.models import AuditEvent
@@ -381,8 +382,28 @@ def test_reveal_outside_the_jurisdiction_is_404(client, city, users):
     assert reveals() == 0
 
 
-def test_isolation_staff_can_reveal_only_within_grants(client, city):
-    staff = make_user("hotel", Role.ISOLATION_SITE_STAFF, [("community", city.elsewhere.community)])
-    client.force_login(staff)
+def test_a_community_worker_can_reveal_only_within_grants(client, city):
+    worker = make_user("elsewhere-worker", Role.COMMUNITY_WORKER, [("community", city.elsewhere.community)])
+    client.force_login(worker)
     assert client.post(reveal_url(person("马丽")), {"reason": "入住登记核对身份"}).status_code == 200
     assert client.post(reveal_url(person("王秀英")), {"reason": "入住登记核对身份"}).status_code == 404
+
+
+@pytest.mark.parametrize("role", [Role.ISOLATION_SITE_STAFF, Role.SUPERVISOR, Role.VOLUNTEER_COORDINATOR, Role.AUDITOR])
+def test_roles_without_the_census_in_their_work_are_refused_the_registrys_people_inside_their_grant(client, city, role):
+    """Need-to-know: a grant says where, geo.view_people says what. Refused before the look-up, so the
+    answer is the same for a person inside the grant and outside it (no oracle)."""
+    user = make_user("granted-elsewhere", role, [("community", city.elsewhere.community)])
+    client.force_login(user)
+    inside, outside = person("马丽"), person("王秀英")
+    for target in (inside, outside):
+        assert client.get(reverse("geo:person", args=[target.pk])).status_code == 403
+        assert client.post(reveal_url(target), {"reason": "核对"}).status_code == 403
+    assert client.get(reverse("geo:household", args=[inside.household_id])).status_code == 403
+    assert client.get(reverse("geo:person_search")).status_code == 403
+    page = client.get(reverse("geo:place", args=["community", city.elsewhere.community.pk])).content.decode()
+    assert "马丽" not in page and reverse("geo:person_search") not in page
+    api = APIClient()
+    api.force_authenticate(user)
+    assert api.get("/api/people/").status_code == 403
+    assert api.get("/api/households/").status_code == 403

@@ -18,6 +18,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from fangkong.cases.permissions import CasesCap
+from fangkong.geo.permissions import GeoCap
 from fangkong.isolation.permissions import IsolationCap
 from fangkong.testing.permissions import TestingCap
 from fangkong.zoning.permissions import ZoningCap
@@ -26,6 +27,7 @@ LIST, DETAIL, FIGURES, ACTION = "list", "detail", "figures", "action"
 CASES = (CasesCap.VIEW,)
 PEOPLE = (IsolationCap.VIEW,)
 TRACING = (CasesCap.VIEW, IsolationCap.VIEW)
+PEOPLE_OF_PLACES = (GeoCap.VIEW_PEOPLE,)
 
 
 @dataclass(frozen=True)
@@ -162,13 +164,13 @@ ENDPOINTS: list[Endpoint] = [
     _e("isolation-case-contacts", DETAIL, "trace", TRACING),
     _e("isolation-case-contacts-bulk", ACTION, "trace", TRACING),
     _e("isolation-case-graph", DETAIL, "graph", TRACING),
-    # ---- the registry: places and people, by grant alone (no view capability: docs/security.md) ----
+    # ---- the registry: places by grant; its people need geo.view_people too (docs/security.md) ----
     _e("geo:browse", FIGURES),
     _e("geo:place", DETAIL, "place", names=False),
-    _e("geo:household", DETAIL, "household"),
-    _e("geo:person_search", LIST, "people"),
-    _e("geo:person", DETAIL, "person"),
-    _e("geo:person_reveal_id", ACTION, "person", data=(("reason", "核实身份（测试）"),)),
+    _e("geo:household", DETAIL, "household", PEOPLE_OF_PLACES),
+    _e("geo:person_search", LIST, "people", PEOPLE_OF_PLACES),
+    _e("geo:person", DETAIL, "person", PEOPLE_OF_PLACES),
+    _e("geo:person_reveal_id", ACTION, "person", PEOPLE_OF_PLACES, data=(("reason", "核实身份（测试）"),)),
     _e("district-list", LIST, "district"),
     _e("district-detail", DETAIL, "district"),
     _e("street-list", LIST, "street"),
@@ -177,12 +179,12 @@ ENDPOINTS: list[Endpoint] = [
     _e("community-detail", DETAIL, "community"),
     _e("grid-list", LIST, "grid", names=False),
     _e("grid-detail", DETAIL, "grid", names=False),
-    _e("household-list", LIST, "household", names=False),
-    _e("household-detail", DETAIL, "household", names=False),
-    _e("person-list", LIST, "people"),
-    _e("person-detail", DETAIL, "person"),
-    _e("person-search", LIST, "people", method="post"),
-    _e("person-reveal", ACTION, "person", data=(("reason", "核实身份（测试）"),)),
+    _e("household-list", LIST, "household", PEOPLE_OF_PLACES, names=False),
+    _e("household-detail", DETAIL, "household", PEOPLE_OF_PLACES, names=False),
+    _e("person-list", LIST, "people", PEOPLE_OF_PLACES),
+    _e("person-detail", DETAIL, "person", PEOPLE_OF_PLACES),
+    _e("person-search", LIST, "people", PEOPLE_OF_PLACES, method="post"),
+    _e("person-reveal", ACTION, "person", PEOPLE_OF_PLACES, data=(("reason", "核实身份（测试）"),)),
     # ---- 快检 pages: a round is the city's; its people by their places, the work pages by role ----
     _e("testing:round_list", FIGURES),
     _e("testing:round_plan", ACTION, None, (TestingCap.PLAN,)),
@@ -220,14 +222,14 @@ ENDPOINTS: list[Endpoint] = [
     _e("testing-round-bindings", ACTION, "round", (TestingCap.SAMPLE,)),
     _e("testing-round-receipts", ACTION, "round", (TestingCap.LAB,), viewer="lab"),
     _e("testing-round-results", ACTION, "round", (TestingCap.LAB,), viewer="lab"),
-    _e("testing-round-door-knocking", DETAIL, "knock"),
+    _e("testing-round-door-knocking", DETAIL, "knock", (TestingCap.CHECK,)),
     _e("testing-sampling-point-list", LIST, "point"),
     _e("testing-sampling-point-detail", DETAIL, "point"),
     _e("testing-tube-list", LIST, "tubes"),
     _e("testing-tube-detail", DETAIL, "tube"),
     _e("testing-tube-close", ACTION, "tube", (TestingCap.SAMPLE,)),
-    _e("testing-resampling-task-list", LIST, "resampling"),
-    _e("testing-resampling-task-detail", DETAIL, "resampling"),
+    _e("testing-resampling-task-list", LIST, "resampling", (TestingCap.CHECK,)),
+    _e("testing-resampling-task-detail", DETAIL, "resampling", (TestingCap.CHECK,)),
     _e("testing-resampling-task-collect", ACTION, "resampling", (TestingCap.CHECK,)),
     _e("testing-positive-list", LIST, "positive", CASES),
     _e("testing-positive-detail", DETAIL, "positive", CASES),

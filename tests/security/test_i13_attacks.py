@@ -24,7 +24,7 @@ from fangkong.geo.models import Person
 from fangkong.geo.person_record import person_record
 from fangkong.testing.choices import RoundStatus
 from fangkong.testing.models import Tube, TubeMember
-from fangkong.testing.services import AreaSpec, person_register_on_spot, tube_open
+from fangkong.testing.services import AreaSpec, person_register_on_spot, tube_add_members, tube_open
 
 from ..factories import make_user, next_id_number
 from ..testing.factories import make_point, make_round
@@ -220,8 +220,8 @@ def test_the_person_record_is_not_reached_beyond_the_grant_and_withholds_section
     client.force_login(users["grid"])
     assert client.get(reverse("geo:person", args=[neighbour.pk])).status_code == 404
     assert client.get(reverse("geo:person", args=[far.pk])).status_code == 404
-    client.force_login(setup.lab_user)  # a laboratory reads tubes, not people
-    assert client.get(reverse("geo:person", args=[city.home.household.members.first().pk])).status_code == 404
+    client.force_login(setup.lab_user)  # a laboratory reads tubes, not people: refused before the look-up
+    assert client.get(reverse("geo:person", args=[city.home.household.members.first().pk])).status_code == 403
     own = Person.objects.get(name="王秀英")
     record = person_record(users["grid"], own)
     withheld = {str(title) for title, _refusal in record.withheld}
@@ -250,3 +250,27 @@ def test_a_refused_batch_keeps_the_audit_of_the_numbers_it_counted(city, users, 
     response = api.post(f"/api/testing/rounds/{setup.round.pk}/bindings/", rows, format="json")
     assert response.status_code == 400
     assert AuditEvent.objects.filter(event_type=EventType.NUMBER_SEARCHED, after__where="testing.bindings").count() == 1
+
+
+# ---- the census's people: a grant says where, geo.view_people says what (issue 11) ----
+
+
+def test_a_supervisor_granted_the_district_sees_a_tube_but_not_who_is_in_it(setup, users, city, grid_tube):
+    """The attack: a supervisor (a grant on the district, no census capability) reads the names in the
+    round's tubes, the door-knocking list and the re-sampling tasks through the API. Before, the
+    tubes and the lists were read by grant alone."""
+    member = Person.objects.get(name="王秀英")
+    tube_add_members(actor=users["grid"], tube=grid_tube, persons=[member])
+    supervisor = make_user("supervisor-home", Role.SUPERVISOR, [("district", city.home.district)])
+    spy, grid = APIClient(), APIClient()
+    spy.force_authenticate(supervisor)
+    grid.force_authenticate(users["grid"])
+    tube_url = f"/api/testing/rounds/{setup.round.pk}/tubes/S1/"
+    seen = spy.get(tube_url)
+    assert seen.status_code == 200 and seen.json()["members"] == [] and "王秀英" not in seen.content.decode()
+    listed = spy.get(f"/api/testing/rounds/{setup.round.pk}/tubes/")
+    assert listed.status_code == 200 and "王秀英" not in listed.content.decode()
+    assert "王秀英" in grid.get(tube_url).content.decode()  # the sampler's own grid: as before
+    knock = f"/api/testing/rounds/{setup.round.pk}/grids/{city.home.grid.pk}/door-knocking/"
+    assert spy.get(knock).status_code == 403 and spy.get("/api/testing/resampling-tasks/").status_code == 403
+    assert grid.get(knock).status_code == 200

@@ -63,8 +63,8 @@ def town(day):
     from fangkong.geo.models import Grid
 
     worker = make_user("grid-worker", Role.GRID_WORKER, [("grid", Grid.objects.get(pk=grid_id))])
-    # Someone who sees the whole city without the reveal capability (an auditor's grant covers it).
-    everyone = make_user("city-reader", Role.AUDITOR, [("city", None)])
+    # Someone who reads the whole city's people (the command centre; what the API lists is masked for it too).
+    everyone = make_user("city-reader", Role.COMMAND_CENTRE, [("city", None)])
     return worker, everyone
 
 

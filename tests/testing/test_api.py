@@ -467,9 +467,11 @@ def test_resampling_tasks_are_scoped_to_the_grid(pool_positive, users, city, oth
     assert all("*" in t["id_masked"] and t["origin_barcode"] == "P1" and t["household_address"] for t in tasks)
     assert rows_of(grid_worker.get(url, {"grid": city.neighbour.grid.pk})) == []
     assert rows_of(grid_worker.get(url, {"status": "done"})) == []
-    for user in (other, users["nogrant"], pool_positive.lab_user):
+    for user in (other, users["nogrant"]):
         assert rows_of(client_for(user).get(url)) == []
         assert client_for(user).get(f"{url}{tasks[0]['id']}/").status_code == 404
+    lab = client_for(pool_positive.lab_user)  # no testing.check: refused before any look-up (need-to-know)
+    assert lab.get(url).status_code == 403 and lab.get(f"{url}{tasks[0]['id']}/").status_code == 403
 
 
 def test_resampling_collect(pool_positive, users, other):

@@ -13,7 +13,6 @@ from functools import partial
 from typing import Any
 
 from django.contrib import messages
-from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -23,7 +22,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from fangkong.audit.exports import export_xlsx
 from fangkong.core import searches
-from fangkong.core.errors import DomainError, PermissionRefused
+from fangkong.core.actions import refused_on
 from fangkong.core.exports import Column, describe_filters, wants_xlsx
 from fangkong.core.htmx import render_page
 from fangkong.core.pagination import paginate
@@ -197,13 +196,8 @@ def _post(request: HttpRequest, pk: int, *, caps: tuple[str, ...], key: str, for
     case = selectors.case_get(user=request.user, pk=pk)
     form = form_factory(request.POST)
     if form.is_valid():
-        try:
+        with refused_on(form):
             result = run(case, form.cleaned_data)
-        except PermissionRefused as exc:
-            raise PermissionDenied(exc.message) from exc
-        except DomainError as exc:
-            form.refuse(exc)
-        else:
             for level, text in success(result):
                 messages.add_message(request, level, text)
             return redirect("cases:case_detail", pk=case.pk)

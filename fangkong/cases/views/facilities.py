@@ -20,7 +20,7 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
-from fangkong.core.errors import DomainError, PermissionRefused
+from fangkong.core.actions import refused_on
 from fangkong.core.pagination import paginate
 from fangkong.core.permissions import require_page, user_can, withheld
 from fangkong.core.scoping import jurisdiction_of
@@ -108,7 +108,7 @@ def facility_beds(request: HttpRequest, pk: int) -> HttpResponse:
     form = BedsForm(request.POST)
     if form.is_valid():
         d = form.cleaned_data
-        try:
+        with refused_on(form):
             beds = services.facility_beds_set(
                 actor=request.user,
                 facility=facility,
@@ -117,11 +117,6 @@ def facility_beds(request: HttpRequest, pk: int) -> HttpResponse:
                 occupied=d["occupied"],
                 reason=d["reason"],
             )
-        except PermissionRefused as exc:
-            raise PermissionDenied(exc.message) from exc
-        except DomainError as exc:
-            form.refuse(exc)
-        else:
             messages.success(
                 request,
                 _("%(f)s %(bed)s：床位 %(c)s，在院 %(o)s")
@@ -140,7 +135,7 @@ def facility_create(request: HttpRequest) -> HttpResponse:
     districts = geo_selectors.place_children(user=request.user, level="city", place=None).order_by("code")
     form = FacilityForm(request.POST or None, districts=districts)
     if request.method == "POST" and form.is_valid():
-        try:
+        with refused_on(form):
             facility = services.facility_create(
                 actor=request.user,
                 kind=form.cleaned_data["kind"],
@@ -148,11 +143,6 @@ def facility_create(request: HttpRequest) -> HttpResponse:
                 beds=form.beds(),
                 **form.values(),
             )
-        except PermissionRefused as exc:
-            raise PermissionDenied(exc.message) from exc
-        except DomainError as exc:
-            form.refuse(exc)
-        else:
             messages.success(request, _("已新增：%(f)s") % {"f": facility.name})
             return redirect("cases:facility_detail", pk=facility.pk)
     status = 422 if request.method == "POST" else 200
@@ -169,13 +159,8 @@ def facility_edit(request: HttpRequest, pk: int) -> HttpResponse:
     initial = {k: getattr(facility, k) for k in FacilityForm.EDITABLE}
     form = FacilityForm(request.POST or None, editing=True, initial=initial)
     if request.method == "POST" and form.is_valid():
-        try:
+        with refused_on(form):
             services.facility_update(actor=request.user, facility=facility, **form.values())
-        except PermissionRefused as exc:
-            raise PermissionDenied(exc.message) from exc
-        except DomainError as exc:
-            form.refuse(exc)
-        else:
             messages.success(request, _("已保存：%(f)s") % {"f": facility.name})
             return redirect("cases:facility_detail", pk=facility.pk)
     status = 422 if request.method == "POST" else 200

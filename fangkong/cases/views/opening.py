@@ -20,6 +20,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
+from fangkong.core.actions import refused_on
 from fangkong.core.errors import DomainError, PermissionRefused
 from fangkong.core.pagination import paginate
 from fangkong.core.permissions import require_page
@@ -104,15 +105,10 @@ def queue_open_one(request: HttpRequest, pk: int) -> HttpResponse:
     form = _queue_form(pk, request.POST)
     if form.is_valid():
         d = form.cleaned_data
-        try:
+        with refused_on(form):
             case = services.case_open_from_positive(
                 actor=request.user, positive=positive, classification=d["classification"], risk_factors=d["risk_factors"], note=d["note"]
             )
-        except PermissionRefused as exc:
-            raise PermissionDenied(exc.message) from exc
-        except DomainError as exc:
-            form.refuse(exc)
-        else:
             messages.success(request, _("%(p)s 已转为病例 #%(n)s") % {"p": case.person.name, "n": case.pk})
             return redirect("cases:case_detail", pk=case.pk)
     return render(request, QUEUE_PAGE, _queue_context(request, bound={pk: form}), status=422)
@@ -153,7 +149,7 @@ def case_open(request: HttpRequest) -> HttpResponse:
         person = get_object_or_404(Person.objects.visible_to(request.user), pk=int(person_id))
         if form.is_valid():
             d = form.cleaned_data
-            try:
+            with refused_on(form):
                 case = services.case_open_by_hand(
                     actor=request.user,
                     person=person,
@@ -167,11 +163,6 @@ def case_open(request: HttpRequest) -> HttpResponse:
                     is_imported=d["is_imported"],
                     reporting_facility=d["reporting_facility"],
                 )
-            except PermissionRefused as exc:
-                raise PermissionDenied(exc.message) from exc
-            except DomainError as exc:
-                form.refuse(exc)
-            else:
                 transfer = case.transfers.order_by("-id").first()
                 messages.success(
                     request,

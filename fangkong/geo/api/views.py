@@ -13,9 +13,12 @@ from rest_framework.exceptions import ValidationError
 from rest_framework.request import Request
 from rest_framework.response import Response
 
+from fangkong.core.api import PersonalDetails
+
 from .. import services
 from ..filters import CommunityFilter, DistrictFilter, GridFilter, HouseholdFilter, PersonFilter, PersonListFilter, StreetFilter
 from ..models import Community, District, Grid, Household, Person, Street
+from ..permissions import GeoCap
 from . import serializers as s
 
 
@@ -71,8 +74,10 @@ class GridViewSet(ScopedReadOnlyViewSet):
 
 
 @extend_schema_view(list=extend_schema(tags=["households"]), retrieve=extend_schema(tags=["households"]))
-class HouseholdViewSet(ScopedReadOnlyViewSet):
-    """户 inside the caller's jurisdiction, with the address."""
+class HouseholdViewSet(PersonalDetails, ScopedReadOnlyViewSet):
+    """户 inside the caller's jurisdiction, with the address (who lives where: need-to-know)."""
+
+    need_to_know = (GeoCap.VIEW_PEOPLE,)
 
     model = Household
     serializer_class = s.HouseholdSerializer
@@ -81,9 +86,11 @@ class HouseholdViewSet(ScopedReadOnlyViewSet):
 
 
 @extend_schema_view(list=extend_schema(tags=["people"]), retrieve=extend_schema(tags=["people"]))
-class PersonViewSet(ScopedReadOnlyViewSet):
+class PersonViewSet(PersonalDetails, ScopedReadOnlyViewSet):
     """Residents inside the caller's jurisdiction. ID numbers and phones are masked; the full ID
     number is only returned by the audited `reveal` action."""
+
+    need_to_know = (GeoCap.VIEW_PEOPLE,)
 
     model = Person
     serializer_class = s.PersonSerializer

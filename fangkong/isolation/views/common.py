@@ -1,24 +1,14 @@
-"""What every 快隔 page module shares: the capability check (403), a service's refusal put on its
-form (or 403 when it is about permission), today in Beijing time, and the htmx-or-redirect answer."""
+"""What every 快隔 page module shares: today in Beijing time and the htmx-or-redirect answer (a
+service's refusal is answered by fangkong.core.actions, as on every page)."""
 
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any
 
-from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest
 from django.utils import timezone
 
-from fangkong.core.errors import DomainError, PermissionRefused
 from fangkong.policy.regimen import local_date
-
-
-def refuse(form: Any, exc: DomainError, *, fields: dict[str, str] | None = None) -> None:
-    """A refusal for lack of permission or scope is a 403; any other goes next to its field."""
-    if isinstance(exc, PermissionRefused):
-        raise PermissionDenied(exc.message) from exc
-    form.refuse(exc, fields=fields)
 
 
 def today() -> dt.date:

@@ -23,6 +23,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
 from fangkong.audit.exports import export_xlsx, print_list
+from fangkong.core.actions import refuse, refused_on
 from fangkong.core.errors import DomainError
 from fangkong.core.exports import describe_filters, wants_print, wants_xlsx
 from fangkong.core.htmx import render_page
@@ -54,7 +55,7 @@ from ..forms import (
 )
 from ..models import IsolationEpisode, RoomStay, ScheduledTest
 from ..permissions import IsolationCap, people_details
-from .common import htmx, int_param, refuse, today
+from .common import htmx, int_param, today
 from .exports import awaiting_columns, episode_columns
 
 DETAIL = "isolation/episodes/episode_detail.html"
@@ -207,13 +208,10 @@ def episode_create(request: HttpRequest) -> HttpResponse:
             if person is None:
                 form.add_error("id_number", _("未找到该证件号码的登记人员，或该人员不在您的管辖范围内"))
             else:
-                try:
+                with refused_on(form, fields={"kind": "kind", "at": "identified_at"}):
                     episode = services.episode_open(
                         actor=request.user, person=person, kind=data["kind"], identified_at=data["identified_at"], source=data["source"]
                     )
-                except DomainError as exc:
-                    refuse(form, exc, fields={"kind": "kind", "at": "identified_at"})
-                else:
                     messages.success(
                         request, _("已登记 %(name)s，应在 %(by)s 前完成隔离") % {"name": person.name, "by": _deadline(episode)}
                     )
@@ -349,11 +347,8 @@ def episode_answer(request: HttpRequest, episode: IsolationEpisode, *, ok: str =
 def _act(request: HttpRequest, episode: IsolationEpisode, key: str, form: Any, action: Any, ok: Any, fields: dict | None = None):
     """Validate `form`, run `action(cleaned_data)` (a service call) and answer; a refusal goes on the form."""
     if form.is_valid():
-        try:
+        with refused_on(form, fields=fields):
             result = action(form.cleaned_data)
-        except DomainError as exc:
-            refuse(form, exc, fields=fields)
-        else:
             return episode_answer(request, episode, ok=ok(result) if callable(ok) else ok)
     return episode_answer(request, episode, bound={key: form})
 

@@ -20,6 +20,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from fangkong.core.actions import refuse, refused_on
 from fangkong.core.errors import DomainError
 from fangkong.core.pagination import paginate
 from fangkong.core.permissions import require_page, user_can
@@ -31,7 +32,7 @@ from ..choices import EpisodeStatus, TestPhase
 from ..forms import ActionForm, HandoverConfirmForm, HomeCheckForm, TestResultForm
 from ..models import Handover, IsolationEpisode, ScheduledTest
 from ..permissions import IsolationCap, people_details
-from .common import htmx, refuse, today
+from .common import htmx, today
 from .episodes import episode_answer
 
 HANDOVERS = "isolation/handover/handover_list.html"
@@ -72,11 +73,8 @@ def handover_confirm(request: HttpRequest, pk: int) -> HttpResponse:
     form = HandoverConfirmForm(request.POST, prefix=f"h{handover.pk}")
     ok = ""
     if form.is_valid():
-        try:
+        with refused_on(form, fields={"at": "note"}):
             handover = services.handover_confirm(actor=request.user, handover=handover, **form.cleaned_data)
-        except DomainError as exc:
-            refuse(form, exc, fields={"at": "note"})
-        else:
             ok = _("已确认接收 %(name)s，请点对点送其回家并开始居家隔离") % {"name": handover.episode.person.name}
             if handover.episode.status == EpisodeStatus.COMPLETED:
                 ok = _("已确认交接 %(name)s：%(reason)s") % {"name": handover.episode.person.name, "reason": handover.episode.end_reason}
@@ -204,11 +202,8 @@ def home_check(request: HttpRequest, pk: int) -> HttpResponse:
     prefix = None if request.POST.get("return_to") == "episode" else f"c{episode.pk}"
     form = HomeCheckForm(request.POST, prefix=prefix)
     if form.is_valid():
-        try:
+        with refused_on(form):
             check = services.home_check_record(actor=request.user, episode=episode, **form.cleaned_data)
-        except DomainError as exc:
-            refuse(form, exc)
-        else:
             ok = _("%(name)s 今日核查已登记") % {"name": episode.person.name}
             if check.symptoms or not check.at_home or (check.temperature and check.temperature >= 37.3):
                 ok += _("：有异常，请及时报告并安排核酸检测")

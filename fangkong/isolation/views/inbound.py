@@ -18,6 +18,7 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
+from fangkong.core.actions import refused_on
 from fangkong.core.errors import DomainError
 from fangkong.core.pagination import paginate
 from fangkong.core.permissions import require_page, user_can
@@ -30,7 +31,6 @@ from ..choices import EpisodeKind
 from ..forms import PERSON_FIELDS, ArrivalForm
 from ..permissions import IsolationCap, people_details
 from ..services import RegimenPlan
-from .common import refuse
 
 ARRIVAL_FIELDS = {**PERSON_FIELDS, "entry_site": "entry_site", "arrived_at": "arrived_at", "destination": "destination"}
 
@@ -63,7 +63,7 @@ def arrival_create(request: HttpRequest) -> HttpResponse:
         status = 422
         if form.is_valid():
             d = form.cleaned_data
-            try:
+            with refused_on(form, fields=ARRIVAL_FIELDS):
                 with transaction.atomic():
                     person = registered_person(d["id_number"])  # the traveller's own document, in hand
                     if person is None:
@@ -90,9 +90,6 @@ def arrival_create(request: HttpRequest) -> HttpResponse:
                         destination=d["destination"],
                         destination_community=d["destination_community"],
                     )
-            except DomainError as exc:
-                refuse(form, exc, fields=ARRIVAL_FIELDS)
-            else:
                 messages.success(
                     request,
                     _("已登记入境人员 %(name)s（%(number)s），请当日转运至 %(site)s")

@@ -13,7 +13,7 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from fangkong.core.errors import DomainError
+from fangkong.core.actions import refused_on
 from fangkong.core.permissions import require_page, user_can
 
 from .. import selectors, services
@@ -21,7 +21,7 @@ from ..choices import EpisodeStatus, TestPhase
 from ..forms import TEST_FIELDS, TestResultForm, parse_day
 from ..models import RoomStay, ScheduledTest
 from ..permissions import IsolationCap, people_details
-from .common import htmx, refuse, today
+from .common import htmx, today
 from .episodes import FINAL, episode_answer
 from .handover import home_answer
 
@@ -40,10 +40,8 @@ def test_result(request: HttpRequest, pk: int) -> HttpResponse:
     saved = None
     if form.is_valid():
         record = services.test_record if central else services.home_test_record
-        try:
+        with refused_on(form, fields=TEST_FIELDS):
             saved = record(actor=request.user, test=test, **form.cleaned_data)
-        except DomainError as exc:
-            refuse(form, exc, fields=TEST_FIELDS)
     ok = ""
     if saved is not None:
         ok = _("%(name)s 第 %(n)s 天检测：%(r)s") % {

@@ -23,7 +23,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods, require_POST
 
-from fangkong.core.errors import DomainError
+from fangkong.core.actions import refused_on
 from fangkong.core.pagination import paginate
 from fangkong.core.permissions import require_page, user_can, withheld
 from fangkong.core.scoping import jurisdiction_of
@@ -35,7 +35,7 @@ from ..choices import EpisodeStatus, RoomType
 from ..forms import ChecklistForm, IncidentForm, IncidentResolveForm, RoomsForm, SiteForm, StaffForm, parse_day
 from ..models import SiteStaff
 from ..permissions import PEOPLE, IsolationCap
-from .common import htmx, int_param, refuse, today
+from .common import htmx, int_param, today
 
 
 def hub_counts(request: HttpRequest) -> dict[str, int]:
@@ -101,11 +101,8 @@ def site_create(request: HttpRequest) -> HttpResponse:
         status = 422
         if form.is_valid():
             data = form.cleaned_data
-            try:
+            with refused_on(form):
                 site = services.site_create(actor=request.user, **{**data, "capacity": data["capacity"] or 0})
-            except DomainError as exc:
-                refuse(form, exc)
-            else:
                 messages.success(request, _("已新建隔离点“%(name)s”，请添加房间") % {"name": site.name})
                 return redirect("isolation:room_add", pk=site.pk)
     else:
@@ -208,11 +205,8 @@ def room_add(request: HttpRequest, pk: int) -> HttpResponse:
         if form.is_valid():
             data = form.cleaned_data
             specs = services.rooms_by_floor(data["floors"], data["per_floor"], room_type=data["room_type"], capacity=data["capacity"])
-            try:
+            with refused_on(form, fields={"rooms": "floors"}):
                 created = services.room_create_many(actor=request.user, site=site, rooms=specs)
-            except DomainError as exc:
-                refuse(form, exc, fields={"rooms": "floors"})
-            else:
                 messages.success(
                     request,
                     _("已添加 %(n)s 个房间（%(first)s–%(last)s）")
@@ -232,11 +226,8 @@ def staff_add(request: HttpRequest, pk: int) -> HttpResponse:
     site = selectors.site_get(user=request.user, pk=pk)
     form = StaffForm(request.POST)
     if form.is_valid():
-        try:
+        with refused_on(form):
             staff = services.staff_add(actor=request.user, site=site, **form.cleaned_data)
-        except DomainError as exc:
-            refuse(form, exc)
-        else:
             if not htmx(request):
                 messages.success(request, _("已添加工作人员 %(name)s") % {"name": staff.name})
                 return redirect(f"{reverse('isolation:site_detail', args=[site.pk])}#staff")
@@ -274,11 +265,8 @@ def checklist(request: HttpRequest, pk: int) -> HttpResponse:
         if form.is_valid():
             data = dict(form.cleaned_data)
             day = data.pop("day")
-            try:
+            with refused_on(form):
                 saved = services.checklist_record(actor=request.user, site=site, day=day, **data)
-            except DomainError as exc:
-                refuse(form, exc)
-            else:
                 if saved.gaps:
                     messages.warning(request, _("%(d)s 的检查已保存，发现 %(n)s 项问题") % {"d": day.isoformat(), "n": len(saved.gaps)})
                 else:
@@ -356,11 +344,8 @@ def incident_create(request: HttpRequest, pk: int) -> HttpResponse:
         form = IncidentForm(request.POST, site=site)
         status = 422
         if form.is_valid():
-            try:
+            with refused_on(form):
                 services.incident_record(actor=request.user, site=site, **form.cleaned_data)
-            except DomainError as exc:
-                refuse(form, exc)
-            else:
                 messages.success(request, _("已登记突发事件"))
                 return redirect(f"{reverse('isolation:incident_list')}?site={site.pk}")
     else:
@@ -375,11 +360,8 @@ def incident_resolve(request: HttpRequest, pk: int) -> HttpResponse:
     incident = selectors.incident_get(user=request.user, pk=pk)
     form = IncidentResolveForm(request.POST, prefix=f"i{incident.pk}")
     if form.is_valid():
-        try:
+        with refused_on(form, fields={"at": "resolution"}):
             incident = services.incident_resolve(actor=request.user, incident=incident, resolution=form.cleaned_data["resolution"])
-        except DomainError as exc:
-            refuse(form, exc, fields={"at": "resolution"})
-        else:
             if not htmx(request):
                 messages.success(request, _("事件已处置完毕"))
                 return redirect(f"{reverse('isolation:incident_list')}?site={incident.site_id}&show=all#incident-{incident.pk}")

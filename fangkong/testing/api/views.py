@@ -29,7 +29,7 @@ from fangkong.core.errors import DomainError, PermissionRefused
 from fangkong.core.permissions import require
 
 from .. import selectors, services
-from ..models import Laboratory, SamplingPoint, TestingRound, Tube, TubeMember, TubeResult
+from ..models import Laboratory, SamplingPoint, TestingRound, Tube, TubeResult
 from ..permissions import TestingCap
 from ..services import BindReport, RowError, RowsRefused
 from ..services.result_uploads import result_upload_create
@@ -276,6 +276,7 @@ class RoundViewSet(viewsets.ReadOnlyModelViewSet):
         pagination_class=None,
     )
     def door_knocking(self, request: Request, pk: str | None = None, grid: str | None = None) -> Response:
+        require(request.user, TestingCap.CHECK)  # who is missing, by household: the door-knockers' need-to-know
         items = selectors.door_knocking_list(user=request.user, testing_round=self.get_object(), grid_id=int(grid))
         return Response(s.HouseholdToKnockSerializer(items, many=True).data)
 
@@ -349,7 +350,7 @@ class TubeViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Gen
             return Tube.objects.none()
         user = self.request.user
         return selectors.tube_list(user=user, testing_round=self.testing_round).prefetch_related(
-            Prefetch("members", TubeMember.objects.visible_to(user).select_related("person").order_by("id"), to_attr="member_rows"),
+            Prefetch("members", selectors.members_visible_to(user).select_related("person").order_by("id"), to_attr="member_rows"),
             Prefetch("results", TubeResult.objects.visible_to(user).order_by("-is_current", "-id"), to_attr="result_rows"),
         )
 
@@ -397,8 +398,11 @@ class TubeViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Gen
     list=extend_schema(tags=[TAG_FIELD], summary="上门单采 tasks (a grid worker: their grid's), by household"),
     retrieve=extend_schema(tags=[TAG_FIELD], summary="One re-sampling task", responses={200: s.ResamplingTaskSerializer, 404: NOT_FOUND}),
 )
-class ResamplingTaskViewSet(viewsets.ReadOnlyModelViewSet):
-    """上门单采 tasks the caller covers. Filter `status=open&status=sampled` for the work list."""
+class ResamplingTaskViewSet(PersonalDetails, viewsets.ReadOnlyModelViewSet):
+    """上门单采 tasks the caller covers. Filter `status=open&status=sampled` for the work list. Whose home
+    to visit is the door-knockers' need-to-know (testing.check), as on the page."""
+
+    need_to_know = (TestingCap.CHECK,)
 
     serializer_class = s.ResamplingTaskSerializer
     filterset_class = ResamplingTaskFilter

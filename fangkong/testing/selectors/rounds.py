@@ -8,7 +8,9 @@ from typing import Any
 from django.db.models import QuerySet
 from django.shortcuts import get_object_or_404
 
+from fangkong.core.permissions import user_can
 from fangkong.geo.models import Community, Grid
+from fangkong.geo.permissions import GeoCap
 
 from ..choices import RESAMPLING_OPEN, RoundStatus
 from ..models import (
@@ -63,8 +65,16 @@ def tube_get(*, user: Any, testing_round: TestingRound, barcode: str) -> Tube:
     )
 
 
+def members_visible_to(user: Any) -> QuerySet[TubeMember]:
+    """Who is in the tubes: the census's people, so a grant says where and geo.view_people says what
+    (a supervisor or a volunteer coordinator granted the district sees a tube, not who is in it)."""
+    if not user_can(user, GeoCap.VIEW_PEOPLE):
+        return TubeMember.objects.none()
+    return TubeMember.objects.visible_to(user)
+
+
 def tube_members(*, user: Any, tube: Tube) -> QuerySet[TubeMember]:
-    return TubeMember.objects.visible_to(user).filter(tube=tube).select_related("person")
+    return members_visible_to(user).filter(tube=tube).select_related("person")
 
 
 def tube_results(*, user: Any, tube: Tube) -> QuerySet[TubeResult]:
