@@ -13,8 +13,11 @@ import time
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from typing import Any
 
-from django.db import IntegrityError, connection, models
+from django.db import IntegrityError, connection, models, transaction
+
+from .errors import DomainError
 
 BATCH = 10_000
 # Below this many rows the index upkeep during COPY is cheaper than rebuilding the indexes.
@@ -323,3 +326,37 @@ def deferred_indexes(*models_: type[models.Model], maintenance_work_mem: str = "
         cur.execute("SELECT set_config('maintenance_work_mem', %s, true)", [previous])
     state.rebuild_s = time.perf_counter() - started
     state.rebuilt = True
+
+
+def user_id_or_none(actor: Any) -> int | None:
+    return actor.pk if getattr(actor, "is_authenticated", False) else None
+
+
+def layout(model: type[models.Model], given: Sequence[str]) -> tuple[list[str], tuple]:
+    """The columns to write: `given` first, then every other concrete column with its empty value
+    (NULL, the field's default, or '') — computed once per call, not per row."""
+    rest, values = [], []
+    for f in model._meta.concrete_fields:
+        if f.column in given or f.primary_key:
+            continue
+        rest.append(f.column)
+        if f.null:
+            values.append(None)
+        elif f.has_default():
+            values.append(f.get_default())
+        elif isinstance(f, (models.CharField, models.TextField)):
+            values.append("")
+        else:  # pragma: no cover - a new non-null column without a default must be given
+            raise TypeError(f"{model.__name__}.{f.name} needs a value")
+    return [*given, *rest], tuple(values)
+
+
+@contextmanager
+def refused_if_raced(message: str, rule_name: str) -> Iterator[None]:
+    """Another call (bulk or single) got past the checks at the same instant: the unique index stops
+    this one, and it gets a refusal naming the rule instead of a server error."""
+    try:
+        with transaction.atomic():
+            yield
+    except (IntegrityError, connection.Database.IntegrityError) as exc:  # COPY raises the driver's own error
+        raise DomainError(message, rule=rule_name) from exc

@@ -38,3 +38,9 @@ class RowsRefused(DomainError):
             rule=rule,
             field=self.errors[0].field if self.errors else "",
         )
+
+
+def refuse_rows(errors: list[RowError], fallback: str) -> None:
+    if errors:
+        rules = {e.rule for e in errors if e.rule}
+        raise RowsRefused(errors, rule=rules.pop() if len(rules) == 1 else fallback)

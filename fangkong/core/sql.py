@@ -4,11 +4,12 @@ in raw SQL. Bulk writes (COPY) live in fangkong.core.bulk."""
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from typing import Any
 
 import psycopg
 from django.db import connection, models
+from django.db.models import F, Q
 from django.utils import timezone
 
 SQLITE_CHUNK = 900  # below SQLite's bound-parameter limit
@@ -123,3 +124,39 @@ def bulk_update(model: type[models.Model], columns: Sequence[tuple[str, str]], r
         cur.execute(f"UPDATE {tbl} AS t SET {sets} FROM {temp} AS v WHERE t.id = v.id")
         cur.execute(f"DROP TABLE {temp}")
     return len(rows)
+
+
+# ---- many keys through the ORM ----
+
+
+def chunks(values: Sequence[Any]) -> Iterator[list[Any]]:
+    size = PG_CHUNK if connection.vendor == "postgresql" else SQLITE_CHUNK
+    values = list(values)
+    for i in range(0, len(values), size):
+        yield values[i : i + size]
+
+
+class AnyOf(models.Func):
+    """`column = ANY(%s)` with the values as one array parameter (PostgreSQL): a 20,000-value `IN`
+    list costs Django ~60 ms to compile and PostgreSQL as much to parse, per query."""
+
+    output_field = models.BooleanField()
+    conditional = True
+
+    def __init__(self, field: str, values: list[Any]) -> None:
+        super().__init__(F(field))
+        self.values = values
+
+    def as_sql(self, compiler: Any, connection: Any, **extra: Any) -> tuple[str, list[Any]]:
+        column = self.source_expressions[0]
+        lhs, params = compiler.compile(column)
+        # Typed as the column: `bigint = ANY(integer[])` cannot be hashed, and a sequential scan then
+        # compares every row with every value (seconds for 20,000 × 80,000).
+        return f"{lhs} = ANY(%s::{column.output_field.cast_db_type(connection)}[])", [*params, self.values]
+
+
+def any_of(field: str, values: list[Any]) -> Q | AnyOf:
+    """`field__in=values`, as one array parameter on PostgreSQL."""
+    if connection.vendor == "postgresql":
+        return AnyOf(field, list(values))
+    return Q(**{f"{field}__in": values})

@@ -292,7 +292,7 @@ def test_site_assignment_and_scope(trace, users, setup):
 
 def test_tracing_then_check_in_in_bulk_for_a_hundred_people(trace, users, setup, monkeypatch):
     """A hundred people, read in chunks of seven (the chunk size is 900 on SQLite, 50,000 on PostgreSQL)."""
-    from fangkong.isolation.services import sets
+    from fangkong.core import sql as sets
 
     monkeypatch.setattr(sets, "SQLITE_CHUNK", 7)
     monkeypatch.setattr(sets, "PG_CHUNK", 7)

@@ -11,7 +11,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.db import IntegrityError, transaction
 from django.utils.translation import gettext as _
@@ -25,7 +25,6 @@ from fangkong.geo.models import Person
 from fangkong.results.choices import Result
 from fangkong.testing import selectors as testing_selectors
 from fangkong.testing.choices import PositiveStatus
-from fangkong.testing.models import ConfirmedPositive
 from fangkong.testing.services import positives_hand_over
 from fangkong.zoning.found_in import FoundInDecision, found_in_for
 
@@ -47,6 +46,10 @@ from ..choices import (
     more_severe,
 )
 from ..hooks import CASE_WITHDRAWN
+
+if TYPE_CHECKING:  # 快检's model names the type; the queue is read through testing.selectors
+    from fangkong.testing.models import ConfirmedPositive
+
 from ..models import Case, CaseClassification, CaseTest, HealthMonitoring, Transfer, TreatmentFacility
 from ..permissions import CasesCap
 from .common import beds_release, ensure_case_visible, local

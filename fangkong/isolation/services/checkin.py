@@ -21,12 +21,12 @@ from django.db import connection, transaction
 from django.utils.translation import gettext as _
 
 from fangkong.audit.services import audit_record
-from fangkong.core.bulk import BulkWriter, analyze_if_grown
+from fangkong.core.bulk import BulkWriter, analyze_if_grown, layout, refused_if_raced, user_id_or_none
 from fangkong.core.clock import TIME_ORDER, aware, not_in_future, now, order_message
 from fangkong.core.errors import DomainError, PermissionRefused
 from fangkong.core.permissions import require
-from fangkong.core.rows import RowError
-from fangkong.core.sql import db_value
+from fangkong.core.rows import RowError, refuse_rows
+from fangkong.core.sql import any_of, chunks, db_value
 from fangkong.policy.regimen import regimen_day
 
 from .. import events
@@ -36,7 +36,6 @@ from ..permissions import IsolationCap
 from .common import TRANSITIONS_RULE, receives_at
 from .regimen import Regimen, regimen_for, regimen_plan
 from .rooms import ONE_OPEN_STAY, already_in_a_room, room_problem, site_problem
-from .sets import any_of, chunks, layout, refuse_rows, refused_if_raced, user_id_or_none
 
 EPISODE_SCOPE = "isolation.episode_scope"
 

@@ -24,7 +24,7 @@ from ..models import IsolationEpisode, ScheduledTest
 
 def on_positive(episode: IsolationEpisode, test: ScheduledTest) -> None:
     """A person in isolation tested positive: becomes a case and is transferred the same day."""
-    from fangkong.cases.models import Transfer
+    from fangkong.cases.lookups import latest_transfer
     from fangkong.cases.services import case_open_from_isolation
 
     positive_at = test.resulted_at or test.sampled_at
@@ -40,7 +40,7 @@ def on_positive(episode: IsolationEpisode, test: ScheduledTest) -> None:
     episode.save(update_fields=["case", "updated_at"])
     turned = [c for c in EPISODE_TURNED_POSITIVE.send(episode=episode, case=case) if c is not None]
     contact = turned[0] if turned else None
-    transfer = Transfer.objects.filter(case=case).order_by("-queued_at", "-id").first()
+    transfer = latest_transfer(case)
     audit_record(
         actor="system",
         event_type=events.POSITIVE_HANDOFF,

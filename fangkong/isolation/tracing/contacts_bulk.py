@@ -25,23 +25,23 @@ episode): those go through `contact_add`, one at a time.
 from __future__ import annotations
 
 import datetime as dt
-from collections import Counter, defaultdict
+from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
 from django.db import transaction
-from django.db.models import Min
 from django.utils.translation import gettext as _
 
 from fangkong.audit.services import audit_record
-from fangkong.cases.choices import CASE_ACTIVE, CaseStatus
-from fangkong.cases.models import Case, Transfer
-from fangkong.core.bulk import BulkWriter, analyze_if_grown, reserve_ids
+from fangkong.cases.choices import CaseStatus
+from fangkong.cases.lookups import CaseFacts, active_cases_of, case_facts, visible_case_ids
+from fangkong.core.bulk import BulkWriter, analyze_if_grown, layout, refused_if_raced, reserve_ids, user_id_or_none
 from fangkong.core.clock import NOT_IN_FUTURE, aware, future_message, is_future, not_in_future, now
 from fangkong.core.errors import DomainError, PermissionRefused
 from fangkong.core.permissions import require
-from fangkong.core.rows import RowError
+from fangkong.core.rows import RowError, refuse_rows
+from fangkong.core.sql import any_of, chunks
 from fangkong.geo.models import Community, Person
 from fangkong.policy.regimen import deadline_after
 from fangkong.policy.rules import rule
@@ -52,7 +52,6 @@ from ..models import Contact, ContactLink, IsolationEpisode, RuleCitation
 from ..permissions import IsolationCap
 from ..services.common import who
 from ..services.episodes import DEADLINE_KEY, ONE_OPEN_EPISODE
-from ..services.sets import any_of, chunks, layout, refuse_rows, refused_if_raced, user_id_or_none
 from .services import (
     CASE_SCOPE,
     CASE_WITHDRAWN,
@@ -62,6 +61,7 @@ from .services import (
     EXPOSURE_BEFORE_ISOLATION,
     NOT_SELF,
     _fmt,
+    cases_isolated_since,
 )
 
 SINGLE_PATH = "tracing.bulk_single_path"
@@ -117,24 +117,6 @@ class _Current:
     checked_in_at: dt.datetime | None
     new: bool = False
     row: BulkContact | None = None  # the first row of a new contact
-
-
-def _isolated_since_by_case(cases: dict[int, tuple]) -> dict[int, tuple[dt.datetime, str]]:
-    """tracing.case_isolated_since for many cases at once: the earliest of check-in at the isolation
-    site where the case was found, pick-up by a transfer, first admission."""
-    found: dict[int, list[tuple[dt.datetime, str]]] = defaultdict(list)
-    ids = list(cases)
-    for chunk in chunks(ids):
-        episodes = IsolationEpisode.objects.filter(any_of("case_id", chunk), checked_in_at__isnull=False, released_at__isnull=True)
-        for case_id, t in episodes.order_by().values("case_id").annotate(t=Min("checked_in_at")).values_list("case_id", "t"):
-            found[case_id].append((t, _("入住集中隔离点")))
-        transfers = Transfer.objects.filter(any_of("case_id", chunk), picked_up_at__isnull=False)
-        for case_id, t in transfers.order_by().values("case_id").annotate(t=Min("picked_up_at")).values_list("case_id", "t"):
-            found[case_id].append((t, _("转运接到")))
-    for case_id, (_person, _status, admitted) in cases.items():
-        if admitted is not None:
-            found[case_id].append((admitted, _("入院收治")))
-    return {case_id: min(v, key=lambda f: f[0]) for case_id, v in found.items() if v}
 
 
 def _after_isolation(last: dt.datetime, since: tuple[dt.datetime, str] | None, whom: str) -> str | None:
@@ -232,22 +214,16 @@ def _check_format(rows: list[BulkContact], at: dt.datetime) -> None:
     refuse_rows(errors, "tracing.bulk_format")
 
 
-def _cases_of(actor: Any, rows: list[BulkContact]) -> tuple[dict[int, tuple], dict[int, tuple[dt.datetime, str]]]:
+def _cases_of(actor: Any, rows: list[BulkContact]) -> tuple[dict[int, CaseFacts], dict[int, tuple[dt.datetime, str]]]:
     """The rows' cases (all seen by the user, or the whole request is refused) and when each was isolated."""
     # The cases: seen by the user, not withdrawn, and when each was isolated.
     case_ids = sorted({r.case_id for r in rows})
-    visible: set[int] = set()
-    cases: dict[int, tuple] = {}
-    for chunk in chunks(case_ids):
-        visible.update(Case.objects.visible_to(actor).filter(any_of("pk", chunk)).order_by().values_list("pk", flat=True))
-        for pk, person_id, status, admitted in (
-            Case.objects.filter(any_of("pk", chunk)).order_by().values_list("pk", "person_id", "status", "first_admitted_at")
-        ):
-            cases[pk] = (person_id, status, admitted)
+    visible = visible_case_ids(actor, case_ids)
+    cases = case_facts(case_ids)
     hidden = [pk for pk in case_ids if pk not in visible]
     if hidden:
         raise PermissionRefused(_("病例 %(ids)s 不在您的管辖范围内") % {"ids": "、".join(f"#{pk}" for pk in hidden[:10])}, rule=CASE_SCOPE)
-    since_by_case = _isolated_since_by_case(cases)
+    since_by_case = {pk: (since.at, since.what) for pk, since in cases_isolated_since(cases).items()}
     return cases, since_by_case
 
 
@@ -268,10 +244,8 @@ def _known_of(rows: list[BulkContact]) -> _Known:
     open_episode: dict[int, tuple[int, str]] = {}
     checked_in: dict[int, dt.datetime | None] = {}  # open episode → check-in time
     linked: set[tuple[int, int]] = set()  # (contact, case) already recorded
+    active_case.update(active_cases_of(people))
     for chunk in chunks(sorted(people)):
-        active = Case.objects.filter(any_of("person_id", chunk), status__in=CASE_ACTIVE).order_by("pk")
-        for person_id, pk in active.values_list("person_id", "pk"):
-            active_case.setdefault(person_id, pk)
         # The open episodes (one per person at most), locked after the people, as contact_add does.
         for pk, person_id, kind, checked_in_at in (
             IsolationEpisode.objects.select_for_update()
@@ -302,7 +276,7 @@ def _known_of(rows: list[BulkContact]) -> _Known:
 
 
 def _accept_rows(
-    actor: Any, rows: list[BulkContact], cases: dict[int, tuple], since_by_case: dict[int, tuple[dt.datetime, str]], known: _Known
+    actor: Any, rows: list[BulkContact], cases: dict[int, CaseFacts], since_by_case: dict[int, tuple[dt.datetime, str]], known: _Known
 ) -> list[tuple[BulkContact, _Person, _Current]]:
     """The rows in order, as the single path would take them one after another; refused rows named."""
     people, active_case, current, open_episode, linked = known.people, known.active_case, known.current, known.open_episode, known.linked
@@ -320,7 +294,7 @@ def _accept_rows(
         if p is None:
             errors.append(RowError(r.row, "person", _("人员不存在")))
             continue
-        person_id, status, _admitted = case
+        person_id, status = case.person_id, case.status
         if status == CaseStatus.WITHDRAWN:
             errors.append(RowError(r.row, "case", _("病例 #%(n)s 已撤销，不能登记密接") % {"n": r.case_id}, CASE_WITHDRAWN))
             continue

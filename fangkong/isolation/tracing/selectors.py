@@ -12,14 +12,14 @@ from __future__ import annotations
 import datetime as dt
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.db.models import Count, Q, QuerySet
 from django.shortcuts import get_object_or_404
 from django.urls import reverse
 from django.utils.translation import gettext as _
 
-from fangkong.cases.models import Case
+from fangkong.cases.lookups import case_facts, cases_of_people, cases_visible_to, visible_case_ids
 from fangkong.geo.models import Person
 from fangkong.policy.regimen import LOCAL_TZ
 
@@ -28,13 +28,16 @@ from ..delays import delay_by_district
 from ..models import Contact, ContactLink
 from .services import IsolatedSince, case_isolated_since
 
+if TYPE_CHECKING:  # 快转's model names the type; its rows are read through cases.lookups
+    from fangkong.cases.models import Case
+
 # ---- the person look-up ----
 
 
 def traced_people(*, user: Any) -> QuerySet[Person]:
     """The people the user traces: the contacts of the cases they see (a tracer looks them up by
     number even when they live in another district)."""
-    return Person.objects.filter(pk__in=Contact.objects.filter(links__case__in=Case.objects.visible_to(user)).values("person_id"))
+    return Person.objects.filter(pk__in=Contact.objects.filter(links__case__in=cases_visible_to(user)).values("person_id"))
 
 
 # ---- cases and their contacts ----
@@ -43,7 +46,7 @@ def traced_people(*, user: Any) -> QuerySet[Person]:
 def tracing_case_list(*, user: Any, filters: dict[str, Any] | None = None) -> QuerySet[Case]:
     """The cases the user sees, newest first, with how many close and secondary contacts are recorded."""
     filters = filters or {}
-    qs = Case.objects.visible_to(user).select_related("person", "district")
+    qs = cases_visible_to(user).select_related("person", "district")
     if filters.get("status"):
         qs = qs.filter(status=filters["status"])
     if filters.get("q"):
@@ -55,7 +58,7 @@ def tracing_case_list(*, user: Any, filters: dict[str, Any] | None = None) -> Qu
 
 
 def case_for_tracing(*, user: Any, pk: int) -> Case:
-    return get_object_or_404(Case.objects.visible_to(user).select_related("person", "district", "community", "facility"), pk=pk)
+    return get_object_or_404(cases_visible_to(user).select_related("person", "district", "community", "facility"), pk=pk)
 
 
 @dataclass
@@ -132,7 +135,7 @@ def contact_detail(*, user: Any, pk: int) -> ContactDetail:
     contact = contact_get(user=user, pk=pk)
     links = list(_link_qs().filter(contact=contact).order_by("last_exposure_at", "id"))
     secondary = list(_link_qs().filter(via=contact).order_by("last_exposure_at", "id"))
-    visible_cases = set(Case.objects.visible_to(user).filter(pk__in={link.case_id for link in links}).values_list("pk", flat=True))
+    visible_cases = visible_case_ids(user, {link.case_id for link in links})
     cases = list({link.case_id: link.case for link in links if link.case_id in visible_cases}.values())
     return ContactDetail(contact, links, secondary, contact_isolated_since(contact), cases)
 
@@ -271,10 +274,7 @@ def _contact_rows(ids: set[int]) -> dict[int, _ContactRow]:
 def _case_rows(ids: set[int]) -> dict[int, tuple[int, dt.datetime]]:
     if not ids:
         return {}
-    return {
-        pk: (person_id, confirmed)
-        for pk, person_id, confirmed in Case.objects.filter(pk__in=ids).order_by().values_list("pk", "person_id", "confirmed_at")
-    }
+    return {pk: (facts.person_id, facts.confirmed_at) for pk, facts in case_facts(ids).items()}
 
 
 def _became(contact: _ContactRow, first_exposure: dt.datetime | None, confirmed_at: dt.datetime) -> bool:
@@ -359,9 +359,7 @@ def _walk(root_pk: int) -> _Walk:
         by_person = defaultdict(list)
         for c in new_contacts.values():
             by_person[c.person_id].append(c)
-        for pk, person_id, confirmed in (
-            Case.objects.filter(person_id__in=by_person).order_by().values_list("pk", "person_id", "confirmed_at")
-        ):
+        for pk, person_id, confirmed in cases_of_people(by_person):
             if pk not in cases and any(_became(c, first_exposure.get(c.pk), confirmed) for c in by_person[person_id]):
                 next_cases.add(pk)
         # upstream: the contact records the new cases were
@@ -386,7 +384,7 @@ def _nodes(user: Any, walk: _Walk) -> dict[int, GraphNode]:
     case_by_person: dict[int, int] = {}
     for pk, (person_id, _confirmed) in sorted(cases.items(), key=lambda kv: kv[1][1]):
         case_by_person.setdefault(person_id, pk)
-    visible_cases = set(Case.objects.visible_to(user).filter(pk__in=list(cases)).values_list("pk", flat=True))
+    visible_cases = set(cases_visible_to(user).filter(pk__in=list(cases)).values_list("pk", flat=True))
     visible_contacts = set(Contact.objects.visible_to(user).filter(pk__in=list(contacts)).values_list("pk", flat=True))
     person_ids = {p for p, _c in cases.values()} | {c.person_id for c in contacts.values()}
     people = {

@@ -16,19 +16,21 @@ case, a secondary contact where the policy does not trace them, a contact of a s
 from __future__ import annotations
 
 import datetime as dt
+from collections import defaultdict
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.db import IntegrityError, transaction
 from django.db.models import Min
 from django.utils.translation import gettext as _
 
 from fangkong.audit.services import audit_record
-from fangkong.cases.choices import CASE_ACTIVE, CaseStatus
-from fangkong.cases.models import Case, Transfer
+from fangkong.cases.choices import CaseStatus
+from fangkong.cases.lookups import CaseFacts, active_case_of, case_facts, first_pick_ups, visible_case
 from fangkong.core.clock import aware, not_in_future
 from fangkong.core.errors import DomainError, PermissionRefused
 from fangkong.core.permissions import require
+from fangkong.core.sql import any_of, chunks
 from fangkong.geo.models import Community, Person
 from fangkong.geo.services import person_create
 from fangkong.policy.regimen import LOCAL_TZ
@@ -39,6 +41,9 @@ from ..models import Contact, ContactLink, IsolationEpisode
 from ..permissions import IsolationCap
 from ..services.common import end_episode, lock_episode, who
 from ..services.episodes import open_episode, secondary_not_traced
+
+if TYPE_CHECKING:  # 快转's model names the type; its rows are read through cases.lookups
+    from fangkong.cases.models import Case
 
 NOT_SELF = "tracing.not_self"
 DUPLICATE_LINK = "tracing.duplicate_link"
@@ -63,21 +68,26 @@ class IsolatedSince:
     what: str
 
 
+def cases_isolated_since(cases: dict[int, CaseFacts]) -> dict[int, IsolatedSince]:
+    """When each case stopped meeting people, for many cases at once: the earliest of check-in at the
+    isolation site where the case was found (a central-phase positive), pick-up by a transfer, first
+    admission. Cases with none of these are left out."""
+    found: dict[int, list[IsolatedSince]] = defaultdict(list)
+    for chunk in chunks(sorted(cases)):
+        episodes = IsolationEpisode.objects.filter(any_of("case_id", chunk), checked_in_at__isnull=False, released_at__isnull=True)
+        for case_id, t in episodes.order_by().values("case_id").annotate(t=Min("checked_in_at")).values_list("case_id", "t"):
+            found[case_id].append(IsolatedSince(t, _("入住集中隔离点")))
+    for case_id, t in first_pick_ups(cases).items():
+        found[case_id].append(IsolatedSince(t, _("转运接到")))
+    for case_id, facts in cases.items():
+        if facts.first_admitted_at is not None:
+            found[case_id].append(IsolatedSince(facts.first_admitted_at, _("入院收治")))
+    return {case_id: min(v, key=lambda f: f.at) for case_id, v in found.items() if v}
+
+
 def case_isolated_since(case: Case) -> IsolatedSince | None:
-    """The earliest of: check-in at the isolation site where the case was found (a central-phase
-    positive), pick-up by a transfer, first admission."""
-    found: list[IsolatedSince] = []
-    episode = (
-        IsolationEpisode.objects.filter(case=case, checked_in_at__isnull=False, released_at__isnull=True).order_by("checked_in_at").first()
-    )
-    if episode is not None:
-        found.append(IsolatedSince(episode.checked_in_at, _("入住集中隔离点")))
-    picked_up = Transfer.objects.filter(case=case, picked_up_at__isnull=False).aggregate(t=Min("picked_up_at"))["t"]
-    if picked_up is not None:
-        found.append(IsolatedSince(picked_up, _("转运接到")))
-    if case.first_admitted_at is not None:
-        found.append(IsolatedSince(case.first_admitted_at, _("入院收治")))
-    return min(found, key=lambda f: f.at) if found else None
+    """`cases_isolated_since` for one case."""
+    return cases_isolated_since(case_facts([case.pk])).get(case.pk)
 
 
 def contact_isolated_since(contact: Contact) -> IsolatedSince | None:
@@ -272,9 +282,10 @@ def _exposed_to(
             raise DomainError(_("不能把密接或病例本人登记为其次密接"), field="person", rule=NOT_SELF)
         _refuse_after_isolation(last_exposure_at, contact_isolated_since(via), whom=_("该密接"))
     else:
-        if not Case.objects.visible_to(actor).filter(pk=case.pk).exists():
+        seen = visible_case(actor, case.pk)
+        if seen is None:
             raise PermissionRefused(_("该病例不在您的管辖范围内"), rule=CASE_SCOPE)
-        case = Case.objects.select_related("person").get(pk=case.pk)
+        case = seen
         kind = ContactKind.CLOSE_CONTACT
         if case.status == CaseStatus.WITHDRAWN:
             raise DomainError(_("病例 #%(n)s 已撤销，不能登记密接") % {"n": case.pk}, rule=CASE_WITHDRAWN)
@@ -287,7 +298,7 @@ def _exposed_to(
 def _lock_person(actor: Any, person: Person, community: Community | None) -> Person:
     """The person locked (one tracer at a time per person): not an active case, and with an address."""
     person = Person.objects.select_for_update().get(pk=person.pk)
-    active = Case.objects.filter(person=person, status__in=CASE_ACTIVE).first()
+    active = active_case_of(person)
     if active is not None:
         named = who(actor, person)
         message = (

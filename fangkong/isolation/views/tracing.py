@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from functools import partial, wraps
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django import forms
 from django.contrib import messages
@@ -27,8 +27,8 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from fangkong.audit.exports import export_xlsx
-from fangkong.cases.choices import CASE_ACTIVE, CaseStatus
-from fangkong.cases.models import Case
+from fangkong.cases.choices import CaseStatus
+from fangkong.cases.lookups import active_case_of, visible_case_ids
 from fangkong.core import searches
 from fangkong.core.errors import DomainError
 from fangkong.core.exports import describe_filters, wants_xlsx
@@ -52,6 +52,9 @@ from ..services.episodes import secondary_not_traced
 from ..tracing import selectors as tracing
 from ..tracing import services as tracing_services
 from .exports import awaiting_columns
+
+if TYPE_CHECKING:  # 快转's model names the type; its rows are read through cases.lookups
+    from fangkong.cases.models import Case
 
 TRACE_TEMPLATE = "isolation/tracing/trace_case.html"
 CONTACT_TEMPLATE = "isolation/tracing/contact_detail.html"
@@ -271,7 +274,7 @@ def person_lookup(request: HttpRequest) -> HttpResponse:
         except SearchLimited as exc:
             refused = exc.message
     current = tracing_services.current_contact(person) if person else None
-    active_case = Case.objects.filter(person=person, status__in=CASE_ACTIVE).first() if person else None
+    active_case = active_case_of(person) if person else None
     context = {"number": number, "person": person, "current": current, "active_case": active_case, "refused": refused, "invalid": invalid}
     return render(request, "isolation/tracing/_person_lookup.html", context, status=429 if refused else 200)
 
@@ -300,7 +303,7 @@ def _contact_context(request: HttpRequest, pk: int, form: ContactForm | None = N
         "visible_case_ids": {c.pk for c in detail.cases},
         "episode_visible": contact.episode_id is not None
         and IsolationEpisode.objects.visible_to(request.user).filter(pk=contact.episode_id).exists(),
-        "case_visible": contact.case_id is not None and Case.objects.visible_to(request.user).filter(pk=contact.case_id).exists(),
+        "case_visible": contact.case_id is not None and bool(visible_case_ids(request.user, [contact.case_id])),
         "now": timezone.now(),
     }
 
@@ -355,7 +358,7 @@ def contacts_awaiting(request: HttpRequest) -> HttpResponse:
         "today": today,
         "in_time_pct": None if share is None else round(share * 100),
         "counted": today.contacts_isolated_in_time + today.contacts_isolated_late + today.contacts_still_awaiting,
-        "visible_case_ids": set(Case.objects.visible_to(request.user).filter(pk__in=case_ids).values_list("pk", flat=True)),
+        "visible_case_ids": visible_case_ids(request.user, case_ids),
     }
     return render_page(request, BOARD_TEMPLATE, context, partial="board")
 
