@@ -11,7 +11,6 @@ from django.utils import timezone
 
 from fangkong.accounts.models import User
 from fangkong.cases.synthetic import cases_generate
-from fangkong.core.board import BOARD_LEVELS
 from fangkong.core.roles import Role
 from fangkong.geo.models import District
 from fangkong.geo.synthetic import city_generate
