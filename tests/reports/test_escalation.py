@@ -81,7 +81,7 @@ def test_the_street_board_shows_it_with_its_owner(client, late_transfer, users, 
     with time_machine.travel(late_transfer.deadline_at + dt.timedelta(hours=7), tick=False):
         html = client.get(reverse("reports:home")).content.decode()
         owners = board.late_by_owner(user=users["street"], now=late_transfer.deadline_at + dt.timedelta(hours=7))
-    assert f'data-escalated="cases.transfers_overdue"' in html
+    assert 'data-escalated="cases.transfers_overdue"' in html
     assert city.home.community.name in html and reverse("cases:case_detail", args=[late_transfer.case_id]) in html
     assert [(o.level, o.place_id, o.count, o.escalated) for o in owners] == [("community", city.home.community.pk, 1, 1)]
     assert owners[0].hours == 7.0
