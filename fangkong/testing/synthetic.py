@@ -525,9 +525,10 @@ class _Generator:
             t for t in pooled if not t.positive and t.sampled_at < self.at(1)
         ]
         withheld = rng.sample(early, min(OVERDUE_TUBES, len(early)))
-        # One of them in the demo community's district (not the community itself): the district's
-        # 三快一严 board has a late tube too.
-        near = [t for t in early if t.district_id == self.focus.district_id and t not in withheld]
+        # One of them in the demo community's district (another community of it if one was sampled,
+        # else the demo community): the district's and street's 三快一严 board have a late tube too.
+        near = [t for t in pooled if not t.positive and t.district_id == self.focus.district_id and t.sampled_at < self.at(1)]
+        near = sorted((t for t in near if t not in withheld), key=lambda t: t.community_id == self.focus.pk)  # another community first
         if withheld and near and not any(t.district_id == self.focus.district_id for t in withheld):
             withheld[-1] = near[0]
         for t in withheld:
