@@ -14,6 +14,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
+from functools import wraps
 from typing import Any
 
 from django.db.models import QuerySet
@@ -102,6 +103,23 @@ class BoardStep:
     figures: str
     trend: str
     order: int = 100
+
+
+def per_drawing(fn: Callable[[Any, dt.datetime], Any]) -> Callable[[Any, dt.datetime], Any]:
+    """Memoise `fn(user, now)` for one drawing of the board — the same user object at the same
+    moment — so that figures sharing a computation (the day's 快隔 figures, the lifting clocks) make
+    it once. One entry: the next drawing (another request's user object, another moment) recomputes."""
+    last: dict[tuple[int, Any, dt.datetime], Any] = {}
+
+    @wraps(fn)
+    def once(user: Any, now: dt.datetime) -> Any:
+        key = (id(user), getattr(user, "pk", None), now)
+        if key not in last:
+            last.clear()
+            last[key] = fn(user, now)
+        return last[key]
+
+    return once
 
 
 def trend_days(today: dt.date, days: int = 14) -> list[dt.date]:

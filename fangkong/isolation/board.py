@@ -12,7 +12,7 @@ from django.db.models import Count, F, Q, QuerySet
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
-from fangkong.core.board import Figure, Item, Stat, Trend, counts_by_local_day, trend_days
+from fangkong.core.board import Figure, Item, Stat, Trend, counts_by_local_day, per_drawing, trend_days
 from fangkong.policy.regimen import local_date
 
 from . import selectors
@@ -69,6 +69,7 @@ def describe_handovers(handovers: Sequence[Handover], now: dt.datetime) -> list[
     ]
 
 
+@per_drawing
 def _today(user: Any, now: dt.datetime) -> selectors.Figures:
     return selectors.figures(user=user, day=local_date(now), now=now)
 

@@ -12,7 +12,7 @@ from django.db.models import QuerySet
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
-from fangkong.core.board import Figure, Item, Trend, trend_days, user_name
+from fangkong.core.board import Figure, Item, Trend, per_drawing, trend_days, user_name
 from fangkong.policy.regimen import local_midnight
 
 from .choices import AreaStatus
@@ -22,20 +22,15 @@ from .rules import naming, overdue_after
 
 AREA_PLACES = {"district": "district_id", "street": "street_id", "community": "community_id"}
 
-# The lifting clocks of one board drawing (user, moment): the due and overdue figures share them.
-_last: dict[tuple[Any, dt.datetime], dict[int, LiftStatus]] = {}
-
 
 def in_force(user: Any, now: dt.datetime) -> QuerySet[RiskArea]:
     return RiskArea.objects.visible_to(user).filter(status=AreaStatus.IN_FORCE, in_force_at__lte=now)
 
 
+@per_drawing
 def _statuses(user: Any, now: dt.datetime) -> dict[int, LiftStatus]:
-    key = (getattr(user, "pk", None), now)
-    if key not in _last:
-        _last.clear()
-        _last[key] = lifting_statuses(list(in_force(user, now)), at=now)
-    return _last[key]
+    """The lifting clocks of the areas in force, once per drawing: the due and overdue figures share them."""
+    return lifting_statuses(list(in_force(user, now)), at=now)
 
 
 def due_to_lift(user: Any, now: dt.datetime) -> QuerySet[RiskArea]:

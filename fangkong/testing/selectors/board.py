@@ -12,7 +12,7 @@ from django.db.models import Count, F, Q, QuerySet
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
-from fangkong.core.board import Figure, Item, Stat, Trend, counts_by_local_day, trend_days
+from fangkong.core.board import Figure, Item, Stat, Trend, counts_by_local_day, per_drawing, trend_days
 
 from ..choices import TubeStatus
 from ..models import Tube
@@ -28,6 +28,7 @@ def _current(user: Any) -> list:
     return list(current_rounds(user=user))
 
 
+@per_drawing
 def _samples(user: Any, now: dt.datetime) -> tuple[int, int]:
     """Samples taken and samples with results in the rounds being sampled."""
     taken = resulted = 0
