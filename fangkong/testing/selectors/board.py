@@ -14,8 +14,8 @@ from django.utils.translation import gettext_lazy as _
 
 from fangkong.core.board import Figure, Item, Stat, Trend, counts_by_local_day, per_drawing, trend_days
 
-from ..choices import TubeStatus
-from ..models import Tube
+from ..choices import RoundStatus, TubeStatus
+from ..models import TestingRound, Tube
 from ..querysets import overdue_q
 from .coverage import round_coverage
 from .deadlines import tube_stages
@@ -74,16 +74,19 @@ def _missing(user: Any, now: dt.datetime) -> int:
     return sum(round_coverage(user=user, testing_round=r)[0].missing for r in _current(user))
 
 
-def _round_url(user: Any, view: str) -> str:
-    rounds = _current(user)
-    return reverse(view, args=[rounds[0].pk]) if rounds else reverse("testing:round_list")
+def _newest_round_url(view: str) -> str:
+    """A page of the newest round being sampled (a round is a city-wide plan, not personal data):
+    its deadline board, its coverage drilled by place; the list of rounds when none is."""
+    pk = TestingRound.objects.filter(status=RoundStatus.ACTIVE).order_by("-number").values_list("pk", flat=True).first()
+    return reverse(view, args=[pk]) if pk else reverse("testing:round_list")
 
 
 def figures() -> list[Figure | Stat]:
+    deadline_board = _newest_round_url("testing:deadline_board")
     return [
         Stat("rounds", _("进行中轮次"), lambda user, now: len(_current(user)), url=reverse("testing:round_list")),
-        Stat("samples", _("已采样（人份）"), lambda user, now: _samples(user, now)[0]),
-        Stat("results", _("已出结果（人份）"), lambda user, now: _samples(user, now)[1]),
+        Stat("samples", _("已采样（人份）"), lambda user, now: _samples(user, now)[0], url=deadline_board),
+        Stat("results", _("已出结果（人份）"), lambda user, now: _samples(user, now)[1], url=deadline_board),
         Figure(
             "tubes_overdue",
             _("超时未出结果（管）"),
@@ -92,8 +95,9 @@ def figures() -> list[Figure | Stat]:
             describe_tubes,
             late=True,
             deadline="deadline_at",
+            url=deadline_board,
         ),
-        Stat("missing", _("尚未采样（人）"), _missing),
+        Stat("missing", _("尚未采样（人）"), _missing, url=_newest_round_url("testing:coverage")),
     ]
 
 
