@@ -2,6 +2,7 @@
 
 from django.utils.translation import gettext_lazy as _
 
+from fangkong.core.board import BoardStep
 from fangkong.core.modules import GrantFacility, LandingEntry, Module, NavEntry
 from fangkong.core.roles import Role, roles
 
@@ -55,4 +56,5 @@ MODULE = Module(
     grant_facilities=[
         GrantFacility(TREATMENT_GRANT.removeprefix("facility:"), _("定点医院/方舱医院"), "cases.TreatmentFacility", ("district",))
     ],
+    board=[BoardStep("cases", _("快转"), "truck", "fangkong.cases.board.figures", "fangkong.cases.board.trend", order=20)],
 )

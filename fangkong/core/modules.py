@@ -1,6 +1,7 @@
 """The module registry: what each app plugs into the platform — its capabilities (with the roles
 that hold them by default), audit event types, navigation entries, landing panels (the day's work a
-role finds on the home page), the facilities its users are granted, page URLs and API routes.
+role finds on the home page), its row of the 三快一严 board (fangkong.core.board), the facilities its
+users are granted, page URLs and API routes.
 
 Each app declares one `Module` in its own `registry.py` and adds it from its AppConfig.ready();
 nothing central is edited to add a module (no migration for a new audit event type either: the
@@ -128,6 +129,7 @@ class Module:
     urlconf: str | None = None
     api: Callable[[Any], None] | None = None  # registers the app's viewsets on the shared router
     grant_facilities: Sequence[GrantFacility] = ()
+    board: Sequence[Any] = ()  # fangkong.core.board.BoardStep: its row of the 三快一严 board
 
 
 @dataclass
@@ -179,6 +181,10 @@ class Registry:
     def landing(self, role: str, caps: frozenset[str]) -> list[LandingEntry]:
         entries = (e for m in self.modules.values() for e in m.landing if e.shown_to(role, caps))
         return sorted(entries, key=lambda e: e.order)
+
+    def board_steps(self) -> list[Any]:
+        """The rows of the 三快一严 board (fangkong.core.board.BoardStep), in the modules' order."""
+        return sorted((s for m in self.modules.values() for s in m.board), key=lambda s: s.order)
 
     def facility_models(self) -> dict[str, str]:
         return {kind: model for m in self.modules.values() for kind, model in m.facilities.items()}

@@ -2,6 +2,7 @@
 
 from django.utils.translation import gettext_lazy as _
 
+from fangkong.core.board import BoardStep
 from fangkong.core.modules import GrantFacility, LandingEntry, Module, NavEntry
 from fangkong.core.roles import Role, roles
 
@@ -55,5 +56,8 @@ MODULE = Module(
     api=_api,
     grant_facilities=[
         GrantFacility(SITE_GRANT.removeprefix("facility:"), _("隔离点"), "isolation.IsolationSite", ("district", "street", "community"))
+    ],
+    board=[
+        BoardStep("isolation", _("快隔"), "door-closed", "fangkong.isolation.board.figures", "fangkong.isolation.board.trend", order=30)
     ],
 )

@@ -26,6 +26,12 @@ COMMON: dict[str, Param] = {
     "testing.result_deadline_hours": (24, "h", "核酸检测自采样至出结果时限", SEED_000),
     "transfer.deadline": ("same_day", "", "阳性感染者转运时限（当日转运至定点医院或方舱医院）", SEED_000),
     "contact.isolation_deadline": ("same_day", "", "密接人员集中隔离时限（日清日结）", SEED_000),
+    "command.escalation_hours": (
+        6,
+        "h",
+        "事项超过时限仍未办结，每超过此小时数即上报上一级（社区→街道→区县→指挥部），在上一级的三快一严看板显示",
+        f"{LOCAL}; {SEED_000}（自下而上守土尽责、守土负责、守土担责）; {SEED_002}（第一时间发现问题，第一时间整改到位）",
+    ),
     "regimen.day_one": ("isolation_start_date", "", "隔离第 1 天的定义：开始隔离的自然日（北京时间）", LOCAL),
     "travel.leaving_negative_hours": (48, "h", "离开低风险区所在城市须持核酸阴性证明的时限", f"{NINTH}; {TWENTY}"),
     "triage.fangcang_classes": (["asymptomatic", "mild"], "", "收治方舱医院的分型", NINTH),

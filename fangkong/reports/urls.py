@@ -1,6 +1,11 @@
 from django.urls import path
 
-from . import views
+from . import board_views, views
 
 app_name = "reports"
-urlpatterns = [path("", views.home, name="home")]
+urlpatterns = [
+    path("", views.home, name="home"),
+    path("board/", board_views.board_panel, name="board"),
+    path("board/drill/", board_views.board_drill, name="board_drill"),  # ?figure=cases.transfers_overdue&level=district&place=3
+    path("board/owners/", board_views.board_owners, name="board_owners"),
+]

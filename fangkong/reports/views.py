@@ -1,4 +1,5 @@
-"""Read-only pages: the home page — the day's work of the user's role (the panels each module
+"""Read-only pages: the home page — for the command, district and street offices the 三快一严 board
+first (fangkong.reports.board_views), then the day's work of the user's role (the panels each module
 contributes, fangkong.core.landing) and, for the offices, the overview of their places. Never
 writes domain rows."""
 
@@ -20,6 +21,7 @@ from fangkong.geo import selectors as geo
 from fangkong.geo.permissions import GeoCap
 
 from . import selectors
+from .board_views import BOARD_ROLES, board_context
 
 LEVEL_PLURALS = {
     "district": _("各区县"),
@@ -53,6 +55,9 @@ def home(request: HttpRequest) -> HttpResponse:
         context["crumbs"] = geo.breadcrumbs(place, level)
         context["grids"] = selectors.covered_grid_names(user=user)
     context["no_jurisdiction"] = not places and not context["facilities"]
+    if places and getattr(user, "role", "") in BOARD_ROLES:  # 三快一严 first, the day's panels below
+        context |= board_context(user)
+        context["show_board"] = True
     return render(request, "reports/home.html", context)
 
 

@@ -2,6 +2,7 @@
 
 from django.utils.translation import gettext_lazy as _
 
+from fangkong.core.board import BoardStep
 from fangkong.core.modules import GrantFacility, LandingEntry, Module, NavEntry
 from fangkong.core.roles import Role, roles
 
@@ -56,4 +57,14 @@ MODULE = Module(
     urlconf="fangkong.testing.urls",
     api=_api,
     grant_facilities=[GrantFacility(LAB_GRANT.removeprefix("facility:"), _("检测机构"), "testing.Laboratory")],
+    board=[
+        BoardStep(
+            "testing",
+            _("快检"),
+            "eyedropper",
+            "fangkong.testing.selectors.board.figures",
+            "fangkong.testing.selectors.board.trend",
+            order=10,
+        )
+    ],
 )

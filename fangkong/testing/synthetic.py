@@ -524,7 +524,14 @@ class _Generator:
         early = [t for t in pooled if not t.positive and t.community_id != self.focus.pk and t.sampled_at < self.at(1)] or [
             t for t in pooled if not t.positive and t.sampled_at < self.at(1)
         ]
-        for t in rng.sample(early, min(OVERDUE_TUBES, len(early))):
+        withheld = rng.sample(early, min(OVERDUE_TUBES, len(early)))
+        # One of them in the demo community's district (another community of it if one was sampled,
+        # else the demo community): the district's and street's 三快一严 board have a late tube too.
+        near = [t for t in pooled if not t.positive and t.district_id == self.focus.district_id and t.sampled_at < self.at(1)]
+        near = sorted((t for t in near if t not in withheld), key=lambda t: t.community_id == self.focus.pk)  # another community first
+        if withheld and near and not any(t.district_id == self.focus.district_id for t in withheld):
+            withheld[-1] = near[0]
+        for t in withheld:
             t.withheld = True
         for t in self.tubes:
             t.lab = self.lab_of_district[t.district_id]

@@ -3,6 +3,7 @@ audit event types, the 严管 pages (declare, decide, lift by rule) and the publ
 
 from django.utils.translation import gettext_lazy as _
 
+from fangkong.core.board import BoardStep
 from fangkong.core.modules import LandingEntry, Module, NavEntry
 from fangkong.core.roles import Role, roles
 
@@ -24,4 +25,5 @@ MODULE = Module(
     ],
     url_prefix="zoning/",
     urlconf="fangkong.zoning.urls",
+    board=[BoardStep("zoning", _("严管"), "sign-stop", "fangkong.zoning.board.figures", "fangkong.zoning.board.trend", order=40)],
 )

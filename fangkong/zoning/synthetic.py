@@ -165,12 +165,18 @@ class _Generator:
         days = [d for ds in negative_on.values() for d in ds if d < self.today]
         if not days:
             return []
-        self.screening_day = day = max(days)
-        clean = [
-            u
-            for u, people in sorted(residents.items())
-            if people and all(p not in positive and day in negative_on.get(p, ()) for p in people)
-        ]
+        # The latest day on which at least two units were screened in full (a small city's latest
+        # day may hold only a few re-samples; its mass screening was the day before).
+        clean: list[int] = []
+        for day in sorted(set(days), reverse=True):
+            clean = [
+                u
+                for u, people in sorted(residents.items())
+                if people and all(p not in positive and day in negative_on.get(p, ()) for p in people)
+            ]
+            if len(clean) >= 2:
+                break
+        self.screening_day = day
         units = {u.pk: u for u in Unit.objects.filter(pk__in=clean).select_related("building")}
         out: list[Unit] = []
         for pk in clean:

@@ -235,6 +235,10 @@ ENDPOINTS: list[Endpoint] = [
     _e("testing-positive-detail", DETAIL, "positive", CASES),
     # ---- the overview ----
     _e("reports:home", FIGURES),
+    # ---- the 三快一严 board: counts, and late items by case/episode/tube number with their owners (no resident's name) ----
+    _e("reports:board", FIGURES),
+    _e("reports:board_drill", FIGURES, query="?figure=cases.transfers_overdue&level=city&list=1"),
+    _e("reports:board_owners", FIGURES),
     # ---- 严管: risk areas (place names; who is missing from a screening needs zoning.residents) ----
     _e("zoning:area_list", LIST, "risk_area"),
     _e("zoning:area_detail", DETAIL, "risk_area", (ZoningCap.RESIDENTS,), mixed=True),

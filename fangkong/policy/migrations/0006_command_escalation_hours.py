@@ -1,0 +1,30 @@
+"""Every profile (shipped and local copies) gains command.escalation_hours, the 三快一严 board's
+escalation threshold: an item still late this many hours past its deadline is raised to the level
+above its owner (community → street → district → command), once more for each further period. The
+sources set no number (a local default, 6 h); the duty is the seeds' 守土担责 and 第一时间整改到位.
+Existing values are left as they are."""
+
+from django.db import migrations
+
+KEY = "command.escalation_hours"
+
+
+def add(apps, schema_editor):
+    from fangkong.policy.profiles import COMMON
+
+    value, unit, description, source = COMMON[KEY]
+    Profile = apps.get_model("policy", "PolicyProfile")
+    Parameter = apps.get_model("policy", "PolicyParameter")
+    for profile in Profile.objects.all():
+        Parameter.objects.get_or_create(
+            profile=profile, key=KEY, defaults={"value": value, "unit": unit, "description": description, "source": source}
+        )
+
+
+def remove(apps, schema_editor):
+    apps.get_model("policy", "PolicyParameter").objects.filter(key=KEY).delete()
+
+
+class Migration(migrations.Migration):
+    dependencies = [("policy", "0005_risk_area_parameters")]
+    operations = [migrations.RunPython(add, remove)]

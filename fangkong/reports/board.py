@@ -1,0 +1,356 @@
+"""The 三快一严 board's reads (read-only over the modules' selectors, fangkong.core.board): one row
+per step of the loop that a module registered (快检, 快转, 快隔, 严管 …) with today's figures and what is
+late; the drill-down of each figure city → district → street → community → the list of its rows; the
+owners of the late items, ranked; and escalation.
+
+Every count is a count of the module's own rows (its selector, scoped to the user), grouped by the
+rows' place ids — the figure, each level's breakdown and the list at the bottom are the same rows,
+so they always agree (tests/reports/test_board.py walks every level).
+
+Owners (守土担责): a late item's owner is its lowest place (the community, else the street, else the
+district) — the unit answerable by jurisdiction — and, where the module knows one, a named person
+(the dispatcher of a transfer, the approver of an area). Escalation is computed, never stored: an
+item late more than policy command.escalation_hours past its deadline is raised one level above its
+owner for each full period beyond the first (community → street → district → command), and shows
+on the boards of the levels it has reached.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+from collections import defaultdict
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.db.models import Count
+from django.utils.module_loading import import_string
+
+from fangkong.core.board import BOARD_LEVELS, PLACE_LEVELS, BoardStep, Figure, Item, Stat
+from fangkong.core.modules import registry
+from fangkong.geo import selectors as geo
+from fangkong.policy.regimen import local_date
+from fangkong.policy.rules import PolicyNotConfigured, Rule, rule
+
+from .selectors import overview_root
+
+ESCALATION_RULE = "command.escalation_hours"
+DEFAULT_ESCALATION_HOURS = 6  # when no profile sets it (never in a migrated database)
+ESCALATED_SHOWN = 50
+
+
+# ---- the steps and their figures ----
+
+
+def steps() -> list[tuple[BoardStep, list[Figure | Stat]]]:
+    """Each registered step with its figures, in the modules' order."""
+    return [(s, import_string(s.figures)()) for s in registry.board_steps()]
+
+
+def figure_get(key: str) -> tuple[BoardStep, Figure] | None:
+    """A drillable figure by its key ("cases.transfers_overdue"), or None."""
+    step_key, _dot, fig_key = key.partition(".")
+    for step, figures in steps():
+        if step.key == step_key:
+            for f in figures:
+                if isinstance(f, Figure) and f.key == fig_key:
+                    return step, f
+    return None
+
+
+def _within(figure: Figure, user: Any, now: dt.datetime, level: str, place_id: int | None):
+    qs = figure.rows(user, now)
+    if level == "city":
+        return qs
+    return qs.filter(**{figure.places[level]: place_id})
+
+
+def figure_count(figure: Figure, *, user: Any, now: dt.datetime, level: str = "city", place_id: int | None = None) -> int:
+    return _within(figure, user, now, level, place_id).order_by().count()
+
+
+# ---- drilling down ----
+
+
+@dataclass(frozen=True)
+class ChildCount:
+    level: str
+    place_id: int
+    name: str
+    count: int
+
+
+@dataclass
+class Drill:
+    level: str
+    place: Any | None
+    child_level: str | None  # None at a community: the list
+    total: int
+    children: list[ChildCount] = field(default_factory=list)
+    direct: int = 0  # rows of this place with no place one level down (an area declared for a whole street)
+
+
+def child_level(level: str) -> str | None:
+    i = BOARD_LEVELS.index(level)
+    return BOARD_LEVELS[i + 1] if i + 1 < len(BOARD_LEVELS) else None
+
+
+def drill(figure: Figure, *, user: Any, now: dt.datetime, level: str, place: Any | None) -> Drill:
+    """The figure for a place and for each place one level down (largest first), plus its rows that
+    lie in no place one level down."""
+    place_id = place.pk if place is not None else None
+    qs = _within(figure, user, now, level, place_id).order_by()
+    child = child_level(level)
+    if child is None:
+        return Drill(level, place, None, qs.count())
+    counts = dict(qs.values_list(figure.places[child]).annotate(n=Count("pk")))
+    names = dict(geo.LEVELS[child]["model"].objects.filter(pk__in=[k for k in counts if k is not None]).values_list("pk", "name"))
+    children = [ChildCount(child, pk, names.get(pk, "—"), n) for pk, n in counts.items() if pk is not None]
+    children.sort(key=lambda c: (-c.count, c.name))
+    return Drill(level, place, child, sum(counts.values()), children, counts.get(None, 0))
+
+
+def figure_items(
+    figure: Figure,
+    *,
+    user: Any,
+    now: dt.datetime,
+    level: str,
+    place_id: int | None,
+    direct: bool = False,
+    offset: int = 0,
+    limit: int | None = None,
+) -> tuple[int, list[Item]]:
+    """The figure's rows in a place (`direct`: only those in no place one level down), the longest
+    late first, described with their owners: (how many, one page of them)."""
+    qs = _within(figure, user, now, level, place_id)
+    child = child_level(level)
+    if direct and child is not None:
+        qs = qs.filter(**{f"{figure.places[child]}__isnull": True})
+    qs = qs.order_by(figure.deadline, "pk") if figure.deadline else qs.order_by("pk")
+    total = qs.count()
+    page = list(qs[offset : offset + limit] if limit is not None else qs[offset:])
+    items = figure.describe(page, now)
+    if not figure.deadline:
+        items.sort(key=lambda i: (i.deadline is None, i.deadline or now, i.pk))
+    return total, items
+
+
+# ---- the board ----
+
+
+@dataclass(frozen=True)
+class Cell:
+    key: str  # "cases.transfers_overdue"
+    label: str
+    value: int | str
+    late: bool
+    drillable: bool
+    url: str  # the module's page for it
+
+
+@dataclass
+class StepRow:
+    step: BoardStep
+    cells: list[Cell]
+    links: list[tuple[Cell, str]] = field(default_factory=list)  # each cell with where it leads (set by the page)
+
+    @property
+    def late(self) -> int:
+        return sum(int(c.value) for c in self.cells if c.late)
+
+
+def step_rows(*, user: Any, now: dt.datetime) -> list[StepRow]:
+    rows = []
+    for step, figures in steps():
+        cells = []
+        for f in figures:
+            key = f"{step.key}.{f.key}"
+            if isinstance(f, Figure):
+                cells.append(Cell(key, str(f.label), figure_count(f, user=user, now=now), f.late, True, f.url))
+            else:
+                cells.append(Cell(key, str(f.label), f.value(user, now), False, False, f.url))
+        rows.append(StepRow(step, cells))
+    return rows
+
+
+def trends(*, user: Any, now: dt.datetime) -> dict[str, dict[str, Any]]:
+    """Each step's trend over the last 14 days, as the chart reads it."""
+    today = local_date(now)
+    out = {}
+    for step in registry.board_steps():
+        t = import_string(step.trend)(user, today)
+        out[step.key] = {
+            "days": [d.strftime("%m-%d") for d in t.days],
+            "series": [{"name": name, "data": values} for name, values in t.series],
+        }
+    return out
+
+
+# ---- owners and escalation ----
+
+
+def escalation_rule() -> Rule | None:
+    try:
+        return rule(ESCALATION_RULE)
+    except PolicyNotConfigured:
+        return None
+
+
+def escalation_hours() -> float:
+    r = escalation_rule()
+    return float(r.value) if r is not None else float(DEFAULT_ESCALATION_HOURS)
+
+
+def levels_up(deadline: dt.datetime | None, now: dt.datetime, hours: float) -> int:
+    """How many levels above its owner a late item has been raised: none until it is `hours` past
+    its deadline, then one more for each further period (a 6 h threshold: 6 h 1 min late → 1)."""
+    if deadline is None or hours <= 0:
+        return 0
+    late = (now - deadline).total_seconds() / 3600
+    return max(0, math.ceil(late / hours) - 1) if late > 0 else 0
+
+
+@dataclass(frozen=True)
+class LateRow:
+    step: str
+    figure: str
+    pk: int
+    places: dict[str, int | None]
+    deadline: dt.datetime | None
+
+    @property
+    def owner(self) -> tuple[str, int | None]:
+        """The lowest place the item lies in: the unit answerable for it by jurisdiction."""
+        for level in reversed(PLACE_LEVELS):
+            if self.places.get(level) is not None:
+                return level, self.places[level]
+        return "city", None
+
+
+def late_rows(*, user: Any, now: dt.datetime) -> list[LateRow]:
+    """Every late item the user sees, with its places and deadline (one grouped read per figure)."""
+    out = []
+    for step, figures in steps():
+        for f in figures:
+            if isinstance(f, Figure) and f.late:
+                for pk, district, street, community, deadline in f.late_rows(user, now):
+                    places = {"district": district, "street": street, "community": community}
+                    out.append(LateRow(step.key, f.key, pk, places, deadline))
+    return out
+
+
+@dataclass
+class OwnerRow:
+    level: str
+    place_id: int | None
+    name: str
+    count: int = 0
+    oldest: dt.datetime | None = None
+    escalated: int = 0
+    by_step: dict[str, int] = field(default_factory=dict)
+    hours: float = 0.0  # how late the oldest is
+
+
+def late_by_owner(*, user: Any, now: dt.datetime, rows: Sequence[LateRow] | None = None) -> list[OwnerRow]:
+    """The units answerable for late items, the most first, then the longest late."""
+    rows = late_rows(user=user, now=now) if rows is None else rows
+    hours = escalation_hours()
+    owners: dict[tuple[str, int | None], OwnerRow] = {}
+    for r in rows:
+        level, pk = r.owner
+        o = owners.setdefault((level, pk), OwnerRow(level, pk, ""))
+        o.count += 1
+        o.by_step[r.step] = o.by_step.get(r.step, 0) + 1
+        if r.deadline is not None and (o.oldest is None or r.deadline < o.oldest):
+            o.oldest = r.deadline
+        if levels_up(r.deadline, now, hours):
+            o.escalated += 1
+    by_level: dict[str, list[int]] = defaultdict(list)
+    for level, pk in owners:
+        if pk is not None:
+            by_level[level].append(pk)
+    for level, ids in by_level.items():
+        names = dict(geo.LEVELS[level]["model"].objects.filter(pk__in=ids).values_list("pk", "name"))
+        for pk in ids:
+            owners[(level, pk)].name = names.get(pk, "—")
+    out = list(owners.values())
+    for o in out:
+        o.hours = round((now - o.oldest).total_seconds() / 3600, 1) if o.oldest else 0.0
+    out.sort(key=lambda o: (-o.count, o.oldest or now, o.name))
+    return out
+
+
+@dataclass(frozen=True)
+class Escalated:
+    item: Item
+    step: str
+    figure: str
+    owner_level: str
+    owner_name: str
+    reached: str  # the level it has been raised to
+    hours_late: float
+
+
+def viewer_level(user: Any) -> tuple[str, Any | None]:
+    """The level whose board the user sees: the place their grants open on (the city for the command)."""
+    level, place = overview_root(user=user)
+    return (level, place) if level in BOARD_LEVELS else ("community", place)
+
+
+def escalated_to(*, user: Any, now: dt.datetime, rows: Sequence[LateRow] | None = None, limit: int = ESCALATED_SHOWN) -> list[Escalated]:
+    """The late items raised to the user's level (or past it) from a unit below it, the longest late
+    first: described by their modules."""
+    rows = late_rows(user=user, now=now) if rows is None else rows
+    hours = escalation_hours()
+    level, _place = viewer_level(user)
+    mine = BOARD_LEVELS.index(level)
+    picked: list[tuple[LateRow, str]] = []
+    for r in rows:
+        up = levels_up(r.deadline, now, hours)
+        owner_level = r.owner[0]
+        owner = BOARD_LEVELS.index(owner_level)
+        reached = max(0, owner - up)
+        if up and mine < owner and reached <= mine:
+            picked.append((r, BOARD_LEVELS[reached]))
+    picked.sort(key=lambda p: (p[0].deadline or now, p[0].pk))
+    picked = picked[:limit]
+    figures = {(s.key, f.key): f for s, fs in steps() for f in fs if isinstance(f, Figure)}
+    described: dict[tuple[str, str, int], Item] = {}
+    by_figure: dict[tuple[str, str], list[int]] = defaultdict(list)
+    for r, _reached in picked:
+        by_figure[(r.step, r.figure)].append(r.pk)
+    for key, pks in by_figure.items():
+        f = figures[key]
+        for item in f.describe(list(f.rows(user, now).filter(pk__in=pks)), now):
+            described[(*key, item.pk)] = item
+    names = _owner_names([r for r, _x in picked])
+    out = []
+    for r, reached in picked:
+        item = described.get((r.step, r.figure, r.pk))
+        if item is None:
+            continue
+        hours_late = round((now - r.deadline).total_seconds() / 3600, 1) if r.deadline else 0.0
+        out.append(Escalated(item, r.step, r.figure, r.owner[0], names.get(r.owner, "—"), reached, hours_late))
+    return out
+
+
+def _owner_names(rows: Sequence[LateRow]) -> dict[tuple[str, int | None], str]:
+    by_level: dict[str, set[int]] = defaultdict(set)
+    for r in rows:
+        level, pk = r.owner
+        if pk is not None:
+            by_level[level].add(pk)
+    out: dict[tuple[str, int | None], str] = {}
+    for level, ids in by_level.items():
+        for pk, name in geo.LEVELS[level]["model"].objects.filter(pk__in=ids).values_list("pk", "name"):
+            out[(level, pk)] = name
+    return out
+
+
+def owner_names(items: Sequence[Item]) -> dict[int, str]:
+    """The owning unit's name of each listed item (its lowest place), by the item's pk."""
+    rows = [LateRow("", "", i.pk, dict(i.places), i.deadline) for i in items]
+    names = _owner_names(rows)
+    return {r.pk: names.get(r.owner, "—") for r in rows}
