@@ -251,6 +251,9 @@ ENDPOINTS: list[Endpoint] = [
         data=(("role", "volunteer"), ("name", "某某"), ("phone", "13800009999")),
     ),
     _e("zoning:duty_shift_create", ACTION, "duty_compound", (ZoningCap.DUTY,)),
+    _e("zoning:duty_post_remove", ACTION, "duty_post", (ZoningCap.DUTY,)),
+    _e("zoning:duty_shift", DETAIL, "duty_shift", (ZoningCap.DUTY,)),
+    _e("zoning:duty_shift_remove", ACTION, "duty_shift", (ZoningCap.DUTY,)),
     _e("zoning:figures", FIGURES),
     # the map: the page loads its data from map.json (places and levels by grant; the case layer, counts only, needs cases.view)
     _e("zoning:map", FIGURES),

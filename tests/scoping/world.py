@@ -159,17 +159,21 @@ def _zoning(world: World, trees) -> None:
     world.subjects["risk_area"] = Subject(areas[HOME].pk, areas[FAR].pk, (RISK_AREAS[HOME],), (RISK_AREAS[FAR],), personal=False)
     # A 4+N roster on each side's compound: a named security guard with one shift in 2022 (staff, not residents).
     keeper = make_user("sc-duty", Role.DISTRICT_OFFICE, [("city", None)])
+    posts, shifts = {}, {}
     for side in (HOME, FAR):
-        post = duty_post_add(
+        posts[side] = duty_post_add(
             actor=keeper, compound=trees[side].compound, role=DutyRole.SECURITY, name=DUTY_NAMES[side], phone=DUTY_PHONES[side]
         )
-        duty_shifts_add(
+        shifts[side] = duty_shifts_add(
             actor=keeper,
-            post=post,
+            post=posts[side],
             starts_at=dt.datetime(2022, 11, 14, 0, 0, tzinfo=dt.UTC),
             ends_at=dt.datetime(2022, 11, 15, 0, 0, tzinfo=dt.UTC),
-        )
-    world.subjects["duty_compound"] = Subject(trees[HOME].compound.pk, trees[FAR].compound.pk, (DUTY_NAMES[HOME],), (DUTY_NAMES[FAR],))
+        )[0]
+    names = ((DUTY_NAMES[HOME],), (DUTY_NAMES[FAR],))
+    world.subjects["duty_compound"] = Subject(trees[HOME].compound.pk, trees[FAR].compound.pk, *names)
+    world.subjects["duty_post"] = Subject(posts[HOME].pk, posts[FAR].pk, *names)
+    world.subjects["duty_shift"] = Subject(shifts[HOME].pk, shifts[FAR].pk, *names)
 
 
 def _tree_args(side: str, i: int) -> dict:
