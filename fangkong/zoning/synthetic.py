@@ -32,7 +32,7 @@ from __future__ import annotations
 import datetime as dt
 import random
 import time
-from collections import defaultdict
+from collections import Counter, defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -140,11 +140,18 @@ class _Generator:
         return set(places.values_list("community_id", flat=True))
 
     def free_buildings(self) -> list[Building]:
-        """Buildings with residents, in no area already, in an order fixed by the seed."""
+        """Buildings with residents, in no area already and none of their residents ever positive (a
+        positive would restart an area's clock: the cases' and isolation sites' positives live
+        somewhere), in an order fixed by the seed."""
         people = Person.objects.filter(household__isnull=False).exclude(community_id__in=self.zoned_communities())
         ids = sorted(set(people.values_list("household__building_id", flat=True).distinct()))
         self.rng.shuffle(ids)
-        return list(Building.objects.filter(pk__in=ids[:60]).select_related("compound").order_by("id"))
+        candidates = ids[:120]
+        residents = Person.objects.filter(household__building_id__in=candidates).values_list("id", "household__building_id")
+        building_of = dict(residents)
+        touched = {building_of[e.person_id] for e in sources.entries(list(building_of), self.now) if e.result == Result.POSITIVE}
+        keep = [pk for pk in candidates if pk not in touched][:60]
+        return list(Building.objects.filter(pk__in=keep).select_related("compound").order_by("id"))
 
     def pick_building(self, pool: list[Building]) -> Building:
         for b in pool:
@@ -154,8 +161,8 @@ class _Generator:
         raise DomainError("登记库中的楼栋不够 / not enough buildings", rule="zoning.synthetic")
 
     def screened_units(self) -> list[Unit]:
-        """Units every resident of which has a negative sampled on the latest screening day and no
-        positive (set-based: one read of their residents, one of their test history)."""
+        """Units every resident of which has a negative sampled on the screening day and no positive
+        (set-based: one read of their residents, one of their test history)."""
         units = Unit.objects.exclude(building_id__in=self.used_buildings).exclude(community_id__in=self.zoned_communities())
         ids = list(units.order_by("id").values_list("id", flat=True))
         self.rng.shuffle(ids)
@@ -172,10 +179,12 @@ class _Generator:
                 positive.add(e.person_id)
             elif e.result == Result.NEGATIVE:
                 negative_on[e.person_id].add(local_date(e.at))
-        days = [d for ds in negative_on.values() for d in ds if d < self.today]
-        if not days:
+        # The screening day is the round's: the day most of them were sampled negative (other sources —
+        # an isolation site's tests, a hospital's — add a few negatives on later days).
+        per_day = Counter(d for ds in negative_on.values() for d in ds if d < self.today)
+        if not per_day:
             return []
-        self.screening_day = day = max(days)
+        self.screening_day = day = max(per_day, key=lambda d: (per_day[d], d))
         clean = [
             u
             for u, people in sorted(residents.items())
