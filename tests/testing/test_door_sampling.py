@@ -177,3 +177,13 @@ def test_the_pages(city, users, zoned):
     assert 'id="door-plan"' in command.get(reverse("testing:round_detail", args=[testing_round.pk])).content.decode()
     assert command.post(reverse("testing:door_plan", args=[testing_round.pk])).status_code == 302
     assert DoorSamplingTask.objects.filter(round=testing_round).count() == 3
+
+
+def test_an_area_name_is_text_on_the_door_page(city, users, zoned):
+    """XSS: the name a district office typed is shown escaped."""
+    RiskArea.objects.filter(name="1号楼").update(name='<script>alert("x")</script>')
+    testing_round = make_round(users["command"])
+    grid = Client()
+    grid.force_login(users["grid"])
+    page = grid.get(reverse("testing:door_tasks", args=[testing_round.pk])).content.decode()
+    assert '<script>alert("x")</script>' not in page and "&lt;script&gt;alert(&quot;x&quot;)&lt;/script&gt;" in page
