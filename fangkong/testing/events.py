@@ -24,6 +24,8 @@ class TestingEvent(models.TextChoices):
     RESAMPLE_COLLECTED = "testing.resample_collected", _("上门单采")
     HOUSEHOLD_CHECKED = "testing.household_checked", _("入户核查")
     PERSON_REGISTERED_ON_SPOT = "testing.person_registered_on_spot", _("采样点现场登记人员")
+    DOOR_SAMPLING_PLANNED = "testing.door_sampling_planned", _("安排高风险区上门采样")
+    DOOR_SAMPLED = "testing.door_sampled", _("高风险区上门采样")
 
 
 ROUND_PLANNED = TestingEvent.ROUND_PLANNED
@@ -43,3 +45,5 @@ RESAMPLE_COLLECTED = TestingEvent.RESAMPLE_COLLECTED
 HOUSEHOLD_CHECKED = TestingEvent.HOUSEHOLD_CHECKED
 POSITIVES_HANDED_OVER = TestingEvent.POSITIVES_HANDED_OVER
 PERSON_REGISTERED_ON_SPOT = TestingEvent.PERSON_REGISTERED_ON_SPOT
+DOOR_SAMPLING_PLANNED = TestingEvent.DOOR_SAMPLING_PLANNED
+DOOR_SAMPLED = TestingEvent.DOOR_SAMPLED

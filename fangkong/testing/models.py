@@ -305,6 +305,33 @@ class ResamplingTask(PersonPlaces, TimeStampedModel):
         return f"{self.person_id} {self.get_reason_display()}"
 
 
+class DoorSamplingTask(PersonPlaces, TimeStampedModel):
+    """上门采样: a household of a high-risk area in force (足不出户、上门服务) sampled at its door in the
+    round, with the pooling the policy sets for the area (single tubes, or one tube for the household).
+    Done when every resident is bound to a tube of the round — read from the tubes, by whichever path
+    they were bound (fangkong.testing.selectors.door_sampling), never stored twice."""
+
+    round = models.ForeignKey(TestingRound, on_delete=models.PROTECT, related_name="door_tasks")
+    building = cached_fk("geo.Building", _("楼栋"))
+    unit = cached_fk("geo.Unit", _("单元"))
+    area = models.ForeignKey("zoning.RiskArea", on_delete=models.PROTECT, related_name="+", verbose_name=_("风险区域"))
+    area_class = models.CharField(_("区域类别"), max_length=16, choices=AreaClass.choices)
+    pooling_mode = models.CharField(_("采样方式"), max_length=16, choices=PoolingMode.choices)
+    pooling_rule = models.TextField(_("采样方式依据"), blank=True)
+    residents = models.PositiveSmallIntegerField(_("计划时户内人数"), default=0)
+
+    objects = TestingQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["grid_id", "building_id", "unit_id", "household_id"]
+        constraints = [models.UniqueConstraint(fields=["round", "household"], name="testing_door_task_once")]
+        indexes = [models.Index(fields=["round", "grid"], name="testing_door_task_grid")]
+        verbose_name = _("上门采样任务")
+
+    def __str__(self) -> str:
+        return f"{self.round_id}:{self.household_id}"
+
+
 class PersonControl(PersonPlaces, TimeStampedModel):
     """就地管控: a person kept at home until a negative single re-test."""
 

@@ -3,7 +3,7 @@ extra routes in its `extra_urlpatterns`."""
 
 from django.urls import path
 
-from .views import board, field, lab, rounds, sampling
+from .views import board, door, field, lab, rounds, sampling
 
 app_name = "testing"
 urlpatterns = [
@@ -43,4 +43,5 @@ urlpatterns = [
     *lab.extra_urlpatterns,
     *field.extra_urlpatterns,
     *board.extra_urlpatterns,
+    *door.extra_urlpatterns,
 ]

@@ -117,11 +117,25 @@ def roster(compound: Compound, *, at: dt.datetime | None = None, days: int = 2) 
     )
     order = {role: i for i, role in enumerate(DutyRole.values)}
     posts = (
-        DutyPost.objects.filter(compound=compound)
+        DutyPost.objects.filter(compound=compound, removed_at__isnull=True)
         .select_related("area", "user")
         .prefetch_related(Prefetch("shifts", shifts, to_attr="upcoming"))
     )
     return sorted(posts, key=lambda p: (order.get(p.role, 9), p.pk))
+
+
+def shift_get(*, user: Any, pk: int) -> DutyShift:
+    """A shift of a compound inside the user's grants (404 otherwise)."""
+    return get_object_or_404(
+        DutyShift.objects.select_related("post", "compound").filter(compound__in=Compound.objects.covered_by(user)), pk=pk
+    )
+
+
+def post_get(*, user: Any, pk: int) -> DutyPost:
+    """A post still on the roster of a compound inside the user's grants (404 otherwise)."""
+    return get_object_or_404(
+        DutyPost.objects.select_related("compound").filter(compound__in=Compound.objects.covered_by(user), removed_at__isnull=True), pk=pk
+    )
 
 
 def compound_get(*, user: Any, pk: int) -> Compound:
@@ -166,7 +180,7 @@ def _sealed(at: dt.datetime) -> Q:
 def duty_compounds(*, user: Any, at: dt.datetime | None = None) -> QuerySet[Compound]:
     """The compounds in the user's grants that need a 4+N roster (a high-risk area in force over any
     part of them) and those that already have one."""
-    held = _sealed(at or now()) | Q(pk__in=DutyPost.objects.values("compound_id"))
+    held = _sealed(at or now()) | Q(pk__in=DutyPost.objects.filter(removed_at__isnull=True).values("compound_id"))
     return Compound.objects.covered_by(user).filter(held).select_related("community", "street").order_by("district_id", "street_id", "name")
 
 
@@ -193,7 +207,7 @@ def duty_board(*, user: Any, at: dt.datetime | None = None, limit: int = 500) ->
     ):
         counts[compound_id] = counts.get(compound_id, 0) + 1
     cadres: dict[int, list[DutyPost]] = {}
-    for post in DutyPost.objects.filter(compound_id__in=ids, role=DutyRole.CADRE, rank=CadreRank.DIVISION):
+    for post in DutyPost.objects.filter(compound_id__in=ids, role=DutyRole.CADRE, rank=CadreRank.DIVISION, removed_at__isnull=True):
         cadres.setdefault(post.compound_id, []).append(post)
     return [DutyRow(c, c.pk in sealed_ids, counts.get(c.pk, 0), gaps[c.pk], cadres.get(c.pk, [])) for c in compounds]
 

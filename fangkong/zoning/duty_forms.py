@@ -53,3 +53,8 @@ class DutyShiftForm(RefusalForm, forms.Form):
     def __init__(self, *args: Any, posts: list[tuple[int, str]], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.fields["post"].choices = [(str(pk), label) for pk, label in posts]
+
+
+class DutyShiftChangeForm(RefusalForm, forms.Form):
+    starts_at = datetime_field(_("开始时间"), small=True)
+    ends_at = datetime_field(_("结束时间"), small=True)

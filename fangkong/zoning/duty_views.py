@@ -21,10 +21,18 @@ from fangkong.core.permissions import require_page, user_can
 from fangkong.geo.models import Compound
 
 from . import duty
-from .duty_forms import DutyPostForm, DutyShiftForm
+from .duty_forms import DutyPostForm, DutyShiftChangeForm, DutyShiftForm
 from .models import DutyPost, DutyShift
 from .permissions import ZoningCap
-from .services.duty import duty_check_in, duty_post_add, duty_shifts_add, user_by_username
+from .services.duty import (
+    duty_check_in,
+    duty_post_add,
+    duty_post_remove,
+    duty_shift_change,
+    duty_shift_remove,
+    duty_shifts_add,
+    user_by_username,
+)
 
 
 @login_required
@@ -38,7 +46,7 @@ def _area_choices(compound: Compound) -> list[tuple[int, str]]:
 
 
 def _post_choices(compound: Compound) -> list[tuple[int, str]]:
-    return [(p.pk, str(p)) for p in DutyPost.objects.filter(compound=compound).order_by("role", "id")]
+    return [(p.pk, str(p)) for p in DutyPost.objects.filter(compound=compound, removed_at__isnull=True).order_by("role", "id")]
 
 
 def _compound_page(
@@ -47,6 +55,7 @@ def _compound_page(
     *,
     post_form: DutyPostForm | None = None,
     shift_form: DutyShiftForm | None = None,
+    removing: tuple[DutyPost, str] | None = None,
     status: int = 200,
 ) -> HttpResponse:
     at = now()
@@ -59,6 +68,7 @@ def _compound_page(
         "gaps": duty.compound_gaps([compound.pk], at=at)[compound.pk],
         "areas": list(duty.compound_areas(compound, at=at)),
         "can_manage": can_manage,
+        "removing": removing,  # (post, why): a removal to confirm (the person is on duty now)
     }
     if can_manage:
         context["post_form"] = post_form or DutyPostForm(areas=_area_choices(compound))
@@ -120,6 +130,80 @@ def duty_shift_create(request: HttpRequest, pk: int) -> HttpResponse:
             messages.success(request, _("已排定 %(n)s 个班次：%(p)s") % {"n": len(shifts), "p": post})
             return redirect("zoning:duty_compound", pk=compound.pk)
     return _compound_page(request, compound, shift_form=form, status=422)
+
+
+@login_required
+@require_POST
+def duty_post_remove_view(request: HttpRequest, pk: int) -> HttpResponse:
+    """Take a person off the roster; their shift under way ends now only when confirmed."""
+    require_page(request.user, ZoningCap.DUTY)
+    post = duty.post_get(user=request.user, pk=pk)
+    try:
+        duty_post_remove(actor=request.user, post=post, confirm_under_way=request.POST.get("confirm") == "1")
+    except PermissionRefused as exc:
+        raise PermissionDenied(exc.message) from exc
+    except DomainError as exc:
+        return _compound_page(request, post.compound, removing=(post, exc.message), status=422)
+    messages.success(request, _("已移出值守名单：%(p)s") % {"p": post})
+    return redirect("zoning:duty_compound", pk=post.compound_id)
+
+
+def _shift_page(
+    request: HttpRequest, shift: DutyShift, *, form: DutyShiftChangeForm | None = None, error: str = "", status: int = 200
+) -> HttpResponse:
+    at = now()
+    initial = {"starts_at": shift.starts_at, "ends_at": shift.ends_at}
+    context = {
+        "shift": shift,
+        "compound": shift.compound,
+        "span": duty.span_label(shift.starts_at, shift.ends_at),
+        "ended": shift.ends_at <= at,
+        "under_way": shift.starts_at <= at < shift.ends_at,
+        "form": form or DutyShiftChangeForm(initial=initial),
+        "error": error,
+    }
+    return render(request, "zoning/duty_shift.html", context, status=status)
+
+
+@login_required
+def duty_shift_page(request: HttpRequest, pk: int) -> HttpResponse:
+    """One shift: change its times (one under way: only its end), or cancel it."""
+    require_page(request.user, ZoningCap.DUTY)
+    shift = duty.shift_get(user=request.user, pk=pk)
+    if request.method != "POST":
+        return _shift_page(request, shift)
+    form = DutyShiftChangeForm(request.POST)
+    if form.is_valid():
+        try:
+            duty_shift_change(
+                actor=request.user, shift=shift, starts_at=form.cleaned_data["starts_at"], ends_at=form.cleaned_data["ends_at"]
+            )
+        except PermissionRefused as exc:
+            raise PermissionDenied(exc.message) from exc
+        except DomainError as exc:
+            form.refuse(exc)
+        else:
+            messages.success(request, _("已修改班次：%(p)s") % {"p": shift.post})
+            return redirect("zoning:duty_compound", pk=shift.compound_id)
+    return _shift_page(request, shift, form=form, status=422)
+
+
+@login_required
+@require_POST
+def duty_shift_remove_view(request: HttpRequest, pk: int) -> HttpResponse:
+    require_page(request.user, ZoningCap.DUTY)
+    shift = duty.shift_get(user=request.user, pk=pk)
+    try:
+        kept = duty_shift_remove(actor=request.user, shift=shift, confirm_under_way=request.POST.get("confirm") == "1")
+    except PermissionRefused as exc:
+        raise PermissionDenied(exc.message) from exc
+    except DomainError as exc:
+        return _shift_page(request, shift, error=exc.message, status=422)
+    if kept is None:
+        messages.success(request, _("已取消班次：%(p)s") % {"p": shift.post})
+    else:
+        messages.success(request, _("班次已于现在结束：%(p)s") % {"p": shift.post})
+    return redirect("zoning:duty_compound", pk=shift.compound_id)
 
 
 @login_required

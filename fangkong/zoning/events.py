@@ -17,3 +17,6 @@ class ZoningEvent(models.TextChoices):
     DUTY_POST_ADDED = "zoning.duty_post_added", _("添加值守人员")
     DUTY_SHIFTS_ADDED = "zoning.duty_shifts_added", _("排定值守班次")
     DUTY_CHECKED_IN = "zoning.duty_checked_in", _("值守签到")
+    DUTY_SHIFT_CHANGED = "zoning.duty_shift_changed", _("修改值守班次")
+    DUTY_SHIFT_REMOVED = "zoning.duty_shift_removed", _("取消值守班次")
+    DUTY_POST_REMOVED = "zoning.duty_post_removed", _("移出值守人员")

@@ -145,6 +145,8 @@ class DutyPost(TimeStampedModel):
     user = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+", verbose_name=_("平台账号")
     )
+    # Taken off the roster: kept (its ended shifts are the record of who was on duty), listed no more.
+    removed_at = models.DateTimeField(_("移出时间"), null=True, blank=True)
 
     objects = ScopedQuerySet.as_manager()
     scope_paths = PLACE_SCOPE

@@ -21,7 +21,15 @@ MODULE = Module(
     landing=[
         LandingEntry(
             "zoning_decisions", roles(Role.COMMAND_CENTRE), "fangkong.zoning.landing.decisions", order=20, need_to_know=(ZoningCap.DECIDE,)
-        )
+        ),
+        # The roles that keep 4+N rosters (zoning.duty): compounds with a gap in the next 24 hours.
+        LandingEntry(
+            "zoning_duty_gaps",
+            roles(Role.DISTRICT_OFFICE, Role.STREET_OFFICE, Role.COMMUNITY_WORKER),
+            "fangkong.zoning.landing.duty_gaps",
+            order=40,
+            need_to_know=(ZoningCap.DUTY,),
+        ),
     ],
     url_prefix="zoning/",
     urlconf="fangkong.zoning.urls",

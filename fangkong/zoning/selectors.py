@@ -10,6 +10,7 @@ from typing import Any
 
 from django.db.models import Q, QuerySet
 
+from fangkong.geo.models import Household
 from fangkong.geo.selectors import PlaceIds
 
 from .choices import STRICTNESS, AreaStatus
@@ -85,4 +86,37 @@ def zoned_classes(*, at: dt.datetime) -> dict[tuple[str, int], str]:
         key = (level, place_id)
         if key not in out or STRICTNESS.get(area_class, 9) < STRICTNESS.get(out[key], 9):
             out[key] = area_class
+    return out
+
+
+@dataclass(frozen=True)
+class HouseholdInArea:
+    household_id: int
+    area_id: int
+    area_class: str
+
+
+def households_under(*, area_class: str, at: dt.datetime, within: Q | None = None) -> dict[int, HouseholdInArea]:
+    """household id → the area of `area_class` in force at `at` that holds it (足不出户: the households
+    of the high-risk areas in force), the oldest area where two hold it. One query per place level;
+    `within` narrows the households (a round's scope, as a filter on Household)."""
+    by_level: dict[str, dict[int, int]] = {}
+    rows = RiskAreaPlace.objects.filter(area__in=RiskArea.objects.filter(in_force_at(at), area_class=area_class)).values_list(
+        "level", "place_id", "area_id"
+    )
+    for level, place_id, area_id in rows:
+        found = by_level.setdefault(level, {})
+        found[place_id] = min(found.get(place_id, area_id), area_id)
+    out: dict[int, HouseholdInArea] = {}
+    for level in _LEVELS:
+        places = by_level.get(level)
+        if not places:
+            continue
+        qs = Household.objects.filter(**{f"{level}_id__in": sorted(places)})
+        if within is not None:
+            qs = qs.filter(within)
+        for household_id, place_id in qs.values_list("pk", f"{level}_id").iterator(chunk_size=5000):
+            area_id = places[place_id]
+            if household_id not in out or area_id < out[household_id].area_id:
+                out[household_id] = HouseholdInArea(household_id, area_id, area_class)
     return out

@@ -16,10 +16,15 @@ account with a district grant), the command decides (`area_approve`, `area_rejec
   and still in force, flagged for supervision and proposed for lifting by the daily review;
 - lifted by rule: a unit like the above, lifted the morning after D once its results were in.
 
-The last two need a screening in the test history (fangkong.results.history: the demo's testing
-round runs first); without one they are left out. An area "due today and not yet overdue" needs a
-screening sampled today, which no demo generator records (the round is sampled at least 25.5 hours
-ago), so the demo shows due areas as overdue. Deterministic for a seed and the registry.
+- due to lift today, not overdue: a unit in force since five days before today (Beijing), its
+  day-5 screening sampled today, all negative — recorded by `screen(person_ids=…, now=…)`, which the
+  demo passes in (fangkong.testing.synthetic_screening: a door-to-door screening round of today).
+
+The overdue and lifted areas need a screening in the test history (fangkong.results.history: the
+demo's testing round runs first); without one they are left out, as is the area due today without a
+`screen`. Every stage is there at any hour: "today" is Beijing's, the due area's screening lies
+between its midnight and now, and before 02:00 the rest of the story is set a day earlier.
+Deterministic for a seed and the registry.
 """
 
 from __future__ import annotations
@@ -27,7 +32,8 @@ from __future__ import annotations
 import datetime as dt
 import random
 import time
-from collections import defaultdict
+from collections import Counter, defaultdict
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -64,7 +70,10 @@ class ZoningStats:
     seconds: float = 0.0
 
 
-def zoning_generate(*, seed: int = 2022, now: dt.datetime | None = None) -> ZoningStats:
+Screen = Callable[..., Any]  # screen(person_ids=[…], now=…): records their negative screening of today
+
+
+def zoning_generate(*, seed: int = 2022, now: dt.datetime | None = None, screen: Screen | None = None) -> ZoningStats:
     """Generate the areas described in the module docstring. All or nothing."""
     started = time.monotonic()
     with transaction.atomic():
@@ -72,7 +81,7 @@ def zoning_generate(*, seed: int = 2022, now: dt.datetime | None = None) -> Zoni
             raise DomainError("登记库中没有人员，请先运行 make_city / the registry is empty: run make_city first", rule="zoning.synthetic")
         if RiskArea.objects.filter(name__endswith=DEMO_MARK).exists():
             raise DomainError("演示风险区域已存在 / the demo risk areas exist", rule="zoning.synthetic")
-        gen = _Generator(seed=seed, now=now or timezone.now())
+        gen = _Generator(seed=seed, now=now or timezone.now(), screen=screen)
         gen.run()
     stats = ZoningStats(
         areas=dict(RiskArea.objects.values_list("status").annotate(n=Count("id")).order_by()),
@@ -84,9 +93,10 @@ def zoning_generate(*, seed: int = 2022, now: dt.datetime | None = None) -> Zoni
 
 
 class _Generator:
-    def __init__(self, *, seed: int, now: dt.datetime) -> None:
+    def __init__(self, *, seed: int, now: dt.datetime, screen: Screen | None = None) -> None:
         self.rng = random.Random(seed)
         self.now = now
+        self.screen = screen
         local_now = now.astimezone(LOCAL_TZ)
         # Before 02:00 the story is set a day earlier: "this morning" must fit before now.
         self.today = local_now.date() - dt.timedelta(days=1 if local_now.hour < 2 else 0)
@@ -130,11 +140,18 @@ class _Generator:
         return set(places.values_list("community_id", flat=True))
 
     def free_buildings(self) -> list[Building]:
-        """Buildings with residents, in no area already, in an order fixed by the seed."""
+        """Buildings with residents, in no area already and none of their residents ever positive (a
+        positive would restart an area's clock: the cases' and isolation sites' positives live
+        somewhere), in an order fixed by the seed."""
         people = Person.objects.filter(household__isnull=False).exclude(community_id__in=self.zoned_communities())
         ids = sorted(set(people.values_list("household__building_id", flat=True).distinct()))
         self.rng.shuffle(ids)
-        return list(Building.objects.filter(pk__in=ids[:60]).select_related("compound").order_by("id"))
+        candidates = ids[:120]
+        residents = Person.objects.filter(household__building_id__in=candidates).values_list("id", "household__building_id")
+        building_of = dict(residents)
+        touched = {building_of[e.person_id] for e in sources.entries(list(building_of), self.now) if e.result == Result.POSITIVE}
+        keep = [pk for pk in candidates if pk not in touched][:60]
+        return list(Building.objects.filter(pk__in=keep).select_related("compound").order_by("id"))
 
     def pick_building(self, pool: list[Building]) -> Building:
         for b in pool:
@@ -144,8 +161,8 @@ class _Generator:
         raise DomainError("登记库中的楼栋不够 / not enough buildings", rule="zoning.synthetic")
 
     def screened_units(self) -> list[Unit]:
-        """Units every resident of which has a negative sampled on the latest screening day and no
-        positive (set-based: one read of their residents, one of their test history)."""
+        """Units every resident of which has a negative sampled on the screening day and no positive
+        (set-based: one read of their residents, one of their test history)."""
         units = Unit.objects.exclude(building_id__in=self.used_buildings).exclude(community_id__in=self.zoned_communities())
         ids = list(units.order_by("id").values_list("id", flat=True))
         self.rng.shuffle(ids)
@@ -162,13 +179,16 @@ class _Generator:
                 positive.add(e.person_id)
             elif e.result == Result.NEGATIVE:
                 negative_on[e.person_id].add(local_date(e.at))
-        days = [d for ds in negative_on.values() for d in ds if d < self.today]
-        if not days:
+        # The screening day is the round's: the day most of them were sampled negative (other sources —
+        # an isolation site's tests, a hospital's — add a few negatives on later days).
+        per_day = Counter(d for ds in negative_on.values() for d in ds if d < self.today)
+        if not per_day:
             return []
-        # The latest day on which at least two units were screened in full (a small city's latest
-        # day may hold only a few re-samples; its mass screening was the day before).
+        # The round's screening day first (the day most were sampled negative), then the others by how
+        # many were: the first day on which at least two units were screened in full (a small city's
+        # latest day may hold only a few re-samples).
         clean: list[int] = []
-        for day in sorted(set(days), reverse=True):
+        for day in sorted(per_day, key=lambda d: (per_day[d], d), reverse=True):
             clean = [
                 u
                 for u, people in sorted(residents.items())
@@ -185,6 +205,18 @@ class _Generator:
                 self.used_buildings.add(u.building_id)
                 out.append(u)
         return out
+
+    def unit_without_positive(self, pool: list[Building]) -> tuple[Unit, list[int]] | None:
+        """A unit with residents of a building not used yet, none of them ever positive."""
+        for building in pool:
+            if building.pk in self.used_buildings:
+                continue
+            for unit in Unit.objects.filter(building=building).select_related("building", "compound").order_by("id"):
+                residents = list(Person.objects.filter(household__unit=unit).order_by("id").values_list("id", flat=True))
+                if residents and not any(e.result == Result.POSITIVE for e in sources.entries(residents, self.now)):
+                    self.used_buildings.add(building.pk)
+                    return unit, residents
+        return None
 
     # -------- the stages
 
@@ -252,6 +284,14 @@ class _Generator:
                 at=self.day_at(day + dt.timedelta(days=1), 8, 0),
             )
             self.stages.append(AreaStatus.LIFTED)
+        # Due today: day 5 is today (Beijing), its screening sampled today, everyone negative.
+        if self.screen is not None:
+            found = self.unit_without_positive(pool)
+            if found is not None:
+                unit, residents = found
+                self.in_force(PlaceLevel.UNIT, unit, local_date(self.now) - dt.timedelta(days=5))
+                self.screen(person_ids=residents, now=self.now)
+                self.stages.append("due_today")
         due = lifting_review(actor=self.command, at=self.now)
         if due:
             self.stages.append("due")

@@ -210,6 +210,10 @@ ENDPOINTS: list[Endpoint] = [
     _e("testing:household_check", ACTION, "household_check", (TestingCap.CHECK,)),
     _e("testing:resampling_tasks", LIST, "resampling_round", (TestingCap.CHECK,)),
     _e("testing:resampling_collect", ACTION, "resampling_task", (TestingCap.CHECK,)),
+    # 上门采样 of the high-risk areas: one task per household (names, masked IDs) by grant and testing.check
+    _e("testing:door_tasks", LIST, "door_round", (TestingCap.CHECK,), query="?status=all"),
+    _e("testing:door_collect", ACTION, "door_task", (TestingCap.CHECK,), data=(("barcode", "SC-DOOR1"),)),
+    _e("testing:door_plan", ACTION, "round", (TestingCap.PLAN,)),
     _e("testing:deadline_board", FIGURES, "round"),
     _e("testing:overdue_tubes", FIGURES, "round"),
     _e("testing:press_report", FIGURES, "round"),
@@ -257,6 +261,9 @@ ENDPOINTS: list[Endpoint] = [
         data=(("role", "volunteer"), ("name", "某某"), ("phone", "13800009999")),
     ),
     _e("zoning:duty_shift_create", ACTION, "duty_compound", (ZoningCap.DUTY,)),
+    _e("zoning:duty_post_remove", ACTION, "duty_post", (ZoningCap.DUTY,)),
+    _e("zoning:duty_shift", DETAIL, "duty_shift", (ZoningCap.DUTY,)),
+    _e("zoning:duty_shift_remove", ACTION, "duty_shift", (ZoningCap.DUTY,)),
     _e("zoning:figures", FIGURES),
     # the map: the page loads its data from map.json (places and levels by grant; the case layer, counts only, needs cases.view)
     _e("zoning:map", FIGURES),

@@ -22,8 +22,8 @@ from fangkong.isolation.choices import ArrivalMode, ExposureType, IncidentKind, 
 from fangkong.isolation.models import ScheduledTest
 from fangkong.isolation.services import RoomSpec, inbound_register, incident_record
 from fangkong.isolation.tracing.services import contact_add
-from fangkong.testing.models import ConfirmedPositive, ResamplingTask
-from fangkong.testing.services import Binding, bulk_bind
+from fangkong.testing.models import ConfirmedPositive, DoorSamplingTask, ResamplingTask, TestingRound
+from fangkong.testing.services import Binding, bulk_bind, door_sampling_plan
 from fangkong.zoning.choices import AreaClass, DutyRole
 from fangkong.zoning.services import area_declare
 from fangkong.zoning.services.duty import duty_post_add, duty_shifts_add
@@ -135,6 +135,7 @@ def build() -> World:
     _positives(world, trees, person, subject)
     _isolation(world, trees, person, subject, board_cases)
     _zoning(world, trees)
+    _door_sampling(world, person, subject)
     return world
 
 
@@ -159,17 +160,33 @@ def _zoning(world: World, trees) -> None:
     world.subjects["risk_area"] = Subject(areas[HOME].pk, areas[FAR].pk, (RISK_AREAS[HOME],), (RISK_AREAS[FAR],), personal=False)
     # A 4+N roster on each side's compound: a named security guard with one shift in 2022 (staff, not residents).
     keeper = make_user("sc-duty", Role.DISTRICT_OFFICE, [("city", None)])
+    posts, shifts = {}, {}
     for side in (HOME, FAR):
-        post = duty_post_add(
+        posts[side] = duty_post_add(
             actor=keeper, compound=trees[side].compound, role=DutyRole.SECURITY, name=DUTY_NAMES[side], phone=DUTY_PHONES[side]
         )
-        duty_shifts_add(
+        shifts[side] = duty_shifts_add(
             actor=keeper,
-            post=post,
+            post=posts[side],
             starts_at=dt.datetime(2022, 11, 14, 0, 0, tzinfo=dt.UTC),
             ends_at=dt.datetime(2022, 11, 15, 0, 0, tzinfo=dt.UTC),
-        )
-    world.subjects["duty_compound"] = Subject(trees[HOME].compound.pk, trees[FAR].compound.pk, (DUTY_NAMES[HOME],), (DUTY_NAMES[FAR],))
+        )[0]
+    names = ((DUTY_NAMES[HOME],), (DUTY_NAMES[FAR],))
+    world.subjects["duty_compound"] = Subject(trees[HOME].compound.pk, trees[FAR].compound.pk, *names)
+    world.subjects["duty_post"] = Subject(posts[HOME].pk, posts[FAR].pk, *names)
+    world.subjects["duty_shift"] = Subject(shifts[HOME].pk, shifts[FAR].pk, *names)
+
+
+def _door_sampling(world: World, person, subject) -> None:
+    """上门采样: the round's tasks for the households of each side's high-risk compound (every person
+    of the world lives there, each in a household of their own)."""
+    testing_round = TestingRound.objects.get()
+    door_sampling_plan(actor=world.users["command"], testing_round=testing_round)
+    tasks = {
+        side: DoorSamplingTask.objects.get(round=testing_round, household_id=person(side, "pooled").household_id) for side in (HOME, FAR)
+    }
+    subject("door_round", (testing_round.pk,), names="pooled")
+    subject("door_task", (testing_round.pk, tasks[HOME].pk), (testing_round.pk, tasks[FAR].pk), names="pooled")
 
 
 def _tree_args(side: str, i: int) -> dict:

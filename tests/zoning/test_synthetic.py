@@ -61,3 +61,45 @@ def test_coordinates_inside_their_district(demo_city):
         for lat, lon, code in rows:
             south, west, north, east = DISTRICT_BOXES[code]
             assert south <= lat <= north and west <= lon <= east
+
+
+@pytest.mark.parametrize("clock", ["00:05", "23:55"])
+def test_every_stage_at_any_hour(clock, db):
+    """Built just after and just before Beijing midnight, the demo — the city, round 8, the cases and
+    the isolation sites (their tests are in the history too), then the areas — still shows every
+    stage: proposed, rejected, in force with its clock running, due to lift today (not overdue: its
+    day-5 screening was sampled today, door to door), overdue, lifted."""
+    import datetime as dt
+    from zoneinfo import ZoneInfo
+
+    import time_machine
+
+    from fangkong.cases.synthetic import cases_generate
+    from fangkong.isolation.synthetic import isolation_generate
+    from fangkong.testing.models import DoorSamplingTask, TestingRound
+    from fangkong.testing.synthetic_screening import door_screening_generate
+
+    hour, minute = (int(x) for x in clock.split(":"))
+    moment = dt.datetime(2022, 11, 20, hour, minute, tzinfo=ZoneInfo("Asia/Shanghai"))
+    with time_machine.travel(moment, tick=True):
+        city_generate(actor=None, people=1500, seed=7)
+        round_generate(seed=7)
+        cases_generate(seed=7)
+        isolation_generate(seed=7)
+        stats = zoning_generate(seed=2022, screen=door_screening_generate)
+        demo = RiskArea.objects.filter(name__endswith=DEMO_MARK)
+        assert set(demo.values_list("status", flat=True)) == {
+            AreaStatus.PROPOSED,
+            AreaStatus.REJECTED,
+            AreaStatus.IN_FORCE,
+            AreaStatus.LIFTED,
+        }
+        clocks = lifting_statuses(list(demo.filter(status=AreaStatus.IN_FORCE))).values()
+        assert any(c.due and not c.overdue for c in clocks), [(c.day, c.due, c.overdue, c.summary) for c in clocks]
+        assert any(c.overdue for c in clocks)
+        assert any(not c.due and 0 < c.day < 5 for c in clocks)  # the clock running
+        assert any(not c.due and c.day >= 5 and c.unsampled for c in clocks)  # day 5, its screening still to sample
+        assert {"due_today", "overdue", "due"} <= set(stats.stages)
+        screening = TestingRound.objects.get(name__endswith="高风险区第5天筛查")
+        assert screening.status == "closed" and DoorSamplingTask.objects.filter(round=screening).exists()
+        assert TestingRound.objects.filter(status="active").count() == 1  # the demo's current round is still round 8

@@ -5,6 +5,8 @@ from fangkong.core.rows import RowError, RowsRefused
 from ..pooling import pooling_for
 from .binding import NOT_REGISTERED, Binding, BindReport, bulk_bind
 from .checks import MemberCheck, household_check_record
+from .door_collect import door_sampling_collect
+from .door_sampling import DoorPlan, door_sampling_plan
 from .handover import positives_hand_over
 from .result_uploads import (
     estimate_rows,
@@ -41,6 +43,9 @@ __all__ = [
     "RowError",
     "RowsRefused",
     "bulk_bind",
+    "DoorPlan",
+    "door_sampling_collect",
+    "door_sampling_plan",
     "household_check_record",
     "laboratory_create",
     "pooling_for",

@@ -1,4 +1,5 @@
-"""Planning: rounds with their scope and pooling, sampling points, laboratories."""
+"""Planning: rounds with their scope and pooling (and the 上门采样 tasks of the high-risk areas in
+force, services.door_sampling), sampling points, laboratories."""
 
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ from django.db import transaction
 from django.utils.translation import gettext as _
 
 from fangkong.audit.services import audit_record
+from fangkong.core.clock import now
 from fangkong.core.errors import DomainError, PermissionRefused
 from fangkong.core.permissions import require
 from fangkong.core.scoping import jurisdiction_of
@@ -24,6 +26,7 @@ from ..choices import CAPACITY, ROUND_TRANSITIONS, RoundStatus, ScopeLevel
 from ..models import Laboratory, RoundArea, SamplingPoint, TestingRound
 from ..permissions import TestingCap
 from ..pooling import pooling_for
+from .door_sampling import door_sampling_plan
 
 SCOPE_MODELS = {ScopeLevel.DISTRICT: District, ScopeLevel.STREET: Street, ScopeLevel.COMMUNITY: Community, ScopeLevel.GRID: Grid}
 # Order of pooling modes from strictest (smallest pool) to loosest.
@@ -124,6 +127,8 @@ def round_plan(
             "areas": [{"level": r.level, "place": r.place_name, "class": r.area_class, "pooling": r.pooling_mode} for r in rows],
         },
     )
+    # 足不出户、上门服务: the households of the high-risk areas in force when it starts are sampled at their door.
+    door_sampling_plan(actor=actor, testing_round=testing_round, at=max(starts_at, now()))
     return testing_round
 
 

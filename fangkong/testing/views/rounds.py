@@ -30,7 +30,7 @@ from fangkong.core.scoping import jurisdiction_of
 from .. import selectors, services
 from ..forms import AreaFormSet, RoundPlanForm, RoundStatusForm, SamplingPointFilter, SamplingPointForm
 from ..permissions import TestingCap
-from ..selectors import planning
+from ..selectors import door_sampling, planning
 
 COVERAGE_PER_PAGE = 50
 COVERAGE_SORTS = {
@@ -180,6 +180,13 @@ def _round_links(request: HttpRequest, testing_round: Any) -> list[dict[str, Any
         (TestingCap.SAMPLE, "testing:sampling", "eyedropper", _("采样登记"), _("开管、扫码登记、封管")),
         (TestingCap.LAB, "testing:lab", "clipboard2-pulse", _("实验室"), _("接收试管、上传检测结果")),
         (TestingCap.CHECK, "testing:resampling_tasks", "house-heart", _("上门单采"), _("混管阳性、结果无效、行动不便者的单采任务")),
+        (
+            TestingCap.CHECK,
+            "testing:door_tasks",
+            "house-lock",
+            _("高风险区上门采样"),
+            _("足不出户、上门服务：高风险区每户一项上门采样任务"),
+        ),
         (None, "testing:deadline_board", "alarm", _("时限看板"), _("超过出结果时限的试管，按实验室和采样点")),
         (None, "testing:press_report", "megaphone", _("发布会通报"), _("本轮采样、结果与阳性情况的通报稿")),
     ]
@@ -197,6 +204,7 @@ def round_detail(request: HttpRequest, pk: int) -> HttpResponse:
     can_plan = user_can(request.user, TestingCap.PLAN)
     can_check = user_can(request.user, TestingCap.CHECK)
     grids, grid_total = planning.door_knocking_grids(user=request.user) if can_check else ([], 0)
+    door = door_sampling.door_counts(user=request.user, testing_round=testing_round) if can_check or can_plan else None
     context = {
         "round": testing_round,
         "areas": planning.round_scope_rows(user=request.user, testing_round=testing_round),
@@ -206,6 +214,8 @@ def round_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "links": _round_links(request, testing_round),
         "grids": grids,
         "grid_total": grid_total,
+        "door": door,
+        "can_check": can_check,
     }
     return render(request, "testing/rounds/round_detail.html", context)
 

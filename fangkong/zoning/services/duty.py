@@ -16,7 +16,7 @@ from django.db.models import Q
 from django.utils.translation import gettext as _
 
 from fangkong.audit.services import audit_record
-from fangkong.core.clock import aware, now, too_early
+from fangkong.core.clock import CLOCK_SKEW, aware, now, too_early
 from fangkong.core.crypto import encrypt, lookup_hash, mask_phone
 from fangkong.core.errors import DomainError, PermissionRefused
 from fangkong.core.permissions import require
@@ -135,13 +135,7 @@ def _same_person(post: DutyPost) -> Q:
     return q
 
 
-@transaction.atomic
-def duty_shifts_add(*, actor: Any, post: DutyPost, starts_at: dt.datetime, ends_at: dt.datetime, days: int = 1) -> list[DutyShift]:
-    """Shifts of `post` from `starts_at` to `ends_at` (at most 24 hours), repeated on `days`
-    consecutive days: all written, or none."""
-    require(actor, ZoningCap.DUTY)
-    post = DutyPost.objects.select_for_update().select_related("compound").get(pk=post.pk)
-    _covered(actor, post.compound)
+def _check_span(starts_at: dt.datetime, ends_at: dt.datetime) -> tuple[dt.datetime, dt.datetime]:
     starts_at, ends_at = aware(starts_at, field="starts_at"), aware(ends_at, field="ends_at")
     if too_early(starts_at):
         raise DomainError(_("开始时间有误"), field="starts_at")
@@ -149,14 +143,20 @@ def duty_shifts_add(*, actor: Any, post: DutyPost, starts_at: dt.datetime, ends_
         raise DomainError(_("结束时间须晚于开始时间"), field="ends_at")
     if ends_at - starts_at > MAX_SHIFT:
         raise DomainError(_("一个班次不能超过 24 小时"), field="ends_at")
-    if not 1 <= days <= MAX_DAYS:
-        raise DomainError(_("连续天数须在 1 到 %(n)s 之间") % {"n": MAX_DAYS}, field="days")
-    spans = [(starts_at + dt.timedelta(days=i), ends_at + dt.timedelta(days=i)) for i in range(days)]
+    return starts_at, ends_at
+
+
+def _refuse_overlap(post: DutyPost, spans: list[tuple[dt.datetime, dt.datetime]], *, besides: DutyShift | None = None) -> None:
+    """The same person (post, phone, account) may not be on two overlapping shifts; `besides` is the
+    shift being edited, which does not clash with itself."""
     window = Q()
     for a, b in spans:
         window |= Q(starts_at__lt=b, ends_at__gt=a)
     posts = DutyPost.objects.filter(_same_person(post))
-    clash = DutyShift.objects.filter(window, post__in=posts).select_related("post", "compound").order_by("starts_at").first()
+    clashes = DutyShift.objects.filter(window, post__in=posts)
+    if besides is not None:
+        clashes = clashes.exclude(pk=besides.pk)
+    clash = clashes.select_related("post", "compound").order_by("starts_at").first()
     if clash is not None:
         raise DomainError(
             _("%(name)s 在 %(span)s 已有班次（%(compound)s，%(role)s），同一人的班次不能重叠")
@@ -169,6 +169,20 @@ def duty_shifts_add(*, actor: Any, post: DutyPost, starts_at: dt.datetime, ends_
             field="starts_at",
             rule=SHIFT_OVERLAP,
         )
+
+
+@transaction.atomic
+def duty_shifts_add(*, actor: Any, post: DutyPost, starts_at: dt.datetime, ends_at: dt.datetime, days: int = 1) -> list[DutyShift]:
+    """Shifts of `post` from `starts_at` to `ends_at` (at most 24 hours), repeated on `days`
+    consecutive days: all written, or none."""
+    require(actor, ZoningCap.DUTY)
+    post = DutyPost.objects.select_for_update().select_related("compound").get(pk=post.pk)
+    _covered(actor, post.compound)
+    starts_at, ends_at = _check_span(starts_at, ends_at)
+    if not 1 <= days <= MAX_DAYS:
+        raise DomainError(_("连续天数须在 1 到 %(n)s 之间") % {"n": MAX_DAYS}, field="days")
+    spans = [(starts_at + dt.timedelta(days=i), ends_at + dt.timedelta(days=i)) for i in range(days)]
+    _refuse_overlap(post, spans)
     is_user = getattr(actor, "is_authenticated", False)
     created = DutyShift.objects.bulk_create(
         DutyShift(post=post, compound=post.compound, role=post.role, starts_at=a, ends_at=b, created_by=actor if is_user else None)
@@ -211,3 +225,122 @@ def duty_check_in(*, actor: Any, shift: DutyShift) -> DutyShift:
         after={"compound": shift.compound_id, "role": shift.role, "checked_in_at": at},
     )
     return shift
+
+
+SHIFT_RECORD = "zoning.duty_shift_record"
+
+
+def _locked_shift(actor: Any, shift: DutyShift) -> DutyShift:
+    require(actor, ZoningCap.DUTY)
+    shift = DutyShift.objects.select_for_update().select_related("post", "compound").get(pk=shift.pk)
+    _covered(actor, shift.compound)
+    return shift
+
+
+def _refuse_ended(shift: DutyShift, at: dt.datetime) -> None:
+    if shift.ends_at <= at:
+        raise DomainError(
+            _("%(span)s 的班次已结束，是值守记录，不能修改或取消") % {"span": span_label(shift.starts_at, shift.ends_at)},
+            field="shift",
+            rule=SHIFT_RECORD,
+        )
+
+
+@transaction.atomic
+def duty_shift_change(*, actor: Any, shift: DutyShift, starts_at: dt.datetime, ends_at: dt.datetime) -> DutyShift:
+    """Move a shift that has not ended. A shift under way keeps its start (someone is on duty since)
+    and may only end at another time, still to come; a shift to come may not be moved into the past.
+    The same overlap rule as adding a shift, the shift itself aside."""
+    shift = _locked_shift(actor, shift)
+    at = now()
+    _refuse_ended(shift, at)
+    starts_at, ends_at = _check_span(starts_at, ends_at)
+    under_way = shift.starts_at <= at
+    if under_way and starts_at != shift.starts_at:
+        raise DomainError(_("班次已开始，开始时间不能修改（可修改结束时间）"), field="starts_at", rule=SHIFT_RECORD)
+    if not under_way and starts_at < at - CLOCK_SKEW:
+        raise DomainError(_("开始时间不能早于现在"), field="starts_at")
+    if ends_at <= at:
+        raise DomainError(_("结束时间须晚于现在；提前结束请用“取消班次”"), field="ends_at")
+    _refuse_overlap(shift.post, [(starts_at, ends_at)], besides=shift)
+    before = {"starts_at": shift.starts_at, "ends_at": shift.ends_at}
+    shift.starts_at, shift.ends_at = starts_at, ends_at
+    shift.save(update_fields=["starts_at", "ends_at"])
+    audit_record(
+        actor=actor,
+        event_type=ZoningEvent.DUTY_SHIFT_CHANGED,
+        obj=shift,
+        object_repr=str(shift.post),
+        before=before,
+        after={"compound": shift.compound_id, "role": shift.role, "starts_at": starts_at, "ends_at": ends_at},
+    )
+    return shift
+
+
+@transaction.atomic
+def duty_shift_remove(*, actor: Any, shift: DutyShift, confirm_under_way: bool = False) -> DutyShift | None:
+    """Cancel a shift. One to come is deleted (None returned). One under way is a record of who was
+    on duty: it is refused unless confirmed, and then ended now (kept, returned). An ended one is refused."""
+    shift = _locked_shift(actor, shift)
+    at = now()
+    _refuse_ended(shift, at)
+    before = {"starts_at": shift.starts_at, "ends_at": shift.ends_at, "checked_in_at": shift.checked_in_at}
+    after: dict[str, Any] = {"compound": shift.compound_id, "role": shift.role}
+    if shift.starts_at <= at:
+        if not confirm_under_way:
+            raise DomainError(
+                _("%(name)s 正在值班（%(span)s）：确认后班次于现在结束，值守记录保留")
+                % {"name": shift.post.name, "span": span_label(shift.starts_at, shift.ends_at)},
+                field="confirm",
+                rule=SHIFT_RECORD,
+            )
+        shift.ends_at = max(at, shift.starts_at + dt.timedelta(seconds=1))
+        shift.save(update_fields=["ends_at"])
+        after["ended_at"] = shift.ends_at
+        kept: DutyShift | None = shift
+    else:
+        shift.delete()
+        after["deleted"] = True
+        kept = None
+    audit_record(
+        actor=actor,
+        event_type=ZoningEvent.DUTY_SHIFT_REMOVED,
+        obj=shift.post,
+        object_repr=str(shift.post),
+        before=before,
+        after=after,
+    )
+    return kept
+
+
+@transaction.atomic
+def duty_post_remove(*, actor: Any, post: DutyPost, confirm_under_way: bool = False) -> DutyPost:
+    """Take a person off the roster: their shifts to come are deleted, one under way ends now (only
+    when confirmed), their ended shifts stay as the record; the post is kept, marked removed."""
+    require(actor, ZoningCap.DUTY)
+    post = DutyPost.objects.select_for_update().select_related("compound").get(pk=post.pk)
+    _covered(actor, post.compound)
+    if post.removed_at is not None:
+        raise DomainError(_("%(p)s 已移出值守名单") % {"p": post}, field="post")
+    at = now()
+    live = DutyShift.objects.select_for_update().filter(post=post, ends_at__gt=at)
+    under_way = [s for s in live if s.starts_at <= at]
+    if under_way and not confirm_under_way:
+        s = under_way[0]
+        raise DomainError(
+            _("%(name)s 正在值班（%(span)s）：确认后班次于现在结束，值守记录保留")
+            % {"name": post.name, "span": span_label(s.starts_at, s.ends_at)},
+            field="confirm",
+            rule=SHIFT_RECORD,
+        )
+    ended = live.filter(starts_at__lte=at).update(ends_at=at)
+    deleted, _by_model = live.filter(starts_at__gt=at).delete()
+    post.removed_at = at
+    post.save(update_fields=["removed_at", "updated_at"])
+    audit_record(
+        actor=actor,
+        event_type=ZoningEvent.DUTY_POST_REMOVED,
+        obj=post,
+        after={"compound": post.compound_id, "role": post.role, "shifts_deleted": deleted, "shifts_ended": ended},
+    )
+    return post

@@ -32,6 +32,7 @@ from fangkong.isolation.synthetic import isolation_generate
 from fangkong.testing.management.commands.make_round import format_stats
 from fangkong.testing.models import TestingRound
 from fangkong.testing.synthetic import round_generate
+from fangkong.testing.synthetic_screening import door_screening_generate
 from fangkong.zoning.models import RiskArea
 from fangkong.zoning.synthetic import DEMO_MARK, zoning_generate
 from fangkong.zoning.synthetic import format_stats as zoning_format_stats
@@ -100,7 +101,8 @@ class Command(BaseCommand):
             # After the round (its screening lifts two of them) and the cases.
             self._say("· 生成各阶段风险区域 / generating risk areas at every stage", verbose)
             try:
-                zoning_stats = zoning_generate(seed=options["seed"])
+                # The area due to lift today is screened today, door to door, in a small round of its own.
+                zoning_stats = zoning_generate(seed=options["seed"], screen=door_screening_generate)
             except DomainError as exc:
                 raise CommandError(exc.message) from exc
             self._say("  " + zoning_format_stats(zoning_stats), verbose)
