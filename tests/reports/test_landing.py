@@ -115,8 +115,10 @@ def test_community_worker_lands_on_its_grids_to_knock_handovers_and_monitoring_a
 @pytest.mark.parametrize("role", ["command", "district", "street"])
 def test_offices_land_on_the_overview_of_their_places(client, users, work, role):
     html, panels = home_page(client, users[role])
-    # The command also decides risk areas (zoning.decide): its panel, empty here.
-    assert set(panels) == ({"zoning-decisions"} if role == "command" else set()) and "overview-cards" in html
+    # The command also decides risk areas (zoning.decide): its panel, empty here; the district and the
+    # street keep the 4+N duty rosters (zoning.duty): the duty gaps, none here.
+    expected = {"zoning-decisions"} if role == "command" else {"zoning-duty-gaps"}
+    assert set(panels) == expected and "overview-cards" in html
     assert menu(client)[0] == "首页"
 
 
