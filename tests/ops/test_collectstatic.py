@@ -11,7 +11,8 @@ from .prodenv import ROOT, manage, prod_env
 
 
 def test_collectstatic_with_production_settings(tmp_path):
-    run = subprocess.run(manage("collectstatic", "--noinput"), cwd=ROOT, env=prod_env(tmp_path), capture_output=True, text=True, timeout=180)
+    env = prod_env(tmp_path)
+    run = subprocess.run(manage("collectstatic", "--noinput"), cwd=ROOT, env=env, capture_output=True, text=True, timeout=180)
     assert run.returncode == 0, run.stderr[-2000:]
     manifest = json.loads((tmp_path / "staticfiles" / "staticfiles.json").read_text())["paths"]
     for name in (
