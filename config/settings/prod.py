@@ -14,6 +14,7 @@ from .base import *  # noqa: F403
 from .base import DATABASES, DEMO_DATA_KEY, DEMO_SECRET_KEY, FANGKONG_DATA_KEY, FANGKONG_METRICS_TOKEN, REDIS_URL, SECRET_KEY
 
 DEBUG = False
+FANGKONG_PRODUCTION = True  # manage.py serve_prod (python3 dev.py prod) runs only with these settings
 _DEMO_KEYS = (DEMO_SECRET_KEY, DEMO_DATA_KEY)
 for _problems in (secret_key_problems(SECRET_KEY, demo_values=_DEMO_KEYS), data_key_problems(FANGKONG_DATA_KEY, demo_values=_DEMO_KEYS)):
     if _problems:

@@ -18,8 +18,9 @@ def test_the_heartbeat_beats_while_the_block_runs_and_stops_after():
         assert first
         time.sleep(0.3)  # a long step reporting no progress
         assert cache.get(key) > first
+    time.sleep(0.1)  # the thread's next look at the stop flag
     last = cache.get(key)
-    time.sleep(0.15)
+    time.sleep(0.2)
     assert cache.get(key) == last  # the block ended: no more beats
 
 

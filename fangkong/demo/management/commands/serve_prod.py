@@ -61,7 +61,7 @@ class Command(BaseCommand):
         parser.add_argument("--people", type=int, default=50_000, help="people in the demo city when it is built (default 50,000)")
 
     def handle(self, *args: Any, **options: Any) -> None:
-        if settings.DEBUG or settings.DATABASES["default"]["ENGINE"] != "django.db.backends.postgresql":
+        if not getattr(settings, "FANGKONG_PRODUCTION", False):
             raise CommandError("serve_prod runs with config.settings.prod (python3 dev.py prod sets it up).")
         if database_ensure():
             self.stdout.write(f"· created database {settings.DATABASES['default']['NAME']}")
