@@ -10,6 +10,7 @@ from django.urls import include, path, re_path
 from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerSplitView
 from rest_framework.permissions import AllowAny, IsAuthenticated
 
+from fangkong.core import health, metrics
 from fangkong.core.api import api_not_found
 from fangkong.core.csp import with_sources
 from fangkong.core.modules import registry
@@ -53,6 +54,10 @@ urlpatterns = [
         name="api-redoc",
     ),
     path("admin/", admin.site.urls),
+    # Probes and the scraper (docs/operator-guide.md §7): no trailing slash, as probes are written.
+    path("healthz", health.healthz, name="healthz"),
+    path("readyz", health.readyz, name="readyz"),
+    path("metrics", metrics.metrics, name="metrics"),
     # Any other URL under /api/ (one without its final slash is redirected to it first): 404 in the
     # API's `Error` shape, not the site's HTML page.
     re_path(r"^api/.*/$", api_not_found, name="api_not_found"),

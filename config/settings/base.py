@@ -55,6 +55,7 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    "fangkong.core.metrics.RequestCountMiddleware",  # first: every answer counted by status class (/metrics)
     "django.middleware.security.SecurityMiddleware",
     "fangkong.core.csp.ContentSecurityPolicyMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
@@ -99,6 +100,9 @@ DATABASES = {
     "default": dj_database_url.parse(
         os.environ.get("DATABASE_URL", f"sqlite:///{VAR_DIR / 'fangkong.sqlite3'}"),
         conn_max_age=int(os.environ.get("DB_CONN_MAX_AGE", "60")),
+        # A kept connection is checked (one round trip) before the first query of each request: after
+        # a database restart or a killed backend, the request opens a new one instead of answering 500.
+        conn_health_checks=True,
     )
 }
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
@@ -298,3 +302,6 @@ LOGGING = {
     },
 }
 OTP_TOTP_ISSUER = "fangkong"
+
+# /metrics (fangkong.core.metrics): the scraper's bearer token; empty, only signed-in staff read it.
+FANGKONG_METRICS_TOKEN = os.environ.get("FANGKONG_METRICS_TOKEN", "")

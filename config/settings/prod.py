@@ -11,9 +11,10 @@ from django.core.exceptions import ImproperlyConfigured
 from config.keychecks import data_key_problems, secret_key_problems
 
 from .base import *  # noqa: F403
-from .base import DATABASES, DEMO_DATA_KEY, DEMO_SECRET_KEY, FANGKONG_DATA_KEY, REDIS_URL, SECRET_KEY
+from .base import DATABASES, DEMO_DATA_KEY, DEMO_SECRET_KEY, FANGKONG_DATA_KEY, FANGKONG_METRICS_TOKEN, REDIS_URL, SECRET_KEY
 
 DEBUG = False
+FANGKONG_PRODUCTION = True  # manage.py serve_prod (python3 dev.py prod) runs only with these settings
 _DEMO_KEYS = (DEMO_SECRET_KEY, DEMO_DATA_KEY)
 for _problems in (secret_key_problems(SECRET_KEY, demo_values=_DEMO_KEYS), data_key_problems(FANGKONG_DATA_KEY, demo_values=_DEMO_KEYS)):
     if _problems:
@@ -22,6 +23,8 @@ if SECRET_KEY.strip() == FANGKONG_DATA_KEY.strip():
     raise ImproperlyConfigured("SECRET_KEY and FANGKONG_DATA_KEY are the same value: use two different random keys.")
 if DATABASES["default"]["ENGINE"] != "django.db.backends.postgresql":
     raise ImproperlyConfigured("Production runs on PostgreSQL: set DATABASE_URL=postgres://…")
+if FANGKONG_METRICS_TOKEN and len(FANGKONG_METRICS_TOKEN) < 32:
+    raise ImproperlyConfigured("FANGKONG_METRICS_TOKEN is shorter than 32 characters: use a random token.")
 if not REDIS_URL:
     raise ImproperlyConfigured("Production runs background jobs on Redis: set REDIS_URL=redis://…")
 
@@ -33,6 +36,8 @@ FANGKONG_API_DOCS_PUBLIC = False
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 # The proxy on this machine (gunicorn listens on 127.0.0.1): its X-Forwarded-For names the client.
 FANGKONG_TRUSTED_PROXIES = tuple(a.strip() for a in os.environ.get("FANGKONG_TRUSTED_PROXIES", "127.0.0.1,::1").split(",") if a.strip())
+# The probes and the scraper talk to gunicorn directly, on plain HTTP (fangkong.core.health, .metrics).
+SECURE_REDIRECT_EXEMPT = [r"^healthz$", r"^readyz$", r"^metrics$"]
 SECURE_SSL_REDIRECT = os.environ.get("FANGKONG_SSL_REDIRECT", "1") == "1"
 SECURE_HSTS_SECONDS = int(os.environ.get("FANGKONG_HSTS_SECONDS", str(365 * 24 * 3600)))
 SECURE_HSTS_INCLUDE_SUBDOMAINS = os.environ.get("FANGKONG_HSTS_INCLUDE_SUBDOMAINS", "1") == "1"

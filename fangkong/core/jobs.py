@@ -1,26 +1,95 @@
-"""Background jobs: queued by name, and found again when a dead worker left them behind."""
+"""Background jobs: queued by name, kept alive by a heartbeat while they run, and found again when a
+dead worker left them behind."""
 
 from __future__ import annotations
 
 import datetime as dt
+import logging
+import threading
+import time
 from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from importlib import import_module
 from typing import Any
 
 from django.core.cache import cache
 from django.db import transaction
 from django.db.models import QuerySet
+from django.utils import timezone
+
+log = logging.getLogger(__name__)
+
+# A running job's heartbeat: written every HEARTBEAT_EVERY seconds by a thread beside the job (a
+# single long statement, an index rebuild, reports no progress for minutes but still beats). No
+# heartbeat (nor progress) for STALE_AFTER: the worker was killed or the machine restarted.
+HEARTBEAT_EVERY = 15.0
+STALE_AFTER = dt.timedelta(minutes=1)
+HEARTBEAT_TTL = 24 * 3600
 
 
-def stalled(running: QuerySet, *, progress_key: Callable[[int], str], now: dt.datetime, after: dt.timedelta) -> Iterator[Any]:
-    """The jobs of `running` started more than `after` ago that have reported no progress since:
-    their worker was killed or the machine restarted. A job reports progress in the cache under
-    `progress_key(pk)` as a dict with "at" (ISO time); one still reporting is left alone."""
+def heartbeat_key(progress_key: str) -> str:
+    return f"{progress_key}:heartbeat"
+
+
+def heartbeat_write(key: str, *, now: dt.datetime | None = None) -> None:
+    cache.set(key, (now or timezone.now()).isoformat(), HEARTBEAT_TTL)
+
+
+@contextmanager
+def heartbeat(key: str, *, every: float = HEARTBEAT_EVERY) -> Iterator[None]:
+    """Beat under `key` (the cache) now and every `every` seconds until the block ends, from a thread
+    of this process: the beats stop when the process dies, whatever the job was doing."""
+    heartbeat_write(key)
+    stop = threading.Event()
+
+    def beat() -> None:
+        # Short sleeps, not Event.wait(timeout): a timed wait on a condition hangs under libfaketime
+        # (the moved-clock test runs), and a beat a little late is harmless.
+        step = min(every, 0.5)
+        while True:
+            for _ in range(max(1, round(every / step))):
+                time.sleep(step)
+                if stop.is_set():
+                    return
+            try:
+                heartbeat_write(key)
+            except Exception:  # the cache is down for a moment: the next beat tries again
+                log.warning("job heartbeat %s not written", key, exc_info=True)
+
+    thread = threading.Thread(target=beat, name=f"heartbeat {key}", daemon=True)
+    thread.start()
+    try:
+        yield
+    finally:
+        stop.set()  # the thread ends at its next look (not waited for: the job's answer is not delayed)
+
+
+def last_sign_of_life(progress_key: str) -> dt.datetime | None:
+    """The later of the job's last heartbeat and its last progress report; None when the cache holds neither."""
+    progress = cache.get(progress_key) or {}
+    times = [t for t in (progress.get("at"), cache.get(heartbeat_key(progress_key))) if t]
+    return max(dt.datetime.fromisoformat(t) for t in times) if times else None
+
+
+def stalled(
+    running: QuerySet,
+    *,
+    progress_key: Callable[[int], str],
+    now: dt.datetime,
+    after: dt.timedelta = STALE_AFTER,
+    unknown_after: dt.timedelta = dt.timedelta(minutes=30),
+) -> Iterator[Any]:
+    """The jobs of `running` whose last heartbeat or progress report (in the cache, under
+    `progress_key(pk)` and its heartbeat key) is older than `after`: their worker was killed or the
+    machine restarted. A job of which the cache knows nothing (it was emptied: Redis restarted) is
+    given `unknown_after` from its start, as its worker, if alive, beats again within seconds."""
     for job in running.filter(started_at__lt=now - after):
-        progress = cache.get(progress_key(job.pk)) or {}
-        if progress.get("at") and dt.datetime.fromisoformat(progress["at"]) > now - after:
-            continue
-        yield job
+        last = last_sign_of_life(progress_key(job.pk))
+        if last is None:
+            if job.started_at < now - unknown_after:
+                yield job
+        elif last < now - after:
+            yield job
 
 
 def enqueue(task: str, *args: Any) -> Any:

@@ -19,7 +19,7 @@ from django.utils.translation import gettext_noop
 
 from fangkong.core.errors import DomainError, PermissionRefused
 from fangkong.core.filestore import delete_expired, private_storage
-from fangkong.core.jobs import enqueue, enqueue_on_commit, stalled
+from fangkong.core.jobs import STALE_AFTER, enqueue, enqueue_on_commit, heartbeat, heartbeat_key, stalled
 from fangkong.core.permissions import user_can
 from fangkong.core.scoping import Jurisdiction, jurisdiction_of
 from fangkong.geo.permissions import GeoCap
@@ -120,6 +120,17 @@ def import_job_run(*, job_id: int, system: bool = False, progress: Progress | No
             progress(done, total, errors)
 
     report_name = _error_report_name(job)
+    with heartbeat(heartbeat_key(progress_key(job.pk))):  # import_jobs_recover: no beat for a minute, the worker is gone
+        status, message, result = _run(job, actor=actor, system=system, jurisdiction=jurisdiction, report=report, report_name=report_name)
+    _finish(job, status=status, message=message, result=result, report_name=report_name)
+    if result is not None and not result.committed:
+        _audit_unwritten(job, result)
+    return job
+
+
+def _run(
+    job: ImportJob, *, actor: Any, system: bool, jurisdiction: Jurisdiction, report: Progress, report_name: str
+) -> tuple[str, str, ImportResult | None]:
     result: ImportResult | None = None
     status = JobStatus.FAILED
     message = ""
@@ -150,10 +161,7 @@ def import_job_run(*, job_id: int, system: bool = False, progress: Progress | No
     except Exception as exc:  # the transaction rolled back; record why and keep the worker alive
         log.exception("import job %s failed", job.pk)
         message = f"导入失败，数据已全部回滚：{exc.__class__.__name__}: {exc}"
-    _finish(job, status=status, message=message, result=result, report_name=report_name)
-    if result is not None and not result.committed:
-        _audit_unwritten(job, result)
-    return job
+    return status, message, result
 
 
 def _outcome(mode: str, result: ImportResult) -> tuple[str, str]:
@@ -282,16 +290,19 @@ def import_job_create_local(*, actor: Any, path: str, mode: str) -> ImportJob:
     return ImportJob.objects.create(created_by=actor, source_path=str(source), original_name=source.name[:255], mode=mode)
 
 
-# A running job reports progress at least every chunk; this long without any, its worker is gone.
-INTERRUPTED_AFTER = dt.timedelta(minutes=30)
+# A running job beats every 15 s (fangkong.core.jobs.heartbeat) besides its progress; this long with
+# neither, its worker is gone. With nothing at all in the cache (Redis restarted), the job is given
+# UNKNOWN_AFTER from its start: a live worker beats again within seconds.
+INTERRUPTED_AFTER = STALE_AFTER
+UNKNOWN_AFTER = dt.timedelta(minutes=30)
 # A queued job normally starts within seconds; this long still queued, the queue lost it.
 REQUEUE_AFTER = dt.timedelta(minutes=10)
 
 
 def import_jobs_recover(*, now: dt.datetime | None = None) -> dict[str, int]:
-    """Jobs a dead worker or a lost queue left behind (the periodic job runs this every five minutes).
+    """Jobs a dead worker or a lost queue left behind (the periodic job runs this every minute).
 
-    Running for longer than INTERRUPTED_AFTER with no progress since: the worker was killed or the
+    Running, with no heartbeat nor progress for INTERRUPTED_AFTER: the worker was killed or the
     machine restarted mid-file. The import's one transaction rolled back, so nothing of it was
     written; the job is marked failed, saying so. Queued for longer than REQUEUE_AFTER: the queue
     lost it (e.g. Redis restarted); an uploaded file's job is queued again (the claim in
@@ -300,7 +311,7 @@ def import_jobs_recover(*, now: dt.datetime | None = None) -> dict[str, int]:
     now = now or timezone.now()
     failed = 0
     running = ImportJob.objects.filter(status=JobStatus.RUNNING)
-    for job in stalled(running, progress_key=progress_key, now=now, after=INTERRUPTED_AFTER):
+    for job in stalled(running, progress_key=progress_key, now=now, after=INTERRUPTED_AFTER, unknown_after=UNKNOWN_AFTER):
         started = timezone.localtime(job.started_at).strftime("%Y-%m-%d %H:%M")
         message = (
             f"导入中断：处理进程在 {started} 开始导入后没有完成（进程退出或服务器重启），数据已全部回滚，未写入任何人员。请重新导入该文件。"

@@ -13,7 +13,7 @@ def run_import_job(job_id: int) -> None:
     import_job_run(job_id=job_id)
 
 
-@db_periodic_task(crontab(minute="*/5"))
+@db_periodic_task(crontab(minute="*"))  # a job silent for a minute is failed within two
 @lock_task("imports-recover-jobs")
 def recover_import_jobs() -> dict[str, int]:
     """Jobs left running by a dead worker → failed (everything rolled back); lost queued jobs → queued again."""

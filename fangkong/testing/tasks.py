@@ -13,7 +13,7 @@ def run_result_upload(upload_id: int) -> None:
     result_upload_run(upload_id=upload_id)
 
 
-@db_periodic_task(crontab(minute="*/5"))
+@db_periodic_task(crontab(minute="*"))  # a job silent for a minute is failed within two
 @lock_task("testing-recover-uploads")
 def recover_result_uploads() -> dict[str, int]:
     """Uploads left running by a dead worker → failed (nothing was written); lost queued jobs → queued again."""

@@ -56,3 +56,29 @@ def test_an_uploaded_job_the_queue_lost_is_queued_again_and_runs_once(city, user
     again = import_job_run(job_id=job.pk)  # a second copy of the job finds it claimed
     assert again.status == "succeeded" and Person.objects.count() == before + 2
     assert ImportJob.objects.get(pk=command_line.pk).status == "queued"  # the operator's command runs that one
+
+
+def test_a_killed_import_whose_heartbeat_stopped_is_failed_within_a_minute_not_left_at_43_percent(city, users, client):
+    """Its worker beat until it was killed, 43 % through the file: a minute later (not 30) the job
+    is failed, saying the data was rolled back; a job still beating, its progress older, is left alone."""
+    from fangkong.core.jobs import heartbeat_key, heartbeat_write
+
+    user = users["community"]
+    killed, beating = (
+        ImportJob.objects.create(created_by=user, original_name=f"{n}.csv", mode="strict", status="running") for n in ("killed", "beating")
+    )
+    ImportJob.objects.filter(pk__in=[killed.pk, beating.pk]).update(started_at=ago(4))
+    for job in (killed, beating):
+        progress_write(job.pk, rows_done=43_000, rows_total=100_000, errors=0)
+        heartbeat_write(heartbeat_key(progress_key(job.pk)), now=ago(3))
+    client.force_login(user)
+    assert "43" in client.get(reverse("imports:job_detail", args=[killed.pk])).content.decode()  # 进行中 43%
+    # A minute and a half later: the progress written above is stale, only a heartbeat keeps a job alive.
+    later = timezone.now() + dt.timedelta(seconds=90)
+    heartbeat_write(heartbeat_key(progress_key(beating.pk)), now=later - dt.timedelta(seconds=10))  # a long step, still beating
+    assert import_jobs_recover(now=later) == {"failed": 1, "requeued": 0}
+    killed.refresh_from_db()
+    assert killed.status == "failed" and "数据已全部回滚" in killed.message and "重新导入" in killed.message
+    assert ImportJob.objects.get(pk=beating.pk).status == "running"
+    page = client.get(reverse("imports:job_detail", args=[killed.pk])).content.decode()
+    assert "导入中断" in page and 'hx-trigger="every 1s"' not in page

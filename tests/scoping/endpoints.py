@@ -283,7 +283,11 @@ _JOB = "one upload job, its uploader's (and the city's, the auditor's): tests/im
 _LAB_JOB = "a laboratory's own result upload: tests/testing/test_views_lab.py, tests/security/test_private_files.py"
 _PUBLIC_AREAS = "the public list of risk areas, no login: places and levels only, rate-limited (tests/zoning/test_pages.py)"
 _POLICY = "policy profiles: the city's rules, no personal data (tests/policy/test_views.py)"
+_PROBE = "a probe for the load balancer: no login, JSON of check names and ages, no personal data (tests/ops/test_health.py)"
 EXEMPT: dict[str, str] = {
+    "healthz": _PROBE,
+    "readyz": _PROBE,
+    "metrics": "Prometheus figures (counts, ages), no personal data; a bearer token or a staff login (tests/ops/test_health.py)",
     "accounts:profile": _OWN,
     "accounts:login": "the sign-in page: before any grant (tests/accounts/test_login.py)",
     "accounts:login_otp": "the sign-in's second step (tests/accounts/test_second_factor.py)",

@@ -371,3 +371,24 @@ def test_lab_pages_need_the_lab_role(setup, users, client):
     client.force_login(lonely)
     assert "未关联检测机构" in client.get(lab_url(setup, "lab")).content.decode()
     assert client.post(lab_url(setup, "tube_receive"), {"barcodes": "X"}).status_code == 404
+
+
+def test_an_upload_whose_worker_stopped_beating_is_failed_after_a_minute(setup, client, settings, tubes):
+    from fangkong.core.jobs import heartbeat_key, heartbeat_write
+    from fangkong.testing.selectors.lab_queue import progress_key
+    from fangkong.testing.services.result_uploads import result_uploads_recover
+
+    killed, beating = (queued_upload(setup, client, settings, f"{n}.csv") for n in ("killed", "beating"))
+    ResultUpload.objects.filter(pk__in=[killed.pk, beating.pk]).update(
+        status="running", started_at=timezone.now() - dt.timedelta(minutes=3)
+    )
+    later = timezone.now() + dt.timedelta(seconds=90)  # the phases written now are stale by then
+    for job in (killed, beating):
+        progress_write(job.pk, phase="writing", rows=2)
+    heartbeat_write(heartbeat_key(progress_key(killed.pk)), now=later - dt.timedelta(seconds=75))
+    heartbeat_write(heartbeat_key(progress_key(beating.pk)), now=later - dt.timedelta(seconds=10))
+    assert result_uploads_recover(now=later) == {"failed": 1, "requeued": 0}
+    killed.refresh_from_db()
+    assert killed.status == "failed" and "未写入任何结果" in killed.message and "重新上传" in killed.message
+    assert ResultUpload.objects.get(pk=beating.pk).status == "running"
+    assert "处理中断" in client.get(lab_url(setup, "result_upload_status", killed.pk)).content.decode()

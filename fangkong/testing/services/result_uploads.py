@@ -30,7 +30,7 @@ from fangkong.audit.catalogue import EventType
 from fangkong.audit.services import audit_record
 from fangkong.core.errors import DomainError, PermissionRefused
 from fangkong.core.filestore import delete_expired, private_storage
-from fangkong.core.jobs import enqueue, enqueue_on_commit, stalled
+from fangkong.core.jobs import STALE_AFTER, enqueue, enqueue_on_commit, heartbeat, heartbeat_key, stalled
 from fangkong.core.permissions import require
 from fangkong.core.rows import RowsRefused
 from fangkong.core.timefmt import local_minutes
@@ -51,9 +51,12 @@ INLINE_MAX_ROWS = 2_000
 MAX_STORED = 20_000
 MAX_FILE_BYTES = 50 * 1024 * 1024
 PROGRESS_TTL = 7 * 24 * 3600
-# A running upload with no progress for this long is taken for interrupted (a 300,000-row file
-# runs in well under a minute); a queued one not picked up for this long is queued again.
-INTERRUPTED_AFTER = dt.timedelta(minutes=30)
+# A running upload beats every 15 s (fangkong.core.jobs.heartbeat) besides reporting its phase; with
+# neither for this long it is taken for interrupted. With nothing at all in the cache (Redis
+# restarted) it is given UNKNOWN_AFTER from its start. A queued one not picked up for REQUEUE_AFTER
+# is queued again.
+INTERRUPTED_AFTER = STALE_AFTER
+UNKNOWN_AFTER = dt.timedelta(minutes=30)
 REQUEUE_AFTER = dt.timedelta(minutes=10)
 REPORT_FIELDS = [
     "rows_total",
@@ -178,6 +181,12 @@ def result_upload_run(*, upload_id: int, data: bytes | None = None) -> ResultUpl
     if not claimed:
         return upload
     progress_write(upload.pk, phase="parsing")
+    with heartbeat(heartbeat_key(progress_key(upload.pk))):  # result_uploads_recover: no beat for a minute, the worker is gone
+        _run(upload, data)
+    return upload
+
+
+def _run(upload: ResultUpload, data: bytes | None) -> None:
     try:
         if upload.uploaded_by is None:
             raise PermissionRefused(_("上传人账号已不存在"), rule="testing.lab_upload")
@@ -208,13 +217,12 @@ def result_upload_run(*, upload_id: int, data: bytes | None = None) -> ResultUpl
     else:
         _apply_report(upload, report)
         _finish(upload, UploadStatus.SUCCEEDED, _summary(report), [])
-    return upload
 
 
 def result_uploads_recover(*, now: dt.datetime | None = None) -> dict[str, int]:
-    """Uploads a dead worker left behind (the periodic job runs this every five minutes).
+    """Uploads a dead worker left behind (the periodic job runs this every minute).
 
-    Running for longer than INTERRUPTED_AFTER with no progress since: the worker was killed or the
+    Running, with no heartbeat nor progress for INTERRUPTED_AFTER: the worker was killed or the
     machine restarted mid-file. Its ingest transaction rolled back, so nothing of it was written;
     it is marked failed, saying so, and the lab uploads the file again. Queued for longer than
     REQUEUE_AFTER: the queue lost the job (e.g. Redis restarted); it is queued again (running it
@@ -222,7 +230,7 @@ def result_uploads_recover(*, now: dt.datetime | None = None) -> dict[str, int]:
     now = now or timezone.now()
     failed = 0
     running = ResultUpload.objects.filter(status=UploadStatus.RUNNING)
-    for upload in stalled(running, progress_key=progress_key, now=now, after=INTERRUPTED_AFTER):
+    for upload in stalled(running, progress_key=progress_key, now=now, after=INTERRUPTED_AFTER, unknown_after=UNKNOWN_AFTER):
         message = _("处理中断：处理进程在 %(t)s 开始处理后没有完成（进程退出或服务器重启），未写入任何结果。请重新上传该文件。") % {
             "t": local_minutes(upload.started_at)
         }

@@ -1,0 +1,48 @@
+"""`python3 dev.py prod`: its keys, its options, and its refusal to serve without production settings
+(the whole stack is started and signed in through by .ci/prod_smoke)."""
+
+from __future__ import annotations
+
+import importlib.util
+import stat
+
+import pytest
+from django.core.management import CommandError, call_command
+
+from fangkong.demo.management.commands.serve_prod import Command
+
+from .prodenv import ROOT
+
+
+def _dev():
+    spec = importlib.util.spec_from_file_location("fangkong_dev_script", ROOT / "dev.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def test_the_keys_are_generated_once_private_and_kept(tmp_path):
+    dev = _dev()
+    first = dev._prod_keys(tmp_path)
+    assert set(first) == {"SECRET_KEY", "FANGKONG_DATA_KEY"} and first["SECRET_KEY"] != first["FANGKONG_DATA_KEY"]
+    assert stat.S_IMODE((tmp_path / "prod-keys.env").stat().st_mode) == 0o600
+    assert dev._prod_keys(tmp_path) == first  # the encrypted data stays readable after a restart
+
+
+def test_the_keys_pass_the_production_checks(tmp_path):
+    from config.keychecks import data_key_problems, secret_key_problems
+
+    keys = _dev()._prod_keys(tmp_path)
+    assert not secret_key_problems(keys["SECRET_KEY"], demo_values=()) and not data_key_problems(keys["FANGKONG_DATA_KEY"], demo_values=())
+
+
+def test_the_documented_options():
+    options = Command().create_parser("manage.py", "serve_prod").parse_args(["--port", "8123", "--workers", "2", "--no-demo"])
+    assert (options.port, options.workers, options.no_demo) == (8123, 2, True)
+    assert "python3 dev.py prod" in (ROOT / "README.md").read_text()
+    assert "python3 dev.py prod --port 8001 --workers 3 --no-demo" in (ROOT / "docs/operator-guide.md").read_text()
+
+
+def test_it_refuses_to_serve_with_other_settings():
+    with pytest.raises(CommandError, match="config.settings.prod"):
+        call_command("serve_prod", "--no-demo")
