@@ -270,7 +270,17 @@ _JOB = "one upload job, its uploader's (and the city's, the auditor's): tests/im
 _LAB_JOB = "a laboratory's own result upload: tests/testing/test_views_lab.py, tests/security/test_private_files.py"
 _PUBLIC_AREAS = "the public list of risk areas, no login: places and levels only, rate-limited (tests/zoning/test_pages.py)"
 _POLICY = "policy profiles: the city's rules, no personal data (tests/policy/test_views.py)"
+_NOTES = (
+    "the signed-in user's own notifications (the words name places and counts, never a person; the link only "
+    "for a role holding the object's capability); another user's: 404 (tests/notifications/test_pages.py)"
+)
 EXEMPT: dict[str, str] = {
+    "notifications:list": _NOTES,
+    "notifications:bell": _NOTES,
+    "notifications:read_all": _NOTES,
+    "notifications:open": _NOTES,
+    "notifications:read": _NOTES,
+    "notifications:mute": _NOTES + "; a rule the role does not receive: 404",
     "accounts:profile": _OWN,
     "accounts:login": "the sign-in page: before any grant (tests/accounts/test_login.py)",
     "accounts:login_otp": "the sign-in's second step (tests/accounts/test_second_factor.py)",
