@@ -1,7 +1,7 @@
 """快转's alert rules (fangkong.notifications): a positive in my community (快检's positives as they
 are recorded, and the cases opened by hand, by a hospital's report or during isolation) for the
 community's workers and the grid's worker; a transfer past its deadline (当日转运) for the district
-office. The words name the community and where the positive was found — never the person."""
+office and the command. The words name the community and where the positive was found — never the person."""
 
 from __future__ import annotations
 
@@ -106,9 +106,9 @@ def register() -> None:
     rules.register(
         Rule(
             key=TRANSFER_OVERDUE,
-            label=_("本区转运超时"),
-            roles=roles(Role.DISTRICT_OFFICE),
-            levels=("district",),
+            label=_("辖区内转运超时"),
+            roles=roles(Role.DISTRICT_OFFICE, Role.COMMAND_CENTRE),
+            levels=("city", "district"),
             find="fangkong.cases.alerts.transfers_overdue",
             link_needs=(CasesCap.VIEW,),
             messages=(

@@ -1,5 +1,6 @@
 """Who receives a rule's events, set-based: one query of the grants of the users whose role receives
-the rule (and holds its capability), not muted, at the rule's levels; then each event is matched in
+the rule (and holds its capability), not muted, who can sign in (not a service account), at the
+rule's levels; then each event is matched in
 memory against the places it lies in. A grant says where, the role's capability says what."""
 
 from __future__ import annotations
@@ -7,6 +8,8 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+
+from django.contrib.auth.hashers import UNUSABLE_PASSWORD_PREFIX
 
 from fangkong.accounts.choices import GrantLevel
 from fangkong.accounts.models import Grant
@@ -44,6 +47,8 @@ def audience(rule: Rule) -> Audience:
     grants = (
         Grant.objects.filter(user__is_active=True, user__role__in=sorted(wanted))
         .exclude(user_id__in=muted)
+        # Service accounts (the generators' planner, labs, sites: no usable password) are never read.
+        .exclude(user__password__startswith=UNUSABLE_PASSWORD_PREFIX)
         .values_list("user_id", "user__role", "level", "place_id", "facility_kind")
     )
     levels = set(rule.levels)

@@ -72,7 +72,7 @@ class Mute(models.Model):
 class Webhook(models.Model):
     """An outgoing webhook of one unit (a place — the city, a district, street or community — or a
     facility), configured by a system administrator: every event of the chosen rules inside the unit
-    is POSTed as JSON without personal data, signed with HMAC-SHA256 (docs/operator-guide/webhooks.md).
+    is POSTed as JSON without personal data, signed with HMAC-SHA256 (docs/operator-guide.md §10).
     Nothing is sent unless one is configured and active."""
 
     name = models.CharField(_("名称"), max_length=100)

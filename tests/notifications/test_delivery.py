@@ -85,16 +85,16 @@ def test_words_in_the_readers_language_and_no_person_in_them(positives, users):
     assert "阳性甲" not in zh.text + en.text
 
 
-def test_a_transfer_overdue_reaches_the_district_office_of_its_district(city, users):
+def test_a_transfer_overdue_reaches_the_district_office_of_its_district_and_the_command(city, users):
     person = make_person(city.home.household, "待转运")
     case = open_case(users["command"], person, confirmed_at=timezone.now() - dt.timedelta(hours=30))
     transfer = case.transfers.get()
     other = make_user("other-district", "district_office", [("district", city.elsewhere.district)])
     deliver(now=transfer.deadline_at + dt.timedelta(minutes=1), since=transfer.deadline_at - dt.timedelta(minutes=1))
     got = _of(TRANSFER_OVERDUE)
-    assert got == {f"transfer:{transfer.pk}": {"district"}}
+    assert got == {f"transfer:{transfer.pk}": {"district", "command"}}
     assert other.username not in got[f"transfer:{transfer.pk}"]
-    n = Notification.objects.get(rule=TRANSFER_OVERDUE)
+    n = Notification.objects.get(rule=TRANSFER_OVERDUE, recipient=users["district"])
     assert n.url == f"/cases/cases/{case.pk}/"
     # The case itself (opened by hand) is a positive in the community: its workers were told too.
     assert _of(POSITIVE_IN_COMMUNITY).get(f"case:{case.pk}", set()) <= {"community", "grid"}
@@ -171,3 +171,14 @@ def test_a_failing_rule_keeps_its_watermark_and_the_others_run(positives, users,
         rules.unregister("test.broken")
     assert not Watermark.objects.filter(rule="test.broken").exists()
     assert stats.notified == 2
+
+
+def test_service_accounts_nobody_signs_in_as_are_not_notified(city, users):
+    from fangkong.accounts.services.service_accounts import service_account
+
+    service_account("synthetic-cases", "command_centre", "生成器", level="city", reason="test")
+    person = make_person(city.home.household, "待转运")
+    case = open_case(users["command"], person, confirmed_at=timezone.now() - dt.timedelta(hours=30))
+    transfer = case.transfers.get()
+    deliver(now=transfer.deadline_at + dt.timedelta(minutes=1), since=transfer.deadline_at - dt.timedelta(minutes=1))
+    assert "synthetic-cases" not in _of(TRANSFER_OVERDUE)[f"transfer:{transfer.pk}"]

@@ -79,7 +79,7 @@ def _hook(url: str, city, **kw) -> Webhook:
 
 
 def verify(headers: dict[str, str], body: bytes, secret: str) -> bool:
-    """What a receiver does (docs/operator-guide/webhooks.md)."""
+    """What a receiver does (docs/operator-guide.md §10)."""
     expected = hmac.new(secret.encode(), headers["x-fangkong-timestamp"].encode() + b"." + body, hashlib.sha256).hexdigest()
     return hmac.compare_digest(headers["x-fangkong-signature"], f"sha256={expected}")
 

@@ -82,6 +82,7 @@ ENDPOINTS: list[Endpoint] = [
     _e("cases:monitoring_test", ACTION, "monitoring", CASES),
     _e("cases:monitoring_complete", ACTION, "monitoring", CASES),
     _e("cases:day_figures", FIGURES, query="?date=2022-11-14"),
+    _e("press:brief", FIGURES, query="?date=2022-11-14"),
     # ---- 快转 API ----
     _e("cases-case-list", LIST, "case", CASES),
     _e("cases-case-detail", DETAIL, "case", CASES),

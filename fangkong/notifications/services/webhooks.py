@@ -3,7 +3,7 @@
 "sha256=<hex>", X-Fangkong-Delivery: the delivery's id, the same on every retry). A 2xx answer
 delivers it; anything else (or no answer) is recorded as an attempt and retried with a growing
 delay (fangkong.notifications.tasks) until MAX_ATTEMPTS, then the delivery is marked failed.
-How a receiver verifies: docs/operator-guide/webhooks.md."""
+How a receiver verifies: docs/operator-guide.md §10."""
 
 from __future__ import annotations
 
