@@ -31,10 +31,10 @@ class Notification(models.Model):
 
     class Meta:
         ordering = ["-created_at", "-id"]
-        constraints = [models.UniqueConstraint(fields=["recipient", "rule", "event_key"], name="notification_once")]
+        # (rule, event) first: the same index answers "who was already told of these events".
+        constraints = [models.UniqueConstraint(fields=["rule", "event_key", "recipient"], name="notification_once")]
         indexes = [
             models.Index(fields=["recipient", "-created_at", "-id"], name="notification_list"),
-            models.Index(fields=["rule", "event_key"], name="notification_event"),
             # The bell: one indexed count of a user's unread rows.
             models.Index(fields=["recipient"], condition=Q(read_at__isnull=True), name="notification_unread"),
         ]
@@ -126,11 +126,8 @@ class WebhookDelivery(models.Model):
     delivered_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
-        constraints = [models.UniqueConstraint(fields=["webhook", "rule", "event_key"], name="webhook_delivery_once")]
-        indexes = [
-            models.Index(fields=["status", "created_at"], name="webhook_delivery_status"),
-            models.Index(fields=["rule", "event_key"], name="webhook_delivery_event"),
-        ]
+        constraints = [models.UniqueConstraint(fields=["rule", "event_key", "webhook"], name="webhook_delivery_once")]
+        indexes = [models.Index(fields=["status", "created_at"], name="webhook_delivery_status")]
 
     def __str__(self) -> str:
         return f"{self.webhook_id} {self.rule} {self.event_key}"

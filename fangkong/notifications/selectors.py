@@ -12,12 +12,16 @@ from .models import Mute, Notification
 from .rules import rules
 from .text import title_and_text
 
+BELL_CAP = 100  # the bell shows "99+" beyond
 
-def unread_count(user: Any) -> int:
-    """One count on the partial index of unread rows (notification_unread)."""
+
+def unread_count(user: Any, *, cap: int | None = None) -> int:
+    """One count on the partial index of unread rows (notification_unread); with `cap`, counted up to
+    it only (the bell: the same cost with 30 or 30,000 unread)."""
     if not getattr(user, "is_authenticated", False):
         return 0
-    return Notification.objects.filter(recipient_id=user.pk, read_at__isnull=True).count()
+    qs = Notification.objects.filter(recipient_id=user.pk, read_at__isnull=True)
+    return (qs[:cap] if cap else qs).count()
 
 
 def notification_list(*, user: Any, unread_only: bool = False) -> QuerySet[Notification]:

@@ -34,7 +34,7 @@ def notification_list(request: HttpRequest) -> HttpResponse:
 
 @login_required
 def bell(request: HttpRequest) -> HttpResponse:
-    return render(request, "notifications/_bell.html", {"unread": selectors.unread_count(request.user)})
+    return render(request, "notifications/_bell.html", {"unread": selectors.unread_count(request.user, cap=selectors.BELL_CAP)})
 
 
 def _back(request: HttpRequest) -> HttpResponse:

@@ -116,3 +116,11 @@ def test_a_link_that_leaves_the_site_is_not_followed(client, users):
     assert answer["Location"] == reverse("notifications:list")
     answer = client.post(reverse("notifications:read_all"), {"next": "https://evil.example/"})
     assert answer["Location"] == reverse("notifications:list")
+
+
+def test_the_bell_counts_up_to_its_cap(client, users):
+    _notify(users["command"], 120)
+    client.force_login(users["command"])
+    bell = client.get(reverse("notifications:bell")).content.decode()
+    assert "99+" in bell and 'data-unread="100"' in bell
+    assert "120" in client.get(reverse("notifications:list")).content.decode()  # the list page counts them all

@@ -6,7 +6,7 @@ from typing import Any
 
 from django import template
 
-from ..selectors import unread_count
+from ..selectors import BELL_CAP, unread_count
 
 register = template.Library()
 
@@ -15,4 +15,4 @@ register = template.Library()
 def notification_bell(context: dict[str, Any]) -> dict[str, Any]:
     request = context.get("request")
     user = getattr(request, "user", None)
-    return {"unread": unread_count(user) if user is not None else 0}
+    return {"unread": unread_count(user, cap=BELL_CAP) if user is not None else 0}
