@@ -6,12 +6,15 @@ notify nobody twice. Events inside a unit with a webhook are queued for it the s
 from __future__ import annotations
 
 import datetime as dt
+import json
 import logging
 import time
 from dataclasses import dataclass, field
 
 from django.db import transaction
+from django.utils import timezone
 
+from fangkong.core.bulk import BulkWriter
 from fangkong.core.clock import aware
 from fangkong.core.jobs import enqueue_on_commit
 
@@ -26,6 +29,7 @@ log = logging.getLogger(__name__)
 # Each run looks this far behind the last one: a row committed late by a long transaction is still seen.
 OVERLAP = dt.timedelta(minutes=5)
 BATCH = 2000
+COLUMNS = ("recipient_id", "rule", "event_key", "message", "params", "url", "occurred_at", "created_at")
 
 
 @dataclass
@@ -72,21 +76,22 @@ def deliver(*, now: dt.datetime | None = None, since: dt.datetime | None = None)
 def deliver_rule(rule: Rule, *, now: dt.datetime, since: dt.datetime | None = None) -> RuleStats:
     started = time.perf_counter()
     stats = RuleStats(rule.key)
+    # A rule's first run looks back `first_lookback`.
+    Watermark.objects.get_or_create(rule=rule.key, defaults={"until": now - rule.first_lookback + OVERLAP})
     with transaction.atomic():
-        mark = Watermark.objects.select_for_update().filter(rule=rule.key).first()
-        start = since or (mark.until - OVERLAP if mark else now - rule.first_lookback)
-        events = list(rule.finder()(since=start, until=now))
+        # One run of a rule at a time (the watermark's row lock; SQLite's write lock): what was
+        # already notified, read below, cannot change before this run's rows are written.
+        mark = Watermark.objects.select_for_update().get(rule=rule.key)
+        start = since or (mark.until - OVERLAP)
+        events = list({e.key: e for e in rule.finder()(since=start, until=now)}.values())  # each event once
         stats.events = len(events)
         if events:
             _notify(rule, events, stats)
             stats.webhooks = _queue_webhooks(rule, events)
-        if mark is None:
-            Watermark.objects.create(rule=rule.key, until=now, events=stats.events, notified=stats.notified)
-        else:
-            mark.until = max(mark.until, now)
-            mark.events += stats.events
-            mark.notified += stats.notified
-            mark.save(update_fields=["until", "events", "notified"])
+        mark.until = max(mark.until, now)
+        mark.events += stats.events
+        mark.notified += stats.notified
+        mark.save(update_fields=["until", "events", "notified"])
     stats.seconds = time.perf_counter() - started
     return stats
 
@@ -94,25 +99,19 @@ def deliver_rule(rule: Rule, *, now: dt.datetime, since: dt.datetime | None = No
 def _notify(rule: Rule, events: list[Event], stats: RuleStats) -> None:
     who = audience(rule)
     done = _existing(Notification, rule.key, [e.key for e in events], "recipient_id")
-    rows: list[Notification] = []
+    rows: list[tuple] = []
+    created = timezone.now()
     for event in events:
-        for user_id in who.recipients(event):
-            stats.candidates += 1
-            if (user_id, event.key) in done:
-                continue
-            rows.append(
-                Notification(
-                    recipient_id=user_id,
-                    rule=rule.key,
-                    event_key=event.key,
-                    message=event.message,
-                    params=dict(event.params),
-                    url=event.url if user_id in who.linked else "",
-                    occurred_at=event.at,
-                )
-            )
-    # A concurrent run may have written some meanwhile: the unique key keeps them once.
-    Notification.objects.bulk_create(rows, ignore_conflicts=True, batch_size=BATCH)
+        recipients = who.recipients(event)
+        stats.candidates += len(recipients)
+        params = json.dumps(dict(event.params), ensure_ascii=False)
+        for user_id in recipients:
+            if (user_id, event.key) not in done:
+                url = event.url if user_id in who.linked else ""
+                rows.append((user_id, rule.key, event.key, event.message, params, url, event.at, created))
+    # COPY on PostgreSQL, executemany on SQLite: nothing here conflicts (the rows already written
+    # were left out under the watermark's lock).
+    BulkWriter(Notification, COLUMNS).write(rows)
     stats.notified = len(rows)
 
 
