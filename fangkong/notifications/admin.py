@@ -1,15 +1,19 @@
-"""Webhooks are configured by a system administrator (Django admin); deliveries and their attempts
-are shown read-only."""
+"""Webhooks are configured by a system administrator (Django admin; audited, the secret never
+recorded); deliveries and their attempts are shown read-only."""
 
 from django.contrib import admin
+from django.db import models
+
+from fangkong.audit.admin_mixins import AuditedAdminMixin
 
 from .models import Webhook, WebhookAttempt, WebhookDelivery
 
 
 @admin.register(Webhook)
-class WebhookAdmin(admin.ModelAdmin):
+class WebhookAdmin(AuditedAdminMixin, admin.ModelAdmin):
     list_display = ("name", "level", "place_id", "facility_kind", "url", "is_active")
     list_filter = ("level", "is_active")
+    formfield_overrides = {models.URLField: {"assume_scheme": "https"}}
 
 
 class AttemptInline(admin.TabularInline):

@@ -162,3 +162,29 @@ def test_a_webhook_needs_a_long_secret_and_a_unit(city):
     with pytest.raises(ValidationError) as exc:
         hook.full_clean()
     assert {"secret", "place_id", "url", "rules"} <= set(exc.value.message_dict)
+
+
+def test_configuring_a_webhook_in_the_admin_is_audited_without_its_secret(client, city, django_user_model):
+    from django.urls import reverse
+
+    from fangkong.audit.catalogue import EventType
+    from fangkong.audit.models import AuditEvent
+
+    root = django_user_model.objects.create_superuser("root", password="pass-word-1")
+    client.force_login(root)
+    answer = client.post(
+        reverse("admin:notifications_webhook_add"),
+        {
+            "name": "新城区短信网关",
+            "level": "district",
+            "place_id": city.home.district.pk,
+            "facility_kind": "",
+            "url": "https://sms.example.org/hook",
+            "secret": SECRET,
+            "rules": "[]",
+            "is_active": "on",
+        },
+    )
+    assert answer.status_code == 302, answer.content.decode()[:500]
+    event = AuditEvent.objects.get(event_type=EventType.ADMIN_CREATED, object_type="notifications.webhook")
+    assert event.after["secret"] == "***" and SECRET not in str(event.after)
