@@ -32,8 +32,11 @@ def notification_list(request: HttpRequest) -> HttpResponse:
     )
 
 
-@login_required
 def bell(request: HttpRequest) -> HttpResponse:
+    """The bell's fragment. Signed out (a session that expired under an open page): 204, so htmx's
+    poll leaves the bell alone instead of swapping the login page into it."""
+    if not request.user.is_authenticated:
+        return HttpResponse(status=204)
     return render(request, "notifications/_bell.html", {"unread": selectors.unread_count(request.user, cap=selectors.BELL_CAP)})
 
 

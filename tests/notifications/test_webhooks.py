@@ -188,3 +188,13 @@ def test_configuring_a_webhook_in_the_admin_is_audited_without_its_secret(client
     assert answer.status_code == 302, answer.content.decode()[:500]
     event = AuditEvent.objects.get(event_type=EventType.ADMIN_CREATED, object_type="notifications.webhook")
     assert event.after["secret"] == "***" and SECRET not in str(event.after)
+
+
+def test_a_facilitys_webhook_holds_the_facilitys_events_only():
+    from fangkong.notifications.audience import covers
+
+    lab = Webhook(level=UnitLevel.FACILITY, facility_kind="laboratory", place_id=2)
+    assert covers(lab.grant_key, lab.place_id, {"facility:laboratory": 2})
+    assert not covers(lab.grant_key, lab.place_id, {"facility:laboratory": 3})
+    assert not covers(lab.grant_key, lab.place_id, {"district": 2, "community": 2})
+    assert covers(UnitLevel.CITY, None, {"district": 5})
