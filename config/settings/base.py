@@ -45,6 +45,7 @@ INSTALLED_APPS = [
     "fangkong.policy",
     "fangkong.geo",
     "fangkong.results",
+    "fangkong.notifications",
     "fangkong.zoning",
     "fangkong.imports",
     "fangkong.testing",

@@ -10,7 +10,7 @@ from django.db import models, transaction
 from .catalogue import EventType
 from .services import audit_record
 
-SECRET_FIELDS = frozenset({"password", "id_cipher", "phone_cipher", "id_hash", "phone_hash", "key"})
+SECRET_FIELDS = frozenset({"password", "id_cipher", "phone_cipher", "id_hash", "phone_hash", "key", "secret"})
 
 
 def _value(obj: models.Model, name: str) -> Any:

@@ -9,9 +9,10 @@ class CasesConfig(AppConfig):
     def ready(self) -> None:
         from fangkong.core.modules import registry
 
-        from . import people, zoning_refs
+        from . import alerts, people, zoning_refs
         from .registry import MODULE
 
         registry.add(MODULE)
         people.register()
         zoning_refs.register()
+        alerts.register()

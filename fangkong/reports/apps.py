@@ -9,6 +9,7 @@ class ReportsConfig(AppConfig):
     def ready(self) -> None:
         from fangkong.core.modules import registry
 
-        from .registry import MODULE
+        from .registry import MODULE, PRESS
 
         registry.add(MODULE)
+        registry.add(PRESS)

@@ -12,3 +12,11 @@ MODULE = Module(
     url_prefix="",
     urlconf="fangkong.reports.urls",
 )
+
+# The press brief: its own module entry (its page and menu item), kept apart from the home page.
+PRESS = Module(
+    app="reports.press",
+    nav=[NavEntry("press:brief", _("新闻发布通报"), "megaphone", order=90, places=True)],
+    url_prefix="reports/press/",
+    urlconf="fangkong.reports.press_urls",
+)

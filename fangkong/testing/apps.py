@@ -9,8 +9,9 @@ class TestingConfig(AppConfig):
     def ready(self) -> None:
         from fangkong.core.modules import registry
 
-        from . import people
+        from . import alerts, people
         from .registry import MODULE
 
         registry.add(MODULE)
         people.register()
+        alerts.register()

@@ -84,6 +84,7 @@ ENDPOINTS: list[Endpoint] = [
     _e("cases:monitoring_test", ACTION, "monitoring", CASES),
     _e("cases:monitoring_complete", ACTION, "monitoring", CASES),
     _e("cases:day_figures", FIGURES, query="?date=2022-11-14"),
+    _e("press:brief", FIGURES, query="?date=2022-11-14"),
     # ---- 快转 API ----
     _e("cases-case-list", LIST, "case", CASES),
     _e("cases-case-detail", DETAIL, "case", CASES),
@@ -284,10 +285,20 @@ _LAB_JOB = "a laboratory's own result upload: tests/testing/test_views_lab.py, t
 _PUBLIC_AREAS = "the public list of risk areas, no login: places and levels only, rate-limited (tests/zoning/test_pages.py)"
 _POLICY = "policy profiles: the city's rules, no personal data (tests/policy/test_views.py)"
 _PROBE = "a probe for the load balancer: no login, JSON of check names and ages, no personal data (tests/ops/test_health.py)"
+_NOTES = (
+    "the signed-in user's own notifications (the words name places and counts, never a person; the link only "
+    "for a role holding the object's capability); another user's: 404 (tests/notifications/test_pages.py)"
+)
 EXEMPT: dict[str, str] = {
     "healthz": _PROBE,
     "readyz": _PROBE,
     "metrics": "Prometheus figures (counts, ages), no personal data; a bearer token or a staff login (tests/ops/test_health.py)",
+    "notifications:list": _NOTES,
+    "notifications:bell": _NOTES,
+    "notifications:read_all": _NOTES,
+    "notifications:open": _NOTES,
+    "notifications:read": _NOTES,
+    "notifications:mute": _NOTES + "; a rule the role does not receive: 404",
     "accounts:profile": _OWN,
     "accounts:login": "the sign-in page: before any grant (tests/accounts/test_login.py)",
     "accounts:login_otp": "the sign-in's second step (tests/accounts/test_second_factor.py)",

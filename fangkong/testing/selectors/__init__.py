@@ -22,6 +22,7 @@ from .positives import (
     positive_queue,
     positives_awaiting_case,
     positives_by_id,
+    positives_recorded,
 )
 from .progress import (
     OverdueGroup,
@@ -53,6 +54,7 @@ from .rounds import (
 )
 
 __all__ = [
+    "positives_recorded",
     "BELOW_GRID",
     "COVERAGE_LEVELS",
     "Coverage",

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any
 
 from django.db import connection
@@ -52,3 +53,15 @@ def positive_for_case(*, user: Any, pk: int) -> ConfirmedPositive | None:
     if positive is None or not ConfirmedPositive.objects.visible_to(user).filter(pk=pk).exists():
         return None
     return positive
+
+
+def positives_recorded(*, since: dt.datetime, until: dt.datetime) -> list[dict[str, Any]]:
+    """Positives recorded in (since, until] (when the row was written, so a late lab file still
+    counts once), not withdrawn: their places, where found and when detected — no person (for the
+    notification rules of the modules above)."""
+    return list(
+        ConfirmedPositive.objects.filter(created_at__gt=since, created_at__lte=until)
+        .exclude(status=PositiveStatus.WITHDRAWN)
+        .values("pk", "district_id", "street_id", "community_id", "grid_id", "found_in", "detected_at")
+        .order_by("created_at", "pk")
+    )

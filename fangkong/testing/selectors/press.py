@@ -3,6 +3,7 @@ paragraph, and its Excel export (audited as a data export; aggregate counts only
 
 from __future__ import annotations
 
+import datetime as dt
 import io
 from dataclasses import dataclass
 from typing import Any
@@ -150,3 +151,36 @@ def press_report_export(*, actor: Any, testing_round: TestingRound) -> bytes:
         },
     )
     return buffer.getvalue()
+
+
+def latest_round_at(at: dt.datetime) -> TestingRound | None:
+    """The round the press conference reports at `at`: the last one started by then."""
+    return TestingRound.objects.filter(starts_at__lt=at).order_by("-starts_at", "-number").first()
+
+
+def press_report_at(*, user: Any, at: dt.datetime) -> PressReport | None:
+    """The latest round's figures as they were known at `at` (a past day's press brief, reproducible):
+    routine samples taken before `at`, of them those whose tube had its result before `at`; positives
+    recorded before `at` (not withdrawn), by district, found in isolation or controlled areas (隔离管控
+    区域: an isolation site, a risk area, in-place control) or in the community (社会面)."""
+    testing_round = latest_round_at(at)
+    if testing_round is None:
+        return None
+    members = TubeMember.objects.covered_by(user).filter(round=testing_round, is_resample=False, sampled_at__lt=at)
+    counts = members.aggregate(n=Count("id"), back=Count("id", filter=Q(tube__result__in=RESULTS_BACK, tube__resulted_at__lt=at)))
+    positives = (
+        ConfirmedPositive.objects.covered_by(user)
+        .filter(round=testing_round, created_at__lt=at, detected_at__lt=at)
+        .exclude(status=PositiveStatus.WITHDRAWN)
+    )
+    by_district = list(positives.values_list("district__code", "district__name").annotate(n=Count("id")).order_by("district__code"))
+    split = dict(positives.values_list("found_in").annotate(n=Count("id")).order_by())
+    return PressReport(
+        number=testing_round.number,
+        sampled=counts["n"] or 0,
+        resulted=counts["back"] or 0,
+        positives=sum(n for _c, _name, n in by_district),
+        by_district=[(name or _("（未知）"), n) for _c, name, n in by_district],
+        in_control=split.get(FoundIn.CONTROLLED, 0) + split.get(FoundIn.ISOLATION_SITE, 0),
+        in_community=split.get(FoundIn.COMMUNITY, 0),
+    )

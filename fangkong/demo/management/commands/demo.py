@@ -29,6 +29,8 @@ from fangkong.geo.synthetic.coordinates import place_coordinates
 from fangkong.isolation.models import IsolationSite
 from fangkong.isolation.synthetic import format_stats as isolation_format_stats
 from fangkong.isolation.synthetic import isolation_generate
+from fangkong.notifications.synthetic import format_stats as notifications_format_stats
+from fangkong.notifications.synthetic import notifications_backfill
 from fangkong.testing.management.commands.make_round import format_stats
 from fangkong.testing.models import TestingRound
 from fangkong.testing.synthetic import round_generate
@@ -107,6 +109,9 @@ class Command(BaseCommand):
                 raise CommandError(exc.message) from exc
             self._say("  " + zoning_format_stats(zoning_stats), verbose)
         logins = demo_accounts_ensure(actor=None)
+        # After the accounts (the recipients): the alerts of the demo's past days, once (never twice).
+        self._say("· 通知：按规则检查演示数据 / notifications: the rules over the demo's history", verbose)
+        self._say("  " + notifications_format_stats(notifications_backfill()), verbose)
         url = f"http://127.0.0.1:{options['port']}/"
         if verbose:
             self.stdout.write(f"\n演示账号（仅供演示，密码均为 {DEMO_PASSWORD}）/ demo logins (demo only):\n")

@@ -1,0 +1,26 @@
+"""Background jobs (Huey): the rules evaluated every minute, and each webhook delivery sent with
+retries on a growing delay (services.webhooks)."""
+
+from __future__ import annotations
+
+from huey import crontab
+from huey.contrib.djhuey import db_periodic_task, db_task, lock_task
+from huey.exceptions import RetryTask
+
+
+@db_periodic_task(crontab(minute="*"))
+@lock_task("notifications-deliver")  # a slow run is not overlapped by the next minute's
+def notifications_deliver() -> int:
+    from .services import deliver
+
+    return deliver().notified
+
+
+@db_task()
+def webhook_send(delivery_id: int) -> bool:
+    from .services.webhooks import webhook_send as send
+
+    result = send(delivery_id)
+    if result.retry_in is not None:
+        raise RetryTask(delay=result.retry_in)
+    return result.delivered
