@@ -3,11 +3,12 @@ volunteer's shift, the need-to-know of the public pages, and personal data kept 
 
 from __future__ import annotations
 
+from django.core import signing
 from django.urls import reverse
 
 from fangkong.volunteers.models import Volunteer
 from fangkong.volunteers.services import personal_link_issue, shift_sign_up
-from fangkong.volunteers.tokens import personal_link_token, point_code
+from fangkong.volunteers.tokens import LINK_SALT, personal_link_token, point_code
 
 from ..factories import next_id_number
 from .conftest import at_hour
@@ -47,8 +48,11 @@ def test_the_personal_link_opens_the_volunteers_own_page_and_a_new_one_revokes_i
     personal_link_issue(actor=world.coordinator, volunteer=v)  # lost phone: a new link
     assert client.get(reverse("volunteers:me")).status_code == 403
     assert client.get(reverse("volunteers:personal_link", args=[personal_link_token(other) + "x"])).status_code == 404
-    forged = personal_link_token(other).replace(str(other.pk), str(v.pk), 1)
+    other.refresh_from_db()
+    forged = signing.dumps([v.pk, other.link_nonce], salt=LINK_SALT, key="not-the-secret")  # someone else's id, no secret
     assert client.get(reverse("volunteers:personal_link", args=[forged])).status_code == 404
+    crossed = signing.dumps([v.pk, other.link_nonce], salt=LINK_SALT)  # even signed: the nonce must be the volunteer's own
+    assert client.get(reverse("volunteers:personal_link", args=[crossed])).status_code == 404
 
 
 def test_without_a_link_the_scan_page_checks_nobody_in(client, world):
