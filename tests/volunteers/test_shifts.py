@@ -130,3 +130,18 @@ def test_no_shows_are_recorded_once_the_shift_is_over(world, clock):
     assert no_shows_record(actor=world.coordinator, need=need) == 1
     assert Assignment.objects.get(volunteer=absent).status == AssignmentStatus.NO_SHOW
     assert Assignment.objects.get(volunteer=came).status == AssignmentStatus.CHECKED_IN
+
+
+def test_a_check_in_left_open_past_its_check_out_time_does_not_block_the_next_day(world, clock):
+    v = world.approved()
+    shift_sign_up(volunteer=v, need=world.need(at_hour(8), at_hour(12)))
+    tomorrow = world.need(at_hour(8, days=1), at_hour(12, days=1))
+    shift_sign_up(volunteer=v, need=tomorrow)
+    clock(at_hour(8))
+    check_in(volunteer=v, code=point_code(world.point))  # and never checked out
+    clock(at_hour(16, 1))
+    with pytest.raises(DomainError) as refused:
+        check_out(volunteer=v, code=point_code(world.point))
+    assert "补录" in refused.value.message
+    clock(at_hour(7, 30, days=1))
+    assert check_in(volunteer=v, code=point_code(world.point)).need == tomorrow

@@ -142,7 +142,13 @@ def check_in(*, volunteer: Volunteer, code: str) -> Assignment:
     point_id = point_from_code(code)
     at = now()
     volunteer = Volunteer.objects.select_for_update().get(pk=volunteer.pk)
-    open_one = Assignment.objects.filter(volunteer=volunteer, status=AssignmentStatus.CHECKED_IN).select_related("point").first()
+    # Open: checked in and still able to check out. One left open past its check-out time (a volunteer
+    # who forgot) no longer stands in the way; it stays without minutes for the coordinator to see.
+    open_one = (
+        Assignment.objects.filter(volunteer=volunteer, status=AssignmentStatus.CHECKED_IN, ends_at__gte=at - CHECK_OUT_LATE)
+        .select_related("point")
+        .first()
+    )
     if open_one is not None:
         raise DomainError(
             _("您已于 %(t)s 在“%(p)s”签到，尚未签退；请先签退") % {"t": local_minutes(open_one.checked_in_at), "p": open_one.point.name},
