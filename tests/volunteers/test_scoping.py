@@ -69,3 +69,18 @@ def test_the_coordinator_lands_on_applications_and_short_needs(client, world, tw
     home = client.get("/").content.decode()
     assert "待审核的志愿者报名" in home and "本区志愿者" in home and "外区志愿者" not in home
     assert "今日缺人的班次" in home and "缺 3 人" in home
+
+
+def test_vehicles_and_trips_of_another_district_are_not_shown_and_recording_needs_the_capability(client, world):
+    from fangkong.volunteers.models import TaskType
+    from fangkong.volunteers.services import trip_add, vehicle_add
+
+    van = vehicle_add(actor=world.coordinator, plate="蒙A99999", kind="van", organisation=world.organisation)
+    trip_add(actor=world.coordinator, vehicle=van, started_at=at_hour(6), task_type=TaskType.objects.first(), kilometres="12")
+    client.force_login(world.other)
+    page = client.get(reverse("volunteers:fleet")).content.decode()
+    assert "蒙A99999" not in page
+    grid = make_user("wangge2", Role.GRID_WORKER, [("grid", world.city.home.grid)])
+    client.force_login(grid)
+    refused = client.post(reverse("volunteers:fleet"), {"form": "trip", "vehicle": van.pk, "kilometres": "5"})
+    assert refused.status_code == 403 and van.trips.count() == 1
