@@ -51,6 +51,7 @@ INSTALLED_APPS = [
     "fangkong.testing",
     "fangkong.cases",
     "fangkong.isolation",
+    "fangkong.volunteers",
     "fangkong.reports",
     "fangkong.demo",
 ]

@@ -176,11 +176,18 @@ def test_auditor_and_system_admin_land_on_todays_audit_events(client, users, wor
         assert menu(client)[:2] == ["首页", "审计日志"]
 
 
-@pytest.mark.parametrize("role", [Role.VOLUNTEER_COORDINATOR, Role.SUPERVISOR])
-def test_volunteer_coordinator_and_supervisor_land_on_the_overview_of_their_district(client, city, work, role):
-    user = make_user(f"u-{role}", role, [("district", city.home.district)])
+def test_the_supervisor_lands_on_the_overview_of_their_district(client, city, work):
+    user = make_user("u-supervisor", Role.SUPERVISOR, [("district", city.home.district)])
     html, panels = home_page(client, user)
     assert panels == {} and "overview-cards" in html and "新城区" in html
+
+
+def test_the_volunteer_coordinator_lands_on_the_applications_and_the_shifts_short_of_people(client, city, work):
+    """Their own work (fangkong.volunteers.landing), above the district's overview; tests/volunteers has the rows."""
+    user = make_user("u-volunteer_coordinator", Role.VOLUNTEER_COORDINATOR, [("district", city.home.district)])
+    html, panels = home_page(client, user)
+    assert set(panels) == {"volunteers-applications", "volunteers-short"} and "overview-cards" in html
+    assert menu(client)[:2] == ["首页", "志愿者"]
 
 
 @pytest.mark.parametrize(

@@ -283,6 +283,14 @@ _MANAGE = (
 _JOB = "one upload job, its uploader's (and the city's, the auditor's): tests/imports/test_views.py, tests/security/test_private_files.py"
 _LAB_JOB = "a laboratory's own result upload: tests/testing/test_views_lab.py, tests/security/test_private_files.py"
 _PUBLIC_AREAS = "the public list of risk areas, no login: places and levels only, rate-limited (tests/zoning/test_pages.py)"
+_VOL_PUBLIC = (
+    "志愿者 public pages, no login: the application (rate-limited, no oracle) and the volunteer's own pages by their "
+    "personal link (their own data only): tests/volunteers/test_registration.py, tests/volunteers/test_security.py"
+)
+_VOL = (
+    "志愿者 coordinator pages: volunteers.view + a grant (district, or the organisation granted); another district's "
+    "volunteer, point or need 404, writes need volunteers.manage/record: tests/volunteers/test_scoping.py"
+)
 _POLICY = "policy profiles: the city's rules, no personal data (tests/policy/test_views.py)"
 _PROBE = "a probe for the load balancer: no login, JSON of check names and ages, no personal data (tests/ops/test_health.py)"
 _NOTES = (
@@ -349,4 +357,25 @@ EXEMPT: dict[str, str] = {
     "zoning:public_feed": _PUBLIC_AREAS,
     "zoning:public_notice": _PUBLIC_AREAS,
     "zoning:duty_check_in": "the signed-in person's own shifts, nobody else's (another's shift: 404): tests/zoning/test_duty.py",
+    "volunteers:apply": _VOL_PUBLIC,
+    "volunteers:applied": _VOL_PUBLIC,
+    "volunteers:personal_link": _VOL_PUBLIC,
+    "volunteers:me": _VOL_PUBLIC,
+    "volunteers:me_sign_up": _VOL_PUBLIC,
+    "volunteers:certificate": _VOL_PUBLIC,
+    "volunteers:leave": _VOL_PUBLIC,
+    "volunteers:scan": _VOL_PUBLIC,
+    "volunteers:volunteer_list": _VOL,
+    "volunteers:volunteer_import": _VOL,
+    "volunteers:volunteer_detail": _VOL,
+    "volunteers:volunteer_verify": _VOL,
+    "volunteers:volunteer_approve": _VOL,
+    "volunteers:volunteer_reject": _VOL,
+    "volunteers:volunteer_link": _VOL,
+    "volunteers:organisation_list": _VOL,
+    "volunteers:point_list": _VOL,
+    "volunteers:point_detail": _VOL,
+    "volunteers:need_detail": _VOL,
+    "volunteers:totals": _VOL,
+    "volunteers:fleet": _VOL,
 }

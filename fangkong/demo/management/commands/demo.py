@@ -35,6 +35,9 @@ from fangkong.testing.management.commands.make_round import format_stats
 from fangkong.testing.models import TestingRound
 from fangkong.testing.synthetic import round_generate
 from fangkong.testing.synthetic_screening import door_screening_generate
+from fangkong.volunteers.synthetic import demo_exists as volunteers_exist
+from fangkong.volunteers.synthetic import format_stats as volunteers_format_stats
+from fangkong.volunteers.synthetic import volunteers_generate
 from fangkong.zoning.models import RiskArea
 from fangkong.zoning.synthetic import DEMO_MARK, zoning_generate
 from fangkong.zoning.synthetic import format_stats as zoning_format_stats
@@ -108,6 +111,17 @@ class Command(BaseCommand):
             except DomainError as exc:
                 raise CommandError(exc.message) from exc
             self._say("  " + zoning_format_stats(zoning_stats), verbose)
+        if volunteers_exist():
+            self._say("· 已有志愿服务数据，跳过生成 / volunteers exist: keeping them", verbose)
+        else:
+            # After the cases (terminal disinfection is linked to them) and the isolation sites (no
+            # one isolated among the field volunteers).
+            self._say("· 生成志愿服务组织、服务点、一周班次、车辆与消杀 / generating a week of volunteer service", verbose)
+            try:
+                volunteers_stats = volunteers_generate(seed=options["seed"])
+            except DomainError as exc:
+                raise CommandError(exc.message) from exc
+            self._say("  " + volunteers_format_stats(volunteers_stats).replace("\n", "\n  "), verbose)
         logins = demo_accounts_ensure(actor=None)
         # After the accounts (the recipients): the alerts of the demo's past days, once (never twice).
         self._say("· 通知：按规则检查演示数据 / notifications: the rules over the demo's history", verbose)

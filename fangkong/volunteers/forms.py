@@ -1,0 +1,176 @@
+"""Forms of the volunteers pages (parse only; the services apply the rules)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from fangkong.core.forms import RefusalForm, datetime_field
+from fangkong.core.rows import RowsRefused
+from fangkong.geo.models import Community
+
+from .choices import Availability, DisinfectionKind, OrganisationKind, PointKind, Skill, VehicleKind
+
+_TEXT = {"class": "form-control"}
+_SELECT = {"class": "form-select"}
+
+
+def community_choices(communities: Any) -> list[tuple[str, list[tuple[str, str]]]]:
+    """Communities grouped by district and street, for a select."""
+    groups: dict[str, list[tuple[str, str]]] = {}
+    for c in communities.select_related("district", "street").order_by("district__code", "street__name", "name"):
+        groups.setdefault(f"{c.district.name} · {c.street.name}", []).append((str(c.pk), c.name))
+    return [("", "—"), *groups.items()]
+
+
+class ApplyForm(RefusalForm, forms.Form):
+    """The public application, on a phone."""
+
+    name = forms.CharField(label=_("姓名"), max_length=64, widget=forms.TextInput(attrs={**_TEXT, "autocomplete": "name"}))
+    id_number = forms.CharField(
+        label=_("身份证号"), max_length=24, widget=forms.TextInput(attrs={**_TEXT, "autocomplete": "off", "inputmode": "text"})
+    )
+    phone = forms.CharField(
+        label=_("手机号"), max_length=24, widget=forms.TextInput(attrs={**_TEXT, "inputmode": "tel", "autocomplete": "tel"})
+    )
+    community = forms.ChoiceField(label=_("居住社区"), choices=(), widget=forms.Select(attrs=_SELECT))
+    skills = forms.MultipleChoiceField(label=_("技能"), required=False, choices=Skill.choices, widget=forms.CheckboxSelectMultiple)
+    availability = forms.ChoiceField(label=_("可服务时间"), choices=Availability.choices, widget=forms.Select(attrs=_SELECT))
+    organisation = forms.ChoiceField(label=_("所属组织（如有）"), required=False, choices=(), widget=forms.Select(attrs=_SELECT))
+    # A field people never see (hidden by the page's CSS); a script that fills every field is answered
+    # as if it succeeded, and nothing is written.
+    website = forms.CharField(required=False, widget=forms.TextInput(attrs={"tabindex": "-1", "autocomplete": "off"}))
+
+    def __init__(self, *args: Any, organisations: list[tuple[int, str]], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["community"].choices = community_choices(Community.objects.all())
+        self.fields["organisation"].choices = [("", "—"), *[(str(pk), name) for pk, name in organisations]]
+
+    def refuse_rows(self, exc: RowsRefused) -> None:
+        for e in exc.errors:
+            self.add_error(e.field if e.field in self.fields else None, e.message)
+
+
+class ImportForm(forms.Form):
+    file = forms.FileField(label=_("志愿者名单（.xlsx）"), widget=forms.ClearableFileInput(attrs={**_TEXT, "accept": ".xlsx"}))
+
+
+class ApproveForm(forms.Form):
+    field_work = forms.BooleanField(label=_("可从事一线工作（采样、入户、转运等）"), required=False)
+
+
+class RejectForm(forms.Form):
+    reason = forms.CharField(label=_("不批准的理由"), max_length=300, widget=forms.TextInput(attrs=_TEXT))
+
+
+class OrganisationForm(RefusalForm, forms.Form):
+    name = forms.CharField(label=_("组织名称"), max_length=100, widget=forms.TextInput(attrs=_TEXT))
+    kind = forms.ChoiceField(label=_("类型"), choices=OrganisationKind.choices, widget=forms.Select(attrs=_SELECT))
+    community = forms.ChoiceField(label=_("所在社区（可不填）"), required=False, choices=(), widget=forms.Select(attrs=_SELECT))
+
+    def __init__(self, *args: Any, communities: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["community"].choices = community_choices(communities)
+
+
+class TeamForm(RefusalForm, forms.Form):
+    organisation = forms.ChoiceField(label=_("组织"), choices=(), widget=forms.Select(attrs=_SELECT))
+    name = forms.CharField(label=_("服务队名称"), max_length=100, widget=forms.TextInput(attrs=_TEXT))
+    leader = forms.ChoiceField(label=_("队长"), required=False, choices=(), widget=forms.Select(attrs=_SELECT))
+
+    def __init__(self, *args: Any, organisations: list[tuple[int, str]], leaders: list[tuple[int, str]], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["organisation"].choices = [(str(pk), n) for pk, n in organisations]
+        self.fields["leader"].choices = [("", "—"), *[(str(pk), n) for pk, n in leaders]]
+
+
+class PointForm(RefusalForm, forms.Form):
+    name = forms.CharField(label=_("服务点名称"), max_length=100, widget=forms.TextInput(attrs=_TEXT))
+    kind = forms.ChoiceField(label=_("类型"), choices=PointKind.choices, widget=forms.Select(attrs=_SELECT))
+    community = forms.ChoiceField(label=_("所在社区"), choices=(), widget=forms.Select(attrs=_SELECT))
+    organisation = forms.ChoiceField(label=_("负责组织"), required=False, choices=(), widget=forms.Select(attrs=_SELECT))
+
+    def __init__(self, *args: Any, communities: Any, organisations: list[tuple[int, str]], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["community"].choices = community_choices(communities)
+        self.fields["organisation"].choices = [("", "—"), *[(str(pk), n) for pk, n in organisations]]
+
+
+class NeedForm(RefusalForm, forms.Form):
+    task_type = forms.ChoiceField(label=_("任务类型"), choices=(), widget=forms.Select(attrs=_SELECT))
+    starts_at = datetime_field(_("开始时间"))
+    ends_at = datetime_field(_("结束时间"))
+    headcount = forms.IntegerField(label=_("需要人数"), min_value=1, max_value=500, widget=forms.NumberInput(attrs=_TEXT))
+    skill = forms.ChoiceField(label=_("技能要求"), required=False, choices=[("", "—"), *Skill.choices], widget=forms.Select(attrs=_SELECT))
+
+    def __init__(self, *args: Any, task_types: list[tuple[int, str]], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["task_type"].choices = [(str(pk), n) for pk, n in task_types]
+
+
+class TaskTypeForm(RefusalForm, forms.Form):
+    name = forms.CharField(label=_("任务类型名称"), max_length=32, widget=forms.TextInput(attrs=_TEXT))
+    field_work = forms.BooleanField(label=_("一线工作"), required=False, initial=True)
+
+
+class AssignForm(RefusalForm, forms.Form):
+    volunteer = forms.ChoiceField(label=_("志愿者"), choices=(), widget=forms.Select(attrs=_SELECT))
+
+    def __init__(self, *args: Any, volunteers: list[tuple[int, str]], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["volunteer"].choices = [(str(pk), n) for pk, n in volunteers]
+
+
+class VehicleForm(RefusalForm, forms.Form):
+    plate = forms.CharField(label=_("车牌号"), max_length=16, widget=forms.TextInput(attrs=_TEXT))
+    kind = forms.ChoiceField(label=_("车型"), choices=VehicleKind.choices, widget=forms.Select(attrs=_SELECT))
+    organisation = forms.ChoiceField(label=_("所属组织"), choices=(), widget=forms.Select(attrs=_SELECT))
+
+    def __init__(self, *args: Any, organisations: list[tuple[int, str]], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["organisation"].choices = [(str(pk), n) for pk, n in organisations]
+
+
+class TripForm(RefusalForm, forms.Form):
+    vehicle = forms.ChoiceField(label=_("车辆"), choices=(), widget=forms.Select(attrs=_SELECT))
+    started_at = datetime_field(_("出车时间"))
+    task_type = forms.ChoiceField(label=_("用途"), choices=(), widget=forms.Select(attrs=_SELECT))
+    kilometres = forms.CharField(
+        label=_("行驶里程（公里）"), max_length=12, widget=forms.TextInput(attrs={**_TEXT, "inputmode": "decimal"})
+    )
+
+    def __init__(self, *args: Any, vehicles: list[tuple[int, str]], task_types: list[tuple[int, str]], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["vehicle"].choices = [(str(pk), n) for pk, n in vehicles]
+        self.fields["task_type"].choices = [(str(pk), n) for pk, n in task_types]
+
+
+class DisinfectionForm(RefusalForm, forms.Form):
+    kind = forms.ChoiceField(label=_("类型"), choices=DisinfectionKind.choices, widget=forms.Select(attrs=_SELECT))
+    done_at = datetime_field(_("消杀时间"))
+    place = forms.CharField(label=_("场所"), max_length=200, widget=forms.TextInput(attrs=_TEXT))
+    community = forms.ChoiceField(label=_("所在社区"), choices=(), widget=forms.Select(attrs=_SELECT))
+    organisation = forms.ChoiceField(label=_("实施组织"), choices=(), widget=forms.Select(attrs=_SELECT))
+    case = forms.IntegerField(label=_("关联病例编号（终末消毒）"), required=False, min_value=1, widget=forms.NumberInput(attrs=_TEXT))
+    square_metres = forms.IntegerField(
+        label=_("消杀面积（平方米，社区环境）"), required=False, min_value=0, widget=forms.NumberInput(attrs=_TEXT)
+    )
+
+    def __init__(self, *args: Any, communities: Any, organisations: list[tuple[int, str]], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["community"].choices = community_choices(communities)
+        self.fields["organisation"].choices = [(str(pk), n) for pk, n in organisations]
+
+
+class TotalsForm(forms.Form):
+    start = forms.DateField(label=_("起始日期"), required=False, widget=forms.DateInput(attrs={**_TEXT, "type": "date"}))
+    end = forms.DateField(label=_("截止日期"), required=False, widget=forms.DateInput(attrs={**_TEXT, "type": "date"}))
+    organisation = forms.ChoiceField(label=_("组织"), required=False, choices=(), widget=forms.Select(attrs=_SELECT))
+    district = forms.ChoiceField(label=_("区县"), required=False, choices=(), widget=forms.Select(attrs=_SELECT))
+
+    def __init__(self, *args: Any, organisations: list[tuple[int, str]], districts: list[tuple[int, str]], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["organisation"].choices = [("", _("全部")), *[(str(pk), n) for pk, n in organisations]]
+        self.fields["district"].choices = [("", _("全部")), *[(str(pk), n) for pk, n in districts]]

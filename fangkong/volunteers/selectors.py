@@ -1,0 +1,99 @@
+"""Reads of the volunteers module that carry a rule: what a user may see (their places, or the
+organisations they are granted), a need's places taken, today's needs short of people, and a
+volunteer's own shifts and hours."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from typing import Any
+
+from django.db.models import Count, F, Q, QuerySet, Sum
+from django.shortcuts import get_object_or_404
+
+from fangkong.policy.regimen import local_date, local_midnight
+
+from .choices import ATTENDED, HOLDING, VolunteerStatus
+from .models import Assignment, Need, Organisation, ServicePoint, Volunteer
+
+
+def volunteer_list(*, user: Any, status: str = "", organisation_id: int | None = None, q: str = "") -> QuerySet[Volunteer]:
+    qs = Volunteer.objects.visible_to(user).select_related("organisation", "community", "team")
+    if status in VolunteerStatus.values:
+        qs = qs.filter(status=status)
+    if organisation_id:
+        qs = qs.filter(organisation_id=organisation_id)
+    if q:
+        qs = qs.filter(name__startswith=q)
+    return qs
+
+
+def volunteer_get(*, user: Any, pk: int) -> Volunteer:
+    return get_object_or_404(Volunteer.objects.visible_to(user).select_related("organisation", "community", "district", "team"), pk=pk)
+
+
+def organisation_list(*, user: Any) -> QuerySet[Organisation]:
+    return (
+        Organisation.objects.visible_to(user)
+        .select_related("district", "community")
+        .annotate(n_volunteers=Count("volunteers", filter=Q(volunteers__status=VolunteerStatus.APPROVED), distinct=True))
+        .prefetch_related("teams__leader")
+    )
+
+
+def point_list(*, user: Any) -> QuerySet[ServicePoint]:
+    return ServicePoint.objects.visible_to(user).select_related("organisation", "community", "district")
+
+
+def point_get(*, user: Any, pk: int) -> ServicePoint:
+    return get_object_or_404(point_list(user=user), pk=pk)
+
+
+def with_taken(needs: QuerySet[Need]) -> QuerySet[Need]:
+    return needs.annotate(taken=Count("assignments", filter=Q(assignments__status__in=HOLDING)))
+
+
+def need_get(*, user: Any, pk: int) -> Need:
+    return get_object_or_404(with_taken(Need.objects.visible_to(user).select_related("point", "task_type")), pk=pk)
+
+
+def day_bounds(day: dt.date) -> tuple[dt.datetime, dt.datetime]:
+    return local_midnight(day), local_midnight(day + dt.timedelta(days=1))
+
+
+def short_needs(*, user: Any, at: dt.datetime) -> QuerySet[Need]:
+    """Today's needs (Beijing day), not over yet, with fewer people than asked."""
+    start, end = day_bounds(local_date(at))
+    qs = with_taken(Need.objects.visible_to(user).filter(starts_at__gte=start, starts_at__lt=end, ends_at__gt=at))
+    return qs.filter(taken__lt=F("headcount")).select_related("point", "task_type").order_by("starts_at", "id")
+
+
+def open_needs_for(volunteer: Volunteer, *, at: dt.datetime, days: int = 7) -> QuerySet[Need]:
+    """Needs a volunteer may sign up for from their page: not yet started, within `days`, not full,
+    in the district they live in or of their organisation's points; field work only if cleared."""
+    qs = Need.objects.filter(starts_at__gt=at, starts_at__lt=at + dt.timedelta(days=days))
+    place = Q(district_id=volunteer.district_id)
+    if volunteer.organisation_id:
+        place |= Q(organisation_id=volunteer.organisation_id)
+    qs = with_taken(qs.filter(place))
+    if not volunteer.field_work:
+        qs = qs.filter(task_type__field_work=False)
+    taken = Assignment.objects.filter(volunteer=volunteer).values("need_id")
+    return qs.filter(taken__lt=F("headcount")).exclude(pk__in=taken).select_related("point", "task_type").order_by("starts_at")
+
+
+@dataclass(frozen=True)
+class ServiceRecord:
+    shifts: list[Assignment]
+    attended: int
+    minutes: int
+
+    @property
+    def hours(self) -> float:
+        return round(self.minutes / 60, 1)
+
+
+def service_record(volunteer: Volunteer) -> ServiceRecord:
+    shifts = list(Assignment.objects.filter(volunteer=volunteer).select_related("point", "need__task_type").order_by("-starts_at"))
+    done = Assignment.objects.filter(volunteer=volunteer, status__in=ATTENDED).aggregate(n=Count("id"), m=Sum("minutes"))
+    return ServiceRecord(shifts, done["n"] or 0, done["m"] or 0)

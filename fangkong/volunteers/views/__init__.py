@@ -1,0 +1,1 @@
+"""Pages of the volunteers module: public (apply; the volunteer's own phone pages) and the coordinator's."""
