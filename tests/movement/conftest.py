@@ -25,7 +25,7 @@ class Lab:
     entries: list[TestEntry] = field(default_factory=list)
 
     def negative(self, person, sampled_at: dt.datetime, result: str = "negative") -> None:
-        self.entries.append(TestEntry(person.pk, sampled_at, sampled_at + dt.timedelta(hours=6), result, "test", "测试"))
+        self.entries.append(TestEntry(person.pk, sampled_at, sampled_at + dt.timedelta(minutes=30), result, "test", "测试"))
 
     def fetch(self, person_ids, before):
         ids = set(person_ids)

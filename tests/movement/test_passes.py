@@ -29,7 +29,7 @@ pytestmark = pytest.mark.django_db
 
 
 def scan(users, checkpoint, token, **kw):
-    return pass_scan(actor=users["grid"], checkpoint=checkpoint, token=token, client_ref=kw.pop("ref", uuid.uuid4().hex), **kw)
+    return pass_scan(actor=users["district"], checkpoint=checkpoint, token=token, client_ref=kw.pop("ref", uuid.uuid4().hex), **kw)
 
 
 def payload_of(token: str) -> dict:
