@@ -55,7 +55,7 @@ class ApplicationForm(RefusalForm, forms.Form):
     id_number = forms.CharField(label=_("居民证件号码"), max_length=32, widget=forms.TextInput(attrs={**INPUT, "autocomplete": "off"}))
     mode = forms.ChoiceField(label=_("离开方式"), choices=TravelMode.choices, widget=forms.Select(attrs={"class": "form-select"}))
     destination = forms.CharField(label=_("目的地"), max_length=120, widget=forms.TextInput(attrs=INPUT))
-    travel_date = forms.DateField(label=_("出行日期"), widget=forms.DateInput(attrs={**INPUT, "type": "date"}))
+    travel_date = forms.DateField(label=_("出行日期"), widget=forms.DateInput(attrs={**INPUT, "type": "date"}, format="%Y-%m-%d"))
 
 
 class DepartureForm(RefusalForm, forms.Form):
