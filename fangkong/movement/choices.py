@@ -73,3 +73,33 @@ class DepartureRule(models.TextChoices):
     AREA = "area", _("不在高风险区")
     STATE = "state", _("未在隔离、健康监测或治疗中")
     NEGATIVE = "negative", _("离开前核酸阴性")
+
+
+class BatchKind(models.TextChoices):
+    """Point-to-point batches (点对点): who the sending unit moves together."""
+
+    STUDENTS = "students", _("高校学生返乡")
+    WORKERS = "workers", _("农牧民工返岗返乡")
+    RELEASED = "released", _("刑满释放人员返乡")
+    OTHER = "other", _("其他")
+
+
+class BatchStatus(models.TextChoices):
+    PLANNING = "planning", _("准备中")
+    IN_TRANSIT = "in_transit", _("转运中")
+    HANDED_OVER = "handed_over", _("已交接")
+
+
+BATCH_TRANSITIONS: dict[str, frozenset[str]] = {
+    BatchStatus.PLANNING: frozenset({BatchStatus.IN_TRANSIT}),
+    BatchStatus.IN_TRANSIT: frozenset({BatchStatus.HANDED_OVER}),
+    BatchStatus.HANDED_OVER: frozenset(),
+}
+
+
+class MemberStatus(models.TextChoices):
+    LISTED = "listed", _("待检测")
+    READY = "ready", _("检测合格")
+    REMOVED = "removed", _("移出本批")
+    BOARDED = "boarded", _("已登车")
+    ARRIVED = "arrived", _("已交接")

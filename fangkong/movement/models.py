@@ -21,7 +21,7 @@ from fangkong.core.models import TimeStampedModel
 from fangkong.core.scoping import ScopedQuerySet
 from fangkong.geo.models import cached_fk
 
-from .choices import ApplicationStatus, PassStatus, ScanOutcome, ScanRefusal, TravelMode
+from .choices import ApplicationStatus, BatchKind, BatchStatus, MemberStatus, PassStatus, ScanOutcome, ScanRefusal, TravelMode
 
 PLACE_SCOPE = {"district": "district_id", "street": "street_id", "community": "community_id"}
 
@@ -214,3 +214,58 @@ class DepartureApplication(TimeStampedModel):
     @property
     def unmet(self) -> list[dict]:
         return [d for d in self.decision if not d.get("met")]
+
+
+class TransferBatch(TimeStampedModel):
+    """A point-to-point batch (点对点): a sending unit's list of people (a school's students, an
+    employer's workers, released prisoners), each tested and temperature-checked before travel, a
+    transport plan, a boarding check against the list, and the handover at the destination confirmed
+    by the receiving unit with the count and the names (闭环). "成熟一批、转运一批": it leaves when every
+    one still on it has boarded; those not ready wait for the next batch."""
+
+    kind = models.CharField(_("类别"), max_length=16, choices=BatchKind.choices)
+    sending_unit = models.CharField(_("送出单位"), max_length=120)
+    receiving_unit = models.CharField(_("接收单位"), max_length=120)
+    destination = models.CharField(_("目的地"), max_length=120)
+    status = models.CharField(_("状态"), max_length=16, choices=BatchStatus.choices, default=BatchStatus.PLANNING)
+    vehicle_plate = models.CharField(_("车牌"), max_length=16, blank=True)
+    driver_name = models.CharField(_("驾驶人"), max_length=64, blank=True)
+    route = models.CharField(_("路线"), max_length=200, blank=True)
+    departs_at = models.DateTimeField(_("计划出发时间"), null=True, blank=True)
+    departed_at = models.DateTimeField(_("出发时间"), null=True, blank=True)
+    handed_over_at = models.DateTimeField(_("交接时间"), null=True, blank=True)
+    handover_count = models.PositiveIntegerField(_("交接人数"), null=True, blank=True)
+    handover_confirmed_by = models.CharField(_("接收人"), max_length=64, blank=True)
+    previous = models.ForeignKey("self", null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    district = cached_fk("geo.District", _("区县"))
+    street = cached_fk("geo.Street", _("街道"))
+    community = cached_fk("geo.Community", _("社区"))
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+
+    objects = ScopedQuerySet.as_manager()
+    scope_paths = PLACE_SCOPE
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        indexes = [models.Index(fields=["district", "status"], name="movement_batch_district")]
+        verbose_name = _("点对点转运批次")
+
+    def __str__(self) -> str:
+        return f"{self.sending_unit} → {self.destination}"
+
+
+class BatchMember(models.Model):
+    batch = models.ForeignKey(TransferBatch, on_delete=models.CASCADE, related_name="members")
+    person = models.ForeignKey("geo.Person", on_delete=models.PROTECT, related_name="+")
+    status = models.CharField(_("状态"), max_length=16, choices=MemberStatus.choices, default=MemberStatus.LISTED)
+    temperature = models.DecimalField(_("体温"), max_digits=3, decimal_places=1, null=True, blank=True)
+    checked_at = models.DateTimeField(_("检测时间"), null=True, blank=True)
+    removed_reason = models.CharField(_("移出原因"), max_length=200, blank=True)
+    boarded_at = models.DateTimeField(_("登车时间"), null=True, blank=True)
+
+    class Meta:
+        ordering = ["batch_id", "id"]
+        constraints = [models.UniqueConstraint(fields=["batch", "person"], name="movement_member_once")]
+
+    def __str__(self) -> str:
+        return f"{self.batch_id}:{self.person_id}"

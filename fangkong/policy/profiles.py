@@ -30,6 +30,7 @@ COMMON: dict[str, Param] = {
     "regimen.day_one": ("isolation_start_date", "", "隔离第 1 天的定义：开始隔离的自然日（北京时间）", LOCAL),
     "travel.leaving_negative_hours": (48, "h", "离开低风险区所在城市须持核酸阴性证明的时限", f"{NINTH}; {TWENTY}"),
     "movement.pass_max_hours": (72, "h", "车辆通行证一车一事一证、一证一次行程：有效期最长小时数", f"{SEED_004}; {LOCAL}"),
+    "movement.fever_celsius": (37.3, "℃", "体温不低于此值为发热：不得登车，移出转运批次", NINTH),
     "movement.trunk_road_closure_needs_approval": (True, "", "不得封闭高速公路、阻断国省干线；确须封闭的须报批", SEED_004),
     "triage.fangcang_classes": (["asymptomatic", "mild"], "", "收治方舱医院的分型", NINTH),
     "triage.hospital_classes": (["moderate", "severe", "critical"], "", "收治定点医院的分型", NINTH),
