@@ -10,7 +10,7 @@ from django.db.models import Count, Q, QuerySet, Sum
 from django.shortcuts import get_object_or_404
 
 from .choices import ApplicationStatus, PassStatus, ScanOutcome, ScanRefusal
-from .models import Checkpoint, CheckpointLog, Departure, DepartureApplication, PassScan, VehiclePass
+from .models import BatchMember, Checkpoint, CheckpointLog, Departure, DepartureApplication, PassScan, TransferBatch, VehiclePass
 
 
 def pass_list(*, user: Any, status: str = "", q: str = "") -> QuerySet[VehiclePass]:
@@ -84,6 +84,8 @@ class MovementFigures:
     scans: dict[str, int] = field(default_factory=dict)
     refusals: dict[str, int] = field(default_factory=dict)
     checkpoints: list[tuple[Checkpoint, int, int, int]] = field(default_factory=list)  # checkpoint, vehicles, people, fevers
+    batches: dict[str, int] = field(default_factory=dict)
+    batch_people: dict[str, int] = field(default_factory=dict)
 
 
 def movement_figures(*, user: Any, day: dt.date) -> MovementFigures:
@@ -105,6 +107,9 @@ def movement_figures(*, user: Any, day: dt.date) -> MovementFigures:
         .annotate(vehicles=Count("id"), people=Sum("people"), fevers=Sum("fevers"))
         .order_by()
     )
+    batches = TransferBatch.objects.visible_to(user)
+    f.batches = dict(batches.values_list("status").annotate(n=Count("id")).order_by())
+    f.batch_people = dict(BatchMember.objects.filter(batch__in=batches).values_list("status").annotate(n=Count("id")).order_by())
     by_cp = {r["checkpoint"]: r for r in logs}
     for cp in checkpoint_list(user=user):
         r = by_cp.get(cp.pk, {})

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from .views import check, checkpoints, departures, passes
+from .views import batches, check, checkpoints, departures, passes
 
 app_name = "movement"
 urlpatterns = [
@@ -25,4 +25,8 @@ urlpatterns = [
     path("departures/", departures.departure_list, name="departure_list"),
     path("departures/<int:pk>/", departures.departure_detail, name="departure_detail"),
     path("departures/<int:pk>/assign/", departures.departure_assign, name="departure_assign"),
+    # 点对点
+    path("batches/", batches.batch_list, name="batch_list"),
+    path("batches/<int:pk>/", batches.batch_detail, name="batch_detail"),
+    path("batches/<int:pk>/<slug:step>/", batches.batch_step, name="batch_step"),
 ]

@@ -141,3 +141,22 @@ def test_roles_and_places(city, users, students, batch):
             destination="乌兰察布市",
             id_numbers=[number(students[0])],
         )
+
+
+def test_the_batch_pages(city, users, students, batch):
+    from django.test import Client
+    from django.urls import reverse
+
+    c = Client()
+    c.force_login(users["district"])
+    first = member(batch, students[0])
+    c.post(reverse("movement:batch_step", args=[batch.pk, "check"]), {f"t-{first.pk}": "36.6"})
+    assert member(batch, students[0]).status == MemberStatus.READY
+    c.post(reverse("movement:batch_step", args=[batch.pk, "board"]), {"id_numbers": number(students[0])})
+    page = c.get(reverse("movement:batch_detail", args=[batch.pk])).content.decode()
+    assert "学生甲" in page and number(students[0]) not in page and "已登车" in page
+    refused = c.post(reverse("movement:batch_step", args=[batch.pk, "depart"]), follow=True).content.decode()
+    assert "运输计划" in refused  # no plan yet: refused, named
+    assert c.post(reverse("movement:batch_step", args=[batch.pk, "nonsense"])).status_code == 404
+    home = c.get(reverse("movement:home")).content.decode()
+    assert "点对点转运批次" in home

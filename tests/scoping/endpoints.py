@@ -271,6 +271,9 @@ ENDPOINTS: list[Endpoint] = [
     _e("movement:departure_list", LIST, "departure", MOVE, names=False),
     _e("movement:departure_detail", DETAIL, "departure", MOVE),
     _e("movement:departure_assign", ACTION, "departure", (MovementCap.VIEW, MovementCap.ORGANISE)),
+    _e("movement:batch_list", LIST, "batch", MOVE, names=False),
+    _e("movement:batch_detail", DETAIL, "batch", MOVE),
+    _e("movement:batch_step", ACTION, "batch_step", (MovementCap.VIEW, MovementCap.ORGANISE)),
     # the map: the page loads its data from map.json (places and levels by grant; the case layer, counts only, needs cases.view)
     _e("zoning:map", FIGURES),
     _e("zoning:map_data", LIST, "risk_area", CASES, mixed=True),

@@ -24,6 +24,7 @@ from fangkong.isolation.services import RoomSpec, inbound_register, incident_rec
 from fangkong.isolation.tracing.services import contact_add
 from fangkong.movement.choices import ApplicationStatus, TravelMode
 from fangkong.movement.models import Checkpoint, DepartureApplication
+from fangkong.movement.services.batches import batch_create
 from fangkong.movement.services.departures import departure_create
 from fangkong.movement.services.passes import pass_approve, pass_request
 from fangkong.testing.models import ConfirmedPositive, ResamplingTask
@@ -178,8 +179,22 @@ def _zoning(world: World, trees) -> None:
 
 
 MOVEMENT = {
-    HOME: {"driver": "郁行舟", "traveller": "乔远游", "checkpoint": "海棠桥卡口", "plate": "蒙A70001", "driver_id": "15010219800517901X"},
-    FAR: {"driver": "阮千帆", "traveller": "祝归途", "checkpoint": "榆林桥卡口", "plate": "蒙A70002", "driver_id": "150102198106019031"},
+    HOME: {
+        "student": "闻归雁",
+        "driver": "郁行舟",
+        "traveller": "乔远游",
+        "checkpoint": "海棠桥卡口",
+        "plate": "蒙A70001",
+        "driver_id": "15010219800517901X",
+    },
+    FAR: {
+        "student": "宁远舟",
+        "driver": "阮千帆",
+        "traveller": "祝归途",
+        "checkpoint": "榆林桥卡口",
+        "plate": "蒙A70002",
+        "driver_id": "150102198106019031",
+    },
 }
 
 
@@ -187,6 +202,8 @@ def _movement(world: World, trees) -> None:
     """On each side: an approved vehicle pass (its driver named), a checkpoint (a place name), and a
     coach with one traveller on its passenger list (set directly: the harness has no test results)."""
     from django.utils import timezone
+
+    from fangkong.core.crypto import decrypt
 
     approver = make_user("sc-traffic", Role.COMMAND_CENTRE, [("city", None)])
     start = timezone.now() - dt.timedelta(hours=1)
@@ -230,11 +247,23 @@ def _movement(world: World, trees) -> None:
             community_id=traveller.community_id,
             grid_id=traveller.grid_id,
         )
-        ids[side] = {"pass": vp.pk, "checkpoint": checkpoint.pk, "departure": coach.pk}
+        student = make_person(make_tree(**_tree_args(side, 41)).household, m["student"])
+        batch = batch_create(
+            actor=world.users["command"],
+            district=district,
+            kind="students",
+            sending_unit="某高校",
+            receiving_unit="某市防控办",
+            destination="赤峰市",
+            id_numbers=[decrypt(student.id_cipher)[:18]],
+        )
+        ids[side] = {"pass": vp.pk, "checkpoint": checkpoint.pk, "departure": coach.pk, "batch": batch.pk}
     world.subjects["vehicle_pass"] = Subject(ids[HOME]["pass"], ids[FAR]["pass"], (MOVEMENT[HOME]["driver"],), (MOVEMENT[FAR]["driver"],))
     world.subjects["checkpoint"] = Subject(
         ids[HOME]["checkpoint"], ids[FAR]["checkpoint"], (MOVEMENT[HOME]["checkpoint"],), (MOVEMENT[FAR]["checkpoint"],), personal=False
     )
+    world.subjects["batch"] = Subject(ids[HOME]["batch"], ids[FAR]["batch"], (MOVEMENT[HOME]["student"],), (MOVEMENT[FAR]["student"],))
+    world.subjects["batch_step"] = Subject((ids[HOME]["batch"], "depart"), (ids[FAR]["batch"], "depart"))
     world.subjects["departure"] = Subject(
         ids[HOME]["departure"], ids[FAR]["departure"], (MOVEMENT[HOME]["traveller"],), (MOVEMENT[FAR]["traveller"],)
     )

@@ -22,7 +22,7 @@ from fangkong.geo.lookup import person_by_id_number
 from fangkong.geo.services import SearchLimited
 
 from .. import selectors
-from ..choices import ApplicationStatus, DepartureRule, TravelMode
+from ..choices import ApplicationStatus, BatchStatus, DepartureRule, MemberStatus, TravelMode
 from ..forms import ApplicationForm, DepartureForm
 from ..permissions import MovementCap
 from ..services import departures as services
@@ -40,6 +40,8 @@ def home(request: HttpRequest) -> HttpResponse:
         "refused_by_rule": [(label, f.refused_by_rule.get(value, 0)) for value, label in DepartureRule.choices],
         "passes": [(label, f.passes.get(value, 0)) for value, label in selectors.PassStatus.choices],
         "scans": [(label, f.scans.get(value, 0)) for value, label in selectors.ScanOutcome.choices],
+        "batches": [(label, f.batches.get(value, 0)) for value, label in BatchStatus.choices],
+        "batch_people": [(label, f.batch_people.get(value, 0)) for value, label in MemberStatus.choices],
         "refusals": [(label, n) for value, label in selectors.ScanRefusal.choices if (n := f.refusals.get(value, 0))],
     }
     return render(request, "movement/home.html", context)
