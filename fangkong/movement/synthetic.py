@@ -11,7 +11,10 @@
   field altered) refused at a checkpoint;
 - departure applications of residents of the demo community (迎宾南路社区), filed and decided all at
   once under the active policy against the demo round's results (a negative within 48 h), the risk
-  areas and the people's states; approved travellers on a coach to 赤峰市, the rest by car or waiting.
+  areas and the people's states; approved travellers on a coach to 赤峰市, the rest by car or waiting;
+- point-to-point batches: a university's students checked, boarded and handed over at 巴彦淖尔市
+  (one taken off for a fever, the reason kept), and a company's migrant workers partly checked,
+  waiting until all are ready (成熟一批、转运一批).
 
 Times are now and the last few hours. Deterministic for a seed and the registry.
 """
@@ -36,7 +39,8 @@ from fangkong.geo.models import Community, District, Person
 
 from . import codes, signing
 from .choices import ApplicationStatus, TravelMode
-from .models import DepartureApplication, PassScan, VehiclePass
+from .models import DepartureApplication, PassScan, TransferBatch, VehiclePass
+from .services.batches import batch_board, batch_check, batch_create, batch_depart, batch_handover, batch_plan
 from .services.checkpoints import checkpoint_create, checkpoint_log
 from .services.departures import applications_decide, departure_assign, departure_create
 from .services.passes import pass_approve, pass_request, pass_revoke
@@ -63,12 +67,13 @@ class MovementStats:
     scans: dict[str, int] = field(default_factory=dict)
     applications: dict[str, int] = field(default_factory=dict)
     seated: int = 0
+    batches: dict[str, int] = field(default_factory=dict)
     seconds: float = 0.0
 
 
 def format_stats(s: MovementStats) -> str:
     head = f"{s.checkpoints} 个卡口, {s.logs} 条检查记录; 通行证 {s.passes}; 核验 {s.scans}"
-    return f"{head}; 离开申请 {s.applications}, 大巴乘客 {s.seated} 人 — {s.seconds:.1f} s"
+    return f"{head}; 离开申请 {s.applications}, 大巴乘客 {s.seated} 人; 点对点批次 {s.batches} — {s.seconds:.1f} s"
 
 
 def movement_generate(*, seed: int = 2022, now: dt.datetime | None = None) -> MovementStats:
@@ -95,6 +100,7 @@ def movement_generate(*, seed: int = 2022, now: dt.datetime | None = None) -> Mo
         checkpoints = _checkpoints(traffic, district, rng, now)
         _passes(traffic, approver, district, checkpoints, now)
         _departures(traffic, district, rng, now)
+        _batches(traffic, district, rng, now)
     return MovementStats(
         checkpoints=len(checkpoints),
         logs=sum(cp.logs.count() for cp in checkpoints),
@@ -102,6 +108,7 @@ def movement_generate(*, seed: int = 2022, now: dt.datetime | None = None) -> Mo
         scans=dict(PassScan.objects.values_list("outcome").annotate(n=Count("id")).order_by()),
         applications=dict(DepartureApplication.objects.values_list("status").annotate(n=Count("id")).order_by()),
         seated=DepartureApplication.objects.filter(status=ApplicationStatus.ASSIGNED).count(),
+        batches=dict(TransferBatch.objects.values_list("status").annotate(n=Count("id")).order_by()),
         seconds=time.monotonic() - started,
     )
 
@@ -228,4 +235,61 @@ def _departures(actor: Any, district: Any, rng: random.Random, now: dt.datetime)
         destination="通辽市",
         departs_at=now + dt.timedelta(days=1),
         capacity=150,
+    )
+
+
+def _batches(actor: Any, district: Any, rng: random.Random, now: dt.datetime) -> None:
+    """Students handed over; migrant workers waiting. People with a negative within the window are
+    chosen (the demo round), so the checks pass but for the fever put on one of them."""
+    from fangkong.core.crypto import decrypt
+    from fangkong.policy.rules import rule
+    from fangkong.results.history import negatives_within
+
+    from .eligibility import NEGATIVE_WINDOW_KEY
+
+    on_departures = set(DepartureApplication.objects.values_list("person_id", flat=True))
+    people = Person.objects.filter(district=district, household__isnull=False).exclude(pk__in=on_departures)
+    pool = list(people.order_by("id").values_list("id", flat=True)[:3000])
+    negative = sorted(negatives_within(pool, float(rule(NEGATIVE_WINDOW_KEY).value), at=now))
+    if len(negative) < 20:
+        return
+    chosen = rng.sample(negative, 20)
+    numbers = {p.pk: decrypt(p.id_cipher)[:18] for p in Person.objects.filter(pk__in=chosen)}
+    students = batch_create(
+        actor=actor,
+        district=district,
+        kind="students",
+        sending_unit="内蒙古工业大学",
+        receiving_unit="巴彦淖尔市临河区疫情防控指挥部",
+        destination="巴彦淖尔市临河区",
+        id_numbers=[numbers[p] for p in chosen[:12]],
+    )
+    members = list(students.members.order_by("id"))
+    temps = {m.pk: (37.6 if i == 4 else round(rng.uniform(36.2, 36.9), 1)) for i, m in enumerate(members)}
+    batch_check(actor=actor, batch=students, temperatures=temps, at=now - dt.timedelta(hours=6))
+    batch_plan(
+        actor=actor,
+        batch=students,
+        vehicle_plate="蒙A·K0518",
+        driver_name="陈师傅",
+        route="G6 京藏高速 → 临河",
+        departs_at=now - dt.timedelta(hours=5),
+    )
+    ready = [numbers[m.person_id] for m in students.members.filter(status="ready")]
+    batch_board(actor=actor, batch=students, id_numbers=ready)
+    batch_depart(actor=actor, batch=students)
+    names = list(students.members.filter(status="boarded").values_list("person__name", flat=True))
+    batch_handover(actor=actor, batch=students, count=len(names), names=names, confirmed_by="临河区指挥部 王科长")
+    workers = batch_create(
+        actor=actor,
+        district=district,
+        kind="workers",
+        sending_unit="呼和浩特某建筑公司",
+        receiving_unit="赤峰市人力资源和社会保障局",
+        destination="赤峰市松山区",
+        id_numbers=[numbers[p] for p in chosen[12:]],
+    )
+    checked = list(workers.members.order_by("id")[:5])
+    batch_check(
+        actor=actor, batch=workers, temperatures={m.pk: round(rng.uniform(36.2, 36.9), 1) for m in checked}, at=now - dt.timedelta(hours=1)
     )
