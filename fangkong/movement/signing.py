@@ -63,7 +63,10 @@ def _dev_seed() -> str:
     path = _dev_key_path()
     if not path.exists():
         seed = base64.b64encode(os.urandom(32)).decode()
-        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        try:
+            fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        except FileExistsError:  # another process made it first: use theirs
+            return path.read_text().strip()
         with os.fdopen(fd, "w") as fh:
             fh.write(seed + "\n")
     return path.read_text().strip()
