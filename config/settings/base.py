@@ -52,6 +52,7 @@ INSTALLED_APPS = [
     "fangkong.cases",
     "fangkong.isolation",
     "fangkong.volunteers",
+    "fangkong.movement",
     "fangkong.reports",
     "fangkong.demo",
 ]

@@ -18,6 +18,7 @@ EARLY = "《新型冠状病毒肺炎防控方案》2020 年早期版本"
 # on the policy pages; everyone else reads only that it is a local default.
 LOCAL = "本地默认值：来源文件未规定"
 TREATMENT_NINTH = "《新型冠状病毒肺炎诊疗方案（试行第九版）》2022-03-14"
+SEED_004 = "内蒙古日报 2020-02-04（赤峰市公路交通管控要求：一车一事一证；不得封闭高速公路、阻断国省干线，确须封闭的履行报批程序）"
 
 Param = tuple[Any, str, str, str]
 
@@ -34,6 +35,9 @@ COMMON: dict[str, Param] = {
     ),
     "regimen.day_one": ("isolation_start_date", "", "隔离第 1 天的定义：开始隔离的自然日（北京时间）", LOCAL),
     "travel.leaving_negative_hours": (48, "h", "离开低风险区所在城市须持核酸阴性证明的时限", f"{NINTH}; {TWENTY}"),
+    "movement.pass_max_hours": (72, "h", "车辆通行证一车一事一证、一证一次行程：有效期最长小时数", f"{SEED_004}; {LOCAL}"),
+    "movement.fever_celsius": (37.3, "℃", "体温不低于此值为发热：不得登车，移出转运批次", NINTH),
+    "movement.trunk_road_closure_needs_approval": (True, "", "不得封闭高速公路、阻断国省干线；确须封闭的须报批", SEED_004),
     "triage.fangcang_classes": (["asymptomatic", "mild"], "", "收治方舱医院的分型", NINTH),
     "triage.hospital_classes": (["moderate", "severe", "critical"], "", "收治定点医院的分型", NINTH),
     "triage.high_risk_age": (65, "岁", "高风险人群年龄下限（合并基础疾病等同样收治定点医院）", NINTH),
@@ -91,6 +95,7 @@ PROFILES: list[dict[str, Any]] = [
             "risk.high_lift_to": ("low", "", "高风险区解除后降为", LOCAL),
             "risk.medium_lift_clean_days": (0, "天", "中风险区降为低风险须连续无新增天数", LOCAL),
             "risk.area_unit": ("compound", "", "其他风险区域（管控区、防范区）不经说明可划定的最大单位；社区、街道须书面说明理由", LOCAL),
+            "movement.departure_barred_classes": (["sealed", "controlled"], "", "封控区、管控区人员不得离开", EARLY),
             "risk.high_lift_screening_days": (2, "天", "封控区解封前最后 N 天内全员核酸阴性", LOCAL),
             "risk.lift_overdue_days": (1, "天", "达到解封条件后仍未解除超过此天数，提示长时间不解封", LOCAL),
             "inbound.central_days": (14, "天", "入境人员集中隔离天数", EARLY),
@@ -128,6 +133,7 @@ PROFILES: list[dict[str, Any]] = [
             "risk.high_lift_to": ("medium", "", "高风险区解除后降为", NINTH),
             "risk.medium_lift_clean_days": (3, "天", "中风险区再连续无新增天数后降为低风险", NINTH),
             "risk.area_unit": ("compound", "", "其他风险区域不经说明可划定的最大单位；社区、街道须书面说明理由", LOCAL),
+            "movement.departure_barred_classes": (["sealed", "controlled"], "", "高、中风险区人员不得离开所在地", NINTH),
             "risk.high_lift_screening_days": (1, "天", "第 7 天区域内全员核酸筛查阴性（最后 N 天内）", NINTH),
             "risk.lift_overdue_days": (1, "天", "达到解封条件后仍未解除超过此天数，提示长时间不解封", LOCAL),
             "inbound.central_days": (7, "天", "入境人员集中隔离天数", NINTH),
@@ -165,6 +171,7 @@ PROFILES: list[dict[str, Any]] = [
             "risk.high_lift_to": ("low", "", "高风险区解除后降为", TWENTY),
             "risk.medium_lift_clean_days": (0, "天", "中风险区（已取消）", TWENTY),
             "risk.area_unit": ("compound", "", "其他风险区域不经说明可划定的最大单位；社区、街道须书面说明理由", LOCAL),
+            "movement.departure_barred_classes": (["sealed"], "", "高风险区人员不得离开（取消中风险区）", TWENTY),
             "risk.high_lift_screening_days": (1, "天", "第 5 天区域内全员核酸筛查阴性（最后 N 天内）", TWENTY),
             "risk.lift_overdue_days": (1, "天", "达到解除条件后仍未解除超过此天数，提示长时间不解封（层层加码）", f"{TWENTY}; {SEED_000}"),
             "inbound.central_days": (5, "天", "入境人员集中隔离天数", f"{TWENTY}; {SEED_000}"),

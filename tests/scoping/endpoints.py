@@ -20,6 +20,7 @@ from dataclasses import dataclass
 from fangkong.cases.permissions import CasesCap
 from fangkong.geo.permissions import GeoCap
 from fangkong.isolation.permissions import IsolationCap
+from fangkong.movement.permissions import MovementCap
 from fangkong.testing.permissions import TestingCap
 from fangkong.zoning.permissions import ZoningCap
 
@@ -28,6 +29,7 @@ CASES = (CasesCap.VIEW,)
 PEOPLE = (IsolationCap.VIEW,)
 TRACING = (CasesCap.VIEW, IsolationCap.VIEW)
 PEOPLE_OF_PLACES = (GeoCap.VIEW_PEOPLE,)
+MOVE = (MovementCap.VIEW,)
 
 
 @dataclass(frozen=True)
@@ -266,6 +268,26 @@ ENDPOINTS: list[Endpoint] = [
     _e("zoning:duty_shift", DETAIL, "duty_shift", (ZoningCap.DUTY,)),
     _e("zoning:duty_shift_remove", ACTION, "duty_shift", (ZoningCap.DUTY,)),
     _e("zoning:figures", FIGURES),
+    # ---- 有序流动: passes (drivers named), checkpoints (places), departures (travellers named) ----
+    _e("movement:home", FIGURES, None, MOVE),
+    _e("movement:pass_list", LIST, "vehicle_pass", MOVE),
+    _e("movement:pass_detail", DETAIL, "vehicle_pass", MOVE),
+    _e("movement:pass_new", ACTION, None, (MovementCap.VIEW, MovementCap.PASS_ISSUE)),
+    _e("movement:pass_approve", ACTION, "vehicle_pass", (MovementCap.VIEW, MovementCap.PASS_APPROVE)),
+    _e("movement:pass_revoke", ACTION, "vehicle_pass", (MovementCap.VIEW, MovementCap.PASS_APPROVE), data=(("reason", "scoping"),)),
+    _e("movement:check", FIGURES, None, (MovementCap.CHECK,)),
+    _e("movement:revocations", FIGURES, None, (MovementCap.CHECK,)),
+    _e("movement:checkpoint_list", FIGURES, None, (MovementCap.CHECK,)),
+    _e("movement:checkpoint_detail", DETAIL, "checkpoint", (MovementCap.CHECK,)),
+    _e("movement:application_list", LIST, "departure", MOVE),
+    _e("movement:application_new", ACTION, None, (MovementCap.VIEW, MovementCap.DEPART)),
+    _e("movement:applications_decide", ACTION, None, (MovementCap.VIEW, MovementCap.ORGANISE)),
+    _e("movement:departure_list", LIST, "departure", MOVE, names=False),
+    _e("movement:departure_detail", DETAIL, "departure", MOVE),
+    _e("movement:departure_assign", ACTION, "departure", (MovementCap.VIEW, MovementCap.ORGANISE)),
+    _e("movement:batch_list", LIST, "batch", MOVE, names=False),
+    _e("movement:batch_detail", DETAIL, "batch", MOVE),
+    _e("movement:batch_step", ACTION, "batch_step", (MovementCap.VIEW, MovementCap.ORGANISE)),
     # the map: the page loads its data from map.json (places and levels by grant; the case layer, counts only, needs cases.view)
     _e("zoning:map", FIGURES),
     _e("zoning:map_data", LIST, "risk_area", CASES, mixed=True),
@@ -356,6 +378,11 @@ EXEMPT: dict[str, str] = {
     "zoning:public_list": _PUBLIC_AREAS,
     "zoning:public_feed": _PUBLIC_AREAS,
     "zoning:public_notice": _PUBLIC_AREAS,
+    "movement:public_key": "the public key passes are verified with: public, no personal data (tests/movement/test_pages.py)",
+    "movement:scan": (
+        "a checkpoint's scan (JSON): movement.check, the checkpoint in the caller's grant (another district's: 404), "
+        "the pass found by its signed code wherever it was issued: tests/movement/test_pages.py"
+    ),
     "zoning:duty_check_in": "the signed-in person's own shifts, nobody else's (another's shift: 404): tests/zoning/test_duty.py",
     "volunteers:apply": _VOL_PUBLIC,
     "volunteers:applied": _VOL_PUBLIC,

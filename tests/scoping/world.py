@@ -22,6 +22,11 @@ from fangkong.isolation.choices import ArrivalMode, ExposureType, IncidentKind, 
 from fangkong.isolation.models import ScheduledTest
 from fangkong.isolation.services import RoomSpec, inbound_register, incident_record
 from fangkong.isolation.tracing.services import contact_add
+from fangkong.movement.choices import ApplicationStatus, TravelMode
+from fangkong.movement.models import Checkpoint, DepartureApplication
+from fangkong.movement.services.batches import batch_create
+from fangkong.movement.services.departures import departure_create
+from fangkong.movement.services.passes import pass_approve, pass_request
 from fangkong.testing.models import ConfirmedPositive, DoorSamplingTask, ResamplingTask, TestingRound
 from fangkong.testing.services import Binding, bulk_bind, door_sampling_plan
 from fangkong.zoning.choices import AreaClass, DutyRole
@@ -136,6 +141,7 @@ def build() -> World:
     _isolation(world, trees, person, subject, board_cases)
     _zoning(world, trees)
     _door_sampling(world, person, subject)
+    _movement(world, trees)
     return world
 
 
@@ -187,6 +193,97 @@ def _door_sampling(world: World, person, subject) -> None:
     }
     subject("door_round", (testing_round.pk,), names="pooled")
     subject("door_task", (testing_round.pk, tasks[HOME].pk), (testing_round.pk, tasks[FAR].pk), names="pooled")
+
+
+MOVEMENT = {
+    HOME: {
+        "student": "闻归雁",
+        "driver": "郁行舟",
+        "traveller": "乔远游",
+        "checkpoint": "海棠桥卡口",
+        "plate": "蒙A70001",
+        "driver_id": "15010219800517901X",
+    },
+    FAR: {
+        "student": "宁远舟",
+        "driver": "阮千帆",
+        "traveller": "祝归途",
+        "checkpoint": "榆林桥卡口",
+        "plate": "蒙A70002",
+        "driver_id": "150102198106019031",
+    },
+}
+
+
+def _movement(world: World, trees) -> None:
+    """On each side: an approved vehicle pass (its driver named), a checkpoint (a place name), and a
+    coach with one traveller on its passenger list (set directly: the harness has no test results)."""
+    from django.utils import timezone
+
+    from fangkong.core.crypto import decrypt
+
+    approver = make_user("sc-traffic", Role.COMMAND_CENTRE, [("city", None)])
+    start = timezone.now() - dt.timedelta(hours=1)
+    ids: dict[str, dict[str, int]] = {}
+    for side in (HOME, FAR):
+        m = MOVEMENT[side]
+        district = trees[side].district
+        vp = pass_request(
+            actor=world.users["command"],
+            district=district,
+            plate=m["plate"],
+            purpose="运送生活物资",
+            origin="新城区",
+            destination="包头市",
+            valid_from=start,
+            valid_until=start + dt.timedelta(hours=24),
+            driver_name=m["driver"],
+            driver_id=m["driver_id"],
+        )
+        pass_approve(actor=approver, vehicle_pass=vp)
+        checkpoint = Checkpoint.objects.create(name=m["checkpoint"], road="G6", district_id=district.pk)
+        traveller = make_person(make_tree(**_tree_args(side, 40)).household, m["traveller"])
+        coach = departure_create(
+            actor=world.users["command"],
+            district=district,
+            mode=TravelMode.COACH,
+            label=f"{m['plate']}次",
+            destination="赤峰市",
+            departs_at=start + dt.timedelta(hours=6),
+            capacity=40,
+        )
+        DepartureApplication.objects.create(
+            person=traveller,
+            mode=TravelMode.COACH,
+            destination="赤峰市",
+            travel_date=timezone.localdate(),
+            status=ApplicationStatus.ASSIGNED,
+            departure=coach,
+            district_id=traveller.district_id,
+            street_id=traveller.street_id,
+            community_id=traveller.community_id,
+            grid_id=traveller.grid_id,
+        )
+        student = make_person(make_tree(**_tree_args(side, 41)).household, m["student"])
+        batch = batch_create(
+            actor=world.users["command"],
+            district=district,
+            kind="students",
+            sending_unit="某高校",
+            receiving_unit="某市防控办",
+            destination="赤峰市",
+            id_numbers=[decrypt(student.id_cipher)[:18]],
+        )
+        ids[side] = {"pass": vp.pk, "checkpoint": checkpoint.pk, "departure": coach.pk, "batch": batch.pk}
+    world.subjects["vehicle_pass"] = Subject(ids[HOME]["pass"], ids[FAR]["pass"], (MOVEMENT[HOME]["driver"],), (MOVEMENT[FAR]["driver"],))
+    world.subjects["checkpoint"] = Subject(
+        ids[HOME]["checkpoint"], ids[FAR]["checkpoint"], (MOVEMENT[HOME]["checkpoint"],), (MOVEMENT[FAR]["checkpoint"],), personal=False
+    )
+    world.subjects["batch"] = Subject(ids[HOME]["batch"], ids[FAR]["batch"], (MOVEMENT[HOME]["student"],), (MOVEMENT[FAR]["student"],))
+    world.subjects["batch_step"] = Subject((ids[HOME]["batch"], "depart"), (ids[FAR]["batch"], "depart"))
+    world.subjects["departure"] = Subject(
+        ids[HOME]["departure"], ids[FAR]["departure"], (MOVEMENT[HOME]["traveller"],), (MOVEMENT[FAR]["traveller"],)
+    )
 
 
 def _tree_args(side: str, i: int) -> dict:

@@ -29,6 +29,9 @@ from fangkong.geo.synthetic.coordinates import place_coordinates
 from fangkong.isolation.models import IsolationSite
 from fangkong.isolation.synthetic import format_stats as isolation_format_stats
 from fangkong.isolation.synthetic import isolation_generate
+from fangkong.movement.models import VehiclePass
+from fangkong.movement.synthetic import format_stats as movement_format_stats
+from fangkong.movement.synthetic import movement_generate
 from fangkong.notifications.synthetic import format_stats as notifications_format_stats
 from fangkong.notifications.synthetic import notifications_backfill
 from fangkong.testing.management.commands.make_round import format_stats
@@ -122,6 +125,16 @@ class Command(BaseCommand):
             except DomainError as exc:
                 raise CommandError(exc.message) from exc
             self._say("  " + volunteers_format_stats(volunteers_stats).replace("\n", "\n  "), verbose)
+        if VehiclePass.objects.exists():
+            self._say("· 已有车辆通行证，跳过生成 / vehicle passes exist: keeping them", verbose)
+        else:
+            # After the round (a negative within 48 h), the cases and isolation (people's states) and the areas.
+            self._say("· 生成卡口、车辆通行证与有序离开申请 / generating checkpoints, vehicle passes and departures", verbose)
+            try:
+                movement_stats = movement_generate(seed=options["seed"])
+            except DomainError as exc:
+                raise CommandError(exc.message) from exc
+            self._say("  " + movement_format_stats(movement_stats), verbose)
         logins = demo_accounts_ensure(actor=None)
         # After the accounts (the recipients): the alerts of the demo's past days, once (never twice).
         self._say("· 通知：按规则检查演示数据 / notifications: the rules over the demo's history", verbose)

@@ -1,0 +1,104 @@
+"""Who may leave the city (有序离呼), decided set-based from the platform's own data under the ACTIVE
+policy profile — each rule met or not, named in the decision with its citation:
+
+- area: the resident's home is not in an area of a class the profile bars from leaving
+  (`movement.departure_barred_classes`: 高风险区, and 中风险区 under the 9th edition), in force at
+  the time (fangkong.zoning.selectors.ZoneIndex);
+- state: not under isolation, awaiting transfer to it, under health monitoring or treatment
+  (fangkong.geo.person_states);
+- negative: a negative result sampled within the profile's window before the decision
+  (`travel.leaving_negative_hours`: 48 h under the 9th edition and the 20 measures), from the
+  person's test history (fangkong.results.history.latest_results).
+
+One read per rule for the whole batch: 50,000 applications are a handful of queries.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Sequence
+from dataclasses import asdict, dataclass
+
+from django.utils.translation import gettext as _
+
+from fangkong.core.timefmt import local_minutes
+from fangkong.geo.person_states import CONTROLLED_STATES, StateKind, states
+from fangkong.geo.selectors import PlaceIds, people_places
+from fangkong.policy.rules import rule
+from fangkong.results.choices import Result
+from fangkong.results.history import latest_results
+from fangkong.zoning.rules import naming
+from fangkong.zoning.selectors import ZoneIndex
+
+from .choices import DepartureRule
+
+BARRED_STATES = CONTROLLED_STATES | {StateKind.AWAITING_ISOLATION}
+BARRED_CLASSES_KEY = "movement.departure_barred_classes"
+NEGATIVE_WINDOW_KEY = "travel.leaving_negative_hours"
+
+
+@dataclass(frozen=True)
+class RuleOutcome:
+    rule: str  # a DepartureRule
+    met: bool
+    text: str  # in the user's words
+    citation: str  # the policy rule it comes from (shown folded, in 依据)
+
+    def as_json(self) -> dict[str, object]:
+        return asdict(self)
+
+
+def eligibility(person_ids: Sequence[int], *, at: dt.datetime) -> dict[int, list[RuleOutcome]]:
+    """Each person's three rules at `at`, in the order the decision names them."""
+    ids = sorted(set(person_ids))
+    if not ids:
+        return {}
+    barred = rule(BARRED_CLASSES_KEY)
+    window = rule(NEGATIVE_WINDOW_KEY)
+    hours = float(window.value)
+    names = naming()
+    zones = ZoneIndex(at)
+    places = people_places(ids)
+    in_states = states.at(ids, at)
+    latest = latest_results(ids, before=at)
+    since = at - dt.timedelta(hours=hours)
+    out: dict[int, list[RuleOutcome]] = {}
+    for pid in ids:
+        match = next((m for m in zones.matches(places.get(pid, PlaceIds())) if m.area_class in barred.value), None)
+        area = (
+            RuleOutcome(DepartureRule.AREA, True, _("居住地不在禁止离开的风险区域内"), barred.citation)
+            if match is None
+            else RuleOutcome(
+                DepartureRule.AREA,
+                False,
+                _("居住地 %(place)s 在%(cls)s“%(area)s”内")
+                % {"place": match.place_name, "cls": names.label(match.area_class), "area": match.area_name},
+                barred.citation,
+            )
+        )
+        held = [s for s in in_states.get(pid, ()) if s.kind in BARRED_STATES]
+        state = (
+            RuleOutcome(DepartureRule.STATE, True, _("未在隔离、健康监测或治疗中"), "geo.person_states")
+            if not held
+            else RuleOutcome(DepartureRule.STATE, False, _("正在%(state)s") % {"state": StateKind(held[0].kind).label}, "geo.person_states")
+        )
+        entry = latest.get(pid)
+        if entry is not None and entry.result == Result.NEGATIVE and entry.at is not None and entry.at >= since:
+            text = _("%(h)s 小时内核酸阴性（采样 %(at)s）") % {"h": window.value, "at": local_minutes(entry.at)}
+            negative = RuleOutcome(DepartureRule.NEGATIVE, True, text, window.citation)
+        elif entry is None or entry.at is None:
+            negative = RuleOutcome(
+                DepartureRule.NEGATIVE, False, _("没有核酸检测结果，须持 %(h)s 小时内阴性结果") % {"h": window.value}, window.citation
+            )
+        elif entry.result != Result.NEGATIVE:
+            negative = RuleOutcome(
+                DepartureRule.NEGATIVE,
+                False,
+                _("最近一次核酸结果不是阴性（采样 %(at)s）") % {"at": local_minutes(entry.at)},
+                window.citation,
+            )
+        else:
+            text = _("最近一次阴性采样于 %(at)s，已超过 %(h)s 小时") % {"at": local_minutes(entry.at), "h": window.value}
+            negative = RuleOutcome(DepartureRule.NEGATIVE, False, text, window.citation)
+        out[pid] = [area, state, negative]
+    return out

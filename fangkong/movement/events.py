@@ -1,0 +1,25 @@
+"""Audit event types of orderly movement (registered with the platform from its registry)."""
+
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+
+class MovementEvent(models.TextChoices):
+    PASS_REQUESTED = "movement.pass_requested", _("申请车辆通行证")
+    PASS_APPROVED = "movement.pass_approved", _("审批签发车辆通行证")
+    PASS_REVOKED = "movement.pass_revoked", _("撤销车辆通行证")
+    PASS_SCANNED = "movement.pass_scanned", _("卡口核验通行证")
+    PASS_SCAN_REFUSED = "movement.pass_scan_refused", _("卡口拒绝通行证")
+    DEPARTURE_FILED = "movement.departure_filed", _("提交离开申请")
+    DEPARTURES_DECIDED = "movement.departures_decided", _("审核离开申请")
+    DEPARTURE_GROUP_CREATED = "movement.departure_group_created", _("新建离开班次")
+    DEPARTURE_PASSENGERS_ASSIGNED = "movement.departure_passengers_assigned", _("编排班次乘客")
+    CHECKPOINT_CREATED = "movement.checkpoint_created", _("设立卡口")
+    CHECKPOINT_FEVER = "movement.checkpoint_fever", _("卡口发现体温异常")
+    BATCH_CREATED = "movement.batch_created", _("新建点对点转运批次")
+    BATCH_CHECKED = "movement.batch_checked", _("转运批次出发前检测")
+    BATCH_PLANNED = "movement.batch_planned", _("转运批次运输计划")
+    BATCH_BOARDED = "movement.batch_boarded", _("转运批次登车核验")
+    BATCH_DEPARTED = "movement.batch_departed", _("转运批次出发")
+    BATCH_SPLIT = "movement.batch_split", _("未就绪人员转入下一批")
+    BATCH_HANDED_OVER = "movement.batch_handed_over", _("转运批次到达交接")

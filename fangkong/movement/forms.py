@@ -1,0 +1,75 @@
+"""Forms of orderly movement: they parse; the services decide."""
+
+from __future__ import annotations
+
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from fangkong.core.forms import RefusalForm, datetime_field
+
+from .choices import TravelMode
+
+INPUT = {"class": "form-control"}
+
+
+class PassForm(RefusalForm, forms.Form):
+    district = forms.ModelChoiceField(label=_("签发区县"), queryset=None, widget=forms.Select(attrs={"class": "form-select"}))
+    plate = forms.CharField(label=_("车牌"), max_length=16, widget=forms.TextInput(attrs=INPUT))
+    purpose = forms.CharField(label=_("事由"), max_length=200, widget=forms.TextInput(attrs=INPUT))
+    origin = forms.CharField(label=_("起点"), max_length=120, widget=forms.TextInput(attrs=INPUT))
+    destination = forms.CharField(label=_("终点"), max_length=120, widget=forms.TextInput(attrs=INPUT))
+    valid_from = datetime_field(_("有效期自"))
+    valid_until = datetime_field(_("有效期至"))
+    driver_name = forms.CharField(label=_("驾驶人姓名"), max_length=64, widget=forms.TextInput(attrs=INPUT))
+    driver_id = forms.CharField(label=_("驾驶人证件号码"), max_length=32, widget=forms.TextInput(attrs={**INPUT, "autocomplete": "off"}))
+
+    def __init__(self, *args, districts=None, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["district"].queryset = districts
+
+
+class ReasonForm(RefusalForm, forms.Form):
+    reason = forms.CharField(label=_("理由"), max_length=200, required=False, widget=forms.TextInput(attrs=INPUT))
+
+
+class CheckpointForm(RefusalForm, forms.Form):
+    district = forms.ModelChoiceField(label=_("区县"), queryset=None, widget=forms.Select(attrs={"class": "form-select"}))
+    name = forms.CharField(label=_("卡口名称"), max_length=120, widget=forms.TextInput(attrs=INPUT))
+    road = forms.CharField(label=_("所在道路"), max_length=120, required=False, widget=forms.TextInput(attrs=INPUT))
+    closes_trunk_road = forms.BooleanField(label=_("封闭高速公路或国省干线"), required=False)
+    approval_reference = forms.CharField(label=_("报批文号"), max_length=120, required=False, widget=forms.TextInput(attrs=INPUT))
+
+    def __init__(self, *args, districts=None, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["district"].queryset = districts
+
+
+class LogForm(RefusalForm, forms.Form):
+    plate = forms.CharField(label=_("车牌"), max_length=16, widget=forms.TextInput(attrs=INPUT))
+    people = forms.IntegerField(label=_("随车人数"), min_value=1, max_value=99, widget=forms.NumberInput(attrs=INPUT))
+    fevers = forms.IntegerField(label=_("体温异常人数"), min_value=0, max_value=99, initial=0, widget=forms.NumberInput(attrs=INPUT))
+    fever_action = forms.CharField(label=_("体温异常处置"), max_length=200, required=False, widget=forms.TextInput(attrs=INPUT))
+
+
+class ApplicationForm(RefusalForm, forms.Form):
+    id_number = forms.CharField(label=_("居民证件号码"), max_length=32, widget=forms.TextInput(attrs={**INPUT, "autocomplete": "off"}))
+    mode = forms.ChoiceField(label=_("离开方式"), choices=TravelMode.choices, widget=forms.Select(attrs={"class": "form-select"}))
+    destination = forms.CharField(label=_("目的地"), max_length=120, widget=forms.TextInput(attrs=INPUT))
+    travel_date = forms.DateField(label=_("出行日期"), widget=forms.DateInput(attrs={**INPUT, "type": "date"}, format="%Y-%m-%d"))
+
+
+class DepartureForm(RefusalForm, forms.Form):
+    district = forms.ModelChoiceField(label=_("区县"), queryset=None, widget=forms.Select(attrs={"class": "form-select"}))
+    mode = forms.ChoiceField(
+        label=_("方式"),
+        choices=[(TravelMode.COACH, TravelMode.COACH.label), (TravelMode.FLIGHT, TravelMode.FLIGHT.label)],
+        widget=forms.Select(attrs={"class": "form-select"}),
+    )
+    label = forms.CharField(label=_("班次（车牌或航班号）"), max_length=60, widget=forms.TextInput(attrs=INPUT))
+    destination = forms.CharField(label=_("目的地"), max_length=120, widget=forms.TextInput(attrs=INPUT))
+    departs_at = datetime_field(_("出发时间"))
+    capacity = forms.IntegerField(label=_("座位数"), min_value=1, max_value=500, widget=forms.NumberInput(attrs=INPUT))
+
+    def __init__(self, *args, districts=None, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["district"].queryset = districts

@@ -1,0 +1,44 @@
+"""Every profile (shipped and local copies) gains the policy parameters of orderly movement:
+movement.departure_barred_classes (the risk-area classes whose residents may not leave: 高风险区, and
+中风险区 under the 9th edition), movement.pass_max_hours (一车一事一证: a pass is for one trip) and
+movement.trunk_road_closure_needs_approval (a checkpoint closing a highway or a trunk road needs
+approval) and movement.fever_celsius (a traveller of a point-to-point batch at or above it
+does not board), each with its citation (fangkong.policy.profiles). A local copy takes the value of the
+shipped profile it was copied from (else the 20 measures'). Existing values are left as they are.
+The 48-hour window of a negative before leaving is the existing travel.leaving_negative_hours."""
+
+from django.db import migrations
+
+KEYS = (
+    "movement.departure_barred_classes",
+    "movement.pass_max_hours",
+    "movement.trunk_road_closure_needs_approval",
+    "movement.fever_celsius",
+)
+
+
+def add(apps, schema_editor):
+    from fangkong.policy.profiles import PROFILES
+
+    specs = {spec["code"]: spec["parameters"] for spec in PROFILES}
+    Profile = apps.get_model("policy", "PolicyProfile")
+    Parameter = apps.get_model("policy", "PolicyParameter")
+    for profile in Profile.objects.all():
+        base = profile
+        while base.code not in specs and base.based_on_id:
+            base = Profile.objects.get(pk=base.based_on_id)
+        params = specs.get(base.code, specs["twenty-measures"])
+        for key in KEYS:
+            value, unit, description, source = params[key]
+            Parameter.objects.get_or_create(
+                profile=profile, key=key, defaults={"value": value, "unit": unit, "description": description, "source": source}
+            )
+
+
+def remove(apps, schema_editor):
+    apps.get_model("policy", "PolicyParameter").objects.filter(key__in=KEYS).delete()
+
+
+class Migration(migrations.Migration):
+    dependencies = [("movement", "0001_initial"), ("policy", "0005_risk_area_parameters")]
+    operations = [migrations.RunPython(add, remove)]

@@ -1,0 +1,271 @@
+"""Orderly movement (有序流动): vehicle passes and their scans at checkpoints, checkpoints and their
+logs, departure applications and the departures (a coach, a flight) approved travellers leave on.
+
+A pass (一车一事一证) is for one plate, one purpose, one trip (origin → destination within a validity
+window) and a named driver, whose ID number is stored encrypted with a keyed hash for the
+checkpoint's comparison and a masked form for display (as geo.Person). The QR code carries a token
+signed with Ed25519 (fangkong.movement.signing) so a checkpoint phone verifies it offline; every
+scan, accepted or refused, is a row here, refused ones flagged for the issuing office.
+
+Every row carries the place ids it is scoped by (district, street, community): a pass its issuing
+office's district, a scan its checkpoint's, an application its resident's.
+"""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from fangkong.core.models import TimeStampedModel
+from fangkong.core.scoping import ScopedQuerySet
+from fangkong.geo.models import cached_fk
+
+from .choices import ApplicationStatus, BatchKind, BatchStatus, MemberStatus, PassStatus, ScanOutcome, ScanRefusal, TravelMode
+
+PLACE_SCOPE = {"district": "district_id", "street": "street_id", "community": "community_id"}
+
+
+class Checkpoint(TimeStampedModel):
+    """A checkpoint (检查站、卡口) set up by a district's traffic group. One that would close a highway
+    or a trunk road needs the approval the rules name (报批程序), recorded here."""
+
+    name = models.CharField(_("卡口名称"), max_length=120)
+    road = models.CharField(_("所在道路"), max_length=120, blank=True)
+    closes_trunk_road = models.BooleanField(_("封闭高速公路或国省干线"), default=False)
+    approval_reference = models.CharField(_("报批文号"), max_length=120, blank=True)
+    district = cached_fk("geo.District", _("区县"))
+    street = cached_fk("geo.Street", _("街道"))
+    community = cached_fk("geo.Community", _("社区"))
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+
+    objects = ScopedQuerySet.as_manager()
+    scope_paths = PLACE_SCOPE
+
+    class Meta:
+        ordering = ["district_id", "name"]
+        indexes = [models.Index(fields=["district"], name="movement_checkpoint_district")]
+        verbose_name = _("卡口")
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class CheckpointLog(models.Model):
+    """One vehicle checked at a checkpoint (逢车必查、逢人必测): how many people, how many with a
+    fever, and what was done with them."""
+
+    checkpoint = models.ForeignKey(Checkpoint, on_delete=models.CASCADE, related_name="logs")
+    at = models.DateTimeField(_("检查时间"))
+    plate = models.CharField(_("车牌"), max_length=16)
+    people = models.PositiveSmallIntegerField(_("随车人数"))
+    fevers = models.PositiveSmallIntegerField(_("体温异常人数"), default=0)
+    fever_action = models.CharField(_("体温异常处置"), max_length=200, blank=True)
+    district = cached_fk("geo.District", _("区县"))
+    street = cached_fk("geo.Street", _("街道"))
+    community = cached_fk("geo.Community", _("社区"))
+    recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+
+    objects = ScopedQuerySet.as_manager()
+    scope_paths = PLACE_SCOPE
+
+    class Meta:
+        ordering = ["-at", "-id"]
+        indexes = [models.Index(fields=["checkpoint", "at"], name="movement_log_checkpoint_at")]
+
+    def __str__(self) -> str:
+        return f"{self.plate} {self.at:%Y-%m-%d %H:%M}"
+
+
+class VehiclePass(TimeStampedModel):
+    plate = models.CharField(_("车牌"), max_length=16)
+    purpose = models.CharField(_("事由"), max_length=200)
+    origin = models.CharField(_("起点"), max_length=120)
+    destination = models.CharField(_("终点"), max_length=120)
+    valid_from = models.DateTimeField(_("有效期自"))
+    valid_until = models.DateTimeField(_("有效期至"))
+    driver_name = models.CharField(_("驾驶人"), max_length=64)
+    driver_id_cipher = models.TextField(_("驾驶人证件号码（密文）"))
+    driver_id_hash = models.CharField(max_length=32)
+    driver_id_masked = models.CharField(_("驾驶人证件号码"), max_length=24)
+    status = models.CharField(_("状态"), max_length=16, choices=PassStatus.choices, default=PassStatus.REQUESTED)
+    # Bumped each time the pass is signed: a code signed before (a re-issue) no longer opens it.
+    serial = models.PositiveIntegerField(default=0)
+    district = cached_fk("geo.District", _("签发区县"))
+    street = cached_fk("geo.Street", _("街道"))
+    community = cached_fk("geo.Community", _("社区"))
+    requested_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    approved_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    approved_at = models.DateTimeField(_("签发时间"), null=True, blank=True)
+    revoked_at = models.DateTimeField(_("撤销时间"), null=True, blank=True)
+    revoke_reason = models.CharField(_("撤销理由"), max_length=200, blank=True)
+    completed_at = models.DateTimeField(_("行程完成时间"), null=True, blank=True)
+
+    objects = ScopedQuerySet.as_manager()
+    scope_paths = PLACE_SCOPE
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        indexes = [
+            models.Index(fields=["plate", "status"], name="movement_pass_plate"),
+            models.Index(fields=["district", "status"], name="movement_pass_district"),
+            models.Index(fields=["status", "revoked_at"], name="movement_pass_revoked"),
+        ]
+        verbose_name = _("车辆通行证")
+
+    def __str__(self) -> str:
+        return f"{self.number} {self.plate}"
+
+    @property
+    def number(self) -> str:
+        return f"TX{self.pk:07d}" if self.pk else ""
+
+
+class PassScan(models.Model):
+    """A pass shown at a checkpoint: passed, arrived (the trip is done) or refused, and why."""
+
+    vehicle_pass = models.ForeignKey(VehiclePass, null=True, blank=True, on_delete=models.PROTECT, related_name="scans")
+    checkpoint = models.ForeignKey(Checkpoint, on_delete=models.PROTECT, related_name="scans")
+    # The scanning phone's own id for this scan: a scan queued offline and sent twice is recorded once.
+    client_ref = models.CharField(max_length=64, unique=True)
+    scanned_at = models.DateTimeField(_("核验时间"))
+    recorded_at = models.DateTimeField(_("上传时间"))
+    offline = models.BooleanField(_("离线核验"), default=False)
+    outcome = models.CharField(_("结果"), max_length=16, choices=ScanOutcome.choices)
+    refusal = models.CharField(_("拒绝原因"), max_length=16, choices=ScanRefusal.choices, blank=True)
+    plate_seen = models.CharField(_("实际车牌"), max_length=16, blank=True)
+    driver_checked = models.BooleanField(_("已核对驾驶人证件"), default=False)
+    actor = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    district = cached_fk("geo.District", _("区县"))
+    street = cached_fk("geo.Street", _("街道"))
+    community = cached_fk("geo.Community", _("社区"))
+
+    objects = ScopedQuerySet.as_manager()
+    scope_paths = PLACE_SCOPE
+
+    class Meta:
+        ordering = ["-scanned_at", "-id"]
+        indexes = [
+            models.Index(fields=["vehicle_pass", "scanned_at"], name="movement_scan_pass"),
+            models.Index(fields=["checkpoint", "scanned_at"], name="movement_scan_checkpoint"),
+            models.Index(fields=["outcome", "refusal"], name="movement_scan_outcome"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.outcome} {self.scanned_at:%Y-%m-%d %H:%M}"
+
+
+class Departure(TimeStampedModel):
+    """A coach or a flight (一车、一机) approved travellers leave on, with its passenger list."""
+
+    mode = models.CharField(_("方式"), max_length=8, choices=TravelMode.choices)
+    label = models.CharField(_("班次"), max_length=60)  # a coach's plate, a flight number
+    destination = models.CharField(_("目的地"), max_length=120)
+    departs_at = models.DateTimeField(_("出发时间"))
+    capacity = models.PositiveSmallIntegerField(_("座位数"))
+    district = cached_fk("geo.District", _("区县"))
+    street = cached_fk("geo.Street", _("街道"))
+    community = cached_fk("geo.Community", _("社区"))
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+
+    objects = ScopedQuerySet.as_manager()
+    scope_paths = PLACE_SCOPE
+
+    class Meta:
+        ordering = ["departs_at", "id"]
+        verbose_name = _("离开班次")
+
+    def __str__(self) -> str:
+        return f"{self.label} → {self.destination}"
+
+
+class DepartureApplication(TimeStampedModel):
+    """A resident's request to leave the city (有序离呼), decided by the active policy's rules; the
+    decision keeps each rule met or not, with its citation, for the person and the supervisor."""
+
+    person = models.ForeignKey("geo.Person", on_delete=models.PROTECT, related_name="+")
+    mode = models.CharField(_("方式"), max_length=8, choices=TravelMode.choices)
+    destination = models.CharField(_("目的地"), max_length=120)
+    travel_date = models.DateField(_("出行日期"))
+    status = models.CharField(_("状态"), max_length=16, choices=ApplicationStatus.choices, default=ApplicationStatus.SUBMITTED)
+    decided_at = models.DateTimeField(_("审核时间"), null=True, blank=True)
+    decision = models.JSONField(_("审核依据"), default=list, blank=True)  # [{"rule", "met", "text", "citation"}]
+    profile_code = models.CharField(_("政策版本"), max_length=48, blank=True)
+    departure = models.ForeignKey(Departure, null=True, blank=True, on_delete=models.SET_NULL, related_name="passengers")
+    district = cached_fk("geo.District", _("区县"))
+    street = cached_fk("geo.Street", _("街道"))
+    community = cached_fk("geo.Community", _("社区"))
+    grid = cached_fk("geo.Grid", _("网格"))
+    filed_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+
+    objects = ScopedQuerySet.as_manager()
+    scope_paths = {**PLACE_SCOPE, "grid": "grid_id"}
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        indexes = [
+            models.Index(fields=["status", "travel_date"], name="movement_app_status"),
+            models.Index(fields=["community", "status"], name="movement_app_community"),
+            models.Index(fields=["district", "status"], name="movement_app_district"),
+            models.Index(fields=["person", "status"], name="movement_app_person"),
+        ]
+        verbose_name = _("离开申请")
+
+    @property
+    def unmet(self) -> list[dict]:
+        return [d for d in self.decision if not d.get("met")]
+
+
+class TransferBatch(TimeStampedModel):
+    """A point-to-point batch (点对点): a sending unit's list of people (a school's students, an
+    employer's workers, released prisoners), each tested and temperature-checked before travel, a
+    transport plan, a boarding check against the list, and the handover at the destination confirmed
+    by the receiving unit with the count and the names (闭环). "成熟一批、转运一批": it leaves when every
+    one still on it has boarded; those not ready wait for the next batch."""
+
+    kind = models.CharField(_("类别"), max_length=16, choices=BatchKind.choices)
+    sending_unit = models.CharField(_("送出单位"), max_length=120)
+    receiving_unit = models.CharField(_("接收单位"), max_length=120)
+    destination = models.CharField(_("目的地"), max_length=120)
+    status = models.CharField(_("状态"), max_length=16, choices=BatchStatus.choices, default=BatchStatus.PLANNING)
+    vehicle_plate = models.CharField(_("车牌"), max_length=16, blank=True)
+    driver_name = models.CharField(_("驾驶人"), max_length=64, blank=True)
+    route = models.CharField(_("路线"), max_length=200, blank=True)
+    departs_at = models.DateTimeField(_("计划出发时间"), null=True, blank=True)
+    departed_at = models.DateTimeField(_("出发时间"), null=True, blank=True)
+    handed_over_at = models.DateTimeField(_("交接时间"), null=True, blank=True)
+    handover_count = models.PositiveIntegerField(_("交接人数"), null=True, blank=True)
+    handover_confirmed_by = models.CharField(_("接收人"), max_length=64, blank=True)
+    previous = models.ForeignKey("self", null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    district = cached_fk("geo.District", _("区县"))
+    street = cached_fk("geo.Street", _("街道"))
+    community = cached_fk("geo.Community", _("社区"))
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+
+    objects = ScopedQuerySet.as_manager()
+    scope_paths = PLACE_SCOPE
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        indexes = [models.Index(fields=["district", "status"], name="movement_batch_district")]
+        verbose_name = _("点对点转运批次")
+
+    def __str__(self) -> str:
+        return f"{self.sending_unit} → {self.destination}"
+
+
+class BatchMember(models.Model):
+    batch = models.ForeignKey(TransferBatch, on_delete=models.CASCADE, related_name="members")
+    person = models.ForeignKey("geo.Person", on_delete=models.PROTECT, related_name="+")
+    status = models.CharField(_("状态"), max_length=16, choices=MemberStatus.choices, default=MemberStatus.LISTED)
+    temperature = models.DecimalField(_("体温"), max_digits=3, decimal_places=1, null=True, blank=True)
+    checked_at = models.DateTimeField(_("检测时间"), null=True, blank=True)
+    removed_reason = models.CharField(_("移出原因"), max_length=200, blank=True)
+    boarded_at = models.DateTimeField(_("登车时间"), null=True, blank=True)
+
+    class Meta:
+        ordering = ["batch_id", "id"]
+        constraints = [models.UniqueConstraint(fields=["batch", "person"], name="movement_member_once")]
+
+    def __str__(self) -> str:
+        return f"{self.batch_id}:{self.person_id}"

@@ -1,0 +1,120 @@
+"""Reads of orderly movement, each scoped to the user's places (an object outside answers 404)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.db.models import Count, Q, QuerySet, Sum
+from django.shortcuts import get_object_or_404
+
+from .choices import ApplicationStatus, PassStatus, ScanOutcome, ScanRefusal
+from .models import BatchMember, Checkpoint, CheckpointLog, Departure, DepartureApplication, PassScan, TransferBatch, VehiclePass
+
+
+def pass_list(*, user: Any, status: str = "", q: str = "") -> QuerySet[VehiclePass]:
+    qs = VehiclePass.objects.visible_to(user)
+    if status in PassStatus.values:
+        qs = qs.filter(status=status)
+    if q:
+        qs = qs.filter(Q(plate__icontains=q) | Q(purpose__icontains=q) | Q(destination__icontains=q))
+    return qs.order_by("-created_at", "-id")
+
+
+def pass_get(*, user: Any, pk: int) -> VehiclePass:
+    return get_object_or_404(VehiclePass.objects.visible_to(user), pk=pk)
+
+
+def pass_scans(vehicle_pass: VehiclePass) -> QuerySet[PassScan]:
+    return vehicle_pass.scans.select_related("checkpoint").order_by("scanned_at", "id")
+
+
+def checkpoint_list(*, user: Any) -> QuerySet[Checkpoint]:
+    return Checkpoint.objects.visible_to(user).select_related("district").order_by("district_id", "name")
+
+
+def checkpoint_get(*, user: Any, pk: int) -> Checkpoint:
+    return get_object_or_404(Checkpoint.objects.visible_to(user), pk=pk)
+
+
+def checkpoint_logs(checkpoint: Checkpoint, *, limit: int = 100) -> list[CheckpointLog]:
+    return list(checkpoint.logs.order_by("-at", "-id")[:limit])
+
+
+def checkpoint_scans(checkpoint: Checkpoint, *, limit: int = 100) -> list[PassScan]:
+    return list(checkpoint.scans.select_related("vehicle_pass").order_by("-scanned_at", "-id")[:limit])
+
+
+def application_list(*, user: Any, status: str = "") -> QuerySet[DepartureApplication]:
+    qs = DepartureApplication.objects.visible_to(user).select_related("person", "departure")
+    if status in ApplicationStatus.values:
+        qs = qs.filter(status=status)
+    return qs.order_by("-created_at", "-id")
+
+
+def departure_list(*, user: Any) -> QuerySet[Departure]:
+    return Departure.objects.visible_to(user).annotate(seated=Count("passengers")).order_by("departs_at", "id")
+
+
+def departure_get(*, user: Any, pk: int) -> Departure:
+    return get_object_or_404(Departure.objects.visible_to(user), pk=pk)
+
+
+def passengers(departure: Departure) -> QuerySet[DepartureApplication]:
+    return departure.passengers.select_related("person").order_by("person__name", "id")
+
+
+def unseated(*, user: Any, departure: Departure) -> QuerySet[DepartureApplication]:
+    """Approved travellers by the departure's mode not yet on a coach or flight (a batch leaves when ready)."""
+    return (
+        DepartureApplication.objects.visible_to(user)
+        .filter(status=ApplicationStatus.APPROVED, mode=departure.mode)
+        .select_related("person")
+        .order_by("travel_date", "id")
+    )
+
+
+@dataclass
+class MovementFigures:
+    day: dt.date
+    applications: dict[str, int] = field(default_factory=dict)
+    refused_by_rule: dict[str, int] = field(default_factory=dict)
+    passes: dict[str, int] = field(default_factory=dict)
+    scans: dict[str, int] = field(default_factory=dict)
+    refusals: dict[str, int] = field(default_factory=dict)
+    checkpoints: list[tuple[Checkpoint, int, int, int]] = field(default_factory=list)  # checkpoint, vehicles, people, fevers
+    batches: dict[str, int] = field(default_factory=dict)
+    batch_people: dict[str, int] = field(default_factory=dict)
+
+
+def movement_figures(*, user: Any, day: dt.date) -> MovementFigures:
+    f = MovementFigures(day=day)
+    apps = DepartureApplication.objects.visible_to(user)
+    f.applications = dict(apps.values_list("status").annotate(n=Count("id")).order_by())
+    for decision in apps.filter(status=ApplicationStatus.REFUSED).values_list("decision", flat=True).iterator(chunk_size=2000):
+        for item in decision or ():
+            if not item.get("met"):
+                f.refused_by_rule[item["rule"]] = f.refused_by_rule.get(item["rule"], 0) + 1
+    f.passes = dict(VehiclePass.objects.visible_to(user).values_list("status").annotate(n=Count("id")).order_by())
+    scans = PassScan.objects.visible_to(user)
+    f.scans = dict(scans.values_list("outcome").annotate(n=Count("id")).order_by())
+    f.refusals = dict(scans.filter(outcome=ScanOutcome.REFUSED).values_list("refusal").annotate(n=Count("id")).order_by())
+    logs = (
+        CheckpointLog.objects.visible_to(user)
+        .filter(at__date=day)
+        .values("checkpoint")
+        .annotate(vehicles=Count("id"), people=Sum("people"), fevers=Sum("fevers"))
+        .order_by()
+    )
+    batches = TransferBatch.objects.visible_to(user)
+    f.batches = dict(batches.values_list("status").annotate(n=Count("id")).order_by())
+    f.batch_people = dict(BatchMember.objects.filter(batch__in=batches).values_list("status").annotate(n=Count("id")).order_by())
+    by_cp = {r["checkpoint"]: r for r in logs}
+    for cp in checkpoint_list(user=user):
+        r = by_cp.get(cp.pk, {})
+        f.checkpoints.append((cp, r.get("vehicles", 0), r.get("people", 0) or 0, r.get("fevers", 0) or 0))
+    return f
+
+
+REFUSAL_LABELS = dict(ScanRefusal.choices)

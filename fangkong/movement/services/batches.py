@@ -1,0 +1,320 @@
+"""Point-to-point batches (点对点): the sending unit's list → each person's pre-travel test and
+temperature (a person failing either is taken off the batch, the reason kept) → the transport plan →
+the boarding check against the list → the handover at the destination, confirmed by the receiving
+unit with the count and the names (闭环: nobody boards who was not checked, nobody arrives
+unaccounted). "成熟一批、转运一批": a batch leaves when everyone still on it has boarded; those not
+ready move to the next batch (`batch_split_waiting`). Every step is all or nothing, each row at
+fault named."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Mapping, Sequence
+from decimal import Decimal, InvalidOperation
+from typing import Any
+
+from django.db import transaction
+from django.utils.translation import gettext as _
+
+from fangkong.audit.services import audit_record
+from fangkong.core.clock import now
+from fangkong.core.errors import DomainError
+from fangkong.core.permissions import require
+from fangkong.core.rows import RowError, RowsRefused
+from fangkong.core.scoping import jurisdiction_of
+from fangkong.core.transitions import check_transition
+from fangkong.geo.idnumbers import InvalidDocument, check_id_input
+from fangkong.geo.lookup import person_ids_by_id_number
+from fangkong.policy.rules import rule
+from fangkong.results.history import negatives_within
+
+from ..choices import BATCH_TRANSITIONS, BatchKind, BatchStatus, MemberStatus
+from ..eligibility import NEGATIVE_WINDOW_KEY
+from ..events import MovementEvent
+from ..models import BatchMember, TransferBatch
+from ..permissions import MovementCap
+from .passes import check_plate
+
+
+def _locked(batch: TransferBatch) -> TransferBatch:
+    return TransferBatch.objects.select_for_update().get(pk=batch.pk)
+
+
+def _people(actor: Any, id_numbers: Sequence[str], field: str) -> dict[int, int]:
+    """Row (from 1) → person id for every number, or RowsRefused naming each bad row."""
+    errors: list[RowError] = []
+    numbers: dict[int, str] = {}
+    for n, raw in enumerate(id_numbers, start=1):
+        try:
+            numbers[n] = check_id_input(raw)
+        except InvalidDocument as exc:
+            errors.append(RowError(n, field, str(exc)))
+    found = person_ids_by_id_number(numbers, user=actor)
+    seen: dict[int, int] = {}
+    for n in numbers:
+        if n not in found:
+            errors.append(RowError(n, field, _("本辖区没有登记该证件号码的人员")))
+        elif found[n] in seen.values():
+            errors.append(RowError(n, field, _("名单中重复")))
+        else:
+            seen[n] = found[n]
+    if errors:
+        raise RowsRefused(sorted(errors, key=lambda e: e.row), rule="movement.batch_list")
+    return seen
+
+
+@transaction.atomic
+def batch_create(
+    *, actor: Any, district: Any, kind: str, sending_unit: str, receiving_unit: str, destination: str, id_numbers: Sequence[str]
+) -> TransferBatch:
+    """The sending unit's demand list: who (their ID numbers), from where to where."""
+    require(actor, MovementCap.ORGANISE)
+    if district is None or not jurisdiction_of(actor).covers("district", district.pk):
+        raise DomainError(_("只能在本人辖区的区县组织转运"), field="district", rule="movement.scope")
+    if kind not in BatchKind.values:
+        raise DomainError(_("请选择类别"), field="kind", rule="movement.batch")
+    for field, value, label in (
+        ("sending_unit", sending_unit, _("送出单位")),
+        ("receiving_unit", receiving_unit, _("接收单位")),
+        ("destination", destination, _("目的地")),
+    ):
+        if not (value or "").strip():
+            raise DomainError(_("请填写%(f)s") % {"f": label}, field=field, rule="movement.batch")
+    if not id_numbers:
+        raise DomainError(_("名单不能为空"), field="id_numbers", rule="movement.batch_list")
+    people = _people(actor, id_numbers, "id_numbers")
+    batch = TransferBatch.objects.create(
+        kind=kind,
+        sending_unit=sending_unit.strip()[:120],
+        receiving_unit=receiving_unit.strip()[:120],
+        destination=destination.strip()[:120],
+        district_id=district.pk,
+        created_by=actor,
+    )
+    BatchMember.objects.bulk_create(BatchMember(batch=batch, person_id=pid) for pid in people.values())
+    audit_record(actor=actor, event_type=MovementEvent.BATCH_CREATED, obj=batch, count=len(people))
+    return batch
+
+
+def _planning(batch: TransferBatch) -> None:
+    if batch.status != BatchStatus.PLANNING:
+        raise DomainError(
+            _("批次当前为“%(s)s”，不能再修改名单或检测") % {"s": BatchStatus(batch.status).label}, rule="movement.batch_status"
+        )
+
+
+@transaction.atomic
+def batch_check(*, actor: Any, batch: TransferBatch, temperatures: Mapping[int, Any], at: dt.datetime | None = None) -> dict[str, int]:
+    """Pre-travel check of the members given (member id → temperature): a negative within the policy's
+    window and a temperature below `movement.fever_celsius`, or the member is taken off the batch
+    with the reason. Set-based: one read of the test history for all."""
+    require(actor, MovementCap.ORGANISE)
+    batch = _locked(batch)
+    _planning(batch)
+    at = at or now()
+    members = {m.pk: m for m in batch.members.filter(pk__in=list(temperatures)).select_related("person")}
+    errors: list[RowError] = []
+    readings: dict[int, Decimal] = {}
+    for n, (member_id, raw) in enumerate(temperatures.items(), start=1):
+        member = members.get(member_id)
+        if member is None:
+            errors.append(RowError(n, "member", _("不在本批名单")))
+            continue
+        try:
+            value = Decimal(str(raw)).quantize(Decimal("0.1"))
+        except (InvalidOperation, ValueError):
+            errors.append(RowError(n, "temperature", _("%(name)s 的体温不是数字") % {"name": member.person.name}))
+            continue
+        if not Decimal("34") <= value <= Decimal("43"):
+            errors.append(
+                RowError(n, "temperature", _("%(name)s 的体温 %(t)s℃ 不在 34–43℃ 之间，请核对") % {"name": member.person.name, "t": value})
+            )
+            continue
+        readings[member_id] = value
+    if errors:
+        raise RowsRefused(errors, rule="movement.batch_check")
+    fever = rule("movement.fever_celsius")
+    window = rule(NEGATIVE_WINDOW_KEY)
+    negative = negatives_within([m.person_id for m in members.values()], float(window.value), at=at)
+    counts = {MemberStatus.READY: 0, MemberStatus.REMOVED: 0}
+    for member_id, value in readings.items():
+        member = members[member_id]
+        reasons = []
+        if value >= Decimal(str(fever.value)):
+            reasons.append(_("体温 %(t)s℃（发热）") % {"t": value})
+        if member.person_id not in negative:
+            reasons.append(_("无 %(h)s 小时内核酸阴性结果") % {"h": window.value})
+        member.temperature, member.checked_at = value, at
+        member.status = MemberStatus.REMOVED if reasons else MemberStatus.READY
+        member.removed_reason = "；".join(reasons)
+        counts[member.status] += 1
+    BatchMember.objects.bulk_update([members[i] for i in readings], ["temperature", "checked_at", "status", "removed_reason"])
+    audit_record(
+        actor=actor, event_type=MovementEvent.BATCH_CHECKED, obj=batch, count=len(readings), after={str(k): v for k, v in counts.items()}
+    )
+    return {str(k): v for k, v in counts.items()}
+
+
+@transaction.atomic
+def batch_plan(
+    *, actor: Any, batch: TransferBatch, vehicle_plate: str, driver_name: str, route: str, departs_at: dt.datetime
+) -> TransferBatch:
+    require(actor, MovementCap.ORGANISE)
+    batch = _locked(batch)
+    _planning(batch)
+    batch.vehicle_plate = check_plate(vehicle_plate)
+    if not (driver_name or "").strip() or not (route or "").strip():
+        raise DomainError(_("请填写驾驶人和路线"), field="driver_name", rule="movement.batch_plan")
+    batch.driver_name, batch.route, batch.departs_at = driver_name.strip()[:64], route.strip()[:200], departs_at
+    batch.save(update_fields=["vehicle_plate", "driver_name", "route", "departs_at", "updated_at"])
+    audit_record(actor=actor, event_type=MovementEvent.BATCH_PLANNED, obj=batch, after={"plate": batch.vehicle_plate})
+    return batch
+
+
+@transaction.atomic
+def batch_board(*, actor: Any, batch: TransferBatch, id_numbers: Sequence[str]) -> int:
+    """Boarding check against the list: each person must be on this batch and have passed the check."""
+    require(actor, MovementCap.ORGANISE)
+    batch = _locked(batch)
+    _planning(batch)
+    errors: list[RowError] = []
+    numbers: dict[int, str] = {}
+    for n, raw in enumerate(id_numbers, start=1):
+        try:
+            numbers[n] = check_id_input(raw)
+        except InvalidDocument as exc:
+            errors.append(RowError(n, "id_number", str(exc)))
+    found = person_ids_by_id_number(numbers)
+    members = {m.person_id: m for m in batch.members.select_related("person")}
+    boarding: list[BatchMember] = []
+    for n in numbers:
+        member = members.get(found.get(n, -1))
+        if member is None:
+            errors.append(RowError(n, "id_number", _("不在本批名单，不得登车")))
+        elif member.status != MemberStatus.READY:
+            errors.append(
+                RowError(
+                    n,
+                    "id_number",
+                    _("%(name)s 状态为“%(s)s”，未通过出发前检测，不得登车")
+                    % {"name": member.person.name, "s": MemberStatus(member.status).label},
+                )
+            )
+        else:
+            boarding.append(member)
+    if errors:
+        raise RowsRefused(errors, rule="movement.boarding")
+    at = now()
+    for member in boarding:
+        member.status, member.boarded_at = MemberStatus.BOARDED, at
+    BatchMember.objects.bulk_update(boarding, ["status", "boarded_at"])
+    audit_record(actor=actor, event_type=MovementEvent.BATCH_BOARDED, obj=batch, count=len(boarding))
+    return len(boarding)
+
+
+@transaction.atomic
+def batch_split_waiting(*, actor: Any, batch: TransferBatch) -> TransferBatch | None:
+    """成熟一批、转运一批: those not yet checked or not yet boarded move to a new batch for the next
+    departure (same units and destination); None when nobody is waiting."""
+    require(actor, MovementCap.ORGANISE)
+    batch = _locked(batch)
+    _planning(batch)
+    waiting = list(batch.members.filter(status__in=(MemberStatus.LISTED, MemberStatus.READY)))
+    if not waiting:
+        return None
+    following = TransferBatch.objects.create(
+        kind=batch.kind,
+        sending_unit=batch.sending_unit,
+        receiving_unit=batch.receiving_unit,
+        destination=batch.destination,
+        district_id=batch.district_id,
+        previous=batch,
+        created_by=actor,
+    )
+    BatchMember.objects.filter(pk__in=[m.pk for m in waiting]).update(
+        batch=following, status=MemberStatus.LISTED, checked_at=None, temperature=None
+    )
+    audit_record(actor=actor, event_type=MovementEvent.BATCH_SPLIT, obj=following, count=len(waiting), after={"from": batch.pk})
+    return following
+
+
+@transaction.atomic
+def batch_depart(*, actor: Any, batch: TransferBatch) -> TransferBatch:
+    require(actor, MovementCap.ORGANISE)
+    batch = _locked(batch)
+    check_transition(
+        BATCH_TRANSITIONS,
+        batch.status,
+        BatchStatus.IN_TRANSIT,
+        labels=BatchStatus,
+        what=_("批次"),
+        action=_("出发"),
+        rule="movement.batch_status",
+    )
+    if not batch.vehicle_plate:
+        raise DomainError(_("请先填写运输计划（车辆、驾驶人、路线、出发时间）"), field="vehicle_plate", rule="movement.batch_plan")
+    waiting = batch.members.filter(status__in=(MemberStatus.LISTED, MemberStatus.READY)).count()
+    if waiting:
+        raise DomainError(
+            _("还有 %(n)s 人未检测或未登车：成熟一批、转运一批，请将他们转入下一批后出发") % {"n": waiting}, rule="movement.batch_ready"
+        )
+    if not batch.members.filter(status=MemberStatus.BOARDED).exists():
+        raise DomainError(_("没有已登车人员"), rule="movement.batch_ready")
+    batch.status, batch.departed_at = BatchStatus.IN_TRANSIT, now()
+    batch.save(update_fields=["status", "departed_at", "updated_at"])
+    audit_record(
+        actor=actor, event_type=MovementEvent.BATCH_DEPARTED, obj=batch, count=batch.members.filter(status=MemberStatus.BOARDED).count()
+    )
+    return batch
+
+
+@transaction.atomic
+def batch_handover(*, actor: Any, batch: TransferBatch, count: int, names: Sequence[str], confirmed_by: str) -> TransferBatch:
+    """The receiving unit confirms the count and the names; both must match who boarded."""
+    require(actor, MovementCap.ORGANISE)
+    batch = _locked(batch)
+    check_transition(
+        BATCH_TRANSITIONS,
+        batch.status,
+        BatchStatus.HANDED_OVER,
+        labels=BatchStatus,
+        what=_("批次"),
+        action=_("交接"),
+        rule="movement.batch_status",
+    )
+    if not (confirmed_by or "").strip():
+        raise DomainError(_("请填写接收单位确认人"), field="confirmed_by", rule="movement.handover")
+    boarded = list(batch.members.filter(status=MemberStatus.BOARDED).select_related("person"))
+    if count != len(boarded):
+        raise DomainError(
+            _("交接人数 %(n)s 与登车人数 %(b)s 不符，请核对") % {"n": count, "b": len(boarded)},
+            field="count",
+            rule="movement.handover_count",
+        )
+    expected = sorted(m.person.name for m in boarded)
+    given = sorted(n.strip() for n in names if n.strip())
+    if given != expected:
+        missing = sorted(set(expected) - set(given))
+        extra = sorted(set(given) - set(expected))
+        detail = "；".join(
+            part
+            for part in (
+                _("未交接：%(n)s") % {"n": "、".join(missing)} if missing else "",
+                _("名单外：%(n)s") % {"n": "、".join(extra)} if extra else "",
+            )
+            if part
+        ) or _("姓名数量不符")
+        raise DomainError(_("交接名单与登车名单不符（%(d)s）") % {"d": detail}, field="names", rule="movement.handover_names")
+    at = now()
+    BatchMember.objects.filter(pk__in=[m.pk for m in boarded]).update(status=MemberStatus.ARRIVED)
+    batch.status, batch.handed_over_at, batch.handover_count, batch.handover_confirmed_by = (
+        BatchStatus.HANDED_OVER,
+        at,
+        count,
+        confirmed_by.strip()[:64],
+    )
+    batch.save(update_fields=["status", "handed_over_at", "handover_count", "handover_confirmed_by", "updated_at"])
+    audit_record(
+        actor=actor, event_type=MovementEvent.BATCH_HANDED_OVER, obj=batch, count=count, after={"confirmed_by": batch.handover_confirmed_by}
+    )
+    return batch

@@ -1,0 +1,32 @@
+from django.urls import path
+
+from .views import batches, check, checkpoints, departures, passes
+
+app_name = "movement"
+urlpatterns = [
+    path("", departures.home, name="home"),
+    # 一车一事一证
+    path("passes/", passes.pass_list, name="pass_list"),
+    path("passes/new/", passes.pass_new, name="pass_new"),
+    path("passes/<int:pk>/", passes.pass_detail, name="pass_detail"),
+    path("passes/<int:pk>/approve/", passes.pass_approve, name="pass_approve"),
+    path("passes/<int:pk>/revoke/", passes.pass_revoke, name="pass_revoke"),
+    path("keys/pass-signing.json", passes.public_key, name="public_key"),
+    # checkpoints
+    path("check/", check.check, name="check"),
+    path("check/scan/", check.scan, name="scan"),
+    path("check/revocations.json", check.revocations, name="revocations"),
+    path("checkpoints/", checkpoints.checkpoint_list, name="checkpoint_list"),
+    path("checkpoints/<int:pk>/", checkpoints.checkpoint_detail, name="checkpoint_detail"),
+    # 有序离呼
+    path("departures/applications/", departures.application_list, name="application_list"),
+    path("departures/applications/new/", departures.application_new, name="application_new"),
+    path("departures/applications/decide/", departures.applications_decide, name="applications_decide"),
+    path("departures/", departures.departure_list, name="departure_list"),
+    path("departures/<int:pk>/", departures.departure_detail, name="departure_detail"),
+    path("departures/<int:pk>/assign/", departures.departure_assign, name="departure_assign"),
+    # 点对点
+    path("batches/", batches.batch_list, name="batch_list"),
+    path("batches/<int:pk>/", batches.batch_detail, name="batch_detail"),
+    path("batches/<int:pk>/<slug:step>/", batches.batch_step, name="batch_step"),
+]

@@ -1,0 +1,145 @@
+"""Point-to-point batch pages: the list and the sending unit's demand list (ID numbers, one a line),
+one batch with its people (masked), and its steps — pre-travel check (a temperature per person),
+transport plan, boarding (ID numbers scanned), 成熟一批 split, departure, handover (count and names)."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
+from django.utils.dateparse import parse_datetime
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from fangkong.core.errors import DomainError, PermissionRefused
+from fangkong.core.permissions import need_to_know, require_page, user_can
+
+from ..choices import BatchKind, MemberStatus
+from ..models import TransferBatch
+from ..permissions import MovementCap
+from ..services import batches as services
+from .common import districts_of
+
+
+def _lines(text: str) -> list[str]:
+    return [line.strip() for line in (text or "").splitlines() if line.strip()]
+
+
+@need_to_know(MovementCap.VIEW)
+def batch_list(request: HttpRequest) -> HttpResponse:
+    can_organise = user_can(request.user, MovementCap.ORGANISE)
+    if request.method == "POST":
+        require_page(request.user, MovementCap.ORGANISE)
+        district = (
+            districts_of(request.user).filter(pk=request.POST.get("district") or 0).first()
+            if (request.POST.get("district") or "").isdigit()
+            else None
+        )
+        try:
+            batch = services.batch_create(
+                actor=request.user,
+                district=district,
+                kind=request.POST.get("kind", ""),
+                sending_unit=request.POST.get("sending_unit", ""),
+                receiving_unit=request.POST.get("receiving_unit", ""),
+                destination=request.POST.get("destination", ""),
+                id_numbers=_lines(request.POST.get("id_numbers", "")),
+            )
+        except PermissionRefused as exc:
+            raise PermissionDenied(exc.message) from exc
+        except DomainError as exc:
+            messages.error(request, exc.message)
+        else:
+            messages.success(request, _("批次已建立，请逐人检测。"))
+            return redirect("movement:batch_detail", pk=batch.pk)
+    batches = TransferBatch.objects.visible_to(request.user).order_by("-created_at", "-id")[:200]
+    context = {"batches": batches, "can_organise": can_organise, "kinds": BatchKind.choices, "districts": districts_of(request.user)}
+    return render(request, "movement/batch_list.html", context)
+
+
+@need_to_know(MovementCap.VIEW)
+def batch_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    batch = get_object_or_404(TransferBatch.objects.visible_to(request.user), pk=pk)
+    context = {
+        "batch": batch,
+        "members": batch.members.select_related("person").order_by("id"),
+        "can_organise": user_can(request.user, MovementCap.ORGANISE),
+        "listed": MemberStatus.LISTED,
+    }
+    return render(request, "movement/batch_detail.html", context)
+
+
+def _check(request: HttpRequest, batch: TransferBatch) -> str:
+    temps = {int(k.removeprefix("t-")): v for k, v in request.POST.items() if k.startswith("t-") and k[2:].isdigit() and v.strip()}
+    counts = services.batch_check(actor=request.user, batch=batch, temperatures=temps)
+    return _("检测完成：合格 %(r)s 人，移出 %(x)s 人。") % {"r": counts["ready"], "x": counts["removed"]}
+
+
+def _plan(request: HttpRequest, batch: TransferBatch) -> str:
+    raw = request.POST.get("departs_at", "")
+    departs_at = parse_datetime(raw) if raw else None
+    if departs_at is None:
+        raise DomainError(_("请填写出发时间"), field="departs_at")
+    if timezone.is_naive(departs_at):
+        departs_at = timezone.make_aware(departs_at)
+    services.batch_plan(
+        actor=request.user,
+        batch=batch,
+        vehicle_plate=request.POST.get("vehicle_plate", ""),
+        driver_name=request.POST.get("driver_name", ""),
+        route=request.POST.get("route", ""),
+        departs_at=departs_at,
+    )
+    return _("运输计划已保存。")
+
+
+def _board(request: HttpRequest, batch: TransferBatch) -> str:
+    n = services.batch_board(actor=request.user, batch=batch, id_numbers=_lines(request.POST.get("id_numbers", "")))
+    return _("已登车 %(n)s 人。") % {"n": n}
+
+
+def _split(request: HttpRequest, batch: TransferBatch) -> str:
+    following = services.batch_split_waiting(actor=request.user, batch=batch)
+    return _("未就绪的 %(n)s 人已转入下一批。") % {"n": following.members.count()} if following else _("没有待转入下一批的人员。")
+
+
+def _depart(request: HttpRequest, batch: TransferBatch) -> str:
+    services.batch_depart(actor=request.user, batch=batch)
+    return _("已出发。")
+
+
+def _handover(request: HttpRequest, batch: TransferBatch) -> str:
+    count = request.POST.get("count", "")
+    if not count.isdigit():
+        raise DomainError(_("请填写交接人数"), field="count")
+    services.batch_handover(
+        actor=request.user,
+        batch=batch,
+        count=int(count),
+        names=_lines(request.POST.get("names", "")),
+        confirmed_by=request.POST.get("confirmed_by", ""),
+    )
+    return _("交接完成。")
+
+
+STEPS = {"check": _check, "plan": _plan, "board": _board, "split": _split, "depart": _depart, "handover": _handover}
+
+
+@need_to_know(MovementCap.VIEW)
+@require_POST
+def batch_step(request: HttpRequest, pk: int, step: str) -> HttpResponse:
+    require_page(request.user, MovementCap.ORGANISE)
+    if step not in STEPS:
+        raise Http404
+    batch = get_object_or_404(TransferBatch.objects.visible_to(request.user), pk=pk)
+    try:
+        done = STEPS[step](request, batch)
+    except PermissionRefused as exc:
+        raise PermissionDenied(exc.message) from exc
+    except DomainError as exc:
+        messages.error(request, exc.message)
+    else:
+        messages.success(request, done)
+    return redirect("movement:batch_detail", pk=pk)

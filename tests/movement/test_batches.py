@@ -1,0 +1,162 @@
+"""Point-to-point batches, the closed loop: the sending unit's list → pre-travel test and temperature
+(failing either takes the person off, the reason kept) → plan → boarding against the list → handover
+with the count and the names. Nobody boards who was not checked or not on the list; the batch leaves
+only when everyone still on it has boarded (the rest go to the next batch); the handover reconciles."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+from django.utils import timezone
+
+from fangkong.core.crypto import decrypt
+from fangkong.core.errors import DomainError, PermissionRefused
+from fangkong.core.rows import RowsRefused
+from fangkong.movement.choices import BatchKind, BatchStatus, MemberStatus
+from fangkong.movement.models import BatchMember, TransferBatch
+from fangkong.movement.services.batches import (
+    batch_board,
+    batch_check,
+    batch_create,
+    batch_depart,
+    batch_handover,
+    batch_plan,
+    batch_split_waiting,
+)
+
+from ..factories import make_person
+from ..isolation.factories import use_profile
+
+pytestmark = pytest.mark.django_db
+
+
+def number(person) -> str:
+    return decrypt(person.id_cipher)[:18]
+
+
+@pytest.fixture
+def students(city, lab):
+    use_profile("twenty-measures")
+    people = [make_person(city.home.household, n) for n in ("学生甲", "学生乙", "学生丙", "学生丁")]
+    for p in people[:3]:
+        lab.negative(p, timezone.now() - dt.timedelta(hours=12))
+    return people
+
+
+@pytest.fixture
+def batch(city, users, students):
+    return batch_create(
+        actor=users["district"],
+        district=city.home.district,
+        kind=BatchKind.STUDENTS,
+        sending_unit="内蒙古工业大学",
+        receiving_unit="巴彦淖尔市临河区防控办",
+        destination="巴彦淖尔市",
+        id_numbers=[number(p) for p in students],
+    )
+
+
+def member(batch, person) -> BatchMember:
+    return BatchMember.objects.get(batch=batch, person=person)
+
+
+def test_the_closed_loop(city, users, students, batch):
+    office = users["district"]
+    temps = {member(batch, students[0]).pk: "36.5", member(batch, students[1]).pk: 37.6, member(batch, students[2]).pk: 36.8}
+    counts = batch_check(actor=office, batch=batch, temperatures=temps)
+    assert counts == {"ready": 2, "removed": 1}
+    feverish = member(batch, students[1])
+    assert feverish.status == MemberStatus.REMOVED and "37.6" in feverish.removed_reason  # the reason is kept
+    # 丁 has no negative within 48 h: taken off too, named
+    batch_check(actor=office, batch=batch, temperatures={member(batch, students[3]).pk: 36.4})
+    assert "48" in member(batch, students[3]).removed_reason
+    batch_plan(actor=office, batch=batch, vehicle_plate="蒙A·K0088", driver_name="赵师傅", route="G6 → 临河", departs_at=timezone.now())
+    # boarding against the list: someone not on it, someone removed — refused, nothing written
+    outsider = make_person(city.home.household, "名单外")
+    with pytest.raises(RowsRefused) as err:
+        batch_board(actor=office, batch=batch, id_numbers=[number(students[0]), number(outsider), number(students[1])])
+    assert [e.row for e in err.value.errors] == [2, 3] and "不在本批名单" in err.value.message
+    assert member(batch, students[0]).status == MemberStatus.READY
+    batch_board(actor=office, batch=batch, id_numbers=[number(students[0]), number(students[2])])
+    batch = batch_depart(actor=office, batch=batch)
+    assert batch.status == BatchStatus.IN_TRANSIT
+    with pytest.raises(DomainError) as err:
+        batch_handover(actor=office, batch=batch, count=3, names=["学生甲", "学生丙"], confirmed_by="临河区 王科长")
+    assert err.value.field == "count"
+    with pytest.raises(DomainError) as err:
+        batch_handover(actor=office, batch=batch, count=2, names=["学生甲", "学生乙"], confirmed_by="临河区 王科长")
+    assert err.value.field == "names" and "学生丙" in err.value.message and "学生乙" in err.value.message
+    batch = batch_handover(actor=office, batch=batch, count=2, names=["学生丙", "学生甲"], confirmed_by="临河区 王科长")
+    assert batch.status == BatchStatus.HANDED_OVER and batch.handover_count == 2
+    assert sorted(batch.members.values_list("status", flat=True)) == ["arrived", "arrived", "removed", "removed"]
+
+
+def test_a_batch_leaves_when_ready_the_rest_wait_for_the_next(city, users, students, batch):
+    office = users["district"]
+    batch_check(actor=office, batch=batch, temperatures={member(batch, students[0]).pk: 36.5})
+    batch_plan(actor=office, batch=batch, vehicle_plate="蒙A·K0088", driver_name="赵师傅", route="G6", departs_at=timezone.now())
+    batch_board(actor=office, batch=batch, id_numbers=[number(students[0])])
+    with pytest.raises(DomainError) as err:
+        batch_depart(actor=office, batch=batch)
+    assert "3 人" in err.value.message and "成熟一批" in err.value.message
+    following = batch_split_waiting(actor=office, batch=batch)
+    assert following.previous_id == batch.pk and following.members.count() == 3
+    assert batch_depart(actor=office, batch=batch).status == BatchStatus.IN_TRANSIT
+    assert TransferBatch.objects.get(pk=following.pk).status == BatchStatus.PLANNING
+
+
+def test_a_list_with_unknown_or_repeated_people_is_refused_whole(city, users, students):
+    outsider = make_person(city.elsewhere.household, "外区人员")
+    with pytest.raises(RowsRefused) as err:
+        batch_create(
+            actor=users["district"],
+            district=city.home.district,
+            kind=BatchKind.WORKERS,
+            sending_unit="某建筑公司",
+            receiving_unit="赤峰市人社局",
+            destination="赤峰市",
+            id_numbers=[number(students[0]), number(outsider), number(students[0]), "123"],
+        )
+    assert [e.row for e in err.value.errors] == [2, 3, 4]
+    assert not TransferBatch.objects.exists()
+
+
+def test_a_temperature_out_of_range_is_refused_naming_the_person(users, students, batch):
+    with pytest.raises(RowsRefused) as err:
+        batch_check(actor=users["district"], batch=batch, temperatures={member(batch, students[0]).pk: 63.5})
+    assert "学生甲" in err.value.message and member(batch, students[0]).status == MemberStatus.LISTED
+
+
+def test_roles_and_places(city, users, students, batch):
+    with pytest.raises(PermissionRefused):
+        batch_check(actor=users["community"], batch=batch, temperatures={})
+    with pytest.raises(DomainError):
+        batch_create(
+            actor=users["district"],
+            district=city.elsewhere.district,
+            kind=BatchKind.RELEASED,
+            sending_unit="某监狱",
+            receiving_unit="乌兰察布市司法局",
+            destination="乌兰察布市",
+            id_numbers=[number(students[0])],
+        )
+
+
+def test_the_batch_pages(city, users, students, batch):
+    from django.test import Client
+    from django.urls import reverse
+
+    c = Client()
+    c.force_login(users["district"])
+    first = member(batch, students[0])
+    c.post(reverse("movement:batch_step", args=[batch.pk, "check"]), {f"t-{first.pk}": "36.6"})
+    assert member(batch, students[0]).status == MemberStatus.READY
+    c.post(reverse("movement:batch_step", args=[batch.pk, "board"]), {"id_numbers": number(students[0])})
+    page = c.get(reverse("movement:batch_detail", args=[batch.pk])).content.decode()
+    assert "学生甲" in page and number(students[0]) not in page and "已登车" in page
+    refused = c.post(reverse("movement:batch_step", args=[batch.pk, "depart"]), follow=True).content.decode()
+    assert "运输计划" in refused  # no plan yet: refused, named
+    assert c.post(reverse("movement:batch_step", args=[batch.pk, "nonsense"])).status_code == 404
+    home = c.get(reverse("movement:home")).content.decode()
+    assert "点对点转运批次" in home
