@@ -212,6 +212,18 @@ def _status(area: RiskArea, rule: LiftRule | None, counted: _Counted, at: dt.dat
     return s
 
 
+def counts_sql(rules: dict[str, LiftRule | None], area_ids: Sequence[int], at: dt.datetime) -> tuple[str, list]:
+    """The statement of lifting_statuses (its {IN}: the area ids; the parameters after it): per area,
+    its residents, latest own positive and latest negative among them, awaited and unsampled."""
+    judged, params = _judged_sql(rules, area_ids, at)
+    sql = (
+        f"{judged} SELECT area_id, COUNT(person_id), MAX(area_pos), MAX(neg), "
+        f"SUM(CASE WHEN missing = {_AWAITED} THEN 1 ELSE 0 END), SUM(CASE WHEN missing = {_UNSAMPLED} THEN 1 ELSE 0 END) "
+        "FROM judged GROUP BY area_id"
+    )
+    return sql, params
+
+
 def lifting_statuses(areas: Sequence[RiskArea], *, at: dt.datetime | None = None, people: bool = False) -> dict[int, LiftStatus]:
     """The lifting clock of each area (areas in force; others are skipped), in one statement; with
     `people`, who is missing from each screening too (a second one)."""
@@ -221,17 +233,13 @@ def lifting_statuses(areas: Sequence[RiskArea], *, at: dt.datetime | None = None
         return {}
     rules = {c: lift_rule(c) for c in {a.area_class for a in live}}
     ids = [a.pk for a in live]
-    judged, params = _judged_sql(rules, ids, at)
+    counts, params = counts_sql(rules, ids, at)
     counted: dict[int, _Counted] = {}
-    counts = (
-        f"{judged} SELECT area_id, COUNT(person_id), MAX(area_pos), MAX(neg), "
-        f"SUM(CASE WHEN missing = {_AWAITED} THEN 1 ELSE 0 END), SUM(CASE WHEN missing = {_UNSAMPLED} THEN 1 ELSE 0 END) "
-        "FROM judged GROUP BY area_id"
-    )
     for area_id, residents, pos, neg, awaited, unsampled in fetch_in(counts, ids, params_after=params):
         counted[area_id] = _Counted(int(residents), read_datetime(pos), read_datetime(neg), int(awaited or 0), int(unsampled or 0))
     out = {a.pk: _status(a, rules[a.area_class], counted[a.pk], at) for a in live}
     if people:
+        judged, params = _judged_sql(rules, ids, at)
         listed = f"{judged} SELECT area_id, person_id, missing FROM judged WHERE missing > {_SCREENED} ORDER BY area_id, person_id"
         for area_id, person_id, missing in fetch_in(listed, ids, params_after=params):
             s = out[area_id]
