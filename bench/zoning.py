@@ -19,9 +19,9 @@
    Then VACUUM ANALYZE and CHECKPOINT (a city is registered days before an outbreak).
 3. Timed:
    - **lifting**: every area in force read and `lifting_statuses` (the clocks and the missing
-     screenings of all areas: one statement), three runs; then `lifting_review` (the hourly service:
+     screenings of all areas: one statement), two runs; then `lifting_review` (the hourly service:
      the same plus the update and the audit row). Against it, **the same statement in plain psql**
-     (its parameters inlined, `\\timing`), three runs: what the database alone needs.
+     (its parameters inlined, `\\timing`), one run: what the database alone needs.
    - **found-in**: `zoning.selectors.area_at` (a place's area at a time) and `zoning.found_in`
      (`found_in_for`: the person's states, then their places' area) for 200 people (half living in
      an area in force), at T: p50 / p95 / max.
@@ -31,7 +31,8 @@
      X-Forwarded-For as behind the proxy, X-Forwarded-Proto https), each scenario bounded by
      `--requests` and `--seconds`: a static file served by the same gunicorn (the physical limit at
      this concurrency), the address search ("is my building…", `/zoning/public/?q=…`), the JSON feed
-     searched (`feed.json?q=…`) and, with fewer requests, the whole feed and the whole list.
+     searched (`feed.json?q=…`) and, with fewer requests, the whole feed and the whole list. A
+     client waits at most 30 s for an answer (then counted with status 0).
 4. Prints a table and writes `bench/results/zoning.json` with the machine, the load average at start
    and end, PostgreSQL's settings and the sizes. Drops its database at the end (unless
    `--keep-database`); the gunicorn it started is stopped by its pid.
@@ -68,6 +69,7 @@ RESULTS = ROOT / "bench" / "results"
 DEFAULT_URL = "postgres://postgres@127.0.0.1:5432/fangkong_bench_zoning"
 FULL_CITY, FULL_BUILDINGS = 3_500_000, 20_000
 PROFILE = "twenty-measures"
+REQUEST_TIMEOUT = 30.0  # seconds a client waits for an answer (status 0 after that)
 WHOLE, WHOLE_CLIENTS = 100, 50  # the whole list and feed (every place in force): fewer requests, 50 clients
 SEED = 14
 
@@ -507,9 +509,9 @@ async def load(port: int, paths: list[str], concurrency: int, requests: int, sec
             path = paths[sent % len(paths)]
             started = time.perf_counter()
             try:
-                status, size = await fetch(port, path, client_no)
-            except OSError:
-                status, size = 0, 0
+                status, size = await asyncio.wait_for(fetch(port, path, client_no), REQUEST_TIMEOUT)
+            except (OSError, TimeoutError):
+                status, size = 0, 0  # counted, with the time waited: a scenario ends by --seconds + REQUEST_TIMEOUT
             latencies.append((time.perf_counter() - started) * 1000)
             statuses[status] = statuses.get(status, 0) + 1
             sizes.append(size)
