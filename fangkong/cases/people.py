@@ -14,6 +14,7 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from fangkong.core.sql import table
 from fangkong.geo.person_record import Entry
 from fangkong.geo.person_states import PersonState, StateKind
 from fangkong.results.history import TestEntry
@@ -37,6 +38,17 @@ def case_tests(person_ids: Sequence[int], before: dt.datetime | None) -> Iterato
             ref=f"cases.casetest:{t.pk}",
             ct=t.ct_min,
         )
+
+
+def case_relation(people: str) -> str:
+    """case_tests as SQL (fangkong.results.history.Relation): a case's tests (as fetched with a `before`:
+    sampled ones)."""
+    test, case = table(CaseTest), table(Case)
+    return (
+        f"SELECT c.person_id AS person_id, t.sampled_at AS sampled_at, t.reported_at AS resulted_at, t.result AS result, "
+        f"FALSE AS pooled FROM {test} t JOIN {case} c ON c.id = t.case_id "
+        f"WHERE t.sampled_at IS NOT NULL AND c.person_id IN ({people})"
+    )
 
 
 def case_states(person_ids: Sequence[int], at: dt.datetime) -> Iterator[PersonState]:
@@ -95,6 +107,6 @@ def register() -> None:
 
     from .permissions import CasesCap
 
-    sources.register("case", case_tests, need=(CasesCap.VIEW,))
+    sources.register("case", case_tests, need=(CasesCap.VIEW,), relation=case_relation)
     states.register("cases", case_states, need=(CasesCap.VIEW,))
     sections.register(Section("cases", gettext_lazy("病例与转运"), "truck", case_entries, need=(CasesCap.VIEW,), order=30))

@@ -43,8 +43,9 @@ def table(model: type[models.Model]) -> str:
     return connection.ops.quote_name(model._meta.db_table)
 
 
-def fetch_in(sql: str, values: Sequence[Any], params_before: Sequence[Any] = ()) -> list[tuple]:
-    """Run `sql` whose WHERE contains the marker {IN} for "column IN values", in chunks.
+def fetch_in(sql: str, values: Sequence[Any], params_before: Sequence[Any] = (), params_after: Sequence[Any] = ()) -> list[tuple]:
+    """Run `sql` whose WHERE contains the marker {IN} for "column IN values", in chunks (the other
+    parameters: `params_before` the marker, `params_after` it).
 
     PostgreSQL: `= ANY(%s)` with an array (one round trip per 10,000 keys); SQLite: IN (?, …) per 900."""
     if not values:
@@ -59,14 +60,14 @@ def fetch_in(sql: str, values: Sequence[Any], params_before: Sequence[Any] = ())
         with psycopg.Cursor(connection.connection) as cur:
             for i in range(0, len(values), PG_LOOKUP_CHUNK):
                 literal, cast = pg_array(values[i : i + PG_LOOKUP_CHUNK])
-                cur.execute(sql.replace("{IN}", f"= ANY(%s::{cast})"), [*params_before, literal], binary=True)
+                cur.execute(sql.replace("{IN}", f"= ANY(%s::{cast})"), [*params_before, literal, *params_after], binary=True)
                 out.extend(cur.fetchall())
         return out
     with connection.cursor() as cur:
         for i in range(0, len(values), SQLITE_CHUNK):
             chunk = values[i : i + SQLITE_CHUNK]
             marks = "(" + ", ".join(["%s"] * len(chunk)) + ")"
-            cur.execute(sql.replace("{IN}", f"IN {marks}"), [*params_before, *chunk])
+            cur.execute(sql.replace("{IN}", f"IN {marks}"), [*params_before, *chunk, *params_after])
             out.extend(cur.fetchall())
     return out
 

@@ -12,6 +12,7 @@ from django.db.models import Q
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from fangkong.core.sql import table
 from fangkong.geo.person_states import PersonState, StateKind
 from fangkong.results.history import TestEntry
 
@@ -34,6 +35,16 @@ def regimen_tests(person_ids: Sequence[int], before: dt.datetime | None) -> Iter
             ref=f"isolation.scheduledtest:{t.pk}",
             ct=t.ct_value,
         )
+
+
+def regimen_relation(people: str) -> str:
+    """regimen_tests as SQL (fangkong.results.history.Relation): the sampled tests of each episode."""
+    test, episode = table(ScheduledTest), table(IsolationEpisode)
+    return (
+        f"SELECT e.person_id AS person_id, t.sampled_at AS sampled_at, t.resulted_at AS resulted_at, t.result AS result, "
+        f"FALSE AS pooled FROM {test} t JOIN {episode} e ON e.id = t.episode_id "
+        f"WHERE t.sampled_at IS NOT NULL AND e.person_id IN ({people})"
+    )
 
 
 def _ended_by(at: dt.datetime) -> Q:
@@ -94,7 +105,7 @@ def register() -> None:
     from .permissions import PEOPLE, TRACING, IsolationCap
     from .record import contact_entries, episode_entries
 
-    sources.register("isolation", regimen_tests, need=(IsolationCap.VIEW,))
+    sources.register("isolation", regimen_tests, need=(IsolationCap.VIEW,), relation=regimen_relation)
     states.register("isolation", isolation_states, need=(IsolationCap.VIEW,))
     sections.register(Section("isolation", gettext_lazy("隔离"), "building", episode_entries, need=PEOPLE, order=40))
     sections.register(Section("contacts", gettext_lazy("密接关系"), "diagram-2", contact_entries, need=TRACING, order=35))

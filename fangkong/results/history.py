@@ -11,6 +11,11 @@ this layer reads no domain table itself. What the rules of the modules ask:
 Each has a set-based form for thousands of people at once (`latest_results`, `negatives_within`).
 A result counts at `before` only if it was known by then (resulted at or before), so a decision can
 be reproduced for a past time.
+
+For a million people at once (every resident of 20,000 risk areas) a source also registers its
+entries as a SQL relation (`Relation`), and `summary_sql` composes them into one query that a
+caller joins in its own SQL: each person's latest own positive, latest negative and latest awaited
+sample known by a time — the same reading of an entry as `TestEntry.decisive` and the Python forms.
 """
 
 from __future__ import annotations
@@ -20,6 +25,7 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from django.db import connection
 from django.utils import timezone
 
 from .choices import Result
@@ -56,6 +62,9 @@ class TestEntry:
 
 # fetch(person_ids, before) → the source's entries of those people, sampled before `before` (None: all)
 Fetch = Callable[[Sequence[int], dt.datetime | None], Iterable[TestEntry]]
+# relation(people) → SQL selecting the columns person_id, sampled_at, resulted_at, result, pooled (named so): the entries
+# fetch returns when given a `before`, of the people whose ids the SQL subquery `people` selects.
+Relation = Callable[[str], str]
 
 
 @dataclass
@@ -64,10 +73,13 @@ class Sources:
     # Need-to-know: the capabilities that show a source's tests to a user on a person's record
     # (a hospital's test of a case needs cases.view); the rules above read every source.
     needs: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    relations: dict[str, Relation] = field(default_factory=dict)
 
-    def register(self, name: str, fetch: Fetch, *, need: tuple[str, ...] = ()) -> None:
+    def register(self, name: str, fetch: Fetch, *, need: tuple[str, ...] = (), relation: Relation | None = None) -> None:
         self.fetchers[name] = fetch
         self.needs[name] = tuple(need)
+        if relation is not None:
+            self.relations[name] = relation
 
     def entries(
         self, person_ids: Sequence[int], before: dt.datetime | None = None, *, names: Iterable[str] | None = None
@@ -123,3 +135,46 @@ def negatives_within(person_ids: Sequence[int], hours: float, *, at: dt.datetime
 
 def negative_within(person: Any, hours: float, *, at: dt.datetime | None = None) -> bool:
     return _pk(person) in negatives_within([_pk(person)], hours, at=at)
+
+
+# The columns of summary_sql's rows, after person_id.
+SUMMARY_COLUMNS = ("last_positive_at", "last_negative_at", "last_awaited_at")
+
+
+def summary_sql(people: str, at: dt.datetime, *, people_ids: Callable[[], Sequence[int]]) -> tuple[str, list[Any]]:
+    """SQL (and its parameters) of one row per person with an entry known by `at`: person_id, then
+    the sampling time (or, unsampled, the result time) of their latest positive of their own sample,
+    of their latest negative, and of their latest sample still awaited (no result yet, or a positive
+    pooled tube: they are re-tested alone). `people` is a SQL subquery selecting person ids (without
+    parameters: the caller's CTE). A source registered without a relation (a test's) is read through
+    its fetch for `people_ids()` and inlined as literal rows."""
+    from fangkong.core.sql import db_value
+
+    parts = [relation(people) for name, relation in sources.relations.items() if name in sources.fetchers]
+    params: list[Any] = []
+    python_only = [name for name in sources.fetchers if name not in sources.relations]
+    if python_only:
+        pg = connection.vendor == "postgresql"
+        one = (
+            "SELECT %s::bigint AS person_id, %s::timestamptz AS sampled_at, %s::timestamptz AS resulted_at, %s::text AS result, "
+            "%s::boolean AS pooled"
+            if pg
+            else "SELECT %s AS person_id, %s AS sampled_at, %s AS resulted_at, %s AS result, %s AS pooled"
+        )
+        for e in sources.entries(list(people_ids()), at, names=python_only):
+            parts.append(one)
+            params += [e.person_id, db_value(e.sampled_at), db_value(e.resulted_at), e.result, e.pooled]
+    if not parts:
+        parts.append("SELECT NULL AS person_id, NULL AS sampled_at, NULL AS resulted_at, NULL AS result, NULL AS pooled WHERE 1 = 0")
+    union = " UNION ALL ".join(f"SELECT * FROM ({p}) s{i}" for i, p in enumerate(parts))
+    pos, neg = f"'{Result.POSITIVE.value}'", f"'{Result.NEGATIVE.value}'"
+    sql = (
+        f"SELECT person_id, "
+        f"MAX(CASE WHEN result = {pos} AND NOT pooled THEN at END) AS last_positive_at, "
+        f"MAX(CASE WHEN result = {neg} THEN at END) AS last_negative_at, "
+        f"MAX(CASE WHEN COALESCE(result, '') = '' OR (result = {pos} AND pooled) THEN at END) AS last_awaited_at "
+        f"FROM (SELECT u.person_id, COALESCE(u.sampled_at, u.resulted_at) AS at, u.resulted_at, u.result, u.pooled "
+        f"FROM ({union}) u) e "
+        f"WHERE at IS NOT NULL AND at <= %s AND (resulted_at IS NULL OR resulted_at <= %s) GROUP BY person_id"
+    )
+    return sql, [*params, db_value(at), db_value(at)]

@@ -45,6 +45,16 @@ def round_tests(person_ids: Sequence[int], before: dt.datetime | None) -> Iterat
         )
 
 
+def round_relation(people: str) -> str:
+    """round_tests as SQL (fangkong.results.history.Relation): every tube member with its tube's result."""
+    member, tube = table(TubeMember), table(Tube)
+    return (
+        f"SELECT m.person_id AS person_id, m.sampled_at AS sampled_at, t.resulted_at AS resulted_at, t.result AS result, "
+        f"(COALESCE(t.pooling_mode, '') <> '{PoolingMode.SINGLE.value}') AS pooled "
+        f"FROM {member} m JOIN {tube} t ON t.id = m.tube_id WHERE m.person_id IN ({people})"
+    )
+
+
 def in_place_controls(person_ids: Sequence[int], at: dt.datetime) -> Iterator[PersonState]:
     """就地管控 in force at `at`: started by then, and not ended by then."""
     qs = PersonControl.objects.filter(person_id__in=list(person_ids), started_at__lte=at).exclude(ended_at__lte=at)
@@ -84,6 +94,6 @@ def register() -> None:
     from fangkong.geo.person_states import states
     from fangkong.results.history import sources
 
-    sources.register("round", round_tests)
+    sources.register("round", round_tests, relation=round_relation)
     states.register("in_place_control", in_place_controls)
     sections.register(Section("controls", gettext_lazy("管控与上门单采"), "shield-exclamation", control_entries, order=20))

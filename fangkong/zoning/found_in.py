@@ -47,7 +47,7 @@ def found_in_many(person_ids: Sequence[int], at: dt.datetime) -> dict[int, Found
         if state is not None:
             out[pid] = FoundInDecision(FoundIn.CONTROLLED, _("%(s)s（自 %(t)s）") % {"s": state.label, "t": local_minutes(state.since)})
             continue
-        zones = zones or ZoneIndex(at)
+        zones = zones or ZoneIndex(at, [places[p] for p in ids if p in places])
         match = zones.match(places[pid]) if pid in places else None
         if match is not None and match.area_class in UNDER_CONTROL:
             out[pid] = FoundInDecision(

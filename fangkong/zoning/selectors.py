@@ -5,7 +5,10 @@ class wins where areas overlap."""
 from __future__ import annotations
 
 import datetime as dt
+import operator
+from collections.abc import Sequence
 from dataclasses import dataclass
+from functools import reduce
 from typing import Any
 
 from django.db.models import Q, QuerySet
@@ -30,10 +33,11 @@ class AreaMatch:
     in_force_at: dt.datetime | None
 
 
-def in_force_at(moment: dt.datetime) -> Q:
-    """Areas in force at `moment` (an area lifted since counts for the time before its lifting)."""
-    return Q(status__in=(AreaStatus.IN_FORCE, AreaStatus.LIFTED), in_force_at__lte=moment) & (
-        Q(lifted_at__isnull=True) | Q(lifted_at__gt=moment)
+def in_force_at(moment: dt.datetime, *, via: str = "") -> Q:
+    """Areas in force at `moment` (an area lifted since counts for the time before its lifting);
+    `via` ("area__") to filter rows that point at an area through that relation."""
+    return Q(**{f"{via}status__in": (AreaStatus.IN_FORCE, AreaStatus.LIFTED), f"{via}in_force_at__lte": moment}) & (
+        Q(**{f"{via}lifted_at__isnull": True}) | Q(**{f"{via}lifted_at__gt": moment})
     )
 
 
@@ -43,15 +47,30 @@ def areas_in_force(*, user: Any = None, at: dt.datetime) -> QuerySet[RiskArea]:
 
 
 class ZoneIndex:
-    """The places of every area in force at `at`, for matching many people in memory (a few
-    thousand rows even at the height of an outbreak: 20,000 buildings)."""
+    """The places of the areas in force at `at`, for matching many people in memory (a few thousand
+    rows even at the height of an outbreak: 20,000 buildings). Given `places` (a few people's, up
+    to NARROW_PLACES), only the rows of those places are read: an index look-up on (level,
+    place_id) instead of every place in force — what a single found-in at confirmation time needs."""
 
-    def __init__(self, at: dt.datetime) -> None:
+    NARROW_PLACES = 100
+
+    def __init__(self, at: dt.datetime, places: Sequence[PlaceIds] | None = None) -> None:
         self.at = at
         self.by_place: dict[tuple[str, int], list[AreaMatch]] = {}
-        rows = RiskAreaPlace.objects.filter(area__in=RiskArea.objects.filter(in_force_at(at))).values_list(
-            "level", "place_id", "name", "area_id", "area__name", "area__area_class", "area__in_force_at"
-        )
+        # A join, not "area IN (areas in force)": for a few places the planner starts from the
+        # (level, place_id) index instead of hashing every area in force (20,000).
+        qs = RiskAreaPlace.objects.filter(in_force_at(at, via="area__"))
+        if places is not None and len(places) <= self.NARROW_PLACES:
+            wanted: dict[str, set[int]] = {}
+            for p in places:
+                for level in _LEVELS:
+                    pk = getattr(p, f"{level}_id")
+                    if pk is not None:
+                        wanted.setdefault(level, set()).add(pk)
+            if not wanted:
+                return
+            qs = qs.filter(reduce(operator.or_, (Q(level=level, place_id__in=sorted(ids)) for level, ids in wanted.items())))
+        rows = qs.values_list("level", "place_id", "name", "area_id", "area__name", "area__area_class", "area__in_force_at")
         for level, place_id, name, area_id, area_name, area_class, since in rows:
             self.by_place.setdefault((level, place_id), []).append(AreaMatch(area_id, area_name, area_class, level, name, since))
 
@@ -72,7 +91,7 @@ class ZoneIndex:
 
 def area_at(places: PlaceIds, at: dt.datetime) -> AreaMatch | None:
     """The strictest area in force at `at` that holds these places (None: not in any)."""
-    return ZoneIndex(at).match(places)
+    return ZoneIndex(at, [places]).match(places)
 
 
 def zoned_classes(*, at: dt.datetime) -> dict[tuple[str, int], str]:

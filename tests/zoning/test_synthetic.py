@@ -37,7 +37,7 @@ def test_every_stage_through_the_services(demo_city):
     assert demo.filter(status=AreaStatus.REJECTED, wider_than_policy=True).exists()
     clocks = lifting_statuses(list(demo.filter(status=AreaStatus.IN_FORCE)))
     assert any(c.overdue for c in clocks.values())
-    assert any(not c.due and c.unsampled for c in clocks.values())  # day 5, screening still to sample
+    assert any(not c.due and c.unsampled_count for c in clocks.values())  # day 5, screening still to sample
     assert any(not c.due and c.day == 2 for c in clocks.values())  # the clock running
     lifted = demo.get(status=AreaStatus.LIFTED)
     assert lifted.transitions.filter(to_status=AreaStatus.LIFTED).exclude(basis="").exists()  # lifted by rule, named
