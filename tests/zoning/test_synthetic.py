@@ -98,7 +98,7 @@ def test_every_stage_at_any_hour(clock, db):
         assert any(c.due and not c.overdue for c in clocks), [(c.day, c.due, c.overdue, c.summary) for c in clocks]
         assert any(c.overdue for c in clocks)
         assert any(not c.due and 0 < c.day < 5 for c in clocks)  # the clock running
-        assert any(not c.due and c.day >= 5 and c.unsampled for c in clocks)  # day 5, its screening still to sample
+        assert any(not c.due and c.day >= 5 and c.unsampled_count for c in clocks)  # day 5, its screening still to sample
         assert {"due_today", "overdue", "due"} <= set(stats.stages)
         screening = TestingRound.objects.get(name__endswith="高风险区第5天筛查")
         assert screening.status == "closed" and DoorSamplingTask.objects.filter(round=screening).exists()
