@@ -50,6 +50,7 @@ INSTALLED_APPS = [
     "fangkong.testing",
     "fangkong.cases",
     "fangkong.isolation",
+    "fangkong.livelihood",
     "fangkong.reports",
     "fangkong.demo",
 ]
