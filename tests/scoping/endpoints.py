@@ -268,6 +268,10 @@ _MANAGE = (
 )
 _JOB = "one upload job, its uploader's (and the city's, the auditor's): tests/imports/test_views.py, tests/security/test_private_files.py"
 _LAB_JOB = "a laboratory's own result upload: tests/testing/test_views_lab.py, tests/security/test_private_files.py"
+_LIVELIHOOD = (
+    "民生保障: out of grant 404, names need livelihood.details, writes their capability, figures only to street and district: "
+    "tests/livelihood/test_pages.py"
+)
 _PUBLIC_AREAS = "the public list of risk areas, no login: places and levels only, rate-limited (tests/zoning/test_pages.py)"
 _POLICY = "policy profiles: the city's rules, no personal data (tests/policy/test_views.py)"
 EXEMPT: dict[str, str] = {
@@ -321,4 +325,25 @@ EXEMPT: dict[str, str] = {
     "zoning:public_feed": _PUBLIC_AREAS,
     "zoning:public_notice": _PUBLIC_AREAS,
     "zoning:duty_check_in": "the signed-in person's own shifts, nobody else's (another's shift: 404): tests/zoning/test_duty.py",
+    "livelihood:home": _LIVELIHOOD,
+    "livelihood:community": _LIVELIHOOD,
+    "livelihood:ledger_from_registry": _LIVELIHOOD,
+    "livelihood:entry_create": _LIVELIHOOD,
+    "livelihood:group_create": _LIVELIHOOD,
+    "livelihood:entry_detail": _LIVELIHOOD,
+    "livelihood:visit_create": _LIVELIHOOD,
+    "livelihood:request_create": _LIVELIHOOD,
+    "livelihood:group_detail": _LIVELIHOOD,
+    "livelihood:member_create": _LIVELIHOOD,
+    "livelihood:pair_create": _LIVELIHOOD,
+    "livelihood:requests": _LIVELIHOOD,
+    "livelihood:request_detail": _LIVELIHOOD,
+    "livelihood:request_deliver": _LIVELIHOOD,
+    "livelihood:request_confirm": _LIVELIHOOD,
+    "livelihood:deliveries": _LIVELIHOOD,
+    "livelihood:programmes": _LIVELIHOOD,
+    "livelihood:programme_detail": _LIVELIHOOD,
+    "livelihood:programme_run": _LIVELIHOOD,
+    "livelihood:voucher_issue": _LIVELIHOOD,
+    "livelihood:voucher_redeem": _LIVELIHOOD,
 }
