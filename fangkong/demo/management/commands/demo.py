@@ -29,6 +29,9 @@ from fangkong.geo.synthetic.coordinates import place_coordinates
 from fangkong.isolation.models import IsolationSite
 from fangkong.isolation.synthetic import format_stats as isolation_format_stats
 from fangkong.isolation.synthetic import isolation_generate
+from fangkong.livelihood.models import VoucherProgramme
+from fangkong.livelihood.synthetic import PROGRAMME as LIVELIHOOD_PROGRAMME
+from fangkong.livelihood.synthetic import livelihood_generate
 from fangkong.testing.management.commands.make_round import format_stats
 from fangkong.testing.models import TestingRound
 from fangkong.testing.synthetic import round_generate
@@ -104,6 +107,15 @@ class Command(BaseCommand):
             except DomainError as exc:
                 raise CommandError(exc.message) from exc
             self._say("  " + zoning_format_stats(zoning_stats), verbose)
+        if VoucherProgramme.objects.filter(name=LIVELIHOOD_PROGRAMME).exists():
+            self._say("· 已有民生保障演示数据，跳过生成 / livelihood demo data exist: keeping them", verbose)
+        else:
+            # After the risk areas: a sealed compound's requests are handed over at the gate.
+            self._say("· 生成特殊困难群体台账、帮扶对子、居民需求与消费券 / generating the ledger, pairs, requests, vouchers", verbose)
+            try:
+                self._say(f"  {livelihood_generate(seed=options['seed'])}", verbose)
+            except DomainError as exc:
+                raise CommandError(exc.message) from exc
         logins = demo_accounts_ensure(actor=None)
         url = f"http://127.0.0.1:{options['port']}/"
         if verbose:
