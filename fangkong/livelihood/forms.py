@@ -15,6 +15,7 @@ from .choices import ConfirmedBy, Handover, MemberKind, Need, RequestChannel, Re
 _TEXT = {"class": "form-control form-control-sm"}
 _SELECT = {"class": "form-select form-select-sm"}
 _CHECKS = forms.CheckboxSelectMultiple(attrs={"class": "form-check-input"})
+_CHECK = forms.CheckboxInput(attrs={"class": "form-check-input"})
 
 
 class EntryForm(RefusalForm, forms.Form):
@@ -25,7 +26,7 @@ class EntryForm(RefusalForm, forms.Form):
     contact_phone = forms.CharField(
         label=_("联系电话"), max_length=24, required=False, widget=forms.TextInput(attrs={**_TEXT, "inputmode": "tel"})
     )
-    can_order_by_phone = forms.BooleanField(label=_("能自己电话下单"), required=False, initial=True)
+    can_order_by_phone = forms.BooleanField(label=_("能自己电话下单"), required=False, initial=True, widget=_CHECK)
     notes = forms.CharField(label=_("备注"), max_length=300, required=False, widget=forms.TextInput(attrs=_TEXT))
 
 

@@ -19,7 +19,7 @@ from fangkong.core.roles import Role
 from fangkong.geo.models import Community, Compound
 
 from .choices import ConfirmedBy, Handover, MemberKind, RequestKind, VoucherForm
-from .models import LedgerEntry, SupportRequest, VoucherProgramme
+from .models import LedgerEntry, Pairing, SupportRequest, VoucherProgramme
 from .services.groups import group_add, member_add, pair
 from .services.ledger import entries_from_registry, visit_record
 from .services.requests import request_add, request_confirm, request_deliver
@@ -132,5 +132,5 @@ def livelihood_generate(*, seed: int = 2022, communities: int = 4) -> Livelihood
                         request_confirm(actor=grid_worker, request=req, by=ConfirmedBy.GRID_WORKER)
             vouchers += voucher_run(actor=district, programme=programme, community=community, form=VoucherForm.CODE)
         ledger = LedgerEntry.objects.count()
-        covered = LedgerEntry.objects.filter(pairings__ended_at__isnull=True).distinct().count()
+        covered = Pairing.objects.filter(ended_at__isnull=True).values("entry_id").distinct().count()
     return LivelihoodStats(ledger, groups, pairs, ledger - covered, SupportRequest.objects.count() if requests else 0, vouchers)
