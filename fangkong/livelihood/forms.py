@@ -30,6 +30,21 @@ class EntryForm(RefusalForm, forms.Form):
     notes = forms.CharField(label=_("备注"), max_length=300, required=False, widget=forms.TextInput(attrs=_TEXT))
 
 
+class EntryEditForm(RefusalForm, forms.Form):
+    categories = forms.MultipleChoiceField(label=_("类别"), choices=VulnerableTag.choices, widget=_CHECKS)
+    needs = forms.MultipleChoiceField(label=_("需求"), choices=Need.choices, required=False, widget=_CHECKS)
+    contact_name = forms.CharField(label=_("联系人"), max_length=64, required=False, widget=forms.TextInput(attrs=_TEXT))
+    contact_phone = forms.CharField(
+        label=_("联系电话"),
+        max_length=24,
+        required=False,
+        help_text=_("留空则保留原号码"),
+        widget=forms.TextInput(attrs={**_TEXT, "inputmode": "tel"}),
+    )
+    can_order_by_phone = forms.BooleanField(label=_("能自己电话下单"), required=False, widget=_CHECK)
+    notes = forms.CharField(label=_("备注"), max_length=300, required=False, widget=forms.TextInput(attrs=_TEXT))
+
+
 class VisitForm(RefusalForm, forms.Form):
     visited_at = datetime_field(_("摸排时间"), small=True)
     visitor_name = forms.CharField(label=_("摸排人"), max_length=64, widget=forms.TextInput(attrs=_TEXT))

@@ -13,6 +13,7 @@ urlpatterns = [
     path("community/<int:pk>/entry/", views.entry_create, name="entry_create"),
     path("community/<int:pk>/group/", views.group_create, name="group_create"),
     path("entry/<int:pk>/", views.entry_detail, name="entry_detail"),
+    path("entry/<int:pk>/edit/", views.entry_edit, name="entry_edit"),
     path("entry/<int:pk>/visit/", views.visit_create, name="visit_create"),
     path("entry/<int:pk>/request/", views.request_create, name="request_create"),
     path("group/<int:pk>/", views.group_detail, name="group_detail"),

@@ -24,11 +24,11 @@ from fangkong.geo.models import Community, Compound
 
 from . import selectors
 from .choices import Handover, RequestStatus
-from .forms import ConfirmForm, DeliverForm, EntryForm, GroupForm, MemberForm, PairForm, RequestForm, VisitForm
+from .forms import ConfirmForm, DeliverForm, EntryEditForm, EntryForm, GroupForm, MemberForm, PairForm, RequestForm, VisitForm
 from .models import GroupMember, Pairing
 from .permissions import LivelihoodCap
 from .services.groups import group_add, member_add, pair
-from .services.ledger import entries_from_registry, entry_add, visit_record
+from .services.ledger import entries_from_registry, entry_add, entry_update, visit_record
 from .services.requests import request_add, request_confirm, request_deliver, under_control
 from .vouchers import programme_list
 
@@ -174,7 +174,13 @@ def group_create(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 def _entry_page(
-    request: HttpRequest, entry: Any, *, visit_form: VisitForm | None = None, request_form: RequestForm | None = None, status: int = 200
+    request: HttpRequest,
+    entry: Any,
+    *,
+    visit_form: VisitForm | None = None,
+    request_form: RequestForm | None = None,
+    edit_form: EntryEditForm | None = None,
+    status: int = 200,
 ) -> HttpResponse:
     pairing = Pairing.objects.filter(entry=entry, ended_at__isnull=True).select_related("member__group").first()
     ctx = {
@@ -186,6 +192,16 @@ def _entry_page(
         "controlled": under_control(entry, now()),
         "visit_form": visit_form or VisitForm(initial={"visited_at": now()}),
         "request_form": request_form or RequestForm(),
+        "edit_form": edit_form
+        or EntryEditForm(
+            initial={
+                "categories": entry.categories,
+                "needs": entry.needs,
+                "contact_name": entry.contact_name,
+                "can_order_by_phone": entry.can_order_by_phone,
+                "notes": entry.notes,
+            }
+        ),
     }
     return render(request, "livelihood/entry.html", ctx, status=status)
 
@@ -193,6 +209,25 @@ def _entry_page(
 @need_to_know(Cap.DETAILS)
 def entry_detail(request: HttpRequest, pk: int) -> HttpResponse:
     return _entry_page(request, selectors.entry_get(user=request.user, pk=pk))
+
+
+@need_to_know(Cap.DETAILS)
+@require_POST
+def entry_edit(request: HttpRequest, pk: int) -> HttpResponse:
+    require_page(request.user, Cap.LEDGER)
+    entry = selectors.entry_get(user=request.user, pk=pk)
+    form = EntryEditForm(request.POST)
+    if form.is_valid():
+        try:
+            entry_update(actor=request.user, entry=entry, **form.cleaned_data)
+        except PermissionRefused as exc:
+            raise PermissionDenied(exc.message) from exc
+        except DomainError as exc:
+            form.refuse(exc)
+        else:
+            messages.success(request, _("已修改台账"))
+            return redirect("livelihood:entry_detail", pk=entry.pk)
+    return _entry_page(request, entry, edit_form=form, status=422)
 
 
 @need_to_know(Cap.DETAILS)

@@ -127,3 +127,20 @@ def test_totals_name_nobody_and_stay_in_the_grant(users, entry, paired, city):
     assert [(r.name, r.ledger, r.unpaired) for r in rows] == [(city.home.street.name, 1, 0)]
     assert place_totals(user=users["nogrant"], level="community") == []
     assert pairing_figures(user=users["nogrant"]).ledger == 0
+
+
+def test_entry_update_keeps_the_phone_when_blank(worker, entry):
+    from fangkong.livelihood.services.ledger import entry_update
+
+    masked = entry.contact_phone_masked
+    entry_update(actor=worker, entry=entry, categories=["elderly_alone", "disabled_severe"], needs=["care"], can_order_by_phone=False)
+    entry.refresh_from_db()
+    assert (entry.categories, entry.needs, entry.can_order_by_phone, entry.contact_phone_masked) == (
+        ["elderly_alone", "disabled_severe"],
+        ["care"],
+        False,
+        masked,
+    )
+    with pytest.raises(DomainError) as exc:
+        entry_update(actor=worker, entry=entry, categories=["bogus"], needs=[])
+    assert exc.value.field == "categories"

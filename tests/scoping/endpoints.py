@@ -331,6 +331,7 @@ EXEMPT: dict[str, str] = {
     "livelihood:entry_create": _LIVELIHOOD,
     "livelihood:group_create": _LIVELIHOOD,
     "livelihood:entry_detail": _LIVELIHOOD,
+    "livelihood:entry_edit": _LIVELIHOOD,
     "livelihood:visit_create": _LIVELIHOOD,
     "livelihood:request_create": _LIVELIHOOD,
     "livelihood:group_detail": _LIVELIHOOD,

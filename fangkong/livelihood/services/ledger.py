@@ -96,6 +96,47 @@ def entry_add(
 
 
 @transaction.atomic
+def entry_update(
+    *,
+    actor: Any,
+    entry: LedgerEntry,
+    categories: list[str],
+    needs: list[str],
+    contact_name: str = "",
+    contact_phone: str = "",
+    can_order_by_phone: bool = True,
+    notes: str = "",
+) -> LedgerEntry:
+    """Change an entry's categories, needs, contact and whether the person can order by phone (a
+    blank phone keeps the one on record)."""
+    require(actor, LivelihoodCap.LEDGER)
+    entry = LedgerEntry.objects.select_for_update().get(pk=entry.pk)
+    covered_row(actor, entry, field="entry", what=_("该居民"))
+    cats = choice_list(categories, CATEGORIES, field="categories", label=_("类别"))
+    if not cats:
+        raise DomainError(_("请至少选择一个类别"), field="categories")
+    before = {"categories": entry.categories, "needs": entry.needs, "can_order_by_phone": entry.can_order_by_phone}
+    entry.categories = cats
+    entry.needs = choice_list(needs, Need, field="needs", label=_("需求"))
+    entry.contact_name = clean_name(contact_name, field="contact_name", label=_("联系人"), required=False)
+    if (contact_phone or "").strip():
+        entry.contact_phone_cipher, entry.contact_phone_hash, entry.contact_phone_masked = sealed_phone(
+            contact_phone, field="contact_phone"
+        )
+    entry.can_order_by_phone = bool(can_order_by_phone)
+    entry.notes = clean_name(notes, field="notes", label=_("备注"), required=False, max_length=300)
+    entry.save()
+    audit_record(
+        actor=actor,
+        event_type=LivelihoodEvent.ENTRY_CHANGED,
+        obj=entry,
+        before=before,
+        after={"categories": entry.categories, "needs": entry.needs, "can_order_by_phone": entry.can_order_by_phone},
+    )
+    return entry
+
+
+@transaction.atomic
 def entries_from_registry(*, actor: Any, community: Community) -> int:
     """Every resident of the community carrying a ledger tag and not yet on the ledger is added
     (set-based: one insert; their categories are their ledger tags). Returns how many were added."""
