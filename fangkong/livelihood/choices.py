@@ -85,3 +85,35 @@ VOUCHER_TRANSITIONS: dict[str, frozenset[str]] = {
     VoucherStatus.ISSUED: frozenset({VoucherStatus.REDEEMED}),
     VoucherStatus.REDEEMED: frozenset(),
 }
+
+
+# ---- supplies: the stock ledger ----
+
+
+class SupplyCategory(models.TextChoices):
+    PROTECTIVE = "protective", _("防护用品")
+    TESTING = "testing", _("检测耗材")
+    MEDICINE = "medicine", _("药品")
+    NECESSITIES = "necessities", _("生活物资")
+
+
+class WarehouseKind(models.TextChoices):
+    CITY = "city", _("市级仓库")
+    DISTRICT = "district", _("区县仓库")
+    HOSPITAL = "hospital", _("医院")
+    ISOLATION_SITE = "isolation_site", _("隔离点")
+
+
+class MovementKind(models.TextChoices):
+    RECEIPT = "receipt", _("入库")
+    ISSUE = "issue", _("出库发放")
+    TRANSFER_OUT = "transfer_out", _("调出")
+    TRANSFER_IN = "transfer_in", _("调入")
+    COUNT = "count", _("盘点差异")
+
+
+class ReceiptSource(models.TextChoices):
+    PURCHASE = "purchase", _("采购")
+    PURCHASE_ABROAD = "purchase_abroad", _("境外采购")
+    DONATION = "donation", _("捐赠")
+    ALLOCATION = "allocation", _("上级调拨")

@@ -20,3 +20,7 @@ class LivelihoodEvent(models.TextChoices):
     PROGRAMME_ADDED = "livelihood.programme_added", _("设立消费券发放方案")
     VOUCHERS_ISSUED = "livelihood.vouchers_issued", _("发放消费券")
     VOUCHER_REDEEMED = "livelihood.voucher_redeemed", _("核销消费券")
+    STOCK_RECEIVED = "livelihood.stock_received", _("物资入库")
+    STOCK_ISSUED = "livelihood.stock_issued", _("物资出库发放")
+    STOCK_TRANSFERRED = "livelihood.stock_transferred", _("物资调拨")
+    STOCK_COUNTED = "livelihood.stock_counted", _("物资盘点")

@@ -253,3 +253,21 @@ class Voucher(Placed, TimeStampedModel):
 
     def __str__(self) -> str:
         return f"消费券 #{self.pk}"
+
+
+from .supplies_models import StockBalance, StockMovement, SupplyItem, Warehouse  # noqa: E402  (the app's models, one module each)
+
+__all__ = [
+    "GroupMember",
+    "LedgerEntry",
+    "Pairing",
+    "ServiceGroup",
+    "StockBalance",
+    "StockMovement",
+    "SupplyItem",
+    "SupportRequest",
+    "SurveyVisit",
+    "Voucher",
+    "VoucherProgramme",
+    "Warehouse",
+]

@@ -15,6 +15,7 @@ class LivelihoodCap:
     DETAILS = "livelihood.details"  # see the ledger's residents by name, phone and address (need-to-know)
     DELIVER = "livelihood.deliver"  # the deliverer's phone page; record a delivery; a grid worker confirms a gate handover
     VOUCHERS = "livelihood.vouchers"  # set up a voucher programme, issue and redeem vouchers
+    SUPPLIES = "livelihood.supplies"  # keep the stock of supplies: receipts, issues, transfers, counts (no personal data)
 
 
 CAPABILITIES = [
@@ -45,5 +46,11 @@ CAPABILITIES = [
         _("您的角色无权发放或核销消费券"),
         roles(Role.DISTRICT_OFFICE, Role.STREET_OFFICE, Role.COMMUNITY_WORKER),
         personal=True,
+    ),
+    Capability(
+        LivelihoodCap.SUPPLIES,
+        _("管理物资库存"),
+        _("您的角色无权管理物资库存"),
+        roles(Role.COMMAND_CENTRE, Role.DISTRICT_OFFICE),
     ),
 ]
