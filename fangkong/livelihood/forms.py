@@ -118,3 +118,29 @@ class RunForm(RefusalForm, forms.Form):
 class ProgrammeForm(RefusalForm, forms.Form):
     name = forms.CharField(label=_("方案名称"), max_length=100, widget=forms.TextInput(attrs=_TEXT))
     age_reference_date = forms.DateField(label=_("年龄计算基准日"), required=False, widget=forms.DateInput(attrs={**_TEXT, "type": "date"}))
+
+
+class StockForm(RefusalForm, forms.Form):
+    """One form for a warehouse's four movements; `action` says which."""
+
+    action = forms.ChoiceField(
+        label=_("操作"),
+        choices=[("receive", _("入库")), ("issue", _("出库发放")), ("transfer", _("调拨")), ("count", _("盘点"))],
+        widget=forms.Select(attrs=_SELECT),
+    )
+    item = forms.ChoiceField(label=_("物资"), choices=(), widget=forms.Select(attrs=_SELECT))
+    quantity = forms.CharField(
+        label=_("数量（盘点：实点数）"), max_length=12, widget=forms.TextInput(attrs={**_TEXT, "inputmode": "numeric"})
+    )
+    source = forms.ChoiceField(label=_("来源（入库）"), required=False, choices=(), widget=forms.Select(attrs=_SELECT))
+    batch = forms.CharField(label=_("批次（境外采购必填）"), max_length=64, required=False, widget=forms.TextInput(attrs=_TEXT))
+    to_unit = forms.CharField(label=_("领用单位（出库）"), max_length=100, required=False, widget=forms.TextInput(attrs=_TEXT))
+    target = forms.ChoiceField(label=_("调入仓库（调拨）"), required=False, choices=(), widget=forms.Select(attrs=_SELECT))
+
+    def __init__(self, *args: Any, items: list[tuple[int, str]], targets: list[tuple[int, str]], **kwargs: Any) -> None:
+        from .choices import ReceiptSource
+
+        super().__init__(*args, **kwargs)
+        self.fields["item"].choices = [(str(pk), label) for pk, label in items]
+        self.fields["source"].choices = [("", "—"), *ReceiptSource.choices]
+        self.fields["target"].choices = [("", "—"), *[(str(pk), label) for pk, label in targets]]

@@ -115,3 +115,22 @@ def test_twenty_concurrent_issuers_never_overdraw(city, n95):
     assert all(e.rule == "livelihood.stock_not_negative" for e in refused)
     assert balance(store, n95) == 2
     assert ledger_mismatches() == []
+
+
+@pytest.mark.django_db
+def test_pages(client, users, city, store, n95):
+    from django.urls import reverse
+
+    other = Warehouse.objects.create(name="回民区仓库", kind=WarehouseKind.DISTRICT, district=city.elsewhere.district)
+    client.force_login(users["district"])
+    move = reverse("livelihood:warehouse_move", args=[store.pk])
+    assert client.post(move, {"action": "receive", "item": n95.pk, "quantity": "50", "source": "donation"}).status_code == 302
+    response = client.post(move, {"action": "issue", "item": n95.pk, "quantity": "80", "to_unit": "方舱医院"})
+    assert response.status_code == 422 and 'data-field="quantity"' in response.content.decode()
+    page = client.get(reverse("livelihood:warehouse_detail", args=[store.pk])).content.decode()
+    assert "data-low" in page  # 50 ≤ the low-stock line of 100
+    assert client.get(reverse("livelihood:warehouse_detail", args=[other.pk])).status_code == 404
+    client.force_login(users["community"])
+    assert client.get(reverse("livelihood:warehouses")).status_code == 403
+    assert client.post(move, {"action": "receive", "item": n95.pk, "quantity": "5", "source": "donation"}).status_code == 403
+    assert balance(store, n95) == 50

@@ -272,6 +272,7 @@ _LIVELIHOOD = (
     "民生保障: out of grant 404, names need livelihood.details, writes their capability, figures only to street and district: "
     "tests/livelihood/test_pages.py"
 )
+_SUPPLIES = "stock of supplies, no personal data: livelihood.supplies, warehouses of the grant (others 404): tests/livelihood/test_stock.py"
 _PUBLIC_AREAS = "the public list of risk areas, no login: places and levels only, rate-limited (tests/zoning/test_pages.py)"
 _POLICY = "policy profiles: the city's rules, no personal data (tests/policy/test_views.py)"
 EXEMPT: dict[str, str] = {
@@ -347,4 +348,7 @@ EXEMPT: dict[str, str] = {
     "livelihood:programme_run": _LIVELIHOOD,
     "livelihood:voucher_issue": _LIVELIHOOD,
     "livelihood:voucher_redeem": _LIVELIHOOD,
+    "livelihood:warehouses": _SUPPLIES,
+    "livelihood:warehouse_detail": _SUPPLIES,
+    "livelihood:warehouse_move": _SUPPLIES,
 }
