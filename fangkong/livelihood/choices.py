@@ -117,3 +117,18 @@ class ReceiptSource(models.TextChoices):
     PURCHASE_ABROAD = "purchase_abroad", _("境外采购")
     DONATION = "donation", _("捐赠")
     ALLOCATION = "allocation", _("上级调拨")
+
+
+# ---- subsidies and relief ----
+
+
+class ReliefKind(models.TextChoices):
+    """Seed 003: one-off living subsidies and grain/oil/vegetable packs for elderly in difficulty;
+    relief to people in difficulty because of the epidemic (因"疫"遇困)."""
+
+    LIVING_SUBSIDY = "living_subsidy", _("一次性生活补贴")
+    FOOD_PACK = "food_pack", _("粮油、蔬菜包")
+    EPIDEMIC_RELIEF = "epidemic_relief", _("因疫遇困临时救助")
+
+
+ELDERLY_KINDS = (ReliefKind.LIVING_SUBSIDY, ReliefKind.FOOD_PACK)

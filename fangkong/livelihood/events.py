@@ -24,3 +24,5 @@ class LivelihoodEvent(models.TextChoices):
     STOCK_ISSUED = "livelihood.stock_issued", _("物资出库发放")
     STOCK_TRANSFERRED = "livelihood.stock_transferred", _("物资调拨")
     STOCK_COUNTED = "livelihood.stock_counted", _("物资盘点")
+    BUDGET_SET = "livelihood.budget_set", _("设定救助预算")
+    RELIEF_DISBURSED = "livelihood.relief_disbursed", _("发放补贴、救助")

@@ -10,7 +10,7 @@ from django.utils.translation import gettext_lazy as _
 from fangkong.core.forms import RefusalForm, datetime_field
 from fangkong.geo.choices import VulnerableTag
 
-from .choices import ConfirmedBy, Handover, MemberKind, Need, RequestChannel, RequestKind, VoucherForm
+from .choices import ConfirmedBy, Handover, MemberKind, Need, ReceiptSource, ReliefKind, RequestChannel, RequestKind, VoucherForm
 
 _TEXT = {"class": "form-control form-control-sm"}
 _SELECT = {"class": "form-select form-select-sm"}
@@ -138,9 +138,26 @@ class StockForm(RefusalForm, forms.Form):
     target = forms.ChoiceField(label=_("调入仓库（调拨）"), required=False, choices=(), widget=forms.Select(attrs=_SELECT))
 
     def __init__(self, *args: Any, items: list[tuple[int, str]], targets: list[tuple[int, str]], **kwargs: Any) -> None:
-        from .choices import ReceiptSource
-
         super().__init__(*args, **kwargs)
         self.fields["item"].choices = [(str(pk), label) for pk, label in items]
         self.fields["source"].choices = [("", "—"), *ReceiptSource.choices]
         self.fields["target"].choices = [("", "—"), *[(str(pk), label) for pk, label in targets]]
+
+
+class DisburseForm(RefusalForm, forms.Form):
+    id_number = forms.CharField(label=_("证件号码"), max_length=32, widget=forms.TextInput(attrs={**_TEXT, "autocomplete": "off"}))
+    kind = forms.ChoiceField(label=_("类型"), choices=ReliefKind.choices, widget=forms.Select(attrs=_SELECT))
+    amount = forms.CharField(
+        label=_("金额或物资价值（元）"), max_length=16, widget=forms.TextInput(attrs={**_TEXT, "inputmode": "decimal"})
+    )
+    goods = forms.CharField(label=_("物资（粮油、蔬菜包必填）"), max_length=200, required=False, widget=forms.TextInput(attrs=_TEXT))
+
+
+class BudgetForm(RefusalForm, forms.Form):
+    district = forms.ChoiceField(label=_("区县"), choices=(), widget=forms.Select(attrs=_SELECT))
+    year = forms.IntegerField(label=_("年度"), min_value=2020, max_value=2100, widget=forms.NumberInput(attrs=_TEXT))
+    amount = forms.CharField(label=_("预算（元）"), max_length=16, widget=forms.TextInput(attrs={**_TEXT, "inputmode": "decimal"}))
+
+    def __init__(self, *args: Any, districts: list[tuple[int, str]], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["district"].choices = [(str(pk), name) for pk, name in districts]

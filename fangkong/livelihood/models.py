@@ -255,9 +255,12 @@ class Voucher(Placed, TimeStampedModel):
         return f"消费券 #{self.pk}"
 
 
-from .supplies_models import StockBalance, StockMovement, SupplyItem, Warehouse  # noqa: E402  (the app's models, one module each)
+from .relief_models import Disbursement, ReliefBudget  # noqa: E402  (the app's models, one module each)
+from .supplies_models import StockBalance, StockMovement, SupplyItem, Warehouse  # noqa: E402
 
 __all__ = [
+    "Disbursement",
+    "ReliefBudget",
     "GroupMember",
     "LedgerEntry",
     "Pairing",

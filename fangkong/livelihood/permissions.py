@@ -15,6 +15,7 @@ class LivelihoodCap:
     DETAILS = "livelihood.details"  # see the ledger's residents by name, phone and address (need-to-know)
     DELIVER = "livelihood.deliver"  # the deliverer's phone page; record a delivery; a grid worker confirms a gate handover
     VOUCHERS = "livelihood.vouchers"  # set up a voucher programme, issue and redeem vouchers
+    RELIEF = "livelihood.relief"  # record subsidies and relief, set a district's budget (names the recipient: need-to-know)
     SUPPLIES = "livelihood.supplies"  # keep the stock of supplies: receipts, issues, transfers, counts (no personal data)
 
 
@@ -52,5 +53,12 @@ CAPABILITIES = [
         _("管理物资库存"),
         _("您的角色无权管理物资库存"),
         roles(Role.COMMAND_CENTRE, Role.DISTRICT_OFFICE),
+    ),
+    Capability(
+        LivelihoodCap.RELIEF,
+        _("发放补贴和救助"),
+        _("您的角色无权发放补贴和救助"),
+        roles(Role.DISTRICT_OFFICE, Role.STREET_OFFICE),
+        personal=True,
     ),
 ]

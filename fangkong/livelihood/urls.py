@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from . import stock_views, views, voucher_views
+from . import relief_views, stock_views, views, voucher_views
 
 app_name = "livelihood"
 
@@ -28,6 +28,9 @@ urlpatterns = [
     path("vouchers/<int:pk>/", voucher_views.programme_detail, name="programme_detail"),
     path("vouchers/<int:pk>/run/", voucher_views.programme_run, name="programme_run"),
     path("vouchers/<int:pk>/issue/", voucher_views.voucher_issue_view, name="voucher_issue"),
+    path("relief/", relief_views.relief_page, name="relief"),
+    path("relief/disburse/", relief_views.relief_create, name="relief_create"),
+    path("relief/budget/", relief_views.budget_create, name="budget_create"),
     path("supplies/", stock_views.warehouses, name="warehouses"),
     path("supplies/<int:pk>/", stock_views.warehouse_detail, name="warehouse_detail"),
     path("supplies/<int:pk>/move/", stock_views.warehouse_move, name="warehouse_move"),

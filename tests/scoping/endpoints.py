@@ -349,6 +349,9 @@ EXEMPT: dict[str, str] = {
     "livelihood:voucher_issue": _LIVELIHOOD,
     "livelihood:voucher_redeem": _LIVELIHOOD,
     "livelihood:warehouses": _SUPPLIES,
+    "livelihood:relief": _LIVELIHOOD,
+    "livelihood:relief_create": _LIVELIHOOD,
+    "livelihood:budget_create": _LIVELIHOOD,
     "livelihood:warehouse_detail": _SUPPLIES,
     "livelihood:warehouse_move": _SUPPLIES,
 }
