@@ -19,7 +19,7 @@ from fangkong.core.roles import Role
 from fangkong.geo.models import Community, Compound
 
 from .choices import ConfirmedBy, Handover, MemberKind, RequestKind, VoucherForm
-from .models import LedgerEntry, Pairing, SupportRequest, VoucherProgramme
+from .models import LedgerEntry, Pairing, VoucherProgramme
 from .services.groups import group_add, member_add, pair
 from .services.ledger import entries_from_registry, visit_record
 from .services.requests import request_add, request_confirm, request_deliver
@@ -35,6 +35,59 @@ ITEMS = {
 SURNAMES = "王李张刘陈杨赵黄周吴"
 
 
+CATALOGUE = [
+    # code, name, category, unit, low-stock line, received, issued
+    ("FHF", "医用防护服", "protective", "套", 500, 6000, 5700),
+    ("KZ-WK", "医用外科口罩", "protective", "只", 5000, 200000, 120000),
+    ("N95", "N95 口罩", "protective", "只", 2000, 30000, 29000),
+    ("KY", "抗原检测试剂", "testing", "人份", 1000, 20000, 8000),
+    ("CYG", "采样管", "testing", "支", 5000, 50000, 47000),
+    ("DM", "大米（10kg）", "necessities", "袋", 100, 800, 300),
+    ("MF", "面粉（10kg）", "necessities", "袋", 100, 600, 250),
+    ("SYY", "食用油（5L）", "necessities", "桶", 100, 500, 450),
+    ("SCB", "蔬菜包", "necessities", "份", 200, 3000, 2500),
+]
+
+
+def _supplies(actor: object, district_id: int | None) -> int:
+    from .choices import ReceiptSource, WarehouseKind
+    from .models import SupplyItem, Warehouse
+    from .services.stock import stock_issue, stock_receive, stock_transfer
+
+    city = Warehouse.objects.create(name="市级防疫物资储备库（演示）", kind=WarehouseKind.CITY)
+    district = Warehouse.objects.create(name="新城区防疫物资仓库（演示）", kind=WarehouseKind.DISTRICT, district_id=district_id)
+    Warehouse.objects.create(name="内蒙古自治区第四医院库房（演示）", kind=WarehouseKind.HOSPITAL, district_id=district_id)
+    moves = 0
+    for code, name, category, unit, low, received, issued in CATALOGUE:
+        item = SupplyItem.objects.create(code=code, name=name, category=category, unit=unit, low_stock=low)
+        abroad = category == "protective"
+        source = ReceiptSource.PURCHASE_ABROAD if abroad else ReceiptSource.ALLOCATION
+        stock_receive(actor=actor, warehouse=city, item=item, quantity=received, source=source, batch="2022-境外-017" if abroad else "")
+        stock_transfer(actor=actor, source=city, target=district, item=item, quantity=received // 2)
+        stock_issue(actor=actor, warehouse=district, item=item, quantity=min(issued, received // 2) - 1, to_unit="各社区、方舱医院")
+        moves += 4
+    return moves
+
+
+def _relief(actor: object, community: Community, rng: random.Random) -> int:
+    from decimal import Decimal
+
+    from fangkong.geo.models import District, Person
+
+    from .choices import ReliefKind
+    from .services.relief import budget_set, relief_disburse
+
+    day = timezone.localdate()
+    budget_set(actor=actor, district=District.objects.get(pk=community.district_id), year=day.year, amount="500000")
+    people = list(Person.objects.filter(community=community, tags__tag__in=["elderly_alone", "dibao", "tekun"]).distinct()[:40])
+    for i, person in enumerate(people):
+        kind = (ReliefKind.LIVING_SUBSIDY, ReliefKind.FOOD_PACK, ReliefKind.EPIDEMIC_RELIEF)[i % 3]
+        amount = Decimal(rng.choice(["200.00", "300.00", "500.00", "88.50"]))
+        goods = "米面油、蔬菜包" if kind == ReliefKind.FOOD_PACK else ""
+        relief_disburse(actor=actor, person=person, kind=kind, amount=amount, goods=goods, paid_on=day - dt.timedelta(days=i % 5))
+    return len(people)
+
+
 @dataclass(frozen=True)
 class LivelihoodStats:
     ledger: int
@@ -43,11 +96,13 @@ class LivelihoodStats:
     unpaired: int
     requests: int
     vouchers: int
+    movements: int = 0
+    relief: int = 0
 
     def __str__(self) -> str:
         return (
             f"台账 {self.ledger} 人，工作组 {self.groups} 个，帮扶对子 {self.pairs} 对，未结对 {self.unpaired} 人，"
-            f"需求 {self.requests} 件，消费券 {self.vouchers} 张"
+            f"需求 {self.requests} 件，消费券 {self.vouchers} 张，出入库 {self.movements} 笔，救助发放 {self.relief} 笔"
         )
 
 
@@ -131,6 +186,15 @@ def livelihood_generate(*, seed: int = 2022, communities: int = 4) -> Livelihood
                         )
                         request_confirm(actor=grid_worker, request=req, by=ConfirmedBy.GRID_WORKER)
             vouchers += voucher_run(actor=district, programme=programme, community=community, form=VoucherForm.CODE)
+        supplies_keeper = service_account(
+            "demo-livelihood-supplies",
+            Role.COMMAND_CENTRE,
+            "合成数据·物资保障组（演示）",
+            level=GrantLevel.CITY,
+            reason="演示数据：物资库存",
+        )
+        movements = _supplies(supplies_keeper, chosen[0].district_id)
+        relief_count = _relief(district, chosen[0], rng)
         ledger = LedgerEntry.objects.count()
         covered = Pairing.objects.filter(ended_at__isnull=True).values("entry_id").distinct().count()
-    return LivelihoodStats(ledger, groups, pairs, ledger - covered, SupportRequest.objects.count() if requests else 0, vouchers)
+    return LivelihoodStats(ledger, groups, pairs, ledger - covered, requests, vouchers, movements, relief_count)
