@@ -1,5 +1,6 @@
 """民生保障 on the home page (fangkong.core.landing): requests past their deadline within the user's
 grants (figures and places only: the row names the community and the kind, never the resident),
+shown while there is one,
 and for a grid worker the gate handovers waiting for their confirmation."""
 
 from __future__ import annotations
@@ -18,8 +19,11 @@ from .selectors import gate_handovers, overdue_requests
 
 
 def overdue(user: Any, now: dt.datetime) -> list[LandingPanel]:
+    """Shown only while something is overdue: an office's home page is its overview otherwise."""
     qs = overdue_requests(user, at=now)
     rows_qs = list(qs[:PANEL_ROWS])
+    if not rows_qs:
+        return []
     names = dict(Community.objects.filter(pk__in={r.community_id for r in rows_qs}).values_list("pk", "name"))
     rows = [
         LandingRow(

@@ -134,3 +134,15 @@ def test_grid_worker_outside_the_grid_cannot_deliver(city, worker, entry):
     req = request_add(actor=worker, entry=entry, kind=RequestKind.GOODS, items="米")
     with pytest.raises(PermissionRefused):
         request_deliver(actor=stranger, request=req, handover=Handover.HOME_DOOR)
+
+
+def test_overdue_panel_on_the_home_page_only_while_something_is_overdue(client, users, worker, entry):
+    from django.urls import reverse
+
+    client.force_login(users["street"])
+    keys = {p.key for p in client.get(reverse("reports:home")).context["panels"]}
+    assert "livelihood-overdue" not in keys
+    request_add(actor=worker, entry=entry, kind=RequestKind.MEDICAL_VISIT, items="透析", requested_at=now() - dt.timedelta(hours=3))
+    panels = {p.key: p for p in client.get(reverse("reports:home")).context["panels"]}
+    panel = panels["livelihood-overdue"]
+    assert panel.count == 1 and "刘桂兰" not in panel.rows[0].text and "迎宾南路社区" in panel.rows[0].text
