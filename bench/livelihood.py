@@ -47,10 +47,12 @@ def main() -> int:
     parser.add_argument("--people", type=int, default=3_500_000)
     parser.add_argument("--movements", type=int, default=1_000_000)
     parser.add_argument("--database-url", default=DEFAULT_URL)
+    parser.add_argument("--keep-city", action="store_true", help="reuse the database and its city from an earlier run")
     args = parser.parse_args()
     from make_city import pg_settings, recreate
 
-    recreate(args.database_url)
+    if not args.keep_city:
+        recreate(args.database_url)
     os.environ["DATABASE_URL"] = args.database_url
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings.dev")
     import django
@@ -62,9 +64,13 @@ def main() -> int:
 
     load_start = os.getloadavg()
     call_command("migrate", verbosity=0)
+    from fangkong.geo.models import Person
+
     t = time.perf_counter()
-    call_command("make_city", people=args.people, no_progress=True, verbosity=0)
+    if not (args.keep_city and Person.objects.exists()):
+        call_command("make_city", people=args.people, no_progress=True, verbosity=0)
     city_s = time.perf_counter() - t
+    run = str(int(time.time()))
 
     from fangkong.accounts.models import GrantLevel
     from fangkong.accounts.services.service_accounts import service_account
@@ -80,7 +86,7 @@ def main() -> int:
     from fangkong.livelihood.stock import ledger_mismatches, movements, warehouse_balances
 
     office = service_account("bench-livelihood", Role.DISTRICT_OFFICE, "bench", level=GrantLevel.CITY, reason="bench")
-    programme = programme_add(actor=office, name="bench")
+    programme = programme_add(actor=office, name=f"bench {run}")
     t = time.perf_counter()
     by_rule: dict[str, int] = {}
     for _pid, rule, _places in eligible_people(programme, Q()):
@@ -91,18 +97,24 @@ def main() -> int:
     worker = service_account(
         "bench-community", Role.COMMUNITY_WORKER, "bench", level=GrantLevel.COMMUNITY, place_id=community.pk, reason="bench"
     )
-    ledger_n = entries_from_registry(actor=worker, community=community)
+    entries_from_registry(actor=worker, community=community)
+    from fangkong.livelihood.models import LedgerEntry
+
+    ledger_n = LedgerEntry.objects.filter(community=community).count()
     ledger_p50, ledger_p95 = timed(
         lambda: (list(ledger_list(user=worker, community_id=community.pk)[:500]), pairing_figures(user=worker, community_id=community.pk))
     )
 
-    store = Warehouse.objects.create(name="bench 仓库", kind=WarehouseKind.CITY)
-    items = [SupplyItem.objects.create(code=f"B{i}", name=f"物资{i}", category="protective", unit="件", low_stock=10) for i in range(20)]
+    store = Warehouse.objects.create(name=f"bench 仓库 {run}", kind=WarehouseKind.CITY)
+    items = [
+        SupplyItem.objects.create(code=f"B{run}-{i}", name=f"物资{i}", category="protective", unit="件", low_stock=10) for i in range(20)
+    ]
     t = time.perf_counter()
     with connection.cursor() as cur:
         cur.execute(
             "INSERT INTO livelihood_stockmovement (warehouse_id, item_id, kind, quantity, source, batch, counterparty, transfer_key, at) "
-            "SELECT %s, %s + (g %% 20), CASE WHEN g %% 2 = 0 THEN 'receipt' ELSE 'issue' END, CASE WHEN g %% 2 = 0 THEN 3 ELSE -1 END, "
+            "SELECT %s, %s + (g %% 20), CASE WHEN (g / 20) %% 2 = 0 THEN 'receipt' ELSE 'issue' END, "
+            "CASE WHEN (g / 20) %% 2 = 0 THEN 3 ELSE -1 END, "
             "'', '', '', '', now() - (g %% 30) * interval '1 day' FROM generate_series(1, %s) g",
             [store.pk, items[0].pk, args.movements],
         )
@@ -116,7 +128,7 @@ def main() -> int:
     stock_p50, stock_p95 = timed(lambda: (warehouse_balances(store), movements(store)))
 
     keeper = service_account("bench-stock", Role.COMMAND_CENTRE, "bench", level=GrantLevel.CITY, reason="bench")
-    item = SupplyItem.objects.create(code="RACE", name="竞争物资", category="protective", unit="件")
+    item = SupplyItem.objects.create(code=f"RACE-{run}", name="竞争物资", category="protective", unit="件")
     stock_receive(actor=keeper, warehouse=store, item=item, quantity=100, source=ReceiptSource.PURCHASE)
     barrier, outcomes = threading.Barrier(20), []
 

@@ -85,7 +85,11 @@ class StockMovement(models.Model):
 
     class Meta:
         ordering = ["-at", "-id"]
-        indexes = [models.Index(fields=["warehouse", "item", "at"], name="livelihood_movement_item")]
+        indexes = [
+            models.Index(fields=["warehouse", "item", "at"], name="livelihood_movement_item"),
+            # The balance page: recent movements (backward scan) and 7 days' use per item (index-only on PostgreSQL).
+            models.Index(fields=["warehouse", "at", "id"], include=["item", "kind", "quantity"], name="livelihood_movement_recent"),
+        ]
         constraints = [models.CheckConstraint(condition=~Q(quantity=0), name="livelihood_movement_not_zero")]
         verbose_name = _("出入库记录")
 
