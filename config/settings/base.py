@@ -53,6 +53,7 @@ INSTALLED_APPS = [
     "fangkong.isolation",
     "fangkong.volunteers",
     "fangkong.movement",
+    "fangkong.livelihood",
     "fangkong.reports",
     "fangkong.demo",
 ]

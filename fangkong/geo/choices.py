@@ -53,3 +53,33 @@ class VulnerableTag(models.TextChoices):
     PREGNANT = "pregnant", _("孕产妇")
     CHRONIC = "chronic", _("慢性病/基础疾病")
     LEFT_BEHIND = "left_behind", _("留守老人")
+
+
+# ---- the facts 民生保障's rules read (geo.PersonWelfare; seed 003's voucher) ----
+
+
+class FamilyStatus(models.TextChoices):
+    """The family's social-assistance status (民政): 城乡低保, 低保边缘, 城乡特困 (分散 or 集中供养)."""
+
+    NONE = "", _("无")
+    DIBAO = "dibao", _("城乡低保家庭")
+    DIBAO_EDGE = "dibao_edge", _("低保边缘家庭")
+    TEKUN_DISPERSED = "tekun_dispersed", _("城乡特困分散供养")
+    TEKUN_CENTRAL = "tekun_central", _("城乡特困集中供养")
+
+
+class DisabilityLevel(models.TextChoices):
+    """失能失智 (loss of ability or dementia), as assessed."""
+
+    NONE = "", _("无")
+    MILD = "mild", _("轻度失能失智")
+    MODERATE = "moderate", _("中度失能失智")
+    SEVERE = "severe", _("重度失能失智")
+
+
+class ModelWorkerLevel(models.TextChoices):
+    NONE = "", _("无")
+    BELOW_MUNICIPAL = "below_municipal", _("市级以下劳动模范")
+    MUNICIPAL = "municipal", _("市级劳动模范")
+    PROVINCIAL = "provincial", _("省部级劳动模范")
+    NATIONAL = "national", _("全国劳动模范")

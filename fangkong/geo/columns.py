@@ -3,7 +3,7 @@ the importer and the synthetic city build their row tuples in this order."""
 
 from __future__ import annotations
 
-from .models import Building, Community, Compound, Grid, GridWorker, Household, Person, PersonTag, Street, Unit
+from .models import Building, Community, Compound, Grid, GridWorker, Household, Person, PersonTag, PersonWelfare, Street, Unit
 
 STAMP = ("created_at", "updated_at")
 BULK_COLUMNS: dict[type, list[str]] = {
@@ -38,4 +38,5 @@ BULK_COLUMNS: dict[type, list[str]] = {
         "phone_masked",
     ],  # fmt: skip
     PersonTag: ["person_id", "tag"],
+    PersonWelfare: ["person_id", "hukou_code", "family_status", "disability_level", "model_worker_level"],
 }

@@ -15,7 +15,7 @@ from django.utils.translation import gettext_lazy as _
 from fangkong.core.models import TimeStampedModel
 
 from .birth import birth_years_label, birth_years_text
-from .choices import CommunityKind, DistrictKind, IdType, Sex, StreetKind, VulnerableTag
+from .choices import CommunityKind, DisabilityLevel, DistrictKind, FamilyStatus, IdType, ModelWorkerLevel, Sex, StreetKind, VulnerableTag
 from .querysets import PersonQuerySet, PlaceQuerySet
 
 PLACE_SCOPE = {"district": "district_id", "street": "street_id", "community": "community_id"}
@@ -296,6 +296,27 @@ class PersonTag(models.Model):
 
     def __str__(self) -> str:
         return self.get_tag_display()
+
+
+class PersonWelfare(models.Model):
+    """What the 民政 records say about a person, for the rules of 民生保障 (seed 003's voucher): the
+    place of household registration (户籍地, a 6-digit region code: 1501xx is Hohhot), the family's
+    assistance status (低保 / 低保边缘 / 特困), the assessed 失能失智 level and a model worker's level.
+    A side table: most residents have no row (nothing to record), and the person table stays as the
+    bulk import writes it. Living alone, 计生特扶, 因公致残 and 见义勇为 are the person's tags."""
+
+    person = models.OneToOneField(Person, on_delete=models.CASCADE, primary_key=True, related_name="welfare")
+    hukou_code = models.CharField(_("户籍地行政区划代码"), max_length=6, blank=True)
+    family_status = models.CharField(_("家庭救助状况"), max_length=16, choices=FamilyStatus.choices, blank=True)
+    disability_level = models.CharField(_("失能失智程度"), max_length=12, choices=DisabilityLevel.choices, blank=True)
+    model_worker_level = models.CharField(_("劳动模范级别"), max_length=16, choices=ModelWorkerLevel.choices, blank=True)
+
+    class Meta:
+        verbose_name = _("民政信息")
+        indexes = [models.Index(fields=["family_status"], name="person_welfare_family")]
+
+    def __str__(self) -> str:
+        return f"{self.person_id}"
 
 
 # ---- for the rows other apps keep about a person ----

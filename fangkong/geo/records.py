@@ -15,7 +15,7 @@ from django.utils.translation import gettext as _
 from fangkong.core.crypto import Sealer, mask_id_number, mask_phone
 
 from .birth import public_birth_years, seal_birth_date
-from .choices import IdType, Sex, VulnerableTag
+from .choices import DisabilityLevel, FamilyStatus, IdType, ModelWorkerLevel, Sex, VulnerableTag
 from .idnumbers import EARLIEST_BIRTH, InvalidDocument, check_document, normalise_phone
 
 TAG_BY_LABEL: dict[str, str] = {}
@@ -87,6 +87,51 @@ def parse_tags(value: str | None) -> tuple[str, ...]:
             raise FieldError("tags", _("未知标签 %(t)s") % {"t": part})
         tags.append(TAG_BY_LABEL[part])
     return tuple(dict.fromkeys(tags))
+
+
+# ---- the 民政 facts (geo.PersonWelfare): the import's optional columns ----
+
+WELFARE_KEYS = ("hukou_code", "family_status", "disability_level", "model_worker_level")
+
+
+def _labels(choices: type, extra: dict[str, str]) -> dict[str, str]:
+    out = {v: v for v in choices.values if v}
+    out.update({str(label): v for v, label in choices.choices if v})
+    out.update(extra)
+    return out
+
+
+FAMILY_BY_LABEL = _labels(
+    FamilyStatus,
+    {"低保": "dibao", "城乡低保": "dibao", "低保边缘": "dibao_edge", "特困分散供养": "tekun_dispersed", "分散供养": "tekun_dispersed",
+     "特困集中供养": "tekun_central", "集中供养": "tekun_central"},
+)  # fmt: skip
+DISABILITY_BY_LABEL = _labels(DisabilityLevel, {"轻度": "mild", "中度": "moderate", "重度": "severe"})
+MODEL_WORKER_BY_LABEL = _labels(ModelWorkerLevel, {"市级": "municipal", "省级": "provincial", "省部级": "provincial", "全国": "national"})
+
+
+def _pick(value: str, table: dict[str, str], field: str, what: str) -> str:
+    text = (value or "").strip()
+    if not text or text in ("无", "否"):
+        return ""
+    if text not in table:
+        raise FieldError(field, _("未知的%(what)s：%(v)s") % {"what": what, "v": text[:20]})
+    return table[text]
+
+
+def parse_welfare(hukou: str, family: str, disability: str, worker: str) -> tuple[str, str, str, str] | None:
+    """The 民政 facts of one row (户籍地代码, 家庭救助状况, 失能失智程度, 劳动模范级别), or None when
+    all are blank; FieldError names the column at fault."""
+    code = (hukou or "").strip()
+    if code and not (len(code) == 6 and code.isdigit()):
+        raise FieldError("hukou_code", _("户籍地须为 6 位行政区划代码，如 150102"))
+    facts = (
+        code,
+        _pick(family, FAMILY_BY_LABEL, "family_status", _("家庭救助状况")),
+        _pick(disability, DISABILITY_BY_LABEL, "disability_level", _("失能失智程度")),
+        _pick(worker, MODEL_WORKER_BY_LABEL, "model_worker_level", _("劳动模范级别")),
+    )
+    return facts if any(facts) else None
 
 
 def build_person_record(

@@ -41,7 +41,7 @@ from fangkong.core.crypto import Sealer
 from fangkong.core.scoping import Jurisdiction
 from fangkong.geo.choices import CommunityKind, StreetKind
 from fangkong.geo.columns import BULK_COLUMNS
-from fangkong.geo.models import Building, Community, Compound, District, Grid, Household, Person, PersonTag, Street, Unit
+from fangkong.geo.models import Building, Community, Compound, District, Grid, Household, Person, PersonTag, PersonWelfare, Street, Unit
 
 from .models import ImportMode
 from .outcome import ErrorReport, ImportResult
@@ -63,6 +63,7 @@ PLACE_MODELS = (Street, Community, Grid, Compound, Building, Unit, Household)
 PLACE_COLUMNS: dict[type, list[str]] = {m: BULK_COLUMNS[m] for m in PLACE_MODELS}
 PERSON_COLUMNS = BULK_COLUMNS[Person]
 TAG_COLUMNS = BULK_COLUMNS[PersonTag]
+WELFARE_COLUMNS = BULK_COLUMNS[PersonWelfare]
 
 
 def street_kind(name: str) -> str:
@@ -412,6 +413,7 @@ class Importer:
         person_ids = reserve_ids(Person, len(people)) if self.writing and people else []
         person_rows: list[tuple] = []
         tag_rows: list[tuple[int, str]] = []
+        welfare_rows: list[tuple] = []
         stamp = self.stamp
         household_of = self._household
         last_place: tuple | None = None
@@ -428,6 +430,8 @@ class Importer:
             person_rows.append((pid, stamp, stamp, *where, *record[:13]))  # name … phone_masked (sealing.RowSealer)
             for tag in record[13]:
                 tag_rows.append((pid, tag))
+            if record[14] is not None:
+                welfare_rows.append((pid, *record[14]))
         self.result.people_created += len(person_rows)
         if not self.writing:
             for model in PLACE_MODELS:
@@ -440,3 +444,5 @@ class Importer:
                 pending.clear()
         RowWriter(Person, PERSON_COLUMNS).write(person_rows)
         RowWriter(PersonTag, TAG_COLUMNS).write(tag_rows)
+        if welfare_rows:
+            RowWriter(PersonWelfare, WELFARE_COLUMNS).write(welfare_rows)

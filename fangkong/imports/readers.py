@@ -57,6 +57,10 @@ COLUMNS: tuple[Column, ...] = (
     Column("birth_date", "出生日期", ("出生年月日", "birth date", "date of birth", "birthday"), False),
     Column("phone", "手机号", ("手机", "手机号码", "电话", "联系电话", "phone", "mobile"), False),
     Column("tags", "标签", ("人员标签", "重点人群", "tags", "tag"), False),
+    Column("hukou_code", "户籍地代码", ("户籍地", "户籍", "户籍地行政区划代码", "hukou", "hukou code"), False),
+    Column("family_status", "家庭救助状况", ("低保状况", "救助状况", "family status"), False),
+    Column("disability_level", "失能失智程度", ("失能程度", "失能失智", "disability level"), False),
+    Column("model_worker_level", "劳动模范级别", ("劳模级别", "劳动模范", "model worker level"), False),
 )
 COLUMN_BY_KEY = {c.key: c for c in COLUMNS}
 HEADER_OF = {c.key: c.header for c in COLUMNS}

@@ -31,11 +31,19 @@ from django.utils import translation
 
 from fangkong.core.crypto import Sealer
 from fangkong.geo.choices import IdType
-from fangkong.geo.records import FieldError, build_person_record, parse_date, parse_sex, parse_tags
+from fangkong.geo.records import WELFARE_KEYS, FieldError, build_person_record, parse_date, parse_sex, parse_tags, parse_welfare
 
 # The person columns each row sends to the sealer, in this order.
-PERSON_KEYS = ("name", "id_number", "id_type", "sex", "birth_date", "phone", "tags")
-FIELD_COLUMN = {"name": "name", "id_number": "id_number", "sex": "sex", "birth_date": "birth_date", "phone": "phone", "tags": "tags"}
+PERSON_KEYS = ("name", "id_number", "id_type", "sex", "birth_date", "phone", "tags", *WELFARE_KEYS)
+FIELD_COLUMN = {
+    "name": "name",
+    "id_number": "id_number",
+    "sex": "sex",
+    "birth_date": "birth_date",
+    "phone": "phone",
+    "tags": "tags",
+    **{k: k for k in WELFARE_KEYS},
+}
 UNKNOWN_ID_TYPE = "未知证件类型（可填 居民身份证、护照、港澳居民来往内地通行证、台湾居民来往大陆通行证）"
 LOOKAHEAD = 2  # chunks handed to the worker ahead of the one the parent is writing
 PR_SET_PDEATHSIG = 1
@@ -72,7 +80,8 @@ class RowSealer:
         resident = IdType.RESIDENT_ID
         out: list[Sealed] = []
         append = out.append
-        for name, number, type_text, sex_text, birth_text, phone, tags_text in rows:
+        for row in rows:
+            name, number, type_text, sex_text, birth_text, phone, tags_text, *welfare_text = row
             if not (name.strip() or number.strip()):
                 append(None)
                 continue
@@ -85,6 +94,7 @@ class RowSealer:
                 sex = parse_sex(sex_text) if sex_text else None
                 birth = parse_date(birth_text) if birth_text else None
                 tags = parse_tags(tags_text) if tags_text else ()
+                welfare = parse_welfare(*welfare_text) if any(welfare_text) else None
                 if id_type is not None:
                     r = build_person_record(
                         sealer,
@@ -113,13 +123,14 @@ class RowSealer:
                             r.phone_hash,
                             r.phone_masked,
                             r.tags,
+                            welfare,
                         )
                     )
                     continue
             except FieldError as exc:
                 errs = errs or []
                 col = FIELD_COLUMN.get(exc.field, exc.field)
-                value = (name, number, type_text, sex_text, birth_text, phone, tags_text)[index[col]] if col in present else ""
+                value = row[index[col]] if col in present else ""
                 errs.append((col, value, exc.message))
             append(errs)
         return out

@@ -19,6 +19,8 @@ EARLY = "《新型冠状病毒肺炎防控方案》2020 年早期版本"
 LOCAL = "本地默认值：来源文件未规定"
 TREATMENT_NINTH = "《新型冠状病毒肺炎诊疗方案（试行第九版）》2022-03-14"
 SEED_004 = "内蒙古日报 2020-02-04（赤峰市公路交通管控要求：一车一事一证；不得封闭高速公路、阻断国省干线，确须封闭的履行报批程序）"
+SEED_003 = "内蒙古日报 2022-11-28《打通特殊困难群体生活保障“最后一米”》"
+LAST_METRE = "呼和浩特市《居民生活保障“最后一米”物资配送流程指导规范》"
 
 Param = tuple[Any, str, str, str]
 
@@ -69,6 +71,46 @@ COMMON: dict[str, Param] = {
         "",
         "体温恢复正常 3 天以上；呼吸道症状明显好转；肺部影像学显示急性渗出性病变明显改善",
         TREATMENT_NINTH,
+    ),
+    # 民生保障 (fangkong.livelihood): request deadlines and the one-off voucher of seed 003.
+    "livelihood.request_deadline_hours": (
+        {"goods": 24, "medicine": 4, "medical_visit": 2},
+        "h",
+        "居民需求自登记至送达（就医：至安排就医）的时限，按需求类型：生活物资、药品、就医",
+        f"{LOCAL}（{LAST_METRE}、{SEED_003}：药品、就医须数小时内办结）",
+    ),
+    "voucher.amount": ("200.00", "元", "一次性消费券金额（或等价生活物资）", SEED_003),
+    "voucher.hukou_prefix": ("1501", "", "户籍地行政区划代码前缀：呼和浩特市户籍", SEED_003),
+    "voucher.age_reference_date": ("2022-11-27", "", "计算周岁的基准日（发放方案设立时可改）", LOCAL),
+    "voucher.rules": (
+        [
+            {
+                "code": "dibao_disabled_60",
+                "min_age": 60,
+                "family_status": ["dibao", "dibao_edge"],
+                "disability_level": ["moderate", "severe"],
+                "label": "60 周岁以上城乡低保家庭及低保边缘家庭中的中度、重度失能失智老人",
+            },
+            {"code": "tekun_dispersed_65", "min_age": 65, "family_status": ["tekun_dispersed"], "label": "65 周岁以上城乡特困分散供养人员"},
+            {
+                "code": "special_70",
+                "min_age": 70,
+                "any_of": {
+                    "tags": ["jisheng_tefu", "elderly_alone", "disabled_on_duty", "bravery"],
+                    "model_worker_level": ["municipal", "provincial", "national"],
+                },
+                "label": "70 周岁以上计生特扶老人、独居老人、市级以上劳动模范获得者、因公致残或见义勇为人员",
+            },
+            {
+                "code": "dibao_80",
+                "min_age": 80,
+                "family_status": ["dibao", "dibao_edge"],
+                "label": "80 周岁以上城乡低保家庭及低保边缘家庭中的老人",
+            },
+        ],
+        "",
+        "一次性消费券发放对象（呼和浩特市户籍），满足任一条即可",
+        SEED_003,
     ),
 }
 

@@ -39,6 +39,7 @@ def row(
     birth_date: str = "",
     phone: str = "",
     tags: str = "",
+    **welfare: str,
 ) -> list[str]:
     values = {
         "district": district,
@@ -56,8 +57,9 @@ def row(
         "birth_date": birth_date,
         "phone": phone,
         "tags": tags,
+        **welfare,  # hukou_code, family_status, disability_level, model_worker_level
     }
-    return [values[c.key] for c in COLUMNS]
+    return [values.get(c.key, "") for c in COLUMNS]
 
 
 def write_csv(path: Path, rows: list[list[str]], *, encoding: str = "utf-8", header: list[str] | None = None) -> Path:

@@ -346,3 +346,25 @@ def test_the_error_report_never_pairs_a_masked_number_with_a_birth_date(city, us
     assert "1332" not in text and "1991-12-31" not in text and "13-45" not in text
     by_row = {r[0]: r for r in report}
     assert by_row["2"][2] == "1991-**-**" and by_row["3"][2] == mask_id_number(bad_date)
+
+
+def test_welfare_columns_are_imported_and_bad_values_named(city, users, tmp_path):
+    """The 民政 columns the voucher rules read (户籍地代码, 家庭救助状况, 失能失智程度, 劳动模范级别)."""
+    from fangkong.geo.models import PersonWelfare
+
+    rows = [
+        row("低保老人", hukou_code="150102", family_status="城乡低保", disability_level="中度"),  # row 2
+        row("劳模", model_worker_level="全国"),  # row 3
+        row("无民政", tags="独居老人"),  # row 4: no welfare row
+        row("户籍错", hukou_code="1501"),  # row 5
+        row("低保错", family_status="低保中"),  # row 6
+    ]
+    job = run_import(write_csv(tmp_path / "welfare.csv", rows), user=users["community"], mode="valid_rows")
+    errors = {(r[0], r[1]): r[3] for r in error_rows(job)}
+    assert "6 位行政区划代码" in errors[("5", "户籍地代码")]
+    assert "家庭救助状况" in errors[("6", "家庭救助状况")]
+    facts = {
+        w.person.name: (w.hukou_code, w.family_status, w.disability_level, w.model_worker_level)
+        for w in PersonWelfare.objects.select_related("person")
+    }
+    assert facts == {"低保老人": ("150102", "dibao", "moderate", ""), "劳模": ("", "", "", "national")}

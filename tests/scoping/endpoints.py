@@ -304,6 +304,11 @@ _MANAGE = (
 )
 _JOB = "one upload job, its uploader's (and the city's, the auditor's): tests/imports/test_views.py, tests/security/test_private_files.py"
 _LAB_JOB = "a laboratory's own result upload: tests/testing/test_views_lab.py, tests/security/test_private_files.py"
+_LIVELIHOOD = (
+    "民生保障: out of grant 404, names need livelihood.details, writes their capability, figures only to street and district: "
+    "tests/livelihood/test_pages.py"
+)
+_SUPPLIES = "stock of supplies, no personal data: livelihood.supplies, warehouses of the grant (others 404): tests/livelihood/test_stock.py"
 _PUBLIC_AREAS = "the public list of risk areas, no login: places and levels only, rate-limited (tests/zoning/test_pages.py)"
 _VOL_PUBLIC = (
     "志愿者 public pages, no login: the application (rate-limited, no oracle) and the volunteer's own pages by their "
@@ -405,4 +410,32 @@ EXEMPT: dict[str, str] = {
     "volunteers:need_detail": _VOL,
     "volunteers:totals": _VOL,
     "volunteers:fleet": _VOL,
+    "livelihood:home": _LIVELIHOOD,
+    "livelihood:community": _LIVELIHOOD,
+    "livelihood:ledger_from_registry": _LIVELIHOOD,
+    "livelihood:entry_create": _LIVELIHOOD,
+    "livelihood:group_create": _LIVELIHOOD,
+    "livelihood:entry_detail": _LIVELIHOOD,
+    "livelihood:entry_edit": _LIVELIHOOD,
+    "livelihood:visit_create": _LIVELIHOOD,
+    "livelihood:request_create": _LIVELIHOOD,
+    "livelihood:group_detail": _LIVELIHOOD,
+    "livelihood:member_create": _LIVELIHOOD,
+    "livelihood:pair_create": _LIVELIHOOD,
+    "livelihood:requests": _LIVELIHOOD,
+    "livelihood:request_detail": _LIVELIHOOD,
+    "livelihood:request_deliver": _LIVELIHOOD,
+    "livelihood:request_confirm": _LIVELIHOOD,
+    "livelihood:deliveries": _LIVELIHOOD,
+    "livelihood:programmes": _LIVELIHOOD,
+    "livelihood:programme_detail": _LIVELIHOOD,
+    "livelihood:programme_run": _LIVELIHOOD,
+    "livelihood:voucher_issue": _LIVELIHOOD,
+    "livelihood:voucher_redeem": _LIVELIHOOD,
+    "livelihood:warehouses": _SUPPLIES,
+    "livelihood:relief": _LIVELIHOOD,
+    "livelihood:relief_create": _LIVELIHOOD,
+    "livelihood:budget_create": _LIVELIHOOD,
+    "livelihood:warehouse_detail": _SUPPLIES,
+    "livelihood:warehouse_move": _SUPPLIES,
 }

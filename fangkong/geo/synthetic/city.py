@@ -28,16 +28,17 @@ from fangkong.core.errors import DomainError
 from ..choices import CommunityKind, IdType, StreetKind
 from ..columns import BULK_COLUMNS
 from ..hohhot import DISTRICTS, KNOWN_COMMUNITIES
-from ..models import Building, Community, Compound, District, Grid, GridWorker, Household, Person, PersonTag, Street, Unit
+from ..models import Building, Community, Compound, District, Grid, GridWorker, Household, Person, PersonTag, PersonWelfare, Street, Unit
 from ..records import build_person_record
 from .coordinates import place_coordinates
 from .names import NameMaker, cn_number
 from .people import HOUSEHOLD_SIZES, HOUSEHOLD_WEIGHTS, IdAllocator, ResidentMaker
+from .welfare import welfare_facts
 
 CHUNK = 20_000  # people per flush
 COLUMNS = BULK_COLUMNS
 # Children first: the order --replace deletes in (and the reverse is the order rows are written in).
-DELETE_ORDER = [PersonTag, Person, Household, Unit, Building, GridWorker, Grid, Compound, Community, Street]
+DELETE_ORDER = [PersonWelfare, PersonTag, Person, Household, Unit, Building, GridWorker, Grid, Compound, Community, Street]
 
 URBAN_COMMUNITY_PEOPLE = (2_500, 6_000)
 VILLAGE_PEOPLE = (600, 2_000)
@@ -461,6 +462,9 @@ def _generate(*, people: int, seed: int, as_of: dt.date, progress: bool) -> City
                                 ),
                             )  # fmt: skip
                             sink.extend(PersonTag, ((person, t) for t in rec.tags))
+                            welfare = welfare_facts(rec.tags, district_code=code, id_number=r.id_number)
+                            if welfare is not None:
+                                sink.add(PersonWelfare, (person, *welfare))
                             stats.tags += len(rec.tags)
                         stats.people += size
                         pending += size

@@ -29,6 +29,9 @@ from fangkong.geo.synthetic.coordinates import place_coordinates
 from fangkong.isolation.models import IsolationSite
 from fangkong.isolation.synthetic import format_stats as isolation_format_stats
 from fangkong.isolation.synthetic import isolation_generate
+from fangkong.livelihood.models import VoucherProgramme
+from fangkong.livelihood.synthetic import PROGRAMME as LIVELIHOOD_PROGRAMME
+from fangkong.livelihood.synthetic import livelihood_generate
 from fangkong.movement.models import VehiclePass
 from fangkong.movement.synthetic import format_stats as movement_format_stats
 from fangkong.movement.synthetic import movement_generate
@@ -135,6 +138,15 @@ class Command(BaseCommand):
             except DomainError as exc:
                 raise CommandError(exc.message) from exc
             self._say("  " + movement_format_stats(movement_stats), verbose)
+        if VoucherProgramme.objects.filter(name=LIVELIHOOD_PROGRAMME).exists():
+            self._say("· 已有民生保障演示数据，跳过生成 / livelihood demo data exist: keeping them", verbose)
+        else:
+            # After the risk areas: a sealed compound's requests are handed over at the gate.
+            self._say("· 生成特殊困难群体台账、帮扶对子、居民需求与消费券 / generating the ledger, pairs, requests, vouchers", verbose)
+            try:
+                self._say(f"  {livelihood_generate(seed=options['seed'])}", verbose)
+            except DomainError as exc:
+                raise CommandError(exc.message) from exc
         logins = demo_accounts_ensure(actor=None)
         # After the accounts (the recipients): the alerts of the demo's past days, once (never twice).
         self._say("· 通知：按规则检查演示数据 / notifications: the rules over the demo's history", verbose)

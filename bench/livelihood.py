@@ -1,0 +1,183 @@
+"""Benchmark: 民生保障 at city scale in its own database — voucher eligibility over the whole city
+(set-based), a community's ledger page, a warehouse's balance page, and concurrent issuers.
+
+    .venv/bin/python bench/livelihood.py [--people N] [--database-url postgres://…/fangkong_livebench]
+
+Drops and re-creates the named database, migrates it, builds the synthetic city (make_city, which
+fills geo.PersonWelfare from the tags), then times in this process:
+1. `eligibility.eligible_people` over everyone (the run's decision for each person) — wall time and
+   how many are eligible, by rule;
+2. the ledger of the demo community built from the tags, and its page's selectors
+   (`ledger_list` + `pairing_figures`), median and p95 of 20 reads;
+3. a warehouse with `--movements` stock movements (COPYed), its balance page's read
+   (`warehouse_balances` + `movements`), median and p95 of 20 reads;
+4. 20 threads issuing the same item at once: negative balances (must be 0) and balance = sum.
+Prints a table and writes bench/results/livelihood.json with the load average at start and end.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import statistics
+import sys
+import threading
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "bench"))
+DEFAULT_URL = "postgres://postgres@127.0.0.1:5432/fangkong_livebench"
+
+
+def timed(fn, n: int = 20) -> tuple[float, float]:
+    runs = []
+    for _ in range(n):
+        t = time.perf_counter()
+        fn()
+        runs.append((time.perf_counter() - t) * 1000)
+    runs.sort()
+    return statistics.median(runs), runs[max(0, int(len(runs) * 0.95) - 1)]
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--people", type=int, default=3_500_000)
+    parser.add_argument("--movements", type=int, default=1_000_000)
+    parser.add_argument("--database-url", default=DEFAULT_URL)
+    parser.add_argument("--keep-city", action="store_true", help="reuse the database and its city from an earlier run")
+    args = parser.parse_args()
+    from make_city import pg_settings, recreate
+
+    if not args.keep_city:
+        recreate(args.database_url)
+    os.environ["DATABASE_URL"] = args.database_url
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings.dev")
+    import django
+
+    django.setup()
+    from django.core.management import call_command
+    from django.db import connection
+    from django.db.models import Q
+
+    load_start = os.getloadavg()
+    call_command("migrate", verbosity=0)
+    from fangkong.geo.models import Person
+
+    t = time.perf_counter()
+    if not (args.keep_city and Person.objects.exists()):
+        call_command("make_city", people=args.people, no_progress=True, verbosity=0)
+    city_s = time.perf_counter() - t
+    run = str(int(time.time()))
+
+    from fangkong.accounts.models import GrantLevel
+    from fangkong.accounts.services.service_accounts import service_account
+    from fangkong.core.roles import Role
+    from fangkong.geo.models import Community, PersonWelfare
+    from fangkong.livelihood.choices import ReceiptSource, WarehouseKind
+    from fangkong.livelihood.eligibility import eligible_people
+    from fangkong.livelihood.models import StockBalance, StockMovement, SupplyItem, Warehouse
+    from fangkong.livelihood.selectors import ledger_list, pairing_figures
+    from fangkong.livelihood.services.ledger import entries_from_registry
+    from fangkong.livelihood.services.stock import stock_issue, stock_receive
+    from fangkong.livelihood.services.vouchers import programme_add
+    from fangkong.livelihood.stock import ledger_mismatches, movements, warehouse_balances
+
+    office = service_account("bench-livelihood", Role.DISTRICT_OFFICE, "bench", level=GrantLevel.CITY, reason="bench")
+    programme = programme_add(actor=office, name=f"bench {run}")
+    t = time.perf_counter()
+    by_rule: dict[str, int] = {}
+    for _pid, rule, _places in eligible_people(programme, Q()):
+        by_rule[rule] = by_rule.get(rule, 0) + 1
+    eligibility_s = time.perf_counter() - t
+
+    community = Community.objects.order_by("id").first()
+    worker = service_account(
+        "bench-community", Role.COMMUNITY_WORKER, "bench", level=GrantLevel.COMMUNITY, place_id=community.pk, reason="bench"
+    )
+    entries_from_registry(actor=worker, community=community)
+    from fangkong.livelihood.models import LedgerEntry
+
+    ledger_n = LedgerEntry.objects.filter(community=community).count()
+    ledger_p50, ledger_p95 = timed(
+        lambda: (list(ledger_list(user=worker, community_id=community.pk)[:500]), pairing_figures(user=worker, community_id=community.pk))
+    )
+
+    store = Warehouse.objects.create(name=f"bench 仓库 {run}", kind=WarehouseKind.CITY)
+    items = [
+        SupplyItem.objects.create(code=f"B{run}-{i}", name=f"物资{i}", category="protective", unit="件", low_stock=10) for i in range(20)
+    ]
+    t = time.perf_counter()
+    with connection.cursor() as cur:
+        cur.execute(
+            "INSERT INTO livelihood_stockmovement (warehouse_id, item_id, kind, quantity, source, batch, counterparty, transfer_key, at) "
+            "SELECT %s, %s + (g %% 20), CASE WHEN (g / 20) %% 2 = 0 THEN 'receipt' ELSE 'issue' END, "
+            "CASE WHEN (g / 20) %% 2 = 0 THEN 3 ELSE -1 END, "
+            "'', '', '', '', now() - (g %% 30) * interval '1 day' FROM generate_series(1, %s) g",
+            [store.pk, items[0].pk, args.movements],
+        )
+        cur.execute(
+            "INSERT INTO livelihood_stockbalance (warehouse_id, item_id, quantity) SELECT warehouse_id, item_id, sum(quantity) "
+            "FROM livelihood_stockmovement WHERE warehouse_id = %s GROUP BY warehouse_id, item_id",
+            [store.pk],
+        )
+        cur.execute("ANALYZE livelihood_stockmovement")
+    fill_s = time.perf_counter() - t
+    stock_p50, stock_p95 = timed(lambda: (warehouse_balances(store), movements(store)))
+
+    keeper = service_account("bench-stock", Role.COMMAND_CENTRE, "bench", level=GrantLevel.CITY, reason="bench")
+    item = SupplyItem.objects.create(code=f"RACE-{run}", name="竞争物资", category="protective", unit="件")
+    stock_receive(actor=keeper, warehouse=store, item=item, quantity=100, source=ReceiptSource.PURCHASE)
+    barrier, outcomes = threading.Barrier(20), []
+
+    def issue(i: int) -> None:
+        try:
+            barrier.wait()
+            stock_issue(actor=keeper, warehouse=store, item=item, quantity=7, to_unit=f"单位{i}")
+            outcomes.append("ok")
+        except Exception as exc:  # noqa: BLE001
+            outcomes.append(type(exc).__name__)
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=issue, args=(i,)) for i in range(20)]
+    for th in threads:
+        th.start()
+    for th in threads:
+        th.join()
+    negative = StockBalance.objects.filter(quantity__lt=0).count()
+    mismatches = len(ledger_mismatches(store))
+
+    result = {
+        "people": args.people,
+        "welfare_rows": PersonWelfare.objects.count(),
+        "make_city_s": round(city_s, 1),
+        "eligibility_s": round(eligibility_s, 2),
+        "eligible": sum(by_rule.values()),
+        "eligible_by_rule": by_rule,
+        "ledger_entries": ledger_n,
+        "ledger_page_ms": {"p50": round(ledger_p50, 1), "p95": round(ledger_p95, 1)},
+        "movements": StockMovement.objects.filter(warehouse=store).count(),
+        "movement_fill_s": round(fill_s, 1),
+        "balance_page_ms": {"p50": round(stock_p50, 1), "p95": round(stock_p95, 1)},
+        "concurrent_issuers": {
+            "issued": outcomes.count("ok"),
+            "refused": len(outcomes) - outcomes.count("ok"),
+            "negative": negative,
+            "mismatches": mismatches,
+        },
+        "load_start": load_start,
+        "load_end": os.getloadavg(),
+        "postgres": pg_settings(args.database_url),
+    }
+    print(json.dumps(result, ensure_ascii=False, indent=2))
+    out = ROOT / "bench" / "results"
+    out.mkdir(parents=True, exist_ok=True)
+    (out / "livelihood.json").write_text(json.dumps(result, ensure_ascii=False, indent=2) + "\n")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

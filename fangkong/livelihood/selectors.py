@@ -1,0 +1,180 @@
+"""Reads of 民生保障 that carry a rule: the ledger of a community (names with livelihood.details),
+the totals a street or a district sees (no names), the seed's figures of work groups and pairs, the
+unpaired residents, the overdue requests (for the command board: `overdue_requests(places)`), and a
+deliverer's requests of the day."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable
+from dataclasses import dataclass
+from typing import Any
+
+from django.db.models import Count, Exists, OuterRef, Q, QuerySet
+from django.shortcuts import get_object_or_404
+from django.utils import timezone
+
+from fangkong.core.clock import now
+
+from .choices import EntryStatus, RequestStatus
+from .models import GroupMember, LedgerEntry, Pairing, ServiceGroup, SupportRequest
+
+OPEN_STATES = (RequestStatus.OPEN,)
+
+
+def _paired() -> Exists:
+    return Exists(Pairing.objects.filter(entry_id=OuterRef("pk"), ended_at__isnull=True))
+
+
+def ledger_list(*, user: Any, community_id: int | None = None, unpaired: bool = False) -> QuerySet[LedgerEntry]:
+    qs = LedgerEntry.objects.visible_to(user).filter(status=EntryStatus.ACTIVE).annotate(paired=_paired())
+    if community_id:
+        qs = qs.filter(community_id=community_id)
+    if unpaired:
+        qs = qs.filter(paired=False)
+    return qs.select_related("person", "compound", "person__household").order_by("compound_id", "id")
+
+
+def entry_get(*, user: Any, pk: int) -> LedgerEntry:
+    return get_object_or_404(LedgerEntry.objects.visible_to(user).select_related("person", "person__household", "compound"), pk=pk)
+
+
+def group_get(*, user: Any, pk: int) -> ServiceGroup:
+    return get_object_or_404(ServiceGroup.objects.visible_to(user).select_related("compound"), pk=pk)
+
+
+def request_get(*, user: Any, pk: int) -> SupportRequest:
+    return get_object_or_404(
+        SupportRequest.objects.visible_to(user).select_related("entry", "entry__person", "entry__person__household", "member", "group"),
+        pk=pk,
+    )
+
+
+def member_pairings(entry_ids: Iterable[int]) -> dict[int, Pairing]:
+    return {
+        p.entry_id: p
+        for p in Pairing.objects.filter(entry_id__in=list(entry_ids), ended_at__isnull=True).select_related("member", "member__group")
+    }
+
+
+@dataclass(frozen=True)
+class PairingFigures:
+    """The seed's sentence: 现有"上门服务"工作组 X 个，人员 Y 人；已建立帮扶对子 Z 对，覆盖重点人员 W 人."""
+
+    groups: int
+    members: int
+    pairs: int  # members with at least one resident (一对一 or 一对多)
+    one_to_one: int
+    one_to_many: int
+    covered: int  # ledger residents with a pair
+    ledger: int  # residents on the ledger
+    unpaired: int
+
+
+def pairing_figures(*, user: Any, community_id: int | None = None) -> PairingFigures:
+    """Figures within the user's grants (covered rows only), for a community or all of them. Seed
+    003 counts 帮扶对子 (13,840) apart from the residents covered (50,176): a pair is a member with
+    the residents they look after — one (一对一) or several (一对多)."""
+    groups = ServiceGroup.objects.covered_by(user)
+    entries = LedgerEntry.objects.covered_by(user).filter(status=EntryStatus.ACTIVE)
+    if community_id:
+        groups, entries = groups.filter(community_id=community_id), entries.filter(community_id=community_id)
+    members = GroupMember.objects.filter(group__in=groups)
+    live = Pairing.objects.filter(ended_at__isnull=True, entry__in=entries)
+    per_member = list(live.values("member_id").annotate(n=Count("id")).values_list("n", flat=True))
+    ledger = entries.count()
+    covered = live.values("entry_id").distinct().count()
+    return PairingFigures(
+        groups=groups.count(),
+        members=members.count(),
+        pairs=len(per_member),
+        one_to_one=sum(1 for n in per_member if n == 1),
+        one_to_many=sum(1 for n in per_member if n > 1),
+        covered=covered,
+        ledger=ledger,
+        unpaired=ledger - covered,
+    )
+
+
+@dataclass(frozen=True)
+class PlaceTotal:
+    place_id: int
+    name: str
+    ledger: int
+    unpaired: int
+    open_requests: int
+    overdue: int
+
+
+def place_totals(*, user: Any, level: str, at: dt.datetime | None = None) -> list[PlaceTotal]:
+    """Per community (or street, district) within the user's grants: how many on the ledger, how
+    many without a pair, open and overdue requests — figures only, no names."""
+    from fangkong.geo.models import Community, District, Street
+
+    at = at or now()
+    model = {"community": Community, "street": Street, "district": District}[level]
+    key = f"{level}_id"
+    entries = LedgerEntry.objects.covered_by(user).filter(status=EntryStatus.ACTIVE).annotate(paired=_paired())
+    ledger = dict(entries.values_list(key).annotate(n=Count("id")).values_list(key, "n"))
+    unpaired = dict(entries.filter(paired=False).values_list(key).annotate(n=Count("id")).values_list(key, "n"))
+    reqs = SupportRequest.objects.covered_by(user).filter(status__in=OPEN_STATES)
+    open_ = dict(reqs.values_list(key).annotate(n=Count("id")).values_list(key, "n"))
+    overdue = dict(reqs.filter(due_at__lt=at).values_list(key).annotate(n=Count("id")).values_list(key, "n"))
+    names = dict(model.objects.filter(pk__in=list(ledger) + list(open_)).values_list("pk", "name"))
+    ids = sorted(set(ledger) | set(open_), key=lambda pk: names.get(pk, ""))
+    return [
+        PlaceTotal(pk, names.get(pk, ""), ledger.get(pk, 0), unpaired.get(pk, 0), open_.get(pk, 0), overdue.get(pk, 0)) for pk in ids if pk
+    ]
+
+
+def overdue_q(at: dt.datetime) -> Q:
+    return Q(status__in=OPEN_STATES, due_at__lt=at)
+
+
+def overdue_requests(places: Any, *, at: dt.datetime | None = None) -> QuerySet[SupportRequest]:
+    """Requests not yet delivered past their deadline, within `places` — a user (their grants) or a
+    Q over district_id / street_id / community_id. For the command board; the oldest due first."""
+    at = at or now()
+    qs = SupportRequest.objects.filter(overdue_q(at))
+    qs = qs.filter(places) if isinstance(places, Q) else qs.covered_by(places)
+    return qs.order_by("due_at", "id")
+
+
+def request_list(*, user: Any, community_id: int | None = None, status: str = "", overdue: bool = False) -> QuerySet[SupportRequest]:
+    qs = SupportRequest.objects.visible_to(user)
+    if community_id:
+        qs = qs.filter(community_id=community_id)
+    if status:
+        qs = qs.filter(status=status)
+    if overdue:
+        qs = qs.filter(overdue_q(now()))
+    return qs.select_related("entry__person", "member", "group").order_by("status", "due_at", "id")
+
+
+def deliverer_requests(user: Any, *, at: dt.datetime | None = None) -> list[SupportRequest]:
+    """The signed-in deliverer's requests: open ones routed to them (their pairs) or to their group,
+    and those they delivered today (Beijing day)."""
+    at = at or now()
+    if not getattr(user, "is_authenticated", False):
+        return []
+    mine = GroupMember.objects.filter(user=user)
+    start = timezone.make_aware(dt.datetime.combine(timezone.localtime(at).date(), dt.time()))
+    qs = SupportRequest.objects.visible_to(user).filter(
+        (Q(status=RequestStatus.OPEN) & (Q(member__in=mine) | Q(member__isnull=True, group__members__in=mine)))
+        | Q(delivered_by=user, delivered_at__gte=start)
+    )
+    return list(
+        qs.distinct()
+        .select_related("entry__person__household__unit", "entry__person__household__building", "entry__compound")
+        .order_by("status", "due_at", "id")
+    )
+
+
+def gate_handovers(user: Any) -> QuerySet[SupportRequest]:
+    """Gate handovers waiting for a grid worker's confirmation within the user's grants."""
+    return (
+        SupportRequest.objects.visible_to(user)
+        .filter(status=RequestStatus.DELIVERED, handover="gate")
+        .select_related("entry__person", "entry__compound")
+        .order_by("delivered_at", "id")
+    )

@@ -1,0 +1,65 @@
+"""What the writes of 民生保障 share: the jurisdiction check on a place, a sealed phone number."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.utils.translation import gettext as _
+
+from fangkong.core.crypto import encrypt, lookup_hash, mask_phone
+from fangkong.core.errors import DomainError, PermissionRefused
+from fangkong.core.scoping import jurisdiction_of
+from fangkong.geo.idnumbers import InvalidDocument, normalise_phone
+
+SCOPE = "livelihood.scope"
+
+
+def covered(actor: Any, *, field: str, what: str, **ids: int | None) -> None:
+    """Refuse unless the place (district_id=…, street_id=…, community_id=…) lies inside the actor's
+    grants; the message names the field and what it is about, never whose it is."""
+    if not jurisdiction_of(actor).covers_place(**ids):
+        raise PermissionRefused(_("%(what)s不在您的管辖范围内") % {"what": what}, rule=SCOPE, field=field)
+
+
+def covered_row(actor: Any, row: Any, *, field: str, what: str) -> None:
+    """`covered` for a row carrying district_id, street_id, community_id (and grid_id)."""
+    covered(
+        actor,
+        field=field,
+        what=what,
+        district_id=row.district_id,
+        street_id=row.street_id,
+        community_id=row.community_id,
+        grid_id=getattr(row, "grid_id", None),
+    )
+
+
+def sealed_phone(raw: str, *, field: str, required: bool = False) -> tuple[str, str, str]:
+    """(cipher, hash, masked) of a phone number typed by a user; refuses naming the field."""
+    if not (raw or "").strip():
+        if required:
+            raise DomainError(_("请填写电话"), field=field)
+        return "", "", ""
+    try:
+        digits = normalise_phone(raw)
+    except InvalidDocument as exc:
+        raise DomainError(str(exc), field=field) from exc
+    return encrypt(digits), lookup_hash("phone", digits), mask_phone(digits)
+
+
+def clean_name(raw: str, *, field: str, label: str, required: bool = True, max_length: int = 64) -> str:
+    text = (raw or "").strip()
+    if required and not text:
+        raise DomainError(_("请填写%(label)s") % {"label": label}, field=field)
+    if len(text) > max_length:
+        raise DomainError(_("%(label)s不能超过 %(n)s 个字") % {"label": label, "n": max_length}, field=field)
+    return text
+
+
+def choice_list(values: Any, allowed: Any, *, field: str, label: str) -> list[str]:
+    """A list of choice values, each one of `allowed` (a TextChoices), in the order of `allowed`."""
+    given = [str(v) for v in (values or [])]
+    bad = [v for v in given if v not in allowed.values]
+    if bad:
+        raise DomainError(_("%(label)s无效：%(v)s") % {"label": label, "v": "、".join(bad)[:60]}, field=field)
+    return [v for v in allowed.values if v in given]

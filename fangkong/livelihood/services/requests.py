@@ -1,0 +1,193 @@
+"""Writes of residents' requests and their doorstep delivery (打通"最后一米"): a request taken by
+phone or raised by the pair is routed to the pair's member (else the compound's work group) and is
+due by the policy's deadline for its kind; the deliverer leaves it at the building or home door, or
+— where the compound is under control (a sealed or controlled area in force) — hands it over at the
+compound gate to the grid worker ("与网格员对接后交接了物资"); the recipient or the grid worker
+confirms. Moves follow REQUEST_TRANSITIONS; times may not precede the request nor lie ahead."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from django.db import transaction
+from django.utils.translation import gettext as _
+
+from fangkong.audit.services import audit_record
+from fangkong.core.clock import aware, not_before, not_in_future, now
+from fangkong.core.errors import DomainError, PermissionRefused
+from fangkong.core.permissions import require, user_can
+from fangkong.core.roles import Role
+from fangkong.core.transitions import check_transition
+from fangkong.geo.selectors import people_places
+from fangkong.zoning.choices import UNDER_CONTROL
+from fangkong.zoning.selectors import area_at
+
+from ..choices import REQUEST_TRANSITIONS, ConfirmedBy, EntryStatus, Handover, RequestChannel, RequestKind, RequestStatus
+from ..deadlines import request_deadline
+from ..events import LivelihoodEvent
+from ..models import LedgerEntry, Pairing, ServiceGroup, SupportRequest
+from ..permissions import LivelihoodCap
+from .common import clean_name, covered_row
+
+GATE_RULE = "livelihood.gate_handover"
+ORDER_RULE = "livelihood.request_order"
+
+
+def _move(request: SupportRequest, target: str, action: str) -> None:
+    check_transition(
+        REQUEST_TRANSITIONS,
+        request.status,
+        target,
+        labels=RequestStatus,
+        what=_("该需求"),
+        action=action,
+        rule="livelihood.request_transition",
+    )
+
+
+def under_control(entry: LedgerEntry, at: dt.datetime) -> str:
+    """The name of the sealed or controlled area in force over the resident's home at `at` ("" when none)."""
+    places = people_places([entry.person_id]).get(entry.person_id)
+    if places is None:
+        return ""
+    match = area_at(places, at)
+    return match.area_name if match is not None and match.area_class in UNDER_CONTROL else ""
+
+
+@transaction.atomic
+def request_add(
+    *, actor: Any, entry: LedgerEntry, kind: str, items: str, channel: str = RequestChannel.PHONE, requested_at: dt.datetime | None = None
+) -> SupportRequest:
+    require(actor, LivelihoodCap.LEDGER)
+    covered_row(actor, entry, field="entry", what=_("该居民"))
+    if entry.status != EntryStatus.ACTIVE:
+        raise DomainError(_("该居民已从台账销号"), field="entry")
+    if kind not in RequestKind.values:
+        raise DomainError(_("需求类型无效"), field="kind")
+    if channel not in RequestChannel.values:
+        raise DomainError(_("需求来源无效"), field="channel")
+    text = clean_name(items, field="items", label=_("所需物品"), max_length=300)
+    at = aware(requested_at, field="requested_at") if requested_at else now()
+    not_in_future(at, field="requested_at", label=_("登记时间"))
+    deadline = request_deadline(kind, at)
+    pairing = Pairing.objects.filter(entry=entry, ended_at__isnull=True).select_related("member").first()
+    member = pairing.member if pairing else None
+    group = member.group if member else ServiceGroup.objects.filter(compound_id=entry.compound_id).order_by("id").first()
+    req = SupportRequest.objects.create(
+        entry=entry,
+        kind=kind,
+        items=text,
+        channel=channel,
+        member=member,
+        group=group,
+        requested_at=at,
+        due_at=deadline.due_at,
+        deadline_basis=deadline.basis,
+        district_id=entry.district_id,
+        street_id=entry.street_id,
+        community_id=entry.community_id,
+        grid_id=entry.grid_id,
+        created_by=actor if getattr(actor, "is_authenticated", False) else None,
+    )
+    audit_record(
+        actor=actor,
+        event_type=LivelihoodEvent.REQUEST_ADDED,
+        obj=req,
+        after={
+            "entry": entry.pk,
+            "kind": kind,
+            "channel": channel,
+            "due_at": req.due_at,
+            "member": member.pk if member else None,
+            "group": group.pk if group else None,
+        },
+    )
+    return req
+
+
+def _locked(request: SupportRequest, actor: Any) -> SupportRequest:
+    req = SupportRequest.objects.select_for_update().select_related("entry").get(pk=request.pk)
+    covered_row(actor, req, field="request", what=_("该需求"))
+    return req
+
+
+@transaction.atomic
+def request_deliver(
+    *, actor: Any, request: SupportRequest, handover: str, handed_to: str = "", delivered_at: dt.datetime | None = None
+) -> SupportRequest:
+    """The deliverer records the delivery: at the door, or at the gate to a named grid worker (the
+    only handover where the compound is under control)."""
+    require(actor, LivelihoodCap.DELIVER)
+    req = _locked(request, actor)
+    _move(req, RequestStatus.DELIVERED, _("登记送达"))
+    if handover not in Handover.values:
+        raise DomainError(_("请选择交接方式"), field="handover")
+    at = aware(delivered_at, field="delivered_at") if delivered_at else now()
+    not_in_future(at, field="delivered_at", label=_("送达时间"))
+    not_before(at, req.requested_at, field="delivered_at", label=_("送达时间"), earlier_label=_("登记时间"))
+    area = under_control(req.entry, at)
+    if area and handover != Handover.GATE:
+        raise DomainError(_("该居民所在的“%(a)s”正在管控，物资须在小区门口交给网格员") % {"a": area}, field="handover", rule=GATE_RULE)
+    handed_to = clean_name(handed_to, field="handed_to", label=_("交接网格员"), required=handover == Handover.GATE)
+    req.status = RequestStatus.DELIVERED
+    req.handover = handover
+    req.handed_to = handed_to if handover == Handover.GATE else ""
+    req.delivered_at = at
+    req.delivered_by = actor if getattr(actor, "is_authenticated", False) else None
+    req.save(update_fields=["status", "handover", "handed_to", "delivered_at", "delivered_by", "updated_at"])
+    audit_record(
+        actor=actor,
+        event_type=LivelihoodEvent.REQUEST_DELIVERED,
+        obj=req,
+        before={"status": RequestStatus.OPEN},
+        after={"status": req.status, "handover": handover, "delivered_at": at, "late": at > req.due_at},
+    )
+    return req
+
+
+@transaction.atomic
+def request_confirm(*, actor: Any, request: SupportRequest, by: str, confirmed_at: dt.datetime | None = None) -> SupportRequest:
+    """The recipient (recorded by whoever hears it) or the grid worker who took it at the gate
+    confirms. A gate handover is confirmed by a grid worker (a 网格员 account) and by no one else."""
+    require(actor, LivelihoodCap.DELIVER)
+    req = _locked(request, actor)
+    _move(req, RequestStatus.CONFIRMED, _("确认收到"))
+    if by not in ConfirmedBy.values:
+        raise DomainError(_("请选择确认方"), field="by")
+    if req.handover == Handover.GATE and by != ConfirmedBy.GRID_WORKER:
+        raise DomainError(_("小区门口交接的物资须由网格员确认"), field="by", rule=GATE_RULE)
+    if by == ConfirmedBy.GRID_WORKER and getattr(actor, "role", "") != Role.GRID_WORKER:
+        raise PermissionRefused(_("只有网格员可以以网格员身份确认"), field="by", rule=GATE_RULE)
+    at = aware(confirmed_at, field="confirmed_at") if confirmed_at else now()
+    not_in_future(at, field="confirmed_at", label=_("确认时间"))
+    not_before(at, req.delivered_at, field="confirmed_at", label=_("确认时间"), earlier_label=_("送达时间"))
+    req.status = RequestStatus.CONFIRMED
+    req.confirmed_at = at
+    req.confirmed_by = by
+    req.confirmed_user = actor if getattr(actor, "is_authenticated", False) else None
+    req.save(update_fields=["status", "confirmed_at", "confirmed_by", "confirmed_user", "updated_at"])
+    audit_record(
+        actor=actor,
+        event_type=LivelihoodEvent.REQUEST_CONFIRMED,
+        obj=req,
+        before={"status": RequestStatus.DELIVERED},
+        after={"status": req.status, "by": by},
+    )
+    return req
+
+
+@transaction.atomic
+def request_cancel(*, actor: Any, request: SupportRequest, reason: str) -> SupportRequest:
+    require(actor, LivelihoodCap.LEDGER)
+    req = _locked(request, actor)
+    _move(req, RequestStatus.CANCELLED, _("取消"))
+    reason = clean_name(reason, field="reason", label=_("取消原因"), max_length=200)
+    req.status = RequestStatus.CANCELLED
+    req.save(update_fields=["status", "updated_at"])
+    audit_record(actor=actor, event_type=LivelihoodEvent.REQUEST_CANCELLED, obj=req, after={"status": req.status}, reason=reason)
+    return req
+
+
+def may_deliver(user: Any) -> bool:
+    return user_can(user, LivelihoodCap.DELIVER)

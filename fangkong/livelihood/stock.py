@@ -1,0 +1,82 @@
+"""Reads of the supplies stock ledger: a warehouse's balances with low-stock and days-of-cover flags
+(cover from the issues of the last CONSUMPTION_DAYS days), its recent movements, and the check that a
+balance is the sum of its movements."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from typing import Any
+
+from django.db.models import Q, Sum
+from django.shortcuts import get_object_or_404
+
+from fangkong.core.clock import now
+
+from .choices import MovementKind
+from .models import StockBalance, StockMovement, SupplyItem, Warehouse
+
+CONSUMPTION_DAYS = 7
+COVER_ALERT_DAYS = 3
+
+
+@dataclass(frozen=True)
+class BalanceRow:
+    item: SupplyItem
+    quantity: int
+    daily_use: float  # average issued per day over the last CONSUMPTION_DAYS days
+    low: bool
+
+    @property
+    def days_of_cover(self) -> float | None:
+        return round(self.quantity / self.daily_use, 1) if self.daily_use else None
+
+    @property
+    def short(self) -> bool:
+        cover = self.days_of_cover
+        return self.low or (cover is not None and cover < COVER_ALERT_DAYS)
+
+
+def warehouse_list(*, user: Any) -> list[Warehouse]:
+    return list(Warehouse.objects.visible_to(user).order_by("kind", "name"))
+
+
+def warehouse_get(*, user: Any, pk: int) -> Warehouse:
+    return get_object_or_404(Warehouse.objects.visible_to(user), pk=pk)
+
+
+def warehouse_balances(warehouse: Warehouse, *, at: dt.datetime | None = None) -> list[BalanceRow]:
+    at = at or now()
+    since = at - dt.timedelta(days=CONSUMPTION_DAYS)
+    used = dict(
+        StockMovement.objects.filter(warehouse=warehouse, at__gte=since, kind__in=(MovementKind.ISSUE, MovementKind.TRANSFER_OUT))
+        .values_list("item_id")
+        .annotate(n=Sum("quantity"))
+        .values_list("item_id", "n")
+    )
+    rows = []
+    for b in StockBalance.objects.filter(warehouse=warehouse).select_related("item").order_by("item__category", "item__code"):
+        daily = -(used.get(b.item_id) or 0) / CONSUMPTION_DAYS
+        rows.append(BalanceRow(b.item, b.quantity, daily, b.quantity <= b.item.low_stock))
+    return rows
+
+
+def movements(warehouse: Warehouse, *, limit: int = 100) -> list[StockMovement]:
+    return list(StockMovement.objects.filter(warehouse=warehouse).select_related("item").order_by("-at", "-id")[:limit])
+
+
+def ledger_mismatches(warehouse: Warehouse | None = None) -> list[tuple[int, int, int, int]]:
+    """(warehouse id, item id, balance, sum of movements) wherever they differ: empty when sound."""
+    q = Q(warehouse=warehouse) if warehouse else Q()
+    sums = {
+        (w, i): n
+        for w, i, n in StockMovement.objects.filter(q)
+        .values_list("warehouse_id", "item_id")
+        .annotate(n=Sum("quantity"))
+        .values_list("warehouse_id", "item_id", "n")
+    }
+    out = []
+    for w, i, qty in StockBalance.objects.filter(q).values_list("warehouse_id", "item_id", "quantity"):
+        if sums.get((w, i), 0) != qty:
+            out.append((w, i, qty, sums.get((w, i), 0)))
+    return out

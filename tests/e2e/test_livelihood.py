@@ -1,0 +1,111 @@
+"""民生保障 in a real browser (seed 003: "马李鑫说着来到了小区门口，与网格员对接后交接了物资"): a
+community worker records a request for an elderly resident living alone whose building is sealed;
+the pair's member sees it on the phone page and hands it over at the compound gate to the grid
+worker; the grid worker confirms. Then the district sets up the voucher programme and runs it for
+the community. With FANGKONG_SCREENSHOTS=1 the run saves the screenshots of
+docs/user-guide/livelihood.md.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+from playwright.sync_api import expect
+
+from fangkong.core.clock import now
+from fangkong.core.roles import Role
+from fangkong.geo.models import PersonWelfare
+from fangkong.livelihood.choices import MemberKind, RequestStatus
+from fangkong.livelihood.models import SupportRequest, Voucher
+from fangkong.livelihood.services.groups import group_add, member_add, pair
+from fangkong.livelihood.services.ledger import entries_from_registry
+from fangkong.zoning.choices import AreaClass
+from fangkong.zoning.services import area_declare
+
+from ..factories import make_person, make_tree, make_user, next_id_number
+from .test_registry import PASSWORD, ensure_districts, log_in, shot
+
+pytestmark = pytest.mark.e2e
+
+
+def test_request_delivered_to_the_gate_and_confirmed_by_the_grid_worker(transactional_db, live_server, page):
+    base = live_server.url
+    ensure_districts()
+    tree = make_tree()
+    other = make_tree(building="2号楼", household="201")
+    lonely = make_person(tree.household, "刘桂兰", id_number=next_id_number(birth=dt.date(1948, 3, 2)), tags=["elderly_alone"])
+    PersonWelfare.objects.create(person=lonely, hukou_code="150102")
+    make_person(other.household, "周大爷", tags=["empty_nest"])
+    worker = make_user("yingbin", Role.COMMUNITY_WORKER, [("community", tree.community)], password=PASSWORD)
+    make_user("malixin", Role.VOLUNTEER_COORDINATOR, [("community", tree.community)], password=PASSWORD)
+    make_user("wangfang", Role.GRID_WORKER, [("grid", tree.grid)], password=PASSWORD)
+    make_user("xinchengqu", Role.DISTRICT_OFFICE, [("district", tree.district)], password=PASSWORD)
+    command = make_user("zhihuibu", Role.COMMAND_CENTRE, [("city", None)], password=PASSWORD)
+    area_declare(
+        actor=command,
+        name="迎宾小区1号楼",
+        area_class=AreaClass.SEALED,
+        places=[("building", tree.building.pk)],
+        reason="同楼确诊",
+        in_force_at=now() - dt.timedelta(hours=6),
+    )
+    entries_from_registry(actor=worker, community=tree.community)
+    group = group_add(actor=worker, compound=tree.compound, name="迎宾小区上门服务组")
+    member = member_add(actor=worker, group=group, kind=MemberKind.CADRE, name="马李鑫", phone="13800005555", username="malixin")
+    member_add(actor=worker, group=group, kind=MemberKind.PARTY_MEMBER, name="党员孙", phone="13800006666")
+    from fangkong.livelihood.models import LedgerEntry
+
+    pair(actor=worker, member=member, entries=[LedgerEntry.objects.get(person=lonely)])
+
+    # The community worker: the ledger (one paired, one not), then the request taken by phone.
+    log_in(page, base, "yingbin")
+    page.goto(f"{base}/livelihood/community/{tree.community.pk}/")
+    expect(page.locator("[data-figures]")).to_contain_text("已建立帮扶对子 1 对，覆盖重点人员 1 人")
+    expect(page.locator("[data-unpaired]")).to_contain_text("周大爷")
+    shot(page, "livelihood-community.png")
+    page.get_by_role("link", name="刘桂兰").first.click()
+    expect(page.locator("[data-controlled]")).to_contain_text("迎宾小区1号楼")
+    page.select_option("#id_kind", "goods")
+    page.fill("#id_items", "米面油和蔬菜包")
+    page.select_option("#id_channel", "phone")
+    shot(page, "livelihood-entry.png")
+    page.locator("[data-action=request]").click()
+    expect(page.locator("[data-routed]")).to_contain_text("马李鑫")
+    expect(page.locator("[data-status]")).to_have_text("待配送")
+
+    # The pair's member on the phone page: the gate handover to the grid worker.
+    page.context.clear_cookies()
+    page.set_viewport_size({"width": 420, "height": 860})
+    log_in(page, base, "malixin")
+    page.goto(f"{base}/livelihood/deliveries/")
+    card = page.locator("[data-delivery]").first
+    expect(card).to_contain_text("米面油和蔬菜包")
+    expect(card).to_contain_text("小区门口交给网格员")
+    card.locator("input[name=handed_to]").fill("网格员王芳")
+    shot(page, "livelihood-deliveries.png")
+    card.locator("[data-action=deliver]").click()
+    expect(page.locator("[data-delivery]").first).to_contain_text("已送达待确认")
+
+    # The grid worker confirms at the gate.
+    page.context.clear_cookies()
+    log_in(page, base, "wangfang")
+    page.goto(f"{base}/livelihood/deliveries/")
+    expect(page.locator("[data-gate]")).to_contain_text("网格员王芳")
+    shot(page, "livelihood-gate.png")
+    page.locator("[data-action=confirm-gate]").click()
+    req = SupportRequest.objects.get()
+    assert req.status == RequestStatus.CONFIRMED and req.handover == "gate" and req.confirmed_by == "grid_worker"
+
+    # The district: the voucher programme, run for the community (刘桂兰, 70+ living alone, Hohhot 户籍).
+    page.set_viewport_size({"width": 1280, "height": 900})
+    page.context.clear_cookies()
+    log_in(page, base, "xinchengqu")
+    page.goto(f"{base}/livelihood/vouchers/")
+    page.fill("#id_name", "一次性消费券")
+    page.get_by_role("button", name="设立").click()
+    page.select_option("#id_community", str(tree.community.pk))
+    page.locator("[data-action=run]").click()
+    expect(page.locator("[data-voucher-totals]")).to_contain_text("已发放 1 人，合计 0.02 万元")
+    shot(page, "livelihood-vouchers.png")
+    assert Voucher.objects.get().rule == "special_70"

@@ -1,0 +1,95 @@
+"""The 民生保障 pages: a street sees figures and no names; a community worker keeps the ledger; out
+of grant answers 404; names need livelihood.details; writes need their capability; text a user typed
+is escaped; the deliverer's phone page lists their requests."""
+
+from __future__ import annotations
+
+import pytest
+from django.urls import reverse
+
+from fangkong.livelihood.choices import RequestKind
+from fangkong.livelihood.models import LedgerEntry, SupportRequest
+from fangkong.livelihood.services.requests import request_add
+
+pytestmark = pytest.mark.django_db
+
+
+def login(client, user):
+    client.force_login(user)
+    return client
+
+
+def test_street_sees_figures_not_names(client, users, entry, paired):
+    page = login(client, users["street"]).get(reverse("livelihood:community", args=[entry.community_id]))
+    assert page.status_code == 200
+    text = page.content.decode()
+    assert "覆盖重点人员 1 人" in text and "刘桂兰" not in text and "data-withheld" in text
+    home = client.get(reverse("livelihood:home"))
+    assert home.status_code == 200 and "刘桂兰" not in home.content.decode()
+
+
+def test_community_worker_sees_the_ledger(client, worker, entry):
+    page = login(client, worker).get(reverse("livelihood:community", args=[entry.community_id]))
+    assert "刘桂兰" in page.content.decode()
+    assert client.get(reverse("livelihood:entry_detail", args=[entry.pk])).status_code == 200
+
+
+def test_out_of_grant_is_404(client, users, city, entry):
+    there = login(client, users["nogrant"])
+    assert there.get(reverse("livelihood:community", args=[entry.community_id])).status_code == 404
+    assert there.get(reverse("livelihood:entry_detail", args=[entry.pk])).status_code == 404
+    # A community worker of the other district: the home community's pages do not exist for them.
+    from fangkong.core.roles import Role
+
+    from ..factories import make_user
+
+    other = make_user("other", Role.COMMUNITY_WORKER, [("community", city.elsewhere.community)])
+    client.force_login(other)
+    assert client.get(reverse("livelihood:entry_detail", args=[entry.pk])).status_code == 404
+    assert client.get(reverse("livelihood:community", args=[entry.community_id])).status_code == 404
+    assert (
+        client.post(reverse("livelihood:request_create", args=[entry.pk]), {"kind": "goods", "items": "米", "channel": "phone"}).status_code
+        == 404
+    )
+    assert not SupportRequest.objects.exists()
+
+
+def test_names_need_the_details_capability(client, users, entry):
+    login(client, users["street"])
+    assert client.get(reverse("livelihood:entry_detail", args=[entry.pk])).status_code == 403
+    assert client.get(reverse("livelihood:deliveries")).status_code == 403
+
+
+def test_writes_need_their_capability(client, users, entry, city):
+    login(client, users["grid"])  # sees names, may not keep the ledger
+    response = client.post(reverse("livelihood:request_create", args=[entry.pk]), {"kind": "goods", "items": "米", "channel": "phone"})
+    assert response.status_code == 403
+    assert client.post(reverse("livelihood:ledger_from_registry", args=[city.home.community.pk])).status_code == 403
+    assert not SupportRequest.objects.exists()
+
+
+def test_bad_input_names_the_field_and_typed_text_is_escaped(client, worker, entry):
+    login(client, worker)
+    response = client.post(reverse("livelihood:request_create", args=[entry.pk]), {"kind": "goods", "items": " ", "channel": "phone"})
+    assert response.status_code == 422 and 'data-field="items"' in response.content.decode()
+    evil = "<script>alert(1)</script>"
+    response = client.post(reverse("livelihood:request_create", args=[entry.pk]), {"kind": "goods", "items": evil, "channel": "phone"})
+    assert response.status_code == 302
+    page = client.get(response["Location"]).content.decode()
+    assert evil not in page and "&lt;script&gt;" in page
+
+
+def test_deliverer_page_lists_their_requests(client, worker, deliverer, entry, paired):
+    request_add(actor=worker, entry=entry, kind=RequestKind.MEDICINE, items="降压药")
+    page = login(client, deliverer).get(reverse("livelihood:deliveries"))
+    text = page.content.decode()
+    assert page.status_code == 200 and "降压药" in text and "刘桂兰" in text
+
+
+def test_voucher_pages(client, users, city):
+    login(client, users["district"])
+    response = client.post(reverse("livelihood:programmes"), {"name": "一次性消费券", "age_reference_date": "2022-11-27"})
+    assert response.status_code == 302
+    page = client.get(response["Location"]).content.decode()
+    assert "已发放 0 人，合计 0.00 万元" in page
+    assert LedgerEntry.objects.count() == 0
