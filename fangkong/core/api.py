@@ -95,8 +95,21 @@ class NeedToKnow(BasePermission):
 
     def has_permission(self, request: Any, view: Any) -> bool:
         if getattr(view, "action", None) not in getattr(view, "figures_actions", ()):
-            require_all(request.user, getattr(view, "need_to_know", ()))
+            try:
+                require_all(request.user, getattr(view, "need_to_know", ()))
+            except PermissionRefused as exc:
+                # As DRF's own refusal, so the browsable API (which asks again for each form it would
+                # draw, catching only DRF's exceptions) answers 403 too, not 500.
+                raise CapabilityRefused(exc) from exc
         return True
+
+
+class CapabilityRefused(exceptions.PermissionDenied):
+    """A need-to-know refusal carried as DRF's PermissionDenied; answered as its PermissionRefused."""
+
+    def __init__(self, refused: PermissionRefused) -> None:
+        super().__init__(detail=refused.message)
+        self.refused = refused
 
 
 class PersonalDetails:
@@ -178,6 +191,8 @@ def domain_exception_handler(exc: Exception, context: dict[str, Any]) -> Respons
     every problem in `errors`; DRF's own refusals (a malformed body, a wrong content type, no or a bad
     token, a missing object or page, a method the endpoint does not have) with their status and a rule
     from _REQUEST_RULES. A missing object and one outside the caller's jurisdiction answer alike."""
+    if isinstance(exc, CapabilityRefused):
+        exc = exc.refused
     if isinstance(exc, RateLimited):
         return Response(domain_error_body(exc), status=status.HTTP_429_TOO_MANY_REQUESTS, headers={"Retry-After": str(exc.retry_after)})
     if isinstance(exc, DomainError):

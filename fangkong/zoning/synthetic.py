@@ -151,10 +151,14 @@ class _Generator:
         building_of = dict(residents)
         touched = {building_of[e.person_id] for e in sources.entries(list(building_of), self.now) if e.result == Result.POSITIVE}
         keep = [pk for pk in candidates if pk not in touched][:60]
+        # A positive would restart an area's clock: those buildings only when a small city has run out.
+        self.reserve = list(
+            Building.objects.filter(pk__in=[pk for pk in candidates if pk in touched]).select_related("compound").order_by("id")
+        )
         return list(Building.objects.filter(pk__in=keep).select_related("compound").order_by("id"))
 
     def pick_building(self, pool: list[Building]) -> Building:
-        for b in pool:
+        for b in [*pool, *getattr(self, "reserve", [])]:
             if b.pk not in self.used_buildings:
                 self.used_buildings.add(b.pk)
                 return b
