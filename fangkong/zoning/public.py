@@ -85,9 +85,9 @@ def search_terms(q: str) -> list[str]:
 
 
 def public_version() -> str:
-    """Changes with every area transition (committed with it), and with the policy profile's naming."""
-    latest = RiskAreaTransition.objects.aggregate(v=Max("pk"))["v"] or 0
-    return f"{latest}:{hashlib.sha1(naming().citation.encode()).hexdigest()[:8]}"
+    """Changes with every area transition (committed with it): one look-up of the primary key's
+    index, the only query of a request answered from the cache."""
+    return str(RiskAreaTransition.objects.aggregate(v=Max("pk"))["v"] or 0)
 
 
 def _next_change(at: dt.datetime) -> dt.datetime:
@@ -174,8 +174,9 @@ class PublicPage:
     at: dt.datetime
 
 
-def public_page(*, q: str = "", page: Any = 1) -> PublicPage:
-    """One page (PER_PAGE rows) of the list or of a search, kept per page."""
+def public_page(*, q: str = "", page: Any = 1, language: str = "") -> PublicPage:
+    """One page (PER_PAGE rows) of the list or of a search, labelled, kept per page and language
+    (a new policy profile's words show within CACHE_SECONDS)."""
     try:
         number = max(1, int(page))
     except (TypeError, ValueError):
@@ -185,10 +186,10 @@ def public_page(*, q: str = "", page: Any = 1) -> PublicPage:
         rows = _rows(q)
         pages = max(1, -(-len(rows) // PER_PAGE))
         n = min(number, pages)
-        return rows[(n - 1) * PER_PAGE : n * PER_PAGE], n, pages, len(rows)
+        return labelled(rows[(n - 1) * PER_PAGE : n * PER_PAGE]), n, pages, len(rows)
 
-    rows, n, pages, count = cached(cache_key("page", q, str(number)), build)
-    return PublicPage(labelled(rows), n, pages, count, now())
+    rows, n, pages, count = cached(cache_key("page", q, str(number), language), build)
+    return PublicPage(rows, n, pages, count, now())
 
 
 def public_feed_json(*, q: str = "", language: str = "") -> tuple[bytes, str]:

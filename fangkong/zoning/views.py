@@ -283,7 +283,7 @@ def _public(request: HttpRequest, template: str) -> HttpResponse:
     if limited is not None:
         return limited
     q = (request.GET.get("q") or "").strip()[:50]
-    page = public_page(q=q, page=request.GET.get("page"))
+    page = public_page(q=q, page=request.GET.get("page"), language=get_language() or "")
     return render(request, template, {"page": page, "rows": page.rows, "q": q, "at": page.at})
 
 
