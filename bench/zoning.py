@@ -563,8 +563,7 @@ def measure_http(args) -> dict:
 
 
 def report(out: dict) -> None:
-    lift, found, http = out["lifting"], out["found_in"], out["http"]
-    m = out["machine"]
+    m, http = out["machine"], out["http"]
     print(f"\nmachine: {m['cpu']}, {m['cores']} cores, {m['memory_gib']} GiB; load average start {out['load_average_start']} "
           f"end {out['load_average_end']}; PostgreSQL {out['postgres']}")  # fmt: skip
     s = out["sizes"]
@@ -572,6 +571,15 @@ def report(out: dict) -> None:
           f"{s['areas_in_force']:,} buildings in force; round: {s['members']:,} sampled in {s['tubes']:,} tubes, "
           f"{s['unsampled']:,} not sampled")  # fmt: skip
     print(f"\n{'measure':<58} {'value':>28}  target")
+    if "lifting" in out:
+        report_lifting(out["lifting"], out["found_in"])
+    for name, r in http.items():
+        target = "" if "static" in name else f"  p95 < 100 ms: {'met' if r['p95_ms'] < 100 else 'NOT met'}"
+        title = f"{name} ×{r['concurrency']} p50/p95"
+        print(f"{title:<58} {r['p50_ms']:>8.0f} / {r['p95_ms']:.0f} ms, {r['per_second']:.0f}/s{target}")
+
+
+def report_lifting(lift: dict, found: dict) -> None:
     best = min(lift["seconds"])
     print(f"{'lifting clocks + missing screenings, all areas (2 runs)':<58} {', '.join(f'{x:.2f}' for x in lift['seconds']) + ' s':>28}"
           f"  < 10 s: {'met' if max(lift['seconds']) < 10 else 'NOT met'}")  # fmt: skip
@@ -586,10 +594,6 @@ def report(out: dict) -> None:
         name = f"{label} ({found['probes']} people) p50/p95/max"
         print(f"{name:<58} {v['p50']:>8.1f} / {v['p95']:.1f} / {v['max']:.1f} ms"
               f"  < 20 ms: {'met' if v['p95'] < 20 else 'NOT met'} (p95)")  # fmt: skip
-    for name, r in http.items():
-        target = "" if "static" in name else f"  p95 < 100 ms: {'met' if r['p95_ms'] < 100 else 'NOT met'}"
-        title = f"{name} ×{r['concurrency']} p50/p95"
-        print(f"{title:<58} {r['p50_ms']:>8.0f} / {r['p95_ms']:.0f} ms, {r['per_second']:.0f}/s{target}")
 
 
 def main() -> int:
@@ -605,6 +609,7 @@ def main() -> int:
     parser.add_argument("--seconds", type=float, default=60)
     parser.add_argument("--port", type=int, default=8153)
     parser.add_argument("--skip-http", action="store_true")
+    parser.add_argument("--public-only", action="store_true", help="only the public list over HTTP (no lifting, no found-in)")
     parser.add_argument("--json", default=str(RESULTS / "zoning.json"))
     args = parser.parse_args()
     if not args.database_url.startswith("postgres"):
@@ -625,10 +630,11 @@ def main() -> int:
     out["sizes"] = load_inputs(args, T)
     print(f"  {out['sizes']}", flush=True)
     out["load_average_before_timing"] = [round(x, 2) for x in os.getloadavg()]
-    out["lifting"] = measure_lifting(T, args.database_url)
-    print(f"  lifting {out['lifting']['seconds']} s, psql {out['lifting']['psql_seconds']} s", flush=True)
-    out["found_in"] = measure_found_in(T)
-    print(f"  found-in {out['found_in']}", flush=True)
+    if not args.public_only:
+        out["lifting"] = measure_lifting(T, args.database_url)
+        print(f"  lifting {out['lifting']['seconds']} s, psql {out['lifting']['psql_seconds']} s", flush=True)
+        out["found_in"] = measure_found_in(T)
+        print(f"  found-in {out['found_in']}", flush=True)
     out["http"] = {} if args.skip_http else measure_http(args)
     out["load_average_end"] = [round(x, 2) for x in os.getloadavg()]
     out["at"] = time.strftime("%Y-%m-%dT%H:%M:%S%z")

@@ -15,6 +15,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
@@ -36,7 +37,7 @@ from .forms import DecisionForm, DeclareForm
 from .lifting import lifting_status, lifting_statuses
 from .map import cases_withheld, map_data, tile_url
 from .permissions import ZoningCap
-from .public import public_areas
+from .public import public_feed_json, public_page
 from .rules import naming
 
 PUBLIC_LIMITS = ((120, 60), (2000, 3600))
@@ -262,6 +263,8 @@ def area_map_data(request: HttpRequest) -> HttpResponse:
 
 # ---- public, without login ----
 
+FEED_MAX_AGE = 5  # seconds
+
 
 def _limited(request: HttpRequest) -> HttpResponse | None:
     windows = getattr(settings, "FANGKONG_PUBLIC_LIMITS", PUBLIC_LIMITS)
@@ -280,8 +283,8 @@ def _public(request: HttpRequest, template: str) -> HttpResponse:
     if limited is not None:
         return limited
     q = (request.GET.get("q") or "").strip()[:50]
-    rows = public_areas(q=q)
-    return render(request, template, {"rows": rows, "q": q, "at": now()})
+    page = public_page(q=q, page=request.GET.get("page"), language=get_language() or "")
+    return render(request, template, {"page": page, "rows": page.rows, "q": q, "at": page.at})
 
 
 def public_list(request: HttpRequest) -> HttpResponse:
@@ -297,6 +300,14 @@ def public_feed(request: HttpRequest) -> HttpResponse:
     if limited is not None:
         return limited
     q = (request.GET.get("q") or "").strip()[:50]
-    rows = public_areas(q=q)
-    body = {"generated_at": now().isoformat(), "count": len(rows), "areas": [r.as_json() for r in rows]}
-    return JsonResponse(body, json_dumps_params={"ensure_ascii": False})
+    body, etag = public_feed_json(q=q, language=get_language() or "")
+    # Shared caches may keep it a few seconds (a lifted area is gone from here within FEED_MAX_AGE);
+    # a client revalidating with its ETag gets a 304 without the body.
+    if etag in [t.strip() for t in request.headers.get("If-None-Match", "").split(",")]:
+        response = HttpResponse(status=304)
+    else:
+        response = HttpResponse(body, content_type="application/json")
+    response["ETag"] = etag
+    response["Cache-Control"] = f"public, max-age={FEED_MAX_AGE}"
+    response["Vary"] = "Accept-Language, Cookie"
+    return response
