@@ -7,14 +7,13 @@ from typing import Any
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from fangkong.core.errors import DomainError, PermissionRefused
+from fangkong.core.actions import refused_on
 from fangkong.core.permissions import require_page, withheld
 from fangkong.geo.idnumbers import InvalidDocument, check_id_input
 from fangkong.geo.lookup import person_by_id_number
@@ -66,13 +65,8 @@ def relief_create(request: HttpRequest) -> HttpResponse:
             if person is None:
                 form.add_error("id_number", _("您管辖范围内的户籍人口中没有该证件号码"))
             else:
-                try:
+                with refused_on(form, fields={"person": "id_number"}):
                     relief_disburse(actor=request.user, person=person, kind=d["kind"], amount=d["amount"], goods=d["goods"])
-                except PermissionRefused as exc:
-                    raise PermissionDenied(exc.message) from exc
-                except DomainError as exc:
-                    form.refuse(exc, fields={"person": "id_number"})
-                else:
                     messages.success(request, _("已登记发放"))
                     return redirect("livelihood:relief")
     return _page(request, form=form, status=422)
@@ -85,12 +79,7 @@ def budget_create(request: HttpRequest) -> HttpResponse:
     form = BudgetForm(request.POST, districts=_districts(request.user))
     if form.is_valid():
         district = get_object_or_404(District.objects.covered_by(request.user), pk=int(form.cleaned_data["district"]))
-        try:
+        with refused_on(form):
             budget_set(actor=request.user, district=district, year=form.cleaned_data["year"], amount=form.cleaned_data["amount"])
-        except PermissionRefused as exc:
-            raise PermissionDenied(exc.message) from exc
-        except DomainError as exc:
-            form.refuse(exc)
-        else:
             return redirect("livelihood:relief")
     return _page(request, budget_form=form, status=422)

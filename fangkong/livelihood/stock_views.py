@@ -8,13 +8,13 @@ from typing import Any
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from fangkong.core.errors import DomainError, PermissionRefused
+from fangkong.core.actions import refused_on
+from fangkong.core.errors import DomainError
 from fangkong.core.permissions import require_page, user_can
 
 from . import stock
@@ -65,7 +65,7 @@ def warehouse_move(request: HttpRequest, pk: int) -> HttpResponse:
     if form.is_valid():
         d = form.cleaned_data
         item = get_object_or_404(SupplyItem, pk=int(d["item"]))
-        try:
+        with refused_on(form, fields={"to_unit": "to_unit", "counted": "quantity"}):
             if d["action"] == "receive":
                 stock_receive(
                     actor=request.user, warehouse=warehouse, item=item, quantity=d["quantity"], source=d["source"], batch=d["batch"]
@@ -79,11 +79,6 @@ def warehouse_move(request: HttpRequest, pk: int) -> HttpResponse:
                 stock_transfer(actor=request.user, source=warehouse, target=target, item=item, quantity=d["quantity"])
             else:
                 stock_count(actor=request.user, warehouse=warehouse, item=item, counted=d["quantity"])
-        except PermissionRefused as exc:
-            raise PermissionDenied(exc.message) from exc
-        except DomainError as exc:
-            form.refuse(exc, fields={"to_unit": "to_unit", "counted": "quantity"})
-        else:
             messages.success(request, _("已记账"))
             return redirect("livelihood:warehouse_detail", pk=warehouse.pk)
     return _page(request, warehouse, form=form, status=422)

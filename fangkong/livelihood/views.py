@@ -8,14 +8,13 @@ from typing import Any
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from fangkong.core.actions import refused_on
 from fangkong.core.clock import now
-from fangkong.core.errors import DomainError, PermissionRefused
 from fangkong.core.permissions import need_to_know, require_page, user_can, withheld
 from fangkong.core.scoping import jurisdiction_of
 from fangkong.geo.idnumbers import InvalidDocument, check_id_input
@@ -132,7 +131,7 @@ def entry_create(request: HttpRequest, pk: int) -> HttpResponse:
             if person is None or person.community_id != c.pk:
                 form.add_error("id_number", _("本社区户籍人口中没有该证件号码"))
             else:
-                try:
+                with refused_on(form, fields={"person": "id_number"}):
                     entry = entry_add(
                         actor=request.user,
                         person=person,
@@ -143,11 +142,6 @@ def entry_create(request: HttpRequest, pk: int) -> HttpResponse:
                         can_order_by_phone=d["can_order_by_phone"],
                         notes=d["notes"],
                     )
-                except PermissionRefused as exc:
-                    raise PermissionDenied(exc.message) from exc
-                except DomainError as exc:
-                    form.refuse(exc, fields={"person": "id_number"})
-                else:
                     messages.success(request, _("已登记台账"))
                     return redirect("livelihood:entry_detail", pk=entry.pk)
     return _community_page(request, c, forms={"entry": form}, status=422)
@@ -162,13 +156,8 @@ def group_create(request: HttpRequest, pk: int) -> HttpResponse:
     form = GroupForm(request.POST, compounds=compounds)
     if form.is_valid():
         compound = get_object_or_404(Compound, pk=int(form.cleaned_data["compound"]), community=c)
-        try:
+        with refused_on(form):
             group = group_add(actor=request.user, compound=compound, name=form.cleaned_data["name"])
-        except PermissionRefused as exc:
-            raise PermissionDenied(exc.message) from exc
-        except DomainError as exc:
-            form.refuse(exc)
-        else:
             return redirect("livelihood:group_detail", pk=group.pk)
     return _community_page(request, c, forms={"group": form}, status=422)
 
@@ -218,13 +207,8 @@ def entry_edit(request: HttpRequest, pk: int) -> HttpResponse:
     entry = selectors.entry_get(user=request.user, pk=pk)
     form = EntryEditForm(request.POST)
     if form.is_valid():
-        try:
+        with refused_on(form):
             entry_update(actor=request.user, entry=entry, **form.cleaned_data)
-        except PermissionRefused as exc:
-            raise PermissionDenied(exc.message) from exc
-        except DomainError as exc:
-            form.refuse(exc)
-        else:
             messages.success(request, _("已修改台账"))
             return redirect("livelihood:entry_detail", pk=entry.pk)
     return _entry_page(request, entry, edit_form=form, status=422)
@@ -237,13 +221,8 @@ def visit_create(request: HttpRequest, pk: int) -> HttpResponse:
     entry = selectors.entry_get(user=request.user, pk=pk)
     form = VisitForm(request.POST)
     if form.is_valid():
-        try:
+        with refused_on(form):
             visit_record(actor=request.user, entry=entry, **form.cleaned_data)
-        except PermissionRefused as exc:
-            raise PermissionDenied(exc.message) from exc
-        except DomainError as exc:
-            form.refuse(exc)
-        else:
             messages.success(request, _("已记录摸排"))
             return redirect("livelihood:entry_detail", pk=entry.pk)
     return _entry_page(request, entry, visit_form=form, status=422)
@@ -256,13 +235,8 @@ def request_create(request: HttpRequest, pk: int) -> HttpResponse:
     entry = selectors.entry_get(user=request.user, pk=pk)
     form = RequestForm(request.POST)
     if form.is_valid():
-        try:
+        with refused_on(form):
             req = request_add(actor=request.user, entry=entry, **form.cleaned_data)
-        except PermissionRefused as exc:
-            raise PermissionDenied(exc.message) from exc
-        except DomainError as exc:
-            form.refuse(exc)
-        else:
             messages.success(
                 request,
                 _("已登记需求，已派给%(who)s") % {"who": req.member.name if req.member else (req.group.name if req.group else _("社区"))},
@@ -303,13 +277,8 @@ def member_create(request: HttpRequest, pk: int) -> HttpResponse:
     group = selectors.group_get(user=request.user, pk=pk)
     form = MemberForm(request.POST)
     if form.is_valid():
-        try:
+        with refused_on(form):
             member_add(actor=request.user, group=group, **form.cleaned_data)
-        except PermissionRefused as exc:
-            raise PermissionDenied(exc.message) from exc
-        except DomainError as exc:
-            form.refuse(exc)
-        else:
             return redirect("livelihood:group_detail", pk=group.pk)
     return _group_page(request, group, member_form=form, status=422)
 
@@ -328,13 +297,8 @@ def pair_create(request: HttpRequest, pk: int) -> HttpResponse:
     entries = list(selectors.LedgerEntry.objects.visible_to(request.user).filter(pk__in=entry_ids))
     form = PairForm(request.POST, members=[(m.pk, str(m)) for m in members], entries=[(e.pk, str(e.pk)) for e in entries])
     if form.is_valid() and member is not None:
-        try:
+        with refused_on(form):
             made = pair(actor=request.user, member=member, entries=entries)
-        except PermissionRefused as exc:
-            raise PermissionDenied(exc.message) from exc
-        except DomainError as exc:
-            form.refuse(exc)
-        else:
             messages.success(request, _("已结成帮扶对子，覆盖 %(n)s 人") % {"n": len(made)})
             return redirect("livelihood:group_detail", pk=group.pk)
     return _group_page(request, group, pair_form=form, status=422)
@@ -378,13 +342,8 @@ def request_deliver_view(request: HttpRequest, pk: int) -> HttpResponse:
     req = selectors.request_get(user=request.user, pk=pk)
     form = DeliverForm(request.POST)
     if form.is_valid():
-        try:
+        with refused_on(form):
             request_deliver(actor=request.user, request=req, **form.cleaned_data)
-        except PermissionRefused as exc:
-            raise PermissionDenied(exc.message) from exc
-        except DomainError as exc:
-            form.refuse(exc)
-        else:
             messages.success(request, _("已登记送达"))
             if request.POST.get("next") == "deliveries":
                 return redirect("livelihood:deliveries")
@@ -398,11 +357,8 @@ def request_confirm_view(request: HttpRequest, pk: int) -> HttpResponse:
     req = selectors.request_get(user=request.user, pk=pk)
     form = ConfirmForm(request.POST)
     if form.is_valid():
-        try:
+        with refused_on(form):
             request_confirm(actor=request.user, request=req, by=form.cleaned_data["by"])
-        except DomainError as exc:
-            form.refuse(exc)
-        else:
             messages.success(request, _("已确认收到"))
             return redirect("livelihood:request_detail", pk=req.pk)
     return _request_page(request, req, confirm_form=form, status=422)

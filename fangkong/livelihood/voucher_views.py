@@ -8,13 +8,13 @@ from typing import Any
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from fangkong.core.errors import DomainError, PermissionRefused
+from fangkong.core.actions import refused_on
+from fangkong.core.errors import DomainError
 from fangkong.core.permissions import require_page, user_can, withheld
 from fangkong.geo.idnumbers import InvalidDocument, check_id_input
 from fangkong.geo.lookup import person_by_id_number
@@ -40,13 +40,8 @@ def programmes(request: HttpRequest) -> HttpResponse:
         require_page(request.user, Cap.VOUCHERS)
         form = ProgrammeForm(request.POST)
         if form.is_valid():
-            try:
+            with refused_on(form):
                 programme = programme_add(actor=request.user, **form.cleaned_data)
-            except PermissionRefused as exc:
-                raise PermissionDenied(exc.message) from exc
-            except DomainError as exc:
-                form.refuse(exc)
-            else:
                 return redirect("livelihood:programme_detail", pk=programme.pk)
         status = 422
     rows = [(p, vouchers.voucher_totals(user=request.user, programme=p)) for p in vouchers.programme_list()]
@@ -92,13 +87,8 @@ def programme_run(request: HttpRequest, pk: int) -> HttpResponse:
     form = RunForm(request.POST, communities=_communities(request.user))
     if form.is_valid():
         community = get_object_or_404(Community.objects.covered_by(request.user), pk=int(form.cleaned_data["community"]))
-        try:
+        with refused_on(form):
             n = voucher_run(actor=request.user, programme=programme, community=community, form=form.cleaned_data["form"])
-        except PermissionRefused as exc:
-            raise PermissionDenied(exc.message) from exc
-        except DomainError as exc:
-            form.refuse(exc)
-        else:
             messages.success(request, _("%(c)s：新发放 %(n)s 人") % {"c": community.name, "n": n})
             return redirect("livelihood:programme_detail", pk=programme.pk)
     return _programme_page(request, programme, run_form=form, status=422)
@@ -120,13 +110,8 @@ def voucher_issue_view(request: HttpRequest, pk: int) -> HttpResponse:
             if person is None:
                 form.add_error("id_number", _("您管辖范围内的户籍人口中没有该证件号码"))
             else:
-                try:
+                with refused_on(form, fields={"person": "id_number"}):
                     voucher_issue(actor=request.user, programme=programme, person=person, form=form.cleaned_data["form"])
-                except PermissionRefused as exc:
-                    raise PermissionDenied(exc.message) from exc
-                except DomainError as exc:
-                    form.refuse(exc, fields={"person": "id_number"})
-                else:
                     messages.success(request, _("已发放"))
                     return redirect("livelihood:programme_detail", pk=programme.pk)
     return _programme_page(request, programme, issue_form=form, status=422)

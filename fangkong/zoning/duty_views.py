@@ -15,6 +15,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from fangkong.core.actions import refused_on
 from fangkong.core.clock import now
 from fangkong.core.errors import DomainError, PermissionRefused
 from fangkong.core.permissions import require_page, user_can
@@ -89,7 +90,7 @@ def duty_post_create(request: HttpRequest, pk: int) -> HttpResponse:
     form = DutyPostForm(request.POST, areas=_area_choices(compound))
     if form.is_valid():
         data = form.cleaned_data
-        try:
+        with refused_on(form):
             area_id = int(data["area"]) if data["area"] else None
             post = duty_post_add(
                 actor=request.user,
@@ -101,11 +102,6 @@ def duty_post_create(request: HttpRequest, pk: int) -> HttpResponse:
                 area=duty.compound_areas(compound).filter(pk=area_id).first() if area_id else None,
                 user=user_by_username(data["user"]),
             )
-        except PermissionRefused as exc:
-            raise PermissionDenied(exc.message) from exc
-        except DomainError as exc:
-            form.refuse(exc)
-        else:
             messages.success(request, _("已添加值守人员：%(p)s") % {"p": post})
             return redirect("zoning:duty_compound", pk=compound.pk)
     return _compound_page(request, compound, post_form=form, status=422)
@@ -120,13 +116,8 @@ def duty_shift_create(request: HttpRequest, pk: int) -> HttpResponse:
     if form.is_valid():
         data = form.cleaned_data
         post = get_object_or_404(DutyPost, pk=int(data["post"]), compound=compound)
-        try:
+        with refused_on(form):
             shifts = duty_shifts_add(actor=request.user, post=post, starts_at=data["starts_at"], ends_at=data["ends_at"], days=data["days"])
-        except PermissionRefused as exc:
-            raise PermissionDenied(exc.message) from exc
-        except DomainError as exc:
-            form.refuse(exc)
-        else:
             messages.success(request, _("已排定 %(n)s 个班次：%(p)s") % {"n": len(shifts), "p": post})
             return redirect("zoning:duty_compound", pk=compound.pk)
     return _compound_page(request, compound, shift_form=form, status=422)
@@ -174,15 +165,10 @@ def duty_shift_page(request: HttpRequest, pk: int) -> HttpResponse:
         return _shift_page(request, shift)
     form = DutyShiftChangeForm(request.POST)
     if form.is_valid():
-        try:
+        with refused_on(form):
             duty_shift_change(
                 actor=request.user, shift=shift, starts_at=form.cleaned_data["starts_at"], ends_at=form.cleaned_data["ends_at"]
             )
-        except PermissionRefused as exc:
-            raise PermissionDenied(exc.message) from exc
-        except DomainError as exc:
-            form.refuse(exc)
-        else:
             messages.success(request, _("已修改班次：%(p)s") % {"p": shift.post})
             return redirect("zoning:duty_compound", pk=shift.compound_id)
     return _shift_page(request, shift, form=form, status=422)

@@ -20,6 +20,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from fangkong.audit.exports import export_xlsx
+from fangkong.core.actions import refused_on
 from fangkong.core.clock import now
 from fangkong.core.csp import HEADER, policy, tile_origin
 from fangkong.core.errors import DomainError, PermissionRefused
@@ -125,7 +126,7 @@ def area_declare(request: HttpRequest) -> HttpResponse:
         form = DeclareForm(request.POST or None, classes=naming().choices, places=_place_choices(compound))
         if request.method == "POST" and form.is_valid():
             data = form.cleaned_data
-            try:
+            with refused_on(form, fields={"cases": "cases"}):
                 area = services.area_propose(
                     actor=request.user,
                     name=data["name"],
@@ -136,9 +137,6 @@ def area_declare(request: HttpRequest) -> HttpResponse:
                     effective_at=data["effective_at"],
                     justification=data["justification"],
                 )
-            except DomainError as exc:
-                form.refuse(exc, fields={"cases": "cases"})
-            else:
                 messages.success(request, _("已提交划定申请，等待指挥部批准。"))
                 return redirect("zoning:area_detail", pk=area.pk)
     context = {"compound": compound, "form": form, "q": q, "found": found}

@@ -5,13 +5,12 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from fangkong.core.errors import DomainError, PermissionRefused
+from fangkong.core.actions import refused_on
 from fangkong.core.permissions import require_page, user_can
 
 from .. import selectors
@@ -29,13 +28,8 @@ def checkpoint_list(request: HttpRequest) -> HttpResponse:
     if request.method == "POST":
         require_page(request.user, MovementCap.PASS_APPROVE)
         if form is not None and form.is_valid():
-            try:
+            with refused_on(form):
                 cp = checkpoint_create(actor=request.user, **form.cleaned_data)
-            except PermissionRefused as exc:
-                raise PermissionDenied(exc.message) from exc
-            except DomainError as exc:
-                form.refuse(exc)
-            else:
                 messages.success(request, _("卡口已设立。"))
                 return redirect("movement:checkpoint_detail", pk=cp.pk)
     figures = selectors.movement_figures(user=request.user, day=timezone.localdate())
@@ -51,13 +45,8 @@ def checkpoint_detail(request: HttpRequest, pk: int) -> HttpResponse:
     if request.method == "POST":
         require_page(request.user, MovementCap.CHECK)
         if form.is_valid():
-            try:
+            with refused_on(form):
                 checkpoint_log(actor=request.user, checkpoint=cp, **form.cleaned_data)
-            except PermissionRefused as exc:
-                raise PermissionDenied(exc.message) from exc
-            except DomainError as exc:
-                form.refuse(exc)
-            else:
                 messages.success(request, _("已登记。"))
                 return redirect("movement:checkpoint_detail", pk=cp.pk)
     context = {"cp": cp, "logs": selectors.checkpoint_logs(cp), "scans": selectors.checkpoint_scans(cp), "form": form}

@@ -13,6 +13,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from fangkong.audit.exports import export_xlsx
+from fangkong.core.actions import refused_on
 from fangkong.core.errors import DomainError, PermissionRefused
 from fangkong.core.exports import Column, wants_xlsx
 from fangkong.core.pagination import paginate
@@ -116,13 +117,8 @@ def departure_list(request: HttpRequest) -> HttpResponse:
     if request.method == "POST":
         require_page(request.user, MovementCap.ORGANISE)
         if form is not None and form.is_valid():
-            try:
+            with refused_on(form):
                 departure = services.departure_create(actor=request.user, **form.cleaned_data)
-            except PermissionRefused as exc:
-                raise PermissionDenied(exc.message) from exc
-            except DomainError as exc:
-                form.refuse(exc)
-            else:
                 messages.success(request, _("班次已新建，请编排乘客。"))
                 return redirect("movement:departure_detail", pk=departure.pk)
     context = {"departures": selectors.departure_list(user=request.user), "form": form}

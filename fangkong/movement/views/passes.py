@@ -10,6 +10,7 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from fangkong.core.actions import refused_on
 from fangkong.core.errors import DomainError, PermissionRefused
 from fangkong.core.pagination import paginate
 from fangkong.core.permissions import need_to_know, require_page, user_can
@@ -42,13 +43,8 @@ def pass_new(request: HttpRequest) -> HttpResponse:
     require_page(request.user, MovementCap.PASS_ISSUE)
     form = PassForm(request.POST or None, districts=districts_of(request.user))
     if request.method == "POST" and form.is_valid():
-        try:
+        with refused_on(form):
             vp = services.pass_request(actor=request.user, **form.cleaned_data)
-        except PermissionRefused as exc:
-            raise PermissionDenied(exc.message) from exc
-        except DomainError as exc:
-            form.refuse(exc)
-        else:
             messages.success(request, _("已提交通行证申请，等待审批。"))
             return redirect("movement:pass_detail", pk=vp.pk)
     return render(request, "movement/pass_new.html", {"form": form}, status=422 if form.errors else 200)

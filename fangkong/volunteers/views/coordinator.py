@@ -16,6 +16,7 @@ from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from fangkong.core.actions import refused_on
 from fangkong.core.clock import now
 from fangkong.core.errors import DomainError, PermissionRefused
 from fangkong.core.pagination import paginate
@@ -195,22 +196,16 @@ def organisation_list(request: HttpRequest) -> HttpResponse:
                     d = team_form.cleaned_data
                     org = get_object_or_404(Organisation.objects.visible_to(request.user), pk=int(d["organisation"]))
                     leader = Volunteer.objects.visible_to(request.user).filter(pk=int(d["leader"])).first() if d["leader"] else None
-                    try:
+                    with refused_on(team_form):
                         services.team_add(actor=request.user, organisation=org, name=d["name"], leader=leader)
-                    except DomainError as exc:
-                        team_form.refuse(exc)
-                    else:
                         return redirect("volunteers:organisation_list")
             else:
                 org_form = OrganisationForm(request.POST, communities=communities)
                 if org_form.is_valid():
                     d = org_form.cleaned_data
                     community = communities.filter(pk=int(d["community"])).first() if d["community"] else None
-                    try:
+                    with refused_on(org_form):
                         services.organisation_add(actor=request.user, name=d["name"], kind=d["kind"], community=community)
-                    except DomainError as exc:
-                        org_form.refuse(exc)
-                    else:
                         return redirect("volunteers:organisation_list")
         except PermissionRefused as exc:
             raise _refused(exc) from exc
@@ -240,13 +235,10 @@ def point_list(request: HttpRequest) -> HttpResponse:
             if request.POST.get("form") == "task_type":
                 task_form = TaskTypeForm(request.POST)
                 if task_form.is_valid():
-                    try:
+                    with refused_on(task_form):
                         services.task_type_add(
                             actor=request.user, name=task_form.cleaned_data["name"], field_work=task_form.cleaned_data["field_work"]
                         )
-                    except DomainError as exc:
-                        task_form.refuse(exc)
-                    else:
                         return redirect("volunteers:point_list")
             else:
                 form = PointForm(request.POST, communities=communities, organisations=_org_choices(request.user))
@@ -258,13 +250,10 @@ def point_list(request: HttpRequest) -> HttpResponse:
                         if d["organisation"]
                         else None
                     )
-                    try:
+                    with refused_on(form):
                         point = services.point_add(
                             actor=request.user, name=d["name"], kind=d["kind"], community=community, organisation=org
                         )
-                    except DomainError as exc:
-                        form.refuse(exc)
-                    else:
                         return redirect("volunteers:point_detail", pk=point.pk)
         except PermissionRefused as exc:
             raise _refused(exc) from exc

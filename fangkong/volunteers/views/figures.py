@@ -11,8 +11,9 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 
+from fangkong.core.actions import refused_on
 from fangkong.core.clock import now
-from fangkong.core.errors import DomainError, PermissionRefused
+from fangkong.core.errors import PermissionRefused
 from fangkong.core.permissions import require_page, user_can
 from fangkong.geo.models import Community, District
 from fangkong.policy.regimen import local_date
@@ -75,17 +76,14 @@ def fleet(request: HttpRequest) -> HttpResponse:
                 if vehicle_form.is_valid():
                     d = vehicle_form.cleaned_data
                     org = get_object_or_404(Organisation.objects.visible_to(user), pk=int(d["organisation"]))
-                    try:
+                    with refused_on(vehicle_form):
                         services.vehicle_add(actor=user, plate=d["plate"], kind=d["kind"], organisation=org)
-                    except DomainError as exc:
-                        vehicle_form.refuse(exc)
-                    else:
                         return redirect("volunteers:fleet")
             elif which == "trip":
                 trip_form = TripForm(request.POST, vehicles=list(vehicles_qs.values_list("pk", "plate")), task_types=tasks)
                 if trip_form.is_valid():
                     d = trip_form.cleaned_data
-                    try:
+                    with refused_on(trip_form):
                         services.trip_add(
                             actor=user,
                             vehicle=get_object_or_404(vehicles_qs, pk=int(d["vehicle"])),
@@ -93,16 +91,13 @@ def fleet(request: HttpRequest) -> HttpResponse:
                             task_type=get_object_or_404(TaskType, pk=int(d["task_type"])),
                             kilometres=d["kilometres"],
                         )
-                    except DomainError as exc:
-                        trip_form.refuse(exc)
-                    else:
                         messages.success(request, _("已登记出车"))
                         return redirect("volunteers:fleet")
             else:
                 clean_form = DisinfectionForm(request.POST, communities=communities, organisations=orgs)
                 if clean_form.is_valid():
                     d = clean_form.cleaned_data
-                    try:
+                    with refused_on(clean_form, fields={"case": "case"}):
                         services.disinfection_add(
                             actor=user,
                             kind=d["kind"],
@@ -113,9 +108,6 @@ def fleet(request: HttpRequest) -> HttpResponse:
                             case_id=d["case"],
                             square_metres=d["square_metres"] or 0,
                         )
-                    except DomainError as exc:
-                        clean_form.refuse(exc, fields={"case": "case"})
-                    else:
                         messages.success(request, _("已登记消杀"))
                         return redirect("volunteers:fleet")
         except PermissionRefused as exc:
