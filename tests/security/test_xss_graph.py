@@ -75,26 +75,31 @@ def _watch(page) -> list[str]:
 
 def _hover_node(page, person):
     """Move the mouse onto the person's node (its position on the canvas, asked of ECharts) and
-    return the tooltip that opens: ECharts' tooltip is a <div> beside the canvas's own."""
+    return the tooltip that opens: ECharts' tooltip is a <div> beside the canvas's own. On a busy
+    machine the force layout may still be moving the node under the mouse; after a few tries the
+    tooltip is asked of ECharts for that node (`showTip`), which renders it through the same
+    formatter a hover does."""
     box = page.locator("#cluster-graph").bounding_box()
     tooltip = page.locator("#cluster-graph > div").filter(has_text=person.id_masked)
-    for _attempt in range(10):  # the force layout may still move the node a little
-        point = page.evaluate(
-            """(name) => {
+    for attempt in range(12):
+        found = page.evaluate(
+            """([name, ask]) => {
                 const chart = echarts.getInstanceByDom(document.getElementById("cluster-graph"));
                 const data = chart.getModel().getSeriesByIndex(0).getData();
                 for (let i = 0; i < data.count(); i++) {
                     if (data.getItemModel(i).get("name") === name) {
+                        if (ask) chart.dispatchAction({ type: "showTip", seriesIndex: 0, dataIndex: i });
                         return chart.convertToPixel({ seriesIndex: 0 }, data.getItemLayout(i));
                     }
                 }
                 return null;
             }""",
-            person.name,
+            [person.name, attempt >= 4],
         )
-        assert point, f"no node named {person.name!r} in the graph"
-        page.mouse.move(box["x"] + point[0], box["y"] + point[1])
-        page.wait_for_timeout(300)
+        assert found, f"no node named {person.name!r} in the graph"
+        if attempt < 4:
+            page.mouse.move(box["x"] + found[0], box["y"] + found[1])
+        page.wait_for_timeout(400)
         if tooltip.count() and tooltip.first.is_visible():
             return tooltip.first
         page.mouse.move(box["x"] + 2, box["y"] + 2)
