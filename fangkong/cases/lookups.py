@@ -16,7 +16,7 @@ from django.db.models import Min, QuerySet
 
 from fangkong.core.sql import any_of, chunks
 
-from .choices import CASE_ACTIVE
+from .choices import CASE_ACTIVE, CaseStatus
 from .models import Case, Transfer
 
 
@@ -43,6 +43,21 @@ def visible_case_ids(user: Any, ids: Iterable[int]) -> set[int]:
 def visible_case(user: Any, pk: int) -> Case | None:
     """The case with its person if the user sees it, else None (the caller words the refusal)."""
     return cases_visible_to(user).select_related("person").filter(pk=pk).first()
+
+
+def people_with_cases() -> set[int]:
+    """Everyone who has, or had, a case (withdrawn ones too): the people a synthetic story leaves out."""
+    return set(Case.objects.values_list("person_id", flat=True))
+
+
+def cases_confirmed_between(start: dt.datetime, end: dt.datetime) -> QuerySet[Case]:
+    """Cases (not withdrawn) confirmed in [start, end], oldest first, with their person."""
+    return (
+        Case.objects.exclude(status=CaseStatus.WITHDRAWN)
+        .filter(confirmed_at__gte=start, confirmed_at__lte=end)
+        .select_related("person")
+        .order_by("confirmed_at", "id")
+    )
 
 
 def active_case_of(person: Any) -> Case | None:

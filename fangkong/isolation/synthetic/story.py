@@ -1,65 +1,33 @@
-"""A synthetic 快隔 picture on the demo city — for the demo, the tests and the pages.
-
-`isolation_generate` drives everything through the 快隔 services, as the pages would, with times in
-the past: four sites (hotels) with rooms by floor and a duty roster (`site_create`,
-`room_create_many`, `staff_add`), then people at every stage of the loop under the active policy
-(20 measures: 5 days central + 3 at home; tests on central days 1, 2, 3, 5 and home days 1, 3):
-
-- waiting for isolation: two identified today (one already in transit), one identified yesterday
-  evening and now past its same-day deadline (the 日清日结 board has something overdue);
-- checked in with the regimen partly tested: from today back to four days ago, the tests of past
-  days recorded negative, today's on the day sheet; one missed yesterday's sample (a make-up, 补采);
-- released today and waiting for the demo community (迎宾南路社区) to confirm the handover — a
-  family sharing a double room, so the `community` demo account has a pending handover;
-- handed over today, not yet home; at home (one with today's check to do, one with a home test due
-  today); completed (the whole loop, checks every home day, tests negative);
-- inbound travellers at the entry-point site: one registered today bound for the demo community,
-  one in its central days, one released today to another city (handed over by the site), one
-  completed at home in the city;
-- one positive on central day 3 (yesterday): the episode ends and 快转 opens the case
-  (services.handoff.on_positive);
-- 流调, when 快转's demo cases are there (fangkong.cases.synthetic runs first in the demo): a case
-  confirmed three to six days ago has eight close contacts recorded through `contact_add` — two of
-  its household sharing a room, six colleagues and friends — all checked in; the positive above is
-  one of its colleagues, and the case opened for them has their household and a colleague traced
-  in turn (case → contact → case → contacts on the trace pages and the cluster graph);
-- every site's daily checklist for the past week (two with gaps; today filed by one site only), and
-  two incidents (one resolved, one open).
-
-The `isolation` demo account gets a facility grant to the first site (see demo_accounts). All
-times are in the past; "today" is the Beijing day (before 02:00 the story is set a day earlier, so
-that everything "today" still fits before now). The actor is the account
-`synthetic-isolation` (指挥部 with a city grant, no usable password).
-"""
+"""The synthetic 快隔 story, step by step through the 快隔 services (the package's docstring tells it)."""
 
 from __future__ import annotations
 
 import datetime as dt
 import random
-import time
-from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from django.db import transaction
 from django.db.models import Count
-from django.utils import timezone
-from django.utils.translation import gettext_noop
 
-from fangkong.accounts.models import GrantLevel, User
-from fangkong.accounts.services.service_accounts import service_account
-from fangkong.cases.choices import CaseStatus
-from fangkong.cases.models import Case
-from fangkong.core.errors import DomainError
-from fangkong.core.roles import Role
+from fangkong.cases.lookups import people_with_cases, visible_case
 from fangkong.geo.models import Community, Person
 from fangkong.geo.synthetic.names import NameMaker
 from fangkong.policy.regimen import DAY_ONE_OFFSET, LOCAL_TZ, local_date, local_midnight
-from fangkong.policy.rules import rules_read_once
 from fangkong.results.choices import Result
 
-from .choices import ArrivalMode, EpisodeKind, ExposureType, IncidentKind, RoomType, Severity, SiteKind, StaffDuty, TestPhase, TransportMode
-from .models import IsolationEpisode, IsolationSite, Room, RoomStay, ScheduledTest, SiteDailyChecklist, SiteIncident
-from .services import (
+from ..choices import (
+    ArrivalMode,
+    EpisodeKind,
+    ExposureType,
+    IncidentKind,
+    RoomType,
+    Severity,
+    SiteKind,
+    StaffDuty,
+    TestPhase,
+    TransportMode,
+)
+from ..models import IsolationEpisode, IsolationSite, Room, RoomStay, ScheduledTest
+from ..services import (
     RoomSpec,
     checklist_record,
     episode_check_in,
@@ -82,129 +50,24 @@ from .services import (
     staff_add,
     test_record,
 )
-from .tracing.services import case_isolated_since, contact_add
+from .sites import CHECKLIST_DAYS, DEMO_COMMUNITY, DEMO_DISTRICT, DEMO_STREET, PORT, SITES, SOURCES, STAFF, SiteSpec
+from .traced import Traced
 
-ACTOR_USERNAME = "synthetic-isolation"
-DEMO_DISTRICT, DEMO_STREET, DEMO_COMMUNITY = "150102", "中山东路街道", "迎宾南路社区"
-PORT = "呼和浩特白塔国际机场"
-
-
-@dataclass(frozen=True)
-class SiteSpec:
-    name: str
-    district: str  # district code; the site is in its first community not the demo community
-    address: str
-    manager: str
-    phone: str
-    rooms: tuple[tuple[str, int, int, int], ...]  # (room type, first floor, last floor, rooms per floor)
-    receives_inbound: bool = False
+if TYPE_CHECKING:
+    from fangkong.cases.models import Case
 
 
-SITES: list[SiteSpec] = [
-    SiteSpec(
-        "如家酒店（新华大街店）隔离点", "150102", "新城区新华大街 68 号", "张宏伟", "0471-6901001",
-        ((RoomType.SINGLE, 2, 4, 10), (RoomType.DOUBLE, 5, 5, 8), (RoomType.FAMILY, 6, 6, 4)),
-    ),
-    SiteSpec(
-        "锦江之星（中山西路店）隔离点", "150103", "回民区中山西路 112 号", "马俊", "0471-6902002",
-        ((RoomType.SINGLE, 3, 4, 10), (RoomType.DOUBLE, 5, 5, 6)),
-    ),
-    SiteSpec(
-        "格林豪泰（大学东街店）隔离点", "150105", "赛罕区大学东街 27 号", "李娜", "0471-6903003",
-        ((RoomType.SINGLE, 2, 3, 8), (RoomType.DOUBLE, 4, 4, 4), (RoomType.FAMILY, 5, 5, 2)),
-    ),
-    SiteSpec(
-        "白塔机场入境人员集中隔离点", "150105", "赛罕区机场路 8 号", "王建军", "0471-6904004",
-        ((RoomType.SINGLE, 2, 4, 10),),
-        receives_inbound=True,
-    ),
-]  # fmt: skip
-STAFF: list[tuple[str, str]] = [
-    (StaffDuty.MANAGER, "M"), (StaffDuty.MEDICAL, "F"), (StaffDuty.SAMPLING, "F"), (StaffDuty.SECURITY, "M"),
-    (StaffDuty.CLEANING, "F"), (StaffDuty.CATERING, "M"), (StaffDuty.LIAISON, "M"),
-]  # fmt: skip
-CHECKLIST_DAYS = 7
-SOURCES = ["病例密接（同单位）", "病例密接（同车）", "病例密接（同楼栋）", "病例密接（同一聚餐）"]
-
-
-@dataclass
-class IsolationStats:
-    sites: int = 0
-    rooms: int = 0
-    beds: int = 0
-    staff: int = 0
-    episodes: dict[str, int] = field(default_factory=dict)
-    overdue: int = 0
-    arrivals: int = 0
-    pending_handovers: int = 0
-    checklists: int = 0
-    checklists_with_gaps: int = 0
-    incidents: int = 0
-    incidents_open: int = 0
-    seconds: float = 0.0
-
-
-def _service_account() -> User:
-    """The account the generator acts through (fangkong.accounts.services.service_accounts)."""
-    return service_account(
-        ACTOR_USERNAME,
-        Role.COMMAND_CENTRE,
-        "合成数据·快隔（演示）",
-        level=GrantLevel.CITY,
-        reason=gettext_noop("合成快隔数据"),
-    )
-
-
-def isolation_generate(*, seed: int = 2022, now: dt.datetime | None = None) -> IsolationStats:
-    """Generate the sites and the episodes described in the module docstring. All or nothing."""
-    started = time.monotonic()
-    with transaction.atomic(), rules_read_once():
-        if not Person.objects.filter(community__isnull=False).exists():
-            raise DomainError(
-                "登记库中没有人员，请先运行 make_city / the registry is empty: run make_city first", rule="isolation.synthetic"
-            )
-        taken = IsolationSite.objects.filter(name__in=[s.name for s in SITES]).values_list("name", flat=True).first()
-        if taken:
-            raise DomainError(f"隔离点“{taken}”已存在 / the demo sites exist", rule="isolation.synthetic")
-        gen = _Generator(seed=seed, now=now or timezone.now())
-        gen.run()
-        stats = isolation_stats(sites=gen.sites)
-    stats.seconds = round(time.monotonic() - started, 1)
-    return stats
-
-
-def isolation_stats(*, sites: list[IsolationSite]) -> IsolationStats:
-    episodes = IsolationEpisode.objects.all()
-    rooms = Room.objects.filter(site__in=sites)
-    checklists = SiteDailyChecklist.objects.filter(site__in=sites)
-    incidents = SiteIncident.objects.filter(site__in=sites)
-    return IsolationStats(
-        sites=len(sites),
-        rooms=rooms.count(),
-        beds=sum(rooms.values_list("capacity", flat=True)),
-        staff=sum(s.staff.count() for s in sites),
-        episodes=dict(episodes.values_list("status").annotate(n=Count("id")).order_by()),
-        overdue=episodes.overdue(timezone.now()).count(),
-        arrivals=sum(s.arrivals.count() for s in sites),
-        pending_handovers=sum(s.handovers.filter(status="pending").count() for s in sites),
-        checklists=checklists.count(),
-        checklists_with_gaps=sum(1 for gaps in checklists.values_list("gaps", flat=True) if gaps),
-        incidents=incidents.count(),
-        incidents_open=incidents.filter(resolved_at__isnull=True).count(),
-    )
-
-
-class _Generator:
-    def __init__(self, *, seed: int, now: dt.datetime) -> None:
+class Story(Traced):
+    def __init__(self, *, seed: int, now: dt.datetime, actor: Any) -> None:
         self.rng = random.Random(seed)
         self.names = NameMaker(self.rng)
         self.now = now
         # Before 02:00 the story is set a day earlier: "today's" release (after midnight) must fit before now.
         local_now = now.astimezone(LOCAL_TZ)
         self.today = local_now.date() - dt.timedelta(days=1 if local_now.hour < 2 else 0)
-        self.actor = _service_account()
+        self.actor = actor
         # People with a case (快转's demo) are not picked: a contact may not be an active case.
-        self.used: set[int] = set(Case.objects.values_list("person_id", flat=True))
+        self.used: set[int] = people_with_cases()
         # Everyone in the registry, in an order fixed by the seed: people anywhere in the city are drawn from it.
         self.pool = list(Person.objects.filter(community__isnull=False).order_by("id").values_list("id", flat=True))
         self.rng.shuffle(self.pool)
@@ -418,81 +281,11 @@ class _Generator:
             )  # fmt: skip
             positive.refresh_from_db()
             if index is not None and positive.case_id is not None:
-                self.second_generation(Case.objects.get(pk=positive.case_id), positive, c)
+                case = visible_case(self.actor, positive.case_id)
+                if case is not None:
+                    self.second_generation(case, positive, c)
         if self.home:
             self.episodes_after_release(a, b, c)
-
-    # -------- 流调: contacts traced from the demo cases (fangkong.cases.synthetic)
-
-    def contact(self, case: Case, person: Person, exposure: str, place: str, identified_at: dt.datetime) -> IsolationEpisode:
-        """Record `person` as a close contact of `case` (which opens the episode, due the same day)."""
-        since = case_isolated_since(case)
-        last = min(case.confirmed_at, since.at if since else case.confirmed_at, identified_at) - dt.timedelta(hours=14)
-        link = contact_add(
-            actor=self.actor, case=case, person=person, exposure=exposure, place=place, last_exposure_at=last, identified_at=identified_at
-        )
-        return IsolationEpisode.objects.get(pk=link.contact.episode_id)
-
-    def index_case(self) -> Case | None:
-        """A demo case confirmed three to six days ago whose household has two members to trace."""
-        latest = self.at(-3, 6, 0, margin=240)
-        candidates = (
-            Case.objects.exclude(status=CaseStatus.WITHDRAWN)
-            .filter(confirmed_at__lte=latest, confirmed_at__gte=latest - dt.timedelta(days=3), person__household__isnull=False)
-            .select_related("person")
-            .order_by("confirmed_at", "id")
-        )
-        for case in candidates:
-            members = Person.objects.filter(household_id=case.person.household_id).exclude(pk__in=self.used).exclude(pk=case.person_id)
-            if members.count() >= 2:
-                return case
-        return None
-
-    def traced_contacts(self, case: Case, site: IsolationSite) -> None:
-        """Eight close contacts of the index case: two of its household (one family room), six colleagues
-        and friends checked in over the days after it was confirmed. The positive colleague comes next."""
-        household = list(
-            Person.objects.filter(household_id=case.person.household_id)
-            .exclude(pk__in=self.used)
-            .exclude(pk=case.person_id)
-            .order_by("id")[:2]
-        )
-        self.used.update(p.pk for p in household)
-        day = (local_date(case.confirmed_at) - self.today).days + 1  # traced the morning after the confirmation
-        self.checked_in(household, site, day, traced=(case, ExposureType.HOUSEHOLD, "家中（同住）"))
-        others = [
-            (ExposureType.WORKPLACE, "某公司三楼办公室"),
-            (ExposureType.WORKPLACE, "某公司三楼办公室"),
-            (ExposureType.DINING, "某餐厅（同桌用餐）"),
-            (ExposureType.SAME_VEHICLE, "公交 12 路"),
-            (ExposureType.SOCIAL, "朋友家中聚会"),
-            (ExposureType.SAME_SPACE, "某健身房"),
-        ]
-        for i, (exposure, place) in enumerate(others):
-            self.checked_in(self.people(None, 1), site, min(day + i % 2, 0), traced=(case, exposure, place))
-
-    def second_generation(self, case: Case, episode: IsolationEpisode, site: IsolationSite) -> None:
-        """The contact who became a case has contacts of their own (exposed before their check-in): their
-        household and a colleague, identified when the positive came in and checked in today."""
-        identified_at = min(case.confirmed_at + dt.timedelta(hours=1), self.now - dt.timedelta(minutes=150))
-        last = episode.checked_in_at - dt.timedelta(hours=16)
-        people = list(
-            Person.objects.filter(household_id=episode.person.household_id).exclude(pk__in=self.used).order_by("id")[:2]
-        ) or self.people(None, 2, household=True)
-        self.used.update(p.pk for p in people)
-        for p in people:
-            link = contact_add(
-                actor=self.actor, case=case, person=p, exposure=ExposureType.HOUSEHOLD, place="家中（同住）",
-                last_exposure_at=last, identified_at=identified_at,
-            )  # fmt: skip
-            e = IsolationEpisode.objects.get(pk=link.contact.episode_id)
-            self.check_in(e, site, 0, len(people))
-        colleague = self.people(None, 1)[0]
-        link = contact_add(
-            actor=self.actor, case=case, person=colleague, exposure=ExposureType.WORKPLACE, place="某公司三楼办公室",
-            last_exposure_at=last, identified_at=identified_at,
-        )  # fmt: skip
-        self.check_in(IsolationEpisode.objects.get(pk=link.contact.episode_id), site, 0)
 
     def episodes_after_release(self, a: IsolationSite, b: IsolationSite, c: IsolationSite) -> None:
         demo, today = self.demo, self.today
@@ -606,22 +399,3 @@ class _Generator:
             actor=self.actor, site=b, kind=IncidentKind.SUPPLY, severity=Severity.LOW, occurred_at=self.at(0, 12, 40, margin=30),
             room=room.room if room else None, description="房间反映午餐未送达，已联系餐饮配送组核实。",
         )  # fmt: skip
-
-
-def format_stats(stats: IsolationStats) -> str:
-    """The summary `make_isolation` (and `manage.py demo`) prints."""
-    labels = dict(IsolationEpisode._meta.get_field("status").flatchoices)
-    episodes = "、".join(f"{labels.get(k, k)} {n}" for k, n in sorted(stats.episodes.items(), key=lambda kv: -kv[1]))
-    return "\n".join(
-        [
-            f"隔离点 sites: {stats.sites}（{stats.rooms} 间 rooms, {stats.beds} 床 beds, {stats.staff} 工作人员 staff）",
-            f"隔离人员 episodes: {episodes}; 超时待隔离 overdue: {stats.overdue}; 入境人员 arrivals: {stats.arrivals}; "
-            f"待交接 pending handovers: {stats.pending_handovers}",
-            f"每日检查 checklists: {stats.checklists}（{stats.checklists_with_gaps} 有问题 with gaps）; "
-            f"突发事件 incidents: {stats.incidents}（{stats.incidents_open} 未处置 open）",
-            f"— {stats.seconds:.1f} s",
-        ]
-    )
-
-
-__all__ = ["ACTOR_USERNAME", "SITES", "IsolationStats", "format_stats", "isolation_generate", "isolation_stats"]
