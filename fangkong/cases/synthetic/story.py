@@ -1,68 +1,38 @@
-"""Synthetic 快转 on the demo city: facilities, and cases at every stage — for the demo and tests.
-
-`cases_generate` drives everything through the 快转 services, as the pages and the API would:
-- six treatment facilities (`facility_create`): two designated hospitals (定点医院) with general and
-  ICU beds, four Fangcang shelter hospitals (方舱医院) with general beds; one Fangcang nearly full
-  (its ward count reconciled with `facility_beds_set`, as a facility does on its first day);
-- the testing queue (round 8's confirmed positives) opened as cases (`cases_open_from_queue`),
-  assessed by the medical team (`case_classify`) and mostly transferred the same evening; two are
-  still waiting, past their deadline;
-- about forty cases opened by hand over the past ten days (`case_open_by_hand`: hospital reports,
-  other cities' notices, one imported, one a hospital's own patient admitted on the spot), at every
-  stage: awaiting transfer (today's, and some overdue), dispatched, picked up, admitted (one moved to
-  the ICU, one to a designated hospital after reclassification), refused and back on the board,
-  discharged with home monitoring in progress (some with tests, some due to end), monitoring
-  completed (case closed), one reopened after a positive during monitoring, one withdrawn.
-
-Every time is in the past, counted back from now (days for the older stories, hours for today's).
-Deterministic for a seed and a `now`. The services need a user with the capability at every step:
-the account `synthetic-cases` (指挥部, city grant) opens, dispatches and runs home monitoring; each
-facility admits, tests and discharges through its own account `synthetic-facility-<n>` (医院工作人员
-with a facility grant). These accounts have no usable password; they name the actor in the audit log.
-"""
+"""The synthetic 快转 story, step by step through the 快转 services (the package's docstring tells it)."""
 
 from __future__ import annotations
 
 import datetime as dt
 import random
-import time
-from collections import Counter
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from functools import partial
 from typing import Any
 
-from django.db import transaction
-from django.db.models import Count
 from django.utils import timezone
 from django.utils.translation import gettext_noop
 from tqdm import tqdm
 
 from fangkong.accounts.models import GrantLevel, User
 from fangkong.accounts.services.service_accounts import service_account
-from fangkong.core.errors import DomainError
 from fangkong.core.roles import Role
 from fangkong.geo.birth import SEALED_BIRTH_FIELDS, age_on, birth_date_from
 from fangkong.geo.models import Community, District, Person
 from fangkong.geo.synthetic.names import NameMaker
 from fangkong.policy.regimen import local_midnight
-from fangkong.policy.rules import rules_read_once
 
-from .choices import (
+from ..choices import (
     TRANSFER_IN_FLIGHT,
     BedType,
     CaseSource,
     Classification,
     ClinicalCriterion,
     FacilityKind,
-    MonitoringStatus,
     RiskFactor,
-    TransferStatus,
 )
-from .models import Case, FacilityBeds, HealthMonitoring, Transfer, TreatmentFacility
-from .querysets import TREATMENT_GRANT
-from .selectors import day_figures
-from .services import (
+from ..models import Case, HealthMonitoring, Transfer, TreatmentFacility
+from ..querysets import TREATMENT_GRANT
+from ..services import (
     case_classify,
     case_discharge,
     case_open_by_hand,
@@ -78,155 +48,16 @@ from .services import (
     transfer_pick_up,
     transfer_refuse,
 )
-
-PLANNER_USERNAME = "synthetic-cases"
-FACILITY_USERNAME = "synthetic-facility-{n}"
-DEMO_COMMUNITY = ("150102", "中山东路街道", "迎宾南路社区")  # the demo accounts' community
-
-
-@dataclass(frozen=True)
-class FacilitySpec:
-    name: str
-    kind: str
-    district: str  # code
-    address: str
-    contact: str
-    beds: dict[str, int]
-    note: str = ""
-    occupied_before: int = 0  # patients on the ward before the platform (reconciled on day one)
-
-
-# The first is the demo `hospital` account's facility.
-DEMO_FACILITIES: list[FacilitySpec] = [
-    FacilitySpec(
-        "内蒙古自治区第四医院",
-        FacilityKind.HOSPITAL,
-        "150102",
-        "呼和浩特市新城区锡林郭勒北路",
-        "医务科 0471-6288120",
-        {BedType.GENERAL: 520, BedType.ICU: 40},
-        "自治区传染病定点救治医院；收治普通型、重型、危重型及高风险人群",
-    ),
-    FacilitySpec(
-        "呼和浩特市第二医院",
-        FacilityKind.HOSPITAL,
-        "150103",
-        "呼和浩特市回民区通道北街",
-        "医务科 0471-6960312",
-        {BedType.GENERAL: 300, BedType.ICU: 24},
-        "市级定点医院",
-    ),
-    FacilitySpec(
-        "呼和浩特国际会展中心方舱医院",
-        FacilityKind.FANGCANG,
-        "150105",
-        "呼和浩特市赛罕区敕勒川大街",
-        "方舱指挥部 0471-5901100",
-        {BedType.GENERAL: 1600},
-        "收治无症状感染者和轻型病例",
-    ),
-    FacilitySpec(
-        "内蒙古体育馆方舱医院",
-        FacilityKind.FANGCANG,
-        "150102",
-        "呼和浩特市新城区兴安北路",
-        "方舱指挥部 0471-6512200",
-        {BedType.GENERAL: 820},
-        "收治无症状感染者和轻型病例",
-        occupied_before=760,
-    ),
-    FacilitySpec(
-        "如意开发区方舱医院",
-        FacilityKind.FANGCANG,
-        "150105",
-        "呼和浩特市赛罕区如意和大街",
-        "方舱指挥部 0471-3267600",
-        {BedType.GENERAL: 1000},
-        "收治无症状感染者和轻型病例",
-    ),
-    FacilitySpec(
-        "金桥开发区方舱医院",
-        FacilityKind.FANGCANG,
-        "150105",
-        "呼和浩特市赛罕区金桥开发区宝力尔街",
-        "方舱指挥部 0471-3967800",
-        {BedType.GENERAL: 1200},
-        "收治无症状感染者和轻型病例",
-    ),
-]
-HOSPITAL_REPORTS = ["呼和浩特市第一医院发热门诊报告", "内蒙古医科大学附属医院发热门诊报告", "内蒙古自治区人民医院发热门诊报告"]
-EXTERNAL_NOTICES = ["包头市疫情防控指挥部协查通报", "鄂尔多斯市疫情防控指挥部协查通报", "北京市朝阳区疫情防控指挥部协查通报"]
-VEHICLES = ["蒙A·120{:02d} 负压救护车", "蒙A·3F{:03d} 转运大巴"]
-OCCUPIED_REASON = "平台启用前已收治患者，按线下台账核对在院人数"
-
-
-@dataclass
-class CasesStats:
-    facilities: int = 0
-    beds: int = 0
-    cases: int = 0
-    from_queue: int = 0
-    by_hand: int = 0
-    by_status: dict[str, int] = field(default_factory=dict)
-    awaiting: int = 0
-    overdue: int = 0
-    dispatched: int = 0
-    picked_up: int = 0
-    refused: int = 0
-    monitoring_active: int = 0
-    monitoring_completed: int = 0
-    reopened: int = 0
-    day_zh: str = ""
-    seconds: float = 0.0
-
-    def as_dict(self) -> dict[str, Any]:
-        return dict(vars(self))
-
-
-def cases_generate(*, seed: int = 2022, progress: bool = False, now: dt.datetime | None = None) -> CasesStats:
-    """Facilities and cases at every stage on the registry (and round 8's positive queue, if any).
-    All or nothing; refused if a case exists. See the module docstring."""
-    started = time.monotonic()
-    now = (now or timezone.now()).replace(second=0, microsecond=0)
-    with transaction.atomic(), rules_read_once():
-        if not Person.objects.filter(community__isnull=False).exists():
-            raise DomainError("登记库中没有人员，请先运行 make_city / the registry is empty: run make_city first", rule="cases.synthetic")
-        if Case.objects.exists():
-            raise DomainError("已有病例，不再生成演示病例 / cases exist: not generating demo cases", rule="cases.synthetic")
-        gen = _Generator(seed=seed, now=now, progress=progress)
-        gen.run()
-        stats = cases_stats(user=gen.planner, now=now)
-    stats.seconds = round(time.monotonic() - started, 1)
-    return stats
-
-
-def cases_stats(*, user: Any, now: dt.datetime | None = None) -> CasesStats:
-    """The counts a newcomer would check on the pages, read back from the database."""
-    now = now or timezone.now()
-    cases = Case.objects.visible_to(user)
-    in_flight = Transfer.objects.visible_to(user).filter(status__in=TRANSFER_IN_FLIGHT)
-    statuses = Counter(dict(in_flight.values_list("status").annotate(n=Count("id")).order_by()))
-    monitoring = Counter(dict(HealthMonitoring.objects.visible_to(user).values_list("status").annotate(n=Count("id")).order_by()))
-    beds = FacilityBeds.objects.all()
-    yesterday = timezone.localtime(now).date() - dt.timedelta(days=1)
-    return CasesStats(
-        facilities=TreatmentFacility.objects.count(),
-        beds=sum(b.capacity for b in beds),
-        cases=cases.count(),
-        from_queue=cases.filter(source=CaseSource.QUEUE).count(),
-        by_hand=cases.exclude(source=CaseSource.QUEUE).count(),
-        by_status=dict(cases.values_list("status").annotate(n=Count("id")).order_by()),
-        awaiting=statuses.get(TransferStatus.AWAITING, 0),
-        overdue=in_flight.filter(deadline_at__lt=now).count(),
-        dispatched=statuses.get(TransferStatus.DISPATCHED, 0),
-        picked_up=statuses.get(TransferStatus.PICKED_UP, 0),
-        refused=Transfer.objects.visible_to(user).filter(status=TransferStatus.REFUSED).count(),
-        monitoring_active=monitoring.get(MonitoringStatus.ACTIVE, 0),
-        monitoring_completed=monitoring.get(MonitoringStatus.COMPLETED, 0),
-        reopened=monitoring.get(MonitoringStatus.REOPENED, 0),
-        day_zh=day_figures(date=yesterday, user=user).zh,
-    )
-
+from .facilities import (
+    DEMO_COMMUNITY,
+    DEMO_FACILITIES,
+    EXTERNAL_NOTICES,
+    FACILITY_USERNAME,
+    HOSPITAL_REPORTS,
+    OCCUPIED_REASON,
+    PLANNER_USERNAME,
+    VEHICLES,
+)
 
 _service_account = partial(service_account, reason=gettext_noop("合成病例数据"))
 
@@ -238,7 +69,7 @@ class _Person:
     community_id: int | None
 
 
-class _Generator:
+class Story:
     def __init__(self, *, seed: int, now: dt.datetime, progress: bool) -> None:
         self.rng = random.Random(seed)
         self.names = NameMaker(random.Random(seed + 1))
@@ -640,6 +471,3 @@ def _queue_person_ids() -> list[int]:
     from fangkong.testing.selectors import positive_person_ids
 
     return positive_person_ids()
-
-
-__all__ = ["DEMO_FACILITIES", "FACILITY_USERNAME", "PLANNER_USERNAME", "CasesStats", "cases_generate", "cases_stats"]
