@@ -18,7 +18,7 @@ account with a district grant), the command decides (`area_approve`, `area_rejec
 
 - due to lift today, not overdue: a unit in force since five days before today (Beijing), its
   day-5 screening sampled today, all negative — recorded by `screen(person_ids=…, now=…)`, which the
-  demo passes in (fangkong.testing.synthetic_screening: a door-to-door screening round of today).
+  demo passes in (fangkong.testing.synthetic.screening: a door-to-door screening round of today).
 
 The overdue and lifted areas need a screening in the test history (fangkong.results.history: the
 demo's testing round runs first); without one they are left out, as is the area due today without a

@@ -77,7 +77,7 @@ def test_every_stage_at_any_hour(clock, db):
     from fangkong.cases.synthetic import cases_generate
     from fangkong.isolation.synthetic import isolation_generate
     from fangkong.testing.models import DoorSamplingTask, TestingRound
-    from fangkong.testing.synthetic_screening import door_screening_generate
+    from fangkong.testing.synthetic.screening import door_screening_generate
 
     hour, minute = (int(x) for x in clock.split(":"))
     moment = dt.datetime(2022, 11, 20, hour, minute, tzinfo=ZoneInfo("Asia/Shanghai"))

@@ -26,10 +26,11 @@ from fangkong.core.roles import Role
 from fangkong.geo.models import Person
 from fangkong.policy.regimen import local_date, local_midnight
 
-from .choices import PoolingMode, RoundStatus
-from .models import DoorSamplingTask, Laboratory, TestingRound
-from .services import AreaSpec, door_sampling_collect, results_ingest, round_plan, round_set_status, tube_receive
-from .synthetic import LAB_USERNAME, PLANNER_USERNAME, lab_result
+from ..choices import PoolingMode, RoundStatus
+from ..models import DoorSamplingTask, Laboratory, TestingRound
+from ..services import AreaSpec, door_sampling_collect, results_ingest, round_plan, round_set_status, tube_receive
+from .pieces import lab_result
+from .plan import LAB_USERNAME, PLANNER_USERNAME
 
 _service_account = partial(service_account, reason=gettext_noop("合成检测轮次"))
 

@@ -40,7 +40,7 @@ from fangkong.notifications.synthetic import notifications_backfill
 from fangkong.testing.management.commands.make_round import format_stats
 from fangkong.testing.models import TestingRound
 from fangkong.testing.synthetic import round_generate
-from fangkong.testing.synthetic_screening import door_screening_generate
+from fangkong.testing.synthetic.screening import door_screening_generate
 from fangkong.volunteers.synthetic import demo_exists as volunteers_exist
 from fangkong.volunteers.synthetic import format_stats as volunteers_format_stats
 from fangkong.volunteers.synthetic import volunteers_generate

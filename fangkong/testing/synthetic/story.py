@@ -1,47 +1,14 @@
-"""A synthetic testing round, sampled and reported, on the existing registry — for the demo, tests and benchmarks.
-
-`round_generate` drives one whole round through the 快检 services, as the pages and the API would:
-laboratories and one sampling point per community (`laboratory_create`, `sampling_point_create`),
-the round planned over the city (`round_plan`: the city a 防范区, the demo community a 管控区, two
-communities 封控区), residents bound to tubes in ten-minute batches (`bulk_bind`), the tubes
-received by the laboratory of their district (`tube_receive`), results uploaded hour by hour
-(`results_ingest`), the members of positive pools re-sampled at home (`resampling_collect`) and a
-few households of the demo grid visited (`household_check_record`).
-
-The story it leaves, deterministic for a seed:
-- sampling on the morning of day D (07:00–11:30 Beijing time), results within the day; four tubes
-  received but never reported, now past their deadline (the deadline board has something overdue);
-- three positive 10-in-1 pools in the demo community's district: two in the demo grid, one
-  elsewhere. One demo-grid pool is left awaiting its door-to-door re-tests (the grid worker's task
-  list); the members of the other two are re-tested: all negative (in-place control lifted) but one
-  in each pool, who joins the confirmed-positive queue;
-- positive single tubes in the two sealed communities (隔离管控区域) and one single tube positive in
-  an open community (社会面), so the press report splits both ways;
-- door-knocking visits in the demo grid: away (with whereabouts), bedridden (→ a home-sampling
-  task), refused, and one resident sampled on the spot.
-
-Day D is the latest day whose next morning (08:30) has passed, so every time is in the past and the
-deadlines read naturally; pass `starts_at` to pin it (the tests do).
-
-The services require a user with the right capability and jurisdiction at every step: `actor` (or,
-when None, the account `synthetic-round`, 指挥部 with a city grant) plans and samples; each
-laboratory reports through its own account `synthetic-lab-<code>` with a facility grant. These
-accounts have no usable password: nobody logs in as them; they name the actor in the audit log.
-"""
+"""The synthetic 快检 round, step by step through the 快检 services (the package's docstring tells it)."""
 
 from __future__ import annotations
 
 import datetime as dt
 import random
-import time
 from collections import defaultdict
-from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from functools import partial
 from typing import Any
-from zoneinfo import ZoneInfo
 
-from django.db import transaction
 from django.db.models import Count, Q
 from django.utils import timezone
 from django.utils.translation import gettext_noop
@@ -50,28 +17,20 @@ from tqdm import tqdm
 from fangkong.accounts.models import GrantLevel, User
 from fangkong.accounts.services.service_accounts import service_account
 from fangkong.core.crypto import Sealer
-from fangkong.core.errors import DomainError
 from fangkong.core.roles import Role
 from fangkong.geo.models import Community, District, Grid, Household, Person
 from fangkong.geo.synthetic.names import NameMaker
-from fangkong.results.choices import Result
-from fangkong.zoning.choices import AreaClass, FoundIn
+from fangkong.zoning.choices import AreaClass
 from fangkong.zoning.services import area_declare
 
-from .choices import CheckOutcome, ControlStatus, PoolingMode, PositiveStatus, ResamplingStatus, StickerStatus
-from .ingest.rows import ResultRow
-from .models import (
-    ConfirmedPositive,
-    HouseholdCheck,
+from ..choices import CheckOutcome, PoolingMode, StickerStatus
+from ..models import (
     Laboratory,
-    PersonControl,
     ResamplingTask,
     SamplingPoint,
     TestingRound,
-    Tube,
 )
-from .selectors import overdue_tubes, press_report
-from .services import (
+from ..services import (
     AreaSpec,
     Binding,
     MemberCheck,
@@ -85,89 +44,27 @@ from .services import (
     tube_open,
     tube_receive,
 )
-
-BEIJING = ZoneInfo("Asia/Shanghai")
-PLANNER_USERNAME = "synthetic-round"
-LAB_USERNAME = "synthetic-lab-{code}"
-# (name, code): the demo laboratories; districts are shared among them in code order.
-DEMO_LABS: list[tuple[str, str]] = [("金域检验", "JY0471"), ("迪安诊断", "DA0471"), ("华大基因", "HD0471")]
-# The demo accounts' places (fangkong.accounts demo_accounts): the district, street and community
-# whose first grid the demo grid worker holds.
-DEMO_DISTRICT, DEMO_STREET, DEMO_COMMUNITY = "150102", "中山东路街道", "迎宾南路社区"
-SEALED_ELSEWHERE = "150103"  # 回民区: the second sealed community
-COMMUNITY_POSITIVE_DISTRICT = "150105"  # 赛罕区: the 社会面 positive
-
-OPENING_HOURS = "07:00-21:00"
-SAMPLING_HOURS = 4.5  # 07:00–11:30
-BIND_WINDOW = dt.timedelta(minutes=10)  # one bulk_bind request per ten minutes of sampling
-MEMBER_GAP = dt.timedelta(seconds=20)  # between two swabs into the same pooled tube
-POOL = PoolingMode.POOLED_10
-SEALED_POSITIVES = (3, 2)  # positive single tubes in the first and second sealed community
-OVERDUE_TUBES = 4
-# From the start to 08:30 the next morning: every report is in and the overdue tubes (sampled before
-# 08:00) are past their 24-hour deadline.
-READY_AFTER = dt.timedelta(hours=25, minutes=30)
-DOOR_KNOCKS = 5  # households of the demo grid visited (away ×2, bedridden, refused, sampled on the spot)
-WHEREABOUTS = [
-    "在北京市出差，预计下周返回",
-    "在托克托县工业园区驻厂值守",
-    "在包头市昆都仑区探亲",
-    "在内蒙古大学住校",
-    "在鄂尔多斯市东胜区务工",
-]
-
-
-@dataclass
-class RoundStats:
-    number: int = 0
-    laboratories: int = 0
-    sampling_points: int = 0
-    residents: int = 0
-    tubes: int = 0
-    samples: int = 0
-    resulted: int = 0
-    overdue_tubes: int = 0
-    pool_positive_tubes: int = 0
-    resampled: int = 0
-    resampling_open: int = 0
-    controls_active: int = 0
-    controls_lifted: int = 0
-    positives: int = 0
-    positives_in_control: int = 0
-    positives_in_community: int = 0
-    households_checked: int = 0
-    press_zh: str = ""
-    press_en: str = ""
-    seconds: float = 0.0
-
-    def as_dict(self) -> dict[str, Any]:
-        return dict(vars(self))
-
-
-# ---------------------------------------------------------------- pieces shared with bench/testing_round.py
-
-
-def pack_tubes(people: Iterable[tuple[Any, Any]], capacity: Callable[[Any], int]) -> Iterator[tuple[int, Any, Any]]:
-    """Pack people, in the order given, into tubes the way a sampling point fills them.
-
-    `people` yields (person, community); a new tube starts when the community changes or the tube
-    holds capacity(community) people. Yields (tube number from 1, community, person)."""
-    tube_no, in_tube, current = 0, 0, object()
-    for person, community in people:
-        if community != current or in_tube >= capacity(community):
-            tube_no, in_tube, current = tube_no + 1, 0, community
-        in_tube += 1
-        yield tube_no, community, person
-
-
-def lab_result(
-    row: int, barcode: str, reported_at: dt.datetime, *, positive: bool = False, ct: tuple[float, float] = (27.5, 28.0)
-) -> ResultRow:
-    """One row of a lab's result file: negative without Ct values, positive with both Ct values."""
-    if positive:
-        return ResultRow(row, barcode, Result.POSITIVE, ct[0], ct[1], reported_at)
-    return ResultRow(row, barcode, Result.NEGATIVE, None, None, reported_at)
-
+from .pieces import lab_result, pack_tubes
+from .plan import (
+    BEIJING,
+    BIND_WINDOW,
+    COMMUNITY_POSITIVE_DISTRICT,
+    DEMO_COMMUNITY,
+    DEMO_DISTRICT,
+    DEMO_LABS,
+    DEMO_STREET,
+    DOOR_KNOCKS,
+    LAB_USERNAME,
+    MEMBER_GAP,
+    OPENING_HOURS,
+    OVERDUE_TUBES,
+    PLANNER_USERNAME,
+    POOL,
+    SAMPLING_HOURS,
+    SEALED_ELSEWHERE,
+    SEALED_POSITIVES,
+    WHEREABOUTS,
+)
 
 # ---------------------------------------------------------------- the generator
 
@@ -197,80 +94,10 @@ class _Tube:
     withheld: bool = False  # received, never reported (overdue)
 
 
-def default_start(now: dt.datetime | None = None) -> dt.datetime:
-    """07:00 Beijing time on the latest day whose next morning 08:30 has passed."""
-    now = now or timezone.now()
-    start = dt.datetime.combine(timezone.localtime(now, BEIJING).date() - dt.timedelta(days=1), dt.time(7, 0), tzinfo=BEIJING)
-    return start if start + READY_AFTER <= now else start - dt.timedelta(days=1)
-
-
-def round_generate(
-    *,
-    actor: Any = None,
-    seed: int = 2022,
-    number: int = 8,
-    coverage: float = 0.97,
-    starts_at: dt.datetime | None = None,
-    progress: bool = False,
-) -> RoundStats:
-    """Generate round `number` on the registry: sampled and reported, but left 采样中 (ACTIVE) with its
-    re-sampling open, for the command to close with 结束本轮. All or nothing; see the module docstring."""
-    started = time.monotonic()
-    if not 0.5 <= coverage <= 1.0:
-        raise DomainError("coverage 应在 0.5 到 1 之间 / coverage must be between 0.5 and 1", field="coverage")
-    starts_at = starts_at or default_start()
-    if starts_at + READY_AFTER > timezone.now():
-        raise DomainError("开始时间须早于 25.5 小时前 / the round must start at least 25.5 hours ago", field="starts_at")
-    with transaction.atomic():
-        if not Person.objects.filter(community__isnull=False).exists():
-            raise DomainError("登记库中没有人员，请先运行 make_city / the registry is empty: run make_city first", rule="testing.synthetic")
-        if TestingRound.objects.filter(number=number).exists():
-            raise DomainError(
-                f"第 {number} 轮已存在，请换一个轮次号（--number）/ round {number} exists: choose another --number",
-                field="number",
-                rule="testing.round_unique_number",
-            )
-        gen = _Generator(actor=actor, seed=seed, number=number, coverage=coverage, starts_at=starts_at, progress=progress)
-        testing_round = gen.run()
-        stats = round_stats(testing_round=testing_round, user=gen.planner)
-    stats.seconds = round(time.monotonic() - started, 1)
-    return stats
-
-
-def round_stats(*, testing_round: TestingRound, user: Any) -> RoundStats:
-    """The counts a newcomer would check on the pages, read back from the database."""
-    report = press_report(user=user, testing_round=testing_round)
-    tubes = Tube.objects.filter(round=testing_round)
-    positives = ConfirmedPositive.objects.filter(round=testing_round).exclude(status=PositiveStatus.WITHDRAWN)
-    split = dict(positives.values_list("found_in").annotate(n=Count("id")).order_by())
-    controls = dict(PersonControl.objects.filter(round=testing_round).values_list("status").annotate(n=Count("id")).order_by())
-    return RoundStats(
-        number=testing_round.number,
-        laboratories=Laboratory.objects.filter(tubes__round=testing_round).distinct().count(),
-        sampling_points=SamplingPoint.objects.filter(tubes__round=testing_round).distinct().count(),
-        residents=Person.objects.filter(community__isnull=False).count(),
-        tubes=tubes.filter(is_resample=False).count(),
-        samples=report.sampled,
-        resulted=report.resulted,
-        overdue_tubes=overdue_tubes(user=user, testing_round=testing_round).count(),
-        pool_positive_tubes=tubes.filter(result=Result.POSITIVE, member_count__gt=1).count(),
-        resampled=tubes.filter(is_resample=True).count(),
-        resampling_open=ResamplingTask.objects.filter(round=testing_round, status=ResamplingStatus.OPEN).count(),
-        controls_active=controls.get(ControlStatus.ACTIVE, 0),
-        controls_lifted=controls.get(ControlStatus.LIFTED, 0),
-        positives=report.positives,
-        positives_in_control=split.get(FoundIn.CONTROLLED, 0),
-        positives_in_community=split.get(FoundIn.COMMUNITY, 0),
-        households_checked=HouseholdCheck.objects.filter(round=testing_round).count(),
-        press_zh=report.zh,
-        press_en=report.en,
-    )
-
-
 _service_account = partial(service_account, reason=gettext_noop("合成检测轮次"))
 
 
-class _Generator:
+class Story:
     def __init__(self, *, actor: Any, seed: int, number: int, coverage: float, starts_at: dt.datetime, progress: bool) -> None:
         self.rng = random.Random(seed)
         self.number, self.coverage, self.start, self.progress = number, coverage, starts_at, progress
@@ -663,16 +490,3 @@ class _Generator:
             for t in batch:
                 t.reported_at = received + dt.timedelta(hours=3, minutes=self.rng.randint(0, 30))
             self.upload(lab, batch, max(t.reported_at for t in batch) + dt.timedelta(minutes=5))
-
-
-__all__ = [
-    "DEMO_LABS",
-    "LAB_USERNAME",
-    "PLANNER_USERNAME",
-    "RoundStats",
-    "default_start",
-    "lab_result",
-    "pack_tubes",
-    "round_generate",
-    "round_stats",
-]
