@@ -1,4 +1,4 @@
-"""Opening cases (from the testing queue or by hand), classifying them, withdrawing them.
+"""Opening cases: from the testing queue, by hand, from 快隔 (a positive during isolation).
 
 Where a case was found is derived, never typed, by one rule (fangkong.zoning.found_in): the person's
 state and places when the positive sample was taken — in central isolation, isolated at home or
@@ -19,8 +19,7 @@ from django.utils.translation import gettext as _
 from fangkong.audit.services import audit_record
 from fangkong.core.clock import not_before, not_in_future, now
 from fangkong.core.errors import DomainError, PermissionRefused
-from fangkong.core.permissions import require, require_any
-from fangkong.core.transitions import check_transition
+from fangkong.core.permissions import require
 from fangkong.geo.models import Person
 from fangkong.results.choices import Result
 from fangkong.testing import selectors as testing_selectors
@@ -29,35 +28,18 @@ from fangkong.testing.services import positives_hand_over
 from fangkong.zoning.found_in import FoundInDecision, found_in_for
 
 from .. import events
-from ..choices import (
-    CASE_ACTIVE,
-    CASE_IN_CARE,
-    CASE_TRANSITIONS,
-    HAND_SOURCES,
-    TRANSFER_IN_FLIGHT,
-    CarePhase,
-    CaseSource,
-    CaseStatus,
-    Classification,
-    MonitoringStatus,
-    RiskFactor,
-    TransferReason,
-    TransferStatus,
-    more_severe,
-)
-from ..hooks import CASE_WITHDRAWN
+from ..choices import CASE_ACTIVE, HAND_SOURCES, CarePhase, CaseSource, CaseStatus, Classification, MonitoringStatus
 
 if TYPE_CHECKING:  # 快检's model names the type; the queue is read through testing.selectors
     from fangkong.testing.models import ConfirmedPositive
 
 from ..models import Case, CaseClassification, CaseTest, HealthMonitoring, Transfer, TreatmentFacility
 from ..permissions import CasesCap
-from .common import beds_release, ensure_case_visible, local
-from .facilities import option_for
+from .classification import check_classification, clean_risk_factors
+from .common import local
 from .monitoring import reopen_care
 from .policy import triage_policy
-from .transfers import PLACES, case_age, case_triage, transfer_build, transfer_open, transfers_cancel
-from .triage import admission_refusal
+from .transfers import PLACES, case_triage, transfer_build, transfer_open
 
 QUEUE_NOTE = "筛查阳性，待医疗救治组临床研判（暂按无症状感染者）"
 
@@ -66,19 +48,6 @@ def _found_in_from_positive(positive: ConfirmedPositive) -> FoundInDecision:
     """The testing app decided it at the result, by the one rule (fangkong.zoning.found_in)."""
     basis = positive.found_in_basis or _("筛查阳性 #%(id)s（第 %(n)s 轮）") % {"id": positive.pk, "n": positive.round.number}
     return FoundInDecision(positive.found_in, basis)
-
-
-def _clean_risk_factors(risk_factors: Iterable[str]) -> list[str]:
-    factors = list(dict.fromkeys(risk_factors or ()))
-    unknown = [f for f in factors if f not in RiskFactor.values]
-    if unknown:
-        raise DomainError(_("未知的重型高危因素：%(f)s") % {"f": "、".join(unknown)}, field="risk_factors")
-    return factors
-
-
-def _check_classification(classification: str) -> None:
-    if classification not in Classification.values:
-        raise DomainError(_("未知的临床分型“%(c)s”") % {"c": classification}, field="classification")
 
 
 def _refuse_second_case(person: Person, existing: Case) -> DomainError:
@@ -294,8 +263,8 @@ def case_open_from_positive(
     opened — or, for someone already under care, their case with the positive recorded as a test."""
     require(actor, CasesCap.OPEN)
     at = at or now()
-    _check_classification(classification)
-    factors = _clean_risk_factors(risk_factors)
+    check_classification(classification)
+    factors = clean_risk_factors(risk_factors)
     positive = testing_selectors.positive_for_case(user=actor, pk=positive.pk)
     if positive is None:
         raise PermissionRefused(_("该阳性人员不在您的管辖范围内"), rule="cases.case_scope")
@@ -362,8 +331,8 @@ def case_open_by_hand(
     source_note = (source_note or "").strip()
     if not source_note:
         raise DomainError(_("请注明报告机构或通报来源"), field="source_note")
-    _check_classification(classification)
-    factors = _clean_risk_factors(risk_factors)
+    check_classification(classification)
+    factors = clean_risk_factors(risk_factors)
     positive_at = positive_at or confirmed_at
     not_in_future(confirmed_at, field="confirmed_at", label=_("确诊时间"))
     not_in_future(positive_at, field="positive_at", label=_("阳性结果时间"))
@@ -503,154 +472,5 @@ def case_open_from_isolation(
             "transfer": transfer.pk,
             "deadline": local(transfer.deadline_at),
         },
-    )
-    return case
-
-
-# ---- classification and withdrawal ----
-
-
-@dataclass
-class ClassifyOutcome:
-    case: Case
-    changed: bool
-    transfer: Transfer | None = None  # a new transfer to another facility or bed type, when needed
-    warning: str = ""  # e.g. the patient is on the way to a facility that no longer fits
-
-
-@transaction.atomic
-def case_classify(
-    *,
-    actor: Any,
-    case: Case,
-    classification: str,
-    risk_factors: Iterable[str] | None = None,
-    at: dt.datetime | None = None,
-    note: str = "",
-) -> ClassifyOutcome:
-    """临床分型: record a (re)classification and re-triage. Waiting on the board: the transfer takes the
-    new triage. Admitted where the new class may not stay (a severe case in a Fangcang, or one that
-    needs an ICU bed): a transfer to the right facility goes on the board, due the same day."""
-    require_any(actor, (CasesCap.OPEN, CasesCap.TREAT))
-    at = at or now()
-    case = Case.objects.select_for_update(of=("self",)).select_related("person", "facility").get(pk=case.pk)
-    ensure_case_visible(actor, case)
-    _check_classification(classification)
-    if case.status not in CASE_IN_CARE:
-        raise DomainError(
-            _("病例 #%(n)s 状态为“%(s)s”，不能分型") % {"n": case.pk, "s": case.get_status_display()}, rule="cases.case_transitions"
-        )
-    factors = _clean_risk_factors(case.risk_factors if risk_factors is None else risk_factors)
-    not_in_future(at, field="at", label=_("分型时间"))
-    not_before(at, case.confirmed_at, field="at", label=_("分型时间"), earlier_label=_("确诊时间"))
-    last = case.classifications.order_by("-classified_at", "-id").first()
-    not_before(at, last.classified_at if last else None, field="at", label=_("分型时间"), earlier_label=_("上次分型时间"))
-    if classification == case.classification and factors == list(case.risk_factors or []):
-        return ClassifyOutcome(case=case, changed=False)
-    previous = case.classification
-    CaseClassification.objects.create(
-        case=case,
-        classification=classification,
-        previous=previous,
-        risk_factors=factors,
-        classified_at=at,
-        classified_by=actor,
-        note=(note or "").strip()[:300],
-    )
-    case.classification = classification
-    case.peak_classification = more_severe(case.peak_classification, classification)
-    case.risk_factors = factors
-    case.save(update_fields=["classification", "peak_classification", "risk_factors", "updated_at"])
-    outcome = ClassifyOutcome(case=case, changed=True)
-    policy = triage_policy()
-    decision = case_triage(case, at=at, policy=policy)
-    in_flight = Transfer.objects.select_for_update().filter(case=case, status__in=TRANSFER_IN_FLIGHT).first()
-    if in_flight is not None and in_flight.status == TransferStatus.AWAITING:
-        in_flight.triage_kind, in_flight.triage_bed_type, in_flight.triage_rule = decision.kind, decision.bed_type, decision.rule_text
-        in_flight.save(update_fields=["triage_kind", "triage_bed_type", "triage_rule", "updated_at"])
-    elif in_flight is not None and in_flight.assigned_facility_id:
-        refusal = admission_refusal(
-            option_for(in_flight.assigned_facility, in_flight.assigned_bed_type),
-            classification=classification,
-            age=case_age(case, at),
-            high_risk=decision.high_risk,
-            policy=policy,
-        )
-        if refusal is not None or decision.bed_type != in_flight.assigned_bed_type:
-            outcome.warning = _("转运途中分型变化：%(m)s；请登记拒收后重新派车") % {"m": refusal.message if refusal else decision.rule_text}
-    elif case.status == CaseStatus.ADMITTED and case.facility is not None:
-        refusal = admission_refusal(
-            option_for(case.facility, case.bed_type),
-            classification=classification,
-            age=case_age(case, at),
-            high_risk=decision.high_risk,
-            policy=policy,
-        )
-        needs_icu = decision.bed_type != case.bed_type and decision.bed_type == "icu"
-        if refusal is not None or needs_icu:
-            outcome.transfer = transfer_open(
-                case=case,
-                actor=actor,
-                at=at,
-                reason=TransferReason.RECLASSIFIED,
-                decision=decision,
-                from_facility_id=case.facility_id,
-                from_bed_type=case.bed_type,
-            )
-    audit_record(
-        actor=actor,
-        event_type=events.CLASSIFIED,
-        obj=case,
-        before={"classification": previous},
-        after={
-            "classification": classification,
-            "risk_factors": factors,
-            "triage": decision.rule_text,
-            "transfer": outcome.transfer.pk if outcome.transfer else None,
-            "warning": outcome.warning,
-        },
-    )
-    return outcome
-
-
-@transaction.atomic
-def case_withdraw(*, actor: Any, case: Case, reason: str, at: dt.datetime | None = None) -> Case:
-    """撤销: a case opened in error (e.g. the lab corrected the result). What is on the board is
-    cancelled and the bed, if any, freed."""
-    require(actor, CasesCap.OPEN)
-    at = at or now()
-    case = Case.objects.select_for_update().get(pk=case.pk)
-    ensure_case_visible(actor, case)
-    check_transition(
-        CASE_TRANSITIONS,
-        case.status,
-        CaseStatus.WITHDRAWN,
-        labels=CaseStatus,
-        what=_("病例"),
-        action=_("撤销"),
-        rule="cases.case_transitions",
-    )
-    reason = (reason or "").strip()
-    if not reason:
-        raise DomainError(_("请填写撤销原因"), field="reason")
-    not_in_future(at, field="at", label=_("撤销时间"))
-    not_before(at, case.confirmed_at, field="at", label=_("撤销时间"), earlier_label=_("确诊时间"))
-    not_before(at, case.admitted_at, field="at", label=_("撤销时间"), earlier_label=_("入院时间"))
-    before = {"status": case.status}
-    cancelled = transfers_cancel(case, at=at, reason=_("病例撤销：%(r)s") % {"r": reason})
-    if case.status == CaseStatus.ADMITTED:
-        beds_release(case.facility_id, case.bed_type)
-    case.status = CaseStatus.WITHDRAWN
-    case.withdrawn_reason = reason[:300]
-    case.closed_at = at
-    case.save(update_fields=["status", "withdrawn_reason", "closed_at", "updated_at"])
-    CASE_WITHDRAWN.send(case=case, actor=actor, at=at, reason=reason)
-    audit_record(
-        actor=actor,
-        event_type=events.WITHDRAWN,
-        obj=case,
-        before=before,
-        after={"status": case.status, "transfers_cancelled": cancelled},
-        reason=reason,
     )
     return case
