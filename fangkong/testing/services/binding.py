@@ -11,7 +11,6 @@ nothing; set-based: a handful of queries per request, then COPY (PostgreSQL) or 
 from __future__ import annotations
 
 import datetime as dt
-from collections import defaultdict
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -21,7 +20,7 @@ from django.db import IntegrityError, connection, transaction
 from django.utils.translation import gettext as _
 
 from fangkong.audit.services import audit_record
-from fangkong.core.bulk import BulkWriter, analyze_if_grown, gc_paused, reserve_ids
+from fangkong.core.bulk import BulkWriter, analyze_if_grown, gc_paused, refused_if_raced, reserve_ids
 from fangkong.core.clock import NOT_IN_FUTURE, future_message, is_future, now
 from fangkong.core.crypto import Sealer
 from fangkong.core.errors import DomainError
@@ -490,7 +489,7 @@ def _write_new_tubes(testing_round: TestingRound, tubes: dict[str, _TubeState], 
     new_states = [s for s in tubes.values() if s.is_new]
     for s, pk in zip(new_states, reserve_ids(Tube, len(new_states)), strict=True):
         s.id = pk
-    with _refused_if_raced(_("试管条码刚被另一采样登记使用，请换管或刷新后重试")):
+    with refused_if_raced(_("试管条码刚被另一采样登记使用，请换管或刷新后重试"), "testing.binding_race"):
         BulkWriter(Tube, TUBE_COLUMNS, binary=True).write(
             [
                 (
@@ -626,27 +625,5 @@ def _refused_if_sampled(
         raise DomainError(_("其中有人员刚被另一采样登记写入本轮（同一人不能重复采样），请刷新后重试"), rule="testing.binding_race") from exc
 
 
-@contextmanager
-def _refused_if_raced(message: str) -> Iterator[None]:
-    """Two requests racing past the checks above (the same person or barcode at the same instant):
-    the unique index stops the second; it gets a refusal instead of a server error."""
-    try:
-        with transaction.atomic():
-            yield
-    except (IntegrityError, connection.Database.IntegrityError) as exc:  # COPY raises the driver's own error
-        raise DomainError(message, rule="testing.binding_race") from exc
-
-
 def field_of(b: Binding) -> str:
     return "person_id" if b.person_id is not None else "id_number"
-
-
-def connection_vendor() -> str:
-    return connection.vendor
-
-
-def group_rows(rows: Iterable[tuple], key: int = 0) -> dict[Any, list[tuple]]:
-    out: dict[Any, list[tuple]] = defaultdict(list)
-    for r in rows:
-        out[r[key]].append(r)
-    return out
