@@ -44,24 +44,20 @@ def positives_in_community(*, since: dt.datetime, until: dt.datetime) -> Iterato
         .values("pk", *PLACES, "found_in", "positive_at")
     )
     names = _community_names([r["community_id"] for r in positives] + [r["community_id"] for r in cases])
-    for row in positives:
-        yield Event(
-            key=f"positive:{row['pk']}",
-            message=POSITIVE_IN_COMMUNITY,
-            at=row["detected_at"],
-            places=_places(row),
-            params={"community": names.get(row["community_id"], ""), "found_in": row["found_in"]},
-            url=reverse("cases:case_list"),
-        )
-    for row in cases:
-        yield Event(
-            key=f"case:{row['pk']}",
-            message=POSITIVE_IN_COMMUNITY,
-            at=row["positive_at"],
-            places=_places(row),
-            params={"community": names.get(row["community_id"], ""), "found_in": row["found_in"]},
-            url=reverse("cases:case_detail", args=[row["pk"]]),
-        )
+    found = (  # (rows, key prefix, when the positive was found, the page the alert opens)
+        (positives, "positive", "detected_at", lambda row: reverse("cases:case_list")),
+        (cases, "case", "positive_at", lambda row: reverse("cases:case_detail", args=[row["pk"]])),
+    )
+    for rows, prefix, at, url in found:
+        for row in rows:
+            yield Event(
+                key=f"{prefix}:{row['pk']}",
+                message=POSITIVE_IN_COMMUNITY,
+                at=row[at],
+                places=_places(row),
+                params={"community": names.get(row["community_id"], ""), "found_in": row["found_in"]},
+                url=url(row),
+            )
 
 
 def transfers_overdue(*, since: dt.datetime, until: dt.datetime) -> Iterator[Event]:
