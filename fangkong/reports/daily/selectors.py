@@ -62,22 +62,27 @@ def _state(report: DailyReport | None) -> str:
     return UnitState.LATE if report.late else UnitState.ON_TIME
 
 
-def unit_states(*, user: Any, report: DailyReport, now: dt.datetime | None = None) -> list[UnitRow]:
-    """Each unit one level down with its report of the day and its state (the 未报 list)."""
-    if report.level not in CHILD:
+def units_on(*, user: Any, place: Place, date: dt.date, now: dt.datetime | None = None) -> list[UnitRow]:
+    """Each unit one level down from `place` with its report of `date` and its state (the 未报 list)."""
+    child = CHILD.get(place.level)  # type: ignore[call-overload]
+    if child is None:
         return []
     now = now or timezone.now()
-    units = units_of(place_of(report.level, report.place_id))
-    by_key = {r.place_key: r for r in report_list(user=user, date=report.date).filter(place_key__in=[u.key for u in units])}
+    units = units_of(place)
+    by_key = {r.place_key: r for r in report_list(user=user, date=date).filter(place_key__in=[u.key for u in units])}
     labels = dict(UnitState.choices)
-    child = CHILD[report.level]  # type: ignore[index]
-    due = deadline_for(child, report.date)
+    due = deadline_for(child, date)
     rows = []
     for u in units:
         r = by_key.get(u.key)
         state = _state(r)
         rows.append(UnitRow(u, r, state, str(labels[state]), state in (UnitState.MISSING, UnitState.DRAFT) and now > due))
     return rows
+
+
+def unit_states(*, user: Any, report: DailyReport, now: dt.datetime | None = None) -> list[UnitRow]:
+    """`units_on` for a report's place and day."""
+    return units_on(user=user, place=place_of(report.level, report.place_id), date=report.date, now=now)
 
 
 @dataclass(frozen=True)

@@ -30,7 +30,7 @@ from .models import DailyReport
 from .permissions import DailyCap
 from .places import files_for, filing_places
 from .render import docx_bytes, pdf_bytes, xlsx_bytes
-from .selectors import report_for, report_get, report_list, unit_states
+from .selectors import report_for, report_get, report_list, unit_states, units_on
 
 FORMATS = {
     "docx": ("application/vnd.openxmlformats-officedocument.wordprocessingml.document", docx_bytes),
@@ -46,7 +46,7 @@ def day(request: HttpRequest) -> HttpResponse:
     places = []
     for place in filing_places(request.user):
         report = report_for(user=request.user, place=place, date=date)
-        units = unit_states(user=request.user, report=report) if report is not None else []
+        units = units_on(user=request.user, place=place, date=date)
         places.append({"place": place, "report": report, "units": units, "compiles": place.level in CHILD})
     return render(
         request,
