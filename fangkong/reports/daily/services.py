@@ -171,7 +171,7 @@ def report_submit(*, actor: Any, report: DailyReport) -> DailyReport:
     return report
 
 
-def _gathered(units: list[tuple[Place, DailyReport | None]], name: str) -> str:
+def gathered(units: list[tuple[Place, DailyReport | None]], name: str) -> str:
     parts = []
     for place, report in units:
         text = (getattr(report, name) or "").strip() if report is not None and report.status == ReportStatus.SUBMITTED else ""
@@ -202,7 +202,7 @@ def report_compile(*, actor: Any, report: DailyReport) -> DailyReport:
         before = {"figures": dict(report.figures), **{k: len(v) for k, v in _texts(report).items()}}
         report.figures = day_figures.summed(taken)
         for name in TEXT_FIELDS:
-            setattr(report, name, _gathered(pairs, name))
+            setattr(report, name, gathered(pairs, name))
         report.compiled_at = timezone.now()
         report.save(update_fields=["figures", *TEXT_FIELDS, "compiled_at", "updated_at"])
         DailyReport.objects.filter(pk__in=[r.pk for r in taken]).update(compiled_into=report, updated_at=report.compiled_at)

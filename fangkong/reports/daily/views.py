@@ -4,6 +4,7 @@ Views parse, call the services and render; scoping is the selectors' (an invisib
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any
 
 from django.contrib import messages
@@ -54,6 +55,7 @@ def day(request: HttpRequest) -> HttpResponse:
         {
             "form": DayForm(initial={"date": date}),
             "date": date,
+            "previous": date - dt.timedelta(days=1),
             "places": places,
             "others": report_list(user=request.user, date=date).exclude(place_key__in=[p["place"].key for p in places])[:200],
             "can_write": user_can(request.user, DailyCap.WRITE),
