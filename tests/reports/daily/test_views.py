@@ -163,3 +163,12 @@ def city_report_district_name(people) -> str:
 def test_a_district_cannot_export_the_city_report(client, people, city_report):
     login(client, people["district"])
     assert client.get(reverse("daily:export", args=[city_report.pk, "pdf"])).status_code == 404
+
+
+def test_the_home_page_lists_today_unsubmitted_reports(clock, client, city, people, theirs):
+    login(client, people["street"])
+    page = client.get(reverse("reports:home")).content.decode()
+    assert "今日日报未报送" in page and "新华社区" in page and f"{city.home.street.name}今日日报" in page
+    services.report_submit(actor=people["community2"], report=theirs)
+    login(client, people["community2"])
+    assert "今日日报未报送" not in client.get(reverse("reports:home")).content.decode()
