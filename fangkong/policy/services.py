@@ -14,6 +14,7 @@ from fangkong.core.errors import DomainError, PermissionRefused
 from fangkong.core.permissions import user_can
 from fangkong.policy.permissions import POLICY_MANAGE
 
+from .clock_times import TIME_LISTS, clock_times
 from .models import PolicyParameter, PolicyProfile
 
 
@@ -108,6 +109,8 @@ def parameter_change(*, actor: Any, parameter: PolicyParameter, raw_value: str, 
         raise DomainError(_("请填写修改依据"), field="source")
     before = {"value": parameter.value, "source": parameter.source}
     parameter.value = _coerce(parameter.value, raw_value)
+    if parameter.key in TIME_LISTS:
+        clock_times(parameter.value, key=parameter.key)
     parameter.source = source
     parameter.save(update_fields=["value", "source"])
     audit_record(

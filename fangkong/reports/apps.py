@@ -9,7 +9,9 @@ class ReportsConfig(AppConfig):
     def ready(self) -> None:
         from fangkong.core.modules import registry
 
+        from .daily.registry import MODULE as DAILY
         from .registry import MODULE, PRESS
 
         registry.add(MODULE)
         registry.add(PRESS)
+        registry.add(DAILY)

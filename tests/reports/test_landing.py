@@ -116,8 +116,10 @@ def test_community_worker_lands_on_its_grids_to_knock_handovers_and_monitoring_a
 def test_offices_land_on_the_overview_of_their_places(client, users, work, role):
     html, panels = home_page(client, users[role])
     # The command also decides risk areas (zoning.decide): its panel, empty here; the district and the
-    # street keep the 4+N duty rosters (zoning.duty): the duty gaps, none here.
+    # street keep the 4+N duty rosters (zoning.duty): the duty gaps, none here. Every office files a
+    # daily report (reports.daily): today's, not submitted here.
     expected = {"zoning-decisions"} if role == "command" else {"zoning-duty-gaps"}
+    expected.add("daily-reports")
     assert set(panels) == expected and "overview-cards" in html
     assert menu(client)[0] == "首页"
 

@@ -324,7 +324,19 @@ _NOTES = (
     "the signed-in user's own notifications (the words name places and counts, never a person; the link only "
     "for a role holding the object's capability); another user's: 404 (tests/notifications/test_pages.py)"
 )
+_DAILY = (
+    "日报: reports of the caller's places (a community its own, a street its communities'), others 404; writes need "
+    "reports.daily and a grant at the report's own level (the level above reopens): tests/reports/daily/test_views.py"
+)
 EXEMPT: dict[str, str] = {
+    "daily:day": _DAILY,
+    "daily:open": _DAILY,
+    "daily:report": _DAILY,
+    "daily:submit": _DAILY,
+    "daily:compile": _DAILY,
+    "daily:refill": _DAILY,
+    "daily:reopen": _DAILY,
+    "daily:export": _DAILY,
     "healthz": _PROBE,
     "readyz": _PROBE,
     "metrics": "Prometheus figures (counts, ages), no personal data; a bearer token or a staff login (tests/ops/test_health.py)",

@@ -37,6 +37,8 @@ from fangkong.movement.synthetic import format_stats as movement_format_stats
 from fangkong.movement.synthetic import movement_generate
 from fangkong.notifications.synthetic import format_stats as notifications_format_stats
 from fangkong.notifications.synthetic import notifications_backfill
+from fangkong.reports.daily.synthetic import daily_reports_generate
+from fangkong.reports.daily.synthetic import format_stats as daily_format_stats
 from fangkong.testing.management.commands.make_round import format_stats
 from fangkong.testing.models import TestingRound
 from fangkong.testing.synthetic import round_generate
@@ -147,6 +149,9 @@ class Command(BaseCommand):
                 self._say(f"  {livelihood_generate(seed=options['seed'])}", verbose)
             except DomainError as exc:
                 raise CommandError(exc.message) from exc
+        # After the modules whose figures the reports carry.
+        self._say("· 生成昨日日报（部分社区按时、逾期、未报）/ generating yesterday's daily reports", verbose)
+        self._say("  " + daily_format_stats(daily_reports_generate(seed=options["seed"])), verbose)
         logins = demo_accounts_ensure(actor=None)
         # After the accounts (the recipients): the alerts of the demo's past days, once (never twice).
         self._say("· 通知：按规则检查演示数据 / notifications: the rules over the demo's history", verbose)
