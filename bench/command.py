@@ -243,11 +243,28 @@ def main() -> None:
         for who, user in (("city", command), ("district", office)):
             client = Client()
             client.force_login(user)
-            probe_board(client, url, 2)  # warm
+            probe_board(client, url, 1)  # warm
             ms = probe_board(client, url, args.probes)
             results[who] = {"n": len(ms), "p50": round(pct(ms, 50), 1), "p95": round(pct(ms, 95), 1), "max": round(max(ms), 1)}
             log(f"board {who}: {results[who]}")
         out["board_ms"] = results
+        # Diagnostic: the same page without the 严管 row (its figures run the whole lifting review).
+        from fangkong.core.modules import registry
+
+        steps = registry.board_steps
+        registry.board_steps = lambda: [s for s in steps() if s.key != "zoning"]
+        try:
+            without = {}
+            for who, user in (("city", command), ("district", office)):
+                client = Client()
+                client.force_login(user)
+                probe_board(client, url, 1)
+                ms = probe_board(client, url, args.probes)
+                without[who] = {"n": len(ms), "p50": round(pct(ms, 50), 1), "p95": round(pct(ms, 95), 1), "max": round(max(ms), 1)}
+                log(f"board without 严管 {who}: {without[who]}")
+            out["board_without_zoning_ms"] = without
+        finally:
+            registry.board_steps = steps
         out["setup"] = setup
     finally:
         out["load_average"] = {"start": load_start, "end": os.getloadavg()}
