@@ -94,10 +94,14 @@ def _people(n: int, rng: random.Random) -> list[tuple]:
     return rows[:n]
 
 
-def history_generate(*, seed: int = 2022, now: dt.datetime | None = None, scale: float = 1.0) -> HistoryStats:
+def history_generate(*, seed: int = 2022, now: dt.datetime | None = None, scale: float | None = None) -> HistoryStats:
+    """`scale`: the wave's size (1 = ~210 positives and ~1,200 contacts in three weeks); by default in
+    proportion to the registry (1 at the demo's 50,000 people, at most 1)."""
     now = now or timezone.now()
     if history_exists():
         raise DomainError("演示疫情历史已存在 / the demo history exists", rule="demo.history")
+    if scale is None:
+        scale = min(1.0, Person.objects.count() / 50_000)
     rng = random.Random(seed + 21)
     today = local_date(now)
     first = today - dt.timedelta(days=DAYS)

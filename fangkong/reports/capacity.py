@@ -194,14 +194,17 @@ def capacity_forecast(*, user: Any, now: dt.datetime) -> CapacityForecast:
         resources = _bed_resources(user, now, positives.projection)
         share, share_basis = _central_share(user, window_start, now)
         now_rooms = rooms.rooms_now(user=user)
-        active = active_profile()
+        try:
+            active_pk = active_profile().pk
+        except PolicyNotConfigured:
+            active_pk = None
         for profile in profile_list():
             central, home = _central_days(profile)
             if not central:
                 continue
             basis = _("%(p)s：集中隔离 %(c)s 天（+%(h)s 天居家）") % {"p": profile.name, "c": central, "h": home}
             res = _isolation(_("隔离房间"), now_rooms, contacts.projection, share, central, basis, share_basis)
-            what_if.append(WhatIf(profile.code, profile.name, central, home, profile.pk == active.pk, res))
+            what_if.append(WhatIf(profile.code, profile.name, central, home, profile.pk == active_pk, res))
         resources += [w.resource for w in what_if if w.active]
         for r in [*resources, *(w.resource for w in what_if)]:
             r.days = horizon
@@ -272,7 +275,10 @@ def back_tests(*, user: Any, today: dt.date) -> list[BackTest]:
     ends = [local_midnight(d + dt.timedelta(days=1)) for d in tested]
     # People in central isolation at the end of each day, projected with the active profile's central
     # days and the share isolated centrally measured before the cut.
-    central, _home = _central_days(active_profile())
+    try:
+        central, _home = _central_days(active_profile())
+    except PolicyNotConfigured:
+        central = 0
     if central:
         measured = rooms.central_share(user=user, since=local_midnight(days[0]), until=cut_at - dt.timedelta(days=1))
         share = 1.0 if measured is None else measured
