@@ -386,6 +386,14 @@ def figures(*, user: Any, day: dt.date, now: dt.datetime | None = None) -> Figur
     return f
 
 
+def contact_day_figures(*, user: Any, day: dt.date, now: dt.datetime) -> Figures:
+    """Only the 流调 part of the day's figures (tracing.selectors.contact_figures): for the board."""
+    start, end = _day_bounds(day)
+    f = Figures(day=day)
+    contact_figures(f, user=user, start=start, end=end, now=now)
+    return f
+
+
 def _delay_by_district(qs: QuerySet[IsolationEpisode]) -> list[DistrictDelay]:
     """Hours from identification to check-in, by the person's district."""
     return delay_by_district(qs.values_list("district_id", "identified_at", "checked_in_at"))

@@ -3,6 +3,7 @@ vouchers — their capabilities, audit event types, pages and the overdue-reques
 
 from django.utils.translation import gettext_lazy as _
 
+from fangkong.core.board import BoardStep
 from fangkong.core.modules import LandingEntry, Module, NavEntry
 from fangkong.core.roles import Role, roles
 
@@ -35,4 +36,5 @@ MODULE = Module(
     ],
     url_prefix="livelihood/",
     urlconf="fangkong.livelihood.urls",
+    board=[BoardStep("livelihood", _("民生"), "basket", "fangkong.livelihood.board.figures", "fangkong.livelihood.board.trend", order=50)],
 )

@@ -10,6 +10,8 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from fangkong.core.models import EncryptedTextField
+
 from .choices import DeliveryStatus, UnitLevel
 from .rules import rules
 
@@ -80,7 +82,8 @@ class Webhook(models.Model):
     place_id = models.BigIntegerField(_("区域或机构编号"), null=True, blank=True)
     facility_kind = models.CharField(_("机构类型"), max_length=32, blank=True, help_text=_("层级为机构时填写，如 laboratory"))
     url = models.URLField(_("接收地址"), max_length=500)
-    secret = models.CharField(_("签名密钥"), max_length=128, help_text=_("接收方用它验证签名；至少 32 个字符"))
+    # Encrypted at rest (core.models.EncryptedTextField): the column holds only the ciphertext.
+    secret = EncryptedTextField(_("签名密钥"), max_length=128, help_text=_("接收方用它验证签名；至少 32 个字符"))
     rules = models.JSONField(_("规则"), default=list, blank=True, help_text=_("规则键的列表；留空为全部规则"))
     is_active = models.BooleanField(_("启用"), default=True)
     created_at = models.DateTimeField(auto_now_add=True)

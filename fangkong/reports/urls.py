@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import board_views, views
+from . import board_views, capacity_views, views
 
 app_name = "reports"
 urlpatterns = [
@@ -8,4 +8,5 @@ urlpatterns = [
     path("board/", board_views.board_panel, name="board"),
     path("board/drill/", board_views.board_drill, name="board_drill"),  # ?figure=cases.transfers_overdue&level=district&place=3
     path("board/owners/", board_views.board_owners, name="board_owners"),
+    path("capacity/", capacity_views.capacity, name="capacity"),
 ]

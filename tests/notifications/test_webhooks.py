@@ -198,3 +198,53 @@ def test_a_facilitys_webhook_holds_the_facilitys_events_only():
     assert not covers(lab.grant_key, lab.place_id, {"facility:laboratory": 3})
     assert not covers(lab.grant_key, lab.place_id, {"district": 2, "community": 2})
     assert covers(UnitLevel.CITY, None, {"district": 5})
+
+
+def _stored_secret(pk: int) -> str:
+    """What the database itself holds (a dump, a replica, a backup): the column, read without the model."""
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT secret FROM notifications_webhook WHERE id = %s", [pk])
+        return cursor.fetchone()[0]
+
+
+def test_a_database_dump_holds_no_webhook_secret_and_signing_still_works(positives, receiver, city, django_capture_on_commit_callbacks):
+    from fangkong.core.crypto import decrypt
+
+    r = receiver()
+    hook = _hook(r.url, city)
+    stored = _stored_secret(hook.pk)
+    # The attack: read the column (someone with a dump forges signed messages to the city's gateway).
+    assert SECRET not in stored and stored.startswith("1$")
+    assert decrypt(stored) == SECRET  # only with FANGKONG_DATA_KEY
+    assert Webhook.objects.get(pk=hook.pk).secret == SECRET
+    with django_capture_on_commit_callbacks(execute=True):
+        deliver(now=timezone.now())
+    ((headers, body),) = r.received
+    assert verify(headers, body, SECRET)
+    hook.refresh_from_db()
+    hook.save()  # saving again seals it again (a fresh nonce), still the same secret
+    assert _stored_secret(hook.pk) != stored and Webhook.objects.get(pk=hook.pk).secret == SECRET
+
+
+def test_a_secret_typed_in_the_admin_is_stored_encrypted(client, city, django_user_model):
+    from django.urls import reverse
+
+    root = django_user_model.objects.create_superuser("root2", password="pass-word-1")
+    client.force_login(root)
+    form = {
+        "name": "新城区短信网关",
+        "level": "district",
+        "place_id": city.home.district.pk,
+        "facility_kind": "",
+        "url": "https://sms.example.org/hook",
+        "secret": SECRET,
+        "rules": "[]",
+        "is_active": "on",
+    }
+    assert client.post(reverse("admin:notifications_webhook_add"), form).status_code == 302
+    hook = Webhook.objects.get()
+    assert SECRET not in _stored_secret(hook.pk) and hook.secret == SECRET
+    too_long = {**form, "secret": "x" * 129}
+    assert client.post(reverse("admin:notifications_webhook_add"), too_long).status_code == 200  # 128 at most, in clear

@@ -15,6 +15,7 @@ from fangkong.core.roles import Role
 from fangkong.geo.models import District
 from fangkong.geo.synthetic import city_generate
 from fangkong.isolation.synthetic import isolation_generate
+from fangkong.livelihood.synthetic import livelihood_generate
 from fangkong.reports import board
 from fangkong.testing.synthetic import round_generate
 from fangkong.zoning.synthetic import zoning_generate
@@ -33,6 +34,7 @@ def demo_city(django_db_blocker):
     cases_generate(seed=11)
     isolation_generate(seed=11)
     zoning_generate(seed=11)
+    livelihood_generate(seed=11)
 
 
 @pytest.fixture
@@ -81,8 +83,8 @@ def test_every_step_has_late_items_and_owners_sum_to_them(command):
     now = timezone.now()
     rows = board.step_rows(user=command, now=now)
     late = {row.step.key: row.late for row in rows}
-    assert set(late) >= {"testing", "cases", "isolation", "zoning"}
-    assert all(late[k] > 0 for k in ("testing", "cases", "isolation", "zoning")), late
+    assert set(late) >= {"testing", "cases", "isolation", "zoning", "livelihood"}
+    assert all(late[k] > 0 for k in ("testing", "cases", "isolation", "zoning", "livelihood")), late
     owners = board.late_by_owner(user=command, now=now)
     assert sum(o.count for o in owners) == sum(late.values())
     assert [o.count for o in owners] == sorted((o.count for o in owners), reverse=True)

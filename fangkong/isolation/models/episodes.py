@@ -112,6 +112,8 @@ class IsolationEpisode(PersonPlaces, TimeStampedModel):
                 fields=["isolate_by", "identified_at", "id"], name="isolation_ep_awaiting", condition=Q(status__in=EPISODE_AWAITING)
             ),
             models.Index(fields=["case"], name="isolation_ep_case", condition=Q(case__isnull=False)),
+            # The day's check-ins (the board's 当日隔离, the day's figures): a range, not a scan of every episode.
+            models.Index(fields=["checked_in_at"], name="isolation_ep_checked_in", condition=Q(checked_in_at__isnull=False)),
         ]
         verbose_name = _("隔离记录")
 

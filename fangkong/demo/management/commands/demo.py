@@ -23,6 +23,7 @@ from fangkong.cases.models import Case
 from fangkong.cases.synthetic import cases_generate
 from fangkong.core.errors import DomainError
 from fangkong.demo.management.commands.demo_accounts import DEMO_PASSWORD, demo_accounts_ensure, format_logins
+from fangkong.demo.outbreak_history import history_exists, history_generate
 from fangkong.geo.models import Compound, Person
 from fangkong.geo.synthetic import city_generate
 from fangkong.geo.synthetic.coordinates import place_coordinates
@@ -156,6 +157,15 @@ class Command(BaseCommand):
         # After the accounts (the recipients): the alerts of the demo's past days, once (never twice).
         self._say("· 通知：按规则检查演示数据 / notifications: the rules over the demo's history", verbose)
         self._say("  " + notifications_format_stats(notifications_backfill()), verbose)
+        if history_exists():
+            self._say("· 已有近三周疫情历史，跳过生成 / the three weeks of history exist: keeping them", verbose)
+        else:
+            # After the alerts' backfill (history is not news) and the risk areas (kept out of them).
+            self._say("· 生成近三周疫情曲线（容量预测与回测）/ generating three weeks of history for the capacity forecast", verbose)
+            try:
+                self._say(f"  {history_generate(seed=options['seed'])}", verbose)
+            except DomainError as exc:
+                raise CommandError(exc.message) from exc
         url = f"http://127.0.0.1:{options['port']}/"
         if verbose:
             self.stdout.write(f"\n演示账号（仅供演示，密码均为 {DEMO_PASSWORD}）/ demo logins (demo only):\n")
