@@ -148,7 +148,7 @@ def report(out: dict) -> None:
     m = out["machine"]
     print()
     print(
-        f"flags bench — {out['people']:,} people on {m.get('cpu', '?')} ({m.get('cpus', '?')} CPUs), PostgreSQL; machine shared with other work (load average {out['load_average_start']} → {out['load_average_end']})"
+        f"flags bench — {out['people']:,} people on {m.get('cpu', '?')} ({m.get('cores', '?')} cores), PostgreSQL; machine shared with other work (load average {out['load_average_start']} → {out['load_average_end']})"
     )
     print(f"sizes: {out['sizes']}")
     for name in ("full", "incremental_idle", "incremental_new_samples"):

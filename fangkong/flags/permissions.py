@@ -1,6 +1,7 @@
-"""Who reads the system's flags: the offices of the command chain (each its own places: a grant says
-where), the supervisors and auditors (监督执纪, 跟踪问效). A flag names places, rules and item ids —
-no person — so reading it needs no need-to-know capability; its items' pages keep their own."""
+"""The system's flags name places, rules and item ids — no person — so the page is opened by a grant
+alone (a user sees the flags of their places); `flags.view` says whose menu shows it and who is
+alerted: the offices of the command chain, the supervisors and auditors (监督执纪, 跟踪问效). The
+items' own pages keep their need-to-know."""
 
 from __future__ import annotations
 

@@ -24,6 +24,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
+from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -35,8 +36,8 @@ from fangkong.policy.regimen import local_date
 from fangkong.policy.rules import rule as policy_rule
 from fangkong.testing.selectors.board import overdue_tubes
 from fangkong.testing.selectors.repeats import last_sample_id, sampled_twice
-from fangkong.zoning.board import overdue_deadlines, overdue_to_lift
-from fangkong.zoning.choices import AreaStatus
+from fangkong.zoning.board import in_force, overdue_deadlines, overdue_to_lift
+from fangkong.zoning.choices import PLACE_WIDTH, AreaClass, AreaStatus, PlaceLevel
 from fangkong.zoning.duty import duty_board
 from fangkong.zoning.pages import flagged_for_supervision
 from fangkong.zoning.rules import is_wider, largest_unit, naming, overdue_after
@@ -49,6 +50,7 @@ DUTY = f"{SEED_002}：“4+N”管控机制，实行24小时值班值守，责�
 # The lifting clocks are one statement over every resident of every area (the heaviest rule): between
 # two full runs it is recomputed only when an area changed, the day changed, or this long has passed.
 LIFTING_REFRESH = dt.timedelta(hours=1)
+DUTY_REFRESH = dt.timedelta(minutes=15)
 # Rows written by transactions still open at the last run may carry lower ids than its position: an
 # incremental run looks again at this many rows before it (merging items again is harmless).
 OVERLAP_ROWS = 10_000
@@ -104,6 +106,11 @@ class FlagRule:
     citation: Callable[[], str]
     find: Callable[[dt.datetime, Mark], Outcome]
     expired: Callable[[str, dt.datetime], bool] | None = None  # an incremental rule's flag whose window has passed
+
+
+def _fresh(mark: Mark, now: dt.datetime, within: dt.timedelta) -> bool:
+    """The rule ran over the whole city less than `within` ago (and has run since)."""
+    return mark.full_at is not None and mark.since is not None and now - mark.full_at < within
 
 
 def _cite(*keys: str) -> Callable[[], str]:
@@ -168,7 +175,11 @@ def tubes_overdue(now: dt.datetime, mark: Mark) -> Outcome:
 
 
 def duty_gaps(now: dt.datetime, mark: Mark) -> Outcome:
-    """Sealed compounds whose 4+N roster has a gap in the next 24 hours (the landing panel's rule)."""
+    """Sealed compounds whose 4+N roster has a gap in the next 24 hours (the landing panel's rule).
+    Its window slides with the clock, so between full runs it is re-read every DUTY_REFRESH, or at
+    once when an area changed (a compound newly sealed needs its roster)."""
+    if _fresh(mark, now, DUTY_REFRESH) and not areas_changed_since(mark.since):
+        return Outcome([], skipped=True)
     findings = []
     for row in duty_board(user=CITY_WIDE, at=now, limit=10**7):
         if not (row.sealed and row.gaps):
@@ -181,9 +192,7 @@ def duty_gaps(now: dt.datetime, mark: Mark) -> Outcome:
 
 def areas_kept_too_long(now: dt.datetime, mark: Mark) -> Outcome:
     """Areas due to lift and still in force past risk.lift_overdue_days (长时间不解封)."""
-    since, full_at = mark.since, mark.full_at
-    fresh = full_at is not None and since is not None and now - full_at < LIFTING_REFRESH
-    if fresh and local_date(since) == local_date(now) and not areas_changed_since(since):
+    if _fresh(mark, now, LIFTING_REFRESH) and local_date(mark.since) == local_date(now) and not areas_changed_since(mark.since):
         return Outcome([], skipped=True)
     since_by_pk = {row[0]: row[4] for row in overdue_deadlines(CITY_WIDE, now)}
     named = naming()
@@ -200,12 +209,24 @@ def areas_kept_too_long(now: dt.datetime, mark: Mark) -> Outcome:
     return Outcome(findings)
 
 
+def _wider_q() -> Q:
+    """Areas with a place at a level wider than their class's unit under the active profile."""
+    q = Q(pk__in=[])
+    for cls in AreaClass.values:
+        unit = largest_unit(cls).value
+        q |= Q(area_class=cls, places__level__in=[lv for lv in PLACE_WIDTH if is_wider(lv, unit)])
+    return q
+
+
 def areas_too_wide(now: dt.datetime, mark: Mark) -> Outcome:
-    """Areas in force declared at a place wider than the policy's unit (e.g. a community where the
-    rule says a building): each wider place is an item."""
+    """Areas in force drawn at a place wider than the policy's unit (e.g. a community where the
+    rule says a building): those the declaration flagged (zoning.pages.flagged_for_supervision) and
+    any other in force whose places are wider under the active profile (an area recorded by hand).
+    Each wider place is an item."""
     named = naming()
+    flagged = flagged_for_supervision(user=CITY_WIDE).filter(status=AreaStatus.IN_FORCE).values("pk")
+    areas = in_force(CITY_WIDE, now).filter(Q(pk__in=flagged) | _wider_q()).distinct().prefetch_related("places")
     findings = []
-    areas = flagged_for_supervision(user=CITY_WIDE).filter(status=AreaStatus.IN_FORCE).prefetch_related("places")
     for area in areas:
         unit = largest_unit(area.area_class).value
         wider = [p for p in area.places.all() if is_wider(p.level, unit)]
@@ -214,13 +235,23 @@ def areas_too_wide(now: dt.datetime, mark: Mark) -> Outcome:
                 "zoning.riskareaplace",
                 p.pk,
                 _("%(area)s（%(cls)s）按%(level)s划定：%(place)s，政策划定单位为%(unit)s")
-                % {"area": area.name, "cls": named.label(area.area_class), "level": p.get_level_display(), "place": p.name, "unit": unit},
+                % {
+                    "area": area.name,
+                    "cls": named.label(area.area_class),
+                    "level": p.get_level_display(),
+                    "place": p.name,
+                    "unit": _unit_label(unit),
+                },
             )
             for p in wider
         ]
         if items:
             findings.append(Finding(f"area:{area.pk}", (area.district_id, area.street_id, area.community_id), area.name, items))
     return Outcome(findings)
+
+
+def _unit_label(unit: str) -> str:
+    return str(PlaceLevel(unit).label) if unit in PlaceLevel.values else unit
 
 
 def _areas_too_wide_citation() -> str:

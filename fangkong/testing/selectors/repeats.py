@@ -15,6 +15,7 @@ from django.utils import timezone
 from ..models import TubeMember
 
 PLACES = ("district_id", "street_id", "community_id")
+MANY_PEOPLE = 20_000  # more new samples than this (a round's upload): a subquery, not a list of parameters
 
 
 @dataclass(frozen=True)
@@ -53,7 +54,13 @@ def sampled_twice(*, day_from: dt.date, until: dt.datetime, after_id: int | None
     start = dt.datetime.combine(day_from, dt.time.min, tzinfo=local)
     members = TubeMember.objects.filter(is_resample=False, sampled_at__gte=start, sampled_at__lte=until)
     if after_id is not None:
-        members = members.filter(person_id__in=members.filter(pk__gt=after_id).values("person_id"))
+        # The few people with new rows first (the primary key), then their samples of the window
+        # (the (person, round) index): never a scan of the window's every sample.
+        new = TubeMember.objects.filter(pk__gt=after_id).values_list("person_id", flat=True)
+        rows = list(new[: MANY_PEOPLE + 1])
+        if not rows:
+            return []
+        members = members.filter(person_id__in=sorted(set(rows)) if len(rows) <= MANY_PEOPLE else new)
     pairs = (
         members.annotate(day=TruncDate("sampled_at", tzinfo=local))
         .values("person_id", "day")
