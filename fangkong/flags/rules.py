@@ -53,7 +53,7 @@ LIFTING_REFRESH = dt.timedelta(hours=1)
 DUTY_REFRESH = dt.timedelta(minutes=15)
 # Rows written by transactions still open at the last run may carry lower ids than its position: an
 # incremental run looks again at this many rows before it (merging items again is harmless).
-OVERLAP_ROWS = 10_000
+OVERLAP_ROWS = 2_000
 TWICE_WINDOW_DAYS = 2  # today and yesterday (Beijing): a day's flag closes when its day leaves the window
 
 
