@@ -85,3 +85,17 @@ class ScopedQuerySet(models.QuerySet):
         if j.city:
             return self
         return self.filter(scope_q(self.model, Jurisdiction(covered=j.covered)))
+
+
+@dataclass(frozen=True)
+class CityWide:
+    """The system's own reader, for an evaluation over the whole city (the system's flags): no
+    account, the city's jurisdiction — never a request's user."""
+
+    is_authenticated: bool = True
+    is_active: bool = True
+    pk: None = None
+    jurisdiction: Jurisdiction = Jurisdiction(city=True)
+
+
+CITY_WIDE = CityWide()

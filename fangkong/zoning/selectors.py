@@ -139,3 +139,9 @@ def households_under(*, area_class: str, at: dt.datetime, within: Q | None = Non
             if household_id not in out or area_id < out[household_id].area_id:
                 out[household_id] = HouseholdInArea(household_id, area_id, area_class)
     return out
+
+
+def areas_changed_since(moment: dt.datetime) -> bool:
+    """Any risk area written since `moment` (declared, decided, proposed for lifting, lifted): what an
+    incremental reader of the lifting clocks checks before recomputing them."""
+    return RiskArea.objects.filter(updated_at__gt=moment).exists()

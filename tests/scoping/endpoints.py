@@ -254,6 +254,8 @@ ENDPOINTS: list[Endpoint] = [
     _e("zoning:area_approve", ACTION, "risk_area", (ZoningCap.DECIDE,)),
     _e("zoning:area_reject", ACTION, "risk_area", (ZoningCap.DECIDE,)),
     _e("zoning:area_lift", ACTION, "risk_area", (ZoningCap.DECIDE,)),
+    # ---- 系统预警: the system's flags (rules, places, item ids; no person) by grant alone ----
+    _e("flags:flag_list", LIST, "system_flag"),
     # ---- 4+N duty: a compound's roster (staff names, phones masked) by grant; keeping it needs zoning.duty ----
     _e("zoning:duty_list", LIST, "duty_compound", names=False),
     _e("zoning:duty_compound", DETAIL, "duty_compound"),

@@ -18,6 +18,8 @@ from fangkong.cases.choices import Classification, FacilityKind
 from fangkong.cases.models import HealthMonitoring
 from fangkong.cases.services import case_discharge, case_test_record, transfer_admit, transfer_dispatch, transfer_pick_up
 from fangkong.core.roles import Role
+from fangkong.flags.choices import FlagKind, FlagRuleCode
+from fangkong.flags.models import Flag
 from fangkong.isolation.choices import ArrivalMode, ExposureType, IncidentKind, TestPhase
 from fangkong.isolation.models import ScheduledTest
 from fangkong.isolation.services import RoomSpec, inbound_register, incident_record
@@ -142,7 +144,34 @@ def build() -> World:
     _zoning(world, trees)
     _door_sampling(world, person, subject)
     _movement(world, trees)
+    _flags(world, trees)
     return world
+
+
+FLAG_TITLES = {HOME: "海棠里超范围划定", FAR: "榆林道超范围划定"}
+
+
+def _flags(world: World, trees) -> None:
+    """A system flag at each side's community (place names and rules only: not personal)."""
+    flags = {}
+    for side in (HOME, FAR):
+        t = trees[side]
+        at = dt.datetime(2022, 11, 14, 8, 0, tzinfo=dt.UTC)
+        flags[side] = Flag.objects.create(
+            rule=FlagRuleCode.AREA_TOO_WIDE,
+            kind=FlagKind.OVER,
+            subject=f"scoping:{side}",
+            title=FLAG_TITLES[side],
+            district_id=t.district.pk,
+            street_id=t.street.pk,
+            community_id=t.community.pk,
+            place_name=t.community.name,
+            raised_at=at,
+            seen_at=at,
+            evidence=[{"ref": "zoning.riskarea", "id": 0, "text": FLAG_TITLES[side]}],
+            item_count=1,
+        )
+    world.subjects["system_flag"] = Subject(flags[HOME].pk, flags[FAR].pk, (FLAG_TITLES[HOME],), (FLAG_TITLES[FAR],), personal=False)
 
 
 RISK_AREAS = {HOME: "海棠里三号楼风险区", FAR: "榆林道九号楼风险区"}

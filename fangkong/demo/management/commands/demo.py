@@ -24,6 +24,8 @@ from fangkong.cases.synthetic import cases_generate
 from fangkong.core.errors import DomainError
 from fangkong.demo.management.commands.demo_accounts import DEMO_PASSWORD, demo_accounts_ensure, format_logins
 from fangkong.demo.outbreak_history import history_exists, history_generate
+from fangkong.flags.synthetic import flags_demo
+from fangkong.flags.synthetic import format_stats as flags_format_stats
 from fangkong.geo.models import Compound, Person
 from fangkong.geo.synthetic import city_generate
 from fangkong.geo.synthetic.coordinates import place_coordinates
@@ -150,6 +152,12 @@ class Command(BaseCommand):
                 self._say(f"  {livelihood_generate(seed=options['seed'])}", verbose)
             except DomainError as exc:
                 raise CommandError(exc.message) from exc
+        # Last of the modules: the system's flags over everything above (and one area wider than the policy's unit).
+        self._say("· 系统预警：按监督执纪规则检查全市 / flags: the supervision rules over the city", verbose)
+        try:
+            self._say("  " + flags_format_stats(flags_demo()), verbose)
+        except DomainError as exc:
+            raise CommandError(exc.message) from exc
         # After the modules whose figures the reports carry.
         self._say("· 生成昨日日报（部分社区按时、逾期、未报）/ generating yesterday's daily reports", verbose)
         self._say("  " + daily_format_stats(daily_reports_generate(seed=options["seed"])), verbose)

@@ -1,0 +1,85 @@
+"""People sampled twice on one day (层层加码: the same people tested again the same day without a
+reason). A door re-test (上门单采: a positive pool's members, a missed resident) is a reason, so only
+round samples count; two rounds sampling the same person on one Beijing day is the finding. Set-based:
+one grouped query for the people and days, one for their samples."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+
+from django.db.models import Count, Max
+from django.db.models.functions import TruncDate
+from django.utils import timezone
+
+from ..models import TubeMember
+
+PLACES = ("district_id", "street_id", "community_id")
+MANY_PEOPLE = 20_000  # more new samples than this (a round's upload): a subquery, not a list of parameters
+
+
+@dataclass(frozen=True)
+class Sample:
+    member_id: int
+    tube_id: int
+    barcode: str
+    round_number: int
+    sampled_at: dt.datetime
+    district_id: int | None
+    street_id: int | None
+    community_id: int | None
+
+
+@dataclass
+class Repeat:
+    """One person's samples of one Beijing day (two or more). The person is kept by id only for
+    grouping; callers show the tubes, never the person."""
+
+    person_id: int
+    day: dt.date
+    samples: list[Sample] = field(default_factory=list)
+
+
+def last_sample_id() -> int:
+    """The newest sample row's id: a watermark for `sampled_twice(after_id=…)` (rows are numbered
+    as they are written, whatever their sampling time — a phone that uploads late included)."""
+    return TubeMember.objects.aggregate(last=Max("id"))["last"] or 0
+
+
+def sampled_twice(*, day_from: dt.date, until: dt.datetime, after_id: int | None = None) -> list[Repeat]:
+    """The people sampled into two or more round tubes (not a door re-test) on one Beijing day from
+    `day_from` to `until`; with `after_id`, only people with a sample row written after it (an
+    incremental run)."""
+    local = timezone.get_default_timezone()
+    start = dt.datetime.combine(day_from, dt.time.min, tzinfo=local)
+    members = TubeMember.objects.filter(is_resample=False, sampled_at__gte=start, sampled_at__lte=until)
+    if after_id is not None:
+        # The few people with new rows first (the primary key), then their samples of the window
+        # (the (person, round) index): never a scan of the window's every sample.
+        new = TubeMember.objects.filter(pk__gt=after_id).values_list("person_id", flat=True)
+        rows = list(new[: MANY_PEOPLE + 1])
+        if not rows:
+            return []
+        members = members.filter(person_id__in=sorted(set(rows)) if len(rows) <= MANY_PEOPLE else new)
+    pairs = (
+        members.annotate(day=TruncDate("sampled_at", tzinfo=local))
+        .values("person_id", "day")
+        .annotate(n=Count("id"))
+        .filter(n__gt=1)
+        .order_by()
+    )
+    repeats = {(p["person_id"], p["day"]): Repeat(p["person_id"], p["day"]) for p in pairs}
+    if not repeats:
+        return []
+    rows = (
+        members.filter(person_id__in={pid for pid, _day in repeats})
+        .order_by("sampled_at")
+        .values_list(
+            "pk", "person_id", "tube_id", "tube__barcode", "round__number", "sampled_at", "district_id", "street_id", "community_id"
+        )
+    )
+    for pk, pid, tube_id, barcode, number, sampled, d, s, c in rows:
+        repeat = repeats.get((pid, timezone.localtime(sampled, local).date()))
+        if repeat is not None:
+            repeat.samples.append(Sample(pk, tube_id, barcode, number, sampled, d, s, c))
+    return list(repeats.values())
