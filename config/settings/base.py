@@ -54,6 +54,7 @@ INSTALLED_APPS = [
     "fangkong.volunteers",
     "fangkong.movement",
     "fangkong.livelihood",
+    "fangkong.supervision",
     "fangkong.reports",
     "fangkong.demo",
 ]
