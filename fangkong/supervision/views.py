@@ -22,7 +22,7 @@ from .choices import RectificationStatus
 from .forms import FixForm, InspectionForm, PeriodForm, VerifyForm
 from .permissions import SupervisionCap
 from .scope import assignments_visible, is_inspector
-from .services.inspections import FindingInput, inspection_record
+from .services.inspections import FindingInput, assignment_checked, inspection_record
 from .services.rectifications import rectification_fix, rectification_verify
 
 FIGURE_LABELS = {"findings": _("发现问题"), "on_time": _("按时整改"), "late": _("逾期整改"), "open": _("未销号")}
@@ -62,7 +62,10 @@ def inspection_new(request: HttpRequest) -> HttpResponse:
         assignments = selectors.assignments_on(user=request.user, day=timezone.localdate())
         return render(request, "supervision/inspection_pick.html", {"assignments": assignments})
     form = InspectionForm(request.POST or None, request.FILES or None, assignment=assignment, initial={"assignment": assignment_id})
-    if request.method == "POST" and form.is_valid():
+    if request.method == "POST" and assignment is None:
+        with refused_on(form):  # not one of the inspector's places: the service's refusal, before anything else
+            assignment_checked(request.user, assignment_id or 0, timezone.now())
+    elif request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         findings = []
         if (data.get("finding") or "").strip():

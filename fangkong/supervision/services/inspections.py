@@ -40,7 +40,7 @@ class FindingInput:
     item_id: int | None = None
 
 
-def _assignment_checked(actor: Any, assignment_id: int, at: dt.datetime) -> Assignment:
+def assignment_checked(actor: Any, assignment_id: int, at: dt.datetime) -> Assignment:
     assignment = assignments_visible(actor).filter(pk=assignment_id).first()
     if assignment is None:
         raise DomainError(_("该点位不在您所在督导组的分派范围内，不能记录检查"), rule=ASSIGNMENT_RULE, field="assignment")
@@ -116,7 +116,7 @@ def inspection_record(
     require(actor, SupervisionCap.INSPECT)
     at = aware(inspected_at, field="inspected_at")
     not_in_future(at, field="inspected_at", label=_("检查时间"))
-    assignment = _assignment_checked(actor, assignment_id, at)
+    assignment = assignment_checked(actor, assignment_id, at)
     checked = _answers_checked(assignment, answers)
     failed = [item for item, answer in checked if answer == Answer.FAIL]
     findings = list(findings)
