@@ -10,7 +10,7 @@ from typing import Any
 from django.db.models import Count, Q, QuerySet
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.translation import gettext as _g
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from fangkong.core.board import Figure, Item, Trend, counts_by_local_day, per_drawing, trend_days, user_name
@@ -72,7 +72,7 @@ def describe_assignments(rows: Sequence[Assignment], now: dt.datetime) -> list[I
                 deadline=r.missing[0].ends_at if r.missing else None,
                 places={"district": a.district_id, "street": a.street_id, "community": a.community_id},
                 unit=a.team.name,
-                detail=_g("第 %(n)s 轮未检查（每日 %(r)s 轮）") % {"n": missed, "r": r.rounds} if missed else "",
+                detail=gettext("第 %(n)s 轮未检查（每日 %(r)s 轮）") % {"n": missed, "r": r.rounds} if missed else "",
             )
         )
     return out
