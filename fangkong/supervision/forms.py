@@ -12,7 +12,7 @@ from django.utils.translation import gettext_lazy as _
 
 from fangkong.core.forms import RefusalForm, datetime_field
 
-from .choices import Answer
+from .choices import Answer, PlaceKind
 from .models import Assignment
 from .owners import owners_for
 from .selectors import checklist
@@ -98,3 +98,36 @@ class PeriodForm(forms.Form):
         if data.get("start") and data.get("end") and data["end"] < data["start"]:
             self.add_error("end", _("结束日期早于开始日期"))
         return data
+
+
+class MemberChoice(forms.ModelMultipleChoiceField):
+    def label_from_instance(self, obj: Any) -> str:
+        return obj.full_name or obj.username
+
+
+class TeamForm(RefusalForm, forms.Form):
+    name = forms.CharField(label=_("督导组名称"), max_length=100, widget=forms.TextInput(attrs=INPUT))
+    district = forms.ModelChoiceField(label=_("区县"), queryset=None, widget=forms.Select(attrs={"class": "form-select"}))
+    members = MemberChoice(label=_("成员"), queryset=None, widget=forms.SelectMultiple(attrs={"class": "form-select", "size": 6}))
+
+    def __init__(self, *args: Any, districts: Any = None, inspectors: Any = None, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["district"].queryset = districts
+        self.fields["members"].queryset = inspectors
+
+
+class AssignmentForm(RefusalForm, forms.Form):
+    team = forms.ModelChoiceField(label=_("督导组"), queryset=None, widget=forms.Select(attrs={"class": "form-select"}))
+    place = forms.ChoiceField(label=_("点位"), widget=forms.Select(attrs={"class": "form-select"}))
+    starts_on = forms.DateField(label=_("开始日期"), widget=forms.DateInput(attrs={**INPUT, "type": "date"}))
+    ends_on = forms.DateField(label=_("结束日期"), required=False, widget=forms.DateInput(attrs={**INPUT, "type": "date"}))
+
+    def __init__(self, *args: Any, teams: Any = None, places: Any = (), **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["team"].queryset = teams
+        self.fields["place"].choices = [(f"{p.kind}:{p.pk}", f"{PlaceKind(p.kind).label} · {p.name}") for p in places]
+        self.fields["starts_on"].initial = timezone.localdate()
+
+    def place_of(self) -> tuple[str, int]:
+        kind, pk = self.cleaned_data["place"].split(":")
+        return kind, int(pk)

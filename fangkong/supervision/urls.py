@@ -14,4 +14,7 @@ urlpatterns = [
     path("rectifications/<int:pk>/verify/", views.rectification_verify_view, name="rectification_verify"),
     path("rectifications/<int:pk>/photo/<slug:which>/", views.photo, name="photo"),
     path("accountability/", views.accountability, name="accountability"),
+    path("teams/", views.team_list, name="team_list"),
+    path("teams/new/", views.team_new, name="team_new"),
+    path("teams/assign/", views.assignment_new, name="assignment_new"),
 ]

@@ -9,6 +9,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
@@ -16,14 +17,17 @@ from django.views.decorators.http import require_GET, require_POST
 from fangkong.core.actions import refused_on
 from fangkong.core.filestore import download_response
 from fangkong.core.permissions import require_page, user_can
+from fangkong.geo.models import District
 
 from . import selectors
 from .choices import RectificationStatus
-from .forms import FixForm, InspectionForm, PeriodForm, VerifyForm
+from .forms import AssignmentForm, FixForm, InspectionForm, PeriodForm, TeamForm, VerifyForm
 from .permissions import SupervisionCap
-from .scope import assignments_visible, is_inspector
+from .scope import assignments_visible, is_inspector, teams_visible
 from .services.inspections import FindingInput, assignment_checked, inspection_record
 from .services.rectifications import rectification_fix, rectification_verify
+from .services.teams import assignment_create, team_create
+from .teams import inspectors_for, places_for
 
 FIGURE_LABELS = {"findings": _("发现问题"), "on_time": _("按时整改"), "late": _("逾期整改"), "open": _("未销号")}
 
@@ -209,3 +213,59 @@ def accountability(request: HttpRequest) -> HttpResponse:
                 items = selectors.rectification_list(user=request.user).filter(pk__in=row.items[figure])
     context = {"form": form, "rows": rows, "items": items, "picked": picked, "labels": FIGURE_LABELS, "now": timezone.now()}
     return render(request, "supervision/accountability.html", context, status=200 if form.is_valid() else 422)
+
+
+def _team_forms(request: HttpRequest, *, team_form=None, assignment_form=None) -> dict:
+    user = request.user
+    if not user_can(user, SupervisionCap.MANAGE):
+        return {}
+    districts = District.objects.covered_by(user).order_by("code")
+    return {
+        "team_form": team_form or TeamForm(districts=districts, inspectors=inspectors_for(user)),
+        "assignment_form": assignment_form or AssignmentForm(teams=teams_visible(user), places=places_for(user)),
+        "team_action": reverse("supervision:team_new"),
+        "assign_action": reverse("supervision:assignment_new"),
+    }
+
+
+@login_required
+@require_GET
+def team_list(request: HttpRequest) -> HttpResponse:
+    require_page(request.user, SupervisionCap.VIEW)
+    teams = teams_visible(request.user).prefetch_related("members", "assignments")
+    return render(request, "supervision/team_list.html", {"teams": teams, **_team_forms(request)})
+
+
+@login_required
+@require_POST
+def team_new(request: HttpRequest) -> HttpResponse:
+    require_page(request.user, SupervisionCap.MANAGE)
+    districts = District.objects.covered_by(request.user).order_by("code")
+    form = TeamForm(request.POST, districts=districts, inspectors=inspectors_for(request.user))
+    if form.is_valid():
+        with refused_on(form):
+            team_create(actor=request.user, **form.cleaned_data)
+            messages.success(request, _("督导组已组建。"))
+            return redirect("supervision:team_list")
+    teams = teams_visible(request.user).prefetch_related("members", "assignments")
+    context = {"teams": teams, **_team_forms(request, team_form=form)}
+    return render(request, "supervision/team_list.html", context, status=422)
+
+
+@login_required
+@require_POST
+def assignment_new(request: HttpRequest) -> HttpResponse:
+    require_page(request.user, SupervisionCap.MANAGE)
+    form = AssignmentForm(request.POST, teams=teams_visible(request.user), places=places_for(request.user))
+    if form.is_valid():
+        kind, pk = form.place_of()
+        data = form.cleaned_data
+        with refused_on(form, fields={"place_id": "place"}):
+            assignment_create(
+                actor=request.user, team=data["team"], place_kind=kind, place_id=pk, starts_on=data["starts_on"], ends_on=data["ends_on"]
+            )
+            messages.success(request, _("点位已分派。"))
+            return redirect("supervision:team_list")
+    teams = teams_visible(request.user).prefetch_related("members", "assignments")
+    context = {"teams": teams, **_team_forms(request, assignment_form=form)}
+    return render(request, "supervision/team_list.html", context, status=422)

@@ -120,3 +120,36 @@ def test_accountability_drills_down_to_the_items(sup, users):
     query = f"?start={today - dt.timedelta(days=1)}&end={today}&unit=迎宾南路社区&owner={sup['owner'].pk}&figure=open"
     page = client(users["district"]).get(reverse("supervision:accountability") + query).content.decode()
     assert reverse("supervision:rectification_detail", args=[rect.pk]) in page
+
+
+def test_the_board_has_a_supervision_row_and_the_team_lands_on_its_rounds(sup, users):
+    record_finding(sup, at=timezone.now() - dt.timedelta(hours=30))  # overdue by 6 hours
+    board = client(users["district"]).get(reverse("reports:board")).content.decode()
+    assert "逾期未整改（条）" in board
+    home = client(sup["inspector"]).get(reverse("reports:home")).content.decode()
+    assert "今日缺失的督导轮次" in home and "待验证的整改" in home
+    owner_home = client(sup["owner"]).get(reverse("reports:home")).content.decode()
+    assert "我负责的督导整改" in owner_home and "值守人员不在岗" in owner_home
+
+
+def test_a_district_office_sets_up_a_team_and_assigns_a_place(sup, users, city):
+    from fangkong.supervision.models import Assignment, InspectionTeam
+
+    office = client(users["district"])
+    page = office.get(reverse("supervision:team_list")).content.decode()
+    assert "第一督导组" in page and "组建督导组" in page
+    bad = office.post(
+        reverse("supervision:team_new"), {"name": "第三督导组", "district": city.home.district.pk, "members": [users["grid"].pk]}
+    )
+    assert bad.status_code == 422 and not InspectionTeam.objects.filter(name="第三督导组").exists()
+    made = office.post(
+        reverse("supervision:team_new"), {"name": "第三督导组", "district": city.home.district.pk, "members": [sup["outsider"].pk]}
+    )
+    assert made.status_code == 302
+    team = InspectionTeam.objects.get(name="第三督导组")
+    cp = sup["assignment"].place_id
+    done = office.post(
+        reverse("supervision:assignment_new"), {"team": team.pk, "place": f"checkpoint:{cp}", "starts_on": str(timezone.localdate())}
+    )
+    assert done.status_code == 302 and Assignment.objects.filter(team=team, place_id=cp).exists()
+    assert client(sup["inspector"]).post(reverse("supervision:team_new"), {"name": "x"}).status_code == 403
