@@ -31,7 +31,9 @@ class InspectionForm(RefusalForm, forms.Form):
     assignment = forms.IntegerField(widget=forms.HiddenInput, label=_("督导点位"))
     inspected_at = datetime_field(_("检查时间"))
     finding = forms.CharField(label=_("发现的问题"), max_length=500, required=False, widget=forms.Textarea(attrs={**INPUT, "rows": 3}))
-    finding_item = forms.TypedChoiceField(label=_("对应检查项"), required=False, coerce=int, empty_value=None)
+    finding_item = forms.TypedChoiceField(
+        label=_("对应检查项"), required=False, coerce=int, empty_value=None, widget=forms.Select(attrs={"class": "form-select"})
+    )
     photo = forms.FileField(label=_("问题照片"), required=False, widget=PHOTO)
     owner = OwnerChoice(label=_("整改责任人"), queryset=None, required=False, widget=forms.Select(attrs={"class": "form-select"}))
     deadline = datetime_field(_("整改时限"), required=False)

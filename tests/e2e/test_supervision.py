@@ -15,9 +15,9 @@ from fangkong.core.roles import Role
 from fangkong.movement.models import Checkpoint
 from fangkong.supervision.choices import PlaceKind, RectificationStatus
 from fangkong.supervision.models import Assignment, InspectionTeam, Rectification
+from fangkong.supervision.synthetic import photo_png
 
 from ..factories import make_tree, make_user
-from ..supervision.conftest import JPEG
 from .test_registry import PASSWORD, ensure_districts, log_in, shot
 
 pytestmark = pytest.mark.e2e
@@ -62,7 +62,7 @@ def test_an_inspector_records_a_finding_with_a_photo_the_owner_fixes_it_and_the_
         radio.check()
     page.locator("[data-item] input[value=fail]").first.check()
     page.fill("#id_finding", "夜班值守人员不在岗，未逐车查验")
-    page.set_input_files("#id_photo", files=[{"name": "xianchang.jpg", "mimeType": "image/jpeg", "buffer": JPEG}])
+    page.set_input_files("#id_photo", files=[{"name": "xianchang.png", "mimeType": "image/png", "buffer": photo_png((190, 90, 60))}])
     page.select_option("#id_owner", str(owner.pk))
     fits(page)
     shot(page, "supervision-inspect.png")
@@ -79,7 +79,7 @@ def test_an_inspector_records_a_finding_with_a_photo_the_owner_fixes_it_and_the_
     page.locator("[data-action=fix]").click()  # no evidence: refused, naming the field
     expect(page.locator("#form-errors")).to_contain_text("请写明整改情况")
     page.fill("#id_evidence", "已安排两人轮班，24小时值守，逐车查验")
-    page.set_input_files("#id_photo", files=[{"name": "zhenggai.jpg", "mimeType": "image/jpeg", "buffer": JPEG}])
+    page.set_input_files("#id_photo", files=[{"name": "zhenggai.png", "mimeType": "image/png", "buffer": photo_png((60, 160, 90))}])
     fits(page)
     page.locator("[data-action=fix]").click()
     expect(page.locator("[data-status]")).to_have_attribute("data-status", "submitted")
