@@ -64,7 +64,10 @@ def inspector(user: Any, now: dt.datetime) -> list[LandingPanel]:
 
 
 def owner(user: Any, now: dt.datetime) -> list[LandingPanel]:
+    """Only for those who own a rectification waiting for their evidence (no empty card for the rest)."""
     mine = to_fix(user=user)
+    if not mine.exists():
+        return []
     rows = [
         LandingRow(
             text=f"{r.inspection.assignment.place_name} · {r.finding[:30]}",
