@@ -55,6 +55,7 @@ INSTALLED_APPS = [
     "fangkong.movement",
     "fangkong.livelihood",
     "fangkong.flags",
+    "fangkong.supervision",
     "fangkong.reports",
     "fangkong.demo",
 ]

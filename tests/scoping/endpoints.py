@@ -21,6 +21,7 @@ from fangkong.cases.permissions import CasesCap
 from fangkong.geo.permissions import GeoCap
 from fangkong.isolation.permissions import IsolationCap
 from fangkong.movement.permissions import MovementCap
+from fangkong.supervision.permissions import SupervisionCap
 from fangkong.testing.permissions import TestingCap
 from fangkong.zoning.permissions import ZoningCap
 
@@ -30,6 +31,8 @@ PEOPLE = (IsolationCap.VIEW,)
 TRACING = (CasesCap.VIEW, IsolationCap.VIEW)
 PEOPLE_OF_PLACES = (GeoCap.VIEW_PEOPLE,)
 MOVE = (MovementCap.VIEW,)
+SUP = (SupervisionCap.VIEW,)
+INSPECTOR = ("supervisor",)  # holds supervision.* and is in no team: sees nothing (tests/supervision)
 
 
 @dataclass(frozen=True)
@@ -45,6 +48,7 @@ class Endpoint:
     names: bool = True  # LIST/DETAIL: it names its subject's people (False: a fragment or record without names)
     method: str = ""  # a read by POST (a search: criteria in the body, never in the URL)
     data: tuple[tuple[str, str], ...] = ()  # what a write posts (so that only the refusal under test can stop it)
+    cleared: tuple[str, ...] = ()  # harness roles that hold its capability (督导's supervisor): not "without the capability"
 
     @property
     def api(self) -> bool:
@@ -291,6 +295,19 @@ ENDPOINTS: list[Endpoint] = [
     _e("movement:batch_list", LIST, "batch", MOVE, names=False),
     _e("movement:batch_detail", DETAIL, "batch", MOVE),
     _e("movement:batch_step", ACTION, "batch_step", (MovementCap.VIEW, MovementCap.ORGANISE)),
+    # 督导: an inspector sees their team's places, an office its jurisdiction
+    _e("supervision:home", FIGURES, None, SUP, cleared=INSPECTOR),
+    _e("supervision:accountability", FIGURES, None, SUP, cleared=INSPECTOR),
+    _e("supervision:rectification_list", LIST, "supervision_rectification", SUP, cleared=INSPECTOR),
+    _e("supervision:rectification_detail", DETAIL, "supervision_rectification", SUP, cleared=INSPECTOR),
+    _e("supervision:inspection_detail", DETAIL, "supervision_inspection", SUP, cleared=INSPECTOR),
+    _e("supervision:assignment_detail", DETAIL, "supervision_assignment", SUP, cleared=INSPECTOR),
+    _e("supervision:team_list", FIGURES, None, SUP, cleared=INSPECTOR),
+    _e("supervision:team_new", ACTION, None, (SupervisionCap.MANAGE,)),
+    _e("supervision:assignment_new", ACTION, None, (SupervisionCap.MANAGE,)),
+    _e("supervision:inspection_new", ACTION, None, (SupervisionCap.INSPECT,), cleared=INSPECTOR),
+    _e("supervision:rectification_fix", ACTION, "supervision_rectification", (SupervisionCap.VIEW, SupervisionCap.RECTIFY)),
+    _e("supervision:rectification_verify", ACTION, "supervision_rectification", (SupervisionCap.INSPECT,), cleared=INSPECTOR),
     # the map: the page loads its data from map.json (places and levels by grant; the case layer, counts only, needs cases.view)
     _e("zoning:map", FIGURES),
     _e("zoning:map_data", LIST, "risk_area", CASES, mixed=True),
@@ -340,6 +357,8 @@ EXEMPT: dict[str, str] = {
     "daily:refill": _DAILY,
     "daily:reopen": _DAILY,
     "daily:export": _DAILY,
+    "supervision:photo": "a finding's or a fix's photo (an image, not a page): served only for a rectification the caller sees, "
+    "through the detail page's selector; tests/supervision/test_pages.py attacks it",
     "healthz": _PROBE,
     "readyz": _PROBE,
     "metrics": "Prometheus figures (counts, ages), no personal data; a bearer token or a staff login (tests/ops/test_health.py)",

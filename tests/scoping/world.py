@@ -145,6 +145,7 @@ def build() -> World:
     _door_sampling(world, person, subject)
     _movement(world, trees)
     _flags(world, trees)
+    _supervision(world, trees)
     return world
 
 
@@ -458,3 +459,50 @@ def _isolation(world: World, trees, person, subject, cases: dict) -> None:
     subject("contact", contacts[HOME], contacts[FAR], names="contact", extra=places)
     subject("contacts_awaiting", names="contact")
     subject("isolation_figures", names=("resident", "waiting", "released", "at_home", "arrival", "contact"))
+
+
+SUPERVISION = {HOME: ("海棠桥督导卡口", "海棠桥卡口夜班缺岗"), FAR: ("榆林桥督导卡口", "榆林桥卡口夜班缺岗")}
+
+
+def _supervision(world: World, trees) -> None:
+    """On each side: a team of its own inspector assigned a checkpoint (a place name), one inspection
+    with a finding (its text a place's matter, not a person's) owned by the side's community worker.
+    The harness's supervisor is in no team: it holds the capability and sees nothing."""
+    from django.utils import timezone
+
+    from fangkong.supervision.choices import Answer, PlaceKind
+    from fangkong.supervision.models import Assignment, ChecklistItem, InspectionTeam
+    from fangkong.supervision.services.inspections import FindingInput, inspection_record
+
+    ids: dict[str, dict[str, int]] = {}
+    for side in (HOME, FAR):
+        tree = trees[side]
+        place, finding = SUPERVISION[side]
+        inspector = make_user(f"sc-inspector-{side}", Role.SUPERVISOR, [("district", tree.district)])
+        owner = make_user(f"sc-owner-{side}", Role.COMMUNITY_WORKER, [("community", tree.community)])
+        team = InspectionTeam.objects.create(name=f"{place}督导组", district=tree.district)
+        team.members.set([inspector])
+        places = {"district_id": tree.district.pk, "street_id": tree.street.pk, "community_id": tree.community.pk}
+        checkpoint = Checkpoint.objects.create(name=place, **places)
+        assignment = Assignment.objects.create(
+            team=team,
+            place_kind=PlaceKind.CHECKPOINT,
+            place_id=checkpoint.pk,
+            place_name=place,
+            starts_on=timezone.localdate() - dt.timedelta(days=2),
+            **places,
+        )
+        answers = {i.pk: Answer.PASS for i in ChecklistItem.objects.filter(place_kind=PlaceKind.CHECKPOINT)}
+        at = timezone.now() - dt.timedelta(hours=1)
+        inspection = inspection_record(
+            actor=inspector,
+            assignment_id=assignment.pk,
+            inspected_at=at,
+            answers=answers,
+            findings=[FindingInput(finding, owner, at + dt.timedelta(hours=24))],
+        )
+        ids[side] = {"assignment": assignment.pk, "inspection": inspection.pk, "rectification": inspection.rectifications.get().pk}
+    for key, label in (("assignment", 0), ("inspection", 1), ("rectification", 1)):
+        world.subjects[f"supervision_{key}"] = Subject(
+            ids[HOME][key], ids[FAR][key], (SUPERVISION[HOME][label],), (SUPERVISION[FAR][label],), personal=False
+        )

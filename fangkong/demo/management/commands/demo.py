@@ -42,6 +42,9 @@ from fangkong.notifications.synthetic import format_stats as notifications_forma
 from fangkong.notifications.synthetic import notifications_backfill
 from fangkong.reports.daily.synthetic import daily_reports_generate
 from fangkong.reports.daily.synthetic import format_stats as daily_format_stats
+from fangkong.supervision.synthetic import demo_exists as supervision_exists
+from fangkong.supervision.synthetic import format_stats as supervision_format_stats
+from fangkong.supervision.synthetic import supervision_generate
 from fangkong.testing.management.commands.make_round import format_stats
 from fangkong.testing.models import TestingRound
 from fangkong.testing.synthetic import round_generate
@@ -162,6 +165,16 @@ class Command(BaseCommand):
         self._say("· 生成昨日日报（部分社区按时、逾期、未报）/ generating yesterday's daily reports", verbose)
         self._say("  " + daily_format_stats(daily_reports_generate(seed=options["seed"])), verbose)
         logins = demo_accounts_ensure(actor=None)
+        if supervision_exists():
+            self._say("· 已有督导演示数据，跳过生成 / supervision demo data exist: keeping them", verbose)
+        else:
+            # After the accounts (the `supervisor` login is an inspector of the team) and the places
+            # it inspects (risk areas, checkpoints, isolation sites, sampling points).
+            self._say("· 生成督导组、一天的督导轮次（缺一轮）与各阶段整改 / generating supervision rounds and rectifications", verbose)
+            try:
+                self._say("  " + supervision_format_stats(supervision_generate()), verbose)
+            except DomainError as exc:
+                raise CommandError(exc.message) from exc
         # After the accounts (the recipients): the alerts of the demo's past days, once (never twice).
         self._say("· 通知：按规则检查演示数据 / notifications: the rules over the demo's history", verbose)
         self._say("  " + notifications_format_stats(notifications_backfill()), verbose)

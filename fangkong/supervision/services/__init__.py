@@ -1,0 +1,1 @@
+"""督导's writes: teams and assignments, inspections, rectifications (each atomic and audited)."""
