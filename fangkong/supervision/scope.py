@@ -51,4 +51,7 @@ def rectifications_visible(user: Any) -> QuerySet[Rectification]:
         return Rectification.objects.none()
     if is_inspector(user):
         return Rectification.objects.visible_to(user).filter(inspection__assignment__in=assignments_visible(user))
-    return Rectification.objects.filter(Q(pk__in=Rectification.objects.visible_to(user).values("pk")) | Q(owner=user))
+    seen = Q(pk__in=Rectification.objects.visible_to(user).values("pk"))
+    if getattr(user, "pk", None) is not None:  # a reader that is not an account (the worker's, a report's) owns nothing
+        seen |= Q(owner_id=user.pk)
+    return Rectification.objects.filter(seen)
