@@ -445,6 +445,7 @@ def start_gunicorn(args, var_dir: Path, log: Path) -> subprocess.Popen:
         "DATABASE_URL": args.database_url,
         "SECRET_KEY": secrets.token_urlsafe(50),
         "FANGKONG_DATA_KEY": base64.b64encode(os.urandom(32)).decode(),
+        "FANGKONG_PASS_SIGNING_KEY": base64.b64encode(os.urandom(32)).decode(),
         "REDIS_URL": args.redis_url,
         "FANGKONG_VAR_DIR": str(var_dir),
         "ALLOWED_HOSTS": "127.0.0.1,localhost",
