@@ -103,3 +103,11 @@ class MemberStatus(models.TextChoices):
     REMOVED = "removed", _("移出本批")
     BOARDED = "boarded", _("已登车")
     ARRIVED = "arrived", _("已交接")
+
+
+class NoticeKind(models.TextChoices):
+    """What the destination is told (fangkong.movement.notices)."""
+
+    DEPARTURE_LIST = "departure_list", _("班次乘客名单已编排")
+    BATCH_DEPARTED = "batch_departed", _("点对点批次已出发")
+    BATCH_HANDED_OVER = "batch_handed_over", _("点对点批次已交接")

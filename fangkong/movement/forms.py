@@ -69,7 +69,15 @@ class DepartureForm(RefusalForm, forms.Form):
     destination = forms.CharField(label=_("目的地"), max_length=120, widget=forms.TextInput(attrs=INPUT))
     departs_at = datetime_field(_("出发时间"))
     capacity = forms.IntegerField(label=_("座位数"), min_value=1, max_value=500, widget=forms.NumberInput(attrs=INPUT))
+    receiver = forms.ModelChoiceField(
+        label=_("目的地通知对象"),
+        queryset=None,
+        required=False,
+        empty_label=_("不通知"),
+        widget=forms.Select(attrs={"class": "form-select"}),
+    )
 
-    def __init__(self, *args, districts=None, **kwargs) -> None:
+    def __init__(self, *args, districts=None, receivers=None, **kwargs) -> None:
         super().__init__(*args, **kwargs)
         self.fields["district"].queryset = districts
+        self.fields["receiver"].queryset = receivers

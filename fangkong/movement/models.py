@@ -21,7 +21,17 @@ from fangkong.core.models import TimeStampedModel
 from fangkong.core.scoping import ScopedQuerySet
 from fangkong.geo.models import cached_fk
 
-from .choices import ApplicationStatus, BatchKind, BatchStatus, MemberStatus, PassStatus, ScanOutcome, ScanRefusal, TravelMode
+from .choices import (
+    ApplicationStatus,
+    BatchKind,
+    BatchStatus,
+    MemberStatus,
+    NoticeKind,
+    PassStatus,
+    ScanOutcome,
+    ScanRefusal,
+    TravelMode,
+)
 
 PLACE_SCOPE = {"district": "district_id", "street": "street_id", "community": "community_id"}
 
@@ -163,6 +173,9 @@ class Departure(TimeStampedModel):
     destination = models.CharField(_("目的地"), max_length=120)
     departs_at = models.DateTimeField(_("出发时间"))
     capacity = models.PositiveSmallIntegerField(_("座位数"))
+    receiver = models.ForeignKey(
+        "ReceivingUnit", verbose_name=_("接收单位（通知对象）"), null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
     district = cached_fk("geo.District", _("区县"))
     street = cached_fk("geo.Street", _("街道"))
     community = cached_fk("geo.Community", _("社区"))
@@ -237,6 +250,9 @@ class TransferBatch(TimeStampedModel):
     handover_count = models.PositiveIntegerField(_("交接人数"), null=True, blank=True)
     handover_confirmed_by = models.CharField(_("接收人"), max_length=64, blank=True)
     previous = models.ForeignKey("self", null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    receiver = models.ForeignKey(
+        "ReceivingUnit", verbose_name=_("接收单位（通知对象）"), null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
     district = cached_fk("geo.District", _("区县"))
     street = cached_fk("geo.Street", _("街道"))
     community = cached_fk("geo.Community", _("社区"))
@@ -269,3 +285,53 @@ class BatchMember(models.Model):
 
     def __str__(self) -> str:
         return f"{self.batch_id}:{self.person_id}"
+
+
+class ReceivingUnit(models.Model):
+    """A destination's receiving unit (接收地) — a city's or county's epidemic office, a school, a
+    prison's receiving office — told when travellers are on their way and when they are handed over.
+    Inside this city it names its district (whose office is notified in the platform); anywhere, a
+    system administrator may give it a webhook (notifications: level 机构, kind `movement_receiver`,
+    number = this unit's id). Configured in the admin."""
+
+    name = models.CharField(_("接收单位"), max_length=120, unique=True)
+    region = models.CharField(_("所在地"), max_length=120, blank=True)
+    district = models.ForeignKey(
+        "geo.District",
+        verbose_name=_("本市区县"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        help_text=_("接收单位在本市时填写：该区县防控办在平台内收到通知"),
+    )
+    is_active = models.BooleanField(_("启用"), default=True)
+
+    class Meta:
+        ordering = ["name"]
+        verbose_name = _("接收单位")
+        verbose_name_plural = _("接收单位")
+
+    def __str__(self) -> str:
+        return f"{self.name}（{self.region}）" if self.region else self.name
+
+
+class DestinationNotice(models.Model):
+    """One notice to a destination (an outbox row, written with the step that caused it): the
+    notifications worker turns it into the in-platform notice and the webhook delivery
+    (fangkong.movement.alerts). It holds counts and times, never a person."""
+
+    kind = models.CharField(_("通知类型"), max_length=20, choices=NoticeKind.choices)
+    receiver = models.ForeignKey(ReceivingUnit, on_delete=models.PROTECT, related_name="notices")
+    departure = models.ForeignKey(Departure, null=True, blank=True, on_delete=models.CASCADE, related_name="notices")
+    batch = models.ForeignKey(TransferBatch, null=True, blank=True, on_delete=models.CASCADE, related_name="notices")
+    people = models.PositiveIntegerField(_("人数"))
+    at = models.DateTimeField(_("通知时间"))
+
+    class Meta:
+        ordering = ["-at", "-id"]
+        indexes = [models.Index(fields=["at"], name="movement_notice_at")]
+        verbose_name = _("目的地通知")
+
+    def __str__(self) -> str:
+        return f"{self.kind} → {self.receiver_id}"

@@ -22,10 +22,11 @@ from fangkong.core.rows import RowError, RowsRefused
 from fangkong.core.scoping import jurisdiction_of
 from fangkong.policy.rules import active_profile
 
-from ..choices import ApplicationStatus, TravelMode
+from ..choices import ApplicationStatus, NoticeKind, TravelMode
 from ..eligibility import eligibility
 from ..events import MovementEvent
-from ..models import Departure, DepartureApplication
+from ..models import Departure, DepartureApplication, ReceivingUnit
+from ..notices import active_receiver, notify_destination
 from ..permissions import MovementCap
 
 OPEN = (ApplicationStatus.SUBMITTED, ApplicationStatus.APPROVED, ApplicationStatus.ASSIGNED)
@@ -114,7 +115,15 @@ def applications_decide(*, actor: Any, at: dt.datetime | None = None, chunk: int
 
 @transaction.atomic
 def departure_create(
-    *, actor: Any, district: Any, mode: str, label: str, destination: str, departs_at: dt.datetime, capacity: int
+    *,
+    actor: Any,
+    district: Any,
+    mode: str,
+    label: str,
+    destination: str,
+    departs_at: dt.datetime,
+    capacity: int,
+    receiver: ReceivingUnit | None = None,
 ) -> Departure:
     require(actor, MovementCap.ORGANISE)
     if district is None or not jurisdiction_of(actor).covers("district", district.pk):
@@ -132,6 +141,7 @@ def departure_create(
         destination=destination.strip()[:120],
         departs_at=departs_at,
         capacity=capacity,
+        receiver=active_receiver(receiver),
         created_by=actor,
     )
     audit_record(actor=actor, event_type=MovementEvent.DEPARTURE_GROUP_CREATED, obj=departure)
@@ -172,6 +182,8 @@ def departure_assign(*, actor: Any, departure: Departure, application_ids: Seque
         )
     if errors:
         raise RowsRefused(errors, rule="movement.assign")
-    DepartureApplication.objects.filter(pk__in=wanted).update(status=ApplicationStatus.ASSIGNED, departure=departure, updated_at=now())
+    at = now()
+    DepartureApplication.objects.filter(pk__in=wanted).update(status=ApplicationStatus.ASSIGNED, departure=departure, updated_at=at)
+    notify_destination(NoticeKind.DEPARTURE_LIST, at=at, people=seated + len(wanted), departure=departure)
     audit_record(actor=actor, event_type=MovementEvent.DEPARTURE_PASSENGERS_ASSIGNED, obj=departure, count=len(wanted))
     return len(wanted)
