@@ -430,7 +430,11 @@ def search_terms(n: int) -> list[str]:
     ]
 
 
-def start_gunicorn(args, var_dir: Path, log: Path) -> subprocess.Popen:
+def start_gunicorn(
+    args, var_dir: Path, log: Path, *, extra_env: dict[str, str] | None = None, extra_args: tuple[str, ...] = ()
+) -> subprocess.Popen:
+    """gunicorn with the production settings on 127.0.0.1:args.port (also bench/movement.py's: its
+    own pass signing key in `extra_env`, the request time in the access log through `extra_args`)."""
     # The production settings, but for the static files' manifest: collectstatic with
     # CompressedManifestStaticFilesStorage stops on bootstrap.min.css's reference to a source map
     # that is not vendored (reported with the results); the files are served the same way.
@@ -449,12 +453,13 @@ def start_gunicorn(args, var_dir: Path, log: Path) -> subprocess.Popen:
         "REDIS_URL": args.redis_url,
         "FANGKONG_VAR_DIR": str(var_dir),
         "ALLOWED_HOSTS": "127.0.0.1,localhost",
+        **(extra_env or {}),
     }
     manage = [sys.executable, str(ROOT / "manage.py")]
     subprocess.run([*manage, "collectstatic", "--noinput", "-v0"], cwd=ROOT, env=env, check=True)
     gunicorn = str(Path(sys.executable).parent / "gunicorn")
     cmd = [gunicorn, "config.wsgi:application", "-c", "gunicorn.conf.py", "--bind", f"127.0.0.1:{args.port}", "--workers", "5",
-           "--timeout", "120"]  # fmt: skip
+           "--timeout", "120", *extra_args]  # fmt: skip
     proc = subprocess.Popen(cmd, cwd=ROOT, env=env, stdout=log.open("w"), stderr=subprocess.STDOUT, start_new_session=True)
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline:

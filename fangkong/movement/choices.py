@@ -111,3 +111,15 @@ class NoticeKind(models.TextChoices):
     DEPARTURE_LIST = "departure_list", _("班次乘客名单已编排")
     BATCH_DEPARTED = "batch_departed", _("点对点批次已出发")
     BATCH_HANDED_OVER = "batch_handed_over", _("点对点批次已交接")
+
+
+class CheckpointRole(models.TextChoices):
+    """Who staffs a checkpoint's shift: "逢车必查、逢人必测" needs someone to stop and check the vehicle
+    and someone to take temperatures, at every moment the checkpoint is open."""
+
+    POLICE = "police", _("公安交警")
+    MEDIC = "medic", _("医务人员（测温）")
+    STAFF = "staff", _("其他工作人员")
+
+
+REQUIRED_CHECKPOINT_ROLES = (CheckpointRole.POLICE.value, CheckpointRole.MEDIC.value)

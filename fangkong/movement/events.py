@@ -16,6 +16,8 @@ class MovementEvent(models.TextChoices):
     DEPARTURE_PASSENGERS_ASSIGNED = "movement.departure_passengers_assigned", _("编排班次乘客")
     CHECKPOINT_CREATED = "movement.checkpoint_created", _("设立卡口")
     CHECKPOINT_FEVER = "movement.checkpoint_fever", _("卡口发现体温异常")
+    CHECKPOINT_SHIFTS_ADDED = "movement.checkpoint_shifts_added", _("排卡口值守班次")
+    CHECKPOINT_SHIFT_CANCELLED = "movement.checkpoint_shift_cancelled", _("取消卡口值守班次")
     BATCH_CREATED = "movement.batch_created", _("新建点对点转运批次")
     BATCH_CHECKED = "movement.batch_checked", _("转运批次出发前检测")
     BATCH_PLANNED = "movement.batch_planned", _("转运批次运输计划")

@@ -7,7 +7,7 @@ from django.utils.translation import gettext_lazy as _
 
 from fangkong.core.forms import RefusalForm, datetime_field
 
-from .choices import TravelMode
+from .choices import CheckpointRole, TravelMode
 
 INPUT = {"class": "form-control"}
 
@@ -81,3 +81,13 @@ class DepartureForm(RefusalForm, forms.Form):
         super().__init__(*args, **kwargs)
         self.fields["district"].queryset = districts
         self.fields["receiver"].queryset = receivers
+
+
+class ShiftForm(RefusalForm, forms.Form):
+    role = forms.ChoiceField(label=_("岗位"), choices=CheckpointRole.choices, widget=forms.Select(attrs={"class": "form-select"}))
+    name = forms.CharField(label=_("姓名"), max_length=64, widget=forms.TextInput(attrs=INPUT))
+    starts_at = datetime_field(_("开始时间"))
+    ends_at = datetime_field(_("结束时间"))
+    days = forms.IntegerField(
+        label=_("连续天数（每天同一时段）"), min_value=1, max_value=31, initial=1, widget=forms.NumberInput(attrs=INPUT)
+    )

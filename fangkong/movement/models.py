@@ -25,6 +25,7 @@ from .choices import (
     ApplicationStatus,
     BatchKind,
     BatchStatus,
+    CheckpointRole,
     MemberStatus,
     NoticeKind,
     PassStatus,
@@ -335,3 +336,32 @@ class DestinationNotice(models.Model):
 
     def __str__(self) -> str:
         return f"{self.kind} → {self.receiver_id}"
+
+
+class CheckpointShift(models.Model):
+    """One person's shift at a checkpoint (卡口值守班次): their role, name and hours (UTC). The
+    checkpoint's gaps — a moment of the next 24 hours without a police officer or a medic — come from
+    these rows (fangkong.movement.shifts, fangkong.core.coverage), and the vehicles logged during a
+    shift are its counts."""
+
+    checkpoint = models.ForeignKey(Checkpoint, on_delete=models.CASCADE, related_name="shifts")
+    role = models.CharField(_("岗位"), max_length=16, choices=CheckpointRole.choices)
+    name = models.CharField(_("姓名"), max_length=64)
+    starts_at = models.DateTimeField(_("开始时间"))
+    ends_at = models.DateTimeField(_("结束时间"))
+    district = cached_fk("geo.District", _("区县"))
+    street = cached_fk("geo.Street", _("街道"))
+    community = cached_fk("geo.Community", _("社区"))
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+
+    objects = ScopedQuerySet.as_manager()
+    scope_paths = PLACE_SCOPE
+
+    class Meta:
+        ordering = ["starts_at", "id"]
+        indexes = [models.Index(fields=["checkpoint", "ends_at"], name="movement_shift_checkpoint")]
+        constraints = [models.CheckConstraint(condition=models.Q(ends_at__gt=models.F("starts_at")), name="movement_shift_order")]
+        verbose_name = _("卡口值守班次")
+
+    def __str__(self) -> str:
+        return f"{self.checkpoint_id} {self.role} {self.starts_at:%Y-%m-%d %H:%M}"
