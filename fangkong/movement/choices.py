@@ -123,3 +123,9 @@ class CheckpointRole(models.TextChoices):
 
 
 REQUIRED_CHECKPOINT_ROLES = (CheckpointRole.POLICE.value, CheckpointRole.MEDIC.value)
+
+
+class SelfApplicationStatus(models.TextChoices):
+    PENDING = "pending", _("待社区核实")
+    CONFIRMED = "confirmed", _("已核实并提交")
+    REJECTED = "rejected", _("未通过核实")

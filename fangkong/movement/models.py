@@ -31,6 +31,7 @@ from .choices import (
     PassStatus,
     ScanOutcome,
     ScanRefusal,
+    SelfApplicationStatus,
     TravelMode,
 )
 
@@ -365,3 +366,44 @@ class CheckpointShift(models.Model):
 
     def __str__(self) -> str:
         return f"{self.checkpoint_id} {self.role} {self.starts_at:%Y-%m-%d %H:%M}"
+
+
+class SelfApplication(models.Model):
+    """A resident's own application from their phone (居民自助申请), as they typed it: nothing is looked
+    up when it arrives (the page answers the same whoever the number belongs to), the ID number and
+    phone sealed, hashed and masked like a resident's. It lands with the chosen community, whose
+    worker confirms it against the registry — then it is filed and decided as a departure
+    application — or turns it down with the reason."""
+
+    name = models.CharField(_("姓名"), max_length=64)
+    id_cipher = models.TextField()
+    id_hash = models.CharField(max_length=32)
+    id_masked = models.CharField(_("证件号码"), max_length=24)
+    phone_cipher = models.TextField()
+    phone_masked = models.CharField(_("手机号"), max_length=20)
+    mode = models.CharField(_("方式"), max_length=8, choices=TravelMode.choices)
+    destination = models.CharField(_("目的地"), max_length=120)
+    travel_date = models.DateField(_("出行日期"))
+    status = models.CharField(_("状态"), max_length=12, choices=SelfApplicationStatus.choices, default=SelfApplicationStatus.PENDING)
+    reject_reason = models.CharField(_("未通过原因"), max_length=200, blank=True)
+    application = models.ForeignKey(DepartureApplication, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    reviewed_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    reviewed_at = models.DateTimeField(_("核实时间"), null=True, blank=True)
+    created_at = models.DateTimeField(_("提交时间"), auto_now_add=True)
+    district = cached_fk("geo.District", _("区县"))
+    street = cached_fk("geo.Street", _("街道"))
+    community = cached_fk("geo.Community", _("社区"))
+
+    objects = ScopedQuerySet.as_manager()
+    scope_paths = PLACE_SCOPE
+
+    class Meta:
+        ordering = ["created_at", "id"]
+        indexes = [models.Index(fields=["community", "status"], name="movement_selfapp_community")]
+        constraints = [
+            models.UniqueConstraint(fields=["id_hash"], condition=models.Q(status="pending"), name="movement_selfapp_one_pending")
+        ]
+        verbose_name = _("居民自助离开申请")
+
+    def __str__(self) -> str:
+        return f"{self.id_masked} {self.travel_date}"

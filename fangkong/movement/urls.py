@@ -1,6 +1,6 @@
 from django.urls import path
 
-from .views import batches, check, checkpoints, departures, passes
+from .views import batches, check, checkpoints, departures, own, passes
 
 app_name = "movement"
 urlpatterns = [
@@ -24,6 +24,11 @@ urlpatterns = [
     path("departures/applications/", departures.application_list, name="application_list"),
     path("departures/applications/new/", departures.application_new, name="application_new"),
     path("departures/applications/decide/", departures.applications_decide, name="applications_decide"),
+    path("departures/own/", own.own_list, name="own_list"),
+    path("departures/own/<int:pk>/review/", own.own_review, name="own_review"),
+    # residents' own applications (public, no account)
+    path("apply/", own.apply, name="apply"),
+    path("apply/done/", own.applied, name="applied"),
     path("departures/", departures.departure_list, name="departure_list"),
     path("departures/<int:pk>/", departures.departure_detail, name="departure_detail"),
     path("departures/<int:pk>/assign/", departures.departure_assign, name="departure_assign"),

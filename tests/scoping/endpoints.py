@@ -389,6 +389,13 @@ EXEMPT: dict[str, str] = {
         "a checkpoint's scan (JSON): movement.check, the checkpoint in the caller's grant (another district's: 404), "
         "the pass found by its signed code wherever it was issued: tests/movement/test_pages.py"
     ),
+    "movement:apply": "residents' own applications: public, rate-limited, no oracle (tests/movement/test_own.py)",
+    "movement:applied": "the public thank-you page: no data (tests/movement/test_own.py)",
+    "movement:own_list": (
+        "residents' own applications in the caller's communities (movement.view + movement.depart; another community's "
+        "not listed): tests/movement/test_own.py"
+    ),
+    "movement:own_review": ("confirm or turn down one of them (another community's: 404, nothing written): tests/movement/test_own.py"),
     "movement:checkpoint_shift_cancel": (
         "a shift of a checkpoint in the caller's grant (found through the scoped shifts: another district's 404), "
         "movement.pass_approve: tests/movement/test_shifts.py"
