@@ -314,18 +314,7 @@ def main() -> int:
         print(f"{'scans, client p50/p95/max':<28}{s['client_p50_ms']} / {s['client_p95_ms']} / {s['client_max_ms']} ms  {s['outcomes']}")
     print(f"{'machine':<28}{out['machine']['cpu']}, {out['machine']['cores']} cores (shared)")
     print(f"{'load (1/5/15 min)':<28}{load_start} → {out['load_average_end']}")
-    Path(args.json).parent.mkdir(parents=True, exist_ok=True)
-    Path(args.json).write_text(json.dumps(out, indent=2, ensure_ascii=False, default=str) + "\n")
-    shutil.rmtree(os.environ["FANGKONG_VAR_DIR"], ignore_errors=True)
-    if not args.keep_database:
-        from django.db import connections
-
-        connections.close_all()
-        import psycopg
-
-        base, _, name = args.database_url.rpartition("/")
-        with psycopg.connect(f"{base}/postgres", autocommit=True) as conn:
-            conn.execute(f'DROP DATABASE IF EXISTS "{name}"')
+    zoning.finish(args, out)
     return 0
 
 

@@ -602,6 +602,23 @@ def report_lifting(lift: dict, found: dict) -> None:
               f"  < 20 ms: {'met' if v['p95'] < 20 else 'NOT met'} (p95)")  # fmt: skip
 
 
+def finish(args, out: dict) -> None:
+    """Write the results to --json, remove the bench's var/ and drop its database (unless
+    --keep-database). Also bench/movement.py's."""
+    Path(args.json).parent.mkdir(parents=True, exist_ok=True)
+    Path(args.json).write_text(json.dumps(out, indent=2, ensure_ascii=False, default=str) + "\n")
+    shutil.rmtree(os.environ["FANGKONG_VAR_DIR"], ignore_errors=True)
+    if not args.keep_database:
+        from django.db import connections
+
+        connections.close_all()
+        import psycopg
+
+        base, _, name = args.database_url.rpartition("/")
+        with psycopg.connect(f"{base}/postgres", autocommit=True) as conn:
+            conn.execute(f'DROP DATABASE IF EXISTS "{name}"')
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--people", type=int, default=FULL_CITY)
@@ -645,18 +662,7 @@ def main() -> int:
     out["load_average_end"] = [round(x, 2) for x in os.getloadavg()]
     out["at"] = time.strftime("%Y-%m-%dT%H:%M:%S%z")
     report(out)
-    Path(args.json).parent.mkdir(parents=True, exist_ok=True)
-    Path(args.json).write_text(json.dumps(out, indent=2, ensure_ascii=False, default=str) + "\n")
-    shutil.rmtree(os.environ["FANGKONG_VAR_DIR"], ignore_errors=True)
-    if not args.keep_database:
-        from django.db import connections
-
-        connections.close_all()
-        import psycopg
-
-        base, _, name = args.database_url.rpartition("/")
-        with psycopg.connect(f"{base}/postgres", autocommit=True) as conn:
-            conn.execute(f'DROP DATABASE IF EXISTS "{name}"')
+    finish(args, out)
     return 0
 
 
