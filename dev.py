@@ -103,10 +103,15 @@ def _start_services(env: dict[str, str]) -> None:
             time.sleep(0.5)
 
 
+PROD_KEYS = ("SECRET_KEY", "FANGKONG_DATA_KEY", "FANGKONG_PASS_SIGNING_KEY")
+
+
 def _prod_keys(var_dir: Path) -> dict[str, str]:
-    """SECRET_KEY and FANGKONG_DATA_KEY for this machine: generated once into var/prod-keys.env (0600)
-    and read from there afterwards, so the encrypted ID numbers stay readable across restarts. Keys
-    in the environment win. Back the file up with the database, or the data cannot be read."""
+    """SECRET_KEY, FANGKONG_DATA_KEY and FANGKONG_PASS_SIGNING_KEY for this machine: generated once into
+    var/prod-keys.env (0600) and read from there afterwards, so the encrypted ID numbers stay readable
+    and the printed vehicle passes valid across restarts. A file from before the pass key gains it
+    (the key this machine already signed passes with, var/pass-signing-key, if there is one). Keys in
+    the environment win. Back the file up with the database, or the data cannot be read."""
     path = var_dir / "prod-keys.env"
     if not path.exists():
         var_dir.mkdir(parents=True, exist_ok=True)
@@ -116,7 +121,13 @@ def _prod_keys(var_dir: Path) -> dict[str, str]:
             fh.write(f"FANGKONG_DATA_KEY={base64.b64encode(os.urandom(32)).decode()}\n")
         print(f"· generated the production keys into {path} (0600): keep them with the database's backups", flush=True)
     keys = dict(line.split("=", 1) for line in path.read_text().splitlines() if "=" in line)
-    return {k: v for k, v in keys.items() if k in {"SECRET_KEY", "FANGKONG_DATA_KEY"}}
+    if not keys.get("FANGKONG_PASS_SIGNING_KEY"):
+        used = var_dir / "pass-signing-key"
+        seed = used.read_text().strip() if used.exists() else base64.b64encode(os.urandom(32)).decode()
+        with path.open("a") as fh:
+            fh.write(f"FANGKONG_PASS_SIGNING_KEY={seed}\n")
+        keys["FANGKONG_PASS_SIGNING_KEY"] = seed
+    return {k: v for k, v in keys.items() if k in PROD_KEYS}
 
 
 def prod(args: list[str]) -> int:

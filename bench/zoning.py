@@ -430,7 +430,11 @@ def search_terms(n: int) -> list[str]:
     ]
 
 
-def start_gunicorn(args, var_dir: Path, log: Path) -> subprocess.Popen:
+def start_gunicorn(
+    args, var_dir: Path, log: Path, *, extra_env: dict[str, str] | None = None, extra_args: tuple[str, ...] = ()
+) -> subprocess.Popen:
+    """gunicorn with the production settings on 127.0.0.1:args.port (also bench/movement.py's: its
+    own pass signing key in `extra_env`, the request time in the access log through `extra_args`)."""
     # The production settings, but for the static files' manifest: collectstatic with
     # CompressedManifestStaticFilesStorage stops on bootstrap.min.css's reference to a source map
     # that is not vendored (reported with the results); the files are served the same way.
@@ -445,15 +449,17 @@ def start_gunicorn(args, var_dir: Path, log: Path) -> subprocess.Popen:
         "DATABASE_URL": args.database_url,
         "SECRET_KEY": secrets.token_urlsafe(50),
         "FANGKONG_DATA_KEY": base64.b64encode(os.urandom(32)).decode(),
+        "FANGKONG_PASS_SIGNING_KEY": base64.b64encode(os.urandom(32)).decode(),
         "REDIS_URL": args.redis_url,
         "FANGKONG_VAR_DIR": str(var_dir),
         "ALLOWED_HOSTS": "127.0.0.1,localhost",
+        **(extra_env or {}),
     }
     manage = [sys.executable, str(ROOT / "manage.py")]
     subprocess.run([*manage, "collectstatic", "--noinput", "-v0"], cwd=ROOT, env=env, check=True)
     gunicorn = str(Path(sys.executable).parent / "gunicorn")
     cmd = [gunicorn, "config.wsgi:application", "-c", "gunicorn.conf.py", "--bind", f"127.0.0.1:{args.port}", "--workers", "5",
-           "--timeout", "120"]  # fmt: skip
+           "--timeout", "120", *extra_args]  # fmt: skip
     proc = subprocess.Popen(cmd, cwd=ROOT, env=env, stdout=log.open("w"), stderr=subprocess.STDOUT, start_new_session=True)
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline:
@@ -596,6 +602,23 @@ def report_lifting(lift: dict, found: dict) -> None:
               f"  < 20 ms: {'met' if v['p95'] < 20 else 'NOT met'} (p95)")  # fmt: skip
 
 
+def finish(args, out: dict) -> None:
+    """Write the results to --json, remove the bench's var/ and drop its database (unless
+    --keep-database). Also bench/movement.py's."""
+    Path(args.json).parent.mkdir(parents=True, exist_ok=True)
+    Path(args.json).write_text(json.dumps(out, indent=2, ensure_ascii=False, default=str) + "\n")
+    shutil.rmtree(os.environ["FANGKONG_VAR_DIR"], ignore_errors=True)
+    if not args.keep_database:
+        from django.db import connections
+
+        connections.close_all()
+        import psycopg
+
+        base, _, name = args.database_url.rpartition("/")
+        with psycopg.connect(f"{base}/postgres", autocommit=True) as conn:
+            conn.execute(f'DROP DATABASE IF EXISTS "{name}"')
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--people", type=int, default=FULL_CITY)
@@ -639,18 +662,7 @@ def main() -> int:
     out["load_average_end"] = [round(x, 2) for x in os.getloadavg()]
     out["at"] = time.strftime("%Y-%m-%dT%H:%M:%S%z")
     report(out)
-    Path(args.json).parent.mkdir(parents=True, exist_ok=True)
-    Path(args.json).write_text(json.dumps(out, indent=2, ensure_ascii=False, default=str) + "\n")
-    shutil.rmtree(os.environ["FANGKONG_VAR_DIR"], ignore_errors=True)
-    if not args.keep_database:
-        from django.db import connections
-
-        connections.close_all()
-        import psycopg
-
-        base, _, name = args.database_url.rpartition("/")
-        with psycopg.connect(f"{base}/postgres", autocommit=True) as conn:
-            conn.execute(f'DROP DATABASE IF EXISTS "{name}"')
+    finish(args, out)
     return 0
 
 

@@ -76,18 +76,32 @@ def secret_key_problems(value: str, *, demo_values: tuple[str, ...]) -> list[str
     return problems
 
 
-def data_key_problems(value: str, *, demo_values: tuple[str, ...]) -> list[str]:
+def data_key_problems(value: str, *, demo_values: tuple[str, ...], name: str = "FANGKONG_DATA_KEY") -> list[str]:
     if is_demo_key(value, demo_values):
-        return ["FANGKONG_DATA_KEY is the demo key (or contains it in some encoding): set a secret 32-byte base64 key (operator guide)."]
+        return [f"{name} is the demo key (or contains it in some encoding): set a secret 32-byte base64 key (operator guide)."]
     how = 'Generate one with: python3 -c "import os,base64; print(base64.b64encode(os.urandom(32)).decode())"'
     try:
         raw = base64.b64decode(value, validate=True)
     except (binascii.Error, ValueError):
-        return ["FANGKONG_DATA_KEY is not standard base64.", how]
+        return [f"{name} is not standard base64.", how]
     if len(raw) != DATA_KEY_BYTES:
-        return [f"FANGKONG_DATA_KEY decodes to {len(raw)} bytes, not {DATA_KEY_BYTES}.", how]
+        return [f"{name} decodes to {len(raw)} bytes, not {DATA_KEY_BYTES}.", how]
     if len(set(raw)) < MIN_DATA_KEY_DISTINCT_BYTES:
-        return ["FANGKONG_DATA_KEY has low entropy (too few different bytes): it is not random.", how]
+        return [f"{name} has low entropy (too few different bytes): it is not random.", how]
     if all(32 <= b < 127 for b in raw):
-        return ["FANGKONG_DATA_KEY decodes to readable text, not random bytes.", how]
+        return [f"{name} decodes to readable text, not random bytes.", how]
     return []
+
+
+def pass_signing_key_problems(value: str, *, demo_values: tuple[str, ...], data_key: str = "") -> list[str]:
+    """FANGKONG_PASS_SIGNING_KEY, the Ed25519 seed of the vehicle passes: production never falls back to
+    a key generated into var/ (one per machine: passes signed on one server would fail on another)."""
+    name = "FANGKONG_PASS_SIGNING_KEY"
+    if not (value or "").strip():
+        return [
+            f"{name} is not set: production signs vehicle passes with a key you keep and back up (operator guide).",
+            'Generate one with: python3 -c "import os,base64; print(base64.b64encode(os.urandom(32)).decode())"',
+        ]
+    if data_key and value.strip() == data_key.strip():
+        return [f"{name} and FANGKONG_DATA_KEY are the same value: use two different random keys."]
+    return data_key_problems(value.strip(), demo_values=demo_values, name=name)

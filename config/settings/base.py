@@ -19,6 +19,9 @@ DEMO_DATA_KEY = "ZmFuZ2tvbmctZGVtby1kYXRhLWtleS0zMi1ieXRlcyE="  # base64 of 32 b
 
 SECRET_KEY = os.environ.get("SECRET_KEY", DEMO_SECRET_KEY)
 FANGKONG_DATA_KEY = os.environ.get("FANGKONG_DATA_KEY", DEMO_DATA_KEY)
+# The Ed25519 seed of the vehicle passes (fangkong.movement.signing); unset outside production: a key
+# generated once into var/pass-signing-key. config.settings.prod refuses to start without it.
+FANGKONG_PASS_SIGNING_KEY = os.environ.get("FANGKONG_PASS_SIGNING_KEY", "")
 DEBUG = os.environ.get("DEBUG", "0") == "1"
 ALLOWED_HOSTS = [h for h in os.environ.get("ALLOWED_HOSTS", "127.0.0.1,localhost").split(",") if h]
 

@@ -1,6 +1,7 @@
 """Production: PostgreSQL, Redis and gunicorn behind a TLS-terminating proxy.
 
-Refuses to start with weak or demo secrets (config.keychecks), without PostgreSQL or Redis.
+Refuses to start with weak or demo secrets (config.keychecks), without FANGKONG_PASS_SIGNING_KEY
+(no key generated into var/ in production), without PostgreSQL or Redis.
 Sends HSTS, redirects plain HTTP to HTTPS, keeps the API schema and docs behind login and requires
 a TOTP second factor for the command centre and system administrators."""
 
@@ -8,15 +9,28 @@ import os
 
 from django.core.exceptions import ImproperlyConfigured
 
-from config.keychecks import data_key_problems, secret_key_problems
+from config.keychecks import data_key_problems, pass_signing_key_problems, secret_key_problems
 
 from .base import *  # noqa: F403
-from .base import DATABASES, DEMO_DATA_KEY, DEMO_SECRET_KEY, FANGKONG_DATA_KEY, FANGKONG_METRICS_TOKEN, REDIS_URL, SECRET_KEY
+from .base import (
+    DATABASES,
+    DEMO_DATA_KEY,
+    DEMO_SECRET_KEY,
+    FANGKONG_DATA_KEY,
+    FANGKONG_METRICS_TOKEN,
+    FANGKONG_PASS_SIGNING_KEY,
+    REDIS_URL,
+    SECRET_KEY,
+)
 
 DEBUG = False
 FANGKONG_PRODUCTION = True  # manage.py serve_prod (python3 dev.py prod) runs only with these settings
 _DEMO_KEYS = (DEMO_SECRET_KEY, DEMO_DATA_KEY)
-for _problems in (secret_key_problems(SECRET_KEY, demo_values=_DEMO_KEYS), data_key_problems(FANGKONG_DATA_KEY, demo_values=_DEMO_KEYS)):
+for _problems in (
+    secret_key_problems(SECRET_KEY, demo_values=_DEMO_KEYS),
+    data_key_problems(FANGKONG_DATA_KEY, demo_values=_DEMO_KEYS),
+    pass_signing_key_problems(FANGKONG_PASS_SIGNING_KEY, demo_values=_DEMO_KEYS, data_key=FANGKONG_DATA_KEY),
+):
     if _problems:
         raise ImproperlyConfigured(" ".join(_problems))
 if SECRET_KEY.strip() == FANGKONG_DATA_KEY.strip():

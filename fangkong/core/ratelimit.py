@@ -14,6 +14,10 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from django.core.cache import cache
+from django.http import HttpRequest, HttpResponse
+from django.utils.translation import gettext as _
+
+from .netaddr import address_block, client_address
 
 
 @dataclass(frozen=True)
@@ -35,3 +39,16 @@ def limit_hit(key: str, windows: Sequence[tuple[int, int]], *, now: float | None
     attempts.append(now)
     cache.set(key, attempts, longest)
     return None
+
+
+def public_limit(request: HttpRequest, key: str, windows: Sequence[tuple[int, int]]) -> HttpResponse | None:
+    """For a public page (no account): count one request of the caller's network block (behind the
+    trusted proxy: fangkong.core.netaddr) under `key`, or the 429 answer (with Retry-After) to send."""
+    refused = limit_hit(f"{key}:{address_block(client_address(request)) or 'unknown'}", windows)
+    if refused is None:
+        return None
+    response = HttpResponse(
+        _("请求过于频繁，请 %(s)s 秒后再试。") % {"s": refused.retry_after}, status=429, content_type="text/plain; charset=utf-8"
+    )
+    response["Retry-After"] = str(refused.retry_after)
+    return response

@@ -4,6 +4,7 @@ in raw SQL. Bulk writes (COPY) live in fangkong.core.bulk."""
 from __future__ import annotations
 
 import datetime as dt
+import json
 from collections.abc import Iterable, Iterator, Sequence
 from typing import Any
 
@@ -26,6 +27,13 @@ def db_value(value: Any) -> Any:
     if isinstance(value, dt.datetime) and connection.vendor != "postgresql":
         return connection.ops.adapt_datetimefield_value(value)
     return value
+
+
+def json_value(value: Any) -> Any:
+    """A JSON column's value for `bulk_update` (declared "jsonb"): jsonb on PostgreSQL, text on SQLite."""
+    if connection.vendor == "postgresql":
+        return psycopg.types.json.Jsonb(value)
+    return json.dumps(value, ensure_ascii=False)
 
 
 def read_datetime(value: Any) -> dt.datetime | None:

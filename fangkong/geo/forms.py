@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import django_filters
 from django import forms
 from django.utils.translation import gettext_lazy as _
@@ -9,6 +11,14 @@ from django.utils.translation import gettext_lazy as _
 from .filters import PlaceFilter
 from .idnumbers import InvalidDocument, check_id_input
 from .models import Household
+
+
+def community_choices(communities: Any) -> list[tuple[str, list[tuple[str, str]]]]:
+    """Communities grouped by district and street, for a select (volunteers', residents' own forms)."""
+    groups: dict[str, list[tuple[str, str]]] = {}
+    for c in communities.select_related("district", "street").order_by("district__code", "street__name", "name"):
+        groups.setdefault(f"{c.district.name} · {c.street.name}", []).append((str(c.pk), c.name))
+    return [("", "—"), *groups.items()]
 
 
 def clean_id_input(value: str) -> str:

@@ -103,3 +103,29 @@ class MemberStatus(models.TextChoices):
     REMOVED = "removed", _("移出本批")
     BOARDED = "boarded", _("已登车")
     ARRIVED = "arrived", _("已交接")
+
+
+class NoticeKind(models.TextChoices):
+    """What the destination is told (fangkong.movement.notices)."""
+
+    DEPARTURE_LIST = "departure_list", _("班次乘客名单已编排")
+    BATCH_DEPARTED = "batch_departed", _("点对点批次已出发")
+    BATCH_HANDED_OVER = "batch_handed_over", _("点对点批次已交接")
+
+
+class CheckpointRole(models.TextChoices):
+    """Who staffs a checkpoint's shift: "逢车必查、逢人必测" needs someone to stop and check the vehicle
+    and someone to take temperatures, at every moment the checkpoint is open."""
+
+    POLICE = "police", _("公安交警")
+    MEDIC = "medic", _("医务人员（测温）")
+    STAFF = "staff", _("其他工作人员")
+
+
+REQUIRED_CHECKPOINT_ROLES = (CheckpointRole.POLICE.value, CheckpointRole.MEDIC.value)
+
+
+class SelfApplicationStatus(models.TextChoices):
+    PENDING = "pending", _("待社区核实")
+    CONFIRMED = "confirmed", _("已核实并提交")
+    REJECTED = "rejected", _("未通过核实")

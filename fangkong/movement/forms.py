@@ -6,8 +6,11 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from fangkong.core.forms import RefusalForm, datetime_field
+from fangkong.core.rows import RowsRefused
+from fangkong.geo.forms import community_choices
+from fangkong.geo.models import Community
 
-from .choices import TravelMode
+from .choices import CheckpointRole, TravelMode
 
 INPUT = {"class": "form-control"}
 
@@ -69,7 +72,49 @@ class DepartureForm(RefusalForm, forms.Form):
     destination = forms.CharField(label=_("目的地"), max_length=120, widget=forms.TextInput(attrs=INPUT))
     departs_at = datetime_field(_("出发时间"))
     capacity = forms.IntegerField(label=_("座位数"), min_value=1, max_value=500, widget=forms.NumberInput(attrs=INPUT))
+    receiver = forms.ModelChoiceField(
+        label=_("目的地通知对象"),
+        queryset=None,
+        required=False,
+        empty_label=_("不通知"),
+        widget=forms.Select(attrs={"class": "form-select"}),
+    )
 
-    def __init__(self, *args, districts=None, **kwargs) -> None:
+    def __init__(self, *args, districts=None, receivers=None, **kwargs) -> None:
         super().__init__(*args, **kwargs)
         self.fields["district"].queryset = districts
+        self.fields["receiver"].queryset = receivers
+
+
+class ShiftForm(RefusalForm, forms.Form):
+    role = forms.ChoiceField(label=_("岗位"), choices=CheckpointRole.choices, widget=forms.Select(attrs={"class": "form-select"}))
+    name = forms.CharField(label=_("姓名"), max_length=64, widget=forms.TextInput(attrs=INPUT))
+    starts_at = datetime_field(_("开始时间"))
+    ends_at = datetime_field(_("结束时间"))
+    days = forms.IntegerField(
+        label=_("连续天数（每天同一时段）"), min_value=1, max_value=31, initial=1, widget=forms.NumberInput(attrs=INPUT)
+    )
+
+
+class OwnApplicationForm(RefusalForm, forms.Form):
+    """A resident's own departure application, on a phone (no account)."""
+
+    name = forms.CharField(label=_("姓名"), max_length=64, widget=forms.TextInput(attrs={**INPUT, "autocomplete": "name"}))
+    id_number = forms.CharField(label=_("身份证号"), max_length=24, widget=forms.TextInput(attrs={**INPUT, "autocomplete": "off"}))
+    phone = forms.CharField(
+        label=_("手机号"), max_length=24, widget=forms.TextInput(attrs={**INPUT, "inputmode": "tel", "autocomplete": "tel"})
+    )
+    community = forms.ChoiceField(label=_("居住社区"), choices=(), widget=forms.Select(attrs={"class": "form-select"}))
+    mode = forms.ChoiceField(label=_("离开方式"), choices=TravelMode.choices, widget=forms.Select(attrs={"class": "form-select"}))
+    destination = forms.CharField(label=_("目的地"), max_length=120, widget=forms.TextInput(attrs=INPUT))
+    travel_date = forms.DateField(label=_("出行日期"), widget=forms.DateInput(attrs={**INPUT, "type": "date"}, format="%Y-%m-%d"))
+    # Never seen by people (visually hidden); a script filling every field is answered as a success.
+    website = forms.CharField(required=False, widget=forms.TextInput(attrs={"tabindex": "-1", "autocomplete": "off"}))
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["community"].choices = community_choices(Community.objects.all())
+
+    def refuse_rows(self, exc: RowsRefused) -> None:
+        for e in exc.errors:
+            self.add_error(e.field if e.field in self.fields else None, e.message)

@@ -21,7 +21,19 @@ from fangkong.core.models import TimeStampedModel
 from fangkong.core.scoping import ScopedQuerySet
 from fangkong.geo.models import cached_fk
 
-from .choices import ApplicationStatus, BatchKind, BatchStatus, MemberStatus, PassStatus, ScanOutcome, ScanRefusal, TravelMode
+from .choices import (
+    ApplicationStatus,
+    BatchKind,
+    BatchStatus,
+    CheckpointRole,
+    MemberStatus,
+    NoticeKind,
+    PassStatus,
+    ScanOutcome,
+    ScanRefusal,
+    SelfApplicationStatus,
+    TravelMode,
+)
 
 PLACE_SCOPE = {"district": "district_id", "street": "street_id", "community": "community_id"}
 
@@ -163,6 +175,9 @@ class Departure(TimeStampedModel):
     destination = models.CharField(_("目的地"), max_length=120)
     departs_at = models.DateTimeField(_("出发时间"))
     capacity = models.PositiveSmallIntegerField(_("座位数"))
+    receiver = models.ForeignKey(
+        "ReceivingUnit", verbose_name=_("接收单位（通知对象）"), null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
     district = cached_fk("geo.District", _("区县"))
     street = cached_fk("geo.Street", _("街道"))
     community = cached_fk("geo.Community", _("社区"))
@@ -237,6 +252,9 @@ class TransferBatch(TimeStampedModel):
     handover_count = models.PositiveIntegerField(_("交接人数"), null=True, blank=True)
     handover_confirmed_by = models.CharField(_("接收人"), max_length=64, blank=True)
     previous = models.ForeignKey("self", null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    receiver = models.ForeignKey(
+        "ReceivingUnit", verbose_name=_("接收单位（通知对象）"), null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
     district = cached_fk("geo.District", _("区县"))
     street = cached_fk("geo.Street", _("街道"))
     community = cached_fk("geo.Community", _("社区"))
@@ -269,3 +287,123 @@ class BatchMember(models.Model):
 
     def __str__(self) -> str:
         return f"{self.batch_id}:{self.person_id}"
+
+
+class ReceivingUnit(models.Model):
+    """A destination's receiving unit (接收地) — a city's or county's epidemic office, a school, a
+    prison's receiving office — told when travellers are on their way and when they are handed over.
+    Inside this city it names its district (whose office is notified in the platform); anywhere, a
+    system administrator may give it a webhook (notifications: level 机构, kind `movement_receiver`,
+    number = this unit's id). Configured in the admin."""
+
+    name = models.CharField(_("接收单位"), max_length=120, unique=True)
+    region = models.CharField(_("所在地"), max_length=120, blank=True)
+    district = models.ForeignKey(
+        "geo.District",
+        verbose_name=_("本市区县"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        help_text=_("接收单位在本市时填写：该区县防控办在平台内收到通知"),
+    )
+    is_active = models.BooleanField(_("启用"), default=True)
+
+    class Meta:
+        ordering = ["name"]
+        verbose_name = _("接收单位")
+        verbose_name_plural = _("接收单位")
+
+    def __str__(self) -> str:
+        return f"{self.name}（{self.region}）" if self.region else self.name
+
+
+class DestinationNotice(models.Model):
+    """One notice to a destination (an outbox row, written with the step that caused it): the
+    notifications worker turns it into the in-platform notice and the webhook delivery
+    (fangkong.movement.alerts). It holds counts and times, never a person."""
+
+    kind = models.CharField(_("通知类型"), max_length=20, choices=NoticeKind.choices)
+    receiver = models.ForeignKey(ReceivingUnit, on_delete=models.PROTECT, related_name="notices")
+    departure = models.ForeignKey(Departure, null=True, blank=True, on_delete=models.CASCADE, related_name="notices")
+    batch = models.ForeignKey(TransferBatch, null=True, blank=True, on_delete=models.CASCADE, related_name="notices")
+    people = models.PositiveIntegerField(_("人数"))
+    at = models.DateTimeField(_("通知时间"))
+
+    class Meta:
+        ordering = ["-at", "-id"]
+        indexes = [models.Index(fields=["at"], name="movement_notice_at")]
+        verbose_name = _("目的地通知")
+
+    def __str__(self) -> str:
+        return f"{self.kind} → {self.receiver_id}"
+
+
+class CheckpointShift(models.Model):
+    """One person's shift at a checkpoint (卡口值守班次): their role, name and hours (UTC). The
+    checkpoint's gaps — a moment of the next 24 hours without a police officer or a medic — come from
+    these rows (fangkong.movement.shifts, fangkong.core.coverage), and the vehicles logged during a
+    shift are its counts."""
+
+    checkpoint = models.ForeignKey(Checkpoint, on_delete=models.CASCADE, related_name="shifts")
+    role = models.CharField(_("岗位"), max_length=16, choices=CheckpointRole.choices)
+    name = models.CharField(_("姓名"), max_length=64)
+    starts_at = models.DateTimeField(_("开始时间"))
+    ends_at = models.DateTimeField(_("结束时间"))
+    district = cached_fk("geo.District", _("区县"))
+    street = cached_fk("geo.Street", _("街道"))
+    community = cached_fk("geo.Community", _("社区"))
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+
+    objects = ScopedQuerySet.as_manager()
+    scope_paths = PLACE_SCOPE
+
+    class Meta:
+        ordering = ["starts_at", "id"]
+        indexes = [models.Index(fields=["checkpoint", "ends_at"], name="movement_shift_checkpoint")]
+        constraints = [models.CheckConstraint(condition=models.Q(ends_at__gt=models.F("starts_at")), name="movement_shift_order")]
+        verbose_name = _("卡口值守班次")
+
+    def __str__(self) -> str:
+        return f"{self.checkpoint_id} {self.role} {self.starts_at:%Y-%m-%d %H:%M}"
+
+
+class SelfApplication(models.Model):
+    """A resident's own application from their phone (居民自助申请), as they typed it: nothing is looked
+    up when it arrives (the page answers the same whoever the number belongs to), the ID number and
+    phone sealed, hashed and masked like a resident's. It lands with the chosen community, whose
+    worker confirms it against the registry — then it is filed and decided as a departure
+    application — or turns it down with the reason."""
+
+    name = models.CharField(_("姓名"), max_length=64)
+    id_cipher = models.TextField()
+    id_hash = models.CharField(max_length=32)
+    id_masked = models.CharField(_("证件号码"), max_length=24)
+    phone_cipher = models.TextField()
+    phone_masked = models.CharField(_("手机号"), max_length=20)
+    mode = models.CharField(_("方式"), max_length=8, choices=TravelMode.choices)
+    destination = models.CharField(_("目的地"), max_length=120)
+    travel_date = models.DateField(_("出行日期"))
+    status = models.CharField(_("状态"), max_length=12, choices=SelfApplicationStatus.choices, default=SelfApplicationStatus.PENDING)
+    reject_reason = models.CharField(_("未通过原因"), max_length=200, blank=True)
+    application = models.ForeignKey(DepartureApplication, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    reviewed_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    reviewed_at = models.DateTimeField(_("核实时间"), null=True, blank=True)
+    created_at = models.DateTimeField(_("提交时间"), auto_now_add=True)
+    district = cached_fk("geo.District", _("区县"))
+    street = cached_fk("geo.Street", _("街道"))
+    community = cached_fk("geo.Community", _("社区"))
+
+    objects = ScopedQuerySet.as_manager()
+    scope_paths = PLACE_SCOPE
+
+    class Meta:
+        ordering = ["created_at", "id"]
+        indexes = [models.Index(fields=["community", "status"], name="movement_selfapp_community")]
+        constraints = [
+            models.UniqueConstraint(fields=["id_hash"], condition=models.Q(status="pending"), name="movement_selfapp_one_pending")
+        ]
+        verbose_name = _("居民自助离开申请")
+
+    def __str__(self) -> str:
+        return f"{self.id_masked} {self.travel_date}"

@@ -10,7 +10,18 @@ from django.db.models import Count, Q, QuerySet, Sum
 from django.shortcuts import get_object_or_404
 
 from .choices import ApplicationStatus, PassStatus, ScanOutcome, ScanRefusal
-from .models import BatchMember, Checkpoint, CheckpointLog, Departure, DepartureApplication, PassScan, TransferBatch, VehiclePass
+from .models import (
+    BatchMember,
+    Checkpoint,
+    CheckpointLog,
+    Departure,
+    DepartureApplication,
+    DestinationNotice,
+    PassScan,
+    ReceivingUnit,
+    TransferBatch,
+    VehiclePass,
+)
 
 
 def pass_list(*, user: Any, status: str = "", q: str = "") -> QuerySet[VehiclePass]:
@@ -118,3 +129,16 @@ def movement_figures(*, user: Any, day: dt.date) -> MovementFigures:
 
 
 REFUSAL_LABELS = dict(ScanRefusal.choices)
+
+
+def receivers() -> QuerySet[ReceivingUnit]:
+    """The receiving units a departure or a batch may name (not personal data: every office sees them)."""
+    return ReceivingUnit.objects.filter(is_active=True).order_by("name")
+
+
+def notices_of(*, departure: Departure | None = None, batch: TransferBatch | None = None) -> list[DestinationNotice]:
+    """The notices sent for a departure or a batch the caller has already read (scoped)."""
+    found = (
+        DestinationNotice.objects.filter(departure=departure) if departure is not None else DestinationNotice.objects.filter(batch=batch)
+    )
+    return list(found.order_by("at", "pk"))

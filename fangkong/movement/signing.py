@@ -11,7 +11,8 @@ purpose, route, validity, the pass number — and no unmasked personal data.
 
 The private key: FANGKONG_PASS_SIGNING_KEY (settings or environment; 32 random bytes, base64), or,
 when none is set, a key generated once into var/pass-signing-key (0600) — for development and the
-demo (docs/operator-guide.md).
+demo only: config.settings.prod refuses to start without the setting (config.keychecks), and this
+module never falls back to var/ under production settings (docs/operator-guide.md).
 """
 
 from __future__ import annotations
@@ -29,6 +30,7 @@ from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
 from django.conf import settings
+from django.core.exceptions import ImproperlyConfigured
 
 PREFIX = "FK1"
 MAX_TOKEN = 4000  # a QR code holds less; anything longer is not ours
@@ -84,7 +86,10 @@ def _private_key(seed_b64: str) -> Ed25519PrivateKey:
 
 
 def private_key() -> Ed25519PrivateKey:
-    return _private_key(_configured_seed() or _dev_seed())
+    seed = _configured_seed()
+    if not seed and getattr(settings, "FANGKONG_PRODUCTION", False):
+        raise ImproperlyConfigured("FANGKONG_PASS_SIGNING_KEY is not set: production never signs passes with a key generated into var/.")
+    return _private_key(seed or _dev_seed())
 
 
 def public_key_raw(key: Ed25519PrivateKey | None = None) -> bytes:

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from .views import batches, check, checkpoints, departures, passes
+from .views import batches, check, checkpoints, departures, own, passes
 
 app_name = "movement"
 urlpatterns = [
@@ -18,10 +18,17 @@ urlpatterns = [
     path("check/revocations.json", check.revocations, name="revocations"),
     path("checkpoints/", checkpoints.checkpoint_list, name="checkpoint_list"),
     path("checkpoints/<int:pk>/", checkpoints.checkpoint_detail, name="checkpoint_detail"),
+    path("checkpoints/<int:pk>/shifts/", checkpoints.checkpoint_shifts, name="checkpoint_shifts"),
+    path("checkpoints/shifts/<int:pk>/cancel/", checkpoints.checkpoint_shift_cancel, name="checkpoint_shift_cancel"),
     # 有序离呼
     path("departures/applications/", departures.application_list, name="application_list"),
     path("departures/applications/new/", departures.application_new, name="application_new"),
     path("departures/applications/decide/", departures.applications_decide, name="applications_decide"),
+    path("departures/own/", own.own_list, name="own_list"),
+    path("departures/own/<int:pk>/review/", own.own_review, name="own_review"),
+    # residents' own applications (public, no account)
+    path("apply/", own.apply, name="apply"),
+    path("apply/done/", own.applied, name="applied"),
     path("departures/", departures.departure_list, name="departure_list"),
     path("departures/<int:pk>/", departures.departure_detail, name="departure_detail"),
     path("departures/<int:pk>/assign/", departures.departure_assign, name="departure_assign"),

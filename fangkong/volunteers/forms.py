@@ -9,20 +9,13 @@ from django.utils.translation import gettext_lazy as _
 
 from fangkong.core.forms import RefusalForm, datetime_field
 from fangkong.core.rows import RowsRefused
+from fangkong.geo.forms import community_choices
 from fangkong.geo.models import Community
 
 from .choices import Availability, DisinfectionKind, OrganisationKind, PointKind, Skill, VehicleKind
 
 _TEXT = {"class": "form-control"}
 _SELECT = {"class": "form-select"}
-
-
-def community_choices(communities: Any) -> list[tuple[str, list[tuple[str, str]]]]:
-    """Communities grouped by district and street, for a select."""
-    groups: dict[str, list[tuple[str, str]]] = {}
-    for c in communities.select_related("district", "street").order_by("district__code", "street__name", "name"):
-        groups.setdefault(f"{c.district.name} · {c.street.name}", []).append((str(c.pk), c.name))
-    return [("", "—"), *groups.items()]
 
 
 class ApplyForm(RefusalForm, forms.Form):

@@ -2,7 +2,8 @@
 (a high-risk area in force over the compound, one of its buildings or units, or a wider place holding
 it), who is on duty now, and the gaps in the next 24 hours — every moment each of the four required
 roles (volunteer, 包联干部, security guard, police officer or militia) must be covered by a shift; a
-moment without one is a gap, named with its role and its Beijing time span ("夜班 … 无政法干警或民兵")."""
+moment without one is a gap, named with its role and its Beijing time span ("夜班 … 无政法干警或民兵")
+(fangkong.core.coverage, shared with the checkpoints' shifts)."""
 
 from __future__ import annotations
 
@@ -13,10 +14,10 @@ from typing import Any
 
 from django.db.models import Prefetch, Q, QuerySet
 from django.shortcuts import get_object_or_404
-from django.utils import timezone
-from django.utils.translation import gettext as _
 
 from fangkong.core.clock import CLOCK_SKEW, now
+from fangkong.core.coverage import Gap
+from fangkong.core.coverage import coverage_gaps as shared_gaps
 from fangkong.geo.models import Building, Compound, Unit
 
 from .choices import REQUIRED_DUTY_ROLES, AreaClass, CadreRank, DutyRole, PlaceLevel
@@ -24,69 +25,11 @@ from .models import DutyPost, DutyShift, RiskArea, RiskAreaPlace
 from .selectors import in_force_at
 
 COVERAGE_WINDOW = dt.timedelta(hours=24)
-NIGHT_FROM, NIGHT_TO = 22, 6  # 夜班: a gap touching 22:00–06:00 Beijing is named a night gap
-
-
-def span_label(start: dt.datetime, end: dt.datetime) -> str:
-    """A span in Beijing time: "11-22 22:00–次日08:00" (the end's day named when it is a later day)."""
-    a, b = timezone.localtime(start), timezone.localtime(end)
-    days = (b.date() - a.date()).days
-    if days == 0:
-        tail = f"{b:%H:%M}"
-    elif days == 1:
-        tail = _("次日%(t)s") % {"t": f"{b:%H:%M}"}
-    else:
-        tail = f"{b:%m-%d %H:%M}"
-    return f"{a:%m-%d %H:%M}–{tail}"
-
-
-def touches_night(start: dt.datetime, end: dt.datetime) -> bool:
-    a, b = timezone.localtime(start), timezone.localtime(end)
-    day = a.date() - dt.timedelta(days=1)
-    while day <= b.date():
-        night_start = timezone.make_aware(dt.datetime.combine(day, dt.time(NIGHT_FROM)), a.tzinfo)
-        night_end = timezone.make_aware(dt.datetime.combine(day + dt.timedelta(days=1), dt.time(NIGHT_TO)), a.tzinfo)
-        if start < night_end and end > night_start:
-            return True
-        day += dt.timedelta(days=1)
-    return False
-
-
-@dataclass(frozen=True)
-class Gap:
-    """A span with nobody of a required role on duty."""
-
-    role: str
-    starts_at: dt.datetime
-    ends_at: dt.datetime
-
-    @property
-    def night(self) -> bool:
-        return touches_night(self.starts_at, self.ends_at)
-
-    @property
-    def label(self) -> str:
-        text = _("%(span)s 无%(role)s") % {"span": span_label(self.starts_at, self.ends_at), "role": DutyRole(self.role).label}
-        return (_("夜班") + " " + text) if self.night else text
 
 
 def coverage_gaps(shifts: Iterable[tuple[str, dt.datetime, dt.datetime]], *, start: dt.datetime, end: dt.datetime) -> list[Gap]:
-    """The spans of [start, end) where a required role has no shift, from (role, starts_at, ends_at)
-    rows; in role order, then by time."""
-    by_role: dict[str, list[tuple[dt.datetime, dt.datetime]]] = {}
-    for role, a, b in shifts:
-        if b > start and a < end:
-            by_role.setdefault(role, []).append((max(a, start), min(b, end)))
-    gaps: list[Gap] = []
-    for role in REQUIRED_DUTY_ROLES:
-        cursor = start
-        for a, b in sorted(by_role.get(role, ())):
-            if a > cursor:
-                gaps.append(Gap(role, cursor, a))
-            cursor = max(cursor, b)
-        if cursor < end:
-            gaps.append(Gap(role, cursor, end))
-    return gaps
+    """The 4+N roles' gaps (fangkong.core.coverage): the four required roles, in role order."""
+    return shared_gaps(shifts, start=start, end=end, required=REQUIRED_DUTY_ROLES, labels=dict(DutyRole.choices))
 
 
 def compound_gaps(compound_ids: Iterable[int], *, at: dt.datetime | None = None) -> dict[int, list[Gap]]:

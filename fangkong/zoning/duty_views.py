@@ -17,6 +17,7 @@ from django.views.decorators.http import require_POST
 
 from fangkong.core.actions import refused_on
 from fangkong.core.clock import now
+from fangkong.core.coverage import span_label
 from fangkong.core.errors import DomainError, PermissionRefused
 from fangkong.core.permissions import require_page, user_can
 from fangkong.geo.models import Compound
@@ -147,7 +148,7 @@ def _shift_page(
     context = {
         "shift": shift,
         "compound": shift.compound,
-        "span": duty.span_label(shift.starts_at, shift.ends_at),
+        "span": span_label(shift.starts_at, shift.ends_at),
         "ended": shift.ends_at <= at,
         "under_way": shift.starts_at <= at < shift.ends_at,
         "form": form or DutyShiftChangeForm(initial=initial),
@@ -209,5 +210,5 @@ def duty_check_in_page(request: HttpRequest) -> HttpResponse:
             messages.success(request, _("签到成功"))
             return redirect("zoning:duty_check_in")
     at = now()
-    shifts = [(s, duty.check_in_open(s, at=at), duty.span_label(s.starts_at, s.ends_at)) for s in duty.shifts_of(request.user, at=at)]
+    shifts = [(s, duty.check_in_open(s, at=at), span_label(s.starts_at, s.ends_at)) for s in duty.shifts_of(request.user, at=at)]
     return render(request, "zoning/duty_check_in.html", {"shifts": shifts, "error": error, "at": at}, status=status)

@@ -225,3 +225,14 @@ def test_the_public_key_document_verifies_what_the_server_signs(approved_pass):
     public = Ed25519PublicKey.from_public_bytes(base64.urlsafe_b64decode(doc["public_key"] + "=="))
     assert signing.verify(codes.pass_token(approved_pass), typ="pass", public=public)["id"] == approved_pass.pk
     assert payload_of(codes.pass_token(approved_pass))["kid"] == doc["kid"]
+
+
+def test_under_production_settings_no_pass_is_signed_with_a_key_generated_into_var(settings, tmp_path):
+    from django.core.exceptions import ImproperlyConfigured
+
+    from fangkong.movement import signing
+
+    settings.FANGKONG_PRODUCTION, settings.FANGKONG_PASS_SIGNING_KEY, settings.VAR_DIR = True, "", tmp_path
+    with pytest.raises(ImproperlyConfigured, match="FANGKONG_PASS_SIGNING_KEY"):
+        signing.sign({"typ": "pass"})
+    assert not (tmp_path / "pass-signing-key").exists()

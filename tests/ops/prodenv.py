@@ -19,6 +19,7 @@ def prod_env(var_dir: Path, **extra: str) -> dict[str, str]:
         DJANGO_SETTINGS_MODULE="config.settings.prod",
         SECRET_KEY=secrets.token_urlsafe(64),
         FANGKONG_DATA_KEY=base64.b64encode(os.urandom(32)).decode(),
+        FANGKONG_PASS_SIGNING_KEY=base64.b64encode(os.urandom(32)).decode(),
         DATABASE_URL=os.environ.get("DATABASE_URL", "").startswith("postgres")
         and os.environ["DATABASE_URL"]
         or "postgres://postgres@127.0.0.1:5432/fangkong",

@@ -24,16 +24,28 @@ def _dev():
 def test_the_keys_are_generated_once_private_and_kept(tmp_path):
     dev = _dev()
     first = dev._prod_keys(tmp_path)
-    assert set(first) == {"SECRET_KEY", "FANGKONG_DATA_KEY"} and first["SECRET_KEY"] != first["FANGKONG_DATA_KEY"]
+    assert set(first) == {"SECRET_KEY", "FANGKONG_DATA_KEY", "FANGKONG_PASS_SIGNING_KEY"}
+    assert len(set(first.values())) == 3
     assert stat.S_IMODE((tmp_path / "prod-keys.env").stat().st_mode) == 0o600
     assert dev._prod_keys(tmp_path) == first  # the encrypted data stays readable after a restart
 
 
 def test_the_keys_pass_the_production_checks(tmp_path):
-    from config.keychecks import data_key_problems, secret_key_problems
+    from config.keychecks import data_key_problems, pass_signing_key_problems, secret_key_problems
 
     keys = _dev()._prod_keys(tmp_path)
     assert not secret_key_problems(keys["SECRET_KEY"], demo_values=()) and not data_key_problems(keys["FANGKONG_DATA_KEY"], demo_values=())
+    assert not pass_signing_key_problems(keys["FANGKONG_PASS_SIGNING_KEY"], demo_values=(), data_key=keys["FANGKONG_DATA_KEY"])
+
+
+def test_a_key_file_from_before_the_pass_key_gains_the_key_this_machine_signed_passes_with(tmp_path):
+    """var/prod-keys.env written before FANGKONG_PASS_SIGNING_KEY existed, and var/pass-signing-key the
+    server generated meanwhile: the passes already printed stay valid."""
+    (tmp_path / "prod-keys.env").write_text("SECRET_KEY=s\nFANGKONG_DATA_KEY=d\n")
+    (tmp_path / "pass-signing-key").write_text("lR5fTZZUis6J1ow0Fa1LbQH6b+qSbPwXOqFk0BG9rnc=\n")
+    keys = _dev()._prod_keys(tmp_path)
+    assert keys["FANGKONG_PASS_SIGNING_KEY"] == "lR5fTZZUis6J1ow0Fa1LbQH6b+qSbPwXOqFk0BG9rnc="
+    assert _dev()._prod_keys(tmp_path) == keys
 
 
 def test_the_documented_options():

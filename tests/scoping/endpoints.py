@@ -286,6 +286,7 @@ ENDPOINTS: list[Endpoint] = [
     _e("movement:revocations", FIGURES, None, (MovementCap.CHECK,)),
     _e("movement:checkpoint_list", FIGURES, None, (MovementCap.CHECK,)),
     _e("movement:checkpoint_detail", DETAIL, "checkpoint", (MovementCap.CHECK,)),
+    _e("movement:checkpoint_shifts", ACTION, "checkpoint", (MovementCap.PASS_APPROVE,)),
     _e("movement:application_list", LIST, "departure", MOVE),
     _e("movement:application_new", ACTION, None, (MovementCap.VIEW, MovementCap.DEPART)),
     _e("movement:applications_decide", ACTION, None, (MovementCap.VIEW, MovementCap.ORGANISE)),
@@ -421,6 +422,17 @@ EXEMPT: dict[str, str] = {
     "movement:scan": (
         "a checkpoint's scan (JSON): movement.check, the checkpoint in the caller's grant (another district's: 404), "
         "the pass found by its signed code wherever it was issued: tests/movement/test_pages.py"
+    ),
+    "movement:apply": "residents' own applications: public, rate-limited, no oracle (tests/movement/test_own.py)",
+    "movement:applied": "the public thank-you page: no data (tests/movement/test_own.py)",
+    "movement:own_list": (
+        "residents' own applications in the caller's communities (movement.view + movement.depart; another community's "
+        "not listed): tests/movement/test_own.py"
+    ),
+    "movement:own_review": ("confirm or turn down one of them (another community's: 404, nothing written): tests/movement/test_own.py"),
+    "movement:checkpoint_shift_cancel": (
+        "a shift of a checkpoint in the caller's grant (found through the scoped shifts: another district's 404), "
+        "movement.pass_approve: tests/movement/test_shifts.py"
     ),
     "zoning:duty_check_in": "the signed-in person's own shifts, nobody else's (another's shift: 404): tests/zoning/test_duty.py",
     "volunteers:apply": _VOL_PUBLIC,

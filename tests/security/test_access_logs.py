@@ -21,7 +21,7 @@ import pytest
 
 from fangkong.core.logmask import mask_numbers
 
-from ..accounts.test_prod_settings import GOOD_DATA_KEY, GOOD_SECRET_KEY
+from ..accounts.test_prod_settings import GOOD_DATA_KEY, GOOD_PASS_KEY, GOOD_SECRET_KEY
 
 ROOT = Path(__file__).resolve().parents[2]
 ID_NUMBER = "15010219850307123X"
@@ -134,6 +134,7 @@ def test_the_production_settings_install_the_filter_on_every_handler():
         "DJANGO_SETTINGS_MODULE": "config.settings.prod",
         "SECRET_KEY": GOOD_SECRET_KEY,
         "FANGKONG_DATA_KEY": GOOD_DATA_KEY,
+        "FANGKONG_PASS_SIGNING_KEY": GOOD_PASS_KEY,
         "DATABASE_URL": "postgres://nobody@127.0.0.1:1/none",
         "REDIS_URL": "redis://127.0.0.1:1/0",
         "FANGKONG_VAR_DIR": "/tmp/fangkong-prod-check",

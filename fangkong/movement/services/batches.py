@@ -28,10 +28,11 @@ from fangkong.geo.lookup import person_ids_by_id_number
 from fangkong.policy.rules import rule
 from fangkong.results.history import negatives_within
 
-from ..choices import BATCH_TRANSITIONS, BatchKind, BatchStatus, MemberStatus
+from ..choices import BATCH_TRANSITIONS, BatchKind, BatchStatus, MemberStatus, NoticeKind
 from ..eligibility import NEGATIVE_WINDOW_KEY
 from ..events import MovementEvent
-from ..models import BatchMember, TransferBatch
+from ..models import BatchMember, ReceivingUnit, TransferBatch
+from ..notices import active_receiver, notify_destination
 from ..permissions import MovementCap
 from .passes import check_plate
 
@@ -65,7 +66,15 @@ def _people(actor: Any, id_numbers: Sequence[str], field: str) -> dict[int, int]
 
 @transaction.atomic
 def batch_create(
-    *, actor: Any, district: Any, kind: str, sending_unit: str, receiving_unit: str, destination: str, id_numbers: Sequence[str]
+    *,
+    actor: Any,
+    district: Any,
+    kind: str,
+    sending_unit: str,
+    receiving_unit: str,
+    destination: str,
+    id_numbers: Sequence[str],
+    receiver: ReceivingUnit | None = None,
 ) -> TransferBatch:
     """The sending unit's demand list: who (their ID numbers), from where to where."""
     require(actor, MovementCap.ORGANISE)
@@ -89,6 +98,7 @@ def batch_create(
         receiving_unit=receiving_unit.strip()[:120],
         destination=destination.strip()[:120],
         district_id=district.pk,
+        receiver=active_receiver(receiver),
         created_by=actor,
     )
     BatchMember.objects.bulk_create(BatchMember(batch=batch, person_id=pid) for pid in people.values())
@@ -229,6 +239,7 @@ def batch_split_waiting(*, actor: Any, batch: TransferBatch) -> TransferBatch | 
         destination=batch.destination,
         district_id=batch.district_id,
         previous=batch,
+        receiver_id=batch.receiver_id,
         created_by=actor,
     )
     BatchMember.objects.filter(pk__in=[m.pk for m in waiting]).update(
@@ -262,9 +273,9 @@ def batch_depart(*, actor: Any, batch: TransferBatch) -> TransferBatch:
         raise DomainError(_("没有已登车人员"), rule="movement.batch_ready")
     batch.status, batch.departed_at = BatchStatus.IN_TRANSIT, now()
     batch.save(update_fields=["status", "departed_at", "updated_at"])
-    audit_record(
-        actor=actor, event_type=MovementEvent.BATCH_DEPARTED, obj=batch, count=batch.members.filter(status=MemberStatus.BOARDED).count()
-    )
+    boarded = batch.members.filter(status=MemberStatus.BOARDED).count()
+    notify_destination(NoticeKind.BATCH_DEPARTED, at=batch.departed_at, people=boarded, batch=batch)
+    audit_record(actor=actor, event_type=MovementEvent.BATCH_DEPARTED, obj=batch, count=boarded)
     return batch
 
 
@@ -314,6 +325,7 @@ def batch_handover(*, actor: Any, batch: TransferBatch, count: int, names: Seque
         confirmed_by.strip()[:64],
     )
     batch.save(update_fields=["status", "handed_over_at", "handover_count", "handover_confirmed_by", "updated_at"])
+    notify_destination(NoticeKind.BATCH_HANDED_OVER, at=at, people=count, batch=batch)
     audit_record(
         actor=actor, event_type=MovementEvent.BATCH_HANDED_OVER, obj=batch, count=count, after={"confirmed_by": batch.handover_confirmed_by}
     )

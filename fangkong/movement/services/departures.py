@@ -20,12 +20,14 @@ from fangkong.core.errors import DomainError
 from fangkong.core.permissions import require
 from fangkong.core.rows import RowError, RowsRefused
 from fangkong.core.scoping import jurisdiction_of
+from fangkong.core.sql import bulk_update, json_value
 from fangkong.policy.rules import active_profile
 
-from ..choices import ApplicationStatus, TravelMode
+from ..choices import ApplicationStatus, NoticeKind, TravelMode
 from ..eligibility import eligibility
 from ..events import MovementEvent
-from ..models import Departure, DepartureApplication
+from ..models import Departure, DepartureApplication, ReceivingUnit
+from ..notices import active_receiver, notify_destination
 from ..permissions import MovementCap
 
 OPEN = (ApplicationStatus.SUBMITTED, ApplicationStatus.APPROVED, ApplicationStatus.ASSIGNED)
@@ -79,7 +81,13 @@ def _decide(apps: Sequence[DepartureApplication], *, actor: Any, at: dt.datetime
         app.profile_code = code
         counts[app.status] += 1
         rows.append(app)
-    DepartureApplication.objects.bulk_update(rows, ["status", "decision", "decided_at", "profile_code"], batch_size=2000)
+    # One UPDATE joined to the decided rows (a COPYed table on PostgreSQL): Django's bulk_update
+    # (CASE WHEN per row) took 30 s for 5,000 rows there (bench/movement.py).
+    bulk_update(
+        DepartureApplication,
+        [("status", "text"), ("decision", "jsonb"), ("decided_at", "timestamptz"), ("profile_code", "text")],
+        [(a.pk, a.status, json_value(a.decision), at, code) for a in rows],
+    )
     audit_record(
         actor=actor,
         event_type=MovementEvent.DEPARTURES_DECIDED,
@@ -114,7 +122,15 @@ def applications_decide(*, actor: Any, at: dt.datetime | None = None, chunk: int
 
 @transaction.atomic
 def departure_create(
-    *, actor: Any, district: Any, mode: str, label: str, destination: str, departs_at: dt.datetime, capacity: int
+    *,
+    actor: Any,
+    district: Any,
+    mode: str,
+    label: str,
+    destination: str,
+    departs_at: dt.datetime,
+    capacity: int,
+    receiver: ReceivingUnit | None = None,
 ) -> Departure:
     require(actor, MovementCap.ORGANISE)
     if district is None or not jurisdiction_of(actor).covers("district", district.pk):
@@ -132,6 +148,7 @@ def departure_create(
         destination=destination.strip()[:120],
         departs_at=departs_at,
         capacity=capacity,
+        receiver=active_receiver(receiver),
         created_by=actor,
     )
     audit_record(actor=actor, event_type=MovementEvent.DEPARTURE_GROUP_CREATED, obj=departure)
@@ -172,6 +189,8 @@ def departure_assign(*, actor: Any, departure: Departure, application_ids: Seque
         )
     if errors:
         raise RowsRefused(errors, rule="movement.assign")
-    DepartureApplication.objects.filter(pk__in=wanted).update(status=ApplicationStatus.ASSIGNED, departure=departure, updated_at=now())
+    at = now()
+    DepartureApplication.objects.filter(pk__in=wanted).update(status=ApplicationStatus.ASSIGNED, departure=departure, updated_at=at)
+    notify_destination(NoticeKind.DEPARTURE_LIST, at=at, people=seated + len(wanted), departure=departure)
     audit_record(actor=actor, event_type=MovementEvent.DEPARTURE_PASSENGERS_ASSIGNED, obj=departure, count=len(wanted))
     return len(wanted)

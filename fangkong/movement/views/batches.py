@@ -16,6 +16,7 @@ from django.views.decorators.http import require_POST
 from fangkong.core.errors import DomainError, PermissionRefused
 from fangkong.core.permissions import need_to_know, require_page, user_can
 
+from .. import selectors
 from ..choices import BatchKind, MemberStatus
 from ..models import TransferBatch
 from ..permissions import MovementCap
@@ -46,6 +47,9 @@ def batch_list(request: HttpRequest) -> HttpResponse:
                 receiving_unit=request.POST.get("receiving_unit", ""),
                 destination=request.POST.get("destination", ""),
                 id_numbers=_lines(request.POST.get("id_numbers", "")),
+                receiver=selectors.receivers().filter(pk=request.POST.get("receiver") or 0).first()
+                if (request.POST.get("receiver") or "").isdigit()
+                else None,
             )
         except PermissionRefused as exc:
             raise PermissionDenied(exc.message) from exc
@@ -55,7 +59,13 @@ def batch_list(request: HttpRequest) -> HttpResponse:
             messages.success(request, _("批次已建立，请逐人检测。"))
             return redirect("movement:batch_detail", pk=batch.pk)
     batches = TransferBatch.objects.visible_to(request.user).order_by("-created_at", "-id")[:200]
-    context = {"batches": batches, "can_organise": can_organise, "kinds": BatchKind.choices, "districts": districts_of(request.user)}
+    context = {
+        "batches": batches,
+        "can_organise": can_organise,
+        "kinds": BatchKind.choices,
+        "districts": districts_of(request.user),
+        "receivers": selectors.receivers(),
+    }
     return render(request, "movement/batch_list.html", context)
 
 
@@ -67,6 +77,7 @@ def batch_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "members": batch.members.select_related("person").order_by("id"),
         "can_organise": user_can(request.user, MovementCap.ORGANISE),
         "listed": MemberStatus.LISTED,
+        "notices": selectors.notices_of(batch=batch),
     }
     return render(request, "movement/batch_detail.html", context)
 

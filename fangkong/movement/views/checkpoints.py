@@ -1,22 +1,29 @@
-"""Checkpoint pages: the list with the day's counts, set one up, one checkpoint with its log of
-vehicles checked (people, fevers, what was done) and the passes scanned there."""
+"""Checkpoint pages: the list with the day's counts and the gaps in its shifts, set one up, one
+checkpoint with its log of vehicles checked (people, fevers, what was done), its shifts (with the
+counts logged during each and the gaps of the next 24 hours) and the passes scanned there."""
 
 from __future__ import annotations
+
+import datetime as dt
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import redirect, render
+from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
 
 from fangkong.core.actions import refused_on
+from fangkong.core.errors import DomainError
 from fangkong.core.permissions import require_page, user_can
 
-from .. import selectors
-from ..forms import CheckpointForm, LogForm
+from .. import selectors, shifts
+from ..forms import CheckpointForm, LogForm, ShiftForm
+from ..models import CheckpointShift
 from ..permissions import MovementCap
 from ..services.checkpoints import checkpoint_create, checkpoint_log
+from ..services.shifts import shift_cancel, shifts_add
 from .common import districts_of
 
 
@@ -33,7 +40,9 @@ def checkpoint_list(request: HttpRequest) -> HttpResponse:
                 messages.success(request, _("卡口已设立。"))
                 return redirect("movement:checkpoint_detail", pk=cp.pk)
     figures = selectors.movement_figures(user=request.user, day=timezone.localdate())
-    context = {"rows": figures.checkpoints, "form": form}
+    gaps = shifts.checkpoint_gaps([cp.pk for cp, *_ in figures.checkpoints])
+    rows = [(cp, vehicles, people, fevers, gaps.get(cp.pk, [])) for cp, vehicles, people, fevers in figures.checkpoints]
+    context = {"rows": rows, "form": form}
     return render(request, "movement/checkpoint_list.html", context, status=422 if form is not None and form.errors else 200)
 
 
@@ -49,5 +58,51 @@ def checkpoint_detail(request: HttpRequest, pk: int) -> HttpResponse:
                 checkpoint_log(actor=request.user, checkpoint=cp, **form.cleaned_data)
                 messages.success(request, _("已登记。"))
                 return redirect("movement:checkpoint_detail", pk=cp.pk)
-    context = {"cp": cp, "logs": selectors.checkpoint_logs(cp), "scans": selectors.checkpoint_scans(cp), "form": form}
-    return render(request, "movement/checkpoint_detail.html", context, status=422 if form.errors else 200)
+    return _detail(request, cp, form=form)
+
+
+def _detail(request: HttpRequest, cp, *, form: LogForm | None = None, shift_form: ShiftForm | None = None) -> HttpResponse:
+    can_staff = user_can(request.user, MovementCap.PASS_APPROVE)
+    form = form or LogForm()
+    if can_staff and shift_form is None:
+        start = timezone.localtime().replace(minute=0, second=0, microsecond=0) + dt.timedelta(hours=1)
+        shift_form = ShiftForm(initial={"starts_at": start, "ends_at": start + dt.timedelta(hours=8), "days": 1})
+    context = {
+        "cp": cp,
+        "logs": selectors.checkpoint_logs(cp),
+        "scans": selectors.checkpoint_scans(cp),
+        "form": form,
+        "shift_rows": shifts.shift_rows(cp),
+        "gaps": shifts.checkpoint_gaps([cp.pk])[cp.pk],
+        "shift_form": shift_form if can_staff else None,
+    }
+    errors = form.errors or (shift_form is not None and shift_form.errors)
+    return render(request, "movement/checkpoint_detail.html", context, status=422 if errors else 200)
+
+
+@login_required
+@require_POST
+def checkpoint_shifts(request: HttpRequest, pk: int) -> HttpResponse:
+    require_page(request.user, MovementCap.PASS_APPROVE)
+    cp = selectors.checkpoint_get(user=request.user, pk=pk)
+    shift_form = ShiftForm(request.POST)
+    if shift_form.is_valid():
+        with refused_on(shift_form):
+            made = shifts_add(actor=request.user, checkpoint=cp, **shift_form.cleaned_data)
+            messages.success(request, _("已排 %(n)s 个班次。") % {"n": len(made)})
+            return redirect("movement:checkpoint_detail", pk=cp.pk)
+    return _detail(request, cp, shift_form=shift_form)
+
+
+@login_required
+@require_POST
+def checkpoint_shift_cancel(request: HttpRequest, pk: int) -> HttpResponse:
+    require_page(request.user, MovementCap.PASS_APPROVE)
+    shift = get_object_or_404(CheckpointShift.objects.visible_to(request.user).select_related("checkpoint"), pk=pk)
+    try:
+        shift_cancel(actor=request.user, shift=shift)
+    except DomainError as exc:
+        messages.error(request, exc.message)
+    else:
+        messages.success(request, _("班次已取消。"))
+    return redirect("movement:checkpoint_detail", pk=shift.checkpoint_id)

@@ -113,7 +113,9 @@ def applications_decide(request: HttpRequest) -> HttpResponse:
 @need_to_know(MovementCap.VIEW)
 def departure_list(request: HttpRequest) -> HttpResponse:
     can_organise = user_can(request.user, MovementCap.ORGANISE)
-    form = DepartureForm(request.POST or None, districts=districts_of(request.user)) if can_organise else None
+    form = (
+        DepartureForm(request.POST or None, districts=districts_of(request.user), receivers=selectors.receivers()) if can_organise else None
+    )
     if request.method == "POST":
         require_page(request.user, MovementCap.ORGANISE)
         if form is not None and form.is_valid():
@@ -157,6 +159,7 @@ def departure_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "can_organise": can_organise,
         "mode_label": TravelMode(departure.mode).label,
         "printing": request.GET.get("print") == "1",
+        "notices": selectors.notices_of(departure=departure),
     }
     return render(request, "movement/departure_detail.html", context)
 

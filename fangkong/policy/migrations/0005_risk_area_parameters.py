@@ -8,29 +8,12 @@ are left as they are."""
 
 from django.db import migrations
 
+from fangkong.policy.migrating import profile_parameters
+
 KEYS = ("risk.area_unit", "risk.high_lift_screening_days", "risk.lift_overdue_days")
 
 
-def add(apps, schema_editor):
-    from fangkong.policy.profiles import PROFILES
-
-    specs = {spec["code"]: spec["parameters"] for spec in PROFILES}
-    Profile = apps.get_model("policy", "PolicyProfile")
-    Parameter = apps.get_model("policy", "PolicyParameter")
-    for profile in Profile.objects.all():
-        base = profile
-        while base.code not in specs and base.based_on_id:
-            base = Profile.objects.get(pk=base.based_on_id)
-        params = specs.get(base.code, specs["twenty-measures"])
-        for key in KEYS:
-            value, unit, description, source = params[key]
-            Parameter.objects.get_or_create(
-                profile=profile, key=key, defaults={"value": value, "unit": unit, "description": description, "source": source}
-            )
-
-
-def remove(apps, schema_editor):
-    apps.get_model("policy", "PolicyParameter").objects.filter(key__in=KEYS).delete()
+add, remove = profile_parameters(KEYS)
 
 
 class Migration(migrations.Migration):

@@ -20,8 +20,7 @@ from django.views.decorators.http import require_POST
 
 from fangkong.core.clock import now
 from fangkong.core.errors import DomainError
-from fangkong.core.netaddr import address_block, client_address
-from fangkong.core.ratelimit import limit_hit
+from fangkong.core.ratelimit import public_limit
 from fangkong.core.rows import RowsRefused
 
 from ..choices import VolunteerStatus
@@ -38,14 +37,7 @@ SESSION_KEY = "volunteer_link"
 
 
 def _limited(request: HttpRequest, what: str, windows: tuple[tuple[int, int], ...]) -> HttpResponse | None:
-    refused = limit_hit(f"volunteers:{what}:{address_block(client_address(request)) or 'unknown'}", windows)
-    if refused is None:
-        return None
-    response = HttpResponse(
-        _("请求过于频繁，请 %(s)s 秒后再试。") % {"s": refused.retry_after}, status=429, content_type="text/plain; charset=utf-8"
-    )
-    response["Retry-After"] = str(refused.retry_after)
-    return response
+    return public_limit(request, f"volunteers:{what}", windows)
 
 
 def _organisations() -> list[tuple[int, str]]:

@@ -17,6 +17,7 @@ from django.utils.translation import gettext as _
 
 from fangkong.audit.services import audit_record
 from fangkong.core.clock import CLOCK_SKEW, aware, now, too_early
+from fangkong.core.coverage import span_label
 from fangkong.core.crypto import encrypt, lookup_hash, mask_phone
 from fangkong.core.errors import DomainError, PermissionRefused
 from fangkong.core.permissions import require
@@ -25,7 +26,7 @@ from fangkong.geo.idnumbers import InvalidDocument, normalise_phone
 from fangkong.geo.models import Building, Compound
 
 from ..choices import CadreRank, DutyRole
-from ..duty import check_in_open, compound_areas, span_label
+from ..duty import check_in_open, compound_areas
 from ..events import ZoningEvent
 from ..models import DutyPost, DutyShift, RiskArea
 from ..permissions import ZoningCap

@@ -1,0 +1,85 @@
+"""Orderly movement's alert rule (fangkong.notifications): the destination notice. Each
+DestinationNotice row (fangkong.movement.notices) is one event, lying in its receiving unit (grant
+and webhook key `facility:movement_receiver`, the unit's id) and, when the unit is in this city, in
+its district — never in the sending district's places, so nobody else's webhook receives it. Its
+params are counts, times, the vehicle and the units: no person."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterator
+
+from django.utils.translation import gettext_lazy as _
+
+from fangkong.core.roles import Role, roles
+from fangkong.core.timefmt import local_minutes
+from fangkong.notifications.rules import Event, Message, Rule, rules
+
+from .choices import NoticeKind, TravelMode
+from .models import DestinationNotice
+from .permissions import MovementCap
+
+DESTINATION_NOTICE = "movement.destination_notice"
+RECEIVER_UNIT = "facility:movement_receiver"
+
+
+def notice_params(notice: DestinationNotice) -> dict[str, object]:
+    if notice.departure_id:
+        d = notice.departure
+        return {
+            "ref": f"D{d.pk}",
+            "vehicle": d.label,
+            "mode": d.mode,
+            "departs": local_minutes(d.departs_at),
+            "destination": d.destination,
+            "sender": d.district.name if d.district_id else "",
+            "receiver": notice.receiver.name,
+            "people": notice.people,
+        }
+    b = notice.batch
+    return {
+        "ref": f"B{b.pk}",
+        "vehicle": b.vehicle_plate,
+        "mode": TravelMode.COACH.value,
+        "departs": local_minutes(b.departed_at or b.departs_at),
+        "destination": b.destination,
+        "sender": b.sending_unit,
+        "receiver": notice.receiver.name,
+        "people": notice.people,
+    }
+
+
+def destination_notices(*, since: dt.datetime, until: dt.datetime) -> Iterator[Event]:
+    notices = DestinationNotice.objects.filter(at__gt=since, at__lte=until).select_related("receiver", "departure__district", "batch")
+    for notice in notices.order_by("at", "pk"):
+        places = {RECEIVER_UNIT: notice.receiver_id, "district": notice.receiver.district_id}
+        # No link: the departure's page lies in the sending district's places, not the receiver's.
+        yield Event(f"notice:{notice.pk}", f"{DESTINATION_NOTICE}.{notice.kind}", notice.at, places, notice_params(notice))
+
+
+def register() -> None:
+    labels = {"mode": TravelMode}
+    text = {
+        NoticeKind.DEPARTURE_LIST: _(
+            "%(sender)s 的%(mode)s %(vehicle)s（%(ref)s）%(departs)s 出发前往%(destination)s，"
+            "乘客 %(people)s 人，请%(receiver)s做好接收准备。"
+        ),
+        NoticeKind.BATCH_DEPARTED: _(
+            "%(sender)s 的点对点批次 %(ref)s（车辆 %(vehicle)s）%(departs)s 已出发前往%(destination)s，"
+            "共 %(people)s 人，请%(receiver)s做好交接准备。"
+        ),
+        NoticeKind.BATCH_HANDED_OVER: _("%(sender)s 的点对点批次 %(ref)s 已在%(destination)s交接 %(people)s 人（%(receiver)s确认）。"),
+    }
+    rules.register(
+        Rule(
+            key=DESTINATION_NOTICE,
+            label=_("目的地通知：班次、点对点批次出发与交接"),
+            roles=roles(Role.DISTRICT_OFFICE),
+            levels=("district", RECEIVER_UNIT),
+            find="fangkong.movement.alerts.destination_notices",
+            messages=tuple(Message(f"{DESTINATION_NOTICE}.{kind.value}", kind.label, text[kind], labels) for kind in NoticeKind),
+            capability=MovementCap.VIEW,
+            first_lookback=dt.timedelta(days=1),
+            order=70,
+        )
+    )
