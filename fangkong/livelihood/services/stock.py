@@ -102,11 +102,40 @@ def stock_receive(
 @transaction.atomic
 def stock_issue(*, actor: Any, warehouse: Warehouse, item: SupplyItem, quantity: Any, to_unit: str) -> StockMovement:
     _scope(actor, warehouse)
-    n = _quantity(quantity)
     unit = clean_name(to_unit, field="to_unit", label=_("领用单位"), max_length=100)
-    _take(warehouse, item, n)
-    move = _movement(warehouse, item, MovementKind.ISSUE, -n, actor, counterparty=unit)
-    audit_record(actor=actor, event_type=LivelihoodEvent.STOCK_ISSUED, obj=warehouse, after={"item": item.code, "quantity": n, "to": unit})
+    return issue_from_stock(actor=actor, warehouse=warehouse, item=item, quantity=quantity, to_unit=unit)
+
+
+def issue_from_stock(
+    *, actor: Any, warehouse: Warehouse, item: SupplyItem, quantity: Any, to_unit: str, field: str = "quantity", **served: Any
+) -> StockMovement:
+    """The issue itself, for the services that have already said who may issue from `warehouse`
+    (`stock_issue`: a keeper of supplies; an approved unit request; a delivery's packs): takes the
+    stock or refuses naming `field` and what is left, writes the movement (linked to what it
+    served: supply_request=… or delivery=…) and audits it. Call it inside the caller's transaction."""
+    n = _quantity(quantity, field=field)
+    try:
+        _take(warehouse, item, n)
+    except DomainError as exc:
+        raise DomainError(exc.message, field=field, rule=exc.rule) from exc
+    move = _movement(warehouse, item, MovementKind.ISSUE, -n, actor, counterparty=to_unit[:100], **served)
+    audit_record(
+        actor=actor, event_type=LivelihoodEvent.STOCK_ISSUED, obj=warehouse, after={"item": item.code, "quantity": n, "to": to_unit[:100]}
+    )
+    return move
+
+
+def return_to_stock(*, actor: Any, warehouse: Warehouse, item: SupplyItem, quantity: int, from_unit: str, **served: Any) -> StockMovement:
+    """Put back what an issue took (a cancelled delivery's packs): a RETURN movement into the same
+    warehouse, so the balance stays the sum of the movements."""
+    _put(warehouse, item, quantity)
+    move = _movement(warehouse, item, MovementKind.RETURN, quantity, actor, counterparty=from_unit[:100], **served)
+    audit_record(
+        actor=actor,
+        event_type=LivelihoodEvent.STOCK_RECEIVED,
+        obj=warehouse,
+        after={"item": item.code, "quantity": quantity, "returned": True},
+    )
     return move
 
 
