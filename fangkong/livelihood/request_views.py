@@ -130,31 +130,30 @@ def request_confirm_view(request: HttpRequest, pk: int) -> HttpResponse:
     return REQUEST.post(request, req, "confirm_form", ConfirmForm(request.POST), act)
 
 
-@need_to_know(Cap.DELIVER)
-@require_POST
-def delivery_cancel_view(request: HttpRequest, pk: int) -> HttpResponse:
+def _with_reason(request: HttpRequest, pk: int, prefix: str, service: Any, done: str) -> HttpResponse:
+    """A write on a request that takes only a reason (cancel it, cancel its delivery): its form is
+    the page's `<prefix>_form`, a ReasonForm with that prefix."""
     req = selectors.request_get(user=request.user, pk=pk)
 
     def act(d: dict[str, Any]) -> HttpResponse:
-        delivery_cancel(actor=request.user, request=req, reason=d["reason"])
-        messages.success(request, _("已撤销配送，携带物资已退回仓库"))
+        service(actor=request.user, request=req, reason=d["reason"])
+        messages.success(request, done)
         return redirect("livelihood:request_detail", pk=req.pk)
 
-    return REQUEST.post(request, req, "undeliver_form", ReasonForm(request.POST, prefix="undeliver"), act)
+    return REQUEST.post(request, req, f"{prefix}_form", ReasonForm(request.POST, prefix=prefix), act)
+
+
+@need_to_know(Cap.DELIVER)
+@require_POST
+def delivery_cancel_view(request: HttpRequest, pk: int) -> HttpResponse:
+    return _with_reason(request, pk, "undeliver", delivery_cancel, _("已撤销配送，携带物资已退回仓库"))
 
 
 @need_to_know(Cap.DETAILS)
 @require_POST
 def request_cancel_view(request: HttpRequest, pk: int) -> HttpResponse:
     require_page(request.user, Cap.LEDGER)
-    req = selectors.request_get(user=request.user, pk=pk)
-
-    def act(d: dict[str, Any]) -> HttpResponse:
-        request_cancel(actor=request.user, request=req, reason=d["reason"])
-        messages.success(request, _("已取消需求"))
-        return redirect("livelihood:request_detail", pk=req.pk)
-
-    return REQUEST.post(request, req, "cancel_form", ReasonForm(request.POST, prefix="cancel"), act)
+    return _with_reason(request, pk, "cancel", request_cancel, _("已取消需求"))
 
 
 @need_to_know(Cap.DETAILS)
