@@ -171,3 +171,61 @@ def test_a_pending_request_is_withdrawn_with_a_reason(users, city, stocked, item
     assert req.status == SupplyRequestStatus.CANCELLED
     with pytest.raises(DomainError):
         supply_request_decide(actor=users["district"], request=req, approved={}, reason="x")
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+def test_ten_concurrent_approvals_never_overdraw_nor_half_apply(city, items):
+    """Ten keepers' approvals at once, each of two lines, on 50 packs (7 asked each): seven are
+    issued whole, three are refused whole (no line issued, still pending), and the ledger holds."""
+    import threading
+
+    from django.db import connection
+
+    from ..factories import ensure_reference_data
+
+    ensure_reference_data()
+    store = Warehouse.objects.create(name="市级生活物资仓库", kind=WarehouseKind.CITY)
+    keeper = make_user("approver", "command_centre", [("city", None)])
+    worker = make_user("asker", "community_worker", [("community", city.home.community)])
+    stock_receive(actor=keeper, warehouse=store, item=items["pack"], quantity=50, source=ReceiptSource.DONATION)
+    stock_receive(actor=keeper, warehouse=store, item=items["mask"], quantity=100, source=ReceiptSource.DONATION)
+    requests = [
+        supply_request_add(
+            actor=worker,
+            unit_kind=SupplyUnitKind.COMMUNITY,
+            place=city.home.community,
+            warehouse=store,
+            purpose=f"第{i}批",
+            lines=[(items["pack"], 7), (items["mask"], 3)],
+        )
+        for i in range(10)
+    ]
+    start = threading.Barrier(10)
+    outcomes: list[object] = [None] * 10
+
+    def work(i: int) -> None:
+        try:
+            start.wait()
+            req = requests[i]
+            outcomes[i] = supply_request_decide(actor=keeper, request=req, approved={ln.pk: ln.quantity for ln in req.lines.all()})
+        except Exception as exc:  # noqa: BLE001 — recorded and asserted on
+            outcomes[i] = exc
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=work, args=(i,)) for i in range(10)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(timeout=60)
+    approved = [o for o in outcomes if isinstance(o, SupplyRequest)]
+    refused = [o for o in outcomes if isinstance(o, DomainError)]
+    assert len(approved) == 7 and len(refused) == 3, outcomes
+    assert all(e.rule == "livelihood.stock_not_negative" for e in refused)
+    for req in requests:
+        req.refresh_from_db()
+        issued = StockMovement.objects.filter(supply_request=req).count()
+        assert (req.status, issued) in ((SupplyRequestStatus.APPROVED, 2), (SupplyRequestStatus.PENDING, 0))
+    assert (balance(store, items["pack"]), balance(store, items["mask"])) == (1, 79)
+    assert ledger_mismatches() == []
