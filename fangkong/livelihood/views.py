@@ -204,30 +204,28 @@ def _kept_entry(request: HttpRequest, pk: int) -> Any:
     return selectors.entry_get(user=request.user, pk=pk)
 
 
-@need_to_know(Cap.DETAILS)
-@require_POST
-def entry_edit(request: HttpRequest, pk: int) -> HttpResponse:
+def _on_entry(request: HttpRequest, pk: int, form_name: str, form: Any, service: Any, done: str) -> HttpResponse:
+    """A write on a kept entry that goes back to the entry's page: `service(actor=, entry=, **data)`."""
     entry = _kept_entry(request, pk)
 
     def act(d: dict[str, Any]) -> HttpResponse:
-        entry_update(actor=request.user, entry=entry, **d)
-        messages.success(request, _("已修改台账"))
+        service(actor=request.user, entry=entry, **d)
+        messages.success(request, done)
         return redirect("livelihood:entry_detail", pk=entry.pk)
 
-    return ENTRY.post(request, entry, "edit_form", EntryEditForm(request.POST), act)
+    return ENTRY.post(request, entry, form_name, form, act)
+
+
+@need_to_know(Cap.DETAILS)
+@require_POST
+def entry_edit(request: HttpRequest, pk: int) -> HttpResponse:
+    return _on_entry(request, pk, "edit_form", EntryEditForm(request.POST), entry_update, _("已修改台账"))
 
 
 @need_to_know(Cap.DETAILS)
 @require_POST
 def visit_create(request: HttpRequest, pk: int) -> HttpResponse:
-    entry = _kept_entry(request, pk)
-
-    def act(d: dict[str, Any]) -> HttpResponse:
-        visit_record(actor=request.user, entry=entry, **d)
-        messages.success(request, _("已记录摸排"))
-        return redirect("livelihood:entry_detail", pk=entry.pk)
-
-    return ENTRY.post(request, entry, "visit_form", VisitForm(request.POST), act)
+    return _on_entry(request, pk, "visit_form", VisitForm(request.POST), visit_record, _("已记录摸排"))
 
 
 @need_to_know(Cap.DETAILS)
