@@ -15,12 +15,9 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from fangkong.core.clock import now
-from fangkong.core.errors import DomainError
 from fangkong.core.formpages import FormsPage
 from fangkong.core.permissions import need_to_know, require_page, user_can, withheld
 from fangkong.core.scoping import jurisdiction_of
-from fangkong.geo.idnumbers import InvalidDocument, check_id_input
-from fangkong.geo.lookup import person_by_id_number
 from fangkong.geo.models import Community, Compound
 
 from . import selectors
@@ -131,13 +128,7 @@ def entry_create(request: HttpRequest, pk: int) -> HttpResponse:
     form = EntryForm(request.POST)
 
     def act(d: dict[str, Any]) -> HttpResponse:
-        try:
-            number = check_id_input(d["id_number"])
-        except InvalidDocument as exc:
-            raise DomainError(str(exc), field="id_number") from exc
-        person = person_by_id_number(number, user=request.user, where="livelihood.entry")
-        if person is None or person.community_id != c.pk:
-            raise DomainError(_("本社区户籍人口中没有该证件号码"), field="id_number")
+        person = selectors.person_typed(d["id_number"], user=request.user, where="livelihood.entry", community_id=c.pk)
         entry = entry_add(
             actor=request.user,
             person=person,
