@@ -27,7 +27,7 @@ from .common import clean_name, covered
 OVERDRAWN = "livelihood.stock_not_negative"
 
 
-def _quantity(raw: Any, *, field: str = "quantity", allow_zero: bool = False) -> int:
+def whole_quantity(raw: Any, *, field: str = "quantity", allow_zero: bool = False) -> int:
     try:
         text = str(raw).strip()
         value = int(text)
@@ -38,7 +38,7 @@ def _quantity(raw: Any, *, field: str = "quantity", allow_zero: bool = False) ->
     return value
 
 
-def _scope(actor: Any, warehouse: Warehouse, field: str = "warehouse") -> None:
+def keeper_scope(actor: Any, warehouse: Warehouse, field: str = "warehouse") -> None:
     require(actor, LivelihoodCap.SUPPLIES)
     covered(actor, field=field, what=warehouse.name, district_id=warehouse.district_id)
 
@@ -83,8 +83,8 @@ def _put(warehouse: Warehouse, item: SupplyItem, quantity: int) -> None:
 def stock_receive(
     *, actor: Any, warehouse: Warehouse, item: SupplyItem, quantity: Any, source: str, batch: str = "", sender: str = ""
 ) -> StockMovement:
-    _scope(actor, warehouse)
-    n = _quantity(quantity)
+    keeper_scope(actor, warehouse)
+    n = whole_quantity(quantity)
     if source not in ReceiptSource.values:
         raise DomainError(_("请选择来源"), field="source")
     batch = clean_name(batch, field="batch", label=_("批次"), required=source == ReceiptSource.PURCHASE_ABROAD)
@@ -101,7 +101,7 @@ def stock_receive(
 
 @transaction.atomic
 def stock_issue(*, actor: Any, warehouse: Warehouse, item: SupplyItem, quantity: Any, to_unit: str) -> StockMovement:
-    _scope(actor, warehouse)
+    keeper_scope(actor, warehouse)
     unit = clean_name(to_unit, field="to_unit", label=_("领用单位"), max_length=100)
     return issue_from_stock(actor=actor, warehouse=warehouse, item=item, quantity=quantity, to_unit=unit)
 
@@ -113,7 +113,7 @@ def issue_from_stock(
     (`stock_issue`: a keeper of supplies; an approved unit request; a delivery's packs): takes the
     stock or refuses naming `field` and what is left, writes the movement (linked to what it
     served: supply_request=… or delivery=…) and audits it. Call it inside the caller's transaction."""
-    n = _quantity(quantity, field=field)
+    n = whole_quantity(quantity, field=field)
     try:
         _take(warehouse, item, n)
     except DomainError as exc:
@@ -143,10 +143,10 @@ def return_to_stock(*, actor: Any, warehouse: Warehouse, item: SupplyItem, quant
 def stock_transfer(
     *, actor: Any, source: Warehouse, target: Warehouse, item: SupplyItem, quantity: Any
 ) -> tuple[StockMovement, StockMovement]:
-    _scope(actor, source, "warehouse")
+    keeper_scope(actor, source, "warehouse")
     if target.pk == source.pk:
         raise DomainError(_("调入仓库不能与调出仓库相同"), field="target")
-    n = _quantity(quantity)
+    n = whole_quantity(quantity)
     key = secrets.token_hex(8)
     _take(source, item, n)
     _put(target, item, n)
@@ -161,8 +161,8 @@ def stock_transfer(
 @transaction.atomic
 def stock_count(*, actor: Any, warehouse: Warehouse, item: SupplyItem, counted: Any) -> StockMovement | None:
     """A stock count: the variance from the balance is written as a movement (None when none)."""
-    _scope(actor, warehouse)
-    n = _quantity(counted, field="counted", allow_zero=True)
+    keeper_scope(actor, warehouse)
+    n = whole_quantity(counted, field="counted", allow_zero=True)
     _balance(warehouse, item)
     balance = StockBalance.objects.select_for_update().get(warehouse=warehouse, item=item)
     variance = n - balance.quantity

@@ -24,7 +24,7 @@ from ..events import LivelihoodEvent
 from ..models import SupplyItem, SupplyRequest, SupplyRequestLine, Warehouse
 from ..permissions import LivelihoodCap
 from .common import clean_name, covered
-from .stock import _quantity, _scope, issue_from_stock
+from .stock import issue_from_stock, keeper_scope, whole_quantity
 
 DECISION_RULE = "livelihood.supply_decision"
 WAREHOUSE_RULE = "livelihood.supply_warehouse"
@@ -74,7 +74,7 @@ def supply_request_add(
     for i, (item, qty) in enumerate(lines):
         if any(item.pk == seen.pk for seen, _n in parsed):
             raise DomainError(_("同一物资只能申领一行：%(item)s") % {"item": item.name}, field=line_field(i))
-        parsed.append((item, _quantity(qty, field=line_field(i))))
+        parsed.append((item, whole_quantity(qty, field=line_field(i))))
     if not parsed:
         raise DomainError(_("请至少填写一种物资"), field=line_field(0))
     if len(parsed) > MAX_LINES:
@@ -108,13 +108,13 @@ def supply_request_decide(*, actor: Any, request: SupplyRequest, approved: dict[
     All lines in full: approved; some: partly approved (a reason required); none: refused (a reason
     required). The keeper of the request's warehouse decides, never the one who asked."""
     req = _locked(request)
-    _scope(actor, req.warehouse)
+    keeper_scope(actor, req.warehouse)
     if req.requested_by_id is not None and req.requested_by_id == getattr(actor, "pk", None):
         raise PermissionRefused(_("不能审批自己提交的申领"), field="request", rule=DECISION_RULE)
     lines = list(req.lines.select_related("item").order_by("id"))
     granted: list[tuple[int, SupplyRequestLine, int]] = []
     for i, line in enumerate(lines):
-        n = _quantity(approved.get(line.pk, 0), field=line_field(i), allow_zero=True)
+        n = whole_quantity(approved.get(line.pk, 0), field=line_field(i), allow_zero=True)
         if n > line.quantity:
             raise DomainError(
                 _("%(item)s 批准数量不能超过申领数量 %(n)s") % {"item": line.item.name, "n": line.quantity},
