@@ -62,7 +62,7 @@ class RequestStatus(models.TextChoices):
 
 REQUEST_TRANSITIONS: dict[str, frozenset[str]] = {
     RequestStatus.OPEN: frozenset({RequestStatus.DELIVERED, RequestStatus.CANCELLED}),
-    RequestStatus.DELIVERED: frozenset({RequestStatus.CONFIRMED}),
+    RequestStatus.DELIVERED: frozenset({RequestStatus.CONFIRMED, RequestStatus.OPEN}),  # OPEN: the delivery cancelled
     RequestStatus.CONFIRMED: frozenset(),
     RequestStatus.CANCELLED: frozenset(),
 }
@@ -110,6 +110,7 @@ class MovementKind(models.TextChoices):
     TRANSFER_OUT = "transfer_out", _("调出")
     TRANSFER_IN = "transfer_in", _("调入")
     COUNT = "count", _("盘点差异")
+    RETURN = "return", _("配送撤销退库")
 
 
 class ReceiptSource(models.TextChoices):
@@ -117,6 +118,33 @@ class ReceiptSource(models.TextChoices):
     PURCHASE_ABROAD = "purchase_abroad", _("境外采购")
     DONATION = "donation", _("捐赠")
     ALLOCATION = "allocation", _("上级调拨")
+
+
+class SupplyUnitKind(models.TextChoices):
+    """The units that ask the level above for supplies."""
+
+    COMMUNITY = "community", _("社区")
+    STREET = "street", _("街道")
+    ISOLATION_SITE = "isolation_site", _("隔离点")
+
+
+class SupplyRequestStatus(models.TextChoices):
+    PENDING = "pending", _("待审批")
+    APPROVED = "approved", _("已批准")
+    PARTLY_APPROVED = "partly", _("部分批准")
+    REFUSED = "refused", _("不予批准")
+    CANCELLED = "cancelled", _("已撤回")
+
+
+SUPPLY_REQUEST_TRANSITIONS: dict[str, frozenset[str]] = {
+    SupplyRequestStatus.PENDING: frozenset(
+        {SupplyRequestStatus.APPROVED, SupplyRequestStatus.PARTLY_APPROVED, SupplyRequestStatus.REFUSED, SupplyRequestStatus.CANCELLED}
+    ),
+    SupplyRequestStatus.APPROVED: frozenset(),
+    SupplyRequestStatus.PARTLY_APPROVED: frozenset(),
+    SupplyRequestStatus.REFUSED: frozenset(),
+    SupplyRequestStatus.CANCELLED: frozenset(),
+}
 
 
 # ---- subsidies and relief ----

@@ -10,7 +10,18 @@ from django.utils.translation import gettext_lazy as _
 from fangkong.core.forms import RefusalForm, datetime_field
 from fangkong.geo.choices import VulnerableTag
 
-from .choices import ConfirmedBy, Handover, MemberKind, Need, ReceiptSource, ReliefKind, RequestChannel, RequestKind, VoucherForm
+from .choices import (
+    ConfirmedBy,
+    Handover,
+    MemberKind,
+    Need,
+    ReceiptSource,
+    ReliefKind,
+    RequestChannel,
+    RequestKind,
+    SupplyUnitKind,
+    VoucherForm,
+)
 
 _TEXT = {"class": "form-control form-control-sm"}
 _SELECT = {"class": "form-select form-select-sm"}
@@ -92,9 +103,109 @@ class RequestForm(RefusalForm, forms.Form):
     channel = forms.ChoiceField(label=_("来源"), choices=RequestChannel.choices, widget=forms.Select(attrs=_SELECT))
 
 
+PACK_ROWS = 3
+
+
 class DeliverForm(RefusalForm, forms.Form):
+    """The delivery, and the packs it carries from a warehouse of the resident's district (rows
+    pack_0 … with their quantities pack_0_n …; a service's refusal names the row)."""
+
     handover = forms.ChoiceField(label=_("交接方式"), choices=Handover.choices, widget=forms.Select(attrs=_SELECT))
     handed_to = forms.CharField(label=_("交接网格员"), max_length=64, required=False, widget=forms.TextInput(attrs=_TEXT))
+    warehouse = forms.ChoiceField(label=_("物资出库仓库"), required=False, choices=(), widget=forms.Select(attrs=_SELECT))
+
+    def __init__(self, *args: Any, warehouses: list[tuple[int, str]] = (), items: list[tuple[int, str]] = (), **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["warehouse"].choices = [("", "—"), *[(str(pk), label) for pk, label in warehouses]]
+        for i in range(PACK_ROWS if warehouses else 0):
+            self.fields[f"pack_{i}"] = forms.ChoiceField(
+                label=_("携带物资 %(n)s") % {"n": i + 1},
+                required=False,
+                choices=[("", "—"), *[(str(pk), label) for pk, label in items]],
+                widget=forms.Select(attrs=_SELECT),
+            )
+            self.fields[f"pack_{i}_n"] = forms.CharField(
+                label=_("数量"), max_length=6, required=False, widget=forms.TextInput(attrs={**_TEXT, "inputmode": "numeric"})
+            )
+
+    def packs(self) -> list[tuple[int, str]]:
+        """(item id, quantity as typed) of each row filled in."""
+        d = self.cleaned_data
+        return [(int(d[f"pack_{i}"]), d.get(f"pack_{i}_n") or "") for i in range(PACK_ROWS) if d.get(f"pack_{i}")]
+
+
+class ReasonForm(RefusalForm, forms.Form):
+    """Cancelling a request, a delivery or a unit's request for supplies: the reason is kept and audited."""
+
+    reason = forms.CharField(label=_("原因"), max_length=200, widget=forms.TextInput(attrs=_TEXT))
+
+
+class ReassignForm(RefusalForm, forms.Form):
+    member = forms.ChoiceField(label=_("改派给"), choices=(), widget=forms.Select(attrs=_SELECT))
+    reason = forms.CharField(label=_("改派原因"), max_length=200, widget=forms.TextInput(attrs=_TEXT))
+
+    def __init__(self, *args: Any, members: list[tuple[int, str]], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["member"].choices = [(str(pk), label) for pk, label in members]
+
+
+SUPPLY_ROWS = 5
+
+
+class SupplyRequestForm(RefusalForm, forms.Form):
+    """A unit's request: where it is (a community, or for a street its street), which warehouse it
+    asks, and up to SUPPLY_ROWS lines (line_0 … with line_0_n …)."""
+
+    unit_kind = forms.ChoiceField(label=_("申领单位类型"), choices=SupplyUnitKind.choices, widget=forms.Select(attrs=_SELECT))
+    community = forms.ChoiceField(label=_("所在社区（街道申领：街道内任一社区）"), choices=(), widget=forms.Select(attrs=_SELECT))
+    unit_name = forms.CharField(label=_("申领单位名称（隔离点必填）"), max_length=100, required=False, widget=forms.TextInput(attrs=_TEXT))
+    warehouse = forms.ChoiceField(label=_("向哪个仓库申领"), choices=(), widget=forms.Select(attrs=_SELECT))
+    purpose = forms.CharField(label=_("用途"), max_length=200, widget=forms.TextInput(attrs=_TEXT))
+
+    def __init__(
+        self, *args: Any, communities: list[tuple[int, str]], warehouses: list[tuple[int, str]], items: list[tuple[int, str]], **kwargs: Any
+    ) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["community"].choices = [(str(pk), label) for pk, label in communities]
+        self.fields["warehouse"].choices = [(str(pk), label) for pk, label in warehouses]
+        for i in range(SUPPLY_ROWS):
+            self.fields[f"line_{i}"] = forms.ChoiceField(
+                label=_("物资 %(n)s") % {"n": i + 1},
+                required=False,
+                choices=[("", "—"), *[(str(pk), label) for pk, label in items]],
+                widget=forms.Select(attrs=_SELECT),
+            )
+            self.fields[f"line_{i}_n"] = forms.CharField(
+                label=_("数量"), max_length=9, required=False, widget=forms.TextInput(attrs={**_TEXT, "inputmode": "numeric"})
+            )
+
+    def lines(self) -> list[tuple[int, str]]:
+        d = self.cleaned_data
+        return [(int(d[f"line_{i}"]), d.get(f"line_{i}_n") or "") for i in range(SUPPLY_ROWS) if d.get(f"line_{i}")]
+
+
+class DecideForm(RefusalForm, forms.Form):
+    """The keeper's decision: the quantity granted for each line (line_0 … in the request's order;
+    the full quantity by default), and the reason, required when less than asked is granted."""
+
+    reason = forms.CharField(
+        label=_("审批意见（部分批准或不予批准必填）"), max_length=200, required=False, widget=forms.TextInput(attrs=_TEXT)
+    )
+
+    def __init__(self, *args: Any, lines: list[Any], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.line_ids = [line.pk for line in lines]
+        for i, line in enumerate(lines):
+            self.fields[f"line_{i}"] = forms.CharField(
+                label=_("%(item)s 批准数量（申领 %(n)s%(unit)s）") % {"item": line.item.name, "n": line.quantity, "unit": line.item.unit},
+                max_length=9,
+                initial=line.quantity,
+                widget=forms.TextInput(attrs={**_TEXT, "inputmode": "numeric"}),
+            )
+        self.order_fields([*(f"line_{i}" for i in range(len(lines))), "reason"])
+
+    def approved(self) -> dict[int, str]:
+        return {pk: self.cleaned_data[f"line_{i}"] for i, pk in enumerate(self.line_ids)}
 
 
 class ConfirmForm(RefusalForm, forms.Form):

@@ -185,6 +185,7 @@ class SupportRequest(Placed, TimeStampedModel):
     confirmed_by = models.CharField(_("确认方"), max_length=12, choices=ConfirmedBy.choices, blank=True)
     confirmed_user = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    cancel_reason = models.CharField(_("取消原因"), max_length=200, blank=True)
 
     class Meta:
         ordering = ["due_at", "id"]
@@ -257,6 +258,7 @@ class Voucher(Placed, TimeStampedModel):
 
 from .relief_models import Disbursement, ReliefBudget  # noqa: E402  (the app's models, one module each)
 from .supplies_models import StockBalance, StockMovement, SupplyItem, Warehouse  # noqa: E402
+from .supply_request_models import SupplyRequest, SupplyRequestLine  # noqa: E402
 
 __all__ = [
     "Disbursement",
@@ -268,6 +270,8 @@ __all__ = [
     "StockBalance",
     "StockMovement",
     "SupplyItem",
+    "SupplyRequest",
+    "SupplyRequestLine",
     "SupportRequest",
     "SurveyVisit",
     "Voucher",

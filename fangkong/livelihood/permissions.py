@@ -16,7 +16,8 @@ class LivelihoodCap:
     DELIVER = "livelihood.deliver"  # the deliverer's phone page; record a delivery; a grid worker confirms a gate handover
     VOUCHERS = "livelihood.vouchers"  # set up a voucher programme, issue and redeem vouchers
     RELIEF = "livelihood.relief"  # record subsidies and relief, set a district's budget (names the recipient: need-to-know)
-    SUPPLIES = "livelihood.supplies"  # keep the stock of supplies: receipts, issues, transfers, counts (no personal data)
+    SUPPLIES = "livelihood.supplies"  # keep the stock of supplies: receipts, issues, transfers, counts, approve units' requests
+    REQUEST_SUPPLIES = "livelihood.request_supplies"  # a unit (community, street, isolation site) asks the level above for supplies
 
 
 CAPABILITIES = [
@@ -53,6 +54,12 @@ CAPABILITIES = [
         _("管理物资库存"),
         _("您的角色无权管理物资库存"),
         roles(Role.COMMAND_CENTRE, Role.DISTRICT_OFFICE),
+    ),
+    Capability(
+        LivelihoodCap.REQUEST_SUPPLIES,
+        _("申领物资"),
+        _("您的角色无权申领物资"),
+        roles(Role.COMMUNITY_WORKER, Role.STREET_OFFICE, Role.ISOLATION_SITE_STAFF),
     ),
     Capability(
         LivelihoodCap.RELIEF,

@@ -18,6 +18,7 @@ MODULE = Module(
         NavEntry("livelihood:home", _("民生保障"), "basket", order=70, places=True),
         NavEntry("livelihood:deliveries", _("上门配送"), "truck", order=71, capability=LivelihoodCap.DELIVER),
         NavEntry("livelihood:warehouses", _("物资库存"), "box-seam", order=72, capability=LivelihoodCap.SUPPLIES),
+        NavEntry("livelihood:supply_requests", _("物资申领"), "clipboard-check", order=73, capability=LivelihoodCap.REQUEST_SUPPLIES),
     ],
     landing=[
         LandingEntry(

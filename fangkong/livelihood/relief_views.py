@@ -15,11 +15,9 @@ from django.views.decorators.http import require_POST
 
 from fangkong.core.actions import refused_on
 from fangkong.core.permissions import require_page, withheld
-from fangkong.geo.idnumbers import InvalidDocument, check_id_input
-from fangkong.geo.lookup import person_by_id_number
 from fangkong.geo.models import District
 
-from . import relief
+from . import relief, selectors
 from .forms import BudgetForm, DisburseForm
 from .permissions import LivelihoodCap
 from .services.relief import budget_set, relief_disburse
@@ -56,19 +54,11 @@ def relief_create(request: HttpRequest) -> HttpResponse:
     form = DisburseForm(request.POST)
     if form.is_valid():
         d = form.cleaned_data
-        try:
-            number = check_id_input(d["id_number"])
-        except InvalidDocument as exc:
-            form.add_error("id_number", str(exc))
-        else:
-            person = person_by_id_number(number, user=request.user, where="livelihood.relief")
-            if person is None:
-                form.add_error("id_number", _("您管辖范围内的户籍人口中没有该证件号码"))
-            else:
-                with refused_on(form, fields={"person": "id_number"}):
-                    relief_disburse(actor=request.user, person=person, kind=d["kind"], amount=d["amount"], goods=d["goods"])
-                    messages.success(request, _("已登记发放"))
-                    return redirect("livelihood:relief")
+        with refused_on(form, fields={"person": "id_number"}):
+            person = selectors.person_typed(d["id_number"], user=request.user, where="livelihood.relief")
+            relief_disburse(actor=request.user, person=person, kind=d["kind"], amount=d["amount"], goods=d["goods"])
+            messages.success(request, _("已登记发放"))
+            return redirect("livelihood:relief")
     return _page(request, form=form, status=422)
 
 

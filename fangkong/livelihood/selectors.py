@@ -13,8 +13,12 @@ from typing import Any
 from django.db.models import Count, Exists, OuterRef, Q, QuerySet
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from fangkong.core.clock import now
+from fangkong.core.errors import DomainError
+from fangkong.geo.idnumbers import InvalidDocument, check_id_input
+from fangkong.geo.lookup import person_by_id_number
 
 from .choices import EntryStatus, RequestStatus
 from .models import GroupMember, LedgerEntry, Pairing, ServiceGroup, SupportRequest
@@ -178,3 +182,17 @@ def gate_handovers(user: Any) -> QuerySet[SupportRequest]:
         .select_related("entry__person", "entry__compound")
         .order_by("delivered_at", "id")
     )
+
+
+def person_typed(raw: str, *, user: Any, where: str, community_id: int | None = None) -> Any:
+    """The registered person whose ID number a user typed on a 民生 form (the ledger, a voucher,
+    relief), within their places (and the community, when given); else a DomainError on id_number."""
+    try:
+        number = check_id_input(raw)
+    except InvalidDocument as exc:
+        raise DomainError(str(exc), field="id_number") from exc
+    person = person_by_id_number(number, user=user, where=where)
+    if person is None or (community_id is not None and person.community_id != community_id):
+        message = _("本社区户籍人口中没有该证件号码") if community_id is not None else _("您管辖范围内的户籍人口中没有该证件号码")
+        raise DomainError(message, field="id_number")
+    return person

@@ -82,6 +82,11 @@ class StockMovement(models.Model):
     transfer_key = models.CharField(max_length=32, blank=True)  # both legs of a transfer share it
     at = models.DateTimeField(_("时间"))
     actor = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    # What the movement served: a unit's approved request, or a doorstep delivery's packs (and their return).
+    supply_request = models.ForeignKey(
+        "livelihood.SupplyRequest", null=True, blank=True, on_delete=models.PROTECT, related_name="movements"
+    )
+    delivery = models.ForeignKey("livelihood.SupportRequest", null=True, blank=True, on_delete=models.PROTECT, related_name="packs")
 
     class Meta:
         ordering = ["-at", "-id"]

@@ -69,6 +69,38 @@ def _supplies(actor: object, district_id: int | None) -> int:
     return moves
 
 
+def _supply_requests(keeper: object, worker: object, community: Community) -> int:
+    """The demo community's requests for supplies: one partly approved (issued from the district's
+    warehouse), one awaiting the keeper's decision."""
+    from .choices import SupplyUnitKind
+    from .models import SupplyItem, Warehouse
+    from .services.supply_requests import supply_request_add, supply_request_decide
+
+    store = Warehouse.objects.get(name="新城区防疫物资仓库（演示）")
+    items = {i.code: i for i in SupplyItem.objects.filter(code__in=["SCB", "KY", "DM"])}
+    decided = supply_request_add(
+        actor=worker,
+        unit_kind=SupplyUnitKind.COMMUNITY,
+        place=community,
+        warehouse=store,
+        purpose="封控楼栋居民生活保障",
+        lines=[(items["DM"], 60), (items["KY"], 2000)],
+    )
+    lines = list(decided.lines.order_by("id"))
+    supply_request_decide(
+        actor=keeper, request=decided, approved={lines[0].pk: 60, lines[1].pk: 1000}, reason="抗原试剂优先保障方舱，先拨付一半"
+    )
+    supply_request_add(
+        actor=worker,
+        unit_kind=SupplyUnitKind.COMMUNITY,
+        place=community,
+        warehouse=store,
+        purpose="独居老人蔬菜包保障",
+        lines=[(items["SCB"], 200)],
+    )
+    return 2
+
+
 def _relief(actor: object, community: Community, rng: random.Random) -> int:
     from decimal import Decimal
 
@@ -98,11 +130,13 @@ class LivelihoodStats:
     vouchers: int
     movements: int = 0
     relief: int = 0
+    supply_requests: int = 0
 
     def __str__(self) -> str:
         return (
             f"台账 {self.ledger} 人，工作组 {self.groups} 个，帮扶对子 {self.pairs} 对，未结对 {self.unpaired} 人，"
-            f"需求 {self.requests} 件，消费券 {self.vouchers} 张，出入库 {self.movements} 笔，救助发放 {self.relief} 笔"
+            f"需求 {self.requests} 件，消费券 {self.vouchers} 张，出入库 {self.movements} 笔，救助发放 {self.relief} 笔，"
+            f"物资申领 {self.supply_requests} 件"
         )
 
 
@@ -123,6 +157,7 @@ def livelihood_generate(*, seed: int = 2022, communities: int = 4) -> Livelihood
         groups = pairs = requests = vouchers = 0
         now = timezone.now()
         programme = programme_add(actor=district, name=PROGRAMME)
+        workers = {}
         for community in chosen:
             worker = service_account(
                 f"demo-livelihood-{community.pk}",
@@ -140,6 +175,7 @@ def livelihood_generate(*, seed: int = 2022, communities: int = 4) -> Livelihood
                 place_id=community.pk,
                 reason="演示数据：小区门口交接确认",
             )
+            workers[community.pk] = worker
             entries_from_registry(actor=worker, community=community)
             for compound in Compound.objects.filter(community=community).order_by("id"):
                 entries = list(LedgerEntry.objects.filter(compound=compound).order_by("id"))
@@ -194,7 +230,8 @@ def livelihood_generate(*, seed: int = 2022, communities: int = 4) -> Livelihood
             reason="演示数据：物资库存",
         )
         movements = _supplies(supplies_keeper, chosen[0].district_id)
+        supply_requests = _supply_requests(supplies_keeper, workers[chosen[0].pk], chosen[0])
         relief_count = _relief(district, chosen[0], rng)
         ledger = LedgerEntry.objects.count()
         covered = Pairing.objects.filter(ended_at__isnull=True).values("entry_id").distinct().count()
-    return LivelihoodStats(ledger, groups, pairs, ledger - covered, requests, vouchers, movements, relief_count)
+    return LivelihoodStats(ledger, groups, pairs, ledger - covered, requests, vouchers, movements, relief_count, supply_requests)

@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from . import relief_views, stock_views, views, voucher_views
+from . import relief_views, request_views, stock_views, supply_views, views, voucher_views
 
 app_name = "livelihood"
 
@@ -19,11 +19,19 @@ urlpatterns = [
     path("group/<int:pk>/", views.group_detail, name="group_detail"),
     path("group/<int:pk>/member/", views.member_create, name="member_create"),
     path("group/<int:pk>/pair/", views.pair_create, name="pair_create"),
-    path("requests/", views.request_list, name="requests"),
-    path("request/<int:pk>/", views.request_detail, name="request_detail"),
-    path("request/<int:pk>/deliver/", views.request_deliver_view, name="request_deliver"),
-    path("request/<int:pk>/confirm/", views.request_confirm_view, name="request_confirm"),
-    path("deliveries/", views.deliveries, name="deliveries"),
+    path("requests/", request_views.request_list, name="requests"),
+    path("request/<int:pk>/", request_views.request_detail, name="request_detail"),
+    path("request/<int:pk>/deliver/", request_views.request_deliver_view, name="request_deliver"),
+    path("request/<int:pk>/confirm/", request_views.request_confirm_view, name="request_confirm"),
+    path("request/<int:pk>/cancel-delivery/", request_views.delivery_cancel_view, name="delivery_cancel"),
+    path("request/<int:pk>/cancel/", request_views.request_cancel_view, name="request_cancel"),
+    path("request/<int:pk>/reassign/", request_views.request_reassign_view, name="request_reassign"),
+    path("deliveries/", request_views.deliveries, name="deliveries"),
+    path("supply-requests/", supply_views.supply_requests, name="supply_requests"),
+    path("supply-requests/new/", supply_views.supply_request_create, name="supply_request_create"),
+    path("supply-requests/<int:pk>/", supply_views.supply_request_detail, name="supply_request_detail"),
+    path("supply-requests/<int:pk>/decide/", supply_views.supply_request_decide_view, name="supply_request_decide"),
+    path("supply-requests/<int:pk>/cancel/", supply_views.supply_request_cancel_view, name="supply_request_cancel"),
     path("vouchers/", voucher_views.programmes, name="programmes"),
     path("vouchers/<int:pk>/", voucher_views.programme_detail, name="programme_detail"),
     path("vouchers/<int:pk>/run/", voucher_views.programme_run, name="programme_run"),

@@ -1,6 +1,7 @@
-"""民生保障 pages: the overview (figures within the user's grants: no names), a community's ledger,
-work groups, pairs and requests (names with livelihood.details), a resident's entry, a work group,
-the requests list, and the deliverer's phone page."""
+"""民生保障 pages: the overview (figures within the user's grants: no names), a community's ledger
+(names with livelihood.details), a resident's entry and a work group, each with the forms that act
+on it (core.formpages: the page shown again with the posted form when a write is refused).
+Requests and deliveries: request_views.py; units' requests for supplies: supply_views.py."""
 
 from __future__ import annotations
 
@@ -13,22 +14,20 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from fangkong.core.actions import refused_on
 from fangkong.core.clock import now
+from fangkong.core.formpages import FormsPage
 from fangkong.core.permissions import need_to_know, require_page, user_can, withheld
 from fangkong.core.scoping import jurisdiction_of
-from fangkong.geo.idnumbers import InvalidDocument, check_id_input
-from fangkong.geo.lookup import person_by_id_number
 from fangkong.geo.models import Community, Compound
 
 from . import selectors
-from .choices import Handover, RequestStatus
-from .forms import ConfirmForm, DeliverForm, EntryEditForm, EntryForm, GroupForm, MemberForm, PairForm, RequestForm, VisitForm
+from .choices import RequestStatus
+from .forms import EntryEditForm, EntryForm, GroupForm, MemberForm, PairForm, RequestForm, VisitForm
 from .models import GroupMember, Pairing
 from .permissions import LivelihoodCap
 from .services.groups import group_add, member_add, pair
 from .services.ledger import entries_from_registry, entry_add, entry_update, visit_record
-from .services.requests import request_add, request_confirm, request_deliver, under_control
+from .services.requests import request_add, under_control
 from .vouchers import programme_list
 
 Cap = LivelihoodCap
@@ -67,7 +66,7 @@ def _community(user: Any, pk: int) -> Community:
     return get_object_or_404(Community.objects.covered_by(user).select_related("street"), pk=pk)
 
 
-def _community_page(request: HttpRequest, community: Community, *, forms: dict[str, Any] | None = None, status: int = 200) -> HttpResponse:
+def _community_context(request: HttpRequest, community: Community) -> dict[str, Any]:
     user = request.user
     hidden = withheld(user, Cap.DETAILS)
     ctx: dict[str, Any] = {
@@ -79,6 +78,7 @@ def _community_page(request: HttpRequest, community: Community, *, forms: dict[s
         .filter(community_id=community.pk)
         .select_related("compound")
         .order_by("compound__name", "name"),
+        "now": now(),
     }
     if not hidden:
         entries = list(selectors.ledger_list(user=user, community_id=community.pk)[:500])
@@ -90,18 +90,24 @@ def _community_page(request: HttpRequest, community: Community, *, forms: dict[s
                 :100
             ]
         )
-    if ctx["can_keep"]:
-        compounds = [(c.pk, c.name) for c in Compound.objects.filter(community=community).order_by("name")]
-        forms = forms or {}
-        ctx["entry_form"] = forms.get("entry") or EntryForm()
-        ctx["group_form"] = forms.get("group") or GroupForm(compounds=compounds)
-    ctx["now"] = now()
-    return render(request, "livelihood/community.html", ctx, status=status)
+    return ctx
+
+
+def _compounds(community: Community) -> list[tuple[int, str]]:
+    return [(c.pk, c.name) for c in Compound.objects.filter(community=community).order_by("name")]
+
+
+COMMUNITY = FormsPage(
+    "livelihood/community.html",
+    _community_context,
+    entry_form=lambda ctx: EntryForm(),
+    group_form=lambda ctx: GroupForm(compounds=_compounds(ctx["community"])),
+)
 
 
 @login_required
 def community(request: HttpRequest, pk: int) -> HttpResponse:
-    return _community_page(request, _community(request.user, pk))
+    return COMMUNITY.show(request, _community(request.user, pk))
 
 
 @login_required
@@ -120,31 +126,23 @@ def entry_create(request: HttpRequest, pk: int) -> HttpResponse:
     require_page(request.user, Cap.LEDGER)
     c = _community(request.user, pk)
     form = EntryForm(request.POST)
-    if form.is_valid():
-        d = form.cleaned_data
-        try:
-            number = check_id_input(d["id_number"])
-        except InvalidDocument as exc:
-            form.add_error("id_number", str(exc))
-        else:
-            person = person_by_id_number(number, user=request.user, where="livelihood.entry")
-            if person is None or person.community_id != c.pk:
-                form.add_error("id_number", _("本社区户籍人口中没有该证件号码"))
-            else:
-                with refused_on(form, fields={"person": "id_number"}):
-                    entry = entry_add(
-                        actor=request.user,
-                        person=person,
-                        categories=d["categories"],
-                        needs=d["needs"],
-                        contact_name=d["contact_name"],
-                        contact_phone=d["contact_phone"],
-                        can_order_by_phone=d["can_order_by_phone"],
-                        notes=d["notes"],
-                    )
-                    messages.success(request, _("已登记台账"))
-                    return redirect("livelihood:entry_detail", pk=entry.pk)
-    return _community_page(request, c, forms={"entry": form}, status=422)
+
+    def act(d: dict[str, Any]) -> HttpResponse:
+        person = selectors.person_typed(d["id_number"], user=request.user, where="livelihood.entry", community_id=c.pk)
+        entry = entry_add(
+            actor=request.user,
+            person=person,
+            categories=d["categories"],
+            needs=d["needs"],
+            contact_name=d["contact_name"],
+            contact_phone=d["contact_phone"],
+            can_order_by_phone=d["can_order_by_phone"],
+            notes=d["notes"],
+        )
+        messages.success(request, _("已登记台账"))
+        return redirect("livelihood:entry_detail", pk=entry.pk)
+
+    return COMMUNITY.post(request, c, "entry_form", form, act, fields={"person": "id_number"})
 
 
 @login_required
@@ -152,226 +150,148 @@ def entry_create(request: HttpRequest, pk: int) -> HttpResponse:
 def group_create(request: HttpRequest, pk: int) -> HttpResponse:
     require_page(request.user, Cap.LEDGER)
     c = _community(request.user, pk)
-    compounds = [(x.pk, x.name) for x in Compound.objects.filter(community=c).order_by("name")]
-    form = GroupForm(request.POST, compounds=compounds)
-    if form.is_valid():
-        compound = get_object_or_404(Compound, pk=int(form.cleaned_data["compound"]), community=c)
-        with refused_on(form):
-            group = group_add(actor=request.user, compound=compound, name=form.cleaned_data["name"])
-            return redirect("livelihood:group_detail", pk=group.pk)
-    return _community_page(request, c, forms={"group": form}, status=422)
+
+    def act(d: dict[str, Any]) -> HttpResponse:
+        compound = get_object_or_404(Compound, pk=int(d["compound"]), community=c)
+        group = group_add(actor=request.user, compound=compound, name=d["name"])
+        return redirect("livelihood:group_detail", pk=group.pk)
+
+    return COMMUNITY.post(request, c, "group_form", GroupForm(request.POST, compounds=_compounds(c)), act)
 
 
-def _entry_page(
-    request: HttpRequest,
-    entry: Any,
-    *,
-    visit_form: VisitForm | None = None,
-    request_form: RequestForm | None = None,
-    edit_form: EntryEditForm | None = None,
-    status: int = 200,
-) -> HttpResponse:
-    pairing = Pairing.objects.filter(entry=entry, ended_at__isnull=True).select_related("member__group").first()
-    ctx = {
+def _entry_context(request: HttpRequest, entry: Any) -> dict[str, Any]:
+    return {
         "entry": entry,
-        "pairing": pairing,
+        "pairing": Pairing.objects.filter(entry=entry, ended_at__isnull=True).select_related("member__group").first(),
         "visits": entry.visits.all()[:50],
         "requests": entry.requests.order_by("-requested_at")[:50],
         "can_keep": user_can(request.user, Cap.LEDGER),
         "controlled": under_control(entry, now()),
-        "visit_form": visit_form or VisitForm(initial={"visited_at": now()}),
-        "request_form": request_form or RequestForm(),
-        "edit_form": edit_form
-        or EntryEditForm(
-            initial={
-                "categories": entry.categories,
-                "needs": entry.needs,
-                "contact_name": entry.contact_name,
-                "can_order_by_phone": entry.can_order_by_phone,
-                "notes": entry.notes,
-            }
-        ),
     }
-    return render(request, "livelihood/entry.html", ctx, status=status)
+
+
+def _entry_as_edited(entry: Any) -> EntryEditForm:
+    fields = ("categories", "needs", "contact_name", "can_order_by_phone", "notes")
+    return EntryEditForm(initial={f: getattr(entry, f) for f in fields})
+
+
+ENTRY = FormsPage(
+    "livelihood/entry.html",
+    _entry_context,
+    visit_form=lambda ctx: VisitForm(initial={"visited_at": now()}),
+    request_form=lambda ctx: RequestForm(),
+    edit_form=lambda ctx: _entry_as_edited(ctx["entry"]),
+)
 
 
 @need_to_know(Cap.DETAILS)
 def entry_detail(request: HttpRequest, pk: int) -> HttpResponse:
-    return _entry_page(request, selectors.entry_get(user=request.user, pk=pk))
+    return ENTRY.show(request, selectors.entry_get(user=request.user, pk=pk))
+
+
+def _kept_entry(request: HttpRequest, pk: int) -> Any:
+    """A ledger entry the user may keep (livelihood.ledger) inside their grants."""
+    require_page(request.user, Cap.LEDGER)
+    return selectors.entry_get(user=request.user, pk=pk)
+
+
+def _on_entry(request: HttpRequest, pk: int, form_name: str, form: Any, service: Any, done: str) -> HttpResponse:
+    """A write on a kept entry that goes back to the entry's page: `service(actor=, entry=, **data)`."""
+    entry = _kept_entry(request, pk)
+
+    def act(d: dict[str, Any]) -> HttpResponse:
+        service(actor=request.user, entry=entry, **d)
+        messages.success(request, done)
+        return redirect("livelihood:entry_detail", pk=entry.pk)
+
+    return ENTRY.post(request, entry, form_name, form, act)
 
 
 @need_to_know(Cap.DETAILS)
 @require_POST
 def entry_edit(request: HttpRequest, pk: int) -> HttpResponse:
-    require_page(request.user, Cap.LEDGER)
-    entry = selectors.entry_get(user=request.user, pk=pk)
-    form = EntryEditForm(request.POST)
-    if form.is_valid():
-        with refused_on(form):
-            entry_update(actor=request.user, entry=entry, **form.cleaned_data)
-            messages.success(request, _("已修改台账"))
-            return redirect("livelihood:entry_detail", pk=entry.pk)
-    return _entry_page(request, entry, edit_form=form, status=422)
+    return _on_entry(request, pk, "edit_form", EntryEditForm(request.POST), entry_update, _("已修改台账"))
 
 
 @need_to_know(Cap.DETAILS)
 @require_POST
 def visit_create(request: HttpRequest, pk: int) -> HttpResponse:
-    require_page(request.user, Cap.LEDGER)
-    entry = selectors.entry_get(user=request.user, pk=pk)
-    form = VisitForm(request.POST)
-    if form.is_valid():
-        with refused_on(form):
-            visit_record(actor=request.user, entry=entry, **form.cleaned_data)
-            messages.success(request, _("已记录摸排"))
-            return redirect("livelihood:entry_detail", pk=entry.pk)
-    return _entry_page(request, entry, visit_form=form, status=422)
+    return _on_entry(request, pk, "visit_form", VisitForm(request.POST), visit_record, _("已记录摸排"))
 
 
 @need_to_know(Cap.DETAILS)
 @require_POST
 def request_create(request: HttpRequest, pk: int) -> HttpResponse:
-    require_page(request.user, Cap.LEDGER)
-    entry = selectors.entry_get(user=request.user, pk=pk)
-    form = RequestForm(request.POST)
-    if form.is_valid():
-        with refused_on(form):
-            req = request_add(actor=request.user, entry=entry, **form.cleaned_data)
-            messages.success(
-                request,
-                _("已登记需求，已派给%(who)s") % {"who": req.member.name if req.member else (req.group.name if req.group else _("社区"))},
-            )
-            return redirect("livelihood:request_detail", pk=req.pk)
-    return _entry_page(request, entry, request_form=form, status=422)
+    entry = _kept_entry(request, pk)
+
+    def act(d: dict[str, Any]) -> HttpResponse:
+        req = request_add(actor=request.user, entry=entry, **d)
+        who = req.member.name if req.member else (req.group.name if req.group else _("社区"))
+        messages.success(request, _("已登记需求，已派给%(who)s") % {"who": who})
+        return redirect("livelihood:request_detail", pk=req.pk)
+
+    return ENTRY.post(request, entry, "request_form", RequestForm(request.POST), act)
 
 
-def _group_page(
-    request: HttpRequest, group: Any, *, member_form: MemberForm | None = None, pair_form: PairForm | None = None, status: int = 200
-) -> HttpResponse:
+def _group_context(request: HttpRequest, group: Any) -> dict[str, Any]:
     members = list(GroupMember.objects.filter(group=group).order_by("id"))
-    live = Pairing.objects.filter(member__group=group, ended_at__isnull=True).select_related("entry__person")
     by_member: dict[int, list[Any]] = {}
-    for p in live:
+    for p in Pairing.objects.filter(member__group=group, ended_at__isnull=True).select_related("entry__person"):
         by_member.setdefault(p.member_id, []).append(p.entry)
-    unpaired = list(selectors.ledger_list(user=request.user, community_id=group.community_id, unpaired=True)[:300])
-    ctx = {
+    return {
         "group": group,
+        "member_rows": members,
         "members": [(m, by_member.get(m.pk, [])) for m in members],
         "can_keep": user_can(request.user, Cap.LEDGER),
-        "member_form": member_form or MemberForm(),
-        "pair_form": pair_form or PairForm(members=[(m.pk, str(m)) for m in members], entries=[(e.pk, e.person.name) for e in unpaired]),
-        "unpaired": unpaired,
+        "unpaired": list(selectors.ledger_list(user=request.user, community_id=group.community_id, unpaired=True)[:300]),
     }
-    return render(request, "livelihood/group.html", ctx, status=status)
+
+
+def _pair_form(ctx: dict[str, Any], data: Any = None, entries: list[tuple[int, str]] | None = None) -> PairForm:
+    members = [(m.pk, str(m)) for m in ctx["member_rows"]]
+    return PairForm(data, members=members, entries=entries if entries is not None else [(e.pk, e.person.name) for e in ctx["unpaired"]])
+
+
+GROUP = FormsPage("livelihood/group.html", _group_context, member_form=lambda ctx: MemberForm(), pair_form=_pair_form)
 
 
 @need_to_know(Cap.DETAILS)
 def group_detail(request: HttpRequest, pk: int) -> HttpResponse:
-    return _group_page(request, selectors.group_get(user=request.user, pk=pk))
+    return GROUP.show(request, selectors.group_get(user=request.user, pk=pk))
+
+
+def _kept_group(request: HttpRequest, pk: int) -> Any:
+    require_page(request.user, Cap.LEDGER)
+    return selectors.group_get(user=request.user, pk=pk)
 
 
 @need_to_know(Cap.DETAILS)
 @require_POST
 def member_create(request: HttpRequest, pk: int) -> HttpResponse:
-    require_page(request.user, Cap.LEDGER)
-    group = selectors.group_get(user=request.user, pk=pk)
-    form = MemberForm(request.POST)
-    if form.is_valid():
-        with refused_on(form):
-            member_add(actor=request.user, group=group, **form.cleaned_data)
-            return redirect("livelihood:group_detail", pk=group.pk)
-    return _group_page(request, group, member_form=form, status=422)
+    group = _kept_group(request, pk)
+
+    def act(d: dict[str, Any]) -> HttpResponse:
+        member_add(actor=request.user, group=group, **d)
+        return redirect("livelihood:group_detail", pk=group.pk)
+
+    return GROUP.post(request, group, "member_form", MemberForm(request.POST), act)
 
 
 @need_to_know(Cap.DETAILS)
 @require_POST
 def pair_create(request: HttpRequest, pk: int) -> HttpResponse:
-    require_page(request.user, Cap.LEDGER)
-    group = selectors.group_get(user=request.user, pk=pk)
-    members = list(GroupMember.objects.filter(group=group))
+    group = _kept_group(request, pk)
+    members = {str(m.pk): m for m in GroupMember.objects.filter(group=group)}
     entry_ids = [int(x) for x in request.POST.getlist("entries") if x.isdigit()]
-    raw_member = request.POST.get("member", "")
-    member = next((m for m in members if str(m.pk) == raw_member), None)
     # Every ledger entry the user may see is offered back, so an entry from elsewhere is refused by
     # the service (naming the field), not by the form's choices.
     entries = list(selectors.LedgerEntry.objects.visible_to(request.user).filter(pk__in=entry_ids))
-    form = PairForm(request.POST, members=[(m.pk, str(m)) for m in members], entries=[(e.pk, str(e.pk)) for e in entries])
-    if form.is_valid() and member is not None:
-        with refused_on(form):
-            made = pair(actor=request.user, member=member, entries=entries)
-            messages.success(request, _("已结成帮扶对子，覆盖 %(n)s 人") % {"n": len(made)})
-            return redirect("livelihood:group_detail", pk=group.pk)
-    return _group_page(request, group, pair_form=form, status=422)
+    ctx = {"member_rows": list(members.values())}
+    form = _pair_form(ctx, request.POST, entries=[(e.pk, str(e.pk)) for e in entries])
 
+    def act(d: dict[str, Any]) -> HttpResponse:
+        made = pair(actor=request.user, member=members[d["member"]], entries=entries)
+        messages.success(request, _("已结成帮扶对子，覆盖 %(n)s 人") % {"n": len(made)})
+        return redirect("livelihood:group_detail", pk=group.pk)
 
-@login_required
-def request_list(request: HttpRequest) -> HttpResponse:
-    overdue = request.GET.get("overdue") == "1"
-    hidden = withheld(request.user, Cap.DETAILS)
-    qs = selectors.request_list(user=request.user, overdue=overdue)
-    return render(
-        request,
-        "livelihood/requests.html",
-        {"requests": list(qs[:300]), "count": qs.count(), "overdue": overdue, "withheld": hidden, "now": now()},
-    )
-
-
-def _request_page(
-    request: HttpRequest, req: Any, *, deliver_form: DeliverForm | None = None, confirm_form: ConfirmForm | None = None, status: int = 200
-) -> HttpResponse:
-    area = under_control(req.entry, now()) if req.status == RequestStatus.OPEN else ""
-    ctx = {
-        "req": req,
-        "controlled": area,
-        "can_deliver": user_can(request.user, Cap.DELIVER),
-        "deliver_form": deliver_form or DeliverForm(initial={"handover": Handover.GATE if area else Handover.HOME_DOOR}),
-        "confirm_form": confirm_form or ConfirmForm(initial={"by": "grid_worker" if req.handover == Handover.GATE else "recipient"}),
-        "now": now(),
-    }
-    return render(request, "livelihood/request.html", ctx, status=status)
-
-
-@need_to_know(Cap.DETAILS)
-def request_detail(request: HttpRequest, pk: int) -> HttpResponse:
-    return _request_page(request, selectors.request_get(user=request.user, pk=pk))
-
-
-@need_to_know(Cap.DELIVER)
-@require_POST
-def request_deliver_view(request: HttpRequest, pk: int) -> HttpResponse:
-    req = selectors.request_get(user=request.user, pk=pk)
-    form = DeliverForm(request.POST)
-    if form.is_valid():
-        with refused_on(form):
-            request_deliver(actor=request.user, request=req, **form.cleaned_data)
-            messages.success(request, _("已登记送达"))
-            if request.POST.get("next") == "deliveries":
-                return redirect("livelihood:deliveries")
-            return redirect("livelihood:request_detail", pk=req.pk)
-    return _request_page(request, req, deliver_form=form, status=422)
-
-
-@need_to_know(Cap.DELIVER)
-@require_POST
-def request_confirm_view(request: HttpRequest, pk: int) -> HttpResponse:
-    req = selectors.request_get(user=request.user, pk=pk)
-    form = ConfirmForm(request.POST)
-    if form.is_valid():
-        with refused_on(form):
-            request_confirm(actor=request.user, request=req, by=form.cleaned_data["by"])
-            messages.success(request, _("已确认收到"))
-            return redirect("livelihood:request_detail", pk=req.pk)
-    return _request_page(request, req, confirm_form=form, status=422)
-
-
-@need_to_know(Cap.DELIVER)
-def deliveries(request: HttpRequest) -> HttpResponse:
-    """The deliverer's phone page: today's requests (theirs and their group's), the address, what
-    to bring, and the delivery to record; for a grid worker, the gate handovers to confirm."""
-    at = now()
-    rows = [
-        (r, under_control(r.entry, at) if r.status == RequestStatus.OPEN else "") for r in selectors.deliverer_requests(request.user, at=at)
-    ]
-    return render(
-        request, "livelihood/deliveries.html", {"rows": rows, "gate": list(selectors.gate_handovers(request.user)[:50]), "now": at}
-    )
+    return GROUP.post(request, group, "pair_form", form, act)

@@ -16,11 +16,9 @@ from django.views.decorators.http import require_POST
 from fangkong.core.actions import refused_on
 from fangkong.core.errors import DomainError
 from fangkong.core.permissions import require_page, user_can, withheld
-from fangkong.geo.idnumbers import InvalidDocument, check_id_input
-from fangkong.geo.lookup import person_by_id_number
 from fangkong.geo.models import Community
 
-from . import vouchers
+from . import selectors, vouchers
 from .forms import IssueForm, ProgrammeForm, RunForm
 from .permissions import LivelihoodCap
 from .services.vouchers import programme_add, voucher_issue, voucher_redeem, voucher_run
@@ -101,19 +99,11 @@ def voucher_issue_view(request: HttpRequest, pk: int) -> HttpResponse:
     programme = vouchers.programme_get(pk)
     form = IssueForm(request.POST)
     if form.is_valid():
-        try:
-            number = check_id_input(form.cleaned_data["id_number"])
-        except InvalidDocument as exc:
-            form.add_error("id_number", str(exc))
-        else:
-            person = person_by_id_number(number, user=request.user, where="livelihood.voucher")
-            if person is None:
-                form.add_error("id_number", _("您管辖范围内的户籍人口中没有该证件号码"))
-            else:
-                with refused_on(form, fields={"person": "id_number"}):
-                    voucher_issue(actor=request.user, programme=programme, person=person, form=form.cleaned_data["form"])
-                    messages.success(request, _("已发放"))
-                    return redirect("livelihood:programme_detail", pk=programme.pk)
+        with refused_on(form, fields={"person": "id_number"}):
+            person = selectors.person_typed(form.cleaned_data["id_number"], user=request.user, where="livelihood.voucher")
+            voucher_issue(actor=request.user, programme=programme, person=person, form=form.cleaned_data["form"])
+            messages.success(request, _("已发放"))
+            return redirect("livelihood:programme_detail", pk=programme.pk)
     return _programme_page(request, programme, issue_form=form, status=422)
 
 

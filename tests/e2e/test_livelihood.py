@@ -109,3 +109,53 @@ def test_request_delivered_to_the_gate_and_confirmed_by_the_grid_worker(transact
     expect(page.locator("[data-voucher-totals]")).to_contain_text("已发放 1 人，合计 0.02 万元")
     shot(page, "livelihood-vouchers.png")
     assert Voucher.objects.get().rule == "special_70"
+
+
+def test_a_community_asks_for_supplies_and_the_district_approves_in_part(transactional_db, live_server, page):
+    """A community worker asks the district's warehouse for vegetable packs and test kits; the
+    district office grants the packs and half the kits with a reason; the stock is issued."""
+    from fangkong.livelihood.choices import ReceiptSource, SupplyCategory, SupplyRequestStatus, WarehouseKind
+    from fangkong.livelihood.models import StockBalance, SupplyItem, SupplyRequest, Warehouse
+    from fangkong.livelihood.services.stock import stock_receive
+
+    base = live_server.url
+    ensure_districts()
+    tree = make_tree()
+    make_user("yingbin", Role.COMMUNITY_WORKER, [("community", tree.community)], password=PASSWORD)
+    office = make_user("xinchengqu", Role.DISTRICT_OFFICE, [("district", tree.district)], password=PASSWORD)
+    store = Warehouse.objects.create(name="新城区防疫物资仓库", kind=WarehouseKind.DISTRICT, district=tree.district)
+    veg = SupplyItem.objects.create(code="SCB", name="蔬菜包", category=SupplyCategory.NECESSITIES, unit="份")
+    kits = SupplyItem.objects.create(code="KY", name="抗原检测试剂", category=SupplyCategory.TESTING, unit="人份")
+    stock_receive(actor=office, warehouse=store, item=veg, quantity=100, source=ReceiptSource.DONATION)
+    stock_receive(actor=office, warehouse=store, item=kits, quantity=100, source=ReceiptSource.ALLOCATION)
+
+    log_in(page, base, "yingbin")
+    page.goto(f"{base}/livelihood/supply-requests/")
+    form = page.locator("[data-form=supply-request]")
+    form.locator("#id_unit_kind").select_option("community")
+    form.locator("#id_warehouse").select_option(str(store.pk))
+    form.locator("#id_purpose").fill("封控楼栋居民生活保障")
+    form.locator("#id_line_0").select_option(str(veg.pk))
+    form.locator("#id_line_0_n").fill("40")
+    form.locator("#id_line_1").select_option(str(kits.pk))
+    form.locator("#id_line_1_n").fill("80")
+    shot(page, "livelihood-supply-request.png")
+    form.locator("button").click()
+    expect(page.locator("[data-status]")).to_have_text("待审批")
+
+    page.context.clear_cookies()
+    log_in(page, base, "xinchengqu")
+    page.goto(f"{base}/livelihood/supplies/")
+    page.locator("[data-link=supply-requests]").click()
+    page.get_by_role("link", name=f"#{SupplyRequest.objects.get().pk}").click()
+    decide = page.locator("[data-form=decide]")
+    decide.locator("#id_line_1").fill("40")
+    decide.locator("[data-action=decide]").click()
+    expect(page.locator("[data-field=reason], .invalid-feedback, .alert").first).to_be_visible()
+    page.locator("[data-form=decide] #id_reason").fill("试剂优先保障方舱，先拨付一半")
+    page.locator("[data-form=decide] [data-action=decide]").click()
+    expect(page.locator("[data-status]")).to_have_text("部分批准")
+    expect(page.locator("[data-issued]")).to_contain_text("抗原检测试剂 -40")
+    shot(page, "livelihood-supply-decided.png")
+    assert SupplyRequest.objects.get().status == SupplyRequestStatus.PARTLY_APPROVED
+    assert StockBalance.objects.get(warehouse=store, item=kits).quantity == 60

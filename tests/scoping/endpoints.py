@@ -20,6 +20,7 @@ from dataclasses import dataclass
 from fangkong.cases.permissions import CasesCap
 from fangkong.geo.permissions import GeoCap
 from fangkong.isolation.permissions import IsolationCap
+from fangkong.livelihood.permissions import LivelihoodCap
 from fangkong.movement.permissions import MovementCap
 from fangkong.supervision.permissions import SupervisionCap
 from fangkong.testing.permissions import TestingCap
@@ -33,6 +34,11 @@ PEOPLE_OF_PLACES = (GeoCap.VIEW_PEOPLE,)
 MOVE = (MovementCap.VIEW,)
 SUP = (SupervisionCap.VIEW,)
 INSPECTOR = ("supervisor",)  # holds supervision.* and is in no team: sees nothing (tests/supervision)
+LEDGER = (LivelihoodCap.DETAILS,)  # the ledger's residents by name (need-to-know); keeping it needs livelihood.ledger
+KEEP = (LivelihoodCap.DETAILS, LivelihoodCap.LEDGER)
+DELIVER = (LivelihoodCap.DELIVER,)
+SUPPLIES = (LivelihoodCap.SUPPLIES,)
+VOLUNTEERS_DELIVER = ("volunteer",)  # the volunteer coordinator delivers by design (livelihood.deliver)
 
 
 @dataclass(frozen=True)
@@ -48,7 +54,9 @@ class Endpoint:
     names: bool = True  # LIST/DETAIL: it names its subject's people (False: a fragment or record without names)
     method: str = ""  # a read by POST (a search: criteria in the body, never in the URL)
     data: tuple[tuple[str, str], ...] = ()  # what a write posts (so that only the refusal under test can stop it)
-    cleared: tuple[str, ...] = ()  # harness roles that hold its capability (督导's supervisor): not "without the capability"
+    # Harness roles that hold its capability by design (督导's supervisor, the volunteer coordinator who
+    # delivers): skipped in "without the capability".
+    holders: tuple[str, ...] = ()
 
     @property
     def api(self) -> bool:
@@ -297,21 +305,59 @@ ENDPOINTS: list[Endpoint] = [
     _e("movement:batch_detail", DETAIL, "batch", MOVE),
     _e("movement:batch_step", ACTION, "batch_step", (MovementCap.VIEW, MovementCap.ORGANISE)),
     # 督导: an inspector sees their team's places, an office its jurisdiction
-    _e("supervision:home", FIGURES, None, SUP, cleared=INSPECTOR),
-    _e("supervision:accountability", FIGURES, None, SUP, cleared=INSPECTOR),
-    _e("supervision:rectification_list", LIST, "supervision_rectification", SUP, cleared=INSPECTOR),
-    _e("supervision:rectification_detail", DETAIL, "supervision_rectification", SUP, cleared=INSPECTOR),
-    _e("supervision:inspection_detail", DETAIL, "supervision_inspection", SUP, cleared=INSPECTOR),
-    _e("supervision:assignment_detail", DETAIL, "supervision_assignment", SUP, cleared=INSPECTOR),
-    _e("supervision:team_list", FIGURES, None, SUP, cleared=INSPECTOR),
+    _e("supervision:home", FIGURES, None, SUP, holders=INSPECTOR),
+    _e("supervision:accountability", FIGURES, None, SUP, holders=INSPECTOR),
+    _e("supervision:rectification_list", LIST, "supervision_rectification", SUP, holders=INSPECTOR),
+    _e("supervision:rectification_detail", DETAIL, "supervision_rectification", SUP, holders=INSPECTOR),
+    _e("supervision:inspection_detail", DETAIL, "supervision_inspection", SUP, holders=INSPECTOR),
+    _e("supervision:assignment_detail", DETAIL, "supervision_assignment", SUP, holders=INSPECTOR),
+    _e("supervision:team_list", FIGURES, None, SUP, holders=INSPECTOR),
     _e("supervision:team_new", ACTION, None, (SupervisionCap.MANAGE,)),
     _e("supervision:assignment_new", ACTION, None, (SupervisionCap.MANAGE,)),
-    _e("supervision:inspection_new", ACTION, None, (SupervisionCap.INSPECT,), cleared=INSPECTOR),
+    _e("supervision:inspection_new", ACTION, None, (SupervisionCap.INSPECT,), holders=INSPECTOR),
     _e("supervision:rectification_fix", ACTION, "supervision_rectification", (SupervisionCap.VIEW, SupervisionCap.RECTIFY)),
-    _e("supervision:rectification_verify", ACTION, "supervision_rectification", (SupervisionCap.INSPECT,), cleared=INSPECTOR),
+    _e("supervision:rectification_verify", ACTION, "supervision_rectification", (SupervisionCap.INSPECT,), holders=INSPECTOR),
     # the map: the page loads its data from map.json (places and levels by grant; the case layer, counts only, needs cases.view)
     _e("zoning:map", FIGURES),
     _e("zoning:map_data", LIST, "risk_area", CASES, mixed=True),
+    # ---- 民生保障: figures by grant; the ledger's residents by name need livelihood.details (viewer: a community worker) ----
+    _e("livelihood:home", FIGURES, viewer="community"),
+    _e("livelihood:community", DETAIL, "livelihood_community", LEDGER, mixed=True, viewer="community"),
+    _e("livelihood:ledger_from_registry", ACTION, "livelihood_community", (LivelihoodCap.LEDGER,), viewer="community"),
+    _e("livelihood:entry_create", ACTION, "livelihood_community", (LivelihoodCap.LEDGER,), viewer="community"),
+    _e("livelihood:group_create", ACTION, "livelihood_community", (LivelihoodCap.LEDGER,), viewer="community"),
+    _e("livelihood:entry_detail", DETAIL, "livelihood_entry", LEDGER, viewer="community"),
+    _e("livelihood:entry_edit", ACTION, "livelihood_entry", KEEP, viewer="community"),
+    _e("livelihood:visit_create", ACTION, "livelihood_entry", KEEP, viewer="community"),
+    _e("livelihood:request_create", ACTION, "livelihood_entry", KEEP, viewer="community"),
+    _e("livelihood:group_detail", DETAIL, "livelihood_group", LEDGER, viewer="community"),
+    _e("livelihood:member_create", ACTION, "livelihood_group", KEEP, viewer="community"),
+    _e("livelihood:pair_create", ACTION, "livelihood_group", KEEP, viewer="community"),
+    _e("livelihood:requests", LIST, "livelihood_requests", LEDGER, mixed=True, viewer="community"),
+    _e("livelihood:request_detail", DETAIL, "livelihood_request", LEDGER, viewer="community"),
+    _e("livelihood:request_cancel", ACTION, "livelihood_request", KEEP, viewer="community", data=(("cancel-reason", "scoping"),)),
+    _e("livelihood:request_reassign", ACTION, "livelihood_request", KEEP, viewer="community", data=(("reason", "scoping"),)),
+    # a deliverer (the volunteer coordinator among them) records and undoes deliveries within the grant
+    _e("livelihood:request_deliver", ACTION, "livelihood_request", DELIVER, viewer="community", holders=VOLUNTEERS_DELIVER),
+    _e("livelihood:request_confirm", ACTION, "livelihood_request", DELIVER, viewer="community", holders=VOLUNTEERS_DELIVER),
+    _e("livelihood:delivery_cancel", ACTION, "livelihood_request", DELIVER, viewer="community", holders=VOLUNTEERS_DELIVER),
+    _e("livelihood:deliveries", LIST, "livelihood_deliveries", DELIVER, viewer="community", holders=VOLUNTEERS_DELIVER),
+    # supplies: no personal data; a warehouse and the requests asked of it by grant (others 404)
+    _e("livelihood:warehouses", FIGURES, None, SUPPLIES),
+    _e("livelihood:warehouse_detail", DETAIL, "warehouse", SUPPLIES, names=False),
+    _e("livelihood:warehouse_move", ACTION, "warehouse", SUPPLIES),
+    _e("livelihood:supply_requests", FIGURES, None, SUPPLIES),
+    _e("livelihood:supply_request_create", ACTION, None, (LivelihoodCap.REQUEST_SUPPLIES,), viewer="community"),
+    _e("livelihood:supply_request_detail", DETAIL, "supply_request", SUPPLIES, names=False),
+    _e("livelihood:supply_request_decide", ACTION, "supply_request", SUPPLIES),
+    _e(
+        "livelihood:supply_request_cancel",
+        ACTION,
+        "supply_request",
+        (LivelihoodCap.REQUEST_SUPPLIES,),
+        viewer="community",
+        data=(("cancel-reason", "scoping"),),
+    ),
 ]
 
 
@@ -329,7 +375,6 @@ _LIVELIHOOD = (
     "民生保障: out of grant 404, names need livelihood.details, writes their capability, figures only to street and district: "
     "tests/livelihood/test_pages.py"
 )
-_SUPPLIES = "stock of supplies, no personal data: livelihood.supplies, warehouses of the grant (others 404): tests/livelihood/test_stock.py"
 _PUBLIC_AREAS = "the public list of risk areas, no login: places and levels only, rate-limited (tests/zoning/test_pages.py)"
 _VOL_PUBLIC = (
     "志愿者 public pages, no login: the application (rate-limited, no oracle) and the volunteer's own pages by their "
@@ -456,32 +501,12 @@ EXEMPT: dict[str, str] = {
     "volunteers:need_detail": _VOL,
     "volunteers:totals": _VOL,
     "volunteers:fleet": _VOL,
-    "livelihood:home": _LIVELIHOOD,
-    "livelihood:community": _LIVELIHOOD,
-    "livelihood:ledger_from_registry": _LIVELIHOOD,
-    "livelihood:entry_create": _LIVELIHOOD,
-    "livelihood:group_create": _LIVELIHOOD,
-    "livelihood:entry_detail": _LIVELIHOOD,
-    "livelihood:entry_edit": _LIVELIHOOD,
-    "livelihood:visit_create": _LIVELIHOOD,
-    "livelihood:request_create": _LIVELIHOOD,
-    "livelihood:group_detail": _LIVELIHOOD,
-    "livelihood:member_create": _LIVELIHOOD,
-    "livelihood:pair_create": _LIVELIHOOD,
-    "livelihood:requests": _LIVELIHOOD,
-    "livelihood:request_detail": _LIVELIHOOD,
-    "livelihood:request_deliver": _LIVELIHOOD,
-    "livelihood:request_confirm": _LIVELIHOOD,
-    "livelihood:deliveries": _LIVELIHOOD,
     "livelihood:programmes": _LIVELIHOOD,
     "livelihood:programme_detail": _LIVELIHOOD,
     "livelihood:programme_run": _LIVELIHOOD,
     "livelihood:voucher_issue": _LIVELIHOOD,
     "livelihood:voucher_redeem": _LIVELIHOOD,
-    "livelihood:warehouses": _SUPPLIES,
     "livelihood:relief": _LIVELIHOOD,
     "livelihood:relief_create": _LIVELIHOOD,
     "livelihood:budget_create": _LIVELIHOOD,
-    "livelihood:warehouse_detail": _SUPPLIES,
-    "livelihood:warehouse_move": _SUPPLIES,
 }

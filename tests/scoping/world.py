@@ -83,6 +83,7 @@ NAMES = {
         "arrival": "纪南星",  # an inbound traveller
         "contact": "柯家明",  # a close contact of the board case
         "pooled": "夏知秋",  # in a positive pooled tube: a home re-sampling task
+        "ledger": "闻人晚晴",  # on the 民生 ledger: paired, with an open request
     },
     FAR: {
         "board": "隋远方",
@@ -96,6 +97,7 @@ NAMES = {
         "arrival": "祁北望",
         "contact": "岳北辰",
         "pooled": "冬至远",
+        "ledger": "东方既白",
     },
 }
 EXPOSURE_PLACES = {HOME: "海棠巷七号院", FAR: "榆林道九号楼"}
@@ -146,6 +148,7 @@ def build() -> World:
     _movement(world, trees)
     _flags(world, trees)
     _supervision(world, trees)
+    _livelihood(world, trees, person, subject)
     return world
 
 
@@ -173,6 +176,57 @@ def _flags(world: World, trees) -> None:
             item_count=1,
         )
     world.subjects["system_flag"] = Subject(flags[HOME].pk, flags[FAR].pk, (FLAG_TITLES[HOME],), (FLAG_TITLES[FAR],), personal=False)
+
+
+def _livelihood(world: World, trees, person, subject) -> None:
+    """民生保障 on each side: a community worker (the home one granted the district, the harness's
+    viewer of these pages), a ledger resident paired with a member who is that worker's account, an
+    open request routed to them, a district warehouse stocked with packs, and a community's pending
+    request for supplies (no personal data: unit and place names)."""
+    from fangkong.livelihood.choices import MemberKind, ReceiptSource, RequestKind, SupplyCategory, SupplyUnitKind, WarehouseKind
+    from fangkong.livelihood.models import SupplyItem, Warehouse
+    from fangkong.livelihood.services.groups import group_add, member_add, pair
+    from fangkong.livelihood.services.ledger import entry_add
+    from fangkong.livelihood.services.requests import request_add
+    from fangkong.livelihood.services.stock import stock_receive
+    from fangkong.livelihood.services.supply_requests import supply_request_add
+
+    workers = {
+        HOME: make_user("sc-community", Role.COMMUNITY_WORKER, [("district", trees[HOME].district)]),
+        FAR: make_user("sc-community-far", Role.COMMUNITY_WORKER, [("district", trees[FAR].district)]),
+    }
+    world.users["community"] = workers[HOME]
+    keeper = world.users["command"]
+    pack = SupplyItem.objects.create(code="SC-PACK", name="粮油蔬菜包（测试）", category=SupplyCategory.NECESSITIES, unit="份")
+    ids: dict[str, dict[str, object]] = {}
+    for side in (HOME, FAR):
+        worker, tree = workers[side], trees[side]
+        entry = entry_add(actor=worker, person=person(side, "ledger"), categories=["elderly_alone"], needs=["food"])
+        group = group_add(actor=worker, compound=tree.compound, name=f"{tree.compound.name}上门服务组")
+        member = member_add(
+            actor=worker, group=group, kind=MemberKind.CADRE, name=f"{side}帮扶人", phone="13800001234", username=worker.username
+        )
+        pair(actor=worker, member=member, entries=[entry])
+        req = request_add(actor=worker, entry=entry, kind=RequestKind.GOODS, items="粮油蔬菜包")
+        store = Warehouse.objects.create(
+            name=f"{tree.district.name}生活物资仓库（测试）", kind=WarehouseKind.DISTRICT, district=tree.district
+        )
+        stock_receive(actor=keeper, warehouse=store, item=pack, quantity=50, source=ReceiptSource.DONATION)
+        asked = supply_request_add(
+            actor=worker,
+            unit_kind=SupplyUnitKind.COMMUNITY,
+            place=tree.community,
+            warehouse=store,
+            purpose="封控小区生活保障",
+            lines=[(pack, 10)],
+        )
+        ids[side] = {"community": tree.community.pk, "entry": entry, "group": group, "request": req, "store": store, "asked": asked}
+    for key, names in (("community", "ledger"), ("entry", "ledger"), ("group", "ledger"), ("request", "ledger")):
+        subject(f"livelihood_{key}", ids[HOME][key], ids[FAR][key], names=names)
+    subject("livelihood_requests", names="ledger")
+    subject("livelihood_deliveries", names="ledger")
+    world.subjects["warehouse"] = Subject(ids[HOME]["store"].pk, ids[FAR]["store"].pk, personal=False)
+    world.subjects["supply_request"] = Subject(ids[HOME]["asked"].pk, ids[FAR]["asked"].pk, personal=False)
 
 
 RISK_AREAS = {HOME: "海棠里三号楼风险区", FAR: "榆林道九号楼风险区"}

@@ -8,9 +8,12 @@ confirms. Moves follow REQUEST_TRANSITIONS; times may not precede the request no
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterable
+from dataclasses import dataclass
 from typing import Any
 
 from django.db import transaction
+from django.db.models import Max, Sum
 from django.utils.translation import gettext as _
 
 from fangkong.audit.services import audit_record
@@ -26,12 +29,15 @@ from fangkong.zoning.selectors import area_at
 from ..choices import REQUEST_TRANSITIONS, ConfirmedBy, EntryStatus, Handover, RequestChannel, RequestKind, RequestStatus
 from ..deadlines import request_deadline
 from ..events import LivelihoodEvent
-from ..models import LedgerEntry, Pairing, ServiceGroup, SupportRequest
+from ..models import GroupMember, LedgerEntry, Pairing, ServiceGroup, StockMovement, SupplyItem, SupportRequest, Warehouse
 from ..permissions import LivelihoodCap
 from .common import clean_name, covered_row
+from .stock import issue_from_stock, return_to_stock
 
 GATE_RULE = "livelihood.gate_handover"
 ORDER_RULE = "livelihood.request_order"
+PACKS_RULE = "livelihood.delivery_packs"
+REASSIGN_RULE = "livelihood.request_reassign"
 
 
 def _move(request: SupportRequest, target: str, action: str) -> None:
@@ -114,10 +120,19 @@ def _locked(request: SupportRequest, actor: Any) -> SupportRequest:
 
 @transaction.atomic
 def request_deliver(
-    *, actor: Any, request: SupportRequest, handover: str, handed_to: str = "", delivered_at: dt.datetime | None = None
+    *,
+    actor: Any,
+    request: SupportRequest,
+    handover: str,
+    handed_to: str = "",
+    delivered_at: dt.datetime | None = None,
+    warehouse: Warehouse | None = None,
+    packs: Iterable[tuple[SupplyItem, Any]] = (),
 ) -> SupportRequest:
     """The deliverer records the delivery: at the door, or at the gate to a named grid worker (the
-    only handover where the compound is under control)."""
+    only handover where the compound is under control). The packs it carries (daily-necessity
+    packs, medicine) are issued from a warehouse of the resident's district in the same
+    transaction, each movement linked to the delivery: too little stock refuses the delivery."""
     require(actor, LivelihoodCap.DELIVER)
     req = _locked(request, actor)
     _move(req, RequestStatus.DELIVERED, _("登记送达"))
@@ -136,12 +151,125 @@ def request_deliver(
     req.delivered_at = at
     req.delivered_by = actor if getattr(actor, "is_authenticated", False) else None
     req.save(update_fields=["status", "handover", "handed_to", "delivered_at", "delivered_by", "updated_at"])
+    issued = _issue_packs(actor, req, warehouse, list(packs))
     audit_record(
         actor=actor,
         event_type=LivelihoodEvent.REQUEST_DELIVERED,
         obj=req,
         before={"status": RequestStatus.OPEN},
-        after={"status": req.status, "handover": handover, "delivered_at": at, "late": at > req.due_at},
+        after={"status": req.status, "handover": handover, "delivered_at": at, "late": at > req.due_at, "packs": issued},
+    )
+    return req
+
+
+def _issue_packs(actor: Any, req: SupportRequest, warehouse: Warehouse | None, packs: list[tuple[SupplyItem, Any]]) -> dict[str, int]:
+    """Issue a delivery's packs from `warehouse` (of the resident's district), linked to it."""
+    if not packs:
+        return {}
+    if warehouse is None:
+        raise DomainError(_("请选择出库仓库"), field="warehouse", rule=PACKS_RULE)
+    if warehouse.district_id != req.district_id:
+        raise DomainError(_("配送物资只能从居民所在区县的仓库出库"), field="warehouse", rule=PACKS_RULE)
+    issued: dict[str, int] = {}
+    for i, (item, qty) in enumerate(packs):
+        if item.code in issued:
+            raise DomainError(_("同一物资只能填写一行：%(item)s") % {"item": item.name}, field=f"pack_{i}")
+        move = issue_from_stock(
+            actor=actor,
+            warehouse=warehouse,
+            item=item,
+            quantity=qty,
+            to_unit=_("上门配送 需求 #%(n)s") % {"n": req.pk},
+            field=f"pack_{i}",
+            delivery=req,
+        )
+        issued[item.code] = -move.quantity
+    return issued
+
+
+@dataclass(frozen=True)
+class PackOut:
+    warehouse: Warehouse
+    item: SupplyItem
+    quantity: int
+    counterparty: str
+
+
+def packs_out(req: SupportRequest) -> list[PackOut]:
+    """What the delivery still holds from stock: per warehouse and item, the negated sum of its
+    movements (issues less returns), so a delivery cancelled twice never returns twice."""
+    rows = (
+        StockMovement.objects.filter(delivery=req)
+        .values("warehouse_id", "item_id")
+        .annotate(n=Sum("quantity"), unit=Max("counterparty"))
+        .filter(n__lt=0)
+        .order_by("warehouse_id", "item_id")
+    )
+    found = list(rows)
+    warehouses = Warehouse.objects.in_bulk({r["warehouse_id"] for r in found})
+    items = SupplyItem.objects.in_bulk({r["item_id"] for r in found})
+    return [PackOut(warehouses[r["warehouse_id"]], items[r["item_id"]], -r["n"], r["unit"]) for r in found]
+
+
+@transaction.atomic
+def delivery_cancel(*, actor: Any, request: SupportRequest, reason: str) -> SupportRequest:
+    """A delivery recorded but not confirmed is cancelled (recorded in error, the goods brought
+    back): its packs go back to the warehouse they came from (a RETURN movement each) and the
+    request is open again, due as before."""
+    require(actor, LivelihoodCap.DELIVER)
+    req = _locked(request, actor)
+    _move(req, RequestStatus.OPEN, _("撤销配送"))
+    reason = clean_name(reason, field="reason", label=_("撤销原因"), max_length=200)
+    before = {"status": req.status, "handover": req.handover, "delivered_at": req.delivered_at}
+    returned: dict[str, int] = {}
+    for out in packs_out(req):
+        return_to_stock(
+            actor=actor, warehouse=out.warehouse, item=out.item, quantity=out.quantity, from_unit=out.counterparty, delivery=req
+        )
+        returned[out.item.code] = out.quantity
+    req.status = RequestStatus.OPEN
+    req.handover = ""
+    req.handed_to = ""
+    req.delivered_at = None
+    req.delivered_by = None
+    req.save(update_fields=["status", "handover", "handed_to", "delivered_at", "delivered_by", "updated_at"])
+    audit_record(
+        actor=actor,
+        event_type=LivelihoodEvent.DELIVERY_CANCELLED,
+        obj=req,
+        before=before,
+        after={"status": req.status, "returned": returned},
+        reason=reason,
+    )
+    return req
+
+
+@transaction.atomic
+def request_reassign(*, actor: Any, request: SupportRequest, member: GroupMember, reason: str) -> SupportRequest:
+    """Route an open request to another member of a work group of the resident's community."""
+    require(actor, LivelihoodCap.LEDGER)
+    req = _locked(request, actor)
+    if req.status != RequestStatus.OPEN:
+        raise DomainError(
+            _("该需求当前为“%(cur)s”，不能改派") % {"cur": RequestStatus(req.status).label}, rule="livelihood.request_transition"
+        )
+    group = member.group
+    if group.community_id != req.community_id:
+        raise DomainError(_("只能改派给本社区工作组的成员"), field="member", rule=REASSIGN_RULE)
+    if member.pk == req.member_id:
+        raise DomainError(_("该需求已派给%(who)s") % {"who": member.name}, field="member")
+    reason = clean_name(reason, field="reason", label=_("改派原因"), max_length=200)
+    before = {"member": req.member_id, "group": req.group_id}
+    req.member = member
+    req.group = group
+    req.save(update_fields=["member", "group", "updated_at"])
+    audit_record(
+        actor=actor,
+        event_type=LivelihoodEvent.REQUEST_REASSIGNED,
+        obj=req,
+        before=before,
+        after={"member": member.pk, "group": group.pk},
+        reason=reason,
     )
     return req
 
@@ -184,7 +312,8 @@ def request_cancel(*, actor: Any, request: SupportRequest, reason: str) -> Suppo
     _move(req, RequestStatus.CANCELLED, _("取消"))
     reason = clean_name(reason, field="reason", label=_("取消原因"), max_length=200)
     req.status = RequestStatus.CANCELLED
-    req.save(update_fields=["status", "updated_at"])
+    req.cancel_reason = reason
+    req.save(update_fields=["status", "cancel_reason", "updated_at"])
     audit_record(actor=actor, event_type=LivelihoodEvent.REQUEST_CANCELLED, obj=req, after={"status": req.status}, reason=reason)
     return req
 

@@ -27,7 +27,7 @@ from .common import clean_name, covered
 OVERDRAWN = "livelihood.stock_not_negative"
 
 
-def _quantity(raw: Any, *, field: str = "quantity", allow_zero: bool = False) -> int:
+def whole_quantity(raw: Any, *, field: str = "quantity", allow_zero: bool = False) -> int:
     try:
         text = str(raw).strip()
         value = int(text)
@@ -38,7 +38,7 @@ def _quantity(raw: Any, *, field: str = "quantity", allow_zero: bool = False) ->
     return value
 
 
-def _scope(actor: Any, warehouse: Warehouse, field: str = "warehouse") -> None:
+def keeper_scope(actor: Any, warehouse: Warehouse, field: str = "warehouse") -> None:
     require(actor, LivelihoodCap.SUPPLIES)
     covered(actor, field=field, what=warehouse.name, district_id=warehouse.district_id)
 
@@ -83,8 +83,8 @@ def _put(warehouse: Warehouse, item: SupplyItem, quantity: int) -> None:
 def stock_receive(
     *, actor: Any, warehouse: Warehouse, item: SupplyItem, quantity: Any, source: str, batch: str = "", sender: str = ""
 ) -> StockMovement:
-    _scope(actor, warehouse)
-    n = _quantity(quantity)
+    keeper_scope(actor, warehouse)
+    n = whole_quantity(quantity)
     if source not in ReceiptSource.values:
         raise DomainError(_("请选择来源"), field="source")
     batch = clean_name(batch, field="batch", label=_("批次"), required=source == ReceiptSource.PURCHASE_ABROAD)
@@ -101,12 +101,41 @@ def stock_receive(
 
 @transaction.atomic
 def stock_issue(*, actor: Any, warehouse: Warehouse, item: SupplyItem, quantity: Any, to_unit: str) -> StockMovement:
-    _scope(actor, warehouse)
-    n = _quantity(quantity)
+    keeper_scope(actor, warehouse)
     unit = clean_name(to_unit, field="to_unit", label=_("领用单位"), max_length=100)
-    _take(warehouse, item, n)
-    move = _movement(warehouse, item, MovementKind.ISSUE, -n, actor, counterparty=unit)
-    audit_record(actor=actor, event_type=LivelihoodEvent.STOCK_ISSUED, obj=warehouse, after={"item": item.code, "quantity": n, "to": unit})
+    return issue_from_stock(actor=actor, warehouse=warehouse, item=item, quantity=quantity, to_unit=unit)
+
+
+def issue_from_stock(
+    *, actor: Any, warehouse: Warehouse, item: SupplyItem, quantity: Any, to_unit: str, field: str = "quantity", **served: Any
+) -> StockMovement:
+    """The issue itself, for the services that have already said who may issue from `warehouse`
+    (`stock_issue`: a keeper of supplies; an approved unit request; a delivery's packs): takes the
+    stock or refuses naming `field` and what is left, writes the movement (linked to what it
+    served: supply_request=… or delivery=…) and audits it. Call it inside the caller's transaction."""
+    n = whole_quantity(quantity, field=field)
+    try:
+        _take(warehouse, item, n)
+    except DomainError as exc:
+        raise DomainError(exc.message, field=field, rule=exc.rule) from exc
+    move = _movement(warehouse, item, MovementKind.ISSUE, -n, actor, counterparty=to_unit[:100], **served)
+    audit_record(
+        actor=actor, event_type=LivelihoodEvent.STOCK_ISSUED, obj=warehouse, after={"item": item.code, "quantity": n, "to": to_unit[:100]}
+    )
+    return move
+
+
+def return_to_stock(*, actor: Any, warehouse: Warehouse, item: SupplyItem, quantity: int, from_unit: str, **served: Any) -> StockMovement:
+    """Put back what an issue took (a cancelled delivery's packs): a RETURN movement into the same
+    warehouse, so the balance stays the sum of the movements."""
+    _put(warehouse, item, quantity)
+    move = _movement(warehouse, item, MovementKind.RETURN, quantity, actor, counterparty=from_unit[:100], **served)
+    audit_record(
+        actor=actor,
+        event_type=LivelihoodEvent.STOCK_RECEIVED,
+        obj=warehouse,
+        after={"item": item.code, "quantity": quantity, "returned": True},
+    )
     return move
 
 
@@ -114,10 +143,10 @@ def stock_issue(*, actor: Any, warehouse: Warehouse, item: SupplyItem, quantity:
 def stock_transfer(
     *, actor: Any, source: Warehouse, target: Warehouse, item: SupplyItem, quantity: Any
 ) -> tuple[StockMovement, StockMovement]:
-    _scope(actor, source, "warehouse")
+    keeper_scope(actor, source, "warehouse")
     if target.pk == source.pk:
         raise DomainError(_("调入仓库不能与调出仓库相同"), field="target")
-    n = _quantity(quantity)
+    n = whole_quantity(quantity)
     key = secrets.token_hex(8)
     _take(source, item, n)
     _put(target, item, n)
@@ -132,8 +161,8 @@ def stock_transfer(
 @transaction.atomic
 def stock_count(*, actor: Any, warehouse: Warehouse, item: SupplyItem, counted: Any) -> StockMovement | None:
     """A stock count: the variance from the balance is written as a movement (None when none)."""
-    _scope(actor, warehouse)
-    n = _quantity(counted, field="counted", allow_zero=True)
+    keeper_scope(actor, warehouse)
+    n = whole_quantity(counted, field="counted", allow_zero=True)
     _balance(warehouse, item)
     balance = StockBalance.objects.select_for_update().get(warehouse=warehouse, item=item)
     variance = n - balance.quantity

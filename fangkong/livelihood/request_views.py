@@ -1,0 +1,189 @@
+"""民生保障 pages of residents' requests: the list (overdue first to act on), a request with what
+may be done to it — deliver (with the packs it carries from stock), confirm, cancel the delivery
+(its packs go back), reassign, cancel — and the deliverer's phone page."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from fangkong.core.clock import now
+from fangkong.core.formpages import FormsPage
+from fangkong.core.permissions import need_to_know, require_page, user_can, withheld
+
+from . import selectors
+from .choices import Handover, RequestStatus
+from .forms import ConfirmForm, DeliverForm, ReasonForm, ReassignForm
+from .models import GroupMember, StockBalance, SupplyItem, Warehouse
+from .permissions import LivelihoodCap
+from .services.requests import delivery_cancel, packs_out, request_cancel, request_confirm, request_deliver, request_reassign, under_control
+
+Cap = LivelihoodCap
+
+
+@login_required
+def request_list(request: HttpRequest) -> HttpResponse:
+    overdue = request.GET.get("overdue") == "1"
+    hidden = withheld(request.user, Cap.DETAILS)
+    qs = selectors.request_list(user=request.user, overdue=overdue)
+    return render(
+        request,
+        "livelihood/requests.html",
+        {"requests": list(qs[:300]), "count": qs.count(), "overdue": overdue, "withheld": hidden, "now": now()},
+    )
+
+
+def _pack_choices(req: Any) -> dict[str, list[tuple[int, str]]]:
+    """The warehouses of the resident's district and the items they hold, for a delivery's packs."""
+    warehouses = list(Warehouse.objects.filter(district_id=req.district_id).order_by("kind", "name"))
+    if not warehouses:
+        return {"warehouses": [], "items": []}
+    held = StockBalance.objects.filter(warehouse__in=warehouses, quantity__gt=0).values("item_id")
+    items = SupplyItem.objects.filter(pk__in=held)
+    return {"warehouses": [(w.pk, w.name) for w in warehouses], "items": [(i.pk, f"{i.name}（{i.unit}）") for i in items.order_by("code")]}
+
+
+def _members(req: Any) -> list[tuple[int, str]]:
+    found = GroupMember.objects.filter(group__community_id=req.community_id).select_related("group").order_by("group_id", "id")
+    return [(m.pk, f"{m}·{m.group.name}") for m in found if m.pk != req.member_id]
+
+
+def _request_context(request: HttpRequest, req: Any) -> dict[str, Any]:
+    user = request.user
+    return {
+        "req": req,
+        "controlled": under_control(req.entry, now()) if req.status == RequestStatus.OPEN else "",
+        "can_deliver": user_can(user, Cap.DELIVER),
+        "can_keep": user_can(user, Cap.LEDGER),
+        "packs": packs_out(req) if req.status != RequestStatus.OPEN else [],
+        "now": now(),
+    }
+
+
+def _deliver_form(ctx: dict[str, Any]) -> DeliverForm:
+    handover = Handover.GATE if ctx["controlled"] else Handover.HOME_DOOR
+    return DeliverForm(initial={"handover": handover}, **_pack_choices(ctx["req"]))
+
+
+REQUEST = FormsPage(
+    "livelihood/request.html",
+    _request_context,
+    deliver_form=_deliver_form,
+    confirm_form=lambda ctx: ConfirmForm(initial={"by": "grid_worker" if ctx["req"].handover == Handover.GATE else "recipient"}),
+    undeliver_form=lambda ctx: ReasonForm(prefix="undeliver"),
+    cancel_form=lambda ctx: ReasonForm(prefix="cancel"),
+    reassign_form=lambda ctx: ReassignForm(members=_members(ctx["req"])),
+)
+
+
+@need_to_know(Cap.DETAILS)
+def request_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    return REQUEST.show(request, selectors.request_get(user=request.user, pk=pk))
+
+
+def _back(request: HttpRequest, req: Any) -> HttpResponse:
+    if request.POST.get("next") == "deliveries":
+        return redirect("livelihood:deliveries")
+    return redirect("livelihood:request_detail", pk=req.pk)
+
+
+@need_to_know(Cap.DELIVER)
+@require_POST
+def request_deliver_view(request: HttpRequest, pk: int) -> HttpResponse:
+    req = selectors.request_get(user=request.user, pk=pk)
+    choices = _pack_choices(req)
+    form = DeliverForm(request.POST, **choices)
+
+    def act(d: dict[str, Any]) -> HttpResponse:
+        warehouse = Warehouse.objects.filter(pk=int(d["warehouse"])).first() if d["warehouse"] else None
+        items = SupplyItem.objects.in_bulk([pk for pk, _n in form.packs()])
+        request_deliver(
+            actor=request.user,
+            request=req,
+            handover=d["handover"],
+            handed_to=d["handed_to"],
+            warehouse=warehouse,
+            packs=[(items[pk], n) for pk, n in form.packs()],
+        )
+        messages.success(request, _("已登记送达"))
+        return _back(request, req)
+
+    return REQUEST.post(request, req, "deliver_form", form, act)
+
+
+@need_to_know(Cap.DELIVER)
+@require_POST
+def request_confirm_view(request: HttpRequest, pk: int) -> HttpResponse:
+    req = selectors.request_get(user=request.user, pk=pk)
+
+    def act(d: dict[str, Any]) -> HttpResponse:
+        request_confirm(actor=request.user, request=req, by=d["by"])
+        messages.success(request, _("已确认收到"))
+        return redirect("livelihood:request_detail", pk=req.pk)
+
+    return REQUEST.post(request, req, "confirm_form", ConfirmForm(request.POST), act)
+
+
+def _with_reason(request: HttpRequest, pk: int, prefix: str, service: Any, done: str) -> HttpResponse:
+    """A write on a request that takes only a reason (cancel it, cancel its delivery): its form is
+    the page's `<prefix>_form`, a ReasonForm with that prefix."""
+    req = selectors.request_get(user=request.user, pk=pk)
+
+    def act(d: dict[str, Any]) -> HttpResponse:
+        service(actor=request.user, request=req, reason=d["reason"])
+        messages.success(request, done)
+        return redirect("livelihood:request_detail", pk=req.pk)
+
+    return REQUEST.post(request, req, f"{prefix}_form", ReasonForm(request.POST, prefix=prefix), act)
+
+
+@need_to_know(Cap.DELIVER)
+@require_POST
+def delivery_cancel_view(request: HttpRequest, pk: int) -> HttpResponse:
+    return _with_reason(request, pk, "undeliver", delivery_cancel, _("已撤销配送，携带物资已退回仓库"))
+
+
+@need_to_know(Cap.DETAILS)
+@require_POST
+def request_cancel_view(request: HttpRequest, pk: int) -> HttpResponse:
+    require_page(request.user, Cap.LEDGER)
+    return _with_reason(request, pk, "cancel", request_cancel, _("已取消需求"))
+
+
+@need_to_know(Cap.DETAILS)
+@require_POST
+def request_reassign_view(request: HttpRequest, pk: int) -> HttpResponse:
+    require_page(request.user, Cap.LEDGER)
+    req = selectors.request_get(user=request.user, pk=pk)
+    # Any member the user's grants reach is offered back, so one of another community is refused by
+    # the service (naming the field), not by the form's choices.
+    reachable = GroupMember.objects.filter(group__in=selectors.ServiceGroup.objects.visible_to(request.user))
+    raw = request.POST.get("member", "")
+    member = reachable.filter(pk=int(raw)).select_related("group").first() if raw.isdigit() else None
+    form = ReassignForm(request.POST, members=[(member.pk, str(member))] if member else [])
+
+    def act(d: dict[str, Any]) -> HttpResponse:
+        request_reassign(actor=request.user, request=req, member=member, reason=d["reason"])
+        messages.success(request, _("已改派给%(who)s") % {"who": member.name})
+        return redirect("livelihood:request_detail", pk=req.pk)
+
+    return REQUEST.post(request, req, "reassign_form", form, act)
+
+
+@need_to_know(Cap.DELIVER)
+def deliveries(request: HttpRequest) -> HttpResponse:
+    """The deliverer's phone page: today's requests (theirs and their group's), the address, what
+    to bring, and the delivery to record; for a grid worker, the gate handovers to confirm."""
+    at = now()
+    rows = [
+        (r, under_control(r.entry, at) if r.status == RequestStatus.OPEN else "") for r in selectors.deliverer_requests(request.user, at=at)
+    ]
+    return render(
+        request, "livelihood/deliveries.html", {"rows": rows, "gate": list(selectors.gate_handovers(request.user)[:50]), "now": at}
+    )
