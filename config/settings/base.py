@@ -19,6 +19,9 @@ DEMO_DATA_KEY = "ZmFuZ2tvbmctZGVtby1kYXRhLWtleS0zMi1ieXRlcyE="  # base64 of 32 b
 
 SECRET_KEY = os.environ.get("SECRET_KEY", DEMO_SECRET_KEY)
 FANGKONG_DATA_KEY = os.environ.get("FANGKONG_DATA_KEY", DEMO_DATA_KEY)
+# Older data keys, still read while `manage.py rotate_data_key` moves every row to the current one
+# (docs/operator-guide.md §5b): comma-separated, newest first; removed once the rotation has finished.
+FANGKONG_DATA_KEYS_RETIRED = tuple(k.strip() for k in os.environ.get("FANGKONG_DATA_KEYS_RETIRED", "").split(",") if k.strip())
 DEBUG = os.environ.get("DEBUG", "0") == "1"
 ALLOWED_HOSTS = [h for h in os.environ.get("ALLOWED_HOSTS", "127.0.0.1,localhost").split(",") if h]
 

@@ -11,7 +11,16 @@ from django.core.exceptions import ImproperlyConfigured
 from config.keychecks import data_key_problems, secret_key_problems
 
 from .base import *  # noqa: F403
-from .base import DATABASES, DEMO_DATA_KEY, DEMO_SECRET_KEY, FANGKONG_DATA_KEY, FANGKONG_METRICS_TOKEN, REDIS_URL, SECRET_KEY
+from .base import (
+    DATABASES,
+    DEMO_DATA_KEY,
+    DEMO_SECRET_KEY,
+    FANGKONG_DATA_KEY,
+    FANGKONG_DATA_KEYS_RETIRED,
+    FANGKONG_METRICS_TOKEN,
+    REDIS_URL,
+    SECRET_KEY,
+)
 
 DEBUG = False
 FANGKONG_PRODUCTION = True  # manage.py serve_prod (python3 dev.py prod) runs only with these settings
@@ -19,6 +28,9 @@ _DEMO_KEYS = (DEMO_SECRET_KEY, DEMO_DATA_KEY)
 for _problems in (secret_key_problems(SECRET_KEY, demo_values=_DEMO_KEYS), data_key_problems(FANGKONG_DATA_KEY, demo_values=_DEMO_KEYS)):
     if _problems:
         raise ImproperlyConfigured(" ".join(_problems))
+for _retired in FANGKONG_DATA_KEYS_RETIRED:  # the old key of a rotation (§5b): a real 32-byte key, demo or not
+    if _problems := [p for p in data_key_problems(_retired, demo_values=()) if "FANGKONG_DATA_KEY" in p]:
+        raise ImproperlyConfigured("FANGKONG_DATA_KEYS_RETIRED: " + " ".join(_problems))
 if SECRET_KEY.strip() == FANGKONG_DATA_KEY.strip():
     raise ImproperlyConfigured("SECRET_KEY and FANGKONG_DATA_KEY are the same value: use two different random keys.")
 if DATABASES["default"]["ENGINE"] != "django.db.backends.postgresql":
