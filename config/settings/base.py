@@ -63,6 +63,7 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "fangkong.core.metrics.RequestCountMiddleware",  # first: every answer counted by status class (/metrics)
+    "fangkong.core.requestlog.RequestLogMiddleware",  # one line per request: route, status, duration (JSON in production)
     "django.middleware.security.SecurityMiddleware",
     "fangkong.core.csp.ContentSecurityPolicyMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
@@ -306,6 +307,8 @@ LOGGING = {
         "django.server": {"handlers": ["django.server"], "level": "INFO", "propagate": False, "filters": ["personal_data"]},
         "django.db.backends": {"level": "WARNING"},
         "huey": {"level": "WARNING"},
+        # fangkong.core.requestlog's line per request: on in production (config.settings.prod), quiet here.
+        "fangkong.request": {"level": os.environ.get("FANGKONG_REQUEST_LOG_LEVEL", "WARNING")},
     },
 }
 OTP_TOTP_ISSUER = "fangkong"

@@ -4,6 +4,7 @@ Refuses to start with weak or demo secrets (config.keychecks), without PostgreSQ
 Sends HSTS, redirects plain HTTP to HTTPS, keeps the API schema and docs behind login and requires
 a TOTP second factor for the command centre and system administrators."""
 
+import copy
 import os
 
 from django.core.exceptions import ImproperlyConfigured
@@ -65,3 +66,15 @@ STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"},
 }
+
+# Logs: one JSON object per line (fangkong.core.logjson) with the request id, the user's id, the route
+# (never the raw path or query), the status and the duration (fangkong.core.requestlog); long numbers
+# blanked on every handler (fangkong.core.logmask); Django's own request warnings name the route.
+# FANGKONG_LOG_FORMAT=text keeps base's plain lines.
+if os.environ.get("FANGKONG_LOG_FORMAT", "json") == "json":
+    LOGGING = copy.deepcopy(LOGGING)  # noqa: F405
+    LOGGING["formatters"]["json"] = {"()": "fangkong.core.logjson.JsonFormatter"}
+    LOGGING["filters"]["route_only"] = {"()": "fangkong.core.logjson.RouteOnlyFilter"}
+    LOGGING["handlers"]["console"]["formatter"] = "json"
+    LOGGING["handlers"]["console"]["filters"] = ["route_only", "personal_data"]
+    LOGGING["loggers"]["fangkong.request"] = {"level": os.environ.get("FANGKONG_REQUEST_LOG_LEVEL", "INFO")}
