@@ -67,8 +67,7 @@ def test_a_worker_killed_mid_request_is_replaced_and_the_next_requests_answer(tm
         # A request the worker is in the middle of: the headers promise a body that does not come.
         stuck = socket.create_connection(("127.0.0.1", port), timeout=30)
         stuck.sendall(
-            b"POST /api/token/ HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\n"
-            b'Content-Length: 1000\r\n\r\n{"username": "a'
+            b'POST /api/token/ HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\nContent-Length: 1000\r\n\r\n{"username": "a'
         )
         time.sleep(1.0)
         os.kill(worker, signal.SIGKILL)
