@@ -106,6 +106,8 @@ class Cluster:
     def drop(self) -> None:
         if self.created:
             subprocess.run(["pg_dropcluster", "--stop", self.version, self.name], capture_output=True, timeout=120)  # noqa: S603
+            # pg_dropcluster leaves the configuration directory when it holds a file of ours (conf.d/drill.conf).
+            shutil.rmtree(f"/etc/postgresql/{self.version}/{self.name}", ignore_errors=True)
             self.created = False
 
     def connect(self, dbname: str = "postgres") -> psycopg.Connection:

@@ -11,6 +11,7 @@ import os
 import shutil
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 
@@ -37,3 +38,4 @@ def test_the_restore_drill_restores_to_the_point_in_time_and_no_further():
     assert "RESULT: PASS" in stdout
     listed = subprocess.run(["pg_lsclusters", "--no-header"], capture_output=True, text=True, check=True).stdout
     assert f"_{drill.pid} " not in listed, "the drill left a cluster behind"
+    assert not list(Path("/etc/postgresql").glob(f"*/drill_*_{drill.pid}")), "the drill left a configuration behind"
