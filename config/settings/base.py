@@ -22,6 +22,9 @@ FANGKONG_DATA_KEY = os.environ.get("FANGKONG_DATA_KEY", DEMO_DATA_KEY)
 # The Ed25519 seed of the vehicle passes (fangkong.movement.signing); unset outside production: a key
 # generated once into var/pass-signing-key. config.settings.prod refuses to start without it.
 FANGKONG_PASS_SIGNING_KEY = os.environ.get("FANGKONG_PASS_SIGNING_KEY", "")
+# Older data keys, still read while `manage.py rotate_data_key` moves every row to the current one
+# (docs/operator-guide.md §5b): comma-separated, newest first; removed once the rotation has finished.
+FANGKONG_DATA_KEYS_RETIRED = tuple(k.strip() for k in os.environ.get("FANGKONG_DATA_KEYS_RETIRED", "").split(",") if k.strip())
 DEBUG = os.environ.get("DEBUG", "0") == "1"
 ALLOWED_HOSTS = [h for h in os.environ.get("ALLOWED_HOSTS", "127.0.0.1,localhost").split(",") if h]
 
@@ -65,6 +68,7 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "fangkong.core.metrics.RequestCountMiddleware",  # first: every answer counted by status class (/metrics)
+    "fangkong.core.requestlog.RequestLogMiddleware",  # one line per request: route, status, duration (JSON in production)
     "django.middleware.security.SecurityMiddleware",
     "fangkong.core.csp.ContentSecurityPolicyMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
@@ -308,6 +312,8 @@ LOGGING = {
         "django.server": {"handlers": ["django.server"], "level": "INFO", "propagate": False, "filters": ["personal_data"]},
         "django.db.backends": {"level": "WARNING"},
         "huey": {"level": "WARNING"},
+        # fangkong.core.requestlog's line per request: on in production (config.settings.prod), quiet here.
+        "fangkong.request": {"level": os.environ.get("FANGKONG_REQUEST_LOG_LEVEL", "WARNING")},
     },
 }
 OTP_TOTP_ISSUER = "fangkong"

@@ -5,6 +5,7 @@ Refuses to start with weak or demo secrets (config.keychecks), without FANGKONG_
 Sends HSTS, redirects plain HTTP to HTTPS, keeps the API schema and docs behind login and requires
 a TOTP second factor for the command centre and system administrators."""
 
+import copy
 import os
 
 from django.core.exceptions import ImproperlyConfigured
@@ -17,6 +18,7 @@ from .base import (
     DEMO_DATA_KEY,
     DEMO_SECRET_KEY,
     FANGKONG_DATA_KEY,
+    FANGKONG_DATA_KEYS_RETIRED,
     FANGKONG_METRICS_TOKEN,
     FANGKONG_PASS_SIGNING_KEY,
     REDIS_URL,
@@ -33,6 +35,9 @@ for _problems in (
 ):
     if _problems:
         raise ImproperlyConfigured(" ".join(_problems))
+for _retired in FANGKONG_DATA_KEYS_RETIRED:  # the old key of a rotation (§5b): a real 32-byte key, demo or not
+    if _problems := [p for p in data_key_problems(_retired, demo_values=()) if "FANGKONG_DATA_KEY" in p]:
+        raise ImproperlyConfigured("FANGKONG_DATA_KEYS_RETIRED: " + " ".join(_problems))
 if SECRET_KEY.strip() == FANGKONG_DATA_KEY.strip():
     raise ImproperlyConfigured("SECRET_KEY and FANGKONG_DATA_KEY are the same value: use two different random keys.")
 if DATABASES["default"]["ENGINE"] != "django.db.backends.postgresql":
@@ -67,3 +72,15 @@ STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"},
 }
+
+# Logs: one JSON object per line (fangkong.core.logjson) with the request id, the user's id, the route
+# (never the raw path or query), the status and the duration (fangkong.core.requestlog); long numbers
+# blanked on every handler (fangkong.core.logmask); Django's own request warnings name the route.
+# FANGKONG_LOG_FORMAT=text keeps base's plain lines.
+if os.environ.get("FANGKONG_LOG_FORMAT", "json") == "json":
+    LOGGING = copy.deepcopy(LOGGING)  # noqa: F405
+    LOGGING["formatters"]["json"] = {"()": "fangkong.core.logjson.JsonFormatter"}
+    LOGGING["filters"]["route_only"] = {"()": "fangkong.core.logjson.RouteOnlyFilter"}
+    LOGGING["handlers"]["console"]["formatter"] = "json"
+    LOGGING["handlers"]["console"]["filters"] = ["route_only", "personal_data"]
+    LOGGING["loggers"]["fangkong.request"] = {"level": os.environ.get("FANGKONG_REQUEST_LOG_LEVEL", "INFO")}

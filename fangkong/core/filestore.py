@@ -36,7 +36,7 @@ from django.core.files.storage import FileSystemStorage
 from django.http import FileResponse
 from django.utils.deconstruct import deconstructible
 
-from .crypto import file_cipher
+from .crypto import file_cipher, file_ciphers
 
 MAGIC = b"FKEF\x01"
 SALT_BYTES = 16
@@ -123,7 +123,8 @@ class DecryptingReader(io.RawIOBase):
         if len(self._header) != HEADER_BYTES or not self._header.startswith(MAGIC):
             raw.close()
             raise CorruptFile("not an encrypted fangkong file")
-        self._aead = file_cipher(self._header[len(MAGIC) :])
+        self._ciphers = file_ciphers(self._header[len(MAGIC) :])  # the current key first, then retired ones
+        self._aead = self._ciphers[0]
         encrypted = os.fstat(raw.fileno()).st_size if hasattr(raw, "fileno") else raw.seek(0, io.SEEK_END)
         self._size = plaintext_size(encrypted)
         self._chunks = max(1, -(-self._size // CHUNK))
@@ -156,10 +157,16 @@ class DecryptingReader(io.RawIOBase):
         final = index == self._chunks - 1
         self._raw.seek(HEADER_BYTES + index * (CHUNK + TAG))
         sealed = self._raw.read(CHUNK + TAG)
-        try:
-            plain = self._aead.decrypt(_nonce(index), sealed, _aad(self._header, final))
-        except InvalidTag as exc:
-            raise CorruptFile(f"chunk {index} does not decrypt (another key, altered, or cut short)") from exc
+        plain = None
+        for aead in [self._aead, *(c for c in self._ciphers if c is not self._aead)]:
+            try:
+                plain = aead.decrypt(_nonce(index), sealed, _aad(self._header, final))
+            except InvalidTag:
+                continue
+            self._aead, self._ciphers = aead, [aead]  # the file's key found: the other keys are not tried again
+            break
+        if plain is None:
+            raise CorruptFile(f"chunk {index} does not decrypt (another key, altered, or cut short)")
         self._cached = (index, plain)
         return plain
 

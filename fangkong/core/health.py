@@ -16,8 +16,9 @@ import time
 from collections.abc import Callable
 from typing import Any
 
+from django.conf import settings
 from django.core.cache import cache
-from django.db import connection
+from django.db import connection, connections
 from django.http import HttpRequest, JsonResponse
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
@@ -78,6 +79,44 @@ def _worker() -> dict[str, Any]:
     return {"heartbeat_age_seconds": round(age, 1)}
 
 
+def replica_aliases() -> list[str]:
+    """The read replicas: settings.FANGKONG_REPLICA_DATABASES, else every PostgreSQL alias but default."""
+    configured = getattr(settings, "FANGKONG_REPLICA_DATABASES", None)
+    if configured is not None:
+        return list(configured)
+    return [a for a, db in settings.DATABASES.items() if a != "default" and db.get("ENGINE") == "django.db.backends.postgresql"]
+
+
+def replica_lag(alias: str) -> float:
+    """Seconds the replica's replay is behind (0 when it has replayed all it received); raises NotReady
+    when the database is not a replica at all."""
+    with connections[alias].cursor() as cursor:
+        cursor.execute(
+            "SELECT pg_is_in_recovery(),"
+            " CASE WHEN pg_last_wal_receive_lsn() IS NOT DISTINCT FROM pg_last_wal_replay_lsn() THEN 0"
+            " ELSE COALESCE(EXTRACT(EPOCH FROM now() - pg_last_xact_replay_timestamp()), 0) END"
+        )
+        in_recovery, lag = cursor.fetchone()
+    if not in_recovery:
+        raise NotReady("not a replica (not in recovery): promoted, or pointed at a primary")
+    return max(0.0, float(lag))
+
+
+def replicas() -> dict[str, dict[str, Any]]:
+    """Each replica's lag, for /readyz and /metrics: reported, not a readiness condition (the primary
+    still serves every read when a replica lags or is down). Empty when no replica is configured."""
+    found: dict[str, dict[str, Any]] = {}
+    for alias in replica_aliases():
+        try:
+            found[alias] = {"ok": True, "lag_seconds": round(replica_lag(alias), 3)}
+        except NotReady as exc:
+            found[alias] = {"ok": False, "error": str(exc)}
+        except Exception as exc:
+            log.warning("replica %s check failed: %s: %s", alias, exc.__class__.__name__, exc)
+            found[alias] = {"ok": False, "error": exc.__class__.__name__}
+    return found
+
+
 CHECKS: dict[str, Callable[[], dict[str, Any]]] = {"database": _database, "queue": queue_counts, "cache": _cache, "worker": _worker}
 
 
@@ -108,4 +147,7 @@ def healthz(request: HttpRequest) -> JsonResponse:
 @require_GET
 def readyz(request: HttpRequest) -> JsonResponse:
     ready, checks = readiness()
-    return JsonResponse({"status": "ok" if ready else "unavailable", "checks": checks}, status=200 if ready else 503)
+    body: dict[str, Any] = {"status": "ok" if ready else "unavailable", "checks": checks}
+    if lags := replicas():
+        body["replicas"] = lags
+    return JsonResponse(body, status=200 if ready else 503)

@@ -99,6 +99,29 @@ def enqueue(task: str, *args: Any) -> Any:
     return getattr(import_module(f"fangkong.{app}.tasks"), name)(*args)
 
 
+def _queue_down(exc: BaseException) -> bool:
+    """Whether the error says the queue's store (Redis) could not be reached."""
+    try:
+        from redis.exceptions import ConnectionError as RedisConnectionError
+        from redis.exceptions import TimeoutError as RedisTimeoutError
+    except ImportError:  # no Redis client installed: the SQLite queue of the embedded default
+        return isinstance(exc, ConnectionError)
+    return isinstance(exc, ConnectionError | RedisConnectionError | RedisTimeoutError)
+
+
 def enqueue_on_commit(task: str, *args: Any) -> None:
-    """Queue the task once the current transaction commits (its rows are then visible to the worker)."""
-    transaction.on_commit(lambda: enqueue(task, *args))
+    """Queue the task once the current transaction commits (its rows are then visible to the worker).
+
+    With the queue down (Redis stopped or unreachable) the committed job is kept, not answered with a
+    500: its row stays queued and the app's recovery task queues it again once the queue is back
+    (imports: import_jobs_recover, results: recover_result_uploads)."""
+
+    def queue() -> None:
+        try:
+            enqueue(task, *args)
+        except Exception as exc:
+            if not _queue_down(exc):
+                raise
+            log.warning("job queue unreachable (%s): %s%r kept queued, to be queued again by recovery", exc.__class__.__name__, task, args)
+
+    transaction.on_commit(queue)

@@ -3,7 +3,8 @@
 Responses by status class are counted by RequestCountMiddleware in each process and added to shared
 counters in the cache (Redis in production) at most every FLUSH_SECONDS, so the figure covers every
 gunicorn worker; a process killed loses at most those last seconds. The rest is read when scraped:
-the job queue's depth, the worker's heartbeat age, and whether each readiness check passes.
+the job queue's depth, the worker's heartbeat age, whether each readiness check passes, and each read
+replica's lag when replicas are configured (fangkong.core.health.replicas).
 
 Who may read it: a caller with `Authorization: Bearer <FANGKONG_METRICS_TOKEN>` (the scraper), or a
 signed-in staff user. No personal data: counts and ages only."""
@@ -22,7 +23,7 @@ from django.http import HttpRequest, HttpResponse
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
-from .health import queue_counts, readiness, worker_heartbeat_age
+from .health import queue_counts, readiness, replicas, worker_heartbeat_age
 
 FLUSH_SECONDS = 5.0
 CLASSES = ("1xx", "2xx", "3xx", "4xx", "5xx")
@@ -114,6 +115,15 @@ def render() -> str:
         "# TYPE fangkong_ready gauge",
         *(f'fangkong_ready{{check="{name}"}} {int(result["ok"])}' for name, result in checks.items()),
     ]
+    if lags := replicas():  # only with read replicas configured
+        lines += [
+            "# HELP fangkong_replica_up Whether each read replica answers as a replica (1) or not (0).",
+            "# TYPE fangkong_replica_up gauge",
+            *(f'fangkong_replica_up{{database="{alias}"}} {int(r["ok"])}' for alias, r in lags.items()),
+            "# HELP fangkong_replica_lag_seconds Seconds each read replica's replay is behind the primary.",
+            "# TYPE fangkong_replica_lag_seconds gauge",
+            *(f'fangkong_replica_lag_seconds{{database="{alias}"}} {r["lag_seconds"]}' for alias, r in lags.items() if r["ok"]),
+        ]
     return "\n".join(lines) + "\n"
 
 

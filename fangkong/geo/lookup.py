@@ -15,7 +15,7 @@ from typing import Any, TypeVar
 
 from django.db.models import QuerySet
 
-from fangkong.core.crypto import Sealer, lookup_hash
+from fangkong.core.crypto import Sealer, lookup_hash, lookup_hashes
 
 from .idnumbers import normalise_id_number
 from .models import Person
@@ -29,6 +29,13 @@ def id_key(number: str, *, sealer: Sealer | None = None) -> str:
     return sealer.lookup_hash("id", value) if sealer is not None else lookup_hash("id", value)
 
 
+def id_keys(number: str, *, sealer: Sealer | None = None) -> list[str]:
+    """The hashes a stored person may carry for this number: under the current data key, and under each
+    retired one while a key rotation is under way (fangkong.core.crypto). Look-ups match any of them."""
+    value = normalise_id_number(number or "")
+    return sealer.lookup_hashes("id", value) if sealer is not None else lookup_hashes("id", value)
+
+
 def person_by_id_number(number: str, *, user: Any, where: str, also: QuerySet[Person] | None = None) -> Person | None:
     """The registered person with this number whom `user` may see (their places), or who is in
     `also` (e.g. the contacts of a case the caller traces); None otherwise, whether the number is
@@ -39,7 +46,7 @@ def person_by_id_number(number: str, *, user: Any, where: str, also: QuerySet[Pe
     number_search_check(actor=user, term=number, where=where)
     if not (number or "").strip():
         return None
-    found = Person.objects.filter(id_hash=id_key(number))
+    found = Person.objects.filter(id_hash__in=id_keys(number))
     visible = found.visible_to(user)
     if also is not None:
         visible = visible | found.filter(pk__in=also.values("pk"))
@@ -50,12 +57,13 @@ def person_ids_by_id_number(numbers: Mapping[K, str], *, user: Any = None, seale
     """For a batch: each key's person id, for the numbers that belong to a registered person the
     caller may see (`user` None: anyone — for the system's own jobs)."""
     sealer = sealer or Sealer()
-    hashes = {key: id_key(number, sealer=sealer) for key, number in numbers.items()}
-    people = Person.objects.filter(id_hash__in=sorted(set(hashes.values())))
+    hashes = {key: id_keys(number, sealer=sealer) for key, number in numbers.items()}
+    people = Person.objects.filter(id_hash__in=sorted({h for each in hashes.values() for h in each}))
     if user is not None:
         people = people.visible_to(user)
     by_hash = dict(people.values_list("id_hash", "pk"))
-    return {key: by_hash[h] for key, h in hashes.items() if h in by_hash}
+    found = {key: next((by_hash[h] for h in each if h in by_hash), None) for key, each in hashes.items()}
+    return {key: pk for key, pk in found.items() if pk is not None}
 
 
 def registered_person(number: str) -> Person | None:
@@ -66,4 +74,4 @@ def registered_person(number: str) -> Person | None:
     must not describe them (fangkong.core.scoping.Jurisdiction.covers_place)."""
     if not (number or "").strip():
         return None
-    return Person.objects.filter(id_hash=id_key(number)).select_related("household", "community", "district").first()
+    return Person.objects.filter(id_hash__in=id_keys(number)).select_related("household", "community", "district").first()

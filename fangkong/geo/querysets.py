@@ -17,7 +17,7 @@ class PersonQuerySet(ScopedQuerySet):
         Never more of the end than the mask shows: the 5th to 8th characters from the end are the birth
         date's, and a search that matched on them would let anyone who sees the list rebuild the number
         digit by digit (decision 0005)."""
-        from fangkong.core.crypto import lookup_hash
+        from fangkong.core.crypto import lookup_hashes
 
         from .search import TermKind, classify
 
@@ -25,9 +25,9 @@ class PersonQuerySet(ScopedQuerySet):
         if found.kind == TermKind.EMPTY:
             return self
         if found.kind == TermKind.PHONE:
-            return self.filter(phone_hash=lookup_hash("phone", found.value))
+            return self.filter(phone_hash__in=lookup_hashes("phone", found.value))
         if found.kind == TermKind.ID_FULL:
-            return self.filter(id_hash=lookup_hash("id", found.value))
+            return self.filter(id_hash__in=lookup_hashes("id", found.value))
         if found.kind == TermKind.ID_TAIL:
             if len(found.value) == 4:
                 return self.filter(id_tail=found.value)

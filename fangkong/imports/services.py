@@ -17,6 +17,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 
+from fangkong.core.crypto import key_ring
 from fangkong.core.errors import DomainError, PermissionRefused
 from fangkong.core.filestore import delete_expired, private_storage
 from fangkong.core.jobs import STALE_AFTER, enqueue, enqueue_on_commit, heartbeat, heartbeat_key, stalled
@@ -139,6 +140,10 @@ def _run(
             raise PermissionRefused(_("导入任务缺少导入人"))
         if actor is not None:
             _check_may_import(actor)
+        if len(key_ring()) > 1 and job.mode != ImportMode.VALIDATE:
+            # The registry refuses a number already registered by its look-up hash; while rows still carry
+            # a retired key's hash, a returning number would be taken for new (operator guide §5b).
+            raise DomainError(_("正在更换数据密钥：名册导入暂停，待 rotate_data_key 完成并移除旧密钥后再导入（仅校验不受影响）。"))
         reader = open_table(job.source, job.original_name)
         try:
             importer = Importer(

@@ -22,8 +22,13 @@ def test_lookup_hash_is_keyed():
 
 def test_other_key_cannot_decrypt():
     token = crypto.encrypt("secret")
+    with override_settings(FANGKONG_DATA_KEY="AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA="), pytest.raises(crypto.DataKeyError):
+        crypto.decrypt(token)  # the token names its key, which is not in the ring
+    key_id = token.split("$")[0][1:]
+    forged = "k" + crypto.key_id("AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=") + "$" + token.split("$")[1]
     with override_settings(FANGKONG_DATA_KEY="AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA="), pytest.raises(InvalidTag):
-        crypto.decrypt(token)
+        crypto.decrypt(forged)  # relabelled with that key's id: AES-GCM still refuses
+    assert key_id != crypto.key_id("AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=")
 
 
 def test_bad_key_is_refused():

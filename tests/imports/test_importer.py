@@ -368,3 +368,22 @@ def test_welfare_columns_are_imported_and_bad_values_named(city, users, tmp_path
         for w in PersonWelfare.objects.select_related("person")
     }
     assert facts == {"低保老人": ("150102", "dibao", "moderate", ""), "劳模": ("", "", "", "national")}
+
+
+def test_a_registry_import_waits_while_a_data_key_rotation_is_under_way(city, users, tmp_path, settings):
+    """While rows still carry the retired key's hash, a number registered before would look new and be
+    registered twice: the import refuses until the rotation is done and the old key removed."""
+    import base64
+    import os
+
+    number = new_id()
+    assert run_import(write_csv(tmp_path / "first.csv", [row("王芳", number)]), user=users["community"]).status == "succeeded"
+    settings.FANGKONG_DATA_KEYS_RETIRED = (settings.FANGKONG_DATA_KEY,)
+    settings.FANGKONG_DATA_KEY = base64.b64encode(os.urandom(32)).decode()
+    before = Person.objects.count()
+    job = run_import(write_csv(tmp_path / "again.csv", [row("王芳", number)]), user=users["community"])
+    assert job.status == "failed" and "正在更换数据密钥" in job.message
+    assert Person.objects.count() == before
+    assert (
+        run_import(write_csv(tmp_path / "check.csv", [row("王芳", number)]), user=users["community"], mode="validate").status == "succeeded"
+    )

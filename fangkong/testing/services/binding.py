@@ -328,16 +328,16 @@ def _people_of(rows: list[Binding], j: Any, sealer: Sealer) -> tuple[dict[int, _
     # People: by keyed hash of the ID number, or by registry id.
     # A number that is not a valid ID number is named as such (check digit, region, ...) and not
     # looked up: a typo is never answered as "not registered".
-    hashes: dict[int, str] = {}
+    hashes: dict[int, list[str]] = {}  # under each key of the ring: a rotation may be under way
     invalid: set[int] = set()
     for b in rows:
         if b.person_id is None:
             try:
-                hashes[b.row] = sealer.lookup_hash("id", check_id_input(b.id_number))
+                hashes[b.row] = sealer.lookup_hashes("id", check_id_input(b.id_number))
             except InvalidDocument as exc:
                 errors.append(RowError(b.row, "id_number", exc.message, ID_NUMBER_RULE))
                 invalid.add(b.row)
-    by_hash = _people_by("id_hash", sorted(set(hashes.values())))
+    by_hash = _people_by("id_hash", sorted({h for each in hashes.values() for h in each}))
     # By registry id only the people the sampler may see (ids can be counted through); by full ID
     # number anyone registered (the person is in front of the sampler with their card).
     by_id = {k: p for k, p in _people_by("id", sorted({b.person_id for b in rows if b.person_id is not None})).items() if _visible(j, p)}
@@ -346,7 +346,7 @@ def _people_of(rows: list[Binding], j: Any, sealer: Sealer) -> tuple[dict[int, _
     for b in rows:
         if b.row in invalid:
             continue
-        p = by_id.get(b.person_id) if b.person_id is not None else by_hash.get(hashes[b.row])
+        p = by_id.get(b.person_id) if b.person_id is not None else next((by_hash[h] for h in hashes[b.row] if h in by_hash), None)
         if p is None:
             field = "person_id" if b.person_id is not None else "id_number"
             errors.append(RowError(b.row, field, _("人员未在人口库登记，请先登记后再采样"), NOT_REGISTERED))

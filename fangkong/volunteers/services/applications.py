@@ -25,7 +25,7 @@ from fangkong.core.permissions import require
 from fangkong.core.rows import RowError, RowsRefused
 from fangkong.geo.choices import IdType
 from fangkong.geo.idnumbers import RESIDENT_LIKE_RE, InvalidDocument, check_id_input, normalise_phone
-from fangkong.geo.lookup import id_key
+from fangkong.geo.lookup import id_key, id_keys
 from fangkong.geo.models import Community
 
 from ..choices import Availability, Skill
@@ -239,8 +239,13 @@ def volunteers_import(*, actor: Any, rows: Sequence[Mapping[str, str]]) -> int:
         if h in hashes:
             errors.append(RowError(n, "id_number", _("与第 %(m)s 行证件号码重复") % {"m": hashes[h]}))
         hashes.setdefault(h, n)
-    taken = set(Volunteer.objects.filter(id_hash__in=list(hashes)).values_list("id_hash", flat=True))
-    errors += [RowError(n, "id_number", _("该证件号码已登记为志愿者")) for h, n in hashes.items() if h in taken]
+    # Registered under any key of the ring (a data-key rotation may be under way: fangkong.core.crypto).
+    any_key: dict[str, int] = {}
+    for n, c in checked_rows:
+        for alt in id_keys(c.id_number, sealer=sealer):
+            any_key.setdefault(alt, n)
+    taken = set(Volunteer.objects.filter(id_hash__in=list(any_key)).values_list("id_hash", flat=True))
+    errors += [RowError(n, "id_number", _("该证件号码已登记为志愿者")) for n in sorted({any_key[h] for h in taken})]
     if errors:
         raise RowsRefused(sorted(errors, key=lambda e: (e.row, e.field)))
     created = Volunteer.objects.bulk_create(_volunteer(c, sealer=sealer, source="import") for _n, c in checked_rows)
