@@ -93,12 +93,13 @@ def test_a_forged_request_id_is_replaced(client, captured):
 
 def test_the_production_settings_log_json_with_the_request_line_on():
     env = {k: v for k, v in os.environ.items() if k not in {"DATABASE_URL", "REDIS_URL"}}
-    from ..accounts.test_prod_settings import GOOD_DATA_KEY, GOOD_SECRET_KEY
+    from ..accounts.test_prod_settings import GOOD_DATA_KEY, GOOD_PASS_KEY, GOOD_SECRET_KEY
 
     env |= {
         "DJANGO_SETTINGS_MODULE": "config.settings.prod",
         "SECRET_KEY": GOOD_SECRET_KEY,
         "FANGKONG_DATA_KEY": GOOD_DATA_KEY,
+        "FANGKONG_PASS_SIGNING_KEY": GOOD_PASS_KEY,
         "DATABASE_URL": "postgres://nobody@127.0.0.1:1/none",
         "REDIS_URL": "redis://127.0.0.1:1/0",
         "FANGKONG_VAR_DIR": "/tmp/fangkong-prod-check",
