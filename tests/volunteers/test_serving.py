@@ -14,8 +14,8 @@ from django.urls import reverse
 from fangkong.core.errors import DomainError, PermissionRefused
 from fangkong.core.roles import Role
 from fangkong.volunteers.models import Deployment
-from fangkong.volunteers.serving import serving_figures
 from fangkong.volunteers.services import deployment_add, deployment_end, deployment_to_roster
+from fangkong.volunteers.serving import serving_figures
 from fangkong.zoning.models import DutyPost
 
 from ..factories import make_user
