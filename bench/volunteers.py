@@ -267,6 +267,34 @@ def start_gunicorn(args, env: dict, log: Path):
     raise RuntimeError(f"gunicorn did not start: see {log}")
 
 
+def cpu_snapshot(pgid: int) -> dict[int, float]:
+    """CPU seconds (user + system) of gunicorn's processes (its process group) and of the PostgreSQL
+    backends serving the bench's database, by pid."""
+    from django.db import connection
+
+    tick = os.sysconf("SC_CLK_TCK")
+    with connection.cursor() as cur:
+        cur.execute("SELECT pid FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid()")
+        backends = {r[0] for r in cur.fetchall()}
+    out = {}
+    for entry in os.listdir("/proc"):
+        if not entry.isdigit():
+            continue
+        try:
+            raw = Path(f"/proc/{entry}/stat").read_text()
+        except OSError:
+            continue
+        rest = raw[raw.rfind(")") + 2 :].split()
+        if int(rest[2]) == pgid or int(entry) in backends:
+            out[int(entry)] = (int(rest[11]) + int(rest[12])) / tick
+    return out
+
+
+def cpu_used(before: dict[int, float], after: dict[int, float]) -> float:
+    """CPU seconds spent between two snapshots (a process that appeared in between counts from 0)."""
+    return sum(v - before.get(pid, 0.0) for pid, v in after.items())
+
+
 def check_database(started_at: dt.datetime) -> dict:
     from django.db.models import Count
 
@@ -288,11 +316,14 @@ def measure_rush(args, env: dict) -> dict:
     inputs = rush_inputs(args, now)
     connections.close_all()
     var_dir = Path(env["FANGKONG_VAR_DIR"])
-    proc = start_gunicorn(args, env, var_dir / "gunicorn.log")
+    # Backends kept for the whole rush (production's default is 60 s), so their CPU can be read.
+    proc = start_gunicorn(args, {**env, "DB_CONN_MAX_AGE": "600"}, var_dir / "gunicorn.log")
     out: dict = {"volunteers": inputs["volunteers"], "points": inputs["points"], "workers": args.workers}
     try:
         started_at = timezone.now()
+        cpu_before = cpu_snapshot(proc.pid)
         out["rush"] = asyncio.run(rush(args.port, inputs["phones"], args.concurrency, args.seconds, 1))
+        out["server_cpu_seconds"] = round(cpu_used(cpu_before, cpu_snapshot(proc.pid)), 1)
         print(f"  rush {out['rush']}", flush=True)
         if inputs["double"]:
             out["double_taps"] = asyncio.run(rush(args.port, inputs["double"], min(args.concurrency, 50), args.seconds, 2))
@@ -303,6 +334,11 @@ def measure_rush(args, env: dict) -> dict:
     ok = sum(n for k, n in out["rush"]["statuses"].items() if k == "POST 302")
     out["checkins_per_minute"] = round(ok / out["rush"]["wall_seconds"] * 60)
     out["checkins_ok"] = ok
+    # The server's CPU per check-in (the QR page's GET and the POST, gunicorn and PostgreSQL): what a
+    # check-in costs whatever else the machine runs; two dedicated cores would serve 2 × 60 s / that.
+    if ok:
+        out["server_cpu_ms_per_checkin"] = round(out["server_cpu_seconds"] / ok * 1000, 1)
+        out["two_core_capacity_per_minute"] = round(2 * 60 / (out["server_cpu_seconds"] / ok))
     return out
 
 
@@ -432,6 +468,9 @@ def report(out: dict) -> None:
         print(f"  check-ins OK (302): {r['checkins_ok']:,} in {rr['wall_seconds']} s = {r['checkins_per_minute']:,}/min  "
               f"(target 5,000/min: {'met' if r['checkins_per_minute'] >= 5000 else 'NOT met'})")  # fmt: skip
         print(f"  statuses {rr['statuses']}; not reached in time {rr['not_reached']}")
+        if "server_cpu_ms_per_checkin" in r:
+            print(f"  server CPU (gunicorn + PostgreSQL backends) {r['server_cpu_seconds']} s = {r['server_cpu_ms_per_checkin']} ms per "
+                  f"check-in (GET + POST) → 2 dedicated cores ≈ {r['two_core_capacity_per_minute']:,}/min")  # fmt: skip
         print(f"  GET p50/p95 {rr['get_p50_p95_ms']} ms; POST p50/p95/max {rr['post_p50_p95_max_ms']} ms; "
               f"GET+POST p50/p95 {rr['flow_p50_p95_ms']} ms")  # fmt: skip
         if "double_taps" in r:

@@ -81,8 +81,15 @@ def volunteer_totals(
     where = _filters(organisation_id, district_id)
     t = Totals(start=start, end=end)
     shifts = Assignment.objects.covered_by(user).filter(where, starts_at__gte=lo, starts_at__lt=hi, status__in=ATTENDED)
-    agg = shifts.aggregate(n=Count("id"), m=Sum("minutes"), p=Count("point_id", distinct=True), c=Count("community_id", distinct=True))
-    t.attendance, t.minutes, t.points, t.communities = agg["n"], agg["m"] or 0, agg["p"], agg["c"]
+    # By point (a point is in one community): a hash aggregate of a few thousand groups, where
+    # COUNT(DISTINCT …) over every shift sorts them all.
+    communities: set[int | None] = set()
+    for _point, community, n, m in shifts.values_list("point_id", "community_id").annotate(n=Count("id"), m=Sum("minutes")).order_by():
+        t.attendance += n
+        t.minutes += m or 0
+        t.points += 1
+        communities.add(community)
+    t.communities = len(communities - {None})
     trips = Trip.objects.covered_by(user).filter(where, started_at__gte=lo, started_at__lt=hi)
     agg = trips.aggregate(n=Count("id"), km=Sum("kilometres"))
     t.vehicle_trips, t.kilometres = agg["n"], agg["km"] or Decimal(0)
