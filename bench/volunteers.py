@@ -1,7 +1,7 @@
 """Benchmark: volunteers (issue 18, "Scale and speed"), on PostgreSQL.
 
     .venv/bin/python bench/volunteers.py [--people 20000] [--checkins 5000] [--concurrency 100] [--seconds 120]
-        [--double-taps 200] [--workers 5] [--port 8154] [--region-volunteers 266186] [--region-shifts 1500000]
+        [--double-taps 200] [--workers 5] [--port 8164] [--region-volunteers 266186] [--region-shifts 1500000]
         [--skip-http] [--skip-region] [--keep-database] [--json PATH] [--database-url postgres://…/fangkong_bench_volunteers]
 
 1. Its own database (dropped and re-created, migrated) with a small synthetic city (make_city
@@ -250,6 +250,12 @@ async def rush(port: int, phones: list[tuple[str, str]], concurrency: int, secon
 
 
 def start_gunicorn(args, env: dict, log: Path):
+    try:  # another server on the port would answer the health probe and be measured instead
+        asyncio.run(http(args.port, "GET", "/healthz", 0, {}))
+    except OSError:
+        pass
+    else:
+        raise RuntimeError(f"something already listens on 127.0.0.1:{args.port}: pass --port")
     manage = [sys.executable, str(ROOT / "manage.py")]
     subprocess.run([*manage, "collectstatic", "--noinput", "-v0"], cwd=ROOT, env=env, check=True)
     gunicorn = str(Path(sys.executable).parent / "gunicorn")
@@ -330,6 +336,9 @@ def measure_rush(args, env: dict) -> dict:
             print(f"  double taps {out['double_taps']}", flush=True)
     finally:
         stop(proc)
+        kept = ROOT / "var" / "bench" / "volunteers-gunicorn.log"  # what the server said, kept for a failed run
+        kept.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(var_dir / "gunicorn.log", kept)
     out["database"] = check_database(started_at)
     ok = sum(n for k, n in out["rush"]["statuses"].items() if k == "POST 302")
     out["checkins_per_minute"] = round(ok / out["rush"]["wall_seconds"] * 60)
@@ -495,7 +504,7 @@ def main() -> int:
     parser.add_argument("--concurrency", type=int, default=100)
     parser.add_argument("--seconds", type=float, default=120)
     parser.add_argument("--workers", type=int, default=5)
-    parser.add_argument("--port", type=int, default=8154)
+    parser.add_argument("--port", type=int, default=8164)
     parser.add_argument("--region-volunteers", type=int, default=266_186)
     parser.add_argument("--region-shifts", type=int, default=1_500_000)
     parser.add_argument("--skip-http", action="store_true")
