@@ -154,3 +154,13 @@ def test_deployments_through_the_api(world, office, supervisor):
     )  # fmt: skip
     listed = api(office).get("/api/volunteers/serving/", {"kind": "police", "on": "2022-11-10"}).json()["results"]
     assert [r["name"] for r in listed] == ["干警丙"]
+
+
+def test_ids_past_any_rows_are_refused_as_malformed_not_a_server_error(world):
+    huge = "9" * 30
+    for url, params in (("/api/volunteers/needs/", {"point": huge}), ("/api/volunteers/", {"organisation": "²"})):
+        refused = api(world.coordinator).get(url, params)
+        assert refused.status_code == 400 and refused.json()["rule"] == "api.request"
+    need = world.need(at_hour(8), at_hour(12))
+    refused = api(world.coordinator).post(f"/api/volunteers/needs/{need.pk}/assign/", {"volunteer": int(huge)}, format="json")
+    assert refused.status_code == 400 and refused.json()["errors"][0]["field"] == "volunteer"

@@ -12,6 +12,8 @@ from fangkong.zoning.choices import CadreRank
 from ..choices import AssignmentStatus, DeploymentKind, PointKind, VolunteerStatus
 from ..models import Deployment, Need, ServicePoint, Volunteer
 
+MAX_ID = 2**53  # ids past this are no row's (and would overflow the database's integer)
+
 
 class VolunteerSerializer(serializers.ModelSerializer):
     status = serializers.ChoiceField(choices=VolunteerStatus.choices, read_only=True)
@@ -67,7 +69,7 @@ class NeedSerializer(serializers.ModelSerializer):
 
 
 class AssignRequestSerializer(serializers.Serializer):
-    volunteer = serializers.IntegerField(min_value=1, help_text="A volunteer of the caller's grants")
+    volunteer = serializers.IntegerField(min_value=1, max_value=MAX_ID, help_text="A volunteer of the caller's grants")
 
 
 class AssignmentSerializer(serializers.Serializer):
@@ -91,8 +93,8 @@ class CheckInRequestSerializer(serializers.Serializer):
 class TotalsQuerySerializer(serializers.Serializer):
     start = serializers.DateField(required=False, help_text="First Beijing day (default: 6 days before end)")
     end = serializers.DateField(required=False, help_text="Last Beijing day, inclusive (default: today)")
-    organisation = serializers.IntegerField(required=False, min_value=1)
-    district = serializers.IntegerField(required=False, min_value=1)
+    organisation = serializers.IntegerField(required=False, min_value=1, max_value=MAX_ID)
+    district = serializers.IntegerField(required=False, min_value=1, max_value=MAX_ID)
 
 
 class DaySerializer(serializers.Serializer):
@@ -153,12 +155,14 @@ class DeploymentRequestSerializer(serializers.Serializer):
     phone = serializers.CharField(max_length=24)
     work_unit = serializers.CharField(max_length=100)
     community = serializers.IntegerField(min_value=1)
-    compound = serializers.IntegerField(min_value=1, required=False, allow_null=True)
+    compound = serializers.IntegerField(min_value=1, max_value=MAX_ID, required=False, allow_null=True)
     starts_on = serializers.DateField()
     ends_on = serializers.DateField(required=False, allow_null=True)
     rank = serializers.ChoiceField(choices=CadreRank.choices, required=False, allow_blank=True, default="")
     at_residence = serializers.BooleanField(required=False, default=False)
-    area = serializers.IntegerField(min_value=1, required=False, allow_null=True, help_text="A sealed area in force (cadres)")
+    area = serializers.IntegerField(
+        min_value=1, max_value=MAX_ID, required=False, allow_null=True, help_text="A sealed area in force (cadres)"
+    )
 
 
 class DeploymentEndSerializer(serializers.Serializer):

@@ -53,6 +53,15 @@ CHECK_IN_LIMITS = ((120, 60), (2000, 3600))  # per network block, as the QR page
 MAX_DAYS = 366
 
 
+def query_id(raw: str, field: str) -> int | None:
+    """An id from a query parameter (None when it is not given): digits, not too long to be a row's."""
+    if not raw:
+        return None
+    if raw.isascii() and raw.isdigit() and len(raw) <= 15:
+        return int(raw)
+    raise DomainError(_("应为编号（数字）"), field=field, rule="api.request")
+
+
 class Named(PersonalDetails):
     """The viewsets that name people (need-to-know: volunteers.view)."""
 
@@ -74,10 +83,8 @@ class VolunteerViewSet(Named, mixins.ListModelMixin, mixins.RetrieveModelMixin, 
 
     def get_queryset(self) -> QuerySet[Volunteer]:
         params = self.request.query_params
-        org = params.get("organisation", "")
-        return selectors.volunteer_list(
-            user=self.request.user, status=params.get("status", ""), organisation_id=int(org) if org.isdigit() else None
-        )
+        org = query_id(params.get("organisation", ""), "organisation")
+        return selectors.volunteer_list(user=self.request.user, status=params.get("status", ""), organisation_id=org)
 
     def retrieve(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         v = self.get_object()
@@ -105,8 +112,8 @@ class NeedViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Gen
     def get_queryset(self) -> QuerySet[Need]:
         qs = selectors.with_taken(Need.objects.visible_to(self.request.user).select_related("point", "task_type"))
         point, day = self.request.query_params.get("point", ""), self.request.query_params.get("day", "")
-        if point.isdigit():
-            qs = qs.filter(point_id=int(point))
+        if query_id(point, "point") is not None:
+            qs = qs.filter(point_id=query_id(point, "point"))
         if day:
             try:
                 start, end = selectors.day_bounds(dt.date.fromisoformat(day))
@@ -212,9 +219,7 @@ class DeploymentViewSet(Named, mixins.ListModelMixin, mixins.RetrieveModelMixin,
             day = dt.date.fromisoformat(on) if on else None
         except ValueError as exc:
             raise DomainError(_("日期格式应为 YYYY-MM-DD"), field="on", rule="api.request") from exc
-        return deployment_list(
-            user=self.request.user, kind=p.get("kind", ""), community_id=int(community) if community.isdigit() else None, on=day
-        )
+        return deployment_list(user=self.request.user, kind=p.get("kind", ""), community_id=query_id(community, "community"), on=day)
 
     @extend_schema(
         tags=[TAG_SERVING],
