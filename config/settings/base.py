@@ -266,6 +266,11 @@ SPECTACULAR_SETTINGS = {
         "ContactKindEnum": "fangkong.isolation.choices.ContactKind",
         "ContactStateEnum": "fangkong.isolation.choices.ContactState",
         "ExposureTypeEnum": "fangkong.isolation.choices.ExposureType",
+        "VolunteerStatusEnum": "fangkong.volunteers.choices.VolunteerStatus",
+        "VolunteerShiftStatusEnum": "fangkong.volunteers.choices.AssignmentStatus",
+        "VolunteerPointKindEnum": "fangkong.volunteers.choices.PointKind",
+        "DeploymentKindEnum": "fangkong.volunteers.choices.DeploymentKind",
+        "CadreRankEnum": "fangkong.zoning.choices.CadreRank",
     },
 }
 

@@ -82,3 +82,19 @@ class VehicleKind(models.TextChoices):
 class DisinfectionKind(models.TextChoices):
     TERMINAL = "terminal", _("终末消毒（阳性场所）")
     COMMUNITY = "community", _("社区环境消杀")
+
+
+class DeploymentKind(models.TextChoices):
+    """The people who serve besides volunteers (seeds 002, 004): each assigned to a place for a period."""
+
+    PARTY_MEMBER = "party_member", _("报到党员")
+    CADRE = "cadre", _("包联干部")
+    POLICE = "police", _("下沉政法干警")
+
+
+# Who each kind is on a compound's 4+N roster (fangkong.zoning.choices.DutyRole values).
+ROSTER_ROLE: dict[str, str] = {
+    DeploymentKind.PARTY_MEMBER: "other",
+    DeploymentKind.CADRE: "cadre",
+    DeploymentKind.POLICE: "police_or_militia",
+}

@@ -25,3 +25,6 @@ class VolunteersEvent(models.TextChoices):
     VEHICLE_ADDED = "volunteers.vehicle_added", _("登记车辆")
     TRIP_ADDED = "volunteers.trip_added", _("登记出车")
     DISINFECTION_ADDED = "volunteers.disinfection_added", _("登记消杀")
+    DEPLOYED = "volunteers.deployed", _("安排下沉人员")
+    DEPLOYMENT_ENDED = "volunteers.deployment_ended", _("下沉人员撤回")
+    DEPLOYMENT_ROSTERED = "volunteers.deployment_rostered", _("下沉人员编入 4+N 值守")

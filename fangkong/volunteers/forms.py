@@ -11,8 +11,9 @@ from fangkong.core.forms import RefusalForm, datetime_field
 from fangkong.core.rows import RowsRefused
 from fangkong.geo.forms import community_choices
 from fangkong.geo.models import Community
+from fangkong.zoning.choices import CadreRank
 
-from .choices import Availability, DisinfectionKind, OrganisationKind, PointKind, Skill, VehicleKind
+from .choices import Availability, DeploymentKind, DisinfectionKind, OrganisationKind, PointKind, Skill, VehicleKind
 
 _TEXT = {"class": "form-control"}
 _SELECT = {"class": "form-select"}
@@ -167,3 +168,45 @@ class TotalsForm(forms.Form):
         super().__init__(*args, **kwargs)
         self.fields["organisation"].choices = [("", _("全部")), *[(str(pk), n) for pk, n in organisations]]
         self.fields["district"].choices = [("", _("全部")), *[(str(pk), n) for pk, n in districts]]
+
+
+COMPOUND_CHOICES = 3000
+
+
+class DeploymentForm(RefusalForm, forms.Form):
+    """A party member, cadre or police officer sent to a community (perhaps a compound of it)."""
+
+    kind = forms.ChoiceField(label=_("类别"), choices=DeploymentKind.choices, widget=forms.Select(attrs=_SELECT))
+    name = forms.CharField(label=_("姓名"), max_length=64, widget=forms.TextInput(attrs={**_TEXT, "autocomplete": "off"}))
+    phone = forms.CharField(
+        label=_("电话"), max_length=24, widget=forms.TextInput(attrs={**_TEXT, "inputmode": "tel", "autocomplete": "off"})
+    )
+    work_unit = forms.CharField(label=_("派出单位"), max_length=100, widget=forms.TextInput(attrs=_TEXT))
+    community = forms.ChoiceField(label=_("下沉社区"), choices=(), widget=forms.Select(attrs=_SELECT))
+    compound = forms.ChoiceField(
+        label=_("小区"), required=False, choices=(), widget=forms.Select(attrs=_SELECT), help_text=_("编入 4+N 值守须填写")
+    )
+    at_residence = forms.BooleanField(label=_("在居住地小区报到"), required=False)
+    rank = forms.ChoiceField(
+        label=_("职级"),
+        required=False,
+        choices=[("", "—"), *CadreRank.choices],
+        widget=forms.Select(attrs=_SELECT),
+        help_text=_("包联干部填写"),
+    )
+    area = forms.ChoiceField(label=_("包联区域"), required=False, choices=(), widget=forms.Select(attrs=_SELECT))
+    starts_on = forms.DateField(label=_("开始日期"), widget=forms.DateInput(attrs={**_TEXT, "type": "date"}))
+    ends_on = forms.DateField(label=_("结束日期"), required=False, widget=forms.DateInput(attrs={**_TEXT, "type": "date"}))
+
+    def __init__(self, *args: Any, communities: Any, compounds: Any, areas: list[tuple[int, str]], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["community"].choices = community_choices(communities)
+        groups: dict[str, list[tuple[str, str]]] = {}
+        for c in compounds.select_related("community").order_by("community__name", "name")[:COMPOUND_CHOICES]:
+            groups.setdefault(c.community.name, []).append((str(c.pk), c.name))
+        self.fields["compound"].choices = [("", "—"), *groups.items()]
+        self.fields["area"].choices = [("", "—"), *[(str(pk), n) for pk, n in areas]]
+
+
+class DeploymentEndForm(RefusalForm, forms.Form):
+    ends_on = forms.DateField(label=_("结束日期"), required=False, widget=forms.DateInput(attrs={**_TEXT, "type": "date"}))

@@ -1,7 +1,9 @@
 """Volunteers and the work they do (SPEC.md §7, seed 001): who applied and was approved, the
 organisations and teams they serve in, the service points tied to registry places, the needs a
 coordinator publishes per point and day, the shifts volunteers sign up for or are given (with their
-check-in, check-out and minutes served), and the vehicles, trips and disinfection the totals add up.
+check-in, check-out and minutes served), the vehicles, trips and disinfection the totals add up, and
+the people who serve besides volunteers (报到党员, 包联干部, 下沉政法干警), each assigned to a place for a
+period.
 
 A volunteer's ID number and phone are kept like a registered person's (fangkong.geo.Person): AES-GCM
 ciphertext, a keyed hash for exact look-up, a masked form for display. Rows carry the district,
@@ -20,7 +22,16 @@ from fangkong.core.scoping import ScopedQuerySet
 from fangkong.geo.choices import IdType
 from fangkong.geo.models import cached_fk
 
-from .choices import AssignmentStatus, Availability, DisinfectionKind, OrganisationKind, PointKind, VehicleKind, VolunteerStatus
+from .choices import (
+    AssignmentStatus,
+    Availability,
+    DeploymentKind,
+    DisinfectionKind,
+    OrganisationKind,
+    PointKind,
+    VehicleKind,
+    VolunteerStatus,
+)
 from .permissions import ORGANISATION_GRANT
 
 PLACES = {"district": "district_id", "street": "street_id", "community": "community_id"}
@@ -296,3 +307,51 @@ class Disinfection(models.Model):
 
     def __str__(self) -> str:
         return self.place
+
+
+class Deployment(TimeStampedModel):
+    """A person sent to serve at a place for a period (seeds 002, 004): a party member reporting to a
+    community (报到党员: to the community their unit is paired with, or where they live), a cadre
+    assigned to a sealed area (包联干部), a police officer sent to the grassroots (下沉政法干警). The
+    phone is sealed like a resident's. Put on a compound's 4+N roster, the post it became is kept."""
+
+    kind = models.CharField(_("类别"), max_length=16, choices=DeploymentKind.choices)
+    name = models.CharField(_("姓名"), max_length=64)
+    phone_cipher = models.TextField()
+    phone_hash = models.CharField(max_length=32)
+    phone_masked = models.CharField(_("电话"), max_length=20)
+    work_unit = models.CharField(_("派出单位"), max_length=100)
+    rank = models.CharField(_("职级"), max_length=16, blank=True)  # fangkong.zoning.choices.CadreRank, cadres only
+    at_residence = models.BooleanField(_("在居住地小区报到"), default=False)
+    district = cached_fk("geo.District", _("区县"))
+    street = cached_fk("geo.Street", _("街道"))
+    community = cached_fk("geo.Community", _("社区"))
+    compound = cached_fk("geo.Compound", _("小区"))
+    area_id = models.BigIntegerField(_("包联区域"), null=True, blank=True)  # fangkong.zoning.RiskArea, read through its selectors
+    starts_on = models.DateField(_("开始日期"))
+    ends_on = models.DateField(_("结束日期"), null=True, blank=True)  # None: until recalled
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+", verbose_name=_("平台账号")
+    )
+    duty_post_id = models.BigIntegerField(null=True, blank=True)  # the 4+N post it became (fangkong.zoning.DutyPost)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+
+    objects = ScopedQuerySet.as_manager()
+    scope_paths = PLACES
+
+    class Meta:
+        ordering = ["-starts_on", "-id"]
+        indexes = [
+            models.Index(fields=["starts_on", "district"], name="deployment_start_district"),
+            models.Index(fields=["phone_hash"], name="deployment_phone"),
+            models.Index(fields=["community", "kind"], name="deployment_community_kind"),
+        ]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(ends_on__isnull=True) | models.Q(ends_on__gte=models.F("starts_on")), name="deployment_period_order"
+            )
+        ]
+        verbose_name = _("下沉人员")
+
+    def __str__(self) -> str:
+        return f"{self.name}（{self.get_kind_display()}）"

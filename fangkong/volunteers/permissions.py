@@ -17,6 +17,7 @@ class VolunteersCap:
     VIEW = "volunteers.view"  # the volunteers' names, masked ID numbers and phones (need-to-know)
     MANAGE = "volunteers.manage"  # verify, approve, import; organisations, teams, service points, needs, assignments
     RECORD = "volunteers.record"  # vehicles, trips and disinfection records
+    DEPLOY = "volunteers.deploy"  # party members, cadres and police sent to places (下沉): assign, recall, put on a 4+N roster
 
 
 COORDINATORS = roles(Role.VOLUNTEER_COORDINATOR, Role.DISTRICT_OFFICE)
@@ -31,4 +32,10 @@ CAPABILITIES = [
     ),
     Capability(VolunteersCap.MANAGE, _("管理志愿者与服务点"), _("只有志愿者协调员可以审核志愿者、安排班次"), COORDINATORS),
     Capability(VolunteersCap.RECORD, _("登记车辆与消杀"), _("您的角色无权登记车辆与消杀"), COORDINATORS | roles(Role.STREET_OFFICE)),
+    Capability(
+        VolunteersCap.DEPLOY,
+        _("安排下沉人员"),
+        _("您的角色无权安排报到党员、包联干部和下沉干警"),
+        OFFICES | roles(Role.VOLUNTEER_COORDINATOR),
+    ),
 ]

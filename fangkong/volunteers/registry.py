@@ -10,6 +10,13 @@ from fangkong.core.roles import Role, roles
 from .events import VolunteersEvent
 from .permissions import CAPABILITIES, ORGANISATION_GRANT, VolunteersCap
 
+
+def _api(router) -> None:
+    from .api import register
+
+    register(router)
+
+
 MODULE = Module(
     app="volunteers",
     capabilities=CAPABILITIES,
@@ -36,6 +43,7 @@ MODULE = Module(
     ],
     url_prefix="volunteers/",
     urlconf="fangkong.volunteers.urls",
+    api=_api,
     grant_facilities=[
         GrantFacility(
             ORGANISATION_GRANT.removeprefix("facility:"), _("志愿服务组织"), "volunteers.Organisation", ("district", "street", "community")

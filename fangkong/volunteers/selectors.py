@@ -15,6 +15,7 @@ from fangkong.policy.regimen import local_date, local_midnight
 
 from .choices import ATTENDED, HOLDING, VolunteerStatus
 from .models import Assignment, Need, Organisation, ServicePoint, Volunteer
+from .tokens import link_holder
 
 
 def volunteer_list(*, user: Any, status: str = "", organisation_id: int | None = None, q: str = "") -> QuerySet[Volunteer]:
@@ -26,6 +27,14 @@ def volunteer_list(*, user: Any, status: str = "", organisation_id: int | None =
     if q:
         qs = qs.filter(name__startswith=q)
     return qs
+
+
+def volunteer_by_link(token: str) -> Volunteer | None:
+    """The approved volunteer a personal link names (genuine, unexpired, not revoked by a newer link)."""
+    holder = link_holder(token)
+    if holder is None or not holder[1]:
+        return None
+    return Volunteer.objects.filter(pk=holder[0], status=VolunteerStatus.APPROVED, link_nonce=holder[1]).first()
 
 
 def volunteer_get(*, user: Any, pk: int) -> Volunteer:

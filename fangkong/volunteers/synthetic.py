@@ -4,7 +4,10 @@ demo district (sampling points, a community gate, a warehouse, a Fangcang under 
 hundred-odd volunteers drawn from the registry (their sealed ID numbers and phones copied, so they
 are matched), a few applications still waiting; the needs of the last seven days, today and
 tomorrow, with the shifts served (check-in, check-out, minutes), no-shows and sign-ups; vehicles and
-their trips; terminal disinfection linked to demo cases and community disinfection in m².
+their trips; terminal disinfection linked to demo cases and community disinfection in m²; and the
+people who serve besides volunteers (seeds 002, 004) in the demo communities: party members reporting
+to their paired community or at the compound where they live, a cadre per community's first compound,
+police officers sent down — in the seeds' proportions (12,300 : 1,500 : 2,010 across the city).
 
 Written set-based (bulk_create) in one transaction, one audit event per kind of row. The rules of the
 services hold: nobody on two overlapping shifts, a need never over its headcount, nobody under
@@ -31,9 +34,9 @@ from fangkong.geo.models import Community, District, Person
 from fangkong.geo.person_states import states
 from fangkong.policy.regimen import local_date, local_midnight
 
-from .choices import AssignmentStatus, Availability, OrganisationKind, PointKind, Skill, VolunteerStatus
+from .choices import AssignmentStatus, Availability, DeploymentKind, OrganisationKind, PointKind, Skill, VolunteerStatus
 from .events import VolunteersEvent
-from .models import Assignment, Disinfection, Need, Organisation, ServicePoint, TaskType, Team, Trip, Vehicle, Volunteer
+from .models import Assignment, Deployment, Disinfection, Need, Organisation, ServicePoint, TaskType, Team, Trip, Vehicle, Volunteer
 from .tokens import new_nonce
 
 ACTOR_USERNAME = "synthetic-volunteers"
@@ -51,6 +54,7 @@ class VolunteersStats:
     attended: int = 0
     trips: int = 0
     disinfections: int = 0
+    deployed: int = 0
     sentence: str = ""
     waiting: int = 0
     orgs: list[str] = field(default_factory=list)
@@ -92,6 +96,7 @@ class _Generator:
         self.teams(orgs, volunteers)
         self.shifts(points, volunteers)
         self.fleet(orgs, communities)
+        self.serving(communities)
         from .totals import volunteer_totals
 
         t = volunteer_totals(user=self.actor, start=self.today - dt.timedelta(days=PAST_DAYS), end=self.today)
@@ -322,6 +327,11 @@ class _Generator:
             actor=self.actor, event_type=VolunteersEvent.DISINFECTION_ADDED, object_type="volunteers.disinfection", count=len(cleanings)
         )
 
+    def serving(self, communities: list[Community]) -> None:
+        rows = Deployment.objects.bulk_create(_serving_rows(self, communities))
+        self.stats.deployed = len(rows)
+        audit_record(actor=self.actor, event_type=VolunteersEvent.DEPLOYED, object_type="volunteers.deployment", count=len(rows))
+
     def cleaning(self, kind: str, at: dt.datetime, c: Community, org: Organisation, *, case_id: int | None = None, square_metres: int = 0):
         return Disinfection(
             kind=kind,
@@ -337,8 +347,48 @@ class _Generator:
         )
 
 
+SERVING_UNITS = {
+    DeploymentKind.PARTY_MEMBER: ("市委组织部", "市直机关工委", "市财政局", "市教育局"),
+    DeploymentKind.CADRE: ("市发改委", "市住建局"),
+    DeploymentKind.POLICE: ("新城区公安分局", "市中级人民法院", "新城区人民检察院", "市司法局"),
+}
+SURNAMES, GIVEN = "王李张刘陈杨赵黄周吴徐孙马朱胡郭何高林罗", "建国秀英志强丽娟海军晓明春华文斌雅琴国庆玉兰"
+
+
+def _serving_rows(gen: _Generator, communities: list[Community]) -> list[Deployment]:
+    from fangkong.geo.models import Compound
+
+    sealer, rows, start = Sealer(), [], gen.today - dt.timedelta(days=PAST_DAYS)
+    for c in communities:
+        compounds = list(Compound.objects.filter(community=c).order_by("id")[:3])
+        plan = [(DeploymentKind.PARTY_MEMBER, False)] * 8 + [(DeploymentKind.PARTY_MEMBER, True)] + [(DeploymentKind.POLICE, False)] * 2
+        plan += [(DeploymentKind.CADRE, False)] if compounds else []
+        for kind, home in plan:
+            phone = f"139{gen.rng.randrange(10**8):08d}"
+            compound = compounds[0] if kind == DeploymentKind.CADRE or (home and compounds) else None
+            rows.append(
+                Deployment(
+                    kind=kind,
+                    name=gen.rng.choice(SURNAMES) + "".join(gen.rng.sample(GIVEN, 2)),
+                    phone_cipher=sealer.encrypt(phone),
+                    phone_hash=sealer.lookup_hash("phone", phone),
+                    phone_masked=mask_phone(phone),
+                    work_unit=gen.rng.choice(SERVING_UNITS[kind]),
+                    rank="division" if kind == DeploymentKind.CADRE else "",
+                    at_residence=home and compound is not None,
+                    district_id=c.district_id,
+                    street_id=c.street_id,
+                    community_id=c.pk,
+                    compound_id=compound.pk if compound else None,
+                    starts_on=start,
+                    created_by=gen.actor,
+                )
+            )
+    return rows
+
+
 def format_stats(s: VolunteersStats) -> str:
     return (
         f"{s.volunteers} 名志愿者（{s.waiting} 名待审核）, {s.points} 个服务点, {s.shifts} 个班次（{s.attended} 人次出勤）, "
-        f"{s.trips} 次出车, {s.disinfections} 次消杀\n{s.sentence}"
+        f"{s.trips} 次出车, {s.disinfections} 次消杀, {s.deployed} 名下沉人员\n{s.sentence}"
     )

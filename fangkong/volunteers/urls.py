@@ -1,6 +1,6 @@
 from django.urls import path
 
-from .views import coordinator, figures, public
+from .views import coordinator, figures, public, serving
 
 app_name = "volunteers"
 urlpatterns = [
@@ -25,6 +25,10 @@ urlpatterns = [
     path("points/", coordinator.point_list, name="point_list"),
     path("points/<int:pk>/", coordinator.point_detail, name="point_detail"),
     path("needs/<int:pk>/", coordinator.need_detail, name="need_detail"),
+    path("serving/", serving.deployment_list_page, name="deployment_list"),
+    path("serving/<int:pk>/", serving.deployment_detail, name="deployment_detail"),
+    path("serving/<int:pk>/end/", serving.deployment_end, name="deployment_end"),
+    path("serving/<int:pk>/roster/", serving.deployment_roster, name="deployment_roster"),
     path("totals/", figures.totals, name="totals"),
     path("fleet/", figures.fleet, name="fleet"),
 ]

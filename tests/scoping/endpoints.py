@@ -24,6 +24,7 @@ from fangkong.livelihood.permissions import LivelihoodCap
 from fangkong.movement.permissions import MovementCap
 from fangkong.supervision.permissions import SupervisionCap
 from fangkong.testing.permissions import TestingCap
+from fangkong.volunteers.permissions import VolunteersCap
 from fangkong.zoning.permissions import ZoningCap
 
 LIST, DETAIL, FIGURES, ACTION = "list", "detail", "figures", "action"
@@ -39,6 +40,9 @@ KEEP = (LivelihoodCap.DETAILS, LivelihoodCap.LEDGER)
 DELIVER = (LivelihoodCap.DELIVER,)
 SUPPLIES = (LivelihoodCap.SUPPLIES,)
 VOLUNTEERS_DELIVER = ("volunteer",)  # the volunteer coordinator delivers by design (livelihood.deliver)
+VOL = (VolunteersCap.VIEW,)
+VOL_MANAGE = (VolunteersCap.VIEW, VolunteersCap.MANAGE)
+VOL_DEPLOY = (VolunteersCap.VIEW, VolunteersCap.DEPLOY)
 
 
 @dataclass(frozen=True)
@@ -317,6 +321,37 @@ ENDPOINTS: list[Endpoint] = [
     _e("supervision:inspection_new", ACTION, None, (SupervisionCap.INSPECT,), holders=INSPECTOR),
     _e("supervision:rectification_fix", ACTION, "supervision_rectification", (SupervisionCap.VIEW, SupervisionCap.RECTIFY)),
     _e("supervision:rectification_verify", ACTION, "supervision_rectification", (SupervisionCap.INSPECT,), holders=INSPECTOR),
+    # ---- 志愿者: volunteers and the people who serve named (volunteers.view); points, needs and totals by grant ----
+    _e("volunteers:volunteer_list", LIST, "volunteer", VOL),
+    _e("volunteers:volunteer_detail", DETAIL, "volunteer", VOL),
+    _e("volunteers:volunteer_verify", ACTION, "volunteer", VOL_MANAGE),
+    _e("volunteers:volunteer_approve", ACTION, "volunteer", VOL_MANAGE),
+    _e("volunteers:volunteer_reject", ACTION, "volunteer", VOL_MANAGE),
+    _e("volunteers:volunteer_link", ACTION, "volunteer", VOL_MANAGE),
+    _e("volunteers:volunteer_import", ACTION, None, VOL_MANAGE),
+    _e("volunteers:organisation_list", LIST, "vol_org", VOL),
+    _e("volunteers:point_list", LIST, "vol_point", VOL),
+    _e("volunteers:point_detail", DETAIL, "vol_point", VOL),
+    _e("volunteers:need_detail", DETAIL, "vol_need", VOL),
+    _e("volunteers:totals", FIGURES),
+    _e("volunteers:fleet", FIGURES),
+    _e("volunteers:deployment_list", LIST, "deployment", VOL),
+    _e("volunteers:deployment_detail", DETAIL, "deployment", VOL),
+    _e("volunteers:deployment_end", ACTION, "deployment", VOL_DEPLOY),
+    _e("volunteers:deployment_roster", ACTION, "deployment", VOL_DEPLOY),
+    _e("volunteers-volunteer-list", LIST, "volunteer", VOL),
+    _e("volunteers-volunteer-detail", DETAIL, "volunteer", VOL),
+    _e("volunteers-point-list", LIST, "vol_point"),
+    _e("volunteers-point-detail", DETAIL, "vol_point"),
+    _e("volunteers-need-list", LIST, "vol_need_api"),
+    _e("volunteers-need-detail", DETAIL, "vol_need_api"),
+    _e("volunteers-need-assign", ACTION, "vol_need_api", (VolunteersCap.MANAGE,)),
+    _e("volunteers-totals-list", FIGURES),
+    _e("volunteers-deployment-list", LIST, "deployment", VOL),
+    _e("volunteers-deployment-detail", DETAIL, "deployment", VOL),
+    _e("volunteers-deployment-end", ACTION, "deployment", VOL_DEPLOY),
+    _e("volunteers-deployment-roster", ACTION, "deployment", VOL_DEPLOY),
+    _e("volunteers-deployment-figures", FIGURES),
     # the map: the page loads its data from map.json (places and levels by grant; the case layer, counts only, needs cases.view)
     _e("zoning:map", FIGURES),
     _e("zoning:map_data", LIST, "risk_area", CASES, mixed=True),
@@ -379,10 +414,6 @@ _PUBLIC_AREAS = "the public list of risk areas, no login: places and levels only
 _VOL_PUBLIC = (
     "志愿者 public pages, no login: the application (rate-limited, no oracle) and the volunteer's own pages by their "
     "personal link (their own data only): tests/volunteers/test_registration.py, tests/volunteers/test_security.py"
-)
-_VOL = (
-    "志愿者 coordinator pages: volunteers.view + a grant (district, or the organisation granted); another district's "
-    "volunteer, point or need 404, writes need volunteers.manage/record: tests/volunteers/test_scoping.py"
 )
 _POLICY = "policy profiles: the city's rules, no personal data (tests/policy/test_views.py)"
 _PROBE = "a probe for the load balancer: no login, JSON of check names and ages, no personal data (tests/ops/test_health.py)"
@@ -488,19 +519,10 @@ EXEMPT: dict[str, str] = {
     "volunteers:certificate": _VOL_PUBLIC,
     "volunteers:leave": _VOL_PUBLIC,
     "volunteers:scan": _VOL_PUBLIC,
-    "volunteers:volunteer_list": _VOL,
-    "volunteers:volunteer_import": _VOL,
-    "volunteers:volunteer_detail": _VOL,
-    "volunteers:volunteer_verify": _VOL,
-    "volunteers:volunteer_approve": _VOL,
-    "volunteers:volunteer_reject": _VOL,
-    "volunteers:volunteer_link": _VOL,
-    "volunteers:organisation_list": _VOL,
-    "volunteers:point_list": _VOL,
-    "volunteers:point_detail": _VOL,
-    "volunteers:need_detail": _VOL,
-    "volunteers:totals": _VOL,
-    "volunteers:fleet": _VOL,
+    "volunteers-check-in-list": (
+        "a volunteer's own check-in by their personal link and the point's code (no account, like the QR page; a forged "
+        "or revoked link checks nobody in, rate-limited): tests/volunteers/test_api.py"
+    ),
     "livelihood:programmes": _LIVELIHOOD,
     "livelihood:programme_detail": _LIVELIHOOD,
     "livelihood:programme_run": _LIVELIHOOD,

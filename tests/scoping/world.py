@@ -5,7 +5,8 @@ incident, a traced contact — each person with a name found nowhere else, built
 through the same services and factories as the other tests (times in 2022, long past).
 
 The users: the district office of the home district (a grant and every view capability), the
-volunteer coordinator and the supervisor of the same district (a grant, no capability), a district
+volunteer coordinator and the supervisor of the same district (a grant, no capability — but the
+coordinator's own on the volunteers' pages), a district
 office without a grant, the home hospital's staff and the city command centre (who builds it all).
 """
 
@@ -36,7 +37,7 @@ from fangkong.zoning.services import area_declare
 from fangkong.zoning.services.duty import duty_post_add, duty_shifts_add
 
 from ..cases import factories as cf
-from ..factories import ensure_reference_data, make_person, make_tree, make_user
+from ..factories import ensure_reference_data, make_person, make_tree, make_user, next_id_number
 from ..isolation import factories as isf
 from ..isolation.pages import at_home, checked_in, released, waiting
 from ..testing import factories as tf
@@ -149,6 +150,7 @@ def build() -> World:
     _flags(world, trees)
     _supervision(world, trees)
     _livelihood(world, trees, person, subject)
+    _volunteers(world, trees)
     return world
 
 
@@ -560,3 +562,62 @@ def _supervision(world: World, trees) -> None:
         world.subjects[f"supervision_{key}"] = Subject(
             ids[HOME][key], ids[FAR][key], (SUPERVISION[HOME][label],), (SUPERVISION[FAR][label],), personal=False
         )
+
+
+VOLUNTEERS = {
+    HOME: {"volunteer": "邝云舒", "serving": "蒯长风", "org": "海棠社区志愿服务队（测试）", "point": "海棠社区采样服务点（测试）"},
+    FAR: {"volunteer": "闵星河", "serving": "眭晚晴", "org": "通顺社区志愿服务队（测试）", "point": "通顺社区采样服务点（测试）"},
+}
+
+
+def _volunteers(world: World, trees) -> None:
+    """On each side: an organisation and a service point (place names), an approved volunteer on a
+    need of the point tomorrow (named on the need), and a police officer sent to the compound (named)."""
+    from django.utils import timezone
+
+    from fangkong.volunteers.models import TaskType, Volunteer
+    from fangkong.volunteers.services import (
+        Application,
+        deployment_add,
+        need_publish,
+        organisation_add,
+        point_add,
+        shift_assign,
+        volunteer_apply,
+        volunteer_approve,
+        volunteer_verify,
+    )
+
+    keeper = make_user("sc-volunteers", Role.DISTRICT_OFFICE, [("city", None)])
+    start = timezone.now().replace(microsecond=0) + dt.timedelta(days=1)
+    ids: dict[str, dict[str, int]] = {}
+    for side, phone in ((HOME, "13800008881"), (FAR, "13800008882")):
+        names, tree = VOLUNTEERS[side], trees[side]
+        org = organisation_add(actor=keeper, name=names["org"], kind="community", community=tree.community)
+        point = point_add(actor=keeper, name=names["point"], kind="sampling", community=tree.community, organisation=org)
+        volunteer_apply(
+            Application(name=names["volunteer"], id_number=next_id_number(tree.district.code), phone=phone, community_id=tree.community.pk)
+        )
+        v = Volunteer.objects.get(name=names["volunteer"])
+        volunteer_verify(actor=keeper, volunteer=v)
+        v = volunteer_approve(actor=keeper, volunteer=v, field_work=False)
+        need = need_publish(
+            actor=keeper, point=point, task_type=TaskType.objects.get(code="data_entry"), starts_at=start,
+            ends_at=start + dt.timedelta(hours=4), headcount=3,
+        )  # fmt: skip
+        shift_assign(actor=keeper, volunteer=v, need=need)
+        d = deployment_add(
+            actor=keeper, kind="police", name=names["serving"], phone=phone.replace("888", "889"), work_unit="公安分局（测试）",
+            community=tree.community, compound=tree.compound, starts_on=timezone.localdate(),
+        )  # fmt: skip
+        ids[side] = {"org": org.pk, "point": point.pk, "volunteer": v.pk, "need": need.pk, "deployment": d.pk}
+
+    def both(key: str, name: str, *, personal: bool = True) -> Subject:
+        return Subject(ids[HOME][key], ids[FAR][key], (VOLUNTEERS[HOME][name],), (VOLUNTEERS[FAR][name],), personal=personal)
+
+    world.subjects["volunteer"] = both("volunteer", "volunteer")
+    world.subjects["vol_org"] = both("org", "org", personal=False)
+    world.subjects["vol_point"] = both("point", "point", personal=False)
+    world.subjects["vol_need"] = both("need", "volunteer")  # the page names who is on the need
+    world.subjects["vol_need_api"] = both("need", "point", personal=False)  # the API: the need and its point
+    world.subjects["deployment"] = both("deployment", "serving")

@@ -22,6 +22,7 @@ from .. import services
 from ..forms import DisinfectionForm, TotalsForm, TripForm, VehicleForm
 from ..models import Disinfection, Organisation, TaskType, Trip, Vehicle
 from ..permissions import VolunteersCap
+from ..serving import serving_figures
 from ..totals import volunteer_totals
 
 DEFAULT_DAYS = 7
@@ -52,7 +53,8 @@ def totals(request: HttpRequest) -> HttpResponse:
         "trips": [d["trips"] for d in t.days],
         "labels": {"attendance": _("出勤人次"), "hours": _("服务小时"), "trips": _("车辆台次")},
     }
-    return render(request, "volunteers/totals.html", {"form": form, "t": t, "chart": chart})
+    serving = serving_figures(user=request.user, day=end, district_id=district)
+    return render(request, "volunteers/totals.html", {"form": form, "t": t, "chart": chart, "serving": serving})
 
 
 @login_required

@@ -26,10 +26,10 @@ from fangkong.core.rows import RowsRefused
 from ..choices import VolunteerStatus
 from ..forms import ApplyForm
 from ..models import Organisation, ServicePoint, Volunteer
-from ..selectors import open_needs_for, service_record
+from ..selectors import open_needs_for, service_record, volunteer_by_link
 from ..services import Application, check_in, check_out, shift_sign_up, volunteer_apply
 from ..services.shifts import span
-from ..tokens import link_holder, point_from_code
+from ..tokens import point_from_code
 
 APPLY_LIMITS = ((5, 600), (30, 86400))  # applications per network block: 5 in 10 minutes, 30 a day
 PAGE_LIMITS = ((120, 60), (2000, 3600))
@@ -97,11 +97,8 @@ def current_volunteer(request: HttpRequest) -> Volunteer | None:
 
 @never_cache
 def personal_link(request: HttpRequest, token: str) -> HttpResponse:
-    holder = link_holder(token)
-    if holder is None:
-        raise Http404
-    v = Volunteer.objects.filter(pk=holder[0], status=VolunteerStatus.APPROVED, link_nonce=holder[1]).first()
-    if v is None or not v.link_nonce:
+    v = volunteer_by_link(token)
+    if v is None:
         raise Http404
     request.session.cycle_key()
     request.session[SESSION_KEY] = [v.pk, v.link_nonce]
