@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import itertools
 from dataclasses import dataclass
+from importlib import import_module
 
 from fangkong.accounts.models import Grant, User
 from fangkong.core.crypto import Sealer
@@ -28,7 +29,7 @@ class Tree:
 
 
 def ensure_reference_data() -> None:
-    """The Hohhot districts and the shipped policy profiles come from data migrations; a transactional
+    """The Hohhot districts, the shipped policy profiles and 督导's checklists come from data migrations; a transactional
     test (browser, concurrency) flushes them for the tests after it."""
     from fangkong.geo.hohhot import DISTRICTS
     from fangkong.policy.models import PolicyParameter, PolicyProfile
@@ -39,6 +40,12 @@ def ensure_reference_data() -> None:
             District.objects.get_or_create(code=code, defaults={"name": name, "kind": kind})
     if not PolicyProfile.objects.filter(is_active=True).exists():
         load_builtin_profiles(PolicyProfile, PolicyParameter)
+    from django.apps import apps
+
+    from fangkong.supervision.models import ChecklistItem
+
+    if not ChecklistItem.objects.exists():  # 督导's checklists and rounds (supervision 0002)
+        import_module("fangkong.supervision.migrations.0002_supervision_checklists").seed(apps, None)
 
 
 def make_tree(

@@ -3,7 +3,7 @@
 Every profile (shipped and local copies) gains the parameters named: a shipped profile takes its
 value from fangkong.policy.profiles, a local copy the value of the shipped profile it was copied
 from (else the 20 measures'). Existing values are left as they are; going back removes the keys.
-Used by policy 0005 and movement 0002 (and any later app adding parameters the same way)."""
+Used by policy 0005–0007 and movement 0002 (and any later app adding parameters the same way)."""
 
 from __future__ import annotations
 

@@ -16,13 +16,14 @@ from fangkong.isolation.synthetic import isolation_generate
 
 from ..factories import make_user
 from .test_cases import LAPTOP, PHONE, log_in
-from .test_registry import PASSWORD, shot
+from .test_registry import PASSWORD, ensure_districts, shot
 
 pytestmark = [pytest.mark.e2e, pytest.mark.usefixtures("beijing_afternoon")]
 
 
 def test_the_command_opens_the_forecast_from_the_board(transactional_db, live_server, page):
     base = live_server.url
+    ensure_districts()
     city_generate(actor=None, people=3_000, seed=12)
     cases_generate(seed=12)
     isolation_generate(seed=12)

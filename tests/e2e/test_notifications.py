@@ -52,7 +52,7 @@ def test_a_community_worker_is_alerted_to_a_positive_and_follows_it(transactiona
     page.wait_for_url(f"{base}/cases/cases/**")
     expect(page.locator("#fk-bell [data-unread]")).to_have_count(0)
     page.goto(f"{base}/notifications/")
-    page.get_by_role("button", name="关闭").click()
+    page.get_by_role("listitem").filter(has_text="本社区（网格）发现阳性").get_by_role("button", name="关闭").click()
     expect(page.locator("main")).to_contain_text("已关闭")
 
     page.context.clear_cookies()

@@ -6,23 +6,9 @@ values are left as they are."""
 
 from django.db import migrations
 
-KEY = "command.daily_report_deadline"
+from fangkong.policy.migrating import profile_parameters
 
-
-def add(apps, schema_editor):
-    from fangkong.policy.profiles import COMMON
-
-    value, unit, description, source = COMMON[KEY]
-    Profile = apps.get_model("policy", "PolicyProfile")
-    Parameter = apps.get_model("policy", "PolicyParameter")
-    for profile in Profile.objects.all():
-        Parameter.objects.get_or_create(
-            profile=profile, key=KEY, defaults={"value": value, "unit": unit, "description": description, "source": source}
-        )
-
-
-def remove(apps, schema_editor):
-    apps.get_model("policy", "PolicyParameter").objects.filter(key=KEY).delete()
+add, remove = profile_parameters(["command.daily_report_deadline"])
 
 
 class Migration(migrations.Migration):
