@@ -12,6 +12,7 @@ from django.utils import timezone
 
 from fangkong.flags.choices import FlagKind, FlagRuleCode
 from fangkong.flags.models import Flag
+from fangkong.policy.regimen import local_date, local_midnight
 from fangkong.testing.models import TestingRound as Round
 from fangkong.testing.models import Tube, TubeMember
 from fangkong.testing.services import Binding, bulk_bind
@@ -27,12 +28,17 @@ from .conftest import evaluate, open_subjects
 pytestmark = pytest.mark.django_db
 
 
+def _two_days_ago_at_ten() -> dt.datetime:
+    """10:00 Beijing two days ago: five minutes later is still the same Beijing day, at any hour of the run."""
+    return local_midnight(local_date(timezone.now()) - dt.timedelta(days=2)) + dt.timedelta(hours=10)
+
+
 def _flag(code: str) -> Flag:
     return Flag.objects.open().get(rule=code)
 
 
 def test_a_transfer_past_its_same_day_deadline_is_flagged_at_its_community(city, users):
-    confirmed = timezone.now() - dt.timedelta(days=2)
+    confirmed = _two_days_ago_at_ten()
     case = open_case(users["command"], make_person(city.home.household, "阳性乙"), confirmed_at=confirmed)
     transfer = case.transfers.get()
     assert evaluate(FlagRuleCode.TRANSFER_OVERDUE, confirmed + dt.timedelta(minutes=5)).found == 0  # within the day: no flag
@@ -44,7 +50,7 @@ def test_a_transfer_past_its_same_day_deadline_is_flagged_at_its_community(city,
 
 
 def test_a_contact_not_isolated_within_the_day_is_flagged(city, users):
-    traced = timezone.now() - dt.timedelta(days=2)
+    traced = _two_days_ago_at_ten()
     case = open_case(users["command"], make_person(city.home.household, "阳性丙"), confirmed_at=traced - dt.timedelta(hours=2))
     contact = add(users["command"], case, make_person(city.home.household, "密接丁"), last=traced - dt.timedelta(hours=12), at=traced)
     episode = contact.episode if hasattr(contact, "episode") else None
@@ -128,7 +134,7 @@ def _sample(users, person, number: int, when: dt.datetime, barcode: str) -> None
 def test_the_same_person_sampled_in_two_rounds_on_one_day_is_flagged(city, users):
     person = make_person(city.home.household, "重复甲")
     morning = timezone.localtime().replace(hour=8, minute=0, second=0, microsecond=0)
-    if morning > timezone.now():
+    if morning + dt.timedelta(hours=1) > timezone.now():  # the third sample (08:30) must be in the past
         morning -= dt.timedelta(days=1)
     _sample(users, person, 8, morning, "R8-001")
     _sample(users, person, 9, morning - dt.timedelta(days=1), "R9-001")
