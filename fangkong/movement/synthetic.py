@@ -116,11 +116,11 @@ def movement_generate(*, seed: int = 2022, now: dt.datetime | None = None) -> Mo
             reason=REASON,
         )
         checkpoints = _checkpoints(traffic, district, rng, now)
-        shifts = _roster(approver, checkpoints[0], now)
+        shifts = demo_roster(approver, checkpoints[0], now)
         _passes(traffic, approver, district, checkpoints, now)
         _departures(traffic, district, rng, now)
         _batches(traffic, district, rng, now)
-        _own_applications(district, now)
+        demo_own_applications(district, now)
     return MovementStats(
         checkpoints=len(checkpoints),
         logs=sum(cp.logs.count() for cp in checkpoints),
@@ -322,7 +322,7 @@ def _demo_community(district: Any) -> Community | None:
     return Community.objects.filter(district=district, name=DEMO_COMMUNITY).first() or Community.objects.filter(district=district).first()
 
 
-def _roster(actor: Any, checkpoint: Any, now: dt.datetime) -> int:
+def demo_roster(actor: Any, checkpoint: Any, now: dt.datetime) -> int:
     """The Beijing clock's eight-hour shifts (00–08, 08–16, 16–24) from the one under way, four of
     them (32 hours, past the next 24): police in each, a medic in each but the next — one gap."""
     midnight = local_midnight(local_date(now))
@@ -336,7 +336,7 @@ def _roster(actor: Any, checkpoint: Any, now: dt.datetime) -> int:
     return made
 
 
-def _own_applications(district: Any, now: dt.datetime) -> None:
+def demo_own_applications(district: Any, now: dt.datetime) -> None:
     """Two residents of the demo community apply from their phones for tomorrow; they wait for the
     community's worker. People on no departure or batch first (the demo community has hundreds)."""
     from fangkong.core.crypto import decrypt
