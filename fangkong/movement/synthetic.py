@@ -13,10 +13,15 @@
   once under the active policy against the demo round's results (a negative within 48 h), the risk
   areas and the people's states; approved travellers on a coach to 赤峰市, the rest by car or waiting;
 - point-to-point batches: a university's students checked, boarded and handed over at 巴彦淖尔市
-  (one taken off for a fever, the reason kept), and a company's migrant workers partly checked,
-  waiting until all are ready (成熟一批、转运一批).
+  (one taken off for a fever, the reason kept) to a configured receiving unit (接收单位), which was
+  told when they left and when they were handed over (two destination notices); and a company's
+  migrant workers partly checked, waiting until all are ready (成熟一批、转运一批);
+- a roster at the first checkpoint: police and medics in the Beijing clock's three eight-hour
+  shifts from the one under way, with the medic missing from the next shift — one gap in the next
+  24 hours, whatever the hour the demo is built;
+- two residents' own applications (居民自助申请) waiting for the demo community's worker to confirm.
 
-Times are now and the last few hours. Deterministic for a seed and the registry.
+Times are now and the last few hours. Deterministic for a seed, the registry and the hour.
 """
 
 from __future__ import annotations
@@ -36,15 +41,18 @@ from fangkong.accounts.services.service_accounts import service_account
 from fangkong.core.errors import DomainError
 from fangkong.core.roles import Role
 from fangkong.geo.models import Community, District, Person
+from fangkong.policy.regimen import local_date, local_midnight
 
 from . import codes, signing
-from .choices import ApplicationStatus, TravelMode
-from .models import DepartureApplication, PassScan, TransferBatch, VehiclePass
+from .choices import ApplicationStatus, CheckpointRole, SelfApplicationStatus, TravelMode
+from .models import DepartureApplication, DestinationNotice, PassScan, ReceivingUnit, SelfApplication, TransferBatch, VehiclePass
 from .services.batches import batch_board, batch_check, batch_create, batch_depart, batch_handover, batch_plan
 from .services.checkpoints import checkpoint_create, checkpoint_log
 from .services.departures import applications_decide, departure_assign, departure_create
 from .services.passes import pass_approve, pass_request, pass_revoke
 from .services.scans import pass_scan
+from .services.self_service import OwnApplication, self_apply
+from .services.shifts import shifts_add
 
 DEMO_DISTRICT = "150102"
 DEMO_COMMUNITY = "迎宾南路社区"
@@ -57,6 +65,12 @@ DRIVERS = [
     ("刘永强", "150102198811230019"),
 ]
 PLATES = ["蒙A12345", "蒙A6F789", "蒙AD23456", "蒙A8K520"]
+RECEIVER = ("巴彦淖尔市临河区疫情防控指挥部", "巴彦淖尔市临河区")
+SHIFT = dt.timedelta(hours=8)
+ROSTER = {  # who takes the four shifts from the one under way; None: nobody (the gap)
+    CheckpointRole.POLICE: ["交警 赵振华", "交警 钱立新", "交警 孙国栋", "交警 赵振华"],
+    CheckpointRole.MEDIC: ["医生 周丽娟", None, "护士 吴晓燕", "医生 周丽娟"],
+}
 
 
 @dataclass
@@ -68,12 +82,16 @@ class MovementStats:
     applications: dict[str, int] = field(default_factory=dict)
     seated: int = 0
     batches: dict[str, int] = field(default_factory=dict)
+    notices: int = 0
+    shifts: int = 0
+    own_waiting: int = 0
     seconds: float = 0.0
 
 
 def format_stats(s: MovementStats) -> str:
     head = f"{s.checkpoints} 个卡口, {s.logs} 条检查记录; 通行证 {s.passes}; 核验 {s.scans}"
-    return f"{head}; 离开申请 {s.applications}, 大巴乘客 {s.seated} 人; 点对点批次 {s.batches} — {s.seconds:.1f} s"
+    tail = f"目的地通知 {s.notices} 条; 卡口班次 {s.shifts} 个; 居民自助申请待核实 {s.own_waiting} 份"
+    return f"{head}; 离开申请 {s.applications}, 大巴乘客 {s.seated} 人; 点对点批次 {s.batches}; {tail} — {s.seconds:.1f} s"
 
 
 def movement_generate(*, seed: int = 2022, now: dt.datetime | None = None) -> MovementStats:
@@ -98,9 +116,11 @@ def movement_generate(*, seed: int = 2022, now: dt.datetime | None = None) -> Mo
             reason=REASON,
         )
         checkpoints = _checkpoints(traffic, district, rng, now)
+        shifts = demo_roster(approver, checkpoints[0], now)
         _passes(traffic, approver, district, checkpoints, now)
         _departures(traffic, district, rng, now)
         _batches(traffic, district, rng, now)
+        demo_own_applications(district, now)
     return MovementStats(
         checkpoints=len(checkpoints),
         logs=sum(cp.logs.count() for cp in checkpoints),
@@ -109,6 +129,9 @@ def movement_generate(*, seed: int = 2022, now: dt.datetime | None = None) -> Mo
         applications=dict(DepartureApplication.objects.values_list("status").annotate(n=Count("id")).order_by()),
         seated=DepartureApplication.objects.filter(status=ApplicationStatus.ASSIGNED).count(),
         batches=dict(TransferBatch.objects.values_list("status").annotate(n=Count("id")).order_by()),
+        notices=DestinationNotice.objects.count(),
+        shifts=shifts,
+        own_waiting=SelfApplication.objects.filter(status=SelfApplicationStatus.PENDING).count(),
         seconds=time.monotonic() - started,
     )
 
@@ -191,9 +214,7 @@ def _passes(actor: Any, approver: Any, district: Any, checkpoints: list[Any], no
 
 
 def _departures(actor: Any, district: Any, rng: random.Random, now: dt.datetime) -> None:
-    community = (
-        Community.objects.filter(district=district, name=DEMO_COMMUNITY).first() or Community.objects.filter(district=district).first()
-    )
+    community = _demo_community(district)
     people = list(Person.objects.filter(community=community, household__isnull=False).order_by("id")[:400])
     chosen = rng.sample(people, min(60, len(people)))
     today = timezone.localdate(now)
@@ -255,14 +276,16 @@ def _batches(actor: Any, district: Any, rng: random.Random, now: dt.datetime) ->
         return
     chosen = rng.sample(negative, 20)
     numbers = {p.pk: decrypt(p.id_cipher)[:18] for p in Person.objects.filter(pk__in=chosen)}
+    receiver, _created = ReceivingUnit.objects.get_or_create(name=RECEIVER[0], defaults={"region": RECEIVER[1]})
     students = batch_create(
         actor=actor,
         district=district,
         kind="students",
         sending_unit="内蒙古工业大学",
-        receiving_unit="巴彦淖尔市临河区疫情防控指挥部",
+        receiving_unit=RECEIVER[0],
         destination="巴彦淖尔市临河区",
         id_numbers=[numbers[p] for p in chosen[:12]],
+        receiver=receiver,
     )
     members = list(students.members.order_by("id"))
     temps = {m.pk: (37.6 if i == 4 else round(rng.uniform(36.2, 36.9), 1)) for i, m in enumerate(members)}
@@ -293,3 +316,48 @@ def _batches(actor: Any, district: Any, rng: random.Random, now: dt.datetime) ->
     batch_check(
         actor=actor, batch=workers, temperatures={m.pk: round(rng.uniform(36.2, 36.9), 1) for m in checked}, at=now - dt.timedelta(hours=1)
     )
+
+
+def _demo_community(district: Any) -> Community | None:
+    return Community.objects.filter(district=district, name=DEMO_COMMUNITY).first() or Community.objects.filter(district=district).first()
+
+
+def demo_roster(actor: Any, checkpoint: Any, now: dt.datetime) -> int:
+    """The Beijing clock's eight-hour shifts (00–08, 08–16, 16–24) from the one under way, four of
+    them (32 hours, past the next 24): police in each, a medic in each but the next — one gap."""
+    midnight = local_midnight(local_date(now))
+    current = midnight + SHIFT * ((now - midnight) // SHIFT)
+    made = 0
+    for role, names in ROSTER.items():
+        for k, name in enumerate(names):
+            if name is not None:
+                start = current + SHIFT * k
+                made += len(shifts_add(actor=actor, checkpoint=checkpoint, role=role, name=name, starts_at=start, ends_at=start + SHIFT))
+    return made
+
+
+def demo_own_applications(district: Any, now: dt.datetime) -> None:
+    """Two residents of the demo community apply from their phones for tomorrow; they wait for the
+    community's worker. People on no departure or batch first (the demo community has hundreds)."""
+    from fangkong.core.crypto import decrypt
+
+    community = _demo_community(district)
+    taken = set(DepartureApplication.objects.values_list("person_id", flat=True)) | set(
+        TransferBatch.objects.values_list("members__person_id", flat=True)
+    )
+    people = list(Person.objects.filter(community=community, household__isnull=False).order_by("id")[:400])
+    people.sort(key=lambda p: p.pk in taken)  # stable: the free ones first, each part by id
+    tomorrow = local_date(now) + dt.timedelta(days=1)
+    for (mode, destination), p in zip([(TravelMode.CAR, "通辽市"), (TravelMode.COACH, "赤峰市")], people[:2], strict=False):
+        phone = decrypt(p.phone_cipher) if p.phone_cipher else f"1391234{p.pk % 10000:04d}"
+        self_apply(
+            OwnApplication(
+                name=p.name,
+                id_number=decrypt(p.id_cipher)[:18],
+                phone=phone,
+                community_id=community.pk,
+                mode=mode,
+                destination=destination,
+                travel_date=tomorrow,
+            )
+        )

@@ -6,6 +6,9 @@
    the Ed25519 signature with the public key in WebCrypto and shows plate, driver, purpose, route and
    validity; a forged code is refused on the spot; the scans wait in the page's queue and are recorded
    on the server when the network is back.
+3. The demo's roster at a checkpoint shows its one gap (the next shift's medic) and the vehicles
+   logged during the shift under way; the community worker sees the residents' own applications
+   waiting for them, masked.
 With FANGKONG_SCREENSHOTS=1 the run saves the screenshots used in docs/user-guide/movement.md.
 """
 
@@ -22,7 +25,9 @@ from fangkong.core.roles import Role
 from fangkong.movement import codes
 from fangkong.movement.choices import ScanOutcome, ScanRefusal
 from fangkong.movement.models import Checkpoint, PassScan
+from fangkong.movement.services.checkpoints import checkpoint_log
 from fangkong.movement.services.passes import pass_approve, pass_request
+from fangkong.movement.synthetic import demo_own_applications, demo_roster
 from fangkong.results.history import TestEntry, sources
 
 from ..factories import make_person, make_tree, make_user
@@ -140,3 +145,38 @@ def test_a_checkpoint_verifies_a_pass_offline_and_records_it_when_back_online(tr
     assert [(s.outcome, s.refusal) for s in scans] == [(ScanOutcome.PASSED, ""), (ScanOutcome.REFUSED, ScanRefusal.FORGED)]
     assert scans[0].vehicle_pass_id == vp.pk and scans[0].checkpoint_id == checkpoint.pk and scans[0].plate_seen == "蒙A12345"
     expect(page.locator("#check-server")).to_have_attribute("data-server-outcome", "refused")
+
+
+def test_the_demo_roster_shows_its_gap_and_the_community_sees_the_own_applications(transactional_db, live_server, page):
+    base = live_server.url
+    ensure_districts()
+    use_profile("twenty-measures")
+    tree = make_tree()
+    for name in ("郝建平", "白雪梅"):
+        make_person(tree.household, name)
+    office = make_user("jiaotong", Role.DISTRICT_OFFICE, [("district", tree.district)], password=PASSWORD)
+    make_user("shequ", Role.COMMUNITY_WORKER, [("community", tree.community)], password=PASSWORD)
+    checkpoint = Checkpoint.objects.create(name="金桥收费站卡口", road="G6 京藏高速", district_id=tree.district.pk)
+    assert demo_roster(office, checkpoint, timezone.now()) == 7
+    for plate in ("蒙A30517", "蒙B21866"):  # logged now: during the shift under way
+        checkpoint_log(actor=office, checkpoint=checkpoint, plate=plate, people=2)
+    demo_own_applications(tree.district, timezone.now())
+
+    log_in(page, base, "jiaotong")
+    page.goto(f"{base}/movement/checkpoints/{checkpoint.pk}/")
+    expect(page.locator("[data-gaps] .badge")).to_have_count(1)
+    expect(page.locator("[data-gaps]")).to_contain_text("无医务人员（测温）")
+    expect(page.locator("[data-shifts] tr.table-success")).to_have_count(2)  # police and medic on now
+    expect(page.locator("[data-shifts] tr.table-success").first.locator("td").nth(3)).to_have_text("2")  # its two vehicles
+    page.locator("[data-shifts]").scroll_into_view_if_needed()
+    shot(page, "movement-shifts.png")
+    page.context.clear_cookies()
+
+    log_in(page, base, "shequ")
+    page.goto(f"{base}/movement/departures/own/")
+    rows = page.locator("[data-own] tbody tr")
+    expect(rows).to_have_count(2)
+    expect(rows.first).to_contain_text("郝建平")
+    expect(rows.first).to_contain_text("待社区核实")
+    expect(rows.first.locator("button[value=confirm]")).to_be_visible()
+    shot(page, "movement-own.png")

@@ -1,25 +1,37 @@
 """The demo's orderly movement: checkpoints with logs, a pass used and completed, one reused and one
 forged code refused (and one lent to another car), departures decided under the active policy and a
-coach with its passengers."""
+coach with its passengers; the students handed over to a configured receiving unit (told when they left
+and when they arrived), a checkpoint's roster with one gap in the next 24 hours, and two residents'
+own applications waiting for the community — built at any hour (two of them tested)."""
 
 from __future__ import annotations
 
 import datetime as dt
+from zoneinfo import ZoneInfo
 
 import pytest
+import time_machine
 from django.utils import timezone
 
-from fangkong.movement.choices import ApplicationStatus, BatchStatus, PassStatus, ScanRefusal
-from fangkong.movement.models import PassScan
+from fangkong.movement.choices import ApplicationStatus, BatchStatus, CheckpointRole, NoticeKind, PassStatus, ScanRefusal
+from fangkong.movement.models import Checkpoint, DestinationNotice, PassScan, SelfApplication, TransferBatch
+from fangkong.movement.shifts import checkpoint_gaps
 from fangkong.movement.synthetic import movement_generate
 
 from ..factories import make_person, make_tree
 from ..isolation.factories import use_profile
 
 pytestmark = pytest.mark.django_db
+BEIJING = ZoneInfo("Asia/Shanghai")
 
 
-def test_the_demo_shows_every_stage(city, lab):
+@pytest.fixture(params=[dt.datetime(2026, 12, 8, 0, 5), dt.datetime(2026, 12, 7, 15, 30)], ids=["00:05", "15:30"])
+def beijing_hour(request):
+    with time_machine.travel(request.param.replace(tzinfo=BEIJING), tick=True):
+        yield
+
+
+def test_the_demo_shows_every_stage(beijing_hour, city, users, lab):
     use_profile("twenty-measures")
     people = [make_person(city.home.household, f"演示居民{i}") for i in range(8)]
     other = make_tree(community="海东路社区", compound="海东小区")
@@ -34,3 +46,16 @@ def test_the_demo_shows_every_stage(city, lab):
     assert stats.applications.get(ApplicationStatus.REFUSED, 0) >= 1
     assert stats.seated >= 1 and stats.applications.get(ApplicationStatus.ASSIGNED) == stats.seated
     assert stats.batches == {BatchStatus.HANDED_OVER: 1, BatchStatus.PLANNING: 1}  # students handed over, workers waiting
+
+    students = TransferBatch.objects.get(status=BatchStatus.HANDED_OVER)
+    assert students.receiver is not None and students.receiver.name == students.receiving_unit
+    kinds = sorted(DestinationNotice.objects.filter(batch=students, receiver=students.receiver).values_list("kind", flat=True))
+    assert kinds == sorted([NoticeKind.BATCH_DEPARTED, NoticeKind.BATCH_HANDED_OVER]) and stats.notices == 2
+
+    roster = Checkpoint.objects.get(name="金桥收费站卡口")
+    assert stats.shifts == 7 and roster.shifts.count() == 7
+    (gap,) = checkpoint_gaps([roster.pk])[roster.pk]  # one gap in the next 24 hours: the medic of the next shift
+    assert gap.role == CheckpointRole.MEDIC and timezone.now() < gap.starts_at < timezone.now() + dt.timedelta(hours=8)
+
+    waiting = SelfApplication.objects.visible_to(users["community"]).filter(status="pending")
+    assert waiting.count() == stats.own_waiting == 2
