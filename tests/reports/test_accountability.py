@@ -88,7 +88,6 @@ def world(city, users, sup):  # noqa: F811
     flag(city.elsewhere, "elsewhere", NOW - dt.timedelta(days=1))
     report(city.home, TODAY - dt.timedelta(days=2), late=False)
     report(city.home, TODAY - dt.timedelta(days=1), late=True)
-    users["supervising_street"] = make_user("street-sup", Role.STREET_OFFICE, [("street", city.home.street)])
     return {"home": city.home, "second": second, "elsewhere": city.elsewhere, "users": users}
 
 
@@ -122,12 +121,11 @@ def test_figures_equal_the_three_selectors(world):
             sup_rows = supervision.accountability(user=user, start=START, end=END)
             for figure in ("findings", "on_time", "late", "open"):
                 assert result.total(figure) == sum(r.count(figure) for r in sup_rows), (who, figure)
-        if result.level != ReportLevel.DISTRICT:  # the city's units' reports: none filed here
-            keys = [int(r.key) for r in result.rows if r.key != OWN]
-            on_time = reports_on_time(user=user, level=result.level, start=START, end=END, place_ids=keys)
-            assert result.total("reports_on_time") == sum(o.on_time for o in on_time)
-            assert result.total("reports_late") == sum(o.late for o in on_time)
-            assert result.total("reports_missing") == sum(o.missing for o in on_time)
+        keys = [int(r.key) for r in result.rows if r.key != OWN]
+        on_time = reports_on_time(user=user, level=result.level, start=START, end=END, place_ids=keys)
+        assert result.total("reports_on_time") == sum(o.on_time for o in on_time), who
+        assert result.total("reports_late") == sum(o.late for o in on_time), who
+        assert result.total("reports_missing") == sum(o.missing for o in on_time), who
 
 
 def test_district_sees_its_own_flag_as_its_own_row(world):
