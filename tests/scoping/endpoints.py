@@ -263,6 +263,7 @@ ENDPOINTS: list[Endpoint] = [
     _e("reports:board_drill", FIGURES, query="?figure=cases.transfers_overdue&level=city&list=1"),
     _e("reports:board_owners", FIGURES),
     _e("reports:capacity", FIGURES),
+    _e("reports:accountability", FIGURES),  # 跟踪问效: per unit, counts only (its drill-down names no person)
     # ---- 严管: risk areas (place names; who is missing from a screening needs zoning.residents) ----
     _e("zoning:area_list", LIST, "risk_area"),
     _e("zoning:area_detail", DETAIL, "risk_area", (ZoningCap.RESIDENTS,), mixed=True),
