@@ -238,6 +238,7 @@ def _vouchers_and_relief(world: World, trees, person) -> None:
     directly, the harness's people carry none of the facts the eligibility rules read)."""
     from fangkong.livelihood.choices import ReliefKind, VoucherForm
     from fangkong.livelihood.models import Voucher
+    from fangkong.livelihood.services.common import place_of
     from fangkong.livelihood.services.relief import budget_set, relief_disburse
     from fangkong.livelihood.services.vouchers import programme_add
 
@@ -247,7 +248,6 @@ def _vouchers_and_relief(world: World, trees, person) -> None:
     held = {}
     for side in (HOME, FAR):
         resident = person(side, "ledger")
-        places = {f"{level}_id": getattr(resident, f"{level}_id") for level in ("district", "street", "community", "grid")}
         held[side] = Voucher.objects.create(
             programme=programme,
             person=resident,
@@ -256,7 +256,7 @@ def _vouchers_and_relief(world: World, trees, person) -> None:
             form=VoucherForm.CODE,
             code=f"SC-{side.upper()}-0001",
             issued_at=dt.datetime(2022, 11, 14, 8, 0, tzinfo=dt.UTC),
-            **places,
+            **place_of(resident),
         )
         budget_set(actor=keeper, district=trees[side].district, year=paid_on.year, amount="10000")
         relief_disburse(actor=keeper, person=resident, kind=ReliefKind.LIVING_SUBSIDY, amount="200", paid_on=paid_on)
