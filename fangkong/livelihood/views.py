@@ -57,7 +57,7 @@ def home(request: HttpRequest) -> HttpResponse:
             "totals": selectors.place_totals(user=request.user, level=level),
             "level": level,
             "communities": communities,
-            "programmes": programme_list()[:5],
+            "programmes": programme_list(user=request.user)[:5],
         },
     )
 

@@ -42,7 +42,7 @@ def programmes(request: HttpRequest) -> HttpResponse:
                 programme = programme_add(actor=request.user, **form.cleaned_data)
                 return redirect("livelihood:programme_detail", pk=programme.pk)
         status = 422
-    rows = [(p, vouchers.voucher_totals(user=request.user, programme=p)) for p in vouchers.programme_list()]
+    rows = [(p, vouchers.voucher_totals(user=request.user, programme=p)) for p in vouchers.programme_list(user=request.user)]
     return render(
         request,
         "livelihood/programmes.html",
@@ -74,14 +74,14 @@ def _programme_page(
 
 @login_required
 def programme_detail(request: HttpRequest, pk: int) -> HttpResponse:
-    return _programme_page(request, vouchers.programme_get(pk))
+    return _programme_page(request, vouchers.programme_get(pk, user=request.user))
 
 
 @login_required
 @require_POST
 def programme_run(request: HttpRequest, pk: int) -> HttpResponse:
     require_page(request.user, Cap.VOUCHERS)
-    programme = vouchers.programme_get(pk)
+    programme = vouchers.programme_get(pk, user=request.user)
     form = RunForm(request.POST, communities=_communities(request.user))
     if form.is_valid():
         community = get_object_or_404(Community.objects.covered_by(request.user), pk=int(form.cleaned_data["community"]))
@@ -96,7 +96,7 @@ def programme_run(request: HttpRequest, pk: int) -> HttpResponse:
 @require_POST
 def voucher_issue_view(request: HttpRequest, pk: int) -> HttpResponse:
     require_page(request.user, Cap.VOUCHERS)
-    programme = vouchers.programme_get(pk)
+    programme = vouchers.programme_get(pk, user=request.user)
     form = IssueForm(request.POST)
     if form.is_valid():
         with refused_on(form, fields={"person": "id_number"}):

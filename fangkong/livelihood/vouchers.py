@@ -10,6 +10,8 @@ from typing import Any
 from django.db.models import Count, Sum
 from django.shortcuts import get_object_or_404
 
+from fangkong.core.scoping import jurisdiction_of
+
 from .choices import VoucherStatus
 from .models import Voucher, VoucherProgramme
 
@@ -28,12 +30,18 @@ class VoucherTotals:
         return (self.amount / TEN_THOUSAND).quantize(Decimal("0.01"))
 
 
-def programme_list() -> list[VoucherProgramme]:
-    return list(VoucherProgramme.objects.order_by("-created_at", "-id"))
+def _programmes(user: Any):
+    """A programme is the city's (its rules and amount, not personal data): anyone with a grant sees
+    it, a user without one nothing (as a testing round or a facility)."""
+    return VoucherProgramme.objects.none() if jurisdiction_of(user).is_empty else VoucherProgramme.objects.all()
 
 
-def programme_get(pk: int) -> VoucherProgramme:
-    return get_object_or_404(VoucherProgramme, pk=pk)
+def programme_list(*, user: Any) -> list[VoucherProgramme]:
+    return list(_programmes(user).order_by("-created_at", "-id"))
+
+
+def programme_get(pk: int, *, user: Any) -> VoucherProgramme:
+    return get_object_or_404(_programmes(user), pk=pk)
 
 
 def voucher_totals(*, user: Any, programme: VoucherProgramme, community_id: int | None = None) -> VoucherTotals:

@@ -7,9 +7,13 @@ from __future__ import annotations
 import pytest
 from django.urls import reverse
 
+from fangkong.core.roles import Role
 from fangkong.livelihood.choices import RequestKind
 from fangkong.livelihood.models import LedgerEntry, SupportRequest
 from fangkong.livelihood.services.requests import request_add
+from fangkong.livelihood.services.vouchers import programme_add
+
+from ..factories import make_user
 
 pytestmark = pytest.mark.django_db
 
@@ -93,3 +97,15 @@ def test_voucher_pages(client, users, city):
     page = client.get(response["Location"]).content.decode()
     assert "已发放 0 人，合计 0.00 万元" in page
     assert LedgerEntry.objects.count() == 0
+
+
+def test_a_programme_is_nothing_to_a_user_without_a_grant(client, users, city):
+    """The attack: a district office without a grant opens, runs or issues on a programme by its
+    number (a programme is the city's: anyone with a grant sees it, a user without one nothing)."""
+    programme = programme_add(actor=users["district"], name="冬季消费券（测试）")
+    login(client, make_user("nogrant-vouchers", Role.DISTRICT_OFFICE, []))
+    assert client.get(reverse("livelihood:programme_detail", args=[programme.pk])).status_code == 404
+    for name in ("livelihood:programme_run", "livelihood:voucher_issue"):
+        assert client.post(reverse(name, args=[programme.pk]), {"form": "code"}).status_code == 404
+    for page in ("livelihood:programmes", "livelihood:home"):
+        assert "冬季消费券（测试）" not in client.get(reverse(page)).content.decode()

@@ -39,6 +39,8 @@ LEDGER = (LivelihoodCap.DETAILS,)  # the ledger's residents by name (need-to-kno
 KEEP = (LivelihoodCap.DETAILS, LivelihoodCap.LEDGER)
 DELIVER = (LivelihoodCap.DELIVER,)
 SUPPLIES = (LivelihoodCap.SUPPLIES,)
+VOUCHERS = (LivelihoodCap.VOUCHERS,)
+RELIEF = (LivelihoodCap.RELIEF,)  # the disbursements by name (need-to-know) and their writes: street and district offices
 VOLUNTEERS_DELIVER = ("volunteer",)  # the volunteer coordinator delivers by design (livelihood.deliver)
 VOL = (VolunteersCap.VIEW,)
 VOL_MANAGE = (VolunteersCap.VIEW, VolunteersCap.MANAGE)
@@ -379,6 +381,16 @@ ENDPOINTS: list[Endpoint] = [
     _e("livelihood:delivery_cancel", ACTION, "livelihood_request", DELIVER, viewer="community", holders=VOLUNTEERS_DELIVER),
     _e("livelihood:deliveries", LIST, "livelihood_deliveries", DELIVER, viewer="community", holders=VOLUNTEERS_DELIVER),
     # supplies: no personal data; a warehouse and the requests asked of it by grant (others 404)
+    # ---- 消费券: a programme is the city's (its totals by grant); its vouchers by name need livelihood.details ----
+    _e("livelihood:programmes", FIGURES, viewer="community"),
+    _e("livelihood:programme_detail", DETAIL, "voucher_programme", LEDGER, mixed=True, viewer="community"),
+    _e("livelihood:programme_run", ACTION, "voucher_programme", VOUCHERS, viewer="community"),
+    _e("livelihood:voucher_issue", ACTION, "voucher_programme", VOUCHERS, viewer="community"),
+    _e("livelihood:voucher_redeem", ACTION, "voucher", VOUCHERS, viewer="community"),
+    # ---- 补贴与救助: the totals and budgets by grant; the disbursements by name need livelihood.relief ----
+    _e("livelihood:relief", LIST, "relief", RELIEF, mixed=True),
+    _e("livelihood:relief_create", ACTION, None, RELIEF),
+    _e("livelihood:budget_create", ACTION, None, RELIEF),
     _e("livelihood:warehouses", FIGURES, None, SUPPLIES),
     _e("livelihood:warehouse_detail", DETAIL, "warehouse", SUPPLIES, names=False),
     _e("livelihood:warehouse_move", ACTION, "warehouse", SUPPLIES),
@@ -407,10 +419,6 @@ _MANAGE = (
 )
 _JOB = "one upload job, its uploader's (and the city's, the auditor's): tests/imports/test_views.py, tests/security/test_private_files.py"
 _LAB_JOB = "a laboratory's own result upload: tests/testing/test_views_lab.py, tests/security/test_private_files.py"
-_LIVELIHOOD = (
-    "民生保障: out of grant 404, names need livelihood.details, writes their capability, figures only to street and district: "
-    "tests/livelihood/test_pages.py"
-)
 _PUBLIC_AREAS = "the public list of risk areas, no login: places and levels only, rate-limited (tests/zoning/test_pages.py)"
 _VOL_PUBLIC = (
     "志愿者 public pages, no login: the application (rate-limited, no oracle) and the volunteer's own pages by their "
@@ -524,12 +532,4 @@ EXEMPT: dict[str, str] = {
         "a volunteer's own check-in by their personal link and the point's code (no account, like the QR page; a forged "
         "or revoked link checks nobody in, rate-limited): tests/volunteers/test_api.py"
     ),
-    "livelihood:programmes": _LIVELIHOOD,
-    "livelihood:programme_detail": _LIVELIHOOD,
-    "livelihood:programme_run": _LIVELIHOOD,
-    "livelihood:voucher_issue": _LIVELIHOOD,
-    "livelihood:voucher_redeem": _LIVELIHOOD,
-    "livelihood:relief": _LIVELIHOOD,
-    "livelihood:relief_create": _LIVELIHOOD,
-    "livelihood:budget_create": _LIVELIHOOD,
 }

@@ -223,12 +223,47 @@ def _livelihood(world: World, trees, person, subject) -> None:
             lines=[(pack, 10)],
         )
         ids[side] = {"community": tree.community.pk, "entry": entry, "group": group, "request": req, "store": store, "asked": asked}
+    _vouchers_and_relief(world, trees, person)
     for key, names in (("community", "ledger"), ("entry", "ledger"), ("group", "ledger"), ("request", "ledger")):
         subject(f"livelihood_{key}", ids[HOME][key], ids[FAR][key], names=names)
     subject("livelihood_requests", names="ledger")
     subject("livelihood_deliveries", names="ledger")
     world.subjects["warehouse"] = Subject(ids[HOME]["store"].pk, ids[FAR]["store"].pk, personal=False)
     world.subjects["supply_request"] = Subject(ids[HOME]["asked"].pk, ids[FAR]["asked"].pk, personal=False)
+
+
+def _vouchers_and_relief(world: World, trees, person) -> None:
+    """The ledger resident of each side holds a voucher of one programme (the city's) and was paid a
+    living subsidy against their district's budget (no other personal data: the voucher is written
+    directly, the harness's people carry none of the facts the eligibility rules read)."""
+    from fangkong.livelihood.choices import ReliefKind, VoucherForm
+    from fangkong.livelihood.models import Voucher
+    from fangkong.livelihood.services.common import place_of
+    from fangkong.livelihood.services.relief import budget_set, relief_disburse
+    from fangkong.livelihood.services.vouchers import programme_add
+
+    keeper = make_user("sc-relief", Role.DISTRICT_OFFICE, [("city", None)])
+    programme = programme_add(actor=keeper, name="一次性消费券（测试）", age_reference_date=dt.date(2022, 11, 27))
+    paid_on = dt.date(2022, 11, 14)
+    held = {}
+    for side in (HOME, FAR):
+        resident = person(side, "ledger")
+        held[side] = Voucher.objects.create(
+            programme=programme,
+            person=resident,
+            rule="scoping",
+            amount=programme.amount,
+            form=VoucherForm.CODE,
+            code=f"SC-{side.upper()}-0001",
+            issued_at=dt.datetime(2022, 11, 14, 8, 0, tzinfo=dt.UTC),
+            **place_of(resident),
+        )
+        budget_set(actor=keeper, district=trees[side].district, year=paid_on.year, amount="10000")
+        relief_disburse(actor=keeper, person=resident, kind=ReliefKind.LIVING_SUBSIDY, amount="200", paid_on=paid_on)
+    names = ((NAMES[HOME]["ledger"],), (NAMES[FAR]["ledger"],))
+    world.subjects["voucher_programme"] = Subject((programme.pk,), None, *names)  # the city's: nothing of it outside a grant
+    world.subjects["voucher"] = Subject(held[HOME].pk, held[FAR].pk, *names)
+    world.subjects["relief"] = Subject(None, None, *names)
 
 
 RISK_AREAS = {HOME: "海棠里三号楼风险区", FAR: "榆林道九号楼风险区"}

@@ -21,16 +21,31 @@ def covered(actor: Any, *, field: str, what: str, **ids: int | None) -> None:
         raise PermissionRefused(_("%(what)s不在您的管辖范围内") % {"what": what}, rule=SCOPE, field=field)
 
 
+def place_of(row: Any) -> dict[str, int | None]:
+    """The place ids of a row carrying district_id, street_id, community_id (and grid_id) — a person of
+    the registry — as a 民生 row (Placed) copies them."""
+    return {
+        "district_id": row.district_id,
+        "street_id": row.street_id,
+        "community_id": row.community_id,
+        "grid_id": getattr(row, "grid_id", None),
+    }
+
+
 def covered_row(actor: Any, row: Any, *, field: str, what: str) -> None:
     """`covered` for a row carrying district_id, street_id, community_id (and grid_id)."""
+    covered(actor, field=field, what=what, **place_of(row))
+
+
+def covered_community(actor: Any, community: Any) -> None:
+    """`covered` for a whole community the actor acts on (a voucher run, the ledger from the registry)."""
     covered(
         actor,
-        field=field,
-        what=what,
-        district_id=row.district_id,
-        street_id=row.street_id,
-        community_id=row.community_id,
-        grid_id=getattr(row, "grid_id", None),
+        field="community",
+        what=community.name,
+        community_id=community.pk,
+        street_id=community.street_id,
+        district_id=community.district_id,
     )
 
 

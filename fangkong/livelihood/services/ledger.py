@@ -22,7 +22,7 @@ from ..choices import EntrySource, EntryStatus, Need
 from ..events import LivelihoodEvent
 from ..models import LedgerEntry, SurveyVisit
 from ..permissions import LivelihoodCap
-from .common import choice_list, clean_name, covered, covered_row, sealed_phone
+from .common import choice_list, clean_name, covered_community, covered_row, place_of, sealed_phone
 
 # The registry tags that put a resident on the ledger (seed 003: 空巢、独居、失能、留守老年人, and the
 # others who cannot fetch goods themselves).
@@ -72,10 +72,7 @@ def entry_add(
     entry = LedgerEntry.objects.create(
         person=person,
         compound_id=_compound_id(person),
-        district_id=person.district_id,
-        street_id=person.street_id,
-        community_id=person.community_id,
-        grid_id=person.grid_id,
+        **place_of(person),
         categories=cats,
         needs=need_list,
         contact_name=name,
@@ -141,14 +138,7 @@ def entries_from_registry(*, actor: Any, community: Community) -> int:
     """Every resident of the community carrying a ledger tag and not yet on the ledger is added
     (set-based: one insert; their categories are their ledger tags). Returns how many were added."""
     require(actor, LivelihoodCap.LEDGER)
-    covered(
-        actor,
-        field="community",
-        what=community.name,
-        community_id=community.pk,
-        street_id=community.street_id,
-        district_id=community.district_id,
-    )
+    covered_community(actor, community)
     tagged = PersonTag.objects.filter(person_id=OuterRef("pk"), tag__in=LEDGER_TAGS)
     listed = LedgerEntry.objects.filter(person_id=OuterRef("pk"))
     people = list(

@@ -24,7 +24,7 @@ from ..choices import ReliefKind
 from ..events import LivelihoodEvent
 from ..models import Disbursement, ReliefBudget
 from ..permissions import LivelihoodCap
-from .common import clean_name, covered, covered_row
+from .common import clean_name, covered, covered_row, place_of
 from .vouchers import money
 
 OVER_BUDGET = "livelihood.budget_not_exceeded"
@@ -69,10 +69,7 @@ def relief_disburse(*, actor: Any, person: Person, kind: str, amount: Any, goods
     is_user = getattr(actor, "is_authenticated", False)
     row = Disbursement.objects.create(
         person=person,
-        district_id=person.district_id,
-        street_id=person.street_id,
-        community_id=person.community_id,
-        grid_id=person.grid_id,
+        **place_of(person),
         kind=kind,
         amount=value,
         goods=goods,

@@ -28,7 +28,7 @@ from ..eligibility import decide_person, eligible_people
 from ..events import LivelihoodEvent
 from ..models import Voucher, VoucherProgramme
 from ..permissions import LivelihoodCap
-from .common import clean_name, covered, covered_row
+from .common import clean_name, covered_community, covered_row, place_of
 
 ONE_PER_PERSON = "livelihood.one_voucher_per_person"
 CODE_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"
@@ -100,10 +100,7 @@ def voucher_issue(*, actor: Any, programme: VoucherProgramme, person: Person, fo
                 code=_code() if form == VoucherForm.CODE else None,
                 issued_at=now(),
                 issued_by=actor if getattr(actor, "is_authenticated", False) else None,
-                district_id=person.district_id,
-                street_id=person.street_id,
-                community_id=person.community_id,
-                grid_id=person.grid_id,
+                **place_of(person),
             )
     except IntegrityError as exc:
         raise DomainError(_("该居民已领取本方案的消费券，每人限领一次"), field="person", rule=ONE_PER_PERSON) from exc
@@ -122,14 +119,7 @@ def voucher_run(*, actor: Any, programme: VoucherProgramme, community: Community
     """Issue the programme's voucher to everyone eligible in the community who has none yet
     (set-based; one audit event with the count). Returns how many were issued."""
     require(actor, LivelihoodCap.VOUCHERS)
-    covered(
-        actor,
-        field="community",
-        what=community.name,
-        community_id=community.pk,
-        street_id=community.street_id,
-        district_id=community.district_id,
-    )
+    covered_community(actor, community)
     if form not in VoucherForm.values:
         raise DomainError(_("发放形式无效"), field="form")
     held = set(Voucher.objects.filter(programme=programme, community_id=community.pk).values_list("person_id", flat=True))
