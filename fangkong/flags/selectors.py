@@ -69,6 +69,18 @@ class UnitFlags:
     flags: list[Flag] = field(default_factory=list)
 
 
+def flag_states(flag: Flag, since: dt.datetime, until: dt.datetime) -> tuple[str, ...]:
+    """Which of "raised", "cleared" (in [since, until)) and "open" (at its end) a flag counts for."""
+    states = []
+    if flag.raised_at >= since:
+        states.append("raised")
+    if flag.cleared_at is not None and since <= flag.cleared_at < until:
+        states.append("cleared")
+    if flag.cleared_at is None or flag.cleared_at >= until:
+        states.append("open")
+    return tuple(states)
+
+
 def flags_by_unit(*, user: Any, since: dt.datetime, until: dt.datetime, kind: str = "") -> list[UnitFlags]:
     """跟踪问效: per unit (the flag's lowest place), the flags raised or cleared in [since, until) and
     those open at its end, by rule, each flag with its items — the basis for commendation and
@@ -80,12 +92,10 @@ def flags_by_unit(*, user: Any, since: dt.datetime, until: dt.datetime, kind: st
     for flag in qs.order_by("raised_at", "id"):
         key = (flag.district_id, flag.street_id, flag.community_id)
         unit = units.setdefault(key, UnitFlags(*key, flag.place_name))
-        if flag.raised_at >= since:
-            unit.raised += 1
-        if flag.cleared_at is not None and since <= flag.cleared_at < until:
-            unit.cleared += 1
-        if flag.cleared_at is None or flag.cleared_at >= until:
-            unit.open_at_end += 1
+        states = flag_states(flag, since, until)
+        unit.raised += "raised" in states
+        unit.cleared += "cleared" in states
+        unit.open_at_end += "open" in states
         unit.by_rule[flag.rule] = unit.by_rule.get(flag.rule, 0) + 1
         unit.flags.append(flag)
     return sorted(units.values(), key=lambda u: (-(u.raised + u.open_at_end), u.place_name))

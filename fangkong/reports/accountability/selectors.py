@@ -13,7 +13,7 @@ from typing import Any
 
 from fangkong.core.permissions import user_can
 from fangkong.flags.models import Flag
-from fangkong.flags.selectors import flags_by_unit
+from fangkong.flags.selectors import flag_states, flags_by_unit
 from fangkong.policy.regimen import local_midnight
 from fangkong.supervision import selectors as supervision
 from fangkong.supervision.permissions import SupervisionCap
@@ -147,15 +147,8 @@ def accountability_by_unit(*, user: Any, start: dt.date, end: dt.date, place: Pl
 
 
 def flag_figures(flag: Flag, since: dt.datetime, until: dt.datetime) -> list[str]:
-    """Which of raised / cleared / open a flag counts for in [since, until) — flags_by_unit's tests."""
-    out = []
-    if flag.raised_at >= since:
-        out.append("flags_raised")
-    if flag.cleared_at is not None and since <= flag.cleared_at < until:
-        out.append("flags_cleared")
-    if flag.cleared_at is None or flag.cleared_at >= until:
-        out.append("flags_open")
-    return out
+    """Which of raised / cleared / open a flag counts for in [since, until) (fangkong.flags' rule)."""
+    return [f"flags_{state}" for state in flag_states(flag, since, until)]
 
 
 def _late_ids(report_ids: tuple[int, ...]) -> list[int]:
