@@ -49,3 +49,11 @@ class AutoSchema(openapi.AutoSchema):
         if body:
             refusals.append(("415", UNSUPPORTED))
         return refusals
+
+
+class ObjectSchema(AutoSchema):
+    """A collection's route that answers one object (figures over a period), not a list of them:
+    drf-spectacular would otherwise describe a `list` action's answer as an array."""
+
+    def _is_list_view(self, serializer: Any = None) -> bool:
+        return False

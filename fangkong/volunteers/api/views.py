@@ -30,6 +30,7 @@ from fangkong.core.errors import DomainError, RateLimited
 from fangkong.core.netaddr import address_block, client_address
 from fangkong.core.permissions import require
 from fangkong.core.ratelimit import limit_hit
+from fangkong.core.schema import ObjectSchema
 from fangkong.geo.models import Community, Compound
 from fangkong.policy.regimen import local_date
 
@@ -179,6 +180,7 @@ class TotalsViewSet(viewsets.GenericViewSet):
     serializer_class = s.TotalsSerializer
     pagination_class = None
     filter_backends: list = []
+    schema = ObjectSchema()  # one object for the period, not a list
 
     @extend_schema(
         tags=[TAG_FIGURES],
