@@ -120,10 +120,11 @@ def city_size(url: str) -> int:
 
 def build_city(args) -> dict:
     env = {**os.environ, "DATABASE_URL": args.database_url, "DJANGO_SETTINGS_MODULE": "config.settings.dev"}
+    manage = [sys.executable, str(ROOT / "manage.py")]
     if args.reuse_city and city_size(args.database_url) == args.people:
+        subprocess.run([*manage, "migrate", "-v0"], cwd=ROOT, env=env, check=True)  # the code may have moved on
         return {"reused": True}
     recreate(args.database_url)
-    manage = [sys.executable, str(ROOT / "manage.py")]
     subprocess.run([*manage, "migrate", "-v0"], cwd=ROOT, env=env, check=True)
     started = time.monotonic()
     subprocess.run([*manage, "make_city", "--people", str(args.people), "--seed", "2022"], cwd=ROOT, env=env, check=True)
@@ -350,6 +351,8 @@ def measure_lifting(T: dt.datetime, database_url: str) -> dict:
                     "-c",
                     f"SET work_mem = '{WORK_MEM}'",
                     "-c",
+                    "SET jit = off",  # as lifting._evaluate sets it
+                    "-c",
                     "\\timing on",
                     "-c",
                     text,
@@ -361,6 +364,7 @@ def measure_lifting(T: dt.datetime, database_url: str) -> dict:
             psql_runs.append(float(re.findall(r"Time: ([\d.]+) ms", out)[-1]) / 1000)
     with transaction.atomic(), connection.cursor() as cur:
         cur.execute(f"SET LOCAL work_mem = '{WORK_MEM}'")
+        cur.execute("SET LOCAL jit = off")
         cur.execute(f"EXPLAIN (ANALYZE, BUFFERS, FORMAT TEXT) {text}")
         plan = [r[0] for r in cur.fetchall()]
     return {

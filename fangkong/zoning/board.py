@@ -30,7 +30,7 @@ def in_force(user: Any, now: dt.datetime) -> QuerySet[RiskArea]:
 @per_drawing
 def _statuses(user: Any, now: dt.datetime) -> dict[int, LiftStatus]:
     """The lifting clocks of the areas in force, once per drawing: the due and overdue figures share them."""
-    return lifting_statuses(list(in_force(user, now)), at=now)
+    return lifting_statuses(list(in_force(user, now)), at=now, stored=True)
 
 
 def due_to_lift(user: Any, now: dt.datetime) -> QuerySet[RiskArea]:
@@ -68,7 +68,7 @@ def describe_areas(areas: Sequence[RiskArea], now: dt.datetime) -> list[Item]:
     named = naming()
     statuses = {}
     if by_pk and any(a.status == AreaStatus.IN_FORCE for a in by_pk.values()):
-        statuses = lifting_statuses(list(by_pk.values()), at=now)
+        statuses = lifting_statuses(list(by_pk.values()), at=now, stored=True)
     out = []
     days = int(overdue_after().value or 0)
     for a in (by_pk[x.pk] for x in areas if x.pk in by_pk):

@@ -19,7 +19,7 @@ from fangkong.core.clock import now as clock_now
 from fangkong.policy.regimen import local_date, local_midnight
 
 from .choices import UNDER_CONTROL, AreaStatus
-from .lifting import lifting_statuses, residents_of
+from .lifting import lifting_statuses, residents_count
 from .models import RiskArea, RiskAreaTransition
 from .rules import naming
 
@@ -72,10 +72,8 @@ def zoning_figures(*, user: Any, at: dt.datetime | None = None) -> ZoningFigures
     f.approved_today = moves.get(AreaStatus.IN_FORCE, 0)
     f.rejected_today = moves.get(AreaStatus.REJECTED, 0)
     f.lifted_today = moves.get(AreaStatus.LIFTED, 0)
-    controlled = list(live.filter(area_class__in=UNDER_CONTROL).values_list("id", flat=True))
-    if controlled:
-        f.residents_under_control = len(set().union(*residents_of(controlled).values()))
-    statuses = lifting_statuses(list(live), at=at)
+    f.residents_under_control = residents_count(live.filter(area_class__in=UNDER_CONTROL))
+    statuses = lifting_statuses(list(live), at=at, stored=True)
     f.overdue = sum(1 for s in statuses.values() if s.due and s.overdue)
     f.due_today = sum(1 for s in statuses.values() if s.due and not s.overdue)
     lifted = areas.filter(status=AreaStatus.LIFTED, in_force_at__isnull=False, lifted_at__isnull=False)

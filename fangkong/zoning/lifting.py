@@ -15,6 +15,11 @@ within the rule's screening window (its last risk.high_lift_screening_days days,
 what is missing is listed ("第5天筛查：3 人未出结果"). Due and still in force
 risk.lift_overdue_days days later: overdue (长时间不解封), for supervision. A result counts once
 it is known (resulted by the evaluation time), as everywhere in the test history.
+
+The statement passes once over the (area, resident) pairs: each resident joined to their tests, the
+area's latest own positive beside them (a window), the screening window's start computed per area
+(per resident only in an area whose clock restarted). The review keeps each area's counted row
+(LiftFigures); the board, lists and flags read those (`stored=True`) and date them again.
 """
 
 from __future__ import annotations
@@ -23,7 +28,9 @@ import datetime as dt
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
+from django.core.exceptions import EmptyResultSet
 from django.db import connection, transaction
+from django.db.models import QuerySet
 from django.utils.translation import gettext as _
 
 from fangkong.core.clock import now
@@ -34,13 +41,15 @@ from fangkong.policy.rules import Rule
 from fangkong.results.history import summary_sql
 
 from .choices import AreaStatus, PlaceLevel
-from .models import RiskArea, RiskAreaPlace
+from .models import LiftFigures, RiskArea, RiskAreaPlace
 from .rules import LiftRule, lift_rule, overdue_after
 
 # The statement's hash tables (residents, their tests) held in memory for its transaction: at 20,000
 # buildings (2.3 million residents) PostgreSQL's default 4 MB spilled every hash to disk in batches.
 WORK_MEM = "256MB"
 DAY_AFTER = "day_after_start"  # the clock's day 1 is the first calendar day after the start
+# Stored figures (LiftFigures) older than this are not read: the review runs every 10 minutes.
+STORED_FRESH_FOR = dt.timedelta(minutes=30)
 _HOUSEHOLD_LEVELS = {PlaceLevel.UNIT: "unit_id", PlaceLevel.BUILDING: "building_id", PlaceLevel.COMPOUND: "compound_id"}
 _PERSON_LEVELS = {
     PlaceLevel.GRID: "grid_id",
@@ -48,6 +57,7 @@ _PERSON_LEVELS = {
     PlaceLevel.STREET: "street_id",
     PlaceLevel.DISTRICT: "district_id",
 }
+_RESIDENT_PARTS = len(_HOUSEHOLD_LEVELS) + len(_PERSON_LEVELS)  # the subquery `areas` appears once in each
 
 
 def _residents_sql(areas: str) -> str:
@@ -76,6 +86,18 @@ def residents_of(area_ids: Sequence[int]) -> dict[int, set[int]]:
     for area_id, person_id in fetch_in(sql, list(area_ids)):
         out[area_id].add(person_id)
     return out
+
+
+def residents_count(areas: QuerySet[RiskArea]) -> int:
+    """How many people live in at least one of these areas (one statement, counted by the database)."""
+    try:
+        sub, sub_params = areas.order_by().values("id").query.sql_with_params()
+    except EmptyResultSet:  # .none() or an empty filter
+        return 0
+    sql = f"SELECT COUNT(DISTINCT person_id) FROM ({_residents_sql(sub)}) r"
+    with connection.cursor() as cur:
+        cur.execute(sql, list(sub_params) * _RESIDENT_PARTS)
+        return int(cur.fetchone()[0] or 0)
 
 
 def _window_start(clock_start: str, window_day: str) -> str:
@@ -111,28 +133,30 @@ def _judged_sql(rules: dict[str, LiftRule | None], area_ids: Sequence[int], at: 
     latest own positive among its residents, the resident's latest negative, and whether they are
     screened (or no screening is asked), awaited or unsampled.
 
-    The clock needs only the few residents with a positive (`positive`: a small hash join); the
-    window's start is computed once per area (`clock`), so each resident costs one join and two
-    comparisons."""
+    One pass over the pairs: the area's latest own positive is a window over its residents, and the
+    screening window's start is computed once per area (`area.window_from`) unless the clock
+    restarted, so most residents cost one join and two comparisons."""
     windows = " ".join(f"WHEN '{c}' THEN {_window_day(r)}" for c, r in rules.items())
     tests, params = summary_sql(
         "SELECT person_id FROM resident", at, people_ids=lambda: sorted(set().union(*residents_of(area_ids).values()))
     )
-    start = "CASE WHEN p.pos > a.start THEN p.pos ELSE a.start END"
     sql = (
-        f"WITH area AS (SELECT id, COALESCE(level_since, in_force_at) AS start, CASE area_class {windows} ELSE 0 END AS window_day "
-        f"FROM {table(RiskArea)} WHERE id {{IN}}), "
+        f"WITH area AS (SELECT id, start, window_day, {_window_start('start', 'window_day')} AS window_from FROM ("
+        f"SELECT id, COALESCE(level_since, in_force_at) AS start, CASE area_class {windows} ELSE 0 END AS window_day "
+        f"FROM {table(RiskArea)} WHERE id {{IN}}) a), "
         f"resident AS ({_residents_sql('SELECT id FROM area')}), "
-        f"test AS ({tests}), "
-        "positive AS (SELECT r.area_id, MAX(t.last_positive_at) AS pos FROM test t JOIN resident r ON r.person_id = t.person_id "
-        "WHERE t.last_positive_at IS NOT NULL GROUP BY r.area_id), "
-        f"clock AS (SELECT a.id, a.window_day, p.pos, {_window_start(start, 'a.window_day')} AS window_from "
-        "FROM area a LEFT JOIN positive p ON p.area_id = a.id), "
-        "judged AS (SELECT c.id AS area_id, r.person_id, t.last_negative_at AS neg, c.pos AS area_pos, "
-        f"CASE WHEN r.person_id IS NULL OR c.window_day = 0 THEN {_SCREENED} "
-        f"WHEN {_since('t.last_negative_at', 'c.window_from')} THEN {_SCREENED} "
-        f"WHEN {_since('t.last_awaited_at', 'c.window_from')} THEN {_AWAITED} ELSE {_UNSAMPLED} END AS missing "
-        "FROM clock c LEFT JOIN resident r ON r.area_id = c.id LEFT JOIN test t ON t.person_id = r.person_id) "
+        # Each resident with their tests, and their area's latest own positive (the clock's restart):
+        # one pass over the (area, resident) pairs.
+        "joined AS (SELECT r.area_id, r.person_id, t.last_negative_at AS neg, t.last_awaited_at AS awaited, "
+        "MAX(t.last_positive_at) OVER (PARTITION BY r.area_id) AS area_pos "
+        f"FROM resident r LEFT JOIN ({tests}) t ON t.person_id = r.person_id), "
+        f"judged AS (SELECT a.id AS area_id, j.person_id, j.neg, j.area_pos, j.awaited, a.window_day, "
+        f"CASE WHEN j.area_pos > a.start THEN {_window_start('j.area_pos', 'a.window_day')} ELSE a.window_from END AS window_from "
+        "FROM area a LEFT JOIN joined j ON j.area_id = a.id), "
+        "standing AS (SELECT area_id, person_id, neg, area_pos, "
+        f"CASE WHEN person_id IS NULL OR window_day = 0 THEN {_SCREENED} "
+        f"WHEN {_since('neg', 'window_from')} THEN {_SCREENED} "
+        f"WHEN {_since('awaited', 'window_from')} THEN {_AWAITED} ELSE {_UNSAMPLED} END AS missing FROM judged) "
     )
     return sql, params
 
@@ -156,6 +180,7 @@ class LiftStatus:
     due_on: dt.date | None = None
     overdue: bool = False
     overdue_rule: str = ""
+    as_of: dt.datetime | None = None  # when the screening counts were read (stored figures: the last review)
 
     @property
     def clean_days(self) -> int:
@@ -206,6 +231,7 @@ class _Counted:
     last_negative_at: dt.datetime | None
     awaited: int
     unsampled: int
+    as_of: dt.datetime | None = None  # stored figures: when the review read them
 
 
 def _status(area: RiskArea, rule: LiftRule | None, counted: _Counted, at: dt.datetime, grace: Rule) -> LiftStatus:
@@ -213,7 +239,7 @@ def _status(area: RiskArea, rule: LiftRule | None, counted: _Counted, at: dt.dat
     last_pos = counted.last_positive_at
     clock_start = max(start, last_pos) if last_pos else start
     today = local_date(at)
-    s = LiftStatus(area.pk, rule, clock_start, last_pos, today, residents=counted.residents)
+    s = LiftStatus(area.pk, rule, clock_start, last_pos, today, residents=counted.residents, as_of=counted.as_of or at)
     s.day = max(0, (today - local_date(clock_start)).days)
     if rule is None:
         return s
@@ -237,34 +263,87 @@ def counts_sql(rules: dict[str, LiftRule | None], area_ids: Sequence[int], at: d
     sql = (
         f"{judged} SELECT area_id, COUNT(person_id), MAX(area_pos), MAX(neg), "
         f"SUM(CASE WHEN missing = {_AWAITED} THEN 1 ELSE 0 END), SUM(CASE WHEN missing = {_UNSAMPLED} THEN 1 ELSE 0 END) "
-        "FROM judged GROUP BY area_id"
+        "FROM standing GROUP BY area_id"
     )
     return sql, params
 
 
-def lifting_statuses(areas: Sequence[RiskArea], *, at: dt.datetime | None = None, people: bool = False) -> dict[int, LiftStatus]:
+def _evaluate(live: Sequence[RiskArea], rules: dict[str, LiftRule | None], at: dt.datetime) -> dict[int, _Counted]:
+    """The statement over the areas `live`: each one's counted row."""
+    ids = [a.pk for a in live]
+    counts, params = counts_sql(rules, ids, at)
+    with transaction.atomic():
+        if connection.vendor == "postgresql":
+            with connection.cursor() as cur:
+                cur.execute(f"SET LOCAL work_mem = '{WORK_MEM}'")
+                # Compiling this statement's expressions (JIT) cost a third of its CPU at 1 M people.
+                cur.execute("SET LOCAL jit = off")
+        rows = fetch_in(counts, ids, params_after=params)
+    return {
+        area_id: _Counted(int(residents), read_datetime(pos), read_datetime(neg), int(awaited or 0), int(unsampled or 0))
+        for area_id, residents, pos, neg, awaited, unsampled in rows
+    }
+
+
+def _stored(live: Sequence[RiskArea], at: dt.datetime) -> dict[int, _Counted]:
+    """The figures the last review stored for these areas, where they are fresh at `at`: evaluated
+    at most STORED_FRESH_FOR before it (not after it: a past time is evaluated), and after the
+    area's clock began (approval or a change of level)."""
+    starts = {a.pk: a.level_since or a.in_force_at for a in live}
+    out = {}
+    for f in LiftFigures.objects.filter(area_id__in=list(starts), evaluated_at__lte=at, evaluated_at__gte=at - STORED_FRESH_FOR):
+        start = starts[f.area_id]
+        if start is None or f.evaluated_at >= start:
+            out[f.area_id] = _Counted(f.residents, f.last_positive_at, f.last_negative_at, f.awaited, f.unsampled, f.evaluated_at)
+    return out
+
+
+def store_figures(counted: dict[int, _Counted], at: dt.datetime) -> None:
+    """Keep what the review found (one statement), for the readers with `stored=True`."""
+    rows = [
+        LiftFigures(
+            area_id=pk,
+            evaluated_at=at,
+            residents=c.residents,
+            last_positive_at=c.last_positive_at,
+            last_negative_at=c.last_negative_at,
+            awaited=c.awaited,
+            unsampled=c.unsampled,
+        )
+        for pk, c in counted.items()
+    ]
+    fields = ["evaluated_at", "residents", "last_positive_at", "last_negative_at", "awaited", "unsampled"]
+    LiftFigures.objects.bulk_create(rows, batch_size=2000, update_conflicts=True, unique_fields=["area"], update_fields=fields)
+
+
+def lifting_statuses(
+    areas: Sequence[RiskArea], *, at: dt.datetime | None = None, people: bool = False, stored: bool = False, keep: bool = False
+) -> dict[int, LiftStatus]:
     """The lifting clock of each area (areas in force; others are skipped), in one statement; with
-    `people`, who is missing from each screening too (a second one)."""
+    `people`, who is missing from each screening too (a second one).
+
+    `stored`: read the figures the last review kept where they are fresh (LiftFigures; the
+    board, lists and flags), evaluating only the other areas; the screening counts are then as of
+    that review (`as_of`), at most minutes old — an area can show as due a review later, never
+    earlier. `keep`: store what was evaluated (the review)."""
     at = at or now()
     live = [a for a in areas if a.status == AreaStatus.IN_FORCE and a.in_force_at is not None and a.in_force_at <= at]
     if not live:
         return {}
     rules = {c: lift_rule(c) for c in {a.area_class for a in live}}
-    ids = [a.pk for a in live]
-    counts, params = counts_sql(rules, ids, at)
-    counted: dict[int, _Counted] = {}
-    with transaction.atomic():
-        if connection.vendor == "postgresql":
-            with connection.cursor() as cur:
-                cur.execute(f"SET LOCAL work_mem = '{WORK_MEM}'")
-        rows = fetch_in(counts, ids, params_after=params)
-    for area_id, residents, pos, neg, awaited, unsampled in rows:
-        counted[area_id] = _Counted(int(residents), read_datetime(pos), read_datetime(neg), int(awaited or 0), int(unsampled or 0))
+    counted = _stored(live, at) if stored and not people else {}
+    rest = [a for a in live if a.pk not in counted]
+    if rest:
+        fresh = _evaluate(rest, rules, at)
+        if keep:
+            store_figures(fresh, at)
+        counted.update(fresh)
     grace = overdue_after()  # read once: the profile's rule, not a query per area
     out = {a.pk: _status(a, rules[a.area_class], counted[a.pk], at, grace) for a in live}
     if people:
+        ids = [a.pk for a in live]
         judged, params = _judged_sql(rules, ids, at)
-        listed = f"{judged} SELECT area_id, person_id, missing FROM judged WHERE missing > {_SCREENED} ORDER BY area_id, person_id"
+        listed = f"{judged} SELECT area_id, person_id, missing FROM standing WHERE missing > {_SCREENED} ORDER BY area_id, person_id"
         for area_id, person_id, missing in fetch_in(listed, ids, params_after=params):
             s = out[area_id]
             if s.rule is not None and s.rule.screening_days:

@@ -62,6 +62,29 @@ class RiskArea(TimeStampedModel):
         return self.name
 
 
+class LiftFigures(models.Model):
+    """An area's lifting figures as the last lifting review found them (lifting.lifting_statuses):
+    what its clock needs besides the calendar — residents, the latest own positive among them, the
+    latest negative, and who is still awaited or unsampled in its screening. The board, the area
+    list, the figures and the flags read these (`stored=True`) instead of evaluating every area on
+    each drawing; the review (every few minutes) rewrites them. An area without fresh figures (just
+    approved, changed level, or the review not run lately) is evaluated live."""
+
+    area = models.OneToOneField(RiskArea, on_delete=models.CASCADE, primary_key=True, related_name="lift_figures", db_constraint=False)
+    evaluated_at = models.DateTimeField(_("评估时间"))
+    residents = models.PositiveIntegerField(_("居住人数"), default=0)
+    last_positive_at = models.DateTimeField(_("最近阳性采样时间"), null=True, blank=True)
+    last_negative_at = models.DateTimeField(_("最近阴性采样时间"), null=True, blank=True)
+    awaited = models.PositiveIntegerField(_("待出结果人数"), default=0)
+    unsampled = models.PositiveIntegerField(_("未采样人数"), default=0)
+
+    class Meta:
+        verbose_name = _("解除评估结果")
+
+    def __str__(self) -> str:
+        return f"{self.area_id} @ {self.evaluated_at:%Y-%m-%d %H:%M}"
+
+
 class RiskAreaPlace(models.Model):
     """One registry place of an area (a unit, a building, a compound … or, justified, a community)."""
 

@@ -50,7 +50,7 @@ def lifting_board(*, user: Any, at: dt.datetime | None = None) -> tuple[list[Ris
     """The areas in force the user covers that are due to lift, and those overdue (长时间不解封):
     for supervision and the command board (one set-based evaluation of every area)."""
     areas = list(RiskArea.objects.visible_to(user).filter(status=AreaStatus.IN_FORCE))
-    statuses = lifting_statuses(areas, at=at)
+    statuses = lifting_statuses(areas, at=at, stored=True)
     due = [a for a in areas if (s := statuses.get(a.pk)) and s.due]
     return due, [a for a in due if statuses[a.pk].overdue]
 

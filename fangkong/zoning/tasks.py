@@ -1,5 +1,6 @@
-"""Background jobs (Huey): the daily lifting review — every area whose lifting rule is met is
-proposed for lifting (the pages compute the clock live; this records the day it became due)."""
+"""Background jobs (Huey): the lifting review — every area whose lifting rule is met is proposed for
+lifting, and each area's figures are kept (LiftFigures) for the board, the lists and the flags (the
+area page computes its clock live)."""
 
 from __future__ import annotations
 
@@ -7,7 +8,7 @@ from huey import crontab
 from huey.contrib.djhuey import db_periodic_task, lock_task
 
 
-@db_periodic_task(crontab(hour="*", minute="20"))  # hourly: a screening's last results arrive at any time of the day
+@db_periodic_task(crontab(minute="*/10"))  # every 10 minutes: results arrive at any time, and the board reads what it stores
 @lock_task("zoning-lifting-review")
 def zoning_lifting_review() -> int:
     from .services import lifting_review

@@ -56,7 +56,7 @@ def area_list(request: HttpRequest) -> HttpResponse:
         due, overdue = pages.lifting_board(user=request.user)
         areas = areas.filter(pk__in=[a.pk for a in (due if lift == "due" else overdue)])
     page = paginate(request, areas)
-    clocks = lifting_statuses(list(page.object_list))
+    clocks = lifting_statuses(list(page.object_list), stored=True)
     named = naming()
     at = now()
     rows = [(a, named.label(a.area_class), clocks.get(a.pk), pages.duration_days(a, at=at)) for a in page.object_list]

@@ -144,11 +144,12 @@ def area_lift(*, actor: Any, area: RiskArea, reason: str = "", at: dt.datetime |
 
 @transaction.atomic
 def lifting_review(*, actor: Any = "system", at: dt.datetime | None = None) -> list[int]:
-    """The daily pass: every area in force whose rule is met is marked as proposed for lifting (once
-    per clock), in one audited batch. Returns the ids newly proposed."""
+    """The review (every 10 minutes): every area in force whose rule is met is marked as proposed for
+    lifting (once per clock), in one audited batch, and every area's figures are kept (LiftFigures,
+    read by the board, the lists and the flags). Returns the ids newly proposed."""
     at = aware(at)
     areas = list(RiskArea.objects.filter(status=AreaStatus.IN_FORCE, in_force_at__lte=at))
-    statuses = lifting_statuses(areas, at=at)
+    statuses = lifting_statuses(areas, at=at, keep=True)
     fresh = [
         a.pk
         for a in areas
