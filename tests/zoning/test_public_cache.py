@@ -114,3 +114,36 @@ def test_search_words_are_data(twenty, users, block, at, q):
     area_approve(actor=users["command"], area=proposed(users, block))
     page = Client().get(reverse("zoning:public_list"), {"q": q}).content.decode()
     assert "data-not-found" in page and "<script>alert(1)</script>" not in page
+
+
+def test_a_search_filters_the_whole_list_in_memory_every_word_any_case():
+    import datetime as dt
+
+    from fangkong.zoning.public import PublicRow, matching
+
+    since = dt.datetime(2026, 12, 1, tzinfo=dt.UTC)
+    a = PublicRow(
+        "building",
+        "sealed",
+        since,
+        "新城区",
+        "中山东路街道",
+        "迎宾南路社区",
+        "迎宾小区",
+        "3号楼",
+        search_text="新城区 中山东路街道 迎宾南路社区 迎宾小区 3号楼",
+    )
+    b = PublicRow(
+        "grid",
+        "sealed",
+        since,
+        "新城区",
+        "中山东路街道",
+        "迎宾南路社区",
+        search_text="新城区 中山东路街道 迎宾南路社区 block a grid".casefold(),
+    )
+    rows = [a, b]
+    assert matching(rows, ["迎宾小区", "3号楼"]) == [a]
+    assert matching(rows, ["BLOCK", "Grid"]) == [b]  # a grid's own name, not shown as a column, is searched
+    assert matching(rows, ["迎宾南路社区"]) == rows and matching(rows, []) == rows
+    assert matching(rows, ["3号楼", "5单元"]) == []
