@@ -22,6 +22,8 @@ from typing import Any, Protocol
 from django.db import models
 from django.db.models import Q
 
+from .roles import Role
+
 
 @dataclass(frozen=True)
 class Jurisdiction:
@@ -89,12 +91,16 @@ class ScopedQuerySet(models.QuerySet):
 
 @dataclass(frozen=True)
 class CityWide:
-    """The system's own reader, for an evaluation over the whole city (the system's flags): no
-    account, the city's jurisdiction — never a request's user."""
+    """The system's own reader, for an evaluation or a compilation over the whole city (the system's
+    flags, the demo's daily reports): no account (it owns nothing), the city's jurisdiction, and the
+    command centre's role, so a read that asks a capability as well as a grant (督导's rows, the
+    figures of every module) answers it as for the command centre — never a request's user."""
 
     is_authenticated: bool = True
     is_active: bool = True
+    is_superuser: bool = False
     pk: None = None
+    role: str = Role.COMMAND_CENTRE.value
     jurisdiction: Jurisdiction = Jurisdiction(city=True)
 
 

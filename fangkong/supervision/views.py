@@ -4,6 +4,7 @@ their evidence and verification, the photos (through a scoped view only), accoun
 from __future__ import annotations
 
 import datetime as dt
+from typing import Any
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -215,41 +216,43 @@ def accountability(request: HttpRequest) -> HttpResponse:
     return render(request, "supervision/accountability.html", context, status=200 if form.is_valid() else 422)
 
 
-def _team_forms(request: HttpRequest, *, team_form=None, assignment_form=None) -> dict:
+def _team_form(user: Any, data: Any = None) -> TeamForm:
+    return TeamForm(data, districts=District.objects.covered_by(user).order_by("code"), inspectors=inspectors_for(user))
+
+
+def _team_page(request: HttpRequest, *, team_form=None, assignment_form=None, status: int = 200) -> HttpResponse:
+    """The teams page: the teams the user sees and, for a manager, the forms to form a team and to
+    assign a place (a refused one kept with its errors)."""
     user = request.user
-    if not user_can(user, SupervisionCap.MANAGE):
-        return {}
-    districts = District.objects.covered_by(user).order_by("code")
-    return {
-        "team_form": team_form or TeamForm(districts=districts, inspectors=inspectors_for(user)),
-        "assignment_form": assignment_form or AssignmentForm(teams=teams_visible(user), places=places_for(user)),
-        "team_action": reverse("supervision:team_new"),
-        "assign_action": reverse("supervision:assignment_new"),
-    }
+    context: dict[str, Any] = {"teams": teams_visible(user).prefetch_related("members", "assignments")}
+    if user_can(user, SupervisionCap.MANAGE):
+        context |= {
+            "team_form": team_form or _team_form(user),
+            "assignment_form": assignment_form or AssignmentForm(teams=teams_visible(user), places=places_for(user)),
+            "team_action": reverse("supervision:team_new"),
+            "assign_action": reverse("supervision:assignment_new"),
+        }
+    return render(request, "supervision/team_list.html", context, status=status)
 
 
 @login_required
 @require_GET
 def team_list(request: HttpRequest) -> HttpResponse:
     require_page(request.user, SupervisionCap.VIEW)
-    teams = teams_visible(request.user).prefetch_related("members", "assignments")
-    return render(request, "supervision/team_list.html", {"teams": teams, **_team_forms(request)})
+    return _team_page(request)
 
 
 @login_required
 @require_POST
 def team_new(request: HttpRequest) -> HttpResponse:
     require_page(request.user, SupervisionCap.MANAGE)
-    districts = District.objects.covered_by(request.user).order_by("code")
-    form = TeamForm(request.POST, districts=districts, inspectors=inspectors_for(request.user))
+    form = _team_form(request.user, request.POST)
     if form.is_valid():
         with refused_on(form):
             team_create(actor=request.user, **form.cleaned_data)
             messages.success(request, _("督导组已组建。"))
             return redirect("supervision:team_list")
-    teams = teams_visible(request.user).prefetch_related("members", "assignments")
-    context = {"teams": teams, **_team_forms(request, team_form=form)}
-    return render(request, "supervision/team_list.html", context, status=422)
+    return _team_page(request, team_form=form, status=422)
 
 
 @login_required
@@ -266,6 +269,4 @@ def assignment_new(request: HttpRequest) -> HttpResponse:
             )
             messages.success(request, _("点位已分派。"))
             return redirect("supervision:team_list")
-    teams = teams_visible(request.user).prefetch_related("members", "assignments")
-    context = {"teams": teams, **_team_forms(request, assignment_form=form)}
-    return render(request, "supervision/team_list.html", context, status=422)
+    return _team_page(request, assignment_form=form, status=422)

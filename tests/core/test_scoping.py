@@ -1,5 +1,7 @@
 """Scoping fails closed: each role sees its grants and the ancestors it browses through, nothing more."""
 
+from fangkong.core.permissions import capabilities_of
+from fangkong.core.scoping import CITY_WIDE
 from fangkong.geo.models import Community, Compound, District, Household, Person, Street
 
 
@@ -9,6 +11,15 @@ def names(qs):
 
 def test_command_centre_sees_the_whole_city(city, users):
     assert Person.objects.visible_to(users["command"]).count() == 4
+
+
+def test_the_systems_city_wide_reader_reads_as_the_command_centre_and_owns_nothing(city, users):
+    """One city-wide reader (the flags' evaluation, the demo's daily reports): the city's rows and the
+    command centre's capabilities, so a read that asks a capability answers as for the command."""
+    command = users["command"]
+    assert capabilities_of(CITY_WIDE) == capabilities_of(command) != frozenset()
+    assert Person.objects.visible_to(CITY_WIDE).count() == Person.objects.visible_to(command).count()
+    assert CITY_WIDE.pk is None
 
 
 def test_user_without_grant_sees_nothing(city, users):

@@ -8,14 +8,12 @@ from __future__ import annotations
 
 import datetime as dt
 import random
-from types import SimpleNamespace
-from typing import Any
 
 from django.db import transaction
 from django.utils import timezone
 
 from fangkong.audit.services import audit_record
-from fangkong.core.scoping import Jurisdiction
+from fangkong.core.scoping import CITY_WIDE
 from fangkong.geo.models import Community, Street
 
 from .choices import ReportLevel, ReportStatus
@@ -41,19 +39,12 @@ NEXT_STEPS = [
 ]
 
 
-def city_reader() -> Any:
-    """Reads the whole city's figures (the modules' selectors scoped to a city-wide grant)."""
-    return SimpleNamespace(
-        pk=None, is_authenticated=True, is_active=True, is_superuser=False, role="command_centre", jurisdiction=Jurisdiction(city=True)
-    )
-
-
 def daily_reports_generate(*, seed: int = 2022, date: dt.date | None = None) -> dict[str, int]:
     date = date or timezone.localdate() - dt.timedelta(days=1)
     if DailyReport.objects.filter(date=date).exists():
         return {}
     rng = random.Random(seed)
-    figures = figures_by_place(user=city_reader(), level=ReportLevel.COMMUNITY, date=date)
+    figures = figures_by_place(user=CITY_WIDE, level=ReportLevel.COMMUNITY, date=date)
     community_due = deadline_for(ReportLevel.COMMUNITY, date)
     street_due = deadline_for(ReportLevel.STREET, date)
     stats = {"on_time": 0, "late": 0, "draft": 0, "missing": 0, "streets": 0}

@@ -28,7 +28,7 @@ from ..models import Laboratory, ResamplingTask, SamplingPoint, TestingRound, Tu
 from ..permissions import TestingCap
 from ..pooling import AreaIndex, allowed_modes
 from ..selectors.sampling_desk import on_spot_grids
-from .binding import Binding, BindReport, _check_round_open, bulk_bind
+from .binding import Binding, BindReport, bulk_bind, check_round_open
 
 
 def _barcode(value: str) -> str:
@@ -50,7 +50,7 @@ def tube_open(
 ) -> Tube:
     """Open an empty tube at a sampling point (the sampler scans the barcode before adding people)."""
     require(actor, TestingCap.SAMPLE)
-    _check_round_open(testing_round)
+    check_round_open(testing_round)
     at = at or now()
     barcode = _barcode(barcode)
     if not SamplingPoint.objects.visible_to(actor).filter(pk=sampling_point.pk).exists():
@@ -127,7 +127,7 @@ def person_register_on_spot(
     sampler cannot probe candidate numbers here without limit."""
     require(actor, TestingCap.SAMPLE)
     testing_round = tube.round
-    _check_round_open(testing_round)
+    check_round_open(testing_round)
     if grid is None:
         raise DomainError(_("请选择现住网格"), field="grid")
     if not on_spot_grids(user=actor, testing_round=testing_round).filter(pk=grid.pk).exists():

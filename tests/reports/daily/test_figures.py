@@ -10,6 +10,7 @@ from django.utils import timezone
 
 from fangkong.cases.synthetic import cases_generate
 from fangkong.core.roles import Role
+from fangkong.core.scoping import CITY_WIDE
 from fangkong.geo.models import Community
 from fangkong.geo.synthetic import city_generate
 from fangkong.reports import board
@@ -30,6 +31,8 @@ def test_a_community_report_carries_the_board_figures_of_its_community():
     today = timezone.localdate()
     by_place = figures_by_place(user=command, level="community", date=today)
     assert by_place, "the synthetic city has rows in communities"
+    # The demo's reports are filled by the system's city-wide reader: it reads what the command reads.
+    assert figures_by_place(user=CITY_WIDE, level="community", date=today) == by_place
     community_id = max(by_place, key=lambda pk: sum(by_place[pk].values()))
     worker = make_user("daily-worker", Role.COMMUNITY_WORKER, [("community", Community.objects.get(pk=community_id))])
     report = services.report_open(actor=worker, level="community", place_id=community_id, date=today)
