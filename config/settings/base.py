@@ -6,8 +6,9 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-import dj_database_url
 from django.utils.translation import gettext_lazy as _
+
+from config import dburl
 
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
 VAR_DIR = Path(os.environ.get("FANGKONG_VAR_DIR", BASE_DIR / "var"))
@@ -73,6 +74,7 @@ MIDDLEWARE = [
     "fangkong.core.csp.ContentSecurityPolicyMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "fangkong.core.middleware.SecurityHeadersMiddleware",  # below WhiteNoise: static files are not its business
+    "fangkong.core.dbrouting.RecentWriteMiddleware",  # reads after the browser's own write: the primary (no-op without replicas)
     "django.contrib.sessions.middleware.SessionMiddleware",
     "fangkong.core.middleware.ChineseFirstMiddleware",
     "django.middleware.locale.LocaleMiddleware",
@@ -110,7 +112,7 @@ TEMPLATES = [
 ]
 
 DATABASES = {
-    "default": dj_database_url.parse(
+    "default": dburl.parse(
         os.environ.get("DATABASE_URL", f"sqlite:///{VAR_DIR / 'fangkong.sqlite3'}"),
         conn_max_age=int(os.environ.get("DB_CONN_MAX_AGE", "60")),
         # A kept connection is checked (one round trip) before the first query of each request: after
@@ -135,6 +137,25 @@ elif DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql" and os.en
     options = DATABASES["default"].setdefault("OPTIONS", {})
     cost = os.environ.get("FANGKONG_PG_RANDOM_PAGE_COST", "1.1")
     options["options"] = f"{options.get('options', '')} -c random_page_cost={float(cost)}".strip()
+# Read replicas (decision 0007, docs/operator-guide.md §7b): DATABASE_REPLICA_URL names one or more
+# PostgreSQL streaming replicas (comma between URLs) → aliases "replica", "replica2" …. The boards,
+# reports, exports and public lists read from the first whose replay is at most
+# FANGKONG_REPLICA_MAX_LAG seconds behind (else from the primary); a browser that wrote in the last
+# FANGKONG_READ_OWN_WRITES_SECONDS reads from the primary; every write goes to the primary.
+FANGKONG_REPLICA_MAX_LAG = float(os.environ.get("FANGKONG_REPLICA_MAX_LAG", "5"))
+FANGKONG_REPLICA_CHECK_SECONDS = float(os.environ.get("FANGKONG_REPLICA_CHECK_SECONDS", "1"))
+FANGKONG_READ_OWN_WRITES_SECONDS = int(os.environ.get("FANGKONG_READ_OWN_WRITES_SECONDS", "15"))
+DATABASE_ROUTERS: list[str] = []
+for _n, _url in enumerate(u.strip() for u in os.environ.get("DATABASE_REPLICA_URL", "").split(",") if u.strip()):
+    _replica = {
+        **DATABASES["default"],
+        **dburl.parse(_url, conn_max_age=DATABASES["default"]["CONN_MAX_AGE"], conn_health_checks=True),
+        "TEST": {"MIRROR": "default"},  # tests never create a database for it
+    }
+    _replica["OPTIONS"] = {**DATABASES["default"].get("OPTIONS", {}), "connect_timeout": 3, **_replica.get("OPTIONS", {})}
+    _replica["OPTIONS"].pop("target_session_attrs", None)
+    DATABASES["replica" if _n == 0 else f"replica{_n + 1}"] = _replica
+    DATABASE_ROUTERS = ["fangkong.core.dbrouting.ReplicaRouter"]
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_USER_MODEL = "accounts.User"

@@ -89,16 +89,20 @@ def replica_aliases() -> list[str]:
 
 def replica_lag(alias: str) -> float:
     """Seconds the replica's replay is behind (0 when it has replayed all it received); raises NotReady
-    when the database is not a replica at all."""
+    when the database is not a replica at all, or when it is not receiving from the primary (then
+    nothing bounds how far behind it is: the read router passes it over)."""
     with connections[alias].cursor() as cursor:
         cursor.execute(
             "SELECT pg_is_in_recovery(),"
             " CASE WHEN pg_last_wal_receive_lsn() IS NOT DISTINCT FROM pg_last_wal_replay_lsn() THEN 0"
-            " ELSE COALESCE(EXTRACT(EPOCH FROM now() - pg_last_xact_replay_timestamp()), 0) END"
+            " ELSE COALESCE(EXTRACT(EPOCH FROM now() - pg_last_xact_replay_timestamp()), 0) END,"
+            " (SELECT status FROM pg_stat_wal_receiver)"
         )
-        in_recovery, lag = cursor.fetchone()
+        in_recovery, lag, receiver = cursor.fetchone()
     if not in_recovery:
         raise NotReady("not a replica (not in recovery): promoted, or pointed at a primary")
+    if receiver != "streaming":
+        raise NotReady("not streaming from the primary (receiver %s)" % (receiver or "stopped"))
     return max(0.0, float(lag))
 
 

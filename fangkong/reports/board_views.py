@@ -16,6 +16,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from fangkong.core.board import BOARD_LEVELS
+from fangkong.core.dbrouting import reads_from_replica
 from fangkong.core.roles import Role, roles
 from fangkong.geo import selectors as geo
 
@@ -62,6 +63,7 @@ def board_context(user: Any) -> dict[str, Any]:
 
 
 @login_required
+@reads_from_replica
 def board_panel(request: HttpRequest) -> HttpResponse:
     """The board alone: the fragment the home page polls, or a page of its own."""
     context = board_context(request.user)
@@ -83,6 +85,7 @@ def _place(user: Any, level: str, raw: str | None) -> Any | None:
 
 
 @login_required
+@reads_from_replica
 def board_drill(request: HttpRequest) -> HttpResponse:
     """One figure for a place and the places one level down; at a community (or `list=1`), its rows
     with their owners."""
@@ -143,6 +146,7 @@ def board_drill(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
+@reads_from_replica
 def board_owners(request: HttpRequest) -> HttpResponse:
     """Late items by owner: the units answerable for them, the most and the longest late first."""
     now = timezone.now()

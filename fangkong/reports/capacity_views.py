@@ -12,6 +12,8 @@ from django.shortcuts import render
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from fangkong.core.dbrouting import reads_from_replica
+
 from . import board
 from .capacity import CapacityForecast, capacity_forecast
 
@@ -51,6 +53,7 @@ def chart_data(fc: CapacityForecast) -> dict[str, Any]:
 
 
 @login_required
+@reads_from_replica
 def capacity(request: HttpRequest) -> HttpResponse:
     now = timezone.now()
     fc = capacity_forecast(user=request.user, now=now)

@@ -13,6 +13,7 @@ from django.shortcuts import render
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from fangkong.core.dbrouting import reads_from_replica
 from fangkong.core.scoping import jurisdiction_of
 
 from .press import press_brief
@@ -34,6 +35,7 @@ class BriefDayForm(forms.Form):
 
 
 @login_required
+@reads_from_replica
 def brief(request: HttpRequest) -> HttpResponse:
     day = BriefDayForm(request.GET or None).day(timezone.localdate())
     result = press_brief(user=request.user, date=day)

@@ -14,6 +14,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from fangkong.core.dbrouting import reads_from_replica
 from fangkong.core.landing import facility_names, has_places, landing_panels
 from fangkong.core.permissions import user_can
 from fangkong.core.roles import Role, roles
@@ -36,6 +37,7 @@ WORK_ONLY = roles(Role.GRID_WORKER)
 
 
 @login_required
+@reads_from_replica
 def home(request: HttpRequest) -> HttpResponse:
     user = request.user
     panels = landing_panels(user=user, now=timezone.now())

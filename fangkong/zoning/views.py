@@ -23,6 +23,7 @@ from fangkong.audit.exports import export_xlsx
 from fangkong.core.actions import refused_on
 from fangkong.core.clock import now
 from fangkong.core.csp import HEADER, policy, tile_origin
+from fangkong.core.dbrouting import reads_from_replica
 from fangkong.core.errors import DomainError, PermissionRefused
 from fangkong.core.exports import Column, wants_xlsx
 from fangkong.core.netaddr import address_block, client_address
@@ -285,14 +286,17 @@ def _public(request: HttpRequest, template: str) -> HttpResponse:
     return render(request, template, {"page": page, "rows": page.rows, "q": q, "at": page.at})
 
 
+@reads_from_replica
 def public_list(request: HttpRequest) -> HttpResponse:
     return _public(request, "zoning/public_list.html")
 
 
+@reads_from_replica
 def public_notice(request: HttpRequest) -> HttpResponse:
     return _public(request, "zoning/public_notice.html")
 
 
+@reads_from_replica
 def public_feed(request: HttpRequest) -> HttpResponse:
     limited = _limited(request)
     if limited is not None:

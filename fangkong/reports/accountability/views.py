@@ -17,6 +17,7 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET
 
 from fangkong.audit.exports import export_xlsx
+from fangkong.core.dbrouting import reads_from_replica
 from fangkong.core.exports import Column, wants_xlsx
 from fangkong.core.scoping import jurisdiction_of
 from fangkong.core.timefmt import local_minutes
@@ -88,6 +89,7 @@ def _flag_state(flag: Flag) -> str:
 
 @login_required
 @require_GET
+@reads_from_replica
 def accountability(request: HttpRequest) -> HttpResponse:
     if jurisdiction_of(request.user).is_empty:
         raise PermissionDenied(_("跟踪问效只对有辖区的单位开放"))

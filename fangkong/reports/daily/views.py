@@ -18,6 +18,7 @@ from django.views.decorators.http import require_POST
 from fangkong.audit.catalogue import EventType
 from fangkong.audit.services import audit_record
 from fangkong.core.actions import refused_on
+from fangkong.core.dbrouting import reads_from_replica
 from fangkong.core.exports import ascii_filename
 from fangkong.core.permissions import require_page, user_can
 from fangkong.core.timefmt import local_minutes
@@ -178,6 +179,7 @@ def _parent_key(unit: DailyReport) -> str:
 
 
 @login_required
+@reads_from_replica
 def export(request: HttpRequest, pk: int, fmt: str) -> HttpResponse:
     """The report as .docx or PDF in the official layout, or its figures (by unit) as .xlsx; audited
     (data.export) like every list's export."""
