@@ -137,7 +137,7 @@ elif DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql" and os.en
     options = DATABASES["default"].setdefault("OPTIONS", {})
     cost = os.environ.get("FANGKONG_PG_RANDOM_PAGE_COST", "1.1")
     options["options"] = f"{options.get('options', '')} -c random_page_cost={float(cost)}".strip()
-# Read replicas (decision 0007, docs/operator-guide.md §7b): DATABASE_REPLICA_URL names one or more
+# Read replicas (decision 0009, docs/operator-guide.md §7b): DATABASE_REPLICA_URL names one or more
 # PostgreSQL streaming replicas (comma between URLs) → aliases "replica", "replica2" …. The boards,
 # reports, exports and public lists read from the first whose replay is at most
 # FANGKONG_REPLICA_MAX_LAG seconds behind (else from the primary); a browser that wrote in the last

@@ -45,7 +45,7 @@ def export_xlsx(
         (_("筛选条件"), "; ".join(f"{k}={v}" for k, v in filters.items()) or _("无")),
         (_("证件号码"), _("已脱敏")),
     ]
-    with replica_reads(request):  # the rows, from a read replica within the staleness bound (decision 0007)
+    with replica_reads(request):  # the rows, from a read replica within the staleness bound (decision 0009)
         fh, count = spooled_xlsx(title=title, columns=columns, rows=rows, about=about, about_title=_("说明"))
     audit_record(
         actor=request.user,

@@ -1,4 +1,4 @@
-"""Reads from PostgreSQL streaming replicas with bounded staleness (decision 0007).
+"""Reads from PostgreSQL streaming replicas with bounded staleness (decision 0009).
 
 Nothing changes without DATABASE_REPLICA_URL (config.settings.base): no router, every query on the
 primary. With it:

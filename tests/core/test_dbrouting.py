@@ -1,4 +1,4 @@
-"""The read router (fangkong.core.dbrouting, decision 0007) without a real replica: which database a
+"""The read router (fangkong.core.dbrouting, decision 0009) without a real replica: which database a
 read goes to, decided from the replica's lag (faked here), the browser's recent write and the
 primary's transaction; the recent-write cookie; the settings DATABASE_REPLICA_URL makes; the failover
 URL with two hosts. The real streaming replica is tests/ops/test_read_replica.py."""

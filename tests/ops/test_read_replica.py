@@ -1,4 +1,4 @@
-"""Reads from a real streaming replica (decision 0007): a primary on 127.0.0.1:5433 and a replica made
+"""Reads from a real streaming replica (decision 0009): a primary on 127.0.0.1:5433 and a replica made
 from it with pg_basebackup on 5435 (ops/streaming.py; the next free ports if those are taken), the
 application's schema copied from this run's test database, the application in its own process with
 DATABASE_URL on the primary and DATABASE_REPLICA_URL on the replica (tests/ops/replica_client.py).
