@@ -8,7 +8,7 @@ the Huey consumer, Redis) with the demo city.
 1. Installs locust into var/bench-venv from bench/requirements.txt on first use (never into .venv:
    CI installs requirements.txt, and locust is not the application's).
 2. Starts `python3 dev.py prod` on 127.0.0.1:--port against its own database (fangkong_bench_load,
-   built with the demo city of --people on first use), Redis database 13 and var/bench-load/ (the
+   built with the demo city of --people on first use), Redis database 12 and var/bench-load/ (the
    stack's keys). PostgreSQL connections: 5 workers + the consumer, well under 100 (counted).
 3. Signs in once per demo account of the mix over HTTP (the password hash is the login's cost, not
    the pages'), then gives every simulated user a session of its own (copies of those sessions rows
@@ -243,7 +243,7 @@ def main() -> int:
     parser.add_argument("--workers", type=int, default=5)
     parser.add_argument("--port", type=int, default=8231)
     parser.add_argument("--database-url", default=DEFAULT_URL)
-    parser.add_argument("--redis-url", default="redis://127.0.0.1:6379/13")
+    parser.add_argument("--redis-url", default="redis://127.0.0.1:6379/12")
     parser.add_argument("--keep-database", action="store_true", help="keep the database and var/bench-load/ for the next run")
     parser.add_argument("--label", default="", help="a note stored with the results (e.g. before / after)")
     parser.add_argument("--json", default=str(ROOT / "bench" / "results" / "load.json"))

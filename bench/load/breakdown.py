@@ -1,6 +1,6 @@
 """Where one request's time goes, page by page, with one user: the read mix of bench/load served
 in-process (Django's test client through the whole middleware stack, config.settings.prod, the
-database and keys bench/load keeps with --keep-database, Redis database 13 as the cache).
+database and keys bench/load keeps with --keep-database, Redis database 12 as the cache).
 
     .venv/bin/python bench/load/breakdown.py [--requests 20] [--out bench/results/load-profile.txt]
 
@@ -115,7 +115,7 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--requests", type=int, default=20)
     parser.add_argument("--database-url", default="postgres://postgres@127.0.0.1:5432/fangkong_bench_load")
-    parser.add_argument("--redis-url", default="redis://127.0.0.1:6379/13")
+    parser.add_argument("--redis-url", default="redis://127.0.0.1:6379/12")
     parser.add_argument("--out", default=str(ROOT / "bench" / "results" / "load-profile.txt"))
     parser.add_argument("--top", type=int, default=30)
     args = parser.parse_args()
