@@ -108,6 +108,9 @@ def _cache_cleared():
     from django.core.cache import cache
 
     cache.clear()
+    from fangkong.policy.rules import rules_read_end
+
+    rules_read_end()  # a streamed answer (an export) may leave its request's policy reading open
 
 
 @pytest.fixture(autouse=True)
