@@ -228,7 +228,14 @@ class RunForm(RefusalForm, forms.Form):
 
 class ProgrammeForm(RefusalForm, forms.Form):
     name = forms.CharField(label=_("方案名称"), max_length=100, widget=forms.TextInput(attrs=_TEXT))
+    # The options are the places the user covers; any value is parsed and the service decides (a
+    # scope beyond the user's grants is refused naming this field).
+    scope = forms.CharField(label=_("发放范围"), max_length=32, widget=forms.Select(attrs=_SELECT))
     age_reference_date = forms.DateField(label=_("年龄计算基准日"), required=False, widget=forms.DateInput(attrs={**_TEXT, "type": "date"}))
+
+    def __init__(self, *args: Any, scopes: list[tuple[str, str]], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["scope"].widget.choices = scopes
 
 
 class StockForm(RefusalForm, forms.Form):
