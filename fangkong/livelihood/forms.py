@@ -157,16 +157,26 @@ class SupplyRequestForm(RefusalForm, forms.Form):
     asks, and up to SUPPLY_ROWS lines (line_0 … with line_0_n …)."""
 
     unit_kind = forms.ChoiceField(label=_("申领单位类型"), choices=SupplyUnitKind.choices, widget=forms.Select(attrs=_SELECT))
-    community = forms.ChoiceField(label=_("所在社区（街道申领：街道内任一社区）"), choices=(), widget=forms.Select(attrs=_SELECT))
-    unit_name = forms.CharField(label=_("申领单位名称（隔离点必填）"), max_length=100, required=False, widget=forms.TextInput(attrs=_TEXT))
+    community = forms.ChoiceField(
+        label=_("所在社区（街道申领：街道内任一社区）"), required=False, choices=(), widget=forms.Select(attrs=_SELECT)
+    )
+    site = forms.ChoiceField(label=_("隔离点（隔离点申领）"), required=False, choices=(), widget=forms.Select(attrs=_SELECT))
+    unit_name = forms.CharField(label=_("申领单位名称（可不填）"), max_length=100, required=False, widget=forms.TextInput(attrs=_TEXT))
     warehouse = forms.ChoiceField(label=_("向哪个仓库申领"), choices=(), widget=forms.Select(attrs=_SELECT))
     purpose = forms.CharField(label=_("用途"), max_length=200, widget=forms.TextInput(attrs=_TEXT))
 
     def __init__(
-        self, *args: Any, communities: list[tuple[int, str]], warehouses: list[tuple[int, str]], items: list[tuple[int, str]], **kwargs: Any
+        self,
+        *args: Any,
+        communities: list[tuple[int, str]],
+        warehouses: list[tuple[int, str]],
+        items: list[tuple[int, str]],
+        sites: list[tuple[int, str]] = (),
+        **kwargs: Any,
     ) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["community"].choices = [(str(pk), label) for pk, label in communities]
+        self.fields["community"].choices = [("", "—"), *[(str(pk), label) for pk, label in communities]]
+        self.fields["site"].choices = [("", "—"), *[(str(pk), label) for pk, label in sites]]
         self.fields["warehouse"].choices = [(str(pk), label) for pk, label in warehouses]
         for i in range(SUPPLY_ROWS):
             self.fields[f"line_{i}"] = forms.ChoiceField(
