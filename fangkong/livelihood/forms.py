@@ -72,6 +72,16 @@ class GroupForm(RefusalForm, forms.Form):
         self.fields["compound"].choices = [(str(pk), name) for pk, name in compounds]
 
 
+class DeployedMemberForm(RefusalForm, forms.Form):
+    """A person deployed to the group's compound (volunteers' 下沉人员) joins the group."""
+
+    deployment = forms.TypedChoiceField(label=_("下沉到本小区的人员"), coerce=int, choices=(), widget=forms.Select(attrs=_SELECT))
+
+    def __init__(self, *args: Any, deployments: list[tuple[int, str]], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["deployment"].choices = [(str(pk), label) for pk, label in deployments]
+
+
 class MemberForm(RefusalForm, forms.Form):
     kind = forms.ChoiceField(label=_("身份"), choices=MemberKind.choices, widget=forms.Select(attrs=_SELECT))
     name = forms.CharField(label=_("姓名"), max_length=64, widget=forms.TextInput(attrs=_TEXT))

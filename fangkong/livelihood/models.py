@@ -125,8 +125,9 @@ class ServiceGroup(Placed, TimeStampedModel):
 
 
 class GroupMember(TimeStampedModel):
-    """A member of a work group (entered by hand until the volunteers module supplies them); an
-    account linked lets them open the deliverer's phone page."""
+    """A member of a work group, entered by hand or taken from the people deployed to the group's
+    compound (volunteers' Deployment: 报到党员, 包联干部, 下沉政法干警 — the deployment it came from is
+    kept, at most once per group); an account linked lets them open the deliverer's phone page."""
 
     group = models.ForeignKey(ServiceGroup, on_delete=models.CASCADE, related_name="members")
     kind = models.CharField(_("身份"), max_length=16, choices=MemberKind.choices)
@@ -137,9 +138,15 @@ class GroupMember(TimeStampedModel):
     user = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+", verbose_name=_("平台账号")
     )
+    deployment_id = models.BigIntegerField(null=True, blank=True)  # fangkong.volunteers.Deployment, read through its selectors
 
     class Meta:
         ordering = ["group_id", "id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["group", "deployment_id"], condition=Q(deployment_id__isnull=False), name="livelihood_member_deployment_once"
+            )
+        ]
         verbose_name = _("工作组成员")
 
     def __str__(self) -> str:
