@@ -185,8 +185,8 @@ class SupplyRequestForm(RefusalForm, forms.Form):
         **kwargs: Any,
     ) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["community"].choices = [("", "—"), *[(str(pk), label) for pk, label in communities]]
-        self.fields["site"].choices = [("", "—"), *[(str(pk), label) for pk, label in sites]]
+        self.fields["community"].choices = [(str(pk), label) for pk, label in communities]
+        self.fields["site"].choices = [(str(pk), label) for pk, label in sites]
         self.fields["warehouse"].choices = [(str(pk), label) for pk, label in warehouses]
         for i in range(SUPPLY_ROWS):
             self.fields[f"line_{i}"] = forms.ChoiceField(
