@@ -29,6 +29,16 @@ class MemberKind(models.TextChoices):
     CADRE = "cadre", _("社区干部")
     PARTY_MEMBER = "party_member", _("报到党员")
     VOLUNTEER = "volunteer", _("志愿者")
+    ASSIGNED_CADRE = "assigned_cadre", _("包联干部")
+    POLICE = "police", _("下沉政法干警")
+
+
+# A deployed person (volunteers' DeploymentKind value) joins a work group as this member kind.
+DEPLOYMENT_MEMBER_KIND = {
+    "party_member": MemberKind.PARTY_MEMBER,
+    "cadre": MemberKind.ASSIGNED_CADRE,
+    "police": MemberKind.POLICE,
+}
 
 
 class RequestKind(models.TextChoices):

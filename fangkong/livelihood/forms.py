@@ -72,6 +72,16 @@ class GroupForm(RefusalForm, forms.Form):
         self.fields["compound"].choices = [(str(pk), name) for pk, name in compounds]
 
 
+class DeployedMemberForm(RefusalForm, forms.Form):
+    """A person deployed to the group's compound (volunteers' 下沉人员) joins the group."""
+
+    deployment = forms.TypedChoiceField(label=_("下沉到本小区的人员"), coerce=int, choices=(), widget=forms.Select(attrs=_SELECT))
+
+    def __init__(self, *args: Any, deployments: list[tuple[int, str]], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["deployment"].choices = [(str(pk), label) for pk, label in deployments]
+
+
 class MemberForm(RefusalForm, forms.Form):
     kind = forms.ChoiceField(label=_("身份"), choices=MemberKind.choices, widget=forms.Select(attrs=_SELECT))
     name = forms.CharField(label=_("姓名"), max_length=64, widget=forms.TextInput(attrs=_TEXT))
@@ -157,16 +167,26 @@ class SupplyRequestForm(RefusalForm, forms.Form):
     asks, and up to SUPPLY_ROWS lines (line_0 … with line_0_n …)."""
 
     unit_kind = forms.ChoiceField(label=_("申领单位类型"), choices=SupplyUnitKind.choices, widget=forms.Select(attrs=_SELECT))
-    community = forms.ChoiceField(label=_("所在社区（街道申领：街道内任一社区）"), choices=(), widget=forms.Select(attrs=_SELECT))
-    unit_name = forms.CharField(label=_("申领单位名称（隔离点必填）"), max_length=100, required=False, widget=forms.TextInput(attrs=_TEXT))
+    community = forms.ChoiceField(
+        label=_("所在社区（街道申领：街道内任一社区）"), required=False, choices=(), widget=forms.Select(attrs=_SELECT)
+    )
+    site = forms.ChoiceField(label=_("隔离点（隔离点申领）"), required=False, choices=(), widget=forms.Select(attrs=_SELECT))
+    unit_name = forms.CharField(label=_("申领单位名称（可不填）"), max_length=100, required=False, widget=forms.TextInput(attrs=_TEXT))
     warehouse = forms.ChoiceField(label=_("向哪个仓库申领"), choices=(), widget=forms.Select(attrs=_SELECT))
     purpose = forms.CharField(label=_("用途"), max_length=200, widget=forms.TextInput(attrs=_TEXT))
 
     def __init__(
-        self, *args: Any, communities: list[tuple[int, str]], warehouses: list[tuple[int, str]], items: list[tuple[int, str]], **kwargs: Any
+        self,
+        *args: Any,
+        communities: list[tuple[int, str]],
+        warehouses: list[tuple[int, str]],
+        items: list[tuple[int, str]],
+        sites: list[tuple[int, str]] = (),
+        **kwargs: Any,
     ) -> None:
         super().__init__(*args, **kwargs)
         self.fields["community"].choices = [(str(pk), label) for pk, label in communities]
+        self.fields["site"].choices = [(str(pk), label) for pk, label in sites]
         self.fields["warehouse"].choices = [(str(pk), label) for pk, label in warehouses]
         for i in range(SUPPLY_ROWS):
             self.fields[f"line_{i}"] = forms.ChoiceField(
@@ -228,7 +248,14 @@ class RunForm(RefusalForm, forms.Form):
 
 class ProgrammeForm(RefusalForm, forms.Form):
     name = forms.CharField(label=_("方案名称"), max_length=100, widget=forms.TextInput(attrs=_TEXT))
+    # The options are the places the user covers; any value is parsed and the service decides (a
+    # scope beyond the user's grants is refused naming this field).
+    scope = forms.CharField(label=_("发放范围"), max_length=32, widget=forms.Select(attrs=_SELECT))
     age_reference_date = forms.DateField(label=_("年龄计算基准日"), required=False, widget=forms.DateInput(attrs={**_TEXT, "type": "date"}))
+
+    def __init__(self, *args: Any, scopes: list[tuple[str, str]], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["scope"].widget.choices = scopes
 
 
 class StockForm(RefusalForm, forms.Form):

@@ -125,8 +125,9 @@ class ServiceGroup(Placed, TimeStampedModel):
 
 
 class GroupMember(TimeStampedModel):
-    """A member of a work group (entered by hand until the volunteers module supplies them); an
-    account linked lets them open the deliverer's phone page."""
+    """A member of a work group, entered by hand or taken from the people deployed to the group's
+    compound (volunteers' Deployment: 报到党员, 包联干部, 下沉政法干警 — the deployment it came from is
+    kept, at most once per group); an account linked lets them open the deliverer's phone page."""
 
     group = models.ForeignKey(ServiceGroup, on_delete=models.CASCADE, related_name="members")
     kind = models.CharField(_("身份"), max_length=16, choices=MemberKind.choices)
@@ -137,9 +138,15 @@ class GroupMember(TimeStampedModel):
     user = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+", verbose_name=_("平台账号")
     )
+    deployment_id = models.BigIntegerField(null=True, blank=True)  # fangkong.volunteers.Deployment, read through its selectors
 
     class Meta:
         ordering = ["group_id", "id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["group", "deployment_id"], condition=Q(deployment_id__isnull=False), name="livelihood_member_deployment_once"
+            )
+        ]
         verbose_name = _("工作组成员")
 
     def __str__(self) -> str:
@@ -209,9 +216,16 @@ class SupportRequest(Placed, TimeStampedModel):
 class VoucherProgramme(TimeStampedModel):
     """A one-off voucher programme (seed 003: 200 元 consumption voucher or goods of equal value): its
     amount, the date ages are counted at, the 户籍 it requires and the eligibility rules, copied from
-    the active policy when it was set up (with their citation), so a decision can be reproduced."""
+    the active policy when it was set up (with their citation), so a decision can be reproduced.
+
+    Its scope is the place it covers: a community, a street, a district (the ancestors copied, as on
+    every 民生 row) or, with all three empty, the whole city; it lies within its creator's grants and
+    vouchers are issued only to people inside it (services.vouchers.programme_scope)."""
 
     name = models.CharField(_("名称"), max_length=100, unique=True)
+    district = cached_fk("geo.District", _("区县"))
+    street = cached_fk("geo.Street", _("街道"))
+    community = cached_fk("geo.Community", _("社区"))
     amount = models.DecimalField(_("金额（元）"), max_digits=10, decimal_places=2, validators=[MinValueValidator(Decimal("0.01"))])
     age_reference_date = models.DateField(_("年龄计算基准日"))
     hukou_prefix = models.CharField(_("户籍地代码前缀"), max_length=6)
@@ -226,6 +240,16 @@ class VoucherProgramme(TimeStampedModel):
 
     def __str__(self) -> str:
         return self.name
+
+    @property
+    def scope_place(self) -> models.Model | None:
+        """The community, street or district the programme covers; None for the whole city."""
+        return self.community or self.street or self.district
+
+    @property
+    def scope_name(self) -> str:
+        place = self.scope_place
+        return place.name if place is not None else str(_("全市"))
 
 
 class Voucher(Placed, TimeStampedModel):

@@ -20,13 +20,15 @@ from .choices import SupplyRequestStatus, SupplyUnitKind
 
 class SupplyRequest(TimeStampedModel):
     """The requesting unit is placed (district, street, community ids: community empty for a
-    street), so its own staff and the level above see it by their grants."""
+    street), so its own staff and the level above see it by their grants; an isolation site's
+    request names the site as well, so its staff see it by their facility grant."""
 
     unit_kind = models.CharField(_("申领单位类型"), max_length=16, choices=SupplyUnitKind.choices)
     unit_name = models.CharField(_("申领单位"), max_length=100)
     district = cached_fk("geo.District", _("区县"))
     street = cached_fk("geo.Street", _("街道"))
     community = cached_fk("geo.Community", _("社区"))
+    isolation_site = cached_fk("isolation.IsolationSite", _("隔离点"))
     warehouse = models.ForeignKey("livelihood.Warehouse", on_delete=models.PROTECT, related_name="supply_requests")
     purpose = models.CharField(_("用途"), max_length=200)
     status = models.CharField(_("状态"), max_length=12, choices=SupplyRequestStatus.choices, default=SupplyRequestStatus.PENDING)
@@ -37,7 +39,12 @@ class SupplyRequest(TimeStampedModel):
     reason = models.CharField(_("审批意见 / 撤回原因"), max_length=200, blank=True)
 
     objects = ScopedQuerySet.as_manager()
-    scope_paths = {"district": "district_id", "street": "street_id", "community": "community_id"}
+    scope_paths = {
+        "district": "district_id",
+        "street": "street_id",
+        "community": "community_id",
+        "facility:isolation_site": "isolation_site_id",
+    }
 
     class Meta:
         ordering = ["-requested_at", "-id"]

@@ -18,6 +18,7 @@ from fangkong.core.errors import DomainError
 from fangkong.core.formpages import FormsPage
 from fangkong.core.permissions import require_page, user_can
 from fangkong.geo.models import Community
+from fangkong.isolation import selectors as isolation_selectors
 
 from .choices import SupplyRequestStatus, SupplyUnitKind
 from .forms import DecideForm, ReasonForm, SupplyRequestForm
@@ -32,12 +33,19 @@ def _visible(user: Any):
     return SupplyRequest.objects.visible_to(user).select_related("warehouse")
 
 
+def _sites(user: Any):
+    """The isolation sites the user acts for (isolation's own rule: a facility grant or a place grant)."""
+    return isolation_selectors.site_list(user=user).order_by("name")
+
+
 def _new_form_choices(user: Any) -> dict[str, list[tuple[int, str]]]:
     communities = list(Community.objects.covered_by(user).select_related("street").order_by("street_id", "name")[:300])
-    districts = {c.street.district_id for c in communities}
+    sites = list(_sites(user)[:300])
+    districts = {c.street.district_id for c in communities} | {s.district_id for s in sites}
     warehouses = Warehouse.objects.filter(Q(district_id__in=districts) | Q(district__isnull=True)).order_by("kind", "name")
     return {
         "communities": [(c.pk, f"{c.street.name} · {c.name}") for c in communities],
+        "sites": [(s.pk, s.name) for s in sites],
         "warehouses": [(w.pk, w.name) for w in warehouses],
         "items": [(i.pk, f"{i.name}（{i.unit}）") for i in SupplyItem.objects.order_by("category", "code")],
     }
@@ -54,7 +62,7 @@ def _list_context(request: HttpRequest, _obj: Any) -> dict[str, Any]:
         "status": status,
         "statuses": SupplyRequestStatus.choices,
         "can_request": can_request,
-        "choices": _new_form_choices(request.user) if can_request else {"communities": [], "warehouses": [], "items": []},
+        "choices": _new_form_choices(request.user) if can_request else {"communities": [], "sites": [], "warehouses": [], "items": []},
     }
 
 
@@ -78,8 +86,16 @@ def supply_request_create(request: HttpRequest) -> HttpResponse:
     form = SupplyRequestForm(request.POST, **_new_form_choices(request.user))
 
     def act(d: dict[str, Any]) -> HttpResponse:
-        community = Community.objects.covered_by(request.user).select_related("street").get(pk=int(d["community"]))
-        place = community.street if d["unit_kind"] == SupplyUnitKind.STREET else community
+        place = site = None
+        if d["unit_kind"] == SupplyUnitKind.ISOLATION_SITE:
+            site = _sites(request.user).filter(pk=int(d["site"] or 0)).first()
+            if site is None:
+                raise DomainError(_("请选择隔离点"), field="site")
+        else:
+            community = Community.objects.covered_by(request.user).select_related("street").filter(pk=int(d["community"] or 0)).first()
+            if community is None:
+                raise DomainError(_("请选择所在社区"), field="community")
+            place = community.street if d["unit_kind"] == SupplyUnitKind.STREET else community
         items = SupplyItem.objects.in_bulk([pk for pk, _n in form.lines()])
         warehouse = Warehouse.objects.filter(pk=int(d["warehouse"])).first()
         if warehouse is None:
@@ -88,6 +104,7 @@ def supply_request_create(request: HttpRequest) -> HttpResponse:
             actor=request.user,
             unit_kind=d["unit_kind"],
             place=place,
+            site=site,
             unit_name=d["unit_name"],
             warehouse=warehouse,
             purpose=d["purpose"],

@@ -156,7 +156,7 @@ def livelihood_generate(*, seed: int = 2022, communities: int = 4) -> Livelihood
         )
         groups = pairs = requests = vouchers = 0
         now = timezone.now()
-        programme = programme_add(actor=district, name=PROGRAMME)
+        programme = programme_add(actor=district, name=PROGRAMME, place=None)
         workers = {}
         for community in chosen:
             worker = service_account(

@@ -18,6 +18,7 @@ urlpatterns = [
     path("entry/<int:pk>/request/", views.request_create, name="request_create"),
     path("group/<int:pk>/", views.group_detail, name="group_detail"),
     path("group/<int:pk>/member/", views.member_create, name="member_create"),
+    path("group/<int:pk>/member/deployed/", views.member_deployed_create, name="member_deployed_create"),
     path("group/<int:pk>/pair/", views.pair_create, name="pair_create"),
     path("requests/", request_views.request_list, name="requests"),
     path("request/<int:pk>/", request_views.request_detail, name="request_detail"),

@@ -19,13 +19,15 @@ from fangkong.core.formpages import FormsPage
 from fangkong.core.permissions import need_to_know, require_page, user_can, withheld
 from fangkong.core.scoping import jurisdiction_of
 from fangkong.geo.models import Community, Compound
+from fangkong.policy.regimen import local_date
+from fangkong.volunteers import serving
 
 from . import selectors
 from .choices import RequestStatus
-from .forms import EntryEditForm, EntryForm, GroupForm, MemberForm, PairForm, RequestForm, VisitForm
+from .forms import DeployedMemberForm, EntryEditForm, EntryForm, GroupForm, MemberForm, PairForm, RequestForm, VisitForm
 from .models import GroupMember, Pairing
 from .permissions import LivelihoodCap
-from .services.groups import group_add, member_add, pair
+from .services.groups import group_add, member_add, member_from_deployment, pair
 from .services.ledger import entries_from_registry, entry_add, entry_update, visit_record
 from .services.requests import request_add, under_control
 from .vouchers import programme_list
@@ -238,11 +240,23 @@ def _group_context(request: HttpRequest, group: Any) -> dict[str, Any]:
     by_member: dict[int, list[Any]] = {}
     for p in Pairing.objects.filter(member__group=group, ended_at__isnull=True).select_related("entry__person"):
         by_member.setdefault(p.member_id, []).append(p.entry)
+    can_keep = user_can(request.user, Cap.LEDGER)
+    taken = {m.deployment_id for m in members if m.deployment_id}
+    deployed = (
+        [
+            (d.pk, f"{d.name}（{d.get_kind_display()}，{d.work_unit}）")
+            for d in serving.deployments_available(user=request.user, compound_id=group.compound_id, day=local_date(now()))[:200]
+            if d.pk not in taken
+        ]
+        if can_keep
+        else []
+    )
     return {
         "group": group,
+        "deployed": deployed,
         "member_rows": members,
         "members": [(m, by_member.get(m.pk, [])) for m in members],
-        "can_keep": user_can(request.user, Cap.LEDGER),
+        "can_keep": can_keep,
         "unpaired": list(selectors.ledger_list(user=request.user, community_id=group.community_id, unpaired=True)[:300]),
     }
 
@@ -252,7 +266,13 @@ def _pair_form(ctx: dict[str, Any], data: Any = None, entries: list[tuple[int, s
     return PairForm(data, members=members, entries=entries if entries is not None else [(e.pk, e.person.name) for e in ctx["unpaired"]])
 
 
-GROUP = FormsPage("livelihood/group.html", _group_context, member_form=lambda ctx: MemberForm(), pair_form=_pair_form)
+GROUP = FormsPage(
+    "livelihood/group.html",
+    _group_context,
+    member_form=lambda ctx: MemberForm(),
+    deployed_form=lambda ctx: DeployedMemberForm(deployments=ctx["deployed"]),
+    pair_form=_pair_form,
+)
 
 
 @need_to_know(Cap.DETAILS)
@@ -263,6 +283,22 @@ def group_detail(request: HttpRequest, pk: int) -> HttpResponse:
 def _kept_group(request: HttpRequest, pk: int) -> Any:
     require_page(request.user, Cap.LEDGER)
     return selectors.group_get(user=request.user, pk=pk)
+
+
+@need_to_know(Cap.DETAILS)
+@require_POST
+def member_deployed_create(request: HttpRequest, pk: int) -> HttpResponse:
+    """A person deployed to the group's compound joins it (the options are those available today;
+    any value posted is decided by the service)."""
+    group = _kept_group(request, pk)
+    form = DeployedMemberForm(request.POST, deployments=[(int(v), v) for v in [request.POST.get("deployment", "")] if v.isdigit()])
+
+    def act(d: dict[str, Any]) -> HttpResponse:
+        member = member_from_deployment(actor=request.user, group=group, deployment_id=d["deployment"])
+        messages.success(request, _("%(n)s 已加入工作组") % {"n": member.name})
+        return redirect("livelihood:group_detail", pk=group.pk)
+
+    return GROUP.post(request, group, "deployed_form", form, act)
 
 
 @need_to_know(Cap.DETAILS)

@@ -32,15 +32,23 @@ def _communities(user: Any) -> list[tuple[int, str]]:
 
 @login_required
 def programmes(request: HttpRequest) -> HttpResponse:
-    form = ProgrammeForm()
+    scopes = vouchers.scope_options(user=request.user)
+    form = ProgrammeForm(scopes=scopes)
     status = 200
     if request.method == "POST":
         require_page(request.user, Cap.VOUCHERS)
-        form = ProgrammeForm(request.POST)
+        form = ProgrammeForm(request.POST, scopes=scopes)
         if form.is_valid():
-            with refused_on(form):
-                programme = programme_add(actor=request.user, **form.cleaned_data)
-                return redirect("livelihood:programme_detail", pk=programme.pk)
+            data = form.cleaned_data
+            found, place = vouchers.scope_from_value(data["scope"])
+            if not found:
+                form.add_error("scope", _("发放范围不存在"))
+            else:
+                with refused_on(form):
+                    programme = programme_add(
+                        actor=request.user, name=data["name"], place=place, age_reference_date=data["age_reference_date"]
+                    )
+                    return redirect("livelihood:programme_detail", pk=programme.pk)
         status = 422
     rows = [(p, vouchers.voucher_totals(user=request.user, programme=p)) for p in vouchers.programme_list(user=request.user)]
     return render(

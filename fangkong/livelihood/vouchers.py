@@ -7,10 +7,12 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
-from django.db.models import Count, Sum
+from django.db.models import Count, Q, Sum
 from django.shortcuts import get_object_or_404
+from django.utils.translation import gettext as _
 
 from fangkong.core.scoping import jurisdiction_of
+from fangkong.geo.models import Community, District, Street
 
 from .choices import VoucherStatus
 from .models import Voucher, VoucherProgramme
@@ -31,17 +33,30 @@ class VoucherTotals:
 
 
 def _programmes(user: Any):
-    """A programme is the city's (its rules and amount, not personal data): anyone with a grant sees
-    it, a user without one nothing (as a testing round or a facility)."""
-    return VoucherProgramme.objects.none() if jurisdiction_of(user).is_empty else VoucherProgramme.objects.all()
+    """A programme names nobody (its rules, amount and scope): a user sees those of the whole city and
+    those whose scope meets their grants — inside them (a district office sees its communities'), or
+    holding them (a community worker sees their street's and district's); a user without a grant
+    sees nothing."""
+    j = jurisdiction_of(user)
+    if j.is_empty:
+        return VoucherProgramme.objects.none()
+    if j.city:
+        return VoucherProgramme.objects.all()
+    q = Q(district__isnull=True)
+    for level in ("district", "street", "community"):
+        q |= Q(**{f"{level}_id__in": sorted(j.covered.get(level, ()))})
+    q |= Q(street__isnull=True, district_id__in=sorted(j.reach.get("district", ())))
+    q |= Q(community__isnull=True, street_id__in=sorted(j.reach.get("street", ())))
+    q |= Q(community_id__in=sorted(j.reach.get("community", ())))
+    return VoucherProgramme.objects.filter(q)
 
 
 def programme_list(*, user: Any) -> list[VoucherProgramme]:
-    return list(_programmes(user).order_by("-created_at", "-id"))
+    return list(_programmes(user).select_related("district", "street", "community").order_by("-created_at", "-id"))
 
 
 def programme_get(pk: int, *, user: Any) -> VoucherProgramme:
-    return get_object_or_404(_programmes(user), pk=pk)
+    return get_object_or_404(_programmes(user).select_related("district", "street", "community"), pk=pk)
 
 
 def voucher_totals(*, user: Any, programme: VoucherProgramme, community_id: int | None = None) -> VoucherTotals:
@@ -72,3 +87,38 @@ def voucher_list(*, user: Any, programme: VoucherProgramme, community_id: int | 
 
 def voucher_get(*, user: Any, pk: int) -> Voucher:
     return get_object_or_404(Voucher.objects.visible_to(user).select_related("person", "programme"), pk=pk)
+
+
+# ---- a programme's scope on the form ----
+
+CITY_SCOPE = "city"
+_SCOPE_MODELS = {"district": District, "street": Street, "community": Community}
+SCOPE_OPTION_LIMIT = 500
+
+
+def scope_options(*, user: Any) -> list[tuple[str, str]]:
+    """The scopes the user may set a programme up over (services.vouchers.programme_add accepts
+    these): the whole city with a city-wide grant, then the districts, streets and communities they
+    cover — "district:12", "street:34", "community:56"."""
+    j = jurisdiction_of(user)
+    options: list[tuple[str, str]] = [(CITY_SCOPE, str(_("全市")))] if j.city else []
+    if j.is_empty:
+        return options
+    for level, model in _SCOPE_MODELS.items():
+        rows = model.objects.covered_by(user).order_by("name", "id")[:SCOPE_OPTION_LIMIT]
+        options += [(f"{level}:{p.pk}", f"{model._meta.verbose_name}：{p.name}") for p in rows]
+    return options
+
+
+def scope_from_value(value: str) -> tuple[bool, District | Street | Community | None]:
+    """(found, place) for a scope value of the form ("city" → the whole city, None); the service
+    decides whether the user may set a programme up over it."""
+    value = (value or "").strip()
+    if value == CITY_SCOPE:
+        return True, None
+    level, _sep, raw = value.partition(":")
+    model = _SCOPE_MODELS.get(level)
+    if model is None or not raw.isdigit():
+        return False, None
+    place = model.objects.filter(pk=int(raw)).first()
+    return place is not None, place

@@ -158,6 +158,12 @@ class DisinfectionForm(RefusalForm, forms.Form):
         self.fields["organisation"].choices = [(str(pk), n) for pk, n in organisations]
 
 
+class DayForm(forms.Form):
+    """The Beijing day of the plan-against-actual table (today when empty or invalid)."""
+
+    day = forms.DateField(label=_("日期"), required=False, widget=forms.DateInput(attrs={**_TEXT, "type": "date"}))
+
+
 class TotalsForm(forms.Form):
     start = forms.DateField(label=_("起始日期"), required=False, widget=forms.DateInput(attrs={**_TEXT, "type": "date"}))
     end = forms.DateField(label=_("截止日期"), required=False, widget=forms.DateInput(attrs={**_TEXT, "type": "date"}))

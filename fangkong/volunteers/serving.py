@@ -14,6 +14,9 @@ from django.db.models import Count, Q, QuerySet
 from django.shortcuts import get_object_or_404
 from django.utils.translation import gettext as _
 
+from fangkong.core.crypto import decrypt
+from fangkong.core.errors import DomainError
+
 from .choices import DeploymentKind
 from .models import Deployment
 
@@ -21,6 +24,40 @@ from .models import Deployment
 def serving_on(day: dt.date) -> Q:
     """Deployments whose period holds the Beijing day."""
     return Q(starts_on__lte=day) & (Q(ends_on__isnull=True) | Q(ends_on__gte=day))
+
+
+# ---- who a compound may take on: its 4+N duty roster and its 上门服务 work groups ----
+
+AVAILABLE_RULE = "volunteers.deployment_available"
+
+
+def available_at(compound_id: int, day: dt.date) -> Q:
+    """Deployments a compound may take on on a Beijing day: sent to that compound, their period not
+    over (one may be taken on ahead of its start). `check_available` is the same rule for one
+    deployment, with the refusal naming the field."""
+    return Q(compound_id=compound_id) & (Q(ends_on__isnull=True) | Q(ends_on__gte=day))
+
+
+def check_available(deployment: Deployment, *, compound_id: int | None, day: dt.date) -> None:
+    """The one rule for putting a deployed person on a compound's 4+N roster (volunteers'
+    deployment_to_roster) or its 上门服务 work group (livelihood's member_from_deployment): sent to
+    the compound (`compound_id`; None: their own), their period not over on `day`."""
+    if deployment.compound_id is None:
+        raise DomainError(_("只有下沉到小区的人员才能编入小区的 4+N 值守或上门服务工作组"), field="compound", rule=AVAILABLE_RULE)
+    if compound_id is not None and deployment.compound_id != compound_id:
+        raise DomainError(_("%(n)s 下沉在其他小区，不能编入本小区") % {"n": deployment.name}, field="deployment", rule=AVAILABLE_RULE)
+    if deployment.ends_on is not None and deployment.ends_on < day:
+        raise DomainError(_("该人员的下沉已于 %(d)s 结束") % {"d": deployment.ends_on.isoformat()}, field="deployment", rule=AVAILABLE_RULE)
+
+
+def deployments_available(*, user: Any, compound_id: int, day: dt.date) -> QuerySet[Deployment]:
+    """The deployed people the user sees whom the compound may take on (for a work group's select)."""
+    return Deployment.objects.visible_to(user).filter(available_at(compound_id, day)).order_by("kind", "name", "id")
+
+
+def deployment_contact(deployment: Deployment) -> str:
+    """The deployed person's phone in full, for the roster or the work group they join (sealed there again)."""
+    return decrypt(deployment.phone_cipher)
 
 
 def deployment_list(*, user: Any, kind: str = "", community_id: int | None = None, on: dt.date | None = None) -> QuerySet[Deployment]:

@@ -103,6 +103,7 @@ def test_request_delivered_to_the_gate_and_confirmed_by_the_grid_worker(transact
     log_in(page, base, "xinchengqu")
     page.goto(f"{base}/livelihood/vouchers/")
     page.fill("#id_name", "一次性消费券")
+    page.select_option("#id_scope", f"district:{tree.district.pk}")
     page.get_by_role("button", name="设立").click()
     page.select_option("#id_community", str(tree.community.pk))
     page.locator("[data-action=run]").click()

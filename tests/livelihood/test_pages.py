@@ -9,7 +9,7 @@ from django.urls import reverse
 
 from fangkong.core.roles import Role
 from fangkong.livelihood.choices import RequestKind
-from fangkong.livelihood.models import LedgerEntry, SupportRequest
+from fangkong.livelihood.models import LedgerEntry, SupportRequest, VoucherProgramme
 from fangkong.livelihood.services.requests import request_add
 from fangkong.livelihood.services.vouchers import programme_add
 
@@ -92,17 +92,36 @@ def test_deliverer_page_lists_their_requests(client, worker, deliverer, entry, p
 
 def test_voucher_pages(client, users, city):
     login(client, users["district"])
-    response = client.post(reverse("livelihood:programmes"), {"name": "一次性消费券", "age_reference_date": "2022-11-27"})
+    form = client.get(reverse("livelihood:programmes")).content.decode()
+    assert f'value="district:{city.home.district.pk}"' in form and 'value="city"' not in form
+    response = client.post(
+        reverse("livelihood:programmes"),
+        {"name": "一次性消费券", "scope": f"district:{city.home.district.pk}", "age_reference_date": "2022-11-27"},
+    )
     assert response.status_code == 302
     page = client.get(response["Location"]).content.decode()
-    assert "已发放 0 人，合计 0.00 万元" in page
+    assert "已发放 0 人，合计 0.00 万元" in page and city.home.district.name in page
     assert LedgerEntry.objects.count() == 0
+
+
+def test_a_community_worker_cannot_set_up_a_city_wide_programme(client, users, city):
+    """The attack on the page: a community worker posts the whole city, their district, another
+    community or a place that does not exist as a programme's scope — 422, the error on the scope
+    field, no programme."""
+    login(client, users["community"])
+    for scope in ("city", f"district:{city.home.district.pk}", f"community:{city.elsewhere.community.pk}", "street:999999", "x"):
+        response = client.post(reverse("livelihood:programmes"), {"name": "全市消费券", "scope": scope})
+        assert response.status_code == 422, scope
+        assert response.context["form"].errors.get("scope"), scope
+    assert not VoucherProgramme.objects.exists()
+    response = client.post(reverse("livelihood:programmes"), {"name": "本社区消费券", "scope": f"community:{city.home.community.pk}"})
+    assert response.status_code == 302 and VoucherProgramme.objects.get().community_id == city.home.community.pk
 
 
 def test_a_programme_is_nothing_to_a_user_without_a_grant(client, users, city):
     """The attack: a district office without a grant opens, runs or issues on a programme by its
     number (a programme is the city's: anyone with a grant sees it, a user without one nothing)."""
-    programme = programme_add(actor=users["district"], name="冬季消费券（测试）")
+    programme = programme_add(actor=users["district"], name="冬季消费券（测试）", place=city.home.district)
     login(client, make_user("nogrant-vouchers", Role.DISTRICT_OFFICE, []))
     assert client.get(reverse("livelihood:programme_detail", args=[programme.pk])).status_code == 404
     for name in ("livelihood:programme_run", "livelihood:voucher_issue"):

@@ -139,3 +139,38 @@ def test_attack_a_grid_worker_cancels_or_reassigns_a_request(client, users, work
     assert client.post(reverse("livelihood:request_reassign", args=[req.pk]), {"member": "1", "reason": "x"}).status_code == 403
     req.refresh_from_db()
     assert req.status == RequestStatus.OPEN
+
+
+def test_isolation_site_staff_ask_on_the_page_with_their_facility_grant(client, users, city, store, pack):
+    """Isolation-site staff hold a grant on their site only (no community): the form offers their
+    site and the warehouses of its district; the request is theirs to see and to withdraw; another
+    site (not offered) is refused on the site field."""
+    from fangkong.accounts.models import Grant
+    from fangkong.core.roles import Role
+    from fangkong.isolation.models import IsolationSite
+
+    from ..factories import make_user
+
+    site = IsolationSite.objects.create(
+        name="新城区集中隔离点", district=city.home.district, street=city.home.street, community=city.home.community
+    )
+    other = IsolationSite.objects.create(
+        name="回民区集中隔离点", district=city.elsewhere.district, street=city.elsewhere.street, community=city.elsewhere.community
+    )
+    staff = make_user("site-staff", Role.ISOLATION_SITE_STAFF)
+    Grant.objects.create(user=staff, level="facility", facility_kind="isolation_site", place_id=site.pk)
+    client.force_login(staff)
+    form = client.get(reverse("livelihood:supply_requests")).content.decode()
+    assert f'value="{site.pk}"' in form and "回民区集中隔离点" not in form and store.name in form
+    post = {"unit_kind": "isolation_site", "warehouse": store.pk, "purpose": "隔离人员生活物资", "line_0": pack.pk, "line_0_n": "5"}
+    refused = client.post(reverse("livelihood:supply_request_create"), {**post, "site": other.pk})
+    assert refused.status_code == 422 and refused.context["form"].errors.get("site")
+    answer = client.post(reverse("livelihood:supply_request_create"), {**post, "site": site.pk})
+    req = SupplyRequest.objects.get()
+    assert answer.status_code == 302 and req.isolation_site_id == site.pk and req.unit_name == site.name
+    assert site.name in client.get(reverse("livelihood:supply_requests")).content.decode()
+    assert client.get(reverse("livelihood:supply_request_detail", args=[req.pk])).status_code == 200
+    cancelled = client.post(reverse("livelihood:supply_request_cancel", args=[req.pk]), {"cancel-reason": "社区已送达"})
+    assert cancelled.status_code == 302
+    req.refresh_from_db()
+    assert req.status == SupplyRequestStatus.CANCELLED

@@ -229,3 +229,86 @@ def test_ten_concurrent_approvals_never_overdraw_nor_half_apply(city, items):
         assert (req.status, issued) in ((SupplyRequestStatus.APPROVED, 2), (SupplyRequestStatus.PENDING, 0))
     assert (balance(store, items["pack"]), balance(store, items["mask"])) == (1, 79)
     assert ledger_mismatches() == []
+
+
+# ---- an isolation site asks: its staff act for it by their facility grant, no community grant ----
+
+
+@pytest.fixture
+def sites(city):
+    from fangkong.isolation.models import IsolationSite
+
+    return {
+        "home": IsolationSite.objects.create(
+            name="新城区集中隔离点", district=city.home.district, street=city.home.street, community=city.home.community
+        ),
+        "far": IsolationSite.objects.create(
+            name="回民区集中隔离点", district=city.elsewhere.district, street=city.elsewhere.street, community=city.elsewhere.community
+        ),
+    }
+
+
+def site_staff(name, site):
+    from fangkong.accounts.models import Grant
+    from fangkong.core.roles import Role
+
+    user = make_user(name, Role.ISOLATION_SITE_STAFF)
+    Grant.objects.create(user=user, level="facility", facility_kind="isolation_site", place_id=site.pk)
+    return user
+
+
+def test_isolation_site_staff_ask_for_their_site_with_the_facility_grant_alone(users, sites, stocked, items):
+    staff = site_staff("site-home", sites["home"])
+    req = supply_request_add(
+        actor=staff,
+        unit_kind=SupplyUnitKind.ISOLATION_SITE,
+        site=sites["home"],
+        warehouse=stocked,
+        purpose="隔离人员生活物资",
+        lines=[(items["pack"], 10)],
+    )
+    assert (req.unit_name, req.isolation_site_id, req.community_id) == ("新城区集中隔离点", sites["home"].pk, sites["home"].community_id)
+    assert list(SupplyRequest.objects.visible_to(staff)) == [req]
+    assert list(SupplyRequest.objects.visible_to(site_staff("site-far", sites["far"]))) == []
+    assert req in SupplyRequest.objects.visible_to(users["district"])  # the keeper above sees it by place
+    supply_request_decide(actor=users["district"], request=req, approved={req.lines.get().pk: 10})
+    assert balance(stocked, items["pack"]) == 90
+
+
+def test_isolation_site_staff_cannot_ask_for_another_site_or_withdraw_its_request(users, city, sites, stocked, items):
+    staff = site_staff("site-far", sites["far"])
+    with pytest.raises(PermissionRefused) as exc:
+        supply_request_add(
+            actor=staff,
+            unit_kind=SupplyUnitKind.ISOLATION_SITE,
+            site=sites["home"],
+            warehouse=stocked,
+            purpose="越权申领",
+            lines=[(items["pack"], 1)],
+        )
+    assert exc.value.field == "site"
+    with pytest.raises(DomainError) as exc:  # a site's request names the site
+        supply_request_add(actor=staff, unit_kind=SupplyUnitKind.ISOLATION_SITE, warehouse=stocked, purpose="x", lines=[(items["pack"], 1)])
+    assert exc.value.field == "site"
+    with pytest.raises(PermissionRefused):  # no community grant: a community's request is not theirs
+        supply_request_add(
+            actor=staff,
+            unit_kind=SupplyUnitKind.COMMUNITY,
+            place=city.home.community,
+            warehouse=stocked,
+            purpose="x",
+            lines=[(items["pack"], 1)],
+        )
+    home_staff = site_staff("site-home", sites["home"])
+    req = supply_request_add(
+        actor=home_staff,
+        unit_kind=SupplyUnitKind.ISOLATION_SITE,
+        site=sites["home"],
+        warehouse=stocked,
+        purpose="y",
+        lines=[(items["pack"], 1)],
+    )
+    with pytest.raises(PermissionRefused):
+        supply_request_cancel(actor=staff, request=req, reason="不是我的")
+    assert supply_request_cancel(actor=home_staff, request=req, reason="已由社区送达").status == SupplyRequestStatus.CANCELLED
+    assert SupplyRequest.objects.count() == 1

@@ -13,14 +13,15 @@ import pytest
 from django.db import IntegrityError, transaction
 
 from fangkong.core.errors import DomainError
+from fangkong.core.roles import Role
 from fangkong.geo.models import PersonWelfare
 from fangkong.livelihood.choices import VoucherForm, VoucherStatus
 from fangkong.livelihood.eligibility import HUKOU_RULE, RULES_KEY, decide_person, eligible_people
-from fangkong.livelihood.models import Voucher
+from fangkong.livelihood.models import Voucher, VoucherProgramme
 from fangkong.livelihood.services.vouchers import money, programme_add, voucher_issue, voucher_redeem, voucher_run
 from fangkong.livelihood.vouchers import voucher_totals
 
-from ..factories import make_person, next_id_number
+from ..factories import make_person, make_tree, make_user, next_id_number
 
 pytestmark = pytest.mark.django_db
 REF = dt.date(2022, 11, 27)  # voucher.age_reference_date of the shipped profiles
@@ -40,8 +41,8 @@ def person(city, birth: dt.date, *, tags=(), hukou="150102", family="", disabili
 
 
 @pytest.fixture
-def programme(users):
-    return programme_add(actor=users["district"], name="2022 年一次性消费券")
+def programme(users, city):
+    return programme_add(actor=users["district"], name="2022 年一次性消费券", place=city.home.district)
 
 
 CASES = [
@@ -146,3 +147,52 @@ def test_money_is_whole_cents(raw, ok):
         with pytest.raises(DomainError) as exc:
             money(raw, field="amount")
         assert exc.value.field == "amount"
+
+
+def test_a_programme_lies_within_its_creators_grants(users, city):
+    """The attack: a community worker sets up a programme over the whole city, their district, or
+    another district's community — refused naming the scope field, nothing written."""
+    worker = users["community"]
+    for place in (None, city.home.district, city.home.street, city.elsewhere.community):
+        with pytest.raises(DomainError) as exc:
+            programme_add(actor=worker, name=f"越权方案 {place}", place=place)
+        assert exc.value.field == "scope" and exc.value.rule == "livelihood.programme_scope"
+    assert not VoucherProgramme.objects.exists()
+    own = programme_add(actor=worker, name="本社区方案", place=city.home.community)
+    assert (own.district_id, own.street_id, own.community_id) == (city.home.district.pk, city.home.street.pk, city.home.community.pk)
+    assert programme_add(actor=users["street"], name="本街道方案", place=city.home.street).community_id is None
+    citywide = make_user("city-civil-affairs", Role.DISTRICT_OFFICE, [("city", None)])
+    assert programme_add(actor=citywide, name="全市方案", place=None).district_id is None
+
+
+def test_vouchers_only_inside_the_programmes_scope(users, city):
+    """A programme over a community issues to nobody outside it: neither a run of another community
+    of the same district nor one person from there."""
+    other = make_tree(street="中山东路街道", community="另一社区", compound="另一小区")
+    district = users["district"]
+    programme = programme_add(actor=district, name="迎宾南路社区方案", place=city.home.community)
+    outsider = make_person(other.household, "外社区老人", id_number=next_id_number("150102", born(85, older_by_a_day=True)))
+    PersonWelfare.objects.create(person=outsider, hukou_code="150102", family_status="dibao")
+    with pytest.raises(DomainError) as exc:
+        voucher_run(actor=district, programme=programme, community=other.community)
+    assert exc.value.field == "community" and exc.value.rule == "livelihood.programme_scope"
+    with pytest.raises(DomainError) as exc:
+        voucher_issue(actor=district, programme=programme, person=outsider)
+    assert exc.value.field == "person" and exc.value.rule == "livelihood.programme_scope"
+    assert not Voucher.objects.exists()
+    insider = person(city, born(85, older_by_a_day=True), family="dibao")
+    assert voucher_issue(actor=district, programme=programme, person=insider).community_id == city.home.community.pk
+
+
+def test_who_sees_a_programme(users, city):
+    """A programme is seen where its scope meets the user's grants: inside them or holding them."""
+    from fangkong.livelihood.vouchers import programme_list
+
+    street_one = programme_add(actor=users["street"], name="街道方案", place=city.home.street)
+    citywide = make_user("city-civil-affairs", Role.DISTRICT_OFFICE, [("city", None)])
+    far = programme_add(actor=citywide, name="外区方案", place=city.elsewhere.district)
+    city_wide = programme_add(actor=citywide, name="全市方案", place=None)
+    seen = {role: {p.name for p in programme_list(user=users[role])} for role in ("community", "district", "command", "nogrant")}
+    assert seen["community"] == seen["district"] == {street_one.name, city_wide.name}
+    assert seen["command"] == {street_one.name, far.name, city_wide.name}
+    assert seen["nogrant"] == set()

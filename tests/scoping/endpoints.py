@@ -370,6 +370,7 @@ ENDPOINTS: list[Endpoint] = [
     _e("livelihood:request_create", ACTION, "livelihood_entry", KEEP, viewer="community"),
     _e("livelihood:group_detail", DETAIL, "livelihood_group", LEDGER, viewer="community"),
     _e("livelihood:member_create", ACTION, "livelihood_group", KEEP, viewer="community"),
+    _e("livelihood:member_deployed_create", ACTION, "livelihood_group", KEEP, viewer="community"),
     _e("livelihood:pair_create", ACTION, "livelihood_group", KEEP, viewer="community"),
     _e("livelihood:requests", LIST, "livelihood_requests", LEDGER, mixed=True, viewer="community"),
     _e("livelihood:request_detail", DETAIL, "livelihood_request", LEDGER, viewer="community"),

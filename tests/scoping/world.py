@@ -243,7 +243,7 @@ def _vouchers_and_relief(world: World, trees, person) -> None:
     from fangkong.livelihood.services.vouchers import programme_add
 
     keeper = make_user("sc-relief", Role.DISTRICT_OFFICE, [("city", None)])
-    programme = programme_add(actor=keeper, name="一次性消费券（测试）", age_reference_date=dt.date(2022, 11, 27))
+    programme = programme_add(actor=keeper, name="一次性消费券（测试）", place=None, age_reference_date=dt.date(2022, 11, 27))
     paid_on = dt.date(2022, 11, 14)
     held = {}
     for side in (HOME, FAR):

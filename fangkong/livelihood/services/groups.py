@@ -17,14 +17,17 @@ from fangkong.core.clock import now
 from fangkong.core.errors import DomainError
 from fangkong.core.permissions import require
 from fangkong.geo.models import Compound
+from fangkong.policy.regimen import local_date
+from fangkong.volunteers import serving
 
-from ..choices import EntryStatus, MemberKind
+from ..choices import DEPLOYMENT_MEMBER_KIND, EntryStatus, MemberKind
 from ..events import LivelihoodEvent
 from ..models import GroupMember, LedgerEntry, Pairing, ServiceGroup
 from ..permissions import LivelihoodCap
 from .common import clean_name, covered_row, sealed_phone
 
 PAIR_SCOPE = "livelihood.pair_same_community"
+MEMBER_ONCE = "livelihood.member_deployment_once"
 
 
 @transaction.atomic
@@ -43,7 +46,8 @@ def group_add(*, actor: Any, compound: Compound, name: str) -> ServiceGroup:
 
 @transaction.atomic
 def member_add(*, actor: Any, group: ServiceGroup, kind: str, name: str, phone: str, username: str = "") -> GroupMember:
-    """A member of the group (typed in by the community until the volunteers module supplies them)."""
+    """A member of the group typed in by the community (a community cadre, a volunteer, anyone not
+    deployed through the volunteers module; those are taken on by member_from_deployment)."""
     require(actor, LivelihoodCap.LEDGER)
     covered_row(actor, group, field="group", what=group.name)
     if kind not in MemberKind.values:
@@ -64,6 +68,45 @@ def member_add(*, actor: Any, group: ServiceGroup, kind: str, name: str, phone: 
         obj=member,
         object_repr=f"{group.name} #{member.pk}",
         after={"group": group.pk, "kind": kind, "account": bool(user)},
+    )
+    return member
+
+
+@transaction.atomic
+def member_from_deployment(*, actor: Any, group: ServiceGroup, deployment_id: int) -> GroupMember:
+    """A person deployed to the group's compound (报到党员, 包联干部, 下沉政法干警) joins the group:
+    the deployment must be one the actor sees, and available to the compound today by the rule the
+    4+N roster uses (volunteers.serving.check_available); their name, phone and account come
+    across; the same deployment joins a group once."""
+    require(actor, LivelihoodCap.LEDGER)
+    covered_row(actor, group, field="group", what=group.name)
+    deployment = serving.deployment_list(user=actor).filter(pk=deployment_id).first()
+    if deployment is None:
+        raise DomainError(_("请选择下沉人员"), field="deployment")
+    serving.check_available(deployment, compound_id=group.compound_id, day=local_date(now()))
+    if GroupMember.objects.filter(group=group, deployment_id=deployment.pk).exists():
+        raise DomainError(_("%(n)s 已是本工作组成员") % {"n": deployment.name}, field="deployment", rule=MEMBER_ONCE)
+    cipher, digest, masked = sealed_phone(serving.deployment_contact(deployment), field="deployment", required=True)
+    try:
+        with transaction.atomic():
+            member = GroupMember.objects.create(
+                group=group,
+                kind=DEPLOYMENT_MEMBER_KIND[deployment.kind],
+                name=deployment.name,
+                phone_cipher=cipher,
+                phone_hash=digest,
+                phone_masked=masked,
+                user=deployment.user,
+                deployment_id=deployment.pk,
+            )
+    except IntegrityError as exc:  # the same deployment added twice at once
+        raise DomainError(_("%(n)s 已是本工作组成员") % {"n": deployment.name}, field="deployment", rule=MEMBER_ONCE) from exc
+    audit_record(
+        actor=actor,
+        event_type=LivelihoodEvent.MEMBER_ADDED,
+        obj=member,
+        object_repr=f"{group.name} #{member.pk}",
+        after={"group": group.pk, "kind": member.kind, "deployment": deployment.pk, "account": bool(member.user_id)},
     )
     return member
 

@@ -18,12 +18,13 @@ from fangkong.core.clock import now
 from fangkong.core.errors import DomainError, PermissionRefused
 from fangkong.core.permissions import require
 from fangkong.core.transitions import check_transition
+from fangkong.isolation import selectors as isolation_selectors
 
 from ..choices import SUPPLY_REQUEST_TRANSITIONS, SupplyRequestStatus, SupplyUnitKind
 from ..events import LivelihoodEvent
 from ..models import SupplyItem, SupplyRequest, SupplyRequestLine, Warehouse
 from ..permissions import LivelihoodCap
-from .common import clean_name, covered
+from .common import SCOPE, clean_name, covered
 from .stock import issue_from_stock, keeper_scope, whole_quantity
 
 DECISION_RULE = "livelihood.supply_decision"
@@ -42,33 +43,56 @@ def line_field(index: int) -> str:
     return f"line_{index}"
 
 
+def _site_unit(actor: Any, site: Any) -> dict[str, int | None]:
+    """The place ids of an isolation site asking for supplies, if the actor may act for it: the site
+    is theirs by a facility grant (the site's staff) or by a place grant holding it — one rule,
+    isolation's own (`site_list`: IsolationSite.visible_to)."""
+    if site is None:
+        raise DomainError(_("请选择隔离点"), field="site")
+    if not isolation_selectors.site_list(user=actor, active_only=False).filter(pk=site.pk).exists():
+        raise PermissionRefused(_("隔离点“%(s)s”不在您的管辖范围内") % {"s": site.name}, field="site", rule=SCOPE)
+    return {"district_id": site.district_id, "street_id": site.street_id, "community_id": site.community_id}
+
+
+def requesting_unit_covers(actor: Any, req: SupplyRequest) -> bool:
+    """The actor acts for the request's unit: a grant holding its place, or the site's facility grant
+    (SupplyRequest.scope_paths, read as the scoped lists read it)."""
+    return SupplyRequest.objects.covered_by(actor).filter(pk=req.pk).exists()
+
+
 @transaction.atomic
 def supply_request_add(
     *,
     actor: Any,
     unit_kind: str,
-    place: Any,
     warehouse: Warehouse,
     purpose: str,
     lines: Iterable[tuple[SupplyItem, Any]],
+    place: Any = None,
+    site: Any = None,
     unit_name: str = "",
 ) -> SupplyRequest:
-    """`place` is the unit's community (a community, an isolation site) or street (a street)."""
+    """`place` is the unit's community (a community) or street (a street); an isolation site names
+    `site` (its staff act for it by their facility grant, no place grant needed)."""
     require(actor, LivelihoodCap.REQUEST_SUPPLIES)
     if unit_kind not in SupplyUnitKind.values:
         raise DomainError(_("请选择申领单位类型"), field="unit_kind")
-    street_level = unit_kind == SupplyUnitKind.STREET
-    ids = (
-        {"district_id": place.district_id, "street_id": place.pk, "community_id": None}
-        if street_level
-        else {"district_id": place.street.district_id, "street_id": place.street_id, "community_id": place.pk}
-    )
-    covered(actor, field="place", what=place.name, **ids)
+    if unit_kind == SupplyUnitKind.ISOLATION_SITE:
+        ids = _site_unit(actor, site)
+        unit_name = unit_name or site.name
+    else:
+        if place is None:
+            raise DomainError(_("请选择所在社区"), field="place")
+        ids = (
+            {"district_id": place.district_id, "street_id": place.pk, "community_id": None}
+            if unit_kind == SupplyUnitKind.STREET
+            else {"district_id": place.street.district_id, "street_id": place.street_id, "community_id": place.pk}
+        )
+        covered(actor, field="place", what=place.name, **ids)
+        site = None
     if warehouse.district_id not in (None, ids["district_id"]):
         raise DomainError(_("只能向本区县或市级仓库申领"), field="warehouse", rule=WAREHOUSE_RULE)
-    name = clean_name(
-        unit_name, field="unit_name", label=_("申领单位"), max_length=100, required=unit_kind == SupplyUnitKind.ISOLATION_SITE
-    )
+    name = clean_name(unit_name, field="unit_name", label=_("申领单位"), max_length=100, required=False)
     purpose = clean_name(purpose, field="purpose", label=_("用途"), max_length=200)
     parsed: list[tuple[SupplyItem, int]] = []
     for i, (item, qty) in enumerate(lines):
@@ -81,11 +105,12 @@ def supply_request_add(
         raise DomainError(_("一次最多申领 %(n)s 种物资") % {"n": MAX_LINES}, field=line_field(MAX_LINES))
     req = SupplyRequest.objects.create(
         unit_kind=unit_kind,
-        unit_name=name or place.name,
+        unit_name=name or getattr(place, "name", ""),
         warehouse=warehouse,
         purpose=purpose,
         requested_at=now(),
         requested_by=actor if getattr(actor, "is_authenticated", False) else None,
+        isolation_site_id=getattr(site, "pk", None),
         **ids,
     )
     SupplyRequestLine.objects.bulk_create([SupplyRequestLine(request=req, item=item, quantity=n) for item, n in parsed])
@@ -161,7 +186,8 @@ def supply_request_cancel(*, actor: Any, request: SupplyRequest, reason: str) ->
     """The requesting unit withdraws a request not yet decided (nothing was issued)."""
     require(actor, LivelihoodCap.REQUEST_SUPPLIES)
     req = _locked(request)
-    covered(actor, field="request", what=_("该申领"), district_id=req.district_id, street_id=req.street_id, community_id=req.community_id)
+    if not requesting_unit_covers(actor, req):
+        raise PermissionRefused(_("该申领不在您的管辖范围内"), field="request", rule=SCOPE)
     _move(req, SupplyRequestStatus.CANCELLED, _("撤回"))
     req.reason = clean_name(reason, field="reason", label=_("撤回原因"), max_length=200)
     req.status = SupplyRequestStatus.CANCELLED

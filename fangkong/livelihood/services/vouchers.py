@@ -19,8 +19,9 @@ from fangkong.audit.services import audit_record
 from fangkong.core.clock import now
 from fangkong.core.errors import DomainError
 from fangkong.core.permissions import require
+from fangkong.core.scoping import jurisdiction_of
 from fangkong.core.transitions import check_transition
-from fangkong.geo.models import Community, Person
+from fangkong.geo.models import Community, District, Person, Street
 from fangkong.policy.rules import rule
 
 from ..choices import VOUCHER_TRANSITIONS, VoucherForm, VoucherStatus
@@ -31,6 +32,7 @@ from ..permissions import LivelihoodCap
 from .common import clean_name, covered_community, covered_row, place_of
 
 ONE_PER_PERSON = "livelihood.one_voucher_per_person"
+SCOPE_RULE = "livelihood.programme_scope"
 CODE_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"
 
 
@@ -47,9 +49,53 @@ def money(value: Any, *, field: str) -> Decimal:
     return amount.quantize(Decimal("0.01"))
 
 
+ScopePlace = District | Street | Community | None
+
+
+def programme_scope(place: ScopePlace) -> dict[str, int | None]:
+    """The place ids a programme over `place` carries (a district, a street, a community; None: the
+    whole city, all three empty)."""
+    if place is None:
+        return {"district_id": None, "street_id": None, "community_id": None}
+    if isinstance(place, District):
+        return {"district_id": place.pk, "street_id": None, "community_id": None}
+    if isinstance(place, Street):
+        return {"district_id": place.district_id, "street_id": place.pk, "community_id": None}
+    if isinstance(place, Community):
+        return {"district_id": place.district_id, "street_id": place.street_id, "community_id": place.pk}
+    raise DomainError(_("发放范围只能是区县、街道或社区"), field="scope", rule=SCOPE_RULE)
+
+
+def within_programme(programme: VoucherProgramme, *, field: str, what: str, **ids: int | None) -> None:
+    """Refuse unless the place (district_id=…, street_id=…, community_id=…) lies inside the programme's
+    scope: its deepest place must be the row's (a city-wide programme takes everyone)."""
+    for level in ("community", "street", "district"):
+        pk = getattr(programme, f"{level}_id")
+        if pk is None:
+            continue
+        if ids.get(f"{level}_id") != pk:
+            raise DomainError(
+                _("%(what)s不在本方案的发放范围（%(scope)s）内") % {"what": what, "scope": programme.scope_name},
+                field=field,
+                rule=SCOPE_RULE,
+            )
+        return
+
+
 @transaction.atomic
-def programme_add(*, actor: Any, name: str, age_reference_date: dt.date | None = None) -> VoucherProgramme:
+def programme_add(*, actor: Any, name: str, place: ScopePlace, age_reference_date: dt.date | None = None) -> VoucherProgramme:
+    """A programme over `place` (None: the whole city), which must lie within the actor's grants — a
+    community worker sets one up for their community, never for the city."""
     require(actor, LivelihoodCap.VOUCHERS)
+    ids = programme_scope(place)
+    if not jurisdiction_of(actor).covers_place(**ids):
+        # A choice on the form, answered on it (not a 403): the places offered are the actor's own.
+        raise DomainError(
+            _("发放范围“%(scope)s”超出您的管辖范围，只能在您负责的地区内设立方案")
+            % {"scope": place.name if place is not None else _("全市")},
+            field="scope",
+            rule=SCOPE_RULE,
+        )
     name = clean_name(name, field="name", label=_("方案名称"), max_length=100)
     if VoucherProgramme.objects.filter(name=name).exists():
         raise DomainError(_("已有同名方案"), field="name")
@@ -63,12 +109,13 @@ def programme_add(*, actor: Any, name: str, age_reference_date: dt.date | None =
         rules=found["voucher.rules"].value,
         basis="\n".join(r.citation for r in found.values()),
         created_by=actor if getattr(actor, "is_authenticated", False) else None,
+        **ids,
     )
     audit_record(
         actor=actor,
         event_type=LivelihoodEvent.PROGRAMME_ADDED,
         obj=programme,
-        after={"amount": programme.amount, "age_reference_date": reference},
+        after={"amount": programme.amount, "age_reference_date": reference, **ids},
     )
     return programme
 
@@ -82,6 +129,7 @@ def voucher_issue(*, actor: Any, programme: VoucherProgramme, person: Person, fo
     """One person's voucher, if the rules make them eligible (refused naming the rule otherwise)."""
     require(actor, LivelihoodCap.VOUCHERS)
     covered_row(actor, person, field="person", what=_("该居民"))
+    within_programme(programme, field="person", what=_("该居民"), **place_of(person))
     if form not in VoucherForm.values:
         raise DomainError(_("发放形式无效"), field="form")
     decision = decide_person(programme, person)
@@ -120,6 +168,14 @@ def voucher_run(*, actor: Any, programme: VoucherProgramme, community: Community
     (set-based; one audit event with the count). Returns how many were issued."""
     require(actor, LivelihoodCap.VOUCHERS)
     covered_community(actor, community)
+    within_programme(
+        programme,
+        field="community",
+        what=community.name,
+        district_id=community.district_id,
+        street_id=community.street_id,
+        community_id=community.pk,
+    )
     if form not in VoucherForm.values:
         raise DomainError(_("发放形式无效"), field="form")
     held = set(Voucher.objects.filter(programme=programme, community_id=community.pk).values_list("person_id", flat=True))

@@ -21,7 +21,7 @@ from django.utils.translation import gettext as _
 
 from fangkong.audit.services import audit_record
 from fangkong.core.clock import now
-from fangkong.core.crypto import decrypt, encrypt, lookup_hash, mask_phone
+from fangkong.core.crypto import encrypt, lookup_hash, mask_phone
 from fangkong.core.errors import DomainError, PermissionRefused
 from fangkong.core.permissions import require
 from fangkong.geo.idnumbers import InvalidDocument, normalise_phone
@@ -36,6 +36,7 @@ from ..choices import ROSTER_ROLE, DeploymentKind
 from ..events import VolunteersEvent
 from ..models import Deployment
 from ..permissions import VolunteersCap
+from ..serving import check_available, deployment_contact
 from .common import SCOPE_RULE, within
 
 OVERLAP_RULE = "volunteers.deployment_overlap"
@@ -182,17 +183,14 @@ def deployment_to_roster(*, actor: Any, deployment: Deployment) -> Deployment:
     deployment = Deployment.objects.select_for_update().get(pk=deployment.pk)
     if deployment.duty_post_id is not None:
         raise DomainError(_("%(n)s 已在该小区的 4+N 值守名单中") % {"n": deployment.name}, field="deployment")
-    if deployment.compound_id is None:
-        raise DomainError(_("只有下沉到小区的人员才能编入小区的 4+N 值守"), field="compound")
-    if deployment.ends_on is not None and deployment.ends_on < local_date(now()):
-        raise DomainError(_("该人员的下沉已于 %(d)s 结束") % {"d": deployment.ends_on.isoformat()}, field="deployment")
+    check_available(deployment, compound_id=None, day=local_date(now()))
     area = RiskArea.objects.filter(pk=deployment.area_id).first() if deployment.area_id else None
     post = duty_post_add(
         actor=actor,
         compound=Compound.objects.get(pk=deployment.compound_id),
         role=ROSTER_ROLE[deployment.kind],
         name=deployment.name,
-        phone=decrypt(deployment.phone_cipher),
+        phone=deployment_contact(deployment),
         rank=deployment.rank,
         area=area,
         user=deployment.user,

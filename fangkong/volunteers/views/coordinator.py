@@ -23,11 +23,12 @@ from fangkong.core.pagination import paginate
 from fangkong.core.permissions import require_page, user_can
 from fangkong.core.rows import RowsRefused
 from fangkong.geo.models import Community
+from fangkong.policy.regimen import local_date
 
 from .. import selectors, services
 from ..choices import HOLDING, VolunteerStatus
 from ..fitness import field_work_block, field_work_blocks
-from ..forms import ApproveForm, AssignForm, ImportForm, NeedForm, OrganisationForm, PointForm, RejectForm, TaskTypeForm, TeamForm
+from ..forms import ApproveForm, AssignForm, DayForm, ImportForm, NeedForm, OrganisationForm, PointForm, RejectForm, TaskTypeForm, TeamForm
 from ..models import Assignment, Organisation, TaskType, Volunteer
 from ..permissions import VolunteersCap
 from ..services.applications import skills_label
@@ -258,8 +259,17 @@ def point_list(request: HttpRequest) -> HttpResponse:
         except PermissionRefused as exc:
             raise _refused(exc) from exc
         status = 422
+    day_form = DayForm(request.GET or None)
+    day = (day_form.cleaned_data["day"] if day_form.is_valid() else None) or local_date(now())
+    attendance = selectors.point_day_attendance(user=request.user, day=day)
     context = {
         "page": paginate(request, selectors.point_list(user=request.user)),
+        "day_form": day_form,
+        "day": day,
+        "attendance": attendance,
+        "attendance_total": {
+            key: sum(getattr(r, key) for r in attendance) for key in ("needs", "published", "signed_up", "checked_in", "no_shows", "short")
+        },
         "form": form,
         "task_form": task_form,
         "task_types": TaskType.objects.all(),
