@@ -34,7 +34,7 @@ from django.db.models import QuerySet
 from django.utils.translation import gettext as _
 
 from fangkong.core.clock import now
-from fangkong.core.sql import fetch_in, read_datetime, table
+from fangkong.core.sql import chunks, fetch_in, read_datetime, table
 from fangkong.geo.models import Household, Person
 from fangkong.policy.regimen import LOCAL_TZ, local_date, regimen_day
 from fangkong.policy.rules import Rule
@@ -291,10 +291,12 @@ def _stored(live: Sequence[RiskArea], at: dt.datetime) -> dict[int, _Counted]:
     area's clock began (approval or a change of level)."""
     starts = {a.pk: a.level_since or a.in_force_at for a in live}
     out = {}
-    for f in LiftFigures.objects.filter(area_id__in=list(starts), evaluated_at__lte=at, evaluated_at__gte=at - STORED_FRESH_FOR):
-        start = starts[f.area_id]
-        if start is None or f.evaluated_at >= start:
-            out[f.area_id] = _Counted(f.residents, f.last_positive_at, f.last_negative_at, f.awaited, f.unsampled, f.evaluated_at)
+    for ids in chunks(starts):
+        fresh = LiftFigures.objects.filter(area_id__in=ids, evaluated_at__lte=at, evaluated_at__gte=at - STORED_FRESH_FOR)
+        for f in fresh:
+            start = starts[f.area_id]
+            if start is None or f.evaluated_at >= start:
+                out[f.area_id] = _Counted(f.residents, f.last_positive_at, f.last_negative_at, f.awaited, f.unsampled, f.evaluated_at)
     return out
 
 
