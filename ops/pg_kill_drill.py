@@ -1,7 +1,7 @@
 """Fault drill: PostgreSQL killed (SIGKILL, the postmaster and every process of its cluster) in the
 middle of the application's write, then started again (issue 20, item 3).
 
-    .venv/bin/python ops/pg_kill_drill.py [--people 2000] [--import-rows 100000] [--port 5434] [--keep]
+    .venv/bin/python ops/pg_kill_drill.py [--people 5000] [--import-rows 100000] [--port 5434] [--keep]
 
 On a Debian PostgreSQL, as root (or as postgres). It never touches another cluster: it makes a
 throw-away cluster on 127.0.0.1:--port (or the next free port) with ops/restore_drill.py's helpers,
@@ -20,7 +20,10 @@ and drops it at the end (--keep leaves it for a look).
    import's job row, committed before its transaction; the import job row says running (the recovery
    sweep of the job worker fails it, tests/ops/test_consumer_kill.py); the same gunicorn worker, not
    restarted, answers /metrics 200 at its first request (CONN_HEALTH_CHECKS replaces the dead connection);
-6. runs the same import again to the end, as the operator would, and counts its people.
+6. phase C, the same with `manage.py make_round` (a synthetic testing round: bulk bindings of every
+   resident into tubes and the labs' results, one transaction): killed 1 s into it, started again,
+   nothing of it written, the worker answers; then the round and the import are run again to the end,
+   as the operator would, and counted.
 
 Prints each step's time and each check; exit status 0 when every check passed.
 """
@@ -143,6 +146,45 @@ def _writing_for(cluster: Cluster, db: str, seconds: float) -> bool:
     return row[0] > 0
 
 
+def _kill_during(cluster: Cluster, db: str, command: list[str], env: dict[str, str], what: str) -> tuple[int, list[int], float]:
+    """Run the app's `command`; once its transaction has been open for 1 s, SIGKILL every process of the
+    cluster. (the command's exit status, the pids killed, when)."""
+    writer = subprocess.Popen(command, cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)  # noqa: S603
+    deadline = time.monotonic() + 300
+    while time.monotonic() < deadline and writer.poll() is None and not _writing_for(cluster, db, 1.0):
+        time.sleep(0.2)
+    if writer.poll() is not None:
+        raise RuntimeError(f"{what} ended before the kill: {writer.stdout.read()[-2000:]}")
+    pids = _cluster_pids(cluster)
+    for pid in pids:
+        os.kill(pid, signal.SIGKILL)
+    killed = time.monotonic()
+    writer.communicate(timeout=120)
+    print(f"  killed {len(pids)} processes of the cluster (postmaster {pids[0]})", flush=True)
+    return writer.returncode, pids, killed
+
+
+def _restart_and_ask(cluster: Cluster, pids: list[int], web: int, killed: float) -> tuple[bool, str]:
+    """Start the cluster again; the app's first answers (the same gunicorn worker): (first was 200, detail)."""
+    _stale_socket_removed(cluster.port, pids[0])
+    cluster.start()
+    up = time.monotonic()
+    statuses = []
+    first_ok = None
+    while time.monotonic() - up < 60:
+        status = _get(web, "/metrics")
+        statuses.append(status)
+        if status == 200:
+            first_ok = time.monotonic()
+            break
+        time.sleep(0.2)
+    detail = (
+        f"answers after the restart: {statuses}; 200 {((first_ok or up) - up):.2f} s after the cluster was up,"
+        f" {((first_ok or killed) - killed):.1f} s after the kill (cluster up {up - killed:.1f} s after it)"
+    )
+    return statuses[:1] == [200], detail
+
+
 def drill(*, people: int, import_rows: int, port: int, keep: bool) -> bool:
     version = _pg_version()
     work = Path(tempfile.mkdtemp(prefix="fangkong-pgkill-", dir="/var/lib/postgresql" if os.geteuid() == 0 else None))
@@ -183,42 +225,13 @@ def drill(*, people: int, import_rows: int, port: int, keep: bool) -> bool:
                     time.sleep(0.5)
             before = _get(web, "/metrics")
         checks.append(("the app answers /metrics before the kill", before == 200, str(before)))
+        importing = _manage("import_people", str(big), "--mode", "strict")
         with _step(steps, f"phase B: import_people of {import_rows} rows, killed 1 s into its transaction"):
-            importing = _manage("import_people", str(big), "--mode", "strict")
-            writer = subprocess.Popen(importing, cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)  # noqa: S603
-            deadline = time.monotonic() + 300
-            while time.monotonic() < deadline and writer.poll() is None and not _writing_for(cluster, db, 1.0):
-                time.sleep(0.2)
-            if writer.poll() is not None:
-                raise RuntimeError(f"the import ended before the kill (make --import-rows bigger): {writer.stdout.read()[-2000:]}")
-            pids = _cluster_pids(cluster)
-            for pid in pids:
-                os.kill(pid, signal.SIGKILL)
-            killed = time.monotonic()
-            output, _ = writer.communicate(timeout=120)
-        print(f"  killed {len(pids)} processes of the cluster (postmaster {pids[0]})", flush=True)
-        checks.append(("the import's command failed (the database went away)", writer.returncode != 0, f"exit {writer.returncode}"))
+            status, pids, killed = _kill_during(cluster, db, importing, env, "the import")
+        checks.append(("the import's command failed (the database went away)", status != 0, f"exit {status}"))
         with _step(steps, "cluster started again (crash recovery)"):
-            _stale_socket_removed(cluster.port, pids[0])
-            cluster.start()
-            up = time.monotonic()
-        statuses = []
-        first_ok = None
-        while time.monotonic() - up < 60:
-            status = _get(web, "/metrics")
-            statuses.append(status)
-            if status == 200:
-                first_ok = time.monotonic()
-                break
-            time.sleep(0.2)
-        checks.append(
-            (
-                "the same gunicorn worker answers without a restart",
-                statuses[:1] == [200],
-                f"answers after the restart: {statuses}; 200 {((first_ok or up) - up):.2f} s after the cluster was up,"
-                f" {((first_ok or killed) - killed):.1f} s after the kill",
-            )
-        )
+            answered, detail = _restart_and_ask(cluster, pids, web, killed)
+        checks.append(("the same gunicorn worker answers without a restart", answered, detail))
         with cluster.connect(db) as conn:
             after_kill = _table_counts(conn)
             job = conn.execute("SELECT status, rows_done FROM imports_importjob ORDER BY id DESC LIMIT 1").fetchone()
@@ -231,6 +244,32 @@ def drill(*, people: int, import_rows: int, port: int, keep: bool) -> bool:
             )
         )
         checks.append(("the import's job row, committed before its transaction, says running", bool(job) and job[0] == "running", str(job)))
+        rounding = _manage("make_round", "--number", "8", "--no-progress")
+        with cluster.connect(db) as conn:
+            before_round = _table_counts(conn)
+        with _step(steps, "phase C: make_round (bulk bindings and lab results, one transaction), killed 1 s into it"):
+            status, pids, killed = _kill_during(cluster, db, rounding, env, "the round")
+        checks.append(("the round's command failed (the database went away)", status != 0, f"exit {status}"))
+        with _step(steps, "cluster started again (crash recovery)"):
+            answered, detail = _restart_and_ask(cluster, pids, web, killed)
+        checks.append(("the same gunicorn worker answers without a restart, again", answered, detail))
+        with cluster.connect(db) as conn:
+            after_round_kill = _table_counts(conn)
+        changed = {t: (before_round.get(t), n) for t, n in after_round_kill.items() if before_round.get(t) != n}
+        checks.append(("nothing committed lost, nothing of the round written", not changed, f"changed: {changed or 'none'}"))
+        with _step(steps, "the same round again, to the end"):
+            again = subprocess.run(rounding, cwd=ROOT, env=env, capture_output=True, text=True, timeout=900)  # noqa: S603
+            with cluster.connect(db) as conn:
+                tubes, results = conn.execute(
+                    "SELECT (SELECT count(*) FROM testing_tube), (SELECT count(*) FROM testing_tuberesult)"
+                ).fetchone()
+        checks.append(
+            (
+                "the round run again is written whole",
+                again.returncode == 0 and tubes > 0 and results > 0,
+                f"exit {again.returncode}; {tubes} tubes, {results} results",
+            )
+        )
         with _step(steps, "the same import again, to the end"):
             again = subprocess.run(importing, cwd=ROOT, env=env, capture_output=True, text=True, timeout=900)  # noqa: S603
             with cluster.connect(db) as conn:
@@ -275,7 +314,7 @@ def drill(*, people: int, import_rows: int, port: int, keep: bool) -> bool:
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--people", type=int, default=2000)
+    parser.add_argument("--people", type=int, default=5000)
     parser.add_argument("--import-rows", type=int, default=100_000)
     parser.add_argument("--port", type=int, default=5434)
     parser.add_argument("--keep", action="store_true", help="leave the cluster and the directory for a look")
