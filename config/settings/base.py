@@ -308,7 +308,9 @@ if REDIS_URL:
         "name": "fangkong",
         "url": REDIS_URL,
         "immediate": False,
-        "consumer": {"workers": 2, "worker_type": "thread"},
+        # flush_locks: a consumer killed inside a lock_task (a recovery sweep) leaves its lock behind;
+        # the next consumer releases it when it starts, or no recovery would run again.
+        "consumer": {"workers": 2, "worker_type": "thread", "flush_locks": True},
     }
 else:
     HUEY = {
@@ -316,7 +318,7 @@ else:
         "name": "fangkong",
         "filename": str(VAR_DIR / "huey.sqlite3"),
         "immediate": False,
-        "consumer": {"workers": 1, "worker_type": "thread"},
+        "consumer": {"workers": 1, "worker_type": "thread", "flush_locks": True},
     }
 
 # Every handler and the loggers that write request lines run the personal-data filter (runs of 11+

@@ -21,9 +21,12 @@ log = logging.getLogger(__name__)
 
 # A running job's heartbeat: written every HEARTBEAT_EVERY seconds by a thread beside the job (a
 # single long statement, an index rebuild, reports no progress for minutes but still beats). No
-# heartbeat (nor progress) for STALE_AFTER: the worker was killed or the machine restarted.
-HEARTBEAT_EVERY = 15.0
-STALE_AFTER = dt.timedelta(minutes=1)
+# heartbeat (nor progress) for STALE_AFTER (six missed beats): the worker was killed or the machine
+# restarted. The recovery sweeps run every SWEEP_EVERY seconds (`sweep_within_the_minute`), so a
+# killed worker's job is failed 25–40 s after the kill (docs/operator-guide.md, fault drills).
+HEARTBEAT_EVERY = 5.0
+STALE_AFTER = dt.timedelta(seconds=30)
+SWEEP_EVERY = 10
 HEARTBEAT_TTL = 24 * 3600
 
 
@@ -90,6 +93,14 @@ def stalled(
                 yield job
         elif last < now - after:
             yield job
+
+
+def sweep_within_the_minute(task: Any) -> None:
+    """Schedule `task` (a Huey task taking no argument) to run again SWEEP_EVERY, 2×SWEEP_EVERY … seconds
+    from now, within the minute: called by a recovery task that Huey's crontab runs once a minute (and
+    at once when a consumer starts), so a dead worker's job is found in seconds, not at the next minute."""
+    for n in range(1, 60 // SWEEP_EVERY):
+        task.schedule(delay=n * SWEEP_EVERY)
 
 
 def enqueue(task: str, *args: Any) -> Any:

@@ -12,7 +12,7 @@ from django.utils.translation import gettext as _
 
 from fangkong.audit.catalogue import EventType
 from fangkong.audit.services import audit_record
-from fangkong.core.crypto import Sealer, decrypt
+from fangkong.core.crypto import Sealer, decrypt, lookup_hashes
 from fangkong.core.errors import DomainError, PermissionRefused, RateLimited
 from fangkong.core.permissions import user_can
 from fangkong.core.ratelimit import limit_hit
@@ -94,7 +94,7 @@ def person_create(
         )
     except FieldError as exc:
         raise DomainError(exc.message, field=exc.field) from exc
-    if Person.objects.filter(id_hash=record.id_hash).exists():
+    if Person.objects.filter(id_hash__in=lookup_hashes("id", decrypt(record.id_cipher))).exists():  # under any key (a rotation)
         raise DomainError(_("该证件号码已登记"), field="id_number", rule="person.unique_id")
     ancestry: dict[str, Any] = {}
     if household is not None:

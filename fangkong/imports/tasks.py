@@ -5,6 +5,8 @@ from __future__ import annotations
 from huey import crontab
 from huey.contrib.djhuey import db_periodic_task, db_task, lock_task
 
+from fangkong.core.jobs import sweep_within_the_minute
+
 
 @db_task()
 def run_import_job(job_id: int) -> None:
@@ -13,10 +15,19 @@ def run_import_job(job_id: int) -> None:
     import_job_run(job_id=job_id)
 
 
-@db_periodic_task(crontab(minute="*"))  # a job silent for a minute is failed within two
+@db_periodic_task(crontab(minute="*"))  # each minute, and at once when a consumer starts
 @lock_task("imports-recover-jobs")
 def recover_import_jobs() -> dict[str, int]:
     """Jobs left running by a dead worker → failed (everything rolled back); lost queued jobs → queued again."""
+    from .services import import_jobs_recover
+
+    sweep_within_the_minute(recover_import_jobs_again)  # and every 10 s in between: a job silent for 30 s is failed within 40
+    return import_jobs_recover()
+
+
+@db_task()
+@lock_task("imports-recover-jobs")
+def recover_import_jobs_again() -> dict[str, int]:
     from .services import import_jobs_recover
 
     return import_jobs_recover()

@@ -5,6 +5,8 @@ from __future__ import annotations
 from huey import crontab
 from huey.contrib.djhuey import db_periodic_task, db_task, lock_task
 
+from fangkong.core.jobs import sweep_within_the_minute
+
 
 @db_task()
 def run_result_upload(upload_id: int) -> None:
@@ -13,10 +15,19 @@ def run_result_upload(upload_id: int) -> None:
     result_upload_run(upload_id=upload_id)
 
 
-@db_periodic_task(crontab(minute="*"))  # a job silent for a minute is failed within two
+@db_periodic_task(crontab(minute="*"))  # each minute, and at once when a consumer starts
 @lock_task("testing-recover-uploads")
 def recover_result_uploads() -> dict[str, int]:
     """Uploads left running by a dead worker → failed (nothing was written); lost queued jobs → queued again."""
+    from .services.result_uploads import result_uploads_recover
+
+    sweep_within_the_minute(recover_result_uploads_again)  # and every 10 s in between: a job silent for 30 s is failed within 40
+    return result_uploads_recover()
+
+
+@db_task()
+@lock_task("testing-recover-uploads")
+def recover_result_uploads_again() -> dict[str, int]:
     from .services.result_uploads import result_uploads_recover
 
     return result_uploads_recover()

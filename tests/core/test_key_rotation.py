@@ -108,3 +108,20 @@ def test_a_ciphertext_from_before_key_ids_is_read_with_whichever_key_of_the_ring
         assert crypto.decrypt(legacy) == "150102199003071237"
     with override_settings(FANGKONG_DATA_KEY=NEW, FANGKONG_DATA_KEYS_RETIRED=()), pytest.raises(InvalidTag):
         crypto.decrypt(legacy)
+
+
+@pytest.mark.django_db
+def test_mid_rotation_a_number_registered_under_the_retired_key_is_not_registered_again(city, users):
+    """Attack: register a resident again by their number once the new key is current, before the
+    rotation reached their row (the registry's check must match the hash under every key)."""
+    from fangkong.core.errors import DomainError
+    from fangkong.geo.services import person_create
+
+    from ..factories import next_id_number
+
+    number = next_id_number(city.home.district.code)
+    with override_settings(FANGKONG_DATA_KEY=OLD, FANGKONG_DATA_KEYS_RETIRED=()):
+        make_person(city.home.household, "原住民", id_number=number)
+    with override_settings(FANGKONG_DATA_KEY=NEW, FANGKONG_DATA_KEYS_RETIRED=(OLD,)), pytest.raises(DomainError, match="该证件号码已登记"):
+        person_create(actor=users["community"], household=city.home.household, name="冒名者", id_type="resident_id", id_number=number)
+    assert Person.objects.filter(name="冒名者").count() == 0

@@ -18,7 +18,7 @@ from fangkong.core.clock import CLOCK_SKEW, now
 from fangkong.core.errors import DomainError
 from fangkong.core.permissions import require
 from fangkong.geo.idnumbers import InvalidDocument, check_id_input
-from fangkong.geo.lookup import id_key
+from fangkong.geo.lookup import id_keys
 
 from .. import signing
 from ..choices import PassStatus, ScanOutcome, ScanRefusal
@@ -47,9 +47,11 @@ class ScanResult:
         return str(ScanOutcome(self.scan.outcome).label)
 
 
-def _refusal(vp: VehiclePass, payload: dict[str, Any], *, at: dt.datetime, plate: str, driver_hash: str) -> str:
+def _refusal(vp: VehiclePass, payload: dict[str, Any], *, at: dt.datetime, plate: str, driver_hashes: list[str]) -> str:
     """Why this pass may not pass now ("" when it may). The order is what the checkpoint should
-    hear first: a code no longer valid, then the vehicle and the driver."""
+    hear first: a code no longer valid, then the vehicle and the driver. `driver_hashes` are the
+    shown driver's number hashed under each key of the ring: while a data-key rotation is under way
+    the pass may still carry a retired key's hash (fangkong.geo.lookup.id_keys)."""
     if payload.get("s") != vp.serial or payload.get("plate") != vp.plate:
         return ScanRefusal.SUPERSEDED
     if vp.status == PassStatus.REQUESTED:
@@ -64,7 +66,7 @@ def _refusal(vp: VehiclePass, payload: dict[str, Any], *, at: dt.datetime, plate
         return ScanRefusal.NOT_YET_VALID
     if plate and plate != vp.plate:
         return ScanRefusal.WRONG_PLATE
-    if driver_hash and driver_hash != vp.driver_id_hash:
+    if driver_hashes and vp.driver_id_hash not in driver_hashes:
         return ScanRefusal.WRONG_DRIVER
     return ""
 
@@ -103,16 +105,16 @@ def pass_scan(
         return ScanResult(existing, existing.vehicle_pass)
     recorded = now()
     at = _scan_time(scanned_at, recorded)
-    driver_hash = ""
+    driver_hashes: list[str] = []
     if (driver_id or "").strip():
         try:
-            driver_hash = id_key(check_id_input(driver_id))
+            driver_hashes = id_keys(check_id_input(driver_id))
         except InvalidDocument as exc:
             raise DomainError(str(exc), field="driver_id", rule="movement.driver_id") from exc
     plate = normalise_plate(plate)
     try:
         with transaction.atomic():
-            return _record(actor, checkpoint, token, client_ref, plate, driver_hash, arrived, at, recorded)
+            return _record(actor, checkpoint, token, client_ref, plate, driver_hashes, arrived, at, recorded)
     except IntegrityError:  # the same scan sent twice at once
         existing = PassScan.objects.select_related("vehicle_pass").get(client_ref=client_ref)
         return ScanResult(existing, existing.vehicle_pass)
@@ -124,7 +126,7 @@ def _record(
     token: str,
     client_ref: str,
     plate: str,
-    driver_hash: str,
+    driver_hashes: list[str],
     arrived: bool,
     at: dt.datetime,
     recorded: dt.datetime,
@@ -136,7 +138,7 @@ def _record(
         refusal = ScanRefusal.FORGED
     else:
         vp = VehiclePass.objects.select_for_update().filter(pk=payload.get("id")).first() if isinstance(payload.get("id"), int) else None
-        refusal = ScanRefusal.UNKNOWN if vp is None else _refusal(vp, payload, at=at, plate=plate, driver_hash=driver_hash)
+        refusal = ScanRefusal.UNKNOWN if vp is None else _refusal(vp, payload, at=at, plate=plate, driver_hashes=driver_hashes)
     outcome = ScanOutcome.REFUSED if refusal else (ScanOutcome.ARRIVED if arrived else ScanOutcome.PASSED)
     scan = PassScan.objects.create(
         vehicle_pass=vp,
@@ -148,7 +150,7 @@ def _record(
         outcome=outcome,
         refusal=refusal,
         plate_seen=plate,
-        driver_checked=bool(driver_hash),
+        driver_checked=bool(driver_hashes),
         actor=actor if getattr(actor, "is_authenticated", False) else None,
         district_id=checkpoint.district_id,
         street_id=checkpoint.street_id,

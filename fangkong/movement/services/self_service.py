@@ -18,12 +18,12 @@ from django.utils.translation import gettext as _
 
 from fangkong.audit.services import audit_record
 from fangkong.core.clock import now
-from fangkong.core.crypto import Sealer, mask_id_number, mask_phone
+from fangkong.core.crypto import Sealer, decrypt, mask_id_number, mask_phone
 from fangkong.core.errors import DomainError
 from fangkong.core.permissions import require
 from fangkong.core.rows import RowError, RowsRefused
 from fangkong.geo.idnumbers import InvalidDocument, check_id_input, normalise_phone
-from fangkong.geo.lookup import id_key
+from fangkong.geo.lookup import id_key, id_keys
 from fangkong.geo.models import Community, Person
 
 from ..choices import SelfApplicationStatus, TravelMode
@@ -94,6 +94,11 @@ def self_apply(app: OwnApplication) -> None:
     )
     try:
         with transaction.atomic():
+            # The constraint sees one hash, the current key's; while a data-key rotation is under way a
+            # waiting application may carry a retired key's (fangkong.geo.lookup.id_keys).
+            waiting = SelfApplication.objects.filter(id_hash__in=id_keys(number, sealer=sealer), status=SelfApplicationStatus.PENDING)
+            if waiting.exists():
+                raise IntegrityError("movement_selfapp_one_pending (under a retired data key)")
             row.save()
             audit_record(actor=None, event_type=MovementEvent.SELF_APPLIED, obj=row, after={"community": community.pk})
     except IntegrityError:  # the same number already waits: nothing changes, the answer is the same
@@ -116,7 +121,8 @@ def self_confirm(*, actor: Any, pk: int) -> DepartureApplication:
     application's community, with the name given — then filed and decided (`departure_file`)."""
     require(actor, MovementCap.DEPART)
     row = _pending(actor, pk)
-    person = Person.objects.filter(id_hash=row.id_hash, community_id=row.community_id).visible_to(actor).first()
+    # By the number, not the stored hash: mid-rotation the application and the person may be hashed under different keys.
+    person = Person.objects.filter(id_hash__in=id_keys(decrypt(row.id_cipher)), community_id=row.community_id).visible_to(actor).first()
     if person is None:
         raise DomainError(_("本社区没有登记该证件号码的居民，请电话联系申请人核实"), field="id_number", rule="movement.self_person")
     if person.name != row.name:

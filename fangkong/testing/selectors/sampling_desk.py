@@ -18,7 +18,7 @@ from django.db.models import Exists, F, OuterRef, QuerySet
 from django.shortcuts import get_object_or_404
 
 from fangkong.audit.models import AuditEvent
-from fangkong.geo.lookup import id_key
+from fangkong.geo.lookup import id_keys
 from fangkong.geo.models import Grid, Person
 
 from .. import events, selectors
@@ -114,7 +114,7 @@ def member_by_id_number(*, tube: Tube, id_number: str) -> int | None:
     """The person id of the tube's member with this ID number (the one just added), if any."""
     if not (id_number or "").strip():
         return None
-    return TubeMember.objects.filter(tube=tube, person__id_hash=id_key(id_number)).values_list("person_id", flat=True).first()
+    return TubeMember.objects.filter(tube=tube, person__id_hash__in=id_keys(id_number)).values_list("person_id", flat=True).first()
 
 
 @dataclass(frozen=True)

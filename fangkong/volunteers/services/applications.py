@@ -126,9 +126,14 @@ def volunteer_apply(app: Application) -> Volunteer | None:
     if errors:
         raise RowsRefused(errors)
     assert checked is not None
-    volunteer = _volunteer(checked, sealer=Sealer(), source="web")
+    sealer = Sealer()
+    volunteer = _volunteer(checked, sealer=sealer, source="web")
     try:
         with transaction.atomic():
+            # The unique constraint sees one hash, the current key's; while a data-key rotation is under
+            # way the number may be registered under a retired key's (fangkong.geo.lookup.id_keys).
+            if _registered(checked.id_number, sealer=sealer):
+                raise IntegrityError("volunteer_unique_id_hash (under a retired data key)")
             volunteer.save()
             audit_record(actor=None, event_type=VolunteersEvent.APPLIED, obj=volunteer, after={"community": checked.community.pk})
     except IntegrityError:
@@ -136,6 +141,11 @@ def volunteer_apply(app: Application) -> Volunteer | None:
             audit_record(actor=None, event_type=VolunteersEvent.APPLIED_AGAIN, object_type="volunteers.volunteer")
         return None
     return volunteer
+
+
+def _registered(number: str, *, sealer: Sealer) -> bool:
+    """Whether a volunteer with this number exists, their hash under any key of the ring."""
+    return Volunteer.objects.filter(id_hash__in=id_keys(number, sealer=sealer)).exists()
 
 
 # ---- bulk import from .xlsx ----
