@@ -14,7 +14,7 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from fangkong.core.sql import table
+from fangkong.core.sql import any_of, table
 from fangkong.geo.person_record import Entry
 from fangkong.geo.person_states import PersonState, StateKind
 from fangkong.results.history import TestEntry
@@ -24,7 +24,7 @@ from .models import Case, CaseTest, HealthMonitoring
 
 
 def case_tests(person_ids: Sequence[int], before: dt.datetime | None) -> Iterator[TestEntry]:
-    qs = CaseTest.objects.filter(case__person_id__in=list(person_ids)).select_related("case")
+    qs = CaseTest.objects.filter(any_of("case__person_id", list(person_ids))).select_related("case")
     if before is not None:
         qs = qs.filter(sampled_at__lte=before)
     for t in qs:
@@ -55,7 +55,7 @@ def case_states(person_ids: Sequence[int], at: dt.datetime) -> Iterator[PersonSt
     """A case from its confirmation until discharge (or its withdrawal/closing); home health
     monitoring from its start until completed or reopened."""
     cases = (
-        Case.objects.filter(person_id__in=list(person_ids), confirmed_at__lte=at)
+        Case.objects.filter(any_of("person_id", list(person_ids)), confirmed_at__lte=at)
         .exclude(Q(discharged_at__isnull=False, discharged_at__lte=at) | Q(closed_at__isnull=False, closed_at__lte=at))
         .exclude(status=CaseStatus.WITHDRAWN)
         .select_related("facility")
@@ -71,7 +71,7 @@ def case_states(person_ids: Sequence[int], at: dt.datetime) -> Iterator[PersonSt
             ref=f"cases.case:{c.pk}",
             headline=_("住院 · %(h)s") % {"h": c.facility.name} if in_hospital else _("待转运"),
         )
-    monitoring = HealthMonitoring.objects.filter(person_id__in=list(person_ids), starts_at__lte=at).exclude(
+    monitoring = HealthMonitoring.objects.filter(any_of("person_id", list(person_ids)), starts_at__lte=at).exclude(
         Q(completed_at__isnull=False, completed_at__lte=at) | Q(reopened_at__isnull=False, reopened_at__lte=at)
     )
     for m in monitoring:

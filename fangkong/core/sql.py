@@ -80,6 +80,31 @@ def fetch_in(sql: str, values: Sequence[Any], params_before: Sequence[Any] = (),
     return out
 
 
+def fetch_for_ids(sql: str, ids: Sequence[int], params_after: Sequence[Any] = ()) -> list[tuple]:
+    """Run `sql` whose text contains the marker {IDS} where a relation of the ids (one column, `id`)
+    goes, e.g. `WITH asked AS ({IDS}) …`, a chunk of ids at a time (10,000 on PostgreSQL, as one
+    array; 900 on SQLite, as a JSON array). `params_after` are the parameters after the marker."""
+    ids = [int(i) for i in ids]
+    if not ids:
+        return []
+    out: list[tuple] = []
+    if connection.vendor == "postgresql":
+        connection.ensure_connection()
+        with psycopg.Cursor(connection.connection) as cur:  # binary rows, as fetch_in
+            for i in range(0, len(ids), PG_LOOKUP_CHUNK):
+                literal, _ = pg_array(ids[i : i + PG_LOOKUP_CHUNK])
+                cur.execute(sql.replace("{IDS}", "SELECT unnest(%s::bigint[]) AS id"), [literal, *params_after], binary=True)
+                out.extend(cur.fetchall())
+        return out
+    with connection.cursor() as cur:
+        for i in range(0, len(ids), SQLITE_CHUNK):
+            cur.execute(
+                sql.replace("{IDS}", "SELECT value AS id FROM json_each(%s)"), [json.dumps(ids[i : i + SQLITE_CHUNK]), *params_after]
+            )
+            out.extend(cur.fetchall())
+    return out
+
+
 def pg_array(values: Sequence[Any]) -> tuple[str, str]:
     """A PostgreSQL array literal and its type for ints or strings: one text parameter the server
     parses, instead of the driver adapting 50,000 list items one by one (measured 0.24 s per

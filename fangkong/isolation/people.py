@@ -12,7 +12,7 @@ from django.db.models import Q
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from fangkong.core.sql import table
+from fangkong.core.sql import any_of, table
 from fangkong.geo.person_states import PersonState, StateKind
 from fangkong.results.history import TestEntry
 
@@ -21,7 +21,7 @@ from .models import IsolationEpisode, RoomStay, ScheduledTest
 
 
 def regimen_tests(person_ids: Sequence[int], before: dt.datetime | None) -> Iterator[TestEntry]:
-    qs = ScheduledTest.objects.filter(episode__person_id__in=list(person_ids), sampled_at__isnull=False).select_related("episode")
+    qs = ScheduledTest.objects.filter(any_of("episode__person_id", list(person_ids)), sampled_at__isnull=False).select_related("episode")
     if before is not None:
         qs = qs.filter(sampled_at__lte=before)
     for t in qs:
@@ -55,7 +55,7 @@ def isolation_states(person_ids: Sequence[int], at: dt.datetime) -> Iterator[Per
     """Awaiting isolation (identified, not yet checked in), in central isolation (checked in, not
     yet released), isolated at home (handed over or home phase begun), at `at`."""
     episodes = (
-        IsolationEpisode.objects.filter(person_id__in=list(person_ids), identified_at__lte=at)
+        IsolationEpisode.objects.filter(any_of("person_id", list(person_ids)), identified_at__lte=at)
         .exclude(_ended_by(at))
         .exclude(status=EpisodeStatus.CANCELLED, ended_at__isnull=True)
         .select_related("site")

@@ -8,16 +8,18 @@ policy profile — each rule met or not, named in the decision with its citation
   (fangkong.geo.person_states);
 - negative: a negative result sampled within the profile's window before the decision
   (`travel.leaving_negative_hours`: 48 h under the 9th edition and the 20 measures), from the
-  person's test history (fangkong.results.history.latest_results).
+  person's test history (fangkong.results.history.latest_decisive: latest_results' reading,
+  aggregated in SQL).
 
-One read per rule for the whole batch: 50,000 applications are a handful of queries.
+One read per rule for the whole batch: 50,000 applications are a handful of queries, and the words
+are translated once per batch.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Sequence
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 
 from django.utils.translation import gettext as _
 
@@ -26,7 +28,7 @@ from fangkong.geo.person_states import CONTROLLED_STATES, StateKind, states
 from fangkong.geo.selectors import PlaceIds, people_places
 from fangkong.policy.rules import rule
 from fangkong.results.choices import Result
-from fangkong.results.history import latest_results
+from fangkong.results.history import latest_decisive
 from fangkong.zoning.rules import naming
 from fangkong.zoning.selectors import ZoneIndex
 
@@ -45,7 +47,7 @@ class RuleOutcome:
     citation: str  # the policy rule it comes from (shown folded, in 依据)
 
     def as_json(self) -> dict[str, object]:
-        return asdict(self)
+        return {"rule": str(self.rule), "met": self.met, "text": self.text, "citation": self.citation}
 
 
 def eligibility(person_ids: Sequence[int], *, at: dt.datetime) -> dict[int, list[RuleOutcome]]:
@@ -60,45 +62,50 @@ def eligibility(person_ids: Sequence[int], *, at: dt.datetime) -> dict[int, list
     zones = ZoneIndex(at)
     places = people_places(ids)
     in_states = states.at(ids, at)
-    latest = latest_results(ids, before=at)
+    latest = latest_decisive(ids, before=at)
     since = at - dt.timedelta(hours=hours)
+    # The words, translated once per batch (not three times per person), and the outcomes every
+    # person who meets a rule shares.
+    area_met = RuleOutcome(DepartureRule.AREA, True, _("居住地不在禁止离开的风险区域内"), barred.citation)
+    area_in = _("居住地 %(place)s 在%(cls)s“%(area)s”内")
+    state_met = RuleOutcome(DepartureRule.STATE, True, _("未在隔离、健康监测或治疗中"), "geo.person_states")
+    state_held = _("正在%(state)s")
+    negative_met = _("%(h)s 小时内核酸阴性（采样 %(at)s）")
+    negative_none = RuleOutcome(
+        DepartureRule.NEGATIVE, False, _("没有核酸检测结果，须持 %(h)s 小时内阴性结果") % {"h": window.value}, window.citation
+    )
+    negative_not = _("最近一次核酸结果不是阴性（采样 %(at)s）")
+    negative_old = _("最近一次阴性采样于 %(at)s，已超过 %(h)s 小时")
+    no_places = PlaceIds()
     out: dict[int, list[RuleOutcome]] = {}
     for pid in ids:
-        match = next((m for m in zones.matches(places.get(pid, PlaceIds())) if m.area_class in barred.value), None)
+        match = next((m for m in zones.matches(places.get(pid, no_places)) if m.area_class in barred.value), None)
         area = (
-            RuleOutcome(DepartureRule.AREA, True, _("居住地不在禁止离开的风险区域内"), barred.citation)
+            area_met
             if match is None
             else RuleOutcome(
                 DepartureRule.AREA,
                 False,
-                _("居住地 %(place)s 在%(cls)s“%(area)s”内")
-                % {"place": match.place_name, "cls": names.label(match.area_class), "area": match.area_name},
+                area_in % {"place": match.place_name, "cls": names.label(match.area_class), "area": match.area_name},
                 barred.citation,
             )
         )
         held = [s for s in in_states.get(pid, ()) if s.kind in BARRED_STATES]
         state = (
-            RuleOutcome(DepartureRule.STATE, True, _("未在隔离、健康监测或治疗中"), "geo.person_states")
+            state_met
             if not held
-            else RuleOutcome(DepartureRule.STATE, False, _("正在%(state)s") % {"state": StateKind(held[0].kind).label}, "geo.person_states")
+            else RuleOutcome(DepartureRule.STATE, False, state_held % {"state": StateKind(held[0].kind).label}, "geo.person_states")
         )
         entry = latest.get(pid)
-        if entry is not None and entry.result == Result.NEGATIVE and entry.at is not None and entry.at >= since:
-            text = _("%(h)s 小时内核酸阴性（采样 %(at)s）") % {"h": window.value, "at": local_minutes(entry.at)}
+        if entry is None:
+            negative = negative_none
+        elif entry.result == Result.NEGATIVE and entry.at >= since:
+            text = negative_met % {"h": window.value, "at": local_minutes(entry.at)}
             negative = RuleOutcome(DepartureRule.NEGATIVE, True, text, window.citation)
-        elif entry is None or entry.at is None:
-            negative = RuleOutcome(
-                DepartureRule.NEGATIVE, False, _("没有核酸检测结果，须持 %(h)s 小时内阴性结果") % {"h": window.value}, window.citation
-            )
         elif entry.result != Result.NEGATIVE:
-            negative = RuleOutcome(
-                DepartureRule.NEGATIVE,
-                False,
-                _("最近一次核酸结果不是阴性（采样 %(at)s）") % {"at": local_minutes(entry.at)},
-                window.citation,
-            )
+            negative = RuleOutcome(DepartureRule.NEGATIVE, False, negative_not % {"at": local_minutes(entry.at)}, window.citation)
         else:
-            text = _("最近一次阴性采样于 %(at)s，已超过 %(h)s 小时") % {"at": local_minutes(entry.at), "h": window.value}
+            text = negative_old % {"at": local_minutes(entry.at), "h": window.value}
             negative = RuleOutcome(DepartureRule.NEGATIVE, False, text, window.citation)
         out[pid] = [area, state, negative]
     return out

@@ -137,6 +137,44 @@ def negative_within(person: Any, hours: float, *, at: dt.datetime | None = None)
     return _pk(person) in negatives_within([_pk(person)], hours, at=at)
 
 
+@dataclass(frozen=True)
+class Decisive:
+    """A person's latest decisive result (as `latest_results` reads it): its result and its time."""
+
+    result: str  # Result.NEGATIVE or Result.POSITIVE
+    at: dt.datetime  # sampled (or, unsampled, resulted)
+
+
+def latest_decisive(person_ids: Sequence[int], *, before: dt.datetime) -> dict[int, Decisive]:
+    """`latest_results`' reading — each person's latest decisive result known by `before` — for
+    tens of thousands of people: aggregated in SQL (`summary_sql`, a query per 10,000 people), not
+    built into one TestEntry per test. People without a dated decisive result are left out (as
+    `latest_results` leaves them out, or gives an entry without a time). A person whose latest own
+    positive and latest negative were sampled at the same moment is read through `latest_results`,
+    which settles such a tie by source and record."""
+    from fangkong.core.sql import fetch_for_ids, read_datetime
+
+    ids = sorted({int(i) for i in person_ids})
+    if not ids:
+        return {}
+    summary, params = summary_sql("SELECT person_id FROM asked", before, people_ids=lambda: ids)
+    sql = f"WITH asked AS (SELECT id AS person_id FROM ({{IDS}}) i) {summary}"
+    out: dict[int, Decisive] = {}
+    ties: list[int] = []
+    for pid, positive, negative, _awaited in fetch_for_ids(sql, ids, params):
+        positive, negative = read_datetime(positive), read_datetime(negative)
+        if positive is not None and negative is not None and positive == negative:
+            ties.append(pid)
+        elif positive is not None and (negative is None or positive > negative):
+            out[pid] = Decisive(Result.POSITIVE, positive)
+        elif negative is not None:
+            out[pid] = Decisive(Result.NEGATIVE, negative)
+    for pid, e in latest_results(ties, before=before).items():
+        if e.at is not None:
+            out[pid] = Decisive(e.result, e.at)
+    return out
+
+
 # The columns of summary_sql's rows, after person_id.
 SUMMARY_COLUMNS = ("last_positive_at", "last_negative_at", "last_awaited_at")
 

@@ -12,7 +12,7 @@ from typing import Any
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from fangkong.core.sql import fetch_in, read_datetime, table
+from fangkong.core.sql import any_of, fetch_in, read_datetime, table
 from fangkong.geo.person_record import Entry
 from fangkong.geo.person_states import PersonState, StateKind
 from fangkong.results.history import TestEntry
@@ -57,7 +57,7 @@ def round_relation(people: str) -> str:
 
 def in_place_controls(person_ids: Sequence[int], at: dt.datetime) -> Iterator[PersonState]:
     """就地管控 in force at `at`: started by then, and not ended by then."""
-    qs = PersonControl.objects.filter(person_id__in=list(person_ids), started_at__lte=at).exclude(ended_at__lte=at)
+    qs = PersonControl.objects.filter(any_of("person_id", list(person_ids)), started_at__lte=at).exclude(ended_at__lte=at)
     for c in qs.exclude(status=ControlStatus.LIFTED, ended_at__isnull=True):
         yield PersonState(
             person_id=c.person_id,
