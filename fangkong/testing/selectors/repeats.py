@@ -46,6 +46,24 @@ def last_sample_id() -> int:
     return TubeMember.objects.aggregate(last=Max("id"))["last"] or 0
 
 
+def settled_sample_id(*, lookback: int) -> int:
+    """A watermark for `sampled_twice(after_id=…)` that an incremental reader can trust: the newest
+    sample row id with every row below it written. A row whose transaction was still open when the
+    watermark was taken leaves a hole in the ids (a concurrent upload committed after it); the
+    watermark stops just below the first hole among the newest `lookback` ids, so the next run reads
+    that row when it lands (and the few rows above the hole again: harmless). Rows further back than
+    `lookback` are taken as written, and a hole left by a rolled-back upload is passed once it is
+    that far behind. Without holes: the newest id, and the next run reads only rows written since."""
+    last = last_sample_id()
+    floor = max(0, last - lookback)
+    previous = floor
+    for pk in TubeMember.objects.filter(pk__gt=floor).order_by("pk").values_list("pk", flat=True):
+        if pk != previous + 1 and previous != 0:
+            return previous
+        previous = pk
+    return last
+
+
 def sampled_twice(*, day_from: dt.date, until: dt.datetime, after_id: int | None = None) -> list[Repeat]:
     """The people sampled into two or more round tubes (not a door re-test) on one Beijing day from
     `day_from` to `until`; with `after_id`, only people with a sample row written after it (an
