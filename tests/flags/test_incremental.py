@@ -20,7 +20,7 @@ from fangkong.flags.services.evaluation import _apply, _digest
 from fangkong.policy.regimen import local_date, local_midnight
 from fangkong.testing.models import SamplingPoint, TubeMember
 from fangkong.testing.models import TestingRound as Round
-from fangkong.testing.selectors.repeats import settled_sample_id
+from fangkong.testing.selectors.repeats import sampled_twice, settled_sample_id
 from fangkong.testing.services import Binding, bulk_bind
 from fangkong.zoning.choices import PlaceLevel
 
@@ -130,3 +130,16 @@ def test_a_flag_without_a_digest_is_compared_by_its_items_and_given_one(city):
     run = evaluate(WIDE, now + dt.timedelta(minutes=5))
     flag = Flag.objects.get(rule=WIDE, subject=f"area:{wide.pk}")
     assert (run.raised, run.updated, run.cleared) == (0, 0, 0) and flag.evidence_digest == _digest(flag.evidence)
+
+
+def test_a_full_run_probes_the_people_of_the_day_s_smaller_rounds_and_finds_every_repeat(city, users):
+    """Round 8 samples most of the day; a person repeated in rounds 8 and 9, another in 9 and 10 (not
+    in 8), two people of round 8 alone: the two repeats, each with its two tubes."""
+    one, two, three, four = (make_person(city.home.household, name) for name in ("轮次甲", "轮次乙", "轮次丙", "轮次丁"))
+    morning = _morning()
+    for i, (person, number) in enumerate([(one, 8), (three, 8), (four, 8), (one, 9), (two, 9), (two, 10)]):
+        _sample(users, person, number, morning + dt.timedelta(minutes=5 * i), f"R{number}-3{i:02d}")
+    repeats = sampled_twice(day_from=local_date(morning), until=timezone.now())
+    assert sorted((r.person_id, len(r.samples)) for r in repeats) == sorted([(one.pk, 2), (two.pk, 2)])
+    run = evaluate(TWICE, timezone.now(), full=True)
+    assert (run.found, run.items) == (1, 2)
