@@ -46,6 +46,9 @@ class Flag(models.Model):
     # words without personal details; `item_count` is their number, `citation` the rule's 依据.
     evidence = models.JSONField(_("证据"), default=list)
     item_count = models.PositiveIntegerField(_("事项数"), default=0)
+    # A hash of the evidence as last written (flags.services.evaluation): a run compares its findings
+    # with it instead of reading every open flag's items back; empty until the flag is next refreshed.
+    evidence_digest = models.CharField(_("证据摘要"), max_length=40, blank=True, editable=False)
     citation = models.TextField(_("依据"), blank=True)
 
     objects = FlagQuerySet.as_manager()

@@ -35,7 +35,7 @@ from fangkong.policy.profiles import SEED_000, SEED_002
 from fangkong.policy.regimen import local_date
 from fangkong.policy.rules import rule as policy_rule
 from fangkong.testing.selectors.board import overdue_tubes
-from fangkong.testing.selectors.repeats import last_sample_id, sampled_twice
+from fangkong.testing.selectors.repeats import sampled_twice, settled_sample_id
 from fangkong.zoning.board import in_force, overdue_deadlines, overdue_to_lift
 from fangkong.zoning.choices import PLACE_WIDTH, AreaClass, AreaStatus, PlaceLevel
 from fangkong.zoning.duty import duty_board
@@ -51,8 +51,8 @@ DUTY = f"{SEED_002}：“4+N”管控机制，实行24小时值班值守，责�
 # two full runs it is recomputed only when an area changed, the day changed, or this long has passed.
 LIFTING_REFRESH = dt.timedelta(hours=1)
 DUTY_REFRESH = dt.timedelta(minutes=15)
-# Rows written by transactions still open at the last run may carry lower ids than its position: an
-# incremental run looks again at this many rows before it (merging items again is harmless).
+# Rows written by transactions still open at the last run may carry lower ids than newer rows: the
+# position stops below the first hole among this many newest ids (testing.selectors.repeats.settled_sample_id).
 OVERLAP_ROWS = 2_000
 TWICE_WINDOW_DAYS = 2  # today and yesterday (Beijing): a day's flag closes when its day leaves the window
 
@@ -181,11 +181,19 @@ def duty_gaps(now: dt.datetime, mark: Mark) -> Outcome:
     if _fresh(mark, now, DUTY_REFRESH) and not areas_changed_since(mark.since):
         return Outcome([], skipped=True)
     findings = []
+    # Compounds without a roster share their gaps (each role, the whole window): each gap's words
+    # are made once per run, not once per compound.
+    labels: dict[tuple[str, dt.datetime, dt.datetime], str] = {}
     for row in duty_board(user=CITY_WIDE, at=now, limit=10**7):
         if not (row.sealed and row.gaps):
             continue
         c = row.compound
-        items = [Evidence("geo.compound", c.pk, gap.label) for gap in row.gaps]
+        items = []
+        for gap in row.gaps:
+            key = (gap.role, gap.starts_at, gap.ends_at)
+            if key not in labels:
+                labels[key] = gap.label
+            items.append(Evidence("geo.compound", c.pk, labels[key]))
         findings.append(Finding(f"compound:{c.pk}", (c.district_id, c.street_id, c.community_id), c.name, items))
     return Outcome(findings)
 
@@ -262,21 +270,20 @@ def _areas_too_wide_citation() -> str:
 def tested_twice(now: dt.datetime, mark: Mark) -> Outcome:
     """People sampled into two round tubes on one day (not a door re-test): one flag per community
     and day, each person-day an item named by its tubes. Incremental: after the first full run only
-    the people sampled since the last run are looked at, and their items are added to the day's flag."""
+    the people with sample rows written since the last run's position are looked at (nothing else: an
+    idle run reads no sample), and their items are added to the day's flag."""
     day_from = local_date(now) - dt.timedelta(days=TWICE_WINDOW_DAYS - 1)
     incremental = mark.full_at is not None and mark.position is not None
-    position = last_sample_id()
-    after = max(0, mark.position - OVERLAP_ROWS) if incremental else None
+    position = settled_sample_id(lookback=OVERLAP_ROWS)  # taken before reading: rows written meanwhile are read next time
+    after = mark.position if incremental else None
     repeats = sampled_twice(day_from=day_from, until=now, after_id=after)
     out: dict[str, Finding] = {}
+    tube_words, day_words = _("第%(n)s轮 试管 %(barcode)s %(at)s"), _("%(day)s 同一人采样 %(k)s 次：%(tubes)s")  # once per run
     for r in repeats:
         last = r.samples[-1]
         subject = f"community:{last.community_id}:{r.day.isoformat()}"
-        tubes = "；".join(
-            _("第%(n)s轮 试管 %(barcode)s %(at)s") % {"n": s.round_number, "barcode": s.barcode, "at": _local(s.sampled_at)}
-            for s in r.samples
-        )
-        text = _("%(day)s 同一人采样 %(k)s 次：%(tubes)s") % {"day": r.day.isoformat(), "k": len(r.samples), "tubes": tubes}
+        tubes = "；".join(tube_words % {"n": s.round_number, "barcode": s.barcode, "at": _local(s.sampled_at)} for s in r.samples)
+        text = day_words % {"day": r.day.isoformat(), "k": len(r.samples), "tubes": tubes}
         finding = out.setdefault(subject, Finding(subject, (last.district_id, last.street_id, last.community_id), r.day.isoformat()))
         finding.items.append(Evidence("testing.tubemember", last.member_id, text))
     return Outcome(list(out.values()), complete=not incremental, position=position)

@@ -12,7 +12,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
-from django.db.models import Prefetch, Q, QuerySet
+from django.db.models import BooleanField, ExpressionWrapper, Prefetch, Q, QuerySet
 from django.shortcuts import get_object_or_404
 
 from fangkong.core.clock import CLOCK_SKEW, now
@@ -105,26 +105,21 @@ def compound_areas(compound: Compound, *, at: dt.datetime | None = None) -> Quer
 
 
 def _sealed(at: dt.datetime) -> Q:
-    """Compounds with a high-risk (sealed) area in force over any part of them at `at`."""
+    """Compounds with a high-risk (sealed) area in force over any part of them at `at` (set-based:
+    subqueries over the areas' places, read by the database with the compounds)."""
     places = RiskAreaPlace.objects.filter(area__in=RiskArea.objects.filter(in_force_at(at), area_class=AreaClass.SEALED))
-    ids: dict[str, list[int]] = {}
-    for level, pk in places.values_list("level", "place_id"):
-        ids.setdefault(level, []).append(pk)
+
+    def at_level(level: str) -> QuerySet:
+        return places.filter(level=level).values("place_id")
+
     return (
-        Q(pk__in=ids.get(PlaceLevel.COMPOUND, []))
-        | Q(pk__in=Building.objects.filter(pk__in=ids.get(PlaceLevel.BUILDING, [])).values("compound_id"))
-        | Q(pk__in=Unit.objects.filter(pk__in=ids.get(PlaceLevel.UNIT, [])).values("compound_id"))
-        | Q(community_id__in=ids.get(PlaceLevel.COMMUNITY, []))
-        | Q(street_id__in=ids.get(PlaceLevel.STREET, []))
-        | Q(district_id__in=ids.get(PlaceLevel.DISTRICT, []))
+        Q(pk__in=at_level(PlaceLevel.COMPOUND))
+        | Q(pk__in=Building.objects.filter(pk__in=at_level(PlaceLevel.BUILDING)).values("compound_id"))
+        | Q(pk__in=Unit.objects.filter(pk__in=at_level(PlaceLevel.UNIT)).values("compound_id"))
+        | Q(community_id__in=at_level(PlaceLevel.COMMUNITY))
+        | Q(street_id__in=at_level(PlaceLevel.STREET))
+        | Q(district_id__in=at_level(PlaceLevel.DISTRICT))
     )
-
-
-def duty_compounds(*, user: Any, at: dt.datetime | None = None) -> QuerySet[Compound]:
-    """The compounds in the user's grants that need a 4+N roster (a high-risk area in force over any
-    part of them) and those that already have one."""
-    held = _sealed(at or now()) | Q(pk__in=DutyPost.objects.filter(removed_at__isnull=True).values("compound_id"))
-    return Compound.objects.covered_by(user).filter(held).select_related("community", "street").order_by("district_id", "street_id", "name")
 
 
 @dataclass(frozen=True)
@@ -140,9 +135,17 @@ def duty_board(*, user: Any, at: dt.datetime | None = None, limit: int = 500) ->
     """One line per compound needing a roster: sealed or not, how many are on duty now, the gaps of
     the next 24 hours and the 处级干部 assigned (a few queries for the whole list)."""
     at = at or now()
-    compounds = list(duty_compounds(user=user, at=at)[:limit])
+    sealed = _sealed(at)  # the areas' places read once: which compounds need a roster, and which are sealed
+    held = sealed | Q(pk__in=DutyPost.objects.filter(removed_at__isnull=True).values("compound_id"))
+    compounds = list(
+        Compound.objects.covered_by(user)
+        .filter(held)
+        .annotate(is_sealed=ExpressionWrapper(sealed, output_field=BooleanField()))
+        .select_related("community", "street")
+        .order_by("district_id", "street_id", "name")[:limit]
+    )
     ids = [c.pk for c in compounds]
-    sealed_ids = set(Compound.objects.filter(_sealed(at), pk__in=ids).values_list("pk", flat=True))
+    sealed_ids = {c.pk for c in compounds if c.is_sealed}
     gaps = compound_gaps(ids, at=at)
     counts: dict[int, int] = {}
     for compound_id in DutyShift.objects.filter(compound_id__in=ids, starts_at__lte=at, ends_at__gt=at).values_list(

@@ -10,6 +10,8 @@ subjects whose window has passed. One audit event per rule and run with the coun
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
+import json
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -64,15 +66,31 @@ def _merged(old: list[dict], new: list[dict]) -> list[dict]:
     return old + [e for e in new if (e["ref"], e["id"]) not in seen]
 
 
+def _digest(items: list[dict]) -> str:
+    """The evidence's hash (Flag.evidence_digest): the same items give the same digest, whatever the
+    order of their keys as stored."""
+    return hashlib.sha1(json.dumps(items, ensure_ascii=False, sort_keys=True, separators=(",", ":")).encode()).hexdigest()
+
+
 def _apply(rule: FlagRule, outcome: Outcome, at: dt.datetime) -> tuple[int, int, int]:
-    """Raise, refresh and clear one rule's flags from its outcome: (raised, updated, cleared)."""
-    open_flags = {f.subject: f for f in Flag.objects.open().filter(rule=rule.code)}
+    """Raise, refresh and clear one rule's flags from its outcome: (raised, updated, cleared).
+
+    The open flags are read without their items: a complete rule's findings are compared with each
+    flag's digest, and only a flag whose digest differs has its items read and compared (a flag from
+    before the digest gets one, without counting as updated); an incremental rule reads the items of
+    the flags it found again only, to add the new ones."""
+    open_flags = {
+        subject: (pk, digest)
+        for pk, subject, digest in Flag.objects.open().filter(rule=rule.code).order_by().values_list("pk", "subject", "evidence_digest")
+    }
     found = {f.subject: f for f in outcome.findings}
     fresh = [f for s, f in found.items() if s not in open_flags]
     names = _place_names(fresh)
     citation = rule.citation() if fresh else ""
-    Flag.objects.bulk_create(
-        [
+    new_flags = []
+    for f in fresh:
+        items = _items(f)
+        new_flags.append(
             Flag(
                 rule=rule.code,
                 kind=rule.kind,
@@ -84,32 +102,42 @@ def _apply(rule: FlagRule, outcome: Outcome, at: dt.datetime) -> tuple[int, int,
                 place_name=names.get(f.places, "")[:200],
                 raised_at=at,
                 seen_at=at,
-                evidence=_items(f),
-                item_count=len(f.items),
+                evidence=items,
+                evidence_digest=_digest(items),
+                item_count=len(items),
                 citation=citation,
             )
-            for f in fresh
-        ],
-        ignore_conflicts=True,  # raised meanwhile by another run: the open flag stays the one
-        batch_size=1000,
-    )
-    changed = []
-    for subject, flag in open_flags.items():
-        finding = found.get(subject)
-        if finding is None:
+        )
+    # ignore_conflicts: raised meanwhile by another run, the open flag stays the one
+    Flag.objects.bulk_create(new_flags, ignore_conflicts=True, batch_size=1000)
+    again: dict[int, list[dict]] = {}  # open flags found again whose items may have changed: their new items
+    for subject, finding in found.items():
+        if subject not in open_flags:
             continue
-        items = _items(finding) if outcome.complete else _merged(flag.evidence, _items(finding))
+        pk, digest = open_flags[subject]
+        items = _items(finding)
+        if outcome.complete and _digest(items) == digest:
+            continue
+        again[pk] = items
+    changed, digested = [], []
+    for flag in Flag.objects.filter(pk__in=list(again)).order_by().only("pk", "evidence", "evidence_digest").iterator(chunk_size=1000):
+        items = again[flag.pk] if outcome.complete else _merged(flag.evidence, again[flag.pk])
         if items != flag.evidence:
-            flag.evidence, flag.item_count, flag.seen_at = items, len(items), at
+            flag.evidence, flag.item_count, flag.seen_at, flag.evidence_digest = items, len(items), at, _digest(items)
             changed.append(flag)
-    Flag.objects.bulk_update(changed, ["evidence", "item_count", "seen_at"], batch_size=1000)
-    seen = [f.pk for s, f in open_flags.items() if s in found and f not in changed]
+        elif flag.evidence_digest != (digest := _digest(items)):
+            flag.evidence_digest = digest
+            digested.append(flag)
+    Flag.objects.bulk_update(changed, ["evidence", "evidence_digest", "item_count", "seen_at"], batch_size=1000)
+    Flag.objects.bulk_update(digested, ["evidence_digest"], batch_size=1000)
+    changed_pks = {f.pk for f in changed}
+    seen = [pk for s, (pk, _digest_) in open_flags.items() if s in found and pk not in changed_pks]
     if seen:
         Flag.objects.filter(pk__in=seen).update(seen_at=at)
     if outcome.complete:
-        ended = [f.pk for s, f in open_flags.items() if s not in found]
+        ended = [pk for s, (pk, _digest_) in open_flags.items() if s not in found]
     elif rule.expired is not None:
-        ended = [f.pk for s, f in open_flags.items() if s not in found and rule.expired(s, at)]
+        ended = [pk for s, (pk, _digest_) in open_flags.items() if s not in found and rule.expired(s, at)]
     else:
         ended = []
     if ended:
