@@ -1,7 +1,10 @@
 """The demo's 民生保障 (fangkong.demo): in the demo community (迎宾南路社区) and a few others, the ledger
 built from the registry's tags, a 上门服务 work group per compound with members, most residents
 paired (一对一 and 一对多) and some left unpaired, requests open, overdue, delivered at the gate and
-confirmed, and a voucher programme run over those communities. All or nothing."""
+confirmed, and a city-wide voucher programme run over those communities; a second programme scoped
+to the demo community's district, run for it; the people deployed to a group's compound through the
+volunteers module (下沉, when the volunteers' demo ran first) joined to the group and paired; and an
+isolation site's supply request beside the community's. All or nothing."""
 
 from __future__ import annotations
 
@@ -14,19 +17,22 @@ from django.utils import timezone
 
 from fangkong.accounts.models import GrantLevel
 from fangkong.accounts.services.service_accounts import service_account
+from fangkong.core.clock import now
 from fangkong.core.errors import DomainError
 from fangkong.core.roles import Role
 from fangkong.geo.models import Community, Compound
+from fangkong.policy.regimen import local_date
 
 from .choices import ConfirmedBy, Handover, MemberKind, RequestKind, VoucherForm
 from .models import LedgerEntry, Pairing, VoucherProgramme
-from .services.groups import group_add, member_add, pair
+from .services.groups import group_add, member_add, member_from_deployment, pair
 from .services.ledger import entries_from_registry, visit_record
 from .services.requests import request_add, request_confirm, request_deliver
 from .services.vouchers import programme_add, voucher_run
 
 DEMO_COMMUNITY = "迎宾南路社区"
 PROGRAMME = "2022 年疫情期间一次性消费券（演示）"
+DISTRICT_PROGRAMME = "困难群众生活物资券（演示）"
 ITEMS = {
     RequestKind.GOODS: ["米面油和蔬菜包", "鸡蛋、牛奶", "蔬菜包", "面粉一袋、食用油一桶"],
     RequestKind.MEDICINE: ["降压药（硝苯地平）", "胰岛素", "速效救心丸", "布洛芬"],
@@ -98,7 +104,61 @@ def _supply_requests(keeper: object, worker: object, community: Community) -> in
         purpose="独居老人蔬菜包保障",
         lines=[(items["SCB"], 200)],
     )
-    return 2
+    return 2 + _site_request(store, community.district_id)
+
+
+def _site_request(store: object, district_id: int | None) -> int:
+    """An isolation site of the district asks its warehouse for protective gear and test kits, by the
+    site's staff (a facility grant on the site, no place grant): left awaiting the keeper."""
+    from fangkong.isolation.models import IsolationSite
+    from fangkong.isolation.querysets import SITE_GRANT
+
+    from .choices import SupplyUnitKind
+    from .models import SupplyItem
+    from .services.supply_requests import supply_request_add
+
+    site = IsolationSite.objects.filter(district_id=district_id).order_by("id").first()
+    if site is None:  # no isolation demo (a small test city): nothing to ask for
+        return 0
+    staff = service_account(
+        f"demo-livelihood-site-{site.pk}",
+        Role.ISOLATION_SITE_STAFF,
+        f"合成数据·{site.name}工作人员（演示）",
+        level=GrantLevel.FACILITY,
+        place_id=site.pk,
+        kind=SITE_GRANT.removeprefix("facility:"),
+        reason="演示数据：隔离点物资申领",
+    )
+    items = {i.code: i for i in SupplyItem.objects.filter(code__in=["FHF", "N95", "KY"])}
+    supply_request_add(
+        actor=staff,
+        unit_kind=SupplyUnitKind.ISOLATION_SITE,
+        site=site,
+        warehouse=store,
+        purpose="隔离点工作人员防护及隔离人员抗原自测",
+        lines=[(items["FHF"], 120), (items["N95"], 600), (items["KY"], 300)],
+    )
+    return 1
+
+
+def _deployed_members(worker: object, groups: dict[int, object], rng: random.Random) -> tuple[int, int]:
+    """The people deployed to the community's compounds (volunteers' 下沉人员: a 包联干部, a party member
+    reporting where they live) join the compound's work group by the roster's rule, and each takes
+    on one of the residents left unpaired there. None when the volunteers' demo has not run."""
+    from fangkong.volunteers.serving import deployments_available
+
+    joined = paired = 0
+    day = local_date(now())
+    for compound_id, group in groups.items():
+        for deployment in deployments_available(user=worker, compound_id=compound_id, day=day):
+            member = member_from_deployment(actor=worker, group=group, deployment_id=deployment.pk)
+            joined += 1
+            paired_ids = Pairing.objects.filter(ended_at__isnull=True, entry__compound_id=compound_id).values("entry_id")
+            spare = LedgerEntry.objects.filter(compound_id=compound_id).exclude(pk__in=paired_ids).order_by("id")[:1]
+            if spare and rng.random() < 0.8:
+                pair(actor=worker, member=member, entries=list(spare))
+                paired += 1
+    return joined, paired
 
 
 def _relief(actor: object, community: Community, rng: random.Random) -> int:
@@ -131,12 +191,13 @@ class LivelihoodStats:
     movements: int = 0
     relief: int = 0
     supply_requests: int = 0
+    deployed_members: int = 0
 
     def __str__(self) -> str:
         return (
             f"台账 {self.ledger} 人，工作组 {self.groups} 个，帮扶对子 {self.pairs} 对，未结对 {self.unpaired} 人，"
             f"需求 {self.requests} 件，消费券 {self.vouchers} 张，出入库 {self.movements} 笔，救助发放 {self.relief} 笔，"
-            f"物资申领 {self.supply_requests} 件"
+            f"物资申领 {self.supply_requests} 件，下沉人员入组 {self.deployed_members} 人"
         )
 
 
@@ -154,7 +215,7 @@ def livelihood_generate(*, seed: int = 2022, communities: int = 4) -> Livelihood
         district = service_account(
             "demo-livelihood-city", Role.DISTRICT_OFFICE, "合成数据·民政局（演示）", level=GrantLevel.CITY, reason="演示数据：消费券发放"
         )
-        groups = pairs = requests = vouchers = 0
+        groups = pairs = requests = vouchers = deployed = 0
         now = timezone.now()
         programme = programme_add(actor=district, name=PROGRAMME, place=None)
         workers = {}
@@ -177,11 +238,13 @@ def livelihood_generate(*, seed: int = 2022, communities: int = 4) -> Livelihood
             )
             workers[community.pk] = worker
             entries_from_registry(actor=worker, community=community)
+            community_groups = {}
             for compound in Compound.objects.filter(community=community).order_by("id"):
                 entries = list(LedgerEntry.objects.filter(compound=compound).order_by("id"))
                 if not entries:
                     continue
                 group = group_add(actor=worker, compound=compound, name=f"{compound.name}上门服务组")
+                community_groups[compound.pk] = group
                 groups += 1
                 members = [
                     member_add(
@@ -221,7 +284,10 @@ def livelihood_generate(*, seed: int = 2022, communities: int = 4) -> Livelihood
                             actor=worker, request=req, handover=Handover.GATE, handed_to="网格员", delivered_at=now - dt.timedelta(hours=2)
                         )
                         request_confirm(actor=grid_worker, request=req, by=ConfirmedBy.GRID_WORKER)
+            joined, joined_pairs = _deployed_members(worker, community_groups, rng)
+            deployed, pairs = deployed + joined, pairs + joined_pairs
             vouchers += voucher_run(actor=district, programme=programme, community=community, form=VoucherForm.CODE)
+        vouchers += _district_programme(chosen[0])
         supplies_keeper = service_account(
             "demo-livelihood-supplies",
             Role.COMMAND_CENTRE,
@@ -234,4 +300,22 @@ def livelihood_generate(*, seed: int = 2022, communities: int = 4) -> Livelihood
         relief_count = _relief(district, chosen[0], rng)
         ledger = LedgerEntry.objects.count()
         covered = Pairing.objects.filter(ended_at__isnull=True).values("entry_id").distinct().count()
-    return LivelihoodStats(ledger, groups, pairs, ledger - covered, requests, vouchers, movements, relief_count, supply_requests)
+    return LivelihoodStats(ledger, groups, pairs, ledger - covered, requests, vouchers, movements, relief_count, supply_requests, deployed)
+
+
+def _district_programme(community: Community) -> int:
+    """A programme scoped to the community's district, set up by the district's office (within its
+    grant) and run for the community, issued as goods of equal value."""
+    from fangkong.geo.models import District
+
+    district = District.objects.get(pk=community.district_id)
+    office = service_account(
+        f"demo-livelihood-district-{district.pk}",
+        Role.DISTRICT_OFFICE,
+        f"合成数据·{district.name}民政局（演示）",
+        level=GrantLevel.DISTRICT,
+        place_id=district.pk,
+        reason="演示数据：区级消费券",
+    )
+    programme = programme_add(actor=office, name=f"{district.name}{DISTRICT_PROGRAMME}", place=district)
+    return voucher_run(actor=office, programme=programme, community=community, form=VoucherForm.GOODS)

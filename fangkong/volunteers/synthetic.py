@@ -3,11 +3,13 @@ logistics company's team and the demo community's own; teams with leaders; servi
 demo district (sampling points, a community gate, a warehouse, a Fangcang under construction); a
 hundred-odd volunteers drawn from the registry (their sealed ID numbers and phones copied, so they
 are matched), a few applications still waiting; the needs of the last seven days, today and
-tomorrow, with the shifts served (check-in, check-out, minutes), no-shows and sign-ups; vehicles and
-their trips; terminal disinfection linked to demo cases and community disinfection in m²; and the
-people who serve besides volunteers (seeds 002, 004) in the demo communities: party members reporting
-to their paired community or at the compound where they live, a cadre per community's first compound,
-police officers sent down — in the seeds' proportions (12,300 : 1,500 : 2,010 across the city).
+tomorrow, with the shifts served (check-in, check-out, minutes), no-shows and sign-ups — for 计划与到岗,
+the community gate short of people yesterday and today, and a no-show on each of yesterday's shifts
+at the first point; vehicles and their trips; terminal disinfection linked to demo cases and
+community disinfection in m²; and the people who serve besides volunteers (seeds 002, 004) in the
+demo communities and the demo community 迎宾南路社区: party members reporting to their paired
+community or at the compound where they live, a cadre per community's first compound, police
+officers sent down — in the seeds' proportions (12,300 : 1,500 : 2,010 across the city).
 
 Written set-based (bulk_create) in one transaction, one audit event per kind of row. The rules of the
 services hold: nobody on two overlapping shifts, a need never over its headcount, nobody under
@@ -41,6 +43,7 @@ from .tokens import new_nonce
 
 ACTOR_USERNAME = "synthetic-volunteers"
 DEMO_DISTRICT = "150102"  # 新城区: the demo coordinator's district
+DEMO_COMMUNITY = "迎宾南路社区"  # the demo community worker's (fangkong.demo)
 YOUTH_TEAM = "共青团北疆应急保障志愿服务队"
 SHIFTS = ((8, 12), (13, 17))
 PAST_DAYS = 7
@@ -232,8 +235,12 @@ class _Generator:
                     )
                     n_needs += 1
                     taking = headcount if offset < 1 else self.rng.randint(0, headcount - 1)  # future days: places left
-                    for v in pool[:taking]:
-                        rows.append(self.assignment(need, v, start, end))
+                    if offset in (-1, 0) and point.kind == PointKind.GATE:
+                        taking = headcount - 2 - offset  # 计划与到岗: a gap of one yesterday, two today
+                    for i, v in enumerate(pool[:taking]):
+                        # 计划与到岗: yesterday, one no-show at the first point on each shift
+                        absent = offset == -1 and point is points[0] and i == 0
+                        rows.append(self.assignment(need, v, start, end, absent=absent))
                     pool = pool[taking:]
         Assignment.objects.bulk_create(rows)
         self.stats.shifts = len(rows)
@@ -241,7 +248,7 @@ class _Generator:
         audit_record(actor=self.actor, event_type=VolunteersEvent.NEED_PUBLISHED, object_type="volunteers.need", count=n_needs)
         audit_record(actor=self.actor, event_type=VolunteersEvent.ASSIGNED, object_type="volunteers.assignment", count=len(rows))
 
-    def assignment(self, need: Need, v: Volunteer, start: dt.datetime, end: dt.datetime) -> Assignment:
+    def assignment(self, need: Need, v: Volunteer, start: dt.datetime, end: dt.datetime, *, absent: bool = False) -> Assignment:
         row = Assignment(
             need=need,
             volunteer=v,
@@ -257,7 +264,7 @@ class _Generator:
         if start > self.now:
             row.status = self.rng.choice((AssignmentStatus.SIGNED_UP, AssignmentStatus.ASSIGNED))
             return row
-        if self.rng.random() < 0.05:
+        if absent or self.rng.random() < 0.05:
             row.status = AssignmentStatus.NO_SHOW if end < self.now else AssignmentStatus.ASSIGNED
             return row
         row.checked_in_at = start - dt.timedelta(minutes=self.rng.randint(0, 25))
@@ -328,7 +335,11 @@ class _Generator:
         )
 
     def serving(self, communities: list[Community]) -> None:
-        rows = Deployment.objects.bulk_create(_serving_rows(self, communities))
+        # The demo community (its worker's 上门服务 work groups take on those deployed there) among them.
+        demo = Community.objects.filter(district_id=communities[0].district_id, name=DEMO_COMMUNITY).exclude(
+            pk__in=[c.pk for c in communities]
+        )
+        rows = Deployment.objects.bulk_create(_serving_rows(self, communities + list(demo[:1])))
         self.stats.deployed = len(rows)
         audit_record(actor=self.actor, event_type=VolunteersEvent.DEPLOYED, object_type="volunteers.deployment", count=len(rows))
 

@@ -160,3 +160,95 @@ def test_a_community_asks_for_supplies_and_the_district_approves_in_part(transac
     shot(page, "livelihood-supply-decided.png")
     assert SupplyRequest.objects.get().status == SupplyRequestStatus.PARTLY_APPROVED
     assert StockBalance.objects.get(warehouse=store, item=kits).quantity == 60
+
+
+def test_a_community_worker_adds_a_deployed_person_to_the_work_group(transactional_db, live_server, page):
+    """The people sent down to the compound (包联干部, a party member reporting where they live) are
+    offered on the group page; one sent to another compound is not. The worker adds the cadre, who
+    shows as 包联干部 · 下沉, and pairs them with the resident left unpaired."""
+    from fangkong.livelihood.models import GroupMember, LedgerEntry
+    from fangkong.policy.regimen import local_date
+    from fangkong.volunteers.services import deployment_add
+
+    base = live_server.url
+    ensure_districts()
+    tree = make_tree()
+    elsewhere = make_tree(compound="另一小区", building="9号楼", household="901")
+    lonely = make_person(tree.household, "刘桂兰", tags=["elderly_alone"])
+    make_person(tree.household, "周大爷", tags=["empty_nest"])
+    worker = make_user("yingbin", Role.COMMUNITY_WORKER, [("community", tree.community)], password=PASSWORD)
+    office = make_user("xinchengqu", Role.DISTRICT_OFFICE, [("district", tree.district)], password=PASSWORD)
+    entries_from_registry(actor=worker, community=tree.community)
+    group = group_add(actor=worker, compound=tree.compound, name="迎宾小区上门服务组")
+    cadre = member_add(actor=worker, group=group, kind=MemberKind.CADRE, name="马李鑫", phone="13800005555")
+    pair(actor=worker, member=cadre, entries=[LedgerEntry.objects.get(person=lonely)])
+    today = local_date(now())
+    sent = {"actor": office, "community": tree.community, "starts_on": today - dt.timedelta(days=2)}
+    deployment_add(kind="cadre", name="张建国", phone="13900001111", work_unit="市住建局", compound=tree.compound, rank="division", **sent)
+    deployment_add(
+        kind="party_member", name="李秀英", phone="13900002222", work_unit="市委组织部", compound=tree.compound, at_residence=True, **sent
+    )
+    deployment_add(kind="police", name="王海军", phone="13900003333", work_unit="新城区公安分局", compound=elsewhere.compound, **sent)
+
+    log_in(page, base, "yingbin")
+    page.goto(f"{base}/livelihood/group/{group.pk}/")
+    form = page.locator("[data-form=member-deployed]")
+    options = form.locator("#id_deployment option")
+    expect(options).to_have_count(2)
+    expect(form).not_to_contain_text("王海军")  # sent to another compound
+    form.locator("#id_deployment").select_option(label="张建国（包联干部，市住建局）")
+    form.locator("button").click()
+    members = page.locator("[data-members]")
+    expect(members).to_contain_text("张建国")
+    expect(members.locator("tr", has_text="张建国")).to_contain_text("包联干部")
+    expect(members.locator("tr", has_text="张建国").locator("[data-deployed]")).to_have_text("下沉")
+    expect(page.locator("[data-form=member-deployed] #id_deployment option")).to_have_count(1)  # 李秀英 left
+
+    pairing = page.locator("[data-form=pair]")
+    pairing.locator("#id_member").select_option(label="张建国（包联干部）")
+    pairing.get_by_label("周大爷").check()
+    pairing.locator("button").click()
+    expect(members.locator("tr", has_text="张建国")).to_contain_text("周大爷")
+    expect(page.locator("body")).to_contain_text("台账人员均已结对")
+    shot(page, "livelihood-group-deployed.png")
+    member = GroupMember.objects.get(name="张建国")
+    assert member.kind == MemberKind.ASSIGNED_CADRE and member.deployment_id is not None
+
+
+def test_isolation_site_staff_ask_for_supplies_for_their_site(transactional_db, live_server, page):
+    """The staff of an isolation site (a grant on the site alone, no community grant) ask the
+    district's warehouse for protective gear; the request carries the site, awaiting the keeper."""
+    from fangkong.accounts.models import Grant
+    from fangkong.isolation.models import IsolationSite
+    from fangkong.livelihood.choices import SupplyCategory, WarehouseKind
+    from fangkong.livelihood.models import SupplyItem, SupplyRequest, Warehouse
+
+    base = live_server.url
+    ensure_districts()
+    tree = make_tree()
+    site = IsolationSite.objects.create(
+        name="如家酒店（新华大街店）隔离点", district=tree.district, street=tree.street, community=tree.community
+    )
+    staff = make_user("gelidian", Role.ISOLATION_SITE_STAFF, [], password=PASSWORD)
+    Grant.objects.create(user=staff, level="facility", facility_kind="isolation_site", place_id=site.pk)
+    store = Warehouse.objects.create(name="新城区防疫物资仓库", kind=WarehouseKind.DISTRICT, district=tree.district)
+    suits = SupplyItem.objects.create(code="FHF", name="医用防护服", category=SupplyCategory.PROTECTIVE, unit="套")
+    masks = SupplyItem.objects.create(code="N95", name="N95 口罩", category=SupplyCategory.PROTECTIVE, unit="只")
+
+    log_in(page, base, "gelidian")
+    page.goto(f"{base}/livelihood/supply-requests/")
+    form = page.locator("[data-form=supply-request]")
+    form.locator("#id_unit_kind").select_option("isolation_site")
+    form.locator("#id_site").select_option(str(site.pk))
+    form.locator("#id_warehouse").select_option(str(store.pk))
+    form.locator("#id_purpose").fill("隔离点工作人员防护")
+    form.locator("#id_line_0").select_option(str(suits.pk))
+    form.locator("#id_line_0_n").fill("120")
+    form.locator("#id_line_1").select_option(str(masks.pk))
+    form.locator("#id_line_1_n").fill("600")
+    form.locator("button").click()
+    expect(page.locator("[data-status]")).to_have_text("待审批")
+    expect(page.locator("body")).to_contain_text("如家酒店（新华大街店）隔离点")
+    shot(page, "livelihood-supply-site.png")
+    req = SupplyRequest.objects.get()
+    assert (req.unit_kind, req.isolation_site_id, req.community_id) == ("isolation_site", site.pk, tree.community.pk)

@@ -108,3 +108,95 @@ def test_apply_approve_sign_up_check_in_and_out_and_the_hours_in_the_totals(tran
         expect(page.locator("[data-sentence]")).to_contain_text("累计出勤 1 人次、车辆 0 台次，服务时间 4 小时")
         expect(page.locator("[data-points]")).to_have_text("1")
         shot(page, "volunteers-totals.png")
+
+
+def test_the_plan_against_actual_table_shows_the_day(transactional_db, day0, live_server, page):
+    """计划与到岗 on 服务点与班次: two points' needs of the day (4 + 2 at the sampling point, 3 at the
+    gate); five people put on them — three came, one did not (recorded after the shift), one still
+    expected in the afternoon; the gate nobody. The coordinator sees the day's figures and totals."""
+    from fangkong.volunteers.services import (
+        Application,
+        check_in,
+        no_shows_record,
+        shift_assign,
+        shift_sign_up,
+        volunteer_apply,
+        volunteer_approve,
+        volunteer_verify,
+    )
+    from fangkong.volunteers.tokens import point_code
+
+    base = live_server.url
+    ensure_districts()
+    TaskType.objects.get_or_create(code="nat_testing", defaults={"name": "核酸检测"})
+    TaskType.objects.get_or_create(code="community_registration", defaults={"name": "社区登记"})
+    tree = make_tree()
+    coordinator = make_user("xietiaoyuan", Role.VOLUNTEER_COORDINATOR, [("district", tree.district)], password=PASSWORD)
+    team = organisation_add(actor=coordinator, name="共青团北疆应急保障志愿服务队", kind="youth_league", district=tree.district)
+    sampling = point_add(actor=coordinator, name="迎宾小区核酸采样点", kind="sampling", community=tree.community, organisation=team)
+    gate = point_add(actor=coordinator, name="迎宾小区东门卡口", kind="gate", community=tree.community, organisation=team)
+
+    def need(point, a, b, n, task="nat_testing"):
+        return need_publish(
+            actor=coordinator,
+            point=point,
+            task_type=TaskType.objects.get(code=task),
+            starts_at=DAY0.replace(hour=a, minute=0),
+            ends_at=DAY0.replace(hour=b, minute=0),
+            headcount=n,
+        )
+
+    def approved(name):
+        number = next_id_number()
+        make_person(tree.household, name, id_number=number)
+        volunteer_apply(
+            Application(
+                name=name,
+                id_number=number,
+                phone="13912345678",
+                community_id=tree.community.pk,
+                skills=("sampling",),
+                organisation_id=team.pk,
+            )
+        )
+        v = Volunteer.objects.get(name=name)
+        volunteer_verify(actor=coordinator, volunteer=v)
+        return volunteer_approve(actor=coordinator, volunteer=v, field_work=True)
+
+    morning, afternoon = need(sampling, 8, 12, 4), need(sampling, 13, 17, 2)
+    need(gate, 8, 12, 3, task="community_registration")
+    crew = [approved(n) for n in ("乌日娜", "巴特尔", "其其格", "萨仁", "斯琴")]
+    for v in crew[:4]:
+        shift_sign_up(volunteer=v, need=morning)
+    shift_assign(actor=coordinator, volunteer=crew[4], need=afternoon)
+    with time_machine.travel(DAY0.replace(hour=8, minute=5), tick=True):
+        for v in crew[:3]:
+            check_in(volunteer=v, code=point_code(sampling))
+    with time_machine.travel(DAY0.replace(hour=12, minute=30), tick=True):
+        assert no_shows_record(actor=coordinator, need=morning) == 1  # 萨仁
+        page.set_viewport_size(LAPTOP)
+        log_in(page, base, "xietiaoyuan")
+        page.goto(f"{base}/volunteers/points/")
+        table = page.locator("[data-attendance]")
+        row = table.locator(f"tr[data-point='{sampling.pk}']")
+        expect(row.locator("[data-published]")).to_have_text("6")
+        expect(row.locator("[data-signed-up]")).to_have_text("5")
+        expect(row.locator("[data-checked-in]")).to_have_text("3")
+        expect(row.locator("[data-no-shows]")).to_have_text("1")
+        expect(row.locator("[data-short]")).to_have_text("2")  # 6 asked for, 4 came or still expected
+        at_gate = table.locator(f"tr[data-point='{gate.pk}']")
+        expect(at_gate.locator("[data-signed-up]")).to_have_text("0")
+        expect(at_gate.locator("[data-short]")).to_have_text("3")
+        expect(table.locator("[data-total]")).to_contain_text("合计")
+        totals = table.locator("[data-total] td")  # 合计 spans the point and community columns
+        expect(totals.nth(1)).to_have_text("3")  # needs
+        expect(totals.nth(2)).to_have_text("9")  # people asked for
+        expect(totals.nth(6)).to_have_text("5")  # short
+        day = page.locator("[data-form=attendance-day] input[name=day]")
+        day.fill("2022-11-11")
+        page.locator("[data-form=attendance-day] button").click()
+        expect(page.locator("[data-empty=attendance]")).to_be_visible()  # nothing published for the next day
+        day.fill("2022-11-10")
+        page.locator("[data-form=attendance-day] button").click()
+        expect(page.locator("[data-attendance] [data-total]")).to_contain_text("合计")
+        shot(page, "volunteers-plan-actual.png")

@@ -23,3 +23,31 @@ def test_the_demo_week_keeps_the_rules(city, clock):
     for i, (v, a, b) in enumerate(rows):
         assert not any(v == w and a < d and c < b for w, c, d in rows[i + 1 :])
     assert all(v.person_id for v in Volunteer.objects.filter(status="approved"))
+
+
+def test_the_demo_shows_plan_against_actual_yesterday_and_today(city, clock):
+    """计划与到岗 in the demo: yesterday a no-show on each shift at the first point and the community
+    gate short of people; today the gate short again (the figures come from the page's selector)."""
+    import datetime as dt
+
+    from fangkong.accounts.models import User
+    from fangkong.core.clock import now
+    from fangkong.policy.regimen import local_date
+    from fangkong.volunteers.models import ServicePoint
+    from fangkong.volunteers.selectors import point_day_attendance
+    from fangkong.volunteers.synthetic import ACTOR_USERNAME
+
+    from ..factories import make_person
+
+    for i in range(14):
+        make_person(city.home.household, f"志愿者{i}")
+    volunteers_generate(seed=7, people=14)
+    actor = User.objects.get(username=ACTOR_USERNAME)
+    first = ServicePoint.objects.order_by("id").first()
+    gate = ServicePoint.objects.get(kind="gate")
+    today = local_date(now())
+    yesterday = {r.point_id: r for r in point_day_attendance(user=actor, day=today - dt.timedelta(days=1))}
+    assert yesterday[first.pk].no_shows == 2 and yesterday[first.pk].checked_in > 0
+    assert yesterday[gate.pk].short >= 1
+    assert point_day_attendance(user=actor, day=today)
+    assert {r.point_id: r for r in point_day_attendance(user=actor, day=today)}[gate.pk].short >= 2
