@@ -81,3 +81,31 @@ def test_mid_rotation_the_import_refuses_a_number_registered_under_the_retired_k
         with pytest.raises(RowsRefused):
             volunteers_import(actor=world.coordinator, rows=[{**row, "community": c.community.name}])
     assert Volunteer.objects.count() == 1
+
+
+def test_mid_rotation_a_person_is_not_deployed_twice_for_the_same_days(world):
+    """Attack: a person already deployed (phone hashed under the retired key) is deployed again for
+    overlapping days after the new key became current: refused as before the rotation."""
+    import datetime as dt
+
+    from fangkong.core.errors import DomainError
+    from fangkong.core.roles import Role
+    from fangkong.volunteers.models import Deployment
+    from fangkong.volunteers.services import deployment_add
+
+    from ..factories import make_user
+
+    office = make_user("rot-office", Role.DISTRICT_OFFICE, [("district", world.city.home.district)])
+    day = dt.date(2022, 11, 10)
+
+    def send():
+        return deployment_add(
+            actor=office, kind="party_member", name="党员甲", phone="13900000001", work_unit="市委组织部",
+            community=world.city.home.community, starts_on=day,
+        )  # fmt: skip
+
+    with BEFORE:
+        send()
+    with DURING, pytest.raises(DomainError) as refused:
+        send()
+    assert refused.value.field == "phone" and Deployment.objects.count() == 1

@@ -208,3 +208,29 @@ def test_duty_page_in_english(users, city, sealed, at):
     office.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
     body = office.get(reverse("zoning:duty_compound", args=[city.home.compound.pk])).content.decode()
     assert "On duty now" in body and "Night" in body and "no Police officer or militia" in body
+
+
+def test_mid_rotation_the_same_phone_on_a_post_hashed_under_the_retired_key_is_the_same_person(users, city, sealed, at):
+    """Attack (FANGKONG_DATA_KEY rotation, operator guide §5b): the guard's post was written under the
+    retired key; a second post for the same phone, written after the new key became current, must
+    still be seen as the same person — a shift overlapping theirs is refused."""
+    import base64
+    import os
+
+    from django.test import override_settings
+
+    old, new = (base64.b64encode(os.urandom(32)).decode() for _ in range(2))
+    at(day(1, 12))
+    with override_settings(FANGKONG_DATA_KEY=old, FANGKONG_DATA_KEYS_RETIRED=()):
+        guard = duty_post_add(
+            actor=users["street"], compound=city.home.compound, role=DutyRole.SECURITY, name="马保国", phone=PHONES[DutyRole.SECURITY]
+        )
+        duty_shifts_add(actor=users["street"], post=guard, starts_at=day(3, 8), ends_at=day(3, 20))
+    with override_settings(FANGKONG_DATA_KEY=new, FANGKONG_DATA_KEYS_RETIRED=(old,)):
+        again = duty_post_add(
+            actor=users["community"], compound=city.home.compound, role=DutyRole.OTHER, name="马保国", phone=PHONES[DutyRole.SECURITY]
+        )
+        assert again.phone_hash != guard.phone_hash
+        with pytest.raises(DomainError) as twice:
+            duty_shifts_add(actor=users["community"], post=again, starts_at=day(3, 19), ends_at=day(3, 23))
+    assert twice.value.field == "starts_at"

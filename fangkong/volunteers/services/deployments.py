@@ -21,7 +21,7 @@ from django.utils.translation import gettext as _
 
 from fangkong.audit.services import audit_record
 from fangkong.core.clock import now
-from fangkong.core.crypto import encrypt, lookup_hash, mask_phone
+from fangkong.core.crypto import encrypt, lookup_hash, lookup_hashes, mask_phone
 from fangkong.core.errors import DomainError, PermissionRefused
 from fangkong.core.permissions import require
 from fangkong.geo.idnumbers import InvalidDocument, normalise_phone
@@ -59,8 +59,12 @@ def _period(starts_on: dt.date, ends_on: dt.date | None) -> None:
         raise DomainError(_("一次下沉不能超过一年"), field="ends_on")
 
 
-def _overlapping(phone_hash: str, starts_on: dt.date, ends_on: dt.date | None, *, besides: int | None = None) -> Deployment | None:
-    qs = Deployment.objects.filter(phone_hash=phone_hash).filter(Q(ends_on__isnull=True) | Q(ends_on__gte=starts_on))
+def _overlapping(digits: str, starts_on: dt.date, ends_on: dt.date | None, *, besides: int | None = None) -> Deployment | None:
+    """The person's deployment (by phone: its hash under each key of the ring, so that rows hashed
+    before a key rotation still match) overlapping the period."""
+    qs = Deployment.objects.filter(phone_hash__in=lookup_hashes("phone", digits)).filter(
+        Q(ends_on__isnull=True) | Q(ends_on__gte=starts_on)
+    )
     if ends_on is not None:
         qs = qs.filter(starts_on__lte=ends_on)
     if besides is not None:
@@ -118,7 +122,7 @@ def deployment_add(
     _period(starts_on, ends_on)
     area = _area(actor, area_id, kind, community)
     phone_hash = lookup_hash("phone", digits)
-    clash = _overlapping(phone_hash, starts_on, ends_on)
+    clash = _overlapping(digits, starts_on, ends_on)
     if clash is not None:
         raise DomainError(
             _("该电话的人员已于 %(d)s 起下沉到“%(c)s”，同一人的下沉时段不能重叠")

@@ -18,7 +18,7 @@ from django.utils.translation import gettext as _
 from fangkong.audit.services import audit_record
 from fangkong.core.clock import CLOCK_SKEW, aware, now, too_early
 from fangkong.core.coverage import span_label
-from fangkong.core.crypto import encrypt, lookup_hash, mask_phone
+from fangkong.core.crypto import decrypt, encrypt, lookup_hash, lookup_hashes, mask_phone
 from fangkong.core.errors import DomainError, PermissionRefused
 from fangkong.core.permissions import require
 from fangkong.core.timefmt import local_minutes
@@ -129,7 +129,9 @@ def user_by_username(username: str) -> Any:
 def _same_person(post: DutyPost) -> Q:
     """Posts held by the person of `post`: itself, the same phone, the same account."""
     q = Q(pk=post.pk)
-    if post.phone_hash:
+    if post.phone_cipher:  # the phone's hash under each key of the ring: posts hashed before a key rotation match too
+        q |= Q(phone_hash__in=lookup_hashes("phone", decrypt(post.phone_cipher)))
+    elif post.phone_hash:
         q |= Q(phone_hash=post.phone_hash)
     if post.user_id:
         q |= Q(user_id=post.user_id)
