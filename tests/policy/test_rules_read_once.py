@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 from django.core.signals import request_finished, request_started
-from django.db import connection
+from django.db import close_old_connections, connection
 from django.test.utils import CaptureQueriesContext
 
 from fangkong.policy import services
@@ -19,10 +19,17 @@ KEYS = ["close_contact.central_days", "regimen.day_one", "inbound.central_days"]
 
 @pytest.fixture
 def request_block():
-    """As the web server brackets each request."""
-    request_started.send(sender=None)
-    yield
-    request_finished.send(sender=None)
+    """As the web server brackets each request — without Django's close_old_connections, which would
+    close the test's connection inside its transaction (as Django's test client does too)."""
+    request_started.disconnect(close_old_connections)
+    request_finished.disconnect(close_old_connections)
+    try:
+        request_started.send(sender=None)
+        yield
+        request_finished.send(sender=None)
+    finally:
+        request_started.connect(close_old_connections)
+        request_finished.connect(close_old_connections)
 
 
 def local_copy(admin) -> PolicyProfile:

@@ -233,3 +233,18 @@ def test_demo_builds_the_round_and_grants_the_lab_account():
 )
 def test_the_default_start_is_the_latest_morning_whose_next_morning_has_passed(now, start):
     assert default_start(now.replace(tzinfo=BEIJING)) == start.replace(tzinfo=BEIJING)
+
+
+@pytest.mark.parametrize(
+    "after", [dt.timedelta(0), dt.timedelta(seconds=48), dt.timedelta(minutes=59), dt.timedelta(hours=5), dt.timedelta(hours=15)]
+)
+def test_todays_screening_is_sampled_after_midnight_and_reported_by_now_at_any_hour(after):
+    from fangkong.policy.regimen import local_midnight
+    from fangkong.testing.synthetic.screening import screening_times
+
+    midnight = local_midnight(dt.date(2026, 12, 8))
+    now = midnight + after
+    sampled, reported = screening_times(now)
+    assert midnight <= sampled <= reported <= now  # 00:00:48 once sampled at 00:01 and reported at 00:00:48
+    if after >= dt.timedelta(hours=10):
+        assert sampled == midnight + dt.timedelta(hours=7)

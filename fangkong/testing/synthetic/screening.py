@@ -36,10 +36,12 @@ _service_account = partial(service_account, reason=gettext_noop("合成检测轮
 
 
 def screening_times(now: dt.datetime) -> tuple[dt.datetime, dt.datetime]:
-    """When today's screening is sampled and reported: before now and after today's midnight (Beijing)
-    — in the morning when the hour allows, within minutes of midnight when it does not."""
+    """When today's screening is sampled and reported: after today's midnight (Beijing) and not after
+    now, reported after sampled — at 07:00 when the hour allows, three hours before now until then,
+    and in the first third of the day so far when that is earlier (a minute after midnight too)."""
     midnight = local_midnight(local_date(now))
-    sampled = max(midnight + dt.timedelta(minutes=1), min(midnight + dt.timedelta(hours=7), now - dt.timedelta(hours=3)))
+    span = now - midnight
+    sampled = midnight + min(dt.timedelta(hours=7), max(span - dt.timedelta(hours=3), span / 3))
     reported = sampled + (now - sampled) / 2
     return sampled, reported
 
