@@ -49,7 +49,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from ops.restore_drill import PG_USER, ROOT, Cluster, _free_port, _pg_version, _run, _step, _table_counts  # noqa: E402
+from ops.restore_drill import PG_USER, ROOT, Cluster, _free_port, _pg_version, _run, _step, _table_counts, report  # noqa: E402
 
 TOKEN = secrets.token_urlsafe(32)
 
@@ -301,15 +301,7 @@ def drill(*, people: int, import_rows: int, port: int, keep: bool) -> bool:
             if pids:
                 _stale_socket_removed(cluster.port, pids[0])
             shutil.rmtree(work, ignore_errors=True)
-    ok = all(passed for _, passed, _ in checks)
-    print("\npostgres kill drill — steps")
-    for what, seconds in steps:
-        print(f"  {seconds:7.1f} s  {what}")
-    print("postgres kill drill — checks")
-    for what, passed, detail in checks:
-        print(f"  {'PASS' if passed else 'FAIL'}  {what}: {detail}")
-    print(f"RESULT: {'PASS' if ok else 'FAIL'} ({sum(s for _, s in steps):.1f} s)" + (f"; kept {work}" if keep else ""))
-    return ok
+    return report("postgres kill drill", steps, checks, kept=work if keep else None)
 
 
 def main() -> int:

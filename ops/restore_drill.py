@@ -256,14 +256,20 @@ def drill(*, rows: int, source_port: int, target_port: int, keep: bool, migrate:
             target.drop()
             source.drop()
             shutil.rmtree(work, ignore_errors=True)
+    return report("restore drill", steps, checks, kept=work if keep else None)
+
+
+def report(name: str, steps: list[tuple[str, float]], checks: list[tuple[str, bool, str]], *, kept: Path | None = None) -> bool:
+    """Print a drill's steps (with their seconds) and checks (PASS/FAIL and what was seen); True if every
+    check passed. Shared by the drills in ops/."""
     ok = all(passed for _, passed, _ in checks)
-    print("\nrestore drill — steps")
+    print(f"\n{name} — steps")
     for what, seconds in steps:
         print(f"  {seconds:7.1f} s  {what}")
-    print("restore drill — checks")
+    print(f"{name} — checks")
     for what, passed, detail in checks:
         print(f"  {'PASS' if passed else 'FAIL'}  {what}: {detail}")
-    print(f"RESULT: {'PASS' if ok else 'FAIL'} ({sum(s for _, s in steps):.1f} s)" + (f"; kept {work}" if keep else ""))
+    print(f"RESULT: {'PASS' if ok else 'FAIL'} ({sum(s for _, s in steps):.1f} s)" + (f"; kept {kept}" if kept else ""))
     return ok
 
 
