@@ -4,8 +4,9 @@ the counts in each tube) and written all or nothing, with one audit event for th
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable
-from typing import Any
+import functools
+from collections.abc import Callable, Iterable
+from typing import Any, ParamSpec
 
 from django.db import transaction
 from django.utils.translation import gettext as _
@@ -31,6 +32,8 @@ from .rows import ID_NUMBER_RULE, Binding, BindReport, check_format
 from .tube_writes import write_changed_tubes, write_members, write_new_tubes
 from .tubes import count_into_tubes, lock_tubes, tubes_of
 
+P = ParamSpec("P")
+
 
 def check_round_open(testing_round: TestingRound) -> None:
     if testing_round.status == RoundStatus.CLOSED:
@@ -45,40 +48,26 @@ class _NumbersToCount(Exception):
         self.refused, self.numbers = refused, numbers
 
 
-def bulk_bind(
-    *,
-    actor: Any,
-    testing_round: TestingRound,
-    bindings: Iterable[Binding | dict],
-    sampling_point: SamplingPoint | None = None,
-    pooling_mode: str = "",
-    at: dt.datetime | None = None,
-    close_when_full: bool = True,
-    sealer: Sealer | None = None,
-) -> BindReport:
-    """Bind people to tubes (`_bind`, all or nothing, in one transaction). A batch refused with rows
-    whose number is not registered counts those numbers as searches after its transaction has rolled
-    back (`numbers_not_found`), so their audit events are kept."""
-    try:
-        return _bind(
-            actor=actor,
-            testing_round=testing_round,
-            bindings=bindings,
-            sampling_point=sampling_point,
-            pooling_mode=pooling_mode,
-            at=at,
-            close_when_full=close_when_full,
-            sealer=sealer,
-        )
-    except _NumbersToCount as exc:
-        for number in exc.numbers:
-            number_search_check(actor=actor, term=number, where="testing.bindings")
-        raise exc.refused from None
+def _counting_unregistered_numbers(bind: Callable[P, BindReport]) -> Callable[P, BindReport]:
+    """A batch refused with rows whose number is not registered counts those numbers as searches
+    after its transaction has rolled back (`numbers_not_found`), so their audit events are kept."""
+
+    @functools.wraps(bind)
+    def counted(*args: P.args, **kwargs: P.kwargs) -> BindReport:
+        try:
+            return bind(*args, **kwargs)
+        except _NumbersToCount as exc:
+            for number in exc.numbers:
+                number_search_check(actor=kwargs["actor"], term=number, where="testing.bindings")
+            raise exc.refused from None
+
+    return counted
 
 
+@_counting_unregistered_numbers
 @gc_paused()
 @transaction.atomic
-def _bind(
+def bulk_bind(
     *,
     actor: Any,
     testing_round: TestingRound,
@@ -93,7 +82,8 @@ def _bind(
 
     `sampling_point` and `pooling_mode` are the defaults for rows that name neither (a sampling
     app posts one point's work; the pooling defaults to the area's, from the active policy).
-    Phases: the rows' own format, the people, the tubes, the counts in each tube; then the writes."""
+    Phases: the rows' own format, the people, the tubes, the counts in each tube; then the writes.
+    Numbers a refused batch found unregistered are counted as searches after the rollback."""
     require(actor, TestingCap.SAMPLE)
     check_round_open(testing_round)
     at = at or now()

@@ -8,7 +8,7 @@ from typing import Any
 
 from django.utils.translation import gettext as _
 
-from fangkong.core.bulk import BulkWriter, refused_if_raced, reserve_ids
+from fangkong.core.bulk import BulkWriter, layout, refused_if_raced, reserve_ids
 
 from ...choices import TubeStatus
 from ...models import TestingRound, Tube, TubeMember
@@ -17,42 +17,44 @@ from .people import BoundPerson
 from .rows import Binding
 from .tubes import TubeState
 
-MEMBER_COLUMNS = [
-    "round_id",
-    "tube_id",
-    "person_id",
-    "district_id",
-    "street_id",
-    "community_id",
-    "grid_id",
-    "household_id",
-    "building_id",
-    "unit_id",
-    "is_resample",
-    "sampled_at",
-]
-TUBE_COLUMNS = [
-    "id",
-    "round_id",
-    "barcode",
-    "sampling_point_id",
-    "district_id",
-    "street_id",
-    "community_id",
-    "pooling_mode",
-    "capacity",
-    "member_count",
-    "is_resample",
-    "status",
-    "opened_at",
-    "sampled_at",
-    "closed_at",
-    "deadline_at",
-    "laboratory_id",
-    "received_at",
-    "resulted_at",
-    "result",
-]
+# What a binding writes; every other column takes its empty value (core.bulk.layout: not sampled
+# at home, no laboratory, no result yet).
+MEMBER_COLUMNS, MEMBER_REST = layout(
+    TubeMember,
+    [
+        "round_id",
+        "tube_id",
+        "person_id",
+        "district_id",
+        "street_id",
+        "community_id",
+        "grid_id",
+        "household_id",
+        "building_id",
+        "unit_id",
+        "sampled_at",
+    ],
+)
+TUBE_COLUMNS, TUBE_REST = layout(
+    Tube,
+    [
+        "id",
+        "round_id",
+        "barcode",
+        "sampling_point_id",
+        "district_id",
+        "street_id",
+        "community_id",
+        "pooling_mode",
+        "capacity",
+        "member_count",
+        "status",
+        "opened_at",
+        "sampled_at",
+        "closed_at",
+        "deadline_at",
+    ],
+)
 
 
 def write_new_tubes(testing_round: TestingRound, tubes: dict[str, TubeState], at: dt.datetime, hours: dt.timedelta) -> list[TubeState]:
@@ -74,16 +76,12 @@ def write_new_tubes(testing_round: TestingRound, tubes: dict[str, TubeState], at
                     s.pooling_mode,
                     s.capacity,
                     s.member_count,
-                    False,
                     s.status,
                     at,
                     s.sampled_at,
                     at if s.status == TubeStatus.CLOSED else None,
                     s.sampled_at + hours,
-                    None,
-                    None,
-                    None,
-                    "",
+                    *TUBE_REST,
                 )  # fmt: skip
                 for s in new_states
             ]
@@ -118,8 +116,8 @@ def write_members(
                     p.household_id,
                     p.building_id,
                     p.unit_id,
-                    False,
                     b.sampled_at,
+                    *MEMBER_REST,
                 )  # fmt: skip
                 for b in rows
                 for p in (people[b.row],)
