@@ -20,7 +20,7 @@ from fangkong.geo.records import build_person_record
 from fangkong.testing import events
 from fangkong.testing.choices import ResamplingStatus, TubeStatus
 from fangkong.testing.models import ResamplingTask, Tube, TubeMember, TubeResult
-from fangkong.testing.services import Binding, bulk_bind, tube_receive
+from fangkong.testing.services import Binding, bulk_bind
 from tests.factories import make_tree, make_user
 
 from .factories import at, csv_bytes, make_lab, make_lab_user, upload
@@ -51,23 +51,6 @@ def error_fields(response) -> list[tuple]:
 def other(city):
     """A district office of 回民区: outside everything of the home district."""
     return make_user("other", Role.DISTRICT_OFFICE, [("district", city.elsewhere.district)])
-
-
-@pytest.fixture
-def sampled(setup, users):
-    """Eight home-grid residents in a 10-in-1 tube P1, the neighbour grid's resident alone in S1;
-    both received by the lab, S1 positive (a confirmed positive awaiting case handling)."""
-    bulk_bind(
-        actor=users["community"], testing_round=setup.round, sampling_point=setup.point, pooling_mode="pooled_10",
-        bindings=[Binding("P1", person_id=p.pk) for p in setup.ten[2:]], at=at(1),
-    )  # fmt: skip
-    bulk_bind(
-        actor=users["community"], testing_round=setup.round, sampling_point=setup.point, pooling_mode="single",
-        bindings=[Binding("S1", person_id=setup.other_grid[0].pk)], at=at(2),
-    )  # fmt: skip
-    tube_receive(actor=setup.lab_user, testing_round=setup.round, laboratory=setup.lab, barcodes=["P1", "S1"], at=at(3))
-    upload(setup.lab_user, setup.round, setup.lab, [("S1", "阳性", 30, 31, "2022-02-25 16:00")], at(9))
-    return setup
 
 
 def base(setup) -> str:

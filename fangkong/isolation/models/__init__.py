@@ -33,7 +33,8 @@ case stays visible (selectors in tracing.selectors).
 
 from __future__ import annotations
 
-from .columns import RuleCitation
+from fangkong.policy.models import RuleCitation  # the platform's; kept importable from here
+
 from .episodes import Handover, HomeCheck, InboundArrival, IsolationEpisode, ReleaseOrder, RoomStay, ScheduledTest
 from .sites import IsolationSite, Room, SiteDailyChecklist, SiteIncident, SiteStaff
 from .tracing import Contact, ContactLink

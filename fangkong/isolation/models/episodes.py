@@ -8,6 +8,7 @@ from django.utils.translation import gettext_lazy as _
 
 from fangkong.core.models import TimeStampedModel
 from fangkong.geo.models import PersonPlaces
+from fangkong.policy.models import citation_column, cited_text
 from fangkong.results.choices import Result
 
 from ..choices import (
@@ -33,7 +34,7 @@ from ..querysets import (
     EpisodeQuerySet,
     HandoverQuerySet,
 )
-from .columns import RuleCitation, _bulk_user, _citation, _citation_text, _place, _user
+from .columns import _bulk_user, _place, _user
 from .sites import IsolationSite, Room
 
 
@@ -52,7 +53,7 @@ class IsolationEpisode(PersonPlaces, TimeStampedModel):
     party = models.CharField(_("同住单元"), max_length=48, help_text=_("同户或同行人员可同住一间；不同单元不得混住"))
     identified_at = models.DateTimeField(_("判定时间"))
     isolate_by = models.DateTimeField(_("应隔离时限"), null=True, blank=True)
-    isolate_by_citation = _citation(_("时限依据"))  # the text: isolate_by_rule
+    isolate_by_citation = citation_column(_("时限依据"))  # the text: isolate_by_rule
     site = models.ForeignKey(
         IsolationSite,
         verbose_name=_("隔离点"),
@@ -73,7 +74,7 @@ class IsolationEpisode(PersonPlaces, TimeStampedModel):
     home_mode = models.CharField(_("居家阶段方式"), max_length=24, choices=HomeMode.choices, blank=True)
     central_until = models.DateTimeField(_("集中隔离期满"), null=True, blank=True)
     home_until = models.DateTimeField(_("居家期满"), null=True, blank=True)
-    regimen_citation = _citation(_("隔离方案依据"))  # the text: regimen_rules
+    regimen_citation = citation_column(_("隔离方案依据"))  # the text: regimen_rules
     released_at = models.DateTimeField(_("解除集中隔离时间"), null=True, blank=True)
     handed_over_at = models.DateTimeField(_("交接时间"), null=True, blank=True)
     home_started_at = models.DateTimeField(_("开始居家时间"), null=True, blank=True)
@@ -120,23 +121,8 @@ class IsolationEpisode(PersonPlaces, TimeStampedModel):
     def __str__(self) -> str:
         return f"#{self.pk} {self.person_id} {self.get_status_display()}"
 
-    @property
-    def isolate_by_rule(self) -> str:
-        """The rule that set `isolate_by`, cited in full."""
-        return _citation_text(self, "isolate_by_citation")
-
-    @isolate_by_rule.setter
-    def isolate_by_rule(self, text: str) -> None:
-        self.isolate_by_citation = RuleCitation.for_text(text)
-
-    @property
-    def regimen_rules(self) -> str:
-        """Every rule of the regimen fixed at its start, cited in full (one per line)."""
-        return _citation_text(self, "regimen_citation")
-
-    @regimen_rules.setter
-    def regimen_rules(self, text: str) -> None:
-        self.regimen_citation = RuleCitation.for_text(text)
+    isolate_by_rule = cited_text("isolate_by_citation", "The rule that set `isolate_by`, cited in full.")
+    regimen_rules = cited_text("regimen_citation", "Every rule of the regimen fixed at its start, cited in full (one per line).")
 
 
 class RoomStay(models.Model):
@@ -178,7 +164,7 @@ class ScheduledTest(models.Model):
     phase = models.CharField(_("阶段"), max_length=8, choices=TestPhase.choices)
     day_number = models.PositiveSmallIntegerField(_("第 N 天"))
     due_date = models.DateField(_("应检日期"))
-    citation = _citation(_("依据"))  # the text: rule
+    citation = citation_column(_("依据"))  # the text: rule
     result = models.CharField(_("结果"), max_length=16, choices=Result.choices, blank=True)
     ct_value = models.FloatField(_("Ct 值"), null=True, blank=True)
     sampled_at = models.DateTimeField(_("采样时间"), null=True, blank=True)
@@ -198,14 +184,7 @@ class ScheduledTest(models.Model):
     def __str__(self) -> str:
         return f"{self.episode_id} {self.get_phase_display()}第{self.day_number}天 {self.result or '-'}"
 
-    @property
-    def rule(self) -> str:
-        """The policy rule that set this test day, cited in full."""
-        return _citation_text(self, "citation")
-
-    @rule.setter
-    def rule(self, text: str) -> None:
-        self.citation = RuleCitation.for_text(text)
+    rule = cited_text("citation", "The policy rule that set this test day, cited in full.")
 
 
 class ReleaseOrder(models.Model):

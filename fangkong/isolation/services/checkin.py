@@ -27,11 +27,12 @@ from fangkong.core.errors import DomainError, PermissionRefused
 from fangkong.core.permissions import require
 from fangkong.core.rows import RowError, refuse_rows
 from fangkong.core.sql import any_of, chunks, db_value
+from fangkong.policy.models import RuleCitation
 from fangkong.policy.regimen import regimen_day
 
 from .. import events
 from ..choices import EPISODE_TRANSITIONS, EpisodeStatus
-from ..models import IsolationEpisode, IsolationSite, Room, RoomStay, RuleCitation, ScheduledTest
+from ..models import IsolationEpisode, IsolationSite, Room, RoomStay, ScheduledTest
 from ..permissions import IsolationCap
 from .common import TRANSITIONS_RULE, receives_at
 from .regimen import Regimen, regimen_for, regimen_plan

@@ -19,7 +19,7 @@ from fangkong.audit.services import audit_record
 from fangkong.core.clock import aware, not_before, not_in_future
 from fangkong.core.errors import DomainError
 from fangkong.core.permissions import require
-from fangkong.policy.models import PolicyProfile
+from fangkong.policy.models import PolicyProfile, RuleCitation
 from fangkong.policy.regimen import DAY_ONE_KEY, day_one_convention, local_date, local_midnight, regimen_day, regimen_day_starts_at
 from fangkong.policy.rules import PolicyNotConfigured, active_profile, rule
 from fangkong.results.choices import Result
@@ -27,7 +27,7 @@ from fangkong.results.rules import decide_or_refuse
 
 from .. import events
 from ..choices import KIND_POLICY_PREFIX, EpisodeKind, EpisodeStatus, HomeMode, StayEnd, TestPhase
-from ..models import IsolationEpisode, RuleCitation, ScheduledTest
+from ..models import IsolationEpisode, ScheduledTest
 from ..permissions import IsolationCap
 from .common import end_episode, end_stay, lock_episode, require_episode
 

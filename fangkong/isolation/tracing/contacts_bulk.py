@@ -43,12 +43,13 @@ from fangkong.core.permissions import require
 from fangkong.core.rows import RowError, refuse_rows
 from fangkong.core.sql import any_of, chunks
 from fangkong.geo.models import Community, Person
+from fangkong.policy.models import RuleCitation
 from fangkong.policy.regimen import deadline_after
 from fangkong.policy.rules import rule
 
 from .. import events
 from ..choices import EPISODE_OPEN, ContactKind, EpisodeKind, EpisodeStatus, ExposureType
-from ..models import Contact, ContactLink, IsolationEpisode, RuleCitation
+from ..models import Contact, ContactLink, IsolationEpisode
 from ..permissions import IsolationCap
 from ..services.common import who
 from ..services.episodes import DEADLINE_KEY, ONE_OPEN_EPISODE

@@ -31,6 +31,8 @@ def barcode_field(**kwargs: Any) -> serializers.CharField:
 
 
 class RoundAreaSerializer(serializers.ModelSerializer):
+    pooling_rule = serializers.CharField(read_only=True)  # stored once per text (RuleCitation)
+
     class Meta:
         model = RoundArea
         fields = ["level", "place_id", "place_name", "area_class", "pooling_mode", "pooling_rule"]
@@ -38,6 +40,7 @@ class RoundAreaSerializer(serializers.ModelSerializer):
 
 class RoundSerializer(serializers.ModelSerializer):
     areas = RoundAreaSerializer(many=True, read_only=True)
+    deadline_rule = serializers.CharField(read_only=True)  # stored once per text (RuleCitation): load with select_related
 
     class Meta:
         model = TestingRound
@@ -132,6 +135,8 @@ class TubeMemberSerializer(serializers.ModelSerializer):
 
 
 class TubeResultSerializer(serializers.ModelSerializer):
+    decided_by = serializers.CharField(read_only=True)  # stored once per text (RuleCitation): load with select_related
+
     class Meta:
         model = TubeResult
         fields = [
@@ -367,6 +372,7 @@ class ConfirmedPositiveSerializer(serializers.ModelSerializer):
     barcode = serializers.CharField(source="tube.barcode", read_only=True)
     found_in = serializers.ChoiceField(choices=FoundIn.choices, read_only=True)
     status = serializers.ChoiceField(choices=PositiveStatus.choices, read_only=True)
+    decided_by = serializers.CharField(read_only=True)  # stored once per text (RuleCitation): load with select_related
 
     class Meta:
         model = ConfirmedPositive

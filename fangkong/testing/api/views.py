@@ -351,7 +351,11 @@ class TubeViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Gen
         user = self.request.user
         return selectors.tube_list(user=user, testing_round=self.testing_round).prefetch_related(
             Prefetch("members", selectors.members_visible_to(user).select_related("person").order_by("id"), to_attr="member_rows"),
-            Prefetch("results", TubeResult.objects.visible_to(user).order_by("-is_current", "-id"), to_attr="result_rows"),
+            Prefetch(
+                "results",
+                TubeResult.objects.visible_to(user).select_related("decision_citation").order_by("-is_current", "-id"),
+                to_attr="result_rows",
+            ),
         )
 
     def get_tube(self) -> Tube:

@@ -9,6 +9,7 @@ from django.utils.translation import gettext_lazy as _
 
 from fangkong.core.models import TimeStampedModel
 from fangkong.geo.models import PersonPlaces
+from fangkong.policy.models import citation_column, cited_text
 from fangkong.zoning.choices import FoundIn
 
 from ..choices import ControlStatus, PositiveStatus
@@ -54,7 +55,7 @@ class ConfirmedPositive(PersonPlaces, TimeStampedModel):
     found_in = models.CharField(_("发现场所"), max_length=16, choices=FoundIn.choices)
     found_in_basis = models.CharField(_("发现场所依据"), max_length=300, blank=True)
     status = models.CharField(_("状态"), max_length=16, choices=PositiveStatus.choices, default=PositiveStatus.AWAITING_CASE)
-    decided_by = models.TextField(_("判定依据"))
+    decision_citation = citation_column(_("判定依据"))  # the text: decided_by
 
     objects = TestingQuerySet.as_manager()
 
@@ -67,3 +68,5 @@ class ConfirmedPositive(PersonPlaces, TimeStampedModel):
 
     def __str__(self) -> str:
         return f"{self.person_id} {self.get_status_display()}"
+
+    decided_by = cited_text("decision_citation", "The threshold rule that made the result positive, cited in full.")

@@ -7,6 +7,7 @@ from django.utils.translation import gettext_lazy as _
 
 from fangkong.core.models import TimeStampedModel
 from fangkong.geo.models import PersonPlaces, cached_fk
+from fangkong.policy.models import citation_column, cited_text
 from fangkong.zoning.choices import AreaClass
 
 from ..choices import PoolingMode, ResamplingReason, ResamplingStatus
@@ -51,7 +52,7 @@ class DoorSamplingTask(PersonPlaces, TimeStampedModel):
     area = models.ForeignKey("zoning.RiskArea", on_delete=models.PROTECT, related_name="+", verbose_name=_("风险区域"))
     area_class = models.CharField(_("区域类别"), max_length=16, choices=AreaClass.choices)
     pooling_mode = models.CharField(_("采样方式"), max_length=16, choices=PoolingMode.choices)
-    pooling_rule = models.TextField(_("采样方式依据"), blank=True)
+    pooling_citation = citation_column(_("采样方式依据"))  # the text: pooling_rule
     residents = models.PositiveSmallIntegerField(_("计划时户内人数"), default=0)
 
     objects = TestingQuerySet.as_manager()
@@ -64,3 +65,5 @@ class DoorSamplingTask(PersonPlaces, TimeStampedModel):
 
     def __str__(self) -> str:
         return f"{self.round_id}:{self.household_id}"
+
+    pooling_rule = cited_text("pooling_citation", "The rule that set the household's pooling, cited in full.")

@@ -10,6 +10,7 @@ from django.utils.translation import gettext_lazy as _
 
 from fangkong.core.filestore import private_storage
 from fangkong.core.models import TimeStampedModel
+from fangkong.policy.models import citation_column, cited_text
 from fangkong.results.choices import Result
 
 from ..choices import UPLOAD_FINISHED, UnmatchedReason, UploadStatus
@@ -31,7 +32,7 @@ class TubeResult(models.Model):
     ct_orf1ab = models.FloatField(_("ORF1ab Ct"), null=True, blank=True)
     ct_n = models.FloatField(_("N Ct"), null=True, blank=True)
     reported_at = models.DateTimeField(_("报告时间"))
-    decided_by = models.CharField(_("判定依据"), max_length=120, blank=True)
+    decision_citation = citation_column(_("判定依据"))  # the text: decided_by (the threshold, short)
     source = models.CharField(_("来源"), max_length=200, blank=True)
     source_row = models.PositiveIntegerField(_("来源行号"), null=True, blank=True)
     is_current = models.BooleanField(_("当前结果"), default=True)
@@ -57,6 +58,8 @@ class TubeResult(models.Model):
 
     def __str__(self) -> str:
         return f"{self.tube_id} {self.result}"
+
+    decided_by = cited_text("decision_citation", "The threshold rule the result was decided under (key<value@profile).")
 
     @property
     def ct_min(self) -> float | None:
@@ -119,7 +122,7 @@ class ResultUpload(TimeStampedModel):
     errors = models.JSONField(_("错误明细"), default=list, blank=True)  # [{"row", "field", "message"}]
     unmatched = models.JSONField(_("未匹配条码"), default=list, blank=True)  # [{"row", "barcode", "reason"}]
     consequences = models.JSONField(_("后续处置"), default=dict, blank=True)  # positives confirmed, controls, tasks …
-    decided_by = models.CharField(_("判定依据"), max_length=200, blank=True)
+    decision_citation = citation_column(_("判定依据"))  # the text: decided_by
     message = models.TextField(_("说明"), blank=True)
     started_at = models.DateTimeField(_("开始时间"), null=True, blank=True)
     finished_at = models.DateTimeField(_("结束时间"), null=True, blank=True)
@@ -137,6 +140,8 @@ class ResultUpload(TimeStampedModel):
 
     def __str__(self) -> str:
         return f"#{self.pk} {self.original_name}"
+
+    decided_by = cited_text("decision_citation", "The threshold rule the file's results were decided under, cited in full.")
 
     @property
     def is_finished(self) -> bool:

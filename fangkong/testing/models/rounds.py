@@ -7,6 +7,7 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from fangkong.core.models import TimeStampedModel
+from fangkong.policy.models import citation_column, cited_text
 from fangkong.zoning.choices import AreaClass
 
 from ..choices import PoolingMode, RoundStatus, ScopeLevel
@@ -21,7 +22,7 @@ class TestingRound(TimeStampedModel):
     status = models.CharField(_("状态"), max_length=16, choices=RoundStatus.choices, default=RoundStatus.PLANNED)
     starts_at = models.DateTimeField(_("开始时间"))
     deadline_at = models.DateTimeField(_("完成时限"))
-    deadline_rule = models.TextField(_("时限依据"), blank=True)
+    deadline_citation = citation_column(_("时限依据"))  # the text: deadline_rule
     result_deadline_hours = models.PositiveIntegerField(_("出结果时限（小时）"))
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
 
@@ -34,6 +35,16 @@ class TestingRound(TimeStampedModel):
     def __str__(self) -> str:
         return self.name or f"第{self.number}轮"
 
+    deadline_rule = cited_text("deadline_citation", "The rule that set the result deadline (or 手工设定), cited in full.")
+
+
+class RoundAreaManager(models.Manager):
+    """A round's areas are read a handful at a time and shown with the rule of their pooling: always
+    with their citation (the related manager `round.areas` and its prefetch too)."""
+
+    def get_queryset(self) -> models.QuerySet:
+        return super().get_queryset().select_related("pooling_citation")
+
 
 class RoundArea(models.Model):
     """One place in a round's scope, with its area class and the pooling the policy sets for it."""
@@ -44,7 +55,9 @@ class RoundArea(models.Model):
     place_name = models.CharField(_("区域"), max_length=100)
     area_class = models.CharField(_("区域类别"), max_length=16, choices=AreaClass.choices, default=AreaClass.PRECAUTION)
     pooling_mode = models.CharField(_("采样方式"), max_length=16, choices=PoolingMode.choices)
-    pooling_rule = models.TextField(_("采样方式依据"), blank=True)
+    pooling_citation = citation_column(_("采样方式依据"))  # the text: pooling_rule
+
+    objects = RoundAreaManager()
 
     class Meta:
         ordering = ["round_id", "id"]
@@ -52,6 +65,8 @@ class RoundArea(models.Model):
 
     def __str__(self) -> str:
         return f"{self.place_name} {self.get_pooling_mode_display()}"
+
+    pooling_rule = cited_text("pooling_citation", "The rule that set the area's pooling, cited in full.")
 
     @property
     def place_label(self) -> str:

@@ -17,7 +17,11 @@ from ..models import (
 
 def positive_queue(*, user: Any, testing_round: TestingRound | None = None) -> QuerySet[ConfirmedPositive]:
     """Confirmed positives awaiting case handling — the queue the cases app consumes."""
-    qs = ConfirmedPositive.objects.visible_to(user).filter(status=PositiveStatus.AWAITING_CASE).select_related("person", "tube")
+    qs = (
+        ConfirmedPositive.objects.visible_to(user)
+        .filter(status=PositiveStatus.AWAITING_CASE)
+        .select_related("person", "tube", "decision_citation")
+    )
     return qs.filter(round=testing_round) if testing_round is not None else qs
 
 
@@ -33,13 +37,13 @@ def positives_awaiting_case(*, user: Any = None, limit: int | None = None) -> li
         qs = qs.select_for_update(skip_locked=True, of=("self",))
     if limit:
         qs = qs[:limit]
-    return list(qs.select_related("person", "round", "tube"))
+    return list(qs.select_related("person", "round", "tube", "decision_citation"))
 
 
 def positives_by_id(pks: Any) -> QuerySet[ConfirmedPositive]:
     """Confirmed positives by id, with their tube and round (for a case's timeline: 快转 shows the
     positive its case came from)."""
-    return ConfirmedPositive.objects.filter(pk__in=pks).select_related("tube", "round")
+    return ConfirmedPositive.objects.filter(pk__in=pks).select_related("tube", "round", "decision_citation")
 
 
 def positive_person_ids() -> list[int]:
@@ -49,7 +53,12 @@ def positive_person_ids() -> list[int]:
 
 def positive_for_case(*, user: Any, pk: int) -> ConfirmedPositive | None:
     """For 快转 taking one positive (inside its transaction): locked, if the user sees it (None otherwise)."""
-    positive = ConfirmedPositive.objects.select_for_update(of=("self",)).select_related("person", "round", "tube").filter(pk=pk).first()
+    positive = (
+        ConfirmedPositive.objects.select_for_update(of=("self",))
+        .select_related("person", "round", "tube", "decision_citation")
+        .filter(pk=pk)
+        .first()
+    )
     if positive is None or not ConfirmedPositive.objects.visible_to(user).filter(pk=pk).exists():
         return None
     return positive

@@ -27,7 +27,7 @@ from ..models import (
 
 
 def round_list(*, user: Any) -> QuerySet[TestingRound]:
-    return TestingRound.objects.visible_to(user).prefetch_related("areas")
+    return TestingRound.objects.visible_to(user).select_related("deadline_citation").prefetch_related("areas")
 
 
 def current_rounds(*, user: Any) -> QuerySet[TestingRound]:
@@ -79,7 +79,7 @@ def tube_members(*, user: Any, tube: Tube) -> QuerySet[TubeMember]:
 
 def tube_results(*, user: Any, tube: Tube) -> QuerySet[TubeResult]:
     """A tube's results, the current first, superseded ones after (the correction history)."""
-    return TubeResult.objects.visible_to(user).filter(tube=tube).order_by("-is_current", "-id")
+    return TubeResult.objects.visible_to(user).filter(tube=tube).select_related("decision_citation").order_by("-is_current", "-id")
 
 
 def unmatched_list(*, user: Any, testing_round: TestingRound) -> QuerySet[UnmatchedResult]:

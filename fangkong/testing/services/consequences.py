@@ -13,6 +13,7 @@ from django.utils.translation import gettext as _
 
 from fangkong.audit.services import audit_record
 from fangkong.core.sql import fetch_in, table
+from fangkong.policy.models import RuleCitation
 from fangkong.results.choices import Result
 from fangkong.results.rules import Threshold
 from fangkong.zoning.found_in import FoundInDecision, found_in_many
@@ -168,6 +169,7 @@ def _confirm_positives(
         people = [m["person_id"] for m in singles if m["tube_id"] == c.tube_id]
         found.update(found_in_many(people, c.sampled_at or c.reported_at))
     positives = []
+    decision = RuleCitation.for_text(threshold.citation) if singles else None  # stored once for the batch
     for m in singles:
         if m["person_id"] in already:
             continue
@@ -183,7 +185,7 @@ def _confirm_positives(
                 detected_at=c.reported_at,
                 found_in=found[m["person_id"]].value,
                 found_in_basis=found[m["person_id"]].basis[:300],
-                decided_by=threshold.citation,
+                decision_citation=decision,
                 **{k: m[k] for k in PLACES},
             )
         )

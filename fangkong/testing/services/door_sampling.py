@@ -19,6 +19,7 @@ from fangkong.core.clock import now
 from fangkong.core.errors import DomainError
 from fangkong.core.permissions import require
 from fangkong.geo.models import Household, Person
+from fangkong.policy.models import RuleCitation
 from fangkong.zoning.choices import AreaClass
 from fangkong.zoning.selectors import households_under
 
@@ -59,6 +60,7 @@ def door_sampling_plan(*, actor: Any, testing_round: TestingRound, at: dt.dateti
         rows = Person.objects.filter(household_id__in=ids).values("household_id").annotate(n=Count("pk")).order_by()
         residents.update((r["household_id"], r["n"]) for r in rows)
     mode, citation = pooling_for(AreaClass.SEALED)
+    cited = RuleCitation.for_text(citation)  # stored once for every task
     tasks: list[DoorSamplingTask] = []
     for ids in _chunks([pk for pk in new_ids if residents.get(pk)]):
         for h in Household.objects.filter(pk__in=ids).values(
@@ -78,7 +80,7 @@ def door_sampling_plan(*, actor: Any, testing_round: TestingRound, at: dt.dateti
                     area_id=place.area_id,
                     area_class=place.area_class,
                     pooling_mode=mode,
-                    pooling_rule=citation,
+                    pooling_citation=cited,
                     residents=min(residents[h["pk"]], 32767),
                 )
             )

@@ -66,7 +66,7 @@ REPORT_FIELDS = [
     "unmatched_count",
     "unmatched",
     "consequences",
-    "decided_by",
+    "decision_citation",
 ]
 
 
@@ -290,7 +290,7 @@ def _apply_report(upload: ResultUpload, report: IngestReport) -> None:
         "received_at_upload_count": len(report.received_at_upload),
         "received_at_upload": [{"row": r.row, "barcode": r.barcode} for r in report.received_at_upload[:MAX_STORED]],
     }
-    upload.decided_by = (report.decided_by or "")[:200]
+    upload.decided_by = report.decided_by or ""
 
 
 def _summary(report: IngestReport) -> str:

@@ -14,7 +14,8 @@ Rules (docs/decisions/0002-testing-data-model.md):
 - The same result again (result, Ct values, report time) changes nothing; a different result for a
   tube adds a row that supersedes the current one (kept, audited) and re-runs the consequences.
 - Positive = min(Ct ORF1ab, Ct N) < testing.positive_ct_threshold, read from the active policy; the
-  rule is written on every result (`decided_by`) and on every confirmed positive.
+  rule is cited on every result (`decided_by`, stored once as a RuleCitation) and on every confirmed
+  positive.
 - Consequences: a positive pooled tube → each member under in-place control and a 上门单采 task; an
   invalid tube → a 上门单采 task for each member; a positive single tube → a confirmed positive
   awaiting case handling; a negative single tube → the person's in-place control is lifted and
@@ -40,6 +41,7 @@ from fangkong.core.errors import PermissionRefused
 from fangkong.core.permissions import require
 from fangkong.core.rows import RowError, RowsRefused
 from fangkong.core.sql import bulk_update, db_value, fetch_in, read_datetime, table
+from fangkong.policy.models import RuleCitation
 from fangkong.results.rules import Threshold, decide
 
 from .. import events
@@ -60,7 +62,7 @@ RESULT_COLUMNS = [
     "ct_orf1ab",
     "ct_n",
     "reported_at",
-    "decided_by",
+    "decision_citation_id",
     "source",
     "source_row",
     "is_current",
@@ -323,6 +325,7 @@ def _write_results(
             continue
         to_write.append((r, t, value))
     ids = reserve_ids(TubeResult, len(to_write))
+    decision_id = RuleCitation.ids_for([threshold.short]).get(threshold.short) if to_write else None  # stored once
     supersede = []
     changes: list[ResultChange] = []
     tube_updates = []
@@ -344,7 +347,7 @@ def _write_results(
                 r.ct_orf1ab,
                 r.ct_n,
                 r.reported_at,
-                threshold.short,
+                decision_id,
                 source,
                 r.row,
                 True,

@@ -17,6 +17,7 @@ from fangkong.core.permissions import require
 from fangkong.core.scoping import jurisdiction_of
 from fangkong.core.transitions import check_transition
 from fangkong.geo.models import Community, District, Grid, Street
+from fangkong.policy.models import RuleCitation
 from fangkong.policy.rules import rule
 from fangkong.zoning.choices import AreaClass
 from fangkong.zoning.selectors import zoned_classes
@@ -71,6 +72,7 @@ def round_plan(
     rows = []
     seen: set[tuple[str, int | None]] = set()
     zoned = zoned_classes(at=starts_at)
+    cited = RuleCitation.stored(pooling_for(c)[1] for c in AreaClass.values)  # each class's rule, stored once
     for spec in areas:
         if spec.area_class is None:
             spec = AreaSpec(spec.level, spec.place_id, zoned.get((spec.level, spec.place_id), AreaClass.PRECAUTION))
@@ -100,7 +102,7 @@ def round_plan(
                 place_name=place_name,
                 area_class=spec.area_class,
                 pooling_mode=mode,
-                pooling_rule=citation,
+                pooling_citation=cited.get(citation),
             )
         )
     testing_round = TestingRound.objects.create(
