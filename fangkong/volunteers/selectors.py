@@ -102,6 +102,12 @@ class ServiceRecord:
         return round(self.minutes / 60, 1)
 
 
+def shifts_at_point(volunteer: Volunteer, point_id: int, *, limit: int = 5) -> list[Assignment]:
+    """The volunteer's latest shifts at one point (the QR page's list): one query, in the database."""
+    qs = Assignment.objects.filter(volunteer=volunteer, point_id=point_id).select_related("need__task_type").order_by("-starts_at")
+    return list(qs[:limit])
+
+
 def service_record(volunteer: Volunteer) -> ServiceRecord:
     shifts = list(Assignment.objects.filter(volunteer=volunteer).select_related("point", "need__task_type").order_by("-starts_at"))
     done = Assignment.objects.filter(volunteer=volunteer, status__in=ATTENDED).aggregate(n=Count("id"), m=Sum("minutes"))
