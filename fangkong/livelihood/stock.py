@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.core.cache import cache
+from django.db import connection
 from django.db.models import Q, Sum
 from django.shortcuts import get_object_or_404
 
@@ -66,7 +67,9 @@ def recent_use(warehouse: Warehouse, *, at: dt.datetime) -> dict[int, int]:
     since = at - dt.timedelta(days=CONSUMPTION_DAYS)
     first_hour = since.replace(minute=0, second=0, microsecond=0) + dt.timedelta(hours=1)
     this_hour = at.replace(minute=0, second=0, microsecond=0)
-    key = f"livelihood:use:{warehouse.pk}:{this_hour.timestamp():.0f}"
+    # The database's name in the key: a cache shared by two databases (a bench's, a restored copy)
+    # never gives one the other's sums for the same warehouse id.
+    key = f"livelihood:use:{connection.settings_dict['NAME']}:{warehouse.pk}:{this_hour.timestamp():.0f}"
     whole = cache.get(key)
     if whole is None:
         whole = _use(warehouse, first_hour, this_hour)
