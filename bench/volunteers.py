@@ -527,6 +527,7 @@ def main() -> int:
         "DATABASE_URL": args.database_url,
         "SECRET_KEY": secrets.token_urlsafe(50),
         "FANGKONG_DATA_KEY": base64.b64encode(os.urandom(32)).decode(),
+        "FANGKONG_PASS_SIGNING_KEY": base64.b64encode(os.urandom(32)).decode(),  # production refuses to start without it
         "REDIS_URL": args.redis_url,
         "FANGKONG_VAR_DIR": str(var_dir),
         "ALLOWED_HOSTS": "127.0.0.1,localhost",
@@ -534,7 +535,18 @@ def main() -> int:
     print("building the city …", flush=True)
     build_city(args, env)
     os.environ.update(
-        {k: env[k] for k in ("DATABASE_URL", "SECRET_KEY", "FANGKONG_DATA_KEY", "REDIS_URL", "FANGKONG_VAR_DIR", "ALLOWED_HOSTS")}
+        {
+            k: env[k]
+            for k in (
+                "DATABASE_URL",
+                "SECRET_KEY",
+                "FANGKONG_DATA_KEY",
+                "FANGKONG_PASS_SIGNING_KEY",
+                "REDIS_URL",
+                "FANGKONG_VAR_DIR",
+                "ALLOWED_HOSTS",
+            )  # fmt: skip
+        }
     )
     sys.path.insert(0, str(var_dir))
     os.environ["DJANGO_SETTINGS_MODULE"] = "bench_volunteers_settings"

@@ -1,4 +1,4 @@
-"""Lists exported to Excel (.xlsx) and printed: the one writer every list's export goes through.
+"""Lists exported to Excel (.xlsx), as CSV and printed: the one writer every list's export goes through.
 
 A list page that exports answers `?format=xlsx` (and, where it is worked on paper, `?print=1`) on its
 own URL, with its own query string: the same view, the same decorators (capability, need-to-know),
@@ -11,13 +11,18 @@ that returns what the page shows — masked ID numbers, never a full one) and pa
 `fangkong.core.spreadsheets.safe_row` (formula neutralisation lives there alone). The response
 streams that file; its name is ASCII and carries no personal data.
 
+`write_csv` writes the same columns as CSV (UTF-8 with a BOM, so Excel shows the Chinese; every cell
+through the same formula rule), for a table worked on in other tools (?format=csv).
+
 The audit event (data.export: which list, its filters, how many rows — never the rows) is written by
 `fangkong.audit.exports.export_xlsx`, which is what views call; core cannot import audit.
 """
 
 from __future__ import annotations
 
+import csv
 import datetime as dt
+import io
 import re
 import tempfile
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
@@ -36,7 +41,8 @@ from openpyxl.utils import get_column_letter
 from .spreadsheets import safe_row
 
 XLSX_CONTENT_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-FORMAT_PARAM = "format"  # ?format=xlsx: the list as an Excel file
+CSV_CONTENT_TYPE = "text/csv; charset=utf-8"
+FORMAT_PARAM = "format"  # ?format=xlsx: the list as an Excel file; ?format=csv where a table offers CSV
 PRINT_PARAM = "print"  # ?print=1: the list as a sheet to print (every filtered row, up to PRINT_CAP)
 CHUNK_SIZE = 2000  # rows read from the database at a time
 PRINT_CAP = 2000  # rows on a printed list; more is not a list anyone takes out on paper
@@ -56,6 +62,10 @@ class Column:
 
 def wants_xlsx(request: HttpRequest) -> bool:
     return request.GET.get(FORMAT_PARAM) == "xlsx"
+
+
+def wants_csv(request: HttpRequest) -> bool:
+    return request.GET.get(FORMAT_PARAM) == "csv"
 
 
 def wants_print(request: HttpRequest) -> bool:
@@ -151,17 +161,43 @@ def spooled_xlsx(**kwargs: Any) -> tuple[IO[bytes], int]:
     return fh, count
 
 
-def ascii_filename(stem: str, *, at: dt.datetime | None = None) -> str:
+def write_csv(fh: IO[bytes], *, columns: Sequence[Column], rows: Iterable[Any]) -> int:
+    """The rows as CSV under a header row (UTF-8 with a BOM), the cells as `print_text` shows them
+    (Beijing time), every cell through the formula rule; return how many rows."""
+    text = io.TextIOWrapper(fh, encoding="utf-8-sig", newline="", write_through=True)
+    writer = csv.writer(text)
+    writer.writerow(safe_row(str(c.header) for c in columns))
+    count = 0
+    for row in iterate(rows):
+        writer.writerow(safe_row(print_text(c.value(row)) for c in columns))
+        count += 1
+    text.detach()  # leave `fh` open for the response
+    return count
+
+
+def spooled_csv(*, columns: Sequence[Column], rows: Iterable[Any]) -> tuple[IO[bytes], int]:
+    """`write_csv` into a temporary file (removed when closed), rewound; and the row count."""
+    fh = tempfile.TemporaryFile(suffix=".csv")  # noqa: SIM115 - handed to the response, which closes it
+    try:
+        count = write_csv(fh, columns=columns, rows=rows)
+    except BaseException:
+        fh.close()
+        raise
+    fh.seek(0)
+    return fh, count
+
+
+def ascii_filename(stem: str, *, at: dt.datetime | None = None, suffix: str = "xlsx") -> str:
     """`cases-20221122-1405.xlsx`: ASCII only (every browser and mail client keeps it), the list's
     name and the Beijing minute — nothing personal."""
     stamp = timezone.localtime(at or timezone.now()).strftime("%Y%m%d-%H%M")
     safe = re.sub(r"[^A-Za-z0-9_-]+", "-", stem).strip("-") or "export"
-    return f"{safe}-{stamp}.xlsx"
+    return f"{safe}-{stamp}.{suffix}"
 
 
-def xlsx_file_response(fh: IO[bytes], *, filename: str) -> FileResponse:
+def xlsx_file_response(fh: IO[bytes], *, filename: str, content_type: str = XLSX_CONTENT_TYPE) -> FileResponse:
     """Stream the written file (FileResponse reads it in blocks and closes it at the end)."""
-    response = FileResponse(fh, as_attachment=True, filename=filename, content_type=XLSX_CONTENT_TYPE)
+    response = FileResponse(fh, as_attachment=True, filename=filename, content_type=content_type)
     response["Cache-Control"] = "no-store"
     return response
 

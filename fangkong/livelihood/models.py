@@ -74,7 +74,8 @@ class LedgerEntry(Placed, TimeStampedModel):
     class Meta:
         ordering = ["community_id", "compound_id", "id"]
         constraints = [models.UniqueConstraint(fields=["person"], name="livelihood_entry_one_per_person")]
-        indexes = [models.Index(fields=["community", "status"], name="livelihood_entry_community")]
+        # The community's ledger page: its rows in the page's order, read up to the page's end.
+        indexes = [models.Index(fields=["community", "status", "compound", "id"], name="livelihood_entry_community")]
         verbose_name = _("台账人员")
 
     def __str__(self) -> str:

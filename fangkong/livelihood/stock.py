@@ -8,6 +8,8 @@ import datetime as dt
 from dataclasses import dataclass
 from typing import Any
 
+from django.core.cache import cache
+from django.db import connection
 from django.db.models import Q, Sum
 from django.shortcuts import get_object_or_404
 
@@ -18,6 +20,7 @@ from .models import StockBalance, StockMovement, SupplyItem, Warehouse
 
 CONSUMPTION_DAYS = 7
 COVER_ALERT_DAYS = 3
+USE_CACHE_SECONDS = 2 * 3600  # the key names its hour: kept past the hour only to be safe
 
 
 @dataclass(frozen=True)
@@ -47,18 +50,44 @@ def warehouse_get(*, user: Any, pk: int) -> Warehouse:
 
 def warehouse_balances(warehouse: Warehouse, *, at: dt.datetime | None = None) -> list[BalanceRow]:
     at = at or now()
-    since = at - dt.timedelta(days=CONSUMPTION_DAYS)
-    used = dict(
-        StockMovement.objects.filter(warehouse=warehouse, at__gte=since, kind__in=(MovementKind.ISSUE, MovementKind.TRANSFER_OUT))
-        .values_list("item_id")
-        .annotate(n=Sum("quantity"))
-        .values_list("item_id", "n")
-    )
+    used = recent_use(warehouse, at=at)
     rows = []
     for b in StockBalance.objects.filter(warehouse=warehouse).select_related("item").order_by("item__category", "item__code"):
         daily = -(used.get(b.item_id) or 0) / CONSUMPTION_DAYS
         rows.append(BalanceRow(b.item, b.quantity, daily, b.quantity <= b.item.low_stock))
     return rows
+
+
+def recent_use(warehouse: Warehouse, *, at: dt.datetime) -> dict[int, int]:
+    """Per item, the quantity issued or transferred out over the CONSUMPTION_DAYS days before `at`
+    (negative). The whole hours of that window are summed once an hour and kept in the cache: a
+    movement is stamped with the time it is written (services.stock), so an hour that is over never
+    changes. Only the two edges — the part-hour at the window's start and the current hour — are read
+    each time: a week of a busy warehouse's movements is then not summed on every page."""
+    since = at - dt.timedelta(days=CONSUMPTION_DAYS)
+    first_hour = since.replace(minute=0, second=0, microsecond=0) + dt.timedelta(hours=1)
+    this_hour = at.replace(minute=0, second=0, microsecond=0)
+    # The database's name in the key: a cache shared by two databases (a bench's, a restored copy)
+    # never gives one the other's sums for the same warehouse id.
+    key = f"livelihood:use:{connection.settings_dict['NAME']}:{warehouse.pk}:{this_hour.timestamp():.0f}"
+    whole = cache.get(key)
+    if whole is None:
+        whole = _use(warehouse, first_hour, this_hour)
+        cache.set(key, whole, USE_CACHE_SECONDS)
+    used = dict(whole)
+    for item, n in (*_use(warehouse, since, first_hour).items(), *_use(warehouse, this_hour, at, upto=True).items()):
+        used[item] = used.get(item, 0) + n
+    return used
+
+
+def _use(warehouse: Warehouse, start: dt.datetime, end: dt.datetime, *, upto: bool = False) -> dict[int, int]:
+    bound = Q(at__lte=end) if upto else Q(at__lt=end)
+    return dict(
+        StockMovement.objects.filter(bound, warehouse=warehouse, at__gte=start, kind__in=(MovementKind.ISSUE, MovementKind.TRANSFER_OUT))
+        .values_list("item_id")
+        .annotate(n=Sum("quantity"))
+        .values_list("item_id", "n")
+    )
 
 
 def movements(warehouse: Warehouse, *, limit: int = 100) -> list[StockMovement]:

@@ -102,6 +102,12 @@ class ServiceRecord:
         return round(self.minutes / 60, 1)
 
 
+def shifts_at_point(volunteer: Volunteer, point_id: int, *, limit: int = 5) -> list[Assignment]:
+    """The volunteer's latest shifts at one point (the QR page's list): one query, in the database."""
+    qs = Assignment.objects.filter(volunteer=volunteer, point_id=point_id).select_related("need__task_type").order_by("-starts_at")
+    return list(qs[:limit])
+
+
 def service_record(volunteer: Volunteer) -> ServiceRecord:
     shifts = list(Assignment.objects.filter(volunteer=volunteer).select_related("point", "need__task_type").order_by("-starts_at"))
     done = Assignment.objects.filter(volunteer=volunteer, status__in=ATTENDED).aggregate(n=Count("id"), m=Sum("minutes"))
@@ -132,17 +138,17 @@ class PointDay:
         return max(self.published - (self.signed_up - self.no_shows), 0)
 
 
-def point_day_attendance(*, user: Any, day: dt.date) -> list[PointDay]:
+ATTENDANCE_FIGURES = ("needs", "published", "signed_up", "checked_in", "no_shows", "short")
+
+
+def point_day_attendance(*, user: Any, day: dt.date, point_id: int | None = None) -> list[PointDay]:
     """Plan against actual for a Beijing day, one row per service point with needs that day, inside
-    the user's grants: two grouped queries (needs by point, shifts by point), no name."""
+    the user's grants (or only `point_id`'s): two grouped queries (needs by point, shifts by point), no name."""
     start, end = day_bounds(day)
-    plans = {
-        row["point_id"]: row
-        for row in Need.objects.visible_to(user)
-        .filter(starts_at__gte=start, starts_at__lt=end)
-        .values("point_id")
-        .annotate(needs=Count("id"), published=Sum("headcount"))
-    }
+    needs = Need.objects.visible_to(user).filter(starts_at__gte=start, starts_at__lt=end)
+    if point_id is not None:
+        needs = needs.filter(point_id=point_id)
+    plans = {row["point_id"]: row for row in needs.values("point_id").annotate(needs=Count("id"), published=Sum("headcount"))}
     if not plans:
         return []
     shifts = {
@@ -173,3 +179,8 @@ def point_day_attendance(*, user: Any, day: dt.date) -> list[PointDay]:
             )
         )
     return rows
+
+
+def attendance_total(rows: list[PointDay]) -> dict[str, int]:
+    """The table's 合计 row: each figure summed over the points."""
+    return {key: sum(getattr(r, key) for r in rows) for key in ATTENDANCE_FIGURES}

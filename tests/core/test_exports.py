@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import csv
 import datetime as dt
 import io
 import tempfile
@@ -15,7 +16,7 @@ from openpyxl import load_workbook
 from fangkong.audit.catalogue import EventType
 from fangkong.audit.exports import export_xlsx
 from fangkong.audit.models import AuditEvent
-from fangkong.core.exports import Column, ascii_filename, describe_filters, write_xlsx
+from fangkong.core.exports import Column, ascii_filename, describe_filters, write_csv, write_xlsx
 from fangkong.core.roles import Role
 
 from ..factories import make_user
@@ -46,6 +47,15 @@ def test_formula_like_cells_are_neutralised_and_numbers_kept():
     assert got[4][:2] == ("王秀英", 42)
     wb = load_workbook(io.BytesIO(fh.getvalue()))
     assert all(cell.data_type != "f" for row in wb.worksheets[0].iter_rows() for cell in row)
+
+
+def test_csv_cells_are_neutralised_too_and_times_are_beijing():
+    moment = dt.datetime(2022, 11, 22, 6, 5, tzinfo=dt.UTC)  # 14:05 in Beijing
+    fh = io.BytesIO()
+    assert write_csv(fh, columns=COLUMNS, rows=[('=HYPERLINK("http://x","y")', "-3", moment), ("@SUM(A1)", 42, None)]) == 2
+    assert fh.getvalue().startswith(b"\xef\xbb\xbf")  # UTF-8 with a BOM, for Excel
+    got = list(csv.reader(io.StringIO(fh.getvalue().decode("utf-8-sig"))))
+    assert got == [["姓名", "证件号码", "时间"], ['\'=HYPERLINK("http://x","y")', "-3", "2022-11-22 14:05"], ["'@SUM(A1)", "42", ""]]
 
 
 def test_times_are_written_in_beijing_time():

@@ -346,6 +346,7 @@ ENDPOINTS: list[Endpoint] = [
     _e("volunteers-volunteer-detail", DETAIL, "volunteer", VOL),
     _e("volunteers-point-list", LIST, "vol_point"),
     _e("volunteers-point-detail", DETAIL, "vol_point"),
+    _e("volunteers-point-attendance", FIGURES),
     _e("volunteers-need-list", LIST, "vol_need_api"),
     _e("volunteers-need-detail", DETAIL, "vol_need_api"),
     _e("volunteers-need-assign", ACTION, "vol_need_api", (VolunteersCap.MANAGE,)),

@@ -68,6 +68,34 @@ class NeedSerializer(serializers.ModelSerializer):
         fields = ["id", "point_id", "point", "task_type", "starts_at", "ends_at", "headcount", "taken", "skill"]
 
 
+class AttendanceQuerySerializer(serializers.Serializer):
+    day = serializers.DateField(required=False, help_text="The Beijing day (default: today)")
+    point = serializers.IntegerField(
+        required=False, min_value=1, max_value=MAX_ID, help_text="One service point of the caller's grants (404 outside them)"
+    )
+
+
+class AttendanceFiguresSerializer(serializers.Serializer):
+    needs = serializers.IntegerField(help_text="Needs published for the day")
+    published = serializers.IntegerField(help_text="需要人数: people the needs asked for")
+    signed_up = serializers.IntegerField(help_text="已报名: put on the shifts (signed up or assigned), no-shows included")
+    checked_in = serializers.IntegerField(help_text="已到岗: checked in (on duty or done)")
+    no_shows = serializers.IntegerField(help_text="未到岗: recorded as no-shows")
+    short = serializers.IntegerField(help_text="缺口: published less those still expected or who came")
+
+
+class PointDaySerializer(AttendanceFiguresSerializer):
+    point_id = serializers.IntegerField()
+    name = serializers.CharField(help_text="The service point")
+    community = serializers.CharField()
+
+
+class AttendanceSerializer(serializers.Serializer):
+    day = serializers.DateField()
+    points = PointDaySerializer(many=True, help_text="One row per service point with needs that day, by name")
+    total = AttendanceFiguresSerializer(help_text="合计 over the points")
+
+
 class AssignRequestSerializer(serializers.Serializer):
     volunteer = serializers.IntegerField(min_value=1, max_value=MAX_ID, help_text="A volunteer of the caller's grants")
 

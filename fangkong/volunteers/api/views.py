@@ -102,6 +102,22 @@ class PointViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Ge
     def get_queryset(self) -> QuerySet[ServicePoint]:
         return selectors.point_list(user=self.request.user)
 
+    @extend_schema(
+        tags=[TAG_SHIFTS],
+        summary="计划与到岗: per service point of the caller's grants, a Beijing day's people asked for, signed up, checked in, no-shows",
+        description="The figures of the table on the service points page (no person named; a grant alone).",
+        parameters=[s.AttendanceQuerySerializer],
+        responses={200: s.AttendanceSerializer, 400: BAD_REQUEST, 404: NOT_FOUND},
+    )
+    @action(detail=False, methods=["get"], filter_backends=[], pagination_class=None)
+    def attendance(self, request: Request) -> Response:
+        q = parse(s.AttendanceQuerySerializer, request.query_params)
+        day = q.get("day") or local_date(now())
+        point_id = selectors.point_get(user=request.user, pk=q["point"]).pk if "point" in q else None
+        rows = selectors.point_day_attendance(user=request.user, day=day, point_id=point_id)
+        body = {"day": day, "points": [{**vars(r), "short": r.short} for r in rows], "total": selectors.attendance_total(rows)}
+        return Response(s.AttendanceSerializer(body).data)
+
 
 @extend_schema_view(
     list=extend_schema(tags=[TAG_SHIFTS], summary="Needs (shifts) of the caller's points, with the places taken; ?point=&day=YYYY-MM-DD"),

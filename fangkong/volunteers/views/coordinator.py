@@ -16,9 +16,11 @@ from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from fangkong.audit.exports import export_csv
 from fangkong.core.actions import refused_on
 from fangkong.core.clock import now
 from fangkong.core.errors import DomainError, PermissionRefused
+from fangkong.core.exports import Column, wants_csv
 from fangkong.core.pagination import paginate
 from fangkong.core.permissions import require_page, user_can
 from fangkong.core.rows import RowsRefused
@@ -262,20 +264,42 @@ def point_list(request: HttpRequest) -> HttpResponse:
     day_form = DayForm(request.GET or None)
     day = (day_form.cleaned_data["day"] if day_form.is_valid() else None) or local_date(now())
     attendance = selectors.point_day_attendance(user=request.user, day=day)
+    if request.method == "GET" and wants_csv(request):
+        return export_csv(
+            request,
+            list_name="volunteers.point_day_attendance",
+            title=_("计划与到岗"),
+            columns=attendance_columns(),
+            rows=attendance,
+            filters={"day": day.isoformat()},
+            filename=f"attendance-{day:%Y%m%d}",
+        )
     context = {
         "page": paginate(request, selectors.point_list(user=request.user)),
         "day_form": day_form,
         "day": day,
         "attendance": attendance,
-        "attendance_total": {
-            key: sum(getattr(r, key) for r in attendance) for key in ("needs", "published", "signed_up", "checked_in", "no_shows", "short")
-        },
+        "attendance_total": selectors.attendance_total(attendance),
         "form": form,
         "task_form": task_form,
         "task_types": TaskType.objects.all(),
         "can_manage": user_can(request.user, VolunteersCap.MANAGE),
     }
     return render(request, "volunteers/point_list.html", context, status=status)
+
+
+def attendance_columns() -> list[Column]:
+    """The plan-against-actual table as exported: the page's columns, one row per service point."""
+    return [
+        Column(_("服务点"), lambda r: r.name, 24),
+        Column(_("社区"), lambda r: r.community, 18),
+        Column(_("需求"), lambda r: r.needs, 8),
+        Column(_("需要人数"), lambda r: r.published, 10),
+        Column(_("已报名"), lambda r: r.signed_up, 10),
+        Column(_("已到岗"), lambda r: r.checked_in, 10),
+        Column(_("未到岗"), lambda r: r.no_shows, 10),
+        Column(_("缺口"), lambda r: r.short, 8),
+    ]
 
 
 def _task_choices() -> list[tuple[int, str]]:

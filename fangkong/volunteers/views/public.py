@@ -26,7 +26,7 @@ from fangkong.core.rows import RowsRefused
 from ..choices import VolunteerStatus
 from ..forms import ApplyForm
 from ..models import Organisation, ServicePoint, Volunteer
-from ..selectors import open_needs_for, service_record, volunteer_by_link
+from ..selectors import open_needs_for, service_record, shifts_at_point, volunteer_by_link
 from ..services import Application, check_in, check_out, shift_sign_up, volunteer_apply
 from ..services.shifts import span
 from ..tokens import point_from_code
@@ -178,7 +178,7 @@ def scan(request: HttpRequest, code: str) -> HttpResponse:
             else:
                 messages.success(request, _("签到成功"))
             return redirect(reverse("volunteers:scan", args=[code]))
-    shifts = [(s, span(s.starts_at, s.ends_at)) for s in service_record(v).shifts if s.point_id == point.pk][:5]
+    shifts = [(s, span(s.starts_at, s.ends_at)) for s in shifts_at_point(v, point.pk)]
     return render(request, "volunteers/scan.html", {"point": point, "v": v, "shifts": shifts, "error": error}, status=status)
 
 
