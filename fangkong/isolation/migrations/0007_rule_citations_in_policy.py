@@ -1,4 +1,4 @@
-"""Rule citations are the platform's (policy.RuleCitation, decision 00XX): 快检 stores its citations
+"""Rule citations are the platform's (policy.RuleCitation, decision 0010): 快检 stores its citations
 the same way as 快隔, and 快检 may not import 快隔.
 
 The citations move table: policy.0008 creates the new one empty, and this copies every row with its

@@ -1,4 +1,4 @@
-"""快检's rule citations stored as every app's are (policy.RuleCitation, decision 00XX): once per text,
+"""快检's rule citations stored as every app's are (policy.RuleCitation, decision 0010): once per text,
 referenced by id, instead of a text column on each row (a lab result's threshold on every one of a
 round's millions of results).
 
