@@ -6,7 +6,7 @@ active; code reads rules only through fangkong.policy.rules.
 
 A rule as cited on a row (a deadline's rule, a pooling mode's, a result's threshold, a regimen's) is
 stored once, as a RuleCitation, and every app's rows point at it through a citation column
-(`citation_column`), read and written as text through `cited_text` (decision 0003 §5, 00XX).
+(`citation_column`), read and written as text through `cited_text` (decisions 0003 §5 and 0010).
 """
 
 from __future__ import annotations
