@@ -127,6 +127,37 @@ def _window_day(rule: LiftRule | None) -> int:
 _SCREENED, _AWAITED, _UNSAMPLED = 0, 1, 2
 
 
+def _in_force_ids() -> list[int]:
+    return list(RiskArea.objects.filter(status=AreaStatus.IN_FORCE).values_list("pk", flat=True))
+
+
+def stored_residents_differ() -> tuple[int, int]:
+    """The stored residents (AreaResident) against the registry's, for every area in force: (pairs
+    missing from the table, pairs in it that should not be) — (0, 0) when the triggers kept it."""
+    ids = _in_force_ids()
+    if not ids:
+        return 0, AreaResident.objects.count()
+    sub = f"SELECT id FROM {table(RiskArea)} WHERE status = '{AreaStatus.IN_FORCE.value}'"
+    live, stored = f"({_residents_sql(sub)})", f"(SELECT area_id, person_id FROM {table(AreaResident)})"
+    with connection.cursor() as cur:
+        cur.execute(f"SELECT COUNT(*) FROM (SELECT * FROM {live} l EXCEPT SELECT * FROM {stored} s) x")
+        missing = int(cur.fetchone()[0])
+        cur.execute(f"SELECT COUNT(*) FROM (SELECT * FROM {stored} s EXCEPT SELECT * FROM {live} l) x")
+        extra = int(cur.fetchone()[0])
+    return missing, extra
+
+
+@transaction.atomic
+def stored_residents_rebuild() -> int:
+    """Write the stored residents again from the registry (after a load that bypassed the triggers);
+    returns the number of pairs."""
+    AreaResident.objects.all().delete()
+    sub = f"SELECT id FROM {table(RiskArea)} WHERE status = '{AreaStatus.IN_FORCE.value}'"
+    with connection.cursor() as cur:
+        cur.execute(f"INSERT INTO {table(AreaResident)} (area_id, person_id) SELECT area_id, person_id FROM ({_residents_sql(sub)}) r")
+    return AreaResident.objects.count()
+
+
 def _stored_residents_sql(areas: str) -> str:
     """SQL of the same pairs as _residents_sql, read from the table the database keeps (AreaResident,
     decision 00XX): a plain scan instead of the registry's joins."""

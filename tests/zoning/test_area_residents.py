@@ -8,11 +8,15 @@ with the live evaluation the area page and the lifting service use."""
 from __future__ import annotations
 
 import datetime as dt
+import io
+
+import pytest
+from django.core.management import CommandError, call_command
 
 from fangkong.geo.models import Household, Person
 from fangkong.geo.services import person_create
 from fangkong.zoning.choices import AreaClass, AreaStatus
-from fangkong.zoning.lifting import lifting_statuses, residents_of
+from fangkong.zoning.lifting import lifting_statuses, residents_of, stored_residents_differ
 from fangkong.zoning.models import AreaResident, RiskArea, RiskAreaPlace
 from fangkong.zoning.services import area_approve, area_lift, area_propose, area_reject, lifting_review
 
@@ -131,3 +135,17 @@ def test_a_ninth_edition_downgrade_keeps_the_residents(db, users, block, lab, at
     assert same_as_live(day(8, 12))[area.pk]["residents"] == 3
     lab.result(block.residents[0], day(8, 9), NEG)
     same_as_live(day(8, 12))
+
+
+def test_the_check_and_the_rebuild_command(twenty, users, block, at):
+    at(day(0))
+    area = declare(users, [("building", block.tree.building.pk)])
+    call_command("zoning_residents", stdout=io.StringIO())  # as kept: no difference
+    AreaResident.objects.filter(person_id=block.residents[0].pk).delete()  # as after a load without triggers
+    AreaResident.objects.create(area=area, person_id=10**9)
+    assert stored_residents_differ() == (1, 1)
+    with pytest.raises(CommandError):
+        call_command("zoning_residents", stdout=io.StringIO())
+    out = io.StringIO()
+    call_command("zoning_residents", "--rebuild", stdout=out)
+    assert "missing: 0, extra: 0" in out.getvalue() and stored_pairs() == live_pairs()

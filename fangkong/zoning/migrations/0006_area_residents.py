@@ -9,9 +9,9 @@ it live). Triggers keep the pairs of the areas in force current whoever writes:
 - a household re-addressed (unit, building or compound changed): its members;
 - an area inserted or changing status (in force → its residents; lifted, rejected → none), deleted;
 - a place added to an area (its residents), removed or changed (the area again).
-Each writer first takes the table in SHARE ROW EXCLUSIVE mode, so a person inserted while an area is
-approved is seen by one of the two (READ COMMITTED: each statement after the lock sees the other's
-commit). The SQL is frozen here, as a migration must be; the pairs it selects are the live ones.
+Before adding an area's residents (PostgreSQL) the trigger locks the people and households in SHARE
+mode, so a person written while an area is approved is seen by one of the two (READ COMMITTED: each
+statement after the lock sees the other's commit); people's writers take no lock of their own. The SQL is frozen here, as a migration must be; the pairs it selects are the live ones.
 """
 
 import django.db.models.deletion
@@ -45,11 +45,15 @@ def changed(columns) -> str:
 
 
 INSERT_PG = "INSERT INTO zoning_arearesident (area_id, person_id) {} ON CONFLICT DO NOTHING"
-LOCK_PG = "LOCK TABLE zoning_arearesident IN SHARE ROW EXCLUSIVE MODE"
+# Taken before an area's residents are added: waits for the transactions writing people or households
+# to commit and holds new ones until this one commits, so the area's insert sees every person committed
+# before it, and a person written after it sees the area in force. Only the area side locks (rare,
+# short); concurrent writers of people (the samplers' registrations) never wait for each other.
+LOCK_PG = "LOCK TABLE geo_person, geo_household IN SHARE MODE"
 
 
 def pg_function(name: str, body: str) -> str:
-    return f"CREATE OR REPLACE FUNCTION {name}() RETURNS trigger LANGUAGE plpgsql AS $fn$ BEGIN {LOCK_PG}; {body} RETURN NULL; END $fn$;"
+    return f"CREATE OR REPLACE FUNCTION {name}() RETURNS trigger LANGUAGE plpgsql AS $fn$ BEGIN {body} RETURN NULL; END $fn$;"
 
 
 POSTGRES = [
@@ -75,14 +79,16 @@ POSTGRES = [
         "zoning_resident_area",
         "IF TG_OP = 'DELETE' THEN DELETE FROM zoning_arearesident WHERE area_id = OLD.id; RETURN NULL; END IF; "
         "IF TG_OP = 'UPDATE' THEN IF OLD.status IS NOT DISTINCT FROM NEW.status THEN RETURN NULL; END IF; END IF; "
-        f"DELETE FROM zoning_arearesident WHERE area_id = NEW.id; {INSERT_PG.format(pairs('p.area_id = NEW.id'))};",
+        "DELETE FROM zoning_arearesident WHERE area_id = NEW.id; "
+        f"IF NEW.status = '{IN_FORCE}' THEN {LOCK_PG}; {INSERT_PG.format(pairs('p.area_id = NEW.id'))}; END IF;",
     ),
     "CREATE TRIGGER zoning_resident_area AFTER INSERT OR UPDATE OF status OR DELETE ON zoning_riskarea FOR EACH ROW "
     "EXECUTE FUNCTION zoning_resident_area();",
     pg_function(
         "zoning_resident_place",
-        "IF TG_OP = 'INSERT' THEN " + INSERT_PG.format(pairs("p.id = NEW.id")) + "; RETURN NULL; END IF; "
-        "DELETE FROM zoning_arearesident WHERE area_id = OLD.area_id; "
+        f"IF TG_OP = 'INSERT' THEN IF EXISTS (SELECT 1 FROM zoning_riskarea WHERE id = NEW.area_id AND status = '{IN_FORCE}') THEN "
+        f"{LOCK_PG}; {INSERT_PG.format(pairs('p.id = NEW.id'))}; END IF; RETURN NULL; END IF; "
+        f"{LOCK_PG}; DELETE FROM zoning_arearesident WHERE area_id = OLD.area_id; "
         f"{INSERT_PG.format(pairs('p.area_id = OLD.area_id'))}; "
         "IF TG_OP = 'UPDATE' THEN IF NEW.area_id <> OLD.area_id THEN "
         f"DELETE FROM zoning_arearesident WHERE area_id = NEW.area_id; {INSERT_PG.format(pairs('p.area_id = NEW.area_id'))}; END IF; END IF;",
