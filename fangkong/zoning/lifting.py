@@ -50,6 +50,9 @@ WORK_MEM = "256MB"
 DAY_AFTER = "day_after_start"  # the clock's day 1 is the first calendar day after the start
 # Stored figures (LiftFigures) older than this are not read: the review runs every 10 minutes.
 STORED_FRESH_FOR = dt.timedelta(minutes=30)
+# From this many areas the review counts in one pass over every stored resident (review_sql); fewer
+# are counted over their own residents only (counts_sql).
+REVIEW_WHOLE_FROM = 1000
 _HOUSEHOLD_LEVELS = {PlaceLevel.UNIT: "unit_id", PlaceLevel.BUILDING: "building_id", PlaceLevel.COMPOUND: "compound_id"}
 _PERSON_LEVELS = {
     PlaceLevel.GRID: "grid_id",
@@ -362,7 +365,11 @@ def review_sql(rules: dict[str, LiftRule | None], at: dt.datetime) -> tuple[str,
 
 def _review(live: Sequence[RiskArea], rules: dict[str, LiftRule | None], at: dt.datetime) -> dict[int, _Counted]:
     """Each area's counted row from the stored residents: review_sql for all (one statement for all
-    the areas on PostgreSQL), then counts_sql again for the areas whose clock restarted."""
+    the areas on PostgreSQL), then counts_sql again for the areas whose clock restarted. Fewer areas
+    than REVIEW_WHOLE_FROM: counts_sql alone (review_sql summarises the tests of every resident of
+    every area in force, which a board's few areas without fresh figures should not pay for)."""
+    if len(live) < REVIEW_WHOLE_FROM:
+        return _evaluate(live, rules, at, stored_residents=True)
     ids = [a.pk for a in live]
     sql, params = review_sql(rules, at)
     with transaction.atomic():

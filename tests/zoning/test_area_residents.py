@@ -15,6 +15,7 @@ from django.core.management import CommandError, call_command
 
 from fangkong.geo.models import Household, Person
 from fangkong.geo.services import person_create
+from fangkong.zoning import lifting
 from fangkong.zoning.choices import AreaClass, AreaStatus
 from fangkong.zoning.lifting import lifting_statuses, residents_of, stored_residents_differ
 from fangkong.zoning.models import AreaResident, RiskArea, RiskAreaPlace
@@ -35,6 +36,14 @@ def stored_pairs() -> set[tuple[int, int]]:
 def live_pairs() -> set[tuple[int, int]]:
     ids = list(RiskArea.objects.filter(status=AreaStatus.IN_FORCE).values_list("pk", flat=True))
     return {(a, p) for a, people in residents_of(ids).items() for p in people}
+
+
+@pytest.fixture(autouse=True, params=["whole", "areas"])
+def review_pass(request, monkeypatch):
+    """Both ways the review counts: one pass over every stored resident (review_sql, from
+    REVIEW_WHOLE_FROM areas) and the per-area statement over the stored residents."""
+    monkeypatch.setattr(lifting, "REVIEW_WHOLE_FROM", 0 if request.param == "whole" else 10**9)
+    return request.param
 
 
 def same_as_live(at: dt.datetime) -> dict:
