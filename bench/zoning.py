@@ -191,10 +191,12 @@ def load_inputs(args, T: dt.datetime) -> dict:
             [(area_of[b], day0, day0, f"{buildings[b].name}", "sealed", "in_force", "楼内出现阳性（基准测试）", buildings[b].district_id,
               buildings[b].street_id, buildings[b].community_id, day0, "", "", False, PROFILE, day0, day0, "", day0) for b in chosen]
         )  # fmt: skip
+        placed = time.monotonic()  # the places' COPY: the database's triggers add each area's residents (AreaResident)
         BulkWriter(RiskAreaPlace, ["area_id", "level", "place_id", "name", "district_id", "street_id", "community_id"], binary=True).write(
             [(area_of[b], "building", b, buildings[b].name, buildings[b].district_id, buildings[b].street_id, buildings[b].community_id)
              for b in chosen]
         )  # fmt: skip
+        places_seconds = time.monotonic() - placed
         first = buildings[chosen[0]]
         point = SamplingPoint.objects.create(
             district_id=first.district_id, street_id=first.street_id, community_id=first.community_id, name="基准采样点"
@@ -284,6 +286,8 @@ def load_inputs(args, T: dt.datetime) -> dict:
         cur.execute("CHECKPOINT")
         cur.execute("SELECT COUNT(*), COUNT(DISTINCT building_id) FROM geo_household")
         households, buildings_total = cur.fetchone()
+        cur.execute("SELECT COUNT(*) FROM zoning_arearesident")
+        stored_residents = cur.fetchone()[0]
     return {
         "areas_in_force": len(chosen),
         "buildings_in_city": buildings_total,
@@ -291,6 +295,8 @@ def load_inputs(args, T: dt.datetime) -> dict:
         "screening_kinds": {k: sum(1 for v in kinds.values() if v == k) for k in ("due", "awaited", "unsampled", "positive", "early")},
         **counts,
         "load_seconds": round(seconds, 1),
+        "stored_residents": stored_residents,
+        "places_with_residents_seconds": round(places_seconds, 1),
         "day0": day0.isoformat(),
         "evaluated_at": T.isoformat(),
     }
@@ -299,81 +305,112 @@ def load_inputs(args, T: dt.datetime) -> dict:
 # ---- lifting ----
 
 
+def backend_cpu(connection) -> float:
+    """CPU seconds (user + system) of this connection's PostgreSQL backend so far (/proc: same machine)."""
+    with connection.cursor() as cur:
+        cur.execute("SELECT pg_backend_pid()")
+        pid = cur.fetchone()[0]
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def timed(connection, fn, *, serial: bool = False) -> tuple[float, float, object]:
+    """fn() timed: wall seconds, the backend's CPU seconds (all of the work when `serial`: no
+    parallel workers), and its value."""
+    with connection.cursor() as cur:
+        cur.execute(f"SET max_parallel_workers_per_gather = {0 if serial else 'DEFAULT'}")
+    cpu, started = backend_cpu(connection), time.monotonic()
+    value = fn()
+    wall = time.monotonic() - started
+    used = backend_cpu(connection) - cpu
+    with connection.cursor() as cur:
+        cur.execute("RESET max_parallel_workers_per_gather")
+    return wall, used, value
+
+
 def measure_lifting(T: dt.datetime, database_url: str) -> dict:
+    """The review's evaluation (stored residents: `keep=True`) against the live one (the registry's
+    joins: the area page's and the lifting service's statement), each in parallel (as configured)
+    and serial (backend CPU = all the work), and their outcomes compared."""
     import psycopg
     from django.db import connection, transaction
 
     from fangkong.zoning.choices import AreaStatus
-    from fangkong.zoning.lifting import WORK_MEM, counts_sql, lifting_statuses
+    from fangkong.zoning.lifting import WORK_MEM, lifting_statuses, review_sql
     from fangkong.zoning.models import RiskArea
     from fangkong.zoning.rules import lift_rule
     from fangkong.zoning.services import lifting_review
 
-    runs = []
-    for _ in range(2):
-        started = time.monotonic()
-        areas = list(RiskArea.objects.filter(status=AreaStatus.IN_FORCE, in_force_at__lte=T))
-        statuses = lifting_statuses(areas, at=T)
-        runs.append(time.monotonic() - started)
-    due = sum(1 for s in statuses.values() if s.due)
+    def areas() -> list:
+        return list(RiskArea.objects.filter(status=AreaStatus.IN_FORCE, in_force_at__lte=T))
+
+    fields = ("residents", "last_positive_at", "clock_start", "awaited_count", "unsampled_count", "due", "due_on", "overdue")
+
+    def view(statuses: dict) -> dict:
+        return {pk: tuple(getattr(s, f) for f in fields) for pk, s in statuses.items()}
+
+    modes = {"review (stored residents)": {"keep": True}, "live (registry joins)": {}}
+    runs: dict = {}
+    views = {}
+    for label, kw in modes.items():
+        rows = runs[label] = {"wall_seconds": [], "backend_cpu_seconds": [], "serial_wall_seconds": [], "serial_backend_cpu_seconds": []}
+        for serial, repeat in ((False, 2 if kw else 0), (True, 1)):  # the live statement (~1 min) serial only
+            for _ in range(repeat):
+                wall, cpu, statuses = timed(connection, lambda kw=kw: lifting_statuses(areas(), at=T, **kw), serial=serial)
+                rows["serial_wall_seconds" if serial else "wall_seconds"].append(round(wall, 3))
+                rows["serial_backend_cpu_seconds" if serial else "backend_cpu_seconds"].append(round(cpu, 3))
+                print(f"  lifting, {label}{' serial' if serial else ''}: {wall:.1f} s, backend CPU {cpu:.1f} s", flush=True)
+        views[label] = view(statuses)
+    same = len({tuple(sorted(v.items())) for v in views.values()}) == 1
+    statuses = lifting_statuses(areas(), at=T, keep=True)
     outcome = {
         "areas": len(statuses),
-        "due": due,
+        "due": sum(1 for s in statuses.values() if s.due),
         "awaited_areas": sum(1 for s in statuses.values() if s.awaited_count),
         "unsampled_areas": sum(1 for s in statuses.values() if s.unsampled_count),
         "restarted": sum(1 for s in statuses.values() if s.last_positive_at is not None),
         "residents": sum(s.residents for s in statuses.values()),
         "missing_people": sum(s.missing_count for s in statuses.values()),
+        "stored_equals_live": same,
     }
     started = time.monotonic()
     fresh = lifting_review(actor="bench", at=T)
     review = time.monotonic() - started
     RiskArea.objects.update(lift_proposed_at=None)
-    # The same statement, its parameters inlined, in plain psql.
-    rules = {c: lift_rule(c) for c in {a.area_class for a in areas}}
-    sql, params = counts_sql(rules, [a.pk for a in areas], T)
-    literal, cast = "{" + ",".join(str(a.pk) for a in areas) + "}", "bigint[]"
+    # The review's statement (review_sql: every area; the restarted ones are counted again), its parameters
+    # inlined, in plain psql.
+    listed = areas()
+    rules = {c: lift_rule(c) for c in {a.area_class for a in listed}}
+    sql, params = review_sql(rules, T)
+    literal, cast = "{" + ",".join(str(a.pk) for a in listed) + "}", "bigint[]"
     sql = sql.replace("{IN}", f"= ANY(%s::{cast})")
     with psycopg.ClientCursor(connection.connection) as cur:
         text = cur.mogrify(sql, [literal, *params])
     psql_runs = []
     psql = shutil.which("psql")
     if psql:
-        for _ in range(1):
-            out = subprocess.run(
-                [
-                    psql,
-                    "-X",
-                    "-q",
-                    database_url,
-                    "-c",
-                    "SET random_page_cost = 1.1",
-                    "-c",
-                    f"SET work_mem = '{WORK_MEM}'",
-                    "-c",
-                    "SET jit = off",  # as lifting._evaluate sets it
-                    "-c",
-                    "\\timing on",
-                    "-c",
-                    text,
-                ],
-                capture_output=True,
-                text=True,
-                check=True,
-            ).stdout
-            psql_runs.append(float(re.findall(r"Time: ([\d.]+) ms", out)[-1]) / 1000)
+        out = subprocess.run(
+            [psql, "-X", "-q", database_url, "-c", "SET random_page_cost = 1.1", "-c", f"SET work_mem = '{WORK_MEM}'",
+             "-c", "SET jit = off", "-c", "\\timing on", "-c", text],  # as lifting._evaluate sets them
+            capture_output=True, text=True, check=True,
+        ).stdout  # fmt: skip
+        psql_runs.append(float(re.findall(r"Time: ([\d.]+) ms", out)[-1]) / 1000)
     with transaction.atomic(), connection.cursor() as cur:
         cur.execute(f"SET LOCAL work_mem = '{WORK_MEM}'")
         cur.execute("SET LOCAL jit = off")
         cur.execute(f"EXPLAIN (ANALYZE, BUFFERS, FORMAT TEXT) {text}")
         plan = [r[0] for r in cur.fetchall()]
+    review_runs = runs["review (stored residents)"]
     return {
-        "seconds": [round(s, 3) for s in runs],
+        "seconds": review_runs["wall_seconds"],
+        "runs": runs,
         "review_seconds": round(review, 3),
         "review_proposed": len(fresh),
-        "psql_seconds": [round(s, 3) for s in psql_runs],
+        "psql_seconds": psql_runs,
         "outcome": outcome,
         "plan": plan,
+        "target_seconds": 10,
+        "met": max(review_runs["wall_seconds"]) < 10,
     }
 
 

@@ -51,11 +51,14 @@ def table(model: type[models.Model]) -> str:
     return connection.ops.quote_name(model._meta.db_table)
 
 
-def fetch_in(sql: str, values: Sequence[Any], params_before: Sequence[Any] = (), params_after: Sequence[Any] = ()) -> list[tuple]:
+def fetch_in(
+    sql: str, values: Sequence[Any], params_before: Sequence[Any] = (), params_after: Sequence[Any] = (), *, pg_chunk: int = PG_LOOKUP_CHUNK
+) -> list[tuple]:
     """Run `sql` whose WHERE contains the marker {IN} for "column IN values", in chunks (the other
     parameters: `params_before` the marker, `params_after` it).
 
-    PostgreSQL: `= ANY(%s)` with an array (one round trip per 10,000 keys); SQLite: IN (?, …) per 900."""
+    PostgreSQL: `= ANY(%s)` with an array (one round trip per `pg_chunk` keys, 10,000 by default: a
+    statement whose every run scans whole tables asks for more); SQLite: IN (?, …) per 900."""
     if not values:
         return []
     out: list[tuple] = []
@@ -66,8 +69,8 @@ def fetch_in(sql: str, values: Sequence[Any], params_before: Sequence[Any] = (),
         # A server-binding cursor: Django's client-side cursors cannot return binary rows.
         connection.ensure_connection()
         with psycopg.Cursor(connection.connection) as cur:
-            for i in range(0, len(values), PG_LOOKUP_CHUNK):
-                literal, cast = pg_array(values[i : i + PG_LOOKUP_CHUNK])
+            for i in range(0, len(values), pg_chunk):
+                literal, cast = pg_array(values[i : i + pg_chunk])
                 cur.execute(sql.replace("{IN}", f"= ANY(%s::{cast})"), [*params_before, literal, *params_after], binary=True)
                 out.extend(cur.fetchall())
         return out

@@ -41,7 +41,7 @@ from fangkong.policy.rules import Rule
 from fangkong.results.history import summary_sql
 
 from .choices import AreaStatus, PlaceLevel
-from .models import LiftFigures, RiskArea, RiskAreaPlace
+from .models import AreaResident, LiftFigures, RiskArea, RiskAreaPlace
 from .rules import LiftRule, lift_rule, overdue_after
 
 # The statement's hash tables (residents, their tests) held in memory for its transaction: at 20,000
@@ -50,6 +50,9 @@ WORK_MEM = "256MB"
 DAY_AFTER = "day_after_start"  # the clock's day 1 is the first calendar day after the start
 # Stored figures (LiftFigures) older than this are not read: the review runs every 10 minutes.
 STORED_FRESH_FOR = dt.timedelta(minutes=30)
+# From this many areas the review counts in one pass over every stored resident (review_sql); fewer
+# are counted over their own residents only (counts_sql).
+REVIEW_WHOLE_FROM = 1000
 _HOUSEHOLD_LEVELS = {PlaceLevel.UNIT: "unit_id", PlaceLevel.BUILDING: "building_id", PlaceLevel.COMPOUND: "compound_id"}
 _PERSON_LEVELS = {
     PlaceLevel.GRID: "grid_id",
@@ -127,7 +130,57 @@ def _window_day(rule: LiftRule | None) -> int:
 _SCREENED, _AWAITED, _UNSAMPLED = 0, 1, 2
 
 
-def _judged_sql(rules: dict[str, LiftRule | None], area_ids: Sequence[int], at: dt.datetime) -> tuple[str, list]:
+def _in_force_ids() -> list[int]:
+    return list(RiskArea.objects.filter(status=AreaStatus.IN_FORCE).values_list("pk", flat=True))
+
+
+def stored_residents_differ() -> tuple[int, int]:
+    """The stored residents (AreaResident) against the registry's, for every area in force: (pairs
+    missing from the table, pairs in it that should not be) — (0, 0) when the triggers kept it."""
+    ids = _in_force_ids()
+    if not ids:
+        return 0, AreaResident.objects.count()
+    sub = f"SELECT id FROM {table(RiskArea)} WHERE status = '{AreaStatus.IN_FORCE.value}'"
+    live, stored = f"({_residents_sql(sub)})", f"(SELECT area_id, person_id FROM {table(AreaResident)})"
+    with connection.cursor() as cur:
+        cur.execute(f"SELECT COUNT(*) FROM (SELECT * FROM {live} l EXCEPT SELECT * FROM {stored} s) x")
+        missing = int(cur.fetchone()[0])
+        cur.execute(f"SELECT COUNT(*) FROM (SELECT * FROM {stored} s EXCEPT SELECT * FROM {live} l) x")
+        extra = int(cur.fetchone()[0])
+    return missing, extra
+
+
+@transaction.atomic
+def stored_residents_rebuild() -> int:
+    """Write the stored residents again from the registry (after a load that bypassed the triggers);
+    returns the number of pairs."""
+    AreaResident.objects.all().delete()
+    sub = f"SELECT id FROM {table(RiskArea)} WHERE status = '{AreaStatus.IN_FORCE.value}'"
+    with connection.cursor() as cur:
+        cur.execute(f"INSERT INTO {table(AreaResident)} (area_id, person_id) SELECT area_id, person_id FROM ({_residents_sql(sub)}) r")
+    return AreaResident.objects.count()
+
+
+def _stored_residents_sql(areas: str) -> str:
+    """SQL of the same pairs as _residents_sql, read from the table the database keeps (AreaResident,
+    decision 00XX): a plain scan instead of the registry's joins."""
+    return f"SELECT area_id, person_id FROM {table(AreaResident)} WHERE area_id IN ({areas})"
+
+
+def _area_sql(rules: dict[str, LiftRule | None]) -> str:
+    """SQL of the areas whose ids {IN} selects: id, the clock's start (approval or change of level),
+    the rule's screening day and the start of its window on a clock not restarted."""
+    windows = " ".join(f"WHEN '{c}' THEN {_window_day(r)}" for c, r in rules.items())
+    return (
+        f"SELECT id, start, window_day, {_window_start('start', 'window_day')} AS window_from FROM ("
+        f"SELECT id, COALESCE(level_since, in_force_at) AS start, CASE area_class {windows} ELSE 0 END AS window_day "
+        f"FROM {table(RiskArea)} WHERE id {{IN}}) a"
+    )
+
+
+def _judged_sql(
+    rules: dict[str, LiftRule | None], area_ids: Sequence[int], at: dt.datetime, *, stored_residents: bool = False
+) -> tuple[str, list]:
     """The statement's common part and the parameters after its one {IN} (the area ids): a row per
     (area, resident) — or one row without a person for an area without residents — with the area's
     latest own positive among its residents, the resident's latest negative, and whether they are
@@ -135,16 +188,14 @@ def _judged_sql(rules: dict[str, LiftRule | None], area_ids: Sequence[int], at: 
 
     One pass over the pairs: the area's latest own positive is a window over its residents, and the
     screening window's start is computed once per area (`area.window_from`) unless the clock
-    restarted, so most residents cost one join and two comparisons."""
-    windows = " ".join(f"WHEN '{c}' THEN {_window_day(r)}" for c, r in rules.items())
+    restarted, so most residents cost one join and two comparisons. `stored_residents`: the pairs
+    from AreaResident (the review and the stored readers) instead of the registry (live)."""
     tests, params = summary_sql(
         "SELECT person_id FROM resident", at, people_ids=lambda: sorted(set().union(*residents_of(area_ids).values()))
     )
     sql = (
-        f"WITH area AS (SELECT id, start, window_day, {_window_start('start', 'window_day')} AS window_from FROM ("
-        f"SELECT id, COALESCE(level_since, in_force_at) AS start, CASE area_class {windows} ELSE 0 END AS window_day "
-        f"FROM {table(RiskArea)} WHERE id {{IN}}) a), "
-        f"resident AS ({_residents_sql('SELECT id FROM area')}), "
+        f"WITH area AS ({_area_sql(rules)}), "
+        f"resident AS ({(_stored_residents_sql if stored_residents else _residents_sql)('SELECT id FROM area')}), "
         # Each resident with their tests, and their area's latest own positive (the clock's restart):
         # one pass over the (area, resident) pairs.
         "joined AS (SELECT r.area_id, r.person_id, t.last_negative_at AS neg, t.last_awaited_at AS awaited, "
@@ -256,10 +307,12 @@ def _status(area: RiskArea, rule: LiftRule | None, counted: _Counted, at: dt.dat
     return s
 
 
-def counts_sql(rules: dict[str, LiftRule | None], area_ids: Sequence[int], at: dt.datetime) -> tuple[str, list]:
+def counts_sql(
+    rules: dict[str, LiftRule | None], area_ids: Sequence[int], at: dt.datetime, *, stored_residents: bool = False
+) -> tuple[str, list]:
     """The statement of lifting_statuses (its {IN}: the area ids; the parameters after it): per area,
     its residents, latest own positive and latest negative among them, awaited and unsampled."""
-    judged, params = _judged_sql(rules, area_ids, at)
+    judged, params = _judged_sql(rules, area_ids, at, stored_residents=stored_residents)
     sql = (
         f"{judged} SELECT area_id, COUNT(person_id), MAX(area_pos), MAX(neg), "
         f"SUM(CASE WHEN missing = {_AWAITED} THEN 1 ELSE 0 END), SUM(CASE WHEN missing = {_UNSAMPLED} THEN 1 ELSE 0 END) "
@@ -268,10 +321,12 @@ def counts_sql(rules: dict[str, LiftRule | None], area_ids: Sequence[int], at: d
     return sql, params
 
 
-def _evaluate(live: Sequence[RiskArea], rules: dict[str, LiftRule | None], at: dt.datetime) -> dict[int, _Counted]:
+def _evaluate(
+    live: Sequence[RiskArea], rules: dict[str, LiftRule | None], at: dt.datetime, *, stored_residents: bool = False
+) -> dict[int, _Counted]:
     """The statement over the areas `live`: each one's counted row."""
     ids = [a.pk for a in live]
-    counts, params = counts_sql(rules, ids, at)
+    counts, params = counts_sql(rules, ids, at, stored_residents=stored_residents)
     with transaction.atomic():
         if connection.vendor == "postgresql":
             with connection.cursor() as cur:
@@ -283,6 +338,54 @@ def _evaluate(live: Sequence[RiskArea], rules: dict[str, LiftRule | None], at: d
         area_id: _Counted(int(residents), read_datetime(pos), read_datetime(neg), int(awaited or 0), int(unsampled or 0))
         for area_id, residents, pos, neg, awaited, unsampled in rows
     }
+
+
+def review_sql(rules: dict[str, LiftRule | None], at: dt.datetime) -> tuple[str, list]:
+    """The review's statement (its {IN}: the area ids; the parameters after it): per area with
+    residents, as counts_sql — but over the stored residents (AreaResident) in one pass without a
+    window or a shared CTE, so PostgreSQL may plan it in parallel, with each resident judged against
+    the window of the area's clock as it started. Right for every area whose clock did not restart
+    on a positive after its start; _review re-counts the others (a few in a hundred) with counts_sql."""
+    tests, params = summary_sql(
+        f"SELECT person_id FROM {table(AreaResident)}",
+        at,
+        people_ids=lambda: sorted(set(AreaResident.objects.values_list("person_id", flat=True))),
+    )
+    screened = f"a.window_day = 0 OR {_since('t.last_negative_at', 'a.window_from')}"
+    awaited = _since("t.last_awaited_at", "a.window_from")
+    sql = (
+        "SELECT r.area_id, COUNT(*), MAX(t.last_positive_at), MAX(t.last_negative_at), "
+        f"SUM(CASE WHEN {screened} THEN 0 WHEN {awaited} THEN 1 ELSE 0 END), "
+        f"SUM(CASE WHEN {screened} THEN 0 WHEN {awaited} THEN 0 ELSE 1 END) "
+        f"FROM ({_area_sql(rules)}) a JOIN {table(AreaResident)} r ON r.area_id = a.id "
+        f"LEFT JOIN ({tests}) t ON t.person_id = r.person_id GROUP BY r.area_id"
+    )
+    return sql, params
+
+
+def _review(live: Sequence[RiskArea], rules: dict[str, LiftRule | None], at: dt.datetime) -> dict[int, _Counted]:
+    """Each area's counted row from the stored residents: review_sql for all (one statement for all
+    the areas on PostgreSQL), then counts_sql again for the areas whose clock restarted. Fewer areas
+    than REVIEW_WHOLE_FROM: counts_sql alone (review_sql summarises the tests of every resident of
+    every area in force, which a board's few areas without fresh figures should not pay for)."""
+    if len(live) < REVIEW_WHOLE_FROM:
+        return _evaluate(live, rules, at, stored_residents=True)
+    ids = [a.pk for a in live]
+    sql, params = review_sql(rules, at)
+    with transaction.atomic():
+        if connection.vendor == "postgresql":
+            with connection.cursor() as cur:
+                cur.execute(f"SET LOCAL work_mem = '{WORK_MEM}'")
+                cur.execute("SET LOCAL jit = off")
+        rows = fetch_in(sql, ids, params_after=params, pg_chunk=max(1, len(ids)))
+    empty = _Counted(0, None, None, 0, 0)
+    out = dict.fromkeys(ids, empty)
+    for area_id, residents, pos, neg, awaited, unsampled in rows:
+        out[area_id] = _Counted(int(residents), read_datetime(pos), read_datetime(neg), int(awaited or 0), int(unsampled or 0))
+    restarted = [a for a in live if (pos := out[a.pk].last_positive_at) is not None and pos > (a.level_since or a.in_force_at)]
+    if restarted:
+        out.update(_evaluate(restarted, rules, at, stored_residents=True))
+    return out
 
 
 def _stored(live: Sequence[RiskArea], at: dt.datetime) -> dict[int, _Counted]:
@@ -327,7 +430,9 @@ def lifting_statuses(
     `stored`: read the figures the last review kept where they are fresh (LiftFigures; the
     board, lists and flags), evaluating only the other areas; the screening counts are then as of
     that review (`as_of`), at most minutes old — an area can show as due a review later, never
-    earlier. `keep`: store what was evaluated (the review)."""
+    earlier. `keep`: store what was evaluated (the review). With `stored` or `keep` the residents
+    are read from AreaResident (kept by the database); without, from the registry (live: the area
+    page and the lifting service)."""
     at = at or now()
     live = [a for a in areas if a.status == AreaStatus.IN_FORCE and a.in_force_at is not None and a.in_force_at <= at]
     if not live:
@@ -336,7 +441,7 @@ def lifting_statuses(
     counted = _stored(live, at) if stored and not people else {}
     rest = [a for a in live if a.pk not in counted]
     if rest:
-        fresh = _evaluate(rest, rules, at)
+        fresh = _review(rest, rules, at) if (stored or keep) and not people else _evaluate(rest, rules, at)
         if keep:
             store_figures(fresh, at)
         counted.update(fresh)

@@ -85,6 +85,24 @@ class LiftFigures(models.Model):
         return f"{self.area_id} @ {self.evaluated_at:%Y-%m-%d %H:%M}"
 
 
+class AreaResident(models.Model):
+    """A person living in an area in force (decision 00XX): the (area, resident) pairs the lifting
+    review reads instead of deriving them from the registry on every run. Kept by the database
+    itself — triggers on the people, households, areas and their places (migration 0006) — so every
+    writer of residency (the registry's services, the importer's COPY, the demo city, a data fix)
+    keeps it current in the same transaction. Derived data: never written by the application."""
+
+    area = models.ForeignKey(RiskArea, on_delete=models.DO_NOTHING, related_name="+", db_constraint=False, db_index=False)
+    person_id = models.BigIntegerField()
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["area", "person_id"], name="zoning_area_resident_unique")]
+        indexes = [models.Index(fields=["person_id"], name="zoning_area_resident_person")]
+
+    def __str__(self) -> str:
+        return f"{self.area_id}: {self.person_id}"
+
+
 class RiskAreaPlace(models.Model):
     """One registry place of an area (a unit, a building, a compound … or, justified, a community)."""
 
