@@ -163,7 +163,7 @@ def stored_residents_rebuild() -> int:
 
 def _stored_residents_sql(areas: str) -> str:
     """SQL of the same pairs as _residents_sql, read from the table the database keeps (AreaResident,
-    decision 00XX): a plain scan instead of the registry's joins."""
+    decision 0011): a plain scan instead of the registry's joins."""
     return f"SELECT area_id, person_id FROM {table(AreaResident)} WHERE area_id IN ({areas})"
 
 

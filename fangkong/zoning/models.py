@@ -86,7 +86,7 @@ class LiftFigures(models.Model):
 
 
 class AreaResident(models.Model):
-    """A person living in an area in force (decision 00XX): the (area, resident) pairs the lifting
+    """A person living in an area in force (decision 0011): the (area, resident) pairs the lifting
     review reads instead of deriving them from the registry on every run. Kept by the database
     itself — triggers on the people, households, areas and their places (migration 0006) — so every
     writer of residency (the registry's services, the importer's COPY, the demo city, a data fix)

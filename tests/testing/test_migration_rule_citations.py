@@ -1,4 +1,4 @@
-"""Migrations policy 0008, isolation 0007 and testing 0008 (decision 00XX): the rule citations are the
+"""Migrations policy 0008, isolation 0007 and testing 0008 (decision 0011): the rule citations are the
 platform's (policy.RuleCitation). 快隔's citations move table keeping their ids (its bulk rows are not
 rewritten); 快检's text citations become one row per distinct text; and back. SQLite and PostgreSQL."""
 

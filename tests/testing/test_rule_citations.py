@@ -1,4 +1,4 @@
-"""快检's rule citations are stored as every app's are (policy.RuleCitation, decision 00XX): once per
+"""快检's rule citations are stored as every app's are (policy.RuleCitation, decision 0011): once per
 text, whichever app or path cites it; read with their rows (no query per row on a list); and shown
 as before — the readable line, with the rule's code and source folded in 依据, never inline."""
 

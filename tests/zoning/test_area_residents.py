@@ -1,4 +1,4 @@
-"""The residents the database keeps for every area in force (zoning.AreaResident, decision 00XX):
+"""The residents the database keeps for every area in force (zoning.AreaResident, decision 0011):
 the lifting review reads them instead of deriving them from the registry, so they must always be the
 live ones — after results, new residents, residents moving (their household, their own places, their
 household re-addressed), a new area, an area re-levelled, lifted, rejected, its places changed. Each

@@ -1,4 +1,4 @@
-"""The residents the database keeps for the areas in force (zoning.AreaResident, decision 00XX):
+"""The residents the database keeps for the areas in force (zoning.AreaResident, decision 0011):
 `manage.py zoning_residents` compares them with the registry; `--rebuild` writes them again (after a
 load that bypassed the triggers: `session_replication_role = replica`, triggers disabled)."""
 
