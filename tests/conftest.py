@@ -53,6 +53,9 @@ def pytest_configure(config):
     return to it when they stop. The clock is given as a timestamp, so the process time zone
     (Django's Asia/Shanghai) is left as it is."""
     global _session_clock, _session_clock_target, _session_clock_started
+    from .sqlite_template import install
+
+    install()  # the migrated SQLite test database, kept between runs (tests/sqlite_template.py)
     target = session_clock_target()
     if target is None or _session_clock is not None:
         return
