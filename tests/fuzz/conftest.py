@@ -65,6 +65,18 @@ def caller(request, fuzz_city) -> Caller:
     return fuzz_city[request.param]
 
 
+def pytest_sessionfinish(session):
+    """On a pytest-xdist worker: hand this worker's counts to the controller (pytest_testnodedown)."""
+    workeroutput = getattr(session.config, "workeroutput", None)
+    if workeroutput is not None:
+        workeroutput["requests_sent"] = dict(requests_sent)
+
+
+@pytest.hookimpl(optionalhook=True)
+def pytest_testnodedown(node, error):
+    requests_sent.update(getattr(node, "workeroutput", {}).get("requests_sent", {}))
+
+
 def pytest_terminal_summary(terminalreporter):
     if requests_sent:
         counts = ", ".join(f"{role} {n:,}" for role, n in sorted(requests_sent.items()))

@@ -117,13 +117,11 @@ def test_import_killed_midway_leaves_no_rows_postgres(tmp_path):
 
 
 @pytest.mark.slow
-def test_import_killed_midway_leaves_no_rows_sqlite(tmp_path):
+@pytest.mark.django_db  # the test database is made, and copied to a file for the child
+def test_import_killed_midway_leaves_no_rows_sqlite(tmp_path, migrated_sqlite_file):
     """SQLite's test database lives in memory, so this run uses its own migrated file database."""
-    if connection.vendor != "sqlite":
-        pytest.skip("the PostgreSQL variant runs on PostgreSQL")
-    db_file = tmp_path / "kill.sqlite3"
+    db_file = migrated_sqlite_file
     env = _child_env(f"sqlite:///{db_file}", tmp_path)
-    subprocess.run([sys.executable, "manage.py", "migrate", "-v0"], cwd=ROOT, env=env, check=True)
     path = big_csv(tmp_path / "big.csv", KILL_ROWS, street="被中断街道")
     proc, seen = _start(path, env)
     _kill_after_first_chunk(proc, seen)

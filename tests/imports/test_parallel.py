@@ -5,20 +5,19 @@ from __future__ import annotations
 import multiprocessing
 import os
 import signal
-import subprocess
 import sys
 import time
 from pathlib import Path
 
 import pytest
-from django.db import connection, transaction
+from django.db import transaction
 
 from fangkong.core.crypto import decrypt
 from fangkong.geo.models import Person
 
 from .conftest import big_csv, new_id, row, write_csv
 from .helpers import error_rows, run_import
-from .test_command import ROOT, _child_env, _kill_after_first_chunk, _start
+from .test_command import _child_env, _kill_after_first_chunk, _start
 
 
 class _Rollback(Exception):
@@ -142,12 +141,11 @@ def _alive(pid: int) -> bool:
 
 @pytest.mark.slow
 @pytest.mark.skipif(not sys.platform.startswith("linux"), reason="the worker is forked and tied to its parent on Linux")
-def test_killing_the_import_kills_its_sealing_worker(tmp_path):
-    if connection.vendor != "sqlite":
-        pytest.skip("one vendor is enough: the worker never touches the database")
-    db_file = tmp_path / "kill.sqlite3"
+@pytest.mark.django_db  # the test database is made, and copied to a file for the child
+def test_killing_the_import_kills_its_sealing_worker(tmp_path, migrated_sqlite_file):
+    """One vendor is enough (the worker never touches the database): SQLite, on a migrated file."""
+    db_file = migrated_sqlite_file
     env = _child_env(f"sqlite:///{db_file}", tmp_path)
-    subprocess.run([sys.executable, "manage.py", "migrate", "-v0"], cwd=ROOT, env=env, check=True)
     path = big_csv(tmp_path / "big.csv", 80_000, street="被中断街道")
     proc, seen = _start(path, env)
     deadline = time.monotonic() + 60
