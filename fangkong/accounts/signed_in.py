@@ -21,9 +21,12 @@ cache cannot be reached the request reads the database as before.
 
 from __future__ import annotations
 
+import functools
+import hashlib
 import logging
 from typing import Any
 
+import django
 from django.apps import apps
 from django.core.cache import cache
 from django.db.models.signals import post_delete, post_save
@@ -38,6 +41,15 @@ log = logging.getLogger(__name__)
 ENTRY_PREFIX = "fk:signed-in:"
 ENTRY_SECONDS = 12 * 3600  # at most a session's length (SESSION_COOKIE_AGE)
 PLACE_MODELS = ("District", "Street", "Community", "Grid", "Building")
+
+
+@functools.cache
+def _shape() -> str:
+    """The user table's columns and Django's version, in the entry's key: after a deploy that changes
+    either, the entries pickled before are not read (a missing column would be read lazily, one
+    query at a time, and Django warns about pickles of another version)."""
+    columns = ",".join(f.column for f in User._meta.concrete_fields)
+    return hashlib.sha256(f"{django.get_version()}|{columns}".encode()).hexdigest()[:12]
 
 
 def account_generation(pk: Any) -> str:
@@ -56,7 +68,7 @@ def signed_in_user(pk: Any) -> User | None:
         pk = int(pk)
     except (TypeError, ValueError):
         return None
-    entry_key = f"{ENTRY_PREFIX}{pk}"
+    entry_key = f"{ENTRY_PREFIX}{_shape()}:{pk}"
     names = _watched_names(pk)
     found = generations.tokens(names, extra=[entry_key])
     if found is not None:
