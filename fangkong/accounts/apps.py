@@ -12,8 +12,10 @@ class AccountsConfig(AppConfig):
 
         from . import authentication  # noqa: F401 - registers the token scheme with drf-spectacular
         from .registry import MODULE
+        from .signed_in import watch_accounts
 
         registry.add(MODULE)
+        watch_accounts()
 
 
 class FangkongAdminConfig(admin_apps.AdminConfig):

@@ -15,6 +15,7 @@ class ApiTokenAuthentication(BaseAuthentication):
 
     def authenticate(self, request: Any) -> tuple[Any, Any] | None:
         from . import services
+        from .signed_in import signed_in_user
 
         parts = get_authorization_header(request).split()
         if not parts or parts[0].lower() not in self.keywords:
@@ -29,7 +30,11 @@ class ApiTokenAuthentication(BaseAuthentication):
             token = services.api_token_authenticate(key=key)
         except services.TokenRefused as exc:
             raise AuthenticationFailed(exc.message) from None
-        return token.user, token
+        user = token.user
+        cached = signed_in_user(user.pk)  # the jurisdiction kept between requests, as for a session
+        if cached is not None:
+            user.__dict__["jurisdiction"] = cached.jurisdiction
+        return user, token
 
     def authenticate_header(self, request: Any) -> str:
         return "Token"

@@ -35,3 +35,11 @@ class GuardedModelBackend(ModelBackend):
             audit_record(actor=None, event_type=EventType.LOGIN_FAILED, obj=result.user, reason="该登录途径不能输入动态口令")
             return None
         return result.user
+
+    def get_user(self, user_id: Any) -> Any:
+        """The session's user with their jurisdiction, from the cache while nothing it depends on
+        changed (fangkong.accounts.signed_in); an inactive account is no one, as in ModelBackend."""
+        from .signed_in import signed_in_user
+
+        user = signed_in_user(user_id)
+        return user if user is not None and self.user_can_authenticate(user) else None

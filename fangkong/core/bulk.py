@@ -17,6 +17,7 @@ from typing import Any
 
 from django.db import IntegrityError, connection, models, transaction
 
+from . import generations
 from .errors import DomainError
 
 BATCH = 10_000
@@ -149,6 +150,7 @@ class BulkWriter:
         else:
             self._executemany(rows)
         self.written += len(rows)
+        generations.table_written(self.model)  # e.g. places: the cached jurisdictions built on them
         return len(rows)
 
     def _copy(self, rows: list[Sequence[object]]) -> None:

@@ -21,6 +21,7 @@ from tqdm import tqdm
 
 from fangkong.audit.catalogue import EventType
 from fangkong.audit.services import audit_record
+from fangkong.core import generations
 from fangkong.core.bulk import DEFERRED_INDEXES_MIN_ROWS, BulkWriter, deferred_indexes, reserve_ids
 from fangkong.core.crypto import Sealer
 from fangkong.core.errors import DomainError
@@ -291,6 +292,12 @@ class RowSink:
 
 def registry_clear() -> None:
     """Delete every person and every place below district (the synthetic city, or any other)."""
+    _registry_delete()
+    for model in DELETE_ORDER:
+        generations.table_written(model)  # after the delete: the cached jurisdictions built on these places
+
+
+def _registry_delete() -> None:
     tables = ", ".join(f'"{m._meta.db_table}"' for m in DELETE_ORDER)
     with connection.cursor() as cur:
         if connection.vendor == "postgresql":

@@ -25,7 +25,7 @@ from fangkong.core.permissions import require_page
 from .. import codes, selectors, signing
 from ..models import Checkpoint
 from ..permissions import MovementCap
-from ..services.scans import pass_scan
+from ..services.scans import SCAN_CHECKPOINT_FIELDS, pass_scan
 
 
 @login_required
@@ -99,7 +99,8 @@ def scan(request: HttpRequest) -> HttpResponse:
     cp_id = body.get("checkpoint")
     if not isinstance(cp_id, int):
         return _error(_("请选择卡口"), "checkpoint")
-    checkpoint = get_object_or_404(Checkpoint.objects.visible_to(request.user), pk=cp_id)
+    # Only what the scan row copies (its place) — a scan is the checkpoint's hottest request.
+    checkpoint = get_object_or_404(Checkpoint.objects.visible_to(request.user).only(*SCAN_CHECKPOINT_FIELDS), pk=cp_id)
     scanned_at = None
     if body.get("scanned_at"):
         try:

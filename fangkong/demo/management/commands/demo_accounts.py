@@ -18,6 +18,7 @@ from django.db import transaction
 from django.utils.translation import gettext_noop
 
 from fangkong.accounts.models import Grant, GrantLevel, User
+from fangkong.accounts.signed_in import account_changed
 from fangkong.audit.catalogue import EventType
 from fangkong.audit.services import audit_record
 from fangkong.cases.models import TreatmentFacility
@@ -168,6 +169,7 @@ def _link_grid_worker(user: User, grid_id: int | None) -> None:
         worker.user = user
         worker.save(update_fields=["user", "updated_at"])
     User.objects.filter(pk=user.pk).update(full_name=worker.name, phone=worker.phone)
+    account_changed(user.pk)  # an update sends no post_save: the cached signed-in account
 
 
 def format_logins(logins: list[DemoLogin]) -> str:

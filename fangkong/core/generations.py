@@ -1,0 +1,104 @@
+"""Generations: a token in the shared cache for each thing that readers cache something derived from
+("account:42", "table:geo_building"). Whoever changes the thing replaces its token (`bump`); an
+entry cached beside the old token is never read again. Decision 00XX, docs/security.md.
+
+Why a token and not deleting the entry: a reader may have read the database before a change
+committed and store what it read after the change's delete — the stale entry would live on. Here
+the reader stores the token it read *before* reading the database; a change bumps the token when it
+is made and again once its transaction has committed, so an entry built from anything read before
+the commit carries a token that is already gone.
+
+The tokens are random (not counters): a token the cache evicted or lost (a Redis restart) is made
+afresh on the next read and can never match an entry cached under an earlier one.
+
+Reads never fail because of the cache: `tokens` answers None when the cache cannot be reached, and
+the caller then reads the database. A bump that cannot reach the cache raises inside the change's
+transaction (the change is refused, nothing is half-applied); the bump after the commit is logged
+if it fails. Bulk writers (core.bulk) bump the tables `watch`ed here.
+"""
+
+from __future__ import annotations
+
+import logging
+import uuid
+from collections.abc import Iterable, Sequence
+
+from django.core.cache import cache
+from django.db import models, transaction
+
+log = logging.getLogger(__name__)
+
+PREFIX = "fk:gen:"
+# A token lives as long as the longest entry cached beside it may be used; readers re-create it.
+TOKEN_SECONDS = 7 * 24 * 3600
+
+# Tables whose every write (ORM save or delete, core.bulk's BulkWriter) bumps "table:<db_table>".
+_watched: set[str] = set()
+
+
+def table_name(model: type[models.Model]) -> str:
+    return f"table:{model._meta.db_table}"
+
+
+def _key(name: str) -> str:
+    return PREFIX + name
+
+
+def tokens(names: Sequence[str], *, extra: Sequence[str] = ()) -> tuple[dict[str, str], dict[str, object]] | None:
+    """The current token of each name, in one round trip with the `extra` cache keys (the entry the
+    caller wants to check against them): ({name: token}, {extra key: value}). A missing token is
+    created. None when the cache cannot be reached."""
+    try:
+        found = cache.get_many([_key(n) for n in names] + list(extra))
+        current = {n: found.get(_key(n)) for n in names}
+        for name, token in current.items():
+            if token is None:
+                cache.add(_key(name), uuid.uuid4().hex, TOKEN_SECONDS)
+                current[name] = cache.get(_key(name))  # ours, or a writer's that came between
+        if any(t is None for t in current.values()):
+            return None
+        return current, {k: found[k] for k in extra if k in found}  # type: ignore[misc]
+    except Exception:  # noqa: BLE001 - the cache is only a shortcut: the caller reads the database
+        log.warning("generations: the cache could not be read", exc_info=True)
+        return None
+
+
+def _replace(names: Iterable[str]) -> None:
+    cache.set_many({_key(n): uuid.uuid4().hex for n in names}, TOKEN_SECONDS)
+
+
+def bump(*names: str) -> None:
+    """`names` changed: replace their tokens now (raises if the cache cannot be reached, so the change
+    is refused with its transaction) and again when the transaction commits."""
+    if not names:
+        return
+    _replace(names)
+
+    def after_commit() -> None:
+        try:
+            _replace(names)
+        except Exception:  # noqa: BLE001 - the first bump reached the cache; this one closes a race
+            log.error("generations: the bump after commit failed for %s", ", ".join(names), exc_info=True)
+
+    transaction.on_commit(after_commit)
+
+
+def watch(*models_: type[models.Model]) -> None:
+    """Every write to these models' tables bumps "table:<db_table>": ORM saves and deletes here,
+    core.bulk's BulkWriter through `table_written`; raw SQL writes call `table_written` themselves."""
+    from django.db.models.signals import post_delete, post_save
+
+    for model in models_:
+        _watched.add(model._meta.db_table)
+        post_save.connect(_on_row_changed, sender=model, dispatch_uid=f"generations:save:{model._meta.label}")
+        post_delete.connect(_on_row_changed, sender=model, dispatch_uid=f"generations:delete:{model._meta.label}")
+
+
+def _on_row_changed(sender: type[models.Model], **_kwargs: object) -> None:
+    bump(table_name(sender))
+
+
+def table_written(model: type[models.Model]) -> None:
+    """Rows of `model` were written outside the ORM's signals (COPY, UPDATE, TRUNCATE)."""
+    if model._meta.db_table in _watched:
+        bump(table_name(model))
