@@ -3,7 +3,7 @@ grants and places, kept in the shared cache (Redis in production) between reques
 
 Without it each signed-in request read the user, their grants and the granted places (3 round trips,
 plus a fourth for a grid's buildings) before its view ran. Now one cache read answers them, checked
-against generation tokens (fangkong.core.generations, decision 00XX, docs/security.md):
+against generation tokens (fangkong.core.generations, decision 0012, docs/security.md):
 
 - "account:<pk>", bumped by every save or delete of the user (role, active flag, password, name …;
   not the last-login stamp alone) and of any of their grants — the account services, the admin, the
