@@ -1,6 +1,6 @@
 """Generations: a token in the shared cache for each thing that readers cache something derived from
 ("account:42", "table:geo_building"). Whoever changes the thing replaces its token (`bump`); an
-entry cached beside the old token is never read again. Decision 00XX, docs/security.md.
+entry cached beside the old token is never read again. Decision 0012, docs/security.md.
 
 Why a token and not deleting the entry: a reader may have read the database before a change
 committed and store what it read after the change's delete — the stale entry would live on. Here
