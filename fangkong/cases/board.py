@@ -58,7 +58,7 @@ def _free_beds(user: Any, now: dt.datetime) -> int:
 def figures() -> list[Figure | Stat]:
     board = reverse("cases:board")
     return [
-        Figure("awaiting", _("待转运（人）"), awaiting_transfer, TRANSFER_PLACES, describe_transfers, url=board),
+        Figure("awaiting", _("待转运（人）"), awaiting_transfer, TRANSFER_PLACES, describe_transfers, url=board, snapshot=True),
         Figure(
             "transfers_overdue",
             _("超时未收治（人）"),
@@ -68,17 +68,19 @@ def figures() -> list[Figure | Stat]:
             late=True,
             deadline="deadline_at",
             url=board + "?overdue=1",
+            snapshot=True,
         ),
-        Stat("free_beds", _("空余床位"), _free_beds, url=reverse("cases:facility_list")),
+        # The city's beds: every grant sees every facility (FacilityQuerySet), the same value for all.
+        Stat("free_beds", _("空余床位"), _free_beds, url=reverse("cases:facility_list"), shared=True),
     ]
 
 
-def trend(user: Any, today: dt.date) -> Trend:
+def trend(user: Any, today: dt.date, days: Sequence[dt.date] | None = None) -> Trend:
     """Positives due for transfer each day (by the first transfer's deadline) and how many were not
     admitted by it."""
     from django.utils import timezone
 
-    days = trend_days(today)
+    days = list(days) if days else trend_days(today)
     now = timezone.now()
     first = Transfer.objects.visible_to(user).filter(reason=TransferReason.FIRST).exclude(status=TransferStatus.CANCELLED)
     late = Q(case__first_admitted_at__gt=F("deadline_at")) | Q(case__first_admitted_at__isnull=True, deadline_at__lt=now)

@@ -90,8 +90,9 @@ def figures() -> list[Figure | Stat]:
             late=True,
             deadline="isolate_by",
             url=reverse("isolation:awaiting_board"),
+            snapshot=True,
         ),
-        Figure("releases_due", _("今日应解除（人）"), releases_due, EPISODE_PLACES, describe_episodes),
+        Figure("releases_due", _("今日应解除（人）"), releases_due, EPISODE_PLACES, describe_episodes, snapshot=True),
         Figure(
             "handovers_pending",
             _("待交接（人）"),
@@ -99,15 +100,16 @@ def figures() -> list[Figure | Stat]:
             HANDOVER_PLACES,
             describe_handovers,
             url=reverse("isolation:handover_list"),
+            snapshot=True,
         ),
     ]
 
 
-def trend(user: Any, today: dt.date) -> Trend:
+def trend(user: Any, today: dt.date, days: Sequence[dt.date] | None = None) -> Trend:
     """People due to be isolated each day (by their deadline) and how many were not in a room by it."""
     from django.utils import timezone
 
-    days = trend_days(today)
+    days = list(days) if days else trend_days(today)
     now = timezone.now()
     episodes = IsolationEpisode.objects.visible_to(user).exclude(status=EpisodeStatus.CANCELLED).exclude(isolate_by=None)
     late = Q(checked_in_at__gt=F("isolate_by")) | Q(checked_in_at__isnull=True, isolate_by__lt=now)

@@ -55,7 +55,7 @@ def describe_requests(requests: Sequence[SupportRequest], now: dt.datetime) -> l
 def figures() -> list[Figure]:
     url = reverse("livelihood:requests")
     return [
-        Figure("requests_open", _("待送达需求（件）"), open_requests, REQUEST_PLACES, describe_requests, url=url),
+        Figure("requests_open", _("待送达需求（件）"), open_requests, REQUEST_PLACES, describe_requests, url=url, snapshot=True),
         Figure(
             "requests_overdue",
             _("超时未送达（件）"),
@@ -65,13 +65,14 @@ def figures() -> list[Figure]:
             late=True,
             deadline="due_at",
             url=url + "?overdue=1",
+            snapshot=True,
         ),
     ]
 
 
-def trend(user: Any, today: dt.date) -> Trend:
+def trend(user: Any, today: dt.date, days: Sequence[dt.date] | None = None) -> Trend:
     """Requests due each day (by their deadline) and how many of them were delivered late or not yet."""
-    days = trend_days(today)
+    days = list(days) if days else trend_days(today)
     late = Q(delivered_at__gt=F("due_at")) | Q(delivered_at__isnull=True, due_at__lt=clock_now())
     counts = counts_by_local_day(
         SupportRequest.objects.covered_by(user).exclude(status=RequestStatus.CANCELLED),

@@ -37,5 +37,15 @@ MODULE = Module(
     ],
     url_prefix="livelihood/",
     urlconf="fangkong.livelihood.urls",
-    board=[BoardStep("livelihood", _("民生"), "basket", "fangkong.livelihood.board.figures", "fangkong.livelihood.board.trend", order=50)],
+    board=[
+        BoardStep(
+            "livelihood",
+            _("民生"),
+            "basket",
+            "fangkong.livelihood.board.figures",
+            "fangkong.livelihood.board.trend",
+            order=50,
+            closed_days=True,
+        )
+    ],
 )

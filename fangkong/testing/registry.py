@@ -65,6 +65,7 @@ MODULE = Module(
             "fangkong.testing.selectors.board.figures",
             "fangkong.testing.selectors.board.trend",
             order=10,
+            closed_days=True,
         )
     ],
 )

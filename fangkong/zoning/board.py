@@ -91,8 +91,8 @@ def describe_areas(areas: Sequence[RiskArea], now: dt.datetime) -> list[Item]:
 def figures() -> list[Figure]:
     areas = reverse("zoning:area_list")
     return [
-        Figure("in_force", _("生效中（个）"), in_force, AREA_PLACES, describe_areas, url=areas),
-        Figure("due_to_lift", _("应解除（个）"), due_to_lift, AREA_PLACES, describe_areas, url=areas),
+        Figure("in_force", _("生效中（个）"), in_force, AREA_PLACES, describe_areas, url=areas, snapshot=True),
+        Figure("due_to_lift", _("应解除（个）"), due_to_lift, AREA_PLACES, describe_areas, url=areas, snapshot=True),
         Figure(
             "areas_overdue",
             _("超期未解除（个）"),
@@ -102,15 +102,19 @@ def figures() -> list[Figure]:
             late=True,
             deadlines=overdue_deadlines,
             url=areas,
+            snapshot=True,
         ),
     ]
 
 
-def trend(user: Any, today: dt.date) -> Trend:
+def trend(user: Any, today: dt.date, days: Sequence[dt.date] | None = None) -> Trend:
     """Areas in force at the end of each day, and areas lifted that day (a few hundred areas at most:
     counted from their two timestamps)."""
-    days = trend_days(today)
-    spans = list(RiskArea.objects.visible_to(user).exclude(in_force_at=None).values_list("in_force_at", "lifted_at"))
+    days = list(days) if days else trend_days(today)
+    first, last = local_midnight(days[0]), local_midnight(days[-1] + dt.timedelta(days=1))
+    spans = list(
+        RiskArea.objects.visible_to(user).filter(in_force_at__lt=last).exclude(lifted_at__lt=first).values_list("in_force_at", "lifted_at")
+    )
     in_force_series, lifted = [], []
     for d in days:
         start, end = local_midnight(d), local_midnight(d + dt.timedelta(days=1))
