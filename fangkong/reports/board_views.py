@@ -4,6 +4,7 @@ Read-only: every number comes from fangkong.reports.board over the modules' sele
 
 from __future__ import annotations
 
+import logging
 from typing import Any
 from urllib.parse import urlencode
 
@@ -23,6 +24,8 @@ from fangkong.geo import selectors as geo
 
 from . import board
 from .snapshot.selectors import SNAPSHOT_ROLES, SnapshotView, snapshot_for
+
+log = logging.getLogger(__name__)
 
 # Whose home page opens on the board (the same offices may read its snapshot).
 BOARD_ROLES = SNAPSHOT_ROLES
@@ -49,7 +52,10 @@ def board_snapshot(user: Any, now: Any, pk: str | None = None) -> SnapshotView |
     if asks and cache.add("reports:board-snapshot-asked", 1, 60):
         from .tasks import board_snapshot_now
 
-        board_snapshot_now()
+        try:
+            board_snapshot_now()
+        except Exception:  # the queue is down: the board is drawn live all the same
+            log.warning("board snapshot not asked of the worker", exc_info=True)
     return view
 
 
@@ -115,8 +121,8 @@ def board_drill(request: HttpRequest) -> HttpResponse:
     place = _place(request.user, level, request.GET.get("place"))
     now = timezone.now()
     place_id = place.pk if place is not None else None
-    # The snapshot the board drew from, if it is still the newest usable one (?at= its id): every
-    # level and the list then read the same rows as the figure clicked.
+    # The snapshot the board drew from (?at= its id) while it is kept and fresh: every level and the
+    # list then read the same rows as the figure clicked.
     view = board_snapshot(request.user, now, request.GET.get("at"))
     src = board.source(figure, key, view)
     at = view.snapshot.pk if src.kept else None
