@@ -125,6 +125,10 @@ class BoardStep:
     trend: str
     order: int = 100
     closed_days: bool = False
+    # The dotted path of a function (now) -> [(district, street, community, v1, v2)]: today's values
+    # of the trend's two series for the whole city by place (the rows' own place ids, their scope
+    # paths), kept in the board's snapshot each minute; without it today is counted live.
+    today_by_place: str = ""
 
 
 def per_drawing(fn: Callable[[Any, dt.datetime], Any]) -> Callable[[Any, dt.datetime], Any]:
@@ -164,6 +168,21 @@ def counts_by_local_day(qs: QuerySet, path: str, days: Sequence[dt.date], **coun
     )
     by_day = {r["board_day"]: r for r in rows}
     return {name: [int((by_day.get(d) or {}).get(name) or 0) for d in days] for name in counts}
+
+
+def counts_by_place_on_day(qs: QuerySet, path: str, day: dt.date, **counts: Any) -> list[tuple]:
+    """For rows whose `path` falls on the Beijing date `day`: (district, street, community, *counts)
+    per place (the rows' own district_id, street_id, community_id), in one grouped query — a trend's
+    today by place, summed over an office's grants by the board's snapshot."""
+    local = timezone.get_default_timezone()
+    start = dt.datetime.combine(day, dt.time.min, tzinfo=local)
+    rows = (
+        qs.filter(**{f"{path}__gte": start, f"{path}__lt": start + dt.timedelta(days=1)})
+        .values_list("district_id", "street_id", "community_id")
+        .annotate(**counts)
+        .order_by()
+    )
+    return [tuple(r) for r in rows]
 
 
 def user_name(user: Any) -> str:

@@ -66,6 +66,7 @@ MODULE = Module(
             "fangkong.isolation.board.trend",
             order=30,
             closed_days=True,
+            today_by_place="fangkong.isolation.board.trend_today_by_place",
         )
     ],
 )

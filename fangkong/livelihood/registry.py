@@ -46,6 +46,7 @@ MODULE = Module(
             "fangkong.livelihood.board.trend",
             order=50,
             closed_days=True,
+            today_by_place="fangkong.livelihood.board.trend_today_by_place",
         )
     ],
 )

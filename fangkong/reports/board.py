@@ -30,6 +30,7 @@ from django.utils.translation import gettext_lazy as _
 
 from fangkong.core.board import BOARD_LEVELS, PLACE_LEVELS, BoardStep, Figure, Item, Stat, Trend, trend_days
 from fangkong.core.modules import registry
+from fangkong.core.scoping import EMPTY, CityWide
 from fangkong.geo import selectors as geo
 from fangkong.policy.regimen import local_date
 from fangkong.policy.rules import PolicyNotConfigured, Rule, rule
@@ -242,15 +243,28 @@ def step_rows(*, user: Any, now: dt.datetime, view: SnapshotView | None = None) 
     return rows
 
 
-def trend(step: BoardStep, *, user: Any, now: dt.datetime) -> Trend:
+NO_GRANT = CityWide(jurisdiction=EMPTY)  # a reader that sees no row: a trend's names without a query
+
+
+def step_series_names(step: BoardStep, today: dt.date) -> list[str]:
+    """The names of a step's trend series (in the user's language): its trend over no rows."""
+    return [name for name, _values in import_string(step.trend)(NO_GRANT, today, days=[today]).series]
+
+
+def trend(step: BoardStep, *, user: Any, now: dt.datetime, view: SnapshotView | None = None) -> Trend:
     """A step's trend over the last 14 days: the closed days kept for the user's jurisdiction (when the
-    step's past days are closed and all 13 are kept) and today live; else all 14 live."""
+    step's past days are closed and all 13 are kept) and today from the user's snapshot, else today
+    live; else all 14 live."""
     today = local_date(now)
     fn = import_string(step.trend)
     j = snapshot.place_grants(user) if step.closed_days else None
     if j is not None:
         days = trend_days(today)
         kept = snapshot.kept_trend_days(j, step.key, days[:-1])
+        now_values = view.trend_today(step.key) if view is not None else None
+        if kept is not None and now_values is not None:
+            names = step_series_names(step, today)
+            return Trend(days, [(name, [*(kept[d][i] for d in days[:-1]), now_values[i]]) for i, name in enumerate(names)])
         if kept is not None:
             live = fn(user, today, days=[today])
             series = [(name, [*(kept[d][i] for d in days[:-1]), values[-1]]) for i, (name, values) in enumerate(live.series)]
@@ -258,11 +272,11 @@ def trend(step: BoardStep, *, user: Any, now: dt.datetime) -> Trend:
     return fn(user, today)
 
 
-def trends(*, user: Any, now: dt.datetime) -> dict[str, dict[str, Any]]:
+def trends(*, user: Any, now: dt.datetime, view: SnapshotView | None = None) -> dict[str, dict[str, Any]]:
     """Each step's trend over the last 14 days, as the chart reads it."""
     out = {}
     for step in registry.board_steps():
-        t = trend(step, user=user, now=now)
+        t = trend(step, user=user, now=now, view=view)
         out[step.key] = {
             "days": [d.strftime("%m-%d") for d in t.days],
             "series": [{"name": name, "data": values} for name, values in t.series],
@@ -311,14 +325,23 @@ class LateRow:
         return "city", None
 
 
-def late_rows(*, user: Any, now: dt.datetime, view: SnapshotView | None = None) -> list[LateRow]:
+def late_keys(view: SnapshotView | None) -> list[str]:
+    """The late figures the snapshot kept for the user (their owners and escalation are read grouped)."""
+    if view is None:
+        return []
+    return [f"{s.key}.{f.key}" for s, fs in steps() for f in fs if isinstance(f, Figure) and f.late and view.keeps(f"{s.key}.{f.key}")]
+
+
+def late_rows(*, user: Any, now: dt.datetime, view: SnapshotView | None = None, skip_kept: bool = False) -> list[LateRow]:
     """Every late item the user sees, with its places and deadline (one grouped read per figure; from
-    the snapshot for the figures it kept)."""
+    the snapshot for the figures it kept, or without them: `skip_kept`)."""
     out = []
     for step, figures in steps():
         for f in figures:
             if isinstance(f, Figure) and f.late:
                 key = f"{step.key}.{f.key}"
+                if skip_kept and view is not None and view.keeps(key):
+                    continue
                 if view is not None and view.keeps(key):
                     found = view.rows(key).order_by().values_list("item_id", "district_id", "street_id", "community_id", "deadline")
                 else:
@@ -341,11 +364,23 @@ class OwnerRow:
     hours: float = 0.0  # how late the oldest is
 
 
-def late_by_owner(*, user: Any, now: dt.datetime, rows: Sequence[LateRow] | None = None) -> list[OwnerRow]:
-    """The units answerable for late items, the most first, then the longest late."""
-    rows = late_rows(user=user, now=now) if rows is None else rows
+def late_by_owner(
+    *, user: Any, now: dt.datetime, rows: Sequence[LateRow] | None = None, view: SnapshotView | None = None
+) -> list[OwnerRow]:
+    """The units answerable for late items, the most first, then the longest late. With a snapshot,
+    `rows` are the live figures' only (late_rows(skip_kept=True)); the kept ones are read grouped."""
+    rows = late_rows(user=user, now=now, view=view, skip_kept=True) if rows is None else rows
     hours = escalation_hours()
     owners: dict[tuple[str, int | None], OwnerRow] = {}
+    if view is not None:
+        for level, pk, key, n, oldest, escalated in view.late_by_owner(late_keys(view), now, hours):
+            o = owners.setdefault((level, pk), OwnerRow(level, pk, ""))
+            o.count += n
+            step = key.partition(".")[0]
+            o.by_step[step] = o.by_step.get(step, 0) + n
+            if oldest is not None and (o.oldest is None or oldest < o.oldest):
+                o.oldest = oldest
+            o.escalated += escalated
     for r in rows:
         level, pk = r.owner
         o = owners.setdefault((level, pk), OwnerRow(level, pk, ""))
@@ -396,11 +431,15 @@ def escalated_to(
     view: SnapshotView | None = None,
 ) -> list[Escalated]:
     """The late items raised to the user's level (or past it) from a unit below it, the longest late
-    first: described by their modules."""
-    rows = late_rows(user=user, now=now, view=view) if rows is None else rows
+    first: described by their modules. With a snapshot, `rows` are the live figures' only; the kept
+    ones are picked in one read."""
+    rows = late_rows(user=user, now=now, view=view, skip_kept=True) if rows is None else rows
     hours = escalation_hours()
     level, _place = viewer_level(user)
     mine = BOARD_LEVELS.index(level)
+    if view is not None:
+        kept = view.escalated_rows(late_keys(view), now, hours, mine, limit)
+        rows = [*rows, *(LateRow(*k.split(".", 1), pk, {"district": d, "street": s, "community": c}, dl) for k, pk, d, s, c, dl in kept)]
     picked: list[tuple[LateRow, str]] = []
     for r in rows:
         up = levels_up(r.deadline, now, hours)

@@ -63,7 +63,7 @@ def board_context(user: Any) -> dict[str, Any]:
     now = timezone.now()
     view = board_snapshot(user, now)
     rows = board.step_rows(user=user, now=now, view=view)
-    late = board.late_rows(user=user, now=now, view=view)
+    late = board.late_rows(user=user, now=now, view=view, skip_kept=True)  # the kept ones are read grouped
     level, place = board.viewer_level(user)
     here = {"level": level, "place_id": place.pk if place is not None else None, "at": view.snapshot.pk if view is not None else None}
     for row in rows:
@@ -71,8 +71,8 @@ def board_context(user: Any) -> dict[str, Any]:
     rule = board.escalation_rule()
     return {
         "board_rows": rows,
-        "board_trends": board.trends(user=user, now=now),
-        "board_owners": board.late_by_owner(user=user, now=now, rows=late)[:OWNERS_ON_BOARD],
+        "board_trends": board.trends(user=user, now=now, view=view),
+        "board_owners": board.late_by_owner(user=user, now=now, rows=late, view=view)[:OWNERS_ON_BOARD],
         "board_escalated": board.escalated_to(user=user, now=now, rows=late, view=view),
         "board_as_of": view.taken_at if view is not None else None,
         "board_level": LEVEL_LABELS.get(level, ""),
@@ -81,7 +81,7 @@ def board_context(user: Any) -> dict[str, Any]:
         "escalation_rule": rule,
         "board_now": now,
         "board_refresh": REFRESH_SECONDS,
-        "late_total": len(late),
+        "late_total": sum(row.late for row in rows),
     }
 
 
@@ -182,7 +182,7 @@ def board_owners(request: HttpRequest) -> HttpResponse:
     """Late items by owner: the units answerable for them, the most and the longest late first."""
     now = timezone.now()
     view = board_snapshot(request.user, now)
-    owners = board.late_by_owner(user=request.user, now=now, rows=board.late_rows(user=request.user, now=now, view=view))
+    owners = board.late_by_owner(user=request.user, now=now, view=view)
     steps = [s for s, _f in board.steps()]
     rows = [{"owner": o, "by_step": [o.by_step.get(s.key, 0) for s in steps], "level": LEVEL_LABELS.get(o.level, "")} for o in owners]
     paginator = Paginator(rows, LIST_PER_PAGE)

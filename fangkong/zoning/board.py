@@ -13,7 +13,7 @@ from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
 from fangkong.core.board import Figure, Item, Trend, per_drawing, trend_days, user_name
-from fangkong.policy.regimen import local_midnight
+from fangkong.policy.regimen import local_date, local_midnight
 
 from .choices import AreaStatus
 from .lifting import LiftStatus, lifting_statuses
@@ -105,6 +105,20 @@ def figures() -> list[Figure]:
             snapshot=True,
         ),
     ]
+
+
+def trend_today_by_place(now: dt.datetime) -> list[tuple]:
+    """Today's two values (in force at the end of the day, lifted today) for the whole city by the
+    areas' places (their scope paths)."""
+    start = local_midnight(local_date(now))
+    end = start + dt.timedelta(days=1)
+    parts: dict[tuple, list[int]] = {}
+    rows = RiskArea.objects.filter(in_force_at__lt=end).exclude(lifted_at__lt=start)
+    for district, street, community, a, b in rows.values_list("district_id", "street_id", "community_id", "in_force_at", "lifted_at"):
+        counts = parts.setdefault((district, street, community), [0, 0])
+        counts[0] += a < end and (b is None or b >= end)
+        counts[1] += b is not None and start <= b < end
+    return [(*place, n, lifted) for place, (n, lifted) in parts.items()]
 
 
 def trend(user: Any, today: dt.date, days: Sequence[dt.date] | None = None) -> Trend:

@@ -69,6 +69,20 @@ def test_snapshot_figures_equal_their_lists_at_every_level_and_the_live_figures(
             src = board.source(f, key, view)
             assert src.kept
             assert walk(f, user, now, src=src) == cells[key] == walk(f, user, now), (name, key)
+        owners = [
+            (o.level, o.place_id, o.count, o.oldest, o.escalated, o.by_step) for o in board.late_by_owner(user=user, now=now, view=view)
+        ]
+        assert owners == [
+            (o.level, o.place_id, o.count, o.oldest, o.escalated, o.by_step) for o in board.late_by_owner(user=user, now=now)
+        ], name
+        for hours_later in (0, 7, 13, 30):  # escalation at several moments: the grouped pick equals the live one
+            at = now + dt.timedelta(hours=hours_later)
+            kept = [(e.step, e.figure, e.item.pk, e.reached) for e in board.escalated_to(user=user, now=at, view=view)]
+            live = [
+                (e.step, e.figure, e.item.pk, e.reached)
+                for e in board.escalated_to(user=user, now=at, rows=board.late_rows(user=user, now=now))
+            ]
+            assert kept == live, (name, hours_later)
         late = board.late_rows(user=user, now=now, view=view)
         assert sorted((r.step, r.figure, r.pk) for r in late) == sorted(
             (r.step, r.figure, r.pk) for r in board.late_rows(user=user, now=now)
@@ -150,6 +164,7 @@ def test_attack_a_district_reads_no_other_district_from_the_snapshot(client, off
 
 def test_closed_trend_days_kept_equal_the_live_trend(offices):
     now = timezone.now()
+    snapshot_build(now=now)
     assert trends_close(now=now, force=True) > 0
     for name, user in offices.items():
         for step in registry.board_steps():
@@ -157,8 +172,11 @@ def test_closed_trend_days_kept_equal_the_live_trend(offices):
                 continue
             j = snapshot.place_grants(user)
             assert snapshot.kept_trend_days(j, step.key, board.trend_days(board.local_date(now))[:-1]) is not None, (name, step.key)
-            kept = board.trend(step, user=user, now=now)
             live = board.import_string(step.trend)(user, board.local_date(now))
+            kept = board.trend(step, user=user, now=now)  # the closed days kept, today live
+            assert kept.days == live.days and kept.series == live.series, (name, step.key)
+            view = snapshot.snapshot_for(user, now)
+            kept = board.trend(step, user=user, now=now, view=view)  # and today from the snapshot
             assert kept.days == live.days and kept.series == live.series, (name, step.key)
     assert trends_close(now=now, force=True) == 0  # nothing left to keep
     TrendDay.objects.all().delete()

@@ -12,9 +12,10 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.apps import apps
-from django.db.models import Count, Q, QuerySet, Sum
+from django.db.models import Case, Count, Min, Q, QuerySet, Sum, Value, When
+from django.db.models.functions import Coalesce
 
-from fangkong.core.board import PLACE_LEVELS, Stat
+from fangkong.core.board import BOARD_LEVELS, PLACE_LEVELS, Stat
 from fangkong.core.roles import Role, roles
 from fangkong.core.scoping import Jurisdiction, jurisdiction_of
 
@@ -25,6 +26,15 @@ from .models import BoardSnapshot, SnapshotRow, SnapshotStat, TrendDay
 STALE_AFTER = dt.timedelta(minutes=3)
 # Whose board may be read from the snapshot (the offices that land on it).
 SNAPSHOT_ROLES = roles(Role.COMMAND_CENTRE, Role.DISTRICT_OFFICE, Role.STREET_OFFICE)
+
+
+# A row's owner: its lowest place (reports.board.LateRow.owner), as SQL.
+OWNER_LEVEL = Case(
+    When(community_id__isnull=False, then=Value("community")),
+    When(street_id__isnull=False, then=Value("street")),
+    When(district_id__isnull=False, then=Value("district")),
+    default=Value("city"),
+)
 
 
 def place_grants(user: Any) -> Jurisdiction | None:
@@ -93,8 +103,12 @@ class SnapshotView:
         return qs if q is None else qs.filter(q)
 
     def counts(self) -> dict[str, int]:
-        """Every kept figure's count for the user, in one grouped read."""
-        return dict(self.rows().order_by().values_list("figure").annotate(n=Count("pk")))
+        """Every kept figure's count for the user: the city's as kept, an office's the sum of the
+        counts by place of the same rows inside its grants (one grouped read)."""
+        if self.jurisdiction.city:
+            return {key.removeprefix("count:"): n for key, n in self.snapshot.stats.items() if key.startswith("count:")}
+        parts = SnapshotStat.objects.filter(snapshot=self.snapshot, stat__startswith="count:").filter(places_q(self.jurisdiction))
+        return {key.removeprefix("count:"): int(n) for key, n in parts.order_by().values_list("stat").annotate(Sum("a"))}
 
     def stat(self, key: str, stat: Stat) -> int | str | None:
         """The stat's value for the user from the snapshot, or None (then it is evaluated live)."""
@@ -104,12 +118,52 @@ class SnapshotView:
             return self.snapshot.stats[key]
         if stat.by_place is None:
             return None
-        parts = SnapshotStat.objects.filter(snapshot=self.snapshot, stat=key)
-        q = places_q(self.jurisdiction)
-        if q is not None:
-            parts = parts.filter(q)
         combine = stat.combine or (lambda ab: ab[0])
-        return sum(combine((int(a or 0), int(b or 0))) for _part, a, b in parts.order_by().values_list("part").annotate(Sum("a"), Sum("b")))
+        return sum(combine((a, b)) for _part, a, b in _sums(self, key))
+
+    def late_by_owner(self, keys: list[str], now: dt.datetime, hours: float) -> list[tuple]:
+        """The kept late figures' rows grouped by owner (the lowest place) and figure: (level, place
+        id, figure, count, oldest deadline, escalated: more than `hours` past the deadline)."""
+        escalated = Count("pk", filter=Q(deadline__lt=now - dt.timedelta(hours=hours))) if hours > 0 else Value(0)
+        return list(
+            self.rows()
+            .filter(figure__in=keys)
+            .annotate(owner_level=OWNER_LEVEL, owner_id=Coalesce("community_id", "street_id", "district_id"))
+            .order_by()
+            .values_list("owner_level", "owner_id", "figure")
+            .annotate(n=Count("pk"), oldest=Min("deadline"), escalated=escalated)
+        )
+
+    def escalated_rows(self, keys: list[str], now: dt.datetime, hours: float, mine: int, limit: int) -> list[tuple]:
+        """The kept late rows raised to the viewer's level (index `mine` in BOARD_LEVELS) or past it,
+        the longest late first: an owner k levels below is reached after k periods of `hours` past
+        the deadline (reports.board.levels_up). (figure, item id, district, street, community, deadline)."""
+        if hours <= 0:
+            return []
+        q = Q(pk__in=[])
+        for k in range(mine + 1, len(BOARD_LEVELS)):
+            q |= Q(owner_level=BOARD_LEVELS[k], deadline__lt=now - dt.timedelta(hours=hours * (k - mine)))
+        rows = self.rows().filter(figure__in=keys).annotate(owner_level=OWNER_LEVEL).filter(q).order_by("deadline", "item_id")
+        return list(rows.values_list("figure", "item_id", "district_id", "street_id", "community_id", "deadline")[:limit])
+
+    def trend_today(self, step: str) -> tuple[int, int] | None:
+        """A step's two trend values for today as at the snapshot, for the user, or None (live)."""
+        key = f"trend:{step}"
+        if key not in self.snapshot.stats:
+            return None
+        if self.jurisdiction.city:
+            a, b = self.snapshot.stats[key]
+            return a, b
+        sums = _sums(self, key)
+        return (sums[0][1], sums[0][2]) if sums else (0, 0)
+
+
+def _sums(view: SnapshotView, key: str) -> list[tuple[str, int, int]]:
+    parts = SnapshotStat.objects.filter(snapshot=view.snapshot, stat=key)
+    q = places_q(view.jurisdiction)
+    if q is not None:
+        parts = parts.filter(q)
+    return [(part, int(a or 0), int(b or 0)) for part, a, b in parts.order_by().values_list("part").annotate(Sum("a"), Sum("b"))]
 
 
 def snapshot_for(user: Any, now: dt.datetime, pk: int | None = None) -> SnapshotView | None:

@@ -7,6 +7,7 @@ from __future__ import annotations
 import datetime as dt
 import logging
 import time
+from collections import Counter
 from typing import Any
 
 from django.core.cache import cache
@@ -15,6 +16,7 @@ from django.utils import timezone
 from django.utils.module_loading import import_string
 
 from fangkong.core.board import Figure, trend_days
+from fangkong.core.bulk import BulkWriter
 from fangkong.core.modules import registry
 from fangkong.core.scoping import CITY_WIDE, CityWide, Jurisdiction
 from fangkong.policy.regimen import local_date
@@ -37,7 +39,9 @@ def snapshot_build(*, now: dt.datetime | None = None) -> BoardSnapshot:
     stats: dict[str, Any] = {}
     with transaction.atomic():
         snap = BoardSnapshot.objects.create(taken_at=now)
-        rows: list[SnapshotRow] = []
+        rows = BulkWriter(
+            SnapshotRow, ["snapshot_id", "figure", "item_id", "district_id", "street_id", "community_id", "deadline"], binary=True
+        )
         stat_rows: list[SnapshotStat] = []
         for step in registry.board_steps():
             figures = import_string(step.figures)()
@@ -48,21 +52,14 @@ def snapshot_build(*, now: dt.datetime | None = None) -> BoardSnapshot:
                         continue
                     members = f.place_rows(CITY_WIDE, now)
                     kept[key] = f.rows(CITY_WIDE, now).model._meta.label_lower
-                    for pk, district, street, community, deadline in members:
-                        rows.append(
-                            SnapshotRow(
-                                snapshot=snap,
-                                figure=key,
-                                item_id=pk,
-                                district_id=district,
-                                street_id=street,
-                                community_id=community,
-                                deadline=deadline,
-                            )
-                        )
-                    if len(rows) >= BATCH:
-                        SnapshotRow.objects.bulk_create(rows, batch_size=BATCH)
-                        rows = []
+                    rows.write([(snap.pk, key, *m) for m in members])
+                    # the figure's count by place, from the same rows: the board sums these
+                    by_place = Counter(tuple(m[1:4]) for m in members)
+                    stat_rows += [
+                        SnapshotStat(snapshot=snap, stat=f"count:{key}", district_id=d, street_id=s, community_id=c, a=n)
+                        for (d, s, c), n in by_place.items()
+                    ]
+                    stats[f"count:{key}"] = len(members)
                 else:
                     stats[key] = f.value(CITY_WIDE, now)
                     if f.by_place is not None:
@@ -79,7 +76,22 @@ def snapshot_build(*, now: dt.datetime | None = None) -> BoardSnapshot:
                                     b=b,
                                 )
                             )
-        SnapshotRow.objects.bulk_create(rows, batch_size=BATCH)
+        for step in registry.board_steps():
+            if step.today_by_place:  # today's trend values by place: the board adds them to the kept days
+                parts = import_string(step.today_by_place)(now)
+                stats[f"trend:{step.key}"] = [sum(p[3] for p in parts), sum(p[4] for p in parts)]
+                for district, street, community, a, b in parts:
+                    stat_rows.append(
+                        SnapshotStat(
+                            snapshot=snap,
+                            stat=f"trend:{step.key}",
+                            district_id=district,
+                            street_id=street,
+                            community_id=community,
+                            a=a,
+                            b=b,
+                        )
+                    )
         SnapshotStat.objects.bulk_create(stat_rows, batch_size=BATCH)
         snap.figures, snap.stats, snap.complete = kept, stats, True
         snap.built_seconds = round(time.perf_counter() - started, 3)

@@ -12,9 +12,10 @@ from django.db.models import Count, F, Q, QuerySet, Sum
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
-from fangkong.core.board import Figure, Item, Stat, Trend, counts_by_local_day, per_drawing, trend_days
+from fangkong.core.board import Figure, Item, Stat, Trend, counts_by_local_day, counts_by_place_on_day, per_drawing, trend_days
 from fangkong.core.scoping import CITY_WIDE
 from fangkong.geo.models import Community
+from fangkong.policy.regimen import local_date
 
 from ..choices import RoundStatus, TubeStatus
 from ..models import TestingRound, Tube
@@ -152,13 +153,23 @@ def figures() -> list[Figure | Stat]:
     ]
 
 
+def _trend_rows(user: Any, now: dt.datetime) -> tuple[QuerySet[Tube], dict[str, Any]]:
+    """The tubes the trend counts by their deadline, and its two counts (due, late)."""
+    tubes = Tube.objects.visible_to(user).exclude(deadline_at=None).exclude(status=TubeStatus.OPEN, member_count=0)
+    late = Q(resulted_at__gt=F("deadline_at")) | Q(resulted_at__isnull=True, deadline_at__lt=now)
+    return tubes, {"due": Count("id"), "late": Count("id", filter=late)}
+
+
+def trend_today_by_place(now: dt.datetime) -> list[tuple]:
+    tubes, counts = _trend_rows(CITY_WIDE, now)
+    return counts_by_place_on_day(tubes, "deadline_at", local_date(now), **counts)
+
+
 def trend(user: Any, today: dt.date, days: Sequence[dt.date] | None = None) -> Trend:
     """Tubes due for a result each day (by their deadline) and how many missed it."""
     from django.utils import timezone
 
     days = list(days) if days else trend_days(today)
-    now = timezone.now()
-    tubes = Tube.objects.visible_to(user).exclude(deadline_at=None).exclude(status=TubeStatus.OPEN, member_count=0)
-    late = Q(resulted_at__gt=F("deadline_at")) | Q(resulted_at__isnull=True, deadline_at__lt=now)
-    counts = counts_by_local_day(tubes, "deadline_at", days, due=Count("id"), late=Count("id", filter=late))
+    tubes, counts = _trend_rows(user, timezone.now())
+    counts = counts_by_local_day(tubes, "deadline_at", days, **counts)
     return Trend(days, [(str(_("到期（管）")), counts["due"]), (str(_("超时（管）")), counts["late"])])
