@@ -329,6 +329,8 @@ def late_keys(view: SnapshotView | None) -> list[str]:
     """The late figures the snapshot kept for the user (their owners and escalation are read grouped)."""
     if view is None:
         return []
+    if "late_figures" in view.snapshot.stats:  # kept with the snapshot: no need to list the modules' figures again
+        return list(view.snapshot.stats["late_figures"])
     return [f"{s.key}.{f.key}" for s, fs in steps() for f in fs if isinstance(f, Figure) and f.late and view.keeps(f"{s.key}.{f.key}")]
 
 

@@ -60,6 +60,8 @@ def snapshot_build(*, now: dt.datetime | None = None) -> BoardSnapshot:
                         for (d, s, c), n in by_place.items()
                     ]
                     stats[f"count:{key}"] = len(members)
+                    if f.late:
+                        stats.setdefault("late_figures", []).append(key)
                 else:
                     stats[key] = f.value(CITY_WIDE, now)
                     if f.by_place is not None:
