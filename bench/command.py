@@ -133,6 +133,10 @@ def figure_times(user, now) -> dict[str, float]:
         t = time.perf_counter()
         board.import_string(step.trend)(user, board.local_date(now))
         out[f"{step.key}.trend"] = round((time.perf_counter() - t) * 1000, 1)
+        if step.closed_days:  # with the closed days kept, only today is counted live
+            t = time.perf_counter()
+            board.import_string(step.trend)(user, board.local_date(now), days=[board.local_date(now)])
+            out[f"{step.key}.trend_today"] = round((time.perf_counter() - t) * 1000, 1)
     for name, fn in (("late_rows", board.late_rows),):
         t = time.perf_counter()
         fn(user=user, now=now)
@@ -152,6 +156,7 @@ def main() -> None:
     parser.add_argument("--keep-database", action="store_true")
     parser.add_argument("--reuse-database", action="store_true", help="skip the setup: probe a database kept by an earlier run")
     parser.add_argument("--json", default=str(RESULTS / "command.json"))
+    parser.add_argument("--skip-live", action="store_true", help="probe only the snapshot's board (the live one takes seconds per drawing)")
     args = parser.parse_args()
     if not args.database_url.startswith("postgres"):
         raise SystemExit("PostgreSQL only")
@@ -216,6 +221,7 @@ def main() -> None:
             with connection.cursor() as cur:
                 cur.execute("VACUUM ANALYZE")
         else:
+            call_command("migrate", verbosity=0)  # a kept database gets this version's tables (the board's snapshot)
             command = User.objects.get(username="bench-command")
         busiest = Person.objects.values("district_id").annotate(n=Count("id")).order_by("-n")[0]["district_id"]
         district = District.objects.get(pk=busiest)
@@ -248,32 +254,57 @@ def main() -> None:
         out["figures_ms"] = {"city": figure_times(command, now), "district": figure_times(office, now)}
         log(f"figures (ms): {out['figures_ms']}")
         url = reverse("reports:board")
-        results = {}
-        for who, user in (("city", command), ("district", office)):
-            client = Client()
-            client.force_login(user)
-            probe_board(client, url, 1)  # warm
-            ms = probe_board(client, url, args.probes)
-            results[who] = {"n": len(ms), "p50": round(pct(ms, 50), 1), "p95": round(pct(ms, 95), 1), "max": round(max(ms), 1)}
-            log(f"board {who}: {results[who]}")
-        out["board_ms"] = results
-        # Diagnostic: the same page without the 严管 row (its figures run the whole lifting review).
-        from fangkong.core.modules import registry
+        from fangkong.reports.models import BoardSnapshot
+        from fangkong.reports.snapshot.services import snapshot_build, trends_close
 
-        steps = registry.board_steps
-        registry.board_steps = lambda: [s for s in steps() if s.key != "zoning"]
-        try:
-            without = {}
+        def probes(label: str) -> dict:
+            results = {}
             for who, user in (("city", command), ("district", office)):
                 client = Client()
                 client.force_login(user)
-                probe_board(client, url, 1)
+                probe_board(client, url, 1)  # warm
                 ms = probe_board(client, url, args.probes)
-                without[who] = {"n": len(ms), "p50": round(pct(ms, 50), 1), "p95": round(pct(ms, 95), 1), "max": round(max(ms), 1)}
-                log(f"board without 严管 {who}: {without[who]}")
-            out["board_without_zoning_ms"] = without
-        finally:
-            registry.board_steps = steps
+                results[who] = {"n": len(ms), "p50": round(pct(ms, 50), 1), "p95": round(pct(ms, 95), 1), "max": round(max(ms), 1)}
+                log(f"board {label} {who}: {results[who]}")
+            return results
+
+        # Live: no snapshot (a stopped worker), every figure and the 14 days of each trend evaluated.
+        BoardSnapshot.objects.all().delete()
+        if not args.skip_live:
+            out["board_live_ms"] = probes("live")
+        # The worker's snapshot (each minute) and the closed trend days (once a day per office).
+        t = time.perf_counter()
+        snap = snapshot_build()
+        out["snapshot_build_seconds"] = round(time.perf_counter() - t, 2)
+        out["snapshot_rows"] = snap.rows.count()
+        t = time.perf_counter()
+        out["trend_days_kept"] = trends_close(force=True)
+        out["trends_close_seconds"] = round(time.perf_counter() - t, 2)
+        t = time.perf_counter()
+        snapshot_build()
+        out["snapshot_build_again_seconds"] = round(time.perf_counter() - t, 2)
+        log(
+            f"snapshot {out['snapshot_build_seconds']} s ({out['snapshot_rows']:,} rows), again {out['snapshot_build_again_seconds']} s; "
+            f"trend days {out['trend_days_kept']} in {out['trends_close_seconds']} s"
+        )
+        out["board_ms"] = probes("snapshot")
+        # The drill-down from the same snapshot: the city's breakdown and the first page of a list.
+        drill = reverse("reports:board_drill")
+        for who, user, query in (
+            ("city", command, {"figure": "isolation.isolation_overdue", "level": "city"}),
+            ("district list", office, {"figure": "isolation.isolation_overdue", "level": "district", "place": district.pk, "list": "1"}),
+        ):
+            client = Client()
+            client.force_login(user)
+            ms = []
+            for _ in range(args.probes + 1):
+                t = time.perf_counter()
+                assert client.get(drill, query).status_code == 200
+                ms.append((time.perf_counter() - t) * 1000)
+            ms = ms[1:]
+            out.setdefault("drill_ms", {})[who] = {"n": len(ms), "p50": round(pct(ms, 50), 1), "p95": round(pct(ms, 95), 1)}
+            log(f"drill {who}: {out['drill_ms'][who]}")
+        out["load_average_probes"] = os.getloadavg()
         out["setup"] = setup
     finally:
         out["load_average"] = {"start": load_start, "end": os.getloadavg()}

@@ -12,7 +12,9 @@ from django.db.models import Count, F, Q, QuerySet
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
-from fangkong.core.board import Figure, Item, Stat, Trend, counts_by_local_day, trend_days, user_name
+from fangkong.core.board import Figure, Item, Stat, Trend, counts_by_local_day, counts_by_place_on_day, trend_days, user_name
+from fangkong.core.scoping import CITY_WIDE
+from fangkong.policy.regimen import local_date
 
 from .choices import TransferReason, TransferStatus
 from .models import Transfer
@@ -58,7 +60,7 @@ def _free_beds(user: Any, now: dt.datetime) -> int:
 def figures() -> list[Figure | Stat]:
     board = reverse("cases:board")
     return [
-        Figure("awaiting", _("待转运（人）"), awaiting_transfer, TRANSFER_PLACES, describe_transfers, url=board),
+        Figure("awaiting", _("待转运（人）"), awaiting_transfer, TRANSFER_PLACES, describe_transfers, url=board, snapshot=True),
         Figure(
             "transfers_overdue",
             _("超时未收治（人）"),
@@ -68,19 +70,31 @@ def figures() -> list[Figure | Stat]:
             late=True,
             deadline="deadline_at",
             url=board + "?overdue=1",
+            snapshot=True,
         ),
-        Stat("free_beds", _("空余床位"), _free_beds, url=reverse("cases:facility_list")),
+        # The city's beds: every grant sees every facility (FacilityQuerySet), the same value for all.
+        Stat("free_beds", _("空余床位"), _free_beds, url=reverse("cases:facility_list"), shared=True),
     ]
 
 
-def trend(user: Any, today: dt.date) -> Trend:
+def _trend_rows(user: Any, now: dt.datetime) -> tuple[QuerySet[Transfer], dict[str, Any]]:
+    """The first transfers the trend counts by their deadline, and its two counts (due, late)."""
+    first = Transfer.objects.visible_to(user).filter(reason=TransferReason.FIRST).exclude(status=TransferStatus.CANCELLED)
+    late = Q(case__first_admitted_at__gt=F("deadline_at")) | Q(case__first_admitted_at__isnull=True, deadline_at__lt=now)
+    return first, {"due": Count("id"), "late": Count("id", filter=late)}
+
+
+def trend_today_by_place(now: dt.datetime) -> list[tuple]:
+    first, counts = _trend_rows(CITY_WIDE, now)
+    return counts_by_place_on_day(first, "deadline_at", local_date(now), **counts)
+
+
+def trend(user: Any, today: dt.date, days: Sequence[dt.date] | None = None) -> Trend:
     """Positives due for transfer each day (by the first transfer's deadline) and how many were not
     admitted by it."""
     from django.utils import timezone
 
-    days = trend_days(today)
-    now = timezone.now()
-    first = Transfer.objects.visible_to(user).filter(reason=TransferReason.FIRST).exclude(status=TransferStatus.CANCELLED)
-    late = Q(case__first_admitted_at__gt=F("deadline_at")) | Q(case__first_admitted_at__isnull=True, deadline_at__lt=now)
-    counts = counts_by_local_day(first, "deadline_at", days, due=Count("id"), late=Count("id", filter=late))
+    days = list(days) if days else trend_days(today)
+    first, counts = _trend_rows(user, timezone.now())
+    counts = counts_by_local_day(first, "deadline_at", days, **counts)
     return Trend(days, [(str(_("应转运（人）")), counts["due"]), (str(_("超时（人）")), counts["late"])])

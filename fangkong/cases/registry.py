@@ -56,5 +56,16 @@ MODULE = Module(
     grant_facilities=[
         GrantFacility(TREATMENT_GRANT.removeprefix("facility:"), _("定点医院/方舱医院"), "cases.TreatmentFacility", ("district",))
     ],
-    board=[BoardStep("cases", _("快转"), "truck", "fangkong.cases.board.figures", "fangkong.cases.board.trend", order=20)],
+    board=[
+        BoardStep(
+            "cases",
+            _("快转"),
+            "truck",
+            "fangkong.cases.board.figures",
+            "fangkong.cases.board.trend",
+            order=20,
+            closed_days=True,
+            today_by_place="fangkong.cases.board.trend_today_by_place",
+        )
+    ],
 )

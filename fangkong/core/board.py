@@ -12,7 +12,7 @@ field: the board ranks the owners of late rows by count and age and escalates th
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import wraps
 from typing import Any
@@ -59,17 +59,26 @@ class Figure:
     # A late figure whose deadline is computed, not stored (严管's overdue areas): (user, now) ->
     # [(pk, district, street, community, deadline)] of its rows.
     deadlines: Callable[[Any, dt.datetime], list[tuple]] | None = None
+    # The rows an office with place grants sees are exactly those whose `places` lie in its grants
+    # (the model's scope paths are `places`; no capability, no "my own" rows): the board may then count
+    # and list them from its snapshot (fangkong.reports.snapshot), filtered by the office's grants.
+    snapshot: bool = False
 
     def late_rows(self, user: Any, now: dt.datetime) -> list[tuple]:
         """(pk, district, street, community, deadline) of each row: for the owners' table and escalation."""
+        return self.place_rows(user, now)
+
+    def place_rows(self, user: Any, now: dt.datetime) -> list[tuple]:
+        """(pk, district, street, community, deadline or None) of each row (the board's snapshot keeps them)."""
         if self.deadlines is not None:
             return self.deadlines(user, now)
         paths = [self.places.get(level) for level in PLACE_LEVELS]
-        rows = self.rows(user, now).order_by().values_list("pk", *(p for p in paths if p), self.deadline)
+        fields = [p for p in paths if p]
+        rows = self.rows(user, now).order_by().values_list("pk", *fields, *([self.deadline] if self.deadline else []))
         out = []
         for row in rows:
-            values = iter(row[1:-1])
-            out.append((row[0], *(next(values) if p else None for p in paths), row[-1]))
+            values = iter(row[1 : 1 + len(fields)])
+            out.append((row[0], *(next(values) if p else None for p in paths), row[-1] if self.deadline else None))
         return out
 
 
@@ -81,6 +90,15 @@ class Stat:
     label: Any
     value: Callable[[Any, dt.datetime], int | str]
     url: str = ""
+    # How the board's snapshot may keep it (fangkong.reports.snapshot); without either, only the
+    # command centre's city-wide value is kept. `shared`: the same value for every user with a grant
+    # (city resources: treatment beds, rounds). `by_place(now)`: the city's rows (district, street,
+    # community, a, b) whose sums over an office's grants give its value through `combine((a, b))`
+    # (default: a) — the same grouping on the same place ids as the live value's scope; each row
+    # starts with a `part` name: parts are combined apart, then added (each round's coverage).
+    shared: bool = False
+    by_place: Callable[[dt.datetime], Iterable[tuple]] | None = None
+    combine: Callable[[tuple[int, int]], int] | None = None
 
 
 @dataclass
@@ -94,8 +112,11 @@ class Trend:
 @dataclass(frozen=True)
 class BoardStep:
     """One row of the board: a step of the loop (快检, 快转, 快隔, 严管 …). `figures` is the dotted path
-    of a function () -> list[Figure | Stat]; `trend` of a function (user, days) -> Trend; both
-    imported when the board is drawn (registry.py stays light)."""
+    of a function () -> list[Figure | Stat]; `trend` of a function (user, today, days=None) -> Trend
+    (`days`: only those local dates, else the 14 ending today); both imported when the board is drawn
+    (registry.py stays light). `closed_days`: a past day's trend values never change and depend only
+    on the user's place grants (not a capability, not "my own" rows), so the board keeps them once
+    the day is over (fangkong.reports.snapshot) and computes only today live."""
 
     key: str
     label: Any
@@ -103,6 +124,11 @@ class BoardStep:
     figures: str
     trend: str
     order: int = 100
+    closed_days: bool = False
+    # The dotted path of a function (now) -> [(district, street, community, v1, v2)]: today's values
+    # of the trend's two series for the whole city by place (the rows' own place ids, their scope
+    # paths), kept in the board's snapshot each minute; without it today is counted live.
+    today_by_place: str = ""
 
 
 def per_drawing(fn: Callable[[Any, dt.datetime], Any]) -> Callable[[Any, dt.datetime], Any]:
@@ -142,6 +168,21 @@ def counts_by_local_day(qs: QuerySet, path: str, days: Sequence[dt.date], **coun
     )
     by_day = {r["board_day"]: r for r in rows}
     return {name: [int((by_day.get(d) or {}).get(name) or 0) for d in days] for name in counts}
+
+
+def counts_by_place_on_day(qs: QuerySet, path: str, day: dt.date, **counts: Any) -> list[tuple]:
+    """For rows whose `path` falls on the Beijing date `day`: (district, street, community, *counts)
+    per place (the rows' own district_id, street_id, community_id), in one grouped query — a trend's
+    today by place, summed over an office's grants by the board's snapshot."""
+    local = timezone.get_default_timezone()
+    start = dt.datetime.combine(day, dt.time.min, tzinfo=local)
+    rows = (
+        qs.filter(**{f"{path}__gte": start, f"{path}__lt": start + dt.timedelta(days=1)})
+        .values_list("district_id", "street_id", "community_id")
+        .annotate(**counts)
+        .order_by()
+    )
+    return [tuple(r) for r in rows]
 
 
 def user_name(user: Any) -> str:

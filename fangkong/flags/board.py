@@ -62,6 +62,7 @@ def figures() -> list[Figure | Stat]:
             FLAG_PLACES,
             describe_flags,
             url=f"{flags}?kind={FlagKind.UNDER}&state={FlagState.OPEN}",
+            snapshot=True,
         ),
         Figure(
             "flags_over",
@@ -70,14 +71,15 @@ def figures() -> list[Figure | Stat]:
             FLAG_PLACES,
             describe_flags,
             url=f"{flags}?kind={FlagKind.OVER}&state={FlagState.OPEN}",
+            snapshot=True,
         ),
         Stat("flags_cleared_today", _("今日消除（项）"), _cleared_today, url=f"{flags}?state={FlagState.CLEARED}"),
     ]
 
 
-def trend(user: Any, today: dt.date) -> Trend:
+def trend(user: Any, today: dt.date, days: Sequence[dt.date] | None = None) -> Trend:
     """Flags raised each day and flags cleared each day (a few thousand flags: two grouped reads)."""
-    days = trend_days(today)
+    days = list(days) if days else trend_days(today)
     start = local_midnight(days[0])
     rows = list(Flag.objects.visible_to(user).filter(raised_at__gte=start).values_list("raised_at", "cleared_at"))
     rows += list(Flag.objects.visible_to(user).filter(raised_at__lt=start, cleared_at__gte=start).values_list("raised_at", "cleared_at"))

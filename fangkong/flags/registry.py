@@ -16,5 +16,7 @@ MODULE = Module(
     nav=[NavEntry("flags:flag_list", _("系统预警"), "flag", capability=FlagsCap.VIEW, order=85)],
     url_prefix="flags/",
     urlconf="fangkong.flags.urls",
-    board=[BoardStep("flags", _("系统预警"), "flag", "fangkong.flags.board.figures", "fangkong.flags.board.trend", order=90)],
+    board=[
+        BoardStep("flags", _("系统预警"), "flag", "fangkong.flags.board.figures", "fangkong.flags.board.trend", order=90, closed_days=True)
+    ],
 )

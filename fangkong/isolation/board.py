@@ -12,12 +12,14 @@ from django.db.models import Count, F, Q, QuerySet
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
-from fangkong.core.board import Figure, Item, Stat, Trend, counts_by_local_day, per_drawing, trend_days
+from fangkong.core.board import Figure, Item, Stat, Trend, counts_by_local_day, counts_by_place_on_day, per_drawing, trend_days
+from fangkong.core.scoping import CITY_WIDE
 from fangkong.policy.regimen import local_date
 
 from . import selectors
 from .choices import EpisodeStatus
 from .models import Handover, IsolationEpisode
+from .tracing.selectors import contact_day_by_place
 
 EPISODE_PLACES = {"district": "district_id", "street": "street_id", "community": "community_id"}
 HANDOVER_PLACES = {"district": "to_district_id", "street": "to_street_id", "community": "to_community_id"}
@@ -76,11 +78,31 @@ def _today(user: Any, now: dt.datetime) -> selectors.Figures:
     return selectors.contact_day_figures(user=user, day=local_date(now), now=now)
 
 
+@per_drawing
+def _today_parts(user: Any, now: dt.datetime) -> list[tuple]:
+    """The two figures by the contacts' places, for the whole city (the board's snapshot)."""
+    start, end = selectors._day_bounds(local_date(now))
+    return contact_day_by_place(start=start, end=end, now=now)
+
+
 def figures() -> list[Figure | Stat]:
     day_figures = reverse("isolation:figures")
     return [
-        Stat("contacts_today", _("今日判定密接（人）"), lambda user, now: _today(user, now).contacts_identified_total, url=day_figures),
-        Stat("contacts_in_time", _("当日隔离（人）"), lambda user, now: _today(user, now).contacts_isolated_in_time, url=day_figures),
+        Stat(
+            "contacts_today",
+            _("今日判定密接（人）"),
+            lambda user, now: _today(user, now).contacts_identified_total,
+            url=day_figures,
+            by_place=lambda now: _today_parts(CITY_WIDE, now),
+        ),
+        Stat(
+            "contacts_in_time",
+            _("当日隔离（人）"),
+            lambda user, now: _today(user, now).contacts_isolated_in_time,
+            url=day_figures,
+            by_place=lambda now: _today_parts(CITY_WIDE, now),
+            combine=lambda ab: ab[1],
+        ),
         Figure(
             "isolation_overdue",
             _("超时未隔离（人）"),
@@ -90,8 +112,9 @@ def figures() -> list[Figure | Stat]:
             late=True,
             deadline="isolate_by",
             url=reverse("isolation:awaiting_board"),
+            snapshot=True,
         ),
-        Figure("releases_due", _("今日应解除（人）"), releases_due, EPISODE_PLACES, describe_episodes),
+        Figure("releases_due", _("今日应解除（人）"), releases_due, EPISODE_PLACES, describe_episodes, snapshot=True),
         Figure(
             "handovers_pending",
             _("待交接（人）"),
@@ -99,17 +122,28 @@ def figures() -> list[Figure | Stat]:
             HANDOVER_PLACES,
             describe_handovers,
             url=reverse("isolation:handover_list"),
+            snapshot=True,
         ),
     ]
 
 
-def trend(user: Any, today: dt.date) -> Trend:
+def _trend_rows(user: Any, now: dt.datetime) -> tuple[QuerySet[IsolationEpisode], dict[str, Any]]:
+    """The episodes the trend counts by their deadline, and its two counts (due, late)."""
+    episodes = IsolationEpisode.objects.visible_to(user).exclude(status=EpisodeStatus.CANCELLED).exclude(isolate_by=None)
+    late = Q(checked_in_at__gt=F("isolate_by")) | Q(checked_in_at__isnull=True, isolate_by__lt=now)
+    return episodes, {"due": Count("id"), "late": Count("id", filter=late)}
+
+
+def trend_today_by_place(now: dt.datetime) -> list[tuple]:
+    episodes, counts = _trend_rows(CITY_WIDE, now)
+    return counts_by_place_on_day(episodes, "isolate_by", local_date(now), **counts)
+
+
+def trend(user: Any, today: dt.date, days: Sequence[dt.date] | None = None) -> Trend:
     """People due to be isolated each day (by their deadline) and how many were not in a room by it."""
     from django.utils import timezone
 
-    days = trend_days(today)
-    now = timezone.now()
-    episodes = IsolationEpisode.objects.visible_to(user).exclude(status=EpisodeStatus.CANCELLED).exclude(isolate_by=None)
-    late = Q(checked_in_at__gt=F("isolate_by")) | Q(checked_in_at__isnull=True, isolate_by__lt=now)
-    counts = counts_by_local_day(episodes, "isolate_by", days, due=Count("id"), late=Count("id", filter=late))
+    days = list(days) if days else trend_days(today)
+    episodes, counts = _trend_rows(user, timezone.now())
+    counts = counts_by_local_day(episodes, "isolate_by", days, **counts)
     return Trend(days, [(str(_("应隔离（人）")), counts["due"]), (str(_("超时（人）")), counts["late"])])

@@ -58,6 +58,15 @@ MODULE = Module(
         GrantFacility(SITE_GRANT.removeprefix("facility:"), _("隔离点"), "isolation.IsolationSite", ("district", "street", "community"))
     ],
     board=[
-        BoardStep("isolation", _("快隔"), "door-closed", "fangkong.isolation.board.figures", "fangkong.isolation.board.trend", order=30)
+        BoardStep(
+            "isolation",
+            _("快隔"),
+            "door-closed",
+            "fangkong.isolation.board.figures",
+            "fangkong.isolation.board.trend",
+            order=30,
+            closed_days=True,
+            today_by_place="fangkong.isolation.board.trend_today_by_place",
+        )
     ],
 )

@@ -14,8 +14,10 @@ from django.db.models import Count, F, Q, QuerySet
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
-from fangkong.core.board import Figure, Item, Trend, counts_by_local_day, trend_days
+from fangkong.core.board import Figure, Item, Trend, counts_by_local_day, counts_by_place_on_day, trend_days
 from fangkong.core.clock import now as clock_now
+from fangkong.core.scoping import CITY_WIDE
+from fangkong.policy.regimen import local_date
 
 from .choices import RequestStatus
 from .models import SupportRequest
@@ -55,7 +57,7 @@ def describe_requests(requests: Sequence[SupportRequest], now: dt.datetime) -> l
 def figures() -> list[Figure]:
     url = reverse("livelihood:requests")
     return [
-        Figure("requests_open", _("待送达需求（件）"), open_requests, REQUEST_PLACES, describe_requests, url=url),
+        Figure("requests_open", _("待送达需求（件）"), open_requests, REQUEST_PLACES, describe_requests, url=url, snapshot=True),
         Figure(
             "requests_overdue",
             _("超时未送达（件）"),
@@ -65,19 +67,28 @@ def figures() -> list[Figure]:
             late=True,
             deadline="due_at",
             url=url + "?overdue=1",
+            snapshot=True,
         ),
     ]
 
 
-def trend(user: Any, today: dt.date) -> Trend:
+def _trend_rows(user: Any, now: dt.datetime) -> tuple[QuerySet[SupportRequest], dict[str, Any]]:
+    """The requests the trend counts by their deadline, and its two counts (due, late)."""
+    late = Q(delivered_at__gt=F("due_at")) | Q(delivered_at__isnull=True, due_at__lt=now)
+    return SupportRequest.objects.covered_by(user).exclude(status=RequestStatus.CANCELLED), {
+        "due": Count("id"),
+        "late": Count("id", filter=late),
+    }
+
+
+def trend_today_by_place(now: dt.datetime) -> list[tuple]:
+    requests, counts = _trend_rows(CITY_WIDE, now)
+    return counts_by_place_on_day(requests, "due_at", local_date(now), **counts)
+
+
+def trend(user: Any, today: dt.date, days: Sequence[dt.date] | None = None) -> Trend:
     """Requests due each day (by their deadline) and how many of them were delivered late or not yet."""
-    days = trend_days(today)
-    late = Q(delivered_at__gt=F("due_at")) | Q(delivered_at__isnull=True, due_at__lt=clock_now())
-    counts = counts_by_local_day(
-        SupportRequest.objects.covered_by(user).exclude(status=RequestStatus.CANCELLED),
-        "due_at",
-        days,
-        due=Count("id"),
-        late=Count("id", filter=late),
-    )
+    days = list(days) if days else trend_days(today)
+    requests, counts = _trend_rows(user, clock_now())
+    counts = counts_by_local_day(requests, "due_at", days, **counts)
     return Trend(days, [(str(_("应送达（件）")), counts["due"]), (str(_("超时（件）")), counts["late"])])

@@ -37,5 +37,16 @@ MODULE = Module(
     ],
     url_prefix="livelihood/",
     urlconf="fangkong.livelihood.urls",
-    board=[BoardStep("livelihood", _("民生"), "basket", "fangkong.livelihood.board.figures", "fangkong.livelihood.board.trend", order=50)],
+    board=[
+        BoardStep(
+            "livelihood",
+            _("民生"),
+            "basket",
+            "fangkong.livelihood.board.figures",
+            "fangkong.livelihood.board.trend",
+            order=50,
+            closed_days=True,
+            today_by_place="fangkong.livelihood.board.trend_today_by_place",
+        )
+    ],
 )

@@ -24,16 +24,20 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from django.db.models import Count
+from django.db.models import Count, F
 from django.utils.module_loading import import_string
+from django.utils.translation import gettext_lazy as _
 
-from fangkong.core.board import BOARD_LEVELS, PLACE_LEVELS, BoardStep, Figure, Item, Stat
+from fangkong.core.board import BOARD_LEVELS, PLACE_LEVELS, BoardStep, Figure, Item, Stat, Trend, trend_days
 from fangkong.core.modules import registry
+from fangkong.core.scoping import EMPTY, CityWide
 from fangkong.geo import selectors as geo
 from fangkong.policy.regimen import local_date
 from fangkong.policy.rules import PolicyNotConfigured, Rule, rule
 
 from .selectors import overview_root
+from .snapshot import selectors as snapshot
+from .snapshot.selectors import SnapshotView
 
 ESCALATION_RULE = "command.escalation_hours"
 DEFAULT_ESCALATION_HOURS = 6  # when no profile sets it (never in a migrated database)
@@ -66,8 +70,64 @@ def _within(figure: Figure, user: Any, now: dt.datetime, level: str, place_id: i
     return qs.filter(**{figure.places[level]: place_id})
 
 
-def figure_count(figure: Figure, *, user: Any, now: dt.datetime, level: str = "city", place_id: int | None = None) -> int:
-    return _within(figure, user, now, level, place_id).order_by().count()
+@dataclass(frozen=True)
+class Source:
+    """Where a figure's rows are read: live (the module's selector for the user) or the board's
+    snapshot for the user (`view` kept it) — the count, each level's breakdown and the list all read
+    the same one, so they agree."""
+
+    figure: Figure
+    key: str = ""
+    view: SnapshotView | None = None
+
+    @property
+    def kept(self) -> bool:
+        return self.view is not None and self.view.keeps(self.key)
+
+    def path(self, level: str) -> str:
+        return f"{level}_id" if self.kept else self.figure.places[level]
+
+    def within(self, user: Any, now: dt.datetime, level: str, place_id: int | None):
+        if not self.kept:
+            return _within(self.figure, user, now, level, place_id)
+        qs = self.view.rows(self.key)
+        return qs if level == "city" else qs.filter(**{f"{level}_id": place_id})
+
+    def ordered(self, qs):
+        if self.kept:
+            return qs.order_by(F("deadline").asc(nulls_last=True), "item_id")
+        return qs.order_by(self.figure.deadline, "pk") if self.figure.deadline else qs.order_by("pk")
+
+    def describe(self, page: Sequence[Any], now: dt.datetime) -> list[Item]:
+        """A page of rows as Items; from the snapshot, rows changed or deleted since it was taken
+        are still listed (as themselves, with their kept places), so the list keeps its length."""
+        if not self.kept:
+            return self.figure.describe(page, now)
+        model = self.view.model(self.key)
+        items = {i.pk: i for i in self.figure.describe([model(pk=r.item_id) for r in page], now)}
+        gone = str(_("（截至后已变更）"))
+        return [
+            items.get(r.item_id)
+            or Item(
+                r.item_id,
+                f"#{r.item_id} {gone}",
+                "",
+                r.deadline,
+                {"district": r.district_id, "street": r.street_id, "community": r.community_id},
+            )
+            for r in page
+        ]
+
+
+def source(figure: Figure, key: str = "", view: SnapshotView | None = None) -> Source:
+    return Source(figure, key, view)
+
+
+def figure_count(
+    figure: Figure, *, user: Any, now: dt.datetime, level: str = "city", place_id: int | None = None, src: Source | None = None
+) -> int:
+    src = src or Source(figure)
+    return src.within(user, now, level, place_id).order_by().count()
 
 
 # ---- drilling down ----
@@ -96,15 +156,16 @@ def child_level(level: str) -> str | None:
     return BOARD_LEVELS[i + 1] if i + 1 < len(BOARD_LEVELS) else None
 
 
-def drill(figure: Figure, *, user: Any, now: dt.datetime, level: str, place: Any | None) -> Drill:
+def drill(figure: Figure, *, user: Any, now: dt.datetime, level: str, place: Any | None, src: Source | None = None) -> Drill:
     """The figure for a place and for each place one level down (largest first), plus its rows that
     lie in no place one level down."""
+    src = src or Source(figure)
     place_id = place.pk if place is not None else None
-    qs = _within(figure, user, now, level, place_id).order_by()
+    qs = src.within(user, now, level, place_id).order_by()
     child = child_level(level)
     if child is None:
         return Drill(level, place, None, qs.count())
-    counts = dict(qs.values_list(figure.places[child]).annotate(n=Count("pk")))
+    counts = dict(qs.values_list(src.path(child)).annotate(n=Count("pk")))
     names = dict(geo.LEVELS[child]["model"].objects.filter(pk__in=[k for k in counts if k is not None]).values_list("pk", "name"))
     children = [ChildCount(child, pk, names.get(pk, "—"), n) for pk, n in counts.items() if pk is not None]
     children.sort(key=lambda c: (-c.count, c.name))
@@ -121,18 +182,20 @@ def figure_items(
     direct: bool = False,
     offset: int = 0,
     limit: int | None = None,
+    src: Source | None = None,
 ) -> tuple[int, list[Item]]:
     """The figure's rows in a place (`direct`: only those in no place one level down), the longest
     late first, described with their owners: (how many, one page of them)."""
-    qs = _within(figure, user, now, level, place_id)
+    src = src or Source(figure)
+    qs = src.within(user, now, level, place_id)
     child = child_level(level)
     if direct and child is not None:
-        qs = qs.filter(**{f"{figure.places[child]}__isnull": True})
-    qs = qs.order_by(figure.deadline, "pk") if figure.deadline else qs.order_by("pk")
+        qs = qs.filter(**{f"{src.path(child)}__isnull": True})
+    qs = src.ordered(qs)
     total = qs.count()
     page = list(qs[offset : offset + limit] if limit is not None else qs[offset:])
-    items = figure.describe(page, now)
-    if not figure.deadline:
+    items = src.describe(page, now)
+    if not figure.deadline and not src.kept:
         items.sort(key=lambda i: (i.deadline is None, i.deadline or now, i.pk))
     return total, items
 
@@ -161,26 +224,59 @@ class StepRow:
         return sum(int(c.value) for c in self.cells if c.late)
 
 
-def step_rows(*, user: Any, now: dt.datetime) -> list[StepRow]:
+def step_rows(*, user: Any, now: dt.datetime, view: SnapshotView | None = None) -> list[StepRow]:
+    """Every step's figures: from the snapshot where it kept them for the user (all counts in one
+    read), the others live."""
+    counts = view.counts() if view is not None else {}
     rows = []
     for step, figures in steps():
         cells = []
         for f in figures:
             key = f"{step.key}.{f.key}"
             if isinstance(f, Figure):
-                cells.append(Cell(key, str(f.label), figure_count(f, user=user, now=now), f.late, True, f.url))
+                value = counts.get(key, 0) if view is not None and view.keeps(key) else figure_count(f, user=user, now=now)
+                cells.append(Cell(key, str(f.label), value, f.late, True, f.url))
             else:
-                cells.append(Cell(key, str(f.label), f.value(user, now), False, False, f.url))
+                kept = view.stat(key, f) if view is not None else None
+                cells.append(Cell(key, str(f.label), f.value(user, now) if kept is None else kept, False, False, f.url))
         rows.append(StepRow(step, cells))
     return rows
 
 
-def trends(*, user: Any, now: dt.datetime) -> dict[str, dict[str, Any]]:
-    """Each step's trend over the last 14 days, as the chart reads it."""
+NO_GRANT = CityWide(jurisdiction=EMPTY)  # a reader that sees no row: a trend's names without a query
+
+
+def step_series_names(step: BoardStep, today: dt.date) -> list[str]:
+    """The names of a step's trend series (in the user's language): its trend over no rows."""
+    return [name for name, _values in import_string(step.trend)(NO_GRANT, today, days=[today]).series]
+
+
+def trend(step: BoardStep, *, user: Any, now: dt.datetime, view: SnapshotView | None = None) -> Trend:
+    """A step's trend over the last 14 days: the closed days kept for the user's jurisdiction (when the
+    step's past days are closed and all 13 are kept) and today from the user's snapshot, else today
+    live; else all 14 live."""
     today = local_date(now)
+    fn = import_string(step.trend)
+    j = snapshot.place_grants(user) if step.closed_days else None
+    if j is not None:
+        days = trend_days(today)
+        kept = snapshot.kept_trend_days(j, step.key, days[:-1])
+        now_values = view.trend_today(step.key) if view is not None else None
+        if kept is not None and now_values is not None:
+            names = step_series_names(step, today)
+            return Trend(days, [(name, [*(kept[d][i] for d in days[:-1]), now_values[i]]) for i, name in enumerate(names)])
+        if kept is not None:
+            live = fn(user, today, days=[today])
+            series = [(name, [*(kept[d][i] for d in days[:-1]), values[-1]]) for i, (name, values) in enumerate(live.series)]
+            return Trend(days, series)
+    return fn(user, today)
+
+
+def trends(*, user: Any, now: dt.datetime, view: SnapshotView | None = None) -> dict[str, dict[str, Any]]:
+    """Each step's trend over the last 14 days, as the chart reads it."""
     out = {}
     for step in registry.board_steps():
-        t = import_string(step.trend)(user, today)
+        t = trend(step, user=user, now=now, view=view)
         out[step.key] = {
             "days": [d.strftime("%m-%d") for d in t.days],
             "series": [{"name": name, "data": values} for name, values in t.series],
@@ -229,13 +325,30 @@ class LateRow:
         return "city", None
 
 
-def late_rows(*, user: Any, now: dt.datetime) -> list[LateRow]:
-    """Every late item the user sees, with its places and deadline (one grouped read per figure)."""
+def late_keys(view: SnapshotView | None) -> list[str]:
+    """The late figures the snapshot kept for the user (their owners and escalation are read grouped)."""
+    if view is None:
+        return []
+    if "late_figures" in view.snapshot.stats:  # kept with the snapshot: no need to list the modules' figures again
+        return list(view.snapshot.stats["late_figures"])
+    return [f"{s.key}.{f.key}" for s, fs in steps() for f in fs if isinstance(f, Figure) and f.late and view.keeps(f"{s.key}.{f.key}")]
+
+
+def late_rows(*, user: Any, now: dt.datetime, view: SnapshotView | None = None, skip_kept: bool = False) -> list[LateRow]:
+    """Every late item the user sees, with its places and deadline (one grouped read per figure; from
+    the snapshot for the figures it kept, or without them: `skip_kept`)."""
     out = []
     for step, figures in steps():
         for f in figures:
             if isinstance(f, Figure) and f.late:
-                for pk, district, street, community, deadline in f.late_rows(user, now):
+                key = f"{step.key}.{f.key}"
+                if skip_kept and view is not None and view.keeps(key):
+                    continue
+                if view is not None and view.keeps(key):
+                    found = view.rows(key).order_by().values_list("item_id", "district_id", "street_id", "community_id", "deadline")
+                else:
+                    found = f.late_rows(user, now)
+                for pk, district, street, community, deadline in found:
                     places = {"district": district, "street": street, "community": community}
                     out.append(LateRow(step.key, f.key, pk, places, deadline))
     return out
@@ -253,11 +366,23 @@ class OwnerRow:
     hours: float = 0.0  # how late the oldest is
 
 
-def late_by_owner(*, user: Any, now: dt.datetime, rows: Sequence[LateRow] | None = None) -> list[OwnerRow]:
-    """The units answerable for late items, the most first, then the longest late."""
-    rows = late_rows(user=user, now=now) if rows is None else rows
+def late_by_owner(
+    *, user: Any, now: dt.datetime, rows: Sequence[LateRow] | None = None, view: SnapshotView | None = None
+) -> list[OwnerRow]:
+    """The units answerable for late items, the most first, then the longest late. With a snapshot,
+    `rows` are the live figures' only (late_rows(skip_kept=True)); the kept ones are read grouped."""
+    rows = late_rows(user=user, now=now, view=view, skip_kept=True) if rows is None else rows
     hours = escalation_hours()
     owners: dict[tuple[str, int | None], OwnerRow] = {}
+    if view is not None:
+        for level, pk, key, n, oldest, escalated in view.late_by_owner(late_keys(view), now, hours):
+            o = owners.setdefault((level, pk), OwnerRow(level, pk, ""))
+            o.count += n
+            step = key.partition(".")[0]
+            o.by_step[step] = o.by_step.get(step, 0) + n
+            if oldest is not None and (o.oldest is None or oldest < o.oldest):
+                o.oldest = oldest
+            o.escalated += escalated
     for r in rows:
         level, pk = r.owner
         o = owners.setdefault((level, pk), OwnerRow(level, pk, ""))
@@ -299,13 +424,24 @@ def viewer_level(user: Any) -> tuple[str, Any | None]:
     return (level, place) if level in BOARD_LEVELS else ("community", place)
 
 
-def escalated_to(*, user: Any, now: dt.datetime, rows: Sequence[LateRow] | None = None, limit: int = ESCALATED_SHOWN) -> list[Escalated]:
+def escalated_to(
+    *,
+    user: Any,
+    now: dt.datetime,
+    rows: Sequence[LateRow] | None = None,
+    limit: int = ESCALATED_SHOWN,
+    view: SnapshotView | None = None,
+) -> list[Escalated]:
     """The late items raised to the user's level (or past it) from a unit below it, the longest late
-    first: described by their modules."""
-    rows = late_rows(user=user, now=now) if rows is None else rows
+    first: described by their modules. With a snapshot, `rows` are the live figures' only; the kept
+    ones are picked in one read."""
+    rows = late_rows(user=user, now=now, view=view, skip_kept=True) if rows is None else rows
     hours = escalation_hours()
     level, _place = viewer_level(user)
     mine = BOARD_LEVELS.index(level)
+    if view is not None:
+        kept = view.escalated_rows(late_keys(view), now, hours, mine, limit)
+        rows = [*rows, *(LateRow(*k.split(".", 1), pk, {"district": d, "street": s, "community": c}, dl) for k, pk, d, s, c, dl in kept)]
     picked: list[tuple[LateRow, str]] = []
     for r in rows:
         up = levels_up(r.deadline, now, hours)
@@ -323,7 +459,12 @@ def escalated_to(*, user: Any, now: dt.datetime, rows: Sequence[LateRow] | None 
         by_figure[(r.step, r.figure)].append(r.pk)
     for key, pks in by_figure.items():
         f = figures[key]
-        for item in f.describe(list(f.rows(user, now).filter(pk__in=pks)), now):
+        if view is not None and view.keeps(".".join(key)):  # the rows the user's snapshot holds
+            kept = list(view.rows(".".join(key)).filter(item_id__in=pks))
+            found = Source(f, ".".join(key), view).describe(kept, now)
+        else:
+            found = f.describe(list(f.rows(user, now).filter(pk__in=pks)), now)
+        for item in found:
             described[(*key, item.pk)] = item
     names = _owner_names([r for r, _x in picked])
     out = []

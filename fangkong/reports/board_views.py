@@ -4,10 +4,13 @@ Read-only: every number comes from fangkong.reports.board over the modules' sele
 
 from __future__ import annotations
 
+import logging
 from typing import Any
 from urllib.parse import urlencode
 
+from django.conf import settings
 from django.contrib.auth.decorators import login_required
+from django.core.cache import cache
 from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
@@ -17,13 +20,15 @@ from django.utils.translation import gettext_lazy as _
 
 from fangkong.core.board import BOARD_LEVELS
 from fangkong.core.dbrouting import reads_from_replica
-from fangkong.core.roles import Role, roles
 from fangkong.geo import selectors as geo
 
 from . import board
+from .snapshot.selectors import SNAPSHOT_ROLES, SnapshotView, snapshot_for
 
-# Whose home page opens on the board.
-BOARD_ROLES = roles(Role.COMMAND_CENTRE, Role.DISTRICT_OFFICE, Role.STREET_OFFICE)
+log = logging.getLogger(__name__)
+
+# Whose home page opens on the board (the same offices may read its snapshot).
+BOARD_ROLES = SNAPSHOT_ROLES
 REFRESH_SECONDS = 60
 OWNERS_ON_BOARD = 10
 LIST_PER_PAGE = 50
@@ -38,27 +43,45 @@ def drill_url(key: str, level: str = "city", place_id: int | None = None, **extr
     return f"{reverse('reports:board_drill')}?{urlencode(query)}"
 
 
+def board_snapshot(user: Any, now: Any, pk: str | None = None) -> SnapshotView | None:
+    """The snapshot the user's board reads (None: live) — `pk`, the one a board was drawn from, while
+    it is kept and fresh, else the newest; when there is none usable, a build is asked of the worker
+    (at most once a minute, never inline: a page does not build it)."""
+    view = snapshot_for(user, now, pk=int(pk) if pk and pk.isdigit() else None)
+    asks = view is None and getattr(user, "role", "") in SNAPSHOT_ROLES and not settings.HUEY.get("immediate")
+    if asks and cache.add("reports:board-snapshot-asked", 1, 60):
+        from .tasks import board_snapshot_now
+
+        try:
+            board_snapshot_now()
+        except Exception:  # the queue is down: the board is drawn live all the same
+            log.warning("board snapshot not asked of the worker", exc_info=True)
+    return view
+
+
 def board_context(user: Any) -> dict[str, Any]:
     now = timezone.now()
-    rows = board.step_rows(user=user, now=now)
-    late = board.late_rows(user=user, now=now)
+    view = board_snapshot(user, now)
+    rows = board.step_rows(user=user, now=now, view=view)
+    late = board.late_rows(user=user, now=now, view=view, skip_kept=True)  # the kept ones are read grouped
     level, place = board.viewer_level(user)
-    here = {"level": level, "place_id": place.pk if place is not None else None}
+    here = {"level": level, "place_id": place.pk if place is not None else None, "at": view.snapshot.pk if view is not None else None}
     for row in rows:
         row.links = [(c, drill_url(c.key, **here) if c.drillable else c.url) for c in row.cells]
     rule = board.escalation_rule()
     return {
         "board_rows": rows,
-        "board_trends": board.trends(user=user, now=now),
-        "board_owners": board.late_by_owner(user=user, now=now, rows=late)[:OWNERS_ON_BOARD],
-        "board_escalated": board.escalated_to(user=user, now=now, rows=late),
+        "board_trends": board.trends(user=user, now=now, view=view),
+        "board_owners": board.late_by_owner(user=user, now=now, rows=late, view=view)[:OWNERS_ON_BOARD],
+        "board_escalated": board.escalated_to(user=user, now=now, rows=late, view=view),
+        "board_as_of": view.taken_at if view is not None else None,
         "board_level": LEVEL_LABELS.get(level, ""),
         "board_place": place,
         "escalation_hours": board.escalation_hours(),
         "escalation_rule": rule,
         "board_now": now,
         "board_refresh": REFRESH_SECONDS,
-        "late_total": len(late),
+        "late_total": sum(row.late for row in rows),
     }
 
 
@@ -98,7 +121,12 @@ def board_drill(request: HttpRequest) -> HttpResponse:
     place = _place(request.user, level, request.GET.get("place"))
     now = timezone.now()
     place_id = place.pk if place is not None else None
-    data = board.drill(figure, user=request.user, now=now, level=level, place=place)
+    # The snapshot the board drew from (?at= its id) while it is kept and fresh: every level and the
+    # list then read the same rows as the figure clicked.
+    view = board_snapshot(request.user, now, request.GET.get("at"))
+    src = board.source(figure, key, view)
+    at = view.snapshot.pk if src.kept else None
+    data = board.drill(figure, user=request.user, now=now, level=level, place=place, src=src)
     listing = data.child_level is None or request.GET.get("list") == "1" or request.GET.get("direct") == "1"
     context: dict[str, Any] = {
         "step": step,
@@ -108,23 +136,26 @@ def board_drill(request: HttpRequest) -> HttpResponse:
         "crumbs": geo.breadcrumbs(place, level) if place is not None else [],
         "level_label": LEVEL_LABELS[level],
         "child_label": LEVEL_LABELS.get(data.child_level or "", ""),
-        "crumb_urls": [(p.name, drill_url(key, lvl, p.pk)) for lvl, p in (geo.breadcrumbs(place, level) if place else [])],
-        "city_url": drill_url(key),
-        "children": [(c, drill_url(key, c.level, c.place_id)) for c in data.children],
-        "direct_url": drill_url(key, level, place_id, direct="1") if data.direct else "",
-        "list_url": drill_url(key, level, place_id, list="1"),
+        "crumb_urls": [(p.name, drill_url(key, lvl, p.pk, at=at)) for lvl, p in (geo.breadcrumbs(place, level) if place else [])],
+        "city_url": drill_url(key, at=at),
+        "children": [(c, drill_url(key, c.level, c.place_id, at=at)) for c in data.children],
+        "direct_url": drill_url(key, level, place_id, direct="1", at=at) if data.direct else "",
+        "list_url": drill_url(key, level, place_id, list="1", at=at),
         "listing": listing,
         "now": now,
+        "as_of": view.taken_at if src.kept else None,
         "escalation_hours": board.escalation_hours(),
     }
     if listing:
         direct = request.GET.get("direct") == "1"
-        total, _items = board.figure_items(figure, user=request.user, now=now, level=level, place_id=place_id, direct=direct, limit=0)
+        total, _items = board.figure_items(
+            figure, user=request.user, now=now, level=level, place_id=place_id, direct=direct, limit=0, src=src
+        )
         paginator = Paginator(range(total), LIST_PER_PAGE)
         page = paginator.get_page(request.GET.get("page"))
         offset = (page.number - 1) * LIST_PER_PAGE
         _total, items = board.figure_items(
-            figure, user=request.user, now=now, level=level, place_id=place_id, direct=direct, offset=offset, limit=LIST_PER_PAGE
+            figure, user=request.user, now=now, level=level, place_id=place_id, direct=direct, offset=offset, limit=LIST_PER_PAGE, src=src
         )
         owners = board.owner_names(items)
         hours = board.escalation_hours()
@@ -150,7 +181,8 @@ def board_drill(request: HttpRequest) -> HttpResponse:
 def board_owners(request: HttpRequest) -> HttpResponse:
     """Late items by owner: the units answerable for them, the most and the longest late first."""
     now = timezone.now()
-    owners = board.late_by_owner(user=request.user, now=now)
+    view = board_snapshot(request.user, now)
+    owners = board.late_by_owner(user=request.user, now=now, view=view)
     steps = [s for s, _f in board.steps()]
     rows = [{"owner": o, "by_step": [o.by_step.get(s.key, 0) for s in steps], "level": LEVEL_LABELS.get(o.level, "")} for o in owners]
     paginator = Paginator(rows, LIST_PER_PAGE)

@@ -65,6 +65,8 @@ MODULE = Module(
             "fangkong.testing.selectors.board.figures",
             "fangkong.testing.selectors.board.trend",
             order=10,
+            closed_days=True,
+            today_by_place="fangkong.testing.selectors.board.trend_today_by_place",
         )
     ],
 )

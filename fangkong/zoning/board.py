@@ -13,7 +13,7 @@ from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
 from fangkong.core.board import Figure, Item, Trend, per_drawing, trend_days, user_name
-from fangkong.policy.regimen import local_midnight
+from fangkong.policy.regimen import local_date, local_midnight
 
 from .choices import AreaStatus
 from .lifting import LiftStatus, lifting_statuses
@@ -91,8 +91,8 @@ def describe_areas(areas: Sequence[RiskArea], now: dt.datetime) -> list[Item]:
 def figures() -> list[Figure]:
     areas = reverse("zoning:area_list")
     return [
-        Figure("in_force", _("生效中（个）"), in_force, AREA_PLACES, describe_areas, url=areas),
-        Figure("due_to_lift", _("应解除（个）"), due_to_lift, AREA_PLACES, describe_areas, url=areas),
+        Figure("in_force", _("生效中（个）"), in_force, AREA_PLACES, describe_areas, url=areas, snapshot=True),
+        Figure("due_to_lift", _("应解除（个）"), due_to_lift, AREA_PLACES, describe_areas, url=areas, snapshot=True),
         Figure(
             "areas_overdue",
             _("超期未解除（个）"),
@@ -102,15 +102,33 @@ def figures() -> list[Figure]:
             late=True,
             deadlines=overdue_deadlines,
             url=areas,
+            snapshot=True,
         ),
     ]
 
 
-def trend(user: Any, today: dt.date) -> Trend:
+def trend_today_by_place(now: dt.datetime) -> list[tuple]:
+    """Today's two values (in force at the end of the day, lifted today) for the whole city by the
+    areas' places (their scope paths)."""
+    start = local_midnight(local_date(now))
+    end = start + dt.timedelta(days=1)
+    parts: dict[tuple, list[int]] = {}
+    rows = RiskArea.objects.filter(in_force_at__lt=end).exclude(lifted_at__lt=start)
+    for district, street, community, a, b in rows.values_list("district_id", "street_id", "community_id", "in_force_at", "lifted_at"):
+        counts = parts.setdefault((district, street, community), [0, 0])
+        counts[0] += a < end and (b is None or b >= end)
+        counts[1] += b is not None and start <= b < end
+    return [(*place, n, lifted) for place, (n, lifted) in parts.items()]
+
+
+def trend(user: Any, today: dt.date, days: Sequence[dt.date] | None = None) -> Trend:
     """Areas in force at the end of each day, and areas lifted that day (a few hundred areas at most:
     counted from their two timestamps)."""
-    days = trend_days(today)
-    spans = list(RiskArea.objects.visible_to(user).exclude(in_force_at=None).values_list("in_force_at", "lifted_at"))
+    days = list(days) if days else trend_days(today)
+    first, last = local_midnight(days[0]), local_midnight(days[-1] + dt.timedelta(days=1))
+    spans = list(
+        RiskArea.objects.visible_to(user).filter(in_force_at__lt=last).exclude(lifted_at__lt=first).values_list("in_force_at", "lifted_at")
+    )
     in_force_series, lifted = [], []
     for d in days:
         start, end = local_midnight(d), local_midnight(d + dt.timedelta(days=1))

@@ -33,5 +33,16 @@ MODULE = Module(
     ],
     url_prefix="zoning/",
     urlconf="fangkong.zoning.urls",
-    board=[BoardStep("zoning", _("严管"), "sign-stop", "fangkong.zoning.board.figures", "fangkong.zoning.board.trend", order=40)],
+    board=[
+        BoardStep(
+            "zoning",
+            _("严管"),
+            "sign-stop",
+            "fangkong.zoning.board.figures",
+            "fangkong.zoning.board.trend",
+            order=40,
+            closed_days=True,
+            today_by_place="fangkong.zoning.board.trend_today_by_place",
+        )
+    ],
 )

@@ -48,19 +48,19 @@ def district_office(demo_city) -> User:
     return make_user("board-district", Role.DISTRICT_OFFICE, [("district", district)])
 
 
-def walk(figure, user, now, level: str = "city", place=None) -> int:
-    """Walk a figure down every level under a place; check each level against the lists. Returns
-    the figure's value for the place."""
+def walk(figure, user, now, level: str = "city", place=None, src=None) -> int:
+    """Walk a figure down every level under a place; check each level against the lists (read from
+    `src`: live, or the board's snapshot). Returns the figure's value for the place."""
     place_id = place.pk if place is not None else None
-    data = board.drill(figure, user=user, now=now, level=level, place=place)
-    total, items = board.figure_items(figure, user=user, now=now, level=level, place_id=place_id)
-    assert data.total == total == len(items) == board.figure_count(figure, user=user, now=now, level=level, place_id=place_id)
+    data = board.drill(figure, user=user, now=now, level=level, place=place, src=src)
+    total, items = board.figure_items(figure, user=user, now=now, level=level, place_id=place_id, src=src)
+    assert data.total == total == len(items) == board.figure_count(figure, user=user, now=now, level=level, place_id=place_id, src=src)
     if data.child_level is None:
         return data.total
-    direct_total, direct_items = board.figure_items(figure, user=user, now=now, level=level, place_id=place_id, direct=True)
+    direct_total, direct_items = board.figure_items(figure, user=user, now=now, level=level, place_id=place_id, direct=True, src=src)
     assert data.direct == direct_total == len(direct_items)
     model = board.geo.LEVELS[data.child_level]["model"]
-    below = sum(walk(figure, user, now, data.child_level, model.objects.get(pk=c.place_id)) for c in data.children)
+    below = sum(walk(figure, user, now, data.child_level, model.objects.get(pk=c.place_id), src) for c in data.children)
     assert sum(c.count for c in data.children) == below
     assert data.total == below + data.direct
     return data.total

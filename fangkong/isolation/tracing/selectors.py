@@ -462,6 +462,41 @@ def _isolated_at(kind: str | None, checked_in_at: dt.datetime | None, home_start
     return home_started_at if kind == EpisodeKind.SECONDARY_CONTACT else None
 
 
+OUTCOME_FIELDS = ("episode__status", "episode__kind", "episode__isolate_by", "episode__checked_in_at", "episode__home_started_at")
+
+
+def isolation_outcome(
+    status: str,
+    kind: str,
+    isolate_by: dt.datetime | None,
+    checked_in_at: dt.datetime | None,
+    home_started_at: dt.datetime | None,
+    *,
+    now: dt.datetime,
+) -> str:
+    """A contact's isolation as the day's figures count it: "in_time" (isolated by the deadline),
+    "late", "awaiting" (not yet, still due), or "" (none of these)."""
+    isolated = _isolated_at(kind, checked_in_at, home_started_at)
+    if isolated is not None and isolated <= min(isolate_by or isolated, now):
+        return "in_time"
+    if isolated is not None and isolated <= now:
+        return "late"
+    return "awaiting" if status in EPISODE_AWAITING else ""
+
+
+def contact_day_by_place(*, start: dt.datetime, end: dt.datetime, now: dt.datetime) -> list[tuple]:
+    """The city's contacts identified in [start, end) by their places: ("", district, street,
+    community, identified, isolated in time) — contact_figures' two board figures, summable over an
+    office's grants (the contacts' own places: Contact.scope_paths)."""
+    parts: dict[tuple, list[int]] = {}
+    day = Contact.objects.filter(identified_at__gte=start, identified_at__lt=end)
+    for district, street, community, *row in day.values_list("district_id", "street_id", "community_id", *OUTCOME_FIELDS):
+        counts = parts.setdefault((district, street, community), [0, 0])
+        counts[0] += 1
+        counts[1] += isolation_outcome(*row, now=now) == "in_time"
+    return [("", *place, n, in_time) for place, (n, in_time) in parts.items()]
+
+
 def contact_figures(f: Any, *, user: Any, start: dt.datetime, end: dt.datetime, now: dt.datetime) -> None:
     """Fill the 流调 part of the day's figures `f` (selectors.Figures) for [start, end): contacts
     identified (by kind); of them, isolated within the deadline, late, or still awaiting; and the
@@ -472,14 +507,13 @@ def contact_figures(f: Any, *, user: Any, start: dt.datetime, end: dt.datetime, 
         f.contacts_identified[kind] = n
     for kind in ContactKind.values:
         f.contacts_identified.setdefault(kind, 0)
-    fields = ("episode__status", "episode__kind", "episode__isolate_by", "episode__checked_in_at", "episode__home_started_at")
-    for status, kind, isolate_by, checked_in_at, home_started_at in day.values_list(*fields):
-        isolated = _isolated_at(kind, checked_in_at, home_started_at)
-        if isolated is not None and isolated <= min(isolate_by or isolated, now):
+    for row in day.values_list(*OUTCOME_FIELDS):
+        outcome = isolation_outcome(*row, now=now)
+        if outcome == "in_time":
             f.contacts_isolated_in_time += 1
-        elif isolated is not None and isolated <= now:
+        elif outcome == "late":
             f.contacts_isolated_late += 1
-        elif status in EPISODE_AWAITING:
+        elif outcome == "awaiting":
             f.contacts_still_awaiting += 1
     isolated_today = contacts.filter(episode__checked_in_at__gte=start, episode__checked_in_at__lt=end)
     f.contact_delay_by_district = delay_by_district(isolated_today.values_list("district_id", "identified_at", "episode__checked_in_at"))

@@ -8,17 +8,20 @@ import datetime as dt
 from collections.abc import Sequence
 from typing import Any
 
-from django.db.models import Count, F, Q, QuerySet
+from django.db.models import Count, F, Q, QuerySet, Sum
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
-from fangkong.core.board import Figure, Item, Stat, Trend, counts_by_local_day, per_drawing, trend_days
+from fangkong.core.board import Figure, Item, Stat, Trend, counts_by_local_day, counts_by_place_on_day, per_drawing, trend_days
+from fangkong.core.scoping import CITY_WIDE
+from fangkong.geo.models import Community
+from fangkong.policy.regimen import local_date
 
 from ..choices import RoundStatus, TubeStatus
 from ..models import TestingRound, Tube
 from ..querysets import overdue_q
 from .coverage import round_coverage
-from .deadlines import tube_stages
+from .deadlines import STAGES, tube_stages
 from .rounds import current_rounds
 
 TUBE_PLACES = {"district": "district_id", "street": "street_id", "community": "community_id"}
@@ -74,6 +77,33 @@ def _missing(user: Any, now: dt.datetime) -> int:
     return sum(round_coverage(user=user, testing_round=r)[0].missing for r in _current(user))
 
 
+@per_drawing
+def _sample_parts(user: Any, now: dt.datetime) -> list[tuple]:
+    """The city's samples and samples with results by the tubes' places (tube_stages' sums, grouped)."""
+    rows = (
+        Tube.objects.filter(round__in=[r.pk for r in _current(user)], status__in=STAGES)
+        .exclude(status=TubeStatus.OPEN, member_count=0)
+        .values_list("district_id", "street_id", "community_id")
+        .annotate(n=Sum("member_count"), back=Sum("member_count", filter=Q(status=TubeStatus.RESULTED)))
+        .order_by()
+    )
+    return [("", d, s, c, n or 0, back or 0) for d, s, c, n, back in rows]
+
+
+def _missing_parts(now: dt.datetime) -> list[tuple]:
+    """Each round's residents and sampled by community (round_coverage's rows for the whole city),
+    with the community's street and district: an office's "missing" is, per round, its residents
+    less its sampled (never below 0), added over the rounds."""
+    places = {pk: (d, s) for pk, d, s in Community.objects.values_list("pk", "district_id", "street_id")}
+    out = []
+    for r in _current(CITY_WIDE):
+        _total, rows = round_coverage(user=CITY_WIDE, testing_round=r, group_by="community")
+        for c in rows:
+            d, s = places.get(c.place_id, (None, None))
+            out.append((str(r.pk), d, s, c.place_id, c.residents, c.sampled))
+    return out
+
+
 def _newest_round_url(view: str) -> str:
     """A page of the newest round being sampled (a round is a city-wide plan, not personal data):
     its deadline board, its coverage drilled by place; the list of rounds when none is."""
@@ -84,9 +114,23 @@ def _newest_round_url(view: str) -> str:
 def figures() -> list[Figure | Stat]:
     deadline_board = _newest_round_url("testing:deadline_board")
     return [
-        Stat("rounds", _("进行中轮次"), lambda user, now: len(_current(user)), url=reverse("testing:round_list")),
-        Stat("samples", _("已采样（人份）"), lambda user, now: _samples(user, now)[0], url=deadline_board),
-        Stat("results", _("已出结果（人份）"), lambda user, now: _samples(user, now)[1], url=deadline_board),
+        # A round is a city-wide plan: every grant sees the same rounds.
+        Stat("rounds", _("进行中轮次"), lambda user, now: len(_current(user)), url=reverse("testing:round_list"), shared=True),
+        Stat(
+            "samples",
+            _("已采样（人份）"),
+            lambda user, now: _samples(user, now)[0],
+            url=deadline_board,
+            by_place=lambda now: _sample_parts(CITY_WIDE, now),
+        ),
+        Stat(
+            "results",
+            _("已出结果（人份）"),
+            lambda user, now: _samples(user, now)[1],
+            url=deadline_board,
+            by_place=lambda now: _sample_parts(CITY_WIDE, now),
+            combine=lambda ab: ab[1],
+        ),
         Figure(
             "tubes_overdue",
             _("超时未出结果（管）"),
@@ -96,18 +140,36 @@ def figures() -> list[Figure | Stat]:
             late=True,
             deadline="deadline_at",
             url=deadline_board,
+            snapshot=True,
         ),
-        Stat("missing", _("尚未采样（人）"), _missing, url=_newest_round_url("testing:coverage")),
+        Stat(
+            "missing",
+            _("尚未采样（人）"),
+            _missing,
+            url=_newest_round_url("testing:coverage"),
+            by_place=_missing_parts,
+            combine=lambda ab: max(ab[0] - ab[1], 0),
+        ),
     ]
 
 
-def trend(user: Any, today: dt.date) -> Trend:
+def _trend_rows(user: Any, now: dt.datetime) -> tuple[QuerySet[Tube], dict[str, Any]]:
+    """The tubes the trend counts by their deadline, and its two counts (due, late)."""
+    tubes = Tube.objects.visible_to(user).exclude(deadline_at=None).exclude(status=TubeStatus.OPEN, member_count=0)
+    late = Q(resulted_at__gt=F("deadline_at")) | Q(resulted_at__isnull=True, deadline_at__lt=now)
+    return tubes, {"due": Count("id"), "late": Count("id", filter=late)}
+
+
+def trend_today_by_place(now: dt.datetime) -> list[tuple]:
+    tubes, counts = _trend_rows(CITY_WIDE, now)
+    return counts_by_place_on_day(tubes, "deadline_at", local_date(now), **counts)
+
+
+def trend(user: Any, today: dt.date, days: Sequence[dt.date] | None = None) -> Trend:
     """Tubes due for a result each day (by their deadline) and how many missed it."""
     from django.utils import timezone
 
-    days = trend_days(today)
-    now = timezone.now()
-    tubes = Tube.objects.visible_to(user).exclude(deadline_at=None).exclude(status=TubeStatus.OPEN, member_count=0)
-    late = Q(resulted_at__gt=F("deadline_at")) | Q(resulted_at__isnull=True, deadline_at__lt=now)
-    counts = counts_by_local_day(tubes, "deadline_at", days, due=Count("id"), late=Count("id", filter=late))
+    days = list(days) if days else trend_days(today)
+    tubes, counts = _trend_rows(user, timezone.now())
+    counts = counts_by_local_day(tubes, "deadline_at", days, **counts)
     return Trend(days, [(str(_("到期（管）")), counts["due"]), (str(_("超时（管）")), counts["late"])])
