@@ -6,6 +6,7 @@ application finds the new primary on its next connection without a change of set
 
 from __future__ import annotations
 
+import hashlib
 from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
@@ -23,3 +24,12 @@ def parse(url: str, **kwargs: Any) -> dict[str, Any]:
     config["HOST"] = ",".join(h for h, _p in pairs)
     config["PORT"] = ",".join(p or "5432" for _h, p in pairs)
     return config
+
+
+def cache_prefix(database: dict[str, Any]) -> str:
+    """The cache's KEY_PREFIX for a deployment: derived from its database (engine, hosts, ports, name),
+    so two deployments sharing one Redis (staging and production, two cities) never read each other's
+    entries — the signed-in account cached for user 42 of one database is not user 42 of another
+    (decision 0012, docs/security.md §2.19)."""
+    identity = "|".join(str(database.get(k, "")) for k in ("ENGINE", "HOST", "PORT", "NAME"))
+    return "fk-" + hashlib.sha256(identity.encode()).hexdigest()[:10]

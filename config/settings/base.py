@@ -302,6 +302,9 @@ if REDIS_URL:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}}
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.filebased.FileBasedCache", "LOCATION": str(VAR_DIR / "cache")}}
+# Every key carries the database's identity (dburl.cache_prefix): deployments sharing one Redis
+# never read each other's entries.
+CACHES["default"]["KEY_PREFIX"] = os.environ.get("FANGKONG_CACHE_PREFIX") or dburl.cache_prefix(DATABASES["default"])
 if REDIS_URL:
     HUEY = {
         "huey_class": "huey.RedisHuey",

@@ -13,6 +13,8 @@ from django.db import connection, models
 from django.db.models import F, Q
 from django.utils import timezone
 
+from . import generations
+
 SQLITE_CHUNK = 900  # below SQLite's bound-parameter limit
 PG_CHUNK = 50_000
 # Keys per look-up query in fetch_in. At 50,000 keys PostgreSQL (default random_page_cost 4) planned
@@ -132,6 +134,7 @@ def bulk_update(model: type[models.Model], columns: Sequence[tuple[str, str]], r
     rows = [tuple(r) if pg else tuple(db_value(v) for v in r) for r in rows]
     if not rows:
         return 0
+    generations.table_written(model)  # places, grants: the cached jurisdictions built on them (decision 0012)
     tbl = table(model)
     q = connection.ops.quote_name
     with connection.cursor() as cur:

@@ -154,10 +154,15 @@ def stored_residents_differ() -> tuple[int, int]:
 def stored_residents_rebuild() -> int:
     """Write the stored residents again from the registry (after a load that bypassed the triggers);
     returns the number of pairs."""
-    AreaResident.objects.all().delete()
     sub = f"SELECT id FROM {table(RiskArea)} WHERE status = '{AreaStatus.IN_FORCE.value}'"
     with connection.cursor() as cur:
-        cur.execute(f"INSERT INTO {table(AreaResident)} (area_id, person_id) SELECT area_id, person_id FROM ({_residents_sql(sub)}) r")
+        if connection.vendor == "postgresql":
+            # As the area triggers do: registrations committed before are read, later ones wait, so no
+            # person moves between the read and the write (and the triggers' own inserts cannot collide).
+            cur.execute(f"LOCK TABLE {table(Person)}, {table(Household)} IN SHARE MODE")
+        AreaResident.objects.all().delete()
+        pairs = f"SELECT DISTINCT area_id, person_id FROM ({_residents_sql(sub)}) r"
+        cur.execute(f"INSERT INTO {table(AreaResident)} (area_id, person_id) {pairs}")
     return AreaResident.objects.count()
 
 

@@ -12,12 +12,13 @@ from __future__ import annotations
 import pytest
 from django.core.cache import cache
 from django.db import connection
-from django.test import Client
+from django.test import Client, override_settings
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
+from config.dburl import cache_prefix
 from fangkong.accounts import services
-from fangkong.accounts.models import Grant
+from fangkong.accounts.models import Grant, User
 from fangkong.accounts.reach import GrantSpec
 from fangkong.accounts.signed_in import account_changed, signed_in_user
 from fangkong.core import generations
@@ -225,3 +226,39 @@ def test_an_api_token_loses_a_revoked_grant_at_its_next_call(city, users):
         grants=[GrantSpec("community", city.elsewhere.community.pk)],
     )  # fmt: skip
     assert api.get(url).status_code == 404
+
+
+def test_two_deployments_sharing_one_cache_never_read_each_others_accounts(users):
+    """Staging and production (or two cities) on one Redis: user 42 of one database is not user 42 of
+    the other. Deployment A caches its active user; in B's database the same id is deactivated. With
+    one prefix B would be answered from A's entry (shown first); with each database's own prefix
+    (config.dburl.cache_prefix, the settings' KEY_PREFIX) B reads its own database."""
+    user = users["community"]
+    a = {"ENGINE": "django.db.backends.postgresql", "HOST": "db.internal", "PORT": "5432", "NAME": "city_a"}
+    b = {**a, "NAME": "city_b"}
+    one_server = {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "one-redis-for-both"}
+
+    def answered_as(database, warm=False):
+        with override_settings(CACHES={"default": {**one_server, "KEY_PREFIX": cache_prefix(database)}}):
+            if warm:
+                signed_in_user(user.pk)
+            return signed_in_user(user.pk)
+
+    assert answered_as(a, warm=True).is_active
+    User.objects.filter(pk=user.pk).update(is_active=False)  # B's row for the same id (no signal: another database)
+    assert answered_as(a).is_active  # the attack path: an entry under the same prefix is used as it is
+    assert cache_prefix(a) != cache_prefix(b)
+    assert not answered_as(b).is_active
+
+
+def test_a_migration_makes_every_cached_account_stale(users):
+    """A data migration writes users or grants through historical models: no save signal reaches
+    the receivers, so `migrate` itself bumps a generation every entry is checked against."""
+    from django.core.management import call_command
+
+    user = users["community"]
+    assert signed_in_user(user.pk).is_active
+    User.objects.filter(pk=user.pk).update(is_active=False)  # as a RunPython would, without signals
+    assert signed_in_user(user.pk).is_active  # still cached: nothing told the cache
+    call_command("migrate", verbosity=0)  # nothing to apply; post_migrate is sent all the same
+    assert not signed_in_user(user.pk).is_active

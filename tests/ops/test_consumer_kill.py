@@ -41,7 +41,11 @@ from .prodenv import ROOT
 
 pytestmark = [pytest.mark.postgres, pytest.mark.slow]
 
-IMPORT_ROWS = 20_000
+# Big enough that the kill lands while the rows are being written on an idle machine: at 20,000 the
+# import could finish writing and send its COMMIT within the moment between "writing" and the kill,
+# and PostgreSQL completes a COMMIT it has received (see the closing note of stop 25).
+IMPORT_ROWS = 60_000
+CACHE_PREFIX = "consumer-kill"
 UPLOAD_ROWS = 30_000
 
 
@@ -57,6 +61,7 @@ def _consumer_env(var: Path, private: Path) -> dict[str, str]:
         FANGKONG_VAR_DIR=str(var),
         FANGKONG_PRIVATE_FILES_ROOT=str(private),
         FANGKONG_DATA_KEY=settings.FANGKONG_DATA_KEY,
+        FANGKONG_CACHE_PREFIX=CACHE_PREFIX,  # the test reads the consumer's progress under the same keys
         LOG_LEVEL="WARNING",
     )
     return env
@@ -122,7 +127,13 @@ def test_a_consumer_killed_mid_job_writes_nothing_and_its_jobs_fail_with_their_m
     assert upload.in_background and upload.status == job.status == "queued"
     people, results, unmatched = Person.objects.count(), TubeResult.objects.count(), UnmatchedResult.objects.count()
 
-    cache_settings = {"default": {"BACKEND": "django.core.cache.backends.filebased.FileBasedCache", "LOCATION": str(var / "cache")}}
+    cache_settings = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.filebased.FileBasedCache",
+            "LOCATION": str(var / "cache"),
+            "KEY_PREFIX": CACHE_PREFIX,
+        }
+    }
     started = time.monotonic()
     first = _consumer(env, log)
     second = None
@@ -138,8 +149,7 @@ def test_a_consumer_killed_mid_job_writes_nothing_and_its_jobs_fail_with_their_m
                 phase = (cache.get(result_uploads.progress_key(upload.pk)) or {}).get("phase")
                 return progress.get("rows_done", 0) > 0 and phase == "writing"
 
-            _wait("both jobs writing", both_writing, timeout=90)
-        time.sleep(0.5)
+            _wait("both jobs writing", both_writing, timeout=90, every=0.05)
         assert ImportJob.objects.get(pk=job.pk).status == "running", "the import finished before the kill: make the file bigger"
         assert ResultUpload.objects.get(pk=upload.pk).status == "running", "the upload finished before the kill: make the file bigger"
         os.kill(first.pid, signal.SIGKILL)

@@ -30,6 +30,16 @@ def migrate(targets):
     return MigrationExecutor(connection).loader.project_state(targets).apps
 
 
+@pytest.fixture(autouse=True)
+def back_to_the_latest_schema():
+    """Going back to BEFORE also unapplies every later migration of other apps that depends on these
+    (reports, zoning …); AFTER does not bring them back. The tests this worker runs next (and the
+    flush after this one) need every table."""
+    yield
+    executor = MigrationExecutor(connection)
+    executor.migrate(executor.loader.graph.leaf_nodes())
+
+
 def digest(text: str) -> str:
     return hashlib.sha256(text.encode()).hexdigest()
 
