@@ -200,3 +200,38 @@ def test_the_plan_against_actual_table_shows_the_day(transactional_db, day0, liv
         page.locator("[data-form=attendance-day] button").click()
         expect(page.locator("[data-attendance] [data-total]")).to_contain_text("合计")
         shot(page, "volunteers-plan-actual.png")
+
+
+def test_the_coordinator_finds_the_demo_week_on_each_page(transactional_db, live_server, page):
+    """The demo week as the district's coordinator meets it: the landing page (applications to
+    review, today's short shifts), organisations and teams, vehicles with trips and disinfection,
+    and the people sent to communities (下沉) with the day's figures."""
+    from fangkong.volunteers.synthetic import volunteers_generate
+
+    base = live_server.url
+    ensure_districts()
+    TaskType.objects.get_or_create(code="nat_testing", defaults={"name": "核酸检测"})
+    tree = make_tree()
+    for i in range(3):
+        make_tree(grid=f"第{i + 2}网格", community=f"演示社区{i + 1}", compound=f"演示小区{i + 1}")
+    for i in range(12):
+        make_person(tree.household, f"志愿者{i}")
+    volunteers_generate(seed=7, people=12)
+    make_user("xietiaoyuan", Role.VOLUNTEER_COORDINATOR, [("district", tree.district)], password=PASSWORD)
+    page.set_viewport_size(LAPTOP)
+    log_in(page, base, "xietiaoyuan")
+    expect(page.locator("[data-panel=volunteers-applications]")).to_be_visible()
+    expect(page.locator("[data-panel=volunteers-short]")).to_be_visible()
+    shot(page, "volunteers-landing.png")
+    page.goto(f"{base}/volunteers/organisations/")
+    expect(page.locator("[data-organisations] tbody tr").first).to_be_visible()
+    shot(page, "volunteers-organisations.png")
+    page.goto(f"{base}/volunteers/fleet/")
+    expect(page.locator("[data-vehicles] tbody tr")).to_have_count(8)
+    expect(page.locator("[data-trips] tbody tr").first).to_be_visible()
+    expect(page.locator("[data-cleanings] tbody tr").first).to_be_visible()
+    shot(page, "volunteers-fleet.png")
+    page.goto(f"{base}/volunteers/serving/")
+    expect(page.locator("[data-serving-figures]")).to_be_visible()
+    expect(page.locator("[data-deployments] tbody tr").first).to_be_visible()
+    shot(page, "volunteers-serving.png")

@@ -25,6 +25,20 @@ def test_the_demo_week_keeps_the_rules(city, clock):
     assert all(v.person_id for v in Volunteer.objects.filter(status="approved"))
 
 
+def test_the_demo_has_vehicles_with_trips_and_disinfection_records(city, clock):
+    """The seed's 车辆 台次, 行驶里程 and 消杀 figures have rows behind them: vehicles, their trips
+    (all in the past, with kilometres) and community disinfection in m²."""
+    from fangkong.core.clock import now
+    from fangkong.volunteers.models import Disinfection, Trip, Vehicle
+
+    stats = volunteers_generate(seed=7, people=4)
+    assert Vehicle.objects.count() == 8
+    assert stats.trips == Trip.objects.count() > 0 and stats.disinfections == Disinfection.objects.count() > 0
+    assert not Trip.objects.filter(started_at__gte=now()).exists() and not Trip.objects.filter(kilometres__lte=0).exists()
+    community = Disinfection.objects.filter(kind="community")
+    assert community.exists() and not community.filter(square_metres__lte=0).exists()
+
+
 def test_the_demo_shows_plan_against_actual_yesterday_and_today(city, clock):
     """计划与到岗 in the demo: yesterday a no-show on each shift at the first point and the community
     gate short of people; today the gate short again (the figures come from the page's selector)."""
