@@ -251,6 +251,12 @@ class TransferBatch(TimeStampedModel):
     handed_over_at = models.DateTimeField(_("交接时间"), null=True, blank=True)
     handover_count = models.PositiveIntegerField(_("交接人数"), null=True, blank=True)
     handover_confirmed_by = models.CharField(_("接收人"), max_length=64, blank=True)
+    # Who confirmed the handover for the receiving unit: a user of its district (in this city), or
+    # nobody when it came through the unit's signed one-time link (HandoverLink).
+    handover_confirmed_by_user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    handover_link = models.ForeignKey("HandoverLink", null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
     previous = models.ForeignKey("self", null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
     receiver = models.ForeignKey(
         "ReceivingUnit", verbose_name=_("接收单位（通知对象）"), null=True, blank=True, on_delete=models.PROTECT, related_name="+"
@@ -271,6 +277,11 @@ class TransferBatch(TimeStampedModel):
     def __str__(self) -> str:
         return f"{self.sending_unit} → {self.destination}"
 
+    @property
+    def awaiting_handover(self) -> bool:
+        """On its way or arrived, not yet confirmed by the receiving unit (交接待确认)."""
+        return self.status == BatchStatus.IN_TRANSIT
+
 
 class BatchMember(models.Model):
     batch = models.ForeignKey(TransferBatch, on_delete=models.CASCADE, related_name="members")
@@ -280,6 +291,9 @@ class BatchMember(models.Model):
     checked_at = models.DateTimeField(_("检测时间"), null=True, blank=True)
     removed_reason = models.CharField(_("移出原因"), max_length=200, blank=True)
     boarded_at = models.DateTimeField(_("登车时间"), null=True, blank=True)
+    # Set when the receiving unit's confirmation left this person unticked (未到, unaccounted); cleared
+    # when a later confirmation accounts for them.
+    unaccounted_at = models.DateTimeField(_("记为未到"), null=True, blank=True)
 
     class Meta:
         ordering = ["batch_id", "id"]
@@ -316,6 +330,25 @@ class ReceivingUnit(models.Model):
 
     def __str__(self) -> str:
         return f"{self.name}（{self.region}）" if self.region else self.name
+
+
+class HandoverLink(models.Model):
+    """The one-time link a receiving unit outside this city confirms a batch's handover with
+    (fangkong.movement.handover): its URL carries a signed token of this row's id and nonce — no
+    name, no ID number — valid until `expires_at`, and spent by the one confirmation it records."""
+
+    batch = models.ForeignKey(TransferBatch, on_delete=models.CASCADE, related_name="handover_links")
+    nonce = models.CharField(max_length=32)
+    created_at = models.DateTimeField(_("签发时间"))
+    expires_at = models.DateTimeField(_("有效期至"))
+    used_at = models.DateTimeField(_("使用时间"), null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        verbose_name = _("交接确认链接")
+
+    def __str__(self) -> str:
+        return f"{self.batch_id}:{self.pk}"
 
 
 class DestinationNotice(models.Model):

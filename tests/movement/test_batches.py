@@ -12,20 +12,21 @@ from django.utils import timezone
 
 from fangkong.core.crypto import decrypt
 from fangkong.core.errors import DomainError, PermissionRefused
+from fangkong.core.roles import Role
 from fangkong.core.rows import RowsRefused
 from fangkong.movement.choices import BatchKind, BatchStatus, MemberStatus
-from fangkong.movement.models import BatchMember, TransferBatch
+from fangkong.movement.models import BatchMember, ReceivingUnit, TransferBatch
 from fangkong.movement.services.batches import (
     batch_board,
     batch_check,
     batch_create,
     batch_depart,
-    batch_handover,
     batch_plan,
     batch_split_waiting,
 )
+from fangkong.movement.services.handover import batch_receive
 
-from ..factories import make_person
+from ..factories import make_person, make_user
 from ..isolation.factories import use_profile
 
 pytestmark = pytest.mark.django_db
@@ -45,8 +46,15 @@ def students(city, lab):
 
 
 @pytest.fixture
-def batch(city, users, students):
+def receiver(city):
+    """巴彦淖尔市临河区 is outside the city; the demo city's other district stands in as an in-city unit."""
+    return ReceivingUnit.objects.create(name="回民区防控办", region="呼和浩特市回民区", district=city.elsewhere.district)
+
+
+@pytest.fixture
+def batch(city, users, students, receiver):
     return batch_create(
+        receiver=receiver,
         actor=users["district"],
         district=city.home.district,
         kind=BatchKind.STUDENTS,
@@ -55,6 +63,10 @@ def batch(city, users, students):
         destination="巴彦淖尔市",
         id_numbers=[number(p) for p in students],
     )
+
+
+def receiving_office_of(city):
+    return make_user("linhe", Role.DISTRICT_OFFICE, [("district", city.elsewhere.district)])
 
 
 def member(batch, person) -> BatchMember:
@@ -80,16 +92,22 @@ def test_the_closed_loop(city, users, students, batch):
     assert member(batch, students[0]).status == MemberStatus.READY
     batch_board(actor=office, batch=batch, id_numbers=[number(students[0]), number(students[2])])
     batch = batch_depart(actor=office, batch=batch)
-    assert batch.status == BatchStatus.IN_TRANSIT
+    assert batch.status == BatchStatus.IN_TRANSIT and batch.awaiting_handover
+    # the receiving unit confirms: a wrong count, then a name not ticked — refused, the field named
+    receiving = receiving_office_of(city)
+    a, c = member(batch, students[0]), member(batch, students[2])
     with pytest.raises(DomainError) as err:
-        batch_handover(actor=office, batch=batch, count=3, names=["学生甲", "学生丙"], confirmed_by="临河区 王科长")
+        batch_receive(actor=receiving, batch=batch, count=3, arrived=[a.pk, c.pk])
     assert err.value.field == "count"
     with pytest.raises(DomainError) as err:
-        batch_handover(actor=office, batch=batch, count=2, names=["学生甲", "学生乙"], confirmed_by="临河区 王科长")
-    assert err.value.field == "names" and "学生丙" in err.value.message and "学生乙" in err.value.message
-    batch = batch_handover(actor=office, batch=batch, count=2, names=["学生丙", "学生甲"], confirmed_by="临河区 王科长")
-    assert batch.status == BatchStatus.HANDED_OVER and batch.handover_count == 2
+        batch_receive(actor=receiving, batch=batch, count=2, arrived=[a.pk])
+    assert err.value.field == "names" and "学*" in err.value.message and "学生丙" not in err.value.message  # masked
+    assert member(batch, students[2]).unaccounted_at is not None  # recorded as unaccounted
+    assert TransferBatch.objects.get(pk=batch.pk).awaiting_handover  # still 交接待确认
+    batch = batch_receive(actor=receiving, batch=batch, count=2, arrived=[c.pk, a.pk])
+    assert batch.status == BatchStatus.HANDED_OVER and batch.handover_count == 2 and batch.handover_confirmed_by_user == receiving
     assert sorted(batch.members.values_list("status", flat=True)) == ["arrived", "arrived", "removed", "removed"]
+    assert not batch.members.filter(unaccounted_at__isnull=False).exists()
 
 
 def test_a_batch_leaves_when_ready_the_rest_wait_for_the_next(city, users, students, batch):

@@ -18,8 +18,9 @@ from fangkong.core.roles import Role
 from fangkong.movement.alerts import DESTINATION_NOTICE, RECEIVER_UNIT
 from fangkong.movement.choices import BatchKind, NoticeKind, TravelMode
 from fangkong.movement.models import BatchMember, DestinationNotice, ReceivingUnit
-from fangkong.movement.services.batches import batch_board, batch_check, batch_create, batch_depart, batch_handover, batch_plan
+from fangkong.movement.services.batches import batch_board, batch_check, batch_create, batch_depart, batch_plan
 from fangkong.movement.services.departures import departure_assign, departure_create, departure_file
+from fangkong.movement.services.handover import batch_receive
 from fangkong.notifications.choices import DeliveryStatus, UnitLevel
 from fangkong.notifications.models import Notification, Webhook, WebhookDelivery
 from fangkong.notifications.rules import rules
@@ -83,7 +84,8 @@ def test_a_batch_tells_its_receiving_office_and_webhook_when_it_leaves_and_is_ha
     )
     batch, people = boarded_batch(city, users, lab, unit)
     batch_depart(actor=users["district"], batch=batch)
-    batch_handover(actor=users["district"], batch=batch, count=2, names=["返乡甲", "返乡乙"], confirmed_by="回民区 李科长")
+    # the receiving district's office confirms the handover (the sending office cannot)
+    batch_receive(actor=receiving_office, batch=batch, count=2, arrived=batch.members.values_list("pk", flat=True))
     assert list(DestinationNotice.objects.order_by("at", "pk").values_list("kind", "people")) == [
         (NoticeKind.BATCH_DEPARTED, 2),
         (NoticeKind.BATCH_HANDED_OVER, 2),

@@ -2,7 +2,7 @@
 temperature (a person failing either is taken off the batch, the reason kept) → the transport plan →
 the boarding check against the list → the handover at the destination, confirmed by the receiving
 unit with the count and the names (闭环: nobody boards who was not checked, nobody arrives
-unaccounted). "成熟一批、转运一批": a batch leaves when everyone still on it has boarded; those not
+unaccounted — fangkong.movement.services.handover). "成熟一批、转运一批": a batch leaves when everyone still on it has boarded; those not
 ready move to the next batch (`batch_split_waiting`). Every step is all or nothing, each row at
 fault named."""
 
@@ -34,6 +34,7 @@ from ..events import MovementEvent
 from ..models import BatchMember, ReceivingUnit, TransferBatch
 from ..notices import active_receiver, notify_destination
 from ..permissions import MovementCap
+from .handover import link_issue
 from .passes import check_plate
 
 
@@ -271,62 +272,15 @@ def batch_depart(*, actor: Any, batch: TransferBatch) -> TransferBatch:
         )
     if not batch.members.filter(status=MemberStatus.BOARDED).exists():
         raise DomainError(_("没有已登车人员"), rule="movement.batch_ready")
+    if batch.receiver_id is None:
+        raise DomainError(
+            _("请先选择接收单位（通知对象）：到达后由接收单位确认交接人数和名单"), field="receiver", rule="movement.handover_receiver"
+        )
+    active_receiver(batch.receiver)
     batch.status, batch.departed_at = BatchStatus.IN_TRANSIT, now()
     batch.save(update_fields=["status", "departed_at", "updated_at"])
+    link_issue(batch, at=batch.departed_at)
     boarded = batch.members.filter(status=MemberStatus.BOARDED).count()
     notify_destination(NoticeKind.BATCH_DEPARTED, at=batch.departed_at, people=boarded, batch=batch)
     audit_record(actor=actor, event_type=MovementEvent.BATCH_DEPARTED, obj=batch, count=boarded)
-    return batch
-
-
-@transaction.atomic
-def batch_handover(*, actor: Any, batch: TransferBatch, count: int, names: Sequence[str], confirmed_by: str) -> TransferBatch:
-    """The receiving unit confirms the count and the names; both must match who boarded."""
-    require(actor, MovementCap.ORGANISE)
-    batch = _locked(batch)
-    check_transition(
-        BATCH_TRANSITIONS,
-        batch.status,
-        BatchStatus.HANDED_OVER,
-        labels=BatchStatus,
-        what=_("批次"),
-        action=_("交接"),
-        rule="movement.batch_status",
-    )
-    if not (confirmed_by or "").strip():
-        raise DomainError(_("请填写接收单位确认人"), field="confirmed_by", rule="movement.handover")
-    boarded = list(batch.members.filter(status=MemberStatus.BOARDED).select_related("person"))
-    if count != len(boarded):
-        raise DomainError(
-            _("交接人数 %(n)s 与登车人数 %(b)s 不符，请核对") % {"n": count, "b": len(boarded)},
-            field="count",
-            rule="movement.handover_count",
-        )
-    expected = sorted(m.person.name for m in boarded)
-    given = sorted(n.strip() for n in names if n.strip())
-    if given != expected:
-        missing = sorted(set(expected) - set(given))
-        extra = sorted(set(given) - set(expected))
-        detail = "；".join(
-            part
-            for part in (
-                _("未交接：%(n)s") % {"n": "、".join(missing)} if missing else "",
-                _("名单外：%(n)s") % {"n": "、".join(extra)} if extra else "",
-            )
-            if part
-        ) or _("姓名数量不符")
-        raise DomainError(_("交接名单与登车名单不符（%(d)s）") % {"d": detail}, field="names", rule="movement.handover_names")
-    at = now()
-    BatchMember.objects.filter(pk__in=[m.pk for m in boarded]).update(status=MemberStatus.ARRIVED)
-    batch.status, batch.handed_over_at, batch.handover_count, batch.handover_confirmed_by = (
-        BatchStatus.HANDED_OVER,
-        at,
-        count,
-        confirmed_by.strip()[:64],
-    )
-    batch.save(update_fields=["status", "handed_over_at", "handover_count", "handover_confirmed_by", "updated_at"])
-    notify_destination(NoticeKind.BATCH_HANDED_OVER, at=at, people=count, batch=batch)
-    audit_record(
-        actor=actor, event_type=MovementEvent.BATCH_HANDED_OVER, obj=batch, count=count, after={"confirmed_by": batch.handover_confirmed_by}
-    )
     return batch

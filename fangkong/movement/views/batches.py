@@ -1,6 +1,7 @@
 """Point-to-point batch pages: the list and the sending unit's demand list (ID numbers, one a line),
 one batch with its people (masked), and its steps — pre-travel check (a temperature per person),
-transport plan, boarding (ID numbers scanned), 成熟一批 split, departure, handover (count and names)."""
+transport plan, boarding (ID numbers scanned), 成熟一批 split, departure. The handover is confirmed by
+the receiving unit (views/handover.py), never on these pages."""
 
 from __future__ import annotations
 
@@ -17,7 +18,7 @@ from fangkong.core.errors import DomainError, PermissionRefused
 from fangkong.core.permissions import need_to_know, require_page, user_can
 
 from .. import selectors
-from ..choices import BatchKind, MemberStatus
+from ..choices import BatchKind, BatchStatus, MemberStatus
 from ..models import TransferBatch
 from ..permissions import MovementCap
 from ..services import batches as services
@@ -61,6 +62,7 @@ def batch_list(request: HttpRequest) -> HttpResponse:
     batches = TransferBatch.objects.visible_to(request.user).order_by("-created_at", "-id")[:200]
     context = {
         "batches": batches,
+        "to_receive": selectors.batches_to_receive(user=request.user).filter(status=BatchStatus.IN_TRANSIT).order_by("departed_at", "id"),
         "can_organise": can_organise,
         "kinds": BatchKind.choices,
         "districts": districts_of(request.user),
@@ -78,6 +80,7 @@ def batch_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "can_organise": user_can(request.user, MovementCap.ORGANISE),
         "listed": MemberStatus.LISTED,
         "notices": selectors.notices_of(batch=batch),
+        "unaccounted": batch.members.filter(unaccounted_at__isnull=False).count(),
     }
     return render(request, "movement/batch_detail.html", context)
 
@@ -121,21 +124,7 @@ def _depart(request: HttpRequest, batch: TransferBatch) -> str:
     return _("已出发。")
 
 
-def _handover(request: HttpRequest, batch: TransferBatch) -> str:
-    count = request.POST.get("count", "")
-    if not count.isdigit():
-        raise DomainError(_("请填写交接人数"), field="count")
-    services.batch_handover(
-        actor=request.user,
-        batch=batch,
-        count=int(count),
-        names=_lines(request.POST.get("names", "")),
-        confirmed_by=request.POST.get("confirmed_by", ""),
-    )
-    return _("交接完成。")
-
-
-STEPS = {"check": _check, "plan": _plan, "board": _board, "split": _split, "depart": _depart, "handover": _handover}
+STEPS = {"check": _check, "plan": _plan, "board": _board, "split": _split, "depart": _depart}
 
 
 @need_to_know(MovementCap.VIEW)
