@@ -242,6 +242,10 @@ class TransferBatch(TimeStampedModel):
     sending_unit = models.CharField(_("送出单位"), max_length=120)
     receiving_unit = models.CharField(_("接收单位"), max_length=120)
     destination = models.CharField(_("目的地"), max_length=120)
+    # The sending unit's demand list (需求清单): how many, when and where they are picked up.
+    requested_count = models.PositiveIntegerField(_("需求人数"), null=True, blank=True)
+    pickup_at = models.DateTimeField(_("需求时间（集合时间）"), null=True, blank=True)
+    pickup_place = models.CharField(_("集合（上车）地点"), max_length=120, blank=True)
     status = models.CharField(_("状态"), max_length=16, choices=BatchStatus.choices, default=BatchStatus.PLANNING)
     vehicle_plate = models.CharField(_("车牌"), max_length=16, blank=True)
     driver_name = models.CharField(_("驾驶人"), max_length=64, blank=True)

@@ -296,6 +296,9 @@ def _batches(actor: Any, district: Any, rng: random.Random, now: dt.datetime) ->
         receiving_unit=RECEIVER[0],
         destination="巴彦淖尔市临河区",
         id_numbers=[numbers[p] for p in chosen[:12]],
+        requested_count=12,
+        pickup_at=now - dt.timedelta(hours=7),
+        pickup_place="内蒙古工业大学新城校区南门",
         receiver=receiver,
     )
     members = list(students.members.order_by("id"))
@@ -325,6 +328,9 @@ def _batches(actor: Any, district: Any, rng: random.Random, now: dt.datetime) ->
         receiving_unit="赤峰市人力资源和社会保障局",
         destination="赤峰市松山区",
         id_numbers=[numbers[p] for p in chosen[12:]],
+        requested_count=len(chosen[12:]),
+        pickup_at=now + dt.timedelta(hours=20),
+        pickup_place="呼和浩特某建筑公司工地生活区",
     )
     checked = list(workers.members.order_by("id")[:5])
     batch_check(

@@ -62,6 +62,9 @@ def batch(city, users, students, receiver):
         receiving_unit="巴彦淖尔市临河区防控办",
         destination="巴彦淖尔市",
         id_numbers=[number(p) for p in students],
+        requested_count=len(students),
+        pickup_at=timezone.now() + dt.timedelta(hours=2),
+        pickup_place="学校南门",
     )
 
 
@@ -135,6 +138,9 @@ def test_a_list_with_unknown_or_repeated_people_is_refused_whole(city, users, st
             receiving_unit="赤峰市人社局",
             destination="赤峰市",
             id_numbers=[number(students[0]), number(outsider), number(students[0]), "123"],
+            requested_count=4,
+            pickup_at=timezone.now(),
+            pickup_place="工地大门",
         )
     assert [e.row for e in err.value.errors] == [2, 3, 4]
     assert not TransferBatch.objects.exists()
@@ -158,6 +164,9 @@ def test_roles_and_places(city, users, students, batch):
             receiving_unit="乌兰察布市司法局",
             destination="乌兰察布市",
             id_numbers=[number(students[0])],
+            requested_count=1,
+            pickup_at=timezone.now(),
+            pickup_place="监狱大门",
         )
 
 
@@ -178,3 +187,61 @@ def test_the_batch_pages(city, users, students, batch):
     assert c.post(reverse("movement:batch_step", args=[batch.pk, "nonsense"])).status_code == 404
     home = c.get(reverse("movement:home")).content.decode()
     assert "点对点转运批次" in home
+
+
+def test_the_demand_list_names_count_time_and_place(city, users, students, receiver):
+    """需求清单: the count must equal the names given, and the time and the pick-up place are required —
+    each refusal names its field, nothing is written."""
+    demand = {
+        "actor": users["district"],
+        "district": city.home.district,
+        "kind": BatchKind.STUDENTS,
+        "sending_unit": "内蒙古工业大学",
+        "receiving_unit": receiver.name,
+        "destination": "回民区",
+        "id_numbers": [number(p) for p in students[:3]],
+        "requested_count": 3,
+        "pickup_at": timezone.now() + dt.timedelta(hours=3),
+        "pickup_place": "学校南门",
+        "receiver": receiver,
+    }
+    for change, field in (
+        ({"requested_count": 4}, "requested_count"),
+        ({"requested_count": 2}, "requested_count"),
+        ({"requested_count": None}, "requested_count"),
+        ({"pickup_at": None}, "pickup_at"),
+        ({"pickup_place": "  "}, "pickup_place"),
+    ):
+        with pytest.raises(DomainError) as err:
+            batch_create(**{**demand, **change})
+        assert err.value.field == field, change
+    assert not TransferBatch.objects.exists()
+    batch = batch_create(**demand)
+    assert (batch.requested_count, batch.pickup_place) == (3, "学校南门") and batch.members.count() == 3
+
+
+def test_the_demand_list_page(city, users, students, receiver):
+    from django.test import Client
+    from django.urls import reverse
+
+    c = Client()
+    c.force_login(users["district"])
+    form = {
+        "district": city.home.district.pk,
+        "kind": BatchKind.STUDENTS,
+        "sending_unit": "内蒙古工业大学",
+        "receiving_unit": receiver.name,
+        "destination": "回民区",
+        "receiver": receiver.pk,
+        "id_numbers": "\n".join(number(p) for p in students[:2]),
+        "requested_count": "3",
+        "pickup_at": "2026-12-08T09:30",
+        "pickup_place": "学校南门",
+    }
+    refused = c.post(reverse("movement:batch_list"), form, follow=True).content.decode()
+    assert "需求人数 3 与名单人数 2 不符" in refused and not TransferBatch.objects.exists()
+    r = c.post(reverse("movement:batch_list"), {**form, "requested_count": "2"})
+    batch = TransferBatch.objects.get()
+    assert r.status_code == 302 and batch.pickup_place == "学校南门" and batch.requested_count == 2
+    assert timezone.localtime(batch.pickup_at).strftime("%m-%d %H:%M") == "12-08 09:30"
+    assert "学校南门" in c.get(reverse("movement:batch_detail", args=[batch.pk])).content.decode()

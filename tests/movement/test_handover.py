@@ -59,6 +59,9 @@ def departed(city, users, lab, receiver, names=NAMES) -> tuple[TransferBatch, li
         receiving_unit=receiver.name,
         destination=receiver.region or receiver.name,
         id_numbers=[number(p) for p in people],
+        requested_count=len(people),
+        pickup_at=timezone.now(),
+        pickup_place="工地大门",
         receiver=receiver,
     )
     batch_check(actor=office, batch=batch, temperatures={m.pk: "36.5" for m in BatchMember.objects.filter(batch=batch)})
@@ -175,6 +178,9 @@ def test_a_batch_cannot_leave_without_a_receiving_unit(city, users, lab, in_city
         receiving_unit="某地",
         destination="某地",
         id_numbers=[number(p)],
+        requested_count=1,
+        pickup_at=timezone.now(),
+        pickup_place="工地大门",
     )
     batch_check(actor=office, batch=batch, temperatures={batch.members.get().pk: "36.5"})
     batch_plan(actor=office, batch=batch, vehicle_plate="蒙A·K0099", driver_name="钱师傅", route="G6", departs_at=timezone.now())

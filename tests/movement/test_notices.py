@@ -67,6 +67,9 @@ def boarded_batch(city, users, lab, receiver):
         receiving_unit="回民区防控办",
         destination="回民区",
         id_numbers=[decrypt(p.id_cipher)[:18] for p in people],
+        requested_count=len(people),
+        pickup_at=timezone.now(),
+        pickup_place="工地大门",
         receiver=receiver,
     )
     batch_check(actor=office, batch=batch, temperatures={m.pk: "36.5" for m in BatchMember.objects.filter(batch=batch)})

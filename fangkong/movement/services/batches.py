@@ -75,9 +75,13 @@ def batch_create(
     receiving_unit: str,
     destination: str,
     id_numbers: Sequence[str],
+    requested_count: int | None,
+    pickup_at: dt.datetime | None,
+    pickup_place: str,
     receiver: ReceivingUnit | None = None,
 ) -> TransferBatch:
-    """The sending unit's demand list: who (their ID numbers), from where to where."""
+    """The sending unit's demand list (需求清单): how many, who (their ID numbers — as many as the count),
+    when and where they are picked up, from where to where."""
     require(actor, MovementCap.ORGANISE)
     if district is None or not jurisdiction_of(actor).covers("district", district.pk):
         raise DomainError(_("只能在本人辖区的区县组织转运"), field="district", rule="movement.scope")
@@ -87,17 +91,31 @@ def batch_create(
         ("sending_unit", sending_unit, _("送出单位")),
         ("receiving_unit", receiving_unit, _("接收单位")),
         ("destination", destination, _("目的地")),
+        ("pickup_place", pickup_place, _("集合（上车）地点")),
     ):
         if not (value or "").strip():
             raise DomainError(_("请填写%(f)s") % {"f": label}, field=field, rule="movement.batch")
+    if pickup_at is None:
+        raise DomainError(_("请填写需求时间（集合时间）"), field="pickup_at", rule="movement.batch")
     if not id_numbers:
         raise DomainError(_("名单不能为空"), field="id_numbers", rule="movement.batch_list")
+    if requested_count is None or requested_count <= 0:
+        raise DomainError(_("请填写需求人数"), field="requested_count", rule="movement.batch_demand")
+    if requested_count != len(id_numbers):
+        raise DomainError(
+            _("需求人数 %(n)s 与名单人数 %(m)s 不符，请核对") % {"n": requested_count, "m": len(id_numbers)},
+            field="requested_count",
+            rule="movement.batch_demand",
+        )
     people = _people(actor, id_numbers, "id_numbers")
     batch = TransferBatch.objects.create(
         kind=kind,
         sending_unit=sending_unit.strip()[:120],
         receiving_unit=receiving_unit.strip()[:120],
         destination=destination.strip()[:120],
+        requested_count=requested_count,
+        pickup_at=pickup_at,
+        pickup_place=pickup_place.strip()[:120],
         district_id=district.pk,
         receiver=active_receiver(receiver),
         created_by=actor,
@@ -238,6 +256,9 @@ def batch_split_waiting(*, actor: Any, batch: TransferBatch) -> TransferBatch | 
         sending_unit=batch.sending_unit,
         receiving_unit=batch.receiving_unit,
         destination=batch.destination,
+        requested_count=len(waiting),
+        pickup_at=batch.pickup_at,
+        pickup_place=batch.pickup_place,
         district_id=batch.district_id,
         previous=batch,
         receiver_id=batch.receiver_id,

@@ -29,6 +29,19 @@ def _lines(text: str) -> list[str]:
     return [line.strip() for line in (text or "").splitlines() if line.strip()]
 
 
+def _int(raw: str) -> int | None:
+    raw = (raw or "").strip()
+    return int(raw) if raw.isdigit() else None
+
+
+def _when(raw: str):
+    """A datetime-local field (Beijing time) → aware, or None."""
+    value = parse_datetime(raw) if raw else None
+    if value is not None and timezone.is_naive(value):
+        value = timezone.make_aware(value)
+    return value
+
+
 @need_to_know(MovementCap.VIEW)
 def batch_list(request: HttpRequest) -> HttpResponse:
     can_organise = user_can(request.user, MovementCap.ORGANISE)
@@ -48,6 +61,9 @@ def batch_list(request: HttpRequest) -> HttpResponse:
                 receiving_unit=request.POST.get("receiving_unit", ""),
                 destination=request.POST.get("destination", ""),
                 id_numbers=_lines(request.POST.get("id_numbers", "")),
+                requested_count=_int(request.POST.get("requested_count", "")),
+                pickup_at=_when(request.POST.get("pickup_at", "")),
+                pickup_place=request.POST.get("pickup_place", ""),
                 receiver=selectors.receivers().filter(pk=request.POST.get("receiver") or 0).first()
                 if (request.POST.get("receiver") or "").isdigit()
                 else None,
