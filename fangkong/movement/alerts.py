@@ -41,7 +41,7 @@ def notice_params(notice: DestinationNotice) -> dict[str, object]:
     b = notice.batch
     return {
         "ref": f"B{b.pk}",
-        "vehicle": b.vehicle_plate,
+        "vehicle": "、".join(b.vehicles.values_list("plate", flat=True)) or b.vehicle_plate,
         "mode": TravelMode.COACH.value,
         "departs": local_minutes(b.departed_at or b.departs_at),
         "destination": b.destination,

@@ -287,6 +287,27 @@ class TransferBatch(TimeStampedModel):
         return self.status == BatchStatus.IN_TRANSIT
 
 
+class BatchVehicle(models.Model):
+    """One vehicle of a batch's transport plan (运输计划): its plate and seats, and its driver — the ID
+    number stored as a pass driver's is (encrypted, a keyed hash, a masked form for display)."""
+
+    batch = models.ForeignKey(TransferBatch, on_delete=models.CASCADE, related_name="vehicles")
+    plate = models.CharField(_("车牌"), max_length=16)
+    seats = models.PositiveSmallIntegerField(_("核载人数"))
+    driver_name = models.CharField(_("驾驶人"), max_length=64)
+    driver_id_cipher = models.TextField(_("驾驶人证件号码（密文）"))
+    driver_id_hash = models.CharField(max_length=32)
+    driver_id_masked = models.CharField(_("驾驶人证件号码"), max_length=24)
+
+    class Meta:
+        ordering = ["batch_id", "id"]
+        constraints = [models.UniqueConstraint(fields=["batch", "plate"], name="movement_batch_vehicle_once")]
+        verbose_name = _("转运车辆")
+
+    def __str__(self) -> str:
+        return self.plate
+
+
 class BatchMember(models.Model):
     batch = models.ForeignKey(TransferBatch, on_delete=models.CASCADE, related_name="members")
     person = models.ForeignKey("geo.Person", on_delete=models.PROTECT, related_name="+")
@@ -295,6 +316,9 @@ class BatchMember(models.Model):
     checked_at = models.DateTimeField(_("检测时间"), null=True, blank=True)
     removed_reason = models.CharField(_("移出原因"), max_length=200, blank=True)
     boarded_at = models.DateTimeField(_("登车时间"), null=True, blank=True)
+    vehicle = models.ForeignKey(
+        BatchVehicle, verbose_name=_("车辆"), null=True, blank=True, on_delete=models.PROTECT, related_name="members"
+    )
     # Set when the receiving unit's confirmation left this person unticked (未到, unaccounted); cleared
     # when a later confirmation accounts for them.
     unaccounted_at = models.DateTimeField(_("记为未到"), null=True, blank=True)

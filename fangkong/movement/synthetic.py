@@ -56,7 +56,7 @@ from .models import (
     TransferBatch,
     VehiclePass,
 )
-from .services.batches import batch_board, batch_check, batch_create, batch_depart, batch_plan
+from .services.batches import VehiclePlan, batch_board, batch_check, batch_create, batch_depart, batch_plan
 from .services.checkpoints import checkpoint_create, checkpoint_log
 from .services.departures import applications_decide, departure_assign, departure_create
 from .services.handover import batch_receive_by_link, link_token
@@ -304,16 +304,19 @@ def _batches(actor: Any, district: Any, rng: random.Random, now: dt.datetime) ->
     members = list(students.members.order_by("id"))
     temps = {m.pk: (37.6 if i == 4 else round(rng.uniform(36.2, 36.9), 1)) for i, m in enumerate(members)}
     batch_check(actor=actor, batch=students, temperatures=temps, at=now - dt.timedelta(hours=6))
+    # two minibuses, each with its driver (ID stored encrypted, shown masked)
     batch_plan(
         actor=actor,
         batch=students,
-        vehicle_plate="蒙A·K0518",
-        driver_name="陈师傅",
+        vehicles=[VehiclePlan("蒙A·K0518", 7, "陈建国", DRIVERS[2][1]), VehiclePlan("蒙A·K0519", 7, "刘永强", DRIVERS[3][1])],
         route="G6 京藏高速 → 临河",
         departs_at=now - dt.timedelta(hours=5),
     )
-    ready = [numbers[m.person_id] for m in students.members.filter(status="ready")]
-    batch_board(actor=actor, batch=students, id_numbers=ready)
+    ready = [numbers[m.person_id] for m in students.members.filter(status="ready").order_by("id")]
+    half = (len(ready) + 1) // 2
+    for bus, group in zip(students.vehicles.order_by("id"), (ready[:half], ready[half:]), strict=True):
+        if group:
+            batch_board(actor=actor, batch=students, id_numbers=group, vehicle=bus.pk)
     batch_depart(actor=actor, batch=students)
     # 临河区 is outside the city: its office confirms through the one-time link its webhook received,
     # with the count and every name ticked (闭环).

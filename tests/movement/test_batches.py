@@ -15,8 +15,9 @@ from fangkong.core.errors import DomainError, PermissionRefused
 from fangkong.core.roles import Role
 from fangkong.core.rows import RowsRefused
 from fangkong.movement.choices import BatchKind, BatchStatus, MemberStatus
-from fangkong.movement.models import BatchMember, ReceivingUnit, TransferBatch
+from fangkong.movement.models import BatchMember, BatchVehicle, ReceivingUnit, TransferBatch
 from fangkong.movement.services.batches import (
+    VehiclePlan,
     batch_board,
     batch_check,
     batch_create,
@@ -26,8 +27,9 @@ from fangkong.movement.services.batches import (
 )
 from fangkong.movement.services.handover import batch_receive
 
-from ..factories import make_person, make_user
+from ..factories import make_person, make_user, next_id_number
 from ..isolation.factories import use_profile
+from .conftest import DRIVER_ID
 
 pytestmark = pytest.mark.django_db
 
@@ -86,7 +88,13 @@ def test_the_closed_loop(city, users, students, batch):
     # 丁 has no negative within 48 h: taken off too, named
     batch_check(actor=office, batch=batch, temperatures={member(batch, students[3]).pk: 36.4})
     assert "48" in member(batch, students[3]).removed_reason
-    batch_plan(actor=office, batch=batch, vehicle_plate="蒙A·K0088", driver_name="赵师傅", route="G6 → 临河", departs_at=timezone.now())
+    batch_plan(
+        actor=office,
+        batch=batch,
+        vehicles=[VehiclePlan("蒙A·K0088", 45, "赵师傅", DRIVER_ID)],
+        route="G6 → 临河",
+        departs_at=timezone.now(),
+    )
     # boarding against the list: someone not on it, someone removed — refused, nothing written
     outsider = make_person(city.home.household, "名单外")
     with pytest.raises(RowsRefused) as err:
@@ -116,7 +124,9 @@ def test_the_closed_loop(city, users, students, batch):
 def test_a_batch_leaves_when_ready_the_rest_wait_for_the_next(city, users, students, batch):
     office = users["district"]
     batch_check(actor=office, batch=batch, temperatures={member(batch, students[0]).pk: 36.5})
-    batch_plan(actor=office, batch=batch, vehicle_plate="蒙A·K0088", driver_name="赵师傅", route="G6", departs_at=timezone.now())
+    batch_plan(
+        actor=office, batch=batch, vehicles=[VehiclePlan("蒙A·K0088", 45, "赵师傅", DRIVER_ID)], route="G6", departs_at=timezone.now()
+    )
     batch_board(actor=office, batch=batch, id_numbers=[number(students[0])])
     with pytest.raises(DomainError) as err:
         batch_depart(actor=office, batch=batch)
@@ -179,11 +189,17 @@ def test_the_batch_pages(city, users, students, batch):
     first = member(batch, students[0])
     c.post(reverse("movement:batch_step", args=[batch.pk, "check"]), {f"t-{first.pk}": "36.6"})
     assert member(batch, students[0]).status == MemberStatus.READY
+    refused = c.post(reverse("movement:batch_step", args=[batch.pk, "depart"]), follow=True).content.decode()
+    assert "运输计划" in refused  # no plan yet: refused, named
+    refused = c.post(reverse("movement:batch_step", args=[batch.pk, "board"]), {"id_numbers": number(students[0])}, follow=True)
+    assert "运输计划" in refused.content.decode() and member(batch, students[0]).status == MemberStatus.READY  # nor boarding
+    plan = {"v0-plate": "蒙A·K0088", "v0-seats": "45", "v0-driver_name": "赵师傅", "v0-driver_id": DRIVER_ID}
+    plan |= {"route": "G6 → 临河", "departs_at": "2026-12-08T07:00"}
+    c.post(reverse("movement:batch_step", args=[batch.pk, "plan"]), plan)
     c.post(reverse("movement:batch_step", args=[batch.pk, "board"]), {"id_numbers": number(students[0])})
     page = c.get(reverse("movement:batch_detail", args=[batch.pk])).content.decode()
     assert "学生甲" in page and number(students[0]) not in page and "已登车" in page
-    refused = c.post(reverse("movement:batch_step", args=[batch.pk, "depart"]), follow=True).content.decode()
-    assert "运输计划" in refused  # no plan yet: refused, named
+    assert "蒙AK0088" in page and "1/45" in page and DRIVER_ID not in page and "150102********901X" in page  # the driver's ID masked
     assert c.post(reverse("movement:batch_step", args=[batch.pk, "nonsense"])).status_code == 404
     home = c.get(reverse("movement:home")).content.decode()
     assert "点对点转运批次" in home
@@ -245,3 +261,54 @@ def test_the_demand_list_page(city, users, students, receiver):
     assert r.status_code == 302 and batch.pickup_place == "学校南门" and batch.requested_count == 2
     assert timezone.localtime(batch.pickup_at).strftime("%m-%d %H:%M") == "12-08 09:30"
     assert "学校南门" in c.get(reverse("movement:batch_detail", args=[batch.pk])).content.decode()
+
+
+def test_the_transport_plan_several_vehicles_and_their_seats(city, users, students, batch):
+    """运输计划: several vehicles, each with its seats and its driver (ID encrypted, masked); each bad
+    row refused naming its row and field, nothing written; boarding puts each person on a vehicle of
+    the plan without exceeding its seats; the plan cannot change once someone has boarded."""
+    office = users["district"]
+    other_driver = next_id_number(birth=dt.date(1979, 3, 2))
+    good = [VehiclePlan("蒙A·K0088", 2, "赵师傅", DRIVER_ID), VehiclePlan("蒙A·K0089", 2, "钱师傅", other_driver)]
+    when = timezone.now() + dt.timedelta(hours=3)
+    for rows, (row, field) in (
+        ([VehiclePlan("京X", 2, "赵师傅", DRIVER_ID)], (1, "plate")),
+        ([good[0], VehiclePlan("蒙A·K0088", 2, "钱师傅", other_driver)], (2, "plate")),
+        ([good[0], VehiclePlan("蒙A·K0089", 0, "钱师傅", other_driver)], (2, "seats")),
+        ([good[0], VehiclePlan("蒙A·K0089", "100", "钱师傅", other_driver)], (2, "seats")),
+        ([VehiclePlan("蒙A·K0088", 2, " ", DRIVER_ID)], (1, "driver_name")),
+        ([VehiclePlan("蒙A·K0088", 2, "赵师傅", "150102198005179011")], (1, "driver_id")),
+        ([good[0], VehiclePlan("蒙A·K0089", 2, "钱师傅", DRIVER_ID)], (2, "driver_id")),
+        ([], (0, "vehicles")),
+    ):
+        with pytest.raises(RowsRefused) as err:
+            batch_plan(actor=office, batch=batch, vehicles=rows, route="G6", departs_at=when)
+        assert (err.value.errors[0].row, err.value.errors[0].field) == (row, field), rows
+    with pytest.raises(DomainError) as err:
+        batch_plan(actor=office, batch=batch, vehicles=good, route=" ", departs_at=when)
+    assert err.value.field == "route"
+    with pytest.raises(DomainError) as err:
+        batch_plan(actor=office, batch=batch, vehicles=good, route="G6", departs_at=None)
+    assert err.value.field == "departs_at"
+    assert not BatchVehicle.objects.exists()
+    batch_plan(actor=office, batch=batch, vehicles=good, route="G6 → 临河", departs_at=when)
+    first, second = BatchVehicle.objects.filter(batch=batch).order_by("id")
+    assert decrypt(first.driver_id_cipher) == DRIVER_ID and first.driver_id_masked == "150102********901X"
+    assert DRIVER_ID not in first.driver_id_hash
+    batch_check(actor=office, batch=batch, temperatures={member(batch, p).pk: 36.5 for p in students[:3]})
+    with pytest.raises(DomainError) as err:  # two vehicles: which one must be said
+        batch_board(actor=office, batch=batch, id_numbers=[number(students[0])])
+    assert err.value.field == "vehicle"
+    with pytest.raises(DomainError) as err:  # 3 people, 2 seats
+        batch_board(actor=office, batch=batch, id_numbers=[number(p) for p in students[:3]], vehicle=first.pk)
+    assert err.value.field == "vehicle" and "核载 2 人" in err.value.message
+    assert not batch.members.filter(status=MemberStatus.BOARDED).exists()  # nothing half-applied
+    batch_board(actor=office, batch=batch, id_numbers=[number(p) for p in students[:2]], vehicle=first.pk)
+    with pytest.raises(DomainError) as err:  # the first is full
+        batch_board(actor=office, batch=batch, id_numbers=[number(students[2])], vehicle=first.pk)
+    assert "已登车 2 人" in err.value.message
+    batch_board(actor=office, batch=batch, id_numbers=[number(students[2])], vehicle=second.pk)
+    assert member(batch, students[2]).vehicle == second and member(batch, students[0]).vehicle == first
+    with pytest.raises(DomainError) as err:
+        batch_plan(actor=office, batch=batch, vehicles=good[:1], route="G6", departs_at=when)
+    assert err.value.field == "vehicles" and BatchVehicle.objects.filter(batch=batch).count() == 2

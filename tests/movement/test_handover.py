@@ -25,7 +25,7 @@ from fangkong.movement.alerts import DESTINATION_NOTICE
 from fangkong.movement.choices import BatchKind, BatchStatus, MemberStatus
 from fangkong.movement.events import MovementEvent
 from fangkong.movement.models import BatchMember, HandoverLink, ReceivingUnit, TransferBatch
-from fangkong.movement.services.batches import batch_board, batch_check, batch_create, batch_depart, batch_plan
+from fangkong.movement.services.batches import VehiclePlan, batch_board, batch_check, batch_create, batch_depart, batch_plan
 from fangkong.movement.services.handover import LINK_SALT, batch_receive, batch_receive_by_link, link_token
 from fangkong.notifications.choices import UnitLevel
 from fangkong.notifications.models import Notification, Webhook
@@ -35,6 +35,7 @@ from fangkong.notifications.services.delivery import deliver_rule
 from ..factories import make_person, make_user
 from ..isolation.factories import use_profile
 from ..notifications.test_webhooks import Receiver
+from .conftest import DRIVER_ID
 
 pytestmark = pytest.mark.django_db
 
@@ -65,7 +66,9 @@ def departed(city, users, lab, receiver, names=NAMES) -> tuple[TransferBatch, li
         receiver=receiver,
     )
     batch_check(actor=office, batch=batch, temperatures={m.pk: "36.5" for m in BatchMember.objects.filter(batch=batch)})
-    batch_plan(actor=office, batch=batch, vehicle_plate="蒙A·K0099", driver_name="钱师傅", route="G6", departs_at=timezone.now())
+    batch_plan(
+        actor=office, batch=batch, vehicles=[VehiclePlan("蒙A·K0099", 45, "钱师傅", DRIVER_ID)], route="G6", departs_at=timezone.now()
+    )
     batch_board(actor=office, batch=batch, id_numbers=[number(p) for p in people])
     return batch_depart(actor=office, batch=batch), people
 
@@ -183,7 +186,9 @@ def test_a_batch_cannot_leave_without_a_receiving_unit(city, users, lab, in_city
         pickup_place="工地大门",
     )
     batch_check(actor=office, batch=batch, temperatures={batch.members.get().pk: "36.5"})
-    batch_plan(actor=office, batch=batch, vehicle_plate="蒙A·K0099", driver_name="钱师傅", route="G6", departs_at=timezone.now())
+    batch_plan(
+        actor=office, batch=batch, vehicles=[VehiclePlan("蒙A·K0099", 45, "钱师傅", DRIVER_ID)], route="G6", departs_at=timezone.now()
+    )
     batch_board(actor=office, batch=batch, id_numbers=[number(p)])
     with pytest.raises(DomainError) as err:
         batch_depart(actor=office, batch=batch)

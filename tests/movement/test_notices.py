@@ -18,7 +18,7 @@ from fangkong.core.roles import Role
 from fangkong.movement.alerts import DESTINATION_NOTICE, RECEIVER_UNIT
 from fangkong.movement.choices import BatchKind, NoticeKind, TravelMode
 from fangkong.movement.models import BatchMember, DestinationNotice, ReceivingUnit
-from fangkong.movement.services.batches import batch_board, batch_check, batch_create, batch_depart, batch_plan
+from fangkong.movement.services.batches import VehiclePlan, batch_board, batch_check, batch_create, batch_depart, batch_plan
 from fangkong.movement.services.departures import departure_assign, departure_create, departure_file
 from fangkong.movement.services.handover import batch_receive
 from fangkong.notifications.choices import DeliveryStatus, UnitLevel
@@ -30,6 +30,7 @@ from fangkong.notifications.text import title_and_text
 from ..factories import make_person, make_user
 from ..isolation.factories import use_profile
 from ..notifications.test_webhooks import Receiver, verify
+from .conftest import DRIVER_ID
 
 pytestmark = pytest.mark.django_db
 
@@ -73,7 +74,9 @@ def boarded_batch(city, users, lab, receiver):
         receiver=receiver,
     )
     batch_check(actor=office, batch=batch, temperatures={m.pk: "36.5" for m in BatchMember.objects.filter(batch=batch)})
-    batch_plan(actor=office, batch=batch, vehicle_plate="蒙A·K0099", driver_name="钱师傅", route="G6", departs_at=timezone.now())
+    batch_plan(
+        actor=office, batch=batch, vehicles=[VehiclePlan("蒙A·K0099", 45, "钱师傅", DRIVER_ID)], route="G6", departs_at=timezone.now()
+    )
     batch_board(actor=office, batch=batch, id_numbers=[decrypt(p.id_cipher)[:18] for p in people])
     return batch, people
 

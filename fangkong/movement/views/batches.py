@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
+from django.db.models import Count, Q
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
@@ -23,6 +24,8 @@ from ..models import TransferBatch
 from ..permissions import MovementCap
 from ..services import batches as services
 from .common import districts_of
+
+ABOARD = (MemberStatus.BOARDED, MemberStatus.ARRIVED)
 
 
 def _lines(text: str) -> list[str]:
@@ -92,7 +95,9 @@ def batch_detail(request: HttpRequest, pk: int) -> HttpResponse:
     batch = get_object_or_404(TransferBatch.objects.visible_to(request.user), pk=pk)
     context = {
         "batch": batch,
-        "members": batch.members.select_related("person").order_by("id"),
+        "members": batch.members.select_related("person", "vehicle").order_by("id"),
+        "vehicles": batch.vehicles.annotate(aboard=Count("members", filter=Q(members__status__in=ABOARD))),
+        "plan_rows": range(PLAN_ROWS),
         "can_organise": user_can(request.user, MovementCap.ORGANISE),
         "listed": MemberStatus.LISTED,
         "notices": selectors.notices_of(batch=batch),
@@ -107,26 +112,32 @@ def _check(request: HttpRequest, batch: TransferBatch) -> str:
     return _("检测完成：合格 %(r)s 人，移出 %(x)s 人。") % {"r": counts["ready"], "x": counts["removed"]}
 
 
+PLAN_ROWS = 4  # vehicle rows on the plan form (empty rows are ignored)
+
+
 def _plan(request: HttpRequest, batch: TransferBatch) -> str:
-    raw = request.POST.get("departs_at", "")
-    departs_at = parse_datetime(raw) if raw else None
-    if departs_at is None:
-        raise DomainError(_("请填写出发时间"), field="departs_at")
-    if timezone.is_naive(departs_at):
-        departs_at = timezone.make_aware(departs_at)
+    rows = []
+    for n in range(PLAN_ROWS):
+        cells = [request.POST.get(f"v{n}-{f}", "").strip() for f in ("plate", "seats", "driver_name", "driver_id")]
+        if any(cells):
+            rows.append(services.VehiclePlan(*cells))
     services.batch_plan(
         actor=request.user,
         batch=batch,
-        vehicle_plate=request.POST.get("vehicle_plate", ""),
-        driver_name=request.POST.get("driver_name", ""),
+        vehicles=rows,
         route=request.POST.get("route", ""),
-        departs_at=departs_at,
+        departs_at=_when(request.POST.get("departs_at", "")),
     )
     return _("运输计划已保存。")
 
 
 def _board(request: HttpRequest, batch: TransferBatch) -> str:
-    n = services.batch_board(actor=request.user, batch=batch, id_numbers=_lines(request.POST.get("id_numbers", "")))
+    n = services.batch_board(
+        actor=request.user,
+        batch=batch,
+        id_numbers=_lines(request.POST.get("id_numbers", "")),
+        vehicle=_int(request.POST.get("vehicle", "")),
+    )
     return _("已登车 %(n)s 人。") % {"n": n}
 
 
