@@ -162,7 +162,7 @@ def batch_receive(*, actor: Any, batch: TransferBatch, count: int | None, arrive
     require(actor, MovementCap.ORGANISE)
     at = now()
     with transaction.atomic():
-        locked = batches_to_receive(user=actor).select_for_update().filter(pk=batch.pk).first()
+        locked = batches_to_receive(user=actor).select_for_update(of=("self",)).filter(pk=batch.pk).first()
         j = jurisdiction_of(actor)
         if locked is None or j.covers_place(district_id=locked.district_id, street_id=locked.street_id, community_id=locked.community_id):
             raise PermissionRefused(_("只有接收单位可以确认交接"), rule="movement.handover_receiver")
@@ -182,7 +182,7 @@ def batch_receive_by_link(*, token: str, count: int | None, arrived: Collection[
         link = HandoverLink.objects.select_for_update().get(pk=link.pk)
         if link.used_at is not None:
             raise DomainError(_("该交接确认链接已使用，交接已确认"), field="link", rule=LINK_RULE)
-        batch = TransferBatch.objects.select_for_update().select_related("receiver").get(pk=link.batch_id)
+        batch = TransferBatch.objects.select_for_update(of=("self",)).select_related("receiver").get(pk=link.batch_id)
         if not confirmed_by:
             raise DomainError(_("请填写接收单位确认人"), field="confirmed_by", rule="movement.handover")
         who = f"{_('接收单位链接')}：{batch.receiver.name if batch.receiver else ''}"
