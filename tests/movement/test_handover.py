@@ -26,7 +26,7 @@ from fangkong.movement.choices import BatchKind, BatchStatus, MemberStatus
 from fangkong.movement.events import MovementEvent
 from fangkong.movement.models import BatchMember, HandoverLink, ReceivingUnit, TransferBatch
 from fangkong.movement.services.batches import VehiclePlan, batch_board, batch_check, batch_create, batch_depart, batch_plan
-from fangkong.movement.services.handover import LINK_SALT, batch_receive, batch_receive_by_link, link_token
+from fangkong.movement.services.handover import LINK_SALT, batch_receive, batch_receive_by_link, link_resend, link_token
 from fangkong.notifications.choices import UnitLevel
 from fangkong.notifications.models import Notification, Webhook
 from fangkong.notifications.rules import rules
@@ -295,3 +295,40 @@ def test_the_link_goes_to_the_receiving_units_webhook_only(city, users, lab, out
         assert "/movement/handover/" not in s.get(reverse("movement:batch_detail", args=[batch.pk])).content.decode()
     finally:
         server.close()
+
+
+def test_the_sending_office_resends_a_link_without_seeing_it(city, users, lab, out_of_city, in_city, django_capture_on_commit_callbacks):
+    """A lost or expired link: the sending office asks for a new one; the old stops working and a new
+    departure notice carries the new one to the unit's webhook — the office's answer and page never
+    show it. Another district cannot ask, and an in-city unit needs no link."""
+    server = Receiver([])
+    try:
+        secret = "the-receiving-office-webhook-secret-0123456789"
+        Webhook.objects.create(
+            name="临河", level=UnitLevel.FACILITY, facility_kind="movement_receiver", place_id=out_of_city.pk, url=server.url, secret=secret
+        )
+        batch, _ = departed(city, users, lab, out_of_city)
+        old = link_token(link_of(batch))
+        c = Client()
+        c.force_login(users["district"])
+        r = c.post(reverse("movement:batch_step", args=[batch.pk, "resend"]), follow=True)
+        body = r.content.decode()
+        assert "新的交接确认链接已发送" in body and "/movement/handover/" not in body
+        newest = HandoverLink.objects.filter(batch=batch).order_by("-pk").first()
+        assert HandoverLink.objects.filter(batch=batch).count() == 2 and link_token(newest) not in body
+        with pytest.raises(DomainError):
+            batch_receive_by_link(token=old, count=3, arrived=ids(batch), confirmed_by="x")  # the old one is void
+        with django_capture_on_commit_callbacks(execute=True):
+            deliver_rule(rules.get(DESTINATION_NOTICE), now=timezone.now() + dt.timedelta(seconds=1))
+        sent = [json.loads(b)["path"].split("/")[-2] for _h, b in server.received]
+        assert [newest.pk, newest.nonce] in [signing.loads(t, salt=LINK_SALT) for t in sent]  # the new link reached the unit
+        outsider = make_user("far", Role.DISTRICT_OFFICE, [("district", city.elsewhere.district)])
+        with pytest.raises(PermissionRefused):
+            link_resend(actor=outsider, batch=batch)
+        batch_receive_by_link(token=link_token(newest), count=3, arrived=ids(batch), confirmed_by="临河区 王科长")
+    finally:
+        server.close()
+    local, _ = departed(city, users, lab, in_city, names=("本市甲",))
+    with pytest.raises(DomainError) as err:
+        link_resend(actor=users["district"], batch=local)
+    assert err.value.field == "receiver"

@@ -45,7 +45,7 @@ LINK_RULE = "movement.handover_link"
 # ---- the one-time link (receiving units outside this city) ----
 
 
-def link_issue(batch: TransferBatch, *, at: dt.datetime) -> HandoverLink | None:
+def link_issue(batch: TransferBatch, *, at: dt.datetime, actor: Any = None) -> HandoverLink | None:
     """Called inside batch_depart's transaction: a link for a receiving unit outside this city (an
     in-city unit confirms in the platform); any earlier unused link of the batch stops working."""
     receiver = batch.receiver
@@ -54,8 +54,30 @@ def link_issue(batch: TransferBatch, *, at: dt.datetime) -> HandoverLink | None:
     HandoverLink.objects.filter(batch=batch, used_at__isnull=True, expires_at__gt=at).update(expires_at=at)
     link = HandoverLink.objects.create(batch=batch, nonce=secrets.token_hex(16), created_at=at, expires_at=at + HANDOVER_LINK_AGE)
     audit_record(
-        actor=None, event_type=MovementEvent.BATCH_HANDOVER_LINK_ISSUED, obj=batch, after={"link": link.pk, "expires": str(link.expires_at)}
+        actor=actor,
+        event_type=MovementEvent.BATCH_HANDOVER_LINK_ISSUED,
+        obj=batch,
+        after={"link": link.pk, "expires": str(link.expires_at)},
     )
+    return link
+
+
+@transaction.atomic
+def link_resend(*, actor: Any, batch: TransferBatch) -> HandoverLink:
+    """The sending office asks for a new link (the old one expired or was lost): the old stops working,
+    and a new departure notice carries the new one to the receiving unit's webhook — the sending office
+    never sees it."""
+    require(actor, MovementCap.ORGANISE)
+    batch = TransferBatch.objects.visible_to(actor).select_for_update(of=("self",)).select_related("receiver").filter(pk=batch.pk).first()
+    if batch is None:
+        raise PermissionRefused(_("只能为本辖区的批次重新发送链接"), rule=LINK_RULE)
+    if batch.status != BatchStatus.IN_TRANSIT:
+        raise DomainError(_("批次当前为“%(s)s”，不能确认交接") % {"s": BatchStatus(batch.status).label}, field="status", rule=LINK_RULE)
+    if batch.receiver is None or batch.receiver.district_id is not None:
+        raise DomainError(_("本市接收单位在平台内确认交接，无需链接"), field="receiver", rule=LINK_RULE)
+    at = now()
+    link = link_issue(batch, at=at, actor=actor)
+    notify_destination(NoticeKind.BATCH_DEPARTED, at=at, people=len(boarded_members(batch)), batch=batch)
     return link
 
 

@@ -23,6 +23,7 @@ from ..choices import BatchKind, BatchStatus, MemberStatus
 from ..models import TransferBatch
 from ..permissions import MovementCap
 from ..services import batches as services
+from ..services import handover
 from .common import districts_of
 
 ABOARD = (MemberStatus.BOARDED, MemberStatus.ARRIVED)
@@ -146,12 +147,17 @@ def _split(request: HttpRequest, batch: TransferBatch) -> str:
     return _("未就绪的 %(n)s 人已转入下一批。") % {"n": following.members.count()} if following else _("没有待转入下一批的人员。")
 
 
+def _resend(request: HttpRequest, batch: TransferBatch) -> str:
+    handover.link_resend(actor=request.user, batch=batch)
+    return _("新的交接确认链接已发送至接收单位（原链接作废）。")
+
+
 def _depart(request: HttpRequest, batch: TransferBatch) -> str:
     services.batch_depart(actor=request.user, batch=batch)
     return _("已出发。")
 
 
-STEPS = {"check": _check, "plan": _plan, "board": _board, "split": _split, "depart": _depart}
+STEPS = {"check": _check, "plan": _plan, "board": _board, "split": _split, "depart": _depart, "resend": _resend}
 
 
 @need_to_know(MovementCap.VIEW)
