@@ -2,13 +2,15 @@
 DestinationNotice row (fangkong.movement.notices) is one event, lying in its receiving unit (grant
 and webhook key `facility:movement_receiver`, the unit's id) and, when the unit is in this city, in
 its district — never in the sending district's places, so nobody else's webhook receives it. Its
-params are counts, times, the vehicle and the units: no person."""
+params are counts, times, the vehicle and the units: no person. A batch's departure notice carries
+the path where the receiving unit confirms the handover (its one-time link outside this city)."""
 
 from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterator
 
+from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
 from fangkong.core.roles import Role, roles
@@ -16,7 +18,7 @@ from fangkong.core.timefmt import local_minutes
 from fangkong.notifications.rules import Event, Message, Rule, rules
 
 from .choices import NoticeKind, TravelMode
-from .models import DestinationNotice
+from .models import DestinationNotice, HandoverLink
 from .permissions import MovementCap
 
 DESTINATION_NOTICE = "movement.destination_notice"
@@ -39,7 +41,7 @@ def notice_params(notice: DestinationNotice) -> dict[str, object]:
     b = notice.batch
     return {
         "ref": f"B{b.pk}",
-        "vehicle": b.vehicle_plate,
+        "vehicle": "、".join(b.vehicles.values_list("plate", flat=True)) or b.vehicle_plate,
         "mode": TravelMode.COACH.value,
         "departs": local_minutes(b.departed_at or b.departs_at),
         "destination": b.destination,
@@ -53,8 +55,22 @@ def destination_notices(*, since: dt.datetime, until: dt.datetime) -> Iterator[E
     notices = DestinationNotice.objects.filter(at__gt=since, at__lte=until).select_related("receiver", "departure__district", "batch")
     for notice in notices.order_by("at", "pk"):
         places = {RECEIVER_UNIT: notice.receiver_id, "district": notice.receiver.district_id}
-        # No link: the departure's page lies in the sending district's places, not the receiver's.
-        yield Event(f"notice:{notice.pk}", f"{DESTINATION_NOTICE}.{notice.kind}", notice.at, places, notice_params(notice))
+        # No link to the departure's or the batch's page: they lie in the sending district's places.
+        # A departed batch links to where the receiving unit confirms its handover.
+        url = handover_path(notice) if notice.kind == NoticeKind.BATCH_DEPARTED else ""
+        yield Event(f"notice:{notice.pk}", f"{DESTINATION_NOTICE}.{notice.kind}", notice.at, places, notice_params(notice), url)
+
+
+def handover_path(notice: DestinationNotice) -> str:
+    """In this city, the batch's receiving page (its district's users confirm there); elsewhere, the
+    unit's one-time link — the notice goes only to that unit (its webhook, its own grant), never to
+    the sending side."""
+    from .services.handover import link_token
+
+    if notice.receiver.district_id is not None:
+        return reverse("movement:batch_receive", args=[notice.batch_id])
+    link = HandoverLink.objects.filter(batch_id=notice.batch_id, used_at__isnull=True).order_by("-created_at", "-pk").first()
+    return reverse("movement:handover_link", args=[link_token(link)]) if link is not None else ""
 
 
 def register() -> None:

@@ -29,3 +29,5 @@ class MovementEvent(models.TextChoices):
     BATCH_DEPARTED = "movement.batch_departed", _("转运批次出发")
     BATCH_SPLIT = "movement.batch_split", _("未就绪人员转入下一批")
     BATCH_HANDED_OVER = "movement.batch_handed_over", _("转运批次到达交接")
+    BATCH_HANDOVER_REFUSED = "movement.batch_handover_refused", _("接收单位交接核对不符（记录未到人员）")
+    BATCH_HANDOVER_LINK_ISSUED = "movement.batch_handover_link_issued", _("签发交接确认链接")

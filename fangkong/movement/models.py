@@ -242,6 +242,10 @@ class TransferBatch(TimeStampedModel):
     sending_unit = models.CharField(_("送出单位"), max_length=120)
     receiving_unit = models.CharField(_("接收单位"), max_length=120)
     destination = models.CharField(_("目的地"), max_length=120)
+    # The sending unit's demand list (需求清单): how many, when and where they are picked up.
+    requested_count = models.PositiveIntegerField(_("需求人数"), null=True, blank=True)
+    pickup_at = models.DateTimeField(_("需求时间（集合时间）"), null=True, blank=True)
+    pickup_place = models.CharField(_("集合（上车）地点"), max_length=120, blank=True)
     status = models.CharField(_("状态"), max_length=16, choices=BatchStatus.choices, default=BatchStatus.PLANNING)
     vehicle_plate = models.CharField(_("车牌"), max_length=16, blank=True)
     driver_name = models.CharField(_("驾驶人"), max_length=64, blank=True)
@@ -251,6 +255,12 @@ class TransferBatch(TimeStampedModel):
     handed_over_at = models.DateTimeField(_("交接时间"), null=True, blank=True)
     handover_count = models.PositiveIntegerField(_("交接人数"), null=True, blank=True)
     handover_confirmed_by = models.CharField(_("接收人"), max_length=64, blank=True)
+    # Who confirmed the handover for the receiving unit: a user of its district (in this city), or
+    # nobody when it came through the unit's signed one-time link (HandoverLink).
+    handover_confirmed_by_user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    handover_link = models.ForeignKey("HandoverLink", null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
     previous = models.ForeignKey("self", null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
     receiver = models.ForeignKey(
         "ReceivingUnit", verbose_name=_("接收单位（通知对象）"), null=True, blank=True, on_delete=models.PROTECT, related_name="+"
@@ -271,6 +281,32 @@ class TransferBatch(TimeStampedModel):
     def __str__(self) -> str:
         return f"{self.sending_unit} → {self.destination}"
 
+    @property
+    def awaiting_handover(self) -> bool:
+        """On its way or arrived, not yet confirmed by the receiving unit (交接待确认)."""
+        return self.status == BatchStatus.IN_TRANSIT
+
+
+class BatchVehicle(models.Model):
+    """One vehicle of a batch's transport plan (运输计划): its plate and seats, and its driver — the ID
+    number stored as a pass driver's is (encrypted, a keyed hash, a masked form for display)."""
+
+    batch = models.ForeignKey(TransferBatch, on_delete=models.CASCADE, related_name="vehicles")
+    plate = models.CharField(_("车牌"), max_length=16)
+    seats = models.PositiveSmallIntegerField(_("核载人数"))
+    driver_name = models.CharField(_("驾驶人"), max_length=64)
+    driver_id_cipher = models.TextField(_("驾驶人证件号码（密文）"))
+    driver_id_hash = models.CharField(max_length=32)
+    driver_id_masked = models.CharField(_("驾驶人证件号码"), max_length=24)
+
+    class Meta:
+        ordering = ["batch_id", "id"]
+        constraints = [models.UniqueConstraint(fields=["batch", "plate"], name="movement_batch_vehicle_once")]
+        verbose_name = _("转运车辆")
+
+    def __str__(self) -> str:
+        return self.plate
+
 
 class BatchMember(models.Model):
     batch = models.ForeignKey(TransferBatch, on_delete=models.CASCADE, related_name="members")
@@ -280,6 +316,12 @@ class BatchMember(models.Model):
     checked_at = models.DateTimeField(_("检测时间"), null=True, blank=True)
     removed_reason = models.CharField(_("移出原因"), max_length=200, blank=True)
     boarded_at = models.DateTimeField(_("登车时间"), null=True, blank=True)
+    vehicle = models.ForeignKey(
+        BatchVehicle, verbose_name=_("车辆"), null=True, blank=True, on_delete=models.PROTECT, related_name="members"
+    )
+    # Set when the receiving unit's confirmation left this person unticked (未到, unaccounted); cleared
+    # when a later confirmation accounts for them.
+    unaccounted_at = models.DateTimeField(_("记为未到"), null=True, blank=True)
 
     class Meta:
         ordering = ["batch_id", "id"]
@@ -316,6 +358,25 @@ class ReceivingUnit(models.Model):
 
     def __str__(self) -> str:
         return f"{self.name}（{self.region}）" if self.region else self.name
+
+
+class HandoverLink(models.Model):
+    """The one-time link a receiving unit outside this city confirms a batch's handover with
+    (fangkong.movement.handover): its URL carries a signed token of this row's id and nonce — no
+    name, no ID number — valid until `expires_at`, and spent by the one confirmation it records."""
+
+    batch = models.ForeignKey(TransferBatch, on_delete=models.CASCADE, related_name="handover_links")
+    nonce = models.CharField(max_length=32)
+    created_at = models.DateTimeField(_("签发时间"))
+    expires_at = models.DateTimeField(_("有效期至"))
+    used_at = models.DateTimeField(_("使用时间"), null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        verbose_name = _("交接确认链接")
+
+    def __str__(self) -> str:
+        return f"{self.batch_id}:{self.pk}"
 
 
 class DestinationNotice(models.Model):

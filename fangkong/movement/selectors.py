@@ -142,3 +142,21 @@ def notices_of(*, departure: Departure | None = None, batch: TransferBatch | Non
         DestinationNotice.objects.filter(departure=departure) if departure is not None else DestinationNotice.objects.filter(batch=batch)
     )
     return list(found.order_by("at", "pk"))
+
+
+RECEIVER_GRANT = "facility:movement_receiver"  # a grant on the receiving unit itself (alerts.RECEIVER_UNIT)
+
+
+def batches_to_receive(*, user: Any) -> QuerySet[TransferBatch]:
+    """The batches this user confirms the handover of, as a user of the receiving unit: those whose
+    receiving unit lies in a district of the user's grant — and never a batch sent from one (the
+    sending office, or the command that covers both ends, does not confirm its own handover)."""
+    from fangkong.core.scoping import jurisdiction_of
+
+    j = jurisdiction_of(user)
+    if j.is_empty or j.city:
+        return TransferBatch.objects.none()
+    districts = j.covered.get("district", frozenset())
+    units = j.covered.get(RECEIVER_GRANT, frozenset())
+    found = TransferBatch.objects.filter(Q(receiver__district_id__in=districts) | Q(receiver_id__in=units))
+    return found.exclude(district_id__in=districts)

@@ -12,7 +12,8 @@
 - departure applications of residents of the demo community (迎宾南路社区), filed and decided all at
   once under the active policy against the demo round's results (a negative within 48 h), the risk
   areas and the people's states; approved travellers on a coach to 赤峰市, the rest by car or waiting;
-- point-to-point batches: a university's students checked, boarded and handed over at 巴彦淖尔市
+- point-to-point batches: a university's students checked, boarded and handed over at 巴彦淖尔市 —
+  the handover confirmed by the receiving unit through its one-time link
   (one taken off for a fever, the reason kept) to a configured receiving unit (接收单位), which was
   told when they left and when they were handed over (two destination notices); and a company's
   migrant workers partly checked, waiting until all are ready (成熟一批、转运一批);
@@ -45,10 +46,20 @@ from fangkong.policy.regimen import local_date, local_midnight
 
 from . import codes, signing
 from .choices import ApplicationStatus, CheckpointRole, SelfApplicationStatus, TravelMode
-from .models import DepartureApplication, DestinationNotice, PassScan, ReceivingUnit, SelfApplication, TransferBatch, VehiclePass
-from .services.batches import batch_board, batch_check, batch_create, batch_depart, batch_handover, batch_plan
+from .models import (
+    DepartureApplication,
+    DestinationNotice,
+    HandoverLink,
+    PassScan,
+    ReceivingUnit,
+    SelfApplication,
+    TransferBatch,
+    VehiclePass,
+)
+from .services.batches import VehiclePlan, batch_board, batch_check, batch_create, batch_depart, batch_plan
 from .services.checkpoints import checkpoint_create, checkpoint_log
 from .services.departures import applications_decide, departure_assign, departure_create
+from .services.handover import batch_receive_by_link, link_token
 from .services.passes import pass_approve, pass_request, pass_revoke
 from .services.scans import pass_scan
 from .services.self_service import OwnApplication, self_apply
@@ -285,24 +296,33 @@ def _batches(actor: Any, district: Any, rng: random.Random, now: dt.datetime) ->
         receiving_unit=RECEIVER[0],
         destination="巴彦淖尔市临河区",
         id_numbers=[numbers[p] for p in chosen[:12]],
+        requested_count=12,
+        pickup_at=now - dt.timedelta(hours=7),
+        pickup_place="内蒙古工业大学新城校区南门",
         receiver=receiver,
     )
     members = list(students.members.order_by("id"))
     temps = {m.pk: (37.6 if i == 4 else round(rng.uniform(36.2, 36.9), 1)) for i, m in enumerate(members)}
     batch_check(actor=actor, batch=students, temperatures=temps, at=now - dt.timedelta(hours=6))
+    # two minibuses, each with its driver (ID stored encrypted, shown masked)
     batch_plan(
         actor=actor,
         batch=students,
-        vehicle_plate="蒙A·K0518",
-        driver_name="陈师傅",
+        vehicles=[VehiclePlan("蒙A·K0518", 7, "陈建国", DRIVERS[2][1]), VehiclePlan("蒙A·K0519", 7, "刘永强", DRIVERS[3][1])],
         route="G6 京藏高速 → 临河",
         departs_at=now - dt.timedelta(hours=5),
     )
-    ready = [numbers[m.person_id] for m in students.members.filter(status="ready")]
-    batch_board(actor=actor, batch=students, id_numbers=ready)
+    ready = [numbers[m.person_id] for m in students.members.filter(status="ready").order_by("id")]
+    half = (len(ready) + 1) // 2
+    for bus, group in zip(students.vehicles.order_by("id"), (ready[:half], ready[half:]), strict=True):
+        if group:
+            batch_board(actor=actor, batch=students, id_numbers=group, vehicle=bus.pk)
     batch_depart(actor=actor, batch=students)
-    names = list(students.members.filter(status="boarded").values_list("person__name", flat=True))
-    batch_handover(actor=actor, batch=students, count=len(names), names=names, confirmed_by="临河区指挥部 王科长")
+    # 临河区 is outside the city: its office confirms through the one-time link its webhook received,
+    # with the count and every name ticked (闭环).
+    link = HandoverLink.objects.get(batch=students, used_at__isnull=True)
+    arrived = list(students.members.filter(status="boarded").values_list("pk", flat=True))
+    batch_receive_by_link(token=link_token(link), count=len(arrived), arrived=arrived, confirmed_by="临河区指挥部 王科长")
     workers = batch_create(
         actor=actor,
         district=district,
@@ -311,6 +331,9 @@ def _batches(actor: Any, district: Any, rng: random.Random, now: dt.datetime) ->
         receiving_unit="赤峰市人力资源和社会保障局",
         destination="赤峰市松山区",
         id_numbers=[numbers[p] for p in chosen[12:]],
+        requested_count=len(chosen[12:]),
+        pickup_at=now + dt.timedelta(hours=20),
+        pickup_place="呼和浩特某建筑公司工地生活区",
     )
     checked = list(workers.members.order_by("id")[:5])
     batch_check(

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from .views import batches, check, checkpoints, departures, own, passes
+from .views import batches, check, checkpoints, departures, handover, own, passes
 
 app_name = "movement"
 urlpatterns = [
@@ -35,5 +35,9 @@ urlpatterns = [
     # 点对点
     path("batches/", batches.batch_list, name="batch_list"),
     path("batches/<int:pk>/", batches.batch_detail, name="batch_detail"),
+    path("batches/<int:pk>/receive/", handover.batch_receive, name="batch_receive"),
+    # a receiving unit outside this city (public, its one-time link)
+    path("handover/", handover.handover_confirm, name="handover_confirm"),
+    path("handover/<str:token>/", handover.handover_link, name="handover_link"),
     path("batches/<int:pk>/<slug:step>/", batches.batch_step, name="batch_step"),
 ]

@@ -97,6 +97,7 @@ def test_every_sealed_field_is_found_with_its_hash():
     assert found["geo.Person.phone_cipher"] == ("phone_hash", "phone")
     assert found["geo.Person.birth_cipher"] == (None, "id")
     assert found["movement.VehiclePass.driver_id_cipher"] == ("driver_id_hash", "id")
+    assert found["movement.BatchVehicle.driver_id_cipher"] == ("driver_id_hash", "id")  # a batch's drivers rotate too
     assert len(found) >= 9
 
 

@@ -9,6 +9,8 @@
 3. The demo's roster at a checkpoint shows its one gap (the next shift's medic) and the vehicles
    logged during the shift under way; the community worker sees the residents' own applications
    waiting for them, masked.
+4. A point-to-point batch on two minibuses (seats kept), handed over to the receiving district's office
+   on its own page and, for a unit outside the city, through its one-time link.
 With FANGKONG_SCREENSHOTS=1 the run saves the screenshots used in docs/user-guide/movement.md.
 """
 
@@ -180,3 +182,126 @@ def test_the_demo_roster_shows_its_gap_and_the_community_sees_the_own_applicatio
     expect(rows.first).to_contain_text("待社区核实")
     expect(rows.first.locator("button[value=confirm]")).to_be_visible()
     shot(page, "movement-own.png")
+
+
+def test_a_batch_is_planned_on_two_vehicles_and_handed_over_by_the_receiving_units(transactional_db, live_server, page, monkeypatch):
+    """4. Point-to-point: the sending office plans two minibuses (drivers' IDs masked) and boards its
+    students onto them; the batch leaves and shows 交接待确认. The receiving district's office (in this
+    city) confirms on its own page — a wrong count refused, naming it — and a receiving unit outside
+    the city confirms another batch through its one-time link, ticking the masked names."""
+    from fangkong.geo.models import District
+    from fangkong.movement.models import HandoverLink, ReceivingUnit
+    from fangkong.movement.services.batches import VehiclePlan, batch_board, batch_check, batch_create, batch_depart, batch_plan
+    from fangkong.movement.services.handover import link_token
+
+    base = live_server.url
+    ensure_districts()
+    use_profile("twenty-measures")
+    tree = make_tree()
+    students = [make_person(tree.household, n) for n in ("王同学", "李同学", "张同学", "赵同学", "刘同学")]
+    sampled = timezone.now() - dt.timedelta(hours=10)
+    entries = [TestEntry(p.pk, sampled, sampled + dt.timedelta(hours=2), "negative", "e2e", "全员核酸") for p in students]
+    monkeypatch.setitem(sources.fetchers, "e2e", lambda ids, before: [e for e in entries if e.person_id in set(ids)])
+    office = make_user("xinchengqu", Role.DISTRICT_OFFICE, [("district", tree.district)], password=PASSWORD)
+    huimin = District.objects.exclude(pk=tree.district.pk).order_by("code").first()
+    make_user("huiminqu", Role.DISTRICT_OFFICE, [("district", huimin)], password=PASSWORD)
+    in_city = ReceivingUnit.objects.create(name=f"{huimin.name}防控办", region=f"呼和浩特市{huimin.name}", district=huimin)
+    far = ReceivingUnit.objects.create(name="巴彦淖尔市临河区防控办", region="巴彦淖尔市临河区")
+
+    def make_batch(receiver, people):
+        batch = batch_create(
+            actor=office,
+            district=tree.district,
+            kind="students",
+            sending_unit="内蒙古工业大学",
+            receiving_unit=receiver.name,
+            destination=receiver.region,
+            id_numbers=[decrypt(p.id_cipher)[:18] for p in people],
+            requested_count=len(people),
+            pickup_at=timezone.now() + dt.timedelta(hours=1),
+            pickup_place="新城校区南门",
+            receiver=receiver,
+        )
+        batch_check(actor=office, batch=batch, temperatures={m.pk: "36.5" for m in batch.members.all()})
+        return batch
+
+    # the sending office plans two minibuses on the page and boards the students onto them
+    first = make_batch(in_city, students[:3])
+    log_in(page, base, "xinchengqu")
+    page.goto(f"{base}/movement/batches/{first.pk}/")
+    plan = page.locator("[data-plan]")
+    for n, (plate, seats, name, number) in enumerate(
+        (("蒙A·K0518", "2", "陈建国", "150102197503120016"), ("蒙A·K0519", "7", "刘永强", "150102198811230019"))
+    ):
+        plan.locator(f"[name=v{n}-plate]").fill(plate)
+        plan.locator(f"[name=v{n}-seats]").fill(seats)
+        plan.locator(f"[name=v{n}-driver_name]").fill(name)
+        plan.locator(f"[name=v{n}-driver_id]").fill(number)
+    plan.locator("[name=route]").fill("G6 京藏高速 → 回民区")
+    plan.locator("[name=departs_at]").fill(timezone.localtime(timezone.now() + dt.timedelta(hours=2)).strftime("%Y-%m-%dT%H:%M"))
+    plan.get_by_role("button").click()
+    expect(page.locator("[data-vehicles]")).to_contain_text("150102********0016")
+    expect(page.locator("[data-vehicles]")).not_to_contain_text("150102197503120016")
+    numbers = [decrypt(p.id_cipher)[:18] for p in students[:3]]
+    board = page.locator("form[action$='/board/']")
+    board.locator("[name=vehicle]").select_option(label="蒙AK0518（0/2）")
+    board.locator("[name=id_numbers]").fill("\n".join(numbers))
+    board.get_by_role("button").click()
+    expect(page.locator(".alert-danger").first).to_contain_text("核载 2 人")  # seats not exceeded
+    board = page.locator("form[action$='/board/']")
+    board.locator("[name=vehicle]").select_option(label="蒙AK0518（0/2）")
+    board.locator("[name=id_numbers]").fill("\n".join(numbers[:2]))
+    board.get_by_role("button").click()
+    board = page.locator("form[action$='/board/']")
+    board.locator("[name=vehicle]").select_option(label="蒙AK0519（0/7）")
+    board.locator("[name=id_numbers]").fill(numbers[2])
+    board.get_by_role("button").click()
+    page.locator("[data-action=depart]").click()
+    expect(page.locator("[data-awaiting]")).to_have_text("交接待确认")
+    expect(page.locator("[data-vehicles]")).to_contain_text("2/2")
+    shot(page, "movement-batch.png")
+
+    # the receiving district's office confirms on its own page
+    page.context.clear_cookies()
+    log_in(page, base, "huiminqu")
+    page.goto(f"{base}/movement/batches/")
+    page.locator("[data-to-receive] a", has_text="确认交接").click()
+    expect(page.locator("[data-sheet]")).to_contain_text("王**")
+    expect(page.locator("[data-sheet]")).not_to_contain_text("王同学")
+    page.fill("#h-count", "2")
+    page.locator("[data-sheet] input").nth(0).check()
+    page.locator("[data-sheet] input").nth(1).check()
+    page.locator("[data-action=confirm]").click()
+    expect(page.locator("[data-error][data-field=count]")).to_contain_text("实到人数 2 与登车人数 3 不符")
+    expect(page.locator("[data-unaccounted]")).to_have_count(1)  # the one not ticked is recorded as unaccounted
+    page.fill("#h-count", "3")
+    for box in page.locator("[data-sheet] input").all():
+        box.check()
+    shot(page, "movement-batch-receive.png")
+    page.locator("[data-action=confirm]").click()
+    expect(page.locator("[data-status]")).to_have_text("已交接")
+
+    # a receiving unit outside the city: its one-time link (from its webhook), no account
+    second = make_batch(far, students[3:])
+    batch_plan(
+        actor=office,
+        batch=second,
+        vehicles=[VehiclePlan("蒙A·K0520", 45, "王建军", "15010219800517901X")],
+        route="G6",
+        departs_at=timezone.now(),
+    )
+    batch_board(actor=office, batch=second, id_numbers=[decrypt(p.id_cipher)[:18] for p in students[3:]])
+    batch_depart(actor=office, batch=second)
+    token = link_token(HandoverLink.objects.get(batch=second))
+    page.context.clear_cookies()
+    page.goto(f"{base}/movement/handover/{token}/")
+    expect(page).to_have_url(f"{base}/movement/handover/")  # the token is out of the address
+    page.fill("#h-count", "2")
+    for box in page.locator("[data-sheet] input").all():
+        box.check()
+    page.fill("#h-by", "临河区 王科长")
+    shot(page, "movement-handover-link.png")
+    page.locator("[data-action=confirm]").click()
+    expect(page.locator("[data-done]")).to_contain_text("交接已确认")
+    page.goto(f"{base}/movement/handover/{token}/")
+    expect(page.locator("[data-error]")).to_contain_text("已使用")

@@ -18,8 +18,9 @@ from fangkong.core.roles import Role
 from fangkong.movement.alerts import DESTINATION_NOTICE, RECEIVER_UNIT
 from fangkong.movement.choices import BatchKind, NoticeKind, TravelMode
 from fangkong.movement.models import BatchMember, DestinationNotice, ReceivingUnit
-from fangkong.movement.services.batches import batch_board, batch_check, batch_create, batch_depart, batch_handover, batch_plan
+from fangkong.movement.services.batches import VehiclePlan, batch_board, batch_check, batch_create, batch_depart, batch_plan
 from fangkong.movement.services.departures import departure_assign, departure_create, departure_file
+from fangkong.movement.services.handover import batch_receive
 from fangkong.notifications.choices import DeliveryStatus, UnitLevel
 from fangkong.notifications.models import Notification, Webhook, WebhookDelivery
 from fangkong.notifications.rules import rules
@@ -29,6 +30,7 @@ from fangkong.notifications.text import title_and_text
 from ..factories import make_person, make_user
 from ..isolation.factories import use_profile
 from ..notifications.test_webhooks import Receiver, verify
+from .conftest import DRIVER_ID
 
 pytestmark = pytest.mark.django_db
 
@@ -66,10 +68,15 @@ def boarded_batch(city, users, lab, receiver):
         receiving_unit="回民区防控办",
         destination="回民区",
         id_numbers=[decrypt(p.id_cipher)[:18] for p in people],
+        requested_count=len(people),
+        pickup_at=timezone.now(),
+        pickup_place="工地大门",
         receiver=receiver,
     )
     batch_check(actor=office, batch=batch, temperatures={m.pk: "36.5" for m in BatchMember.objects.filter(batch=batch)})
-    batch_plan(actor=office, batch=batch, vehicle_plate="蒙A·K0099", driver_name="钱师傅", route="G6", departs_at=timezone.now())
+    batch_plan(
+        actor=office, batch=batch, vehicles=[VehiclePlan("蒙A·K0099", 45, "钱师傅", DRIVER_ID)], route="G6", departs_at=timezone.now()
+    )
     batch_board(actor=office, batch=batch, id_numbers=[decrypt(p.id_cipher)[:18] for p in people])
     return batch, people
 
@@ -83,7 +90,8 @@ def test_a_batch_tells_its_receiving_office_and_webhook_when_it_leaves_and_is_ha
     )
     batch, people = boarded_batch(city, users, lab, unit)
     batch_depart(actor=users["district"], batch=batch)
-    batch_handover(actor=users["district"], batch=batch, count=2, names=["返乡甲", "返乡乙"], confirmed_by="回民区 李科长")
+    # the receiving district's office confirms the handover (the sending office cannot)
+    batch_receive(actor=receiving_office, batch=batch, count=2, arrived=batch.members.values_list("pk", flat=True))
     assert list(DestinationNotice.objects.order_by("at", "pk").values_list("kind", "people")) == [
         (NoticeKind.BATCH_DEPARTED, 2),
         (NoticeKind.BATCH_HANDED_OVER, 2),

@@ -13,7 +13,9 @@ import pytest
 import time_machine
 from django.utils import timezone
 
-from fangkong.movement.choices import ApplicationStatus, BatchStatus, CheckpointRole, NoticeKind, PassStatus, ScanRefusal
+from fangkong.audit.models import AuditEvent
+from fangkong.movement.choices import ApplicationStatus, BatchStatus, CheckpointRole, MemberStatus, NoticeKind, PassStatus, ScanRefusal
+from fangkong.movement.events import MovementEvent
 from fangkong.movement.models import Checkpoint, DestinationNotice, PassScan, SelfApplication, TransferBatch
 from fangkong.movement.shifts import checkpoint_gaps
 from fangkong.movement.synthetic import movement_generate
@@ -51,6 +53,11 @@ def test_the_demo_shows_every_stage(beijing_hour, city, users, lab):
     assert students.receiver is not None and students.receiver.name == students.receiving_unit
     kinds = sorted(DestinationNotice.objects.filter(batch=students, receiver=students.receiver).values_list("kind", flat=True))
     assert kinds == sorted([NoticeKind.BATCH_DEPARTED, NoticeKind.BATCH_HANDED_OVER]) and stats.notices == 2
+    # confirmed by the receiving unit (its one-time link, spent), not typed in by the sending office
+    assert students.handover_link is not None and students.handover_link.used_at is not None
+    assert students.handover_count == students.members.filter(status=MemberStatus.ARRIVED).count() > 0
+    confirmed = AuditEvent.objects.get(event_type=MovementEvent.BATCH_HANDED_OVER, object_id=str(students.pk))
+    assert confirmed.actor is None and students.receiver.name in confirmed.actor_name
 
     roster = Checkpoint.objects.get(name="金桥收费站卡口")
     assert stats.shifts == 7 and roster.shifts.count() == 7

@@ -517,6 +517,18 @@ EXEMPT: dict[str, str] = {
         "not listed): tests/movement/test_own.py"
     ),
     "movement:own_review": ("confirm or turn down one of them (another community's: 404, nothing written): tests/movement/test_own.py"),
+    "movement:batch_receive": (
+        "a batch's handover, confirmed by its receiving unit: found only among the batches whose receiving unit lies in the "
+        "caller's districts and not sent from them (the sending office, another district, the command: 404, nothing "
+        "written), movement.view + movement.organise: tests/movement/test_handover.py"
+    ),
+    "movement:handover_link": (
+        "a receiving unit outside the city opens its one-time link (public, rate-limited): signed token of a link id and "
+        "nonce, no personal data, expires, single use: tests/movement/test_handover.py"
+    ),
+    "movement:handover_confirm": (
+        "the confirmation page of the link held in the session (none: 404), masked names only: tests/movement/test_handover.py"
+    ),
     "movement:checkpoint_shift_cancel": (
         "a shift of a checkpoint in the caller's grant (found through the scoped shifts: another district's 404), "
         "movement.pass_approve: tests/movement/test_shifts.py"

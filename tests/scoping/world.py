@@ -394,6 +394,9 @@ def _movement(world: World, trees) -> None:
             receiving_unit="某市防控办",
             destination="赤峰市",
             id_numbers=[decrypt(student.id_cipher)[:18]],
+            requested_count=1,
+            pickup_at=timezone.now(),
+            pickup_place="校门",
         )
         ids[side] = {"pass": vp.pk, "checkpoint": checkpoint.pk, "departure": coach.pk, "batch": batch.pk}
     world.subjects["vehicle_pass"] = Subject(ids[HOME]["pass"], ids[FAR]["pass"], (MOVEMENT[HOME]["driver"],), (MOVEMENT[FAR]["driver"],))

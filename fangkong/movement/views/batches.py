@@ -1,11 +1,13 @@
 """Point-to-point batch pages: the list and the sending unit's demand list (ID numbers, one a line),
 one batch with its people (masked), and its steps — pre-travel check (a temperature per person),
-transport plan, boarding (ID numbers scanned), 成熟一批 split, departure, handover (count and names)."""
+transport plan, boarding (ID numbers scanned), 成熟一批 split, departure. The handover is confirmed by
+the receiving unit (views/handover.py), never on these pages."""
 
 from __future__ import annotations
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
+from django.db.models import Count, Q
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
@@ -17,15 +19,31 @@ from fangkong.core.errors import DomainError, PermissionRefused
 from fangkong.core.permissions import need_to_know, require_page, user_can
 
 from .. import selectors
-from ..choices import BatchKind, MemberStatus
+from ..choices import BatchKind, BatchStatus, MemberStatus
 from ..models import TransferBatch
 from ..permissions import MovementCap
 from ..services import batches as services
+from ..services import handover
 from .common import districts_of
+
+ABOARD = (MemberStatus.BOARDED, MemberStatus.ARRIVED)
 
 
 def _lines(text: str) -> list[str]:
     return [line.strip() for line in (text or "").splitlines() if line.strip()]
+
+
+def _int(raw: str) -> int | None:
+    raw = (raw or "").strip()
+    return int(raw) if raw.isdigit() else None
+
+
+def _when(raw: str):
+    """A datetime-local field (Beijing time) → aware, or None."""
+    value = parse_datetime(raw) if raw else None
+    if value is not None and timezone.is_naive(value):
+        value = timezone.make_aware(value)
+    return value
 
 
 @need_to_know(MovementCap.VIEW)
@@ -47,6 +65,9 @@ def batch_list(request: HttpRequest) -> HttpResponse:
                 receiving_unit=request.POST.get("receiving_unit", ""),
                 destination=request.POST.get("destination", ""),
                 id_numbers=_lines(request.POST.get("id_numbers", "")),
+                requested_count=_int(request.POST.get("requested_count", "")),
+                pickup_at=_when(request.POST.get("pickup_at", "")),
+                pickup_place=request.POST.get("pickup_place", ""),
                 receiver=selectors.receivers().filter(pk=request.POST.get("receiver") or 0).first()
                 if (request.POST.get("receiver") or "").isdigit()
                 else None,
@@ -61,6 +82,7 @@ def batch_list(request: HttpRequest) -> HttpResponse:
     batches = TransferBatch.objects.visible_to(request.user).order_by("-created_at", "-id")[:200]
     context = {
         "batches": batches,
+        "to_receive": selectors.batches_to_receive(user=request.user).filter(status=BatchStatus.IN_TRANSIT).order_by("departed_at", "id"),
         "can_organise": can_organise,
         "kinds": BatchKind.choices,
         "districts": districts_of(request.user),
@@ -74,10 +96,13 @@ def batch_detail(request: HttpRequest, pk: int) -> HttpResponse:
     batch = get_object_or_404(TransferBatch.objects.visible_to(request.user), pk=pk)
     context = {
         "batch": batch,
-        "members": batch.members.select_related("person").order_by("id"),
+        "members": batch.members.select_related("person", "vehicle").order_by("id"),
+        "vehicles": batch.vehicles.annotate(aboard=Count("members", filter=Q(members__status__in=ABOARD))),
+        "plan_rows": range(PLAN_ROWS),
         "can_organise": user_can(request.user, MovementCap.ORGANISE),
         "listed": MemberStatus.LISTED,
         "notices": selectors.notices_of(batch=batch),
+        "unaccounted": batch.members.filter(unaccounted_at__isnull=False).count(),
     }
     return render(request, "movement/batch_detail.html", context)
 
@@ -88,26 +113,32 @@ def _check(request: HttpRequest, batch: TransferBatch) -> str:
     return _("检测完成：合格 %(r)s 人，移出 %(x)s 人。") % {"r": counts["ready"], "x": counts["removed"]}
 
 
+PLAN_ROWS = 4  # vehicle rows on the plan form (empty rows are ignored)
+
+
 def _plan(request: HttpRequest, batch: TransferBatch) -> str:
-    raw = request.POST.get("departs_at", "")
-    departs_at = parse_datetime(raw) if raw else None
-    if departs_at is None:
-        raise DomainError(_("请填写出发时间"), field="departs_at")
-    if timezone.is_naive(departs_at):
-        departs_at = timezone.make_aware(departs_at)
+    rows = []
+    for n in range(PLAN_ROWS):
+        cells = [request.POST.get(f"v{n}-{f}", "").strip() for f in ("plate", "seats", "driver_name", "driver_id")]
+        if any(cells):
+            rows.append(services.VehiclePlan(*cells))
     services.batch_plan(
         actor=request.user,
         batch=batch,
-        vehicle_plate=request.POST.get("vehicle_plate", ""),
-        driver_name=request.POST.get("driver_name", ""),
+        vehicles=rows,
         route=request.POST.get("route", ""),
-        departs_at=departs_at,
+        departs_at=_when(request.POST.get("departs_at", "")),
     )
     return _("运输计划已保存。")
 
 
 def _board(request: HttpRequest, batch: TransferBatch) -> str:
-    n = services.batch_board(actor=request.user, batch=batch, id_numbers=_lines(request.POST.get("id_numbers", "")))
+    n = services.batch_board(
+        actor=request.user,
+        batch=batch,
+        id_numbers=_lines(request.POST.get("id_numbers", "")),
+        vehicle=_int(request.POST.get("vehicle", "")),
+    )
     return _("已登车 %(n)s 人。") % {"n": n}
 
 
@@ -116,26 +147,17 @@ def _split(request: HttpRequest, batch: TransferBatch) -> str:
     return _("未就绪的 %(n)s 人已转入下一批。") % {"n": following.members.count()} if following else _("没有待转入下一批的人员。")
 
 
+def _resend(request: HttpRequest, batch: TransferBatch) -> str:
+    handover.link_resend(actor=request.user, batch=batch)
+    return _("新的交接确认链接已发送至接收单位（原链接作废）。")
+
+
 def _depart(request: HttpRequest, batch: TransferBatch) -> str:
     services.batch_depart(actor=request.user, batch=batch)
     return _("已出发。")
 
 
-def _handover(request: HttpRequest, batch: TransferBatch) -> str:
-    count = request.POST.get("count", "")
-    if not count.isdigit():
-        raise DomainError(_("请填写交接人数"), field="count")
-    services.batch_handover(
-        actor=request.user,
-        batch=batch,
-        count=int(count),
-        names=_lines(request.POST.get("names", "")),
-        confirmed_by=request.POST.get("confirmed_by", ""),
-    )
-    return _("交接完成。")
-
-
-STEPS = {"check": _check, "plan": _plan, "board": _board, "split": _split, "depart": _depart, "handover": _handover}
+STEPS = {"check": _check, "plan": _plan, "board": _board, "split": _split, "depart": _depart, "resend": _resend}
 
 
 @need_to_know(MovementCap.VIEW)
