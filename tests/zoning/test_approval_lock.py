@@ -12,16 +12,17 @@ import time
 import psycopg
 import pytest
 from django.db import connection, transaction
+from django.urls import reverse
 
 from fangkong.audit.models import AuditEvent
 from fangkong.core.errors import DomainError
 from fangkong.zoning.choices import AreaClass, AreaStatus
-from fangkong.zoning.models import AreaResident, RiskAreaTransition
+from fangkong.zoning.models import AreaResident, RiskArea, RiskAreaTransition
 from fangkong.zoning.services import area_approve, area_propose
 from fangkong.zoning.services.deciding import REGISTRY_BUSY, REGISTRY_LOCK_TIMEOUT_SECONDS
 
 pytestmark = [pytest.mark.postgres]
-IMPORT_SECONDS = 20  # the import commits after this long (bounds the test: an approval that waits for it fails it)
+IMPORT_SECONDS = 60  # the import commits after this long (bounds the test: an approval that waits for it fails it)
 
 
 def _second_connection() -> psycopg.Connection:
@@ -32,7 +33,7 @@ def _second_connection() -> psycopg.Connection:
 
 
 @pytest.mark.django_db(transaction=True, serialized_rollback=True)
-def test_an_approval_behind_a_registry_import_is_refused_after_a_few_seconds_and_goes_through_after(twenty, users, block):
+def test_an_approval_behind_a_registry_import_is_refused_after_a_few_seconds_and_goes_through_after(twenty, users, block, client):
     area = area_propose(
         actor=users["district"],
         name="3号楼",
@@ -53,11 +54,17 @@ def test_an_approval_behind_a_registry_import_is_refused_after_a_few_seconds_and
         waited = time.monotonic() - started
         assert refused.value.rule == REGISTRY_BUSY and "一分钟后重试" in refused.value.message
         assert REGISTRY_LOCK_TIMEOUT_SECONDS - 0.5 < waited < IMPORT_SECONDS
+        print(f"approval behind an import refused after {waited:.2f} s")
         # Nothing half-applied: still proposed, no residents, no transition, no audit event.
         area.refresh_from_db()
         assert area.status == AreaStatus.PROPOSED and area.decided_at is None
         assert not AreaResident.objects.filter(area=area).exists()
         assert (RiskAreaTransition.objects.filter(area=area).count(), AuditEvent.objects.count()) == (transitions, events)
+        # The command's page: the refusal in words, the area still awaiting its decision.
+        client.force_login(users["command"])
+        page = client.post(reverse("zoning:area_approve", args=[area.pk]), {"reason": "同意"})
+        assert page.status_code == 422 and "人口名册正在更新" in page.content.decode()
+        assert RiskArea.objects.get(pk=area.pk).status == AreaStatus.PROPOSED
     finally:
         commits.cancel()
         importing.rollback()  # the import ends
