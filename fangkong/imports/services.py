@@ -125,12 +125,12 @@ def import_job_run(*, job_id: int, system: bool = False, progress: Progress | No
             progress(done, total, errors)
 
     report_name = _error_report_name(job)
-    recorded: list[bool] = []  # the outcome was saved inside the rows' transaction
+    recorded: list[bool] = []  # the outcome was set on the job inside the rows' transaction
 
     def record_with_rows(result: ImportResult) -> None:
+        recorded.append(True)
         status, message = _outcome(job.mode, result)
         _record(job, status=status, message=message, result=result, report_name=report_name)
-        recorded.append(True)
 
     with heartbeat(heartbeat_key(progress_key(job.pk))):  # import_jobs_recover: no beat for a minute, the worker is gone
         status, message, result = _run(
@@ -144,7 +144,7 @@ def import_job_run(*, job_id: int, system: bool = False, progress: Progress | No
         )
     committed = bool(recorded) and result is not None and result.committed  # run() returned: the COMMIT went through
     if not committed:
-        if recorded:  # recorded, then rolled back (the COMMIT failed): the row as the database holds it
+        if recorded:  # set, then rolled back (its save or the COMMIT failed): the row as the database holds it
             job.refresh_from_db()
         _record(job, status=status, message=message, result=result, report_name=report_name)
     _finish(job, report_name=report_name)
