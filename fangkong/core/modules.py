@@ -130,6 +130,10 @@ class Module:
     api: Callable[[Any], None] | None = None  # registers the app's viewsets on the shared router
     grant_facilities: Sequence[GrantFacility] = ()
     board: Sequence[Any] = ()  # fangkong.core.board.BoardStep: its row of the 三快一严 board
+    # Tables the database derives from others ("app_label.Model", e.g. kept by triggers): a logical
+    # copy never carries them — `dumpdata` leaves them out and `loaddata` skips them (the triggers write
+    # them again as the rows they derive from are loaded).
+    derived: Sequence[str] = ()
 
 
 @dataclass
@@ -201,6 +205,10 @@ class Registry:
 
     def api_registrars(self) -> list[Callable[[Any], None]]:
         return [m.api for m in self.modules.values() if m.api is not None]
+
+    def derived_models(self) -> list[str]:
+        """The "app_label.Model" of every module's derived tables (Module.derived)."""
+        return [name for m in self.modules.values() for name in m.derived]
 
 
 registry = Registry()

@@ -124,6 +124,7 @@ class Importer:
         audit_object: Any = None,
         progress: Progress | None = None,
         chunk_rows: int | None = None,
+        before_commit: Callable[[ImportResult], None] | None = None,
     ) -> None:
         self.reader = reader
         self.mode = mode
@@ -133,6 +134,10 @@ class Importer:
         self.audit_object = audit_object
         self.progress = progress
         self.chunk_rows = chunk_rows or CHUNK_ROWS
+        # Called inside the run's transaction once the rows are written, before COMMIT (not for a dry
+        # run nor a strict run that rolls back): the job records its outcome with its rows, so the
+        # two commit together or not at all.
+        self.before_commit = before_commit
         self.result = ImportResult(mode=mode)
         self.sealer = Sealer()  # kept for callers; rows are sealed by self.row_sealer
         self.writing = mode != ImportMode.VALIDATE
@@ -307,6 +312,9 @@ class Importer:
                 if self.mode != ImportMode.VALIDATE:
                     self.result.committed = True
                     self._audit()
+                    if self.before_commit:
+                        self.errors.close()  # the report a job row points at is complete before the row commits
+                        self.before_commit(self.result)
         except _StrictRollback:
             self.result.rolled_back = True
             self.result.people_created = self.result.households_created = 0

@@ -1,12 +1,16 @@
 """Every write to import jobs: create a job, re-run it, run it. The data itself is written by the
-importer inside one transaction; the job row is updated outside it so progress and the final
-status survive a rollback."""
+importer inside one transaction. A run that writes records its outcome on the job row inside that
+same transaction (the rows and "succeeded" commit together, or neither: a worker killed after the
+COMMIT leaves a finished job, never one the recovery sweep would call unwritten); a run that writes
+nothing (a dry run, a strict run rolled back, a failure) records it after the rollback, so that
+status survives. Progress goes to the cache, outside any transaction."""
 
 from __future__ import annotations
 
 import datetime as dt
 import logging
 import secrets
+from collections.abc import Callable
 from pathlib import Path
 from typing import IO, Any
 
@@ -121,16 +125,43 @@ def import_job_run(*, job_id: int, system: bool = False, progress: Progress | No
             progress(done, total, errors)
 
     report_name = _error_report_name(job)
+    recorded: list[bool] = []  # the outcome was set on the job inside the rows' transaction
+
+    def record_with_rows(result: ImportResult) -> None:
+        recorded.append(True)
+        status, message = _outcome(job.mode, result)
+        _record(job, status=status, message=message, result=result, report_name=report_name)
+
     with heartbeat(heartbeat_key(progress_key(job.pk))):  # import_jobs_recover: no beat for a minute, the worker is gone
-        status, message, result = _run(job, actor=actor, system=system, jurisdiction=jurisdiction, report=report, report_name=report_name)
-    _finish(job, status=status, message=message, result=result, report_name=report_name)
+        status, message, result = _run(
+            job,
+            actor=actor,
+            system=system,
+            jurisdiction=jurisdiction,
+            report=report,
+            report_name=report_name,
+            before_commit=record_with_rows,
+        )
+    committed = bool(recorded) and result is not None and result.committed  # run() returned: the COMMIT went through
+    if not committed:
+        if recorded:  # set, then rolled back (its save or the COMMIT failed): the row as the database holds it
+            job.refresh_from_db()
+        _record(job, status=status, message=message, result=result, report_name=report_name)
+    _finish(job, report_name=report_name)
     if result is not None and not result.committed:
         _audit_unwritten(job, result)
     return job
 
 
 def _run(
-    job: ImportJob, *, actor: Any, system: bool, jurisdiction: Jurisdiction, report: Progress, report_name: str
+    job: ImportJob,
+    *,
+    actor: Any,
+    system: bool,
+    jurisdiction: Jurisdiction,
+    report: Progress,
+    report_name: str,
+    before_commit: Callable[[ImportResult], None],
 ) -> tuple[str, str, ImportResult | None]:
     result: ImportResult | None = None
     status = JobStatus.FAILED
@@ -154,6 +185,7 @@ def _run(
                 actor=actor or "command line",
                 audit_object=job,
                 progress=report,
+                before_commit=before_commit,
             )
             result = importer.run()
         finally:
@@ -183,7 +215,8 @@ def _outcome(mode: str, result: ImportResult) -> tuple[str, str]:
     return JobStatus.SUCCEEDED, f"导入完成：新增人员 {result.people_created} 人、户 {result.households_created} 户{skipped}。"
 
 
-def _finish(job: ImportJob, *, status: str, message: str, result: ImportResult | None, report_name: str) -> None:
+def _record(job: ImportJob, *, status: str, message: str, result: ImportResult | None, report_name: str) -> None:
+    """The outcome on the job row: inside the rows' transaction for a run that wrote, after it otherwise."""
     job.status = status
     job.message = message
     job.finished_at = timezone.now()
@@ -199,10 +232,14 @@ def _finish(job: ImportJob, *, status: str, message: str, result: ImportResult |
         if result.error_count:
             job.error_report.name = report_name
             fields.append("error_report")
+    job.save(update_fields=fields)
+
+
+def _finish(job: ImportJob, *, report_name: str) -> None:
+    """After the outcome is committed: the progress channel says so, an empty error report goes."""
     if not job.error_report:
         private_storage().delete(report_name)
-    job.save(update_fields=fields)
-    progress_write(job.pk, rows_done=job.rows_done, rows_total=job.rows_total, errors=job.error_count, status=status)
+    progress_write(job.pk, rows_done=job.rows_done, rows_total=job.rows_total, errors=job.error_count, status=job.status)
 
 
 def _audit_unwritten(job: ImportJob, result: ImportResult) -> None:
@@ -308,8 +345,9 @@ def import_jobs_recover(*, now: dt.datetime | None = None) -> dict[str, int]:
     """Jobs a dead worker or a lost queue left behind (the periodic job runs this every minute).
 
     Running, with no heartbeat nor progress for INTERRUPTED_AFTER: the worker was killed or the
-    machine restarted mid-file. The import's one transaction rolled back, so nothing of it was
-    written; the job is marked failed, saying so. Queued for longer than REQUEUE_AFTER: the queue
+    machine restarted mid-file. A run that wrote commits its "succeeded" with its rows, so a job
+    still running did not commit: the import's one transaction rolled back, nothing of it was
+    written, and the job is marked failed, saying so. Queued for longer than REQUEUE_AFTER: the queue
     lost it (e.g. Redis restarted); an uploaded file's job is queued again (the claim in
     `import_job_run` lets one copy run). A command-line job (a file on the server) is not re-queued:
     the operator's command runs it, not the worker."""

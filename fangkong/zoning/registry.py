@@ -33,6 +33,8 @@ MODULE = Module(
     ],
     url_prefix="zoning/",
     urlconf="fangkong.zoning.urls",
+    # The residents of the areas in force, kept by triggers (decision 0011): never dumped nor loaded.
+    derived=("zoning.AreaResident",),
     board=[
         BoardStep(
             "zoning",

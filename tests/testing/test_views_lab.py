@@ -392,3 +392,63 @@ def test_an_upload_whose_worker_stopped_beating_is_failed_after_a_minute(setup, 
     assert killed.status == "failed" and "未写入任何结果" in killed.message and "重新上传" in killed.message
     assert ResultUpload.objects.get(pk=beating.pk).status == "running"
     assert "处理中断" in client.get(lab_url(setup, "result_upload_status", killed.pk)).content.decode()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_an_upload_killed_right_after_its_commit_reads_succeeded_with_its_counts(setup, client, settings, tubes, monkeypatch):
+    """The kill lands between the results' COMMIT and whatever the job does next: the upload's outcome
+    committed with its results, so the sweep leaves it alone and the lab is not told to upload again."""
+    from fangkong.testing.services import result_uploads
+    from tests.process_death import Killed, dies_at_commit
+
+    monkeypatch.setattr(result_uploads, "enqueue_on_commit", lambda *a: None)  # the test runs the job
+    job = queued_upload(setup, client, settings)
+    with pytest.raises(Killed), dies_at_commit(after=True):
+        result_uploads.result_upload_run(upload_id=job.pk)
+    assert TubeResult.objects.filter(tube__round=setup.round).count() == 2
+    assert result_uploads.result_uploads_recover(now=timezone.now() + dt.timedelta(seconds=90)) == {"failed": 0, "requeued": 0}
+    job.refresh_from_db()
+    assert job.status == "succeeded" and job.finished_at and (job.rows_total, job.created_count, job.error_count) == (2, 2, 0)
+    page = client.get(lab_url(setup, "result_upload_status", job.pk)).content.decode()
+    assert "处理中断" not in page and "新增 2" in page
+
+
+@pytest.mark.django_db(transaction=True)
+def test_an_upload_killed_before_its_commit_writes_nothing_and_the_sweep_says_so(setup, client, settings, tubes, monkeypatch):
+    from fangkong.testing.services import result_uploads
+    from tests.process_death import Killed, dies_at_commit
+
+    monkeypatch.setattr(result_uploads, "enqueue_on_commit", lambda *a: None)
+    job = queued_upload(setup, client, settings)
+    with pytest.raises(Killed), dies_at_commit(after=False):
+        result_uploads.result_upload_run(upload_id=job.pk)
+    assert not TubeResult.objects.filter(tube__round=setup.round).exists()
+    assert result_uploads.result_uploads_recover(now=timezone.now() + dt.timedelta(seconds=90)) == {"failed": 1, "requeued": 0}
+    job.refresh_from_db()
+    assert job.status == "failed" and "未写入任何结果" in job.message and "重新上传" in job.message and job.created_count == 0
+
+
+def test_a_refused_file_still_ends_refused_with_its_errors_though_its_transaction_rolled_back(setup, client, tubes):
+    client.force_login(setup.lab_user)
+    post_file(
+        client, setup, "bad.csv", csv_bytes([("T1", "阴性", None, None, beijing(ago(1))), ("T2", "也许", None, None, beijing(ago(1)))])
+    )
+    job = ResultUpload.objects.get(original_name="bad.csv")
+    assert job.status == "refused" and job.error_count == 1 and job.errors[0]["row"] and "未写入任何结果" in job.message
+    assert job.created_count == 0 and not TubeResult.objects.filter(tube__round=setup.round).exists()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_an_upload_whose_commit_fails_after_its_outcome_was_recorded_is_failed_with_no_counts(setup, client, settings, tubes, monkeypatch):
+    from django.db import OperationalError
+
+    from fangkong.testing.services import result_uploads
+    from tests.process_death import dies_at_commit
+
+    monkeypatch.setattr(result_uploads, "enqueue_on_commit", lambda *a: None)
+    job = queued_upload(setup, client, settings)
+    with dies_at_commit(after=False, error=OperationalError("server closed the connection unexpectedly")):
+        result_uploads.result_upload_run(upload_id=job.pk)
+    job.refresh_from_db()
+    assert not TubeResult.objects.filter(tube__round=setup.round).exists()
+    assert job.status == "failed" and "未写入任何结果" in job.message and (job.created_count, job.unmatched, job.decided_by) == (0, [], "")

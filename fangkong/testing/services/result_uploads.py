@@ -3,9 +3,11 @@ remember what happened (a ResultUpload row) so the lab can see the report and do
 
 Small files are applied in the request; a file of more than `inline_max_rows()` results runs as a
 Huey job (fangkong.testing.tasks.run_result_upload) whose progress the status page polls. Both
-paths run `result_upload_run`, so they give the same report. The job row is updated outside the
-ingest transaction, so its status survives a refusal or a crash; while it runs, its phase lives in
-the cache (shared across processes), like the registry import's progress.
+paths run `result_upload_run`, so they give the same report. An applied file's outcome is saved on
+its row inside the ingest's transaction (the results and "succeeded" commit together, or neither: a
+worker killed after the COMMIT leaves a finished upload, never one the recovery sweep would call
+unwritten); a refusal or a failure is saved after the rollback, so that status survives. While it
+runs, its phase lives in the cache (shared across processes), like the registry import's progress.
 """
 
 from __future__ import annotations
@@ -196,14 +198,17 @@ def _run(upload: ResultUpload, data: bytes | None) -> None:
         parsed = read_upload(upload.original_name, data)
         upload.rows_total = len(parsed.rows) + len({e.row for e in parsed.errors if e.row})
         progress_write(upload.pk, phase="writing", rows=len(parsed.rows))
-        report = results_ingest(
-            actor=upload.uploaded_by,
-            testing_round=upload.round,
-            laboratory=upload.laboratory,
-            rows=parsed.rows,
-            refused=parsed.errors,
-            source=f"#{upload.pk} {upload.original_name}",
-        )
+        with transaction.atomic():  # the results and the upload's outcome: one COMMIT
+            report = results_ingest(
+                actor=upload.uploaded_by,
+                testing_round=upload.round,
+                laboratory=upload.laboratory,
+                rows=parsed.rows,
+                refused=parsed.errors,
+                source=f"#{upload.pk} {upload.original_name}",
+            )
+            _apply_report(upload, report)
+            _record(upload, UploadStatus.SUCCEEDED, _summary(report), [])
     except RowsRefused as exc:
         errors = [{"row": e.row, "field": e.field, "message": e.message, "rule": e.rule or exc.rule} for e in exc.errors]
         _finish(upload, UploadStatus.REFUSED, _("文件有 %(n)s 处错误，未写入任何结果。请修正后重新上传。") % {"n": len(errors)}, errors)
@@ -215,15 +220,15 @@ def _run(upload: ResultUpload, data: bytes | None) -> None:
         log.exception("result upload %s failed", upload.pk)
         _finish(upload, UploadStatus.FAILED, _("处理失败，未写入任何结果：%(e)s") % {"e": f"{exc.__class__.__name__}: {exc}"}, [])
     else:
-        _apply_report(upload, report)
-        _finish(upload, UploadStatus.SUCCEEDED, _summary(report), [])
+        progress_write(upload.pk, phase="done", rows=upload.rows_total)
 
 
 def result_uploads_recover(*, now: dt.datetime | None = None) -> dict[str, int]:
     """Uploads a dead worker left behind (the periodic job runs this every minute).
 
     Running, with no heartbeat nor progress for INTERRUPTED_AFTER: the worker was killed or the
-    machine restarted mid-file. Its ingest transaction rolled back, so nothing of it was written;
+    machine restarted mid-file. An applied file commits "succeeded" with its results, so one still
+    running did not commit: its ingest transaction rolled back, nothing of it was written;
     it is marked failed, saying so, and the lab uploads the file again. Queued for longer than
     REQUEUE_AFTER: the queue lost the job (e.g. Redis restarted); it is queued again (running it
     twice is harmless: the claim in `result_upload_run` lets one run, and results are idempotent)."""
@@ -306,11 +311,19 @@ def _summary(report: IngestReport) -> str:
     return text
 
 
-def _finish(upload: ResultUpload, status: str, message: str, errors: list[dict]) -> None:
+def _record(upload: ResultUpload, status: str, message: str, errors: list[dict]) -> None:
+    """The outcome on the upload row: inside the ingest's transaction when applied, after it otherwise."""
     upload.status = status
     upload.message = message
     upload.error_count = len(errors)
     upload.errors = errors[:MAX_STORED]
     upload.finished_at = timezone.now()
     upload.save(update_fields=[*REPORT_FIELDS, "status", "message", "error_count", "errors", "finished_at", "updated_at"])
+
+
+def _finish(upload: ResultUpload, status: str, message: str, errors: list[dict]) -> None:
+    """A refusal or a failure, saved after the rollback."""
+    if upload.status == UploadStatus.SUCCEEDED:  # recorded with the results, then rolled back (the COMMIT failed): none of it stands
+        _apply_report(upload, IngestReport(rows=upload.rows_total))
+    _record(upload, status, message, errors)
     progress_write(upload.pk, phase="done", rows=upload.rows_total)

@@ -9,14 +9,16 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from django.db import transaction
+from django.db import OperationalError, connection, transaction
 from django.utils.translation import gettext as _
 
 from fangkong.audit.services import audit_record
 from fangkong.core.clock import aware, not_in_future
 from fangkong.core.errors import DomainError, PermissionRefused
 from fangkong.core.permissions import require
+from fangkong.core.sql import table
 from fangkong.core.transitions import check_transition
+from fangkong.geo.models import Household, Person
 
 from ..choices import AREA_TRANSITIONS, AreaStatus
 from ..events import ZoningEvent
@@ -28,6 +30,13 @@ from .common import transition_record
 
 LIFT_RULE = "zoning.lift_rule"
 AREA_TRANSITION = "zoning.area_transition"
+REGISTRY_BUSY = "zoning.registry_busy"
+# An area going into force has its residents added by the database (zoning.AreaResident, decision
+# 0011) under a SHARE lock on people and households. Behind a registry import's open transaction the
+# lock waits for the whole import, and while it waits PostgreSQL queues every new registration behind
+# it: the approval waits this long at most, then is refused with "retry in a minute".
+REGISTRY_LOCK_TIMEOUT_SECONDS = 3
+LOCK_NOT_AVAILABLE = "55P03"  # PostgreSQL's SQLSTATE for a lock_timeout
 
 
 def _locked(actor: Any, area: RiskArea) -> RiskArea:
@@ -48,12 +57,36 @@ def _decided_at(at: dt.datetime | None) -> dt.datetime:
     return at
 
 
+def _lock_registry() -> None:
+    """Take the SHARE lock of the residents' trigger (decision 0011) before the area goes into force,
+    waiting at most REGISTRY_LOCK_TIMEOUT_SECONDS (SET LOCAL: this transaction only, restored after
+    the lock); the trigger's own LOCK then finds it held. On timeout a refusal: the caller's
+    transaction rolls back and the area stays proposed. PostgreSQL only (SQLite has one writer)."""
+    if connection.vendor != "postgresql":
+        return
+    with connection.cursor() as cur:
+        cur.execute("SELECT current_setting('lock_timeout')")
+        previous = cur.fetchone()[0]
+        cur.execute("SELECT set_config('lock_timeout', %s, true)", [f"{REGISTRY_LOCK_TIMEOUT_SECONDS}s"])
+        try:
+            cur.execute(f"LOCK TABLE {table(Person)}, {table(Household)} IN SHARE MODE")
+        except OperationalError as exc:
+            if getattr(exc.__cause__, "sqlstate", None) != LOCK_NOT_AVAILABLE:
+                raise
+            raise DomainError(
+                _("人口名册正在更新（例如批量导入），暂时无法批准。请一分钟后重试，本区域仍为待批准。"), rule=REGISTRY_BUSY
+            ) from exc
+        cur.execute("SELECT set_config('lock_timeout', %s, true)", [previous])
+
+
 @transaction.atomic
 def area_approve(*, actor: Any, area: RiskArea, reason: str = "", at: dt.datetime | None = None) -> RiskArea:
-    """`at`: when the command decided (now; a past time records a decision taken earlier)."""
+    """`at`: when the command decided (now; a past time records a decision taken earlier). Behind a
+    registry import the approval is refused after REGISTRY_LOCK_TIMEOUT_SECONDS (retry), not left waiting."""
     area = _locked(actor, area)
     _move(area, AreaStatus.IN_FORCE, _("批准"))
     at = _decided_at(at)
+    _lock_registry()
     area.status = AreaStatus.IN_FORCE
     area.in_force_at = max(area.effective_at or at, at)
     area.level_since = area.in_force_at
