@@ -14,9 +14,9 @@
    (cases over fourteen days, a fifth of them awaiting transfer: the earlier days' overdue); a
    second round the same day re-sampling one resident in 200 (the same people tested twice);
    `add_contacts`: 400,000 close contacts (in proportion), set-based on the server (INSERT … SELECT:
-   contacts, exposures, isolation episodes at 2,000 bench sites; one in 100 awaiting transfer past
-   its deadline, the overdue-isolation rule's work). Every sealed compound is without a 4+N roster
-   (all duty gaps). Then ANALYZE.
+   contacts, exposures, isolation episodes at bench sites — one per community, at most one per 200
+   contacts; one in 100 awaiting transfer past its deadline, the overdue-isolation rule's work).
+   Every sealed compound is without a 4+N roster (all duty gaps). Then ANALYZE.
 3. Timed: `flags_evaluate(at=T, full=True)` (every rule over the whole city: the first run), then
    an incremental run a minute later with nothing changed, then one after a hundred new samples
    of people already sampled that day. Per rule: wall seconds, the worker's CPU seconds (this
@@ -275,7 +275,8 @@ def timed_run(T: dt.datetime, *, full: bool) -> dict:
     """flags_evaluate(at=T, full=full), one rule at a time (as flags_evaluate itself runs them, in
     order) so that each rule gets its wall time, the worker's CPU (this process: time.process_time)
     and the PostgreSQL backend's CPU (/proc/<pg_backend_pid()>/stat): the machine is shared, and CPU
-    seconds are what the rules cost whatever else runs beside them."""
+    seconds are what the rules cost whatever else runs beside them. Not counted: a parallel plan's
+    workers (separate processes; EXPLAIN's `Workers Launched` shows where the planner used them)."""
     from fangkong.flags.rules import RULES
     from fangkong.flags.services import flags_evaluate
 
@@ -429,6 +430,7 @@ def main() -> int:
         "full_cpu_seconds": round(out["full"]["cpu_seconds"] * factor, 1),
         "incremental_idle_seconds": round(out["incremental_idle"]["seconds"] * factor, 1),
         "method": "linear in the city's size (every input is in proportion to it)",
+        "cpu_note": "backend CPU is the session's own process: a parallel plan's workers are not counted",
     }
     zoning_json = RESULTS / "zoning.json"
     if zoning_json.exists():
