@@ -3,8 +3,11 @@
 `movement_generate` goes through the movement services, as the pages would, in the demo district
 (新城区, the `district` demo login's):
 
-- three checkpoints set up by the traffic group (one closing a trunk road, with its approval
-  reference), and today's log of vehicles checked at each, two of them with a fever handled;
+- three checkpoints proposed by the traffic group and approved by another of its staff (the one
+  closing a trunk road, with its request's reference, by the city's command: 报批), a fourth still
+  proposed (waiting for approval: nothing is logged or scanned there), and today's log of vehicles
+  checked at each approved one, three travellers with a fever recorded with their temperature and
+  what was done (转运发热门诊, 隔离观察, 复测正常);
 - vehicle passes: one used and its trip completed (passed at one checkpoint, arrived at the other),
   then shown again and refused as reused; one in use (passed once), then shown on another car and
   refused (wrong plate: no lending); one revoked; one awaiting approval; and a forged code (one
@@ -44,10 +47,10 @@ from fangkong.geo.models import Community, District, Person
 from fangkong.policy.regimen import local_date, local_midnight
 
 from . import codes, signing
-from .choices import ApplicationStatus, CheckpointRole, SelfApplicationStatus, TravelMode
+from .choices import ApplicationStatus, CheckpointRole, FeverAction, SelfApplicationStatus, TravelMode
 from .models import DepartureApplication, DestinationNotice, PassScan, ReceivingUnit, SelfApplication, TransferBatch, VehiclePass
 from .services.batches import batch_board, batch_check, batch_create, batch_depart, batch_handover, batch_plan
-from .services.checkpoints import checkpoint_create, checkpoint_log
+from .services.checkpoints import FeverReading, checkpoint_approve, checkpoint_create, checkpoint_log
 from .services.departures import applications_decide, departure_assign, departure_create
 from .services.passes import pass_approve, pass_request, pass_revoke
 from .services.scans import pass_scan
@@ -115,7 +118,10 @@ def movement_generate(*, seed: int = 2022, now: dt.datetime | None = None) -> Mo
             place_id=district.pk,
             reason=REASON,
         )
-        checkpoints = _checkpoints(traffic, district, rng, now)
+        command = service_account(
+            "synthetic-movement-command", Role.COMMAND_CENTRE, "合成数据：市指挥部交通组", level=GrantLevel.CITY, reason=REASON
+        )
+        checkpoints = _checkpoints(traffic, approver, command, district, rng, now)
         shifts = demo_roster(approver, checkpoints[0], now)
         _passes(traffic, approver, district, checkpoints, now)
         _departures(traffic, district, rng, now)
@@ -136,7 +142,14 @@ def movement_generate(*, seed: int = 2022, now: dt.datetime | None = None) -> Mo
     )
 
 
-def _checkpoints(actor: Any, district: Any, rng: random.Random, now: dt.datetime) -> list[Any]:
+FEVERS = {  # (checkpoint, vehicle) → the travellers with a fever and what was done
+    (0, 3): [FeverReading("38.4", FeverAction.FEVER_CLINIC)],
+    (1, 6): [FeverReading("37.6", FeverAction.RETEST_NORMAL, "36.9")],
+    (2, 5): [FeverReading("37.9", FeverAction.ISOLATION), FeverReading("38.1", FeverAction.FEVER_CLINIC)],
+}
+
+
+def _checkpoints(actor: Any, approver: Any, command: Any, district: Any, rng: random.Random, now: dt.datetime) -> list[Any]:
     specs = [
         ("金桥收费站卡口", "G6 京藏高速 金桥收费站", False, ""),
         ("呼包高速东出口检测点", "呼包高速 东出口", False, ""),
@@ -145,17 +158,26 @@ def _checkpoints(actor: Any, district: Any, rng: random.Random, now: dt.datetime
     made = [
         checkpoint_create(actor=actor, district=district, name=n, road=r, closes_trunk_road=c, approval_reference=a) for n, r, c, a in specs
     ]
+    made = [
+        checkpoint_approve(
+            actor=command if cp.closes_trunk_road else approver,
+            checkpoint=cp,
+            reason="同意临时封闭，交警发布绕行公告" if cp.closes_trunk_road else "同意",
+        )
+        for cp in made
+    ]
+    # Proposed and waiting for another of the traffic group to approve it.
+    checkpoint_create(actor=actor, district=district, name="S104 省道保全庄检测点", road="S104 省道", closes_trunk_road=False)
     letters = "ABCDEFGHJKLM"
     for i, cp in enumerate(made):
         for k in range(8 + 3 * i):
-            fevers = 1 if (i, k) in ((0, 3), (2, 5)) else 0
+            fevers = FEVERS.get((i, k), [])
             checkpoint_log(
                 actor=actor,
                 checkpoint=cp,
                 plate=f"蒙{rng.choice(letters)}{rng.randint(10000, 99999)}",
-                people=rng.randint(1, 5),
+                people=max(rng.randint(1, 5), len(fevers)),
                 fevers=fevers,
-                fever_action="复测 37.8℃，闭环转运至发热门诊" if fevers else "",
                 at=now - dt.timedelta(minutes=20 + 25 * k + 7 * i),
             )
     return made

@@ -18,6 +18,7 @@ urlpatterns = [
     path("check/revocations.json", check.revocations, name="revocations"),
     path("checkpoints/", checkpoints.checkpoint_list, name="checkpoint_list"),
     path("checkpoints/<int:pk>/", checkpoints.checkpoint_detail, name="checkpoint_detail"),
+    path("checkpoints/<int:pk>/decide/", checkpoints.checkpoint_decide, name="checkpoint_decide"),
     path("checkpoints/<int:pk>/shifts/", checkpoints.checkpoint_shifts, name="checkpoint_shifts"),
     path("checkpoints/shifts/<int:pk>/cancel/", checkpoints.checkpoint_shift_cancel, name="checkpoint_shift_cancel"),
     # 有序离呼

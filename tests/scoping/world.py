@@ -362,7 +362,7 @@ def _movement(world: World, trees) -> None:
             driver_id=m["driver_id"],
         )
         pass_approve(actor=approver, vehicle_pass=vp)
-        checkpoint = Checkpoint.objects.create(name=m["checkpoint"], road="G6", district_id=district.pk)
+        checkpoint = Checkpoint.objects.create(name=m["checkpoint"], road="G6", district_id=district.pk, status="approved")
         traveller = make_person(make_tree(**_tree_args(side, 40)).household, m["traveller"])
         coach = departure_create(
             actor=world.users["command"],
@@ -574,7 +574,7 @@ def _supervision(world: World, trees) -> None:
         team = InspectionTeam.objects.create(name=f"{place}督导组", district=tree.district)
         team.members.set([inspector])
         places = {"district_id": tree.district.pk, "street_id": tree.street.pk, "community_id": tree.community.pk}
-        checkpoint = Checkpoint.objects.create(name=place, **places)
+        checkpoint = Checkpoint.objects.create(name=place, status="approved", **places)
         assignment = Assignment.objects.create(
             team=team,
             place_kind=PlaceKind.CHECKPOINT,
