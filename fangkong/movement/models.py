@@ -203,6 +203,8 @@ class PassScan(models.Model):
             models.Index(fields=["vehicle_pass", "scanned_at"], name="movement_scan_pass"),
             models.Index(fields=["checkpoint", "scanned_at"], name="movement_scan_checkpoint"),
             models.Index(fields=["outcome", "refusal"], name="movement_scan_outcome"),
+            # The alert rule's finder: the refusals recorded since its last run.
+            models.Index(fields=["recorded_at"], condition=models.Q(outcome="refused"), name="movement_scan_refused_at"),
         ]
 
     def __str__(self) -> str:

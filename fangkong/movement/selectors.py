@@ -42,6 +42,19 @@ def pass_scans(vehicle_pass: VehiclePass) -> QuerySet[PassScan]:
     return vehicle_pass.scans.select_related("checkpoint").order_by("scanned_at", "id")
 
 
+def refused_scans(*, user: Any, refusal: str = "") -> QuerySet[PassScan]:
+    """The refused scans flagged to the user's offices: those of the passes they issued (wherever
+    the checkpoint), and those of a code that names no pass of the platform (forged, unknown) at
+    their own checkpoints — its claimed issuer cannot be trusted. Another office's passes' refusals
+    are not listed, even at this office's checkpoints (its checkpoint page shows its own scans)."""
+    issued = VehiclePass.objects.visible_to(user).values("pk")
+    unattributed = PassScan.objects.visible_to(user).filter(vehicle_pass__isnull=True).values("pk")
+    qs = PassScan.objects.filter(outcome=ScanOutcome.REFUSED).filter(Q(vehicle_pass__in=issued) | Q(pk__in=unattributed))
+    if refusal in ScanRefusal.values:
+        qs = qs.filter(refusal=refusal)
+    return qs.select_related("checkpoint", "vehicle_pass").order_by("-scanned_at", "-id")
+
+
 def checkpoint_list(*, user: Any, approved_only: bool = False) -> QuerySet[Checkpoint]:
     qs = Checkpoint.objects.visible_to(user).select_related("district")
     if approved_only:

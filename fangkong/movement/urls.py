@@ -8,6 +8,7 @@ urlpatterns = [
     # 一车一事一证
     path("passes/", passes.pass_list, name="pass_list"),
     path("passes/new/", passes.pass_new, name="pass_new"),
+    path("passes/refused/", passes.refused_scans, name="refused_scans"),
     path("passes/<int:pk>/", passes.pass_detail, name="pass_detail"),
     path("passes/<int:pk>/approve/", passes.pass_approve, name="pass_approve"),
     path("passes/<int:pk>/revoke/", passes.pass_revoke, name="pass_revoke"),

@@ -396,6 +396,24 @@ def _movement(world: World, trees) -> None:
             id_numbers=[decrypt(student.id_cipher)[:18]],
         )
         ids[side] = {"pass": vp.pk, "checkpoint": checkpoint.pk, "departure": coach.pk, "batch": batch.pk}
+    # Each side's pass refused (lent to another car) at the OTHER side's checkpoint: the refusal is
+    # flagged to the issuing office, not to the office whose checkpoint saw it.
+    from fangkong.movement.models import PassScan
+
+    for issuer, seen_at, plate_seen in ((HOME, FAR, "蒙A7H001"), (FAR, HOME, "蒙A7F002")):
+        cp = Checkpoint.objects.get(pk=ids[seen_at]["checkpoint"])
+        PassScan.objects.create(
+            vehicle_pass_id=ids[issuer]["pass"],
+            checkpoint=cp,
+            client_ref=f"sc-refused-{issuer}",
+            scanned_at=start,
+            recorded_at=start,
+            outcome="refused",
+            refusal="wrong_plate",
+            plate_seen=plate_seen,
+            district_id=cp.district_id,
+        )
+    world.subjects["refused_scan"] = Subject(None, None, ("蒙A7H001",), ("蒙A7F002",), personal=False)
     world.subjects["vehicle_pass"] = Subject(ids[HOME]["pass"], ids[FAR]["pass"], (MOVEMENT[HOME]["driver"],), (MOVEMENT[FAR]["driver"],))
     world.subjects["checkpoint"] = Subject(
         ids[HOME]["checkpoint"], ids[FAR]["checkpoint"], (MOVEMENT[HOME]["checkpoint"],), (MOVEMENT[FAR]["checkpoint"],), personal=False

@@ -16,7 +16,8 @@ from fangkong.core.pagination import paginate
 from fangkong.core.permissions import need_to_know, require_page, user_can
 
 from .. import codes, selectors, signing
-from ..choices import PassStatus
+from ..alerts import FLAGGED_REFUSALS
+from ..choices import PassStatus, ScanRefusal
 from ..forms import PassForm, ReasonForm
 from ..permissions import MovementCap
 from ..services import passes as services
@@ -36,6 +37,17 @@ def pass_list(request: HttpRequest) -> HttpResponse:
         "can_issue": user_can(request.user, MovementCap.PASS_ISSUE),
     }
     return render(request, "movement/pass_list.html", context)
+
+
+@need_to_know(MovementCap.VIEW)
+def refused_scans(request: HttpRequest) -> HttpResponse:
+    """The refused scans of this office's passes (and of unrecognised codes at its checkpoints):
+    when, where, the plate on the pass and the plate seen, and why — reuse, forgery and lending
+    flagged (they are also notified)."""
+    refusal = request.GET.get("refusal", "")
+    page = paginate(request, selectors.refused_scans(user=request.user, refusal=refusal))
+    context = {"page_obj": page, "refusal": refusal, "refusals": ScanRefusal.choices, "flagged": set(FLAGGED_REFUSALS)}
+    return render(request, "movement/refused_scans.html", context)
 
 
 @need_to_know(MovementCap.VIEW)
