@@ -13,6 +13,8 @@ urlpatterns = [
     path("passes/<int:pk>/approve/", passes.pass_approve, name="pass_approve"),
     path("passes/<int:pk>/revoke/", passes.pass_revoke, name="pass_revoke"),
     path("keys/pass-signing.json", passes.public_key, name="public_key"),
+    # the pass on the driver's phone (public, by its signed link)
+    path("d/<str:token>/", passes.driver_pass, name="driver_pass"),
     # checkpoints
     path("check/", check.check, name="check"),
     path("check/scan/", check.scan, name="scan"),

@@ -512,6 +512,10 @@ EXEMPT: dict[str, str] = {
         "a checkpoint's scan (JSON): movement.check, the checkpoint in the caller's grant (another district's: 404), "
         "the pass found by its signed code wherever it was issued: tests/movement/test_pages.py"
     ),
+    "movement:driver_pass": (
+        "the pass on the driver's phone: public by its signed link (no personal data in it; 404 for a link not ours, "
+        "410 once expired, revoked or completed; masked driver): tests/movement/test_driver_link.py"
+    ),
     "movement:apply": "residents' own applications: public, rate-limited, no oracle (tests/movement/test_own.py)",
     "movement:applied": "the public thank-you page: no data (tests/movement/test_own.py)",
     "movement:own_list": (
