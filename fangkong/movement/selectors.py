@@ -6,7 +6,7 @@ import datetime as dt
 from dataclasses import dataclass, field
 from typing import Any
 
-from django.db.models import Count, Q, QuerySet, Sum
+from django.db.models import Count, Prefetch, Q, QuerySet, Sum
 from django.shortcuts import get_object_or_404
 
 from .choices import ApplicationStatus, CheckpointStatus, PassStatus, ScanOutcome, ScanRefusal
@@ -67,7 +67,8 @@ def checkpoint_get(*, user: Any, pk: int) -> Checkpoint:
 
 
 def checkpoint_logs(checkpoint: Checkpoint, *, limit: int = 100) -> list[CheckpointLog]:
-    return list(checkpoint.logs.prefetch_related("fever_records").order_by("-at", "-id")[:limit])
+    fevers = Prefetch("fever_records", queryset=CheckpointFever.objects.order_by("id"))  # as they were entered
+    return list(checkpoint.logs.prefetch_related(fevers).order_by("-at", "-id")[:limit])
 
 
 def checkpoint_scans(checkpoint: Checkpoint, *, limit: int = 100) -> list[PassScan]:
