@@ -47,8 +47,18 @@ from fangkong.geo.models import Community, District, Person
 from fangkong.policy.regimen import local_date, local_midnight
 
 from . import codes, signing
-from .choices import ApplicationStatus, CheckpointRole, FeverAction, SelfApplicationStatus, TravelMode
-from .models import DepartureApplication, DestinationNotice, PassScan, ReceivingUnit, SelfApplication, TransferBatch, VehiclePass
+from .choices import ApplicationStatus, CheckpointRole, CheckpointStatus, FeverAction, SelfApplicationStatus, TravelMode
+from .models import (
+    Checkpoint,
+    CheckpointFever,
+    DepartureApplication,
+    DestinationNotice,
+    PassScan,
+    ReceivingUnit,
+    SelfApplication,
+    TransferBatch,
+    VehiclePass,
+)
 from .services.batches import batch_board, batch_check, batch_create, batch_depart, batch_handover, batch_plan
 from .services.checkpoints import FeverReading, checkpoint_approve, checkpoint_create, checkpoint_log
 from .services.departures import applications_decide, departure_assign, departure_create
@@ -79,7 +89,9 @@ ROSTER = {  # who takes the four shifts from the one under way; None: nobody (th
 @dataclass
 class MovementStats:
     checkpoints: int = 0
+    proposed: int = 0
     logs: int = 0
+    fevers: int = 0
     passes: dict[str, int] = field(default_factory=dict)
     scans: dict[str, int] = field(default_factory=dict)
     applications: dict[str, int] = field(default_factory=dict)
@@ -92,7 +104,9 @@ class MovementStats:
 
 
 def format_stats(s: MovementStats) -> str:
-    head = f"{s.checkpoints} 个卡口, {s.logs} 条检查记录; 通行证 {s.passes}; 核验 {s.scans}"
+    head = (
+        f"{s.checkpoints} 个卡口（另 {s.proposed} 个待审批）, {s.logs} 条检查记录（发热 {s.fevers} 人）; 通行证 {s.passes}; 核验 {s.scans}"
+    )
     tail = f"目的地通知 {s.notices} 条; 卡口班次 {s.shifts} 个; 居民自助申请待核实 {s.own_waiting} 份"
     return f"{head}; 离开申请 {s.applications}, 大巴乘客 {s.seated} 人; 点对点批次 {s.batches}; {tail} — {s.seconds:.1f} s"
 
@@ -129,7 +143,9 @@ def movement_generate(*, seed: int = 2022, now: dt.datetime | None = None) -> Mo
         demo_own_applications(district, now)
     return MovementStats(
         checkpoints=len(checkpoints),
+        proposed=Checkpoint.objects.filter(status=CheckpointStatus.PROPOSED).count(),
         logs=sum(cp.logs.count() for cp in checkpoints),
+        fevers=CheckpointFever.objects.count(),
         passes=dict(VehiclePass.objects.values_list("status").annotate(n=Count("id")).order_by()),
         scans=dict(PassScan.objects.values_list("outcome").annotate(n=Count("id")).order_by()),
         applications=dict(DepartureApplication.objects.values_list("status").annotate(n=Count("id")).order_by()),

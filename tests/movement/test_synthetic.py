@@ -45,7 +45,7 @@ def test_the_demo_shows_every_stage(beijing_hour, city, users, lab):
     for p in people[:5] + people[8:]:
         lab.negative(p, timezone.now() - dt.timedelta(hours=20))
     stats = movement_generate(seed=7)
-    assert stats.checkpoints == 3 and stats.logs > 20
+    assert stats.checkpoints == 3 and stats.proposed == 1 and stats.logs > 20 and stats.fevers == 4
     assert stats.passes == {PassStatus.COMPLETED: 1, PassStatus.APPROVED: 1, PassStatus.REVOKED: 1, PassStatus.REQUESTED: 1}
     refusals = sorted(PassScan.objects.exclude(refusal="").values_list("refusal", flat=True))
     assert refusals == sorted([ScanRefusal.REUSED, ScanRefusal.FORGED, ScanRefusal.WRONG_PLATE])
