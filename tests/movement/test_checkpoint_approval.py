@@ -51,6 +51,8 @@ def test_a_proposed_checkpoint_is_approved_by_another_and_audited(city, traffic)
     with pytest.raises(DomainError) as own:
         checkpoint_approve(actor=traffic["requester"], checkpoint=cp)
     assert own.value.rule == "movement.four_eyes"
+    page = client(traffic["requester"]).post(reverse("movement:checkpoint_decide", args=[cp.pk]), {"decision": "approve"})
+    assert page.status_code == 422 and "另一名工作人员" in page.content.decode()
     cp = checkpoint_approve(actor=traffic["approver"], checkpoint=cp, reason="同意")
     assert cp.status == CheckpointStatus.APPROVED and cp.decided_by == traffic["approver"] and cp.decided_at is not None
     event = AuditEvent.objects.get(event_type=MovementEvent.CHECKPOINT_APPROVED)
@@ -86,8 +88,11 @@ def test_a_trunk_road_closure_needs_the_commands_approval(city, traffic, users):
         checkpoint_approve(actor=traffic["approver"], checkpoint=cp)
     assert district.value.field == "closes_trunk_road" and district.value.rule == "movement.trunk_road_closure_needs_approval"
     assert district.value.source  # the seed's citation
-    page = client(traffic["approver"]).post(reverse("movement:checkpoint_decide", args=[cp.pk]), {"decision": "approve"})
+    office = client(traffic["approver"])
+    assert "data-decide" not in office.get(reverse("movement:checkpoint_detail", args=[cp.pk])).content.decode()  # not offered
+    page = office.post(reverse("movement:checkpoint_decide", args=[cp.pk]), {"decision": "approve"})
     assert page.status_code == 422 and "市指挥部" in page.content.decode()
+    assert "data-decide" in client(users["command"]).get(reverse("movement:checkpoint_detail", args=[cp.pk])).content.decode()
     cp.refresh_from_db()
     assert cp.status == CheckpointStatus.PROPOSED
     cp = checkpoint_approve(actor=users["command"], checkpoint=cp, reason="同意临时封闭，交警发布绕行公告")

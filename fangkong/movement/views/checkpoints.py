@@ -76,6 +76,7 @@ def _detail(
         cp.status == CheckpointStatus.PROPOSED
         and user_can(request.user, MovementCap.CHECKPOINT_APPROVE)
         and cp.created_by_id != request.user.pk
+        and (not cp.closes_trunk_road or user_can(request.user, MovementCap.CLOSURE_APPROVE))
     )
     if can_decide and decision_form is None:
         decision_form = CheckpointDecisionForm()
@@ -89,7 +90,7 @@ def _detail(
         "logs": selectors.checkpoint_logs(cp),
         "scans": selectors.checkpoint_scans(cp),
         "form": form if approved or form.errors else None,
-        "decision_form": decision_form if can_decide else None,
+        "decision_form": decision_form if can_decide or (decision_form is not None and decision_form.errors) else None,
         "shift_rows": shifts.shift_rows(cp),
         "gaps": shifts.checkpoint_gaps([cp.pk])[cp.pk],
         "shift_form": shift_form if can_staff or (shift_form is not None and shift_form.errors) else None,
