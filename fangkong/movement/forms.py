@@ -54,6 +54,14 @@ class CheckpointDecisionForm(RefusalForm, forms.Form):
         widget=forms.RadioSelect,
     )
     reason = forms.CharField(label=_("审批意见（不批准须填写理由）"), max_length=200, required=False, widget=forms.TextInput(attrs=INPUT))
+    detour_notice = forms.CharField(
+        label=_("绕行线路公告（封闭干线须填写）"), max_length=300, required=False, widget=forms.TextInput(attrs=INPUT)
+    )
+
+    def __init__(self, *args, closure: bool = False, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        if not closure:
+            del self.fields["detour_notice"]
 
 
 class LogForm(RefusalForm, forms.Form):

@@ -54,6 +54,8 @@ class Checkpoint(TimeStampedModel):
     decided_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
     decided_at = models.DateTimeField(_("审批时间"), null=True, blank=True)
     decision_reason = models.CharField(_("审批意见"), max_length=200, blank=True)
+    # A closure's detour, announced in advance by the traffic police (seed 004: 对外发布绕行线路公告).
+    detour_notice = models.CharField(_("绕行线路公告"), max_length=300, blank=True)
     district = cached_fk("geo.District", _("区县"))
     street = cached_fk("geo.Street", _("街道"))
     community = cached_fk("geo.Community", _("社区"))

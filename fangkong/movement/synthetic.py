@@ -178,7 +178,8 @@ def _checkpoints(actor: Any, approver: Any, command: Any, district: Any, rng: ra
         checkpoint_approve(
             actor=command if cp.closes_trunk_road else approver,
             checkpoint=cp,
-            reason="同意临时封闭，交警发布绕行公告" if cp.closes_trunk_road else "同意",
+            reason="同意临时封闭" if cp.closes_trunk_road else "同意",
+            detour_notice="经 G6 京藏高速金桥互通绕行（交警支队 12 月 7 日公告）" if cp.closes_trunk_road else "",
         )
         for cp in made
     ]

@@ -95,8 +95,13 @@ def test_a_trunk_road_closure_needs_the_commands_approval(city, traffic, users):
     assert "data-decide" in client(users["command"]).get(reverse("movement:checkpoint_detail", args=[cp.pk])).content.decode()
     cp.refresh_from_db()
     assert cp.status == CheckpointStatus.PROPOSED
-    cp = checkpoint_approve(actor=users["command"], checkpoint=cp, reason="同意临时封闭，交警发布绕行公告")
-    assert cp.status == CheckpointStatus.APPROVED and cp.decided_by == users["command"]
+    with pytest.raises(DomainError) as no_detour:  # the traffic police announce the detour (seed 004)
+        checkpoint_approve(actor=users["command"], checkpoint=cp, reason="同意临时封闭")
+    assert no_detour.value.field == "detour_notice"
+    cp.refresh_from_db()
+    assert cp.status == CheckpointStatus.PROPOSED
+    cp = checkpoint_approve(actor=users["command"], checkpoint=cp, reason="同意临时封闭", detour_notice="经 G6 金桥互通绕行")
+    assert cp.status == CheckpointStatus.APPROVED and cp.decided_by == users["command"] and cp.detour_notice == "经 G6 金桥互通绕行"
 
 
 def test_rejection_needs_a_reason_and_is_final(city, traffic):

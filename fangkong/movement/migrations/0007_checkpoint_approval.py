@@ -1,5 +1,5 @@
 """Checkpoints are proposed and approved (or rejected) before shifts and scans: the status, who
-decided and when, and the approver's note. Every checkpoint set up before this was in use: it is
+decided and when, the approver's note, and a closure's detour notice. Every checkpoint set up before this was in use: it is
 migrated as approved (the column is added with that default, which then becomes 'proposed')."""
 
 import django.db.models.deletion
@@ -50,5 +50,10 @@ class Migration(migrations.Migration):
             model_name="checkpoint",
             name="decision_reason",
             field=models.CharField(blank=True, max_length=200, verbose_name="审批意见"),
+        ),
+        migrations.AddField(
+            model_name="checkpoint",
+            name="detour_notice",
+            field=models.CharField(blank=True, max_length=300, verbose_name="绕行线路公告"),
         ),
     ]

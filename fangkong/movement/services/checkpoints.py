@@ -83,10 +83,11 @@ def _decide(actor: Any, checkpoint: Checkpoint, target: str, action: str) -> Che
 
 
 @transaction.atomic
-def checkpoint_approve(*, actor: Any, checkpoint: Checkpoint, reason: str = "") -> Checkpoint:
+def checkpoint_approve(*, actor: Any, checkpoint: Checkpoint, reason: str = "", detour_notice: str = "") -> Checkpoint:
     """Approve a proposed checkpoint: from now on shifts are put on it and passes scanned at it. A
     checkpoint closing a highway or a trunk road is approved only by a holder of
-    movement.closure_approve (the city's command), and only with its request's reference."""
+    movement.closure_approve (the city's command), only with its request's reference, and with the
+    detour the traffic police announce (同时要由公安交警部门对外发布绕行线路公告)."""
     cp = _decide(actor, checkpoint, CheckpointStatus.APPROVED, _("批准"))
     if cp.closes_trunk_road:
         approval = rule("movement.trunk_road_closure_needs_approval")
@@ -104,11 +105,19 @@ def checkpoint_approve(*, actor: Any, checkpoint: Checkpoint, reason: str = "") 
                 rule=approval.key,
                 source=approval.citation,
             )
+        if not (detour_notice or "").strip():
+            raise DomainError(
+                _("封闭干线须由公安交警部门对外发布绕行线路公告：请填写绕行线路"),
+                field="detour_notice",
+                rule=approval.key,
+                source=approval.citation,
+            )
+        cp.detour_notice = detour_notice.strip()[:300]
     cp.status = CheckpointStatus.APPROVED
     cp.decided_by = actor
     cp.decided_at = now()
     cp.decision_reason = (reason or "").strip()[:200]
-    cp.save(update_fields=["status", "decided_by", "decided_at", "decision_reason", "updated_at"])
+    cp.save(update_fields=["status", "decided_by", "decided_at", "decision_reason", "detour_notice", "updated_at"])
     audit_record(
         actor=actor,
         event_type=MovementEvent.CHECKPOINT_APPROVED,

@@ -79,7 +79,7 @@ def _detail(
         and (not cp.closes_trunk_road or user_can(request.user, MovementCap.CLOSURE_APPROVE))
     )
     if can_decide and decision_form is None:
-        decision_form = CheckpointDecisionForm()
+        decision_form = CheckpointDecisionForm(closure=cp.closes_trunk_road)
     form = form or LogForm()
     if can_staff and shift_form is None:
         start = timezone.localtime().replace(minute=0, second=0, microsecond=0) + dt.timedelta(hours=1)
@@ -134,12 +134,12 @@ def checkpoint_decide(request: HttpRequest, pk: int) -> HttpResponse:
     one closing a highway or a trunk road: the city's command)."""
     require_page(request.user, MovementCap.CHECKPOINT_APPROVE)
     cp = selectors.checkpoint_get(user=request.user, pk=pk)
-    decision_form = CheckpointDecisionForm(request.POST)
+    decision_form = CheckpointDecisionForm(request.POST, closure=cp.closes_trunk_road)
     if decision_form.is_valid():
         with refused_on(decision_form):
             data = decision_form.cleaned_data
             if data["decision"] == "approve":
-                checkpoint_approve(actor=request.user, checkpoint=cp, reason=data["reason"])
+                checkpoint_approve(actor=request.user, checkpoint=cp, reason=data["reason"], detour_notice=data.get("detour_notice", ""))
                 messages.success(request, _("已批准设立卡口。"))
             else:
                 checkpoint_reject(actor=request.user, checkpoint=cp, reason=data["reason"])
