@@ -1,4 +1,5 @@
-"""Orderly movement's alert rule (fangkong.notifications): the destination notice. Each
+"""Orderly movement's alert rules (fangkong.notifications): the refused scan flagged to the issuing
+office (below), and the destination notice. Each
 DestinationNotice row (fangkong.movement.notices) is one event, lying in its receiving unit (grant
 and webhook key `facility:movement_receiver`, the unit's id) and, when the unit is in this city, in
 its district — never in the sending district's places, so nobody else's webhook receives it. Its
@@ -15,13 +16,59 @@ from django.utils.translation import gettext_lazy as _
 
 from fangkong.core.roles import Role, roles
 from fangkong.core.timefmt import local_minutes
-from fangkong.notifications.rules import Event, Message, Rule, rules
+from fangkong.notifications.rules import CITY, Event, Message, Rule, rules
 
-from .choices import NoticeKind, TravelMode
-from .models import DestinationNotice, HandoverLink
+from .choices import NoticeKind, ScanOutcome, ScanRefusal, TravelMode
+from .models import DestinationNotice, HandoverLink, PassScan, VehiclePass
 from .permissions import MovementCap
 
 DESTINATION_NOTICE = "movement.destination_notice"
+SCAN_FLAGGED = "movement.scan_flagged"
+
+# The refusals that are a fraud, not a mistake: a pass used again after its trip (reuse), a code
+# forged or altered, a pass lent to another vehicle or driver. The others (expired, revoked, not yet
+# valid, …) are listed for the office (selectors.refused_scans) but raise no alert.
+FLAGGED_REFUSALS = (ScanRefusal.REUSED, ScanRefusal.FORGED, ScanRefusal.WRONG_PLATE, ScanRefusal.WRONG_DRIVER)
+
+
+def refused_scans(*, since: dt.datetime, until: dt.datetime) -> Iterator[Event]:
+    """A flagged refusal, recorded in (since, until]: told to the pass's issuing office (its district);
+    a forged code's claimed issuer is not to be trusted (anyone can type a pass number), so a scan
+    with no pass found lies in the checkpoint's district — the office that runs the checkpoint. The
+    params are the pass's number and plate, the plate seen, the checkpoint, the time: no person."""
+    scans = (
+        PassScan.objects.filter(outcome=ScanOutcome.REFUSED, refusal__in=FLAGGED_REFUSALS, recorded_at__gt=since, recorded_at__lte=until)
+        .select_related("checkpoint")
+        .only("pk", "refusal", "scanned_at", "recorded_at", "plate_seen", "district_id", "checkpoint__name", "vehicle_pass_id")
+    )
+    numbers = {}
+    rows = list(scans.order_by("recorded_at", "pk"))
+    pass_ids = {s.vehicle_pass_id for s in rows if s.vehicle_pass_id}
+    if pass_ids:
+        numbers = {
+            pk: (district, plate)
+            for pk, district, plate in VehiclePass.objects.filter(pk__in=pass_ids).values_list("pk", "district_id", "plate")
+        }
+    for scan in rows:
+        issued = numbers.get(scan.vehicle_pass_id)
+        district = issued[0] if issued else scan.district_id
+        yield Event(
+            f"scan:{scan.pk}",
+            f"{SCAN_FLAGGED}.{scan.refusal}",
+            scan.recorded_at,
+            {"district": district},
+            {
+                "refusal": scan.refusal,
+                "number": f"TX{scan.vehicle_pass_id:07d}" if scan.vehicle_pass_id else "—",
+                "plate": issued[1] if issued else "—",
+                "seen": scan.plate_seen or "—",
+                "checkpoint": scan.checkpoint.name,
+                "at": local_minutes(scan.scanned_at),
+            },
+            url=reverse("movement:refused_scans") + f"#scan-{scan.pk}",
+        )
+
+
 RECEIVER_UNIT = "facility:movement_receiver"
 
 
@@ -74,6 +121,23 @@ def handover_path(notice: DestinationNotice) -> str:
 
 
 def register() -> None:
+    flagged = _("%(at)s 在%(checkpoint)s拒绝通行证 %(number)s（车牌 %(plate)s，实际车牌 %(seen)s）：%(refusal)s。请签发单位核查。")
+    rules.register(
+        Rule(
+            key=SCAN_FLAGGED,
+            label=_("卡口拒绝通行证：重复使用、伪造篡改、转借"),
+            roles=roles(Role.DISTRICT_OFFICE, Role.COMMAND_CENTRE),
+            levels=(CITY, "district"),
+            find="fangkong.movement.alerts.refused_scans",
+            messages=tuple(
+                Message(f"{SCAN_FLAGGED}.{refusal.value}", refusal.label, flagged, {"refusal": ScanRefusal}) for refusal in FLAGGED_REFUSALS
+            ),
+            capability=MovementCap.VIEW,
+            link_needs=(MovementCap.VIEW,),
+            first_lookback=dt.timedelta(days=1),
+            order=69,
+        )
+    )
     labels = {"mode": TravelMode}
     text = {
         NoticeKind.DEPARTURE_LIST: _(

@@ -113,6 +113,30 @@ class NoticeKind(models.TextChoices):
     BATCH_HANDED_OVER = "batch_handed_over", _("点对点批次已交接")
 
 
+class CheckpointStatus(models.TextChoices):
+    """A checkpoint is proposed by the traffic group and approved (or not) by another of its staff;
+    one closing a highway or a trunk road only by the city's command (报批)."""
+
+    PROPOSED = "proposed", _("待审批")
+    APPROVED = "approved", _("已批准")
+    REJECTED = "rejected", _("未批准")
+
+
+CHECKPOINT_TRANSITIONS: dict[str, frozenset[str]] = {
+    CheckpointStatus.PROPOSED: frozenset({CheckpointStatus.APPROVED, CheckpointStatus.REJECTED}),
+    CheckpointStatus.APPROVED: frozenset(),
+    CheckpointStatus.REJECTED: frozenset(),
+}
+
+
+class FeverAction(models.TextChoices):
+    """What was done with a traveller found with a fever at a checkpoint (发现发热人员的处置)."""
+
+    FEVER_CLINIC = "fever_clinic", _("转运发热门诊")
+    ISOLATION = "isolation", _("隔离观察")
+    RETEST_NORMAL = "retest_normal", _("复测正常")
+
+
 class CheckpointRole(models.TextChoices):
     """Who staffs a checkpoint's shift: "逢车必查、逢人必测" needs someone to stop and check the vehicle
     and someone to take temperatures, at every moment the checkpoint is open."""

@@ -19,6 +19,8 @@ class MovementEvent(models.TextChoices):
     DEPARTURE_GROUP_CREATED = "movement.departure_group_created", _("新建离开班次")
     DEPARTURE_PASSENGERS_ASSIGNED = "movement.departure_passengers_assigned", _("编排班次乘客")
     CHECKPOINT_CREATED = "movement.checkpoint_created", _("设立卡口")
+    CHECKPOINT_APPROVED = "movement.checkpoint_approved", _("批准设立卡口")
+    CHECKPOINT_REJECTED = "movement.checkpoint_rejected", _("不批准设立卡口")
     CHECKPOINT_FEVER = "movement.checkpoint_fever", _("卡口发现体温异常")
     CHECKPOINT_SHIFTS_ADDED = "movement.checkpoint_shifts_added", _("排卡口值守班次")
     CHECKPOINT_SHIFT_CANCELLED = "movement.checkpoint_shift_cancelled", _("取消卡口值守班次")

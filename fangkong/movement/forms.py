@@ -47,11 +47,56 @@ class CheckpointForm(RefusalForm, forms.Form):
         self.fields["district"].queryset = districts
 
 
+class CheckpointDecisionForm(RefusalForm, forms.Form):
+    decision = forms.ChoiceField(
+        label=_("审批"),
+        choices=[("approve", _("批准设立")), ("reject", _("不批准"))],
+        widget=forms.RadioSelect,
+    )
+    reason = forms.CharField(label=_("审批意见（不批准须填写理由）"), max_length=200, required=False, widget=forms.TextInput(attrs=INPUT))
+    detour_notice = forms.CharField(
+        label=_("绕行线路公告（封闭干线须填写）"), max_length=300, required=False, widget=forms.TextInput(attrs=INPUT)
+    )
+
+    def __init__(self, *args, closure: bool = False, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        if not closure:
+            del self.fields["detour_notice"]
+
+
 class LogForm(RefusalForm, forms.Form):
+    """A vehicle checked: its plate and people; each traveller with a fever is a row of repeated
+    inputs (fever_temperature, fever_action, fever_retest), a row left blank ignored."""
+
     plate = forms.CharField(label=_("车牌"), max_length=16, widget=forms.TextInput(attrs=INPUT))
     people = forms.IntegerField(label=_("随车人数"), min_value=1, max_value=99, widget=forms.NumberInput(attrs=INPUT))
-    fevers = forms.IntegerField(label=_("体温异常人数"), min_value=0, max_value=99, initial=0, widget=forms.NumberInput(attrs=INPUT))
-    fever_action = forms.CharField(label=_("体温异常处置"), max_length=200, required=False, widget=forms.TextInput(attrs=INPUT))
+
+    MAX_FEVER_ROWS = 99
+    BLANK_ROWS = 3
+
+    def fever_rows(self) -> list[tuple[str, str, str]]:
+        """The rows as typed (temperature, action, retest), blank ones dropped."""
+        if not self.is_bound:
+            return []
+        temperatures = self.data.getlist("fever_temperature")[: self.MAX_FEVER_ROWS]
+        actions = self.data.getlist("fever_action")
+        retests = self.data.getlist("fever_retest")
+        rows = []
+        for i, t in enumerate(temperatures):
+            a = actions[i] if i < len(actions) else ""
+            r = retests[i] if i < len(retests) else ""
+            if (t or "").strip() or (a or "").strip() or (r or "").strip():
+                rows.append(((t or "").strip()[:8], (a or "").strip()[:16], (r or "").strip()[:8]))
+        return rows
+
+    def readings(self) -> list:
+        from .services.checkpoints import FeverReading
+
+        return [FeverReading(t, a, r or None) for t, a, r in self.fever_rows()]
+
+    def rows_for_page(self) -> list[tuple[str, str, str]]:
+        rows = self.fever_rows()
+        return rows + [("", "", "")] * max(1, self.BLANK_ROWS - len(rows))
 
 
 class ApplicationForm(RefusalForm, forms.Form):

@@ -6,13 +6,14 @@ import datetime as dt
 from dataclasses import dataclass, field
 from typing import Any
 
-from django.db.models import Count, Q, QuerySet, Sum
+from django.db.models import Count, Prefetch, Q, QuerySet, Sum
 from django.shortcuts import get_object_or_404
 
-from .choices import ApplicationStatus, PassStatus, ScanOutcome, ScanRefusal
+from .choices import ApplicationStatus, CheckpointStatus, PassStatus, ScanOutcome, ScanRefusal
 from .models import (
     BatchMember,
     Checkpoint,
+    CheckpointFever,
     CheckpointLog,
     Departure,
     DepartureApplication,
@@ -41,8 +42,24 @@ def pass_scans(vehicle_pass: VehiclePass) -> QuerySet[PassScan]:
     return vehicle_pass.scans.select_related("checkpoint").order_by("scanned_at", "id")
 
 
-def checkpoint_list(*, user: Any) -> QuerySet[Checkpoint]:
-    return Checkpoint.objects.visible_to(user).select_related("district").order_by("district_id", "name")
+def refused_scans(*, user: Any, refusal: str = "") -> QuerySet[PassScan]:
+    """The refused scans flagged to the user's offices: those of the passes they issued (wherever
+    the checkpoint), and those of a code that names no pass of the platform (forged, unknown) at
+    their own checkpoints — its claimed issuer cannot be trusted. Another office's passes' refusals
+    are not listed, even at this office's checkpoints (its checkpoint page shows its own scans)."""
+    issued = VehiclePass.objects.visible_to(user).values("pk")
+    unattributed = PassScan.objects.visible_to(user).filter(vehicle_pass__isnull=True).values("pk")
+    qs = PassScan.objects.filter(outcome=ScanOutcome.REFUSED).filter(Q(vehicle_pass__in=issued) | Q(pk__in=unattributed))
+    if refusal in ScanRefusal.values:
+        qs = qs.filter(refusal=refusal)
+    return qs.select_related("checkpoint", "vehicle_pass").order_by("-scanned_at", "-id")
+
+
+def checkpoint_list(*, user: Any, approved_only: bool = False) -> QuerySet[Checkpoint]:
+    qs = Checkpoint.objects.visible_to(user).select_related("district")
+    if approved_only:
+        qs = qs.filter(status=CheckpointStatus.APPROVED)
+    return qs.order_by("district_id", "name")
 
 
 def checkpoint_get(*, user: Any, pk: int) -> Checkpoint:
@@ -50,7 +67,8 @@ def checkpoint_get(*, user: Any, pk: int) -> Checkpoint:
 
 
 def checkpoint_logs(checkpoint: Checkpoint, *, limit: int = 100) -> list[CheckpointLog]:
-    return list(checkpoint.logs.order_by("-at", "-id")[:limit])
+    fevers = Prefetch("fever_records", queryset=CheckpointFever.objects.order_by("id"))  # as they were entered
+    return list(checkpoint.logs.prefetch_related(fevers).order_by("-at", "-id")[:limit])
 
 
 def checkpoint_scans(checkpoint: Checkpoint, *, limit: int = 100) -> list[PassScan]:
@@ -95,6 +113,7 @@ class MovementFigures:
     scans: dict[str, int] = field(default_factory=dict)
     refusals: dict[str, int] = field(default_factory=dict)
     checkpoints: list[tuple[Checkpoint, int, int, int]] = field(default_factory=list)  # checkpoint, vehicles, people, fevers
+    fever_actions: dict[str, int] = field(default_factory=dict)  # the day's fevers at checkpoints, by what was done
     batches: dict[str, int] = field(default_factory=dict)
     batch_people: dict[str, int] = field(default_factory=dict)
 
@@ -117,6 +136,9 @@ def movement_figures(*, user: Any, day: dt.date) -> MovementFigures:
         .values("checkpoint")
         .annotate(vehicles=Count("id"), people=Sum("people"), fevers=Sum("fevers"))
         .order_by()
+    )
+    f.fever_actions = dict(
+        CheckpointFever.objects.visible_to(user).filter(at__date=day).values_list("action").annotate(n=Count("id")).order_by()
     )
     batches = TransferBatch.objects.visible_to(user)
     f.batches = dict(batches.values_list("status").annotate(n=Count("id")).order_by())

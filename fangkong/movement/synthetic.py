@@ -3,8 +3,11 @@
 `movement_generate` goes through the movement services, as the pages would, in the demo district
 (新城区, the `district` demo login's):
 
-- three checkpoints set up by the traffic group (one closing a trunk road, with its approval
-  reference), and today's log of vehicles checked at each, two of them with a fever handled;
+- three checkpoints proposed by the traffic group and approved by another of its staff (the one
+  closing a trunk road, with its request's reference, by the city's command: 报批), a fourth still
+  proposed (waiting for approval: nothing is logged or scanned there), and today's log of vehicles
+  checked at each approved one, three travellers with a fever recorded with their temperature and
+  what was done (转运发热门诊, 隔离观察, 复测正常);
 - vehicle passes: one used and its trip completed (passed at one checkpoint, arrived at the other),
   then shown again and refused as reused; one in use (passed once), then shown on another car and
   refused (wrong plate: no lending); one revoked; one awaiting approval; and a forged code (one
@@ -45,8 +48,10 @@ from fangkong.geo.models import Community, District, Person
 from fangkong.policy.regimen import local_date, local_midnight
 
 from . import codes, signing
-from .choices import ApplicationStatus, CheckpointRole, SelfApplicationStatus, TravelMode
+from .choices import ApplicationStatus, CheckpointRole, CheckpointStatus, FeverAction, SelfApplicationStatus, TravelMode
 from .models import (
+    Checkpoint,
+    CheckpointFever,
     DepartureApplication,
     DestinationNotice,
     HandoverLink,
@@ -57,7 +62,7 @@ from .models import (
     VehiclePass,
 )
 from .services.batches import VehiclePlan, batch_board, batch_check, batch_create, batch_depart, batch_plan
-from .services.checkpoints import checkpoint_create, checkpoint_log
+from .services.checkpoints import FeverReading, checkpoint_approve, checkpoint_create, checkpoint_log
 from .services.departures import applications_decide, departure_assign, departure_create
 from .services.handover import batch_receive_by_link, link_token
 from .services.passes import pass_approve, pass_request, pass_revoke
@@ -87,7 +92,9 @@ ROSTER = {  # who takes the four shifts from the one under way; None: nobody (th
 @dataclass
 class MovementStats:
     checkpoints: int = 0
+    proposed: int = 0
     logs: int = 0
+    fevers: int = 0
     passes: dict[str, int] = field(default_factory=dict)
     scans: dict[str, int] = field(default_factory=dict)
     applications: dict[str, int] = field(default_factory=dict)
@@ -100,7 +107,9 @@ class MovementStats:
 
 
 def format_stats(s: MovementStats) -> str:
-    head = f"{s.checkpoints} 个卡口, {s.logs} 条检查记录; 通行证 {s.passes}; 核验 {s.scans}"
+    head = (
+        f"{s.checkpoints} 个卡口（另 {s.proposed} 个待审批）, {s.logs} 条检查记录（发热 {s.fevers} 人）; 通行证 {s.passes}; 核验 {s.scans}"
+    )
     tail = f"目的地通知 {s.notices} 条; 卡口班次 {s.shifts} 个; 居民自助申请待核实 {s.own_waiting} 份"
     return f"{head}; 离开申请 {s.applications}, 大巴乘客 {s.seated} 人; 点对点批次 {s.batches}; {tail} — {s.seconds:.1f} s"
 
@@ -126,7 +135,10 @@ def movement_generate(*, seed: int = 2022, now: dt.datetime | None = None) -> Mo
             place_id=district.pk,
             reason=REASON,
         )
-        checkpoints = _checkpoints(traffic, district, rng, now)
+        command = service_account(
+            "synthetic-movement-command", Role.COMMAND_CENTRE, "合成数据：市指挥部交通组", level=GrantLevel.CITY, reason=REASON
+        )
+        checkpoints = _checkpoints(traffic, approver, command, district, rng, now)
         shifts = demo_roster(approver, checkpoints[0], now)
         _passes(traffic, approver, district, checkpoints, now)
         _departures(traffic, district, rng, now)
@@ -134,7 +146,9 @@ def movement_generate(*, seed: int = 2022, now: dt.datetime | None = None) -> Mo
         demo_own_applications(district, now)
     return MovementStats(
         checkpoints=len(checkpoints),
+        proposed=Checkpoint.objects.filter(status=CheckpointStatus.PROPOSED).count(),
         logs=sum(cp.logs.count() for cp in checkpoints),
+        fevers=CheckpointFever.objects.count(),
         passes=dict(VehiclePass.objects.values_list("status").annotate(n=Count("id")).order_by()),
         scans=dict(PassScan.objects.values_list("outcome").annotate(n=Count("id")).order_by()),
         applications=dict(DepartureApplication.objects.values_list("status").annotate(n=Count("id")).order_by()),
@@ -147,7 +161,14 @@ def movement_generate(*, seed: int = 2022, now: dt.datetime | None = None) -> Mo
     )
 
 
-def _checkpoints(actor: Any, district: Any, rng: random.Random, now: dt.datetime) -> list[Any]:
+FEVERS = {  # (checkpoint, vehicle) → the travellers with a fever and what was done
+    (0, 3): [FeverReading("38.4", FeverAction.FEVER_CLINIC)],
+    (1, 6): [FeverReading("37.6", FeverAction.RETEST_NORMAL, "36.9")],
+    (2, 5): [FeverReading("37.9", FeverAction.ISOLATION), FeverReading("38.1", FeverAction.FEVER_CLINIC)],
+}
+
+
+def _checkpoints(actor: Any, approver: Any, command: Any, district: Any, rng: random.Random, now: dt.datetime) -> list[Any]:
     specs = [
         ("金桥收费站卡口", "G6 京藏高速 金桥收费站", False, ""),
         ("呼包高速东出口检测点", "呼包高速 东出口", False, ""),
@@ -156,17 +177,27 @@ def _checkpoints(actor: Any, district: Any, rng: random.Random, now: dt.datetime
     made = [
         checkpoint_create(actor=actor, district=district, name=n, road=r, closes_trunk_road=c, approval_reference=a) for n, r, c, a in specs
     ]
+    made = [
+        checkpoint_approve(
+            actor=command if cp.closes_trunk_road else approver,
+            checkpoint=cp,
+            reason="同意临时封闭" if cp.closes_trunk_road else "同意",
+            detour_notice="经 G6 京藏高速金桥互通绕行（交警支队 12 月 7 日公告）" if cp.closes_trunk_road else "",
+        )
+        for cp in made
+    ]
+    # Proposed and waiting for another of the traffic group to approve it.
+    checkpoint_create(actor=actor, district=district, name="S104 省道保全庄检测点", road="S104 省道", closes_trunk_road=False)
     letters = "ABCDEFGHJKLM"
     for i, cp in enumerate(made):
         for k in range(8 + 3 * i):
-            fevers = 1 if (i, k) in ((0, 3), (2, 5)) else 0
+            fevers = FEVERS.get((i, k), [])
             checkpoint_log(
                 actor=actor,
                 checkpoint=cp,
                 plate=f"蒙{rng.choice(letters)}{rng.randint(10000, 99999)}",
-                people=rng.randint(1, 5),
+                people=max(rng.randint(1, 5), len(fevers)),
                 fevers=fevers,
-                fever_action="复测 37.8℃，闭环转运至发热门诊" if fevers else "",
                 at=now - dt.timedelta(minutes=20 + 25 * k + 7 * i),
             )
     return made

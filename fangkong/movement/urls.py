@@ -8,16 +8,20 @@ urlpatterns = [
     # 一车一事一证
     path("passes/", passes.pass_list, name="pass_list"),
     path("passes/new/", passes.pass_new, name="pass_new"),
+    path("passes/refused/", passes.refused_scans, name="refused_scans"),
     path("passes/<int:pk>/", passes.pass_detail, name="pass_detail"),
     path("passes/<int:pk>/approve/", passes.pass_approve, name="pass_approve"),
     path("passes/<int:pk>/revoke/", passes.pass_revoke, name="pass_revoke"),
     path("keys/pass-signing.json", passes.public_key, name="public_key"),
+    # the pass on the driver's phone (public, by its signed link)
+    path("d/<str:token>/", passes.driver_pass, name="driver_pass"),
     # checkpoints
     path("check/", check.check, name="check"),
     path("check/scan/", check.scan, name="scan"),
     path("check/revocations.json", check.revocations, name="revocations"),
     path("checkpoints/", checkpoints.checkpoint_list, name="checkpoint_list"),
     path("checkpoints/<int:pk>/", checkpoints.checkpoint_detail, name="checkpoint_detail"),
+    path("checkpoints/<int:pk>/decide/", checkpoints.checkpoint_decide, name="checkpoint_decide"),
     path("checkpoints/<int:pk>/shifts/", checkpoints.checkpoint_shifts, name="checkpoint_shifts"),
     path("checkpoints/shifts/<int:pk>/cancel/", checkpoints.checkpoint_shift_cancel, name="checkpoint_shift_cancel"),
     # 有序离呼

@@ -89,7 +89,7 @@ def test_a_checkpoint_verifies_a_pass_offline_and_records_it_when_back_online(tr
     issuer = make_user("jiaotong1", Role.DISTRICT_OFFICE, [("district", tree.district)], password=PASSWORD)
     approver = make_user("jiaotong2", Role.DISTRICT_OFFICE, [("district", tree.district)], password=PASSWORD)
     make_user("kakou", Role.DISTRICT_OFFICE, [("district", tree.district)], password=PASSWORD)
-    checkpoint = Checkpoint.objects.create(name="金桥收费站卡口", road="G6 京藏高速", district_id=tree.district.pk)
+    checkpoint = Checkpoint.objects.create(name="金桥收费站卡口", road="G6 京藏高速", district_id=tree.district.pk, status="approved")
     start = timezone.now() - dt.timedelta(hours=1)
     vp = pass_request(
         actor=issuer,
@@ -158,7 +158,7 @@ def test_the_demo_roster_shows_its_gap_and_the_community_sees_the_own_applicatio
         make_person(tree.household, name)
     office = make_user("jiaotong", Role.DISTRICT_OFFICE, [("district", tree.district)], password=PASSWORD)
     make_user("shequ", Role.COMMUNITY_WORKER, [("community", tree.community)], password=PASSWORD)
-    checkpoint = Checkpoint.objects.create(name="金桥收费站卡口", road="G6 京藏高速", district_id=tree.district.pk)
+    checkpoint = Checkpoint.objects.create(name="金桥收费站卡口", road="G6 京藏高速", district_id=tree.district.pk, status="approved")
     assert demo_roster(office, checkpoint, timezone.now()) == 7
     for plate in ("蒙A30517", "蒙B21866"):  # logged now: during the shift under way
         checkpoint_log(actor=office, checkpoint=checkpoint, plate=plate, people=2)

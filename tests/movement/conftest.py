@@ -50,7 +50,7 @@ def traffic(city, users):
 
 @pytest.fixture
 def checkpoint(city):
-    return Checkpoint.objects.create(name="金桥收费站卡口", road="G6 京藏高速", district_id=city.home.district.pk)
+    return Checkpoint.objects.create(name="金桥收费站卡口", road="G6 京藏高速", district_id=city.home.district.pk, status="approved")
 
 
 def request_pass(actor, district, *, plate="蒙A12345", hours=24, start=None, driver_id=DRIVER_ID, **kw):

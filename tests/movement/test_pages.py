@@ -132,12 +132,13 @@ def test_the_public_key_is_public_and_the_check_page_carries_it(users, checkpoin
 
 def test_checkpoint_log_and_counts(city, users, checkpoint):
     page = client(users["district"]).post(
-        reverse("movement:checkpoint_detail", args=[checkpoint.pk]), {"plate": "蒙A12345", "people": 3, "fevers": 1, "fever_action": ""}
+        reverse("movement:checkpoint_detail", args=[checkpoint.pk]),
+        {"plate": "蒙A12345", "people": 3, "fever_temperature": "38.2", "fever_action": ""},
     )
     assert page.status_code == 422 and "处置" in page.content.decode()
     done = client(users["district"]).post(
         reverse("movement:checkpoint_detail", args=[checkpoint.pk]),
-        {"plate": "蒙A12345", "people": 3, "fevers": 1, "fever_action": "转运发热门诊"},
+        {"plate": "蒙A12345", "people": 3, "fever_temperature": "38.2", "fever_action": "fever_clinic"},
     )
     assert done.status_code == 302
     listing = client(users["district"]).get(reverse("movement:checkpoint_list")).content.decode()

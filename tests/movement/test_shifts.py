@@ -16,9 +16,9 @@ from django.urls import reverse
 
 from fangkong.core.errors import DomainError, PermissionRefused
 from fangkong.core.roles import Role
-from fangkong.movement.choices import CheckpointRole
+from fangkong.movement.choices import CheckpointRole, FeverAction
 from fangkong.movement.models import CheckpointShift
-from fangkong.movement.services.checkpoints import checkpoint_log
+from fangkong.movement.services.checkpoints import FeverReading, checkpoint_log
 from fangkong.movement.services.shifts import shift_cancel, shifts_add
 from fangkong.movement.shifts import checkpoint_gaps, shift_rows
 
@@ -61,7 +61,9 @@ def test_each_shift_counts_the_vehicles_logged_during_it(clock, traffic, users, 
     office = traffic["approver"]
     add(office, checkpoint, CheckpointRole.POLICE, "警员甲", 0, 8)
     clock.shift(dt.timedelta(hours=2))
-    checkpoint_log(actor=users["district"], checkpoint=checkpoint, plate="蒙A12345", people=3, fevers=1, fever_action="转发热门诊")
+    checkpoint_log(
+        actor=users["district"], checkpoint=checkpoint, plate="蒙A12345", people=3, fevers=[FeverReading("38.0", FeverAction.FEVER_CLINIC)]
+    )
     checkpoint_log(actor=users["district"], checkpoint=checkpoint, plate="蒙A12346", people=2)
     (row,) = shift_rows(checkpoint)
     assert (row.on_now, row.vehicles, row.people, row.fevers) == (True, 2, 5, 1)

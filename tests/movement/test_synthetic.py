@@ -11,14 +11,37 @@ from zoneinfo import ZoneInfo
 
 import pytest
 import time_machine
+from django.db.models import Count, Sum
 from django.utils import timezone
 
 from fangkong.audit.models import AuditEvent
-from fangkong.movement.choices import ApplicationStatus, BatchStatus, CheckpointRole, MemberStatus, NoticeKind, PassStatus, ScanRefusal
+from fangkong.core.roles import Role
+from fangkong.movement.alerts import SCAN_FLAGGED
+from fangkong.movement.choices import (
+    ApplicationStatus,
+    BatchStatus,
+    CheckpointRole,
+    FeverAction,
+    MemberStatus,
+    NoticeKind,
+    PassStatus,
+    ScanRefusal,
+)
 from fangkong.movement.events import MovementEvent
-from fangkong.movement.models import Checkpoint, DestinationNotice, PassScan, SelfApplication, TransferBatch
+from fangkong.movement.models import (
+    Checkpoint,
+    CheckpointFever,
+    CheckpointLog,
+    DestinationNotice,
+    PassScan,
+    SelfApplication,
+    TransferBatch,
+)
 from fangkong.movement.shifts import checkpoint_gaps
 from fangkong.movement.synthetic import movement_generate
+from fangkong.notifications.models import Notification
+from fangkong.notifications.rules import rules
+from fangkong.notifications.services.delivery import deliver_rule
 
 from ..factories import make_person, make_tree
 from ..isolation.factories import use_profile
@@ -41,7 +64,7 @@ def test_the_demo_shows_every_stage(beijing_hour, city, users, lab):
     for p in people[:5] + people[8:]:
         lab.negative(p, timezone.now() - dt.timedelta(hours=20))
     stats = movement_generate(seed=7)
-    assert stats.checkpoints == 3 and stats.logs > 20
+    assert stats.checkpoints == 3 and stats.proposed == 1 and stats.logs > 20 and stats.fevers == 4
     assert stats.passes == {PassStatus.COMPLETED: 1, PassStatus.APPROVED: 1, PassStatus.REVOKED: 1, PassStatus.REQUESTED: 1}
     refusals = sorted(PassScan.objects.exclude(refusal="").values_list("refusal", flat=True))
     assert refusals == sorted([ScanRefusal.REUSED, ScanRefusal.FORGED, ScanRefusal.WRONG_PLATE])
@@ -66,3 +89,13 @@ def test_the_demo_shows_every_stage(beijing_hour, city, users, lab):
 
     waiting = SelfApplication.objects.visible_to(users["community"]).filter(status="pending")
     assert waiting.count() == stats.own_waiting == 2
+
+    # Checkpoints: three approved (the trunk-road closure by the command), one proposed; fevers logged.
+    assert dict(Checkpoint.objects.values_list("status").annotate(n=Count("id")).order_by()) == {"approved": 3, "proposed": 1}
+    closure = Checkpoint.objects.get(closes_trunk_road=True)
+    assert closure.decided_by.role == Role.COMMAND_CENTRE
+    assert set(CheckpointFever.objects.values_list("action", flat=True)) == set(FeverAction.values)
+    assert CheckpointLog.objects.aggregate(n=Sum("fevers"))["n"] == CheckpointFever.objects.count() == 4
+    # The refused scans (reused, forged, lent) flagged to the demo district's office.
+    assert deliver_rule(rules.get(SCAN_FLAGGED), now=timezone.now() + dt.timedelta(seconds=1)).events == 3
+    assert Notification.objects.filter(rule=SCAN_FLAGGED, recipient=users["district"]).count() == 3

@@ -294,6 +294,7 @@ ENDPOINTS: list[Endpoint] = [
     _e("movement:home", FIGURES, None, MOVE),
     _e("movement:pass_list", LIST, "vehicle_pass", MOVE),
     _e("movement:pass_detail", DETAIL, "vehicle_pass", MOVE),
+    _e("movement:refused_scans", LIST, "refused_scan", MOVE),
     _e("movement:pass_new", ACTION, None, (MovementCap.VIEW, MovementCap.PASS_ISSUE)),
     _e("movement:pass_approve", ACTION, "vehicle_pass", (MovementCap.VIEW, MovementCap.PASS_APPROVE)),
     _e("movement:pass_revoke", ACTION, "vehicle_pass", (MovementCap.VIEW, MovementCap.PASS_APPROVE), data=(("reason", "scoping"),)),
@@ -302,6 +303,7 @@ ENDPOINTS: list[Endpoint] = [
     _e("movement:checkpoint_list", FIGURES, None, (MovementCap.CHECK,)),
     _e("movement:checkpoint_detail", DETAIL, "checkpoint", (MovementCap.CHECK,)),
     _e("movement:checkpoint_shifts", ACTION, "checkpoint", (MovementCap.PASS_APPROVE,)),
+    _e("movement:checkpoint_decide", ACTION, "checkpoint", (MovementCap.CHECKPOINT_APPROVE,), data=(("decision", "approve"),)),
     _e("movement:application_list", LIST, "departure", MOVE),
     _e("movement:application_new", ACTION, None, (MovementCap.VIEW, MovementCap.DEPART)),
     _e("movement:applications_decide", ACTION, None, (MovementCap.VIEW, MovementCap.ORGANISE)),
@@ -509,6 +511,10 @@ EXEMPT: dict[str, str] = {
     "movement:scan": (
         "a checkpoint's scan (JSON): movement.check, the checkpoint in the caller's grant (another district's: 404), "
         "the pass found by its signed code wherever it was issued: tests/movement/test_pages.py"
+    ),
+    "movement:driver_pass": (
+        "the pass on the driver's phone: public by its signed link (no personal data in it; 404 for a link not ours, "
+        "410 once expired, revoked or completed; masked driver): tests/movement/test_driver_link.py"
     ),
     "movement:apply": "residents' own applications: public, rate-limited, no oracle (tests/movement/test_own.py)",
     "movement:applied": "the public thank-you page: no data (tests/movement/test_own.py)",

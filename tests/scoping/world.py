@@ -362,7 +362,7 @@ def _movement(world: World, trees) -> None:
             driver_id=m["driver_id"],
         )
         pass_approve(actor=approver, vehicle_pass=vp)
-        checkpoint = Checkpoint.objects.create(name=m["checkpoint"], road="G6", district_id=district.pk)
+        checkpoint = Checkpoint.objects.create(name=m["checkpoint"], road="G6", district_id=district.pk, status="approved")
         traveller = make_person(make_tree(**_tree_args(side, 40)).household, m["traveller"])
         coach = departure_create(
             actor=world.users["command"],
@@ -399,6 +399,24 @@ def _movement(world: World, trees) -> None:
             pickup_place="校门",
         )
         ids[side] = {"pass": vp.pk, "checkpoint": checkpoint.pk, "departure": coach.pk, "batch": batch.pk}
+    # Each side's pass refused (lent to another car) at the OTHER side's checkpoint: the refusal is
+    # flagged to the issuing office, not to the office whose checkpoint saw it.
+    from fangkong.movement.models import PassScan
+
+    for issuer, seen_at, plate_seen in ((HOME, FAR, "蒙A7H001"), (FAR, HOME, "蒙A7F002")):
+        cp = Checkpoint.objects.get(pk=ids[seen_at]["checkpoint"])
+        PassScan.objects.create(
+            vehicle_pass_id=ids[issuer]["pass"],
+            checkpoint=cp,
+            client_ref=f"sc-refused-{issuer}",
+            scanned_at=start,
+            recorded_at=start,
+            outcome="refused",
+            refusal="wrong_plate",
+            plate_seen=plate_seen,
+            district_id=cp.district_id,
+        )
+    world.subjects["refused_scan"] = Subject(None, None, ("蒙A7H001",), ("蒙A7F002",), personal=False)
     world.subjects["vehicle_pass"] = Subject(ids[HOME]["pass"], ids[FAR]["pass"], (MOVEMENT[HOME]["driver"],), (MOVEMENT[FAR]["driver"],))
     world.subjects["checkpoint"] = Subject(
         ids[HOME]["checkpoint"], ids[FAR]["checkpoint"], (MOVEMENT[HOME]["checkpoint"],), (MOVEMENT[FAR]["checkpoint"],), personal=False
@@ -577,7 +595,7 @@ def _supervision(world: World, trees) -> None:
         team = InspectionTeam.objects.create(name=f"{place}督导组", district=tree.district)
         team.members.set([inspector])
         places = {"district_id": tree.district.pk, "street_id": tree.street.pk, "community_id": tree.community.pk}
-        checkpoint = Checkpoint.objects.create(name=place, **places)
+        checkpoint = Checkpoint.objects.create(name=place, status="approved", **places)
         assignment = Assignment.objects.create(
             team=team,
             place_kind=PlaceKind.CHECKPOINT,

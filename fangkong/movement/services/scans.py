@@ -25,13 +25,14 @@ from ..choices import PassStatus, ScanOutcome, ScanRefusal
 from ..events import MovementEvent
 from ..models import Checkpoint, PassScan, VehiclePass
 from ..permissions import MovementCap
+from .checkpoints import require_approved
 from .passes import normalise_plate
 
 # The columns a scan reads (the rules of `_refusal`, the answer's number and plate): a narrower
 # statement to build and to send back on the hottest request of a checkpoint. A caller reading
 # another field of the result's pass has it read then.
 SCAN_PASS_FIELDS = ("id", "serial", "plate", "status", "valid_from", "valid_until", "driver_id_hash")
-SCAN_CHECKPOINT_FIELDS = ("id", "district_id", "street_id", "community_id")
+SCAN_CHECKPOINT_FIELDS = ("id", "status", "district_id", "street_id", "community_id")
 
 # How long a phone may hold a scan before sending it (a shift); older ones are refused as a request.
 OFFLINE_HOLD = dt.timedelta(hours=24)
@@ -101,6 +102,7 @@ def pass_scan(
     """Verify and record one scan. Refusals of the request itself (a malformed ID number, a time in
     the future) raise DomainError and record nothing; a refused pass is recorded and answered."""
     require(actor, MovementCap.CHECK)
+    require_approved(checkpoint)  # a proposed or rejected checkpoint records nothing
     client_ref = (client_ref or "").strip()[:64]
     if not client_ref:
         raise DomainError(_("缺少核验编号"), field="client_ref", rule="movement.client_ref")

@@ -22,6 +22,7 @@ from ..choices import CheckpointRole
 from ..events import MovementEvent
 from ..models import Checkpoint, CheckpointShift
 from ..permissions import MovementCap
+from .checkpoints import require_approved
 
 MAX_SHIFT = dt.timedelta(hours=24)
 MAX_DAYS = 31
@@ -40,6 +41,7 @@ def shifts_add(
 ) -> list[CheckpointShift]:
     require(actor, MovementCap.PASS_APPROVE)
     checkpoint = _visible(actor, checkpoint)
+    require_approved(checkpoint)
     if role not in CheckpointRole.values:
         raise DomainError(_("请选择岗位"), field="role", rule="movement.shift")
     name = (name or "").strip()

@@ -31,7 +31,7 @@ from ..services.scans import SCAN_CHECKPOINT_FIELDS, pass_scan
 @login_required
 def check(request: HttpRequest) -> HttpResponse:
     require_page(request.user, MovementCap.CHECK)
-    checkpoints = list(selectors.checkpoint_list(user=request.user))
+    checkpoints = list(selectors.checkpoint_list(user=request.user, approved_only=True))
     labels = {
         "valid": _("签名有效"),
         "forged": _("伪造或被篡改的通行证：签名不符，拒绝通行"),

@@ -23,7 +23,7 @@ from fangkong.geo.lookup import person_by_id_number
 from fangkong.geo.services import SearchLimited
 
 from .. import selectors
-from ..choices import ApplicationStatus, BatchStatus, DepartureRule, MemberStatus, TravelMode
+from ..choices import ApplicationStatus, BatchStatus, DepartureRule, FeverAction, MemberStatus, TravelMode
 from ..forms import ApplicationForm, DepartureForm
 from ..permissions import MovementCap
 from ..services import departures as services
@@ -44,6 +44,7 @@ def home(request: HttpRequest) -> HttpResponse:
         "batches": [(label, f.batches.get(value, 0)) for value, label in BatchStatus.choices],
         "batch_people": [(label, f.batch_people.get(value, 0)) for value, label in MemberStatus.choices],
         "refusals": [(label, n) for value, label in selectors.ScanRefusal.choices if (n := f.refusals.get(value, 0))],
+        "fever_actions": [(label, f.fever_actions.get(value, 0)) for value, label in FeverAction.choices],
     }
     return render(request, "movement/home.html", context)
 

@@ -7,19 +7,26 @@ from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_POST
+from django.utils.translation import gettext_lazy
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_GET, require_POST
 
 from fangkong.core.actions import refused_on
 from fangkong.core.errors import DomainError, PermissionRefused
 from fangkong.core.pagination import paginate
 from fangkong.core.permissions import need_to_know, require_page, user_can
+from fangkong.core.ratelimit import public_limit
 
-from .. import codes, selectors, signing
-from ..choices import PassStatus
+from .. import codes, driver_link, selectors, signing
+from ..alerts import FLAGGED_REFUSALS
+from ..choices import PassStatus, ScanRefusal
 from ..forms import PassForm, ReasonForm
 from ..permissions import MovementCap
 from ..services import passes as services
+from ..services.passes import masked_name
 from .common import districts_of
 
 
@@ -39,6 +46,17 @@ def pass_list(request: HttpRequest) -> HttpResponse:
 
 
 @need_to_know(MovementCap.VIEW)
+def refused_scans(request: HttpRequest) -> HttpResponse:
+    """The refused scans of this office's passes (and of unrecognised codes at its checkpoints):
+    when, where, the plate on the pass and the plate seen, and why — reuse, forgery and lending
+    flagged (they are also notified)."""
+    refusal = request.GET.get("refusal", "")
+    page = paginate(request, selectors.refused_scans(user=request.user, refusal=refusal))
+    context = {"page_obj": page, "refusal": refusal, "refusals": ScanRefusal.choices, "flagged": set(FLAGGED_REFUSALS)}
+    return render(request, "movement/refused_scans.html", context)
+
+
+@need_to_know(MovementCap.VIEW)
 def pass_new(request: HttpRequest) -> HttpResponse:
     require_page(request.user, MovementCap.PASS_ISSUE)
     form = PassForm(request.POST or None, districts=districts_of(request.user))
@@ -53,7 +71,11 @@ def pass_new(request: HttpRequest) -> HttpResponse:
 def _detail(request: HttpRequest, pk: int, *, form: ReasonForm | None = None, status: int = 200) -> HttpResponse:
     vp = selectors.pass_get(user=request.user, pk=pk)
     token = codes.pass_token(vp) if vp.status == PassStatus.APPROVED else ""
+    link_token = driver_link.driver_token(vp)
+    link = request.build_absolute_uri(reverse("movement:driver_pass", args=[link_token])) if link_token else ""
     context = {
+        "driver_link": link,
+        "driver_link_qr": codes.qr_svg(link) if link else "",
         "vp": vp,
         "token": token,
         "qr": codes.qr_svg(token) if token else "",
@@ -108,4 +130,43 @@ def public_key(request: HttpRequest) -> HttpResponse:
     """Public, without login: the key checkpoints verify passes with (no personal data)."""
     response = JsonResponse(signing.public_key_document())
     response["Cache-Control"] = "public, max-age=3600"
+    return response
+
+
+DRIVER_PAGE_LIMITS = ((60, 60), (600, 3600))
+DRIVER_REFUSALS = {
+    "expired": gettext_lazy("通行证已过有效期，二维码已失效。"),
+    "revoked": gettext_lazy("通行证已被签发单位撤销，不能再使用。"),
+    "completed": gettext_lazy("本次行程已完成，通行证已失效（一证一次行程）。"),
+    "superseded": gettext_lazy("通行证已重新签发，此链接已失效，请向签发单位索取新链接。"),
+}
+
+
+@never_cache
+@require_GET
+def driver_pass(request: HttpRequest, token: str) -> HttpResponse:
+    """Public (no account): the pass on the driver's phone, by its signed link. A link not ours
+    answers 404; an expired, revoked, completed or re-issued pass 410, without the code."""
+    limited = public_limit(request, "movement:driver-pass", DRIVER_PAGE_LIMITS)
+    if limited is not None:
+        return limited
+    opened = driver_link.open_link(token)
+    if opened.vp is None:
+        return _driver_response(render(request, "movement/driver_pass.html", {"invalid": True}, status=404))
+    vp = opened.vp
+    code = codes.pass_token(vp) if not opened.refusal else ""
+    context = {
+        "vp": vp,
+        "driver": masked_name(vp.driver_name),
+        "refusal": DRIVER_REFUSALS.get(opened.refusal, ""),
+        "qr": codes.qr_svg(code) if code else "",
+        "not_yet": not opened.refusal and vp.valid_from > timezone.now(),
+    }
+    return _driver_response(render(request, "movement/driver_pass.html", context, status=410 if opened.refusal else 200))
+
+
+def _driver_response(response: HttpResponse) -> HttpResponse:
+    # The link is the driver's key: never sent on as a referrer, never indexed, never cached.
+    response["Referrer-Policy"] = "no-referrer"
+    response["X-Robots-Tag"] = "noindex, nofollow"
     return response
