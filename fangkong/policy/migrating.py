@@ -79,7 +79,11 @@ def texts_to_citations(
     own, by digest) and its rows point at it, one UPDATE per distinct text. Backward: each cited row
     gets its text again, one UPDATE per distinct citation, cut to `max_lengths[(model, text field)]`
     where the old column had a limit; rows without a citation keep the column's '' (add the text
-    column back as blank-able: run an AlterField to blank=True before the RemoveField)."""
+    column back as blank-able: run an AlterField to blank=True before the RemoveField).
+
+    Each direction ends by checking the deferred foreign keys of the rows it wrote: on PostgreSQL a
+    row updated twice in one transaction (two columns of one model) leaves their checks pending, and
+    the ALTER TABLE after it would refuse the table ("pending trigger events")."""
     import hashlib
 
     moved = tuple(moved)
@@ -94,6 +98,7 @@ def texts_to_citations(
                 digest = hashlib.sha256(text.encode()).hexdigest()
                 citation, _created = Citation.objects.get_or_create(digest=digest, defaults={"text": text})
                 model.objects.filter(**{text_field: text}).update(**{f"{citation_field_name}_id": citation.pk})
+        _checked(apps, schema_editor)
 
     def backward(apps: Any, schema_editor: Any) -> None:
         Citation = apps.get_model("policy", "RuleCitation")
@@ -105,5 +110,10 @@ def texts_to_citations(
             limit = limits.get((model_name, text_field))
             for pk, text in texts.items():
                 model.objects.filter(**{column: pk}).update(**{text_field: text[:limit] if limit else text})
+        _checked(apps, schema_editor)
+
+    def _checked(apps: Any, schema_editor: Any) -> None:
+        tables = sorted({apps.get_model(app_label, model_name)._meta.db_table for model_name, _t, _c in moved})
+        schema_editor.connection.check_constraints(table_names=tables)
 
     return forward, backward
