@@ -46,6 +46,8 @@ from collections import Counter
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
+DEADLINE_RULE = "transfer.deadline = same_day"
+
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "bench"))
@@ -126,6 +128,7 @@ def build_cases(*, cases: int, awaiting: int, facilities: int, now: dt.datetime,
     from fangkong.cases.models import Case, CaseClassification, Discharge, FacilityBeds, HealthMonitoring, Transfer, TreatmentFacility
     from fangkong.core.bulk import reserve_ids
     from fangkong.geo.models import District, Person
+    from fangkong.policy.models import RuleCitation
     from fangkong.policy.regimen import local_midnight
 
     rng = random.Random(seed)
@@ -178,6 +181,7 @@ def build_cases(*, cases: int, awaiting: int, facilities: int, now: dt.datetime,
         )
         occupied: Counter = Counter()
         final: Counter = Counter()
+        cited = RuleCitation.ids_for([DEADLINE_RULE, "bench"])  # the rows point at stored citations (decision 0010)
         ct, kt, tt, mt, dt_ = Table(Case), Table(CaseClassification), Table(Transfer), Table(HealthMonitoring), Table(Discharge)
         monitoring_ids = reserve_ids(HealthMonitoring, sum(1 for s in statuses if s in (CaseStatus.DISCHARGED, CaseStatus.CLOSED)))
         mon = iter(monitoring_ids)
@@ -224,8 +228,8 @@ def build_cases(*, cases: int, awaiting: int, facilities: int, now: dt.datetime,
             tt.add(
                 id=tid, created_at=now, updated_at=now, **places, case_id=cid, reason="first",
                 status=TransferStatus.AWAITING if status == CaseStatus.OPEN else TransferStatus.ADMITTED,
-                queued_at=confirmed, deadline_at=deadline, deadline_rule="transfer.deadline = same_day", triage_kind=kind,
-                triage_bed_type=bed, triage_rule="bench", assigned_facility_id=facility, assigned_bed_type=bed if facility else "",
+                queued_at=confirmed, deadline_at=deadline, deadline_citation_id=cited[DEADLINE_RULE], triage_kind=kind,
+                triage_bed_type=bed, triage_citation_id=cited["bench"], assigned_facility_id=facility, assigned_bed_type=bed if facility else "",
                 dispatched_at=admitted and admitted - dt.timedelta(minutes=50), picked_up_at=admitted and admitted - dt.timedelta(minutes=20),
                 admitted_at=admitted,
             )  # fmt: skip
@@ -234,7 +238,7 @@ def build_cases(*, cases: int, awaiting: int, facilities: int, now: dt.datetime,
                 ends = local_midnight(timezone_date(discharged) + dt.timedelta(days=7))
                 mt.add(
                     id=mid, created_at=now, updated_at=now, **places, case_id=cid, person_id=pid,
-                    status=MonitoringStatus.COMPLETED if closed else MonitoringStatus.ACTIVE, days=7, rule="bench",
+                    status=MonitoringStatus.COMPLETED if closed else MonitoringStatus.ACTIVE, days=7, citation_id=cited["bench"],
                     starts_at=discharged, ends_at=ends, completed_at=closed,
                 )  # fmt: skip
                 dt_.add(

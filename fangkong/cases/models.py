@@ -30,6 +30,7 @@ from django.utils.translation import gettext_lazy as _
 
 from fangkong.core.models import TimeStampedModel
 from fangkong.geo.models import PERSON_SCOPE, PersonPlaces
+from fangkong.policy.models import citation_column, cited_text
 from fangkong.results.choices import Result
 from fangkong.zoning.choices import FoundIn
 
@@ -210,10 +211,10 @@ class Transfer(PersonPlaces, TimeStampedModel):
     status = models.CharField(_("状态"), max_length=16, choices=TransferStatus.choices, default=TransferStatus.AWAITING)
     queued_at = models.DateTimeField(_("待转运时间"))
     deadline_at = models.DateTimeField(_("转运时限"))
-    deadline_rule = models.CharField(_("时限依据"), max_length=300)
+    deadline_citation = citation_column(_("时限依据"))  # the text: deadline_rule
     triage_kind = models.CharField(_("分诊去向"), max_length=16, choices=FacilityKind.choices)
     triage_bed_type = models.CharField(_("分诊床位"), max_length=16, choices=BedType.choices)
-    triage_rule = models.TextField(_("分诊依据"))
+    triage_citation = citation_column(_("分诊依据"))  # the text: triage_rule
     from_facility = models.ForeignKey(
         TreatmentFacility, verbose_name=_("转出机构"), null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
@@ -258,6 +259,9 @@ class Transfer(PersonPlaces, TimeStampedModel):
     def __str__(self) -> str:
         return f"#{self.pk} case {self.case_id} {self.get_status_display()}"
 
+    deadline_rule = cited_text("deadline_citation", "The rule that set `deadline_at` (transfer.deadline), cited in full.")
+    triage_rule = cited_text("triage_citation", "The triage decision's rules (where to and why), cited in full.")
+
 
 class HealthMonitoring(PersonPlaces, TimeStampedModel):
     """居家健康监测 after discharge, handed to the person's community (places copied at discharge)."""
@@ -266,7 +270,7 @@ class HealthMonitoring(PersonPlaces, TimeStampedModel):
     person = models.ForeignKey("geo.Person", on_delete=models.PROTECT, related_name="+")
     status = models.CharField(_("状态"), max_length=16, choices=MonitoringStatus.choices, default=MonitoringStatus.ACTIVE)
     days = models.PositiveSmallIntegerField(_("监测天数"))
-    rule = models.CharField(_("依据"), max_length=300)
+    citation = citation_column(_("依据"))  # the text: rule
     starts_at = models.DateTimeField(_("开始时间"))
     ends_at = models.DateTimeField(_("期满时间"))
     completed_at = models.DateTimeField(_("解除时间"), null=True, blank=True)
@@ -287,6 +291,8 @@ class HealthMonitoring(PersonPlaces, TimeStampedModel):
 
     def __str__(self) -> str:
         return f"case {self.case_id} {self.get_status_display()}"
+
+    rule = cited_text("citation", "The rules that set the monitoring's days and its day one, cited in full.")
 
 
 class Discharge(models.Model):
@@ -326,7 +332,7 @@ class CaseTest(models.Model):
     ct_n = models.FloatField(_("N Ct"), null=True, blank=True)
     sampled_at = models.DateTimeField(_("采样时间"))
     reported_at = models.DateTimeField(_("报告时间"), null=True, blank=True)
-    decided_by = models.CharField(_("判定依据"), max_length=300, blank=True)
+    decision_citation = citation_column(_("判定依据"))  # the text: decided_by
     positive = models.ForeignKey(
         "testing.ConfirmedPositive", verbose_name=_("筛查阳性"), null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
@@ -343,6 +349,8 @@ class CaseTest(models.Model):
 
     def __str__(self) -> str:
         return f"case {self.case_id} {self.get_result_display()} {self.sampled_at:%Y-%m-%d %H:%M}"
+
+    decided_by = cited_text("decision_citation", "The Ct rule the result was decided under (or the hand-over's reference), cited in full.")
 
     @property
     def ct_min(self) -> float | None:

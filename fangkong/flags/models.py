@@ -15,6 +15,7 @@ from django.utils.translation import gettext_lazy as _
 
 from fangkong.core.scoping import ScopedQuerySet
 from fangkong.geo.models import cached_fk
+from fangkong.policy.models import citation_column, cited_text
 
 from .choices import FlagKind, FlagRuleCode, FlagState
 
@@ -49,7 +50,7 @@ class Flag(models.Model):
     # A hash of the evidence as last written (flags.services.evaluation): a run compares its findings
     # with it instead of reading every open flag's items back; empty until the flag is next refreshed.
     evidence_digest = models.CharField(_("证据摘要"), max_length=40, blank=True, editable=False)
-    citation = models.TextField(_("依据"), blank=True)
+    rule_citation = citation_column(_("依据"))  # the text: citation
 
     objects = FlagQuerySet.as_manager()
     scope_paths = PLACE_SCOPE
@@ -67,6 +68,8 @@ class Flag(models.Model):
 
     def __str__(self) -> str:
         return f"{self.rule} {self.subject}"
+
+    citation = cited_text("rule_citation", "The rule's 依据 (its policy keys' citations and the supervision text), cited in full.")
 
     @property
     def state(self) -> str:

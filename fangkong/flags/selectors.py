@@ -27,7 +27,7 @@ def flag_list(
     community: int | None = None,
 ) -> QuerySet[Flag]:
     """The user's flags, newest first, filtered by rule, kind, state (open / cleared) and place."""
-    qs = Flag.objects.visible_to(user)
+    qs = Flag.objects.visible_to(user).select_related("rule_citation")
     if rule in RULES_BY_CODE:
         qs = qs.filter(rule=rule)
     if kind in FlagKind.values:

@@ -36,7 +36,11 @@ def late_requests(user: Any, now: dt.datetime) -> QuerySet[SupportRequest]:
 
 
 def describe_requests(requests: Sequence[SupportRequest], now: dt.datetime) -> list[Item]:
-    by_pk = SupportRequest.objects.filter(pk__in=[r.pk for r in requests]).select_related("member", "group", "community").in_bulk()
+    by_pk = (
+        SupportRequest.objects.filter(pk__in=[r.pk for r in requests])
+        .select_related("member", "group", "community", "deadline_citation")
+        .in_bulk()
+    )
     out = []
     for r in (by_pk[x.pk] for x in requests if x.pk in by_pk):
         out.append(

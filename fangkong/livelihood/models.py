@@ -20,6 +20,7 @@ from django.utils.translation import gettext_lazy as _
 from fangkong.core.models import TimeStampedModel
 from fangkong.core.scoping import ScopedQuerySet
 from fangkong.geo.models import cached_fk
+from fangkong.policy.models import citation_column, cited_text
 
 from .choices import (
     ConfirmedBy,
@@ -184,7 +185,7 @@ class SupportRequest(Placed, TimeStampedModel):
     group = models.ForeignKey(ServiceGroup, null=True, blank=True, on_delete=models.SET_NULL, related_name="+", verbose_name=_("工作组"))
     requested_at = models.DateTimeField(_("登记时间"))
     due_at = models.DateTimeField(_("应送达时间"))
-    deadline_basis = models.CharField(_("时限依据"), max_length=300, blank=True)
+    deadline_citation = citation_column(_("时限依据"))  # the text: deadline_basis
     delivered_at = models.DateTimeField(_("送达时间"), null=True, blank=True)
     handover = models.CharField(_("交接方式"), max_length=16, choices=Handover.choices, blank=True)
     handed_to = models.CharField(_("交接网格员"), max_length=64, blank=True)
@@ -213,6 +214,8 @@ class SupportRequest(Placed, TimeStampedModel):
     def __str__(self) -> str:
         return f"需求 #{self.pk}"
 
+    deadline_basis = cited_text("deadline_citation", "The rule that set `due_at`, cited in full.")
+
 
 class VoucherProgramme(TimeStampedModel):
     """A one-off voucher programme (seed 003: 200 元 consumption voucher or goods of equal value): its
@@ -231,7 +234,7 @@ class VoucherProgramme(TimeStampedModel):
     age_reference_date = models.DateField(_("年龄计算基准日"))
     hukou_prefix = models.CharField(_("户籍地代码前缀"), max_length=6)
     rules = models.JSONField(_("资格规则"))
-    basis = models.TextField(_("依据"), blank=True)
+    citation = citation_column(_("依据"))  # the text: basis
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
 
     class Meta:
@@ -241,6 +244,8 @@ class VoucherProgramme(TimeStampedModel):
 
     def __str__(self) -> str:
         return self.name
+
+    basis = cited_text("citation", "The eligibility rules' citations as set up (one a line), cited in full.")
 
     @property
     def scope_place(self) -> models.Model | None:

@@ -60,7 +60,9 @@ def group_get(*, user: Any, pk: int) -> ServiceGroup:
 
 def request_get(*, user: Any, pk: int) -> SupportRequest:
     return get_object_or_404(
-        SupportRequest.objects.visible_to(user).select_related("entry", "entry__person", "entry__person__household", "member", "group"),
+        SupportRequest.objects.visible_to(user).select_related(
+            "entry", "entry__person", "entry__person__household", "member", "group", "deadline_citation"
+        ),
         pk=pk,
     )
 

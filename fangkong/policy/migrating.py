@@ -3,7 +3,11 @@
 Every profile (shipped and local copies) gains the parameters named: a shipped profile takes its
 value from fangkong.policy.profiles, a local copy the value of the shipped profile it was copied
 from (else the 20 measures'). Existing values are left as they are; going back removes the keys.
-Used by policy 0005–0007 and movement 0002 (and any later app adding parameters the same way)."""
+Used by policy 0005–0007 and movement 0002 (and any later app adding parameters the same way).
+
+And the step that turns a text column holding a rule citation into a citation column
+(`texts_to_citations`, `citation_field`; decision 0010): cases 0004, zoning 0008, livelihood 0011,
+isolation 0008, flags 0003."""
 
 from __future__ import annotations
 
@@ -46,3 +50,70 @@ def profile_parameters(keys: Sequence[str]) -> tuple[Callable[[Any, Any], None],
         remove_profile_parameters(apps, keys)
 
     return add, remove
+
+
+# ---- rule citations: a text column becomes a citation column (policy.RuleCitation, decision 0010) ----
+
+
+def citation_field(label: str) -> Any:
+    """The migration form of `policy.models.citation_column(label)`."""
+    from django.db import models
+
+    return models.ForeignKey(
+        blank=True,
+        db_constraint=False,
+        db_index=False,
+        null=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        to="policy.rulecitation",
+        verbose_name=label,
+    )
+
+
+def texts_to_citations(
+    app_label: str, moved: Sequence[tuple[str, str, str]], max_lengths: dict[tuple[str, str], int] | None = None
+) -> tuple[Callable[[Any, Any], None], Callable[[Any, Any], None]]:
+    """(forward, backward) for `migrations.RunPython` over `moved`, (model, text field, citation field)
+    triples of `app_label`. Forward: each distinct non-empty text becomes one citation (or finds its
+    own, by digest) and its rows point at it, one UPDATE per distinct text. Backward: each cited row
+    gets its text again, one UPDATE per distinct citation, cut to `max_lengths[(model, text field)]`
+    where the old column had a limit; rows without a citation keep the column's '' (add the text
+    column back as blank-able: run an AlterField to blank=True before the RemoveField).
+
+    Each direction ends by checking the deferred foreign keys of the rows it wrote: on PostgreSQL a
+    row updated twice in one transaction (two columns of one model) leaves their checks pending, and
+    the ALTER TABLE after it would refuse the table ("pending trigger events")."""
+    import hashlib
+
+    moved = tuple(moved)
+    limits = dict(max_lengths or {})
+
+    def forward(apps: Any, schema_editor: Any) -> None:
+        Citation = apps.get_model("policy", "RuleCitation")
+        for model_name, text_field, citation_field_name in moved:
+            model = apps.get_model(app_label, model_name)
+            texts = model.objects.exclude(**{text_field: ""}).order_by().values_list(text_field, flat=True).distinct()
+            for text in list(texts):
+                digest = hashlib.sha256(text.encode()).hexdigest()
+                citation, _created = Citation.objects.get_or_create(digest=digest, defaults={"text": text})
+                model.objects.filter(**{text_field: text}).update(**{f"{citation_field_name}_id": citation.pk})
+        _checked(apps, schema_editor)
+
+    def backward(apps: Any, schema_editor: Any) -> None:
+        Citation = apps.get_model("policy", "RuleCitation")
+        for model_name, text_field, citation_field_name in moved:
+            model = apps.get_model(app_label, model_name)
+            column = f"{citation_field_name}_id"
+            ids = model.objects.filter(**{f"{column}__isnull": False}).order_by().values_list(column, flat=True).distinct()
+            texts = dict(Citation.objects.filter(pk__in=list(ids)).values_list("pk", "text"))
+            limit = limits.get((model_name, text_field))
+            for pk, text in texts.items():
+                model.objects.filter(**{column: pk}).update(**{text_field: text[:limit] if limit else text})
+        _checked(apps, schema_editor)
+
+    def _checked(apps: Any, schema_editor: Any) -> None:
+        tables = sorted({apps.get_model(app_label, model_name)._meta.db_table for model_name, _t, _c in moved})
+        schema_editor.connection.check_constraints(table_names=tables)
+
+    return forward, backward

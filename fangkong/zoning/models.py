@@ -18,6 +18,7 @@ from django.utils.translation import gettext_lazy as _
 from fangkong.core.models import TimeStampedModel
 from fangkong.core.scoping import ScopedQuerySet
 from fangkong.geo.models import cached_fk
+from fangkong.policy.models import citation_column, cited_text
 
 from .choices import AreaClass, AreaStatus, CadreRank, DutyRole, PlaceLevel
 
@@ -152,13 +153,15 @@ class RiskAreaTransition(models.Model):
     actor = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
     actor_name = models.CharField(_("操作人"), max_length=150, blank=True)
     reason = models.TextField(_("理由"), blank=True)
-    basis = models.TextField(_("依据"), blank=True)
+    citation = citation_column(_("依据"))  # the text: basis
 
     class Meta:
         ordering = ["area_id", "at", "id"]
 
     def __str__(self) -> str:
         return f"{self.from_status or '—'} → {self.to_status}"
+
+    basis = cited_text("citation", "The rule (or rules, one a line) the step rests on, cited in full; '' for none.")
 
 
 # ---- 4+N duty: who is on duty at a compound under control, shift by shift ----

@@ -100,7 +100,7 @@ def area_cases(area: RiskArea, *, user: Any) -> list[CaseRef]:
 
 
 def area_transitions(area: RiskArea) -> QuerySet:
-    return area.transitions.order_by("at", "id")
+    return area.transitions.select_related("citation").order_by("at", "id")
 
 
 def masked_name(name: str) -> str:

@@ -40,7 +40,7 @@ def test_every_stage_through_the_services(demo_city):
     assert any(not c.due and c.unsampled_count for c in clocks.values())  # day 5, screening still to sample
     assert any(not c.due and c.day == 2 for c in clocks.values())  # the clock running
     lifted = demo.get(status=AreaStatus.LIFTED)
-    assert lifted.transitions.filter(to_status=AreaStatus.LIFTED).exclude(basis="").exists()  # lifted by rule, named
+    assert lifted.transitions.filter(to_status=AreaStatus.LIFTED).exclude(citation=None).exists()  # lifted by rule, named
     # Audited through the services: proposal, decisions, the lifting and the daily review.
     events = set(AuditEvent.objects.filter(event_type__startswith="zoning.").values_list("event_type", flat=True))
     assert {"zoning.area_proposed", "zoning.area_approved", "zoning.area_rejected", "zoning.area_lifted"} <= events

@@ -167,6 +167,8 @@ class ClassificationSerializer(serializers.ModelSerializer):
 
 
 class CaseTestSerializer(serializers.ModelSerializer):
+    decided_by = serializers.CharField(read_only=True)  # stored once per text (RuleCitation): load with select_related
+
     class Meta:
         model = CaseTest
         fields = ["id", "case", "phase", "monitoring", "result", "ct_orf1ab", "ct_n", "sampled_at", "reported_at", "decided_by", "positive"]
@@ -176,6 +178,8 @@ class TransferSerializer(serializers.ModelSerializer):
     status = serializers.ChoiceField(choices=TransferStatus.choices, read_only=True)
     reason = serializers.ChoiceField(choices=TransferReason.choices, read_only=True)
     assigned_facility_name = serializers.CharField(source="assigned_facility.name", read_only=True, allow_null=True)
+    deadline_rule = serializers.CharField(read_only=True)  # stored once per text (RuleCitation): load with select_related
+    triage_rule = serializers.CharField(read_only=True)  # likewise
 
     class Meta:
         model = Transfer
@@ -212,6 +216,7 @@ class TransferSerializer(serializers.ModelSerializer):
 class MonitoringSerializer(PersonFieldsMixin, serializers.ModelSerializer):
     status = serializers.ChoiceField(choices=MonitoringStatus.choices, read_only=True)
     community_name = serializers.CharField(source="community.name", read_only=True, allow_null=True)
+    rule = serializers.CharField(read_only=True)  # stored once per text (RuleCitation): load with select_related
 
     class Meta:
         model = HealthMonitoring

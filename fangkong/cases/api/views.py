@@ -34,6 +34,9 @@ from ..services.facilities import en_route_counts
 from . import serializers as s
 from .filters import CaseFilter, FacilityFilter, MonitoringFilter
 
+# A transfer as the API shows it, with its two citations (stored once per text, read with the row).
+TRANSFER_RELATED = ("assigned_facility", "deadline_citation", "triage_citation")
+
 TAG_CASES = "cases: cases"
 TAG_BOARD = "cases: transfers"
 TAG_FACILITIES = "cases: facilities"
@@ -105,8 +108,8 @@ class CaseViewSet(CaseDetails, mixins.ListModelMixin, mixins.RetrieveModelMixin,
         if self.action != "list":
             qs = qs.select_related("reporting_facility").prefetch_related(
                 "classifications",
-                Prefetch("transfers", Transfer.objects.select_related("assigned_facility").order_by("queued_at", "id")),
-                Prefetch("tests", CaseTest.objects.order_by("sampled_at", "id")),
+                Prefetch("transfers", Transfer.objects.select_related(*TRANSFER_RELATED).order_by("queued_at", "id")),
+                Prefetch("tests", CaseTest.objects.select_related("decision_citation").order_by("sampled_at", "id")),
                 Prefetch("discharges", Discharge.objects.select_related("facility", "monitoring__person", "monitoring__community")),
             )
         return qs
@@ -295,10 +298,10 @@ class TransferViewSet(CaseDetails, mixins.RetrieveModelMixin, viewsets.GenericVi
 
     def get_queryset(self) -> QuerySet[Transfer]:
         visible = Case.objects.visible_to(self.request.user)
-        return Transfer.objects.filter(case__in=visible).select_related("assigned_facility").order_by("id")
+        return Transfer.objects.filter(case__in=visible).select_related(*TRANSFER_RELATED).order_by("id")
 
     def transfer_body(self, transfer: Transfer) -> dict[str, Any]:
-        return s.TransferSerializer(Transfer.objects.select_related("assigned_facility").get(pk=transfer.pk)).data
+        return s.TransferSerializer(Transfer.objects.select_related(*TRANSFER_RELATED).get(pk=transfer.pk)).data
 
     @extend_schema(
         tags=[TAG_BOARD],

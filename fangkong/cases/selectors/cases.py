@@ -34,7 +34,7 @@ def cases_with_withdrawn_origin(*, user: Any) -> QuerySet[Case]:
 
 def monitoring_list(*, user: Any, active_only: bool = True) -> QuerySet[HealthMonitoring]:
     """居家健康监测 handed to the user's communities, by the day they end."""
-    qs = HealthMonitoring.objects.visible_to(user).select_related("person", "case")
+    qs = HealthMonitoring.objects.visible_to(user).select_related("person", "case", "citation")
     return qs.filter(status=MonitoringStatus.ACTIVE).order_by("ends_at", "id") if active_only else qs.order_by("-starts_at", "-id")
 
 

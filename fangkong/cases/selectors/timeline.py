@@ -129,7 +129,7 @@ def _case_steps(steps: _Steps, cases: list[Case], ids: list[int]) -> None:
 def _transfer_steps(steps: _Steps, ids: list[int]) -> None:
     """Each transfer: triage, dispatch, pick-up, admission or refusal, cancellation."""
     users = ("created_by", "dispatched_by", "picked_up_by", "admitted_by", "refused_by")
-    for t in Transfer.objects.filter(case_id__in=ids).select_related("assigned_facility", *users):
+    for t in Transfer.objects.filter(case_id__in=ids).select_related("assigned_facility", "triage_citation", *users):
         triage = _("%(reason)s；去向：%(to)s；时限 %(due)s") % {
             "reason": t.get_reason_display(),
             "to": f"{t.get_triage_kind_display()}{t.get_triage_bed_type_display()}",

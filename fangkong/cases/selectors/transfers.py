@@ -74,7 +74,7 @@ def transfer_board(
     page = qs[offset : offset + limit] if limit is not None else qs[offset:]
     # The page's ids first (a narrow sort), then its rows with what they show (a wide sort is slow).
     ids = list(page.values_list("id", flat=True))
-    related = ("case", "case__person", "assigned_facility", "from_facility", "suggested_facility")
+    related = ("case", "case__person", "assigned_facility", "from_facility", "suggested_facility", "deadline_citation", "triage_citation")
     by_id = Transfer.objects.filter(pk__in=ids).select_related(*related).in_bulk()
     transfers = [by_id[pk] for pk in ids]
     if not transfers:

@@ -109,7 +109,7 @@ def case_classify(
     in_flight = Transfer.objects.select_for_update().filter(case=case, status__in=TRANSFER_IN_FLIGHT).first()
     if in_flight is not None and in_flight.status == TransferStatus.AWAITING:
         in_flight.triage_kind, in_flight.triage_bed_type, in_flight.triage_rule = decision.kind, decision.bed_type, decision.rule_text
-        in_flight.save(update_fields=["triage_kind", "triage_bed_type", "triage_rule", "updated_at"])
+        in_flight.save(update_fields=["triage_kind", "triage_bed_type", "triage_citation", "updated_at"])
     elif in_flight is not None and in_flight.assigned_facility_id:
         refusal = admission_refusal(
             option_for(in_flight.assigned_facility, in_flight.assigned_bed_type),

@@ -21,6 +21,7 @@ from fangkong.core.clock import not_before, not_in_future, now
 from fangkong.core.errors import DomainError, PermissionRefused
 from fangkong.core.permissions import require
 from fangkong.geo.models import Person
+from fangkong.policy.models import RuleCitation
 from fangkong.results.choices import Result
 from fangkong.testing import selectors as testing_selectors
 from fangkong.testing.choices import PositiveStatus
@@ -38,7 +39,7 @@ from ..permissions import CasesCap
 from .classification import check_classification, clean_risk_factors
 from .common import local
 from .monitoring import reopen_care
-from .policy import triage_policy
+from .policy import transfer_deadline, triage_policy
 from .transfers import PLACES, case_triage, transfer_build, transfer_open
 
 QUEUE_NOTE = "筛查阳性，待医疗救治组临床研判（暂按无症状感染者）"
@@ -134,7 +135,7 @@ def _attach_positive(*, case: Case, positive: ConfirmedPositive, actor: Any, at:
         ct_n=positive.ct_n,
         sampled_at=positive.tube.sampled_at or positive.detected_at,
         reported_at=positive.detected_at,
-        decided_by=positive.decided_by[:300],
+        decision_citation_id=positive.decision_citation_id,  # the positive's own citation (the same text)
         positive=positive,
         recorded_by=actor if getattr(actor, "is_authenticated", False) else None,
     )
@@ -206,8 +207,12 @@ def _consume(
         for c in new_cases
     )
     policy = triage_policy()
+    decisions = [(c, case_triage(c, at=c.confirmed_at, policy=policy), transfer_deadline(c.confirmed_at)) for c in new_cases]
+    # The batch's rules (a handful of texts) resolved to their citations at once, not per transfer.
+    citations = RuleCitation.stored({text for _c, d, (_at, rule) in decisions for text in (d.rule_text, rule)})
     Transfer.objects.bulk_create(
-        transfer_build(case=c, actor=actor, at=c.confirmed_at, decision=case_triage(c, at=c.confirmed_at, policy=policy)) for c in new_cases
+        transfer_build(case=c, actor=actor, at=c.confirmed_at, decision=d, deadline=deadline, citations=citations)
+        for c, d, deadline in decisions
     )
     report.opened = len(new_cases)
     report.case_ids = [c.pk for c in new_cases]

@@ -20,6 +20,7 @@ from fangkong.core.permissions import require, require_any, user_can
 from fangkong.core.scoping import jurisdiction_of
 from fangkong.core.transitions import check_transition
 from fangkong.geo.birth import person_age_at
+from fangkong.policy.models import RuleCitation
 
 from .. import events
 from ..choices import CASE_IN_CARE, TRANSFER_IN_FLIGHT, TRANSFER_TRANSITIONS, BedType, CaseStatus, TransferReason, TransferStatus
@@ -71,22 +72,27 @@ def transfer_build(
     previous: Transfer | None = None,
     from_facility_id: int | None = None,
     from_bed_type: str = "",
+    citations: dict[str, RuleCitation] | None = None,
 ) -> Transfer:
     """An awaiting transfer (unsaved): the triage decision and the deadline, both with their rules.
     `at` is when the case starts waiting — its confirmation, or the reclassification or reopening
-    that sends it again — and the deadline (transfer.deadline) counts from it."""
+    that sends it again — and the deadline (transfer.deadline) counts from it. The two rules are
+    stored citations: taken from `citations` (text → citation, resolved once by a bulk caller) or
+    looked up together here (one query)."""
     decision = decision or case_triage(case, at=at)
     deadline_at, deadline_rule = deadline or transfer_deadline(at)
+    if citations is None or deadline_rule not in citations or decision.rule_text not in citations:
+        citations = RuleCitation.stored([deadline_rule, decision.rule_text])
     return Transfer(
         case=case,
         reason=reason,
         status=TransferStatus.AWAITING,
         queued_at=at,
         deadline_at=deadline_at,
-        deadline_rule=deadline_rule[:300],
+        deadline_citation=citations.get(deadline_rule),
         triage_kind=decision.kind,
         triage_bed_type=decision.bed_type,
-        triage_rule=decision.rule_text,
+        triage_citation=citations.get(decision.rule_text),
         from_facility_id=from_facility_id,
         from_bed_type=from_bed_type,
         previous=previous,

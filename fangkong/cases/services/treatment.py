@@ -80,7 +80,7 @@ def case_test_write(
     """One test of a case (treatment or home monitoring): the result decided by the policy's Ct rule,
     times checked (not in the future, sampled after `since`, reported after sampled), audited."""
     value, threshold = decide_or_refuse(result, ct_orf1ab, ct_n)
-    decided_by = threshold.citation[:300] if (ct_orf1ab, ct_n) != (None, None) else ""
+    decided_by = threshold.citation if (ct_orf1ab, ct_n) != (None, None) else ""
     not_in_future(sampled_at, field="sampled_at", label=_("采样时间"))
     not_in_future(reported_at, field="reported_at", label=_("报告时间"))
     not_before(sampled_at, since, field="sampled_at", label=_("采样时间"), earlier_label=since_label)
@@ -282,7 +282,7 @@ def case_discharge(*, actor: Any, case: Case, clinical: Iterable[str] = (), at: 
         case=case,
         person=person,
         days=days,
-        rule=f"{policy.home_monitoring_days.citation}；{policy.day_one.citation}"[:300],
+        rule=f"{policy.home_monitoring_days.citation}；{policy.day_one.citation}",
         starts_at=at,
         ends_at=monitoring_end(at, days),
         district_id=person.district_id,

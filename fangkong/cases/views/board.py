@@ -305,7 +305,7 @@ def _row_response(
     """htmx: the transfer's row again (re-read); once it has left the board — or the user's sight (a
     facility that turned the patient away) — a confirmation in place of the transfer acted on."""
     now = timezone.now()
-    related = ("case", "case__person", "assigned_facility", "suggested_facility")
+    related = ("case", "case__person", "assigned_facility", "suggested_facility", "deadline_citation", "triage_citation")
     transfer = Transfer.objects.select_related(*related).get(pk=transfer.pk)
     context: dict[str, Any] = {
         "next": next_url(request, reverse("cases:board")),

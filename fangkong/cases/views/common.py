@@ -28,7 +28,9 @@ def facility_get(*, user: Any, pk: int) -> TreatmentFacility:
 
 
 def monitoring_get(*, user: Any, pk: int) -> HealthMonitoring:
-    qs = HealthMonitoring.objects.visible_to(user).select_related("case", "person", "community", "discharge", "discharge__facility")
+    qs = HealthMonitoring.objects.visible_to(user).select_related(
+        "case", "person", "community", "discharge", "discharge__facility", "citation"
+    )
     return get_object_or_404(qs, pk=pk)
 
 

@@ -21,6 +21,7 @@ from django.db import transaction
 from fangkong.audit.services import audit_record
 from fangkong.core.clock import now as clock_now
 from fangkong.geo.models import Community, District, Street
+from fangkong.policy.models import RuleCitation
 
 from ..events import FlagsEvent
 from ..models import Flag, FlagWatermark
@@ -86,7 +87,7 @@ def _apply(rule: FlagRule, outcome: Outcome, at: dt.datetime) -> tuple[int, int,
     found = {f.subject: f for f in outcome.findings}
     fresh = [f for s, f in found.items() if s not in open_flags]
     names = _place_names(fresh)
-    citation = rule.citation() if fresh else ""
+    citation = RuleCitation.for_text(rule.citation()) if fresh else None  # the rule's one stored citation
     new_flags = []
     for f in fresh:
         items = _items(f)
@@ -105,7 +106,7 @@ def _apply(rule: FlagRule, outcome: Outcome, at: dt.datetime) -> tuple[int, int,
                 evidence=items,
                 evidence_digest=_digest(items),
                 item_count=len(items),
-                citation=citation,
+                rule_citation=citation,
             )
         )
     # ignore_conflicts: raised meanwhile by another run, the open flag stays the one

@@ -195,7 +195,7 @@ class ReleaseOrder(models.Model):
     ordered_at = models.DateTimeField(_("解除时间"))
     ordered_by = _user(_("签发人"))
     tests = models.JSONField(_("集中隔离期检测"), default=list)  # [{"day", "due", "result", "sampled_at"}]
-    rule = models.TextField(_("依据"))
+    citation = citation_column(_("依据"))  # the text: rule
 
     objects = EpisodeChildQuerySet.as_manager()
     scope_paths = THROUGH_EPISODE
@@ -203,6 +203,8 @@ class ReleaseOrder(models.Model):
     class Meta:
         ordering = ["-ordered_at", "id"]
         verbose_name = _("解除集中隔离通知")
+
+    rule = cited_text("citation", "The regimen's rules the release was ordered under (the episode's), cited in full.")
 
     def __str__(self) -> str:
         return f"{self.episode_id} {self.ordered_at:%Y-%m-%d}"
@@ -288,7 +290,7 @@ class InboundArrival(TimeStampedModel):
     destination_street = _place("geo.Street", _("目的地街道"), null=True)
     destination_community = _place("geo.Community", _("目的地社区"), null=True)
     second_quarantine_at_destination = models.BooleanField(_("目的地再次集中隔离"))
-    second_quarantine_rule = models.TextField(_("依据"))
+    second_quarantine_citation = citation_column(_("依据"))  # the text: second_quarantine_rule
     registered_by = _user(_("登记人"))
 
     objects = ArrivalQuerySet.as_manager()
@@ -301,3 +303,7 @@ class InboundArrival(TimeStampedModel):
 
     def __str__(self) -> str:
         return f"{self.number} {self.person_id}"
+
+    second_quarantine_rule = cited_text(
+        "second_quarantine_citation", "The rule that decided the second central quarantine at the destination, cited in full."
+    )

@@ -93,7 +93,7 @@ def release_order(
         tests=[
             {"day": t.day_number, "due": t.due_date.isoformat(), "result": t.result, "sampled_at": t.sampled_at.isoformat()} for t in tests
         ],
-        rule=episode.regimen_rules,
+        citation_id=episode.regimen_citation_id,  # the episode's regimen rules (the same text)
     )
     handover = Handover.objects.create(
         episode=episode,
