@@ -281,7 +281,8 @@ class Voucher(Placed, TimeStampedModel):
         return f"消费券 #{self.pk}"
 
 
-from .relief_models import Disbursement, ReliefBudget  # noqa: E402  (the app's models, one module each)
+from .figures_models import LedgerCount, PairCount  # noqa: E402  (the app's models, one module each)
+from .relief_models import Disbursement, ReliefBudget  # noqa: E402
 from .supplies_models import StockBalance, StockMovement, SupplyItem, Warehouse  # noqa: E402
 from .supply_request_models import SupplyRequest, SupplyRequestLine  # noqa: E402
 
@@ -289,7 +290,9 @@ __all__ = [
     "Disbursement",
     "ReliefBudget",
     "GroupMember",
+    "LedgerCount",
     "LedgerEntry",
+    "PairCount",
     "Pairing",
     "ServiceGroup",
     "StockBalance",
