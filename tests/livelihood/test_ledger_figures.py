@@ -175,3 +175,56 @@ def test_without_the_triggers_the_figures_go_stale(users, city, worker, entry):
         call_command("ledger_figures")
     call_command("ledger_figures", "--rebuild")
     assert_kept(users, city)
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+@pytest.mark.parametrize("first", ["close", "pair"])
+def test_a_pair_written_while_its_entry_is_closed_is_counted_once(users, city, member, entry, first):
+    """Two transactions at once, neither through the services (which lock the entry themselves): one
+    closes the entry, the other pairs it. Whichever writes first, the other sees it (the pairing
+    trigger's FOR SHARE on the entry); without that lock the pair stays counted for a closed entry."""
+    import threading
+    import time
+
+    from django.db import transaction
+
+    wrote = threading.Event()
+    errors: list[BaseException] = []
+
+    def close() -> None:
+        try:
+            if first == "pair":
+                wrote.wait(10)
+            with transaction.atomic():
+                LedgerEntry.objects.filter(pk=entry.pk).update(status=EntryStatus.CLOSED)
+                if first == "close":
+                    wrote.set()
+                    time.sleep(0.5)  # the other inserts its pair meanwhile
+        except BaseException as exc:  # noqa: BLE001 — asserted on
+            errors.append(exc)
+        finally:
+            connection.close()
+
+    def pair_it() -> None:
+        try:
+            if first == "close":
+                wrote.wait(10)
+            with transaction.atomic():
+                Pairing.objects.create(member_id=member.pk, entry_id=entry.pk)
+                if first == "pair":
+                    wrote.set()
+                    time.sleep(0.5)
+        except BaseException as exc:  # noqa: BLE001
+            errors.append(exc)
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=close), threading.Thread(target=pair_it)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(timeout=30)
+    assert errors == []
+    assert figures_differ() == []
+    assert PairCount.objects.filter(live__gt=0).count() == 0 and pairing_figures(user=users["command"]).covered == 0
