@@ -12,7 +12,8 @@ fills geo.PersonWelfare from the tags), then times in this process:
    `--ledger` residents **in that one community** (the worst case for its page: the issue's 100,000
    ledger residents on one page's community), 80 % of them paired (1,000 members of one work group),
    and its page's selectors (`ledger_list`[:500] + `member_pairings` + `pairing_figures`, as the page
-   reads them), median and p95 of 20 reads;
+   reads them), median and p95 of 20 reads; then the whole page (the view through Django's test
+   client: middleware, every read, the template), median and p95 of 20;
 3. a warehouse with `--movements` stock movements (INSERT … SELECT, spread over 30 days), its balance
    page's read (`warehouse_balances` + `movements`), median and p95 of 20 reads — and of 20 first
    reads in an hour (the hour's 7-day use not yet kept: each at another hour); EXPLAIN (ANALYZE,
@@ -178,6 +179,14 @@ def main() -> int:
         pairing_figures(user=worker, community_id=community.pk)
 
     ledger_p50, ledger_p95 = timed(ledger_page)
+    # The whole page as the worker's browser gets it (middleware, the view's every read, the template).
+    from django.test import Client
+
+    client = Client(HTTP_HOST="localhost")
+    client.force_login(worker)
+    page = f"/livelihood/community/{community.pk}/"
+    assert client.get(page).status_code == 200
+    view_p50, view_p95 = timed(lambda: client.get(page))
 
     store = Warehouse.objects.create(name=f"bench 仓库 {run}", kind=WarehouseKind.CITY)
     items = [
@@ -243,6 +252,7 @@ def main() -> int:
         "ledger_paired": paired_n,
         "ledger_fill_s": round(ledger_fill_s, 1),
         "ledger_page_ms": {"p50": round(ledger_p50, 1), "p95": round(ledger_p95, 1)},
+        "ledger_view_ms": {"p50": round(view_p50, 1), "p95": round(view_p95, 1)},
         "movements": StockMovement.objects.filter(warehouse=store).count(),
         "movement_fill_s": round(fill_s, 1),
         "balance_page_ms": {"p50": round(stock_p50, 1), "p95": round(stock_p95, 1)},

@@ -10,7 +10,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
-from django.db.models import Count, Exists, OuterRef, Q, QuerySet, Subquery
+from django.db.models import Count, Exists, OuterRef, Q, QuerySet, Subquery, Sum
 from django.db.models.lookups import IsNull
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
@@ -22,7 +22,7 @@ from fangkong.geo.idnumbers import InvalidDocument, check_id_input
 from fangkong.geo.lookup import person_by_id_number
 
 from .choices import EntryStatus, RequestStatus
-from .models import GroupMember, LedgerEntry, Pairing, ServiceGroup, SupportRequest
+from .models import GroupMember, LedgerCount, LedgerEntry, PairCount, Pairing, ServiceGroup, SupportRequest
 
 OPEN_STATES = (RequestStatus.OPEN,)
 
@@ -39,15 +39,34 @@ def _paired_each() -> IsNull:
     return IsNull(Subquery(first), False)
 
 
+# What the ledger's lists show (the community's page, a group's unpaired): the entry's columns, the
+# person's name and the compound's; nothing else is read (at 500 rows a page, building the person's
+# and household's every column and timestamp cost more than the query).
+LIST_FIELDS = (
+    "id",
+    "community_id",
+    "compound_id",
+    "person_id",
+    "status",
+    "categories",
+    "needs",
+    "can_order_by_phone",
+    "person__id",
+    "person__name",
+    "compound__id",
+    "compound__name",
+)
+
+
 def ledger_list(*, user: Any, community_id: int | None = None, unpaired: bool = False) -> QuerySet[LedgerEntry]:
     """The community's page reads it in index order (livelihood_entry_community: community, status,
-    compound, id) and stops at the page's rows."""
+    compound, id) and stops at the page's rows; only the columns the lists show (LIST_FIELDS)."""
     qs = LedgerEntry.objects.visible_to(user).filter(status=EntryStatus.ACTIVE).annotate(paired=_paired_each())
     if community_id:
         qs = qs.filter(community_id=community_id)
     if unpaired:
         qs = qs.filter(~_paired())
-    return qs.select_related("person", "compound", "person__household").order_by("compound_id", "id")
+    return qs.select_related("person", "compound").only(*LIST_FIELDS).order_by("compound_id", "id")
 
 
 def entry_get(*, user: Any, pk: int) -> LedgerEntry:
@@ -68,10 +87,9 @@ def request_get(*, user: Any, pk: int) -> SupportRequest:
 
 
 def member_pairings(entry_ids: Iterable[int]) -> dict[int, Pairing]:
-    return {
-        p.entry_id: p
-        for p in Pairing.objects.filter(entry_id__in=list(entry_ids), ended_at__isnull=True).select_related("member", "member__group")
-    }
+    """entry id → its live pair, with the member's name (the ledger's 帮扶人 column)."""
+    live = Pairing.objects.filter(entry_id__in=list(entry_ids), ended_at__isnull=True).select_related("member")
+    return {p.entry_id: p for p in live.only("id", "entry_id", "member_id", "ended_at", "member__id", "member__name")}
 
 
 @dataclass(frozen=True)
@@ -91,16 +109,20 @@ class PairingFigures:
 def pairing_figures(*, user: Any, community_id: int | None = None) -> PairingFigures:
     """Figures within the user's grants (covered rows only), for a community or all of them. Seed
     003 counts 帮扶对子 (13,840) apart from the residents covered (50,176): a pair is a member with
-    the residents they look after — one (一对一) or several (一对多)."""
+    the residents they look after — one (一对一) or several (一对多).
+
+    The residents and the pairs per member are read from the figures the database keeps per place
+    (LedgerCount, PairCount: triggers on the ledger and the pairs, decision 0014), a few rows for a
+    community whatever its ledger's size; the groups and their members are counted."""
     groups = ServiceGroup.objects.covered_by(user)
-    entries = LedgerEntry.objects.covered_by(user).filter(status=EntryStatus.ACTIVE)
+    counts, pairs = LedgerCount.objects.covered_by(user), PairCount.objects.covered_by(user)
     if community_id:
-        groups, entries = groups.filter(community_id=community_id), entries.filter(community_id=community_id)
+        groups = groups.filter(community_id=community_id)
+        counts, pairs = counts.filter(community_id=community_id), pairs.filter(community_id=community_id)
     members = GroupMember.objects.filter(group__in=groups)
-    live = Pairing.objects.filter(ended_at__isnull=True, entry__in=entries)
-    per_member = list(live.values("member_id").annotate(n=Count("id")).values_list("n", flat=True))
-    ledger = entries.count()
-    covered = sum(per_member)  # one live pair per resident (livelihood_one_pair_per_resident): no second count
+    per_member = list(pairs.values("member_id").annotate(n=Sum("live")).filter(n__gt=0).values_list("n", flat=True))
+    ledger = counts.aggregate(n=Sum("active"))["n"] or 0
+    covered = sum(per_member)  # one live pair per resident (livelihood_one_pair_per_resident)
     return PairingFigures(
         groups=groups.count(),
         members=members.count(),
@@ -131,9 +153,11 @@ def place_totals(*, user: Any, level: str, at: dt.datetime | None = None) -> lis
     at = at or now()
     model = {"community": Community, "street": Street, "district": District}[level]
     key = f"{level}_id"
-    entries = LedgerEntry.objects.covered_by(user).filter(status=EntryStatus.ACTIVE).annotate(paired=_paired())
-    ledger = dict(entries.values_list(key).annotate(n=Count("id")).values_list(key, "n"))
-    unpaired = dict(entries.filter(paired=False).values_list(key).annotate(n=Count("id")).values_list(key, "n"))
+    # From the kept figures (decision 0014): residents on the ledger and those paired, per place.
+    counts = LedgerCount.objects.covered_by(user).values(key).annotate(n=Sum("active")).filter(n__gt=0)
+    ledger = dict(counts.values_list(key, "n"))
+    covered = dict(PairCount.objects.covered_by(user).values(key).annotate(n=Sum("live")).values_list(key, "n"))
+    unpaired = {pk: n - covered.get(pk, 0) for pk, n in ledger.items()}
     reqs = SupportRequest.objects.covered_by(user).filter(status__in=OPEN_STATES)
     open_ = dict(reqs.values_list(key).annotate(n=Count("id")).values_list(key, "n"))
     overdue = dict(reqs.filter(due_at__lt=at).values_list(key).annotate(n=Count("id")).values_list(key, "n"))

@@ -33,6 +33,8 @@ from .services.requests import request_add, under_control
 from .vouchers import programme_list
 
 Cap = LivelihoodCap
+LEDGER_ROWS = 500  # a community's ledger page shows its first rows (in compound order) and says how many in all
+UNPAIRED_ROWS = 200
 
 
 def _level(user: Any) -> str:
@@ -83,10 +85,13 @@ def _community_context(request: HttpRequest, community: Community) -> dict[str, 
         "now": now(),
     }
     if not hidden:
-        entries = list(selectors.ledger_list(user=user, community_id=community.pk)[:500])
+        entries = list(selectors.ledger_list(user=user, community_id=community.pk)[:LEDGER_ROWS])
         pairs = selectors.member_pairings(e.pk for e in entries)
         ctx["entries"] = [(e, pairs.get(e.pk)) for e in entries]
-        ctx["unpaired"] = [e for e in entries if not e.paired]
+        # The unpaired of the whole ledger (not of the rows shown), as many as the figures count;
+        # none to look for when the kept figures say every resident is paired.
+        unpaired = selectors.ledger_list(user=user, community_id=community.pk, unpaired=True)
+        ctx["unpaired"] = list(unpaired[:UNPAIRED_ROWS]) if ctx["figures"].unpaired > 0 else []
         ctx["requests"] = list(
             selectors.request_list(user=user, community_id=community.pk).filter(status__in=[RequestStatus.OPEN, RequestStatus.DELIVERED])[
                 :100

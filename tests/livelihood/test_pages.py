@@ -128,3 +128,29 @@ def test_a_programme_is_nothing_to_a_user_without_a_grant(client, users, city):
         assert client.post(reverse(name, args=[programme.pk]), {"form": "code"}).status_code == 404
     for page in ("livelihood:programmes", "livelihood:home"):
         assert "冬季消费券（测试）" not in client.get(reverse(page)).content.decode()
+
+
+def test_the_unpaired_and_the_ledger_shown_say_how_many_in_all(client, worker, city, entry, member, monkeypatch):
+    """The page shows the first rows of a long ledger; its counts are the whole ledger's (the kept
+    figures), and the unpaired listed are the ledger's unpaired, not those among the rows shown."""
+    from fangkong.livelihood import views
+    from fangkong.livelihood.services.groups import pair
+    from fangkong.livelihood.services.ledger import entry_add
+
+    from ..factories import make_person
+
+    more = [
+        entry_add(
+            actor=worker, person=make_person(city.home.household, name, tags=["elderly_alone"]), categories=["elderly_alone"], needs=[]
+        )
+        for name in ("周大爷", "吴奶奶", "郑爷爷")
+    ]
+    pair(actor=worker, member=member, entries=[entry])  # the first row shown is paired
+    monkeypatch.setattr(views, "LEDGER_ROWS", 1)
+    monkeypatch.setattr(views, "UNPAIRED_ROWS", 2)
+    text = login(client, worker).get(reverse("livelihood:community", args=[entry.community_id])).content.decode()
+    assert "data-unpaired-count>3</span>" in text and "显示前 2 人" in text and "共 4 人，显示前 1 人" in text
+    assert more[0].person.name in text.split("data-unpaired>")[1].split("</ul>")[0]
+    pair(actor=worker, member=member, entries=more)
+    text = client.get(reverse("livelihood:community", args=[entry.community_id])).content.decode()
+    assert "data-unpaired-count>0</span>" in text and "台账人员均已结对" in text
