@@ -1,4 +1,4 @@
-"""The ledger's figures the database keeps (LedgerCount, PairCount; decision 0014): what they should
+"""The ledger's figures the database keeps (LedgerCount, PairCount; decision 0015): what they should
 hold, counted from the ledger and the pairs (`live_tallies`), what they hold (`stored_tallies`), the
 difference (`figures_differ`) and a rebuild (`figures_rebuild`, after a load that bypassed the
 triggers). `manage.py ledger_figures` runs the check, `--rebuild` the rebuild."""

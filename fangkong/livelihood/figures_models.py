@@ -1,4 +1,4 @@
-"""The ledger's figures kept by the database (decision 0014, migration livelihood 0011): per place
+"""The ledger's figures kept by the database (decision 0015, migration livelihood 0012): per place
 (district, street, community, grid of the entry, 0 where the entry has none) how many residents are
 on the ledger, and per place and group member how many of them the member is paired with (live
 pairs of residents on the ledger). Triggers on the ledger and the pairs write them inside the

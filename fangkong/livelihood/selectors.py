@@ -112,7 +112,7 @@ def pairing_figures(*, user: Any, community_id: int | None = None) -> PairingFig
     the residents they look after — one (一对一) or several (一对多).
 
     The residents and the pairs per member are read from the figures the database keeps per place
-    (LedgerCount, PairCount: triggers on the ledger and the pairs, decision 0014), a few rows for a
+    (LedgerCount, PairCount: triggers on the ledger and the pairs, decision 0015), a few rows for a
     community whatever its ledger's size; the groups and their members are counted."""
     groups = ServiceGroup.objects.covered_by(user)
     counts, pairs = LedgerCount.objects.covered_by(user), PairCount.objects.covered_by(user)
@@ -153,7 +153,7 @@ def place_totals(*, user: Any, level: str, at: dt.datetime | None = None) -> lis
     at = at or now()
     model = {"community": Community, "street": Street, "district": District}[level]
     key = f"{level}_id"
-    # From the kept figures (decision 0014): residents on the ledger and those paired, per place.
+    # From the kept figures (decision 0015): residents on the ledger and those paired, per place.
     counts = LedgerCount.objects.covered_by(user).values(key).annotate(n=Sum("active")).filter(n__gt=0)
     ledger = dict(counts.values_list(key, "n"))
     covered = dict(PairCount.objects.covered_by(user).values(key).annotate(n=Sum("live")).values_list(key, "n"))

@@ -1,4 +1,4 @@
-"""The ledger's figures the database keeps (LedgerCount, PairCount; decision 0014) equal the figures
+"""The ledger's figures the database keeps (LedgerCount, PairCount; decision 0015) equal the figures
 counted from the ledger and the pairs after every kind of write: the services (an entry, entries
 from the registry, a visit, an edit, a group, members, 一对一 and 一对多 pairs, unpairing), bulk and
 raw SQL inserts, a data fix closing or moving an entry or moving a pair, deletes, the demo's data,

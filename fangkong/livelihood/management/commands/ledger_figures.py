@@ -1,4 +1,4 @@
-"""The ledger's figures the database keeps (livelihood.LedgerCount, PairCount; decision 0014):
+"""The ledger's figures the database keeps (livelihood.LedgerCount, PairCount; decision 0015):
 `manage.py ledger_figures` compares them with the ledger and the pairs; `--rebuild` writes them again
 (after a load that bypassed the triggers: `session_replication_role = replica`, triggers disabled)."""
 
