@@ -16,6 +16,7 @@ from django.views.decorators.http import require_POST
 
 from fangkong.core.clock import now
 from fangkong.core.formpages import FormsPage
+from fangkong.core.pagination import paginate
 from fangkong.core.permissions import need_to_know, require_page, user_can, withheld
 from fangkong.core.scoping import jurisdiction_of
 from fangkong.geo.models import Community, Compound
@@ -33,7 +34,7 @@ from .services.requests import request_add, under_control
 from .vouchers import programme_list
 
 Cap = LivelihoodCap
-LEDGER_ROWS = 500  # a community's ledger page shows its first rows (in compound order) and says how many in all
+LEDGER_PER_PAGE = 100  # a community's ledger, a page at a time (in compound order), counted by the kept figures
 UNPAIRED_ROWS = 200
 
 
@@ -85,7 +86,9 @@ def _community_context(request: HttpRequest, community: Community) -> dict[str, 
         "now": now(),
     }
     if not hidden:
-        entries = list(selectors.ledger_list(user=user, community_id=community.pk)[:LEDGER_ROWS])
+        page = paginate(request, selectors.ledger_list(user=user, community_id=community.pk), LEDGER_PER_PAGE, count=ctx["figures"].ledger)
+        ctx["page_obj"] = page
+        entries = list(page.object_list)
         pairs = selectors.member_pairings(e.pk for e in entries)
         ctx["entries"] = [(e, pairs.get(e.pk)) for e in entries]
         # The unpaired of the whole ledger (not of the rows shown), as many as the figures count;

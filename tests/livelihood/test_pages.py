@@ -146,11 +146,16 @@ def test_the_unpaired_and_the_ledger_shown_say_how_many_in_all(client, worker, c
         for name in ("周大爷", "吴奶奶", "郑爷爷")
     ]
     pair(actor=worker, member=member, entries=[entry])  # the first row shown is paired
-    monkeypatch.setattr(views, "LEDGER_ROWS", 1)
+    monkeypatch.setattr(views, "LEDGER_PER_PAGE", 1)
     monkeypatch.setattr(views, "UNPAIRED_ROWS", 2)
     text = login(client, worker).get(reverse("livelihood:community", args=[entry.community_id])).content.decode()
-    assert "data-unpaired-count>3</span>" in text and "显示前 2 人" in text and "共 4 人，显示前 1 人" in text
+    assert "data-unpaired-count>3</span>" in text and "显示前 2 人" in text and "共 4 人" in text and "1 / 4" in text
     assert more[0].person.name in text.split("data-unpaired>")[1].split("</ul>")[0]
+    rows = text.split("data-ledger>")[1].split("</table>")[0]
+    assert rows.count("<tr>") == 2 and entry.person.name in rows  # the header and the first page's one row
+    last = client.get(reverse("livelihood:community", args=[entry.community_id]) + "?page=4").content.decode()
+    rows = last.split("data-ledger>")[1].split("</table>")[0]
+    assert rows.count("<tr>") == 2 and entry.person.name not in rows and "4 / 4" in last
     pair(actor=worker, member=member, entries=more)
     text = client.get(reverse("livelihood:community", args=[entry.community_id])).content.decode()
     assert "data-unpaired-count>0</span>" in text and "台账人员均已结对" in text
