@@ -24,7 +24,9 @@
    (90 % attended with minutes, the rest no-shows), 60,000 trips and 20,000 disinfection records;
    VACUUM ANALYZE. Timed: `volunteers.totals.volunteer_totals` as a city-wide user for 365 days, the
    whole 120 days, 30 days, 7 days and 1 day, for one district and for one organisation (three runs
-   each; wall time and the CPU of the PostgreSQL backend). `--skip-http` measures only this part.
+   each; wall time and the CPU of the PostgreSQL backend), and once computed live from the records
+   (`volunteer_totals_live`), which must give the same totals; the daily roll-up (decision 0014) is
+   checked against the records after the load. `--skip-http` measures only this part.
 4. Prints a table, writes `bench/results/volunteers.json` (machine, load average at start and end,
    PostgreSQL settings, sizes), drops the database (unless `--keep-database`) and stops the gunicorn
    it started, by its pid.
@@ -449,11 +451,17 @@ def backend_cpu(pid: int) -> float:
 
 def measure_region(args) -> dict:
     from fangkong.policy.regimen import local_date
-    from fangkong.volunteers.models import Organisation
-    from fangkong.volunteers.totals import volunteer_totals
+    from fangkong.volunteers.day_totals import day_totals_differ
+    from fangkong.volunteers.models import DayTotal, Organisation
+    from fangkong.volunteers.totals import volunteer_totals, volunteer_totals_live
 
     sizes = region_inputs(args)
     print(f"  region {sizes}", flush=True)
+    started = time.perf_counter()
+    differ = day_totals_differ()
+    sizes["day_totals"] = {"rows": DayTotal.objects.count(), "differ_from_live": differ,
+                           "check_seconds": round(time.perf_counter() - started, 2)}  # fmt: skip
+    print(f"  daily roll-up: {sizes['day_totals']}", flush=True)
     user = city_user()
     today = local_date(dt.datetime.now(dt.UTC))
     first = dt.date.fromisoformat(sizes["first_day"])
@@ -477,9 +485,12 @@ def measure_region(args) -> dict:
             t = volunteer_totals(user=user, **kw)
             runs.append(round(time.perf_counter() - started, 3))
             cpu.append(round(backend_cpu(backend) - cpu_before, 2))
+        started, cpu_before = time.perf_counter(), backend_cpu(backend)
+        live = volunteer_totals_live(user=user, **kw)
+        live_run = [round(time.perf_counter() - started, 3), round(backend_cpu(backend) - cpu_before, 2)]
         out["totals"][name] = {"seconds": runs, "backend_cpu_seconds": cpu, "attendance": t.attendance, "hours": t.hours,
-                               "sentence": t.sentence}  # fmt: skip
-        print(f"  {name}: {runs} s (backend CPU {cpu} s) — {t.sentence}", flush=True)
+                               "sentence": t.sentence, "live_seconds_and_cpu": live_run, "same_as_live": t == live}  # fmt: skip
+        print(f"  {name}: {runs} s (backend CPU {cpu} s; live {live_run}, same: {t == live}) — {t.sentence}", flush=True)
     return out
 
 
@@ -513,8 +524,10 @@ def report(out: dict) -> None:
         for name, t in out["region"]["totals"].items():
             verdict = "met" if max(t["seconds"]) < 1 else "NOT met"
             cpu = t.get("backend_cpu_seconds", [])
+            live = t.get("live_seconds_and_cpu")
+            beside = f"; live {live[0]:.3f} s, CPU {live[1]:.2f} s, same: {t['same_as_live']}" if live else ""
             print(f"  {name:<30} {', '.join(f'{x:.3f}' for x in t['seconds'])} s, backend CPU {', '.join(f'{x:.2f}' for x in cpu)} s  "
-                  f"(target < 1 s: {verdict})")  # fmt: skip
+                  f"(target < 1 s: {verdict}){beside}")  # fmt: skip
 
 
 def main() -> int:
