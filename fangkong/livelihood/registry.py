@@ -14,6 +14,7 @@ MODULE = Module(
     app="livelihood",
     capabilities=CAPABILITIES,
     events=LivelihoodEvent,
+    derived=("livelihood.LedgerCount", "livelihood.PairCount"),  # kept by triggers (decision 0015)
     nav=[
         NavEntry("livelihood:home", _("民生保障"), "basket", order=70, places=True),
         NavEntry("livelihood:deliveries", _("上门配送"), "truck", order=71, capability=LivelihoodCap.DELIVER),

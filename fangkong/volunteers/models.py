@@ -355,3 +355,37 @@ class Deployment(TimeStampedModel):
 
     def __str__(self) -> str:
         return f"{self.name}（{self.get_kind_display()}）"
+
+
+class DayTotal(models.Model):
+    """The totals' daily roll-up (decision 0016): per Beijing day, service point (0: trips and
+    disinfection), organisation, district, street and community (0: none), what the totals add up.
+    Kept by the database — triggers on shifts, trips and disinfection (migration volunteers 0004) —
+    inside the writer's transaction; derived, so `manage.py volunteer_day_totals --rebuild` writes it
+    again. Never written here."""
+
+    day = models.DateField()
+    point_id = models.BigIntegerField(default=0)
+    organisation_id = models.BigIntegerField(default=0)
+    district_id = models.BigIntegerField(default=0)
+    street_id = models.BigIntegerField(default=0)
+    community_id = models.BigIntegerField(default=0)
+    attendance = models.BigIntegerField(default=0)  # shifts checked in or done, by their start
+    minutes = models.BigIntegerField(default=0)  # their minutes served
+    trips = models.BigIntegerField(default=0)
+    decikilometres = models.BigIntegerField(default=0)  # tenths of a kilometre: exact sums on SQLite too
+    terminal_places = models.BigIntegerField(default=0)
+    square_metres = models.BigIntegerField(default=0)  # community disinfection
+
+    objects = ScopedQuerySet.as_manager()
+    scope_paths = SCOPE
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["day", "point_id", "organisation_id", "district_id", "street_id", "community_id"], name="volunteers_day_total_key"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.day} #{self.point_id}"

@@ -21,6 +21,7 @@ MODULE = Module(
     app="volunteers",
     capabilities=CAPABILITIES,
     events=VolunteersEvent,
+    derived=("volunteers.DayTotal",),  # kept by triggers (decision 0016)
     nav=[
         NavEntry(
             "volunteers:volunteer_list",

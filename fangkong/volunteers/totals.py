@@ -3,8 +3,11 @@
 days), organisation and district, inside the user's grants; the volunteers recruited, service points
 and communities covered; the same by day for the chart.
 
-Set-based: one aggregate per table (attendance and hours, trips and kilometres, disinfection), one
-grouped query per table for the days — on indexes that start with the time column.
+Read from the daily roll-up the database keeps (DayTotal, decision 0016): one query grouped by point
+and community for the period, one by day for the chart — a few rows per point and day instead of
+every shift. `volunteer_totals_live` computes the same from the shifts, trips and disinfection
+records themselves (one aggregate per table, on indexes that start with the time column); the tests
+hold the two equal.
 
 - 出勤人次: shifts attended (checked in), by the shift's start;
 - 服务时间: the minutes served (check-in to check-out), in hours;
@@ -28,7 +31,7 @@ from django.utils.translation import gettext as _
 from fangkong.policy.regimen import LOCAL_TZ, local_date, local_midnight
 
 from .choices import ATTENDED, DisinfectionKind, VolunteerStatus
-from .models import Assignment, Disinfection, Trip, Volunteer
+from .models import Assignment, DayTotal, Disinfection, Trip, Volunteer
 
 
 @dataclass
@@ -74,9 +77,55 @@ def _filters(organisation_id: int | None, district_id: int | None) -> Q:
     return q
 
 
+def _empty_days(start: dt.date, end: dt.date) -> dict[dt.date, dict[str, Any]]:
+    by_day: dict[dt.date, dict[str, Any]] = {}
+    day = start
+    while day <= end:
+        by_day[day] = {"day": day.isoformat(), "attendance": 0, "hours": 0.0, "trips": 0}
+        day += dt.timedelta(days=1)
+    return by_day
+
+
+def _recruited(user: Any, where: Q, end: dt.date) -> int:
+    hi = local_midnight(end + dt.timedelta(days=1))
+    return Volunteer.objects.covered_by(user).filter(where, status=VolunteerStatus.APPROVED, approved_at__lt=hi).count()
+
+
 def volunteer_totals(
     *, user: Any, start: dt.date, end: dt.date, organisation_id: int | None = None, district_id: int | None = None
 ) -> Totals:
+    """The totals from the daily roll-up: the same as volunteer_totals_live."""
+    where = _filters(organisation_id, district_id)
+    t = Totals(start=start, end=end)
+    rows = DayTotal.objects.covered_by(user).filter(where, day__gte=start, day__lte=end)
+    sums = {f"sum_{s}": Sum(s) for s in ("attendance", "minutes", "trips", "decikilometres", "terminal_places", "square_metres")}
+    communities: set[int] = set()
+    km = 0
+    for point, community, *counts in rows.values_list("point_id", "community_id").annotate(**sums).order_by():
+        a, m, n, dk, p, q = (int(c or 0) for c in counts)  # PostgreSQL's SUM(bigint) is a numeric
+        t.attendance += a
+        t.minutes += m
+        t.vehicle_trips += n
+        km += dk
+        t.terminal_places += p
+        t.community_square_metres += q
+        if point and a:  # a point (and its community) where someone attended
+            t.points += 1
+            communities.add(community)
+    t.kilometres = (Decimal(km) / 10).quantize(Decimal("0.1"))
+    t.communities = len(communities - {0})
+    t.recruited = _recruited(user, where, end)
+    by_day = _empty_days(start, end)
+    for d, a, m, n in rows.values_list("day").annotate(a=Sum("attendance"), m=Sum("minutes"), n=Sum("trips")).order_by():
+        by_day[d].update(attendance=int(a), hours=round(int(m) / 60, 1), trips=int(n))
+    t.days = list(by_day.values())
+    return t
+
+
+def volunteer_totals_live(
+    *, user: Any, start: dt.date, end: dt.date, organisation_id: int | None = None, district_id: int | None = None
+) -> Totals:
+    """The totals computed from the shifts, trips and disinfection records themselves."""
     lo, hi = local_midnight(start), local_midnight(end + dt.timedelta(days=1))
     where = _filters(organisation_id, district_id)
     t = Totals(start=start, end=end)
@@ -98,12 +147,8 @@ def volunteer_totals(
         p=Count("id", filter=Q(kind=DisinfectionKind.TERMINAL)), q=Sum("square_metres", filter=Q(kind=DisinfectionKind.COMMUNITY))
     )
     t.terminal_places, t.community_square_metres = agg["p"], agg["q"] or 0
-    t.recruited = Volunteer.objects.covered_by(user).filter(where, status=VolunteerStatus.APPROVED, approved_at__lt=hi).count()
-    by_day: dict[dt.date, dict[str, Any]] = {}
-    day = start
-    while day <= end:
-        by_day[day] = {"day": day.isoformat(), "attendance": 0, "hours": 0.0, "trips": 0}
-        day += dt.timedelta(days=1)
+    t.recruited = _recruited(user, where, end)
+    by_day = _empty_days(start, end)
     # By the shifts' start times (a few per point and day), each put on its Beijing day here: a hash
     # aggregate of few groups, where converting every shift's time to a Beijing date in SQL took longer.
     minutes_by_day: dict[dt.date, int] = {}
