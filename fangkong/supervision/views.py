@@ -13,9 +13,12 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_POST
 
+from fangkong.audit.exports import export_xlsx
 from fangkong.core.actions import refused_on
+from fangkong.core.exports import Column, wants_xlsx
 from fangkong.core.filestore import download_response
 from fangkong.core.permissions import require_page, user_can
 from fangkong.geo.models import District
@@ -30,7 +33,12 @@ from .services.rectifications import rectification_fix, rectification_verify
 from .services.teams import assignment_create, team_create
 from .teams import inspectors_for, places_for
 
-FIGURE_LABELS = {"findings": _("发现问题"), "on_time": _("按时整改"), "late": _("逾期整改"), "open": _("未销号")}
+FIGURE_LABELS = {
+    "findings": gettext_lazy("发现问题"),
+    "on_time": gettext_lazy("按时整改"),
+    "late": gettext_lazy("逾期整改"),
+    "open": gettext_lazy("未销号"),
+}
 
 
 @login_required
@@ -198,21 +206,47 @@ def photo(request: HttpRequest, pk: int, which: str) -> HttpResponse:
     return response
 
 
+def accountability_columns() -> list[Column]:
+    """The page's table as exported: the owner unit and the responsible person as the page shows
+    them, then each figure's count — nothing the page does not show (no finding's text, no item)."""
+    return [
+        Column(_("责任单位"), lambda r: r.unit, 20),
+        Column(_("责任人"), lambda r: r.person, 12),
+        *[Column(str(label), (lambda r, f=figure: r.count(f)), 10) for figure, label in FIGURE_LABELS.items()],
+    ]
+
+
 @login_required
 @require_GET
 def accountability(request: HttpRequest) -> HttpResponse:
+    """跟踪问效 per owner unit and responsible person over a period; a figure opens its items below
+    the table; `?format=xlsx` exports the table (audited, the same rows: the same scoped selector)."""
     require_page(request.user, SupervisionCap.VIEW)
     today = timezone.localdate()
-    form = PeriodForm(request.GET or {"start": today - dt.timedelta(days=6), "end": today})
+    asked = request.GET.get("start") or request.GET.get("end")
+    form = PeriodForm(request.GET if asked else {"start": today - dt.timedelta(days=6), "end": today})
     rows, items, picked = [], [], None
     if form.is_valid():
-        rows = selectors.accountability(user=request.user, start=form.cleaned_data["start"], end=form.cleaned_data["end"])
+        start, end = form.cleaned_data["start"], form.cleaned_data["end"]
+        rows = selectors.accountability(user=request.user, start=start, end=end)
+        if wants_xlsx(request):
+            return export_xlsx(
+                request,
+                list_name="supervision.accountability",
+                title=_("跟踪问效：督导整改"),
+                columns=accountability_columns(),
+                rows=rows,
+                filters={"start": start.isoformat(), "end": end.isoformat()},
+                filename=f"supervision-accountability-{start:%Y%m%d}-{end:%Y%m%d}",
+            )
         figure, owner, unit = request.GET.get("figure", ""), request.GET.get("owner", ""), request.GET.get("unit", "")
         for row in rows:
             if figure in FIGURE_LABELS and str(row.owner_id) == owner and row.unit == unit:
                 picked = (row, FIGURE_LABELS[figure])
                 items = selectors.rectification_list(user=request.user).filter(pk__in=row.items[figure])
     context = {"form": form, "rows": rows, "items": items, "picked": picked, "labels": FIGURE_LABELS, "now": timezone.now()}
+    if form.is_valid():
+        context["export_query"] = f"start={form.cleaned_data['start'].isoformat()}&end={form.cleaned_data['end'].isoformat()}&format=xlsx"
     return render(request, "supervision/accountability.html", context, status=200 if form.is_valid() else 422)
 
 

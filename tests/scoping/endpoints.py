@@ -315,6 +315,8 @@ ENDPOINTS: list[Endpoint] = [
     _e("movement:batch_step", ACTION, "batch_step", (MovementCap.VIEW, MovementCap.ORGANISE)),
     # 督导: an inspector sees their team's places, an office its jurisdiction
     _e("supervision:home", FIGURES, None, SUP, holders=INSPECTOR),
+    # 跟踪问效 per responsible person (staff, not residents); `?format=xlsx` is the same view, tested in
+    # tests/supervision/test_accountability_export.py (a street's file, another district; 403 without supervision.view)
     _e("supervision:accountability", FIGURES, None, SUP, holders=INSPECTOR),
     _e("supervision:rectification_list", LIST, "supervision_rectification", SUP, holders=INSPECTOR),
     _e("supervision:rectification_detail", DETAIL, "supervision_rectification", SUP, holders=INSPECTOR),

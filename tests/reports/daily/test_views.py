@@ -1,7 +1,8 @@
 """The daily report pages: a community worker fills in, saves and submits its own report; the street
 sees its communities' states and compiles; the attack — a community user reading, editing, submitting
 or exporting another community's report, or reopening its own — is refused (404 / 403) and changes
-nothing; the exports open (.docx parsed with python-docx, the PDF's pages, the xlsx with openpyxl)
+nothing; the exports open (.docx parsed with python-docx, the PDF's text read back from its content
+streams — title, date, numbered headings, a figure of the table —, the xlsx with openpyxl)
 and are audited."""
 
 from __future__ import annotations
@@ -16,9 +17,11 @@ from fangkong.audit.models import AuditEvent
 from fangkong.geo.models import District
 from fangkong.reports.daily import services
 from fangkong.reports.daily.choices import ReportStatus
+from fangkong.reports.daily.figures import catalogue
 from fangkong.reports.daily.models import DailyReport
 
 from .conftest import DAY
+from .pdftext import pdf_strings
 
 pytestmark = [pytest.mark.django_db]
 
@@ -130,6 +133,8 @@ def test_the_city_report_exports_to_docx_pdf_and_xlsx(client, people, city_repor
     import docx
     import openpyxl
 
+    figure = catalogue()[1]
+    DailyReport.objects.filter(pk=city_report.pk).update(figures={**city_report.figures, figure.key: 37})
     login(client, people["command"])
     r = client.get(reverse("daily:export", args=[city_report.pk, "docx"]))
     assert r.status_code == 200 and r["Content-Disposition"].endswith('.docx"')
@@ -143,6 +148,16 @@ def test_the_city_report_exports_to_docx_pdf_and_xlsx(client, people, city_repor
     r = client.get(reverse("daily:export", args=[city_report.pk, "pdf"]))
     assert r.status_code == 200 and r.content.startswith(b"%PDF")
     assert b"/Type /Page" in r.content and b"STSong-Light" in r.content
+    shown = pdf_strings(r.content)
+    title = shown.index("全市疫情防控工作日报")
+    assert shown[title + 1] == "2026年3月2日" and "— 1 —" in shown  # the title, the date under it; the page's number
+    headings = [t for t in shown if t[:2] in {f"{n}、" for n in "一二三四五六"}]
+    assert headings == ["一、今日主要数据", "二、下级单位报送情况", "三、存在的问题", "四、困难和需求", "五、下一步工作"]
+    assert "【新城区】【中山东路街道】【新华社区】他们的问题" in shown  # a compiled text section
+    rows = [[c.text for c in row.cells] for row in document.tables[0].rows]
+    table = shown.index("环节")
+    assert shown[table : table + 3 * len(rows)] == [cell for row in rows for cell in row]  # the figures table, cell by cell
+    assert shown[shown.index(figure.label) + 1] == "37"  # the one figure that is not 0: its value beside its label
 
     r = client.get(reverse("daily:export", args=[city_report.pk, "xlsx"]))
     workbook = openpyxl.load_workbook(io.BytesIO(r.content))
