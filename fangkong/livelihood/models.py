@@ -282,7 +282,7 @@ class Voucher(Placed, TimeStampedModel):
 
 
 from .relief_models import Disbursement, ReliefBudget  # noqa: E402  (the app's models, one module each)
-from .supplies_models import StockBalance, StockMovement, SupplyItem, Warehouse  # noqa: E402
+from .supplies_models import StockBalance, StockMovement, StockShortage, SupplyItem, Warehouse  # noqa: E402
 from .supply_request_models import SupplyRequest, SupplyRequestLine  # noqa: E402
 
 __all__ = [
@@ -294,6 +294,7 @@ __all__ = [
     "ServiceGroup",
     "StockBalance",
     "StockMovement",
+    "StockShortage",
     "SupplyItem",
     "SupplyRequest",
     "SupplyRequestLine",
