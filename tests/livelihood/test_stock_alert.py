@@ -7,6 +7,7 @@ office gets nothing; the words name goods and counts, never a person."""
 from __future__ import annotations
 
 import pytest
+from django.utils import translation
 
 from fangkong.core.clock import now
 from fangkong.core.roles import Role
@@ -16,6 +17,7 @@ from fangkong.livelihood.models import StockShortage, SupplyItem, Warehouse
 from fangkong.livelihood.services.stock import stock_issue, stock_receive
 from fangkong.livelihood.stock import warehouse_balances
 from fangkong.notifications.models import Notification
+from fangkong.notifications.selectors import shown
 from fangkong.notifications.services import deliver
 from fangkong.policy.models import PolicyParameter
 
@@ -118,6 +120,12 @@ def test_low_stock_line_and_a_city_warehouse_reach_the_command_only(users, city,
     assert note.message == LOW_STOCK and note.params["line"] == 100 and note.params["cover"] == ""
     # Goods and counts only: no person's name, phone or address in what is stored.
     assert set(note.params) == {"warehouse", "item", "quantity", "unit", "cover", "days", "line"}
+    with translation.override("zh-hans"):
+        zh = shown([note])[0]
+    with translation.override("en"):
+        en = shown([note])[0]
+    assert zh.title == "物资低于库存提示线" and "市级防疫物资储备库" in zh.text and "提示线 100只" in zh.text
+    assert en.title == "Supplies below the low-stock line" and "low-stock line of 100" in en.text
 
 
 def test_a_run_repeated_or_backfilled_notifies_nobody_twice(users, store, suits):
