@@ -45,7 +45,8 @@ class BalanceRow:
 
 
 def cover_alert_days() -> float:
-    """The policy's days of cover below which an item is short (a profile without the key: 3)."""
+    """The policy's days of cover below which an item is short (a value not a number ≥ 0 reads as 3; a
+    profile without the key refuses, like every rule)."""
     value = rule(COVER_ALERT_KEY).value
     return float(value) if isinstance(value, int | float) and not isinstance(value, bool) and value >= 0 else 3.0
 
