@@ -9,6 +9,8 @@ class LivelihoodConfig(AppConfig):
     def ready(self) -> None:
         from fangkong.core.modules import registry
 
+        from . import alerts
         from .registry import MODULE
 
         registry.add(MODULE)
+        alerts.register()

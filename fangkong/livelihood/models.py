@@ -299,7 +299,7 @@ class Voucher(Placed, TimeStampedModel):
 
 from .figures_models import LedgerCount, PairCount  # noqa: E402  (the app's models, one module each)
 from .relief_models import Disbursement, ReliefBudget  # noqa: E402
-from .supplies_models import StockBalance, StockMovement, SupplyItem, Warehouse  # noqa: E402
+from .supplies_models import StockBalance, StockMovement, StockShortage, SupplyItem, Warehouse  # noqa: E402
 from .supply_request_models import SupplyRequest, SupplyRequestLine  # noqa: E402
 
 __all__ = [
@@ -313,6 +313,7 @@ __all__ = [
     "ServiceGroup",
     "StockBalance",
     "StockMovement",
+    "StockShortage",
     "SupplyItem",
     "SupplyRequest",
     "SupplyRequestLine",

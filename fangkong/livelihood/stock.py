@@ -1,6 +1,8 @@
 """Reads of the supplies stock ledger: a warehouse's balances with low-stock and days-of-cover flags
-(cover from the issues of the last CONSUMPTION_DAYS days), its recent movements, and the check that a
-balance is the sum of its movements."""
+(cover from the issues of the last CONSUMPTION_DAYS days; short below the policy's
+livelihood.cover_alert_days, read per request), its recent movements, and the check that a balance is
+the sum of its movements. `shortages_sweep` keeps the record of each item's crossings below its cover
+(StockShortage), from which the alert is raised once per crossing (fangkong.livelihood.alerts)."""
 
 from __future__ import annotations
 
@@ -9,17 +11,18 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.core.cache import cache
-from django.db import connection
+from django.db import connection, transaction
 from django.db.models import Q, Sum
 from django.shortcuts import get_object_or_404
 
 from fangkong.core.clock import now
+from fangkong.policy.rules import rule, rules_read_once
 
 from .choices import MovementKind
-from .models import StockBalance, StockMovement, SupplyItem, Warehouse
+from .models import StockBalance, StockMovement, StockShortage, SupplyItem, Warehouse
 
 CONSUMPTION_DAYS = 7
-COVER_ALERT_DAYS = 3
+COVER_ALERT_KEY = "livelihood.cover_alert_days"
 USE_CACHE_SECONDS = 2 * 3600  # the key names its hour: kept past the hour only to be safe
 
 
@@ -29,6 +32,7 @@ class BalanceRow:
     quantity: int
     daily_use: float  # average issued per day over the last CONSUMPTION_DAYS days
     low: bool
+    alert_days: float  # the policy's livelihood.cover_alert_days when the row was read
 
     @property
     def days_of_cover(self) -> float | None:
@@ -37,7 +41,14 @@ class BalanceRow:
     @property
     def short(self) -> bool:
         cover = self.days_of_cover
-        return self.low or (cover is not None and cover < COVER_ALERT_DAYS)
+        return self.low or (cover is not None and cover < self.alert_days)
+
+
+def cover_alert_days() -> float:
+    """The policy's days of cover below which an item is short (a value not a number ≥ 0 reads as 3; a
+    profile without the key refuses, like every rule)."""
+    value = rule(COVER_ALERT_KEY).value
+    return float(value) if isinstance(value, int | float) and not isinstance(value, bool) and value >= 0 else 3.0
 
 
 def warehouse_list(*, user: Any) -> list[Warehouse]:
@@ -51,11 +62,52 @@ def warehouse_get(*, user: Any, pk: int) -> Warehouse:
 def warehouse_balances(warehouse: Warehouse, *, at: dt.datetime | None = None) -> list[BalanceRow]:
     at = at or now()
     used = recent_use(warehouse, at=at)
+    alert_days = cover_alert_days()
     rows = []
     for b in StockBalance.objects.filter(warehouse=warehouse).select_related("item").order_by("item__category", "item__code"):
         daily = -(used.get(b.item_id) or 0) / CONSUMPTION_DAYS
-        rows.append(BalanceRow(b.item, b.quantity, daily, b.quantity <= b.item.low_stock))
+        rows.append(BalanceRow(b.item, b.quantity, daily, b.quantity <= b.item.low_stock, alert_days))
     return rows
+
+
+def shortages_sweep(*, at: dt.datetime | None = None) -> tuple[int, int]:
+    """Bring the record of shortages up to `at`: for each warehouse, an item short now and without an
+    open shortage opens one (started `at`); an open shortage whose item is no longer short ends. Run by
+    the alert's finder before it looks for new shortages (every minute, by the notifications worker).
+    Returns (opened, ended)."""
+    at = at or now()
+    with rules_read_once():  # the policy read once for every warehouse
+        return _sweep(at)
+
+
+def _sweep(at: dt.datetime) -> tuple[int, int]:
+    opened = ended = 0
+    open_rows = {(s.warehouse_id, s.item_id): s for s in StockShortage.objects.filter(ended_at__isnull=True)}
+    for warehouse in Warehouse.objects.order_by("pk"):
+        for row in warehouse_balances(warehouse, at=at):
+            key = (warehouse.pk, row.item.pk)
+            current = open_rows.pop(key, None)
+            if row.short and current is None:
+                cover = row.days_of_cover
+                with transaction.atomic():
+                    _, made = StockShortage.objects.get_or_create(
+                        warehouse=warehouse,
+                        item=row.item,
+                        ended_at=None,
+                        defaults={
+                            "started_at": at,
+                            "quantity": row.quantity,
+                            "days_of_cover": None if cover is None else round(cover, 1),
+                            "threshold_days": row.alert_days,
+                        },
+                    )
+                opened += made
+            elif current is not None and not row.short:
+                ended += StockShortage.objects.filter(pk=current.pk, ended_at__isnull=True).update(ended_at=at)
+    # A balance row gone (none is deleted today): its open shortage ends too.
+    for current in open_rows.values():
+        ended += StockShortage.objects.filter(pk=current.pk, ended_at__isnull=True).update(ended_at=at)
+    return opened, ended
 
 
 def recent_use(warehouse: Warehouse, *, at: dt.datetime) -> dict[int, int]:

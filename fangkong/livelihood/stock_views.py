@@ -45,7 +45,7 @@ def _page(request: HttpRequest, warehouse: Warehouse, *, form: StockForm | None 
         "movements": stock.movements(warehouse),
         "form": form or StockForm(**_choices(request.user, warehouse)),
         "can_keep": user_can(request.user, LivelihoodCap.SUPPLIES),
-        "cover_days": stock.COVER_ALERT_DAYS,
+        "cover_days": f"{stock.cover_alert_days():g}",
     }
     return render(request, "livelihood/warehouse.html", ctx, status=status)
 

@@ -100,3 +100,29 @@ class StockMovement(models.Model):
 
     def __str__(self) -> str:
         return f"{self.kind} {self.quantity}"
+
+
+class StockShortage(models.Model):
+    """One crossing of an item in a warehouse below its days of cover or its low-stock line: opened
+    when the balance page's check first finds it short, ended when it is no longer short. The alert
+    (fangkong.livelihood.alerts) is raised once per row, so an item that stays short is not notified
+    again until it has recovered and crossed once more. Counts and names of goods only: no person."""
+
+    warehouse = models.ForeignKey(Warehouse, on_delete=models.PROTECT, related_name="shortages")
+    item = models.ForeignKey(SupplyItem, on_delete=models.PROTECT, related_name="+")
+    started_at = models.DateTimeField(_("开始"))
+    ended_at = models.DateTimeField(_("恢复"), null=True, blank=True)
+    quantity = models.BigIntegerField(_("结存"))
+    days_of_cover = models.DecimalField(_("可用天数"), max_digits=9, decimal_places=1, null=True, blank=True)
+    threshold_days = models.DecimalField(_("提示天数"), max_digits=6, decimal_places=1)
+
+    class Meta:
+        ordering = ["-started_at", "-id"]
+        indexes = [models.Index(fields=["started_at"], name="livelihood_shortage_started")]
+        constraints = [
+            models.UniqueConstraint(fields=["warehouse", "item"], condition=Q(ended_at__isnull=True), name="livelihood_shortage_one_open")
+        ]
+        verbose_name = _("库存不足记录")
+
+    def __str__(self) -> str:
+        return f"{self.warehouse_id}/{self.item_id} {self.started_at:%Y-%m-%d %H:%M}"

@@ -272,14 +272,19 @@ def livelihood_generate(*, seed: int = 2022, communities: int = 4) -> Livelihood
                         findings="敲门询问：生活物资不足，子女不在身边",
                         needs_found=["food"],
                     )
-                for e in paired[:3] + rest[:1]:
+                for i, e in enumerate(paired[:3] + rest[:1]):
                     kind = rng.choice(list(ITEMS))
                     hours_ago = rng.choice([0.5, 1, 3, 6, 30])
+                    # The community's first compound always shows one request overdue (30 h: past every
+                    # kind's default deadline) and one open within it (half an hour), whatever the seed.
+                    shown = community == chosen[0] and len(community_groups) == 1 and i < 2
+                    if shown:
+                        hours_ago = (30, 0.5)[i]
                     req = request_add(
                         actor=worker, entry=e, kind=kind, items=rng.choice(ITEMS[kind]), requested_at=now - dt.timedelta(hours=hours_ago)
                     )
                     requests += 1
-                    if hours_ago >= 6 and rng.random() < 0.5:
+                    if not shown and hours_ago >= 6 and rng.random() < 0.5:
                         request_deliver(
                             actor=worker, request=req, handover=Handover.GATE, handed_to="网格员", delivered_at=now - dt.timedelta(hours=2)
                         )

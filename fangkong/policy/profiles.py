@@ -86,6 +86,12 @@ COMMON: dict[str, Param] = {
         "居民需求自登记至送达（就医：至安排就医）的时限，按需求类型：生活物资、药品、就医",
         f"{LOCAL}（{LAST_METRE}、{SEED_003}：药品、就医须数小时内办结）",
     ),
+    "livelihood.cover_alert_days": (
+        3,
+        "天",
+        "物资可用天数（结存 ÷ 近 7 天日均出库）低于此值即提示库存不足并通知仓库所属区县和指挥部",
+        LOCAL,
+    ),
     "voucher.amount": ("200.00", "元", "一次性消费券金额（或等价生活物资）", SEED_003),
     "voucher.hukou_prefix": ("1501", "", "户籍地行政区划代码前缀：呼和浩特市户籍", SEED_003),
     "voucher.age_reference_date": ("2022-11-27", "", "计算周岁的基准日（发放方案设立时可改）", LOCAL),

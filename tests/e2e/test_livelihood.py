@@ -252,3 +252,67 @@ def test_isolation_site_staff_ask_for_supplies_for_their_site(transactional_db, 
     shot(page, "livelihood-supply-site.png")
     req = SupplyRequest.objects.get()
     assert (req.unit_kind, req.isolation_site_id, req.community_id) == ("isolation_site", site.pk, tree.community.pk)
+
+
+def test_a_keeper_sees_low_stock_its_alert_and_the_relief_page(transactional_db, live_server, page):
+    """The district office's keeper: the warehouse page flags an item below its days of cover (the
+    policy's 3 days) and one at its low-stock line; the alert raised once for each is in the bell's
+    list; the relief page shows the budget, the payments and the totals in the seed's form."""
+    from decimal import Decimal
+
+    from fangkong.livelihood.alerts import STOCK_SHORT
+    from fangkong.livelihood.choices import ReceiptSource, ReliefKind, SupplyCategory, WarehouseKind
+    from fangkong.livelihood.models import SupplyItem, Warehouse
+    from fangkong.livelihood.services.relief import budget_set, relief_disburse
+    from fangkong.livelihood.services.stock import stock_issue, stock_receive
+    from fangkong.notifications.models import Notification
+    from fangkong.notifications.services import deliver
+
+    base = live_server.url
+    ensure_districts()
+    tree = make_tree()
+    office = make_user("xinchengqu", Role.DISTRICT_OFFICE, [("district", tree.district)], password=PASSWORD)
+    store = Warehouse.objects.create(name="新城区防疫物资仓库", kind=WarehouseKind.DISTRICT, district=tree.district)
+    catalogue = [
+        # code, name, category, unit, low-stock line, received, issued over the week
+        ("FHF", "医用防护服", SupplyCategory.PROTECTIVE, "套", 500, 6000, 5200),  # 800 left, 743 a day: 1.1 days
+        ("N95", "N95 口罩", SupplyCategory.PROTECTIVE, "只", 2000, 30000, 12000),
+        ("KY", "抗原检测试剂", SupplyCategory.TESTING, "人份", 1000, 1000, 200),  # 800 left: below its line
+        ("DM", "大米（10kg）", SupplyCategory.NECESSITIES, "袋", 100, 800, 300),
+        ("SCB", "蔬菜包", SupplyCategory.NECESSITIES, "份", 200, 3000, 1500),
+    ]
+    for code, name, category, unit, low, received, issued in catalogue:
+        item = SupplyItem.objects.create(code=code, name=name, category=category, unit=unit, low_stock=low)
+        source = ReceiptSource.PURCHASE_ABROAD if category == SupplyCategory.PROTECTIVE else ReceiptSource.ALLOCATION
+        batch = "2022-境外-017" if source == ReceiptSource.PURCHASE_ABROAD else ""
+        stock_receive(actor=office, warehouse=store, item=item, quantity=received, source=source, batch=batch)
+        stock_issue(actor=office, warehouse=store, item=item, quantity=issued, to_unit="各社区、方舱医院")
+    deliver(now=now())
+    assert set(Notification.objects.filter(rule=STOCK_SHORT, recipient=office).values_list("params__item", flat=True)) == {
+        "医用防护服",
+        "抗原检测试剂",
+    }
+
+    log_in(page, base, "xinchengqu")
+    page.goto(f"{base}/livelihood/supplies/{store.pk}/")
+    expect(page.locator("tr.table-warning")).to_have_count(2)
+    expect(page.locator("main")).to_contain_text("不足 3 天")
+    shot(page, "livelihood-stock.png")
+    page.goto(f"{base}/notifications/")
+    expect(page.locator("main")).to_contain_text("物资可用天数不足")
+    expect(page.locator("main")).to_contain_text("物资低于库存提示线")
+    shot(page, "livelihood-stock-alert.png")
+
+    budget_set(actor=office, district=tree.district, year=now().year, amount="500000")
+    people = [
+        make_person(tree.household, name, id_number=next_id_number(birth=dt.date(1944 + i, 5, 1)), tags=["elderly_alone"])
+        for i, name in enumerate(["刘桂兰", "张秀珍", "王德胜", "赵玉梅"])
+    ]
+    kinds = [ReliefKind.LIVING_SUBSIDY, ReliefKind.FOOD_PACK, ReliefKind.EPIDEMIC_RELIEF, ReliefKind.LIVING_SUBSIDY]
+    for person, kind, amount in zip(people, kinds, ["300.00", "200.00", "500.00", "300.00"], strict=True):
+        goods = "米面油、蔬菜包" if kind == ReliefKind.FOOD_PACK else ""
+        relief_disburse(actor=office, person=person, kind=kind, amount=Decimal(amount), goods=goods)
+    page.goto(f"{base}/livelihood/relief/")
+    expect(page.locator("[data-disbursements] tbody tr")).to_have_count(4)
+    expect(page.locator("[data-elderly-totals]")).to_contain_text("为 3 名困难老年人发放")
+    shot(page, "livelihood-relief.png")

@@ -1,7 +1,9 @@
 """The demo's 民生保障 data: generated once, all of it consistent (the stock ledger sums, a voucher
 per eligible person, the relief within budget), and showing the states of scopes and deployments: a
 programme scoped to the district, an isolation site's supply request, the people deployed to a
-group's compound in its work group."""
+group's compound in its work group; and what the issue's "done" asks the demo to show, at any hour
+of the day (run under faketime too): unpaired ledger residents listed, requests open and overdue, and
+low stock that raises the supplies alert."""
 
 from __future__ import annotations
 
@@ -13,6 +15,8 @@ from fangkong.core.clock import now
 from fangkong.core.errors import DomainError
 from fangkong.geo.models import PersonWelfare
 from fangkong.isolation.models import IsolationSite
+from fangkong.livelihood.alerts import STOCK_SHORT
+from fangkong.livelihood.choices import RequestStatus
 from fangkong.livelihood.models import (
     GroupMember,
     LedgerEntry,
@@ -23,8 +27,11 @@ from fangkong.livelihood.models import (
     VoucherProgramme,
     Warehouse,
 )
+from fangkong.livelihood.selectors import ledger_list, overdue_requests
 from fangkong.livelihood.stock import ledger_mismatches, warehouse_balances
 from fangkong.livelihood.synthetic import livelihood_generate
+from fangkong.notifications.models import Notification
+from fangkong.notifications.synthetic import notifications_backfill
 from fangkong.policy.regimen import local_date
 from fangkong.volunteers.services import deployment_add
 
@@ -48,6 +55,31 @@ def test_generated_once_and_consistent(city):
     assert Voucher.objects.count() == stats.vouchers
     with pytest.raises(DomainError):
         livelihood_generate(seed=1)
+
+
+def test_the_demo_shows_unpaired_residents_open_and_overdue_requests_and_low_stock_alerted(city, users):
+    for i in range(8):
+        make_person(city.home.household, f"老人{i}", tags=["elderly_alone", "dibao"])
+    stats = livelihood_generate(seed=1, communities=2)
+    worker = users["community"]
+    home = city.home.community.pk
+
+    unpaired = list(ledger_list(user=worker, community_id=home, unpaired=True))
+    assert unpaired and len(unpaired) == stats.unpaired  # the community's page lists them
+    at = now()
+    overdue = list(overdue_requests(worker, at=at))
+    assert overdue and all(r.due_at < at for r in overdue)
+    waiting = SupportRequest.objects.filter(community_id=home, status=RequestStatus.OPEN, due_at__gte=at)
+    assert waiting.exists()  # open and still within its deadline
+
+    district = Warehouse.objects.get(name__startswith="新城区")
+    short = {r.item.name for r in warehouse_balances(district) if r.short}
+    assert short
+    notifications_backfill()  # as the demo does after generating
+    sent = Notification.objects.filter(rule=STOCK_SHORT)
+    assert {n.params["item"] for n in sent.filter(recipient=users["district"])} == short
+    assert sent.filter(recipient=users["command"]).count() >= len(short)
+    assert not sent.filter(recipient__in=[users["street"], users["community"]]).exists()
 
 
 def test_scoped_programme_site_request_and_deployed_members(city, users):
