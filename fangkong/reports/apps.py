@@ -9,9 +9,11 @@ class ReportsConfig(AppConfig):
     def ready(self) -> None:
         from fangkong.core.modules import registry
 
+        from . import alerts
         from .daily.registry import MODULE as DAILY
         from .registry import MODULE, PRESS
 
         registry.add(MODULE)
         registry.add(PRESS)
         registry.add(DAILY)
+        alerts.register()
