@@ -11,7 +11,7 @@ fills geo.PersonWelfare from the tags), then times in this process:
 2. the ledger of the first community built from the tags, then filled (INSERT … SELECT, not timed) to
    `--ledger` residents **in that one community** (the worst case for its page: the issue's 100,000
    ledger residents on one page's community), 80 % of them paired (1,000 members of one work group),
-   and its page's selectors (`ledger_list`[:500] + `member_pairings` + `pairing_figures`, as the page
+   and its page's selectors (`ledger_list`[:LEDGER_PER_PAGE] (100 a page) + `member_pairings` + `pairing_figures`, as the page
    reads them), median and p95 of 20 reads; then the whole page (the view through Django's test
    client: middleware, every read, the template), median and p95 of 20;
 3. a warehouse with `--movements` stock movements (INSERT … SELECT, spread over 30 days), its balance
@@ -151,6 +151,7 @@ def main() -> int:
     from fangkong.livelihood.services.stock import stock_issue, stock_receive
     from fangkong.livelihood.services.vouchers import programme_add
     from fangkong.livelihood.stock import ledger_mismatches, movements, warehouse_balances
+    from fangkong.livelihood.views import LEDGER_PER_PAGE
 
     office = service_account("bench-livelihood", Role.DISTRICT_OFFICE, "bench", level=GrantLevel.CITY, reason="bench")
     programme = programme_add(actor=office, name=f"bench {run}", place=None)
@@ -174,7 +175,7 @@ def main() -> int:
     paired_n = Pairing.objects.filter(entry__community=community, ended_at__isnull=True).count()
 
     def ledger_page() -> None:
-        entries = list(ledger_list(user=worker, community_id=community.pk)[:500])
+        entries = list(ledger_list(user=worker, community_id=community.pk)[:LEDGER_PER_PAGE])
         member_pairings(e.pk for e in entries)
         pairing_figures(user=worker, community_id=community.pk)
 
@@ -215,7 +216,7 @@ def main() -> int:
     cold_p50, cold_p95 = timed(lambda: (warehouse_balances(store, at=now() - dt.timedelta(hours=next(hours))), movements(store)))
     plans = {
         "balance_week_use": explain(connection, _week_use_sql(store.pk)),
-        "ledger_page": explain(connection, *ledger_list(user=worker, community_id=community.pk)[:500].query.sql_with_params()),
+        "ledger_page": explain(connection, *ledger_list(user=worker, community_id=community.pk)[:LEDGER_PER_PAGE].query.sql_with_params()),
     }
 
     keeper = service_account("bench-stock", Role.COMMAND_CENTRE, "bench", level=GrantLevel.CITY, reason="bench")
