@@ -332,3 +332,31 @@ def test_the_sending_office_resends_a_link_without_seeing_it(city, users, lab, o
     with pytest.raises(DomainError) as err:
         link_resend(actor=users["district"], batch=local)
     assert err.value.field == "receiver"
+
+
+def test_a_link_voided_by_a_resend_between_the_read_and_the_lock_is_refused(city, users, lab, out_of_city, monkeypatch):
+    """The race: the unit's confirmation reads its link (valid), the sending office's resend voids it
+    and commits, then the confirmation locks the rows — it checks the locked link again and is refused,
+    the batch still in transit and the new link still good."""
+    from fangkong.movement.services import handover
+
+    batch, _ = departed(city, users, lab, out_of_city)
+    token = link_token(link_of(batch))
+    read = handover.link_from_token
+
+    def read_then_resend(token, *, at=None):
+        found = read(token, at=at)
+        link_resend(actor=users["district"], batch=batch)  # commits in between (here: the same transaction)
+        return found
+
+    monkeypatch.setattr(handover, "link_from_token", read_then_resend)
+    with pytest.raises(DomainError) as err:
+        batch_receive_by_link(token=token, count=3, arrived=ids(batch), confirmed_by="临河区 王科长")
+    assert err.value.field == "link"
+    monkeypatch.undo()
+    assert TransferBatch.objects.get(pk=batch.pk).status == BatchStatus.IN_TRANSIT
+    newest = HandoverLink.objects.filter(batch=batch).order_by("-pk").first()
+    assert newest.used_at is None
+    assert batch_receive_by_link(token=link_token(newest), count=3, arrived=ids(batch), confirmed_by="临河区 王科长").status == (
+        BatchStatus.HANDED_OVER
+    )

@@ -96,11 +96,16 @@ def link_from_token(token: str, *, at: dt.datetime | None = None) -> HandoverLin
         raise DomainError(_("交接确认链接无效"), field="link", rule=LINK_RULE) from exc
     if link is None:
         raise DomainError(_("交接确认链接无效"), field="link", rule=LINK_RULE)
+    _check_usable(link, at=at or now())
+    return link
+
+
+def _check_usable(link: HandoverLink, *, at: dt.datetime) -> None:
+    """Unused and unexpired — a resend voids the old link by ending its validity (link_issue)."""
     if link.used_at is not None:
         raise DomainError(_("该交接确认链接已使用，交接已确认"), field="link", rule=LINK_RULE)
-    if link.expires_at <= (at or now()):
+    if link.expires_at <= at:
         raise DomainError(_("交接确认链接已过期，请联系送出地防控办重新发送"), field="link", rule=LINK_RULE)
-    return link
 
 
 # ---- who arrives: the masked list the receiver ticks ----
@@ -200,11 +205,16 @@ def batch_receive_by_link(*, token: str, count: int | None, arrived: Collection[
     confirmed_by = (confirmed_by or "").strip()
     at = now()
     with transaction.atomic():
-        link = link_from_token(token, at=at)
-        link = HandoverLink.objects.select_for_update().get(pk=link.pk)
-        if link.used_at is not None:
-            raise DomainError(_("该交接确认链接已使用，交接已确认"), field="link", rule=LINK_RULE)
-        batch = TransferBatch.objects.select_for_update(of=("self",)).select_related("receiver").get(pk=link.batch_id)
+        found = link_from_token(token, at=at)
+        # The same lock order as link_resend — the batch, then its links — or the two deadlock; and
+        # the link is checked again once locked: a resend (or another confirmation) committed between
+        # the read above and the lock has voided (or spent) it.
+        batch = TransferBatch.objects.select_for_update(of=("self",)).select_related("receiver").get(pk=found.batch_id)
+        link = HandoverLink.objects.select_for_update().get(pk=found.pk)
+        at = now()
+        _check_usable(link, at=at)
+        if HandoverLink.objects.filter(batch_id=batch.pk, pk__gt=link.pk).exists():
+            raise DomainError(_("该交接确认链接已作废：送出地防控办已重新发送新链接，请使用最新收到的链接"), field="link", rule=LINK_RULE)
         if not confirmed_by:
             raise DomainError(_("请填写接收单位确认人"), field="confirmed_by", rule="movement.handover")
         who = f"{_('接收单位链接')}：{batch.receiver.name if batch.receiver else ''}"
