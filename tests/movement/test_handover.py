@@ -35,7 +35,7 @@ from fangkong.movement.services.handover import (
     link_token,
 )
 from fangkong.notifications.choices import UnitLevel
-from fangkong.notifications.models import Notification, Webhook
+from fangkong.notifications.models import Notification, Webhook, WebhookDelivery
 from fangkong.notifications.rules import rules
 from fangkong.notifications.services.delivery import deliver_rule
 
@@ -428,7 +428,7 @@ def test_a_batch_in_transit_without_a_receiving_unit_gets_one_and_is_confirmed(c
         batch_set_receiver(actor=users["district"], batch=batch, receiver=in_city)
     assert again.value.field == "receiver"
     link = HandoverLink.objects.get(batch=batch)
-    assert link_token(link) not in r.content.decode()
+    assert link_token(link).split(":")[0] not in r.content.decode()
     done = batch_receive_by_link(token=link_token(link), count=3, arrived=ids(batch), confirmed_by="临河区 王科长")
     assert done.status == BatchStatus.HANDED_OVER
     # in this city: the receiving district's office confirms on the platform
@@ -437,3 +437,37 @@ def test_a_batch_in_transit_without_a_receiving_unit_gets_one_and_is_confirmed(c
     batch_set_receiver(actor=users["district"], batch=local, receiver=in_city)
     assert not HandoverLink.objects.filter(batch=local).exists()
     assert batch_receive(actor=receiving_office, batch=local, count=1, arrived=ids(local)).status == BatchStatus.HANDED_OVER
+
+
+def test_the_live_link_is_not_kept_in_a_notification_nor_shown_in_the_admin(city, users, lab, out_of_city, django_user_model):
+    """The departure notice of a batch to a unit elsewhere: the unit's webhook gets the one-time link;
+    a platform user holding a grant on the unit gets a notification linking to the receiving page
+    (the account is enough, no token stored); the delivery's stored payload is shown in the admin
+    with the token redacted."""
+    Webhook.objects.create(
+        name="临河",
+        level=UnitLevel.FACILITY,
+        facility_kind="movement_receiver",
+        place_id=out_of_city.pk,
+        url="http://127.0.0.1:9/x",
+        secret="s" * 40,
+    )
+    unit_user = make_user("linhe", Role.DISTRICT_OFFICE, [("facility:movement_receiver", out_of_city)])
+    batch, _ = departed(city, users, lab, out_of_city)
+    deliver_rule(rules.get(DESTINATION_NOTICE), now=timezone.now() + dt.timedelta(seconds=1))
+    token = link_token(link_of(batch)).split(":")[0]  # the signed body: [link id, nonce] (the rest is a timestamp and a MAC)
+    delivery = next(d for d in WebhookDelivery.objects.all() if "/movement/handover/" in d.payload["path"])
+    assert token in delivery.payload["path"]  # what the unit's system receives (and the retry re-sends)
+    sent = delivery.payload["path"].rstrip("/").rsplit("/", 1)[-1]
+    notice = Notification.objects.get(recipient=unit_user)
+    assert token not in notice.url and notice.url == reverse("movement:batch_receive", args=[batch.pk])
+    assert not Notification.objects.filter(url__contains=token).exists()
+    page = Client()
+    page.force_login(unit_user)
+    assert page.get(notice.url).status_code == 200  # the grant on the unit confirms on the platform
+    root = django_user_model.objects.create_superuser("root-h", password="pass-word-1")
+    admin = Client()
+    admin.force_login(root)
+    shown = admin.get(reverse("admin:notifications_webhookdelivery_change", args=[delivery.pk]))
+    assert shown.status_code == 200 and "/movement/handover/" in shown.content.decode()
+    assert token not in shown.content.decode() and sent.split(":")[-1] not in shown.content.decode()
