@@ -16,6 +16,7 @@ from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 
+from fangkong.accounts.models import Grant
 from fangkong.audit.models import AuditEvent
 from fangkong.core.crypto import decrypt
 from fangkong.core.errors import DomainError, PermissionRefused
@@ -452,7 +453,8 @@ def test_the_live_link_is_not_kept_in_a_notification_nor_shown_in_the_admin(city
         url="http://127.0.0.1:9/x",
         secret="s" * 40,
     )
-    unit_user = make_user("linhe", Role.DISTRICT_OFFICE, [("facility:movement_receiver", out_of_city)])
+    unit_user = make_user("linhe", Role.DISTRICT_OFFICE)
+    Grant.objects.create(user=unit_user, level="facility", facility_kind="movement_receiver", place_id=out_of_city.pk)
     batch, _ = departed(city, users, lab, out_of_city)
     deliver_rule(rules.get(DESTINATION_NOTICE), now=timezone.now() + dt.timedelta(seconds=1))
     token = link_token(link_of(batch)).split(":")[0]  # the signed body: [link id, nonce] (the rest is a timestamp and a MAC)
