@@ -8,6 +8,7 @@ script, not an exact quota).
 
 from __future__ import annotations
 
+import hashlib
 import math
 import time
 from collections.abc import Sequence
@@ -41,10 +42,14 @@ def limit_hit(key: str, windows: Sequence[tuple[int, int]], *, now: float | None
     return None
 
 
-def public_limit(request: HttpRequest, key: str, windows: Sequence[tuple[int, int]]) -> HttpResponse | None:
+def public_limit(request: HttpRequest, key: str, windows: Sequence[tuple[int, int]], *, subject: str = "") -> HttpResponse | None:
     """For a public page (no account): count one request of the caller's network block (behind the
-    trusted proxy: fangkong.core.netaddr) under `key`, or the 429 answer (with Retry-After) to send."""
-    refused = limit_hit(f"{key}:{address_block(client_address(request)) or 'unknown'}", windows)
+    trusted proxy: fangkong.core.netaddr) under `key` — or, given a `subject` (e.g. the link's token),
+    of that subject whatever the address (its SHA-256 is the cache key: no secret in the cache) — or
+    the 429 answer (with Retry-After) to send."""
+    by_subject = "s-" + hashlib.sha256(subject.encode()).hexdigest()[:32] if subject else ""
+    who = by_subject or address_block(client_address(request)) or "unknown"
+    refused = limit_hit(f"{key}:{who}", windows)
     if refused is None:
         return None
     response = HttpResponse(

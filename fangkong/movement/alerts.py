@@ -103,19 +103,30 @@ def destination_notices(*, since: dt.datetime, until: dt.datetime) -> Iterator[E
     for notice in notices.order_by("at", "pk"):
         places = {RECEIVER_UNIT: notice.receiver_id, "district": notice.receiver.district_id}
         # No link to the departure's or the batch's page: they lie in the sending district's places.
-        # A departed batch links to where the receiving unit confirms its handover.
-        url = handover_path(notice) if notice.kind == NoticeKind.BATCH_DEPARTED else ""
-        yield Event(f"notice:{notice.pk}", f"{DESTINATION_NOTICE}.{notice.kind}", notice.at, places, notice_params(notice), url)
+        # A departed batch links to where the receiving unit confirms its handover: in the platform its
+        # receiving page (the unit's district's users, or a grant on the unit), to the unit's webhook
+        # outside this city its one-time link — a bearer link, never written into a Notification.
+        departed = notice.kind == NoticeKind.BATCH_DEPARTED
+        url = reverse("movement:batch_receive", args=[notice.batch_id]) if departed else ""
+        webhook_url = handover_link_path(notice) if departed else ""
+        yield Event(
+            f"notice:{notice.pk}",
+            f"{DESTINATION_NOTICE}.{notice.kind}",
+            notice.at,
+            places,
+            notice_params(notice),
+            url,
+            webhook_url,
+        )
 
 
-def handover_path(notice: DestinationNotice) -> str:
-    """In this city, the batch's receiving page (its district's users confirm there); elsewhere, the
-    unit's one-time link — the notice goes only to that unit (its webhook, its own grant), never to
-    the sending side."""
+def handover_link_path(notice: DestinationNotice) -> str:
+    """Outside this city, the unit's newest one-time link (sent only to that unit's webhook, never to
+    the sending side); in this city none — the unit's district confirms on the platform."""
     from .services.handover import link_token
 
     if notice.receiver.district_id is not None:
-        return reverse("movement:batch_receive", args=[notice.batch_id])
+        return ""
     link = HandoverLink.objects.filter(batch_id=notice.batch_id, used_at__isnull=True).order_by("-created_at", "-pk").first()
     return reverse("movement:handover_link", args=[link_token(link)]) if link is not None else ""
 
@@ -161,5 +172,6 @@ def register() -> None:
             capability=MovementCap.VIEW,
             first_lookback=dt.timedelta(days=1),
             order=70,
+            bearer_links=True,  # a departed batch's webhook path is the unit's one-time link
         )
     )

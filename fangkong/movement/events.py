@@ -33,3 +33,4 @@ class MovementEvent(models.TextChoices):
     BATCH_HANDED_OVER = "movement.batch_handed_over", _("转运批次到达交接")
     BATCH_HANDOVER_REFUSED = "movement.batch_handover_refused", _("接收单位交接核对不符（记录未到人员）")
     BATCH_HANDOVER_LINK_ISSUED = "movement.batch_handover_link_issued", _("签发交接确认链接")
+    BATCH_RECEIVER_SET = "movement.batch_receiver_set", _("为途中批次指定接收单位")

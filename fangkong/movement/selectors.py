@@ -6,7 +6,7 @@ import datetime as dt
 from dataclasses import dataclass, field
 from typing import Any
 
-from django.db.models import Count, Prefetch, Q, QuerySet, Sum
+from django.db.models import Count, F, Prefetch, Q, QuerySet, Sum
 from django.shortcuts import get_object_or_404
 
 from .choices import ApplicationStatus, CheckpointStatus, PassStatus, ScanOutcome, ScanRefusal
@@ -172,7 +172,10 @@ RECEIVER_GRANT = "facility:movement_receiver"  # a grant on the receiving unit i
 def batches_to_receive(*, user: Any) -> QuerySet[TransferBatch]:
     """The batches this user confirms the handover of, as a user of the receiving unit: those whose
     receiving unit lies in a district of the user's grant — and never a batch sent from one (the
-    sending office, or the command that covers both ends, does not confirm its own handover)."""
+    sending office, or the command that covers both ends, does not confirm its own handover) —
+    except a handover within one district (a quarantine hotel of the sending district): its
+    district's users see it, and services.handover.batch_receive refuses whoever worked the batch
+    (four eyes)."""
     from fangkong.core.scoping import jurisdiction_of
 
     j = jurisdiction_of(user)
@@ -181,4 +184,4 @@ def batches_to_receive(*, user: Any) -> QuerySet[TransferBatch]:
     districts = j.covered.get("district", frozenset())
     units = j.covered.get(RECEIVER_GRANT, frozenset())
     found = TransferBatch.objects.filter(Q(receiver__district_id__in=districts) | Q(receiver_id__in=units))
-    return found.exclude(district_id__in=districts)
+    return found.exclude(Q(district_id__in=districts) & ~Q(receiver__district_id=F("district_id")))

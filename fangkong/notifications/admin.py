@@ -1,12 +1,16 @@
 """Webhooks are configured by a system administrator (Django admin; audited, the secret never
 recorded); deliveries and their attempts are shown read-only."""
 
+import json
+
 from django.contrib import admin
 from django.db import models
+from django.utils.translation import gettext_lazy as _
 
 from fangkong.audit.admin_mixins import AuditedAdminMixin
 
 from .models import Webhook, WebhookAttempt, WebhookDelivery
+from .payload import shown_payload
 
 
 @admin.register(Webhook)
@@ -27,8 +31,15 @@ class AttemptInline(admin.TabularInline):
 class WebhookDeliveryAdmin(admin.ModelAdmin):
     list_display = ("webhook", "rule", "event_key", "status", "attempts", "created_at", "delivered_at")
     list_filter = ("status", "rule")
-    readonly_fields = ("webhook", "rule", "event_key", "payload", "status", "attempts", "created_at", "delivered_at")
+    # The payload as stored may carry a bearer link (a receiving unit's one-time handover link):
+    # shown redacted (payload.shown_payload), never the stored field itself.
+    readonly_fields = ("webhook", "rule", "event_key", "payload_shown", "status", "attempts", "created_at", "delivered_at")
+    exclude = ("payload",)
     inlines = [AttemptInline]
+
+    @admin.display(description=_("内容"))
+    def payload_shown(self, obj: WebhookDelivery) -> str:
+        return json.dumps(shown_payload(obj.rule, obj.payload), ensure_ascii=False, indent=1)
 
     def has_add_permission(self, request) -> bool:
         return False

@@ -8,7 +8,7 @@ from typing import Any
 
 from django.utils import translation
 
-from .rules import Event, Rule
+from .rules import Event, Rule, rules
 from .text import title_and_text
 
 
@@ -26,5 +26,18 @@ def event_payload(rule: Rule, event: Event) -> dict[str, Any]:
         "places": {k: v for k, v in event.places.items() if v is not None},
         "params": dict(event.params),
         "texts": texts,
-        "path": event.url,
+        "path": event.webhook_url or event.url,
     }
+
+
+REDACTED = "…"
+
+
+def shown_payload(rule_key: str, payload: Any) -> Any:
+    """The stored payload as the admin shows it: for a rule whose paths may be bearer links
+    (Rule.bearer_links), the path's last segment — the token — replaced by "…"."""
+    rule = rules.get(rule_key)
+    if rule is None or not rule.bearer_links or not isinstance(payload, dict) or not payload.get("path"):
+        return payload
+    head, _sep, _tail = str(payload["path"]).rstrip("/").rpartition("/")
+    return {**payload, "path": f"{head}/{REDACTED}/"}

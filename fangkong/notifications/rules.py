@@ -42,7 +42,9 @@ class Event:
     """Something a rule found. `key` is unique within the rule (e.g. "transfer:42"): the same event is
     never notified twice to the same recipient. `places` holds the ids the event lies in, by grant
     level ({"district": 3, "community": 41} or {"facility:laboratory": 2}). `url` is the object's
-    page, offered to recipients holding every capability of the rule's `link_needs`."""
+    page, offered to recipients holding every capability of the rule's `link_needs`. `webhook_url`,
+    when set, is sent to webhooks instead of `url`: a bearer link for the receiving unit's own system
+    (never written into a Notification; the delivery's stored copy is redacted on display)."""
 
     key: str
     message: str
@@ -50,6 +52,7 @@ class Event:
     places: Mapping[str, int | None]
     params: Mapping[str, Any] = field(default_factory=dict)
     url: str = ""
+    webhook_url: str = ""
 
 
 @dataclass(frozen=True)
@@ -69,6 +72,8 @@ class Rule:
     link_needs: tuple[str, ...] = ()
     first_lookback: dt.timedelta = dt.timedelta(hours=1)
     order: int = 100
+    # Its webhook payloads' `path` may be a bearer link (Event.webhook_url): the admin shows it redacted.
+    bearer_links: bool = False
 
     def finder(self) -> Callable[..., Iterable[Event]]:
         return import_string(self.find)

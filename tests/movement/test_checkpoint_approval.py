@@ -157,3 +157,20 @@ def test_the_page_offers_the_decision_to_another_not_the_proposer(city, traffic)
     assert done.status_code == 302
     cp.refresh_from_db()
     assert cp.status == CheckpointStatus.APPROVED
+
+
+def test_a_district_cannot_reject_a_trunk_road_closure_either(city, traffic, users):
+    """Attack: the district's approver, refused the approval of a closure, posts the rejection
+    instead — deciding a closure either way is the command's (报批程序)."""
+    cp = propose(traffic["requester"], city.home.district, trunk=True)
+    page = client(traffic["approver"]).post(reverse("movement:checkpoint_decide", args=[cp.pk]), {"decision": "reject", "reason": "不同意"})
+    assert page.status_code == 422 and "市指挥部" in page.content.decode()
+    cp.refresh_from_db()
+    assert cp.status == CheckpointStatus.PROPOSED and cp.decided_by is None
+    assert not AuditEvent.objects.filter(event_type=MovementEvent.CHECKPOINT_REJECTED).exists()
+    with pytest.raises(DomainError) as refused:
+        checkpoint_reject(actor=traffic["approver"], checkpoint=cp, reason="不同意")
+    assert refused.value.field == "closes_trunk_road" and refused.value.rule == "movement.trunk_road_closure_needs_approval"
+    assert refused.value.source
+    cp = checkpoint_reject(actor=users["command"], checkpoint=cp, reason="不同意封闭，改设分流点")
+    assert cp.status == CheckpointStatus.REJECTED and cp.decided_by == users["command"]

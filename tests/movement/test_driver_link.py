@@ -97,3 +97,24 @@ def test_a_completed_trip_closes_the_link(users, checkpoint, approved_pass):
 def test_a_link_not_ours_opens_nothing(approved_pass, make):
     response = Client().get(reverse("movement:driver_pass", args=[make(approved_pass)]))
     assert response.status_code == 404 and "<svg" not in response.content.decode() and "蒙A12345" not in response.content.decode()
+
+
+def test_the_page_is_limited_per_link_not_per_shared_address(city, traffic, approved_pass, monkeypatch):
+    """Drivers behind a carrier's NAT share one IPv4 address: one driver reloading past the link's
+    limit is refused, another driver's link from the same address still opens; the address has only
+    a loose cap of its own."""
+    from fangkong.movement.services.passes import pass_approve
+    from fangkong.movement.views import passes as views
+
+    other = pass_approve(actor=traffic["approver"], vehicle_pass=request_pass(traffic["requester"], city.home.district, plate="蒙A54321"))
+    per_link = views.DRIVER_PAGE_TOKEN_LIMITS[0][0]
+    shared = Client(REMOTE_ADDR="100.64.0.7")  # carrier-grade NAT
+    for _n in range(per_link):
+        assert shared.get(link_of(approved_pass)).status_code == 200
+    refused = shared.get(link_of(approved_pass))
+    assert refused.status_code == 429 and int(refused["Retry-After"]) > 0
+    assert shared.get(link_of(other)).status_code == 200  # another driver on the same address
+    assert Client(REMOTE_ADDR="100.64.0.8").get(link_of(approved_pass)).status_code == 429  # the link's limit, any address
+    monkeypatch.setattr(views, "DRIVER_PAGE_ADDRESS_LIMITS", ((per_link + 2, 60),))  # the address's own cap
+    third = pass_approve(actor=traffic["approver"], vehicle_pass=request_pass(traffic["requester"], city.home.district, plate="蒙A67890"))
+    assert shared.get(link_of(third)).status_code == 429

@@ -16,6 +16,7 @@ from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 
+from fangkong.accounts.models import Grant
 from fangkong.audit.models import AuditEvent
 from fangkong.core.crypto import decrypt
 from fangkong.core.errors import DomainError, PermissionRefused
@@ -26,9 +27,16 @@ from fangkong.movement.choices import BatchKind, BatchStatus, MemberStatus
 from fangkong.movement.events import MovementEvent
 from fangkong.movement.models import BatchMember, HandoverLink, ReceivingUnit, TransferBatch
 from fangkong.movement.services.batches import VehiclePlan, batch_board, batch_check, batch_create, batch_depart, batch_plan
-from fangkong.movement.services.handover import LINK_SALT, batch_receive, batch_receive_by_link, link_resend, link_token
+from fangkong.movement.services.handover import (
+    LINK_SALT,
+    batch_receive,
+    batch_receive_by_link,
+    batch_set_receiver,
+    link_resend,
+    link_token,
+)
 from fangkong.notifications.choices import UnitLevel
-from fangkong.notifications.models import Notification, Webhook
+from fangkong.notifications.models import Notification, Webhook, WebhookDelivery
 from fangkong.notifications.rules import rules
 from fangkong.notifications.services.delivery import deliver_rule
 
@@ -332,3 +340,136 @@ def test_the_sending_office_resends_a_link_without_seeing_it(city, users, lab, o
     with pytest.raises(DomainError) as err:
         link_resend(actor=users["district"], batch=local)
     assert err.value.field == "receiver"
+
+
+def test_a_link_voided_by_a_resend_between_the_read_and_the_lock_is_refused(city, users, lab, out_of_city, monkeypatch):
+    """The race: the unit's confirmation reads its link (valid), the sending office's resend voids it
+    and commits, then the confirmation locks the rows — it checks the locked link again and is refused,
+    the batch still in transit and the new link still good."""
+    from fangkong.movement.services import handover
+
+    batch, _ = departed(city, users, lab, out_of_city)
+    token = link_token(link_of(batch))
+    read = handover.link_from_token
+
+    def read_then_resend(token, *, at=None):
+        found = read(token, at=at)
+        link_resend(actor=users["district"], batch=batch)  # commits in between (here: the same transaction)
+        return found
+
+    monkeypatch.setattr(handover, "link_from_token", read_then_resend)
+    with pytest.raises(DomainError) as err:
+        batch_receive_by_link(token=token, count=3, arrived=ids(batch), confirmed_by="临河区 王科长")
+    assert err.value.field == "link"
+    monkeypatch.undo()
+    assert TransferBatch.objects.get(pk=batch.pk).status == BatchStatus.IN_TRANSIT
+    newest = HandoverLink.objects.filter(batch=batch).order_by("-pk").first()
+    assert newest.used_at is None
+    assert batch_receive_by_link(token=link_token(newest), count=3, arrived=ids(batch), confirmed_by="临河区 王科长").status == (
+        BatchStatus.HANDED_OVER
+    )
+
+
+# ---- a handover within one district; a batch that left without a receiving unit ----
+
+
+def test_a_handover_within_the_district_is_confirmed_by_another_of_its_users(city, users, lab):
+    """A batch to the sending district's own quarantine hotel: the district's users confirm it — but
+    never one who worked the batch (four eyes); before, nobody but a grant on the hotel could."""
+    hotel = ReceivingUnit.objects.create(name="新城区集中隔离酒店", region="呼和浩特市新城区", district=city.home.district)
+    batch, _ = departed(city, users, lab, hotel)
+    url = reverse("movement:batch_receive", args=[batch.pk])
+    with pytest.raises(PermissionRefused) as own:
+        batch_receive(actor=users["district"], batch=batch, count=3, arrived=ids(batch))
+    assert own.value.rule == "movement.four_eyes"
+    sender = Client()
+    sender.force_login(users["district"])
+    assert sender.post(url, {"count": "3", "arrived": [str(i) for i in ids(batch)]}).status_code == 403
+    assert TransferBatch.objects.get(pk=batch.pk).status == BatchStatus.IN_TRANSIT
+    colleague = make_user("xincheng-2", Role.DISTRICT_OFFICE, [("district", city.home.district)])
+    c = Client()
+    c.force_login(colleague)
+    assert c.get(url).status_code == 200
+    assert c.post(url, {"count": "3", "arrived": [str(i) for i in ids(batch)]}).status_code == 302
+    batch.refresh_from_db()
+    assert batch.status == BatchStatus.HANDED_OVER and batch.handover_confirmed_by_user == colleague
+    # another district's office still cannot, nor the command
+    other = make_user("far-2", Role.DISTRICT_OFFICE, [("district", city.elsewhere.district)])
+    for user in (other, users["command"]):
+        with pytest.raises(PermissionRefused):
+            batch_receive(actor=user, batch=batch, count=3, arrived=ids(batch))
+
+
+def test_a_batch_in_transit_without_a_receiving_unit_gets_one_and_is_confirmed(city, users, lab, out_of_city, in_city, receiving_office):
+    """A batch that left before a receiving unit was required: resend says to name one (not "an
+    in-city unit needs no link"); the sending office names it (audited), the unit is told with its
+    one-time link and confirms. Once named it is not changed; another district cannot name it."""
+    batch, _ = departed(city, users, lab, out_of_city)
+    TransferBatch.objects.filter(pk=batch.pk).update(receiver=None)
+    HandoverLink.objects.filter(batch=batch).delete()
+    batch.notices.all().delete()  # as before receiving units were required: nobody was told
+    with pytest.raises(DomainError) as resend:
+        link_resend(actor=users["district"], batch=batch)
+    assert resend.value.field == "receiver" and "尚未指定接收单位" in resend.value.message
+    office = Client()
+    office.force_login(users["district"])
+    page = office.get(reverse("movement:batch_detail", args=[batch.pk])).content.decode()
+    assert "data-set-receiver" in page
+    outsider = make_user("far-3", Role.DISTRICT_OFFICE, [("district", city.elsewhere.district)])
+    with pytest.raises(PermissionRefused):
+        batch_set_receiver(actor=outsider, batch=batch, receiver=out_of_city)
+    r = office.post(reverse("movement:batch_step", args=[batch.pk, "receiver"]), {"receiver": str(out_of_city.pk)}, follow=True)
+    assert "已指定接收单位" in r.content.decode()
+    batch.refresh_from_db()
+    assert batch.receiver == out_of_city
+    event = AuditEvent.objects.get(event_type=MovementEvent.BATCH_RECEIVER_SET)
+    assert event.actor == users["district"] and event.after["receiver"] == out_of_city.pk
+    assert batch.notices.filter(kind="batch_departed", receiver=out_of_city).exists()
+    with pytest.raises(DomainError) as again:
+        batch_set_receiver(actor=users["district"], batch=batch, receiver=in_city)
+    assert again.value.field == "receiver"
+    link = HandoverLink.objects.get(batch=batch)
+    assert link_token(link).split(":")[0] not in r.content.decode()
+    done = batch_receive_by_link(token=link_token(link), count=3, arrived=ids(batch), confirmed_by="临河区 王科长")
+    assert done.status == BatchStatus.HANDED_OVER
+    # in this city: the receiving district's office confirms on the platform
+    local, _ = departed(city, users, lab, in_city, names=("本市甲",))
+    TransferBatch.objects.filter(pk=local.pk).update(receiver=None)
+    batch_set_receiver(actor=users["district"], batch=local, receiver=in_city)
+    assert not HandoverLink.objects.filter(batch=local).exists()
+    assert batch_receive(actor=receiving_office, batch=local, count=1, arrived=ids(local)).status == BatchStatus.HANDED_OVER
+
+
+def test_the_live_link_is_not_kept_in_a_notification_nor_shown_in_the_admin(city, users, lab, out_of_city, django_user_model):
+    """The departure notice of a batch to a unit elsewhere: the unit's webhook gets the one-time link;
+    a platform user holding a grant on the unit gets a notification linking to the receiving page
+    (the account is enough, no token stored); the delivery's stored payload is shown in the admin
+    with the token redacted."""
+    Webhook.objects.create(
+        name="临河",
+        level=UnitLevel.FACILITY,
+        facility_kind="movement_receiver",
+        place_id=out_of_city.pk,
+        url="http://127.0.0.1:9/x",
+        secret="s" * 40,
+    )
+    unit_user = make_user("linhe", Role.DISTRICT_OFFICE)
+    Grant.objects.create(user=unit_user, level="facility", facility_kind="movement_receiver", place_id=out_of_city.pk)
+    batch, _ = departed(city, users, lab, out_of_city)
+    deliver_rule(rules.get(DESTINATION_NOTICE), now=timezone.now() + dt.timedelta(seconds=1))
+    token = link_token(link_of(batch)).split(":")[0]  # the signed body: [link id, nonce] (the rest is a timestamp and a MAC)
+    delivery = next(d for d in WebhookDelivery.objects.all() if "/movement/handover/" in d.payload["path"])
+    assert token in delivery.payload["path"]  # what the unit's system receives (and the retry re-sends)
+    sent = delivery.payload["path"].rstrip("/").rsplit("/", 1)[-1]
+    notice = Notification.objects.get(recipient=unit_user)
+    assert token not in notice.url and notice.url == reverse("movement:batch_receive", args=[batch.pk])
+    assert not Notification.objects.filter(url__contains=token).exists()
+    page = Client()
+    page.force_login(unit_user)
+    assert page.get(notice.url).status_code == 200  # the grant on the unit confirms on the platform
+    root = django_user_model.objects.create_superuser("root-h", password="pass-word-1")
+    admin = Client()
+    admin.force_login(root)
+    shown = admin.get(reverse("admin:notifications_webhookdelivery_change", args=[delivery.pk]))
+    assert shown.status_code == 200 and "/movement/handover/" in shown.content.decode()
+    assert token not in shown.content.decode() and sent.split(":")[-1] not in shown.content.decode()

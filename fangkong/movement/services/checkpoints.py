@@ -72,6 +72,8 @@ def _locked(actor: Any, checkpoint: Checkpoint) -> Checkpoint:
 
 
 def _decide(actor: Any, checkpoint: Checkpoint, target: str, action: str) -> Checkpoint:
+    """The checks shared by approval and rejection: the right, the jurisdiction, the status, four
+    eyes, and for a closure of a highway or a trunk road the command's closure right."""
     require(actor, MovementCap.CHECKPOINT_APPROVE)
     cp = _locked(actor, checkpoint)
     check_transition(
@@ -79,6 +81,17 @@ def _decide(actor: Any, checkpoint: Checkpoint, target: str, action: str) -> Che
     )
     if cp.created_by_id is not None and cp.created_by_id == getattr(actor, "pk", None):
         raise DomainError(_("卡口须由提出设立者以外的另一名工作人员审批"), rule="movement.four_eyes")
+    if cp.closes_trunk_road:
+        # Deciding a closure of a highway or a trunk road, either way, is the command's (报批程序):
+        # a district that cannot approve it cannot reject it either.
+        approval = rule("movement.trunk_road_closure_needs_approval")
+        if approval.value and not user_can(actor, MovementCap.CLOSURE_APPROVE):
+            raise DomainError(
+                _("该卡口封闭高速公路或阻断国省干线，须报市指挥部审批（报批程序），区县不能自行批准或不批准"),
+                field="closes_trunk_road",
+                rule=approval.key,
+                source=approval.citation,
+            )
     return cp
 
 
@@ -95,13 +108,6 @@ def checkpoint_approve(*, actor: Any, checkpoint: Checkpoint, reason: str = "", 
             raise DomainError(
                 _("封闭高速公路或阻断国省干线须履行报批程序：请填写批准文号"),
                 field="approval_reference",
-                rule=approval.key,
-                source=approval.citation,
-            )
-        if approval.value and not user_can(actor, MovementCap.CLOSURE_APPROVE):
-            raise DomainError(
-                _("该卡口封闭高速公路或阻断国省干线，须报市指挥部审批（报批程序），区县不能自行批准"),
-                field="closes_trunk_road",
                 rule=approval.key,
                 source=approval.citation,
             )

@@ -23,6 +23,7 @@ from django.core import signing
 from django.db import transaction
 from django.utils.translation import gettext as _
 
+from fangkong.audit.models import AuditEvent
 from fangkong.audit.services import audit_record
 from fangkong.core.clock import now
 from fangkong.core.errors import DomainError, PermissionRefused
@@ -31,8 +32,8 @@ from fangkong.core.scoping import jurisdiction_of
 
 from ..choices import BatchStatus, MemberStatus, NoticeKind
 from ..events import MovementEvent
-from ..models import BatchMember, HandoverLink, TransferBatch
-from ..notices import notify_destination
+from ..models import BatchMember, HandoverLink, ReceivingUnit, TransferBatch
+from ..notices import active_receiver, notify_destination
 from ..permissions import MovementCap
 from ..selectors import batches_to_receive
 from .passes import masked_name
@@ -73,12 +74,50 @@ def link_resend(*, actor: Any, batch: TransferBatch) -> HandoverLink:
         raise PermissionRefused(_("只能为本辖区的批次重新发送链接"), rule=LINK_RULE)
     if batch.status != BatchStatus.IN_TRANSIT:
         raise DomainError(_("批次当前为“%(s)s”，不能确认交接") % {"s": BatchStatus(batch.status).label}, field="status", rule=LINK_RULE)
-    if batch.receiver is None or batch.receiver.district_id is not None:
+    if batch.receiver is None:
+        raise DomainError(_("该批次尚未指定接收单位：请先指定接收单位，由其确认交接"), field="receiver", rule="movement.handover_receiver")
+    if batch.receiver.district_id is not None:
         raise DomainError(_("本市接收单位在平台内确认交接，无需链接"), field="receiver", rule=LINK_RULE)
     at = now()
     link = link_issue(batch, at=at, actor=actor)
     notify_destination(NoticeKind.BATCH_DEPARTED, at=at, people=len(boarded_members(batch)), batch=batch)
     return link
+
+
+@transaction.atomic
+def batch_set_receiver(*, actor: Any, batch: TransferBatch, receiver: ReceivingUnit | None) -> TransferBatch:
+    """A batch that left before a receiving unit was required (in transit, none named) could never be
+    confirmed: the sending office names its receiving unit now (audited), which is told as at a
+    departure — with the one-time link when it lies outside this city — and confirms as usual.
+    A receiving unit once named is not changed here."""
+    require(actor, MovementCap.ORGANISE)
+    batch = TransferBatch.objects.visible_to(actor).select_for_update(of=("self",)).filter(pk=batch.pk).first()
+    if batch is None:
+        raise PermissionRefused(_("只能为本辖区的批次指定接收单位"), rule="movement.handover_receiver")
+    if batch.status != BatchStatus.IN_TRANSIT:
+        raise DomainError(
+            _("批次当前为“%(s)s”，只有途中（交接待确认）的批次在此补指定接收单位") % {"s": BatchStatus(batch.status).label},
+            field="status",
+            rule="movement.batch_status",
+        )
+    if batch.receiver_id is not None:
+        raise DomainError(_("该批次已指定接收单位"), field="receiver", rule="movement.handover_receiver")
+    if receiver is None:
+        raise DomainError(_("请选择接收单位"), field="receiver", rule="movement.handover_receiver")
+    active_receiver(receiver)
+    batch.receiver = receiver
+    batch.save(update_fields=["receiver", "updated_at"])
+    at = now()
+    link_issue(batch, at=at, actor=actor)
+    notify_destination(NoticeKind.BATCH_DEPARTED, at=at, people=len(boarded_members(batch)), batch=batch)
+    audit_record(
+        actor=actor,
+        event_type=MovementEvent.BATCH_RECEIVER_SET,
+        obj=batch,
+        before={"receiver": None},
+        after={"receiver": receiver.pk, "name": receiver.name, "in_city": receiver.district_id is not None},
+    )
+    return batch
 
 
 def link_token(link: HandoverLink) -> str:
@@ -96,11 +135,16 @@ def link_from_token(token: str, *, at: dt.datetime | None = None) -> HandoverLin
         raise DomainError(_("交接确认链接无效"), field="link", rule=LINK_RULE) from exc
     if link is None:
         raise DomainError(_("交接确认链接无效"), field="link", rule=LINK_RULE)
+    _check_usable(link, at=at or now())
+    return link
+
+
+def _check_usable(link: HandoverLink, *, at: dt.datetime) -> None:
+    """Unused and unexpired — a resend voids the old link by ending its validity (link_issue)."""
     if link.used_at is not None:
         raise DomainError(_("该交接确认链接已使用，交接已确认"), field="link", rule=LINK_RULE)
-    if link.expires_at <= (at or now()):
+    if link.expires_at <= at:
         raise DomainError(_("交接确认链接已过期，请联系送出地防控办重新发送"), field="link", rule=LINK_RULE)
-    return link
 
 
 # ---- who arrives: the masked list the receiver ticks ----
@@ -177,16 +221,52 @@ def _reconcile(
     return None
 
 
+WORK_EVENTS = (
+    MovementEvent.BATCH_CREATED,
+    MovementEvent.BATCH_CHECKED,
+    MovementEvent.BATCH_PLANNED,
+    MovementEvent.BATCH_BOARDED,
+    MovementEvent.BATCH_DEPARTED,
+    MovementEvent.BATCH_SPLIT,
+    MovementEvent.BATCH_RECEIVER_SET,
+)
+
+
+def _within_one_district(batch: TransferBatch) -> bool:
+    return batch.receiver is not None and batch.receiver.district_id is not None and batch.receiver.district_id == batch.district_id
+
+
+def worked_by(batch: TransferBatch) -> set[int]:
+    """The users who worked the batch on the sending side: its creator and the actor of each of its
+    steps (the audit log's record of them)."""
+    actors = set(
+        AuditEvent.objects.filter(
+            object_type=TransferBatch._meta.label_lower, object_id=str(batch.pk), event_type__in=WORK_EVENTS, actor__isnull=False
+        ).values_list("actor_id", flat=True)
+    )
+    return actors | ({batch.created_by_id} if batch.created_by_id else set())
+
+
 def batch_receive(*, actor: Any, batch: TransferBatch, count: int | None, arrived: Collection[int]) -> TransferBatch:
     """An in-city receiving unit's user confirms on the platform. The batch must be one this user
     receives (selectors.batches_to_receive): the sending office, another district or the command that
-    covers the sending side is refused."""
+    covers the sending side is refused — except within one district (the receiving unit lies in the
+    sending district, e.g. its quarantine hotel), where the district's users confirm but never one who
+    worked the batch (four eyes)."""
     require(actor, MovementCap.ORGANISE)
     at = now()
     with transaction.atomic():
-        locked = batches_to_receive(user=actor).select_for_update(of=("self",)).filter(pk=batch.pk).first()
-        j = jurisdiction_of(actor)
-        if locked is None or j.covers_place(district_id=locked.district_id, street_id=locked.street_id, community_id=locked.community_id):
+        locked = batches_to_receive(user=actor).select_for_update(of=("self",)).select_related("receiver").filter(pk=batch.pk).first()
+        if locked is None:
+            raise PermissionRefused(_("只有接收单位可以确认交接"), rule="movement.handover_receiver")
+        if _within_one_district(locked):
+            if actor.pk in worked_by(locked):
+                raise PermissionRefused(
+                    _("本区县内的交接须由未经办该批次（建批、检测、计划、登车、出发）的另一名工作人员确认"), rule="movement.four_eyes"
+                )
+        elif jurisdiction_of(actor).covers_place(
+            district_id=locked.district_id, street_id=locked.street_id, community_id=locked.community_id
+        ):
             raise PermissionRefused(_("只有接收单位可以确认交接"), rule="movement.handover_receiver")
         name = (actor.get_full_name() or actor.get_username()).strip()
         refusal = _reconcile(locked, count=count, arrived=arrived, who=actor, confirmed_by=name, at=at)
@@ -200,11 +280,16 @@ def batch_receive_by_link(*, token: str, count: int | None, arrived: Collection[
     confirmed_by = (confirmed_by or "").strip()
     at = now()
     with transaction.atomic():
-        link = link_from_token(token, at=at)
-        link = HandoverLink.objects.select_for_update().get(pk=link.pk)
-        if link.used_at is not None:
-            raise DomainError(_("该交接确认链接已使用，交接已确认"), field="link", rule=LINK_RULE)
-        batch = TransferBatch.objects.select_for_update(of=("self",)).select_related("receiver").get(pk=link.batch_id)
+        found = link_from_token(token, at=at)
+        # The same lock order as link_resend — the batch, then its links — or the two deadlock; and
+        # the link is checked again once locked: a resend (or another confirmation) committed between
+        # the read above and the lock has voided (or spent) it.
+        batch = TransferBatch.objects.select_for_update(of=("self",)).select_related("receiver").get(pk=found.batch_id)
+        link = HandoverLink.objects.select_for_update().get(pk=found.pk)
+        at = now()
+        _check_usable(link, at=at)
+        if HandoverLink.objects.filter(batch_id=batch.pk, pk__gt=link.pk).exists():
+            raise DomainError(_("该交接确认链接已作废：送出地防控办已重新发送新链接，请使用最新收到的链接"), field="link", rule=LINK_RULE)
         if not confirmed_by:
             raise DomainError(_("请填写接收单位确认人"), field="confirmed_by", rule="movement.handover")
         who = f"{_('接收单位链接')}：{batch.receiver.name if batch.receiver else ''}"

@@ -103,6 +103,7 @@ def batch_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "listed": MemberStatus.LISTED,
         "notices": selectors.notices_of(batch=batch),
         "unaccounted": batch.members.filter(unaccounted_at__isnull=False).count(),
+        "receivers": selectors.receivers() if batch.awaiting_handover and batch.receiver_id is None else (),
     }
     return render(request, "movement/batch_detail.html", context)
 
@@ -152,12 +153,19 @@ def _resend(request: HttpRequest, batch: TransferBatch) -> str:
     return _("新的交接确认链接已发送至接收单位（原链接作废）。")
 
 
+def _receiver(request: HttpRequest, batch: TransferBatch) -> str:
+    raw = request.POST.get("receiver") or ""
+    receiver = selectors.receivers().filter(pk=raw).first() if raw.isdigit() else None
+    handover.batch_set_receiver(actor=request.user, batch=batch, receiver=receiver)
+    return _("已指定接收单位并通知，到达后由其确认交接。")
+
+
 def _depart(request: HttpRequest, batch: TransferBatch) -> str:
     services.batch_depart(actor=request.user, batch=batch)
     return _("已出发。")
 
 
-STEPS = {"check": _check, "plan": _plan, "board": _board, "split": _split, "depart": _depart, "resend": _resend}
+STEPS = {"check": _check, "plan": _plan, "board": _board, "split": _split, "depart": _depart, "resend": _resend, "receiver": _receiver}
 
 
 @need_to_know(MovementCap.VIEW)

@@ -133,7 +133,10 @@ def public_key(request: HttpRequest) -> HttpResponse:
     return response
 
 
-DRIVER_PAGE_LIMITS = ((60, 60), (600, 3600))
+# Per link (the token's body): a driver's phone reloading; per address only a loose cap, as drivers behind a
+# carrier's NAT share one IPv4 address (a guessed token opens nothing: the links are signed).
+DRIVER_PAGE_TOKEN_LIMITS = ((30, 60), (300, 3600))
+DRIVER_PAGE_ADDRESS_LIMITS = ((600, 60),)
 DRIVER_REFUSALS = {
     "expired": gettext_lazy("通行证已过有效期，二维码已失效。"),
     "revoked": gettext_lazy("通行证已被签发单位撤销，不能再使用。"),
@@ -147,7 +150,9 @@ DRIVER_REFUSALS = {
 def driver_pass(request: HttpRequest, token: str) -> HttpResponse:
     """Public (no account): the pass on the driver's phone, by its signed link. A link not ours
     answers 404; an expired, revoked, completed or re-issued pass 410, without the code."""
-    limited = public_limit(request, "movement:driver-pass", DRIVER_PAGE_LIMITS)
+    limited = public_limit(request, "movement:driver-pass", DRIVER_PAGE_ADDRESS_LIMITS) or public_limit(
+        request, "movement:driver-pass-link", DRIVER_PAGE_TOKEN_LIMITS, subject=token.split(":", 1)[0]
+    )  # the token's signed body (the pass, its serial, its end): the same link however often it is signed
     if limited is not None:
         return limited
     opened = driver_link.open_link(token)
