@@ -163,8 +163,9 @@ def _forward_sql(schema_editor: Any, Citation: Any, model: Any, text_field: str,
         'ORDER BY x.digest COLLATE "C" ON CONFLICT (digest) DO NOTHING',
         params=None,
     )
-    schema_editor.execute(
-        f"UPDATE {table} t SET {column} = c.id FROM {citations} c WHERE t.{text} <> '' AND c.digest = {digest.format(f't.{text}')}",
+    schema_editor.execute(  # each distinct text digested once, its rows found by the text
+        f"UPDATE {table} t SET {column} = m.id FROM (SELECT c.id, x.text FROM (SELECT DISTINCT {text} AS text FROM {table} "
+        f"WHERE {text} <> '') x JOIN {citations} c ON c.digest = {digest.format('x.text')}) m WHERE t.{text} = m.text",
         params=None,
     )
 
