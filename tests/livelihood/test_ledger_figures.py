@@ -228,3 +228,23 @@ def test_a_pair_written_while_its_entry_is_closed_is_counted_once(users, city, m
     assert errors == []
     assert figures_differ() == []
     assert PairCount.objects.filter(live__gt=0).count() == 0 and pairing_figures(user=users["command"]).covered == 0
+
+
+@pytest.mark.postgres
+def test_the_triggers_upsert_in_key_order():
+    """Each upsert of the PostgreSQL triggers takes its grouped rows in key order, so two statements
+    touching several of the same figures lock them in one order (no deadlock between them)."""
+    import re
+
+    with connection.cursor() as cur:
+        cur.execute("SELECT proname, prosrc FROM pg_proc WHERE proname LIKE 'livelihood_figures_%' AND proname NOT LIKE '%truncated'")
+        functions = dict(cur.fetchall())
+    assert len(functions) == 6
+    for name, source in functions.items():
+        upserts = re.findall(r"INSERT INTO \w+ \(([^)]*)\)(.*?)ON CONFLICT", source)
+        assert upserts, name
+        for columns, select in upserts:
+            keys = [c.strip() for c in columns.split(",")][:-1]
+            assert select.rstrip().endswith("ORDER BY " + ", ".join(str(i) for i in range(1, len(keys) + 1))) or select.rstrip().endswith(
+                "ORDER BY " + ", ".join(keys)
+            ), (name, select[-80:])

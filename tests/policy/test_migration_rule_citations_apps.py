@@ -196,3 +196,70 @@ def _citation_ids(apps) -> dict[tuple[str, str, str, str], dict[int, int | None]
         (app, name, text, column): dict(source.get_model(app, name).objects.values_list("pk", f"{column}_id"))
         for app, name, text, column in MOVED
     }
+
+
+# Texts the set-based SQL must digest and compare exactly as Python does: non-ASCII (4-byte emoji, a
+# composed and a decomposed é, a full-width space), trailing blanks, and longer than 300 characters.
+ODD_TEXTS = (
+    "risk.high_area_unit = building — 第九版 🦠" + "防" * 320,
+    "café — 第九版",
+    "cafe\u0301 — 第九版",
+    "café — 第九版 ",
+    "café\u3000— 第九版",
+    "x" * 5000,
+)
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+def test_the_set_based_sql_gives_what_the_python_path_gives(users, city, monkeypatch):
+    """PostgreSQL takes the set-based SQL (fangkong.policy.migrating.SET_BASED_VENDORS): backwards the
+    same texts on the rows and forwards the same citations — the same new ids, digests and texts —
+    and the same citation on every row, as the per-text Python path from the same sequence state."""
+    from fangkong.policy import migrating
+
+    _rows(users, city)
+    for n in range(len(ODD_TEXTS) * 2):  # uncited now; each odd text on two of them once back at the texts
+        Flag.objects.create(
+            rule=FlagRuleCode.values[0], kind=FlagKind.OVER, subject=f"odd:{n}", title="3号楼", raised_at=now(), seen_at=now()
+        )
+    RuleCitation.for_text(ODD_TEXTS[1])  # one of them stored already: found again, no id spent
+
+    monkeypatch.setattr(migrating, "SET_BASED_VENDORS", frozenset())
+    apps = migrate(BEFORE)
+    OldFlag = apps.get_model("flags", "Flag")
+    for n in range(len(ODD_TEXTS) * 2):
+        OldFlag.objects.filter(subject=f"odd:{n}").update(citation=ODD_TEXTS[n % len(ODD_TEXTS)])
+    by_python = _texts(apps)
+    sequence = _sequence()
+    migrate(AFTER)
+    python_rows, python_new = _citation_ids(None), _citations_after(sequence)
+    assert {t for _d, t in python_new.values()} >= set(ODD_TEXTS) - {ODD_TEXTS[1]}
+
+    monkeypatch.setattr(migrating, "SET_BASED_VENDORS", frozenset({"postgresql"}))
+    apps = migrate(BEFORE)
+    assert _texts(apps) == by_python
+    assert any(len(t) > 300 for rows in by_python.values() for t in rows.values())
+    with connection.cursor() as cur:  # the citations the Python path added gone, their ids to spend again
+        cur.execute("DELETE FROM policy_rulecitation WHERE id = ANY(%s)", [list(python_new)])
+        cur.execute("SELECT setval(pg_get_serial_sequence('policy_rulecitation', 'id'), %s, %s)", sequence)
+    migrate(AFTER)
+    assert _citations_after(sequence) == python_new
+    assert _citation_ids(None) == python_rows
+
+
+def _texts(apps) -> dict[tuple[str, str], dict[int, str]]:
+    return {(name, text): dict(apps.get_model(app, name).objects.values_list("pk", text)) for app, name, text, _c in MOVED}
+
+
+def _sequence() -> tuple[int, bool]:
+    with connection.cursor() as cur:
+        cur.execute("SELECT pg_get_serial_sequence('policy_rulecitation', 'id')")
+        cur.execute(f"SELECT last_value, is_called FROM {cur.fetchone()[0]}")
+        return cur.fetchone()
+
+
+def _citations_after(sequence) -> dict[int, tuple[str, str]]:
+    """id → (digest, text) of the citations added since `sequence` was read."""
+    first = sequence[0] + 1 if sequence[1] else sequence[0]
+    return {pk: (d, t) for pk, d, t in RuleCitation.objects.filter(pk__gte=first).values_list("pk", "digest", "text")}

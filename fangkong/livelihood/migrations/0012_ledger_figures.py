@@ -11,6 +11,9 @@ its own rows changed, in whichever order a transaction writes them:
 - a pairing inserted, updated (ended, or member or entry changed) or deleted;
 - PostgreSQL: once per statement over its transition tables (the bench's INSERT … SELECT of
   100,000 entries pays one grouped upsert), and a TRUNCATE empties the figures; SQLite: per row.
+PostgreSQL: each upsert takes its grouped rows in key order (district, street, community, grid, and
+member), so two statements touching several of the same figures lock them in the same order and
+do not deadlock each other.
 Before reading its entries (PostgreSQL) the pairing trigger locks them FOR SHARE, so a pairing
 written while its entry is closed or moved is seen by one of the two (the entry's UPDATE waits for
 the pairing's transaction, or the pairing's statement reads the entry after the UPDATE commits).
@@ -74,11 +77,11 @@ def pairing_delta(sides) -> str:
 def pg_entries(op: str) -> str:
     d = entry_delta(SIDES[op])
     return (
-        add_ledger(f"SELECT {COLS}, SUM(sign) FROM {d} GROUP BY {COLS}")
+        add_ledger(f"SELECT {COLS}, SUM(sign) FROM {d} GROUP BY {COLS} ORDER BY {COLS}")
         + "; "
         + add_pairs(
             f"SELECT d.district_id, d.street_id, d.community_id, d.grid_id, p.member_id, SUM(d.sign) FROM {d} "
-            f"JOIN {PAIRING} p ON p.entry_id = d.id AND p.ended_at IS NULL GROUP BY 1, 2, 3, 4, 5"
+            f"JOIN {PAIRING} p ON p.entry_id = d.id AND p.ended_at IS NULL GROUP BY 1, 2, 3, 4, 5 ORDER BY 1, 2, 3, 4, 5"
         )
         + ";"
     )
@@ -93,7 +96,7 @@ def pg_pairings(op: str) -> str:
         + " "
         + add_pairs(
             f"SELECT {key('e')}, d.member_id, SUM(d.sign) FROM {d} JOIN {ENTRY} e ON e.id = d.entry_id "
-            f"WHERE e.status = '{ACTIVE}' GROUP BY 1, 2, 3, 4, 5"
+            f"WHERE e.status = '{ACTIVE}' GROUP BY 1, 2, 3, 4, 5 ORDER BY 1, 2, 3, 4, 5"
         )
         + ";"
     )
