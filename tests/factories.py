@@ -29,7 +29,8 @@ class Tree:
 
 
 def ensure_reference_data() -> None:
-    """The Hohhot districts, the shipped policy profiles and 督导's checklists come from data migrations; a transactional
+    """The Hohhot districts, the shipped policy profiles, 督导's checklists and the volunteers' task types come from data
+    migrations; a transactional
     test (browser, concurrency) flushes them for the tests after it."""
     from fangkong.geo.hohhot import DISTRICTS
     from fangkong.policy.models import PolicyParameter, PolicyProfile
@@ -46,6 +47,11 @@ def ensure_reference_data() -> None:
 
     if not ChecklistItem.objects.exists():  # 督导's checklists and rounds (supervision 0002)
         import_module("fangkong.supervision.migrations.0002_supervision_checklists").seed(apps, None)
+    from fangkong.volunteers.models import TaskType
+
+    seed = import_module("fangkong.volunteers.migrations.0002_seed_task_types")
+    if TaskType.objects.filter(code__in=[code for code, _name, _field in seed.SEED]).count() < len(seed.SEED):
+        seed.seed(apps, None)  # the seed's task types (volunteers 0002), get_or_create each
 
 
 def make_tree(

@@ -18,7 +18,7 @@ from fangkong.core.roles import Role
 from fangkong.volunteers.models import TaskType, Volunteer
 from fangkong.volunteers.services import need_publish, organisation_add, point_add
 
-from ..factories import make_person, make_tree, make_user, next_id_number
+from ..factories import ensure_reference_data, make_person, make_tree, make_user, next_id_number
 from .test_registry import PASSWORD, ensure_districts, log_in, shot
 
 pytestmark = pytest.mark.e2e
@@ -209,8 +209,7 @@ def test_the_coordinator_finds_the_demo_week_on_each_page(transactional_db, live
     from fangkong.volunteers.synthetic import volunteers_generate
 
     base = live_server.url
-    ensure_districts()
-    TaskType.objects.get_or_create(code="nat_testing", defaults={"name": "核酸检测"})
+    ensure_reference_data()  # the districts and every task type the demo's points need
     tree = make_tree()
     for i in range(3):
         make_tree(grid=f"第{i + 2}网格", community=f"演示社区{i + 1}", compound=f"演示小区{i + 1}")
