@@ -30,8 +30,7 @@ class Tree:
 
 def ensure_reference_data() -> None:
     """The Hohhot districts, the shipped policy profiles, 督导's checklists and the volunteers' task types come from data
-    migrations; a transactional
-    test (browser, concurrency) flushes them for the tests after it."""
+    migrations; a transactional test (browser, concurrency) flushes them for the tests after it."""
     from fangkong.geo.hohhot import DISTRICTS
     from fangkong.policy.models import PolicyParameter, PolicyProfile
     from fangkong.policy.profiles import load_builtin_profiles
