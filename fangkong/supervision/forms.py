@@ -91,17 +91,6 @@ class VerifyForm(RefusalForm, forms.Form):
     note = forms.CharField(label=_("验证意见"), max_length=300, required=False, widget=forms.TextInput(attrs=INPUT))
 
 
-class PeriodForm(forms.Form):
-    start = forms.DateField(label=_("自"), widget=forms.DateInput(attrs={**INPUT, "type": "date"}))
-    end = forms.DateField(label=_("至"), widget=forms.DateInput(attrs={**INPUT, "type": "date"}))
-
-    def clean(self) -> dict:
-        data = super().clean()
-        if data.get("start") and data.get("end") and data["end"] < data["start"]:
-            self.add_error("end", _("结束日期早于开始日期"))
-        return data
-
-
 class MemberChoice(forms.ModelMultipleChoiceField):
     def label_from_instance(self, obj: Any) -> str:
         return obj.full_name or obj.username

@@ -3,7 +3,6 @@ their evidence and verification, the photos (through a scoped view only), accoun
 
 from __future__ import annotations
 
-import datetime as dt
 from typing import Any
 
 from django.contrib import messages
@@ -20,12 +19,13 @@ from fangkong.audit.exports import export_xlsx
 from fangkong.core.actions import refused_on
 from fangkong.core.exports import Column, wants_xlsx
 from fangkong.core.filestore import download_response
+from fangkong.core.periods import PeriodForm
 from fangkong.core.permissions import require_page, user_can
 from fangkong.geo.models import District
 
 from . import selectors
 from .choices import RectificationStatus
-from .forms import AssignmentForm, FixForm, InspectionForm, PeriodForm, TeamForm, VerifyForm
+from .forms import AssignmentForm, FixForm, InspectionForm, TeamForm, VerifyForm
 from .permissions import SupervisionCap
 from .scope import assignments_visible, is_inspector, teams_visible
 from .services.inspections import FindingInput, assignment_checked, inspection_record
@@ -222,9 +222,7 @@ def accountability(request: HttpRequest) -> HttpResponse:
     """跟踪问效 per owner unit and responsible person over a period; a figure opens its items below
     the table; `?format=xlsx` exports the table (audited, the same rows: the same scoped selector)."""
     require_page(request.user, SupervisionCap.VIEW)
-    today = timezone.localdate()
-    asked = request.GET.get("start") or request.GET.get("end")
-    form = PeriodForm(request.GET if asked else {"start": today - dt.timedelta(days=6), "end": today})
+    form = PeriodForm.for_request(request.GET, timezone.localdate())  # at most MAX_DAYS, as the units' page
     rows, items, picked = [], [], None
     if form.is_valid():
         start, end = form.cleaned_data["start"], form.cleaned_data["end"]

@@ -118,6 +118,9 @@ def test_the_export_keeps_the_pages_period(sup, users, home):
     today = timezone.localdate().isoformat()
     refused = district.get(URL, {"start": today, "end": "2020-01-01", "format": "xlsx"})
     assert refused.status_code == 422 and "结束日期早于开始日期" in refused.content.decode()
+    # At most a quarter, as the units' page (core.periods.MAX_DAYS): a longer period is refused, nothing exported.
+    refused = district.get(URL, {"start": "2020-01-01", "end": today, "format": "xlsx"})
+    assert refused.status_code == 422 and "期间最长 92 天" in refused.content.decode()
     assert AuditEvent.objects.filter(event_type=EventType.EXPORT).count() == 2
 
 

@@ -19,6 +19,7 @@ from django.views.decorators.http import require_GET
 from fangkong.audit.exports import export_xlsx
 from fangkong.core.dbrouting import reads_from_replica
 from fangkong.core.exports import Column, wants_xlsx
+from fangkong.core.periods import PeriodForm
 from fangkong.core.scoping import jurisdiction_of
 from fangkong.core.timefmt import local_minutes
 from fangkong.flags.models import Flag
@@ -26,7 +27,6 @@ from fangkong.supervision import selectors as supervision
 
 from ..daily.models import DailyReport
 from . import selectors
-from .forms import PeriodForm
 from .selectors import FLAGS, REPORTS, SUPERVISION, Accountability
 
 LABELS = {

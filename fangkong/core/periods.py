@@ -1,4 +1,5 @@
-"""The period of 跟踪问效: from and to (Beijing dates), at most MAX_DAYS, from not after to."""
+"""A period of Beijing dates for the pages that count over one (跟踪问效 per unit and per responsible
+person): from and to, at most MAX_DAYS, from not after to; by default the last DEFAULT_DAYS days."""
 
 from __future__ import annotations
 
