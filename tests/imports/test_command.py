@@ -117,6 +117,7 @@ def test_import_killed_midway_leaves_no_rows_postgres(tmp_path):
 
 
 @pytest.mark.slow
+@pytest.mark.anyhour
 @pytest.mark.django_db  # the test database is made, and copied to a file for the child
 def test_import_killed_midway_leaves_no_rows_sqlite(tmp_path, migrated_sqlite_file):
     """SQLite's test database lives in memory, so this run uses its own migrated file database."""

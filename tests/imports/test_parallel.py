@@ -140,6 +140,7 @@ def _alive(pid: int) -> bool:
 
 
 @pytest.mark.slow
+@pytest.mark.anyhour
 @pytest.mark.skipif(not sys.platform.startswith("linux"), reason="the worker is forked and tied to its parent on Linux")
 @pytest.mark.django_db  # the test database is made, and copied to a file for the child
 def test_killing_the_import_kills_its_sealing_worker(tmp_path, migrated_sqlite_file):
