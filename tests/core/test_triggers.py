@@ -23,4 +23,3 @@ def test_every_trigger_function_runs_without_jit():
     # the three apps that keep derived tables by triggers, each with its functions
     assert {n.split("_")[0] for n in names} >= {"zoning", "livelihood", "volunteers"}
     assert [n for n in names if "jit=off" not in settings_of(n)] == []
-
