@@ -2,9 +2,11 @@
 district with a full round, 50,000 cases and 400,000 contacts loaded.
 
     .venv/bin/python bench/command.py [--people 1000000] [--cases 50000] [--sites 2000] [--rooms 100000]
-        [--probes 30] [--database-url postgres://…/fangkong_bench_command] [--keep-database] [--json PATH]
+        [--probes 30] [--snapshot-runs 3] [--minute 300] [--skip-live] [--skip-notifications]
+        [--database-url postgres://…/fangkong_bench_command] [--keep-database | --reuse-database] [--json PATH]
 
-1. Setup (not timed as a stage; its times are recorded): its own PostgreSQL database (dropped and
+1. Setup (not timed as a stage; its times are recorded; skipped with --reuse-database, which reads
+   a database kept by an earlier run with --keep-database): its own PostgreSQL database (dropped and
    re-created), migrated; the synthetic city of `--people` (bench/testing_round.build_city, COPY);
    risk areas and a full testing round sampled yesterday with some tubes still without a result
    (bench/zoning.load_inputs: 20,000 buildings in force at 3.5 M people, in proportion below);
@@ -13,15 +15,34 @@ district with a full round, 50,000 cases and 400,000 contacts loaded.
    services, filled by 400,000 close contacts (3 per family room, 8 per dormitory room) traced over
    the last ten days through the bulk services (bench/isolation.plan_contacts and the tracing /
    check-in bulk services), plus 20,000 contacts identified over the past 30 hours and not
-   isolated (the earlier ones overdue). Then VACUUM ANALYZE.
+   isolated (the earlier ones overdue). Then VACUUM ANALYZE. In both modes, once per database: the
+   city's offices and workers (bench/command_worker.office_accounts: every district, street,
+   community and grid, 20 laboratories — the alerts' audience and the offices' kept trend days).
 2. Probes: the board as the page draws it (`reports:board`, the fragment the home page refreshes
    every 60 s: every step's figures, the 14-day trends, the owners' table and the escalated items),
    over HTTP through Django's test client (sessions, middleware, templates), `--probes` times for
    the command centre (city) and for a district office (the most populous district): p50 / p95 /
-   max. Once per figure, the time of its count alone (to see which is slow). Before the probes, the
-   worker's lifting review runs once (timed apart): the 严管 row reads the figures it keeps.
-3. Prints a table; writes bench/results/command.json (machine, load average at start and end,
-   PostgreSQL's settings, the sizes). Drops its database unless --keep-database.
+   max — live (no snapshot; unless --skip-live), then from the worker's snapshot: every drawing is
+   checked to read a snapshot at most 2 minutes old ("截至 HH:MM" and its id in the links; built
+   again before a user's probes if older). Once per figure, the time of its count alone (to see
+   which is slow). Before the probes, the worker's lifting review runs once (timed apart): the 严管
+   row reads the figures it keeps.
+3. The board's snapshot as the worker builds it each minute (bench/command_worker.snapshot_runs):
+   `--snapshot-runs` runs of snapshot_build + trends_close (the first after deleting the kept trend
+   days, forced: the day's first build, `manage.py board_snapshot --trends`): wall, process CPU,
+   PostgreSQL backend CPU, machine CPU, `built_seconds`, rows, trend days kept.
+4. The notification worker's per-minute pass (bench/command_worker.notification_pass), in one
+   transaction rolled back at the end: a synthetic busy minute (`--minute` new positives through
+   the service, transfers overdue, late items crossing the escalation threshold, flags; 10× as
+   many tubes overdue at 20 laboratories; a fifth as many areas due to lift and forged scans), then
+   every registered rule — its finder over the minute; the worker's pass (deliver_rule from a
+   watermark a minute old, with its 5-minute overlap): seconds, finder seconds, events,
+   (event, recipient) pairs evaluated, notifications written; the next minute's pass (all found
+   again, none new); a day's catch-up (since now − 1 day). Capacity: pairs evaluated per second of
+   pass time × 60 (the issue: 10,000 rule evaluations a minute).
+5. Prints tables; writes bench/results/command.json (machine, load average at start and end,
+   PostgreSQL's settings, the sizes, every number above). Drops its database unless --keep-database
+   (a --reuse-database run never drops it).
 """
 
 # ruff: noqa: E501
@@ -106,13 +127,15 @@ def load_contacts(command, cases: list[tuple], plan: list[tuple], spare: list[in
     return {"isolated": len(plan), "awaiting": len(awaiting), "seconds": seconds}
 
 
-def probe_board(client, url: str, n: int) -> list[float]:
+def probe_board(client, url: str, n: int, drawn_from=None) -> list[float]:
+    """`n` drawings of the board, ms. With `drawn_from` (a content check), each must pass it."""
     out = []
     for _ in range(n):
         t = time.perf_counter()
         answer = client.get(url)
         out.append((time.perf_counter() - t) * 1000)
         assert answer.status_code == 200, answer.status_code
+        assert drawn_from is None or drawn_from(answer.content), "the board was not drawn from the fresh snapshot"
     return out
 
 
@@ -154,15 +177,33 @@ def main() -> None:
     parser.add_argument("--probes", type=int, default=30)
     parser.add_argument("--database-url", default=DEFAULT_URL)
     parser.add_argument("--keep-database", action="store_true")
-    parser.add_argument("--reuse-database", action="store_true", help="skip the setup: probe a database kept by an earlier run")
+    parser.add_argument(
+        "--reuse-database", action="store_true", help="skip the setup: probe a database kept by an earlier run (kept again)"
+    )
     parser.add_argument("--json", default=str(RESULTS / "command.json"))
     parser.add_argument("--skip-live", action="store_true", help="probe only the snapshot's board (the live one takes seconds per drawing)")
+    parser.add_argument(
+        "--snapshot-runs", type=int, default=3, help="timed runs of the worker's snapshot build (the first with the trend days)"
+    )
+    parser.add_argument(
+        "--minute", type=int, default=300, help="the synthetic minute's size: positives, overdue transfers, escalations, flags"
+    )
+    parser.add_argument("--skip-notifications", action="store_true", help="no notification pass")
     args = parser.parse_args()
     if not args.database_url.startswith("postgres"):
         raise SystemExit("PostgreSQL only")
     load_start = os.getloadavg()
     log(f"load average at start: {load_start}")
 
+    from command_worker import (
+        fresh_snapshot,
+        notification_pass,
+        office_accounts,
+        print_notifications,
+        print_snapshot,
+        reads_snapshot,
+        snapshot_runs,
+    )
     from isolation import account, build_sites, plan_contacts
     from testing_round import build_city, make_database, pg_settings
     from transfer_board import build_cases, drop_database
@@ -190,6 +231,7 @@ def main() -> None:
     settings.ALLOWED_HOSTS = [*settings.ALLOWED_HOSTS, "testserver"]
     out: dict = {"machine": {"cpus": os.cpu_count(), "platform": platform.platform(), "python": platform.python_version(), "shared": True}}
     setup: dict = {}
+    out["setup"] = setup
     try:
         if not args.reuse_database:
             call_command("migrate", verbosity=0)
@@ -225,6 +267,8 @@ def main() -> None:
         else:
             call_command("migrate", verbosity=0)  # a kept database gets this version's tables (the board's snapshot)
             command = User.objects.get(username="bench-command")
+        out["accounts"] = office_accounts()  # the offices and workers: the alerts' audience, the offices' trend days
+        log(f"accounts: {out['accounts']}")
         busiest = Person.objects.values("district_id").annotate(n=Count("id")).order_by("-n")[0]["district_id"]
         district = District.objects.get(pk=busiest)
         office = User.objects.filter(username="bench-district").first() or account(
@@ -257,16 +301,22 @@ def main() -> None:
         log(f"figures (ms): {out['figures_ms']}")
         url = reverse("reports:board")
         from fangkong.reports.models import BoardSnapshot
-        from fangkong.reports.snapshot.services import snapshot_build, trends_close
 
-        def probes(label: str) -> dict:
+        def probes(label: str, snapshot: bool = False) -> dict:
             results = {}
             for who, user in (("city", command), ("district", office)):
+                check = None
+                if snapshot:  # every drawing reads a snapshot at most 2 minutes old (built again first if older)
+                    snap, rebuilt = fresh_snapshot()
+                    out.setdefault("snapshot_rebuilt_before_probes", {})[who] = rebuilt
+                    check = lambda content, snap=snap: reads_snapshot(content, snap)  # noqa: E731
                 client = Client()
                 client.force_login(user)
-                probe_board(client, url, 1)  # warm
-                ms = probe_board(client, url, args.probes)
+                probe_board(client, url, 1, check)  # warm
+                ms = probe_board(client, url, args.probes, check)
                 results[who] = {"n": len(ms), "p50": round(pct(ms, 50), 1), "p95": round(pct(ms, 95), 1), "max": round(max(ms), 1)}
+                if snapshot:
+                    results[who] |= {"snapshot": snap.pk, "snapshot_age_s": round((timezone.now() - snap.taken_at).total_seconds(), 1)}
                 log(f"board {label} {who}: {results[who]}")
             return results
 
@@ -274,22 +324,17 @@ def main() -> None:
         BoardSnapshot.objects.all().delete()
         if not args.skip_live:
             out["board_live_ms"] = probes("live")
-        # The worker's snapshot (each minute) and the closed trend days (once a day per office).
-        t = time.perf_counter()
-        snap = snapshot_build()
-        out["snapshot_build_seconds"] = round(time.perf_counter() - t, 2)
-        out["snapshot_rows"] = snap.rows.count()
-        t = time.perf_counter()
-        out["trend_days_kept"] = trends_close(force=True)
-        out["trends_close_seconds"] = round(time.perf_counter() - t, 2)
-        t = time.perf_counter()
-        snapshot_build()
-        out["snapshot_build_again_seconds"] = round(time.perf_counter() - t, 2)
-        log(
-            f"snapshot {out['snapshot_build_seconds']} s ({out['snapshot_rows']:,} rows), again {out['snapshot_build_again_seconds']} s; "
-            f"trend days {out['trend_days_kept']} in {out['trends_close_seconds']} s"
-        )
-        out["board_ms"] = probes("snapshot")
+        # The worker's snapshot (each minute) and the closed trend days (the day's first build keeps
+        # every office's): timed --snapshot-runs times, the first with the trend days.
+        out["board_snapshot"] = snapshot_runs(args.snapshot_runs)
+        first, last = out["board_snapshot"]["runs"][0], out["board_snapshot"]["runs"][-1]
+        out["snapshot_build_seconds"] = first["built_seconds"]
+        out["snapshot_rows"] = last["rows"]
+        out["trend_days_kept"] = first["trend_days_kept"]
+        out["trends_close_seconds"] = first["trends_close"]["wall_seconds"]
+        out["snapshot_build_again_seconds"] = last["built_seconds"]
+        print_snapshot(out["board_snapshot"])
+        out["board_ms"] = probes("snapshot", snapshot=True)
         # The drill-down from the same snapshot: the city's breakdown and the first page of a list.
         drill = reverse("reports:board_drill")
         for who, user, query in (
@@ -307,14 +352,30 @@ def main() -> None:
             out.setdefault("drill_ms", {})[who] = {"n": len(ms), "p50": round(pct(ms, 50), 1), "p95": round(pct(ms, 95), 1)}
             log(f"drill {who}: {out['drill_ms'][who]}")
         out["load_average_probes"] = os.getloadavg()
-        out["setup"] = setup
+        if not args.skip_notifications:
+            # The notification worker's per-minute pass over a synthetic busy minute (rolled back).
+            log(f"notifications: a synthetic minute ({args.minute} per kind), then every rule's pass")
+            out["notifications"] = notification_pass(command, args.minute)
+            out["load_average_notifications"] = os.getloadavg()
+            print_notifications(out["notifications"])
     finally:
         out["load_average"] = {"start": load_start, "end": os.getloadavg()}
         Path(args.json).write_text(json.dumps(out, indent=2, ensure_ascii=False, default=str) + "\n")
-        if not args.keep_database:
+        if not (args.keep_database or args.reuse_database):  # a reused database is kept
             connection.close()
             drop_database(args.database_url)
-    print(json.dumps({k: out.get(k) for k in ("sizes", "board_ms", "load_average")}, indent=2, ensure_ascii=False, default=str))
+    summary = {k: out.get(k) for k in ("sizes", "board_ms", "drill_ms", "load_average")}
+    if "board_snapshot" in out:
+        summary["snapshot_runs"] = [
+            {
+                k: r[k]
+                for k in ("run", "trends", "wall_seconds", "built_seconds", "process_cpu_seconds", "backend_cpu_seconds", "trend_days_kept")
+            }
+            for r in out["board_snapshot"]["runs"]
+        ]
+    if "notifications" in out:
+        summary["notification_passes"] = {k: out["notifications"][k]["total"] for k in ("pass", "pass_next_minute", "pass_day")}
+    print(json.dumps(summary, indent=2, ensure_ascii=False, default=str))
 
 
 if __name__ == "__main__":
