@@ -4,12 +4,12 @@
     python3 dev.py demo   set up, build the demo city, and serve http://127.0.0.1:8000
     python3 dev.py test   set up and run the whole test suite (ruff, import-linter, then pytest)
     python3 dev.py prod   the production stack on this machine: PostgreSQL, Redis, gunicorn with
-                          config.settings.prod and the Huey consumer (docs/operator-guide.md §4a)
+                          config.settings.prod and the Huey consumer(s) (docs/operator-guide.md §4a)
 
 Both create .venv and install the pinned requirements on first use (and again when they change).
 Extra arguments after `demo` go to manage.py demo (`--port 8001` serves on another port, `--people`,
 `--seed`, `--no-serve`); extra arguments after `test` go to pytest; DATABASE_URL=postgres://… runs the suite on PostgreSQL.
-Arguments after `prod` go to manage.py serve_prod (`--port`, `--workers`, `--no-demo`, `--people`).
+Arguments after `prod` go to manage.py serve_prod (`--port`, `--workers`, `--consumers`, `--no-demo`, `--people`).
 """
 
 from __future__ import annotations

@@ -307,22 +307,26 @@ else:
 CACHES["default"]["KEY_PREFIX"] = os.environ.get("FANGKONG_CACHE_PREFIX") or dburl.cache_prefix(DATABASES["default"])
 if REDIS_URL:
     HUEY = {
-        "huey_class": "huey.RedisHuey",
-        "name": "fangkong",
+        # Any number of consumers, on any machines, on this one queue (fangkong.core.jobqueue): task
+        # locks that expire (FANGKONG_JOB_LOCK_TTL) instead of flush_locks at start — which released
+        # the locks another consumer held — and each periodic task once per minute across them all.
+        "huey_class": "fangkong.core.jobqueue.RedisHuey",
+        "name": os.environ.get("FANGKONG_QUEUE_NAME") or "fangkong",  # deployments sharing one Redis database: one name each
         "url": REDIS_URL,
         "immediate": False,
-        # flush_locks: a consumer killed inside a lock_task (a recovery sweep) leaves its lock behind;
-        # the next consumer releases it when it starts, or no recovery would run again.
-        "consumer": {"workers": 2, "worker_type": "thread", "flush_locks": True},
+        "consumer": {"workers": 2, "worker_type": "thread"},
     }
 else:
     HUEY = {
-        "huey_class": "huey.SqliteHuey",
+        "huey_class": "fangkong.core.jobqueue.SqliteHuey",
         "name": "fangkong",
         "filename": str(VAR_DIR / "huey.sqlite3"),
         "immediate": False,
-        "consumer": {"workers": 1, "worker_type": "thread", "flush_locks": True},
+        "consumer": {"workers": 1, "worker_type": "thread"},
     }
+# A task lock (fangkong.core.jobqueue.job_lock) expires this many seconds after its last renewal; the
+# running task renews it every third of that. A consumer that dies frees its locks within it.
+FANGKONG_JOB_LOCK_TTL = float(os.environ.get("FANGKONG_JOB_LOCK_TTL") or 30)
 
 # Every handler and the loggers that write request lines run the personal-data filter (runs of 11+
 # digits — ID numbers, phones — blanked): the second line of defence behind "no personal data in any

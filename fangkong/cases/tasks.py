@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 from huey import crontab
-from huey.contrib.djhuey import db_periodic_task, lock_task
+from huey.contrib.djhuey import db_periodic_task
+
+from fangkong.core.jobqueue import job_lock
 
 
 @db_periodic_task(crontab(minute="*"))
-@lock_task("cases-open-from-queue")
+@job_lock("cases-open-from-queue")
 def open_cases_from_queue() -> int:
     """Every confirmed positive awaiting case handling → a case on the transfer board (actor: system)."""
     from .services import cases_open_from_queue

@@ -4,11 +4,13 @@ rule's first full run (rules.py, services.evaluation) — and a full run each ni
 from __future__ import annotations
 
 from huey import crontab
-from huey.contrib.djhuey import db_periodic_task, lock_task
+from huey.contrib.djhuey import db_periodic_task
+
+from fangkong.core.jobqueue import job_lock
 
 
 @db_periodic_task(crontab(minute="*/5"))
-@lock_task("flags-evaluate")
+@job_lock("flags-evaluate")
 def flags_evaluate_task() -> int:
     from .services import flags_evaluate
 
@@ -16,7 +18,7 @@ def flags_evaluate_task() -> int:
 
 
 @db_periodic_task(crontab(hour="19", minute="40"))  # 03:40 Beijing (the worker's crontab is UTC)
-@lock_task("flags-evaluate")
+@job_lock("flags-evaluate")
 def flags_evaluate_full_task() -> int:
     from .services import flags_evaluate
 

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from huey import crontab
-from huey.contrib.djhuey import db_periodic_task, db_task, lock_task
+from huey.contrib.djhuey import db_periodic_task, db_task
 
+from fangkong.core.jobqueue import at_consumer_start, job_lock
 from fangkong.core.jobs import sweep_within_the_minute
 
 
@@ -15,8 +16,9 @@ def run_import_job(job_id: int) -> None:
     import_job_run(job_id=job_id)
 
 
-@db_periodic_task(crontab(minute="*"))  # each minute, and at once when a consumer starts
-@lock_task("imports-recover-jobs")
+@at_consumer_start  # and at once whenever a consumer starts (one restarted after a death, often)
+@db_periodic_task(crontab(minute="*"))  # each minute, on one of the consumers
+@job_lock("imports-recover-jobs")
 def recover_import_jobs() -> dict[str, int]:
     """Jobs left running by a dead worker → failed (everything rolled back); lost queued jobs → queued again."""
     from .services import import_jobs_recover
@@ -26,7 +28,7 @@ def recover_import_jobs() -> dict[str, int]:
 
 
 @db_task()
-@lock_task("imports-recover-jobs")
+@job_lock("imports-recover-jobs")
 def recover_import_jobs_again() -> dict[str, int]:
     from .services import import_jobs_recover
 
@@ -34,7 +36,7 @@ def recover_import_jobs_again() -> dict[str, int]:
 
 
 @db_periodic_task(crontab(hour="19", minute="10"))  # 03:10 Beijing time (Huey's crontab is UTC)
-@lock_task("imports-expire-files")
+@job_lock("imports-expire-files")
 def expire_import_files() -> dict[str, int]:
     """Uploaded files and error reports past the retention period (policy data.upload_retention_days) → deleted."""
     from .services import import_files_expire

@@ -4,12 +4,14 @@ retries on a growing delay (services.webhooks)."""
 from __future__ import annotations
 
 from huey import crontab
-from huey.contrib.djhuey import db_periodic_task, db_task, lock_task
+from huey.contrib.djhuey import db_periodic_task, db_task
 from huey.exceptions import RetryTask
+
+from fangkong.core.jobqueue import job_lock
 
 
 @db_periodic_task(crontab(minute="*"))
-@lock_task("notifications-deliver")  # a slow run is not overlapped by the next minute's
+@job_lock("notifications-deliver")  # a slow run is not overlapped by the next minute's
 def notifications_deliver() -> int:
     from .services import deliver
 

@@ -4,7 +4,9 @@ with the closed days of the trends; one build at a time."""
 from __future__ import annotations
 
 from huey import crontab
-from huey.contrib.djhuey import db_periodic_task, db_task, lock_task
+from huey.contrib.djhuey import db_periodic_task, db_task
+
+from fangkong.core.jobqueue import job_lock
 
 
 def _build() -> float:
@@ -16,13 +18,13 @@ def _build() -> float:
 
 
 @db_periodic_task(crontab(minute="*"))
-@lock_task("reports-board-snapshot")  # a slow build is not overlapped by the next minute's
+@job_lock("reports-board-snapshot")  # a slow build is not overlapped by the next minute's
 def board_snapshot_every_minute() -> float:
     return _build()
 
 
 @db_task()
-@lock_task("reports-board-snapshot")
+@job_lock("reports-board-snapshot")
 def board_snapshot_now() -> float:
     """Asked by a board that found no usable snapshot (fangkong.reports.board_views)."""
     return _build()

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from huey import crontab
-from huey.contrib.djhuey import db_periodic_task, db_task, lock_task
+from huey.contrib.djhuey import db_periodic_task, db_task
 
+from fangkong.core.jobqueue import at_consumer_start, job_lock
 from fangkong.core.jobs import sweep_within_the_minute
 
 
@@ -15,8 +16,9 @@ def run_result_upload(upload_id: int) -> None:
     result_upload_run(upload_id=upload_id)
 
 
-@db_periodic_task(crontab(minute="*"))  # each minute, and at once when a consumer starts
-@lock_task("testing-recover-uploads")
+@at_consumer_start  # and at once whenever a consumer starts (one restarted after a death, often)
+@db_periodic_task(crontab(minute="*"))  # each minute, on one of the consumers
+@job_lock("testing-recover-uploads")
 def recover_result_uploads() -> dict[str, int]:
     """Uploads left running by a dead worker → failed (nothing was written); lost queued jobs → queued again."""
     from .services.result_uploads import result_uploads_recover
@@ -26,7 +28,7 @@ def recover_result_uploads() -> dict[str, int]:
 
 
 @db_task()
-@lock_task("testing-recover-uploads")
+@job_lock("testing-recover-uploads")
 def recover_result_uploads_again() -> dict[str, int]:
     from .services.result_uploads import result_uploads_recover
 
@@ -34,7 +36,7 @@ def recover_result_uploads_again() -> dict[str, int]:
 
 
 @db_periodic_task(crontab(hour="19", minute="20"))  # 03:20 Beijing time (Huey's crontab is UTC)
-@lock_task("testing-expire-upload-files")
+@job_lock("testing-expire-upload-files")
 def expire_result_upload_files() -> dict[str, int]:
     """Lab result files past the retention period (policy data.upload_retention_days) → deleted."""
     from .services.result_uploads import result_upload_files_expire

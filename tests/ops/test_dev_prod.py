@@ -58,3 +58,51 @@ def test_the_documented_options():
 def test_it_refuses_to_serve_with_other_settings():
     with pytest.raises(CommandError, match="config.settings.prod"):
         call_command("serve_prod", "--no-demo")
+
+
+def test_several_consumers_run_beside_gunicorn(monkeypatch):
+    options = Command().create_parser("manage.py", "serve_prod").parse_args([])
+    assert options.consumers == 1
+    monkeypatch.setenv("FANGKONG_CONSUMERS", "3")
+    options = Command().create_parser("manage.py", "serve_prod").parse_args([])
+    assert options.consumers == 3
+    assert Command().create_parser("manage.py", "serve_prod").parse_args(["--consumers", "2"]).consumers == 2
+    commands = Command.commands(port=8123, workers=2, consumers=3)
+    assert list(commands) == ["gunicorn", "Huey consumer 1", "Huey consumer 2", "Huey consumer 3"]
+    assert all(command[-1] == "run_huey" for name, command in commands.items() if name != "gunicorn")
+    assert "--bind" in commands["gunicorn"] and "127.0.0.1:8123" in commands["gunicorn"]
+    assert list(Command.commands(port=8000, workers=5, consumers=1)) == ["gunicorn", "Huey consumer"]
+    assert "--consumers" in (ROOT / "docs/operator-guide.md").read_text()
+
+
+def test_a_consumer_that_exits_stops_the_others_and_the_command(tmp_path):
+    """The supervision of serve_prod's processes, with stand-ins: the second consumer exits at once."""
+    import signal
+    import subprocess
+    import sys
+
+    sleeper = [sys.executable, "-c", "import time; time.sleep(60)"]
+    exits = [sys.executable, "-c", "pass"]
+    commands = {"gunicorn": sleeper, "Huey consumer 1": sleeper, "Huey consumer 2": exits, "Huey consumer 3": sleeper}
+    started: list[subprocess.Popen] = []
+    real_popen = subprocess.Popen
+
+    def popen(*args, **kwargs):
+        process = real_popen(*args, **kwargs)
+        started.append(process)
+        return process
+
+    handlers = signal.getsignal(signal.SIGTERM), signal.getsignal(signal.SIGINT)
+    try:
+        with pytest.MonkeyPatch.context() as patch:
+            patch.setattr(subprocess, "Popen", popen)
+            with pytest.raises(CommandError, match="Huey consumer 2 exited on its own"):
+                Command()._serve(commands, port=8123)
+    finally:
+        signal.signal(signal.SIGTERM, handlers[0])
+        signal.signal(signal.SIGINT, handlers[1])
+        for process in started:
+            if process.poll() is None:
+                process.kill()
+                process.wait()
+    assert len(started) == 4 and all(process.returncode is not None for process in started)

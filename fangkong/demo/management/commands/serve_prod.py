@@ -3,9 +3,11 @@ with config.settings.prod and the keys it keeps in var/).
 
 Creates the PostgreSQL database if it is missing, migrates, collects the static files, builds the
 demo city when the registry is empty (unless --no-demo), then runs gunicorn (gunicorn.conf.py) and the
-Huey consumer on Redis side by side. Ctrl-C or SIGTERM stops both, gunicorn gracefully and the
-consumer after its running tasks, and kills what is still there after STOP_SECONDS; either process
-exiting on its own stops the other and this command with an error."""
+Huey consumer(s) on Redis side by side (--consumers, default FANGKONG_CONSUMERS or 1: several consumers
+share the queue, its expiring task locks and one run of each periodic task a minute, fangkong.core.jobqueue).
+Ctrl-C or SIGTERM stops them all, gunicorn gracefully and the consumers after their running tasks, and
+kills what is still there after STOP_SECONDS; any process exiting on its own stops the others and this
+command with an error."""
 
 from __future__ import annotations
 
@@ -59,10 +61,18 @@ class Command(BaseCommand):
         parser.add_argument("--workers", type=int, default=5, help="gunicorn worker processes (default 5)")
         parser.add_argument("--no-demo", action="store_true", help="never build the demo city or its accounts")
         parser.add_argument("--people", type=int, default=50_000, help="people in the demo city when it is built (default 50,000)")
+        parser.add_argument(
+            "--consumers",
+            type=int,
+            default=int(os.environ.get("FANGKONG_CONSUMERS") or 1),
+            help="Huey consumer processes, two threads each (default FANGKONG_CONSUMERS, else 1)",
+        )
 
     def handle(self, *args: Any, **options: Any) -> None:
         if not getattr(settings, "FANGKONG_PRODUCTION", False):
             raise CommandError("serve_prod runs with config.settings.prod (python3 dev.py prod sets it up).")
+        if options["consumers"] < 1:
+            raise CommandError("--consumers: at least 1 (the background jobs need a consumer)")
         if database_ensure():
             self.stdout.write(f"· created database {settings.DATABASES['default']['NAME']}")
         self.stdout.write("· 数据库迁移 / migrating")
@@ -76,36 +86,46 @@ class Command(BaseCommand):
         else:
             self.stdout.write("· 登记库为空：生成演示城市与演示账号 / empty registry: building the demo city and its accounts")
             call_command("demo", no_serve=True, people=options["people"], port=options["port"])
-        self._serve(port=options["port"], workers=options["workers"])
+        self._serve(self.commands(port=options["port"], workers=options["workers"], consumers=options["consumers"]), port=options["port"])
 
-    def _serve(self, *, port: int, workers: int) -> None:
+    @staticmethod
+    def commands(*, port: int, workers: int, consumers: int) -> dict[str, list[str]]:
+        """The processes to run, by name: gunicorn, then the consumers."""
         root = Path(settings.BASE_DIR)
         gunicorn = [
             sys.executable, "-m", "gunicorn", "config.wsgi:application", "-c", str(root / "gunicorn.conf.py"),
             "--bind", f"127.0.0.1:{port}", "--workers", str(workers), "--timeout", "120", "--graceful-timeout", "10",
         ]  # fmt: skip
+        found = {"gunicorn": gunicorn}
+        for n in range(1, consumers + 1):
+            found["Huey consumer" if consumers == 1 else f"Huey consumer {n}"] = [sys.executable, str(root / "manage.py"), "run_huey"]
+        return found
+
+    def _serve(self, commands: dict[str, list[str]], *, port: int) -> None:
+        root = Path(settings.BASE_DIR)
         stopping: list[int] = []
         signal.signal(signal.SIGTERM, lambda signum, _frame: stopping.append(signum))
         signal.signal(signal.SIGINT, lambda signum, _frame: stopping.append(signum))
-        web = subprocess.Popen(gunicorn, cwd=root)  # noqa: S603
-        jobs = subprocess.Popen([sys.executable, str(root / "manage.py"), "run_huey"], cwd=root)  # noqa: S603
+        processes = {name: subprocess.Popen(command, cwd=root) for name, command in commands.items()}  # noqa: S603
         url = f"http://127.0.0.1:{port}/"
-        self.stdout.write(self.style.SUCCESS(f"\n{url}  gunicorn pid {web.pid}, Huey pid {jobs.pid}  (Ctrl-C 退出 / to stop)\n"))
+        pids = ", ".join(f"{name} pid {process.pid}" for name, process in processes.items())
+        self.stdout.write(self.style.SUCCESS(f"\n{url}  {pids}  (Ctrl-C 退出 / to stop)\n"))
         self.stdout.flush()
-        while not stopping and web.poll() is None and jobs.poll() is None:
+        while not stopping and all(process.poll() is None for process in processes.values()):
             time.sleep(0.5)
-        died = None if stopping else ("gunicorn" if web.poll() is not None else "Huey consumer")
-        self._stop(web, signal.SIGTERM)  # gunicorn: graceful (workers finish their requests)
-        self._stop(jobs, signal.SIGINT)  # Huey: graceful (running tasks finish)
+        died = None if stopping else next(name for name, process in processes.items() if process.poll() is not None)
+        for name, process in processes.items():
+            # gunicorn: SIGTERM is graceful (workers finish their requests); Huey: SIGINT (running tasks finish)
+            self._stop(process, signal.SIGTERM if name == "gunicorn" else signal.SIGINT)
         deadline = time.monotonic() + STOP_SECONDS
-        for process in (web, jobs):
+        for process in processes.values():
             try:
                 process.wait(timeout=max(0.1, deadline - time.monotonic()))
             except subprocess.TimeoutExpired:
                 process.kill()
                 process.wait()
         if died:
-            raise CommandError(f"the {died} exited on its own: stopped the other")
+            raise CommandError(f"the {died} exited on its own: stopped the others")
         self.stdout.write("· stopped")
 
     @staticmethod
