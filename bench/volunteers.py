@@ -56,7 +56,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "bench"))
 from make_city import recreate  # noqa: E402  (bench/make_city.py)
-from zoning import machine_facts, pct, pg_settings, stop  # noqa: E402  (bench/zoning.py)
+from zoning import cpu_snapshot, cpu_used, machine_facts, pct, pg_settings, stop  # noqa: E402  (bench/zoning.py)
 
 RESULTS = ROOT / "bench" / "results"
 DEFAULT_URL = "postgres://postgres@127.0.0.1:5432/fangkong_bench_volunteers"
@@ -274,34 +274,6 @@ def start_gunicorn(args, env: dict, log: Path):
             time.sleep(0.5)
     stop(proc)
     raise RuntimeError(f"gunicorn did not start: see {log}")
-
-
-def cpu_snapshot(pgid: int) -> dict[int, float]:
-    """CPU seconds (user + system) of gunicorn's processes (its process group) and of the PostgreSQL
-    backends serving the bench's database, by pid."""
-    from django.db import connection
-
-    tick = os.sysconf("SC_CLK_TCK")
-    with connection.cursor() as cur:
-        cur.execute("SELECT pid FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid()")
-        backends = {r[0] for r in cur.fetchall()}
-    out = {}
-    for entry in os.listdir("/proc"):
-        if not entry.isdigit():
-            continue
-        try:
-            raw = Path(f"/proc/{entry}/stat").read_text()
-        except OSError:
-            continue
-        rest = raw[raw.rfind(")") + 2 :].split()
-        if int(rest[2]) == pgid or int(entry) in backends:
-            out[int(entry)] = (int(rest[11]) + int(rest[12])) / tick
-    return out
-
-
-def cpu_used(before: dict[int, float], after: dict[int, float]) -> float:
-    """CPU seconds spent between two snapshots (a process that appeared in between counts from 0)."""
-    return sum(v - before.get(pid, 0.0) for pid, v in after.items())
 
 
 def check_database(started_at: dt.datetime) -> dict:

@@ -1,12 +1,13 @@
 """Benchmark: risk areas at the height of an outbreak (issue 14, "Scale and speed").
 
-    .venv/bin/python bench/zoning.py [--people 3500000] [--buildings N] [--reuse-city] [--keep-database]
-        [--concurrency 200] [--requests 2000] [--seconds 60] [--port 8153] [--json PATH]
-        [--database-url postgres://…/fangkong_bench_zoning]
+    .venv/bin/python bench/zoning.py [--people 3500000] [--buildings N] [--reuse-city [--reuse-inputs]]
+        [--keep-database] [--public-only] [--concurrency 200] [--requests 2000] [--seconds 60] [--port 8153]
+        [--json PATH] [--database-url postgres://…/fangkong_bench_zoning]
 
 1. Its own database (dropped and re-created) with make_city's synthetic city (`manage.py make_city`
    in a child process, as bench/make_city.py runs it; not timed). `--reuse-city` keeps a database
-   whose city has the right size and only empties the testing and zoning tables.
+   whose city has the right size and only empties the testing and zoning tables; with
+   `--reuse-inputs` it keeps the areas and the round too when `--buildings` are already in force.
 2. Fixed inputs, written with COPY (not timed): the 20 measures profile; `--buildings` buildings
    (default 20,000 at 3.5 million people, in proportion below) chosen with a fixed seed, each a
    high-risk area in force since day 0 (10:00 Beijing, five days before the evaluation day); a full
@@ -32,7 +33,10 @@
      `--requests` and `--seconds`: a static file served by the same gunicorn (the physical limit at
      this concurrency), the address search ("is my building…", `/zoning/public/?q=…`), the JSON feed
      searched (`feed.json?q=…`) and, with fewer requests, the whole feed and the whole list. A
-     client waits at most 30 s for an answer (then counted with status 0).
+     client waits at most 30 s for an answer (then counted with status 0). Per scenario, **the
+     server's CPU per request** (gunicorn's processes and the PostgreSQL backends of the bench's
+     database, from /proc; the backends kept for the run: `DB_CONN_MAX_AGE=600`), Redis's (the whole
+     shared server) and the clients', and the load average: the numbers to compare on a shared machine.
 4. Prints a table and writes `bench/results/zoning.json` with the machine, the load average at start
    and end, PostgreSQL's settings and the sizes. Drops its database at the end (unless
    `--keep-database`); the gunicorn it started is stopped by its pid.
@@ -302,6 +306,29 @@ def load_inputs(args, T: dt.datetime) -> dict:
     }
 
 
+def inputs_loaded(args) -> bool:
+    """The kept database holds `--buildings` buildings in force and a round (a previous run's inputs)."""
+    from fangkong.testing.models import TubeMember
+    from fangkong.zoning.models import RiskAreaPlace
+
+    return RiskAreaPlace.objects.filter(level="building").count() == args.buildings and TubeMember.objects.exists()
+
+
+def inputs_counted() -> dict:
+    """The sizes the report names, counted in the kept database (--reuse-inputs)."""
+    from django.db import connection
+
+    with connection.cursor() as cur:
+        cur.execute(
+            "SELECT (SELECT COUNT(*) FROM zoning_riskareaplace), (SELECT COUNT(*) FROM geo_household), "
+            "(SELECT COUNT(DISTINCT building_id) FROM geo_household), (SELECT COUNT(*) FROM testing_tube), "
+            "(SELECT COUNT(*) FROM testing_tubemember), (SELECT COUNT(*) FROM geo_person)"
+        )
+        areas, households, buildings, tubes, members, people = cur.fetchone()
+    return {"areas_in_force": areas, "buildings_in_city": buildings, "households": households, "tubes": tubes, "members": members,
+            "unsampled": people - members, "reused": True}  # fmt: skip
+
+
 # ---- lifting ----
 
 
@@ -513,6 +540,51 @@ def start_gunicorn(
     raise RuntimeError(f"gunicorn did not start: see {log}")
 
 
+def cpu_snapshot(pgid: int) -> dict[int, tuple[str, float]]:
+    """CPU seconds (user + system) of gunicorn's processes (its process group: "gunicorn") and of the
+    PostgreSQL backends serving the bench's database ("postgres"), by pid (also bench/volunteers.py's)."""
+    from django.db import connection
+
+    tick = os.sysconf("SC_CLK_TCK")
+    with connection.cursor() as cur:
+        cur.execute("SELECT pid FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid()")
+        backends = {r[0] for r in cur.fetchall()}
+    out = {}
+    for entry in os.listdir("/proc"):
+        if not entry.isdigit():
+            continue
+        try:
+            raw = Path(f"/proc/{entry}/stat").read_text()
+        except OSError:
+            continue
+        rest = raw[raw.rfind(")") + 2 :].split()
+        if int(rest[2]) == pgid or int(entry) in backends:
+            out[int(entry)] = ("gunicorn" if int(rest[2]) == pgid else "postgres", (int(rest[11]) + int(rest[12])) / tick)
+    return out
+
+
+def cpu_split(before: dict[int, tuple[str, float]], after: dict[int, tuple[str, float]]) -> dict[str, float]:
+    """CPU seconds spent between two snapshots, by kind (a process that appeared in between counts
+    from 0; one that ended in between is not counted)."""
+    out = {"gunicorn": 0.0, "postgres": 0.0}
+    for pid, (kind, v) in after.items():
+        out[kind] += v - before.get(pid, (kind, 0.0))[1]
+    return out
+
+
+def cpu_used(before: dict[int, tuple[str, float]], after: dict[int, tuple[str, float]]) -> float:
+    """CPU seconds spent between two snapshots, gunicorn and PostgreSQL together."""
+    return sum(cpu_split(before, after).values())
+
+
+def redis_cpu(url: str) -> float:
+    """The Redis server's CPU seconds so far (INFO cpu; the server is shared with other work)."""
+    import redis
+
+    info = redis.Redis.from_url(url).info("cpu")
+    return float(info["used_cpu_user"]) + float(info["used_cpu_sys"])
+
+
 def stop(proc: subprocess.Popen) -> None:
     if proc.poll() is None:
         os.killpg(proc.pid, signal.SIGTERM)  # its own session: gunicorn's master and its workers
@@ -592,13 +664,29 @@ def measure_http(args) -> dict:
     ]
     var_dir = Path(tempfile.mkdtemp(prefix="fangkong-bench-zoning-"))
     log = var_dir / "gunicorn.log"
-    proc = start_gunicorn(args, var_dir, log)
+    # Backends kept for the whole run (production's default is 60 s), so that their CPU can be read.
+    proc = start_gunicorn(args, var_dir, log, extra_env={"DB_CONN_MAX_AGE": "600"})
     out = {}
     try:
         for name, paths, n in scenarios:
             asyncio.run(load(args.port, paths, min(20, args.concurrency), 40, 30))  # warm the workers
             clients = min(args.concurrency, WHOLE_CLIENTS) if n == WHOLE else args.concurrency
+            load_average = [round(x, 2) for x in os.getloadavg()]
+            cpu, redis0 = cpu_snapshot(proc.pid), redis_cpu(args.redis_url)
             out[name] = asyncio.run(load(args.port, paths, clients, n, args.seconds))
+            used, redis_used = cpu_split(cpu, cpu_snapshot(proc.pid)), redis_cpu(args.redis_url) - redis0
+            served = out[name]["requests"]
+            # The server's CPU per request — gunicorn (master and workers) and the PostgreSQL backends
+            # of the bench's database — the number to compare on a shared machine; Redis's is the
+            # whole server's (shared with other work), the clients' is the bench's own process.
+            out[name] |= {
+                "load_average": load_average,
+                "server_cpu_ms_per_request": round((used["gunicorn"] + used["postgres"]) / served * 1000, 2),
+                "gunicorn_cpu_ms_per_request": round(used["gunicorn"] / served * 1000, 2),
+                "postgres_cpu_ms_per_request": round(used["postgres"] / served * 1000, 2),
+                "redis_cpu_ms_per_request": round(redis_used / served * 1000, 2),
+                "client_cpu_ms_per_request": round(out[name]["client_cpu_seconds"] / served * 1000, 2),
+            }
             print(f"  {name}: {out[name]}", flush=True)
     finally:
         stop(proc)
@@ -624,6 +712,10 @@ def report(out: dict) -> None:
         target = "" if "static" in name else f"  p95 < 100 ms: {'met' if r['p95_ms'] < 100 else 'NOT met'}"
         title = f"{name} ×{r['concurrency']} p50/p95"
         print(f"{title:<58} {r['p50_ms']:>8.0f} / {r['p95_ms']:.0f} ms, {r['per_second']:.0f}/s{target}")
+        if "server_cpu_ms_per_request" in r:
+            parts = f"{r['gunicorn_cpu_ms_per_request']:.2f} + {r['postgres_cpu_ms_per_request']:.2f}; {r['redis_cpu_ms_per_request']:.2f}"
+            print(f"{'  server CPU per request (gunicorn + PostgreSQL; Redis)':<58} {r['server_cpu_ms_per_request']:>8.2f} ms "
+                  f"({parts}), load {r['load_average'][0]}")  # fmt: skip
 
 
 def report_lifting(lift: dict, found: dict) -> None:
@@ -667,6 +759,9 @@ def main() -> int:
     parser.add_argument("--database-url", default=DEFAULT_URL)
     parser.add_argument("--redis-url", default="redis://127.0.0.1:6379/14")
     parser.add_argument("--reuse-city", action="store_true")
+    parser.add_argument(
+        "--reuse-inputs", action="store_true", help="with --reuse-city: keep the areas and the round already loaded (--public-only runs)"
+    )
     parser.add_argument("--keep-database", action="store_true")
     parser.add_argument("--concurrency", type=int, default=200)
     parser.add_argument("--requests", type=int, default=2000)
@@ -691,7 +786,10 @@ def main() -> int:
     out: dict = {"people": args.people, "city": city, "machine": machine_facts(), "load_average_start": load_start}
     out["postgres"] = pg_settings()
     print(f"loading the areas and the round (evaluation at {T.isoformat()}) …", flush=True)
-    out["sizes"] = load_inputs(args, T)
+    if args.reuse_inputs and city.get("reused") and inputs_loaded(args):
+        out["sizes"] = inputs_counted()  # the areas and the round of the last run, as they are
+    else:
+        out["sizes"] = load_inputs(args, T)
     print(f"  {out['sizes']}", flush=True)
     out["load_average_before_timing"] = [round(x, 2) for x in os.getloadavg()]
     if not args.public_only:

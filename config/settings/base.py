@@ -299,7 +299,7 @@ REDIS_URL = os.environ.get("REDIS_URL", "")
 # The cache carries job progress between the Huey consumer and the web process, so it must be
 # shared between processes: Redis in production, files under var/ in the embedded default.
 if REDIS_URL:
-    CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}}
+    CACHES = {"default": {"BACKEND": "fangkong.core.rediscache.RedisCache", "LOCATION": REDIS_URL}}  # one client per pool
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.filebased.FileBasedCache", "LOCATION": str(VAR_DIR / "cache")}}
 # Every key carries the database's identity (dburl.cache_prefix): deployments sharing one Redis

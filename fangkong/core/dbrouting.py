@@ -6,7 +6,7 @@ primary. With it:
 - every write goes to the primary (`ReplicaRouter.db_for_write`), and so does every read inside a
   transaction on the primary (a service that reads and then writes sees its own rows);
 - a read goes to a replica only inside `replica_reads()` — the decorator `reads_from_replica` on the
-  views of the boards, reports, exports and public lists. Everywhere else (forms, workflows, the
+  views of the boards, reports and exports. Everywhere else (forms, workflows, the
   API, jobs) reads stay on the primary: the page one acts from must show what is there now;
 - `replica_reads` picks, once per request, the first replica whose replay is at most
   FANGKONG_REPLICA_MAX_LAG seconds behind (fangkong.core.health.replica_lag, checked at most every
@@ -112,7 +112,7 @@ def replica_reads(request: HttpRequest | None = None) -> Iterator[str | None]:
 
 
 def reads_from_replica(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
-    """A read-only page (board, report, export, public list) that may read from a replica. The view
+    """A read-only page (board, report, export) that may read from a replica. The view
     must finish its reads before returning (no streaming of querysets after the return)."""
 
     @wraps(view)

@@ -9,8 +9,9 @@ class ZoningConfig(AppConfig):
     def ready(self) -> None:
         from fangkong.core.modules import registry
 
-        from . import alerts
+        from . import alerts, public
         from .registry import MODULE
 
         registry.add(MODULE)
         alerts.register()
+        public.watch()  # every area transition replaces the public list's generation token

@@ -7,14 +7,19 @@ printable notice — places only."""
 
 from __future__ import annotations
 
+import functools
 from typing import Any
 
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.contrib.messages.storage.cookie import CookieStorage
 from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.middleware.csrf import get_token
 from django.shortcuts import get_object_or_404, redirect, render
+from django.template.loader import render_to_string
+from django.utils.crypto import salted_hmac
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
@@ -23,13 +28,13 @@ from fangkong.audit.exports import export_xlsx
 from fangkong.core.actions import refused_on
 from fangkong.core.clock import now
 from fangkong.core.csp import HEADER, policy, tile_origin
-from fangkong.core.dbrouting import reads_from_replica
 from fangkong.core.errors import DomainError, PermissionRefused
 from fangkong.core.exports import Column, wants_xlsx
 from fangkong.core.netaddr import address_block, client_address
 from fangkong.core.pagination import paginate
 from fangkong.core.permissions import require_page, user_can, withheld
 from fangkong.core.ratelimit import limit_hit
+from fangkong.core.timefmt import local_minutes
 from fangkong.geo.models import Compound
 
 from . import pages, services
@@ -39,7 +44,7 @@ from .forms import DecisionForm, DeclareForm
 from .lifting import lifting_status, lifting_statuses
 from .map import cases_withheld, map_data, tile_url
 from .permissions import ZoningCap
-from .public import public_feed_json, public_page
+from .public import Answer, Publication, public_answer, public_feed_json, public_page
 from .rules import naming
 
 PUBLIC_LIMITS = ((120, 60), (2000, 3600))
@@ -277,26 +282,56 @@ def _limited(request: HttpRequest) -> HttpResponse | None:
     return response
 
 
+# A page answered to a visitor without a session or messages waiting (every resident) is the same for
+# all of them but for the CSRF token of its language switch and the minute it says "截至 HH:MM": it is
+# rendered once per publication, language and address (path and query) with a slot for each
+# (public.public_answer: kept by the worker and in the shared cache), which every answer fills with
+# its own token and the time. A visitor with a session (a signed-in worker) or messages gets the page
+# rendered for them.
+
+
+@functools.cache
+def _slot(name: str) -> str:
+    """A placeholder no data can hold: derived from the secret key (the same in every worker), never
+    sent (every answer replaces it)."""
+    return f"slot-{salted_hmac('fangkong.zoning.public.slot', name).hexdigest()[:32]}"
+
+
+def _same_for_everyone(request: HttpRequest) -> bool:
+    return not any(name in request.COOKIES for name in (settings.SESSION_COOKIE_NAME, CookieStorage.cookie_name))
+
+
 def _public(request: HttpRequest, template: str) -> HttpResponse:
     limited = _limited(request)
     if limited is not None:
         return limited
     q = (request.GET.get("q") or "").strip()[:50]
-    page = public_page(q=q, page=request.GET.get("page"), language=get_language() or "")
-    return render(request, template, {"page": page, "rows": page.rows, "q": q, "at": page.at})
+    number, language = request.GET.get("page"), get_language() or ""
+    if not _same_for_everyone(request):
+        page = public_page(q=q, page=number, language=language)
+        return render(request, template, {"page": page, "rows": page.rows, "q": q, "at_text": local_minutes(page.at)})
+
+    def build(held: Publication) -> Answer:
+        page = public_page(q=q, page=number, language=language, held=held)
+        context = {"page": page, "rows": page.rows, "q": q, "at_text": _slot("at"), "csrf_token": _slot("csrf")}
+        return Answer(render_to_string(template, context, request).encode())
+
+    made = public_answer(("page", template, language, request.get_full_path()), build)
+    body = made.body.replace(_slot("at").encode(), local_minutes(now()).encode())
+    return HttpResponse(body.replace(_slot("csrf").encode(), get_token(request).encode()))
 
 
-@reads_from_replica
+# Not `reads_from_replica`: the public list is read from the database only when a transition replaced
+# its token, which happens at the commit on the primary; a replica a moment behind would give the new
+# token the old rows, kept for every visitor (decision 0018).
 def public_list(request: HttpRequest) -> HttpResponse:
     return _public(request, "zoning/public_list.html")
 
 
-@reads_from_replica
 def public_notice(request: HttpRequest) -> HttpResponse:
     return _public(request, "zoning/public_notice.html")
 
 
-@reads_from_replica
 def public_feed(request: HttpRequest) -> HttpResponse:
     limited = _limited(request)
     if limited is not None:
