@@ -21,7 +21,7 @@ effective later) and after CACHE_SECONDS at most (a renamed place, a new profile
 list is kept in the shared cache beside its token too, so the other workers load it instead of
 asking the database again, and so is every finished answer. The list is read from the primary (the
 views are not `reads_from_replica`: the token changes at the commit there). When the shared cache
-cannot be reached every request reads the database. Decision 0018, operator guide §9a.
+cannot be reached every request reads the database. Decision 0019, operator guide §9a.
 """
 
 from __future__ import annotations

@@ -323,7 +323,7 @@ def _public(request: HttpRequest, template: str) -> HttpResponse:
 
 # Not `reads_from_replica`: the public list is read from the database only when a transition replaced
 # its token, which happens at the commit on the primary; a replica a moment behind would give the new
-# token the old rows, kept for every visitor (decision 0018).
+# token the old rows, kept for every visitor (decision 0019).
 def public_list(request: HttpRequest) -> HttpResponse:
     return _public(request, "zoning/public_list.html")
 
