@@ -15,6 +15,11 @@ Reads never fail because of the cache: `tokens` answers None when the cache cann
 the caller then reads the database. A bump that cannot reach the cache raises inside the change's
 transaction (the change is refused, nothing is half-applied); the bump after the commit is logged
 if it fails. Bulk writers (core.bulk) bump the tables `watch`ed here.
+
+A table watched only `lenient`ly (the registry's people, households and tags, under the overview's
+figures: registering a contact must not stop while Redis is down) is written all the same when its
+bump cannot reach the cache: the failure is logged, and an entry cached beside its old token may be
+read until the entry expires (the reader's entry life bounds it; the overview's is 10 minutes).
 """
 
 from __future__ import annotations
@@ -32,8 +37,10 @@ PREFIX = "fk:gen:"
 # A token lives as long as the longest entry cached beside it may be used; readers re-create it.
 TOKEN_SECONDS = 7 * 24 * 3600
 
-# Tables whose every write (ORM save or delete, core.bulk's BulkWriter) bumps "table:<db_table>".
+# Tables whose every write (ORM save or delete, core.bulk's BulkWriter) bumps "table:<db_table>";
+# those no reader watches strictly are `_lenient` (a failed bump is logged, the write goes on).
 _watched: set[str] = set()
+_strict: set[str] = set()
 
 
 def table_name(model: type[models.Model]) -> str:
@@ -67,12 +74,18 @@ def _replace(names: Iterable[str]) -> None:
     cache.set_many({_key(n): uuid.uuid4().hex for n in names}, TOKEN_SECONDS)
 
 
-def bump(*names: str) -> None:
+def bump(*names: str, lenient: bool = False) -> None:
     """`names` changed: replace their tokens now (raises if the cache cannot be reached, so the change
-    is refused with its transaction) and again when the transaction commits."""
+    is refused with its transaction — unless `lenient`: then logged) and again when the transaction
+    commits."""
     if not names:
         return
-    _replace(names)
+    try:
+        _replace(names)
+    except Exception:
+        if not lenient:
+            raise
+        log.error("generations: the cache could not be reached; %s not bumped", ", ".join(names), exc_info=True)
 
     def after_commit() -> None:
         try:
@@ -83,22 +96,27 @@ def bump(*names: str) -> None:
     transaction.on_commit(after_commit)
 
 
-def watch(*models_: type[models.Model]) -> None:
+def watch(*models_: type[models.Model], lenient: bool = False) -> None:
     """Every write to these models' tables bumps "table:<db_table>": ORM saves and deletes here,
-    core.bulk's BulkWriter through `table_written`; raw SQL writes call `table_written` themselves."""
+    core.bulk's BulkWriter through `table_written`; raw SQL writes call `table_written` themselves.
+    `lenient`: a write goes on when its bump cannot reach the cache (unless another reader watches
+    the table strictly)."""
     from django.db.models.signals import post_delete, post_save
 
     for model in models_:
         _watched.add(model._meta.db_table)
+        if not lenient:
+            _strict.add(model._meta.db_table)
         post_save.connect(_on_row_changed, sender=model, dispatch_uid=f"generations:save:{model._meta.label}")
         post_delete.connect(_on_row_changed, sender=model, dispatch_uid=f"generations:delete:{model._meta.label}")
 
 
 def _on_row_changed(sender: type[models.Model], **_kwargs: object) -> None:
-    bump(table_name(sender))
+    table_written(sender)
 
 
 def table_written(model: type[models.Model]) -> None:
     """Rows of `model` were written outside the ORM's signals (COPY, UPDATE, TRUNCATE)."""
-    if model._meta.db_table in _watched:
-        bump(table_name(model))
+    table = model._meta.db_table
+    if table in _watched:
+        bump(table_name(model), lenient=table not in _strict)

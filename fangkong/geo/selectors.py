@@ -90,8 +90,9 @@ def place_counts(*, user: Any, level: str, place: Any | None) -> PlaceCounts:
     )
 
 
-def child_counts(*, user: Any, level: str, children: list[Any]) -> dict[int, PlaceCounts]:
-    """Counts for each child place in one grouped query per measure."""
+def child_counts(*, user: Any, level: str, children: list[Any], buildings: bool = True) -> dict[int, PlaceCounts]:
+    """Counts for each child place in one grouped query per measure (`buildings=False`: not the
+    buildings, 0 for each)."""
     if not children:
         return {}
     child_level = LEVELS[level]["child"]
@@ -107,18 +108,18 @@ def child_counts(*, user: Any, level: str, children: list[Any]) -> dict[int, Pla
         .order_by()
     )
     households: dict[int, int] = {}
-    buildings: dict[int, int] = {}
+    by_child: dict[int, int] = {}
     if child_level != "household":
         households = dict(
             Household.objects.covered_by(user).filter(**{f"{field}__in": ids}).values_list(field).annotate(n=Count("id")).order_by()
         )
-    if child_level in ("district", "street", "community", "compound"):
-        buildings = dict(
+    if buildings and child_level in ("district", "street", "community", "compound"):
+        by_child = dict(
             Building.objects.covered_by(user).filter(**{f"{field}__in": ids}).values_list(field).annotate(n=Count("id")).order_by()
         )
     return {
         pk: PlaceCounts(
-            buildings.get(pk, 0), households.get(pk, 1 if child_level == "household" else 0), residents.get(pk, 0), vulnerable.get(pk, 0)
+            by_child.get(pk, 0), households.get(pk, 1 if child_level == "household" else 0), residents.get(pk, 0), vulnerable.get(pk, 0)
         )
         for pk in ids
     }

@@ -12,6 +12,7 @@ from django.utils.translation import gettext as _
 
 from fangkong.audit.catalogue import EventType
 from fangkong.audit.services import audit_record
+from fangkong.core import generations
 from fangkong.core.crypto import Sealer, decrypt, lookup_hashes
 from fangkong.core.errors import DomainError, PermissionRefused, RateLimited
 from fangkong.core.permissions import user_can
@@ -109,6 +110,7 @@ def person_create(
     except IntegrityError as exc:  # a concurrent insert of the same number
         raise DomainError(_("该证件号码已登记"), field="id_number", rule="person.unique_id") from exc
     PersonTag.objects.bulk_create(PersonTag(person=person, tag=t) for t in record.tags)
+    generations.table_written(PersonTag)  # bulk_create sends no post_save: the overview kept per jurisdiction
     audit_record(
         actor=actor,
         event_type=EventType.PERSON_CREATED,
@@ -129,6 +131,7 @@ def person_set_tags(*, actor: Any, person: Person, tags: tuple[str, ...]) -> Per
     before = sorted(person.tags.values_list("tag", flat=True))
     PersonTag.objects.filter(person=person).exclude(tag__in=tags).delete()
     PersonTag.objects.bulk_create([PersonTag(person=person, tag=t) for t in tags if t not in before])
+    generations.table_written(PersonTag)  # bulk_create sends no post_save: the overview kept per jurisdiction
     audit_record(actor=actor, event_type=EventType.PERSON_UPDATED, obj=person, before={"tags": before}, after={"tags": sorted(tags)})
     return person
 

@@ -12,8 +12,10 @@ class ReportsConfig(AppConfig):
         from . import alerts
         from .daily.registry import MODULE as DAILY
         from .registry import MODULE, PRESS
+        from .selectors import watch_registry
 
         registry.add(MODULE)
         registry.add(PRESS)
         registry.add(DAILY)
         alerts.register()
+        watch_registry()  # the overview kept per jurisdiction: every write to the registry's tables

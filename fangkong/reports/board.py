@@ -18,14 +18,18 @@ on the boards of the levels it has reached.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import math
 from collections import defaultdict
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass, field
 from typing import Any
 
 from django.db.models import Count, F
 from django.utils.module_loading import import_string
+from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
 from fangkong.core.board import BOARD_LEVELS, PLACE_LEVELS, BoardStep, Figure, Item, Stat, Trend, trend_days
@@ -37,6 +41,7 @@ from fangkong.policy.rules import PolicyNotConfigured, Rule, rule
 
 from .selectors import overview_root
 from .snapshot import selectors as snapshot
+from .snapshot.models import SnapshotRow
 from .snapshot.selectors import SnapshotView
 
 ESCALATION_RULE = "command.escalation_hours"
@@ -47,9 +52,29 @@ ESCALATED_SHOWN = 50
 # ---- the steps and their figures ----
 
 
+# The steps' figures of one drawing of the board (`steps_read_once`): a module's figures may read the
+# database (the newest round's page for a link), and one drawing asks for them several times.
+_drawing: ContextVar[list[tuple[BoardStep, list[Figure | Stat]]] | None] = ContextVar("board_steps", default=None)
+
+
+@contextmanager
+def steps_read_once() -> Iterator[None]:
+    """Inside this block `steps()` builds the figures once (one drawing of the board)."""
+    token = _drawing.set(_build_steps())
+    try:
+        yield
+    finally:
+        _drawing.reset(token)
+
+
+def _build_steps() -> list[tuple[BoardStep, list[Figure | Stat]]]:
+    return [(s, import_string(s.figures)()) for s in registry.board_steps()]
+
+
 def steps() -> list[tuple[BoardStep, list[Figure | Stat]]]:
     """Each registered step with its figures, in the modules' order."""
-    return [(s, import_string(s.figures)()) for s in registry.board_steps()]
+    drawn = _drawing.get()
+    return drawn if drawn is not None else _build_steps()
 
 
 def figure_get(key: str) -> tuple[BoardStep, Figure] | None:
@@ -247,20 +272,30 @@ NO_GRANT = CityWide(jurisdiction=EMPTY)  # a reader that sees no row: a trend's 
 
 
 def step_series_names(step: BoardStep, today: dt.date) -> list[str]:
-    """The names of a step's trend series (in the user's language): its trend over no rows."""
-    return [name for name, _values in import_string(step.trend)(NO_GRANT, today, days=[today]).series]
+    """The names of a step's trend series (in the user's language): its trend over no rows. The
+    names are the trend's labels, the same whatever the rows, so each step's are built once per
+    language and day in a process (building the trend over no rows costs the ORM a few ms)."""
+    return list(_series_names(step.trend, get_language() or "", today))
 
 
-def trend(step: BoardStep, *, user: Any, now: dt.datetime, view: SnapshotView | None = None) -> Trend:
+@functools.lru_cache(maxsize=256)
+def _series_names(trend_path: str, _language: str, today: dt.date) -> tuple[str, ...]:
+    return tuple(name for name, _values in import_string(trend_path)(NO_GRANT, today, days=[today]).series)
+
+
+def trend(
+    step: BoardStep, *, user: Any, now: dt.datetime, view: SnapshotView | None = None, kept_days: dict[str, Any] | None = None
+) -> Trend:
     """A step's trend over the last 14 days: the closed days kept for the user's jurisdiction (when the
     step's past days are closed and all 13 are kept) and today from the user's snapshot, else today
-    live; else all 14 live."""
+    live; else all 14 live. `kept_days`: the kept days of the steps, read once for all of them
+    (snapshot.kept_trends), else read here."""
     today = local_date(now)
     fn = import_string(step.trend)
     j = snapshot.place_grants(user) if step.closed_days else None
     if j is not None:
         days = trend_days(today)
-        kept = snapshot.kept_trend_days(j, step.key, days[:-1])
+        kept = kept_days.get(step.key) if kept_days is not None else snapshot.kept_trend_days(j, step.key, days[:-1])
         now_values = view.trend_today(step.key) if view is not None else None
         if kept is not None and now_values is not None:
             names = step_series_names(step, today)
@@ -273,10 +308,15 @@ def trend(step: BoardStep, *, user: Any, now: dt.datetime, view: SnapshotView | 
 
 
 def trends(*, user: Any, now: dt.datetime, view: SnapshotView | None = None) -> dict[str, dict[str, Any]]:
-    """Each step's trend over the last 14 days, as the chart reads it."""
+    """Each step's trend over the last 14 days, as the chart reads it (the kept days of every step in
+    one read)."""
+    all_steps = registry.board_steps()
+    j = snapshot.place_grants(user)
+    closed = [s.key for s in all_steps if s.closed_days]
+    kept_days = snapshot.kept_trends(j, closed, trend_days(local_date(now))[:-1]) if j is not None and closed else {}
     out = {}
-    for step in registry.board_steps():
-        t = trend(step, user=user, now=now, view=view)
+    for step in all_steps:
+        t = trend(step, user=user, now=now, view=view, kept_days=kept_days)
         out[step.key] = {
             "days": [d.strftime("%m-%d") for d in t.days],
             "series": [{"name": name, "data": values} for name, values in t.series],
@@ -431,13 +471,14 @@ def escalated_to(
     rows: Sequence[LateRow] | None = None,
     limit: int = ESCALATED_SHOWN,
     view: SnapshotView | None = None,
+    viewer: tuple[str, Any | None] | None = None,
 ) -> list[Escalated]:
     """The late items raised to the user's level (or past it) from a unit below it, the longest late
     first: described by their modules. With a snapshot, `rows` are the live figures' only; the kept
-    ones are picked in one read."""
+    ones are picked in one read. `viewer`: the user's viewer_level, when the caller has it."""
     rows = late_rows(user=user, now=now, view=view, skip_kept=True) if rows is None else rows
     hours = escalation_hours()
-    level, _place = viewer_level(user)
+    level, _place = viewer or viewer_level(user)
     mine = BOARD_LEVELS.index(level)
     if view is not None:
         kept = view.escalated_rows(late_keys(view), now, hours, mine, limit)
@@ -457,10 +498,11 @@ def escalated_to(
     by_figure: dict[tuple[str, str], list[int]] = defaultdict(list)
     for r, _reached in picked:
         by_figure[(r.step, r.figure)].append(r.pk)
+    picked_rows = {(r.step, r.figure, r.pk): r for r, _reached in picked}
     for key, pks in by_figure.items():
         f = figures[key]
-        if view is not None and view.keeps(".".join(key)):  # the rows the user's snapshot holds
-            kept = list(view.rows(".".join(key)).filter(item_id__in=pks))
+        if view is not None and view.keeps(".".join(key)):  # the rows the user's snapshot holds, as picked
+            kept = [_kept_row(picked_rows[(*key, pk)]) for pk in pks]
             found = Source(f, ".".join(key), view).describe(kept, now)
         else:
             found = f.describe(list(f.rows(user, now).filter(pk__in=pks)), now)
@@ -475,6 +517,18 @@ def escalated_to(
         hours_late = round((now - r.deadline).total_seconds() / 3600, 1) if r.deadline else 0.0
         out.append(Escalated(item, r.step, r.figure, r.owner[0], names.get(r.owner, "—"), reached, hours_late))
     return out
+
+
+def _kept_row(r: LateRow) -> SnapshotRow:
+    """A snapshot's row as read already (its item, places and deadline), described without a read."""
+    return SnapshotRow(
+        figure=f"{r.step}.{r.figure}",
+        item_id=r.pk,
+        district_id=r.places.get("district"),
+        street_id=r.places.get("street"),
+        community_id=r.places.get("community"),
+        deadline=r.deadline,
+    )
 
 
 def _owner_names(rows: Sequence[LateRow]) -> dict[tuple[str, int | None], str]:

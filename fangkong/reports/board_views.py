@@ -60,6 +60,11 @@ def board_snapshot(user: Any, now: Any, pk: str | None = None) -> SnapshotView |
 
 
 def board_context(user: Any) -> dict[str, Any]:
+    with board.steps_read_once():  # the modules' figures built once for this drawing
+        return _board_context(user)
+
+
+def _board_context(user: Any) -> dict[str, Any]:
     now = timezone.now()
     view = board_snapshot(user, now)
     rows = board.step_rows(user=user, now=now, view=view)
@@ -73,7 +78,7 @@ def board_context(user: Any) -> dict[str, Any]:
         "board_rows": rows,
         "board_trends": board.trends(user=user, now=now, view=view),
         "board_owners": board.late_by_owner(user=user, now=now, rows=late, view=view)[:OWNERS_ON_BOARD],
-        "board_escalated": board.escalated_to(user=user, now=now, rows=late, view=view),
+        "board_escalated": board.escalated_to(user=user, now=now, rows=late, view=view, viewer=(level, place)),
         "board_as_of": view.taken_at if view is not None else None,
         "board_level": LEVEL_LABELS.get(level, ""),
         "board_place": place,

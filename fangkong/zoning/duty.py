@@ -107,7 +107,7 @@ def compound_areas(compound: Compound, *, at: dt.datetime | None = None) -> Quer
 def _sealed(at: dt.datetime) -> Q:
     """Compounds with a high-risk (sealed) area in force over any part of them at `at` (set-based:
     subqueries over the areas' places, read by the database with the compounds)."""
-    places = RiskAreaPlace.objects.filter(area__in=RiskArea.objects.filter(in_force_at(at), area_class=AreaClass.SEALED))
+    places = _sealed_places(at)
 
     def at_level(level: str) -> QuerySet:
         return places.filter(level=level).values("place_id")
@@ -119,6 +119,64 @@ def _sealed(at: dt.datetime) -> Q:
         | Q(community_id__in=at_level(PlaceLevel.COMMUNITY))
         | Q(street_id__in=at_level(PlaceLevel.STREET))
         | Q(district_id__in=at_level(PlaceLevel.DISTRICT))
+    )
+
+
+def _sealed_places(at: dt.datetime) -> QuerySet[RiskAreaPlace]:
+    return RiskAreaPlace.objects.filter(area__in=RiskArea.objects.filter(in_force_at(at), area_class=AreaClass.SEALED))
+
+
+# Up to this many places of sealed areas in force, duty_board reads them first and asks for the
+# compounds by id (a plain query: the subqueries of `_sealed`, built twice, cost the ORM ~10 ms per
+# home page); past it (an outbreak's thousands of sealed buildings) `_sealed`'s subqueries.
+SEALED_PLACES_READ = 500
+
+
+@dataclass(frozen=True)
+class SealedPlaces:
+    """The places under sealed areas in force, read once: compounds (held whole or through one of
+    their buildings or units) and wider places, by level."""
+
+    compounds: frozenset[int]
+    communities: frozenset[int]
+    streets: frozenset[int]
+    districts: frozenset[int]
+
+    def q(self) -> Q:
+        q = Q(pk__in=[])
+        for path, ids in (
+            ("pk", self.compounds),
+            ("community_id", self.communities),
+            ("street_id", self.streets),
+            ("district_id", self.districts),
+        ):
+            if ids:
+                q |= Q(**{f"{path}__in": sorted(ids)})
+        return q
+
+    def holds(self, c: Compound) -> bool:
+        return (
+            c.pk in self.compounds or c.community_id in self.communities or c.street_id in self.streets or c.district_id in self.districts
+        )
+
+
+def _sealed_read(at: dt.datetime) -> SealedPlaces | None:
+    """The sealed places as ids, or None when there are more than SEALED_PLACES_READ."""
+    found = list(_sealed_places(at).values_list("level", "place_id")[: SEALED_PLACES_READ + 1])
+    if len(found) > SEALED_PLACES_READ:
+        return None
+    by_level: dict[str, set[int]] = {}
+    for level, pk in found:
+        by_level.setdefault(level, set()).add(pk)
+    compounds = set(by_level.get(PlaceLevel.COMPOUND, ()))
+    for model, level in ((Building, PlaceLevel.BUILDING), (Unit, PlaceLevel.UNIT)):
+        if by_level.get(level):
+            compounds |= set(model.objects.filter(pk__in=sorted(by_level[level])).values_list("compound_id", flat=True))
+    return SealedPlaces(
+        frozenset(compounds),
+        frozenset(by_level.get(PlaceLevel.COMMUNITY, ())),
+        frozenset(by_level.get(PlaceLevel.STREET, ())),
+        frozenset(by_level.get(PlaceLevel.DISTRICT, ())),
     )
 
 
@@ -135,17 +193,17 @@ def duty_board(*, user: Any, at: dt.datetime | None = None, limit: int = 500) ->
     """One line per compound needing a roster: sealed or not, how many are on duty now, the gaps of
     the next 24 hours and the 处级干部 assigned (a few queries for the whole list)."""
     at = at or now()
-    sealed = _sealed(at)  # the areas' places read once: which compounds need a roster, and which are sealed
-    held = sealed | Q(pk__in=DutyPost.objects.filter(removed_at__isnull=True).values("compound_id"))
-    compounds = list(
-        Compound.objects.covered_by(user)
-        .filter(held)
-        .annotate(is_sealed=ExpressionWrapper(sealed, output_field=BooleanField()))
-        .select_related("community", "street")
-        .order_by("district_id", "street_id", "name")[:limit]
-    )
+    posted = Q(pk__in=DutyPost.objects.filter(removed_at__isnull=True).values("compound_id"))
+    covered = Compound.objects.covered_by(user).select_related("community", "street").order_by("district_id", "street_id", "name")
+    read = _sealed_read(at)
+    if read is not None:  # the areas' places read once: which compounds need a roster, and which are sealed
+        compounds = list(covered.filter(read.q() | posted)[:limit])
+        sealed_ids = {c.pk for c in compounds if read.holds(c)}
+    else:
+        sealed = _sealed(at)
+        compounds = list(covered.filter(sealed | posted).annotate(is_sealed=ExpressionWrapper(sealed, output_field=BooleanField()))[:limit])
+        sealed_ids = {c.pk for c in compounds if c.is_sealed}
     ids = [c.pk for c in compounds]
-    sealed_ids = {c.pk for c in compounds if c.is_sealed}
     gaps = compound_gaps(ids, at=at)
     counts: dict[int, int] = {}
     for compound_id in DutyShift.objects.filter(compound_id__in=ids, starts_at__lte=at, ends_at__gt=at).values_list(

@@ -234,3 +234,34 @@ def test_mid_rotation_the_same_phone_on_a_post_hashed_under_the_retired_key_is_t
         with pytest.raises(DomainError) as twice:
             duty_shifts_add(actor=users["community"], post=again, starts_at=day(3, 19), ends_at=day(3, 23))
     assert twice.value.field == "starts_at"
+
+
+@pytest.mark.parametrize("read_first", [True, False], ids=["places-read-first", "subqueries"])
+def test_the_board_finds_the_same_compounds_whether_the_sealed_places_are_read_first_or_not(
+    users, city, sealed, at, monkeypatch, read_first
+):
+    """duty_board reads the sealed areas' places first when they are few (SEALED_PLACES_READ), else
+    asks through subqueries: a compound held whole, through a building or unit, or by a wider
+    place is found, and marked sealed, the same either way; a compound only with posts is listed
+    unsealed."""
+    from fangkong.zoning import duty
+
+    monkeypatch.setattr(duty, "SEALED_PLACES_READ", 500 if read_first else 0)
+    at(day(1, 12))
+    assert [(r.compound.pk, r.sealed) for r in duty_board(user=users["command"])] == [(city.home.compound.pk, True)]
+    DutyPost.objects.create(compound=city.elsewhere.compound, role=DutyRole.VOLUNTEER, name="林志远")  # a roster, no sealed area
+    assert {(r.compound.pk, r.sealed) for r in duty_board(user=users["command"])} == {
+        (city.home.compound.pk, True),
+        (city.elsewhere.compound.pk, False),
+    }
+    area_declare(
+        actor=users["command"],
+        name="通顺社区",
+        area_class=AreaClass.SEALED,
+        places=[("community", city.elsewhere.community.pk)],
+        reason="社区封控",
+        in_force_at=day(1, 9),
+    )
+    board = duty_board(user=users["command"])
+    assert {(r.compound.pk, r.sealed) for r in board} == {(city.home.compound.pk, True), (city.elsewhere.compound.pk, True)}
+    assert [r.compound.pk for r in duty_board(user=users["community"])] == [city.home.compound.pk]  # the grants still apply

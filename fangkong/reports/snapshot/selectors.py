@@ -8,7 +8,9 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+from collections import defaultdict
 from dataclasses import dataclass
+from functools import cached_property
 from typing import Any
 
 from django.apps import apps
@@ -102,13 +104,27 @@ class SnapshotView:
         q = places_q(self.jurisdiction)
         return qs if q is None else qs.filter(q)
 
+    @cached_property
+    def sums(self) -> dict[str, list[tuple[str, int, int]]]:
+        """Every stat's parts summed over the user's grants, by stat: {stat: [(part, a, b)…]} — the
+        kept figures' counts ("count:<figure>"), the stats' per-place parts, today's trend values
+        ("trend:<step>") — in one grouped read, kept with this view (one drawing of the board)."""
+        parts = SnapshotStat.objects.filter(snapshot=self.snapshot)
+        q = places_q(self.jurisdiction)
+        if q is not None:
+            parts = parts.filter(q)
+        out: dict[str, list[tuple[str, int, int]]] = defaultdict(list)
+        for stat, part, a, b in parts.order_by().values_list("stat", "part").annotate(Sum("a"), Sum("b")).order_by("stat", "part"):
+            out[stat].append((part, int(a or 0), int(b or 0)))
+        return dict(out)
+
     def counts(self) -> dict[str, int]:
         """Every kept figure's count for the user: the city's as kept, an office's the sum of the
-        counts by place of the same rows inside its grants (one grouped read)."""
+        counts by place of the same rows inside its grants."""
         if self.jurisdiction.city:
             return {key.removeprefix("count:"): n for key, n in self.snapshot.stats.items() if key.startswith("count:")}
-        parts = SnapshotStat.objects.filter(snapshot=self.snapshot, stat__startswith="count:").filter(places_q(self.jurisdiction))
-        return {key.removeprefix("count:"): int(n) for key, n in parts.order_by().values_list("stat").annotate(Sum("a"))}
+        sums = self.sums.items()
+        return {key.removeprefix("count:"): sum(a for _part, a, _b in parts) for key, parts in sums if key.startswith("count:")}
 
     def stat(self, key: str, stat: Stat) -> int | str | None:
         """The stat's value for the user from the snapshot, or None (then it is evaluated live)."""
@@ -159,11 +175,7 @@ class SnapshotView:
 
 
 def _sums(view: SnapshotView, key: str) -> list[tuple[str, int, int]]:
-    parts = SnapshotStat.objects.filter(snapshot=view.snapshot, stat=key)
-    q = places_q(view.jurisdiction)
-    if q is not None:
-        parts = parts.filter(q)
-    return [(part, int(a or 0), int(b or 0)) for part, a, b in parts.order_by().values_list("part").annotate(Sum("a"), Sum("b"))]
+    return view.sums.get(key, [])
 
 
 def snapshot_for(user: Any, now: dt.datetime, pk: int | None = None) -> SnapshotView | None:
@@ -181,5 +193,13 @@ def snapshot_for(user: Any, now: dt.datetime, pk: int | None = None) -> Snapshot
 
 def kept_trend_days(j: Jurisdiction, step: str, days: list[dt.date]) -> dict[dt.date, list[int]] | None:
     """The kept values of the closed days for the jurisdiction, or None if any day is missing."""
-    rows = dict(TrendDay.objects.filter(step=step, scope=scope_key(j), day__in=days).values_list("day", "values"))
-    return rows if all(d in rows for d in days) else None
+    return kept_trends(j, [step], days).get(step)
+
+
+def kept_trends(j: Jurisdiction, steps: list[str], days: list[dt.date]) -> dict[str, dict[dt.date, list[int]]]:
+    """`kept_trend_days` of several steps in one read: {step: {day: values}} for the steps with every
+    day kept."""
+    found: dict[str, dict[dt.date, list[int]]] = defaultdict(dict)
+    for step, day, values in TrendDay.objects.filter(step__in=steps, scope=scope_key(j), day__in=days).values_list("step", "day", "values"):
+        found[step][day] = values
+    return {step: rows for step, rows in found.items() if all(d in rows for d in days)}
