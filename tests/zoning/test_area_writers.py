@@ -1,4 +1,4 @@
-"""Two writers of one area in force at once (PostgreSQL; zoning 0009, decision 0011): each adds places
+"""Two writers of one area in force at once (PostgreSQL; zoning 0010, decision 0011): each adds places
 whose residents the other's places share, in the opposite order. Before, each transaction held pairs
 the other was about to insert, and PostgreSQL broke the cycle by failing one ("deadlock detected");
 now the second writer of the area waits for the first to commit, both go through, and the stored
@@ -100,10 +100,10 @@ def test_two_writers_of_one_area_adding_shared_residents_in_opposite_orders_both
     first, second = Writer("first"), Writer("second")
     try:
         assert step(first, place(area, "unit", tree.unit)) == "done"
-        # Before zoning 0009 the second writer's unit went in at once; now it waits for the first writer.
+        # Before zoning 0010 the second writer's unit went in at once; now it waits for the first writer.
         second_unit = step(second, place(area, "unit", unit2))
         assert step(first, place(area, "building", tree.building)) in {"done", "waiting"}
-        step(second, place(area, "compound", tree.compound))  # before 0009: the cycle, one of them fails
+        step(second, place(area, "compound", tree.compound))  # before 0010: the cycle, one of them fails
         for writer in (first, second):
             writer.steps.put("COMMIT")
     finally:

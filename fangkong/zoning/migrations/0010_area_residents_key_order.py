@@ -23,7 +23,8 @@ pair the first had inserted. Now:
   can see yet; ordering a COPY of a million people's pairs would only cost a sort), and the TRUNCATE
   trigger (zoning 0007).
 Backwards: zoning 0006's functions again (the triggers themselves are unchanged: they call the
-functions by name).
+functions by name). Both ways each function is set to run without JIT again after it is replaced
+(`CREATE OR REPLACE FUNCTION` resets a function's settings; zoning 0009, fangkong.core.triggers).
 """
 
 import importlib
@@ -76,9 +77,11 @@ FUNCTIONS = {
         f"{delete('area_id = NEW.area_id')} {insert('p.area_id = NEW.area_id')} END IF; END IF;"
     ),
 }
-FORWARD = [pg_function(name, body) for name, body in FUNCTIONS.items()]
+WITHOUT_JIT = [f"ALTER FUNCTION {name}() SET jit = off;" for name in FUNCTIONS]
+FORWARD = [*(pg_function(name, body) for name, body in FUNCTIONS.items()), *WITHOUT_JIT]
 REVERSE = [sql for sql in BEFORE.POSTGRES if any(sql.startswith(f"CREATE OR REPLACE FUNCTION {name}()") for name in FUNCTIONS)]
 assert len(REVERSE) == len(FUNCTIONS)
+REVERSE += WITHOUT_JIT
 
 
 def run(statements: list[str]):
@@ -91,6 +94,6 @@ def run(statements: list[str]):
 
 
 class Migration(migrations.Migration):
-    dependencies = [("zoning", "0008_rule_citations")]
+    dependencies = [("zoning", "0009_triggers_without_jit")]
 
     operations = [migrations.RunPython(run(FORWARD), run(REVERSE))]
