@@ -404,8 +404,8 @@ def measure_lifting(T: dt.datetime, database_url: str) -> dict:
     fresh = lifting_review(actor="bench", at=T)
     review = time.monotonic() - started
     RiskArea.objects.update(lift_proposed_at=None)
-    # The review's statement (review_sql: every area; the restarted ones are counted again), its parameters
-    # inlined, in plain psql.
+    # The review's statement (review_sql: every area, each clock dated from its residents' positives first), its
+    # parameters inlined, in plain psql.
     listed = areas()
     rules = {c: lift_rule(c) for c in {a.area_class for a in listed}}
     sql, params = review_sql(rules, T)

@@ -179,13 +179,11 @@ def latest_decisive(person_ids: Sequence[int], *, before: dt.datetime) -> dict[i
 SUMMARY_COLUMNS = ("last_positive_at", "last_negative_at", "last_awaited_at")
 
 
-def summary_sql(people: str, at: dt.datetime, *, people_ids: Callable[[], Sequence[int]]) -> tuple[str, list[Any]]:
-    """SQL (and its parameters) of one row per person with an entry known by `at`: person_id, then
-    the sampling time (or, unsampled, the result time) of their latest positive of their own sample,
-    of their latest negative, and of their latest sample still awaited (no result yet, or a positive
-    pooled tube: they are re-tested alone). `people` is a SQL subquery selecting person ids (without
-    parameters: the caller's CTE). A source registered without a relation (a test's) is read through
-    its fetch for `people_ids()` and inlined as literal rows."""
+def _entries_sql(people: str, at: dt.datetime, *, people_ids: Callable[[], Sequence[int]]) -> tuple[str, list[Any]]:
+    """SQL (and its parameters) of every entry of the people `people` selects known by `at`: person_id,
+    `at` (the sampling time or, unsampled, the result time), result, pooled — from every source's
+    relation, and the sources registered without one read through their fetch for `people_ids()`
+    and inlined as literal rows."""
     from fangkong.core.sql import db_value
 
     parts = [relation(people) for name, relation in sources.relations.items() if name in sources.fetchers]
@@ -205,14 +203,40 @@ def summary_sql(people: str, at: dt.datetime, *, people_ids: Callable[[], Sequen
     if not parts:
         parts.append("SELECT NULL AS person_id, NULL AS sampled_at, NULL AS resulted_at, NULL AS result, NULL AS pooled WHERE 1 = 0")
     union = " UNION ALL ".join(f"SELECT * FROM ({p}) s{i}" for i, p in enumerate(parts))
-    pos, neg = f"'{Result.POSITIVE.value}'", f"'{Result.NEGATIVE.value}'"
+    sql = (
+        f"SELECT person_id, at, result, pooled FROM (SELECT u.person_id, COALESCE(u.sampled_at, u.resulted_at) AS at, "
+        f"u.resulted_at, u.result, u.pooled FROM ({union}) u) e "
+        f"WHERE at IS NOT NULL AND at <= %s AND (resulted_at IS NULL OR resulted_at <= %s)"
+    )
+    return sql, [*params, db_value(at), db_value(at)]
+
+
+_POSITIVE, _NEGATIVE = f"'{Result.POSITIVE.value}'", f"'{Result.NEGATIVE.value}'"
+
+
+def summary_sql(people: str, at: dt.datetime, *, people_ids: Callable[[], Sequence[int]]) -> tuple[str, list[Any]]:
+    """SQL (and its parameters) of one row per person with an entry known by `at`: person_id, then
+    the sampling time (or, unsampled, the result time) of their latest positive of their own sample,
+    of their latest negative, and of their latest sample still awaited (no result yet, or a positive
+    pooled tube: they are re-tested alone). `people` is a SQL subquery selecting person ids (without
+    parameters: the caller's CTE). A source registered without a relation (a test's) is read through
+    its fetch for `people_ids()` and inlined as literal rows."""
+    entries, params = _entries_sql(people, at, people_ids=people_ids)
+    pos, neg = _POSITIVE, _NEGATIVE
     sql = (
         f"SELECT person_id, "
         f"MAX(CASE WHEN result = {pos} AND NOT pooled THEN at END) AS last_positive_at, "
         f"MAX(CASE WHEN result = {neg} THEN at END) AS last_negative_at, "
         f"MAX(CASE WHEN COALESCE(result, '') = '' OR (result = {pos} AND pooled) THEN at END) AS last_awaited_at "
-        f"FROM (SELECT u.person_id, COALESCE(u.sampled_at, u.resulted_at) AS at, u.resulted_at, u.result, u.pooled "
-        f"FROM ({union}) u) e "
-        f"WHERE at IS NOT NULL AND at <= %s AND (resulted_at IS NULL OR resulted_at <= %s) GROUP BY person_id"
+        f"FROM ({entries}) k GROUP BY person_id"
     )
-    return sql, [*params, db_value(at), db_value(at)]
+    return sql, params
+
+
+def positives_sql(people: str, at: dt.datetime, *, people_ids: Callable[[], Sequence[int]]) -> tuple[str, list[Any]]:
+    """summary_sql's `last_positive_at` alone, for the people with one (person_id, last_positive_at):
+    the condition reaches each source's relation, so a database reads only the positive tests (a few
+    hundred among millions of tubes) instead of summarising everyone's."""
+    entries, params = _entries_sql(people, at, people_ids=people_ids)
+    sql = f"SELECT person_id, MAX(at) AS last_positive_at FROM ({entries}) k WHERE result = {_POSITIVE} AND NOT pooled GROUP BY person_id"
+    return sql, params
