@@ -23,7 +23,7 @@ from fangkong.zoning.choices import AreaClass
 from fangkong.zoning.public import AddressIndex, PublicRow, public_areas
 from fangkong.zoning.services import area_approve, area_lift, area_propose
 
-from ..factories import make_tree
+from ..factories import ensure_reference_data, make_tree
 from .conftest import day
 
 TOKEN = re.compile(r'(name="csrfmiddlewaretoken" value="|"X-CSRFToken": ")[A-Za-z0-9]+')
@@ -217,8 +217,14 @@ def test_rows_kept_by_code_of_another_shape_are_not_read(twenty, users, block, a
     assert [a["building"] for a in fed["areas"]] == ["3号楼"] and "旧代码区" not in json.dumps(fed, ensure_ascii=False)
 
 
+@pytest.fixture
+def reference_data(transactional_db):
+    """A transactional test may run after another one flushed the data migrations' rows (the profiles)."""
+    ensure_reference_data()
+
+
 @override_settings(DATABASE_ROUTERS=[dbrouting.ROUTER], FANGKONG_REPLICA_DATABASES=["replica"], FANGKONG_REPLICA_MAX_LAG=5.0)
-def test_with_a_replica_the_list_is_read_from_the_primary(transactional_db, twenty, users, block, at, monkeypatch):
+def test_with_a_replica_the_list_is_read_from_the_primary(transactional_db, reference_data, twenty, users, block, at, monkeypatch):
     """The token is replaced at the commit on the primary: a replica a moment behind would give the
     new token the old rows, kept for every visitor. (The test database has no "replica" alias: a read
     routed there would fail; outside a test transaction, which keeps every read on the primary.)"""
