@@ -46,12 +46,9 @@ DAY = dt.timedelta(days=1)
 
 
 def _proc_cpu(pid: int) -> float | None:
-    try:
-        with open(f"/proc/{pid}/stat") as fh:
-            fields = fh.read().rpartition(")")[2].split()
-    except OSError:
-        return None
-    return (int(fields[11]) + int(fields[12])) / CLOCK_TICKS
+    from testing_round import backend_cpu  # bench/ is on sys.path (bench/command.py)
+
+    return backend_cpu(pid)
 
 
 def _machine_busy() -> float:

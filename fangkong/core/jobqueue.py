@@ -43,6 +43,8 @@ from huey.consumer import Consumer, Scheduler
 from huey.exceptions import TaskLockedException
 from huey.storage import RedisStorage, SqliteStorage
 
+from .jobs import repeating
+
 log = logging.getLogger(__name__)
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -238,30 +240,20 @@ def held(name: str, *, queue: huey.Huey | None = None, ttl: float | None = None)
     token = f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:12]}"
     if not store.acquire(key, token, ttl):
         raise TaskLockedException(f"unable to acquire lock {name} (held by {store.holder(key)})")
-    stop = threading.Event()
 
-    def renew() -> None:
-        # Short sleeps, not Event.wait(timeout): a timed wait hangs under libfaketime (fangkong.core.jobs).
-        every = ttl / 3
-        step = min(every, 0.5)
-        while True:
-            for _ in range(max(1, round(every / step))):
-                time.sleep(step)
-                if stop.is_set():
-                    return
-            try:
-                if not store.renew(key, token, ttl):
-                    log.error("job lock %s was lost while its task ran (expired: the process was stalled for %s s)", name, ttl)
-                    return
-            except Exception:  # the store is down for a moment: the next renewal tries again
-                log.warning("job lock %s not renewed", name, exc_info=True)
+    def renew() -> bool:
+        try:
+            if not store.renew(key, token, ttl):
+                log.error("job lock %s was lost while its task ran (expired: the process was stalled for %s s)", name, ttl)
+                return False
+        except Exception:  # the store is down for a moment: the next renewal tries again
+            log.warning("job lock %s not renewed", name, exc_info=True)
+        return True
 
-    thread = threading.Thread(target=renew, name=f"job lock {name}", daemon=True)
-    thread.start()
     try:
-        yield token
+        with repeating(renew, every=ttl / 3, name=f"job lock {name}"):
+            yield token
     finally:
-        stop.set()
         try:
             store.release(key, token)
         except Exception:  # the store is down: the lock expires by itself within the TTL

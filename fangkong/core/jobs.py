@@ -43,28 +43,40 @@ def heartbeat(key: str, *, every: float = HEARTBEAT_EVERY) -> Iterator[None]:
     """Beat under `key` (the cache) now and every `every` seconds until the block ends, from a thread
     of this process: the beats stop when the process dies, whatever the job was doing."""
     heartbeat_write(key)
-    stop = threading.Event()
 
     def beat() -> None:
-        # Short sleeps, not Event.wait(timeout): a timed wait on a condition hangs under libfaketime
-        # (the moved-clock test runs), and a beat a little late is harmless.
+        try:
+            heartbeat_write(key)
+        except Exception:  # the cache is down for a moment: the next beat tries again
+            log.warning("job heartbeat %s not written", key, exc_info=True)
+
+    with repeating(beat, every=every, name=f"heartbeat {key}"):
+        yield
+
+
+@contextmanager
+def repeating(action: Callable[[], bool | None], *, every: float, name: str) -> Iterator[None]:
+    """Call `action` every `every` seconds from a thread of this process while the block runs, until
+    it returns False. Short sleeps, not Event.wait(timeout): a timed wait on a condition hangs under
+    libfaketime (the moved-clock test runs), and a call a little late is harmless. The thread ends
+    at its next look once the block is over (not waited for: the caller's answer is not delayed)."""
+    stop = threading.Event()
+
+    def loop() -> None:
         step = min(every, 0.5)
         while True:
             for _ in range(max(1, round(every / step))):
                 time.sleep(step)
                 if stop.is_set():
                     return
-            try:
-                heartbeat_write(key)
-            except Exception:  # the cache is down for a moment: the next beat tries again
-                log.warning("job heartbeat %s not written", key, exc_info=True)
+            if action() is False:
+                return
 
-    thread = threading.Thread(target=beat, name=f"heartbeat {key}", daemon=True)
-    thread.start()
+    threading.Thread(target=loop, name=name, daemon=True).start()
     try:
         yield
     finally:
-        stop.set()  # the thread ends at its next look (not waited for: the job's answer is not delayed)
+        stop.set()
 
 
 def last_sign_of_life(progress_key: str) -> dt.datetime | None:

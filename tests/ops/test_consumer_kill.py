@@ -38,6 +38,7 @@ from fangkong.testing.tasks import run_result_upload
 from ..imports.conftest import row, write_csv
 from ..testing.factories import csv_bytes, make_lab, make_lab_user, make_round
 from .prodenv import ROOT
+from .waiting import wait_for
 
 pytestmark = [pytest.mark.postgres, pytest.mark.slow]
 
@@ -91,16 +92,6 @@ def _end(process: subprocess.Popen) -> None:
             process.wait()
 
 
-def _wait(what: str, check, timeout: float, every: float = 0.1):  # type: ignore[no-untyped-def]
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        found = check()
-        if found:
-            return found
-        time.sleep(every)
-    pytest.fail(f"{what}: not within {timeout:.0f} s")
-
-
 @pytest.mark.django_db(transaction=True)
 def test_a_consumer_killed_mid_job_writes_nothing_and_its_jobs_fail_with_their_message(city, users, tmp_path, monkeypatch, settings):
     from fangkong.imports import services as imports_services
@@ -149,7 +140,7 @@ def test_a_consumer_killed_mid_job_writes_nothing_and_its_jobs_fail_with_their_m
                 phase = (cache.get(result_uploads.progress_key(upload.pk)) or {}).get("phase")
                 return progress.get("rows_done", 0) > 0 and phase == "writing"
 
-            _wait("both jobs writing", both_writing, timeout=90, every=0.05)
+            wait_for("both jobs writing", both_writing, timeout=90, every=0.05)
         assert ImportJob.objects.get(pk=job.pk).status == "running", "the import finished before the kill: make the file bigger"
         assert ResultUpload.objects.get(pk=upload.pk).status == "running", "the upload finished before the kill: make the file bigger"
         os.kill(first.pid, signal.SIGKILL)
@@ -169,7 +160,7 @@ def test_a_consumer_killed_mid_job_writes_nothing_and_its_jobs_fail_with_their_m
         # By design 30–40 s after the kill (a job is dead after STALE_AFTER = 30 s without a heartbeat;
         # the sweeps run at the consumer's start and every 10 s): 30.5 s measured on this machine. The
         # bound is wider for the consumer's own start-up on a loaded CI machine; the time is printed.
-        _wait("both jobs failed", both_failed, timeout=150, every=0.5)
+        wait_for("both jobs failed", both_failed, timeout=150, every=0.5)
         seconds = time.monotonic() - killed
         job.refresh_from_db()
         upload.refresh_from_db()

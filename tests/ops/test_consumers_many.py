@@ -28,6 +28,7 @@ from typing import Any
 import pytest
 
 from .prodenv import ROOT
+from .waiting import wait_for
 
 pytestmark = [pytest.mark.slow, pytest.mark.anyhour]  # minutes of waiting for the next minute; not hour-bound
 
@@ -128,13 +129,7 @@ def drill(tmp_path: Path) -> Iterator[Drill]:
 
 
 def _wait(what: str, check: Callable[[], Any], timeout: float, every: float = 0.1, drill: Drill | None = None) -> Any:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        found = check()
-        if found:
-            return found
-        time.sleep(every)
-    pytest.fail(f"{what}: not within {timeout:.0f} s\n{drill.consumers_log() if drill else ''}")
+    return wait_for(what, check, timeout, every, details=drill.consumers_log if drill else str)
 
 
 def test_a_periodic_task_runs_once_a_minute_across_two_consumers(drill):
