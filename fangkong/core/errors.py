@@ -32,3 +32,16 @@ class RateLimited(DomainError):
     def __init__(self, message: str, *, retry_after: int, rule: str = "", source: str = "", field: str = "") -> None:
         super().__init__(message, rule=rule, source=source, field=field)
         self.retry_after = retry_after
+
+
+def failure_cause(exc: BaseException) -> str:
+    """What a job's page may say about an unexpected failure, in the user's language: the database
+    went away (a restart, a failover: the file can simply be sent again), or an internal error whose
+    details are in the log. Never the exception's own text: it is the driver's English, and it can
+    name rows, values and the server."""
+    from django.db import InterfaceError, OperationalError
+    from django.utils.translation import gettext
+
+    if isinstance(exc, OperationalError | InterfaceError):
+        return gettext("与数据库的连接中断（例如数据库重启）")
+    return gettext("内部错误，详情已记入系统日志")

@@ -22,7 +22,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 
 from fangkong.core.crypto import key_ring
-from fangkong.core.errors import DomainError, PermissionRefused
+from fangkong.core.errors import DomainError, PermissionRefused, failure_cause
 from fangkong.core.filestore import delete_expired, private_storage
 from fangkong.core.jobs import STALE_AFTER, enqueue, enqueue_on_commit, heartbeat, heartbeat_key, stalled
 from fangkong.core.permissions import user_can
@@ -197,7 +197,7 @@ def _run(
         message = str(exc)
     except Exception as exc:  # the transaction rolled back; record why and keep the worker alive
         log.exception("import job %s failed", job.pk)
-        message = f"导入失败，数据已全部回滚：{exc.__class__.__name__}: {exc}"
+        message = f"导入失败：{failure_cause(exc)}。数据已全部回滚，未写入任何人员，请重新导入该文件。"
     return status, message, result
 
 

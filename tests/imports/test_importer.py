@@ -387,3 +387,20 @@ def test_a_registry_import_waits_while_a_data_key_rotation_is_under_way(city, us
     assert (
         run_import(write_csv(tmp_path / "check.csv", [row("王芳", number)]), user=users["community"], mode="validate").status == "succeeded"
     )
+
+
+def test_a_failed_import_says_why_in_the_users_words_not_the_exceptions(city, users, tmp_path, monkeypatch):
+    """The PostgreSQL-kill drill: the driver's English (which can name a number, a row, the server)
+    reached the import's page. The page says what happened and what to do; the log has the rest."""
+    from django.db import OperationalError
+
+    from fangkong.imports import services
+
+    def fails(self):
+        raise OperationalError("server closed the connection unexpectedly (10.0.3.7) 110101199003071234")
+
+    monkeypatch.setattr(services.Importer, "run", fails)
+    path = write_csv(tmp_path / "p.csv", [row("刘强", new_id())])
+    job = run_import(path, user=users["community"])
+    assert job.status == "failed" and "与数据库的连接中断" in job.message and "请重新导入" in job.message
+    assert "110101199003071234" not in job.message and "10.0.3.7" not in job.message and "Error" not in job.message

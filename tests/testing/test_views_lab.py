@@ -11,6 +11,7 @@ import re
 import pytest
 from django.core.cache import cache
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.db import OperationalError
 from django.urls import reverse
 from django.utils import timezone
 
@@ -452,3 +453,30 @@ def test_an_upload_whose_commit_fails_after_its_outcome_was_recorded_is_failed_w
     job.refresh_from_db()
     assert not TubeResult.objects.filter(tube__round=setup.round).exists()
     assert job.status == "failed" and "未写入任何结果" in job.message and (job.created_count, job.unmatched, job.decided_by) == (0, [], "")
+
+
+@pytest.mark.parametrize(
+    ("error", "cause"),
+    [
+        (OperationalError("server closed the connection unexpectedly (10.0.3.7:5432) 110101199003071234"), "与数据库的连接中断"),
+        (ValueError("tube T1 for person 110101199003071234 at 10.0.3.7"), "内部错误"),
+    ],
+)
+def test_a_failed_upload_says_why_in_the_users_words_not_the_exceptions(setup, client, settings, tubes, monkeypatch, error, cause):
+    """The PostgreSQL-kill drill found the driver's English on the lab's page when the database came
+    back before the job recorded its failure. The page says what happened and what to do; the
+    exception's text (which can name a number, a row, the server) stays in the log."""
+    from fangkong.testing.services import result_uploads
+
+    monkeypatch.setattr(result_uploads, "enqueue_on_commit", lambda *a: None)
+    job = queued_upload(setup, client, settings)
+
+    def fails(**kwargs):
+        raise error
+
+    monkeypatch.setattr(result_uploads, "results_ingest", fails)
+    result_uploads.result_upload_run(upload_id=job.pk)
+    job.refresh_from_db()
+    assert job.status == "failed" and cause in job.message and "请重新上传" in job.message
+    page = client.get(lab_url(setup, "result_upload_status", job.pk)).content.decode()
+    assert cause in page and "110101199003071234" not in page and "10.0.3.7" not in page and "Error" not in job.message

@@ -30,7 +30,7 @@ from django.utils.translation import gettext as _
 
 from fangkong.audit.catalogue import EventType
 from fangkong.audit.services import audit_record
-from fangkong.core.errors import DomainError, PermissionRefused
+from fangkong.core.errors import DomainError, PermissionRefused, failure_cause
 from fangkong.core.filestore import delete_expired, private_storage
 from fangkong.core.jobs import STALE_AFTER, enqueue, enqueue_on_commit, heartbeat, heartbeat_key, stalled
 from fangkong.core.permissions import require
@@ -218,7 +218,8 @@ def _run(upload: ResultUpload, data: bytes | None) -> None:
         )
     except Exception as exc:  # the ingest transaction rolled back; record why and keep the worker alive
         log.exception("result upload %s failed", upload.pk)
-        _finish(upload, UploadStatus.FAILED, _("处理失败，未写入任何结果：%(e)s") % {"e": f"{exc.__class__.__name__}: {exc}"}, [])
+        message = _("处理失败：%(cause)s。未写入任何结果，请重新上传该文件。") % {"cause": failure_cause(exc)}
+        _finish(upload, UploadStatus.FAILED, message, [])
     else:
         progress_write(upload.pk, phase="done", rows=upload.rows_total)
 
