@@ -39,9 +39,11 @@ def failure_cause(exc: BaseException) -> str:
     went away (a restart, a failover: the file can simply be sent again), or an internal error whose
     details are in the log. Never the exception's own text: it is the driver's English, and it can
     name rows, values and the server."""
-    from django.db import InterfaceError, OperationalError
+    from django.db import IntegrityError, InterfaceError, OperationalError
     from django.utils.translation import gettext
 
     if isinstance(exc, OperationalError | InterfaceError):
         return gettext("与数据库的连接中断（例如数据库重启）")
+    if isinstance(exc, IntegrityError):
+        return gettext("数据与已有记录冲突（例如重复的身份证号）")
     return gettext("内部错误，详情已记入系统日志")

@@ -305,7 +305,8 @@ def test_a_duplicate_only_the_rebuilt_unique_index_sees_rolls_the_whole_load_bac
     before = _catalogue()
     job = run_import(write_csv(tmp_path / "dup.csv", rows))
     assert job.status == "failed"
-    assert "person_unique_id_hash" in job.message and "回滚" in job.message
+    assert "与已有记录冲突" in job.message and "回滚" in job.message
+    assert "person_unique_id_hash" not in job.message  # the constraint's name is the log's, not the page's
     assert Person.objects.count() == 0 and Household.objects.count() == 0
     assert _catalogue() == before
 
