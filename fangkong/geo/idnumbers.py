@@ -13,6 +13,8 @@ from dataclasses import dataclass
 
 from django.utils.translation import gettext as _
 
+from fangkong.core.errors import DomainError
+
 from .choices import IdType, Sex
 
 WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
@@ -175,6 +177,20 @@ def normalise_phone(value: str) -> str:
     if MOBILE_RE.match(digits) or LANDLINE_RE.match(digits):
         return digits
     raise InvalidDocument(_("电话号码 %(v)s 无效（手机 11 位或带区号的固话）") % {"v": value})
+
+
+def phone_field(raw: str | None, *, field: str = "phone", required: bool = True) -> str:
+    """A phone number typed into a form or an API body → its canonical digits ("" when optional and
+    empty); refused naming the field (core.errors.DomainError). One rule for every service that takes
+    a phone number from a user."""
+    if not (raw or "").strip():
+        if required:
+            raise DomainError(_("请填写电话"), field=field)
+        return ""
+    try:
+        return normalise_phone(raw or "")
+    except InvalidDocument as exc:
+        raise DomainError(str(exc), field=field) from exc
 
 
 def make_resident_id(region_code: str, birth: dt.date, sequence: int) -> str:

@@ -9,7 +9,7 @@ from django.utils.translation import gettext as _
 from fangkong.core.crypto import encrypt, lookup_hash, mask_phone
 from fangkong.core.errors import DomainError, PermissionRefused
 from fangkong.core.scoping import jurisdiction_of
-from fangkong.geo.idnumbers import InvalidDocument, normalise_phone
+from fangkong.geo.idnumbers import phone_field
 
 SCOPE = "livelihood.scope"
 
@@ -51,24 +51,10 @@ def covered_community(actor: Any, community: Any) -> None:
 
 def sealed_phone(raw: str, *, field: str, required: bool = False) -> tuple[str, str, str]:
     """(cipher, hash, masked) of a phone number typed by a user; refuses naming the field."""
-    if not (raw or "").strip():
-        if required:
-            raise DomainError(_("请填写电话"), field=field)
+    digits = phone_field(raw, field=field, required=required)
+    if not digits:
         return "", "", ""
-    try:
-        digits = normalise_phone(raw)
-    except InvalidDocument as exc:
-        raise DomainError(str(exc), field=field) from exc
     return encrypt(digits), lookup_hash("phone", digits), mask_phone(digits)
-
-
-def clean_name(raw: str, *, field: str, label: str, required: bool = True, max_length: int = 64) -> str:
-    text = (raw or "").strip()
-    if required and not text:
-        raise DomainError(_("请填写%(label)s") % {"label": label}, field=field)
-    if len(text) > max_length:
-        raise DomainError(_("%(label)s不能超过 %(n)s 个字") % {"label": label, "n": max_length}, field=field)
-    return text
 
 
 def choice_list(values: Any, allowed: Any, *, field: str, label: str) -> list[str]:

@@ -16,6 +16,7 @@ from fangkong.audit.services import audit_record
 from fangkong.core.clock import now
 from fangkong.core.errors import DomainError
 from fangkong.core.permissions import require
+from fangkong.core.texts import clean_text
 from fangkong.geo.models import Compound
 from fangkong.policy.regimen import local_date
 from fangkong.volunteers import serving
@@ -24,7 +25,7 @@ from ..choices import DEPLOYMENT_MEMBER_KIND, EntryStatus, MemberKind
 from ..events import LivelihoodEvent
 from ..models import GroupMember, LedgerEntry, Pairing, ServiceGroup
 from ..permissions import LivelihoodCap
-from .common import clean_name, covered_row, sealed_phone
+from .common import covered_row, sealed_phone
 
 PAIR_SCOPE = "livelihood.pair_same_community"
 MEMBER_ONCE = "livelihood.member_deployment_once"
@@ -34,7 +35,7 @@ MEMBER_ONCE = "livelihood.member_deployment_once"
 def group_add(*, actor: Any, compound: Compound, name: str) -> ServiceGroup:
     require(actor, LivelihoodCap.LEDGER)
     covered_row(actor, compound, field="compound", what=compound.name)
-    name = clean_name(name, field="name", label=_("工作组名称"))
+    name = clean_text(name, field="name", label=_("工作组名称"))
     if ServiceGroup.objects.filter(compound=compound, name=name).exists():
         raise DomainError(_("本小区已有同名工作组“%(n)s”") % {"n": name}, field="name")
     group = ServiceGroup.objects.create(
@@ -52,7 +53,7 @@ def member_add(*, actor: Any, group: ServiceGroup, kind: str, name: str, phone: 
     covered_row(actor, group, field="group", what=group.name)
     if kind not in MemberKind.values:
         raise DomainError(_("身份无效"), field="kind")
-    name = clean_name(name, field="name", label=_("姓名"))
+    name = clean_text(name, field="name", label=_("姓名"))
     cipher, digest, masked = sealed_phone(phone, field="phone", required=True)
     user = None
     if (username or "").strip():

@@ -15,6 +15,7 @@ from fangkong.audit.services import audit_record
 from fangkong.core.clock import aware, not_in_future, now
 from fangkong.core.errors import DomainError
 from fangkong.core.permissions import require
+from fangkong.core.texts import clean_text
 from fangkong.geo.choices import VulnerableTag
 from fangkong.geo.models import Community, Person, PersonTag
 
@@ -22,7 +23,7 @@ from ..choices import EntrySource, EntryStatus, Need
 from ..events import LivelihoodEvent
 from ..models import LedgerEntry, SurveyVisit
 from ..permissions import LivelihoodCap
-from .common import choice_list, clean_name, covered_community, covered_row, place_of, sealed_phone
+from .common import choice_list, covered_community, covered_row, place_of, sealed_phone
 
 # The registry tags that put a resident on the ledger (seed 003: 空巢、独居、失能、留守老年人, and the
 # others who cannot fetch goods themselves).
@@ -65,7 +66,7 @@ def entry_add(
     if not cats:
         raise DomainError(_("请至少选择一个类别"), field="categories")
     need_list = choice_list(needs, Need, field="needs", label=_("需求"))
-    name = clean_name(contact_name, field="contact_name", label=_("联系人"), required=False)
+    name = clean_text(contact_name, field="contact_name", label=_("联系人"), required=False)
     cipher, digest, masked = sealed_phone(contact_phone, field="contact_phone")
     if LedgerEntry.objects.filter(person=person).exists():
         raise DomainError(_("该居民已在台账中"), field="person", rule="livelihood.entry_unique")
@@ -81,7 +82,7 @@ def entry_add(
         contact_phone_masked=masked,
         can_order_by_phone=bool(can_order_by_phone),
         source=source,
-        notes=clean_name(notes, field="notes", label=_("备注"), required=False, max_length=300),
+        notes=clean_text(notes, field="notes", label=_("备注"), required=False, max_length=300),
     )
     audit_record(
         actor=actor,
@@ -115,13 +116,13 @@ def entry_update(
     before = {"categories": entry.categories, "needs": entry.needs, "can_order_by_phone": entry.can_order_by_phone}
     entry.categories = cats
     entry.needs = choice_list(needs, Need, field="needs", label=_("需求"))
-    entry.contact_name = clean_name(contact_name, field="contact_name", label=_("联系人"), required=False)
+    entry.contact_name = clean_text(contact_name, field="contact_name", label=_("联系人"), required=False)
     if (contact_phone or "").strip():
         entry.contact_phone_cipher, entry.contact_phone_hash, entry.contact_phone_masked = sealed_phone(
             contact_phone, field="contact_phone"
         )
     entry.can_order_by_phone = bool(can_order_by_phone)
-    entry.notes = clean_name(notes, field="notes", label=_("备注"), required=False, max_length=300)
+    entry.notes = clean_text(notes, field="notes", label=_("备注"), required=False, max_length=300)
     entry.save()
     audit_record(
         actor=actor,
@@ -198,8 +199,8 @@ def visit_record(
         raise DomainError(_("该居民已从台账销号"), field="entry")
     visited_at = aware(visited_at, field="visited_at")
     not_in_future(visited_at, field="visited_at", label=_("摸排时间"))
-    name = clean_name(visitor_name, field="visitor_name", label=_("摸排人"))
-    text = clean_name(findings, field="findings", label=_("摸排情况"), max_length=1000)
+    name = clean_text(visitor_name, field="visitor_name", label=_("摸排人"))
+    text = clean_text(findings, field="findings", label=_("摸排情况"), max_length=1000)
     found = choice_list(needs_found, Need, field="needs_found", label=_("发现需求"))
     visit = SurveyVisit.objects.create(
         entry=entry,

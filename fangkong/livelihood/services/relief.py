@@ -18,13 +18,14 @@ from django.utils.translation import gettext as _
 from fangkong.audit.services import audit_record
 from fangkong.core.errors import DomainError
 from fangkong.core.permissions import require
+from fangkong.core.texts import clean_text
 from fangkong.geo.models import District, Person
 
 from ..choices import ReliefKind
 from ..events import LivelihoodEvent
 from ..models import Disbursement, ReliefBudget
 from ..permissions import LivelihoodCap
-from .common import clean_name, covered, covered_row, place_of
+from .common import covered, covered_row, place_of
 from .vouchers import money
 
 OVER_BUDGET = "livelihood.budget_not_exceeded"
@@ -53,7 +54,7 @@ def relief_disburse(*, actor: Any, person: Person, kind: str, amount: Any, goods
     if kind not in ReliefKind.values:
         raise DomainError(_("请选择类型"), field="kind")
     value: Decimal = money(amount, field="amount")
-    goods = clean_name(goods, field="goods", label=_("物资"), required=kind == ReliefKind.FOOD_PACK, max_length=200)
+    goods = clean_text(goods, field="goods", label=_("物资"), required=kind == ReliefKind.FOOD_PACK, max_length=200)
     day = paid_on or timezone.localdate()
     if day > timezone.localdate():
         raise DomainError(_("发放日期不能晚于今天"), field="paid_on")

@@ -21,6 +21,7 @@ from fangkong.core.clock import aware, not_before, not_in_future, now
 from fangkong.core.errors import DomainError, PermissionRefused
 from fangkong.core.permissions import require, user_can
 from fangkong.core.roles import Role
+from fangkong.core.texts import clean_text
 from fangkong.core.transitions import check_transition
 from fangkong.geo.selectors import people_places
 from fangkong.zoning.choices import UNDER_CONTROL
@@ -31,7 +32,7 @@ from ..deadlines import request_deadline
 from ..events import LivelihoodEvent
 from ..models import GroupMember, LedgerEntry, Pairing, ServiceGroup, StockMovement, SupplyItem, SupportRequest, Warehouse
 from ..permissions import LivelihoodCap
-from .common import clean_name, covered_row
+from .common import covered_row
 from .stock import issue_from_stock, return_to_stock
 
 GATE_RULE = "livelihood.gate_handover"
@@ -73,7 +74,7 @@ def request_add(
         raise DomainError(_("需求类型无效"), field="kind")
     if channel not in RequestChannel.values:
         raise DomainError(_("需求来源无效"), field="channel")
-    text = clean_name(items, field="items", label=_("所需物品"), max_length=300)
+    text = clean_text(items, field="items", label=_("所需物品"), max_length=300)
     at = aware(requested_at, field="requested_at") if requested_at else now()
     not_in_future(at, field="requested_at", label=_("登记时间"))
     deadline = request_deadline(kind, at)
@@ -144,7 +145,7 @@ def request_deliver(
     area = under_control(req.entry, at)
     if area and handover != Handover.GATE:
         raise DomainError(_("该居民所在的“%(a)s”正在管控，物资须在小区门口交给网格员") % {"a": area}, field="handover", rule=GATE_RULE)
-    handed_to = clean_name(handed_to, field="handed_to", label=_("交接网格员"), required=handover == Handover.GATE)
+    handed_to = clean_text(handed_to, field="handed_to", label=_("交接网格员"), required=handover == Handover.GATE)
     req.status = RequestStatus.DELIVERED
     req.handover = handover
     req.handed_to = handed_to if handover == Handover.GATE else ""
@@ -219,7 +220,7 @@ def delivery_cancel(*, actor: Any, request: SupportRequest, reason: str) -> Supp
     require(actor, LivelihoodCap.DELIVER)
     req = _locked(request, actor)
     _move(req, RequestStatus.OPEN, _("撤销配送"))
-    reason = clean_name(reason, field="reason", label=_("撤销原因"), max_length=200)
+    reason = clean_text(reason, field="reason", label=_("撤销原因"), max_length=200)
     before = {"status": req.status, "handover": req.handover, "delivered_at": req.delivered_at}
     returned: dict[str, int] = {}
     for out in packs_out(req):
@@ -258,7 +259,7 @@ def request_reassign(*, actor: Any, request: SupportRequest, member: GroupMember
         raise DomainError(_("只能改派给本社区工作组的成员"), field="member", rule=REASSIGN_RULE)
     if member.pk == req.member_id:
         raise DomainError(_("该需求已派给%(who)s") % {"who": member.name}, field="member")
-    reason = clean_name(reason, field="reason", label=_("改派原因"), max_length=200)
+    reason = clean_text(reason, field="reason", label=_("改派原因"), max_length=200)
     before = {"member": req.member_id, "group": req.group_id}
     req.member = member
     req.group = group
@@ -310,7 +311,7 @@ def request_cancel(*, actor: Any, request: SupportRequest, reason: str) -> Suppo
     require(actor, LivelihoodCap.LEDGER)
     req = _locked(request, actor)
     _move(req, RequestStatus.CANCELLED, _("取消"))
-    reason = clean_name(reason, field="reason", label=_("取消原因"), max_length=200)
+    reason = clean_text(reason, field="reason", label=_("取消原因"), max_length=200)
     req.status = RequestStatus.CANCELLED
     req.cancel_reason = reason
     req.save(update_fields=["status", "cancel_reason", "updated_at"])

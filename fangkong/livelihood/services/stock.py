@@ -17,12 +17,13 @@ from fangkong.audit.services import audit_record
 from fangkong.core.clock import now
 from fangkong.core.errors import DomainError
 from fangkong.core.permissions import require
+from fangkong.core.texts import clean_text
 
 from ..choices import MovementKind, ReceiptSource
 from ..events import LivelihoodEvent
 from ..models import StockBalance, StockMovement, SupplyItem, Warehouse
 from ..permissions import LivelihoodCap
-from .common import clean_name, covered
+from .common import covered
 
 OVERDRAWN = "livelihood.stock_not_negative"
 
@@ -87,7 +88,7 @@ def stock_receive(
     n = whole_quantity(quantity)
     if source not in ReceiptSource.values:
         raise DomainError(_("请选择来源"), field="source")
-    batch = clean_name(batch, field="batch", label=_("批次"), required=source == ReceiptSource.PURCHASE_ABROAD)
+    batch = clean_text(batch, field="batch", label=_("批次"), required=source == ReceiptSource.PURCHASE_ABROAD)
     _put(warehouse, item, n)
     move = _movement(warehouse, item, MovementKind.RECEIPT, n, actor, source=source, batch=batch, counterparty=sender[:100])
     audit_record(
@@ -102,7 +103,7 @@ def stock_receive(
 @transaction.atomic
 def stock_issue(*, actor: Any, warehouse: Warehouse, item: SupplyItem, quantity: Any, to_unit: str) -> StockMovement:
     keeper_scope(actor, warehouse)
-    unit = clean_name(to_unit, field="to_unit", label=_("领用单位"), max_length=100)
+    unit = clean_text(to_unit, field="to_unit", label=_("领用单位"), max_length=100)
     return issue_from_stock(actor=actor, warehouse=warehouse, item=item, quantity=quantity, to_unit=unit)
 
 

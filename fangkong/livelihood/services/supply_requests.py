@@ -17,6 +17,7 @@ from fangkong.audit.services import audit_record
 from fangkong.core.clock import now
 from fangkong.core.errors import DomainError, PermissionRefused
 from fangkong.core.permissions import require
+from fangkong.core.texts import clean_text
 from fangkong.core.transitions import check_transition
 from fangkong.isolation import selectors as isolation_selectors
 
@@ -24,7 +25,7 @@ from ..choices import SUPPLY_REQUEST_TRANSITIONS, SupplyRequestStatus, SupplyUni
 from ..events import LivelihoodEvent
 from ..models import SupplyItem, SupplyRequest, SupplyRequestLine, Warehouse
 from ..permissions import LivelihoodCap
-from .common import SCOPE, clean_name, covered
+from .common import SCOPE, covered
 from .stock import issue_from_stock, keeper_scope, whole_quantity
 
 DECISION_RULE = "livelihood.supply_decision"
@@ -92,8 +93,8 @@ def supply_request_add(
         site = None
     if warehouse.district_id not in (None, ids["district_id"]):
         raise DomainError(_("只能向本区县或市级仓库申领"), field="warehouse", rule=WAREHOUSE_RULE)
-    name = clean_name(unit_name, field="unit_name", label=_("申领单位"), max_length=100, required=False)
-    purpose = clean_name(purpose, field="purpose", label=_("用途"), max_length=200)
+    name = clean_text(unit_name, field="unit_name", label=_("申领单位"), max_length=100, required=False)
+    purpose = clean_text(purpose, field="purpose", label=_("用途"), max_length=200)
     parsed: list[tuple[SupplyItem, int]] = []
     for i, (item, qty) in enumerate(lines):
         if any(item.pk == seen.pk for seen, _n in parsed):
@@ -151,7 +152,7 @@ def supply_request_decide(*, actor: Any, request: SupplyRequest, approved: dict[
     full = all(n == line.quantity for _i, line, n in granted)
     target = SupplyRequestStatus.APPROVED if full else (SupplyRequestStatus.PARTLY_APPROVED if total else SupplyRequestStatus.REFUSED)
     _move(req, target, _("审批"))
-    reason = clean_name(reason, field="reason", label=_("审批意见"), max_length=200, required=not full)
+    reason = clean_text(reason, field="reason", label=_("审批意见"), max_length=200, required=not full)
     for i, line, n in granted:
         line.approved = n
         line.save(update_fields=["approved"])
@@ -189,7 +190,7 @@ def supply_request_cancel(*, actor: Any, request: SupplyRequest, reason: str) ->
     if not requesting_unit_covers(actor, req):
         raise PermissionRefused(_("该申领不在您的管辖范围内"), field="request", rule=SCOPE)
     _move(req, SupplyRequestStatus.CANCELLED, _("撤回"))
-    req.reason = clean_name(reason, field="reason", label=_("撤回原因"), max_length=200)
+    req.reason = clean_text(reason, field="reason", label=_("撤回原因"), max_length=200)
     req.status = SupplyRequestStatus.CANCELLED
     req.save(update_fields=["status", "reason", "updated_at"])
     audit_record(

@@ -20,6 +20,7 @@ from fangkong.core.clock import now
 from fangkong.core.errors import DomainError
 from fangkong.core.permissions import require
 from fangkong.core.scoping import jurisdiction_of
+from fangkong.core.texts import clean_text
 from fangkong.core.transitions import check_transition
 from fangkong.geo.models import Community, District, Person, Street
 from fangkong.policy.rules import rule
@@ -29,7 +30,7 @@ from ..eligibility import decide_person, eligible_people
 from ..events import LivelihoodEvent
 from ..models import Voucher, VoucherProgramme
 from ..permissions import LivelihoodCap
-from .common import clean_name, covered_community, covered_row, place_of
+from .common import covered_community, covered_row, place_of
 
 ONE_PER_PERSON = "livelihood.one_voucher_per_person"
 SCOPE_RULE = "livelihood.programme_scope"
@@ -96,7 +97,7 @@ def programme_add(*, actor: Any, name: str, place: ScopePlace, age_reference_dat
             field="scope",
             rule=SCOPE_RULE,
         )
-    name = clean_name(name, field="name", label=_("方案名称"), max_length=100)
+    name = clean_text(name, field="name", label=_("方案名称"), max_length=100)
     if VoucherProgramme.objects.filter(name=name).exists():
         raise DomainError(_("已有同名方案"), field="name")
     found = {key: rule(key) for key in ("voucher.amount", "voucher.hukou_prefix", "voucher.age_reference_date", "voucher.rules")}

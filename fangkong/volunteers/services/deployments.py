@@ -24,13 +24,13 @@ from fangkong.core.clock import now
 from fangkong.core.crypto import encrypt, lookup_hash, lookup_hashes, mask_phone
 from fangkong.core.errors import DomainError, PermissionRefused
 from fangkong.core.permissions import require
-from fangkong.geo.idnumbers import InvalidDocument, normalise_phone
+from fangkong.core.texts import clean_text
+from fangkong.geo.idnumbers import phone_field
 from fangkong.geo.models import Community, Compound
 from fangkong.policy.regimen import local_date
-from fangkong.zoning.choices import CadreRank
 from fangkong.zoning.models import RiskArea
 from fangkong.zoning.selectors import areas_in_force
-from fangkong.zoning.services.duty import duty_post_add
+from fangkong.zoning.services.duty import cadre_rank, duty_post_add
 
 from ..choices import ROSTER_ROLE, DeploymentKind
 from ..events import VolunteersEvent
@@ -41,15 +41,6 @@ from .common import SCOPE_RULE, within
 
 OVERLAP_RULE = "volunteers.deployment_overlap"
 MAX_PERIOD = dt.timedelta(days=366)
-
-
-def _text(value: str, field: str, label: str, limit: int) -> str:
-    value = (value or "").strip()
-    if not value:
-        raise DomainError(_("请填写%(f)s") % {"f": label}, field=field)
-    if len(value) > limit:
-        raise DomainError(_("%(f)s不能超过 %(n)s 个字") % {"f": label, "n": limit}, field=field)
-    return value
 
 
 def _period(starts_on: dt.date, ends_on: dt.date | None) -> None:
@@ -106,17 +97,10 @@ def deployment_add(
         raise PermissionRefused(_("“%(c)s”不在您的管辖范围内") % {"c": community.name}, rule=SCOPE_RULE, field="community")
     if compound is not None and compound.community_id != community.pk:
         raise DomainError(_("小区不在所选社区内"), field="compound")
-    name = _text(name, "name", _("姓名"), 64)
-    work_unit = _text(work_unit, "work_unit", _("派出单位"), 100)
-    if not (phone or "").strip():
-        raise DomainError(_("请填写电话"), field="phone")
-    try:
-        digits = normalise_phone(phone)
-    except InvalidDocument as exc:
-        raise DomainError(str(exc), field="phone") from exc
-    rank = rank or ""
-    if rank and (kind != DeploymentKind.CADRE or rank not in CadreRank.values):
-        raise DomainError(_("职级只适用于包联干部"), field="rank")
+    name = clean_text(name, field="name", label=_("姓名"))
+    work_unit = clean_text(work_unit, field="work_unit", label=_("派出单位"), max_length=100)
+    digits = phone_field(phone)
+    rank = cadre_rank(rank, is_cadre=kind == DeploymentKind.CADRE)
     if at_residence and (kind != DeploymentKind.PARTY_MEMBER or compound is None):
         raise DomainError(_("在居住地报到只适用于报到党员，并须选择所住小区"), field="at_residence")
     _period(starts_on, ends_on)

@@ -15,6 +15,7 @@ from fangkong.core.clock import aware, too_early
 from fangkong.core.errors import DomainError, PermissionRefused
 from fangkong.core.permissions import require
 from fangkong.core.scoping import jurisdiction_of
+from fangkong.core.texts import clean_text
 from fangkong.geo.models import Community, Compound, District
 
 from ..choices import OrganisationKind, PointKind, Skill
@@ -25,15 +26,6 @@ from .common import SCOPE_RULE, within
 
 MAX_NEED = dt.timedelta(hours=12)
 MAX_HEADCOUNT = 500
-
-
-def _name(value: str, *, limit: int = 100) -> str:
-    value = (value or "").strip()
-    if not value:
-        raise DomainError(_("请填写名称"), field="name")
-    if len(value) > limit:
-        raise DomainError(_("名称不能超过 %(n)s 个字") % {"n": limit}, field="name")
-    return value
 
 
 def _covered_community(actor: Any, community: Community | None, *, field: str = "community") -> None:
@@ -47,7 +39,7 @@ def organisation_add(
 ) -> Organisation:
     """An organisation of a community, of a district, or (city-wide grants only) of the whole city."""
     require(actor, VolunteersCap.MANAGE)
-    name = _name(name)
+    name = clean_text(name, field="name", label=_("名称"), max_length=100)
     if kind not in OrganisationKind.values:
         raise DomainError(_("类型无效"), field="kind")
     if community is not None:
@@ -75,7 +67,7 @@ def organisation_add(
 def team_add(*, actor: Any, organisation: Organisation, name: str, leader: Volunteer | None = None) -> Team:
     require(actor, VolunteersCap.MANAGE)
     within(actor, organisation, field="organisation")
-    name = _name(name)
+    name = clean_text(name, field="name", label=_("名称"), max_length=100)
     if leader is not None and leader.organisation_id != organisation.pk:
         raise DomainError(_("队长须是本组织的志愿者"), field="leader")
     if Team.objects.filter(organisation=organisation, name=name).exists():
@@ -99,7 +91,7 @@ def point_add(
 ) -> ServicePoint:
     """A service point at a registry place: a community of the actor's grants (a compound of it)."""
     require(actor, VolunteersCap.MANAGE)
-    name = _name(name)
+    name = clean_text(name, field="name", label=_("名称"), max_length=100)
     if kind not in PointKind.values:
         raise DomainError(_("类型无效"), field="kind")
     _covered_community(actor, community)
@@ -123,7 +115,7 @@ def point_add(
 @transaction.atomic
 def task_type_add(*, actor: Any, name: str, field_work: bool) -> TaskType:
     require(actor, VolunteersCap.MANAGE)
-    name = _name(name, limit=32)
+    name = clean_text(name, field="name", label=_("名称"), max_length=32)
     if TaskType.objects.filter(name=name).exists():
         raise DomainError(_("已有任务类型“%(n)s”") % {"n": name}, field="name")
     code = slugify(name) or f"task-{TaskType.objects.count() + 1}"

@@ -21,8 +21,9 @@ from fangkong.core.coverage import span_label
 from fangkong.core.crypto import decrypt, encrypt, lookup_hash, lookup_hashes, mask_phone
 from fangkong.core.errors import DomainError, PermissionRefused
 from fangkong.core.permissions import require
+from fangkong.core.texts import clean_text
 from fangkong.core.timefmt import local_minutes
-from fangkong.geo.idnumbers import InvalidDocument, normalise_phone
+from fangkong.geo.idnumbers import phone_field
 from fangkong.geo.models import Building, Compound
 
 from ..choices import CadreRank, DutyRole
@@ -36,6 +37,14 @@ SHIFT_OVERLAP = "zoning.duty_overlap"
 CHECK_IN_OWN = "zoning.duty_check_in_own"
 MAX_SHIFT = dt.timedelta(hours=24)
 MAX_DAYS = 31
+
+
+def cadre_rank(rank: str | None, *, is_cadre: bool) -> str:
+    """The rank (职级) of a 包联干部 — on the 4+N roster and on a deployment alike; nobody else has one."""
+    rank = rank or ""
+    if rank and (not is_cadre or rank not in CadreRank.values):
+        raise DomainError(_("职级只适用于包联干部"), field="rank")
+    return rank
 
 
 def _covered(actor: Any, compound: Compound) -> None:
@@ -60,20 +69,9 @@ def duty_post_add(
     _covered(actor, compound)
     if role not in DutyRole.values:
         raise DomainError(_("岗位无效"), field="role")
-    name = (name or "").strip()
-    if not name:
-        raise DomainError(_("请填写姓名"), field="name")
-    if len(name) > 64:
-        raise DomainError(_("姓名不能超过 64 个字"), field="name")
-    if not (phone or "").strip():
-        raise DomainError(_("请填写电话"), field="phone")
-    try:
-        digits = normalise_phone(phone)
-    except InvalidDocument as exc:
-        raise DomainError(str(exc), field="phone") from exc
-    rank = rank or ""
-    if rank and (role != DutyRole.CADRE or rank not in CadreRank.values):
-        raise DomainError(_("职级只适用于包联干部"), field="rank")
+    name = clean_text(name, field="name", label=_("姓名"))
+    digits = phone_field(phone)
+    rank = cadre_rank(rank, is_cadre=role == DutyRole.CADRE)
     if area is not None and not compound_areas(compound).filter(pk=area.pk).exists():
         raise DomainError(_("“%(a)s”不包含该小区或未生效") % {"a": area.name}, field="area")
     if user is not None and not (getattr(user, "is_active", False) and _reaches(user, compound)):
