@@ -8,16 +8,24 @@ from __future__ import annotations
 from typing import Any
 
 from drf_spectacular import openapi
+from drf_spectacular.utils import OpenApiResponse
 from rest_framework.permissions import AllowAny
 
 from .api import ErrorSerializer
 
 MALFORMED = "Refused: a malformed body or query (`field` names it, `errors` lists every problem), or a rule refused (`rule` names it)"
 UNAUTHENTICATED = "No token or session, or a token that is unknown, expired or revoked"
-FORBIDDEN = "The caller's role may not do this (`rule` names the capability), or a session's CSRF check failed"
-NOT_FOUND = "Not found: no such object in the caller's jurisdiction (the same answer as a missing one), or a page past the last"
+FORBIDDEN_TEXT = "The caller's role may not do this (`rule` names the capability), or a session's CSRF check failed"
+NOT_FOUND_TEXT = "Not found: no such object in the caller's jurisdiction (the same answer as a missing one), or a page past the last"
 UNSUPPORTED = "The body's Content-Type is not one this operation reads"
 UNSAFE = {"POST", "PUT", "PATCH", "DELETE"}
+
+# What a view names when it declares its refusals itself (extend_schema(responses={…, **REFUSALS})): the
+# same three answers in every app's API.
+BAD_REQUEST = OpenApiResponse(ErrorSerializer, description="Refused: {message, field, rule}; a batch lists every row in `errors`")
+FORBIDDEN = OpenApiResponse(ErrorSerializer, description="The caller's role may not do this, or the object is outside their grants")
+NOT_FOUND = OpenApiResponse(description="No such object in the caller's jurisdiction")
+REFUSALS = {400: BAD_REQUEST, 403: FORBIDDEN, 404: NOT_FOUND}
 
 
 class AutoSchema(openapi.AutoSchema):
@@ -43,9 +51,9 @@ class AutoSchema(openapi.AutoSchema):
         if body or query or self.method in UNSAFE:
             refusals.append(("400", MALFORMED))
         if not any(isinstance(p, AllowAny) for p in self.view.get_permissions()):
-            refusals += [("401", UNAUTHENTICATED), ("403", FORBIDDEN)]
+            refusals += [("401", UNAUTHENTICATED), ("403", FORBIDDEN_TEXT)]
         if "{" in self.path or "page" in query:
-            refusals.append(("404", NOT_FOUND))
+            refusals.append(("404", NOT_FOUND_TEXT))
         if body:
             refusals.append(("415", UNSUPPORTED))
         return refusals

@@ -16,15 +16,16 @@ from typing import Any
 from django.db.models import Prefetch, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_view
+from drf_spectacular.utils import extend_schema, extend_schema_view
 from rest_framework import mixins, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from fangkong.core.api import ErrorSerializer, PersonalDetails, parse
+from fangkong.core.api import PersonalDetails, parse
 from fangkong.core.errors import DomainError
 from fangkong.core.permissions import require
+from fangkong.core.schema import BAD_REQUEST, NOT_FOUND, REFUSALS
 from fangkong.geo.models import Person
 
 from .. import selectors, services
@@ -42,11 +43,6 @@ TAG_BOARD = "cases: transfers"
 TAG_FACILITIES = "cases: facilities"
 TAG_TREATMENT = "cases: treatment and discharge"
 TAG_MONITORING = "cases: home monitoring"
-
-BAD_REQUEST = OpenApiResponse(ErrorSerializer, description="Refused: {message, field, rule}")
-FORBIDDEN = OpenApiResponse(ErrorSerializer, description="The caller's role may not do this, or the facility is not theirs")
-NOT_FOUND = OpenApiResponse(description="No such object in the caller's jurisdiction")
-REFUSALS = {400: BAD_REQUEST, 403: FORBIDDEN, 404: NOT_FOUND}
 
 
 def facility_for(user: Any, pk: int | None) -> TreatmentFacility | None:

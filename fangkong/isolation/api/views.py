@@ -29,6 +29,7 @@ from fangkong.core.errors import DomainError
 from fangkong.core.filters import IdFilter
 from fangkong.core.permissions import require
 from fangkong.core.rows import RowsRefused
+from fangkong.core.schema import BAD_REQUEST, FORBIDDEN, NOT_FOUND, REFUSALS
 from fangkong.geo.lookup import registered_person
 from fangkong.geo.models import Community
 from fangkong.policy.regimen import local_date
@@ -48,10 +49,6 @@ TAG_EPISODES = "isolation: episodes"
 TAG_HANDOVERS = "isolation: handovers"
 TAG_TRACING = "isolation: contact tracing"
 
-BAD_REQUEST = OpenApiResponse(ErrorSerializer, description="Refused: {message, field, rule}")
-FORBIDDEN = OpenApiResponse(ErrorSerializer, description="The caller's role may not do this, or the object is not theirs")
-NOT_FOUND = OpenApiResponse(description="No such object in the caller's jurisdiction")
-REFUSALS = {400: BAD_REQUEST, 403: FORBIDDEN, 404: NOT_FOUND}
 BULK_REFUSED = OpenApiResponse(
     ErrorSerializer, description="Refused, nothing written: every row at fault (`row` from 1, `index` from 0), its field and rule"
 )

@@ -17,16 +17,17 @@ from django.shortcuts import get_object_or_404
 from django.utils.functional import cached_property
 from django.utils.translation import gettext as _
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, PolymorphicProxySerializer, extend_schema, extend_schema_view
+from drf_spectacular.utils import OpenApiParameter, PolymorphicProxySerializer, extend_schema, extend_schema_view
 from rest_framework import mixins, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.parsers import JSONParser, MultiPartParser
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from fangkong.core.api import ErrorSerializer, PersonalDetails, domain_error_body, parse
+from fangkong.core.api import PersonalDetails, domain_error_body, parse
 from fangkong.core.errors import DomainError, PermissionRefused
 from fangkong.core.permissions import require
+from fangkong.core.schema import BAD_REQUEST, FORBIDDEN, NOT_FOUND
 
 from .. import selectors, services
 from ..models import Laboratory, SamplingPoint, TestingRound, Tube, TubeResult
@@ -42,9 +43,6 @@ TAG_SAMPLING = "testing: sampling"
 TAG_LAB = "testing: laboratory"
 TAG_FIELD = "testing: grid work"
 
-BAD_REQUEST = OpenApiResponse(ErrorSerializer, description="Refused: {message, field, rule}; a batch lists every row in `errors`")
-FORBIDDEN = OpenApiResponse(ErrorSerializer, description="The caller's role may not do this, or the object is not theirs")
-NOT_FOUND = OpenApiResponse(description="No such object in the caller's jurisdiction")
 ROUND_PATH = OpenApiParameter("round_pk", OpenApiTypes.INT, OpenApiParameter.PATH, description="Id of the testing round")
 LAB_QUERY = OpenApiParameter(
     "laboratory", OpenApiTypes.INT, OpenApiParameter.QUERY, required=False, description="Default: the caller's only laboratory"

@@ -17,20 +17,20 @@ from typing import Any
 from django.db.models import QuerySet
 from django.shortcuts import get_object_or_404
 from django.utils.translation import gettext as _
-from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_view
+from drf_spectacular.utils import extend_schema, extend_schema_view
 from rest_framework import mixins, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.permissions import AllowAny
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from fangkong.core.api import ErrorSerializer, PersonalDetails, parse
+from fangkong.core.api import PersonalDetails, parse
 from fangkong.core.clock import now
 from fangkong.core.errors import DomainError, RateLimited
 from fangkong.core.netaddr import address_block, client_address
 from fangkong.core.permissions import require
 from fangkong.core.ratelimit import limit_hit
-from fangkong.core.schema import ObjectSchema
+from fangkong.core.schema import BAD_REQUEST, NOT_FOUND, REFUSALS, ObjectSchema
 from fangkong.geo.models import Community, Compound
 from fangkong.policy.regimen import local_date
 
@@ -46,10 +46,6 @@ TAG_SHIFTS = "volunteers: points, needs and check-in"
 TAG_FIGURES = "volunteers: totals"
 TAG_SERVING = "volunteers: party members, cadres and police sent to places"
 
-BAD_REQUEST = OpenApiResponse(ErrorSerializer, description="Refused: {message, field, rule}")
-FORBIDDEN = OpenApiResponse(ErrorSerializer, description="The caller's role may not do this, or the object is outside their grants")
-NOT_FOUND = OpenApiResponse(description="No such object in the caller's grants")
-REFUSALS = {400: BAD_REQUEST, 403: FORBIDDEN, 404: NOT_FOUND}
 CHECK_IN_LIMITS = ((120, 60), (2000, 3600))  # per network block, as the QR page
 MAX_DAYS = 366
 
