@@ -8,13 +8,11 @@ import datetime as dt
 from collections.abc import Sequence
 from typing import Any
 
-from django.db.models import Count, F, Q, QuerySet
+from django.db.models import QuerySet
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
-from fangkong.core.board import Figure, Item, Stat, Trend, counts_by_local_day, counts_by_place_on_day, trend_days, user_name
-from fangkong.core.scoping import CITY_WIDE
-from fangkong.policy.regimen import local_date
+from fangkong.core.board import DeadlineTrend, Figure, Item, Stat, user_name
 
 from .choices import TransferReason, TransferStatus
 from .models import Transfer
@@ -77,24 +75,13 @@ def figures() -> list[Figure | Stat]:
     ]
 
 
-def _trend_rows(user: Any, now: dt.datetime) -> tuple[QuerySet[Transfer], dict[str, Any]]:
-    """The first transfers the trend counts by their deadline, and its two counts (due, late)."""
-    first = Transfer.objects.visible_to(user).filter(reason=TransferReason.FIRST).exclude(status=TransferStatus.CANCELLED)
-    late = Q(case__first_admitted_at__gt=F("deadline_at")) | Q(case__first_admitted_at__isnull=True, deadline_at__lt=now)
-    return first, {"due": Count("id"), "late": Count("id", filter=late)}
-
-
-def trend_today_by_place(now: dt.datetime) -> list[tuple]:
-    first, counts = _trend_rows(CITY_WIDE, now)
-    return counts_by_place_on_day(first, "deadline_at", local_date(now), **counts)
-
-
-def trend(user: Any, today: dt.date, days: Sequence[dt.date] | None = None) -> Trend:
-    """Positives due for transfer each day (by the first transfer's deadline) and how many were not
-    admitted by it."""
-    from django.utils import timezone
-
-    days = list(days) if days else trend_days(today)
-    first, counts = _trend_rows(user, timezone.now())
-    counts = counts_by_local_day(first, "deadline_at", days, **counts)
-    return Trend(days, [(str(_("应转运（人）")), counts["due"]), (str(_("超时（人）")), counts["late"])])
+# Positives due for transfer each day (by the first transfer's deadline) and how many were not admitted by it.
+TREND = DeadlineTrend(
+    rows=lambda user: Transfer.objects.visible_to(user).filter(reason=TransferReason.FIRST).exclude(status=TransferStatus.CANCELLED),
+    deadline="deadline_at",
+    done="case__first_admitted_at",
+    due_label=_("应转运（人）"),
+    late_label=_("超时（人）"),
+)
+trend = TREND.trend
+trend_today_by_place = TREND.today_by_place

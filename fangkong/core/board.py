@@ -17,9 +17,12 @@ from dataclasses import dataclass, field
 from functools import wraps
 from typing import Any
 
-from django.db.models import QuerySet
+from django.db.models import Count, F, Q, QuerySet
 from django.db.models.functions import TruncDate
 from django.utils import timezone
+
+from .clock import now
+from .scoping import CITY_WIDE
 
 # The board's levels, from the city down; a row's owner is its lowest place.
 BOARD_LEVELS = ("city", "district", "street", "community")
@@ -183,6 +186,32 @@ def counts_by_place_on_day(qs: QuerySet, path: str, day: dt.date, **counts: Any)
         .order_by()
     )
     return [tuple(r) for r in rows]
+
+
+@dataclass(frozen=True)
+class DeadlineTrend:
+    """A step's trend of work due by a deadline: the rows due each Beijing day (by `deadline`) and how
+    many were done after it (`done` later than `deadline`) or are not done and past it. `rows(user)`
+    gives the rows a user's board counts. One rule for every module whose trend is "due / late"."""
+
+    rows: Callable[[Any], QuerySet]
+    deadline: str
+    done: str
+    due_label: Any
+    late_label: Any
+
+    def counts(self, now: dt.datetime) -> dict[str, Any]:
+        late = Q(**{f"{self.done}__gt": F(self.deadline)}) | Q(**{f"{self.done}__isnull": True, f"{self.deadline}__lt": now})
+        return {"due": Count("id"), "late": Count("id", filter=late)}
+
+    def today_by_place(self, now: dt.datetime) -> list[tuple]:
+        """BoardStep.today_by_place: today's two counts for the whole city by the rows' places."""
+        return counts_by_place_on_day(self.rows(CITY_WIDE), self.deadline, timezone.localtime(now).date(), **self.counts(now))
+
+    def trend(self, user: Any, today: dt.date, days: Sequence[dt.date] | None = None) -> Trend:
+        days = list(days) if days else trend_days(today)
+        counts = counts_by_local_day(self.rows(user), self.deadline, days, **self.counts(now()))
+        return Trend(days, [(str(self.due_label), counts["due"]), (str(self.late_label), counts["late"])])
 
 
 def user_name(user: Any) -> str:

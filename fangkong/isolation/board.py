@@ -8,11 +8,11 @@ import datetime as dt
 from collections.abc import Sequence
 from typing import Any
 
-from django.db.models import Count, F, Q, QuerySet
+from django.db.models import QuerySet
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
-from fangkong.core.board import Figure, Item, Stat, Trend, counts_by_local_day, counts_by_place_on_day, per_drawing, trend_days
+from fangkong.core.board import DeadlineTrend, Figure, Item, Stat, per_drawing
 from fangkong.core.scoping import CITY_WIDE
 from fangkong.policy.regimen import local_date
 
@@ -127,23 +127,13 @@ def figures() -> list[Figure | Stat]:
     ]
 
 
-def _trend_rows(user: Any, now: dt.datetime) -> tuple[QuerySet[IsolationEpisode], dict[str, Any]]:
-    """The episodes the trend counts by their deadline, and its two counts (due, late)."""
-    episodes = IsolationEpisode.objects.visible_to(user).exclude(status=EpisodeStatus.CANCELLED).exclude(isolate_by=None)
-    late = Q(checked_in_at__gt=F("isolate_by")) | Q(checked_in_at__isnull=True, isolate_by__lt=now)
-    return episodes, {"due": Count("id"), "late": Count("id", filter=late)}
-
-
-def trend_today_by_place(now: dt.datetime) -> list[tuple]:
-    episodes, counts = _trend_rows(CITY_WIDE, now)
-    return counts_by_place_on_day(episodes, "isolate_by", local_date(now), **counts)
-
-
-def trend(user: Any, today: dt.date, days: Sequence[dt.date] | None = None) -> Trend:
-    """People due to be isolated each day (by their deadline) and how many were not in a room by it."""
-    from django.utils import timezone
-
-    days = list(days) if days else trend_days(today)
-    episodes, counts = _trend_rows(user, timezone.now())
-    counts = counts_by_local_day(episodes, "isolate_by", days, **counts)
-    return Trend(days, [(str(_("应隔离（人）")), counts["due"]), (str(_("超时（人）")), counts["late"])])
+# People due to be isolated each day (by their deadline) and how many were not in a room by it.
+TREND = DeadlineTrend(
+    rows=lambda user: IsolationEpisode.objects.visible_to(user).exclude(status=EpisodeStatus.CANCELLED).exclude(isolate_by=None),
+    deadline="isolate_by",
+    done="checked_in_at",
+    due_label=_("应隔离（人）"),
+    late_label=_("超时（人）"),
+)
+trend = TREND.trend
+trend_today_by_place = TREND.today_by_place

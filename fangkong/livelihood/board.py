@@ -10,14 +10,11 @@ import datetime as dt
 from collections.abc import Sequence
 from typing import Any
 
-from django.db.models import Count, F, Q, QuerySet
+from django.db.models import QuerySet
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
-from fangkong.core.board import Figure, Item, Trend, counts_by_local_day, counts_by_place_on_day, trend_days
-from fangkong.core.clock import now as clock_now
-from fangkong.core.scoping import CITY_WIDE
-from fangkong.policy.regimen import local_date
+from fangkong.core.board import DeadlineTrend, Figure, Item
 
 from .choices import RequestStatus
 from .models import SupportRequest
@@ -76,23 +73,13 @@ def figures() -> list[Figure]:
     ]
 
 
-def _trend_rows(user: Any, now: dt.datetime) -> tuple[QuerySet[SupportRequest], dict[str, Any]]:
-    """The requests the trend counts by their deadline, and its two counts (due, late)."""
-    late = Q(delivered_at__gt=F("due_at")) | Q(delivered_at__isnull=True, due_at__lt=now)
-    return SupportRequest.objects.covered_by(user).exclude(status=RequestStatus.CANCELLED), {
-        "due": Count("id"),
-        "late": Count("id", filter=late),
-    }
-
-
-def trend_today_by_place(now: dt.datetime) -> list[tuple]:
-    requests, counts = _trend_rows(CITY_WIDE, now)
-    return counts_by_place_on_day(requests, "due_at", local_date(now), **counts)
-
-
-def trend(user: Any, today: dt.date, days: Sequence[dt.date] | None = None) -> Trend:
-    """Requests due each day (by their deadline) and how many of them were delivered late or not yet."""
-    days = list(days) if days else trend_days(today)
-    requests, counts = _trend_rows(user, clock_now())
-    counts = counts_by_local_day(requests, "due_at", days, **counts)
-    return Trend(days, [(str(_("应送达（件）")), counts["due"]), (str(_("超时（件）")), counts["late"])])
+# Requests due each day (by their deadline) and how many of them were delivered late or not yet.
+TREND = DeadlineTrend(
+    rows=lambda user: SupportRequest.objects.covered_by(user).exclude(status=RequestStatus.CANCELLED),
+    deadline="due_at",
+    done="delivered_at",
+    due_label=_("应送达（件）"),
+    late_label=_("超时（件）"),
+)
+trend = TREND.trend
+trend_today_by_place = TREND.today_by_place

@@ -8,14 +8,13 @@ import datetime as dt
 from collections.abc import Sequence
 from typing import Any
 
-from django.db.models import Count, F, Q, QuerySet, Sum
+from django.db.models import Q, QuerySet, Sum
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
-from fangkong.core.board import Figure, Item, Stat, Trend, counts_by_local_day, counts_by_place_on_day, per_drawing, trend_days
+from fangkong.core.board import DeadlineTrend, Figure, Item, Stat, per_drawing
 from fangkong.core.scoping import CITY_WIDE
 from fangkong.geo.models import Community
-from fangkong.policy.regimen import local_date
 
 from ..choices import RoundStatus, TubeStatus
 from ..models import TestingRound, Tube
@@ -153,23 +152,13 @@ def figures() -> list[Figure | Stat]:
     ]
 
 
-def _trend_rows(user: Any, now: dt.datetime) -> tuple[QuerySet[Tube], dict[str, Any]]:
-    """The tubes the trend counts by their deadline, and its two counts (due, late)."""
-    tubes = Tube.objects.visible_to(user).exclude(deadline_at=None).exclude(status=TubeStatus.OPEN, member_count=0)
-    late = Q(resulted_at__gt=F("deadline_at")) | Q(resulted_at__isnull=True, deadline_at__lt=now)
-    return tubes, {"due": Count("id"), "late": Count("id", filter=late)}
-
-
-def trend_today_by_place(now: dt.datetime) -> list[tuple]:
-    tubes, counts = _trend_rows(CITY_WIDE, now)
-    return counts_by_place_on_day(tubes, "deadline_at", local_date(now), **counts)
-
-
-def trend(user: Any, today: dt.date, days: Sequence[dt.date] | None = None) -> Trend:
-    """Tubes due for a result each day (by their deadline) and how many missed it."""
-    from django.utils import timezone
-
-    days = list(days) if days else trend_days(today)
-    tubes, counts = _trend_rows(user, timezone.now())
-    counts = counts_by_local_day(tubes, "deadline_at", days, **counts)
-    return Trend(days, [(str(_("到期（管）")), counts["due"]), (str(_("超时（管）")), counts["late"])])
+# Tubes due for a result each day (by their deadline) and how many missed it.
+TREND = DeadlineTrend(
+    rows=lambda user: Tube.objects.visible_to(user).exclude(deadline_at=None).exclude(status=TubeStatus.OPEN, member_count=0),
+    deadline="deadline_at",
+    done="resulted_at",
+    due_label=_("到期（管）"),
+    late_label=_("超时（管）"),
+)
+trend = TREND.trend
+trend_today_by_place = TREND.today_by_place
