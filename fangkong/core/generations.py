@@ -25,13 +25,16 @@ read until the entry expires (the reader's entry life bounds it; the overview's 
 from __future__ import annotations
 
 import logging
+import time
 import uuid
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
+from typing import Any, TypeVar
 
 from django.core.cache import cache
 from django.db import models, transaction
 
 log = logging.getLogger(__name__)
+T = TypeVar("T")
 
 PREFIX = "fk:gen:"
 # A token lives as long as the longest entry cached beside it may be used; readers re-create it.
@@ -120,3 +123,60 @@ def table_written(model: type[models.Model]) -> None:
     table = model._meta.db_table
     if table in _watched:
         bump(table_name(model), lenient=table not in _strict)
+
+
+def built_once(key: str, build: Callable[[], T], *, seconds: int, usable: Callable[[Any], bool], wait: float = 20.0) -> T:
+    """What the shared cache keeps under `key` when `usable`, else built by **one** caller: the first
+    to miss takes a short lock (`cache.add`) and builds, and the others — every web worker misses at
+    once after a change replaced a token — wait up to `wait` seconds for its result instead of each
+    running the same expensive read. A waiter builds itself when the builder's result never comes
+    (the builder died or failed, or took longer than `wait`), and so does everyone when the shared
+    cache cannot be reached. `key` carries the token the caller read before building (decision 0012)."""
+    kept = _cached(key)
+    if usable(kept):
+        return kept
+    lock = f"{key}:building"
+    if _claimed(lock, int(wait) + 1):
+        try:
+            return _stored(key, build(), seconds)
+        finally:
+            _released(lock)
+    deadline = time.monotonic() + wait
+    while time.monotonic() < deadline:
+        time.sleep(0.05)
+        kept = _cached(key)
+        if usable(kept):
+            return kept
+        if _cached(lock) is None:  # the builder is done and left nothing usable: build ourselves
+            break
+    return _stored(key, build(), seconds)
+
+
+def _cached(key: str) -> Any:
+    try:
+        return cache.get(key)
+    except Exception:  # the shared cache is down: build as if nothing were kept
+        log.warning("shared cache unreachable", extra={"key": key}, exc_info=True)
+        return None
+
+
+def _claimed(lock: str, seconds: int) -> bool:
+    try:
+        return bool(cache.add(lock, 1, seconds))
+    except Exception:
+        return True  # nobody can wait for us through the cache: build
+
+
+def _released(lock: str) -> None:
+    try:
+        cache.delete(lock)
+    except Exception:
+        log.warning("shared cache unreachable", extra={"key": lock}, exc_info=True)
+
+
+def _stored(key: str, value: T, seconds: int) -> T:
+    try:
+        cache.set(key, value, seconds)
+    except Exception:
+        log.warning("shared cache unreachable", extra={"key": key}, exc_info=True)
+    return value

@@ -19,7 +19,8 @@ search, the feed and the notice with the commit that lifts it, in every worker, 
 one appears with its approval. A publication also ends at the next scheduled change (an approval
 effective later) and after CACHE_SECONDS at most (a renamed place, a new profile's words). The whole
 list is kept in the shared cache beside its token too, so the other workers load it instead of
-asking the database again, and so is every finished answer. The list is read from the primary (the
+asking the database again (one worker reads it after a transition, the others wait for its rows:
+core.generations.built_once), and so is every finished answer. The list is read from the primary (the
 views are not `reads_from_replica`: the token changes at the commit there). When the shared cache
 cannot be reached every request reads the database. Decision 0019, operator guide §9a.
 """
@@ -310,13 +311,18 @@ def publication() -> Publication:
     held = _held
     if held is not None and held.current(token, at):
         return held
-    kept = cache.get(_rows_key(token)) if token is not None else None
-    if isinstance(kept, tuple) and len(kept) == 4 and kept[0] <= at < kept[1]:
-        built, until, rows, words = kept
-    else:
-        built, until, rows, words = at, _next_change(at), _build(at), _level_words()
-        if token is not None:  # stored beside the token read *before* the database (decision 0012)
-            cache.set(_rows_key(token), (built, until, rows, words), CACHE_SECONDS)
+
+    def read() -> tuple:
+        return at, _next_change(at), _build(at), _level_words()
+
+    def usable(kept: Any) -> bool:
+        return isinstance(kept, tuple) and len(kept) == 4 and kept[0] <= at < kept[1]
+
+    if token is None:
+        built, until, rows, words = read()
+    else:  # one worker reads the database after a transition, the others wait for its rows; kept
+        # beside the token read *before* the database (decision 0012)
+        built, until, rows, words = generations.built_once(_rows_key(token), read, seconds=CACHE_SECONDS, usable=usable)
     fresh = Publication(token, built, until, rows, words)
     if token is not None:
         _held = fresh

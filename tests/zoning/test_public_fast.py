@@ -237,3 +237,39 @@ def test_with_a_replica_the_list_is_read_from_the_primary(transactional_db, refe
     assert "data-public-list" in anonymous.get(reverse("zoning:public_list"), {"q": "3号楼"}).content.decode()
     assert "3号楼" in anonymous.get(reverse("zoning:public_notice")).content.decode()
     dbrouting.forget_checks()
+
+
+def test_after_a_transition_one_worker_reads_the_list_and_the_others_wait_for_it(twenty, users, block, at, monkeypatch):
+    """Every worker's publication ends with a transition; they all miss at once. One reads the
+    database (`_build`), the others take its rows from the shared cache (core.generations.built_once)."""
+    import threading
+
+    at(day(0))
+    in_force(users, ("building", block.tree.building.pk))
+    rows = public.publication().rows  # the list as the database gives it
+    cache.clear()  # a transition: a new token, nothing kept under it
+    builds = []
+
+    def slow_build(when):
+        builds.append(when)
+        threading.Event().wait(0.3)  # every other worker misses meanwhile
+        return list(rows)
+
+    monkeypatch.setattr(public, "_build", slow_build)
+    monkeypatch.setattr(public, "_level_words", lambda: {})
+    monkeypatch.setattr(public, "_next_change", lambda when: when + dt.timedelta(hours=1))
+    got: list = []
+    start = threading.Barrier(4)
+
+    def worker() -> None:
+        public._held = None  # each its own process: nothing held
+        start.wait()
+        got.append([r.address for r in public.publication().rows])
+
+    threads = [threading.Thread(target=worker) for _ in range(4)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(30)
+    assert len(builds) == 1
+    assert got == [[r.address for r in rows]] * 4
