@@ -123,6 +123,11 @@ class WebhookDelivery(models.Model):
     rule = models.CharField(max_length=64)
     event_key = models.CharField(max_length=96)
     payload = models.JSONField()
+    # A bearer link's path (Rule.bearer_links: a receiving unit's one-time handover link), sealed
+    # (core.crypto) while the delivery may still be sent and emptied once it is delivered or failed;
+    # `payload` keeps the path with its token redacted. A database reader (a backup) never holds a
+    # link it could use.
+    path_cipher = models.TextField(blank=True, default="")
     status = models.CharField(max_length=16, choices=DeliveryStatus.choices, default=DeliveryStatus.PENDING)
     attempts = models.PositiveSmallIntegerField(default=0)
     created_at = models.DateTimeField(default=timezone.now)

@@ -8,6 +8,8 @@ from typing import Any
 
 from django.utils import translation
 
+from fangkong.core.crypto import encrypt
+
 from .rules import Event, Rule, rules
 from .text import title_and_text
 
@@ -41,3 +43,12 @@ def shown_payload(rule_key: str, payload: Any) -> Any:
         return payload
     head, _sep, _tail = str(payload["path"]).rstrip("/").rpartition("/")
     return {**payload, "path": f"{head}/{REDACTED}/"}
+
+
+def sealed_payload(rule: Rule, event: Event) -> dict[str, Any]:
+    """A webhook delivery's stored fields: the payload, and for a rule whose paths are bearer links the
+    path sealed apart (`path_cipher`) with the payload's own copy redacted."""
+    payload = event_payload(rule, event)
+    if not (rule.bearer_links and payload.get("path")):
+        return {"payload": payload}
+    return {"payload": shown_payload(rule.key, payload), "path_cipher": encrypt(str(payload["path"]))}

@@ -276,6 +276,37 @@ def test_an_expired_a_forged_and_an_altered_link_are_refused(city, users, lab, o
     assert TransferBatch.objects.get(pk=batch.pk).status == BatchStatus.IN_TRANSIT
 
 
+def stored_anywhere(needle: str, *tables: str) -> bool:
+    """Whether any text of any row of `tables` holds `needle`, as a database reader sees the rows."""
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        for table in tables:
+            cursor.execute(f"SELECT * FROM {connection.ops.quote_name(table)}")  # noqa: S608 — fixed names
+            if any(needle in str(value) for row in cursor.fetchall() for value in row):
+                return True
+    return False
+
+
+def test_a_pending_delivery_keeps_the_link_sealed_not_in_clear(city, users, lab, out_of_city):
+    """Before it is sent (or while it is retried) the delivery must keep the link to send it: sealed
+    (core.crypto), never in a column a database reader or a backup can use."""
+    Webhook.objects.create(
+        name="临河",
+        level=UnitLevel.FACILITY,
+        facility_kind="movement_receiver",
+        place_id=out_of_city.pk,
+        url="http://127.0.0.1:9/x",
+        secret="s" * 40,
+    )
+    batch, _ = departed(city, users, lab, out_of_city)
+    deliver_rule(rules.get(DESTINATION_NOTICE), now=timezone.now() + dt.timedelta(seconds=1))
+    signed = link_token(link_of(batch))
+    assert WebhookDelivery.objects.filter(rule=DESTINATION_NOTICE).exclude(path_cipher="").exists()
+    assert not stored_anywhere(signed, "notifications_webhookdelivery")
+    assert not stored_anywhere(signed.split(":")[0], "notifications_webhookdelivery")  # nor its signed body
+
+
 def test_the_link_goes_to_the_receiving_units_webhook_only(city, users, lab, out_of_city, django_capture_on_commit_callbacks):
     """The departure notice carries the link to the unit's own webhook; the sending district's webhook
     and its office never see it (they could otherwise confirm their own handover)."""
@@ -294,6 +325,9 @@ def test_the_link_goes_to_the_receiving_units_webhook_only(city, users, lab, out
         assert len(server.received) == 1
         path = json.loads(server.received[0][1])["path"]
         assert path.startswith("/") and "/movement/handover/" in path
+        # sent: nothing left in the database that confirms a handover (a backup, a reader of the table)
+        token = path.rstrip("/").rsplit("/", 1)[-1]
+        assert not stored_anywhere(token, "notifications_webhookdelivery", "notifications_webhookattempt", "notifications_notification")
         c = Client()
         assert c.get(path).status_code == 302  # it opens the confirmation
         assert not Notification.objects.filter(recipient=users["district"]).exists()
@@ -459,8 +493,9 @@ def test_the_live_link_is_not_kept_in_a_notification_nor_shown_in_the_admin(city
     deliver_rule(rules.get(DESTINATION_NOTICE), now=timezone.now() + dt.timedelta(seconds=1))
     token = link_token(link_of(batch)).split(":")[0]  # the signed body: [link id, nonce] (the rest is a timestamp and a MAC)
     delivery = next(d for d in WebhookDelivery.objects.all() if "/movement/handover/" in d.payload["path"])
-    assert token in delivery.payload["path"]  # what the unit's system receives (and the retry re-sends)
-    sent = delivery.payload["path"].rstrip("/").rsplit("/", 1)[-1]
+    assert token in decrypt(delivery.path_cipher)  # what the unit's system receives (and the retry re-sends)
+    sent = decrypt(delivery.path_cipher).rstrip("/").rsplit("/", 1)[-1]
+    assert token not in json.dumps(delivery.payload) and sent.split(":")[-1] not in json.dumps(delivery.payload)
     notice = Notification.objects.get(recipient=unit_user)
     assert token not in notice.url and notice.url == reverse("movement:batch_receive", args=[batch.pk])
     assert not Notification.objects.filter(url__contains=token).exists()

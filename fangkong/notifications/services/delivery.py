@@ -21,7 +21,7 @@ from fangkong.core.jobs import enqueue_on_commit
 from ..audience import audience, covers
 from ..choices import DeliveryStatus
 from ..models import Notification, Watermark, Webhook, WebhookDelivery
-from ..payload import event_payload
+from ..payload import sealed_payload
 from ..rules import Event, Rule, rules
 
 log = logging.getLogger(__name__)
@@ -130,7 +130,7 @@ def _queue_webhooks(rule: Rule, events: list[Event]) -> int:
         return 0
     done = _existing(WebhookDelivery, rule.key, [e.key for e in events], "webhook_id")
     rows = [
-        WebhookDelivery(webhook=h, rule=rule.key, event_key=e.key, payload=event_payload(rule, e))
+        WebhookDelivery(webhook=h, rule=rule.key, event_key=e.key, **sealed_payload(rule, e))
         for e in events
         for h in hooks
         if (h.pk, e.key) not in done and covers(h.grant_key, h.place_id, e.places)

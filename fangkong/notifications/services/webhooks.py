@@ -18,6 +18,8 @@ from dataclasses import dataclass
 from django.db import transaction
 from django.utils import timezone
 
+from fangkong.core.crypto import decrypt
+
 from ..choices import DeliveryStatus
 from ..models import WebhookAttempt, WebhookDelivery
 
@@ -38,7 +40,11 @@ def sign(secret: str, timestamp: int, body: bytes) -> str:
 
 
 def body_of(delivery: WebhookDelivery) -> bytes:
-    return json.dumps(delivery.payload, ensure_ascii=False, sort_keys=True, separators=(",", ":")).encode()
+    """What is POSTed: the stored payload, with a sealed bearer link put back in clear (payload.sealed_payload)."""
+    payload = delivery.payload
+    if delivery.path_cipher:
+        payload = {**payload, "path": decrypt(delivery.path_cipher)}
+    return json.dumps(payload, ensure_ascii=False, sort_keys=True, separators=(",", ":")).encode()
 
 
 def backoff(attempts: int) -> int:
@@ -81,9 +87,9 @@ def webhook_send(delivery_id: int) -> SendResult:
         delivery=delivery, status_code=status, error=error, duration_ms=int((time.perf_counter() - started) * 1000)
     )
     if ok:
-        WebhookDelivery.objects.filter(pk=delivery.pk).update(status=DeliveryStatus.DELIVERED, delivered_at=timezone.now())
+        WebhookDelivery.objects.filter(pk=delivery.pk).update(status=DeliveryStatus.DELIVERED, delivered_at=timezone.now(), path_cipher="")
         return SendResult(True, None)
     if delivery.attempts >= MAX_ATTEMPTS:
-        WebhookDelivery.objects.filter(pk=delivery.pk).update(status=DeliveryStatus.FAILED)
+        WebhookDelivery.objects.filter(pk=delivery.pk).update(status=DeliveryStatus.FAILED, path_cipher="")
         return SendResult(False, None)
     return SendResult(False, backoff(delivery.attempts))
