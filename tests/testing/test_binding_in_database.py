@@ -144,3 +144,24 @@ def test_a_household_tube_takes_one_household_and_refuses_a_second_the_same(setu
     )  # fmt: skip
     assert said[0] == "refused" and [e[:2] for e in said[2]] == [(2, "barcode")] and "1户1管" in said[2][0][2]
     assert members == []
+
+
+def test_during_a_key_rotation_people_hashed_under_the_retired_key_are_found_the_same(setup, users, monkeypatch, settings):
+    """Mid-rotation (operator guide §5b) the registry holds hashes under the retired key while a
+    scanned number hashes under each key of the ring: one row per key goes to the database."""
+    import base64
+    import os
+
+    from django.test import override_settings
+
+    numbers = [number(p) for p in setup.ten[:5]]
+    with override_settings(
+        FANGKONG_DATA_KEY=base64.b64encode(os.urandom(32)).decode(), FANGKONG_DATA_KEYS_RETIRED=(settings.FANGKONG_DATA_KEY,)
+    ):
+        from fangkong.core.crypto import key_ring
+
+        assert len(key_ring()) == 2
+        said, members, _ = both_paths(
+            monkeypatch, users["community"], setup.round, setup.point, lambda: [Binding("K1", id_number=n) for n in numbers]
+        )
+    assert said == ("written", 5, 1, 0, []) and {m[0] for m in members} == {p.pk for p in setup.ten[:5]}
