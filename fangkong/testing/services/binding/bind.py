@@ -27,10 +27,11 @@ from ...models import SamplingPoint, TestingRound, Tube, TubeMember
 from ...permissions import TestingCap
 from ..rounds import round_sampling_started
 from .already_sampled import sampled_earlier
+from .in_database import bind_in_database, close_full_tubes
 from .people import numbers_not_found, people_of
 from .rows import ID_NUMBER_RULE, Binding, BindReport, check_format
 from .tube_writes import write_changed_tubes, write_members, write_new_tubes
-from .tubes import count_into_tubes, lock_tubes, tubes_of
+from .tubes import TubeState, count_into_tubes, read_tubes, tubes_of
 
 P = ParamSpec("P")
 
@@ -89,32 +90,15 @@ def bulk_bind(
     at = at or now()
     rows = [b if isinstance(b, Binding) else Binding(**b) for b in bindings]
     check_format(rows, at)
-    lock_tubes(testing_round, rows)
-    j = jurisdiction_of(actor)
-    people, first_row_of, errors = people_of(rows, j, sealer or Sealer())
-    tubes, tube_errors = tubes_of(actor, testing_round, rows, sampling_point, pooling_mode)
-    errors += tube_errors
-    if errors:
-        # Refused anyway: name the people already sampled in the round too, so one correction suffices.
-        refused = RowsRefused(errors + sampled_earlier(testing_round, rows, people, first_row_of, j), rule="testing.binding")
-        numbers = numbers_not_found(rows, people, skip={e.row for e in errors if e.rule == ID_NUMBER_RULE})
-        raise _NumbersToCount(refused, numbers) if numbers else refused
-    errors = count_into_tubes(rows, tubes, people, j)
-    if errors:
-        raise RowsRefused(errors + sampled_earlier(testing_round, rows, people, first_row_of, j), rule="testing.tube_capacity")
-
-    hours = dt.timedelta(hours=testing_round.result_deadline_hours)
-    closed: list[str] = []
-    for s in tubes.values():
-        if close_when_full and s.member_count >= s.capacity:
-            s.status = TubeStatus.CLOSED
-            closed.append(s.barcode)
-    new_states = write_new_tubes(testing_round, tubes, at, hours)
-    write_members(testing_round, rows, tubes, people, first_row_of, j)
-    write_changed_tubes(tubes, at, hours)
+    sealer = sealer or Sealer()
+    tubes = bind_in_database(actor, testing_round, rows, sampling_point, pooling_mode, at, close_when_full, sealer)
+    if tubes is None:
+        tubes = _bind_checked(actor, testing_round, rows, sampling_point, pooling_mode, at, close_when_full, sealer)
+    new_tubes = sum(1 for s in tubes.values() if s.is_new)
+    closed = [s.barcode for s in tubes.values() if s.status == TubeStatus.CLOSED]
     if testing_round.status == RoundStatus.PLANNED:
         testing_round.status = round_sampling_started(actor=actor, testing_round=testing_round).status
-    report = BindReport(len(rows), len(new_states), len(closed), closed[:100])
+    report = BindReport(len(rows), new_tubes, len(closed), closed[:100])
     transaction.on_commit(lambda: analyze_if_grown(Tube, TubeMember))
     audit_record(
         actor=actor,
@@ -123,10 +107,42 @@ def bulk_bind(
         count=len(rows),
         after={
             "members_added": len(rows),
-            "tubes_opened": len(new_states),
+            "tubes_opened": new_tubes,
             "tubes_closed": len(closed),
             "barcodes": sorted(tubes)[:20],
             "sampling_point": sampling_point.pk if sampling_point else None,
         },
     )
     return report
+
+
+def _bind_checked(
+    actor: Any,
+    testing_round: TestingRound,
+    rows: list[Binding],
+    sampling_point: SamplingPoint | None,
+    pooling_mode: str,
+    at: dt.datetime,
+    close_when_full: bool,
+    sealer: Sealer,
+) -> dict[str, TubeState]:
+    """The full path: the people read, every rule checked in Python, every row at fault named (with
+    the people already sampled in the round, so one correction suffices); then the writes."""
+    tubes = read_tubes(testing_round, rows)
+    j = jurisdiction_of(actor)
+    people, first_row_of, errors = people_of(rows, j, sealer)
+    tubes, tube_errors = tubes_of(actor, testing_round, rows, tubes, sampling_point, pooling_mode)
+    errors += tube_errors
+    if errors:
+        refused = RowsRefused(errors + sampled_earlier(testing_round, rows, people, first_row_of, j), rule="testing.binding")
+        numbers = numbers_not_found(rows, people, skip={e.row for e in errors if e.rule == ID_NUMBER_RULE})
+        raise _NumbersToCount(refused, numbers) if numbers else refused
+    errors = count_into_tubes(rows, tubes, people, j)
+    if errors:
+        raise RowsRefused(errors + sampled_earlier(testing_round, rows, people, first_row_of, j), rule="testing.tube_capacity")
+    close_full_tubes(tubes, close_when_full)
+    hours = dt.timedelta(hours=testing_round.result_deadline_hours)
+    write_new_tubes(testing_round, tubes, at, hours)
+    write_members(testing_round, rows, tubes, people, first_row_of, j)
+    write_changed_tubes(tubes, at, hours)
+    return tubes

@@ -4,6 +4,7 @@ the sampler may see); and the numbers a refused batch counts as searches."""
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Sequence
 from typing import Any, NamedTuple
 
@@ -82,10 +83,11 @@ def people_of(rows: list[Binding], j: Any, sealer: Sealer) -> tuple[dict[int, Bo
     # looked up: a typo is never answered as "not registered".
     hashes: dict[int, list[str]] = {}  # under each key of the ring: a rotation may be under way
     invalid: set[int] = set()
+    today = dt.date.today()
     for b in rows:
         if b.person_id is None:
             try:
-                hashes[b.row] = sealer.lookup_hashes("id", check_id_input(b.id_number))
+                hashes[b.row] = sealer.lookup_hashes("id", check_id_input(b.id_number, today=today))
             except InvalidDocument as exc:
                 errors.append(RowError(b.row, "id_number", exc.message, ID_NUMBER_RULE))
                 invalid.add(b.row)

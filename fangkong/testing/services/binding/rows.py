@@ -44,10 +44,12 @@ class BindReport:
 def check_format(rows: list[Binding], at: dt.datetime) -> None:
     """Each row on its own: a valid barcode, a person, a sampling time not in the future, a known mode."""
     errors: list[RowError] = []
+    modes = set(PoolingMode.values)
+    cleaned: dict[str, str] = {}  # a tube's rows share its barcode: each checked once
     for i, b in enumerate(rows, start=1):
         b.row = b.row or i
         try:
-            b.barcode = clean_barcode(b.barcode)
+            b.barcode = (isinstance(b.barcode, str) and cleaned.get(b.barcode)) or _cleaned(b.barcode, cleaned)
         except InvalidBarcode as exc:
             errors.append(RowError(b.row, "barcode", exc.message))
         if b.person_id is None and not (b.id_number or "").strip():
@@ -55,10 +57,17 @@ def check_format(rows: list[Binding], at: dt.datetime) -> None:
         b.sampled_at = b.sampled_at or at
         if is_future(b.sampled_at, at=at):
             errors.append(RowError(b.row, "sampled_at", future_message(b.sampled_at, label=_("采样时间")), NOT_IN_FUTURE))
-        if b.pooling_mode and b.pooling_mode not in PoolingMode.values:
+        if b.pooling_mode and b.pooling_mode not in modes:
             errors.append(RowError(b.row, "pooling_mode", _("未知采样方式 %(m)s") % {"m": b.pooling_mode}))
     if errors:
         raise RowsRefused(errors, rule="testing.binding_format")
+
+
+def _cleaned(barcode: object, cleaned: dict[str, str]) -> str:
+    text = clean_barcode(barcode)
+    if isinstance(barcode, str):
+        cleaned[barcode] = text
+    return text
 
 
 def field_of(b: Binding) -> str:

@@ -40,35 +40,36 @@ class TubeState:
     first_row: int = 0
 
 
-def lock_tubes(testing_round: TestingRound, rows: list[Binding]) -> None:
-    """On PostgreSQL, the rows' existing tubes locked before anything is read."""
-    if connection.vendor == "postgresql":
-        # Lock the request's existing tubes before reading anything: two samplers adding to one tube
-        # (or a double-tapped submit) otherwise both read the same member count and "not yet sampled".
-        # SQLite needs nothing: its write transactions start IMMEDIATE, one at a time.
-        fetch_in(
-            f"SELECT id FROM {table(Tube)} WHERE round_id = %s AND barcode {{IN}} ORDER BY id FOR UPDATE",
+def read_tubes(testing_round: TestingRound, rows: list[Binding]) -> dict[str, TubeState]:
+    """The round's open tubes the rows name, read once — and on PostgreSQL locked as they are read."""
+    # Two samplers adding to one tube (or a double-tapped submit) would otherwise both read the same
+    # member count and "not yet sampled". SQLite needs no lock: its write transactions start
+    # IMMEDIATE, one at a time. The lock and the read are one statement (they were two: the
+    # request's tubes read twice).
+    lock = " ORDER BY id FOR UPDATE" if connection.vendor == "postgresql" else ""
+    return {
+        r[1]: TubeState(r[0], r[1], r[2], r[3], r[4], r[5], r[6], bool(r[7]), read_datetime(r[8]), False)
+        for r in fetch_in(
+            f"SELECT id, barcode, status, capacity, member_count, pooling_mode, sampling_point_id, is_resample, sampled_at "
+            f"FROM {table(Tube)} WHERE round_id = %s AND barcode {{IN}}{lock}",
             sorted({b.barcode for b in rows}),
             params_before=[testing_round.pk],
         )
+    }
 
 
 def tubes_of(
-    actor: Any, testing_round: TestingRound, rows: list[Binding], sampling_point: SamplingPoint | None, pooling_mode: str
+    actor: Any,
+    testing_round: TestingRound,
+    rows: list[Binding],
+    tubes: dict[str, TubeState],
+    sampling_point: SamplingPoint | None,
+    pooling_mode: str,
 ) -> tuple[dict[str, TubeState], list[RowError]]:
-    """The round's tubes the rows name, open ones read and new ones planned (point, area, pooling)."""
+    """The round's tubes the rows name: the open ones read (`read_tubes`) and the new ones planned
+    (point, area, pooling)."""
     errors: list[RowError] = []
-    # Tubes: the ones already open in the round, and the new barcodes to open.
-    barcodes = sorted({b.barcode for b in rows})
-    tube = table(Tube)
-    tubes: dict[str, TubeState] = {}
-    for r in fetch_in(
-        f"SELECT id, barcode, status, capacity, member_count, pooling_mode, sampling_point_id, is_resample, sampled_at "
-        f"FROM {tube} WHERE round_id = %s AND barcode {{IN}}",
-        barcodes,
-        params_before=[testing_round.pk],
-    ):
-        tubes[r[1]] = TubeState(r[0], r[1], r[2], r[3], r[4], r[5], r[6], bool(r[7]), read_datetime(r[8]), False)
+    tubes = dict(tubes)
     point_ids = {b.sampling_point_id for b in rows if b.sampling_point_id} | ({sampling_point.pk} if sampling_point else set())
     points = {
         p["id"]: p
