@@ -154,6 +154,15 @@ def clear_rounds() -> dict:
     }
 
 
+def resident_number(index: int) -> str:
+    """The index-th resident's ID number: a valid one (region 150102, a birth date per 1,000 people,
+    the check digit), so a request's numbers go through the checks a real one does. (It was
+    "15" + 16 digits, which the ID check now refuses: region 150000.)"""
+    from fangkong.geo.idnumbers import make_resident_id
+
+    return make_resident_id("150102", dt.date(1950, 1, 1) + dt.timedelta(days=index // 1000), index % 1000)
+
+
 def build_city(people: int, seed: int = 8) -> dict:
     """Streets → communities → grids → compounds → buildings → units → households → people, with COPY."""
     from django.db import transaction
@@ -240,9 +249,9 @@ def build_city(people: int, seed: int = 8) -> dict:
                         for _ in range(HOUSEHOLD):
                             if index >= people:
                                 break
-                            number = f"15{index:016d}"
+                            number = resident_number(index)
                             persons.append(
-                                (next(person_ids), h, d, s, c, g, f"居民{index}", "passport", "bench", sealer.lookup_hash("id", number),
+                                (next(person_ids), h, d, s, c, g, f"居民{index}", "resident_id", "bench", sealer.lookup_hash("id", number),
                                  number[:6] + "********" + number[-4:], number[-4:], rng.choice("MF"), 1950 + index % 60,
                                  1950 + index % 60, "", "", "", now, now)
                             )  # fmt: skip
@@ -621,7 +630,7 @@ def main() -> None:
             last_tube = tube_no
             row = {
                 "barcode": f"T{tube_no:08d}",
-                "id_number": f"15{pid - first_person:016d}",
+                "id_number": resident_number(pid - first_person),
                 "sampling_point": point_of[comm],
                 "sampled_at": swab_times[tube_no % 3600],
             }
