@@ -6,10 +6,12 @@ Row numbers in errors are spreadsheet rows: the header is row 1, the first resul
 from __future__ import annotations
 
 import csv
+import datetime as dt
 import io
 from collections.abc import Callable, Iterable, Sequence
 from typing import Any
 
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from fangkong.core.rows import RowError, RowsRefused
@@ -71,6 +73,7 @@ def read_table(records: Iterable[Sequence[object]]) -> ParsedRows:
     # cell is parsed once per file (keyed by its type too: True is not 1).
     results: dict[tuple[type, object], tuple[object, FieldProblem | None]] = {}
     cts: dict[tuple[str, type, object], tuple[object, FieldProblem | None]] = {}
+    beijing = timezone.get_default_timezone()
     out: list[ResultRow] = []
     errors: list[RowError] = []
     for n, values in enumerate(it, start=2):
@@ -88,7 +91,7 @@ def read_table(records: Iterable[Sequence[object]]) -> ParsedRows:
         ct_orf1ab = _once(cts, ("ct_orf1ab", values[at[2]].__class__, values[at[2]]), parse_ct, problems)
         ct_n = _once(cts, ("ct_n", values[at[3]].__class__, values[at[3]]), parse_ct, problems)
         try:
-            reported_at = parse_datetime(values[at[4]])
+            reported_at = _plain_time(values[at[4]], beijing) or parse_datetime(values[at[4]])
         except FieldProblem as exc:
             problems.append(exc)
         if problems:
@@ -96,6 +99,17 @@ def read_table(records: Iterable[Sequence[object]]) -> ParsedRows:
             continue
         out.append(ResultRow(row=n, barcode=barcode, result=result, ct_orf1ab=ct_orf1ab, ct_n=ct_n, reported_at=reported_at))
     return ParsedRows(out, errors)
+
+
+def _plain_time(value: object, zone: dt.tzinfo) -> dt.datetime | None:
+    """ "YYYY-MM-DD HH:MM:SS" (what most lab files hold) read directly, in Beijing time, as parse_datetime
+    reads it; None for anything else (parse_datetime then reads it or says what is wrong)."""
+    if value.__class__ is str and len(value) == 19 and value[4] == "-" and value[7] == "-" and value[10] == " ":
+        try:
+            return dt.datetime.fromisoformat(value).replace(tzinfo=zone)
+        except ValueError:
+            return None
+    return None
 
 
 def _once(memo: dict, key: tuple, parse: Callable[..., Any], problems: list[FieldProblem]) -> Any:
