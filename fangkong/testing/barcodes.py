@@ -40,6 +40,8 @@ def barcode_problem(value: str) -> str | None:
 
 def clean_barcode(value: Any) -> str:
     """The barcode without the whitespace a scanner adds, or InvalidBarcode saying what is wrong."""
+    if value.__class__ is str and len(value) <= MAX_LENGTH and _CHARSET.fullmatch(value):
+        return value  # already clean (a file's every row, checked again by the service)
     text = value.strip() if isinstance(value, str) else ("" if value is None else str(value).strip())
     problem = barcode_problem(text)
     if problem:

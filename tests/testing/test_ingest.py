@@ -91,6 +91,28 @@ def test_broken_files_are_refused_with_row_and_field():
         parse_upload("results.pdf", b"%PDF")
 
 
+def test_repeated_cells_report_every_row_and_plain_times_read_as_beijing():
+    """Each distinct result word and Ct cell is parsed once per file: a bad one is still reported on
+    every row that has it; a sheet's True is not the Ct 1; "YYYY-MM-DD HH:MM:SS" is Beijing time."""
+    with pytest.raises(RowsRefused) as exc:
+        parse_csv(csv_bytes([("P1", "大概", 99, None, "2022-02-25 15:00:00"), ("P2", "大概", 99, None, "2022-02-25 15:00:01")]))
+    assert [(e.row, e.field) for e in exc.value.errors] == [(2, "result"), (2, "ct_orf1ab"), (3, "result"), (3, "ct_orf1ab")]
+    assert exc.value.errors[1].message == exc.value.errors[3].message
+    book = Workbook()
+    sheet = book.active
+    sheet.append(["条码", "ORF1ab", "报告时间"])
+    sheet.append(["P1", 1, "2022-02-25 15:00:00"])
+    sheet.append(["P2", True, "2022-02-25 15:00:00"])
+    buf = io.BytesIO()
+    book.save(buf)
+    with pytest.raises(RowsRefused) as exc:
+        parse_upload("结果.xlsx", buf.getvalue())
+    assert [(e.row, e.field) for e in exc.value.errors] == [(3, "ct_orf1ab")]
+    [row] = parse_csv(csv_bytes([("P1", "阴性", None, None, "2022-02-25 15:00:07")]))
+    assert row.reported_at.isoformat() == "2022-02-25T15:00:07+08:00"
+    assert parse_csv(csv_bytes([("P1", "阴性", None, None, "2022/02/25 15:00:07")]))[0].reported_at == row.reported_at
+
+
 def test_fhir_bundle():
     rows = parse_bundle(json.dumps(BUNDLE))
     assert [(r.row, r.barcode, r.result, r.ct_orf1ab, r.ct_n) for r in rows] == [

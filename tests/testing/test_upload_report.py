@@ -64,7 +64,8 @@ def test_one_upload_shows_every_problem_of_the_file(setup, users, client, round_
 @pytest.mark.usefixtures("tubes")
 def test_tubes_never_received_are_received_at_upload_and_listed(setup, users, client):
     t3 = fill(setup, users["community"], "T3", [setup.other_grid[0]], hours_ago=3)
-    assert t3.received_at is None
+    assert t3.received_at is None and t3.closed_at is None  # an open tube
+    t1 = Tube.objects.get(round=setup.round, barcode="T1")
     client.force_login(setup.lab_user)
     before = timezone.now()
     response = post_file(
@@ -74,6 +75,8 @@ def test_tubes_never_received_are_received_at_upload_and_listed(setup, users, cl
     assert job.status == "succeeded" and job.created_count == 2
     t3.refresh_from_db()
     assert t3.laboratory_id == setup.lab.pk and t3.received_at >= before and t3.closed_at is not None
+    # Closed by the same UPDATE as its result if it was open; a tube closed before keeps its time.
+    assert t1.closed_at is not None and Tube.objects.get(pk=t1.pk).closed_at == t1.closed_at
     assert job.consequences["received_at_upload"] == [{"row": 3, "barcode": "T3"}]
     assert "此前未扫码接收" in job.message
     event = AuditEvent.objects.get(event_type=events.TUBES_RECEIVED, count=1)

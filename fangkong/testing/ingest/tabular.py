@@ -6,10 +6,12 @@ Row numbers in errors are spreadsheet rows: the header is row 1, the first resul
 from __future__ import annotations
 
 import csv
+import datetime as dt
 import io
 from collections.abc import Callable, Iterable, Sequence
 from typing import Any
 
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from fangkong.core.rows import RowError, RowsRefused
@@ -64,35 +66,63 @@ def read_table(records: Iterable[Sequence[object]]) -> ParsedRows:
     except StopIteration:
         raise RowsRefused([RowError(0, "file", _("文件为空"))], rule=FILE_RULE) from None
     cols = _columns(header)
+    width = max(cols.values()) + 1
+    absent = width  # a field without a column reads the padding: None
+    at = [cols.get(field, absent) for field in ("barcode", "result", "ct_orf1ab", "ct_n", "reported_at")]
+    # A file's result words and Ct values repeat (every plain negative is the same): each distinct
+    # cell is parsed once per file (keyed by its type too: True is not 1).
+    results: dict[tuple[type, object], tuple[object, FieldProblem | None]] = {}
+    cts: dict[tuple[str, type, object], tuple[object, FieldProblem | None]] = {}
+    beijing = timezone.get_default_timezone()
     out: list[ResultRow] = []
     errors: list[RowError] = []
-
-    def cell(values: Sequence[object], field: str) -> object:
-        i = cols.get(field)
-        return values[i] if i is not None and i < len(values) else None
-
     for n, values in enumerate(it, start=2):
-        if not any(str(v).strip() for v in values if v is not None):
-            continue
-        problems: list[RowError] = []
-
-        def read(parse: Callable[..., Any], *args: object) -> Any:
-            try:
-                return parse(*args)
-            except FieldProblem as exc:
-                problems.append(RowError(n, exc.field, exc.message, FILE_RULE))  # noqa: B023 - read() is called in this iteration only
-                return None
-
-        barcode = read(read_barcode, cell(values, "barcode"), "barcode")
-        result = read(parse_result, cell(values, "result"))
-        ct_orf1ab = read(parse_ct, cell(values, "ct_orf1ab"), "ct_orf1ab")
-        ct_n = read(parse_ct, cell(values, "ct_n"), "ct_n")
-        reported_at = read(parse_datetime, cell(values, "reported_at"))
+        first = values[at[0]] if at[0] < len(values) else None
+        if not (first.__class__ is str and first.strip()) and not any(str(v).strip() for v in values if v is not None):
+            continue  # a blank row
+        values = [*values[:width], *([None] * (width + 1 - min(len(values), width)))]  # ends with None: the absent column
+        problems: list[FieldProblem] = []
+        try:
+            barcode = read_barcode(first, "barcode")
+        except FieldProblem as exc:
+            barcode = None
+            problems.append(exc)
+        result = _once(results, (values[at[1]].__class__, values[at[1]]), parse_result, problems)
+        ct_orf1ab = _once(cts, ("ct_orf1ab", values[at[2]].__class__, values[at[2]]), parse_ct, problems)
+        ct_n = _once(cts, ("ct_n", values[at[3]].__class__, values[at[3]]), parse_ct, problems)
+        try:
+            reported_at = _plain_time(values[at[4]], beijing) or parse_datetime(values[at[4]])
+        except FieldProblem as exc:
+            problems.append(exc)
         if problems:
-            errors.extend(problems)
+            errors.extend(RowError(n, exc.field, exc.message, FILE_RULE) for exc in problems)
             continue
         out.append(ResultRow(row=n, barcode=barcode, result=result, ct_orf1ab=ct_orf1ab, ct_n=ct_n, reported_at=reported_at))
     return ParsedRows(out, errors)
+
+
+def _plain_time(value: object, zone: dt.tzinfo) -> dt.datetime | None:
+    """ "YYYY-MM-DD HH:MM:SS" (what most lab files hold) read directly, in Beijing time, as parse_datetime
+    reads it; None for anything else (parse_datetime then reads it or says what is wrong)."""
+    if value.__class__ is str and len(value) == 19 and value[4] == "-" and value[7] == "-" and value[10] == " ":
+        try:
+            return dt.datetime.fromisoformat(value).replace(tzinfo=zone)
+        except ValueError:
+            return None
+    return None
+
+
+def _once(memo: dict, key: tuple, parse: Callable[..., Any], problems: list[FieldProblem]) -> Any:
+    """parse(cell) (parse_ct also given its field), remembered by `key`; a problem is added to `problems`."""
+    known = memo.get(key)
+    if known is None:
+        try:
+            known = memo[key] = (parse(key[-1], key[0]) if len(key) == 3 else parse(key[-1])), None
+        except FieldProblem as exc:
+            known = memo[key] = None, exc
+    if known[1] is not None:
+        problems.append(known[1])
+    return known[0]
 
 
 def rows_from_table(records: Iterable[Sequence[object]]) -> list[ResultRow]:

@@ -50,20 +50,26 @@ def apply_consequences(
         return
     _undo_corrected(changes, report, at)
     by_tube = {c.tube_id: c for c in changes}
+    # The changes sorted in one pass (a file is thousands of plain negatives).
+    resampled, pooled_positive, invalid, single_positive, single_negative = [], [], [], [], []
+    for c in changes:
+        if c.is_resample:
+            resampled.append(c.tube_id)
+        if c.new_result == Result.POSITIVE:
+            (single_positive if c.is_single else pooled_positive).append(c)
+        elif c.new_result == Result.INVALID:
+            invalid.append(c)
+        elif c.new_result == Result.NEGATIVE and c.is_single:
+            single_negative.append(c)
     # The re-sampling tasks whose tube has now a result are finished, whatever the result.
-    resampled = [c.tube_id for c in changes if c.is_resample]
     if resampled:
         ResamplingTask.objects.filter(resample_tube_id__in=resampled, status=ResamplingStatus.SAMPLED).update(
             status=ResamplingStatus.DONE, done_at=at, closing_note=_("单采结果已出")
         )
 
-    pooled_positive = [c for c in changes if c.new_result == Result.POSITIVE and not c.is_single]
-    invalid = [c for c in changes if c.new_result == Result.INVALID]
     _pool_positive_actions(actor, testing_round, pooled_positive, invalid, by_tube, report, at)
-    single_positive = [c for c in changes if c.new_result == Result.POSITIVE and c.is_single]
     if single_positive:
         _confirm_positives(actor, testing_round, single_positive, by_tube, threshold, report)
-    single_negative = [c for c in changes if c.new_result == Result.NEGATIVE and c.is_single]
     if single_negative:
         _lift_controls(actor, testing_round, single_negative, by_tube, report, at)
 

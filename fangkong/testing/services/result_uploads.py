@@ -30,6 +30,7 @@ from django.utils.translation import gettext as _
 
 from fangkong.audit.catalogue import EventType
 from fangkong.audit.services import audit_record
+from fangkong.core.bulk import gc_paused
 from fangkong.core.errors import DomainError, PermissionRefused, failure_cause
 from fangkong.core.filestore import delete_expired, private_storage
 from fangkong.core.jobs import STALE_AFTER, enqueue, enqueue_on_commit, heartbeat, heartbeat_key, stalled
@@ -190,25 +191,7 @@ def result_upload_run(*, upload_id: int, data: bytes | None = None) -> ResultUpl
 
 def _run(upload: ResultUpload, data: bytes | None) -> None:
     try:
-        if upload.uploaded_by is None:
-            raise PermissionRefused(_("上传人账号已不存在"), rule="testing.lab_upload")
-        if data is None:
-            with private_storage().stream(upload.file.name) as fh:
-                data = fh.read()
-        parsed = read_upload(upload.original_name, data)
-        upload.rows_total = len(parsed.rows) + len({e.row for e in parsed.errors if e.row})
-        progress_write(upload.pk, phase="writing", rows=len(parsed.rows))
-        with transaction.atomic():  # the results and the upload's outcome: one COMMIT
-            report = results_ingest(
-                actor=upload.uploaded_by,
-                testing_round=upload.round,
-                laboratory=upload.laboratory,
-                rows=parsed.rows,
-                refused=parsed.errors,
-                source=f"#{upload.pk} {upload.original_name}",
-            )
-            _apply_report(upload, report)
-            _record(upload, UploadStatus.SUCCEEDED, _summary(report), [])
+        _apply(upload, data)
     except RowsRefused as exc:
         errors = [{"row": e.row, "field": e.field, "message": e.message, "rule": e.rule or exc.rule} for e in exc.errors]
         _finish(upload, UploadStatus.REFUSED, _("文件有 %(n)s 处错误，未写入任何结果。请修正后重新上传。") % {"n": len(errors)}, errors)
@@ -222,6 +205,30 @@ def _run(upload: ResultUpload, data: bytes | None) -> None:
         _finish(upload, UploadStatus.FAILED, message, [])
     else:
         progress_write(upload.pk, phase="done", rows=upload.rows_total)
+
+
+@gc_paused()  # a file's rows are tens of thousands of new objects without cycles, freed before it resumes (as in results_ingest)
+def _apply(upload: ResultUpload, data: bytes | None) -> None:
+    """Read the file, apply it and record the outcome with the results (one COMMIT)."""
+    if upload.uploaded_by is None:
+        raise PermissionRefused(_("上传人账号已不存在"), rule="testing.lab_upload")
+    if data is None:
+        with private_storage().stream(upload.file.name) as fh:
+            data = fh.read()
+    parsed = read_upload(upload.original_name, data)
+    upload.rows_total = len(parsed.rows) + len({e.row for e in parsed.errors if e.row})
+    progress_write(upload.pk, phase="writing", rows=len(parsed.rows))
+    with transaction.atomic():  # the results and the upload's outcome: one COMMIT
+        report = results_ingest(
+            actor=upload.uploaded_by,
+            testing_round=upload.round,
+            laboratory=upload.laboratory,
+            rows=parsed.rows,
+            refused=parsed.errors,
+            source=f"#{upload.pk} {upload.original_name}",
+        )
+        _apply_report(upload, report)
+        _record(upload, UploadStatus.SUCCEEDED, _summary(report), [])
 
 
 def result_uploads_recover(*, now: dt.datetime | None = None) -> dict[str, int]:

@@ -30,7 +30,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from django.db import transaction
+from django.db import connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -162,7 +162,7 @@ def results_ingest(
         raise RowsRefused(sorted(errors, key=lambda e: e.row), rule="testing.results")
     changes = _write_results(testing_round, laboratory, plan, decided, threshold, source, report, at)
     _keep_unmatched(testing_round, laboratory, report.unmatched, rows, source)
-    _audit_received(actor, testing_round, laboratory, report, source, at)
+    _audit_received(actor, testing_round, laboratory, report, source)
     _audit_corrections(actor, changes, source)
     apply_consequences(actor=actor, testing_round=testing_round, changes=changes, threshold=threshold, report=report, at=at)
     counts = CountOf(c.new_result for c in changes)
@@ -235,6 +235,7 @@ def _match_tubes(
     found = _tubes_with_current_result(testing_round, sorted(first_row))
     elsewhere = _rounds_of_barcodes(actor, testing_round, sorted(set(first_row) - set(found)))
     plan: list[tuple[ResultRow, tuple]] = []
+    lab_id = laboratory.pk
     for r in rows:
         if r.row not in decided or first_row.get(r.barcode) != r.row:
             continue
@@ -254,11 +255,11 @@ def _match_tubes(
         if t is None:
             report.unmatched.append(Unmatched(r.row, r.barcode, UnmatchedReason.UNKNOWN_BARCODE))
             continue
-        sampled_at = read_datetime(t[3])
+        sampled_at = t[3]
         if not t[4] or sampled_at is None:
             report.unmatched.append(Unmatched(r.row, r.barcode, UnmatchedReason.NOT_SAMPLED))
             continue
-        if t[6] is not None and t[6] != laboratory.pk:
+        if t[6] is not None and t[6] != lab_id:
             errors.append(RowError(r.row, "barcode", _("试管 %(b)s 由其他检测机构接收，不能由本机构报告") % {"b": r.barcode}))
             continue
         if r.reported_at < sampled_at:
@@ -313,14 +314,13 @@ def _write_results(
     at: dt.datetime,
 ) -> list[ResultChange]:
     """Write the results that differ from the tube's current one (new, or a correction superseding it)
-    and the tubes' status; return what changed."""
+    and the tubes' status, each tube in one UPDATE (a tube the lab never signed for is received, and
+    closed if still open, by the same UPDATE); return what changed."""
     # Partition into unchanged / new / corrections, reserving ids for the rows to write.
     to_write: list[tuple[ResultRow, tuple, str]] = []
     for r, t in plan:
         value = decided[r.row]
-        if t[8] is not None and r.__class__(r.row, r.barcode, value, r.ct_orf1ab, r.ct_n, r.reported_at).same_as(
-            t[9], t[10], t[11], read_datetime(t[12])
-        ):
+        if t[8] is not None and r.__class__(r.row, r.barcode, value, r.ct_orf1ab, r.ct_n, r.reported_at).same_as(t[9], t[10], t[11], t[12]):
             report.unchanged += 1
             continue
         to_write.append((r, t, value))
@@ -330,6 +330,7 @@ def _write_results(
     changes: list[ResultChange] = []
     tube_updates = []
     created_at = db_value(at)
+    round_id, lab_id = testing_round.pk, laboratory.pk
     result_rows = []
     for (r, t, value), new_id in zip(to_write, ids, strict=True):
         if t[8] is not None:
@@ -340,9 +341,9 @@ def _write_results(
         result_rows.append(
             (
                 new_id,
-                testing_round.pk,
+                round_id,
                 t[0],
-                laboratory.pk,
+                lab_id,
                 value,
                 r.ct_orf1ab,
                 r.ct_n,
@@ -355,15 +356,13 @@ def _write_results(
                 created_at,
             )
         )
-        received_at = read_datetime(t[7])
-        if received_at is None:  # never signed for: received now, by this upload (reported, audited)
-            received_at = at
+        received_at, closed_at = t[7], t[14]
+        if received_at is None:  # never signed for: received now, by this upload (reported, audited), and closed if open
+            received_at, closed_at = at, closed_at or at
             report.received_at_upload.append(ReceivedAtUpload(r.row, r.barcode))
-        tube_updates.append((t[0], TubeStatus.RESULTED, value, r.reported_at, laboratory.pk, received_at))
+        tube_updates.append((t[0], TubeStatus.RESULTED, value, r.reported_at, lab_id, received_at, closed_at))
         changes.append(
-            ResultChange(
-                t[0], t[1], t[4], bool(t[5]), read_datetime(t[3]), t[9] or "", value, new_id, r.ct_orf1ab, r.ct_n, r.reported_at, t[13]
-            )
+            ResultChange(t[0], t[1], t[4], bool(t[5]), t[3], t[9] or "", value, new_id, r.ct_orf1ab, r.ct_n, r.reported_at, t[13])
         )
     bulk_update(TubeResult, [("is_current", "boolean"), ("superseded_by_id", "bigint")], supersede)
     BulkWriter(TubeResult, RESULT_COLUMNS, binary=True).write(result_rows)
@@ -375,22 +374,19 @@ def _write_results(
             ("resulted_at", "timestamptz"),
             ("laboratory_id", "bigint"),
             ("received_at", "timestamptz"),
+            ("closed_at", "timestamptz"),
         ],
         tube_updates,
     )
     return changes
 
 
-def _audit_received(
-    actor: Any, testing_round: TestingRound, laboratory: Laboratory, report: IngestReport, source: str, at: dt.datetime
-) -> None:
-    """Tubes received by the upload (the lab had not signed for them): closed if still open, and one
-    testing.tubes_received event for the batch, naming the upload."""
+def _audit_received(actor: Any, testing_round: TestingRound, laboratory: Laboratory, report: IngestReport, source: str) -> None:
+    """Tubes received by the upload (the lab had not signed for them; `_write_results` recorded the
+    receipt and closed the open ones): one testing.tubes_received event for the batch, naming the upload."""
     if not report.received_at_upload:
         return
     barcodes = [r.barcode for r in report.received_at_upload]
-    for chunk in range(0, len(barcodes), 5_000):
-        Tube.objects.filter(round=testing_round, barcode__in=barcodes[chunk : chunk + 5_000], closed_at__isnull=True).update(closed_at=at)
     audit_record(
         actor=actor,
         event_type=events.TUBES_RECEIVED,
@@ -417,12 +413,13 @@ def _audit_corrections(actor: Any, changes: list[ResultChange], source: str) -> 
 
 def _tubes_with_current_result(testing_round: TestingRound, barcodes: list[str]) -> dict[str, tuple]:
     """barcode → (tube id, barcode, status, sampled_at, member_count, is_resample, laboratory_id,
-    received_at, current result id, result, Ct ORF1ab, Ct N, reported_at, pooling_mode).
+    received_at, current result id, result, Ct ORF1ab, Ct N, reported_at, pooling_mode, closed_at),
+    the datetimes aware.
 
     Current results are read only for tubes that have one (a first upload reads none): joined,
     the look-up was planned as a scan of every result of the round per upload (0.2 s at 640,000)."""
     rows = fetch_in(
-        f"SELECT id, barcode, status, sampled_at, member_count, is_resample, laboratory_id, received_at, result, pooling_mode "
+        f"SELECT id, barcode, status, sampled_at, member_count, is_resample, laboratory_id, received_at, result, pooling_mode, closed_at "
         f"FROM {table(Tube)} WHERE round_id = %s AND barcode {{IN}}",
         barcodes,
         params_before=[testing_round.pk],
@@ -435,8 +432,11 @@ def _tubes_with_current_result(testing_round: TestingRound, barcodes: list[str])
             params_before=[True],
         )
     }
+    if connection.vendor != "postgresql":  # SQLite returns datetimes as text (fetch_in's are aware on PostgreSQL)
+        rows = [(*r[:3], read_datetime(r[3]), *r[4:7], read_datetime(r[7]), r[8], r[9], read_datetime(r[10])) for r in rows]
+        current = {k: (*c[:4], read_datetime(c[4])) for k, c in current.items()}
     none = (None, None, None, None, None)
-    return {r[1]: (*r[:8], *current.get(r[0], none), r[9]) for r in rows}
+    return {r[1]: (*r[:8], *current.get(r[0], none), r[9], r[10]) for r in rows}
 
 
 def _local_seconds(value: dt.datetime) -> str:
