@@ -11,6 +11,7 @@ import operator
 import re
 from dataclasses import dataclass
 
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from fangkong.core.errors import DomainError
@@ -99,7 +100,7 @@ def check_char(first17: str) -> str:
 
 def parse_resident_id(value: str, *, today: dt.date | None = None) -> ResidentIdFacts:
     """Validate an 18-digit ID number and return the facts it encodes; raise InvalidDocument."""
-    birth = _checked_resident_id(value, today or dt.date.today())
+    birth = _checked_resident_id(value, today or timezone.localdate())
     return ResidentIdFacts(value[:6], birth, Sex.MALE if int(value[16]) % 2 else Sex.FEMALE)
 
 
@@ -168,7 +169,7 @@ def check_id_input(value: str, *, today: dt.date | None = None) -> str:
     if not (value.isascii() and value.isalnum()):
         raise InvalidDocument(_("请输入完整的证件号码：只能包含数字和字母（按号码查找，不按姓名）"))
     if RESIDENT_LIKE_RE.match(value):
-        _checked_resident_id(value, today or dt.date.today())
+        _checked_resident_id(value, today or timezone.localdate())
     elif not (PASSPORT_RE.match(value) or HK_MACAU_RE.match(value) or TAIWAN_RE.match(value)):
         raise InvalidDocument(_("证件号码格式不对：身份证号为 18 位（末位可为 X），护照和港澳台通行证为 5–17 位字母和数字"))
     return value

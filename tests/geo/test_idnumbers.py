@@ -66,3 +66,23 @@ def test_phone_normalisation():
     assert normalise_phone("0471-6612345") == "04716612345"
     with pytest.raises(InvalidDocument):
         normalise_phone("12345")
+
+
+@pytest.mark.parametrize("beijing", ["00:05", "07:55", "23:55"])
+def test_a_birth_today_in_beijing_is_not_later_than_today(beijing):
+    """The newest resident born today (Beijing) is registered at any hour: "later than today" is
+    judged on Beijing's date, not the server's UTC date (they differ from 00:00 to 08:00 Beijing)."""
+    from zoneinfo import ZoneInfo
+
+    import time_machine
+
+    from fangkong.geo.idnumbers import check_id_input
+
+    hour, minute = map(int, beijing.split(":"))
+    now = dt.datetime(2026, 12, 7, hour, minute, tzinfo=ZoneInfo("Asia/Shanghai"))
+    number = make_resident_id("150102", now.date(), 1)
+    with time_machine.travel(now, tick=False):
+        assert check_id_input(number) == number
+        assert parse_resident_id(number).birth_date == now.date()
+        with pytest.raises(InvalidDocument):
+            check_id_input(make_resident_id("150102", now.date() + dt.timedelta(days=1), 1))

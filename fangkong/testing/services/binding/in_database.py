@@ -15,6 +15,7 @@ import datetime as dt
 from typing import Any
 
 from django.db import IntegrityError, connection, transaction
+from django.utils import timezone
 
 from fangkong.core.crypto import Sealer
 from fangkong.core.sql import table
@@ -74,7 +75,7 @@ def close_full_tubes(tubes: dict[str, TubeState], close_when_full: bool) -> None
 
 def _keyed_hashes(rows: list[Binding], sealer: Sealer) -> list[list[str]] | None:
     """Each row's number hashed under every key of the ring; None when a number is not a valid one."""
-    lookup, today = sealer.lookup_hashes, dt.date.today()
+    lookup, today = sealer.lookup_hashes, timezone.localdate()
     try:
         return [lookup("id", check_id_input(b.id_number, today=today)) for b in rows]
     except InvalidDocument:

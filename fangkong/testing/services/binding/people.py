@@ -4,10 +4,10 @@ the sampler may see); and the numbers a refused batch counts as searches."""
 
 from __future__ import annotations
 
-import datetime as dt
 from collections.abc import Sequence
 from typing import Any, NamedTuple
 
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from fangkong.core.crypto import Sealer
@@ -83,7 +83,7 @@ def people_of(rows: list[Binding], j: Any, sealer: Sealer) -> tuple[dict[int, Bo
     # looked up: a typo is never answered as "not registered".
     hashes: dict[int, list[str]] = {}  # under each key of the ring: a rotation may be under way
     invalid: set[int] = set()
-    today = dt.date.today()
+    today = timezone.localdate()
     for b in rows:
         if b.person_id is None:
             try:
