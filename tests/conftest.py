@@ -13,6 +13,7 @@ from django.db import connection
 
 from fangkong.core.roles import Role
 
+from .clock import afternoon_clock
 from .factories import Tree, ensure_reference_data, make_person, make_tree, make_user
 
 # ---- the whole session's wall clock (FANGKONG_TEST_CLOCK) ----
@@ -281,24 +282,6 @@ def _stray_connections_closed(django_db_setup, django_db_blocker):
 def beijing_afternoon():
     """For tests of demo data that places events "earlier today" (Beijing): just after midnight
     there is no earlier today, and those events land yesterday, past their same-day deadlines.
-    Before 14:00 Beijing the clock is moved forward to 14:00 today (never back: rows written
-    before the test stay in the past) and keeps ticking; after 22:00 to 14:00 tomorrow, so that no
-    test crosses midnight; in between it is left alone."""
-    import datetime as dt
-
-    import time_machine
-    from django.utils import timezone
-
-    now = timezone.localtime()
-    afternoon = now.replace(hour=14, minute=0, second=0, microsecond=0)
-    if now >= afternoon.replace(hour=22):
-        # Late evening: a test that builds its data across midnight finds "today's" events yesterday
-        # (the PostgreSQL leg runs at 23:55 and a loaded machine reaches midnight mid-test). 14:00
-        # tomorrow, still forward.
-        afternoon += dt.timedelta(days=1)
-    elif now >= afternoon:
-        yield now
-        return
-    with time_machine.travel(afternoon, tick=True):
-        assert timezone.localtime().hour == 14 and timezone.now() > now - dt.timedelta(seconds=1)
-        yield afternoon
+    Moves the clock to the afternoon (afternoon_clock) for the test."""
+    with afternoon_clock() as start:
+        yield start

@@ -20,19 +20,26 @@ from fangkong.testing.synthetic import round_generate
 from fangkong.zoning.models import RiskArea
 from fangkong.zoning.synthetic import zoning_generate
 
+from ..clock import built_once_per_module
+
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("beijing_afternoon")]
 
 SEED = 16
 
 
-@pytest.fixture
-def demo_city():
-    """The demo's modules, in the demo's order, on 2,000 people (as tests/reports/test_board.py)."""
+def _demo_city():
     city_generate(actor=None, people=2_000, seed=SEED)
     round_generate(seed=SEED)
     cases_generate(seed=SEED)
     isolation_generate(seed=SEED)
     zoning_generate(seed=SEED)
+
+
+@pytest.fixture(scope="module")
+def demo_city(django_db_setup, django_db_blocker):
+    """The demo's modules, in the demo's order, on 2,000 people (as tests/reports/test_board.py), built
+    once per module: each test's flags (flags_demo) are rolled back before the next."""
+    yield from built_once_per_module(django_db_blocker, _demo_city)
 
 
 def test_the_demo_has_flags_of_both_kinds_each_with_its_rule_and_evidence(demo_city):

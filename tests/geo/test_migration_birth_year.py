@@ -8,12 +8,12 @@ from zoneinfo import ZoneInfo
 
 import pytest
 from django.db import connection
-from django.db.migrations.executor import MigrationExecutor
 
 from fangkong.core.crypto import Sealer, decrypt, mask_id_number
 from fangkong.geo.idnumbers import make_resident_id
 
 from ..factories import ensure_reference_data
+from ..migrator import MigrationExecutor
 
 BEFORE = ("geo", "0004_phone_mask_shows_two_last_digits")
 AFTER = ("geo", "0007_remove_person_birth_date")

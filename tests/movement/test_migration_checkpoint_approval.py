@@ -5,7 +5,8 @@ from __future__ import annotations
 
 import pytest
 from django.db import connection
-from django.db.migrations.executor import MigrationExecutor
+
+from ..migrator import MigrationExecutor
 
 BEFORE = ("movement", "0009_batch_vehicles")
 AFTER = ("movement", "0010_checkpoint_approval")

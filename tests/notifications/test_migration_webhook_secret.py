@@ -5,9 +5,10 @@ from __future__ import annotations
 
 import pytest
 from django.db import connection
-from django.db.migrations.executor import MigrationExecutor
 
 from fangkong.core.crypto import decrypt
+
+from ..migrator import MigrationExecutor
 
 BEFORE = ("notifications", "0001_initial")
 AFTER = ("notifications", "0002_webhook_secret_encrypted")

@@ -7,7 +7,11 @@ from __future__ import annotations
 import json
 import subprocess
 
+import pytest
+
 from .prodenv import ROOT, manage, prod_env
+
+pytestmark = pytest.mark.anyhour  # collectstatic in its own process: files, not hours
 
 
 def test_collectstatic_with_production_settings(tmp_path):

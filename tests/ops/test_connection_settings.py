@@ -5,7 +5,11 @@ from __future__ import annotations
 import json
 import subprocess
 
+import pytest
+
 from .prodenv import ROOT, manage, prod_env
+
+pytestmark = pytest.mark.anyhour  # settings read in a fresh interpreter, which the moved clock never reaches
 
 PRINT = (
     "from django.conf import settings; import json; d = settings.DATABASES['default'];"

@@ -108,6 +108,7 @@ def test_counts_are_kept_while_the_cache_is_down(monkeypatch):
     assert not counts.pending and cache.get("fangkong:metrics:responses:2xx") == 1
 
 
+@pytest.mark.anyhour  # the production settings in a fresh interpreter, which the moved clock never reaches
 def test_the_probes_are_not_redirected_to_https_in_production(tmp_path):
     """Production redirects plain HTTP to HTTPS; a probe on gunicorn's port must get its answer."""
     script = (

@@ -91,6 +91,7 @@ def test_a_forged_request_id_is_replaced(client, captured):
     assert ID_NUMBER not in captured.getvalue()
 
 
+@pytest.mark.anyhour  # the production settings in a fresh interpreter, which the moved clock never reaches
 def test_the_production_settings_log_json_with_the_request_line_on():
     env = {k: v for k, v in os.environ.items() if k not in {"DATABASE_URL", "REDIS_URL"}}
     from ..accounts.test_prod_settings import GOOD_DATA_KEY, GOOD_PASS_KEY, GOOD_SECRET_KEY

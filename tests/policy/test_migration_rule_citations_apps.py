@@ -12,7 +12,6 @@ import datetime as dt
 
 import pytest
 from django.db import connection
-from django.db.migrations.executor import MigrationExecutor
 
 from fangkong.cases.choices import CarePhase
 from fangkong.cases.models import CaseTest, HealthMonitoring, Transfer
@@ -35,6 +34,7 @@ from fangkong.zoning.services import area_declare
 from ..cases.factories import open_case
 from ..factories import make_person
 from ..isolation.factories import make_site
+from ..migrator import MigrationExecutor
 
 BEFORE = [
     ("cases", "0003_one_result_vocabulary"),

@@ -185,24 +185,3 @@ def test_closed_trend_days_kept_equal_the_live_trend(offices):
         board.trend(step, user=offices["command"], now=now).series
         == board.import_string(step.trend)(offices["command"], board.local_date(now)).series
     )
-
-
-def test_a_board_without_a_snapshot_asks_the_worker_once(client, users, settings, monkeypatch):
-    """No usable snapshot: the board is drawn live and the worker is asked for one — once a minute,
-    not by every drawing, and never built inside the request."""
-    from django.core.cache import cache
-
-    from fangkong.reports import tasks
-
-    asked = []
-    monkeypatch.setattr(tasks, "board_snapshot_now", lambda: asked.append(1))
-    settings.HUEY = {**settings.HUEY, "immediate": False}
-    cache.delete("reports:board-snapshot-asked")
-    client.force_login(users["district"])
-    for _ in range(3):
-        assert client.get(reverse("reports:board")).status_code == 200
-    assert asked == [1] and not BoardSnapshot.objects.exists()
-    client.force_login(users["community"])
-    cache.delete("reports:board-snapshot-asked")
-    client.get(reverse("reports:board"))
-    assert asked == [1]  # a community worker's board never reads a snapshot: nothing to ask

@@ -9,6 +9,8 @@ import pytest
 import time_machine
 from django.urls import reverse
 
+from fangkong.reports.models import BoardSnapshot
+
 from ..cases.factories import at, board_transfer, open_case
 
 pytestmark = pytest.mark.django_db
@@ -91,3 +93,26 @@ def test_a_staff_name_written_as_markup_is_shown_as_text(client, users, city):
         home = client.get(reverse("reports:home")).content.decode()
     assert '<script>alert("x")' not in html and "&lt;script&gt;alert(" in html
     assert '<script>alert("x")' not in home
+
+
+# From test_board_snapshot.py, whose other tests share one demo city per module (this one has none).
+@pytest.mark.usefixtures("beijing_afternoon")
+def test_a_board_without_a_snapshot_asks_the_worker_once(client, users, settings, monkeypatch):
+    """No usable snapshot: the board is drawn live and the worker is asked for one — once a minute,
+    not by every drawing, and never built inside the request."""
+    from django.core.cache import cache
+
+    from fangkong.reports import tasks
+
+    asked = []
+    monkeypatch.setattr(tasks, "board_snapshot_now", lambda: asked.append(1))
+    settings.HUEY = {**settings.HUEY, "immediate": False}
+    cache.delete("reports:board-snapshot-asked")
+    client.force_login(users["district"])
+    for _ in range(3):
+        assert client.get(reverse("reports:board")).status_code == 200
+    assert asked == [1] and not BoardSnapshot.objects.exists()
+    client.force_login(users["community"])
+    cache.delete("reports:board-snapshot-asked")
+    client.get(reverse("reports:board"))
+    assert asked == [1]  # a community worker's board never reads a snapshot: nothing to ask

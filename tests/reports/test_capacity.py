@@ -23,17 +23,23 @@ from fangkong.isolation.synthetic import isolation_generate
 from fangkong.policy.regimen import local_date
 from fangkong.reports.capacity import capacity_forecast
 
+from ..clock import built_once_per_module
 from ..factories import make_user
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("beijing_afternoon")]
 
 
-@pytest.fixture
-def history(django_db_blocker):
+def _history():
     city_generate(actor=None, people=3_000, seed=12)
     cases_generate(seed=12)
     isolation_generate(seed=12)
     return history_generate(seed=12, scale=0.4)
+
+
+@pytest.fixture(scope="module")
+def history(django_db_setup, django_db_blocker):
+    """Built once per module (about 8 s): the tests only read it, and what one writes is rolled back."""
+    yield from built_once_per_module(django_db_blocker, _history)
 
 
 @pytest.fixture

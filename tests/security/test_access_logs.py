@@ -23,6 +23,8 @@ from fangkong.core.logmask import mask_numbers
 
 from ..accounts.test_prod_settings import GOOD_DATA_KEY, GOOD_PASS_KEY, GOOD_SECRET_KEY
 
+pytestmark = pytest.mark.anyhour  # real servers in their own processes, which the moved clock (FANGKONG_TEST_CLOCK) never reaches
+
 ROOT = Path(__file__).resolve().parents[2]
 ID_NUMBER = "15010219850307123X"
 PHONE = "13912348765"

@@ -20,6 +20,8 @@ from config.settings.base import DEMO_DATA_KEY, DEMO_SECRET_KEY
 from ..accounts.test_prod_settings import GOOD_DATA_KEY, GOOD_ENV, GOOD_SECRET_KEY, import_prod
 from .test_auth_tokens import PROD_SECOND_FACTOR_ROLES
 
+pytestmark = pytest.mark.anyhour  # key checks and the production settings (fresh interpreters): nothing here reads the hour
+
 DEMO_DATA_BYTES = base64.b64decode(DEMO_DATA_KEY)
 
 

@@ -10,7 +10,8 @@ from zoneinfo import ZoneInfo
 
 import pytest
 from django.db import connection
-from django.db.migrations.executor import MigrationExecutor
+
+from ..migrator import MigrationExecutor
 
 BEFORE = [("policy", "0007_daily_report_deadline"), ("isolation", "0006_episode_checked_in_index"), ("testing", "0007_door_sampling_tasks")]
 POLICY_ONLY = [("policy", "0008_rule_citations"), ("isolation", "0006_episode_checked_in_index")]
