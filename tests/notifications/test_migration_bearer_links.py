@@ -9,9 +9,10 @@ import json
 
 import pytest
 from django.db import connection
-from django.db.migrations.executor import MigrationExecutor
 
 from fangkong.core.crypto import decrypt
+
+from ..migrator import MigrationExecutor
 
 BEFORE = ("notifications", "0002_webhook_secret_encrypted")
 AFTER = ("notifications", "0003_webhook_bearer_path_sealed")
