@@ -12,6 +12,8 @@ operations and the migrations' RunPython code run exactly as under `manage.py mi
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.db.migrations import executor
 
 
@@ -53,3 +55,18 @@ class MigrationExecutor(executor.MigrationExecutor):
                         migration.mutate_state(state, preserve=False)
                 break
         return state
+
+
+def migrate(*targets: tuple[str, str]) -> Any:
+    """Migrate the test database to `targets` (app, migration) and return the historical apps there."""
+    from django.db import connection
+
+    MigrationExecutor(connection).migrate(list(targets))
+    return MigrationExecutor(connection).loader.project_state(list(targets)).apps
+
+
+def latest(app: str) -> tuple[str, str]:
+    """An app's last migration: a test that migrated back leaves the schema of today for the next."""
+    from django.db import connection
+
+    return MigrationExecutor(connection).loader.graph.leaf_nodes(app)[0]

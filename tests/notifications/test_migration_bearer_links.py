@@ -12,17 +12,11 @@ from django.db import connection
 
 from fangkong.core.crypto import decrypt
 
-from ..migrator import MigrationExecutor
+from ..migrator import latest, migrate
 
 BEFORE = ("notifications", "0002_webhook_secret_encrypted")
 AFTER = ("notifications", "0003_webhook_bearer_path_sealed")
 LINK = "/movement/handover/WzEsImFiYyJd:1tXyZ:signature-of-the-link/"
-
-
-def migrate(target):
-    executor = MigrationExecutor(connection)
-    executor.migrate([target])
-    return MigrationExecutor(connection).loader.project_state([target]).apps
 
 
 def rows() -> list[str]:
@@ -56,6 +50,6 @@ def test_stored_links_are_sealed_or_dropped_and_back():
         migrate(BEFORE)
         assert sum(LINK in r for r in rows()) == 1  # the pending one can be sent again by the old code
     finally:
-        migrate(MigrationExecutor(connection).loader.graph.leaf_nodes("notifications")[0])
+        migrate(latest("notifications"))
         connection.cursor().execute("DELETE FROM notifications_webhookdelivery")
         connection.cursor().execute("DELETE FROM notifications_webhook")

@@ -8,22 +8,11 @@ from django.db import connection
 
 from fangkong.core.crypto import decrypt
 
-from ..migrator import MigrationExecutor
+from ..migrator import latest, migrate
 
 BEFORE = ("notifications", "0001_initial")
 AFTER = ("notifications", "0002_webhook_secret_encrypted")
 SECRET = "s3cret-of-the-city-sms-gateway-0123456789"
-
-
-def migrate(target):
-    executor = MigrationExecutor(connection)
-    executor.migrate([target])
-    return MigrationExecutor(connection).loader.project_state([target]).apps
-
-
-def latest():
-    """The app's last migration: later tests need the schema of today."""
-    return MigrationExecutor(connection).loader.graph.leaf_nodes("notifications")[0]
 
 
 def stored() -> list[str]:
@@ -50,5 +39,5 @@ def test_clear_secrets_are_encrypted_in_place_and_back():
         migrate(BEFORE)
         assert stored() == [SECRET, SECRET[::-1]]
     finally:
-        migrate(latest())
+        migrate(latest("notifications"))
         connection.cursor().execute("DELETE FROM notifications_webhook")
