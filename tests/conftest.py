@@ -135,9 +135,12 @@ def pytest_ignore_collect(collection_path, config):
 def pytest_collection_modifyitems(config, items):
     on_postgres = connection.vendor == "postgresql"
     skip_pg = pytest.mark.skip(reason="needs PostgreSQL (set DATABASE_URL=postgres://…)")
+    skip_nodb = pytest.mark.skip(reason="touches no database: its run on SQLite is the same test")
     for item in items:
         if "postgres" in item.keywords and not on_postgres:
             item.add_marker(skip_pg)
+        if "nodb" in item.keywords and on_postgres:
+            item.add_marker(skip_nodb)
         if item.path.name.startswith("test_migration_"):
             item.add_marker(pytest.mark.anyhour)  # a migration's rows do not depend on the hour
 
