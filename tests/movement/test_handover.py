@@ -276,6 +276,13 @@ def test_an_expired_a_forged_and_an_altered_link_are_refused(city, users, lab, o
     assert TransferBatch.objects.get(pk=batch.pk).status == BatchStatus.IN_TRANSIT
 
 
+def unit_webhook(out_of_city, *, url: str = "http://127.0.0.1:9/x", secret: str = "s" * 40) -> Webhook:
+    """The receiving unit's own webhook (a unit outside the city)."""
+    return Webhook.objects.create(
+        name="临河", level=UnitLevel.FACILITY, facility_kind="movement_receiver", place_id=out_of_city.pk, url=url, secret=secret
+    )
+
+
 def stored_anywhere(needle: str, *tables: str) -> bool:
     """Whether any text of any row of `tables` holds `needle`, as a database reader sees the rows."""
     from django.db import connection
@@ -291,14 +298,7 @@ def stored_anywhere(needle: str, *tables: str) -> bool:
 def test_a_pending_delivery_keeps_the_link_sealed_not_in_clear(city, users, lab, out_of_city):
     """Before it is sent (or while it is retried) the delivery must keep the link to send it: sealed
     (core.crypto), never in a column a database reader or a backup can use."""
-    Webhook.objects.create(
-        name="临河",
-        level=UnitLevel.FACILITY,
-        facility_kind="movement_receiver",
-        place_id=out_of_city.pk,
-        url="http://127.0.0.1:9/x",
-        secret="s" * 40,
-    )
+    unit_webhook(out_of_city)
     batch, _ = departed(city, users, lab, out_of_city)
     deliver_rule(rules.get(DESTINATION_NOTICE), now=timezone.now() + dt.timedelta(seconds=1))
     signed = link_token(link_of(batch))
@@ -313,9 +313,7 @@ def test_the_link_goes_to_the_receiving_units_webhook_only(city, users, lab, out
     server = Receiver([])
     try:
         secret = "the-receiving-office-webhook-secret-0123456789"
-        Webhook.objects.create(
-            name="临河", level=UnitLevel.FACILITY, facility_kind="movement_receiver", place_id=out_of_city.pk, url=server.url, secret=secret
-        )
+        unit_webhook(out_of_city, url=server.url, secret=secret)
         Webhook.objects.create(
             name="新城区", level=UnitLevel.DISTRICT, place_id=city.home.district.pk, url="http://127.0.0.1:9/x", secret=secret
         )
@@ -346,9 +344,7 @@ def test_the_sending_office_resends_a_link_without_seeing_it(city, users, lab, o
     server = Receiver([])
     try:
         secret = "the-receiving-office-webhook-secret-0123456789"
-        Webhook.objects.create(
-            name="临河", level=UnitLevel.FACILITY, facility_kind="movement_receiver", place_id=out_of_city.pk, url=server.url, secret=secret
-        )
+        unit_webhook(out_of_city, url=server.url, secret=secret)
         batch, _ = departed(city, users, lab, out_of_city)
         old = link_token(link_of(batch))
         c = Client()
@@ -479,14 +475,7 @@ def test_the_live_link_is_not_kept_in_a_notification_nor_shown_in_the_admin(city
     a platform user holding a grant on the unit gets a notification linking to the receiving page
     (the account is enough, no token stored); the delivery's stored payload is shown in the admin
     with the token redacted."""
-    Webhook.objects.create(
-        name="临河",
-        level=UnitLevel.FACILITY,
-        facility_kind="movement_receiver",
-        place_id=out_of_city.pk,
-        url="http://127.0.0.1:9/x",
-        secret="s" * 40,
-    )
+    unit_webhook(out_of_city)
     unit_user = make_user("linhe", Role.DISTRICT_OFFICE)
     Grant.objects.create(user=unit_user, level="facility", facility_kind="movement_receiver", place_id=out_of_city.pk)
     batch, _ = departed(city, users, lab, out_of_city)

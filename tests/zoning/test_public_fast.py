@@ -243,6 +243,7 @@ def test_after_a_transition_one_worker_reads_the_list_and_the_others_wait_for_it
     """Every worker's publication ends with a transition; they all miss at once. One reads the
     database (`_build`), the others take its rows from the shared cache (core.generations.built_once)."""
     import threading
+    import time
 
     at(day(0))
     in_force(users, ("building", block.tree.building.pk))
@@ -252,7 +253,7 @@ def test_after_a_transition_one_worker_reads_the_list_and_the_others_wait_for_it
 
     def slow_build(when):
         builds.append(when)
-        threading.Event().wait(0.3)  # every other worker misses meanwhile
+        time.sleep(0.3)  # every other worker misses meanwhile
         return list(rows)
 
     monkeypatch.setattr(public, "_build", slow_build)

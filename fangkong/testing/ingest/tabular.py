@@ -6,12 +6,11 @@ Row numbers in errors are spreadsheet rows: the header is row 1, the first resul
 from __future__ import annotations
 
 import csv
-import datetime as dt
+import functools
 import io
 from collections.abc import Callable, Iterable, Sequence
 from typing import Any
 
-from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from fangkong.core.rows import RowError, RowsRefused
@@ -71,9 +70,9 @@ def read_table(records: Iterable[Sequence[object]]) -> ParsedRows:
     at = [cols.get(field, absent) for field in ("barcode", "result", "ct_orf1ab", "ct_n", "reported_at")]
     # A file's result words and Ct values repeat (every plain negative is the same): each distinct
     # cell is parsed once per file (keyed by its type too: True is not 1).
-    results: dict[tuple[type, object], tuple[object, FieldProblem | None]] = {}
-    cts: dict[tuple[str, type, object], tuple[object, FieldProblem | None]] = {}
-    beijing = timezone.get_default_timezone()
+    result_of = _Once(parse_result)
+    orf1ab_of = _Once(functools.partial(parse_ct, field="ct_orf1ab"))
+    n_of = _Once(functools.partial(parse_ct, field="ct_n"))
     out: list[ResultRow] = []
     errors: list[RowError] = []
     for n, values in enumerate(it, start=2):
@@ -87,11 +86,11 @@ def read_table(records: Iterable[Sequence[object]]) -> ParsedRows:
         except FieldProblem as exc:
             barcode = None
             problems.append(exc)
-        result = _once(results, (values[at[1]].__class__, values[at[1]]), parse_result, problems)
-        ct_orf1ab = _once(cts, ("ct_orf1ab", values[at[2]].__class__, values[at[2]]), parse_ct, problems)
-        ct_n = _once(cts, ("ct_n", values[at[3]].__class__, values[at[3]]), parse_ct, problems)
+        result = result_of(values[at[1]], problems)
+        ct_orf1ab = orf1ab_of(values[at[2]], problems)
+        ct_n = n_of(values[at[3]], problems)
         try:
-            reported_at = _plain_time(values[at[4]], beijing) or parse_datetime(values[at[4]])
+            reported_at = parse_datetime(values[at[4]])
         except FieldProblem as exc:
             problems.append(exc)
         if problems:
@@ -101,28 +100,25 @@ def read_table(records: Iterable[Sequence[object]]) -> ParsedRows:
     return ParsedRows(out, errors)
 
 
-def _plain_time(value: object, zone: dt.tzinfo) -> dt.datetime | None:
-    """ "YYYY-MM-DD HH:MM:SS" (what most lab files hold) read directly, in Beijing time, as parse_datetime
-    reads it; None for anything else (parse_datetime then reads it or says what is wrong)."""
-    if value.__class__ is str and len(value) == 19 and value[4] == "-" and value[7] == "-" and value[10] == " ":
-        try:
-            return dt.datetime.fromisoformat(value).replace(tzinfo=zone)
-        except ValueError:
-            return None
-    return None
+class _Once:
+    """`parse(cell)` remembered per distinct cell (and its type) of one file; a problem is added to
+    the row's `problems` each time its cell appears."""
 
+    def __init__(self, parse: Callable[[object], Any]) -> None:
+        self.parse = parse
+        self.known: dict[tuple[type, object], tuple[Any, FieldProblem | None]] = {}
 
-def _once(memo: dict, key: tuple, parse: Callable[..., Any], problems: list[FieldProblem]) -> Any:
-    """parse(cell) (parse_ct also given its field), remembered by `key`; a problem is added to `problems`."""
-    known = memo.get(key)
-    if known is None:
-        try:
-            known = memo[key] = (parse(key[-1], key[0]) if len(key) == 3 else parse(key[-1])), None
-        except FieldProblem as exc:
-            known = memo[key] = None, exc
-    if known[1] is not None:
-        problems.append(known[1])
-    return known[0]
+    def __call__(self, value: object, problems: list[FieldProblem]) -> Any:
+        key = (value.__class__, value)
+        known = self.known.get(key)
+        if known is None:
+            try:
+                known = self.known[key] = self.parse(value), None
+            except FieldProblem as exc:
+                known = self.known[key] = None, exc
+        if known[1] is not None:
+            problems.append(known[1])
+        return known[0]
 
 
 def rows_from_table(records: Iterable[Sequence[object]]) -> list[ResultRow]:

@@ -69,7 +69,7 @@ def bind_in_database(
 
 def close_full_tubes(tubes: dict[str, TubeState], close_when_full: bool) -> None:
     for s in tubes.values():
-        if close_when_full and s.member_count >= s.capacity:
+        if close_when_full and s.full:
             s.status = TubeStatus.CLOSED
 
 
@@ -86,10 +86,9 @@ def _counted(rows: list[Binding], tubes: dict[str, TubeState]) -> bool:
     """The rows added to their tubes' counts in request order; False when one finds its tube full."""
     for b in rows:
         s = tubes[b.barcode]
-        if s.member_count >= s.capacity:
+        if s.full:
             return False
-        s.member_count += 1
-        s.sampled_at = b.sampled_at if s.sampled_at is None else min(s.sampled_at, b.sampled_at)
+        s.add(b.sampled_at)
     return True
 
 

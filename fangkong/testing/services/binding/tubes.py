@@ -39,6 +39,15 @@ class TubeState:
     households: set | None = None
     first_row: int = 0
 
+    @property
+    def full(self) -> bool:
+        return self.member_count >= self.capacity
+
+    def add(self, sampled_at: dt.datetime) -> None:
+        """One more member, swabbed at `sampled_at` (the tube's time is its first swab's)."""
+        self.member_count += 1
+        self.sampled_at = sampled_at if self.sampled_at is None else min(self.sampled_at, sampled_at)
+
 
 def read_tubes(testing_round: TestingRound, rows: list[Binding]) -> dict[str, TubeState]:
     """The round's open tubes the rows name, read once — and on PostgreSQL locked as they are read."""
@@ -153,7 +162,7 @@ def count_into_tubes(rows: list[Binding], tubes: dict[str, TubeState], people: d
     for b in rows:
         s = tubes[b.barcode]
         p = people[b.row]
-        if s.member_count >= s.capacity:
+        if s.full:
             errors.append(
                 RowError(
                     b.row,
@@ -168,6 +177,5 @@ def count_into_tubes(rows: list[Binding], tubes: dict[str, TubeState], people: d
                 errors.append(RowError(b.row, "barcode", _("1户1管：%(who)s不是该户成员") % {"who": who(j, p)}))
                 continue
             s.households.add(p.household_id)
-        s.member_count += 1
-        s.sampled_at = b.sampled_at if s.sampled_at is None else min(s.sampled_at, b.sampled_at)
+        s.add(b.sampled_at)
     return errors
