@@ -91,6 +91,27 @@ def test_broken_files_are_refused_with_row_and_field():
         parse_upload("results.pdf", b"%PDF")
 
 
+def test_a_labs_file_errors_are_in_the_users_language_only():
+    """A lab working in English reads every refusal of its file in English: no Chinese in the messages
+    (the cell's own text quoted back is the lab's)."""
+    import re
+
+    from django.utils import translation
+
+    cjk = re.compile(r"[\u4e00-\u9fff]")
+    with translation.override("en"), pytest.raises(RowsRefused) as exc:
+        parse_csv(csv_bytes([("P1", "maybe", "x", None, "yesterday"), ("P2", "negative", None, None, "")]))
+    messages = [e.message for e in exc.value.errors]
+    assert [(e.row, e.field) for e in exc.value.errors] == [(2, "result"), (2, "ct_orf1ab"), (2, "reported_at"), (3, "reported_at")]
+    assert not [m for m in messages if cjk.search(m)], messages
+    bad = copy.deepcopy(BUNDLE)
+    bad["entry"][0] = observation("P1", "260415000", code="1234-5")
+    del bad["entry"][1]["resource"]["specimen"]
+    with translation.override("en"), pytest.raises(RowsRefused) as exc:
+        parse_bundle(bad)
+    assert not [e.message for e in exc.value.errors if cjk.search(e.message)]
+
+
 def test_repeated_cells_report_every_row_and_plain_times_read_as_beijing():
     """Each distinct result word and Ct cell is parsed once per file: a bad one is still reported on
     every row that has it; a sheet's True is not the Ct 1; "YYYY-MM-DD HH:MM:SS" is Beijing time."""

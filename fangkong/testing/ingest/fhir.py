@@ -18,6 +18,8 @@ from __future__ import annotations
 import json
 from typing import Any
 
+from django.utils.translation import gettext as _
+
 from fangkong.core.rows import RowError, RowsRefused
 
 from .rows import RESULT_WORDS, FieldProblem, ParsedRows, ResultRow, parse_ct, parse_datetime, read_barcode
@@ -88,14 +90,14 @@ def _codes(concept: Any) -> list[tuple[str, str]]:
 
 def _observation_row(n: int, obs: Any) -> ResultRow:
     if (LOINC, SARS_COV_2_RNA) not in _codes(obs.code):
-        raise FieldProblem("code", f"Observation.code 须为 LOINC {SARS_COV_2_RNA}（SARS-CoV-2 RNA）")
+        raise FieldProblem("code", _("Observation.code 须为 LOINC %(code)s（SARS-CoV-2 RNA）") % {"code": SARS_COV_2_RNA})
     if obs.status not in ACCEPTED_STATUS:
-        raise FieldProblem("status", f"Observation.status 为 {obs.status}，只接受 {'/'.join(ACCEPTED_STATUS)}")
+        raise FieldProblem("status", _("Observation.status 为 %(v)s，只接受 %(ok)s") % {"v": obs.status, "ok": "/".join(ACCEPTED_STATUS)})
     barcode = ""
     if obs.specimen is not None and obs.specimen.identifier is not None:
         barcode = (obs.specimen.identifier.value or "").strip()
     if not barcode:
-        raise FieldProblem("specimen.identifier.value", "缺少试管条码（specimen.identifier.value）")
+        raise FieldProblem("specimen.identifier.value", _("缺少试管条码（specimen.identifier.value）"))
     barcode = read_barcode(barcode, "specimen.identifier.value")
     result = ""
     if obs.valueCodeableConcept is not None:
@@ -109,7 +111,7 @@ def _observation_row(n: int, obs: Any) -> ResultRow:
                     result = RESULT_WORDS[w.strip().lower()]
                     break
         if not result:
-            raise FieldProblem("valueCodeableConcept", "无法识别的结果编码（应为 SNOMED CT 260373001/260415000/455371000124106）")
+            raise FieldProblem("valueCodeableConcept", _("无法识别的结果编码（应为 SNOMED CT 260373001/260415000/455371000124106）"))
     if not result:
         for concept in obs.interpretation or []:
             for _system, code in _codes(concept):
@@ -124,7 +126,7 @@ def _observation_row(n: int, obs: Any) -> ResultRow:
                 cts[field] = parse_ct(float(value) if value is not None else None, field)
     moment = obs.issued or obs.effectiveDateTime
     if moment is None:
-        raise FieldProblem("issued", "缺少报告时间（issued 或 effectiveDateTime）")
+        raise FieldProblem("issued", _("缺少报告时间（issued 或 effectiveDateTime）"))
     return ResultRow(
         row=n, barcode=barcode, result=result, ct_orf1ab=cts["ct_orf1ab"], ct_n=cts["ct_n"], reported_at=parse_datetime(moment, "issued")
     )
