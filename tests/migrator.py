@@ -6,9 +6,11 @@ them, and it renders the state's models (`state.apps`) before that walk: every l
 re-renders the changed model and every model related to it. Our models all lead to the person and
 the user, so each step re-renders about sixty models: about 45 CPU-seconds a backward migrate, most
 of a migration test's time. Here the walk mutates the states without rendering them (as
-`MigrationLoader.project_state` and a forward migrate do), and each state is rendered when an
-operation that is being unapplied first asks for its models. The states are the same; the schema
-operations and the migrations' RunPython code run exactly as under `manage.py migrate`."""
+`MigrationLoader.project_state` and a forward migrate do); the state before each migration being
+unapplied is rendered once, when that migration is reached, and its operations' states are clones of
+it (rendering each operation's states afresh instead cost a third more: the migration tests took
+158 s against 116 s). The states are the same; the schema operations and the migrations' RunPython
+code run exactly as under `manage.py migrate`."""
 
 from __future__ import annotations
 
@@ -20,7 +22,7 @@ from django.db.migrations import executor
 class MigrationExecutor(executor.MigrationExecutor):
     def _migrate_all_backwards(self, plan, full_plan, fake):
         # Django 5.2's, without `state.apps  # Render all` before the walk (and so without re-rendering
-        # the related models at every mutation after it).
+        # the related models at every mutation after it); each state rendered when its migration is unapplied.
         migrations_to_run = {m[0] for m in plan}
         states = {}  # the project state before each migration to unapply
         state = self._create_project_state()
@@ -40,6 +42,7 @@ class MigrationExecutor(executor.MigrationExecutor):
             self.progress_callback("render_success")
 
         for migration, _ in plan:
+            states[migration].apps  # noqa: B018 - rendered once: its operations' states are clones of it
             self.unapply_migration(states[migration], migration, fake=fake)
             applied_migrations.remove(migration)
 

@@ -36,7 +36,8 @@ def drill_every_minute() -> None:
     # The minute the run belongs to, to the nearest minute: the consumer that claimed the minute and the
     # one that runs the task keep clocks a fraction of a second apart (each started on the test's clock
     # when launched), so a run queued at 15:08:00.1 may run at 15:07:59.9 on the other (the drill starts
-    # the consumers before second 20, and each checks its crontab at the same second every minute).
+    # the consumers' clocks at second 5 of a minute, and each checks its crontab at the same second every
+    # minute).
     record("minute", f"{os.getpid()} {period_of(now + dt.timedelta(seconds=30))} {now.isoformat()}")
 
 

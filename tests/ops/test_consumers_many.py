@@ -13,7 +13,6 @@ Bounded: each wait has its deadline; the consumers are ended by their pids."""
 
 from __future__ import annotations
 
-import datetime as dt
 import os
 import signal
 import subprocess
@@ -63,6 +62,7 @@ class Drill:
         self.tmp_path = tmp_path
         self.log = tmp_path / "consumers.log"
         self.processes: list[subprocess.Popen] = []
+        self.offset = 0.0  # seconds the consumers' clocks run ahead of (or behind) this test's
         env = {k: v for k, v in os.environ.items() if not k.startswith(("PYTEST_", "FANGKONG_TEST_", "DATABASE_URL"))}
         env.update(
             DJANGO_SETTINGS_MODULE="config.settings.dev",
@@ -85,7 +85,7 @@ class Drill:
         return queue
 
     def start(self) -> subprocess.Popen:
-        command = [sys.executable, "-c", _DRILL_CONSUMER, str(time.time()), "run_huey", "-w", "2", "-A"]
+        command = [sys.executable, "-c", _DRILL_CONSUMER, str(time.time() + self.offset), "run_huey", "-w", "2", "-A"]
         process = subprocess.Popen(command, cwd=ROOT, env=self.env, stdout=self.log.open("ab"), stderr=subprocess.STDOUT)  # noqa: S603
         self.processes.append(process)
         return process
@@ -137,8 +137,10 @@ def _wait(what: str, check: Callable[[], Any], timeout: float, every: float = 0.
 def test_a_periodic_task_runs_once_a_minute_across_two_consumers(drill):
     """Each consumer's scheduler checks the crontab when it starts and every 60 s after; both would
     queue the minute's run (Huey's own scheduler: one run per consumer per minute)."""
-    # Start well inside a minute, so that both consumers' first checks fall in the same one.
-    _wait("a minute's first third", lambda: dt.datetime.now(dt.UTC).second < 20, timeout=50, every=0.5)
+    # Start well inside a minute, so that both consumers' first checks fall in the same one: their
+    # clocks start at second 5 of this minute (rather than waiting up to 40 s for a minute's first third).
+    now = time.time()
+    drill.offset = now // 60 * 60 + 5 - now
     first, second = drill.start(), drill.start()
     _wait("both consumers started", lambda: drill.started(first) and drill.started(second), timeout=60, drill=drill)
 
