@@ -201,6 +201,15 @@ class LivelihoodStats:
         )
 
 
+@dataclass
+class _Tally:
+    groups: int = 0
+    pairs: int = 0
+    requests: int = 0
+    vouchers: int = 0
+    deployed: int = 0
+
+
 def livelihood_generate(*, seed: int = 2022, communities: int = 4) -> LivelihoodStats:
     rng = random.Random(seed)
     with transaction.atomic():
@@ -215,84 +224,14 @@ def livelihood_generate(*, seed: int = 2022, communities: int = 4) -> Livelihood
         district = service_account(
             "demo-livelihood-city", Role.DISTRICT_OFFICE, "合成数据·民政局（演示）", level=GrantLevel.CITY, reason="演示数据：消费券发放"
         )
-        groups = pairs = requests = vouchers = deployed = 0
+        tally = _Tally()
         now = timezone.now()
         programme = programme_add(actor=district, name=PROGRAMME, place=None)
         workers = {}
         for community in chosen:
-            worker = service_account(
-                f"demo-livelihood-{community.pk}",
-                Role.COMMUNITY_WORKER,
-                f"合成数据·{community.name}社区工作者（演示）",
-                level=GrantLevel.COMMUNITY,
-                place_id=community.pk,
-                reason="演示数据：特殊困难群体台账",
-            )
-            grid_worker = service_account(
-                f"demo-livelihood-grid-{community.pk}",
-                Role.GRID_WORKER,
-                f"合成数据·{community.name}网格员（演示）",
-                level=GrantLevel.COMMUNITY,
-                place_id=community.pk,
-                reason="演示数据：小区门口交接确认",
-            )
-            workers[community.pk] = worker
-            entries_from_registry(actor=worker, community=community)
-            community_groups = {}
-            for compound in Compound.objects.filter(community=community).order_by("id"):
-                entries = list(LedgerEntry.objects.filter(compound=compound).order_by("id"))
-                if not entries:
-                    continue
-                group = group_add(actor=worker, compound=compound, name=f"{compound.name}上门服务组")
-                community_groups[compound.pk] = group
-                groups += 1
-                members = [
-                    member_add(
-                        actor=worker,
-                        group=group,
-                        kind=kind,
-                        name=f"{rng.choice(SURNAMES)}{'志党干'[i % 3]}{i + 1}",
-                        phone=f"138{rng.randrange(10**8):08d}",
-                    )
-                    for i, kind in enumerate([MemberKind.CADRE, MemberKind.PARTY_MEMBER, MemberKind.VOLUNTEER, MemberKind.VOLUNTEER])
-                ]
-                cut = max(1, int(len(entries) * 0.85))  # about one in seven left unpaired
-                paired, rest = entries[:cut], entries[cut:]
-                for i, member in enumerate(members):
-                    mine = paired[i :: len(members)]
-                    if mine:
-                        pair(actor=worker, member=member, entries=mine)
-                        pairs += 1
-                for e in entries[:2]:
-                    visit_record(
-                        actor=worker,
-                        entry=e,
-                        visited_at=now - dt.timedelta(days=rng.randint(1, 5), hours=rng.randint(0, 8)),
-                        visitor_name=members[0].name,
-                        findings="敲门询问：生活物资不足，子女不在身边",
-                        needs_found=["food"],
-                    )
-                for i, e in enumerate(paired[:3] + rest[:1]):
-                    kind = rng.choice(list(ITEMS))
-                    hours_ago = rng.choice([0.5, 1, 3, 6, 30])
-                    # The community's first compound always shows one request overdue (30 h: past every
-                    # kind's default deadline) and one open within it (half an hour), whatever the seed.
-                    shown = community == chosen[0] and len(community_groups) == 1 and i < 2
-                    if shown:
-                        hours_ago = (30, 0.5)[i]
-                    req = request_add(
-                        actor=worker, entry=e, kind=kind, items=rng.choice(ITEMS[kind]), requested_at=now - dt.timedelta(hours=hours_ago)
-                    )
-                    requests += 1
-                    if not shown and hours_ago >= 6 and rng.random() < 0.5:
-                        request_deliver(
-                            actor=worker, request=req, handover=Handover.GATE, handed_to="网格员", delivered_at=now - dt.timedelta(hours=2)
-                        )
-                        request_confirm(actor=grid_worker, request=req, by=ConfirmedBy.GRID_WORKER)
-            joined, joined_pairs = _deployed_members(worker, community_groups, rng)
-            deployed, pairs = deployed + joined, pairs + joined_pairs
-            vouchers += voucher_run(actor=district, programme=programme, community=community, form=VoucherForm.CODE)
-        vouchers += _district_programme(chosen[0])
+            workers[community.pk] = _community_served(community, community == chosen[0], tally, rng, now)
+            tally.vouchers += voucher_run(actor=district, programme=programme, community=community, form=VoucherForm.CODE)
+        tally.vouchers += _district_programme(chosen[0])
         supplies_keeper = service_account(
             "demo-livelihood-supplies",
             Role.COMMAND_CENTRE,
@@ -305,7 +244,98 @@ def livelihood_generate(*, seed: int = 2022, communities: int = 4) -> Livelihood
         relief_count = _relief(district, chosen[0], rng)
         ledger = LedgerEntry.objects.count()
         covered = Pairing.objects.filter(ended_at__isnull=True).values("entry_id").distinct().count()
-    return LivelihoodStats(ledger, groups, pairs, ledger - covered, requests, vouchers, movements, relief_count, supply_requests, deployed)
+    t = tally
+    return LivelihoodStats(
+        ledger, t.groups, t.pairs, ledger - covered, t.requests, t.vouchers, movements, relief_count, supply_requests, t.deployed
+    )
+
+
+def _community_served(community: Community, first: bool, tally: _Tally, rng: random.Random, now: dt.datetime) -> object:
+    """A community's ledger from the registry, a work group per compound with residents on it (paired,
+    visited, with requests), and the people deployed there joining; the community worker returned."""
+    worker = service_account(
+        f"demo-livelihood-{community.pk}",
+        Role.COMMUNITY_WORKER,
+        f"合成数据·{community.name}社区工作者（演示）",
+        level=GrantLevel.COMMUNITY,
+        place_id=community.pk,
+        reason="演示数据：特殊困难群体台账",
+    )
+    grid_worker = service_account(
+        f"demo-livelihood-grid-{community.pk}",
+        Role.GRID_WORKER,
+        f"合成数据·{community.name}网格员（演示）",
+        level=GrantLevel.COMMUNITY,
+        place_id=community.pk,
+        reason="演示数据：小区门口交接确认",
+    )
+    entries_from_registry(actor=worker, community=community)
+    community_groups = {}
+    for compound in Compound.objects.filter(community=community).order_by("id"):
+        entries = list(LedgerEntry.objects.filter(compound=compound).order_by("id"))
+        if entries:
+            # The community's first compound always shows one request overdue and one open within it.
+            shows_both = first and not community_groups
+            community_groups[compound.pk] = _compound_served(worker, grid_worker, compound, entries, shows_both, tally, rng, now)
+    joined, joined_pairs = _deployed_members(worker, community_groups, rng)
+    tally.deployed += joined
+    tally.pairs += joined_pairs
+    return worker
+
+
+def _compound_served(
+    worker: object,
+    grid_worker: object,
+    compound: Compound,
+    entries: list[LedgerEntry],
+    shows_both: bool,
+    tally: _Tally,
+    rng: random.Random,
+    now: dt.datetime,
+) -> object:
+    """The compound's work group of four, most residents paired with one of them, two visits, and four
+    requests (some delivered at the gate and confirmed by the grid worker); the group returned."""
+    group = group_add(actor=worker, compound=compound, name=f"{compound.name}上门服务组")
+    tally.groups += 1
+    members = [
+        member_add(
+            actor=worker,
+            group=group,
+            kind=kind,
+            name=f"{rng.choice(SURNAMES)}{'志党干'[i % 3]}{i + 1}",
+            phone=f"138{rng.randrange(10**8):08d}",
+        )
+        for i, kind in enumerate([MemberKind.CADRE, MemberKind.PARTY_MEMBER, MemberKind.VOLUNTEER, MemberKind.VOLUNTEER])
+    ]
+    cut = max(1, int(len(entries) * 0.85))  # about one in seven left unpaired
+    paired, rest = entries[:cut], entries[cut:]
+    for i, member in enumerate(members):
+        mine = paired[i :: len(members)]
+        if mine:
+            pair(actor=worker, member=member, entries=mine)
+            tally.pairs += 1
+    for e in entries[:2]:
+        visit_record(
+            actor=worker,
+            entry=e,
+            visited_at=now - dt.timedelta(days=rng.randint(1, 5), hours=rng.randint(0, 8)),
+            visitor_name=members[0].name,
+            findings="敲门询问：生活物资不足，子女不在身边",
+            needs_found=["food"],
+        )
+    for i, e in enumerate(paired[:3] + rest[:1]):
+        kind = rng.choice(list(ITEMS))
+        hours_ago = rng.choice([0.5, 1, 3, 6, 30])
+        # Whatever the seed: one overdue (30 h: past every kind's default deadline), one within it (half an hour).
+        shown = shows_both and i < 2
+        if shown:
+            hours_ago = (30, 0.5)[i]
+        req = request_add(actor=worker, entry=e, kind=kind, items=rng.choice(ITEMS[kind]), requested_at=now - dt.timedelta(hours=hours_ago))
+        tally.requests += 1
+        if not shown and hours_ago >= 6 and rng.random() < 0.5:
+            request_deliver(actor=worker, request=req, handover=Handover.GATE, handed_to="网格员", delivered_at=now - dt.timedelta(hours=2))
+            request_confirm(actor=grid_worker, request=req, by=ConfirmedBy.GRID_WORKER)
+    return group
 
 
 def _district_programme(community: Community) -> int:
