@@ -12,7 +12,7 @@ from typing import Any
 
 from django.core.cache import cache
 from django.db import connection, transaction
-from django.db.models import Q, Sum
+from django.db.models import Q, QuerySet, Sum
 from django.shortcuts import get_object_or_404
 
 from fangkong.core.clock import now
@@ -63,11 +63,14 @@ def warehouse_balances(warehouse: Warehouse, *, at: dt.datetime | None = None) -
     at = at or now()
     used = recent_use(warehouse, at=at)
     alert_days = cover_alert_days()
-    rows = []
-    for b in StockBalance.objects.filter(warehouse=warehouse).select_related("item").order_by("item__category", "item__code"):
-        daily = -(used.get(b.item_id) or 0) / CONSUMPTION_DAYS
-        rows.append(BalanceRow(b.item, b.quantity, daily, b.quantity <= b.item.low_stock, alert_days))
-    return rows
+    balances = StockBalance.objects.filter(warehouse=warehouse).select_related("item").order_by("item__category", "item__code")
+    return [balance_row(b.item, b.quantity, used.get(b.item_id) or 0, alert_days) for b in balances]
+
+
+def balance_row(item: SupplyItem, quantity: int, used: int, alert_days: float) -> BalanceRow:
+    """An item's balance read with its 7 days' use (`used`, negative): the one place its low-stock
+    flag and daily use are decided, for the page and the sweep alike (`BalanceRow.short` on them)."""
+    return BalanceRow(item, quantity, -used / CONSUMPTION_DAYS, quantity <= item.low_stock, alert_days)
 
 
 def shortages_sweep(*, at: dt.datetime | None = None) -> tuple[int, int]:
@@ -81,33 +84,52 @@ def shortages_sweep(*, at: dt.datetime | None = None) -> tuple[int, int]:
 
 
 def _sweep(at: dt.datetime) -> tuple[int, int]:
-    opened = ended = 0
-    open_rows = {(s.warehouse_id, s.item_id): s for s in StockShortage.objects.filter(ended_at__isnull=True)}
-    for warehouse in Warehouse.objects.order_by("pk"):
-        for row in warehouse_balances(warehouse, at=at):
-            key = (warehouse.pk, row.item.pk)
-            current = open_rows.pop(key, None)
-            if row.short and current is None:
-                cover = row.days_of_cover
-                with transaction.atomic():
-                    _, made = StockShortage.objects.get_or_create(
-                        warehouse=warehouse,
-                        item=row.item,
-                        ended_at=None,
-                        defaults={
-                            "started_at": at,
-                            "quantity": row.quantity,
-                            "days_of_cover": None if cover is None else round(cover, 1),
-                            "threshold_days": row.alert_days,
-                        },
-                    )
-                opened += made
-            elif current is not None and not row.short:
-                ended += StockShortage.objects.filter(pk=current.pk, ended_at__isnull=True).update(ended_at=at)
+    """A fixed number of queries whatever the number of warehouses: the open shortages, the items,
+    every balance, the 7 days' use of every warehouse (recent_use_all); then one write per crossing
+    opened and one per batch of those ended."""
+    opened = 0
+    open_now = StockShortage.objects.filter(ended_at__isnull=True).values_list("warehouse_id", "item_id", "pk")
+    open_rows = {(w, i): pk for w, i, pk in open_now}
+    used = recent_use_all(at=at)
+    alert_days = cover_alert_days()
+    ending: list[int] = []
+    ordered = StockBalance.objects.order_by("warehouse_id", "item__category", "item__code")
+    balances = list(ordered.values_list("warehouse_id", "item_id", "quantity"))
+    items = SupplyItem.objects.in_bulk()  # each item once, not once a warehouse; read after its balances
+    for warehouse_id, item_id, quantity in balances:
+        key = (warehouse_id, item_id)
+        row = balance_row(items[item_id], quantity, used.get(key) or 0, alert_days)
+        current = open_rows.pop(key, None)
+        if row.short and current is None:
+            opened += _open(warehouse_id, row, at)
+        elif current is not None and not row.short:
+            ending.append(current)
     # A balance row gone (none is deleted today): its open shortage ends too.
-    for current in open_rows.values():
-        ended += StockShortage.objects.filter(pk=current.pk, ended_at__isnull=True).update(ended_at=at)
-    return opened, ended
+    return opened, _end([*ending, *open_rows.values()], at)
+
+
+def _open(warehouse_id: int, row: BalanceRow, at: dt.datetime) -> int:
+    cover = row.days_of_cover
+    with transaction.atomic():
+        _, made = StockShortage.objects.get_or_create(
+            warehouse_id=warehouse_id,
+            item=row.item,
+            ended_at=None,
+            defaults={
+                "started_at": at,
+                "quantity": row.quantity,
+                "days_of_cover": None if cover is None else round(cover, 1),
+                "threshold_days": row.alert_days,
+            },
+        )
+    return int(made)
+
+
+def _end(pks: list[int], at: dt.datetime, *, batch: int = 500) -> int:
+    ended = 0
+    for i in range(0, len(pks), batch):  # within any database's limit of query parameters
+        ended += StockShortage.objects.filter(pk__in=pks[i : i + batch], ended_at__isnull=True).update(ended_at=at)
+    return ended
 
 
 def recent_use(warehouse: Warehouse, *, at: dt.datetime) -> dict[int, int]:
@@ -116,9 +138,7 @@ def recent_use(warehouse: Warehouse, *, at: dt.datetime) -> dict[int, int]:
     movement is stamped with the time it is written (services.stock), so an hour that is over never
     changes. Only the two edges — the part-hour at the window's start and the current hour — are read
     each time: a week of a busy warehouse's movements is then not summed on every page."""
-    since = at - dt.timedelta(days=CONSUMPTION_DAYS)
-    first_hour = since.replace(minute=0, second=0, microsecond=0) + dt.timedelta(hours=1)
-    this_hour = at.replace(minute=0, second=0, microsecond=0)
+    since, first_hour, this_hour = _window(at)
     # The database's name in the key: a cache shared by two databases (a bench's, a restored copy)
     # never gives one the other's sums for the same warehouse id.
     key = f"livelihood:use:{connection.settings_dict['NAME']}:{warehouse.pk}:{this_hour.timestamp():.0f}"
@@ -132,14 +152,44 @@ def recent_use(warehouse: Warehouse, *, at: dt.datetime) -> dict[int, int]:
     return used
 
 
-def _use(warehouse: Warehouse, start: dt.datetime, end: dt.datetime, *, upto: bool = False) -> dict[int, int]:
+def recent_use_all(*, at: dt.datetime) -> dict[tuple[int, int], int]:
+    """recent_use for every warehouse at once, keyed (warehouse id, item id): the whole hours of the
+    window summed once an hour under one cache key, the two edges read each time — three queries
+    at most, whatever the number of warehouses (the sweep's read)."""
+    since, first_hour, this_hour = _window(at)
+    key = f"livelihood:use-all:{connection.settings_dict['NAME']}:{this_hour.timestamp():.0f}"
+    whole = cache.get(key)
+    if whole is None:
+        whole = _use_all(first_hour, this_hour)
+        cache.set(key, whole, USE_CACHE_SECONDS)
+    used = dict(whole)
+    for pair, n in (*_use_all(since, first_hour).items(), *_use_all(this_hour, at, upto=True).items()):
+        used[pair] = used.get(pair, 0) + n
+    return used
+
+
+def _window(at: dt.datetime) -> tuple[dt.datetime, dt.datetime, dt.datetime]:
+    """The 7 days before `at`: its start, its first whole hour, and the hour `at` is in."""
+    since = at - dt.timedelta(days=CONSUMPTION_DAYS)
+    first_hour = since.replace(minute=0, second=0, microsecond=0) + dt.timedelta(hours=1)
+    return since, first_hour, at.replace(minute=0, second=0, microsecond=0)
+
+
+def _issued(start: dt.datetime, end: dt.datetime, *, upto: bool) -> QuerySet[StockMovement]:
     bound = Q(at__lte=end) if upto else Q(at__lt=end)
-    return dict(
-        StockMovement.objects.filter(bound, warehouse=warehouse, at__gte=start, kind__in=(MovementKind.ISSUE, MovementKind.TRANSFER_OUT))
-        .values_list("item_id")
-        .annotate(n=Sum("quantity"))
-        .values_list("item_id", "n")
-    )
+    return StockMovement.objects.filter(bound, at__gte=start, kind__in=(MovementKind.ISSUE, MovementKind.TRANSFER_OUT))
+
+
+def _use(warehouse: Warehouse, start: dt.datetime, end: dt.datetime, *, upto: bool = False) -> dict[int, int]:
+    moves = _issued(start, end, upto=upto).filter(warehouse=warehouse)
+    return dict(moves.values_list("item_id").annotate(n=Sum("quantity")).values_list("item_id", "n"))
+
+
+def _use_all(start: dt.datetime, end: dt.datetime, *, upto: bool = False) -> dict[tuple[int, int], int]:
+    # Through the warehouses: on PostgreSQL each warehouse's range of the (warehouse, at) index.
+    moves = _issued(start, end, upto=upto).filter(warehouse__in=Warehouse.objects.values("pk"))
+    sums = moves.values_list("warehouse_id", "item_id").annotate(n=Sum("quantity")).values_list("warehouse_id", "item_id", "n")
+    return {(w, i): n for w, i, n in sums}
 
 
 def movements(warehouse: Warehouse, *, limit: int = 100) -> list[StockMovement]:
