@@ -184,7 +184,7 @@ def main() -> None:
     load_at_start = os.getloadavg()
     log(f"load average at start: {load_at_start[0]:.2f} {load_at_start[1]:.2f} {load_at_start[2]:.2f}")
 
-    from testing_round import build_city, make_database, peak_mib, rss_mib
+    from testing_round import build_city, make_database, peak_mib, rss_mib, seal_numbers
     from transfer_board import build_cases, drop_database, pct, probe
 
     dorm_sites = args.sites // DORMITORY_EVERY
@@ -374,6 +374,7 @@ def main() -> None:
         root = Case.objects.get(pk=cases[0][0])
         day_one = local_date(checked_in_at)
         positives = []
+        seal_numbers([pid for pid, _r, _party in plan[:3]])  # their cases read their age
         for pid, _r, _party in plan[:3]:
             test = ScheduledTest.objects.select_related("episode").get(episode_id=episode_of[pid], phase=TestPhase.CENTRAL, day_number=1)
             sampled = max(now - dt.timedelta(minutes=30), checked_in_at)

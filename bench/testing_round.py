@@ -163,6 +163,17 @@ def resident_number(index: int) -> str:
     return make_resident_id("150102", dt.date(1950, 1, 1) + dt.timedelta(days=index // 1000), index % 1000)
 
 
+def seal_numbers(person_ids: list[int]) -> None:
+    """Give these people of build_city's city their sealed ID number (the city stores a placeholder
+    cipher): for a bench step whose service reads a number or the birth date it holds (a case opened
+    from a positive reads the person's age)."""
+    from fangkong.core.crypto import encrypt
+    from fangkong.geo.models import Person
+
+    for pk, name in Person.objects.filter(pk__in=person_ids).values_list("pk", "name"):
+        Person.objects.filter(pk=pk).update(id_cipher=encrypt(resident_number(int(name.removeprefix("居民")))))
+
+
 def build_city(people: int, seed: int = 8) -> dict:
     """Streets → communities → grids → compounds → buildings → units → households → people, with COPY."""
     from django.db import transaction
