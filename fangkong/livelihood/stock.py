@@ -7,6 +7,7 @@ the sum of its movements. `shortages_sweep` keeps the record of each item's cros
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -134,37 +135,33 @@ def _end(pks: list[int], at: dt.datetime, *, batch: int = 500) -> int:
 
 def recent_use(warehouse: Warehouse, *, at: dt.datetime) -> dict[int, int]:
     """Per item, the quantity issued or transferred out over the CONSUMPTION_DAYS days before `at`
-    (negative). The whole hours of that window are summed once an hour and kept in the cache: a
-    movement is stamped with the time it is written (services.stock), so an hour that is over never
-    changes. Only the two edges — the part-hour at the window's start and the current hour — are read
-    each time: a week of a busy warehouse's movements is then not summed on every page."""
-    since, first_hour, this_hour = _window(at)
-    # The database's name in the key: a cache shared by two databases (a bench's, a restored copy)
-    # never gives one the other's sums for the same warehouse id.
-    key = f"livelihood:use:{connection.settings_dict['NAME']}:{warehouse.pk}:{this_hour.timestamp():.0f}"
-    whole = cache.get(key)
-    if whole is None:
-        whole = _use(warehouse, first_hour, this_hour)
-        cache.set(key, whole, USE_CACHE_SECONDS)
-    used = dict(whole)
-    for item, n in (*_use(warehouse, since, first_hour).items(), *_use(warehouse, this_hour, at, upto=True).items()):
-        used[item] = used.get(item, 0) + n
-    return used
+    (negative); see _windowed."""
+    return _windowed(f"use:{warehouse.pk}", lambda start, end, upto: _use(warehouse, start, end, upto=upto), at)
 
 
 def recent_use_all(*, at: dt.datetime) -> dict[tuple[int, int], int]:
-    """recent_use for every warehouse at once, keyed (warehouse id, item id): the whole hours of the
-    window summed once an hour under one cache key, the two edges read each time — three queries
-    at most, whatever the number of warehouses (the sweep's read)."""
+    """recent_use for every warehouse at once, keyed (warehouse id, item id): three queries at most,
+    whatever the number of warehouses (the sweep's read)."""
+    return _windowed("use-all", lambda start, end, upto: _use_all(start, end, upto=upto), at)
+
+
+def _windowed(name: str, summed: Callable[[dt.datetime, dt.datetime, bool], dict[Any, int]], at: dt.datetime) -> dict[Any, int]:
+    """`summed` over the CONSUMPTION_DAYS days before `at`. The whole hours of that window are summed
+    once an hour and kept in the cache: a movement is stamped with the time it is written
+    (services.stock), so an hour that is over never changes. Only the two edges — the part-hour at the
+    window's start and the current hour — are read each time: a week of a busy warehouse's movements
+    is then not summed on every page."""
     since, first_hour, this_hour = _window(at)
-    key = f"livelihood:use-all:{connection.settings_dict['NAME']}:{this_hour.timestamp():.0f}"
+    # The database's name in the key: a cache shared by two databases (a bench's, a restored copy)
+    # never gives one the other's sums for the same warehouse id.
+    key = f"livelihood:{name}:{connection.settings_dict['NAME']}:{this_hour.timestamp():.0f}"
     whole = cache.get(key)
     if whole is None:
-        whole = _use_all(first_hour, this_hour)
+        whole = summed(first_hour, this_hour, False)
         cache.set(key, whole, USE_CACHE_SECONDS)
     used = dict(whole)
-    for pair, n in (*_use_all(since, first_hour).items(), *_use_all(this_hour, at, upto=True).items()):
-        used[pair] = used.get(pair, 0) + n
+    for k, n in (*summed(since, first_hour, False).items(), *summed(this_hour, at, True).items()):
+        used[k] = used.get(k, 0) + n
     return used
 
 
