@@ -86,14 +86,14 @@ def shortages_sweep(*, at: dt.datetime | None = None) -> tuple[int, int]:
 
 def _sweep(at: dt.datetime) -> tuple[int, int]:
     """A fixed number of queries whatever the number of warehouses: the open shortages, the items,
-    every balance, the 7 days' use of every warehouse (recent_use_all); then one write per crossing
-    opened and one per batch of those ended."""
-    opened = 0
+    every balance, the 7 days' use of every warehouse (recent_use_all); then one insert per batch of
+    500 crossings opened and one update per batch of those ended."""
     open_now = StockShortage.objects.filter(ended_at__isnull=True).values_list("warehouse_id", "item_id", "pk")
     open_rows = {(w, i): pk for w, i, pk in open_now}
     used = recent_use_all(at=at)
     alert_days = cover_alert_days()
     ending: list[int] = []
+    opening: list[StockShortage] = []
     ordered = StockBalance.objects.order_by("warehouse_id", "item__category", "item__code")
     balances = list(ordered.values_list("warehouse_id", "item_id", "quantity"))
     items = SupplyItem.objects.in_bulk()  # each item once, not once a warehouse; read after its balances
@@ -102,28 +102,34 @@ def _sweep(at: dt.datetime) -> tuple[int, int]:
         row = balance_row(items[item_id], quantity, used.get(key) or 0, alert_days)
         current = open_rows.pop(key, None)
         if row.short and current is None:
-            opened += _open(warehouse_id, row, at)
+            opening.append(_opening(warehouse_id, row, at))
         elif current is not None and not row.short:
             ending.append(current)
     # A balance row gone (none is deleted today): its open shortage ends too.
-    return opened, _end([*ending, *open_rows.values()], at)
+    return _open(opening, at), _end([*ending, *open_rows.values()], at)
 
 
-def _open(warehouse_id: int, row: BalanceRow, at: dt.datetime) -> int:
+def _opening(warehouse_id: int, row: BalanceRow, at: dt.datetime) -> StockShortage:
     cover = row.days_of_cover
+    return StockShortage(
+        warehouse_id=warehouse_id,
+        item=row.item,
+        started_at=at,
+        quantity=row.quantity,
+        days_of_cover=None if cover is None else round(cover, 1),
+        threshold_days=row.alert_days,
+    )
+
+
+def _open(rows: list[StockShortage], at: dt.datetime, *, batch: int = 500) -> int:
+    """Insert the crossings in batches; a crossing another sweep opened meanwhile is left alone (the
+    partial unique constraint, one open shortage per warehouse and item, decides the race: the insert
+    ignores the conflict). Returns how many this sweep opened: those open now and started at `at`."""
+    if not rows:
+        return 0
     with transaction.atomic():
-        _, made = StockShortage.objects.get_or_create(
-            warehouse_id=warehouse_id,
-            item=row.item,
-            ended_at=None,
-            defaults={
-                "started_at": at,
-                "quantity": row.quantity,
-                "days_of_cover": None if cover is None else round(cover, 1),
-                "threshold_days": row.alert_days,
-            },
-        )
-    return int(made)
+        StockShortage.objects.bulk_create(rows, batch_size=batch, ignore_conflicts=True)
+    return StockShortage.objects.filter(ended_at__isnull=True, started_at=at).count()
 
 
 def _end(pks: list[int], at: dt.datetime, *, batch: int = 500) -> int:

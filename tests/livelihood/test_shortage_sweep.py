@@ -83,3 +83,39 @@ def test_the_sweep_and_the_page_agree_on_what_is_short(users, city):
     stock_issue(actor=office, warehouse=store, item=at_line, quantity=5, to_unit="方舱医院")  # 145 left, 355/7 a day: 2.9 days
     assert shortages_sweep() == (1, 1)
     assert recorded() == page() and (store.pk, at_line.pk) in page()
+
+
+def test_openings_are_written_at_once_and_a_crossing_opened_meanwhile_is_left_alone(users, city, monkeypatch):
+    """Openings are one insert per batch: their queries do not grow with the crossings. A shortage
+    another sweep opened between this sweep's read and its insert stays the one open row (the
+    partial unique constraint decides) and is not counted as this sweep's."""
+    from fangkong.livelihood import stock
+
+    items = [item("A"), item("B")]
+    stocked(users["district"], city, 2, items)
+    cache.clear()
+    with CaptureQueriesContext(connection) as q:
+        assert shortages_sweep() == (2, 0)
+    two = len(q.captured_queries)
+    StockShortage.objects.all().delete()
+    stocked(users["district"], city, 4, items, start=2)
+    cache.clear()
+    with CaptureQueriesContext(connection) as q:
+        assert shortages_sweep() == (6, 0)
+    assert len(q.captured_queries) == two
+
+    StockShortage.objects.all().delete()
+    first = Warehouse.objects.order_by("pk").first()
+    real_open = stock._open
+
+    def raced(rows, at):  # another sweep opens the first warehouse's shortage just before this insert
+        row = next(r for r in rows if r.warehouse_id == first.pk)
+        StockShortage.objects.create(
+            warehouse_id=row.warehouse_id, item=row.item, started_at=at.replace(year=at.year - 1), quantity=1, threshold_days=3
+        )
+        return real_open(rows, at)
+
+    monkeypatch.setattr(stock, "_open", raced)
+    assert shortages_sweep() == (5, 0)
+    assert StockShortage.objects.filter(ended_at=None).count() == 6
+    assert StockShortage.objects.get(warehouse=first, ended_at=None).quantity == 1
