@@ -31,7 +31,8 @@ def sign_in(page, base: str, username: str, password: str) -> None:
     page.fill("#id_username", username)
     page.fill("#id_password", password)
     page.locator("form:has(#id_password) button").first.click()
-    page.wait_for_load_state()
+    # the click does not wait for the next page: signed in (the menu), or refused on the login page
+    expect(page.locator("#mainnav, .alert-danger").first).to_be_attached()
 
 
 @pytest.fixture
@@ -61,6 +62,7 @@ def test_admin_creates_a_grid_worker_resets_their_password_and_deactivates_them(
 
     # the worker forgot it before signing in: the administrator resets it and reads the new one out
     page.get_by_role("button", name="重置密码").click()
+    expect(page.locator("main")).to_contain_text("已为 wang_grid 生成临时密码")  # not the creation's password
     temporary = page.locator("#temporary-password").input_value()
     shot(page, "accounts-manage-detail.png")
     assert re.fullmatch(r"[a-z0-9]{4}-[a-z0-9]{4}-[a-z0-9]{4}", temporary)

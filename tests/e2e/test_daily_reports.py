@@ -48,6 +48,7 @@ def test_a_street_compiles_its_communities_reports_and_submits(transactional_db,
     expect(page.locator("#id_problems")).to_have_value("【新华社区】独居老人需上门采样\n【迎宾南路社区】出入口值守人员不足")
     page.fill("#id_next_steps", "明日组织锡林社区补报，开展第二轮敲门行动")
     page.locator("#daily-save").click()
+    expect(page.locator(".alert", has_text="已保存")).to_be_visible()  # the save's page, before submitting
     shot(page, "daily-report-street.png")
     page.locator("#daily-submit").click()
     expect(page.locator("#daily-status")).to_have_text("已报送")

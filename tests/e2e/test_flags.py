@@ -63,6 +63,7 @@ def test_the_street_office_sees_its_flags_with_items_and_basis(transactional_db,
     expect(page.locator("body")).not_to_contain_text("通顺社区（整社区）")
     page.locator("select[name=kind]").select_option("over")
     page.get_by_role("button", name="筛选").click()
+    page.wait_for_url(lambda url: "kind=over" in url)  # the unfiltered page lists the same row
     wide = page.locator("tr.fk-flag", has_text="风险区域超出政策划定单位")
     expect(wide).to_have_count(1)
     wide.locator("details summary").first.click()

@@ -79,6 +79,7 @@ def test_grid_worker_lab_and_isolation_site_each_land_on_their_work(work, live_s
     assert menu(page)[:2] == ["首页", "集中隔离"]
     shot(page, "landing-isolation.png")
     sheet.locator("li a").first.click()
+    page.wait_for_url(lambda url: f"/isolation/sites/{data['site'].pk}/day-sheet/" in url)  # the home page names 李建国 too
     expect(page.locator("main")).to_contain_text("李建国")
     assert f"/isolation/sites/{data['site'].pk}/day-sheet/" in page.url
     assert errors == []

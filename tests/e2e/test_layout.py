@@ -6,9 +6,9 @@ wrapped to three lines."""
 from __future__ import annotations
 
 import os
-import re
 
 import pytest
+from playwright.sync_api import expect
 
 from fangkong.core.roles import Role
 
@@ -31,14 +31,15 @@ def log_in(page, base_url: str, username: str) -> None:
     page.fill("#id_username", username)
     page.fill("#id_password", PASSWORD)
     page.locator("form:has(#id_password) [type=submit], form:has(#id_password) button").first.click()
-    page.wait_for_url(re.compile(r".*/$"))
+    # the login page's own URL ends in "/" too: wait until the sign-in has left it
+    page.wait_for_url(lambda url: "/accounts/login/" not in url)
 
 
 def switch_to(page, language: str) -> None:
     button = page.locator(f"nav button[name=language][value={language}]")
     if button.count():
         button.click()
-        page.wait_for_load_state()
+        expect(page.locator("html")).to_have_attribute("lang", language)
 
 
 @pytest.mark.parametrize("width", [1440, 1280])

@@ -94,6 +94,7 @@ def test_request_delivered_to_the_gate_and_confirmed_by_the_grid_worker(transact
     expect(page.locator("[data-gate]")).to_contain_text("网格员王芳")
     shot(page, "livelihood-gate.png")
     page.locator("[data-action=confirm-gate]").click()
+    expect(page.locator("[data-status]")).to_have_text("已确认")
     req = SupportRequest.objects.get()
     assert req.status == RequestStatus.CONFIRMED and req.handover == "gate" and req.confirmed_by == "grid_worker"
 

@@ -252,10 +252,13 @@ def test_a_batch_is_planned_on_two_vehicles_and_handed_over_by_the_receiving_uni
     board.locator("[name=vehicle]").select_option(label="蒙AK0518（0/2）")
     board.locator("[name=id_numbers]").fill("\n".join(numbers[:2]))
     board.get_by_role("button").click()
+    # each boarding reloads the page: wait for it before the next form is filled, or the click lands on the old one
+    expect(page.locator("[data-vehicles]")).to_contain_text("2/2")
     board = page.locator("form[action$='/board/']")
     board.locator("[name=vehicle]").select_option(label="蒙AK0519（0/7）")
     board.locator("[name=id_numbers]").fill(numbers[2])
     board.get_by_role("button").click()
+    expect(page.locator("[data-vehicles]")).to_contain_text("1/7")
     page.locator("[data-action=depart]").click()
     expect(page.locator("[data-awaiting]")).to_have_text("交接待确认")
     expect(page.locator("[data-vehicles]")).to_contain_text("2/2")

@@ -77,6 +77,7 @@ def test_the_person_page_shows_the_state_and_one_timeline(traced, setup, users, 
 
     # The checked-in entry opens the episode.
     page.locator('#record-timeline [data-kind="checked_in"] a').click()
+    page.wait_for_url(f"**/isolation/episodes/{episode.pk}/")  # the person page's h1 has the name too
     expect(page.locator("h1")).to_contain_text(person.name)
 
     # A grid worker sees the same state and the tests, but not the contact links (cases.view).

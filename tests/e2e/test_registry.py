@@ -136,7 +136,8 @@ def log_in(page, base_url: str, username: str) -> None:
     page.fill("#id_username", username)
     page.fill("#id_password", PASSWORD)
     page.locator("form:has(#id_password) [type=submit], form:has(#id_password) button").first.click()
-    page.wait_for_url(re.compile(r".*/$"))
+    # the login page's own URL ends in "/" too: wait until the sign-in has left it
+    page.wait_for_url(lambda url: "/accounts/login/" not in url)
 
 
 def shot(page, name: str) -> None:
@@ -161,6 +162,7 @@ def test_community_worker_browses_to_a_household_and_reveals_an_id(transactional
     assert page.locator("h1").first.inner_text() == "总览"
     assert "迎宾南路社区" in page.locator("main").inner_text()
     page.get_by_role("link", name="逐级浏览区域与人口").click()
+    expect(page.locator("h1").first).to_contain_text("迎宾南路社区")
     assert page.locator("h1").first.inner_text().startswith("迎宾南路社区")
     shot(page, "registry-community.png")
 
@@ -168,7 +170,7 @@ def test_community_worker_browses_to_a_household_and_reveals_an_id(transactional
     page.locator("#children-table").get_by_role("link", name="1号楼").click()
     page.locator("#children-table").get_by_role("link", name="1单元").click()
     page.locator("#children-table").get_by_role("link", name="101").click()
-    assert "迎宾小区1号楼1单元101" in page.locator("h1").inner_text()
+    expect(page.locator("h1")).to_contain_text("迎宾小区1号楼1单元101")
     members = page.locator("#members-table")
     assert members.get_by_text("王秀英").is_visible()
     masked = members.locator(".masked").first.inner_text()

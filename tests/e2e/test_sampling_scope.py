@@ -43,7 +43,7 @@ def test_a_grid_round_is_sampled_at_its_community_point_and_a_newcomer_is_regist
     page.select_option("#id_community", str(city.home.community.pk))
     page.fill("#id_name", "迎宾南路社区核酸采样点")
     page.get_by_role("button", name=re.compile("保存")).click()
-    page.wait_for_url(re.compile(r".*/testing/points/.*"))
+    page.wait_for_url(re.compile(r"/testing/points/\?community=\d+$"))  # /points/new/ would match /points/.*
 
     # The round (scoped to 第一网格) offers the community's point: open a tube, sample a resident.
     page.goto(f"{base}/testing/rounds/{grid_round.pk}/sampling/")

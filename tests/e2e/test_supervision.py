@@ -59,6 +59,7 @@ def test_an_inspector_records_a_finding_with_a_photo_the_owner_fixes_it_and_the_
     page.goto(f"{base}/supervision/")
     page.locator("[data-action=inspect]").click()
     page.locator("[data-assignments] a", has_text="金桥收费站卡口").click()
+    page.wait_for_url(lambda url: "?assignment=" in url)  # .all() below does not wait for the form
     for radio in page.locator("[data-item] input[value=pass]").all():
         radio.check()
     page.locator("[data-item] input[value=fail]").first.check()

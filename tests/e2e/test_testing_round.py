@@ -28,7 +28,8 @@ def log_in(page, base_url: str, username: str) -> None:
     page.fill("#id_username", username)
     page.fill("#id_password", PASSWORD)
     page.locator("form:has(#id_password) [type=submit], form:has(#id_password) button").first.click()
-    page.wait_for_url(re.compile(r".*/$"))
+    # the login page's own URL ends in "/" too: wait until the sign-in has left it
+    page.wait_for_url(lambda url: "/accounts/login/" not in url)
 
 
 @pytest.fixture
