@@ -364,13 +364,12 @@ class HandoverConfirmForm(RefusalForm):
 
 class HomeCheckForm(RefusalForm):
     at_home = _check(gettext_lazy("在家"), initial=True)
-    temperature = forms.DecimalField(
+    # read by the service (geo.vitals.celsius, the one rule for a typed temperature): "37.2℃" is fine
+    temperature = forms.CharField(
         label=gettext_lazy("体温（℃）"),
         required=False,
-        max_digits=3,
-        decimal_places=1,
-        widget=forms.NumberInput(attrs={"class": "form-control", "step": "0.1", "inputmode": "decimal", "placeholder": "36.5"}),
-        error_messages={"invalid": gettext_lazy("体温格式有误")},
+        max_length=8,
+        widget=forms.TextInput(attrs={"class": "form-control", "inputmode": "decimal", "placeholder": "36.5"}),
     )
     symptoms = _check(gettext_lazy("有发热、咳嗽等症状"))
     note = _text(gettext_lazy("备注"), max_length=200)

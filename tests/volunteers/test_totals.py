@@ -145,3 +145,11 @@ def test_terminal_disinfection_needs_a_case_the_actor_can_see(world):
             case_id=999999,
         )
     assert refused.value.field == "case" and "不存在" in refused.value.message
+
+
+@pytest.mark.parametrize("typed", ["蒙A-12345", "蒙A.12345", "蒙A•12345", "蒙a 12345"])
+def test_the_fleet_takes_a_plate_as_a_vehicle_pass_does(world, typed):
+    """One plate rule (geo.plates): a plate the pass office accepts is not refused by the fleet."""
+    from fangkong.geo.plates import check_plate
+
+    assert vehicle_add(actor=world.coordinator, plate=typed, kind="van", organisation=world.organisation).plate == check_plate(typed)

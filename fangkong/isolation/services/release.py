@@ -22,6 +22,7 @@ from fangkong.core.permissions import require
 from fangkong.core.scoping import jurisdiction_of
 from fangkong.geo.idnumbers import InvalidDocument, normalise_phone
 from fangkong.geo.models import Community
+from fangkong.geo.vitals import celsius
 from fangkong.policy.regimen import local_date
 from fangkong.results.choices import Result
 
@@ -312,14 +313,7 @@ def home_check_record(
     day = local_date(at)
     if HomeCheck.objects.filter(episode=episode, date=day).exists():
         raise DomainError(_("%(d)s 已登记过居家核查") % {"d": day.isoformat()}, rule=HOME_DAILY_CHECK)
-    temp = None
-    if temperature not in (None, ""):
-        try:
-            temp = Decimal(str(temperature)).quantize(Decimal("0.1"))
-        except ArithmeticError as exc:
-            raise DomainError(_("体温格式有误"), field="temperature") from exc
-        if not Decimal("34") <= temp <= Decimal("43"):
-            raise DomainError(_("体温应在 34–43℃ 之间"), field="temperature")
+    temp = None if temperature in (None, "") else celsius(temperature, label=_("体温"))
     check = HomeCheck.objects.create(
         episode=episode,
         date=day,

@@ -16,6 +16,7 @@ from fangkong.core.clock import aware, not_in_future, now
 from fangkong.core.errors import DomainError, PermissionRefused
 from fangkong.core.permissions import require
 from fangkong.core.scoping import jurisdiction_of
+from fangkong.geo.idnumbers import phone_field
 from fangkong.geo.models import Community
 from fangkong.policy.regimen import local_date, local_midnight
 
@@ -63,7 +64,7 @@ def site_create(
         address=address.strip(),
         capacity=max(int(capacity or 0), 0),
         manager_name=manager_name.strip(),
-        phone=phone.strip(),
+        phone=phone_field(phone, required=False),
         receives_inbound=receives_inbound,
     )
     audit_record(
@@ -142,7 +143,7 @@ def staff_add(*, actor: Any, site: IsolationSite, name: str, duty: str, phone: s
         raise DomainError(_("请填写姓名"), field="name")
     if duty not in StaffDuty.values:
         raise DomainError(_("岗位无效"), field="duty")
-    staff = SiteStaff.objects.create(site=site, name=name, duty=duty, phone=phone.strip(), user=user)
+    staff = SiteStaff.objects.create(site=site, name=name, duty=duty, phone=phone_field(phone, required=False), user=user)
     audit_record(actor=actor, event_type=events.STAFF_ADDED, obj=staff, after={"site": site.pk, "duty": duty})
     return staff
 

@@ -24,6 +24,7 @@ from fangkong.core.actions import refuse, refused_on
 from fangkong.core.errors import DomainError
 from fangkong.core.pagination import paginate
 from fangkong.core.permissions import require_page, user_can
+from fangkong.geo.vitals import is_fever
 from fangkong.policy.regimen import period_day_number
 from fangkong.results.choices import Result
 
@@ -205,7 +206,7 @@ def home_check(request: HttpRequest, pk: int) -> HttpResponse:
         with refused_on(form):
             check = services.home_check_record(actor=request.user, episode=episode, **form.cleaned_data)
             ok = _("%(name)s 今日核查已登记") % {"name": episode.person.name}
-            if check.symptoms or not check.at_home or (check.temperature and check.temperature >= 37.3):
+            if check.symptoms or not check.at_home or (check.temperature is not None and is_fever(check.temperature)):
                 ok += _("：有异常，请及时报告并安排核酸检测")
             return _answer(request, episode, ok, None)
     return _answer(request, episode, "", {"home_check": form})

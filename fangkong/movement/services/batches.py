@@ -11,7 +11,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from typing import Any
 
 from django.db import transaction
@@ -27,6 +27,8 @@ from fangkong.core.scoping import jurisdiction_of
 from fangkong.core.transitions import check_transition
 from fangkong.geo.idnumbers import InvalidDocument, check_id_input
 from fangkong.geo.lookup import id_key, person_ids_by_id_number
+from fangkong.geo.plates import check_plate
+from fangkong.geo.vitals import celsius, fever_line, is_fever
 from fangkong.policy.rules import rule
 from fangkong.results.history import negatives_within
 
@@ -37,7 +39,6 @@ from ..models import BatchMember, BatchVehicle, ReceivingUnit, TransferBatch
 from ..notices import active_receiver, notify_destination
 from ..permissions import MovementCap
 from .handover import link_issue
-from .passes import check_plate
 
 
 def _locked(batch: TransferBatch) -> TransferBatch:
@@ -152,26 +153,19 @@ def batch_check(*, actor: Any, batch: TransferBatch, temperatures: Mapping[int, 
             errors.append(RowError(n, "member", _("不在本批名单")))
             continue
         try:
-            value = Decimal(str(raw)).quantize(Decimal("0.1"))
-        except (InvalidOperation, ValueError):
-            errors.append(RowError(n, "temperature", _("%(name)s 的体温不是数字") % {"name": member.person.name}))
-            continue
-        if not Decimal("34") <= value <= Decimal("43"):
-            errors.append(
-                RowError(n, "temperature", _("%(name)s 的体温 %(t)s℃ 不在 34–43℃ 之间，请核对") % {"name": member.person.name, "t": value})
-            )
-            continue
-        readings[member_id] = value
+            readings[member_id] = celsius(raw, label=_("%(name)s 的体温") % {"name": member.person.name})
+        except DomainError as refused:
+            errors.append(RowError(n, "temperature", refused.message))
     if errors:
         raise RowsRefused(errors, rule="movement.batch_check")
-    fever = rule("movement.fever_celsius")
+    fever = fever_line()
     window = rule(NEGATIVE_WINDOW_KEY)
     negative = negatives_within([m.person_id for m in members.values()], float(window.value), at=at)
     counts = {MemberStatus.READY: 0, MemberStatus.REMOVED: 0}
     for member_id, value in readings.items():
         member = members[member_id]
         reasons = []
-        if value >= Decimal(str(fever.value)):
+        if is_fever(value, fever):
             reasons.append(_("体温 %(t)s℃（发热）") % {"t": value})
         if member.person_id not in negative:
             reasons.append(_("无 %(h)s 小时内核酸阴性结果") % {"h": window.value})

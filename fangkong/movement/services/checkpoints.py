@@ -9,7 +9,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Sequence
 from dataclasses import dataclass
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from typing import Any
 
 from django.db import transaction
@@ -21,13 +21,14 @@ from fangkong.core.errors import DomainError
 from fangkong.core.permissions import require, user_can
 from fangkong.core.scoping import jurisdiction_of
 from fangkong.core.transitions import check_transition
+from fangkong.geo.plates import check_plate
+from fangkong.geo.vitals import celsius, fever_line, is_fever
 from fangkong.policy.rules import rule
 
 from ..choices import CHECKPOINT_TRANSITIONS, CheckpointStatus, FeverAction
 from ..events import MovementEvent
 from ..models import Checkpoint, CheckpointFever, CheckpointLog
 from ..permissions import MovementCap
-from .passes import check_plate
 
 
 @transaction.atomic
@@ -176,34 +177,16 @@ class FeverReading:
     retest_temperature: Any = None
 
 
-BODY_RANGE = (Decimal("34.0"), Decimal("43.0"))  # a reading outside is a misreading: measure again
-
-
-def _celsius(raw: Any, *, field: str, label: str) -> Decimal:
-    try:
-        value = Decimal(str(raw).strip().replace("℃", "")).quantize(Decimal("0.1"))
-    except (InvalidOperation, ValueError):
-        raise DomainError(_("%(label)s不是数字（例如 38.2）") % {"label": label}, field=field, rule="movement.fever_temperature") from None
-    if not BODY_RANGE[0] <= value <= BODY_RANGE[1]:
-        raise DomainError(
-            _("%(label)s %(t)s℃ 不在 34–43℃ 之间，请复测核对") % {"label": label, "t": value},
-            field=field,
-            rule="movement.fever_temperature",
-        )
-    return value
-
-
 def _fever_rows(fevers: Sequence[FeverReading], people: int) -> list[tuple[Decimal, str, Decimal | None]]:
     """Each fever checked: a temperature at or above the policy's fever line (below it is not a
     fever), an action of FeverAction, and for 复测正常 a retest below the line."""
     if len(fevers) > people:
         raise DomainError(_("体温异常人数不能超过随车人数"), field="fevers", rule="movement.log_fevers")
-    line = rule("movement.fever_celsius")
-    threshold = Decimal(str(line.value))
+    line = fever_line()
     rows = []
     for n, reading in enumerate(fevers, start=1):
-        temperature = _celsius(reading.temperature, field="temperature", label=_("第 %(n)s 名发热人员的体温") % {"n": n})
-        if temperature < threshold:
+        temperature = celsius(reading.temperature, field="temperature", label=_("第 %(n)s 名发热人员的体温") % {"n": n})
+        if not is_fever(temperature, line):
             raise DomainError(
                 _("第 %(n)s 名的体温 %(t)s℃ 低于发热标准 %(line)s℃，不是体温异常，无须登记处置")
                 % {"n": n, "t": temperature, "line": line.value},
@@ -223,8 +206,8 @@ def _fever_rows(fevers: Sequence[FeverReading], people: int) -> list[tuple[Decim
                 raise DomainError(
                     _("第 %(n)s 名“复测正常”须填写复测体温") % {"n": n}, field="retest_temperature", rule="movement.fever_retest"
                 )
-            retest = _celsius(reading.retest_temperature, field="retest_temperature", label=_("第 %(n)s 名的复测体温") % {"n": n})
-            if retest >= threshold:
+            retest = celsius(reading.retest_temperature, field="retest_temperature", label=_("第 %(n)s 名的复测体温") % {"n": n})
+            if is_fever(retest, line):
                 raise DomainError(
                     _("第 %(n)s 名复测体温 %(t)s℃ 仍不低于 %(line)s℃，不能记为复测正常：请转运发热门诊或隔离观察")
                     % {"n": n, "t": retest, "line": line.value},

@@ -5,7 +5,6 @@ any moment: a second one whose trip overlaps is refused."""
 from __future__ import annotations
 
 import datetime as dt
-import re
 from typing import Any
 
 from django.db import transaction
@@ -20,26 +19,13 @@ from fangkong.core.scoping import jurisdiction_of
 from fangkong.core.transitions import check_transition
 from fangkong.geo.idnumbers import InvalidDocument, check_id_input
 from fangkong.geo.lookup import id_key
+from fangkong.geo.plates import check_plate
 from fangkong.policy.rules import rule
 
 from ..choices import PASS_HOLDING, PASS_TRANSITIONS, PassStatus
 from ..events import MovementEvent
 from ..models import VehiclePass
 from ..permissions import MovementCap
-
-PLATE_RE = re.compile(r"^[\u4e00-\u9fff][A-Z][A-Z0-9]{5,6}$")
-
-
-def normalise_plate(value: str) -> str:
-    """蒙A·12345, 蒙a 12345, 蒙A-12345 → 蒙A12345."""
-    return re.sub(r"[\s·•.\-]", "", (value or "").strip()).upper()
-
-
-def check_plate(value: str) -> str:
-    plate = normalise_plate(value)
-    if not PLATE_RE.match(plate):
-        raise DomainError(_("车牌号格式不对，例如 蒙A12345（新能源车 蒙AD12345）"), field="plate", rule="movement.plate")
-    return plate
 
 
 def masked_name(name: str) -> str:

@@ -19,6 +19,7 @@ from fangkong.core.errors import DomainError
 from fangkong.core.permissions import require
 from fangkong.geo.idnumbers import InvalidDocument, check_id_input
 from fangkong.geo.lookup import id_keys
+from fangkong.geo.plates import normalise_plate
 
 from .. import signing
 from ..choices import PassStatus, ScanOutcome, ScanRefusal
@@ -26,7 +27,6 @@ from ..events import MovementEvent
 from ..models import Checkpoint, PassScan, VehiclePass
 from ..permissions import MovementCap
 from .checkpoints import require_approved
-from .passes import normalise_plate
 
 # The columns a scan reads (the rules of `_refusal`, the answer's number and plate): a narrower
 # statement to build and to send back on the hottest request of a checkpoint. A caller reading

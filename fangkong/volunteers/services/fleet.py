@@ -5,7 +5,6 @@ a positive lived or worked — linked to the case, which the actor must be able 
 from __future__ import annotations
 
 import datetime as dt
-import re
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
@@ -18,6 +17,7 @@ from fangkong.core.clock import aware, not_in_future, too_early
 from fangkong.core.errors import DomainError
 from fangkong.core.permissions import require
 from fangkong.geo.models import Community
+from fangkong.geo.plates import check_plate
 
 from ..choices import DisinfectionKind, VehicleKind
 from ..events import VolunteersEvent
@@ -26,7 +26,6 @@ from ..permissions import VolunteersCap
 from .common import within
 from .organising import _covered_community
 
-PLATE_RE = re.compile(r"^[\u4e00-\u9fa5][A-Z][A-Z0-9]{5,6}$")
 MAX_TRIP_KM = Decimal("2000")
 MAX_AREA = 10_000_000
 
@@ -35,9 +34,7 @@ MAX_AREA = 10_000_000
 def vehicle_add(*, actor: Any, plate: str, kind: str, organisation: Organisation, driver: Volunteer | None = None) -> Vehicle:
     require(actor, VolunteersCap.RECORD)
     within(actor, organisation, field="organisation")
-    plate = (plate or "").strip().upper().replace(" ", "").replace("·", "")
-    if not PLATE_RE.match(plate):
-        raise DomainError(_("车牌号格式不对，例如 蒙A12345"), field="plate")
+    plate = check_plate(plate)
     if kind not in VehicleKind.values:
         raise DomainError(_("车型无效"), field="kind")
     if driver is not None:
