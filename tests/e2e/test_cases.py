@@ -26,22 +26,12 @@ from ..cases.factories import make_facility, make_facility_user
 from ..factories import make_person, next_id_number
 from ..testing.conftest import setup  # noqa: F401  (the 快检 fixture, shared)
 from ..testing.factories import upload
-from .test_registry import PASSWORD, SCREENSHOTS, ensure_districts, shot
+from .test_registry import SCREENSHOTS, ensure_districts, log_in, shot
 
 pytestmark = [pytest.mark.e2e, pytest.mark.usefixtures("beijing_afternoon")]  # same-day deadlines, "earlier today"
 
 LAPTOP = {"width": 1280, "height": 900}
 PHONE = {"width": 390, "height": 844}
-
-
-def log_in(page, base_url: str, username: str) -> None:
-    page.context.clear_cookies()
-    page.goto(f"{base_url}/accounts/login/")
-    page.fill("#id_username", username)
-    page.fill("#id_password", PASSWORD)
-    page.locator("form:has(#id_password) [type=submit], form:has(#id_password) button").first.click()
-    # the login page's own URL ends in "/" too: wait until the sign-in has left it
-    page.wait_for_url(lambda url: "/accounts/login/" not in url)
 
 
 @pytest.fixture

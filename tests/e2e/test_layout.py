@@ -13,10 +13,10 @@ from playwright.sync_api import expect
 from fangkong.core.roles import Role
 
 from ..factories import make_user
+from .test_registry import PASSWORD, log_in
 
 pytestmark = pytest.mark.e2e
 
-PASSWORD = "pass-word-1"
 MAIN_PAGES = ["/", "/places/people/", "/testing/rounds/", "/cases/"]
 # The number of lines each top-bar link's text takes: its content height over its line height.
 LINES_OF_EACH_LINK = """() => Object.fromEntries([...document.querySelectorAll('nav .nav-link')].map(a => {
@@ -24,15 +24,6 @@ LINES_OF_EACH_LINK = """() => Object.fromEntries([...document.querySelectorAll('
   const content = a.getBoundingClientRect().height - parseFloat(s.paddingTop) - parseFloat(s.paddingBottom);
   return [a.textContent.trim(), Math.round(content / parseFloat(s.lineHeight))];
 }))"""
-
-
-def log_in(page, base_url: str, username: str) -> None:
-    page.goto(f"{base_url}/accounts/login/")
-    page.fill("#id_username", username)
-    page.fill("#id_password", PASSWORD)
-    page.locator("form:has(#id_password) [type=submit], form:has(#id_password) button").first.click()
-    # the login page's own URL ends in "/" too: wait until the sign-in has left it
-    page.wait_for_url(lambda url: "/accounts/login/" not in url)
 
 
 def switch_to(page, language: str) -> None:

@@ -131,10 +131,13 @@ def build_registry(*, rich: bool) -> Registry:
     return Registry(worker, command, home_person, other_person)
 
 
-def log_in(page, base_url: str, username: str) -> None:
+def log_in(page, base_url: str, username: str, password: str = PASSWORD) -> None:
+    """Sign in afresh as `username` (the previous session's cookies cleared) and wait for the page
+    the sign-in leads to."""
+    page.context.clear_cookies()
     page.goto(f"{base_url}/accounts/login/")
     page.fill("#id_username", username)
-    page.fill("#id_password", PASSWORD)
+    page.fill("#id_password", password)
     page.locator("form:has(#id_password) [type=submit], form:has(#id_password) button").first.click()
     # the login page's own URL ends in "/" too: wait until the sign-in has left it
     page.wait_for_url(lambda url: "/accounts/login/" not in url)

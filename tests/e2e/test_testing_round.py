@@ -18,18 +18,9 @@ from fangkong.testing.models import ResamplingTask, Tube
 
 from ..testing.conftest import setup  # noqa: F401  (the 快检 fixture, shared)
 from ..testing.factories import csv_bytes
-from .test_registry import PASSWORD, ensure_districts, shot
+from .test_registry import ensure_districts, log_in, shot
 
 pytestmark = pytest.mark.e2e
-
-
-def log_in(page, base_url: str, username: str) -> None:
-    page.goto(f"{base_url}/accounts/login/")
-    page.fill("#id_username", username)
-    page.fill("#id_password", PASSWORD)
-    page.locator("form:has(#id_password) [type=submit], form:has(#id_password) button").first.click()
-    # the login page's own URL ends in "/" too: wait until the sign-in has left it
-    page.wait_for_url(lambda url: "/accounts/login/" not in url)
 
 
 @pytest.fixture

@@ -16,6 +16,7 @@ from fangkong.testing.models import TestingRound as Round
 from fangkong.testing.synthetic import round_generate
 
 from .test_registry import ensure_districts, shot
+from .test_registry import log_in as sign_in
 
 pytestmark = [
     pytest.mark.e2e,
@@ -24,13 +25,7 @@ pytestmark = [
 
 
 def log_in(page, base: str, username: str) -> None:
-    page.context.clear_cookies()
-    page.goto(f"{base}/accounts/login/")
-    page.fill("#id_username", username)
-    page.fill("#id_password", DEMO_PASSWORD)
-    page.locator("form:has(#id_password) button").first.click()
-    # the login page's own URL ends in "/" too: wait until the sign-in has left it
-    page.wait_for_url(lambda url: "/accounts/login/" not in url)
+    sign_in(page, base, username, DEMO_PASSWORD)
 
 
 def test_screenshots_of_the_testing_pages(transactional_db, live_server, page):
