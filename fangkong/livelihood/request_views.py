@@ -1,9 +1,11 @@
 """民生保障 pages of residents' requests: the list (overdue first to act on), a request with what
 may be done to it — deliver (with the packs it carries from stock), confirm, cancel the delivery
-(its packs go back), reassign, cancel — and the deliverer's phone page."""
+(its packs go back), reassign, cancel — and the deliverer's phone page. A deliverer without
+livelihood.details (a volunteer) never sees a request's page: their writes answer on their phone page."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from django.contrib import messages
@@ -13,6 +15,7 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from fangkong.core.actions import refused_on
 from fangkong.core.clock import now
 from fangkong.core.formpages import FormsPage
 from fangkong.core.permissions import need_to_know, require_page, user_can, withheld
@@ -88,9 +91,28 @@ def request_detail(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 def _back(request: HttpRequest, req: Any) -> HttpResponse:
-    if request.POST.get("next") == "deliveries":
+    """After a delivery's write: the deliverer's page when it was posted from there or when the
+    user may not see the request's page (no livelihood.details: a volunteer), else the request."""
+    if request.POST.get("next") == "deliveries" or not user_can(request.user, Cap.DETAILS):
         return redirect("livelihood:deliveries")
     return redirect("livelihood:request_detail", pk=req.pk)
+
+
+def _delivery_post(request: HttpRequest, req: Any, name: str, form: Any, act: Callable[[dict[str, Any]], HttpResponse]) -> HttpResponse:
+    """A delivery's form posted (record, confirm, cancel). Its refusal shows only what the user may
+    see: the request's page again (422) for one with livelihood.details; for a deliverer without it
+    (a volunteer), whose refused form would otherwise show the resident's name and address, their
+    deliveries page with the form's errors as messages."""
+    if user_can(request.user, Cap.DETAILS):
+        return REQUEST.post(request, req, name, form, act)
+    if form.is_valid():
+        with refused_on(form):
+            return act(form.cleaned_data)
+    for field, errors in form.errors.items():
+        label = form.fields[field].label if field in form.fields else ""
+        for error in errors:
+            messages.error(request, _("%(field)s：%(error)s") % {"field": label, "error": error} if label else error)
+    return redirect("livelihood:deliveries")
 
 
 @need_to_know(Cap.DELIVER)
@@ -114,7 +136,7 @@ def request_deliver_view(request: HttpRequest, pk: int) -> HttpResponse:
         messages.success(request, _("已登记送达"))
         return _back(request, req)
 
-    return REQUEST.post(request, req, "deliver_form", form, act)
+    return _delivery_post(request, req, "deliver_form", form, act)
 
 
 @need_to_know(Cap.DELIVER)
@@ -125,9 +147,9 @@ def request_confirm_view(request: HttpRequest, pk: int) -> HttpResponse:
     def act(d: dict[str, Any]) -> HttpResponse:
         request_confirm(actor=request.user, request=req, by=d["by"])
         messages.success(request, _("已确认收到"))
-        return redirect("livelihood:request_detail", pk=req.pk)
+        return _back(request, req)
 
-    return REQUEST.post(request, req, "confirm_form", ConfirmForm(request.POST), act)
+    return _delivery_post(request, req, "confirm_form", ConfirmForm(request.POST), act)
 
 
 def _with_reason(request: HttpRequest, pk: int, prefix: str, service: Any, done: str) -> HttpResponse:
@@ -138,9 +160,9 @@ def _with_reason(request: HttpRequest, pk: int, prefix: str, service: Any, done:
     def act(d: dict[str, Any]) -> HttpResponse:
         service(actor=request.user, request=req, reason=d["reason"])
         messages.success(request, done)
-        return redirect("livelihood:request_detail", pk=req.pk)
+        return _back(request, req)
 
-    return REQUEST.post(request, req, f"{prefix}_form", ReasonForm(request.POST, prefix=prefix), act)
+    return _delivery_post(request, req, f"{prefix}_form", ReasonForm(request.POST, prefix=prefix), act)
 
 
 @need_to_know(Cap.DELIVER)
@@ -179,7 +201,8 @@ def request_reassign_view(request: HttpRequest, pk: int) -> HttpResponse:
 @need_to_know(Cap.DELIVER)
 def deliveries(request: HttpRequest) -> HttpResponse:
     """The deliverer's phone page: today's requests (theirs and their group's), the address, what
-    to bring, and the delivery to record; for a grid worker, the gate handovers to confirm."""
+    to bring, and the delivery to record; for a user who may see the ledger's residents (the grid
+    worker), the gate handovers to confirm (`selectors.gate_handovers`)."""
     at = now()
     rows = [
         (r, under_control(r.entry, at) if r.status == RequestStatus.OPEN else "") for r in selectors.deliverer_requests(request.user, at=at)

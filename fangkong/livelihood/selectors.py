@@ -1,7 +1,7 @@
 """Reads of 民生保障 that carry a rule: the ledger of a community (names with livelihood.details),
 the totals a street or a district sees (no names), the seed's figures of work groups and pairs, the
-unpaired residents, the overdue requests (for the command board: `overdue_requests(places)`), and a
-deliverer's requests of the day."""
+unpaired residents, the overdue requests (for the command board: `overdue_requests(places)`), a
+deliverer's requests of the day and the gate handovers a grid worker confirms."""
 
 from __future__ import annotations
 
@@ -18,11 +18,13 @@ from django.utils.translation import gettext as _
 
 from fangkong.core.clock import now
 from fangkong.core.errors import DomainError
+from fangkong.core.permissions import user_can
 from fangkong.geo.idnumbers import InvalidDocument, check_id_input
 from fangkong.geo.lookup import person_by_id_number
 
 from .choices import EntryStatus, RequestStatus
 from .models import GroupMember, LedgerCount, LedgerEntry, PairCount, Pairing, ServiceGroup, SupportRequest
+from .permissions import LivelihoodCap
 
 OPEN_STATES = (RequestStatus.OPEN,)
 
@@ -192,27 +194,40 @@ def request_list(*, user: Any, community_id: int | None = None, status: str = ""
     return qs.select_related("entry__person", "member", "group").order_by("status", "due_at", "id")
 
 
-def deliverer_requests(user: Any, *, at: dt.datetime | None = None) -> list[SupportRequest]:
-    """The signed-in deliverer's requests: open ones routed to them (their pairs) or to their group,
-    and those they delivered today (Beijing day)."""
+def routed_to(user: Any, *, at: dt.datetime | None = None) -> QuerySet[SupportRequest]:
+    """The requests of a deliverer, within their grants: open ones routed to them (their pairs) or
+    to their group (no member named), and those they delivered today (Beijing day). Their phone page
+    lists these (`deliverer_requests`), and they are all a deliverer without livelihood.details may
+    act on (`services.requests`): one rule for the page and the writes. A request may come once per
+    group membership matched — `.distinct()` it, or ask `.filter(pk=…).exists()`."""
     at = at or now()
     if not getattr(user, "is_authenticated", False):
-        return []
+        return SupportRequest.objects.none()
     mine = GroupMember.objects.filter(user=user)
     start = timezone.make_aware(dt.datetime.combine(timezone.localtime(at).date(), dt.time()))
-    qs = SupportRequest.objects.visible_to(user).filter(
+    return SupportRequest.objects.visible_to(user).filter(
         (Q(status=RequestStatus.OPEN) & (Q(member__in=mine) | Q(member__isnull=True, group__members__in=mine)))
         | Q(delivered_by=user, delivered_at__gte=start)
     )
+
+
+def deliverer_requests(user: Any, *, at: dt.datetime | None = None) -> list[SupportRequest]:
+    """The signed-in deliverer's requests of the day (`routed_to`), with the address to bring them to."""
     return list(
-        qs.distinct()
+        routed_to(user, at=at)
+        .distinct()
         .select_related("entry__person__household__unit", "entry__person__household__building", "entry__compound")
         .order_by("status", "due_at", "id")
     )
 
 
 def gate_handovers(user: Any) -> QuerySet[SupportRequest]:
-    """Gate handovers waiting for a grid worker's confirmation within the user's grants."""
+    """Gate handovers waiting for a grid worker's confirmation within the user's grants. They name
+    the resident, so only for a user who may see the ledger's residents (livelihood.details: the grid
+    worker who confirms, the community worker); none for a deliverer without it — a volunteer finds
+    the handovers they made among their own requests of the day (`routed_to`)."""
+    if not user_can(user, LivelihoodCap.DETAILS):
+        return SupportRequest.objects.none()
     return (
         SupportRequest.objects.visible_to(user)
         .filter(status=RequestStatus.DELIVERED, handover="gate")

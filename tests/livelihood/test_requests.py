@@ -104,7 +104,7 @@ def test_door_delivery_outside_control_and_recipient_confirms(worker, deliverer,
         request_confirm(actor=deliverer, request=req, by=ConfirmedBy.RECIPIENT)
 
 
-def test_delivery_before_the_request_is_refused(worker, deliverer, entry):
+def test_delivery_before_the_request_is_refused(worker, deliverer, entry, paired):
     at = now() - dt.timedelta(hours=1)
     req = request_add(actor=worker, entry=entry, kind=RequestKind.GOODS, items="米", requested_at=at)
     with pytest.raises(DomainError) as exc:

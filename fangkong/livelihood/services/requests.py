@@ -3,7 +3,9 @@ phone or raised by the pair is routed to the pair's member (else the compound's 
 due by the policy's deadline for its kind; the deliverer leaves it at the building or home door, or
 — where the compound is under control (a sealed or controlled area in force) — hands it over at the
 compound gate to the grid worker ("与网格员对接后交接了物资"); the recipient or the grid worker
-confirms. Moves follow REQUEST_TRANSITIONS; times may not precede the request nor lie ahead."""
+confirms. A deliverer who may not see the ledger's residents (a volunteer) records, confirms or
+cancels only the deliveries routed to them (`livelihood.delivery_routed`). Moves follow
+REQUEST_TRANSITIONS; times may not precede the request nor lie ahead."""
 
 from __future__ import annotations
 
@@ -32,6 +34,7 @@ from ..deadlines import request_deadline
 from ..events import LivelihoodEvent
 from ..models import GroupMember, LedgerEntry, Pairing, ServiceGroup, StockMovement, SupplyItem, SupportRequest, Warehouse
 from ..permissions import LivelihoodCap
+from ..selectors import routed_to
 from .common import covered_row
 from .stock import issue_from_stock, return_to_stock
 
@@ -39,6 +42,7 @@ GATE_RULE = "livelihood.gate_handover"
 ORDER_RULE = "livelihood.request_order"
 PACKS_RULE = "livelihood.delivery_packs"
 REASSIGN_RULE = "livelihood.request_reassign"
+ROUTED_RULE = "livelihood.delivery_routed"
 
 
 def _move(request: SupportRequest, target: str, action: str) -> None:
@@ -119,6 +123,18 @@ def _locked(request: SupportRequest, actor: Any) -> SupportRequest:
     return req
 
 
+def _delivering(request: SupportRequest, actor: Any) -> SupportRequest:
+    """The request locked for a delivery's write (record, confirm, cancel). A deliverer who may not
+    see the ledger's residents (no livelihood.details: a volunteer) acts only on the requests their
+    phone page lists — routed to them or their group, or delivered by them today (`routed_to`); a
+    grid or community worker on any request of their grant (the grid worker confirms the gate
+    handovers of their grid)."""
+    req = _locked(request, actor)
+    if not user_can(actor, LivelihoodCap.DETAILS) and not routed_to(actor).filter(pk=req.pk).exists():
+        raise PermissionRefused(_("该需求没有派给您或您所在的工作组"), field="request", rule=ROUTED_RULE)
+    return req
+
+
 @transaction.atomic
 def request_deliver(
     *,
@@ -135,7 +151,7 @@ def request_deliver(
     packs, medicine) are issued from a warehouse of the resident's district in the same
     transaction, each movement linked to the delivery: too little stock refuses the delivery."""
     require(actor, LivelihoodCap.DELIVER)
-    req = _locked(request, actor)
+    req = _delivering(request, actor)
     _move(req, RequestStatus.DELIVERED, _("登记送达"))
     if handover not in Handover.values:
         raise DomainError(_("请选择交接方式"), field="handover")
@@ -218,7 +234,7 @@ def delivery_cancel(*, actor: Any, request: SupportRequest, reason: str) -> Supp
     back): its packs go back to the warehouse they came from (a RETURN movement each) and the
     request is open again, due as before."""
     require(actor, LivelihoodCap.DELIVER)
-    req = _locked(request, actor)
+    req = _delivering(request, actor)
     _move(req, RequestStatus.OPEN, _("撤销配送"))
     reason = clean_text(reason, field="reason", label=_("撤销原因"), max_length=200)
     before = {"status": req.status, "handover": req.handover, "delivered_at": req.delivered_at}
@@ -280,7 +296,7 @@ def request_confirm(*, actor: Any, request: SupportRequest, by: str, confirmed_a
     """The recipient (recorded by whoever hears it) or the grid worker who took it at the gate
     confirms. A gate handover is confirmed by a grid worker (a 网格员 account) and by no one else."""
     require(actor, LivelihoodCap.DELIVER)
-    req = _locked(request, actor)
+    req = _delivering(request, actor)
     _move(req, RequestStatus.CONFIRMED, _("确认收到"))
     if by not in ConfirmedBy.values:
         raise DomainError(_("请选择确认方"), field="by")

@@ -111,7 +111,11 @@ class SelfApplication(models.Model):
         ordering = ["created_at", "id"]
         indexes = [models.Index(fields=["community", "status"], name="movement_selfapp_community")]
         constraints = [
-            models.UniqueConstraint(fields=["id_hash"], condition=models.Q(status="pending"), name="movement_selfapp_one_pending")
+            # One waiting per number and community: one per number let a stranger's application in
+            # another community silently drop the resident's own (no one could ever confirm it).
+            models.UniqueConstraint(
+                fields=["id_hash", "community"], condition=models.Q(status="pending"), name="movement_selfapp_one_pending_per_community"
+            )
         ]
         verbose_name = _("居民自助离开申请")
 

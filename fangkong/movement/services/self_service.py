@@ -49,8 +49,10 @@ class OwnApplication:
 
 def self_apply(app: OwnApplication) -> None:
     """Store a resident's application (no account). A malformed one is refused (RowsRefused, row 0,
-    each field at fault); a well-formed one is stored — or, if the same number already waits, changes
-    nothing — and the caller answers the same thank-you either way."""
+    each field at fault); a well-formed one is stored — or, if the same number already waits in the
+    same community, changes nothing — and the caller answers the same thank-you either way. One
+    waiting per number and community, not per number: a stranger filing first with the resident's
+    number in another community (whose worker can never confirm it) does not drop the resident's own."""
     errors: list[RowError] = []
     name = (app.name or "").strip()
     if not name or len(name) > 64 or _CONTROL.search(name):
@@ -96,12 +98,14 @@ def self_apply(app: OwnApplication) -> None:
         with transaction.atomic():
             # The constraint sees one hash, the current key's; while a data-key rotation is under way a
             # waiting application may carry a retired key's (fangkong.geo.lookup.id_keys).
-            waiting = SelfApplication.objects.filter(id_hash__in=id_keys(number, sealer=sealer), status=SelfApplicationStatus.PENDING)
+            waiting = SelfApplication.objects.filter(
+                id_hash__in=id_keys(number, sealer=sealer), community_id=community.pk, status=SelfApplicationStatus.PENDING
+            )
             if waiting.exists():
-                raise IntegrityError("movement_selfapp_one_pending (under a retired data key)")
+                raise IntegrityError("movement_selfapp_one_pending_per_community (under a retired data key)")
             row.save()
             audit_record(actor=None, event_type=MovementEvent.SELF_APPLIED, obj=row, after={"community": community.pk})
-    except IntegrityError:  # the same number already waits: nothing changes, the answer is the same
+    except IntegrityError:  # the same number already waits in this community: nothing changes, the answer is the same
         with transaction.atomic():
             audit_record(actor=None, event_type=MovementEvent.SELF_APPLIED_AGAIN, object_type="movement.selfapplication")
 
