@@ -33,6 +33,10 @@ CONTROLLED_STATES = frozenset(
     {StateKind.CENTRAL_ISOLATION, StateKind.HOME_ISOLATION, StateKind.IN_PLACE_CONTROL, StateKind.CASE, StateKind.HEALTH_MONITORING}
 )
 
+# States that keep a person where they are: they may not leave the city (fangkong.movement.eligibility)
+# nor do volunteers' field work (fangkong.volunteers.fitness) — those kept apart, and those awaiting transfer.
+BARRED_STATES = CONTROLLED_STATES | {StateKind.AWAITING_ISOLATION}
+
 
 @dataclass(frozen=True)
 class PersonState:

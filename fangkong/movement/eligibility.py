@@ -2,10 +2,11 @@
 policy profile — each rule met or not, named in the decision with its citation:
 
 - area: the resident's home is not in an area of a class the profile bars from leaving
-  (`movement.departure_barred_classes`: 高风险区, and 中风险区 under the 9th edition), in force at
-  the time (fangkong.zoning.selectors.ZoneIndex);
+  (fangkong.zoning.rules.confined_classes, `movement.departure_barred_classes`: 高风险区, and 中风险区
+  under the 9th edition — the same rule bars volunteers' field work), in force at the time
+  (fangkong.zoning.selectors.ZoneIndex);
 - state: not under isolation, awaiting transfer to it, under health monitoring or treatment
-  (fangkong.geo.person_states);
+  (fangkong.geo.person_states.BARRED_STATES);
 - negative: a negative result sampled within the profile's window before the decision
   (`travel.leaving_negative_hours`: 48 h under the 9th edition and the 20 measures), from the
   person's test history (fangkong.results.history.latest_decisive: latest_results' reading,
@@ -24,18 +25,16 @@ from dataclasses import dataclass
 from django.utils.translation import gettext as _
 
 from fangkong.core.timefmt import local_minutes
-from fangkong.geo.person_states import CONTROLLED_STATES, StateKind, states
+from fangkong.geo.person_states import BARRED_STATES, StateKind, states
 from fangkong.geo.selectors import PlaceIds, people_places
 from fangkong.policy.rules import rule
 from fangkong.results.choices import Result
 from fangkong.results.history import latest_decisive
-from fangkong.zoning.rules import naming
+from fangkong.zoning.rules import confined_classes, naming
 from fangkong.zoning.selectors import ZoneIndex
 
 from .choices import DepartureRule
 
-BARRED_STATES = CONTROLLED_STATES | {StateKind.AWAITING_ISOLATION}
-BARRED_CLASSES_KEY = "movement.departure_barred_classes"
 NEGATIVE_WINDOW_KEY = "travel.leaving_negative_hours"
 
 
@@ -55,7 +54,7 @@ def eligibility(person_ids: Sequence[int], *, at: dt.datetime) -> dict[int, list
     ids = sorted(set(person_ids))
     if not ids:
         return {}
-    barred = rule(BARRED_CLASSES_KEY)
+    barred = confined_classes()
     window = rule(NEGATIVE_WINDOW_KEY)
     hours = float(window.value)
     names = naming()

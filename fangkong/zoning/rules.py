@@ -27,6 +27,7 @@ HIGH_SCREENING_DAYS = "risk.high_lift_screening_days"
 HIGH_LIFT_TO = "risk.high_lift_to"
 MEDIUM_CLEAN_DAYS = "risk.medium_lift_clean_days"
 OVERDUE_DAYS = "risk.lift_overdue_days"
+CONFINED_CLASSES = "movement.departure_barred_classes"
 
 LEVEL_CLASS = {"high": AreaClass.SEALED, "medium": AreaClass.CONTROLLED, "low": AreaClass.PRECAUTION}
 
@@ -61,6 +62,13 @@ def naming(*, profile: PolicyProfile | None = None) -> Naming:
         classes = tuple(LEVEL_CLASS[v] for v in ("high", "medium", "low") if v in levels.value)
         return Naming(classes, _risk_labels(), levels.citation)
     return Naming((AreaClass.SEALED, AreaClass.CONTROLLED, AreaClass.PRECAUTION), _zone_labels(), levels.citation)
+
+
+def confined_classes(*, profile: PolicyProfile | None = None) -> Rule:
+    """The classes whose residents may not leave where they live (`movement.departure_barred_classes`:
+    高风险区, and 中风险区 under the 9th edition): one rule for who may not leave the city
+    (fangkong.movement.eligibility) and who may not do volunteers' field work (fangkong.volunteers.fitness)."""
+    return rule(CONFINED_CLASSES, profile=profile)
 
 
 def largest_unit(area_class: str, *, profile: PolicyProfile | None = None) -> Rule:

@@ -1,5 +1,6 @@
 """Volunteers fixtures: a fixed Beijing clock, the city of tests/conftest.py, coordinators of the home
-district, another district and one organisation, and volunteers in each state."""
+district, another district and one organisation, the home district's office, and volunteers in each
+state."""
 
 from __future__ import annotations
 
@@ -111,6 +112,13 @@ def world(city, clock) -> World:
         actor=coordinator, name="迎宾小区核酸采样点", kind="sampling", community=city.home.community, organisation=organisation
     )
     return World(city, coordinator, other, org_coordinator, organisation, point)
+
+
+@pytest.fixture
+def office(world):
+    """新城区's district office: manages volunteers too, and holds what shows a person's status
+    elsewhere (geo.view_people, isolation.view, cases.view) — told a field-work block in full."""
+    return make_user("xinchengqu-ban", Role.DISTRICT_OFFICE, [("district", world.city.home.district)])
 
 
 @pytest.fixture

@@ -46,7 +46,7 @@ def test_more_than_twelve_hours_a_day_is_refused(world):
     assert "12 小时" in refused.value.message
 
 
-def test_field_work_needs_a_volunteer_cleared_for_it_and_not_blocked_that_day(world, isolated):
+def test_field_work_needs_a_volunteer_cleared_for_it_and_not_blocked_that_day(world, isolated, office):
     desk = world.approved("文员", field_work=False)
     with pytest.raises(DomainError) as refused:
         shift_sign_up(volunteer=desk, need=world.need(at_hour(8), at_hour(12)))
@@ -55,7 +55,7 @@ def test_field_work_needs_a_volunteer_cleared_for_it_and_not_blocked_that_day(wo
     v = world.approved("后来隔离")
     isolated(v.person_id)
     with pytest.raises(DomainError) as refused:
-        shift_assign(actor=world.coordinator, volunteer=v, need=world.need(at_hour(8), at_hour(12)))
+        shift_assign(actor=office, volunteer=v, need=world.need(at_hour(8), at_hour(12)))
     assert "集中隔离" in refused.value.message and refused.value.rule == "volunteers.field_work_block"
 
 

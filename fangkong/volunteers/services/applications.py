@@ -3,9 +3,10 @@ every row with the same rules (`check_application`): the ID number (fangkong.geo
 phone, the community of residence, skills, availability and organisation; a file with any bad row
 is refused whole, every bad row named with its field, nothing written.
 
-The public page answers the same whether or not the number is already registered (no oracle: a
-stranger cannot learn who volunteers); a second application is audited, without the number, and
-changes nothing."""
+A number already a volunteer's is answered the same on both paths (`already_volunteers`): as a new
+application, changing nothing and audited without the number — no oracle: whoever types a number
+must not learn who volunteers. Only a coordinator who may see that volunteer (a grant says where) is
+told, in the file's refusal, that the number is already registered."""
 
 from __future__ import annotations
 
@@ -132,7 +133,7 @@ def volunteer_apply(app: Application) -> Volunteer | None:
         with transaction.atomic():
             # The unique constraint sees one hash, the current key's; while a data-key rotation is under
             # way the number may be registered under a retired key's (fangkong.geo.lookup.id_keys).
-            if _registered(checked.id_number, sealer=sealer):
+            if any(already_volunteers({0: checked.id_number}, sealer=sealer)):
                 raise IntegrityError("volunteer_unique_id_hash (under a retired data key)")
             volunteer.save()
             audit_record(actor=None, event_type=VolunteersEvent.APPLIED, obj=volunteer, after={"community": checked.community.pk})
@@ -143,9 +144,20 @@ def volunteer_apply(app: Application) -> Volunteer | None:
     return volunteer
 
 
-def _registered(number: str, *, sealer: Sealer) -> bool:
-    """Whether a volunteer with this number exists, their hash under any key of the ring."""
-    return Volunteer.objects.filter(id_hash__in=id_keys(number, sealer=sealer)).exists()
+def already_volunteers(numbers: Mapping[int, str], *, sealer: Sealer, actor: Any = None) -> tuple[set[int], set[int]]:
+    """Of these numbers (by row), those already a volunteer's — their hash under any key of the ring
+    (a data-key rotation may be under way) — as (the rows whose volunteer `actor` may see, the
+    others). Only the first may be named to the caller; the others are answered as a new application
+    and change nothing (the public page has no actor: every one is of the others)."""
+    any_key: dict[str, int] = {}
+    for row, number in numbers.items():
+        for h in id_keys(number, sealer=sealer):
+            any_key.setdefault(h, row)
+    taken = Volunteer.objects.filter(id_hash__in=list(any_key))
+    found = set(taken.values_list("id_hash", flat=True))
+    seen = set(taken.visible_to(actor).values_list("id_hash", flat=True)) if actor is not None and found else set()
+    named = {any_key[h] for h in seen}
+    return named, {any_key[h] for h in found} - named
 
 
 # ---- bulk import from .xlsx ----
@@ -208,8 +220,11 @@ def _community_of(cells: Mapping[str, str], communities: dict[tuple[str, str, st
 
 @transaction.atomic
 def volunteers_import(*, actor: Any, rows: Sequence[Mapping[str, str]]) -> int:
-    """Volunteers from a file's rows (row 1 = the first row under the header): all written, each
-    one status "applied" for verification, or none (RowsRefused naming every row and field)."""
+    """Volunteers from a file's rows (row 1 = the first row under the header): all accepted, each
+    one status "applied" for verification, or none (RowsRefused naming every row and field). A number
+    already a volunteer's is refused on its row only if the actor may see that volunteer; otherwise
+    the row is answered as the public page answers it (`already_volunteers`): accepted, nothing
+    written, audited. Returns the number of rows accepted."""
     require(actor, VolunteersCap.MANAGE)
     communities = {
         (d, s, c): pk for pk, d, s, c in Community.objects.covered_by(actor).values_list("pk", "district__name", "street__name", "name")
@@ -249,18 +264,15 @@ def volunteers_import(*, actor: Any, rows: Sequence[Mapping[str, str]]) -> int:
         if h in hashes:
             errors.append(RowError(n, "id_number", _("与第 %(m)s 行证件号码重复") % {"m": hashes[h]}))
         hashes.setdefault(h, n)
-    # Registered under any key of the ring (a data-key rotation may be under way: fangkong.core.crypto).
-    any_key: dict[str, int] = {}
-    for n, c in checked_rows:
-        for alt in id_keys(c.id_number, sealer=sealer):
-            any_key.setdefault(alt, n)
-    taken = set(Volunteer.objects.filter(id_hash__in=list(any_key)).values_list("id_hash", flat=True))
-    errors += [RowError(n, "id_number", _("该证件号码已登记为志愿者")) for n in sorted({any_key[h] for h in taken})]
+    named, unnamed = already_volunteers({n: c.id_number for n, c in checked_rows}, sealer=sealer, actor=actor)
+    errors += [RowError(n, "id_number", _("该证件号码已登记为志愿者")) for n in sorted(named)]
     if errors:
         raise RowsRefused(sorted(errors, key=lambda e: (e.row, e.field)))
-    created = Volunteer.objects.bulk_create(_volunteer(c, sealer=sealer, source="import") for _n, c in checked_rows)
+    created = Volunteer.objects.bulk_create(_volunteer(c, sealer=sealer, source="import") for n, c in checked_rows if n not in unnamed)
     audit_record(actor=actor, event_type=VolunteersEvent.IMPORTED, object_type="volunteers.volunteer", count=len(created))
-    return len(created)
+    if unnamed:
+        audit_record(actor=actor, event_type=VolunteersEvent.APPLIED_AGAIN, object_type="volunteers.volunteer", count=len(unnamed))
+    return len(checked_rows)
 
 
 def skills_label(codes: Iterable[str]) -> str:

@@ -8,7 +8,9 @@ of it) for a period of Beijing days; recalled by ending the period; and, at a co
 Refused, naming the field, nothing written: a place outside the actor's grants, a compound outside
 the community, an end before the start, a rank for anyone but a cadre, a sealed area not in force or
 not the community's district, and the same person (by phone) already serving somewhere in an
-overlapping period."""
+overlapping period — checked city-wide, but the refusal names the place and date of the other
+deployment only to an actor who may see it (a grant says where): otherwise it says only that the
+person already has one."""
 
 from __future__ import annotations
 
@@ -63,6 +65,16 @@ def _overlapping(digits: str, starts_on: dt.date, ends_on: dt.date | None, *, be
     return qs.select_related("community").first()
 
 
+def _overlap_refusal(actor: Any, clash: Deployment) -> str:
+    """The refusal of an overlapping period: naming the other deployment if the actor may see it."""
+    if Deployment.objects.visible_to(actor).filter(pk=clash.pk).exists():
+        return _("该电话的人员已于 %(d)s 起下沉到“%(c)s”，同一人的下沉时段不能重叠") % {
+            "d": clash.starts_on.isoformat(),
+            "c": clash.community.name if clash.community else "—",
+        }
+    return _("该人员在此期间已有下沉安排，同一人的下沉时段不能重叠")
+
+
 def _area(actor: Any, area_id: int | None, kind: str, community: Community) -> RiskArea | None:
     if area_id is None:
         return None
@@ -108,12 +120,7 @@ def deployment_add(
     phone_hash = lookup_hash("phone", digits)
     clash = _overlapping(digits, starts_on, ends_on)
     if clash is not None:
-        raise DomainError(
-            _("该电话的人员已于 %(d)s 起下沉到“%(c)s”，同一人的下沉时段不能重叠")
-            % {"d": clash.starts_on.isoformat(), "c": clash.community.name if clash.community else "—"},
-            field="phone",
-            rule=OVERLAP_RULE,
-        )
+        raise DomainError(_overlap_refusal(actor, clash), field="phone", rule=OVERLAP_RULE)
     deployment = Deployment.objects.create(
         kind=kind,
         name=name,

@@ -50,7 +50,7 @@ def span(a: dt.datetime, b: dt.datetime) -> str:
     return f"{la:%m-%d %H:%M}–{lb:%H:%M}" if la.date() == lb.date() else f"{la:%m-%d %H:%M}–{lb:%m-%d %H:%M}"
 
 
-def _check_fits(volunteer: Volunteer, need: Need) -> None:
+def _check_fits(volunteer: Volunteer, need: Need, *, actor: Any = None) -> None:
     if volunteer.status != VolunteerStatus.APPROVED:
         raise DomainError(_("%(v)s 尚未获批准，不能参加服务") % {"v": volunteer.name}, field="volunteer")
     if need.task_type.field_work:
@@ -60,7 +60,7 @@ def _check_fits(volunteer: Volunteer, need: Need) -> None:
                 field="volunteer",
                 rule=FIELD_WORK_RULE,
             )
-        reason = field_work_block(volunteer, need.starts_at)
+        reason = field_work_block(volunteer, need.starts_at, user=actor)  # the status only to whom may see it
         if reason:
             raise DomainError(
                 _("%(v)s 当天不能从事一线工作：%(r)s") % {"v": volunteer.name, "r": reason}, field="volunteer", rule=FIELD_WORK_RULE
@@ -87,13 +87,13 @@ def _check_fits(volunteer: Volunteer, need: Need) -> None:
         raise DomainError(_("该班次已满（%(n)s 人）") % {"n": need.headcount}, field="need")
 
 
-def _take(volunteer: Volunteer, need: Need, status: str) -> Assignment:
+def _take(volunteer: Volunteer, need: Need, status: str, *, actor: Any = None) -> Assignment:
     # The need's row is locked: two volunteers taking its last place one after the other, not both.
     need = Need.objects.select_for_update().select_related("task_type", "point").get(pk=need.pk)
     volunteer = Volunteer.objects.select_for_update().get(pk=volunteer.pk)
     if Assignment.objects.filter(need=need, volunteer=volunteer).exists():
         raise DomainError(_("%(v)s 已在该班次中") % {"v": volunteer.name}, field="need")
-    _check_fits(volunteer, need)
+    _check_fits(volunteer, need, actor=actor)
     return Assignment.objects.create(
         need=need,
         volunteer=volunteer,
@@ -122,7 +122,7 @@ def shift_assign(*, actor: Any, volunteer: Volunteer, need: Need) -> Assignment:
     require(actor, VolunteersCap.MANAGE)
     within(actor, volunteer, field="volunteer")
     within(actor, need, field="need")
-    assignment = _take(volunteer, need, AssignmentStatus.ASSIGNED)
+    assignment = _take(volunteer, need, AssignmentStatus.ASSIGNED, actor=actor)
     audit_record(actor=actor, event_type=VolunteersEvent.ASSIGNED, obj=assignment, object_repr=str(need), after={"need": need.pk})
     return assignment
 

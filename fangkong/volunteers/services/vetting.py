@@ -1,6 +1,7 @@
 """The coordinator's decisions on an application: verify (the applicant matched to the population
-registry by ID number), approve — for field work only when nothing blocks it at the time
-(fangkong.volunteers.fitness, the reason shown) — or reject; and the volunteer's personal link."""
+registry by ID number, among the people of the coordinator's places only), approve — for field work
+only when nothing blocks it at the time (fangkong.volunteers.fitness, the reason shown as the
+coordinator may be told it) — or reject; and the volunteer's personal link."""
 
 from __future__ import annotations
 
@@ -14,7 +15,8 @@ from fangkong.core.clock import now
 from fangkong.core.crypto import decrypt
 from fangkong.core.errors import DomainError
 from fangkong.core.permissions import require
-from fangkong.geo.lookup import registered_person
+from fangkong.geo.lookup import person_by_id_number
+from fangkong.geo.models import Person
 
 from ..choices import VolunteerStatus
 from ..events import VolunteersEvent
@@ -31,19 +33,30 @@ def _locked(actor: Any, volunteer: Volunteer) -> Volunteer:
     return Volunteer.objects.select_for_update().get(pk=volunteer.pk)
 
 
-@transaction.atomic
 def volunteer_verify(*, actor: Any, volunteer: Volunteer) -> Volunteer:
-    """Match the applicant to the registry by the number they gave (the coordinator holds the
-    application: fangkong.geo.lookup.registered_person). Not found is recorded, not refused: a
-    volunteer from elsewhere may still do desk work, but cannot be cleared for field work."""
+    """Match the applicant to the registry by the number they gave, among the people inside the
+    actor's grants only (fangkong.geo.lookup.person_by_id_number): the number is anyone's to type on
+    the public form, so a match must not tell a coordinator about a person they may not see. The
+    look-up is a search by full number — counted against the actor's limit and audited, before and
+    outside the write, so a refusal past the limit (SearchLimited) is audited and writes nothing.
+    Not found is recorded, not refused: a volunteer from elsewhere may still do desk work, but
+    cannot be cleared for field work (a coordinator of the place they live in may verify them)."""
+    require(actor, VolunteersCap.MANAGE)  # the capability, the scope and the status first: no search for a refused write
+    within(actor, volunteer, field="volunteer")
+    volunteer_move(volunteer.status, VolunteerStatus.VERIFIED, action=_("核验"))
+    person = person_by_id_number(decrypt(volunteer.id_cipher), user=actor, where="volunteers.verify")
+    return _verified(actor, volunteer, person)
+
+
+@transaction.atomic
+def _verified(actor: Any, volunteer: Volunteer, person: Person | None) -> Volunteer:
     v = _locked(actor, volunteer)
     volunteer_move(v.status, VolunteerStatus.VERIFIED, action=_("核验"))
-    person = registered_person(decrypt(v.id_cipher))
     v.person = person
     v.status = VolunteerStatus.VERIFIED
     v.verified_at = now()
     v.decided_by = actor
-    v.decision_note = "" if person is not None else _("人口登记库中未找到此证件号码")
+    v.decision_note = "" if person is not None else _("您辖区的人口登记库中未找到此证件号码")
     v.save(update_fields=["person", "status", "verified_at", "decided_by", "decision_note", "updated_at"])
     audit_record(actor=actor, event_type=VolunteersEvent.VERIFIED, obj=v, after={"matched": person is not None})
     return v
@@ -52,12 +65,13 @@ def volunteer_verify(*, actor: Any, volunteer: Volunteer) -> Volunteer:
 @transaction.atomic
 def volunteer_approve(*, actor: Any, volunteer: Volunteer, field_work: bool) -> Volunteer:
     """Approve a verified volunteer (or an approved one again, e.g. for field work once a block has
-    gone). Field work is refused, with the reason, while fitness.field_work_block names one."""
+    gone). Field work is refused, with the reason as the actor may be told it, while
+    fitness.field_work_block names one."""
     v = _locked(actor, volunteer)
     volunteer_move(v.status, VolunteerStatus.APPROVED, action=_("批准"))
     at = now()
     if field_work:
-        reason = field_work_block(v, at)
+        reason = field_work_block(v, at, user=actor)
         if reason:
             raise DomainError(
                 _("今天不能批准从事一线工作：%(r)s。可先批准从事非一线工作（如数据录入）。") % {"r": reason},

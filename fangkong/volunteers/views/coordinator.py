@@ -1,6 +1,8 @@
 """The coordinator's pages: volunteers (list, one volunteer: verify, approve, reject, personal link),
 the .xlsx import, organisations and teams, service points (their needs and QR code), one need (who
-is on it, assign, record no-shows). Lists need volunteers.view and a grant; writes volunteers.manage."""
+is on it, assign, record no-shows). Lists need volunteers.view and a grant; writes volunteers.manage.
+The name search posts (a name never goes in a URL: fangkong.core.searches); a field-work block says
+the volunteer's status only to a user who may see it (fangkong.volunteers.fitness)."""
 
 from __future__ import annotations
 
@@ -14,12 +16,13 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_http_methods, require_POST
 
 from fangkong.audit.exports import export_csv
+from fangkong.core import searches
 from fangkong.core.actions import refused_on
 from fangkong.core.clock import now
-from fangkong.core.errors import DomainError, PermissionRefused
+from fangkong.core.errors import DomainError, PermissionRefused, RateLimited
 from fangkong.core.exports import Column, wants_csv
 from fangkong.core.pagination import paginate
 from fangkong.core.permissions import require_page, user_can
@@ -44,17 +47,27 @@ def _refused(exc: PermissionRefused) -> PermissionDenied:
 
 
 @login_required
+@require_http_methods(["GET", "POST"])
 def volunteer_list(request: HttpRequest) -> HttpResponse:
+    """The filter form posts; the results are shown at ?s=<token> (a status or organisation alone may
+    still come in a link's query, e.g. the import's ?status=applied; a name in a URL is ignored)."""
     require_page(request.user, VolunteersCap.VIEW)
-    status = request.GET.get("status", "")
-    q = (request.GET.get("q") or "").strip()[:32]
-    raw_org = request.GET.get("organisation", "")
+    if request.method == "POST":
+        return searches.after_post(request, request.POST.copy(), lambda found: _volunteer_list_page(request, found))
+    return _volunteer_list_page(request, searches.criteria(request))
+
+
+def _volunteer_list_page(request: HttpRequest, found: searches.Criteria) -> HttpResponse:
+    status = found.data.get("status", "")
+    q = (found.data.get("q") or "").strip()[:32]
+    raw_org = found.data.get("organisation", "")
     org = int(raw_org) if raw_org.isdigit() else None
     page = paginate(request, selectors.volunteer_list(user=request.user, status=status, organisation_id=org, q=q))
     context = {
         "page": page,
         "status": status,
         "q": q,
+        "search": found,
         "organisation": org,
         "statuses": VolunteerStatus.choices,
         "organisations": Organisation.objects.visible_to(request.user),
@@ -64,10 +77,11 @@ def volunteer_list(request: HttpRequest) -> HttpResponse:
 
 
 def _detail(request: HttpRequest, v: Volunteer, *, status: int = 200, **extra: Any) -> HttpResponse:
+    held = v.status in (VolunteerStatus.VERIFIED, VolunteerStatus.APPROVED)
     context = {
         "v": v,
         "skills": skills_label(v.skill_codes),
-        "blocked": field_work_block(v, now()) if v.status in (VolunteerStatus.VERIFIED, VolunteerStatus.APPROVED) else "",
+        "blocked": field_work_block(v, now(), user=request.user) if held else "",
         "record": selectors.service_record(v),
         "can_manage": user_can(request.user, VolunteersCap.MANAGE),
         "approve_form": extra.pop("approve_form", None) or ApproveForm(initial={"field_work": True}),
@@ -96,6 +110,8 @@ def volunteer_verify(request: HttpRequest, pk: int) -> HttpResponse:
         v = services.volunteer_verify(actor=request.user, volunteer=v)
     except PermissionRefused as exc:
         raise _refused(exc) from exc
+    except RateLimited as exc:  # the number-search limit (the look-up is a search by full number)
+        return _detail(request, v, status=429, error=exc.message)
     except DomainError as exc:
         return _detail(request, v, status=422, error=exc.message)
     messages.success(request, _("已核验：%(n)s") % {"n": _("已与人口登记库匹配") if v.person_id else v.decision_note})
@@ -163,7 +179,7 @@ def volunteer_import(request: HttpRequest) -> HttpResponse:
                 form.add_error("file", exc.message)
                 status = 422
             else:
-                messages.success(request, _("已导入 %(n)s 名志愿者，待核验") % {"n": n})
+                messages.success(request, _("已受理 %(n)s 份报名，待核验") % {"n": n})
                 return redirect(reverse("volunteers:volunteer_list") + "?status=applied")
         else:
             status = 422
@@ -383,7 +399,9 @@ def need_detail(request: HttpRequest, pk: int) -> HttpResponse:
         status = 422
     assignments = list(Assignment.objects.filter(need=need).select_related("volunteer").order_by("id"))
     blocks = (
-        field_work_blocks([a.volunteer for a in assignments if a.status in HOLDING], need.starts_at) if need.task_type.field_work else {}
+        field_work_blocks([a.volunteer for a in assignments if a.status in HOLDING], need.starts_at, user=request.user)
+        if need.task_type.field_work
+        else {}
     )
     context = {
         "need": need,
