@@ -195,6 +195,12 @@ FANGKONG_API_TOKEN_MAX_DAYS = int(os.environ.get("FANGKONG_API_TOKEN_MAX_DAYS", 
 FANGKONG_NUMBER_SEARCH_LIMITS: tuple[tuple[int, int], ...] = ((30, 10 * 60), (200, 24 * 3600))
 # Roles that must pass a TOTP second factor; empty in the demo, set in production.
 FANGKONG_SECOND_FACTOR_ROLES: tuple[str, ...] = ()
+# Outgoing webhooks (fangkong.notifications.addresses): receivers are posted to on public addresses
+# only; hosts named here (as written in the URL, comma-separated) may be internal, e.g. the city's SMS
+# gateway on the government network. FANGKONG_WEBHOOK_PROXY: an http:// proxy to send them through;
+# empty: direct, and the environment's HTTP(S)_PROXY is not used.
+FANGKONG_WEBHOOK_ALLOWED_HOSTS = tuple(h.strip() for h in os.environ.get("FANGKONG_WEBHOOK_ALLOWED_HOSTS", "").split(",") if h.strip())
+FANGKONG_WEBHOOK_PROXY = os.environ.get("FANGKONG_WEBHOOK_PROXY", "")
 
 # Content-Security-Policy (fangkong.core.csp, docs/security.md): script only from this origin's files.
 # Origins added to img-src, e.g. a map-tile server: FANGKONG_CSP_IMG_EXTRA="https://tiles.example.org".

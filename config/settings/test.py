@@ -9,6 +9,9 @@ MEDIA_ROOT = VAR_DIR / "test-media"
 FANGKONG_PRIVATE_FILES_ROOT = VAR_DIR / "test-private"  # each test gets its own (tests/conftest.py)
 LANGUAGE_CODE = "zh-hans"
 CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+# The webhook tests' receivers listen on this machine (tests/notifications, tests/movement): allowed
+# explicitly, as an operator allows an internal receiver; the attack tests take it away again.
+FANGKONG_WEBHOOK_ALLOWED_HOSTS = ("127.0.0.1",)
 
 # Each run gets its own PostgreSQL test database, so parallel runs on one server never collide.
 from .base import DATABASES  # noqa: E402

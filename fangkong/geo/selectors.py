@@ -9,9 +9,11 @@ from typing import Any
 from django.db.models import Count, F, Q, QuerySet
 from django.shortcuts import get_object_or_404
 
+from fangkong.core.permissions import user_can
 from fangkong.core.sql import fetch_in, table
 
 from .models import Building, Community, Compound, District, Grid, Household, Person, PersonTag, Street, Unit
+from .permissions import GeoCap
 
 # Levels of the browse hierarchy: model, the field children use to point at it, and the child level.
 LEVELS: dict[str, dict[str, Any]] = {
@@ -38,12 +40,24 @@ PERSON_PATH = {
 }
 
 
+# 重点人群 (the people with a vulnerable tag: 独居老人, 残疾, 低保 …) is a fact about a person. Counted
+# per household or per unit — a unit holds a few households — it tells one resident's status by
+# address, so at these levels it is read only with geo.view_people; a building and every level above
+# keep it for every role with a grant (docs/security.md §2.4).
+PERSONAL_LEVELS = ("unit", "household")
+
+
 @dataclass(frozen=True)
 class PlaceCounts:
     buildings: int
     households: int
     residents: int
-    vulnerable: int
+    vulnerable: int | None  # None: not shown to this user at this level (vulnerable_shown)
+
+
+def vulnerable_shown(*, user: Any, level: str) -> bool:
+    """Whether `user` reads the 重点人群 count of a place of `level` (PERSONAL_LEVELS)."""
+    return level not in PERSONAL_LEVELS or user_can(user, GeoCap.VIEW_PEOPLE)
 
 
 def place_get(*, user: Any, level: str, pk: int):
@@ -82,17 +96,18 @@ def place_counts(*, user: Any, level: str, place: Any | None) -> PlaceCounts:
         else 0
     )
     households = Household.objects.covered_by(user).filter(where).count() if level != "household" else 1
+    shown = vulnerable_shown(user=user, level=level)
     return PlaceCounts(
         buildings=buildings,
         households=households,
         residents=people.count(),
-        vulnerable=PersonTag.objects.filter(person__in=people).values("person_id").distinct().count(),
+        vulnerable=PersonTag.objects.filter(person__in=people).values("person_id").distinct().count() if shown else None,
     )
 
 
 def child_counts(*, user: Any, level: str, children: list[Any], buildings: bool = True) -> dict[int, PlaceCounts]:
     """Counts for each child place in one grouped query per measure (`buildings=False`: not the
-    buildings, 0 for each)."""
+    buildings, 0 for each; 重点人群 None where vulnerable_shown says so, not read)."""
     if not children:
         return {}
     child_level = LEVELS[level]["child"]
@@ -101,11 +116,16 @@ def child_counts(*, user: Any, level: str, children: list[Any], buildings: bool 
     ids = [c.pk for c in children]
     people = Person.objects.covered_by(user).filter(**{f"{person_field}__in": ids})
     residents = dict(people.values_list(person_field).annotate(n=Count("id")).order_by())
-    vulnerable = dict(
-        PersonTag.objects.filter(person__in=people)
-        .values_list(f"person__{person_field}")
-        .annotate(n=Count("person_id", distinct=True))
-        .order_by()
+    shown = vulnerable_shown(user=user, level=child_level)
+    vulnerable = (
+        dict(
+            PersonTag.objects.filter(person__in=people)
+            .values_list(f"person__{person_field}")
+            .annotate(n=Count("person_id", distinct=True))
+            .order_by()
+        )
+        if shown
+        else {}
     )
     households: dict[int, int] = {}
     by_child: dict[int, int] = {}
@@ -119,7 +139,10 @@ def child_counts(*, user: Any, level: str, children: list[Any], buildings: bool 
         )
     return {
         pk: PlaceCounts(
-            by_child.get(pk, 0), households.get(pk, 1 if child_level == "household" else 0), residents.get(pk, 0), vulnerable.get(pk, 0)
+            by_child.get(pk, 0),
+            households.get(pk, 1 if child_level == "household" else 0),
+            residents.get(pk, 0),
+            vulnerable.get(pk, 0) if shown else None,
         )
         for pk in ids
     }

@@ -71,6 +71,7 @@ def browse(request: HttpRequest, level: str = "city", pk: int | None = None) -> 
         "can_import": user_can(request.user, GeoCap.IMPORT),
         "no_jurisdiction": jurisdiction_of(request.user).is_empty,
         "can_view_people": user_can(request.user, GeoCap.VIEW_PEOPLE),
+        "show_vulnerable": selectors.vulnerable_shown(user=request.user, level=child_level),
     }
     return render_page(request, "geo/place.html", context, partial="children")
 

@@ -3,15 +3,19 @@ outgoing webhooks with their deliveries and attempts."""
 
 from __future__ import annotations
 
+from urllib.parse import urlsplit
+
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from fangkong.core.models import EncryptedTextField
 
+from .addresses import host_refusal
 from .choices import DeliveryStatus, UnitLevel
 from .rules import rules
 
@@ -105,11 +109,24 @@ class Webhook(models.Model):
             errors["facility_kind"] = _("层级为机构时请填写机构类型")
         if not (self.url or "").lower().startswith(("https://", "http://")):
             errors["url"] = _("接收地址须以 https:// 或 http:// 开头")
+        elif refusal := self._url_refusal():
+            errors["url"] = refusal
         unknown = [k for k in self.rules or [] if rules.get(k) is None]
         if unknown:
             errors["rules"] = _("没有这些规则：%(keys)s") % {"keys": "、".join(unknown)}
         if errors:
             raise ValidationError(errors)
+
+    def _url_refusal(self) -> str | None:
+        """An internal receiver (addresses: loopback, private, link-local, metadata …) is refused
+        here when written in the URL, and at every POST whatever its name resolves to."""
+        try:
+            host = urlsplit(self.url).hostname
+        except ValueError:
+            host = None
+        if not host:
+            return gettext("接收地址缺少主机名")
+        return host_refusal(host)
 
     @property
     def grant_key(self) -> str:

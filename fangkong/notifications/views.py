@@ -52,7 +52,8 @@ def _back(request: HttpRequest) -> HttpResponse:
 def notification_open(request: HttpRequest, pk: int) -> HttpResponse:
     """Mark read and go to the object's page (or back to the list when there is none)."""
     notification = services.mark_read(user=request.user, pk=pk)
-    if notification.url.startswith("/") and not notification.url.startswith("//"):
+    # a path of this site only ("/\\host" is another host to a browser: Django's own check)
+    if notification.url.startswith("/") and url_has_allowed_host_and_scheme(notification.url, allowed_hosts=None):
         return redirect(notification.url)
     return redirect("notifications:list")
 

@@ -109,8 +109,10 @@ def test_text_from_the_data_is_escaped(client, users):
     assert "<script>alert(1)</script>" not in page and "&lt;script&gt;" in page
 
 
-def test_a_link_that_leaves_the_site_is_not_followed(client, users):
-    n = _notify(users["command"], 1, url="//evil.example/")[0]
+@pytest.mark.parametrize("url", ["//evil.example/", "/\\evil.example/", "/\\/evil.example/"])
+def test_a_link_that_leaves_the_site_is_not_followed(client, users, url):
+    """A path starting "/\\host" is another host to a browser, as "//host" is."""
+    n = _notify(users["command"], 1, url=url)[0]
     client.force_login(users["command"])
     answer = client.post(reverse("notifications:open", args=[n.pk]))
     assert answer["Location"] == reverse("notifications:list")

@@ -3,7 +3,7 @@
 assigned to), gives them shifts — one, or the same hours over several days, all or none — and the
 person checks in for the shift under way from their phone. The same person (the same post, the same
 phone, the same account) may not be on two overlapping shifts: the refusal names the field and the
-shift in the way, and nothing is written."""
+shift in the way (where the actor may see it), and nothing is written."""
 
 from __future__ import annotations
 
@@ -147,9 +147,12 @@ def _check_span(starts_at: dt.datetime, ends_at: dt.datetime) -> tuple[dt.dateti
     return starts_at, ends_at
 
 
-def _refuse_overlap(post: DutyPost, spans: list[tuple[dt.datetime, dt.datetime]], *, besides: DutyShift | None = None) -> None:
+def _refuse_overlap(actor: Any, post: DutyPost, spans: list[tuple[dt.datetime, dt.datetime]], *, besides: DutyShift | None = None) -> None:
     """The same person (post, phone, account) may not be on two overlapping shifts; `besides` is the
-    shift being edited, which does not clash with itself."""
+    shift being edited, which does not clash with itself. The refusal names a shift in the way — its
+    time, compound and role — only in a compound inside the actor's grants (the duty pages' rule,
+    `duty.compound_get`); a clash only elsewhere is "another shift", without where or when, or the
+    form would tell anyone who types a phone where and when its holder is on duty (security.md §2.4)."""
     window = Q()
     for a, b in spans:
         window |= Q(starts_at__lt=b, ends_at__gt=a)
@@ -157,19 +160,23 @@ def _refuse_overlap(post: DutyPost, spans: list[tuple[dt.datetime, dt.datetime]]
     clashes = DutyShift.objects.filter(window, post__in=posts)
     if besides is not None:
         clashes = clashes.exclude(pk=besides.pk)
-    clash = clashes.select_related("post", "compound").order_by("starts_at").first()
-    if clash is not None:
-        raise DomainError(
-            _("%(name)s 在 %(span)s 已有班次（%(compound)s，%(role)s），同一人的班次不能重叠")
-            % {
-                "name": post.name,
-                "span": span_label(clash.starts_at, clash.ends_at),
-                "compound": clash.compound.name,
-                "role": clash.post.get_role_display(),
-            },
-            field="starts_at",
-            rule=SHIFT_OVERLAP,
-        )
+    seen = clashes.filter(compound__in=Compound.objects.covered_by(actor))
+    clash = seen.select_related("post", "compound").order_by("starts_at").first()
+    if clash is None:
+        if clashes.exists():
+            raise DomainError(_("该人员在此时段已有其他班次"), field="starts_at", rule=SHIFT_OVERLAP)
+        return
+    raise DomainError(
+        _("%(name)s 在 %(span)s 已有班次（%(compound)s，%(role)s），同一人的班次不能重叠")
+        % {
+            "name": post.name,
+            "span": span_label(clash.starts_at, clash.ends_at),
+            "compound": clash.compound.name,
+            "role": clash.post.get_role_display(),
+        },
+        field="starts_at",
+        rule=SHIFT_OVERLAP,
+    )
 
 
 @transaction.atomic
@@ -183,7 +190,7 @@ def duty_shifts_add(*, actor: Any, post: DutyPost, starts_at: dt.datetime, ends_
     if not 1 <= days <= MAX_DAYS:
         raise DomainError(_("连续天数须在 1 到 %(n)s 之间") % {"n": MAX_DAYS}, field="days")
     spans = [(starts_at + dt.timedelta(days=i), ends_at + dt.timedelta(days=i)) for i in range(days)]
-    _refuse_overlap(post, spans)
+    _refuse_overlap(actor, post, spans)
     is_user = getattr(actor, "is_authenticated", False)
     created = DutyShift.objects.bulk_create(
         DutyShift(post=post, compound=post.compound, role=post.role, starts_at=a, ends_at=b, created_by=actor if is_user else None)
@@ -263,7 +270,7 @@ def duty_shift_change(*, actor: Any, shift: DutyShift, starts_at: dt.datetime, e
         raise DomainError(_("开始时间不能早于现在"), field="starts_at")
     if ends_at <= at:
         raise DomainError(_("结束时间须晚于现在；提前结束请用“取消班次”"), field="ends_at")
-    _refuse_overlap(shift.post, [(starts_at, ends_at)], besides=shift)
+    _refuse_overlap(actor, shift.post, [(starts_at, ends_at)], besides=shift)
     before = {"starts_at": shift.starts_at, "ends_at": shift.ends_at}
     shift.starts_at, shift.ends_at = starts_at, ends_at
     shift.save(update_fields=["starts_at", "ends_at"])
