@@ -322,7 +322,9 @@ def synthetic_minute(command: Any, n: int, seed: int = 15) -> dict[str, int]:
     made["tubes_overdue"] = len(tubes)
     # Risk areas found due to lift.
     areas = list(RiskArea.objects.filter(status=AreaStatus.IN_FORCE).order_by("pk").values_list("pk", flat=True)[: max(1, n // 5)])
-    RiskArea.objects.bulk_update([RiskArea(pk=pk, lift_proposed_at=_ago(rng, now)) for pk in areas], ["lift_proposed_at"])
+    # Marked without the day their rule was met (lift_due_on): the next review adds it, as to a mark of before.
+    marks = [RiskArea(pk=pk, lift_proposed_at=_ago(rng, now), lift_due_on=None) for pk in areas]
+    RiskArea.objects.bulk_update(marks, ["lift_proposed_at", "lift_due_on"])
     made["areas_due_to_lift"] = len(areas)
     # Flags raised.
     communities = list(Community.objects.values_list("pk", "district_id", "street_id", "name"))

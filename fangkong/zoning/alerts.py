@@ -1,6 +1,9 @@
 """严管's alert rule (fangkong.notifications): a risk area due to lift (the lifting review found its
-rule met: `lift_proposed_at`) and one still in force `risk.lift_overdue_days` days later (长时间不解封),
-for the command. One event per area and clock: a new clock (a new positive) makes a new event."""
+rule met: `lift_proposed_at`) and one overdue (长时间不解封: still in force `risk.lift_overdue_days`
+days after it was due), for the command. Due and overdue are the area's lifting clock
+(lifting.marked_due: LiftStatus.due, overdue, overdue_since) — the board's and the flags' rule, so an
+area whose clock restarted (a new positive) alerts nobody. One due event per area and clock (a new
+clock is proposed again), one overdue event per area and overdue date."""
 
 from __future__ import annotations
 
@@ -8,44 +11,34 @@ import datetime as dt
 from collections.abc import Iterator
 
 from django.urls import reverse
-from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from fangkong.core.roles import Role, roles
 from fangkong.notifications.rules import Event, Message, Rule, rules
 
-from .choices import AreaClass, AreaStatus
+from .choices import AreaClass
+from .lifting import marked_due
 from .models import RiskArea
-from .rules import overdue_after
 
 AREA_LIFT = "zoning.area_lift"
 AREA_DUE = "zoning.area_due_to_lift"
 AREA_OVERDUE = "zoning.area_lift_overdue"
 
 
-def overdue_moment(proposed_at: dt.datetime, grace_days: int) -> dt.datetime:
-    """The start (Beijing midnight) of the day the area becomes overdue: `grace_days` (at least 1)
-    after the day the review found it due."""
-    day = timezone.localtime(proposed_at).date() + dt.timedelta(days=max(1, grace_days))
-    return timezone.make_aware(dt.datetime.combine(day, dt.time()), timezone.get_default_timezone())
-
-
 def areas_due_to_lift(*, since: dt.datetime, until: dt.datetime) -> Iterator[Event]:
-    grace = int(overdue_after().value or 0)
-    areas = RiskArea.objects.filter(status=AreaStatus.IN_FORCE, lift_proposed_at__isnull=False, lift_proposed_at__lte=until).values(
-        "pk", "name", "area_class", "district_id", "street_id", "community_id", "lift_proposed_at"
-    )
-    for area in areas:
-        proposed = area["lift_proposed_at"]
-        places = {"district": area["district_id"], "street": area["street_id"], "community": area["community_id"]}
-        url = reverse("zoning:area_detail", args=[area["pk"]])
-        params = {"area": area["name"], "area_class": area["area_class"], "days": max(1, grace)}
-        clock = f"{proposed:%Y%m%d%H%M%S}"
+    """The areas due at `until` that the review proposed in (since, until], and those overdue at
+    `until` that became so in it: their overdue date passed in it — or it had already passed when the
+    review found them due (results known late), the event then dated as the board dates it."""
+    for area, status in marked_due(RiskArea.objects.all(), at=until):
+        proposed = area.lift_proposed_at
+        places = {"district": area.district_id, "street": area.street_id, "community": area.community_id}
+        url = reverse("zoning:area_detail", args=[area.pk])
+        params = {"area": area.name, "area_class": area.area_class, "days": status.overdue_days}
         if since < proposed:
-            yield Event(f"area:{area['pk']}:due:{clock}", AREA_DUE, proposed, places, params, url)
-        overdue = overdue_moment(proposed, grace)
-        if since < overdue <= until:
-            yield Event(f"area:{area['pk']}:overdue:{clock}", AREA_OVERDUE, overdue, places, params, url)
+            yield Event(f"area:{area.pk}:due:{proposed:%Y%m%d%H%M%S}", AREA_DUE, proposed, places, params, url)
+        overdue = status.overdue_since
+        if status.overdue and overdue is not None and since < max(overdue, proposed):
+            yield Event(f"area:{area.pk}:overdue:{overdue:%Y%m%d}", AREA_OVERDUE, overdue, places, params, url)
 
 
 def register() -> None:

@@ -18,7 +18,7 @@ from fangkong.policy.regimen import local_date, local_midnight
 from .choices import AreaStatus
 from .lifting import LiftStatus, lifting_statuses
 from .models import RiskArea
-from .rules import naming, overdue_after
+from .rules import naming
 
 AREA_PLACES = {"district": "district_id", "street": "street_id", "community": "community_id"}
 
@@ -45,22 +45,17 @@ def overdue_to_lift(user: Any, now: dt.datetime) -> QuerySet[RiskArea]:
     return in_force(user, now).filter(pk__in=ids)
 
 
-def overdue_since(status: LiftStatus | None, days: int | None = None) -> dt.datetime | None:
+def overdue_since(status: LiftStatus | None) -> dt.datetime | None:
     """When a due area became overdue: the start of the day risk.lift_overdue_days after it was due
-    (`days`: that rule's value, read once by a caller going over many areas)."""
-    if status is None or status.due_on is None:
-        return None
-    if days is None:
-        days = int(overdue_after().value or 0)
-    return local_midnight(status.due_on + dt.timedelta(days=max(1, days)))
+    (dated by the lifting clock, LiftStatus.overdue_since: the alerts read the same)."""
+    return status.overdue_since if status is not None else None
 
 
 def overdue_deadlines(user: Any, now: dt.datetime) -> list[tuple[int, int | None, int | None, int | None, dt.datetime | None]]:
     """(pk, district, street, community, overdue since) of each overdue area: its deadline is computed."""
     statuses = _statuses(user, now)
-    days = int(overdue_after().value or 0)  # once, not once per area (a policy read each: 5 s at 2,000 areas)
     rows = overdue_to_lift(user, now).values_list("pk", "district_id", "street_id", "community_id")
-    return [(pk, d, s, c, overdue_since(statuses.get(pk), days)) for pk, d, s, c in rows]
+    return [(pk, d, s, c, overdue_since(statuses.get(pk))) for pk, d, s, c in rows]
 
 
 def describe_areas(areas: Sequence[RiskArea], now: dt.datetime) -> list[Item]:
@@ -70,10 +65,9 @@ def describe_areas(areas: Sequence[RiskArea], now: dt.datetime) -> list[Item]:
     if by_pk and any(a.status == AreaStatus.IN_FORCE for a in by_pk.values()):
         statuses = lifting_statuses(list(by_pk.values()), at=now, stored=True)
     out = []
-    days = int(overdue_after().value or 0)
     for a in (by_pk[x.pk] for x in areas if x.pk in by_pk):
         s = statuses.get(a.pk)
-        deadline = overdue_since(s, days) if s is not None and s.overdue else None
+        deadline = overdue_since(s) if s is not None and s.overdue else None
         out.append(
             Item(
                 pk=a.pk,

@@ -1,7 +1,8 @@
 """Risk areas on the command's home page (fangkong.core.landing): proposals waiting for a decision
-and areas the daily review found due to lift (`lift_proposed_at`), both within the user's reach.
-Two indexed queries; the lifting clocks themselves are computed by the review, not here. And on the
-home page of the offices keeping 4+N rosters: the compounds whose next 24 hours have a duty gap."""
+and areas due to lift, both within the user's reach. Due is the lifting clock's (lifting.marked_due:
+the board's rule), over the few areas the review marked (`lift_proposed_at`) and from the figures it
+stored, so an area whose clock restarted leaves the list. And on the home page of the offices
+keeping 4+N rosters: the compounds whose next 24 hours have a duty gap."""
 
 from __future__ import annotations
 
@@ -17,15 +18,16 @@ from fangkong.core.timefmt import local_minutes
 
 from . import duty
 from .choices import AreaStatus, DutyRole
+from .lifting import marked_due
 from .models import RiskArea
 
 
 def decisions(user: Any, now: dt.datetime) -> list[LandingPanel]:
-    waiting = (
-        RiskArea.objects.visible_to(user)
-        .filter(Q(status=AreaStatus.PROPOSED) | Q(status=AreaStatus.IN_FORCE, lift_proposed_at__isnull=False))
-        .order_by("-status", "created_at", "id")  # "proposed" before "in_force": approvals first
-    )
+    mine = RiskArea.objects.visible_to(user)
+    due = [area.pk for area, _status in marked_due(mine, at=now)]
+    waiting = mine.filter(Q(status=AreaStatus.PROPOSED) | Q(status=AreaStatus.IN_FORCE, pk__in=due)).order_by(
+        "-status", "created_at", "id"
+    )  # "proposed" before "in_force": approvals first
     rows = [
         LandingRow(
             text=area.name,

@@ -13,13 +13,17 @@ restarts on a new positive among its residents, by sampling time. On day N of th
 (risk.high_lift_clean_days …) the area may be lifted once every resident has a negative sampled
 within the rule's screening window (its last risk.high_lift_screening_days days, through today);
 what is missing is listed ("第5天筛查：3 人未出结果"). Due and still in force
-risk.lift_overdue_days days later: overdue (长时间不解封), for supervision. A result counts once
-it is known (resulted by the evaluation time), as everywhere in the test history.
+risk.lift_overdue_days days after the day the rule was met (`LiftStatus.due_on`, kept by the review
+when it marks the area: it does not move while the residents keep testing negative): overdue
+(长时间不解封) from that day's Beijing midnight (`LiftStatus.overdue_since`), for supervision — the
+one rule of the board, the flags, the lists, the alerts and the home page. A result counts once it
+is known (resulted by the evaluation time), as everywhere in the test history.
 
 The statement passes once over the (area, resident) pairs: each resident joined to their tests, the
 area's latest own positive beside them (a window), the screening window's start computed per area
 (per resident only in an area whose clock restarted). The review keeps each area's counted row
-(LiftFigures); the board, lists and flags read those (`stored=True`) and date them again.
+(LiftFigures); the board, lists, flags, alerts and home page read those (`stored=True`) and date
+them again.
 """
 
 from __future__ import annotations
@@ -36,7 +40,7 @@ from django.utils.translation import gettext as _
 from fangkong.core.clock import now
 from fangkong.core.sql import chunks, fetch_in, read_datetime, table
 from fangkong.geo.models import Household, Person
-from fangkong.policy.regimen import LOCAL_TZ, local_date, regimen_day
+from fangkong.policy.regimen import LOCAL_TZ, local_date, local_midnight, regimen_day
 from fangkong.policy.rules import Rule
 from fangkong.results.history import positives_sql, summary_sql
 
@@ -245,8 +249,11 @@ class LiftStatus:
     awaited: list[int] = field(default_factory=list)  # who (listed only when asked: lifting_status)
     unsampled: list[int] = field(default_factory=list)
     due: bool = False
-    due_on: dt.date | None = None
-    overdue: bool = False
+    proposed: bool = False  # the review marked it due on this clock, by `at` (clock_start <= lift_proposed_at <= at)
+    due_on: dt.date | None = None  # the day the rule was met (due; _due_on): fixed once the review marked it
+    overdue_days: int = 0  # risk.lift_overdue_days as applied (at least 1)
+    overdue_since: dt.datetime | None = None  # due: the Beijing midnight `overdue_days` after due_on
+    overdue: bool = False  # due and past overdue_since (长时间不解封)
     overdue_rule: str = ""
     as_of: dt.datetime | None = None  # when the screening counts were read (stored figures: the last review)
 
@@ -302,6 +309,32 @@ class _Counted:
     as_of: dt.datetime | None = None  # stored figures: when the review read them
 
 
+def _due_on(area: RiskArea, s: LiftStatus, counted: _Counted) -> dt.date | None:
+    """The day a due area's rule was met, 长时间不解封's day 0 — for every reader (the board, the flags,
+    the lists, the alerts, the home page, the area's page).
+
+    Once the review has marked the area due on its current clock (`s.proposed`), the day it found
+    then (RiskArea.lift_due_on). It must not move while the area stays due: a sealed area's
+    residents are tested every day, so the latest negative among them is always today's. (The exact
+    day — each resident's earliest negative in the screening window, the latest of those — would
+    need every resident's tests joined to their area's window before they are summarised: the
+    person summary (results.history.summary_sql) keeps only each one's latest negative.)
+
+    Before the review's mark (it runs every 10 minutes), or a mark without its day (written by
+    other hands; the next review adds it): the day of the latest negative among the residents when
+    the rule asks a screening — the one that completed it, unless a newer one came in since — and
+    no earlier than day N (lift_on). The review keeps this day with its mark, in the transaction
+    that writes the figures the board, the flags and the alerts read (LiftFigures)."""
+    if not s.due:
+        return None
+    if s.proposed and area.lift_due_on is not None:
+        return area.lift_due_on
+    last_neg = counted.last_negative_at
+    if s.rule is not None and s.rule.screening_days and last_neg and s.lift_on:
+        return max(s.lift_on, local_date(last_neg))
+    return s.lift_on
+
+
 def _status(area: RiskArea, rule: LiftRule | None, counted: _Counted, at: dt.datetime, grace: Rule) -> LiftStatus:
     start = area.level_since or area.in_force_at or at
     last_pos = counted.last_positive_at
@@ -316,10 +349,13 @@ def _status(area: RiskArea, rule: LiftRule | None, counted: _Counted, at: dt.dat
         s.screening_from = s.lift_on - dt.timedelta(days=rule.screening_days - 1)
         s.awaited_count, s.unsampled_count = counted.awaited, counted.unsampled
     s.due = today >= s.lift_on and not s.missing_count
-    if s.due:
-        last_neg = counted.last_negative_at
-        s.due_on = max(s.lift_on, local_date(last_neg)) if rule.screening_days and last_neg else s.lift_on
-        s.overdue = (today - s.due_on).days >= max(1, int(grace.value or 0))
+    s.proposed = area.lift_proposed_at is not None and clock_start <= area.lift_proposed_at <= at
+    s.due_on = _due_on(area, s, counted)
+    if s.due_on is not None:
+        # The one rule of 长时间不解封, read by the board, the flags, the lists and the alerts.
+        s.overdue_days = max(1, int(grace.value or 0))
+        s.overdue_since = local_midnight(s.due_on + dt.timedelta(days=s.overdue_days))
+        s.overdue = at >= s.overdue_since
         s.overdue_rule = grace.citation
     return s
 
@@ -483,3 +519,15 @@ def lifting_statuses(
 def lifting_status(area: RiskArea, *, at: dt.datetime | None = None) -> LiftStatus | None:
     """One area's clock, with the people missing from its screening."""
     return lifting_statuses([area], at=at, people=True).get(area.pk)
+
+
+def marked_due(areas: QuerySet[RiskArea], *, at: dt.datetime) -> list[tuple[RiskArea, LiftStatus]]:
+    """The areas of `areas` the review marked due to lift (`lift_proposed_at`, at or before `at`) that
+    are due by their clock at `at`, each with its clock (the stored figures, as the board reads them):
+    the alerts' and the home page's. The mark is an index of the few candidates, kept by the review
+    (set when an area falls due, cleared when it no longer is); due and overdue are the clock's
+    (LiftStatus.due, overdue, overdue_since), the rule of the board and the flags. Set-based: one
+    query for the areas, then lifting_statuses for all of them at once (none when nothing is marked)."""
+    marked = list(areas.filter(status=AreaStatus.IN_FORCE, lift_proposed_at__isnull=False, lift_proposed_at__lte=at))
+    statuses = lifting_statuses(marked, at=at, stored=True)
+    return [(a, s) for a in marked if (s := statuses.get(a.pk)) is not None and s.due]

@@ -47,6 +47,10 @@ class RiskArea(TimeStampedModel):
     decided_at = models.DateTimeField(_("审批时间"), null=True, blank=True)
     decision_reason = models.CharField(_("审批意见"), max_length=300, blank=True)
     lift_proposed_at = models.DateTimeField(_("系统提示解除时间"), null=True, blank=True)
+    # The day the lifting rule was met, as the review found it when it marked the area (lift_proposed_at):
+    # 长时间不解封 counts from it, and it stays put while the residents keep testing negative
+    # (lifting._due_on).
+    lift_due_on = models.DateField(_("达到解除条件日期"), null=True, blank=True)
 
     objects = ScopedQuerySet.as_manager()
     scope_paths = PLACE_SCOPE

@@ -14,7 +14,7 @@ from django.urls import reverse
 
 from fangkong.zoning.choices import AreaClass, AreaStatus
 from fangkong.zoning.models import RiskArea
-from fangkong.zoning.services import area_approve, area_lift, area_propose
+from fangkong.zoning.services import area_approve, area_lift, area_propose, lifting_review
 
 from .conftest import day
 
@@ -130,14 +130,16 @@ def test_declare_form_proposes_and_the_command_approves(twenty, users, block, at
     assert elsewhere.status_code == 404
 
 
-def test_the_command_finds_proposals_and_areas_due_to_lift_on_its_home_page(client, users, block, at):
+def test_the_command_finds_proposals_and_areas_due_to_lift_on_its_home_page(client, twenty, users, block, lab, at):
     at(day(0, 9))
     area_propose(
         actor=users["district"], name="迎宾小区5号楼", area_class=AreaClass.SEALED, places=[("unit", block.tree.unit.pk)], reason="同楼确诊"
     )
     due = in_force(users, block)
-    RiskArea.objects.filter(pk=due.pk).update(lift_proposed_at=day(6))
+    for p in block.residents:
+        lab.result(p, day(5, 7), "negative")
     at(day(6, 11))
+    assert lifting_review(at=day(6, 11)) == [due.pk]  # due by its clock: the review marks it
     client.force_login(users["command"])
     panel = {p.key: p for p in client.get(reverse("reports:home")).context["panels"]}["zoning-decisions"]
     assert panel.count == 2

@@ -153,8 +153,8 @@ def area_lift(*, actor: Any, area: RiskArea, reason: str = "", at: dt.datetime |
     if rule is not None and rule.to is not None:  # 9th edition: high → medium, still in force, a new clock
         area.area_class = rule.to
         area.level_since = at
-        area.lift_proposed_at = None
-        area.save(update_fields=["area_class", "level_since", "lift_proposed_at", "updated_at"])
+        area.lift_proposed_at, area.lift_due_on = None, None
+        area.save(update_fields=["area_class", "level_since", "lift_proposed_at", "lift_due_on", "updated_at"])
         transition_record(area, AreaStatus.IN_FORCE, AreaStatus.IN_FORCE, actor=actor, reason=reason, basis=basis, at=at)
         event = ZoningEvent.AREA_DOWNGRADED
     else:
@@ -178,18 +178,27 @@ def area_lift(*, actor: Any, area: RiskArea, reason: str = "", at: dt.datetime |
 @transaction.atomic
 def lifting_review(*, actor: Any = "system", at: dt.datetime | None = None) -> list[int]:
     """The review (every 10 minutes): every area in force whose rule is met is marked as proposed for
-    lifting (once per clock), in one audited batch, and every area's figures are kept (LiftFigures,
-    read by the board, the lists and the flags). Returns the ids newly proposed."""
+    lifting (once per clock), with the day its rule was met (`lift_due_on`: LiftStatus.due_on as
+    found now, from which 长时间不解封 counts — kept, so the residents' later negatives do not move
+    it), in one audited batch, and every area's figures are kept (LiftFigures, read by the board, the
+    lists, the flags, the alerts and the home page). A mark found without its day (written before
+    the day was kept, or by other hands) gets it now. An area marked that is no longer due (its clock
+    restarted on a new positive) loses its mark, to be proposed again on its new clock. Returns the
+    ids newly proposed."""
     at = aware(at)
     areas = list(RiskArea.objects.filter(status=AreaStatus.IN_FORCE, in_force_at__lte=at))
     statuses = lifting_statuses(areas, at=at, keep=True)
-    fresh = [
-        a.pk
-        for a in areas
-        if (s := statuses.get(a.pk)) is not None and s.due and (a.lift_proposed_at is None or a.lift_proposed_at < s.clock_start)
-    ]
+    due = {pk: s for pk, s in statuses.items() if s.due}
+    fresh = [a.pk for a in areas if a.pk in due and not due[a.pk].proposed]
+    undated = [a.pk for a in areas if a.pk in due and due[a.pk].proposed and a.lift_due_on is None]
+    withdrawn = [a.pk for a in areas if a.pk not in due and a.lift_proposed_at is not None]
+    if withdrawn:
+        RiskArea.objects.filter(pk__in=withdrawn).update(lift_proposed_at=None, lift_due_on=None)
+    if undated:
+        RiskArea.objects.bulk_update([RiskArea(pk=pk, lift_due_on=due[pk].due_on) for pk in undated], ["lift_due_on"], batch_size=1000)
     if fresh:
-        RiskArea.objects.filter(pk__in=fresh).update(lift_proposed_at=at)
+        marks = [RiskArea(pk=pk, lift_proposed_at=at, lift_due_on=due[pk].due_on) for pk in fresh]
+        RiskArea.objects.bulk_update(marks, ["lift_proposed_at", "lift_due_on"], batch_size=1000)
         audit_record(
             actor=actor, event_type=ZoningEvent.LIFT_PROPOSED, object_type="zoning.riskarea", after={"areas": fresh}, count=len(fresh)
         )
