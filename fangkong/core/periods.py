@@ -1,5 +1,6 @@
-"""A period of Beijing dates for the pages that count over one (跟踪问效 per unit and per responsible
-person): from and to, at most MAX_DAYS, from not after to; by default the last DEFAULT_DAYS days."""
+"""A period of Beijing dates for the pages and answers that count over one (跟踪问效 per unit and per
+responsible person, the volunteers' totals): from and to, from not after to, at most a given number of
+days; by default the last DEFAULT_DAYS days to today. One rule (`period`) for the form and the API."""
 
 from __future__ import annotations
 
@@ -7,7 +8,10 @@ import datetime as dt
 from typing import Any
 
 from django import forms
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
+
+from .errors import DomainError
 
 MAX_DAYS = 92  # a quarter: longer periods are read quarter by quarter
 DEFAULT_DAYS = 7
@@ -29,8 +33,22 @@ class PeriodForm(forms.Form):
         data = super().clean()
         start, end = data.get("start"), data.get("end")
         if start and end:
-            if end < start:
-                self.add_error("end", _("结束日期早于开始日期"))
-            elif (end - start).days + 1 > MAX_DAYS:
-                self.add_error("end", _("期间最长 %(n)s 天，请缩短") % {"n": MAX_DAYS})
+            try:
+                period(start, end, today=end)
+            except DomainError as refused:
+                self.add_error(refused.field, refused.message)
         return data
+
+
+def period(
+    start: dt.date | None, end: dt.date | None, *, today: dt.date, default_days: int = DEFAULT_DAYS, max_days: int = MAX_DAYS
+) -> tuple[dt.date, dt.date]:
+    """(start, end) as asked: `end` by default today, `start` by default `default_days` days to `end`;
+    refused (naming the field) when `end` is before `start` or the period is longer than `max_days`."""
+    end = end or today
+    start = start or end - dt.timedelta(days=default_days - 1)
+    if end < start:
+        raise DomainError(gettext("结束日期早于开始日期"), field="end", rule="core.period")
+    if (end - start).days + 1 > max_days:
+        raise DomainError(gettext("期间最长 %(n)s 天，请缩短") % {"n": max_days}, field="end", rule="core.period")
+    return start, end

@@ -33,6 +33,8 @@ from fangkong.policy.regimen import LOCAL_TZ, local_date, local_midnight
 from .choices import ATTENDED, DisinfectionKind, VolunteerStatus
 from .models import Assignment, DayTotal, Disinfection, Trip, Volunteer
 
+MAX_DAYS = 366  # the longest period the totals are counted over (the page and the API: core.periods.period)
+
 
 @dataclass
 class Totals:

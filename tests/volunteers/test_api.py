@@ -123,7 +123,7 @@ def test_totals_name_nobody_and_follow_the_grant(world, supervisor, clock):
     assert body["attendance"] == 1 and body["sentence"].startswith("累计出勤 1 人次") and "统计志愿者" not in str(body)
     assert api(world.other).get("/api/volunteers/totals/", {"start": "2022-11-10", "end": "2022-11-10"}).json()["attendance"] == 0
     bad = api(supervisor).get("/api/volunteers/totals/", {"start": "2022-11-12", "end": "2022-11-10"})
-    assert bad.status_code == 400 and bad.json()["field"] == "start"
+    assert bad.status_code == 400 and bad.json()["field"] == "end" and bad.json()["rule"] == "core.period"
 
 
 def test_deployments_through_the_api(world, office, supervisor):

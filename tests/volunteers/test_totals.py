@@ -153,3 +153,20 @@ def test_the_fleet_takes_a_plate_as_a_vehicle_pass_does(world, typed):
     from fangkong.geo.plates import check_plate
 
     assert vehicle_add(actor=world.coordinator, plate=typed, kind="van", organisation=world.organisation).plate == check_plate(typed)
+
+
+@pytest.mark.parametrize(
+    ("start", "end", "words"), [("2022-11-12", "2022-11-10", "结束日期早于开始日期"), ("2021-01-01", "2022-11-10", "期间最长 366 天")]
+)
+def test_the_page_and_the_api_refuse_the_same_periods(client, world, start, end, words):
+    """One rule of a period (core.periods.period): the page named a reversed period by swapping it and
+    cut a long one short without a word, while the API refused both."""
+    from rest_framework.test import APIClient
+
+    client.force_login(world.coordinator)
+    page = client.get(reverse("volunteers:totals"), {"start": start, "end": end}).content.decode()
+    assert words in page
+    api = APIClient()
+    api.force_authenticate(world.coordinator)
+    answer = api.get("/api/volunteers/totals/", {"start": start, "end": end})
+    assert answer.status_code == 400 and words in answer.json()["message"] and answer.json()["field"] == "end"

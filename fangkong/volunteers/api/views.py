@@ -28,6 +28,7 @@ from fangkong.core.api import PersonalDetails, parse
 from fangkong.core.clock import now
 from fangkong.core.errors import DomainError, RateLimited
 from fangkong.core.netaddr import address_block, client_address
+from fangkong.core.periods import period
 from fangkong.core.permissions import require
 from fangkong.core.ratelimit import limit_hit
 from fangkong.core.schema import BAD_REQUEST, NOT_FOUND, REFUSALS, ObjectSchema
@@ -38,7 +39,7 @@ from .. import selectors, services
 from ..models import Deployment, Need, ServicePoint, Volunteer
 from ..permissions import VolunteersCap
 from ..serving import deployment_list, serving_figures
-from ..totals import volunteer_totals
+from ..totals import MAX_DAYS, volunteer_totals
 from . import serializers as s
 
 TAG_PEOPLE = "volunteers: volunteers"
@@ -47,7 +48,6 @@ TAG_FIGURES = "volunteers: totals"
 TAG_SERVING = "volunteers: party members, cadres and police sent to places"
 
 CHECK_IN_LIMITS = ((120, 60), (2000, 3600))  # per network block, as the QR page
-MAX_DAYS = 366
 
 
 def query_id(raw: str, field: str) -> int | None:
@@ -202,12 +202,7 @@ class TotalsViewSet(viewsets.GenericViewSet):
     )
     def list(self, request: Request) -> Response:
         q = parse(s.TotalsQuerySerializer, request.query_params)
-        end = q.get("end") or local_date(now())
-        start = q.get("start") or end - dt.timedelta(days=6)
-        if start > end:
-            raise DomainError(_("开始日期不能晚于结束日期"), field="start", rule="api.request")
-        if (end - start).days >= MAX_DAYS:
-            raise DomainError(_("统计时段不能超过 %(n)s 天") % {"n": MAX_DAYS}, field="start", rule="api.request")
+        start, end = period(q.get("start"), q.get("end"), today=local_date(now()), max_days=MAX_DAYS)
         t = volunteer_totals(user=request.user, start=start, end=end, organisation_id=q.get("organisation"), district_id=q.get("district"))
         body = {**vars(t), "hours": t.hours, "sentence": t.sentence}
         f = serving_figures(user=request.user, day=end, district_id=q.get("district"))

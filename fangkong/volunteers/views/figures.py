@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import datetime as dt
-
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
@@ -13,7 +11,8 @@ from django.utils.translation import gettext as _
 
 from fangkong.core.actions import refused_on
 from fangkong.core.clock import now
-from fangkong.core.errors import PermissionRefused
+from fangkong.core.errors import DomainError, PermissionRefused
+from fangkong.core.periods import period
 from fangkong.core.permissions import require_page, user_can
 from fangkong.geo.models import Community, District
 from fangkong.policy.regimen import local_date
@@ -23,10 +22,7 @@ from ..forms import DisinfectionForm, TotalsForm, TripForm, VehicleForm
 from ..models import Disinfection, Organisation, TaskType, Trip, Vehicle
 from ..permissions import VolunteersCap
 from ..serving import serving_figures
-from ..totals import volunteer_totals
-
-DEFAULT_DAYS = 7
-MAX_DAYS = 366
+from ..totals import MAX_DAYS, volunteer_totals
 
 
 @login_required
@@ -35,16 +31,16 @@ def totals(request: HttpRequest) -> HttpResponse:
     districts = list(District.objects.covered_by(request.user).values_list("pk", "name"))
     form = TotalsForm(request.GET or None, organisations=orgs, districts=districts)
     today = local_date(now())
-    start, end, org, district = today - dt.timedelta(days=DEFAULT_DAYS - 1), today, None, None
+    start, end = period(None, None, today=today)
+    org = district = None
     if form.is_valid():
         d = form.cleaned_data
-        end = d["end"] or today
-        start = d["start"] or end - dt.timedelta(days=DEFAULT_DAYS - 1)
         org = int(d["organisation"]) if d["organisation"] else None
         district = int(d["district"]) if d["district"] else None
-    if start > end:
-        start, end = end, start
-    start = max(start, end - dt.timedelta(days=MAX_DAYS - 1))
+        try:
+            start, end = period(d["start"], d["end"], today=today, max_days=MAX_DAYS)
+        except DomainError as refused:  # the default period shown, the refusal beside the field
+            form.add_error(refused.field, refused.message)
     t = volunteer_totals(user=request.user, start=start, end=end, organisation_id=org, district_id=district)
     chart = {
         "days": [d["day"][5:] for d in t.days],
