@@ -207,6 +207,10 @@ def deliveries(request: HttpRequest) -> HttpResponse:
     rows = [
         (r, under_control(r.entry, at) if r.status == RequestStatus.OPEN else "") for r in selectors.deliverer_requests(request.user, at=at)
     ]
-    return render(
-        request, "livelihood/deliveries.html", {"rows": rows, "gate": list(selectors.gate_handovers(request.user)[:50]), "now": at}
-    )
+    context = {
+        "rows": rows,
+        "gate": list(selectors.gate_handovers(request.user)[:50]),
+        "now": at,
+        "may_open": user_can(request.user, Cap.DETAILS),  # the request's page (packs from stock): 403 without it
+    }
+    return render(request, "livelihood/deliveries.html", context)

@@ -132,3 +132,12 @@ def test_the_gate_list_names_residents_only_to_who_may_see_them(client, worker, 
     client.force_login(users["grid"])
     page = client.get(reverse("livelihood:deliveries")).content.decode()
     assert resident.name in page and "data-gate" in page
+
+
+def test_the_page_offers_the_request_page_only_to_who_may_open_it(client, worker, deliverer, entry, paired):
+    """ "携带库存物资送达" opens the request's page (packs from stock), a 403 without livelihood.details:
+    the volunteer is not offered a link they cannot follow."""
+    request_add(actor=worker, entry=entry, kind=RequestKind.GOODS, items="米面油")
+    client.force_login(deliverer)
+    page = client.get(reverse("livelihood:deliveries")).content.decode()
+    assert "data-delivery" in page and "data-with-packs" not in page
