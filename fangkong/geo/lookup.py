@@ -5,22 +5,29 @@ A person outside the caller's places answers exactly as a missing one ("not foun
 an answer never tells a caller who a number belongs to unless they may see that person. Look-ups a
 user types one at a time go through `person_by_id_number`, which also counts and audits the search
 (the number-search limit of fangkong.geo.services); batches (a sampling app's bindings, a 流调 list)
-through `person_ids_by_id_number`.
+through `person_ids_by_id_number`. A refusal that answers about a number with nothing written (not
+registered; a 流调 contact outside the caller's places who cannot be recorded) is such an answer
+too: the numbers it answered about are counted as searches (`count_numbers`), after the refused
+write's transaction has rolled back (`counting_refused_numbers`), so their audit events are kept.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from typing import Any, TypeVar
+import functools
+from collections.abc import Callable, Iterable, Mapping
+from typing import Any, ParamSpec, TypeVar
 
 from django.db.models import QuerySet
 
 from fangkong.core.crypto import Sealer, lookup_hash, lookup_hashes
+from fangkong.core.errors import DomainError
 
 from .idnumbers import normalise_id_number
 from .models import Person
 
 K = TypeVar("K")
+P = ParamSpec("P")
+R = TypeVar("R")
 
 
 def id_key(number: str, *, sealer: Sealer | None = None) -> str:
@@ -75,3 +82,40 @@ def registered_person(number: str) -> Person | None:
     if not (number or "").strip():
         return None
     return Person.objects.filter(id_hash__in=id_keys(number)).select_related("household", "community", "district").first()
+
+
+def count_numbers(*, actor: Any, numbers: Iterable[str], where: str) -> None:
+    """Count each number a refusal answered about as a search by full number (the limit and the audit
+    of fangkong.geo.services.number_search_check); past the limit raises SearchLimited, whose answer
+    (429) names no row. Call it outside the refused write's transaction, or the audit is rolled back."""
+    from .services import number_search_check
+
+    for number in numbers:
+        number_search_check(actor=actor, term=number, where=where)
+
+
+class NumbersToCount(Exception):
+    """A refusal leaving its transaction with the numbers it answered about (`counting_refused_numbers`)."""
+
+    def __init__(self, refused: DomainError, numbers: Iterable[str]) -> None:
+        super().__init__(refused.message)
+        self.refused, self.numbers = refused, [n for n in numbers if n]
+
+
+def counting_refused_numbers(where: str) -> Callable[[Callable[P, R]], Callable[P, R]]:
+    """Decorates a write (keyword `actor`, outside its @transaction.atomic): a refusal it raises as
+    NumbersToCount has its numbers counted (`count_numbers`) once the transaction has rolled back,
+    then is raised as itself — or, past the limit, as SearchLimited."""
+
+    def decorate(write: Callable[P, R]) -> Callable[P, R]:
+        @functools.wraps(write)
+        def counted(*args: P.args, **kwargs: P.kwargs) -> R:
+            try:
+                return write(*args, **kwargs)
+            except NumbersToCount as exc:
+                count_numbers(actor=kwargs["actor"], numbers=exc.numbers, where=where)
+                raise exc.refused from None
+
+        return counted
+
+    return decorate

@@ -5,6 +5,11 @@ Each request is a JSON array of rows, or an object with request-wide values and 
 format problem is reported at once, naming the row (counted from 1; 0 = the request) and the field,
 in the same RowsRefused the services raise for the rules they check. Nothing is written unless every
 row passes (all or nothing).
+
+A 流调 list refused with rows whose number is not registered counts each such number as a search by
+full number (the limit and audit of fangkong.geo.services.number_search_check, where
+`isolation.contacts_bulk`): a list of candidate numbers with one bad row is no unlimited oracle of
+who is registered; past the limit it is refused as too many searches (429), naming no row.
 """
 
 from __future__ import annotations
@@ -17,17 +22,17 @@ from django.utils.translation import gettext as _
 
 from fangkong.core.api import parse_moment
 from fangkong.core.rows import RowError, RowsRefused
-from fangkong.geo.lookup import person_ids_by_id_number
+from fangkong.geo.lookup import count_numbers, person_ids_by_id_number
 from fangkong.geo.models import Person
 
 from ..choices import ExposureType
 from ..models import Room
 from ..services import BulkCheckIn
-from ..tracing.contacts_bulk import BulkContact
+from ..tracing.contacts_bulk import BULK_WHERE, BulkContact
+from ..tracing.services import PERSON_IN_REGISTRY
 
 MAX_ROWS = 20_000
 FORMAT_RULE = "isolation.bulk_format"
-PERSON_IN_REGISTRY = "tracing.person_in_registry"
 CONTACT_FIELDS = frozenset({"id_number", "person_id", "exposure", "place", "last_exposure_at", "community", "note"})
 CONTACT_REQUEST_FIELDS = frozenset({"identified_at", "contacts"})
 CHECK_IN_FIELDS = frozenset({"episode", "room", "room_number", "party"})
@@ -126,8 +131,10 @@ def parse_contacts_request(data: Any, *, case_id: int, user: Any) -> ContactsReq
 
     # The people: by full document number, whoever they are (the tracer holds the number: a contact
     # may live in another district); by registry id only the people the caller may see (ids can be
-    # counted through: someone outside answers as missing).
+    # counted through: someone outside answers as missing). The numbers answered "not registered" in
+    # a refused list count as searches by full number.
     by_number = person_ids_by_id_number({row: item["id_number"] for row, item in parsed if "id_number" in item})
+    unregistered: list[str] = []
     ids = sorted({item["person_id"] for _row, item in parsed if item.get("person_id") is not None})
     known = set(Person.objects.visible_to(user).filter(pk__in=ids).values_list("pk", flat=True)) if ids else set()
     rows: list[BulkContact] = []
@@ -139,6 +146,8 @@ def parse_contacts_request(data: Any, *, case_id: int, user: Any) -> ContactsReq
         if person_id is None:
             message = _("人口库中没有该证件号码") if field == "id_number" else _("人员不存在")
             errors.append(RowError(row, field, message, PERSON_IN_REGISTRY))
+            if field == "id_number":
+                unregistered.append(item["id_number"])
             continue
         rows.append(
             BulkContact(
@@ -150,9 +159,11 @@ def parse_contacts_request(data: Any, *, case_id: int, user: Any) -> ContactsReq
                 community_id=item.get("community"),
                 note=item.get("note", ""),
                 row=row,
+                id_number=item.get("id_number") or "",
             )
         )
     if errors:
+        count_numbers(actor=user, numbers=unregistered, where=BULK_WHERE)  # past the limit: SearchLimited, 429
         raise RowsRefused(errors, rule=PERSON_IN_REGISTRY if all(e.rule == PERSON_IN_REGISTRY for e in errors) else FORMAT_RULE)
     return ContactsRequest(rows=rows, identified_at=identified_at)
 

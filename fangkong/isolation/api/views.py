@@ -30,7 +30,6 @@ from fangkong.core.filters import IdFilter
 from fangkong.core.permissions import require
 from fangkong.core.rows import RowsRefused
 from fangkong.core.schema import BAD_REQUEST, FORBIDDEN, NOT_FOUND, REFUSALS
-from fangkong.geo.lookup import registered_person
 from fangkong.geo.models import Community
 from fangkong.policy.regimen import local_date
 
@@ -51,6 +50,11 @@ TAG_TRACING = "isolation: contact tracing"
 
 BULK_REFUSED = OpenApiResponse(
     ErrorSerializer, description="Refused, nothing written: every row at fault (`row` from 1, `index` from 0), its field and rule"
+)
+TOO_MANY_NUMBERS = OpenApiResponse(
+    ErrorSerializer,
+    description="Refused, nothing written, no row named: the numbers answered about made too many searches by full number "
+    "(geo.number_search_limit; see Retry-After)",
 )
 BULK_DESCRIPTION = (
     "A JSON array of rows, or an object with the request-wide time and the rows; at most 20,000 rows. All or nothing: "
@@ -297,10 +301,12 @@ class TracingCaseViewSet(PeopleDetails, viewsets.GenericViewSet):
         summary="Record a close contact of the case (isolation.trace): opens their isolation, due the same day",
         description=(
             "The person is found by the full document number (keyed hash). Someone already isolated keeps their episode "
-            "and gets one more exposure. Refusals name their rule (tracing.*, secondary_contact.traced)."
+            "and gets one more exposure. Refusals name their rule (tracing.*, secondary_contact.traced); about a person "
+            "outside the caller's places a refusal of their own situation is neutral (tracing.contact_elsewhere). A number "
+            "not registered, or refused neutrally, counts as a search by full number (429 past the limit)."
         ),
         request=s.ContactAddSerializer,
-        responses={201: s.ContactLinkSerializer, **REFUSALS},
+        responses={201: s.ContactLinkSerializer, **REFUSALS, 429: TOO_MANY_NUMBERS},
     )
     @action(detail=True, methods=["get", "post"])
     def contacts(self, request: Request, pk: str | None = None) -> Response:
@@ -311,18 +317,15 @@ class TracingCaseViewSet(PeopleDetails, viewsets.GenericViewSet):
             return Response(s.ContactLinkSerializer(links, many=True).data)
         require(request.user, IsolationCap.TRACE)
         data = parse(s.ContactAddSerializer, request.data)
-        person = registered_person(data["id_number"])
-        if person is None:
-            raise DomainError(_("人口库中没有该证件号码"), field="id_number", rule="tracing.person_in_registry")
         community = None
         if data.get("community"):
             community = Community.objects.filter(pk=data["community"]).first()
             if community is None:
                 raise DomainError(_("社区不存在"), field="community", rule="api.request")
-        link = tracing_services.contact_add(
+        link = tracing_services.contact_add_by_number(
             actor=request.user,
             case=case,
-            person=person,
+            id_number=data["id_number"],
             community=community,
             exposure=data["exposure"],
             place=data["place"],
@@ -341,10 +344,13 @@ class TracingCaseViewSet(PeopleDetails, viewsets.GenericViewSet):
             "Each row: `id_number` (full document number) or `person_id`, `exposure`, `place`, `last_exposure_at`, "
             "optional `community` (for a person without a registry address) and `note`. Someone already isolated as a "
             "contact keeps their episode and gets one more exposure. Secondary contacts go one at a time "
-            "(tracing.bulk_single_path). Needs the tracing capability. The answer maps every row to its contact and episode."
+            "(tracing.bulk_single_path). Needs the tracing capability. The answer maps every row to its contact and episode. "
+            "About a person outside the caller's places a refusal of their own situation is neutral (tracing.contact_elsewhere); "
+            "in a refused list each row whose number is not registered or refused neutrally counts as a search by full "
+            "number, and past the limit the list is refused with 429, naming no row."
         ),
         request=s.BulkContactsRequestSerializer,
-        responses={201: s.BulkContactsReportSerializer, 400: BULK_REFUSED, 403: FORBIDDEN, 404: NOT_FOUND},
+        responses={201: s.BulkContactsReportSerializer, 400: BULK_REFUSED, 403: FORBIDDEN, 404: NOT_FOUND, 429: TOO_MANY_NUMBERS},
     )
     @action(detail=True, methods=["post"], url_path="contacts/bulk", parser_classes=[JSONParser])
     def contacts_bulk(self, request: Request, pk: str | None = None) -> Response:

@@ -29,13 +29,19 @@ def covers_place(j: Jurisdiction, *, district_id: int | None, street_id: int | N
     )
 
 
-def who(actor: Any, person: Any) -> str:
-    """A person as a refusal names them: by name when the actor may see them (their places), else
-    only as "该人员" — a tracer may act on someone from another district by their full number, but a
+def sees(actor: Any, person: Any) -> bool:
+    """The actor may see the person (their places; `actor` None: the system). A refusal describes
+    only such people: a tracer may act on someone from another district by their full number, but a
     refusal tells nothing about people outside the caller's places."""
-    j = jurisdiction_of(actor)
+    if actor is None:
+        return True
     ids = {f: getattr(person, f, None) for f in ("district_id", "street_id", "community_id", "grid_id")}
-    return person.name if actor is None or j.covers_place(**ids) else _("该人员")
+    return jurisdiction_of(actor).covers_place(**ids)
+
+
+def who(actor: Any, person: Any) -> str:
+    """A person as a refusal names them: by name when the actor may see them (`sees`), else only as "该人员"."""
+    return person.name if sees(actor, person) else _("该人员")
 
 
 def require_site(actor: Any, site: IsolationSite) -> None:

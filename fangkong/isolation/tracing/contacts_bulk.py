@@ -20,6 +20,12 @@ event type, with the counts and the ids of what it wrote.
 Not handled here (refused, naming `tracing.bulk_single_path`): secondary contacts (次密接), and a
 close contact who is currently a secondary contact in home isolation (the upgrade cancels that
 episode): those go through `contact_add`, one at a time.
+
+A refusal about a person's own situation (an active case, isolated before the exposure, a secondary
+contact) describes it only to a tracer who may see the person; about anyone else it is the single
+path's neutral refusal (services.about_person, CONTACT_ELSEWHERE), and in a refused list each such
+row counts as a search by full number of the number it gave, after the rollback (as the numbers the
+list's parser found unregistered: fangkong.geo.lookup.counting_refused_numbers, where=BULK_WHERE).
 """
 
 from __future__ import annotations
@@ -40,8 +46,9 @@ from fangkong.core.bulk import BulkWriter, analyze_if_grown, layout, refused_if_
 from fangkong.core.clock import NOT_IN_FUTURE, aware, future_message, is_future, not_in_future, now
 from fangkong.core.errors import DomainError, PermissionRefused
 from fangkong.core.permissions import require
-from fangkong.core.rows import RowError, refuse_rows
+from fangkong.core.rows import RowError, RowsRefused, refuse_rows
 from fangkong.core.sql import any_of, chunks
+from fangkong.geo.lookup import NumbersToCount, counting_refused_numbers
 from fangkong.geo.models import Community, Person
 from fangkong.policy.models import RuleCitation
 from fangkong.policy.regimen import deadline_after
@@ -56,16 +63,21 @@ from ..services.episodes import DEADLINE_KEY, ONE_OPEN_EPISODE
 from .services import (
     CASE_SCOPE,
     CASE_WITHDRAWN,
+    CONTACT_ELSEWHERE,
     CONTACT_IS_CASE,
     DUPLICATE_LINK,
     EXPOSURE_BEFORE_IDENTIFICATION,
     EXPOSURE_BEFORE_ISOLATION,
     NOT_SELF,
+    IsolatedSince,
     _fmt,
+    about_person,
+    after_isolation,
     cases_isolated_since,
 )
 
 SINGLE_PATH = "tracing.bulk_single_path"
+BULK_WHERE = "isolation.contacts_bulk"  # the number searches a refused list counts
 
 
 # ---- 流调: close contacts in bulk ----
@@ -84,6 +96,7 @@ class BulkContact:
     community_id: int | None = None
     note: str = ""
     row: int = 0
+    id_number: str = ""  # the full number the row gave the person by (counted if a refusal answers about it)
 
 
 @dataclass
@@ -120,22 +133,12 @@ class _Current:
     row: BulkContact | None = None  # the first row of a new contact
 
 
-def _after_isolation(last: dt.datetime, since: tuple[dt.datetime, str] | None, whom: str) -> str | None:
-    if since is not None and last > since[0]:
-        return _("末次接触时间 %(t)s 晚于%(whom)s%(what)s的时间 %(s)s，此后不可能接触") % {
-            "t": _fmt(last),
-            "whom": whom,
-            "what": since[1],
-            "s": _fmt(since[0]),
-        }
-    return None
-
-
 def _party(person: _Person) -> str:
     """episodes.default_party for a person read as a row."""
     return f"household:{person.household_id}" if person.household_id else f"person:{person.id}"
 
 
+@counting_refused_numbers(BULK_WHERE)
 @transaction.atomic
 def contacts_add_bulk(*, actor: Any, rows: Sequence[BulkContact | dict], identified_at: dt.datetime | None = None) -> BulkContactsReport:
     """Record many close contacts of cases and isolate them the same day, as `contact_add` does one.
@@ -143,7 +146,9 @@ def contacts_add_bulk(*, actor: Any, rows: Sequence[BulkContact | dict], identif
     Refused rows (nothing written): an exposure after the identification or after the case (or the
     contact) was isolated, a withdrawn case, a case the user does not see, a person as their own
     contact, the same exposure twice, a person who is an active case, a person without an address
-    and no community given; secondary contacts go through `contact_add`."""
+    and no community given; secondary contacts go through `contact_add`. About a person the user
+    may not see, a refusal of their own situation is neutral, and counted as a search by the row's
+    number once the transaction has rolled back."""
     require(actor, IsolationCap.TRACE)
     at = aware(identified_at)
     not_in_future(at, field="identified_at", label=_("判定时间"))
@@ -215,7 +220,7 @@ def _check_format(rows: list[BulkContact], at: dt.datetime) -> None:
     refuse_rows(errors, "tracing.bulk_format")
 
 
-def _cases_of(actor: Any, rows: list[BulkContact]) -> tuple[dict[int, CaseFacts], dict[int, tuple[dt.datetime, str]]]:
+def _cases_of(actor: Any, rows: list[BulkContact]) -> tuple[dict[int, CaseFacts], dict[int, IsolatedSince]]:
     """The rows' cases (all seen by the user, or the whole request is refused) and when each was isolated."""
     # The cases: seen by the user, not withdrawn, and when each was isolated.
     case_ids = sorted({r.case_id for r in rows})
@@ -224,8 +229,7 @@ def _cases_of(actor: Any, rows: list[BulkContact]) -> tuple[dict[int, CaseFacts]
     hidden = [pk for pk in case_ids if pk not in visible]
     if hidden:
         raise PermissionRefused(_("病例 %(ids)s 不在您的管辖范围内") % {"ids": "、".join(f"#{pk}" for pk in hidden[:10])}, rule=CASE_SCOPE)
-    since_by_case = {pk: (since.at, since.what) for pk, since in cases_isolated_since(cases).items()}
-    return cases, since_by_case
+    return cases, cases_isolated_since(cases)
 
 
 def _known_of(rows: list[BulkContact]) -> _Known:
@@ -277,15 +281,21 @@ def _known_of(rows: list[BulkContact]) -> _Known:
 
 
 def _accept_rows(
-    actor: Any, rows: list[BulkContact], cases: dict[int, CaseFacts], since_by_case: dict[int, tuple[dt.datetime, str]], known: _Known
+    actor: Any, rows: list[BulkContact], cases: dict[int, CaseFacts], since_by_case: dict[int, IsolatedSince], known: _Known
 ) -> list[tuple[BulkContact, _Person, _Current]]:
-    """The rows in order, as the single path would take them one after another; refused rows named."""
+    """The rows in order, as the single path would take them one after another; refused rows named.
+    A refusal of a person's own situation goes through services.about_person (neutral about people
+    the user may not see); a list refused with such rows counts their numbers as searches."""
     people, active_case, current, open_episode, linked = known.people, known.active_case, known.current, known.open_episode, known.linked
     communities = known.communities
     errors: list[RowError] = []
     # Row by row, in order, as the single path would take them one after another. A person the tracer
     # may not see (they hold the number: a contact from another district) is not described.
     the_case, this_person = _("病例"), _("该人员")
+
+    def about(r: BulkContact, p: _Person, message: str, rule: str, field: str = "person") -> None:
+        message, field, rule = about_person(actor, p, message, rule, field=field, bulk=True)
+        errors.append(RowError(r.row, field, message, rule))
 
     accepted: list[tuple[BulkContact, _Person, _Current]] = []
     new_key = -1  # new contacts get negative keys until their ids are reserved
@@ -302,17 +312,12 @@ def _accept_rows(
         if p.id == person_id:
             errors.append(RowError(r.row, "person", _("不能把病例本人登记为自己的密接"), NOT_SELF))
             continue
-        message = _after_isolation(r.last_exposure_at, since_by_case.get(r.case_id), the_case)
+        message = after_isolation(r.last_exposure_at, since_by_case.get(r.case_id), whom=the_case)
         if message:
             errors.append(RowError(r.row, "last_exposure_at", message, EXPOSURE_BEFORE_ISOLATION))
             continue
         if p.id in active_case:
-            message = (
-                _("%(p)s 已是在管病例 #%(n)s，不再登记为密接") % {"p": p.name, "n": active_case[p.id]}
-                if who(actor, p) == p.name
-                else _("该人员已是在管病例，不再登记为密接")
-            )
-            errors.append(RowError(r.row, "person", message, CONTACT_IS_CASE))
+            about(r, p, _("%(p)s 已是在管病例 #%(n)s，不再登记为密接") % {"p": p.name, "n": active_case[p.id]}, CONTACT_IS_CASE)
             continue
         if not p.community_id and r.community_id is None:
             errors.append(RowError(r.row, "community", _("该人员在人口库中没有住址，请选择现住社区")))
@@ -324,8 +329,7 @@ def _accept_rows(
         if c is None:
             existing = open_episode.get(p.id)
             if existing is not None and existing[1] == EpisodeKind.SECONDARY_CONTACT:
-                message = _("该人员正在次密接居家隔离，改判为密接请逐个登记")
-                errors.append(RowError(r.row, "person", message, SINGLE_PATH))
+                about(r, p, _("该人员正在次密接居家隔离，改判为密接请逐个登记"), SINGLE_PATH)
                 continue
             c = _Current(new_key, ContactKind.CLOSE_CONTACT, existing[0] if existing else None, None, new=True, row=r)
             new_key -= 1
@@ -336,18 +340,24 @@ def _accept_rows(
                 errors.append(RowError(r.row, "case", message, DUPLICATE_LINK))
                 continue
             if not c.new:
-                since = (c.checked_in_at, _("入住集中隔离点")) if c.checked_in_at else None
-                message = _after_isolation(r.last_exposure_at, since, this_person)
+                since = IsolatedSince(c.checked_in_at, _("入住集中隔离点")) if c.checked_in_at else None
+                message = after_isolation(r.last_exposure_at, since, whom=this_person)
                 if message:
-                    errors.append(RowError(r.row, "last_exposure_at", message, EXPOSURE_BEFORE_ISOLATION))
+                    about(r, p, message, EXPOSURE_BEFORE_ISOLATION, "last_exposure_at")
                     continue
                 if c.kind == ContactKind.SECONDARY_CONTACT:
-                    message = _("该人员现为次密接，改判为密接请逐个登记")
-                    errors.append(RowError(r.row, "person", message, SINGLE_PATH))
+                    about(r, p, _("该人员现为次密接，改判为密接请逐个登记"), SINGLE_PATH)
                     continue
         linked.add((c.id, r.case_id))
         accepted.append((r, p, c))
-    refuse_rows(errors, "tracing.bulk")
+    try:
+        refuse_rows(errors, "tracing.bulk")
+    except RowsRefused as refused:
+        elsewhere = {e.row for e in errors if e.rule == CONTACT_ELSEWHERE}
+        numbers = [r.id_number for r in rows if r.row in elsewhere and r.id_number]
+        if numbers:
+            raise NumbersToCount(refused, numbers) from None
+        raise
     return accepted
 
 

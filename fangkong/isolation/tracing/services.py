@@ -11,6 +11,14 @@ secondary contact is isolated at home from identification.
 Refusals, each naming its rule: an exposure after the case (or the close contact) was isolated or
 admitted, a person as their own contact, the same exposure twice, a contact who is already an active
 case, a secondary contact where the policy does not trace them, a contact of a secondary contact.
+
+A refusal about the person's own situation (an active case, isolated before the exposure, a
+secondary contact) describes it only to a tracer who may see the person (their places). The tracer
+holds the full number of a contact who may live anywhere; about anyone else every such refusal is
+the same neutral one (CONTACT_ELSEWHERE, `about_person`), for one contact (`contact_add_by_number`)
+and for a list (contacts_bulk) alike, and counts as a search by full number, as does a number that
+is not registered: a list of candidate numbers with one row bound to fail is no unlimited oracle of
+who is registered, a case or isolated (docs/security.md §2.12).
 """
 
 from __future__ import annotations
@@ -31,6 +39,7 @@ from fangkong.core.clock import aware, not_in_future
 from fangkong.core.errors import DomainError, PermissionRefused
 from fangkong.core.permissions import require
 from fangkong.core.sql import any_of, chunks
+from fangkong.geo.lookup import NumbersToCount, counting_refused_numbers, registered_person
 from fangkong.geo.models import Community, Person
 from fangkong.geo.services import person_create
 from fangkong.policy.regimen import LOCAL_TZ
@@ -39,7 +48,7 @@ from .. import events
 from ..choices import EPISODE_OPEN, ContactKind, EpisodeKind, EpisodeStatus, ExposureType
 from ..models import Contact, ContactLink, IsolationEpisode
 from ..permissions import IsolationCap
-from ..services.common import end_episode, lock_episode, who
+from ..services.common import end_episode, lock_episode, sees, who
 from ..services.episodes import open_episode, secondary_not_traced
 
 if TYPE_CHECKING:  # 快转's model names the type; its rows are read through cases.lookups
@@ -54,6 +63,10 @@ CASE_WITHDRAWN = "tracing.case_withdrawn"
 SECONDARY_VIA_CLOSE = "tracing.secondary_via_close_contact"
 CASE_SCOPE = "tracing.case_scope"
 CONTACT_SCOPE = "tracing.contact_scope"
+PERSON_IN_REGISTRY = "tracing.person_in_registry"
+CONTACT_ELSEWHERE = "tracing.contact_elsewhere"
+# The refusals that answer about a number a tracer typed or uploaded: counted as searches by full number.
+COUNTED_REFUSALS = frozenset({PERSON_IN_REGISTRY, CONTACT_ELSEWHERE})
 
 
 def _fmt(when: dt.datetime) -> str:
@@ -98,14 +111,34 @@ def contact_isolated_since(contact: Contact) -> IsolatedSince | None:
     return None
 
 
-def _refuse_after_isolation(last_exposure_at: dt.datetime, since: IsolatedSince | None, *, whom: str) -> None:
+def after_isolation(last_exposure_at: dt.datetime, since: IsolatedSince | None, *, whom: str) -> str | None:
+    """The refusal of an exposure after `whom` stopped meeting people, or None."""
     if since is not None and last_exposure_at > since.at:
-        raise DomainError(
-            _("末次接触时间 %(t)s 晚于%(whom)s%(what)s的时间 %(s)s，此后不可能接触")
-            % {"t": _fmt(last_exposure_at), "whom": whom, "what": since.what, "s": _fmt(since.at)},
-            field="last_exposure_at",
-            rule=EXPOSURE_BEFORE_ISOLATION,
-        )
+        return _("末次接触时间 %(t)s 晚于%(whom)s%(what)s的时间 %(s)s，此后不可能接触") % {
+            "t": _fmt(last_exposure_at),
+            "whom": whom,
+            "what": since.what,
+            "s": _fmt(since.at),
+        }
+    return None
+
+
+def _refuse_after_isolation(last_exposure_at: dt.datetime, since: IsolatedSince | None, *, whom: str) -> None:
+    message = after_isolation(last_exposure_at, since, whom=whom)
+    if message:
+        raise DomainError(message, field="last_exposure_at", rule=EXPOSURE_BEFORE_ISOLATION)
+
+
+def about_person(actor: Any, person: Any, message: str, rule: str, *, field: str = "person", bulk: bool = False) -> tuple[str, str, str]:
+    """A refusal about the person's own situation — an active case, isolated before the exposure, a
+    secondary contact — as (message, field, rule): in full to a tracer who may see the person (their
+    places); to anyone else one neutral refusal whatever the reason (CONTACT_ELSEWHERE, on `person`),
+    which the callers count as a search by full number (`contact_add_by_number`, contacts_bulk)."""
+    if sees(actor, person):
+        return message, field, rule
+    if bulk:
+        return _("该人员不能在名单中批量登记，请逐个登记或联系其所在辖区核实"), "person", CONTACT_ELSEWHERE
+    return _("该人员不能登记为密接，请联系其所在辖区核实"), "person", CONTACT_ELSEWHERE
 
 
 def current_contact(person: Person) -> Contact | None:
@@ -300,13 +333,9 @@ def _lock_person(actor: Any, person: Person, community: Community | None) -> Per
     person = Person.objects.select_for_update().get(pk=person.pk)
     active = active_case_of(person)
     if active is not None:
-        named = who(actor, person)
-        message = (
-            _("%(p)s 已是在管病例 #%(n)s，不再登记为密接") % {"p": named, "n": active.pk}
-            if named == person.name
-            else _("该人员已是在管病例，不再登记为密接")
-        )
-        raise DomainError(message, field="person", rule=CONTACT_IS_CASE)
+        message = _("%(p)s 已是在管病例 #%(n)s，不再登记为密接") % {"p": person.name, "n": active.pk}
+        message, field, rule = about_person(actor, person, message, CONTACT_IS_CASE)
+        raise DomainError(message, field=field, rule=rule)
     if not person.community_id and community is None:
         raise DomainError(_("该人员在人口库中没有住址，请选择现住社区"), field="community")
     return person
@@ -349,7 +378,10 @@ def _contact_for(
             )
         if via is not None and contact.pk == via.pk:
             raise DomainError(_("不能把密接本人登记为其次密接"), field="person", rule=NOT_SELF)
-        _refuse_after_isolation(last_exposure_at, contact_isolated_since(contact), whom=_("该人员"))
+        message = after_isolation(last_exposure_at, contact_isolated_since(contact), whom=_("该人员"))
+        if message:
+            message, field, rule = about_person(actor, person, message, EXPOSURE_BEFORE_ISOLATION, field="last_exposure_at")
+            raise DomainError(message, field=field, rule=rule)
         if kind == ContactKind.CLOSE_CONTACT and contact.kind == ContactKind.SECONDARY_CONTACT:
             _upgrade(actor=actor, contact=contact, at=at, source=source, community=community)
     return contact, created
@@ -424,6 +456,53 @@ def contact_add_new_person(
         community=community,
         note=note,
     )
+
+
+@counting_refused_numbers("isolation.contact_add")
+def contact_add_by_number(
+    *,
+    actor: Any,
+    id_number: str,
+    exposure: str,
+    place: str,
+    last_exposure_at: dt.datetime,
+    case: Case | None = None,
+    via: Contact | None = None,
+    identified_at: dt.datetime | None = None,
+    community: Community | None = None,
+    note: str = "",
+    new_person: dict[str, Any] | None = None,
+) -> ContactLink:
+    """One contact as the 流调 page and the API record them: by full document number, whoever they
+    are (the tracer holds the number: a contact may live in another district; `contact_add`), or, not
+    registered yet, registered new from `new_person` (name, id_type, sex, phone, birth_date:
+    `contact_add_new_person`). A refusal that answers about the number — any refusal of a number
+    that is not registered (PERSON_IN_REGISTRY, or the new person's form), or the neutral refusal
+    about someone outside the tracer's places (CONTACT_ELSEWHERE) — counts as a search by full number
+    once nothing was written; past the limit it is refused as too many searches
+    (fangkong.geo.services.SearchLimited). A contact recorded counts nothing."""
+    common: dict[str, Any] = {
+        "actor": actor,
+        "exposure": exposure,
+        "place": place,
+        "last_exposure_at": last_exposure_at,
+        "case": case,
+        "via": via,
+        "identified_at": identified_at,
+        "community": community,
+        "note": note,
+    }
+    person = registered_person(id_number)
+    try:
+        if person is not None:
+            return contact_add(person=person, **common)
+        if new_person is None:
+            raise DomainError(_("人口库中没有该证件号码"), field="id_number", rule=PERSON_IN_REGISTRY)
+        return contact_add_new_person(id_number=id_number, **new_person, **common)
+    except DomainError as exc:
+        if person is None or exc.rule in COUNTED_REFUSALS:
+            raise NumbersToCount(exc, [id_number]) from None
+        raise
 
 
 def contact_turned_case(*, episode: IsolationEpisode, case: Case) -> Contact | None:

@@ -38,7 +38,7 @@ from fangkong.core.permissions import require_page, user_can
 from fangkong.geo.choices import IdType, Sex
 from fangkong.geo.forms import clean_id_input
 from fangkong.geo.idnumbers import InvalidDocument, check_id_input
-from fangkong.geo.lookup import person_by_id_number, registered_person
+from fangkong.geo.lookup import person_by_id_number
 from fangkong.geo.models import Community
 from fangkong.geo.search_pages import counted_search
 from fangkong.geo.services import SearchLimited
@@ -147,23 +147,24 @@ def _add(request: HttpRequest, form: ContactForm, *, case: Case | None = None, v
         "identified_at": data.get("identified_at") or timezone.now(),
         "note": data.get("note", ""),
     }
-    person = registered_person(data["id_number"])  # the tracer holds the full number: a contact may live anywhere
+    # The tracer holds the full number: a contact may live anywhere. Not registered, a name registers
+    # them; a refusal about the number is counted as a search by full number (the service's rule).
+    new_person = (
+        {
+            "name": data["name"],
+            "id_type": data.get("id_type") or IdType.RESIDENT_ID,
+            "sex": data.get("sex") or None,
+            "phone": data.get("phone", ""),
+        }
+        if data.get("name")
+        else None
+    )
     try:
-        if person is not None:
-            return tracing_services.contact_add(person=person, community=community, **common)
-        if not data.get("name"):
+        return tracing_services.contact_add_by_number(id_number=data["id_number"], community=community, new_person=new_person, **common)
+    except DomainError as exc:
+        if exc.rule == tracing_services.PERSON_IN_REGISTRY:
             form.add_error("name", _("人口库中没有该证件号码，请填写姓名等信息登记新人员"))
             return None
-        return tracing_services.contact_add_new_person(
-            name=data["name"],
-            id_type=data.get("id_type") or IdType.RESIDENT_ID,
-            id_number=data["id_number"],
-            sex=data.get("sex") or None,
-            phone=data.get("phone", ""),
-            community=community,
-            **common,
-        )
-    except DomainError as exc:
         field = FIELD_ALIASES.get(exc.field, exc.field)
         form.refusal = exc  # its 依据, folded (templates/components/_basis.html)
         form.add_error(field if field in FORM_FIELDS else None, exc.message)

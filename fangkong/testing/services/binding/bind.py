@@ -4,9 +4,8 @@ the counts in each tube) and written all or nothing, with one audit event for th
 from __future__ import annotations
 
 import datetime as dt
-import functools
-from collections.abc import Callable, Iterable
-from typing import Any, ParamSpec
+from collections.abc import Iterable
+from typing import Any
 
 from django.db import transaction
 from django.utils.translation import gettext as _
@@ -19,7 +18,7 @@ from fangkong.core.errors import DomainError
 from fangkong.core.permissions import require
 from fangkong.core.rows import RowsRefused
 from fangkong.core.scoping import jurisdiction_of
-from fangkong.geo.services import number_search_check
+from fangkong.geo.lookup import NumbersToCount, counting_refused_numbers
 
 from ... import events
 from ...choices import RoundStatus, TubeStatus
@@ -33,39 +32,13 @@ from .rows import ID_NUMBER_RULE, Binding, BindReport, check_format
 from .tube_writes import write_changed_tubes, write_members, write_new_tubes
 from .tubes import TubeState, count_into_tubes, read_tubes, tubes_of
 
-P = ParamSpec("P")
-
 
 def check_round_open(testing_round: TestingRound) -> None:
     if testing_round.status == RoundStatus.CLOSED:
         raise DomainError(_("第 %(n)s 轮已结束，不能再采样登记") % {"n": testing_round.number}, rule="testing.round_closed")
 
 
-class _NumbersToCount(Exception):
-    """A refused batch leaving its transaction with the numbers it answered "not registered" for."""
-
-    def __init__(self, refused: RowsRefused, numbers: list[str]) -> None:
-        super().__init__(refused.message)
-        self.refused, self.numbers = refused, numbers
-
-
-def _counting_unregistered_numbers(bind: Callable[P, BindReport]) -> Callable[P, BindReport]:
-    """A batch refused with rows whose number is not registered counts those numbers as searches
-    after its transaction has rolled back (`numbers_not_found`), so their audit events are kept."""
-
-    @functools.wraps(bind)
-    def counted(*args: P.args, **kwargs: P.kwargs) -> BindReport:
-        try:
-            return bind(*args, **kwargs)
-        except _NumbersToCount as exc:
-            for number in exc.numbers:
-                number_search_check(actor=kwargs["actor"], term=number, where="testing.bindings")
-            raise exc.refused from None
-
-    return counted
-
-
-@_counting_unregistered_numbers
+@counting_refused_numbers("testing.bindings")
 @gc_paused()
 @transaction.atomic
 def bulk_bind(
@@ -136,7 +109,7 @@ def _bind_checked(
     if errors:
         refused = RowsRefused(errors + sampled_earlier(testing_round, rows, people, first_row_of, j), rule="testing.binding")
         numbers = numbers_not_found(rows, people, skip={e.row for e in errors if e.rule == ID_NUMBER_RULE})
-        raise _NumbersToCount(refused, numbers) if numbers else refused
+        raise NumbersToCount(refused, numbers) if numbers else refused
     errors = count_into_tubes(rows, tubes, people, j)
     if errors:
         raise RowsRefused(errors + sampled_earlier(testing_round, rows, people, first_row_of, j), rule="testing.tube_capacity")
