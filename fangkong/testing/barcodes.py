@@ -18,6 +18,7 @@ from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
 
 MAX_LENGTH = 40
+UNIQUE_RULE = "testing.barcode_unique"
 _CHARSET = re.compile(r"[A-Za-z0-9._-]+")
 
 
@@ -36,6 +37,12 @@ def barcode_problem(value: str) -> str | None:
     if not _CHARSET.fullmatch(value):
         return _("试管条码只能由英文字母、数字和 - _ . 组成（不能含空格、控制字符或中文）")
     return None
+
+
+def barcode_used(barcode: str) -> str:
+    """The refusal of a barcode that is already a tube of the round — the sampler's own or another
+    sampling point's alike: it says nothing of that tube (its point, state or pooling)."""
+    return _("试管条码 %(b)s 本轮已使用") % {"b": barcode}
 
 
 def clean_barcode(value: Any) -> str:

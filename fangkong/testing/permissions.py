@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.utils.translation import gettext_lazy as _
 
 from fangkong.core.modules import Capability
+from fangkong.core.permissions import user_can
 from fangkong.core.roles import Role, roles
 
 
@@ -14,6 +17,19 @@ class TestingCap:
     SAMPLE = "testing.sample"  # open tubes, bind people, close tubes
     LAB = "testing.lab"  # receive tubes, report results
     CHECK = "testing.check"  # door-knocking checks, home re-sampling
+
+
+# Who tested positive is a case's personal detail (快转's need-to-know, docs/security.md §2.4): the
+# positives queue (page and `/api/testing/positives/`) needs cases.view as well as a grant, and so does
+# 快检 wherever it shows one person's positive — a resident's 阳性 or 混管阳性 on the coverage page, or a
+# count of positives small enough to name one (per building, unit or household). A string, not
+# fangkong.cases's constant: 快转 sits above 快检.
+POSITIVES_NEED = ("cases.view",)
+
+
+def positives_shown(user: Any) -> bool:
+    """Whether `user` may read who tested positive (POSITIVES_NEED)."""
+    return all(user_can(user, c) for c in POSITIVES_NEED)
 
 
 _FIELD = roles(Role.COMMAND_CENTRE, Role.DISTRICT_OFFICE, Role.STREET_OFFICE, Role.COMMUNITY_WORKER, Role.GRID_WORKER)

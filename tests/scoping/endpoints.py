@@ -9,8 +9,10 @@ What an endpoint shows decides its kind:
 - FIGURES counts and charts: open to everyone in scope, and no person's name in them;
 - ACTION  a write (POST): refused (403/404) to a role without its capability, out of grant, without a grant.
 `needs` are the need-to-know capabilities (403 without them, before any look-up); `mixed` pages show
-their figures to a role without them and withhold the names. `viewer` is the user who holds a grant on
-the home district and every capability the endpoint asks for (the district office unless named).
+their figures to a role without them and withhold the names — and the marks of `withheld` (a health
+status, a count that names one), shown to the viewer. `viewer` is the user who holds a grant on the
+home district and every capability the endpoint asks for (the district office unless named). A
+`query` may name its subject's `params` ("?place={place}": the home or the other district's).
 """
 
 from __future__ import annotations
@@ -63,6 +65,9 @@ class Endpoint:
     # Harness roles that hold its capability by design (督导's supervisor, the volunteer coordinator who
     # delivers): skipped in "without the capability".
     holders: tuple[str, ...] = ()
+    # mixed: what the viewer reads and a role without `needs` never does (a resident's 阳性, a
+    # household's count of positives), as it appears in the body
+    withheld: tuple[str, ...] = ()
 
     @property
     def api(self) -> bool:
@@ -213,6 +218,17 @@ ENDPOINTS: list[Endpoint] = [
     _e("testing:round_detail", FIGURES, "round"),
     _e("testing:round_set_status", ACTION, "round", (TestingCap.PLAN,)),
     _e("testing:coverage", FIGURES, "round"),
+    # Below a grid: a household's residents need geo.view_people, their results — and 阳性 / 待单采复核
+    # per building, unit or household — cases.view (the positives queue's); the figures stay.
+    _e(
+        "testing:coverage",
+        DETAIL,
+        "coverage_household",
+        (GeoCap.VIEW_PEOPLE, CasesCap.VIEW),
+        mixed=True,
+        query="?level=household&place={place}",
+        withheld=('data-total="positive"', 'data-status="positive"'),
+    ),
     _e("testing:sampling_point_list", LIST, "point"),
     _e("testing:sampling_point_create", ACTION, None, (TestingCap.POINTS,)),
     _e("testing:sampling_point_grids", FIGURES, None, (TestingCap.POINTS,)),
@@ -243,6 +259,16 @@ ENDPOINTS: list[Endpoint] = [
     _e("testing-round-list", FIGURES),
     _e("testing-round-detail", FIGURES, "round"),
     _e("testing-round-coverage", FIGURES, "round"),
+    _e(
+        "testing-round-coverage",
+        DETAIL,
+        "coverage_household",
+        CASES,
+        mixed=True,
+        names=False,
+        query="?level=household&place={place}&group_by=household",  # the household's totals and its row
+        withheld=('"positive": 1',),
+    ),
     _e("testing-round-press-report", FIGURES, "round"),
     _e("testing-round-bindings", ACTION, "round", (TestingCap.SAMPLE,)),
     _e("testing-round-receipts", ACTION, "round", (TestingCap.LAB,), viewer="lab"),

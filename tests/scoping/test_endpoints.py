@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import io
 import json
+from collections import Counter
 from typing import Any
 
 import openpyxl
@@ -41,7 +42,7 @@ def url(endpoint: Endpoint, world: World, side: str = "home") -> str:
         assert subject is not None, f"{endpoint}: its URL takes an object; give it a subject"
         target = getattr(subject, side)
         path = reverse(endpoint.name, args=list(target) if isinstance(target, tuple) else [target])
-    return path + endpoint.query
+    return path + (endpoint.query.format(**subject.params[side]) if subject is not None and subject.params else endpoint.query)
 
 
 def client_for(endpoint: Endpoint, user: Any) -> Client:
@@ -86,7 +87,8 @@ def refusal(endpoint: Endpoint) -> str:
 
 
 def reads(kinds: tuple[str, ...]) -> list[Any]:
-    return [pytest.param(e, id=e.name) for e in ENDPOINTS if e.kind in kinds]
+    repeated = {name for name, n in Counter(e.name for e in ENDPOINTS).items() if n > 1}  # told apart by their query
+    return [pytest.param(e, id=e.name + (e.query if e.name in repeated else "")) for e in ENDPOINTS if e.kind in kinds]
 
 
 # ---- in grant, with the capabilities ----
@@ -102,6 +104,7 @@ def test_in_grant_the_home_districts_people_and_never_the_others(endpoint, scope
         if endpoint.names:
             assert named(body, subject.home_names) == sorted(subject.home_names)
         assert named(body, subject.far_names) == []
+    assert named(body, endpoint.withheld) == sorted(endpoint.withheld)  # the marks the others must not read are there
 
 
 @pytest.mark.parametrize("endpoint", reads((FIGURES,)))
@@ -150,6 +153,7 @@ def test_without_the_capability(endpoint, role, scoped):
     elif endpoint.mixed:
         assert response.status_code == 200, shown(response)
         assert named(body, scoped.every_name) == []
+        assert named(body, endpoint.withheld) == []
     elif endpoint.needs:
         assert response.status_code == 403, shown(response)
         assert named(body, scoped.every_name) == []

@@ -57,6 +57,8 @@ class Subject:
     home_names: tuple[str, ...] = ()
     far_names: tuple[str, ...] = ()
     personal: bool = True  # False: place names, shown to anyone with a grant (not counted as people)
+    # What an endpoint's `query` names besides the URL's arguments, by side: {"home": {"place": 7}, …}
+    params: dict[str, dict[str, object]] = field(default_factory=dict)
 
 
 @dataclass
@@ -513,6 +515,9 @@ def _positives(world: World, trees, person, subject) -> None:
     households = {side: person(side, "pooled").household_id for side in (HOME, FAR)}
     subject("household_check", (testing_round.pk, households[HOME]), (testing_round.pk, households[FAR]), names="pooled")
     world.subjects["point"] = Subject(points[HOME].pk, points[FAR].pk, (points[HOME].name,), (points[FAR].name,), personal=False)
+    # The coverage drill-down below a grid: a household of one positive (its resident by name and result).
+    subject("coverage_household", (testing_round.pk,), (testing_round.pk,), names="positive")
+    world.subjects["coverage_household"].params = {side: {"place": person(side, "positive").household_id} for side in (HOME, FAR)}
 
 
 def _isolation(world: World, trees, person, subject, cases: dict) -> None:

@@ -73,8 +73,14 @@ class CoverageSerializer(serializers.Serializer):
     residents = serializers.IntegerField(help_text="Residents in the round's scope")
     sampled = serializers.IntegerField()
     results_back = serializers.IntegerField()
-    positive = serializers.IntegerField()
-    awaiting_retest = serializers.IntegerField()
+    positive = serializers.IntegerField(
+        allow_null=True,
+        help_text="Confirmed positives; null for a building, unit or household when the caller lacks cases.view "
+        "(a count that small names a resident's result)",
+    )
+    awaiting_retest = serializers.IntegerField(
+        allow_null=True, help_text="Members of positive pooled tubes awaiting their re-test; null where `positive` is"
+    )
     explained = serializers.IntegerField(help_text="Not sampled, with a reason recorded by door-knocking")
     missing = serializers.IntegerField(help_text="residents − sampled")
     sampled_rate = serializers.FloatField()

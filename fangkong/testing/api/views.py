@@ -31,7 +31,7 @@ from fangkong.core.schema import BAD_REQUEST, FORBIDDEN, NOT_FOUND
 
 from .. import selectors, services
 from ..models import Laboratory, SamplingPoint, TestingRound, Tube, TubeResult
-from ..permissions import TestingCap
+from ..permissions import POSITIVES_NEED, TestingCap
 from ..services import BindReport, RowError, RowsRefused
 from ..services.result_uploads import result_upload_create
 from . import serializers as s
@@ -444,7 +444,7 @@ class PositiveViewSet(PersonalDetails, viewsets.ReadOnlyModelViewSet):
     """阳性待处置: the queue the cases app consumes, limited to the caller's jurisdiction. Who tested
     positive is a case's personal detail: it needs cases.view as well as a grant (need-to-know)."""
 
-    need_to_know = ("cases.view",)
+    need_to_know = POSITIVES_NEED
 
     serializer_class = s.ConfirmedPositiveSerializer
     filterset_class = PositiveFilter

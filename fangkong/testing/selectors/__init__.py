@@ -13,6 +13,7 @@ from .coverage import (
     HouseholdToKnock,
     MissingMember,
     door_knocking_list,
+    results_counted,
     round_coverage,
     round_person_scope,
 )
@@ -80,6 +81,7 @@ __all__ = [
     "positives_by_id",
     "press_report",
     "resampling_task_list",
+    "results_counted",
     "round_coverage",
     "round_get",
     "round_list",

@@ -22,6 +22,7 @@ from ..models import (
     TestingRound,
     TubeMember,
 )
+from ..permissions import positives_shown
 
 # Coverage levels: the place model, where a person row keeps that level's id, where member rows do,
 # and the level shown one step down.
@@ -44,6 +45,15 @@ COVERAGE_LEVELS: dict[str, dict[str, Any]] = {
 
 
 BELOW_GRID = ("building", "unit", "household")
+RESULT_FIGURES = ("positive", "awaiting_retest")  # figures of people's results, read by results_counted
+
+
+def results_counted(*, user: Any, level: str) -> bool:
+    """Whether `user` reads the 阳性 and 待单采复核 counts of a place of `level`. Below a grid — a
+    building, a unit, a household, a few people each — they name one resident's result by address,
+    so only a user who may see who tested positive reads them (permissions.positives_shown); a grid
+    and every level above keep them for every role with a grant (aggregate figures)."""
+    return level not in BELOW_GRID or positives_shown(user)
 
 
 @dataclass
@@ -55,8 +65,8 @@ class Coverage:
     residents: int = 0
     sampled: int = 0
     results_back: int = 0
-    positive: int = 0
-    awaiting_retest: int = 0
+    positive: int | None = 0  # None: not shown to this user at this level (results_counted)
+    awaiting_retest: int | None = 0
     explained: int = 0
 
     @property
@@ -85,9 +95,11 @@ def round_coverage(
     """Coverage of a place (level + id; the city when level is "city") and of each place one level down.
 
     `group_by` names another level to break down by instead (e.g. every grid of the city at once).
-    Counts are limited to what the user covers."""
+    Counts are limited to what the user covers; 阳性 and 待单采复核 are None where results_counted
+    says the user may not read them."""
     spec = COVERAGE_LEVELS[level]
     child = group_by or spec["child"]
+    place_counted = results_counted(user=user, level=level)
     within_person = Q() if spec["person"] is None else Q(**{spec["person"]: place_id})
     within_member = Q() if spec["member"] is None else Q(**{spec["member"]: place_id})
     within_other = Q() if spec["member"] is None else Q(**{spec.get("other", spec["member"]): place_id})
@@ -123,8 +135,7 @@ def round_coverage(
         sampled = members.aggregate(n=Count("id"), back=Count("id", filter=Q(tube__result__in=RESULTS_BACK)))
         home_counts = home.aggregate(n=Count("id"), back=Count("id", filter=Q(status=ResamplingStatus.DONE)))
         total.sampled, total.results_back = sampled["n"] + home_counts["n"], sampled["back"] + home_counts["back"]
-        total.positive = positives.count()
-        total.awaiting_retest = tasks.values("person_id").distinct().count()
+        _results_whole(total, positives, tasks, counted=place_counted)
         total.explained = checks.count()
         return total, []
 
@@ -150,10 +161,13 @@ def round_coverage(
     ):
         r = row(pk)
         r.sampled, r.results_back = r.sampled + n, r.results_back + back
-    for pk, n in positives.values_list(other_key).annotate(n=Count("id")).order_by():
-        row(pk).positive = n
-    for pk, n in tasks.values_list(other_key).annotate(n=Count("person_id", distinct=True)).order_by():
-        row(pk).awaiting_retest = n
+    # Rows are parts of the place: never more to read in them than in the place itself.
+    child_counted = place_counted and results_counted(user=user, level=child)
+    if child_counted:
+        for pk, n in positives.values_list(other_key).annotate(n=Count("id")).order_by():
+            row(pk).positive = n
+        for pk, n in tasks.values_list(other_key).annotate(n=Count("person_id", distinct=True)).order_by():
+            row(pk).awaiting_retest = n
     for pk, n in checks.values_list(other_key).annotate(n=Count("id")).order_by():
         row(pk).explained = n
     names = dict(child_spec["model"].objects.filter(pk__in=[k for k in rows if k is not None]).values_list("pk", _name_field(child)))
@@ -163,9 +177,19 @@ def round_coverage(
     # one grouped pass over the round's members instead of two (the city's coverage read the
     # round's 3 million members twice).
     total = Coverage(place_id)
-    for figure in ("residents", "sampled", "results_back", "positive", "awaiting_retest", "explained"):
+    for figure in ("residents", "sampled", "results_back", "explained", *(RESULT_FIGURES if child_counted else ())):
         setattr(total, figure, sum(getattr(r, figure) for r in rows.values()))
+    if not child_counted:
+        for r in rows.values():
+            r.positive = r.awaiting_retest = None
+        _results_whole(total, positives, tasks, counted=place_counted)  # its parts' were not read
     return total, sorted(rows.values(), key=lambda r: (r.place_id is None, r.place_id or 0))
+
+
+def _results_whole(total: Coverage, positives: QuerySet, tasks: QuerySet, *, counted: bool) -> None:
+    """A place's 阳性 and 待单采复核 counted whole, or None where the user may not read them."""
+    total.positive = positives.count() if counted else None
+    total.awaiting_retest = tasks.values("person_id").distinct().count() if counted else None
 
 
 HOME_SAMPLED = (ResamplingStatus.SAMPLED, ResamplingStatus.DONE)

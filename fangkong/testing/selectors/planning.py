@@ -16,14 +16,17 @@ from django.shortcuts import get_object_or_404
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from fangkong.core.permissions import withheld
 from fangkong.core.scoping import jurisdiction_of
 from fangkong.geo.models import Community, Grid, Household, Person
+from fangkong.geo.permissions import GeoCap
 from fangkong.policy.rules import Rule, rule
 from fangkong.results.choices import RESULTS_BACK
 from fangkong.zoning.choices import AreaClass
 
 from ..choices import ROUND_TRANSITIONS, CheckOutcome, PoolingMode, RoundStatus, ScopeLevel
 from ..models import PersonCheck, SamplingPoint, TestingRound, Tube, TubeMember
+from ..permissions import positives_shown
 from ..pooling import pooling_for
 from ..selectors import COVERAGE_LEVELS, person_status, round_person_scope
 
@@ -41,6 +44,10 @@ COVERAGE_LABELS = {
     "unit": gettext_lazy("单元"),
     "household": gettext_lazy("户"),
 }
+# A resident's result as told to a user who may not see who tested positive (permissions.positives_shown):
+# 阴性, 混管阳性 and 阳性 alike are 已出结果 — told apart, the others would name the positive.
+RESULT_WITHHELD = "resulted"
+STATUSES_OF_RESULTS = ("negative", "pool_positive", "positive")
 # A person's standing in a round (selectors.person_status) in the user's words, with a badge colour.
 PERSON_STATUS = {
     "not_sampled": (gettext_lazy("未采样"), "secondary"),
@@ -49,6 +56,7 @@ PERSON_STATUS = {
     "pool_positive": (gettext_lazy("混管阳性，待单采复核"), "warning"),
     "positive": (gettext_lazy("阳性"), "danger"),
     "invalid": (gettext_lazy("结果无效，待重采"), "warning"),
+    RESULT_WITHHELD: (gettext_lazy("已出结果"), "secondary"),
 }
 # The action that moves a round into each status, for the buttons on its page.
 STATUS_ACTIONS = {
@@ -275,8 +283,19 @@ class ResidentStanding:
     whereabouts: str = ""
 
 
+def residents_withheld(*, user: Any) -> str:
+    """Who lives in a household (names, masked IDs) is the registry's people: "" when the user may see
+    them (geo.view_people), else the refusal the coverage page shows in their place."""
+    return withheld(user, GeoCap.VIEW_PEOPLE)
+
+
 def household_residents(*, user: Any, testing_round: TestingRound, household: Household) -> list[ResidentStanding]:
-    """The household's residents in the round's scope, each with their standing (IDs masked)."""
+    """The household's residents in the round's scope, each with their standing (IDs masked): nobody
+    for a user who may not see them (residents_withheld); a result only as 已出结果 for a user who
+    may not see who tested positive (RESULT_WITHHELD)."""
+    if residents_withheld(user=user):
+        return []
+    results_shown = positives_shown(user)
     people = list(
         Person.objects.covered_by(user)
         .filter(household=household)
@@ -292,6 +311,8 @@ def household_residents(*, user: Any, testing_round: TestingRound, household: Ho
     out = []
     for p in people:
         status = person_status(testing_round=testing_round, person=p)
+        if not results_shown and status in STATUSES_OF_RESULTS:
+            status = RESULT_WITHHELD
         label, badge = PERSON_STATUS.get(status, (status, "secondary"))
         outcome, where = checks.get(p.pk, ("", ""))
         out.append(ResidentStanding(p, status, str(label), badge, str(CheckOutcome(outcome).label) if outcome else "", where))

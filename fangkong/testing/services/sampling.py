@@ -22,7 +22,7 @@ from fangkong.geo.models import Grid, Household, Person
 from fangkong.geo.services import number_search_check, person_create
 
 from .. import events
-from ..barcodes import InvalidBarcode, clean_barcode
+from ..barcodes import UNIQUE_RULE, InvalidBarcode, barcode_used, clean_barcode
 from ..choices import CAPACITY, PoolingMode, ResamplingStatus, TubeStatus
 from ..models import Laboratory, ResamplingTask, SamplingPoint, TestingRound, Tube, TubeMember
 from ..permissions import TestingCap
@@ -56,7 +56,7 @@ def tube_open(
     if not SamplingPoint.objects.visible_to(actor).filter(pk=sampling_point.pk).exists():
         raise PermissionRefused(_("采样点不在您的管辖范围内"), rule="testing.sampling_point_scope")
     if Tube.objects.filter(round=testing_round, barcode=barcode).exists():
-        raise DomainError(_("试管条码 %(b)s 本轮已使用") % {"b": barcode}, field="barcode", rule="testing.barcode_unique")
+        raise DomainError(barcode_used(barcode), field="barcode", rule=UNIQUE_RULE)
     area = AreaIndex(testing_round).area_for(
         district_id=sampling_point.district_id,
         street_id=sampling_point.street_id,
@@ -262,7 +262,7 @@ def resampling_collect(
     barcode = _barcode(barcode)
     testing_round = task.round
     if Tube.objects.filter(round=testing_round, barcode=barcode).exists():
-        raise DomainError(_("试管条码 %(b)s 本轮已使用") % {"b": barcode}, field="barcode", rule="testing.barcode_unique")
+        raise DomainError(barcode_used(barcode), field="barcode", rule=UNIQUE_RULE)
     point = sampling_point or (task.origin_tube.sampling_point if task.origin_tube_id else None)
     if point is None:
         point = SamplingPoint.objects.filter(community_id=task.community_id).first()

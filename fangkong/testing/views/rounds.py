@@ -260,6 +260,7 @@ def coverage(request: HttpRequest, pk: int) -> HttpResponse:
     page = paginate(request, children, per_page=COVERAGE_PER_PAGE)
     base = reverse("testing:coverage", args=[testing_round.pk])
     can_check = user_can(request.user, TestingCap.CHECK)
+    residents_withheld = planning.residents_withheld(user=request.user) if level == "household" else ""
     chart = {
         "names": [c.name for c in children],
         "rates": [round(100 * c.sampled_rate, 1) for c in children],
@@ -280,9 +281,13 @@ def coverage(request: HttpRequest, pk: int) -> HttpResponse:
         "rows": list(page.object_list),
         "sort": sort,
         "chart": chart,
+        # 阳性 and 待单采复核 of the places one level down (None below a grid for a user who may not
+        # see who tested positive: selectors.results_counted): the columns are left out.
+        "results_counted": selectors.results_counted(user=request.user, level=child_level or level),
         "residents": planning.household_residents(user=request.user, testing_round=testing_round, household=place)
-        if level == "household"
+        if level == "household" and not residents_withheld
         else None,
+        "residents_withheld": residents_withheld,
         "door_knocking_url": reverse("testing:door_knocking", args=[testing_round.pk, place.pk]) if level == "grid" and can_check else "",
         "household_check_url": reverse("testing:household_check", args=[testing_round.pk, place.pk])
         if level == "household" and can_check

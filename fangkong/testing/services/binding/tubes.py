@@ -14,6 +14,7 @@ from django.utils.translation import gettext as _
 from fangkong.core.rows import RowError
 from fangkong.core.sql import fetch_in, read_datetime, table
 
+from ...barcodes import UNIQUE_RULE, barcode_used
 from ...choices import CAPACITY, PoolingMode, TubeStatus
 from ...models import SamplingPoint, TestingRound, Tube, TubeMember
 from ...pooling import AreaIndex, allowed_modes
@@ -76,10 +77,16 @@ def tubes_of(
     pooling_mode: str,
 ) -> tuple[dict[str, TubeState], list[RowError]]:
     """The round's tubes the rows name: the open ones read (`read_tubes`) and the new ones planned
-    (point, area, pooling)."""
+    (point, area, pooling).
+
+    A tube belongs to its sampling point: a row adds to an existing tube only at that point — the
+    row's or the request's, when one is named — and only if the actor sees it. Any other existing
+    tube of the round is refused as a used barcode (`barcode_used`, the words of opening one), saying
+    nothing of it: not its point, state or pooling (it may be another district's)."""
     errors: list[RowError] = []
     tubes = dict(tubes)
     point_ids = {b.sampling_point_id for b in rows if b.sampling_point_id} | ({sampling_point.pk} if sampling_point else set())
+    point_ids |= {s.sampling_point_id for s in tubes.values()}
     points = {
         p["id"]: p
         for p in SamplingPoint.objects.visible_to(actor)
@@ -96,8 +103,12 @@ def tubes_of(
                 errors.append(planned)
                 continue
             state = tubes[b.barcode] = planned
+        elif not state.is_new and (state.sampling_point_id not in points or point_id not in (None, state.sampling_point_id)):
+            errors.append(RowError(b.row, "barcode", barcode_used(b.barcode), rule=UNIQUE_RULE))
+            continue
         else:
             if point_id and point_id != state.sampling_point_id and b.sampling_point_id:
+                # a barcode new in the request, opened by an earlier row of it at another point
                 errors.append(RowError(b.row, "sampling_point", _("试管 %(b)s 属于另一个采样点") % {"b": b.barcode}))
             if b.pooling_mode and b.pooling_mode != state.pooling_mode:
                 errors.append(
