@@ -84,6 +84,17 @@ class ImportJob(TimeStampedModel):
         )
 
     @property
+    def file_owner_id(self) -> int | None:
+        """Whose file this job reads: the uploader of the first job over it. A re-run points at the
+        same stored file; its files (the upload, the error report built from it) follow that owner,
+        never whoever started the re-run (a command-line job's file is nobody's: auditor only)."""
+        job, seen = self, {self.pk}
+        while job.rerun_of_id is not None and job.rerun_of_id not in seen:
+            seen.add(job.rerun_of_id)
+            job = job.rerun_of
+        return job.created_by_id
+
+    @property
     def source(self) -> Source:
         """What the importer reads: the stored upload (decrypted as it is read), or the operator's file."""
         if self.file:

@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import IO
 
 from fangkong.core.spreadsheets import SafeCsvWriter, append_row
+from fangkong.core.xlsxguard import XlsxRefused, xlsx_rows
 
 CHUNK_BYTES = 4 * 1024 * 1024
 
@@ -184,12 +185,18 @@ class XlsxReader(TableReader):
 
     encoding = "xlsx"
 
-    def __init__(self, path: Source) -> None:
+    def __init__(self, path: Source, name: str = "") -> None:
         from openpyxl import load_workbook
 
         self._raw = open_binary(path)
         try:
+            # A zip bomb is refused before openpyxl inflates it; the rows are counted, not taken
+            # from the sheet's own <dimension> (fangkong.core.xlsxguard).
+            rows = xlsx_rows(self._raw, name=name or ("" if callable(path) else Path(path).name))
             self._wb = load_workbook(self._raw, read_only=True, data_only=True)
+        except XlsxRefused as exc:
+            self._raw.close()
+            raise ImportFileError(exc.message) from exc
         except Exception as exc:  # openpyxl raises several kinds for a broken or foreign file
             self._raw.close()
             raise ImportFileError(f"无法打开 Excel 文件（请另存为 .xlsx 格式）：{exc}") from exc
@@ -200,7 +207,7 @@ class XlsxReader(TableReader):
             self.close()
             raise ImportFileError("工作表是空的：第 1 行应为表头")
         self.header = [_cell_text(v) for v in first]
-        self.rows_estimate = max((self._ws.max_row or 1) - 1, 0)
+        self.rows_estimate = max(rows - 1, 0)
 
     def rows(self) -> Iterator[tuple[int, list[str]]]:
         text = _cell_text
@@ -215,7 +222,7 @@ class XlsxReader(TableReader):
 def open_table(path: Source, original_name: str = "") -> TableReader:
     name = (original_name or ("" if callable(path) else str(path))).lower()
     if name.endswith(".xlsx") or name.endswith(".xlsm"):
-        return XlsxReader(path)
+        return XlsxReader(path, original_name)
     if name.endswith(".xls"):
         raise ImportFileError("不支持旧版 .xls 文件，请在 Excel 中另存为 .xlsx 或 CSV")
     if name.endswith(".csv") or name.endswith(".txt"):
@@ -223,7 +230,7 @@ def open_table(path: Source, original_name: str = "") -> TableReader:
     with open_binary(path) as fh:
         magic = fh.read(4)
     if magic == b"PK\x03\x04":
-        return XlsxReader(path)
+        return XlsxReader(path, original_name)
     return CsvReader(path)
 
 

@@ -13,13 +13,11 @@ from django.db.models import Q, QuerySet
 from django.http import Http404
 from django.shortcuts import get_object_or_404
 
-from fangkong.audit.selectors import may_read_private_file
 from fangkong.core.filestore import CorruptFile, private_storage
 from fangkong.core.scoping import jurisdiction_of
-from fangkong.geo.permissions import GeoCap
 
 from .models import ImportJob, JobStatus
-from .services import progress_key
+from .services import may_read_files, may_rerun, progress_key
 
 ERRORS_SHOWN = 200
 
@@ -39,9 +37,18 @@ def import_job_get(*, user: Any, pk: int) -> ImportJob:
 
 
 def import_job_files_readable(*, user: Any, job: ImportJob) -> bool:
-    """The uploaded file and its error report: the importing user and the auditor only (a city-level
-    user sees every job and its counts, not the file of someone else's)."""
-    return may_read_private_file(user=user, owner_id=job.created_by_id, capability=GeoCap.IMPORT)
+    """The uploaded file and its error report (`services.may_read_files`: the file's owner and the
+    auditor; a city-level user sees every job and its counts, not the file of someone else's)."""
+    return may_read_files(user=user, job=job)
+
+
+def import_job_for_rerun(*, user: Any, pk: int) -> ImportJob:
+    """A job the user may re-run (`services.may_rerun`: their own upload); 404 for anyone else, as
+    for its files — the refusal says no more than the caller may see."""
+    job = import_job_list(user=user).filter(pk=pk).first()
+    if job is None or not may_rerun(user=user, job=job):
+        raise Http404
+    return job
 
 
 def import_job_for_files(*, user: Any, pk: int) -> ImportJob:

@@ -27,6 +27,7 @@ from fangkong.core.filestore import delete_expired, private_storage
 from fangkong.core.jobs import STALE_AFTER, enqueue, enqueue_on_commit, heartbeat, heartbeat_key, stalled
 from fangkong.core.permissions import user_can
 from fangkong.core.scoping import Jurisdiction, jurisdiction_of
+from fangkong.core.xlsxguard import check_xlsx
 from fangkong.geo.permissions import GeoCap
 
 from .importer import Importer, Progress
@@ -37,6 +38,10 @@ from .readers import ImportFileError, open_table
 log = logging.getLogger(__name__)
 
 ALLOWED_SUFFIXES = (".csv", ".xlsx", ".txt")
+# An uploaded file (the page): a district's registry as CSV (~115 bytes a person: 200 MB ≈ 1.7 million
+# people) or a full .xlsx sheet (1,048,576 rows ≈ 70 MB). The whole city is loaded with the command
+# line (`import_people`), which reads the file where it lies.
+MAX_FILE_BYTES = 200 * 1024 * 1024
 PROGRESS_TTL = 7 * 24 * 3600
 
 
@@ -68,6 +73,10 @@ def import_job_create(*, actor: Any, upload: UploadedFile, mode: str) -> ImportJ
         raise DomainError(_("只支持 .xlsx 或 .csv 文件"), field="file")
     if mode not in ImportMode.values:
         raise DomainError(_("未知导入方式"), field="mode")
+    if (upload.size or 0) > MAX_FILE_BYTES:
+        raise DomainError(_("文件超过 %(n)s MB，请分成几个文件上传") % {"n": MAX_FILE_BYTES // (1024 * 1024)}, field="file")
+    if name.lower().endswith(".xlsx"):
+        check_xlsx(upload, name=name)  # a zip bomb is refused here, before the worker would inflate it
     with transaction.atomic():
         job = ImportJob(created_by=actor, original_name=name[:255], mode=mode)
         job.file.save(f"{secrets.token_hex(8)}{Path(name).suffix.lower()}", upload, save=False)
@@ -77,13 +86,19 @@ def import_job_create(*, actor: Any, upload: UploadedFile, mode: str) -> ImportJ
 
 
 def import_job_rerun(*, actor: Any, job: ImportJob, mode: str = ImportMode.VALID_ROWS) -> ImportJob:
-    """Run the same stored file again (e.g. "import the valid rows" after a dry run found errors)."""
+    """Run the same stored file again (e.g. "import the valid rows" after a dry run found errors).
+
+    Only by whoever uploaded it (`may_rerun`): a re-run reads the file and writes its error report,
+    so a city-level user who sees every job would otherwise get someone else's ID numbers and phones,
+    and write that person's rows under their own name."""
     _check_may_import(actor)
+    if not may_rerun(user=actor, job=job):
+        raise PermissionRefused(_("只有导入人可以再次导入该文件"), rule="imports.rerun_owner")
     if not job.can_import_valid_rows:
         raise DomainError(_("该任务不能再次导入（没有错误，或没有有效行）"), rule="imports.rerun")
     with transaction.atomic():
         new = ImportJob.objects.create(
-            created_by=actor,
+            created_by=job.created_by,  # the file's owner (the same person, by the rule above)
             file=job.file.name,
             source_path=job.source_path,
             original_name=job.original_name,
@@ -92,6 +107,22 @@ def import_job_rerun(*, actor: Any, job: ImportJob, mode: str = ImportMode.VALID
         )
         _enqueue_on_commit(new)
     return new
+
+
+def may_rerun(*, user: Any, job: ImportJob) -> bool:
+    """Re-running a job ("导入有效行") is its uploader's alone, and only of a job over their own file
+    (not the auditor's, who may read the file but imports nothing; not for a command-line job, whose
+    file is the operator's)."""
+    owner = job.file_owner_id
+    return owner is not None and getattr(user, "pk", None) == owner == job.created_by_id
+
+
+def may_read_files(*, user: Any, job: ImportJob) -> bool:
+    """The uploaded file and its error report: the file's owner (`ImportJob.file_owner_id`: its
+    uploader, for a re-run's files too, never whoever started the re-run) and the auditor only."""
+    from fangkong.audit.selectors import may_read_private_file
+
+    return may_read_private_file(user=user, owner_id=job.file_owner_id, capability=GeoCap.IMPORT)
 
 
 def _enqueue_on_commit(job: ImportJob) -> None:
@@ -268,10 +299,9 @@ def import_job_file_open(*, actor: Any, job: ImportJob, which: str) -> IO[bytes]
     for the importing user or the auditor; the download is audited (data.file_downloaded).
     FileNotFoundError when the job has no such file (never had one, or deleted after the retention period)."""
     from fangkong.audit.catalogue import EventType
-    from fangkong.audit.selectors import may_read_private_file
     from fangkong.audit.services import audit_record
 
-    if not may_read_private_file(user=actor, owner_id=job.created_by_id, capability=GeoCap.IMPORT):
+    if not may_read_files(user=actor, job=job):
         raise PermissionRefused("只有导入人和审计员可以下载导入文件", rule="imports.file_access")
     field = getattr(job, FILE_KINDS[which])
     if not field:
@@ -281,7 +311,7 @@ def import_job_file_open(*, actor: Any, job: ImportJob, which: str) -> IO[bytes]
         actor=actor,
         event_type=EventType.FILE_DOWNLOADED,
         obj=job,
-        after={"file": which, "original_name": job.original_name, "bytes": stream.raw.size, "owner": job.created_by_id},
+        after={"file": which, "original_name": job.original_name, "bytes": stream.raw.size, "owner": job.file_owner_id},
     )
     return stream
 

@@ -79,6 +79,7 @@ def job_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "errors": selectors.import_job_errors(job) if job.is_finished and files_readable else [],
         "errors_shown": selectors.ERRORS_SHOWN,
         "files_readable": files_readable,
+        "may_rerun": services.may_rerun(user=request.user, job=job),
     }
     return render_page(request, "imports/job_detail.html", context, partial="progress")
 
@@ -86,7 +87,7 @@ def job_detail(request: HttpRequest, pk: int) -> HttpResponse:
 @import_required
 @require_POST
 def job_import_valid_rows(request: HttpRequest, pk: int) -> HttpResponse:
-    job = selectors.import_job_get(user=request.user, pk=pk)
+    job = selectors.import_job_for_rerun(user=request.user, pk=pk)
     try:
         new = services.import_job_rerun(actor=request.user, job=job)
     except DomainError as exc:

@@ -37,6 +37,7 @@ from fangkong.core.jobs import STALE_AFTER, enqueue, enqueue_on_commit, heartbea
 from fangkong.core.permissions import require
 from fangkong.core.rows import RowsRefused
 from fangkong.core.timefmt import local_minutes
+from fangkong.core.xlsxguard import check_xlsx, xlsx_rows
 
 from ..choices import UPLOAD_FINISHED, UploadStatus
 from ..ingest import file_format, read_upload
@@ -88,18 +89,8 @@ def estimate_rows(fmt: str, data: bytes) -> int:
     try:
         if fmt == "csv":
             return max(sum(1 for line in data.splitlines() if line.strip()) - 1, 0)
-        if fmt == "xlsx":
-            from openpyxl import load_workbook
-
-            book = load_workbook(io.BytesIO(data), read_only=True)
-            try:
-                sheet = book.worksheets[0]
-                total = sheet.max_row
-                if total is None:  # no dimension record: count
-                    total = sum(1 for _row in sheet.iter_rows(values_only=True))
-                return max(total - 1, 0)
-            finally:
-                book.close()
+        if fmt == "xlsx":  # counted, not the sheet's own <dimension> (a file can claim 1 row and hold many)
+            return max(xlsx_rows(io.BytesIO(data)) - 1, 0)
         payload = json.loads(data)
         entries = payload.get("entry") or [] if isinstance(payload, dict) else []
         return sum(1 for e in entries if isinstance(e, dict) and (e.get("resource") or {}).get("resourceType") == "Observation")
@@ -125,6 +116,8 @@ def result_upload_create(*, actor: Any, testing_round: TestingRound, laboratory:
         raise DomainError(_("文件为空"), field="file")
     if len(data) > MAX_FILE_BYTES:
         raise DomainError(_("文件超过 %(n)s MB，请分成几个文件上传") % {"n": MAX_FILE_BYTES // (1024 * 1024)}, field="file")
+    if fmt == "xlsx":
+        check_xlsx(io.BytesIO(data), name=name)  # a zip bomb, refused before any reader inflates it
     estimate = estimate_rows(fmt, data)
     background = estimate > inline_max_rows()
     with transaction.atomic():

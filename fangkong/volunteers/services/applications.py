@@ -24,6 +24,7 @@ from fangkong.core.crypto import Sealer, mask_id_number, mask_phone
 from fangkong.core.errors import DomainError
 from fangkong.core.permissions import require
 from fangkong.core.rows import RowError, RowsRefused
+from fangkong.core.xlsxguard import XlsxRefused, check_xlsx
 from fangkong.geo.choices import IdType
 from fangkong.geo.idnumbers import RESIDENT_LIKE_RE, InvalidDocument, check_id_input, normalise_phone
 from fangkong.geo.lookup import id_key, id_keys
@@ -181,6 +182,10 @@ def read_xlsx(data: bytes) -> list[dict[str, str]]:
     """The rows of the first sheet, by the column names of HEADERS (the first row); blank rows skipped."""
     from openpyxl import load_workbook
 
+    try:
+        check_xlsx(io.BytesIO(data))  # an .xlsx that inflates beyond any real file: refused unopened
+    except XlsxRefused as refused:
+        raise DomainError(refused.message, field="file", rule=refused.rule) from None
     try:
         book = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
     except Exception as exc:  # openpyxl raises many kinds for a file that is not a workbook
