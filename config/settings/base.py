@@ -81,6 +81,7 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "fangkong.accounts.sessions.SessionExpiryMiddleware",  # a session signed in before the fixed expiry gets one
     "django_otp.middleware.OTPMiddleware",
     "fangkong.accounts.middleware.SecondFactorMiddleware",
     "fangkong.accounts.middleware.TemporaryPasswordMiddleware",

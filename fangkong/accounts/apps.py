@@ -12,10 +12,12 @@ class AccountsConfig(AppConfig):
 
         from . import authentication  # noqa: F401 - registers the token scheme with drf-spectacular
         from .registry import MODULE
+        from .sessions import watch_sign_ins
         from .signed_in import watch_accounts
 
         registry.add(MODULE)
         watch_accounts()
+        watch_sign_ins()
 
 
 class FangkongAdminConfig(admin_apps.AdminConfig):

@@ -73,6 +73,9 @@ class LoginThrottle(models.Model):
     failures = models.PositiveIntegerField(default=0)
     last_failure_at = models.DateTimeField(null=True, blank=True)
     blocked_until = models.DateTimeField(null=True, blank=True)
+    # The wait (its blocked_until) in which a refused attempt was last recorded: attempts under an
+    # unknown user name are audited once per bucket and wait, not once per request.
+    refusal_recorded_until = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         verbose_name = _("登录限速")

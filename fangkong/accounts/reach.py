@@ -8,6 +8,14 @@ hospital in the district; a laboratory, which serves the whole city, only throug
 
 An account lies within the reach when it has at least one grant and every grant lies within it; a
 manager may give only grants within their reach, so nobody raises an account above their own reach.
+
+Roles follow the same rule: the roles that act for the whole city or over its managers (CITY_ROLES:
+指挥部, 系统管理员, 审计员) are given only by a manager with a city grant; a manager granted part of
+the city gives the other roles (the offices, workers and facility staff of their places), and an
+account holding a city role lies outside their reach. Otherwise a district's administrator could
+create a command-centre account in their district, read its temporary password and act with
+capabilities (zoning.decide, geo.reveal_id …) their own role does not hold.
+
 Superuser accounts are managed by superusers only, and nobody manages their own account here.
 """
 
@@ -21,6 +29,7 @@ from django.apps import apps
 from django.db.models import Model, Q, QuerySet
 
 from fangkong.core.modules import GrantFacility, registry
+from fangkong.core.roles import Role, roles
 from fangkong.core.scoping import Jurisdiction, jurisdiction_of, scope_q
 
 from .choices import GrantLevel
@@ -32,6 +41,11 @@ PLACE_MODELS: dict[str, str] = {
     GrantLevel.COMMUNITY: "Community",
     GrantLevel.GRID: "Grid",
 }
+
+# Roles only a manager with a city grant gives (and manages): the command centre decides for the
+# whole city, a system administrator manages accounts and the city's policy, an auditor reads what
+# the administrators did. Shown on 角色与权限 (/accounts/roles/).
+CITY_ROLES: frozenset[str] = roles(Role.COMMAND_CENTRE, Role.SYSTEM_ADMIN, Role.AUDITOR)
 
 
 @dataclass(frozen=True, order=True)
@@ -125,6 +139,16 @@ class ManagerReach:
             return False
         return self.facilities(facility).filter(pk=spec.place_id).exists()
 
+    # ---- the roles within reach ----
+
+    def allows_role(self, role: str) -> bool:
+        """May the manager give this role? (CITY_ROLES from a city grant only; no unknown role.)"""
+        return role in Role.values and (self.city or role not in CITY_ROLES)
+
+    def roles(self) -> list[tuple[str, str]]:
+        """The roles the manager may give, as (value, label) in the registry's order."""
+        return [(value, label) for value, label in Role.choices if self.allows_role(value)]
+
     # ---- the accounts within reach ----
 
     @cached_property
@@ -144,6 +168,7 @@ class ManagerReach:
             users = users.filter(is_superuser=False)
         if self.city:
             return users
+        users = users.exclude(role__in=sorted(CITY_ROLES))
         grant = apps.get_model("accounts", "Grant")
         outside = grant.objects.exclude(self._grants_within).values("user_id")
         return users.filter(pk__in=grant.objects.values("user_id")).exclude(pk__in=outside)

@@ -17,7 +17,7 @@ from fangkong.core.roles import Role
 
 from .models import ApiToken, Grant, GrantLevel, User
 from .permissions import ACCOUNTS_MANAGE
-from .reach import PLACE_MODELS, GrantSpec, ManagerReach, facility_model, place_model
+from .reach import CITY_ROLES, PLACE_MODELS, GrantSpec, ManagerReach, facility_model, place_model
 
 
 @dataclass(frozen=True)
@@ -145,7 +145,7 @@ def role_capability_table() -> dict[str, Any]:
         except LookupError:
             label = app
         modules.append({"app": app, "label": label, "rows": rows})
-    return {"roles": roles, "modules": modules}
+    return {"roles": roles, "modules": modules, "city_roles": CITY_ROLES}
 
 
 # ---- account management (ACCOUNTS_MANAGE, within the manager's reach: fangkong.accounts.reach) ----
@@ -207,6 +207,6 @@ def grant_choices(*, user: Any) -> list[tuple[str, list[tuple[str, str]]]]:
 
 
 def assignable_roles(*, user: Any) -> list[tuple[str, str]]:
-    """The roles an account manager may give (every role: what a role may do is data, where it may
-    do it is bounded by the grants the manager may give)."""
-    return list(Role.choices) if user_can(user, ACCOUNTS_MANAGE) else []
+    """The roles an account manager may give (fangkong.accounts.reach: the city roles only from a
+    city grant; where a role acts is bounded by the grants the manager may give)."""
+    return ManagerReach(user).roles() if user_can(user, ACCOUNTS_MANAGE) else []

@@ -67,10 +67,15 @@ class Reservation:
 
 
 class Throttled(Exception):
-    def __init__(self, until: dt.datetime, scopes: list[str]) -> None:
+    """Refused unchecked while a wait runs. `first`: the first refusal in this wait of one of the
+    waiting buckets (the callers record every refusal for an existing account, the first one only
+    for an unknown user name)."""
+
+    def __init__(self, until: dt.datetime, scopes: list[str], *, first: bool = True) -> None:
         super().__init__(f"throttled until {until.isoformat()}")
         self.until = until
         self.scopes = scopes
+        self.first = first
 
 
 def _username_key(username: str) -> str:
@@ -165,20 +170,36 @@ def reserve(buckets: list[Bucket]) -> Reservation:
         rows = _locked_rows([b.key for b in buckets])
         for row in rows.values():
             _forget_if_stale(row, now)
-        waiting = [(b.scope, rows[b.key].blocked_until) for b in buckets if rows[b.key].blocked_until and rows[b.key].blocked_until > now]
+        waiting = [b for b in buckets if rows[b.key].blocked_until and rows[b.key].blocked_until > now]
         if waiting:
-            raise Throttled(until=max(until for _, until in waiting), scopes=sorted({scope for scope, _ in waiting}))
-        for bucket in buckets:
-            row = rows[bucket.key]
-            reservation.before[bucket.key] = (row.failures, row.last_failure_at, row.blocked_until)
-            row.failures += 1
-            row.last_failure_at = now
-            wait = delay_after(row.failures, bucket.limit)
-            row.blocked_until = now + wait if wait else None
-            if row.blocked_until:
-                reservation.delayed[bucket.scope] = row.blocked_until
-            row.save(update_fields=["failures", "last_failure_at", "blocked_until"])
+            # Note the wait in which a refusal was recorded (committed: the refusal is raised below).
+            first = [rows[b.key] for b in waiting if rows[b.key].refusal_recorded_until != rows[b.key].blocked_until]
+            for row in first:
+                row.refusal_recorded_until = row.blocked_until
+                row.save(update_fields=["refusal_recorded_until"])
+            refused = Throttled(
+                until=max(rows[b.key].blocked_until for b in waiting), scopes=sorted({b.scope for b in waiting}), first=bool(first)
+            )
+        else:
+            refused = None
+            _count(buckets, rows, reservation, now)
+    if refused is not None:
+        raise refused
     return reservation
+
+
+def _count(buckets: list[Bucket], rows: dict[str, LoginThrottle], reservation: Reservation, now: dt.datetime) -> None:
+    """Count the attempt as a failure in every bucket (taken back by `settle_success`)."""
+    for bucket in buckets:
+        row = rows[bucket.key]
+        reservation.before[bucket.key] = (row.failures, row.last_failure_at, row.blocked_until)
+        row.failures += 1
+        row.last_failure_at = now
+        wait = delay_after(row.failures, bucket.limit)
+        row.blocked_until = now + wait if wait else None
+        if row.blocked_until:
+            reservation.delayed[bucket.scope] = row.blocked_until
+        row.save(update_fields=["failures", "last_failure_at", "blocked_until"])
 
 
 def settle_success(reservation: Reservation, *, complete: bool) -> None:

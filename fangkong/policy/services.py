@@ -12,6 +12,7 @@ from fangkong.audit.catalogue import EventType
 from fangkong.audit.services import audit_record
 from fangkong.core.errors import DomainError, PermissionRefused
 from fangkong.core.permissions import user_can
+from fangkong.core.scoping import jurisdiction_of
 from fangkong.policy.permissions import POLICY_MANAGE
 
 from .clock_times import TIME_LISTS, clock_times
@@ -19,8 +20,12 @@ from .models import PolicyParameter, PolicyProfile
 
 
 def _require_manager(actor: Any) -> None:
+    """The policy is the whole city's: a write needs the capability and a city-wide grant (a
+    district's system administrator holds the capability for their district's accounts only)."""
     if not user_can(actor, POLICY_MANAGE):
         raise PermissionRefused(_("只有系统管理员可以修改防控政策"), rule=POLICY_MANAGE)
+    if not jurisdiction_of(actor).city:
+        raise PermissionRefused(_("防控政策适用于全市，只有管辖范围为全市的系统管理员可以修改"), rule="policy.city_wide")
 
 
 @transaction.atomic

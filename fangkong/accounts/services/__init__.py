@@ -10,6 +10,7 @@ from .managed import (
     temporary_password,
 )
 from .passwords import password_change, password_rules_check
+from .revoking import api_tokens_revoke_for
 from .second_factor import second_factor_required, totp_device_confirm, totp_device_start, totp_verify, user_has_second_factor
 from .signin import (
     BACKEND,
@@ -29,7 +30,6 @@ from .tokens import (
     api_token_create,
     api_token_revoke,
     api_token_sign_in,
-    api_tokens_revoke_for,
     personal_token_days,
 )
 

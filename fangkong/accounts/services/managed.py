@@ -13,6 +13,8 @@ import secrets
 from collections.abc import Iterable
 from typing import Any
 
+from django.contrib.auth.validators import ASCIIUsernameValidator
+from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils.translation import gettext as _
 from django_otp.plugins.otp_totp.models import TOTPDevice
@@ -23,13 +25,15 @@ from fangkong.core.errors import DomainError, PermissionRefused
 from fangkong.core.permissions import require
 from fangkong.core.roles import Role
 
-from .. import throttle
+from .. import sessions, throttle
 from ..models import Grant, User
 from ..permissions import ACCOUNTS_MANAGE
 from ..reach import GrantSpec, ManagerReach
-from .tokens import api_tokens_revoke_for
+from .revoking import api_tokens_revoke_for
 
 RULE = "accounts.manage_reach"
+# New user names: letters, digits and @ . + - _ in ASCII (existing names are left as they are).
+ASCII_USERNAME = ASCIIUsernameValidator()
 # No look-alike characters (0/O, 1/l/I): the manager reads the password out or writes it down.
 _ALPHABET = "abcdefghjkmnpqrstuvwxyz23456789"
 
@@ -64,9 +68,12 @@ def _check_grants(reach: ManagerReach, grants: Iterable[GrantSpec]) -> list[Gran
     return wanted
 
 
-def _check_role(role: str) -> str:
+def _check_role(reach: ManagerReach, role: str) -> str:
+    """A known role the manager may give (fangkong.accounts.reach: city roles from a city grant only)."""
     if role not in Role.values:
         raise DomainError(_("请选择角色"), field="role", rule=RULE)
+    if not reach.allows_role(role):
+        raise DomainError(_("只有全市范围的管理员可以授予该角色"), field="role", rule=RULE)
     return role
 
 
@@ -94,12 +101,12 @@ def account_create(
     temporary password (to show once). Audited: account.created."""
     require(actor, ACCOUNTS_MANAGE)
     reach = ManagerReach(actor)
-    role = _check_role(role)
+    role = _check_role(reach, role)
     wanted = _check_grants(reach, grants)
     username = (username or "").strip()
-    try:
-        User.username_validator(username)
-    except Exception:
+    try:  # ASCII only: no look-alike letters (a Cyrillic "с" in "сommand") to pose as another account
+        ASCII_USERNAME(username)
+    except ValidationError:
         raise DomainError(_("用户名只能包含字母、数字和 @ . + - _"), field="username", rule=RULE) from None
     if not username or User.objects.filter(username__iexact=username).exists():
         raise DomainError(_("该用户名已被使用，请换一个"), field="username", rule=RULE)
@@ -123,7 +130,7 @@ def account_update(*, actor: Any, account: User, full_name: str, phone: str = ""
     (account.changed), one for the grants (account.grants_changed), each only when something
     changed. Returns whether anything did."""
     reach = _check_account(actor, account)
-    role = _check_role(role)
+    role = _check_role(reach, role)
     wanted = _check_grants(reach, grants)
     fields = {"full_name": full_name.strip(), "phone": phone.strip(), "role": role}
     before = {name: getattr(account, name) for name in fields}
@@ -153,8 +160,9 @@ def account_update(*, actor: Any, account: User, full_name: str, phone: str = ""
 
 @transaction.atomic
 def account_set_active(*, actor: Any, account: User, active: bool) -> bool:
-    """Deactivate (the user can no longer sign in; their sessions end at their next request and their
-    API tokens are revoked) or reactivate the account. Audited; returns whether it changed."""
+    """Deactivate (the user can no longer sign in; their sessions are deleted and their API tokens
+    revoked) or reactivate the account (with no session: whoever held one before signs in again).
+    Audited; returns whether it changed."""
     _check_account(actor, account)
     if account.is_active == active:
         return False
@@ -162,6 +170,8 @@ def account_set_active(*, actor: Any, account: User, active: bool) -> bool:
     account.save(update_fields=["is_active"])
     event = EventType.ACCOUNT_REACTIVATED if active else EventType.ACCOUNT_DEACTIVATED
     audit_record(actor=actor, event_type=event, obj=account, before={"is_active": not active}, after={"is_active": active})
+    # Both ways: a session kept through the deactivation would be valid again once reactivated.
+    sessions.end_sessions_of(account)
     if not active:
         api_tokens_revoke_for(actor=actor, user=account, reason="停用账号")
     return True
@@ -186,11 +196,14 @@ def account_password_reset(*, actor: Any, account: User) -> str:
 @transaction.atomic
 def account_second_factor_reset(*, actor: Any, account: User) -> int:
     """Remove the account's TOTP devices (a lost phone): the user enrols again at their next sign-in
-    where their role requires a second factor, or on 我的账号. Audited; returns how many."""
+    where their role requires a second factor, or on 我的账号. Their API tokens are revoked: one
+    issued under the lost device would otherwise work again once a new one is enrolled. Audited;
+    returns how many devices."""
     _check_account(actor, account)
     devices = list(TOTPDevice.objects.filter(user=account).values_list("pk", flat=True))
     TOTPDevice.objects.filter(pk__in=devices).delete()
     audit_record(
         actor=actor, event_type=EventType.ACCOUNT_SECOND_FACTOR_RESET, obj=account, before={"devices": devices}, count=len(devices)
     )
+    api_tokens_revoke_for(actor=actor, user=account, reason="重置动态口令")
     return len(devices)

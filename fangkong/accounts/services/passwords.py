@@ -15,8 +15,8 @@ from fangkong.audit.services import audit_record
 from fangkong.core.errors import DomainError
 
 from ..models import User
+from .revoking import api_tokens_revoke_for
 from .signin import check_own_password
-from .tokens import api_tokens_revoke_for
 
 
 def password_rules_check(password: str, *, user: Any = None) -> None:

@@ -14,6 +14,7 @@ from fangkong.audit.services import audit_record
 from fangkong.core.errors import DomainError
 
 from ..models import User
+from .revoking import api_tokens_revoke_for
 
 
 def user_has_second_factor(user: Any) -> bool:
@@ -47,7 +48,9 @@ def totp_device_start(*, actor: User) -> TOTPDevice:
 
 @transaction.atomic
 def totp_device_confirm(*, actor: User, device: TOTPDevice, token: str) -> TOTPDevice:
-    """Confirm enrolment with the first token from the app; audited (auth.2fa_enrolled)."""
+    """Confirm enrolment with the first token from the app; audited (auth.2fa_enrolled). A device
+    it replaces is deleted, and the API tokens issued under it (after passing the second factor)
+    are revoked: they were vouched for by a device the user no longer holds."""
     if device.user_id != actor.pk or device.confirmed:
         raise DomainError(_("该设备无需确认"), rule="accounts.second_factor")
     token = (token or "").strip().replace(" ", "")
@@ -58,4 +61,6 @@ def totp_device_confirm(*, actor: User, device: TOTPDevice, token: str) -> TOTPD
     device.confirmed = True
     device.save(update_fields=["confirmed"])
     audit_record(actor=actor, event_type=EventType.SECOND_FACTOR_ENROLLED, obj=actor, after={"device": device.pk, "replaced": replaced})
+    if replaced:
+        api_tokens_revoke_for(actor=actor, user=actor, second_factor_only=True, reason="更换动态口令设备")
     return device

@@ -6,7 +6,10 @@ site (its login page sends people to ours) and Django's `authenticate()` itself 
 authentication backend calls it). Each check is first reserved in fangkong.accounts.throttle —
 counted atomically, per account and per address, with a delay that grows — and every outcome is
 recorded: a LoginAttempt row for each checked attempt and an audit event (auth.login,
-auth.login_failed, auth.login_locked) for each attempt, refused ones included.
+auth.login_failed, auth.login_locked) for each attempt, refused ones included — except that, under
+a user name no account has, attempts refused during a wait write one auth.login_locked per bucket
+and wait (not one per request: anyone may send them), and the typed name is recorded marked as
+typed and cut to TYPED_NAME_CHARS (`_subject`).
 """
 
 from __future__ import annotations
@@ -28,10 +31,14 @@ from fangkong.core.netaddr import client_address
 
 from .. import throttle
 from ..models import ApiTokenKind, LoginAttempt, User
+from .revoking import api_tokens_revoke_for
 from .second_factor import second_factor_required, totp_verify, user_has_second_factor
-from .tokens import IssuedToken, api_token_sign_in, api_tokens_revoke_for
+from .tokens import IssuedToken, api_token_sign_in
 
 BACKEND = "fangkong.accounts.backends.GuardedModelBackend"
+# A user name no account has is recorded as typed, marked, and cut to this many characters.
+TYPED_NAME_CHARS = 32
+UNKNOWN_NAME_MARK = "（未注册的用户名）"
 
 
 class LoginLocked(DomainError):
@@ -56,31 +63,49 @@ class LoginResult:
     needs_second_factor: bool
 
 
-def _reserve(request: Any, username: str) -> throttle.Reservation:
+def _account(username: str) -> User | None:
+    """The account `username` names, as the password check looks it up (None: no such account)."""
+    return User._default_manager.filter(**{User.USERNAME_FIELD: username}).first()
+
+
+def _subject(username: str, account: User | None) -> dict[str, Any]:
+    """What an audit event of an attempt names: the account, or — for a name no account has, typed
+    by anyone — the typed name marked as such, without control characters, cut to TYPED_NAME_CHARS
+    (so an anonymous caller cannot write sentences into the log under a name of their choosing)."""
+    if account is not None:
+        return {"obj": account, "object_repr": account.get_username()}
+    typed = "".join(ch for ch in username if ch.isprintable())
+    if len(typed) > TYPED_NAME_CHARS:
+        typed = typed[:TYPED_NAME_CHARS] + "…"
+    return {"object_type": "accounts.user", "object_repr": f"{UNKNOWN_NAME_MARK}{typed}"}
+
+
+def _reserve(request: Any, username: str, account: User | None = None) -> throttle.Reservation:
     try:
         return throttle.reserve(throttle.buckets_for(request, username))
     except throttle.Throttled as exc:
-        audit_record(
-            actor=None,
-            event_type=EventType.LOGIN_LOCKED,
-            object_type="accounts.user",
-            object_repr=username,
-            after={"locked_until": timezone.localtime(exc.until).isoformat(timespec="seconds"), "scope": exc.scopes},
-            reason="等待期间的登录尝试，未核对密码即拒绝",
-        )
+        account = account or _account(username)
+        if account is not None or exc.first:
+            audit_record(
+                actor=None,
+                event_type=EventType.LOGIN_LOCKED,
+                **_subject(username, account),
+                after={"locked_until": timezone.localtime(exc.until).isoformat(timespec="seconds"), "scope": exc.scopes},
+                reason="等待期间的登录尝试，未核对密码即拒绝" + ("" if account is not None else "（未注册的用户名：每次等待只记录第一次）"),
+            )
         raise LoginLocked(exc.until) from None
 
 
 @transaction.atomic
-def _failed(request: Any, username: str, reservation: throttle.Reservation, *, why: str) -> None:
+def _failed(request: Any, username: str, reservation: throttle.Reservation, *, why: str, account: User | None = None) -> None:
     LoginAttempt.objects.create(username=username[:150], succeeded=False, ip=client_address(request))
-    audit_record(actor=None, event_type=EventType.LOGIN_FAILED, object_type="accounts.user", object_repr=username, reason=why)
+    subject = _subject(username, account or _account(username))
+    audit_record(actor=None, event_type=EventType.LOGIN_FAILED, **subject, reason=why)
     for scope, until in sorted(reservation.delayed.items()):
         audit_record(
             actor=None,
             event_type=EventType.LOGIN_LOCKED,
-            object_type="accounts.user",
-            object_repr=username,
+            **subject,
             after={"locked_until": timezone.localtime(until).isoformat(timespec="seconds"), "scope": [scope]},
             reason="连续失败，须等待后再试",
         )
@@ -127,10 +152,10 @@ def login_check_password(*, request: Any, username: str, password: str, enrolled
 def login_check_token(*, request: Any, user: User, token: str) -> TOTPDevice:
     """Second step: a token from the user's confirmed device. Wrong tokens count as failures."""
     username = user.get_username()
-    reservation = _reserve(request, username)
+    reservation = _reserve(request, username, user)
     device = totp_verify(user=user, token=token)
     if device is None:
-        _failed(request, username, reservation, why="动态口令错误")
+        _failed(request, username, reservation, why="动态口令错误", account=user)
         raise LoginFailed(_("动态口令错误或已使用"), rule="accounts.second_factor", field="token")
     throttle.settle_success(reservation, complete=True)
     _succeed(request, user, second_factor=True)
@@ -141,10 +166,10 @@ def check_own_password(*, request: Any, actor: User, password: str) -> None:
     """The signed-in user's password, checked like a sign-in (counted, delayed, audited) so a
     borrowed session cannot be used to guess it. Raises LoginLocked or LoginFailed."""
     username = actor.get_username()
-    reservation = _reserve(request, username)
+    reservation = _reserve(request, username, actor)
     user = _credentials(request, username, password)
     if user is None or user.pk != actor.pk:
-        _failed(request, username, reservation, why="修改密码时原密码错误")
+        _failed(request, username, reservation, why="修改密码时原密码错误", account=actor)
         raise LoginFailed(_("原密码不正确"), rule="accounts.password", field="old_password")
     throttle.settle_success(reservation, complete=False)
 

@@ -12,7 +12,6 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import secrets
-from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
@@ -119,28 +118,6 @@ def api_token_revoke(*, actor: User, token: ApiToken, reason: str = "") -> bool:
         reason=reason or ("" if token.user_id == actor.pk else "管理员作废"),
     )
     return True
-
-
-@transaction.atomic
-def api_tokens_revoke_for(*, actor: Any, user: User, kinds: Iterable[str] | None = None, reason: str) -> int:
-    """Revoke all live tokens of `user` (of `kinds`), as one audited batch (signing out, a
-    password change)."""
-    live = ApiToken.objects.filter(user=user, revoked_at__isnull=True, expires_at__gt=timezone.now())
-    if kinds is not None:
-        live = live.filter(kind__in=list(kinds))
-    prefixes = list(live.values_list("prefix", flat=True))
-    if not prefixes:
-        return 0
-    count = live.update(revoked_at=timezone.now(), revoked_by=actor if getattr(actor, "is_authenticated", False) else None)
-    audit_record(
-        actor=actor,
-        event_type=EventType.API_TOKEN_REVOKED,
-        obj=user,
-        before={"tokens": [f"{p}…" for p in prefixes]},
-        count=count,
-        reason=reason,
-    )
-    return count
 
 
 def api_token_authenticate(*, key: str) -> ApiToken:
