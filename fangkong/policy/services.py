@@ -19,6 +19,11 @@ from .clock_times import TIME_LISTS, clock_times
 from .models import PolicyParameter, PolicyProfile
 
 
+def may_manage(actor: Any) -> bool:
+    """Whether `actor` may change the policy (what the pages offer; _require_manager refuses the rest)."""
+    return user_can(actor, POLICY_MANAGE) and jurisdiction_of(actor).city
+
+
 def _require_manager(actor: Any) -> None:
     """The policy is the whole city's: a write needs the capability and a city-wide grant (a
     district's system administrator holds the capability for their district's accounts only)."""

@@ -12,15 +12,13 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from fangkong.core.errors import DomainError, PermissionRefused
-from fangkong.core.permissions import user_can
-from fangkong.policy.permissions import POLICY_MANAGE
 
 from . import selectors, services
 from .forms import ParameterChangeForm, ProfileCopyForm
 
 
 def _can_manage(request: HttpRequest) -> bool:
-    return user_can(request.user, POLICY_MANAGE)
+    return services.may_manage(request.user)  # the capability and a city-wide grant: the policy is the city's
 
 
 def _require_manager(request: HttpRequest) -> None:

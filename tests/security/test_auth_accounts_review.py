@@ -152,6 +152,22 @@ def test_a_district_admin_cannot_change_the_citys_policy(city, users, district_a
     assert PolicyProfile.objects.get(is_active=True).pk == local.pk
 
 
+def test_the_policy_pages_offer_a_district_admin_no_change(client, city, users, district_admin):
+    """The pages follow the services' rule (policy.services.may_manage): no buttons, and a post is refused."""
+    from django.urls import reverse
+
+    active = PolicyProfile.objects.get(is_active=True)
+    client.force_login(district_admin)
+    page = client.get(reverse("policy:profile_detail", args=[active.pk])).content.decode()
+    assert reverse("policy:profile_activate", args=[active.pk]) not in page
+    assert reverse("policy:profile_copy", args=[active.pk]) not in page
+    assert client.post(reverse("policy:profile_activate", args=[active.pk])).status_code == 403
+    client.force_login(users["admin"])
+    assert (
+        reverse("policy:profile_copy", args=[active.pk]) in client.get(reverse("policy:profile_detail", args=[active.pk])).content.decode()
+    )
+
+
 # ---- 5. a lost or replaced second factor takes the tokens it vouched for with it ----
 
 
